@@ -1,1 +1,12 @@
-//! placeholder
+//! Capture: frames in (a live interface or a pcap/pcapng file), a normalized transcript out.
+//!
+//! The transcript is what tests assert on and what snapshots hold, so it names endpoints by
+//! their lab role and leaves out what changes from run to run (IDs, ports, timestamps).
+
+pub mod dissect;
+pub mod live;
+pub mod read;
+pub mod transcript;
+
+pub use read::{read_file, Frame, ReadError};
+pub use transcript::{decode_frames, Decoded, DnsMessage, DnsRecord, Endpoints, Entry, Transcript};

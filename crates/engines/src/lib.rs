@@ -1,1 +1,5 @@
-//! placeholder
+//! Sans-IO protocol engines. Each module takes parsed inputs (and, where a choice is random,
+//! a caller-supplied random source) and returns decisions; the async drivers in the reference
+//! implementations do the I/O.
+
+pub mod discovery;

@@ -1,1 +1,11 @@
-//! placeholder
+//! The lab: topologies from `fixtures/`, images from `containers/`, containers on internal
+//! IPv6 networks, a capture per link, and teardown that happens whatever way a run ends.
+
+pub mod engine;
+pub mod lab;
+pub mod probe;
+pub mod topology;
+
+pub use engine::Engine;
+pub use lab::{Lab, LabOptions, NodeHandle};
+pub use topology::Topology;

@@ -1,1 +1,35 @@
-fn main() {}
+//! `mip6lab-refimpl`: the reference IUT binary. It reads its role and settings from the
+//! environment (the IUT container contract) so that the lab can start it exactly as it starts
+//! a vendor's image.
+
+mod config;
+mod dns;
+mod events;
+mod mn;
+mod netwait;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cfg = match config::Config::from_env(std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mip6lab-refimpl: configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = netwait::wait_for_addresses(&cfg.wait_addrs, cfg.net_timeout) {
+        events::emit("error", serde_json::json!({ "reason": format!("{e:#}") }));
+        return ExitCode::from(1);
+    }
+    let result = match cfg.role {
+        config::Role::Mn => mn::run(&cfg),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            events::emit("error", serde_json::json!({ "reason": format!("{e:#}") }));
+            ExitCode::from(1)
+        }
+    }
+}

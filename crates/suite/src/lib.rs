@@ -1,1 +1,46 @@
-//! placeholder
+//! Test purposes and the runner.
+//!
+//! A test purpose reads like its spec sentence: a *setup* (topology and the IUT's settings),
+//! a *stimulus* (for an MN under test: starting it; active stimuli come with the engines), an
+//! *observation* (the decoded capture and what the IUT reported) and a *verdict* from a pure
+//! `judge` function, so the judgement can be tested offline on recorded captures.
+
+pub mod observe;
+pub mod runner;
+
+pub use mip6lab_capture::{DnsMessage, Entry, Transcript};
+pub use mip6lab_report::{Outcome, Verdict};
+pub use runner::{RunOptions, Runner};
+
+use std::time::Duration;
+
+/// What the harness observed during one test.
+#[derive(Debug, Clone, Default)]
+pub struct Observation {
+    pub transcript: Transcript,
+    /// The capture file the frame numbers refer to (relative to the run directory).
+    pub pcap: String,
+    /// The event the test waited for, as the IUT reported it (None when it never came).
+    pub iut_event: Option<serde_json::Value>,
+    /// The IUT's exit code, when it ended on its own during the test.
+    pub iut_exit: Option<i64>,
+}
+
+/// One test purpose.
+pub struct TestPurpose {
+    /// Stable ID, e.g. `TP-SPLIT-MN-DISC-SRV-01`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Requirement IDs from `fixtures/requirements/` that this test verifies.
+    pub requirements: &'static [&'static str],
+    /// A topology under `fixtures/topologies/`.
+    pub topology: &'static str,
+    /// Settings for the IUT node (the contract's `MIP6LAB_*` variables).
+    pub iut_env: &'static [(&'static str, &'static str)],
+    /// The IUT event that ends the observation early (the reference reports it; a vendor
+    /// IUT that does not is observed for `observe_for`).
+    pub until_event: Option<&'static str>,
+    /// Upper bound on the observation.
+    pub observe_for: Duration,
+    pub judge: fn(&Observation) -> Outcome,
+}

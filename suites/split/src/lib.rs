@@ -1,1 +1,10 @@
-//! placeholder
+//! The split scenario suite (RFC 5026). One module per group of test purposes; [`all`]
+//! lists them in the order they run.
+
+pub mod mn_discovery;
+
+use mip6lab_suite::TestPurpose;
+
+pub fn all() -> Vec<TestPurpose> {
+    vec![mn_discovery::srv_lookup(), mn_discovery::name_lookup()]
+}

@@ -1,0 +1,177 @@
+//! The normalized transcript: one entry per message under test, endpoints named by role.
+
+use crate::dissect::{self, Transport};
+use crate::read::Frame;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::net::IpAddr;
+
+/// Address → role name (e.g. `2001:db8:1::53` → `DNS`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Endpoints(pub BTreeMap<IpAddr, String>);
+
+impl Endpoints {
+    pub fn name(&self, a: &IpAddr) -> String {
+        self.0.get(a).cloned().unwrap_or_else(|| a.to_string())
+    }
+    pub fn insert(&mut self, a: IpAddr, role: impl Into<String>) {
+        self.0.insert(a, role.into());
+    }
+    /// The address of a role, if the map has one.
+    pub fn address_of(&self, role: &str) -> Option<IpAddr> {
+        self.0.iter().find(|(_, r)| r.as_str() == role).map(|(a, _)| *a)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsRecord {
+    pub name: String,
+    pub rtype: String,
+    pub ttl: u32,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsMessage {
+    /// Kept for matching queries to responses; never shown in text.
+    pub id: u16,
+    pub response: bool,
+    pub opcode: String,
+    pub rcode: String,
+    pub qname: String,
+    pub qtype: String,
+    pub answers: Vec<DnsRecord>,
+    pub authorities: Vec<DnsRecord>,
+    pub additionals: Vec<DnsRecord>,
+    pub tsig: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Decoded {
+    Dns(DnsMessage),
+    Icmpv6 { kind: u8 },
+    Unknown { length: usize },
+    Malformed { protocol: String, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Frame number in the pcap (1-based): the evidence pointer.
+    pub frame: u64,
+    pub src: String,
+    pub dst: String,
+    pub src_addr: IpAddr,
+    pub dst_addr: IpAddr,
+    pub decoded: Decoded,
+}
+
+impl Entry {
+    pub fn dns(&self) -> Option<&DnsMessage> {
+        match &self.decoded {
+            Decoded::Dns(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub entries: Vec<Entry>,
+    /// Frames left out as link housekeeping (ND, MLD, ARP): counted, not shown.
+    pub housekeeping: u64,
+    /// Frames that could not be sliced, with the reason.
+    pub errors: Vec<(u64, String)>,
+}
+
+/// ICMPv6 types that are link housekeeping: RS, RA, NS, NA, Redirect (133–137), MLD (130–132, 143).
+fn is_housekeeping(t: &Transport) -> bool {
+    matches!(t, Transport::Icmpv6 { kind } if matches!(kind, 130..=137 | 143))
+}
+
+pub fn decode_frames(frames: &[Frame], endpoints: &Endpoints) -> Transcript {
+    let mut t = Transcript::default();
+    for f in frames {
+        match dissect::slice(f) {
+            Ok(Some((pkt, payload))) => {
+                if is_housekeeping(&pkt.transport) {
+                    t.housekeeping += 1;
+                    continue;
+                }
+                t.entries.push(Entry {
+                    frame: f.number,
+                    src: endpoints.name(&pkt.src),
+                    dst: endpoints.name(&pkt.dst),
+                    src_addr: pkt.src,
+                    dst_addr: pkt.dst,
+                    decoded: dissect::dissect_payload(&pkt, payload),
+                });
+            }
+            Ok(None) => t.housekeeping += 1,
+            Err(e) => t.errors.push((f.number, e)),
+        }
+    }
+    t
+}
+
+impl Transcript {
+    /// Stable text: no frame numbers, IDs, ports or times; records sorted, since servers
+    /// may rotate RRset order.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for e in &self.entries {
+            let _ = writeln!(out, "{} -> {}  {}", e.src, e.dst, summary(&e.decoded));
+        }
+        for (frame, err) in &self.errors {
+            let _ = writeln!(out, "! frame {frame}: {err}");
+        }
+        out
+    }
+
+    pub fn dns(&self) -> impl Iterator<Item = (&Entry, &DnsMessage)> {
+        self.entries.iter().filter_map(|e| e.dns().map(|m| (e, m)))
+    }
+}
+
+fn records(label: &str, rs: &[DnsRecord]) -> String {
+    if rs.is_empty() {
+        return String::new();
+    }
+    let mut v: Vec<String> = rs
+        .iter()
+        .map(|r| format!("{} {} {}", r.rtype, r.name, r.data))
+        .collect();
+    v.sort();
+    format!(" {label}[{}]", v.join("; "))
+}
+
+pub fn summary(d: &Decoded) -> String {
+    match d {
+        Decoded::Dns(m) => {
+            let kind = if m.response { "response" } else { "query" };
+            let op = if m.opcode == "QUERY" {
+                String::new()
+            } else {
+                format!(" {}", m.opcode)
+            };
+            let rcode = if m.response {
+                format!(" {}", m.rcode)
+            } else {
+                String::new()
+            };
+            format!(
+                "DNS {kind}{op}{rcode} {} {}{}{}{}{}",
+                m.qtype,
+                m.qname,
+                records("an", &m.answers),
+                records("ns", &m.authorities),
+                records("ad", &m.additionals),
+                if m.tsig { " tsig" } else { "" }
+            )
+        }
+        Decoded::Icmpv6 { kind } => format!("ICMPv6 type {kind}"),
+        Decoded::Unknown { length } => format!("undecoded payload ({length} octets)"),
+        Decoded::Malformed { protocol, reason } => format!("{protocol} malformed: {reason}"),
+    }
+}

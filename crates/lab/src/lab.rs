@@ -1,0 +1,423 @@
+//! A running lab: networks, a capture per link, peers ready, and the IUT.
+
+use crate::engine::{remove_run_blocking, ContainerSpec, Engine, LABEL_PID, LABEL_RUN};
+use crate::probe;
+use crate::topology::{NodeSpec, Readiness, Topology};
+use anyhow::{anyhow, bail, Context, Result};
+use mip6lab_capture::live::LiveCapture;
+use std::collections::{BTreeSet, HashMap};
+use std::net::Ipv6Addr;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Which implementation plays the topology's `iut` node.
+#[derive(Debug, Clone)]
+pub enum Iut {
+    /// The built-in reference, packaged from this binary.
+    Reference { binary: PathBuf },
+    /// A ready image following the IUT contract.
+    Image(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct LabOptions {
+    /// Repository root: `containers/` and `fixtures/` are found here.
+    pub root: PathBuf,
+    /// Where captures, logs and rendered files go (absolute; bind-mounted into containers).
+    pub out_dir: PathBuf,
+    pub iut: Iut,
+}
+
+#[derive(Debug, Clone)]
+pub struct NodeHandle {
+    pub name: String,
+    pub role: String,
+    pub id: String,
+    pub address: Ipv6Addr,
+}
+
+/// What a finished lab leaves behind.
+#[derive(Debug, Clone)]
+pub struct Artifacts {
+    pub pcaps: Vec<PathBuf>,
+    pub logs: Vec<PathBuf>,
+}
+
+pub struct Lab {
+    engine: Engine,
+    pub topology: Topology,
+    pub run_id: String,
+    opts: LabOptions,
+    networks: Vec<String>,
+    captures: Vec<LiveCapture>,
+    pub nodes: Vec<NodeHandle>,
+    _lock: HostLock,
+    torn_down: bool,
+}
+
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Lab {
+    /// Creates the networks, starts their captures, starts every peer (all nodes but the
+    /// IUT) and waits until each answers its readiness probe.
+    pub async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
+        std::fs::create_dir_all(&opts.out_dir)
+            .with_context(|| format!("cannot create {}", opts.out_dir.display()))?;
+        let engine = Engine::connect().await?;
+        let lock = HostLock::acquire(Duration::from_secs(900))?;
+        report_leftovers(&engine).await;
+        let run_id = format!("{:08x}", rand::random::<u32>());
+        register_run(&run_id);
+        let mut lab = Lab {
+            engine,
+            topology,
+            run_id,
+            opts,
+            networks: Vec::new(),
+            captures: Vec::new(),
+            nodes: Vec::new(),
+            _lock: lock,
+            torn_down: false,
+        };
+        lab.create_networks().await?;
+        let peers: Vec<NodeSpec> = lab
+            .topology
+            .nodes
+            .iter()
+            .filter(|n| n.image != "iut")
+            .cloned()
+            .collect();
+        for node in &peers {
+            lab.start_node(node, &[]).await?;
+        }
+        lab.confirm_capture().await?;
+        Ok(lab)
+    }
+
+    fn labels(&self) -> HashMap<String, String> {
+        HashMap::from([
+            (LABEL_RUN.to_string(), self.run_id.clone()),
+            (LABEL_PID.to_string(), std::process::id().to_string()),
+        ])
+    }
+
+    fn network_name(&self, net: &str) -> String {
+        format!("mip6lab-{}-{net}", self.run_id)
+    }
+
+    async fn create_networks(&mut self) -> Result<()> {
+        let specs = self.topology.networks.clone();
+        for (i, n) in specs.iter().enumerate() {
+            let name = self.network_name(&n.name);
+            // Linux caps interface names at 15 characters.
+            let bridge = format!("m6l{}{i}", self.run_id);
+            self.engine
+                .create_network(&name, &bridge, &n.ipv6, &n.ipv4, self.labels())
+                .await?;
+            self.networks.push(name);
+            let pcap = self.opts.out_dir.join(format!("{}.pcap", n.name));
+            let cap = LiveCapture::start(&bridge, &pcap)
+                .with_context(|| format!("capture on bridge {bridge} of network {}", n.name))?;
+            self.captures.push(cap);
+        }
+        Ok(())
+    }
+
+    /// Containers joining a link send MLD and ND; a capture that saw none of that by the
+    /// time the peers are ready is not running.
+    async fn confirm_capture(&self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        for cap in &self.captures {
+            while cap.frames() == 0 {
+                if Instant::now() >= deadline {
+                    bail!(
+                        "capture on {} saw no frame while peers started: it is not capturing",
+                        cap.interface
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn image_for(&self, node: &NodeSpec) -> Result<String> {
+        let containers = self.opts.root.join("containers");
+        match (&node.image[..], &self.opts.iut) {
+            ("iut", Iut::Image(tag)) => Ok(tag.clone()),
+            ("iut", Iut::Reference { binary }) => {
+                let bin = std::fs::read(binary).with_context(|| {
+                    format!(
+                        "reference IUT binary {} (build it: cargo build -p mip6lab-refimpl)",
+                        binary.display()
+                    )
+                })?;
+                self.engine
+                    .ensure_image(
+                        "refimpl",
+                        &containers.join("refimpl"),
+                        &[("mip6lab-refimpl", bin)],
+                    )
+                    .await
+            }
+            (dir, _) => {
+                self.engine
+                    .ensure_image(dir, &containers.join(dir), &[])
+                    .await
+            }
+        }
+    }
+
+    /// Renders the node's files and returns bind mounts for them.
+    fn render_files(&self, node: &NodeSpec) -> Result<Vec<(String, String)>> {
+        let dir = self.opts.out_dir.join("files").join(&node.name);
+        std::fs::create_dir_all(&dir)?;
+        let mut binds = Vec::new();
+        for (target, template) in &node.files {
+            let src = self.topology.fixtures_dir.join(template);
+            let text = std::fs::read_to_string(&src)
+                .with_context(|| format!("node {}: template {}", node.name, src.display()))?;
+            let rendered = self
+                .topology
+                .render(&text)
+                .with_context(|| format!("rendering {}", src.display()))?;
+            let file = Path::new(target)
+                .file_name()
+                .ok_or_else(|| anyhow!("node {}: bad file target {target}", node.name))?;
+            let host = dir.join(file);
+            std::fs::write(&host, rendered)?;
+            binds.push((host.display().to_string(), target.clone()));
+        }
+        Ok(binds)
+    }
+
+    async fn start_node(&mut self, node: &NodeSpec, env: &[(String, String)]) -> Result<NodeHandle> {
+        let image = self.image_for(node).await?;
+        let binds = self.render_files(node)?;
+        let address = self.topology.address(node);
+        let mut vars: Vec<String> = node
+            .env
+            .iter()
+            .map(|(k, v)| Ok(format!("{k}={}", self.topology.render(v)?)))
+            .collect::<Result<_>>()?;
+        vars.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
+        vars.push(format!("MIP6LAB_WAIT_ADDRS={address}"));
+        let id = self
+            .engine
+            .run_container(ContainerSpec {
+                name: format!("mip6lab-{}-{}", self.run_id, node.name),
+                image,
+                network: &self.network_name(&node.network),
+                ipv6: address,
+                env: vars,
+                binds,
+                labels: self.labels(),
+            })
+            .await?;
+        let handle = NodeHandle {
+            name: node.name.clone(),
+            role: node.role.clone(),
+            id,
+            address,
+        };
+        self.nodes.push(handle.clone());
+        if let Some(ready) = &node.ready {
+            let res = match ready {
+                Readiness::DnsSoa(zone) => probe::dns_soa(address, zone, READY_TIMEOUT).await,
+            };
+            if let Err(e) = res {
+                let logs = self.engine.logs(&handle.id).await.unwrap_or_default();
+                bail!("node {} is not ready: {e:#}\n--- its log ---\n{logs}", node.name);
+            }
+        }
+        Ok(handle)
+    }
+
+    /// Starts the IUT node with extra environment (test settings, knobs).
+    pub async fn start_iut(&mut self, env: &[(String, String)]) -> Result<NodeHandle> {
+        let node = self.topology.iut().clone();
+        self.start_node(&node, env).await
+    }
+
+    pub fn node(&self, name: &str) -> Option<&NodeHandle> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub async fn logs(&self, node: &NodeHandle) -> Result<String> {
+        self.engine.logs(&node.id).await
+    }
+
+    /// Waits for `MIP6LAB-EVENT {"event": kind, ...}` in the node's log. Returns `None` when
+    /// the node exited or `timeout` passed without it.
+    pub async fn wait_event(
+        &self,
+        node: &NodeHandle,
+        kind: &str,
+        timeout: Duration,
+    ) -> Result<Option<serde_json::Value>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let logs = self.engine.logs(&node.id).await?;
+            if let Some(ev) = find_event(&logs, kind) {
+                return Ok(Some(ev));
+            }
+            let (running, _) = self.engine.state(&node.id).await?;
+            if !running {
+                // Read once more: the event may have been written just before the exit.
+                let logs = self.engine.logs(&node.id).await?;
+                return Ok(find_event(&logs, kind));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the node exits or `timeout`; returns the exit code if it exited.
+    pub async fn wait_exit(&self, node: &NodeHandle, timeout: Duration) -> Result<Option<i64>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let (running, code) = self.engine.state(&node.id).await?;
+            if !running {
+                return Ok(code);
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops the captures, saves every node's log, removes containers and networks.
+    pub async fn down(mut self) -> Result<Artifacts> {
+        let mut logs = Vec::new();
+        let log_dir = self.opts.out_dir.join("logs");
+        std::fs::create_dir_all(&log_dir)?;
+        for n in &self.nodes {
+            let text = self.engine.logs(&n.id).await.unwrap_or_else(|e| format!("(no log: {e})"));
+            let p = log_dir.join(format!("{}.log", n.name));
+            std::fs::write(&p, text)?;
+            logs.push(p);
+        }
+        let mut pcaps = Vec::new();
+        for cap in std::mem::take(&mut self.captures) {
+            let path = cap.path.clone();
+            cap.stop().with_context(|| format!("finishing {}", path.display()))?;
+            pcaps.push(path);
+        }
+        let found = self.engine.find(Some(&self.run_id)).await?;
+        self.engine.remove(&found).await?;
+        self.torn_down = true;
+        unregister_run(&self.run_id);
+        Ok(Artifacts { pcaps, logs })
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if !self.torn_down {
+            // Error or panic path: captures flush on their own drop; containers and
+            // networks go by label.
+            self.captures.clear();
+            remove_run_blocking(&self.run_id);
+            unregister_run(&self.run_id);
+        }
+    }
+}
+
+pub fn find_event(logs: &str, kind: &str) -> Option<serde_json::Value> {
+    logs.lines()
+        .filter_map(|l| l.split_once("MIP6LAB-EVENT ").map(|(_, j)| j))
+        .filter_map(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .find(|v| v.get("event").and_then(|e| e.as_str()) == Some(kind))
+        .and_then(|v| v.get("data").cloned())
+}
+
+// ---- runs alive in this process, for the signal handler -------------------------------
+
+fn active_runs() -> &'static Mutex<BTreeSet<String>> {
+    static RUNS: OnceLock<Mutex<BTreeSet<String>>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        install_signal_cleanup();
+        Mutex::new(BTreeSet::new())
+    })
+}
+
+fn register_run(run: &str) {
+    active_runs().lock().unwrap_or_else(|e| e.into_inner()).insert(run.to_string());
+}
+
+fn unregister_run(run: &str) {
+    active_runs().lock().unwrap_or_else(|e| e.into_inner()).remove(run);
+}
+
+/// On SIGINT/SIGTERM/SIGHUP: remove every live run's containers and networks, then exit.
+fn install_signal_cleanup() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        eprintln!("mip6lab: cannot install signal handlers; Ctrl-C may leave containers (mip6lab gc)");
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            eprintln!("\nmip6lab: signal {sig}: tearing the lab down");
+            let runs: Vec<String> = active_runs()
+                .lock()
+                .map(|r| r.iter().cloned().collect())
+                .unwrap_or_default();
+            for r in runs {
+                remove_run_blocking(&r);
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+async fn report_leftovers(engine: &Engine) {
+    let Ok(found) = engine.find(None).await else {
+        return;
+    };
+    let dead = |pid: u32| pid == 0 || !Path::new(&format!("/proc/{pid}")).exists();
+    let c = found.containers.iter().filter(|x| dead(x.2)).count();
+    let n = found.networks.iter().filter(|x| dead(x.2)).count();
+    if c + n > 0 {
+        eprintln!(
+            "mip6lab: {c} container(s) and {n} network(s) left by earlier runs that did not end \
+             cleanly; remove them with `mip6lab gc`"
+        );
+    }
+}
+
+/// Serializes labs on this host: they use the same documentation subnets, and Docker
+/// refuses overlapping networks.
+struct HostLock(#[allow(dead_code)] std::fs::File);
+
+impl HostLock {
+    fn acquire(timeout: Duration) -> Result<HostLock> {
+        use std::os::fd::AsRawFd;
+        let path = std::env::temp_dir().join("mip6lab-lab.lock");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        let deadline = Instant::now() + timeout;
+        let mut told = false;
+        loop {
+            // SAFETY: flock on an fd we own.
+            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(HostLock(f));
+            }
+            if Instant::now() >= deadline {
+                bail!("another lab held {} for {timeout:?}", path.display());
+            }
+            if !told {
+                eprintln!("mip6lab: waiting for another lab on this host to finish");
+                told = true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! JUnit XML in the shape Jenkins, GitLab and most CI tools read: one testsuite, one
+//! testcase per test purpose; FAIL is a failure, ERROR an error, INCONCLUSIVE and
+//! NOT-APPLICABLE are skipped with their reason (they are neither pass nor fail).
+
+use crate::{Evidence, RunResult, Verdict};
+use std::fmt::Write;
+
+pub fn render(run: &RunResult) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let skipped = run.count(Verdict::Inconclusive) + run.count(Verdict::NotApplicable);
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"mip6lab\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        run.results.len(),
+        run.count(Verdict::Fail),
+        run.count(Verdict::Error),
+        skipped,
+        run.duration_ms as f64 / 1000.0
+    );
+    let _ = writeln!(
+        x,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        esc(&run.suite),
+        run.results.len(),
+        run.count(Verdict::Fail),
+        run.count(Verdict::Error),
+        skipped,
+        run.duration_ms as f64 / 1000.0
+    );
+    let _ = writeln!(
+        x,
+        "    <properties>\n      <property name=\"run_id\" value=\"{}\"/>\n      <property name=\"iut\" value=\"{}\"/>\n      <property name=\"knobs\" value=\"{}\"/>\n    </properties>",
+        esc(&run.run_id),
+        esc(&run.iut),
+        esc(&run.knobs)
+    );
+    for r in &run.results {
+        let _ = write!(
+            x,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+            esc(&run.suite),
+            esc(&format!("{} {}", r.id, r.title)),
+            r.duration_ms as f64 / 1000.0
+        );
+        let detail = details(r);
+        let body = match r.outcome.verdict {
+            Verdict::Pass => String::new(),
+            Verdict::Fail => format!(
+                "      <failure message=\"{}\" type=\"FAIL\">{}</failure>\n",
+                esc(&r.outcome.reason),
+                esc(&detail)
+            ),
+            Verdict::Error => format!(
+                "      <error message=\"{}\" type=\"ERROR\">{}</error>\n",
+                esc(&r.outcome.reason),
+                esc(&detail)
+            ),
+            v @ (Verdict::Inconclusive | Verdict::NotApplicable) => format!(
+                "      <skipped message=\"{}: {}\"/>\n",
+                v,
+                esc(&r.outcome.reason)
+            ),
+        };
+        let props = format!(
+            "      <system-out>{}</system-out>\n",
+            esc(&format!(
+                "verdict: {}\nrequirements: {}\n{detail}",
+                r.outcome.verdict,
+                r.requirements.join(", ")
+            ))
+        );
+        let _ = write!(x, ">\n{body}{props}    </testcase>\n");
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
+}
+
+fn details(r: &crate::TestResult) -> String {
+    let mut s = format!("{}\n", r.outcome.reason);
+    for e in &r.outcome.evidence {
+        match e {
+            Evidence::Frames { pcap, frames } => {
+                let f: Vec<String> = frames.iter().map(u64::to_string).collect();
+                let _ = writeln!(s, "evidence: {pcap} frames {}", f.join(","));
+            }
+            Evidence::Report { source, detail } => {
+                let _ = writeln!(s, "evidence: report from {source}: {detail}");
+            }
+        }
+    }
+    s
+}
+
+/// XML 1.0 text and attribute escaping; control characters XML cannot carry are dropped.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            '\n' | '\t' | '\r' => o.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Outcome, TestResult};
+
+    fn run() -> RunResult {
+        let t = |id: &str, o: Outcome| TestResult {
+            id: id.into(),
+            title: "t <&>".into(),
+            requirements: vec!["RFC5026-5.1.2-MN-1".into()],
+            outcome: o,
+            duration_ms: 1500,
+            artifacts: vec![],
+        };
+        RunResult {
+            schema_version: 1,
+            run_id: "r1".into(),
+            suite: "split".into(),
+            iut: "reference".into(),
+            knobs: String::new(),
+            started_unix: 0,
+            duration_ms: 3000,
+            results: vec![
+                t("A", Outcome::pass("ok")),
+                t("B", Outcome::fail("QNAME was \"_mip6._udp\"").with_frames("home.pcap", [3])),
+                t("C", Outcome::inconclusive("no answer")),
+            ],
+        }
+    }
+
+    #[test]
+    fn counts_and_escaping() {
+        let x = render(&run());
+        assert!(x.contains("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+        assert!(x.contains("t &lt;&amp;&gt;"));
+        assert!(x.contains("message=\"QNAME was &quot;_mip6._udp&quot;\""));
+        assert!(x.contains("home.pcap frames 3"));
+        assert!(!run().ok());
+    }
+}

@@ -1,0 +1,111 @@
+//! MN under test: home agent discovery by DNS (RFC 5026 §5.1).
+//! The harness serves the MSP zone from BIND; the MN is told only a domain or an HA name.
+
+use mip6lab_suite::observe::{aaaa_records, describe_queries, dns_queries_from, response_to, uses_offered_ha};
+use mip6lab_suite::{Observation, Outcome, TestPurpose};
+use std::time::Duration;
+
+pub const DOMAIN: &str = "example.com";
+pub const SRV_QNAME: &str = "_mip6._ipv6.example.com.";
+pub const HA_NAME: &str = "ha1.example.com.";
+
+/// §5.1.2: "the Mobile constructs a request with QNAME set to "_mip6._ipv6.example.com" and
+/// QTYPE to SRV"; the service name "is "mip6" and the protocol name is "ipv6"". The MN then
+/// picks one HA from the reply (or its additional-section AAAA records).
+pub fn srv_lookup() -> TestPurpose {
+    TestPurpose {
+        id: "TP-SPLIT-MN-DISC-SRV-01",
+        title: "MN discovers its HA with an SRV query for _mip6._ipv6.<domain>",
+        requirements: &["RFC5026-5.1.2-MN-MUST-1"],
+        topology: "split-discovery",
+        iut_env: &[("MIP6LAB_DOMAIN", DOMAIN)],
+        until_event: Some("ha_selected"),
+        observe_for: Duration::from_secs(20),
+        judge: judge_srv_lookup,
+    }
+}
+
+pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
+    let pcap = obs.pcap.as_str();
+    let Some((q, qm)) = dns_queries_from(obs, "MN").find(|(_, m)| m.qtype == "SRV") else {
+        return Outcome::fail(format!(
+            "the MN sent no SRV query (QTYPE 33); it asked for {}",
+            describe_queries(dns_queries_from(obs, "MN"))
+        ));
+    };
+    if !qm.qname.eq_ignore_ascii_case(SRV_QNAME) {
+        return Outcome::fail(format!(
+            "SRV QNAME was `{}`, expected `{SRV_QNAME}` (service mip6, protocol ipv6)",
+            qm.qname
+        ))
+        .with_frames(pcap, [q.frame]);
+    }
+    let Some((r, rm)) = response_to(obs, q) else {
+        return Outcome::inconclusive("the DNS server did not answer the MN's SRV query")
+            .with_frames(pcap, [q.frame]);
+    };
+    if rm.rcode != "No Error" && rm.rcode != "NOERROR" {
+        return Outcome::inconclusive(format!("the DNS server answered {}", rm.rcode))
+            .with_frames(pcap, [q.frame, r.frame]);
+    }
+    // Addresses of the SRV targets: from this answer's additional section, or from the
+    // MN's own follow-up AAAA queries.
+    let targets: Vec<String> = rm
+        .answers
+        .iter()
+        .filter(|a| a.rtype == "SRV")
+        .filter_map(|a| a.data.split_whitespace().nth(3).map(str::to_string))
+        .collect();
+    let mut frames = vec![q.frame, r.frame];
+    let mut offered = Vec::new();
+    for t in &targets {
+        offered.extend(aaaa_records(rm, t));
+        for (fq, _) in dns_queries_from(obs, "MN").filter(|(_, m)| m.qname.eq_ignore_ascii_case(t)) {
+            if let Some((fr, frm)) = response_to(obs, fq) {
+                offered.extend(aaaa_records(frm, t));
+                frames.extend([fq.frame, fr.frame]);
+            }
+        }
+    }
+    uses_offered_ha(obs, "MN", &offered, &frames)
+}
+
+/// §5.1.1: "The Mobile Node constructs a DNS request by setting the QNAME to the name of the
+/// Home Agent. The request has QTYPE set to "AAAA"".
+pub fn name_lookup() -> TestPurpose {
+    TestPurpose {
+        id: "TP-SPLIT-MN-DISC-NAME-01",
+        title: "MN configured with an HA name looks it up with QTYPE AAAA",
+        requirements: &["RFC5026-5.1.1-MN-MUST-1"],
+        topology: "split-discovery",
+        iut_env: &[("MIP6LAB_HA_NAME", "ha1.example.com")],
+        until_event: Some("ha_selected"),
+        observe_for: Duration::from_secs(20),
+        judge: judge_name_lookup,
+    }
+}
+
+pub fn judge_name_lookup(obs: &Observation) -> Outcome {
+    let pcap = obs.pcap.as_str();
+    let Some((q, qm)) =
+        dns_queries_from(obs, "MN").find(|(_, m)| m.qname.eq_ignore_ascii_case(HA_NAME))
+    else {
+        return Outcome::fail(format!(
+            "the MN sent no query for its HA name `{HA_NAME}`; it asked for {}",
+            describe_queries(dns_queries_from(obs, "MN"))
+        ));
+    };
+    if qm.qtype != "AAAA" {
+        return Outcome::fail(format!(
+            "the query for `{HA_NAME}` had QTYPE {}, expected AAAA",
+            qm.qtype
+        ))
+        .with_frames(pcap, [q.frame]);
+    }
+    let Some((r, rm)) = response_to(obs, q) else {
+        return Outcome::inconclusive("the DNS server did not answer the MN's AAAA query")
+            .with_frames(pcap, [q.frame]);
+    };
+    let offered = aaaa_records(rm, HA_NAME);
+    uses_offered_ha(obs, "MN", &offered, &[q.frame, r.frame])
+}
