@@ -4,7 +4,14 @@
 # equivalent minimal root file system with debootstrap and import it under the same tag.
 set -euo pipefail
 tag=debian:bookworm-slim
-mirror=${MIP6LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The mirror this machine's apt already uses (deb822 or one-line format), unless given.
+host_mirror() {
+  { grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
+    grep -h '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}'
+  } | grep -v -e security -e '^$' | grep '/debian/*$' | head -1
+}
+mirror=${MIP6LAB_DEBIAN_MIRROR:-$(host_mirror)}
+[ -n "$mirror" ] || { echo "no Debian mirror found in /etc/apt: set MIP6LAB_DEBIAN_MIRROR" >&2; exit 1; }
 
 if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "base image $tag present"

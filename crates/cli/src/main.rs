@@ -1,1 +1,399 @@
-fn main() {}
+//! `mip6lab`: run a conformance suite in a lab, decode a capture, clean up after killed runs.
+
+use anyhow::{anyhow, bail, Context, Result};
+use mip6lab_lab::lab::Iut;
+use mip6lab_lab::{Engine, Topology};
+use mip6lab_report::{junit, RunResult, Verdict};
+use mip6lab_suite::{RunOptions, Runner, TestPurpose};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+mip6lab — Mobile IPv6 bootstrapping conformance lab
+
+USAGE:
+  mip6lab suite <NAME> [--iut-image TAG] [--knobs SPEC] [--only TP-ID] [--out DIR]
+      Run a suite (split) against the built-in reference IUT, or against a vendor image.
+      Writes DIR/<run-id>/{results.json,junit.xml} and per-test pcaps, logs, transcripts;
+      DIR/latest points at the newest run. Exit 0 only if every test passed.
+  mip6lab decode <FILE.pcap|FILE.pcapng> [--json] [--topology NAME]
+      Print the normalized transcript of a capture (roles from a topology's addresses).
+  mip6lab gc [--all]
+      Remove lab containers and networks whose run is dead (--all: every lab object).
+  mip6lab knobs
+      List the reference IUT's mutation knobs (each breaks one requirement).
+  mip6lab list <NAME>
+      List a suite's test purposes and the requirements they verify.
+
+ENVIRONMENT:
+  MIP6LAB_ROOT      repository root (default: found by walking up from the current directory)
+  MIP6LAB_REFIMPL   path to the mip6lab-refimpl binary (default: next to this binary)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mip6lab: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    let (cmd, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => {
+            eprint!("{USAGE}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match cmd {
+        "suite" => cmd_suite(rest),
+        "decode" => cmd_decode(rest),
+        "gc" => cmd_gc(rest),
+        "knobs" => cmd_knobs(),
+        "list" => cmd_list(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// Flags of the form `--name value` or `--name`, and positional arguments.
+struct Args<'a> {
+    positional: Vec<&'a str>,
+    flags: Vec<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Args<'a> {
+    fn parse(raw: &'a [String], with_value: &[&str], bare: &[&str]) -> Result<Args<'a>> {
+        let mut a = Args {
+            positional: Vec::new(),
+            flags: Vec::new(),
+        };
+        let mut it = raw.iter();
+        while let Some(s) = it.next() {
+            if let Some(name) = s.strip_prefix("--") {
+                if with_value.contains(&name) {
+                    let v = it
+                        .next()
+                        .ok_or_else(|| anyhow!("--{name} needs a value"))?;
+                    a.flags.push((name, Some(v.as_str())));
+                } else if bare.contains(&name) {
+                    a.flags.push((name, None));
+                } else {
+                    bail!("unknown option --{name}");
+                }
+            } else {
+                a.positional.push(s.as_str());
+            }
+        }
+        Ok(a)
+    }
+
+    fn value(&self, name: &str) -> Option<&'a str> {
+        self.flags.iter().rev().find(|(n, _)| *n == name).and_then(|(_, v)| *v)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.flags.iter().any(|(n, _)| *n == name)
+    }
+}
+
+fn suite_by_name(name: &str) -> Result<Vec<TestPurpose>> {
+    match name {
+        "split" => Ok(mip6lab_suite_split::all()),
+        "integrated" | "dsmip" => bail!("suite `{name}` is not written yet; available: split"),
+        other => bail!("no suite `{other}`; available: split"),
+    }
+}
+
+/// The repository root holds `fixtures/topologies`; found from MIP6LAB_ROOT or by walking up.
+fn repo_root() -> Result<PathBuf> {
+    if let Ok(r) = std::env::var("MIP6LAB_ROOT") {
+        let p = PathBuf::from(r);
+        if p.join("fixtures/topologies").is_dir() {
+            return Ok(p.canonicalize()?);
+        }
+        bail!("MIP6LAB_ROOT={} has no fixtures/topologies", p.display());
+    }
+    let mut dir = std::env::current_dir()?;
+    loop {
+        if dir.join("fixtures/topologies").is_dir() && dir.join("containers").is_dir() {
+            return Ok(dir);
+        }
+        if !dir.pop() {
+            bail!(
+                "cannot find the mip6lab repository (a directory with fixtures/topologies and \
+                 containers/): run from inside it or set MIP6LAB_ROOT"
+            );
+        }
+    }
+}
+
+fn refimpl_binary() -> Result<PathBuf> {
+    if let Ok(p) = std::env::var("MIP6LAB_REFIMPL") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    let sibling = exe.with_file_name("mip6lab-refimpl");
+    if sibling.is_file() {
+        return Ok(sibling);
+    }
+    bail!(
+        "the reference IUT binary is not at {}: build it with `cargo build --bins` or set \
+         MIP6LAB_REFIMPL",
+        sibling.display()
+    )
+}
+
+fn cmd_knobs() -> Result<ExitCode> {
+    let bin = refimpl_binary()?;
+    let st = std::process::Command::new(&bin)
+        .arg("--list-knobs")
+        .status()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    Ok(if st.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn cmd_list(rest: &[String]) -> Result<ExitCode> {
+    let a = Args::parse(rest, &[], &[])?;
+    let name = a.positional.first().copied().unwrap_or("split");
+    for tp in suite_by_name(name)? {
+        println!("{:<28} {}  [{}]", tp.id, tp.title, tp.requirements.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
+    let a = Args::parse(rest, &["iut-image", "knobs", "only", "out"], &[])?;
+    let name = *a
+        .positional
+        .first()
+        .ok_or_else(|| anyhow!("which suite? e.g. `mip6lab suite split`"))?;
+    let mut tests = suite_by_name(name)?;
+    if let Some(only) = a.value("only") {
+        tests.retain(|t| t.id == only);
+        if tests.is_empty() {
+            bail!("suite {name} has no test purpose {only} (see `mip6lab list {name}`)");
+        }
+    }
+    let root = repo_root()?;
+    let knobs = a.value("knobs").unwrap_or("").to_string();
+    let iut = match a.value("iut-image") {
+        Some(tag) => {
+            if !knobs.is_empty() {
+                bail!("--knobs applies to the reference IUT only, not to --iut-image");
+            }
+            Iut::Image(tag.to_string())
+        }
+        None => {
+            let binary = refimpl_binary()?;
+            if !knobs.is_empty() {
+                let out = std::process::Command::new(&binary)
+                    .args(["--check-knobs", &knobs])
+                    .output()
+                    .with_context(|| format!("cannot run {}", binary.display()))?;
+                if !out.status.success() {
+                    bail!("{}", String::from_utf8_lossy(&out.stderr).trim());
+                }
+            }
+            Iut::Reference { binary }
+        }
+    };
+    // Check every topology before any container starts.
+    for tp in &tests {
+        Topology::load(&root.join(format!("fixtures/topologies/{}.toml", tp.topology)))?;
+    }
+    let out_base = match a.value("out") {
+        Some(o) => PathBuf::from(o),
+        None => root.join("reports"),
+    };
+    std::fs::create_dir_all(&out_base)
+        .with_context(|| format!("cannot create {}", out_base.display()))?;
+    let out_base = out_base.canonicalize()?;
+    let run_id = format!(
+        "{}-{name}-{:04x}",
+        utc_stamp(),
+        rand::random::<u16>()
+    );
+    let run_dir = out_base.join(&run_id);
+    std::fs::create_dir_all(&run_dir)?;
+
+    let rt = tokio::runtime::Runtime::new()?;
+    let run = rt.block_on(async {
+        // Fail before the first test when Docker is missing, with what to install.
+        Engine::connect().await?;
+        let runner = Runner::new(RunOptions {
+            root: root.clone(),
+            run_dir: run_dir.clone(),
+            run_id: run_id.clone(),
+            suite: name.to_string(),
+            iut,
+            knobs: knobs.clone(),
+        });
+        let total = tests.len();
+        eprintln!(
+            "mip6lab: suite {name}: {total} test(s){} → {}",
+            if knobs.is_empty() {
+                String::new()
+            } else {
+                format!(", knobs {knobs}")
+            },
+            run_dir.display()
+        );
+        let (run, _) = runner
+            .run_all(&tests, |i, rec| {
+                let r = &rec.result;
+                eprintln!(
+                    "[{}/{total}] {:<13} {} ({:.1}s)\n         {}",
+                    i + 1,
+                    r.outcome.verdict.to_string(),
+                    r.id,
+                    r.duration_ms as f64 / 1000.0,
+                    r.outcome.reason
+                );
+            })
+            .await;
+        anyhow::Ok(run)
+    })?;
+    write_results(&run, &run_dir, &out_base)?;
+    println!("{}", run.summary_table());
+    println!("results: {}", run_dir.display());
+    // The plain closing line CI systems read; every verdict but PASS counts against the run.
+    let passed = run.count(Verdict::Pass);
+    println!("suite: {passed} passed, {} failed", run.results.len() - passed);
+    Ok(if run.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn write_results(run: &RunResult, run_dir: &Path, out_base: &Path) -> Result<()> {
+    std::fs::write(
+        run_dir.join("results.json"),
+        serde_json::to_string_pretty(run)?,
+    )?;
+    std::fs::write(run_dir.join("junit.xml"), junit::render(run))?;
+    let latest = out_base.join("latest");
+    let _ = std::fs::remove_file(&latest);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(run_dir.file_name().unwrap_or_default(), &latest)
+        .with_context(|| format!("cannot point {} at the run", latest.display()))?;
+    Ok(())
+}
+
+fn utc_stamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
+    let a = Args::parse(rest, &["topology"], &["json"])?;
+    let [file] = a.positional[..] else {
+        bail!("usage: mip6lab decode FILE [--json] [--topology NAME]");
+    };
+    let endpoints = match a.value("topology") {
+        Some(t) => {
+            let root = repo_root()?;
+            Topology::load(&root.join(format!("fixtures/topologies/{t}.toml")))?.endpoints()
+        }
+        None => mip6lab_capture::Endpoints::default(),
+    };
+    let read = mip6lab_capture::read_file(Path::new(file))?;
+    let transcript = mip6lab_capture::decode_frames(&read.frames, &endpoints);
+    if a.has("json") {
+        println!("{}", serde_json::to_string_pretty(&transcript)?);
+    } else {
+        print!("{}", transcript.to_text());
+    }
+    if let Some(e) = &read.error {
+        eprintln!("mip6lab: {file}: {e} (the frames before it are shown)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_gc(rest: &[String]) -> Result<ExitCode> {
+    let a = Args::parse(rest, &[], &["all"])?;
+    let all = a.has("all");
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let engine = Engine::connect().await?;
+        let mut found = engine.find(None).await?;
+        if !all {
+            // Keep what belongs to a live mip6lab process.
+            let alive = |pid: &u32| *pid != 0 && Path::new(&format!("/proc/{pid}")).exists();
+            found.containers.retain(|(_, _, pid)| !alive(pid));
+            found.networks.retain(|(_, _, pid)| !alive(pid));
+        }
+        let (c, n) = engine.remove(&found).await?;
+        println!("removed {c} container(s) and {n} network(s)");
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_417), (2025, 11, 25));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn args_parse() {
+        let raw: Vec<String> = ["split", "--knobs", "a=b", "--json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let a = Args::parse(&raw, &["knobs"], &["json"]).unwrap();
+        assert_eq!(a.positional, vec!["split"]);
+        assert_eq!(a.value("knobs"), Some("a=b"));
+        assert!(a.has("json"));
+        assert!(Args::parse(&raw[..2], &["knobs"], &[]).is_err());
+        assert!(Args::parse(&raw, &[], &[]).is_err());
+    }
+
+    #[test]
+    fn verdict_names() {
+        assert_eq!(Verdict::Pass.to_string(), "PASS");
+    }
+}

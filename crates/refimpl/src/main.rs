@@ -11,6 +11,30 @@ mod netwait;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Two offline queries so the harness can list and check knobs before starting a lab.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--list-knobs") => {
+            for (name, what) in config::Knobs::CATALOG {
+                println!("{name:<20} {what}");
+            }
+            return ExitCode::SUCCESS;
+        }
+        Some("--check-knobs") => {
+            return match config::Knobs::parse(args.get(1).map(String::as_str).unwrap_or("")) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Some(other) => {
+            eprintln!("mip6lab-refimpl: unknown argument `{other}` (settings come from MIP6LAB_* variables; --list-knobs, --check-knobs SPEC)");
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
     let cfg = match config::Config::from_env(std::env::vars()) {
         Ok(c) => c,
         Err(e) => {

@@ -1,0 +1,32 @@
+# mip6lab tasks. `just --list` shows them.
+
+# Build everything the lab needs (the CLI and the reference IUT binary).
+build:
+    cargo build --workspace --bins
+
+# Run a conformance suite against the built-in reference IUT; extra args go to `mip6lab suite`
+# (e.g. `just suite split --knobs mn.srv_proto=_udp`, `just suite split --iut-image vendor/mn:1`).
+suite name *args: build
+    ./target/debug/mip6lab suite {{name}} {{args}}
+
+# The project's tests: unit, offline judge and decoder tests, and the container tests (which
+# need Docker; with CI=true they must run).
+test: build
+    cargo test --workspace
+
+# Decode a capture into the normalized transcript.
+decode file *args: build
+    ./target/debug/mip6lab decode {{file}} {{args}}
+
+# Remove lab containers and networks that a killed run left behind.
+gc *args: build
+    ./target/debug/mip6lab gc {{args}}
+
+# List the reference IUT's mutation knobs.
+knobs: build
+    ./target/debug/mip6lab knobs
+
+# Formatting and lints, as CI would want them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
