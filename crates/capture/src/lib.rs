@@ -9,4 +9,4 @@ pub mod read;
 pub mod transcript;
 
 pub use read::{read_file, Frame, ReadError};
-pub use transcript::{decode_frames, Decoded, DnsMessage, DnsRecord, Endpoints, Entry, Transcript};
+pub use transcript::{decode_frames, decode_test_frames, Decoded, DnsMessage, DnsRecord, Endpoints, Entry, Transcript};

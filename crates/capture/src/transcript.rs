@@ -79,6 +79,9 @@ impl Entry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transcript {
     pub entries: Vec<Entry>,
+    /// Frames captured while the lab was being set up (before the stimulus), not decoded.
+    #[serde(default)]
+    pub setup: u64,
     /// Frames left out as link housekeeping (ND, MLD, ARP): counted, not shown.
     pub housekeeping: u64,
     /// Frames that could not be sliced, with the reason.
@@ -86,13 +89,24 @@ pub struct Transcript {
 }
 
 /// ICMPv6 types that are link housekeeping: RS, RA, NS, NA, Redirect (133–137), MLD (130–132, 143).
+/// Link housekeeping: MLD, RS/RA/NS/NA/Redirect, MLDv2, and IGMP from the bridge.
 fn is_housekeeping(t: &Transport) -> bool {
     matches!(t, Transport::Icmpv6 { kind } if matches!(kind, 130..=137 | 143))
+        || matches!(t, Transport::Other { next_header: 2 })
 }
 
 pub fn decode_frames(frames: &[Frame], endpoints: &Endpoints) -> Transcript {
+    decode_test_frames(frames, endpoints, 0)
+}
+
+/// Decodes the frames numbered above `setup`; the first `setup` frames are only counted.
+pub fn decode_test_frames(frames: &[Frame], endpoints: &Endpoints, setup: u64) -> Transcript {
     let mut t = Transcript::default();
     for f in frames {
+        if f.number <= setup {
+            t.setup += 1;
+            continue;
+        }
         match dissect::slice(f) {
             Ok(Some((pkt, payload))) => {
                 if is_housekeeping(&pkt.transport) {

@@ -335,10 +335,15 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
     };
     let read = mip6lab_capture::read_file(Path::new(file))?;
     let transcript = mip6lab_capture::decode_frames(&read.frames, &endpoints);
-    if a.has("json") {
-        println!("{}", serde_json::to_string_pretty(&transcript)?);
+    let text = if a.has("json") {
+        serde_json::to_string_pretty(&transcript)? + "\n"
     } else {
-        print!("{}", transcript.to_text());
+        transcript.to_text()
+    };
+    // A reader that stops early (`| head`) is not an error.
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        r => r?,
     }
     if let Some(e) = &read.error {
         eprintln!("mip6lab: {file}: {e} (the frames before it are shown)");

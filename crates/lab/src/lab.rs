@@ -41,6 +41,8 @@ pub struct NodeHandle {
 #[derive(Debug, Clone)]
 pub struct Artifacts {
     pub pcaps: Vec<PathBuf>,
+    /// Per pcap: how many of its first frames were captured before the IUT started.
+    pub setup_frames: Vec<u64>,
     pub logs: Vec<PathBuf>,
 }
 
@@ -51,6 +53,7 @@ pub struct Lab {
     opts: LabOptions,
     networks: Vec<String>,
     captures: Vec<LiveCapture>,
+    setup_frames: Vec<u64>,
     pub nodes: Vec<NodeHandle>,
     _lock: HostLock,
     torn_down: bool,
@@ -76,6 +79,7 @@ impl Lab {
             opts,
             networks: Vec::new(),
             captures: Vec::new(),
+            setup_frames: Vec::new(),
             nodes: Vec::new(),
             _lock: lock,
             torn_down: false,
@@ -224,7 +228,16 @@ impl Lab {
         self.nodes.push(handle.clone());
         if let Some(ready) = &node.ready {
             let res = match ready {
-                Readiness::DnsSoa(zone) => probe::dns_soa(address, zone, READY_TIMEOUT).await,
+                Readiness::DnsSoa(zone) => {
+                    let net = self
+                        .topology
+                        .networks
+                        .iter()
+                        .find(|n| n.name == node.network)
+                        .context("node on an unknown network")?;
+                    let cidr: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
+                    probe::dns_soa(address, cidr.gateway(), zone, READY_TIMEOUT).await
+                }
             };
             if let Err(e) = res {
                 let logs = self.engine.logs(&handle.id).await.unwrap_or_default();
@@ -237,6 +250,9 @@ impl Lab {
     /// Starts the IUT node with extra environment (test settings, knobs).
     pub async fn start_iut(&mut self, env: &[(String, String)]) -> Result<NodeHandle> {
         let node = self.topology.iut().clone();
+        // Frames up to here are setup (readiness probes): kept in the pcap, left out of the
+        // transcript, so the transcript holds the test and nothing that varies with timing.
+        self.setup_frames = self.captures.iter().map(|c| c.frames()).collect();
         self.start_node(&node, env).await
     }
 
@@ -311,7 +327,13 @@ impl Lab {
         self.engine.remove(&found).await?;
         self.torn_down = true;
         unregister_run(&self.run_id);
-        Ok(Artifacts { pcaps, logs })
+        let mut setup_frames = std::mem::take(&mut self.setup_frames);
+        setup_frames.resize(pcaps.len(), 0);
+        Ok(Artifacts {
+            pcaps,
+            setup_frames,
+            logs,
+        })
     }
 }
 

@@ -9,10 +9,25 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
 /// Asks `server` for the SOA of `zone` until it answers authoritatively, or `timeout`.
-pub async fn dns_soa(server: Ipv6Addr, zone: &str, timeout: Duration) -> Result<Duration> {
+/// Queries leave from `source` (the lab side of the link) so that probe traffic carries only
+/// lab addresses; the address may still be tentative for a moment after the bridge comes up.
+pub async fn dns_soa(
+    server: Ipv6Addr,
+    source: Ipv6Addr,
+    zone: &str,
+    timeout: Duration,
+) -> Result<Duration> {
     let started = Instant::now();
     let name = Name::from_str(zone)?;
-    let sock = UdpSocket::bind("[::]:0").await?;
+    let sock = loop {
+        match UdpSocket::bind(SocketAddr::from((source, 0))).await {
+            Ok(s) => break s,
+            Err(_) if started.elapsed() < timeout => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => bail!("cannot bind the probe to {source}: {e}"),
+        }
+    };
     let dst = SocketAddr::from((server, 53));
     let mut last = String::from("no answer");
     while started.elapsed() < timeout {
@@ -25,22 +40,37 @@ pub async fn dns_soa(server: Ipv6Addr, zone: &str, timeout: Duration) -> Result<
             tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         }
+        // Drain answers to earlier tries until this try's answer or a short deadline, so a
+        // backlog of late answers can never starve the check.
+        let try_deadline = tokio::time::Instant::now() + Duration::from_millis(300);
         let mut buf = [0u8; 2048];
-        match tokio::time::timeout(Duration::from_millis(300), sock.recv_from(&mut buf)).await {
-            Ok(Ok((n, _))) => match Message::from_vec(&buf[..n]) {
-                Ok(m)
-                    if m.metadata.id == id
-                        && m.metadata.response_code == ResponseCode::NoError
-                        && m.metadata.authoritative
-                        && !m.answers.is_empty() =>
-                {
-                    return Ok(started.elapsed())
+        loop {
+            let got = tokio::time::timeout_at(try_deadline, sock.recv_from(&mut buf)).await;
+            let Ok(got) = got else { break };
+            match got {
+                Ok((n, _)) => match Message::from_vec(&buf[..n]) {
+                    Ok(m) if m.metadata.id != id => continue,
+                    Ok(m)
+                        if m.metadata.response_code == ResponseCode::NoError
+                            && m.metadata.authoritative
+                            && m.answers.iter().any(|r| r.record_type() == RecordType::SOA) =>
+                    {
+                        return Ok(started.elapsed())
+                    }
+                    Ok(m) => {
+                        last = format!(
+                            "answer {} (authoritative: {}) without SOA",
+                            m.metadata.response_code, m.metadata.authoritative
+                        );
+                        break;
+                    }
+                    Err(e) => last = format!("undecodable answer: {e}"),
+                },
+                Err(e) => {
+                    last = e.to_string();
+                    break;
                 }
-                Ok(m) => last = format!("answer {} without SOA", m.metadata.response_code),
-                Err(e) => last = format!("undecodable answer: {e}"),
-            },
-            Ok(Err(e)) => last = e.to_string(),
-            Err(_) => {}
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

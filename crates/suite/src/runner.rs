@@ -3,7 +3,7 @@
 use crate::{Observation, TestPurpose};
 use anyhow::{Context, Result};
 use mip6lab_capture::read::read_file;
-use mip6lab_capture::{decode_frames, Transcript};
+use mip6lab_capture::{decode_test_frames, Transcript};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
 use mip6lab_report::{Outcome, RunResult, TestResult};
@@ -145,7 +145,8 @@ impl Runner {
         if let Some(e) = read.error {
             anyhow::bail!("capture unreadable: {e}");
         }
-        let transcript = decode_frames(&read.frames, &endpoints);
+        let setup = artifacts.setup_frames.first().copied().unwrap_or(0);
+        let transcript = decode_test_frames(&read.frames, &endpoints, setup);
         std::fs::write(dir.join("transcript.txt"), transcript.to_text())?;
         std::fs::write(
             dir.join("transcript.json"),
