@@ -12,7 +12,7 @@ suite name *args: build
 # The project's tests: unit, offline judge and decoder tests, and the container tests (which
 # need Docker; with CI=true they must run).
 test: build
-    cargo test --workspace
+    cargo test --workspace -- --include-ignored
 
 # Decode a capture into the normalized transcript.
 decode file *args: build

@@ -241,7 +241,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             knobs: knobs.clone(),
         });
         let total = tests.len();
-        eprintln!(
+        say(&format!(
             "mip6lab: suite {name}: {total} test(s){} → {}",
             if knobs.is_empty() {
                 String::new()
@@ -249,18 +249,18 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
                 format!(", knobs {knobs}")
             },
             run_dir.display()
-        );
+        ));
         let (run, _) = runner
             .run_all(&tests, |i, rec| {
                 let r = &rec.result;
-                eprintln!(
+                say(&format!(
                     "[{}/{total}] {:<13} {} ({:.1}s)\n         {}",
                     i + 1,
                     r.outcome.verdict.to_string(),
                     r.id,
                     r.duration_ms as f64 / 1000.0,
                     r.outcome.reason
-                );
+                ));
             })
             .await;
         anyhow::Ok(run)
@@ -276,6 +276,13 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Progress on stderr; a closed stderr (a killed pager, a CI log gone) must not abort a run
+/// whose lab still has to be torn down.
+fn say(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
 fn write_results(run: &RunResult, run_dir: &Path, out_base: &Path) -> Result<()> {

@@ -90,7 +90,7 @@ impl Engine {
                  (it pulls the image or bootstraps it with debootstrap)"
             );
         }
-        eprintln!("mip6lab: building image {tag} (first run; later runs reuse it)");
+        crate::lab::note(&format!("mip6lab: building image {tag} (first run; later runs reuse it)"));
         let mut tarball = tar::Builder::new(Vec::new());
         for (n, d) in &files {
             let mut h = tar::Header::new_gnu();
@@ -300,14 +300,14 @@ impl Engine {
             match self.docker.remove_container(id, Some(opts.clone())).await {
                 Ok(()) => removed.0 += 1,
                 Err(e) if is_not_found(&e) => {}
-                Err(e) => eprintln!("mip6lab: cannot remove container {id}: {e}"),
+                Err(e) => crate::lab::note(&format!("mip6lab: cannot remove container {id}: {e}")),
             }
         }
         for (name, _, _) in &l.networks {
             match self.docker.remove_network(name).await {
                 Ok(()) => removed.1 += 1,
                 Err(e) if is_not_found(&e) => {}
-                Err(e) => eprintln!("mip6lab: cannot remove network {name}: {e}"),
+                Err(e) => crate::lab::note(&format!("mip6lab: cannot remove network {name}: {e}")),
             }
         }
         Ok(removed)
@@ -363,7 +363,7 @@ pub fn remove_run_blocking(run: &str) {
     });
     match t.join() {
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => eprintln!("mip6lab: teardown: {e:#}"),
-        Err(_) => eprintln!("mip6lab: teardown thread panicked"),
+        Ok(Err(e)) => crate::lab::note(&format!("mip6lab: teardown: {e:#}")),
+        Err(_) => crate::lab::note("mip6lab: teardown thread panicked"),
     }
 }

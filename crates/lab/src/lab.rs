@@ -69,7 +69,7 @@ impl Lab {
             .with_context(|| format!("cannot create {}", opts.out_dir.display()))?;
         let engine = Engine::connect().await?;
         let lock = HostLock::acquire(Duration::from_secs(900))?;
-        report_leftovers(&engine).await;
+        clear_leftovers(&engine).await;
         let run_id = format!("{:08x}", rand::random::<u32>());
         register_run(&run_id);
         let mut lab = Lab {
@@ -379,12 +379,12 @@ fn unregister_run(run: &str) {
 fn install_signal_cleanup() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
-        eprintln!("mip6lab: cannot install signal handlers; Ctrl-C may leave containers (mip6lab gc)");
+        crate::lab::note("mip6lab: cannot install signal handlers; Ctrl-C may leave containers (mip6lab gc)");
         return;
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
-            eprintln!("\nmip6lab: signal {sig}: tearing the lab down");
+            crate::lab::note(&format!("\nmip6lab: signal {sig}: tearing the lab down"));
             let runs: Vec<String> = active_runs()
                 .lock()
                 .map(|r| r.iter().cloned().collect())
@@ -397,19 +397,49 @@ fn install_signal_cleanup() {
     });
 }
 
-async fn report_leftovers(engine: &Engine) {
-    let Ok(found) = engine.find(None).await else {
+/// Called with the host lock held, so no other lab is running: objects of dead processes are
+/// stale (a SIGKILL, a crash) and would clash with this run's subnets; they are removed and
+/// reported. Objects of a live process are only reported.
+async fn clear_leftovers(engine: &Engine) {
+    let Ok(mut found) = engine.find(None).await else {
         return;
     };
     let dead = |pid: u32| pid == 0 || !Path::new(&format!("/proc/{pid}")).exists();
-    let c = found.containers.iter().filter(|x| dead(x.2)).count();
-    let n = found.networks.iter().filter(|x| dead(x.2)).count();
-    if c + n > 0 {
-        eprintln!(
-            "mip6lab: {c} container(s) and {n} network(s) left by earlier runs that did not end \
-             cleanly; remove them with `mip6lab gc`"
-        );
+    let live_c = found.containers.iter().filter(|x| !dead(x.2)).count();
+    let live_n = found.networks.iter().filter(|x| !dead(x.2)).count();
+    found.containers.retain(|x| dead(x.2));
+    found.networks.retain(|x| dead(x.2));
+    if !found.containers.is_empty() || !found.networks.is_empty() {
+        let runs: BTreeSet<&str> = found
+            .containers
+            .iter()
+            .chain(found.networks.iter())
+            .map(|x| x.1.as_str())
+            .collect();
+        note(&format!(
+            "mip6lab: earlier run(s) {} ended without teardown; removing their {} container(s) \
+             and {} network(s)",
+            runs.into_iter().collect::<Vec<_>>().join(", "),
+            found.containers.len(),
+            found.networks.len()
+        ));
+        if let Err(e) = engine.remove(&found).await {
+            note(&format!("mip6lab: cannot remove leftovers: {e:#} (try `mip6lab gc`)"));
+        }
     }
+    if live_c + live_n > 0 {
+        note(&format!(
+            "mip6lab: {live_c} container(s) and {live_n} network(s) belong to another live \
+             process; if the next step fails on overlapping subnets, stop it or run `mip6lab gc --all`"
+        ));
+    }
+}
+
+/// Progress and warnings go to stderr; a closed stderr must not turn into a panic in the
+/// middle of a teardown.
+pub(crate) fn note(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
 /// Serializes labs on this host: they use the same documentation subnets, and Docker
@@ -436,7 +466,7 @@ impl HostLock {
                 bail!("another lab held {} for {timeout:?}", path.display());
             }
             if !told {
-                eprintln!("mip6lab: waiting for another lab on this host to finish");
+                crate::lab::note("mip6lab: waiting for another lab on this host to finish");
                 told = true;
             }
             std::thread::sleep(Duration::from_millis(100));

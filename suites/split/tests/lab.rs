@@ -1,0 +1,265 @@
+//! Container tests: the split suite in a real lab (BIND + the reference MN).
+//!
+//! They need Docker, so plain `cargo test` lists them as ignored; `just test` (and CI) runs
+//! them with `--include-ignored`, where a missing Docker is a failure, never a skip.
+
+use mip6lab_lab::lab::Iut;
+use mip6lab_lab::Engine;
+use mip6lab_suite::{RunOptions, Runner, TestPurpose, Verdict};
+use mip6lab_suite_split::{all, mn_discovery};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One lab at a time from this binary: the labs would queue on the host lock anyway, and
+/// serial runs keep each test's timing its own.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("debug")
+}
+
+fn binary(name: &str) -> PathBuf {
+    let p = target_dir().join(name);
+    assert!(
+        p.is_file(),
+        "{} is missing: build the binaries first (`cargo build --workspace --bins`, as `just test` does)",
+        p.display()
+    );
+    p
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+async fn engine() -> Engine {
+    Engine::connect()
+        .await
+        .unwrap_or_else(|e| panic!("container tests need Docker: {e:#}"))
+}
+
+fn run_suite(tests: &[TestPurpose], knobs: &str) -> mip6lab_report::RunResult {
+    let run_id = format!("test-{:08x}", std::process::id() ^ rand_suffix());
+    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let runner = Runner::new(RunOptions {
+        root: root(),
+        run_dir,
+        run_id,
+        suite: "split".into(),
+        iut: Iut::Reference {
+            binary: binary("mip6lab-refimpl"),
+        },
+        knobs: knobs.into(),
+    });
+    let (run, records) = runtime().block_on(runner.run_all(tests, |_, _| {}));
+    for r in &records {
+        eprintln!(
+            "{} {} — {}\n{}",
+            r.result.id,
+            r.result.outcome.verdict,
+            r.result.outcome.reason,
+            r.transcript.to_text()
+        );
+    }
+    run
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+fn leftovers_of_pid(pid: u32) -> usize {
+    runtime().block_on(async {
+        let found = engine().await.find(None).await.unwrap();
+        found
+            .containers
+            .iter()
+            .chain(found.networks.iter())
+            .filter(|(_, _, p)| *p == pid)
+            .count()
+    })
+}
+
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn reference_mn_passes_both_discovery_tests() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tests = all();
+    let run = run_suite(&tests, "");
+    for r in &run.results {
+        assert_eq!(
+            r.outcome.verdict,
+            Verdict::Pass,
+            "{}: {}",
+            r.id,
+            r.outcome.reason
+        );
+        assert!(
+            !r.outcome.evidence.is_empty(),
+            "{} passed without evidence",
+            r.id
+        );
+        assert!(r.artifacts.iter().any(|a| a.ends_with("home.pcap")));
+    }
+    assert_eq!(leftovers_of_pid(std::process::id()), 0);
+}
+
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn transcripts_of_the_reference_run_are_stable() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for tp in all() {
+        let id = tp.id;
+        let run_id = format!("snap-{:08x}", rand_suffix());
+        let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
+        let runner = Runner::new(RunOptions {
+            root: root(),
+            run_dir,
+            run_id,
+            suite: "split".into(),
+            iut: Iut::Reference {
+                binary: binary("mip6lab-refimpl"),
+            },
+            knobs: String::new(),
+        });
+        let rec = runtime().block_on(runner.run_one(&tp));
+        assert_eq!(rec.result.outcome.verdict, Verdict::Pass, "{id}");
+        insta::assert_snapshot!(id, rec.transcript.to_text());
+    }
+}
+
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn srv_query_for_the_wrong_protocol_label_fails_naming_the_qname() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let run = run_suite(&[mn_discovery::srv_lookup()], "mn.srv_proto=_udp");
+    let r = &run.results[0];
+    assert_eq!(r.outcome.verdict, Verdict::Fail, "{}", r.outcome.reason);
+    assert!(
+        r.outcome.reason.contains("_mip6._udp.example.com."),
+        "reason does not name the wrong QNAME: {}",
+        r.outcome.reason
+    );
+}
+
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn name_lookup_with_qtype_a_fails() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let run = run_suite(&[mn_discovery::name_lookup()], "mn.name_qtype=A");
+    let r = &run.results[0];
+    assert_eq!(r.outcome.verdict, Verdict::Fail, "{}", r.outcome.reason);
+    assert!(r.outcome.reason.contains("QTYPE A"), "{}", r.outcome.reason);
+}
+
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn a_panicking_test_leaves_nothing_behind() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = std::env::temp_dir().join("mip6lab-tests/panic");
+    let rt = runtime();
+    let run_id = std::sync::Arc::new(Mutex::new(String::new()));
+    let seen = run_id.clone();
+    let joined = rt.block_on(async move { tokio::spawn(async move {
+        let topo = mip6lab_lab::Topology::load(
+            &root().join("fixtures/topologies/split-discovery.toml"),
+        )
+        .unwrap();
+        let lab = mip6lab_lab::Lab::up(
+            topo,
+            mip6lab_lab::LabOptions {
+                root: root(),
+                out_dir: out,
+                iut: Iut::Reference {
+                    binary: binary("mip6lab-refimpl"),
+                },
+            },
+        )
+        .await
+        .unwrap();
+        *seen.lock().unwrap() = lab.run_id.clone();
+        let found = engine().await.find(Some(&lab.run_id)).await.unwrap();
+        assert!(!found.containers.is_empty(), "the lab should be up here");
+        panic!("deliberate panic with a lab up");
+    }).await });
+    assert!(joined.is_err(), "the task should have panicked");
+    let id = run_id.lock().unwrap().clone();
+    assert!(!id.is_empty());
+    let found = rt.block_on(async { engine().await.find(Some(&id)).await.unwrap() });
+    assert!(
+        found.containers.is_empty() && found.networks.is_empty(),
+        "run {id} left {} container(s), {} network(s)",
+        found.containers.len(),
+        found.networks.len()
+    );
+}
+
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn ctrl_c_during_a_run_tears_the_lab_down() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = std::env::temp_dir().join("mip6lab-tests/sigint");
+    let mut child = std::process::Command::new(binary("mip6lab"))
+        .args(["suite", "split", "--out"])
+        .arg(&out)
+        .env("MIP6LAB_ROOT", root())
+        .env("MIP6LAB_REFIMPL", binary("mip6lab-refimpl"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Whatever happens below, the child does not outlive the test.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            if self.0.try_wait().ok().flatten().is_none() {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+    }
+    let mut child = Reap(child);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while leftovers_of_pid(pid) == 0 {
+        assert!(Instant::now() < deadline, "the lab never came up");
+        if let Some(st) = child.0.try_wait().unwrap() {
+            panic!("mip6lab ended ({st}) before the lab came up");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc_kill(pid as i32, 2) };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = child.0.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.0.kill();
+            panic!("mip6lab did not end within 60 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(!status.success(), "an interrupted run must not exit 0");
+    assert_eq!(leftovers_of_pid(pid), 0, "SIGINT left lab objects behind");
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
