@@ -67,15 +67,17 @@ pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
             },
             t.payload(),
         ),
-        Some(TransportSlice::Icmpv6(i)) => (
-            Transport::Icmpv6 {
-                kind: i.type_u8(),
-            },
-            i.payload(),
-        ),
+        Some(TransportSlice::Icmpv6(i)) => (Transport::Icmpv6 { kind: i.type_u8() }, i.payload()),
         _ => (Transport::Other { next_header }, &[][..]),
     };
-    Ok(Some((Packet { src, dst, transport }, payload)))
+    Ok(Some((
+        Packet {
+            src,
+            dst,
+            transport,
+        },
+        payload,
+    )))
 }
 
 /// Chooses the application dissector.

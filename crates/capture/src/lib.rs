@@ -8,5 +8,7 @@ pub mod live;
 pub mod read;
 pub mod transcript;
 
-pub use read::{read_file, Frame, ReadError};
-pub use transcript::{decode_frames, decode_test_frames, Decoded, DnsMessage, DnsRecord, Endpoints, Entry, Transcript};
+pub use read::{read_bytes, read_file, Frame, ReadError};
+pub use transcript::{
+    decode_frames, decode_test_frames, Decoded, DnsMessage, DnsRecord, Endpoints, Entry, Transcript,
+};

@@ -20,7 +20,10 @@ impl Endpoints {
     }
     /// The address of a role, if the map has one.
     pub fn address_of(&self, role: &str) -> Option<IpAddr> {
-        self.0.iter().find(|(_, r)| r.as_str() == role).map(|(a, _)| *a)
+        self.0
+            .iter()
+            .find(|(_, r)| r.as_str() == role)
+            .map(|(a, _)| *a)
     }
 }
 

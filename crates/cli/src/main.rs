@@ -79,9 +79,7 @@ impl<'a> Args<'a> {
         while let Some(s) = it.next() {
             if let Some(name) = s.strip_prefix("--") {
                 if with_value.contains(&name) {
-                    let v = it
-                        .next()
-                        .ok_or_else(|| anyhow!("--{name} needs a value"))?;
+                    let v = it.next().ok_or_else(|| anyhow!("--{name} needs a value"))?;
                     a.flags.push((name, Some(v.as_str())));
                 } else if bare.contains(&name) {
                     a.flags.push((name, None));
@@ -96,7 +94,11 @@ impl<'a> Args<'a> {
     }
 
     fn value(&self, name: &str) -> Option<&'a str> {
-        self.flags.iter().rev().find(|(n, _)| *n == name).and_then(|(_, v)| *v)
+        self.flags
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| *v)
     }
 
     fn has(&self, name: &str) -> bool {
@@ -168,7 +170,12 @@ fn cmd_list(rest: &[String]) -> Result<ExitCode> {
     let a = Args::parse(rest, &[], &[])?;
     let name = a.positional.first().copied().unwrap_or("split");
     for tp in suite_by_name(name)? {
-        println!("{:<28} {}  [{}]", tp.id, tp.title, tp.requirements.join(", "));
+        println!(
+            "{:<28} {}  [{}]",
+            tp.id,
+            tp.title,
+            tp.requirements.join(", ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -220,11 +227,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     std::fs::create_dir_all(&out_base)
         .with_context(|| format!("cannot create {}", out_base.display()))?;
     let out_base = out_base.canonicalize()?;
-    let run_id = format!(
-        "{}-{name}-{:04x}",
-        utc_stamp(),
-        rand::random::<u16>()
-    );
+    let run_id = format!("{}-{name}-{:04x}", utc_stamp(), rand::random::<u16>());
     let run_dir = out_base.join(&run_id);
     std::fs::create_dir_all(&run_dir)?;
 
@@ -270,7 +273,10 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     println!("results: {}", run_dir.display());
     // The plain closing line CI systems read; every verdict but PASS counts against the run.
     let passed = run.count(Verdict::Pass);
-    println!("suite: {passed} passed, {} failed", run.results.len() - passed);
+    println!(
+        "suite: {passed} passed, {} failed",
+        run.results.len() - passed
+    );
     Ok(if run.ok() {
         ExitCode::SUCCESS
     } else {

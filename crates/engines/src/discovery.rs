@@ -116,7 +116,11 @@ mod tests {
     fn weighted_pick_follows_the_running_sum() {
         // Weights 0, 10, 30: x = 0 picks the zero-weight entry, x in 1..=10 the second,
         // x in 11..=40 the third (RFC 2782 selection algorithm).
-        let recs = [srv(1, 10, "ten."), srv(1, 0, "zero."), srv(1, 30, "thirty.")];
+        let recs = [
+            srv(1, 10, "ten."),
+            srv(1, 0, "zero."),
+            srv(1, 30, "thirty."),
+        ];
         assert_eq!(order_srv(&recs, |_| 0)[0].target, "zero.");
         assert_eq!(order_srv(&recs, |_| 5)[0].target, "ten.");
         assert_eq!(order_srv(&recs, |_| 11)[0].target, "thirty.");

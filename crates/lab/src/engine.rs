@@ -49,10 +49,13 @@ pub struct Leftovers {
 impl Engine {
     pub async fn connect() -> Result<Engine> {
         let docker = Docker::connect_with_local_defaults().map_err(no_docker)?;
-        let docker = tokio::time::timeout(std::time::Duration::from_secs(10), docker.negotiate_version())
-            .await
-            .map_err(|_| anyhow!("the Docker daemon did not answer within 10 s"))?
-            .map_err(no_docker)?;
+        let docker = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            docker.negotiate_version(),
+        )
+        .await
+        .map_err(|_| anyhow!("the Docker daemon did not answer within 10 s"))?
+        .map_err(no_docker)?;
         Ok(Engine { docker })
     }
 
@@ -65,7 +68,9 @@ impl Engine {
         extra: &[(&str, Vec<u8>)],
     ) -> Result<String> {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-        for entry in std::fs::read_dir(dir).with_context(|| format!("image recipe {}", dir.display()))? {
+        for entry in
+            std::fs::read_dir(dir).with_context(|| format!("image recipe {}", dir.display()))?
+        {
             let entry = entry?;
             if entry.file_type()?.is_file() {
                 let fname = entry.file_name().to_string_lossy().into_owned();
@@ -84,13 +89,20 @@ impl Engine {
         if self.docker.inspect_image(&tag).await.is_ok() {
             return Ok(tag);
         }
-        if self.docker.inspect_image("debian:bookworm-slim").await.is_err() {
+        if self
+            .docker
+            .inspect_image("debian:bookworm-slim")
+            .await
+            .is_err()
+        {
             bail!(
                 "base image debian:bookworm-slim is missing: run `bash containers/base/ensure-base.sh` \
                  (it pulls the image or bootstraps it with debootstrap)"
             );
         }
-        crate::lab::note(&format!("mip6lab: building image {tag} (first run; later runs reuse it)"));
+        crate::lab::note(&format!(
+            "mip6lab: building image {tag} (first run; later runs reuse it)"
+        ));
         let mut tarball = tar::Builder::new(Vec::new());
         for (n, d) in &files {
             let mut h = tar::Header::new_gnu();
@@ -185,9 +197,15 @@ impl Engine {
             // Lab links need no DAD: addresses are unique by construction, and DAD would
             // delay every start by a second or more.
             sysctls: Some(HashMap::from([
-                ("net.ipv6.conf.all.disable_ipv6".to_string(), "0".to_string()),
+                (
+                    "net.ipv6.conf.all.disable_ipv6".to_string(),
+                    "0".to_string(),
+                ),
                 ("net.ipv6.conf.all.accept_dad".to_string(), "0".to_string()),
-                ("net.ipv6.conf.default.accept_dad".to_string(), "0".to_string()),
+                (
+                    "net.ipv6.conf.default.accept_dad".to_string(),
+                    "0".to_string(),
+                ),
             ])),
             init: Some(true),
             ..Default::default()
@@ -213,7 +231,9 @@ impl Engine {
             networking_config: Some(networking),
             ..Default::default()
         };
-        let opts = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let opts = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
         let created = self
             .docker
             .create_container(Some(opts), body)
@@ -265,7 +285,11 @@ impl Engine {
             .await?;
         let ns = self
             .docker
-            .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filters).build()))
+            .list_networks(Some(
+                ListNetworksOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
             .await?;
         let meta = |labels: Option<&HashMap<String, String>>| {
             let l = labels.cloned().unwrap_or_default();
@@ -294,7 +318,10 @@ impl Engine {
 
     /// Removes containers first (a network in use cannot go), then networks.
     pub async fn remove(&self, l: &Leftovers) -> Result<(usize, usize)> {
-        let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
         let mut removed = (0, 0);
         for (id, _, _) in &l.containers {
             match self.docker.remove_container(id, Some(opts.clone())).await {
@@ -314,12 +341,22 @@ impl Engine {
     }
 
     pub async fn image_size(&self, tag: &str) -> Option<i64> {
-        self.docker.inspect_image(tag).await.ok().and_then(|i| i.size)
+        self.docker
+            .inspect_image(tag)
+            .await
+            .ok()
+            .and_then(|i| i.size)
     }
 }
 
 fn is_not_found(e: &bollard::errors::Error) -> bool {
-    matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, .. })
+    matches!(
+        e,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
 }
 
 fn no_docker(e: bollard::errors::Error) -> anyhow::Error {

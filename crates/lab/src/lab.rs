@@ -196,7 +196,11 @@ impl Lab {
         Ok(binds)
     }
 
-    async fn start_node(&mut self, node: &NodeSpec, env: &[(String, String)]) -> Result<NodeHandle> {
+    async fn start_node(
+        &mut self,
+        node: &NodeSpec,
+        env: &[(String, String)],
+    ) -> Result<NodeHandle> {
         let image = self.image_for(node).await?;
         let binds = self.render_files(node)?;
         let address = self.topology.address(node);
@@ -241,7 +245,10 @@ impl Lab {
             };
             if let Err(e) = res {
                 let logs = self.engine.logs(&handle.id).await.unwrap_or_default();
-                bail!("node {} is not ready: {e:#}\n--- its log ---\n{logs}", node.name);
+                bail!(
+                    "node {} is not ready: {e:#}\n--- its log ---\n{logs}",
+                    node.name
+                );
             }
         }
         Ok(handle)
@@ -312,7 +319,11 @@ impl Lab {
         let log_dir = self.opts.out_dir.join("logs");
         std::fs::create_dir_all(&log_dir)?;
         for n in &self.nodes {
-            let text = self.engine.logs(&n.id).await.unwrap_or_else(|e| format!("(no log: {e})"));
+            let text = self
+                .engine
+                .logs(&n.id)
+                .await
+                .unwrap_or_else(|e| format!("(no log: {e})"));
             let p = log_dir.join(format!("{}.log", n.name));
             std::fs::write(&p, text)?;
             logs.push(p);
@@ -320,7 +331,8 @@ impl Lab {
         let mut pcaps = Vec::new();
         for cap in std::mem::take(&mut self.captures) {
             let path = cap.path.clone();
-            cap.stop().with_context(|| format!("finishing {}", path.display()))?;
+            cap.stop()
+                .with_context(|| format!("finishing {}", path.display()))?;
             pcaps.push(path);
         }
         let found = self.engine.find(Some(&self.run_id)).await?;
@@ -368,18 +380,26 @@ fn active_runs() -> &'static Mutex<BTreeSet<String>> {
 }
 
 fn register_run(run: &str) {
-    active_runs().lock().unwrap_or_else(|e| e.into_inner()).insert(run.to_string());
+    active_runs()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(run.to_string());
 }
 
 fn unregister_run(run: &str) {
-    active_runs().lock().unwrap_or_else(|e| e.into_inner()).remove(run);
+    active_runs()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(run);
 }
 
 /// On SIGINT/SIGTERM/SIGHUP: remove every live run's containers and networks, then exit.
 fn install_signal_cleanup() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
-        crate::lab::note("mip6lab: cannot install signal handlers; Ctrl-C may leave containers (mip6lab gc)");
+        crate::lab::note(
+            "mip6lab: cannot install signal handlers; Ctrl-C may leave containers (mip6lab gc)",
+        );
         return;
     };
     std::thread::spawn(move || {
@@ -424,7 +444,9 @@ async fn clear_leftovers(engine: &Engine) {
             found.networks.len()
         ));
         if let Err(e) = engine.remove(&found).await {
-            note(&format!("mip6lab: cannot remove leftovers: {e:#} (try `mip6lab gc`)"));
+            note(&format!(
+                "mip6lab: cannot remove leftovers: {e:#} (try `mip6lab gc`)"
+            ));
         }
     }
     if live_c + live_n > 0 {

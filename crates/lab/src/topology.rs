@@ -89,7 +89,10 @@ impl Topology {
             }
             let v4: Cidr<Ipv4Addr> = n.ipv4.parse()?;
             let o = v4.addr.octets();
-            let doc = matches!((o[0], o[1], o[2]), (192, 0, 2) | (198, 51, 100) | (203, 0, 113));
+            let doc = matches!(
+                (o[0], o[1], o[2]),
+                (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
+            );
             if !doc || v4.len < 24 {
                 bail!(
                     "network {}: {} is outside the IPv4 documentation ranges",
@@ -109,7 +112,11 @@ impl Topology {
                 bail!("node `{}` is defined twice", node.name);
             }
             let Some(addr) = self.hosts.get(&node.role) else {
-                bail!("node `{}`: role `{}` has no entry in [hosts]", node.name, node.role);
+                bail!(
+                    "node `{}`: role `{}` has no entry in [hosts]",
+                    node.name,
+                    node.role
+                );
             };
             let Some(net) = self.networks.iter().find(|n| n.name == node.network) else {
                 bail!("node `{}`: unknown network `{}`", node.name, node.network);
@@ -188,14 +195,18 @@ impl<A: std::str::FromStr> std::str::FromStr for Cidr<A> {
         let addr = a
             .parse()
             .map_err(|_| anyhow::anyhow!("`{a}` is not an address"))?;
-        let len = l.parse().with_context(|| format!("`{l}` is not a prefix length"))?;
+        let len = l
+            .parse()
+            .with_context(|| format!("`{l}` is not a prefix length"))?;
         Ok(Cidr { addr, len })
     }
 }
 
 impl Cidr<Ipv6Addr> {
     pub fn contains(&self, a: &Ipv6Addr) -> bool {
-        let mask = u128::MAX.checked_shl(128 - u32::from(self.len)).unwrap_or(0);
+        let mask = u128::MAX
+            .checked_shl(128 - u32::from(self.len))
+            .unwrap_or(0);
         u128::from(*a) & mask == u128::from(self.addr) & mask
     }
     /// The first host address, which Docker gives the bridge (the lab's own address).
@@ -243,13 +254,25 @@ mod tests {
     fn addresses_outside_documentation_ranges_are_refused() {
         let bad = GOOD.replace("2001:db8:1::/64", "fd00::/64");
         let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t.validate().unwrap_err().to_string().contains("2001:db8::/32"));
+        assert!(t
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("2001:db8::/32"));
         let bad = GOOD.replace("198.51.100.128/28", "10.0.0.0/24");
         let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t.validate().unwrap_err().to_string().contains("documentation"));
+        assert!(t
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("documentation"));
         let bad = GOOD.replace("MN = \"2001:db8:1::100\"", "MN = \"2001:db8:2::100\"");
         let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t.validate().unwrap_err().to_string().contains("not in network"));
+        assert!(t
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("not in network"));
     }
 
     #[test]

@@ -53,7 +53,10 @@ impl Knobs {
     pub const CATALOG: &'static [(&'static str, &'static str)] = &[
         ("mn.srv_service", "RFC5026-5.1.2: SRV QNAME service label"),
         ("mn.srv_proto", "RFC5026-5.1.2: SRV QNAME protocol label"),
-        ("mn.name_qtype", "RFC5026-5.1.1: QTYPE of the lookup by HA name"),
+        (
+            "mn.name_qtype",
+            "RFC5026-5.1.1: QTYPE of the lookup by HA name",
+        ),
     ];
 
     pub fn parse(spec: &str) -> Result<Knobs> {
@@ -89,7 +92,11 @@ pub struct Config {
 impl Config {
     pub fn from_env(vars: impl Iterator<Item = (String, String)>) -> Result<Config> {
         let vars: std::collections::HashMap<String, String> = vars.collect();
-        let get = |k: &str| vars.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let get = |k: &str| {
+            vars.get(k)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
         let role = match get("MIP6LAB_ROLE").as_deref() {
             Some("mn") => Role::Mn,
             Some(other) => bail!("MIP6LAB_ROLE `{other}` is not supported (supported: mn)"),
@@ -109,7 +116,10 @@ impl Config {
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| s.parse().with_context(|| format!("MIP6LAB_WAIT_ADDRS: bad address `{s}`")))
+            .map(|s| {
+                s.parse()
+                    .with_context(|| format!("MIP6LAB_WAIT_ADDRS: bad address `{s}`"))
+            })
             .collect::<Result<_>>()?;
         let knobs = Knobs::parse(&get("MIP6LAB_KNOBS").unwrap_or_default())?;
         Ok(Config {
@@ -143,15 +153,25 @@ mod tests {
             ("MIP6LAB_DOMAIN", "example.com"),
         ]))
         .unwrap();
-        assert_eq!(c.discovery, Discovery::Srv { domain: "example.com".into() });
+        assert_eq!(
+            c.discovery,
+            Discovery::Srv {
+                domain: "example.com".into()
+            }
+        );
         assert_eq!(c.knobs, Knobs::default());
     }
 
     #[test]
     fn unknown_knobs_and_missing_settings_are_clear_errors() {
         let e = Knobs::parse("mn.bogus=1").unwrap_err().to_string();
-        assert!(e.contains("unknown knob `mn.bogus`") && e.contains("mn.srv_proto"), "{e}");
-        let e = Config::from_env(env(&[("MIP6LAB_ROLE", "mn")])).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown knob `mn.bogus`") && e.contains("mn.srv_proto"),
+            "{e}"
+        );
+        let e = Config::from_env(env(&[("MIP6LAB_ROLE", "mn")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("MIP6LAB_DNS"), "{e}");
     }
 }

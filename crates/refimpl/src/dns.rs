@@ -37,7 +37,10 @@ pub fn query(server: Ipv6Addr, qname: &str, qtype: RecordType) -> Result<Message
                         continue;
                     }
                     if resp.metadata.response_code != ResponseCode::NoError {
-                        bail!("{qname} {qtype}: server answered {}", resp.metadata.response_code);
+                        bail!(
+                            "{qname} {qtype}: server answered {}",
+                            resp.metadata.response_code
+                        );
                     }
                     return Ok(resp);
                 }

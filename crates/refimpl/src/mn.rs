@@ -64,8 +64,12 @@ fn discover_by_srv(cfg: &Config, domain: &str) -> Result<Vec<HaCandidate>> {
 }
 
 fn discover_by_name(cfg: &Config, ha_name: &str) -> Result<Vec<HaCandidate>> {
-    let qtype = RecordType::from_str(&cfg.knobs.name_qtype)
-        .map_err(|_| anyhow!("mn.name_qtype `{}` is not a record type", cfg.knobs.name_qtype))?;
+    let qtype = RecordType::from_str(&cfg.knobs.name_qtype).map_err(|_| {
+        anyhow!(
+            "mn.name_qtype `{}` is not a record type",
+            cfg.knobs.name_qtype
+        )
+    })?;
     let resp = dns::query(cfg.dns, ha_name, qtype)?;
     let name = absolute(ha_name);
     Ok(aaaa_for(&resp, &name)

@@ -133,7 +133,10 @@ mod tests {
             duration_ms: 3000,
             results: vec![
                 t("A", Outcome::pass("ok")),
-                t("B", Outcome::fail("QNAME was \"_mip6._udp\"").with_frames("home.pcap", [3])),
+                t(
+                    "B",
+                    Outcome::fail("QNAME was \"_mip6._udp\"").with_frames("home.pcap", [3]),
+                ),
                 t("C", Outcome::inconclusive("no answer")),
             ],
         }

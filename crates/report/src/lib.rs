@@ -112,7 +112,10 @@ impl RunResult {
     pub const SCHEMA_VERSION: u32 = 1;
 
     pub fn count(&self, v: Verdict) -> usize {
-        self.results.iter().filter(|r| r.outcome.verdict == v).count()
+        self.results
+            .iter()
+            .filter(|r| r.outcome.verdict == v)
+            .count()
     }
 
     /// A run passes when nothing failed or errored.

@@ -92,7 +92,10 @@ pub fn list(a: &[IpAddr]) -> String {
     if a.is_empty() {
         return "none".into();
     }
-    a.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", ")
+    a.iter()
+        .map(IpAddr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// "QTYPE QNAME" of each query, for reasons that say what was asked instead.

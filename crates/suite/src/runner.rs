@@ -92,7 +92,11 @@ impl Runner {
                 duration_ms: started.elapsed().as_millis() as u64,
                 artifacts: artifacts
                     .iter()
-                    .filter_map(|p| p.strip_prefix(&self.opts.run_dir).ok().map(Path::to_path_buf))
+                    .filter_map(|p| {
+                        p.strip_prefix(&self.opts.run_dir)
+                            .ok()
+                            .map(Path::to_path_buf)
+                    })
                     .collect(),
             },
             transcript,

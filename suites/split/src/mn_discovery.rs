@@ -1,7 +1,9 @@
 //! MN under test: home agent discovery by DNS (RFC 5026 §5.1).
 //! The harness serves the MSP zone from BIND; the MN is told only a domain or an HA name.
 
-use mip6lab_suite::observe::{aaaa_records, describe_queries, dns_queries_from, response_to, uses_offered_ha};
+use mip6lab_suite::observe::{
+    aaaa_records, describe_queries, dns_queries_from, response_to, uses_offered_ha,
+};
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::time::Duration;
 
@@ -60,7 +62,8 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
     let mut offered = Vec::new();
     for t in &targets {
         offered.extend(aaaa_records(rm, t));
-        for (fq, _) in dns_queries_from(obs, "MN").filter(|(_, m)| m.qname.eq_ignore_ascii_case(t)) {
+        for (fq, _) in dns_queries_from(obs, "MN").filter(|(_, m)| m.qname.eq_ignore_ascii_case(t))
+        {
             if let Some((fr, frm)) = response_to(obs, fq) {
                 offered.extend(aaaa_records(frm, t));
                 frames.extend([fq.frame, fr.frame]);

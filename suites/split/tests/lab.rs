@@ -175,28 +175,31 @@ fn a_panicking_test_leaves_nothing_behind() {
     let rt = runtime();
     let run_id = std::sync::Arc::new(Mutex::new(String::new()));
     let seen = run_id.clone();
-    let joined = rt.block_on(async move { tokio::spawn(async move {
-        let topo = mip6lab_lab::Topology::load(
-            &root().join("fixtures/topologies/split-discovery.toml"),
-        )
-        .unwrap();
-        let lab = mip6lab_lab::Lab::up(
-            topo,
-            mip6lab_lab::LabOptions {
-                root: root(),
-                out_dir: out,
-                iut: Iut::Reference {
-                    binary: binary("mip6lab-refimpl"),
+    let joined = rt.block_on(async move {
+        tokio::spawn(async move {
+            let topo = mip6lab_lab::Topology::load(
+                &root().join("fixtures/topologies/split-discovery.toml"),
+            )
+            .unwrap();
+            let lab = mip6lab_lab::Lab::up(
+                topo,
+                mip6lab_lab::LabOptions {
+                    root: root(),
+                    out_dir: out,
+                    iut: Iut::Reference {
+                        binary: binary("mip6lab-refimpl"),
+                    },
                 },
-            },
-        )
+            )
+            .await
+            .unwrap();
+            *seen.lock().unwrap() = lab.run_id.clone();
+            let found = engine().await.find(Some(&lab.run_id)).await.unwrap();
+            assert!(!found.containers.is_empty(), "the lab should be up here");
+            panic!("deliberate panic with a lab up");
+        })
         .await
-        .unwrap();
-        *seen.lock().unwrap() = lab.run_id.clone();
-        let found = engine().await.find(Some(&lab.run_id)).await.unwrap();
-        assert!(!found.containers.is_empty(), "the lab should be up here");
-        panic!("deliberate panic with a lab up");
-    }).await });
+    });
     assert!(joined.is_err(), "the task should have panicked");
     let id = run_id.lock().unwrap().clone();
     assert!(!id.is_empty());
@@ -214,7 +217,7 @@ fn a_panicking_test_leaves_nothing_behind() {
 fn ctrl_c_during_a_run_tears_the_lab_down() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = std::env::temp_dir().join("mip6lab-tests/sigint");
-    let mut child = std::process::Command::new(binary("mip6lab"))
+    let child = std::process::Command::new(binary("mip6lab"))
         .args(["suite", "split", "--out"])
         .arg(&out)
         .env("MIP6LAB_ROOT", root())

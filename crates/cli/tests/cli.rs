@@ -1,0 +1,114 @@
+//! The `mip6lab` command as a user meets it: decoding, and clear errors on bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn mip6lab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mip6lab"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("MIP6LAB_ROOT")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn decode_names_roles_from_the_topology() {
+    let out = mip6lab(&[
+        "decode",
+        "fixtures/pcaps/split-discovery/srv-mutant-udp.pcap",
+        "--topology",
+        "split-discovery",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("MN -> DNS  DNS query SRV _mip6._udp.example.com."),
+        "{s}"
+    );
+    assert!(
+        s.contains("DNS -> MN  DNS response Non-Existent Domain"),
+        "{s}"
+    );
+}
+
+#[test]
+fn decode_json_is_valid_json() {
+    let out = mip6lab(&[
+        "decode",
+        "fixtures/pcaps/split-discovery/srv-reference.pcap",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["entries"].as_array().is_some_and(|e| !e.is_empty()));
+}
+
+#[test]
+fn decode_of_a_damaged_file_shows_what_it_can_and_says_where_it_broke() {
+    let src =
+        std::fs::read(root().join("fixtures/pcaps/split-discovery/srv-reference.pcap")).unwrap();
+    let cut = std::env::temp_dir().join(format!("mip6lab-cut-{}.pcap", std::process::id()));
+    std::fs::write(&cut, &src[..src.len() - 10]).unwrap();
+    let out = mip6lab(&["decode", cut.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&cut);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("frame"), "{}", text(&out.stderr));
+    assert!(!out.stdout.is_empty());
+}
+
+#[test]
+fn decode_of_a_missing_file_is_a_clear_error() {
+    let out = mip6lab(&["decode", "no/such.pcap"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no/such.pcap"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn unknown_suite_and_unknown_knob_are_refused_before_any_lab() {
+    let out = mip6lab(&["suite", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("available: split"));
+    let out = mip6lab(&["suite", "split", "--knobs", "mn.bogus=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown knob `mn.bogus`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = mip6lab(&["suite", "split", "--only", "TP-NOPE"]);
+    assert!(text(&out.stderr).contains("no test purpose TP-NOPE"));
+}
+
+#[test]
+fn without_docker_the_suite_says_what_to_install() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mip6lab"))
+        .args(["suite", "split", "--out"])
+        .arg(std::env::temp_dir().join("mip6lab-nodocker"))
+        .current_dir(root())
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = text(&out.stderr);
+    assert!(e.contains("apt-get install docker.io"), "{e}");
+}
+
+#[test]
+fn knobs_lists_the_mutations() {
+    let out = mip6lab(&["knobs"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("mn.srv_proto"));
+}
