@@ -8,10 +8,8 @@ tag=debian:bookworm-slim
 host_mirror() {
   { grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
     grep -h '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}'
-  } | grep -v -e security -e '^$' | grep '/debian/*$' | head -1
+  } | grep -v -e security -e '^$' | grep '/debian/*$' | head -1 || true
 }
-mirror=${MIP6LAB_DEBIAN_MIRROR:-$(host_mirror)}
-[ -n "$mirror" ] || { echo "no Debian mirror found in /etc/apt: set MIP6LAB_DEBIAN_MIRROR" >&2; exit 1; }
 
 if docker image inspect "$tag" >/dev/null 2>&1; then
   echo "base image $tag present"
@@ -21,6 +19,8 @@ if timeout 60 docker pull "$tag" >/dev/null 2>&1; then
   echo "base image $tag pulled"
   exit 0
 fi
+mirror=${MIP6LAB_DEBIAN_MIRROR:-$(host_mirror)}
+[ -n "$mirror" ] || { echo "no Debian mirror found in /etc/apt: set MIP6LAB_DEBIAN_MIRROR" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "debootstrap missing: apt-get install debootstrap" >&2; exit 1; }
 root=$(mktemp -d /tmp/mip6lab-rootfs.XXXXXX)
 trap 'rm -rf "$root"' EXIT
