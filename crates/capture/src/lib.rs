@@ -4,11 +4,13 @@
 //! their lab role and leaves out what changes from run to run (IDs, ports, timestamps).
 
 pub mod dissect;
+pub mod keylog;
 pub mod live;
 pub mod read;
 pub mod transcript;
 
 pub use read::{read_bytes, read_file, Frame, ReadError};
 pub use transcript::{
-    decode_frames, decode_test_frames, Decoded, DnsMessage, DnsRecord, Endpoints, Entry, Transcript,
+    decode_frames, decode_test_frames, decode_with, Decoded, DnsMessage, DnsRecord, Endpoints,
+    Entry, Field, Message, Transcript,
 };

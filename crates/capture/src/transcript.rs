@@ -1,6 +1,6 @@
 //! The normalized transcript: one entry per message under test, endpoints named by role.
 
-use crate::dissect::{self, Transport};
+use crate::dissect::{self, Context, Dissectors, Transport};
 use crate::read::Frame;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -50,10 +50,95 @@ pub struct DnsMessage {
     pub tsig: bool,
 }
 
+/// A decoded message of any protocol other than DNS: its type and its fields in wire order,
+/// with nested parts (mobility options, IKE payloads, CP attributes) as children.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Message {
+    /// `MH`, `IKEv2`, `ESP`, …
+    pub protocol: String,
+    /// The message or part type as the spec names it: `BU`, `BA`, `IKE_SA_INIT request`, `CP`.
+    pub kind: String,
+    pub fields: Vec<Field>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Message>,
+}
+
+/// A named field. `volatile` fields (SPIs, nonces, checksums, sequence numbers that differ
+/// from run to run) keep their value in JSON and print as `*` in the text transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub volatile: bool,
+}
+
+impl Message {
+    pub fn new(protocol: &str, kind: impl Into<String>) -> Message {
+        Message {
+            protocol: protocol.into(),
+            kind: kind.into(),
+            ..Message::default()
+        }
+    }
+
+    pub fn field(mut self, name: &str, value: impl ToString) -> Message {
+        self.fields.push(Field {
+            name: name.into(),
+            value: value.to_string(),
+            volatile: false,
+        });
+        self
+    }
+
+    pub fn volatile(mut self, name: &str, value: impl ToString) -> Message {
+        self.fields.push(Field {
+            name: name.into(),
+            value: value.to_string(),
+            volatile: true,
+        });
+        self
+    }
+
+    pub fn child(mut self, c: Message) -> Message {
+        self.children.push(c);
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    }
+
+    /// Depth-first search for a part of the given kind (this message included).
+    pub fn find(&self, kind: &str) -> Option<&Message> {
+        if self.kind == kind {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(kind))
+    }
+
+    /// `KIND a=1 b=* {CHILD …} {CHILD …}`: the normalized one-line form.
+    pub fn render(&self) -> String {
+        let mut s = self.kind.clone();
+        for f in &self.fields {
+            let v = if f.volatile { "*" } else { f.value.as_str() };
+            let _ = write!(s, " {}={}", f.name, v);
+        }
+        for c in &self.children {
+            let _ = write!(s, " {{{}}}", c.render());
+        }
+        s
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Decoded {
     Dns(DnsMessage),
+    Message(Message),
     Icmpv6 { kind: u8 },
     Unknown { length: usize },
     Malformed { protocol: String, reason: String },
@@ -104,6 +189,23 @@ pub fn decode_frames(frames: &[Frame], endpoints: &Endpoints) -> Transcript {
 
 /// Decodes the frames numbered above `setup`; the first `setup` frames are only counted.
 pub fn decode_test_frames(frames: &[Frame], endpoints: &Endpoints, setup: u64) -> Transcript {
+    decode_with(
+        frames,
+        endpoints,
+        setup,
+        &Dissectors::standard(),
+        &mut Context::default(),
+    )
+}
+
+/// The general form: chosen dissectors, and a context that may carry keys.
+pub fn decode_with(
+    frames: &[Frame],
+    endpoints: &Endpoints,
+    setup: u64,
+    dissectors: &Dissectors,
+    ctx: &mut Context,
+) -> Transcript {
     let mut t = Transcript::default();
     for f in frames {
         if f.number <= setup {
@@ -122,7 +224,7 @@ pub fn decode_test_frames(frames: &[Frame], endpoints: &Endpoints, setup: u64) -
                     dst: endpoints.name(&pkt.dst),
                     src_addr: pkt.src,
                     dst_addr: pkt.dst,
-                    decoded: dissect::dissect_payload(&pkt, payload),
+                    decoded: dissectors.dissect(&pkt, payload, ctx),
                 });
             }
             Ok(None) => t.housekeeping += 1,
@@ -187,6 +289,7 @@ pub fn summary(d: &Decoded) -> String {
                 if m.tsig { " tsig" } else { "" }
             )
         }
+        Decoded::Message(m) => format!("{} {}", m.protocol, m.render()),
         Decoded::Icmpv6 { kind } => format!("ICMPv6 type {kind}"),
         Decoded::Unknown { length } => format!("undecoded payload ({length} octets)"),
         Decoded::Malformed { protocol, reason } => format!("{protocol} malformed: {reason}"),

@@ -1,0 +1,155 @@
+//! Layer 2–4 dissection with etherparse, then one application dissector per protocol.
+//!
+//! A protocol plugs in as a [`Dissector`] listed in [`Dissectors::standard`]: it claims the
+//! payloads it understands (by port, by next header) and turns them into a [`Decoded`]. Keys
+//! and state that span packets (IKE SAs, ESP SAs) live in the shared [`Context`].
+
+pub mod dns;
+pub mod esp;
+pub mod ikev2;
+pub mod mh;
+
+use crate::keylog::KeyLog;
+use crate::read::{Frame, LinkType};
+use crate::transcript::Decoded;
+use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use std::net::IpAddr;
+
+pub use dns::dns;
+
+/// What the lower layers say about a frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub transport: Transport,
+    /// IPv6 extension headers between the fixed header and the payload, raw and in order
+    /// (Hop-by-Hop, Destination Options with HAO, Routing type 2, …); `ext_first` is the
+    /// Next Header value naming the first of them. Empty for IPv4 or none.
+    pub ext_first: Option<u8>,
+    pub ext: Vec<u8>,
+}
+
+/// Per-capture state shared by the dissectors: keys to decrypt with, and what earlier packets
+/// established (e.g. which SPIs belong to which IKE SA).
+#[derive(Debug, Default)]
+pub struct Context {
+    pub keys: KeyLog,
+}
+
+/// One application protocol's dissector.
+pub trait Dissector: Send + Sync {
+    /// Protocol name as the transcript prints it (e.g. `MH`, `IKEv2`).
+    fn name(&self) -> &'static str;
+    /// Whether this dissector takes the payload of `pkt`.
+    fn claims(&self, pkt: &Packet, payload: &[u8]) -> bool;
+    /// Decodes a claimed payload. Must not panic on any input: malformed input becomes
+    /// [`Decoded::Malformed`] with the offset of the fault.
+    fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded;
+}
+
+/// The dissectors a decode uses, tried in order; the first that claims a payload decodes it.
+pub struct Dissectors(pub Vec<Box<dyn Dissector>>);
+
+impl Dissectors {
+    pub fn standard() -> Dissectors {
+        Dissectors(vec![
+            Box::new(dns::Dns),
+            Box::new(mh::Mh),
+            Box::new(ikev2::Ikev2),
+            Box::new(esp::Esp),
+        ])
+    }
+
+    pub fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
+        if let Transport::Icmpv6 { kind } = pkt.transport {
+            return Decoded::Icmpv6 { kind };
+        }
+        match self.0.iter().find(|d| d.claims(pkt, payload)) {
+            Some(d) => d.dissect(pkt, payload, ctx),
+            None => Decoded::Unknown {
+                length: payload.len(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Udp { sport: u16, dport: u16 },
+    Tcp { sport: u16, dport: u16 },
+    Icmpv6 { kind: u8 },
+    Other { next_header: u8 },
+}
+
+/// L2–L4 of a frame and its application payload; `Err` says why it could not be sliced.
+pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
+    let sliced = match frame.link {
+        LinkType::Ethernet => SlicedPacket::from_ethernet(&frame.data),
+        LinkType::RawIp => SlicedPacket::from_ip(&frame.data),
+        LinkType::LinuxSll => SlicedPacket::from_linux_sll(&frame.data),
+        LinkType::Other(t) => return Err(format!("link type {t} is not supported")),
+    }
+    .map_err(|e| e.to_string())?;
+    let (src, dst, next_header, ext_first, ext) = match &sliced.net {
+        Some(NetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            let exts = v6.extensions();
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                v6.payload().ip_number.0,
+                exts.first_header().map(|n| n.0),
+                exts.slice().to_vec(),
+            )
+        }
+        Some(NetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                v4.payload().ip_number.0,
+                None,
+                Vec::new(),
+            )
+        }
+        // ARP and non-IP frames are link housekeeping, not messages under test.
+        _ => return Ok(None),
+    };
+    let (transport, payload): (Transport, &[u8]) = match &sliced.transport {
+        Some(TransportSlice::Udp(u)) => (
+            Transport::Udp {
+                sport: u.source_port(),
+                dport: u.destination_port(),
+            },
+            u.payload(),
+        ),
+        Some(TransportSlice::Tcp(t)) => (
+            Transport::Tcp {
+                sport: t.source_port(),
+                dport: t.destination_port(),
+            },
+            t.payload(),
+        ),
+        Some(TransportSlice::Icmpv6(i)) => (Transport::Icmpv6 { kind: i.type_u8() }, i.payload()),
+        // MH (135), ESP (50) and others etherparse does not slice: the IP payload as is.
+        _ => (
+            Transport::Other { next_header },
+            match &sliced.net {
+                Some(NetSlice::Ipv6(v6)) => v6.payload().payload,
+                Some(NetSlice::Ipv4(v4)) => v4.payload().payload,
+                _ => &[][..],
+            },
+        ),
+    };
+    Ok(Some((
+        Packet {
+            src,
+            dst,
+            transport,
+            ext_first,
+            ext,
+        },
+        payload,
+    )))
+}
