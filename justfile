@@ -7,6 +7,7 @@ build:
 # Run a conformance suite against the built-in reference IUT; extra args go to `mip6lab suite`
 # (e.g. `just suite split --knobs mn.srv_proto=_udp`, `just suite split --iut-image vendor/mn:1`).
 suite name *args: build
+    @bash containers/base/ensure-base.sh
     ./target/debug/mip6lab suite {{name}} {{args}}
 
 # The project's tests: unit, offline judge and decoder tests, and the container tests (which
