@@ -266,3 +266,49 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn gc_removes_what_a_sigkill_left_behind() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = std::env::temp_dir().join("mip6lab-tests/sigkill");
+    let mut child = std::process::Command::new(binary("mip6lab"))
+        .args(["suite", "split", "--out"])
+        .arg(&out)
+        .env("MIP6LAB_ROOT", root())
+        .env("MIP6LAB_REFIMPL", binary("mip6lab-refimpl"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while leftovers_of_pid(pid) == 0 {
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("the lab never came up");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap(); // SIGKILL: no handler runs, so the lab stays behind
+    child.wait().unwrap();
+    // A create the daemon accepted just before the kill may still land: let it settle.
+    let mut last = leftovers_of_pid(pid);
+    loop {
+        std::thread::sleep(Duration::from_millis(1500));
+        let now = leftovers_of_pid(pid);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    assert!(last > 0, "nothing was left to collect");
+    let gc = std::process::Command::new(binary("mip6lab"))
+        .arg("gc")
+        .env("MIP6LAB_ROOT", root())
+        .output()
+        .unwrap();
+    assert!(gc.status.success(), "{}", String::from_utf8_lossy(&gc.stderr));
+    assert!(String::from_utf8_lossy(&gc.stdout).contains("removed"));
+    assert_eq!(leftovers_of_pid(pid), 0, "gc left objects of the killed run");
+}
