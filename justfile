@@ -19,6 +19,11 @@ test: build
 decode file *args: build
     ./target/debug/mip6lab decode {{file}} {{args}}
 
+# Decode throughput against tshark on a 1,000,000-packet pcap of the split mix (built once
+# under target/bench/); `just bench-decode 200000 --verbose` adds `tshark -V`.
+bench-decode *args:
+    cargo run --release -p mip6lab-capture --example bench_decode -- {{args}}
+
 # Remove lab containers and networks that a killed run left behind.
 gc *args: build
     ./target/debug/mip6lab gc {{args}}

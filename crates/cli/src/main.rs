@@ -8,6 +8,8 @@ use mip6lab_suite::{RunOptions, Runner, TestPurpose};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod report_cmd;
+
 const USAGE: &str = "\
 mip6lab — Mobile IPv6 bootstrapping conformance lab
 
@@ -15,7 +17,17 @@ USAGE:
   mip6lab suite <NAME> [--iut-image TAG] [--knobs SPEC] [--only TP-ID] [--out DIR]
       Run a suite (split) against the built-in reference IUT, or against a vendor image.
       Writes DIR/<run-id>/{results.json,junit.xml} and per-test pcaps, logs, transcripts;
-      DIR/latest points at the newest run. Exit 0 only if every test passed.
+      DIR/latest points at the newest run; also index.html (the HTML report) and, per test,
+      why.txt and MANIFEST.sha256. Exit 0 only if no MUST-level test failed and none
+      errored (a FAIL whose requirements are all SHOULD/MAY is advisory).
+  mip6lab report <RESULTS.json|RUN-DIR>... [--out DIR]
+      Re-render a run's index.html (next to its results.json, or in DIR). With two runs
+      also compare.html (verdict changes); with runs of several IUTs, interop.html.
+  mip6lab record <TOPOLOGY> [--out DIR] [--timeout SECS]
+      Run a peers-only topology (no IUT; e.g. record-ikev2, record-ddns) until its
+      `wait = \"exit\"` nodes have exited (at most SECS, default 120), then tear it down.
+      Writes DIR (default reports/record-<topology>-<stamp>/): one pcap per network,
+      logs/<node>.log, record.json. Exit 0 only if every waited node exited with 0.
   mip6lab decode <FILE.pcap|FILE.pcapng> [--json] [--topology NAME]
       Print the normalized transcript of a capture (roles from a topology's addresses).
   mip6lab gc [--all]
@@ -51,7 +63,9 @@ fn run(args: &[String]) -> Result<ExitCode> {
     };
     match cmd {
         "suite" => cmd_suite(rest),
+        "report" => report_cmd::cmd_report(rest),
         "decode" => cmd_decode(rest),
+        "record" => cmd_record(rest),
         "gc" => cmd_gc(rest),
         "knobs" => cmd_knobs(),
         "list" => cmd_list(rest),
@@ -232,7 +246,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     std::fs::create_dir_all(&run_dir)?;
 
     let rt = tokio::runtime::Runtime::new()?;
-    let run = rt.block_on(async {
+    let mut run = rt.block_on(async {
         // Fail before the first test when Docker is missing, with what to install.
         Engine::connect().await?;
         let runner = Runner::new(RunOptions {
@@ -254,20 +268,25 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             run_dir.display()
         ));
         let (run, _) = runner
-            .run_all(&tests, |i, rec| {
-                let r = &rec.result;
-                say(&format!(
-                    "[{}/{total}] {:<13} {} ({:.1}s)\n         {}",
-                    i + 1,
-                    r.outcome.verdict.to_string(),
-                    r.id,
-                    r.duration_ms as f64 / 1000.0,
-                    r.outcome.reason
-                ));
-            })
+            .run_all_with(
+                &tests,
+                |i, tp| say(&format!("[{}/{total}] running {} …", i + 1, tp.id)),
+                |i, rec| {
+                    let r = &rec.result;
+                    say(&format!(
+                        "[{}/{total}] {:<13} {} ({:.1}s)\n         {}",
+                        i + 1,
+                        r.outcome.verdict.to_string(),
+                        r.id,
+                        r.duration_ms as f64 / 1000.0,
+                        r.outcome.reason
+                    ));
+                },
+            )
             .await;
         anyhow::Ok(run)
     })?;
+    report_cmd::finish_suite(&mut run, &run_dir, &root);
     write_results(&run, &run_dir, &out_base)?;
     println!("{}", run.summary_table());
     println!("results: {}", run_dir.display());
@@ -277,11 +296,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
         "suite: {passed} passed, {} failed",
         run.results.len() - passed
     );
-    Ok(if run.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(report_cmd::gate_exit(&run))
 }
 
 /// Progress on stderr; a closed stderr (a killed pager, a CI log gone) must not abort a run
@@ -332,6 +347,141 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
+}
+
+/// A topology by name (`fixtures/topologies/<name>.toml`) or by path.
+fn topology_path(root: &Path, arg: &str) -> PathBuf {
+    if arg.ends_with(".toml") {
+        PathBuf::from(arg)
+    } else {
+        root.join(format!("fixtures/topologies/{arg}.toml"))
+    }
+}
+
+fn cmd_record(rest: &[String]) -> Result<ExitCode> {
+    let a = Args::parse(rest, &["out", "timeout"], &[])?;
+    let [name] = a.positional[..] else {
+        bail!("usage: mip6lab record TOPOLOGY [--out DIR] [--timeout SECS]");
+    };
+    let timeout = match a.value("timeout") {
+        Some(t) => std::time::Duration::from_secs(
+            t.parse()
+                .with_context(|| format!("--timeout {t}: not a number of seconds"))?,
+        ),
+        None => std::time::Duration::from_secs(120),
+    };
+    let root = repo_root()?;
+    let topology = Topology::load(&topology_path(&root, name))?;
+    if let Some(iut) = topology.iut() {
+        bail!(
+            "topology {} has an iut node (`{}`): record runs peers only; use `mip6lab suite` \
+             for tests against an IUT",
+            topology.name,
+            iut.name
+        );
+    }
+    let waited: Vec<String> = topology.exit_waited().map(|n| n.name.clone()).collect();
+    if waited.is_empty() {
+        say(&format!(
+            "mip6lab: no node of {} has wait = \"exit\": recording for {}s",
+            topology.name,
+            timeout.as_secs()
+        ));
+    }
+    let out = match a.value("out") {
+        Some(o) => PathBuf::from(o),
+        None => root
+            .join("reports")
+            .join(format!("record-{}-{}", topology.name, utc_stamp())),
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    // Absolute: rendered files are bind-mounted from here.
+    let out = out.canonicalize()?;
+    let topo_name = topology.name.clone();
+
+    let rt = tokio::runtime::Runtime::new()?;
+    let (artifacts, exits, run_id) = rt.block_on(async {
+        say(&format!(
+            "mip6lab: recording {topo_name} (waiting for {}) → {}",
+            if waited.is_empty() {
+                "the timeout".to_string()
+            } else {
+                waited.join(", ")
+            },
+            out.display()
+        ));
+        let lab = mip6lab_lab::Lab::up(
+            topology,
+            mip6lab_lab::LabOptions {
+                root: root.clone(),
+                out_dir: out.clone(),
+                iut: Iut::None,
+            },
+        )
+        .await?;
+        let run_id = lab.run_id.clone();
+        let exits = lab.wait_exited(timeout).await;
+        // Frames still in flight when the last client exited should reach the capture.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // Teardown whatever the wait said; an error there is reported after it.
+        let artifacts = lab.down().await?;
+        anyhow::Ok((artifacts, exits?, run_id))
+    })?;
+
+    let mut ok = true;
+    let mut nodes = Vec::new();
+    for (node, code) in &exits {
+        let state = match code {
+            Some(0) => "exited 0".to_string(),
+            Some(c) => {
+                ok = false;
+                format!("exited {c}")
+            }
+            None => {
+                ok = false;
+                format!("still running after {}s (stopped)", timeout.as_secs())
+            }
+        };
+        say(&format!("mip6lab: node {}: {state}", node.name));
+        nodes.push(serde_json::json!({ "node": node.name, "role": node.role, "exit": code }));
+    }
+    let rel = |p: &Path| p.strip_prefix(&out).unwrap_or(p).display().to_string();
+    let mut pcaps = Vec::new();
+    for (p, setup) in artifacts.pcaps.iter().zip(&artifacts.setup_frames) {
+        let read = mip6lab_capture::read_file(p)?;
+        pcaps.push(serde_json::json!({
+            "file": rel(p),
+            "frames": read.frames.len(),
+            "setup_frames": setup,
+        }));
+        println!(
+            "{}  ({} frames, first {setup} setup)",
+            p.display(),
+            read.frames.len()
+        );
+    }
+    for l in &artifacts.logs {
+        println!("{}", l.display());
+    }
+    let meta = serde_json::json!({
+        "topology": topo_name,
+        "run_id": run_id,
+        "recorded_utc": utc_stamp(),
+        "timeout_s": timeout.as_secs(),
+        "pcaps": pcaps,
+        "logs": artifacts.logs.iter().map(|p| rel(p)).collect::<Vec<_>>(),
+        "waited": nodes,
+    });
+    std::fs::write(
+        out.join("record.json"),
+        serde_json::to_string_pretty(&meta)? + "\n",
+    )?;
+    println!("recorded: {}", out.display());
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn cmd_decode(rest: &[String]) -> Result<ExitCode> {

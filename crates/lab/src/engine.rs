@@ -37,6 +37,9 @@ pub struct ContainerSpec<'a> {
     /// Host path → container path, read-only.
     pub binds: Vec<(String, String)>,
     pub labels: HashMap<String, String>,
+    /// Replaces the image's CMD; `None` keeps it.
+    pub cmd: Option<Vec<String>>,
+    pub cap_add: Vec<String>,
 }
 
 /// Lab objects found by label.
@@ -208,6 +211,7 @@ impl Engine {
                 ),
             ])),
             init: Some(true),
+            cap_add: (!spec.cap_add.is_empty()).then_some(spec.cap_add),
             ..Default::default()
         };
         let networking = NetworkingConfig {
@@ -224,6 +228,7 @@ impl Engine {
         };
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
+            cmd: spec.cmd,
             env: Some(spec.env),
             labels: Some(spec.labels),
             hostname: Some(spec.name.chars().take(63).collect()),

@@ -2,7 +2,7 @@
 
 use crate::engine::{remove_run_blocking, ContainerSpec, Engine, LABEL_PID, LABEL_RUN};
 use crate::probe;
-use crate::topology::{NodeSpec, Readiness, Topology};
+use crate::topology::{NodeSpec, Readiness, Topology, Wait};
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::live::LiveCapture;
 use std::collections::{BTreeSet, HashMap};
@@ -18,6 +18,8 @@ pub enum Iut {
     Reference { binary: PathBuf },
     /// A ready image following the IUT contract.
     Image(String),
+    /// No IUT: a peers-only topology, as `mip6lab record` runs.
+    None,
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +65,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Lab {
     /// Creates the networks, starts their captures, starts every peer (all nodes but the
-    /// IUT) and waits until each answers its readiness probe.
+    /// IUT) and waits until each answers its readiness probe. Peers with `wait = "exit"`
+    /// (clients, initiators: the stimulus of a recording) start last, once the others are
+    /// ready and the captures are confirmed; frames before them count as setup.
     pub async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
         std::fs::create_dir_all(&opts.out_dir)
             .with_context(|| format!("cannot create {}", opts.out_dir.display()))?;
@@ -85,17 +89,28 @@ impl Lab {
             torn_down: false,
         };
         lab.create_networks().await?;
-        let peers: Vec<NodeSpec> = lab
+        let (stimulus, peers): (Vec<NodeSpec>, Vec<NodeSpec>) = lab
             .topology
             .nodes
             .iter()
             .filter(|n| n.image != "iut")
             .cloned()
-            .collect();
+            .partition(|n| n.wait == Some(Wait::Exit));
         for node in &peers {
             lab.start_node(node, &[]).await?;
         }
-        lab.confirm_capture().await?;
+        if !peers.is_empty() || stimulus.is_empty() {
+            lab.confirm_capture().await?;
+        }
+        if !stimulus.is_empty() {
+            lab.setup_frames = lab.captures.iter().map(|c| c.frames()).collect();
+            for node in &stimulus {
+                lab.start_node(node, &[]).await?;
+            }
+            if peers.is_empty() {
+                lab.confirm_capture().await?;
+            }
+        }
         Ok(lab)
     }
 
@@ -150,6 +165,10 @@ impl Lab {
         let containers = self.opts.root.join("containers");
         match (&node.image[..], &self.opts.iut) {
             ("iut", Iut::Image(tag)) => Ok(tag.clone()),
+            ("iut", Iut::None) => bail!(
+                "node {} is the IUT, but this lab runs without one (a recording runs peers only)",
+                node.name
+            ),
             ("iut", Iut::Reference { binary }) => {
                 let bin = std::fs::read(binary).with_context(|| {
                     format!(
@@ -221,6 +240,8 @@ impl Lab {
                 env: vars,
                 binds,
                 labels: self.labels(),
+                cmd: node.command.clone(),
+                cap_add: node.cap_add.clone(),
             })
             .await?;
         let handle = NodeHandle {
@@ -240,8 +261,11 @@ impl Lab {
                         .find(|n| n.name == node.network)
                         .context("node on an unknown network")?;
                     let cidr: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
-                    probe::dns_soa(address, cidr.gateway(), zone, READY_TIMEOUT).await
+                    probe::dns_soa(address, cidr.gateway(), zone, READY_TIMEOUT)
+                        .await
+                        .map(|_| ())
                 }
+                Readiness::Log(text) => self.wait_log(&handle, text, READY_TIMEOUT).await,
             };
             if let Err(e) = res {
                 let logs = self.engine.logs(&handle.id).await.unwrap_or_default();
@@ -254,9 +278,50 @@ impl Lab {
         Ok(handle)
     }
 
+    /// Polls the node's log for `text`; fails early if the node exits first.
+    async fn wait_log(&self, node: &NodeHandle, text: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.engine.logs(&node.id).await?.contains(text) {
+                return Ok(());
+            }
+            let (running, code) = self.engine.state(&node.id).await?;
+            if !running {
+                bail!("exited (code {code:?}) before logging `{text}`");
+            }
+            if Instant::now() >= deadline {
+                bail!("`{text}` not in its log within {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until every `wait = "exit"` node has exited, or `timeout` in all. Returns each
+    /// such node with its exit code (`None`: still running when the time was up).
+    pub async fn wait_exited(&self, timeout: Duration) -> Result<Vec<(NodeHandle, Option<i64>)>> {
+        let deadline = Instant::now() + timeout;
+        let waited: Vec<&NodeHandle> = self
+            .nodes
+            .iter()
+            .filter(|h| self.topology.exit_waited().any(|n| n.name == h.name))
+            .collect();
+        let mut out = Vec::new();
+        for h in waited {
+            let left = deadline.saturating_duration_since(Instant::now());
+            self.wait_exit(h, left).await?;
+            let (running, code) = self.engine.state(&h.id).await?;
+            out.push((h.clone(), (!running).then(|| code.unwrap_or(-1))));
+        }
+        Ok(out)
+    }
+
     /// Starts the IUT node with extra environment (test settings, knobs).
     pub async fn start_iut(&mut self, env: &[(String, String)]) -> Result<NodeHandle> {
-        let node = self.topology.iut().clone();
+        let node = self
+            .topology
+            .iut()
+            .context("the topology has no iut node")?
+            .clone();
         // Frames up to here are setup (readiness probes): kept in the pcap, left out of the
         // transcript, so the transcript holds the test and nothing that varies with timing.
         self.setup_frames = self.captures.iter().map(|c| c.frames()).collect();

@@ -51,6 +51,27 @@ pub struct NodeSpec {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub ready: Option<Readiness>,
+    /// Arguments replacing the image's CMD (its ENTRYPOINT stays), e.g. a peer's profile.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// `exit`: the node runs a finite exchange; a recording ends when all such nodes exit.
+    #[serde(default)]
+    pub wait: Option<Wait>,
+    /// Extra Linux capabilities. Only those in [`ALLOWED_CAPS`]: a peer gets what its
+    /// protocol stack needs inside its own network namespace, nothing host-wide.
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+}
+
+/// Capabilities a node may ask for. NET_ADMIN stays inside the container's network
+/// namespace; charon needs it to use the kernel's XFRM interface at all.
+pub const ALLOWED_CAPS: &[&str] = &["NET_ADMIN", "NET_RAW"];
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Wait {
+    /// The node's exit marks the end of what it contributes (a client, an initiator).
+    Exit,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -58,6 +79,10 @@ pub struct NodeSpec {
 pub enum Readiness {
     /// A DNS server is ready when it answers SOA for this zone authoritatively.
     DnsSoa(String),
+    /// Ready when this text appears in the node's log. For daemons whose only network
+    /// probe would change their state (an IKE responder answers before its connections
+    /// are loaded, and a probe would leave a half-open IKE SA behind).
+    Log(String),
 }
 
 impl Topology {
@@ -131,21 +156,51 @@ impl Topology {
                 );
             }
         }
-        if self.nodes.iter().filter(|n| n.image == "iut").count() != 1 {
-            bail!("a topology has exactly one node with image = \"iut\"");
+        // Suites run one IUT per topology; recordings run peers only, with no IUT.
+        if self.nodes.iter().filter(|n| n.image == "iut").count() > 1 {
+            bail!("a topology has at most one node with image = \"iut\"");
+        }
+        for node in &self.nodes {
+            if node.command.as_ref().is_some_and(|c| c.is_empty()) {
+                bail!(
+                    "node `{}`: command = [] (leave it out to use the image's own)",
+                    node.name
+                );
+            }
+            if let Some(cap) = node
+                .cap_add
+                .iter()
+                .find(|c| !ALLOWED_CAPS.contains(&c.as_str()))
+            {
+                bail!(
+                    "node `{}`: capability {cap} is not allowed (allowed: {})",
+                    node.name,
+                    ALLOWED_CAPS.join(", ")
+                );
+            }
+            if node.image == "iut" && node.wait.is_some() {
+                // The runner decides how long it watches the IUT (per test purpose).
+                bail!(
+                    "node `{}`: wait applies to peers, not to the iut",
+                    node.name
+                );
+            }
         }
         Ok(())
+    }
+
+    /// Nodes whose exit ends a recording.
+    pub fn exit_waited(&self) -> impl Iterator<Item = &NodeSpec> {
+        self.nodes.iter().filter(|n| n.wait == Some(Wait::Exit))
     }
 
     pub fn address(&self, node: &NodeSpec) -> Ipv6Addr {
         self.hosts[&node.role]
     }
 
-    pub fn iut(&self) -> &NodeSpec {
-        self.nodes
-            .iter()
-            .find(|n| n.image == "iut")
-            .expect("validated")
+    /// The implementation under test; `None` in a peers-only topology (a recording).
+    pub fn iut(&self) -> Option<&NodeSpec> {
+        self.nodes.iter().find(|n| n.image == "iut")
     }
 
     /// Fills `${ROLE}` with that role's address.
@@ -247,7 +302,7 @@ mod tests {
         t.validate().unwrap();
         assert_eq!(t.render("ns ${DNS} x").unwrap(), "ns 2001:db8:1::53 x");
         assert!(t.render("${HA9}").unwrap_err().to_string().contains("HA9"));
-        assert_eq!(t.iut().name, "mn");
+        assert_eq!(t.iut().unwrap().name, "mn");
     }
 
     #[test]
@@ -273,6 +328,88 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not in network"));
+    }
+
+    /// Two peers and no IUT: the shape of a recording.
+    const RECORDING: &str = r#"
+        name = "r"
+        [[network]]
+        name = "link"
+        ipv6 = "2001:db8:1::/64"
+        ipv4 = "198.51.100.128/28"
+        [hosts]
+        HA1 = "2001:db8:1::a1"
+        MN = "2001:db8:1::100"
+        [[node]]
+        name = "ha"
+        role = "HA1"
+        network = "link"
+        image = "strongswan"
+        command = ["respond"]
+        cap_add = ["NET_ADMIN"]
+        ready = { log = "loaded connection 'ha'" }
+        [[node]]
+        name = "mn"
+        role = "MN"
+        network = "link"
+        image = "strongswan"
+        command = ["initiate", "mn-cbc"]
+        wait = "exit"
+    "#;
+
+    #[test]
+    fn a_topology_without_iut_validates_for_recording() {
+        let t: Topology = toml::from_str(RECORDING).unwrap();
+        t.validate().unwrap();
+        assert!(t.iut().is_none());
+        let waited: Vec<&str> = t.exit_waited().map(|n| n.name.as_str()).collect();
+        assert_eq!(waited, ["mn"]);
+        assert_eq!(
+            t.nodes[0].ready,
+            Some(Readiness::Log("loaded connection 'ha'".into()))
+        );
+        assert_eq!(
+            t.nodes[1].command.as_deref().unwrap(),
+            ["initiate", "mn-cbc"]
+        );
+        assert_eq!(t.nodes[0].cap_add, ["NET_ADMIN"]);
+    }
+
+    #[test]
+    fn two_iut_nodes_are_refused() {
+        let two = RECORDING.replace("image = \"strongswan\"", "image = \"iut\"");
+        let t: Topology = toml::from_str(&two).unwrap();
+        let err = t.validate().unwrap_err().to_string();
+        assert!(err.contains("at most one"), "{err}");
+    }
+
+    #[test]
+    fn wait_on_the_iut_is_refused() {
+        let bad = GOOD.replace("image = \"iut\"", "image = \"iut\"\nwait = \"exit\"");
+        let t: Topology = toml::from_str(&bad).unwrap();
+        let err = t.validate().unwrap_err().to_string();
+        assert!(err.contains("not to the iut"), "{err}");
+    }
+
+    #[test]
+    fn empty_commands_and_other_capabilities_are_refused() {
+        let bad = RECORDING.replace("command = [\"respond\"]", "command = []");
+        let t: Topology = toml::from_str(&bad).unwrap();
+        assert!(t
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("command = []"));
+        let bad = RECORDING.replace("\"NET_ADMIN\"", "\"SYS_ADMIN\"");
+        let t: Topology = toml::from_str(&bad).unwrap();
+        assert!(t
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("SYS_ADMIN is not allowed"));
+        // Only `exit` is a wait mode.
+        let bad = RECORDING.replace("wait = \"exit\"", "wait = \"ready\"");
+        assert!(toml::from_str::<Topology>(&bad).is_err());
     }
 
     #[test]

@@ -1,6 +1,21 @@
 //! JUnit XML in the shape Jenkins, GitLab and most CI tools read: one testsuite, one
-//! testcase per test purpose; FAIL is a failure, ERROR an error, INCONCLUSIVE and
-//! NOT-APPLICABLE are skipped with their reason (they are neither pass nor fail).
+//! testcase per test purpose.
+//!
+//! | verdict        | JUnit                                                              |
+//! | -------------- | ------------------------------------------------------------------ |
+//! | PASS           | a plain testcase                                                   |
+//! | FAIL           | `<failure type="FAIL">` (`type="FAIL-ADVISORY"` when every requirement is below MUST) |
+//! | ERROR          | `<error type="ERROR">`: the harness failed, nothing was verified   |
+//! | INCONCLUSIVE   | `<skipped message="INCONCLUSIVE: …">`                              |
+//! | NOT-APPLICABLE | `<skipped message="NOT-APPLICABLE: …">`                            |
+//!
+//! INCONCLUSIVE is neither pass nor fail: the requirement was not verified. JUnit has no such
+//! state, and `skipped` is the honest one: a CI gate that counts passes never counts it as
+//! one. The message keeps the verdict name, so the two skipped kinds stay apart.
+//!
+//! Text is escaped for XML 1.0; characters XML 1.0 cannot carry (C0 controls other than tab,
+//! newline and carriage return; U+FFFE, U+FFFF) are dropped. In attributes, tab, newline and
+//! carriage return are written as character references so a parser reads them back unchanged.
 
 use crate::{Evidence, RunResult, Verdict};
 use std::fmt::Write;
@@ -29,10 +44,13 @@ pub fn render(run: &RunResult) -> String {
     );
     let _ = writeln!(
         x,
-        "    <properties>\n      <property name=\"run_id\" value=\"{}\"/>\n      <property name=\"iut\" value=\"{}\"/>\n      <property name=\"knobs\" value=\"{}\"/>\n    </properties>",
+        "    <properties>\n      <property name=\"run_id\" value=\"{}\"/>\n      <property name=\"iut\" value=\"{}\"/>\n      <property name=\"knobs\" value=\"{}\"/>\n      <property name=\"started\" value=\"{}\"/>\n      <property name=\"host\" value=\"{}\"/>\n      <property name=\"mip6lab_version\" value=\"{}\"/>\n    </properties>",
         esc(&run.run_id),
         esc(&run.iut),
-        esc(&run.knobs)
+        esc(&run.knobs),
+        run.started_utc(),
+        esc(&run.host),
+        esc(&run.mip6lab_version)
     );
     for r in &run.results {
         let _ = write!(
@@ -46,14 +64,19 @@ pub fn render(run: &RunResult) -> String {
         let body = match r.outcome.verdict {
             Verdict::Pass => String::new(),
             Verdict::Fail => format!(
-                "      <failure message=\"{}\" type=\"FAIL\">{}</failure>\n",
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
                 esc(&r.outcome.reason),
-                esc(&detail)
+                if r.advisory() {
+                    "FAIL-ADVISORY"
+                } else {
+                    "FAIL"
+                },
+                esc_text(&detail)
             ),
             Verdict::Error => format!(
                 "      <error message=\"{}\" type=\"ERROR\">{}</error>\n",
                 esc(&r.outcome.reason),
-                esc(&detail)
+                esc_text(&detail)
             ),
             v @ (Verdict::Inconclusive | Verdict::NotApplicable) => format!(
                 "      <skipped message=\"{}: {}\"/>\n",
@@ -63,7 +86,7 @@ pub fn render(run: &RunResult) -> String {
         };
         let props = format!(
             "      <system-out>{}</system-out>\n",
-            esc(&format!(
+            esc_text(&format!(
                 "verdict: {}\nrequirements: {}\n{detail}",
                 r.outcome.verdict,
                 r.requirements.join(", ")
@@ -91,8 +114,23 @@ fn details(r: &crate::TestResult) -> String {
     s
 }
 
-/// XML 1.0 text and attribute escaping; control characters XML cannot carry are dropped.
+/// XML 1.0 attribute escaping (also safe in text); characters XML cannot carry are dropped,
+/// tab, newline and carriage return become character references.
 pub fn esc(s: &str) -> String {
+    escape(s, true)
+}
+
+/// XML 1.0 text escaping: like [`esc`], but tab and newline stay literal.
+pub fn esc_text(s: &str) -> String {
+    escape(s, false)
+}
+
+/// Whether XML 1.0 can carry the character at all.
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
+fn escape(s: &str, attr: bool) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -101,8 +139,11 @@ pub fn esc(s: &str) -> String {
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&apos;"),
-            '\n' | '\t' | '\r' => o.push(c),
-            c if (c as u32) < 0x20 => {}
+            // A literal CR is read back as LF (end-of-line handling).
+            '\r' => o.push_str("&#13;"),
+            '\n' if attr => o.push_str("&#10;"),
+            '\t' if attr => o.push_str("&#9;"),
+            c if !xml_char(c) => {}
             c => o.push(c),
         }
     }
@@ -121,15 +162,9 @@ mod tests {
             requirements: vec!["RFC5026-5.1.2-MN-1".into()],
             outcome: o,
             duration_ms: 1500,
-            artifacts: vec![],
+            ..TestResult::default()
         };
         RunResult {
-            schema_version: 1,
-            run_id: "r1".into(),
-            suite: "split".into(),
-            iut: "reference".into(),
-            knobs: String::new(),
-            started_unix: 0,
             duration_ms: 3000,
             results: vec![
                 t("A", Outcome::pass("ok")),
@@ -139,6 +174,7 @@ mod tests {
                 ),
                 t("C", Outcome::inconclusive("no answer")),
             ],
+            ..RunResult::begin("r1", "split", "reference", "", 0)
         }
     }
 

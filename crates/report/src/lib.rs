@@ -1,18 +1,33 @@
-//! Verdicts, results of a run, and what a run writes: JUnit XML and results JSON.
+//! Verdicts, results of a run, and what a run writes: results JSON, JUnit XML, the HTML
+//! report (`html`), and each test's evidence bundle (`bundle`).
+//!
+//! This crate knows nothing of labs or containers: it renders what a run left on disk, so a
+//! report can be re-rendered anywhere from `results.json` and the transcripts.
 
+pub mod bundle;
+pub mod catalog;
+pub mod html;
 pub mod junit;
 
+pub use catalog::ReqInfo;
+
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// ETSI-style verdicts, plus ERROR for faults of the harness itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The version of mip6lab that wrote a result (the workspace version).
+pub const MIP6LAB_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// ETSI-style verdicts, plus ERROR for faults of the harness itself. The default is ERROR: a
+/// result nobody judged must not pass a gate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING-KEBAB-CASE")]
 pub enum Verdict {
     Pass,
     Fail,
     Inconclusive,
     NotApplicable,
+    #[default]
     Error,
 }
 
@@ -38,7 +53,7 @@ pub enum Evidence {
     Report { source: String, detail: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     pub verdict: Verdict,
     /// One line: the check that decided.
@@ -85,31 +100,148 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TestResult {
     pub id: String,
     pub title: String,
+    /// Requirement IDs (`fixtures/requirements/`) this test verifies.
     pub requirements: Vec<String>,
+    /// Requirement ID → its level (`MUST`, `SHOULD`, `MAY`, …) where the catalog knows it
+    /// (schema 2; empty in v1 files). A requirement missing here counts as MUST.
+    #[serde(default)]
+    pub requirement_levels: BTreeMap<String, String>,
     pub outcome: Outcome,
     pub duration_ms: u64,
     /// Files left for this test (pcaps, transcripts, logs), relative to the run directory.
     pub artifacts: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl TestResult {
+    /// Advisory: every requirement the test verifies has a known level below MUST (SHOULD,
+    /// RECOMMENDED, MAY and their negations). Its FAIL is reported but does not fail a run.
+    /// A test without requirements, or with any requirement of unknown level, is not advisory.
+    pub fn advisory(&self) -> bool {
+        !self.requirements.is_empty()
+            && self.requirements.iter().all(|r| {
+                self.requirement_levels
+                    .get(r)
+                    .is_some_and(|l| level_is_advisory(l))
+            })
+    }
+
+    /// Whether this result makes the run fail its gate: a FAIL of a non-advisory test, or any
+    /// ERROR (a harness fault leaves the requirement unverified whatever its level).
+    pub fn blocks_gate(&self) -> bool {
+        match self.outcome.verdict {
+            Verdict::Fail => !self.advisory(),
+            Verdict::Error => true,
+            Verdict::Pass | Verdict::Inconclusive | Verdict::NotApplicable => false,
+        }
+    }
+
+    /// The strongest known level of the test's requirements (`MUST` when any is unknown).
+    pub fn level(&self) -> String {
+        if self.requirements.is_empty() || !self.advisory() {
+            return "MUST".into();
+        }
+        let rank = |l: &str| match norm_level(l).as_str() {
+            "SHOULD" | "SHOULD NOT" | "RECOMMENDED" | "NOT RECOMMENDED" => 1,
+            _ => 0,
+        };
+        self.requirements
+            .iter()
+            .filter_map(|r| self.requirement_levels.get(r))
+            .max_by_key(|l| rank(l))
+            .map(|l| norm_level(l))
+            .unwrap_or_else(|| "MUST".into())
+    }
+}
+
+fn norm_level(l: &str) -> String {
+    l.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase()
+}
+
+/// RFC 2119 levels below MUST.
+pub fn level_is_advisory(level: &str) -> bool {
+    matches!(
+        norm_level(level).as_str(),
+        "SHOULD" | "SHOULD NOT" | "RECOMMENDED" | "NOT RECOMMENDED" | "MAY" | "OPTIONAL"
+    )
+}
+
+/// One run of a suite. Schema 2 added `host`, `mip6lab_version`, `pics`, `peer_versions` and
+/// each test's `requirement_levels`; all default when a v1 file is read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunResult {
     pub schema_version: u32,
     pub run_id: String,
     pub suite: String,
+    /// `reference` (the built-in reference IUT) or the IUT's image tag.
     pub iut: String,
+    /// Mutation knobs of the reference IUT (empty: none).
     pub knobs: String,
     pub started_unix: u64,
     pub duration_ms: u64,
+    /// The machine the run ran on.
+    #[serde(default)]
+    pub host: String,
+    /// The mip6lab version that ran it.
+    #[serde(default)]
+    pub mip6lab_version: String,
+    /// The IUT's PICS (protocol implementation conformance statement), free-form for now.
+    #[serde(default)]
+    pub pics: BTreeMap<String, serde_json::Value>,
+    /// Reference peers' versions, e.g. `"bind": "9.18.28"`.
+    #[serde(default)]
+    pub peer_versions: BTreeMap<String, String>,
     pub results: Vec<TestResult>,
 }
 
 impl RunResult {
-    pub const SCHEMA_VERSION: u32 = 1;
+    pub const SCHEMA_VERSION: u32 = 2;
+
+    /// A result with the run metadata this process knows (version, host); the caller fills in
+    /// the rest.
+    pub fn begin(run_id: &str, suite: &str, iut: &str, knobs: &str, started_unix: u64) -> Self {
+        RunResult {
+            schema_version: Self::SCHEMA_VERSION,
+            run_id: run_id.into(),
+            suite: suite.into(),
+            iut: iut.into(),
+            knobs: knobs.into(),
+            started_unix,
+            host: this_host(),
+            mip6lab_version: MIP6LAB_VERSION.into(),
+            ..RunResult::default()
+        }
+    }
+
+    /// Fills each test's `requirement_levels` from a requirement catalog.
+    pub fn apply_levels(&mut self, catalog: &[ReqInfo]) {
+        for r in &mut self.results {
+            for id in &r.requirements {
+                if let Some(q) = catalog.iter().find(|q| &q.id == id) {
+                    if !q.level.trim().is_empty() {
+                        r.requirement_levels
+                            .insert(id.clone(), norm_level(&q.level));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gate: no MUST-level (or unknown-level) test failed and nothing errored.
+    pub fn gate_ok(&self) -> bool {
+        !self.results.iter().any(TestResult::blocks_gate)
+    }
+
+    /// The start time as `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn started_utc(&self) -> String {
+        utc_rfc3339(self.started_unix)
+    }
 
     pub fn count(&self, v: Verdict) -> usize {
         self.results
@@ -131,7 +263,11 @@ impl RunResult {
             out.push_str(&format!(
                 "{:<w$}  {:<14} {:>6} ms  {}\n",
                 r.id,
-                r.outcome.verdict.to_string(),
+                if r.outcome.verdict == Verdict::Fail && r.advisory() {
+                    "FAIL(advisory)".to_string()
+                } else {
+                    r.outcome.verdict.to_string()
+                },
                 r.duration_ms,
                 r.outcome.reason
             ));
@@ -146,5 +282,99 @@ impl RunResult {
             self.count(Verdict::Error),
         ));
         out
+    }
+}
+
+/// The host name, from the kernel (empty when unknown).
+pub fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default()
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
+pub fn utc_rfc3339(secs: u64) -> String {
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days to civil date (the era-based algorithm published by H. Hinnant).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_schema_v1() {
+        let v1 = r#"{"schema_version":1,"run_id":"r","suite":"split","iut":"reference",
+            "knobs":"","started_unix":0,"duration_ms":5,"results":[{"id":"A","title":"t",
+            "requirements":["R1"],"outcome":{"verdict":"FAIL","reason":"x","evidence":[]},
+            "duration_ms":1,"artifacts":["A/home.pcap"]}]}"#;
+        let r: RunResult = serde_json::from_str(v1).unwrap();
+        assert_eq!(r.schema_version, 1);
+        assert!(r.pics.is_empty() && r.peer_versions.is_empty() && r.host.is_empty());
+        assert!(r.results[0].requirement_levels.is_empty());
+        assert!(!r.gate_ok(), "an unknown level counts as MUST");
+        let back: RunResult = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back.results[0].id, "A");
+    }
+
+    #[test]
+    fn gate_levels() {
+        let mut t = TestResult {
+            id: "A".into(),
+            requirements: vec!["R1".into(), "R2".into()],
+            outcome: Outcome::fail("no"),
+            ..TestResult::default()
+        };
+        let mut run = RunResult::begin("r", "split", "reference", "", 0);
+        run.results.push(t.clone());
+        assert!(!run.gate_ok());
+        let cat = |l1: &str, l2: &str| {
+            vec![
+                ReqInfo {
+                    id: "R1".into(),
+                    level: l1.into(),
+                    ..ReqInfo::default()
+                },
+                ReqInfo {
+                    id: "R2".into(),
+                    level: l2.into(),
+                    ..ReqInfo::default()
+                },
+            ]
+        };
+        run.apply_levels(&cat("SHOULD", "may"));
+        assert!(run.gate_ok(), "all advisory: FAIL does not fail the run");
+        assert_eq!(run.results[0].level(), "SHOULD");
+        run.results[0].requirement_levels.clear();
+        run.apply_levels(&cat("SHOULD", "MUST"));
+        assert!(!run.gate_ok());
+        run.results[0].requirement_levels.remove("R2");
+        assert!(!run.gate_ok(), "unknown level counts as MUST");
+        t.requirement_levels = [("R1".into(), "MAY".into()), ("R2".into(), "MAY".into())].into();
+        t.outcome = Outcome::error("harness");
+        assert!(t.blocks_gate(), "ERROR always blocks");
+        assert_eq!(run.mip6lab_version, MIP6LAB_VERSION);
+    }
+
+    #[test]
+    fn utc() {
+        assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_rfc3339(1_795_598_244), "2026-11-25T09:17:24Z");
     }
 }

@@ -6,6 +6,7 @@
 //! `judge` function, so the judgement can be tested offline on recorded captures.
 
 pub mod observe;
+pub mod requirements;
 pub mod runner;
 
 pub use mip6lab_capture::{DnsMessage, Entry, Transcript};

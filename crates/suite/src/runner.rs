@@ -40,6 +40,16 @@ impl Runner {
     pub async fn run_all(
         &self,
         tests: &[TestPurpose],
+        progress: impl FnMut(usize, &TestRecord),
+    ) -> (RunResult, Vec<TestRecord>) {
+        self.run_all_with(tests, |_, _| {}, progress).await
+    }
+
+    /// As [`Runner::run_all`], with a call as each test starts too (`i` counts from 0).
+    pub async fn run_all_with(
+        &self,
+        tests: &[TestPurpose],
+        mut starting: impl FnMut(usize, &TestPurpose),
         mut progress: impl FnMut(usize, &TestRecord),
     ) -> (RunResult, Vec<TestRecord>) {
         let started = Instant::now();
@@ -49,6 +59,7 @@ impl Runner {
             .unwrap_or(0);
         let mut records = Vec::new();
         for (i, tp) in tests.iter().enumerate() {
+            starting(i, tp);
             let rec = self.run_one(tp).await;
             progress(i, &rec);
             records.push(rec);
@@ -57,9 +68,14 @@ impl Runner {
             schema_version: RunResult::SCHEMA_VERSION,
             run_id: self.opts.run_id.clone(),
             suite: self.opts.suite.clone(),
+            host: mip6lab_report::this_host(),
+            mip6lab_version: mip6lab_report::MIP6LAB_VERSION.into(),
+            pics: Default::default(),
+            peer_versions: Default::default(),
             iut: match &self.opts.iut {
                 Iut::Reference { .. } => "reference".into(),
                 Iut::Image(tag) => tag.clone(),
+                Iut::None => "none".into(),
             },
             knobs: self.opts.knobs.clone(),
             started_unix,
@@ -88,6 +104,7 @@ impl Runner {
                 id: tp.id.to_string(),
                 title: tp.title.to_string(),
                 requirements: tp.requirements.iter().map(|s| s.to_string()).collect(),
+                requirement_levels: Default::default(),
                 outcome,
                 duration_ms: started.elapsed().as_millis() as u64,
                 artifacts: artifacts

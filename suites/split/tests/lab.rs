@@ -308,7 +308,15 @@ fn gc_removes_what_a_sigkill_left_behind() {
         .env("MIP6LAB_ROOT", root())
         .output()
         .unwrap();
-    assert!(gc.status.success(), "{}", String::from_utf8_lossy(&gc.stderr));
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
     assert!(String::from_utf8_lossy(&gc.stdout).contains("removed"));
-    assert_eq!(leftovers_of_pid(pid), 0, "gc left objects of the killed run");
+    assert_eq!(
+        leftovers_of_pid(pid),
+        0,
+        "gc left objects of the killed run"
+    );
 }

@@ -3,6 +3,7 @@
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, DnsMessage, DnsRecord};
 use hickory_proto::op::{Message, MessageType};
+use hickory_proto::rr::RecordType;
 
 pub struct Dns;
 
@@ -28,8 +29,15 @@ impl Dissector for Dns {
 
 pub fn dns(payload: &[u8]) -> Result<DnsMessage, String> {
     let m = Message::from_vec(payload).map_err(|e| e.to_string())?;
+    // hickory may leave a TSIG (RFC 8945) or SIG(0) record among the additionals instead
+    // of in `signature`; either way it is the message's signature, shown as `tsig`, and its
+    // MAC and time (different in every run) stay out of the records.
+    let is_sig = |r: &hickory_proto::rr::Record| {
+        matches!(r.record_type(), RecordType::TSIG | RecordType::SIG)
+    };
     let records = |rs: &[hickory_proto::rr::Record]| -> Vec<DnsRecord> {
         rs.iter()
+            .filter(|r| !is_sig(r))
             .map(|r| DnsRecord {
                 name: r.name.to_ascii(),
                 rtype: r.record_type().to_string(),
@@ -49,6 +57,6 @@ pub fn dns(payload: &[u8]) -> Result<DnsMessage, String> {
         answers: records(&m.answers),
         authorities: records(&m.authorities),
         additionals: records(&m.additionals),
-        tsig: m.signature.is_some(),
+        tsig: m.signature.is_some() || m.additionals.iter().any(is_sig),
     })
 }

@@ -1,0 +1,382 @@
+//! Our decode against Wireshark's, frame by frame, on every committed capture
+//! (fixtures/pcaps/**): DNS, IKEv2 headers, Mobility Header and ESP fields that both decoded
+//! must agree. Needs tshark, so plain `cargo test` lists it as ignored; `just test` runs it.
+
+use hickory_proto::rr::RecordType;
+use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Message};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// tshark fields read per frame; `-E occurrence=a` joins repeats with `,`.
+const FIELDS: &[&str] = &[
+    "frame.number",
+    "dns.flags.response",
+    "dns.flags.opcode",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.count.answers",
+    "dns.tsig.algorithm_name",
+    "isakmp.ispi",
+    "isakmp.rspi",
+    "isakmp.exchangetype",
+    "isakmp.messageid",
+    "isakmp.flags",
+    "isakmp.nextpayload",
+    "mip6.mhtype",
+    "mip6.bu.seqnr",
+    "mip6.ba.seqnr",
+    "mip6.ba.status",
+    "mip6.be.status",
+    "mip6.bu.lifetime",
+    "mip6.ba.lifetime",
+    "esp.spi",
+    "esp.sequence",
+];
+
+fn pcaps(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            pcaps(&p, out);
+        } else if matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("pcap" | "pcapng")
+        ) {
+            out.push(p);
+        }
+    }
+}
+
+fn tshark(file: &Path) -> BTreeMap<u64, HashMap<&'static str, String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r")
+        .arg(file)
+        .args(["-T", "fields", "-E", "separator=\t"]);
+    cmd.args(["-E", "occurrence=a", "-E", "aggregator=,"]);
+    for f in FIELDS {
+        cmd.args(["-e", f]);
+    }
+    let out = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run tshark ({e}): apt-get install tshark"),
+    };
+    assert!(
+        out.status.success(),
+        "tshark -r {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut frames = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let n: u64 = cols[0].parse().unwrap();
+        let map = FIELDS[1..]
+            .iter()
+            .zip(&cols[1..])
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (*k, v.to_string()))
+            .collect();
+        frames.insert(n, map);
+    }
+    frames
+}
+
+/// `0x1f`, `31`, `True`/`False` → a number.
+fn num(s: &str) -> Option<u64> {
+    let s = s.trim();
+    match s {
+        "True" => Some(1),
+        "False" => Some(0),
+        _ => match s.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).ok(),
+            None => s.parse().ok(),
+        },
+    }
+}
+
+/// IKEv2 payload type numbers (RFC 7296 §3.2, RFC 7383 for SKF).
+fn payload_number(kind: &str) -> Option<u64> {
+    Some(match kind {
+        "SA" => 33,
+        "KE" => 34,
+        "IDi" => 35,
+        "IDr" => 36,
+        "CERT" => 37,
+        "CERTREQ" => 38,
+        "AUTH" => 39,
+        "Ni" | "Nr" => 40,
+        "N" => 41,
+        "D" => 42,
+        "V" => 43,
+        "TSi" => 44,
+        "TSr" => 45,
+        "SK" => 46,
+        "CP" => 47,
+        "EAP" => 48,
+        "SKF" => 53,
+        _ => return None,
+    })
+}
+
+fn dns_opcode(op: &str) -> Option<u64> {
+    Some(match op {
+        "QUERY" => 0,
+        "IQUERY" => 1,
+        "STATUS" => 2,
+        "NOTIFY" => 4,
+        "UPDATE" => 5,
+        _ => return None,
+    })
+}
+
+#[derive(Default)]
+struct Tally {
+    agree: BTreeMap<&'static str, u64>,
+    disagree: Vec<String>,
+}
+
+impl Tally {
+    /// Compares when both sides have a value.
+    fn cmp<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        file: &Path,
+        frame: u64,
+        what: &str,
+        proto: &'static str,
+        ours: Option<T>,
+        theirs: Option<T>,
+    ) {
+        if let (Some(o), Some(t)) = (ours, theirs) {
+            if o == t {
+                *self.agree.entry(proto).or_default() += 1;
+            } else {
+                self.disagree.push(format!(
+                    "{} frame {frame}: {what}: ours {o:?}, tshark {t:?}",
+                    file.display()
+                ));
+            }
+        }
+    }
+}
+
+fn mh_field(m: &Message, name: &str) -> Option<u64> {
+    m.get(name).and_then(num)
+}
+
+fn check(file: &Path, t: &mut Tally) {
+    let read = read_file(file).unwrap();
+    let ours = decode_frames(&read.frames, &Endpoints::default());
+    let theirs = tshark(file);
+    for e in &ours.entries {
+        let Some(w) = theirs.get(&e.frame) else {
+            t.disagree.push(format!(
+                "{} frame {}: tshark has no such frame",
+                file.display(),
+                e.frame
+            ));
+            continue;
+        };
+        let f = |k: &str| w.get(k).map(String::as_str);
+        let first = |k: &str| f(k).and_then(|v| v.split(',').next());
+        let (file, n) = (file, e.frame);
+        match &e.decoded {
+            Decoded::Dns(m) => {
+                if f("dns.flags.response").is_none() {
+                    continue;
+                }
+                let p = "DNS";
+                t.cmp(
+                    file,
+                    n,
+                    "response",
+                    p,
+                    Some(u64::from(m.response)),
+                    f("dns.flags.response").and_then(num),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "opcode",
+                    p,
+                    dns_opcode(&m.opcode),
+                    f("dns.flags.opcode").and_then(num),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "qname",
+                    p,
+                    Some(m.qname.trim_end_matches('.').to_ascii_lowercase()),
+                    first("dns.qry.name").map(|q| q.to_ascii_lowercase()),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "qtype",
+                    p,
+                    Some(m.qtype.clone()),
+                    first("dns.qry.type")
+                        .and_then(num)
+                        .map(|q| RecordType::from(q as u16).to_string()),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "answer count",
+                    p,
+                    Some(m.answers.len() as u64),
+                    f("dns.count.answers").and_then(num),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "TSIG present",
+                    p,
+                    Some(m.tsig),
+                    Some(f("dns.tsig.algorithm_name").is_some()),
+                );
+            }
+            Decoded::Message(m) if m.protocol == "IKEv2" => {
+                if f("isakmp.ispi").is_none() {
+                    continue;
+                }
+                let p = "IKEv2";
+                let hex =
+                    |s: Option<&str>| s.map(|v| v.trim_start_matches("0x").to_ascii_lowercase());
+                t.cmp(
+                    file,
+                    n,
+                    "ispi",
+                    p,
+                    hex(m.get("ispi")),
+                    hex(first("isakmp.ispi")),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "rspi",
+                    p,
+                    hex(m.get("rspi")),
+                    hex(first("isakmp.rspi")),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "exchange",
+                    p,
+                    mh_field(m, "exchange"),
+                    first("isakmp.exchangetype").and_then(num),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "msgid",
+                    p,
+                    mh_field(m, "msgid"),
+                    first("isakmp.messageid").and_then(num),
+                );
+                if let (Some(ours), Some(bits)) =
+                    (m.get("flags"), first("isakmp.flags").and_then(num))
+                {
+                    t.cmp(
+                        file,
+                        n,
+                        "flag I",
+                        p,
+                        Some(ours.contains('I')),
+                        Some(bits & 0x08 != 0),
+                    );
+                    t.cmp(
+                        file,
+                        n,
+                        "flag R",
+                        p,
+                        Some(ours.contains('R')),
+                        Some(bits & 0x20 != 0),
+                    );
+                }
+                t.cmp(
+                    file,
+                    n,
+                    "next payload",
+                    p,
+                    m.children.first().and_then(|c| payload_number(&c.kind)),
+                    first("isakmp.nextpayload").and_then(num),
+                );
+            }
+            Decoded::Message(m) if m.protocol == "MH" => {
+                if f("mip6.mhtype").is_none() {
+                    continue;
+                }
+                let p = "MH";
+                t.cmp(
+                    file,
+                    n,
+                    "type",
+                    p,
+                    mh_field(m, "type"),
+                    f("mip6.mhtype").and_then(num),
+                );
+                let seq = f("mip6.bu.seqnr").or(f("mip6.ba.seqnr")).and_then(num);
+                t.cmp(file, n, "seq", p, mh_field(m, "seq"), seq);
+                let status = f("mip6.ba.status").or(f("mip6.be.status")).and_then(num);
+                t.cmp(file, n, "status", p, mh_field(m, "status"), status);
+                let life = f("mip6.bu.lifetime")
+                    .or(f("mip6.ba.lifetime"))
+                    .and_then(num);
+                t.cmp(file, n, "lifetime", p, mh_field(m, "lifetime"), life);
+            }
+            Decoded::Message(m) if m.protocol == "ESP" => {
+                let p = "ESP";
+                t.cmp(
+                    file,
+                    n,
+                    "spi",
+                    p,
+                    mh_field(m, "spi"),
+                    first("esp.spi").and_then(num),
+                );
+                t.cmp(
+                    file,
+                    n,
+                    "seq",
+                    p,
+                    mh_field(m, "seq"),
+                    first("esp.sequence").and_then(num),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs tshark: run with --include-ignored (just test)"]
+fn our_decode_agrees_with_tshark_on_every_committed_capture() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/pcaps");
+    let mut files = Vec::new();
+    pcaps(&root, &mut files);
+    files.sort();
+    assert!(!files.is_empty());
+    let mut t = Tally::default();
+    for f in &files {
+        check(f, &mut t);
+    }
+    eprintln!("tshark cross-check over {} capture(s):", files.len());
+    for (proto, n) in &t.agree {
+        eprintln!("  {proto}: {n} field(s) agree");
+    }
+    for p in ["DNS", "IKEv2", "MH"] {
+        assert!(
+            t.agree.get(p).copied().unwrap_or(0) > 0,
+            "no {p} field compared: the fixtures or a decoder lost that protocol"
+        );
+    }
+    assert!(
+        t.disagree.is_empty(),
+        "{} disagreement(s):\n{}",
+        t.disagree.len(),
+        t.disagree.join("\n")
+    );
+}

@@ -1,0 +1,81 @@
+//! `mip6lab report`: re-rendering a recorded run, comparing two, and an interop matrix.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+#[test]
+fn report_renders_compares_and_builds_an_interop_matrix() {
+    let tmp = std::env::temp_dir().join(format!("mip6lab-report-cmd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let fixture = root().join("crates/report/tests/fixtures/run");
+    let (a, b) = (tmp.join("a"), tmp.join("b"));
+    copy_dir(&fixture, &a);
+    copy_dir(&fixture, &b);
+    // Run b: another IUT, where the SRV test now passes.
+    let mut run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(b.join("results.json")).unwrap()).unwrap();
+    run["run_id"] = "run-b".into();
+    run["iut"] = "vendor/mn:2".into();
+    run["knobs"] = "".into();
+    run["results"][0]["outcome"]["verdict"] = "PASS".into();
+    std::fs::write(b.join("results.json"), run.to_string()).unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_mip6lab"))
+        .args(["report"])
+        .arg(a.join("results.json"))
+        .arg(&b)
+        .args(["--out"])
+        .arg(tmp.join("out"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let read = |p: &str| std::fs::read_to_string(tmp.join("out").join(p)).unwrap();
+    let index = read("run-b/index.html");
+    // Links from DIR/<run-id>/ back to the run directory.
+    assert!(
+        index.contains("href=\"../../b/TP-SPLIT-MN-DISC-SRV-01/home.pcap\""),
+        "{index}"
+    );
+    let compare = read("compare.html");
+    assert!(compare.contains("1 test(s) changed, new or removed; 1 unchanged."));
+    let interop = read("interop.html");
+    assert!(interop.contains("vendor/mn:2") && interop.contains("reference [mn.srv_proto=_udp]"));
+
+    // One run, no --out: index.html next to results.json.
+    let out = Command::new(env!("CARGO_BIN_EXE_mip6lab"))
+        .args(["report"])
+        .arg(a.join("results.json"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(std::fs::read_to_string(a.join("index.html"))
+        .unwrap()
+        .contains("href=\"TP-SPLIT-MN-DISC-SRV-01/home.pcap\""));
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_mip6lab"))
+        .args(["report", "/nonexistent/results.json"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

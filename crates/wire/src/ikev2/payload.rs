@@ -1,0 +1,1406 @@
+//! IKEv2 payload bodies (RFC 7296 §3.3–§3.16, RFC 5026 §8.2, RFC 7383 for SKF).
+
+use super::be16;
+use crate::error::{Error, Result};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Payload type numbers (RFC 7296 §3.2; SKF from RFC 7383).
+pub mod payload_type {
+    pub const NONE: u8 = 0;
+    pub const SA: u8 = 33;
+    pub const KE: u8 = 34;
+    pub const IDI: u8 = 35;
+    pub const IDR: u8 = 36;
+    pub const CERT: u8 = 37;
+    pub const CERTREQ: u8 = 38;
+    pub const AUTH: u8 = 39;
+    pub const NONCE: u8 = 40;
+    pub const N: u8 = 41;
+    pub const D: u8 = 42;
+    pub const V: u8 = 43;
+    pub const TSI: u8 = 44;
+    pub const TSR: u8 = 45;
+    pub const SK: u8 = 46;
+    pub const CP: u8 = 47;
+    pub const EAP: u8 = 48;
+    pub const SKF: u8 = 53;
+}
+
+/// Protocol IDs in proposals, notifies and deletes (RFC 7296 §3.3.1).
+pub mod protocol_id {
+    pub const IKE: u8 = 1;
+    pub const AH: u8 = 2;
+    pub const ESP: u8 = 3;
+}
+
+/// Transform types (RFC 7296 §3.3.2).
+pub mod transform_type {
+    pub const ENCR: u8 = 1;
+    pub const PRF: u8 = 2;
+    pub const INTEG: u8 = 3;
+    pub const DH: u8 = 4;
+    pub const ESN: u8 = 5;
+}
+
+pub fn transform_type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        1 => "ENCR",
+        2 => "PRF",
+        3 => "INTEG",
+        4 => "DH",
+        5 => "ESN",
+        _ => return None,
+    })
+}
+
+/// The Key Length transform attribute (RFC 7296 §3.3.5), always TV.
+pub const ATTR_KEY_LENGTH: u16 = 14;
+
+/// ID types (RFC 7296 §3.5).
+pub mod id_type {
+    pub const IPV4_ADDR: u8 = 1;
+    pub const FQDN: u8 = 2;
+    pub const RFC822_ADDR: u8 = 3;
+    pub const IPV6_ADDR: u8 = 5;
+    pub const DER_ASN1_DN: u8 = 9;
+    pub const DER_ASN1_GN: u8 = 10;
+    pub const KEY_ID: u8 = 11;
+}
+
+pub fn id_type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        1 => "ID_IPV4_ADDR",
+        2 => "ID_FQDN",
+        3 => "ID_RFC822_ADDR",
+        5 => "ID_IPV6_ADDR",
+        9 => "ID_DER_ASN1_DN",
+        10 => "ID_DER_ASN1_GN",
+        11 => "ID_KEY_ID",
+        _ => return None,
+    })
+}
+
+/// Authentication methods (RFC 7296 §3.8, RFC 7427).
+pub mod auth_method {
+    pub const RSA_SIG: u8 = 1;
+    pub const SHARED_KEY_MIC: u8 = 2;
+    pub const DSS_SIG: u8 = 3;
+    pub const NULL: u8 = 13;
+    pub const DIGITAL_SIGNATURE: u8 = 14;
+}
+
+/// Notify message types (RFC 7296 §3.10.1; USE_ASSIGNED_HoA from RFC 5026 §10).
+pub mod notify_type {
+    pub const UNSUPPORTED_CRITICAL_PAYLOAD: u16 = 1;
+    pub const INVALID_IKE_SPI: u16 = 4;
+    pub const INVALID_MAJOR_VERSION: u16 = 5;
+    pub const INVALID_SYNTAX: u16 = 7;
+    pub const INVALID_MESSAGE_ID: u16 = 9;
+    pub const INVALID_SPI: u16 = 11;
+    pub const NO_PROPOSAL_CHOSEN: u16 = 14;
+    pub const INVALID_KE_PAYLOAD: u16 = 17;
+    pub const AUTHENTICATION_FAILED: u16 = 24;
+    pub const SINGLE_PAIR_REQUIRED: u16 = 34;
+    pub const NO_ADDITIONAL_SAS: u16 = 35;
+    pub const INTERNAL_ADDRESS_FAILURE: u16 = 36;
+    pub const FAILED_CP_REQUIRED: u16 = 37;
+    pub const TS_UNACCEPTABLE: u16 = 38;
+    pub const INVALID_SELECTORS: u16 = 39;
+    pub const USE_ASSIGNED_HOA: u16 = 42;
+    pub const TEMPORARY_FAILURE: u16 = 43;
+    pub const CHILD_SA_NOT_FOUND: u16 = 44;
+    pub const INITIAL_CONTACT: u16 = 16384;
+    pub const NAT_DETECTION_SOURCE_IP: u16 = 16388;
+    pub const NAT_DETECTION_DESTINATION_IP: u16 = 16389;
+    pub const COOKIE: u16 = 16390;
+    pub const USE_TRANSPORT_MODE: u16 = 16391;
+    pub const REKEY_SA: u16 = 16393;
+    pub const ESP_TFC_PADDING_NOT_SUPPORTED: u16 = 16394;
+    pub const NON_FIRST_FRAGMENTS_ALSO: u16 = 16395;
+    pub const MOBIKE_SUPPORTED: u16 = 16396;
+}
+
+pub fn notify_name(t: u16) -> Option<&'static str> {
+    use notify_type::*;
+    Some(match t {
+        UNSUPPORTED_CRITICAL_PAYLOAD => "UNSUPPORTED_CRITICAL_PAYLOAD",
+        INVALID_IKE_SPI => "INVALID_IKE_SPI",
+        INVALID_MAJOR_VERSION => "INVALID_MAJOR_VERSION",
+        INVALID_SYNTAX => "INVALID_SYNTAX",
+        INVALID_MESSAGE_ID => "INVALID_MESSAGE_ID",
+        INVALID_SPI => "INVALID_SPI",
+        NO_PROPOSAL_CHOSEN => "NO_PROPOSAL_CHOSEN",
+        INVALID_KE_PAYLOAD => "INVALID_KE_PAYLOAD",
+        AUTHENTICATION_FAILED => "AUTHENTICATION_FAILED",
+        SINGLE_PAIR_REQUIRED => "SINGLE_PAIR_REQUIRED",
+        NO_ADDITIONAL_SAS => "NO_ADDITIONAL_SAS",
+        INTERNAL_ADDRESS_FAILURE => "INTERNAL_ADDRESS_FAILURE",
+        FAILED_CP_REQUIRED => "FAILED_CP_REQUIRED",
+        TS_UNACCEPTABLE => "TS_UNACCEPTABLE",
+        INVALID_SELECTORS => "INVALID_SELECTORS",
+        USE_ASSIGNED_HOA => "USE_ASSIGNED_HoA",
+        TEMPORARY_FAILURE => "TEMPORARY_FAILURE",
+        CHILD_SA_NOT_FOUND => "CHILD_SA_NOT_FOUND",
+        INITIAL_CONTACT => "INITIAL_CONTACT",
+        NAT_DETECTION_SOURCE_IP => "NAT_DETECTION_SOURCE_IP",
+        NAT_DETECTION_DESTINATION_IP => "NAT_DETECTION_DESTINATION_IP",
+        COOKIE => "COOKIE",
+        USE_TRANSPORT_MODE => "USE_TRANSPORT_MODE",
+        REKEY_SA => "REKEY_SA",
+        ESP_TFC_PADDING_NOT_SUPPORTED => "ESP_TFC_PADDING_NOT_SUPPORTED",
+        NON_FIRST_FRAGMENTS_ALSO => "NON_FIRST_FRAGMENTS_ALSO",
+        MOBIKE_SUPPORTED => "MOBIKE_SUPPORTED",
+        _ => return None,
+    })
+}
+
+/// CFG types (RFC 7296 §3.15).
+pub mod cfg_type {
+    pub const REQUEST: u8 = 1;
+    pub const REPLY: u8 = 2;
+    pub const SET: u8 = 3;
+    pub const ACK: u8 = 4;
+}
+
+pub fn cfg_type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        1 => "CFG_REQUEST",
+        2 => "CFG_REPLY",
+        3 => "CFG_SET",
+        4 => "CFG_ACK",
+        _ => return None,
+    })
+}
+
+/// Configuration attribute types (RFC 7296 §3.15.1, RFC 5026 §8.2, RFC 5739).
+pub mod cp_attr {
+    pub const INTERNAL_IP4_ADDRESS: u16 = 1;
+    pub const INTERNAL_IP4_NETMASK: u16 = 2;
+    pub const INTERNAL_IP4_DNS: u16 = 3;
+    pub const INTERNAL_IP4_NBNS: u16 = 4;
+    pub const INTERNAL_IP4_DHCP: u16 = 6;
+    pub const APPLICATION_VERSION: u16 = 7;
+    pub const INTERNAL_IP6_ADDRESS: u16 = 8;
+    pub const INTERNAL_IP6_DNS: u16 = 10;
+    pub const INTERNAL_IP6_DHCP: u16 = 12;
+    pub const INTERNAL_IP4_SUBNET: u16 = 13;
+    pub const SUPPORTED_ATTRIBUTES: u16 = 14;
+    pub const INTERNAL_IP6_SUBNET: u16 = 15;
+    pub const MIP6_HOME_PREFIX: u16 = 16;
+    pub const INTERNAL_IP6_LINK: u16 = 17;
+    pub const INTERNAL_IP6_PREFIX: u16 = 18;
+}
+
+pub fn cp_attr_name(t: u16) -> Option<&'static str> {
+    use cp_attr::*;
+    Some(match t {
+        INTERNAL_IP4_ADDRESS => "INTERNAL_IP4_ADDRESS",
+        INTERNAL_IP4_NETMASK => "INTERNAL_IP4_NETMASK",
+        INTERNAL_IP4_DNS => "INTERNAL_IP4_DNS",
+        INTERNAL_IP4_NBNS => "INTERNAL_IP4_NBNS",
+        INTERNAL_IP4_DHCP => "INTERNAL_IP4_DHCP",
+        APPLICATION_VERSION => "APPLICATION_VERSION",
+        INTERNAL_IP6_ADDRESS => "INTERNAL_IP6_ADDRESS",
+        INTERNAL_IP6_DNS => "INTERNAL_IP6_DNS",
+        INTERNAL_IP6_DHCP => "INTERNAL_IP6_DHCP",
+        INTERNAL_IP4_SUBNET => "INTERNAL_IP4_SUBNET",
+        SUPPORTED_ATTRIBUTES => "SUPPORTED_ATTRIBUTES",
+        INTERNAL_IP6_SUBNET => "INTERNAL_IP6_SUBNET",
+        MIP6_HOME_PREFIX => "MIP6_HOME_PREFIX",
+        INTERNAL_IP6_LINK => "INTERNAL_IP6_LINK",
+        INTERNAL_IP6_PREFIX => "INTERNAL_IP6_PREFIX",
+        _ => return None,
+    })
+}
+
+/// Traffic selector types (RFC 7296 §3.13.1).
+pub mod ts_type {
+    pub const IPV4_ADDR_RANGE: u8 = 7;
+    pub const IPV6_ADDR_RANGE: u8 = 8;
+}
+
+/// The short name of a payload type as the transcripts print it.
+pub fn payload_name(t: u8) -> Option<&'static str> {
+    use payload_type::*;
+    Some(match t {
+        SA => "SA",
+        KE => "KE",
+        IDI => "IDi",
+        IDR => "IDr",
+        CERT => "CERT",
+        CERTREQ => "CERTREQ",
+        AUTH => "AUTH",
+        NONCE => "Nonce",
+        N => "N",
+        D => "D",
+        V => "V",
+        TSI => "TSi",
+        TSR => "TSr",
+        SK => "SK",
+        CP => "CP",
+        EAP => "EAP",
+        SKF => "SKF",
+        _ => return None,
+    })
+}
+
+fn reserved3(b: &[u8]) -> [u8; 3] {
+    [b[1], b[2], b[3]]
+}
+
+/// A payload body, by type. Unknown types keep their type number and raw body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadBody {
+    Sa(Sa),
+    Ke(Ke),
+    IdI(Id),
+    IdR(Id),
+    Cert(Cert),
+    CertReq(Cert),
+    Auth(Auth),
+    /// Ni or Nr: the nonce value.
+    Nonce(Vec<u8>),
+    Notify(Notify),
+    Delete(Delete),
+    Vendor(Vec<u8>),
+    TsI(Ts),
+    TsR(Ts),
+    Sk(Sk),
+    Cp(Cp),
+    Eap(Eap),
+    Skf(Skf),
+    Unknown {
+        payload_type: u8,
+        data: Vec<u8>,
+    },
+}
+
+impl PayloadBody {
+    /// Parses the body of a payload of type `ptype`; `next` is the Next Payload octet of its
+    /// generic header (needed by SK/SKF, which keep it as their first inner type).
+    pub fn parse(ptype: u8, next: u8, b: &[u8]) -> Result<PayloadBody> {
+        use payload_type as t;
+        Ok(match ptype {
+            t::SA => PayloadBody::Sa(Sa::parse(b)?),
+            t::KE => PayloadBody::Ke(Ke::parse(b)?),
+            t::IDI => PayloadBody::IdI(Id::parse(b)?),
+            t::IDR => PayloadBody::IdR(Id::parse(b)?),
+            t::CERT => PayloadBody::Cert(Cert::parse(b)?),
+            t::CERTREQ => PayloadBody::CertReq(Cert::parse(b)?),
+            t::AUTH => PayloadBody::Auth(Auth::parse(b)?),
+            t::NONCE => PayloadBody::Nonce(b.to_vec()),
+            t::N => PayloadBody::Notify(Notify::parse(b)?),
+            t::D => PayloadBody::Delete(Delete::parse(b)?),
+            t::V => PayloadBody::Vendor(b.to_vec()),
+            t::TSI => PayloadBody::TsI(Ts::parse(b)?),
+            t::TSR => PayloadBody::TsR(Ts::parse(b)?),
+            t::SK => PayloadBody::Sk(Sk {
+                first_inner: next,
+                data: b.to_vec(),
+            }),
+            t::CP => PayloadBody::Cp(Cp::parse(b)?),
+            t::EAP => PayloadBody::Eap(Eap::parse(b)?),
+            t::SKF => PayloadBody::Skf(Skf::parse(next, b)?),
+            other => PayloadBody::Unknown {
+                payload_type: other,
+                data: b.to_vec(),
+            },
+        })
+    }
+
+    pub fn payload_type(&self) -> u8 {
+        use payload_type as t;
+        match self {
+            PayloadBody::Sa(_) => t::SA,
+            PayloadBody::Ke(_) => t::KE,
+            PayloadBody::IdI(_) => t::IDI,
+            PayloadBody::IdR(_) => t::IDR,
+            PayloadBody::Cert(_) => t::CERT,
+            PayloadBody::CertReq(_) => t::CERTREQ,
+            PayloadBody::Auth(_) => t::AUTH,
+            PayloadBody::Nonce(_) => t::NONCE,
+            PayloadBody::Notify(_) => t::N,
+            PayloadBody::Delete(_) => t::D,
+            PayloadBody::Vendor(_) => t::V,
+            PayloadBody::TsI(_) => t::TSI,
+            PayloadBody::TsR(_) => t::TSR,
+            PayloadBody::Sk(_) => t::SK,
+            PayloadBody::Cp(_) => t::CP,
+            PayloadBody::Eap(_) => t::EAP,
+            PayloadBody::Skf(_) => t::SKF,
+            PayloadBody::Unknown { payload_type, .. } => *payload_type,
+        }
+    }
+
+    /// Body length (without the 4-octet generic header).
+    pub fn body_len(&self) -> usize {
+        match self {
+            PayloadBody::Sa(x) => x.buffer_len(),
+            PayloadBody::Ke(x) => x.buffer_len(),
+            PayloadBody::IdI(x) | PayloadBody::IdR(x) => x.buffer_len(),
+            PayloadBody::Cert(x) | PayloadBody::CertReq(x) => x.buffer_len(),
+            PayloadBody::Auth(x) => x.buffer_len(),
+            PayloadBody::Nonce(x) | PayloadBody::Vendor(x) => x.len(),
+            PayloadBody::Notify(x) => x.buffer_len(),
+            PayloadBody::Delete(x) => x.buffer_len(),
+            PayloadBody::TsI(x) | PayloadBody::TsR(x) => x.buffer_len(),
+            PayloadBody::Sk(x) => x.data.len(),
+            PayloadBody::Cp(x) => x.buffer_len(),
+            PayloadBody::Eap(x) => x.buffer_len(),
+            PayloadBody::Skf(x) => 4 + x.data.len(),
+            PayloadBody::Unknown { data, .. } => data.len(),
+        }
+    }
+
+    /// Writes the body into `out` (exactly [`PayloadBody::body_len`] octets).
+    pub fn emit_body(&self, out: &mut [u8]) {
+        match self {
+            PayloadBody::Sa(x) => x.emit(out),
+            PayloadBody::Ke(x) => x.emit(out),
+            PayloadBody::IdI(x) | PayloadBody::IdR(x) => x.emit(out),
+            PayloadBody::Cert(x) | PayloadBody::CertReq(x) => x.emit(out),
+            PayloadBody::Auth(x) => x.emit(out),
+            PayloadBody::Nonce(x) | PayloadBody::Vendor(x) => out.copy_from_slice(x),
+            PayloadBody::Notify(x) => x.emit(out),
+            PayloadBody::Delete(x) => x.emit(out),
+            PayloadBody::TsI(x) | PayloadBody::TsR(x) => x.emit(out),
+            PayloadBody::Sk(x) => out.copy_from_slice(&x.data),
+            PayloadBody::Cp(x) => x.emit(out),
+            PayloadBody::Eap(x) => x.emit(out),
+            PayloadBody::Skf(x) => {
+                out[0..2].copy_from_slice(&x.fragment_number.to_be_bytes());
+                out[2..4].copy_from_slice(&x.total_fragments.to_be_bytes());
+                out[4..].copy_from_slice(&x.data);
+            }
+            PayloadBody::Unknown { data, .. } => out.copy_from_slice(data),
+        }
+    }
+
+    /// The body alone as bytes (e.g. RestOfIDx for AUTH, §2.15).
+    pub fn body_bytes(&self) -> Vec<u8> {
+        let mut v = vec![0; self.body_len()];
+        self.emit_body(&mut v);
+        v
+    }
+}
+
+// ---------------------------------------------------------------- SA
+
+/// SA payload: proposals in order (RFC 7296 §3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sa {
+    pub proposals: Vec<Proposal>,
+}
+
+/// A proposal substructure. Last Substruc, Proposal Length, SPI Size and Num Transforms are
+/// derived on emit and checked on parse.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Proposal {
+    /// Octet 1, reserved.
+    pub reserved: u8,
+    pub number: u8,
+    pub protocol_id: u8,
+    pub spi: Vec<u8>,
+    pub transforms: Vec<Transform>,
+}
+
+/// A transform substructure.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Transform {
+    /// Octet 1, reserved.
+    pub reserved1: u8,
+    pub transform_type: u8,
+    /// Octet 5, reserved.
+    pub reserved2: u8,
+    pub transform_id: u16,
+    pub attributes: Vec<Attribute>,
+}
+
+/// A transform attribute (RFC 7296 §3.3.5): TV (AF = 1) or TLV (AF = 0). `ty` is 15 bits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attribute {
+    Tv { ty: u16, value: u16 },
+    Tlv { ty: u16, value: Vec<u8> },
+}
+
+impl Attribute {
+    pub fn key_length(bits: u16) -> Attribute {
+        Attribute::Tv {
+            ty: super::ATTR_KEY_LENGTH,
+            value: bits,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Attribute::Tv { .. } => 4,
+            Attribute::Tlv { value, .. } => 4 + value.len(),
+        }
+    }
+}
+
+impl Transform {
+    pub fn new(transform_type: u8, transform_id: u16) -> Transform {
+        Transform {
+            transform_type,
+            transform_id,
+            ..Transform::default()
+        }
+    }
+
+    pub fn with_key_length(mut self, bits: u16) -> Transform {
+        self.attributes.push(Attribute::key_length(bits));
+        self
+    }
+
+    /// The Key Length attribute value, in bits.
+    pub fn key_length(&self) -> Option<u16> {
+        self.attributes.iter().find_map(|a| match a {
+            Attribute::Tv { ty, value } if *ty == super::ATTR_KEY_LENGTH => Some(*value),
+            _ => None,
+        })
+    }
+
+    fn buffer_len(&self) -> usize {
+        8 + self.attributes.iter().map(Attribute::len).sum::<usize>()
+    }
+
+    fn parse(b: &[u8]) -> Result<Transform> {
+        // b is the whole transform, already length-checked (>= 8).
+        let mut attributes = Vec::new();
+        let mut at = 8;
+        while at < b.len() {
+            let first = be16(b, at, "transform attribute")?;
+            let ty = first & 0x7fff;
+            if first & 0x8000 != 0 {
+                let value = be16(b, at + 2, "transform attribute")?;
+                attributes.push(Attribute::Tv { ty, value });
+                at += 4;
+            } else {
+                let len = usize::from(be16(b, at + 2, "transform attribute")?);
+                let value = b
+                    .get(at + 4..at + 4 + len)
+                    .ok_or_else(|| Error::new(at + 2, "attribute length exceeds transform"))?;
+                attributes.push(Attribute::Tlv {
+                    ty,
+                    value: value.to_vec(),
+                });
+                at += 4 + len;
+            }
+        }
+        Ok(Transform {
+            reserved1: b[1],
+            transform_type: b[4],
+            reserved2: b[5],
+            transform_id: u16::from_be_bytes([b[6], b[7]]),
+            attributes,
+        })
+    }
+
+    fn emit(&self, out: &mut [u8], last: bool) {
+        out[0] = if last { 0 } else { 3 };
+        out[1] = self.reserved1;
+        out[2..4].copy_from_slice(&(self.buffer_len() as u16).to_be_bytes());
+        out[4] = self.transform_type;
+        out[5] = self.reserved2;
+        out[6..8].copy_from_slice(&self.transform_id.to_be_bytes());
+        let mut at = 8;
+        for a in &self.attributes {
+            match a {
+                Attribute::Tv { ty, value } => {
+                    out[at..at + 2].copy_from_slice(&(0x8000 | ty).to_be_bytes());
+                    out[at + 2..at + 4].copy_from_slice(&value.to_be_bytes());
+                }
+                Attribute::Tlv { ty, value } => {
+                    out[at..at + 2].copy_from_slice(&(ty & 0x7fff).to_be_bytes());
+                    out[at + 2..at + 4].copy_from_slice(&(value.len() as u16).to_be_bytes());
+                    out[at + 4..at + 4 + value.len()].copy_from_slice(value);
+                }
+            }
+            at += a.len();
+        }
+    }
+}
+
+/// Walks a list of substructures `[last(1) | x(1) | len(2) | …]` where `more` marks that one
+/// follows. Returns each one's slice and start offset.
+fn substructs<'a>(b: &'a [u8], more: u8, min: usize, what: &str) -> Result<Vec<(usize, &'a [u8])>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < b.len() {
+        let last = b[at];
+        let len = usize::from(be16(b, at + 2, what)?);
+        if len < min {
+            return Err(Error::new(at + 2, format!("{what} length below {min}")));
+        }
+        let s = b
+            .get(at..at + len)
+            .ok_or_else(|| Error::new(at + 2, format!("{what} length exceeds its container")))?;
+        let end = at + len == b.len();
+        match (last, end) {
+            (0, true) => {}
+            (0, false) => {
+                return Err(Error::new(
+                    at,
+                    format!("{what} marked last but more follow"),
+                ))
+            }
+            (m, false) if m == more => {}
+            (m, true) if m == more => {
+                return Err(Error::new(
+                    at,
+                    format!("{what} marked more but none follows"),
+                ))
+            }
+            _ => {
+                return Err(Error::new(
+                    at,
+                    format!("bad Last Substruc {last} in {what}"),
+                ))
+            }
+        }
+        out.push((at, s));
+        at += len;
+    }
+    Ok(out)
+}
+
+impl Proposal {
+    fn buffer_len(&self) -> usize {
+        8 + self.spi.len()
+            + self
+                .transforms
+                .iter()
+                .map(Transform::buffer_len)
+                .sum::<usize>()
+    }
+
+    fn parse(b: &[u8]) -> Result<Proposal> {
+        let spi_size = usize::from(b[6]);
+        let num = usize::from(b[7]);
+        let spi = b
+            .get(8..8 + spi_size)
+            .ok_or_else(|| Error::new(6, "SPI size exceeds proposal"))?;
+        let base = 8 + spi_size;
+        let mut transforms = Vec::new();
+        for (at, t) in substructs(&b[base..], 3, 8, "transform").map_err(|e| e.shifted(base))? {
+            transforms.push(Transform::parse(t).map_err(|e| e.shifted(base + at))?);
+        }
+        if transforms.len() != num {
+            return Err(Error::new(
+                7,
+                format!("proposal says {num} transforms, holds {}", transforms.len()),
+            ));
+        }
+        Ok(Proposal {
+            reserved: b[1],
+            number: b[4],
+            protocol_id: b[5],
+            spi: spi.to_vec(),
+            transforms,
+        })
+    }
+
+    fn emit(&self, out: &mut [u8], last: bool) {
+        out[0] = if last { 0 } else { 2 };
+        out[1] = self.reserved;
+        out[2..4].copy_from_slice(&(self.buffer_len() as u16).to_be_bytes());
+        out[4] = self.number;
+        out[5] = self.protocol_id;
+        out[6] = self.spi.len() as u8;
+        out[7] = self.transforms.len() as u8;
+        out[8..8 + self.spi.len()].copy_from_slice(&self.spi);
+        let mut at = 8 + self.spi.len();
+        let n = self.transforms.len();
+        for (i, t) in self.transforms.iter().enumerate() {
+            let l = t.buffer_len();
+            t.emit(&mut out[at..at + l], i + 1 == n);
+            at += l;
+        }
+    }
+
+    /// The first transform of a type.
+    pub fn transform(&self, transform_type: u8) -> Option<&Transform> {
+        self.transforms
+            .iter()
+            .find(|t| t.transform_type == transform_type)
+    }
+}
+
+impl Sa {
+    pub fn parse(b: &[u8]) -> Result<Sa> {
+        let mut proposals = Vec::new();
+        for (at, p) in substructs(b, 2, 8, "proposal")? {
+            proposals.push(Proposal::parse(p).map_err(|e| e.shifted(at))?);
+        }
+        Ok(Sa { proposals })
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        self.proposals.iter().map(Proposal::buffer_len).sum()
+    }
+
+    pub fn emit(&self, out: &mut [u8]) {
+        let mut at = 0;
+        let n = self.proposals.len();
+        for (i, p) in self.proposals.iter().enumerate() {
+            let l = p.buffer_len();
+            p.emit(&mut out[at..at + l], i + 1 == n);
+            at += l;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- KE, ID, CERT, AUTH
+
+/// Key Exchange payload (RFC 7296 §3.4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ke {
+    pub group: u16,
+    pub reserved: u16,
+    pub data: Vec<u8>,
+}
+
+impl Ke {
+    pub fn parse(b: &[u8]) -> Result<Ke> {
+        Ok(Ke {
+            group: be16(b, 0, "KE payload")?,
+            reserved: be16(b, 2, "KE payload")?,
+            data: b[4..].to_vec(),
+        })
+    }
+    pub fn buffer_len(&self) -> usize {
+        4 + self.data.len()
+    }
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0..2].copy_from_slice(&self.group.to_be_bytes());
+        out[2..4].copy_from_slice(&self.reserved.to_be_bytes());
+        out[4..].copy_from_slice(&self.data);
+    }
+}
+
+/// Identification payload, IDi or IDr (RFC 7296 §3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Id {
+    pub id_type: u8,
+    pub reserved: [u8; 3],
+    pub data: Vec<u8>,
+}
+
+impl Id {
+    pub fn new(id_type: u8, data: impl Into<Vec<u8>>) -> Id {
+        Id {
+            id_type,
+            reserved: [0; 3],
+            data: data.into(),
+        }
+    }
+    pub fn fqdn(name: &str) -> Id {
+        Id::new(id_type::FQDN, name.as_bytes())
+    }
+    pub fn rfc822(addr: &str) -> Id {
+        Id::new(id_type::RFC822_ADDR, addr.as_bytes())
+    }
+    pub fn ipv6(a: Ipv6Addr) -> Id {
+        Id::new(id_type::IPV6_ADDR, a.octets())
+    }
+    pub fn ipv4(a: Ipv4Addr) -> Id {
+        Id::new(id_type::IPV4_ADDR, a.octets())
+    }
+    pub fn key_id(k: &[u8]) -> Id {
+        Id::new(id_type::KEY_ID, k)
+    }
+
+    /// A readable form: text for FQDN/RFC 822 (hex if not printable ASCII), addresses, hex
+    /// otherwise.
+    pub fn display(&self) -> String {
+        match (self.id_type, self.data.len()) {
+            (id_type::FQDN | id_type::RFC822_ADDR, _)
+                if self.data.iter().all(|c| c.is_ascii_graphic()) =>
+            {
+                String::from_utf8_lossy(&self.data).into_owned()
+            }
+            (id_type::IPV6_ADDR, 16) => {
+                let mut o = [0u8; 16];
+                o.copy_from_slice(&self.data);
+                Ipv6Addr::from(o).to_string()
+            }
+            (id_type::IPV4_ADDR, 4) => {
+                Ipv4Addr::new(self.data[0], self.data[1], self.data[2], self.data[3]).to_string()
+            }
+            _ => hex(&self.data),
+        }
+    }
+
+    pub fn parse(b: &[u8]) -> Result<Id> {
+        if b.len() < 4 {
+            return Err(Error::new(b.len(), "truncated ID payload"));
+        }
+        Ok(Id {
+            id_type: b[0],
+            reserved: reserved3(b),
+            data: b[4..].to_vec(),
+        })
+    }
+    pub fn buffer_len(&self) -> usize {
+        4 + self.data.len()
+    }
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.id_type;
+        out[1..4].copy_from_slice(&self.reserved);
+        out[4..].copy_from_slice(&self.data);
+    }
+}
+
+/// Lower-case hex of some octets.
+pub fn hex(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
+}
+
+/// CERT and CERTREQ payloads (RFC 7296 §3.6, §3.7): encoding and raw data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cert {
+    pub encoding: u8,
+    pub data: Vec<u8>,
+}
+
+impl Cert {
+    pub fn parse(b: &[u8]) -> Result<Cert> {
+        let (&encoding, data) = b
+            .split_first()
+            .ok_or_else(|| Error::new(0, "truncated CERT payload"))?;
+        Ok(Cert {
+            encoding,
+            data: data.to_vec(),
+        })
+    }
+    pub fn buffer_len(&self) -> usize {
+        1 + self.data.len()
+    }
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.encoding;
+        out[1..].copy_from_slice(&self.data);
+    }
+}
+
+/// Authentication payload (RFC 7296 §3.8).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Auth {
+    pub method: u8,
+    pub reserved: [u8; 3],
+    pub data: Vec<u8>,
+}
+
+impl Auth {
+    pub fn new(method: u8, data: impl Into<Vec<u8>>) -> Auth {
+        Auth {
+            method,
+            reserved: [0; 3],
+            data: data.into(),
+        }
+    }
+    pub fn parse(b: &[u8]) -> Result<Auth> {
+        if b.len() < 4 {
+            return Err(Error::new(b.len(), "truncated AUTH payload"));
+        }
+        Ok(Auth {
+            method: b[0],
+            reserved: reserved3(b),
+            data: b[4..].to_vec(),
+        })
+    }
+    pub fn buffer_len(&self) -> usize {
+        4 + self.data.len()
+    }
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.method;
+        out[1..4].copy_from_slice(&self.reserved);
+        out[4..].copy_from_slice(&self.data);
+    }
+}
+
+// ---------------------------------------------------------------- N, D
+
+/// Notify payload (RFC 7296 §3.10). SPI Size is derived from `spi`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Notify {
+    pub protocol_id: u8,
+    pub spi: Vec<u8>,
+    pub notify_type: u16,
+    pub data: Vec<u8>,
+}
+
+impl Notify {
+    /// A notify about the IKE SA (protocol 0, no SPI).
+    pub fn new(notify_type: u16, data: impl Into<Vec<u8>>) -> Notify {
+        Notify {
+            protocol_id: 0,
+            spi: Vec::new(),
+            notify_type,
+            data: data.into(),
+        }
+    }
+    pub fn name(&self) -> Option<&'static str> {
+        notify_name(self.notify_type)
+    }
+    /// Types below 16384 report errors (§3.10.1).
+    pub fn is_error(&self) -> bool {
+        self.notify_type < 16384
+    }
+    pub fn parse(b: &[u8]) -> Result<Notify> {
+        if b.len() < 4 {
+            return Err(Error::new(b.len(), "truncated Notify payload"));
+        }
+        let spi_size = usize::from(b[1]);
+        let spi = b
+            .get(4..4 + spi_size)
+            .ok_or_else(|| Error::new(1, "SPI size exceeds Notify payload"))?;
+        Ok(Notify {
+            protocol_id: b[0],
+            spi: spi.to_vec(),
+            notify_type: u16::from_be_bytes([b[2], b[3]]),
+            data: b[4 + spi_size..].to_vec(),
+        })
+    }
+    pub fn buffer_len(&self) -> usize {
+        4 + self.spi.len() + self.data.len()
+    }
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.protocol_id;
+        out[1] = self.spi.len() as u8;
+        out[2..4].copy_from_slice(&self.notify_type.to_be_bytes());
+        out[4..4 + self.spi.len()].copy_from_slice(&self.spi);
+        out[4 + self.spi.len()..].copy_from_slice(&self.data);
+    }
+}
+
+/// Delete payload (RFC 7296 §3.11). The SPIs are kept as one run of `num_spis × spi_size`
+/// octets, so a zero SPI size with a non-zero count still round-trips.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Delete {
+    pub protocol_id: u8,
+    pub spi_size: u8,
+    pub num_spis: u16,
+    pub spis: Vec<u8>,
+}
+
+impl Delete {
+    pub fn parse(b: &[u8]) -> Result<Delete> {
+        if b.len() < 4 {
+            return Err(Error::new(b.len(), "truncated Delete payload"));
+        }
+        let num_spis = u16::from_be_bytes([b[2], b[3]]);
+        let want = usize::from(b[1]) * usize::from(num_spis);
+        if b.len() - 4 != want {
+            return Err(Error::new(
+                2,
+                format!(
+                    "Delete holds {} SPI octets, header says {want}",
+                    b.len() - 4
+                ),
+            ));
+        }
+        Ok(Delete {
+            protocol_id: b[0],
+            spi_size: b[1],
+            num_spis,
+            spis: b[4..].to_vec(),
+        })
+    }
+    pub fn buffer_len(&self) -> usize {
+        4 + self.spis.len()
+    }
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.protocol_id;
+        out[1] = self.spi_size;
+        out[2..4].copy_from_slice(&self.num_spis.to_be_bytes());
+        out[4..].copy_from_slice(&self.spis);
+    }
+    /// The SPIs one by one (none if the SPI size is 0).
+    pub fn spi_list(&self) -> Vec<&[u8]> {
+        if self.spi_size == 0 {
+            return Vec::new();
+        }
+        self.spis.chunks(usize::from(self.spi_size)).collect()
+    }
+}
+
+// ---------------------------------------------------------------- TS
+
+/// Traffic Selector payload, TSi or TSr (RFC 7296 §3.13). Number of TSs is derived.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ts {
+    pub reserved: [u8; 3],
+    pub selectors: Vec<TrafficSelector>,
+}
+
+/// One traffic selector. Unknown TS types keep octet 1 and the data after the length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrafficSelector {
+    Ipv4 {
+        ip_protocol: u8,
+        start_port: u16,
+        end_port: u16,
+        start: Ipv4Addr,
+        end: Ipv4Addr,
+    },
+    Ipv6 {
+        ip_protocol: u8,
+        start_port: u16,
+        end_port: u16,
+        start: Ipv6Addr,
+        end: Ipv6Addr,
+    },
+    Unknown {
+        ts_type: u8,
+        octet1: u8,
+        data: Vec<u8>,
+    },
+}
+
+/// IP protocol number of the Mobility Header.
+pub const IPPROTO_MH: u8 = 135;
+
+impl TrafficSelector {
+    /// An IPv6 selector for MH messages of one type: protocol 135, the MH type in the high
+    /// octet of both port fields and 0 in the low octet (RFC 4877 §4.3, RFC 7296 §3.13.1).
+    pub fn mh(start: Ipv6Addr, end: Ipv6Addr, mh_type: u8) -> TrafficSelector {
+        TrafficSelector::mh_range(start, end, mh_type, mh_type)
+    }
+
+    /// MH selector covering types `first..=last` (e.g. BU 5 and BA 6 in one SA).
+    pub fn mh_range(start: Ipv6Addr, end: Ipv6Addr, first: u8, last: u8) -> TrafficSelector {
+        TrafficSelector::Ipv6 {
+            ip_protocol: IPPROTO_MH,
+            start_port: u16::from(first) << 8,
+            end_port: u16::from(last) << 8,
+            start,
+            end,
+        }
+    }
+
+    /// The MH type range of an MH selector.
+    pub fn mh_types(&self) -> Option<(u8, u8)> {
+        match self {
+            TrafficSelector::Ipv6 {
+                ip_protocol: IPPROTO_MH,
+                start_port,
+                end_port,
+                ..
+            } => Some(((start_port >> 8) as u8, (end_port >> 8) as u8)),
+            _ => None,
+        }
+    }
+
+    pub fn ts_type(&self) -> u8 {
+        match self {
+            TrafficSelector::Ipv4 { .. } => ts_type::IPV4_ADDR_RANGE,
+            TrafficSelector::Ipv6 { .. } => ts_type::IPV6_ADDR_RANGE,
+            TrafficSelector::Unknown { ts_type, .. } => *ts_type,
+        }
+    }
+
+    fn buffer_len(&self) -> usize {
+        match self {
+            TrafficSelector::Ipv4 { .. } => 16,
+            TrafficSelector::Ipv6 { .. } => 40,
+            TrafficSelector::Unknown { data, .. } => 4 + data.len(),
+        }
+    }
+
+    fn emit(&self, out: &mut [u8]) {
+        out[0] = self.ts_type();
+        out[2..4].copy_from_slice(&(self.buffer_len() as u16).to_be_bytes());
+        match self {
+            TrafficSelector::Ipv4 {
+                ip_protocol,
+                start_port,
+                end_port,
+                start,
+                end,
+            } => {
+                out[1] = *ip_protocol;
+                out[4..6].copy_from_slice(&start_port.to_be_bytes());
+                out[6..8].copy_from_slice(&end_port.to_be_bytes());
+                out[8..12].copy_from_slice(&start.octets());
+                out[12..16].copy_from_slice(&end.octets());
+            }
+            TrafficSelector::Ipv6 {
+                ip_protocol,
+                start_port,
+                end_port,
+                start,
+                end,
+            } => {
+                out[1] = *ip_protocol;
+                out[4..6].copy_from_slice(&start_port.to_be_bytes());
+                out[6..8].copy_from_slice(&end_port.to_be_bytes());
+                out[8..24].copy_from_slice(&start.octets());
+                out[24..40].copy_from_slice(&end.octets());
+            }
+            TrafficSelector::Unknown { octet1, data, .. } => {
+                out[1] = *octet1;
+                out[4..].copy_from_slice(data);
+            }
+        }
+    }
+}
+
+impl Ts {
+    pub fn new(selectors: Vec<TrafficSelector>) -> Ts {
+        Ts {
+            reserved: [0; 3],
+            selectors,
+        }
+    }
+
+    pub fn parse(b: &[u8]) -> Result<Ts> {
+        if b.len() < 4 {
+            return Err(Error::new(b.len(), "truncated TS payload"));
+        }
+        let num = usize::from(b[0]);
+        let mut selectors = Vec::new();
+        let mut at = 4;
+        while at < b.len() {
+            let t = b[at];
+            let len = usize::from(be16(b, at + 2, "traffic selector")?);
+            if len < 4 {
+                return Err(Error::new(at + 2, "selector length below 4"));
+            }
+            let s = b
+                .get(at..at + len)
+                .ok_or_else(|| Error::new(at + 2, "selector length exceeds TS payload"))?;
+            let ports = || {
+                (
+                    u16::from_be_bytes([s[4], s[5]]),
+                    u16::from_be_bytes([s[6], s[7]]),
+                )
+            };
+            let sel = match t {
+                ts_type::IPV4_ADDR_RANGE => {
+                    if len != 16 {
+                        return Err(Error::new(at + 2, "IPv4 selector length is not 16"));
+                    }
+                    let (start_port, end_port) = ports();
+                    TrafficSelector::Ipv4 {
+                        ip_protocol: s[1],
+                        start_port,
+                        end_port,
+                        start: Ipv4Addr::new(s[8], s[9], s[10], s[11]),
+                        end: Ipv4Addr::new(s[12], s[13], s[14], s[15]),
+                    }
+                }
+                ts_type::IPV6_ADDR_RANGE => {
+                    if len != 40 {
+                        return Err(Error::new(at + 2, "IPv6 selector length is not 40"));
+                    }
+                    let (start_port, end_port) = ports();
+                    let mut a = [0u8; 16];
+                    let mut z = [0u8; 16];
+                    a.copy_from_slice(&s[8..24]);
+                    z.copy_from_slice(&s[24..40]);
+                    TrafficSelector::Ipv6 {
+                        ip_protocol: s[1],
+                        start_port,
+                        end_port,
+                        start: a.into(),
+                        end: z.into(),
+                    }
+                }
+                _ => TrafficSelector::Unknown {
+                    ts_type: t,
+                    octet1: s[1],
+                    data: s[4..].to_vec(),
+                },
+            };
+            selectors.push(sel);
+            at += len;
+        }
+        if selectors.len() != num {
+            return Err(Error::new(
+                0,
+                format!("TS payload says {num} selectors, holds {}", selectors.len()),
+            ));
+        }
+        Ok(Ts {
+            reserved: reserved3(b),
+            selectors,
+        })
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        4 + self
+            .selectors
+            .iter()
+            .map(TrafficSelector::buffer_len)
+            .sum::<usize>()
+    }
+
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.selectors.len() as u8;
+        out[1..4].copy_from_slice(&self.reserved);
+        let mut at = 4;
+        for s in &self.selectors {
+            let l = s.buffer_len();
+            s.emit(&mut out[at..at + l]);
+            at += l;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- CP
+
+/// Configuration payload (RFC 7296 §3.15).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cp {
+    pub cfg_type: u8,
+    pub reserved: [u8; 3],
+    pub attributes: Vec<CpAttribute>,
+}
+
+/// A configuration attribute. The value is kept raw (so any length round-trips); typed
+/// constructors and accessors decode the ones a MIPv6 bootstrap uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpAttribute {
+    /// The reserved top bit of the type field (MUST be 0 on send, ignored on receipt).
+    pub r: bool,
+    /// 15-bit attribute type.
+    pub attr_type: u16,
+    pub value: Vec<u8>,
+}
+
+/// The MIP6_HOME_PREFIX value of a CFG_REPLY (RFC 5026 §8.2): 21 octets, in the order
+/// lifetime, prefix, prefix length. The RFC does not name the lifetime's unit (UNCONFIRMED;
+/// seconds is the likely reading), so it is kept as a plain number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HomePrefix {
+    pub lifetime: u32,
+    pub prefix: Ipv6Addr,
+    pub prefix_len: u8,
+}
+
+impl CpAttribute {
+    pub fn new(attr_type: u16, value: impl Into<Vec<u8>>) -> CpAttribute {
+        CpAttribute {
+            r: false,
+            attr_type,
+            value: value.into(),
+        }
+    }
+
+    /// A zero-length attribute, as in a CFG_REQUEST.
+    pub fn request(attr_type: u16) -> CpAttribute {
+        CpAttribute::new(attr_type, Vec::new())
+    }
+
+    /// INTERNAL_IP6_ADDRESS with a value: 16-octet address + 1-octet prefix length.
+    pub fn internal_ip6_address(addr: Ipv6Addr, prefix_len: u8) -> CpAttribute {
+        let mut v = addr.octets().to_vec();
+        v.push(prefix_len);
+        CpAttribute::new(cp_attr::INTERNAL_IP6_ADDRESS, v)
+    }
+
+    pub fn internal_ip6_dns(addr: Ipv6Addr) -> CpAttribute {
+        CpAttribute::new(cp_attr::INTERNAL_IP6_DNS, addr.octets())
+    }
+
+    /// MIP6_HOME_PREFIX with its 21-octet value (RFC 5026 §8.2).
+    pub fn mip6_home_prefix(p: HomePrefix) -> CpAttribute {
+        let mut v = p.lifetime.to_be_bytes().to_vec();
+        v.extend_from_slice(&p.prefix.octets());
+        v.push(p.prefix_len);
+        CpAttribute::new(cp_attr::MIP6_HOME_PREFIX, v)
+    }
+
+    pub fn name(&self) -> Option<&'static str> {
+        cp_attr_name(self.attr_type)
+    }
+
+    /// Address and prefix length of a 17-octet INTERNAL_IP6_ADDRESS / _SUBNET / _PREFIX value.
+    pub fn as_ip6_prefix(&self) -> Option<(Ipv6Addr, u8)> {
+        if self.value.len() != 17 {
+            return None;
+        }
+        let mut o = [0u8; 16];
+        o.copy_from_slice(&self.value[..16]);
+        Some((o.into(), self.value[16]))
+    }
+
+    /// A 16-octet address value (INTERNAL_IP6_DNS, INTERNAL_IP6_DHCP).
+    pub fn as_ip6(&self) -> Option<Ipv6Addr> {
+        let o: [u8; 16] = self.value.as_slice().try_into().ok()?;
+        Some(o.into())
+    }
+
+    /// A 4-octet IPv4 value.
+    pub fn as_ip4(&self) -> Option<Ipv4Addr> {
+        let o: [u8; 4] = self.value.as_slice().try_into().ok()?;
+        Some(o.into())
+    }
+
+    /// The MIP6_HOME_PREFIX value, if it is 21 octets.
+    pub fn as_home_prefix(&self) -> Option<HomePrefix> {
+        if self.value.len() != 21 {
+            return None;
+        }
+        let mut o = [0u8; 16];
+        o.copy_from_slice(&self.value[4..20]);
+        Some(HomePrefix {
+            lifetime: u32::from_be_bytes([
+                self.value[0],
+                self.value[1],
+                self.value[2],
+                self.value[3],
+            ]),
+            prefix: o.into(),
+            prefix_len: self.value[20],
+        })
+    }
+
+    fn buffer_len(&self) -> usize {
+        4 + self.value.len()
+    }
+}
+
+impl Cp {
+    pub fn new(cfg_type: u8, attributes: Vec<CpAttribute>) -> Cp {
+        Cp {
+            cfg_type,
+            reserved: [0; 3],
+            attributes,
+        }
+    }
+
+    pub fn parse(b: &[u8]) -> Result<Cp> {
+        if b.len() < 4 {
+            return Err(Error::new(b.len(), "truncated CP payload"));
+        }
+        let mut attributes = Vec::new();
+        let mut at = 4;
+        while at < b.len() {
+            let t = be16(b, at, "configuration attribute")?;
+            let len = usize::from(be16(b, at + 2, "configuration attribute")?);
+            let value = b
+                .get(at + 4..at + 4 + len)
+                .ok_or_else(|| Error::new(at + 2, "attribute length exceeds CP payload"))?;
+            attributes.push(CpAttribute {
+                r: t & 0x8000 != 0,
+                attr_type: t & 0x7fff,
+                value: value.to_vec(),
+            });
+            at += 4 + len;
+        }
+        Ok(Cp {
+            cfg_type: b[0],
+            reserved: reserved3(b),
+            attributes,
+        })
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        4 + self
+            .attributes
+            .iter()
+            .map(CpAttribute::buffer_len)
+            .sum::<usize>()
+    }
+
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.cfg_type;
+        out[1..4].copy_from_slice(&self.reserved);
+        let mut at = 4;
+        for a in &self.attributes {
+            let t = (a.attr_type & 0x7fff) | if a.r { 0x8000 } else { 0 };
+            out[at..at + 2].copy_from_slice(&t.to_be_bytes());
+            out[at + 2..at + 4].copy_from_slice(&(a.value.len() as u16).to_be_bytes());
+            out[at + 4..at + 4 + a.value.len()].copy_from_slice(&a.value);
+            at += a.buffer_len();
+        }
+    }
+
+    /// The first attribute of a type.
+    pub fn attribute(&self, attr_type: u16) -> Option<&CpAttribute> {
+        self.attributes.iter().find(|a| a.attr_type == attr_type)
+    }
+}
+
+// ---------------------------------------------------------------- EAP, SK, SKF
+
+/// EAP payload (RFC 7296 §3.16): one EAP message (RFC 3748). Its Length field is derived and
+/// must equal the payload body length on parse.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Eap {
+    pub code: u8,
+    pub identifier: u8,
+    /// Everything after the 4-octet EAP header: Type and Type-Data for Request/Response.
+    pub data: Vec<u8>,
+}
+
+impl Eap {
+    /// The EAP method type of a Request (1) or Response (2).
+    pub fn eap_type(&self) -> Option<u8> {
+        match self.code {
+            1 | 2 => self.data.first().copied(),
+            _ => None,
+        }
+    }
+    pub fn parse(b: &[u8]) -> Result<Eap> {
+        let len = usize::from(be16(b, 2, "EAP message")?);
+        if len != b.len() {
+            return Err(Error::new(
+                2,
+                format!("EAP length {len} does not match the {} octets", b.len()),
+            ));
+        }
+        Ok(Eap {
+            code: b[0],
+            identifier: b[1],
+            data: b[4..].to_vec(),
+        })
+    }
+    pub fn buffer_len(&self) -> usize {
+        4 + self.data.len()
+    }
+    pub fn emit(&self, out: &mut [u8]) {
+        out[0] = self.code;
+        out[1] = self.identifier;
+        out[2..4].copy_from_slice(&(self.buffer_len() as u16).to_be_bytes());
+        out[4..].copy_from_slice(&self.data);
+    }
+}
+
+/// Encrypted and authenticated payload (RFC 7296 §3.14), still sealed: `data` is
+/// IV ‖ ciphertext ‖ ICV. [`super::sk`] opens and seals it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sk {
+    /// The generic header's Next Payload: the type of the first inner payload.
+    pub first_inner: u8,
+    pub data: Vec<u8>,
+}
+
+/// Encrypted fragment payload (RFC 7383 §2.5), sealed. Reassembly is not implemented.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Skf {
+    /// Type of the first inner payload (non-zero only in fragment 1).
+    pub first_inner: u8,
+    pub fragment_number: u16,
+    pub total_fragments: u16,
+    /// IV ‖ ciphertext ‖ ICV.
+    pub data: Vec<u8>,
+}
+
+impl Skf {
+    fn parse(next: u8, b: &[u8]) -> Result<Skf> {
+        Ok(Skf {
+            first_inner: next,
+            fragment_number: be16(b, 0, "SKF payload")?,
+            total_fragments: be16(b, 2, "SKF payload")?,
+            data: b[4..].to_vec(),
+        })
+    }
+}
