@@ -151,7 +151,10 @@ impl KeyLog {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let r = if line.starts_with('"') {
+            // Wireshark's tables quote some columns and leave hex bare, so a comma-separated
+            // line is CSV whatever its first character.
+            let own = line.starts_with("IKE ") || line.starts_with("ESP ");
+            let r = if !own && (line.starts_with('"') || line.contains(',')) {
                 parse_csv(line).and_then(|f| {
                     if f.first().is_some_and(|p| {
                         ["ipv4", "ipv6", "any"].contains(&p.to_ascii_lowercase().as_str())

@@ -84,3 +84,23 @@ fn mh_scapy() {
     assert_eq!(t.entries.len(), 10);
     insta::assert_snapshot!("mh_scapy", t.to_text());
 }
+
+/// The Wireshark-format tables charon's keys were also written to decrypt the same capture to
+/// the same transcript as mip6lab's own key log.
+#[test]
+fn wireshark_key_tables_decrypt_like_the_own_key_log() {
+    let dir = pcaps().join("ikev2-strongswan");
+    let own = transcript(&dir.join("bootstrap.pcap"), Some(&dir.join("keys.log")));
+    let ws = transcript(
+        &dir.join("bootstrap.pcap"),
+        Some(&dir.join("ikev2_decryption_table")),
+    );
+    assert_eq!(own.to_text(), ws.to_text());
+    assert!(ws.to_text().contains("SK decrypted=yes"));
+    let esp = KeyLog::load(dir.join("esp_sa")).unwrap();
+    assert!(
+        !esp.esp.is_empty(),
+        "esp_sa yielded no SA (skipped: {:?})",
+        esp.skipped
+    );
+}

@@ -28,7 +28,7 @@ USAGE:
       `wait = \"exit\"` nodes have exited (at most SECS, default 120), then tear it down.
       Writes DIR (default reports/record-<topology>-<stamp>/): one pcap per network,
       logs/<node>.log, record.json. Exit 0 only if every waited node exited with 0.
-  mip6lab decode <FILE.pcap|FILE.pcapng> [--json] [--topology NAME]
+  mip6lab decode <FILE.pcap|FILE.pcapng> [--keys FILE]... [--json] [--topology NAME]
       Print the normalized transcript of a capture (roles from a topology's addresses).
   mip6lab gc [--all]
       Remove lab containers and networks whose run is dead (--all: every lab object).
@@ -113,6 +113,14 @@ impl<'a> Args<'a> {
             .rev()
             .find(|(n, _)| *n == name)
             .and_then(|(_, v)| *v)
+    }
+
+    fn values(&self, name: &str) -> Vec<&'a str> {
+        self.flags
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .filter_map(|(_, v)| *v)
+            .collect()
     }
 
     fn has(&self, name: &str) -> bool {
@@ -485,10 +493,19 @@ fn cmd_record(rest: &[String]) -> Result<ExitCode> {
 }
 
 fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
-    let a = Args::parse(rest, &["topology"], &["json"])?;
+    let a = Args::parse(rest, &["topology", "keys"], &["json"])?;
     let [file] = a.positional[..] else {
-        bail!("usage: mip6lab decode FILE [--json] [--topology NAME]");
+        bail!("usage: mip6lab decode FILE [--keys FILE]... [--json] [--topology NAME]");
     };
+    // Keys: mip6lab's key log, or Wireshark's ikev2_decryption_table / esp_sa; repeatable.
+    let mut ctx = mip6lab_capture::dissect::Context::default();
+    for k in a.values("keys") {
+        let log = mip6lab_capture::keylog::KeyLog::load(k)?;
+        for s in &log.skipped {
+            say(&format!("mip6lab: key log: skipped {s}"));
+        }
+        ctx.keys.merge(log);
+    }
     let endpoints = match a.value("topology") {
         Some(t) => {
             let root = repo_root()?;
@@ -497,7 +514,13 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
         None => mip6lab_capture::Endpoints::default(),
     };
     let read = mip6lab_capture::read_file(Path::new(file))?;
-    let transcript = mip6lab_capture::decode_frames(&read.frames, &endpoints);
+    let transcript = mip6lab_capture::decode_with(
+        &read.frames,
+        &endpoints,
+        0,
+        &mip6lab_capture::dissect::Dissectors::standard(),
+        &mut ctx,
+    );
     let text = if a.has("json") {
         serde_json::to_string_pretty(&transcript)? + "\n"
     } else {

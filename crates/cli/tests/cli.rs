@@ -112,3 +112,29 @@ fn knobs_lists_the_mutations() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("mn.srv_proto"));
 }
+
+#[test]
+fn decode_with_keys_decrypts_ike_auth() {
+    let pcap = "fixtures/pcaps/ikev2-strongswan/bootstrap.pcap";
+    let without = text(&mip6lab(&["decode", pcap]).stdout);
+    assert!(without.contains("decrypted=no"), "{without}");
+    let out = mip6lab(&[
+        "decode",
+        pcap,
+        "--keys",
+        "fixtures/pcaps/ikev2-strongswan/ikev2_decryption_table",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64"),
+        "{s}"
+    );
+    let bad = mip6lab(&["decode", pcap, "--keys", "Cargo.toml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("Cargo.toml:"),
+        "{}",
+        text(&bad.stderr)
+    );
+}

@@ -18,7 +18,11 @@ pub fn srv_lookup() -> TestPurpose {
     TestPurpose {
         id: "TP-SPLIT-MN-DISC-SRV-01",
         title: "MN discovers its HA with an SRV query for _mip6._ipv6.<domain>",
-        requirements: &["RFC5026-5.1.2-MN-MUST-1"],
+        requirements: &[
+            "RFC5026-5.1.2-MN-MUST-1",
+            "RFC5026-5.1.2-MN-MUST-3",
+            "RFC5026-5.1.2-MN-MUST-4",
+        ],
         topology: "split-discovery",
         iut_env: &[("MIP6LAB_DOMAIN", DOMAIN)],
         until_event: Some("ha_selected"),
@@ -79,7 +83,7 @@ pub fn name_lookup() -> TestPurpose {
     TestPurpose {
         id: "TP-SPLIT-MN-DISC-NAME-01",
         title: "MN configured with an HA name looks it up with QTYPE AAAA",
-        requirements: &["RFC5026-5.1.1-MN-MUST-1"],
+        requirements: &["RFC5026-5.1.1-MN-MUST-1", "RFC5026-5.1.1-MN-MUST-2"],
         topology: "split-discovery",
         iut_env: &[("MIP6LAB_HA_NAME", "ha1.example.com")],
         until_event: Some("ha_selected"),
