@@ -289,6 +289,8 @@ pub fn summary(d: &Decoded) -> String {
                 if m.tsig { " tsig" } else { "" }
             )
         }
+        // A message whose kind is its protocol (ESP) prints the name once.
+        Decoded::Message(m) if m.kind == m.protocol => m.render(),
         Decoded::Message(m) => format!("{} {}", m.protocol, m.render()),
         Decoded::Icmpv6 { kind } => format!("ICMPv6 type {kind}"),
         Decoded::Unknown { length } => format!("undecoded payload ({length} octets)"),

@@ -378,7 +378,7 @@ fn esp_with_bu_decrypted() {
     assert_eq!(lines.len(), 3);
     assert!(
         lines[0].starts_with(
-            "MN-CoA -> HA  ESP ESP spi=* seq=1 decrypted=yes next_header=135 {BU type=5 seq=* \
+            "MN-CoA -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU type=5 seq=* \
              flags=AH lifetime=150 hao=2001:db8:1::100 checksum=* checksum_ok=yes"
         ),
         "{}",
@@ -386,14 +386,14 @@ fn esp_with_bu_decrypted() {
     );
     assert_eq!(
         lines[1],
-        "MN-CoA -> HA  ESP ESP spi=* seq=2 decrypted=yes next_header=59"
+        "MN-CoA -> HA  ESP spi=* seq=2 decrypted=yes next_header=59"
     );
     assert_eq!(lines[2], "MN-CoA -> HA  ESP NAT-keepalive");
 
     let lines = decode(&frames, KeyLog::default());
     assert_eq!(
         lines[0],
-        "MN-CoA -> HA  ESP ESP spi=* seq=1 decrypted=no reason=no key for this SA"
+        "MN-CoA -> HA  ESP spi=* seq=1 decrypted=no reason=no key for this SA"
     );
 
     // Wireshark esp_sa with a wildcard source.
