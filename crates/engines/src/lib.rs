@@ -3,3 +3,5 @@
 //! implementations do the I/O.
 
 pub mod discovery;
+pub mod aaa;
+pub mod ikev2;
