@@ -2,6 +2,6 @@
 //! a caller-supplied random source) and returns decisions; the async drivers in the reference
 //! implementations do the I/O.
 
-pub mod discovery;
 pub mod aaa;
+pub mod discovery;
 pub mod ikev2;

@@ -265,6 +265,43 @@ impl Engine {
         Ok(out)
     }
 
+    /// Runs `cmd` inside a running container and returns its stdout and stderr, bounded by
+    /// `timeout` (a command that hangs does not hold up teardown).
+    pub async fn exec(
+        &self,
+        id: &str,
+        cmd: &[String],
+        timeout: std::time::Duration,
+    ) -> Result<String> {
+        let created = self
+            .docker
+            .create_exec(
+                id,
+                bollard::models::ExecConfig {
+                    cmd: Some(cmd.to_vec()),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let run = async {
+            let mut out = String::new();
+            if let bollard::exec::StartExecResults::Attached { mut output, .. } =
+                self.docker.start_exec(&created.id, None).await?
+            {
+                while let Some(chunk) = output.next().await {
+                    out.push_str(&chunk?.to_string());
+                }
+            }
+            anyhow::Ok(out)
+        };
+        match tokio::time::timeout(timeout, run).await {
+            Ok(r) => r,
+            Err(_) => bail!("`{}` did not finish within {timeout:?}", cmd.join(" ")),
+        }
+    }
+
     /// Whether the container is still running, and its exit code if not.
     pub async fn state(&self, id: &str) -> Result<(bool, Option<i64>)> {
         let c = self.docker.inspect_container(id, None).await?;

@@ -46,6 +46,8 @@ pub struct Artifacts {
     /// Per pcap: how many of its first frames were captured before the IUT started.
     pub setup_frames: Vec<u64>,
     pub logs: Vec<PathBuf>,
+    /// Peer state dumps (`state/<node>.txt`).
+    pub state: Vec<PathBuf>,
 }
 
 pub struct Lab {
@@ -380,6 +382,7 @@ impl Lab {
 
     /// Stops the captures, saves every node's log, removes containers and networks.
     pub async fn down(mut self) -> Result<Artifacts> {
+        let state = self.dump_state().await?;
         let mut logs = Vec::new();
         let log_dir = self.opts.out_dir.join("logs");
         std::fs::create_dir_all(&log_dir)?;
@@ -410,7 +413,41 @@ impl Lab {
             pcaps,
             setup_frames,
             logs,
+            state,
         })
+    }
+
+    /// Runs each node's `state` commands and saves their output as `state/<node>.txt`: what
+    /// the peers hold at the end of the test, for the evidence. A failing command is written
+    /// down, not fatal: the test's own verdict does not depend on it.
+    async fn dump_state(&self) -> Result<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        for spec in &self.topology.nodes {
+            let Some(node) = self.nodes.iter().find(|n| n.name == spec.name) else {
+                continue;
+            };
+            if spec.state.is_empty() {
+                continue;
+            }
+            let mut text = String::new();
+            for cmd in &spec.state {
+                text.push_str(&format!("$ {}\n", cmd.join(" ")));
+                match self
+                    .engine
+                    .exec(&node.id, cmd, Duration::from_secs(10))
+                    .await
+                {
+                    Ok(out) => text.push_str(&out),
+                    Err(e) => text.push_str(&format!("(not captured: {e:#})\n")),
+                }
+            }
+            let dir = self.opts.out_dir.join("state");
+            std::fs::create_dir_all(&dir)?;
+            let p = dir.join(format!("{}.txt", spec.name));
+            std::fs::write(&p, text)?;
+            files.push(p);
+        }
+        Ok(files)
     }
 }
 

@@ -61,6 +61,10 @@ pub struct NodeSpec {
     /// protocol stack needs inside its own network namespace, nothing host-wide.
     #[serde(default)]
     pub cap_add: Vec<String>,
+    /// Commands run inside the node just before teardown; their output is the peer's state
+    /// in the evidence (e.g. a zone transfer: what DNS holds after the test).
+    #[serde(default)]
+    pub state: Vec<Vec<String>>,
 }
 
 /// Capabilities a node may ask for. NET_ADMIN stays inside the container's network

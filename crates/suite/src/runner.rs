@@ -181,6 +181,7 @@ impl Runner {
         };
         let mut files = artifacts.pcaps.clone();
         files.extend(artifacts.logs.iter().cloned());
+        files.extend(artifacts.state.iter().cloned());
         files.push(dir.join("transcript.txt"));
         files.push(dir.join("transcript.json"));
         Ok((

@@ -115,6 +115,18 @@ fn reference_mn_passes_both_discovery_tests() {
             r.id
         );
         assert!(r.artifacts.iter().any(|a| a.ends_with("home.pcap")));
+        // The peer's state at the end of the test is part of the evidence.
+        let state = r
+            .artifacts
+            .iter()
+            .find(|a| a.ends_with("state/dns.txt"))
+            .unwrap_or_else(|| panic!("{}: no DNS state dump in {:?}", r.id, r.artifacts));
+        let dir = std::env::temp_dir()
+            .join("mip6lab-tests")
+            .join(&run.run_id)
+            .join(state);
+        let text = std::fs::read_to_string(&dir).unwrap();
+        assert!(text.contains("_mip6._ipv6.example.com."), "{text}");
     }
     assert_eq!(leftovers_of_pid(std::process::id()), 0);
 }
