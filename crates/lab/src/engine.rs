@@ -140,7 +140,37 @@ impl Engine {
             .inspect_image(&tag)
             .await
             .with_context(|| format!("image {tag} missing after build:\n{}", tail(&log, 30)))?;
+        self.prune_older(name, &tag).await;
         Ok(tag)
+    }
+
+    /// A new recipe makes the older builds of that image dead weight (each reference IUT
+    /// build is another image): remove them. One still used by a container stays.
+    async fn prune_older(&self, name: &str, keep: &str) {
+        let filters = HashMap::from([("reference".to_string(), vec![format!("mip6lab/{name}")])]);
+        let Ok(images) = self
+            .docker
+            .list_images(Some(
+                bollard::query_parameters::ListImagesOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+        else {
+            return;
+        };
+        for img in images {
+            for t in img.repo_tags.iter().filter(|t| t.as_str() != keep) {
+                let _ = self
+                    .docker
+                    .remove_image(
+                        t,
+                        None::<bollard::query_parameters::RemoveImageOptions>,
+                        None,
+                    )
+                    .await;
+            }
+        }
     }
 
     pub async fn create_network(
