@@ -1,1 +1,717 @@
-//! (being written)
+//! EAP over RADIUS, NAS side (RFC 3579): the HA's relay between the MN's IKEv2 EAP and the
+//! MSA's AAA server (RFC 5026 §5.2, RFC 4877 §4.3 "EAP with AAA", RFC 7296 §2.16).
+//!
+//! Sans-IO. [`EapRelay`] turns each EAP message from the IKE peer into an Access-Request
+//! (EAP-Message split at 253 octets, Message-Authenticator, the last State echoed, User-Name,
+//! NAS-Identifier, NAS-IPv6-Address, Service-Type, optional Called/Calling-Station-Id) with
+//! the RADIUS Identifier and Request Authenticator the caller picks, and turns each reply
+//! datagram into a [`RelayEvent`]:
+//!
+//! - Access-Challenge → [`RelayEvent::Challenge`]: the EAP Request to hand to the peer;
+//! - Access-Accept → [`RelayEvent::Accept`]: EAP-Success and the MSK, recovered from the
+//!   MS-MPPE-Recv-Key and MS-MPPE-Send-Key (RFC 2548 §2.4.2–2.4.3) as
+//!   `MSK = Recv-Key ‖ Send-Key`: the RFC 5216 §2.3 convention (Recv-Key carries the first 32
+//!   octets of the MSK), which FreeRADIUS (rlm_eap) and strongSwan's eap-radius both follow.
+//!   Methods that derive no keys (EAP-MD5) give `msk: None`; RFC 4877 §4.3 needs a
+//!   key-generating method for IKEv2 EAP authentication, so a caller should refuse those;
+//! - Access-Reject → [`RelayEvent::Reject`] with the EAP-Failure, if any;
+//! - anything not authentic or not for the pending request → [`RelayEvent::Discarded`]
+//!   (RFC 2865 §3 and RFC 3579 §3.2 say "silently discard"; here it is an event with the
+//!   reason, and the request stays pending). Every reply must have a correct Response
+//!   Authenticator, and a correct Message-Authenticator whenever it carries EAP-Message (or
+//!   any Message-Authenticator at all).
+//!
+//! Retransmission (RFC 2865 §2.5, RFC 5080 §2.2.1): on the caller's timer,
+//! [`EapRelay::on_timeout`] gives the same datagram (same Identifier and Request
+//! Authenticator) up to `max_retransmits` times, then [`RelayEvent::TimedOut`].
+//!
+//! For an IKE engine with `trait EapBackend { fn start(&mut self, identity: &[u8]) -> EapStep;
+//! fn step(&mut self, eap: &[u8]) -> EapStep; }`: [`EapRelay::start`] / [`EapRelay::request`]
+//! build the datagram, and [`exchange`] runs one request/reply round over a caller-supplied
+//! transport closure (send a datagram, return the next one received or `None` at the timer),
+//! giving an [`EapOutcome`] that maps onto such a step type one to one.
+
+use mip6lab_wire::eap;
+use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
+use std::net::Ipv6Addr;
+
+/// What the NAS says about itself in every Access-Request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayConfig {
+    /// The shared secret with the AAA server.
+    pub secret: Vec<u8>,
+    /// NAS-Identifier (32): the HA's name.
+    pub nas_identifier: Option<String>,
+    /// NAS-IPv6-Address (95): the HA's address (RFC 3162 §2.1).
+    pub nas_ipv6_address: Option<Ipv6Addr>,
+    /// Service-Type (6); `Framed` (2) by default.
+    pub service_type: Option<u32>,
+    /// Called-Station-Id (30), e.g. the HA address the MN reached.
+    pub called_station_id: Option<String>,
+    /// Calling-Station-Id (31), e.g. the MN's care-of address.
+    pub calling_station_id: Option<String>,
+    /// Retransmissions of a request before giving up (RFC 5080 §2.2.1 suggests a few).
+    pub max_retransmits: u32,
+}
+
+impl RelayConfig {
+    pub fn new(secret: impl Into<Vec<u8>>) -> RelayConfig {
+        RelayConfig {
+            secret: secret.into(),
+            nas_identifier: None,
+            nas_ipv6_address: None,
+            service_type: Some(radius::service_type::FRAMED),
+            called_station_id: None,
+            calling_station_id: None,
+            max_retransmits: 3,
+        }
+    }
+}
+
+/// What a reply (or the timer) means for the exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayEvent {
+    /// Access-Challenge: relay this EAP Request to the peer, then call
+    /// [`EapRelay::request`] with its answer.
+    Challenge { eap: Vec<u8> },
+    /// Access-Accept: the peer is authenticated. `eap` is the EAP-Success to relay (RFC 3579
+    /// §2.6.3), `msk` the key from the MS-MPPE attributes if the method derived one.
+    Accept {
+        eap: Option<Vec<u8>>,
+        msk: Option<Vec<u8>>,
+        reply: Repr,
+    },
+    /// Access-Reject: `eap` is the EAP-Failure to relay, if the server sent one.
+    Reject { eap: Option<Vec<u8>>, reply: Repr },
+    /// Send this datagram again (same Identifier and Request Authenticator).
+    Retransmit(Vec<u8>),
+    /// No valid reply after all retransmissions; the exchange is over.
+    TimedOut,
+    /// The datagram was not accepted as the reply (malformed, not for the pending request,
+    /// or not authentic); the request is still pending.
+    Discarded { reason: String },
+}
+
+/// Errors of the caller's own making.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayError {
+    /// A request is already pending: wait for its reply or its time-out.
+    Busy,
+    /// The exchange ended (Accept, Reject or time-out).
+    Finished,
+    /// The EAP message from the peer is not an EAP Response.
+    NotAResponse(String),
+    /// The Access-Request could not be built (e.g. over 4096 octets).
+    Encode(String),
+}
+
+impl std::fmt::Display for RelayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RelayError::Busy => write!(f, "a RADIUS request is already pending"),
+            RelayError::Finished => write!(f, "the EAP exchange is finished"),
+            RelayError::NotAResponse(s) => write!(f, "not an EAP Response: {s}"),
+            RelayError::Encode(s) => write!(f, "cannot build the Access-Request: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for RelayError {}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    identifier: u8,
+    authenticator: [u8; 16],
+    datagram: Vec<u8>,
+    retransmits: u32,
+}
+
+/// One EAP authentication relayed to one AAA server.
+#[derive(Debug, Clone)]
+pub struct EapRelay {
+    cfg: RelayConfig,
+    user_name: Option<Vec<u8>>,
+    state: Option<Vec<u8>>,
+    pending: Option<Pending>,
+    finished: bool,
+}
+
+impl EapRelay {
+    pub fn new(cfg: RelayConfig) -> EapRelay {
+        EapRelay {
+            cfg,
+            user_name: None,
+            state: None,
+            pending: None,
+            finished: false,
+        }
+    }
+
+    pub fn config(&self) -> &RelayConfig {
+        &self.cfg
+    }
+
+    /// The User-Name sent in every Access-Request (the peer's identity from its first
+    /// EAP-Response/Identity, or from [`EapRelay::start`]).
+    pub fn user_name(&self) -> Option<&[u8]> {
+        self.user_name.as_deref()
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Starts with the peer's identity (IKEv2 IDi, RFC 7296 §2.16): relays an
+    /// EAP-Response/Identity with EAP Identifier 0 carrying it, as a NAS does that does not
+    /// send its own EAP-Request/Identity first.
+    pub fn start(
+        &mut self,
+        identity: &[u8],
+        identifier: u8,
+        authenticator: [u8; 16],
+    ) -> Result<Vec<u8>, RelayError> {
+        let id = eap::Repr::response(0, eap::method::IDENTITY, identity)
+            .to_bytes()
+            .map_err(|e| RelayError::Encode(e.to_string()))?;
+        self.user_name = Some(identity.to_vec());
+        self.request(&id, identifier, authenticator)
+    }
+
+    /// The Access-Request relaying `eap` (an EAP Response from the peer), with RADIUS
+    /// Identifier `identifier` and Request Authenticator `authenticator` (16 random octets,
+    /// RFC 2865 §3: new for every request). The returned datagram goes to the AAA server.
+    pub fn request(
+        &mut self,
+        eap_msg: &[u8],
+        identifier: u8,
+        authenticator: [u8; 16],
+    ) -> Result<Vec<u8>, RelayError> {
+        if self.finished {
+            return Err(RelayError::Finished);
+        }
+        if self.pending.is_some() {
+            return Err(RelayError::Busy);
+        }
+        let e =
+            eap::Repr::from_bytes(eap_msg).map_err(|e| RelayError::NotAResponse(e.to_string()))?;
+        if e.code != eap::code::RESPONSE {
+            return Err(RelayError::NotAResponse(e.describe()));
+        }
+        if self.user_name.is_none() {
+            if let Some(id) = e.identity() {
+                self.user_name = Some(id.to_vec());
+            }
+        }
+        let mut r = Repr::new(code::ACCESS_REQUEST, identifier, authenticator);
+        if let Some(u) = &self.user_name {
+            r.push(Attribute::new(attr::USER_NAME, u.clone()));
+        }
+        if let Some(s) = self.cfg.service_type {
+            r.push(Attribute::integer(attr::SERVICE_TYPE, s));
+        }
+        if let Some(n) = &self.cfg.nas_identifier {
+            r.push(Attribute::text(attr::NAS_IDENTIFIER, n));
+        }
+        if let Some(a) = self.cfg.nas_ipv6_address {
+            r.push(Attribute::ipv6(attr::NAS_IPV6_ADDRESS, a));
+        }
+        if let Some(s) = &self.cfg.called_station_id {
+            r.push(Attribute::text(attr::CALLED_STATION_ID, s));
+        }
+        if let Some(s) = &self.cfg.calling_station_id {
+            r.push(Attribute::text(attr::CALLING_STATION_ID, s));
+        }
+        if let Some(s) = &self.state {
+            r.push(Attribute::new(attr::STATE, s.clone()));
+        }
+        r.push_eap_message(eap_msg);
+        let datagram = r
+            .sign_request(&self.cfg.secret)
+            .map_err(|e| RelayError::Encode(e.to_string()))?;
+        self.pending = Some(Pending {
+            identifier,
+            authenticator,
+            datagram: datagram.clone(),
+            retransmits: 0,
+        });
+        Ok(datagram)
+    }
+
+    /// The caller's retransmission timer fired for the pending request.
+    pub fn on_timeout(&mut self) -> RelayEvent {
+        let Some(p) = self.pending.as_mut() else {
+            return RelayEvent::Discarded {
+                reason: "timer without a pending request".into(),
+            };
+        };
+        if p.retransmits >= self.cfg.max_retransmits {
+            self.pending = None;
+            self.finished = true;
+            return RelayEvent::TimedOut;
+        }
+        p.retransmits += 1;
+        RelayEvent::Retransmit(p.datagram.clone())
+    }
+
+    /// A datagram from the AAA server.
+    pub fn on_reply(&mut self, datagram: &[u8]) -> RelayEvent {
+        let discard = |reason: String| RelayEvent::Discarded { reason };
+        let Some(p) = self.pending.as_ref() else {
+            return discard("no request pending".into());
+        };
+        let reply = match radius::Packet::new_checked(datagram).and_then(|x| Repr::parse(&x)) {
+            Ok(r) => r,
+            Err(e) => return discard(format!("malformed: {e}")),
+        };
+        if reply.identifier != p.identifier {
+            return discard(format!(
+                "Identifier {} does not match the pending request's {}",
+                reply.identifier, p.identifier
+            ));
+        }
+        let name = reply
+            .code_name()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("code {}", reply.code));
+        let secret = &self.cfg.secret;
+        match radius::verify_response_authenticator(datagram, &p.authenticator, secret) {
+            Ok(true) => {}
+            Ok(false) => return discard(format!("{name}: wrong Response Authenticator")),
+            Err(e) => return discard(format!("{name}: {e}")),
+        }
+        let eap_msg = reply.eap_message();
+        match radius::verify_message_authenticator(datagram, &p.authenticator, secret) {
+            Ok(Some(true)) => {}
+            Ok(Some(false)) => return discard(format!("{name}: wrong Message-Authenticator")),
+            Ok(None) if eap_msg.is_some() => {
+                return discard(format!(
+                    "{name}: EAP-Message without Message-Authenticator (RFC 3579 §3.2)"
+                ))
+            }
+            Ok(None) => {}
+            Err(e) => return discard(format!("{name}: {e}")),
+        }
+        let request_auth = p.authenticator;
+        match reply.code {
+            code::ACCESS_CHALLENGE => {
+                let Some(eap_msg) = eap_msg else {
+                    return discard("Access-Challenge without EAP-Message".into());
+                };
+                self.pending = None;
+                self.state = reply.value(attr::STATE).map(<[u8]>::to_vec);
+                RelayEvent::Challenge { eap: eap_msg }
+            }
+            code::ACCESS_ACCEPT => {
+                let msk = match radius::msk_from_mppe(&reply, &request_auth, secret) {
+                    Ok(m) => m,
+                    Err(e) => return discard(format!("Access-Accept: MS-MPPE key: {e}")),
+                };
+                self.pending = None;
+                self.finished = true;
+                RelayEvent::Accept {
+                    eap: eap_msg,
+                    msk,
+                    reply,
+                }
+            }
+            code::ACCESS_REJECT => {
+                self.pending = None;
+                self.finished = true;
+                RelayEvent::Reject {
+                    eap: eap_msg,
+                    reply,
+                }
+            }
+            _ => discard(format!("{name} is not an answer to an Access-Request")),
+        }
+    }
+}
+
+/// The result of one relayed EAP round, as an IKE responder needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EapOutcome {
+    /// Send this EAP Request to the peer and relay its answer.
+    Continue(Vec<u8>),
+    /// Authenticated: send `eap` (EAP-Success) to the peer; `msk` for the AUTH payloads
+    /// (RFC 7296 §2.16), `None` if the method derived no key.
+    Success {
+        eap: Option<Vec<u8>>,
+        msk: Option<Vec<u8>>,
+    },
+    /// Refused: send `eap` (EAP-Failure) to the peer.
+    Failure { eap: Option<Vec<u8>> },
+    /// No authentic answer from the AAA server; `discarded` lists the replies not accepted.
+    TimedOut { discarded: Vec<String> },
+    /// Nothing was relayed: the EAP message from the peer is not acceptable (not an EAP
+    /// Response) or the exchange is already over.
+    Invalid(RelayError),
+}
+
+/// An [`EapRelay`] with its transport and random source: `start`/`step` in, one
+/// [`EapOutcome`] out per EAP round, which is the shape of an IKE responder's EAP backend.
+/// Maps onto `ikev2::EapStep` as: `Continue(m)` → `Send(m)`; `Success { msk: Some(k), eap }`
+/// → `Success { msk: k, final_msg: eap or EAP-Success }`; `Success { msk: None, .. }` (a
+/// method without keys, EAP-MD5) → `Failure` (RFC 4877 §4.3 needs a key-generating method);
+/// `Failure`, `TimedOut`, `Invalid` → `Failure(eap or EAP-Failure)` (see
+/// [`RelayBackend::failure_message`]).
+pub struct RelayBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    relay: EapRelay,
+    transport: T,
+    random: R,
+    next_id: u8,
+    last_eap_id: u8,
+}
+
+impl<T, R> RelayBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    /// `transport` as for [`exchange`]; `random` gives 16 random octets (Request
+    /// Authenticators, and the first RADIUS Identifier).
+    pub fn new(cfg: RelayConfig, transport: T, mut random: R) -> Self {
+        let next_id = random()[0];
+        RelayBackend {
+            relay: EapRelay::new(cfg),
+            transport,
+            random,
+            next_id,
+            last_eap_id: 0,
+        }
+    }
+
+    pub fn relay(&self) -> &EapRelay {
+        &self.relay
+    }
+
+    /// Relays an EAP-Response/Identity made of `identity` (the IKEv2 IDi).
+    pub fn start(&mut self, identity: &[u8]) -> EapOutcome {
+        let auth = (self.random)();
+        let id = self.bump();
+        match self.relay.start(identity, id, auth) {
+            Ok(d) => self.round(d),
+            Err(e) => EapOutcome::Invalid(e),
+        }
+    }
+
+    /// Relays the peer's EAP Response.
+    pub fn step(&mut self, eap_msg: &[u8]) -> EapOutcome {
+        if let Ok(e) = eap::Repr::from_bytes(eap_msg) {
+            self.last_eap_id = e.identifier;
+        }
+        let auth = (self.random)();
+        let id = self.bump();
+        match self.relay.request(eap_msg, id, auth) {
+            Ok(d) => self.round(d),
+            Err(e) => EapOutcome::Invalid(e),
+        }
+    }
+
+    /// An EAP-Failure to send the peer when the server sent none (time-out, invalid input):
+    /// Identifier of the peer's last Response, as RFC 3748 §4.2 allows.
+    pub fn failure_message(&self) -> Vec<u8> {
+        vec![eap::code::FAILURE, self.last_eap_id, 0, 4]
+    }
+
+    fn bump(&mut self) -> u8 {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        id
+    }
+
+    fn round(&mut self, datagram: Vec<u8>) -> EapOutcome {
+        exchange(&mut self.relay, datagram, &mut self.transport)
+    }
+}
+
+/// Runs one request/reply round: `datagram` (from [`EapRelay::start`] or
+/// [`EapRelay::request`]) goes out through `transact`, which sends a datagram to the AAA
+/// server and returns the next datagram received from it, or `None` when the retransmission
+/// timer fires first. Discarded replies are skipped (the timer keeps running in `transact`).
+pub fn exchange(
+    relay: &mut EapRelay,
+    datagram: Vec<u8>,
+    transact: &mut impl FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+) -> EapOutcome {
+    let mut discarded = Vec::new();
+    let mut send = Some(datagram);
+    loop {
+        let got = transact(send.as_deref());
+        send = None;
+        let ev = match got {
+            Some(reply) => relay.on_reply(&reply),
+            None => relay.on_timeout(),
+        };
+        match ev {
+            RelayEvent::Challenge { eap } => return EapOutcome::Continue(eap),
+            RelayEvent::Accept { eap, msk, .. } => return EapOutcome::Success { eap, msk },
+            RelayEvent::Reject { eap, .. } => return EapOutcome::Failure { eap },
+            RelayEvent::Retransmit(d) => send = Some(d),
+            RelayEvent::TimedOut => return EapOutcome::TimedOut { discarded },
+            RelayEvent::Discarded { reason } => discarded.push(reason),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"mip6lab-radius-secret";
+
+    fn relay() -> EapRelay {
+        let mut cfg = RelayConfig::new(SECRET);
+        cfg.nas_identifier = Some("ha1".into());
+        cfg.nas_ipv6_address = Some("2001:db8:1::a1".parse().unwrap());
+        EapRelay::new(cfg)
+    }
+
+    /// What an AAA server would answer to `req` (a datagram from the relay).
+    fn answer(req: &[u8], code: u8, eap_msg: Option<&[u8]>, state: Option<&[u8]>) -> Vec<u8> {
+        let q = Repr::from_bytes(req).unwrap();
+        let mut r = Repr::new(code, q.identifier, [0; 16]);
+        if let Some(e) = eap_msg {
+            r.push_eap_message(e);
+        }
+        if let Some(s) = state {
+            r.push(Attribute::new(attr::STATE, s.to_vec()));
+        }
+        r.sign_response(&q.authenticator, SECRET, true).unwrap()
+    }
+
+    fn md5_request(id: u8) -> Vec<u8> {
+        let ch = eap::Md5Challenge {
+            value: vec![0x11; 16],
+            name: b"aaa".to_vec(),
+        };
+        eap::Repr::request(id, eap::method::MD5_CHALLENGE, ch.to_bytes().unwrap())
+            .to_bytes()
+            .unwrap()
+    }
+
+    #[test]
+    fn access_request_carries_identity_nas_and_message_authenticator() {
+        let mut r = relay();
+        let d = r.start(b"mn1@example.com", 5, [1; 16]).unwrap();
+        let q = Repr::from_bytes(&d).unwrap();
+        assert_eq!(q.code, code::ACCESS_REQUEST);
+        assert_eq!(q.identifier, 5);
+        assert_eq!(q.authenticator, [1; 16]);
+        assert_eq!(q.value(attr::USER_NAME), Some(&b"mn1@example.com"[..]));
+        assert_eq!(q.value(attr::NAS_IDENTIFIER), Some(&b"ha1"[..]));
+        assert_eq!(q.value(attr::SERVICE_TYPE), Some(&[0, 0, 0, 2][..]));
+        assert_eq!(q.value(attr::NAS_IPV6_ADDRESS).unwrap().len(), 16);
+        assert_eq!(q.value(attr::STATE), None);
+        let e = eap::Repr::from_bytes(&q.eap_message().unwrap()).unwrap();
+        assert_eq!(e.identity(), Some(&b"mn1@example.com"[..]));
+        assert_eq!(
+            radius::verify_message_authenticator(&d, &[1; 16], SECRET).unwrap(),
+            Some(true)
+        );
+        assert_eq!(r.request(&d, 6, [2; 16]), Err(RelayError::Busy));
+    }
+
+    #[test]
+    fn challenge_then_accept_echoes_state_and_recovers_the_msk() {
+        let mut r = relay();
+        let d1 = r.start(b"mn1@example.com", 1, [1; 16]).unwrap();
+        let ev = r.on_reply(&answer(
+            &d1,
+            code::ACCESS_CHALLENGE,
+            Some(&md5_request(2)),
+            Some(b"state-1"),
+        ));
+        let RelayEvent::Challenge { eap: e } = ev else {
+            panic!("{ev:?}")
+        };
+        let resp = eap::answer_md5_challenge(&eap::Repr::from_bytes(&e).unwrap(), b"pw", b"")
+            .unwrap()
+            .to_bytes()
+            .unwrap();
+        let d2 = r.request(&resp, 2, [2; 16]).unwrap();
+        let q2 = Repr::from_bytes(&d2).unwrap();
+        assert_eq!(q2.value(attr::STATE), Some(&b"state-1"[..]));
+        assert_eq!(q2.value(attr::USER_NAME), Some(&b"mn1@example.com"[..]));
+        // The Accept with MS-MPPE keys, encrypted with this request's authenticator.
+        let mut acc = Repr::new(code::ACCESS_ACCEPT, 2, [0; 16]);
+        acc.push_eap_message(&eap::Repr::success(2).to_bytes().unwrap());
+        for (t, k) in [
+            (radius::MS_MPPE_RECV_KEY, [0xa; 32]),
+            (radius::MS_MPPE_SEND_KEY, [0xb; 32]),
+        ] {
+            let v = radius::encrypt_mppe_key(&k, 0x8000 | u16::from(t), &[2; 16], SECRET).unwrap();
+            acc.push(Attribute::vendor(radius::VENDOR_MICROSOFT, t, &v));
+        }
+        let acc = acc.sign_response(&[2; 16], SECRET, true).unwrap();
+        match r.on_reply(&acc) {
+            RelayEvent::Accept { eap, msk, .. } => {
+                assert_eq!(eap.unwrap(), [3, 2, 0, 4]);
+                let msk = msk.unwrap();
+                assert_eq!(&msk[..32], &[0xa; 32]);
+                assert_eq!(&msk[32..], &[0xb; 32]);
+            }
+            ev => panic!("{ev:?}"),
+        }
+        assert!(r.is_finished());
+        assert_eq!(r.request(&resp, 3, [3; 16]), Err(RelayError::Finished));
+    }
+
+    #[test]
+    fn forged_and_stray_replies_are_discarded_and_the_request_stays_pending() {
+        let mut r = relay();
+        let d = r.start(b"mn1", 9, [4; 16]).unwrap();
+        let good = answer(&d, code::ACCESS_ACCEPT, Some(&[3, 1, 0, 4]), None);
+        // Wrong Identifier.
+        let mut x = good.clone();
+        x[1] = 10;
+        assert!(
+            matches!(r.on_reply(&x), RelayEvent::Discarded { reason } if reason.contains("Identifier"))
+        );
+        // Tampered attribute: Response Authenticator fails.
+        let mut x = good.clone();
+        let n = x.len();
+        x[n - 1] ^= 1;
+        assert!(
+            matches!(r.on_reply(&x), RelayEvent::Discarded { reason } if reason.contains("Response Authenticator"))
+        );
+        // Signed with another secret.
+        let q = Repr::from_bytes(&d).unwrap();
+        let mut forged = Repr::new(code::ACCESS_ACCEPT, 9, [0; 16]);
+        forged.push_eap_message(&[3, 1, 0, 4]);
+        let f = forged
+            .sign_response(&q.authenticator, b"other", true)
+            .unwrap();
+        assert!(matches!(r.on_reply(&f), RelayEvent::Discarded { .. }));
+        // Right Response Authenticator, wrong Message-Authenticator.
+        let mut bad_ma = Repr::new(code::ACCESS_ACCEPT, 9, [0; 16]);
+        bad_ma.push_eap_message(&[3, 1, 0, 4]);
+        bad_ma.push(Attribute::new(attr::MESSAGE_AUTHENTICATOR, [7u8; 16]));
+        bad_ma.authenticator = q.authenticator;
+        let mut b = bad_ma.to_bytes().unwrap();
+        let ra = radius::response_authenticator(&b, &q.authenticator, SECRET).unwrap();
+        b[4..20].copy_from_slice(&ra);
+        assert!(
+            matches!(r.on_reply(&b), RelayEvent::Discarded { reason } if reason.contains("wrong Message-Authenticator"))
+        );
+        // EAP-Message without Message-Authenticator.
+        let mut no_ma = Repr::new(code::ACCESS_ACCEPT, 9, [0; 16]);
+        no_ma.push_eap_message(&[3, 1, 0, 4]);
+        let b = no_ma
+            .sign_response(&q.authenticator, SECRET, false)
+            .unwrap();
+        assert!(
+            matches!(r.on_reply(&b), RelayEvent::Discarded { reason } if reason.contains("RFC 3579"))
+        );
+        assert!(
+            matches!(r.on_reply(&[1, 2, 3]), RelayEvent::Discarded { reason } if reason.contains("malformed"))
+        );
+        assert!(r.is_pending());
+        // The genuine reply still counts.
+        assert!(matches!(
+            r.on_reply(&good),
+            RelayEvent::Accept { msk: None, .. }
+        ));
+    }
+
+    #[test]
+    fn reject_ends_the_exchange() {
+        let mut r = relay();
+        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
+        let rej = answer(&d, code::ACCESS_REJECT, Some(&[4, 1, 0, 4]), None);
+        assert!(
+            matches!(r.on_reply(&rej), RelayEvent::Reject { eap: Some(e), .. } if e == [4, 1, 0, 4])
+        );
+        assert!(r.is_finished());
+    }
+
+    #[test]
+    fn retransmissions_repeat_the_datagram_and_are_bounded() {
+        let mut r = relay();
+        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
+        for _ in 0..3 {
+            assert_eq!(r.on_timeout(), RelayEvent::Retransmit(d.clone()));
+        }
+        assert_eq!(r.on_timeout(), RelayEvent::TimedOut);
+        assert!(r.is_finished());
+        let mut sent = 0;
+        let mut r = relay();
+        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
+        let out = exchange(&mut r, d, &mut |s| {
+            sent += usize::from(s.is_some());
+            None
+        });
+        assert_eq!(out, EapOutcome::TimedOut { discarded: vec![] });
+        assert_eq!(sent, 4);
+    }
+
+    #[test]
+    fn only_eap_responses_are_relayed() {
+        let mut r = relay();
+        assert!(matches!(
+            r.request(&md5_request(1), 1, [0; 16]),
+            Err(RelayError::NotAResponse(_))
+        ));
+        assert!(matches!(
+            r.request(&[2, 1], 1, [0; 16]),
+            Err(RelayError::NotAResponse(_))
+        ));
+    }
+
+    #[test]
+    fn backend_runs_rounds_with_fresh_identifiers_and_authenticators() {
+        let mut seen: Vec<(u8, [u8; 16])> = Vec::new();
+        let mut n = 0u8;
+        let mut b = RelayBackend::new(
+            RelayConfig::new(SECRET),
+            |d: Option<&[u8]>| {
+                let d = d?;
+                let q = Repr::from_bytes(d).unwrap();
+                seen.push((q.identifier, q.authenticator));
+                Some(match seen.len() {
+                    1 => answer(d, code::ACCESS_CHALLENGE, Some(&md5_request(7)), Some(b"s")),
+                    _ => answer(d, code::ACCESS_REJECT, Some(&[4, 7, 0, 4]), None),
+                })
+            },
+            || {
+                n += 1;
+                [n; 16]
+            },
+        );
+        assert_eq!(b.start(b"mn1"), EapOutcome::Continue(md5_request(7)));
+        let resp = eap::Repr::response(7, eap::method::MD5_CHALLENGE, vec![1, 0])
+            .to_bytes()
+            .unwrap();
+        assert_eq!(
+            b.step(&resp),
+            EapOutcome::Failure {
+                eap: Some(vec![4, 7, 0, 4])
+            }
+        );
+        assert_eq!(b.failure_message(), [4, 7, 0, 4]);
+        assert!(matches!(
+            b.step(&resp),
+            EapOutcome::Invalid(RelayError::Finished)
+        ));
+        drop(b);
+        // Identifiers count up from the first random octet; authenticators are fresh.
+        assert_eq!(seen, [(1, [2; 16]), (2, [3; 16])]);
+    }
+
+    #[test]
+    fn exchange_skips_discarded_replies() {
+        let mut r = relay();
+        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
+        let good = answer(&d, code::ACCESS_CHALLENGE, Some(&md5_request(2)), None);
+        let mut replies = vec![good, vec![0; 5]];
+        let out = exchange(&mut r, d, &mut |_| replies.pop());
+        assert_eq!(out, EapOutcome::Continue(md5_request(2)));
+    }
+}

@@ -48,6 +48,8 @@ pub struct Artifacts {
     pub logs: Vec<PathBuf>,
     /// Peer state dumps (`state/<node>.txt`).
     pub state: Vec<PathBuf>,
+    /// Image name → first line of the node's `version` command.
+    pub versions: std::collections::BTreeMap<String, String>,
 }
 
 pub struct Lab {
@@ -268,6 +270,16 @@ impl Lab {
                         .map(|_| ())
                 }
                 Readiness::Log(text) => self.wait_log(&handle, text, READY_TIMEOUT).await,
+                Readiness::RadiusAccess {
+                    user,
+                    password,
+                    secret,
+                } => {
+                    let gateway = self.gateway_of(node)?;
+                    probe::radius_access(address, gateway, user, password, secret, READY_TIMEOUT)
+                        .await
+                        .map(|_| ())
+                }
             };
             if let Err(e) = res {
                 let logs = self.engine.logs(&handle.id).await.unwrap_or_default();
@@ -278,6 +290,18 @@ impl Lab {
             }
         }
         Ok(handle)
+    }
+
+    /// The lab host's address on the node's network (the bridge's, the first host address).
+    fn gateway_of(&self, node: &NodeSpec) -> Result<Ipv6Addr> {
+        let net = self
+            .topology
+            .networks
+            .iter()
+            .find(|n| n.name == node.network)
+            .context("node on an unknown network")?;
+        let cidr: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
+        Ok(cidr.gateway())
     }
 
     /// Polls the node's log for `text`; fails early if the node exits first.
@@ -383,6 +407,7 @@ impl Lab {
     /// Stops the captures, saves every node's log, removes containers and networks.
     pub async fn down(mut self) -> Result<Artifacts> {
         let state = self.dump_state().await?;
+        let versions = self.peer_versions().await;
         let mut logs = Vec::new();
         let log_dir = self.opts.out_dir.join("logs");
         std::fs::create_dir_all(&log_dir)?;
@@ -414,7 +439,31 @@ impl Lab {
             setup_frames,
             logs,
             state,
+            versions,
         })
+    }
+
+    /// Each peer's answer to its `version` command; a peer that cannot say is left out.
+    async fn peer_versions(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for spec in &self.topology.nodes {
+            let (Some(cmd), Some(node)) = (
+                &spec.version,
+                self.nodes.iter().find(|n| n.name == spec.name),
+            ) else {
+                continue;
+            };
+            if let Ok(text) = self
+                .engine
+                .exec(&node.id, cmd, Duration::from_secs(5))
+                .await
+            {
+                if let Some(line) = text.lines().map(str::trim).find(|l| !l.is_empty()) {
+                    out.insert(spec.image.clone(), line.to_string());
+                }
+            }
+        }
+        out
     }
 
     /// Runs each node's `state` commands and saves their output as `state/<node>.txt`: what

@@ -76,3 +76,93 @@ pub async fn dns_soa(
     }
     bail!("DNS server {server} not ready for zone {zone} within {timeout:?}: {last}")
 }
+
+/// Sends PAP Access-Requests (RFC 2865: User-Name, hidden User-Password, NAS-Identifier,
+/// Message-Authenticator) for `user` to `server`:1812 until one is answered with an
+/// Access-Accept whose Response Authenticator is right for `secret`, or `timeout`. An
+/// Access-Reject ends the probe at once (the server runs, but the probe user is refused: a
+/// fixture error, not a slow start). Requests leave from `source` (the lab's gateway), which
+/// the server must list as a client.
+pub async fn radius_access(
+    server: Ipv6Addr,
+    source: Ipv6Addr,
+    user: &str,
+    password: &str,
+    secret: &str,
+    timeout: Duration,
+) -> Result<Duration> {
+    use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
+    let started = Instant::now();
+    let sock = loop {
+        match UdpSocket::bind(SocketAddr::from((source, 0))).await {
+            Ok(s) => break s,
+            Err(_) if started.elapsed() < timeout => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => bail!("cannot bind the probe to {source}: {e}"),
+        }
+    };
+    let dst = SocketAddr::from((server, radius::AUTH_PORT));
+    let mut last = String::from("no answer");
+    while started.elapsed() < timeout {
+        let id: u8 = rand::random();
+        let auth: [u8; 16] = rand::random();
+        let mut req = Repr::new(code::ACCESS_REQUEST, id, auth);
+        req.push(Attribute::text(attr::USER_NAME, user));
+        req.push(Attribute::new(
+            attr::USER_PASSWORD,
+            radius::hide_password(password.as_bytes(), &auth, secret.as_bytes())?,
+        ));
+        req.push(Attribute::text(attr::NAS_IDENTIFIER, "mip6lab-probe"));
+        let bytes = req.sign_request(secret.as_bytes())?;
+        if let Err(e) = sock.send_to(&bytes, dst).await {
+            last = e.to_string();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        // Only this try's answer counts; late answers to earlier tries are drained.
+        let try_deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+        let mut buf = [0u8; radius::MAX_LEN];
+        loop {
+            let got = tokio::time::timeout_at(try_deadline, sock.recv_from(&mut buf)).await;
+            let Ok(got) = got else { break };
+            let n = match got {
+                Ok((n, _)) => n,
+                Err(e) => {
+                    last = e.to_string();
+                    break;
+                }
+            };
+            let reply = match radius::Packet::new_checked(&buf[..n]).and_then(|p| Repr::parse(&p)) {
+                Ok(r) if r.identifier != id => continue,
+                Ok(r) => r,
+                Err(e) => {
+                    last = format!("undecodable answer: {e}");
+                    continue;
+                }
+            };
+            if !radius::verify_response_authenticator(&buf[..n], &auth, secret.as_bytes())? {
+                last = format!(
+                    "{} with a wrong Response Authenticator (shared secret mismatch?)",
+                    reply.code_name().unwrap_or("answer")
+                );
+                break;
+            }
+            match reply.code {
+                code::ACCESS_ACCEPT => return Ok(started.elapsed()),
+                code::ACCESS_REJECT => bail!(
+                    "RADIUS server {server} rejected the probe user `{user}` (check its users \
+                     file and clients)"
+                ),
+                c => {
+                    last = format!("answer code {c} instead of Access-Accept");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!(
+        "RADIUS server {server} did not accept the probe user `{user}` within {timeout:?}: {last}"
+    )
+}

@@ -65,6 +65,10 @@ pub struct NodeSpec {
     /// in the evidence (e.g. a zone transfer: what DNS holds after the test).
     #[serde(default)]
     pub state: Vec<Vec<String>>,
+    /// A command printing the peer's software version (its first line goes into the run's
+    /// `peer_versions`, keyed by image), e.g. `["named", "-v"]`.
+    #[serde(default)]
+    pub version: Option<Vec<String>>,
 }
 
 /// Capabilities a node may ask for. NET_ADMIN stays inside the container's network
@@ -87,6 +91,14 @@ pub enum Readiness {
     /// probe would change their state (an IKE responder answers before its connections
     /// are loaded, and a probe would leave a half-open IKE SA behind).
     Log(String),
+    /// A RADIUS server is ready when it answers a PAP Access-Request (RFC 2865) for `user`
+    /// with an Access-Accept whose Response Authenticator checks out with `secret`. The
+    /// request leaves from the lab's gateway address, which the server must list as a client.
+    RadiusAccess {
+        user: String,
+        password: String,
+        secret: String,
+    },
 }
 
 impl Topology {
@@ -414,6 +426,46 @@ mod tests {
         // Only `exit` is a wait mode.
         let bad = RECORDING.replace("wait = \"exit\"", "wait = \"ready\"");
         assert!(toml::from_str::<Topology>(&bad).is_err());
+    }
+
+    #[test]
+    fn radius_access_readiness_reads_from_toml() {
+        let t: Topology = toml::from_str(&GOOD.replace(
+            "ready = { dns_soa = \"example.com.\" }",
+            "ready = { radius_access = { user = \"probe\", password = \"pw\", secret = \"s3\" } }",
+        ))
+        .unwrap();
+        t.validate().unwrap();
+        assert_eq!(
+            t.nodes[0].ready,
+            Some(Readiness::RadiusAccess {
+                user: "probe".into(),
+                password: "pw".into(),
+                secret: "s3".into(),
+            })
+        );
+        // All three keys are required and no others are taken.
+        for bad in [
+            "ready = { radius_access = { user = \"probe\", password = \"pw\" } }",
+            "ready = { radius_access = { user = \"p\", password = \"pw\", secret = \"s\", port = 1 } }",
+        ] {
+            let text = GOOD.replace("ready = { dns_soa = \"example.com.\" }", bad);
+            assert!(toml::from_str::<Topology>(&text).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_aaa_topology_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/topologies/aaa.toml");
+        let t = Topology::load(&path).unwrap();
+        let aaa = t.nodes.iter().find(|n| n.name == "aaa").unwrap();
+        assert_eq!(aaa.image, "freeradius");
+        assert!(matches!(aaa.ready, Some(Readiness::RadiusAccess { .. })));
+        assert!(t.iut().is_none());
+        for template in aaa.files.values() {
+            let text = std::fs::read_to_string(t.fixtures_dir.join(template)).unwrap();
+            t.render(&text).unwrap();
+        }
     }
 
     #[test]

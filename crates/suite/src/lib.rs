@@ -25,6 +25,8 @@ pub struct Observation {
     pub iut_event: Option<serde_json::Value>,
     /// The IUT's exit code, when it ended on its own during the test.
     pub iut_exit: Option<i64>,
+    /// Image → version line of each peer that reported one.
+    pub peer_versions: std::collections::BTreeMap<String, String>,
 }
 
 /// One test purpose.

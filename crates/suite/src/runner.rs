@@ -30,6 +30,7 @@ pub struct Runner {
 pub struct TestRecord {
     pub result: TestResult,
     pub transcript: Transcript,
+    pub peer_versions: std::collections::BTreeMap<String, String>,
 }
 
 impl Runner {
@@ -71,7 +72,10 @@ impl Runner {
             host: mip6lab_report::this_host(),
             mip6lab_version: mip6lab_report::MIP6LAB_VERSION.into(),
             pics: Default::default(),
-            peer_versions: Default::default(),
+            peer_versions: records
+                .iter()
+                .flat_map(|r| r.peer_versions.clone())
+                .collect(),
             iut: match &self.opts.iut {
                 Iut::Reference { .. } => "reference".into(),
                 Iut::Image(tag) => tag.clone(),
@@ -88,15 +92,16 @@ impl Runner {
     pub async fn run_one(&self, tp: &TestPurpose) -> TestRecord {
         let started = Instant::now();
         let dir = self.opts.run_dir.join(tp.id);
-        let (outcome, transcript, artifacts) = match self.observe(tp, &dir).await {
+        let (outcome, transcript, artifacts, peer_versions) = match self.observe(tp, &dir).await {
             Ok((obs, artifacts)) => {
                 let outcome = (tp.judge)(&obs);
-                (outcome, obs.transcript, artifacts)
+                (outcome, obs.transcript, artifacts, obs.peer_versions)
             }
             Err(e) => (
                 Outcome::error(format!("harness: {e:#}")),
                 Transcript::default(),
                 Vec::new(),
+                Default::default(),
             ),
         };
         TestRecord {
@@ -117,6 +122,7 @@ impl Runner {
                     .collect(),
             },
             transcript,
+            peer_versions,
         }
     }
 
@@ -190,6 +196,7 @@ impl Runner {
                 pcap: rel(&pcap),
                 iut_event,
                 iut_exit,
+                peer_versions: artifacts.versions.clone(),
             },
             files,
         ))

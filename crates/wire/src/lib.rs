@@ -6,10 +6,12 @@
 //! never a panic. Unknown types, options and attributes are kept as raw values.
 
 pub mod crypto;
+pub mod eap;
 pub mod error;
 pub mod esp;
 pub mod ikev2;
 pub mod ipv6ext;
 pub mod mh;
+pub mod radius;
 
 pub use error::{Error, Result};

@@ -8,6 +8,7 @@ pub mod dns;
 pub mod esp;
 pub mod ikev2;
 pub mod mh;
+pub mod radius;
 
 use crate::keylog::KeyLog;
 use crate::read::{Frame, LinkType};
@@ -58,6 +59,7 @@ impl Dissectors {
             Box::new(mh::Mh),
             Box::new(ikev2::Ikev2),
             Box::new(esp::Esp),
+            Box::new(radius::Radius),
         ])
     }
 

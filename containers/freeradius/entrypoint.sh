@@ -1,0 +1,15 @@
+#!/bin/sh
+# The lab mounts rendered configuration under /etc/mip6lab: clients.conf, users, eap,
+# site. They replace the packaged ones; every other module keeps Debian's defaults.
+set -eu
+raddb=/etc/freeradius/3.0
+cp /etc/mip6lab/clients.conf "$raddb/clients.conf"
+cp /etc/mip6lab/users "$raddb/mods-config/files/authorize"
+cp /etc/mip6lab/eap "$raddb/mods-available/eap"
+rm -f "$raddb"/sites-enabled/*
+cp /etc/mip6lab/site "$raddb/sites-enabled/mip6lab"
+chown -R freerad:freerad "$raddb"
+# Check the configuration first: a config error is reported as such, not as a probe timeout.
+freeradius -C -d "$raddb" || { freeradius -XC -d "$raddb"; exit 1; }
+# -X: foreground, debug log to stdout (a lab log: it shows every attribute, secrets included).
+exec freeradius -X -d "$raddb"

@@ -1,0 +1,215 @@
+//! RADIUS dissector: UDP to or from ports 1812 (auth), 1813 (accounting) and 3799 (dynamic
+//! authorization), decoded with `mip6lab_wire::radius`; EAP inside EAP-Message with
+//! `mip6lab_wire::eap`.
+//!
+//! Message kind: the code name (`Access-Request`, `Access-Challenge`, …). Fields: `code`,
+//! `id` and `authenticator` (both volatile: they change every run). One child per attribute,
+//! kind = its RFC name (`Attr-N` if unknown), field `value`; values that differ from run to
+//! run (User-Password, State, Message-Authenticator, Class, Proxy-State, the MS-MPPE keys)
+//! are volatile. Consecutive EAP-Message attributes are shown once as an `EAP` child (the
+//! joined packet, `EAP Response/Identity …`) with `fragments` when more than one.
+//! Vendor-Specific: field `vendor`, sub-attributes as children (`MS-MPPE-Recv-Key`, `vsa N`).
+
+use super::{Context, Dissector, Packet, Transport};
+use crate::transcript::{Decoded, Message};
+use mip6lab_wire::eap;
+use mip6lab_wire::radius::{self, attr, Attribute, Repr, Value};
+
+pub struct Radius;
+
+const PORTS: [u16; 3] = [radius::AUTH_PORT, radius::ACCT_PORT, radius::DYNAUTH_PORT];
+
+impl Dissector for Radius {
+    fn name(&self) -> &'static str {
+        "RADIUS"
+    }
+
+    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
+        matches!(pkt.transport, Transport::Udp { sport, dport }
+            if PORTS.contains(&sport) || PORTS.contains(&dport))
+    }
+
+    fn dissect(&self, _: &Packet, payload: &[u8], _: &mut Context) -> Decoded {
+        dissect_radius(payload)
+    }
+}
+
+/// Decodes one RADIUS packet (a UDP payload; octets after Length are padding).
+pub fn dissect_radius(payload: &[u8]) -> Decoded {
+    let repr = match radius::Packet::new_checked(payload).and_then(|p| Repr::parse(&p)) {
+        Ok(r) => r,
+        Err(e) => {
+            return Decoded::Malformed {
+                protocol: "RADIUS".into(),
+                reason: e.to_string(),
+            }
+        }
+    };
+    let kind = repr
+        .code_name()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("code {}", repr.code));
+    let mut m = Message::new("RADIUS", kind)
+        .field("code", repr.code)
+        .volatile("id", repr.identifier)
+        .volatile("authenticator", hex::encode(repr.authenticator));
+    let mut i = 0;
+    while i < repr.attributes.len() {
+        let a = &repr.attributes[i];
+        if a.kind == attr::EAP_MESSAGE {
+            let n = repr.attributes[i..]
+                .iter()
+                .take_while(|x| x.kind == attr::EAP_MESSAGE)
+                .count();
+            let joined: Vec<u8> = repr.attributes[i..i + n]
+                .iter()
+                .flat_map(|x| x.value.iter().copied())
+                .collect();
+            let mut c = eap_message(&joined);
+            if n > 1 {
+                c = c.field("fragments", n);
+            }
+            m = m.child(c);
+            i += n;
+            continue;
+        }
+        m = m.child(attribute_message(a));
+        i += 1;
+    }
+    Decoded::Message(m)
+}
+
+fn volatile_attribute(kind: u8) -> bool {
+    matches!(
+        kind,
+        attr::USER_PASSWORD
+            | attr::CHAP_PASSWORD
+            | attr::CHAP_CHALLENGE
+            | attr::STATE
+            | attr::CLASS
+            | attr::PROXY_STATE
+            | attr::MESSAGE_AUTHENTICATOR
+            | attr::ACCT_SESSION_ID
+    )
+}
+
+fn attribute_message(a: &Attribute) -> Message {
+    let m = Message::new("RADIUS", a.display_name());
+    match a.decode() {
+        Ok(Value::Vendor(v)) => {
+            let mut m = m.field("vendor", v.vendor_id);
+            match &v.subs {
+                Some(subs) => {
+                    for s in subs {
+                        let name = vendor_attr_name(v.vendor_id, s.vendor_type)
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| format!("vsa {}", s.vendor_type));
+                        let c = Message::new("RADIUS", name);
+                        let value = format!("0x{}", hex::encode(&s.value));
+                        let c = if v.vendor_id == radius::VENDOR_MICROSOFT
+                            && matches!(
+                                s.vendor_type,
+                                radius::MS_MPPE_SEND_KEY | radius::MS_MPPE_RECV_KEY
+                            ) {
+                            c.field("len", s.value.len()).volatile("value", value)
+                        } else {
+                            c.field("value", value)
+                        };
+                        m = m.child(c);
+                    }
+                }
+                None => m = m.field("data", format!("0x{}", hex::encode(&v.data))),
+            }
+            m
+        }
+        Ok(v) => {
+            let text = value_text(&v);
+            if volatile_attribute(a.kind) {
+                m.field("len", a.value.len()).volatile("value", text)
+            } else {
+                m.field("value", text)
+            }
+        }
+        Err(e) => m.field("malformed", e.to_string()),
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => format!("{s:?}"),
+        Value::Octets(b) => format!("0x{}", hex::encode(b)),
+        Value::Integer(n) => n.to_string(),
+        Value::Integer64(n) => format!("0x{n:016x}"),
+        Value::Ipv4(a) => a.to_string(),
+        Value::Ipv6(a) => a.to_string(),
+        Value::Ipv6Prefix { len, prefix, .. } => format!("{prefix}/{len}"),
+        Value::Vendor(v) => format!("vendor {}", v.vendor_id),
+    }
+}
+
+fn vendor_attr_name(vendor: u32, t: u8) -> Option<&'static str> {
+    Some(match (vendor, t) {
+        (radius::VENDOR_MICROSOFT, 7) => "MS-MPPE-Encryption-Policy",
+        (radius::VENDOR_MICROSOFT, 8) => "MS-MPPE-Encryption-Types",
+        (radius::VENDOR_MICROSOFT, 16) => "MS-MPPE-Send-Key",
+        (radius::VENDOR_MICROSOFT, 17) => "MS-MPPE-Recv-Key",
+        (radius::VENDOR_MICROSOFT, 26) => "MS-CHAP2-Response",
+        (radius::VENDOR_MICROSOFT, 25) => "MS-CHAP2-Success",
+        (radius::VENDOR_MICROSOFT, 11) => "MS-CHAP-Challenge",
+        _ => return None,
+    })
+}
+
+/// The EAP packet of the EAP-Message attributes, as an `EAP <describe>` child.
+fn eap_message(b: &[u8]) -> Message {
+    let e = match eap::Repr::from_bytes(b) {
+        Ok(e) => e,
+        Err(e) => {
+            return Message::new("EAP", "EAP")
+                .field("len", b.len())
+                .field("malformed", e.to_string())
+        }
+    };
+    let mut m = Message::new("EAP", format!("EAP {}", e.describe())).volatile("id", e.identifier);
+    if let Some(id) = e.identity() {
+        m = m.field("identity", format!("{:?}", String::from_utf8_lossy(id)));
+    } else if let Some(ch) = e.md5_challenge() {
+        m = match ch {
+            Ok(c) => m
+                .field("value_len", c.value.len())
+                .volatile("value", hex::encode(&c.value)),
+            Err(err) => m.field("malformed", err.to_string()),
+        };
+    } else if e.method == Some(eap::method::MSCHAPV2) {
+        m = match eap::mschapv2::Packet::parse(&e.data) {
+            Ok(p) => {
+                let op = match p.opcode {
+                    eap::mschapv2::OP_CHALLENGE => "Challenge".to_owned(),
+                    eap::mschapv2::OP_RESPONSE => "Response".to_owned(),
+                    eap::mschapv2::OP_SUCCESS => "Success".to_owned(),
+                    eap::mschapv2::OP_FAILURE => "Failure".to_owned(),
+                    eap::mschapv2::OP_CHANGE_PASSWORD => "Change-Password".to_owned(),
+                    n => n.to_string(),
+                };
+                m.field("op", op).field("len", e.data.len())
+            }
+            Err(err) => m.field("malformed", err.to_string()),
+        };
+    } else if e.method == Some(eap::method::NAK) {
+        m = m.field(
+            "desired",
+            e.data
+                .iter()
+                .map(|t| {
+                    eap::method_name(*t)
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| t.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    } else if !e.data.is_empty() {
+        m = m.field("len", e.data.len());
+    }
+    m
+}

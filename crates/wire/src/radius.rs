@@ -1,0 +1,1082 @@
+//! RADIUS (RFC 2865): a checked view ([`Packet`]) and an owned [`Repr`], plus the
+//! authenticators and attribute ciphers a NAS needs.
+//!
+//! Layout: Code(1) ‖ Identifier(1) ‖ Length(2, 20..=4096) ‖ Authenticator(16) ‖ attributes,
+//! each attribute `Type(1) ‖ Length(1, whole attribute, 2..=255) ‖ Value`.
+//!
+//! Attributes stay raw ([`Attribute`]: type and value octets) so that any packet that parses
+//! emits the very same octets; [`Attribute::decode`] gives the typed reading of the ones this
+//! lab uses (text, integers, addresses, IPv6 prefixes, Vendor-Specific with its sub-TLVs).
+//!
+//! Crypto (MD5 and HMAC-MD5, as RFC 2865/2866/3579/2548 define them):
+//! - Response Authenticator `MD5(Code‖ID‖Length‖RequestAuth‖Attributes‖Secret)`
+//!   ([`response_authenticator`], [`verify_response_authenticator`]);
+//! - Accounting-Request authenticator with 16 zero octets in place
+//!   ([`accounting_request_authenticator`]);
+//! - Message-Authenticator (RFC 3579 §3.2) HMAC-MD5 keyed with the secret over the packet with
+//!   the attribute's value zeroed and, in a reply, the Request Authenticator in the
+//!   authenticator field ([`message_authenticator`], [`Repr::sign_request`],
+//!   [`Repr::sign_response`], [`verify_message_authenticator`]);
+//! - User-Password hiding (RFC 2865 §5.2: [`hide_password`], [`unhide_password`]);
+//! - MS-MPPE-Send/Recv-Key (RFC 2548 §2.4.2–2.4.3, salt-based: [`decrypt_mppe_key`],
+//!   [`encrypt_mppe_key`]) and the MSK they carry ([`msk_from_mppe`]).
+//!
+//! Attribute values of at most 253 octets; EAP-Message splits a longer EAP packet across
+//! consecutive attributes ([`eap_message_attributes`], [`Repr::eap_message`]).
+
+use crate::{Error, Result};
+use hmac::{Hmac, Mac};
+use md5::{Digest, Md5};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Smallest and largest packet (RFC 2865 §3).
+pub const MIN_LEN: usize = 20;
+pub const MAX_LEN: usize = 4096;
+/// Largest attribute value (the Length octet counts the 2 header octets).
+pub const MAX_VALUE_LEN: usize = 253;
+/// Authentication and accounting ports (RFC 2865 §3, RFC 2866 §3); dynamic authorization
+/// (RFC 5176 §3).
+pub const AUTH_PORT: u16 = 1812;
+pub const ACCT_PORT: u16 = 1813;
+pub const DYNAUTH_PORT: u16 = 3799;
+
+/// Packet codes (RFC 2865 §3, RFC 2866 §4, RFC 5176 §2.3).
+pub mod code {
+    pub const ACCESS_REQUEST: u8 = 1;
+    pub const ACCESS_ACCEPT: u8 = 2;
+    pub const ACCESS_REJECT: u8 = 3;
+    pub const ACCOUNTING_REQUEST: u8 = 4;
+    pub const ACCOUNTING_RESPONSE: u8 = 5;
+    pub const ACCESS_CHALLENGE: u8 = 11;
+    pub const STATUS_SERVER: u8 = 12;
+    pub const STATUS_CLIENT: u8 = 13;
+    pub const DISCONNECT_REQUEST: u8 = 40;
+    pub const DISCONNECT_ACK: u8 = 41;
+    pub const DISCONNECT_NAK: u8 = 42;
+    pub const COA_REQUEST: u8 = 43;
+    pub const COA_ACK: u8 = 44;
+    pub const COA_NAK: u8 = 45;
+}
+
+/// The RFC name of a packet code (`Access-Request`, …); `None` for codes not listed.
+pub fn code_name(c: u8) -> Option<&'static str> {
+    use code::*;
+    Some(match c {
+        ACCESS_REQUEST => "Access-Request",
+        ACCESS_ACCEPT => "Access-Accept",
+        ACCESS_REJECT => "Access-Reject",
+        ACCOUNTING_REQUEST => "Accounting-Request",
+        ACCOUNTING_RESPONSE => "Accounting-Response",
+        ACCESS_CHALLENGE => "Access-Challenge",
+        STATUS_SERVER => "Status-Server",
+        STATUS_CLIENT => "Status-Client",
+        DISCONNECT_REQUEST => "Disconnect-Request",
+        DISCONNECT_ACK => "Disconnect-ACK",
+        DISCONNECT_NAK => "Disconnect-NAK",
+        COA_REQUEST => "CoA-Request",
+        COA_ACK => "CoA-ACK",
+        COA_NAK => "CoA-NAK",
+        _ => return None,
+    })
+}
+
+/// Whether a code is a reply, whose authenticator is computed over the request's.
+pub fn is_response(c: u8) -> bool {
+    use code::*;
+    matches!(
+        c,
+        ACCESS_ACCEPT
+            | ACCESS_REJECT
+            | ACCOUNTING_RESPONSE
+            | ACCESS_CHALLENGE
+            | DISCONNECT_ACK
+            | DISCONNECT_NAK
+            | COA_ACK
+            | COA_NAK
+    )
+}
+
+/// Attribute types used by this lab (RFC 2865 §5, RFC 2866 §5, RFC 2869 §5, RFC 3162 §2,
+/// RFC 3579 §3, RFC 5447 §7.1).
+pub mod attr {
+    pub const USER_NAME: u8 = 1;
+    pub const USER_PASSWORD: u8 = 2;
+    pub const CHAP_PASSWORD: u8 = 3;
+    pub const NAS_IP_ADDRESS: u8 = 4;
+    pub const NAS_PORT: u8 = 5;
+    pub const SERVICE_TYPE: u8 = 6;
+    pub const FRAMED_PROTOCOL: u8 = 7;
+    pub const FRAMED_IP_ADDRESS: u8 = 8;
+    pub const FRAMED_IP_NETMASK: u8 = 9;
+    pub const FRAMED_ROUTING: u8 = 10;
+    pub const FILTER_ID: u8 = 11;
+    pub const FRAMED_MTU: u8 = 12;
+    pub const FRAMED_COMPRESSION: u8 = 13;
+    pub const LOGIN_IP_HOST: u8 = 14;
+    pub const LOGIN_SERVICE: u8 = 15;
+    pub const REPLY_MESSAGE: u8 = 18;
+    pub const FRAMED_ROUTE: u8 = 22;
+    pub const STATE: u8 = 24;
+    pub const CLASS: u8 = 25;
+    pub const VENDOR_SPECIFIC: u8 = 26;
+    pub const SESSION_TIMEOUT: u8 = 27;
+    pub const IDLE_TIMEOUT: u8 = 28;
+    pub const TERMINATION_ACTION: u8 = 29;
+    pub const CALLED_STATION_ID: u8 = 30;
+    pub const CALLING_STATION_ID: u8 = 31;
+    pub const NAS_IDENTIFIER: u8 = 32;
+    pub const PROXY_STATE: u8 = 33;
+    pub const ACCT_STATUS_TYPE: u8 = 40;
+    pub const ACCT_SESSION_ID: u8 = 44;
+    pub const CHAP_CHALLENGE: u8 = 60;
+    pub const NAS_PORT_TYPE: u8 = 61;
+    pub const CONNECT_INFO: u8 = 77;
+    pub const EAP_MESSAGE: u8 = 79;
+    pub const MESSAGE_AUTHENTICATOR: u8 = 80;
+    pub const NAS_PORT_ID: u8 = 87;
+    pub const FRAMED_POOL: u8 = 88;
+    pub const NAS_IPV6_ADDRESS: u8 = 95;
+    pub const FRAMED_INTERFACE_ID: u8 = 96;
+    pub const FRAMED_IPV6_PREFIX: u8 = 97;
+    pub const LOGIN_IPV6_HOST: u8 = 98;
+    pub const FRAMED_IPV6_ROUTE: u8 = 99;
+    pub const FRAMED_IPV6_POOL: u8 = 100;
+    pub const MIP6_FEATURE_VECTOR: u8 = 124;
+    pub const MIP6_HOME_LINK_PREFIX: u8 = 125;
+}
+
+/// How an attribute's value is read (RFC 2865 §5 data types, RFC 3162 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrType {
+    Text,
+    Octets,
+    Integer,
+    Ipv4,
+    Ipv6,
+    Ipv6Prefix,
+    /// 8 octets (Framed-Interface-Id, MIP6-Feature-Vector).
+    Integer64,
+    Vendor,
+}
+
+/// The RFC name and value type of an attribute; `None` for types not listed.
+pub fn attr_info(t: u8) -> Option<(&'static str, AttrType)> {
+    use attr::*;
+    use AttrType::*;
+    Some(match t {
+        USER_NAME => ("User-Name", Text),
+        USER_PASSWORD => ("User-Password", Octets),
+        CHAP_PASSWORD => ("CHAP-Password", Octets),
+        NAS_IP_ADDRESS => ("NAS-IP-Address", Ipv4),
+        NAS_PORT => ("NAS-Port", Integer),
+        SERVICE_TYPE => ("Service-Type", Integer),
+        FRAMED_PROTOCOL => ("Framed-Protocol", Integer),
+        FRAMED_IP_ADDRESS => ("Framed-IP-Address", Ipv4),
+        FRAMED_IP_NETMASK => ("Framed-IP-Netmask", Ipv4),
+        FRAMED_ROUTING => ("Framed-Routing", Integer),
+        FILTER_ID => ("Filter-Id", Text),
+        FRAMED_MTU => ("Framed-MTU", Integer),
+        FRAMED_COMPRESSION => ("Framed-Compression", Integer),
+        LOGIN_IP_HOST => ("Login-IP-Host", Ipv4),
+        LOGIN_SERVICE => ("Login-Service", Integer),
+        REPLY_MESSAGE => ("Reply-Message", Text),
+        FRAMED_ROUTE => ("Framed-Route", Text),
+        STATE => ("State", Octets),
+        CLASS => ("Class", Octets),
+        VENDOR_SPECIFIC => ("Vendor-Specific", Vendor),
+        SESSION_TIMEOUT => ("Session-Timeout", Integer),
+        IDLE_TIMEOUT => ("Idle-Timeout", Integer),
+        TERMINATION_ACTION => ("Termination-Action", Integer),
+        CALLED_STATION_ID => ("Called-Station-Id", Text),
+        CALLING_STATION_ID => ("Calling-Station-Id", Text),
+        NAS_IDENTIFIER => ("NAS-Identifier", Text),
+        PROXY_STATE => ("Proxy-State", Octets),
+        ACCT_STATUS_TYPE => ("Acct-Status-Type", Integer),
+        ACCT_SESSION_ID => ("Acct-Session-Id", Text),
+        CHAP_CHALLENGE => ("CHAP-Challenge", Octets),
+        NAS_PORT_TYPE => ("NAS-Port-Type", Integer),
+        CONNECT_INFO => ("Connect-Info", Text),
+        EAP_MESSAGE => ("EAP-Message", Octets),
+        MESSAGE_AUTHENTICATOR => ("Message-Authenticator", Octets),
+        NAS_PORT_ID => ("NAS-Port-Id", Text),
+        FRAMED_POOL => ("Framed-Pool", Text),
+        NAS_IPV6_ADDRESS => ("NAS-IPv6-Address", Ipv6),
+        FRAMED_INTERFACE_ID => ("Framed-Interface-Id", Integer64),
+        FRAMED_IPV6_PREFIX => ("Framed-IPv6-Prefix", Ipv6Prefix),
+        LOGIN_IPV6_HOST => ("Login-IPv6-Host", Ipv6),
+        FRAMED_IPV6_ROUTE => ("Framed-IPv6-Route", Text),
+        FRAMED_IPV6_POOL => ("Framed-IPv6-Pool", Text),
+        MIP6_FEATURE_VECTOR => ("MIP6-Feature-Vector", Integer64),
+        MIP6_HOME_LINK_PREFIX => ("MIP6-Home-Link-Prefix", Octets),
+        _ => return None,
+    })
+}
+
+/// The RFC name of an attribute type.
+pub fn attr_name(t: u8) -> Option<&'static str> {
+    attr_info(t).map(|(n, _)| n)
+}
+
+/// Service-Type values used here (RFC 2865 §5.6).
+pub mod service_type {
+    pub const LOGIN: u32 = 1;
+    pub const FRAMED: u32 = 2;
+    pub const AUTHENTICATE_ONLY: u32 = 8;
+}
+
+/// Microsoft's SMI number and its MPPE key vendor types (RFC 2548 §2.4.2, §2.4.3).
+pub const VENDOR_MICROSOFT: u32 = 311;
+pub const MS_MPPE_SEND_KEY: u8 = 16;
+pub const MS_MPPE_RECV_KEY: u8 = 17;
+
+mod field {
+    use core::ops::Range;
+    pub const CODE: usize = 0;
+    pub const IDENTIFIER: usize = 1;
+    pub const LENGTH: Range<usize> = 2..4;
+    pub const AUTHENTICATOR: Range<usize> = 4..20;
+    pub const ATTRIBUTES: usize = 20;
+}
+
+/// A read/write view of a RADIUS packet at the start of a buffer. Octets after Length are
+/// padding (RFC 2865 §3) and ignored. Use [`Packet::new_checked`] before the accessors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    pub const fn new_unchecked(buffer: T) -> Packet<T> {
+        Packet { buffer }
+    }
+
+    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
+        let p = Packet { buffer };
+        p.check_len()?;
+        Ok(p)
+    }
+
+    /// The buffer holds the 20-octet header and all that Length announces, which is
+    /// 20..=4096.
+    pub fn check_len(&self) -> Result<()> {
+        let b = self.buffer.as_ref();
+        if b.len() < MIN_LEN {
+            return Err(Error::new(
+                b.len(),
+                format!("RADIUS truncated: {} octets, at least 20 needed", b.len()),
+            ));
+        }
+        let len = self.length() as usize;
+        if !(MIN_LEN..=MAX_LEN).contains(&len) {
+            return Err(Error::new(
+                field::LENGTH.start,
+                format!("Length {len} outside 20..=4096"),
+            ));
+        }
+        if b.len() < len {
+            return Err(Error::new(
+                field::LENGTH.start,
+                format!("Length {len} announced, only {} octets present", b.len()),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    pub fn code(&self) -> u8 {
+        self.buffer.as_ref()[field::CODE]
+    }
+
+    pub fn identifier(&self) -> u8 {
+        self.buffer.as_ref()[field::IDENTIFIER]
+    }
+
+    pub fn length(&self) -> u16 {
+        let b = &self.buffer.as_ref()[field::LENGTH];
+        u16::from_be_bytes([b[0], b[1]])
+    }
+
+    pub fn authenticator(&self) -> [u8; 16] {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&self.buffer.as_ref()[field::AUTHENTICATOR]);
+        a
+    }
+
+    /// The attribute octets (offset 20 up to Length).
+    pub fn attributes(&self) -> &[u8] {
+        &self.buffer.as_ref()[field::ATTRIBUTES..self.length() as usize]
+    }
+
+    /// The packet without padding (the first Length octets).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buffer.as_ref()[..self.length() as usize]
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    pub fn set_code(&mut self, v: u8) {
+        self.buffer.as_mut()[field::CODE] = v;
+    }
+    pub fn set_identifier(&mut self, v: u8) {
+        self.buffer.as_mut()[field::IDENTIFIER] = v;
+    }
+    pub fn set_length(&mut self, v: u16) {
+        self.buffer.as_mut()[field::LENGTH].copy_from_slice(&v.to_be_bytes());
+    }
+    pub fn set_authenticator(&mut self, a: &[u8; 16]) {
+        self.buffer.as_mut()[field::AUTHENTICATOR].copy_from_slice(a);
+    }
+}
+
+/// One attribute, raw: its type and value octets (0..=253 of them).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Attribute {
+    pub kind: u8,
+    pub value: Vec<u8>,
+}
+
+/// A Vendor-Specific sub-attribute in the RFC 2865 §5.26 recommended form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VendorAttribute {
+    pub vendor_type: u8,
+    pub value: Vec<u8>,
+}
+
+/// Vendor-Specific (26): Vendor-Id, then the String, read as sub-TLVs when it has that form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VendorSpecific {
+    pub vendor_id: u32,
+    /// The String after the Vendor-Id, raw.
+    pub data: Vec<u8>,
+    /// `vendor-type(1) ‖ vendor-length(1) ‖ value` sub-attributes if `data` is exactly a
+    /// sequence of them; `None` for other layouts (e.g. WiMAX's continuation octet is still
+    /// this form, a vendor with 2-octet types is not).
+    pub subs: Option<Vec<VendorAttribute>>,
+}
+
+/// The typed reading of an attribute value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Octets(Vec<u8>),
+    Integer(u32),
+    Integer64(u64),
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+    /// Framed-IPv6-Prefix (RFC 3162 §2.3): reserved octet, prefix length, prefix (the octets
+    /// present padded with zeros).
+    Ipv6Prefix {
+        reserved: u8,
+        len: u8,
+        prefix: Ipv6Addr,
+    },
+    Vendor(VendorSpecific),
+}
+
+impl Attribute {
+    pub fn new(kind: u8, value: impl Into<Vec<u8>>) -> Attribute {
+        Attribute {
+            kind,
+            value: value.into(),
+        }
+    }
+
+    pub fn text(kind: u8, s: &str) -> Attribute {
+        Attribute::new(kind, s.as_bytes())
+    }
+
+    pub fn integer(kind: u8, v: u32) -> Attribute {
+        Attribute::new(kind, v.to_be_bytes())
+    }
+
+    pub fn ipv6(kind: u8, a: Ipv6Addr) -> Attribute {
+        Attribute::new(kind, a.octets())
+    }
+
+    /// Framed-IPv6-Prefix style value: reserved 0, length, the prefix octets the length needs.
+    pub fn ipv6_prefix(kind: u8, prefix: Ipv6Addr, len: u8) -> Attribute {
+        let n = usize::from(len.min(128)).div_ceil(8);
+        let mut v = vec![0, len];
+        v.extend_from_slice(&prefix.octets()[..n]);
+        Attribute::new(kind, v)
+    }
+
+    /// A Vendor-Specific attribute with one sub-attribute.
+    pub fn vendor(vendor_id: u32, vendor_type: u8, value: &[u8]) -> Attribute {
+        let mut v = vendor_id.to_be_bytes().to_vec();
+        v.push(vendor_type);
+        v.push((value.len() + 2).min(255) as u8);
+        v.extend_from_slice(value);
+        Attribute::new(attr::VENDOR_SPECIFIC, v)
+    }
+
+    pub fn name(&self) -> Option<&'static str> {
+        attr_name(self.kind)
+    }
+
+    /// Octets on the wire.
+    pub fn wire_len(&self) -> usize {
+        2 + self.value.len()
+    }
+
+    /// Reads the value by its type's data type (octets for unknown types). `Err` (offset
+    /// within the value) when the value does not have that type's form.
+    pub fn decode(&self) -> Result<Value> {
+        let v = &self.value;
+        let ty = attr_info(self.kind).map_or(AttrType::Octets, |(_, t)| t);
+        let fixed = |n: usize| {
+            if v.len() == n {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    v.len().min(n),
+                    format!(
+                        "{} value of {} octets, {n} expected",
+                        self.display_name(),
+                        v.len()
+                    ),
+                ))
+            }
+        };
+        Ok(match ty {
+            AttrType::Text => match std::str::from_utf8(v) {
+                Ok(s) => Value::Text(s.to_owned()),
+                // Text is UTF-8 (RFC 2865 §5); show anything else as octets.
+                Err(_) => Value::Octets(v.clone()),
+            },
+            AttrType::Octets => Value::Octets(v.clone()),
+            AttrType::Integer => {
+                fixed(4)?;
+                Value::Integer(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
+            }
+            AttrType::Integer64 => {
+                fixed(8)?;
+                let mut a = [0u8; 8];
+                a.copy_from_slice(v);
+                Value::Integer64(u64::from_be_bytes(a))
+            }
+            AttrType::Ipv4 => {
+                fixed(4)?;
+                Value::Ipv4(Ipv4Addr::new(v[0], v[1], v[2], v[3]))
+            }
+            AttrType::Ipv6 => {
+                fixed(16)?;
+                let mut a = [0u8; 16];
+                a.copy_from_slice(v);
+                Value::Ipv6(Ipv6Addr::from(a))
+            }
+            AttrType::Ipv6Prefix => {
+                if v.len() < 2 || v.len() > 18 {
+                    return Err(Error::new(
+                        v.len().min(2),
+                        format!(
+                            "{} value of {} octets, 2..=18 expected",
+                            self.display_name(),
+                            v.len()
+                        ),
+                    ));
+                }
+                let len = v[1];
+                if len > 128 {
+                    return Err(Error::new(1, format!("prefix length {len} over 128")));
+                }
+                let mut a = [0u8; 16];
+                a[..v.len() - 2].copy_from_slice(&v[2..]);
+                Value::Ipv6Prefix {
+                    reserved: v[0],
+                    len,
+                    prefix: Ipv6Addr::from(a),
+                }
+            }
+            AttrType::Vendor => Value::Vendor(self.vendor_specific()?),
+        })
+    }
+
+    /// The name, or `Attr-N` for an unlisted type.
+    pub fn display_name(&self) -> String {
+        self.name()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("Attr-{}", self.kind))
+    }
+
+    /// Vendor-Specific: Vendor-Id and sub-attributes. `Err` if this is not type 26 or the
+    /// value is shorter than the Vendor-Id.
+    pub fn vendor_specific(&self) -> Result<VendorSpecific> {
+        if self.kind != attr::VENDOR_SPECIFIC {
+            return Err(Error::new(
+                0,
+                format!("attribute {} is not Vendor-Specific", self.kind),
+            ));
+        }
+        let v = &self.value;
+        if v.len() < 4 {
+            return Err(Error::new(
+                v.len(),
+                format!("Vendor-Specific of {} octets, Vendor-Id needs 4", v.len()),
+            ));
+        }
+        let vendor_id = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+        let data = v[4..].to_vec();
+        Ok(VendorSpecific {
+            vendor_id,
+            subs: parse_vendor_subs(&data),
+            data,
+        })
+    }
+}
+
+fn parse_vendor_subs(mut d: &[u8]) -> Option<Vec<VendorAttribute>> {
+    let mut out = Vec::new();
+    if d.is_empty() {
+        return None;
+    }
+    while !d.is_empty() {
+        if d.len() < 2 {
+            return None;
+        }
+        let l = usize::from(d[1]);
+        if l < 2 || l > d.len() {
+            return None;
+        }
+        out.push(VendorAttribute {
+            vendor_type: d[0],
+            value: d[2..l].to_vec(),
+        });
+        d = &d[l..];
+    }
+    Some(out)
+}
+
+impl VendorSpecific {
+    /// The first sub-attribute of a vendor type.
+    pub fn sub(&self, vendor_type: u8) -> Option<&[u8]> {
+        self.subs
+            .as_ref()?
+            .iter()
+            .find(|s| s.vendor_type == vendor_type)
+            .map(|s| s.value.as_slice())
+    }
+}
+
+/// Parses the attribute octets of a packet; `base` is their offset in the packet (20), so
+/// errors name packet offsets.
+pub fn parse_attributes(mut b: &[u8], base: usize) -> Result<Vec<Attribute>> {
+    let mut out = Vec::new();
+    let mut off = base;
+    while !b.is_empty() {
+        if b.len() < 2 {
+            return Err(Error::new(off, "attribute header truncated (1 octet left)"));
+        }
+        let l = usize::from(b[1]);
+        if l < 2 {
+            return Err(Error::new(
+                off + 1,
+                format!("attribute {} with Length {l} (at least 2)", b[0]),
+            ));
+        }
+        if l > b.len() {
+            return Err(Error::new(
+                off + 1,
+                format!(
+                    "attribute {} Length {l} runs past the packet ({} octets left)",
+                    b[0],
+                    b.len()
+                ),
+            ));
+        }
+        out.push(Attribute::new(b[0], &b[2..l]));
+        off += l;
+        b = &b[l..];
+    }
+    Ok(out)
+}
+
+/// An owned RADIUS packet.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Repr {
+    pub code: u8,
+    pub identifier: u8,
+    pub authenticator: [u8; 16],
+    /// In wire order, raw.
+    pub attributes: Vec<Attribute>,
+}
+
+impl Repr {
+    pub fn new(code: u8, identifier: u8, authenticator: [u8; 16]) -> Repr {
+        Repr {
+            code,
+            identifier,
+            authenticator,
+            attributes: Vec::new(),
+        }
+    }
+
+    /// Parses the packet in a checked view (its first Length octets; padding ignored).
+    pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Result<Repr> {
+        p.check_len()?;
+        Ok(Repr {
+            code: p.code(),
+            identifier: p.identifier(),
+            authenticator: p.authenticator(),
+            attributes: parse_attributes(p.attributes(), field::ATTRIBUTES)?,
+        })
+    }
+
+    /// Parses `b`, which must hold exactly one packet (no padding after Length).
+    pub fn from_bytes(b: &[u8]) -> Result<Repr> {
+        let p = Packet::new_checked(b)?;
+        let len = p.length() as usize;
+        if b.len() != len {
+            return Err(Error::new(
+                len,
+                format!("{} octets after the packet's Length {len}", b.len() - len),
+            ));
+        }
+        Repr::parse(&p)
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        MIN_LEN
+            + self
+                .attributes
+                .iter()
+                .map(Attribute::wire_len)
+                .sum::<usize>()
+    }
+
+    /// Checks that the packet can be emitted: values of at most 253 octets, at most 4096 in all.
+    pub fn validate(&self) -> Result<()> {
+        let mut off = field::ATTRIBUTES;
+        for a in &self.attributes {
+            if a.value.len() > MAX_VALUE_LEN {
+                return Err(Error::new(
+                    off + 1,
+                    format!(
+                        "{} value of {} octets (at most 253)",
+                        a.display_name(),
+                        a.value.len()
+                    ),
+                ));
+            }
+            off += a.wire_len();
+        }
+        if off > MAX_LEN {
+            return Err(Error::new(
+                field::LENGTH.start,
+                format!("packet of {off} octets (at most 4096)"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) -> Result<()> {
+        self.validate()?;
+        let len = self.buffer_len();
+        let buf = p.buffer.as_mut();
+        let have = buf.len();
+        let out = buf.get_mut(..len).ok_or_else(|| {
+            Error::new(have, format!("buffer of {have} octets, RADIUS needs {len}"))
+        })?;
+        out[field::CODE] = self.code;
+        out[field::IDENTIFIER] = self.identifier;
+        out[field::LENGTH].copy_from_slice(&(len as u16).to_be_bytes());
+        out[field::AUTHENTICATOR].copy_from_slice(&self.authenticator);
+        let mut off = field::ATTRIBUTES;
+        for a in &self.attributes {
+            out[off] = a.kind;
+            out[off + 1] = a.wire_len() as u8;
+            out[off + 2..off + a.wire_len()].copy_from_slice(&a.value);
+            off += a.wire_len();
+        }
+        Ok(())
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut v = vec![0u8; self.buffer_len()];
+        self.emit(&mut Packet::new_unchecked(&mut v[..]))?;
+        Ok(v)
+    }
+
+    pub fn code_name(&self) -> Option<&'static str> {
+        code_name(self.code)
+    }
+
+    pub fn push(&mut self, a: Attribute) -> &mut Repr {
+        self.attributes.push(a);
+        self
+    }
+
+    /// The first attribute of a type.
+    pub fn attribute(&self, kind: u8) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.kind == kind)
+    }
+
+    /// The value of the first attribute of a type.
+    pub fn value(&self, kind: u8) -> Option<&[u8]> {
+        self.attribute(kind).map(|a| a.value.as_slice())
+    }
+
+    /// All Vendor-Specific attributes that parse, in order.
+    pub fn vendor_specifics(&self) -> impl Iterator<Item = VendorSpecific> + '_ {
+        self.attributes
+            .iter()
+            .filter(|a| a.kind == attr::VENDOR_SPECIFIC)
+            .filter_map(|a| a.vendor_specific().ok())
+    }
+
+    /// The first sub-attribute `vendor_type` of vendor `vendor_id`.
+    pub fn vendor_attribute(&self, vendor_id: u32, vendor_type: u8) -> Option<Vec<u8>> {
+        self.vendor_specifics()
+            .filter(|v| v.vendor_id == vendor_id)
+            .find_map(|v| v.sub(vendor_type).map(<[u8]>::to_vec))
+    }
+
+    /// The EAP packet carried in the EAP-Message attributes, joined in order (RFC 3579
+    /// §3.1); `None` if there is none.
+    pub fn eap_message(&self) -> Option<Vec<u8>> {
+        let mut it = self
+            .attributes
+            .iter()
+            .filter(|a| a.kind == attr::EAP_MESSAGE)
+            .peekable();
+        it.peek()?;
+        Some(it.flat_map(|a| a.value.iter().copied()).collect())
+    }
+
+    /// Appends EAP-Message attributes carrying `eap`.
+    pub fn push_eap_message(&mut self, eap: &[u8]) -> &mut Repr {
+        self.attributes.extend(eap_message_attributes(eap));
+        self
+    }
+
+    /// Offset in the emitted packet of the first Message-Authenticator's value.
+    fn message_authenticator_offset(&self) -> Option<usize> {
+        let mut off = field::ATTRIBUTES;
+        for a in &self.attributes {
+            if a.kind == attr::MESSAGE_AUTHENTICATOR {
+                return Some(off + 2);
+            }
+            off += a.wire_len();
+        }
+        None
+    }
+
+    /// Fills the Message-Authenticator (appending one if absent) of a request whose
+    /// authenticator field is already final (Access-Request: its random Request
+    /// Authenticator; Status-Server likewise). Returns the emitted packet.
+    pub fn sign_request(&mut self, secret: &[u8]) -> Result<Vec<u8>> {
+        self.ensure_message_authenticator();
+        let auth = self.authenticator;
+        let mut b = self.to_bytes()?;
+        self.fill_message_authenticator(&mut b, &auth, secret);
+        Ok(b)
+    }
+
+    /// Signs an Accounting-Request (or CoA/Disconnect request): Message-Authenticator if one
+    /// is present (computed with 16 zero octets as authenticator), then the request
+    /// authenticator `MD5(Code‖ID‖Length‖0¹⁶‖Attributes‖Secret)` (RFC 2866 §3, RFC 5176 §3.5).
+    pub fn sign_accounting_request(&mut self, secret: &[u8]) -> Result<Vec<u8>> {
+        self.authenticator = [0; 16];
+        let mut b = self.to_bytes()?;
+        if self.message_authenticator_offset().is_some() {
+            self.fill_message_authenticator(&mut b, &[0; 16], secret);
+        }
+        let a = accounting_request_authenticator(&b, secret)?;
+        b[field::AUTHENTICATOR].copy_from_slice(&a);
+        self.authenticator = a;
+        Ok(b)
+    }
+
+    /// Signs a reply to a request with `request_auth`: fills the Message-Authenticator if
+    /// present (`with_ma` appends one if absent), computed with the Request Authenticator in
+    /// place, then the Response Authenticator (RFC 3579 §3.2 order).
+    pub fn sign_response(
+        &mut self,
+        request_auth: &[u8; 16],
+        secret: &[u8],
+        with_ma: bool,
+    ) -> Result<Vec<u8>> {
+        if with_ma {
+            self.ensure_message_authenticator();
+        }
+        self.authenticator = *request_auth;
+        let mut b = self.to_bytes()?;
+        if self.message_authenticator_offset().is_some() {
+            self.fill_message_authenticator(&mut b, request_auth, secret);
+        }
+        let a = response_authenticator(&b, request_auth, secret)?;
+        b[field::AUTHENTICATOR].copy_from_slice(&a);
+        self.authenticator = a;
+        Ok(b)
+    }
+
+    fn ensure_message_authenticator(&mut self) {
+        if self.message_authenticator_offset().is_none() {
+            self.attributes
+                .push(Attribute::new(attr::MESSAGE_AUTHENTICATOR, [0u8; 16]));
+        }
+    }
+
+    fn fill_message_authenticator(&mut self, b: &mut [u8], auth: &[u8; 16], secret: &[u8]) {
+        if let Ok(ma) = message_authenticator(b, auth, secret) {
+            if let Some(off) = self.message_authenticator_offset() {
+                b[off..off + 16].copy_from_slice(&ma);
+            }
+            if let Some(a) = self
+                .attributes
+                .iter_mut()
+                .find(|a| a.kind == attr::MESSAGE_AUTHENTICATOR)
+            {
+                a.value = ma.to_vec();
+            }
+        }
+    }
+}
+
+/// EAP-Message attributes carrying `eap`, cut into values of at most 253 octets (RFC 3579
+/// §3.1). An empty `eap` gives one empty attribute (an EAP-Start).
+pub fn eap_message_attributes(eap: &[u8]) -> Vec<Attribute> {
+    if eap.is_empty() {
+        return vec![Attribute::new(attr::EAP_MESSAGE, Vec::new())];
+    }
+    eap.chunks(MAX_VALUE_LEN)
+        .map(|c| Attribute::new(attr::EAP_MESSAGE, c))
+        .collect()
+}
+
+fn md5_parts(parts: &[&[u8]]) -> [u8; 16] {
+    let mut h = Md5::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+fn checked(packet: &[u8]) -> Result<&[u8]> {
+    let len = usize::from(Packet::new_checked(packet)?.length());
+    Ok(&packet[..len])
+}
+
+/// Response Authenticator of a reply (RFC 2865 §3): MD5 over the reply with the Request
+/// Authenticator in place of its own, then the secret. `reply` is the emitted reply (its
+/// authenticator field is ignored).
+pub fn response_authenticator(
+    reply: &[u8],
+    request_auth: &[u8; 16],
+    secret: &[u8],
+) -> Result<[u8; 16]> {
+    let b = checked(reply)?;
+    Ok(md5_parts(&[
+        &b[..4],
+        request_auth,
+        &b[field::ATTRIBUTES..],
+        secret,
+    ]))
+}
+
+/// Whether a reply's authenticator is right for the request it answers.
+pub fn verify_response_authenticator(
+    reply: &[u8],
+    request_auth: &[u8; 16],
+    secret: &[u8],
+) -> Result<bool> {
+    let want = response_authenticator(reply, request_auth, secret)?;
+    Ok(subtle::ConstantTimeEq::ct_eq(&want[..], &reply[field::AUTHENTICATOR]).into())
+}
+
+/// Accounting-Request authenticator (RFC 2866 §3): MD5 with 16 zero octets in place.
+pub fn accounting_request_authenticator(request: &[u8], secret: &[u8]) -> Result<[u8; 16]> {
+    response_authenticator(request, &[0; 16], secret)
+}
+
+/// Message-Authenticator (RFC 3579 §3.2): HMAC-MD5 keyed with the secret over the packet with
+/// `auth` in the authenticator field and the first Message-Authenticator's value zeroed.
+/// `auth` is the packet's own authenticator for an Access-Request and the Request
+/// Authenticator for a reply. `Err` if the packet does not parse or has no such attribute.
+pub fn message_authenticator(packet: &[u8], auth: &[u8; 16], secret: &[u8]) -> Result<[u8; 16]> {
+    let b = checked(packet)?;
+    let off = find_message_authenticator(b)?;
+    let mut mac = <Hmac<Md5> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(&b[..4]);
+    mac.update(auth);
+    mac.update(&b[field::ATTRIBUTES..off]);
+    mac.update(&[0u8; 16]);
+    mac.update(&b[off + 16..]);
+    Ok(mac.finalize().into_bytes().into())
+}
+
+/// Offset of the first Message-Authenticator's value; `Err` if none or not 16 octets.
+fn find_message_authenticator(b: &[u8]) -> Result<usize> {
+    let mut off = field::ATTRIBUTES;
+    for a in parse_attributes(&b[field::ATTRIBUTES..], field::ATTRIBUTES)? {
+        if a.kind == attr::MESSAGE_AUTHENTICATOR {
+            if a.value.len() != 16 {
+                return Err(Error::new(
+                    off + 1,
+                    format!("Message-Authenticator of {} octets (16)", a.value.len()),
+                ));
+            }
+            return Ok(off + 2);
+        }
+        off += a.wire_len();
+    }
+    Err(Error::new(b.len(), "no Message-Authenticator"))
+}
+
+/// Checks a packet's Message-Authenticator: `Ok(None)` if it has none, `Ok(Some(ok))`
+/// otherwise. `auth` as for [`message_authenticator`].
+pub fn verify_message_authenticator(
+    packet: &[u8],
+    auth: &[u8; 16],
+    secret: &[u8],
+) -> Result<Option<bool>> {
+    let b = checked(packet)?;
+    let has = parse_attributes(&b[field::ATTRIBUTES..], field::ATTRIBUTES)?
+        .iter()
+        .any(|a| a.kind == attr::MESSAGE_AUTHENTICATOR);
+    if !has {
+        return Ok(None);
+    }
+    let off = find_message_authenticator(b)?;
+    let want = message_authenticator(b, auth, secret)?;
+    Ok(Some(
+        subtle::ConstantTimeEq::ct_eq(&want[..], &b[off..off + 16]).into(),
+    ))
+}
+
+/// User-Password hiding (RFC 2865 §5.2): the password padded with zeros to a multiple of 16,
+/// each block XORed with `MD5(secret ‖ previous)`, previous being the Request Authenticator
+/// for the first block and the previous ciphertext block after. Passwords of up to 128
+/// octets; `Err` for longer ones.
+pub fn hide_password(password: &[u8], request_auth: &[u8; 16], secret: &[u8]) -> Result<Vec<u8>> {
+    if password.len() > 128 {
+        return Err(Error::new(
+            128,
+            format!("password of {} octets (at most 128)", password.len()),
+        ));
+    }
+    let n = password.len().div_ceil(16).max(1) * 16;
+    let mut out = password.to_vec();
+    out.resize(n, 0);
+    let mut prev: [u8; 16] = *request_auth;
+    for block in out.chunks_mut(16) {
+        let b = md5_parts(&[secret, &prev]);
+        for (c, k) in block.iter_mut().zip(b) {
+            *c ^= k;
+        }
+        prev.copy_from_slice(block);
+    }
+    Ok(out)
+}
+
+/// Reverses [`hide_password`]; trailing zero octets (the padding) are removed. `Err` when the
+/// value is not 16..=128 octets in multiples of 16.
+pub fn unhide_password(hidden: &[u8], request_auth: &[u8; 16], secret: &[u8]) -> Result<Vec<u8>> {
+    if hidden.is_empty() || hidden.len() % 16 != 0 || hidden.len() > 128 {
+        return Err(Error::new(
+            hidden.len().min(128),
+            format!(
+                "User-Password of {} octets (16..=128, a multiple of 16)",
+                hidden.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(hidden.len());
+    let mut prev: &[u8] = request_auth;
+    for block in hidden.chunks(16) {
+        let b = md5_parts(&[secret, prev]);
+        out.extend(block.iter().zip(b).map(|(c, k)| c ^ k));
+        prev = block;
+    }
+    while out.last() == Some(&0) {
+        out.pop();
+    }
+    Ok(out)
+}
+
+/// Encrypts an MS-MPPE-Send/Recv-Key value (RFC 2548 §2.4.2): `salt` (its high bit is set
+/// here), then `key-length ‖ key ‖ zero padding` to a multiple of 16, each block XORed with
+/// `b(1) = MD5(S ‖ R ‖ A)`, `b(i) = MD5(S ‖ c(i-1))` (R: Request Authenticator, A: salt).
+pub fn encrypt_mppe_key(
+    key: &[u8],
+    salt: u16,
+    request_auth: &[u8; 16],
+    secret: &[u8],
+) -> Result<Vec<u8>> {
+    if key.len() > 240 {
+        return Err(Error::new(0, format!("MPPE key of {} octets", key.len())));
+    }
+    let salt = (salt | 0x8000).to_be_bytes();
+    let mut p = vec![key.len() as u8];
+    p.extend_from_slice(key);
+    p.resize(p.len().div_ceil(16) * 16, 0);
+    let mut b = md5_parts(&[secret, request_auth, &salt]);
+    for block in p.chunks_mut(16) {
+        for (c, k) in block.iter_mut().zip(b) {
+            *c ^= k;
+        }
+        b = md5_parts(&[secret, block]);
+    }
+    let mut out = salt.to_vec();
+    out.extend_from_slice(&p);
+    Ok(out)
+}
+
+/// Decrypts an MS-MPPE-Send/Recv-Key value (RFC 2548 §2.4.2, §2.4.3): the key, without its
+/// length octet and padding. `Err` on a bad layout (offsets within the value).
+pub fn decrypt_mppe_key(value: &[u8], request_auth: &[u8; 16], secret: &[u8]) -> Result<Vec<u8>> {
+    if value.len() < 18 || (value.len() - 2) % 16 != 0 {
+        return Err(Error::new(
+            value.len().min(2),
+            format!(
+                "MPPE key value of {} octets (salt, then a multiple of 16)",
+                value.len()
+            ),
+        ));
+    }
+    let (salt, c) = value.split_at(2);
+    if salt[0] & 0x80 == 0 {
+        return Err(Error::new(0, "MPPE salt without its high bit set"));
+    }
+    let mut p = Vec::with_capacity(c.len());
+    let mut b = md5_parts(&[secret, request_auth, salt]);
+    for block in c.chunks(16) {
+        p.extend(block.iter().zip(b).map(|(x, k)| x ^ k));
+        b = md5_parts(&[secret, block]);
+    }
+    let len = usize::from(p[0]);
+    if len + 1 > p.len() {
+        return Err(Error::new(
+            2,
+            format!(
+                "MPPE key length {len} exceeds the {} octets decrypted (wrong secret?)",
+                p.len() - 1
+            ),
+        ));
+    }
+    Ok(p[1..=len].to_vec())
+}
+
+/// The MSK from an Access-Accept's MS-MPPE keys: `MS-MPPE-Recv-Key ‖ MS-MPPE-Send-Key`, the
+/// RFC 5216 §2.3 convention (the Recv-Key carries the first 32 octets of the MSK, the
+/// Send-Key the second), which strongSwan's eap-radius and FreeRADIUS follow. `Ok(None)` if
+/// either key is absent. `request_auth` is the Request Authenticator of the Access-Request
+/// answered.
+pub fn msk_from_mppe(
+    accept: &Repr,
+    request_auth: &[u8; 16],
+    secret: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    let (Some(recv), Some(send)) = (
+        accept.vendor_attribute(VENDOR_MICROSOFT, MS_MPPE_RECV_KEY),
+        accept.vendor_attribute(VENDOR_MICROSOFT, MS_MPPE_SEND_KEY),
+    ) else {
+        return Ok(None);
+    };
+    let mut msk = decrypt_mppe_key(&recv, request_auth, secret)?;
+    msk.extend(decrypt_mppe_key(&send, request_auth, secret)?);
+    Ok(Some(msk))
+}
