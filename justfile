@@ -36,3 +36,8 @@ knobs: build
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Proof that the suite discriminates: each reference-IUT mutant must make a test fail.
+mutants name="split": build
+    @bash containers/base/ensure-base.sh
+    ./target/debug/mip6lab mutants {{name}}

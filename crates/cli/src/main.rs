@@ -8,6 +8,7 @@ use mip6lab_suite::{RunOptions, Runner, TestPurpose};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod mutants;
 mod report_cmd;
 
 const USAGE: &str = "\
@@ -34,6 +35,9 @@ USAGE:
       Remove lab containers and networks whose run is dead (--all: every lab object).
   mip6lab knobs
       List the reference IUT's mutation knobs (each breaks one requirement).
+  mip6lab mutants <NAME> [--out DIR]
+      Run the suite against the reference IUT with no knob (nothing may fail) and with each
+      mutant (something must fail); print which tests catch which knob.
   mip6lab list <NAME>
       List a suite's test purposes and the requirements they verify.
 
@@ -68,6 +72,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "record" => cmd_record(rest),
         "gc" => cmd_gc(rest),
         "knobs" => cmd_knobs(),
+        "mutants" => mutants::cmd_mutants(rest),
         "list" => cmd_list(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");

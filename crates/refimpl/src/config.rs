@@ -51,12 +51,26 @@ impl Default for Knobs {
 impl Knobs {
     /// Every knob this binary understands, with the requirement it breaks.
     pub const CATALOG: &'static [(&'static str, &'static str)] = &[
-        ("mn.srv_service", "RFC5026-5.1.2: SRV QNAME service label"),
-        ("mn.srv_proto", "RFC5026-5.1.2: SRV QNAME protocol label"),
+        (
+            "mn.srv_service",
+            "RFC5026-5.1.2-MN-MUST-3: SRV QNAME service label",
+        ),
+        (
+            "mn.srv_proto",
+            "RFC5026-5.1.2-MN-MUST-3: SRV QNAME protocol label",
+        ),
         (
             "mn.name_qtype",
-            "RFC5026-5.1.1: QTYPE of the lookup by HA name",
+            "RFC5026-5.1.1-MN-MUST-2: QTYPE of the lookup by HA name",
         ),
+    ];
+
+    /// For each knob, a setting that breaks its requirement: the mutants `mip6lab mutants`
+    /// runs. Every knob in [`Self::CATALOG`] has one (checked by a test).
+    pub const MUTANTS: &'static [&'static str] = &[
+        "mn.srv_service=_mip4",
+        "mn.srv_proto=_udp",
+        "mn.name_qtype=A",
     ];
 
     pub fn parse(spec: &str) -> Result<Knobs> {
@@ -136,6 +150,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_knob_has_one_valid_mutant() {
+        for (name, _) in Knobs::CATALOG {
+            let n = Knobs::MUTANTS
+                .iter()
+                .filter(|m| m.split_once('=').map(|(k, _)| k) == Some(*name))
+                .count();
+            assert_eq!(n, 1, "knob {name} has {n} mutants");
+        }
+        for m in Knobs::MUTANTS {
+            let k = Knobs::parse(m).unwrap();
+            assert_ne!(k, Knobs::default(), "{m} changes nothing");
+        }
+    }
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
         pairs

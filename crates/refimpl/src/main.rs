@@ -20,6 +20,12 @@ fn main() -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
+        Some("--list-mutants") => {
+            for m in config::Knobs::MUTANTS {
+                println!("{m}");
+            }
+            return ExitCode::SUCCESS;
+        }
         Some("--check-knobs") => {
             return match config::Knobs::parse(args.get(1).map(String::as_str).unwrap_or("")) {
                 Ok(_) => ExitCode::SUCCESS,

@@ -1,0 +1,118 @@
+//! `mip6lab mutants <suite>`: proof that the suite discriminates. The reference IUT runs once
+//! as is (no test may fail) and once per mutant (a knob set to break its requirement; at least
+//! one test must fail). The knob → failing-tests map is printed and saved.
+
+use crate::{refimpl_binary, repo_root, say, suite_by_name, utc_stamp, Args};
+use anyhow::{bail, Context, Result};
+use mip6lab_lab::lab::Iut;
+use mip6lab_lab::Engine;
+use mip6lab_report::Verdict;
+use mip6lab_suite::{RunOptions, Runner};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
+    let a = Args::parse(rest, &["out"], &[])?;
+    let name = a.positional.first().copied().unwrap_or("split");
+    let tests = suite_by_name(name)?;
+    let root = repo_root()?;
+    let binary = refimpl_binary()?;
+    let out = std::process::Command::new(&binary)
+        .arg("--list-mutants")
+        .output()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    let mutants: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    if !out.status.success() || mutants.is_empty() {
+        bail!("the reference IUT listed no mutants");
+    }
+    let base = match a.value("out") {
+        Some(o) => PathBuf::from(o),
+        None => root.join("reports"),
+    };
+    let dir = base.join(format!("{}-mutants-{name}", utc_stamp()));
+    std::fs::create_dir_all(&dir)?;
+    let dir = dir.canonicalize()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let mut rows = Vec::new();
+    let mut all = vec![String::new()];
+    all.extend(mutants.iter().cloned());
+    for (i, knobs) in all.iter().enumerate() {
+        let label = if knobs.is_empty() { "(none)" } else { knobs };
+        say(&format!("[{}/{}] mutant {label}", i + 1, all.len()));
+        let run_id = format!("k{i}");
+        let runner = Runner::new(RunOptions {
+            root: root.clone(),
+            run_dir: dir.join(&run_id),
+            run_id,
+            suite: name.to_string(),
+            iut: Iut::Reference {
+                binary: binary.clone(),
+            },
+            knobs: knobs.clone(),
+        });
+        let (run, _) = rt.block_on(async {
+            Engine::connect().await?;
+            anyhow::Ok(runner.run_all(&tests, |_, _| {}).await)
+        })?;
+        let failing: Vec<String> = run
+            .results
+            .iter()
+            .filter(|r| r.outcome.verdict == Verdict::Fail)
+            .map(|r| r.id.clone())
+            .collect();
+        let errors: Vec<String> = run
+            .results
+            .iter()
+            .filter(|r| r.outcome.verdict == Verdict::Error)
+            .map(|r| format!("{}: {}", r.id, r.outcome.reason))
+            .collect();
+        rows.push((knobs.clone(), failing, errors));
+    }
+    let mut ok = true;
+    let mut report = serde_json::Map::new();
+    println!("{:<28} {:<14} tests that FAIL", "mutant", "result");
+    for (knobs, failing, errors) in &rows {
+        let label = if knobs.is_empty() {
+            "(none)"
+        } else {
+            knobs.as_str()
+        };
+        let verdict = match (knobs.is_empty(), failing.is_empty(), errors.is_empty()) {
+            (_, _, false) => "ERROR",
+            (true, true, true) => "clean",
+            (true, false, true) => "FALSE FAILURES",
+            (false, false, true) => "caught",
+            (false, true, true) => "NOT CAUGHT",
+        };
+        ok &= matches!(verdict, "clean" | "caught");
+        println!("{label:<28} {verdict:<14} {}", failing.join(", "));
+        for e in errors {
+            println!("{:<28} {e}", "");
+        }
+        report.insert(
+            label.to_string(),
+            serde_json::json!({ "verdict": verdict, "failing": failing, "errors": errors }),
+        );
+    }
+    let caught = rows
+        .iter()
+        .filter(|(k, f, e)| !k.is_empty() && !f.is_empty() && e.is_empty())
+        .count();
+    println!(
+        "mutants: {caught} passed, {} failed",
+        mutants.len() - caught
+    );
+    std::fs::write(
+        dir.join("mutants.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    println!("results: {}", dir.display());
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
