@@ -551,3 +551,59 @@ fn half_open_sas_are_capped_and_expire() {
     ha.tick(31_000);
     assert_eq!(ha.sa_count(), 0);
 }
+
+#[test]
+fn higher_major_version_gets_invalid_major_version() {
+    let mut t = Pair::default();
+    t.mn.set_hooks(Hooks {
+        repr: None,
+        bytes: Some(Box::new(|o: &Outgoing, b: &mut Vec<u8>| {
+            if o.inner.is_none() {
+                b[17] = 0x30;
+            }
+        })),
+    });
+    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
+    t.run();
+    let r = Message::parse(&t.to_mn[0]).unwrap();
+    assert_eq!(r.version, 0x20);
+    assert!(matches!(&r.payloads[0].body,
+        PayloadBody::Notify(n) if n.notify_type == notify_type::INVALID_MAJOR_VERSION));
+    assert_eq!(t.ha.sa_count(), 0);
+}
+
+#[test]
+fn ha_initiated_rekey_keeps_both_ends_in_step() {
+    let mut t = Pair::default();
+    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
+    t.run();
+    let ha_sa = t
+        .ha_events
+        .iter()
+        .find_map(|e| match e {
+            Event::IkeSaEstablished { sa, .. } => Some(*sa),
+            _ => None,
+        })
+        .unwrap();
+    let old = children(&t.ha_events)[0].clone();
+    t.ha.rekey_child(t.now, ha_sa, old.inbound_spi).unwrap();
+    t.run();
+    let (m, h) = (children(&t.mn_events), children(&t.ha_events));
+    assert_eq!((m.len(), h.len()), (2, 2));
+    assert_eq!(m[1].outbound, h[1].inbound);
+    assert_eq!(m[1].inbound, h[1].outbound);
+    assert_eq!(m[1].outbound_spi, h[1].inbound_spi);
+    let hoa = "2001:db8:1:100::1".parse().unwrap();
+    bu_ba_over_esp(&m[1], &h[1], hoa);
+    // The old pair is gone on both ends.
+    let mn_sa = t
+        .mn_events
+        .iter()
+        .find_map(|e| match e {
+            Event::IkeSaEstablished { sa, .. } => Some(*sa),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(t.mn.children(mn_sa).len(), 1);
+    assert_eq!(t.ha.children(ha_sa).len(), 1);
+}

@@ -13,11 +13,11 @@ use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
 use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::{
-    ChildRequest, Config, Engine, Event, InitiateRequest, ResponderPolicy, RngFn,
+    ChildRequest, Config, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy, RngFn,
 };
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
-use mip6lab_wire::crypto::{psk_auth, signed_octets, IkeKeys};
+use mip6lab_wire::crypto::{psk_auth, signed_octets, Encr, IkeKeys, Integ, Prf, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -133,27 +133,44 @@ fn harness_initiator_against_charon_responder() {
                 Some(SocketAddr::new(IpAddr::V6(ha), 500)),
             )
             .await;
-            let mut cfg = Config::new(
-                Id::fqdn("mn1.example.com"),
-                vec![(Id::fqdn("ha1.example.com"), PSK.to_vec())],
-            );
-            cfg.local_addr = Some(IpAddr::V6(lab_addr));
-            cfg.peer_addr = Some(IpAddr::V6(ha));
-            let mut mn = Engine::new(cfg, os_rng());
-            let mut req = InitiateRequest::dynamic_hoa(ha);
-            req.peer_id = Some(Id::fqdn("ha1.example.com"));
-            req.child = Some(ChildRequest::mh(None, ha));
-            let o = drv
-                .initiate(&mut mn, req, Duration::from_secs(30))
-                .await
-                .unwrap();
-            if o.established {
-                mn.delete_ike(drv.now(), o.sa).unwrap();
-                drv.run_until(&mut mn, Duration::from_secs(10), |e| {
-                    matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-                })
-                .await
-                .unwrap();
+            // The two suites of the HA profile in turn: AES-CBC + HMAC-SHA2-256-128, then
+            // AES-GCM-16-128 (IKE SA and Child SA proposals alike).
+            let suites = [
+                (Suite::AES128_SHA256, EspSuite::AES128_SHA256),
+                (
+                    Suite {
+                        encr: Encr::AesGcm16 { key_len: 16 },
+                        integ: Integ::None,
+                        prf: Prf::HmacSha256,
+                    },
+                    EspSuite::AES128GCM16,
+                ),
+            ];
+            for (ike, esp) in suites {
+                let mut cfg = Config::new(
+                    Id::fqdn("mn1.example.com"),
+                    vec![(Id::fqdn("ha1.example.com"), PSK.to_vec())],
+                );
+                cfg.ike_suites = vec![ike];
+                cfg.esp_suites = vec![esp];
+                cfg.local_addr = Some(IpAddr::V6(lab_addr));
+                cfg.peer_addr = Some(IpAddr::V6(ha));
+                let mut mn = Engine::new(cfg, os_rng());
+                let mut req = InitiateRequest::dynamic_hoa(ha);
+                req.peer_id = Some(Id::fqdn("ha1.example.com"));
+                req.child = Some(ChildRequest::mh(None, ha));
+                let o = drv
+                    .initiate(&mut mn, req, Duration::from_secs(30))
+                    .await
+                    .unwrap();
+                if o.established {
+                    mn.delete_ike(drv.now(), o.sa).unwrap();
+                    drv.run_until(&mut mn, Duration::from_secs(10), |e| {
+                        matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
+                    })
+                    .await
+                    .unwrap();
+                }
             }
             drv.events.clone()
         }
@@ -166,30 +183,39 @@ fn harness_initiator_against_charon_responder() {
             println!("event: {e:?}");
         }
     }
-    let keys = events
+    let sas: Vec<([u8; 8], IkeKeys)> = events
         .iter()
-        .find_map(|e| match e {
-            Event::IkeSaEstablished { keys, .. } => Some(keys.clone()),
+        .filter_map(|e| match e {
+            Event::IkeSaEstablished { ispi, keys, .. } => Some((*ispi, keys.clone())),
             _ => None,
         })
-        .expect("the IKE SA with charon must come up");
+        .collect();
+    assert_eq!(sas.len(), 2, "both IKE SAs with charon must come up");
+    assert!(sas[1].1.suite.encr.is_aead());
     // CFG_REPLY as the engine saw it.
-    let cp = events
+    let cps: Vec<_> = events
         .iter()
-        .find_map(|e| match e {
+        .filter_map(|e| match e {
             Event::ConfigReply { cp, .. } => Some(cp.clone()),
             _ => None,
         })
-        .expect("a CFG_REPLY");
-    let (hoa, plen) = cp
-        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-        .unwrap()
-        .as_ip6_prefix()
-        .unwrap();
-    assert_eq!((hoa, plen), ("2001:db8:1:100::1".parse().unwrap(), 64));
-    assert!(events
-        .iter()
-        .any(|e| matches!(e, Event::IkeSaDeleted { by_peer: false, .. })));
+        .collect();
+    assert_eq!(cps.len(), 2);
+    for cp in &cps {
+        let (hoa, plen) = cp
+            .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
+            .unwrap()
+            .as_ip6_prefix()
+            .unwrap();
+        assert_eq!((hoa, plen), ("2001:db8:1:100::1".parse().unwrap(), 64));
+    }
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::IkeSaDeleted { by_peer: false, .. }))
+            .count(),
+        2
+    );
 
     // The capture, decrypted with the engine's key log.
     let pcap = artifacts
@@ -200,74 +226,90 @@ fn harness_initiator_against_charon_responder() {
     let t = transcript(pcap, &keydir.join("keys.log"), &topo);
     let text = ike_text(&t);
     println!("{text}");
-    let reply = text
+    let replies: Vec<&str> = text
         .lines()
-        .find(|l| l.starts_with("HA1 -> lab  IKEv2 IKE_AUTH response"))
-        .expect("charon's IKE_AUTH response in the capture");
-    assert!(reply.contains("SK decrypted=yes"), "{reply}");
-    assert!(
-        reply.contains(
-            "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}"
-        ),
-        "{reply}"
+        .filter(|l| l.starts_with("HA1 -> lab  IKEv2 IKE_AUTH response"))
+        .collect();
+    assert_eq!(
+        replies.len(),
+        2,
+        "charon's IKE_AUTH responses in the capture"
     );
+    for reply in replies {
+        assert!(reply.contains("SK decrypted=yes"), "{reply}");
+        assert!(
+            reply.contains(
+                "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}"
+            ),
+            "{reply}"
+        );
+    }
     insta::assert_snapshot!("harness_initiator_against_charon_responder", text);
 
     // AUTH known answer: charon's AUTH = prf(prf(PSK, "Key Pad for IKEv2"), its IKE_SA_INIT
     // response | Ni | prf(SK_pr, IDr body)), all from the captured bytes.
     let msgs = ike_datagrams(pcap);
-    let init_resp = msgs
+    for (ispi, keys) in &sas {
+        let of_sa = |b: &&Vec<u8>| b[..8] == ispi[..];
+        let init_resp = msgs
+            .iter()
+            .filter(of_sa)
+            .filter(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 != 0)
+            .find(|b| {
+                Message::parse(b)
+                    .unwrap()
+                    .payloads
+                    .iter()
+                    .any(|p| matches!(p.body, PayloadBody::Ke(_)))
+            })
+            .expect("charon's IKE_SA_INIT response with KE");
+        let init_req = msgs
+            .iter()
+            .filter(of_sa)
+            .rfind(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 == 0)
+            .unwrap();
+        let ni = Message::parse(init_req)
+            .unwrap()
+            .payloads
+            .iter()
+            .find_map(|p| match &p.body {
+                PayloadBody::Nonce(n) => Some(n.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let auth_resp = msgs
+            .iter()
+            .filter(of_sa)
+            .find(|b| b[18] == exchange::IKE_AUTH && b[19] & 0x20 != 0)
+            .unwrap();
+        check_auth(keys, auth_resp, init_resp, &ni);
+    }
+
+    // The Child SAs: charon sends an error notify (no ESP in this kernel). INCONCLUSIVE.
+    let failed: Vec<u16> = events
         .iter()
-        .filter(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 != 0)
-        .find(|b| {
-            Message::parse(b)
-                .unwrap()
-                .payloads
-                .iter()
-                .any(|p| matches!(p.body, PayloadBody::Ke(_)))
-        })
-        .expect("charon's IKE_SA_INIT response with KE");
-    let init_req = msgs
-        .iter()
-        .rfind(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 == 0)
-        .unwrap();
-    let ni = Message::parse(init_req)
-        .unwrap()
-        .payloads
-        .iter()
-        .find_map(|p| match &p.body {
-            PayloadBody::Nonce(n) => Some(n.clone()),
+        .filter_map(|e| match e {
+            Event::ChildSaFailed { notify_type, .. } => Some(*notify_type),
             _ => None,
         })
-        .unwrap();
-    let auth_resp = msgs
-        .iter()
-        .find(|b| b[18] == exchange::IKE_AUTH && b[19] & 0x20 != 0)
-        .unwrap();
-    check_auth(&keys, auth_resp, init_resp, &ni);
-
-    // The Child SA: charon sends an error notify (no ESP in this kernel). INCONCLUSIVE.
-    let failed = events.iter().find_map(|e| match e {
-        Event::ChildSaFailed { notify_type, .. } => Some(*notify_type),
-        _ => None,
-    });
-    match failed {
-        Some(n) => {
-            assert_eq!(
-                n,
-                notify_type::NO_PROPOSAL_CHOSEN,
-                "the notify charon sends when it cannot install the SAs"
-            );
-            println!(
-                "CHILD_SA: INCONCLUSIVE: charon answered N(NO_PROPOSAL_CHOSEN) in IKE_AUTH: it \
-                 could not install the ESP SAs in this kernel (see its log), so the MH Child SA \
-                 is not verified against charon"
-            );
-        }
-        None => println!(
-            "CHILD_SA: INCONCLUSIVE: charon accepted the Child SA (kernel with ESP); not \
+        .collect();
+    if failed.is_empty() {
+        println!(
+            "CHILD_SA: INCONCLUSIVE: charon accepted the Child SAs (kernel with ESP); not \
              verified by traffic here"
-        ),
+        );
+    }
+    for n in failed {
+        assert_eq!(
+            n,
+            notify_type::NO_PROPOSAL_CHOSEN,
+            "the notify charon sends when it cannot install the SAs"
+        );
+        println!(
+            "CHILD_SA: INCONCLUSIVE: charon answered N(NO_PROPOSAL_CHOSEN) in IKE_AUTH: it \
+             could not install the ESP SAs in this kernel (see its log), so the MH Child SA \
+             is not verified against charon"
+        );
     }
 }
 

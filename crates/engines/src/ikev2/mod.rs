@@ -25,10 +25,13 @@
 //! - Test hooks on every outgoing message: one on the structure before encryption, one on
 //!   the final bytes ([`Hooks`]).
 //! - Key-log lines for every IKE and ESP SA ([`Event::KeyLog`]).
+//! - EAP in IKE_AUTH (RFC 7296 §2.16): the initiator leaves AUTH out and runs an
+//!   [`EapClient`]; the responder relays to an [`EapBackend`] (which may answer later:
+//!   [`EapStep::Pending`], polled from [`Engine::tick`]); both end with AUTH keyed by the MSK.
+//!   The responder's first answer carries a shared-key AUTH when it has a key for IDi.
 //!
-//! Not done: EAP (the [`EapBackend`] trait is defined, IKE_AUTH with EAP is not wired),
-//! certificates, IKE SA rekeying, NAT traversal/UDP 4500, fragmentation, PFS in
-//! CREATE_CHILD_SA.
+//! Not done: certificates (and so a signature AUTH of the responder with EAP), IKE SA
+//! rekeying, NAT traversal/UDP 4500, fragmentation, PFS (KE) in CREATE_CHILD_SA.
 
 pub mod dh;
 pub mod keylog;
@@ -252,6 +255,9 @@ pub struct InitiateRequest {
     pub child: Option<ChildRequest>,
     /// Send N(INITIAL_CONTACT) in IKE_AUTH.
     pub initial_contact: bool,
+    /// Authenticate with EAP (RFC 7296 §2.16): no AUTH in the first IKE_AUTH, then EAP
+    /// rounds, then AUTH with the MSK. Needs [`Engine::set_eap_client`].
+    pub eap: bool,
 }
 
 impl InitiateRequest {
@@ -262,6 +268,7 @@ impl InitiateRequest {
             cfg_request: Some(vec![CpAttribute::request(cp_attr::INTERNAL_IP6_ADDRESS)]),
             child: Some(ChildRequest::mh(None, ha)),
             initial_contact: false,
+            eap: false,
         }
     }
 
@@ -272,6 +279,7 @@ impl InitiateRequest {
             cfg_request: Some(vec![CpAttribute::request(cp_attr::MIP6_HOME_PREFIX)]),
             child: Some(ChildRequest::mh(None, ha)),
             initial_contact: false,
+            eap: false,
         }
     }
 }
@@ -393,11 +401,41 @@ pub enum EapStep {
     Pending,
 }
 
-/// The responder's EAP authenticator (a RADIUS relay implements it). Not wired into
-/// IKE_AUTH yet.
+/// The responder's EAP authenticator, one per IKE SA (a RADIUS relay implements it).
+/// Messages are whole EAP packets (code, identifier, length, data).
 pub trait EapBackend {
+    /// The first IKE_AUTH arrived without AUTH: start EAP for this IDi (its data).
     fn start(&mut self, identity: &[u8]) -> EapStep;
+    /// The peer's EAP message.
     fn step(&mut self, eap_msg: &[u8]) -> EapStep;
+    /// Called from [`Engine::tick`] after a [`EapStep::Pending`] until it has an answer.
+    fn poll(&mut self) -> EapStep {
+        EapStep::Pending
+    }
+}
+
+/// The initiator's EAP peer method, one per IKE SA.
+pub trait EapClient {
+    /// The answer to an EAP Request (whole EAP packets); `None` gives up.
+    fn step(&mut self, eap_request: &[u8]) -> Option<Vec<u8>>;
+    /// The MSK once the method has derived it.
+    fn msk(&self) -> Option<Vec<u8>>;
+}
+
+/// Makes the EAP backend of a new responder IKE SA.
+pub type EapBackendFactory = Box<dyn FnMut() -> Box<dyn EapBackend + Send> + Send>;
+/// Makes the EAP client of a new initiator IKE SA.
+pub type EapClientFactory = Box<dyn FnMut() -> Box<dyn EapClient + Send> + Send>;
+
+struct EapCtx {
+    backend: Option<Box<dyn EapBackend + Send>>,
+    client: Option<Box<dyn EapClient + Send>>,
+    /// Responder: the first IKE_AUTH request (its CP, SA, TSi, TSr are answered at the end).
+    first_inner: Vec<Payload>,
+    idi: Option<Id>,
+    msk: Option<Vec<u8>>,
+    /// Responder: the request waiting on the backend, and the payloads to put before EAP.
+    awaiting: Option<(u32, Vec<Payload>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,6 +453,8 @@ enum State {
 enum ReqKind {
     Init,
     Auth,
+    AuthEap,
+    AuthFinal,
     CreateChild {
         spi: u32,
         nonce: Vec<u8>,
@@ -471,6 +511,7 @@ struct IkeSa {
     // Initiator's IKE_AUTH.
     auth_req: Option<InitiateRequest>,
     auth_child_spi: u32,
+    eap: Option<EapCtx>,
     // Windows.
     next_req_id: u32,
     outstanding: Option<Outstanding>,
@@ -529,6 +570,8 @@ pub struct Engine {
     events: VecDeque<Event>,
     cookie_secret: [u8; 32],
     now: u64,
+    eap_backend: Option<EapBackendFactory>,
+    eap_client: Option<EapClientFactory>,
 }
 
 fn p(body: PayloadBody) -> Payload {
@@ -794,6 +837,8 @@ impl Engine {
             events: VecDeque::new(),
             cookie_secret,
             now: 0,
+            eap_backend: None,
+            eap_client: None,
         }
     }
 
@@ -803,6 +848,16 @@ impl Engine {
 
     pub fn set_hooks(&mut self, hooks: Hooks) {
         self.hooks = hooks;
+    }
+
+    /// As responder: authenticate peers that send no AUTH with EAP through this backend.
+    pub fn set_eap_backend(&mut self, f: EapBackendFactory) {
+        self.eap_backend = Some(f);
+    }
+
+    /// As initiator: the EAP method for [`InitiateRequest::eap`].
+    pub fn set_eap_client(&mut self, f: EapClientFactory) {
+        self.eap_client = Some(f);
     }
 
     /// The next datagram to send.
@@ -1007,6 +1062,7 @@ impl Engine {
             peer_id: None,
             auth_req: Some(req),
             auth_child_spi: 0,
+            eap: None,
             next_req_id: 0,
             outstanding: None,
             pending: VecDeque::new(),
@@ -1174,6 +1230,7 @@ impl Engine {
             cfg_request: None,
             child: None,
             initial_contact: false,
+            eap: false,
         });
         let keys = sa.keys.clone().expect("keys");
         let idi = self.cfg.local_id.clone();
@@ -1187,10 +1244,12 @@ impl Engine {
         if let Some(idr) = &req.peer_id {
             inner.push(p(PayloadBody::IdR(idr.clone())));
         }
-        inner.push(p(PayloadBody::Auth(Auth::new(
-            auth_method::SHARED_KEY_MIC,
-            auth,
-        ))));
+        if !req.eap {
+            inner.push(p(PayloadBody::Auth(Auth::new(
+                auth_method::SHARED_KEY_MIC,
+                auth,
+            ))));
+        }
         if let Some(attrs) = &req.cfg_request {
             inner.push(p(PayloadBody::Cp(Cp::new(
                 cfg_type::REQUEST,
@@ -1208,7 +1267,22 @@ impl Engine {
         let m = Self::header(sa, exchange::IKE_AUTH, false, 1);
         let k = keys.initiator();
         let bytes = self.build(m, Some(inner), Some(&k));
+        let client = if req.eap {
+            self.eap_client.as_mut().map(|f| f())
+        } else {
+            None
+        };
         let sa = &mut self.sas[i];
+        if req.eap {
+            sa.eap = Some(EapCtx {
+                backend: None,
+                client,
+                first_inner: Vec::new(),
+                idi: None,
+                msk: None,
+                awaiting: None,
+            });
+        }
         sa.state = State::AuthSent;
         sa.next_req_id = 2;
         sa.outstanding = Some(Outstanding {
@@ -1221,11 +1295,128 @@ impl Engine {
         self.send_raw(bytes);
     }
 
-    fn on_auth_response(&mut self, i: usize, inner: Vec<Payload>) {
-        let id = SaId(self.sas[i].ispi);
+    /// Sends one more IKE_AUTH request (EAP rounds, the final AUTH).
+    fn send_auth_msg(&mut self, i: usize, inner: Vec<Payload>, kind: ReqKind) {
+        let sa = &self.sas[i];
+        let msg_id = sa.next_req_id;
+        let m = Self::header(sa, exchange::IKE_AUTH, false, msg_id);
+        let k = sa.my_keys().expect("keys");
+        let bytes = self.build(m, Some(inner), Some(&k));
+        let now = self.now;
+        let sa = &mut self.sas[i];
+        sa.next_req_id = msg_id.wrapping_add(1);
+        sa.outstanding = Some(Outstanding {
+            msg_id,
+            bytes: bytes.clone(),
+            kind,
+            sent_at: now,
+            retransmits: 0,
+        });
+        self.send_raw(bytes);
+    }
+
+    /// Initiator: the EAP payload of an IKE_AUTH response.
+    fn initiator_eap(&mut self, i: usize, inner: &[Payload]) {
+        let Some(eap) = find_body!(inner, Eap).cloned() else {
+            return self.fail(i, "IKE_AUTH response (EAP) without an EAP payload");
+        };
+        let bytes = PayloadBody::Eap(eap.clone()).body_bytes();
+        match eap.code {
+            1 => {
+                let answer = self.sas[i]
+                    .eap
+                    .as_mut()
+                    .and_then(|c| c.client.as_mut())
+                    .and_then(|c| c.step(&bytes));
+                match answer.map(|a| mip6lab_wire::ikev2::Eap::parse(&a)) {
+                    Some(Ok(e)) => {
+                        self.send_auth_msg(i, vec![p(PayloadBody::Eap(e))], ReqKind::AuthEap)
+                    }
+                    _ => self.fail(i, "the EAP client has no (valid) answer"),
+                }
+            }
+            3 => {
+                let msk = self.sas[i]
+                    .eap
+                    .as_ref()
+                    .and_then(|c| c.client.as_ref())
+                    .and_then(|c| c.msk());
+                let Some(msk) = msk else {
+                    return self.fail(i, "EAP Success but the method has no MSK");
+                };
+                let sa = &mut self.sas[i];
+                let keys = sa.keys.clone().expect("keys");
+                let rest = PayloadBody::IdI(self.cfg.local_id.clone()).body_bytes();
+                let so = signed_octets(keys.suite.prf, &sa.my_init, &sa.nr, &keys.sk_pi, &rest);
+                let auth = psk_auth(keys.suite.prf, &msk, &so);
+                if let Some(c) = sa.eap.as_mut() {
+                    c.msk = Some(msk);
+                }
+                self.send_auth_msg(
+                    i,
+                    vec![p(PayloadBody::Auth(Auth::new(
+                        auth_method::SHARED_KEY_MIC,
+                        auth,
+                    )))],
+                    ReqKind::AuthFinal,
+                )
+            }
+            4 => self.fail(i, "EAP Failure"),
+            c => self.fail(i, format!("unexpected EAP code {c}")),
+        }
+    }
+
+    fn on_auth_response(&mut self, i: usize, kind: ReqKind, inner: Vec<Payload>) {
         if let Some(n) = find_notify(&inner, notify_type::AUTHENTICATION_FAILED) {
             let _ = n;
             return self.fail(i, "responder sent AUTHENTICATION_FAILED");
+        }
+        if self.sas[i].eap.is_some() {
+            match kind {
+                ReqKind::Auth => {
+                    let Some(idr) = find_body!(inner, IdR).cloned() else {
+                        return self.fail(i, "first IKE_AUTH response (EAP) without IDr");
+                    };
+                    // A responder AUTH here is checked with the shared key, if there is one.
+                    if let Some(auth) = find_body!(inner, Auth) {
+                        let sa = &self.sas[i];
+                        let keys = sa.keys.clone().expect("keys");
+                        let rest = PayloadBody::IdR(idr.clone()).body_bytes();
+                        let so = signed_octets(
+                            keys.suite.prf,
+                            &sa.peer_init,
+                            &sa.ni,
+                            &keys.sk_pr,
+                            &rest,
+                        );
+                        if !sa.psk.is_empty() && psk_auth(keys.suite.prf, &sa.psk, &so) != auth.data
+                        {
+                            return self.fail(i, "responder's AUTH does not verify");
+                        }
+                    }
+                    self.sas[i].peer_id = Some(idr);
+                    return self.initiator_eap(i, &inner);
+                }
+                ReqKind::AuthEap => return self.initiator_eap(i, &inner),
+                _ => {
+                    let sa = &self.sas[i];
+                    let (Some(auth), Some(idr), Some(msk)) = (
+                        find_body!(inner, Auth),
+                        sa.peer_id.clone(),
+                        sa.eap.as_ref().and_then(|c| c.msk.clone()),
+                    ) else {
+                        return self.fail(i, "final IKE_AUTH response without AUTH");
+                    };
+                    let keys = sa.keys.clone().expect("keys");
+                    let rest = PayloadBody::IdR(idr.clone()).body_bytes();
+                    let so =
+                        signed_octets(keys.suite.prf, &sa.peer_init, &sa.ni, &keys.sk_pr, &rest);
+                    if psk_auth(keys.suite.prf, &msk, &so) != auth.data {
+                        return self.fail(i, "responder's AUTH (MSK) does not verify");
+                    }
+                    return self.initiator_complete(i, inner, idr, keys);
+                }
+            }
         }
         let (Some(idr), Some(auth)) = (find_body!(inner, IdR), find_body!(inner, Auth)) else {
             let why = first_error_notify(&inner)
@@ -1247,8 +1438,14 @@ impl Engine {
         if want != auth.data {
             return self.fail(i, "responder's AUTH does not verify");
         }
-        let req = sa.auth_req.clone();
         let idr = idr.clone();
+        self.initiator_complete(i, inner, idr, keys);
+    }
+
+    /// Initiator: the responder is authenticated; the IKE SA is up, then CP and Child SA.
+    fn initiator_complete(&mut self, i: usize, inner: Vec<Payload>, idr: Id, keys: IkeKeys) {
+        let id = SaId(self.sas[i].ispi);
+        let req = self.sas[i].auth_req.clone();
         let sa = &mut self.sas[i];
         sa.state = State::Established;
         sa.peer_id = Some(idr.clone());
@@ -1559,6 +1756,30 @@ impl Engine {
     /// Retransmits, gives up, and expires half-open SAs.
     pub fn tick(&mut self, now: u64) {
         self.now = now;
+        // EAP backends that had no answer yet.
+        let waiting: Vec<[u8; 8]> = self
+            .sas
+            .iter()
+            .filter(|s| s.eap.as_ref().is_some_and(|c| c.awaiting.is_some()))
+            .map(|s| s.local_spi())
+            .collect();
+        for spi in waiting {
+            let Some(i) = self.idx(SaId(spi)) else {
+                continue;
+            };
+            let Some(c) = self.sas[i].eap.as_mut() else {
+                continue;
+            };
+            let step = match c.backend.as_mut() {
+                Some(b) => b.poll(),
+                None => continue,
+            };
+            if step != EapStep::Pending {
+                if let Some((msg_id, head)) = c.awaiting.take() {
+                    self.responder_eap_step(i, msg_id, step, head);
+                }
+            }
+        }
         let mut i = 0;
         while i < self.sas.len() {
             let sa = &self.sas[i];
@@ -1568,7 +1789,7 @@ impl Engine {
                         .created
                         .saturating_add(self.cfg.limits.half_open_timeout_ms)
             {
-                self.sas.remove(i);
+                self.fail(i, "half-open IKE SA expired before IKE_AUTH completed");
                 continue;
             }
             if let Some(o) = &sa.outstanding {
@@ -1603,6 +1824,21 @@ impl Engine {
             Err(e) => return self.drop_in(format!("not IKE: {e}")),
         };
         if h.version() >> 4 != 2 {
+            // A higher major version in a request: INVALID_MAJOR_VERSION, sent as 2.0 and
+            // unprotected (RFC 7296 §2.5, §3.1). Anything else with a bad version is dropped.
+            if h.version() >> 4 > 2 && !h.is_response() && self.cfg.responder.is_some() {
+                let m = Message {
+                    ispi: h.ispi(),
+                    rspi: h.rspi(),
+                    version: VERSION_2_0,
+                    exchange: h.exchange(),
+                    flags: flags::R,
+                    message_id: h.message_id(),
+                    payloads: vec![notify(notify_type::INVALID_MAJOR_VERSION, vec![])],
+                };
+                let b = self.build(m, None, None);
+                self.send_raw(b);
+            }
             return self.drop_in(format!("IKE major version {}", h.version() >> 4));
         }
         let from_initiator = h.is_initiator();
@@ -1690,6 +1926,14 @@ impl Engine {
             if mid != sa.peer_next_id {
                 return self.drop_in("request outside the window");
             }
+            if sa
+                .eap
+                .as_ref()
+                .and_then(|c| c.awaiting.as_ref())
+                .is_some_and(|(m, _)| *m == mid)
+            {
+                return self.drop_in("request still with the EAP backend");
+            }
             let keys = sa.peer_keys().expect("keys");
             let d = match sk::decrypt(bytes, &keys) {
                 Ok(d) => d,
@@ -1703,7 +1947,9 @@ impl Engine {
         let id = SaId(self.sas[i].local_spi());
         match o.kind {
             ReqKind::Init => {}
-            ReqKind::Auth => return self.on_auth_response(i, inner),
+            ReqKind::Auth | ReqKind::AuthEap | ReqKind::AuthFinal => {
+                return self.on_auth_response(i, o.kind, inner)
+            }
             ReqKind::CreateChild {
                 spi,
                 nonce,
@@ -2136,6 +2382,7 @@ impl Engine {
             peer_id: None,
             auth_req: None,
             auth_child_spi: 0,
+            eap: None,
             next_req_id: 0,
             outstanding: None,
             pending: VecDeque::new(),
@@ -2163,12 +2410,6 @@ impl Engine {
     }
 
     fn responder_auth(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
-        let id = SaId(self.sas[i].rspi);
-        let pol = self
-            .cfg
-            .responder
-            .clone()
-            .expect("responder SA needs a policy");
         let auth_fail = |e: &mut Engine, why: &str| {
             e.respond(
                 i,
@@ -2178,9 +2419,49 @@ impl Engine {
             );
             e.fail(i, format!("IKE_AUTH: {why}"));
         };
-        let (Some(idi), Some(auth)) = (find_body!(inner, IdI), find_body!(inner, Auth)) else {
-            return auth_fail(self, "no IDi or AUTH (EAP is not supported)");
+        if self.sas[i].eap.is_some() {
+            return self.responder_eap(i, msg_id, inner);
+        }
+        let Some(idi) = find_body!(inner, IdI).cloned() else {
+            return auth_fail(self, "no IDi");
         };
+        let Some(auth) = find_body!(inner, Auth) else {
+            let Some(f) = self.eap_backend.as_mut() else {
+                return auth_fail(self, "no AUTH, and no EAP backend");
+            };
+            let mut backend = f();
+            let step = backend.start(&idi.data);
+            let idr = self.cfg.local_id.clone();
+            let mut head = vec![p(PayloadBody::IdR(idr.clone()))];
+            // With a shared key for this IDi, the responder authenticates with it now;
+            // without one, only the final MSK AUTH does (EAP-only, RFC 5998 style).
+            if let Some(psk) = self
+                .cfg
+                .psks
+                .iter()
+                .find(|(pid, _)| pid.id_type == idi.id_type && pid.data == idi.data)
+                .map(|(_, k)| k.clone())
+            {
+                let keys = self.sas[i].keys.clone().expect("keys");
+                let sa = &self.sas[i];
+                let rest_r = PayloadBody::IdR(idr).body_bytes();
+                let so_r = signed_octets(keys.suite.prf, &sa.my_init, &sa.ni, &keys.sk_pr, &rest_r);
+                head.push(p(PayloadBody::Auth(Auth::new(
+                    auth_method::SHARED_KEY_MIC,
+                    psk_auth(keys.suite.prf, &psk, &so_r),
+                ))));
+            }
+            self.sas[i].eap = Some(EapCtx {
+                backend: Some(backend),
+                client: None,
+                first_inner: inner.clone(),
+                idi: Some(idi),
+                msk: None,
+                awaiting: None,
+            });
+            return self.responder_eap_step(i, msg_id, step, head);
+        };
+        let idi = &idi;
         let Some(psk) = self
             .cfg
             .psks
@@ -2199,18 +2480,124 @@ impl Engine {
         {
             return auth_fail(self, "AUTH does not verify");
         }
+        let idi = idi.clone();
+        self.responder_complete(i, msg_id, inner, psk, idi, true);
+    }
+
+    /// Responder: an IKE_AUTH request during EAP.
+    fn responder_eap(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
+        let auth_fail = |e: &mut Engine, why: &str| {
+            e.respond(
+                i,
+                exchange::IKE_AUTH,
+                msg_id,
+                vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
+            );
+            e.fail(i, format!("IKE_AUTH (EAP): {why}"));
+        };
+        self.sas[i].created = self.now;
+        let ctx = self.sas[i].eap.as_ref().expect("EAP context");
+        if let Some(msk) = ctx.msk.clone() {
+            let (first, idi) = (ctx.first_inner.clone(), ctx.idi.clone());
+            let (Some(auth), Some(idi)) = (find_body!(inner, Auth), idi) else {
+                return auth_fail(self, "expected AUTH after EAP Success");
+            };
+            let keys = self.sas[i].keys.clone().expect("keys");
+            let sa = &self.sas[i];
+            let rest = PayloadBody::IdI(idi.clone()).body_bytes();
+            let so = signed_octets(keys.suite.prf, &sa.peer_init, &sa.nr, &keys.sk_pi, &rest);
+            if psk_auth(keys.suite.prf, &msk, &so) != auth.data {
+                return auth_fail(self, "AUTH (MSK) does not verify");
+            }
+            return self.responder_complete(i, msg_id, first, msk, idi, false);
+        }
+        let Some(eap) = find_body!(inner, Eap) else {
+            return auth_fail(self, "expected an EAP payload");
+        };
+        let bytes = PayloadBody::Eap(eap.clone()).body_bytes();
+        let step = match self.sas[i].eap.as_mut().and_then(|c| c.backend.as_mut()) {
+            Some(b) => b.step(&bytes),
+            None => return auth_fail(self, "no EAP backend"),
+        };
+        self.responder_eap_step(i, msg_id, step, vec![]);
+    }
+
+    /// Responder: answers with what the EAP backend said.
+    fn responder_eap_step(&mut self, i: usize, msg_id: u32, step: EapStep, head: Vec<Payload>) {
+        let mut reply = head;
+        let eap_payload =
+            |m: &[u8]| mip6lab_wire::ikev2::Eap::parse(m).map(|e| p(PayloadBody::Eap(e)));
+        match step {
+            EapStep::Pending => {
+                if let Some(c) = self.sas[i].eap.as_mut() {
+                    c.awaiting = Some((msg_id, reply));
+                }
+            }
+            EapStep::Send(m) => match eap_payload(&m) {
+                Ok(x) => {
+                    reply.push(x);
+                    self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+                }
+                Err(_) => {
+                    self.respond(
+                        i,
+                        exchange::IKE_AUTH,
+                        msg_id,
+                        vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
+                    );
+                    self.fail(i, "the EAP backend sent a malformed EAP message");
+                }
+            },
+            EapStep::Success { msk, final_msg } => {
+                if let Ok(x) = eap_payload(&final_msg) {
+                    reply.push(x);
+                }
+                if let Some(c) = self.sas[i].eap.as_mut() {
+                    c.msk = Some(msk);
+                }
+                self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+            }
+            EapStep::Failure(m) => {
+                if let Ok(x) = eap_payload(&m) {
+                    reply.push(x);
+                }
+                self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+                self.fail(i, "EAP Failure");
+            }
+        }
+    }
+
+    /// Responder: the peer is authenticated with `key` (PSK or MSK); AUTH, CP and the Child
+    /// SA of `inner` (the request that carried them) are answered.
+    fn responder_complete(
+        &mut self,
+        i: usize,
+        msg_id: u32,
+        inner: Vec<Payload>,
+        psk: Vec<u8>,
+        idi: Id,
+        with_idr: bool,
+    ) {
+        let id = SaId(self.sas[i].rspi);
+        let pol = self
+            .cfg
+            .responder
+            .clone()
+            .expect("responder SA needs a policy");
+        let keys = self.sas[i].keys.clone().expect("keys");
+        let sa = &self.sas[i];
         let idr = self.cfg.local_id.clone();
         let rest_r = PayloadBody::IdR(idr.clone()).body_bytes();
         let so_r = signed_octets(keys.suite.prf, &sa.my_init, &sa.ni, &keys.sk_pr, &rest_r);
         let my_auth = psk_auth(keys.suite.prf, &psk, &so_r);
-        let mut reply = vec![
-            p(PayloadBody::IdR(idr)),
-            p(PayloadBody::Auth(Auth::new(
-                auth_method::SHARED_KEY_MIC,
-                my_auth,
-            ))),
-        ];
-        let idi = idi.clone();
+        let mut reply = Vec::new();
+        if with_idr {
+            reply.push(p(PayloadBody::IdR(idr)));
+        }
+        reply.push(p(PayloadBody::Auth(Auth::new(
+            auth_method::SHARED_KEY_MIC,
+            my_auth,
+        ))));
         {
             let sa = &mut self.sas[i];
             sa.state = State::Established;
