@@ -25,12 +25,13 @@
 //! [`EapRelay::on_timeout`] gives the same datagram (same Identifier and Request
 //! Authenticator) up to `max_retransmits` times, then [`RelayEvent::TimedOut`].
 //!
-//! For an IKE engine with `trait EapBackend { fn start(&mut self, identity: &[u8]) -> EapStep;
-//! fn step(&mut self, eap: &[u8]) -> EapStep; }`: [`EapRelay::start`] / [`EapRelay::request`]
-//! build the datagram, and [`exchange`] runs one request/reply round over a caller-supplied
-//! transport closure (send a datagram, return the next one received or `None` at the timer),
-//! giving an [`EapOutcome`] that maps onto such a step type one to one.
-
+//! For the IKE engine: [`RadiusEapBackend`] is [`crate::ikev2::EapBackend`] over a
+//! [`RelayBackend`] (an [`EapRelay`] with its transport closure, see [`exchange`]), each
+//! [`EapOutcome`] mapped by [`outcome_to_step`]; an Access-Accept without an MSK (EAP-MD5)
+//! becomes an EAP-Failure for the peer ([`NO_MSK_REASON`]). Inline, the RADIUS round runs
+//! inside `start`/`step`; threaded, they answer `EapStep::Pending` and the engine polls the
+//! result from its `tick`. [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
+//! ([`crate::ikev2::EapClient`]), with the MSK the AAA server gives the HA.
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
 use std::net::Ipv6Addr;
@@ -367,7 +368,8 @@ where
     transport: T,
     random: R,
     next_id: u8,
-    last_eap_id: u8,
+    /// The Identifier of the peer's last EAP Response.
+    pub last_eap_id: u8,
 }
 
 impl<T, R> RelayBackend<T, R>
@@ -429,6 +431,349 @@ where
 
     fn round(&mut self, datagram: Vec<u8>) -> EapOutcome {
         exchange(&mut self.relay, datagram, &mut self.transport)
+    }
+}
+
+/// Where [`RadiusEapBackend`] writes why an exchange ended the way it did (one line per
+/// RADIUS round), for a caller that cannot reach into the engine that owns the backend.
+pub type Notes = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// The reason given when the AAA server accepts but derived no MSK.
+pub const NO_MSK_REASON: &str = "Access-Accept without MS-MPPE keys: the EAP method derived no \
+     MSK (EAP-MD5?); IKEv2 EAP needs a key-generating method (RFC 7296 §2.16, RFC 4877 §4.3)";
+
+/// Maps one relayed round onto the IKE engine's [`EapStep`](crate::ikev2::EapStep), with the
+/// reason for a failure. `last_eap_id` is the Identifier of the peer's last EAP Response
+/// (for an EAP-Success or EAP-Failure the server did not send).
+pub fn outcome_to_step(outcome: EapOutcome, last_eap_id: u8) -> (crate::ikev2::EapStep, String) {
+    use crate::ikev2::EapStep;
+    let fail = |id: u8| eap::Repr::failure(id).to_bytes().expect("EAP-Failure");
+    let id_of = |m: &Option<Vec<u8>>| {
+        m.as_deref()
+            .and_then(|b| eap::Repr::from_bytes(b).ok())
+            .map_or(last_eap_id, |e| e.identifier)
+    };
+    match outcome {
+        EapOutcome::Continue(m) => {
+            let what = eap::Repr::from_bytes(&m)
+                .map(|e| e.describe())
+                .unwrap_or_else(|e| format!("malformed EAP ({e})"));
+            (EapStep::Send(m), format!("Access-Challenge: EAP {what}"))
+        }
+        EapOutcome::Success {
+            eap,
+            msk: Some(msk),
+        } => {
+            let id = id_of(&eap);
+            let final_msg = eap.unwrap_or_else(|| eap::Repr::success(id).to_bytes().expect("EAP"));
+            let why = format!("Access-Accept: MSK of {} octets", msk.len());
+            (EapStep::Success { msk, final_msg }, why)
+        }
+        EapOutcome::Success { eap, msk: None } => {
+            (EapStep::Failure(fail(id_of(&eap))), NO_MSK_REASON.into())
+        }
+        EapOutcome::Failure { eap } => {
+            let m = eap.unwrap_or_else(|| fail(last_eap_id));
+            (EapStep::Failure(m), "Access-Reject".into())
+        }
+        EapOutcome::TimedOut { discarded } => (
+            EapStep::Failure(fail(last_eap_id)),
+            format!("no answer from the AAA server (discarded replies: {discarded:?})"),
+        ),
+        EapOutcome::Invalid(e) => (
+            EapStep::Failure(fail(last_eap_id)),
+            format!("not relayed: {e}"),
+        ),
+    }
+}
+
+enum Job {
+    Start(Vec<u8>),
+    Step(Vec<u8>),
+}
+
+enum Mode<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    /// `start`/`step` run the RADIUS round before returning.
+    Inline(Box<RelayBackend<T, R>>),
+    /// A thread runs the rounds; `start`/`step` give [`EapStep::Pending`] and
+    /// [`EapBackend::poll`] collects the answer.
+    Worker {
+        jobs: std::sync::mpsc::Sender<Job>,
+        results: std::sync::mpsc::Receiver<(EapOutcome, u8)>,
+        waiting: bool,
+    },
+}
+
+/// The engine's [`EapBackend`](crate::ikev2::EapBackend) as a RADIUS relay: the HA of RFC 5026
+/// §5.2 passing the MN's IKEv2 EAP to the MSA's AAA server. Holds a [`RelayBackend`] with its
+/// transport. An Access-Accept without keys (EAP-MD5) is an EAP-Failure for the peer, with
+/// [`NO_MSK_REASON`].
+///
+/// [`RadiusEapBackend::inline`] blocks in `start`/`step` for the RADIUS round (the transport
+/// is bounded by its own timer); [`RadiusEapBackend::threaded`] runs the rounds on a thread
+/// and answers [`EapStep::Pending`](crate::ikev2::EapStep::Pending) until
+/// [`poll`](crate::ikev2::EapBackend::poll) has the result (the engine polls from `tick`).
+pub struct RadiusEapBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    mode: Mode<T, R>,
+    notes: Option<Notes>,
+    reason: Option<String>,
+}
+
+impl<T, R> RadiusEapBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    /// RADIUS rounds inside `start`/`step`.
+    pub fn inline(backend: RelayBackend<T, R>) -> Self {
+        RadiusEapBackend {
+            mode: Mode::Inline(Box::new(backend)),
+            notes: None,
+            reason: None,
+        }
+    }
+
+    /// Also appends each round's outcome (and every failure reason) to `notes`.
+    pub fn with_notes(mut self, notes: Notes) -> Self {
+        self.notes = Some(notes);
+        self
+    }
+
+    /// Why the last round ended as it did (`None` before the first one).
+    pub fn last_reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    fn finish(&mut self, outcome: EapOutcome, last_id: u8) -> crate::ikev2::EapStep {
+        let (step, why) = outcome_to_step(outcome, last_id);
+        if let Some(n) = &self.notes {
+            n.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(why.clone());
+        }
+        self.reason = Some(why);
+        step
+    }
+
+    fn run(&mut self, job: Job) -> crate::ikev2::EapStep {
+        use crate::ikev2::EapStep;
+        match &mut self.mode {
+            Mode::Inline(b) => {
+                let out = match job {
+                    Job::Start(id) => b.start(&id),
+                    Job::Step(m) => b.step(&m),
+                };
+                let last = b.last_eap_id;
+                self.finish(out, last)
+            }
+            Mode::Worker { jobs, waiting, .. } => {
+                if *waiting {
+                    return self.finish(
+                        EapOutcome::Invalid(RelayError::Busy),
+                        eap_id_of(&job).unwrap_or(0),
+                    );
+                }
+                let id = eap_id_of(&job).unwrap_or(0);
+                if jobs.send(job).is_err() {
+                    return self.finish(EapOutcome::Invalid(RelayError::Finished), id);
+                }
+                *waiting = true;
+                EapStep::Pending
+            }
+        }
+    }
+}
+
+fn eap_id_of(job: &Job) -> Option<u8> {
+    match job {
+        Job::Start(_) => Some(0),
+        Job::Step(m) => eap::Repr::from_bytes(m).ok().map(|e| e.identifier),
+    }
+}
+
+impl<T, R> RadiusEapBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send + 'static,
+    R: FnMut() -> [u8; 16] + Send + 'static,
+{
+    /// RADIUS rounds on a thread of their own; the thread ends with this backend.
+    pub fn threaded(mut backend: RelayBackend<T, R>) -> Self {
+        let (jobs, job_rx) = std::sync::mpsc::channel::<Job>();
+        let (res_tx, results) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            while let Ok(job) = job_rx.recv() {
+                let out = match job {
+                    Job::Start(id) => backend.start(&id),
+                    Job::Step(m) => backend.step(&m),
+                };
+                if res_tx.send((out, backend.last_eap_id)).is_err() {
+                    break;
+                }
+            }
+        });
+        RadiusEapBackend {
+            mode: Mode::Worker {
+                jobs,
+                results,
+                waiting: false,
+            },
+            notes: None,
+            reason: None,
+        }
+    }
+}
+
+impl<T, R> crate::ikev2::EapBackend for RadiusEapBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    fn start(&mut self, identity: &[u8]) -> crate::ikev2::EapStep {
+        self.run(Job::Start(identity.to_vec()))
+    }
+
+    fn step(&mut self, eap_msg: &[u8]) -> crate::ikev2::EapStep {
+        self.run(Job::Step(eap_msg.to_vec()))
+    }
+
+    fn poll(&mut self) -> crate::ikev2::EapStep {
+        use std::sync::mpsc::TryRecvError;
+        let Mode::Worker {
+            results, waiting, ..
+        } = &mut self.mode
+        else {
+            return crate::ikev2::EapStep::Pending;
+        };
+        if !*waiting {
+            return crate::ikev2::EapStep::Pending;
+        }
+        match results.try_recv() {
+            Ok((out, last)) => {
+                *waiting = false;
+                self.finish(out, last)
+            }
+            Err(TryRecvError::Empty) => crate::ikev2::EapStep::Pending,
+            Err(TryRecvError::Disconnected) => {
+                *waiting = false;
+                self.finish(EapOutcome::Invalid(RelayError::Finished), 0)
+            }
+        }
+    }
+}
+
+/// An EAP-MSCHAPv2 peer (RFC 2759, draft-kamath-pppext-eap-mschapv2) as the IKE initiator's
+/// [`EapClient`](crate::ikev2::EapClient): answers Identity with `user`, Naks any other method
+/// for MSCHAPv2, checks the server's Authenticator Response before acknowledging Success, and
+/// derives the MSK the way the AAA server does (RFC 3079 §3.4): the server's receive key then
+/// its send key, 16 octets each.
+pub struct MschapV2Client {
+    user: Vec<u8>,
+    password: String,
+    random: Box<dyn FnMut() -> [u8; 16] + Send>,
+    /// Authenticator challenge, peer challenge, NT-Response of the answered Challenge.
+    sent: Option<([u8; 16], [u8; 16], [u8; 24])>,
+    msk: Option<Vec<u8>>,
+    /// Whether the server proved it knows the password (Authenticator Response matched).
+    pub server_proved: bool,
+}
+
+impl MschapV2Client {
+    pub fn new(
+        user: impl Into<Vec<u8>>,
+        password: impl Into<String>,
+        random: Box<dyn FnMut() -> [u8; 16] + Send>,
+    ) -> MschapV2Client {
+        MschapV2Client {
+            user: user.into(),
+            password: password.into(),
+            random,
+            sent: None,
+            msk: None,
+            server_proved: false,
+        }
+    }
+}
+
+impl crate::ikev2::EapClient for MschapV2Client {
+    fn step(&mut self, eap_request: &[u8]) -> Option<Vec<u8>> {
+        use mip6lab_wire::eap::mschapv2;
+        let req = eap::Repr::from_bytes(eap_request).ok()?;
+        if req.code != eap::code::REQUEST {
+            return None;
+        }
+        let resp = match req.method? {
+            eap::method::IDENTITY => {
+                eap::Repr::response(req.identifier, eap::method::IDENTITY, self.user.clone())
+            }
+            eap::method::MSCHAPV2 => {
+                let p = mschapv2::Packet::parse(&req.data).ok()?;
+                let out = match p.opcode {
+                    mschapv2::OP_CHALLENGE => {
+                        let pc = (self.random)();
+                        let r = mschapv2::response(&p, &pc, &self.user, &self.password).ok()?;
+                        let data = &r.header.as_ref()?.data;
+                        let nt: [u8; 24] = data.get(25..49)?.try_into().ok()?;
+                        self.sent = Some((p.challenge()?, pc, nt));
+                        r
+                    }
+                    mschapv2::OP_SUCCESS => {
+                        let (ac, pc, nt) = self.sent?;
+                        let want = mschapv2::authenticator_response(
+                            &self.password,
+                            &nt,
+                            &pc,
+                            &ac,
+                            &self.user,
+                        );
+                        let msg = &p.header.as_ref()?.data;
+                        if !msg.starts_with(want.as_bytes()) {
+                            // The server does not know the password: give up.
+                            return None;
+                        }
+                        self.server_proved = true;
+                        let hh = mschapv2::hash_nt_password_hash(&mschapv2::nt_password_hash(
+                            &self.password,
+                        ));
+                        let mk = mschapv2::master_key(&hh, &nt);
+                        self.msk = Some(
+                            [
+                                mschapv2::asymmetric_start_key(&mk, false, true),
+                                mschapv2::asymmetric_start_key(&mk, true, true),
+                            ]
+                            .concat(),
+                        );
+                        mschapv2::Packet {
+                            opcode: mschapv2::OP_SUCCESS,
+                            header: None,
+                        }
+                    }
+                    // Failure (wrong password): acknowledge; the server ends with EAP-Failure.
+                    op => mschapv2::Packet {
+                        opcode: op,
+                        header: None,
+                    },
+                };
+                eap::Repr::response(req.identifier, eap::method::MSCHAPV2, out.to_bytes())
+            }
+            _ => eap::Repr::response(
+                req.identifier,
+                eap::method::NAK,
+                vec![eap::method::MSCHAPV2],
+            ),
+        };
+        resp.to_bytes().ok()
+    }
+
+    fn msk(&self) -> Option<Vec<u8>> {
+        self.msk.clone()
     }
 }
 
@@ -713,5 +1058,207 @@ mod tests {
         let mut replies = vec![good, vec![0; 5]];
         let out = exchange(&mut r, d, &mut |_| replies.pop());
         assert_eq!(out, EapOutcome::Continue(md5_request(2)));
+    }
+
+    // ------------------------------------------------ the engine's EapBackend (adapter)
+
+    use crate::ikev2::{EapBackend, EapClient, EapStep};
+    use std::sync::{Arc, Mutex};
+
+    /// A fake AAA server behind a transport closure: answers each Access-Request with the
+    /// next scripted reply (code, EAP message, MS-MPPE keys).
+    type Script = Vec<(u8, Vec<u8>, Option<([u8; 16], [u8; 16])>)>;
+
+    fn fake_transport(mut script: Script) -> impl FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send {
+        script.reverse();
+        move |d: Option<&[u8]>| {
+            let d = d?;
+            let q = Repr::from_bytes(d).unwrap();
+            let (c, e, keys) = script.pop()?;
+            let mut r = Repr::new(c, q.identifier, [0; 16]);
+            r.push_eap_message(&e);
+            if let Some((rk, sk)) = keys {
+                for (t, k) in [
+                    (radius::MS_MPPE_RECV_KEY, rk),
+                    (radius::MS_MPPE_SEND_KEY, sk),
+                ] {
+                    let v = radius::encrypt_mppe_key(
+                        &k,
+                        0x8000 | u16::from(t),
+                        &q.authenticator,
+                        SECRET,
+                    )
+                    .unwrap();
+                    r.push(Attribute::vendor(radius::VENDOR_MICROSOFT, t, &v));
+                }
+            }
+            Some(r.sign_response(&q.authenticator, SECRET, true).unwrap())
+        }
+    }
+
+    fn counter() -> impl FnMut() -> [u8; 16] + Send {
+        let mut n = 0u8;
+        move || {
+            n = n.wrapping_add(1);
+            [n; 16]
+        }
+    }
+
+    fn md5_response(id: u8) -> Vec<u8> {
+        eap::Repr::response(id, eap::method::MD5_CHALLENGE, vec![16; 17])
+            .to_bytes()
+            .unwrap()
+    }
+
+    #[test]
+    fn adapter_maps_challenge_and_keyed_accept_to_send_and_success() {
+        let script = vec![
+            (code::ACCESS_CHALLENGE, md5_request(1), None),
+            (
+                code::ACCESS_ACCEPT,
+                vec![3, 1, 0, 4],
+                Some(([0xa; 16], [0xb; 16])),
+            ),
+        ];
+        let notes: Notes = Arc::new(Mutex::new(Vec::new()));
+        let relay = RelayBackend::new(RelayConfig::new(SECRET), fake_transport(script), counter());
+        let mut b = RadiusEapBackend::inline(relay).with_notes(notes.clone());
+        assert_eq!(b.start(b"mn1@example.com"), EapStep::Send(md5_request(1)));
+        match b.step(&md5_response(1)) {
+            EapStep::Success { msk, final_msg } => {
+                assert_eq!(msk, [[0xa; 16], [0xb; 16]].concat());
+                assert_eq!(final_msg, [3, 1, 0, 4]);
+            }
+            s => panic!("{s:?}"),
+        }
+        assert_eq!(
+            *notes.lock().unwrap(),
+            [
+                "Access-Challenge: EAP Request/MD5-Challenge",
+                "Access-Accept: MSK of 32 octets"
+            ]
+        );
+    }
+
+    #[test]
+    fn adapter_refuses_an_accept_without_msk() {
+        // EAP-MD5: Access-Accept, EAP-Success, no MS-MPPE keys.
+        let script = vec![
+            (code::ACCESS_CHALLENGE, md5_request(1), None),
+            (code::ACCESS_ACCEPT, vec![3, 1, 0, 4], None),
+        ];
+        let relay = RelayBackend::new(RelayConfig::new(SECRET), fake_transport(script), counter());
+        let mut b = RadiusEapBackend::inline(relay);
+        assert!(matches!(b.start(b"mn1"), EapStep::Send(_)));
+        // The peer gets an EAP-Failure (same Identifier), never the Success.
+        assert_eq!(b.step(&md5_response(1)), EapStep::Failure(vec![4, 1, 0, 4]));
+        assert_eq!(b.last_reason(), Some(NO_MSK_REASON));
+        assert!(NO_MSK_REASON.contains("key-generating"));
+    }
+
+    #[test]
+    fn adapter_maps_reject_time_out_and_invalid_to_failure() {
+        // Reject without an EAP-Message: the adapter makes the EAP-Failure.
+        let script = vec![(code::ACCESS_REJECT, vec![4, 0, 0, 4], None)];
+        let relay = RelayBackend::new(RelayConfig::new(SECRET), fake_transport(script), counter());
+        let mut b = RadiusEapBackend::inline(relay);
+        assert_eq!(b.start(b"mn1"), EapStep::Failure(vec![4, 0, 0, 4]));
+        assert_eq!(b.last_reason(), Some("Access-Reject"));
+        // Finished: the next message is not relayed.
+        assert_eq!(b.step(&md5_response(9)), EapStep::Failure(vec![4, 9, 0, 4]));
+        assert!(b.last_reason().unwrap().starts_with("not relayed"));
+        // Silent server: retransmissions, then failure.
+        let relay = RelayBackend::new(RelayConfig::new(SECRET), |_: Option<&[u8]>| None, counter());
+        let mut b = RadiusEapBackend::inline(relay);
+        assert_eq!(b.start(b"mn1"), EapStep::Failure(vec![4, 0, 0, 4]));
+        assert!(b.last_reason().unwrap().starts_with("no answer"));
+        // Outcome mapping without an EAP-Success from the server.
+        let (s, _) = outcome_to_step(
+            EapOutcome::Success {
+                eap: None,
+                msk: Some(vec![1; 64]),
+            },
+            7,
+        );
+        assert_eq!(
+            s,
+            EapStep::Success {
+                msk: vec![1; 64],
+                final_msg: vec![3, 7, 0, 4]
+            }
+        );
+    }
+
+    #[test]
+    fn threaded_adapter_answers_pending_then_polls_the_result() {
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let mut inner = fake_transport(vec![(code::ACCESS_CHALLENGE, md5_request(1), None)]);
+        // The "network" holds the reply until the test lets it through.
+        let transport = move |d: Option<&[u8]>| {
+            go_rx.recv().ok()?;
+            inner(d)
+        };
+        let relay = RelayBackend::new(RelayConfig::new(SECRET), transport, counter());
+        let mut b = RadiusEapBackend::threaded(relay);
+        assert_eq!(b.start(b"mn1"), EapStep::Pending);
+        assert_eq!(b.poll(), EapStep::Pending);
+        // A second message while one is pending is refused, not queued.
+        assert!(matches!(b.step(&md5_response(1)), EapStep::Failure(_)));
+        go_tx.send(()).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let got = loop {
+            match b.poll() {
+                EapStep::Pending if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(5))
+                }
+                s => break s,
+            }
+        };
+        assert_eq!(got, EapStep::Send(md5_request(1)));
+        assert_eq!(b.poll(), EapStep::Pending, "nothing more is waiting");
+    }
+
+    #[test]
+    fn mschapv2_client_derives_the_servers_msk_and_checks_its_proof() {
+        use mip6lab_wire::eap::mschapv2;
+        let (user, pw) = (b"mn1@example.com", "mn1-secret");
+        let mut c = MschapV2Client::new(user.to_vec(), pw, Box::new(|| [0x42; 16]));
+        // MD5 offered first: Nak for MSCHAPv2.
+        let nak = c.step(&md5_request(1)).unwrap();
+        assert_eq!(nak, [2, 1, 0, 6, eap::method::NAK, eap::method::MSCHAPV2]);
+        let ac = [0x11; 16];
+        let ch =
+            mschapv2::Packet::new(mschapv2::OP_CHALLENGE, 2, [&[16][..], &ac, b"aaa"].concat());
+        let req = eap::Repr::request(2, eap::method::MSCHAPV2, ch.to_bytes())
+            .to_bytes()
+            .unwrap();
+        let resp = eap::Repr::from_bytes(&c.step(&req).unwrap()).unwrap();
+        let r = mschapv2::Packet::parse(&resp.data).unwrap();
+        let nt: [u8; 24] = r.header.unwrap().data[25..49].try_into().unwrap();
+        assert_eq!(nt, mschapv2::nt_response(&ac, &[0x42; 16], user, pw));
+        assert_eq!(c.msk(), None);
+        // A Success with a wrong proof: the client gives up.
+        let bad = mschapv2::Packet::new(mschapv2::OP_SUCCESS, 2, b"S=00 M=ok".to_vec());
+        let bad = eap::Repr::request(3, eap::method::MSCHAPV2, bad.to_bytes())
+            .to_bytes()
+            .unwrap();
+        assert_eq!(c.step(&bad), None);
+        let proof = mschapv2::authenticator_response(pw, &nt, &[0x42; 16], &ac, user);
+        let ok = mschapv2::Packet::new(mschapv2::OP_SUCCESS, 2, proof.into_bytes());
+        let ok = eap::Repr::request(3, eap::method::MSCHAPV2, ok.to_bytes())
+            .to_bytes()
+            .unwrap();
+        assert_eq!(c.step(&ok).unwrap(), [2, 3, 0, 6, eap::method::MSCHAPV2, 3]);
+        assert!(c.server_proved);
+        let hh = mschapv2::hash_nt_password_hash(&mschapv2::nt_password_hash(pw));
+        let mk = mschapv2::master_key(&hh, &nt);
+        assert_eq!(
+            c.msk().unwrap(),
+            [
+                mschapv2::asymmetric_start_key(&mk, false, true),
+                mschapv2::asymmetric_start_key(&mk, true, true)
+            ]
+            .concat()
+        );
     }
 }

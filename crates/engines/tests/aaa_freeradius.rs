@@ -240,7 +240,8 @@ fn eap_through_the_relay_against_freeradius() {
             eap: Some(_),
             msk: Some(msk),
         } => {
-            eprintln!("MSK ({} octets) {}", msk.len(), hex::encode(msk));
+            let hex: String = msk.iter().map(|b| format!("{b:02x}")).collect();
+            eprintln!("MSK ({} octets) {hex}", msk.len());
             let want = [recv, send].concat();
             assert_eq!(msk, &want, "MSK = MS-MPPE-Recv-Key ‖ MS-MPPE-Send-Key");
         }

@@ -9,7 +9,7 @@
 //! What it does:
 //! - IKE_SA_INIT with COOKIE (responder demands one above a half-open threshold, initiator
 //!   retries with it) and INVALID_KE_PAYLOAD (initiator retries with the requested group).
-//! - IKE_AUTH with a shared key (§2.15); CP: the initiator sends what CFG_REQUEST attributes
+//! - IKE_AUTH with a shared key (§2.15) or a certificate (below); CP: the initiator sends what CFG_REQUEST attributes
 //!   it is told to; the responder assigns INTERNAL_IP6_ADDRESS from a pool (RFC 5026 §5.3.1)
 //!   and answers MIP6_HOME_PREFIX either with a prefix (RFC 5026 §5.3.2, the MN then
 //!   auto-configures and runs CREATE_CHILD_SA) or, when auto-configuration is not allowed,
@@ -30,14 +30,25 @@
 //!   [`EapStep::Pending`], polled from [`Engine::tick`]); both end with AUTH keyed by the MSK.
 //!   The responder's first answer carries a shared-key AUTH when it has a key for IDi.
 //!
-//! Not done: certificates (and so a signature AUTH of the responder with EAP), IKE SA
-//! rekeying, NAT traversal/UDP 4500, fragmentation, PFS (KE) in CREATE_CHILD_SA.
+//! - Certificates ([`AuthConfig::Cert`], [`cert`]): ECDSA P-256, CERT (X.509 Certificate -
+//!   Signature), CERTREQ for the trust anchors, AUTH method 14 (RFC 7427, when both sent
+//!   SIGNATURE_HASH_ALGORITHMS) or 9 (RFC 4754); the peer's certificate must chain to a
+//!   trust anchor, be valid at [`Engine::set_unix_time`], and bind its ID (ID_FQDN =
+//!   subjectAltName dNSName, RFC 4877 / RFC 5026 §5.2), else AUTHENTICATION_FAILED (the
+//!   responder in its IKE_AUTH response, the initiator in an INFORMATIONAL). Also the HA's
+//!   signature AUTH in the first IKE_AUTH response of EAP, and mixed PSK/certificate.
+//!
+//! Not done: certificate chains (intermediates), revocation, RSA keys, hash-and-URL
+//! certificates, IKE SA rekeying, NAT traversal/UDP 4500, fragmentation, PFS (KE) in
+//! CREATE_CHILD_SA.
 
+pub mod cert;
 pub mod dh;
 pub mod keylog;
 #[cfg(feature = "tokio")]
 pub mod udp;
 
+pub use cert::{Credential, TrustAnchor};
 pub use dh::{DhGroup, DhKey};
 pub use keylog::KeyLogEntry;
 
@@ -46,7 +57,7 @@ use mip6lab_wire::crypto::{
 };
 use mip6lab_wire::ikev2::{
     auth_method, cfg_type, cp_attr, exchange, flags, notify_type, protocol_id, sk, transform_type,
-    Auth, Cp, CpAttribute, Delete, Header, HomePrefix, Id, Ke, Message, Notify, Payload,
+    Auth, Cert, Cp, CpAttribute, Delete, Header, HomePrefix, Id, Ke, Message, Notify, Payload,
     PayloadBody, Proposal, Sa, TrafficSelector, Transform, Ts, VERSION_2_0,
 };
 use std::collections::VecDeque;
@@ -171,6 +182,17 @@ impl ResponderPolicy {
     }
 }
 
+/// How this end authenticates itself in IKE_AUTH.
+#[derive(Debug, Clone)]
+pub enum AuthConfig {
+    /// Shared Key MIC with the key of the peer's ID in [`Config::psks`].
+    Psk,
+    /// An ECDSA P-256 certificate: CERT (X.509 Certificate - Signature) and a signature
+    /// AUTH, method 14 (RFC 7427) when the peer announced SHA2-256 in
+    /// SIGNATURE_HASH_ALGORITHMS, else method 9 (RFC 4754).
+    Cert(Credential),
+}
+
 /// Engine configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -194,6 +216,16 @@ pub struct Config {
     pub responder: Option<ResponderPolicy>,
     /// Nonce length (16..=256).
     pub nonce_len: usize,
+    /// How this end authenticates ([`AuthConfig::Psk`] by default).
+    pub auth: AuthConfig,
+    /// CAs whose certificates authenticate peers that sign their AUTH (methods 9 and 14).
+    /// When not empty, this end sends CERTREQ with their key hashes. A peer's shared-key
+    /// AUTH is still checked against `psks`. Validity is checked at the time given to
+    /// [`Engine::set_unix_time`].
+    pub trust_anchors: Vec<TrustAnchor>,
+    /// Send SIGNATURE_HASH_ALGORITHMS (RFC 7427) in IKE_SA_INIT when certificates are in
+    /// use (a credential or trust anchors), and sign with method 14 when the peer did too.
+    pub rfc7427: bool,
 }
 
 impl Config {
@@ -210,7 +242,23 @@ impl Config {
             peer_addr: None,
             responder: None,
             nonce_len: 32,
+            auth: AuthConfig::Psk,
+            trust_anchors: Vec::new(),
+            rfc7427: true,
         }
+    }
+
+    /// Certificate authentication both ways: this end signs with `cred` and trusts `ca`.
+    /// `psks` may stay empty.
+    pub fn with_cert(local_id: Id, cred: Credential, ca: TrustAnchor) -> Config {
+        let mut c = Config::new(local_id, Vec::new());
+        c.auth = AuthConfig::Cert(cred);
+        c.trust_anchors = vec![ca];
+        c
+    }
+
+    fn uses_certs(&self) -> bool {
+        matches!(self.auth, AuthConfig::Cert(_)) || !self.trust_anchors.is_empty()
     }
 }
 
@@ -522,6 +570,8 @@ struct IkeSa {
     /// Responder: addresses or range the peer may use as TSi (its HoA or the home prefix).
     allowed_tsi: Option<(Ipv6Addr, Ipv6Addr)>,
     assigned: Option<Ipv6Addr>,
+    /// The peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427), empty when it sent none.
+    peer_hashes: Vec<u16>,
 }
 
 impl IkeSa {
@@ -572,6 +622,7 @@ pub struct Engine {
     now: u64,
     eap_backend: Option<EapBackendFactory>,
     eap_client: Option<EapClientFactory>,
+    unix_time: Option<u64>,
 }
 
 fn p(body: PayloadBody) -> Payload {
@@ -839,7 +890,14 @@ impl Engine {
             now: 0,
             eap_backend: None,
             eap_client: None,
+            unix_time: None,
         }
+    }
+
+    /// The wall-clock time (Unix seconds) at which peer certificates are checked for
+    /// validity; drivers set it before passing input. Without it, certificates are refused.
+    pub fn set_unix_time(&mut self, unix_secs: u64) {
+        self.unix_time = Some(unix_secs);
     }
 
     pub fn config(&self) -> &Config {
@@ -1071,6 +1129,7 @@ impl Engine {
             children: Vec::new(),
             allowed_tsi: None,
             assigned: None,
+            peer_hashes: Vec::new(),
         };
         if self.sas.len() >= self.cfg.limits.max_sas {
             self.sas.remove(0);
@@ -1098,6 +1157,7 @@ impl Engine {
             data: dh.public.clone(),
         })));
         payloads.push(p(PayloadBody::Nonce(sa.ni.clone())));
+        payloads.extend(self.hash_notify());
         let mut m = Self::header(sa, exchange::IKE_SA_INIT, false, 0);
         m.rspi = [0; 8];
         m.payloads = payloads;
@@ -1209,6 +1269,9 @@ impl Engine {
         sa.rspi = m.rspi;
         sa.nr = nr.clone();
         sa.peer_init = bytes.to_vec();
+        sa.peer_hashes = find_notify(&m.payloads, cert::SIGNATURE_HASH_ALGORITHMS)
+            .map(|n| cert::parse_hashes(&n.data))
+            .unwrap_or_default();
         let keys =
             match IkeKeys::from_shared_secret(suite, &shared, &sa.ni, &sa.nr, &sa.ispi, &sa.rspi) {
                 Ok(k) => k,
@@ -1236,8 +1299,13 @@ impl Engine {
         let idi = self.cfg.local_id.clone();
         let rest = PayloadBody::IdI(idi.clone()).body_bytes();
         let so = signed_octets(keys.suite.prf, &sa.my_init, &sa.nr, &keys.sk_pi, &rest);
-        let auth = psk_auth(keys.suite.prf, &sa.psk, &so);
+        let psk = sa.psk.clone();
+        let (my_cert, my_auth) = self.my_auth(i, keys.suite.prf, &so, &psk);
         let mut inner = vec![p(PayloadBody::IdI(idi))];
+        if !req.eap {
+            inner.extend(my_cert);
+        }
+        inner.extend(self.certreq());
         if req.initial_contact {
             inner.push(notify(notify_type::INITIAL_CONTACT, vec![]));
         }
@@ -1245,10 +1313,7 @@ impl Engine {
             inner.push(p(PayloadBody::IdR(idr.clone())));
         }
         if !req.eap {
-            inner.push(p(PayloadBody::Auth(Auth::new(
-                auth_method::SHARED_KEY_MIC,
-                auth,
-            ))));
+            inner.push(my_auth);
         }
         if let Some(attrs) = &req.cfg_request {
             inner.push(p(PayloadBody::Cp(Cp::new(
@@ -1264,6 +1329,7 @@ impl Engine {
             inner.push(p(PayloadBody::TsI(Ts::new(c.tsi.clone()))));
             inner.push(p(PayloadBody::TsR(Ts::new(c.tsr.clone()))));
         }
+        let sa = &self.sas[i];
         let m = Self::header(sa, exchange::IKE_AUTH, false, 1);
         let k = keys.initiator();
         let bytes = self.build(m, Some(inner), Some(&k));
@@ -1389,7 +1455,24 @@ impl Engine {
                             &keys.sk_pr,
                             &rest,
                         );
-                        if !sa.psk.is_empty() && psk_auth(keys.suite.prf, &sa.psk, &so) != auth.data
+                        let wanted = sa.auth_req.as_ref().and_then(|r| r.peer_id.clone());
+                        if auth.method != auth_method::SHARED_KEY_MIC {
+                            if let Some(w) = wanted.filter(|w| *w != idr) {
+                                let why = format!(
+                                    "responder is {}, not the IDr asked for ({})",
+                                    idr.display(),
+                                    w.display()
+                                );
+                                return self.initiator_auth_failed(i, why);
+                            }
+                            if let Err(e) =
+                                self.verify_peer_auth(keys.suite.prf, auth, &inner, &idr, &so, None)
+                            {
+                                let why = format!("responder's certificate AUTH: {e}");
+                                return self.initiator_auth_failed(i, why);
+                            }
+                        } else if !sa.psk.is_empty()
+                            && psk_auth(keys.suite.prf, &sa.psk, &so) != auth.data
                         {
                             return self.fail(i, "responder's AUTH does not verify");
                         }
@@ -1426,20 +1509,141 @@ impl Engine {
         };
         let sa = &self.sas[i];
         let keys = sa.keys.clone().expect("keys");
+        let wanted = sa.auth_req.as_ref().and_then(|r| r.peer_id.clone());
         if auth.method != auth_method::SHARED_KEY_MIC {
-            return self.fail(
-                i,
-                format!("AUTH method {} is not a shared key", auth.method),
-            );
+            // A signature binds the responder to IDr through its certificate: it must be the
+            // one asked for.
+            if let Some(w) = wanted.filter(|w| w != idr) {
+                let why = format!(
+                    "responder is {}, not the IDr asked for ({})",
+                    idr.display(),
+                    w.display()
+                );
+                return self.initiator_auth_failed(i, why);
+            }
         }
         let rest = PayloadBody::IdR(idr.clone()).body_bytes();
         let so = signed_octets(keys.suite.prf, &sa.peer_init, &sa.ni, &keys.sk_pr, &rest);
-        let want = psk_auth(keys.suite.prf, &sa.psk, &so);
-        if want != auth.data {
-            return self.fail(i, "responder's AUTH does not verify");
+        let psk = sa.psk.clone();
+        if let Err(e) = self.verify_peer_auth(keys.suite.prf, auth, &inner, idr, &so, Some(&psk)) {
+            let why = if auth.method == auth_method::SHARED_KEY_MIC {
+                "responder's AUTH does not verify".to_string()
+            } else {
+                format!("responder's certificate AUTH: {e}")
+            };
+            return self.initiator_auth_failed(i, why);
         }
         let idr = idr.clone();
         self.initiator_complete(i, inner, idr, keys);
+    }
+
+    // ------------------------------------------------------------ authentication
+
+    /// This end's CERT (with a certificate) and AUTH over `so`; `psk` for a shared key.
+    fn my_auth(&self, i: usize, prf: Prf, so: &[u8], psk: &[u8]) -> (Option<Payload>, Payload) {
+        match &self.cfg.auth {
+            AuthConfig::Cert(c) => {
+                let rfc7427 =
+                    self.cfg.rfc7427 && self.sas[i].peer_hashes.contains(&cert::hash_alg::SHA2_256);
+                let method = if rfc7427 {
+                    cert::AUTH_DIGITAL_SIGNATURE
+                } else {
+                    cert::AUTH_ECDSA_SHA256_P256
+                };
+                (
+                    Some(p(PayloadBody::Cert(Cert {
+                        encoding: cert::CERT_X509_SIGNATURE,
+                        data: c.cert_der().to_vec(),
+                    }))),
+                    p(PayloadBody::Auth(Auth::new(method, c.sign(method, so)))),
+                )
+            }
+            AuthConfig::Psk => (
+                None,
+                p(PayloadBody::Auth(Auth::new(
+                    auth_method::SHARED_KEY_MIC,
+                    psk_auth(prf, psk, so),
+                ))),
+            ),
+        }
+    }
+
+    /// CERTREQ naming the trusted CAs (SHA-1 of their SubjectPublicKeyInfo), if any.
+    fn certreq(&self) -> Option<Payload> {
+        if self.cfg.trust_anchors.is_empty() {
+            return None;
+        }
+        let data = self
+            .cfg
+            .trust_anchors
+            .iter()
+            .flat_map(|a| a.spki_sha1())
+            .collect();
+        Some(p(PayloadBody::CertReq(Cert {
+            encoding: cert::CERT_X509_SIGNATURE,
+            data,
+        })))
+    }
+
+    /// SIGNATURE_HASH_ALGORITHMS for IKE_SA_INIT, when certificates are in use.
+    fn hash_notify(&self) -> Option<Payload> {
+        (self.cfg.rfc7427 && self.cfg.uses_certs()).then(|| {
+            let data: Vec<u8> = cert::SUPPORTED_HASHES
+                .iter()
+                .flat_map(|h| h.to_be_bytes())
+                .collect();
+            notify(cert::SIGNATURE_HASH_ALGORITHMS, data)
+        })
+    }
+
+    /// Verifies the peer's AUTH over `so`: a shared key against `psk`, a signature (methods 9
+    /// and 14) with the first X.509 CERT, which must chain to a trust anchor and bind `id`.
+    fn verify_peer_auth(
+        &self,
+        prf: Prf,
+        auth: &Auth,
+        inner: &[Payload],
+        id: &Id,
+        so: &[u8],
+        psk: Option<&[u8]>,
+    ) -> Result<(), String> {
+        if auth.method == auth_method::SHARED_KEY_MIC {
+            let psk = psk
+                .filter(|k| !k.is_empty())
+                .ok_or("no shared key for the peer's ID")?;
+            return if psk_auth(prf, psk, so) == auth.data {
+                Ok(())
+            } else {
+                Err("AUTH does not verify".into())
+            };
+        }
+        if self.cfg.trust_anchors.is_empty() {
+            return Err(format!("AUTH method {}, and no trusted CA", auth.method));
+        }
+        let c = inner
+            .iter()
+            .find_map(|x| match &x.body {
+                PayloadBody::Cert(c) if c.encoding == cert::CERT_X509_SIGNATURE => Some(c),
+                _ => None,
+            })
+            .ok_or("signature AUTH without a CERT (X.509 Certificate - Signature)")?;
+        let key = cert::verify_peer_cert(&c.data, &self.cfg.trust_anchors, self.unix_time, id)?;
+        cert::verify_auth(auth.method, &auth.data, &key, so)
+            .map_err(|e| format!("AUTH (method {}) does not verify: {e}", auth.method))
+    }
+
+    /// Initiator: the responder failed authentication. Tells it in an INFORMATIONAL with
+    /// N(AUTHENTICATION_FAILED) (RFC 7296 §2.21.2), not waiting for an answer, and fails.
+    fn initiator_auth_failed(&mut self, i: usize, why: String) {
+        let sa = &self.sas[i];
+        let msg_id = sa.next_req_id;
+        let m = Self::header(sa, exchange::INFORMATIONAL, false, msg_id);
+        if let Some(k) = sa.my_keys() {
+            let inner = vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])];
+            let b = self.build(m, Some(inner), Some(&k));
+            self.send_raw(b);
+        }
+        self.fail(i, why);
     }
 
     /// Initiator: the responder is authenticated; the IKE SA is up, then CP and Child SA.
@@ -2026,6 +2230,11 @@ impl Engine {
         let mut reply = Vec::new();
         let mut delete_ike = false;
         let mut gone = Vec::new();
+        if find_notify(&inner, notify_type::AUTHENTICATION_FAILED).is_some() {
+            // The initiator refused our authentication (RFC 7296 §2.21.2).
+            self.respond(i, exchange::INFORMATIONAL, msg_id, vec![]);
+            return self.fail(i, "peer sent AUTHENTICATION_FAILED in an INFORMATIONAL");
+        }
         for d in inner.iter().filter_map(|x| match &x.body {
             PayloadBody::Delete(d) => Some(d),
             _ => None,
@@ -2342,6 +2551,25 @@ impl Engine {
         let Ok(keys) = IkeKeys::from_shared_secret(suite, &shared, ni, &nr, &m.ispi, &rspi) else {
             return;
         };
+        let peer_hashes = find_notify(&m.payloads, cert::SIGNATURE_HASH_ALGORITHMS)
+            .map(|n| cert::parse_hashes(&n.data))
+            .unwrap_or_default();
+        let mut payloads = vec![
+            p(PayloadBody::Sa(Sa {
+                proposals: vec![prop],
+            })),
+            p(PayloadBody::Ke(Ke {
+                group: group.id(),
+                reserved: 0,
+                data: dh.public.clone(),
+            })),
+            p(PayloadBody::Nonce(nr.clone())),
+        ];
+        payloads.extend(self.certreq());
+        // RFC 7427 §4: sent back only to a peer that sent it.
+        if find_notify(&m.payloads, cert::SIGNATURE_HASH_ALGORITHMS).is_some() {
+            payloads.extend(self.hash_notify());
+        }
         let msg = Message {
             ispi: m.ispi,
             rspi,
@@ -2349,17 +2577,7 @@ impl Engine {
             exchange: exchange::IKE_SA_INIT,
             flags: flags::R,
             message_id: 0,
-            payloads: vec![
-                p(PayloadBody::Sa(Sa {
-                    proposals: vec![prop],
-                })),
-                p(PayloadBody::Ke(Ke {
-                    group: group.id(),
-                    reserved: 0,
-                    data: dh.public.clone(),
-                })),
-                p(PayloadBody::Nonce(nr.clone())),
-            ],
+            payloads,
         };
         let out = self.build(msg, None, None);
         self.sas.push(IkeSa {
@@ -2391,6 +2609,7 @@ impl Engine {
             children: Vec::new(),
             allowed_tsi: None,
             assigned: None,
+            peer_hashes,
         });
         self.send_raw(out);
     }
@@ -2433,9 +2652,18 @@ impl Engine {
             let step = backend.start(&idi.data);
             let idr = self.cfg.local_id.clone();
             let mut head = vec![p(PayloadBody::IdR(idr.clone()))];
-            // With a shared key for this IDi, the responder authenticates with it now;
-            // without one, only the final MSK AUTH does (EAP-only, RFC 5998 style).
-            if let Some(psk) = self
+            // With a certificate, or a shared key for this IDi, the responder authenticates
+            // with it now; without one, only the final MSK AUTH does (EAP-only, RFC 5998
+            // style).
+            if matches!(self.cfg.auth, AuthConfig::Cert(_)) {
+                let keys = self.sas[i].keys.clone().expect("keys");
+                let sa = &self.sas[i];
+                let rest_r = PayloadBody::IdR(idr).body_bytes();
+                let so_r = signed_octets(keys.suite.prf, &sa.my_init, &sa.ni, &keys.sk_pr, &rest_r);
+                let (c, a) = self.my_auth(i, keys.suite.prf, &so_r, &[]);
+                head.extend(c);
+                head.push(a);
+            } else if let Some(psk) = self
                 .cfg
                 .psks
                 .iter()
@@ -2462,24 +2690,36 @@ impl Engine {
             return self.responder_eap_step(i, msg_id, step, head);
         };
         let idi = &idi;
-        let Some(psk) = self
+        let psk = self
             .cfg
             .psks
             .iter()
             .find(|(pid, _)| pid.id_type == idi.id_type && pid.data == idi.data)
-            .map(|(_, k)| k.clone())
-        else {
+            .map(|(_, k)| k.clone());
+        if auth.method == auth_method::SHARED_KEY_MIC && psk.is_none() {
             return auth_fail(self, "unknown IDi");
-        };
+        }
         let keys = self.sas[i].keys.clone().expect("keys");
         let sa = &self.sas[i];
         let rest = PayloadBody::IdI(idi.clone()).body_bytes();
         let so = signed_octets(keys.suite.prf, &sa.peer_init, &sa.nr, &keys.sk_pi, &rest);
-        if auth.method != auth_method::SHARED_KEY_MIC
-            || psk_auth(keys.suite.prf, &psk, &so) != auth.data
+        if let Err(e) =
+            self.verify_peer_auth(keys.suite.prf, auth, &inner, idi, &so, psk.as_deref())
         {
-            return auth_fail(self, "AUTH does not verify");
+            let why = if auth.method == auth_method::SHARED_KEY_MIC {
+                "AUTH does not verify".to_string()
+            } else {
+                format!("certificate AUTH: {e}")
+            };
+            return auth_fail(self, &why);
         }
+        let psk = match (psk, &self.cfg.auth) {
+            (Some(k), _) => k,
+            (None, AuthConfig::Cert(_)) => Vec::new(),
+            (None, AuthConfig::Psk) => {
+                return auth_fail(self, "no shared key to authenticate this end to IDi")
+            }
+        };
         let idi = idi.clone();
         self.responder_complete(i, msg_id, inner, psk, idi, true);
     }
@@ -2589,15 +2829,20 @@ impl Engine {
         let idr = self.cfg.local_id.clone();
         let rest_r = PayloadBody::IdR(idr.clone()).body_bytes();
         let so_r = signed_octets(keys.suite.prf, &sa.my_init, &sa.ni, &keys.sk_pr, &rest_r);
-        let my_auth = psk_auth(keys.suite.prf, &psk, &so_r);
         let mut reply = Vec::new();
         if with_idr {
+            // IDr, [CERT,] AUTH: the configured credential.
             reply.push(p(PayloadBody::IdR(idr)));
+            let (c, a) = self.my_auth(i, keys.suite.prf, &so_r, &psk);
+            reply.extend(c);
+            reply.push(a);
+        } else {
+            // After EAP: AUTH keyed by the MSK.
+            reply.push(p(PayloadBody::Auth(Auth::new(
+                auth_method::SHARED_KEY_MIC,
+                psk_auth(keys.suite.prf, &psk, &so_r),
+            ))));
         }
-        reply.push(p(PayloadBody::Auth(Auth::new(
-            auth_method::SHARED_KEY_MIC,
-            my_auth,
-        ))));
         {
             let sa = &mut self.sas[i];
             sa.state = State::Established;

@@ -48,6 +48,13 @@ impl KeyLogFiles {
     }
 }
 
+/// Gives the engine the system's wall-clock time (for certificate validity).
+fn set_wall_clock(engine: &mut Engine) {
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        engine.set_unix_time(d.as_secs());
+    }
+}
+
 /// The socket side of an engine.
 pub struct Driver {
     socket: UdpSocket,
@@ -57,6 +64,9 @@ pub struct Driver {
     keylog: Option<KeyLogFiles>,
     /// Every event seen so far.
     pub events: Vec<Event>,
+    /// The longest wait between two [`Engine::tick`]s, for things the engine's timers do not
+    /// cover (an EAP backend answering [`super::EapStep::Pending`] is polled from `tick`).
+    pub max_wait: Option<Duration>,
 }
 
 impl Driver {
@@ -72,6 +82,7 @@ impl Driver {
             start: Instant::now(),
             keylog,
             events: Vec::new(),
+            max_wait: None,
         })
     }
 
@@ -127,18 +138,23 @@ impl Driver {
                 let d = Duration::from_millis(t.saturating_sub(self.now()));
                 wait = wait.min(d.max(Duration::from_millis(1)));
             }
+            if let Some(m) = self.max_wait {
+                wait = wait.min(m);
+            }
             match tokio::time::timeout(wait, self.socket.recv_from(&mut buf)).await {
                 Ok(Ok((n, from))) => {
                     if self.peer.is_none() || engine.config().responder.is_some() {
                         self.peer = Some(from);
                     }
                     let now = self.now();
+                    set_wall_clock(engine);
                     engine.handle_datagram(now, &buf[..n]);
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {}
             }
             let now = self.now();
+            set_wall_clock(engine);
             engine.tick(now);
         }
     }
@@ -152,6 +168,7 @@ impl Driver {
         timeout: Duration,
     ) -> std::io::Result<InitiateOutcome> {
         let want_child = req.child.is_some();
+        set_wall_clock(engine);
         let sa = engine.initiate(self.now(), req);
         let mut up = false;
         let settled = self
