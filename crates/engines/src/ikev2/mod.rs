@@ -44,6 +44,8 @@
 
 pub mod cert;
 pub mod dh;
+#[cfg(feature = "tokio")]
+pub mod esp_io;
 pub mod keylog;
 #[cfg(feature = "tokio")]
 pub mod udp;

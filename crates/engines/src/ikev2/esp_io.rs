@@ -1,0 +1,1018 @@
+//! A thin tokio driver for Mobility Header messages over ESP in transport mode (RFC 4877),
+//! for kernels without ESP (no `CONFIG_INET6_ESP`) and without Mobile IPv6
+//! (no `CONFIG_IPV6_MIP6`): ESP is built and opened here, with [`mip6lab_wire::esp`], and
+//! carried on a raw IPv6 socket of protocol 50. Feature `tokio` (Linux only: `libc` raw
+//! sockets, `AF_PACKET`).
+//!
+//! # Sending ([`EspSocket::send_mh`])
+//!
+//! MH octets with the checksum of RFC 6275 §6.1.1 (pseudo-header source = the HAO address
+//! when one is sent, destination = the RH2 address when one is sent, see
+//! [`mip6lab_wire::mh::checksum`]) → [`esp::encapsulate`] with next header 135, the SA's SPI,
+//! its next sequence number and the caller's IV → `sendmsg` with ancillary data:
+//!
+//! - `IPV6_PKTINFO`: the IPv6 source address ([`MhFlow::src`], the care-of address of a BU).
+//! - `IPV6_DSTOPTS`: a Destination Options header with the Home Address option
+//!   ([`OptionsHeaderRepr::with_home_address`]). Linux keeps `IPV6_DSTOPTS` as the
+//!   *destination options after the routing header* (`ipv6_txoptions.dst1opt`, pushed with
+//!   the fragmentable part right before the upper-layer header); `IPV6_RTHDRDSTOPTS` would be
+//!   the one before a routing header. So the chain on the wire is
+//!   `IPv6 → [RH] → DestOpt(HAO) → ESP → (MH)`: ESP after the header that holds the HAO, as
+//!   RFC 6275 §6.3 and RFC 4877 want (the HAO is visible to the HA before ESP processing).
+//!   The test checks this ordering on the wire.
+//! - `IPV6_RTHDR`: a type 2 routing header ([`Rh2Repr`]) for a BA to a mobile node away
+//!   from home. With the RFC 3542 API the header given holds the *intermediate* address and
+//!   the `sendmsg` destination is the final one; Linux writes the first address of the given
+//!   header into the IPv6 destination and the `sendmsg` destination into the header. So the
+//!   driver passes `RH2(care-of)` and sends to the home address: on the wire the IPv6
+//!   destination is the care-of address and the RH2 holds the home address.
+//!
+//!   **Linux refuses routing type 2 with `EINVAL` unless built with `CONFIG_IPV6_MIP6`.**
+//!   On `EINVAL`, when [`EspSocket::kernel_refuses_rh2`] confirms that this is the cause
+//!   (and the source is an address of this host, as `IPV6_PKTINFO` would demand), the
+//!   driver falls back to a second raw socket with `IPV6_HDRINCL`, on which
+//!   it writes the IPv6 header, the RH2 (and the HAO header, if any) itself:
+//!   [`RthdrPath::HdrIncl`] in the [`SendReport`].
+//!
+//! # Receiving
+//!
+//! Raw IPv6 sockets do not return the IPv6 header. [`EspSocket::recv`] takes the source
+//! from `msg_name`, the destination from `IPV6_RECVPKTINFO`, and the HAO and RH2 from
+//! `IPV6_RECVDSTOPTS` / `IPV6_RECVRTHDR`, then: SPI → [`InboundSa`] (unknown SPIs are
+//! counted and skipped, RFC 4303 §3.4.2) → [`ReplayWindow::check`] → [`esp::open`] (ICV
+//! first) → [`ReplayWindow::update`] → next header 135 → [`mh::Repr`], and the MH checksum
+//! is verified with the recovered addresses.
+//!
+//! What a kernel without ESP and MIPv6 does (observed on 6.18, `CONFIG_INET6_ESP` and
+//! `CONFIG_IPV6_MIP6` not set):
+//! - plain `IPv6 → ESP` on loopback is delivered to every raw socket of protocol 50 (raw
+//!   delivery happens before the missing protocol handler; no ICMP is sent back).
+//! - `IPv6 → DestOpt(HAO) → ESP` is **dropped by the receiving stack** before raw delivery:
+//!   option type 0xC9 is unknown to it and its two high bits say "discard and send a
+//!   Parameter Problem" (`Ip6InHdrErrors`, `Icmp6OutParmProblems` grow).
+//! - `IPv6 → RH2(Segments Left 1) → ESP` is dropped the same way (unknown routing type
+//!   with Segments Left ≠ 0). With Segments Left 0 it would be delivered, with the header
+//!   in `IPV6_RTHDR` ancillary data.
+//!
+//! So on such a kernel a BU with HAO or a BA with RH2 can only be *received* below IPv6:
+//! [`PacketTap`] reads the interface with an `AF_PACKET` socket (it sees the whole IPv6
+//! packet, before the stack drops it), walks the extension headers with
+//! [`ipv6ext::walk`], and opens the ESP the same way. On a kernel with `CONFIG_IPV6_MIP6`
+//! the raw socket path sees them too.
+//!
+//! Every wait is bounded by a timeout parameter.
+
+use super::ChildSa;
+use mip6lab_wire::crypto::DirectionKeys;
+use mip6lab_wire::esp::{self, Replay, ReplayWindow};
+use mip6lab_wire::ipv6ext::{self, OptionsHeaderRepr, Rh2Repr};
+use mip6lab_wire::mh;
+use std::ffi::{c_int, c_void, CString};
+use std::fmt;
+use std::io;
+use std::mem::size_of;
+use std::net::Ipv6Addr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+use tokio::io::unix::AsyncFd;
+
+/// The outbound half of a Child SA: keys, SPI and the next sequence number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundSa {
+    pub spi: u32,
+    pub keys: DirectionKeys,
+    /// The sequence number of the next packet (1 first; 0 once the 32-bit space is used up).
+    pub next_seq: u32,
+}
+
+impl OutboundSa {
+    pub fn new(spi: u32, keys: DirectionKeys) -> OutboundSa {
+        OutboundSa {
+            spi,
+            keys,
+            next_seq: 1,
+        }
+    }
+
+    /// The outbound direction of a Child SA the engine set up.
+    pub fn from_child(c: &ChildSa) -> OutboundSa {
+        OutboundSa::new(c.outbound_spi, c.outbound.clone())
+    }
+
+    /// Takes the next sequence number. No ESN: after 2^32 − 1 packets the SA must be rekeyed
+    /// (RFC 4303 §3.3.3), and this refuses.
+    pub fn take_seq(&mut self) -> io::Result<u32> {
+        if self.next_seq == 0 {
+            return Err(io::Error::other(
+                "ESP sequence numbers exhausted (no ESN): rekey the Child SA",
+            ));
+        }
+        let s = self.next_seq;
+        self.next_seq = s.wrapping_add(1);
+        Ok(s)
+    }
+}
+
+/// The inbound half of a Child SA with its anti-replay window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundSa {
+    pub spi: u32,
+    pub keys: DirectionKeys,
+    pub window: ReplayWindow,
+}
+
+impl InboundSa {
+    pub fn new(spi: u32, keys: DirectionKeys) -> InboundSa {
+        InboundSa {
+            spi,
+            keys,
+            window: ReplayWindow::new(),
+        }
+    }
+
+    pub fn from_child(c: &ChildSa) -> InboundSa {
+        InboundSa::new(c.inbound_spi, c.inbound.clone())
+    }
+}
+
+/// The inbound SAs a receiver knows, looked up by SPI.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboundSas {
+    pub sas: Vec<InboundSa>,
+}
+
+impl InboundSas {
+    pub fn new() -> InboundSas {
+        InboundSas::default()
+    }
+
+    /// Adds (or replaces, by SPI) an SA.
+    pub fn insert(&mut self, sa: InboundSa) {
+        self.sas.retain(|s| s.spi != sa.spi);
+        self.sas.push(sa);
+    }
+
+    pub fn get_mut(&mut self, spi: u32) -> Option<&mut InboundSa> {
+        self.sas.iter_mut().find(|s| s.spi == spi)
+    }
+
+    pub fn get(&self, spi: u32) -> Option<&InboundSa> {
+        self.sas.iter().find(|s| s.spi == spi)
+    }
+}
+
+/// The addresses and extension headers of one MH flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MhFlow {
+    /// IPv6 source (`IPV6_PKTINFO`): the care-of address of a BU sent from abroad.
+    pub src: Ipv6Addr,
+    /// IPv6 destination: the HA for a BU, the care-of address for a BA with RH2.
+    pub dst: Ipv6Addr,
+    /// Home Address option in a Destination Options header (after any RH, before ESP).
+    pub hao: Option<Ipv6Addr>,
+    /// Type 2 routing header holding this (home) address.
+    pub rh2: Option<Ipv6Addr>,
+}
+
+impl MhFlow {
+    /// No extension headers.
+    pub fn plain(src: Ipv6Addr, dst: Ipv6Addr) -> MhFlow {
+        MhFlow {
+            src,
+            dst,
+            hao: None,
+            rh2: None,
+        }
+    }
+
+    /// MN → HA BU from a care-of address: source = `coa`, HAO = `hoa`.
+    pub fn bu_from_care_of(coa: Ipv6Addr, ha: Ipv6Addr, hoa: Ipv6Addr) -> MhFlow {
+        MhFlow {
+            src: coa,
+            dst: ha,
+            hao: Some(hoa),
+            rh2: None,
+        }
+    }
+
+    /// HA → MN BA to a care-of address: destination = `coa`, RH2 = `hoa`.
+    pub fn ba_to_care_of(ha: Ipv6Addr, coa: Ipv6Addr, hoa: Ipv6Addr) -> MhFlow {
+        MhFlow {
+            src: ha,
+            dst: coa,
+            hao: None,
+            rh2: Some(hoa),
+        }
+    }
+
+    /// The MH checksum pseudo-header addresses (HAO as source, RH2 as destination).
+    pub fn checksum_addrs(&self) -> (Ipv6Addr, Ipv6Addr) {
+        mh::checksum::pseudo_header_addresses(self.src, self.dst, self.hao, self.rh2)
+    }
+}
+
+/// How a type 2 routing header went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RthdrPath {
+    /// `IPV6_RTHDR` ancillary data (the kernel built it: needs `CONFIG_IPV6_MIP6`).
+    Cmsg,
+    /// The kernel refused type 2 (`EINVAL`): written by hand on an `IPV6_HDRINCL` socket.
+    HdrIncl,
+}
+
+/// What [`EspSocket::send_mh`] sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReport {
+    pub spi: u32,
+    pub seq: u32,
+    /// The ESP packet (header to ICV), e.g. to replay it.
+    pub esp: Vec<u8>,
+    /// The MH octets inside (checksum filled).
+    pub mh: Vec<u8>,
+    /// `Some` when an RH2 was sent.
+    pub rthdr: Option<RthdrPath>,
+}
+
+/// Which socket a packet came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The raw ESP socket (headers from ancillary data).
+    RawSocket,
+    /// The `AF_PACKET` tap (the whole IPv6 packet).
+    Tap,
+}
+
+/// An opened, parsed MH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub via: Via,
+    /// IPv6 source.
+    pub src: Ipv6Addr,
+    /// IPv6 destination (`None` if the kernel gave no `IPV6_PKTINFO`).
+    pub dst: Option<Ipv6Addr>,
+    pub hao: Option<Ipv6Addr>,
+    pub rh2: Option<Rh2Repr>,
+    /// Extension headers before ESP, in order (Next Header values: 60, 43, …). From the tap
+    /// this is the wire order; from the raw socket it is rebuilt from ancillary data (RH
+    /// first, then destination options).
+    pub ext_headers: Vec<u8>,
+    pub spi: u32,
+    pub seq: u32,
+    pub mh: mh::Repr,
+    /// The MH octets (after ESP).
+    pub mh_bytes: Vec<u8>,
+    /// MH checksum with HAO / RH2 applied; `None` if the destination is unknown.
+    pub checksum_ok: Option<bool>,
+    /// The ESP packet as received.
+    pub esp: Vec<u8>,
+}
+
+/// Why a receive did not give an MH. Packets with an unknown SPI are not errors: they are
+/// counted in [`RecvStats`] and skipped.
+#[derive(Debug)]
+pub enum RecvError {
+    Io(io::Error),
+    /// Nothing acceptable before the timeout.
+    TimedOut,
+    /// Shorter than an ESP header.
+    Malformed(String),
+    /// Refused by the anti-replay window (before the ICV check).
+    Replay {
+        spi: u32,
+        seq: u32,
+        why: Replay,
+    },
+    /// ICV, decryption or padding failure.
+    Integrity {
+        spi: u32,
+        seq: u32,
+        detail: String,
+    },
+    /// Authentic, but the next header is not 135.
+    NotMh {
+        spi: u32,
+        seq: u32,
+        next_header: u8,
+    },
+    /// Authentic, next header 135, but the MH does not parse.
+    Mh {
+        spi: u32,
+        seq: u32,
+        detail: String,
+    },
+}
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecvError::Io(e) => write!(f, "I/O: {e}"),
+            RecvError::TimedOut => write!(f, "timed out"),
+            RecvError::Malformed(s) => write!(f, "malformed ESP: {s}"),
+            RecvError::Replay { spi, seq, why } => {
+                write!(f, "SPI {spi:#010x} seq {seq}: replay ({why:?})")
+            }
+            RecvError::Integrity { spi, seq, detail } => {
+                write!(f, "SPI {spi:#010x} seq {seq}: {detail}")
+            }
+            RecvError::NotMh {
+                spi,
+                seq,
+                next_header,
+            } => write!(
+                f,
+                "SPI {spi:#010x} seq {seq}: next header {next_header}, not MH"
+            ),
+            RecvError::Mh { spi, seq, detail } => {
+                write!(f, "SPI {spi:#010x} seq {seq}: bad MH: {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RecvError {}
+
+impl From<io::Error> for RecvError {
+    fn from(e: io::Error) -> Self {
+        RecvError::Io(e)
+    }
+}
+
+/// Packets skipped while receiving.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecvStats {
+    /// ESP with an SPI no [`InboundSa`] has.
+    pub unknown_spi: u64,
+    /// Tap only: IPv6 packets that are not ESP or whose header chain does not parse.
+    pub not_esp: u64,
+}
+
+/// The packet around an ESP payload, as far as it is known.
+struct Meta {
+    via: Via,
+    src: Ipv6Addr,
+    dst: Option<Ipv6Addr>,
+    hao: Option<Ipv6Addr>,
+    rh2: Option<Rh2Repr>,
+    ext_headers: Vec<u8>,
+}
+
+/// SPI lookup, anti-replay, ESP open, MH parse. `Ok(None)`: unknown SPI.
+fn open_mh(sas: &mut InboundSas, bytes: &[u8], m: Meta) -> Result<Option<Received>, RecvError> {
+    let p = esp::Packet::new_checked(bytes).map_err(|e| RecvError::Malformed(e.to_string()))?;
+    let (spi, seq) = (p.spi(), p.seq());
+    let Some(sa) = sas.get_mut(spi) else {
+        return Ok(None);
+    };
+    sa.window
+        .check(seq)
+        .map_err(|why| RecvError::Replay { spi, seq, why })?;
+    let d = esp::open(bytes, &sa.keys).map_err(|e| RecvError::Integrity {
+        spi,
+        seq,
+        detail: e.to_string(),
+    })?;
+    sa.window
+        .update(seq)
+        .map_err(|why| RecvError::Replay { spi, seq, why })?;
+    if d.next_header != mh::NEXT_HEADER {
+        return Err(RecvError::NotMh {
+            spi,
+            seq,
+            next_header: d.next_header,
+        });
+    }
+    let repr = mh::Repr::from_bytes(&d.payload).map_err(|e| RecvError::Mh {
+        spi,
+        seq,
+        detail: e.to_string(),
+    })?;
+    let checksum_ok = m.dst.map(|dst| {
+        let (s, t) =
+            mh::checksum::pseudo_header_addresses(m.src, dst, m.hao, m.rh2.map(|r| r.home_address));
+        mh::checksum::verify(&s, &t, &d.payload)
+    });
+    Ok(Some(Received {
+        via: m.via,
+        src: m.src,
+        dst: m.dst,
+        hao: m.hao,
+        rh2: m.rh2,
+        ext_headers: m.ext_headers,
+        spi,
+        seq,
+        mh: repr,
+        mh_bytes: d.payload,
+        checksum_ok,
+        esp: bytes.to_vec(),
+    }))
+}
+
+fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "ESP socket: timed out")
+}
+
+fn new_socket(domain: c_int, ty: c_int, proto: c_int) -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; the descriptor is owned right away.
+    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Registers an owned descriptor with the tokio reactor.
+fn register(fd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
+    // SAFETY: an OwnedFd is open for as long as it lives and always names the same
+    // descriptor; the AsyncFd owns it from here on.
+    Ok(unsafe { AsyncFd::register(fd) }?)
+}
+
+fn set_int(fd: RawFd, level: c_int, name: c_int, v: c_int) -> io::Result<()> {
+    // SAFETY: `v` lives across the call and its size is passed.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            &v as *const c_int as *const c_void,
+            size_of::<c_int>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn sockaddr6(a: Ipv6Addr) -> libc::sockaddr_in6 {
+    // SAFETY: all-zero is a valid sockaddr_in6.
+    let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    // Port 0: raw sockets take it as "this socket's protocol".
+    sa.sin6_addr.s6_addr = a.octets();
+    sa
+}
+
+fn bind6(fd: RawFd, a: Ipv6Addr) -> io::Result<()> {
+    let sa = sockaddr6(a);
+    // SAFETY: `sa` lives across the call and its size is passed.
+    let r = unsafe {
+        libc::bind(
+            fd,
+            &sa as *const libc::sockaddr_in6 as *const libc::sockaddr,
+            size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Whether `a` is an address of this host (a raw socket can bind it).
+fn is_local(a: Ipv6Addr) -> bool {
+    new_socket(
+        libc::AF_INET6,
+        libc::SOCK_RAW,
+        c_int::from(esp::IPPROTO_ESP),
+    )
+    .and_then(|fd| bind6(fd.as_raw_fd(), a))
+    .is_ok()
+}
+
+/// One ancillary data item: level, type, data.
+type Cmsg = (c_int, c_int, Vec<u8>);
+
+fn sendmsg6(fd: RawFd, dst: Ipv6Addr, data: &[u8], cmsgs: &[Cmsg]) -> io::Result<usize> {
+    let mut name = sockaddr6(dst);
+    // SAFETY: CMSG_SPACE is pure arithmetic.
+    let space: usize = cmsgs
+        .iter()
+        .map(|(_, _, d)| unsafe { libc::CMSG_SPACE(d.len() as u32) } as usize)
+        .sum();
+    // u64 storage keeps the control buffer aligned for cmsghdr.
+    let mut control = vec![0u64; space.div_ceil(8).max(1)];
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut c_void,
+        iov_len: data.len(),
+    };
+    // SAFETY: all-zero is a valid msghdr.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = &mut name as *mut libc::sockaddr_in6 as *mut c_void;
+    msg.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    if space > 0 {
+        msg.msg_control = control.as_mut_ptr() as *mut c_void;
+        msg.msg_controllen = space as _;
+        // SAFETY: the control buffer holds CMSG_SPACE(len) for every item, so each header
+        // and its data fit; CMSG_NXTHDR is not dereferenced after the last item.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            for (level, ty, d) in cmsgs {
+                (*c).cmsg_level = *level;
+                (*c).cmsg_type = *ty;
+                (*c).cmsg_len = libc::CMSG_LEN(d.len() as u32) as _;
+                std::ptr::copy_nonoverlapping(d.as_ptr(), libc::CMSG_DATA(c), d.len());
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
+    }
+    // SAFETY: msg points at live buffers for the duration of the call.
+    let n = unsafe { libc::sendmsg(fd, &msg, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// One datagram from a raw IPv6 socket with its ancillary data.
+struct RawMsg {
+    len: usize,
+    src: Ipv6Addr,
+    dst: Option<Ipv6Addr>,
+    dstopts: Vec<Vec<u8>>,
+    rthdrs: Vec<Vec<u8>>,
+}
+
+fn recvmsg6(fd: RawFd, buf: &mut [u8]) -> io::Result<RawMsg> {
+    // SAFETY: all-zero is a valid sockaddr_in6 / msghdr.
+    let mut name: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    let mut control = [0u64; 128];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr() as *mut c_void,
+        iov_len: buf.len(),
+    };
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = &mut name as *mut libc::sockaddr_in6 as *mut c_void;
+    msg.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut c_void;
+    msg.msg_controllen = size_of::<[u64; 128]>() as _;
+    // SAFETY: msg points at live buffers for the duration of the call.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if msg.msg_flags & libc::MSG_TRUNC != 0 {
+        return Err(io::Error::other("ESP datagram truncated"));
+    }
+    let mut out = RawMsg {
+        len: n as usize,
+        src: Ipv6Addr::from(name.sin6_addr.s6_addr),
+        dst: None,
+        dstopts: Vec::new(),
+        rthdrs: Vec::new(),
+    };
+    // SAFETY: the kernel filled msg_controllen octets of `control` with cmsghdrs; the
+    // CMSG_* macros walk them within that length.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            let hdr_len = libc::CMSG_LEN(0) as usize;
+            let len = ((*c).cmsg_len as usize).saturating_sub(hdr_len);
+            let data = std::slice::from_raw_parts(libc::CMSG_DATA(c), len).to_vec();
+            if (*c).cmsg_level == libc::IPPROTO_IPV6 {
+                match (*c).cmsg_type {
+                    libc::IPV6_PKTINFO if data.len() >= 16 => {
+                        let mut a = [0u8; 16];
+                        a.copy_from_slice(&data[..16]);
+                        out.dst = Some(Ipv6Addr::from(a));
+                    }
+                    libc::IPV6_DSTOPTS => out.dstopts.push(data),
+                    libc::IPV6_RTHDR => out.rthdrs.push(data),
+                    _ => {}
+                }
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok(out)
+}
+
+/// A raw IPv6 socket of protocol 50 (ESP) with an async face.
+pub struct EspSocket {
+    fd: AsyncFd<OwnedFd>,
+    /// The `IPV6_HDRINCL` socket for routing headers the kernel refuses, made on first use.
+    hdrincl: std::sync::OnceLock<AsyncFd<OwnedFd>>,
+    refuses_rh2: std::sync::OnceLock<bool>,
+    pub stats: RecvStats,
+}
+
+impl EspSocket {
+    /// Opens the socket (needs `CAP_NET_RAW`: `EPERM` without it), bound to `bind` when
+    /// given (only packets to that address are received), with `IPV6_RECVPKTINFO`,
+    /// `IPV6_RECVDSTOPTS` and `IPV6_RECVRTHDR` on. Call inside a tokio runtime.
+    pub fn open(bind: Option<Ipv6Addr>) -> io::Result<EspSocket> {
+        let fd = new_socket(
+            libc::AF_INET6,
+            libc::SOCK_RAW,
+            c_int::from(esp::IPPROTO_ESP),
+        )?;
+        let raw = fd.as_raw_fd();
+        for opt in [
+            libc::IPV6_RECVPKTINFO,
+            libc::IPV6_RECVDSTOPTS,
+            libc::IPV6_RECVRTHDR,
+        ] {
+            set_int(raw, libc::IPPROTO_IPV6, opt, 1)?;
+        }
+        if let Some(a) = bind {
+            bind6(raw, a)?;
+        }
+        Ok(EspSocket {
+            fd: register(fd)?,
+            hdrincl: std::sync::OnceLock::new(),
+            refuses_rh2: std::sync::OnceLock::new(),
+            stats: RecvStats::default(),
+        })
+    }
+
+    fn hdrincl_socket(&self) -> io::Result<&AsyncFd<OwnedFd>> {
+        if let Some(s) = self.hdrincl.get() {
+            return Ok(s);
+        }
+        let fd = new_socket(
+            libc::AF_INET6,
+            libc::SOCK_RAW,
+            c_int::from(esp::IPPROTO_ESP),
+        )?;
+        set_int(fd.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_HDRINCL, 1)?;
+        let _ = self.hdrincl.set(register(fd)?);
+        Ok(self.hdrincl.get().expect("just set"))
+    }
+
+    /// Whether this kernel refuses type 2 routing headers from sockets (no
+    /// `CONFIG_IPV6_MIP6`): asked once with a sticky `IPV6_RTHDR` on a scratch socket, which
+    /// runs the same check as the ancillary data and sends nothing. An `EINVAL` from
+    /// `sendmsg` only leads to the `IPV6_HDRINCL` path when this says yes, so other
+    /// `EINVAL`s (a source address that is not local, …) are reported as they are.
+    pub fn kernel_refuses_rh2(&self) -> bool {
+        *self.refuses_rh2.get_or_init(|| {
+            let Ok(fd) = new_socket(
+                libc::AF_INET6,
+                libc::SOCK_RAW,
+                c_int::from(esp::IPPROTO_ESP),
+            ) else {
+                return false;
+            };
+            let rh = Rh2Repr::new(esp::IPPROTO_ESP, Ipv6Addr::LOCALHOST).to_bytes();
+            // SAFETY: `rh` lives across the call and its length is passed.
+            let r = unsafe {
+                libc::setsockopt(
+                    fd.as_raw_fd(),
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_RTHDR,
+                    rh.as_ptr() as *const c_void,
+                    rh.len() as libc::socklen_t,
+                )
+            };
+            r < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL)
+        })
+    }
+
+    /// Sends `mh` protected by `sa` along `flow`: checksum per [`MhFlow::checksum_addrs`],
+    /// ESP with the SA's next sequence number and `iv` (the cipher's IV length), HAO / RH2
+    /// as the flow says. Bounded by `timeout`.
+    pub async fn send_mh(
+        &self,
+        sa: &mut OutboundSa,
+        mh: &mh::Repr,
+        flow: &MhFlow,
+        iv: &[u8],
+        timeout: Duration,
+    ) -> io::Result<SendReport> {
+        let (cs, cd) = flow.checksum_addrs();
+        let mh_bytes = mh
+            .to_bytes_with_checksum(&cs, &cd)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        self.send_payload(sa, mh::NEXT_HEADER, mh_bytes, flow, iv, timeout)
+            .await
+    }
+
+    /// Like [`EspSocket::send_mh`] with the inner octets as given (any next header, any
+    /// checksum): for conformance tests that send what a correct sender would not.
+    pub async fn send_payload(
+        &self,
+        sa: &mut OutboundSa,
+        next_header: u8,
+        payload: Vec<u8>,
+        flow: &MhFlow,
+        iv: &[u8],
+        timeout: Duration,
+    ) -> io::Result<SendReport> {
+        let seq = sa.take_seq()?;
+        let pkt = esp::encapsulate(sa.spi, seq, next_header, &payload, iv, &sa.keys)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let rthdr = self.send_esp(&pkt, flow, timeout).await?;
+        Ok(SendReport {
+            spi: sa.spi,
+            seq,
+            esp: pkt,
+            mh: payload,
+            rthdr,
+        })
+    }
+
+    /// Sends ready ESP octets (e.g. a captured packet, to replay it) along `flow`. Returns
+    /// how an RH2 went out, if the flow has one.
+    pub async fn send_esp(
+        &self,
+        esp_bytes: &[u8],
+        flow: &MhFlow,
+        timeout: Duration,
+    ) -> io::Result<Option<RthdrPath>> {
+        let fut = async {
+            let mut cmsgs: Vec<Cmsg> = Vec::new();
+            let mut pktinfo = flow.src.octets().to_vec();
+            pktinfo.extend_from_slice(&0u32.to_ne_bytes());
+            cmsgs.push((libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, pktinfo));
+            let dstopts = match flow.hao {
+                Some(hoa) => Some(
+                    OptionsHeaderRepr::with_home_address(esp::IPPROTO_ESP, hoa)
+                        .to_bytes()
+                        .map_err(|e| io::Error::other(e.to_string()))?,
+                ),
+                None => None,
+            };
+            if let Some(d) = &dstopts {
+                cmsgs.push((libc::IPPROTO_IPV6, libc::IPV6_DSTOPTS, d.clone()));
+            }
+            let mut dest = flow.dst;
+            if let Some(hoa) = flow.rh2 {
+                // RFC 3542: the header holds the next hop (care-of), sendmsg the final
+                // destination (home); Linux swaps them into place.
+                let next = if dstopts.is_some() {
+                    ipv6ext::DESTINATION_OPTIONS
+                } else {
+                    esp::IPPROTO_ESP
+                };
+                cmsgs.push((
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_RTHDR,
+                    Rh2Repr::new(next, flow.dst).to_bytes(),
+                ));
+                dest = hoa;
+            }
+            let r = send_ready(&self.fd, |fd| sendmsg6(fd, dest, esp_bytes, &cmsgs)).await;
+            match r {
+                Ok(_) => Ok(flow.rh2.map(|_| RthdrPath::Cmsg)),
+                Err(e)
+                    if flow.rh2.is_some()
+                        && e.raw_os_error() == Some(libc::EINVAL)
+                        && self.kernel_refuses_rh2()
+                        && is_local(flow.src) =>
+                {
+                    let pkt = ipv6_packet(flow, esp_bytes)?;
+                    self.send_ipv6_now(&pkt).await?;
+                    Ok(Some(RthdrPath::HdrIncl))
+                }
+                Err(e) => Err(e),
+            }
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| timed_out())?
+    }
+
+    async fn send_ipv6_now(&self, packet: &[u8]) -> io::Result<usize> {
+        let dst: [u8; 16] = packet
+            .get(24..40)
+            .and_then(|d| d.try_into().ok())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no IPv6 header"))?;
+        let s = self.hdrincl_socket()?;
+        send_ready(s, |fd| sendmsg6(fd, Ipv6Addr::from(dst), packet, &[])).await
+    }
+
+    /// Sends a whole IPv6 packet as given (header included, `IPV6_HDRINCL`), routed to the
+    /// IPv6 destination in it: for headers the socket API will not produce (see
+    /// [`ipv6_packet`]). The kernel neither fills in nor checks the header (the source need
+    /// not be local): the caller owns what goes out.
+    pub async fn send_ipv6(&self, packet: &[u8], timeout: Duration) -> io::Result<usize> {
+        tokio::time::timeout(timeout, self.send_ipv6_now(packet))
+            .await
+            .map_err(|_| timed_out())?
+    }
+
+    /// Waits up to `timeout` for an ESP packet with a known SPI and opens it (see the module
+    /// documentation). Unknown SPIs are skipped and counted; any other failure of a packet
+    /// ends the call with that error (the packet is consumed).
+    pub async fn recv(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Received, RecvError> {
+        let fd = &self.fd;
+        let stats = &mut self.stats;
+        let fut = async {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                let mut g = fd.readable().await?;
+                let m = match g.try_io(|inner| recvmsg6(inner.as_raw_fd(), &mut buf)) {
+                    Ok(r) => r?,
+                    Err(_would_block) => continue,
+                };
+                let hao = m
+                    .dstopts
+                    .iter()
+                    .filter_map(|d| OptionsHeaderRepr::from_bytes(d).ok())
+                    .find_map(|h| h.home_address());
+                let rh2 = m.rthdrs.iter().find_map(|r| Rh2Repr::from_bytes(r).ok());
+                let mut ext_headers = vec![ipv6ext::ROUTING; m.rthdrs.len()];
+                ext_headers.extend(vec![ipv6ext::DESTINATION_OPTIONS; m.dstopts.len()]);
+                let meta = Meta {
+                    via: Via::RawSocket,
+                    src: m.src,
+                    dst: m.dst,
+                    hao,
+                    rh2,
+                    ext_headers,
+                };
+                match open_mh(sas, &buf[..m.len], meta)? {
+                    Some(r) => return Ok(r),
+                    None => stats.unknown_spi += 1,
+                }
+            }
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| RecvError::TimedOut)?
+    }
+}
+
+/// Writes with readiness: `f` is retried while the socket would block.
+async fn send_ready(
+    fd: &AsyncFd<OwnedFd>,
+    mut f: impl FnMut(RawFd) -> io::Result<usize>,
+) -> io::Result<usize> {
+    loop {
+        let mut g = fd.writable().await?;
+        match g.try_io(|inner| f(inner.as_raw_fd())) {
+            Ok(r) => return r,
+            Err(_would_block) => continue,
+        }
+    }
+}
+
+/// The whole packet for `IPV6_HDRINCL`: IPv6 header (`flow.src` → `flow.dst`, hop limit
+/// 64), the RH2 (Segments Left 1) if the flow has one, the Destination Options header with
+/// the HAO (after the RH, RFC 8200 §4.1 order) if it has one, then `esp_bytes`.
+pub fn ipv6_packet(flow: &MhFlow, esp_bytes: &[u8]) -> io::Result<Vec<u8>> {
+    let mut ext = Vec::new();
+    let mut first = esp::IPPROTO_ESP;
+    if let Some(hoa) = flow.hao {
+        ext = OptionsHeaderRepr::with_home_address(esp::IPPROTO_ESP, hoa)
+            .to_bytes()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        first = ipv6ext::DESTINATION_OPTIONS;
+    }
+    if let Some(hoa) = flow.rh2 {
+        let mut rh = Rh2Repr::new(first, hoa).to_bytes();
+        rh.extend_from_slice(&ext);
+        ext = rh;
+        first = ipv6ext::ROUTING;
+    }
+    let plen = u16::try_from(ext.len() + esp_bytes.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too long"))?;
+    let mut p = Vec::with_capacity(40 + usize::from(plen));
+    p.extend_from_slice(&0x6000_0000u32.to_be_bytes());
+    p.extend_from_slice(&plen.to_be_bytes());
+    p.push(first);
+    p.push(64);
+    p.extend_from_slice(&flow.src.octets());
+    p.extend_from_slice(&flow.dst.octets());
+    p.extend_from_slice(&ext);
+    p.extend_from_slice(esp_bytes);
+    Ok(p)
+}
+
+/// An `AF_PACKET` reader of one interface's IPv6 packets, whole (IPv6 header and extension
+/// headers included), for ESP the kernel drops before raw-socket delivery (HAO or RH2 on a
+/// kernel without MIPv6). Outgoing copies are ignored: only packets the interface received
+/// (on `lo`: each packet once).
+pub struct PacketTap {
+    fd: AsyncFd<OwnedFd>,
+    ifindex: c_int,
+    pub stats: RecvStats,
+}
+
+impl PacketTap {
+    /// Opens the tap on `ifname` (e.g. `lo`); needs `CAP_NET_RAW`. Open it before the
+    /// packets of interest are sent. Call inside a tokio runtime.
+    pub fn open(ifname: &str) -> io::Result<PacketTap> {
+        let name = CString::new(ifname)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name"))?;
+        // SAFETY: name is a valid C string.
+        let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) };
+        if ifindex == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let proto = (libc::ETH_P_IPV6 as u16).to_be();
+        let fd = new_socket(libc::AF_PACKET, libc::SOCK_DGRAM, c_int::from(proto))?;
+        // SAFETY: all-zero is a valid sockaddr_ll.
+        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        sll.sll_family = libc::AF_PACKET as u16;
+        sll.sll_protocol = proto;
+        sll.sll_ifindex = ifindex as c_int;
+        // SAFETY: `sll` lives across the call and its size is passed.
+        let r = unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
+                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(PacketTap {
+            fd: register(fd)?,
+            ifindex: ifindex as c_int,
+            stats: RecvStats::default(),
+        })
+    }
+
+    /// Waits up to `timeout` for an IPv6 packet carrying ESP with a known SPI, walks its
+    /// extension headers (HAO, RH2) and opens it like [`EspSocket::recv`].
+    pub async fn recv(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Received, RecvError> {
+        let fd = &self.fd;
+        let ifindex = self.ifindex;
+        let stats = &mut self.stats;
+        let fut = async {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                let mut g = fd.readable().await?;
+                let r = g.try_io(|inner| {
+                    // SAFETY: all-zero is a valid sockaddr_ll; the buffers outlive the call.
+                    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+                    let mut sl = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+                    let n = unsafe {
+                        libc::recvfrom(
+                            inner.as_raw_fd(),
+                            buf.as_mut_ptr() as *mut c_void,
+                            buf.len(),
+                            0,
+                            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
+                            &mut sl,
+                        )
+                    };
+                    if n < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    Ok((n as usize, sll.sll_pkttype, sll.sll_ifindex))
+                });
+                let (n, pkttype, idx) = match r {
+                    Ok(r) => r?,
+                    Err(_would_block) => continue,
+                };
+                if pkttype == libc::PACKET_OUTGOING || idx != ifindex {
+                    continue;
+                }
+                match parse_ipv6_esp(&buf[..n]) {
+                    Some((meta, at, end)) => match open_mh(sas, &buf[at..end], meta)? {
+                        Some(r) => return Ok(r),
+                        None => stats.unknown_spi += 1,
+                    },
+                    None => stats.not_esp += 1,
+                }
+            }
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| RecvError::TimedOut)?
+    }
+}
+
+/// IPv6 header and extension headers up to ESP: the metadata and the ESP octets' range.
+fn parse_ipv6_esp(p: &[u8]) -> Option<(Meta, usize, usize)> {
+    if p.len() < 40 || p[0] >> 4 != 6 {
+        return None;
+    }
+    let plen = usize::from(u16::from_be_bytes([p[4], p[5]]));
+    let end = 40 + plen;
+    let body = p.get(40..end)?;
+    let chain = ipv6ext::walk(p[6], body).ok()?;
+    if chain.upper != esp::IPPROTO_ESP {
+        return None;
+    }
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&p[8..24]);
+    let src = Ipv6Addr::from(a);
+    a.copy_from_slice(&p[24..40]);
+    let dst = Ipv6Addr::from(a);
+    let meta = Meta {
+        via: Via::Tap,
+        src,
+        dst: Some(dst),
+        hao: chain.home_address().ok().flatten(),
+        rh2: chain.rh2().ok().flatten(),
+        ext_headers: chain.headers.iter().map(|h| h.kind).collect(),
+    };
+    Some((meta, 40 + chain.rest_offset, end))
+}
