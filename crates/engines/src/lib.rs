@@ -5,3 +5,5 @@
 pub mod aaa;
 pub mod discovery;
 pub mod ikev2;
+pub mod binding;
+pub mod ddns;
