@@ -3,7 +3,7 @@
 //! implementations do the I/O.
 
 pub mod aaa;
-pub mod discovery;
-pub mod ikev2;
 pub mod binding;
 pub mod ddns;
+pub mod discovery;
+pub mod ikev2;

@@ -1,0 +1,279 @@
+//! Home address authorization (RFC 5026 §9.2, RFC 4877 §4.2 and §7.1).
+//!
+//! RFC 5026 §9.2: the HA MUST authorize each HoA allocation and use by linking it to the
+//! identity authenticated in IKEv2, and MUST implement at least two modes:
+//! - **configured**: each identity has a list of addresses it may use;
+//! - **first-come-first-served** (FCFS): any address of the pool not used by another MN;
+//!   addresses are marked used "for at least as long as the binding exists" and are associated
+//!   with the identity that made the allocation.
+//!
+//! In addition the HA MUST NOT let anyone have an address configured for another MN, when both
+//! modes share the address space. [`HoaAuthorizer`] does both, and never lets one address be
+//! held by two identities at once. An address is held by a binding ([`HoaAuthorizer::claim`],
+//! done by the Binding Cache) and/or by an IKE-time reservation ([`HoaAuthorizer::reserve`],
+//! [`HoaAuthorizer::allocate`]; RFC 4877 §9: a HoA lives as long as the IKE SA), and is free when
+//! neither is left.
+
+use crate::binding::in_prefix;
+use std::collections::HashMap;
+use std::net::Ipv6Addr;
+
+/// Which authorization modes are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Only configured addresses.
+    Configured,
+    /// Only FCFS from the pool prefixes.
+    Fcfs,
+    /// An identity with configured addresses gets those; anyone may also take a free pool address.
+    Both,
+}
+
+/// Why an identity may not use (or be given) an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoaDenied {
+    /// The address is configured for another identity (RFC 5026 §9.2, last paragraph).
+    ConfiguredForOther { owner: String },
+    /// The address is marked used by another identity's allocation or binding (§9.2, FCFS).
+    InUseByOther { holder: String },
+    /// Configured mode and the address is not in this identity's list.
+    NotConfigured,
+    /// FCFS mode and the address is outside every pool prefix.
+    OutsidePool,
+    /// No free address was found (allocation only).
+    PoolExhausted,
+}
+
+/// Identity comparison form: ASCII lower case, no trailing dot. IKE IDi FQDNs and the DNS Update
+/// option's FQDN are compared in this form (DNS names are case-insensitive, RFC 4343).
+pub fn normalize_identity(id: &str) -> String {
+    id.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The HA's table of authorized and used home addresses.
+#[derive(Debug, Clone)]
+pub struct HoaAuthorizer {
+    mode: AuthMode,
+    /// identity (normalized) → its configured addresses.
+    configured: HashMap<String, Vec<Ipv6Addr>>,
+    /// address → identity it is configured for.
+    configured_owner: HashMap<Ipv6Addr, String>,
+    /// FCFS pool prefixes.
+    pool: Vec<(Ipv6Addr, u8)>,
+    /// address → who holds it now and why.
+    used: HashMap<Ipv6Addr, Holder>,
+}
+
+/// Why an address is marked used: an IKE-time reservation (allocation for a CFG_REPLY, or the
+/// HoA of an MH Child SA; RFC 4877 §9: the HoA lives as long as the IKE SA), a binding, or both.
+/// It is free again only when neither is left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Holder {
+    identity: String,
+    reserved: bool,
+    bound: bool,
+}
+
+impl HoaAuthorizer {
+    pub fn new(mode: AuthMode) -> HoaAuthorizer {
+        HoaAuthorizer {
+            mode,
+            configured: HashMap::new(),
+            configured_owner: HashMap::new(),
+            pool: Vec::new(),
+            used: HashMap::new(),
+        }
+    }
+
+    pub fn mode(&self) -> AuthMode {
+        self.mode
+    }
+
+    /// Configures `addr` for `identity`. Returns `false` (and changes nothing) if the address is
+    /// already configured for another identity.
+    pub fn configure(&mut self, identity: &str, addr: Ipv6Addr) -> bool {
+        let id = normalize_identity(identity);
+        match self.configured_owner.get(&addr) {
+            Some(o) if *o != id => return false,
+            Some(_) => return true,
+            None => {}
+        }
+        self.configured_owner.insert(addr, id.clone());
+        self.configured.entry(id).or_default().push(addr);
+        true
+    }
+
+    /// Adds an FCFS pool prefix.
+    pub fn add_pool(&mut self, prefix: Ipv6Addr, len: u8) {
+        self.pool.push((prefix, len));
+    }
+
+    /// Addresses configured for `identity`.
+    pub fn configured_for(&self, identity: &str) -> &[Ipv6Addr] {
+        self.configured
+            .get(&normalize_identity(identity))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The identity that holds `addr` now, if any.
+    pub fn holder(&self, addr: &Ipv6Addr) -> Option<&str> {
+        self.used.get(addr).map(|h| h.identity.as_str())
+    }
+
+    /// Number of addresses marked used.
+    pub fn used_count(&self) -> usize {
+        self.used.len()
+    }
+
+    fn in_pool(&self, addr: &Ipv6Addr) -> bool {
+        self.pool.iter().any(|(p, l)| in_prefix(addr, p, *l))
+    }
+
+    /// May `identity` use `addr`? Does not change anything.
+    pub fn authorize(&self, identity: &str, addr: &Ipv6Addr) -> Result<(), HoaDenied> {
+        let id = normalize_identity(identity);
+        if let Some(h) = self.used.get(addr) {
+            if h.identity != id {
+                return Err(HoaDenied::InUseByOther {
+                    holder: h.identity.clone(),
+                });
+            }
+        }
+        if let Some(owner) = self.configured_owner.get(addr) {
+            return if *owner == id {
+                match self.mode {
+                    AuthMode::Configured | AuthMode::Both => Ok(()),
+                    // FCFS only: configured lists still reserve addresses (§9.2 last paragraph),
+                    // but the owner may take its own address if it lies in the pool.
+                    AuthMode::Fcfs if self.in_pool(addr) => Ok(()),
+                    AuthMode::Fcfs => Err(HoaDenied::OutsidePool),
+                }
+            } else {
+                Err(HoaDenied::ConfiguredForOther {
+                    owner: owner.clone(),
+                })
+            };
+        }
+        match self.mode {
+            AuthMode::Configured => Err(HoaDenied::NotConfigured),
+            AuthMode::Fcfs | AuthMode::Both if self.in_pool(addr) => Ok(()),
+            AuthMode::Fcfs => Err(HoaDenied::OutsidePool),
+            AuthMode::Both => Err(HoaDenied::NotConfigured),
+        }
+    }
+
+    fn mark(&mut self, identity: &str, addr: Ipv6Addr, bound: bool) -> Result<(), HoaDenied> {
+        self.authorize(identity, &addr)?;
+        let h = self.used.entry(addr).or_insert_with(|| Holder {
+            identity: normalize_identity(identity),
+            reserved: false,
+            bound: false,
+        });
+        if bound {
+            h.bound = true;
+        } else {
+            h.reserved = true;
+        }
+        Ok(())
+    }
+
+    fn unmark(&mut self, identity: &str, addr: &Ipv6Addr, bound: bool) -> bool {
+        let id = normalize_identity(identity);
+        let Some(h) = self.used.get_mut(addr).filter(|h| h.identity == id) else {
+            return false;
+        };
+        let was = if bound {
+            std::mem::replace(&mut h.bound, false)
+        } else {
+            std::mem::replace(&mut h.reserved, false)
+        };
+        if !h.bound && !h.reserved {
+            self.used.remove(addr);
+        }
+        was
+    }
+
+    /// Authorizes `addr` for `identity` and marks it used by a binding (idempotent for the same
+    /// identity). The Binding Cache calls this; see [`HoaAuthorizer::release`].
+    pub fn claim(&mut self, identity: &str, addr: Ipv6Addr) -> Result<(), HoaDenied> {
+        self.mark(identity, addr, true)
+    }
+
+    /// The binding of `identity` on `addr` is gone; the address stays used while a reservation
+    /// remains. Returns whether `identity` had it bound.
+    pub fn release(&mut self, identity: &str, addr: &Ipv6Addr) -> bool {
+        self.unmark(identity, addr, true)
+    }
+
+    /// Authorizes `addr` for `identity` and reserves it at IKE time (the HoA of an MH Child SA or
+    /// of a CFG_REPLY), until [`HoaAuthorizer::unreserve`] (IKE SA deleted).
+    pub fn reserve(&mut self, identity: &str, addr: Ipv6Addr) -> Result<(), HoaDenied> {
+        self.mark(identity, addr, false)
+    }
+
+    /// Drops the IKE-time reservation; the address stays used while a binding remains.
+    pub fn unreserve(&mut self, identity: &str, addr: &Ipv6Addr) -> bool {
+        self.unmark(identity, addr, false)
+    }
+
+    /// Is `addr` bound (by a binding) at the moment?
+    pub fn is_bound(&self, addr: &Ipv6Addr) -> bool {
+        self.used.get(addr).is_some_and(|h| h.bound)
+    }
+
+    /// Picks and reserves a HoA for `identity` (e.g. for an IKEv2 CFG_REPLY, RFC 5026 §5.3.1):
+    /// its configured addresses first, then `preferred` if authorized, then pool addresses
+    /// built from the pool prefix and `next_iid()` (up to `tries` attempts). Never returns an
+    /// address configured for, or used by, another identity, nor the all-zero IID of the pool.
+    pub fn allocate(
+        &mut self,
+        identity: &str,
+        preferred: Option<Ipv6Addr>,
+        mut next_iid: impl FnMut() -> u64,
+        tries: usize,
+    ) -> Result<Ipv6Addr, HoaDenied> {
+        if matches!(self.mode, AuthMode::Configured | AuthMode::Both) {
+            let own: Vec<Ipv6Addr> = self.configured_for(identity).to_vec();
+            if let Some(a) = own
+                .iter()
+                .copied()
+                .find(|a| self.authorize(identity, a).is_ok())
+            {
+                self.reserve(identity, a)?;
+                return Ok(a);
+            }
+            if self.mode == AuthMode::Configured {
+                return Err(HoaDenied::NotConfigured);
+            }
+        }
+        if let Some(p) = preferred {
+            if self.reserve(identity, p).is_ok() {
+                return Ok(p);
+            }
+        }
+        let Some(&(prefix, len)) = self.pool.first() else {
+            return Err(HoaDenied::PoolExhausted);
+        };
+        let host_bits = 128 - u32::from(len.min(128));
+        for _ in 0..tries {
+            let iid = u128::from(next_iid());
+            let host_mask = if host_bits == 0 {
+                0
+            } else if host_bits >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << host_bits) - 1
+            };
+            if iid & host_mask == 0 && host_mask != 0 {
+                // The all-zero IID is the Subnet-Router anycast address (RFC 4291 §2.6.1).
+                continue;
+            }
+            let a = Ipv6Addr::from((u128::from(prefix) & !host_mask) | (iid & host_mask));
+            if self.reserve(identity, a).is_ok() {
+                return Ok(a);
+            }
+        }
+        Err(HoaDenied::PoolExhausted)
+    }
+}

@@ -1,0 +1,485 @@
+//! The mobile node's Binding Update List for home registrations (RFC 6275 §11.7.1, §11.7.3,
+//! §11.8, §12, §13; RFC 5026 §5.3.2, §6).
+//!
+//! One entry per HA. Each transmission (first send, retransmission, refresh) uses a new sequence
+//! number, one more than the last (§11.8: "Retransmitted Binding Updates MUST use a Sequence
+//! Number value greater than that used for the previous transmission"). The first number is the
+//! caller's. Retransmission starts at InitialBindackTimeoutFirstReg (1.5 s) for a first
+//! registration and INITIAL_BINDACK_TIMEOUT (1 s) otherwise, doubles each time up to
+//! MAX_BINDACK_TIMEOUT (32 s), and gives up after [`MnConfig::max_transmissions`].
+//!
+//! A BA is taken (§11.7.3) only while a BU is outstanding and its Sequence matches one sent in
+//! the current attempt — except status 135, which carries the HA's last accepted number: the MN
+//! then continues from that number. Status < 128 → registered, remaining lifetime counted from
+//! when the matched BU was sent (`max(L_remain − (L_update − L_ack), 0)`). Status 1 → also
+//! solicit prefixes. Status 134 → the HoA is never used again, and RFC 5026 §5.3.2 says the MN
+//! configures a new HoA and runs CREATE_CHILD_SA (not a new IKE_SA):
+//! [`MnAction::NewHoaViaCreateChildSa`]. Other statuses ≥ 128 stop the attempt.
+
+use crate::binding::lifetime_ms;
+use mip6lab_wire::mh::options::{lay_out, MobilityOption};
+use mip6lab_wire::mh::{
+    ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm,
+};
+use std::collections::BTreeMap;
+use std::net::Ipv6Addr;
+
+/// MN timers and BU contents.
+#[derive(Debug, Clone)]
+pub struct MnConfig {
+    /// InitialBindackTimeoutFirstReg (RFC 6275 §13: 1.5 s).
+    pub initial_timeout_first_reg_ms: u64,
+    /// INITIAL_BINDACK_TIMEOUT (§12: 1 s).
+    pub initial_timeout_ms: u64,
+    /// MAX_BINDACK_TIMEOUT (§12: 32 s).
+    pub max_timeout_ms: u64,
+    /// Transmissions of one BU attempt (first send included) before giving up.
+    pub max_transmissions: u32,
+    /// Requested Lifetime, 4-s units (must be non-zero, §11.7.1).
+    pub lifetime_units: u16,
+    /// Set K (the MN can move its IKE endpoint, §11.7.1).
+    pub k: bool,
+    /// Refresh when this percentage of the granted lifetime has passed.
+    pub refresh_percent: u8,
+    /// How the DNS Update option writes the FQDN.
+    pub fqdn_form: FqdnForm,
+}
+
+impl Default for MnConfig {
+    fn default() -> Self {
+        MnConfig {
+            initial_timeout_first_reg_ms: 1_500,
+            initial_timeout_ms: 1_000,
+            max_timeout_ms: 32_000,
+            max_transmissions: 6,
+            lifetime_units: 150,
+            k: true,
+            refresh_percent: 75,
+            fqdn_form: FqdnForm::Text,
+        }
+    }
+}
+
+/// What the MN's driver must do or know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MnAction {
+    /// Send this BU (ESP-protected, HAO = `hoa`, source `coa`).
+    SendBu {
+        ha: Ipv6Addr,
+        hoa: Ipv6Addr,
+        coa: Ipv6Addr,
+        bu: BindingUpdate,
+        options: Vec<MobilityOption>,
+    },
+    Registered {
+        ha: Ipv6Addr,
+        lifetime_units: u16,
+        expires_ms: u64,
+        /// The BA had K = 1: IKE endpoints may be moved.
+        ike_endpoint_movable: bool,
+    },
+    Deregistered {
+        ha: Ipv6Addr,
+    },
+    /// BA status ≥ 128 (other than 134 and 135).
+    Rejected {
+        ha: Ipv6Addr,
+        status: u8,
+    },
+    /// No BA after `max_transmissions`.
+    RegistrationFailed {
+        ha: Ipv6Addr,
+    },
+    /// Status 134: stop using `old_hoa`, configure a new HoA, create SAs for it with
+    /// CREATE_CHILD_SA on the existing IKE SA, then [`BindingUpdateList::set_hoa`] and register.
+    NewHoaViaCreateChildSa {
+        ha: Ipv6Addr,
+        old_hoa: Ipv6Addr,
+    },
+    /// Status 135: the HA's last accepted number; the next BU uses one more.
+    SeqResync {
+        ha: Ipv6Addr,
+        seq: u16,
+    },
+    /// The BA's DNS Update option Status (RFC 5026 §8.1).
+    DnsStatus {
+        ha: Ipv6Addr,
+        status: u8,
+        remove: bool,
+    },
+    /// Status 1 (§11.7.3: SHOULD send a Mobile Prefix Solicitation).
+    SendMobilePrefixSolicitation {
+        ha: Ipv6Addr,
+    },
+    BindingExpired {
+        ha: Ipv6Addr,
+    },
+}
+
+/// Caller errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MnError {
+    UnknownHa,
+    AlreadyKnown,
+    /// The HoA got status 134 before and must not be used again (RFC 6275 §11.7.1).
+    HoaRefused,
+}
+
+/// Where one HA's entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulState {
+    Idle,
+    Pending { dereg: bool },
+    Registered,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+struct Outstanding {
+    /// (seq, sent_ms) of each transmission of this attempt.
+    sent: Vec<(u16, u64)>,
+    next_retx_ms: u64,
+    timeout_ms: u64,
+    dereg: bool,
+    coa: Ipv6Addr,
+    dns: Option<DnsUpdate>,
+}
+
+#[derive(Debug, Clone)]
+struct Registration {
+    expires_ms: u64,
+    refresh_ms: u64,
+    coa: Ipv6Addr,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    hoa: Ipv6Addr,
+    next_seq: u16,
+    outstanding: Option<Outstanding>,
+    registered: Option<Registration>,
+    ever_registered: bool,
+    failed: bool,
+    refused_hoas: Vec<Ipv6Addr>,
+}
+
+/// The Binding Update List, keyed by HA address.
+#[derive(Debug, Clone)]
+pub struct BindingUpdateList {
+    cfg: MnConfig,
+    entries: BTreeMap<Ipv6Addr, Entry>,
+}
+
+impl BindingUpdateList {
+    pub fn new(cfg: MnConfig) -> BindingUpdateList {
+        BindingUpdateList {
+            cfg,
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// Adds an HA with the MN's HoA there and the first sequence number to use.
+    pub fn add_ha(&mut self, ha: Ipv6Addr, hoa: Ipv6Addr, initial_seq: u16) -> Result<(), MnError> {
+        if self.entries.contains_key(&ha) {
+            return Err(MnError::AlreadyKnown);
+        }
+        self.entries.insert(
+            ha,
+            Entry {
+                hoa,
+                next_seq: initial_seq,
+                outstanding: None,
+                registered: None,
+                ever_registered: false,
+                failed: false,
+                refused_hoas: Vec::new(),
+            },
+        );
+        Ok(())
+    }
+
+    /// A new HoA at `ha` (after CREATE_CHILD_SA for it). Refused for a HoA that got 134.
+    pub fn set_hoa(&mut self, ha: Ipv6Addr, hoa: Ipv6Addr) -> Result<(), MnError> {
+        let e = self.entries.get_mut(&ha).ok_or(MnError::UnknownHa)?;
+        if e.refused_hoas.contains(&hoa) {
+            return Err(MnError::HoaRefused);
+        }
+        e.hoa = hoa;
+        e.registered = None;
+        e.outstanding = None;
+        e.ever_registered = false;
+        e.failed = false;
+        Ok(())
+    }
+
+    pub fn hoa(&self, ha: &Ipv6Addr) -> Option<Ipv6Addr> {
+        self.entries.get(ha).map(|e| e.hoa)
+    }
+
+    /// The sequence number the next BU to `ha` will carry.
+    pub fn next_seq(&self, ha: &Ipv6Addr) -> Option<u16> {
+        self.entries.get(ha).map(|e| e.next_seq)
+    }
+
+    pub fn state(&self, ha: &Ipv6Addr) -> Option<BulState> {
+        self.entries
+            .get(ha)
+            .map(|e| match (&e.outstanding, &e.registered) {
+                (Some(o), _) => BulState::Pending { dereg: o.dereg },
+                (None, _) if e.failed => BulState::Failed,
+                (None, Some(_)) => BulState::Registered,
+                (None, None) => BulState::Idle,
+            })
+    }
+
+    /// Registers (or re-registers from a new CoA). `dns_fqdn`: add a DNS Update option (R = 0).
+    pub fn register(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv6Addr,
+        dns_fqdn: Option<&str>,
+        now_ms: u64,
+    ) -> Result<Vec<MnAction>, MnError> {
+        let form = self.cfg.fqdn_form;
+        let e = self.entries.get(&ha).ok_or(MnError::UnknownHa)?;
+        if e.refused_hoas.contains(&e.hoa) {
+            return Err(MnError::HoaRefused);
+        }
+        let dns = dns_fqdn.and_then(|f| DnsUpdate::new(0, false, f, form).ok());
+        Ok(self.start(ha, coa, false, dns, now_ms))
+    }
+
+    /// Deregisters (Lifetime 0). `dns_remove`: add a DNS Update option with R = 1 (RFC 5026 §6).
+    pub fn deregister(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv6Addr,
+        dns_remove: Option<&str>,
+        now_ms: u64,
+    ) -> Result<Vec<MnAction>, MnError> {
+        let form = self.cfg.fqdn_form;
+        if !self.entries.contains_key(&ha) {
+            return Err(MnError::UnknownHa);
+        }
+        let dns = dns_remove.and_then(|f| DnsUpdate::new(0, true, f, form).ok());
+        Ok(self.start(ha, coa, true, dns, now_ms))
+    }
+
+    fn start(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv6Addr,
+        dereg: bool,
+        dns: Option<DnsUpdate>,
+        now_ms: u64,
+    ) -> Vec<MnAction> {
+        let first = self.cfg.initial_timeout_first_reg_ms;
+        let later = self.cfg.initial_timeout_ms;
+        let Some(e) = self.entries.get_mut(&ha) else {
+            return Vec::new();
+        };
+        e.failed = false;
+        let timeout_ms = if !e.ever_registered && !dereg {
+            first
+        } else {
+            later
+        };
+        e.outstanding = Some(Outstanding {
+            sent: Vec::new(),
+            next_retx_ms: now_ms,
+            timeout_ms,
+            dereg,
+            coa,
+            dns,
+        });
+        vec![self.transmit(ha, now_ms)]
+    }
+
+    /// Sends (or resends) the outstanding BU with a fresh sequence number.
+    fn transmit(&mut self, ha: Ipv6Addr, now_ms: u64) -> MnAction {
+        let cfg = &self.cfg;
+        let e = self.entries.get_mut(&ha).expect("entry exists");
+        let hoa = e.hoa;
+        let seq = e.next_seq;
+        e.next_seq = e.next_seq.wrapping_add(1);
+        let o = e.outstanding.as_mut().expect("outstanding BU");
+        let first_send = o.sent.is_empty();
+        o.sent.push((seq, now_ms));
+        if !first_send {
+            o.timeout_ms = (o.timeout_ms.saturating_mul(2)).min(cfg.max_timeout_ms);
+        }
+        o.next_retx_ms = now_ms.saturating_add(o.timeout_ms);
+        let mut flags = BuFlags::A | BuFlags::H;
+        if cfg.k {
+            flags |= BuFlags::K;
+        }
+        let mut opts = Vec::new();
+        // RFC 4877 §4.3: the ACoA option away from home; not when deregistering at home.
+        if o.coa != hoa {
+            opts.push(MobilityOption::AlternateCoa(o.coa));
+        }
+        if let Some(d) = &o.dns {
+            opts.push(MobilityOption::DnsUpdate(d.clone()));
+        }
+        MnAction::SendBu {
+            ha,
+            hoa,
+            coa: o.coa,
+            bu: BindingUpdate {
+                seq,
+                flags: BuFlags(flags),
+                reserved: 0,
+                lifetime: if o.dereg { 0 } else { cfg.lifetime_units },
+            },
+            options: lay_out(12, &opts),
+        }
+    }
+
+    /// Processes a BA from `ha` (already IPsec-verified by the caller).
+    pub fn on_ba(
+        &mut self,
+        ha: Ipv6Addr,
+        ba: &BindingAck,
+        options: &[MobilityOption],
+        now_ms: u64,
+    ) -> Vec<MnAction> {
+        let pct = u64::from(self.cfg.refresh_percent.min(100));
+        let mut out = Vec::new();
+        let Some(e) = self.entries.get_mut(&ha) else {
+            return out;
+        };
+        let Some(o) = e.outstanding.as_ref() else {
+            return out;
+        };
+        if ba.status == ba_status::SEQUENCE_OUT_OF_WINDOW {
+            e.next_seq = ba.seq.wrapping_add(1);
+            out.push(MnAction::SeqResync { ha, seq: ba.seq });
+            if o.sent.len() as u32 >= self.cfg.max_transmissions {
+                e.outstanding = None;
+                e.failed = true;
+                out.push(MnAction::RegistrationFailed { ha });
+            } else {
+                out.push(self.transmit(ha, now_ms));
+            }
+            return out;
+        }
+        let Some(&(_, sent_ms)) = o.sent.iter().find(|(s, _)| *s == ba.seq) else {
+            return out;
+        };
+        let o = e.outstanding.take().expect("checked");
+        for opt in options {
+            if let MobilityOption::DnsUpdate(d) = opt {
+                out.push(MnAction::DnsStatus {
+                    ha,
+                    status: d.status,
+                    remove: d.remove(),
+                });
+            }
+        }
+        match ba.status {
+            s if s < 128 => {
+                if o.dereg {
+                    e.registered = None;
+                    out.push(MnAction::Deregistered { ha });
+                } else {
+                    let granted_ms = lifetime_ms(ba.lifetime);
+                    let mut refresh_after = granted_ms * pct / 100;
+                    for opt in options {
+                        if let MobilityOption::BindingRefreshAdvice { interval } = opt {
+                            refresh_after = refresh_after.min(lifetime_ms(*interval));
+                        }
+                    }
+                    // Never refresh sooner than 1 s after the BU (a zero Refresh Interval or
+                    // refresh percentage would otherwise make a BU storm).
+                    refresh_after = refresh_after.max(1_000);
+                    let expires_ms = sent_ms.saturating_add(granted_ms);
+                    e.registered = Some(Registration {
+                        expires_ms,
+                        refresh_ms: sent_ms.saturating_add(refresh_after),
+                        coa: o.coa,
+                    });
+                    e.ever_registered = true;
+                    out.push(MnAction::Registered {
+                        ha,
+                        lifetime_units: ba.lifetime,
+                        expires_ms,
+                        ike_endpoint_movable: ba.flags.contains(BaFlags::K),
+                    });
+                    if s == ba_status::ACCEPTED_PREFIX_DISCOVERY {
+                        out.push(MnAction::SendMobilePrefixSolicitation { ha });
+                    }
+                }
+            }
+            ba_status::DAD_FAILED => {
+                let old = e.hoa;
+                if !e.refused_hoas.contains(&old) {
+                    e.refused_hoas.push(old);
+                }
+                e.registered = None;
+                e.failed = true;
+                out.push(MnAction::NewHoaViaCreateChildSa { ha, old_hoa: old });
+            }
+            status => {
+                e.failed = true;
+                out.push(MnAction::Rejected { ha, status });
+            }
+        }
+        out
+    }
+
+    /// Earliest time [`BindingUpdateList::tick`] has something to do.
+    pub fn next_timeout(&self) -> Option<u64> {
+        self.entries
+            .values()
+            .flat_map(|e| {
+                let refresh_due = e.outstanding.is_none() && !e.failed;
+                [
+                    e.outstanding.as_ref().map(|o| o.next_retx_ms),
+                    e.registered.as_ref().map(|r| {
+                        if refresh_due {
+                            r.refresh_ms.min(r.expires_ms)
+                        } else {
+                            r.expires_ms
+                        }
+                    }),
+                ]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Retransmissions, refreshes and expiry due at `now_ms`.
+    pub fn tick(&mut self, now_ms: u64) -> Vec<MnAction> {
+        let mut out = Vec::new();
+        let has: Vec<Ipv6Addr> = self.entries.keys().copied().collect();
+        for ha in has {
+            let max = self.cfg.max_transmissions;
+            let e = self.entries.get_mut(&ha).expect("listed");
+            if let Some(r) = &e.registered {
+                if r.expires_ms <= now_ms {
+                    e.registered = None;
+                    out.push(MnAction::BindingExpired { ha });
+                }
+            }
+            if let Some(o) = &e.outstanding {
+                if o.next_retx_ms <= now_ms {
+                    if o.sent.len() as u32 >= max {
+                        e.outstanding = None;
+                        e.failed = true;
+                        out.push(MnAction::RegistrationFailed { ha });
+                    } else {
+                        out.push(self.transmit(ha, now_ms));
+                    }
+                }
+                continue;
+            }
+            if let Some(r) = &e.registered {
+                if r.refresh_ms <= now_ms && !e.failed {
+                    let coa = r.coa;
+                    out.extend(self.start(ha, coa, false, None, now_ms));
+                }
+            }
+        }
+        out
+    }
+}
