@@ -10,32 +10,21 @@
 //! The Child SA cannot be installed by charon on a kernel without ESP: reported as
 //! INCONCLUSIVE, never as a pass.
 
-use mip6lab_capture::dissect::{slice, Context, Dissectors, Transport};
-use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
+mod lab_common;
+use lab_common::*;
+use mip6lab_capture::Transcript;
 use mip6lab_engines::ikev2::cert;
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
+use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
     ChildRequest, Config, Credential, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy,
-    RngFn, TrustAnchor,
+    TrustAnchor,
 };
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
 use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-/// Both tests bind [2001:db8:1::1]:500: one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::time::Duration;
 
 fn pki(name: &str) -> String {
     std::fs::read_to_string(root().join("fixtures/pki").join(name)).unwrap()
@@ -47,66 +36,6 @@ fn cred(name: &str) -> Credential {
 
 fn ca() -> TrustAnchor {
     TrustAnchor::from_pem(&pki("ca.pem")).unwrap()
-}
-
-/// Random octets from the OS (a real peer must not see predictable SPIs and nonces).
-fn os_rng() -> RngFn {
-    use std::io::Read;
-    let mut f = std::fs::File::open("/dev/urandom").unwrap();
-    Box::new(move |b: &mut [u8]| f.read_exact(b).unwrap())
-}
-
-fn endpoints(topo: &Topology) -> Endpoints {
-    let mut e = Endpoints::default();
-    for (role, a) in &topo.hosts {
-        e.insert(IpAddr::V6(*a), role.clone());
-    }
-    e
-}
-
-/// Binds UDP 500 on the lab host's address once the bridge has it (DAD may delay it).
-async fn bind_500(keys: Option<KeyLogFiles>, peer: Option<SocketAddr>) -> Driver {
-    let local: SocketAddr = "[2001:db8:1::1]:500".parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match Driver::bind(local, peer, keys.clone()).await {
-            Ok(d) => return d,
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("cannot bind {local}: {e}"),
-        }
-    }
-}
-
-fn transcript(pcap: &Path, keys: &Path, topo: &Topology) -> Transcript {
-    let read = read_file(pcap).unwrap();
-    let mut ctx = Context::default();
-    ctx.keys.merge(KeyLog::load(keys).unwrap());
-    decode_with(
-        &read.frames,
-        &endpoints(topo),
-        0,
-        &Dissectors::standard(),
-        &mut ctx,
-    )
-}
-
-/// IKE datagrams of the capture, in order.
-fn ike_datagrams(pcap: &Path) -> Vec<Vec<u8>> {
-    read_file(pcap)
-        .unwrap()
-        .frames
-        .iter()
-        .filter_map(|f| {
-            let (pkt, payload) = slice(f).ok()??;
-            matches!(
-                pkt.transport,
-                Transport::Udp { sport: 500, .. } | Transport::Udp { dport: 500, .. }
-            )
-            .then(|| payload.to_vec())
-        })
-        .collect()
 }
 
 /// The IKE lines, without the ND/MLD of the containers starting; the lengths of DER ECDSA

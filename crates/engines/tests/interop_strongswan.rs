@@ -8,102 +8,20 @@
 //!   notify, and the test reports that Child SA as INCONCLUSIVE (never a pass).
 //! - charon's `mn` profile initiating to the harness responder.
 
-use mip6lab_capture::dissect::{slice, Context, Dissectors, Transport};
-use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
+mod lab_common;
+use lab_common::*;
+use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
-    ChildRequest, Config, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy, RngFn,
+    ChildRequest, Config, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy,
 };
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
 use mip6lab_wire::crypto::{psk_auth, signed_octets, Encr, IkeKeys, Integ, Prf, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PSK: &[u8] = b"mip6lab-mn1-psk-lab-only";
-
-/// Both tests bind [2001:db8:1::1]:500: one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// Random octets from the OS (a real peer must not see predictable SPIs and nonces).
-fn os_rng() -> RngFn {
-    use std::io::Read;
-    let mut f = std::fs::File::open("/dev/urandom").unwrap();
-    Box::new(move |b: &mut [u8]| f.read_exact(b).unwrap())
-}
-
-fn endpoints(topo: &Topology) -> Endpoints {
-    let mut e = Endpoints::default();
-    for (role, a) in &topo.hosts {
-        e.insert(IpAddr::V6(*a), role.clone());
-    }
-    e
-}
-
-/// Binds UDP 500 on the lab host's address once the bridge has it (DAD may delay it).
-async fn bind_500(keys: Option<KeyLogFiles>, peer: Option<SocketAddr>) -> Driver {
-    let local: SocketAddr = "[2001:db8:1::1]:500".parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match Driver::bind(local, peer, keys.clone()).await {
-            Ok(d) => return d,
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("cannot bind {local}: {e}"),
-        }
-    }
-}
-
-fn transcript(pcap: &Path, keys: &Path, topo: &Topology) -> Transcript {
-    let read = read_file(pcap).unwrap();
-    let mut ctx = Context::default();
-    ctx.keys.merge(KeyLog::load(keys).unwrap());
-    decode_with(
-        &read.frames,
-        &endpoints(topo),
-        0,
-        &Dissectors::standard(),
-        &mut ctx,
-    )
-}
-
-/// IKE datagrams of the capture, in order.
-fn ike_datagrams(pcap: &Path) -> Vec<Vec<u8>> {
-    read_file(pcap)
-        .unwrap()
-        .frames
-        .iter()
-        .filter_map(|f| {
-            let (pkt, payload) = slice(f).ok()??;
-            matches!(
-                pkt.transport,
-                Transport::Udp { sport: 500, .. } | Transport::Udp { dport: 500, .. }
-            )
-            .then(|| payload.to_vec())
-        })
-        .collect()
-}
-
-/// Only the IKE lines, without the ND/MLD of the containers starting.
-fn ike_text(t: &Transcript) -> String {
-    t.to_text()
-        .lines()
-        .filter(|l| l.contains("IKEv2"))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
 
 #[test]
 #[ignore = "needs Docker: run with --include-ignored (just test)"]

@@ -1,0 +1,92 @@
+//! What the strongSwan interop tests share: paths, randomness, binding the lab host's IKE
+//! port, and decoding the lab capture with the harness's key log.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use mip6lab_capture::dissect::{slice, Context, Dissectors, Transport};
+use mip6lab_capture::keylog::KeyLog;
+use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
+use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
+use mip6lab_engines::ikev2::RngFn;
+use mip6lab_lab::Topology;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Both tests bind [2001:db8:1::1]:500: one at a time.
+pub static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Random octets from the OS (a real peer must not see predictable SPIs and nonces).
+pub fn os_rng() -> RngFn {
+    use std::io::Read;
+    let mut f = std::fs::File::open("/dev/urandom").unwrap();
+    Box::new(move |b: &mut [u8]| f.read_exact(b).unwrap())
+}
+
+pub fn endpoints(topo: &Topology) -> Endpoints {
+    let mut e = Endpoints::default();
+    for (role, a) in &topo.hosts {
+        e.insert(IpAddr::V6(*a), role.clone());
+    }
+    e
+}
+
+/// Binds UDP 500 on the lab host's address once the bridge has it (DAD may delay it).
+pub async fn bind_500(keys: Option<KeyLogFiles>, peer: Option<SocketAddr>) -> Driver {
+    let local: SocketAddr = "[2001:db8:1::1]:500".parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match Driver::bind(local, peer, keys.clone()).await {
+            Ok(d) => return d,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("cannot bind {local}: {e}"),
+        }
+    }
+}
+
+pub fn transcript(pcap: &Path, keys: &Path, topo: &Topology) -> Transcript {
+    let read = read_file(pcap).unwrap();
+    let mut ctx = Context::default();
+    ctx.keys.merge(KeyLog::load(keys).unwrap());
+    decode_with(
+        &read.frames,
+        &endpoints(topo),
+        0,
+        &Dissectors::standard(),
+        &mut ctx,
+    )
+}
+
+/// IKE datagrams of the capture, in order.
+pub fn ike_datagrams(pcap: &Path) -> Vec<Vec<u8>> {
+    read_file(pcap)
+        .unwrap()
+        .frames
+        .iter()
+        .filter_map(|f| {
+            let (pkt, payload) = slice(f).ok()??;
+            matches!(
+                pkt.transport,
+                Transport::Udp { sport: 500, .. } | Transport::Udp { dport: 500, .. }
+            )
+            .then(|| payload.to_vec())
+        })
+        .collect()
+}
+
+/// Only the IKE lines, without the ND/MLD of the containers starting.
+pub fn ike_text(t: &Transcript) -> String {
+    t.to_text()
+        .lines()
+        .filter(|l| l.contains("IKEv2"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
