@@ -19,8 +19,7 @@ use mip6lab_engines::ikev2::{
     ChildRequest, Config, Credential, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy,
     TrustAnchor,
 };
-use mip6lab_lab::lab::Iut;
-use mip6lab_lab::{Lab, LabOptions, Topology};
+use mip6lab_lab::Topology;
 use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -181,16 +180,7 @@ fn harness_initiator_with_certificate_against_charon_responder() {
     let ha: Ipv6Addr = topo.hosts["HA1"];
     let lab_addr: Ipv6Addr = topo.hosts["lab"];
     let (events, artifacts) = rt.block_on(async {
-        let lab = Lab::up(
-            topo.clone(),
-            LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap();
+        let lab = lab_up(&topo, &out).await;
         let result = async {
             let mut drv = bind_500(
                 Some(KeyLogFiles::new(&keydir)),
@@ -333,16 +323,7 @@ fn charon_initiator_with_certificate_against_harness_responder() {
     let lab_addr: Ipv6Addr = topo.hosts["lab"];
     let mn_addr: Ipv6Addr = topo.hosts["MN"];
     let (events, artifacts, exits, logs) = rt.block_on(async {
-        let lab = Lab::up(
-            topo.clone(),
-            LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap();
+        let lab = lab_up(&topo, &out).await;
         let result = async {
             let mut drv = bind_500(Some(KeyLogFiles::new(&keydir)), None).await;
             let mut cfg = Config::with_cert(Id::fqdn("ha1.example.com"), cred("ha1"), ca());

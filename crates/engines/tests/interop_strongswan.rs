@@ -14,8 +14,7 @@ use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
     ChildRequest, Config, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy,
 };
-use mip6lab_lab::lab::Iut;
-use mip6lab_lab::{Lab, LabOptions, Topology};
+use mip6lab_lab::Topology;
 use mip6lab_wire::crypto::{psk_auth, signed_octets, Encr, IkeKeys, Integ, Prf, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -35,16 +34,7 @@ fn harness_initiator_against_charon_responder() {
     let ha: Ipv6Addr = topo.hosts["HA1"];
     let lab_addr: Ipv6Addr = topo.hosts["lab"];
     let (events, artifacts) = rt.block_on(async {
-        let lab = Lab::up(
-            topo.clone(),
-            LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap();
+        let lab = lab_up(&topo, &out).await;
         let result = async {
             let mut drv = bind_500(
                 Some(KeyLogFiles::new(&keydir)),
@@ -277,16 +267,7 @@ fn charon_initiator_against_harness_responder() {
         // Lab::up starts charon (the stimulus) and returns; the responder binds right after.
         // charon retransmits its IKE_SA_INIT (about 4 s, then 7 s later), so a first request
         // sent before the bind is answered on a retransmission.
-        let lab = Lab::up(
-            topo.clone(),
-            LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap();
+        let lab = lab_up(&topo, &out).await;
         let result = async {
             let mut drv = bind_500(Some(KeyLogFiles::new(&keydir)), None).await;
             let mut cfg = Config::new(

@@ -7,7 +7,8 @@ use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
 use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::RngFn;
-use mip6lab_lab::Topology;
+use mip6lab_lab::lab::Iut;
+use mip6lab_lab::{Lab, LabOptions, Topology};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -89,4 +90,18 @@ pub fn ike_text(t: &Transcript) -> String {
         .filter(|l| l.contains("IKEv2"))
         .map(|l| format!("{l}\n"))
         .collect()
+}
+
+/// A peers-only lab of `topo` writing into `out` (the harness plays the IUT from the host).
+pub async fn lab_up(topo: &Topology, out: &Path) -> Lab {
+    Lab::up(
+        topo.clone(),
+        LabOptions {
+            root: root(),
+            out_dir: out.to_path_buf(),
+            iut: Iut::None,
+        },
+    )
+    .await
+    .unwrap()
 }
