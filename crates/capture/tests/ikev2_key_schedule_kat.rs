@@ -4,7 +4,7 @@
 //! and SPIs plus that secret, our SKEYSEED/prf+ must give charon's keys, and our AUTH over the
 //! captured IKE_SA_INIT must equal the AUTH charon sent.
 
-use mip6lab_capture::dissect::{slice, Transport};
+use mip6lab_capture::dissect::udp_payloads;
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::read_file;
 use mip6lab_wire::crypto::{psk_auth, signed_octets, IkeKeys, Prf, Suite};
@@ -19,18 +19,10 @@ fn dir() -> PathBuf {
 
 /// Every IKE message of the capture (UDP 500), raw, in frame order.
 fn ike_messages() -> Vec<Vec<u8>> {
-    let read = read_file(&dir().join("bootstrap.pcap")).unwrap();
-    read.frames
-        .iter()
-        .filter_map(|f| {
-            let (pkt, payload) = slice(f).ok().flatten()?;
-            matches!(
-                pkt.transport,
-                Transport::Udp { sport: 500, .. } | Transport::Udp { dport: 500, .. }
-            )
-            .then(|| payload.to_vec())
-        })
-        .collect()
+    udp_payloads(
+        &read_file(&dir().join("bootstrap.pcap")).unwrap().frames,
+        500,
+    )
 }
 
 fn nonce(m: &Message) -> Vec<u8> {

@@ -86,6 +86,8 @@ async fn update(server: SocketAddr, source: SocketAddr, u: Update, key: &TsigKey
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn ha_updates_aaaa_and_ptr_in_bind() {
     let out = std::env::temp_dir()
@@ -196,18 +198,7 @@ fn ha_updates_aaaa_and_ptr_in_bind() {
         .find(|p| p.ends_with("home.pcap"))
         .expect("home.pcap");
     let read = mip6lab_capture::read_file(pcap).unwrap();
-    let frames: Vec<_> = read
-        .frames
-        .into_iter()
-        .filter(|f| {
-            matches!(
-                mip6lab_capture::dissect::slice(f),
-                Ok(Some((p, _))) if matches!(p.transport,
-                    mip6lab_capture::dissect::Transport::Udp { sport, dport }
-                        if sport == PORT || dport == PORT)
-            )
-        })
-        .collect();
+    let frames = mip6lab_capture::dissect::frames_on_udp_port(&read.frames, PORT);
     let t = mip6lab_capture::decode_frames(&frames, &topology.endpoints());
     let text = t.to_text();
     eprintln!("{text}");

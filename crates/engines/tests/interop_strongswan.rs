@@ -23,6 +23,8 @@ use std::time::Duration;
 const PSK: &[u8] = b"mip6lab-mn1-psk-lab-only";
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn harness_initiator_against_charon_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -253,6 +255,8 @@ fn check_auth(keys: &IkeKeys, auth_resp: &[u8], init_resp: &[u8], ni: &[u8]) {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn charon_initiator_against_harness_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

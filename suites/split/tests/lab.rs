@@ -96,6 +96,8 @@ fn leftovers_of_pid(pid: u32) -> usize {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn reference_mn_passes_both_discovery_tests() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,6 +134,8 @@ fn reference_mn_passes_both_discovery_tests() {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn transcripts_of_the_reference_run_are_stable() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -156,6 +160,8 @@ fn transcripts_of_the_reference_run_are_stable() {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn srv_query_for_the_wrong_protocol_label_fails_naming_the_qname() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -170,6 +176,8 @@ fn srv_query_for_the_wrong_protocol_label_fails_naming_the_qname() {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn name_lookup_with_qtype_a_fails() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -180,6 +188,8 @@ fn name_lookup_with_qtype_a_fails() {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn a_panicking_test_leaves_nothing_behind() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -225,6 +235,8 @@ fn a_panicking_test_leaves_nothing_behind() {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn ctrl_c_during_a_run_tears_the_lab_down() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -280,6 +292,8 @@ extern "C" {
 }
 
 #[test]
+// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn gc_removes_what_a_sigkill_left_behind() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

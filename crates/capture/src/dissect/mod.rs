@@ -84,6 +84,33 @@ pub enum Transport {
     Other { next_header: u8 },
 }
 
+impl Packet {
+    /// Whether this is UDP from or to `port`.
+    pub fn is_udp_port(&self, port: u16) -> bool {
+        matches!(self.transport, Transport::Udp { sport, dport } if sport == port || dport == port)
+    }
+}
+
+/// The frames carrying UDP from or to `port` (e.g. one harness socket's exchange).
+pub fn frames_on_udp_port(frames: &[Frame], port: u16) -> Vec<Frame> {
+    frames
+        .iter()
+        .filter(|f| matches!(slice(f), Ok(Some((p, _))) if p.is_udp_port(port)))
+        .cloned()
+        .collect()
+}
+
+/// The UDP payloads from or to `port`, in frame order (e.g. every IKE message on 500).
+pub fn udp_payloads(frames: &[Frame], port: u16) -> Vec<Vec<u8>> {
+    frames
+        .iter()
+        .filter_map(|f| match slice(f) {
+            Ok(Some((p, payload))) if p.is_udp_port(port) => Some(payload.to_vec()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// L2–L4 of a frame and its application payload; `Err` says why it could not be sliced.
 pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
     let sliced = match frame.link {

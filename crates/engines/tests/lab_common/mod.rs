@@ -2,7 +2,7 @@
 //! port, and decoding the lab capture with the harness's key log.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use mip6lab_capture::dissect::{slice, Context, Dissectors, Transport};
+use mip6lab_capture::dissect::{udp_payloads, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
 use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
@@ -68,19 +68,7 @@ pub fn transcript(pcap: &Path, keys: &Path, topo: &Topology) -> Transcript {
 
 /// IKE datagrams of the capture, in order.
 pub fn ike_datagrams(pcap: &Path) -> Vec<Vec<u8>> {
-    read_file(pcap)
-        .unwrap()
-        .frames
-        .iter()
-        .filter_map(|f| {
-            let (pkt, payload) = slice(f).ok()??;
-            matches!(
-                pkt.transport,
-                Transport::Udp { sport: 500, .. } | Transport::Udp { dport: 500, .. }
-            )
-            .then(|| payload.to_vec())
-        })
-        .collect()
+    udp_payloads(&read_file(pcap).unwrap().frames, 500)
 }
 
 /// Only the IKE lines, without the ND/MLD of the containers starting.
