@@ -1365,10 +1365,16 @@ impl Engine {
 
     /// Sends one more IKE_AUTH request (EAP rounds, the final AUTH).
     fn send_auth_msg(&mut self, i: usize, inner: Vec<Payload>, kind: ReqKind) {
+        self.send_request(i, exchange::IKE_AUTH, inner, kind);
+    }
+
+    /// Sends an encrypted request on SA `i` with its next message ID and keeps it for
+    /// retransmission until the response comes.
+    fn send_request(&mut self, i: usize, exch: u8, inner: Vec<Payload>, kind: ReqKind) {
         let sa = &self.sas[i];
         let msg_id = sa.next_req_id;
-        let m = Self::header(sa, exchange::IKE_AUTH, false, msg_id);
-        let k = sa.my_keys().expect("keys");
+        let m = Self::header(sa, exch, false, msg_id);
+        let k = sa.my_keys().expect("keys of an SA past IKE_SA_INIT");
         let bytes = self.build(m, Some(inner), Some(&k));
         let now = self.now;
         let sa = &mut self.sas[i];
@@ -1812,7 +1818,6 @@ impl Engine {
         let Some(r) = self.sas[i].pending.pop_front() else {
             return;
         };
-        let msg_id = self.sas[i].next_req_id;
         let (exch, inner, kind) = match r {
             PendingReq::Liveness => (exchange::INFORMATIONAL, vec![], ReqKind::Liveness),
             PendingReq::DeleteIke => (
@@ -1872,21 +1877,7 @@ impl Engine {
                 )
             }
         };
-        let sa = &self.sas[i];
-        let m = Self::header(sa, exch, false, msg_id);
-        let k = sa.my_keys().expect("established");
-        let bytes = self.build(m, Some(inner), Some(&k));
-        let now = self.now;
-        let sa = &mut self.sas[i];
-        sa.next_req_id = msg_id.wrapping_add(1);
-        sa.outstanding = Some(Outstanding {
-            msg_id,
-            bytes: bytes.clone(),
-            kind,
-            sent_at: now,
-            retransmits: 0,
-        });
-        self.send_raw(bytes);
+        self.send_request(i, exch, inner, kind);
     }
 
     fn with_sa(&mut self, now: u64, sa: SaId, r: PendingReq) -> Result<(), String> {
