@@ -16,8 +16,7 @@ use mip6lab_capture::Transcript;
 use mip6lab_engines::ikev2::cert;
 use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
-    ChildRequest, Config, Credential, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy,
-    TrustAnchor,
+    Config, Credential, Engine, EspSuite, Event, ResponderPolicy, TrustAnchor,
 };
 use mip6lab_lab::Topology;
 use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
@@ -192,25 +191,7 @@ fn harness_initiator_with_certificate_against_charon_responder() {
             let mut cfg = Config::with_cert(Id::fqdn("mn1.example.com"), cred("mn1"), ca());
             cfg.ike_suites = vec![Suite::AES128_SHA256];
             cfg.esp_suites = vec![EspSuite::AES128_SHA256];
-            cfg.local_addr = Some(IpAddr::V6(lab_addr));
-            cfg.peer_addr = Some(IpAddr::V6(ha));
-            let mut mn = Engine::new(cfg, os_rng());
-            let mut req = InitiateRequest::dynamic_hoa(ha);
-            req.peer_id = Some(Id::fqdn("ha1.example.com"));
-            req.child = Some(ChildRequest::mh(None, ha));
-            let o = drv
-                .initiate(&mut mn, req, Duration::from_secs(30))
-                .await
-                .unwrap();
-            if o.established {
-                mn.delete_ike(drv.now(), o.sa).unwrap();
-                drv.run_until(&mut mn, Duration::from_secs(10), |e| {
-                    matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-                })
-                .await
-                .unwrap();
-            }
-            drv.events.clone()
+            mn_initiate_then_delete(&mut drv, cfg, lab_addr, ha).await
         }
         .await;
         let a = lab.down().await.unwrap();

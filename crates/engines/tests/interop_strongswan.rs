@@ -11,9 +11,7 @@
 mod lab_common;
 use lab_common::*;
 use mip6lab_engines::ikev2::udp::KeyLogFiles;
-use mip6lab_engines::ikev2::{
-    ChildRequest, Config, Engine, EspSuite, Event, InitiateRequest, ResponderPolicy,
-};
+use mip6lab_engines::ikev2::{Config, Engine, EspSuite, Event, ResponderPolicy};
 use mip6lab_lab::Topology;
 use mip6lab_wire::crypto::{psk_auth, signed_octets, Encr, IkeKeys, Integ, Prf, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
@@ -63,24 +61,7 @@ fn harness_initiator_against_charon_responder() {
                 );
                 cfg.ike_suites = vec![ike];
                 cfg.esp_suites = vec![esp];
-                cfg.local_addr = Some(IpAddr::V6(lab_addr));
-                cfg.peer_addr = Some(IpAddr::V6(ha));
-                let mut mn = Engine::new(cfg, os_rng());
-                let mut req = InitiateRequest::dynamic_hoa(ha);
-                req.peer_id = Some(Id::fqdn("ha1.example.com"));
-                req.child = Some(ChildRequest::mh(None, ha));
-                let o = drv
-                    .initiate(&mut mn, req, Duration::from_secs(30))
-                    .await
-                    .unwrap();
-                if o.established {
-                    mn.delete_ike(drv.now(), o.sa).unwrap();
-                    drv.run_until(&mut mn, Duration::from_secs(10), |e| {
-                        matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-                    })
-                    .await
-                    .unwrap();
-                }
+                mn_initiate_then_delete(&mut drv, cfg, lab_addr, ha).await;
             }
             drv.events.clone()
         }

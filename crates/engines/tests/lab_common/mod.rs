@@ -6,9 +6,11 @@ use mip6lab_capture::dissect::{udp_payloads, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
 use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
-use mip6lab_engines::ikev2::RngFn;
+use mip6lab_engines::ikev2::{ChildRequest, Config, Engine, Event, InitiateRequest, RngFn};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
+use mip6lab_wire::ikev2::Id;
+use std::net::Ipv6Addr;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -92,4 +94,33 @@ pub async fn lab_up(topo: &Topology, out: &Path) -> Lab {
     )
     .await
     .unwrap()
+}
+
+/// The harness MN against charon's `ha` profile: IKE_SA with an MH Child SA and a CFG
+/// request for a home address, then, if the SA came up, its deletion. Returns every event.
+pub async fn mn_initiate_then_delete(
+    drv: &mut Driver,
+    mut cfg: Config,
+    lab: Ipv6Addr,
+    ha: Ipv6Addr,
+) -> Vec<Event> {
+    cfg.local_addr = Some(IpAddr::V6(lab));
+    cfg.peer_addr = Some(IpAddr::V6(ha));
+    let mut mn = Engine::new(cfg, os_rng());
+    let mut req = InitiateRequest::dynamic_hoa(ha);
+    req.peer_id = Some(Id::fqdn("ha1.example.com"));
+    req.child = Some(ChildRequest::mh(None, ha));
+    let o = drv
+        .initiate(&mut mn, req, Duration::from_secs(30))
+        .await
+        .unwrap();
+    if o.established {
+        mn.delete_ike(drv.now(), o.sa).unwrap();
+        drv.run_until(&mut mn, Duration::from_secs(10), |e| {
+            matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
+        })
+        .await
+        .unwrap();
+    }
+    drv.events.clone()
 }
