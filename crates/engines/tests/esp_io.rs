@@ -70,9 +70,9 @@ fn sas(c: &ChildSa) -> InboundSas {
 }
 
 /// Raw sockets need CAP_NET_RAW; without it the test fails and says so.
-fn permitted<T>(r: io::Result<T>, what: &str) -> Option<T> {
+fn permitted<T>(r: io::Result<T>, what: &str) -> T {
     match r {
-        Ok(v) => Some(v),
+        Ok(v) => v,
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => panic!(
             "{what}: {e} — raw sockets (AF_INET6/SOCK_RAW/50, AF_PACKET) need CAP_NET_RAW (run as root)"
         ),
@@ -106,12 +106,8 @@ fn ba(seq: u16) -> mh::Repr {
 
 /// BU with HAO (MN → HA) and BA with RH2 (HA → MN) on the wire, read back from `lo`.
 async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
-    let Some(mut tap) = permitted(PacketTap::open("lo"), "AF_PACKET tap on lo") else {
-        return;
-    };
-    let Some(mn) = permitted(EspSocket::open(Some(LO)), "raw ESP socket") else {
-        return;
-    };
+    let mut tap = permitted(PacketTap::open("lo"), "AF_PACKET tap on lo");
+    let mn = permitted(EspSocket::open(Some(LO)), "raw ESP socket");
     let mut ha = EspSocket::open(Some(LO)).unwrap();
     let (mn_sa, ha_sa) = pair(suite, spi_base);
     let (mut mn_out, mut ha_out) = (
@@ -245,9 +241,7 @@ async fn bu_hao_ba_rh2_on_wire_gcm() {
 // and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn raw_sockets_sequence_replay_tamper() {
-    let Some(mn) = permitted(EspSocket::open(Some(LO)), "raw ESP socket") else {
-        return;
-    };
+    let mn = permitted(EspSocket::open(Some(LO)), "raw ESP socket");
     let mut ha = EspSocket::open(Some(LO)).unwrap();
     let (mn_sa, ha_sa) = pair(EspSuite::AES128_SHA256, 0x3000_0000);
     let mut mn_out = OutboundSa::from_child(&mn_sa);
@@ -317,9 +311,7 @@ async fn raw_sockets_sequence_replay_tamper() {
 // and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn raw_socket_rh2_from_ancillary_data() {
-    let Some(ha) = permitted(EspSocket::open(Some(LO)), "raw ESP socket") else {
-        return;
-    };
+    let ha = permitted(EspSocket::open(Some(LO)), "raw ESP socket");
     let mut mn = EspSocket::open(Some(LO)).unwrap();
     let (mn_sa, ha_sa) = pair(EspSuite::AES128GCM16, 0x4000_0000);
     let mut ha_out = OutboundSa::from_child(&ha_sa);
