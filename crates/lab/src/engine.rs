@@ -224,7 +224,15 @@ impl Engine {
             binds: Some(
                 spec.binds
                     .iter()
-                    .map(|(h, c)| format!("{h}:{c}:ro"))
+                    // Rendered files are read-only; the key-log directory is the one
+                    // writable mount (the node's own evidence).
+                    .map(|(h, c)| {
+                        if c == crate::lab::KEYLOG_DIR {
+                            format!("{h}:{c}:rw")
+                        } else {
+                            format!("{h}:{c}:ro")
+                        }
+                    })
                     .collect(),
             ),
             // Lab links need no DAD: addresses are unique by construction, and DAD would

@@ -50,7 +50,13 @@ pub struct Artifacts {
     pub state: Vec<PathBuf>,
     /// Image name → first line of the node's `version` command.
     pub versions: std::collections::BTreeMap<String, String>,
+    /// Key logs written by the IUT and the harness's own peers (`keys/<node>/keys.log`),
+    /// so the capture can be decrypted.
+    pub keylogs: Vec<PathBuf>,
 }
+
+/// Where the IUT and the reference peers write their IKE/ESP key logs (`MIP6LAB_KEYLOG_DIR`).
+pub const KEYLOG_DIR: &str = "/var/lib/mip6lab/keys";
 
 pub struct Lab {
     engine: Engine,
@@ -97,7 +103,7 @@ impl Lab {
             .topology
             .nodes
             .iter()
-            .filter(|n| n.image != "iut")
+            .filter(|n| n.image != "iut" && !n.after_iut)
             .cloned()
             .partition(|n| n.wait == Some(Wait::Exit));
         for node in &peers {
@@ -188,11 +194,41 @@ impl Lab {
                     )
                     .await
             }
+            ("refimpl", _) => {
+                // A tester peer built from the reference (e.g. the harness's MN towards an HA
+                // under test): the same binary and image as the reference IUT.
+                let binary = self.refimpl_binary();
+                let bin = std::fs::read(&binary).with_context(|| {
+                    format!(
+                        "node {}: refimpl binary {} (build it: cargo build -p mip6lab-refimpl)",
+                        node.name,
+                        binary.display()
+                    )
+                })?;
+                self.engine
+                    .ensure_image(
+                        "refimpl",
+                        &containers.join("refimpl"),
+                        &[("mip6lab-refimpl", bin)],
+                    )
+                    .await
+            }
             (dir, _) => {
                 self.engine
                     .ensure_image(dir, &containers.join(dir), &[])
                     .await
             }
+        }
+    }
+
+    /// The reference binary: the IUT's when the reference is under test, else
+    /// `MIP6LAB_REFIMPL`, else the workspace's debug build.
+    fn refimpl_binary(&self) -> PathBuf {
+        match &self.opts.iut {
+            Iut::Reference { binary } => binary.clone(),
+            _ => std::env::var_os("MIP6LAB_REFIMPL")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| self.opts.root.join("target/debug/mip6lab-refimpl")),
         }
     }
 
@@ -225,8 +261,17 @@ impl Lab {
         env: &[(String, String)],
     ) -> Result<NodeHandle> {
         let image = self.image_for(node).await?;
-        let binds = self.render_files(node)?;
+        let mut binds = self.render_files(node)?;
         let address = self.topology.address(node);
+        let keylog = matches!(node.image.as_str(), "iut" | "refimpl");
+        if keylog {
+            let dir = self.opts.out_dir.join("keys").join(&node.name);
+            std::fs::create_dir_all(&dir)?;
+            // The container may run as another user; the directory only holds lab keys.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))?;
+            binds.push((dir.display().to_string(), KEYLOG_DIR.to_string()));
+        }
         let mut vars: Vec<String> = node
             .env
             .iter()
@@ -234,6 +279,10 @@ impl Lab {
             .collect::<Result<_>>()?;
         vars.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         vars.push(format!("MIP6LAB_WAIT_ADDRS={address}"));
+        vars.push(format!("MIP6LAB_ADDR={address}"));
+        if keylog {
+            vars.push(format!("MIP6LAB_KEYLOG_DIR={KEYLOG_DIR}"));
+        }
         let id = self
             .engine
             .run_container(ContainerSpec {
@@ -354,6 +403,22 @@ impl Lab {
         self.start_node(&node, env).await
     }
 
+    /// Starts an `after_iut` peer (the stimulus) with extra environment.
+    pub async fn start_after_iut(
+        &mut self,
+        name: &str,
+        env: &[(String, String)],
+    ) -> Result<NodeHandle> {
+        let node = self
+            .topology
+            .nodes
+            .iter()
+            .find(|n| n.name == name && n.after_iut)
+            .with_context(|| format!("the topology has no after_iut node `{name}`"))?
+            .clone();
+        self.start_node(&node, env).await
+    }
+
     pub fn node(&self, name: &str) -> Option<&NodeHandle> {
         self.nodes.iter().find(|n| n.name == name)
     }
@@ -434,12 +499,19 @@ impl Lab {
         unregister_run(&self.run_id);
         let mut setup_frames = std::mem::take(&mut self.setup_frames);
         setup_frames.resize(pcaps.len(), 0);
+        let keylogs = self
+            .nodes
+            .iter()
+            .map(|n| self.opts.out_dir.join("keys").join(&n.name).join("keys.log"))
+            .filter(|p| p.exists())
+            .collect();
         Ok(Artifacts {
             pcaps,
             setup_frames,
             logs,
             state,
             versions,
+            keylogs,
         })
     }
 

@@ -69,6 +69,10 @@ pub struct NodeSpec {
     /// `peer_versions`, keyed by image), e.g. `["named", "-v"]`.
     #[serde(default)]
     pub version: Option<Vec<String>>,
+    /// Started by the runner once the IUT is ready (the stimulus towards an HA under test),
+    /// not by [`crate::Lab::up`].
+    #[serde(default)]
+    pub after_iut: bool,
 }
 
 /// Capabilities a node may ask for. NET_ADMIN stays inside the container's network
@@ -192,6 +196,12 @@ impl Topology {
                     "node `{}`: capability {cap} is not allowed (allowed: {})",
                     node.name,
                     ALLOWED_CAPS.join(", ")
+                );
+            }
+            if node.after_iut && (node.image == "iut" || node.wait.is_some()) {
+                bail!(
+                    "node `{}`: after_iut is for peers the runner starts (no wait, not the iut)",
+                    node.name
                 );
             }
             if node.image == "iut" && node.wait.is_some() {

@@ -1,21 +1,41 @@
-//! The IUT contract as environment variables, plus mutation knobs.
+//! The IUT contract as environment variables, plus mutation knobs. The full contract, with
+//! what a vendor image must do, is `containers/iut/README.md`.
 //!
-//! | variable | meaning |
-//! |---|---|
-//! | `MIP6LAB_ROLE` | `mn` (the HA role comes with the IKEv2 engine) |
-//! | `MIP6LAB_DNS` | IPv6 address of the DNS server |
-//! | `MIP6LAB_DOMAIN` | MSP domain for SRV discovery (RFC 5026 §5.1.2) |
-//! | `MIP6LAB_HA_NAME` | HA FQDN for lookup by name (§5.1.1); when set, SRV is not used |
-//! | `MIP6LAB_WAIT_ADDRS` | comma-separated IPv6 addresses to wait for before sending |
-//! | `MIP6LAB_KNOBS` | comma-separated `knob=value` mutations (see [`Knobs`]) |
+//! | variable | role | meaning |
+//! |---|---|---|
+//! | `MIP6LAB_ROLE` | both | `mn` or `ha` |
+//! | `MIP6LAB_ADDR` | both | this node's IPv6 address (the MN's care-of address) |
+//! | `MIP6LAB_DNS` | both | IPv6 address of the MSP's DNS server |
+//! | `MIP6LAB_ID` | both | own IKE identity, an FQDN (MN: also the DNS name, RFC 5026 §9.5) |
+//! | `MIP6LAB_AUTH` | both | `psk` (default), `cert` or `eap` (MN: EAP-MSCHAPv2; HA: relayed to RADIUS) |
+//! | `MIP6LAB_PSK` | both | the shared key (`psk`, and the HA's own AUTH with `eap`) |
+//! | `MIP6LAB_CERT`, `MIP6LAB_KEY`, `MIP6LAB_CA` | both | PEM files for `cert` |
+//! | `MIP6LAB_KEYLOG_DIR` | both | where IKE and ESP keys are logged (default `/var/lib/mip6lab/keys`) |
+//! | `MIP6LAB_KNOBS` | both | comma-separated `knob=value` mutations (see [`Knobs`]) |
+//! | `MIP6LAB_DOMAIN` | MN | MSP domain for SRV discovery (§5.1.2) |
+//! | `MIP6LAB_HA_NAME` | MN | HA FQDN for lookup by name (§5.1.1); when set, SRV is not used |
+//! | `MIP6LAB_HOA_MODE` | MN | `assigned` (§5.3.1, default) or `autoconf` (§5.3.2) |
+//! | `MIP6LAB_DNS_UPDATE` | MN | `yes` (default): DNS Update option in BUs (§6) |
+//! | `MIP6LAB_HOLD_SECS` | MN | time registered before deregistering (default 1) |
+//! | `MIP6LAB_EAP_USER`, `MIP6LAB_EAP_PASSWORD` | MN | EAP credentials |
+//! | `MIP6LAB_RETRY_SECS` | MN | wait before trying the HA list again (§5.1.2, default 2) |
+//! | `MIP6LAB_HOME_PREFIX` | HA | home prefix, e.g. `2001:db8:1:100::/64` |
+//! | `MIP6LAB_HA_AUTOCONF` | HA | `yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA |
+//! | `MIP6LAB_MN_IDS` | HA | comma-separated MN identities the PSK is for (default `mn1.example.com`) |
+//! | `MIP6LAB_TSIG_KEY` | HA | `name:base64-secret` for DNS updates (RFC 8945) |
+//! | `MIP6LAB_REVERSE_ZONE` | HA | the ip6.arpa zone of the home prefix |
+//! | `MIP6LAB_RADIUS`, `MIP6LAB_RADIUS_SECRET` | HA | AAA server `[addr]:port` and secret for `eap` |
 
 use anyhow::{anyhow, bail, Context, Result};
-use std::net::Ipv6Addr;
+use std::collections::HashMap;
+use std::net::{Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Mn,
+    Ha,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +46,24 @@ pub enum Discovery {
     Name { ha_name: String },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    Psk,
+    Cert,
+    Eap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoaMode {
+    /// §5.3.1: INTERNAL_IP6_ADDRESS in CFG_REQUEST.
+    Assigned,
+    /// §5.3.2: MIP6_HOME_PREFIX, auto-configure, CREATE_CHILD_SA.
+    Autoconf,
+}
+
 /// Mutation knobs: each one makes the reference break exactly one requirement, so that the
-/// suite can prove its tests discriminate. Defaults are the conforming behaviour.
+/// suite can prove its tests discriminate; the same knobs set on a tester peer are stimuli
+/// (e.g. an MN that names a foreign FQDN). Defaults are the conforming behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Knobs {
     /// `mn.srv_service`: service label of the SRV QNAME (conforming: `_mip6`).
@@ -36,6 +72,40 @@ pub struct Knobs {
     pub srv_proto: String,
     /// `mn.name_qtype`: QTYPE used for lookup by name (conforming: `AAAA`).
     pub name_qtype: String,
+    /// `mn.idi_type`: `fqdn` (conforming) or `ipv6` (IDi = the care-of address).
+    pub idi_type: String,
+    /// `mn.dns_fqdn`: the FQDN in the DNS Update option (conforming: empty = own IDi).
+    pub dns_fqdn: String,
+    /// `mn.dns_bu_status`: Status of the DNS Update option in BUs (conforming: 0).
+    pub dns_bu_status: u8,
+    /// `mn.no_hao`: send BUs without the Home Address option.
+    pub no_hao: bool,
+    /// `mn.skip_create_child_sa`: with an auto-configured HoA, send the BU on the IKE_AUTH
+    /// Child SA instead of creating one for the new HoA.
+    pub skip_create_child_sa: bool,
+    /// `mn.ignore_status_134`: keep the HoA after BA status 134.
+    pub ignore_status_134: bool,
+    /// `mn.no_failover`: stay with the first HA when it does not answer.
+    pub no_failover: bool,
+    /// `mn.request_hoa`: ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
+    pub request_hoa: Option<Ipv6Addr>,
+    /// `ha.dns_update_status_on_success`: DNS Update Status in the BA after a good update.
+    pub ha_dns_status_on_success: u8,
+    /// `ha.skip_fqdn_authorization`: update DNS for any FQDN, not only the IDi.
+    pub ha_skip_fqdn_authorization: bool,
+    /// `ha.skip_reverse_update`: leave the PTR entry alone.
+    pub ha_skip_reverse_update: bool,
+    /// `ha.keep_dns_on_dereg`: answer R = 1 without removing the entry.
+    pub ha_keep_dns_on_dereg: bool,
+    /// `ha.no_rh2`: send BAs without the type 2 routing header.
+    pub ha_no_rh2: bool,
+    /// `ha.no_home_prefix`: answer MIP6_HOME_PREFIX without the prefix attribute.
+    pub ha_no_home_prefix: bool,
+    /// `ha.dad_fail_first`: report proxy DAD failure (134) for the first auto-configured HoA
+    /// (stimulus for an MN under test).
+    pub ha_dad_fail_first: bool,
+    /// `ha.accept_any_hoa`: skip the HoA-to-identity authorization (RFC 5026 §9.2).
+    pub ha_accept_any_hoa: bool,
 }
 
 impl Default for Knobs {
@@ -44,12 +114,37 @@ impl Default for Knobs {
             srv_service: mip6lab_engines::discovery::MIP6_SRV_SERVICE.into(),
             srv_proto: mip6lab_engines::discovery::MIP6_SRV_PROTO.into(),
             name_qtype: "AAAA".into(),
+            idi_type: "fqdn".into(),
+            dns_fqdn: String::new(),
+            dns_bu_status: 0,
+            no_hao: false,
+            skip_create_child_sa: false,
+            ignore_status_134: false,
+            no_failover: false,
+            request_hoa: None,
+            ha_dns_status_on_success: 0,
+            ha_skip_fqdn_authorization: false,
+            ha_skip_reverse_update: false,
+            ha_keep_dns_on_dereg: false,
+            ha_no_rh2: false,
+            ha_no_home_prefix: false,
+            ha_dad_fail_first: false,
+            ha_accept_any_hoa: false,
         }
     }
 }
 
+fn flag(name: &str, v: &str) -> Result<bool> {
+    match v {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => bail!("knob `{name}`: `{v}` is not true/false"),
+    }
+}
+
 impl Knobs {
-    /// Every knob this binary understands, with the requirement it breaks.
+    /// Every knob this binary understands, with the requirement it breaks (or, for a
+    /// stimulus, what it provokes).
     pub const CATALOG: &'static [(&'static str, &'static str)] = &[
         (
             "mn.srv_service",
@@ -63,15 +158,100 @@ impl Knobs {
             "mn.name_qtype",
             "RFC5026-5.1.1-MN-MUST-2: QTYPE of the lookup by HA name",
         ),
+        (
+            "mn.idi_type",
+            "RFC5026-9.5-MN-MUST-1: IDi is the MN's FQDN",
+        ),
+        (
+            "mn.dns_fqdn",
+            "RFC5026-9.5-MN-MUST-2: the DNS Update FQDN equals IDi",
+        ),
+        (
+            "mn.dns_bu_status",
+            "RFC5026-8.1-MN-MUST-1: DNS Update Status 0 in a BU",
+        ),
+        (
+            "mn.no_hao",
+            "RFC4877-4.2-MN-MUST-1: Home Address option in BUs",
+        ),
+        (
+            "mn.skip_create_child_sa",
+            "RFC5026-5.3.2-MN-MUST-5: CREATE_CHILD_SA for the auto-configured HoA",
+        ),
+        (
+            "mn.ignore_status_134",
+            "RFC5026-5.3.2-MN-MUST-8: stop using the HoA after BA status 134",
+        ),
+        (
+            "mn.no_failover",
+            "RFC5026-5.1.2-MN-SHOULD-1: try the next HA when one does not answer",
+        ),
+        (
+            "mn.request_hoa",
+            "stimulus: request a given home address in INTERNAL_IP6_ADDRESS",
+        ),
+        (
+            "ha.dns_update_status_on_success",
+            "RFC5026-6-HA-MUST-3: BA DNS Update Status 0 after the update",
+        ),
+        (
+            "ha.skip_fqdn_authorization",
+            "RFC5026-9.5-ANY-MUST-1: FQDN authorization before the update",
+        ),
+        (
+            "ha.skip_reverse_update",
+            "RFC5026-6-HA-MUST-6: the HA updates the reverse (PTR) entry",
+        ),
+        (
+            "ha.keep_dns_on_dereg",
+            "RFC5026-6-HA-MUST-7: R = 1 removes the DNS entry",
+        ),
+        (
+            "ha.no_rh2",
+            "RFC4877-4.2-HA-MUST-3: type 2 routing header in BAs",
+        ),
+        (
+            "ha.no_home_prefix",
+            "RFC5026-5.3.2-HA-MUST-3: prefix information in the CFG_REPLY",
+        ),
+        (
+            "ha.dad_fail_first",
+            "stimulus: BA status 134 for the first auto-configured HoA",
+        ),
+        (
+            "ha.accept_any_hoa",
+            "RFC5026-9.2-HA-MUST-11: no other MN's address",
+        ),
     ];
 
-    /// For each knob, a setting that breaks its requirement: the mutants `mip6lab mutants`
-    /// runs. Every knob in [`Self::CATALOG`] has one (checked by a test).
+    /// For each knob that breaks a requirement, the setting that breaks it: the mutants
+    /// `mip6lab mutants` runs. Stimulus knobs have none (checked by a test).
     pub const MUTANTS: &'static [&'static str] = &[
         "mn.srv_service=_mip4",
         "mn.srv_proto=_udp",
         "mn.name_qtype=A",
+        "mn.idi_type=ipv6",
+        "mn.dns_fqdn=other.example.com",
+        "mn.dns_bu_status=7",
+        "mn.no_hao=true",
+        "mn.skip_create_child_sa=true",
+        "mn.ignore_status_134=true",
+        "mn.no_failover=true",
+        "ha.dns_update_status_on_success=128",
+        "ha.skip_fqdn_authorization=true",
+        "ha.skip_reverse_update=true",
+        "ha.keep_dns_on_dereg=true",
+        "ha.no_rh2=true",
+        "ha.no_home_prefix=true",
+        "ha.accept_any_hoa=true",
     ];
+
+    #[cfg(test)]
+    pub fn is_stimulus(name: &str) -> bool {
+        Self::CATALOG
+            .iter()
+            .any(|(n, what)| *n == name && what.starts_with("stimulus:"))
+    }
 
     pub fn parse(spec: &str) -> Result<Knobs> {
         let mut k = Knobs::default();
@@ -79,10 +259,39 @@ impl Knobs {
             let (name, value) = item
                 .split_once('=')
                 .ok_or_else(|| anyhow!("knob `{item}` is not of the form name=value"))?;
-            match name.trim() {
-                "mn.srv_service" => k.srv_service = value.trim().into(),
-                "mn.srv_proto" => k.srv_proto = value.trim().into(),
-                "mn.name_qtype" => k.name_qtype = value.trim().to_ascii_uppercase(),
+            let (name, v) = (name.trim(), value.trim());
+            let num = |what: &str| -> Result<u8> {
+                v.parse()
+                    .map_err(|_| anyhow!("knob `{what}`: `{v}` is not a number 0..=255"))
+            };
+            match name {
+                "mn.srv_service" => k.srv_service = v.into(),
+                "mn.srv_proto" => k.srv_proto = v.into(),
+                "mn.name_qtype" => k.name_qtype = v.to_ascii_uppercase(),
+                "mn.idi_type" => match v {
+                    "fqdn" | "ipv6" => k.idi_type = v.into(),
+                    _ => bail!("knob `mn.idi_type`: `{v}` is not fqdn or ipv6"),
+                },
+                "mn.dns_fqdn" => k.dns_fqdn = v.into(),
+                "mn.dns_bu_status" => k.dns_bu_status = num(name)?,
+                "mn.no_hao" => k.no_hao = flag(name, v)?,
+                "mn.skip_create_child_sa" => k.skip_create_child_sa = flag(name, v)?,
+                "mn.ignore_status_134" => k.ignore_status_134 = flag(name, v)?,
+                "mn.no_failover" => k.no_failover = flag(name, v)?,
+                "mn.request_hoa" => {
+                    k.request_hoa = Some(
+                        v.parse()
+                            .map_err(|_| anyhow!("knob `mn.request_hoa`: bad address `{v}`"))?,
+                    )
+                }
+                "ha.dns_update_status_on_success" => k.ha_dns_status_on_success = num(name)?,
+                "ha.skip_fqdn_authorization" => k.ha_skip_fqdn_authorization = flag(name, v)?,
+                "ha.skip_reverse_update" => k.ha_skip_reverse_update = flag(name, v)?,
+                "ha.keep_dns_on_dereg" => k.ha_keep_dns_on_dereg = flag(name, v)?,
+                "ha.no_rh2" => k.ha_no_rh2 = flag(name, v)?,
+                "ha.no_home_prefix" => k.ha_no_home_prefix = flag(name, v)?,
+                "ha.dad_fail_first" => k.ha_dad_fail_first = flag(name, v)?,
+                "ha.accept_any_hoa" => k.ha_accept_any_hoa = flag(name, v)?,
                 other => {
                     let known: Vec<_> = Self::CATALOG.iter().map(|(n, _)| *n).collect();
                     bail!("unknown knob `{other}`; known knobs: {}", known.join(", "))
@@ -93,38 +302,188 @@ impl Knobs {
     }
 }
 
+/// Credentials for IKE_AUTH.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub mode: AuthMode,
+    pub psk: Vec<u8>,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub ca: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct MnSettings {
+    pub discovery: Discovery,
+    pub hoa_mode: HoaMode,
+    pub dns_update: bool,
+    pub hold: Duration,
+    pub retry: Duration,
+    pub eap_user: String,
+    pub eap_password: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct HaSettings {
+    pub home_prefix: (Ipv6Addr, u8),
+    pub autoconf: bool,
+    pub mn_ids: Vec<String>,
+    /// (key name, base64 secret).
+    pub tsig: (String, String),
+    pub zone: String,
+    pub reverse_zone: String,
+    pub radius: Option<(SocketAddr, String)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub role: Role,
+    pub addr: Option<Ipv6Addr>,
     pub dns: Ipv6Addr,
-    pub discovery: Discovery,
+    pub id: String,
+    pub auth: Auth,
+    pub keylog_dir: PathBuf,
+    pub mn: Option<MnSettings>,
+    pub ha: Option<HaSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
     pub knobs: Knobs,
 }
 
+/// The lab-only PSK of the fixtures (fixtures/strongswan, crates/engines tests).
+pub const LAB_PSK: &str = "mip6lab-mn1-psk-lab-only";
+
+fn parse_prefix(s: &str) -> Result<(Ipv6Addr, u8)> {
+    let (a, l) = s
+        .split_once('/')
+        .ok_or_else(|| anyhow!("`{s}` is not address/length"))?;
+    let len: u8 = l.parse().map_err(|_| anyhow!("bad prefix length in `{s}`"))?;
+    if len > 128 {
+        bail!("prefix length {len} > 128 in `{s}`");
+    }
+    Ok((a.parse().map_err(|_| anyhow!("bad address in `{s}`"))?, len))
+}
+
 impl Config {
     pub fn from_env(vars: impl Iterator<Item = (String, String)>) -> Result<Config> {
-        let vars: std::collections::HashMap<String, String> = vars.collect();
+        let vars: HashMap<String, String> = vars.collect();
         let get = |k: &str| {
             vars.get(k)
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
+        let yes = |k: &str, default: bool| -> Result<bool> {
+            match get(k).as_deref() {
+                None => Ok(default),
+                Some("yes" | "true" | "1") => Ok(true),
+                Some("no" | "false" | "0") => Ok(false),
+                Some(o) => bail!("{k}: `{o}` is not yes/no"),
+            }
+        };
         let role = match get("MIP6LAB_ROLE").as_deref() {
             Some("mn") => Role::Mn,
-            Some(other) => bail!("MIP6LAB_ROLE `{other}` is not supported (supported: mn)"),
+            Some("ha") => Role::Ha,
+            Some(other) => bail!("MIP6LAB_ROLE `{other}` is not supported (supported: mn, ha)"),
             None => bail!("MIP6LAB_ROLE is not set"),
         };
         let dns = get("MIP6LAB_DNS")
             .ok_or_else(|| anyhow!("MIP6LAB_DNS is not set"))?
             .parse()
             .context("MIP6LAB_DNS is not an IPv6 address")?;
-        let discovery = match (get("MIP6LAB_HA_NAME"), get("MIP6LAB_DOMAIN")) {
-            (Some(ha_name), _) => Discovery::Name { ha_name },
-            (None, Some(domain)) => Discovery::Srv { domain },
-            (None, None) => bail!("set MIP6LAB_DOMAIN (SRV discovery) or MIP6LAB_HA_NAME"),
+        let addr = get("MIP6LAB_ADDR")
+            .map(|s| s.parse().context("MIP6LAB_ADDR is not an IPv6 address"))
+            .transpose()?;
+        let mode = match get("MIP6LAB_AUTH").as_deref().unwrap_or("psk") {
+            "psk" => AuthMode::Psk,
+            "cert" => AuthMode::Cert,
+            "eap" => AuthMode::Eap,
+            o => bail!("MIP6LAB_AUTH `{o}` is not psk, cert or eap"),
         };
+        let pki = |k: &str, d: &str| PathBuf::from(get(k).unwrap_or_else(|| d.into()));
+        let auth = Auth {
+            mode,
+            psk: get("MIP6LAB_PSK")
+                .unwrap_or_else(|| LAB_PSK.into())
+                .into_bytes(),
+            cert: pki("MIP6LAB_CERT", "/etc/mip6lab/pki/cert.pem"),
+            key: pki("MIP6LAB_KEY", "/etc/mip6lab/pki/key.pem"),
+            ca: pki("MIP6LAB_CA", "/etc/mip6lab/pki/ca.pem"),
+        };
+        let id = get("MIP6LAB_ID").unwrap_or_else(|| match role {
+            Role::Mn => "mn1.example.com".into(),
+            Role::Ha => "ha1.example.com".into(),
+        });
+        let mut mn = None;
+        let mut ha = None;
+        match role {
+            Role::Mn => {
+                let discovery = match (get("MIP6LAB_HA_NAME"), get("MIP6LAB_DOMAIN")) {
+                    (Some(ha_name), _) => Discovery::Name { ha_name },
+                    (None, Some(domain)) => Discovery::Srv { domain },
+                    (None, None) => bail!("set MIP6LAB_DOMAIN (SRV discovery) or MIP6LAB_HA_NAME"),
+                };
+                let hoa_mode = match get("MIP6LAB_HOA_MODE").as_deref().unwrap_or("assigned") {
+                    "assigned" => HoaMode::Assigned,
+                    "autoconf" => HoaMode::Autoconf,
+                    o => bail!("MIP6LAB_HOA_MODE `{o}` is not assigned or autoconf"),
+                };
+                let secs = |k: &str, d: u64| -> Result<Duration> {
+                    get(k)
+                        .map(|s| s.parse::<u64>().with_context(|| format!("{k}: `{s}`")))
+                        .transpose()
+                        .map(|v| Duration::from_secs(v.unwrap_or(d)))
+                };
+                mn = Some(MnSettings {
+                    discovery,
+                    hoa_mode,
+                    dns_update: yes("MIP6LAB_DNS_UPDATE", true)?,
+                    hold: secs("MIP6LAB_HOLD_SECS", 1)?,
+                    retry: secs("MIP6LAB_RETRY_SECS", 2)?,
+                    eap_user: get("MIP6LAB_EAP_USER").unwrap_or_else(|| "mn1@example.com".into()),
+                    eap_password: get("MIP6LAB_EAP_PASSWORD")
+                        .unwrap_or_else(|| "mn1-secret".into()),
+                });
+            }
+            Role::Ha => {
+                let home_prefix = parse_prefix(
+                    &get("MIP6LAB_HOME_PREFIX")
+                        .ok_or_else(|| anyhow!("MIP6LAB_HOME_PREFIX is not set"))?,
+                )
+                .context("MIP6LAB_HOME_PREFIX")?;
+                let tsig = get("MIP6LAB_TSIG_KEY")
+                    .ok_or_else(|| anyhow!("MIP6LAB_TSIG_KEY is not set (name:base64)"))?;
+                let (kn, ks) = tsig
+                    .split_once(':')
+                    .ok_or_else(|| anyhow!("MIP6LAB_TSIG_KEY is not name:base64-secret"))?;
+                let radius = match get("MIP6LAB_RADIUS") {
+                    Some(r) => Some((
+                        r.parse::<SocketAddr>()
+                            .with_context(|| format!("MIP6LAB_RADIUS `{r}` is not [addr]:port"))?,
+                        get("MIP6LAB_RADIUS_SECRET")
+                            .ok_or_else(|| anyhow!("MIP6LAB_RADIUS_SECRET is not set"))?,
+                    )),
+                    None if mode == AuthMode::Eap => {
+                        bail!("MIP6LAB_AUTH=eap needs MIP6LAB_RADIUS")
+                    }
+                    None => None,
+                };
+                ha = Some(HaSettings {
+                    home_prefix,
+                    autoconf: yes("MIP6LAB_HA_AUTOCONF", true)?,
+                    mn_ids: get("MIP6LAB_MN_IDS")
+                        .unwrap_or_else(|| "mn1.example.com".into())
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                    tsig: (kn.to_string(), ks.to_string()),
+                    zone: get("MIP6LAB_DOMAIN").unwrap_or_else(|| "example.com".into()),
+                    reverse_zone: get("MIP6LAB_REVERSE_ZONE")
+                        .ok_or_else(|| anyhow!("MIP6LAB_REVERSE_ZONE is not set"))?,
+                    radius,
+                });
+            }
+        }
         let wait_addrs = get("MIP6LAB_WAIT_ADDRS")
             .unwrap_or_default()
             .split(',')
@@ -138,12 +497,26 @@ impl Config {
         let knobs = Knobs::parse(&get("MIP6LAB_KNOBS").unwrap_or_default())?;
         Ok(Config {
             role,
+            addr,
             dns,
-            discovery,
+            id,
+            auth,
+            keylog_dir: PathBuf::from(
+                get("MIP6LAB_KEYLOG_DIR").unwrap_or_else(|| "/var/lib/mip6lab/keys".into()),
+            ),
+            mn,
+            ha,
             wait_addrs,
             net_timeout: Duration::from_secs(20),
             knobs,
         })
+    }
+
+    /// This node's address: `MIP6LAB_ADDR`, else the first awaited address.
+    pub fn own_addr(&self) -> Result<Ipv6Addr> {
+        self.addr
+            .or_else(|| self.wait_addrs.first().copied())
+            .ok_or_else(|| anyhow!("MIP6LAB_ADDR is not set"))
     }
 }
 
@@ -152,13 +525,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_knob_has_one_valid_mutant() {
+    fn every_knob_has_one_valid_mutant_and_stimuli_have_none() {
         for (name, _) in Knobs::CATALOG {
             let n = Knobs::MUTANTS
                 .iter()
                 .filter(|m| m.split_once('=').map(|(k, _)| k) == Some(*name))
                 .count();
-            assert_eq!(n, 1, "knob {name} has {n} mutants");
+            let want = usize::from(!Knobs::is_stimulus(name));
+            assert_eq!(n, want, "knob {name} has {n} mutants");
         }
         for m in Knobs::MUTANTS {
             let k = Knobs::parse(m).unwrap();
@@ -182,13 +556,39 @@ mod tests {
             ("MIP6LAB_DOMAIN", "example.com"),
         ]))
         .unwrap();
+        let mn = c.mn.unwrap();
         assert_eq!(
-            c.discovery,
+            mn.discovery,
             Discovery::Srv {
                 domain: "example.com".into()
             }
         );
+        assert_eq!(mn.hoa_mode, HoaMode::Assigned);
+        assert!(mn.dns_update);
         assert_eq!(c.knobs, Knobs::default());
+    }
+
+    #[test]
+    fn ha_settings_are_checked() {
+        let base = [
+            ("MIP6LAB_ROLE", "ha"),
+            ("MIP6LAB_DNS", "2001:db8:1::53"),
+            ("MIP6LAB_HOME_PREFIX", "2001:db8:1:100::/64"),
+            ("MIP6LAB_TSIG_KEY", "ha-update.:c2VjcmV0"),
+            ("MIP6LAB_REVERSE_ZONE", "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"),
+        ];
+        let c = Config::from_env(env(&base)).unwrap();
+        let ha = c.ha.unwrap();
+        assert_eq!(ha.home_prefix.1, 64);
+        assert_eq!(ha.tsig.0, "ha-update.");
+        let mut eap = base.to_vec();
+        eap.push(("MIP6LAB_AUTH", "eap"));
+        let e = Config::from_env(env(&eap)).unwrap_err().to_string();
+        assert!(e.contains("MIP6LAB_RADIUS"), "{e}");
+        let mut bad = base.to_vec();
+        bad[2] = ("MIP6LAB_HOME_PREFIX", "2001:db8:1:100::");
+        let e = format!("{:#}", Config::from_env(env(&bad)).unwrap_err());
+        assert!(e.contains("MIP6LAB_HOME_PREFIX"), "{e}");
     }
 
     #[test]
@@ -198,6 +598,8 @@ mod tests {
             e.contains("unknown knob `mn.bogus`") && e.contains("mn.srv_proto"),
             "{e}"
         );
+        let e = Knobs::parse("mn.no_hao=maybe").unwrap_err().to_string();
+        assert!(e.contains("true/false"), "{e}");
         let e = Config::from_env(env(&[("MIP6LAB_ROLE", "mn")]))
             .unwrap_err()
             .to_string();

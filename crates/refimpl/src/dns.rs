@@ -11,7 +11,20 @@ use std::time::Duration;
 const TRIES: usize = 3;
 const TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The answer, which must be NOERROR.
 pub fn query(server: Ipv6Addr, qname: &str, qtype: RecordType) -> Result<Message> {
+    let resp = query_any(server, qname, qtype)?;
+    if resp.metadata.response_code != ResponseCode::NoError {
+        bail!(
+            "{qname} {qtype}: server answered {}",
+            resp.metadata.response_code
+        );
+    }
+    Ok(resp)
+}
+
+/// The answer, whatever its RCODE (NXDOMAIN is an answer too).
+pub fn query_any(server: Ipv6Addr, qname: &str, qtype: RecordType) -> Result<Message> {
     let name = Name::from_str(qname).with_context(|| format!("bad QNAME `{qname}`"))?;
     let sock = UdpSocket::bind("[::]:0").context("bind UDP socket")?;
     sock.set_read_timeout(Some(TIMEOUT))?;
@@ -35,12 +48,6 @@ pub fn query(server: Ipv6Addr, qname: &str, qtype: RecordType) -> Result<Message
                     if resp.metadata.id != id || resp.metadata.message_type != MessageType::Response
                     {
                         continue;
-                    }
-                    if resp.metadata.response_code != ResponseCode::NoError {
-                        bail!(
-                            "{qname} {qtype}: server answered {}",
-                            resp.metadata.response_code
-                        );
                     }
                     return Ok(resp);
                 }

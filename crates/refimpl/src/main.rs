@@ -5,6 +5,9 @@
 mod config;
 mod dns;
 mod events;
+mod ha;
+mod ike;
+mod mhio;
 mod mn;
 mod netwait;
 
@@ -16,7 +19,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("--list-knobs") => {
             for (name, what) in config::Knobs::CATALOG {
-                println!("{name:<20} {what}");
+                println!("{name:<32} {what}");
             }
             return ExitCode::SUCCESS;
         }
@@ -52,9 +55,22 @@ fn main() -> ExitCode {
         events::emit("error", serde_json::json!({ "reason": format!("{e:#}") }));
         return ExitCode::from(1);
     }
-    let result = match cfg.role {
-        config::Role::Mn => mn::run(&cfg),
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mip6lab-refimpl: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
     };
+    let result = rt.block_on(async {
+        match cfg.role {
+            config::Role::Mn => mn::run(&cfg).await,
+            config::Role::Ha => ha::run(&cfg).await,
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

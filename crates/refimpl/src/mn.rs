@@ -1,28 +1,501 @@
-//! Reference mobile node. For now: HA discovery (RFC 5026 §5.1), reporting the chosen HA.
+//! Reference mobile node (RFC 5026 split scenario): HA discovery by DNS (§5.1), IKEv2 with
+//! the HA (§5.2) with a home address assigned (§5.3.1) or auto-configured from
+//! MIP6_HOME_PREFIX (§5.3.2), an ESP-protected BU with the DNS Update option (§6), a check
+//! of what DNS then holds, and deregistration with R set.
 
-use crate::config::{Config, Discovery};
-use crate::{dns, events};
-use anyhow::{anyhow, bail, Result};
+use crate::config::{Config, Discovery, HoaMode, MnSettings};
+use crate::events::emit;
+use crate::ike;
+use crate::mhio;
+use crate::dns;
+use anyhow::{anyhow, bail, Context, Result};
 use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
+use mip6lab_engines::binding::{BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
-use std::net::Ipv6Addr;
+use mip6lab_engines::ikev2::esp_io::{
+    EspSocket, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, RecvError,
+};
+use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
+use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
+use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id};
+use mip6lab_wire::mh::{self, options::MobilityOption};
+use serde_json::json;
+use std::net::{Ipv6Addr, SocketAddr};
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
-pub fn run(cfg: &Config) -> Result<()> {
-    let candidates = match &cfg.discovery {
+/// Bound on one IKE exchange sequence (IKE_SA_INIT + IKE_AUTH, or CREATE_CHILD_SA).
+const IKE_TIMEOUT: Duration = Duration::from_secs(8);
+
+pub async fn run(cfg: &Config) -> Result<()> {
+    let ms = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;
+    let candidates = match &ms.discovery {
         Discovery::Srv { domain } => discover_by_srv(cfg, domain)?,
         Discovery::Name { ha_name } => discover_by_name(cfg, ha_name)?,
     };
-    let chosen = candidates
-        .first()
-        .ok_or_else(|| anyhow!("discovery found no usable home agent"))?;
-    events::emit(
+    if candidates.is_empty() {
+        bail!("discovery found no usable home agent");
+    }
+    emit(
         "ha_selected",
-        serde_json::json!({ "name": chosen.name, "address": chosen.address.to_string(),
-                            "candidates": candidates }),
+        json!({ "name": candidates[0].name, "address": candidates[0].address.to_string(),
+                "candidates": candidates }),
     );
+    let coa = cfg.own_addr()?;
+    eprintln!("mn: {}", mhio::suppress_parameter_problems());
+    // §5.1.2: the next HA when one does not answer or authentication fails; the whole list
+    // once more after the configured period.
+    for round in 0..2 {
+        for (i, ha) in candidates.iter().enumerate() {
+            if i > 0 {
+                emit(
+                    "ha_failover",
+                    json!({ "to": ha.name, "address": ha.address.to_string() }),
+                );
+            }
+            match attach(cfg, ms, coa, ha).await {
+                Ok(()) => return Ok(()),
+                Err(Attach::Unreachable(why)) => {
+                    emit(
+                        "ha_unavailable",
+                        json!({ "ha": ha.name, "address": ha.address.to_string(), "reason": why }),
+                    );
+                    if cfg.knobs.no_failover {
+                        bail!("{} did not answer and mn.no_failover is set", ha.name);
+                    }
+                }
+                Err(Attach::Fatal(e)) => return Err(e),
+            }
+        }
+        if round == 0 {
+            emit("retry_wait", json!({ "secs": ms.retry.as_secs() }));
+            tokio::time::sleep(ms.retry).await;
+        }
+    }
+    bail!("no home agent could be used (unrecoverable, RFC 5026 §5.1.2)")
+}
+
+enum Attach {
+    /// No answer to IKE_SA_INIT, or authentication failed: try the next HA.
+    Unreachable(String),
+    Fatal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Attach {
+    fn from(e: anyhow::Error) -> Self {
+        Attach::Fatal(e)
+    }
+}
+
+fn unix_id(cfg: &Config, coa: Ipv6Addr) -> Id {
+    match cfg.knobs.idi_type.as_str() {
+        "ipv6" => Id::ipv6(coa),
+        _ => Id::fqdn(&cfg.id),
+    }
+}
+
+/// One HA, from IKE_SA_INIT to the deletion of the IKE SA.
+async fn attach(
+    cfg: &Config,
+    ms: &MnSettings,
+    coa: Ipv6Addr,
+    cand: &HaCandidate,
+) -> std::result::Result<(), Attach> {
+    let ha = cand.address;
+    let ha_id = cand.name.trim_end_matches('.').to_string();
+    let keys = KeyLogFiles::new(&cfg.keylog_dir);
+    let mut engine = ike::mn_engine(cfg, unix_id(cfg, coa), &ha_id, ha)?;
+    let mut drv = bind_driver(coa, ha, keys).await?;
+    let mut req = match ms.hoa_mode {
+        HoaMode::Assigned => InitiateRequest::dynamic_hoa(ha),
+        HoaMode::Autoconf => InitiateRequest::home_prefix(ha),
+    };
+    if let (Some(want), HoaMode::Assigned) = (cfg.knobs.request_hoa, ms.hoa_mode) {
+        req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(want, 64)]);
+    }
+    req.peer_id = Some(Id::fqdn(&ha_id));
+    req.eap = cfg.auth.mode == crate::config::AuthMode::Eap;
+    let out = drv
+        .initiate(&mut engine, req, IKE_TIMEOUT)
+        .await
+        .context("IKE")?;
+    if !out.established {
+        let why = drv
+            .events
+            .iter()
+            .find_map(|e| match e {
+                Event::Failed { reason, .. } => Some(reason.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "no answer to IKE_SA_INIT".into());
+        return Err(Attach::Unreachable(why));
+    }
+    let sa = out.sa;
+    emit("ike_established", json!({ "ha": ha_id, "address": ha.to_string() }));
+    let mut child = drv
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::ChildSaEstablished { child, .. } => Some(child.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow!("IKE_AUTH set up no Child SA for MH"))?;
+    let (hoa, via) = home_address(ms, &drv.events, coa)?;
+    emit("hoa", json!({ "address": hoa.to_string(), "via": via }));
+    if via == "autoconf" || via == "use_assigned_hoa" {
+        // §5.3.2: SAs for the new HoA with CREATE_CHILD_SA.
+        if !cfg.knobs.skip_create_child_sa {
+            child = create_child(&mut drv, &mut engine, sa, hoa, ha).await?;
+        }
+    }
+    let mut m = Mobility::open(cfg, coa, ha, hoa, &child).await?;
+    let fqdn = (ms.dns_update).then(|| {
+        if cfg.knobs.dns_fqdn.is_empty() {
+            cfg.id.clone()
+        } else {
+            cfg.knobs.dns_fqdn.clone()
+        }
+    });
+    // Registration; status 134 means a new HoA and a new Child SA on the same IKE SA.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let result = m.exchange(cfg, Exchange::Register(fqdn.as_deref())).await?;
+        match result {
+            Done::NewHoa if attempts < 3 => {
+                if cfg.knobs.ignore_status_134 {
+                    // Mutant: keep the refused HoA.
+                    m.bul = BindingUpdateList::new(mn_config());
+                    m.bul
+                        .add_ha(ha, m.hoa, rand::random())
+                        .map_err(|e| anyhow!("{e:?}"))?;
+                    continue;
+                }
+                let new = autoconf_address(m.hoa, true);
+                emit("hoa", json!({ "address": new.to_string(), "via": "after_dad_failure" }));
+                let c = create_child(&mut drv, &mut engine, sa, new, ha).await?;
+                m.use_child(&c, new);
+                m.bul.set_hoa(ha, new).map_err(|e| anyhow!("{e:?}"))?;
+            }
+            Done::Ok => break,
+            other => return Err(anyhow!("registration ended with {other:?}").into()),
+        }
+    }
+    if let Some(f) = &fqdn {
+        dns_check(cfg, "dns_check_registered", f, m.hoa);
+    }
+    tokio::time::sleep(ms.hold).await;
+    let result = m.exchange(cfg, Exchange::Deregister(fqdn.as_deref())).await?;
+    if result != Done::Ok {
+        return Err(anyhow!("deregistration ended with {result:?}").into());
+    }
+    if let Some(f) = &fqdn {
+        dns_check(cfg, "dns_check_deregistered", f, m.hoa);
+    }
+    // A clean end: the IKE SA goes with an INFORMATIONAL Delete.
+    if engine.delete_ike(drv.now(), sa).is_ok() {
+        let _ = drv
+            .run_until(&mut engine, Duration::from_secs(3), |e| {
+                matches!(e, Event::IkeSaDeleted { .. })
+            })
+            .await;
+    }
+    emit("done", json!({ "hoa": m.hoa.to_string() }));
     Ok(())
+}
+
+async fn bind_driver(coa: Ipv6Addr, ha: Ipv6Addr, keys: KeyLogFiles) -> Result<Driver> {
+    Driver::bind(
+        SocketAddr::from((coa, 500)),
+        Some(SocketAddr::from((ha, 500))),
+        Some(keys),
+    )
+    .await
+    .context("bind UDP 500 on the care-of address")
+}
+
+/// The HoA from the CFG_REPLY: the assigned address (§5.3.1, or USE_ASSIGNED_HoA), or one
+/// auto-configured from MIP6_HOME_PREFIX (§5.3.2).
+fn home_address(
+    ms: &MnSettings,
+    events: &[Event],
+    coa: Ipv6Addr,
+) -> Result<(Ipv6Addr, &'static str)> {
+    let (cp, use_assigned) = events
+        .iter()
+        .find_map(|e| match e {
+            Event::ConfigReply {
+                cp,
+                use_assigned_hoa,
+                ..
+            } => Some((cp.clone(), *use_assigned_hoa)),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow!("the HA sent no CFG_REPLY"))?;
+    let assigned = cp
+        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
+        .and_then(|a| a.as_ip6_prefix())
+        .map(|(a, _)| a);
+    let prefix = cp
+        .attribute(cp_attr::MIP6_HOME_PREFIX)
+        .and_then(|a| a.as_home_prefix());
+    match (ms.hoa_mode, use_assigned, assigned, prefix) {
+        (HoaMode::Autoconf, true, Some(a), _) => Ok((a, "use_assigned_hoa")),
+        (HoaMode::Autoconf, _, _, Some(p)) => {
+            let a = autoconf_address(
+                Ipv6Addr::from(u128::from(p.prefix) | (u128::from(coa) & 0xffff_ffff_ffff_ffff)),
+                false,
+            );
+            Ok((a, "autoconf"))
+        }
+        (_, _, Some(a), _) => Ok((a, "assigned")),
+        _ => bail!("the CFG_REPLY holds no home address and no home prefix: {cp:?}"),
+    }
+}
+
+/// `base` as is, or (`fresh`) with a random interface identifier in the same /64.
+fn autoconf_address(base: Ipv6Addr, fresh: bool) -> Ipv6Addr {
+    if !fresh {
+        return base;
+    }
+    let iid: u64 = rand::random::<u64>() & 0x7fff_ffff_ffff_fffe;
+    Ipv6Addr::from((u128::from(base) & !0xffff_ffff_ffff_ffff) | u128::from(iid | 2))
+}
+
+async fn create_child(
+    drv: &mut Driver,
+    engine: &mut Engine,
+    sa: SaId,
+    hoa: Ipv6Addr,
+    ha: Ipv6Addr,
+) -> std::result::Result<ChildSa, Attach> {
+    engine
+        .create_child(drv.now(), sa, ChildRequest::mh(Some(hoa), ha))
+        .map_err(|e| anyhow!("CREATE_CHILD_SA: {e}"))?;
+    let mut got = None;
+    let mut failed = None;
+    drv.run_until(engine, IKE_TIMEOUT, |e| match e {
+        Event::ChildSaEstablished { child, .. } if child.rekeyed.is_none() => {
+            got = Some(child.clone());
+            true
+        }
+        Event::ChildSaFailed { notify_type, .. } => {
+            failed = Some(*notify_type);
+            true
+        }
+        _ => false,
+    })
+    .await
+    .context("CREATE_CHILD_SA")?;
+    match (got, failed) {
+        (Some(c), _) => {
+            emit("child_sa", json!({ "hoa": hoa.to_string() }));
+            Ok(c)
+        }
+        (None, Some(n)) => Err(anyhow!("CREATE_CHILD_SA for {hoa} refused (notify {n})").into()),
+        (None, None) => Err(anyhow!("CREATE_CHILD_SA for {hoa}: no answer").into()),
+    }
+}
+
+fn mn_config() -> MnConfig {
+    MnConfig {
+        // Bounded: a BU that gets no BA fails in 1.5 + 3 + 6 s.
+        max_transmissions: 3,
+        ..MnConfig::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exchange<'a> {
+    Register(Option<&'a str>),
+    Deregister(Option<&'a str>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Ok,
+    NewHoa,
+    Rejected(u8),
+    NoAnswer,
+}
+
+/// The Binding Update List over userspace ESP.
+struct Mobility {
+    coa: Ipv6Addr,
+    ha: Ipv6Addr,
+    hoa: Ipv6Addr,
+    bul: BindingUpdateList,
+    tap: PacketTap,
+    sock: EspSocket,
+    inbound: InboundSas,
+    out: OutboundSa,
+    start: Instant,
+}
+
+impl Mobility {
+    async fn open(
+        _cfg: &Config,
+        coa: Ipv6Addr,
+        ha: Ipv6Addr,
+        hoa: Ipv6Addr,
+        child: &ChildSa,
+    ) -> Result<Mobility> {
+        let ifname = mhio::interface_of(coa)?;
+        let tap = PacketTap::open(&ifname).with_context(|| format!("AF_PACKET on {ifname}"))?;
+        let sock = EspSocket::open(Some(coa)).context("raw ESP socket")?;
+        let mut bul = BindingUpdateList::new(mn_config());
+        bul.add_ha(ha, hoa, rand::random())
+            .map_err(|e| anyhow!("{e:?}"))?;
+        let mut inbound = InboundSas::new();
+        inbound.insert(InboundSa::from_child(child));
+        Ok(Mobility {
+            coa,
+            ha,
+            hoa,
+            bul,
+            tap,
+            sock,
+            inbound,
+            out: OutboundSa::from_child(child),
+            start: Instant::now(),
+        })
+    }
+
+    fn use_child(&mut self, child: &ChildSa, hoa: Ipv6Addr) {
+        self.inbound.insert(InboundSa::from_child(child));
+        self.out = OutboundSa::from_child(child);
+        self.hoa = hoa;
+    }
+
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    /// Sends the BU (and its retransmissions) and waits for the answer.
+    async fn exchange(&mut self, cfg: &Config, x: Exchange<'_>) -> Result<Done> {
+        let now = self.now();
+        let mut actions = match x {
+            Exchange::Register(f) => self.bul.register(self.ha, self.coa, f, now),
+            Exchange::Deregister(f) => self.bul.deregister(self.ha, self.coa, f, now),
+        }
+        .map_err(|e| anyhow!("binding update list: {e:?}"))?;
+        loop {
+            let mut done = None;
+            for a in std::mem::take(&mut actions) {
+                match a {
+                    MnAction::SendBu {
+                        hoa,
+                        coa,
+                        bu,
+                        options,
+                        ..
+                    } => self.send_bu(cfg, hoa, coa, bu, options).await?,
+                    MnAction::Registered { lifetime_units, .. } => {
+                        emit("registered", json!({ "hoa": self.hoa.to_string(),
+                                                   "lifetime_units": lifetime_units }));
+                        done = Some(Done::Ok);
+                    }
+                    MnAction::Deregistered { .. } => {
+                        emit("deregistered", json!({ "hoa": self.hoa.to_string() }));
+                        done = Some(Done::Ok);
+                    }
+                    MnAction::DnsStatus { status, remove, .. } => {
+                        emit("dns_status", json!({ "status": status, "remove": remove }));
+                    }
+                    MnAction::NewHoaViaCreateChildSa { old_hoa, .. } => {
+                        emit("dad_failed", json!({ "hoa": old_hoa.to_string() }));
+                        done = Some(Done::NewHoa);
+                    }
+                    MnAction::Rejected { status, .. } => {
+                        emit("rejected", json!({ "status": status }));
+                        done = Some(Done::Rejected(status));
+                    }
+                    MnAction::RegistrationFailed { .. } => {
+                        emit("no_binding_ack", json!({ "hoa": self.hoa.to_string() }));
+                        done = Some(Done::NoAnswer);
+                    }
+                    other => eprintln!("mn: {other:?}"),
+                }
+            }
+            if let Some(d) = done {
+                return Ok(d);
+            }
+            let now = self.now();
+            let wait = self
+                .bul
+                .next_timeout()
+                .map(|t| Duration::from_millis(t.saturating_sub(now).max(1)))
+                .unwrap_or(Duration::from_secs(1));
+            match self.tap.recv(&mut self.inbound, wait).await {
+                Ok(got) => {
+                    if let mh::Message::Ba(ba) = got.mh.message {
+                        let rh2 = got.rh2.map(|r| r.home_address.to_string());
+                        emit("ba", json!({ "status": ba.status, "seq": ba.seq, "rh2": rh2 }));
+                        actions = self.bul.on_ba(self.ha, &ba, &got.mh.options, self.now());
+                    }
+                }
+                Err(RecvError::TimedOut) => {}
+                Err(e) => emit("esp_dropped", json!({ "reason": e.to_string() })),
+            }
+            actions.extend(self.bul.tick(self.now()));
+        }
+    }
+
+    async fn send_bu(
+        &mut self,
+        cfg: &Config,
+        hoa: Ipv6Addr,
+        coa: Ipv6Addr,
+        bu: mh::BindingUpdate,
+        mut options: Vec<MobilityOption>,
+    ) -> Result<()> {
+        for o in &mut options {
+            if let MobilityOption::DnsUpdate(d) = o {
+                d.status = cfg.knobs.dns_bu_status;
+            }
+        }
+        let repr = mh::Repr::build(mh::Message::Bu(bu), &options);
+        let flow = if cfg.knobs.no_hao {
+            MhFlow::plain(coa, self.ha)
+        } else {
+            MhFlow::bu_from_care_of(coa, self.ha, hoa)
+        };
+        mhio::send(&self.sock, &mut self.out, &repr, &flow).await?;
+        emit(
+            "bu_sent",
+            json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string() }),
+        );
+        Ok(())
+    }
+}
+
+/// What DNS holds for the MN now (AAAA of the FQDN, PTR of the HoA), as the IUT sees it.
+fn dns_check(cfg: &Config, event: &str, fqdn: &str, hoa: Ipv6Addr) {
+    let aaaa: Vec<String> = dns::query_any(cfg.dns, fqdn, RecordType::AAAA)
+        .map(|m| {
+            m.answers
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::AAAA(a) => Some(a.0.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let rev = mip6lab_engines::ddns::reverse_name(hoa);
+    let ptr: Vec<String> = dns::query_any(cfg.dns, &rev, RecordType::PTR)
+        .map(|m| {
+            m.answers
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::PTR(p) => Some(p.0.to_ascii()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    emit(event, json!({ "fqdn": fqdn, "aaaa": aaaa, "ptr": ptr }));
 }
 
 fn discover_by_srv(cfg: &Config, domain: &str) -> Result<Vec<HaCandidate>> {

@@ -6,11 +6,13 @@
 //! `judge` function, so the judgement can be tested offline on recorded captures.
 
 pub mod observe;
+pub mod pics;
 pub mod requirements;
 pub mod runner;
 
 pub use mip6lab_capture::{DnsMessage, Entry, Transcript};
 pub use mip6lab_report::{Outcome, Verdict};
+pub use pics::Pics;
 pub use runner::{RunOptions, Runner};
 
 use std::time::Duration;
@@ -46,4 +48,18 @@ pub struct TestPurpose {
     /// Upper bound on the observation.
     pub observe_for: Duration,
     pub judge: fn(&Observation) -> Outcome,
+    /// PICS items the IUT must declare supported (e.g. `ha.hoa.autoconf`); an IUT whose PICS
+    /// file says `false` gets NOT-APPLICABLE without a lab.
+    pub pics: &'static [&'static str],
+    /// The harness's active peer (e.g. the tester MN for an HA under test), started once the
+    /// IUT is ready; `until_event` is then awaited on this node instead of the IUT.
+    pub stimulus: Option<Stimulus>,
+}
+
+/// A tester node of the topology started after the IUT, with its settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Stimulus {
+    /// Node name in the topology (marked `after_iut = true` there).
+    pub node: &'static str,
+    pub env: &'static [(&'static str, &'static str)],
 }

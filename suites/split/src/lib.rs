@@ -2,9 +2,14 @@
 //! lists them in the order they run.
 
 pub mod mn_discovery;
+pub mod mn_registration;
 
 use mip6lab_suite::TestPurpose;
 
 pub fn all() -> Vec<TestPurpose> {
-    vec![mn_discovery::srv_lookup(), mn_discovery::name_lookup()]
+    vec![
+        mn_discovery::srv_lookup(),
+        mn_discovery::name_lookup(),
+        mn_registration::registration_psk(),
+    ]
 }

@@ -28,6 +28,8 @@ pub fn srv_lookup() -> TestPurpose {
         until_event: Some("ha_selected"),
         observe_for: Duration::from_secs(20),
         judge: judge_srv_lookup,
+        pics: &[],
+        stimulus: None,
     }
 }
 
@@ -89,6 +91,8 @@ pub fn name_lookup() -> TestPurpose {
         until_event: Some("ha_selected"),
         observe_for: Duration::from_secs(20),
         judge: judge_name_lookup,
+        pics: &[],
+        stimulus: None,
     }
 }
 

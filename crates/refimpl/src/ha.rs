@@ -1,0 +1,413 @@
+//! Reference home agent: IKEv2 responder (RFC 4877, RFC 5026 §5.2–5.3), Binding Cache with
+//! HoA authorization (§9.2), DNS updates signed with TSIG (§6, §9.5), BUs and BAs over
+//! userspace ESP. One task: IKE datagrams, ESP frames from the tap and engine timers.
+
+use crate::config::Config;
+use crate::events::emit;
+use crate::ike::{self, id_text};
+use crate::mhio;
+use anyhow::{anyhow, Context, Result};
+use mip6lab_engines::binding::{
+    BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig,
+};
+use mip6lab_engines::ddns::{self, Retransmit, TsigKey, Update, UpdateOutcome};
+use mip6lab_engines::ikev2::esp_io::{
+    EspSocket, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, RecvError,
+};
+use mip6lab_engines::ikev2::udp::KeyLogFiles;
+use mip6lab_engines::ikev2::{Engine, Event, SaId};
+use mip6lab_wire::ikev2::TrafficSelector;
+use mip6lab_wire::mh::{self, options::MobilityOption};
+use serde_json::json;
+use std::collections::HashMap;
+use std::net::{Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+
+/// TTL of the records the HA writes.
+const DNS_TTL: u32 = 300;
+
+struct Child {
+    ike: SaId,
+    out: OutboundSa,
+    /// The TSi range the SA was created for (one address, or the home prefix).
+    tsi: (Ipv6Addr, Ipv6Addr),
+}
+
+struct Ha<'a> {
+    cfg: &'a Config,
+    me: Ipv6Addr,
+    engine: Engine,
+    keys: KeyLogFiles,
+    cache: BindingCache,
+    inbound: InboundSas,
+    children: HashMap<u32, Child>,
+    identities: HashMap<SaId, String>,
+    /// HoAs the engine handed out (the rest are auto-configured, §5.3.2).
+    assigned: Vec<Ipv6Addr>,
+    dad_failed_once: bool,
+    tsig: TsigKey,
+    start: Instant,
+}
+
+fn tsi_range(ts: &[TrafficSelector]) -> Option<(Ipv6Addr, Ipv6Addr)> {
+    ts.iter().find_map(|t| match t {
+        TrafficSelector::Ipv6 { start, end, .. } => Some((*start, *end)),
+        _ => None,
+    })
+}
+
+pub async fn run(cfg: &Config) -> Result<()> {
+    let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
+    let me = cfg.own_addr()?;
+    eprintln!("ha: {}", mhio::suppress_parameter_problems());
+    let ifname = mhio::interface_of(me)?;
+    let mut tap = PacketTap::open(&ifname).with_context(|| format!("AF_PACKET on {ifname}"))?;
+    let esp = EspSocket::open(Some(me)).context("raw ESP socket")?;
+    let sock = UdpSocket::bind(SocketAddr::from((me, 500)))
+        .await
+        .context("bind UDP 500")?;
+    let (prefix, len) = hs.home_prefix;
+    let mut ha = Ha {
+        cfg,
+        me,
+        engine: ike::ha_engine(cfg, me)?,
+        keys: KeyLogFiles::new(&cfg.keylog_dir),
+        cache: BindingCache::fcfs(HaConfig {
+            home_prefixes: vec![(prefix, len)],
+            ..HaConfig::default()
+        }),
+        inbound: InboundSas::new(),
+        children: HashMap::new(),
+        identities: HashMap::new(),
+        assigned: Vec::new(),
+        dad_failed_once: false,
+        tsig: TsigKey::from_base64(&hs.tsig.0, &hs.tsig.1)
+            .map_err(|e| anyhow!("MIP6LAB_TSIG_KEY: {e}"))?,
+        start: Instant::now(),
+    };
+    emit(
+        "ready",
+        json!({ "role": "ha", "address": me.to_string(), "id": cfg.id,
+                "home_prefix": format!("{prefix}/{len}") }),
+    );
+    let mut peer: Option<SocketAddr> = None;
+    let mut buf = vec![0u8; 65536];
+    loop {
+        while let Some(d) = ha.engine.poll_transmit() {
+            if let Some(p) = peer {
+                sock.send_to(&d, p).await?;
+            }
+        }
+        while let Some(e) = ha.engine.poll_event() {
+            ha.on_ike_event(e);
+        }
+        let now = ha.now();
+        let mut wait = Duration::from_millis(500);
+        if let Some(t) = ha.engine.next_timeout() {
+            wait = wait.min(Duration::from_millis(t.saturating_sub(now).max(1)));
+        }
+        if let Some(t) = ha.cache.next_timeout() {
+            wait = wait.min(Duration::from_millis(t.saturating_sub(now).max(1)));
+        }
+        tokio::select! {
+            r = sock.recv_from(&mut buf) => {
+                let (n, from) = r?;
+                peer = Some(from);
+                ha.set_clock();
+                let now = ha.now();
+                ha.engine.handle_datagram(now, &buf[..n]);
+            }
+            r = tap.recv(&mut ha.inbound, wait) => match r {
+                Ok(got) => ha.on_mh(&esp, got).await,
+                Err(RecvError::TimedOut) => {}
+                Err(e) => emit("esp_dropped", json!({ "reason": e.to_string() })),
+            },
+        }
+        let now = ha.now();
+        ha.engine.tick(now);
+        let t = ha.cache.tick(now);
+        for ev in t.events {
+            emit_cache(&ev);
+        }
+        for action in t.dns {
+            let outcome = ha.update_dns(&action).await;
+            emit(
+                "dns_expiry_removal",
+                json!({ "fqdn": action.fqdn(), "outcome": format!("{outcome:?}") }),
+            );
+        }
+    }
+}
+
+fn emit_cache(ev: &CacheEvent) {
+    let v = match ev {
+        CacheEvent::Created {
+            identity, hoa, coa, ..
+        } => json!({ "change": "created", "identity": identity, "hoa": hoa.to_string(),
+                     "coa": coa.to_string() }),
+        CacheEvent::Refreshed { hoa, coa, .. } => {
+            json!({ "change": "refreshed", "hoa": hoa.to_string(), "coa": coa.to_string() })
+        }
+        CacheEvent::Deleted { identity, hoa } => {
+            json!({ "change": "deleted", "identity": identity, "hoa": hoa.to_string() })
+        }
+        CacheEvent::Expired { identity, hoa } => {
+            json!({ "change": "expired", "identity": identity, "hoa": hoa.to_string() })
+        }
+    };
+    emit("binding_cache", v);
+}
+
+impl Ha<'_> {
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    fn set_clock(&mut self) {
+        if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            self.engine.set_unix_time(d.as_secs());
+        }
+    }
+
+    fn on_ike_event(&mut self, e: Event) {
+        ike::log_keys(&self.keys, &e);
+        match e {
+            Event::IkeSaEstablished { sa, peer_id, .. } => {
+                let id = id_text(&peer_id);
+                emit("ike_sa", json!({ "peer_id": id }));
+                self.identities.insert(sa, id);
+            }
+            Event::ConfigAssigned {
+                cp,
+                use_assigned_hoa,
+                ..
+            } => {
+                let addrs: Vec<String> = cp
+                    .attributes
+                    .iter()
+                    .filter_map(|a| a.as_ip6_prefix().map(|(a, l)| format!("{a}/{l}")))
+                    .collect();
+                for a in cp.attributes.iter().filter_map(|a| {
+                    (a.attr_type == mip6lab_wire::ikev2::cp_attr::INTERNAL_IP6_ADDRESS)
+                        .then(|| a.as_ip6_prefix().map(|(a, _)| a))
+                        .flatten()
+                }) {
+                    self.assigned.push(a);
+                }
+                emit(
+                    "config_assigned",
+                    json!({ "attributes": addrs, "use_assigned_hoa": use_assigned_hoa }),
+                );
+            }
+            Event::ChildSaEstablished { sa, child } => {
+                let tsi = tsi_range(&child.tsi).unwrap_or((Ipv6Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED));
+                emit(
+                    "child_sa",
+                    json!({ "tsi": format!("{}-{}", tsi.0, tsi.1), "transport": child.transport }),
+                );
+                if let Some(old) = child.rekeyed {
+                    self.children.remove(&old);
+                }
+                self.inbound.insert(InboundSa::from_child(&child));
+                self.children.insert(
+                    child.inbound_spi,
+                    Child {
+                        ike: sa,
+                        out: OutboundSa::from_child(&child),
+                        tsi,
+                    },
+                );
+            }
+            Event::ChildSaDeleted { inbound_spi, .. } => {
+                self.children.remove(&inbound_spi);
+            }
+            Event::Failed { reason, .. } => emit("ike_failed", json!({ "reason": reason })),
+            _ => {}
+        }
+    }
+
+    async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines::ikev2::esp_io::Received) {
+        let mh::Message::Bu(bu) = got.mh.message else {
+            emit("mh_ignored", json!({ "type": format!("{:?}", got.mh.message) }));
+            return;
+        };
+        let Some(child) = self.children.get(&got.spi) else {
+            return;
+        };
+        let identity = self.identities.get(&child.ike).cloned().unwrap_or_default();
+        // The SA's HoA: its single TSi address; for an SA over the whole home prefix (the
+        // IKE_AUTH SA of §5.3.2) there is none, so the BU cannot match it.
+        let sa_hoa = if child.tsi.0 == child.tsi.1 {
+            child.tsi.0
+        } else {
+            Ipv6Addr::UNSPECIFIED
+        };
+        let options = got.mh.options.clone();
+        let dns_fqdn = options.iter().find_map(|o| match o {
+            MobilityOption::DnsUpdate(d) => d.fqdn(),
+            _ => None,
+        });
+        // Knob: authorize the FQDN by itself instead of by IDi.
+        let identity_for_bu = match (&dns_fqdn, self.cfg.knobs.ha_skip_fqdn_authorization) {
+            (Some(f), true) => f.clone(),
+            _ => identity.clone(),
+        };
+        let hoa = got.hao.unwrap_or(got.src);
+        let autoconf = !self.assigned.contains(&hoa);
+        let dad_failed = self.cfg.knobs.ha_dad_fail_first && autoconf && !self.dad_failed_once;
+        if dad_failed && bu.lifetime != 0 {
+            self.dad_failed_once = true;
+        }
+        let now = self.now();
+        let r = self.cache.process_bu(
+            &BuInput {
+                identity: &identity_for_bu,
+                sa_hoa,
+                src: got.src,
+                hao: got.hao,
+                bu,
+                options: &options,
+                dad_failed,
+            },
+            now,
+        );
+        emit(
+            "bu",
+            json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string(),
+                    "src": got.src.to_string(), "identity": identity,
+                    "status": r.status, "discarded": r.discarded.map(|d| format!("{d:?}")),
+                    "denied": r.denied.map(|d| format!("{d:?}")),
+                    "dns_notes": r.dns_notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>() }),
+        );
+        for ev in &r.events {
+            emit_cache(ev);
+        }
+        let ba = match (r.ba, r.dns) {
+            (Some(ba), _) => Some(ba),
+            (None, Some((ticket, action))) => {
+                let outcome = self.update_dns(&action).await;
+                emit(
+                    "dns_update",
+                    json!({ "action": format!("{action:?}"), "outcome": format!("{outcome:?}") }),
+                );
+                let mut ba = self.cache.dns_complete(ticket, outcome);
+                if let (Some(b), DnsOutcome::Ok) = (ba.as_mut(), outcome) {
+                    self.mutate_dns_status(b);
+                }
+                ba
+            }
+            (None, None) => None,
+        };
+        if let Some(ba) = ba {
+            self.send_ba(esp, got.spi, ba).await;
+        }
+    }
+
+    /// Knob `ha.dns_update_status_on_success`: a wrong Status after a good update.
+    fn mutate_dns_status(&self, ba: &mut BaToSend) {
+        let s = self.cfg.knobs.ha_dns_status_on_success;
+        if s == 0 {
+            return;
+        }
+        for o in &mut ba.options {
+            if let MobilityOption::DnsUpdate(d) = o {
+                d.status = s;
+            }
+        }
+    }
+
+    async fn send_ba(&mut self, esp: &EspSocket, spi: u32, ba: BaToSend) {
+        let me = self.me;
+        let no_rh2 = self.cfg.knobs.ha_no_rh2;
+        let Some(child) = self.children.get_mut(&spi) else {
+            return;
+        };
+        let repr = mh::Repr::build(mh::Message::Ba(ba.ba), &ba.options);
+        let flow = if no_rh2 || ba.dst == ba.hoa {
+            MhFlow::plain(me, ba.dst)
+        } else {
+            MhFlow::ba_to_care_of(me, ba.dst, ba.hoa)
+        };
+        match mhio::send(esp, &mut child.out, &repr, &flow).await {
+            Ok(_) => emit(
+                "ba",
+                json!({ "status": ba.ba.status, "seq": ba.ba.seq, "dst": ba.dst.to_string(),
+                        "dns_status": ba.dns_update().map(|d| d.status) }),
+            ),
+            Err(e) => emit("error", json!({ "reason": format!("{e:#}") })),
+        }
+    }
+
+    /// One DNS action as RFC 2136 updates signed with TSIG: the AAAA in the forward zone,
+    /// then the PTR in the reverse zone (§6: the HA always does the reverse entry).
+    async fn update_dns(&mut self, action: &DnsAction) -> DnsOutcome {
+        let hs = self.cfg.ha.as_ref().expect("HA settings");
+        let k = &self.cfg.knobs;
+        let fqdn = absolute(action.fqdn());
+        let mut updates = Vec::new();
+        match action {
+            DnsAction::Add { hoa, .. } => {
+                updates.push(Update::add_aaaa(&hs.zone, &fqdn, *hoa, DNS_TTL));
+                if !k.ha_skip_reverse_update {
+                    updates.push(Update::add_ptr(&hs.reverse_zone, *hoa, &fqdn, DNS_TTL));
+                }
+            }
+            DnsAction::Remove { hoa, .. } => {
+                if k.ha_keep_dns_on_dereg {
+                    return DnsOutcome::Ok;
+                }
+                updates.push(Update::delete_aaaa(&hs.zone, &fqdn));
+                if !k.ha_skip_reverse_update {
+                    updates.push(Update::delete_ptr(&hs.reverse_zone, *hoa));
+                }
+            }
+        }
+        let server = SocketAddr::from((self.cfg.dns, 53));
+        let source = SocketAddr::from((self.me, 0));
+        for u in updates {
+            let id: u16 = rand::random();
+            let unix = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let signed = match u.sign(id, &self.tsig, unix) {
+                Ok(s) => s,
+                Err(e) => {
+                    emit("error", json!({ "reason": format!("DNS update: {e}") }));
+                    return DnsOutcome::Other;
+                }
+            };
+            let policy = Retransmit {
+                timeout: Duration::from_secs(1),
+                max_sends: 3,
+            };
+            let outcome = match ddns::send_update(server, source, &signed, policy).await {
+                Ok(o) => o,
+                Err(e) => {
+                    emit("error", json!({ "reason": format!("DNS update: {e}") }));
+                    return DnsOutcome::Other;
+                }
+            };
+            let mapped = match outcome {
+                UpdateOutcome::Ok => DnsOutcome::Ok,
+                UpdateOutcome::Refused => DnsOutcome::Refused,
+                UpdateOutcome::NotAuth | UpdateOutcome::BadResponse(_) => DnsOutcome::TsigFailure,
+                UpdateOutcome::TimedOut => DnsOutcome::Timeout,
+                UpdateOutcome::ServFail | UpdateOutcome::Other(_) => DnsOutcome::Refused,
+            };
+            if mapped != DnsOutcome::Ok {
+                return mapped;
+            }
+        }
+        DnsOutcome::Ok
+    }
+}
+
+fn absolute(name: &str) -> String {
+    if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    }
+}

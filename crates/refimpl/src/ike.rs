@@ -1,0 +1,158 @@
+//! IKEv2 engines for both roles, built from the contract's credentials, and the key log.
+
+use crate::config::{AuthMode, Config};
+use anyhow::{anyhow, Context, Result};
+use mip6lab_engines::aaa::{MschapV2Client, RadiusEapBackend, RelayBackend, RelayConfig};
+use mip6lab_engines::ikev2::udp::KeyLogFiles;
+use mip6lab_engines::ikev2::{
+    Config as IkeConfig, Credential, EapBackend, EapClient, Engine, Event, ResponderPolicy, RngFn,
+    TrustAnchor,
+};
+use mip6lab_wire::ikev2::payload::HomePrefix;
+use mip6lab_wire::ikev2::Id;
+use std::io::Read;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::time::Duration;
+
+pub fn os_rng() -> RngFn {
+    Box::new(|b: &mut [u8]| fill_random(b))
+}
+
+pub fn fill_random(b: &mut [u8]) {
+    // /dev/urandom never blocks after boot; a failure here is a broken container.
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(b))
+        .expect("read /dev/urandom");
+}
+
+pub fn random16() -> [u8; 16] {
+    let mut a = [0u8; 16];
+    fill_random(&mut a);
+    a
+}
+
+/// An identity as text: FQDN and RFC 822 names as they are, addresses formatted.
+pub fn id_text(id: &Id) -> String {
+    use mip6lab_wire::ikev2::id_type;
+    match id.id_type {
+        id_type::IPV6_ADDR if id.data.len() == 16 => {
+            let o: [u8; 16] = id.data[..].try_into().unwrap_or([0; 16]);
+            Ipv6Addr::from(o).to_string()
+        }
+        _ => String::from_utf8_lossy(&id.data).into_owned(),
+    }
+}
+
+fn read(p: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+}
+
+/// The engine configuration for `local_id`; `peers` are the identities the PSK is for.
+fn base(cfg: &Config, local_id: Id, peers: &[Id]) -> Result<IkeConfig> {
+    let mut c = match cfg.auth.mode {
+        AuthMode::Cert => {
+            let cred = Credential::from_pem(&read(&cfg.auth.cert)?, &read(&cfg.auth.key)?)
+                .map_err(|e| anyhow!("credential {}: {e}", cfg.auth.cert.display()))?;
+            let ca = TrustAnchor::from_pem(&read(&cfg.auth.ca)?)
+                .map_err(|e| anyhow!("CA {}: {e}", cfg.auth.ca.display()))?;
+            IkeConfig::with_cert(local_id, cred, ca)
+        }
+        AuthMode::Psk | AuthMode::Eap => IkeConfig::new(
+            local_id,
+            peers
+                .iter()
+                .map(|p| (p.clone(), cfg.auth.psk.clone()))
+                .collect(),
+        ),
+    };
+    c.local_addr = cfg.own_addr().ok().map(IpAddr::V6);
+    Ok(c)
+}
+
+/// The MN's initiator towards `ha` (IDr `ha_id`).
+pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<Engine> {
+    let mut c = base(cfg, idi, &[Id::fqdn(ha_id)])?;
+    c.peer_addr = Some(IpAddr::V6(ha));
+    let mut e = Engine::new(c, os_rng());
+    if cfg.auth.mode == AuthMode::Eap {
+        let mn = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;
+        let (user, pw) = (mn.eap_user.clone(), mn.eap_password.clone());
+        e.set_eap_client(Box::new(move || {
+            Box::new(MschapV2Client::new(
+                user.clone(),
+                pw.clone(),
+                Box::new(random16),
+            )) as Box<dyn EapClient + Send>
+        }));
+    }
+    Ok(e)
+}
+
+/// The HA's responder: home addresses from the home prefix, the prefix itself for
+/// MIP6_HOME_PREFIX when auto-configuration is allowed, EAP relayed to RADIUS.
+pub fn ha_engine(cfg: &Config, me: Ipv6Addr) -> Result<Engine> {
+    let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
+    let peers: Vec<Id> = hs.mn_ids.iter().map(|s| Id::fqdn(s)).collect();
+    let mut c = base(cfg, Id::fqdn(&cfg.id), &peers)?;
+    // Assigned addresses come from the upper half of the prefix's first /112, away from
+    // the interface identifiers MNs auto-configure (derived from their care-of address).
+    let (p, len) = hs.home_prefix;
+    let mut pol = ResponderPolicy::new(me, Ipv6Addr::from(u128::from(p) | 0x8000));
+    pol.pool_prefix_len = len;
+    if hs.autoconf && !cfg.knobs.ha_no_home_prefix {
+        pol.home_prefix = Some(HomePrefix {
+            lifetime: 3600,
+            prefix: p,
+            prefix_len: len,
+        });
+    }
+    c.responder = Some(pol);
+    let mut e = Engine::new(c, os_rng());
+    if let Some((aaa, secret)) = hs.radius.clone() {
+        let nas_id = cfg.id.clone();
+        e.set_eap_backend(Box::new(move || {
+            Box::new(RadiusEapBackend::threaded(relay(me, aaa, &secret, &nas_id)))
+                as Box<dyn EapBackend + Send>
+        }));
+    }
+    Ok(e)
+}
+
+type Transport = Box<dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send>;
+
+/// A RADIUS client socket per IKE SA: the relay's blocking transport.
+fn relay(
+    me: Ipv6Addr,
+    aaa: SocketAddr,
+    secret: &str,
+    nas_id: &str,
+) -> RelayBackend<Transport, fn() -> [u8; 16]> {
+    let sock = UdpSocket::bind(SocketAddr::from((me, 0))).ok();
+    if let Some(s) = &sock {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    }
+    let transport: Transport = Box::new(move |d: Option<&[u8]>| {
+        let s = sock.as_ref()?;
+        if let Some(d) = d {
+            s.send_to(d, aaa).ok()?;
+        }
+        let mut buf = [0u8; 4096];
+        match s.recv_from(&mut buf) {
+            Ok((n, from)) if from == aaa => Some(buf[..n].to_vec()),
+            _ => None,
+        }
+    });
+    let mut rc = RelayConfig::new(secret.as_bytes().to_vec());
+    rc.nas_identifier = Some(nas_id.to_string());
+    rc.nas_ipv6_address = Some(me);
+    RelayBackend::new(rc, transport, random16 as fn() -> [u8; 16])
+}
+
+/// Writes key-log events; the lab reads the directory at teardown to decrypt the capture.
+pub fn log_keys(files: &KeyLogFiles, e: &Event) {
+    if let Event::KeyLog(k) = e {
+        if let Err(err) = files.write(k) {
+            eprintln!("keylog: {err}");
+        }
+    }
+}
