@@ -3,11 +3,12 @@
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Engine, Topology};
-use mip6lab_report::{junit, RunResult, Verdict};
-use mip6lab_suite::{RunOptions, Runner, TestPurpose};
+use mip6lab_report::{junit, RunResult};
+use mip6lab_suite::{Pics, RunOptions, Runner, TestPurpose};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod baseline_cmd;
 mod mutants;
 mod report_cmd;
 
@@ -15,12 +16,30 @@ const USAGE: &str = "\
 mip6lab — Mobile IPv6 bootstrapping conformance lab
 
 USAGE:
-  mip6lab suite <NAME> [--iut-image TAG] [--knobs SPEC] [--only TP-ID] [--out DIR]
+  mip6lab suite <NAME> [--iut-image TAG --pics FILE] [--knobs SPEC] [--only TP-ID] [--out DIR]
+                [--rerun N] [--baseline FILE]
       Run a suite (split) against the built-in reference IUT, or against a vendor image.
       Writes DIR/<run-id>/{results.json,junit.xml} and per-test pcaps, logs, transcripts;
       DIR/latest points at the newest run; also index.html (the HTML report) and, per test,
-      why.txt and MANIFEST.sha256. Exit 0 only if no MUST-level test failed and none
-      errored (a FAIL whose requirements are all SHOULD/MAY is advisory).
+      why.txt and MANIFEST.sha256. Exit 0 only if no MUST-level test failed, none errored
+      and none was flaky (a FAIL whose requirements are all SHOULD/MAY is advisory).
+      --pics FILE     the IUT's PICS (TOML: [iut] name, [pics] item = true|false); a test
+                      needing an item not declared true is NOT-APPLICABLE, with no lab.
+                      Required with --iut-image; default fixtures/pics/reference.toml.
+      --rerun N       run each test N more times (N >= 1; in <TP-ID>/rerun-<k>/); a test
+                      whose verdicts differ is FLAKY, gets its worst run's verdict and never
+                      counts as a pass.
+      --baseline FILE compare with an expected-verdict baseline ([verdicts] \"TP-ID\" =
+                      \"PASS\"; e.g. fixtures/baselines/reference.toml), print the changes and
+                      write baseline.json; the exit status is then the comparison's: 1 on a
+                      regression (a change to anything but PASS) or a test missing from the
+                      run, 0 if only improvements or new tests (with --only, only that test
+                      is compared).
+  mip6lab baseline check <RESULTS.json|RUN-DIR> <BASELINE.toml>
+      Compare a recorded run with a baseline, as --baseline does (exit 1 on a regression or a
+      missing test).
+  mip6lab baseline write <RESULTS.json|RUN-DIR> <OUT.toml>
+      Write the run's verdicts as a baseline (flaky tests: their worst verdict, noted).
   mip6lab report <RESULTS.json|RUN-DIR>... [--out DIR]
       Re-render a run's index.html (next to its results.json, or in DIR). With two runs
       also compare.html (verdict changes); with runs of several IUTs, interop.html.
@@ -68,6 +87,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
     match cmd {
         "suite" => cmd_suite(rest),
         "report" => report_cmd::cmd_report(rest),
+        "baseline" => baseline_cmd::cmd_baseline(rest),
         "decode" => cmd_decode(rest),
         "record" => cmd_record(rest),
         "gc" => cmd_gc(rest),
@@ -197,8 +217,13 @@ fn cmd_list(rest: &[String]) -> Result<ExitCode> {
     let a = Args::parse(rest, &[], &[])?;
     let name = a.positional.first().copied().unwrap_or("split");
     for tp in suite_by_name(name)? {
+        let pics = if tp.pics.is_empty() {
+            String::new()
+        } else {
+            format!("  PICS: {}", tp.pics.join(", "))
+        };
         println!(
-            "{:<28} {}  [{}]",
+            "{:<28} {}  [{}]{pics}",
             tp.id,
             tp.title,
             tp.requirements.join(", ")
@@ -208,7 +233,19 @@ fn cmd_list(rest: &[String]) -> Result<ExitCode> {
 }
 
 fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
-    let a = Args::parse(rest, &["iut-image", "knobs", "only", "out"], &[])?;
+    let a = Args::parse(
+        rest,
+        &[
+            "iut-image",
+            "knobs",
+            "only",
+            "out",
+            "pics",
+            "rerun",
+            "baseline",
+        ],
+        &[],
+    )?;
     let name = *a
         .positional
         .first()
@@ -220,6 +257,16 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             bail!("suite {name} has no test purpose {only} (see `mip6lab list {name}`)");
         }
     }
+    let reruns = match a.value("rerun") {
+        Some(n) => match n.parse::<u32>() {
+            Ok(0) => {
+                bail!("--rerun 0: N must be at least 1 (leave --rerun out to run each test once)")
+            }
+            Ok(n) => n,
+            Err(_) => bail!("--rerun {n}: not a number of extra runs"),
+        },
+        None => 0,
+    };
     let root = repo_root()?;
     let knobs = a.value("knobs").unwrap_or("").to_string();
     let iut = match a.value("iut-image") {
@@ -243,6 +290,29 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             Iut::Reference { binary }
         }
     };
+    // What the IUT supports decides which tests apply; a vendor IUT must say so.
+    let pics_path = match (a.value("pics"), &iut) {
+        (Some(p), _) => PathBuf::from(p),
+        (None, Iut::Image(tag)) => bail!(
+            "--iut-image {tag} needs --pics FILE: the IUT's PICS (TOML) declaring which \
+             optional features it supports; see fixtures/pics/reference.toml for the format"
+        ),
+        (None, _) => root.join("fixtures/pics/reference.toml"),
+    };
+    let pics = Pics::load(&pics_path)?;
+    let baseline = match a.value("baseline") {
+        Some(p) => {
+            let b = baseline_cmd::load(Path::new(p))?;
+            // A partial run is compared with its part of the baseline only.
+            let b = if a.value("only").is_some() {
+                b.restricted_to(tests.iter().map(|t| t.id))
+            } else {
+                b
+            };
+            Some((PathBuf::from(p), b))
+        }
+        None => None,
+    };
     // Check every topology before any container starts.
     for tp in &tests {
         Topology::load(&root.join(format!("fixtures/topologies/{}.toml", tp.topology)))?;
@@ -262,6 +332,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     let mut run = rt.block_on(async {
         // Fail before the first test when Docker is missing, with what to install.
         Engine::connect().await?;
+        let pics_name = pics.iut_name.clone();
         let runner = Runner::new(RunOptions {
             root: root.clone(),
             run_dir: run_dir.clone(),
@@ -269,15 +340,23 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             suite: name.to_string(),
             iut,
             knobs: knobs.clone(),
-        });
+        })
+        .with_pics(Some(pics))
+        .with_reruns(reruns);
         let total = tests.len();
         say(&format!(
-            "mip6lab: suite {name}: {total} test(s){} → {}",
+            "mip6lab: suite {name}: {total} test(s){}{}, PICS {} ({pics_name}) → {}",
             if knobs.is_empty() {
                 String::new()
             } else {
                 format!(", knobs {knobs}")
             },
+            if reruns > 0 {
+                format!(", each run {} times", reruns + 1)
+            } else {
+                String::new()
+            },
+            pics_path.display(),
             run_dir.display()
         ));
         let (run, _) = runner
@@ -286,10 +365,19 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
                 |i, tp| say(&format!("[{}/{total}] running {} …", i + 1, tp.id)),
                 |i, rec| {
                     let r = &rec.result;
+                    let (label, runs) = if r.runs.is_empty() {
+                        (r.outcome.verdict.to_string(), String::new())
+                    } else {
+                        let label = if r.flaky {
+                            r.verdict_label()
+                        } else {
+                            r.outcome.verdict.to_string()
+                        };
+                        (label, format!(" [runs: {}]", r.runs_text()))
+                    };
                     say(&format!(
-                        "[{}/{total}] {:<13} {} ({:.1}s)\n         {}",
+                        "[{}/{total}] {label:<13} {} ({:.1}s){runs}\n         {}",
                         i + 1,
-                        r.outcome.verdict.to_string(),
                         r.id,
                         r.duration_ms as f64 / 1000.0,
                         r.outcome.reason
@@ -303,13 +391,36 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     write_results(&run, &run_dir, &out_base)?;
     println!("{}", run.summary_table());
     println!("results: {}", run_dir.display());
-    // The plain closing line CI systems read; every verdict but PASS counts against the run.
-    let passed = run.count(Verdict::Pass);
+    // The plain closing line CI systems read; every verdict but PASS counts against the run,
+    // and so does every flaky test.
+    let passed = run.count_passed();
+    let flaky = run.count_flaky();
     println!(
-        "suite: {passed} passed, {} failed",
-        run.results.len() - passed
+        "suite: {passed} passed, {} failed{}",
+        run.results.len() - passed,
+        if flaky > 0 {
+            format!(" ({flaky} FLAKY)")
+        } else {
+            String::new()
+        }
     );
-    Ok(report_cmd::gate_exit(&run))
+    match baseline {
+        Some((path, b)) => {
+            let c = mip6lab_report::baseline::compare(&b, &run);
+            baseline_cmd::print(&c, &path, &run);
+            // The comparison is printed; a file that cannot be written must not hide it.
+            if let Err(e) = baseline_cmd::save(&c, &path, &run_dir) {
+                say(&format!(
+                    "mip6lab: warning: baseline.json not written: {e:#}"
+                ));
+            }
+            if !run.gate_ok() {
+                println!("gate: failed, but --baseline decides the exit status");
+            }
+            Ok(baseline_cmd::exit(&c))
+        }
+        None => Ok(report_cmd::gate_exit(&run)),
+    }
 }
 
 /// Progress on stderr; a closed stderr (a killed pager, a CI log gone) must not abort a run
@@ -590,6 +701,6 @@ mod tests {
 
     #[test]
     fn verdict_names() {
-        assert_eq!(Verdict::Pass.to_string(), "PASS");
+        assert_eq!(mip6lab_report::Verdict::Pass.to_string(), "PASS");
     }
 }

@@ -92,7 +92,7 @@ pub fn gate_exit(run: &RunResult) -> ExitCode {
     }
 }
 
-fn read_run(path: &Path) -> Result<RunResult> {
+pub fn read_run(path: &Path) -> Result<RunResult> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let run: RunResult = serde_json::from_str(&text)

@@ -502,7 +502,13 @@ impl Lab {
         let keylogs = self
             .nodes
             .iter()
-            .map(|n| self.opts.out_dir.join("keys").join(&n.name).join("keys.log"))
+            .map(|n| {
+                self.opts
+                    .out_dir
+                    .join("keys")
+                    .join(&n.name)
+                    .join("keys.log")
+            })
             .filter(|p| p.exists())
             .collect();
         Ok(Artifacts {

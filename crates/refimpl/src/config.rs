@@ -158,10 +158,7 @@ impl Knobs {
             "mn.name_qtype",
             "RFC5026-5.1.1-MN-MUST-2: QTYPE of the lookup by HA name",
         ),
-        (
-            "mn.idi_type",
-            "RFC5026-9.5-MN-MUST-1: IDi is the MN's FQDN",
-        ),
+        ("mn.idi_type", "RFC5026-9.5-MN-MUST-1: IDi is the MN's FQDN"),
         (
             "mn.dns_fqdn",
             "RFC5026-9.5-MN-MUST-2: the DNS Update FQDN equals IDi",
@@ -357,7 +354,9 @@ fn parse_prefix(s: &str) -> Result<(Ipv6Addr, u8)> {
     let (a, l) = s
         .split_once('/')
         .ok_or_else(|| anyhow!("`{s}` is not address/length"))?;
-    let len: u8 = l.parse().map_err(|_| anyhow!("bad prefix length in `{s}`"))?;
+    let len: u8 = l
+        .parse()
+        .map_err(|_| anyhow!("bad prefix length in `{s}`"))?;
     if len > 128 {
         bail!("prefix length {len} > 128 in `{s}`");
     }

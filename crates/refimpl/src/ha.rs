@@ -201,7 +201,8 @@ impl Ha<'_> {
                 );
             }
             Event::ChildSaEstablished { sa, child } => {
-                let tsi = tsi_range(&child.tsi).unwrap_or((Ipv6Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED));
+                let tsi =
+                    tsi_range(&child.tsi).unwrap_or((Ipv6Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED));
                 emit(
                     "child_sa",
                     json!({ "tsi": format!("{}-{}", tsi.0, tsi.1), "transport": child.transport }),
@@ -229,7 +230,10 @@ impl Ha<'_> {
 
     async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines::ikev2::esp_io::Received) {
         let mh::Message::Bu(bu) = got.mh.message else {
-            emit("mh_ignored", json!({ "type": format!("{:?}", got.mh.message) }));
+            emit(
+                "mh_ignored",
+                json!({ "type": format!("{:?}", got.mh.message) }),
+            );
             return;
         };
         let Some(child) = self.children.get(&got.spi) else {

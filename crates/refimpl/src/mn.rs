@@ -4,10 +4,10 @@
 //! of what DNS then holds, and deregistration with R set.
 
 use crate::config::{Config, Discovery, HoaMode, MnSettings};
+use crate::dns;
 use crate::events::emit;
 use crate::ike;
 use crate::mhio;
-use crate::dns;
 use anyhow::{anyhow, bail, Context, Result};
 use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
@@ -132,7 +132,10 @@ async fn attach(
         return Err(Attach::Unreachable(why));
     }
     let sa = out.sa;
-    emit("ike_established", json!({ "ha": ha_id, "address": ha.to_string() }));
+    emit(
+        "ike_established",
+        json!({ "ha": ha_id, "address": ha.to_string() }),
+    );
     let mut child = drv
         .events
         .iter()
@@ -173,7 +176,10 @@ async fn attach(
                     continue;
                 }
                 let new = autoconf_address(m.hoa, true);
-                emit("hoa", json!({ "address": new.to_string(), "via": "after_dad_failure" }));
+                emit(
+                    "hoa",
+                    json!({ "address": new.to_string(), "via": "after_dad_failure" }),
+                );
                 let c = create_child(&mut drv, &mut engine, sa, new, ha).await?;
                 m.use_child(&c, new);
                 m.bul.set_hoa(ha, new).map_err(|e| anyhow!("{e:?}"))?;
@@ -186,7 +192,9 @@ async fn attach(
         dns_check(cfg, "dns_check_registered", f, m.hoa);
     }
     tokio::time::sleep(ms.hold).await;
-    let result = m.exchange(cfg, Exchange::Deregister(fqdn.as_deref())).await?;
+    let result = m
+        .exchange(cfg, Exchange::Deregister(fqdn.as_deref()))
+        .await?;
     if result != Done::Ok {
         return Err(anyhow!("deregistration ended with {result:?}").into());
     }
@@ -392,8 +400,11 @@ impl Mobility {
                         ..
                     } => self.send_bu(cfg, hoa, coa, bu, options).await?,
                     MnAction::Registered { lifetime_units, .. } => {
-                        emit("registered", json!({ "hoa": self.hoa.to_string(),
-                                                   "lifetime_units": lifetime_units }));
+                        emit(
+                            "registered",
+                            json!({ "hoa": self.hoa.to_string(),
+                                                   "lifetime_units": lifetime_units }),
+                        );
                         done = Some(Done::Ok);
                     }
                     MnAction::Deregistered { .. } => {
@@ -431,7 +442,10 @@ impl Mobility {
                 Ok(got) => {
                     if let mh::Message::Ba(ba) = got.mh.message {
                         let rh2 = got.rh2.map(|r| r.home_address.to_string());
-                        emit("ba", json!({ "status": ba.status, "seq": ba.seq, "rh2": rh2 }));
+                        emit(
+                            "ba",
+                            json!({ "status": ba.status, "seq": ba.seq, "rh2": rh2 }),
+                        );
                         actions = self.bul.on_ba(self.ha, &ba, &got.mh.options, self.now());
                     }
                 }

@@ -30,6 +30,14 @@ pub fn why_text(
         ""
     };
     let _ = writeln!(s, "verdict:  {}{advisory}", r.outcome.verdict);
+    if !r.runs.is_empty() {
+        let flaky = if r.flaky {
+            " (FLAKY: the verdict changed between runs; the verdict above is the worst run's)"
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "runs:     {}{flaky}", r.runs_text());
+    }
     let _ = writeln!(s, "reason:   {}", r.outcome.reason);
     let _ = writeln!(s, "duration: {} ms", r.duration_ms);
     s.push_str("\nrequirements:\n");
@@ -191,6 +199,13 @@ mod tests {
         assert!(why.contains("verdict:  FAIL"), "{why}");
         assert!(why.contains("R1 [level unknown, counted as MUST]"), "{why}");
         assert!(why.contains("frame 7: (not in the transcript)"), "{why}");
+        assert!(!why.contains("runs:"), "{why}");
+        let flaky = TestResult {
+            flaky: true,
+            runs: vec![crate::Verdict::Pass, crate::Verdict::Fail],
+            ..r.clone()
+        };
+        assert!(why_text(&flaky, None, None).contains("runs:     PASS, FAIL (FLAKY:"));
         // The system's sha256sum, where there is one, agrees.
         if let Ok(out) = std::process::Command::new("sha256sum")
             .args(["-c", "--quiet", MANIFEST])

@@ -149,6 +149,13 @@ fn test_badge(r: &TestResult) -> String {
     if r.outcome.verdict == Verdict::Fail && r.advisory() {
         b.push_str(" <span class=\"adv\">advisory</span>");
     }
+    if r.flaky {
+        let _ = write!(
+            b,
+            " <span class=\"flaky\" title=\"runs: {}\">FLAKY</span>",
+            h(&r.runs_text())
+        );
+    }
     b
 }
 
@@ -168,6 +175,7 @@ pre{background:#f6f6f6;border:1px solid #ddd;padding:8px;overflow-x:auto;white-s
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-weight:700;font-size:12px;letter-spacing:.02em}
 .pass{background:#1a7f37}.fail{background:#b3261e}.error{background:#6f2da8}.inconc{background:#8a5a00}.na{background:#545b64}
 .adv{font-size:12px;border:1px solid #8a5a00;color:#6b4600;border-radius:10px;padding:0 6px}
+.flaky{font-size:12px;font-weight:700;border:2px dashed #b3261e;color:#b3261e;border-radius:10px;padding:0 6px}
 .counts{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0 16px}
 .counts div{border:1px solid #ccc;border-radius:6px;padding:6px 12px;min-width:90px}
 .counts b{display:block;font-size:1.6em}
@@ -276,7 +284,7 @@ fn gate(o: &mut String, run: &RunResult) {
     if blocking.is_empty() {
         let _ = writeln!(
             o,
-            "<p class=\"gate ok\">Gate: passed — no MUST-level test failed and nothing errored{adv}.</p>"
+            "<p class=\"gate ok\">Gate: passed — no MUST-level test failed, nothing errored or was flaky{adv}.</p>"
         );
     } else {
         let ids: Vec<String> = blocking
@@ -297,6 +305,14 @@ fn summary_badges(o: &mut String, run: &RunResult) {
     let _ = writeln!(o, "<div><b>{}</b>tests</div>", run.results.len());
     for v in VERDICTS {
         let _ = writeln!(o, "<div><b>{}</b>{}</div>", run.count(v), badge(v));
+    }
+    // Only runs with reruns can tell flaky tests apart.
+    if run.results.iter().any(|r| !r.runs.is_empty()) {
+        let _ = writeln!(
+            o,
+            "<div><b>{}</b><span class=\"flaky\">FLAKY</span></div>",
+            run.count_flaky()
+        );
     }
     o.push_str("</div>\n");
 }
@@ -456,6 +472,23 @@ fn test_section(
         h(&r.outcome.reason)
     );
     let _ = writeln!(o, "<p>Duration {}.</p>", fmt_ms(r.duration_ms));
+    if !r.runs.is_empty() {
+        let _ = writeln!(
+            o,
+            "<p><strong>Runs:</strong> {}{}</p>",
+            r.runs
+                .iter()
+                .map(|v| badge(*v))
+                .collect::<Vec<_>>()
+                .join(" "),
+            if r.flaky {
+                " — <strong>FLAKY</strong>: the verdict changed between runs; shown is the worst \
+                 run, and it blocks the gate"
+            } else {
+                ""
+            }
+        );
+    }
     // Requirements.
     o.push_str("<h3>Requirements</h3>\n<ul>\n");
     if r.requirements.is_empty() {

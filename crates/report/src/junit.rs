@@ -8,6 +8,11 @@
 //! | ERROR          | `<error type="ERROR">`: the harness failed, nothing was verified   |
 //! | INCONCLUSIVE   | `<skipped message="INCONCLUSIVE: …">`                              |
 //! | NOT-APPLICABLE | `<skipped message="NOT-APPLICABLE: …">`                            |
+//! | flaky (any)    | `<failure type="FLAKY" message="FLAKY (runs PASS, FAIL): …">`       |
+//!
+//! A flaky test (its verdict changed between reruns) is a failure whatever its worst verdict,
+//! as it is for the gate; a testcase that ran more than once has `<properties>` `flaky` and
+//! `runs`.
 //!
 //! INCONCLUSIVE is neither pass nor fail: the requirement was not verified. JUnit has no such
 //! state, and `skipped` is the honest one: a CI gate that counts passes never counts it as
@@ -17,29 +22,49 @@
 //! newline and carriage return; U+FFFE, U+FFFF) are dropped. In attributes, tab, newline and
 //! carriage return are written as character references so a parser reads them back unchanged.
 
-use crate::{Evidence, RunResult, Verdict};
+use crate::{Evidence, RunResult, TestResult, Verdict};
 use std::fmt::Write;
+
+/// The JUnit element a result becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pass,
+    Failure,
+    Error,
+    Skipped,
+}
+
+fn kind(r: &TestResult) -> Kind {
+    if r.flaky {
+        return Kind::Failure;
+    }
+    match r.outcome.verdict {
+        Verdict::Pass => Kind::Pass,
+        Verdict::Fail => Kind::Failure,
+        Verdict::Error => Kind::Error,
+        Verdict::Inconclusive | Verdict::NotApplicable => Kind::Skipped,
+    }
+}
 
 pub fn render(run: &RunResult) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let skipped = run.count(Verdict::Inconclusive) + run.count(Verdict::NotApplicable);
+    let count = |k: Kind| run.results.iter().filter(|r| kind(r) == k).count();
+    let (failures, errors, skipped) = (
+        count(Kind::Failure),
+        count(Kind::Error),
+        count(Kind::Skipped),
+    );
     let _ = writeln!(
         x,
-        "<testsuites name=\"mip6lab\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        "<testsuites name=\"mip6lab\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
         run.results.len(),
-        run.count(Verdict::Fail),
-        run.count(Verdict::Error),
-        skipped,
         run.duration_ms as f64 / 1000.0
     );
     let _ = writeln!(
         x,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
         esc(&run.suite),
         run.results.len(),
-        run.count(Verdict::Fail),
-        run.count(Verdict::Error),
-        skipped,
         run.duration_ms as f64 / 1000.0
     );
     let _ = writeln!(
@@ -61,9 +86,18 @@ pub fn render(run: &RunResult) -> String {
             r.duration_ms as f64 / 1000.0
         );
         let detail = details(r);
-        let body = match r.outcome.verdict {
-            Verdict::Pass => String::new(),
-            Verdict::Fail => format!(
+        let body = match (r.flaky, r.outcome.verdict) {
+            (true, v) => format!(
+                "      <failure message=\"{}\" type=\"FLAKY\">{}</failure>\n",
+                esc(&format!(
+                    "FLAKY (runs {}): {}",
+                    r.runs_text(),
+                    r.outcome.reason
+                )),
+                esc_text(&format!("worst verdict {v}: {detail}"))
+            ),
+            (false, Verdict::Pass) => String::new(),
+            (false, Verdict::Fail) => format!(
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
                 esc(&r.outcome.reason),
                 if r.advisory() {
@@ -73,32 +107,50 @@ pub fn render(run: &RunResult) -> String {
                 },
                 esc_text(&detail)
             ),
-            Verdict::Error => format!(
+            (false, Verdict::Error) => format!(
                 "      <error message=\"{}\" type=\"ERROR\">{}</error>\n",
                 esc(&r.outcome.reason),
                 esc_text(&detail)
             ),
-            v @ (Verdict::Inconclusive | Verdict::NotApplicable) => format!(
+            (false, v @ (Verdict::Inconclusive | Verdict::NotApplicable)) => format!(
                 "      <skipped message=\"{}: {}\"/>\n",
                 v,
                 esc(&r.outcome.reason)
             ),
         };
-        let props = format!(
+        let props = if r.runs.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "      <properties>\n        <property name=\"flaky\" value=\"{}\"/>\n        <property name=\"runs\" value=\"{}\"/>\n      </properties>\n",
+                r.flaky,
+                esc(&r.runs_text())
+            )
+        };
+        let runs = if r.runs.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "runs: {}{}\n",
+                r.runs_text(),
+                if r.flaky { " (FLAKY)" } else { "" }
+            )
+        };
+        let out = format!(
             "      <system-out>{}</system-out>\n",
             esc_text(&format!(
-                "verdict: {}\nrequirements: {}\n{detail}",
+                "verdict: {}\n{runs}requirements: {}\n{detail}",
                 r.outcome.verdict,
                 r.requirements.join(", ")
             ))
         );
-        let _ = write!(x, ">\n{body}{props}    </testcase>\n");
+        let _ = write!(x, ">\n{props}{body}{out}    </testcase>\n");
     }
     x.push_str("  </testsuite>\n</testsuites>\n");
     x
 }
 
-fn details(r: &crate::TestResult) -> String {
+fn details(r: &TestResult) -> String {
     let mut s = format!("{}\n", r.outcome.reason);
     for e in &r.outcome.evidence {
         match e {
@@ -153,7 +205,7 @@ fn escape(s: &str, attr: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Outcome, TestResult};
+    use crate::Outcome;
 
     fn run() -> RunResult {
         let t = |id: &str, o: Outcome| TestResult {

@@ -4,8 +4,10 @@
 //! This crate knows nothing of labs or containers: it renders what a run left on disk, so a
 //! report can be re-rendered anywhere from `results.json` and the transcripts.
 
+pub mod baseline;
 pub mod bundle;
 pub mod catalog;
+pub mod flaky;
 pub mod html;
 pub mod junit;
 
@@ -29,6 +31,41 @@ pub enum Verdict {
     NotApplicable,
     #[default]
     Error,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 5] = [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Inconclusive,
+        Verdict::NotApplicable,
+        Verdict::Error,
+    ];
+
+    /// Rank for "the worst of several runs": PASS < NOT-APPLICABLE < INCONCLUSIVE < FAIL <
+    /// ERROR. ERROR is worst because nothing at all was verified.
+    pub fn severity(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::NotApplicable => 1,
+            Verdict::Inconclusive => 2,
+            Verdict::Fail => 3,
+            Verdict::Error => 4,
+        }
+    }
+}
+
+impl std::str::FromStr for Verdict {
+    type Err = String;
+    /// The names [`Verdict`]'s `Display` writes, in any case.
+    fn from_str(s: &str) -> Result<Verdict, String> {
+        Verdict::ALL
+            .into_iter()
+            .find(|v| v.to_string().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("`{s}` is not a verdict (PASS, FAIL, INCONCLUSIVE, NOT-APPLICABLE, ERROR)")
+            })
+    }
 }
 
 impl std::fmt::Display for Verdict {
@@ -114,6 +151,12 @@ pub struct TestResult {
     pub duration_ms: u64,
     /// Files left for this test (pcaps, transcripts, logs), relative to the run directory.
     pub artifacts: Vec<PathBuf>,
+    /// The verdicts of its runs differed (`--rerun`): `outcome` is the worst run's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
+    /// Each run's verdict, in order, when the test ran more than once (empty: ran once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<Verdict>,
 }
 
 impl TestResult {
@@ -129,14 +172,38 @@ impl TestResult {
             })
     }
 
-    /// Whether this result makes the run fail its gate: a FAIL of a non-advisory test, or any
-    /// ERROR (a harness fault leaves the requirement unverified whatever its level).
+    /// Whether this result makes the run fail its gate: a FAIL of a non-advisory test, any
+    /// ERROR (a harness fault leaves the requirement unverified whatever its level), or a
+    /// flaky test (a verdict that changes between reruns verifies nothing, whatever its level).
     pub fn blocks_gate(&self) -> bool {
+        if self.flaky {
+            return true;
+        }
         match self.outcome.verdict {
             Verdict::Fail => !self.advisory(),
             Verdict::Error => true,
             Verdict::Pass | Verdict::Inconclusive | Verdict::NotApplicable => false,
         }
+    }
+
+    /// The verdict as a terminal shows it: `FAIL(advisory)`, `FLAKY(FAIL)`, or the verdict.
+    pub fn verdict_label(&self) -> String {
+        if self.flaky {
+            format!("FLAKY({})", self.outcome.verdict)
+        } else if self.outcome.verdict == Verdict::Fail && self.advisory() {
+            "FAIL(advisory)".into()
+        } else {
+            self.outcome.verdict.to_string()
+        }
+    }
+
+    /// `PASS, FAIL, PASS`: the verdict of each run (empty when it ran once).
+    pub fn runs_text(&self) -> String {
+        self.runs
+            .iter()
+            .map(Verdict::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The strongest known level of the test's requirements (`MUST` when any is unknown).
@@ -233,7 +300,8 @@ impl RunResult {
         }
     }
 
-    /// The gate: no MUST-level (or unknown-level) test failed and nothing errored.
+    /// The gate: no MUST-level (or unknown-level) test failed, nothing errored, nothing was
+    /// flaky.
     pub fn gate_ok(&self) -> bool {
         !self.results.iter().any(TestResult::blocks_gate)
     }
@@ -250,36 +318,62 @@ impl RunResult {
             .count()
     }
 
-    /// A run passes when nothing failed or errored.
+    pub fn count_flaky(&self) -> usize {
+        self.results.iter().filter(|r| r.flaky).count()
+    }
+
+    /// Tests that passed in every run; a flaky test is never one of them.
+    pub fn count_passed(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.outcome.verdict == Verdict::Pass && !r.flaky)
+            .count()
+    }
+
+    /// A run passes when nothing failed, errored or was flaky.
     pub fn ok(&self) -> bool {
-        self.count(Verdict::Fail) == 0 && self.count(Verdict::Error) == 0
+        self.count(Verdict::Fail) == 0 && self.count(Verdict::Error) == 0 && self.count_flaky() == 0
     }
 
     /// The per-test summary a terminal shows.
     pub fn summary_table(&self) -> String {
         let mut out = String::new();
         let w = self.results.iter().map(|r| r.id.len()).max().unwrap_or(4);
+        let vw = self
+            .results
+            .iter()
+            .map(|r| r.verdict_label().len())
+            .max()
+            .unwrap_or(0)
+            .max(14);
         for r in &self.results {
+            let runs = if r.runs.is_empty() {
+                String::new()
+            } else {
+                format!(" [runs: {}]", r.runs_text())
+            };
             out.push_str(&format!(
-                "{:<w$}  {:<14} {:>6} ms  {}\n",
+                "{:<w$}  {:<vw$} {:>6} ms  {}{runs}\n",
                 r.id,
-                if r.outcome.verdict == Verdict::Fail && r.advisory() {
-                    "FAIL(advisory)".to_string()
-                } else {
-                    r.outcome.verdict.to_string()
-                },
+                r.verdict_label(),
                 r.duration_ms,
                 r.outcome.reason
             ));
         }
+        let flaky = self.count_flaky();
         out.push_str(&format!(
-            "{} tests: {} pass, {} fail, {} inconclusive, {} not applicable, {} error\n",
+            "{} tests: {} pass, {} fail, {} inconclusive, {} not applicable, {} error{}\n",
             self.results.len(),
-            self.count(Verdict::Pass),
+            self.count_passed(),
             self.count(Verdict::Fail),
             self.count(Verdict::Inconclusive),
             self.count(Verdict::NotApplicable),
             self.count(Verdict::Error),
+            if flaky > 0 {
+                format!(" ({flaky} FLAKY, counted by their worst run)")
+            } else {
+                String::new()
+            }
         ));
         out
     }

@@ -252,3 +252,21 @@ fn chromium_renders_it_without_errors() {
     assert!(console.is_empty(), "console messages: {console:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn flaky_tests_show_in_the_matrix_the_table_and_the_gate() {
+    let (mut run, ts) = load();
+    let plain = render_html(&run, Some(&catalog()), &ts);
+    assert!(!plain.contains(">FLAKY<"), "no reruns, no flaky column");
+    let r = &mut run.results[1];
+    r.outcome.verdict = Verdict::Inconclusive;
+    r.flaky = true;
+    r.runs = vec![Verdict::Pass, Verdict::Inconclusive];
+    let html = render_html(&run, Some(&catalog()), &ts);
+    let badge = "<span class=\"flaky\" title=\"runs: PASS, INCONCLUSIVE\">FLAKY</span>";
+    // Requirement matrix, tests table and the test's own heading.
+    assert!(html.matches(badge).count() >= 3, "{html}");
+    assert!(html.contains("<div><b>1</b><span class=\"flaky\">FLAKY</span></div>"));
+    assert!(html.contains("<strong>Runs:</strong> <span class=\"badge pass\">PASS</span>"));
+    assert!(html.contains("Gate: failed — 2 blocking"), "{html}");
+}

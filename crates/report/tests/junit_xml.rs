@@ -67,6 +67,7 @@ fn check(xml: &str, r: &RunResult) {
         assert!(c.attribute("classname").is_some() && c.attribute("name").is_some());
         let _: f64 = attr(*c, "time");
         let tag = match t.outcome.verdict {
+            _ if t.flaky => Some("failure"),
             Verdict::Pass => None,
             Verdict::Fail => Some("failure"),
             Verdict::Error => Some("error"),
@@ -74,7 +75,9 @@ fn check(xml: &str, r: &RunResult) {
         };
         let kids: Vec<_> = c
             .children()
-            .filter(|n| n.is_element() && !n.has_tag_name("system-out"))
+            .filter(|n| {
+                n.is_element() && !n.has_tag_name("system-out") && !n.has_tag_name("properties")
+            })
             .collect();
         match tag {
             None => assert!(kids.is_empty()),
@@ -89,7 +92,10 @@ fn check(xml: &str, r: &RunResult) {
                     .chars()
                     .filter(|c| junit::xml_char(*c))
                     .collect();
-                if tag == "skipped" {
+                if t.flaky {
+                    assert_eq!(msg, format!("FLAKY (runs {}): {clean}", t.runs_text()));
+                    assert_eq!(k.attribute("type"), Some("FLAKY"));
+                } else if tag == "skipped" {
                     assert_eq!(msg, format!("{}: {clean}", t.outcome.verdict));
                 } else {
                     assert_eq!(msg, clean, "the message reads back unchanged");
@@ -146,13 +152,61 @@ fn advisory_fail_is_still_a_failure_with_its_own_type() {
     assert!(r.gate_ok());
 }
 
+#[test]
+fn flaky_is_a_failure_with_its_runs_as_properties() {
+    let mut flaky = test("A", Outcome::inconclusive("no answer"));
+    flaky.flaky = true;
+    flaky.runs = vec![Verdict::Pass, Verdict::Inconclusive];
+    let mut stable = test("B", Outcome::pass("ok"));
+    stable.runs = vec![Verdict::Pass, Verdict::Pass];
+    let r = run(vec![flaky, stable]);
+    let xml = junit::render(&r);
+    check(&xml, &r);
+    assert!(
+        xml.contains("failures=\"1\" errors=\"0\" skipped=\"0\""),
+        "{xml}"
+    );
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case_props = |name: &str| -> Vec<(String, String)> {
+        doc.descendants()
+            .find(|n| {
+                n.has_tag_name("testcase")
+                    && n.attribute("name").is_some_and(|a| a.starts_with(name))
+            })
+            .unwrap()
+            .descendants()
+            .filter(|n| n.has_tag_name("property"))
+            .map(|n| {
+                (
+                    n.attribute("name").unwrap().to_string(),
+                    n.attribute("value").unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        case_props("A "),
+        [
+            ("flaky".to_string(), "true".to_string()),
+            ("runs".to_string(), "PASS, INCONCLUSIVE".to_string())
+        ]
+    );
+    assert_eq!(case_props("B ")[0], ("flaky".into(), "false".into()));
+    assert!(xml.contains("runs: PASS, INCONCLUSIVE (FLAKY)"));
+    assert!(!r.gate_ok(), "flaky blocks the gate");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
-    fn any_reason_gives_well_formed_xml(reason in any::<String>(), ctl in "[\\x00-\\x1f\u{FFFE}\u{FFFF}<>&\"']{0,8}", v in 0usize..5) {
+    fn any_reason_gives_well_formed_xml(reason in any::<String>(), ctl in "[\\x00-\\x1f\u{FFFE}\u{FFFF}<>&\"']{0,8}", v in 0usize..5, flaky in any::<bool>()) {
         let verdict = [Verdict::Pass, Verdict::Fail, Verdict::Error, Verdict::Inconclusive, Verdict::NotApplicable][v];
         let reason = format!("{reason}{ctl}");
         let mut t = test("P", Outcome::new(verdict, reason.clone()));
+        if flaky {
+            t.flaky = true;
+            t.runs = vec![Verdict::Pass, verdict];
+        }
         t.title = reason.clone();
         t.requirements = vec![reason.clone()];
         let mut r = run(vec![t, test("Q", Outcome::fail(reason.clone()))]);

@@ -10,7 +10,7 @@ pub mod pics;
 pub mod requirements;
 pub mod runner;
 
-pub use mip6lab_capture::{DnsMessage, Entry, Transcript};
+pub use mip6lab_capture::{DnsMessage, Entry, Message, Transcript};
 pub use mip6lab_report::{Outcome, Verdict};
 pub use pics::Pics;
 pub use runner::{RunOptions, Runner};
@@ -54,6 +54,9 @@ pub struct TestPurpose {
     /// The harness's active peer (e.g. the tester MN for an HA under test), started once the
     /// IUT is ready; `until_event` is then awaited on this node instead of the IUT.
     pub stimulus: Option<Stimulus>,
+    /// Settings of the harness's peers for this test: (node, variable, value), e.g. the
+    /// harness HA's `MIP6LAB_KNOBS` to provoke BA status 134.
+    pub peer_env: &'static [(&'static str, &'static str, &'static str)],
 }
 
 /// A tester node of the topology started after the IUT, with its settings.

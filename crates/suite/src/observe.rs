@@ -2,7 +2,7 @@
 //! show it, so a verdict can cite them.
 
 use crate::Observation;
-use mip6lab_capture::{DnsMessage, Entry};
+use mip6lab_capture::{Decoded, DnsMessage, Entry, Message};
 use mip6lab_report::Outcome;
 use std::net::IpAddr;
 
@@ -108,4 +108,83 @@ pub fn describe_queries<'a>(qs: impl Iterator<Item = (&'a Entry, &'a DnsMessage)
     } else {
         v.join(", ")
     }
+}
+
+/// Decoded messages of `protocol` (`IKEv2`, `ESP`, `MH`) sent by `src` (any role if `None`).
+pub fn messages<'a>(
+    obs: &'a Observation,
+    protocol: &'a str,
+    src: Option<&'a str>,
+) -> impl Iterator<Item = (&'a Entry, &'a Message)> + 'a {
+    obs.transcript
+        .entries
+        .iter()
+        .filter_map(move |e| match &e.decoded {
+            Decoded::Message(m) if m.protocol == protocol && src.is_none_or(|s| e.src == s) => {
+                Some((e, m))
+            }
+            _ => None,
+        })
+}
+
+/// IKEv2 messages whose kind is `kind` (e.g. `IKE_AUTH request`) sent by `src`.
+pub fn ike<'a>(
+    obs: &'a Observation,
+    kind: &'a str,
+    src: Option<&'a str>,
+) -> impl Iterator<Item = (&'a Entry, &'a Message)> + 'a {
+    messages(obs, "IKEv2", src).filter(move |(_, m)| m.kind == kind)
+}
+
+/// Mobility Header messages of `kind` (`BU`, `BA`) sent by `src`, with the message that
+/// carried them: the ESP packet (decrypted) or the plain MH packet.
+pub fn mh<'a>(
+    obs: &'a Observation,
+    kind: &'a str,
+    src: Option<&'a str>,
+) -> impl Iterator<Item = (&'a Entry, &'a Message, &'a Message)> + 'a {
+    obs.transcript
+        .entries
+        .iter()
+        .filter_map(move |e| match &e.decoded {
+            Decoded::Message(m)
+                if (m.protocol == "ESP" || m.protocol == "MH")
+                    && src.is_none_or(|s| e.src == s) =>
+            {
+                m.find(kind).map(|inner| (e, m, inner))
+            }
+            _ => None,
+        })
+}
+
+/// Every part of `kind` under `m` (depth first, `m` included).
+pub fn all_of<'a>(m: &'a Message, kind: &str) -> Vec<&'a Message> {
+    let mut out = Vec::new();
+    fn walk<'a>(m: &'a Message, kind: &str, out: &mut Vec<&'a Message>) {
+        if m.kind == kind {
+            out.push(m);
+        }
+        for c in &m.children {
+            walk(c, kind, out);
+        }
+    }
+    walk(m, kind, &mut out);
+    out
+}
+
+/// Whether an ESP packet was decrypted (the harness had its keys).
+pub fn decrypted(m: &Message) -> bool {
+    m.get("decrypted") == Some("yes")
+        || m.find("SK").and_then(|s| s.get("decrypted")) == Some("yes")
+}
+
+/// IKEv2 SK payloads the harness could not open: a reason to be INCONCLUSIVE, not to FAIL.
+pub fn undecrypted_ike(obs: &Observation) -> Vec<u64> {
+    messages(obs, "IKEv2", None)
+        .filter(|(_, m)| {
+            m.find("SK")
+                .is_some_and(|s| s.get("decrypted") != Some("yes"))
+        })
+        .map(|(e, _)| e.frame)
+        .collect()
 }

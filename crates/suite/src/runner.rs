@@ -1,12 +1,12 @@
 //! Runs test purposes in labs and collects results.
 
-use crate::{Observation, TestPurpose};
+use crate::{Observation, Pics, TestPurpose};
 use anyhow::{Context, Result};
 use mip6lab_capture::read::read_file;
-use mip6lab_capture::{decode_test_frames, Transcript};
+use mip6lab_capture::Transcript;
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
-use mip6lab_report::{Outcome, RunResult, TestResult};
+use mip6lab_report::{flaky, Outcome, RunResult, TestResult, Verdict};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -22,8 +22,14 @@ pub struct RunOptions {
     pub knobs: String,
 }
 
+// PICS and reruns live on the Runner, not in RunOptions, so that callers building RunOptions
+// literally (the mutants command, the lab tests) keep compiling unchanged.
 pub struct Runner {
     pub opts: RunOptions,
+    /// The IUT's PICS. None: no PICS was given and every test runs, whatever items it needs.
+    pub pics: Option<Pics>,
+    /// Extra runs of each test (`--rerun N`); a test whose verdicts differ is flaky.
+    pub reruns: u32,
 }
 
 /// What one test leaves, besides its result.
@@ -35,7 +41,21 @@ pub struct TestRecord {
 
 impl Runner {
     pub fn new(opts: RunOptions) -> Runner {
-        Runner { opts }
+        Runner {
+            opts,
+            pics: None,
+            reruns: 0,
+        }
+    }
+
+    pub fn with_pics(mut self, pics: Option<Pics>) -> Runner {
+        self.pics = pics;
+        self
+    }
+
+    pub fn with_reruns(mut self, reruns: u32) -> Runner {
+        self.reruns = reruns;
+        self
     }
 
     pub async fn run_all(
@@ -61,7 +81,7 @@ impl Runner {
         let mut records = Vec::new();
         for (i, tp) in tests.iter().enumerate() {
             starting(i, tp);
-            let rec = self.run_one(tp).await;
+            let rec = self.run_test(tp).await;
             progress(i, &rec);
             records.push(rec);
         }
@@ -71,7 +91,7 @@ impl Runner {
             suite: self.opts.suite.clone(),
             host: mip6lab_report::this_host(),
             mip6lab_version: mip6lab_report::MIP6LAB_VERSION.into(),
-            pics: Default::default(),
+            pics: self.pics.as_ref().map(Pics::to_run_map).unwrap_or_default(),
             peer_versions: records
                 .iter()
                 .flat_map(|r| r.peer_versions.clone())
@@ -89,10 +109,42 @@ impl Runner {
         (run, records)
     }
 
+    /// Why the IUT's PICS rules the test out, if it does.
+    pub fn not_applicable(&self, tp: &TestPurpose) -> Option<String> {
+        self.pics.as_ref().and_then(|p| p.unmet(tp.pics))
+    }
+
+    /// A test with its reruns: one run, then `reruns` more in `<TP-ID>/rerun-<k>/`, folded
+    /// into one result by [`flaky::aggregate`]. A test the PICS rules out runs no lab at all.
+    pub async fn run_test(&self, tp: &TestPurpose) -> TestRecord {
+        let first = self.run_one(tp).await;
+        if self.reruns == 0 || first.result.outcome.verdict == Verdict::NotApplicable {
+            return first;
+        }
+        let mut records = vec![first];
+        for k in 1..=self.reruns {
+            let dir = self.opts.run_dir.join(tp.id).join(format!("rerun-{k}"));
+            records.push(self.run_in(tp, &dir).await);
+        }
+        combine(records)
+    }
+
+    /// One run of a test in `<run-dir>/<TP-ID>/`, or NOT-APPLICABLE without a lab when the
+    /// PICS does not declare every item it needs.
     pub async fn run_one(&self, tp: &TestPurpose) -> TestRecord {
+        if let Some(reason) = self.not_applicable(tp) {
+            return TestRecord {
+                result: self.result(tp, Outcome::new(Verdict::NotApplicable, reason), 0, &[]),
+                transcript: Transcript::default(),
+                peer_versions: Default::default(),
+            };
+        }
+        self.run_in(tp, &self.opts.run_dir.join(tp.id)).await
+    }
+
+    async fn run_in(&self, tp: &TestPurpose, dir: &Path) -> TestRecord {
         let started = Instant::now();
-        let dir = self.opts.run_dir.join(tp.id);
-        let (outcome, transcript, artifacts, peer_versions) = match self.observe(tp, &dir).await {
+        let (outcome, transcript, artifacts, peer_versions) = match self.observe(tp, dir).await {
             Ok((obs, artifacts)) => {
                 let outcome = (tp.judge)(&obs);
                 (outcome, obs.transcript, artifacts, obs.peer_versions)
@@ -105,24 +157,39 @@ impl Runner {
             ),
         };
         TestRecord {
-            result: TestResult {
-                id: tp.id.to_string(),
-                title: tp.title.to_string(),
-                requirements: tp.requirements.iter().map(|s| s.to_string()).collect(),
-                requirement_levels: Default::default(),
+            result: self.result(
+                tp,
                 outcome,
-                duration_ms: started.elapsed().as_millis() as u64,
-                artifacts: artifacts
-                    .iter()
-                    .filter_map(|p| {
-                        p.strip_prefix(&self.opts.run_dir)
-                            .ok()
-                            .map(Path::to_path_buf)
-                    })
-                    .collect(),
-            },
+                started.elapsed().as_millis() as u64,
+                &artifacts,
+            ),
             transcript,
             peer_versions,
+        }
+    }
+
+    fn result(
+        &self,
+        tp: &TestPurpose,
+        outcome: Outcome,
+        duration_ms: u64,
+        artifacts: &[PathBuf],
+    ) -> TestResult {
+        TestResult {
+            id: tp.id.to_string(),
+            title: tp.title.to_string(),
+            requirements: tp.requirements.iter().map(|s| s.to_string()).collect(),
+            outcome,
+            duration_ms,
+            artifacts: artifacts
+                .iter()
+                .filter_map(|p| {
+                    p.strip_prefix(&self.opts.run_dir)
+                        .ok()
+                        .map(Path::to_path_buf)
+                })
+                .collect(),
+            ..TestResult::default()
         }
     }
 
@@ -132,7 +199,17 @@ impl Runner {
             .root
             .join("fixtures/topologies")
             .join(format!("{}.toml", tp.topology));
-        let topology = Topology::load(&topo_path)?;
+        let mut topology = Topology::load(&topo_path)?;
+        for (node, key, value) in tp.peer_env {
+            let n = topology
+                .nodes
+                .iter_mut()
+                .find(|n| n.name == *node && n.image != "iut")
+                .with_context(|| {
+                    format!("{}: topology {} has no peer `{node}`", tp.id, tp.topology)
+                })?;
+            n.env.insert(key.to_string(), value.to_string());
+        }
         let endpoints = topology.endpoints();
         let mut lab = Lab::up(
             topology,
@@ -152,10 +229,23 @@ impl Runner {
             env.push(("MIP6LAB_KNOBS".into(), self.opts.knobs.clone()));
         }
         let iut = lab.start_iut(&env).await?;
+        // The node whose report ends the observation: the stimulus when there is one (the
+        // harness's MN towards an HA under test), else the IUT.
+        let watched = match &tp.stimulus {
+            Some(st) => {
+                let env: Vec<(String, String)> = st
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                lab.start_after_iut(st.node, &env).await?
+            }
+            None => iut.clone(),
+        };
         let iut_event = match tp.until_event {
-            Some(kind) => lab.wait_event(&iut, kind, tp.observe_for).await?,
+            Some(kind) => lab.wait_event(&watched, kind, tp.observe_for).await?,
             None => {
-                lab.wait_exit(&iut, tp.observe_for).await?;
+                lab.wait_exit(&watched, tp.observe_for).await?;
                 None
             }
         };
@@ -173,7 +263,24 @@ impl Runner {
             anyhow::bail!("capture unreadable: {e}");
         }
         let setup = artifacts.setup_frames.first().copied().unwrap_or(0);
-        let transcript = decode_test_frames(&read.frames, &endpoints, setup);
+        // Keys the IUT and the harness's peers logged decrypt IKEv2 and ESP.
+        let mut ctx = mip6lab_capture::dissect::Context::default();
+        for k in &artifacts.keylogs {
+            match mip6lab_capture::keylog::KeyLog::load(k) {
+                Ok(log) => {
+                    ctx.keys.ike.extend(log.ike);
+                    ctx.keys.esp.extend(log.esp);
+                }
+                Err(e) => eprintln!("warning: key log {}: {e}", k.display()),
+            }
+        }
+        let transcript = mip6lab_capture::decode_with(
+            &read.frames,
+            &endpoints,
+            setup,
+            &mip6lab_capture::dissect::Dissectors::standard(),
+            &mut ctx,
+        );
         std::fs::write(dir.join("transcript.txt"), transcript.to_text())?;
         std::fs::write(
             dir.join("transcript.json"),
@@ -188,6 +295,7 @@ impl Runner {
         let mut files = artifacts.pcaps.clone();
         files.extend(artifacts.logs.iter().cloned());
         files.extend(artifacts.state.iter().cloned());
+        files.extend(artifacts.keylogs.iter().cloned());
         files.push(dir.join("transcript.txt"));
         files.push(dir.join("transcript.json"));
         Ok((
@@ -200,5 +308,145 @@ impl Runner {
             },
             files,
         ))
+    }
+}
+
+/// The runs of one test as one record: the result by [`flaky::aggregate`], the transcript of
+/// the run whose verdict it carries, the peer versions of all runs.
+fn combine(records: Vec<TestRecord>) -> TestRecord {
+    let verdicts: Vec<Verdict> = records.iter().map(|r| r.result.outcome.verdict).collect();
+    let worst = flaky::worst_run(&verdicts).unwrap_or(0);
+    let mut peer_versions = std::collections::BTreeMap::new();
+    let mut results = Vec::new();
+    let mut transcript = Transcript::default();
+    for (i, r) in records.into_iter().enumerate() {
+        peer_versions.extend(r.peer_versions);
+        results.push(r.result);
+        if i == worst {
+            transcript = r.transcript;
+        }
+    }
+    TestRecord {
+        result: flaky::aggregate(results),
+        transcript,
+        peer_versions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Observation;
+
+    fn judge(_: &Observation) -> Outcome {
+        Outcome::pass("ok")
+    }
+
+    fn tp(pics: &'static [&'static str]) -> TestPurpose {
+        TestPurpose {
+            id: "TP-PICS-01",
+            title: "needs PICS items",
+            requirements: &["R1"],
+            // A topology that does not exist: reaching the lab would be an ERROR.
+            topology: "no-such-topology",
+            iut_env: &[],
+            until_event: None,
+            observe_for: Duration::from_secs(1),
+            judge,
+            pics,
+            stimulus: None,
+            peer_env: &[],
+        }
+    }
+
+    fn runner(pics: Option<&str>, reruns: u32) -> Runner {
+        let dir = std::env::temp_dir().join(format!("mip6lab-runner-{}", std::process::id()));
+        Runner::new(RunOptions {
+            root: dir.clone(),
+            run_dir: dir,
+            run_id: "r".into(),
+            suite: "unit".into(),
+            iut: Iut::None,
+            knobs: String::new(),
+        })
+        .with_pics(pics.map(|t| Pics::parse(t).unwrap()))
+        .with_reruns(reruns)
+    }
+
+    const PICS: &str = "[iut]\nname = \"x\"\n[pics]\nha.dns_update = false\nmn.dns_update = true\n";
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn pics_false_or_undeclared_is_not_applicable_without_a_lab() {
+        let r = runner(Some(PICS), 2);
+        let rec = block_on(r.run_test(&tp(&["mn.dns_update", "ha.dns_update"])));
+        assert_eq!(rec.result.outcome.verdict, Verdict::NotApplicable);
+        assert_eq!(rec.result.outcome.reason, "PICS: ha.dns_update = false");
+        assert!(rec.result.runs.is_empty(), "a PICS verdict is not rerun");
+        assert!(rec.result.artifacts.is_empty());
+        assert_eq!(rec.result.requirements, ["R1"]);
+        let rec = block_on(r.run_one(&tp(&["ha.auth.eap"])));
+        assert_eq!(
+            rec.result.outcome.reason,
+            "PICS: ha.auth.eap not declared (counts as unsupported)"
+        );
+        let (run, _) = block_on(r.run_all(&[tp(&["ha.dns_update"])], |_, _| {}));
+        assert_eq!(run.pics["ha.dns_update"], false);
+        assert_eq!(run.pics["iut.name"], "x");
+        assert_eq!(run.count(Verdict::NotApplicable), 1);
+    }
+
+    #[test]
+    fn supported_items_or_no_pics_reach_the_lab() {
+        // The missing topology makes the lab fail: an ERROR shows the test got past the PICS.
+        for (pics, needs) in [
+            (Some(PICS), &["mn.dns_update"][..]),
+            (None, &["ha.dns_update"][..]),
+        ] {
+            let rec = block_on(runner(pics, 0).run_one(&tp(needs)));
+            assert_eq!(rec.result.outcome.verdict, Verdict::Error, "{pics:?}");
+            assert!(rec.result.outcome.reason.contains("no-such-topology"));
+        }
+    }
+
+    #[test]
+    fn reruns_are_recorded_and_combined() {
+        let (run, _) = block_on(runner(None, 2).run_all(&[tp(&[])], |_, _| {}));
+        let r = &run.results[0];
+        assert_eq!(r.runs, [Verdict::Error; 3]);
+        assert!(!r.flaky, "the same verdict three times");
+        assert!(run.pics.is_empty());
+    }
+
+    #[test]
+    fn combine_keeps_the_worst_runs_transcript() {
+        let rec = |v: Verdict, frames: u64| TestRecord {
+            result: TestResult {
+                id: "A".into(),
+                outcome: Outcome::new(v, v.to_string()),
+                ..TestResult::default()
+            },
+            transcript: Transcript {
+                setup: frames,
+                ..Transcript::default()
+            },
+            peer_versions: [(format!("peer{frames}"), "1".to_string())].into(),
+        };
+        let c = combine(vec![
+            rec(Verdict::Pass, 1),
+            rec(Verdict::Fail, 2),
+            rec(Verdict::Pass, 3),
+        ]);
+        assert!(c.result.flaky);
+        assert_eq!(c.result.outcome.verdict, Verdict::Fail);
+        assert_eq!(c.transcript.setup, 2);
+        assert_eq!(c.peer_versions.len(), 3);
     }
 }

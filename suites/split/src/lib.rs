@@ -7,9 +7,7 @@ pub mod mn_registration;
 use mip6lab_suite::TestPurpose;
 
 pub fn all() -> Vec<TestPurpose> {
-    vec![
-        mn_discovery::srv_lookup(),
-        mn_discovery::name_lookup(),
-        mn_registration::registration_psk(),
-    ]
+    let mut v = vec![mn_discovery::srv_lookup(), mn_discovery::name_lookup()];
+    v.extend(mn_registration::all());
+    v
 }

@@ -30,6 +30,7 @@ pub fn srv_lookup() -> TestPurpose {
         judge: judge_srv_lookup,
         pics: &[],
         stimulus: None,
+        peer_env: &[],
     }
 }
 
@@ -93,6 +94,7 @@ pub fn name_lookup() -> TestPurpose {
         judge: judge_name_lookup,
         pics: &[],
         stimulus: None,
+        peer_env: &[],
     }
 }
 
