@@ -30,7 +30,12 @@ pub struct Runner {
     pub pics: Option<Pics>,
     /// Extra runs of each test (`--rerun N`); a test whose verdicts differ is flaky.
     pub reruns: u32,
+    /// Observations by scenario: test purposes with the same setup and stimulus judge one
+    /// lab run (the first one's directory holds its evidence).
+    scenarios: std::sync::Mutex<std::collections::HashMap<String, Shared>>,
 }
+
+type Shared = Result<(Observation, Vec<PathBuf>), String>;
 
 /// What one test leaves, besides its result.
 pub struct TestRecord {
@@ -45,6 +50,7 @@ impl Runner {
             opts,
             pics: None,
             reruns: 0,
+            scenarios: Default::default(),
         }
     }
 
@@ -144,18 +150,19 @@ impl Runner {
 
     async fn run_in(&self, tp: &TestPurpose, dir: &Path) -> TestRecord {
         let started = Instant::now();
-        let (outcome, transcript, artifacts, peer_versions) = match self.observe(tp, dir).await {
-            Ok((obs, artifacts)) => {
-                let outcome = (tp.judge)(&obs);
-                (outcome, obs.transcript, artifacts, obs.peer_versions)
-            }
-            Err(e) => (
-                Outcome::error(format!("harness: {e:#}")),
-                Transcript::default(),
-                Vec::new(),
-                Default::default(),
-            ),
-        };
+        let (outcome, transcript, artifacts, peer_versions) =
+            match self.observe_shared(tp, dir).await {
+                Ok((obs, artifacts)) => {
+                    let outcome = (tp.judge)(&obs);
+                    (outcome, obs.transcript, artifacts, obs.peer_versions)
+                }
+                Err(e) => (
+                    Outcome::error(format!("harness: {e:#}")),
+                    Transcript::default(),
+                    Vec::new(),
+                    Default::default(),
+                ),
+            };
         TestRecord {
             result: self.result(
                 tp,
@@ -191,6 +198,65 @@ impl Runner {
                 .collect(),
             ..TestResult::default()
         }
+    }
+
+    /// The scenario of a test: everything that decides what happens in its lab.
+    fn scenario_key(&self, tp: &TestPurpose, dir: &Path) -> String {
+        // Reruns observe afresh: the directory under the test's own is part of the key.
+        let round = dir
+            .strip_prefix(self.opts.run_dir.join(tp.id))
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| dir.display().to_string());
+        format!(
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{round}",
+            tp.topology,
+            tp.iut_env,
+            tp.stimulus.map(|s| (s.node, s.env)),
+            tp.peer_env,
+            tp.until_event,
+            tp.observe_for
+        )
+    }
+
+    /// [`Runner::observe`] once per scenario; later tests of the scenario note where the
+    /// evidence is.
+    async fn observe_shared(
+        &self,
+        tp: &TestPurpose,
+        dir: &Path,
+    ) -> Result<(Observation, Vec<PathBuf>)> {
+        let key = self.scenario_key(tp, dir);
+        let cached = self
+            .scenarios
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned());
+        if let Some(shared) = cached {
+            std::fs::create_dir_all(dir)?;
+            let first = shared
+                .as_ref()
+                .ok()
+                .and_then(|(_, files)| files.first())
+                .and_then(|f| f.parent())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            std::fs::write(
+                dir.join("scenario.txt"),
+                format!(
+                    "same setup and stimulus as the run in {first}: judged on its observation\n"
+                ),
+            )?;
+            return shared.map_err(|e| anyhow::anyhow!("{e}"));
+        }
+        let res = self.observe(tp, dir).await;
+        let shared: Shared = match &res {
+            Ok(v) => Ok(v.clone()),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        if let Ok(mut m) = self.scenarios.lock() {
+            m.insert(key, shared);
+        }
+        res
     }
 
     async fn observe(&self, tp: &TestPurpose, dir: &Path) -> Result<(Observation, Vec<PathBuf>)> {

@@ -1,6 +1,7 @@
 //! The split scenario suite (RFC 5026). One module per group of test purposes; [`all`]
 //! lists them in the order they run.
 
+pub mod ha_iut;
 pub mod mn_discovery;
 pub mod mn_registration;
 
@@ -9,5 +10,6 @@ use mip6lab_suite::TestPurpose;
 pub fn all() -> Vec<TestPurpose> {
     let mut v = vec![mn_discovery::srv_lookup(), mn_discovery::name_lookup()];
     v.extend(mn_registration::all());
+    v.extend(ha_iut::all());
     v
 }

@@ -4,8 +4,8 @@
 //!
 //! Every verdict rests on the decrypted capture: the harness HA logs its IKE and ESP keys.
 
-use mip6lab_suite::{Entry, Message};
 use mip6lab_suite::observe::{all_of, ike, mh, undecrypted_ike};
+use mip6lab_suite::{Entry, Message};
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::time::Duration;
 
