@@ -106,6 +106,8 @@ pub struct Knobs {
     pub ha_dad_fail_first: bool,
     /// `ha.accept_any_hoa`: skip the HoA-to-identity authorization (RFC 5026 §9.2).
     pub ha_accept_any_hoa: bool,
+    /// `ha.silent`: answer no IKEv2 at all (stimulus: an HA that is down).
+    pub ha_silent: bool,
 }
 
 impl Default for Knobs {
@@ -130,6 +132,7 @@ impl Default for Knobs {
             ha_no_home_prefix: false,
             ha_dad_fail_first: false,
             ha_accept_any_hoa: false,
+            ha_silent: false,
         }
     }
 }
@@ -219,6 +222,10 @@ impl Knobs {
             "ha.accept_any_hoa",
             "RFC5026-9.2-HA-MUST-11: no other MN's address",
         ),
+        (
+            "ha.silent",
+            "stimulus: the HA answers no IKEv2 (it is down)",
+        ),
     ];
 
     /// For each knob that breaks a requirement, the setting that breaks it: the mutants
@@ -289,6 +296,7 @@ impl Knobs {
                 "ha.no_home_prefix" => k.ha_no_home_prefix = flag(name, v)?,
                 "ha.dad_fail_first" => k.ha_dad_fail_first = flag(name, v)?,
                 "ha.accept_any_hoa" => k.ha_accept_any_hoa = flag(name, v)?,
+                "ha.silent" => k.ha_silent = flag(name, v)?,
                 other => {
                     let known: Vec<_> = Self::CATALOG.iter().map(|(n, _)| *n).collect();
                     bail!("unknown knob `{other}`; known knobs: {}", known.join(", "))
@@ -438,7 +446,9 @@ impl Config {
                     dns_update: yes("MIP6LAB_DNS_UPDATE", true)?,
                     hold: secs("MIP6LAB_HOLD_SECS", 1)?,
                     retry: secs("MIP6LAB_RETRY_SECS", 2)?,
-                    eap_user: get("MIP6LAB_EAP_USER").unwrap_or_else(|| "mn1@example.com".into()),
+                    // The FQDN as EAP identity too: the AAA server then authorizes the name
+                    // the MN will ask the HA to put in DNS (RFC 5026 §9.5).
+                    eap_user: get("MIP6LAB_EAP_USER").unwrap_or_else(|| id.clone()),
                     eap_password: get("MIP6LAB_EAP_PASSWORD")
                         .unwrap_or_else(|| "mn1-secret".into()),
                 });

@@ -113,6 +113,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
         tokio::select! {
             r = sock.recv_from(&mut buf) => {
                 let (n, from) = r?;
+                if ha.cfg.knobs.ha_silent {
+                    continue;
+                }
                 peer = Some(from);
                 ha.set_clock();
                 let now = ha.now();

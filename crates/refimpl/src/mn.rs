@@ -45,8 +45,10 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let coa = cfg.own_addr()?;
     eprintln!("mn: {}", mhio::suppress_parameter_problems());
     // §5.1.2: the next HA when one does not answer or authentication fails; the whole list
-    // once more after the configured period.
+    // once more after the configured period if none answered; authentication failing with
+    // every HA is unrecoverable (no retry).
     for round in 0..2 {
+        let mut auth_failures = 0;
         for (i, ha) in candidates.iter().enumerate() {
             if i > 0 {
                 emit(
@@ -56,17 +58,22 @@ pub async fn run(cfg: &Config) -> Result<()> {
             }
             match attach(cfg, ms, coa, ha).await {
                 Ok(()) => return Ok(()),
-                Err(Attach::Unreachable(why)) => {
+                Err(Attach::Unreachable { why, auth }) => {
+                    auth_failures += usize::from(auth);
                     emit(
                         "ha_unavailable",
-                        json!({ "ha": ha.name, "address": ha.address.to_string(), "reason": why }),
+                        json!({ "ha": ha.name, "address": ha.address.to_string(),
+                                "reason": why, "authentication_failed": auth }),
                     );
                     if cfg.knobs.no_failover {
-                        bail!("{} did not answer and mn.no_failover is set", ha.name);
+                        bail!("{} could not be used and mn.no_failover is set", ha.name);
                     }
                 }
                 Err(Attach::Fatal(e)) => return Err(e),
             }
+        }
+        if auth_failures == candidates.len() {
+            bail!("IKEv2 authentication failed with every home agent (unrecoverable, RFC 5026 §5.1.2)");
         }
         if round == 0 {
             emit("retry_wait", json!({ "secs": ms.retry.as_secs() }));
@@ -77,8 +84,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
 }
 
 enum Attach {
-    /// No answer to IKE_SA_INIT, or authentication failed: try the next HA.
-    Unreachable(String),
+    /// No answer to IKE_SA_INIT, or authentication failed (`auth`): try the next HA.
+    Unreachable {
+        why: String,
+        auth: bool,
+    },
     Fatal(anyhow::Error),
 }
 
@@ -129,7 +139,10 @@ async fn attach(
                 _ => None,
             })
             .unwrap_or_else(|| "no answer to IKE_SA_INIT".into());
-        return Err(Attach::Unreachable(why));
+        // Anything but silence from IKE_SA_INIT onwards counts as failed authentication.
+        let auth = drv.events.iter().any(|e| matches!(e, Event::Failed { .. }))
+            && !why.contains("retransmi");
+        return Err(Attach::Unreachable { why, auth });
     }
     let sa = out.sa;
     emit(

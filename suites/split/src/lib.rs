@@ -2,6 +2,7 @@
 //! lists them in the order they run.
 
 pub mod ha_iut;
+pub mod mn_bootstrap;
 pub mod mn_discovery;
 pub mod mn_registration;
 
@@ -10,6 +11,7 @@ use mip6lab_suite::TestPurpose;
 pub fn all() -> Vec<TestPurpose> {
     let mut v = vec![mn_discovery::srv_lookup(), mn_discovery::name_lookup()];
     v.extend(mn_registration::all());
+    v.extend(mn_bootstrap::all());
     v.extend(ha_iut::all());
     v
 }

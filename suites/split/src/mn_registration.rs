@@ -13,7 +13,7 @@ const TOPOLOGY: &str = "split-mn-iut";
 const FQDN: &str = "mn1.example.com";
 
 /// A test purpose on the MN-IUT topology; `iut_env`/`peer_env` vary the setup.
-const fn tp(
+pub(crate) const fn tp(
     id: &'static str,
     title: &'static str,
     requirements: &'static [&'static str],
@@ -34,14 +34,14 @@ const fn tp(
     }
 }
 
-type Found<'a> = Result<(&'a Entry, &'a Message), Outcome>;
+pub(crate) type Found<'a> = Result<(&'a Entry, &'a Message), Outcome>;
 
-fn pcap(obs: &Observation) -> &str {
+pub(crate) fn pcap(obs: &Observation) -> &str {
     obs.pcap.as_str()
 }
 
 /// The MN's first IKE_AUTH request, decrypted.
-fn ike_auth_request(obs: &Observation) -> Found<'_> {
+pub(crate) fn ike_auth_request(obs: &Observation) -> Found<'_> {
     let Some((e, m)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
         let init = ike(obs, "IKE_SA_INIT request", Some("MN")).next();
         return Err(match init {
@@ -66,11 +66,13 @@ fn ike_auth_request(obs: &Observation) -> Found<'_> {
 }
 
 /// The MN's BUs (decrypted ESP) in order, registration first.
-fn bus(obs: &Observation) -> Vec<(&Entry, &Message, &Message)> {
+pub(crate) fn bus(obs: &Observation) -> Vec<(&Entry, &Message, &Message)> {
     mh(obs, "BU", Some("MN")).collect()
 }
 
-fn first_registration_bu(obs: &Observation) -> Result<(&Entry, &Message, &Message), Outcome> {
+pub(crate) fn first_registration_bu(
+    obs: &Observation,
+) -> Result<(&Entry, &Message, &Message), Outcome> {
     bus(obs)
         .into_iter()
         .find(|(_, _, b)| b.get("lifetime").is_some_and(|l| l != "0"))
@@ -79,7 +81,7 @@ fn first_registration_bu(obs: &Observation) -> Result<(&Entry, &Message, &Messag
         })
 }
 
-fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.trim_end_matches('.')
         .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
@@ -173,7 +175,7 @@ pub fn hoa_assigned() -> TestPurpose {
     )
 }
 
-fn cp_of<'a>(m: &'a Message, cfg_type: &str) -> Option<&'a Message> {
+pub(crate) fn cp_of<'a>(m: &'a Message, cfg_type: &str) -> Option<&'a Message> {
     all_of(m, "CP")
         .into_iter()
         .find(|c| c.get("cfg_type") == Some(cfg_type))

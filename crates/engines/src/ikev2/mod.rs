@@ -1279,9 +1279,13 @@ impl Engine {
                 Ok(k) => k,
                 Err(e) => return self.fail(i, format!("key derivation: {e}")),
             };
+        // Logged now, not at establishment: an IKE_AUTH that fails (wrong key, EAP
+        // failure) must still be decryptable in the capture.
+        let entry = keylog::ike_entry(&sa.ispi, &sa.rspi, &keys);
         sa.keys = Some(keys);
         sa.dh = None;
         sa.outstanding = None;
+        self.event(Event::KeyLog(entry));
         self.send_auth(i);
     }
 
@@ -1671,7 +1675,6 @@ impl Engine {
             keys: keys.clone(),
             group,
         });
-        self.event(Event::KeyLog(keylog::ike_entry(&ispi, &rspi, &keys)));
         let use_assigned = find_notify(&inner, notify_type::USE_ASSIGNED_HOA).is_some();
         if let Some(cp) = find_body!(inner, Cp) {
             self.event(Event::ConfigReply {
@@ -2604,6 +2607,9 @@ impl Engine {
             assigned: None,
             peer_hashes,
         });
+        if let Some(k) = &self.sas.last().and_then(|s| s.keys.clone()) {
+            self.event(Event::KeyLog(keylog::ike_entry(&m.ispi, &rspi, k)));
+        }
         self.send_raw(out);
     }
 
@@ -2957,7 +2963,6 @@ impl Engine {
             keys: keys.clone(),
             group,
         });
-        self.event(Event::KeyLog(keylog::ike_entry(&ispi, &rspi, &keys)));
         if let Some(c) = new_child {
             self.add_child(i, c);
         } else if let Some(e) = child_error {

@@ -1,0 +1,487 @@
+//! MN under test: the variants of bootstrapping around the registration — certificate and
+//! EAP authentication (RFC 4877 §7.3, §8), the auto-configured home address (RFC 5026
+//! §5.3.2, incl. USE_ASSIGNED_HoA and BA status 134) and HA failover (§5.1.2).
+
+use crate::mn_registration::{
+    bus, cp_of, ike_auth_request, pcap, tp,
+};
+use mip6lab_suite::observe::{all_of, ike};
+use mip6lab_suite::{Entry, Message, Observation, Outcome, TestPurpose};
+
+const AUTOCONF: &[(&str, &str)] = &[
+    ("MIP6LAB_DOMAIN", "example.com"),
+    ("MIP6LAB_HOA_MODE", "autoconf"),
+];
+
+// ------------------------------------------------------------- authentication
+
+/// RFC 4877 §7.3: "When PKI-based authentication is used …, the identity presented by the
+/// mobile node in the IDi payload MUST correspond to the identity in the certificate";
+/// RFC 5026 §9.5: "the authorization information about the FQDN for DNS update MUST be
+/// present in the certificate". The harness HA verifies the certificate against IDi.
+pub fn auth_cert() -> TestPurpose {
+    TestPurpose {
+        iut_env: &[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "cert")],
+        peer_env: &[("ha", "MIP6LAB_AUTH", "cert")],
+        pics: &["mn.auth.cert"],
+        ..tp(
+            "TP-SPLIT-MN-AUTH-CERT-01",
+            "MN authenticates with a certificate whose identity is its IDi FQDN",
+            &["RFC4877-7.3-MN-MUST-3", "RFC5026-9.5-MN-MUST-3"],
+            judge_auth_cert,
+        )
+    }
+}
+
+pub fn judge_auth_cert(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(cert) = m.find("CERT") else {
+        return Outcome::fail("the MN's IKE_AUTH request carries no CERT payload")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    let method = m
+        .find("AUTH")
+        .and_then(|a| a.get("method"))
+        .unwrap_or("none");
+    if !matches!(method, "1" | "9" | "10" | "11" | "14") {
+        return Outcome::fail(format!(
+            "AUTH method {method} is not a signature (1, 9–11, 14) although a certificate was sent"
+        ))
+        .with_frames(pcap(obs), [e.frame]);
+    }
+    let idi = m.find("IDi").and_then(|i| i.get("id")).unwrap_or("");
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+        return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    // The harness HA refuses a certificate whose subjectAltName is not IDi.
+    if all_of(rm, "N").iter().any(|n| n.get("type") == Some("24")) {
+        return Outcome::fail(format!(
+            "the HA refused the MN's certificate for IDi `{idi}` (AUTHENTICATION_FAILED)"
+        ))
+        .with_frames(pcap(obs), [e.frame, re.frame]);
+    }
+    if rm.find("AUTH").is_none() {
+        return Outcome::inconclusive("the HA's IKE_AUTH response has no AUTH")
+            .with_frames(pcap(obs), [e.frame, re.frame]);
+    }
+    Outcome::pass(format!(
+        "CERT (encoding {}) with AUTH method {method} for IDi `{idi}`; the HA verified the \
+         certificate against IDi",
+        cert.get("encoding").unwrap_or("?")
+    ))
+    .with_frames(pcap(obs), [e.frame, re.frame])
+}
+
+/// RFC 4877 §8: "The mobile node indicates that it wants to use EAP by including the IDi
+/// payload but leaving out the AUTH payload in the first message during the IKE_AUTH
+/// exchange." The harness HA relays EAP to FreeRADIUS (the MSA's AAA, RFC 5026 §5.4).
+pub fn auth_eap() -> TestPurpose {
+    TestPurpose {
+        iut_env: &[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "eap")],
+        peer_env: &[("ha", "MIP6LAB_AUTH", "eap")],
+        pics: &["mn.auth.eap"],
+        ..tp(
+            "TP-SPLIT-MN-AUTH-EAP-01",
+            "MN asks for EAP by leaving AUTH out of its first IKE_AUTH request",
+            &["RFC4877-8-MN-MUST-1"],
+            judge_auth_eap,
+        )
+    }
+}
+
+pub fn judge_auth_eap(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    if m.find("IDi").is_none() {
+        return Outcome::fail("the first IKE_AUTH request has no IDi")
+            .with_frames(pcap(obs), [e.frame]);
+    }
+    if m.find("AUTH").is_some() {
+        return Outcome::fail(
+            "the first IKE_AUTH request carries AUTH: the MN did not ask for EAP",
+        )
+        .with_frames(pcap(obs), [e.frame]);
+    }
+    let eap: Vec<&Entry> = ike(obs, "IKE_AUTH request", Some("MN"))
+        .filter(|(_, m)| m.find("EAP").is_some())
+        .map(|(e, _)| e)
+        .collect();
+    let last = ike(obs, "IKE_AUTH request", Some("MN"))
+        .filter(|(_, m)| m.find("AUTH").is_some())
+        .last();
+    match (eap.first(), last) {
+        (Some(x), Some((l, _))) => Outcome::pass(format!(
+            "IDi without AUTH, then {} EAP round(s), then AUTH from the MSK",
+            eap.len()
+        ))
+        .with_frames(pcap(obs), [e.frame, x.frame, l.frame]),
+        _ => {
+            Outcome::inconclusive("the MN asked for EAP, but the EAP conversation did not complete")
+                .with_frames(pcap(obs), [e.frame])
+        }
+    }
+}
+
+// ------------------------------------------------------ auto-configured HoA (§5.3.2)
+
+fn prefix_of(m: &Message) -> Option<(u128, u8)> {
+    let v = cp_of(m, "CFG_REPLY")?
+        .find("MIP6_HOME_PREFIX")?
+        .get("value")?;
+    let (a, l) = v.split_once('/')?;
+    Some((
+        a.parse::<std::net::Ipv6Addr>().ok()?.into(),
+        l.parse().ok()?,
+    ))
+}
+
+fn in_prefix(a: &str, (p, len): (u128, u8)) -> bool {
+    let Ok(a) = a.parse::<std::net::Ipv6Addr>() else {
+        return false;
+    };
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len))
+    };
+    u128::from(a) & mask == p & mask
+}
+
+/// The single TSi address of a CREATE_CHILD_SA request, if it names one.
+fn tsi_address(m: &Message) -> Option<String> {
+    let ts = m.find("TSi")?.find("TS")?;
+    let (s, e) = (ts.get("start")?, ts.get("end")?);
+    (s == e).then(|| s.to_string())
+}
+
+type Found<'a> = (&'a Entry, &'a Message);
+
+/// The MN's CREATE_CHILD_SA requests after frame `after`.
+fn child_requests(obs: &Observation, after: u64) -> Vec<Found<'_>> {
+    ike(obs, "CREATE_CHILD_SA request", Some("MN"))
+        .filter(|(e, _)| e.frame > after)
+        .collect()
+}
+
+/// §5.3.2: "the Mobile Node includes the MIP6_HOME_PREFIX attribute in the CFG_REQUEST"
+/// (§8.2: length 0), "auto-configures a Home Address from the prefix returned in the
+/// CFG_REPLY message and runs a CREATE_CHILD_SA exchange to create security associations for
+/// the new Home Address"; RFC 4877 §7.3: its HoA as the TSi address.
+pub fn hoa_autoconf() -> TestPurpose {
+    TestPurpose {
+        iut_env: AUTOCONF,
+        pics: &["mn.hoa.autoconf"],
+        ..tp(
+            "TP-SPLIT-MN-HOA-AUTOCONF-01",
+            "MN asks for the home prefix, auto-configures a HoA and creates SAs for it",
+            &[
+                "RFC5026-5.3.2-MN-MUST-3",
+                "RFC5026-5.3.2-MN-MUST-4",
+                "RFC5026-5.3.2-MN-MUST-5",
+                "RFC5026-5.3.2-MN-MUST-6",
+                "RFC5026-8.2-MN-MUST-1",
+                "RFC4877-7.3-MN-MUST-2",
+                "RFC4877-4.4-ANY-MUST-1",
+            ],
+            judge_hoa_autoconf,
+        )
+    }
+}
+
+pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(attr) = cp_of(m, "CFG_REQUEST").and_then(|c| c.find("MIP6_HOME_PREFIX")) else {
+        return Outcome::fail("the CFG_REQUEST has no MIP6_HOME_PREFIX attribute")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    if attr.get("len") != Some("0") {
+        return Outcome::fail(format!(
+            "MIP6_HOME_PREFIX in the CFG_REQUEST has length {}, not 0 (§8.2)",
+            attr.get("len").unwrap_or("?")
+        ))
+        .with_frames(pcap(obs), [e.frame]);
+    }
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+        return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    let Some(prefix) = prefix_of(rm) else {
+        return Outcome::inconclusive("the harness HA's CFG_REPLY carries no home prefix")
+            .with_frames(pcap(obs), [e.frame, re.frame]);
+    };
+    let Some((ce, cm)) = child_requests(obs, re.frame).into_iter().next() else {
+        return Outcome::fail(
+            "no CREATE_CHILD_SA after the CFG_REPLY: no SA for the auto-configured HoA",
+        )
+        .with_frames(pcap(obs), [e.frame, re.frame]);
+    };
+    let Some(hoa) = tsi_address(cm) else {
+        return Outcome::fail("the CREATE_CHILD_SA TSi is not a single home address")
+            .with_frames(pcap(obs), [e.frame, re.frame, ce.frame]);
+    };
+    if !in_prefix(&hoa, prefix) {
+        return Outcome::fail(format!(
+            "the CREATE_CHILD_SA TSi {hoa} is outside the home prefix the HA returned"
+        ))
+        .with_frames(pcap(obs), [e.frame, re.frame, ce.frame]);
+    }
+    let Some((be, _, bu)) = bus(obs)
+        .into_iter()
+        .find(|(x, _, b)| x.frame > ce.frame && b.get("lifetime") != Some("0"))
+    else {
+        return Outcome::fail("no BU after the CREATE_CHILD_SA for the new HoA")
+            .with_frames(pcap(obs), [e.frame, re.frame, ce.frame]);
+    };
+    if bu.get("hao") != Some(hoa.as_str()) {
+        return Outcome::fail(format!(
+            "the BU is for HoA {}, not the auto-configured {hoa} of the new SA",
+            bu.get("hao").unwrap_or("none")
+        ))
+        .with_frames(pcap(obs), [e.frame, re.frame, ce.frame, be.frame]);
+    }
+    Outcome::pass(format!(
+        "MIP6_HOME_PREFIX (length 0) requested; HoA {hoa} auto-configured from the reply, SAs \
+         created for it with CREATE_CHILD_SA (TSi = HoA), BU sent for it"
+    ))
+    .with_frames(pcap(obs), [e.frame, re.frame, ce.frame, be.frame])
+}
+
+/// §5.3.2: "If the Mobile Node gets a "USE_ASSIGNED_HoA" Notify Payload …, it looks for an
+/// INTERNAL_IP6_ADDRESS attribute and MUST use the address contained in it in the
+/// subsequent CREATE_CHILD_SA exchange."
+pub fn use_assigned_hoa() -> TestPurpose {
+    TestPurpose {
+        iut_env: AUTOCONF,
+        peer_env: &[("ha", "MIP6LAB_HA_AUTOCONF", "no")],
+        pics: &["mn.hoa.autoconf"],
+        ..tp(
+            "TP-SPLIT-MN-USE-ASSIGNED-01",
+            "MN told USE_ASSIGNED_HoA uses the assigned address in CREATE_CHILD_SA",
+            &["RFC5026-5.3.2-MN-MUST-7"],
+            judge_use_assigned_hoa,
+        )
+    }
+}
+
+pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+        return Outcome::inconclusive("the harness HA did not answer IKE_AUTH");
+    };
+    if !all_of(rm, "N").iter().any(|n| n.get("type") == Some("42")) {
+        return Outcome::inconclusive(
+            "the harness HA sent no USE_ASSIGNED_HoA (did the MN ask for MIP6_HOME_PREFIX?)",
+        )
+        .with_frames(pcap(obs), [re.frame]);
+    }
+    let Some(assigned) = cp_of(rm, "CFG_REPLY")
+        .and_then(|c| c.find("INTERNAL_IP6_ADDRESS"))
+        .and_then(|a| a.get("value"))
+        .and_then(|v| v.split('/').next())
+    else {
+        return Outcome::inconclusive("USE_ASSIGNED_HoA came without INTERNAL_IP6_ADDRESS")
+            .with_frames(pcap(obs), [re.frame]);
+    };
+    let Some((ce, cm)) = child_requests(obs, re.frame).into_iter().next() else {
+        return Outcome::fail("no CREATE_CHILD_SA followed USE_ASSIGNED_HoA")
+            .with_frames(pcap(obs), [re.frame]);
+    };
+    match tsi_address(cm) {
+        Some(a) if a == assigned => Outcome::pass(format!(
+            "USE_ASSIGNED_HoA with {assigned}; the MN's CREATE_CHILD_SA uses it as TSi"
+        ))
+        .with_frames(pcap(obs), [re.frame, ce.frame]),
+        other => Outcome::fail(format!(
+            "the HA assigned {assigned}, the CREATE_CHILD_SA TSi is {}",
+            other.unwrap_or_else(|| "a range".into())
+        ))
+        .with_frames(pcap(obs), [re.frame, ce.frame]),
+    }
+}
+
+/// §5.3.2: "If the Mobile Node receives a Binding Acknowledgement with status 134 (DAD
+/// failed), it MUST stop using the current Home Address, configure a new HoA, and then run
+/// IKEv2 CREATE_CHILD_SA exchange … The Mobile Node does not need to run IKE_INIT and
+/// IKE_AUTH exchanges again. … the Mobile Node sends a Binding Update for the new Home
+/// Address." The harness HA answers the first BU for an auto-configured HoA with 134.
+pub fn dad_failed_134() -> TestPurpose {
+    TestPurpose {
+        iut_env: AUTOCONF,
+        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.dad_fail_first=true")],
+        pics: &["mn.hoa.autoconf"],
+        ..tp(
+            "TP-SPLIT-MN-DAD-134-01",
+            "After BA status 134 the MN picks a new HoA and creates SAs for it with CREATE_CHILD_SA",
+            &[
+                "RFC5026-5.3.2-MN-MUST-8",
+                "RFC5026-5.3.2-MN-MUST-9",
+                "RFC5026-5.3.2-MN-MUST-10",
+                "RFC5026-5.3.2-MN-MUST-11",
+            ],
+            judge_dad_failed_134,
+        )
+    }
+}
+
+pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
+    let p = pcap(obs);
+    let Some((be, _, ba)) = mip6lab_suite::observe::mh(obs, "BA", Some("HA1"))
+        .find(|(_, _, b)| b.get("status") == Some("134"))
+    else {
+        return Outcome::inconclusive(
+            "the harness HA sent no BA with status 134 (no BU for an auto-configured HoA?)",
+        );
+    };
+    let old = ba.get("rh2").unwrap_or("").to_string();
+    let inits_after = ike(obs, "IKE_SA_INIT request", Some("MN"))
+        .filter(|(e, _)| e.frame > be.frame)
+        .count();
+    let later: Vec<_> = bus(obs)
+        .into_iter()
+        .filter(|(e, _, _)| e.frame > be.frame)
+        .collect();
+    if let Some((e, _, _)) = later
+        .iter()
+        .find(|(_, _, b)| b.get("hao") == Some(old.as_str()))
+    {
+        return Outcome::fail(format!(
+            "after status 134 the MN sent another BU for the refused HoA {old}"
+        ))
+        .with_frames(p, [be.frame, e.frame]);
+    }
+    let Some((ce, cm)) = child_requests(obs, be.frame).into_iter().next() else {
+        return Outcome::fail(format!(
+            "no CREATE_CHILD_SA after status 134 ({} new IKE_SA_INIT)",
+            inits_after
+        ))
+        .with_frames(p, [be.frame]);
+    };
+    if inits_after > 0 {
+        return Outcome::fail("the MN ran IKE_SA_INIT again after status 134")
+            .with_frames(p, [be.frame, ce.frame]);
+    }
+    let Some(new) = tsi_address(cm).filter(|a| *a != old) else {
+        return Outcome::fail("the CREATE_CHILD_SA after 134 is not for a new single HoA")
+            .with_frames(p, [be.frame, ce.frame]);
+    };
+    match later
+        .iter()
+        .find(|(e, _, b)| e.frame > ce.frame && b.get("hao") == Some(new.as_str()))
+    {
+        Some((e, _, _)) => Outcome::pass(format!(
+            "BA 134 for {old}; CREATE_CHILD_SA on the same IKE SA for new HoA {new}; BU for {new}"
+        ))
+        .with_frames(p, [be.frame, ce.frame, e.frame]),
+        None => Outcome::fail(format!("no BU for the new HoA {new} after its SA"))
+            .with_frames(p, [be.frame, ce.frame]),
+    }
+}
+
+// ------------------------------------------------------------ HA failover (§5.1.2)
+
+fn failover(obs: &Observation, why: &str) -> Outcome {
+    let p = pcap(obs);
+    let Some((e1, _)) = ike(obs, "IKE_SA_INIT request", Some("MN")).find(|(e, _)| e.dst == "HA1")
+    else {
+        return Outcome::inconclusive("the MN never contacted HA1, the preferred HA");
+    };
+    match ike(obs, "IKE_SA_INIT request", Some("MN")).find(|(e, _)| e.dst == "HA2") {
+        Some((e2, _)) if e2.frame > e1.frame => Outcome::pass(format!(
+            "HA1 {why}; the MN then started IKEv2 with HA2, the next HA of the SRV answer"
+        ))
+        .with_frames(p, [e1.frame, e2.frame]),
+        _ => Outcome::fail(format!("HA1 {why}, and the MN never tried HA2"))
+            .with_frames(p, [e1.frame]),
+    }
+}
+
+/// §5.1.2: "If the Home Agent of choice does not respond to the IKE_SA_INIT messages or if
+/// IKEv2 authentication fails, the Mobile Node SHOULD try the next Home Agent on the list."
+pub fn failover_no_answer() -> TestPurpose {
+    TestPurpose {
+        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.silent=true")],
+        ..tp(
+            "TP-SPLIT-MN-FAILOVER-SILENT-01",
+            "MN whose first HA does not answer IKE_SA_INIT tries the next HA",
+            &["RFC5026-5.1.2-MN-SHOULD-1"],
+            judge_failover_no_answer,
+        )
+    }
+}
+
+pub fn judge_failover_no_answer(obs: &Observation) -> Outcome {
+    if ike(obs, "IKE_SA_INIT response", Some("HA1"))
+        .next()
+        .is_some()
+    {
+        return Outcome::inconclusive("HA1 answered: the stimulus (a silent HA) did not happen");
+    }
+    failover(obs, "did not answer IKE_SA_INIT")
+}
+
+pub fn failover_auth_failed() -> TestPurpose {
+    TestPurpose {
+        peer_env: &[("ha", "MIP6LAB_PSK", "not-the-mn1-key")],
+        ..tp(
+            "TP-SPLIT-MN-FAILOVER-AUTH-01",
+            "MN whose authentication fails with the first HA tries the next HA",
+            &["RFC5026-5.1.2-MN-SHOULD-1"],
+            judge_failover_auth_failed,
+        )
+    }
+}
+
+pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
+    let refused = ike(obs, "IKE_AUTH response", Some("HA1"))
+        .any(|(_, m)| all_of(m, "N").iter().any(|n| n.get("type") == Some("24")));
+    if !refused {
+        return Outcome::inconclusive(
+            "HA1 did not answer AUTHENTICATION_FAILED: the stimulus did not happen",
+        );
+    }
+    failover(obs, "refused authentication")
+}
+
+pub fn all() -> Vec<TestPurpose> {
+    vec![
+        auth_cert(),
+        auth_eap(),
+        hoa_autoconf(),
+        use_assigned_hoa(),
+        dad_failed_134(),
+        failover_no_answer(),
+        failover_auth_failed(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mn_registration::same_name;
+
+    #[test]
+    fn prefix_membership() {
+        let p = (
+            u128::from("2001:db8:1:100::".parse::<std::net::Ipv6Addr>().unwrap()),
+            64,
+        );
+        assert!(in_prefix("2001:db8:1:100::1234", p));
+        assert!(!in_prefix("2001:db8:1:101::1", p));
+        assert!(!in_prefix("not an address", p));
+    }
+
+    #[test]
+    fn same_name_ignores_case_and_the_root_dot() {
+        assert!(same_name("MN1.example.com.", "mn1.example.com"));
+        assert!(!same_name("mn2.example.com", "mn1.example.com"));
+
+    }
+}
