@@ -41,7 +41,19 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     all.extend(mutants.iter().cloned());
     for (i, knobs) in all.iter().enumerate() {
         let label = if knobs.is_empty() { "(none)" } else { knobs };
-        say(&format!("[{}/{}] mutant {label}", i + 1, all.len()));
+        // A knob changes one role of the reference: only tests with that role under test
+        // can see it (an MN knob cannot change an HA under test).
+        let selected: Vec<mip6lab_suite::TestPurpose> = tests
+            .iter()
+            .filter(|t| knobs.is_empty() || knob_applies(&root, knobs, t))
+            .map(copy_tp)
+            .collect();
+        say(&format!(
+            "[{}/{}] mutant {label}: {} test(s)",
+            i + 1,
+            all.len(),
+            selected.len()
+        ));
         let run_id = format!("k{i}");
         let runner = Runner::new(RunOptions {
             root: root.clone(),
@@ -55,7 +67,7 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
         });
         let (run, _) = rt.block_on(async {
             Engine::connect().await?;
-            anyhow::Ok(runner.run_all(&tests, |_, _| {}).await)
+            anyhow::Ok(runner.run_all(&selected, |_, _| {}).await)
         })?;
         let failing: Vec<String> = run
             .results
@@ -115,4 +127,29 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The role of the IUT node in a test's topology (`MN`, `HA1`, …).
+fn iut_role(root: &std::path::Path, tp: &mip6lab_suite::TestPurpose) -> Option<String> {
+    let path = root
+        .join("fixtures/topologies")
+        .join(format!("{}.toml", tp.topology));
+    let topo = mip6lab_lab::Topology::load(&path).ok()?;
+    topo.iut().map(|n| n.role.clone())
+}
+
+/// Whether a knob (`mn.…`, `ha.…`) belongs to the role under test in `tp`.
+fn knob_applies(root: &std::path::Path, knob: &str, tp: &mip6lab_suite::TestPurpose) -> bool {
+    let Some(role) = iut_role(root, tp) else {
+        return true;
+    };
+    match knob.split('.').next() {
+        Some("mn") => role == "MN",
+        Some("ha") => role.starts_with("HA"),
+        _ => true,
+    }
+}
+
+fn copy_tp(t: &mip6lab_suite::TestPurpose) -> mip6lab_suite::TestPurpose {
+    mip6lab_suite::TestPurpose { ..*t }
 }

@@ -22,6 +22,8 @@
 //! | `MIP6LAB_HOME_PREFIX` | HA | home prefix, e.g. `2001:db8:1:100::/64` |
 //! | `MIP6LAB_HA_AUTOCONF` | HA | `yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA |
 //! | `MIP6LAB_MN_IDS` | HA | comma-separated MN identities the PSK is for (default `mn1.example.com`) |
+//! | `MIP6LAB_CONFIGURED_HOAS` | HA | `identity=address,…`: configured home addresses (RFC 5026 §9.2) |
+//! | `MIP6LAB_MN_HOME_PREFIX` | MN | a pre-configured home prefix: propose a HoA from it (§5.3.2 first case) |
 //! | `MIP6LAB_TSIG_KEY` | HA | `name:base64-secret` for DNS updates (RFC 8945) |
 //! | `MIP6LAB_REVERSE_ZONE` | HA | the ip6.arpa zone of the home prefix |
 //! | `MIP6LAB_RADIUS`, `MIP6LAB_RADIUS_SECRET` | HA | AAA server `[addr]:port` and secret for `eap` |
@@ -89,6 +91,9 @@ pub struct Knobs {
     pub no_failover: bool,
     /// `mn.request_hoa`: ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
     pub request_hoa: Option<Ipv6Addr>,
+    /// `mn.bu_hoa`: put this address in the BU's HAO instead of the SA's HoA (stimulus: one
+    /// MN's SA used for another's home address).
+    pub bu_hoa: Option<Ipv6Addr>,
     /// `ha.dns_update_status_on_success`: DNS Update Status in the BA after a good update.
     pub ha_dns_status_on_success: u8,
     /// `ha.skip_fqdn_authorization`: update DNS for any FQDN, not only the IDi.
@@ -124,6 +129,7 @@ impl Default for Knobs {
             ignore_status_134: false,
             no_failover: false,
             request_hoa: None,
+            bu_hoa: None,
             ha_dns_status_on_success: 0,
             ha_skip_fqdn_authorization: false,
             ha_skip_reverse_update: false,
@@ -189,6 +195,10 @@ impl Knobs {
         (
             "mn.request_hoa",
             "stimulus: request a given home address in INTERNAL_IP6_ADDRESS",
+        ),
+        (
+            "mn.bu_hoa",
+            "stimulus: a BU for another home address on this MN's SA",
         ),
         (
             "ha.dns_update_status_on_success",
@@ -288,6 +298,12 @@ impl Knobs {
                             .map_err(|_| anyhow!("knob `mn.request_hoa`: bad address `{v}`"))?,
                     )
                 }
+                "mn.bu_hoa" => {
+                    k.bu_hoa = Some(
+                        v.parse()
+                            .map_err(|_| anyhow!("knob `mn.bu_hoa`: bad address `{v}`"))?,
+                    )
+                }
                 "ha.dns_update_status_on_success" => k.ha_dns_status_on_success = num(name)?,
                 "ha.skip_fqdn_authorization" => k.ha_skip_fqdn_authorization = flag(name, v)?,
                 "ha.skip_reverse_update" => k.ha_skip_reverse_update = flag(name, v)?,
@@ -326,6 +342,8 @@ pub struct MnSettings {
     pub retry: Duration,
     pub eap_user: String,
     pub eap_password: String,
+    /// A pre-configured home prefix (§5.3.2): the MN proposes a HoA from it.
+    pub home_prefix: Option<(Ipv6Addr, u8)>,
 }
 
 #[derive(Debug, Clone)]
@@ -333,6 +351,8 @@ pub struct HaSettings {
     pub home_prefix: (Ipv6Addr, u8),
     pub autoconf: bool,
     pub mn_ids: Vec<String>,
+    /// (identity, address): RFC 5026 §9.2 configured home addresses.
+    pub configured: Vec<(String, Ipv6Addr)>,
     /// (key name, base64 secret).
     pub tsig: (String, String),
     pub zone: String,
@@ -451,6 +471,9 @@ impl Config {
                     eap_user: get("MIP6LAB_EAP_USER").unwrap_or_else(|| id.clone()),
                     eap_password: get("MIP6LAB_EAP_PASSWORD")
                         .unwrap_or_else(|| "mn1-secret".into()),
+                    home_prefix: get("MIP6LAB_MN_HOME_PREFIX")
+                        .map(|p| parse_prefix(&p).context("MIP6LAB_MN_HOME_PREFIX"))
+                        .transpose()?,
                 });
             }
             Role::Ha => {
@@ -485,6 +508,23 @@ impl Config {
                         .map(|s| s.trim().to_string())
                         .filter(|s| !s.is_empty())
                         .collect(),
+                    configured: get("MIP6LAB_CONFIGURED_HOAS")
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|item| {
+                            let (id, a) = item.split_once('=').ok_or_else(|| {
+                                anyhow!("MIP6LAB_CONFIGURED_HOAS: `{item}` is not identity=address")
+                            })?;
+                            Ok((
+                                id.trim().to_string(),
+                                a.trim().parse().map_err(|_| {
+                                    anyhow!("MIP6LAB_CONFIGURED_HOAS: bad address in `{item}`")
+                                })?,
+                            ))
+                        })
+                        .collect::<Result<_>>()?,
                     tsig: (kn.to_string(), ks.to_string()),
                     zone: get("MIP6LAB_DOMAIN").unwrap_or_else(|| "example.com".into()),
                     reverse_zone: get("MIP6LAB_REVERSE_ZONE")

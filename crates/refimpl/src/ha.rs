@@ -73,10 +73,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
         me,
         engine: ike::ha_engine(cfg, me)?,
         keys: KeyLogFiles::new(&cfg.keylog_dir),
-        cache: BindingCache::fcfs(HaConfig {
-            home_prefixes: vec![(prefix, len)],
-            ..HaConfig::default()
-        }),
+        cache: binding_cache(cfg, prefix, len),
         inbound: InboundSas::new(),
         children: HashMap::new(),
         identities: HashMap::new(),
@@ -141,6 +138,20 @@ pub async fn run(cfg: &Config) -> Result<()> {
             );
         }
     }
+}
+
+/// FCFS from the home prefix plus the configured addresses (RFC 5026 §9.2: both modes).
+fn binding_cache(cfg: &Config, prefix: Ipv6Addr, len: u8) -> BindingCache {
+    let mut c = BindingCache::fcfs(HaConfig {
+        home_prefixes: vec![(prefix, len)],
+        ..HaConfig::default()
+    });
+    if !cfg.knobs.ha_accept_any_hoa {
+        for (id, a) in cfg.ha.iter().flat_map(|h| h.configured.iter()) {
+            c.authorizer_mut().configure(id, *a);
+        }
+    }
+    c
 }
 
 fn emit_cache(ev: &CacheEvent) {

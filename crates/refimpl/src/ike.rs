@@ -106,6 +106,12 @@ pub fn ha_engine(cfg: &Config, me: Ipv6Addr) -> Result<Engine> {
             prefix_len: len,
         });
     }
+    pol.configured = hs
+        .configured
+        .iter()
+        .map(|(id, a)| (Id::fqdn(id), *a))
+        .collect();
+    pol.guard_configured = !cfg.knobs.ha_accept_any_hoa;
     c.responder = Some(pol);
     let mut e = Engine::new(c, os_rng());
     if let Some((aaa, secret)) = hs.radius.clone() {

@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 /// Bound on one IKE exchange sequence (IKE_SA_INIT + IKE_AUTH, or CREATE_CHILD_SA).
-const IKE_TIMEOUT: Duration = Duration::from_secs(8);
+const IKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn run(cfg: &Config) -> Result<()> {
     let ms = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;
@@ -121,8 +121,14 @@ async fn attach(
         HoaMode::Assigned => InitiateRequest::dynamic_hoa(ha),
         HoaMode::Autoconf => InitiateRequest::home_prefix(ha),
     };
-    if let (Some(want), HoaMode::Assigned) = (cfg.knobs.request_hoa, ms.hoa_mode) {
-        req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(want, 64)]);
+    // §5.3.2 first case: a HoA made from a pre-configured prefix, proposed in the
+    // CFG_REQUEST; the HA returns it or another one, and the MN uses what it returns.
+    let proposed = cfg.knobs.request_hoa.or(ms
+        .home_prefix
+        .map(|(p, _)| Ipv6Addr::from(u128::from(p) | (u128::from(coa) & 0xffff_ffff_ffff_ffff))));
+    if let (Some(want), HoaMode::Assigned) = (proposed, ms.hoa_mode) {
+        let len = ms.home_prefix.map_or(64, |(_, l)| l);
+        req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(want, len)]);
     }
     req.peer_id = Some(Id::fqdn(&ha_id));
     req.eap = cfg.auth.mode == crate::config::AuthMode::Eap;
@@ -275,13 +281,14 @@ fn home_address(
     }
 }
 
-/// `base` as is, or (`fresh`) with a random interface identifier in the same /64.
+/// `base` as is, or (`fresh`) another interface identifier in the same /64. Derived, not
+/// random, so that the reference's transcripts are stable snapshots; a real MN would pick a
+/// random or CGA identifier (§5.3.2).
 fn autoconf_address(base: Ipv6Addr, fresh: bool) -> Ipv6Addr {
     if !fresh {
         return base;
     }
-    let iid: u64 = rand::random::<u64>() & 0x7fff_ffff_ffff_fffe;
-    Ipv6Addr::from((u128::from(base) & !0xffff_ffff_ffff_ffff) | u128::from(iid | 2))
+    Ipv6Addr::from(u128::from(base) ^ 0x0200_0000_0000_1000)
 }
 
 async fn create_child(
@@ -483,6 +490,7 @@ impl Mobility {
             }
         }
         let repr = mh::Repr::build(mh::Message::Bu(bu), &options);
+        let hoa = cfg.knobs.bu_hoa.unwrap_or(hoa);
         let flow = if cfg.knobs.no_hao {
             MhFlow::plain(coa, self.ha)
         } else {

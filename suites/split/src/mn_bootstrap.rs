@@ -2,9 +2,7 @@
 //! EAP authentication (RFC 4877 §7.3, §8), the auto-configured home address (RFC 5026
 //! §5.3.2, incl. USE_ASSIGNED_HoA and BA status 134) and HA failover (§5.1.2).
 
-use crate::mn_registration::{
-    bus, cp_of, ike_auth_request, pcap, tp,
-};
+use crate::mn_registration::{bus, cp_of, ike_auth_request, pcap, tp};
 use mip6lab_suite::observe::{all_of, ike};
 use mip6lab_suite::{Entry, Message, Observation, Outcome, TestPurpose};
 
@@ -459,6 +457,10 @@ pub fn all() -> Vec<TestPurpose> {
         dad_failed_134(),
         failover_no_answer(),
         failover_auth_failed(),
+        hoa_preconfigured(),
+        hoa_reassigned(),
+        retry_after_period(),
+        unrecoverable_auth_failure(),
     ]
 }
 
@@ -482,6 +484,245 @@ mod tests {
     fn same_name_ignores_case_and_the_root_dot() {
         assert!(same_name("MN1.example.com.", "mn1.example.com"));
         assert!(!same_name("mn2.example.com", "mn1.example.com"));
+    }
+}
 
+// ------------------------------------------------- pre-configured home prefix (§5.3.2)
+
+const PRECONF: &[(&str, &str)] = &[
+    ("MIP6LAB_DOMAIN", "example.com"),
+    ("MIP6LAB_MN_HOME_PREFIX", "2001:db8:1:100::/64"),
+];
+
+/// §5.3.2: "the Mobile Node creates a Home Address based on the pre-configured prefix and
+/// sends it to the Home Agent, including an INTERNAL_IP6_ADDRESS attribute in a
+/// Configuration Payload of type CFG_REQUEST."
+pub fn hoa_preconfigured() -> TestPurpose {
+    TestPurpose {
+        iut_env: PRECONF,
+        pics: &["mn.hoa.preconfigured"],
+        ..tp(
+            "TP-SPLIT-MN-HOA-PRECONF-01",
+            "MN with a pre-configured home prefix proposes a HoA from it in INTERNAL_IP6_ADDRESS",
+            &["RFC5026-5.3.2-MN-MUST-1"],
+            judge_hoa_preconfigured,
+        )
+    }
+}
+
+fn proposed(m: &Message) -> Option<String> {
+    let v = cp_of(m, "CFG_REQUEST")?
+        .find("INTERNAL_IP6_ADDRESS")?
+        .get("value")?;
+    v.split('/').next().map(str::to_string)
+}
+
+fn assigned(m: &Message) -> Option<String> {
+    let v = cp_of(m, "CFG_REPLY")?
+        .find("INTERNAL_IP6_ADDRESS")?
+        .get("value")?;
+    v.split('/').next().map(str::to_string)
+}
+
+pub fn judge_hoa_preconfigured(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let home = (
+        u128::from(
+            "2001:db8:1:100::"
+                .parse::<std::net::Ipv6Addr>()
+                .expect("literal"),
+        ),
+        64,
+    );
+    match proposed(m) {
+        Some(a) if in_prefix(&a, home) => Outcome::pass(format!(
+            "INTERNAL_IP6_ADDRESS proposes {a}, built on the pre-configured prefix"
+        ))
+        .with_frames(pcap(obs), [e.frame]),
+        Some(a) => Outcome::fail(format!(
+            "the proposed HoA {a} is not on the pre-configured prefix 2001:db8:1:100::/64"
+        ))
+        .with_frames(pcap(obs), [e.frame]),
+        None => Outcome::fail(
+            "the CFG_REQUEST proposes no address (empty or missing INTERNAL_IP6_ADDRESS)",
+        )
+        .with_frames(pcap(obs), [e.frame]),
+    }
+}
+
+/// §5.3.2: "If the Home Address provided by the Mobile Node is not valid, the Home Agent
+/// assigns a different Home Address … the Mobile Node MUST use the address sent by the Home
+/// Agent"; RFC 4877 §9: it "MUST stop using its old home address and start using the newly
+/// allocated home address". The harness HA holds the MN's proposal as another MN's address.
+pub fn hoa_reassigned() -> TestPurpose {
+    TestPurpose {
+        iut_env: PRECONF,
+        peer_env: &[(
+            "ha",
+            "MIP6LAB_CONFIGURED_HOAS",
+            "mn2.example.com=2001:db8:1:100::100",
+        )],
+        pics: &["mn.hoa.preconfigured"],
+        ..tp(
+            "TP-SPLIT-MN-HOA-REASSIGNED-01",
+            "MN whose proposed HoA is refused uses the one the HA assigns instead",
+            &[
+                "RFC5026-5.3.2-MN-MUST-2",
+                "RFC4877-9-MN-MUST-1",
+                "RFC4877-9-MN-MUST-2",
+            ],
+            judge_hoa_reassigned,
+        )
+    }
+}
+
+pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(asked) = proposed(m) else {
+        return Outcome::inconclusive("the MN proposed no address, so nothing was refused")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+        return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    let Some(given) = assigned(rm).filter(|g| *g != asked) else {
+        return Outcome::inconclusive(format!(
+            "the harness HA did not assign another address than the proposed {asked}"
+        ))
+        .with_frames(pcap(obs), [e.frame, re.frame]);
+    };
+    let later = bus(obs);
+    if let Some((be, _, _)) = later
+        .iter()
+        .find(|(_, _, b)| b.get("hao") == Some(asked.as_str()))
+    {
+        return Outcome::fail(format!(
+            "the HA assigned {given}, but the MN sent a BU for its own proposal {asked}"
+        ))
+        .with_frames(pcap(obs), [e.frame, re.frame, be.frame]);
+    }
+    match later
+        .iter()
+        .find(|(_, _, b)| b.get("hao") == Some(given.as_str()))
+    {
+        Some((be, _, _)) => Outcome::pass(format!(
+            "proposed {asked}, the HA assigned {given}, the MN registered {given}"
+        ))
+        .with_frames(pcap(obs), [e.frame, re.frame, be.frame]),
+        None => Outcome::fail(format!("no BU for the assigned HoA {given}"))
+            .with_frames(pcap(obs), [e.frame, re.frame]),
+    }
+}
+
+// ------------------------------------------------ no HA usable (§5.1.2, last part)
+
+fn distinct_ike_sas_to(obs: &Observation, role: &str) -> Vec<(u64, String)> {
+    let mut seen: Vec<(u64, String)> = Vec::new();
+    for (e, m) in ike(obs, "IKE_SA_INIT request", Some("MN")).filter(|(e, _)| e.dst == role) {
+        let spi = m.get("ispi").unwrap_or("").to_string();
+        if !seen.iter().any(|(_, s)| *s == spi) {
+            seen.push((e.frame, spi));
+        }
+    }
+    seen
+}
+
+/// §5.1.2: "If none of the Home Agents respond, the Mobile Node SHOULD try again after a
+/// period of time that is configurable on the Mobile Node."
+pub fn retry_after_period() -> TestPurpose {
+    TestPurpose {
+        iut_env: &[
+            ("MIP6LAB_DOMAIN", "example.com"),
+            ("MIP6LAB_RETRY_SECS", "1"),
+        ],
+        peer_env: &[
+            ("ha", "MIP6LAB_KNOBS", "ha.silent=true"),
+            ("ha2", "MIP6LAB_KNOBS", "ha.silent=true"),
+        ],
+        until_event: None,
+        ..tp(
+            "TP-SPLIT-MN-RETRY-01",
+            "MN that no HA answers tries the list again after its configured period",
+            &["RFC5026-5.1.2-MN-SHOULD-2"],
+            judge_retry_after_period,
+        )
+    }
+}
+
+pub fn judge_retry_after_period(obs: &Observation) -> Outcome {
+    let ha1 = distinct_ike_sas_to(obs, "HA1");
+    let ha2 = distinct_ike_sas_to(obs, "HA2");
+    if ike(obs, "IKE_SA_INIT response", None).next().is_some() {
+        return Outcome::inconclusive("an HA answered: the stimulus (no HA answers) failed");
+    }
+    let (Some(first), Some(second)) = (ha1.first(), ha2.first()) else {
+        return Outcome::inconclusive("the MN did not try both HAs once");
+    };
+    match ha1.iter().find(|(f, _)| *f > second.0) {
+        Some(again) => Outcome::pass(
+            "no HA answered; after trying HA1 and HA2 the MN started a new IKE SA with HA1",
+        )
+        .with_frames(pcap(obs), [first.0, second.0, again.0]),
+        None => {
+            Outcome::fail("no HA answered, and the MN never tried again within the observation")
+                .with_frames(pcap(obs), [first.0, second.0])
+        }
+    }
+}
+
+/// §5.1.2: "If IKEv2 authentication fails with all Home Agents, it is an unrecoverable error
+/// on the Mobile Node." Observed on the wire: after both refusals, no new IKE SA.
+pub fn unrecoverable_auth_failure() -> TestPurpose {
+    TestPurpose {
+        peer_env: &[
+            ("ha", "MIP6LAB_PSK", "not-the-mn1-key"),
+            ("ha2", "MIP6LAB_PSK", "not-the-mn1-key"),
+        ],
+        until_event: None,
+        observe_for: std::time::Duration::from_secs(30),
+        ..tp(
+            "TP-SPLIT-MN-AUTH-ALL-FAIL-01",
+            "MN whose authentication fails with every HA stops (unrecoverable)",
+            &["RFC5026-5.1.2-MN-MUST-2"],
+            judge_unrecoverable,
+        )
+    }
+}
+
+pub fn judge_unrecoverable(obs: &Observation) -> Outcome {
+    let refusals: Vec<&Entry> = ike(obs, "IKE_AUTH response", None)
+        .filter(|(_, m)| all_of(m, "N").iter().any(|n| n.get("type") == Some("24")))
+        .map(|(e, _)| e)
+        .collect();
+    let from = |r: &str| refusals.iter().find(|e| e.src == r).map(|e| e.frame);
+    let (Some(a), Some(b)) = (from("HA1"), from("HA2")) else {
+        return Outcome::inconclusive(
+            "the MN was not refused by both HAs (did it try HA2 after HA1 refused it?)",
+        );
+    };
+    let last = a.max(b);
+    match ike(obs, "IKE_SA_INIT request", Some("MN")).find(|(e, _)| e.frame > last) {
+        Some((e, _)) => Outcome::fail(format!(
+            "authentication failed with every HA, yet the MN started IKEv2 again (to {})",
+            e.dst
+        ))
+        .with_frames(pcap(obs), [a, b, e.frame]),
+        None => Outcome::pass(match obs.iut_exit {
+            Some(c) => format!(
+                "both HAs refused authentication; the MN stopped (exit code {c}) and started no \
+                 new IKE SA"
+            ),
+            None => {
+                "both HAs refused authentication; no new IKE SA within the observation".to_string()
+            }
+        })
+        .with_frames(pcap(obs), [a, b]),
     }
 }

@@ -166,6 +166,11 @@ pub struct ResponderPolicy {
     pub cookie_threshold: Option<usize>,
     /// Require a CP in IKE_AUTH (else FAILED_CP_REQUIRED and no Child SA).
     pub require_cp: bool,
+    /// Home addresses configured per MN identity (RFC 5026 §9.2 "configured" mode): returned
+    /// to that MN when it asks for any address, never handed to another MN.
+    pub configured: Vec<(Id, Ipv6Addr)>,
+    /// Refuse another MN's configured address (§9.2 MUST; off only to build a mutant).
+    pub guard_configured: bool,
 }
 
 impl ResponderPolicy {
@@ -180,6 +185,8 @@ impl ResponderPolicy {
             dns: None,
             cookie_threshold: None,
             require_cp: false,
+            configured: Vec::new(),
+            guard_configured: true,
         }
     }
 }
@@ -2613,18 +2620,38 @@ impl Engine {
         self.send_raw(out);
     }
 
-    fn allocate(&self, pol: &ResponderPolicy, want: Option<Ipv6Addr>) -> Option<Ipv6Addr> {
+    /// A home address for `peer` (RFC 5026 §5.3.2, §9.2): the one it proposed if that is on
+    /// the home prefix, free and nobody else's configured address; else its own configured
+    /// address; else the next free pool address that is nobody's configured one.
+    fn allocate(
+        &self,
+        pol: &ResponderPolicy,
+        want: Option<Ipv6Addr>,
+        peer: &Id,
+    ) -> Option<Ipv6Addr> {
         let base = u128::from(pol.pool_base);
         let in_use = |a: Ipv6Addr| self.sas.iter().any(|s| s.assigned == Some(a));
+        let others = |a: Ipv6Addr| {
+            pol.guard_configured && pol.configured.iter().any(|(id, x)| *x == a && id != peer)
+        };
+        let (plo, phi) = prefix_range(pol.pool_base, pol.pool_prefix_len);
         if let Some(w) = want {
-            let v = u128::from(w);
-            if v > base && v <= base + u128::from(pol.pool_size) && !in_use(w) {
+            if w > plo && w <= phi && !in_use(w) && !others(w) {
                 return Some(w);
             }
         }
+        if let Some(mine) = pol
+            .configured
+            .iter()
+            .filter(|(id, _)| id == peer)
+            .map(|(_, a)| *a)
+            .find(|a| !in_use(*a))
+        {
+            return Some(mine);
+        }
         (1..=u128::from(pol.pool_size))
             .map(|n| Ipv6Addr::from(base + n))
-            .find(|a| !in_use(*a))
+            .find(|a| !in_use(*a) && !others(*a))
     }
 
     fn responder_auth(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
@@ -2861,7 +2888,7 @@ impl Engine {
                 self.sas[i].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
             } else if wants_prefix || wants_addr.is_some() {
                 let want = wants_addr.and_then(|a| a.as_ip6_prefix()).map(|(a, _)| a);
-                match self.allocate(&pol, want) {
+                match self.allocate(&pol, want, &idi) {
                     Some(a) => {
                         attrs.push(CpAttribute::internal_ip6_address(a, pol.pool_prefix_len));
                         self.sas[i].assigned = Some(a);
