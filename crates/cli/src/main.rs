@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod baseline_cmd;
+mod iut_check;
 mod mutants;
 mod report_cmd;
 
@@ -59,6 +60,14 @@ USAGE:
       mutant (something must fail); print which tests catch which knob.
   mip6lab list <NAME>
       List a suite's test purposes and the requirements they verify.
+  mip6lab iut check <IMAGE> --role mn|ha --pics FILE [--out DIR] [--pics-only]
+      Lint a vendor IUT image before a suite runs (contract: containers/iut/README.md): the
+      image is local, the PICS declares every item the split suite uses for the role, the
+      IUT starts in its role's topology (MN: asks DNS for its HA within 30 s; HA: ready line
+      within 30 s), with MIP6LAB_ROLE unset it exits non-zero within 10 s; lists the tests its
+      PICS makes NOT-APPLICABLE. Each check prints PASS/FAIL with a reason; exit 0 only if all
+      pass. Evidence in DIR (default reports/iut-check-<stamp>-<role>/). --pics-only: the
+      PICS checks alone, without Docker.
 
 ENVIRONMENT:
   MIP6LAB_ROOT      repository root (default: found by walking up from the current directory)
@@ -93,6 +102,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "gc" => cmd_gc(rest),
         "knobs" => cmd_knobs(),
         "mutants" => mutants::cmd_mutants(rest),
+        "iut" => iut_check::cmd_iut(rest),
         "list" => cmd_list(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");

@@ -106,8 +106,19 @@ impl Lab {
             .filter(|n| n.image != "iut" && !n.after_iut)
             .cloned()
             .partition(|n| n.wait == Some(Wait::Exit));
+        // Peers start one after another but become ready together: their readiness waits
+        // (daemons loading zones, RADIUS, …) overlap instead of adding up.
+        let t0 = Instant::now();
+        let mut started = Vec::new();
         for node in &peers {
-            lab.start_node(node, &[]).await?;
+            started.push((node, lab.start_node_inner(node, &[], false).await?));
+        }
+        let waits = started.iter().map(|(n, h)| lab.wait_ready(n, h));
+        for r in futures_util::future::join_all(waits).await {
+            r?;
+        }
+        if std::env::var_os("MIP6LAB_TIMING").is_some() {
+            eprintln!("timing: {} peers ready in {:?}", peers.len(), t0.elapsed());
         }
         if !peers.is_empty() || stimulus.is_empty() {
             lab.confirm_capture().await?;
@@ -179,38 +190,11 @@ impl Lab {
                 "node {} is the IUT, but this lab runs without one (a recording runs peers only)",
                 node.name
             ),
-            ("iut", Iut::Reference { binary }) => {
-                let bin = std::fs::read(binary).with_context(|| {
-                    format!(
-                        "reference IUT binary {} (build it: cargo build -p mip6lab-refimpl)",
-                        binary.display()
-                    )
-                })?;
-                self.engine
-                    .ensure_image(
-                        "refimpl",
-                        &containers.join("refimpl"),
-                        &[("mip6lab-refimpl", bin)],
-                    )
-                    .await
-            }
+            ("iut", Iut::Reference { binary }) => self.refimpl_image(binary, &containers).await,
             ("refimpl", _) => {
                 // A tester peer built from the reference (e.g. the harness's MN towards an HA
                 // under test): the same binary and image as the reference IUT.
-                let binary = self.refimpl_binary();
-                let bin = std::fs::read(&binary).with_context(|| {
-                    format!(
-                        "node {}: refimpl binary {} (build it: cargo build -p mip6lab-refimpl)",
-                        node.name,
-                        binary.display()
-                    )
-                })?;
-                self.engine
-                    .ensure_image(
-                        "refimpl",
-                        &containers.join("refimpl"),
-                        &[("mip6lab-refimpl", bin)],
-                    )
+                self.refimpl_image(&self.refimpl_binary(), &containers)
                     .await
             }
             (dir, _) => {
@@ -219,6 +203,41 @@ impl Lab {
                     .await
             }
         }
+    }
+
+    /// The reference image for `binary`, built once per binary version in this process
+    /// (hashing a debug binary on every node start costs a second).
+    async fn refimpl_image(&self, binary: &Path, containers: &Path) -> Result<String> {
+        static MEMO: Mutex<Vec<(PathBuf, std::time::SystemTime, u64, String)>> =
+            Mutex::new(Vec::new());
+        let meta = std::fs::metadata(binary).with_context(|| {
+            format!(
+                "reference binary {} (build it: cargo build -p mip6lab-refimpl)",
+                binary.display()
+            )
+        })?;
+        let (mtime, len) = (meta.modified()?, meta.len());
+        if let Some(tag) = MEMO.lock().ok().and_then(|m| {
+            m.iter()
+                .find(|(p, t, l, _)| p == binary && *t == mtime && *l == len)
+                .map(|e| e.3.clone())
+        }) {
+            return Ok(tag);
+        }
+        let bin = std::fs::read(binary)
+            .with_context(|| format!("reference binary {}", binary.display()))?;
+        let tag = self
+            .engine
+            .ensure_image(
+                "refimpl",
+                &containers.join("refimpl"),
+                &[("mip6lab-refimpl", bin)],
+            )
+            .await?;
+        if let Ok(mut m) = MEMO.lock() {
+            m.push((binary.to_path_buf(), mtime, len, tag.clone()));
+        }
+        Ok(tag)
     }
 
     /// The reference binary: the IUT's when the reference is under test, else
@@ -259,6 +278,20 @@ impl Lab {
         &mut self,
         node: &NodeSpec,
         env: &[(String, String)],
+    ) -> Result<NodeHandle> {
+        let t0 = Instant::now();
+        let r = self.start_node_inner(node, env, true).await;
+        if std::env::var_os("MIP6LAB_TIMING").is_some() {
+            eprintln!("timing: node {} up in {:?}", node.name, t0.elapsed());
+        }
+        r
+    }
+
+    async fn start_node_inner(
+        &mut self,
+        node: &NodeSpec,
+        env: &[(String, String)],
+        wait_ready: bool,
     ) -> Result<NodeHandle> {
         let image = self.image_for(node).await?;
         let mut binds = self.render_files(node)?;
@@ -304,6 +337,15 @@ impl Lab {
             address,
         };
         self.nodes.push(handle.clone());
+        if wait_ready {
+            self.wait_ready(node, &handle).await?;
+        }
+        Ok(handle)
+    }
+
+    /// Waits for the node's readiness probe, if it has one.
+    async fn wait_ready(&self, node: &NodeSpec, handle: &NodeHandle) -> Result<()> {
+        let address = handle.address;
         if let Some(ready) = &node.ready {
             let res = match ready {
                 Readiness::DnsSoa(zone) => {
@@ -318,7 +360,7 @@ impl Lab {
                         .await
                         .map(|_| ())
                 }
-                Readiness::Log(text) => self.wait_log(&handle, text, READY_TIMEOUT).await,
+                Readiness::Log(text) => self.wait_log(handle, text, READY_TIMEOUT).await,
                 Readiness::RadiusAccess {
                     user,
                     password,
@@ -338,7 +380,7 @@ impl Lab {
                 );
             }
         }
-        Ok(handle)
+        Ok(())
     }
 
     /// The lab host's address on the node's network (the bridge's, the first host address).
@@ -470,7 +512,16 @@ impl Lab {
     }
 
     /// Stops the captures, saves every node's log, removes containers and networks.
-    pub async fn down(mut self) -> Result<Artifacts> {
+    pub async fn down(self) -> Result<Artifacts> {
+        let t0 = Instant::now();
+        let r = self.down_inner().await;
+        if std::env::var_os("MIP6LAB_TIMING").is_some() {
+            eprintln!("timing: down in {:?}", t0.elapsed());
+        }
+        r
+    }
+
+    async fn down_inner(mut self) -> Result<Artifacts> {
         let state = self.dump_state().await?;
         let versions = self.peer_versions().await;
         let mut logs = Vec::new();

@@ -505,8 +505,32 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
+    // §4.4: the other end of the SA is the HA's own address, not a range with the CoA.
+    let ha = a.resp.0.src_addr.to_string();
+    let tsr = a
+        .resp
+        .1
+        .find("TSr")
+        .map(|t| all_of(t, "TS"))
+        .unwrap_or_default();
+    if tsr.is_empty() {
+        return Outcome::fail("the HA's IKE_AUTH response has TSi but no TSr")
+            .with_frames(pcap(obs), sorted(frames));
+    }
+    if let Some(t) = tsr
+        .iter()
+        .find(|t| t.get("start") != Some(&ha) || t.get("end") != Some(&ha))
+    {
+        return Outcome::fail(format!(
+            "the Child SA's TSr is {}-{}, not the HA's address {ha}",
+            t.get("start").unwrap_or("?"),
+            t.get("end").unwrap_or("?")
+        ))
+        .with_frames(pcap(obs), sorted(frames));
+    }
     Outcome::pass(format!(
-        "CFG_REPLY assigns {hoa}/{plen} on the home prefix; the Child SA's TSi is that HoA"
+        "CFG_REPLY assigns {hoa}/{plen} on the home prefix; the Child SA's selectors are that \
+         HoA and the HA's address {ha}"
     ))
     .with_frames(pcap(obs), sorted(frames))
 }
@@ -732,7 +756,12 @@ fn registration_updated(
         .with_frames(p, reg.frames()));
     };
     let hoa = reg.hoa;
-    let (ba_e, _, ba) = reg.ba.expect("answered registration");
+    let Some((ba_e, _, ba)) = reg.ba else {
+        return Err(
+            Outcome::fail("the HA sent no Binding Acknowledgement to the tester's BU")
+                .with_frames(p, reg.frames()),
+        );
+    };
     let ups = updates(obs);
     let after: Vec<&Upd> = ups.iter().filter(|u| u.0 .0.frame > reg.bu.frame).collect();
     let mut frames = reg.frames();
@@ -1428,4 +1457,78 @@ pub fn all() -> Vec<TestPurpose> {
         fqdn_authorization(),
         bu_status_ignored(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names_and_the_home_prefix() {
+        let hoa: Ipv6Addr = "2001:db8:1:100::8001".parse().unwrap();
+        assert_eq!(
+            reverse_name(hoa),
+            "1.0.0.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+        );
+        assert!(in_home_prefix(hoa));
+        assert!(!in_home_prefix("2001:db8:1::100".parse().unwrap()));
+    }
+
+    fn update(records: &[(&str, &str, u32, &str)]) -> DnsMessage {
+        DnsMessage {
+            id: 1,
+            response: false,
+            opcode: "UPDATE".into(),
+            rcode: "No Error".into(),
+            qname: "example.com.".into(),
+            qtype: "SOA".into(),
+            answers: vec![],
+            authorities: records
+                .iter()
+                .map(|(name, rtype, ttl, data)| mip6lab_capture::DnsRecord {
+                    name: name.to_string(),
+                    rtype: rtype.to_string(),
+                    ttl: *ttl,
+                    data: data.to_string(),
+                })
+                .collect(),
+            additionals: vec![],
+            tsig: true,
+        }
+    }
+
+    #[test]
+    fn additions_and_deletions_are_told_apart_by_ttl_and_data() {
+        let hoa: Ipv6Addr = "2001:db8:1:100::8001".parse().unwrap();
+        let other: Ipv6Addr = "2001:db8:1:100::9".parse().unwrap();
+        let rev = reverse_name(hoa);
+        let f = "mn1.example.com.";
+        let add = update(&[(f, "AAAA", 300, "2001:db8:1:100::8001")]);
+        assert!(adds_aaaa(&add, MN_FQDN, hoa) && !adds_aaaa(&add, MN_FQDN, other));
+        assert!(!deletes_aaaa(&add, MN_FQDN, hoa));
+        // RRset deletion (class ANY shows as data UPDATE), one RR, another RR.
+        assert!(deletes_aaaa(
+            &update(&[(f, "AAAA", 0, "UPDATE")]),
+            MN_FQDN,
+            hoa
+        ));
+        assert!(deletes_aaaa(
+            &update(&[(f, "AAAA", 0, "2001:db8:1:100::8001")]),
+            MN_FQDN,
+            hoa
+        ));
+        assert!(!deletes_aaaa(
+            &update(&[(f, "AAAA", 0, "2001:db8:1:100::9")]),
+            MN_FQDN,
+            hoa
+        ));
+        let ptr = update(&[(rev.as_str(), "PTR", 300, f)]);
+        assert!(adds_ptr(&ptr, hoa, MN_FQDN) && !adds_ptr(&ptr, other, MN_FQDN));
+        assert!(deletes_ptr(
+            &update(&[(rev.as_str(), "PTR", 0, "UPDATE")]),
+            hoa,
+            MN_FQDN
+        ));
+        assert!(mentions(&ptr, MN_FQDN) && !mentions(&ptr, FOREIGN_FQDN));
+    }
 }

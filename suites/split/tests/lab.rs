@@ -99,64 +99,57 @@ fn leftovers_of_pid(pid: u32) -> usize {
 // Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
 // and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
-fn reference_mn_passes_both_discovery_tests() {
+fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let tests = all();
-    let run = run_suite(&tests, "");
-    for r in &run.results {
+    let run_id = format!("self-{:08x}", std::process::id() ^ rand_suffix());
+    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let runner = Runner::new(RunOptions {
+        root: root(),
+        run_dir: run_dir.clone(),
+        run_id,
+        suite: "split".into(),
+        iut: Iut::Reference {
+            binary: binary("mip6lab-refimpl"),
+        },
+        knobs: String::new(),
+    });
+    let started = Instant::now();
+    let (run, records) = runtime().block_on(runner.run_all(&tests, |_, _| {}));
+    eprintln!("suite split against the reference: {:?}", started.elapsed());
+    let mut snapshots = insta::Settings::clone_current();
+    snapshots.set_prepend_module_to_snapshot(true);
+    for (r, rec) in run.results.iter().zip(&records) {
         assert_eq!(
             r.outcome.verdict,
             Verdict::Pass,
-            "{}: {}",
+            "{}: {}\n{}",
             r.id,
-            r.outcome.reason
+            r.outcome.reason,
+            rec.transcript.to_text()
         );
         assert!(
             !r.outcome.evidence.is_empty(),
             "{} passed without evidence",
             r.id
         );
-        assert!(r.artifacts.iter().any(|a| a.ends_with("home.pcap")));
-        // The peer's state at the end of the test is part of the evidence.
-        let state = r
-            .artifacts
-            .iter()
-            .find(|a| a.ends_with("state/dns.txt"))
-            .unwrap_or_else(|| panic!("{}: no DNS state dump in {:?}", r.id, r.artifacts));
-        let dir = std::env::temp_dir()
-            .join("mip6lab-tests")
-            .join(&run.run_id)
-            .join(state);
-        let text = std::fs::read_to_string(&dir).unwrap();
-        assert!(text.contains("_mip6._ipv6.example.com."), "{text}");
+        // A test whose lab run another test shared points at that run's evidence.
+        let own = run_dir.join(&r.id);
+        assert!(
+            r.artifacts.iter().any(|a| a.ends_with("home.pcap"))
+                || own.join("scenario.txt").is_file(),
+            "{}: no capture",
+            r.id
+        );
+        // The MSP's DNS state at the end of each lab run is part of the evidence.
+        if let Some(state) = r.artifacts.iter().find(|a| a.ends_with("state/dns.txt")) {
+            let text = std::fs::read_to_string(run_dir.join(state)).unwrap();
+            assert!(text.contains("_mip6._ipv6.example.com."), "{text}");
+        }
+        snapshots.bind(|| insta::assert_snapshot!(r.id.clone(), rec.transcript.to_text()));
     }
     assert_eq!(leftovers_of_pid(std::process::id()), 0);
-}
-
-#[test]
-// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
-// and CI run it with --include-ignored, where a missing prerequisite fails it.
-#[ignore = "needs Docker: run with --include-ignored (just test)"]
-fn transcripts_of_the_reference_run_are_stable() {
-    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    for tp in all() {
-        let id = tp.id;
-        let run_id = format!("snap-{:08x}", rand_suffix());
-        let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
-        let runner = Runner::new(RunOptions {
-            root: root(),
-            run_dir,
-            run_id,
-            suite: "split".into(),
-            iut: Iut::Reference {
-                binary: binary("mip6lab-refimpl"),
-            },
-            knobs: String::new(),
-        });
-        let rec = runtime().block_on(runner.run_one(&tp));
-        assert_eq!(rec.result.outcome.verdict, Verdict::Pass, "{id}");
-        insta::assert_snapshot!(id, rec.transcript.to_text());
-    }
 }
 
 #[test]
