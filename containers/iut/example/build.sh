@@ -15,6 +15,7 @@ ctx=$(mktemp -d /tmp/mip6lab-example-iut.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 cp "$here/Dockerfile" "$ctx/"
 cp "$bin" "$ctx/mip6lab-refimpl"
-docker build -q -t "$tag" "$ctx" >/dev/null
+# The whole build log only when it fails (the legacy builder also warns on every build).
+docker build -t "$tag" "$ctx" >"$ctx/build.log" 2>&1 || { tail -30 "$ctx/build.log" >&2; exit 1; }
 echo "built $tag"
 echo "check it:  ./target/debug/mip6lab iut check $tag --role mn --pics containers/iut/example/pics.toml"

@@ -89,6 +89,16 @@ pub struct Knobs {
     pub ignore_status_134: bool,
     /// `mn.no_failover`: stay with the first HA when it does not answer.
     pub no_failover: bool,
+    /// `mn.no_retry`: give up after one pass over the HA list.
+    pub no_retry: bool,
+    /// `mn.retry_after_auth_failure`: start over even when every HA refused authentication.
+    pub retry_after_auth_failure: bool,
+    /// `mn.ignore_assigned_hoa`: register a self-made HoA instead of the one the HA assigned.
+    pub ignore_assigned_hoa: bool,
+    /// `mn.dereg_dns_remove`: put the DNS Update option (R = 1) in the deregistration BU.
+    pub dereg_dns_remove: bool,
+    /// `mn.propose_hoa`: with a pre-configured prefix, propose a HoA in the CFG_REQUEST.
+    pub propose_hoa: bool,
     /// `mn.request_hoa`: ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
     pub request_hoa: Option<Ipv6Addr>,
     /// `mn.bu_hoa`: put this address in the BU's HAO instead of the SA's HoA (stimulus: one
@@ -128,6 +138,11 @@ impl Default for Knobs {
             skip_create_child_sa: false,
             ignore_status_134: false,
             no_failover: false,
+            no_retry: false,
+            retry_after_auth_failure: false,
+            ignore_assigned_hoa: false,
+            dereg_dns_remove: true,
+            propose_hoa: true,
             request_hoa: None,
             bu_hoa: None,
             ha_dns_status_on_success: 0,
@@ -193,6 +208,26 @@ impl Knobs {
             "RFC5026-5.1.2-MN-SHOULD-1: try the next HA when one does not answer",
         ),
         (
+            "mn.no_retry",
+            "RFC5026-5.1.2-MN-SHOULD-2: try again after a period when no HA answers",
+        ),
+        (
+            "mn.retry_after_auth_failure",
+            "RFC5026-5.1.2-MN-MUST-2: authentication failing with every HA is unrecoverable",
+        ),
+        (
+            "mn.ignore_assigned_hoa",
+            "RFC5026-5.3.2-MN-MUST-2: use the address the HA sent",
+        ),
+        (
+            "mn.dereg_dns_remove",
+            "RFC5026-6-MN-MUST-1: DNS Update with R set to remove the entry",
+        ),
+        (
+            "mn.propose_hoa",
+            "RFC5026-5.3.2-MN-MUST-1: propose a HoA from the pre-configured prefix",
+        ),
+        (
             "mn.request_hoa",
             "stimulus: request a given home address in INTERNAL_IP6_ADDRESS",
         ),
@@ -251,6 +286,11 @@ impl Knobs {
         "mn.skip_create_child_sa=true",
         "mn.ignore_status_134=true",
         "mn.no_failover=true",
+        "mn.no_retry=true",
+        "mn.retry_after_auth_failure=true",
+        "mn.ignore_assigned_hoa=true",
+        "mn.dereg_dns_remove=false",
+        "mn.propose_hoa=false",
         "ha.dns_update_status_on_success=128",
         "ha.skip_fqdn_authorization=true",
         "ha.skip_reverse_update=true",
@@ -292,6 +332,11 @@ impl Knobs {
                 "mn.skip_create_child_sa" => k.skip_create_child_sa = flag(name, v)?,
                 "mn.ignore_status_134" => k.ignore_status_134 = flag(name, v)?,
                 "mn.no_failover" => k.no_failover = flag(name, v)?,
+                "mn.no_retry" => k.no_retry = flag(name, v)?,
+                "mn.retry_after_auth_failure" => k.retry_after_auth_failure = flag(name, v)?,
+                "mn.ignore_assigned_hoa" => k.ignore_assigned_hoa = flag(name, v)?,
+                "mn.dereg_dns_remove" => k.dereg_dns_remove = flag(name, v)?,
+                "mn.propose_hoa" => k.propose_hoa = flag(name, v)?,
                 "mn.request_hoa" => {
                     k.request_hoa = Some(
                         v.parse()

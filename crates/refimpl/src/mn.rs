@@ -72,8 +72,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 Err(Attach::Fatal(e)) => return Err(e),
             }
         }
-        if auth_failures == candidates.len() {
+        if auth_failures == candidates.len() && !cfg.knobs.retry_after_auth_failure {
             bail!("IKEv2 authentication failed with every home agent (unrecoverable, RFC 5026 §5.1.2)");
+        }
+        if round == 0 && cfg.knobs.no_retry {
+            break;
         }
         if round == 0 {
             emit("retry_wait", json!({ "secs": ms.retry.as_secs() }));
@@ -125,6 +128,7 @@ async fn attach(
     // CFG_REQUEST; the HA returns it or another one, and the MN uses what it returns.
     let proposed = cfg.knobs.request_hoa.or(ms
         .home_prefix
+        .filter(|_| cfg.knobs.propose_hoa)
         .map(|(p, _)| Ipv6Addr::from(u128::from(p) | (u128::from(coa) & 0xffff_ffff_ffff_ffff))));
     if let (Some(want), HoaMode::Assigned) = (proposed, ms.hoa_mode) {
         let len = ms.home_prefix.map_or(64, |(_, l)| l);
@@ -163,7 +167,13 @@ async fn attach(
             _ => None,
         })
         .ok_or_else(|| anyhow!("IKE_AUTH set up no Child SA for MH"))?;
-    let (hoa, via) = home_address(ms, &drv.events, coa)?;
+    let (mut hoa, via) = home_address(ms, &drv.events, coa)?;
+    if cfg.knobs.ignore_assigned_hoa && via != "autoconf" {
+        // Mutant: a HoA of its own making (the proposal, or one from the CoA's identifier).
+        hoa = proposed.unwrap_or_else(|| {
+            Ipv6Addr::from((u128::from(hoa) & !0xffff_ffff_ffff_ffff) | (u128::from(coa) & 0xffff))
+        });
+    }
     emit("hoa", json!({ "address": hoa.to_string(), "via": via }));
     if via == "autoconf" || via == "use_assigned_hoa" {
         // §5.3.2: SAs for the new HoA with CREATE_CHILD_SA.
@@ -212,7 +222,10 @@ async fn attach(
     }
     tokio::time::sleep(ms.hold).await;
     let result = m
-        .exchange(cfg, Exchange::Deregister(fqdn.as_deref()))
+        .exchange(
+            cfg,
+            Exchange::Deregister(fqdn.as_deref().filter(|_| cfg.knobs.dereg_dns_remove)),
+        )
         .await?;
     if result != Done::Ok {
         return Err(anyhow!("deregistration ended with {result:?}").into());

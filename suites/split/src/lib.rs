@@ -9,7 +9,11 @@ pub mod mn_registration;
 use mip6lab_suite::TestPurpose;
 
 pub fn all() -> Vec<TestPurpose> {
-    let mut v = vec![mn_discovery::srv_lookup(), mn_discovery::name_lookup()];
+    let mut v = vec![
+        mn_discovery::srv_lookup(),
+        mn_discovery::msp_srv_answer(),
+        mn_discovery::name_lookup(),
+    ];
     v.extend(mn_registration::all());
     v.extend(mn_bootstrap::all());
     v.extend(ha_iut::all());

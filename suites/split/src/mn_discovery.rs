@@ -22,6 +22,7 @@ pub fn srv_lookup() -> TestPurpose {
             "RFC5026-5.1.2-MN-MUST-1",
             "RFC5026-5.1.2-MN-MUST-3",
             "RFC5026-5.1.2-MN-MUST-4",
+            "RFC5026-5.1.2-MN-MAY-1",
         ],
         topology: "split-discovery",
         iut_env: &[("MIP6LAB_DOMAIN", DOMAIN)],
@@ -121,4 +122,65 @@ pub fn judge_name_lookup(obs: &Observation) -> Outcome {
     };
     let offered = aaaa_records(rm, HA_NAME);
     uses_offered_ha(obs, "MN", &offered, &[q.frame, r.frame])
+}
+
+/// The MSP's DNS, as the lab provides it, answers the way §5.1.2 describes: SRV records under
+/// "_mip6._ipv6" ("the service name … is "mip6" and the protocol name is "ipv6"") and, "if
+/// there is room in the SRV reply, it is RECOMMENDED that the DNS server also return the IP
+/// addresses of the Home Agents in AAAA records as part of the additional data section".
+/// This checks the harness's own peer (BIND), so a vendor MN is never judged on a broken lab;
+/// it shares the SRV test's lab run.
+pub fn msp_srv_answer() -> TestPurpose {
+    TestPurpose {
+        id: "TP-SPLIT-DNS-SRV-ANSWER-01",
+        title:
+            "The MSP's DNS answers _mip6._ipv6 SRV with the HAs' AAAA records as additional data",
+        requirements: &[
+            "RFC5026-5.1.2-MSP-MUST-1",
+            "RFC5026-5.1.2-DNS-RECOMMENDED-1",
+        ],
+        judge: judge_msp_srv_answer,
+        ..srv_lookup()
+    }
+}
+
+pub fn judge_msp_srv_answer(obs: &Observation) -> Outcome {
+    let pcap = obs.pcap.as_str();
+    let Some((q, _)) = dns_queries_from(obs, "MN")
+        .find(|(_, m)| m.qtype == "SRV" && m.qname.eq_ignore_ascii_case(SRV_QNAME))
+    else {
+        return Outcome::inconclusive(format!(
+            "no SRV query for {SRV_QNAME} to answer (the MN asked for {})",
+            describe_queries(dns_queries_from(obs, "MN"))
+        ));
+    };
+    let Some((r, rm)) = response_to(obs, q) else {
+        return Outcome::fail("the MSP's DNS did not answer the SRV query")
+            .with_frames(pcap, [q.frame]);
+    };
+    let targets: Vec<String> = rm
+        .answers
+        .iter()
+        .filter(|a| a.rtype == "SRV" && a.name.eq_ignore_ascii_case(SRV_QNAME))
+        .filter_map(|a| a.data.split_whitespace().nth(3).map(str::to_string))
+        .collect();
+    if targets.is_empty() {
+        return Outcome::fail(format!(
+            "the answer holds no SRV record owned by {SRV_QNAME}"
+        ))
+        .with_frames(pcap, [q.frame, r.frame]);
+    }
+    let missing: Vec<&String> = targets
+        .iter()
+        .filter(|t| aaaa_records(rm, t).is_empty())
+        .collect();
+    if !missing.is_empty() {
+        return Outcome::fail(format!("no AAAA in the additional section for {missing:?}"))
+            .with_frames(pcap, [q.frame, r.frame]);
+    }
+    Outcome::pass(format!(
+        "SRV {SRV_QNAME} → {}; each target's AAAA is in the additional section",
+        targets.join(", ")
+    ))
+    .with_frames(pcap, [q.frame, r.frame])
 }
