@@ -878,20 +878,19 @@ async fn start_ha(root: &Path, image: &str, out: &Path) -> Result<Vec<Line>> {
         Ok(h) => h,
         Err(e) => {
             lab.down().await?;
-            // The lab's message ends with the node's log; show its tail only.
+            // A readiness failure ends with the node's log (show its tail); anything else
+            // means the container never ran.
             let text = format!("{e:#}");
-            let (head, log) = text
-                .split_once("--- its log ---")
-                .unwrap_or((text.as_str(), ""));
-            return Ok(vec![(
-                Status::Fail,
-                format!(
+            let line = match text.split_once("--- its log ---") {
+                Some((head, log)) => format!(
                     "no line with \"event\":\"ready\" within {} s: {}\nIts log:\n{}",
                     START_BOUND.as_secs(),
                     head.trim(),
                     tail(log, LOG_TAIL)
                 ),
-            )]);
+                None => format!("the container did not start: {text}"),
+            };
+            return Ok(vec![(Status::Fail, line)]);
         }
     };
     let ready_after = started.elapsed();

@@ -9,7 +9,7 @@ use mip6lab_engines::ikev2::{
     ChildRequest, ChildSa, DhGroup, Event, Hooks, InitiateRequest, Outgoing, Role,
 };
 use mip6lab_wire::esp;
-use mip6lab_wire::ikev2::{cp_attr, notify_type, Message, PayloadBody, TrafficSelector};
+use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, Message, PayloadBody, TrafficSelector};
 use mip6lab_wire::mh;
 use std::net::Ipv6Addr;
 
@@ -606,4 +606,46 @@ fn ha_initiated_rekey_keeps_both_ends_in_step() {
         .unwrap();
     assert_eq!(t.mn.children(mn_sa).len(), 1);
     assert_eq!(t.ha.children(ha_sa).len(), 1);
+}
+
+/// RFC 5026 §9.2, configured mode: an MN asking for any address gets its configured one;
+/// another MN's configured address is never handed out, whether asked for or next in the pool.
+#[test]
+fn configured_addresses_are_returned_to_their_owner_only() {
+    let assigned_to = |mn_id: &str, want: Option<Ipv6Addr>| -> Ipv6Addr {
+        let mine: Ipv6Addr = "2001:db8:1:100::1".parse().unwrap();
+        let theirs: Ipv6Addr = "2001:db8:1:100::2".parse().unwrap();
+        let mut ha = ikev2_common::ha_config();
+        let pol = ha.responder.as_mut().unwrap();
+        pol.configured = vec![
+            (Id::fqdn("mn1.example.com"), mine),
+            (Id::fqdn("mn2.example.com"), theirs),
+        ];
+        let mut mn = ikev2_common::mn_config();
+        mn.local_id = Id::fqdn(mn_id);
+        ha.psks.push((Id::fqdn(mn_id), ha.psks[0].1.clone()));
+        let mut t = Pair::new(mn, ha);
+        let mut req = InitiateRequest::dynamic_hoa(ha_addr());
+        if let Some(w) = want {
+            req.cfg_request = Some(vec![
+                mip6lab_wire::ikev2::CpAttribute::internal_ip6_address(w, 64),
+            ]);
+        }
+        t.mn.initiate(t.now, req);
+        t.run();
+        let (cp, _) = config_reply(&t.mn_events);
+        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
+            .unwrap()
+            .as_ip6_prefix()
+            .unwrap()
+            .0
+    };
+    let mine: Ipv6Addr = "2001:db8:1:100::1".parse().unwrap();
+    let theirs: Ipv6Addr = "2001:db8:1:100::2".parse().unwrap();
+    assert_eq!(assigned_to("mn1.example.com", None), mine);
+    let other = assigned_to("mn3.example.com", Some(theirs));
+    assert!(other != theirs && other != mine, "mn3 got {other}");
+    // The pool's first addresses are configured ones: a newcomer gets neither.
+    let next = assigned_to("mn3.example.com", None);
+    assert!(next != theirs && next != mine, "mn3 got {next}");
 }
