@@ -759,7 +759,7 @@ async fn start_mn(
     let exit_text = match (exited, code) {
         (true, Some(c)) => format!("exited {c} after {:.1} s", ran.as_secs_f64()),
         (true, None) => format!("exited after {:.1} s", ran.as_secs_f64()),
-        (false, _) => format!("still running after {} s", START_BOUND.as_secs()),
+        (false, _) => format!("was still running after {} s", START_BOUND.as_secs()),
     };
 
     let mut lines = Vec::new();
@@ -814,8 +814,9 @@ async fn start_mn(
         (false, _) => (
             Status::Info,
             format!(
-                "{exit_text} (stopped); the suite watches an MN for up to 45 s per test, or \
-                 until its `done` event"
+                "still running after {} s (stopped); the suite watches an MN for up to 45 s per \
+                 test, or until its `done` event",
+                START_BOUND.as_secs()
             ),
         ),
     });

@@ -99,6 +99,8 @@ pub struct Knobs {
     pub dereg_dns_remove: bool,
     /// `mn.propose_hoa`: with a pre-configured prefix, propose a HoA in the CFG_REQUEST.
     pub propose_hoa: bool,
+    /// `mn.ts_all_traffic`: Child SA selectors for all protocols instead of MH types 5–6.
+    pub ts_all_traffic: bool,
     /// `mn.request_hoa`: ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
     pub request_hoa: Option<Ipv6Addr>,
     /// `mn.bu_hoa`: put this address in the BU's HAO instead of the SA's HoA (stimulus: one
@@ -143,6 +145,7 @@ impl Default for Knobs {
             ignore_assigned_hoa: false,
             dereg_dns_remove: true,
             propose_hoa: true,
+            ts_all_traffic: false,
             request_hoa: None,
             bu_hoa: None,
             ha_dns_status_on_success: 0,
@@ -228,6 +231,10 @@ impl Knobs {
             "RFC5026-5.3.2-MN-MUST-1: propose a HoA from the pre-configured prefix",
         ),
         (
+            "mn.ts_all_traffic",
+            "RFC4877-4.3-ANY-SHOULD-1: MH message type as IPsec selector",
+        ),
+        (
             "mn.request_hoa",
             "stimulus: request a given home address in INTERNAL_IP6_ADDRESS",
         ),
@@ -291,6 +298,7 @@ impl Knobs {
         "mn.ignore_assigned_hoa=true",
         "mn.dereg_dns_remove=false",
         "mn.propose_hoa=false",
+        "mn.ts_all_traffic=true",
         "ha.dns_update_status_on_success=128",
         "ha.skip_fqdn_authorization=true",
         "ha.skip_reverse_update=true",
@@ -337,6 +345,7 @@ impl Knobs {
                 "mn.ignore_assigned_hoa" => k.ignore_assigned_hoa = flag(name, v)?,
                 "mn.dereg_dns_remove" => k.dereg_dns_remove = flag(name, v)?,
                 "mn.propose_hoa" => k.propose_hoa = flag(name, v)?,
+                "mn.ts_all_traffic" => k.ts_all_traffic = flag(name, v)?,
                 "mn.request_hoa" => {
                     k.request_hoa = Some(
                         v.parse()

@@ -18,7 +18,7 @@ use mip6lab_engines::ikev2::esp_io::{
 };
 use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
-use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id};
+use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id, TrafficSelector};
 use mip6lab_wire::mh::{self, options::MobilityOption};
 use serde_json::json;
 use std::net::{Ipv6Addr, SocketAddr};
@@ -135,6 +135,20 @@ async fn attach(
         req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(want, len)]);
     }
     req.peer_id = Some(Id::fqdn(&ha_id));
+    if cfg.knobs.ts_all_traffic {
+        // Mutant: any protocol between any address and the HA, not MH types 5–6.
+        let any = |a: Ipv6Addr, b: Ipv6Addr| TrafficSelector::Ipv6 {
+            ip_protocol: 0,
+            start_port: 0,
+            end_port: 0xffff,
+            start: a,
+            end: b,
+        };
+        if let Some(c) = req.child.as_mut() {
+            c.tsi = vec![any(Ipv6Addr::UNSPECIFIED, Ipv6Addr::from(u128::MAX))];
+            c.tsr = vec![any(ha, ha)];
+        }
+    }
     req.eap = cfg.auth.mode == crate::config::AuthMode::Eap;
     let out = drv
         .initiate(&mut engine, req, IKE_TIMEOUT)

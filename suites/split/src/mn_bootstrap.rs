@@ -461,6 +461,8 @@ pub fn all() -> Vec<TestPurpose> {
         hoa_reassigned(),
         retry_after_period(),
         unrecoverable_auth_failure(),
+        untrusted_ha_certificate(),
+        mh_type_selectors(),
     ]
 }
 
@@ -724,5 +726,93 @@ pub fn judge_unrecoverable(obs: &Observation) -> Outcome {
             }
         })
         .with_frames(pcap(obs), [a, b]),
+    }
+}
+
+// ------------------------------------------------------------- HA certificate (§9.1)
+
+/// §9.1: "If the Mobile Node can detect that the certificate is not trustworthy, the attack
+/// will be foiled when the Mobile Node attempts to set up the IKE SA." The harness HA presents
+/// a certificate from a CA the MN does not trust, issued to another name.
+pub fn untrusted_ha_certificate() -> TestPurpose {
+    TestPurpose {
+        iut_env: &[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "cert")],
+        peer_env: &[
+            ("ha", "MIP6LAB_AUTH", "cert"),
+            ("ha", "MIP6LAB_CERT", "/etc/mip6lab/pki/untrusted-cert.pem"),
+            ("ha", "MIP6LAB_KEY", "/etc/mip6lab/pki/untrusted-key.pem"),
+        ],
+        until_event: None,
+        observe_for: std::time::Duration::from_secs(30),
+        pics: &["mn.auth.cert"],
+        ..tp(
+            "TP-SPLIT-MN-UNTRUSTED-HA-01",
+            "MN refuses an HA whose certificate it cannot trust",
+            &["RFC5026-9.1-MN-MUST-2"],
+            judge_untrusted_ha_certificate,
+        )
+    }
+}
+
+pub fn judge_untrusted_ha_certificate(obs: &Observation) -> Outcome {
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+        return Outcome::inconclusive("HA1 sent no IKE_AUTH response to present its certificate");
+    };
+    if rm.find("CERT").is_none() {
+        return Outcome::inconclusive(
+            "HA1's IKE_AUTH response carries no CERT (was it decrypted?)",
+        )
+        .with_frames(pcap(obs), [re.frame]);
+    }
+    let used: Vec<u64> = bus(obs)
+        .into_iter()
+        .filter(|(e, _, _)| e.dst == "HA1")
+        .map(|(e, _, _)| e.frame)
+        .chain(
+            ike(obs, "CREATE_CHILD_SA request", Some("MN"))
+                .filter(|(e, _)| e.dst == "HA1")
+                .map(|(e, _)| e.frame),
+        )
+        .collect();
+    if let Some(f) = used.first() {
+        return Outcome::fail(
+            "the MN went on with HA1 (CREATE_CHILD_SA or BU) after an untrusted certificate",
+        )
+        .with_frames(pcap(obs), [re.frame, *f]);
+    }
+    Outcome::pass("HA1 presented an untrusted certificate; the MN used no SA with it")
+        .with_frames(pcap(obs), [re.frame])
+}
+
+/// RFC 4877 §4.3: "The home agent and mobile node SHOULD support Mobility Header message type
+/// as an IPsec selector." Seen in the MN's traffic selectors for its MH Child SA.
+pub fn mh_type_selectors() -> TestPurpose {
+    tp(
+        "TP-SPLIT-MN-TS-MHTYPE-01",
+        "MN's Child SA selectors name protocol 135 and the MH types of BU and BA",
+        &["RFC4877-4.3-ANY-SHOULD-1"],
+        judge_mh_type_selectors,
+    )
+}
+
+pub fn judge_mh_type_selectors(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(ts) = m.find("TSi").and_then(|t| t.find("TS")) else {
+        return Outcome::fail("the IKE_AUTH request proposes no TSi")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    match (ts.get("proto"), ts.get("mh_types")) {
+        (Some("135"), Some(t)) => Outcome::pass(format!(
+            "TSi selects protocol 135 (MH) with MH types {t} in the port fields"
+        ))
+        .with_frames(pcap(obs), [e.frame]),
+        (p, _) => Outcome::fail(format!(
+            "TSi selects protocol {} without MH types: all traffic, not BU/BA only",
+            p.unwrap_or("?")
+        ))
+        .with_frames(pcap(obs), [e.frame]),
     }
 }
