@@ -125,6 +125,8 @@ pub struct Knobs {
     pub ha_accept_any_hoa: bool,
     /// `ha.silent`: answer no IKEv2 at all (stimulus: an HA that is down).
     pub ha_silent: bool,
+    /// `ha.skip_sa_hoa_check`: accept a BU for any HoA on any MN's SA.
+    pub ha_skip_sa_hoa_check: bool,
 }
 
 impl Default for Knobs {
@@ -157,6 +159,7 @@ impl Default for Knobs {
             ha_dad_fail_first: false,
             ha_accept_any_hoa: false,
             ha_silent: false,
+            ha_skip_sa_hoa_check: false,
         }
     }
 }
@@ -306,6 +309,7 @@ impl Knobs {
         "ha.no_rh2=true",
         "ha.no_home_prefix=true",
         "ha.accept_any_hoa=true",
+        "ha.skip_sa_hoa_check=true",
     ];
 
     #[cfg(test)]
@@ -367,6 +371,7 @@ impl Knobs {
                 "ha.dad_fail_first" => k.ha_dad_fail_first = flag(name, v)?,
                 "ha.accept_any_hoa" => k.ha_accept_any_hoa = flag(name, v)?,
                 "ha.silent" => k.ha_silent = flag(name, v)?,
+                "ha.skip_sa_hoa_check" => k.ha_skip_sa_hoa_check = flag(name, v)?,
                 other => {
                     let known: Vec<_> = Self::CATALOG.iter().map(|(n, _)| *n).collect();
                     bail!("unknown knob `{other}`; known knobs: {}", known.join(", "))

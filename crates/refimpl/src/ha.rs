@@ -256,7 +256,10 @@ impl Ha<'_> {
         let identity = self.identities.get(&child.ike).cloned().unwrap_or_default();
         // The SA's HoA: its single TSi address; for an SA over the whole home prefix (the
         // IKE_AUTH SA of §5.3.2) there is none, so the BU cannot match it.
-        let sa_hoa = if child.tsi.0 == child.tsi.1 {
+        let sa_hoa = if self.cfg.knobs.ha_skip_sa_hoa_check {
+            // Mutant: whatever the BU claims.
+            got.hao.unwrap_or(got.src)
+        } else if child.tsi.0 == child.tsi.1 {
             child.tsi.0
         } else {
             Ipv6Addr::UNSPECIFIED

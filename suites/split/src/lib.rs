@@ -1,6 +1,7 @@
 //! The split scenario suite (RFC 5026). One module per group of test purposes; [`all`]
 //! lists them in the order they run.
 
+pub mod ha_authorization;
 pub mod ha_iut;
 pub mod mn_bootstrap;
 pub mod mn_discovery;
@@ -17,5 +18,6 @@ pub fn all() -> Vec<TestPurpose> {
     v.extend(mn_registration::all());
     v.extend(mn_bootstrap::all());
     v.extend(ha_iut::all());
+    v.extend(ha_authorization::all());
     v
 }

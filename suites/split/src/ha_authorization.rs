@@ -1,0 +1,541 @@
+//! HA under test: who may get and use which home address, and who may get service at all
+//! (RFC 5026 §4, §5.2, §5.3.2, §5.4, §9.1, §9.2; RFC 4877 §4.2, §8, §10). The harness's MN
+//! (the reference MN, started once the HA is ready) is the stimulus; BIND and FreeRADIUS are
+//! around as in every split test.
+
+use mip6lab_suite::observe::{all_of, ike, messages, mh};
+use mip6lab_suite::{Message, Observation, Outcome, Stimulus, TestPurpose};
+use std::net::Ipv6Addr;
+use std::time::Duration;
+
+const HOME: (u128, u8) = (0x2001_0db8_0001_0100_0000_0000_0000_0000, 64);
+/// Configured addresses the HA under test is given (`MIP6LAB_CONFIGURED_HOAS`).
+const CONFIGURED: &[(&str, &str)] = &[(
+    "MIP6LAB_CONFIGURED_HOAS",
+    "mn1.example.com=2001:db8:1:100::99,mn2.example.com=2001:db8:1:100::98",
+)];
+const MN1_CONFIGURED: &str = "2001:db8:1:100::99";
+const MN2_CONFIGURED: &str = "2001:db8:1:100::98";
+
+const fn tp(
+    id: &'static str,
+    title: &'static str,
+    requirements: &'static [&'static str],
+    tester: &'static [(&'static str, &'static str)],
+    judge: fn(&Observation) -> Outcome,
+) -> TestPurpose {
+    TestPurpose {
+        id,
+        title,
+        requirements,
+        topology: "split-ha-iut",
+        iut_env: &[],
+        until_event: Some("done"),
+        observe_for: Duration::from_secs(40),
+        judge,
+        pics: &["ha.auth.psk", "ha.hoa.assigned"],
+        stimulus: Some(Stimulus {
+            node: "mn",
+            env: tester,
+        }),
+        peer_env: &[],
+    }
+}
+
+fn pcap(obs: &Observation) -> &str {
+    obs.pcap.as_str()
+}
+
+fn in_home(a: &str) -> bool {
+    let Ok(a) = a.parse::<Ipv6Addr>() else {
+        return false;
+    };
+    let mask = u128::MAX << (128 - u32::from(HOME.1));
+    u128::from(a) & mask == HOME.0 & mask
+}
+
+fn cp_addr(m: &Message, cfg_type: &str) -> Option<String> {
+    let cp = all_of(m, "CP")
+        .into_iter()
+        .find(|c| c.get("cfg_type") == Some(cfg_type))?;
+    let v = cp.find("INTERNAL_IP6_ADDRESS")?.get("value")?;
+    v.split('/').next().map(str::to_string)
+}
+
+fn notify_types(m: &Message) -> Vec<String> {
+    all_of(m, "N")
+        .into_iter()
+        .filter_map(|n| n.get("type").map(str::to_string))
+        .collect()
+}
+
+/// The HA's IKE_AUTH answer carrying the CFG_REPLY, with the tester's request before it.
+fn assignment(obs: &Observation) -> Result<(u64, u64, Option<String>, Option<String>), Outcome> {
+    let Some((qe, qm)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
+        return Err(Outcome::inconclusive(
+            "the tester MN sent no IKE_AUTH request (did the HA answer IKE_SA_INIT?)",
+        ));
+    };
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1"))
+        .find(|(_, m)| cp_addr(m, "CFG_REPLY").is_some() || m.find("AUTH").is_some())
+    else {
+        return Err(
+            Outcome::fail("the HA sent no IKE_AUTH response to the tester MN")
+                .with_frames(pcap(obs), [qe.frame]),
+        );
+    };
+    if rm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+        return Err(Outcome::inconclusive(
+            "the HA's IKE_AUTH response could not be decrypted (no key log from the tester)",
+        )
+        .with_frames(pcap(obs), [qe.frame, re.frame]));
+    }
+    Ok((
+        qe.frame,
+        re.frame,
+        cp_addr(qm, "CFG_REQUEST"),
+        cp_addr(rm, "CFG_REPLY"),
+    ))
+}
+
+// ------------------------------------------------------- a proposed HoA (§5.3.2)
+
+/// §5.3.2: "If the Home Address is valid, the Home Agent replies with a CFG_REPLY, including
+/// an INTERNAL_IP6_ADDRESS with the same address."
+pub fn proposed_valid() -> TestPurpose {
+    tp(
+        "TP-SPLIT-HA-PROPOSED-VALID-01",
+        "HA returns a valid proposed home address unchanged",
+        &["RFC5026-5.3.2-HA-MUST-1"],
+        &[("MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:1:100::1234")],
+        judge_proposed_valid,
+    )
+}
+
+pub fn judge_proposed_valid(obs: &Observation) -> Outcome {
+    let (q, r, asked, given) = match assignment(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(asked) = asked else {
+        return Outcome::inconclusive("the tester proposed no address").with_frames(pcap(obs), [q]);
+    };
+    match given {
+        Some(g) if g == asked => Outcome::pass(format!("proposed {asked}; CFG_REPLY returns {g}"))
+            .with_frames(pcap(obs), [q, r]),
+        Some(g) => Outcome::fail(format!(
+            "proposed {asked} (on the home prefix, unused), but the HA assigned {g}"
+        ))
+        .with_frames(pcap(obs), [q, r]),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
+            .with_frames(pcap(obs), [q, r]),
+    }
+}
+
+/// §5.3.2: "If the Home Address provided by the Mobile Node is not valid, the Home Agent
+/// assigns a different Home Address including an INTERNAL_IP6_ADDRESS attribute with a new
+/// value." The tester proposes an address off the home prefix.
+pub fn proposed_invalid() -> TestPurpose {
+    tp(
+        "TP-SPLIT-HA-PROPOSED-INVALID-01",
+        "HA replaces a proposed home address that is off the home prefix",
+        &["RFC5026-5.3.2-HA-MUST-2"],
+        &[("MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:99::1")],
+        judge_proposed_invalid,
+    )
+}
+
+pub fn judge_proposed_invalid(obs: &Observation) -> Outcome {
+    let (q, r, asked, given) = match assignment(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let asked = asked.unwrap_or_default();
+    match given {
+        Some(g) if g != asked && in_home(&g) => Outcome::pass(format!(
+            "proposed {asked} (off the home prefix); the HA assigned {g} instead"
+        ))
+        .with_frames(pcap(obs), [q, r]),
+        Some(g) => Outcome::fail(format!(
+            "proposed {asked} (off the home prefix); the HA answered {g}"
+        ))
+        .with_frames(pcap(obs), [q, r]),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
+            .with_frames(pcap(obs), [q, r]),
+    }
+}
+
+// ---------------------------------------------------- HoA authorization (§9.2)
+
+/// §9.2: "Home agents MUST implement at least the following two modes of authorization:
+/// Configuration: … The mobile node is allowed to request these addresses, or if the mobile
+/// node requests any home address, these addresses are returned to it."
+pub fn configured_returned() -> TestPurpose {
+    TestPurpose {
+        iut_env: CONFIGURED,
+        pics: &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.configured"],
+        ..tp(
+            "TP-SPLIT-HA-CONFIGURED-01",
+            "HA returns the MN's configured home address when it asks for any",
+            &[
+                "RFC5026-9.2-HA-MUST-4",
+                "RFC5026-9.2-HA-MUST-6",
+                "RFC5026-9.2-HA-MUST-7",
+                "RFC5026-9.2-HA-MUST-3",
+                "RFC4877-10-HA-MUST-1",
+            ],
+            &[],
+            judge_configured_returned,
+        )
+    }
+}
+
+pub fn judge_configured_returned(obs: &Observation) -> Outcome {
+    let (q, r, _, given) = match assignment(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    match given.as_deref() {
+        Some(MN1_CONFIGURED) => Outcome::pass(format!(
+            "mn1.example.com asked for any address and got its configured {MN1_CONFIGURED}"
+        ))
+        .with_frames(pcap(obs), [q, r]),
+        Some(g) => Outcome::fail(format!(
+            "mn1.example.com is configured with {MN1_CONFIGURED}, but the HA assigned {g}"
+        ))
+        .with_frames(pcap(obs), [q, r]),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
+            .with_frames(pcap(obs), [q, r]),
+    }
+}
+
+/// §9.2: "the home agent MUST ensure that the requested address is not the authorized
+/// address of any other mobile node"; "the home agent MUST authorize each home address
+/// allocation and use." The tester (mn1) asks for mn2's configured address.
+pub fn others_address_refused() -> TestPurpose {
+    TestPurpose {
+        iut_env: CONFIGURED,
+        pics: &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.configured"],
+        ..tp(
+            "TP-SPLIT-HA-OTHERS-HOA-01",
+            "HA never hands one MN another MN's configured home address",
+            &[
+                "RFC5026-9.2-HA-MUST-11",
+                "RFC5026-9.2-HA-MUST-1",
+                "RFC5026-9.2-HA-MUST-2",
+                "RFC5026-9.2-HA-MUST-5",
+            ],
+            &[("MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:1:100::98")],
+            judge_others_address_refused,
+        )
+    }
+}
+
+pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
+    let (q, r, asked, given) = match assignment(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    if asked.as_deref() != Some(MN2_CONFIGURED) {
+        return Outcome::inconclusive("the tester did not ask for mn2's address")
+            .with_frames(pcap(obs), [q]);
+    }
+    match given.as_deref() {
+        Some(MN2_CONFIGURED) => Outcome::fail(format!(
+            "mn1.example.com asked for {MN2_CONFIGURED}, configured for mn2.example.com, and got it"
+        ))
+        .with_frames(pcap(obs), [q, r]),
+        Some(g) => Outcome::pass(format!(
+            "mn1.example.com asked for mn2's {MN2_CONFIGURED} and was given {g}"
+        ))
+        .with_frames(pcap(obs), [q, r]),
+        None => {
+            let n = ike(obs, "IKE_AUTH response", Some("HA1"))
+                .flat_map(|(_, m)| notify_types(m))
+                .collect::<Vec<_>>();
+            Outcome::pass(format!(
+                "mn1.example.com asked for mn2's {MN2_CONFIGURED}: no address assigned (notify {n:?})"
+            ))
+            .with_frames(pcap(obs), [q, r])
+        }
+    }
+}
+
+/// RFC 4877 §4.2: "The home agent MUST be able to prevent a mobile node from using its
+/// security association to send a Binding Update on behalf of another mobile node"; §4.2 /
+/// §10: the identity is tied to the home address. The tester sends a BU whose HAO is not the
+/// HoA of its SA.
+pub fn sa_bound_to_hoa() -> TestPurpose {
+    TestPurpose {
+        until_event: None,
+        observe_for: Duration::from_secs(30),
+        ..tp(
+            "TP-SPLIT-HA-SA-HOA-01",
+            "HA refuses a BU for a home address other than the one of the protecting SA",
+            &["RFC4877-4.2-HA-MUST-1", "RFC4877-4.2-HA-MUST-2"],
+            &[("MIP6LAB_KNOBS", "mn.bu_hoa=2001:db8:1:100::4242")],
+            judge_sa_bound_to_hoa,
+        )
+    }
+}
+
+pub fn judge_sa_bound_to_hoa(obs: &Observation) -> Outcome {
+    let forged = "2001:db8:1:100::4242";
+    let Some((be, _, _)) = mh(obs, "BU", Some("MN")).find(|(_, _, b)| b.get("hao") == Some(forged))
+    else {
+        return Outcome::inconclusive(format!(
+            "the tester sent no (decryptable) BU with HAO {forged}"
+        ));
+    };
+    if let Some((ae, _, ba)) = mh(obs, "BA", Some("HA1")).find(|(e, _, b)| {
+        e.frame > be.frame
+            && b.get("status")
+                .and_then(|s| s.parse::<u8>().ok())
+                .is_some_and(|s| s < 128)
+    }) {
+        return Outcome::fail(format!(
+            "the HA accepted (status {}) a BU for {forged} sent on an SA for another HoA",
+            ba.get("status").unwrap_or("?")
+        ))
+        .with_frames(pcap(obs), [be.frame, ae.frame]);
+    }
+    if let Some((ue, _)) = obs
+        .transcript
+        .dns()
+        .find(|(e, m)| e.src == "HA1" && !m.response && e.frame > be.frame)
+    {
+        return Outcome::fail("the HA updated DNS after the forged BU")
+            .with_frames(pcap(obs), [be.frame, ue.frame]);
+    }
+    let answer = mh(obs, "BA", Some("HA1"))
+        .find(|(e, _, _)| e.frame > be.frame)
+        .map(|(e, _, b)| (e.frame, b.get("status").unwrap_or("?").to_string()));
+    match answer {
+        Some((f, s)) => Outcome::pass(format!("the HA rejected the BU for {forged} (status {s})"))
+            .with_frames(pcap(obs), [be.frame, f]),
+        None => Outcome::pass(format!(
+            "the HA discarded the BU for {forged} (no BA, no DNS update)"
+        ))
+        .with_frames(pcap(obs), [be.frame]),
+    }
+}
+
+// --------------------------------------------------- authentication (§4, §5.4, §9.1)
+
+/// §4: "The user must be authenticated in order for the MSP to grant the service"; §9.1:
+/// "the authentication will fail unless the MN has valid credentials". The tester presents a
+/// wrong shared key.
+pub fn authentication_required() -> TestPurpose {
+    TestPurpose {
+        until_event: None,
+        observe_for: Duration::from_secs(30),
+        ..tp(
+            "TP-SPLIT-HA-AUTH-REQUIRED-01",
+            "HA refuses an MN that fails IKEv2 authentication",
+            &["RFC5026-4-HA-MUST-1", "RFC5026-9.1-HA-MUST-3"],
+            &[("MIP6LAB_PSK", "not-the-mn1-key")],
+            judge_authentication_required,
+        )
+    }
+}
+
+pub fn judge_authentication_required(obs: &Observation) -> Outcome {
+    let Some((qe, _)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
+        return Outcome::inconclusive("the tester sent no IKE_AUTH request");
+    };
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+        return Outcome::fail("the HA did not answer the IKE_AUTH request with a wrong key")
+            .with_frames(pcap(obs), [qe.frame]);
+    };
+    if rm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+        return Outcome::inconclusive("the HA's IKE_AUTH response could not be decrypted")
+            .with_frames(pcap(obs), [qe.frame, re.frame]);
+    }
+    let granted = cp_addr(rm, "CFG_REPLY").is_some() || rm.find("SA").is_some();
+    if granted || mh(obs, "BA", Some("HA1")).next().is_some() {
+        return Outcome::fail(
+            "the HA granted service (CFG_REPLY, Child SA or BA) to an MN with a wrong key",
+        )
+        .with_frames(pcap(obs), [qe.frame, re.frame]);
+    }
+    if notify_types(rm).iter().any(|t| t == "24") {
+        Outcome::pass("wrong key: the HA answered AUTHENTICATION_FAILED and granted nothing")
+            .with_frames(pcap(obs), [qe.frame, re.frame])
+    } else {
+        Outcome::fail(format!(
+            "wrong key: the HA granted nothing but did not say AUTHENTICATION_FAILED (notify {:?})",
+            notify_types(rm)
+        ))
+        .with_frames(pcap(obs), [qe.frame, re.frame])
+    }
+}
+
+const EAP_HA: &[(&str, &str)] = &[("MIP6LAB_AUTH", "eap")];
+
+/// §5.4: "the Home Agent may need to contact the MSA in order to authenticate the Mobile Node
+/// and authorize mobility service"; "if the Mobile Node is provided with other types of
+/// credentials, the AAA infrastructure must be used"; RFC 4877 §8: "the home agent MUST
+/// acquire the mobile node's identity from the corresponding AAA server"; §4: service "must be
+/// explicitly authorized by the MSA".
+pub fn eap_through_aaa() -> TestPurpose {
+    TestPurpose {
+        iut_env: EAP_HA,
+        pics: &["ha.auth.eap"],
+        ..tp(
+            "TP-SPLIT-HA-EAP-AAA-01",
+            "HA authenticates an EAP MN through the MSA's AAA server",
+            &[
+                "RFC5026-5.4-HA-MAY-1",
+                "RFC5026-5.4-HA-MUST-1",
+                "RFC5026-4-HA-MUST-2",
+                "RFC4877-8-HA-MUST-1",
+            ],
+            EAP_HA,
+            judge_eap_through_aaa,
+        )
+    }
+}
+
+fn radius(obs: &Observation, kind: &str) -> Vec<u64> {
+    messages(obs, "RADIUS", None)
+        .filter(|(_, m)| m.kind == kind)
+        .map(|(e, _)| e.frame)
+        .collect()
+}
+
+pub fn judge_eap_through_aaa(obs: &Observation) -> Outcome {
+    let requests: Vec<u64> = messages(obs, "RADIUS", Some("HA1"))
+        .filter(|(e, m)| e.dst == "AAA" && m.kind == "Access-Request")
+        .map(|(e, _)| e.frame)
+        .collect();
+    let Some(first) = requests.first() else {
+        return Outcome::fail(
+            "the HA sent no RADIUS Access-Request to the AAA server for the EAP MN",
+        );
+    };
+    let accepts = radius(obs, "Access-Accept");
+    let Some(accept) = accepts.first() else {
+        return Outcome::inconclusive("the AAA server did not accept the tester's credentials")
+            .with_frames(pcap(obs), [*first]);
+    };
+    match mh(obs, "BA", Some("HA1")).next() {
+        Some((be, _, _)) => Outcome::pass(format!(
+            "{} Access-Request(s) from the HA to the AAA server, Access-Accept, then service (BA)",
+            requests.len()
+        ))
+        .with_frames(pcap(obs), [*first, *accept, be.frame]),
+        None => Outcome::fail("the AAA server accepted the MN, but the HA gave no service")
+            .with_frames(pcap(obs), [*first, *accept]),
+    }
+}
+
+/// §4: service "must be explicitly authorized by the MSA": an Access-Reject ends it.
+pub fn eap_rejected_by_aaa() -> TestPurpose {
+    TestPurpose {
+        iut_env: EAP_HA,
+        until_event: None,
+        observe_for: Duration::from_secs(30),
+        pics: &["ha.auth.eap"],
+        ..tp(
+            "TP-SPLIT-HA-EAP-REJECT-01",
+            "HA refuses service when the AAA server rejects the MN",
+            &["RFC5026-4-HA-MUST-2", "RFC5026-9.5-HA-MUST-2"],
+            &[
+                ("MIP6LAB_AUTH", "eap"),
+                ("MIP6LAB_EAP_PASSWORD", "wrong-password"),
+            ],
+            judge_eap_rejected,
+        )
+    }
+}
+
+pub fn judge_eap_rejected(obs: &Observation) -> Outcome {
+    let rejects = radius(obs, "Access-Reject");
+    let Some(reject) = rejects.first() else {
+        return Outcome::inconclusive("the AAA server sent no Access-Reject (did the HA ask it?)");
+    };
+    if let Some((be, _, _)) = mh(obs, "BA", Some("HA1")).next() {
+        return Outcome::fail("the AAA server rejected the MN, yet the HA answered its BU")
+            .with_frames(pcap(obs), [*reject, be.frame]);
+    }
+    let granted = ike(obs, "IKE_AUTH response", Some("HA1")).find(|(e, m)| {
+        e.frame > *reject && (cp_addr(m, "CFG_REPLY").is_some() || m.find("SA").is_some())
+    });
+    if let Some((e, _)) = granted {
+        return Outcome::fail("the AAA server rejected the MN, yet the HA completed IKE_AUTH")
+            .with_frames(pcap(obs), [*reject, e.frame]);
+    }
+    let failure = ike(obs, "IKE_AUTH response", Some("HA1"))
+        .find(|(e, m)| e.frame > *reject && m.find("EAP").and_then(|x| x.get("code")) == Some("4"));
+    match failure {
+        Some((e, _)) => Outcome::pass("Access-Reject → EAP-Failure to the MN, no SA, no binding")
+            .with_frames(pcap(obs), [*reject, e.frame]),
+        None => Outcome::pass("Access-Reject → no SA and no binding for the MN")
+            .with_frames(pcap(obs), [*reject]),
+    }
+}
+
+/// §9.1: "the responder must present the initiator with a valid certificate containing the
+/// responder's public key"; §5.2: the HA authenticates to the MN with a public key signature.
+pub fn ha_signs_with_certificate() -> TestPurpose {
+    TestPurpose {
+        iut_env: &[("MIP6LAB_AUTH", "cert")],
+        pics: &["ha.auth.cert"],
+        ..tp(
+            "TP-SPLIT-HA-CERT-01",
+            "HA authenticates itself with a certificate and a signature",
+            &[
+                "RFC5026-9.1-HA-MUST-1",
+                "RFC5026-9.1-HA-MUST-2",
+                "RFC5026-5.2-HA-MUST-1",
+            ],
+            &[("MIP6LAB_AUTH", "cert")],
+            judge_ha_signs,
+        )
+    }
+}
+
+pub fn judge_ha_signs(obs: &Observation) -> Outcome {
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+        return Outcome::inconclusive("the HA sent no IKE_AUTH response");
+    };
+    if rm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+        return Outcome::inconclusive("the HA's IKE_AUTH response could not be decrypted")
+            .with_frames(pcap(obs), [re.frame]);
+    }
+    let method = rm
+        .find("AUTH")
+        .and_then(|a| a.get("method"))
+        .unwrap_or("none");
+    if rm.find("CERT").is_none() {
+        return Outcome::fail("the HA's IKE_AUTH response carries no CERT")
+            .with_frames(pcap(obs), [re.frame]);
+    }
+    if !matches!(method, "1" | "9" | "10" | "11" | "14") {
+        return Outcome::fail(format!("the HA's AUTH method {method} is not a signature"))
+            .with_frames(pcap(obs), [re.frame]);
+    }
+    // The tester verified the signature and the chain: it went on to register.
+    match mh(obs, "BU", Some("MN")).next() {
+        Some((be, _, _)) => Outcome::pass(format!(
+            "CERT and AUTH method {method}; the tester verified them against the lab CA and registered"
+        ))
+        .with_frames(pcap(obs), [re.frame, be.frame]),
+        None => Outcome::fail("the tester could not verify the HA's certificate or signature")
+            .with_frames(pcap(obs), [re.frame]),
+    }
+}
+
+pub fn all() -> Vec<TestPurpose> {
+    vec![
+        proposed_valid(),
+        proposed_invalid(),
+        configured_returned(),
+        others_address_refused(),
+        sa_bound_to_hoa(),
+        authentication_required(),
+        eap_through_aaa(),
+        eap_rejected_by_aaa(),
+        ha_signs_with_certificate(),
+    ]
+}
