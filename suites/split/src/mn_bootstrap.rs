@@ -466,29 +466,6 @@ pub fn all() -> Vec<TestPurpose> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::mn_registration::same_name;
-
-    #[test]
-    fn prefix_membership() {
-        let p = (
-            u128::from("2001:db8:1:100::".parse::<std::net::Ipv6Addr>().unwrap()),
-            64,
-        );
-        assert!(in_prefix("2001:db8:1:100::1234", p));
-        assert!(!in_prefix("2001:db8:1:101::1", p));
-        assert!(!in_prefix("not an address", p));
-    }
-
-    #[test]
-    fn same_name_ignores_case_and_the_root_dot() {
-        assert!(same_name("MN1.example.com.", "mn1.example.com"));
-        assert!(!same_name("mn2.example.com", "mn1.example.com"));
-    }
-}
-
 // ------------------------------------------------- pre-configured home prefix (§5.3.2)
 
 const PRECONF: &[(&str, &str)] = &[
@@ -814,5 +791,28 @@ pub fn judge_mh_type_selectors(obs: &Observation) -> Outcome {
             p.unwrap_or("?")
         ))
         .with_frames(pcap(obs), [e.frame]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mn_registration::same_name;
+
+    #[test]
+    fn prefix_membership() {
+        let p = (
+            u128::from("2001:db8:1:100::".parse::<std::net::Ipv6Addr>().unwrap()),
+            64,
+        );
+        assert!(in_prefix("2001:db8:1:100::1234", p));
+        assert!(!in_prefix("2001:db8:1:101::1", p));
+        assert!(!in_prefix("not an address", p));
+    }
+
+    #[test]
+    fn same_name_ignores_case_and_the_root_dot() {
+        assert!(same_name("MN1.example.com.", "mn1.example.com"));
+        assert!(!same_name("mn2.example.com", "mn1.example.com"));
     }
 }
