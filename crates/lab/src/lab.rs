@@ -109,9 +109,21 @@ impl Lab {
         // Peers start one after another but become ready together: their readiness waits
         // (daemons loading zones, RADIUS, …) overlap instead of adding up.
         let t0 = Instant::now();
+        let created =
+            futures_util::future::join_all(peers.iter().map(|n| lab.create_node(n, &[]))).await;
         let mut started = Vec::new();
-        for node in &peers {
-            started.push((node, lab.start_node_inner(node, &[], false).await?));
+        let mut first_error = None;
+        for (node, r) in peers.iter().zip(created) {
+            match r {
+                Ok(h) => {
+                    lab.nodes.push(h.clone());
+                    started.push((node, h));
+                }
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
         }
         let waits = started.iter().map(|(n, h)| lab.wait_ready(n, h));
         for r in futures_util::future::join_all(waits).await {
@@ -293,6 +305,16 @@ impl Lab {
         env: &[(String, String)],
         wait_ready: bool,
     ) -> Result<NodeHandle> {
+        let handle = self.create_node(node, env).await?;
+        self.nodes.push(handle.clone());
+        if wait_ready {
+            self.wait_ready(node, &handle).await?;
+        }
+        Ok(handle)
+    }
+
+    /// Creates and starts the node's container (no readiness wait, not yet in `nodes`).
+    async fn create_node(&self, node: &NodeSpec, env: &[(String, String)]) -> Result<NodeHandle> {
         let image = self.image_for(node).await?;
         let mut binds = self.render_files(node)?;
         let address = self.topology.address(node);
@@ -336,10 +358,6 @@ impl Lab {
             id,
             address,
         };
-        self.nodes.push(handle.clone());
-        if wait_ready {
-            self.wait_ready(node, &handle).await?;
-        }
         Ok(handle)
     }
 
