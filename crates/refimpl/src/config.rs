@@ -19,6 +19,7 @@
 //! | `MIP6LAB_HOLD_SECS` | MN | time registered before deregistering (default 1) |
 //! | `MIP6LAB_EAP_USER`, `MIP6LAB_EAP_PASSWORD` | MN | EAP credentials |
 //! | `MIP6LAB_RETRY_SECS` | MN | wait before trying the HA list again (§5.1.2, default 2) |
+//! | `MIP6LAB_IKE_TIMEOUT_SECS` | MN | how long an HA has to complete IKE_SA_INIT/IKE_AUTH before the next is tried (default 5) |
 //! | `MIP6LAB_HOME_PREFIX` | HA | home prefix, e.g. `2001:db8:1:100::/64` |
 //! | `MIP6LAB_HA_AUTOCONF` | HA | `yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA |
 //! | `MIP6LAB_MN_IDS` | HA | comma-separated MN identities the PSK is for (default `mn1.example.com`) |
@@ -103,6 +104,8 @@ pub struct Knobs {
     pub ts_all_traffic: bool,
     /// `mn.request_hoa`: ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
     pub request_hoa: Option<Ipv6Addr>,
+    /// `mn.bu_transmissions`: BU transmissions before giving up (default 3).
+    pub bu_transmissions: u8,
     /// `mn.bu_hoa`: put this address in the BU's HAO instead of the SA's HoA (stimulus: one
     /// MN's SA used for another's home address).
     pub bu_hoa: Option<Ipv6Addr>,
@@ -150,6 +153,7 @@ impl Default for Knobs {
             ts_all_traffic: false,
             request_hoa: None,
             bu_hoa: None,
+            bu_transmissions: 3,
             ha_dns_status_on_success: 0,
             ha_skip_fqdn_authorization: false,
             ha_skip_reverse_update: false,
@@ -240,6 +244,10 @@ impl Knobs {
         (
             "mn.request_hoa",
             "stimulus: request a given home address in INTERNAL_IP6_ADDRESS",
+        ),
+        (
+            "mn.bu_transmissions",
+            "stimulus: how often a BU is sent before the MN gives up",
         ),
         (
             "mn.bu_hoa",
@@ -356,6 +364,7 @@ impl Knobs {
                             .map_err(|_| anyhow!("knob `mn.request_hoa`: bad address `{v}`"))?,
                     )
                 }
+                "mn.bu_transmissions" => k.bu_transmissions = num(name)?.max(1),
                 "mn.bu_hoa" => {
                     k.bu_hoa = Some(
                         v.parse()
@@ -399,6 +408,7 @@ pub struct MnSettings {
     pub dns_update: bool,
     pub hold: Duration,
     pub retry: Duration,
+    pub ike_timeout: Duration,
     pub eap_user: String,
     pub eap_password: String,
     /// A pre-configured home prefix (§5.3.2): the MN proposes a HoA from it.
@@ -525,6 +535,7 @@ impl Config {
                     dns_update: yes("MIP6LAB_DNS_UPDATE", true)?,
                     hold: secs("MIP6LAB_HOLD_SECS", 1)?,
                     retry: secs("MIP6LAB_RETRY_SECS", 2)?,
+                    ike_timeout: secs("MIP6LAB_IKE_TIMEOUT_SECS", 5)?,
                     // The FQDN as EAP identity too: the AAA server then authorizes the name
                     // the MN will ask the HA to put in DNS (RFC 5026 §9.5).
                     eap_user: get("MIP6LAB_EAP_USER").unwrap_or_else(|| id.clone()),

@@ -25,9 +25,6 @@ use std::net::{Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-/// Bound on one IKE exchange sequence (IKE_SA_INIT + IKE_AUTH, or CREATE_CHILD_SA).
-const IKE_TIMEOUT: Duration = Duration::from_secs(5);
-
 pub async fn run(cfg: &Config) -> Result<()> {
     let ms = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;
     let candidates = match &ms.discovery {
@@ -151,7 +148,7 @@ async fn attach(
     }
     req.eap = cfg.auth.mode == crate::config::AuthMode::Eap;
     let out = drv
-        .initiate(&mut engine, req, IKE_TIMEOUT)
+        .initiate(&mut engine, req, ms.ike_timeout)
         .await
         .context("IKE")?;
     if !out.established {
@@ -192,7 +189,7 @@ async fn attach(
     if via == "autoconf" || via == "use_assigned_hoa" {
         // §5.3.2: SAs for the new HoA with CREATE_CHILD_SA.
         if !cfg.knobs.skip_create_child_sa {
-            child = create_child(&mut drv, &mut engine, sa, hoa, ha).await?;
+            child = create_child(&mut drv, &mut engine, sa, hoa, ha, ms.ike_timeout).await?;
         }
     }
     let mut m = Mobility::open(cfg, coa, ha, hoa, &child).await?;
@@ -212,7 +209,7 @@ async fn attach(
             Done::NewHoa if attempts < 3 => {
                 if cfg.knobs.ignore_status_134 {
                     // Mutant: keep the refused HoA.
-                    m.bul = BindingUpdateList::new(mn_config());
+                    m.bul = BindingUpdateList::new(mn_config(cfg));
                     m.bul
                         .add_ha(ha, m.hoa, rand::random())
                         .map_err(|e| anyhow!("{e:?}"))?;
@@ -223,7 +220,7 @@ async fn attach(
                     "hoa",
                     json!({ "address": new.to_string(), "via": "after_dad_failure" }),
                 );
-                let c = create_child(&mut drv, &mut engine, sa, new, ha).await?;
+                let c = create_child(&mut drv, &mut engine, sa, new, ha, ms.ike_timeout).await?;
                 m.use_child(&c, new);
                 m.bul.set_hoa(ha, new).map_err(|e| anyhow!("{e:?}"))?;
             }
@@ -324,13 +321,14 @@ async fn create_child(
     sa: SaId,
     hoa: Ipv6Addr,
     ha: Ipv6Addr,
+    timeout: Duration,
 ) -> std::result::Result<ChildSa, Attach> {
     engine
         .create_child(drv.now(), sa, ChildRequest::mh(Some(hoa), ha))
         .map_err(|e| anyhow!("CREATE_CHILD_SA: {e}"))?;
     let mut got = None;
     let mut failed = None;
-    drv.run_until(engine, IKE_TIMEOUT, |e| match e {
+    drv.run_until(engine, timeout, |e| match e {
         Event::ChildSaEstablished { child, .. } if child.rekeyed.is_none() => {
             got = Some(child.clone());
             true
@@ -353,10 +351,10 @@ async fn create_child(
     }
 }
 
-fn mn_config() -> MnConfig {
+fn mn_config(cfg: &Config) -> MnConfig {
     MnConfig {
-        // Bounded: a BU that gets no BA fails in 1.5 + 3 + 6 s.
-        max_transmissions: 3,
+        // Bounded: with 3, a BU that gets no BA fails in 1.5 + 3 + 6 s.
+        max_transmissions: u32::from(cfg.knobs.bu_transmissions),
         ..MnConfig::default()
     }
 }
@@ -390,7 +388,7 @@ struct Mobility {
 
 impl Mobility {
     async fn open(
-        _cfg: &Config,
+        cfg: &Config,
         coa: Ipv6Addr,
         ha: Ipv6Addr,
         hoa: Ipv6Addr,
@@ -399,7 +397,7 @@ impl Mobility {
         let ifname = mhio::interface_of(coa)?;
         let tap = PacketTap::open(&ifname).with_context(|| format!("AF_PACKET on {ifname}"))?;
         let sock = EspSocket::open(Some(coa)).context("raw ESP socket")?;
-        let mut bul = BindingUpdateList::new(mn_config());
+        let mut bul = BindingUpdateList::new(mn_config(cfg));
         bul.add_ha(ha, hoa, rand::random())
             .map_err(|e| anyhow!("{e:?}"))?;
         let mut inbound = InboundSas::new();

@@ -116,8 +116,31 @@ impl Runner {
     }
 
     /// Why the IUT's PICS rules the test out, if it does.
+    /// A test also needs the role its topology puts under test: `role.mn` or `role.ha`, so an
+    /// HA image is never judged as an MN.
     pub fn not_applicable(&self, tp: &TestPurpose) -> Option<String> {
-        self.pics.as_ref().and_then(|p| p.unmet(tp.pics))
+        let pics = self.pics.as_ref()?;
+        let role = self.iut_role_item(tp);
+        let mut needed: Vec<&str> = role.iter().map(String::as_str).collect();
+        needed.extend(tp.pics.iter().copied());
+        pics.unmet(&needed)
+    }
+
+    /// `role.mn` / `role.ha` for the IUT node of the test's topology.
+    fn iut_role_item(&self, tp: &TestPurpose) -> Option<String> {
+        let path = self
+            .opts
+            .root
+            .join("fixtures/topologies")
+            .join(format!("{}.toml", tp.topology));
+        let topo = Topology::load(&path).ok()?;
+        let role = topo.iut()?.role.to_ascii_lowercase();
+        let role = if role.starts_with("ha") {
+            "ha"
+        } else {
+            role.as_str()
+        };
+        Some(format!("role.{role}"))
     }
 
     /// A test with its reruns: one run, then `reruns` more in `<TP-ID>/rerun-<k>/`, folded

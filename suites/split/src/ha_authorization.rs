@@ -273,7 +273,10 @@ pub fn sa_bound_to_hoa() -> TestPurpose {
             "TP-SPLIT-HA-SA-HOA-01",
             "HA refuses a BU for a home address other than the one of the protecting SA",
             &["RFC4877-4.2-HA-MUST-1", "RFC4877-4.2-HA-MUST-2"],
-            &[("MIP6LAB_KNOBS", "mn.bu_hoa=2001:db8:1:100::4242")],
+            &[(
+                "MIP6LAB_KNOBS",
+                "mn.bu_hoa=2001:db8:1:100::4242,mn.bu_transmissions=1",
+            )],
             judge_sa_bound_to_hoa,
         )
     }

@@ -405,6 +405,10 @@ fn failover(obs: &Observation, why: &str) -> Outcome {
 /// IKEv2 authentication fails, the Mobile Node SHOULD try the next Home Agent on the list."
 pub fn failover_no_answer() -> TestPurpose {
     TestPurpose {
+        iut_env: &[
+            ("MIP6LAB_DOMAIN", "example.com"),
+            ("MIP6LAB_IKE_TIMEOUT_SECS", "2"),
+        ],
         peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.silent=true")],
         ..tp(
             "TP-SPLIT-MN-FAILOVER-SILENT-01",
@@ -620,6 +624,7 @@ pub fn retry_after_period() -> TestPurpose {
         iut_env: &[
             ("MIP6LAB_DOMAIN", "example.com"),
             ("MIP6LAB_RETRY_SECS", "1"),
+            ("MIP6LAB_IKE_TIMEOUT_SECS", "2"),
         ],
         peer_env: &[
             ("ha", "MIP6LAB_KNOBS", "ha.silent=true"),
