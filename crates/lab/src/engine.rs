@@ -403,8 +403,15 @@ impl Engine {
             .v(true)
             .build();
         let mut removed = (0, 0);
-        for (id, _, _) in &l.containers {
-            match self.docker.remove_container(id, Some(opts.clone())).await {
+        // All containers at once: each removal waits for its container to stop.
+        let results = futures_util::future::join_all(
+            l.containers
+                .iter()
+                .map(|(id, _, _)| self.docker.remove_container(id, Some(opts.clone()))),
+        )
+        .await;
+        for ((id, _, _), r) in l.containers.iter().zip(results) {
+            match r {
                 Ok(()) => removed.0 += 1,
                 Err(e) if is_not_found(&e) => {}
                 Err(e) => crate::lab::note(&format!("mip6lab: cannot remove container {id}: {e}")),
