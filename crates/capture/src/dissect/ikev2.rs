@@ -306,9 +306,16 @@ fn payload(p: &Payload, response: bool) -> Message {
             m(k).field("encoding", x.encoding)
                 .field("len", x.data.len())
         }
-        PayloadBody::Auth(a) => m("AUTH")
-            .field("method", a.method)
-            .field("len", a.data.len()),
+        PayloadBody::Auth(a) => {
+            let c = m("AUTH").field("method", a.method);
+            // A DER-encoded ECDSA signature (methods 9–11, 14) varies in length from run to
+            // run; a MAC (method 2) does not.
+            if matches!(a.method, 9..=11 | 14) {
+                c.volatile("len", a.data.len())
+            } else {
+                c.field("len", a.data.len())
+            }
+        }
         PayloadBody::Notify(n) => {
             let mut c = m("N")
                 .field("type", n.notify_type)
