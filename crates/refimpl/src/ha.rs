@@ -100,7 +100,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
             ha.on_ike_event(e);
         }
         let now = ha.now();
-        let mut wait = Duration::from_millis(500);
+        // Short: an EAP round relayed to RADIUS is answered from `tick`, and an MN
+        // retransmits its IKE_AUTH after 500 ms.
+        let mut wait = Duration::from_millis(20);
         if let Some(t) = ha.engine.next_timeout() {
             wait = wait.min(Duration::from_millis(t.saturating_sub(now).max(1)));
         }
