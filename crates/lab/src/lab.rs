@@ -459,7 +459,9 @@ impl Lab {
             .clone();
         // Frames up to here are setup (readiness probes): kept in the pcap, left out of the
         // transcript, so the transcript holds the test and nothing that varies with timing.
-        self.setup_frames = self.captures.iter().map(|c| c.frames()).collect();
+        // The capture thread may still be writing a probe's last answer: count once it is
+        // quiet.
+        self.setup_frames = self.settled_frame_counts().await;
         self.start_node(&node, env).await
     }
 
@@ -477,6 +479,21 @@ impl Lab {
             .with_context(|| format!("the topology has no after_iut node `{name}`"))?
             .clone();
         self.start_node(&node, env).await
+    }
+
+    /// Frame counts of the captures once they have not moved for 100 ms (at most 1 s).
+    async fn settled_frame_counts(&self) -> Vec<u64> {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let mut last: Vec<u64> = self.captures.iter().map(|c| c.frames()).collect();
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now: Vec<u64> = self.captures.iter().map(|c| c.frames()).collect();
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        last
     }
 
     pub fn node(&self, name: &str) -> Option<&NodeHandle> {

@@ -130,6 +130,14 @@ pub struct Knobs {
     pub ha_silent: bool,
     /// `ha.skip_sa_hoa_check`: accept a BU for any HoA on any MN's SA.
     pub ha_skip_sa_hoa_check: bool,
+    /// `ha.no_address`: no home address or prefix to give (stimulus: INTERNAL_ADDRESS_FAILURE).
+    pub ha_no_address: bool,
+    /// `mn.cp_reserved_bit`: set the reserved bit of the CFG_REQUEST attributes (stimulus).
+    pub cp_reserved_bit: bool,
+    /// `mn.skip_dereg`: leave without deregistering (stimulus: a binding that expires).
+    pub skip_dereg: bool,
+    /// `mn.lifetime_units`: requested BU lifetime in 4-s units (stimulus; default 150).
+    pub lifetime_units: u16,
 }
 
 impl Default for Knobs {
@@ -164,6 +172,10 @@ impl Default for Knobs {
             ha_accept_any_hoa: false,
             ha_silent: false,
             ha_skip_sa_hoa_check: false,
+            ha_no_address: false,
+            cp_reserved_bit: false,
+            skip_dereg: false,
+            lifetime_units: 150,
         }
     }
 }
@@ -381,6 +393,15 @@ impl Knobs {
                 "ha.accept_any_hoa" => k.ha_accept_any_hoa = flag(name, v)?,
                 "ha.silent" => k.ha_silent = flag(name, v)?,
                 "ha.skip_sa_hoa_check" => k.ha_skip_sa_hoa_check = flag(name, v)?,
+                "ha.no_address" => k.ha_no_address = flag(name, v)?,
+                "mn.cp_reserved_bit" => k.cp_reserved_bit = flag(name, v)?,
+                "mn.skip_dereg" => k.skip_dereg = flag(name, v)?,
+                "mn.lifetime_units" => {
+                    k.lifetime_units =
+                        v.parse::<u16>().ok().filter(|l| *l > 0).ok_or_else(|| {
+                            anyhow!("knob `mn.lifetime_units`: `{v}` is not 1..=65535")
+                        })?
+                }
                 other => {
                     let known: Vec<_> = Self::CATALOG.iter().map(|(n, _)| *n).collect();
                     bail!("unknown knob `{other}`; known knobs: {}", known.join(", "))

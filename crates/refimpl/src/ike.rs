@@ -112,6 +112,11 @@ pub fn ha_engine(cfg: &Config, me: Ipv6Addr) -> Result<Engine> {
         .map(|(id, a)| (Id::fqdn(id), *a))
         .collect();
     pol.guard_configured = !cfg.knobs.ha_accept_any_hoa;
+    if cfg.knobs.ha_no_address {
+        pol.pool_size = 0;
+        pol.home_prefix = None;
+        pol.configured.clear();
+    }
     c.responder = Some(pol);
     let mut e = Engine::new(c, os_rng());
     if let Some((aaa, secret)) = hs.radius.clone() {

@@ -53,8 +53,23 @@ pub async fn run(cfg: &Config) -> Result<()> {
                     json!({ "to": ha.name, "address": ha.address.to_string() }),
                 );
             }
-            match attach(cfg, ms, coa, ha).await {
+            let mut result = attach(cfg, ms, coa, ha, ms.hoa_mode).await;
+            if matches!(result, Err(Attach::NoAddress)) && ms.hoa_mode == HoaMode::Assigned {
+                // RFC 4877 §9: after INTERNAL_ADDRESS_FAILURE, a new IKE_SA_INIT and
+                // IKE_AUTH to auto-configure a home address instead.
+                emit("retry_autoconf", json!({ "ha": ha.name }));
+                result = attach(cfg, ms, coa, ha, HoaMode::Autoconf).await;
+            }
+            match result {
                 Ok(()) => return Ok(()),
+                Err(Attach::NoAddress) => {
+                    // RFC 4877 §9 MAY: another home agent.
+                    emit(
+                        "ha_unavailable",
+                        json!({ "ha": ha.name, "address": ha.address.to_string(),
+                                "reason": "INTERNAL_ADDRESS_FAILURE", "authentication_failed": false }),
+                    );
+                }
                 Err(Attach::Unreachable { why, auth }) => {
                     auth_failures += usize::from(auth);
                     emit(
@@ -89,6 +104,8 @@ enum Attach {
         why: String,
         auth: bool,
     },
+    /// The HA had no home address (INTERNAL_ADDRESS_FAILURE); the IKE SA is deleted.
+    NoAddress,
     Fatal(anyhow::Error),
 }
 
@@ -111,13 +128,14 @@ async fn attach(
     ms: &MnSettings,
     coa: Ipv6Addr,
     cand: &HaCandidate,
+    hoa_mode: HoaMode,
 ) -> std::result::Result<(), Attach> {
     let ha = cand.address;
     let ha_id = cand.name.trim_end_matches('.').to_string();
     let keys = KeyLogFiles::new(&cfg.keylog_dir);
     let mut engine = ike::mn_engine(cfg, unix_id(cfg, coa), &ha_id, ha)?;
     let mut drv = bind_driver(coa, ha, keys).await?;
-    let mut req = match ms.hoa_mode {
+    let mut req = match hoa_mode {
         HoaMode::Assigned => InitiateRequest::dynamic_hoa(ha),
         HoaMode::Autoconf => InitiateRequest::home_prefix(ha),
     };
@@ -127,11 +145,17 @@ async fn attach(
         .home_prefix
         .filter(|_| cfg.knobs.propose_hoa)
         .map(|(p, _)| Ipv6Addr::from(u128::from(p) | (u128::from(coa) & 0xffff_ffff_ffff_ffff))));
-    if let (Some(want), HoaMode::Assigned) = (proposed, ms.hoa_mode) {
+    if let (Some(want), HoaMode::Assigned) = (proposed, hoa_mode) {
         let len = ms.home_prefix.map_or(64, |(_, l)| l);
         req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(want, len)]);
     }
     req.peer_id = Some(Id::fqdn(&ha_id));
+    if cfg.knobs.cp_reserved_bit {
+        // Stimulus: the reserved bit that RFC 5026 §8.2 says the receiver ignores.
+        for a in req.cfg_request.iter_mut().flatten() {
+            a.r = true;
+        }
+    }
     if cfg.knobs.ts_all_traffic {
         // Mutant: any protocol between any address and the HA, not MH types 5–6.
         let any = |a: Ipv6Addr, b: Ipv6Addr| TrafficSelector::Ipv6 {
@@ -170,6 +194,22 @@ async fn attach(
         "ike_established",
         json!({ "ha": ha_id, "address": ha.to_string() }),
     );
+    let no_address = drv.events.iter().any(|e| {
+        matches!(e, Event::ChildSaFailed { notify_type, .. }
+            if *notify_type == mip6lab_wire::ikev2::notify_type::INTERNAL_ADDRESS_FAILURE)
+    });
+    if no_address {
+        // RFC 4877 §9 SHOULD: end this IKE SA.
+        emit("internal_address_failure", json!({ "ha": ha_id }));
+        if engine.delete_ike(drv.now(), sa).is_ok() {
+            let _ = drv
+                .run_until(&mut engine, Duration::from_secs(2), |e| {
+                    matches!(e, Event::IkeSaDeleted { .. })
+                })
+                .await;
+        }
+        return Err(Attach::NoAddress);
+    }
     let mut child = drv
         .events
         .iter()
@@ -178,7 +218,11 @@ async fn attach(
             _ => None,
         })
         .ok_or_else(|| anyhow!("IKE_AUTH set up no Child SA for MH"))?;
-    let (mut hoa, via) = home_address(ms, &drv.events, coa)?;
+    let ms_mode = MnSettings {
+        hoa_mode,
+        ..ms.clone()
+    };
+    let (mut hoa, via) = home_address(&ms_mode, &drv.events, coa)?;
     if cfg.knobs.ignore_assigned_hoa && via != "autoconf" {
         // Mutant: a HoA of its own making (the proposal, or one from the CoA's identifier).
         hoa = proposed.unwrap_or_else(|| {
@@ -232,6 +276,14 @@ async fn attach(
         dns_check(cfg, "dns_check_registered", f, m.hoa);
     }
     tokio::time::sleep(ms.hold).await;
+    if cfg.knobs.skip_dereg {
+        // Stimulus: gone without a word; the binding (and its DNS entry) is left to expire.
+        emit(
+            "done",
+            json!({ "hoa": m.hoa.to_string(), "deregistered": false }),
+        );
+        return Ok(());
+    }
     let result = m
         .exchange(
             cfg,
@@ -355,6 +407,7 @@ fn mn_config(cfg: &Config) -> MnConfig {
     MnConfig {
         // Bounded: with 3, a BU that gets no BA fails in 1.5 + 3 + 6 s.
         max_transmissions: u32::from(cfg.knobs.bu_transmissions),
+        lifetime_units: cfg.knobs.lifetime_units,
         ..MnConfig::default()
     }
 }

@@ -224,6 +224,7 @@ pub fn others_address_refused() -> TestPurpose {
                 "RFC5026-9.2-HA-MUST-1",
                 "RFC5026-9.2-HA-MUST-2",
                 "RFC5026-9.2-HA-MUST-5",
+                "RFC4877-10-HA-SHOULD-1",
             ],
             &[("MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:1:100::98")],
             judge_others_address_refused,
@@ -540,5 +541,121 @@ pub fn all() -> Vec<TestPurpose> {
         eap_through_aaa(),
         eap_rejected_by_aaa(),
         ha_signs_with_certificate(),
+        cp_reserved_bit_ignored(),
+        dns_removed_on_expiry(),
     ]
+}
+
+// ------------------------------------------------------------ robustness and options
+
+/// §8.2: the reserved bit of the attribute type "MUST be set to zero and MUST be ignored on
+/// receipt". The tester sets it on MIP6_HOME_PREFIX in its CFG_REQUEST.
+pub fn cp_reserved_bit_ignored() -> TestPurpose {
+    TestPurpose {
+        pics: &["ha.auth.psk", "ha.hoa.autoconf"],
+        ..tp(
+            "TP-SPLIT-HA-CP-RESERVED-01",
+            "HA ignores the reserved bit of a MIP6_HOME_PREFIX request and sends it as zero",
+            &["RFC5026-8.2-ANY-MUST-2"],
+            &[
+                ("MIP6LAB_HOA_MODE", "autoconf"),
+                ("MIP6LAB_KNOBS", "mn.cp_reserved_bit=true"),
+            ],
+            judge_cp_reserved_bit_ignored,
+        )
+    }
+}
+
+fn cp_attr<'a>(m: &'a Message, cfg_type: &str, kind: &str) -> Option<&'a Message> {
+    all_of(m, "CP")
+        .into_iter()
+        .find(|c| c.get("cfg_type") == Some(cfg_type))?
+        .find(kind)
+}
+
+pub fn judge_cp_reserved_bit_ignored(obs: &Observation) -> Outcome {
+    let Some((qe, qm)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
+        return Outcome::inconclusive("the tester sent no IKE_AUTH request");
+    };
+    if cp_attr(qm, "CFG_REQUEST", "MIP6_HOME_PREFIX").and_then(|a| a.get("r")) != Some("1") {
+        return Outcome::inconclusive(
+            "the tester's MIP6_HOME_PREFIX request has no reserved bit set",
+        )
+        .with_frames(pcap(obs), [qe.frame]);
+    }
+    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+        return Outcome::fail("the HA did not answer the IKE_AUTH request")
+            .with_frames(pcap(obs), [qe.frame]);
+    };
+    let Some(reply) = cp_attr(rm, "CFG_REPLY", "MIP6_HOME_PREFIX") else {
+        return Outcome::fail(format!(
+            "with the reserved bit set the HA sent no home prefix (notify {:?})",
+            notify_types(rm)
+        ))
+        .with_frames(pcap(obs), [qe.frame, re.frame]);
+    };
+    if reply.get("r").is_some() {
+        return Outcome::fail("the HA's MIP6_HOME_PREFIX reply has the reserved bit set")
+            .with_frames(pcap(obs), [qe.frame, re.frame]);
+    }
+    Outcome::pass(format!(
+        "reserved bit ignored: the HA answered with the prefix {} and a zero reserved bit",
+        reply.get("value").unwrap_or("?")
+    ))
+    .with_frames(pcap(obs), [qe.frame, re.frame])
+}
+
+/// §6: "If there is no explicit de-registration BU from the Mobile Node, then the HA MAY use
+/// the binding cache entry expiration as a trigger to remove the DNS entry." The tester
+/// registers for 8 s and leaves without deregistering.
+pub fn dns_removed_on_expiry() -> TestPurpose {
+    TestPurpose {
+        pics: &[
+            "ha.auth.psk",
+            "ha.hoa.assigned",
+            "ha.dns_update",
+            "ha.dns.remove_on_expiry",
+        ],
+        observe_for: Duration::from_secs(40),
+        ..tp(
+            "TP-SPLIT-HA-DNS-EXPIRY-01",
+            "HA removes the MN's DNS entry when its binding expires",
+            &["RFC5026-6-HA-MAY-1"],
+            &[
+                ("MIP6LAB_HOLD_SECS", "12"),
+                ("MIP6LAB_KNOBS", "mn.skip_dereg=true,mn.lifetime_units=2"),
+            ],
+            judge_dns_removed_on_expiry,
+        )
+    }
+}
+
+pub fn judge_dns_removed_on_expiry(obs: &Observation) -> Outcome {
+    let fqdn = "mn1.example.com";
+    let Some((be, _, _)) = mh(obs, "BA", Some("HA1"))
+        .find(|(_, _, b)| b.get("status") == Some("0") && b.get("lifetime") != Some("0"))
+    else {
+        return Outcome::inconclusive("the tester was never registered");
+    };
+    if mh(obs, "BU", Some("MN")).any(|(_, _, b)| b.get("lifetime") == Some("0")) {
+        return Outcome::inconclusive("the tester deregistered: the stimulus failed");
+    }
+    let removal = obs.transcript.dns().find(|(e, m)| {
+        e.src == "HA1"
+            && e.frame > be.frame
+            && !m.response
+            && m.authorities.iter().any(|r| {
+                r.ttl == 0
+                    && matches!(r.rtype.as_str(), "AAAA" | "ANY")
+                    && r.name.trim_end_matches('.').eq_ignore_ascii_case(fqdn)
+            })
+    });
+    match removal {
+        Some((e, _)) => Outcome::pass(
+            "no deregistration; when the binding expired the HA deleted the AAAA of mn1.example.com",
+        )
+        .with_frames(pcap(obs), [be.frame, e.frame]),
+        None => Outcome::fail("the binding expired and the HA left the DNS entry in place")
+            .with_frames(pcap(obs), [be.frame]),
+    }
 }

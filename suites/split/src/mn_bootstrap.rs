@@ -467,6 +467,7 @@ pub fn all() -> Vec<TestPurpose> {
         unrecoverable_auth_failure(),
         untrusted_ha_certificate(),
         mh_type_selectors(),
+        internal_address_failure(),
     ]
 }
 
@@ -797,6 +798,80 @@ pub fn judge_mh_type_selectors(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), [e.frame]),
     }
+}
+
+// -------------------------------------------- no home address (RFC 4877 §9)
+
+/// RFC 4877 §9: "When the mobile node receives a Notify Payload with an
+/// INTERNAL_ADDRESS_FAILURE message, it SHOULD terminate the IKE_AUTH exchange. The mobile node
+/// then should initiate a new IKE_SA_INIT and IKE_AUTH exchange and try to auto-configure a
+/// home address … The mobile node MAY also switch to another home agent." The harness HA has
+/// no address and no prefix to give; HA2 is a normal HA.
+pub fn internal_address_failure() -> TestPurpose {
+    TestPurpose {
+        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.no_address=true")],
+        ..tp(
+            "TP-SPLIT-MN-ADDR-FAILURE-01",
+            "MN refused a home address ends that IKE SA and starts anew (auto-configuration or another HA)",
+            &[
+                "RFC4877-9-MN-SHOULD-2",
+                "RFC4877-9-MN-SHOULD-3",
+                "RFC4877-9-MN-MAY-2",
+            ],
+            judge_internal_address_failure,
+        )
+    }
+}
+
+pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {
+    let p = pcap(obs);
+    let Some((fe, _)) = ike(obs, "IKE_AUTH response", Some("HA1"))
+        .find(|(_, m)| all_of(m, "N").iter().any(|n| n.get("type") == Some("36")))
+    else {
+        return Outcome::inconclusive(
+            "the harness HA sent no INTERNAL_ADDRESS_FAILURE (was the IKE_AUTH decrypted?)",
+        );
+    };
+    let old_spi = ike(obs, "IKE_AUTH response", Some("HA1"))
+        .find(|(e, _)| e.frame == fe.frame)
+        .and_then(|(_, m)| m.get("ispi").map(str::to_string));
+    if let Some((e, _, _)) = bus(obs)
+        .into_iter()
+        .find(|(e, _, _)| e.dst == "HA1" && e.frame > fe.frame)
+    {
+        let again = ike(obs, "IKE_SA_INIT request", Some("MN"))
+            .any(|(x, _)| x.frame > fe.frame && x.frame < e.frame);
+        if !again {
+            return Outcome::fail("the MN sent a BU on the SA that got INTERNAL_ADDRESS_FAILURE")
+                .with_frames(p, [fe.frame, e.frame]);
+        }
+    }
+    let Some((ne, nm)) = ike(obs, "IKE_SA_INIT request", Some("MN"))
+        .find(|(e, m)| e.frame > fe.frame && m.get("ispi").map(str::to_string) != old_spi)
+    else {
+        return Outcome::fail(
+            "after INTERNAL_ADDRESS_FAILURE the MN started no new IKE_SA_INIT (neither              auto-configuration nor another HA)",
+        )
+        .with_frames(p, [fe.frame]);
+    };
+    let _ = nm;
+    let autoconf = ike(obs, "IKE_AUTH request", Some("MN")).find(|(e, m)| {
+        e.frame > ne.frame
+            && cp_of(m, "CFG_REQUEST")
+                .and_then(|c| c.find("MIP6_HOME_PREFIX"))
+                .is_some()
+    });
+    let deleted = ike(obs, "INFORMATIONAL request", Some("MN"))
+        .any(|(e, m)| e.frame > fe.frame && e.frame < ne.frame && m.find("D").is_some());
+    let how = match (autoconf, ne.dst.as_str()) {
+        (Some(_), _) => "a new IKE SA asking for MIP6_HOME_PREFIX (auto-configuration)".to_string(),
+        (None, d) => format!("a new IKE SA with {d}"),
+    };
+    Outcome::pass(format!(
+        "INTERNAL_ADDRESS_FAILURE: the MN {} the refused IKE SA and started {how}",
+        if deleted { "deleted" } else { "abandoned" }
+    ))
+    .with_frames(p, [fe.frame, ne.frame])
 }
 
 #[cfg(test)]

@@ -209,7 +209,12 @@ fn cp_attribute(a: &ikev2::CpAttribute) -> Message {
         .name()
         .map(str::to_owned)
         .unwrap_or_else(|| format!("attr {}", a.attr_type));
-    let mut m = Message::new("IKEv2", kind).field("len", a.value.len());
+    let mut m = Message::new("IKEv2", kind);
+    if a.r {
+        // Reserved: shown only when set (MUST be 0, ignored on receipt: RFC 5026 §8.2).
+        m = m.field("r", 1);
+    }
+    m = m.field("len", a.value.len());
     if a.value.is_empty() {
         return m;
     }
