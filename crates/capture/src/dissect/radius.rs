@@ -106,12 +106,17 @@ fn attribute_message(a: &Attribute) -> Message {
                             .unwrap_or_else(|| format!("vsa {}", s.vendor_type));
                         let c = Message::new("RADIUS", name);
                         let value = format!("0x{}", hex::encode(&s.value));
-                        let c = if v.vendor_id == radius::VENDOR_MICROSOFT
+                        // MPPE keys are salted and encrypted; MS-CHAP-Error (2) carries the
+                        // server's fresh challenge (RFC 2548 §2.1.5): all differ every run.
+                        let ms = v.vendor_id == radius::VENDOR_MICROSOFT;
+                        let c = if ms
                             && matches!(
                                 s.vendor_type,
                                 radius::MS_MPPE_SEND_KEY | radius::MS_MPPE_RECV_KEY
                             ) {
                             c.field("len", s.value.len()).volatile("value", value)
+                        } else if ms && s.vendor_type == 2 {
+                            c.volatile("value", value)
                         } else {
                             c.field("value", value)
                         };
