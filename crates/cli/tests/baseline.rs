@@ -5,24 +5,9 @@ use mip6lab_report::baseline::Baseline;
 use mip6lab_report::Verdict;
 use mip6lab_suite::Pics;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn mip6lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mip6lab"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("MIP6LAB_ROOT")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{mip6lab, root, text};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mip6lab-baseline-{name}-{}", std::process::id()));

@@ -1,24 +1,9 @@
 //! The `mip6lab` command as a user meets it: decoding, and clear errors on bad input.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn mip6lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mip6lab"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("MIP6LAB_ROOT")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{mip6lab, root, text};
 
 #[test]
 fn decode_names_roles_from_the_topology() {

@@ -3,24 +3,10 @@
 //! the example image built by containers/iut/example/build.sh.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn mip6lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mip6lab"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("MIP6LAB_ROOT")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{mip6lab, root, text};
 
 /// Output lines joined again where the report wrapped them, so phrases can be matched.
 fn unwrapped(b: &[u8]) -> String {

@@ -59,6 +59,32 @@ pub struct TestPurpose {
     pub peer_env: &'static [(&'static str, &'static str, &'static str)],
 }
 
+impl TestPurpose {
+    /// A test purpose on `topology` without settings, PICS items or stimulus, observed until
+    /// the watched node reports `done` (at most 45 s). Suites override fields with `..`.
+    pub const fn new(
+        id: &'static str,
+        title: &'static str,
+        requirements: &'static [&'static str],
+        topology: &'static str,
+        judge: fn(&Observation) -> Outcome,
+    ) -> TestPurpose {
+        TestPurpose {
+            id,
+            title,
+            requirements,
+            topology,
+            iut_env: &[],
+            until_event: Some("done"),
+            observe_for: Duration::from_secs(45),
+            judge,
+            pics: &[],
+            stimulus: None,
+            peer_env: &[],
+        }
+    }
+}
+
 /// A tester node of the topology started after the IUT, with its settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Stimulus {

@@ -4,7 +4,7 @@
 //! around as in every split test.
 
 use mip6lab_suite::observe::{all_of, ike, messages, mh};
-use mip6lab_suite::{Message, Observation, Outcome, Stimulus, TestPurpose};
+use mip6lab_suite::{Message, Observation, Outcome, TestPurpose};
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
@@ -17,6 +17,8 @@ const CONFIGURED: &[(&str, &str)] = &[(
 const MN1_CONFIGURED: &str = "2001:db8:1:100::99";
 const MN2_CONFIGURED: &str = "2001:db8:1:100::98";
 
+/// A test purpose with an HA under test and the harness MN (with `tester` settings) as the
+/// stimulus; PSK and an assigned HoA unless a test says otherwise.
 const fn tp(
     id: &'static str,
     title: &'static str,
@@ -24,22 +26,15 @@ const fn tp(
     tester: &'static [(&'static str, &'static str)],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose {
+    crate::ha_iut::tp(
         id,
         title,
         requirements,
-        topology: "split-ha-iut",
-        iut_env: &[],
-        until_event: Some("done"),
-        observe_for: Duration::from_secs(40),
+        &["ha.auth.psk", "ha.hoa.assigned"],
+        &[],
+        tester,
         judge,
-        pics: &["ha.auth.psk", "ha.hoa.assigned"],
-        stimulus: Some(Stimulus {
-            node: "mn",
-            env: tester,
-        }),
-        peer_env: &[],
-    }
+    )
 }
 
 fn pcap(obs: &Observation) -> &str {

@@ -10,7 +10,6 @@ use mip6lab_suite::observe::{all_of, dns_queries_from, ike, messages, mh, respon
 use mip6lab_suite::{DnsMessage, Entry, Message, Stimulus};
 use mip6lab_suite::{Observation, Outcome, TestPurpose, Verdict};
 use std::net::{IpAddr, Ipv6Addr};
-use std::time::Duration;
 
 const TOPOLOGY: &str = "split-ha-iut";
 /// The home link prefix the topology gives the HA (`MIP6LAB_HOME_PREFIX`).
@@ -27,7 +26,7 @@ const PICS_DNS: &[&str] = &["ha.auth.psk", "ha.hoa.assigned", "ha.dns_update"];
 
 /// A test purpose on the HA-IUT topology: the tester MN is the stimulus, and its `done`
 /// event (after deregistration and the IKE SA deletion) ends the observation.
-const fn tp(
+pub(crate) const fn tp(
     id: &'static str,
     title: &'static str,
     requirements: &'static [&'static str],
@@ -37,20 +36,13 @@ const fn tp(
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
     TestPurpose {
-        id,
-        title,
-        requirements,
-        topology: TOPOLOGY,
         iut_env,
-        until_event: Some("done"),
-        observe_for: Duration::from_secs(45),
-        judge,
         pics,
         stimulus: Some(Stimulus {
             node: "mn",
             env: tester_env,
         }),
-        peer_env: &[],
+        ..TestPurpose::new(id, title, requirements, TOPOLOGY, judge)
     }
 }
 

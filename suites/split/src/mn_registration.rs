@@ -7,7 +7,6 @@
 use mip6lab_suite::observe::{all_of, ike, mh, undecrypted_ike};
 use mip6lab_suite::{Entry, Message};
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
-use std::time::Duration;
 
 const TOPOLOGY: &str = "split-mn-iut";
 const FQDN: &str = "mn1.example.com";
@@ -20,17 +19,8 @@ pub(crate) const fn tp(
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
     TestPurpose {
-        id,
-        title,
-        requirements,
-        topology: TOPOLOGY,
         iut_env: &[("MIP6LAB_DOMAIN", "example.com")],
-        until_event: Some("done"),
-        observe_for: Duration::from_secs(45),
-        judge,
-        pics: &[],
-        stimulus: None,
-        peer_env: &[],
+        ..TestPurpose::new(id, title, requirements, TOPOLOGY, judge)
     }
 }
 
