@@ -38,6 +38,6 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Proof that the suite discriminates: each reference-IUT mutant must make a test fail.
-mutants name="split": build
+mutants name="split" *args: build
     @bash containers/base/ensure-base.sh
-    ./target/debug/mip6lab mutants {{name}}
+    ./target/debug/mip6lab mutants {{name}} {{args}}

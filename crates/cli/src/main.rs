@@ -55,9 +55,11 @@ USAGE:
       Remove lab containers and networks whose run is dead (--all: every lab object).
   mip6lab knobs
       List the reference IUT's mutation knobs (each breaks one requirement).
-  mip6lab mutants <NAME> [--out DIR]
+  mip6lab mutants <NAME> [--out DIR] [--first-catch]
       Run the suite against the reference IUT with no knob (nothing may fail) and with each
-      mutant (something must fail); print which tests catch which knob.
+      mutant (something must fail); print which tests catch which knob. A mutant runs only
+      the tests whose IUT role it changes (mn.* knobs: MN under test). --first-catch stops
+      each mutant at its first failing test (CI's budget); without it the map is complete.
   mip6lab list <NAME>
       List a suite's test purposes and the requirements they verify.
   mip6lab iut check <IMAGE> --role mn|ha --pics FILE [--out DIR] [--pics-only]
