@@ -473,7 +473,8 @@ fn tail(s: &str, lines: usize) -> String {
 
 /// Removes everything of `run` from synchronous code (Drop, signal handlers): a private
 /// runtime on a private thread, so it works inside or outside an async context.
-pub fn remove_run_blocking(run: &str) {
+/// Removes the run's objects; returns how many were found (0: nothing was left).
+pub fn remove_run_blocking(run: &str) -> usize {
     let run = run.to_string();
     let t = std::thread::spawn(move || -> Result<(usize, usize)> {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -486,8 +487,14 @@ pub fn remove_run_blocking(run: &str) {
         })
     });
     match t.join() {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => crate::lab::note(&format!("mip6lab: teardown: {e:#}")),
-        Err(_) => crate::lab::note("mip6lab: teardown thread panicked"),
+        Ok(Ok((c, n))) => c + n,
+        Ok(Err(e)) => {
+            crate::lab::note(&format!("mip6lab: teardown: {e:#}"));
+            0
+        }
+        Err(_) => {
+            crate::lab::note("mip6lab: teardown thread panicked");
+            0
+        }
     }
 }

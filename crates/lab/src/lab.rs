@@ -82,6 +82,9 @@ impl Lab {
         std::fs::create_dir_all(&opts.out_dir)
             .with_context(|| format!("cannot create {}", opts.out_dir.display()))?;
         let engine = Engine::connect().await?;
+        if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+            bail!("interrupted: no new lab");
+        }
         let lock = HostLock::acquire(Duration::from_secs(900))?;
         clear_leftovers(&engine).await;
         let run_id = format!("{:08x}", rand::random::<u32>());
@@ -98,6 +101,9 @@ impl Lab {
             _lock: lock,
             torn_down: false,
         };
+        if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+            bail!("interrupted: no new lab");
+        }
         lab.create_networks().await?;
         let (stimulus, peers): (Vec<NodeSpec>, Vec<NodeSpec>) = lab
             .topology
@@ -316,6 +322,9 @@ impl Lab {
     /// Creates and starts the node's container (no readiness wait, not yet in `nodes`).
     async fn create_node(&self, node: &NodeSpec, env: &[(String, String)]) -> Result<NodeHandle> {
         let image = self.image_for(node).await?;
+        if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+            bail!("interrupted: node {} not started", node.name);
+        }
         let mut binds = self.render_files(node)?;
         let address = self.topology.address(node);
         let keylog = matches!(node.image.as_str(), "iut" | "refimpl");
@@ -722,6 +731,9 @@ fn unregister_run(run: &str) {
 }
 
 /// On SIGINT/SIGTERM/SIGHUP: remove every live run's containers and networks, then exit.
+/// Set by the signal handler: no new container may start.
+static SHUTTING_DOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn install_signal_cleanup() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
@@ -733,12 +745,22 @@ fn install_signal_cleanup() {
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             crate::lab::note(&format!("\nmip6lab: signal {sig}: tearing the lab down"));
-            let runs: Vec<String> = active_runs()
-                .lock()
-                .map(|r| r.iter().cloned().collect())
-                .unwrap_or_default();
-            for r in runs {
-                remove_run_blocking(&r);
+            SHUTTING_DOWN.store(true, std::sync::atomic::Ordering::SeqCst);
+            // A container or lab being created when the signal came may appear after the
+            // first sweep: sweep again (runs read afresh) until nothing is left (bounded).
+            for _ in 0..4 {
+                let runs: Vec<String> = active_runs()
+                    .lock()
+                    .map(|r| r.iter().cloned().collect())
+                    .unwrap_or_default();
+                let mut left = 0;
+                for r in &runs {
+                    left += remove_run_blocking(r);
+                }
+                if left == 0 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(500));
             }
             std::process::exit(128 + sig);
         }
