@@ -176,10 +176,13 @@ pub struct Transcript {
     pub errors: Vec<(u64, String)>,
 }
 
-/// ICMPv6 types that are link housekeeping: RS, RA, NS, NA, Redirect (133–137), MLD (130–132, 143).
-/// Link housekeeping: MLD, RS/RA/NS/NA/Redirect, MLDv2, and IGMP from the bridge.
-fn is_housekeeping(t: &Transport) -> bool {
-    matches!(t, Transport::Icmpv6 { kind } if matches!(kind, 130..=137 | 143))
+/// Link housekeeping: MLD (130–132, 143), RS/RA/NS/NA/Redirect (133–137), and IGMP from the
+/// bridge; except DAD for addresses that are not link-local, which tests look at
+/// ([`dissect::nd::shown`]).
+fn is_housekeeping(pkt: &dissect::Packet, payload: &[u8]) -> bool {
+    let t = &pkt.transport;
+    (matches!(t, Transport::Icmpv6 { kind } if matches!(kind, 130..=137 | 143))
+        && !dissect::nd::shown(pkt, payload))
         || matches!(t, Transport::Other { next_header: 2 })
 }
 
@@ -214,7 +217,7 @@ pub fn decode_with(
         }
         match dissect::slice(f) {
             Ok(Some((pkt, payload))) => {
-                if is_housekeeping(&pkt.transport) {
+                if is_housekeeping(&pkt, payload) {
                     t.housekeeping += 1;
                     continue;
                 }

@@ -102,4 +102,26 @@ proptest! {
         prop_assert_eq!(t.entries.len() + t.errors.len(), 1);
         let _ = t.to_text();
     }
+
+    /// Well-formed Ethernet/IPv6 from :: around an ICMPv6 NS or NA with arbitrary octets
+    /// after the type: the ND dissector's turn.
+    #[test]
+    fn arbitrary_nd_payloads_never_panic(
+        body in proptest::collection::vec(any::<u8>(), 0..200),
+        na in any::<bool>(),
+    ) {
+        let mut data = vec![0x33, 0x33, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x86, 0xdd];
+        let icmp_len = (1 + body.len()) as u16;
+        data.extend([0x60, 0, 0, 0]);
+        data.extend(icmp_len.to_be_bytes());
+        data.extend([58, 255]);
+        data.extend([0u8; 16]);
+        data.extend(std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 1, 0xff00, 0x100).octets());
+        data.push(if na { 136 } else { 135 });
+        data.extend(&body);
+        let f = Frame { number: 1, timestamp: std::time::Duration::ZERO, link: LinkType::Ethernet, data };
+        let t = decode_frames(&[f], &Endpoints::default());
+        prop_assert!(t.entries.len() + t.errors.len() + t.housekeeping as usize == 1);
+        let _ = t.to_text();
+    }
 }

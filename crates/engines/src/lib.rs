@@ -4,6 +4,7 @@
 
 pub mod aaa;
 pub mod binding;
+pub mod dad;
 pub mod ddns;
 pub mod discovery;
 pub mod ikev2;

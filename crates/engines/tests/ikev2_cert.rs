@@ -307,12 +307,13 @@ fn the_lab_pki_parses_and_chains() {
     let anchors = [ca()];
     for (name, fqdn) in [("ha1", "ha1.example.com"), ("mn1", "mn1.example.com")] {
         let c = cred(name);
-        cert::verify_peer_cert(c.cert_der(), &anchors, Some(T2030), &Id::fqdn(fqdn)).unwrap();
+        cert::verify_peer_cert(c.cert_der(), &anchors, Some(T2030), Some(&Id::fqdn(fqdn))).unwrap();
         let so = b"signed octets";
         for m in [9, 14] {
             let sig = c.sign(m, so);
-            let key = cert::verify_peer_cert(c.cert_der(), &anchors, Some(T2030), &Id::fqdn(fqdn))
-                .unwrap();
+            let key =
+                cert::verify_peer_cert(c.cert_der(), &anchors, Some(T2030), Some(&Id::fqdn(fqdn)))
+                    .unwrap();
             cert::verify_auth(m, &sig, &key, so).unwrap();
             assert!(cert::verify_auth(m, &sig, &key, b"other octets").is_err());
         }
@@ -324,7 +325,7 @@ fn the_lab_pki_parses_and_chains() {
         other.cert_der(),
         &anchors,
         Some(T2030),
-        &Id::fqdn("mn1.example.com")
+        Some(&Id::fqdn("mn1.example.com"))
     )
     .unwrap_err()
     .contains("not a trusted CA"));
@@ -413,4 +414,18 @@ fn eap_peer_refuses_ha_certificate_not_binding_its_id() {
         "{mn}"
     );
     assert!(ike_keys(&p.mn_events).is_none());
+}
+
+/// RFC 4877 §7.3: an address in IDi must be an iPAddress subjectAltName of the certificate;
+/// mn1's certificate names only its FQDN.
+#[test]
+fn an_address_id_needs_an_ip_address_in_the_certificate() {
+    let anchors = [ca()];
+    let mn1 = cred("mn1");
+    let hoa: std::net::Ipv6Addr = "2001:db8:1:100::77".parse().unwrap();
+    let err = cert::verify_peer_cert(mn1.cert_der(), &anchors, Some(T2030), Some(&Id::ipv6(hoa)))
+        .unwrap_err();
+    assert!(err.contains("does not bind"), "{err}");
+    // Unbound (the mutant's setting) it would pass: the check is what refuses it.
+    assert!(cert::verify_peer_cert(mn1.cert_der(), &anchors, Some(T2030), None).is_ok());
 }

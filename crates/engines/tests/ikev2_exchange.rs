@@ -649,3 +649,69 @@ fn configured_addresses_are_returned_to_their_owner_only() {
     let next = assigned_to("mn3.example.com", None);
     assert!(next != theirs && next != mine, "mn3 got {next}");
 }
+
+/// RFC 7296 §2.6 / RFC 5026 §9.1: the cookie is computed, not stored; it is bound to the
+/// initiator's address, and a rotated secret keeps working for one more period only.
+#[test]
+fn cookies_are_stateless_bound_to_the_address_and_rotate() {
+    use std::net::IpAddr;
+    let mut cfg = ha_config();
+    let pol = cfg.responder.as_mut().unwrap();
+    pol.cookie_threshold = Some(0);
+    pol.cookie_secret_lifetime_ms = 1_000;
+    let mut ha = mip6lab_engines::ikev2::Engine::new(cfg, rng(9));
+    let a: IpAddr = "2001:db8:1::100".parse().unwrap();
+    let b: IpAddr = "2001:db8:1::666".parse().unwrap();
+    let request = |seed: u64| {
+        let mut mn = mip6lab_engines::ikev2::Engine::new(mn_config(), rng(seed));
+        mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
+        mn.poll_transmit().unwrap()
+    };
+    let (first, second, third) = (request(7), request(8), request(11));
+    let cookie_of = |d: &[u8]| -> Option<Vec<u8>> {
+        let m = Message::parse(d).unwrap();
+        match &m.payloads.first()?.body {
+            PayloadBody::Notify(n) if n.notify_type == notify_type::COOKIE => Some(n.data.clone()),
+            _ => None,
+        }
+    };
+    // A request with `cookie` in front, as the initiator would repeat it.
+    let with_cookie = |req: &[u8], cookie: &[u8]| -> Vec<u8> {
+        let mut m = Message::parse(req).unwrap();
+        m.payloads.insert(
+            0,
+            mip6lab_wire::ikev2::Payload::new(PayloadBody::Notify(
+                mip6lab_wire::ikev2::Notify::new(notify_type::COOKIE, cookie.to_vec()),
+            )),
+        );
+        m.to_bytes()
+    };
+    ha.handle_datagram_from(0, a, &first);
+    let reply = ha.poll_transmit().unwrap();
+    let cookie = cookie_of(&reply).expect("N(COOKIE) demanded");
+    assert_eq!(Message::parse(&reply).unwrap().rspi, [0; 8]);
+    assert_eq!(ha.sa_count(), 0, "no state for a request without a cookie");
+    // The same cookie from another address is demanded again.
+    ha.handle_datagram_from(10, b, &with_cookie(&first, &cookie));
+    assert!(cookie_of(&ha.poll_transmit().unwrap()).is_some());
+    assert_eq!(ha.sa_count(), 0);
+    ha.handle_datagram_from(20, a, &second);
+    let cookie2 = cookie_of(&ha.poll_transmit().unwrap()).unwrap();
+    // After one rotation the old cookie still opens an SA from its own address...
+    ha.handle_datagram_from(1_500, a, &third);
+    let newer = cookie_of(&ha.poll_transmit().unwrap()).unwrap();
+    assert_ne!(
+        newer[0], cookie[0],
+        "a new secret version after its lifetime"
+    );
+    ha.handle_datagram_from(1_600, a, &with_cookie(&first, &cookie));
+    let r = Message::parse(&ha.poll_transmit().unwrap()).unwrap();
+    assert_ne!(r.rspi, [0; 8], "accepted: a full IKE_SA_INIT response");
+    assert_eq!(ha.sa_count(), 1);
+    // ...but not once a second rotation has retired its secret.
+    ha.handle_datagram_from(3_000, a, &third);
+    let _ = ha.poll_transmit();
+    ha.handle_datagram_from(3_100, a, &with_cookie(&second, &cookie2));
+    assert!(cookie_of(&ha.poll_transmit().unwrap()).is_some());
+    assert_eq!(ha.sa_count(), 1);
+}

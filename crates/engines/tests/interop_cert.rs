@@ -104,7 +104,7 @@ fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let key = cert::verify_peer_cert(&cert_der, &[ca()], Some(now), &idr).unwrap();
+    let key = cert::verify_peer_cert(&cert_der, &[ca()], Some(now), Some(&idr)).unwrap();
     let rest = PayloadBody::IdR(idr).body_bytes();
     let so = signed_octets(keys.suite.prf, init_resp, &ni, &keys.sk_pr, &rest);
     cert::verify_auth(auth.method, &auth.data, &key, &so).expect("responder's signature");

@@ -73,6 +73,47 @@ pub struct Lab {
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often a node's log or state is read while waiting on it: each wait ends a phase of
+/// every test, so a coarse poll adds up over a suite.
+const POLL: Duration = Duration::from_millis(30);
+
+/// The lab host's address on a new bridge stays tentative (RFC 4862 DAD) until about a
+/// second after the first container joins, and readiness probes from it wait that long. The
+/// bridge is the lab's own and the address unique on it: it is added again without DAD.
+/// Best effort: without `ip`, probes are only slower.
+fn skip_dad_on_bridge(bridge: &str) {
+    let Ok(table) = std::fs::read_to_string("/proc/net/if_inet6") else {
+        return;
+    };
+    for cols in table
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+    {
+        // address, ifindex, prefix length, scope (00 = global), flags, name
+        if cols.len() < 6 || cols[5] != bridge || cols[3] != "00" {
+            continue;
+        }
+        let Ok(raw) = u128::from_str_radix(cols[0], 16) else {
+            continue;
+        };
+        let Ok(plen) = u8::from_str_radix(cols[2], 16) else {
+            continue;
+        };
+        let cidr = format!("{}/{plen}", std::net::Ipv6Addr::from(raw));
+        let ip = |args: &[&str]| {
+            std::process::Command::new("ip")
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if ip(&["-6", "addr", "del", &cidr, "dev", bridge]) {
+            ip(&["-6", "addr", "add", &cidr, "dev", bridge, "nodad"]);
+        }
+    }
+}
+
 impl Lab {
     /// Creates the networks, starts their captures, starts every peer (all nodes but the
     /// IUT) and waits until each answers its readiness probe. Peers with `wait = "exit"`
@@ -104,7 +145,11 @@ impl Lab {
         if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
             bail!("interrupted: no new lab");
         }
+        let t_net = Instant::now();
         lab.create_networks().await?;
+        if std::env::var_os("MIP6LAB_TIMING").is_some() {
+            eprintln!("timing: networks and captures in {:?}", t_net.elapsed());
+        }
         let (stimulus, peers): (Vec<NodeSpec>, Vec<NodeSpec>) = lab
             .topology
             .nodes
@@ -130,6 +175,13 @@ impl Lab {
         }
         if let Some(e) = first_error {
             return Err(e);
+        }
+        if std::env::var_os("MIP6LAB_TIMING").is_some() {
+            eprintln!(
+                "timing: {} peers created in {:?}",
+                peers.len(),
+                t0.elapsed()
+            );
         }
         let waits = started.iter().map(|(n, h)| lab.wait_ready(n, h));
         for r in futures_util::future::join_all(waits).await {
@@ -174,6 +226,7 @@ impl Lab {
                 .create_network(&name, &bridge, &n.ipv6, &n.ipv4, self.labels())
                 .await?;
             self.networks.push(name);
+            skip_dad_on_bridge(&bridge);
             let pcap = self.opts.out_dir.join(format!("{}.pcap", n.name));
             let cap = LiveCapture::start(&bridge, &pcap)
                 .with_context(|| format!("capture on bridge {bridge} of network {}", n.name))?;
@@ -436,7 +489,7 @@ impl Lab {
             if Instant::now() >= deadline {
                 bail!("`{text}` not in its log within {timeout:?}");
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -536,7 +589,7 @@ impl Lab {
             if Instant::now() >= deadline {
                 return Ok(None);
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -551,7 +604,7 @@ impl Lab {
             if Instant::now() >= deadline {
                 return Ok(None);
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -571,12 +624,11 @@ impl Lab {
         let mut logs = Vec::new();
         let log_dir = self.opts.out_dir.join("logs");
         std::fs::create_dir_all(&log_dir)?;
-        for n in &self.nodes {
-            let text = self
-                .engine
-                .logs(&n.id)
-                .await
-                .unwrap_or_else(|e| format!("(no log: {e})"));
+        let texts =
+            futures_util::future::join_all(self.nodes.iter().map(|n| self.engine.logs(&n.id)))
+                .await;
+        for (n, text) in self.nodes.iter().zip(texts) {
+            let text = text.unwrap_or_else(|e| format!("(no log: {e})"));
             let p = log_dir.join(format!("{}.log", n.name));
             std::fs::write(&p, text)?;
             logs.push(p);
@@ -664,14 +716,17 @@ impl Lab {
             if spec.state.is_empty() {
                 continue;
             }
+            // The commands only read; run together, they cost one exec's latency.
+            let outs = futures_util::future::join_all(
+                spec.state
+                    .iter()
+                    .map(|cmd| self.engine.exec(&node.id, cmd, Duration::from_secs(10))),
+            )
+            .await;
             let mut text = String::new();
-            for cmd in &spec.state {
+            for (cmd, out) in spec.state.iter().zip(outs) {
                 text.push_str(&format!("$ {}\n", cmd.join(" ")));
-                match self
-                    .engine
-                    .exec(&node.id, cmd, Duration::from_secs(10))
-                    .await
-                {
+                match out {
                     Ok(out) => text.push_str(&out),
                     Err(e) => text.push_str(&format!("(not captured: {e:#})\n")),
                 }

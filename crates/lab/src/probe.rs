@@ -42,7 +42,9 @@ pub async fn dns_soa(
         }
         // Drain answers to earlier tries until this try's answer or a short deadline, so a
         // backlog of late answers can never starve the check.
-        let try_deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+        // Short: until the daemon binds its port, its kernel answers a query with an ICMP
+        // error that this unconnected socket never reports, so a try just times out.
+        let try_deadline = tokio::time::Instant::now() + Duration::from_millis(100);
         let mut buf = [0u8; 2048];
         loop {
             let got = tokio::time::timeout_at(try_deadline, sock.recv_from(&mut buf)).await;
@@ -72,7 +74,7 @@ pub async fn dns_soa(
                 }
             }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     bail!("DNS server {server} not ready for zone {zone} within {timeout:?}: {last}")
 }
@@ -121,7 +123,7 @@ pub async fn radius_access(
             continue;
         }
         // Only this try's answer counts; late answers to earlier tries are drained.
-        let try_deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+        let try_deadline = tokio::time::Instant::now() + Duration::from_millis(150);
         let mut buf = [0u8; radius::MAX_LEN];
         loop {
             let got = tokio::time::timeout_at(try_deadline, sock.recv_from(&mut buf)).await;
@@ -160,7 +162,7 @@ pub async fn radius_access(
                 }
             }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     bail!(
         "RADIUS server {server} did not accept the probe user `{user}` within {timeout:?}: {last}"

@@ -3,7 +3,7 @@
 //!
 //! | variable | role | meaning |
 //! |---|---|---|
-//! | `MIP6LAB_ROLE` | both | `mn` or `ha` |
+//! | `MIP6LAB_ROLE` | both | `mn` or `ha` (harness only: `nd-defender`) |
 //! | `MIP6LAB_ADDR` | both | this node's IPv6 address (the MN's care-of address) |
 //! | `MIP6LAB_DNS` | both | IPv6 address of the MSP's DNS server |
 //! | `MIP6LAB_ID` | both | own IKE identity, an FQDN (MN: also the DNS name, RFC 5026 §9.5) |
@@ -24,10 +24,15 @@
 //! | `MIP6LAB_HA_AUTOCONF` | HA | `yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA |
 //! | `MIP6LAB_MN_IDS` | HA | comma-separated MN identities the PSK is for (default `mn1.example.com`) |
 //! | `MIP6LAB_CONFIGURED_HOAS` | HA | `identity=address,…`: configured home addresses (RFC 5026 §9.2) |
+//! | `MIP6LAB_HOA_POOL_SIZE` | HA | addresses assigned to MNs asking for any (1..=32767, default 256) |
 //! | `MIP6LAB_MN_HOME_PREFIX` | MN | a pre-configured home prefix: propose a HoA from it (§5.3.2 first case) |
+//! | `MIP6LAB_HOA_COUNT` | MN | home addresses to ask for: INTERNAL_IP6_ADDRESS attributes in the CFG_REQUEST (RFC 4877 §9; default 1) |
 //! | `MIP6LAB_TSIG_KEY` | HA | `name:base64-secret` for DNS updates (RFC 8945) |
 //! | `MIP6LAB_REVERSE_ZONE` | HA | the ip6.arpa zone of the home prefix |
 //! | `MIP6LAB_RADIUS`, `MIP6LAB_RADIUS_SECRET` | HA | AAA server `[addr]:port` and secret for `eap` |
+//! | `MIP6LAB_DAD_WAIT_MS` | HA | proxy DAD wait for a defense of an auto-configured HoA (default 1000 = RetransTimer, at most 10000) |
+//! | `MIP6LAB_DEFEND_PREFIX` | nd-defender | answer DAD probes for addresses of this prefix |
+//! | `MIP6LAB_DEFEND_SECS` | nd-defender | how long to serve before exiting 0 (default 300) |
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashMap;
@@ -39,6 +44,8 @@ use std::time::Duration;
 pub enum Role {
     Mn,
     Ha,
+    /// Harness peer: defends the addresses of a prefix against DAD probes.
+    NdDefender,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +82,8 @@ pub struct Knobs {
     pub srv_proto: String,
     /// `mn.name_qtype`: QTYPE used for lookup by name (conforming: `AAAA`).
     pub name_qtype: String,
-    /// `mn.idi_type`: `fqdn` (conforming) or `ipv6` (IDi = the care-of address).
+    /// `mn.idi_type`: `fqdn` (conforming), `ipv6` (IDi = the care-of address) or `hoa`
+    /// (stimulus: IDi = the home address of `mn.request_hoa`, RFC 4877 §7.3).
     pub idi_type: String,
     /// `mn.dns_fqdn`: the FQDN in the DNS Update option (conforming: empty = own IDi).
     pub dns_fqdn: String,
@@ -121,6 +129,8 @@ pub struct Knobs {
     pub ha_no_rh2: bool,
     /// `ha.no_home_prefix`: answer MIP6_HOME_PREFIX without the prefix attribute.
     pub ha_no_home_prefix: bool,
+    /// `ha.no_proxy_dad`: accept an auto-configured HoA without probing the home link.
+    pub ha_no_proxy_dad: bool,
     /// `ha.dad_fail_first`: report proxy DAD failure (134) for the first auto-configured HoA
     /// (stimulus for an MN under test).
     pub ha_dad_fail_first: bool,
@@ -138,6 +148,24 @@ pub struct Knobs {
     pub skip_dereg: bool,
     /// `mn.lifetime_units`: requested BU lifetime in 4-s units (stimulus; default 150).
     pub lifetime_units: u16,
+    /// `ha.fcfs_ignore_used`: grant a requested home address that another identity holds.
+    pub ha_fcfs_ignore_used: bool,
+    /// `ha.no_address_failure_notify`: out of addresses, answer a CFG_REPLY without one
+    /// instead of INTERNAL_ADDRESS_FAILURE.
+    pub ha_no_address_failure_notify: bool,
+    /// `mn.start_delay_ms`: wait this long before starting (stimulus: a second MN that acts
+    /// while the first is registered).
+    pub start_delay_ms: u32,
+    /// `mn.stop_after_ike`: leave once IKE_AUTH gave a home address, without a BU (stimulus:
+    /// a second IKE SA of an identity that holds a binding).
+    pub stop_after_ike: bool,
+    /// `mn.init_flood`: before its own exchange, send this many IKE_SA_INIT requests that it
+    /// never completes (stimulus: a moderate DoS on the HA, RFC 5026 §9.1).
+    pub init_flood: u16,
+    /// `ha.no_cookies`: never demand a COOKIE, however many IKE SAs are half open.
+    pub ha_no_cookies: bool,
+    /// `ha.skip_cert_id_binding`: accept a certificate that does not name the peer's IDi.
+    pub ha_skip_cert_id_binding: bool,
 }
 
 impl Default for Knobs {
@@ -168,6 +196,7 @@ impl Default for Knobs {
             ha_keep_dns_on_dereg: false,
             ha_no_rh2: false,
             ha_no_home_prefix: false,
+            ha_no_proxy_dad: false,
             ha_dad_fail_first: false,
             ha_accept_any_hoa: false,
             ha_silent: false,
@@ -176,6 +205,13 @@ impl Default for Knobs {
             cp_reserved_bit: false,
             skip_dereg: false,
             lifetime_units: 150,
+            ha_fcfs_ignore_used: false,
+            ha_no_address_failure_notify: false,
+            start_delay_ms: 0,
+            stop_after_ike: false,
+            init_flood: 0,
+            ha_no_cookies: false,
+            ha_skip_cert_id_binding: false,
         }
     }
 }
@@ -290,6 +326,10 @@ impl Knobs {
             "RFC5026-5.3.2-HA-MUST-3: prefix information in the CFG_REPLY",
         ),
         (
+            "ha.no_proxy_dad",
+            "RFC5026-5.3.2-HA-MUST-6: proxy DAD for the auto-configured HoA",
+        ),
+        (
             "ha.dad_fail_first",
             "stimulus: BA status 134 for the first auto-configured HoA",
         ),
@@ -300,6 +340,54 @@ impl Knobs {
         (
             "ha.silent",
             "stimulus: the HA answers no IKEv2 (it is down)",
+        ),
+        (
+            "ha.fcfs_ignore_used",
+            "RFC5026-9.2-HA-MUST-8: no address used by another MN (FCFS)",
+        ),
+        (
+            "ha.no_address_failure_notify",
+            "RFC4877-9-HA-MUST-1: INTERNAL_ADDRESS_FAILURE when no address is left",
+        ),
+        (
+            "mn.start_delay_ms",
+            "stimulus: start this many milliseconds late (a second MN)",
+        ),
+        (
+            "mn.stop_after_ike",
+            "stimulus: leave after IKE_AUTH, without a BU",
+        ),
+        (
+            "ha.skip_sa_hoa_check",
+            "RFC4877-4.2-HA-MUST-1: one MN's SA cannot bind another home address",
+        ),
+        (
+            "ha.no_address",
+            "stimulus: no home address or prefix to give (INTERNAL_ADDRESS_FAILURE)",
+        ),
+        (
+            "mn.cp_reserved_bit",
+            "stimulus: the reserved bit set on the CFG_REQUEST attributes",
+        ),
+        (
+            "mn.skip_dereg",
+            "stimulus: leave without deregistering (a binding that expires)",
+        ),
+        (
+            "mn.lifetime_units",
+            "stimulus: the BU lifetime asked for, in 4-s units",
+        ),
+        (
+            "ha.no_cookies",
+            "RFC5026-9.1-HA-SHOULD-1: COOKIE exchanges foil an IKE_SA_INIT flood",
+        ),
+        (
+            "ha.skip_cert_id_binding",
+            "RFC4877-7.3-HA-MUST-1: an address in IDi must be an iPAddress of the certificate",
+        ),
+        (
+            "mn.init_flood",
+            "stimulus: IKE_SA_INIT requests left half open before the MN's own exchange",
         ),
     ];
 
@@ -328,8 +416,13 @@ impl Knobs {
         "ha.keep_dns_on_dereg=true",
         "ha.no_rh2=true",
         "ha.no_home_prefix=true",
+        "ha.no_proxy_dad=true",
         "ha.accept_any_hoa=true",
         "ha.skip_sa_hoa_check=true",
+        "ha.fcfs_ignore_used=true",
+        "ha.no_address_failure_notify=true",
+        "ha.no_cookies=true",
+        "ha.skip_cert_id_binding=true",
     ];
 
     #[cfg(test)]
@@ -355,8 +448,8 @@ impl Knobs {
                 "mn.srv_proto" => k.srv_proto = v.into(),
                 "mn.name_qtype" => k.name_qtype = v.to_ascii_uppercase(),
                 "mn.idi_type" => match v {
-                    "fqdn" | "ipv6" => k.idi_type = v.into(),
-                    _ => bail!("knob `mn.idi_type`: `{v}` is not fqdn or ipv6"),
+                    "fqdn" | "ipv6" | "hoa" => k.idi_type = v.into(),
+                    _ => bail!("knob `mn.idi_type`: `{v}` is not fqdn, ipv6 or hoa"),
                 },
                 "mn.dns_fqdn" => k.dns_fqdn = v.into(),
                 "mn.dns_bu_status" => k.dns_bu_status = num(name)?,
@@ -389,6 +482,7 @@ impl Knobs {
                 "ha.keep_dns_on_dereg" => k.ha_keep_dns_on_dereg = flag(name, v)?,
                 "ha.no_rh2" => k.ha_no_rh2 = flag(name, v)?,
                 "ha.no_home_prefix" => k.ha_no_home_prefix = flag(name, v)?,
+                "ha.no_proxy_dad" => k.ha_no_proxy_dad = flag(name, v)?,
                 "ha.dad_fail_first" => k.ha_dad_fail_first = flag(name, v)?,
                 "ha.accept_any_hoa" => k.ha_accept_any_hoa = flag(name, v)?,
                 "ha.silent" => k.ha_silent = flag(name, v)?,
@@ -396,6 +490,27 @@ impl Knobs {
                 "ha.no_address" => k.ha_no_address = flag(name, v)?,
                 "mn.cp_reserved_bit" => k.cp_reserved_bit = flag(name, v)?,
                 "mn.skip_dereg" => k.skip_dereg = flag(name, v)?,
+                "ha.fcfs_ignore_used" => k.ha_fcfs_ignore_used = flag(name, v)?,
+                "ha.no_address_failure_notify" => k.ha_no_address_failure_notify = flag(name, v)?,
+                "mn.start_delay_ms" => {
+                    k.start_delay_ms =
+                        v.parse::<u32>()
+                            .ok()
+                            .filter(|n| *n <= 60_000)
+                            .ok_or_else(|| {
+                                anyhow!("knob `mn.start_delay_ms`: `{v}` is not 0..=60000")
+                            })?
+                }
+                "mn.stop_after_ike" => k.stop_after_ike = flag(name, v)?,
+                "mn.init_flood" => {
+                    k.init_flood = v
+                        .parse::<u16>()
+                        .ok()
+                        .filter(|n| *n <= 1000)
+                        .ok_or_else(|| anyhow!("knob `mn.init_flood`: `{v}` is not 0..=1000"))?
+                }
+                "ha.no_cookies" => k.ha_no_cookies = flag(name, v)?,
+                "ha.skip_cert_id_binding" => k.ha_skip_cert_id_binding = flag(name, v)?,
                 "mn.lifetime_units" => {
                     k.lifetime_units =
                         v.parse::<u16>().ok().filter(|l| *l > 0).ok_or_else(|| {
@@ -434,6 +549,9 @@ pub struct MnSettings {
     pub eap_password: String,
     /// A pre-configured home prefix (§5.3.2): the MN proposes a HoA from it.
     pub home_prefix: Option<(Ipv6Addr, u8)>,
+    /// INTERNAL_IP6_ADDRESS attributes in the CFG_REQUEST (RFC 4877 §9: an MN may ask for
+    /// several home addresses).
+    pub hoa_count: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -443,11 +561,21 @@ pub struct HaSettings {
     pub mn_ids: Vec<String>,
     /// (identity, address): RFC 5026 §9.2 configured home addresses.
     pub configured: Vec<(String, Ipv6Addr)>,
+    /// Addresses assigned to MNs that ask for any (`MIP6LAB_HOA_POOL_SIZE`).
+    pub pool_size: u32,
     /// (key name, base64 secret).
     pub tsig: (String, String),
     pub zone: String,
     pub reverse_zone: String,
     pub radius: Option<(SocketAddr, String)>,
+    /// How long proxy DAD waits for a defense (RFC 4861 RetransTimer by default).
+    pub dad_wait: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DefenderSettings {
+    pub prefix: (Ipv6Addr, u8),
+    pub lifetime: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -460,6 +588,7 @@ pub struct Config {
     pub keylog_dir: PathBuf,
     pub mn: Option<MnSettings>,
     pub ha: Option<HaSettings>,
+    pub defender: Option<DefenderSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
     pub knobs: Knobs,
@@ -500,13 +629,18 @@ impl Config {
         let role = match get("MIP6LAB_ROLE").as_deref() {
             Some("mn") => Role::Mn,
             Some("ha") => Role::Ha,
-            Some(other) => bail!("MIP6LAB_ROLE `{other}` is not supported (supported: mn, ha)"),
+            Some("nd-defender") => Role::NdDefender,
+            Some(other) => bail!(
+                "MIP6LAB_ROLE `{other}` is not supported (supported: mn, ha; harness: nd-defender)"
+            ),
             None => bail!("MIP6LAB_ROLE is not set"),
         };
-        let dns = get("MIP6LAB_DNS")
-            .ok_or_else(|| anyhow!("MIP6LAB_DNS is not set"))?
-            .parse()
-            .context("MIP6LAB_DNS is not an IPv6 address")?;
+        let dns = match get("MIP6LAB_DNS") {
+            Some(d) => d.parse().context("MIP6LAB_DNS is not an IPv6 address")?,
+            // The defender talks to no server.
+            None if role == Role::NdDefender => Ipv6Addr::UNSPECIFIED,
+            None => bail!("MIP6LAB_DNS is not set"),
+        };
         let addr = get("MIP6LAB_ADDR")
             .map(|s| s.parse().context("MIP6LAB_ADDR is not an IPv6 address"))
             .transpose()?;
@@ -529,10 +663,30 @@ impl Config {
         let id = get("MIP6LAB_ID").unwrap_or_else(|| match role {
             Role::Mn => "mn1.example.com".into(),
             Role::Ha => "ha1.example.com".into(),
+            Role::NdDefender => String::new(),
         });
         let mut mn = None;
         let mut ha = None;
+        let mut defender = None;
         match role {
+            Role::NdDefender => {
+                let prefix = parse_prefix(
+                    &get("MIP6LAB_DEFEND_PREFIX")
+                        .ok_or_else(|| anyhow!("MIP6LAB_DEFEND_PREFIX is not set"))?,
+                )
+                .context("MIP6LAB_DEFEND_PREFIX")?;
+                let secs = get("MIP6LAB_DEFEND_SECS")
+                    .map(|s| {
+                        s.parse::<u64>()
+                            .with_context(|| format!("MIP6LAB_DEFEND_SECS: `{s}`"))
+                    })
+                    .transpose()?
+                    .unwrap_or(300);
+                defender = Some(DefenderSettings {
+                    prefix,
+                    lifetime: Duration::from_secs(secs),
+                });
+            }
             Role::Mn => {
                 let discovery = match (get("MIP6LAB_HA_NAME"), get("MIP6LAB_DOMAIN")) {
                     (Some(ha_name), _) => Discovery::Name { ha_name },
@@ -565,6 +719,16 @@ impl Config {
                     home_prefix: get("MIP6LAB_MN_HOME_PREFIX")
                         .map(|p| parse_prefix(&p).context("MIP6LAB_MN_HOME_PREFIX"))
                         .transpose()?,
+                    hoa_count: match get("MIP6LAB_HOA_COUNT") {
+                        None => 1,
+                        Some(v) => v
+                            .parse::<u8>()
+                            .ok()
+                            .filter(|n| (1..=8).contains(n))
+                            .ok_or_else(|| {
+                                anyhow!("MIP6LAB_HOA_COUNT: `{v}` is not a number 1..=8")
+                            })?,
+                    },
                 });
             }
             Role::Ha => {
@@ -616,11 +780,36 @@ impl Config {
                             ))
                         })
                         .collect::<Result<_>>()?,
+                    // The pool lies in the upper half of the prefix's first /112 (ike.rs).
+                    pool_size: get("MIP6LAB_HOA_POOL_SIZE")
+                        .map(|s| {
+                            s.parse::<u32>()
+                                .ok()
+                                .filter(|n| (1..=32767).contains(n))
+                                .ok_or_else(|| {
+                                    anyhow!("MIP6LAB_HOA_POOL_SIZE: `{s}` is not 1..=32767")
+                                })
+                        })
+                        .transpose()?
+                        .unwrap_or(256),
                     tsig: (kn.to_string(), ks.to_string()),
                     zone: get("MIP6LAB_DOMAIN").unwrap_or_else(|| "example.com".into()),
                     reverse_zone: get("MIP6LAB_REVERSE_ZONE")
                         .ok_or_else(|| anyhow!("MIP6LAB_REVERSE_ZONE is not set"))?,
                     radius,
+                    dad_wait: Duration::from_millis(
+                        get("MIP6LAB_DAD_WAIT_MS")
+                            .map(|s| {
+                                s.parse::<u64>()
+                                    .ok()
+                                    .filter(|ms| *ms <= 10_000)
+                                    .ok_or_else(|| {
+                                        anyhow!("MIP6LAB_DAD_WAIT_MS: `{s}` is not 0..=10000")
+                                    })
+                            })
+                            .transpose()?
+                            .unwrap_or(mip6lab_engines::dad::RETRANS_TIMER_MS),
+                    ),
                 });
             }
         }
@@ -646,6 +835,7 @@ impl Config {
             ),
             mn,
             ha,
+            defender,
             wait_addrs,
             net_timeout: Duration::from_secs(20),
             knobs,
@@ -677,6 +867,11 @@ mod tests {
         for m in Knobs::MUTANTS {
             let k = Knobs::parse(m).unwrap();
             assert_ne!(k, Knobs::default(), "{m} changes nothing");
+            let name = m.split_once('=').map_or(*m, |(k, _)| k);
+            assert!(
+                Knobs::CATALOG.iter().any(|(n, _)| *n == name),
+                "mutant {m} is not in the catalog `mip6lab knobs` prints"
+            );
         }
     }
 
@@ -729,6 +924,17 @@ mod tests {
         bad[2] = ("MIP6LAB_HOME_PREFIX", "2001:db8:1:100::");
         let e = format!("{:#}", Config::from_env(env(&bad)).unwrap_err());
         assert!(e.contains("MIP6LAB_HOME_PREFIX"), "{e}");
+        assert_eq!(ha.pool_size, 256);
+        let mut one = base.to_vec();
+        one.push(("MIP6LAB_HOA_POOL_SIZE", "1"));
+        assert_eq!(
+            Config::from_env(env(&one)).unwrap().ha.unwrap().pool_size,
+            1
+        );
+        one.pop();
+        one.push(("MIP6LAB_HOA_POOL_SIZE", "0"));
+        let e = Config::from_env(env(&one)).unwrap_err().to_string();
+        assert!(e.contains("MIP6LAB_HOA_POOL_SIZE"), "{e}");
     }
 
     #[test]
@@ -744,5 +950,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("MIP6LAB_DNS"), "{e}");
+    }
+
+    #[test]
+    fn proxy_dad_wait_and_the_defender_role() {
+        let ha = [
+            ("MIP6LAB_ROLE", "ha"),
+            ("MIP6LAB_DNS", "2001:db8:1::53"),
+            ("MIP6LAB_HOME_PREFIX", "2001:db8:1:100::/64"),
+            ("MIP6LAB_TSIG_KEY", "ha-update.:c2VjcmV0"),
+            ("MIP6LAB_REVERSE_ZONE", "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"),
+        ];
+        let c = Config::from_env(env(&ha)).unwrap();
+        assert_eq!(c.ha.unwrap().dad_wait, Duration::from_millis(1000));
+        let mut slow = ha.to_vec();
+        slow.push(("MIP6LAB_DAD_WAIT_MS", "60000"));
+        let e = Config::from_env(env(&slow)).unwrap_err().to_string();
+        assert!(e.contains("MIP6LAB_DAD_WAIT_MS"), "{e}");
+        // No DNS needed; the prefix is.
+        let d = Config::from_env(env(&[
+            ("MIP6LAB_ROLE", "nd-defender"),
+            ("MIP6LAB_DEFEND_PREFIX", "2001:db8:1:100::/64"),
+        ]))
+        .unwrap();
+        assert_eq!(d.role, Role::NdDefender);
+        assert_eq!(d.defender.unwrap().lifetime, Duration::from_secs(300));
+        let e = Config::from_env(env(&[("MIP6LAB_ROLE", "nd-defender")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MIP6LAB_DEFEND_PREFIX"), "{e}");
+        assert!(
+            Knobs::parse("ha.no_proxy_dad=true")
+                .unwrap()
+                .ha_no_proxy_dad
+        );
     }
 }

@@ -5,11 +5,12 @@
 use crate::config::Config;
 use crate::events::emit;
 use crate::ike::{self, id_text};
-use crate::mhio;
+use crate::{mhio, ndio};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::binding::{
     BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig,
 };
+use mip6lab_engines::dad::{self, DadOutcome, ProxyDad};
 use mip6lab_engines::ddns::{self, Retransmit, TsigKey, Update, UpdateOutcome};
 use mip6lab_engines::ikev2::esp_io::{
     EspSocket, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, RecvError,
@@ -88,11 +89,18 @@ pub async fn run(cfg: &Config) -> Result<()> {
         json!({ "role": "ha", "address": me.to_string(), "id": cfg.id,
                 "home_prefix": format!("{prefix}/{len}") }),
     );
-    let mut peer: Option<SocketAddr> = None;
+    // The engine speaks to every MN through one queue: its datagrams go to the address the
+    // initiator SPI (the first 8 octets of every IKE header) last came from, so that two MNs,
+    // or a flood beside a legitimate MN, each get their own answers.
+    let mut peers: HashMap<[u8; 8], SocketAddr> = HashMap::new();
+    let mut last_peer: Option<SocketAddr> = None;
     let mut buf = vec![0u8; 65536];
     loop {
         while let Some(d) = ha.engine.poll_transmit() {
-            if let Some(p) = peer {
+            let to = ispi_of(&d)
+                .and_then(|s| peers.get(&s).copied())
+                .or(last_peer);
+            if let Some(p) = to {
                 sock.send_to(&d, p).await?;
             }
         }
@@ -115,10 +123,18 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 if ha.cfg.knobs.ha_silent {
                     continue;
                 }
-                peer = Some(from);
+                if let Some(s) = ispi_of(&buf[..n]) {
+                    // Bounded: half-open and established SAs are bounded by the engine's
+                    // limits; stale entries of a flood are dropped past this size.
+                    if peers.len() >= 4096 {
+                        peers.clear();
+                    }
+                    peers.insert(s, from);
+                }
+                last_peer = Some(from);
                 ha.set_clock();
                 let now = ha.now();
-                ha.engine.handle_datagram(now, &buf[..n]);
+                ha.engine.handle_datagram_from(now, from.ip(), &buf[..n]);
             }
             r = tap.recv(&mut ha.inbound, wait) => match r {
                 Ok(got) => ha.on_mh(&esp, got).await,
@@ -129,6 +145,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
         let now = ha.now();
         ha.engine.tick(now);
         let t = ha.cache.tick(now);
+        if !t.events.is_empty() {
+            ha.sync_bound_hoas();
+        }
         for ev in t.events {
             emit_cache(&ev);
         }
@@ -140,6 +159,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
             );
         }
     }
+}
+
+/// The initiator SPI of an IKE message on port 500.
+fn ispi_of(d: &[u8]) -> Option<[u8; 8]> {
+    d.get(..8)?.try_into().ok()
 }
 
 /// FCFS from the home prefix plus the configured addresses (RFC 5026 §9.2: both modes).
@@ -178,6 +202,17 @@ fn emit_cache(ev: &CacheEvent) {
 impl Ha<'_> {
     fn now(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
+    }
+
+    /// RFC 5026 §9.2 FCFS: the engine keeps bound addresses from other identities, also
+    /// once the IKE SA that got them is gone.
+    fn sync_bound_hoas(&mut self) {
+        let bound: Vec<(Ipv6Addr, String)> = self
+            .cache
+            .entries()
+            .map(|e| (e.hoa, e.identity.clone()))
+            .collect();
+        self.engine.set_bound_hoas(bound);
     }
 
     fn set_clock(&mut self) {
@@ -278,23 +313,29 @@ impl Ha<'_> {
         };
         let hoa = got.hao.unwrap_or(got.src);
         let autoconf = !self.assigned.contains(&hoa);
-        let dad_failed = self.cfg.knobs.ha_dad_fail_first && autoconf && !self.dad_failed_once;
-        if dad_failed && bu.lifetime != 0 {
+        // Stimulus `ha.dad_fail_first`: a simulated failure, no probe on the link.
+        let simulated = self.cfg.knobs.ha_dad_fail_first && autoconf && !self.dad_failed_once;
+        if simulated && bu.lifetime != 0 {
             self.dad_failed_once = true;
         }
+        let mut input = BuInput {
+            identity: &identity_for_bu,
+            sa_hoa,
+            src: got.src,
+            hao: got.hao,
+            bu,
+            options: &options,
+            dad_failed: simulated,
+        };
+        // RFC 5026 §5.3.2: proxy DAD for an auto-configured HoA before binding it.
+        if !simulated
+            && !self.cfg.knobs.ha_no_proxy_dad
+            && dad::needs_proxy_dad(&self.cache, &input, autoconf)
+        {
+            input.dad_failed = self.proxy_dad(hoa).await;
+        }
         let now = self.now();
-        let r = self.cache.process_bu(
-            &BuInput {
-                identity: &identity_for_bu,
-                sa_hoa,
-                src: got.src,
-                hao: got.hao,
-                bu,
-                options: &options,
-                dad_failed,
-            },
-            now,
-        );
+        let r = self.cache.process_bu(&input, now);
         emit(
             "bu",
             json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string(),
@@ -305,6 +346,9 @@ impl Ha<'_> {
         );
         for ev in &r.events {
             emit_cache(ev);
+        }
+        if !r.events.is_empty() {
+            self.sync_bound_hoas();
         }
         let ba = match (r.ba, r.dns) {
             (Some(ba), _) => Some(ba),
@@ -324,6 +368,61 @@ impl Ha<'_> {
         };
         if let Some(ba) = ba {
             self.send_ba(esp, got.spi, ba).await;
+        }
+    }
+
+    /// One DAD probe for `hoa` on the home link and a bounded wait for a defense (RFC 4862
+    /// §5.4, RFC 6275 §10.4.1). True when the address is in use. The HA task waits here: the
+    /// MN's first BU retransmission (1.5 s, RFC 6275 §13) comes after the default wait.
+    async fn proxy_dad(&self, hoa: Ipv6Addr) -> bool {
+        let wait = self
+            .cfg
+            .ha
+            .as_ref()
+            .map_or(Duration::from_millis(dad::RETRANS_TIMER_MS), |h| h.dad_wait);
+        let started = Instant::now();
+        let outcome = match self.probe(hoa, wait).await {
+            Ok(o) => o,
+            Err(e) => {
+                // A link we cannot probe holds no evidence of a duplicate.
+                emit(
+                    "error",
+                    json!({ "reason": format!("proxy DAD for {hoa}: {e:#}") }),
+                );
+                DadOutcome::Unique
+            }
+        };
+        let by = match outcome {
+            DadOutcome::Defended { by } => Some(by.to_string()),
+            _ => None,
+        };
+        emit(
+            "proxy_dad",
+            json!({ "hoa": hoa.to_string(), "outcome": outcome.name(), "by": by,
+                    "waited_ms": started.elapsed().as_millis() as u64 }),
+        );
+        outcome.failed()
+    }
+
+    async fn probe(&self, hoa: Ipv6Addr, wait: Duration) -> Result<DadOutcome> {
+        let ifname = mhio::interface_of(self.me)?;
+        let sock =
+            ndio::NdSocket::open(&ifname).with_context(|| format!("AF_PACKET on {ifname}"))?;
+        let t0 = Instant::now();
+        let ms = |t: Instant| t.duration_since(t0).as_millis() as u64;
+        let mut dad = ProxyDad::start(hoa, 0, wait.as_millis() as u64);
+        let to = mip6lab_wire::nd::multicast_mac(dad.probe_destination());
+        sock.send(&dad.probe_packet(), to, mhio::SEND_TIMEOUT)
+            .await
+            .context("send the DAD probe")?;
+        loop {
+            if let Some(o) = dad.poll(ms(Instant::now())) {
+                return Ok(o);
+            }
+            let left = Duration::from_millis(dad.remaining_ms(ms(Instant::now())).max(1));
+            if let Some(p) = sock.recv(left).await? {
+                dad.on_packet(&p);
+            }
         }
     }
 

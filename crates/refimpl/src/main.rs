@@ -3,12 +3,14 @@
 //! a vendor's image.
 
 mod config;
+mod defender;
 mod dns;
 mod events;
 mod ha;
 mod ike;
 mod mhio;
 mod mn;
+mod ndio;
 mod netwait;
 
 use std::process::ExitCode;
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         match cfg.role {
             config::Role::Mn => mn::run(&cfg).await,
             config::Role::Ha => ha::run(&cfg).await,
+            config::Role::NdDefender => defender::run(&cfg).await,
         }
     });
     match result {

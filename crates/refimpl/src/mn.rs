@@ -27,6 +27,11 @@ use std::time::{Duration, Instant};
 
 pub async fn run(cfg: &Config) -> Result<()> {
     let ms = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;
+    if cfg.knobs.start_delay_ms > 0 {
+        // Stimulus: a second tester MN acts only once the first is registered.
+        emit("start_delay", json!({ "ms": cfg.knobs.start_delay_ms }));
+        tokio::time::sleep(Duration::from_millis(cfg.knobs.start_delay_ms.into())).await;
+    }
     let candidates = match &ms.discovery {
         Discovery::Srv { domain } => discover_by_srv(cfg, domain)?,
         Discovery::Name { ha_name } => discover_by_name(cfg, ha_name)?,
@@ -118,6 +123,7 @@ impl From<anyhow::Error> for Attach {
 fn unix_id(cfg: &Config, coa: Ipv6Addr) -> Id {
     match cfg.knobs.idi_type.as_str() {
         "ipv6" => Id::ipv6(coa),
+        "hoa" => Id::ipv6(cfg.knobs.request_hoa.unwrap_or(coa)),
         _ => Id::fqdn(&cfg.id),
     }
 }
@@ -149,6 +155,15 @@ async fn attach(
         let len = ms.home_prefix.map_or(64, |(_, l)| l);
         req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(want, len)]);
     }
+    if hoa_mode == HoaMode::Assigned {
+        // RFC 4877 §9: more home addresses are asked for with more (empty) attributes; the
+        // MN registers the first one the HA returns.
+        if let Some(attrs) = req.cfg_request.as_mut() {
+            while attrs.len() < usize::from(ms.hoa_count) {
+                attrs.push(CpAttribute::request(cp_attr::INTERNAL_IP6_ADDRESS));
+            }
+        }
+    }
     req.peer_id = Some(Id::fqdn(&ha_id));
     if cfg.knobs.cp_reserved_bit {
         // Stimulus: the reserved bit that RFC 5026 §8.2 says the receiver ignores.
@@ -171,6 +186,9 @@ async fn attach(
         }
     }
     req.eap = cfg.auth.mode == crate::config::AuthMode::Eap;
+    // Kept open until this HA is done with, so the HA's answers to the flood are not met
+    // with port unreachable.
+    let _flood = flood(cfg, coa, ha, &ha_id).await?;
     let out = drv
         .initiate(&mut engine, req, ms.ike_timeout)
         .await
@@ -230,6 +248,21 @@ async fn attach(
         });
     }
     emit("hoa", json!({ "address": hoa.to_string(), "via": via }));
+    if cfg.knobs.stop_after_ike {
+        // Stimulus: only the allocation was wanted; the IKE SA goes, no binding is made.
+        if engine.delete_ike(drv.now(), sa).is_ok() {
+            let _ = drv
+                .run_until(&mut engine, Duration::from_secs(3), |e| {
+                    matches!(e, Event::IkeSaDeleted { .. })
+                })
+                .await;
+        }
+        emit(
+            "done",
+            json!({ "hoa": hoa.to_string(), "registered": false }),
+        );
+        return Ok(());
+    }
     if via == "autoconf" || via == "use_assigned_hoa" {
         // §5.3.2: SAs for the new HoA with CREATE_CHILD_SA.
         if !cfg.knobs.skip_create_child_sa {
@@ -306,6 +339,34 @@ async fn attach(
     }
     emit("done", json!({ "hoa": m.hoa.to_string() }));
     Ok(())
+}
+
+/// Stimulus `mn.init_flood`: IKE_SA_INIT requests (fresh SPIs and nonces) from another
+/// port, never continued, so that each leaves a half-open SA at an HA that keeps state.
+async fn flood(
+    cfg: &Config,
+    coa: Ipv6Addr,
+    ha: Ipv6Addr,
+    ha_id: &str,
+) -> Result<Option<tokio::net::UdpSocket>> {
+    let n = cfg.knobs.init_flood;
+    if n == 0 {
+        return Ok(None);
+    }
+    let sock = tokio::net::UdpSocket::bind(SocketAddr::from((coa, 0)))
+        .await
+        .context("bind the flood socket")?;
+    for _ in 0..n {
+        let mut e = ike::mn_engine(cfg, Id::fqdn(&cfg.id), ha_id, ha)?;
+        e.initiate(0, InitiateRequest::dynamic_hoa(ha));
+        if let Some(d) = e.poll_transmit() {
+            sock.send_to(&d, SocketAddr::from((ha, 500))).await?;
+        }
+    }
+    emit("init_flood", json!({ "requests": n, "ha": ha.to_string() }));
+    // Let the HA take them in before the real request arrives.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(Some(sock))
 }
 
 async fn bind_driver(coa: Ipv6Addr, ha: Ipv6Addr, keys: KeyLogFiles) -> Result<Driver> {

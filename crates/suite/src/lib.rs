@@ -52,7 +52,8 @@ pub struct TestPurpose {
     /// file says `false` gets NOT-APPLICABLE without a lab.
     pub pics: &'static [&'static str],
     /// The harness's active peer (e.g. the tester MN for an HA under test), started once the
-    /// IUT is ready; `until_event` is then awaited on this node instead of the IUT.
+    /// IUT is ready; `until_event` is then awaited on this node instead of the IUT. Any other
+    /// `after_iut` node of the topology starts just before it.
     pub stimulus: Option<Stimulus>,
     /// Settings of the harness's peers for this test: (node, variable, value), e.g. the
     /// harness HA's `MIP6LAB_KNOBS` to provoke BA status 134.

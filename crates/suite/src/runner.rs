@@ -318,6 +318,20 @@ impl Runner {
             env.push(("MIP6LAB_KNOBS".into(), self.opts.knobs.clone()));
         }
         let iut = lab.start_iut(&env).await?;
+        // Other tester peers (e.g. a first MN that holds an address the stimulus then asks
+        // for) start before the stimulus, in topology order, with their topology settings
+        // and the test's `peer_env`.
+        let stimulus = tp.stimulus.map(|s| s.node);
+        let others: Vec<String> = lab
+            .topology
+            .nodes
+            .iter()
+            .filter(|n| n.after_iut && Some(n.name.as_str()) != stimulus)
+            .map(|n| n.name.clone())
+            .collect();
+        for name in &others {
+            lab.start_after_iut(name, &[]).await?;
+        }
         // The node whose report ends the observation: the stimulus when there is one (the
         // harness's MN towards an HA under test), else the IUT.
         let watched = match &tp.stimulus {

@@ -12,6 +12,7 @@ pub mod esp;
 pub mod ikev2;
 pub mod ipv6ext;
 pub mod mh;
+pub mod nd;
 pub mod radius;
 
 pub use error::{Error, Result};

@@ -4,7 +4,7 @@
 //! around as in every split test.
 
 use mip6lab_suite::observe::{all_of, ike, messages, mh};
-use mip6lab_suite::{Message, Observation, Outcome, TestPurpose};
+use mip6lab_suite::{Entry, Message, Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
@@ -538,6 +538,9 @@ pub fn all() -> Vec<TestPurpose> {
         ha_signs_with_certificate(),
         cp_reserved_bit_ignored(),
         dns_removed_on_expiry(),
+        fcfs_used_address_refused(),
+        fcfs_identity_gets_it_again(),
+        pool_exhausted_address_failure(),
     ]
 }
 
@@ -617,8 +620,9 @@ pub fn dns_removed_on_expiry() -> TestPurpose {
             "HA removes the MN's DNS entry when its binding expires",
             &["RFC5026-6-HA-MAY-1"],
             &[
-                ("MIP6LAB_HOLD_SECS", "12"),
-                ("MIP6LAB_KNOBS", "mn.skip_dereg=true,mn.lifetime_units=2"),
+                // A 4-s binding, expired well before the tester leaves.
+                ("MIP6LAB_HOLD_SECS", "7"),
+                ("MIP6LAB_KNOBS", "mn.skip_dereg=true,mn.lifetime_units=1"),
             ],
             judge_dns_removed_on_expiry,
         )
@@ -652,5 +656,348 @@ pub fn judge_dns_removed_on_expiry(obs: &Observation) -> Outcome {
         .with_frames(pcap(obs), [be.frame, e.frame]),
         None => Outcome::fail("the binding expired and the HA left the DNS entry in place")
             .with_frames(pcap(obs), [be.frame]),
+    }
+}
+
+// ------------------------- FCFS with two MNs (§9.2), an exhausted pool (RFC 4877 §9)
+
+/// Two tester MNs: `mn` (role MN, mn1.example.com) registers first and stays registered;
+/// `mn2` (role MN2, the stimulus) acts once A is registered and is done long before A leaves.
+const TWO_MNS: &str = "split-ha-iut-two-mns";
+/// The address MN A asks for, and MN B after it.
+const FCFS_HOA: &str = "2001:db8:1:100::1234";
+/// A asks for FCFS_HOA (B's settings repeat the address: constants cannot be concatenated).
+const A_ASKS: &[(&str, &str, &str)] =
+    &[("mn", "MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:1:100::1234")];
+
+/// A test purpose with MN A (`peer_env` settings) and the stimulus MN B (`b_env`); PSK.
+#[allow(clippy::too_many_arguments)]
+const fn two_mns(
+    id: &'static str,
+    title: &'static str,
+    requirements: &'static [&'static str],
+    pics: &'static [&'static str],
+    iut_env: &'static [(&'static str, &'static str)],
+    peer_env: &'static [(&'static str, &'static str, &'static str)],
+    b_env: &'static [(&'static str, &'static str)],
+    judge: fn(&Observation) -> Outcome,
+) -> TestPurpose {
+    TestPurpose {
+        iut_env,
+        pics,
+        peer_env,
+        stimulus: Some(Stimulus {
+            node: "mn2",
+            env: b_env,
+        }),
+        ..TestPurpose::new(id, title, requirements, TWO_MNS, judge)
+    }
+}
+
+/// One MN's IKE_AUTH request and the HA's answer to it, both decrypted.
+struct Auth<'a> {
+    req: (&'a Entry, &'a Message),
+    resp: (&'a Entry, &'a Message),
+}
+
+impl Auth<'_> {
+    fn asked(&self) -> Option<String> {
+        cp_addr(self.req.1, "CFG_REQUEST")
+    }
+    fn given(&self) -> Option<String> {
+        cp_addr(self.resp.1, "CFG_REPLY")
+    }
+    fn idi(&self) -> Option<&str> {
+        self.req.1.find("IDi").and_then(|i| i.get("id"))
+    }
+    fn frames(&self) -> [u64; 2] {
+        [self.req.0.frame, self.resp.0.frame]
+    }
+}
+
+/// The first IKE_AUTH request of tester `mn` (`MN` or `MN2`) and the HA's answer to it.
+fn auth_of<'a>(obs: &'a Observation, mn: &'a str, who: &str) -> Result<Auth<'a>, Outcome> {
+    let Some(req) = ike(obs, "IKE_AUTH request", Some(mn)).next() else {
+        return Err(Outcome::inconclusive(format!(
+            "{who} sent no IKE_AUTH request (see logs/{}.log)",
+            if mn == "MN" { "mn" } else { "mn2" }
+        )));
+    };
+    let Some(resp) = ike(obs, "IKE_AUTH response", Some("HA1"))
+        .find(|(e, _)| e.dst == mn && e.frame > req.0.frame)
+    else {
+        return Err(
+            Outcome::fail(format!("the HA did not answer {who}'s IKE_AUTH request"))
+                .with_frames(pcap(obs), [req.0.frame]),
+        );
+    };
+    let frames = [req.0.frame, resp.0.frame];
+    for (e, m) in [req, resp] {
+        if m.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+            return Err(Outcome::inconclusive(format!(
+                "{who}'s IKE_AUTH (frame {}) could not be decrypted (no key log from the tester)",
+                e.frame
+            ))
+            .with_frames(pcap(obs), frames));
+        }
+    }
+    Ok(Auth { req, resp })
+}
+
+/// The HA's first BA accepting a registration (status < 128, lifetime > 0) sent to MN A.
+fn a_registered(obs: &Observation) -> Option<u64> {
+    mh(obs, "BA", Some("HA1"))
+        .find(|(e, _, b)| {
+            e.dst == "MN"
+                && b.get("lifetime") != Some("0")
+                && b.get("status")
+                    .and_then(|s| s.parse::<u8>().ok())
+                    .is_some_and(|s| s < 128)
+        })
+        .map(|(e, _, _)| e.frame)
+}
+
+/// A frame before `until` where MN A gave up what it holds (deregistration or IKE SA
+/// deletion): B then no longer asked while A's binding existed.
+fn a_left_before(obs: &Observation, until: u64) -> Option<u64> {
+    let dereg = mh(obs, "BU", Some("MN"))
+        .find(|(e, _, b)| e.frame < until && b.get("lifetime") == Some("0"))
+        .map(|(e, _, _)| e.frame);
+    let delete = ike(obs, "INFORMATIONAL request", Some("MN"))
+        .find(|(e, m)| e.frame < until && m.find("D").is_some())
+        .map(|(e, _)| e.frame);
+    dereg.or(delete)
+}
+
+/// MN A asked for FCFS_HOA, got it and is registered: the allocation the tests build on.
+/// Returns A's exchange and the frame of its BA.
+fn a_holds_fcfs_hoa(obs: &Observation) -> Result<(Auth<'_>, u64), Outcome> {
+    let a = auth_of(obs, "MN", "MN A (mn1.example.com)")?;
+    if a.asked().as_deref() != Some(FCFS_HOA) {
+        return Err(
+            Outcome::inconclusive(format!("MN A did not ask for {FCFS_HOA}"))
+                .with_frames(pcap(obs), [a.req.0.frame]),
+        );
+    }
+    match a.given() {
+        Some(g) if g == FCFS_HOA => {}
+        other => {
+            return Err(Outcome::fail(format!(
+                "MN A asked for {FCFS_HOA}, on the home prefix and used by nobody, and was \
+                 given {} (notify {:?}): FCFS lets an MN request any unused address",
+                other.as_deref().unwrap_or("no address"),
+                notify_types(a.resp.1)
+            ))
+            .with_frames(pcap(obs), a.frames()))
+        }
+    }
+    let Some(ba) = a_registered(obs) else {
+        return Err(Outcome::inconclusive(format!(
+            "MN A got {FCFS_HOA} but was never registered: no binding to hold it"
+        ))
+        .with_frames(pcap(obs), a.frames()));
+    };
+    Ok((a, ba))
+}
+
+/// §9.2 FCFS: "the home agent maintains a pool of 'used' addresses, and allows mobile nodes
+/// to request any address, as long as it is not used by another mobile node. Addresses MUST
+/// be marked as used for at least as long as the binding exists, and are associated with the
+/// identity of the mobile node that made the allocation." MN A (mn1) asks for an unused
+/// address and registers it; while its binding exists MN B (mn2) asks for the same address.
+pub fn fcfs_used_address_refused() -> TestPurpose {
+    two_mns(
+        "TP-SPLIT-HA-FCFS-01",
+        "HA gives a requested free address to the first MN and refuses it to a second one",
+        &[
+            "RFC5026-9.2-HA-MUST-8",
+            "RFC5026-9.2-HA-MUST-9",
+            "RFC5026-9.2-HA-MUST-10",
+        ],
+        &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.fcfs"],
+        &[],
+        A_ASKS,
+        &[(
+            "MIP6LAB_KNOBS",
+            "mn.start_delay_ms=4000,mn.request_hoa=2001:db8:1:100::1234",
+        )],
+        judge_fcfs_used_address_refused,
+    )
+}
+
+pub fn judge_fcfs_used_address_refused(obs: &Observation) -> Outcome {
+    let (a, ba) = match a_holds_fcfs_hoa(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let b = match auth_of(obs, "MN2", "MN B (mn2.example.com)") {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let mut frames = vec![a.req.0.frame, a.resp.0.frame, ba];
+    frames.extend(b.frames());
+    if b.asked().as_deref() != Some(FCFS_HOA) || b.req.0.frame < ba {
+        return Outcome::inconclusive(format!(
+            "MN B did not ask for {FCFS_HOA} after MN A was registered"
+        ))
+        .with_frames(pcap(obs), frames);
+    }
+    if let Some(f) = a_left_before(obs, b.resp.0.frame) {
+        frames.push(f);
+        return Outcome::inconclusive("MN A left before the HA answered MN B: not exercised")
+            .with_frames(pcap(obs), frames);
+    }
+    match b.given() {
+        Some(g) if g == FCFS_HOA => Outcome::fail(format!(
+            "mn2.example.com was given {FCFS_HOA}, which mn1.example.com got first and holds \
+             with a binding"
+        ))
+        .with_frames(pcap(obs), frames),
+        Some(g) => Outcome::pass(format!(
+            "mn1.example.com asked for {FCFS_HOA} and got it; while its binding existed \
+             mn2.example.com asked for it and was given {g}"
+        ))
+        .with_frames(pcap(obs), frames),
+        None => Outcome::pass(format!(
+            "mn1.example.com asked for {FCFS_HOA} and got it; while its binding existed \
+             mn2.example.com asked for it and got no address (notify {:?})",
+            notify_types(b.resp.1)
+        ))
+        .with_frames(pcap(obs), frames),
+    }
+}
+
+/// §9.2: used addresses "are associated with the identity of the mobile node that made the
+/// allocation": while mn1's binding holds the address, mn1 asking again (a second IKE SA,
+/// from another care-of address) gets it; TP-SPLIT-HA-FCFS-01 shows that mn2 does not.
+pub fn fcfs_identity_gets_it_again() -> TestPurpose {
+    two_mns(
+        "TP-SPLIT-HA-FCFS-IDENTITY-01",
+        "HA gives a used address again to the identity that allocated it",
+        &["RFC5026-9.2-HA-MUST-10"],
+        &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.fcfs"],
+        &[],
+        &[
+            ("mn", "MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:1:100::1234"),
+            ("mn2", "MIP6LAB_ID", "mn1.example.com"),
+        ],
+        &[(
+            "MIP6LAB_KNOBS",
+            "mn.start_delay_ms=4000,mn.request_hoa=2001:db8:1:100::1234,mn.stop_after_ike=true",
+        )],
+        judge_fcfs_identity_gets_it_again,
+    )
+}
+
+pub fn judge_fcfs_identity_gets_it_again(obs: &Observation) -> Outcome {
+    let (a, ba) = match a_holds_fcfs_hoa(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let again = match auth_of(obs, "MN2", "the second MN of mn1.example.com") {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let mut frames = vec![a.req.0.frame, a.resp.0.frame, ba];
+    frames.extend(again.frames());
+    if again.idi() != a.idi() || again.asked().as_deref() != Some(FCFS_HOA) {
+        return Outcome::inconclusive(format!(
+            "the second MN did not ask for {FCFS_HOA} as {} (IDi {:?})",
+            a.idi().unwrap_or("?"),
+            again.idi()
+        ))
+        .with_frames(pcap(obs), frames);
+    }
+    if again.req.0.frame < ba {
+        return Outcome::inconclusive("the second MN asked before MN A was registered")
+            .with_frames(pcap(obs), frames);
+    }
+    if let Some(f) = a_left_before(obs, again.resp.0.frame) {
+        frames.push(f);
+        return Outcome::inconclusive("MN A left before the HA answered: not exercised")
+            .with_frames(pcap(obs), frames);
+    }
+    match again.given() {
+        Some(g) if g == FCFS_HOA => Outcome::pass(format!(
+            "{FCFS_HOA}, bound to mn1.example.com, was given to mn1.example.com again on a \
+             second IKE SA"
+        ))
+        .with_frames(pcap(obs), frames),
+        other => Outcome::fail(format!(
+            "mn1.example.com, which allocated {FCFS_HOA} and holds its binding, asked for it \
+             again and was given {} (notify {:?})",
+            other.as_deref().unwrap_or("no address"),
+            notify_types(again.resp.1)
+        ))
+        .with_frames(pcap(obs), frames),
+    }
+}
+
+/// RFC 4877 §9: "In case the home agent is unable to allocate a home address for the mobile
+/// node during the IKE_AUTH exchange, it MUST send a Notify Payload with an
+/// INTERNAL_ADDRESS_FAILURE message." PIXIT: the HA's pool holds one address
+/// (`MIP6LAB_HOA_POOL_SIZE=1`); MN A takes it, then MN B asks for any address.
+pub fn pool_exhausted_address_failure() -> TestPurpose {
+    two_mns(
+        "TP-SPLIT-HA-ADDR-FAILURE-01",
+        "HA answers INTERNAL_ADDRESS_FAILURE when its home address pool is exhausted",
+        &["RFC4877-9-HA-MUST-1"],
+        &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.pool_size"],
+        &[("MIP6LAB_HOA_POOL_SIZE", "1")],
+        &[],
+        &[("MIP6LAB_KNOBS", "mn.start_delay_ms=4000")],
+        judge_pool_exhausted_address_failure,
+    )
+}
+
+pub fn judge_pool_exhausted_address_failure(obs: &Observation) -> Outcome {
+    let a = match auth_of(obs, "MN", "MN A (mn1.example.com)") {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(only) = a.given() else {
+        return Outcome::inconclusive(format!(
+            "MN A got no address (notify {:?}): the one-address pool was not taken",
+            notify_types(a.resp.1)
+        ))
+        .with_frames(pcap(obs), a.frames());
+    };
+    let b = match auth_of(obs, "MN2", "MN B (mn2.example.com)") {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let mut frames = a.frames().to_vec();
+    frames.extend(b.frames());
+    if b.req.0.frame < a.resp.0.frame {
+        return Outcome::inconclusive("MN B asked before MN A had its address")
+            .with_frames(pcap(obs), frames);
+    }
+    if let Some(f) = a_left_before(obs, b.resp.0.frame) {
+        frames.push(f);
+        return Outcome::inconclusive("MN A gave its address back before MN B asked")
+            .with_frames(pcap(obs), frames);
+    }
+    let notifies = notify_types(b.resp.1);
+    let failure = notifies.iter().any(|t| t == "36");
+    match b.given() {
+        Some(g) if g == only => Outcome::fail(format!(
+            "the pool's only address {only}, held by MN A, was given to MN B as well"
+        ))
+        .with_frames(pcap(obs), frames),
+        Some(g) => Outcome::inconclusive(format!(
+            "MN B was given {g}: the pool was not exhausted (does the HA honour \
+             MIP6LAB_HOA_POOL_SIZE=1?)"
+        ))
+        .with_frames(pcap(obs), frames),
+        None if failure => Outcome::pass(format!(
+            "MN A holds the pool's only address {only}; MN B's IKE_AUTH answer carries \
+             INTERNAL_ADDRESS_FAILURE (36) and no address"
+        ))
+        .with_frames(pcap(obs), frames),
+        None => Outcome::fail(format!(
+            "no address left for MN B, and the HA's IKE_AUTH answer has no \
+             INTERNAL_ADDRESS_FAILURE (notify {notifies:?})"
+        ))
+        .with_frames(pcap(obs), frames),
     }
 }

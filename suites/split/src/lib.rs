@@ -2,7 +2,9 @@
 //! lists them in the order they run.
 
 pub mod ha_authorization;
+pub mod ha_dad;
 pub mod ha_iut;
+pub mod ha_security;
 pub mod mn_bootstrap;
 pub mod mn_discovery;
 pub mod mn_registration;
@@ -19,5 +21,7 @@ pub fn all() -> Vec<TestPurpose> {
     v.extend(mn_bootstrap::all());
     v.extend(ha_iut::all());
     v.extend(ha_authorization::all());
+    v.extend(ha_dad::all());
+    v.extend(ha_security::all());
     v
 }

@@ -74,6 +74,62 @@ pub fn judge_auth_cert(obs: &Observation) -> Outcome {
     .with_frames(pcap(obs), [e.frame, re.frame])
 }
 
+/// RFC 5026 §9.5: "if the certificate type is 'X.509 Certificate - Signature' …, then the
+/// FQDN may appear in the subjectAltName attribute extension". Same setup as
+/// TP-SPLIT-MN-AUTH-CERT-01 (one lab run for both).
+pub fn cert_fqdn_in_subject_alt_name() -> TestPurpose {
+    TestPurpose {
+        id: "TP-SPLIT-MN-CERT-FQDN-01",
+        title: "MN's X.509 certificate carries its FQDN as a subjectAltName dNSName",
+        requirements: &["RFC5026-9.5-MN-MAY-1"],
+        judge: judge_cert_fqdn,
+        ..auth_cert()
+    }
+}
+
+pub fn judge_cert_fqdn(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(cert) = m.find("CERT") else {
+        return Outcome::fail("the MN's IKE_AUTH request carries no CERT payload")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    if cert.get("encoding") != Some("4") {
+        return Outcome::inconclusive(format!(
+            "the MN's CERT has encoding {}, not X.509 Certificate - Signature (4)",
+            cert.get("encoding").unwrap_or("?")
+        ))
+        .with_frames(pcap(obs), [e.frame]);
+    }
+    let Some(san) = cert.get("san") else {
+        return Outcome::fail("the MN's X.509 certificate does not parse")
+            .with_frames(pcap(obs), [e.frame]);
+    };
+    let idi = m.find("IDi").and_then(|i| i.get("id")).unwrap_or("");
+    let names: Vec<&str> = san
+        .split(',')
+        .filter_map(|n| n.strip_prefix("DNS:"))
+        .collect();
+    if names.iter().any(|n| n.eq_ignore_ascii_case(idi)) {
+        Outcome::pass(format!(
+            "the certificate's subjectAltName has dNSName {idi}, the MN's IDi FQDN"
+        ))
+        .with_frames(pcap(obs), [e.frame])
+    } else if names.is_empty() {
+        Outcome::inconclusive(format!(
+            "the certificate has no dNSName (subjectAltName {san}): the MN does not use this option"
+        ))
+        .with_frames(pcap(obs), [e.frame])
+    } else {
+        Outcome::fail(format!(
+            "the certificate's dNSName {names:?} is not the MN's FQDN `{idi}` (its IDi)"
+        ))
+        .with_frames(pcap(obs), [e.frame])
+    }
+}
+
 /// RFC 4877 §8: "The mobile node indicates that it wants to use EAP by including the IDi
 /// payload but leaving out the AUTH payload in the first message during the IKE_AUTH
 /// exchange." The harness HA relays EAP to FreeRADIUS (the MSA's AAA, RFC 5026 §5.4).
@@ -455,6 +511,8 @@ pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
 pub fn all() -> Vec<TestPurpose> {
     vec![
         auth_cert(),
+        cert_fqdn_in_subject_alt_name(),
+        several_home_addresses(),
         auth_eap(),
         hoa_autoconf(),
         use_assigned_hoa(),
@@ -469,6 +527,75 @@ pub fn all() -> Vec<TestPurpose> {
         mh_type_selectors(),
         internal_address_failure(),
     ]
+}
+
+// ------------------------------------------------------ several home addresses
+
+/// RFC 4877 §9: "The mobile node MAY include multiple instances of the INTERNAL_IP6_ADDRESS
+/// to request multiple home address to the assigned by the home agent." The MN is asked
+/// (`MIP6LAB_HOA_COUNT=2`) for two; the harness HA returns one, which the MN must then use.
+pub fn several_home_addresses() -> TestPurpose {
+    TestPurpose {
+        iut_env: &[
+            ("MIP6LAB_DOMAIN", "example.com"),
+            ("MIP6LAB_HOA_COUNT", "2"),
+        ],
+        pics: &["mn.hoa.multiple"],
+        ..tp(
+            "TP-SPLIT-MN-HOA-MULTI-01",
+            "MN asks for several home addresses with several INTERNAL_IP6_ADDRESS attributes",
+            &["RFC4877-9-MN-MAY-1"],
+            judge_several_home_addresses,
+        )
+    }
+}
+
+pub fn judge_several_home_addresses(obs: &Observation) -> Outcome {
+    let (e, m) = match ike_auth_request(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let asked = all_of(m, "CP")
+        .into_iter()
+        .filter(|c| c.get("cfg_type") == Some("CFG_REQUEST"))
+        .flat_map(|c| all_of(c, "INTERNAL_IP6_ADDRESS"))
+        .count();
+    if asked < 2 {
+        return Outcome::fail(format!(
+            "asked for two home addresses, the MN's CFG_REQUEST has {asked} INTERNAL_IP6_ADDRESS"
+        ))
+        .with_frames(pcap(obs), [e.frame]);
+    }
+    // What the HA gave, and that the MN registered one of them and nothing else.
+    let given: Vec<String> = ike(obs, "IKE_AUTH response", Some("HA1"))
+        .flat_map(|(_, r)| all_of(r, "CP"))
+        .filter(|c| c.get("cfg_type") == Some("CFG_REPLY"))
+        .flat_map(|c| all_of(c, "INTERNAL_IP6_ADDRESS"))
+        .filter_map(|a| {
+            a.get("value")
+                .and_then(|v| v.split('/').next())
+                .map(String::from)
+        })
+        .collect();
+    let Some((be, _, bu)) = bus(obs).into_iter().next() else {
+        return Outcome::inconclusive(format!(
+            "{asked} INTERNAL_IP6_ADDRESS requested, but the MN registered no home address"
+        ))
+        .with_frames(pcap(obs), [e.frame]);
+    };
+    let hoa = bu.get("hao").unwrap_or("");
+    if given.iter().any(|g| g == hoa) {
+        Outcome::pass(format!(
+            "{asked} INTERNAL_IP6_ADDRESS in the CFG_REQUEST; the HA gave {given:?} and the MN \
+             registered {hoa}"
+        ))
+        .with_frames(pcap(obs), [e.frame, be.frame])
+    } else {
+        Outcome::fail(format!(
+            "the HA gave {given:?}, but the MN registered {hoa}"
+        ))
+        .with_frames(pcap(obs), [e.frame, be.frame])
+    }
 }
 
 // ------------------------------------------------- pre-configured home prefix (§5.3.2)
@@ -625,7 +752,8 @@ pub fn retry_after_period() -> TestPurpose {
         iut_env: &[
             ("MIP6LAB_DOMAIN", "example.com"),
             ("MIP6LAB_RETRY_SECS", "1"),
-            ("MIP6LAB_IKE_TIMEOUT_SECS", "2"),
+            // A lab link answers in well under a millisecond: one second is ample.
+            ("MIP6LAB_IKE_TIMEOUT_SECS", "1"),
         ],
         peer_env: &[
             ("ha", "MIP6LAB_KNOBS", "ha.silent=true"),

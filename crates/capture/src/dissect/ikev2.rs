@@ -12,6 +12,8 @@
 //! - KE `group` `len`; nonces `len` and `data` (volatile); IDi/IDr `id_type` (number) and `id`
 //!   (FQDN text, address, or hex); AUTH `method` `len`; N `type` (number), `name`, then `spi`
 //!   (volatile) and `data` when present (COOKIE and NAT detection data are volatile).
+//! - CERT `encoding` `len`; for an X.509 signature certificate (4) also `subject` and `san`
+//!   (`DNS:name`, `IP:address`, comma-separated, `-` for none), or `x509=unparsable`.
 //! - TS: one `TS` child per selector (`proto`, `start`, `end`, `ports`, and `mh_types` for
 //!   protocol 135).
 //! - CP `cfg_type` (name); one child per attribute, kind = attribute name (`attr N` when
@@ -26,6 +28,46 @@ use crate::transcript::{Decoded, Message};
 use mip6lab_wire::ikev2::{self, sk, Payload, PayloadBody, TrafficSelector};
 
 pub struct Ikev2;
+
+/// Subject and subjectAltName entries (`DNS:…`, `IP:…`, `email:…`; `-` when there are none)
+/// of a DER certificate.
+fn certificate_names(der: &[u8]) -> Option<(String, String)> {
+    use x509_cert::der::Decode;
+    use x509_cert::ext::pkix::name::GeneralName;
+    use x509_cert::ext::pkix::SubjectAltName;
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let tbs = &cert.tbs_certificate;
+    let names = match tbs.get::<SubjectAltName>() {
+        Ok(Some((_, san))) => san.0,
+        Ok(None) => Vec::new(),
+        Err(_) => return None,
+    };
+    let san: Vec<String> = names
+        .iter()
+        .map(|n| match n {
+            GeneralName::DnsName(d) => format!("DNS:{}", d.as_str()),
+            GeneralName::Rfc822Name(d) => format!("email:{}", d.as_str()),
+            GeneralName::IpAddress(a) => match a.as_bytes().len() {
+                16 => {
+                    let o: [u8; 16] = a.as_bytes().try_into().unwrap_or([0; 16]);
+                    format!("IP:{}", std::net::Ipv6Addr::from(o))
+                }
+                4 => {
+                    let o: [u8; 4] = a.as_bytes().try_into().unwrap_or([0; 4]);
+                    format!("IP:{}", std::net::Ipv4Addr::from(o))
+                }
+                _ => format!("IP:{}", hex::encode(a.as_bytes())),
+            },
+            _ => "other".to_string(),
+        })
+        .collect();
+    let san = if san.is_empty() {
+        "-".to_string()
+    } else {
+        san.join(",")
+    };
+    Some((tbs.subject.to_string(), san))
+}
 
 /// The non-ESP marker on UDP 4500.
 pub const NON_ESP_MARKER: [u8; 4] = [0; 4];
@@ -308,8 +350,18 @@ fn payload(p: &Payload, response: bool) -> Message {
             } else {
                 "CERTREQ"
             };
-            m(k).field("encoding", x.encoding)
-                .field("len", x.data.len())
+            let c = m(k)
+                .field("encoding", x.encoding)
+                .field("len", x.data.len());
+            match (k, x.encoding) {
+                // X.509 Certificate - Signature: who it names, for identity checks (RFC 4877
+                // §7.3, RFC 5026 §9.5); a certificate that does not parse says so.
+                ("CERT", 4) => match certificate_names(&x.data) {
+                    Some((subject, san)) => c.field("subject", subject).field("san", san),
+                    None => c.field("x509", "unparsable"),
+                },
+                _ => c,
+            }
         }
         PayloadBody::Auth(a) => {
             let c = m("AUTH").field("method", a.method);

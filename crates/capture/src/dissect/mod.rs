@@ -8,12 +8,14 @@ pub mod dns;
 pub mod esp;
 pub mod ikev2;
 pub mod mh;
+pub mod nd;
 pub mod radius;
 
 use crate::keylog::KeyLog;
 use crate::read::{Frame, LinkType};
 use crate::transcript::Decoded;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use mip6lab_wire::nd as wire_nd;
 use std::net::IpAddr;
 
 pub use dns::dns;
@@ -29,6 +31,8 @@ pub struct Packet {
     /// Next Header value naming the first of them. Empty for IPv4 or none.
     pub ext_first: Option<u8>,
     pub ext: Vec<u8>,
+    /// IPv6 hop limit (IPv4: TTL); ND is only valid with 255 (RFC 4861 §7.1).
+    pub hop_limit: u8,
 }
 
 /// Per-capture state shared by the dissectors: keys to decrypt with, and what earlier packets
@@ -65,6 +69,9 @@ impl Dissectors {
 
     pub fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
         if let Transport::Icmpv6 { kind } = pkt.transport {
+            if matches!(kind, wire_nd::TYPE_NS | wire_nd::TYPE_NA) {
+                return nd::dissect(pkt, payload);
+            }
             return Decoded::Icmpv6 { kind };
         }
         match self.0.iter().find(|d| d.claims(pkt, payload)) {
@@ -120,7 +127,7 @@ pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
         LinkType::Other(t) => return Err(format!("link type {t} is not supported")),
     }
     .map_err(|e| e.to_string())?;
-    let (src, dst, next_header, ext_first, ext) = match &sliced.net {
+    let (src, dst, next_header, ext_first, ext, hop_limit) = match &sliced.net {
         Some(NetSlice::Ipv6(v6)) => {
             let h = v6.header();
             let exts = v6.extensions();
@@ -130,6 +137,7 @@ pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
                 v6.payload().ip_number.0,
                 exts.first_header().map(|n| n.0),
                 exts.slice().to_vec(),
+                h.hop_limit(),
             )
         }
         Some(NetSlice::Ipv4(v4)) => {
@@ -140,6 +148,7 @@ pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
                 v4.payload().ip_number.0,
                 None,
                 Vec::new(),
+                h.ttl(),
             )
         }
         // ARP and non-IP frames are link housekeeping, not messages under test.
@@ -160,7 +169,8 @@ pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
             },
             t.payload(),
         ),
-        Some(TransportSlice::Icmpv6(i)) => (Transport::Icmpv6 { kind: i.type_u8() }, i.payload()),
+        // The whole ICMPv6 message: ND needs the octets after the type, code and checksum.
+        Some(TransportSlice::Icmpv6(i)) => (Transport::Icmpv6 { kind: i.type_u8() }, i.slice()),
         // MH (135), ESP (50) and others etherparse does not slice: the IP payload as is.
         _ => (
             Transport::Other { next_header },
@@ -178,6 +188,7 @@ pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
             transport,
             ext_first,
             ext,
+            hop_limit,
         },
         payload,
     )))

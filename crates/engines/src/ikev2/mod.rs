@@ -164,6 +164,8 @@ pub struct ResponderPolicy {
     pub dns: Option<Ipv6Addr>,
     /// Demand a COOKIE when this many responder SAs are half open (0: always).
     pub cookie_threshold: Option<usize>,
+    /// How long one cookie secret is used (RFC 7296 §2.6: changed periodically).
+    pub cookie_secret_lifetime_ms: u64,
     /// Require a CP in IKE_AUTH (else FAILED_CP_REQUIRED and no Child SA).
     pub require_cp: bool,
     /// Home addresses configured per MN identity (RFC 5026 §9.2 "configured" mode): returned
@@ -171,6 +173,12 @@ pub struct ResponderPolicy {
     pub configured: Vec<(Id, Ipv6Addr)>,
     /// Refuse another MN's configured address (§9.2 MUST; off only to build a mutant).
     pub guard_configured: bool,
+    /// FCFS (§9.2): refuse a requested address that another identity holds (by an IKE SA or a
+    /// binding, [`Engine::set_bound_hoas`]); off only to build a mutant.
+    pub guard_used: bool,
+    /// Answer N(INTERNAL_ADDRESS_FAILURE) when no address is left (RFC 4877 §9 MUST); off
+    /// only to build a mutant, which sends a CFG_REPLY without an address instead.
+    pub address_failure_notify: bool,
 }
 
 impl ResponderPolicy {
@@ -184,9 +192,12 @@ impl ResponderPolicy {
             home_prefix: None,
             dns: None,
             cookie_threshold: None,
+            cookie_secret_lifetime_ms: 60_000,
             require_cp: false,
             configured: Vec::new(),
             guard_configured: true,
+            guard_used: true,
+            address_failure_notify: true,
         }
     }
 }
@@ -235,6 +246,9 @@ pub struct Config {
     /// Send SIGNATURE_HASH_ALGORITHMS (RFC 7427) in IKE_SA_INIT when certificates are in
     /// use (a credential or trust anchors), and sign with method 14 when the peer did too.
     pub rfc7427: bool,
+    /// A peer's certificate must name its IDi/IDr in subjectAltName (RFC 4877 §7.3: an
+    /// address ID must be an iPAddress of the certificate). Off only to build a mutant.
+    pub cert_binds_id: bool,
 }
 
 impl Config {
@@ -254,6 +268,7 @@ impl Config {
             auth: AuthConfig::Psk,
             trust_anchors: Vec::new(),
             rfc7427: true,
+            cert_binds_id: true,
         }
     }
 
@@ -619,6 +634,15 @@ impl IkeSa {
     }
 }
 
+/// The responder's cookie secrets: the current one and the one before it.
+struct CookieSecrets {
+    version: u8,
+    current: [u8; 32],
+    previous: Option<(u8, [u8; 32])>,
+    /// When `current` was made (engine milliseconds).
+    since: u64,
+}
+
 /// The engine. See the module documentation.
 pub struct Engine {
     cfg: Config,
@@ -627,15 +651,31 @@ pub struct Engine {
     sas: Vec<IkeSa>,
     out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
-    cookie_secret: [u8; 32],
+    cookies: CookieSecrets,
+    /// The sender of the datagram being handled, when the driver says
+    /// ([`Engine::handle_datagram_from`]): part of the cookie (RFC 7296 §2.6).
+    from: Option<std::net::IpAddr>,
     now: u64,
     eap_backend: Option<EapBackendFactory>,
     eap_client: Option<EapClientFactory>,
     unix_time: Option<u64>,
+    /// Home addresses held by bindings, with the (normalized) identity holding each: the
+    /// HA's Binding Cache, as its driver last said ([`Engine::set_bound_hoas`]).
+    bound_hoas: std::collections::HashMap<Ipv6Addr, String>,
 }
 
 fn p(body: PayloadBody) -> Payload {
     Payload::new(body)
+}
+
+/// An identity in the form bindings record it (`Engine::set_bound_hoas`): an address
+/// formatted, a name in ASCII lower case without a trailing dot.
+fn identity_key(id: &Id) -> String {
+    use mip6lab_wire::ikev2::id_type;
+    match <[u8; 16]>::try_from(&id.data[..]) {
+        Ok(o) if id.id_type == id_type::IPV6_ADDR => Ipv6Addr::from(o).to_string(),
+        _ => crate::binding::normalize_identity(&String::from_utf8_lossy(&id.data)),
+    }
 }
 
 fn notify(t: u16, data: impl Into<Vec<u8>>) -> Payload {
@@ -889,18 +929,36 @@ impl Engine {
         let mut cookie_secret = [0u8; 32];
         rng(&mut cookie_secret);
         Engine {
+            cookies: CookieSecrets {
+                version: 0,
+                current: cookie_secret,
+                previous: None,
+                since: 0,
+            },
+            from: None,
             cfg,
             rng,
             hooks: Hooks::default(),
             sas: Vec::new(),
             out: VecDeque::new(),
             events: VecDeque::new(),
-            cookie_secret,
             now: 0,
             eap_backend: None,
             eap_client: None,
             unix_time: None,
+            bound_hoas: Default::default(),
         }
+    }
+
+    /// The home addresses bindings hold now, each with the identity (IDi) that holds it. RFC
+    /// 5026 §9.2 FCFS: an address stays used "for at least as long as the binding exists",
+    /// also after the IKE SA that allocated it is gone; the HA driver calls this whenever its
+    /// Binding Cache changes.
+    pub fn set_bound_hoas(&mut self, bound: impl IntoIterator<Item = (Ipv6Addr, String)>) {
+        self.bound_hoas = bound
+            .into_iter()
+            .map(|(a, id)| (a, crate::binding::normalize_identity(&id)))
+            .collect();
     }
 
     /// The wall-clock time (Unix seconds) at which peer certificates are checked for
@@ -1646,7 +1704,8 @@ impl Engine {
                 _ => None,
             })
             .ok_or("signature AUTH without a CERT (X.509 Certificate - Signature)")?;
-        let key = cert::verify_peer_cert(&c.data, &self.cfg.trust_anchors, self.unix_time, id)?;
+        let bound = self.cfg.cert_binds_id.then_some(id);
+        let key = cert::verify_peer_cert(&c.data, &self.cfg.trust_anchors, self.unix_time, bound)?;
         cert::verify_auth(auth.method, &auth.data, &key, so)
             .map_err(|e| format!("AUTH (method {}) does not verify: {e}", auth.method))
     }
@@ -2024,6 +2083,14 @@ impl Engine {
     // ------------------------------------------------------------ input
 
     /// Takes one received IKE datagram (UDP payload on port 500, no non-ESP marker).
+    /// [`Engine::handle_datagram`] for a datagram from `from`: a responder binds its cookies
+    /// to the initiator's address.
+    pub fn handle_datagram_from(&mut self, now: u64, from: std::net::IpAddr, bytes: &[u8]) {
+        self.from = Some(from);
+        self.handle_datagram(now, bytes);
+        self.from = None;
+    }
+
     pub fn handle_datagram(&mut self, now: u64, bytes: &[u8]) {
         self.now = now;
         let h = match Header::new_checked(bytes) {
@@ -2446,12 +2513,52 @@ impl Engine {
 
     // ------------------------------------------------------------ responder
 
-    fn cookie_for(&self, ni: &[u8], ispi: &[u8; 8]) -> Vec<u8> {
+    /// RFC 7296 §2.6: `<VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>)`, here as an
+    /// HMAC keyed with the secret; nothing is stored per request.
+    fn cookie_with(&self, version: u8, secret: &[u8; 32], ni: &[u8], ispi: &[u8; 8]) -> Vec<u8> {
         let mut d = ni.to_vec();
+        match self.from {
+            Some(std::net::IpAddr::V6(a)) => d.extend_from_slice(&a.octets()),
+            Some(std::net::IpAddr::V4(a)) => d.extend_from_slice(&a.octets()),
+            None => {}
+        }
         d.extend_from_slice(ispi);
-        let mut c = vec![0u8]; // version octet of our cookie format
-        c.extend_from_slice(&Prf::HmacSha256.compute(&self.cookie_secret, &d));
+        let mut c = vec![version];
+        c.extend_from_slice(&Prf::HmacSha256.compute(secret, &d));
         c
+    }
+
+    /// Rotates the cookie secret once it is older than its lifetime, so that a harvested
+    /// cookie soon stops working; the previous secret still verifies cookies handed out just
+    /// before the change.
+    fn rotate_cookie_secret(&mut self) {
+        let Some(pol) = self.cfg.responder.as_ref() else {
+            return;
+        };
+        if self.now.saturating_sub(self.cookies.since) < pol.cookie_secret_lifetime_ms {
+            return;
+        }
+        let mut next = [0u8; 32];
+        (self.rng)(&mut next);
+        let old = std::mem::replace(&mut self.cookies.current, next);
+        self.cookies.previous = Some((self.cookies.version, old));
+        self.cookies.version = self.cookies.version.wrapping_add(1);
+        self.cookies.since = self.now;
+    }
+
+    fn cookie_for(&self, ni: &[u8], ispi: &[u8; 8]) -> Vec<u8> {
+        self.cookie_with(self.cookies.version, &self.cookies.current, ni, ispi)
+    }
+
+    fn cookie_valid(&self, got: &[u8], ni: &[u8], ispi: &[u8; 8]) -> bool {
+        let Some(&v) = got.first() else {
+            return false;
+        };
+        if v == self.cookies.version {
+            return got == self.cookie_for(ni, ispi).as_slice();
+        }
+        matches!(&self.cookies.previous, Some((pv, ps))
+            if *pv == v && got == self.cookie_with(*pv, ps, ni, ispi).as_slice())
     }
 
     fn responder_init(&mut self, bytes: &[u8]) {
@@ -2497,14 +2604,15 @@ impl Engine {
         }
         if let Some(th) = pol.cookie_threshold {
             if half >= th {
-                let want = self.cookie_for(ni, &m.ispi);
+                self.rotate_cookie_secret();
                 let got = match m.payloads.first().map(|x| &x.body) {
                     Some(PayloadBody::Notify(n)) if n.notify_type == notify_type::COOKIE => {
                         Some(n.data.clone())
                     }
                     _ => None,
                 };
-                if got.as_deref() != Some(want.as_slice()) {
+                if !got.is_some_and(|g| self.cookie_valid(&g, ni, &m.ispi)) {
+                    let want = self.cookie_for(ni, &m.ispi);
                     return reply_plain(self, vec![notify(notify_type::COOKIE, want)]);
                 }
             }
@@ -2621,8 +2729,10 @@ impl Engine {
     }
 
     /// A home address for `peer` (RFC 5026 §5.3.2, §9.2): the one it proposed if that is on
-    /// the home prefix, free and nobody else's configured address; else its own configured
-    /// address; else the next free pool address that is nobody's configured one.
+    /// the home prefix, not used by another identity and nobody else's configured address;
+    /// else its own configured address; else the next pool address nobody holds that is
+    /// nobody's configured one. FCFS: an address is used while an IKE SA or a binding holds
+    /// it, and only for identities other than the holder's, who may have it again.
     fn allocate(
         &self,
         pol: &ResponderPolicy,
@@ -2630,13 +2740,23 @@ impl Engine {
         peer: &Id,
     ) -> Option<Ipv6Addr> {
         let base = u128::from(pol.pool_base);
-        let in_use = |a: Ipv6Addr| self.sas.iter().any(|s| s.assigned == Some(a));
+        let me = identity_key(peer);
+        let holders = |a: Ipv6Addr| {
+            self.sas
+                .iter()
+                .filter(move |s| s.assigned == Some(a))
+                .map(|s| s.peer_id.as_ref().map(identity_key).unwrap_or_default())
+                .chain(self.bound_hoas.get(&a).cloned())
+        };
+        let in_use = |a: Ipv6Addr| holders(a).next().is_some();
+        let used_by_other = |a: Ipv6Addr| holders(a).any(|h| h != me);
         let others = |a: Ipv6Addr| {
             pol.guard_configured && pol.configured.iter().any(|(id, x)| *x == a && id != peer)
         };
         let (plo, phi) = prefix_range(pol.pool_base, pol.pool_prefix_len);
         if let Some(w) = want {
-            if w > plo && w <= phi && !in_use(w) && !others(w) {
+            // The mutant `guard_used = false` grants it whoever holds it.
+            if w > plo && w <= phi && !(pol.guard_used && used_by_other(w)) && !others(w) {
                 return Some(w);
             }
         }
@@ -2645,7 +2765,7 @@ impl Engine {
             .iter()
             .filter(|(id, _)| id == peer)
             .map(|(_, a)| *a)
-            .find(|a| !in_use(*a))
+            .find(|a| !used_by_other(*a))
         {
             return Some(mine);
         }
@@ -2897,7 +3017,12 @@ impl Engine {
                             use_assigned = true;
                         }
                     }
-                    None => child_error = Some(notify_type::INTERNAL_ADDRESS_FAILURE),
+                    None if pol.address_failure_notify => {
+                        child_error = Some(notify_type::INTERNAL_ADDRESS_FAILURE)
+                    }
+                    // Mutant: a CFG_REPLY without an address; the Child SA then fails for
+                    // want of a HoA (TS_UNACCEPTABLE), never naming the cause.
+                    None => {}
                 }
             }
             if cp.attribute(cp_attr::INTERNAL_IP6_DNS).is_some() {

@@ -1,0 +1,447 @@
+//! ICMPv6 Neighbor Discovery messages for duplicate address detection: Neighbor Solicitation
+//! and Neighbor Advertisement (RFC 4861 §4.3, §4.4) with the link-layer address options
+//! (§4.6.1), the ICMPv6 checksum (RFC 4443 §2.3), the solicited-node multicast address
+//! (RFC 4291 §2.7.1), its Ethernet group address (RFC 2464 §7) and whole IPv6 packets around
+//! them (hop limit 255, RFC 4861 §7.1).
+
+use crate::{ipv6ext, Error, Result};
+use std::net::Ipv6Addr;
+
+pub const NEXT_HEADER_ICMPV6: u8 = 58;
+pub const TYPE_NS: u8 = 135;
+pub const TYPE_NA: u8 = 136;
+pub const OPT_SOURCE_LLA: u8 = 1;
+pub const OPT_TARGET_LLA: u8 = 2;
+/// Every ND message is sent with it, and a receiver drops any other value (RFC 4861 §7.1).
+pub const HOP_LIMIT: u8 = 255;
+/// ff02::1, where a node defending its address sends its advertisement (RFC 4862 §5.4.5).
+pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+
+/// Type, code, checksum, 4 octets (reserved, or NA flags), target.
+const FIXED_LEN: usize = 24;
+const CHECKSUM: std::ops::Range<usize> = 2..4;
+
+/// ff02::1:ffXX:XXXX with the low 24 bits of `a`.
+pub fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
+    let o = a.octets();
+    Ipv6Addr::from(
+        0xff02_0000_0000_0000_0000_0001_ff00_0000u128
+            | u128::from(u32::from_be_bytes([0, o[13], o[14], o[15]])),
+    )
+}
+
+/// 33:33 and the low 32 bits of an IPv6 multicast address.
+pub fn multicast_mac(group: Ipv6Addr) -> [u8; 6] {
+    let o = group.octets();
+    [0x33, 0x33, o[12], o[13], o[14], o[15]]
+}
+
+fn sum_words(mut acc: u64, bytes: &[u8]) -> u64 {
+    let mut chunks = bytes.chunks_exact(2);
+    for c in &mut chunks {
+        acc += u64::from(u16::from_be_bytes([c[0], c[1]]));
+    }
+    if let [last] = chunks.remainder() {
+        acc += u64::from(*last) << 8;
+    }
+    acc
+}
+
+fn fold(mut acc: u64) -> u16 {
+    while acc >> 16 != 0 {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    acc as u16
+}
+
+/// Source, destination, upper-layer length and next header 58 (RFC 8200 §8.1).
+fn pseudo_sum(src: &Ipv6Addr, dst: &Ipv6Addr, len: usize) -> u64 {
+    let acc = sum_words(sum_words(0, &src.octets()), &dst.octets());
+    let len = len as u64 & 0xffff_ffff;
+    acc + (len >> 16) + (len & 0xffff) + u64::from(NEXT_HEADER_ICMPV6)
+}
+
+/// The checksum `icmp` should carry, its checksum field taken as zero.
+pub fn checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> u16 {
+    let mut acc = pseudo_sum(src, dst, icmp.len());
+    acc = sum_words(acc, icmp.get(..CHECKSUM.start).unwrap_or(icmp));
+    if let Some(rest) = icmp.get(CHECKSUM.end..) {
+        acc = sum_words(acc, rest);
+    }
+    !fold(acc)
+}
+
+/// Whether the checksum in `icmp` is right (the sum with the field is all ones).
+pub fn verify_checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> bool {
+    if icmp.len() < CHECKSUM.end {
+        return false;
+    }
+    fold(sum_words(pseudo_sum(src, dst, icmp.len()), icmp)) == 0xffff
+}
+
+/// One ND option (RFC 4861 §4.6): link-layer addresses are kept as given (any length).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NdOption {
+    SourceLinkLayer(Vec<u8>),
+    TargetLinkLayer(Vec<u8>),
+    Other { kind: u8, data: Vec<u8> },
+}
+
+impl NdOption {
+    fn kind(&self) -> u8 {
+        match self {
+            NdOption::SourceLinkLayer(_) => OPT_SOURCE_LLA,
+            NdOption::TargetLinkLayer(_) => OPT_TARGET_LLA,
+            NdOption::Other { kind, .. } => *kind,
+        }
+    }
+
+    fn data(&self) -> &[u8] {
+        match self {
+            NdOption::SourceLinkLayer(d) | NdOption::TargetLinkLayer(d) => d,
+            NdOption::Other { data, .. } => data,
+        }
+    }
+}
+
+/// A Neighbor Solicitation or Advertisement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repr {
+    Solicitation {
+        target: Ipv6Addr,
+        options: Vec<NdOption>,
+    },
+    Advertisement {
+        router: bool,
+        solicited: bool,
+        override_flag: bool,
+        target: Ipv6Addr,
+        options: Vec<NdOption>,
+    },
+}
+
+impl Repr {
+    /// The DAD probe for `target` (RFC 4862 §5.4.2): sent from ::, so no source link-layer
+    /// address option (RFC 4861 §7.1.1).
+    pub fn dad_probe(target: Ipv6Addr) -> Repr {
+        Repr::Solicitation {
+            target,
+            options: Vec::new(),
+        }
+    }
+
+    /// The answer of a node that holds `target`, to a DAD probe (RFC 4861 §7.2.4: to the
+    /// all-nodes address, Solicited clear, Override set, with the target link-layer address).
+    pub fn defense(target: Ipv6Addr, lladdr: [u8; 6]) -> Repr {
+        Repr::Advertisement {
+            router: false,
+            solicited: false,
+            override_flag: true,
+            target,
+            options: vec![NdOption::TargetLinkLayer(lladdr.to_vec())],
+        }
+    }
+
+    pub fn icmp_type(&self) -> u8 {
+        match self {
+            Repr::Solicitation { .. } => TYPE_NS,
+            Repr::Advertisement { .. } => TYPE_NA,
+        }
+    }
+
+    pub fn target(&self) -> Ipv6Addr {
+        match self {
+            Repr::Solicitation { target, .. } | Repr::Advertisement { target, .. } => *target,
+        }
+    }
+
+    pub fn options(&self) -> &[NdOption] {
+        match self {
+            Repr::Solicitation { options, .. } | Repr::Advertisement { options, .. } => options,
+        }
+    }
+
+    /// Parses an ICMPv6 message of type 135 or 136 (checksum not checked: see
+    /// [`verify_checksum`]). Code must be 0 and every option non-empty (RFC 4861 §7.1).
+    pub fn parse(icmp: &[u8]) -> Result<Repr> {
+        if icmp.len() < FIXED_LEN {
+            return Err(Error::new(
+                icmp.len(),
+                format!("ND message of {} octets, need {FIXED_LEN}", icmp.len()),
+            ));
+        }
+        if icmp[1] != 0 {
+            return Err(Error::new(1, format!("ND code {} is not 0", icmp[1])));
+        }
+        let mut t = [0u8; 16];
+        t.copy_from_slice(&icmp[8..24]);
+        let target = Ipv6Addr::from(t);
+        let options = parse_options(&icmp[FIXED_LEN..]).map_err(|e| e.shifted(FIXED_LEN))?;
+        match icmp[0] {
+            TYPE_NS => Ok(Repr::Solicitation { target, options }),
+            TYPE_NA => Ok(Repr::Advertisement {
+                router: icmp[4] & 0x80 != 0,
+                solicited: icmp[4] & 0x40 != 0,
+                override_flag: icmp[4] & 0x20 != 0,
+                target,
+                options,
+            }),
+            t => Err(Error::new(0, format!("ICMPv6 type {t} is not NS or NA"))),
+        }
+    }
+
+    /// The ICMPv6 octets, checksum filled in for `src` → `dst`. Options longer than the
+    /// length octet can say are an error.
+    pub fn emit(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
+        let mut b = vec![0u8; FIXED_LEN];
+        b[0] = self.icmp_type();
+        if let Repr::Advertisement {
+            router,
+            solicited,
+            override_flag,
+            ..
+        } = self
+        {
+            b[4] =
+                u8::from(*router) << 7 | u8::from(*solicited) << 6 | u8::from(*override_flag) << 5;
+        }
+        b[8..24].copy_from_slice(&self.target().octets());
+        for o in self.options() {
+            let data = o.data();
+            let units = (data.len() + 2).div_ceil(8);
+            let len = u8::try_from(units)
+                .map_err(|_| Error::new(b.len(), "ND option longer than 2040 octets"))?;
+            b.push(o.kind());
+            b.push(len);
+            b.extend_from_slice(data);
+            b.resize(b.len() + units * 8 - 2 - data.len(), 0);
+        }
+        let c = checksum(&src, &dst, &b);
+        b[CHECKSUM].copy_from_slice(&c.to_be_bytes());
+        Ok(b)
+    }
+
+    /// The whole IPv6 packet (hop limit 255, no extension headers).
+    pub fn to_ipv6_packet(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
+        let icmp = self.emit(src, dst)?;
+        let plen = u16::try_from(icmp.len()).map_err(|_| Error::new(4, "packet too long"))?;
+        let mut p = Vec::with_capacity(40 + icmp.len());
+        p.extend_from_slice(&0x6000_0000u32.to_be_bytes());
+        p.extend_from_slice(&plen.to_be_bytes());
+        p.push(NEXT_HEADER_ICMPV6);
+        p.push(HOP_LIMIT);
+        p.extend_from_slice(&src.octets());
+        p.extend_from_slice(&dst.octets());
+        p.extend_from_slice(&icmp);
+        Ok(p)
+    }
+}
+
+fn parse_options(mut b: &[u8]) -> Result<Vec<NdOption>> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while !b.is_empty() {
+        let (kind, units) = match b {
+            [k, l, ..] => (*k, usize::from(*l)),
+            _ => return Err(Error::new(off, "ND option truncated")),
+        };
+        if units == 0 {
+            return Err(Error::new(off + 1, "ND option with length 0"));
+        }
+        let len = units * 8;
+        let opt = b
+            .get(..len)
+            .ok_or_else(|| Error::new(off + 1, format!("ND option of {len} octets truncated")))?;
+        let data = opt[2..].to_vec();
+        out.push(match kind {
+            OPT_SOURCE_LLA => NdOption::SourceLinkLayer(data),
+            OPT_TARGET_LLA => NdOption::TargetLinkLayer(data),
+            _ => NdOption::Other { kind, data },
+        });
+        b = &b[len..];
+        off += len;
+    }
+    Ok(out)
+}
+
+/// An NS or NA as it came off the link, with what its IPv6 header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub src: Ipv6Addr,
+    pub dst: Ipv6Addr,
+    pub hop_limit: u8,
+    pub checksum_ok: bool,
+    pub repr: Repr,
+}
+
+impl Received {
+    /// RFC 4861 §7.1.1 / §7.1.2 validity, as far as DAD needs it: hop limit 255, checksum,
+    /// a unicast target; a probe from :: goes to the solicited-node address and has no source
+    /// link-layer option; an advertisement to a multicast address has Solicited clear.
+    pub fn is_valid(&self) -> bool {
+        let target = self.repr.target();
+        if self.hop_limit != HOP_LIMIT || !self.checksum_ok || target.is_multicast() {
+            return false;
+        }
+        match &self.repr {
+            Repr::Solicitation { options, .. } if self.src.is_unspecified() => {
+                self.dst == solicited_node(target)
+                    && !options
+                        .iter()
+                        .any(|o| matches!(o, NdOption::SourceLinkLayer(_)))
+            }
+            Repr::Solicitation { .. } => true,
+            Repr::Advertisement { solicited, .. } => !(self.dst.is_multicast() && *solicited),
+        }
+    }
+
+    /// A DAD probe: a solicitation from the unspecified address (RFC 4862 §5.4.2).
+    pub fn is_dad_probe(&self) -> bool {
+        self.src.is_unspecified() && matches!(self.repr, Repr::Solicitation { .. })
+    }
+}
+
+/// The NS or NA in a whole IPv6 packet. `None`: not IPv6, or not ICMPv6 type 135/136;
+/// `Some(Err)`: one of those, malformed.
+pub fn parse_ipv6(p: &[u8]) -> Option<Result<Received>> {
+    if p.len() < 40 || p[0] >> 4 != 6 {
+        return None;
+    }
+    let plen = usize::from(u16::from_be_bytes([p[4], p[5]]));
+    let body = p.get(40..(40 + plen).min(p.len()))?;
+    let chain = ipv6ext::walk(p[6], body).ok()?;
+    if chain.upper != NEXT_HEADER_ICMPV6 {
+        return None;
+    }
+    let icmp = &body[chain.rest_offset..];
+    if !matches!(icmp.first(), Some(&TYPE_NS | &TYPE_NA)) {
+        return None;
+    }
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&p[8..24]);
+    let src = Ipv6Addr::from(a);
+    a.copy_from_slice(&p[24..40]);
+    let dst = Ipv6Addr::from(a);
+    let at = 40 + chain.rest_offset;
+    Some(
+        Repr::parse(icmp)
+            .map_err(|e| e.shifted(at))
+            .map(|repr| Received {
+                src,
+                dst,
+                hop_limit: p[7],
+                checksum_ok: verify_checksum(&src, &dst, icmp),
+                repr,
+            }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x100);
+
+    #[test]
+    fn solicited_node_and_its_mac() {
+        let g = solicited_node("2001:db8:1:100::12:3456".parse().unwrap());
+        assert_eq!(g, "ff02::1:ff12:3456".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(multicast_mac(g), [0x33, 0x33, 0xff, 0x12, 0x34, 0x56]);
+        assert_eq!(multicast_mac(ALL_NODES), [0x33, 0x33, 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn dad_probe_bytes_and_checksum() {
+        let dst = solicited_node(HOA);
+        let p = Repr::dad_probe(HOA)
+            .to_ipv6_packet(Ipv6Addr::UNSPECIFIED, dst)
+            .unwrap();
+        assert_eq!(p.len(), 40 + 24);
+        assert_eq!((p[6], p[7]), (58, 255));
+        assert_eq!(&p[8..24], &[0u8; 16]);
+        assert_eq!(p[40], 135);
+        assert_eq!(&p[48..64], &HOA.octets());
+        // Known answer: computed independently over the pseudo-header and the message.
+        assert_eq!(u16::from_be_bytes([p[42], p[43]]), 0x49ee);
+        let r = parse_ipv6(&p).unwrap().unwrap();
+        assert!(r.checksum_ok && r.is_valid() && r.is_dad_probe());
+        assert_eq!(r.repr, Repr::dad_probe(HOA));
+    }
+
+    #[test]
+    fn defense_round_trips_with_flags_and_tlla() {
+        let mac = [2, 0x42, 0xc6, 0x33, 0x64, 0x90];
+        let src: Ipv6Addr = "2001:db8:1::d0".parse().unwrap();
+        let p = Repr::defense(HOA, mac)
+            .to_ipv6_packet(src, ALL_NODES)
+            .unwrap();
+        assert_eq!(p.len(), 40 + 32);
+        assert_eq!(p[44], 0x20, "S = 0, O = 1");
+        assert_eq!(&p[64..72], &[2, 1, 2, 0x42, 0xc6, 0x33, 0x64, 0x90]);
+        let r = parse_ipv6(&p).unwrap().unwrap();
+        assert!(r.is_valid() && !r.is_dad_probe());
+        assert_eq!(r.repr, Repr::defense(HOA, mac));
+    }
+
+    #[test]
+    fn invalid_messages_are_told_apart() {
+        let dst = solicited_node(HOA);
+        let mut p = Repr::dad_probe(HOA)
+            .to_ipv6_packet(Ipv6Addr::UNSPECIFIED, dst)
+            .unwrap();
+        p[7] = 64;
+        assert!(!parse_ipv6(&p).unwrap().unwrap().is_valid(), "hop limit");
+        p[7] = 255;
+        p[60] ^= 1;
+        let r = parse_ipv6(&p).unwrap().unwrap();
+        assert!(!r.checksum_ok && !r.is_valid(), "checksum");
+        // Code 1, a zero-length option, a short message, another ICMPv6 type.
+        let mut icmp = Repr::dad_probe(HOA)
+            .emit(Ipv6Addr::UNSPECIFIED, dst)
+            .unwrap();
+        icmp[1] = 1;
+        assert!(Repr::parse(&icmp).is_err());
+        icmp[1] = 0;
+        icmp.extend([1, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(Repr::parse(&icmp).unwrap_err().offset, 25);
+        assert!(Repr::parse(&icmp[..20]).is_err());
+        let mut echo = p.clone();
+        echo[40] = 128;
+        assert!(parse_ipv6(&echo).is_none());
+        // A multicast NA with S set.
+        let na = Repr::Advertisement {
+            router: false,
+            solicited: true,
+            override_flag: true,
+            target: HOA,
+            options: vec![],
+        };
+        let p = na.to_ipv6_packet(HOA, ALL_NODES).unwrap();
+        assert!(!parse_ipv6(&p).unwrap().unwrap().is_valid());
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Repr::parse(&b);
+            let _ = parse_ipv6(&b);
+            let _ = verify_checksum(&HOA, &ALL_NODES, &b);
+        }
+
+        #[test]
+        fn emitted_messages_parse_back_with_a_good_checksum(
+            t in any::<u128>(),
+            s in any::<u128>(),
+            mac in any::<[u8; 6]>(),
+            ns in any::<bool>(),
+        ) {
+            let target = Ipv6Addr::from(t);
+            let src = Ipv6Addr::from(s);
+            let repr = if ns { Repr::dad_probe(target) } else { Repr::defense(target, mac) };
+            let icmp = repr.emit(src, ALL_NODES).unwrap();
+            prop_assert!(verify_checksum(&src, &ALL_NODES, &icmp));
+            prop_assert_eq!(Repr::parse(&icmp).unwrap(), repr);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Judges of optional (MAY) behaviour on recorded reference observations: the recording
+//! passes, and the same traffic edited as a non-conforming MN would send it does not.
+
+use mip6lab_capture::transcript::Decoded;
+use mip6lab_capture::{Message, Transcript};
+use mip6lab_suite::Observation;
+use mip6lab_suite::Verdict;
+use mip6lab_suite_split::mn_bootstrap;
+use std::path::PathBuf;
+
+fn recorded(tp: &str) -> Observation {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/transcripts")
+        .join(format!("{tp}.json"));
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let transcript: Transcript = serde_json::from_str(&text).unwrap();
+    Observation {
+        transcript,
+        pcap: "home.pcap".into(),
+        iut_event: None,
+        iut_exit: None,
+        peer_versions: Default::default(),
+    }
+}
+
+/// Applies `f` to every decoded message part of kind `kind`, depth first.
+fn edit(obs: &mut Observation, kind: &str, f: &dyn Fn(&mut Message)) {
+    fn walk(m: &mut Message, kind: &str, f: &dyn Fn(&mut Message)) {
+        if m.kind == kind {
+            f(m);
+        }
+        for c in &mut m.children {
+            walk(c, kind, f);
+        }
+    }
+    for e in &mut obs.transcript.entries {
+        if let Decoded::Message(m) = &mut e.decoded {
+            walk(m, kind, f);
+        }
+    }
+}
+
+#[test]
+fn several_home_addresses_pass_as_recorded_and_one_fails() {
+    let obs = recorded("TP-SPLIT-MN-HOA-MULTI-01");
+    let o = mn_bootstrap::judge_several_home_addresses(&obs);
+    assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
+    // The same MN asking for a single address.
+    let mut one = obs.clone();
+    edit(&mut one, "CP", &|cp| {
+        if cp.get("cfg_type") == Some("CFG_REQUEST") {
+            let mut kept = false;
+            cp.children.retain(|a| {
+                let drop = a.kind == "INTERNAL_IP6_ADDRESS" && kept;
+                kept |= a.kind == "INTERNAL_IP6_ADDRESS";
+                !drop
+            });
+        }
+    });
+    let o = mn_bootstrap::judge_several_home_addresses(&one);
+    assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    assert!(
+        o.reason.contains("has 1 INTERNAL_IP6_ADDRESS"),
+        "{}",
+        o.reason
+    );
+}
+
+#[test]
+fn fqdn_in_the_certificate_passes_and_another_name_fails() {
+    let obs = recorded("TP-SPLIT-MN-CERT-FQDN-01");
+    let o = mn_bootstrap::judge_cert_fqdn(&obs);
+    assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
+    let set_san = |san: &'static str| {
+        let mut o = obs.clone();
+        edit(&mut o, "CERT", &|c| {
+            for f in &mut c.fields {
+                if f.name == "san" {
+                    f.value = san.into();
+                }
+            }
+        });
+        mn_bootstrap::judge_cert_fqdn(&o)
+    };
+    let other = set_san("DNS:mn7.example.com");
+    assert_eq!(other.verdict, Verdict::Fail, "{}", other.reason);
+    // No dNSName at all: the option is not used, which is no failure of a MAY.
+    let none = set_san("IP:2001:db8:1::100");
+    assert_eq!(none.verdict, Verdict::Inconclusive, "{}", none.reason);
+}
