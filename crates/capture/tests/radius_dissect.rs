@@ -75,3 +75,44 @@ fn malformed_packets_and_attributes() {
     assert!(text.contains("{NAS-Port malformed="), "{text}");
     assert!(text.contains("{EAP len=4 malformed="), "{text}");
 }
+
+/// RFC 5026 §6 delegated DNS update: the HA's Accounting-Request with the FQDN-HoA pair, as a
+/// proxy forwards it (Proxy-State, Acct-Delay-Time), and the answer.
+#[test]
+fn accounting_request_and_response() {
+    let mut r = Repr::new(code::ACCOUNTING_REQUEST, 9, [0; 16]);
+    r.push(Attribute::integer(
+        attr::ACCT_STATUS_TYPE,
+        radius::acct_status::START,
+    ));
+    r.push(Attribute::text(attr::USER_NAME, "mn1.example.com"));
+    r.push(Attribute::ipv6(
+        attr::FRAMED_IPV6_ADDRESS,
+        "2001:db8:1:100::8001".parse().unwrap(),
+    ));
+    r.push(Attribute::text(attr::ACCT_SESSION_ID, "ha1-5f3a-1"));
+    r.push(Attribute::integer(attr::ACCT_DELAY_TIME, 1));
+    r.push(Attribute::new(attr::PROXY_STATE, b"3".to_vec()));
+    r.push(Attribute::integer(attr::ACCT_STATUS_TYPE, 77));
+    let b = r.sign_accounting_request(b"s").unwrap();
+    assert_eq!(
+        render(&b),
+        "Accounting-Request code=4 id=* authenticator=* {Acct-Status-Type value=1 (Start)} \
+         {User-Name value=\"mn1.example.com\"} {Framed-IPv6-Address value=2001:db8:1:100::8001} \
+         {Acct-Session-Id len=10 value=*} {Acct-Delay-Time len=4 value=*} \
+         {Proxy-State len=* value=*} {Acct-Status-Type value=77}"
+    );
+    let mut resp = Repr::new(code::ACCOUNTING_RESPONSE, 9, [0; 16]);
+    let rb = resp.sign_response(&r.authenticator, b"s", false).unwrap();
+    assert_eq!(
+        render(&rb),
+        "Accounting-Response code=5 id=* authenticator=*"
+    );
+    // A short Framed-IPv6-Address is shown as malformed, not a panic.
+    let mut bad = Repr::new(code::ACCOUNTING_REQUEST, 1, [0; 16]);
+    bad.push(Attribute::new(attr::FRAMED_IPV6_ADDRESS, vec![0x20, 1]));
+    bad.push(Attribute::new(attr::ACCT_STATUS_TYPE, vec![0, 1]));
+    let text = render(&bad.to_bytes().unwrap());
+    assert!(text.contains("{Framed-IPv6-Address malformed="), "{text}");
+    assert!(text.contains("{Acct-Status-Type malformed="), "{text}");
+}

@@ -11,6 +11,27 @@ use mip6lab_suite::{RunOptions, Runner};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Knob → the requirement ID its catalog line names (`mip6lab-refimpl --list-knobs`:
+/// `name   REQ-ID: what`); stimulus knobs name none.
+fn knob_requirements(binary: &std::path::Path) -> Vec<(String, String)> {
+    let Ok(out) = std::process::Command::new(binary)
+        .arg("--list-knobs")
+        .output()
+    else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let name = it.next()?;
+            let req = it.next()?.strip_suffix(':')?;
+            req.starts_with("RFC")
+                .then(|| (name.to_string(), req.to_string()))
+        })
+        .collect()
+}
+
 pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     let a = Args::parse(rest, &["out"], &["first-catch"])?;
     // CI's budget: each mutant stops at the first test that catches it (the clean run still
@@ -31,6 +52,7 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     if !out.status.success() || mutants.is_empty() {
         bail!("the reference IUT listed no mutants");
     }
+    let broken = knob_requirements(&binary);
     let base = match a.value("out") {
         Some(o) => PathBuf::from(o),
         None => root.join("reports"),
@@ -46,11 +68,18 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
         let label = if knobs.is_empty() { "(none)" } else { knobs };
         // A knob changes one role of the reference: only tests with that role under test
         // can see it (an MN knob cannot change an HA under test).
-        let selected: Vec<mip6lab_suite::TestPurpose> = tests
+        let mut selected: Vec<mip6lab_suite::TestPurpose> = tests
             .iter()
             .filter(|t| knobs.is_empty() || knob_applies(&root, knobs, t))
             .map(copy_tp)
             .collect();
+        // Tests that cite the requirement the knob breaks go first: with --first-catch the
+        // mutant is then usually caught by the first test, not after half the suite. The
+        // order changes nothing else (every test still runs without --first-catch).
+        let knob = knobs.split_once('=').map_or(knobs.as_str(), |(k, _)| k);
+        if let Some(req) = broken.iter().find(|(k, _)| k == knob).map(|(_, r)| r) {
+            selected.sort_by_key(|t| !t.requirements.contains(&req.as_str()));
+        }
         say(&format!(
             "[{}/{}] mutant {label}: {} test(s)",
             i + 1,

@@ -340,3 +340,73 @@ async fn raw_socket_rh2_from_ancillary_data() {
     assert_eq!(got.checksum_ok, Some(true));
     assert!(matches!(got.mh.message, mh::Message::Ba(a) if a.seq == 9));
 }
+
+/// Mobile Prefix Discovery over ESP on `lo`: an MPS with HAO (MN → HA) and an MPA with RH2
+/// (HA → MN), read back with `recv_any`; an MH receiver refuses the ICMPv6 (not MH), and
+/// the ICMPv6 checksum is over the HoA as source / final destination.
+#[tokio::test]
+// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
+// and CI run it with --include-ignored, where a missing prerequisite fails it.
+#[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
+async fn mps_hao_mpa_rh2_on_wire() {
+    use mip6lab_engines::ikev2::esp_io::Inbound;
+    use mip6lab_wire::mpd::{self, MpdOption, PrefixInfo};
+    let mut tap = permitted(PacketTap::open("lo"), "AF_PACKET tap on lo");
+    let mn = permitted(EspSocket::open(Some(LO)), "raw ESP socket");
+    let ha = EspSocket::open(Some(LO)).unwrap();
+    let (mn_sa, ha_sa) = pair(EspSuite::AES128_SHA256, 0x5000_0000);
+    let (mut mn_out, mut ha_out) = (
+        OutboundSa::from_child(&mn_sa),
+        OutboundSa::from_child(&ha_sa),
+    );
+    let (mut mn_in, mut ha_in) = (sas(&mn_sa), sas(&ha_sa));
+    let iv = vec![0x42; mn_sa.outbound.encr.iv_len()];
+    let mps = mpd::Repr::Solicitation {
+        identifier: 0x4242,
+        options: vec![],
+    };
+    let flow = MhFlow::bu_from_care_of(LO, LO, hoa());
+    mn.send_mpd(&mut mn_out, &mps, &flow, &iv, T).await.unwrap();
+    let Inbound::Mpd(got) = tap.recv_any(&mut ha_in, T).await.unwrap() else {
+        panic!("not Mobile Prefix Discovery")
+    };
+    assert_eq!(got.ext_headers, vec![ipv6ext::DESTINATION_OPTIONS]);
+    assert_eq!((got.hao, got.checksum_ok), (Some(hoa()), Some(true)));
+    assert_eq!(got.mpd, mps);
+    let prefix = PrefixInfo {
+        prefix_len: 64,
+        on_link: true,
+        autonomous: true,
+        router_address: false,
+        valid_lifetime: 3600,
+        preferred_lifetime: 3600,
+        prefix: "2001:db8:1:100::".parse().unwrap(),
+    };
+    let mpa = mpd::Repr::Advertisement {
+        identifier: 0x4242,
+        managed: false,
+        other: false,
+        options: vec![MpdOption::PrefixInfo(prefix)],
+    };
+    let flow = MhFlow::ba_to_care_of(LO, LO, hoa());
+    let iv = vec![0x24; ha_sa.outbound.encr.iv_len()];
+    ha.send_mpd(&mut ha_out, &mpa, &flow, &iv, T).await.unwrap();
+    let Inbound::Mpd(got) = tap.recv_any(&mut mn_in, T).await.unwrap() else {
+        panic!("not Mobile Prefix Discovery")
+    };
+    assert_eq!(got.ext_headers, vec![ipv6ext::ROUTING]);
+    assert_eq!(
+        got.checksum_ok,
+        Some(true),
+        "checksum to the HoA of the RH2"
+    );
+    assert_eq!(got.mpd, mpa);
+    // An MH-only receive consumes it as "not MH".
+    ha.send_mpd(&mut ha_out, &mpa, &flow, &iv, T).await.unwrap();
+    match tap.recv(&mut mn_in, T).await {
+        Err(RecvError::NotMh {
+            next_header: 58, ..
+        }) => {}
+        other => panic!("an MPA given to an MH receiver: {other:?}"),
+    }
+}

@@ -219,6 +219,22 @@ impl Engine {
     }
 
     pub async fn run_container(&self, spec: ContainerSpec<'_>) -> Result<String> {
+        let name = spec.name.clone();
+        let id = self.create_container(spec).await?;
+        self.start_container(&id, &name).await?;
+        Ok(id)
+    }
+
+    pub async fn start_container(&self, id: &str, name: &str) -> Result<()> {
+        self.docker
+            .start_container(id, None)
+            .await
+            .with_context(|| format!("starting container {name}"))?;
+        Ok(())
+    }
+
+    /// Creates the container without starting it (it joins its network only when started).
+    pub async fn create_container(&self, spec: ContainerSpec<'_>) -> Result<String> {
         let host_config = HostConfig {
             network_mode: Some(spec.network.to_string()),
             binds: Some(
@@ -282,10 +298,6 @@ impl Engine {
             .create_container(Some(opts), body)
             .await
             .with_context(|| format!("creating container {} from {}", spec.name, spec.image))?;
-        self.docker
-            .start_container(&created.id, None)
-            .await
-            .with_context(|| format!("starting container {}", spec.name))?;
         Ok(created.id)
     }
 

@@ -67,9 +67,14 @@ pub struct Lab {
     captures: Vec<LiveCapture>,
     setup_frames: Vec<u64>,
     pub nodes: Vec<NodeHandle>,
+    /// Containers created while the peers came up, not yet started: (node, extra env, handle).
+    prepared: Vec<(Prepare, NodeHandle)>,
     _lock: HostLock,
     torn_down: bool,
 }
+
+/// A node the caller will start later with this extra environment ([`Lab::up_preparing`]).
+pub type Prepare = (String, Vec<(String, String)>);
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -120,6 +125,17 @@ impl Lab {
     /// (clients, initiators: the stimulus of a recording) start last, once the others are
     /// ready and the captures are confirmed; frames before them count as setup.
     pub async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
+        Lab::up_preparing(topology, opts, Vec::new()).await
+    }
+
+    /// [`Lab::up`], and meanwhile creates (without starting) the containers of `prepare`
+    /// (the IUT and the stimulus, with the settings they will be started with): creating
+    /// overlaps the peers' start-up, and starting them later costs only the start.
+    pub async fn up_preparing(
+        topology: Topology,
+        opts: LabOptions,
+        prepare: Vec<Prepare>,
+    ) -> Result<Lab> {
         std::fs::create_dir_all(&opts.out_dir)
             .with_context(|| format!("cannot create {}", opts.out_dir.display()))?;
         let engine = Engine::connect().await?;
@@ -139,6 +155,7 @@ impl Lab {
             captures: Vec::new(),
             setup_frames: Vec::new(),
             nodes: Vec::new(),
+            prepared: Vec::new(),
             _lock: lock,
             torn_down: false,
         };
@@ -184,7 +201,26 @@ impl Lab {
             );
         }
         let waits = started.iter().map(|(n, h)| lab.wait_ready(n, h));
-        for r in futures_util::future::join_all(waits).await {
+        let later: Vec<(NodeSpec, Vec<(String, String)>)> = prepare
+            .into_iter()
+            .filter_map(|(name, env)| {
+                let n = lab.topology.nodes.iter().find(|n| n.name == name)?;
+                Some((n.clone(), env))
+            })
+            .collect();
+        let creates = later.iter().map(|(n, env)| lab.create_stopped(n, env));
+        let (ready, created) = futures_util::future::join(
+            futures_util::future::join_all(waits),
+            futures_util::future::join_all(creates),
+        )
+        .await;
+        for ((n, env), h) in later.iter().zip(created) {
+            // A container that could not be created is simply made again when started.
+            if let Ok(h) = h {
+                lab.prepared.push(((n.name.clone(), env.clone()), h));
+            }
+        }
+        for r in ready {
             r?;
         }
         if std::env::var_os("MIP6LAB_TIMING").is_some() {
@@ -364,7 +400,23 @@ impl Lab {
         env: &[(String, String)],
         wait_ready: bool,
     ) -> Result<NodeHandle> {
-        let handle = self.create_node(node, env).await?;
+        let prepared = self
+            .prepared
+            .iter()
+            .position(|((n, e), _)| *n == node.name && e == env)
+            .map(|i| self.prepared.remove(i).1);
+        let handle = match prepared {
+            Some(h) => {
+                if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+                    bail!("interrupted: node {} not started", node.name);
+                }
+                self.engine
+                    .start_container(&h.id, &format!("mip6lab-{}-{}", self.run_id, node.name))
+                    .await?;
+                h
+            }
+            None => self.create_node(node, env).await?,
+        };
         self.nodes.push(handle.clone());
         if wait_ready {
             self.wait_ready(node, &handle).await?;
@@ -374,6 +426,19 @@ impl Lab {
 
     /// Creates and starts the node's container (no readiness wait, not yet in `nodes`).
     async fn create_node(&self, node: &NodeSpec, env: &[(String, String)]) -> Result<NodeHandle> {
+        let h = self.create_stopped(node, env).await?;
+        self.engine
+            .start_container(&h.id, &format!("mip6lab-{}-{}", self.run_id, node.name))
+            .await?;
+        Ok(h)
+    }
+
+    /// Creates the node's container (labelled, so teardown removes it) without starting it.
+    async fn create_stopped(
+        &self,
+        node: &NodeSpec,
+        env: &[(String, String)],
+    ) -> Result<NodeHandle> {
         let image = self.image_for(node).await?;
         if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
             bail!("interrupted: node {} not started", node.name);
@@ -402,7 +467,7 @@ impl Lab {
         }
         let id = self
             .engine
-            .run_container(ContainerSpec {
+            .create_container(ContainerSpec {
                 name: format!("mip6lab-{}-{}", self.run_id, node.name),
                 image,
                 network: &self.network_name(&node.network),
@@ -543,6 +608,12 @@ impl Lab {
         self.start_node(&node, env).await
     }
 
+    /// Waits until no capture has taken a frame for 100 ms (at most 1 s): what was in flight
+    /// when the watched node reported is then in the pcap.
+    pub async fn settle_captures(&self) {
+        self.settled_frame_counts().await;
+    }
+
     /// Frame counts of the captures once they have not moved for 100 ms (at most 1 s).
     async fn settled_frame_counts(&self) -> Vec<u64> {
         let deadline = Instant::now() + Duration::from_secs(1);
@@ -619,8 +690,13 @@ impl Lab {
     }
 
     async fn down_inner(mut self) -> Result<Artifacts> {
+        let timing = std::env::var_os("MIP6LAB_TIMING").is_some();
+        let t0 = Instant::now();
         let state = self.dump_state().await?;
         let versions = self.peer_versions().await;
+        if timing {
+            eprintln!("timing:   state and versions in {:?}", t0.elapsed());
+        }
         let mut logs = Vec::new();
         let log_dir = self.opts.out_dir.join("logs");
         std::fs::create_dir_all(&log_dir)?;
@@ -640,8 +716,17 @@ impl Lab {
                 .with_context(|| format!("finishing {}", path.display()))?;
             pcaps.push(path);
         }
+        if timing {
+            eprintln!("timing:   logs and captures in {:?}", t0.elapsed());
+        }
         let found = self.engine.find(Some(&self.run_id)).await?;
         self.engine.remove(&found).await?;
+        if timing {
+            eprintln!(
+                "timing:   containers and networks removed in {:?}",
+                t0.elapsed()
+            );
+        }
         self.torn_down = true;
         unregister_run(&self.run_id);
         let mut setup_frames = std::mem::take(&mut self.setup_frames);

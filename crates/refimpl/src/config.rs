@@ -26,10 +26,12 @@
 //! | `MIP6LAB_CONFIGURED_HOAS` | HA | `identity=address,…`: configured home addresses (RFC 5026 §9.2) |
 //! | `MIP6LAB_HOA_POOL_SIZE` | HA | addresses assigned to MNs asking for any (1..=32767, default 256) |
 //! | `MIP6LAB_MN_HOME_PREFIX` | MN | a pre-configured home prefix: propose a HoA from it (§5.3.2 first case) |
+//! | `MIP6LAB_SWITCH_TO_AUTOCONF` | MN | `yes`: once registered with an assigned HoA, Mobile Prefix Discovery over ESP, a HoA auto-configured from the advertised prefix, CREATE_CHILD_SA and a BU for it (RFC 5026 §5.3.2 MAY; default `no`) |
 //! | `MIP6LAB_HOA_COUNT` | MN | home addresses to ask for: INTERNAL_IP6_ADDRESS attributes in the CFG_REQUEST (RFC 4877 §9; default 1) |
 //! | `MIP6LAB_TSIG_KEY` | HA | `name:base64-secret` for DNS updates (RFC 8945) |
 //! | `MIP6LAB_REVERSE_ZONE` | HA | the ip6.arpa zone of the home prefix |
 //! | `MIP6LAB_RADIUS`, `MIP6LAB_RADIUS_SECRET` | HA | AAA server `[addr]:port` and secret for `eap` |
+//! | `MIP6LAB_DNS_FORWARD` | HA | `self` (default): the HA updates the AAAA itself; `aaa`: it sends the FQDN-HoA pair to its AAA server (RADIUS accounting, port 1813 of `MIP6LAB_RADIUS`), which has the forward update done (RFC 5026 §6); the PTR stays the HA's |
 //! | `MIP6LAB_DAD_WAIT_MS` | HA | proxy DAD wait for a defense of an auto-configured HoA (default 1000 = RetransTimer, at most 10000) |
 //! | `MIP6LAB_DEFEND_PREFIX` | nd-defender | answer DAD probes for addresses of this prefix |
 //! | `MIP6LAB_DEFEND_SECS` | nd-defender | how long to serve before exiting 0 (default 300) |
@@ -110,6 +112,8 @@ pub struct Knobs {
     pub propose_hoa: bool,
     /// `mn.ts_all_traffic`: Child SA selectors for all protocols instead of MH types 5–6.
     pub ts_all_traffic: bool,
+    /// `mn.mps_in_clear`: send the Mobile Prefix Solicitation without ESP.
+    pub mps_in_clear: bool,
     /// `mn.request_hoa`: ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
     pub request_hoa: Option<Ipv6Addr>,
     /// `mn.bu_transmissions`: BU transmissions before giving up (default 3).
@@ -166,6 +170,9 @@ pub struct Knobs {
     pub ha_no_cookies: bool,
     /// `ha.skip_cert_id_binding`: accept a certificate that does not name the peer's IDi.
     pub ha_skip_cert_id_binding: bool,
+    /// `ha.aaa_omit_hoa`: with `MIP6LAB_DNS_FORWARD=aaa`, send the AAA server the FQDN
+    /// without the HoA (no Framed-IPv6-Address).
+    pub ha_aaa_omit_hoa: bool,
 }
 
 impl Default for Knobs {
@@ -187,6 +194,7 @@ impl Default for Knobs {
             dereg_dns_remove: true,
             propose_hoa: true,
             ts_all_traffic: false,
+            mps_in_clear: false,
             request_hoa: None,
             bu_hoa: None,
             bu_transmissions: 3,
@@ -212,6 +220,7 @@ impl Default for Knobs {
             init_flood: 0,
             ha_no_cookies: false,
             ha_skip_cert_id_binding: false,
+            ha_aaa_omit_hoa: false,
         }
     }
 }
@@ -288,6 +297,10 @@ impl Knobs {
         (
             "mn.ts_all_traffic",
             "RFC4877-4.3-ANY-SHOULD-1: MH message type as IPsec selector",
+        ),
+        (
+            "mn.mps_in_clear",
+            "RFC5026-5.3.2-MN-MAY-1: the Mobile Prefix Solicitation protected by ESP (RFC 4877 §4.3)",
         ),
         (
             "mn.request_hoa",
@@ -389,6 +402,10 @@ impl Knobs {
             "mn.init_flood",
             "stimulus: IKE_SA_INIT requests left half open before the MN's own exchange",
         ),
+        (
+            "ha.aaa_omit_hoa",
+            "RFC5026-6-HA-MUST-5: the FQDN-HoA pair in the AAA request (delegated DNS update)",
+        ),
     ];
 
     /// For each knob that breaks a requirement, the setting that breaks it: the mutants
@@ -410,6 +427,7 @@ impl Knobs {
         "mn.dereg_dns_remove=false",
         "mn.propose_hoa=false",
         "mn.ts_all_traffic=true",
+        "mn.mps_in_clear=true",
         "ha.dns_update_status_on_success=128",
         "ha.skip_fqdn_authorization=true",
         "ha.skip_reverse_update=true",
@@ -423,6 +441,7 @@ impl Knobs {
         "ha.no_address_failure_notify=true",
         "ha.no_cookies=true",
         "ha.skip_cert_id_binding=true",
+        "ha.aaa_omit_hoa=true",
     ];
 
     #[cfg(test)]
@@ -463,6 +482,7 @@ impl Knobs {
                 "mn.dereg_dns_remove" => k.dereg_dns_remove = flag(name, v)?,
                 "mn.propose_hoa" => k.propose_hoa = flag(name, v)?,
                 "mn.ts_all_traffic" => k.ts_all_traffic = flag(name, v)?,
+                "mn.mps_in_clear" => k.mps_in_clear = flag(name, v)?,
                 "mn.request_hoa" => {
                     k.request_hoa = Some(
                         v.parse()
@@ -511,6 +531,7 @@ impl Knobs {
                 }
                 "ha.no_cookies" => k.ha_no_cookies = flag(name, v)?,
                 "ha.skip_cert_id_binding" => k.ha_skip_cert_id_binding = flag(name, v)?,
+                "ha.aaa_omit_hoa" => k.ha_aaa_omit_hoa = flag(name, v)?,
                 "mn.lifetime_units" => {
                     k.lifetime_units =
                         v.parse::<u16>().ok().filter(|l| *l > 0).ok_or_else(|| {
@@ -552,6 +573,9 @@ pub struct MnSettings {
     /// INTERNAL_IP6_ADDRESS attributes in the CFG_REQUEST (RFC 4877 §9: an MN may ask for
     /// several home addresses).
     pub hoa_count: u8,
+    /// After registering an assigned HoA, switch to one auto-configured from the prefix of a
+    /// Mobile Prefix Advertisement (RFC 5026 §5.3.2 MAY).
+    pub switch_to_autoconf: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -568,8 +592,19 @@ pub struct HaSettings {
     pub zone: String,
     pub reverse_zone: String,
     pub radius: Option<(SocketAddr, String)>,
+    /// Who updates the forward (AAAA) entry (RFC 5026 §6).
+    pub dns_forward: DnsForward,
     /// How long proxy DAD waits for a defense (RFC 4861 RetransTimer by default).
     pub dad_wait: Duration,
+}
+
+/// RFC 5026 §6: the HA updates the MN's forward entry itself, or, when the FQDN lies in the
+/// MSA's domain, hands the FQDN-HoA pair to its AAA server, whose MSA side updates DNS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsForward {
+    SelfUpdate,
+    /// RADIUS accounting to this address (the AAA server's accounting port).
+    Aaa(SocketAddr),
 }
 
 #[derive(Debug, Clone)]
@@ -719,6 +754,7 @@ impl Config {
                     home_prefix: get("MIP6LAB_MN_HOME_PREFIX")
                         .map(|p| parse_prefix(&p).context("MIP6LAB_MN_HOME_PREFIX"))
                         .transpose()?,
+                    switch_to_autoconf: yes("MIP6LAB_SWITCH_TO_AUTOCONF", false)?,
                     hoa_count: match get("MIP6LAB_HOA_COUNT") {
                         None => 1,
                         Some(v) => v
@@ -753,6 +789,18 @@ impl Config {
                         bail!("MIP6LAB_AUTH=eap needs MIP6LAB_RADIUS")
                     }
                     None => None,
+                };
+                let dns_forward = match get("MIP6LAB_DNS_FORWARD").as_deref().unwrap_or("self") {
+                    "self" => DnsForward::SelfUpdate,
+                    // The AAA server's accounting port (RFC 2866 §3) on the same host.
+                    "aaa" => match &radius {
+                        Some((a, _)) => DnsForward::Aaa(SocketAddr::new(
+                            a.ip(),
+                            mip6lab_wire::radius::ACCT_PORT,
+                        )),
+                        None => bail!("MIP6LAB_DNS_FORWARD=aaa needs MIP6LAB_RADIUS"),
+                    },
+                    o => bail!("MIP6LAB_DNS_FORWARD `{o}` is not self or aaa"),
                 };
                 ha = Some(HaSettings {
                     home_prefix,
@@ -797,6 +845,7 @@ impl Config {
                     reverse_zone: get("MIP6LAB_REVERSE_ZONE")
                         .ok_or_else(|| anyhow!("MIP6LAB_REVERSE_ZONE is not set"))?,
                     radius,
+                    dns_forward,
                     dad_wait: Duration::from_millis(
                         get("MIP6LAB_DAD_WAIT_MS")
                             .map(|s| {
@@ -935,6 +984,20 @@ mod tests {
         one.push(("MIP6LAB_HOA_POOL_SIZE", "0"));
         let e = Config::from_env(env(&one)).unwrap_err().to_string();
         assert!(e.contains("MIP6LAB_HOA_POOL_SIZE"), "{e}");
+        assert_eq!(ha.dns_forward, DnsForward::SelfUpdate);
+        let mut aaa = base.to_vec();
+        aaa.push(("MIP6LAB_DNS_FORWARD", "aaa"));
+        let e = Config::from_env(env(&aaa)).unwrap_err().to_string();
+        assert!(e.contains("MIP6LAB_RADIUS"), "{e}");
+        aaa.push(("MIP6LAB_RADIUS", "[2001:db8:1::18]:1812"));
+        aaa.push(("MIP6LAB_RADIUS_SECRET", "s"));
+        assert_eq!(
+            Config::from_env(env(&aaa)).unwrap().ha.unwrap().dns_forward,
+            DnsForward::Aaa("[2001:db8:1::18]:1813".parse().unwrap())
+        );
+        aaa[5] = ("MIP6LAB_DNS_FORWARD", "msa");
+        let e = Config::from_env(env(&aaa)).unwrap_err().to_string();
+        assert!(e.contains("MIP6LAB_DNS_FORWARD"), "{e}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! HoA authorization (§9.2), DNS updates signed with TSIG (§6, §9.5), BUs and BAs over
 //! userspace ESP. One task: IKE datagrams, ESP frames from the tap and engine timers.
 
-use crate::config::Config;
+use crate::acct;
+use crate::config::{Config, DnsForward};
 use crate::events::emit;
 use crate::ike::{self, id_text};
 use crate::{mhio, ndio};
@@ -13,12 +14,15 @@ use mip6lab_engines::binding::{
 use mip6lab_engines::dad::{self, DadOutcome, ProxyDad};
 use mip6lab_engines::ddns::{self, Retransmit, TsigKey, Update, UpdateOutcome};
 use mip6lab_engines::ikev2::esp_io::{
-    EspSocket, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, RecvError,
+    EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, ReceivedMpd,
+    RecvError,
 };
 use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{Engine, Event, SaId};
 use mip6lab_wire::ikev2::TrafficSelector;
 use mip6lab_wire::mh::{self, options::MobilityOption};
+use mip6lab_wire::mpd;
+use mip6lab_wire::radius::acct_status;
 use serde_json::json;
 use std::collections::HashMap;
 use std::net::{Ipv6Addr, SocketAddr};
@@ -33,6 +37,8 @@ struct Child {
     out: OutboundSa,
     /// The TSi range the SA was created for (one address, or the home prefix).
     tsi: (Ipv6Addr, Ipv6Addr),
+    /// An SA for Mobile Prefix Discovery (ICMPv6 146/147 selectors), not for MH.
+    mpd: bool,
 }
 
 struct Ha<'a> {
@@ -47,6 +53,8 @@ struct Ha<'a> {
     /// HoAs the engine handed out (the rest are auto-configured, §5.3.2).
     assigned: Vec<Ipv6Addr>,
     dad_failed_once: bool,
+    /// When the last MPA went to each HoA (RFC 6275 §6.8: at most one a second).
+    last_mpa: HashMap<Ipv6Addr, Instant>,
     tsig: TsigKey,
     start: Instant,
 }
@@ -80,6 +88,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
         identities: HashMap::new(),
         assigned: Vec::new(),
         dad_failed_once: false,
+        last_mpa: HashMap::new(),
         tsig: TsigKey::from_base64(&hs.tsig.0, &hs.tsig.1)
             .map_err(|e| anyhow!("MIP6LAB_TSIG_KEY: {e}"))?,
         start: Instant::now(),
@@ -136,8 +145,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 let now = ha.now();
                 ha.engine.handle_datagram_from(now, from.ip(), &buf[..n]);
             }
-            r = tap.recv(&mut ha.inbound, wait) => match r {
-                Ok(got) => ha.on_mh(&esp, got).await,
+            r = tap.recv_any(&mut ha.inbound, wait) => match r {
+                Ok(Inbound::Mh(got)) => ha.on_mh(&esp, got).await,
+                Ok(Inbound::Mpd(got)) => ha.on_mpd(&esp, got).await,
                 Err(RecvError::TimedOut) => {}
                 Err(e) => emit("esp_dropped", json!({ "reason": e.to_string() })),
             },
@@ -268,6 +278,7 @@ impl Ha<'_> {
                         ike: sa,
                         out: OutboundSa::from_child(&child),
                         tsi,
+                        mpd: child.tsi.iter().any(|t| t.icmp6_types().is_some()),
                     },
                 );
             }
@@ -290,6 +301,14 @@ impl Ha<'_> {
         let Some(child) = self.children.get(&got.spi) else {
             return;
         };
+        if child.mpd {
+            // Its selectors are ICMPv6 146/147: a BU does not belong on it (RFC 4301 §5.2).
+            emit(
+                "mh_ignored",
+                json!({ "reason": "BU on a Mobile Prefix Discovery SA" }),
+            );
+            return;
+        }
         let identity = self.identities.get(&child.ike).cloned().unwrap_or_default();
         // The SA's HoA: its single TSi address; for an SA over the whole home prefix (the
         // IKE_AUTH SA of §5.3.2) there is none, so the BU cannot match it.
@@ -462,15 +481,28 @@ impl Ha<'_> {
     }
 
     /// One DNS action as RFC 2136 updates signed with TSIG: the AAAA in the forward zone,
-    /// then the PTR in the reverse zone (§6: the HA always does the reverse entry).
+    /// then the PTR in the reverse zone (§6: the HA always does the reverse entry). With
+    /// `MIP6LAB_DNS_FORWARD=aaa` the AAA server has the forward entry done (§6, §7) and only
+    /// the PTR is the HA's own update.
     async fn update_dns(&mut self, action: &DnsAction) -> DnsOutcome {
         let hs = self.cfg.ha.as_ref().expect("HA settings");
         let k = &self.cfg.knobs;
         let fqdn = absolute(action.fqdn());
+        if let DnsForward::Aaa(aaa) = hs.dns_forward {
+            if !(matches!(action, DnsAction::Remove { .. }) && k.ha_keep_dns_on_dereg) {
+                let o = self.forward_via_aaa(aaa, action).await;
+                if o != DnsOutcome::Ok {
+                    return o;
+                }
+            }
+        }
+        let by_self = hs.dns_forward == DnsForward::SelfUpdate;
         let mut updates = Vec::new();
         match action {
             DnsAction::Add { hoa, .. } => {
-                updates.push(Update::add_aaaa(&hs.zone, &fqdn, *hoa, DNS_TTL));
+                if by_self {
+                    updates.push(Update::add_aaaa(&hs.zone, &fqdn, *hoa, DNS_TTL));
+                }
                 if !k.ha_skip_reverse_update {
                     updates.push(Update::add_ptr(&hs.reverse_zone, *hoa, &fqdn, DNS_TTL));
                 }
@@ -479,7 +511,9 @@ impl Ha<'_> {
                 if k.ha_keep_dns_on_dereg {
                     return DnsOutcome::Ok;
                 }
-                updates.push(Update::delete_aaaa(&hs.zone, &fqdn));
+                if by_self {
+                    updates.push(Update::delete_aaaa(&hs.zone, &fqdn));
+                }
                 if !k.ha_skip_reverse_update {
                     updates.push(Update::delete_ptr(&hs.reverse_zone, *hoa));
                 }
@@ -525,6 +559,134 @@ impl Ha<'_> {
         DnsOutcome::Ok
     }
 }
+
+impl Ha<'_> {
+    /// The FQDN-HoA pair to the AAA server (RFC 5026 §6): Accounting Start to add the entry,
+    /// Stop to remove it; the answer comes once the MSA's AAA server has updated DNS.
+    async fn forward_via_aaa(&self, server: SocketAddr, action: &DnsAction) -> DnsOutcome {
+        let Some((_, secret)) = self.cfg.ha.as_ref().and_then(|h| h.radius.as_ref()) else {
+            return DnsOutcome::Other;
+        };
+        let status = match action {
+            DnsAction::Add { .. } => acct_status::START,
+            DnsAction::Remove { .. } => acct_status::STOP,
+        };
+        let hoa = action.hoa();
+        let report = acct::Report {
+            status,
+            fqdn: action.fqdn(),
+            // Mutant `ha.aaa_omit_hoa`: the FQDN alone.
+            hoa: (!self.cfg.knobs.ha_aaa_omit_hoa).then_some(hoa),
+            nas: self.me,
+            nas_id: &self.cfg.id,
+            session_id: acct::session_id(hoa),
+        };
+        let req = match acct::request(rand::random(), &report, secret.as_bytes()) {
+            Ok(r) => r,
+            Err(e) => {
+                emit("error", json!({ "reason": format!("AAA request: {e}") }));
+                return DnsOutcome::Other;
+            }
+        };
+        let source = SocketAddr::from((self.me, 0));
+        // Bounded: 3 sends 2 s apart; the proxy chain and the MSA's DNS update take longer
+        // than one DNS round trip.
+        let r = acct::exchange(
+            server,
+            source,
+            &req,
+            secret.as_bytes(),
+            Duration::from_secs(2),
+            3,
+        )
+        .await;
+        emit(
+            "aaa_dns_forward",
+            json!({ "fqdn": action.fqdn(), "hoa": hoa.to_string(), "status": status,
+                    "outcome": format!("{r:?}") }),
+        );
+        match r {
+            Ok(acct::Outcome::Answered) => DnsOutcome::Ok,
+            Ok(acct::Outcome::TimedOut) => DnsOutcome::Timeout,
+            Err(_) => DnsOutcome::Other,
+        }
+    }
+}
+
+impl Ha<'_> {
+    /// RFC 6275 §10.6.3 / §11.4.3 on an MPS/MPA Child SA: an MPS whose HAO is the SA's HoA
+    /// gets an MPA with the home prefix (when this HA allows auto-configuration), same
+    /// Identifier, to the MPS's source with a type 2 routing header holding the HoA, over the
+    /// SA's outbound half.
+    async fn on_mpd(&mut self, esp: &EspSocket, got: ReceivedMpd) {
+        let ignored = |why: &str| emit("mps_ignored", json!({ "reason": why }));
+        let mpd::Repr::Solicitation { identifier, .. } = got.mpd else {
+            return ignored("not a Mobile Prefix Solicitation");
+        };
+        let Some(child) = self.children.get(&got.spi) else {
+            return;
+        };
+        let hoa = got.hao.unwrap_or(got.src);
+        emit(
+            "mps",
+            json!({ "hoa": hoa.to_string(), "src": got.src.to_string(),
+                    "hao": got.hao.is_some(), "checksum_ok": got.checksum_ok }),
+        );
+        if !child.mpd || child.tsi != (hoa, hoa) {
+            // RFC 4877 §4.2: the HAO counts as the source for the selector check.
+            return ignored("the SA's selectors are not ICMPv6 146/147 for this home address");
+        }
+        if got.checksum_ok == Some(false) {
+            return ignored("ICMPv6 checksum");
+        }
+        let hs = self.cfg.ha.as_ref().expect("HA settings");
+        if !hs.autoconf || self.cfg.knobs.ha_no_home_prefix {
+            return ignored("home address auto-configuration is not allowed here");
+        }
+        if self
+            .last_mpa
+            .get(&hoa)
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+        {
+            return ignored("an MPA went to this MN less than a second ago (RFC 6275 §6.8)");
+        }
+        let (prefix, prefix_len) = hs.home_prefix;
+        let mpa = mpd::Repr::Advertisement {
+            identifier,
+            // No DHCPv6 behind this HA (RFC 6275 §6.8: then M and O are clear).
+            managed: false,
+            other: false,
+            // R clear: this HA's address is not on the home prefix it advertises.
+            options: vec![mpd::MpdOption::PrefixInfo(mpd::PrefixInfo {
+                prefix_len,
+                on_link: true,
+                autonomous: true,
+                router_address: false,
+                valid_lifetime: MPA_LIFETIME,
+                preferred_lifetime: MPA_LIFETIME,
+                prefix,
+            })],
+        };
+        let flow = MhFlow::ba_to_care_of(self.me, got.src, hoa);
+        let Some(child) = self.children.get_mut(&got.spi) else {
+            return;
+        };
+        match mhio::send_mpd(esp, &mut child.out, &mpa, &flow).await {
+            Ok(_) => {
+                self.last_mpa.insert(hoa, Instant::now());
+                emit(
+                    "mpa",
+                    json!({ "to": got.src.to_string(), "hoa": hoa.to_string(),
+                            "prefix": format!("{prefix}/{prefix_len}") }),
+                );
+            }
+            Err(e) => emit("error", json!({ "reason": format!("{e:#}") })),
+        }
+    }
+}
+
+/// Valid and preferred lifetime of the advertised home prefix (as in the CFG_REPLY).
+const MPA_LIFETIME: u32 = 3600;
 
 fn absolute(name: &str) -> String {
     if name.ends_with('.') {

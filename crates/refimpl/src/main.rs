@@ -2,6 +2,7 @@
 //! environment (the IUT container contract) so that the lab can start it exactly as it starts
 //! a vendor's image.
 
+mod acct;
 mod config;
 mod defender;
 mod dns;

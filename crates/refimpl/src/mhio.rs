@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, Result};
 use mip6lab_engines::ikev2::esp_io::{EspSocket, MhFlow, OutboundSa, SendReport};
-use mip6lab_wire::mh;
+use mip6lab_wire::{mh, mpd};
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
@@ -61,4 +61,17 @@ pub async fn send(
     sock.send_mh(sa, repr, flow, &iv, SEND_TIMEOUT)
         .await
         .map_err(|e| anyhow!("send MH over ESP ({flow:?}): {e}"))
+}
+
+/// An MPS or MPA over ESP along `flow` (see [`EspSocket::send_mpd`]).
+pub async fn send_mpd(
+    sock: &EspSocket,
+    sa: &mut OutboundSa,
+    msg: &mpd::Repr,
+    flow: &MhFlow,
+) -> Result<SendReport> {
+    let iv = random_iv(sa);
+    sock.send_mpd(sa, msg, flow, &iv, SEND_TIMEOUT)
+        .await
+        .map_err(|e| anyhow!("send ICMPv6 {} over ESP ({flow:?}): {e}", msg.icmp_type()))
 }

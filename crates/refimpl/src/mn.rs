@@ -14,12 +14,14 @@ use hickory_proto::rr::{RData, RecordType};
 use mip6lab_engines::binding::{BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
 use mip6lab_engines::ikev2::esp_io::{
-    EspSocket, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, RecvError,
+    ipv6_packet_with, EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap,
+    RecvError,
 };
 use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
 use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id, TrafficSelector};
 use mip6lab_wire::mh::{self, options::MobilityOption};
+use mip6lab_wire::mpd;
 use serde_json::json;
 use std::net::{Ipv6Addr, SocketAddr};
 use std::str::FromStr;
@@ -308,6 +310,12 @@ async fn attach(
     if let Some(f) = &fqdn {
         dns_check(cfg, "dns_check_registered", f, m.hoa);
     }
+    // §5.3.2 MAY: from the assigned HoA to one auto-configured after Mobile Prefix Discovery.
+    let mut switched = None;
+    if ms.switch_to_autoconf && via == "assigned" {
+        switched =
+            switch_to_autoconf(cfg, ms, &mut drv, &mut engine, sa, &mut m, fqdn.as_deref()).await?;
+    }
     tokio::time::sleep(ms.hold).await;
     if cfg.knobs.skip_dereg {
         // Stimulus: gone without a word; the binding (and its DNS entry) is left to expire.
@@ -316,6 +324,22 @@ async fn attach(
             json!({ "hoa": m.hoa.to_string(), "deregistered": false }),
         );
         return Ok(());
+    }
+    if let Some(m2) = switched.as_mut() {
+        // The auto-configured HoA first: R set removes the name's AAAA and its own PTR; the
+        // assigned HoA's deregistration then removes its PTR.
+        let result = m2
+            .exchange(
+                cfg,
+                Exchange::Deregister(fqdn.as_deref().filter(|_| cfg.knobs.dereg_dns_remove)),
+            )
+            .await?;
+        if result != Done::Ok {
+            return Err(anyhow!("deregistration of {} ended with {result:?}", m2.hoa).into());
+        }
+        if let Some(f) = &fqdn {
+            dns_check(cfg, "dns_check_deregistered", f, m2.hoa);
+        }
     }
     let result = m
         .exchange(
@@ -436,8 +460,22 @@ async fn create_child(
     ha: Ipv6Addr,
     timeout: Duration,
 ) -> std::result::Result<ChildSa, Attach> {
+    let req = ChildRequest::mh(Some(hoa), ha);
+    create_child_for(drv, engine, sa, req, hoa, "child_sa", timeout).await
+}
+
+/// CREATE_CHILD_SA for `req` (selectors for `hoa`); `event` names it in the log.
+async fn create_child_for(
+    drv: &mut Driver,
+    engine: &mut Engine,
+    sa: SaId,
+    req: ChildRequest,
+    hoa: Ipv6Addr,
+    event: &str,
+    timeout: Duration,
+) -> std::result::Result<ChildSa, Attach> {
     engine
-        .create_child(drv.now(), sa, ChildRequest::mh(Some(hoa), ha))
+        .create_child(drv.now(), sa, req)
         .map_err(|e| anyhow!("CREATE_CHILD_SA: {e}"))?;
     let mut got = None;
     let mut failed = None;
@@ -456,12 +494,61 @@ async fn create_child(
     .context("CREATE_CHILD_SA")?;
     match (got, failed) {
         (Some(c), _) => {
-            emit("child_sa", json!({ "hoa": hoa.to_string() }));
+            emit(event, json!({ "hoa": hoa.to_string() }));
             Ok(c)
         }
         (None, Some(n)) => Err(anyhow!("CREATE_CHILD_SA for {hoa} refused (notify {n})").into()),
         (None, None) => Err(anyhow!("CREATE_CHILD_SA for {hoa}: no answer").into()),
     }
+}
+
+/// RFC 5026 §5.3.2 MAY: with an assigned HoA registered (`m`), an MPS/MPA Child SA for it,
+/// Mobile Prefix Discovery over it, a HoA auto-configured from the advertised prefix, its MH
+/// Child SA (CREATE_CHILD_SA) and its registration. `None` when no usable advertisement came
+/// (the assigned HoA stays in use).
+async fn switch_to_autoconf(
+    cfg: &Config,
+    ms: &MnSettings,
+    drv: &mut Driver,
+    engine: &mut Engine,
+    sa: SaId,
+    m: &mut Mobility,
+    fqdn: Option<&str>,
+) -> std::result::Result<Option<Mobility>, Attach> {
+    let (coa, ha) = (m.coa, m.ha);
+    let req = ChildRequest::mobile_prefix(m.hoa, ha);
+    let mpd_sa =
+        create_child_for(drv, engine, sa, req, m.hoa, "mpd_child_sa", ms.ike_timeout).await?;
+    let Some(p) = m.discover_prefix(cfg, &mpd_sa).await? else {
+        emit("mpd_no_prefix", json!({ "hoa": m.hoa.to_string() }));
+        return Ok(None);
+    };
+    // The interface identifier of the CoA on the advertised /64, as for §5.3.2's
+    // MIP6_HOME_PREFIX; another one if that is the HoA in use.
+    let mut new =
+        Ipv6Addr::from(u128::from(p.network()) | (u128::from(coa) & 0xffff_ffff_ffff_ffff));
+    if new == m.hoa {
+        new = autoconf_address(new, true);
+    }
+    emit(
+        "hoa",
+        json!({ "address": new.to_string(), "via": "mobile_prefix_discovery",
+                "prefix": format!("{}/{}", p.network(), p.prefix_len) }),
+    );
+    let child = create_child(drv, engine, sa, new, ha, ms.ike_timeout).await?;
+    let mut m2 = Mobility::open(cfg, coa, ha, new, &child).await?;
+    match m2.exchange(cfg, Exchange::Register(fqdn)).await? {
+        Done::Ok => {}
+        other => {
+            return Err(
+                anyhow!("registration of the auto-configured {new} ended with {other:?}").into(),
+            )
+        }
+    }
+    if let Some(f) = fqdn {
+        dns_check(cfg, "dns_check_switched", f, new);
+    }
+    Ok(Some(m2))
 }
 
 fn mn_config(cfg: &Config) -> MnConfig {
@@ -537,6 +624,81 @@ impl Mobility {
 
     fn now(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
+    }
+
+    /// Mobile Prefix Discovery on `sa` (RFC 6275 §11.4.2–11.4.3): an MPS from the CoA with
+    /// HAO = HoA and a random Identifier, up to 3 times a second apart, until an MPA from the
+    /// HA with an RH2 and the same Identifier arrives on that SA. Its first autonomous /64
+    /// Prefix Information, if any.
+    async fn discover_prefix(
+        &mut self,
+        cfg: &Config,
+        sa: &ChildSa,
+    ) -> Result<Option<mpd::PrefixInfo>> {
+        self.inbound.insert(InboundSa::from_child(sa));
+        let mut out = OutboundSa::from_child(sa);
+        let mut id = [0u8; 2];
+        crate::ike::fill_random(&mut id);
+        let identifier = u16::from_be_bytes(id);
+        let mps = mpd::Repr::Solicitation {
+            identifier,
+            options: Vec::new(),
+        };
+        let flow = MhFlow::bu_from_care_of(self.coa, self.ha, self.hoa);
+        for attempt in 1..=3 {
+            if cfg.knobs.mps_in_clear {
+                // Mutant: the MPS without ESP, straight on the wire.
+                let (s, d) = flow.checksum_addrs();
+                let icmp = mps.emit(s, d).map_err(|e| anyhow!("MPS: {e}"))?;
+                let pkt = ipv6_packet_with(&flow, mip6lab_wire::nd::NEXT_HEADER_ICMPV6, &icmp)?;
+                self.sock.send_ipv6(&pkt, mhio::SEND_TIMEOUT).await?;
+            } else {
+                mhio::send_mpd(&self.sock, &mut out, &mps, &flow).await?;
+            }
+            emit(
+                "mps_sent",
+                json!({ "hoa": self.hoa.to_string(), "attempt": attempt,
+                        "esp": !cfg.knobs.mps_in_clear }),
+            );
+            let until = Instant::now() + Duration::from_secs(1);
+            loop {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match self.tap.recv_any(&mut self.inbound, left).await {
+                    Ok(Inbound::Mpd(r)) => {
+                        let solicited = matches!(&r.mpd,
+                            mpd::Repr::Advertisement { identifier: i, .. } if *i == identifier);
+                        if r.spi != sa.inbound_spi
+                            || r.src != self.ha
+                            || r.rh2.is_none()
+                            || !solicited
+                        {
+                            // §11.4.3: anything else is silently discarded.
+                            emit("mpa_discarded", json!({ "src": r.src.to_string() }));
+                            continue;
+                        }
+                        let p = r
+                            .mpd
+                            .prefixes()
+                            .find(|p| p.autonomous && p.prefix_len == 64)
+                            .copied();
+                        emit(
+                            "mpa",
+                            json!({ "prefixes": r.mpd.prefixes()
+                                        .map(|p| format!("{}/{}", p.network(), p.prefix_len))
+                                        .collect::<Vec<_>>() }),
+                        );
+                        return Ok(p);
+                    }
+                    Ok(Inbound::Mh(_)) | Err(RecvError::TimedOut) => {}
+                    Err(e) => emit("esp_dropped", json!({ "reason": e.to_string() })),
+                }
+            }
+        }
+        emit("mpa_timeout", json!({ "hoa": self.hoa.to_string() }));
+        Ok(None)
     }
 
     /// Sends the BU (and its retransmissions) and waits for the answer.

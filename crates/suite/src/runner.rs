@@ -300,15 +300,6 @@ impl Runner {
             n.env.insert(key.to_string(), value.to_string());
         }
         let endpoints = topology.endpoints();
-        let mut lab = Lab::up(
-            topology,
-            LabOptions {
-                root: self.opts.root.clone(),
-                out_dir: dir.to_path_buf(),
-                iut: self.opts.iut.clone(),
-            },
-        )
-        .await?;
         let mut env: Vec<(String, String)> = tp
             .iut_env
             .iter()
@@ -317,6 +308,34 @@ impl Runner {
         if !self.opts.knobs.is_empty() {
             env.push(("MIP6LAB_KNOBS".into(), self.opts.knobs.clone()));
         }
+        let stimulus_env: Vec<(String, String)> = tp
+            .stimulus
+            .iter()
+            .flat_map(|s| s.env.iter())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        // The IUT and the testers are created while the peers come up; started later.
+        let mut prepare: Vec<mip6lab_lab::lab::Prepare> = Vec::new();
+        if let Some(n) = topology.iut() {
+            prepare.push((n.name.clone(), env.clone()));
+        }
+        for n in topology.nodes.iter().filter(|n| n.after_iut) {
+            let e = match tp.stimulus {
+                Some(st) if st.node == n.name => stimulus_env.clone(),
+                _ => Vec::new(),
+            };
+            prepare.push((n.name.clone(), e));
+        }
+        let mut lab = Lab::up_preparing(
+            topology,
+            LabOptions {
+                root: self.opts.root.clone(),
+                out_dir: dir.to_path_buf(),
+                iut: self.opts.iut.clone(),
+            },
+            prepare,
+        )
+        .await?;
         let iut = lab.start_iut(&env).await?;
         // Other tester peers (e.g. a first MN that holds an address the stimulus then asks
         // for) start before the stimulus, in topology order, with their topology settings
@@ -335,14 +354,7 @@ impl Runner {
         // The node whose report ends the observation: the stimulus when there is one (the
         // harness's MN towards an HA under test), else the IUT.
         let watched = match &tp.stimulus {
-            Some(st) => {
-                let env: Vec<(String, String)> = st
-                    .env
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
-                lab.start_after_iut(st.node, &env).await?
-            }
+            Some(st) => lab.start_after_iut(st.node, &stimulus_env).await?,
             None => iut.clone(),
         };
         let iut_event = match tp.until_event {
@@ -354,7 +366,7 @@ impl Runner {
         };
         let iut_exit = lab.wait_exit(&iut, Duration::ZERO).await?;
         // Frames still in flight when the IUT reported should reach the capture.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        lab.settle_captures().await;
         let artifacts = lab.down().await?;
         let pcap = artifacts
             .pcaps

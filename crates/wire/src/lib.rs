@@ -12,6 +12,7 @@ pub mod esp;
 pub mod ikev2;
 pub mod ipv6ext;
 pub mod mh;
+pub mod mpd;
 pub mod nd;
 pub mod radius;
 

@@ -12,7 +12,8 @@
 //! - Response Authenticator `MD5(Code‖ID‖Length‖RequestAuth‖Attributes‖Secret)`
 //!   ([`response_authenticator`], [`verify_response_authenticator`]);
 //! - Accounting-Request authenticator with 16 zero octets in place
-//!   ([`accounting_request_authenticator`]);
+//!   ([`accounting_request_authenticator`], [`Repr::sign_accounting_request`],
+//!   [`verify_accounting_request`]);
 //! - Message-Authenticator (RFC 3579 §3.2) HMAC-MD5 keyed with the secret over the packet with
 //!   the attribute's value zeroed and, in a reply, the Request Authenticator in the
 //!   authenticator field ([`message_authenticator`], [`Repr::sign_request`],
@@ -97,7 +98,7 @@ pub fn is_response(c: u8) -> bool {
 }
 
 /// Attribute types used by this lab (RFC 2865 §5, RFC 2866 §5, RFC 2869 §5, RFC 3162 §2,
-/// RFC 3579 §3, RFC 5447 §7.1).
+/// RFC 3579 §3, RFC 5447 §7.1, RFC 6911 §3).
 pub mod attr {
     pub const USER_NAME: u8 = 1;
     pub const USER_PASSWORD: u8 = 2;
@@ -127,7 +128,9 @@ pub mod attr {
     pub const NAS_IDENTIFIER: u8 = 32;
     pub const PROXY_STATE: u8 = 33;
     pub const ACCT_STATUS_TYPE: u8 = 40;
+    pub const ACCT_DELAY_TIME: u8 = 41;
     pub const ACCT_SESSION_ID: u8 = 44;
+    pub const EVENT_TIMESTAMP: u8 = 55;
     pub const CHAP_CHALLENGE: u8 = 60;
     pub const NAS_PORT_TYPE: u8 = 61;
     pub const CONNECT_INFO: u8 = 77;
@@ -143,6 +146,8 @@ pub mod attr {
     pub const FRAMED_IPV6_POOL: u8 = 100;
     pub const MIP6_FEATURE_VECTOR: u8 = 124;
     pub const MIP6_HOME_LINK_PREFIX: u8 = 125;
+    /// RFC 6911 §3.1: one IPv6 address of the user (here the MN's home address).
+    pub const FRAMED_IPV6_ADDRESS: u8 = 168;
 }
 
 /// How an attribute's value is read (RFC 2865 §5 data types, RFC 3162 §2).
@@ -192,7 +197,9 @@ pub fn attr_info(t: u8) -> Option<(&'static str, AttrType)> {
         NAS_IDENTIFIER => ("NAS-Identifier", Text),
         PROXY_STATE => ("Proxy-State", Octets),
         ACCT_STATUS_TYPE => ("Acct-Status-Type", Integer),
+        ACCT_DELAY_TIME => ("Acct-Delay-Time", Integer),
         ACCT_SESSION_ID => ("Acct-Session-Id", Text),
+        EVENT_TIMESTAMP => ("Event-Timestamp", Integer),
         CHAP_CHALLENGE => ("CHAP-Challenge", Octets),
         NAS_PORT_TYPE => ("NAS-Port-Type", Integer),
         CONNECT_INFO => ("Connect-Info", Text),
@@ -208,6 +215,7 @@ pub fn attr_info(t: u8) -> Option<(&'static str, AttrType)> {
         FRAMED_IPV6_POOL => ("Framed-IPv6-Pool", Text),
         MIP6_FEATURE_VECTOR => ("MIP6-Feature-Vector", Integer64),
         MIP6_HOME_LINK_PREFIX => ("MIP6-Home-Link-Prefix", Octets),
+        FRAMED_IPV6_ADDRESS => ("Framed-IPv6-Address", Ipv6),
         _ => return None,
     })
 }
@@ -222,6 +230,28 @@ pub mod service_type {
     pub const LOGIN: u32 = 1;
     pub const FRAMED: u32 = 2;
     pub const AUTHENTICATE_ONLY: u32 = 8;
+}
+
+/// Acct-Status-Type values (RFC 2866 §5.1).
+pub mod acct_status {
+    pub const START: u32 = 1;
+    pub const STOP: u32 = 2;
+    pub const INTERIM_UPDATE: u32 = 3;
+    pub const ACCOUNTING_ON: u32 = 7;
+    pub const ACCOUNTING_OFF: u32 = 8;
+}
+
+/// The RFC name of an Acct-Status-Type value; `None` for values not listed.
+pub fn acct_status_name(v: u32) -> Option<&'static str> {
+    use acct_status::*;
+    Some(match v {
+        START => "Start",
+        STOP => "Stop",
+        INTERIM_UPDATE => "Interim-Update",
+        ACCOUNTING_ON => "Accounting-On",
+        ACCOUNTING_OFF => "Accounting-Off",
+        _ => return None,
+    })
 }
 
 /// Microsoft's SMI number and its MPPE key vendor types (RFC 2548 §2.4.2, §2.4.3).
@@ -890,6 +920,13 @@ pub fn verify_response_authenticator(
 /// Accounting-Request authenticator (RFC 2866 §3): MD5 with 16 zero octets in place.
 pub fn accounting_request_authenticator(request: &[u8], secret: &[u8]) -> Result<[u8; 16]> {
     response_authenticator(request, &[0; 16], secret)
+}
+
+/// Whether an Accounting-Request's authenticator is `MD5(Code‖ID‖Length‖0¹⁶‖Attributes‖Secret)`
+/// (RFC 2866 §3: how the server authenticates the client).
+pub fn verify_accounting_request(request: &[u8], secret: &[u8]) -> Result<bool> {
+    let want = accounting_request_authenticator(request, secret)?;
+    Ok(subtle::ConstantTimeEq::ct_eq(&want[..], &request[field::AUTHENTICATOR]).into())
 }
 
 /// Message-Authenticator (RFC 3579 §3.2): HMAC-MD5 keyed with the secret over the packet with

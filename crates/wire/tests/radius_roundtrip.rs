@@ -226,6 +226,59 @@ fn msk_is_recv_key_then_send_key() {
     );
 }
 
+// ---------- RFC 2866 accounting ----------
+
+/// An HA's Accounting-Request carrying the MN's FQDN-HoA pair (RFC 5026 §6 delegated DNS
+/// update): authenticator and the server's reply computed independently with Python's hashlib.
+#[test]
+fn accounting_request_and_response_authenticators() {
+    let hoa: Ipv6Addr = "2001:db8:1:100::8001".parse().unwrap();
+    let mut r = Repr::new(code::ACCOUNTING_REQUEST, 7, [0xaa; 16]);
+    r.push(Attribute::integer(
+        attr::ACCT_STATUS_TYPE,
+        radius::acct_status::START,
+    ));
+    r.push(Attribute::text(attr::USER_NAME, "mn1.example.com"));
+    r.push(Attribute::ipv6(attr::FRAMED_IPV6_ADDRESS, hoa));
+    r.push(Attribute::ipv6(
+        attr::NAS_IPV6_ADDRESS,
+        "2001:db8:1::a1".parse().unwrap(),
+    ));
+    r.push(Attribute::text(attr::ACCT_SESSION_ID, "ha1-1"));
+    let b = r.sign_accounting_request(LAB_SECRET).unwrap();
+    assert_eq!(b.len(), 86);
+    assert_eq!(r.authenticator, a16("574570751b417e8a1d962ac2ddc4bfe7"));
+    assert_eq!(&b[4..20], &r.authenticator);
+    assert!(radius::verify_accounting_request(&b, LAB_SECRET).unwrap());
+    assert!(!radius::verify_accounting_request(&b, b"other").unwrap());
+    let parsed = Repr::from_bytes(&b).unwrap();
+    assert_eq!(
+        parsed
+            .attribute(attr::FRAMED_IPV6_ADDRESS)
+            .unwrap()
+            .decode()
+            .unwrap(),
+        Value::Ipv6(hoa)
+    );
+    assert_eq!(
+        parsed.attribute(attr::FRAMED_IPV6_ADDRESS).unwrap().name(),
+        Some("Framed-IPv6-Address")
+    );
+    let mut resp = Repr::new(code::ACCOUNTING_RESPONSE, 7, [0; 16]);
+    let rb = resp
+        .sign_response(&r.authenticator, LAB_SECRET, false)
+        .unwrap();
+    assert_eq!(resp.authenticator, a16("300b0ddd4d94120e04a5817c291de87a"));
+    assert!(verify_response_authenticator(&rb, &r.authenticator, LAB_SECRET).unwrap());
+    assert_eq!(radius::acct_status_name(2), Some("Stop"));
+    assert_eq!(radius::acct_status_name(99), None);
+    // A truncated request is an error, not a panic.
+    assert!(radius::verify_accounting_request(&b[..19], LAB_SECRET).is_err());
+    assert!(Attribute::new(attr::FRAMED_IPV6_ADDRESS, vec![0; 8])
+        .decode()
+        .is_err());
+}
+
 // ---------- attributes ----------
 
 #[test]

@@ -621,7 +621,7 @@ pub fn dns_removed_on_expiry() -> TestPurpose {
             &["RFC5026-6-HA-MAY-1"],
             &[
                 // A 4-s binding, expired well before the tester leaves.
-                ("MIP6LAB_HOLD_SECS", "7"),
+                ("MIP6LAB_HOLD_SECS", "5"),
                 ("MIP6LAB_KNOBS", "mn.skip_dereg=true,mn.lifetime_units=1"),
             ],
             judge_dns_removed_on_expiry,
@@ -819,7 +819,7 @@ pub fn fcfs_used_address_refused() -> TestPurpose {
         A_ASKS,
         &[(
             "MIP6LAB_KNOBS",
-            "mn.start_delay_ms=4000,mn.request_hoa=2001:db8:1:100::1234",
+            "mn.start_delay_ms=1500,mn.request_hoa=2001:db8:1:100::1234",
         )],
         judge_fcfs_used_address_refused,
     )
@@ -883,7 +883,7 @@ pub fn fcfs_identity_gets_it_again() -> TestPurpose {
         ],
         &[(
             "MIP6LAB_KNOBS",
-            "mn.start_delay_ms=4000,mn.request_hoa=2001:db8:1:100::1234,mn.stop_after_ike=true",
+            "mn.start_delay_ms=1500,mn.request_hoa=2001:db8:1:100::1234,mn.stop_after_ike=true",
         )],
         judge_fcfs_identity_gets_it_again,
     )
@@ -945,7 +945,7 @@ pub fn pool_exhausted_address_failure() -> TestPurpose {
         &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.pool_size"],
         &[("MIP6LAB_HOA_POOL_SIZE", "1")],
         &[],
-        &[("MIP6LAB_KNOBS", "mn.start_delay_ms=4000")],
+        &[("MIP6LAB_KNOBS", "mn.start_delay_ms=1500")],
         judge_pool_exhausted_address_failure,
     )
 }

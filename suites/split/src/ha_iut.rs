@@ -58,14 +58,14 @@ fn pcap(obs: &Observation) -> &str {
 }
 
 /// Frames in capture order, each once.
-fn sorted(v: impl IntoIterator<Item = u64>) -> Vec<u64> {
+pub(crate) fn sorted(v: impl IntoIterator<Item = u64>) -> Vec<u64> {
     let mut v: Vec<u64> = v.into_iter().collect();
     v.sort_unstable();
     v.dedup();
     v
 }
 
-fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.trim_end_matches('.')
         .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
@@ -77,7 +77,7 @@ fn in_home_prefix(a: Ipv6Addr) -> bool {
 }
 
 /// `x.x.….ip6.arpa.`, the owner of the PTR for `a`.
-fn reverse_name(a: Ipv6Addr) -> String {
+pub(crate) fn reverse_name(a: Ipv6Addr) -> String {
     let mut s = String::with_capacity(73);
     for b in a.octets().iter().rev() {
         s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
@@ -194,24 +194,24 @@ fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
 // ----------------------------------------------------------------- binding (BU / BA)
 
 /// A BU of the tester and the HA's BA to it, if any.
-struct Binding<'a> {
-    bu: &'a Entry,
-    bu_mh: &'a Message,
-    hoa: Ipv6Addr,
-    ba: Option<(&'a Entry, &'a Message, &'a Message)>,
+pub(crate) struct Binding<'a> {
+    pub(crate) bu: &'a Entry,
+    pub(crate) bu_mh: &'a Message,
+    pub(crate) hoa: Ipv6Addr,
+    pub(crate) ba: Option<(&'a Entry, &'a Message, &'a Message)>,
 }
 
 impl Binding<'_> {
-    fn dns_option(&self) -> Option<&Message> {
+    pub(crate) fn dns_option(&self) -> Option<&Message> {
         self.bu_mh.find("DNS-Update")
     }
-    fn fqdn(&self) -> Option<&str> {
+    pub(crate) fn fqdn(&self) -> Option<&str> {
         self.dns_option().and_then(|d| d.get("fqdn"))
     }
-    fn ba_dns(&self) -> Option<&Message> {
+    pub(crate) fn ba_dns(&self) -> Option<&Message> {
         self.ba.and_then(|(_, _, b)| b.find("DNS-Update"))
     }
-    fn frames(&self) -> Vec<u64> {
+    pub(crate) fn frames(&self) -> Vec<u64> {
         let mut v = vec![self.bu.frame];
         v.extend(self.ba.map(|(e, _, _)| e.frame));
         v
@@ -296,7 +296,9 @@ fn bindings(obs: &Observation) -> Result<(Binding<'_>, Option<Binding<'_>>), Out
 }
 
 /// The registration with its BA, which every DNS test needs.
-fn answered_registration(obs: &Observation) -> Result<(Binding<'_>, Option<Binding<'_>>), Outcome> {
+pub(crate) fn answered_registration(
+    obs: &Observation,
+) -> Result<(Binding<'_>, Option<Binding<'_>>), Outcome> {
     let (reg, dereg) = bindings(obs)?;
     if reg.ba.is_none() {
         if messages(obs, "ESP", Some("HA1")).any(|(_, m)| m.get("decrypted") != Some("yes")) {
@@ -338,7 +340,7 @@ fn rcode(u: &Upd) -> String {
 }
 
 /// Adds `<fqdn> AAAA <hoa>` (RFC 2136 §2.5.1: a record with a TTL).
-fn adds_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
+pub(crate) fn adds_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     m.authorities.iter().any(|r| {
         r.rtype == "AAAA"
             && r.ttl > 0
@@ -348,7 +350,7 @@ fn adds_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
 }
 
 /// Adds `<reverse(hoa)> PTR <fqdn>`.
-fn adds_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
+pub(crate) fn adds_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     let owner = reverse_name(hoa);
     m.authorities.iter().any(|r| {
         r.rtype == "PTR" && r.ttl > 0 && same_name(&r.name, &owner) && same_name(&r.data, fqdn)
@@ -357,7 +359,7 @@ fn adds_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
 
 /// Deletes the AAAA of `fqdn` (RFC 2136 §2.5.2–2.5.4: TTL 0, the RRset, all RRsets, or the
 /// one RR with the HoA).
-fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
+pub(crate) fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     m.authorities.iter().any(|r| {
         r.ttl == 0
             && matches!(r.rtype.as_str(), "AAAA" | "ANY")
@@ -366,7 +368,7 @@ fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     })
 }
 
-fn deletes_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
+pub(crate) fn deletes_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     let owner = reverse_name(hoa);
     m.authorities.iter().any(|r| {
         r.ttl == 0
@@ -387,12 +389,18 @@ fn mentions(m: &DnsMessage, fqdn: &str) -> bool {
 
 /// What the tester's query for `qtype qname` between frames `from` and `to` got back:
 /// the query frame, the response frame and its answer data.
-struct Lookup {
-    frames: Vec<u64>,
-    data: Vec<String>,
+pub(crate) struct Lookup {
+    pub(crate) frames: Vec<u64>,
+    pub(crate) data: Vec<String>,
 }
 
-fn lookup(obs: &Observation, qtype: &str, qname: &str, from: u64, to: u64) -> Option<Lookup> {
+pub(crate) fn lookup(
+    obs: &Observation,
+    qtype: &str,
+    qname: &str,
+    from: u64,
+    to: u64,
+) -> Option<Lookup> {
     let (q, _) = dns_queries_from(obs, "MN")
         .filter(|(e, _)| e.frame > from && e.frame < to)
         .find(|(_, m)| m.qtype == qtype && same_name(&m.qname, qname))?;

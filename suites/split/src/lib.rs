@@ -1,6 +1,7 @@
 //! The split scenario suite (RFC 5026). One module per group of test purposes; [`all`]
 //! lists them in the order they run.
 
+pub mod ha_aaa_dns;
 pub mod ha_authorization;
 pub mod ha_dad;
 pub mod ha_iut;
@@ -23,5 +24,6 @@ pub fn all() -> Vec<TestPurpose> {
     v.extend(ha_authorization::all());
     v.extend(ha_dad::all());
     v.extend(ha_security::all());
+    v.extend(ha_aaa_dns::all());
     v
 }

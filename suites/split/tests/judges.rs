@@ -88,3 +88,78 @@ fn fqdn_in_the_certificate_passes_and_another_name_fails() {
     let none = set_san("IP:2001:db8:1::100");
     assert_eq!(none.verdict, Verdict::Inconclusive, "{}", none.reason);
 }
+
+/// The AAA chain of a delegated forward DNS update (RFC 5026 §6, §9.5) is the lab's own peers,
+/// so no knob breaks it: the recording passes, and edited into what a broken MSP/MSA AAA would
+/// put on the wire, it fails.
+#[test]
+fn aaa_dns_update_passes_as_recorded_and_fails_unsigned_missing_or_unproxied() {
+    use mip6lab_suite_split::ha_aaa_dns::judge_aaa_updates_dns;
+    let obs = recorded("TP-SPLIT-AAA-DNS-UPDATE-01");
+    let o = judge_aaa_updates_dns(&obs);
+    assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
+    let is_msa_update = |e: &mip6lab_capture::Entry| {
+        e.src == "AAA2" && e.dns().is_some_and(|m| m.opcode == "UPDATE" && !m.response)
+    };
+    // Unsigned: BIND (which names only keys in allow-update) would refuse it.
+    let mut unsigned = obs.clone();
+    for e in &mut unsigned.transcript.entries {
+        if is_msa_update(e) {
+            if let Decoded::Dns(m) = &mut e.decoded {
+                m.tsig = false;
+            }
+        }
+    }
+    let o = judge_aaa_updates_dns(&unsigned);
+    assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    assert!(o.reason.contains("unsigned"), "{}", o.reason);
+    // No UPDATE from the MSA's AAA server at all (nor BIND's answers to it).
+    let mut missing = obs.clone();
+    missing
+        .transcript
+        .entries
+        .retain(|e| !(is_msa_update(e) || (e.dst == "AAA2" && e.src == "DNS")));
+    let o = judge_aaa_updates_dns(&missing);
+    assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    assert!(o.reason.contains("sent no DNS UPDATE"), "{}", o.reason);
+    // The MSP's AAA server keeping the request to itself.
+    let mut unproxied = obs.clone();
+    unproxied
+        .transcript
+        .entries
+        .retain(|e| !(e.src == "AAA" && e.dst == "AAA2"));
+    let o = judge_aaa_updates_dns(&unproxied);
+    assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    assert!(o.reason.contains("did not proxy"), "{}", o.reason);
+}
+
+/// The HA's side on the same recording: the pair without the HoA, or no PTR, fails (live, the
+/// knobs `ha.aaa_omit_hoa` and `ha.skip_reverse_update` show the same).
+#[test]
+fn ha_delegation_fails_without_the_hoa_or_the_ptr() {
+    use mip6lab_suite_split::ha_aaa_dns::judge_ha_delegates;
+    let obs = recorded("TP-SPLIT-AAA-DNS-UPDATE-01");
+    let o = judge_ha_delegates(&obs);
+    assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
+    let mut no_hoa = obs.clone();
+    for e in &mut no_hoa.transcript.entries {
+        if let (true, Decoded::Message(m)) = (e.src == "HA1", &mut e.decoded) {
+            m.children.retain(|c| c.kind != "Framed-IPv6-Address");
+        }
+    }
+    let o = judge_ha_delegates(&no_hoa);
+    assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    assert!(
+        o.reason.contains("Framed-IPv6-Address=absent"),
+        "{}",
+        o.reason
+    );
+    let mut no_ptr = obs.clone();
+    no_ptr
+        .transcript
+        .entries
+        .retain(|e| !(e.src == "HA1" && e.dns().is_some_and(|m| m.opcode == "UPDATE")));
+    let o = judge_ha_delegates(&no_ptr);
+    assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    assert!(o.reason.contains("added no PTR"), "{}", o.reason);
+}

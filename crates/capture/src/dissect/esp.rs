@@ -4,7 +4,8 @@
 //! Output: protocol `ESP`, kind `ESP`, fields `spi` (volatile, hex), `seq` (not volatile: it
 //! is deterministic per SA), `decrypted=yes|no` (+ `reason` when no), and once decrypted
 //! `next_header`; an inner MH (135) is decoded by [`super::mh::dissect_mh`] and becomes the
-//! child, other inner protocols give a `payload` child with `len`, and 59 (no next header)
+//! child, as does an inner Mobile Prefix Solicitation/Advertisement (ICMPv6 146/147, by
+//! [`super::mpd::dissect_mpd`]), other inner protocols give a `payload` child with `len`, and 59 (no next header)
 //! gives none.
 
 use super::{Context, Dissector, Packet, Transport};
@@ -69,6 +70,17 @@ impl Dissector for Esp {
                         Message::new("MH", "malformed").field("reason", reason.replace(' ', "_")),
                     ),
                     _ => m.child(Message::new("MH", "payload").field("len", d.payload.len())),
+                }
+            }
+            58 if mip6lab_wire::mpd::is_mpd(58, &d.payload) => {
+                let (hao, rh2) = ext_addresses(pkt);
+                match super::mpd::dissect_mpd(&d.payload, pkt.src, pkt.dst, hao, rh2) {
+                    Decoded::Message(x) => m.child(x),
+                    Decoded::Malformed { reason, .. } => m.child(
+                        Message::new("ICMPv6", "malformed")
+                            .field("reason", reason.replace(' ', "_")),
+                    ),
+                    _ => m.child(Message::new("ICMPv6", "payload").field("len", d.payload.len())),
                 }
             }
             59 => m,

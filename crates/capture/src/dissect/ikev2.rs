@@ -15,7 +15,7 @@
 //! - CERT `encoding` `len`; for an X.509 signature certificate (4) also `subject` and `san`
 //!   (`DNS:name`, `IP:address`, comma-separated, `-` for none), or `x509=unparsable`.
 //! - TS: one `TS` child per selector (`proto`, `start`, `end`, `ports`, and `mh_types` for
-//!   protocol 135).
+//!   protocol 135, `icmp_types` (type range) for protocol 58).
 //! - CP `cfg_type` (name); one child per attribute, kind = attribute name (`attr N` when
 //!   unknown), fields `len` and, when not empty, `value` decoded (`addr/plen`, an address, or
 //!   hex) — MIP6_HOME_PREFIX gives `value=prefix/plen` and a `lifetime` field; a value of the
@@ -236,6 +236,9 @@ fn selector(s: &TrafficSelector) -> Message {
                 .field("ports", format!("{start_port}-{end_port}"));
             if let Some((a, b)) = s.mh_types() {
                 m = m.field("mh_types", format!("{a}-{b}"));
+            }
+            if let Some((a, b)) = s.icmp6_types() {
+                m = m.field("icmp_types", format!("{a}-{b}"));
             }
             m
         }

@@ -8,6 +8,7 @@ pub mod dns;
 pub mod esp;
 pub mod ikev2;
 pub mod mh;
+pub mod mpd;
 pub mod nd;
 pub mod radius;
 
@@ -71,6 +72,9 @@ impl Dissectors {
         if let Transport::Icmpv6 { kind } = pkt.transport {
             if matches!(kind, wire_nd::TYPE_NS | wire_nd::TYPE_NA) {
                 return nd::dissect(pkt, payload);
+            }
+            if mpd::claims(pkt) {
+                return mpd::dissect(pkt, payload);
             }
             return Decoded::Icmpv6 { kind };
         }

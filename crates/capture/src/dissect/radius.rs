@@ -5,8 +5,9 @@
 //! Message kind: the code name (`Access-Request`, `Access-Challenge`, …). Fields: `code`,
 //! `id` and `authenticator` (both volatile: they change every run). One child per attribute,
 //! kind = its RFC name (`Attr-N` if unknown), field `value`; values that differ from run to
-//! run (User-Password, State, Message-Authenticator, Class, Proxy-State, the MS-MPPE keys)
-//! are volatile. Consecutive EAP-Message attributes are shown once as an `EAP` child (the
+//! run (User-Password, State, Message-Authenticator, Class, Proxy-State, the MS-MPPE keys,
+//! Acct-Session-Id, and the clock readings Acct-Delay-Time and Event-Timestamp) are volatile.
+//! Proxy-State's length is volatile too. Acct-Status-Type shows its value's name (`1 (Start)`). Consecutive EAP-Message attributes are shown once as an `EAP` child (the
 //! joined packet, `EAP Response/Identity …`) with `fragments` when more than one.
 //! Vendor-Specific: field `vendor`, sub-attributes as children (`MS-MPPE-Recv-Key`, `vsa N`).
 
@@ -90,6 +91,9 @@ fn volatile_attribute(kind: u8) -> bool {
             | attr::PROXY_STATE
             | attr::MESSAGE_AUTHENTICATOR
             | attr::ACCT_SESSION_ID
+            // A proxy adds the seconds the request waited (RFC 2866 §5.2): 0 or 1 by chance.
+            | attr::ACCT_DELAY_TIME
+            | attr::EVENT_TIMESTAMP
     )
 }
 
@@ -127,9 +131,19 @@ fn attribute_message(a: &Attribute) -> Message {
             }
             m
         }
+        Ok(Value::Integer(n)) if a.kind == attr::ACCT_STATUS_TYPE => {
+            match radius::acct_status_name(n) {
+                Some(name) => m.field("value", format!("{n} ({name})")),
+                None => m.field("value", n),
+            }
+        }
         Ok(v) => {
             let text = value_text(&v);
-            if volatile_attribute(a.kind) {
+            if a.kind == attr::PROXY_STATE {
+                // A proxy's opaque state, in FreeRADIUS a request counter: even its length
+                // depends on how many requests came before.
+                m.volatile("len", a.value.len()).volatile("value", text)
+            } else if volatile_attribute(a.kind) {
                 m.field("len", a.value.len()).volatile("value", text)
             } else {
                 m.field("value", text)

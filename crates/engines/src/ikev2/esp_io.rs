@@ -60,6 +60,10 @@
 //! [`ipv6ext::walk`], and opens the ESP the same way. On a kernel with `CONFIG_IPV6_MIP6`
 //! the raw socket path sees them too.
 //!
+//! ICMPv6 Mobile Prefix Discovery (146/147, RFC 6275 §6.7–6.8) travels the same way, with
+//! ESP next header 58: [`EspSocket::send_mpd`], and `recv_any` on either receiver, which gives
+//! an [`Inbound`] (MH or MPD).
+//!
 //! Every wait is bounded by a timeout parameter.
 
 use super::ChildSa;
@@ -67,6 +71,7 @@ use mip6lab_wire::crypto::DirectionKeys;
 use mip6lab_wire::esp::{self, Replay, ReplayWindow};
 use mip6lab_wire::ipv6ext::{self, OptionsHeaderRepr, Rh2Repr};
 use mip6lab_wire::mh;
+use mip6lab_wire::mpd;
 use std::ffi::{c_int, c_void, CString};
 use std::fmt;
 use std::io;
@@ -267,6 +272,43 @@ pub struct Received {
     pub esp: Vec<u8>,
 }
 
+/// An opened Mobile Prefix Solicitation or Advertisement (ICMPv6 146/147, RFC 6275 §6.7,
+/// §6.8), with the same packet facts as [`Received`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMpd {
+    pub via: Via,
+    pub src: Ipv6Addr,
+    pub dst: Option<Ipv6Addr>,
+    pub hao: Option<Ipv6Addr>,
+    pub rh2: Option<Rh2Repr>,
+    pub ext_headers: Vec<u8>,
+    pub spi: u32,
+    pub seq: u32,
+    pub mpd: mpd::Repr,
+    /// The ICMPv6 octets (after ESP).
+    pub icmp_bytes: Vec<u8>,
+    /// ICMPv6 checksum with HAO / RH2 applied; `None` if the destination is unknown.
+    pub checksum_ok: Option<bool>,
+    pub esp: Vec<u8>,
+}
+
+/// What [`EspSocket::recv_any`] / [`PacketTap::recv_any`] opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    Mh(Received),
+    Mpd(ReceivedMpd),
+}
+
+impl Inbound {
+    /// The SPI of the SA that protected it.
+    pub fn spi(&self) -> u32 {
+        match self {
+            Inbound::Mh(r) => r.spi,
+            Inbound::Mpd(r) => r.spi,
+        }
+    }
+}
+
 /// Why a receive did not give an MH. Packets with an unknown SPI are not errors: they are
 /// counted in [`RecvStats`] and skipped.
 #[derive(Debug)]
@@ -300,6 +342,12 @@ pub enum RecvError {
         seq: u32,
         detail: String,
     },
+    /// Authentic ICMPv6 146/147 that does not parse.
+    Mpd {
+        spi: u32,
+        seq: u32,
+        detail: String,
+    },
 }
 
 impl fmt::Display for RecvError {
@@ -324,6 +372,12 @@ impl fmt::Display for RecvError {
             ),
             RecvError::Mh { spi, seq, detail } => {
                 write!(f, "SPI {spi:#010x} seq {seq}: bad MH: {detail}")
+            }
+            RecvError::Mpd { spi, seq, detail } => {
+                write!(
+                    f,
+                    "SPI {spi:#010x} seq {seq}: bad Mobile Prefix message: {detail}"
+                )
             }
         }
     }
@@ -356,8 +410,29 @@ struct Meta {
     ext_headers: Vec<u8>,
 }
 
-/// SPI lookup, anti-replay, ESP open, MH parse. `Ok(None)`: unknown SPI.
-fn open_mh(sas: &mut InboundSas, bytes: &[u8], m: Meta) -> Result<Option<Received>, RecvError> {
+/// An authentic ESP payload and where it came from.
+struct Opened {
+    meta: Meta,
+    spi: u32,
+    seq: u32,
+    next_header: u8,
+    payload: Vec<u8>,
+    esp: Vec<u8>,
+}
+
+impl Opened {
+    /// The pseudo-header addresses of the inner checksum (HAO as source, RH2 as final
+    /// destination), when the destination is known.
+    fn checksum_addrs(&self) -> Option<(Ipv6Addr, Ipv6Addr)> {
+        let m = &self.meta;
+        m.dst.map(|dst| {
+            mh::checksum::pseudo_header_addresses(m.src, dst, m.hao, m.rh2.map(|r| r.home_address))
+        })
+    }
+}
+
+/// SPI lookup, anti-replay, ESP open. `Ok(None)`: unknown SPI.
+fn open_esp(sas: &mut InboundSas, bytes: &[u8], meta: Meta) -> Result<Option<Opened>, RecvError> {
     let p = esp::Packet::new_checked(bytes).map_err(|e| RecvError::Malformed(e.to_string()))?;
     let (spi, seq) = (p.spi(), p.seq());
     let Some(sa) = sas.get_mut(spi) else {
@@ -374,37 +449,92 @@ fn open_mh(sas: &mut InboundSas, bytes: &[u8], m: Meta) -> Result<Option<Receive
     sa.window
         .update(seq)
         .map_err(|why| RecvError::Replay { spi, seq, why })?;
-    if d.next_header != mh::NEXT_HEADER {
-        return Err(RecvError::NotMh {
-            spi,
-            seq,
-            next_header: d.next_header,
-        });
-    }
-    let repr = mh::Repr::from_bytes(&d.payload).map_err(|e| RecvError::Mh {
+    Ok(Some(Opened {
+        meta,
         spi,
         seq,
-        detail: e.to_string(),
-    })?;
-    let checksum_ok = m.dst.map(|dst| {
-        let (s, t) =
-            mh::checksum::pseudo_header_addresses(m.src, dst, m.hao, m.rh2.map(|r| r.home_address));
-        mh::checksum::verify(&s, &t, &d.payload)
-    });
-    Ok(Some(Received {
-        via: m.via,
-        src: m.src,
-        dst: m.dst,
-        hao: m.hao,
-        rh2: m.rh2,
-        ext_headers: m.ext_headers,
-        spi,
-        seq,
-        mh: repr,
-        mh_bytes: d.payload,
-        checksum_ok,
+        next_header: d.next_header,
+        payload: d.payload,
         esp: bytes.to_vec(),
     }))
+}
+
+/// An opened payload as an MH (next header 135) or Mobile Prefix Discovery (58, 146/147).
+fn classify(o: Opened) -> Result<Inbound, RecvError> {
+    let (spi, seq) = (o.spi, o.seq);
+    let addrs = o.checksum_addrs();
+    if o.next_header == mh::NEXT_HEADER {
+        let repr = mh::Repr::from_bytes(&o.payload).map_err(|e| RecvError::Mh {
+            spi,
+            seq,
+            detail: e.to_string(),
+        })?;
+        let checksum_ok = addrs.map(|(s, t)| mh::checksum::verify(&s, &t, &o.payload));
+        let m = o.meta;
+        return Ok(Inbound::Mh(Received {
+            via: m.via,
+            src: m.src,
+            dst: m.dst,
+            hao: m.hao,
+            rh2: m.rh2,
+            ext_headers: m.ext_headers,
+            spi,
+            seq,
+            mh: repr,
+            mh_bytes: o.payload,
+            checksum_ok,
+            esp: o.esp,
+        }));
+    }
+    if mpd::is_mpd(o.next_header, &o.payload) {
+        let repr = mpd::Repr::parse(&o.payload).map_err(|e| RecvError::Mpd {
+            spi,
+            seq,
+            detail: e.to_string(),
+        })?;
+        let checksum_ok = addrs.map(|(s, t)| mip6lab_wire::nd::verify_checksum(&s, &t, &o.payload));
+        let m = o.meta;
+        return Ok(Inbound::Mpd(ReceivedMpd {
+            via: m.via,
+            src: m.src,
+            dst: m.dst,
+            hao: m.hao,
+            rh2: m.rh2,
+            ext_headers: m.ext_headers,
+            spi,
+            seq,
+            mpd: repr,
+            icmp_bytes: o.payload,
+            checksum_ok,
+            esp: o.esp,
+        }));
+    }
+    Err(RecvError::NotMh {
+        spi,
+        seq,
+        next_header: o.next_header,
+    })
+}
+
+/// How a receive loop turns an ESP packet into what its caller wants.
+type Opener<X> = fn(&mut InboundSas, &[u8], Meta) -> Result<Option<X>, RecvError>;
+
+/// [`open_esp`] then [`classify`]; `Ok(None)`: unknown SPI.
+fn open_any(sas: &mut InboundSas, bytes: &[u8], m: Meta) -> Result<Option<Inbound>, RecvError> {
+    open_esp(sas, bytes, m)?.map(classify).transpose()
+}
+
+/// Like [`open_any`], MH only: anything else is [`RecvError::NotMh`] (the packet is consumed).
+fn open_mh(sas: &mut InboundSas, bytes: &[u8], m: Meta) -> Result<Option<Received>, RecvError> {
+    match open_any(sas, bytes, m)? {
+        None => Ok(None),
+        Some(Inbound::Mh(r)) => Ok(Some(r)),
+        Some(Inbound::Mpd(r)) => Err(RecvError::NotMh {
+            spi: r.spi,
+            seq: r.seq,
+            next_header: mip6lab_wire::nd::NEXT_HEADER_ICMPV6,
+        }),
+    }
 }
 
 fn timed_out() -> io::Error {
@@ -692,6 +822,34 @@ impl EspSocket {
             .await
     }
 
+    /// Sends a Mobile Prefix Solicitation or Advertisement protected by `sa` along `flow`
+    /// (an MPS with [`MhFlow::bu_from_care_of`], an MPA with [`MhFlow::ba_to_care_of`]):
+    /// the ICMPv6 checksum over the same pseudo-header addresses as an MH (the HoA of the
+    /// HAO as source, RFC 6275 §11.3.1; the RH2's HoA as final destination), ESP next header
+    /// 58. Bounded by `timeout`.
+    pub async fn send_mpd(
+        &self,
+        sa: &mut OutboundSa,
+        msg: &mpd::Repr,
+        flow: &MhFlow,
+        iv: &[u8],
+        timeout: Duration,
+    ) -> io::Result<SendReport> {
+        let (cs, cd) = flow.checksum_addrs();
+        let icmp = msg
+            .emit(cs, cd)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        self.send_payload(
+            sa,
+            mip6lab_wire::nd::NEXT_HEADER_ICMPV6,
+            icmp,
+            flow,
+            iv,
+            timeout,
+        )
+        .await
+    }
+
     /// Like [`EspSocket::send_mh`] with the inner octets as given (any next header, any
     /// checksum): for conformance tests that send what a correct sender would not.
     pub async fn send_payload(
@@ -804,6 +962,24 @@ impl EspSocket {
         sas: &mut InboundSas,
         timeout: Duration,
     ) -> Result<Received, RecvError> {
+        self.recv_with(sas, timeout, open_mh).await
+    }
+
+    /// Like [`EspSocket::recv`], also for ICMPv6 Mobile Prefix Discovery (146/147) inside ESP.
+    pub async fn recv_any(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Inbound, RecvError> {
+        self.recv_with(sas, timeout, open_any).await
+    }
+
+    async fn recv_with<X>(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+        open: Opener<X>,
+    ) -> Result<X, RecvError> {
         let fd = &self.fd;
         let stats = &mut self.stats;
         let fut = async {
@@ -830,7 +1006,7 @@ impl EspSocket {
                     rh2,
                     ext_headers,
                 };
-                match open_mh(sas, &buf[..m.len], meta)? {
+                match open(sas, &buf[..m.len], meta)? {
                     Some(r) => return Ok(r),
                     None => stats.unknown_spi += 1,
                 }
@@ -854,6 +1030,21 @@ async fn send_ready(
             Err(_would_block) => continue,
         }
     }
+}
+
+/// Like [`ipv6_packet`] with any upper layer `next_header` instead of ESP (e.g. ICMPv6 sent
+/// in the clear, what a conforming MN would not do).
+pub fn ipv6_packet_with(flow: &MhFlow, next_header: u8, upper: &[u8]) -> io::Result<Vec<u8>> {
+    let mut p = ipv6_packet(flow, upper)?;
+    // The header whose Next Header said ESP: the HAO's Destination Options, else the RH2, else
+    // the IPv6 header itself.
+    let at = match (flow.hao, flow.rh2) {
+        (Some(_), Some(_)) => 40 + Rh2Repr::new(0, Ipv6Addr::UNSPECIFIED).to_bytes().len(),
+        (Some(_), None) | (None, Some(_)) => 40,
+        (None, None) => 6,
+    };
+    p[at] = next_header;
+    Ok(p)
 }
 
 /// The whole packet for `IPV6_HDRINCL`: IPv6 header (`flow.src` → `flow.dst`, hop limit
@@ -941,6 +1132,25 @@ impl PacketTap {
         sas: &mut InboundSas,
         timeout: Duration,
     ) -> Result<Received, RecvError> {
+        self.recv_with(sas, timeout, open_mh).await
+    }
+
+    /// Like [`PacketTap::recv`], also for ICMPv6 Mobile Prefix Discovery (146/147) inside ESP
+    /// (an MPS with HAO, an MPA with RH2: only the tap sees them on a kernel without MIPv6).
+    pub async fn recv_any(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Inbound, RecvError> {
+        self.recv_with(sas, timeout, open_any).await
+    }
+
+    async fn recv_with<X>(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+        open: Opener<X>,
+    ) -> Result<X, RecvError> {
         let fd = &self.fd;
         let ifindex = self.ifindex;
         let stats = &mut self.stats;
@@ -975,7 +1185,7 @@ impl PacketTap {
                     continue;
                 }
                 match parse_ipv6_esp(&buf[..n]) {
-                    Some((meta, at, end)) => match open_mh(sas, &buf[at..end], meta)? {
+                    Some((meta, at, end)) => match open(sas, &buf[at..end], meta)? {
                         Some(r) => return Ok(r),
                         None => stats.unknown_spi += 1,
                     },

@@ -314,7 +314,31 @@ impl ChildRequest {
             transport: true,
         }
     }
+
+    /// ICMPv6 selectors for Mobile Prefix Solicitation and Advertisement (types 146..=147,
+    /// any code) between `hoa` and the HA, transport mode (RFC 4877 §4.3, RFC 6275 §5.4):
+    /// the SA an MN asks for with CREATE_CHILD_SA before Mobile Prefix Discovery.
+    pub fn mobile_prefix(hoa: Ipv6Addr, ha: Ipv6Addr) -> ChildRequest {
+        ChildRequest {
+            tsi: vec![TrafficSelector::icmp6_range(
+                hoa,
+                hoa,
+                MPD_TYPES.0,
+                MPD_TYPES.1,
+            )],
+            tsr: vec![TrafficSelector::icmp6_range(
+                ha,
+                ha,
+                MPD_TYPES.0,
+                MPD_TYPES.1,
+            )],
+            transport: true,
+        }
+    }
 }
+
+/// ICMPv6 Mobile Prefix Solicitation and Advertisement (RFC 6275 §6.7, §6.8).
+pub const MPD_TYPES: (u8, u8) = (146, 147);
 
 /// What [`Engine::initiate`] sets up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -900,6 +924,42 @@ fn narrow(list: &[TrafficSelector], lo: Ipv6Addr, hi: Ipv6Addr) -> Option<Traffi
         }
         Some(TrafficSelector::Ipv6 {
             ip_protocol: mip6lab_wire::ikev2::IPPROTO_MH,
+            start_port: sp,
+            end_port: ep,
+            start: lo,
+            end: hi,
+        })
+    })
+}
+
+/// Whether a TS list asks for ICMPv6 (protocol 58) rather than MH or any protocol.
+fn is_icmp6(list: &[TrafficSelector]) -> bool {
+    list.iter()
+        .filter_map(v6_range)
+        .any(|(proto, ..)| proto == mip6lab_wire::ikev2::IPPROTO_ICMPV6)
+}
+
+/// Narrows a TS list to `[lo, hi]` and to Mobile Prefix Discovery: the first ICMPv6 (or
+/// any-protocol) selector covering `[lo, hi]` whose port range meets types 146..=147; the
+/// ports become the overlap, so no other ICMPv6 type rides on the SA.
+fn narrow_mpd(list: &[TrafficSelector], lo: Ipv6Addr, hi: Ipv6Addr) -> Option<TrafficSelector> {
+    let TrafficSelector::Ipv6 {
+        start_port: want_sp,
+        end_port: want_ep,
+        ..
+    } = TrafficSelector::icmp6_range(lo, hi, MPD_TYPES.0, MPD_TYPES.1)
+    else {
+        return None;
+    };
+    list.iter().find_map(|ts| {
+        let (proto, sp, ep, s, e) = v6_range(ts)?;
+        let icmp = mip6lab_wire::ikev2::IPPROTO_ICMPV6;
+        let (sp, ep) = (sp.max(want_sp), ep.min(want_ep));
+        if (proto != 0 && proto != icmp) || s > lo || e < hi || sp > ep {
+            return None;
+        }
+        Some(TrafficSelector::Ipv6 {
+            ip_protocol: icmp,
             start_port: sp,
             end_port: ep,
             start: lo,
@@ -2471,7 +2531,20 @@ impl Engine {
             transport,
             rekeyed: old,
         };
+        let mpd = child.tsi.iter().any(|t| t.icmp6_types().is_some());
         self.add_child(i, child);
+        // RFC 5026 §5.3.2: after Mobile Prefix Discovery an MN with an assigned HoA may
+        // auto-configure one from the home prefix and ask for its MH SA; allowed only where
+        // the HA allows auto-configuration at all (it would advertise the prefix).
+        let prefix = self
+            .cfg
+            .responder
+            .as_ref()
+            .and_then(|p| p.home_prefix)
+            .filter(|_| self.sas[i].role == Role::Responder);
+        if let (true, Some(hp)) = (mpd, prefix) {
+            self.sas[i].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
+        }
     }
 
     /// Responder-side TS narrowing for an MH Child SA: TSi to the peer's HoA (or home prefix),
@@ -2494,6 +2567,9 @@ impl Engine {
             return Ok((a, b));
         };
         let ha = pol.ha_addr;
+        if is_icmp6(tsi) || is_icmp6(tsr) {
+            return self.narrow_mpd_child(i, tsi, tsr);
+        }
         let tsr_n = narrow(tsr, ha, ha).ok_or("TSr does not cover the HA address for MH")?;
         // A single address inside the allowed range, if the MN names one; else the range.
         let (lo, hi) = sa
@@ -2508,6 +2584,43 @@ impl Engine {
             None => narrow(tsi, lo, hi),
         }
         .ok_or("TSi is not MH within this MN's home address or prefix")?;
+        Ok((tsi_n, tsr_n))
+    }
+
+    /// Responder: an SA for Mobile Prefix Discovery (ICMPv6 146/147) only for a home address
+    /// this IKE SA already holds, i.e. one of its MH Child SAs' single TSi addresses (or the
+    /// assigned address), never a range or another MN's address (RFC 4877 §4.2 PAD).
+    fn narrow_mpd_child(
+        &self,
+        i: usize,
+        tsi: &[TrafficSelector],
+        tsr: &[TrafficSelector],
+    ) -> Result<(TrafficSelector, TrafficSelector), String> {
+        let sa = &self.sas[i];
+        let ha = self
+            .cfg
+            .responder
+            .as_ref()
+            .ok_or("not a responder")?
+            .ha_addr;
+        let own: Vec<Ipv6Addr> = sa
+            .children
+            .iter()
+            .filter(|c| c.tsi.iter().any(|t| t.mh_types().is_some()))
+            .flat_map(|c| c.tsi.iter().filter_map(v6_range))
+            .filter(|(_, _, _, s, e)| s == e)
+            .map(|(_, _, _, s, _)| s)
+            .chain(sa.assigned)
+            .collect();
+        let hoa = tsi
+            .iter()
+            .filter_map(v6_range)
+            .find(|(_, _, _, s, e)| s == e && own.contains(s))
+            .map(|(_, _, _, s, _)| s)
+            .ok_or("TSi is not one of this MN's home addresses (Mobile Prefix Discovery)")?;
+        let tsi_n = narrow_mpd(tsi, hoa, hoa).ok_or("TSi does not select ICMPv6 146-147")?;
+        let tsr_n =
+            narrow_mpd(tsr, ha, ha).ok_or("TSr does not select ICMPv6 146-147 at the HA")?;
         Ok((tsi_n, tsr_n))
     }
 

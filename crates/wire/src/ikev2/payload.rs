@@ -965,6 +965,8 @@ pub enum TrafficSelector {
 
 /// IP protocol number of the Mobility Header.
 pub const IPPROTO_MH: u8 = 135;
+/// IP protocol number of ICMPv6.
+pub const IPPROTO_ICMPV6: u8 = 58;
 
 impl TrafficSelector {
     /// An IPv6 selector for MH messages of one type: protocol 135, the MH type in the high
@@ -989,6 +991,32 @@ impl TrafficSelector {
         match self {
             TrafficSelector::Ipv6 {
                 ip_protocol: IPPROTO_MH,
+                start_port,
+                end_port,
+                ..
+            } => Some(((start_port >> 8) as u8, (end_port >> 8) as u8)),
+            _ => None,
+        }
+    }
+
+    /// An IPv6 selector for ICMPv6 types `first..=last`, any code: type in the high octet,
+    /// code in the low one (start code 0, end code 255; RFC 7296 §3.13.1). Mobile Prefix
+    /// Discovery is 146..=147 (RFC 4877 §4.3: ICMPv6 message type as a selector).
+    pub fn icmp6_range(start: Ipv6Addr, end: Ipv6Addr, first: u8, last: u8) -> TrafficSelector {
+        TrafficSelector::Ipv6 {
+            ip_protocol: IPPROTO_ICMPV6,
+            start_port: u16::from(first) << 8,
+            end_port: (u16::from(last) << 8) | 0xff,
+            start,
+            end,
+        }
+    }
+
+    /// The ICMPv6 type range of an ICMPv6 selector.
+    pub fn icmp6_types(&self) -> Option<(u8, u8)> {
+        match self {
+            TrafficSelector::Ipv6 {
+                ip_protocol: IPPROTO_ICMPV6,
                 start_port,
                 end_port,
                 ..

@@ -1,0 +1,121 @@
+//! ICMPv6 Mobile Prefix Discovery (RFC 6275 §6.7, §6.8): a Mobile Prefix Solicitation (146)
+//! or Advertisement (147), in the clear or inside a decrypted ESP payload.
+//!
+//! Fields: kind `MPS` / `MPA`, `type`, `identifier` (volatile: random per RFC 6275 §11.4.2),
+//! MPA `flags` (M O letters), `hao` / `rh2` from the extension headers, `checksum` (volatile)
+//! and `checksum_ok` (pseudo-header source = the HAO's address, destination = the RH2's, as
+//! for MH). Options are children: `PrefixInfo` with `prefix` (`network/len`), `flags` (L A R
+//! letters), `valid`, `preferred` and, with R, `router`; `opt N` with `len` otherwise.
+
+use super::{Packet, Transport};
+use crate::transcript::{Decoded, Message};
+use mip6lab_wire::mh::checksum::pseudo_header_addresses;
+use mip6lab_wire::mpd::{self, MpdOption, Repr};
+use mip6lab_wire::{ipv6ext, nd};
+use std::net::{IpAddr, Ipv6Addr};
+
+/// Whether a cleartext ICMPv6 packet is Mobile Prefix Discovery.
+pub fn claims(pkt: &Packet) -> bool {
+    matches!(
+        pkt.transport,
+        Transport::Icmpv6 {
+            kind: mpd::TYPE_MPS | mpd::TYPE_MPA
+        }
+    )
+}
+
+/// A cleartext MPS/MPA: HAO and RH2 from the packet's own extension headers.
+pub fn dissect(pkt: &Packet, icmp: &[u8]) -> Decoded {
+    let (hao, rh2) = match pkt.ext_first.map(|f| ipv6ext::walk(f, &pkt.ext)) {
+        Some(Ok(chain)) => (
+            chain.home_address().ok().flatten(),
+            chain.rh2().ok().flatten().map(|r| r.home_address),
+        ),
+        _ => (None, None),
+    };
+    dissect_mpd(icmp, pkt.src, pkt.dst, hao, rh2)
+}
+
+fn letters(flags: &[(bool, char)]) -> String {
+    flags
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+/// Decodes one MPS/MPA (the whole ICMPv6 message); also the entry point for one found inside
+/// a decrypted ESP payload (next header 58).
+pub fn dissect_mpd(
+    icmp: &[u8],
+    src: IpAddr,
+    dst: IpAddr,
+    hao: Option<Ipv6Addr>,
+    rh2: Option<Ipv6Addr>,
+) -> Decoded {
+    let (repr, view) =
+        match Repr::parse(icmp).and_then(|r| Ok((r, mpd::Packet::new_checked(icmp)?))) {
+            Ok(x) => x,
+            Err(e) => {
+                return Decoded::Malformed {
+                    protocol: "ICMPv6".into(),
+                    reason: e.to_string(),
+                }
+            }
+        };
+    let mut m = match &repr {
+        Repr::Solicitation { .. } => Message::new("ICMPv6", "MPS"),
+        Repr::Advertisement { .. } => Message::new("ICMPv6", "MPA"),
+    }
+    .field("type", repr.icmp_type())
+    .volatile("identifier", repr.identifier());
+    if let Repr::Advertisement { managed, other, .. } = &repr {
+        m = m.field("flags", letters(&[(*managed, 'M'), (*other, 'O')]));
+    }
+    if let Some(a) = hao {
+        m = m.field("hao", a);
+    }
+    if let Some(a) = rh2 {
+        m = m.field("rh2", a);
+    }
+    let ok = match (src, dst) {
+        (IpAddr::V6(s), IpAddr::V6(d)) => {
+            let (s, d) = pseudo_header_addresses(s, d, hao, rh2);
+            if nd::verify_checksum(&s, &d, icmp) {
+                "yes"
+            } else {
+                "no"
+            }
+        }
+        _ => "unknown",
+    };
+    m = m
+        .volatile("checksum", format!("0x{:04x}", view.checksum()))
+        .field("checksum_ok", ok);
+    for o in repr.options() {
+        m = m.child(match o {
+            MpdOption::PrefixInfo(p) => {
+                let mut c = Message::new("ICMPv6", "PrefixInfo")
+                    .field("prefix", format!("{}/{}", p.network(), p.prefix_len))
+                    .field(
+                        "flags",
+                        letters(&[
+                            (p.on_link, 'L'),
+                            (p.autonomous, 'A'),
+                            (p.router_address, 'R'),
+                        ]),
+                    )
+                    .field("valid", p.valid_lifetime)
+                    .field("preferred", p.preferred_lifetime);
+                if p.router_address {
+                    c = c.field("router", p.prefix);
+                }
+                c
+            }
+            MpdOption::Other { kind, data } => {
+                Message::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
+            }
+        });
+    }
+    Decoded::Message(m)
+}

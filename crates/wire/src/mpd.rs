@@ -1,0 +1,492 @@
+//! ICMPv6 Mobile Prefix Discovery (RFC 6275 §6.7, §6.8): the Mobile Prefix Solicitation
+//! (type 146) an MN away from home sends to its HA, and the Mobile Prefix Advertisement
+//! (type 147) that answers it with Prefix Information options (RFC 4861 §4.6.2 with the
+//! Router Address flag of RFC 6275 §7.2).
+//!
+//! Checksum: the ICMPv6 checksum (RFC 4443 §2.3, [`crate::nd::checksum`]) over a pseudo-header
+//! whose source is the home address when the packet carries a Home Address option, and whose
+//! destination is the final one (the home address of a type 2 routing header): RFC 6275
+//! §11.3.1 (upper-layer checksums "using the home address as the value of the source") and
+//! RFC 8200 §8.1. [`crate::mh::checksum::pseudo_header_addresses`] gives both addresses.
+
+use crate::nd::{self, NEXT_HEADER_ICMPV6};
+use crate::{Error, Result};
+use std::net::Ipv6Addr;
+
+pub const TYPE_MPS: u8 = 146;
+pub const TYPE_MPA: u8 = 147;
+pub const OPT_PREFIX_INFO: u8 = 3;
+/// Type, code, checksum, identifier, 16 bits of flags/reserved.
+pub const HEADER_LEN: usize = 8;
+/// Type, length 4, prefix length, flags, two lifetimes, Reserved2, prefix.
+const PREFIX_INFO_LEN: usize = 32;
+
+mod field {
+    pub const TYPE: usize = 0;
+    pub const CODE: usize = 1;
+    pub const CHECKSUM: std::ops::Range<usize> = 2..4;
+    pub const IDENTIFIER: std::ops::Range<usize> = 4..6;
+    pub const FLAGS: usize = 6;
+}
+
+const FLAG_M: u8 = 0x80;
+const FLAG_O: u8 = 0x40;
+const PI_L: u8 = 0x80;
+const PI_A: u8 = 0x40;
+const PI_R: u8 = 0x20;
+
+/// A read view of an MPS or MPA at the start of a buffer (the whole ICMPv6 message).
+/// [`Packet::new_checked`] makes every accessor safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// At least the 8-octet header, and type 146 or 147.
+    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
+        let b = buffer.as_ref();
+        if b.len() < HEADER_LEN {
+            return Err(Error::new(
+                b.len(),
+                format!(
+                    "Mobile Prefix message of {} octets, need {HEADER_LEN}",
+                    b.len()
+                ),
+            ));
+        }
+        if !matches!(b[field::TYPE], TYPE_MPS | TYPE_MPA) {
+            return Err(Error::new(
+                field::TYPE,
+                format!("ICMPv6 type {} is not 146 or 147", b[field::TYPE]),
+            ));
+        }
+        Ok(Packet { buffer })
+    }
+
+    pub fn msg_type(&self) -> u8 {
+        self.buffer.as_ref()[field::TYPE]
+    }
+
+    pub fn code(&self) -> u8 {
+        self.buffer.as_ref()[field::CODE]
+    }
+
+    pub fn checksum(&self) -> u16 {
+        let b = &self.buffer.as_ref()[field::CHECKSUM];
+        u16::from_be_bytes([b[0], b[1]])
+    }
+
+    pub fn identifier(&self) -> u16 {
+        let b = &self.buffer.as_ref()[field::IDENTIFIER];
+        u16::from_be_bytes([b[0], b[1]])
+    }
+
+    /// MPA: Managed Address Configuration; always false for an MPS (reserved there).
+    pub fn managed(&self) -> bool {
+        self.msg_type() == TYPE_MPA && self.buffer.as_ref()[field::FLAGS] & FLAG_M != 0
+    }
+
+    /// MPA: Other Stateful Configuration.
+    pub fn other(&self) -> bool {
+        self.msg_type() == TYPE_MPA && self.buffer.as_ref()[field::FLAGS] & FLAG_O != 0
+    }
+
+    /// The option octets after the header.
+    pub fn options(&self) -> &[u8] {
+        &self.buffer.as_ref()[HEADER_LEN..]
+    }
+
+    /// The checksum with `src`/`dst` as the pseudo-header addresses (see the module docs).
+    pub fn verify_checksum(&self, src: &Ipv6Addr, dst: &Ipv6Addr) -> bool {
+        nd::verify_checksum(src, dst, self.buffer.as_ref())
+    }
+}
+
+/// A Prefix Information option (RFC 4861 §4.6.2; R flag of RFC 6275 §7.2: the Prefix field
+/// holds a whole address of the sending router, of which the first `prefix_len` bits are
+/// the prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrefixInfo {
+    pub prefix_len: u8,
+    pub on_link: bool,
+    pub autonomous: bool,
+    pub router_address: bool,
+    pub valid_lifetime: u32,
+    pub preferred_lifetime: u32,
+    pub prefix: Ipv6Addr,
+}
+
+impl PrefixInfo {
+    /// The prefix with the bits after `prefix_len` cleared (with R, the router's address
+    /// otherwise fills them).
+    pub fn network(&self) -> Ipv6Addr {
+        let len = u32::from(self.prefix_len.min(128));
+        let mask = if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - len)
+        };
+        Ipv6Addr::from(u128::from(self.prefix) & mask)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MpdOption {
+    PrefixInfo(PrefixInfo),
+    /// Any other ND option, kept (receivers ignore unknown options, RFC 6275 §6.7/§6.8).
+    Other {
+        kind: u8,
+        data: Vec<u8>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repr {
+    Solicitation {
+        identifier: u16,
+        options: Vec<MpdOption>,
+    },
+    Advertisement {
+        identifier: u16,
+        managed: bool,
+        other: bool,
+        options: Vec<MpdOption>,
+    },
+}
+
+impl Repr {
+    pub fn icmp_type(&self) -> u8 {
+        match self {
+            Repr::Solicitation { .. } => TYPE_MPS,
+            Repr::Advertisement { .. } => TYPE_MPA,
+        }
+    }
+
+    pub fn identifier(&self) -> u16 {
+        match self {
+            Repr::Solicitation { identifier, .. } | Repr::Advertisement { identifier, .. } => {
+                *identifier
+            }
+        }
+    }
+
+    pub fn options(&self) -> &[MpdOption] {
+        match self {
+            Repr::Solicitation { options, .. } | Repr::Advertisement { options, .. } => options,
+        }
+    }
+
+    /// The Prefix Information options, in order.
+    pub fn prefixes(&self) -> impl Iterator<Item = &PrefixInfo> {
+        self.options().iter().filter_map(|o| match o {
+            MpdOption::PrefixInfo(p) => Some(p),
+            MpdOption::Other { .. } => None,
+        })
+    }
+
+    /// Parses a type 146/147 message (checksum not checked: [`Packet::verify_checksum`]).
+    /// Code must be 0; reserved bits are ignored (RFC 6275 §6.7, §6.8).
+    pub fn parse(icmp: &[u8]) -> Result<Repr> {
+        let p = Packet::new_checked(icmp)?;
+        if p.code() != 0 {
+            return Err(Error::new(
+                field::CODE,
+                format!("Mobile Prefix code {} is not 0", p.code()),
+            ));
+        }
+        let options = parse_options(p.options()).map_err(|e| e.shifted(HEADER_LEN))?;
+        let identifier = p.identifier();
+        Ok(match p.msg_type() {
+            TYPE_MPS => Repr::Solicitation {
+                identifier,
+                options,
+            },
+            _ => Repr::Advertisement {
+                identifier,
+                managed: p.managed(),
+                other: p.other(),
+                options,
+            },
+        })
+    }
+
+    /// The ICMPv6 octets with the checksum for the pseudo-header addresses `src` → `dst`
+    /// (the HoA as `src` when a Home Address option is sent, see the module docs). Options
+    /// longer than the length octet can say are an error.
+    pub fn emit(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
+        let mut b = vec![0u8; HEADER_LEN];
+        b[field::TYPE] = self.icmp_type();
+        b[field::IDENTIFIER].copy_from_slice(&self.identifier().to_be_bytes());
+        if let Repr::Advertisement { managed, other, .. } = self {
+            b[field::FLAGS] = if *managed { FLAG_M } else { 0 } | if *other { FLAG_O } else { 0 };
+        }
+        for o in self.options() {
+            match o {
+                MpdOption::PrefixInfo(p) => {
+                    b.extend_from_slice(&[OPT_PREFIX_INFO, (PREFIX_INFO_LEN / 8) as u8]);
+                    b.push(p.prefix_len);
+                    b.push(
+                        if p.on_link { PI_L } else { 0 }
+                            | if p.autonomous { PI_A } else { 0 }
+                            | if p.router_address { PI_R } else { 0 },
+                    );
+                    b.extend_from_slice(&p.valid_lifetime.to_be_bytes());
+                    b.extend_from_slice(&p.preferred_lifetime.to_be_bytes());
+                    b.extend_from_slice(&[0; 4]);
+                    b.extend_from_slice(&p.prefix.octets());
+                }
+                MpdOption::Other { kind, data } => {
+                    let units = (data.len() + 2).div_ceil(8);
+                    let len = u8::try_from(units)
+                        .map_err(|_| Error::new(b.len(), "option longer than 2040 octets"))?;
+                    b.push(*kind);
+                    b.push(len);
+                    b.extend_from_slice(data);
+                    b.resize(b.len() + units * 8 - 2 - data.len(), 0);
+                }
+            }
+        }
+        let c = nd::checksum(&src, &dst, &b);
+        b[field::CHECKSUM].copy_from_slice(&c.to_be_bytes());
+        Ok(b)
+    }
+}
+
+fn parse_options(mut b: &[u8]) -> Result<Vec<MpdOption>> {
+    let mut out = Vec::new();
+    let mut off = 0;
+    while !b.is_empty() {
+        let (kind, units) = match b {
+            [k, l, ..] => (*k, usize::from(*l)),
+            _ => return Err(Error::new(off, "option truncated")),
+        };
+        if units == 0 {
+            return Err(Error::new(off + 1, "option with length 0"));
+        }
+        let len = units * 8;
+        let opt = b
+            .get(..len)
+            .ok_or_else(|| Error::new(off + 1, format!("option of {len} octets truncated")))?;
+        out.push(match kind {
+            OPT_PREFIX_INFO => {
+                if len != PREFIX_INFO_LEN {
+                    return Err(Error::new(
+                        off + 1,
+                        format!("Prefix Information of {len} octets, not 32"),
+                    ));
+                }
+                let u32_at =
+                    |i: usize| u32::from_be_bytes([opt[i], opt[i + 1], opt[i + 2], opt[i + 3]]);
+                let mut a = [0u8; 16];
+                a.copy_from_slice(&opt[16..32]);
+                MpdOption::PrefixInfo(PrefixInfo {
+                    prefix_len: opt[2],
+                    on_link: opt[3] & PI_L != 0,
+                    autonomous: opt[3] & PI_A != 0,
+                    router_address: opt[3] & PI_R != 0,
+                    valid_lifetime: u32_at(4),
+                    preferred_lifetime: u32_at(8),
+                    prefix: Ipv6Addr::from(a),
+                })
+            }
+            _ => MpdOption::Other {
+                kind,
+                data: opt[2..].to_vec(),
+            },
+        });
+        b = &b[len..];
+        off += len;
+    }
+    Ok(out)
+}
+
+/// Whether an IPv6 next header / ICMPv6 type pair is Mobile Prefix Discovery.
+pub fn is_mpd(next_header: u8, icmp: &[u8]) -> bool {
+    next_header == NEXT_HEADER_ICMPV6 && matches!(icmp.first(), Some(&TYPE_MPS | &TYPE_MPA))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x8000);
+    const HA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0xa1);
+    const COA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0x100);
+
+    fn home() -> PrefixInfo {
+        PrefixInfo {
+            prefix_len: 64,
+            on_link: true,
+            autonomous: true,
+            router_address: false,
+            valid_lifetime: 3600,
+            preferred_lifetime: 1800,
+            prefix: Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0),
+        }
+    }
+
+    #[test]
+    fn solicitation_bytes_and_checksum_over_the_home_address() {
+        let mps = Repr::Solicitation {
+            identifier: 0xbeef,
+            options: vec![],
+        };
+        // Sent from the CoA with HAO = HoA: the pseudo-header source is the HoA.
+        let (s, d) = crate::mh::checksum::pseudo_header_addresses(COA, HA, Some(HOA), None);
+        assert_eq!((s, d), (HOA, HA));
+        let b = mps.emit(s, d).unwrap();
+        assert_eq!(b.len(), 8);
+        assert_eq!(&b[..2], &[146, 0]);
+        assert_eq!(&b[4..8], &[0xbe, 0xef, 0, 0]);
+        // Known answer, computed independently over the pseudo-header (HoA, HA, length 8,
+        // next header 58) and the message.
+        assert_eq!(u16::from_be_bytes([b[2], b[3]]), 0xd1b7);
+        let p = Packet::new_checked(&b[..]).unwrap();
+        assert!(p.verify_checksum(&HOA, &HA));
+        assert!(
+            !p.verify_checksum(&COA, &HA),
+            "the CoA is not the pseudo-header source"
+        );
+        assert_eq!(Repr::parse(&b).unwrap(), mps);
+    }
+
+    #[test]
+    fn advertisement_round_trips_with_flags_and_prefixes() {
+        let with_router = PrefixInfo {
+            router_address: true,
+            prefix: Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0xa1),
+            ..home()
+        };
+        let mpa = Repr::Advertisement {
+            identifier: 7,
+            managed: false,
+            other: true,
+            options: vec![
+                MpdOption::PrefixInfo(home()),
+                MpdOption::PrefixInfo(with_router),
+                // Unknown options are kept whole (padding included).
+                MpdOption::Other {
+                    kind: 200,
+                    data: vec![1, 2, 3, 0, 0, 0],
+                },
+            ],
+        };
+        let b = mpa.emit(HA, HOA).unwrap();
+        assert_eq!(b.len(), 8 + 32 + 32 + 8);
+        assert_eq!(b[6], 0x40, "O set, M clear");
+        assert_eq!(&b[8..12], &[3, 4, 64, 0xc0]);
+        assert_eq!(b[43], 0xe0, "L, A and R");
+        assert_eq!(&b[12..16], &3600u32.to_be_bytes());
+        let r = Repr::parse(&b).unwrap();
+        assert_eq!(r, mpa);
+        let ps: Vec<_> = r.prefixes().collect();
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[1].network(), home().prefix);
+        assert!(Packet::new_checked(&b[..])
+            .unwrap()
+            .verify_checksum(&HA, &HOA));
+    }
+
+    #[test]
+    fn malformed_messages_are_errors_with_offsets() {
+        assert!(Repr::parse(&[146, 0, 0, 0, 0]).is_err());
+        assert!(Repr::parse(&[135, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert_eq!(
+            Repr::parse(&[146, 1, 0, 0, 0, 0, 0, 0]).unwrap_err().offset,
+            1
+        );
+        let mut b = Repr::Advertisement {
+            identifier: 1,
+            managed: false,
+            other: false,
+            options: vec![MpdOption::PrefixInfo(home())],
+        }
+        .emit(HA, HOA)
+        .unwrap();
+        b[9] = 3;
+        assert_eq!(
+            Repr::parse(&b).unwrap_err().offset,
+            9,
+            "Prefix Information of 24"
+        );
+        b[9] = 0;
+        assert_eq!(Repr::parse(&b).unwrap_err().offset, 9, "length 0");
+        b[9] = 5;
+        assert!(Repr::parse(&b).is_err(), "truncated");
+        b.truncate(9);
+        assert_eq!(Repr::parse(&b).unwrap_err().offset, 8);
+    }
+
+    #[test]
+    fn reserved_bits_are_ignored() {
+        let mut b = Repr::Solicitation {
+            identifier: 1,
+            options: vec![],
+        }
+        .emit(HOA, HA)
+        .unwrap();
+        b[6] = 0xff;
+        b[7] = 0xff;
+        let p = Packet::new_checked(&b[..]).unwrap();
+        assert!(!p.managed() && !p.other());
+        assert!(matches!(
+            Repr::parse(&b).unwrap(),
+            Repr::Solicitation { identifier: 1, .. }
+        ));
+    }
+
+    fn arb_prefix() -> impl Strategy<Value = PrefixInfo> {
+        (
+            any::<u8>(),
+            any::<[bool; 3]>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u128>(),
+        )
+            .prop_map(|(prefix_len, f, valid_lifetime, preferred_lifetime, p)| {
+                PrefixInfo {
+                    prefix_len,
+                    on_link: f[0],
+                    autonomous: f[1],
+                    router_address: f[2],
+                    valid_lifetime,
+                    preferred_lifetime,
+                    prefix: Ipv6Addr::from(p),
+                }
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Repr::parse(&b);
+            if let Ok(p) = Packet::new_checked(&b[..]) {
+                let _ = (p.identifier(), p.managed(), p.other(), p.checksum(), p.options().len());
+                let _ = p.verify_checksum(&HOA, &HA);
+            }
+        }
+
+        #[test]
+        fn emitted_messages_parse_back_with_a_good_checksum(
+            id in any::<u16>(),
+            mps in any::<bool>(),
+            flags in any::<[bool; 2]>(),
+            prefixes in proptest::collection::vec(arb_prefix(), 0..4),
+            s in any::<u128>(),
+            d in any::<u128>(),
+        ) {
+            let options: Vec<_> = prefixes.into_iter().map(MpdOption::PrefixInfo).collect();
+            let repr = if mps {
+                Repr::Solicitation { identifier: id, options }
+            } else {
+                Repr::Advertisement { identifier: id, managed: flags[0], other: flags[1], options }
+            };
+            let (src, dst) = (Ipv6Addr::from(s), Ipv6Addr::from(d));
+            let b = repr.emit(src, dst).unwrap();
+            prop_assert!(Packet::new_checked(&b[..]).unwrap().verify_checksum(&src, &dst));
+            prop_assert_eq!(Repr::parse(&b).unwrap(), repr);
+        }
+    }
+}
