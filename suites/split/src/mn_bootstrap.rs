@@ -479,6 +479,14 @@ fn mpd_messages<'a>(
         .collect()
 }
 
+/// The SPI (hex, as the IKEv2 dissector prints proposal SPIs) of the ESP packet in `frame`.
+fn esp_spi_of(obs: &Observation, frame: u64) -> Option<String> {
+    messages(obs, "ESP", None)
+        .find(|(e, _)| e.frame == frame)
+        .and_then(|(_, m)| m.get("spi"))
+        .map(|s| s.trim_start_matches("0x").to_string())
+}
+
 pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
     let p = pcap(obs);
     let mps = mpd_messages(obs, "MPS", "MN");
@@ -561,8 +569,25 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
         ))
         .with_frames(p, [se.frame, ae.frame, ce.frame]);
     };
+    // Informative: RFC 4877 §4.3 (SHOULD) wants ICMPv6 types as selectors, i.e. the MPS on
+    // an SA of its own rather than on the MH SA.
+    let spi = esp_spi_of(obs, se.frame);
+    let own_sa = ike(obs, "CREATE_CHILD_SA response", Some("HA1")).any(|(e, m)| {
+        e.frame < se.frame
+            && m.find("TSi")
+                .and_then(|t| t.find("TS"))
+                .is_some_and(|t| t.get("proto") == Some("58"))
+            && all_of(m, "proposal")
+                .iter()
+                .any(|p| p.get("spi").is_some_and(|x| Some(x) == spi.as_deref()))
+    });
+    let on = if own_sa {
+        "on its ICMPv6 146-147 SA"
+    } else {
+        "not on an SA with ICMPv6 selectors"
+    };
     Outcome::pass(format!(
-        "ESP-protected MPS with HAO {hao}; MPA from HA1 with the same Identifier; \
+        "ESP-protected MPS with HAO {hao} ({on}); MPA from HA1 with the same Identifier; \
          CREATE_CHILD_SA with TSi = {new} (in the advertised prefix, not {hao}); BU for {new}"
     ))
     .with_frames(p, [se.frame, ae.frame, ce.frame, be.frame])

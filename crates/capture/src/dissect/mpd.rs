@@ -119,3 +119,76 @@ pub fn dissect_mpd(
     }
     Decoded::Message(m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mip6lab_wire::mpd::PrefixInfo;
+
+    fn a(s: &str) -> Ipv6Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn mps_with_hao_and_mpa_with_rh2_render_with_checksums() {
+        let (coa, ha, hoa) = (
+            a("2001:db8:1::100"),
+            a("2001:db8:1::a1"),
+            a("2001:db8:1:100::1"),
+        );
+        let mps = Repr::Solicitation {
+            identifier: 0x99,
+            options: vec![],
+        }
+        .emit(hoa, ha)
+        .unwrap();
+        let Decoded::Message(m) = dissect_mpd(&mps, coa.into(), ha.into(), Some(hoa), None) else {
+            panic!()
+        };
+        assert_eq!(
+            m.render(),
+            "MPS type=146 identifier=* hao=2001:db8:1:100::1 checksum=* checksum_ok=yes"
+        );
+        assert_eq!(m.get("identifier"), Some("153"), "kept for judges");
+        // Without the HAO the CoA would be the pseudo-header source: a bad checksum.
+        let Decoded::Message(m) = dissect_mpd(&mps, coa.into(), ha.into(), None, None) else {
+            panic!()
+        };
+        assert_eq!(m.get("checksum_ok"), Some("no"));
+        let mpa = Repr::Advertisement {
+            identifier: 0x99,
+            managed: true,
+            other: false,
+            options: vec![
+                MpdOption::PrefixInfo(PrefixInfo {
+                    prefix_len: 64,
+                    on_link: true,
+                    autonomous: true,
+                    router_address: true,
+                    valid_lifetime: 3600,
+                    preferred_lifetime: 1800,
+                    prefix: a("2001:db8:1:100::a1"),
+                }),
+                MpdOption::Other {
+                    kind: 9,
+                    data: vec![0; 6],
+                },
+            ],
+        }
+        .emit(ha, hoa)
+        .unwrap();
+        let Decoded::Message(m) = dissect_mpd(&mpa, ha.into(), coa.into(), None, Some(hoa)) else {
+            panic!()
+        };
+        assert_eq!(
+            m.render(),
+            "MPA type=147 identifier=* flags=M rh2=2001:db8:1:100::1 checksum=* checksum_ok=yes \
+             {PrefixInfo prefix=2001:db8:1:100::/64 flags=LAR valid=3600 preferred=1800 \
+             router=2001:db8:1:100::a1} {opt 9 len=8}"
+        );
+        assert!(matches!(
+            dissect_mpd(&mpa[..10], ha.into(), coa.into(), None, None),
+            Decoded::Malformed { .. }
+        ));
+    }
+}

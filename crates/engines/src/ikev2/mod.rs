@@ -16,7 +16,10 @@
 //!   with N(USE_ASSIGNED_HoA) and an INTERNAL_IP6_ADDRESS in the same IKE_AUTH response
 //!   (the HA sends that notify; the MN uses the address in its next CREATE_CHILD_SA).
 //! - Child SAs for the Mobility Header (protocol 135 selectors, RFC 4877), transport mode by
-//!   USE_TRANSPORT_MODE, ESP with AES-CBC + HMAC or AES-GCM-16, keys from `ChildKeys::derive`.
+//!   USE_TRANSPORT_MODE; Child SAs for Mobile Prefix Discovery (ICMPv6 146–147 selectors,
+//!   [`ChildRequest::mobile_prefix`]) that a responder grants only for a HoA the IKE SA already
+//!   holds, after which (home prefix configured) MH SAs for other addresses of the prefix are
+//!   allowed (RFC 5026 §5.3.2: MPD, auto-configuration, CREATE_CHILD_SA), ESP with AES-CBC + HMAC or AES-GCM-16, keys from `ChildKeys::derive`.
 //! - CREATE_CHILD_SA (new Child SA, rekey of a Child SA), INFORMATIONAL (Delete of the IKE SA
 //!   or Child SAs, empty liveness checks).
 //! - A window of one request per direction, retransmission with bounded exponential backoff
