@@ -109,6 +109,7 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
                         break;
                     }
                 }
+                runner.close().await?;
                 anyhow::Ok(out)
             } else {
                 anyhow::Ok(runner.run_all(&selected, |_, _| {}).await.0.results)

@@ -352,6 +352,49 @@ impl Engine {
         }
     }
 
+    /// [`Engine::exec`] that fails unless the command exits 0.
+    pub async fn exec_ok(
+        &self,
+        id: &str,
+        cmd: &[String],
+        timeout: std::time::Duration,
+    ) -> Result<String> {
+        let created = self
+            .docker
+            .create_exec(
+                id,
+                bollard::models::ExecConfig {
+                    cmd: Some(cmd.to_vec()),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let run = async {
+            let mut out = String::new();
+            if let bollard::exec::StartExecResults::Attached { mut output, .. } =
+                self.docker.start_exec(&created.id, None).await?
+            {
+                while let Some(chunk) = output.next().await {
+                    out.push_str(&chunk?.to_string());
+                }
+            }
+            let code = self.docker.inspect_exec(&created.id).await?.exit_code;
+            anyhow::Ok((out, code))
+        };
+        match tokio::time::timeout(timeout, run).await {
+            Ok(Ok((out, Some(0)))) => Ok(out),
+            Ok(Ok((out, code))) => bail!(
+                "`{}` exited with {code:?}: {}",
+                cmd.join(" "),
+                out.trim()
+            ),
+            Ok(Err(e)) => Err(e),
+            Err(_) => bail!("`{}` did not finish within {timeout:?}", cmd.join(" ")),
+        }
+    }
+
     /// Whether the container is still running, and its exit code if not.
     pub async fn state(&self, id: &str) -> Result<(bool, Option<i64>)> {
         let c = self.docker.inspect_container(id, None).await?;

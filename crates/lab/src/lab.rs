@@ -69,12 +69,46 @@ pub struct Lab {
     pub nodes: Vec<NodeHandle>,
     /// Containers created while the peers came up, not yet started: (node, extra env, handle).
     prepared: Vec<(Prepare, NodeHandle)>,
+    /// Bytes of each reused peer's log that belong to earlier tests.
+    log_offsets: HashMap<String, usize>,
+    /// [`Lab::end_test`] left only the reused peers: [`Lab::next_test`] may follow.
+    between_tests: bool,
     _lock: HostLock,
     torn_down: bool,
 }
 
 /// A node the caller will start later with this extra environment ([`Lab::up_preparing`]).
 pub type Prepare = (String, Vec<(String, String)>);
+
+type ReadyFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + 'a>>;
+
+/// What a reusable peer is: two topologies with equal fingerprints for it can share its
+/// running container. `None` when a file cannot be read or rendered.
+fn peer_fingerprint(t: &Topology, n: &NodeSpec) -> Option<String> {
+    let net = t.networks.iter().find(|x| x.name == n.network)?;
+    let mut s = format!(
+        "{}|{}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        n.name,
+        n.role,
+        n.image,
+        net.ipv6,
+        net.ipv4,
+        t.hosts.get(&n.role)?,
+        n.network,
+        n.command,
+        n.cap_add,
+        n.ready,
+        n.reset
+    );
+    for (k, v) in &n.env {
+        s.push_str(&format!("|env {k}={}", t.render(v).ok()?));
+    }
+    for (target, template) in &n.files {
+        let text = std::fs::read_to_string(t.fixtures_dir.join(template)).ok()?;
+        s.push_str(&format!("|file {target}={}", t.render(&text).ok()?));
+    }
+    Some(s)
+}
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -156,6 +190,8 @@ impl Lab {
             setup_frames: Vec::new(),
             nodes: Vec::new(),
             prepared: Vec::new(),
+            log_offsets: HashMap::new(),
+            between_tests: false,
             _lock: lock,
             torn_down: false,
         };
@@ -167,24 +203,37 @@ impl Lab {
         if std::env::var_os("MIP6LAB_TIMING").is_some() {
             eprintln!("timing: networks and captures in {:?}", t_net.elapsed());
         }
-        let (stimulus, peers): (Vec<NodeSpec>, Vec<NodeSpec>) = lab
+        lab.start_peers(prepare, Vec::new()).await?;
+        Ok(lab)
+    }
+
+    /// Starts the topology's peers that are not already running (`reused`: kept from the
+    /// last test, reset here), creates the `prepare` containers meanwhile, and checks that
+    /// the captures see the link.
+    async fn start_peers(
+        &mut self,
+        prepare: Vec<Prepare>,
+        reused: Vec<(NodeSpec, NodeHandle)>,
+    ) -> Result<()> {
+        let (stimulus, peers): (Vec<NodeSpec>, Vec<NodeSpec>) = self
             .topology
             .nodes
             .iter()
             .filter(|n| n.image != "iut" && !n.after_iut)
+            .filter(|n| !reused.iter().any(|(r, _)| r.name == n.name))
             .cloned()
             .partition(|n| n.wait == Some(Wait::Exit));
         // Peers start one after another but become ready together: their readiness waits
         // (daemons loading zones, RADIUS, …) overlap instead of adding up.
         let t0 = Instant::now();
         let created =
-            futures_util::future::join_all(peers.iter().map(|n| lab.create_node(n, &[]))).await;
+            futures_util::future::join_all(peers.iter().map(|n| self.create_node(n, &[]))).await;
         let mut started = Vec::new();
         let mut first_error = None;
         for (node, r) in peers.iter().zip(created) {
             match r {
                 Ok(h) => {
-                    lab.nodes.push(h.clone());
+                    self.nodes.push(h.clone());
                     started.push((node, h));
                 }
                 Err(e) => first_error = first_error.or(Some(e)),
@@ -200,15 +249,24 @@ impl Lab {
                 t0.elapsed()
             );
         }
-        let waits = started.iter().map(|(n, h)| lab.wait_ready(n, h));
+        // Reused peers are put back in their starting state, then checked like new ones.
+        let mut waits: Vec<_> = started
+            .iter()
+            .map(|(n, h)| Box::pin(self.wait_ready(n, h)) as ReadyFuture<'_>)
+            .collect();
+        waits.extend(
+            reused
+                .iter()
+                .map(|(n, h)| Box::pin(self.reset_peer(n, h)) as ReadyFuture<'_>),
+        );
         let later: Vec<(NodeSpec, Vec<(String, String)>)> = prepare
             .into_iter()
             .filter_map(|(name, env)| {
-                let n = lab.topology.nodes.iter().find(|n| n.name == name)?;
+                let n = self.topology.nodes.iter().find(|n| n.name == name)?;
                 Some((n.clone(), env))
             })
             .collect();
-        let creates = later.iter().map(|(n, env)| lab.create_stopped(n, env));
+        let creates = later.iter().map(|(n, env)| self.create_stopped(n, env));
         let (ready, created) = futures_util::future::join(
             futures_util::future::join_all(waits),
             futures_util::future::join_all(creates),
@@ -217,7 +275,7 @@ impl Lab {
         for ((n, env), h) in later.iter().zip(created) {
             // A container that could not be created is simply made again when started.
             if let Ok(h) = h {
-                lab.prepared.push(((n.name.clone(), env.clone()), h));
+                self.prepared.push(((n.name.clone(), env.clone()), h));
             }
         }
         for r in ready {
@@ -227,18 +285,158 @@ impl Lab {
             eprintln!("timing: {} peers ready in {:?}", peers.len(), t0.elapsed());
         }
         if !peers.is_empty() || stimulus.is_empty() {
-            lab.confirm_capture().await?;
+            self.confirm_capture().await?;
         }
         if !stimulus.is_empty() {
-            lab.setup_frames = lab.captures.iter().map(|c| c.frames()).collect();
+            self.setup_frames = self.captures.iter().map(|c| c.frames()).collect();
             for node in &stimulus {
-                lab.start_node(node, &[]).await?;
+                self.start_node(node, &[]).await?;
             }
             if peers.is_empty() {
-                lab.confirm_capture().await?;
+                self.confirm_capture().await?;
             }
         }
-        Ok(lab)
+        Ok(())
+    }
+
+    /// Runs a reused peer's `reset` commands, then its readiness check.
+    async fn reset_peer(&self, node: &NodeSpec, handle: &NodeHandle) -> Result<()> {
+        for cmd in &node.reset {
+            self.engine
+                .exec_ok(&handle.id, cmd, Duration::from_secs(10))
+                .await
+                .with_context(|| format!("resetting peer {}", node.name))?;
+        }
+        self.wait_ready(node, handle).await
+    }
+
+    /// Whether the next test's `topology` can run on this lab's running peers: the same
+    /// networks, and exactly the same `reuse` peers (name, role, image, address, settings,
+    /// rendered files), after [`Lab::end_test`].
+    pub fn reusable_for(&self, topology: &Topology) -> bool {
+        if !self.between_tests
+            || self.torn_down
+            || SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return false;
+        }
+        let nets = |t: &Topology| {
+            t.networks
+                .iter()
+                .map(|n| (n.name.clone(), n.ipv6.clone(), n.ipv4.clone()))
+                .collect::<Vec<_>>()
+        };
+        if nets(&self.topology) != nets(topology) {
+            return false;
+        }
+        let prints = |t: &Topology| -> Option<Vec<String>> {
+            let mut v = t
+                .nodes
+                .iter()
+                .filter(|n| n.reuse)
+                .map(|n| peer_fingerprint(t, n))
+                .collect::<Option<Vec<_>>>()?;
+            v.sort();
+            Some(v)
+        };
+        let running = self
+            .topology
+            .nodes
+            .iter()
+            .filter(|n| n.reuse)
+            .all(|n| self.nodes.iter().any(|h| h.name == n.name));
+        match (prints(&self.topology), prints(topology)) {
+            (Some(a), Some(b)) => running && !a.is_empty() && a == b,
+            _ => false,
+        }
+    }
+
+    /// The next test on this lab ([`Lab::reusable_for`] said yes): new captures in the new
+    /// output directory, the reused peers reset, the other peers started, `prepare`
+    /// containers created.
+    pub async fn next_test(
+        &mut self,
+        topology: Topology,
+        opts: LabOptions,
+        prepare: Vec<Prepare>,
+    ) -> Result<()> {
+        if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+            bail!("interrupted: no new test");
+        }
+        if !self.reusable_for(&topology) {
+            bail!("this lab cannot run topology {}", topology.name);
+        }
+        std::fs::create_dir_all(&opts.out_dir)
+            .with_context(|| format!("cannot create {}", opts.out_dir.display()))?;
+        self.topology = topology;
+        self.opts = opts;
+        self.between_tests = false;
+        self.setup_frames.clear();
+        self.start_captures()?;
+        let reused: Vec<(NodeSpec, NodeHandle)> = self
+            .topology
+            .nodes
+            .iter()
+            .filter(|n| n.reuse)
+            .filter_map(|n| {
+                let h = self.nodes.iter().find(|h| h.name == n.name)?;
+                Some((n.clone(), h.clone()))
+            })
+            .collect();
+        self.start_peers(prepare, reused).await
+    }
+
+    /// Ends a test but keeps the lab for the next: the test's artifacts as [`Lab::down`]
+    /// gives them, then every container but the `reuse` peers removed; the networks stay.
+    pub async fn end_test(&mut self) -> Result<Artifacts> {
+        let t0 = Instant::now();
+        let art = self.collect().await?;
+        let keep: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|h| {
+                self.topology
+                    .nodes
+                    .iter()
+                    .any(|n| n.name == h.name && n.reuse)
+            })
+            .map(|h| h.id.clone())
+            .collect();
+        let mut found = self.engine.find(Some(&self.run_id)).await?;
+        found.containers.retain(|(id, _, _)| !keep.contains(id));
+        found.networks.clear();
+        self.engine.remove(&found).await?;
+        self.nodes.retain(|h| keep.contains(&h.id));
+        self.prepared.clear();
+        self.between_tests = true;
+        if std::env::var_os("MIP6LAB_TIMING").is_some() {
+            eprintln!("timing: end of test in {:?}", t0.elapsed());
+        }
+        Ok(art)
+    }
+
+    /// Removes everything the lab made, keeping no artifacts (after [`Lab::end_test`]).
+    pub async fn close(mut self) -> Result<()> {
+        for cap in std::mem::take(&mut self.captures) {
+            let _ = cap.stop();
+        }
+        let found = self.engine.find(Some(&self.run_id)).await?;
+        self.engine.remove(&found).await?;
+        self.torn_down = true;
+        unregister_run(&self.run_id);
+        Ok(())
+    }
+
+    fn start_captures(&mut self) -> Result<()> {
+        let specs = self.topology.networks.clone();
+        for (i, n) in specs.iter().enumerate() {
+            let bridge = format!("m6l{}{i}", self.run_id);
+            let pcap = self.opts.out_dir.join(format!("{}.pcap", n.name));
+            let cap = LiveCapture::start(&bridge, &pcap)
+                .with_context(|| format!("capture on bridge {bridge} of network {}", n.name))?;
+            self.captures.push(cap);
+        }
+        Ok(())
     }
 
     fn labels(&self) -> HashMap<String, String> {
@@ -263,12 +461,8 @@ impl Lab {
                 .await?;
             self.networks.push(name);
             skip_dad_on_bridge(&bridge);
-            let pcap = self.opts.out_dir.join(format!("{}.pcap", n.name));
-            let cap = LiveCapture::start(&bridge, &pcap)
-                .with_context(|| format!("capture on bridge {bridge} of network {}", n.name))?;
-            self.captures.push(cap);
         }
-        Ok(())
+        self.start_captures()
     }
 
     /// Containers joining a link send MLD and ND; a capture that saw none of that by the
@@ -692,6 +886,25 @@ impl Lab {
     async fn down_inner(mut self) -> Result<Artifacts> {
         let timing = std::env::var_os("MIP6LAB_TIMING").is_some();
         let t0 = Instant::now();
+        let art = self.collect().await?;
+        let found = self.engine.find(Some(&self.run_id)).await?;
+        self.engine.remove(&found).await?;
+        if timing {
+            eprintln!(
+                "timing:   containers and networks removed in {:?}",
+                t0.elapsed()
+            );
+        }
+        self.torn_down = true;
+        unregister_run(&self.run_id);
+        Ok(art)
+    }
+
+    /// The test's evidence: peer state dumps, versions, logs (a reused peer's from where the
+    /// test began), the finished captures, key logs.
+    async fn collect(&mut self) -> Result<Artifacts> {
+        let timing = std::env::var_os("MIP6LAB_TIMING").is_some();
+        let t0 = Instant::now();
         let state = self.dump_state().await?;
         let versions = self.peer_versions().await;
         if timing {
@@ -705,6 +918,10 @@ impl Lab {
                 .await;
         for (n, text) in self.nodes.iter().zip(texts) {
             let text = text.unwrap_or_else(|e| format!("(no log: {e})"));
+            // What an earlier test of a reused peer logged is that test's evidence.
+            let from = self.log_offsets.get(&n.name).copied().unwrap_or(0);
+            self.log_offsets.insert(n.name.clone(), text.len());
+            let text = text.get(from..).unwrap_or(&text).to_string();
             let p = log_dir.join(format!("{}.log", n.name));
             std::fs::write(&p, text)?;
             logs.push(p);
@@ -719,16 +936,6 @@ impl Lab {
         if timing {
             eprintln!("timing:   logs and captures in {:?}", t0.elapsed());
         }
-        let found = self.engine.find(Some(&self.run_id)).await?;
-        self.engine.remove(&found).await?;
-        if timing {
-            eprintln!(
-                "timing:   containers and networks removed in {:?}",
-                t0.elapsed()
-            );
-        }
-        self.torn_down = true;
-        unregister_run(&self.run_id);
         let mut setup_frames = std::mem::take(&mut self.setup_frames);
         setup_frames.resize(pcaps.len(), 0);
         let keylogs = self

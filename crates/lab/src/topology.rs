@@ -73,6 +73,15 @@ pub struct NodeSpec {
     /// not by [`crate::Lab::up`].
     #[serde(default)]
     pub after_iut: bool,
+    /// The peer outlives one test: consecutive tests whose topologies declare the same peer
+    /// (same image, address, settings and rendered files) on the same networks share the
+    /// running container, put back in its starting state by `reset` and checked by `ready`.
+    #[serde(default)]
+    pub reuse: bool,
+    /// Commands that return a reused peer to its starting state (e.g. reload the original
+    /// zones, dropping dynamic updates); each must exit 0.
+    #[serde(default)]
+    pub reset: Vec<Vec<String>>,
 }
 
 /// Capabilities a node may ask for. NET_ADMIN stays inside the container's network
@@ -197,6 +206,16 @@ impl Topology {
                     node.name,
                     ALLOWED_CAPS.join(", ")
                 );
+            }
+            if node.reuse && (node.image == "iut" || node.after_iut || node.wait.is_some()) {
+                bail!(
+                    "node `{}`: reuse is for peers that run through the test (not the iut, \
+                     not after_iut, no wait)",
+                    node.name
+                );
+            }
+            if !node.reset.is_empty() && !node.reuse {
+                bail!("node `{}`: reset without reuse", node.name);
             }
             if node.after_iut && (node.image == "iut" || node.wait.is_some()) {
                 bail!(

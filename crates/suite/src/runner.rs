@@ -33,6 +33,9 @@ pub struct Runner {
     /// Observations by scenario: test purposes with the same setup and stimulus judge one
     /// lab run (the first one's directory holds its evidence).
     scenarios: std::sync::Mutex<std::collections::HashMap<String, Shared>>,
+    /// The last test's lab, kept for the next test when its `reuse` peers fit
+    /// ([`Lab::reusable_for`]); [`Runner::close`] removes it.
+    warm: tokio::sync::Mutex<Option<Lab>>,
 }
 
 type Shared = Result<(Observation, Vec<PathBuf>), String>;
@@ -51,6 +54,7 @@ impl Runner {
             pics: None,
             reruns: 0,
             scenarios: Default::default(),
+            warm: Default::default(),
         }
     }
 
@@ -91,6 +95,9 @@ impl Runner {
             progress(i, &rec);
             records.push(rec);
         }
+        if let Err(e) = self.close().await {
+            eprintln!("warning: removing the last lab: {e:#}");
+        }
         let run = RunResult {
             schema_version: RunResult::SCHEMA_VERSION,
             run_id: self.opts.run_id.clone(),
@@ -113,6 +120,17 @@ impl Runner {
             results: records.iter().map(|r| r.result.clone()).collect(),
         };
         (run, records)
+    }
+
+    /// Removes the lab kept for a next test, if any. [`Runner::run_all`] does this at its
+    /// end; callers of [`Runner::run_test`] call it when done (else the lab goes when the
+    /// runner is dropped).
+    pub async fn close(&self) -> Result<()> {
+        let lab = self.warm.lock().await.take();
+        match lab {
+            Some(lab) => lab.close().await,
+            None => Ok(()),
+        }
     }
 
     /// Why the IUT's PICS rules the test out, if it does.
@@ -326,16 +344,35 @@ impl Runner {
             };
             prepare.push((n.name.clone(), e));
         }
-        let mut lab = Lab::up_preparing(
-            topology,
-            LabOptions {
-                root: self.opts.root.clone(),
-                out_dir: dir.to_path_buf(),
-                iut: self.opts.iut.clone(),
-            },
-            prepare,
-        )
-        .await?;
+        let opts = LabOptions {
+            root: self.opts.root.clone(),
+            out_dir: dir.to_path_buf(),
+            iut: self.opts.iut.clone(),
+        };
+        // The last test's peers when they fit, else a new lab (the old one goes first: the
+        // two would share subnets).
+        let kept = self.warm.lock().await.take();
+        let mut lab = match kept {
+            Some(mut lab) if lab.reusable_for(&topology) => {
+                match lab
+                    .next_test(topology.clone(), opts.clone(), prepare.clone())
+                    .await
+                {
+                    Ok(()) => lab,
+                    Err(e) => {
+                        eprintln!("note: a fresh lab, the kept one failed: {e:#}");
+                        lab.close().await?;
+                        Lab::up_preparing(topology, opts, prepare).await?
+                    }
+                }
+            }
+            kept => {
+                if let Some(old) = kept {
+                    old.close().await?;
+                }
+                Lab::up_preparing(topology, opts, prepare).await?
+            }
+        };
         let iut = lab.start_iut(&env).await?;
         // Other tester peers (e.g. a first MN that holds an address the stimulus then asks
         // for) start before the stimulus, in topology order, with their topology settings
@@ -367,7 +404,8 @@ impl Runner {
         let iut_exit = lab.wait_exit(&iut, Duration::ZERO).await?;
         // Frames still in flight when the IUT reported should reach the capture.
         lab.settle_captures().await;
-        let artifacts = lab.down().await?;
+        let artifacts = lab.end_test().await?;
+        *self.warm.lock().await = Some(lab);
         let pcap = artifacts
             .pcaps
             .first()
