@@ -385,11 +385,9 @@ impl Engine {
         };
         match tokio::time::timeout(timeout, run).await {
             Ok(Ok((out, Some(0)))) => Ok(out),
-            Ok(Ok((out, code))) => bail!(
-                "`{}` exited with {code:?}: {}",
-                cmd.join(" "),
-                out.trim()
-            ),
+            Ok(Ok((out, code))) => {
+                bail!("`{}` exited with {code:?}: {}", cmd.join(" "), out.trim())
+            }
             Ok(Err(e)) => Err(e),
             Err(_) => bail!("`{}` did not finish within {timeout:?}", cmd.join(" ")),
         }

@@ -80,7 +80,7 @@ pub struct Lab {
 /// A node the caller will start later with this extra environment ([`Lab::up_preparing`]).
 pub type Prepare = (String, Vec<(String, String)>);
 
-type ReadyFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + 'a>>;
+type ReadyFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
 
 /// What a reusable peer is: two topologies with equal fingerprints for it can share its
 /// running container. `None` when a file cannot be read or rendered.
