@@ -385,6 +385,11 @@ async fn flood(
         e.initiate(0, InitiateRequest::dynamic_hoa(ha));
         if let Some(d) = e.poll_transmit() {
             sock.send_to(&d, SocketAddr::from((ha, 500))).await?;
+            // One at a time: each answer (a half-open SA, or a COOKIE demand) comes back
+            // before the next request, so the exchange reads the same in every capture.
+            let mut buf = [0u8; 2048];
+            let _ =
+                tokio::time::timeout(Duration::from_millis(200), sock.recv_from(&mut buf)).await;
         }
     }
     emit("init_flood", json!({ "requests": n, "ha": ha.to_string() }));
