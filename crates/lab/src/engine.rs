@@ -323,33 +323,7 @@ impl Engine {
         cmd: &[String],
         timeout: std::time::Duration,
     ) -> Result<String> {
-        let created = self
-            .docker
-            .create_exec(
-                id,
-                bollard::models::ExecConfig {
-                    cmd: Some(cmd.to_vec()),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let run = async {
-            let mut out = String::new();
-            if let bollard::exec::StartExecResults::Attached { mut output, .. } =
-                self.docker.start_exec(&created.id, None).await?
-            {
-                while let Some(chunk) = output.next().await {
-                    out.push_str(&chunk?.to_string());
-                }
-            }
-            anyhow::Ok(out)
-        };
-        match tokio::time::timeout(timeout, run).await {
-            Ok(r) => r,
-            Err(_) => bail!("`{}` did not finish within {timeout:?}", cmd.join(" ")),
-        }
+        Ok(self.exec_code(id, cmd, timeout).await?.0)
     }
 
     /// [`Engine::exec`] that fails unless the command exits 0.
@@ -359,6 +333,19 @@ impl Engine {
         cmd: &[String],
         timeout: std::time::Duration,
     ) -> Result<String> {
+        match self.exec_code(id, cmd, timeout).await? {
+            (out, Some(0)) => Ok(out),
+            (out, code) => bail!("`{}` exited with {code:?}: {}", cmd.join(" "), out.trim()),
+        }
+    }
+
+    /// The output of `cmd` and its exit code.
+    async fn exec_code(
+        &self,
+        id: &str,
+        cmd: &[String],
+        timeout: std::time::Duration,
+    ) -> Result<(String, Option<i64>)> {
         let created = self
             .docker
             .create_exec(
@@ -384,11 +371,7 @@ impl Engine {
             anyhow::Ok((out, code))
         };
         match tokio::time::timeout(timeout, run).await {
-            Ok(Ok((out, Some(0)))) => Ok(out),
-            Ok(Ok((out, code))) => {
-                bail!("`{}` exited with {code:?}: {}", cmd.join(" "), out.trim())
-            }
-            Ok(Err(e)) => Err(e),
+            Ok(r) => r,
             Err(_) => bail!("`{}` did not finish within {timeout:?}", cmd.join(" ")),
         }
     }

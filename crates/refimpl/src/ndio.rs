@@ -103,25 +103,9 @@ impl NdSocket {
             loop {
                 let mut g = self.fd.readable().await?;
                 let r = g.try_io(|inner| {
-                    // SAFETY: all-zero is a valid sockaddr_ll; the buffers outlive the call.
-                    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-                    let mut sl = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-                    let n = unsafe {
-                        libc::recvfrom(
-                            inner.as_raw_fd(),
-                            buf.as_mut_ptr() as *mut c_void,
-                            buf.len(),
-                            0,
-                            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
-                            &mut sl,
-                        )
-                    };
-                    if n < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                    Ok((n as usize, sll.sll_pkttype))
+                    mip6lab_engines::ikev2::esp_io::packet_recvfrom(inner.as_raw_fd(), &mut buf)
                 });
-                let (n, pkttype) = match r {
+                let (n, pkttype, _) = match r {
                     Ok(r) => r?,
                     Err(_would_block) => continue,
                 };

@@ -1079,6 +1079,28 @@ pub fn ipv6_packet(flow: &MhFlow, esp_bytes: &[u8]) -> io::Result<Vec<u8>> {
     Ok(p)
 }
 
+/// One `recvfrom` on an AF_PACKET socket into `buf`: the length, the packet type
+/// (`PACKET_OUTGOING` for this host's own copies) and the interface index.
+pub fn packet_recvfrom(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, u8, c_int)> {
+    // SAFETY: all-zero is a valid sockaddr_ll; the buffers outlive the call.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    let mut sl = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+    let n = unsafe {
+        libc::recvfrom(
+            fd,
+            buf.as_mut_ptr() as *mut c_void,
+            buf.len(),
+            0,
+            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
+            &mut sl,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((n as usize, sll.sll_pkttype, sll.sll_ifindex))
+}
+
 /// An `AF_PACKET` reader of one interface's IPv6 packets, whole (IPv6 header and extension
 /// headers included), for ESP the kernel drops before raw-socket delivery (HAO or RH2 on a
 /// kernel without MIPv6). Outgoing copies are ignored: only packets the interface received
@@ -1158,25 +1180,7 @@ impl PacketTap {
             let mut buf = vec![0u8; 65536];
             loop {
                 let mut g = fd.readable().await?;
-                let r = g.try_io(|inner| {
-                    // SAFETY: all-zero is a valid sockaddr_ll; the buffers outlive the call.
-                    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-                    let mut sl = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-                    let n = unsafe {
-                        libc::recvfrom(
-                            inner.as_raw_fd(),
-                            buf.as_mut_ptr() as *mut c_void,
-                            buf.len(),
-                            0,
-                            &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
-                            &mut sl,
-                        )
-                    };
-                    if n < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                    Ok((n as usize, sll.sll_pkttype, sll.sll_ifindex))
-                });
+                let r = g.try_io(|inner| packet_recvfrom(inner.as_raw_fd(), &mut buf));
                 let (n, pkttype, idx) = match r {
                     Ok(r) => r?,
                     Err(_would_block) => continue,
