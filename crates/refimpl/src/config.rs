@@ -114,6 +114,24 @@ pub struct Knobs {
     pub ts_all_traffic: bool,
     /// `mn.mps_in_clear`: send the Mobile Prefix Solicitation without ESP.
     pub mps_in_clear: bool,
+    /// `mn.no_alt_coa`: send BUs without the Alternate Care-of Address option.
+    pub no_alt_coa: bool,
+    /// `mn.dns_opt_reserved`: these reserved bits (0..=0x7f) set in the DNS Update option.
+    pub dns_opt_reserved: u8,
+    /// `mn.cfg_request_nonempty`: with nothing to propose, an INTERNAL_IP6_ADDRESS holding
+    /// `::/0` instead of a zero-length one.
+    pub cfg_request_nonempty: bool,
+    /// `mn.srv_ignore_priority`: try SRV targets highest priority value first.
+    pub srv_ignore_priority: bool,
+    /// `mn.no_retry_after_address_failure`: give up after INTERNAL_ADDRESS_FAILURE instead
+    /// of a new IKE_SA_INIT (auto-configuration or another HA).
+    pub no_retry_after_address_failure: bool,
+    /// `mn.keep_old_hoa`: once the HA assigned another address than the proposed one, still
+    /// send a BU for the proposal after registering the assigned one.
+    pub keep_old_hoa: bool,
+    /// `mn.name_qname`: look up this name instead of the configured HA name (empty: the
+    /// configured one).
+    pub name_qname: String,
     /// `mn.request_hoa`: ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
     pub request_hoa: Option<Ipv6Addr>,
     /// `mn.bu_transmissions`: BU transmissions before giving up (default 3).
@@ -168,6 +186,15 @@ pub struct Knobs {
     pub init_flood: u16,
     /// `ha.no_cookies`: never demand a COOKIE, however many IKE SAs are half open.
     pub ha_no_cookies: bool,
+    /// `mn.bu_unknown_option`: add a mobility option of this (unassigned) type to BUs
+    /// (stimulus: RFC 6275 §6.1.7, the HA skips options it does not understand).
+    pub bu_unknown_option: Option<u8>,
+    /// `ha.ba_unknown_option`: the same in BAs (stimulus for an MN under test, §6.1.8).
+    pub ha_ba_unknown_option: Option<u8>,
+    /// `ha.reject_unknown_option`: discard a BU that carries an option it does not know.
+    pub ha_reject_unknown_option: bool,
+    /// `mn.reject_unknown_option`: discard a BA that carries an option it does not know.
+    pub reject_unknown_option: bool,
     /// `ha.skip_cert_id_binding`: accept a certificate that does not name the peer's IDi.
     pub ha_skip_cert_id_binding: bool,
     /// `ha.aaa_omit_hoa`: with `MIP6LAB_DNS_FORWARD=aaa`, send the AAA server the FQDN
@@ -195,6 +222,13 @@ impl Default for Knobs {
             propose_hoa: true,
             ts_all_traffic: false,
             mps_in_clear: false,
+            no_alt_coa: false,
+            dns_opt_reserved: 0,
+            cfg_request_nonempty: false,
+            srv_ignore_priority: false,
+            no_retry_after_address_failure: false,
+            keep_old_hoa: false,
+            name_qname: String::new(),
             request_hoa: None,
             bu_hoa: None,
             bu_transmissions: 3,
@@ -219,6 +253,10 @@ impl Default for Knobs {
             stop_after_ike: false,
             init_flood: 0,
             ha_no_cookies: false,
+            bu_unknown_option: None,
+            ha_ba_unknown_option: None,
+            ha_reject_unknown_option: false,
+            reject_unknown_option: false,
             ha_skip_cert_id_binding: false,
             ha_aaa_omit_hoa: false,
         }
@@ -301,6 +339,34 @@ impl Knobs {
         (
             "mn.mps_in_clear",
             "RFC5026-5.3.2-MN-MAY-1: the Mobile Prefix Solicitation protected by ESP (RFC 4877 §4.3)",
+        ),
+        (
+            "mn.no_alt_coa",
+            "RFC4877-4.3-MN-MUST-1: Alternate Care-of Address option in BUs",
+        ),
+        (
+            "mn.dns_opt_reserved",
+            "RFC5026-8.1-ANY-MUST-3: DNS Update option Reserved bits 0",
+        ),
+        (
+            "mn.cfg_request_nonempty",
+            "RFC4877-9-MN-SHOULD-1: zero-length INTERNAL_IP6_ADDRESS when nothing is proposed",
+        ),
+        (
+            "mn.srv_ignore_priority",
+            "RFC5026-5.1.2-MN-MUST-1: pick the HA by SRV priority and weight (RFC 2782)",
+        ),
+        (
+            "mn.no_retry_after_address_failure",
+            "RFC4877-9-MN-SHOULD-3: a new IKE_SA_INIT and IKE_AUTH after INTERNAL_ADDRESS_FAILURE",
+        ),
+        (
+            "mn.keep_old_hoa",
+            "RFC4877-9-MN-MUST-1: stop using the old HoA once the HA allocated another",
+        ),
+        (
+            "mn.name_qname",
+            "RFC5026-5.1.1-MN-MUST-1: QNAME is the HA's name",
         ),
         (
             "mn.request_hoa",
@@ -391,6 +457,22 @@ impl Knobs {
             "stimulus: the BU lifetime asked for, in 4-s units",
         ),
         (
+            "mn.bu_unknown_option",
+            "stimulus: BUs carry a mobility option of this unassigned type",
+        ),
+        (
+            "ha.ba_unknown_option",
+            "stimulus: BAs carry a mobility option of this unassigned type",
+        ),
+        (
+            "ha.reject_unknown_option",
+            "RFC6275-6.1.7-HA-MUST-1: skip mobility options not understood in a BU",
+        ),
+        (
+            "mn.reject_unknown_option",
+            "RFC6275-6.1.8-MN-MUST-1: skip mobility options not understood in a BA",
+        ),
+        (
             "ha.no_cookies",
             "RFC5026-9.1-HA-SHOULD-1: COOKIE exchanges foil an IKE_SA_INIT flood",
         ),
@@ -428,6 +510,13 @@ impl Knobs {
         "mn.propose_hoa=false",
         "mn.ts_all_traffic=true",
         "mn.mps_in_clear=true",
+        "mn.no_alt_coa=true",
+        "mn.dns_opt_reserved=1",
+        "mn.cfg_request_nonempty=true",
+        "mn.srv_ignore_priority=true",
+        "mn.no_retry_after_address_failure=true",
+        "mn.keep_old_hoa=true",
+        "mn.name_qname=ha2.example.com",
         "ha.dns_update_status_on_success=128",
         "ha.skip_fqdn_authorization=true",
         "ha.skip_reverse_update=true",
@@ -440,6 +529,8 @@ impl Knobs {
         "ha.fcfs_ignore_used=true",
         "ha.no_address_failure_notify=true",
         "ha.no_cookies=true",
+        "ha.reject_unknown_option=true",
+        "mn.reject_unknown_option=true",
         "ha.skip_cert_id_binding=true",
         "ha.aaa_omit_hoa=true",
     ];
@@ -483,6 +574,21 @@ impl Knobs {
                 "mn.propose_hoa" => k.propose_hoa = flag(name, v)?,
                 "mn.ts_all_traffic" => k.ts_all_traffic = flag(name, v)?,
                 "mn.mps_in_clear" => k.mps_in_clear = flag(name, v)?,
+                "mn.no_alt_coa" => k.no_alt_coa = flag(name, v)?,
+                "mn.dns_opt_reserved" => {
+                    // Only the 7 bits next to R: the knob must not flip R itself.
+                    k.dns_opt_reserved = num(name)
+                        .ok()
+                        .filter(|n| *n <= 0x7f)
+                        .ok_or_else(|| anyhow!("knob `{name}`: `{v}` is not 0..=127"))?
+                }
+                "mn.cfg_request_nonempty" => k.cfg_request_nonempty = flag(name, v)?,
+                "mn.srv_ignore_priority" => k.srv_ignore_priority = flag(name, v)?,
+                "mn.no_retry_after_address_failure" => {
+                    k.no_retry_after_address_failure = flag(name, v)?
+                }
+                "mn.keep_old_hoa" => k.keep_old_hoa = flag(name, v)?,
+                "mn.name_qname" => k.name_qname = v.into(),
                 "mn.request_hoa" => {
                     k.request_hoa = Some(
                         v.parse()
@@ -530,6 +636,22 @@ impl Knobs {
                         .ok_or_else(|| anyhow!("knob `mn.init_flood`: `{v}` is not 0..=1000"))?
                 }
                 "ha.no_cookies" => k.ha_no_cookies = flag(name, v)?,
+                "mn.bu_unknown_option" | "ha.ba_unknown_option" => {
+                    let t = v
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|t| !mip6lab_wire::mh::options::is_known(*t))
+                        .ok_or_else(|| {
+                            anyhow!("knob `{name}`: `{v}` is not an unassigned option type")
+                        })?;
+                    if name == "mn.bu_unknown_option" {
+                        k.bu_unknown_option = Some(t);
+                    } else {
+                        k.ha_ba_unknown_option = Some(t);
+                    }
+                }
+                "ha.reject_unknown_option" => k.ha_reject_unknown_option = flag(name, v)?,
+                "mn.reject_unknown_option" => k.reject_unknown_option = flag(name, v)?,
                 "ha.skip_cert_id_binding" => k.ha_skip_cert_id_binding = flag(name, v)?,
                 "ha.aaa_omit_hoa" => k.ha_aaa_omit_hoa = flag(name, v)?,
                 "mn.lifetime_units" => {

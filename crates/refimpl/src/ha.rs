@@ -298,6 +298,20 @@ impl Ha<'_> {
             );
             return;
         };
+        if self.cfg.knobs.ha_reject_unknown_option
+            && got
+                .mh
+                .options
+                .iter()
+                .any(|o| matches!(o, MobilityOption::Unknown { .. }))
+        {
+            // Mutant: RFC 6275 §6.1.7 says skip the option, not the BU.
+            emit(
+                "bu_discarded",
+                json!({ "reason": "unknown mobility option" }),
+            );
+            return;
+        }
         let Some(child) = self.children.get(&got.spi) else {
             return;
         };
@@ -464,7 +478,15 @@ impl Ha<'_> {
         let Some(child) = self.children.get_mut(&spi) else {
             return;
         };
-        let repr = mh::Repr::build(mh::Message::Ba(ba.ba), &ba.options);
+        let mut options = ba.options.clone();
+        if let Some(kind) = self.cfg.knobs.ha_ba_unknown_option {
+            // Stimulus: an option no implementation knows, which the MN must skip.
+            options.push(MobilityOption::Unknown {
+                kind,
+                data: vec![0x6d, 0x36],
+            });
+        }
+        let repr = mh::Repr::build(mh::Message::Ba(ba.ba), &options);
         let flow = if no_rh2 || ba.dst == ba.hoa {
             MhFlow::plain(me, ba.dst)
         } else {

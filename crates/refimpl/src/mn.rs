@@ -20,7 +20,10 @@ use mip6lab_engines::ikev2::esp_io::{
 use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
 use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id, TrafficSelector};
-use mip6lab_wire::mh::{self, options::MobilityOption};
+use mip6lab_wire::mh::{
+    self,
+    options::{DnsUpdate, MobilityOption},
+};
 use mip6lab_wire::mpd;
 use serde_json::json;
 use std::net::{Ipv6Addr, SocketAddr};
@@ -61,6 +64,14 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 );
             }
             let mut result = attach(cfg, ms, coa, ha, ms.hoa_mode).await;
+            if matches!(result, Err(Attach::NoAddress)) && cfg.knobs.no_retry_after_address_failure
+            {
+                // Mutant: no new IKE_SA_INIT, neither for auto-configuration nor elsewhere.
+                bail!(
+                    "INTERNAL_ADDRESS_FAILURE from {} and mn.no_retry_after_address_failure is set",
+                    ha.name
+                );
+            }
             if matches!(result, Err(Attach::NoAddress)) && ms.hoa_mode == HoaMode::Assigned {
                 // RFC 4877 §9: after INTERNAL_ADDRESS_FAILURE, a new IKE_SA_INIT and
                 // IKE_AUTH to auto-configure a home address instead.
@@ -156,6 +167,14 @@ async fn attach(
     if let (Some(want), HoaMode::Assigned) = (proposed, hoa_mode) {
         let len = ms.home_prefix.map_or(64, |(_, l)| l);
         req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(want, len)]);
+    }
+    if let (true, None, HoaMode::Assigned) = (cfg.knobs.cfg_request_nonempty, proposed, hoa_mode) {
+        // Mutant: a value with nothing to propose (`::/0`, which the HA replaces) where
+        // RFC 4877 §9 wants a zero-length attribute.
+        req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(
+            Ipv6Addr::UNSPECIFIED,
+            0,
+        )]);
     }
     if hoa_mode == HoaMode::Assigned {
         // RFC 4877 §9: more home addresses are asked for with more (empty) attributes; the
@@ -305,6 +324,12 @@ async fn attach(
             }
             Done::Ok => break,
             other => return Err(anyhow!("registration ended with {other:?}").into()),
+        }
+    }
+    if let (true, Some(old)) = (cfg.knobs.keep_old_hoa, proposed.filter(|p| *p != m.hoa)) {
+        // Mutant: the refused proposal still used, in a BU of its own after the new HoA's.
+        if let Some((bu, options)) = m.last_bu.clone() {
+            m.send_bu(cfg, old, coa, bu, options).await?;
         }
     }
     if let Some(f) = &fqdn {
@@ -590,6 +615,8 @@ struct Mobility {
     inbound: InboundSas,
     out: OutboundSa,
     start: Instant,
+    /// The last BU sent and its options (mutant `mn.keep_old_hoa` sends it again).
+    last_bu: Option<(mh::BindingUpdate, Vec<MobilityOption>)>,
 }
 
 impl Mobility {
@@ -618,6 +645,7 @@ impl Mobility {
             inbound,
             out: OutboundSa::from_child(child),
             start: Instant::now(),
+            last_bu: None,
         })
     }
 
@@ -766,7 +794,18 @@ impl Mobility {
                 .unwrap_or(Duration::from_secs(1));
             match self.tap.recv(&mut self.inbound, wait).await {
                 Ok(got) => {
-                    if let mh::Message::Ba(ba) = got.mh.message {
+                    let unknown = got
+                        .mh
+                        .options
+                        .iter()
+                        .any(|o| matches!(o, MobilityOption::Unknown { .. }));
+                    if cfg.knobs.reject_unknown_option && unknown {
+                        // Mutant: RFC 6275 §6.1.8 says skip the option, not the BA.
+                        emit(
+                            "ba_discarded",
+                            json!({ "reason": "unknown mobility option" }),
+                        );
+                    } else if let mh::Message::Ba(ba) = got.mh.message {
                         let rh2 = got.rh2.map(|r| r.home_address.to_string());
                         emit(
                             "ba",
@@ -793,8 +832,22 @@ impl Mobility {
         for o in &mut options {
             if let MobilityOption::DnsUpdate(d) = o {
                 d.status = cfg.knobs.dns_bu_status;
+                // Mutant when non-zero: reserved bits beside R (§8.1 wants them 0).
+                d.flags = (d.flags & DnsUpdate::R) | cfg.knobs.dns_opt_reserved;
             }
         }
+        if cfg.knobs.no_alt_coa {
+            // Mutant: the HA then takes the (unprotected) source address as the CoA.
+            options.retain(|o| !matches!(o, MobilityOption::AlternateCoa(_)));
+        }
+        if let Some(kind) = cfg.knobs.bu_unknown_option {
+            // Stimulus: an option no implementation knows, which the HA must skip.
+            options.push(MobilityOption::Unknown {
+                kind,
+                data: vec![0x6d, 0x36],
+            });
+        }
+        self.last_bu = Some((bu, options.clone()));
         let repr = mh::Repr::build(mh::Message::Bu(bu), &options);
         let hoa = cfg.knobs.bu_hoa.unwrap_or(hoa);
         let flow = if cfg.knobs.no_hao {
@@ -858,7 +911,11 @@ fn discover_by_srv(cfg: &Config, domain: &str) -> Result<Vec<HaCandidate>> {
     if targets.is_empty() {
         bail!("{qname} SRV: the answer holds no SRV record");
     }
-    let ordered = order_srv(&targets, |n| rand::random_range(0..n));
+    let mut ordered = order_srv(&targets, |n| rand::random_range(0..n));
+    if cfg.knobs.srv_ignore_priority {
+        // Mutant: the highest priority value (least preferred, RFC 2782) first.
+        ordered.sort_by_key(|t| std::cmp::Reverse(t.priority));
+    }
     let mut out = Vec::new();
     for t in ordered {
         // Prefer the additional-section AAAA (§5.1.2); otherwise ask for it.
@@ -884,8 +941,14 @@ fn discover_by_name(cfg: &Config, ha_name: &str) -> Result<Vec<HaCandidate>> {
             cfg.knobs.name_qtype
         )
     })?;
-    let resp = dns::query(cfg.dns, ha_name, qtype)?;
-    let name = absolute(ha_name);
+    // Mutant `mn.name_qname`: another name than the configured one.
+    let qname = if cfg.knobs.name_qname.is_empty() {
+        ha_name
+    } else {
+        cfg.knobs.name_qname.as_str()
+    };
+    let resp = dns::query(cfg.dns, qname, qtype)?;
+    let name = absolute(qname);
     Ok(aaaa_for(&resp, &name)
         .into_iter()
         .map(|address| HaCandidate {

@@ -1319,6 +1319,48 @@ pub fn judge_bu_status_ignored(obs: &Observation) -> Outcome {
     }
 }
 
+/// An unassigned mobility option type: no implementation understands it.
+const UNKNOWN_OPTION: &str = "opt 200";
+
+/// RFC 6275 §6.1.7, relied on by RFC 5026 §8.1 (the DNS Update option rides in BUs among
+/// other options): "The receiver MUST ignore and skip any options that it does not
+/// understand." The tester's BU carries an option of the unassigned type 200.
+pub fn unknown_option_skipped() -> TestPurpose {
+    tp(
+        "TP-SPLIT-HA-UNKNOWN-OPT-01",
+        "HA skips a mobility option it does not understand and processes the BU",
+        &["RFC6275-6.1.7-HA-MUST-1"],
+        PICS_DNS,
+        &[],
+        &[("MIP6LAB_KNOBS", "mn.bu_unknown_option=200")],
+        judge_unknown_option_skipped,
+    )
+}
+
+pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
+    let (reg, _) = match answered_registration(obs) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let p = pcap(obs);
+    if reg.bu_mh.find(UNKNOWN_OPTION).is_none() {
+        return Outcome::inconclusive(
+            "the tester's BU carries no option of type 200 (knob not applied?)",
+        )
+        .with_frames(p, reg.frames());
+    }
+    match registration_updated(obs, &reg, false) {
+        Ok((frames, what)) => {
+            Outcome::pass(format!("BU with an option of unassigned type 200: {what}"))
+                .with_frames(p, sorted(frames))
+        }
+        Err(o) => Outcome {
+            reason: format!("BU with an option of unassigned type 200: {}", o.reason),
+            ..o
+        },
+    }
+}
+
 // ------------------------------------------------ BA protected and routed (RFC 4877 §4)
 
 /// RFC 4877 §4.1: ESP for BAs "MUST be supported and used"; §4.2: the HA "MUST use the Type
@@ -1454,6 +1496,7 @@ pub fn all() -> Vec<TestPurpose> {
         use_assigned_hoa(),
         fqdn_authorization(),
         bu_status_ignored(),
+        unknown_option_skipped(),
     ]
 }
 

@@ -870,6 +870,17 @@ pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
         .iter()
         .find(|(_, _, b)| b.get("hao") == Some(asked.as_str()))
     {
+        // Both in use: the new one taken up (MUST-2) but the old one not dropped (MUST-1).
+        if let Some((ne, _, _)) = later
+            .iter()
+            .find(|(x, _, b)| x.frame < be.frame && b.get("hao") == Some(given.as_str()))
+        {
+            return Outcome::fail(format!(
+                "the MN registered the assigned {given}, then still sent a BU for its old \
+                 HoA {asked} (RFC 4877 §9: stop using it)"
+            ))
+            .with_frames(pcap(obs), [e.frame, re.frame, ne.frame, be.frame]);
+        }
         return Outcome::fail(format!(
             "the HA assigned {given}, but the MN sent a BU for its own proposal {asked}"
         ))

@@ -5,6 +5,7 @@ use mip6lab_suite::observe::{
     aaaa_records, describe_queries, dns_queries_from, response_to, uses_offered_ha,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
+use std::net::IpAddr;
 use std::time::Duration;
 
 pub const DOMAIN: &str = "example.com";
@@ -60,25 +61,82 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
     }
     // Addresses of the SRV targets: from this answer's additional section, or from the
     // MN's own follow-up AAAA queries.
-    let targets: Vec<String> = rm
+    // (priority, target) of each SRV record: "priority target" are fields 0 and 3 of its data.
+    let targets: Vec<(u16, String)> = rm
         .answers
         .iter()
         .filter(|a| a.rtype == "SRV")
-        .filter_map(|a| a.data.split_whitespace().nth(3).map(str::to_string))
+        .filter_map(|a| {
+            let f: Vec<&str> = a.data.split_whitespace().collect();
+            Some((f.first()?.parse().ok()?, f.get(3)?.to_string()))
+        })
         .collect();
     let mut frames = vec![q.frame, r.frame];
     let mut offered = Vec::new();
-    for t in &targets {
-        offered.extend(aaaa_records(rm, t));
+    let mut by_priority: Vec<(u16, &str, Vec<IpAddr>)> = Vec::new();
+    for (prio, t) in &targets {
+        let mut addrs = aaaa_records(rm, t);
         for (fq, _) in dns_queries_from(obs, "MN").filter(|(_, m)| m.qname.eq_ignore_ascii_case(t))
         {
             if let Some((fr, frm)) = response_to(obs, fq) {
-                offered.extend(aaaa_records(frm, t));
+                addrs.extend(aaaa_records(frm, t));
                 frames.extend([fq.frame, fr.frame]);
+            }
+        }
+        offered.extend(addrs.iter().copied());
+        by_priority.push((*prio, t, addrs));
+    }
+    // RFC 2782 (named by §5.1.2): the lowest priority value that has an address comes first;
+    // weight only orders targets of equal priority.
+    if let Some(best) = by_priority
+        .iter()
+        .filter(|(_, _, a)| !a.is_empty())
+        .map(|(p, _, _)| *p)
+        .min()
+    {
+        let chosen = first_contacted(obs, &offered);
+        if let Some((frame, addr)) = chosen {
+            if let Some((p, t, _)) = by_priority.iter().find(|(_, _, a)| a.contains(&addr)) {
+                if *p > best {
+                    let want: Vec<&str> = by_priority
+                        .iter()
+                        .filter(|(q, _, a)| *q == best && !a.is_empty())
+                        .map(|(_, t, _)| *t)
+                        .collect();
+                    let mut o = Outcome::fail(format!(
+                        "the MN went first to {t} ({addr}, SRV priority {p}), not to {} \
+                         (priority {best}): RFC 2782 takes the lowest priority value first",
+                        want.join(" or ")
+                    ))
+                    .with_frames(pcap, frames.iter().copied().chain(frame));
+                    if frame.is_none() {
+                        o = o.with_report("MN", format!("ha_selected {addr}"));
+                    }
+                    return o;
+                }
             }
         }
     }
     uses_offered_ha(obs, "MN", &offered, &frames)
+}
+
+/// The first offered HA the MN turned to: its first packet to one (with the frame), else
+/// the address its `ha_selected` report names.
+fn first_contacted(obs: &Observation, offered: &[IpAddr]) -> Option<(Option<u64>, IpAddr)> {
+    if let Some(e) = obs
+        .transcript
+        .entries
+        .iter()
+        .find(|e| e.src == "MN" && offered.contains(&e.dst_addr))
+    {
+        return Some((Some(e.frame), e.dst_addr));
+    }
+    obs.iut_event
+        .as_ref()
+        .and_then(|ev| ev.get("address"))
+        .and_then(|a| a.as_str())
+        .and_then(|a| a.parse::<IpAddr>().ok())
+        .map(|a| (None, a))
 }
 
 /// §5.1.1: "The Mobile Node constructs a DNS request by setting the QNAME to the name of the

@@ -208,14 +208,20 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), [e.frame, re.frame, be.frame]);
     }
+    // This setup gives the MN no prefix and no address of its own, so it has nothing to
+    // propose: RFC 4877 §9 wants the attribute empty.
     let len = attr.get("len").unwrap_or("?");
-    let note = if len == "0" {
-        "zero-length INTERNAL_IP6_ADDRESS"
-    } else {
-        "INTERNAL_IP6_ADDRESS with a proposed address (RFC 4877 §9 SHOULD: zero length)"
-    };
+    if len != "0" {
+        return Outcome::fail(format!(
+            "the MN, with no home address to propose, sent INTERNAL_IP6_ADDRESS of length {len} \
+             ({}) instead of a zero-length one (RFC 4877 §9 SHOULD)",
+            attr.get("value").unwrap_or("?")
+        ))
+        .with_frames(pcap(obs), [e.frame]);
+    }
     Outcome::pass(format!(
-        "CFG_REQUEST with a {note}; the MN registered the assigned HoA {assigned}"
+        "CFG_REQUEST with a zero-length INTERNAL_IP6_ADDRESS; the MN registered the assigned \
+         HoA {assigned}"
     ))
     .with_frames(pcap(obs), [e.frame, re.frame, be.frame])
 }
@@ -379,5 +385,70 @@ pub fn all() -> Vec<TestPurpose> {
         hoa_assigned(),
         bu_protected(),
         dns_update_option(),
+        unknown_option_skipped(),
     ]
+}
+
+/// RFC 6275 §6.1.8, relied on by RFC 5026 §8.1 (the DNS Update option rides in BAs among
+/// other options): "The receiver MUST ignore and skip any options that it does not
+/// understand." The harness HA's BAs carry an option of the unassigned type 200.
+pub fn unknown_option_skipped() -> TestPurpose {
+    TestPurpose {
+        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.ba_unknown_option=200")],
+        ..tp(
+            "TP-SPLIT-MN-UNKNOWN-OPT-01",
+            "MN skips a mobility option it does not understand and accepts the BA",
+            &["RFC6275-6.1.8-MN-MUST-1"],
+            judge_unknown_option_skipped,
+        )
+    }
+}
+
+pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
+    let Some((ae, _, ba)) = mh(obs, "BA", Some("HA1")).find(|(_, _, b)| {
+        b.find("opt 200").is_some() && b.get("lifetime").is_some_and(|l| l != "0")
+    }) else {
+        return Outcome::inconclusive(
+            "no BA with an option of type 200 reached the MN (did it register with HA1?)",
+        );
+    };
+    let hoa = ba.get("rh2").unwrap_or("");
+    if ba.get("status") != Some("0") {
+        return Outcome::inconclusive(format!(
+            "the harness HA's BA has Status {}, not 0",
+            ba.get("status").unwrap_or("?")
+        ))
+        .with_frames(pcap(obs), [ae.frame]);
+    }
+    let bus = bus(obs);
+    // The BA acknowledged the registration: another BU registering the same HoA right after
+    // it (a retransmission, whatever its sequence number) means the MN threw the BA away.
+    let again = |b: &Message| b.get("hao") == Some(hoa) && b.get("lifetime") != Some("0");
+    if let Some((re, _, _)) = bus.iter().find(|(e, _, b)| e.frame > ae.frame && again(b)) {
+        return Outcome::fail(
+            "the MN sent its BU again after a BA (Status 0) that carried an option of type 200: \
+             it did not accept the BA",
+        )
+        .with_frames(pcap(obs), [ae.frame, re.frame]);
+    }
+    // Something the MN sent later (its DNS check, the deregistration) shows it went on with
+    // the binding; a capture that ends at the BA shows nothing either way.
+    match obs
+        .transcript
+        .entries
+        .iter()
+        .find(|e| e.frame > ae.frame && e.src == "MN")
+        .filter(|e| !bus.iter().any(|(b, _, m)| b.frame == e.frame && again(m)))
+    {
+        Some(next) => Outcome::pass(
+            "BA (Status 0) with an option of unassigned type 200 accepted: the BU was not sent \
+             again, and the MN went on",
+        )
+        .with_frames(pcap(obs), [ae.frame, next.frame]),
+        None => Outcome::inconclusive(
+            "the observation ended at the BA carrying an option of type 200: no later traffic \
+             from the MN to judge by",
+        )
+        .with_frames(pcap(obs), [ae.frame]),
+    }
 }

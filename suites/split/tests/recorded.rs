@@ -90,6 +90,21 @@ fn choosing_an_ha_that_was_not_offered_fails() {
 }
 
 #[test]
+fn choosing_the_less_preferred_srv_target_first_fails() {
+    // ha2 is offered with priority 20, ha1 with 10: RFC 2782 wants ha1 first.
+    let mut obs = recorded("srv-reference");
+    obs.iut_event =
+        Some(serde_json::json!({"name": "ha2.example.com.", "address": "2001:db8:1::a2"}));
+    let out = judge_srv_lookup(&obs);
+    assert_eq!(out.verdict, Verdict::Fail, "{}", out.reason);
+    assert!(
+        out.reason.contains("priority 20") && out.reason.contains("ha1.example.com."),
+        "{}",
+        out.reason
+    );
+}
+
+#[test]
 fn no_report_and_no_traffic_to_the_ha_is_inconclusive() {
     let mut obs = recorded("srv-reference");
     obs.iut_event = None;
