@@ -1145,7 +1145,7 @@ pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {
         .find(|(e, m)| e.frame > fe.frame && m.get("ispi").map(str::to_string) != old_spi)
     else {
         return Outcome::fail(
-            "after INTERNAL_ADDRESS_FAILURE the MN started no new IKE_SA_INIT (neither              auto-configuration nor another HA)",
+            "after INTERNAL_ADDRESS_FAILURE the MN started no new IKE_SA_INIT (neither auto-configuration nor another HA)",
         )
         .with_frames(p, [fe.frame]);
     };
