@@ -144,6 +144,10 @@ impl Engine {
         Ok(tag)
     }
 
+    pub async fn image_exists(&self, tag: &str) -> bool {
+        self.docker.inspect_image(tag).await.is_ok()
+    }
+
     /// A new recipe makes the older builds of that image dead weight (each reference IUT
     /// build is another image): remove them. One still used by a container stays.
     async fn prune_older(&self, name: &str, keep: &str) {

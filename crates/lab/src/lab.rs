@@ -518,12 +518,17 @@ impl Lab {
             )
         })?;
         let (mtime, len) = (meta.modified()?, meta.len());
-        if let Some(tag) = MEMO.lock().ok().and_then(|m| {
+        let memo = MEMO.lock().ok().and_then(|m| {
             m.iter()
                 .find(|(p, t, l, _)| p == binary && *t == mtime && *l == len)
                 .map(|e| e.3.clone())
-        }) {
-            return Ok(tag);
+        });
+        // Another mip6lab process building a newer reference prunes older tags: a
+        // remembered tag is used only while its image is still there.
+        if let Some(tag) = memo {
+            if self.engine.image_exists(&tag).await {
+                return Ok(tag);
+            }
         }
         let bin = std::fs::read(binary)
             .with_context(|| format!("reference binary {}", binary.display()))?;
