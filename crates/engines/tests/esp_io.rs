@@ -3,8 +3,8 @@
 //! drops both before raw-socket delivery), plain ESP through two raw ESP sockets, sequence
 //! numbers, a replayed and a tampered packet.
 //!
-//! Needs CAP_NET_RAW, so the tests are ignored under plain `cargo test` and run by `just test`
-//! (`--include-ignored`) and CI, where a missing capability is a failure, never a skip.
+//! Needs CAP_NET_RAW (root in the lab machines and CI; no Docker): every run of these tests
+//! uses raw sockets, and a missing capability is a failure that says so, never a skip.
 #![cfg(target_os = "linux")]
 
 use mip6lab_engines::ikev2::esp_io::{
@@ -219,17 +219,11 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
 }
 
 #[tokio::test]
-// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
-// and CI run it with --include-ignored, where a missing prerequisite fails it.
-#[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn bu_hao_ba_rh2_on_wire_cbc() {
     hao_and_rh2(EspSuite::AES128_SHA256, 0x1000_0000).await;
 }
 
 #[tokio::test]
-// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
-// and CI run it with --include-ignored, where a missing prerequisite fails it.
-#[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn bu_hao_ba_rh2_on_wire_gcm() {
     hao_and_rh2(EspSuite::AES128GCM16, 0x2000_0000).await;
 }
@@ -237,9 +231,6 @@ async fn bu_hao_ba_rh2_on_wire_gcm() {
 /// Plain `IPv6 → ESP` between two raw ESP sockets: delivered by a kernel without an ESP
 /// handler; sequence numbers, replay and tampering.
 #[tokio::test]
-// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
-// and CI run it with --include-ignored, where a missing prerequisite fails it.
-#[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn raw_sockets_sequence_replay_tamper() {
     let mn = permitted(EspSocket::open(Some(LO)), "raw ESP socket");
     let mut ha = EspSocket::open(Some(LO)).unwrap();
@@ -307,9 +298,6 @@ async fn raw_sockets_sequence_replay_tamper() {
 /// Segments Left 0, so this hand-made packet (IPV6_HDRINCL) has 0: the header comes back in
 /// ancillary data and the MH checksum is checked against its home address.
 #[tokio::test]
-// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
-// and CI run it with --include-ignored, where a missing prerequisite fails it.
-#[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn raw_socket_rh2_from_ancillary_data() {
     let ha = permitted(EspSocket::open(Some(LO)), "raw ESP socket");
     let mut mn = EspSocket::open(Some(LO)).unwrap();
@@ -345,9 +333,6 @@ async fn raw_socket_rh2_from_ancillary_data() {
 /// (HA → MN), read back with `recv_any`; an MH receiver refuses the ICMPv6 (not MH), and
 /// the ICMPv6 checksum is over the HoA as source / final destination.
 #[tokio::test]
-// Not a skip: ignored only under plain `cargo test` because raw sockets need CAP_NET_RAW; `just test`
-// and CI run it with --include-ignored, where a missing prerequisite fails it.
-#[ignore = "needs CAP_NET_RAW: run with --include-ignored (just test)"]
 async fn mps_hao_mpa_rh2_on_wire() {
     use mip6lab_engines::ikev2::esp_io::Inbound;
     use mip6lab_wire::mpd::{self, MpdOption, PrefixInfo};

@@ -222,13 +222,6 @@ impl Engine {
         Ok(())
     }
 
-    pub async fn run_container(&self, spec: ContainerSpec<'_>) -> Result<String> {
-        let name = spec.name.clone();
-        let id = self.create_container(spec).await?;
-        self.start_container(&id, &name).await?;
-        Ok(id)
-    }
-
     pub async fn start_container(&self, id: &str, name: &str) -> Result<()> {
         self.docker
             .start_container(id, None)

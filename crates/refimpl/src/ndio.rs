@@ -3,10 +3,10 @@
 //! node does not hold) and reads every IPv6 packet the interface receives. The packets are
 //! made and judged in `mip6lab_wire::nd` and `mip6lab_engines::dad`.
 
-use std::ffi::{c_int, c_void, CString};
+use std::ffi::{c_int, c_void};
 use std::io;
 use std::mem::size_of;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::Duration;
 use tokio::io::unix::AsyncFd;
 
@@ -21,38 +21,7 @@ impl NdSocket {
     /// Bound to `ifname`; needs `CAP_NET_RAW`. Open before sending what an answer is
     /// awaited for. Call inside a tokio runtime.
     pub fn open(ifname: &str) -> io::Result<NdSocket> {
-        let name = CString::new(ifname)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name"))?;
-        // SAFETY: name is a valid C string.
-        let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) } as c_int;
-        if ifindex == 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: plain syscall; the descriptor is owned right away.
-        let raw = unsafe {
-            libc::socket(
-                libc::AF_PACKET,
-                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-                c_int::from(ETH_P_IPV6.to_be()),
-            )
-        };
-        if raw < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: raw is a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let sll = sockaddr_ll(ifindex, None);
-        // SAFETY: `sll` lives across the call and its size is passed.
-        let r = unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
-                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let (fd, ifindex) = mip6lab_engines::ikev2::esp_io::open_packet_socket(ifname)?;
         Ok(NdSocket {
             // SAFETY: an OwnedFd is open for as long as it lives and always names the same
             // descriptor; the AsyncFd owns it from here on.

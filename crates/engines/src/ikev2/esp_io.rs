@@ -1079,6 +1079,37 @@ pub fn ipv6_packet(flow: &MhFlow, esp_bytes: &[u8]) -> io::Result<Vec<u8>> {
     Ok(p)
 }
 
+/// An `AF_PACKET` datagram socket for IPv6 bound to `ifname` (needs `CAP_NET_RAW`), not yet
+/// registered with the reactor, and the interface index.
+pub fn open_packet_socket(ifname: &str) -> io::Result<(OwnedFd, c_int)> {
+    let name = CString::new(ifname)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name"))?;
+    // SAFETY: name is a valid C string.
+    let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) } as c_int;
+    if ifindex == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let proto = (libc::ETH_P_IPV6 as u16).to_be();
+    let fd = new_socket(libc::AF_PACKET, libc::SOCK_DGRAM, c_int::from(proto))?;
+    // SAFETY: all-zero is a valid sockaddr_ll.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    sll.sll_family = libc::AF_PACKET as u16;
+    sll.sll_protocol = proto;
+    sll.sll_ifindex = ifindex;
+    // SAFETY: `sll` lives across the call and its size is passed.
+    let r = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
+            size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((fd, ifindex))
+}
+
 /// One `recvfrom` on an AF_PACKET socket into `buf`: the length, the packet type
 /// (`PACKET_OUTGOING` for this host's own copies) and the interface index.
 pub fn packet_recvfrom(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, u8, c_int)> {
@@ -1115,34 +1146,10 @@ impl PacketTap {
     /// Opens the tap on `ifname` (e.g. `lo`); needs `CAP_NET_RAW`. Open it before the
     /// packets of interest are sent. Call inside a tokio runtime.
     pub fn open(ifname: &str) -> io::Result<PacketTap> {
-        let name = CString::new(ifname)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name"))?;
-        // SAFETY: name is a valid C string.
-        let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) };
-        if ifindex == 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let proto = (libc::ETH_P_IPV6 as u16).to_be();
-        let fd = new_socket(libc::AF_PACKET, libc::SOCK_DGRAM, c_int::from(proto))?;
-        // SAFETY: all-zero is a valid sockaddr_ll.
-        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-        sll.sll_family = libc::AF_PACKET as u16;
-        sll.sll_protocol = proto;
-        sll.sll_ifindex = ifindex as c_int;
-        // SAFETY: `sll` lives across the call and its size is passed.
-        let r = unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                &sll as *const libc::sockaddr_ll as *const libc::sockaddr,
-                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        let (fd, ifindex) = open_packet_socket(ifname)?;
         Ok(PacketTap {
             fd: register(fd)?,
-            ifindex: ifindex as c_int,
+            ifindex,
             stats: RecvStats::default(),
         })
     }
