@@ -41,6 +41,16 @@ impl IutRole {
         }
     }
 
+    /// A topology's IUT node role (`MN`, `HA1`, …) as an IUT role; `None` for harness-only
+    /// node roles (`DNS`, `AAA`, `DEF`).
+    pub fn of_node_role(node_role: &str) -> Option<IutRole> {
+        match node_role {
+            "MN" => Some(IutRole::Mn),
+            r if r.starts_with("HA") => Some(IutRole::Ha),
+            _ => None,
+        }
+    }
+
     /// The PICS item that says whether an IUT plays this role at all.
     pub fn pics_item(self) -> String {
         format!("role.{}", self.token())
@@ -85,6 +95,9 @@ mod tests {
         for r in IutRole::ALL {
             assert_eq!(r.token().parse::<IutRole>(), Ok(r));
         }
+        assert_eq!(IutRole::of_node_role("HA2"), Some(IutRole::Ha));
+        assert_eq!(IutRole::of_node_role("MN"), Some(IutRole::Mn));
+        assert_eq!(IutRole::of_node_role("DNS"), None);
         let e = "router".parse::<IutRole>().unwrap_err();
         assert!(e.to_string().contains("router") && e.to_string().contains("mn, ha"));
     }

@@ -1,10 +1,7 @@
-//! Machine-readable events on stdout. The lab reads them as the IUT's reported state; a
-//! verdict never rests on them alone where the wire can show the same thing.
-
-/// The line prefix the lab looks for in the container log.
-pub const PREFIX: &str = "MIP6LAB-EVENT ";
+//! Machine-readable events on stdout, in the contract's line format
+//! (`mip6lab_contract::events`). The lab reads them as the IUT's reported state; a verdict
+//! never rests on them alone where the wire can show the same thing.
 
 pub fn emit(kind: &str, data: serde_json::Value) {
-    let line = serde_json::json!({ "event": kind, "data": data });
-    println!("{PREFIX}{line}");
+    println!("{}", mip6lab_contract::events::line(kind, data));
 }

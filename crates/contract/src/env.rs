@@ -1,0 +1,164 @@
+//! The `MIP6LAB_*` environment variables: one constant per variable, with who reads it and
+//! what it means. An IUT is configured only through these (`containers/iut/README.md` gives
+//! defaults and examples); the harness-only ones steer the CLI, the lab and the tests.
+
+use crate::IutRole::{self, Ha, Mn};
+
+/// Who reads a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Part of the IUT contract: an IUT in one of these roles reads it.
+    Iut(&'static [IutRole]),
+    /// Only the reference implementation reads it (its knobs, its harness-only roles); a
+    /// vendor IUT ignores it.
+    Reference,
+    /// The harness (CLI, lab, tests, scripts); never set on an IUT.
+    Harness,
+}
+
+/// One environment variable of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub reader: Reader,
+    pub meaning: &'static str,
+}
+
+impl EnvVar {
+    /// Whether only the harness or the reference reads it (not a vendor IUT).
+    pub fn harness_only(&self) -> bool {
+        !matches!(self.reader, Reader::Iut(_))
+    }
+}
+
+/// The variable's name, so that messages can say `{VAR} is not set`.
+impl std::fmt::Display for EnvVar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// The value of `MIP6LAB_ROLE` for the reference's harness-only role: a node that defends
+/// the addresses of a prefix against DAD probes (topology `split-ha-iut-dad`).
+pub const ROLE_ND_DEFENDER: &str = "nd-defender";
+
+/// Declares each variable once: its constant and its row in [`ALL`].
+macro_rules! env_vars {
+    ($($(#[$meta:meta])* $konst:ident = $name:literal, $reader:expr, $meaning:literal;)*) => {
+        $($(#[$meta])* pub const $konst: EnvVar = EnvVar {
+            name: $name,
+            reader: $reader,
+            meaning: $meaning,
+        };)*
+        /// Every variable, in the order of the IUT README's tables.
+        pub const ALL: &[EnvVar] = &[$($konst),*];
+    };
+}
+
+const BOTH: Reader = Reader::Iut(&[Mn, Ha]);
+const MN: Reader = Reader::Iut(&[Mn]);
+const HA: Reader = Reader::Iut(&[Ha]);
+
+env_vars! {
+    ROLE = "MIP6LAB_ROLE", BOTH,
+        "`mn` or `ha` (the reference also `nd-defender`, a harness peer)";
+    ADDR = "MIP6LAB_ADDR", BOTH,
+        "this node's IPv6 address (the MN's care-of address)";
+    WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", BOTH,
+        "addresses the lab attaches after the start: wait until they are configured";
+    DNS = "MIP6LAB_DNS", BOTH, "IPv6 address of the MSP's DNS server";
+    ID = "MIP6LAB_ID", BOTH,
+        "own IKE identity, an FQDN (MN: also the DNS name, RFC 5026 §9.5)";
+    AUTH = "MIP6LAB_AUTH", BOTH,
+        "`psk` (default), `cert` or `eap` (MN: EAP-MSCHAPv2; HA: relayed to RADIUS)";
+    PSK = "MIP6LAB_PSK", BOTH, "the shared key (`psk`, and the HA's own AUTH with `eap`)";
+    CERT = "MIP6LAB_CERT", BOTH, "own certificate, PEM, for `cert`";
+    KEY = "MIP6LAB_KEY", BOTH, "the certificate's private key, PEM, for `cert`";
+    CA = "MIP6LAB_CA", BOTH, "the CA certificate to trust, PEM, for `cert`";
+    KEYLOG_DIR = "MIP6LAB_KEYLOG_DIR", BOTH,
+        "where IKE and ESP keys are logged (default `/var/lib/mip6lab/keys`)";
+    DOMAIN = "MIP6LAB_DOMAIN", BOTH,
+        "MN: MSP domain for SRV discovery (§5.1.2); HA: the forward zone it updates";
+    KNOBS = "MIP6LAB_KNOBS", Reader::Reference,
+        "comma-separated `knob=value` mutations and stimuli (see `knobs`)";
+    HA_NAME = "MIP6LAB_HA_NAME", MN,
+        "HA FQDN for lookup by name (§5.1.1); when set, SRV is not used";
+    HOA_MODE = "MIP6LAB_HOA_MODE", MN,
+        "`assigned` (§5.3.1, default) or `autoconf` (§5.3.2)";
+    MN_HOME_PREFIX = "MIP6LAB_MN_HOME_PREFIX", MN,
+        "a pre-configured home prefix: propose a HoA from it (§5.3.2 first case)";
+    SWITCH_TO_AUTOCONF = "MIP6LAB_SWITCH_TO_AUTOCONF", MN,
+        "`yes`: once registered with an assigned HoA, Mobile Prefix Discovery over ESP, an \
+         auto-configured HoA, CREATE_CHILD_SA and a BU for it (§5.3.2 MAY; default `no`)";
+    HOA_COUNT = "MIP6LAB_HOA_COUNT", MN,
+        "home addresses to ask for: INTERNAL_IP6_ADDRESS attributes in the CFG_REQUEST \
+         (RFC 4877 §9; default 1)";
+    DNS_UPDATE = "MIP6LAB_DNS_UPDATE", MN, "`yes` (default): DNS Update option in BUs (§6)";
+    HOLD_SECS = "MIP6LAB_HOLD_SECS", MN,
+        "time registered before deregistering (default 1)";
+    RETRY_SECS = "MIP6LAB_RETRY_SECS", MN,
+        "wait before trying the HA list again (§5.1.2, default 2)";
+    IKE_TIMEOUT_SECS = "MIP6LAB_IKE_TIMEOUT_SECS", MN,
+        "how long an HA has to complete IKE_SA_INIT/IKE_AUTH before the next is tried \
+         (default 5)";
+    EAP_USER = "MIP6LAB_EAP_USER", MN, "EAP identity (default: `MIP6LAB_ID`)";
+    EAP_PASSWORD = "MIP6LAB_EAP_PASSWORD", MN, "EAP password";
+    HOME_PREFIX = "MIP6LAB_HOME_PREFIX", HA, "home prefix, e.g. `2001:db8:1:100::/64`";
+    HA_AUTOCONF = "MIP6LAB_HA_AUTOCONF", HA,
+        "`yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA";
+    MN_IDS = "MIP6LAB_MN_IDS", HA,
+        "comma-separated MN identities the PSK is for (default `mn1.example.com`)";
+    CONFIGURED_HOAS = "MIP6LAB_CONFIGURED_HOAS", HA,
+        "`identity=address,…`: configured home addresses (RFC 5026 §9.2)";
+    HOA_POOL_SIZE = "MIP6LAB_HOA_POOL_SIZE", HA,
+        "addresses assigned to MNs asking for any (1..=32767, default 256)";
+    TSIG_KEY = "MIP6LAB_TSIG_KEY", HA, "`name:base64-secret` for DNS updates (RFC 8945)";
+    REVERSE_ZONE = "MIP6LAB_REVERSE_ZONE", HA, "the ip6.arpa zone of the home prefix";
+    RADIUS = "MIP6LAB_RADIUS", HA, "AAA server `[addr]:port` (for `eap` and DNS via AAA)";
+    RADIUS_SECRET = "MIP6LAB_RADIUS_SECRET", HA, "the AAA server's shared secret";
+    DNS_FORWARD = "MIP6LAB_DNS_FORWARD", HA,
+        "`self` (default): the HA updates the AAAA itself; `aaa`: it sends the FQDN-HoA pair \
+         to its AAA server (RADIUS accounting), which has the forward update done (§6)";
+    DAD_WAIT_MS = "MIP6LAB_DAD_WAIT_MS", HA,
+        "proxy DAD wait for a defense of an auto-configured HoA (default 1000 = \
+         RetransTimer, at most 10000)";
+    DEFEND_PREFIX = "MIP6LAB_DEFEND_PREFIX", Reader::Reference,
+        "`nd-defender`: answer DAD probes for addresses of this prefix";
+    DEFEND_SECS = "MIP6LAB_DEFEND_SECS", Reader::Reference,
+        "`nd-defender`: how long to serve before exiting 0 (default 300)";
+    ROOT = "MIP6LAB_ROOT", Reader::Harness,
+        "repository root (default: found by walking up from the current directory)";
+    REFIMPL = "MIP6LAB_REFIMPL", Reader::Harness,
+        "path to the mip6lab-refimpl binary (default: next to the mip6lab binary)";
+    TIMING = "MIP6LAB_TIMING", Reader::Harness,
+        "set: the lab prints where a test's time goes";
+    UPDATE_BASELINE = "MIP6LAB_UPDATE_BASELINE", Reader::Harness,
+        "`1`: the baseline test rewrites fixtures/baselines/reference.toml";
+    DEBIAN_MIRROR = "MIP6LAB_DEBIAN_MIRROR", Reader::Harness,
+        "Debian mirror for the lab's base image (default: the host's, from /etc/apt)";
+}
+
+/// The declared variable called `name`.
+pub fn find(name: &str) -> Option<&'static EnvVar> {
+    ALL.iter().find(|v| v.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_prefixed_and_found() {
+        for (i, v) in ALL.iter().enumerate() {
+            assert!(v.name.starts_with("MIP6LAB_"), "{}", v.name);
+            assert!(
+                ALL[..i].iter().all(|w| w.name != v.name),
+                "{} twice",
+                v.name
+            );
+            assert_eq!(find(v.name), Some(v));
+        }
+        assert!(find("MIP6LAB_NOPE").is_none());
+        assert!(KNOBS.harness_only() && ROOT.harness_only() && !ROLE.harness_only());
+    }
+}

@@ -1,0 +1,403 @@
+//! The knob table: one row per knob (see the module above for what a row generates).
+//! A new knob is one row here plus its behaviour in the reference.
+
+use super::{knob_table, typed, Knob, KnobError, KnobKind::*, Values::*};
+use crate::IutRole::*;
+use std::net::Ipv6Addr;
+
+knob_table! {
+    /// Service label of the SRV QNAME (conforming: `_mip6`).
+    srv_service: String {
+        name: "mn.srv_service", roles: &[Mn],
+        values: Text, default: "_mip6",
+        kind: Mutant { value: "_mip4", breaks: &["RFC5026-5.1.2-MN-MUST-3"] },
+        text: "SRV QNAME service label",
+    },
+    /// Protocol label of the SRV QNAME (conforming: `_ipv6`).
+    srv_proto: String {
+        name: "mn.srv_proto", roles: &[Mn],
+        values: Text, default: "_ipv6",
+        kind: Mutant { value: "_udp", breaks: &["RFC5026-5.1.2-MN-MUST-3"] },
+        text: "SRV QNAME protocol label",
+    },
+    /// QTYPE used for lookup by name (conforming: `AAAA`).
+    name_qtype: String {
+        name: "mn.name_qtype", roles: &[Mn],
+        values: RecordType, default: "AAAA",
+        kind: Mutant { value: "A", breaks: &["RFC5026-5.1.1-MN-MUST-2"] },
+        text: "QTYPE of the lookup by HA name",
+    },
+    /// `fqdn` (conforming), `ipv6` (IDi = the care-of address) or `hoa` (stimulus: IDi = the home
+    /// address of `mn.request_hoa`, RFC 4877 §7.3).
+    idi_type: String {
+        name: "mn.idi_type", roles: &[Mn],
+        values: OneOf(&["fqdn", "ipv6", "hoa"]), default: "fqdn",
+        kind: Mutant { value: "ipv6", breaks: &["RFC5026-9.5-MN-MUST-1"] },
+        text: "IDi is the MN's FQDN",
+    },
+    /// The FQDN in the DNS Update option (conforming: empty = own IDi).
+    dns_fqdn: String {
+        name: "mn.dns_fqdn", roles: &[Mn],
+        values: Text, default: "",
+        kind: Mutant { value: "other.example.com", breaks: &["RFC5026-9.5-MN-MUST-2"] },
+        text: "the DNS Update FQDN equals IDi",
+    },
+    /// Status of the DNS Update option in BUs (conforming: 0).
+    dns_bu_status: u8 {
+        name: "mn.dns_bu_status", roles: &[Mn],
+        values: Int { min: 0, max: 255 }, default: "0",
+        kind: Mutant { value: "7", breaks: &["RFC5026-8.1-MN-MUST-1"] },
+        text: "DNS Update Status 0 in a BU",
+    },
+    /// Send BUs without the Home Address option.
+    no_hao: bool {
+        name: "mn.no_hao", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-4.2-MN-MUST-1"] },
+        text: "Home Address option in BUs",
+    },
+    /// With an auto-configured HoA, send the BU on the IKE_AUTH Child SA instead of creating one
+    /// for the new HoA.
+    skip_create_child_sa: bool {
+        name: "mn.skip_create_child_sa", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.3.2-MN-MUST-5"] },
+        text: "CREATE_CHILD_SA for the auto-configured HoA",
+    },
+    /// Keep the HoA after BA status 134.
+    ignore_status_134: bool {
+        name: "mn.ignore_status_134", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.3.2-MN-MUST-8"] },
+        text: "stop using the HoA after BA status 134",
+    },
+    /// Stay with the first HA when it does not answer.
+    no_failover: bool {
+        name: "mn.no_failover", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.1.2-MN-SHOULD-1"] },
+        text: "try the next HA when one does not answer",
+    },
+    /// Give up after one pass over the HA list.
+    no_retry: bool {
+        name: "mn.no_retry", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.1.2-MN-SHOULD-2"] },
+        text: "try again after a period when no HA answers",
+    },
+    /// Start over even when every HA refused authentication.
+    retry_after_auth_failure: bool {
+        name: "mn.retry_after_auth_failure", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.1.2-MN-MUST-2"] },
+        text: "authentication failing with every HA is unrecoverable",
+    },
+    /// Register a self-made HoA instead of the one the HA assigned.
+    ignore_assigned_hoa: bool {
+        name: "mn.ignore_assigned_hoa", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.3.2-MN-MUST-2"] },
+        text: "use the address the HA sent",
+    },
+    /// Put the DNS Update option (R = 1) in the deregistration BU.
+    dereg_dns_remove: bool {
+        name: "mn.dereg_dns_remove", roles: &[Mn],
+        values: Flag, default: "true",
+        kind: Mutant { value: "false", breaks: &["RFC5026-6-MN-MUST-1"] },
+        text: "DNS Update with R set to remove the entry",
+    },
+    /// With a pre-configured prefix, propose a HoA in the CFG_REQUEST.
+    propose_hoa: bool {
+        name: "mn.propose_hoa", roles: &[Mn],
+        values: Flag, default: "true",
+        kind: Mutant { value: "false", breaks: &["RFC5026-5.3.2-MN-MUST-1"] },
+        text: "propose a HoA from the pre-configured prefix",
+    },
+    /// Child SA selectors for all protocols instead of MH types 5–6.
+    ts_all_traffic: bool {
+        name: "mn.ts_all_traffic", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-4.3-ANY-SHOULD-1"] },
+        text: "MH message type as IPsec selector",
+    },
+    /// Send the Mobile Prefix Solicitation without ESP.
+    mps_in_clear: bool {
+        name: "mn.mps_in_clear", roles: &[Mn],
+        values: Flag, default: "false",
+        // The MAY is the switch the test exercises; the MUST is the ESP protection broken.
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5026-5.3.2-MN-MAY-1", "RFC4877-4.3-ANY-MUST-1"],
+        },
+        text: "the Mobile Prefix Solicitation protected by ESP",
+    },
+    /// Send BUs without the Alternate Care-of Address option.
+    no_alt_coa: bool {
+        name: "mn.no_alt_coa", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-4.3-MN-MUST-1"] },
+        text: "Alternate Care-of Address option in BUs",
+    },
+    /// These reserved bits (0..=0x7f) set in the DNS Update option.
+    dns_opt_reserved: u8 {
+        name: "mn.dns_opt_reserved", roles: &[Mn],
+        values: Int { min: 0, max: 127 }, default: "0",
+        kind: Mutant { value: "1", breaks: &["RFC5026-8.1-ANY-MUST-3"] },
+        text: "DNS Update option Reserved bits 0",
+    },
+    /// With nothing to propose, an INTERNAL_IP6_ADDRESS holding `::/0` instead of a zero-length
+    /// one.
+    cfg_request_nonempty: bool {
+        name: "mn.cfg_request_nonempty", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-9-MN-SHOULD-1"] },
+        text: "zero-length INTERNAL_IP6_ADDRESS when nothing is proposed",
+    },
+    /// Try SRV targets highest priority value first.
+    srv_ignore_priority: bool {
+        name: "mn.srv_ignore_priority", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.1.2-MN-MUST-1"] },
+        text: "pick the HA by SRV priority and weight (RFC 2782)",
+    },
+    /// Give up after INTERNAL_ADDRESS_FAILURE instead of a new IKE_SA_INIT (auto-configuration or
+    /// another HA).
+    no_retry_after_address_failure: bool {
+        name: "mn.no_retry_after_address_failure", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-9-MN-SHOULD-3"] },
+        text: "a new IKE_SA_INIT and IKE_AUTH after INTERNAL_ADDRESS_FAILURE",
+    },
+    /// Once the HA assigned another address than the proposed one, still send a BU for the
+    /// proposal after registering the assigned one.
+    keep_old_hoa: bool {
+        name: "mn.keep_old_hoa", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-9-MN-MUST-1"] },
+        text: "stop using the old HoA once the HA allocated another",
+    },
+    /// Look up this name instead of the configured HA name (empty: the configured one).
+    name_qname: String {
+        name: "mn.name_qname", roles: &[Mn],
+        values: Text, default: "",
+        kind: Mutant { value: "ha2.example.com", breaks: &["RFC5026-5.1.1-MN-MUST-1"] },
+        text: "QNAME is the HA's name",
+    },
+    /// Ask for this address in INTERNAL_IP6_ADDRESS (stimulus).
+    request_hoa: Option<Ipv6Addr> {
+        name: "mn.request_hoa", roles: &[Mn],
+        values: Ipv6, default: "",
+        kind: Stimulus,
+        text: "request a given home address in INTERNAL_IP6_ADDRESS",
+    },
+    /// BU transmissions before giving up (default 3).
+    bu_transmissions: u8 {
+        name: "mn.bu_transmissions", roles: &[Mn],
+        values: Int { min: 1, max: 255 }, default: "3",
+        kind: Stimulus,
+        text: "how often a BU is sent before the MN gives up",
+    },
+    /// Put this address in the BU's HAO instead of the SA's HoA (stimulus: one MN's SA used for
+    /// another's home address).
+    bu_hoa: Option<Ipv6Addr> {
+        name: "mn.bu_hoa", roles: &[Mn],
+        values: Ipv6, default: "",
+        kind: Stimulus,
+        text: "a BU for another home address on this MN's SA",
+    },
+    /// DNS Update Status in the BA after a good update.
+    ha_dns_status_on_success: u8 {
+        name: "ha.dns_update_status_on_success", roles: &[Ha],
+        values: Int { min: 0, max: 255 }, default: "0",
+        kind: Mutant { value: "128", breaks: &["RFC5026-6-HA-MUST-3"] },
+        text: "BA DNS Update Status 0 after the update",
+    },
+    /// Update DNS for any FQDN, not only the IDi.
+    ha_skip_fqdn_authorization: bool {
+        name: "ha.skip_fqdn_authorization", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-9.5-ANY-MUST-1"] },
+        text: "FQDN authorization before the update",
+    },
+    /// Leave the PTR entry alone.
+    ha_skip_reverse_update: bool {
+        name: "ha.skip_reverse_update", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-6-HA-MUST-6"] },
+        text: "the HA updates the reverse (PTR) entry",
+    },
+    /// Answer R = 1 without removing the entry.
+    ha_keep_dns_on_dereg: bool {
+        name: "ha.keep_dns_on_dereg", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-6-HA-MUST-7"] },
+        text: "R = 1 removes the DNS entry",
+    },
+    /// Send BAs without the type 2 routing header.
+    ha_no_rh2: bool {
+        name: "ha.no_rh2", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-4.2-HA-MUST-3"] },
+        text: "type 2 routing header in BAs",
+    },
+    /// Answer MIP6_HOME_PREFIX without the prefix attribute.
+    ha_no_home_prefix: bool {
+        name: "ha.no_home_prefix", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.3.2-HA-MUST-3"] },
+        text: "prefix information in the CFG_REPLY",
+    },
+    /// Accept an auto-configured HoA without probing the home link.
+    ha_no_proxy_dad: bool {
+        name: "ha.no_proxy_dad", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-5.3.2-HA-MUST-6"] },
+        text: "proxy DAD for the auto-configured HoA",
+    },
+    /// Report proxy DAD failure (134) for the first auto-configured HoA (stimulus for an MN under
+    /// test).
+    ha_dad_fail_first: bool {
+        name: "ha.dad_fail_first", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Stimulus,
+        text: "BA status 134 for the first auto-configured HoA",
+    },
+    /// Skip the HoA-to-identity authorization (RFC 5026 §9.2).
+    ha_accept_any_hoa: bool {
+        name: "ha.accept_any_hoa", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-9.2-HA-MUST-11"] },
+        text: "no other MN's address",
+    },
+    /// Answer no IKEv2 at all (stimulus: an HA that is down).
+    ha_silent: bool {
+        name: "ha.silent", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Stimulus,
+        text: "the HA answers no IKEv2 (it is down)",
+    },
+    /// Grant a requested home address that another identity holds.
+    ha_fcfs_ignore_used: bool {
+        name: "ha.fcfs_ignore_used", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-9.2-HA-MUST-8"] },
+        text: "no address used by another MN (FCFS)",
+    },
+    /// Out of addresses, answer a CFG_REPLY without one instead of INTERNAL_ADDRESS_FAILURE.
+    ha_no_address_failure_notify: bool {
+        name: "ha.no_address_failure_notify", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-9-HA-MUST-1"] },
+        text: "INTERNAL_ADDRESS_FAILURE when no address is left",
+    },
+    /// Wait this long before starting (stimulus: a second MN that acts while the first is
+    /// registered).
+    start_delay_ms: u32 {
+        name: "mn.start_delay_ms", roles: &[Mn],
+        values: Int { min: 0, max: 60_000 }, default: "0",
+        kind: Stimulus,
+        text: "start this many milliseconds late (a second MN)",
+    },
+    /// Leave once IKE_AUTH gave a home address, without a BU (stimulus: a second IKE SA of an
+    /// identity that holds a binding).
+    stop_after_ike: bool {
+        name: "mn.stop_after_ike", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Stimulus,
+        text: "leave after IKE_AUTH, without a BU",
+    },
+    /// Accept a BU for any HoA on any MN's SA.
+    ha_skip_sa_hoa_check: bool {
+        name: "ha.skip_sa_hoa_check", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-4.2-HA-MUST-1"] },
+        text: "one MN's SA cannot bind another home address",
+    },
+    /// No home address or prefix to give (stimulus: INTERNAL_ADDRESS_FAILURE).
+    ha_no_address: bool {
+        name: "ha.no_address", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Stimulus,
+        text: "no home address or prefix to give (INTERNAL_ADDRESS_FAILURE)",
+    },
+    /// Set the reserved bit of the CFG_REQUEST attributes (stimulus).
+    cp_reserved_bit: bool {
+        name: "mn.cp_reserved_bit", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Stimulus,
+        text: "the reserved bit set on the CFG_REQUEST attributes",
+    },
+    /// Leave without deregistering (stimulus: a binding that expires).
+    skip_dereg: bool {
+        name: "mn.skip_dereg", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Stimulus,
+        text: "leave without deregistering (a binding that expires)",
+    },
+    /// Requested BU lifetime in 4-s units (stimulus; default 150).
+    lifetime_units: u16 {
+        name: "mn.lifetime_units", roles: &[Mn],
+        values: Int { min: 1, max: 65535 }, default: "150",
+        kind: Stimulus,
+        text: "the BU lifetime asked for, in 4-s units",
+    },
+    /// Add a mobility option of this (unassigned) type to BUs (stimulus: RFC 6275 §6.1.7, the HA
+    /// skips options it does not understand).
+    bu_unknown_option: Option<u8> {
+        name: "mn.bu_unknown_option", roles: &[Mn],
+        values: UnknownMhOption, default: "",
+        kind: Stimulus,
+        text: "BUs carry a mobility option of this unassigned type",
+    },
+    /// The same in BAs (stimulus for an MN under test, §6.1.8).
+    ha_ba_unknown_option: Option<u8> {
+        name: "ha.ba_unknown_option", roles: &[Ha],
+        values: UnknownMhOption, default: "",
+        kind: Stimulus,
+        text: "BAs carry a mobility option of this unassigned type",
+    },
+    /// Discard a BU that carries an option it does not know.
+    ha_reject_unknown_option: bool {
+        name: "ha.reject_unknown_option", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6275-6.1.7-HA-MUST-1"] },
+        text: "skip mobility options not understood in a BU",
+    },
+    /// Discard a BA that carries an option it does not know.
+    reject_unknown_option: bool {
+        name: "mn.reject_unknown_option", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6275-6.1.8-MN-MUST-1"] },
+        text: "skip mobility options not understood in a BA",
+    },
+    /// Never demand a COOKIE, however many IKE SAs are half open.
+    ha_no_cookies: bool {
+        name: "ha.no_cookies", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-9.1-HA-SHOULD-1"] },
+        text: "COOKIE exchanges foil an IKE_SA_INIT flood",
+    },
+    /// Accept a certificate that does not name the peer's IDi.
+    ha_skip_cert_id_binding: bool {
+        name: "ha.skip_cert_id_binding", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC4877-7.3-HA-MUST-1"] },
+        text: "an address in IDi must be an iPAddress of the certificate",
+    },
+    /// Before its own exchange, send this many IKE_SA_INIT requests that it never completes
+    /// (stimulus: a moderate DoS on the HA, RFC 5026 §9.1).
+    init_flood: u16 {
+        name: "mn.init_flood", roles: &[Mn],
+        values: Int { min: 0, max: 1000 }, default: "0",
+        kind: Stimulus,
+        text: "IKE_SA_INIT requests left half open before the MN's own exchange",
+    },
+    /// With `MIP6LAB_DNS_FORWARD=aaa`, send the AAA server the FQDN without the HoA (no Framed-
+    /// IPv6-Address).
+    ha_aaa_omit_hoa: bool {
+        name: "ha.aaa_omit_hoa", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5026-6-HA-MUST-5"] },
+        text: "the FQDN-HoA pair in the AAA request (delegated DNS update)",
+    },
+}
