@@ -596,7 +596,7 @@ fn tail(log: &str, n: usize) -> String {
 fn events(log: &str) -> Vec<String> {
     let mut seen = Vec::new();
     for l in log.lines() {
-        let Some((_, json)) = l.split_once("MIP6LAB-EVENT ") else {
+        let Some((_, json)) = l.split_once(mip6lab_contract::events::PREFIX) else {
             continue;
         };
         if let Some(kind) = serde_json::from_str::<serde_json::Value>(json)

@@ -54,7 +54,8 @@ USAGE:
   mip6lab gc [--all]
       Remove lab containers and networks whose run is dead (--all: every lab object).
   mip6lab knobs
-      List the reference IUT's mutation knobs (each breaks one requirement).
+      List the reference IUT's knobs: role, kind (mutant or stimulus), the requirements a
+      mutant breaks and its setting, the accepted values and the conforming default.
   mip6lab mutants <NAME> [--out DIR] [--first-catch]
       Run the suite against the reference IUT with no knob (nothing may fail) and with each
       mutant (something must fail); print which tests catch which knob. A mutant runs only
@@ -212,17 +213,33 @@ fn refimpl_binary() -> Result<PathBuf> {
     )
 }
 
+/// The reference's knobs, from the contract's table: one line with role, kind, the
+/// requirements a mutant breaks and what the knob changes; one with its setting and values.
 fn cmd_knobs() -> Result<ExitCode> {
-    let bin = refimpl_binary()?;
-    let st = std::process::Command::new(&bin)
-        .arg("--list-knobs")
-        .status()
-        .with_context(|| format!("cannot run {}", bin.display()))?;
-    Ok(if st.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    use mip6lab_contract::knobs::KNOBS;
+    println!("{:<34} {:<5} {:<9} breaks: text", "knob", "role", "kind");
+    for k in KNOBS {
+        let roles: Vec<&str> = k.roles.iter().map(|r| r.token()).collect();
+        let (kind, what) = match k.is_stimulus() {
+            true => ("stimulus", k.text.to_string()),
+            false => ("mutant", k.summary()),
+        };
+        println!("{:<34} {:<5} {kind:<9} {what}", k.name, roles.join(","));
+        let default = match k.default {
+            "" => "none".to_string(),
+            d => format!("`{d}`"),
+        };
+        let mutant = k
+            .mutant()
+            .map(|m| format!("mutant `{m}`; "))
+            .unwrap_or_default();
+        println!(
+            "{:<34} {mutant}values: {}; default {default}",
+            "",
+            k.values.describe()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_list(rest: &[String]) -> Result<ExitCode> {

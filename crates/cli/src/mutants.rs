@@ -3,34 +3,15 @@
 //! one test must fail). The knob → failing-tests map is printed and saved.
 
 use crate::{refimpl_binary, repo_root, say, suite_by_name, utc_stamp, Args};
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
+use mip6lab_contract::knobs::{self, Knob};
+use mip6lab_contract::IutRole;
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::Engine;
 use mip6lab_report::Verdict;
 use mip6lab_suite::{RunOptions, Runner};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Knob → the requirement ID its catalog line names (`mip6lab-refimpl --list-knobs`:
-/// `name   REQ-ID: what`); stimulus knobs name none.
-fn knob_requirements(binary: &std::path::Path) -> Vec<(String, String)> {
-    let Ok(out) = std::process::Command::new(binary)
-        .arg("--list-knobs")
-        .output()
-    else {
-        return Vec::new();
-    };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut it = l.split_whitespace();
-            let name = it.next()?;
-            let req = it.next()?.strip_suffix(':')?;
-            req.starts_with("RFC")
-                .then(|| (name.to_string(), req.to_string()))
-        })
-        .collect()
-}
 
 pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     let a = Args::parse(rest, &["out"], &["first-catch"])?;
@@ -41,18 +22,7 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     let tests = suite_by_name(name)?;
     let root = repo_root()?;
     let binary = refimpl_binary()?;
-    let out = std::process::Command::new(&binary)
-        .arg("--list-mutants")
-        .output()
-        .with_context(|| format!("cannot run {}", binary.display()))?;
-    let mutants: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
-    if !out.status.success() || mutants.is_empty() {
-        bail!("the reference IUT listed no mutants");
-    }
-    let broken = knob_requirements(&binary);
+    let mutants: Vec<String> = knobs::mutants().collect();
     let base = match a.value("out") {
         Some(o) => PathBuf::from(o),
         None => root.join("reports"),
@@ -66,19 +36,21 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     all.extend(mutants.iter().cloned());
     for (i, knobs) in all.iter().enumerate() {
         let label = if knobs.is_empty() { "(none)" } else { knobs };
-        // A knob changes one role of the reference: only tests with that role under test
+        let knob = knobs
+            .split_once('=')
+            .and_then(|(name, _)| knobs::find(name));
+        // A knob changes some roles of the reference: only tests with one of them under test
         // can see it (an MN knob cannot change an HA under test).
         let mut selected: Vec<mip6lab_suite::TestPurpose> = tests
             .iter()
-            .filter(|t| knobs.is_empty() || knob_applies(&root, knobs, t))
+            .filter(|t| knob.is_none_or(|k| knob_applies(&root, k, t)))
             .map(copy_tp)
             .collect();
-        // Tests that cite the requirement the knob breaks go first: with --first-catch the
+        // Tests that cite a requirement the knob breaks go first: with --first-catch the
         // mutant is then usually caught by the first test, not after half the suite. The
         // order changes nothing else (every test still runs without --first-catch).
-        let knob = knobs.split_once('=').map_or(knobs.as_str(), |(k, _)| k);
-        if let Some(req) = broken.iter().find(|(k, _)| k == knob).map(|(_, r)| r) {
-            selected.sort_by_key(|t| !t.requirements.contains(&req.as_str()));
+        if let Some(k) = knob {
+            selected.sort_by_key(|t| !k.breaks().iter().any(|r| t.requirements.contains(r)));
         }
         say(&format!(
             "[{}/{}] mutant {label}: {} test(s)",
@@ -179,25 +151,18 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     })
 }
 
-/// The role of the IUT node in a test's topology (`MN`, `HA1`, …).
-fn iut_role(root: &std::path::Path, tp: &mip6lab_suite::TestPurpose) -> Option<String> {
+/// The role under test in `tp`: its topology's IUT node.
+fn iut_role(root: &std::path::Path, tp: &mip6lab_suite::TestPurpose) -> Option<IutRole> {
     let path = root
         .join("fixtures/topologies")
         .join(format!("{}.toml", tp.topology));
     let topo = mip6lab_lab::Topology::load(&path).ok()?;
-    topo.iut().map(|n| n.role.clone())
+    IutRole::of_node_role(&topo.iut()?.role)
 }
 
-/// Whether a knob (`mn.…`, `ha.…`) belongs to the role under test in `tp`.
-fn knob_applies(root: &std::path::Path, knob: &str, tp: &mip6lab_suite::TestPurpose) -> bool {
-    let Some(role) = iut_role(root, tp) else {
-        return true;
-    };
-    match knob.split('.').next() {
-        Some("mn") => role == "MN",
-        Some("ha") => role.starts_with("HA"),
-        _ => true,
-    }
+/// Whether `knob` changes the role under test in `tp` (the knob table names its roles).
+fn knob_applies(root: &std::path::Path, knob: &Knob, tp: &mip6lab_suite::TestPurpose) -> bool {
+    iut_role(root, tp).is_none_or(|role| knob.affects(role))
 }
 
 fn copy_tp(t: &mip6lab_suite::TestPurpose) -> mip6lab_suite::TestPurpose {

@@ -154,7 +154,10 @@ mod tests {
         // The IUT contract's readiness match is on these exact bytes.
         assert_eq!(l, r#"MIP6LAB-EVENT {"data":{},"event":"ready"}"#);
         let e = parse_line(&format!("2026-01-01T00:00:00Z {l}")).unwrap();
-        assert_eq!((e.kind.as_str(), e.data), (READY, Some(serde_json::json!({}))));
+        assert_eq!(
+            (e.kind.as_str(), e.data),
+            (READY, Some(serde_json::json!({})))
+        );
         assert!(parse_line("MIP6LAB-EVENT {not json").is_none());
         assert!(parse_line(r#"{"event":"ready"}"#).is_none());
     }
@@ -170,7 +173,10 @@ mod tests {
         assert_eq!(find(&logs, HOA), Some(serde_json::json!({"address": "a"})));
         assert_eq!(find(&logs, REGISTERED), None);
         // The first event of the kind decides, even without data.
-        let logs = format!("MIP6LAB-EVENT {{\"event\":\"done\"}}\n{}", line(DONE, 1.into()));
+        let logs = format!(
+            "MIP6LAB-EVENT {{\"event\":\"done\"}}\n{}",
+            line(DONE, 1.into())
+        );
         assert_eq!(find(&logs, DONE), None);
     }
 

@@ -1050,13 +1050,8 @@ impl Drop for Lab {
     }
 }
 
-pub fn find_event(logs: &str, kind: &str) -> Option<serde_json::Value> {
-    logs.lines()
-        .filter_map(|l| l.split_once("MIP6LAB-EVENT ").map(|(_, j)| j))
-        .filter_map(|j| serde_json::from_str::<serde_json::Value>(j).ok())
-        .find(|v| v.get("event").and_then(|e| e.as_str()) == Some(kind))
-        .and_then(|v| v.get("data").cloned())
-}
+/// The data of the first `kind` event in a node's log (the contract's event-line format).
+pub use mip6lab_contract::events::find as find_event;
 
 // ---- runs alive in this process, for the signal handler -------------------------------
 

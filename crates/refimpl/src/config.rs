@@ -170,13 +170,18 @@ impl Config {
             None => bail!("{ROLE} is not set"),
         };
         let dns = match get(DNS) {
-            Some(d) => d.parse().with_context(|| format!("{DNS} is not an IPv6 address"))?,
+            Some(d) => d
+                .parse()
+                .with_context(|| format!("{DNS} is not an IPv6 address"))?,
             // The defender talks to no server.
             None if role == Role::NdDefender => Ipv6Addr::UNSPECIFIED,
             None => bail!("{DNS} is not set"),
         };
         let addr = get(ADDR)
-            .map(|s| s.parse().with_context(|| format!("{ADDR} is not an IPv6 address")))
+            .map(|s| {
+                s.parse()
+                    .with_context(|| format!("{ADDR} is not an IPv6 address"))
+            })
             .transpose()?;
         let mode = match get(AUTH).as_deref().unwrap_or("psk") {
             "psk" => AuthMode::Psk,
@@ -187,9 +192,7 @@ impl Config {
         let pki = |k: EnvVar, d: &str| PathBuf::from(get(k).unwrap_or_else(|| d.into()));
         let auth = Auth {
             mode,
-            psk: get(PSK)
-                .unwrap_or_else(|| LAB_PSK.into())
-                .into_bytes(),
+            psk: get(PSK).unwrap_or_else(|| LAB_PSK.into()).into_bytes(),
             cert: pki(CERT, "/etc/mip6lab/pki/cert.pem"),
             key: pki(KEY, "/etc/mip6lab/pki/key.pem"),
             ca: pki(CA, "/etc/mip6lab/pki/ca.pem"),
@@ -205,8 +208,7 @@ impl Config {
         match role {
             Role::NdDefender => {
                 let prefix = parse_prefix(
-                    &get(DEFEND_PREFIX)
-                        .ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
+                    &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
                 )
                 .context(DEFEND_PREFIX)?;
                 let secs = get(DEFEND_SECS)
@@ -248,8 +250,7 @@ impl Config {
                     // The FQDN as EAP identity too: the AAA server then authorizes the name
                     // the MN will ask the HA to put in DNS (RFC 5026 §9.5).
                     eap_user: get(EAP_USER).unwrap_or_else(|| id.clone()),
-                    eap_password: get(EAP_PASSWORD)
-                        .unwrap_or_else(|| "mn1-secret".into()),
+                    eap_password: get(EAP_PASSWORD).unwrap_or_else(|| "mn1-secret".into()),
                     home_prefix: get(MN_HOME_PREFIX)
                         .map(|p| parse_prefix(&p).context(MN_HOME_PREFIX))
                         .transpose()?,
@@ -260,20 +261,17 @@ impl Config {
                             .parse::<u8>()
                             .ok()
                             .filter(|n| (1..=8).contains(n))
-                            .ok_or_else(|| {
-                                anyhow!("{HOA_COUNT}: `{v}` is not a number 1..=8")
-                            })?,
+                            .ok_or_else(|| anyhow!("{HOA_COUNT}: `{v}` is not a number 1..=8"))?,
                     },
                 });
             }
             Role::Ha => {
                 let home_prefix = parse_prefix(
-                    &get(HOME_PREFIX)
-                        .ok_or_else(|| anyhow!("{HOME_PREFIX} is not set"))?,
+                    &get(HOME_PREFIX).ok_or_else(|| anyhow!("{HOME_PREFIX} is not set"))?,
                 )
                 .context(HOME_PREFIX)?;
-                let tsig = get(TSIG_KEY)
-                    .ok_or_else(|| anyhow!("{TSIG_KEY} is not set (name:base64)"))?;
+                let tsig =
+                    get(TSIG_KEY).ok_or_else(|| anyhow!("{TSIG_KEY} is not set (name:base64)"))?;
                 let (kn, ks) = tsig
                     .split_once(':')
                     .ok_or_else(|| anyhow!("{TSIG_KEY} is not name:base64-secret"))?;
@@ -281,8 +279,7 @@ impl Config {
                     Some(r) => Some((
                         r.parse::<SocketAddr>()
                             .with_context(|| format!("{RADIUS} `{r}` is not [addr]:port"))?,
-                        get(RADIUS_SECRET)
-                            .ok_or_else(|| anyhow!("{RADIUS_SECRET} is not set"))?,
+                        get(RADIUS_SECRET).ok_or_else(|| anyhow!("{RADIUS_SECRET} is not set"))?,
                     )),
                     None if mode == AuthMode::Eap => {
                         bail!("{AUTH}=eap needs {RADIUS}")
@@ -333,9 +330,7 @@ impl Config {
                             s.parse::<u32>()
                                 .ok()
                                 .filter(|n| (1..=32767).contains(n))
-                                .ok_or_else(|| {
-                                    anyhow!("{HOA_POOL_SIZE}: `{s}` is not 1..=32767")
-                                })
+                                .ok_or_else(|| anyhow!("{HOA_POOL_SIZE}: `{s}` is not 1..=32767"))
                         })
                         .transpose()?
                         .unwrap_or(256),
@@ -351,9 +346,7 @@ impl Config {
                                 s.parse::<u64>()
                                     .ok()
                                     .filter(|ms| *ms <= 10_000)
-                                    .ok_or_else(|| {
-                                        anyhow!("{DAD_WAIT_MS}: `{s}` is not 0..=10000")
-                                    })
+                                    .ok_or_else(|| anyhow!("{DAD_WAIT_MS}: `{s}` is not 0..=10000"))
                             })
                             .transpose()?
                             .unwrap_or(mip6lab_engines::dad::RETRANS_TIMER_MS),

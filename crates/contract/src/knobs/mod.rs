@@ -73,9 +73,7 @@ impl Values {
                 .map(Value::Int),
             Values::Text => Some(Value::Text(text.to_string())),
             Values::RecordType => Some(Value::Text(text.to_ascii_uppercase())),
-            Values::OneOf(words) => words
-                .contains(&text)
-                .then(|| Value::Text(text.to_string())),
+            Values::OneOf(words) => words.contains(&text).then(|| Value::Text(text.to_string())),
             Values::Ipv6 | Values::UnknownMhOption if text.is_empty() => Some(Value::Unset),
             Values::Ipv6 => text.parse().ok().map(Value::Addr),
             Values::UnknownMhOption => text
@@ -185,7 +183,11 @@ impl fmt::Display for KnobError {
             }
             KnobError::Unknown(name) => {
                 let known: Vec<&str> = KNOBS.iter().map(|k| k.name).collect();
-                write!(f, "unknown knob `{name}`; known knobs: {}", known.join(", "))
+                write!(
+                    f,
+                    "unknown knob `{name}`; known knobs: {}",
+                    known.join(", ")
+                )
             }
             KnobError::BadValue {
                 knob,
