@@ -41,11 +41,12 @@ impl IutRole {
         }
     }
 
-    /// A topology's IUT node role (`MN`, `HA1`, …) as an IUT role; `None` for harness-only
-    /// node roles (`DNS`, `AAA`, `DEF`).
+    /// A topology node's role (`MN`, `MN2`, `HA1`, …) as the IUT role it plays (or the
+    /// harness's reference plays in its place); `None` for node roles no IUT can take
+    /// (`DNS`, `AAA`, `DEF`).
     pub fn of_node_role(node_role: &str) -> Option<IutRole> {
         match node_role {
-            "MN" => Some(IutRole::Mn),
+            r if r.starts_with("MN") => Some(IutRole::Mn),
             r if r.starts_with("HA") => Some(IutRole::Ha),
             _ => None,
         }
@@ -97,6 +98,7 @@ mod tests {
         }
         assert_eq!(IutRole::of_node_role("HA2"), Some(IutRole::Ha));
         assert_eq!(IutRole::of_node_role("MN"), Some(IutRole::Mn));
+        assert_eq!(IutRole::of_node_role("MN2"), Some(IutRole::Mn));
         assert_eq!(IutRole::of_node_role("DNS"), None);
         let e = "router".parse::<IutRole>().unwrap_err();
         assert!(e.to_string().contains("router") && e.to_string().contains("mn, ha"));

@@ -27,7 +27,11 @@ fn every_requirement_a_knob_breaks_is_in_a_catalog() {
     let ids = catalog_ids();
     for k in KNOBS {
         for id in k.breaks() {
-            assert!(ids.contains(*id), "{} breaks {id}, not in the catalog", k.name);
+            assert!(
+                ids.contains(*id),
+                "{} breaks {id}, not in the catalog",
+                k.name
+            );
         }
     }
 }
@@ -38,9 +42,10 @@ fn every_knob_has_its_roles_and_every_mutant_a_requirement() {
         assert!(!k.roles.is_empty(), "{} affects no role", k.name);
         // The name's prefix is the role it changes (`mn.` → MN), as the docs promise.
         assert!(
-            k.roles
-                .iter()
-                .any(|r| k.name.strip_prefix(r.token()).is_some_and(|n| n.starts_with('.'))),
+            k.roles.iter().any(|r| k
+                .name
+                .strip_prefix(r.token())
+                .is_some_and(|n| n.starts_with('.'))),
             "{} does not start with one of its roles",
             k.name
         );
@@ -102,7 +107,10 @@ fn accepted_settings(#[case] spec: &str, #[case] holds: fn(&Knobs) -> bool) {
 #[case::unknown("mn.bogus=1", "unknown knob `mn.bogus`; known knobs: mn.srv_service")]
 #[case::no_value("mn.srv_proto", "knob `mn.srv_proto` is not of the form name=value")]
 #[case::flag("mn.no_hao=maybe", "knob `mn.no_hao`: `maybe` is not true/false")]
-#[case::range("mn.dns_opt_reserved=128", "knob `mn.dns_opt_reserved`: `128` is not a number 0..=127")]
+#[case::range(
+    "mn.dns_opt_reserved=128",
+    "knob `mn.dns_opt_reserved`: `128` is not a number 0..=127"
+)]
 #[case::zero_transmissions("mn.bu_transmissions=0", "`0` is not a number 1..=255")]
 #[case::word("mn.idi_type=email", "`email` is not one of fqdn, ipv6, hoa")]
 #[case::address("mn.request_hoa=2001:db8::zz", "`2001:db8::zz` is not an IPv6 address")]
