@@ -31,6 +31,44 @@ fn lists_and_checks_knobs() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("name=value"));
+    let bad = refimpl()
+        .args(["--check-knobs", "mn.idi_type=email"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("knob `mn.idi_type`: `email` is not one of fqdn, ipv6, hoa"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
+#[test]
+fn knob_lists_come_from_the_contract_table() {
+    use mip6lab_contract::knobs::{self, KNOBS};
+    let out = refimpl().arg("--list-knobs").output().unwrap();
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect();
+    let table: Vec<&str> = KNOBS.iter().map(|k| k.name).collect();
+    assert_eq!(listed, table);
+    let out = refimpl().arg("--list-mutants").output().unwrap();
+    assert!(out.status.success());
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(listed, knobs::mutants().collect::<Vec<_>>());
+    // Every mutant is accepted by the binary's own check.
+    for m in &listed {
+        assert!(refimpl()
+            .args(["--check-knobs", m])
+            .status()
+            .unwrap()
+            .success());
+    }
 }
 
 #[test]

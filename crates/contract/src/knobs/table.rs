@@ -247,12 +247,16 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC5026-5.3.2-HA-MUST-3"] },
         text: "prefix information in the CFG_REPLY",
     },
-    /// Accept an auto-configured HoA without probing the home link.
+    /// Accept an auto-configured HoA without probing the home link (so a defended HoA is
+    /// bound too: without DAD no failure can reject the BU).
     ha_no_proxy_dad: bool {
         name: "ha.no_proxy_dad", roles: &[Ha],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["RFC5026-5.3.2-HA-MUST-6"] },
-        text: "proxy DAD for the auto-configured HoA",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5026-5.3.2-HA-MUST-6", "RFC5026-5.3.2-HA-MUST-7"],
+        },
+        text: "proxy DAD for the auto-configured HoA, and rejecting the BU when it fails",
     },
     /// Report proxy DAD failure (134) for the first auto-configured HoA (stimulus for an MN under
     /// test).
@@ -276,7 +280,7 @@ knob_table! {
         kind: Stimulus,
         text: "the HA answers no IKEv2 (it is down)",
     },
-    /// Grant a requested home address that another identity holds.
+    /// Grant a requested home address that another identity holds (by IKE SA or binding).
     ha_fcfs_ignore_used: bool {
         name: "ha.fcfs_ignore_used", roles: &[Ha],
         values: Flag, default: "false",
@@ -356,7 +360,8 @@ knob_table! {
         kind: Stimulus,
         text: "BAs carry a mobility option of this unassigned type",
     },
-    /// Discard a BU that carries an option it does not know.
+    /// Discard a BU that carries an option it does not know (RFC 6275 §6.1.7, imported by
+    /// RFC 5026 §8.1).
     ha_reject_unknown_option: bool {
         name: "ha.reject_unknown_option", roles: &[Ha],
         values: Flag, default: "false",
@@ -370,7 +375,8 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6275-6.1.8-MN-MUST-1"] },
         text: "skip mobility options not understood in a BA",
     },
-    /// Never demand a COOKIE, however many IKE SAs are half open.
+    /// Never demand a COOKIE, however many IKE SAs are half open (the reference demands one
+    /// past 4 half-open SAs).
     ha_no_cookies: bool {
         name: "ha.no_cookies", roles: &[Ha],
         values: Flag, default: "false",
