@@ -168,3 +168,22 @@ fn knob_applies(root: &std::path::Path, knob: &Knob, tp: &mip6lab_suite::TestPur
 fn copy_tp(t: &mip6lab_suite::TestPurpose) -> mip6lab_suite::TestPurpose {
     mip6lab_suite::TestPurpose { ..*t }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_knob_applies_to_the_tests_of_its_roles_only() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let tests = mip6lab_suite_split::all();
+        let on = |topology: &str| tests.iter().find(|t| t.topology == topology).unwrap();
+        let (mn_test, ha_test) = (on("split-mn-iut"), on("split-ha-iut"));
+        let mn_knob = knobs::find("mn.srv_proto").unwrap();
+        let ha_knob = knobs::find("ha.no_rh2").unwrap();
+        assert!(knob_applies(&root, mn_knob, mn_test));
+        assert!(!knob_applies(&root, mn_knob, ha_test));
+        assert!(knob_applies(&root, ha_knob, ha_test));
+        assert!(!knob_applies(&root, ha_knob, mn_test));
+    }
+}

@@ -95,7 +95,21 @@ fn without_docker_the_suite_says_what_to_install() {
 fn knobs_lists_the_mutations() {
     let out = mip6lab(&["knobs"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("mn.srv_proto"));
+    let s = text(&out.stdout);
+    let line = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in\n{s}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // role, kind, the requirements a mutant breaks (several for some), text.
+    assert!(line("mn.srv_proto").starts_with("mn.srv_proto mn mutant RFC5026-5.1.2-MN-MUST-3:"));
+    assert!(line("ha.no_proxy_dad")
+        .contains("ha mutant RFC5026-5.3.2-HA-MUST-6, RFC5026-5.3.2-HA-MUST-7:"));
+    assert!(line("ha.silent").starts_with("ha.silent ha stimulus "));
+    assert!(s.contains("mutant `mn.srv_proto=_udp`; values: any text; default `_ipv6`"));
 }
 
 #[test]
