@@ -179,7 +179,7 @@ impl SuiteView {
         let mut roles: BTreeMap<&str, Option<Role>> = BTreeMap::new();
         let mut tps = Vec::new();
         let mut catalog = BTreeSet::new();
-        for tp in mip6lab_suite_split::all() {
+        for tp in mip6lab_suite_split::SUITE.tests() {
             let role = match roles.get(tp.topology) {
                 Some(r) => *r,
                 None => {

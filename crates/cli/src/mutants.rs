@@ -37,8 +37,8 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     // CI's budget: each mutant stops at the first test that catches it (the clean run still
     // runs every test). Without the flag every test runs and the map is complete.
     let first_catch = a.has("first-catch");
-    let name = a.positional.first().copied().unwrap_or("split");
-    let tests = suite_by_name(name)?;
+    let name = (a.positional.first().copied()).unwrap_or(mip6lab_registry::default_suite().name);
+    let tests = suite_by_name(name)?.tests();
     let root = repo_root()?;
     let binary = refimpl_binary()?;
     let out = std::process::Command::new(&binary)

@@ -9,11 +9,13 @@ pub mod observe;
 pub mod pics;
 pub mod requirements;
 pub mod runner;
+pub mod suite;
 
 pub use mip6lab_capture::{DnsMessage, Entry, Message, Transcript};
 pub use mip6lab_report::{Outcome, Verdict};
 pub use pics::Pics;
 pub use runner::{RunOptions, Runner};
+pub use suite::Suite;
 
 use std::time::Duration;
 

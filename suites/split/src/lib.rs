@@ -10,7 +10,17 @@ pub mod mn_bootstrap;
 pub mod mn_discovery;
 pub mod mn_registration;
 
-use mip6lab_suite::TestPurpose;
+use mip6lab_suite::{Suite, TestPurpose};
+
+/// The split suite: RFC 5026 with the RFC 4877 and RFC 6275 rules it relies on.
+pub static SUITE: Suite = Suite {
+    name: "split",
+    title: "RFC 5026 split scenario: an MN or an HA under test",
+    catalogs: &["rfc5026.toml"],
+    pending: "rfc5026-pending.txt",
+    reference_baseline: "reference.toml",
+    tests: all,
+};
 
 pub fn all() -> Vec<TestPurpose> {
     let mut v = vec![
