@@ -37,7 +37,8 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     // CI's budget: each mutant stops at the first test that catches it (the clean run still
     // runs every test). Without the flag every test runs and the map is complete.
     let first_catch = a.has("first-catch");
-    let name = (a.positional.first().copied()).unwrap_or(mip6lab_registry::default_suite().name);
+    let default = mip6lab_registry::default_suite().name;
+    let name = a.positional.first().copied().unwrap_or(default);
     let tests = suite_by_name(name)?.tests();
     let root = repo_root()?;
     let binary = refimpl_binary()?;
@@ -201,5 +202,5 @@ fn knob_applies(root: &std::path::Path, knob: &str, tp: &mip6lab_suite::TestPurp
 }
 
 fn copy_tp(t: &mip6lab_suite::TestPurpose) -> mip6lab_suite::TestPurpose {
-    mip6lab_suite::TestPurpose { ..*t }
+    *t
 }

@@ -148,7 +148,7 @@ fn undeclared_and_misspelt_items_fail_and_denied_features_are_not_applicable() {
     assert!(s.contains("unknown: mn.auth.certificate"), "{s}");
     // Exactly the MN tests needing a denied or missing item are named, with the reason.
     let declared = mip6lab_suite::Pics::load(Path::new(&pics)).unwrap();
-    for tp in mip6lab_suite_split::all() {
+    for tp in mip6lab_suite_split::SUITE.tests() {
         // HA-under-test topologies (split-ha-iut, split-ha-iut-two-mns, …): not MN tests.
         if tp.topology.starts_with("split-ha-iut") {
             continue;
@@ -212,7 +212,8 @@ fn an_ha_pics_is_warned_about_mn_tests_it_cannot_rule_out() {
     assert_eq!(out.status.code(), Some(0), "{s}");
     assert!(s.contains("TP-SPLIT-HA-HOME-PREFIX-01"), "{s}");
     // MN tests that need no PICS item run against any image; the report says so.
-    let unguarded = mip6lab_suite_split::all()
+    let unguarded = mip6lab_suite_split::SUITE
+        .tests()
         .iter()
         .any(|tp| tp.topology != "split-ha-iut" && tp.pics.is_empty());
     assert_eq!(s.contains("WARN  not-applicable"), unguarded, "{s}");

@@ -134,31 +134,14 @@ impl Runner {
     }
 
     /// Why the IUT's PICS rules the test out, if it does.
-    /// A test also needs the role its topology puts under test: `role.mn` or `role.ha`, so an
-    /// HA image is never judged as an MN.
+    /// A test also needs the role it puts under test (`role.mn`, `role.ha`, …), so an HA
+    /// image is never judged as an MN.
     pub fn not_applicable(&self, tp: &TestPurpose) -> Option<String> {
         let pics = self.pics.as_ref()?;
-        let role = self.iut_role_item(tp);
-        let mut needed: Vec<&str> = role.iter().map(String::as_str).collect();
+        let role = tp.iut_role().pics_item();
+        let mut needed: Vec<&str> = vec![role.as_str()];
         needed.extend(tp.pics.iter().copied());
         pics.unmet(&needed)
-    }
-
-    /// `role.mn` / `role.ha` for the IUT node of the test's topology.
-    fn iut_role_item(&self, tp: &TestPurpose) -> Option<String> {
-        let path = self
-            .opts
-            .root
-            .join("fixtures/topologies")
-            .join(format!("{}.toml", tp.topology));
-        let topo = Topology::load(&path).ok()?;
-        let role = topo.iut()?.role.to_ascii_lowercase();
-        let role = if role.starts_with("ha") {
-            "ha"
-        } else {
-            role.as_str()
-        };
-        Some(format!("role.{role}"))
     }
 
     /// A test with its reruns: one run, then `reruns` more in `<TP-ID>/rerun-<k>/`, folded
@@ -489,27 +472,19 @@ fn combine(records: Vec<TestRecord>) -> TestRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Observation;
+    use crate::{IutRole, Observation, Scenario, TestBed};
 
     fn judge(_: &Observation) -> Outcome {
         Outcome::pass("ok")
     }
 
     fn tp(pics: &'static [&'static str]) -> TestPurpose {
-        TestPurpose {
-            id: "TP-PICS-01",
-            title: "needs PICS items",
-            requirements: &["R1"],
-            // A topology that does not exist: reaching the lab would be an ERROR.
-            topology: "no-such-topology",
-            iut_env: &[],
-            until_event: None,
-            observe_for: Duration::from_secs(1),
-            judge,
-            pics,
-            stimulus: None,
-            peer_env: &[],
-        }
+        // A topology that does not exist: reaching the lab would be an ERROR.
+        let bed = TestBed::new(Scenario::Split, IutRole::Mn, "no-such-topology");
+        TestPurpose::new(bed, "TP-PICS-01", "needs PICS items", &["R1"], judge)
+            .until_event(None)
+            .observe_for(Duration::from_secs(1))
+            .pics(pics)
     }
 
     fn runner(pics: Option<&str>, reruns: u32) -> Runner {
@@ -526,7 +501,8 @@ mod tests {
         .with_reruns(reruns)
     }
 
-    const PICS: &str = "[iut]\nname = \"x\"\n[pics]\nha.dns_update = false\nmn.dns_update = true\n";
+    const PICS: &str = "[iut]\nname = \"x\"\n[pics]\nrole.mn = true\nha.dns_update = false\n\
+                        mn.dns_update = true\n";
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -554,6 +530,14 @@ mod tests {
         assert_eq!(run.pics["ha.dns_update"], false);
         assert_eq!(run.pics["iut.name"], "x");
         assert_eq!(run.count(Verdict::NotApplicable), 1);
+    }
+
+    #[test]
+    fn an_iut_without_the_role_is_not_applicable() {
+        let ha_only = "[iut]\nname = \"x\"\n[pics]\nrole.ha = true\nrole.mn = false\n";
+        let rec = block_on(runner(Some(ha_only), 0).run_one(&tp(&[])));
+        assert_eq!(rec.result.outcome.verdict, Verdict::NotApplicable);
+        assert_eq!(rec.result.outcome.reason, "PICS: role.mn = false");
     }
 
     #[test]
