@@ -180,13 +180,9 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     })
 }
 
-/// The role of the IUT node in a test's topology (`MN`, `HA1`, …).
-fn iut_role(root: &std::path::Path, tp: &mip6lab_suite::TestPurpose) -> Option<String> {
-    let path = root
-        .join("fixtures/topologies")
-        .join(format!("{}.toml", tp.topology));
-    let topo = mip6lab_lab::Topology::load(&path).ok()?;
-    topo.iut().map(|n| n.role.clone())
+/// The role the test puts under test, in capitals (`MN`, `HA`).
+fn iut_role(_root: &std::path::Path, tp: &mip6lab_suite::TestPurpose) -> Option<String> {
+    Some(tp.iut_role().token().to_ascii_uppercase())
 }
 
 /// Whether a knob (`mn.…`, `ha.…`) belongs to the role under test in `tp`.

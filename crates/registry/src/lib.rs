@@ -39,6 +39,25 @@ pub fn by_name(name: &str) -> Result<&'static Suite, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// Every registered suite, whatever it is: a consistent declaration (modules, IDs,
+    /// scenario), topologies whose IUT plays the declared role, and traceability to its
+    /// catalogs with an up-to-date pending list.
+    #[test]
+    fn every_suite_is_consistent_and_traces_to_its_catalogs() {
+        for suite in SUITES {
+            assert_eq!(suite.check(), Ok(()));
+            assert_eq!(suite.check_topologies(&root()), Ok(()));
+            if let Err(e) = suite.check_traceability(&root()) {
+                panic!("{e:#}");
+            }
+        }
+    }
 
     #[test]
     fn names_are_unique_and_unknown_names_list_the_available() {
