@@ -10,12 +10,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::{DnsMessage, Endpoints, Transcript};
 use mip6lab_lab::lab::{Artifacts, Iut};
 use mip6lab_lab::{Engine, Lab, LabOptions, Topology};
+use mip6lab_suite::images::ReferenceImages;
 use mip6lab_suite::observe::{decrypted, describe_queries, dns_queries_from, ike, mh};
 use mip6lab_suite::{IutRole as Role, Observation, Pics};
 use mip6lab_suite_split::mn_discovery::{HA_NAME, SRV_QNAME};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const USAGE: &str = "usage: mip6lab iut check IMAGE --role mn|ha --pics FILE [--out DIR]\n       \
@@ -545,6 +547,11 @@ fn wall_now() -> Duration {
         .unwrap_or_default()
 }
 
+/// A lab whose reference peers (the harness HA or MN) come from the reference binary.
+async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
+    Lab::up_with(topology, opts, Vec::new(), Arc::new(ReferenceImages)).await
+}
+
 fn options(root: &Path, out: &Path, image: &str) -> LabOptions {
     LabOptions {
         root: root.to_path_buf(),
@@ -698,7 +705,7 @@ async fn start_mn(
         Role::Mn.topology(),
         START_BOUND.as_secs()
     ));
-    let mut lab = Lab::up(topology, options(root, out, image)).await?;
+    let mut lab = up(topology, options(root, out, image)).await?;
     let t0 = wall_now();
     let started = Instant::now();
     let iut = match lab.start_iut(env).await {
@@ -846,7 +853,7 @@ async fn start_ha(root: &Path, image: &str, out: &Path) -> Result<Vec<Line>> {
         Role::Ha.topology(),
         START_BOUND.as_secs()
     ));
-    let mut lab = Lab::up(topology, options(root, out, image)).await?;
+    let mut lab = up(topology, options(root, out, image)).await?;
     let started = Instant::now();
     let iut = match lab.start_iut(&[]).await {
         Ok(h) => h,
@@ -927,7 +934,7 @@ async fn bad_config(root: &Path, role: Role, image: &str, out: &Path) -> Result<
         "mip6lab: starting the IUT with MIP6LAB_ROLE unset (must exit within {} s) …",
         BAD_CONFIG_BOUND.as_secs()
     ));
-    let mut lab = Lab::up(topology, options(root, out, image)).await?;
+    let mut lab = up(topology, options(root, out, image)).await?;
     let iut = match lab.start_iut(&[]).await {
         Ok(h) => h,
         Err(e) => {

@@ -547,15 +547,14 @@ fn cmd_record(rest: &[String]) -> Result<ExitCode> {
             },
             out.display()
         ));
-        let lab = mip6lab_lab::Lab::up(
-            topology,
-            mip6lab_lab::LabOptions {
-                root: root.clone(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await?;
+        let opts = mip6lab_lab::LabOptions {
+            root: root.clone(),
+            out_dir: out.clone(),
+            iut: Iut::None,
+        };
+        // A recording's peers may include the reference (`image = "refimpl"`).
+        let images = std::sync::Arc::new(mip6lab_suite::images::ReferenceImages);
+        let lab = mip6lab_lab::Lab::up_with(topology, opts, Vec::new(), images).await?;
         let run_id = lab.run_id.clone();
         let exits = lab.wait_exited(timeout).await;
         // Frames still in flight when the last client exited should reach the capture.

@@ -8,6 +8,7 @@
 // `#[test_purpose]` names this crate by its path, also in this crate's own tests.
 extern crate self as mip6lab_suite;
 
+pub mod images;
 pub mod observe;
 pub mod pics;
 pub mod requirements;

@@ -196,7 +196,7 @@ fn a_panicking_test_leaves_nothing_behind() {
                 &root().join("fixtures/topologies/split-discovery.toml"),
             )
             .unwrap();
-            let lab = mip6lab_lab::Lab::up(
+            let lab = mip6lab_lab::Lab::up_with(
                 topo,
                 mip6lab_lab::LabOptions {
                     root: root(),
@@ -205,6 +205,8 @@ fn a_panicking_test_leaves_nothing_behind() {
                         binary: binary("mip6lab-refimpl"),
                     },
                 },
+                Vec::new(),
+                std::sync::Arc::new(mip6lab_suite::images::ReferenceImages),
             )
             .await
             .unwrap();
