@@ -188,7 +188,8 @@ impl SuiteView {
 }
 
 fn topology_file(root: &Path, name: &str) -> PathBuf {
-    root.join(format!("fixtures/topologies/{name}.toml"))
+    root.join(mip6lab_suite::suite::TOPOLOGIES_DIR)
+        .join(format!("{name}.toml"))
 }
 
 fn declares_true(pics: &Pics, role: Role) -> Vec<&str> {

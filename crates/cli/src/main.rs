@@ -4,6 +4,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Engine, Topology};
 use mip6lab_report::{junit, RunResult};
+use mip6lab_suite::suite::TOPOLOGIES_DIR;
 use mip6lab_suite::{Pics, RunOptions, Runner, Suite};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -491,7 +492,7 @@ fn topology_path(root: &Path, arg: &str) -> PathBuf {
     if arg.ends_with(".toml") {
         PathBuf::from(arg)
     } else {
-        root.join(format!("fixtures/topologies/{arg}.toml"))
+        root.join(TOPOLOGIES_DIR).join(format!("{arg}.toml"))
     }
 }
 
@@ -637,7 +638,7 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
     let endpoints = match a.value("topology") {
         Some(t) => {
             let root = repo_root()?;
-            Topology::load(&root.join(format!("fixtures/topologies/{t}.toml")))?.endpoints()
+            Topology::load(&root.join(TOPOLOGIES_DIR).join(format!("{t}.toml")))?.endpoints()
         }
         None => mip6lab_capture::Endpoints::default(),
     };

@@ -1,7 +1,9 @@
 //! Every conformance suite, by name. The command line (`suite`, `list`, `mutants`, `report`,
 //! `iut check`), the baseline and the traceability checks find suites here.
 //!
-//! Adding a suite: a crate under `suites/` exporting one `Suite`, its fixtures, its
+//! Adding a suite: a crate under `suites/` (a workspace member by the `suites/*` glob)
+//! exporting one `Suite`, its fixtures (catalog and pending list under
+//! `fixtures/requirements/`, reference baseline under `fixtures/baselines/`, topologies), its
 //! dependency in this crate's Cargo.toml, and one line in [`SUITES`].
 
 use mip6lab_suite::Suite;

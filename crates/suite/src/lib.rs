@@ -4,6 +4,12 @@
 //! a *stimulus* (for an MN under test: starting it; active stimuli come with the engines), an
 //! *observation* (the decoded capture and what the IUT reported) and a *verdict* from a pure
 //! `judge` function, so the judgement can be tested offline on recorded captures.
+//!
+//! A test purpose is one function in a suite crate's module: `#[test_purpose] pub fn x() ->
+//! TestPurpose`, built by [`TestPurpose::new`] on a [`TestBed`] (scenario, IUT role, topology)
+//! and the setters for what differs from the defaults. The attribute registers it; the crate's
+//! [`Suite`] runs its modules in the order it lists them, each module's test purposes in the
+//! order they are written.
 
 // `#[test_purpose]` names this crate by its path, also in this crate's own tests.
 extern crate self as mip6lab_suite;
