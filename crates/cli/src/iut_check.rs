@@ -10,12 +10,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::{DnsMessage, Endpoints, Transcript};
 use mip6lab_lab::lab::{Artifacts, Iut};
 use mip6lab_lab::{Engine, Lab, LabOptions, Topology};
+use mip6lab_suite::images::ReferenceImages;
 use mip6lab_suite::observe::{decrypted, describe_queries, dns_queries_from, ike, mh};
-use mip6lab_suite::{Observation, Pics};
+use mip6lab_suite::{IutRole as Role, Observation, Pics};
 use mip6lab_suite_split::mn_discovery::{HA_NAME, SRV_QNAME};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const USAGE: &str = "usage: mip6lab iut check IMAGE --role mn|ha --pics FILE [--out DIR]\n       \
@@ -30,59 +32,47 @@ const BAD_CONFIG_BOUND: Duration = Duration::from_secs(10);
 /// Lines of an IUT's log shown with a failure.
 const LOG_TAIL: usize = 12;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Role {
-    Mn,
-    Ha,
+/// `iut check` knows the split suite's roles: MN and HA.
+fn parse_role(s: &str) -> Result<Role> {
+    match s.parse::<Role>() {
+        Ok(r @ (Role::Mn | Role::Ha)) => Ok(r),
+        _ => bail!("--role {s}: the role is mn (mobile node) or ha (home agent)"),
+    }
 }
 
-impl Role {
-    fn parse(s: &str) -> Result<Role> {
-        match s {
-            "mn" => Ok(Role::Mn),
-            "ha" => Ok(Role::Ha),
-            o => bail!("--role {o}: the role is mn (mobile node) or ha (home agent)"),
-        }
-    }
-
-    fn other(self) -> Role {
-        match self {
-            Role::Mn => Role::Ha,
-            Role::Ha => Role::Mn,
-        }
-    }
-
-    /// PICS items of a role start with this.
-    fn prefix(self) -> &'static str {
-        match self {
-            Role::Mn => "mn.",
-            Role::Ha => "ha.",
-        }
-    }
-
-    fn upper(self) -> &'static str {
-        match self {
-            Role::Mn => "MN",
-            Role::Ha => "HA",
-        }
-    }
-
+/// What `iut check` needs of a split-suite role.
+trait SplitRole {
+    /// The split suite's other IUT role.
+    fn other(self) -> Role;
+    /// PICS items of the role start with this.
+    fn prefix(self) -> String;
+    fn upper(self) -> String;
     /// The topology the split suite runs this role's IUT in.
-    fn topology(self) -> &'static str {
-        match self {
-            Role::Mn => "split-mn-iut",
-            Role::Ha => "split-ha-iut",
+    fn topology(self) -> &'static str;
+}
+
+impl SplitRole for Role {
+    fn other(self) -> Role {
+        if self == Role::Mn {
+            Role::Ha
+        } else {
+            Role::Mn
         }
     }
 
-    /// A topology's IUT node role (`MN`, `HA1`) as an IUT role.
-    fn of_node_role(role: &str) -> Option<Role> {
-        if role == "MN" {
-            Some(Role::Mn)
-        } else if role.starts_with("HA") {
-            Some(Role::Ha)
+    fn prefix(self) -> String {
+        format!("{}.", self.token())
+    }
+
+    fn upper(self) -> String {
+        self.token().to_ascii_uppercase()
+    }
+
+    fn topology(self) -> &'static str {
+        if self == Role::Mn {
+            "split-mn-iut"
         } else {
-            None
+            "split-ha-iut"
         }
     }
 }
@@ -176,24 +166,11 @@ struct SuiteView {
 
 impl SuiteView {
     fn load(root: &Path) -> Result<SuiteView> {
-        let mut roles: BTreeMap<&str, Option<Role>> = BTreeMap::new();
         let mut tps = Vec::new();
         let mut catalog = BTreeSet::new();
-        for tp in mip6lab_suite_split::all() {
-            let role = match roles.get(tp.topology) {
-                Some(r) => *r,
-                None => {
-                    // The topology's IUT node says which role a test purpose puts the IUT in.
-                    let t = Topology::load(&topology_file(root, tp.topology))?;
-                    let r = t.iut().and_then(|n| Role::of_node_role(&n.role));
-                    roles.insert(tp.topology, r);
-                    r
-                }
-            };
+        for tp in mip6lab_suite_split::SUITE.tests() {
             catalog.extend(tp.pics.iter().map(|s| s.to_string()));
-            if let Some(role) = role {
-                tps.push((role, tp.id, tp.pics));
-            }
+            tps.push((tp.iut_role(), tp.id, tp.pics));
         }
         // Items the reference declares are known even before a test uses them.
         if let Ok(p) = Pics::load(&root.join("fixtures/pics/reference.toml")) {
@@ -211,13 +188,14 @@ impl SuiteView {
 }
 
 fn topology_file(root: &Path, name: &str) -> PathBuf {
-    root.join(format!("fixtures/topologies/{name}.toml"))
+    root.join(mip6lab_suite::suite::TOPOLOGIES_DIR)
+        .join(format!("{name}.toml"))
 }
 
 fn declares_true(pics: &Pics, role: Role) -> Vec<&str> {
     pics.items
         .iter()
-        .filter(|(k, v)| **v && k.starts_with(role.prefix()))
+        .filter(|(k, v)| **v && k.starts_with(&role.prefix()))
         .map(|(k, _)| k.as_str())
         .collect()
 }
@@ -284,10 +262,7 @@ fn lint_pics(pics: &Pics, role: Role, view: &SuiteView) -> Vec<Line> {
                 other.join(", "),
                 role.other().upper(),
                 role.other().upper(),
-                match role.other() {
-                    Role::Mn => "mn",
-                    Role::Ha => "ha",
-                }
+                role.other().token()
             ),
         ));
     }
@@ -295,7 +270,7 @@ fn lint_pics(pics: &Pics, role: Role, view: &SuiteView) -> Vec<Line> {
         .catalog
         .iter()
         .map(String::as_str)
-        .filter(|i| i.starts_with(role.prefix()) && !used.contains(i) && pics.get(i).is_none())
+        .filter(|i| i.starts_with(&role.prefix()) && !used.contains(i) && pics.get(i).is_none())
         .collect();
     if !unused.is_empty() {
         out.push((
@@ -402,7 +377,7 @@ fn cmd_check(rest: &[String]) -> Result<ExitCode> {
         )
     })?);
     let role = match a.value("role") {
-        Some(r) => Role::parse(r)?,
+        Some(r) => parse_role(r)?,
         None => bail!("{}", role_missing(&pics_path)),
     };
     let root = repo_root()?;
@@ -452,9 +427,10 @@ fn cmd_check(rest: &[String]) -> Result<ExitCode> {
             // Absolute: the lab bind-mounts rendered files from here.
             let out = out.canonicalize()?;
             let env = start_env(role, pics.as_ref());
-            let start = match role {
-                Role::Mn => rt.block_on(guard(start_mn(&root, tag, &env, &out.join("start")))),
-                Role::Ha => rt.block_on(guard(start_ha(&root, tag, &out.join("start")))),
+            let start = if role == Role::Mn {
+                rt.block_on(guard(start_mn(&root, tag, &env, &out.join("start"))))
+            } else {
+                rt.block_on(guard(start_ha(&root, tag, &out.join("start"))))
             };
             report.print("start", &start);
             let bad = rt.block_on(guard(bad_config(&root, role, tag, &out.join("bad-config"))));
@@ -570,6 +546,11 @@ fn wall_now() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
+}
+
+/// A lab whose reference peers (the harness HA or MN) come from the reference binary.
+async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
+    Lab::up_with(topology, opts, Vec::new(), Arc::new(ReferenceImages)).await
 }
 
 fn options(root: &Path, out: &Path, image: &str) -> LabOptions {
@@ -725,7 +706,7 @@ async fn start_mn(
         Role::Mn.topology(),
         START_BOUND.as_secs()
     ));
-    let mut lab = Lab::up(topology, options(root, out, image)).await?;
+    let mut lab = up(topology, options(root, out, image)).await?;
     let t0 = wall_now();
     let started = Instant::now();
     let iut = match lab.start_iut(env).await {
@@ -873,7 +854,7 @@ async fn start_ha(root: &Path, image: &str, out: &Path) -> Result<Vec<Line>> {
         Role::Ha.topology(),
         START_BOUND.as_secs()
     ));
-    let mut lab = Lab::up(topology, options(root, out, image)).await?;
+    let mut lab = up(topology, options(root, out, image)).await?;
     let started = Instant::now();
     let iut = match lab.start_iut(&[]).await {
         Ok(h) => h,
@@ -954,7 +935,7 @@ async fn bad_config(root: &Path, role: Role, image: &str, out: &Path) -> Result<
         "mip6lab: starting the IUT with MIP6LAB_ROLE unset (must exit within {} s) …",
         BAD_CONFIG_BOUND.as_secs()
     ));
-    let mut lab = Lab::up(topology, options(root, out, image)).await?;
+    let mut lab = up(topology, options(root, out, image)).await?;
     let iut = match lab.start_iut(&[]).await {
         Ok(h) => h,
         Err(e) => {
@@ -1098,10 +1079,13 @@ mod tests {
     }
 
     #[test]
-    fn roles_from_topology_node_roles() {
-        assert_eq!(Role::of_node_role("MN"), Some(Role::Mn));
-        assert_eq!(Role::of_node_role("HA1"), Some(Role::Ha));
-        assert_eq!(Role::of_node_role("DNS"), None);
-        assert!(Role::parse("cn").is_err());
+    fn only_the_split_roles_parse() {
+        assert_eq!(parse_role("mn").ok(), Some(Role::Mn));
+        assert_eq!(parse_role("ha").ok(), Some(Role::Ha));
+        assert!(parse_role("cn").is_err());
+        assert!(
+            parse_role("fa").is_err(),
+            "no split test puts an FA under test"
+        );
     }
 }

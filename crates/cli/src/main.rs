@@ -4,7 +4,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Engine, Topology};
 use mip6lab_report::{junit, RunResult};
-use mip6lab_suite::{Pics, RunOptions, Runner, TestPurpose};
+use mip6lab_suite::suite::TOPOLOGIES_DIR;
+use mip6lab_suite::{Pics, RunOptions, Runner, Suite};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -166,12 +167,9 @@ impl<'a> Args<'a> {
     }
 }
 
-fn suite_by_name(name: &str) -> Result<Vec<TestPurpose>> {
-    match name {
-        "split" => Ok(mip6lab_suite_split::all()),
-        "integrated" | "dsmip" => bail!("suite `{name}` is not written yet; available: split"),
-        other => bail!("no suite `{other}`; available: split"),
-    }
+/// A suite from the registry (`crates/registry`), by name.
+fn suite_by_name(name: &str) -> Result<&'static Suite> {
+    mip6lab_registry::by_name(name).map_err(|e| anyhow!(e))
 }
 
 /// The repository root holds `fixtures/topologies`; found from MIP6LAB_ROOT or by walking up.
@@ -244,8 +242,11 @@ fn cmd_knobs() -> Result<ExitCode> {
 
 fn cmd_list(rest: &[String]) -> Result<ExitCode> {
     let a = Args::parse(rest, &[], &[])?;
-    let name = a.positional.first().copied().unwrap_or("split");
-    for tp in suite_by_name(name)? {
+    let suite = match a.positional.first() {
+        Some(name) => suite_by_name(name)?,
+        None => mip6lab_registry::default_suite(),
+    };
+    for tp in suite.tests() {
         let pics = if tp.pics.is_empty() {
             String::new()
         } else {
@@ -279,7 +280,8 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
         .positional
         .first()
         .ok_or_else(|| anyhow!("which suite? e.g. `mip6lab suite split`"))?;
-    let mut tests = suite_by_name(name)?;
+    let suite = suite_by_name(name)?;
+    let mut tests = suite.tests();
     if let Some(only) = a.value("only") {
         tests.retain(|t| t.id == only);
         if tests.is_empty() {
@@ -344,7 +346,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     };
     // Check every topology before any container starts.
     for tp in &tests {
-        Topology::load(&root.join(format!("fixtures/topologies/{}.toml", tp.topology)))?;
+        Topology::load(&topology_path(&root, tp.topology))?;
     }
     let out_base = match a.value("out") {
         Some(o) => PathBuf::from(o),
@@ -416,7 +418,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             .await;
         anyhow::Ok(run)
     })?;
-    report_cmd::finish_suite(&mut run, &run_dir, &root);
+    report_cmd::finish_suite(&mut run, &run_dir, &root, suite);
     write_results(&run, &run_dir, &out_base)?;
     println!("{}", run.summary_table());
     println!("results: {}", run_dir.display());
@@ -507,7 +509,7 @@ fn topology_path(root: &Path, arg: &str) -> PathBuf {
     if arg.ends_with(".toml") {
         PathBuf::from(arg)
     } else {
-        root.join(format!("fixtures/topologies/{arg}.toml"))
+        root.join(TOPOLOGIES_DIR).join(format!("{arg}.toml"))
     }
 }
 
@@ -563,15 +565,14 @@ fn cmd_record(rest: &[String]) -> Result<ExitCode> {
             },
             out.display()
         ));
-        let lab = mip6lab_lab::Lab::up(
-            topology,
-            mip6lab_lab::LabOptions {
-                root: root.clone(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await?;
+        let opts = mip6lab_lab::LabOptions {
+            root: root.clone(),
+            out_dir: out.clone(),
+            iut: Iut::None,
+        };
+        // A recording's peers may include the reference (`image = "refimpl"`).
+        let images = std::sync::Arc::new(mip6lab_suite::images::ReferenceImages);
+        let lab = mip6lab_lab::Lab::up_with(topology, opts, Vec::new(), images).await?;
         let run_id = lab.run_id.clone();
         let exits = lab.wait_exited(timeout).await;
         // Frames still in flight when the last client exited should reach the capture.
@@ -654,7 +655,7 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
     let endpoints = match a.value("topology") {
         Some(t) => {
             let root = repo_root()?;
-            Topology::load(&root.join(format!("fixtures/topologies/{t}.toml")))?.endpoints()
+            Topology::load(&root.join(TOPOLOGIES_DIR).join(format!("{t}.toml")))?.endpoints()
         }
         None => mip6lab_capture::Endpoints::default(),
     };

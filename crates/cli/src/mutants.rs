@@ -5,7 +5,6 @@
 use crate::{refimpl_binary, repo_root, say, suite_by_name, utc_stamp, Args};
 use anyhow::Result;
 use mip6lab_contract::knobs::{self, Knob};
-use mip6lab_contract::IutRole;
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::Engine;
 use mip6lab_report::Verdict;
@@ -18,8 +17,9 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     // CI's budget: each mutant stops at the first test that catches it (the clean run still
     // runs every test). Without the flag every test runs and the map is complete.
     let first_catch = a.has("first-catch");
-    let name = a.positional.first().copied().unwrap_or("split");
-    let tests = suite_by_name(name)?;
+    let default = mip6lab_registry::default_suite().name;
+    let name = a.positional.first().copied().unwrap_or(default);
+    let tests = suite_by_name(name)?.tests();
     let root = repo_root()?;
     let binary = refimpl_binary()?;
     let mutants: Vec<String> = knobs::mutants().collect();
@@ -43,8 +43,8 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
         // can see it (an MN knob cannot change an HA under test).
         let mut selected: Vec<mip6lab_suite::TestPurpose> = tests
             .iter()
-            .filter(|t| knob.is_none_or(|k| knob_applies(&root, k, t)))
-            .map(copy_tp)
+            .filter(|t| knob.is_none_or(|k| knob_applies(k, t)))
+            .copied()
             .collect();
         // Tests that cite a requirement the knob breaks go first: with --first-catch the
         // mutant is then usually caught by the first test, not after half the suite. The
@@ -151,22 +151,9 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     })
 }
 
-/// The role under test in `tp`: its topology's IUT node.
-fn iut_role(root: &std::path::Path, tp: &mip6lab_suite::TestPurpose) -> Option<IutRole> {
-    let path = root
-        .join("fixtures/topologies")
-        .join(format!("{}.toml", tp.topology));
-    let topo = mip6lab_lab::Topology::load(&path).ok()?;
-    IutRole::of_node_role(&topo.iut()?.role)
-}
-
 /// Whether `knob` changes the role under test in `tp` (the knob table names its roles).
-fn knob_applies(root: &std::path::Path, knob: &Knob, tp: &mip6lab_suite::TestPurpose) -> bool {
-    iut_role(root, tp).is_none_or(|role| knob.affects(role))
-}
-
-fn copy_tp(t: &mip6lab_suite::TestPurpose) -> mip6lab_suite::TestPurpose {
-    mip6lab_suite::TestPurpose { ..*t }
+fn knob_applies(knob: &Knob, tp: &mip6lab_suite::TestPurpose) -> bool {
+    knob.affects(tp.iut_role())
 }
 
 #[cfg(test)]
@@ -175,15 +162,14 @@ mod tests {
 
     #[test]
     fn a_knob_applies_to_the_tests_of_its_roles_only() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let tests = mip6lab_suite_split::all();
+        let tests = mip6lab_suite_split::SUITE.tests();
         let on = |topology: &str| tests.iter().find(|t| t.topology == topology).unwrap();
         let (mn_test, ha_test) = (on("split-mn-iut"), on("split-ha-iut"));
         let mn_knob = knobs::find("mn.srv_proto").unwrap();
         let ha_knob = knobs::find("ha.no_rh2").unwrap();
-        assert!(knob_applies(&root, mn_knob, mn_test));
-        assert!(!knob_applies(&root, mn_knob, ha_test));
-        assert!(knob_applies(&root, ha_knob, ha_test));
-        assert!(!knob_applies(&root, ha_knob, mn_test));
+        assert!(knob_applies(mn_knob, mn_test));
+        assert!(!knob_applies(mn_knob, ha_test));
+        assert!(knob_applies(ha_knob, ha_test));
+        assert!(!knob_applies(ha_knob, mn_test));
     }
 }

@@ -8,13 +8,22 @@ use mip6lab_report::html::{
     iut_label, relative_link, render_compare, render_html_at, render_interop,
 };
 use mip6lab_report::{bundle, catalog, ReqInfo, RunResult};
+use mip6lab_suite::Suite;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The requirement catalogs, `fixtures/requirements/*.toml` (None when there are none).
-pub fn load_catalog(root: &Path) -> Option<Vec<ReqInfo>> {
-    let (cat, errors) = catalog::load_dir(&root.join("fixtures/requirements"));
+/// The requirement catalogs of these suites, each file once (None when there are none).
+pub fn load_catalog(root: &Path, suites: &[&Suite]) -> Option<Vec<ReqInfo>> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for s in suites {
+        for p in s.catalog_paths(root) {
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+        }
+    }
+    let (cat, errors) = catalog::load_files(&paths);
     for e in errors {
         say(&format!(
             "mip6lab: warning: requirement catalog skipped: {e}"
@@ -53,8 +62,8 @@ pub fn load_transcripts(run: &RunResult, run_dir: &Path) -> BTreeMap<String, Tra
 /// catalog, writes each test's why.txt and MANIFEST.sha256 (the test directories are
 /// complete by now) and lists them among the test's artifacts, then writes index.html. A
 /// failure here is reported and does not hide the run's results.
-pub fn finish_suite(run: &mut RunResult, run_dir: &Path, root: &Path) {
-    let cat = load_catalog(root);
+pub fn finish_suite(run: &mut RunResult, run_dir: &Path, root: &Path, suite: &Suite) {
+    let cat = load_catalog(root, &[suite]);
     if let Some(c) = &cat {
         run.apply_levels(c);
     }
@@ -137,10 +146,15 @@ pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
         None => None,
     };
     let root = crate::repo_root().ok();
-    let cat = root.as_deref().and_then(load_catalog);
     let several = runs.len() > 1;
     let mut pages: Vec<PathBuf> = Vec::new();
     for (run, dir) in &mut runs {
+        // The run's own suite's catalogs; a suite this mip6lab does not know: all of them.
+        let suites = match mip6lab_registry::by_name(&run.suite) {
+            Ok(s) => vec![s],
+            Err(_) => mip6lab_registry::SUITES.to_vec(),
+        };
+        let cat = root.as_deref().and_then(|r| load_catalog(r, &suites));
         if let Some(c) = &cat {
             run.apply_levels(c);
         }

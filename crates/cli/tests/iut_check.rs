@@ -148,9 +148,8 @@ fn undeclared_and_misspelt_items_fail_and_denied_features_are_not_applicable() {
     assert!(s.contains("unknown: mn.auth.certificate"), "{s}");
     // Exactly the MN tests needing a denied or missing item are named, with the reason.
     let declared = mip6lab_suite::Pics::load(Path::new(&pics)).unwrap();
-    for tp in mip6lab_suite_split::all() {
-        // HA-under-test topologies (split-ha-iut, split-ha-iut-two-mns, …): not MN tests.
-        if tp.topology.starts_with("split-ha-iut") {
+    for tp in mip6lab_suite_split::SUITE.tests() {
+        if tp.iut_role() != mip6lab_suite::IutRole::Mn {
             continue;
         }
         let na = declared.unmet(tp.pics).is_some();
@@ -212,9 +211,10 @@ fn an_ha_pics_is_warned_about_mn_tests_it_cannot_rule_out() {
     assert_eq!(out.status.code(), Some(0), "{s}");
     assert!(s.contains("TP-SPLIT-HA-HOME-PREFIX-01"), "{s}");
     // MN tests that need no PICS item run against any image; the report says so.
-    let unguarded = mip6lab_suite_split::all()
+    let unguarded = mip6lab_suite_split::SUITE
+        .tests()
         .iter()
-        .any(|tp| tp.topology != "split-ha-iut" && tp.pics.is_empty());
+        .any(|tp| tp.iut_role() != mip6lab_suite::IutRole::Ha && tp.pics.is_empty());
     assert_eq!(s.contains("WARN  not-applicable"), unguarded, "{s}");
     let _ = std::fs::remove_dir_all(&d);
 }

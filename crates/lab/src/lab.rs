@@ -1,6 +1,7 @@
 //! A running lab: networks, a capture per link, peers ready, and the IUT.
 
 use crate::engine::{remove_run_blocking, ContainerSpec, Engine, LABEL_PID, LABEL_RUN};
+use crate::images::{ContainerImages, ImageResolver};
 use crate::probe;
 use crate::topology::{NodeSpec, Readiness, Topology, Wait};
 use anyhow::{anyhow, bail, Context, Result};
@@ -8,7 +9,7 @@ use mip6lab_capture::live::LiveCapture;
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Which implementation plays the topology's `iut` node.
@@ -63,6 +64,8 @@ pub struct Lab {
     pub topology: Topology,
     pub run_id: String,
     opts: LabOptions,
+    /// Names (and builds) the image of each node.
+    images: Arc<dyn ImageResolver>,
     networks: Vec<String>,
     captures: Vec<LiveCapture>,
     setup_frames: Vec<u64>,
@@ -77,7 +80,7 @@ pub struct Lab {
     torn_down: bool,
 }
 
-/// A node the caller will start later with this extra environment ([`Lab::up_preparing`]).
+/// A node the caller will start later with this extra environment ([`Lab::up_with`]).
 pub type Prepare = (String, Vec<(String, String)>);
 
 type ReadyFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
@@ -158,17 +161,21 @@ impl Lab {
     /// IUT) and waits until each answers its readiness probe. Peers with `wait = "exit"`
     /// (clients, initiators: the stimulus of a recording) start last, once the others are
     /// ready and the captures are confirmed; frames before them count as setup.
+    /// Images come from `containers/` ([`ContainerImages`]); a lab with the reference IUT
+    /// or its peers needs [`Lab::up_with`].
     pub async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
-        Lab::up_preparing(topology, opts, Vec::new()).await
+        Lab::up_with(topology, opts, Vec::new(), Arc::new(ContainerImages)).await
     }
 
-    /// [`Lab::up`], and meanwhile creates (without starting) the containers of `prepare`
-    /// (the IUT and the stimulus, with the settings they will be started with): creating
-    /// overlaps the peers' start-up, and starting them later costs only the start.
-    pub async fn up_preparing(
+    /// [`Lab::up`] with the images `images` names, and meanwhile creates (without starting)
+    /// the containers of `prepare` (the IUT and the stimulus, with the settings they will be
+    /// started with): creating overlaps the peers' start-up, and starting them later costs
+    /// only the start.
+    pub async fn up_with(
         topology: Topology,
         opts: LabOptions,
         prepare: Vec<Prepare>,
+        images: Arc<dyn ImageResolver>,
     ) -> Result<Lab> {
         std::fs::create_dir_all(&opts.out_dir)
             .with_context(|| format!("cannot create {}", opts.out_dir.display()))?;
@@ -185,6 +192,7 @@ impl Lab {
             topology,
             run_id,
             opts,
+            images,
             networks: Vec::new(),
             captures: Vec::new(),
             setup_frames: Vec::new(),
@@ -483,80 +491,6 @@ impl Lab {
         Ok(())
     }
 
-    async fn image_for(&self, node: &NodeSpec) -> Result<String> {
-        let containers = self.opts.root.join("containers");
-        match (&node.image[..], &self.opts.iut) {
-            ("iut", Iut::Image(tag)) => Ok(tag.clone()),
-            ("iut", Iut::None) => bail!(
-                "node {} is the IUT, but this lab runs without one (a recording runs peers only)",
-                node.name
-            ),
-            ("iut", Iut::Reference { binary }) => self.refimpl_image(binary, &containers).await,
-            ("refimpl", _) => {
-                // A tester peer built from the reference (e.g. the harness's MN towards an HA
-                // under test): the same binary and image as the reference IUT.
-                self.refimpl_image(&self.refimpl_binary(), &containers)
-                    .await
-            }
-            (dir, _) => {
-                self.engine
-                    .ensure_image(dir, &containers.join(dir), &[])
-                    .await
-            }
-        }
-    }
-
-    /// The reference image for `binary`, built once per binary version in this process
-    /// (hashing a debug binary on every node start costs a second).
-    async fn refimpl_image(&self, binary: &Path, containers: &Path) -> Result<String> {
-        static MEMO: Mutex<Vec<(PathBuf, std::time::SystemTime, u64, String)>> =
-            Mutex::new(Vec::new());
-        let meta = std::fs::metadata(binary).with_context(|| {
-            format!(
-                "reference binary {} (build it: cargo build -p mip6lab-refimpl)",
-                binary.display()
-            )
-        })?;
-        let (mtime, len) = (meta.modified()?, meta.len());
-        let memo = MEMO.lock().ok().and_then(|m| {
-            m.iter()
-                .find(|(p, t, l, _)| p == binary && *t == mtime && *l == len)
-                .map(|e| e.3.clone())
-        });
-        // Another mip6lab process building a newer reference prunes older tags: a
-        // remembered tag is used only while its image is still there.
-        if let Some(tag) = memo {
-            if self.engine.image_exists(&tag).await {
-                return Ok(tag);
-            }
-        }
-        let bin = std::fs::read(binary)
-            .with_context(|| format!("reference binary {}", binary.display()))?;
-        let tag = self
-            .engine
-            .ensure_image(
-                "refimpl",
-                &containers.join("refimpl"),
-                &[("mip6lab-refimpl", bin)],
-            )
-            .await?;
-        if let Ok(mut m) = MEMO.lock() {
-            m.push((binary.to_path_buf(), mtime, len, tag.clone()));
-        }
-        Ok(tag)
-    }
-
-    /// The reference binary: the IUT's when the reference is under test, else
-    /// `MIP6LAB_REFIMPL`, else the workspace's debug build.
-    fn refimpl_binary(&self) -> PathBuf {
-        match &self.opts.iut {
-            Iut::Reference { binary } => binary.clone(),
-            _ => std::env::var_os("MIP6LAB_REFIMPL")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| self.opts.root.join("target/debug/mip6lab-refimpl")),
-        }
-    }
-
     /// Renders the node's files and returns bind mounts for them.
     fn render_files(&self, node: &NodeSpec) -> Result<Vec<(String, String)>> {
         let dir = self.opts.out_dir.join("files").join(&node.name);
@@ -638,7 +572,7 @@ impl Lab {
         node: &NodeSpec,
         env: &[(String, String)],
     ) -> Result<NodeHandle> {
-        let image = self.image_for(node).await?;
+        let image = self.images.resolve(&self.engine, &self.opts, node).await?;
         if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
             bail!("interrupted: node {} not started", node.name);
         }

@@ -2,10 +2,12 @@
 //! IPv6 networks, a capture per link, and teardown that happens whatever way a run ends.
 
 pub mod engine;
+pub mod images;
 pub mod lab;
 pub mod probe;
 pub mod topology;
 
 pub use engine::Engine;
+pub use images::{ContainerImages, ImageResolver};
 pub use lab::{Lab, LabOptions, NodeHandle};
 pub use topology::Topology;

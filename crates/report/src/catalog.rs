@@ -57,9 +57,17 @@ pub fn load_dir(dir: &Path) -> (Option<Vec<ReqInfo>>, Vec<String>) {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
+    load_files(&files)
+}
+
+/// Loads these catalog files, in order, as one list; missing files are left out (`None`
+/// when none is there). Files that do not parse are reported in the second value and
+/// skipped, so one broken catalog does not hide a report.
+pub fn load_files(files: &[impl AsRef<Path>]) -> (Option<Vec<ReqInfo>>, Vec<String>) {
     let (mut all, mut errors, mut any) = (Vec::new(), Vec::new(), false);
     for f in files {
-        match load(&f) {
+        let f = f.as_ref();
+        match load(f) {
             Ok(Some(v)) => {
                 any = true;
                 all.extend(v);
@@ -102,5 +110,23 @@ mod tests {
     fn missing_file_is_none() {
         assert_eq!(load(Path::new("/nonexistent/x.toml")), Ok(None));
         assert_eq!(load_dir(Path::new("/nonexistent")).0, None);
+        assert_eq!(load_files(&[Path::new("/nonexistent/x.toml")]).0, None);
+    }
+
+    #[test]
+    fn files_load_in_order_and_a_broken_one_is_reported_and_skipped() {
+        let dir = std::env::temp_dir().join(format!("mip6lab-catalogs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let one = |id: &str| format!("[[requirement]]\nid = \"{id}\"\nlevel = \"MUST\"\n");
+        std::fs::write(dir.join("b.toml"), one("B-1")).unwrap();
+        std::fs::write(dir.join("a.toml"), one("A-1")).unwrap();
+        std::fs::write(dir.join("bad.toml"), "[[requirement]\n").unwrap();
+        let (cat, errors) =
+            load_files(&[dir.join("b.toml"), dir.join("bad.toml"), dir.join("a.toml")]);
+        let ids: Vec<String> = cat.unwrap().into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["B-1", "A-1"]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("bad.toml"), "{errors:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -4,16 +4,32 @@
 //! a *stimulus* (for an MN under test: starting it; active stimuli come with the engines), an
 //! *observation* (the decoded capture and what the IUT reported) and a *verdict* from a pure
 //! `judge` function, so the judgement can be tested offline on recorded captures.
+//!
+//! A test purpose is one function in a suite crate's module: `#[test_purpose] pub fn x() ->
+//! TestPurpose`, built by [`TestPurpose::new`] on a [`TestBed`] (scenario, IUT role, topology)
+//! and the setters for what differs from the defaults. The attribute registers it; the crate's
+//! [`Suite`] runs its modules in the order it lists them, each module's test purposes in the
+//! order they are written.
 
+// `#[test_purpose]` names this crate by its path, also in this crate's own tests.
+extern crate self as mip6lab_suite;
+
+pub mod images;
 pub mod observe;
 pub mod pics;
 pub mod requirements;
 pub mod runner;
+pub mod suite;
 
+#[doc(hidden)]
+pub use inventory;
 pub use mip6lab_capture::{DnsMessage, Entry, Message, Transcript};
+pub use mip6lab_contract::IutRole;
 pub use mip6lab_report::{Outcome, Verdict};
+pub use mip6lab_suite_macros::test_purpose;
 pub use pics::Pics;
 pub use runner::{RunOptions, Runner};
+pub use suite::Suite;
 
 use std::time::Duration;
 
@@ -31,7 +47,38 @@ pub struct Observation {
     pub peer_versions: std::collections::BTreeMap<String, String>,
 }
 
-/// One test purpose.
+/// The deployment a test purpose belongs to (RFC 5026's split scenario, RFC 6611's
+/// integrated one, the dual-stack draft's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    Split,
+    Integrated,
+    DualStack,
+}
+
+/// Where a test purpose runs: its scenario, the role the IUT plays there, and the topology
+/// (`fixtures/topologies/<name>.toml`) whose `iut` node the IUT is.
+#[derive(Debug, Clone, Copy)]
+pub struct TestBed {
+    pub scenario: Scenario,
+    pub iut: IutRole,
+    pub topology: &'static str,
+}
+
+impl TestBed {
+    pub const fn new(scenario: Scenario, iut: IutRole, topology: &'static str) -> TestBed {
+        TestBed {
+            scenario,
+            iut,
+            topology,
+        }
+    }
+}
+
+/// One test purpose. Built one way: [`TestPurpose::new`], then the setters for what differs
+/// from its defaults; registered with its suite by `#[test_purpose]` on the function that
+/// builds it.
+#[derive(Clone, Copy)]
 pub struct TestPurpose {
     /// Stable ID, e.g. `TP-SPLIT-MN-DISC-SRV-01`.
     pub id: &'static str,
@@ -58,23 +105,26 @@ pub struct TestPurpose {
     /// Settings of the harness's peers for this test: (node, variable, value), e.g. the
     /// harness HA's `MIP6LAB_KNOBS` to provoke BA status 134.
     pub peer_env: &'static [(&'static str, &'static str, &'static str)],
+    scenario: Scenario,
+    iut_role: IutRole,
+    reference_verdict: Verdict,
 }
 
 impl TestPurpose {
-    /// A test purpose on `topology` without settings, PICS items or stimulus, observed until
-    /// the watched node reports `done` (at most 45 s). Suites override fields with `..`.
+    /// A test purpose on `bed` without settings, PICS items or stimulus, observed until the
+    /// watched node reports `done` (at most 45 s); the reference IUT is expected to PASS it.
     pub const fn new(
+        bed: TestBed,
         id: &'static str,
         title: &'static str,
         requirements: &'static [&'static str],
-        topology: &'static str,
         judge: fn(&Observation) -> Outcome,
     ) -> TestPurpose {
         TestPurpose {
             id,
             title,
             requirements,
-            topology,
+            topology: bed.topology,
             iut_env: &[],
             until_event: Some("done"),
             observe_for: Duration::from_secs(45),
@@ -82,8 +132,93 @@ impl TestPurpose {
             pics: &[],
             stimulus: None,
             peer_env: &[],
+            scenario: bed.scenario,
+            iut_role: bed.iut,
+            reference_verdict: Verdict::Pass,
         }
     }
+
+    pub const fn iut_env(mut self, env: &'static [(&'static str, &'static str)]) -> Self {
+        self.iut_env = env;
+        self
+    }
+
+    pub const fn peer_env(
+        mut self,
+        env: &'static [(&'static str, &'static str, &'static str)],
+    ) -> Self {
+        self.peer_env = env;
+        self
+    }
+
+    pub const fn pics(mut self, items: &'static [&'static str]) -> Self {
+        self.pics = items;
+        self
+    }
+
+    /// The tester node that drives the test, started once the IUT is ready.
+    pub const fn stimulus(mut self, stimulus: Stimulus) -> Self {
+        self.stimulus = Some(stimulus);
+        self
+    }
+
+    /// The event that ends the observation; `None`: the watched node's exit (or the bound).
+    pub const fn until_event(mut self, event: Option<&'static str>) -> Self {
+        self.until_event = event;
+        self
+    }
+
+    pub const fn observe_for(mut self, bound: Duration) -> Self {
+        self.observe_for = bound;
+        self
+    }
+
+    /// What the reference IUT is expected to get, when not PASS (e.g. an advisory test the
+    /// reference deliberately fails); the reference baseline is checked against it.
+    pub const fn expect_from_reference(mut self, verdict: Verdict) -> Self {
+        self.reference_verdict = verdict;
+        self
+    }
+
+    pub const fn scenario(&self) -> Scenario {
+        self.scenario
+    }
+
+    /// The role the IUT plays in this test.
+    pub const fn iut_role(&self) -> IutRole {
+        self.iut_role
+    }
+
+    /// The verdict the reference IUT is expected to get.
+    pub const fn reference_verdict(&self) -> Verdict {
+        self.reference_verdict
+    }
+}
+
+/// A registered test purpose: the function that builds it and where it is declared, which
+/// gives the run order ([`Suite::tests`]). Written by `#[test_purpose]`.
+#[doc(hidden)]
+pub struct Registration {
+    pub build: fn() -> TestPurpose,
+    pub module: &'static str,
+    pub line: u32,
+}
+
+inventory::collect!(Registration);
+
+/// What `#[test_purpose]` expands to, after the function.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! register_test_purpose {
+    ($build:ident) => {
+        $crate::inventory::submit! {
+            $crate::Registration {
+                build: $build,
+                module: ::core::module_path!(),
+                line: ::core::line!(),
+            }
+        }
+    };
 }
 
 /// A tester node of the topology started after the IUT, with its settings.

@@ -243,6 +243,23 @@ impl Catalog {
         Catalog::parse(&text).with_context(|| format!("requirement catalog {}", path.display()))
     }
 
+    /// Reads several catalog files as one (a suite citing more than one); an ID in two files
+    /// is an error.
+    pub fn load_all(paths: &[impl AsRef<Path>]) -> anyhow::Result<Catalog> {
+        let mut all = Catalog::default();
+        for path in paths {
+            let path = path.as_ref();
+            for r in Catalog::load(path)?.entries {
+                if all.index.contains_key(&r.id) {
+                    bail!("{}: {} is in another catalog too", path.display(), r.id);
+                }
+                all.index.insert(r.id.clone(), all.entries.len());
+                all.entries.push(r);
+            }
+        }
+        Ok(all)
+    }
+
     /// Parses and validates catalog text. The error lists every problem found, each naming
     /// its entry.
     pub fn parse(text: &str) -> anyhow::Result<Catalog> {

@@ -1,13 +1,16 @@
 //! Runs test purposes in labs and collects results.
 
+use crate::images::ReferenceImages;
+use crate::suite::TOPOLOGIES_DIR;
 use crate::{Observation, Pics, TestPurpose};
 use anyhow::{Context, Result};
 use mip6lab_capture::read::read_file;
-use mip6lab_capture::Transcript;
-use mip6lab_lab::lab::Iut;
+use mip6lab_capture::{Endpoints, Transcript};
+use mip6lab_lab::lab::{Artifacts, Iut, Prepare};
 use mip6lab_lab::{Lab, LabOptions, Topology};
 use mip6lab_report::{flaky, Outcome, RunResult, TestResult, Verdict};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -134,31 +137,14 @@ impl Runner {
     }
 
     /// Why the IUT's PICS rules the test out, if it does.
-    /// A test also needs the role its topology puts under test: `role.mn` or `role.ha`, so an
-    /// HA image is never judged as an MN.
+    /// A test also needs the role it puts under test (`role.mn`, `role.ha`, …), so an HA
+    /// image is never judged as an MN.
     pub fn not_applicable(&self, tp: &TestPurpose) -> Option<String> {
         let pics = self.pics.as_ref()?;
-        let role = self.iut_role_item(tp);
-        let mut needed: Vec<&str> = role.iter().map(String::as_str).collect();
+        let role = tp.iut_role().pics_item();
+        let mut needed: Vec<&str> = vec![role.as_str()];
         needed.extend(tp.pics.iter().copied());
         pics.unmet(&needed)
-    }
-
-    /// `role.mn` / `role.ha` for the IUT node of the test's topology.
-    fn iut_role_item(&self, tp: &TestPurpose) -> Option<String> {
-        let path = self
-            .opts
-            .root
-            .join("fixtures/topologies")
-            .join(format!("{}.toml", tp.topology));
-        let topo = Topology::load(&path).ok()?;
-        let role = topo.iut()?.role.to_ascii_lowercase();
-        let role = if role.starts_with("ha") {
-            "ha"
-        } else {
-            role.as_str()
-        };
-        Some(format!("role.{role}"))
     }
 
     /// A test with its reruns: one run, then `reruns` more in `<TP-ID>/rerun-<k>/`, folded
@@ -300,11 +286,43 @@ impl Runner {
         res
     }
 
+    /// One lab run for `tp`, in stages: the lab's plan (topology and settings), the lab up
+    /// (a fresh one or the last test's), the observation, the decoding of the capture, and
+    /// the evidence files. Returns the observation and the files it rests on.
     async fn observe(&self, tp: &TestPurpose, dir: &Path) -> Result<(Observation, Vec<PathBuf>)> {
+        let plan = self.plan(tp)?;
+        let mut lab = self.lab_up(&plan, dir).await?;
+        let watched = watch(&mut lab, tp, &plan).await?;
+        // Frames still in flight when the IUT reported should reach the capture.
+        lab.settle_captures().await;
+        let artifacts = lab.end_test().await?;
+        *self.warm.lock().await = Some(lab);
+        let (transcript, pcap) = decode(&artifacts, &plan.endpoints)?;
+        let files = write_evidence(dir, &transcript, &artifacts)?;
+        let pcap = pcap
+            .strip_prefix(&self.opts.run_dir)
+            .unwrap_or(&pcap)
+            .display()
+            .to_string();
+        Ok((
+            Observation {
+                transcript,
+                pcap,
+                iut_event: watched.event,
+                iut_exit: watched.iut_exit,
+                peer_versions: artifacts.versions,
+            },
+            files,
+        ))
+    }
+
+    /// The lab a test needs: its topology with the test's peer settings, the IUT's settings
+    /// (with the run's knobs) and the stimulus's. No Docker yet.
+    fn plan(&self, tp: &TestPurpose) -> Result<LabPlan> {
         let topo_path = self
             .opts
             .root
-            .join("fixtures/topologies")
+            .join(TOPOLOGIES_DIR)
             .join(format!("{}.toml", tp.topology));
         let mut topology = Topology::load(&topo_path)?;
         for (node, key, value) in tp.peer_env {
@@ -318,13 +336,13 @@ impl Runner {
             n.env.insert(key.to_string(), value.to_string());
         }
         let endpoints = topology.endpoints();
-        let mut env: Vec<(String, String)> = tp
+        let mut iut_env: Vec<(String, String)> = tp
             .iut_env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         if !self.opts.knobs.is_empty() {
-            env.push(("MIP6LAB_KNOBS".into(), self.opts.knobs.clone()));
+            iut_env.push(("MIP6LAB_KNOBS".into(), self.opts.knobs.clone()));
         }
         let stimulus_env: Vec<(String, String)> = tp
             .stimulus
@@ -333,9 +351,9 @@ impl Runner {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         // The IUT and the testers are created while the peers come up; started later.
-        let mut prepare: Vec<mip6lab_lab::lab::Prepare> = Vec::new();
+        let mut prepare: Vec<Prepare> = Vec::new();
         if let Some(n) = topology.iut() {
-            prepare.push((n.name.clone(), env.clone()));
+            prepare.push((n.name.clone(), iut_env.clone()));
         }
         for n in topology.nodes.iter().filter(|n| n.after_iut) {
             let e = match tp.stimulus {
@@ -344,25 +362,44 @@ impl Runner {
             };
             prepare.push((n.name.clone(), e));
         }
+        Ok(LabPlan {
+            topology,
+            endpoints,
+            iut_env,
+            stimulus_env,
+            prepare,
+        })
+    }
+
+    /// The last test's lab when its peers fit the plan, else a new lab (the old one goes
+    /// first: the two would share subnets). Its peers are up and ready, the IUT and the
+    /// testers created.
+    async fn lab_up(&self, plan: &LabPlan, dir: &Path) -> Result<Lab> {
         let opts = LabOptions {
             root: self.opts.root.clone(),
             out_dir: dir.to_path_buf(),
             iut: self.opts.iut.clone(),
         };
-        // The last test's peers when they fit, else a new lab (the old one goes first: the
-        // two would share subnets).
+        let fresh = |opts: LabOptions| {
+            Lab::up_with(
+                plan.topology.clone(),
+                opts,
+                plan.prepare.clone(),
+                Arc::new(ReferenceImages),
+            )
+        };
         let kept = self.warm.lock().await.take();
-        let mut lab = match kept {
-            Some(mut lab) if lab.reusable_for(&topology) => {
+        Ok(match kept {
+            Some(mut lab) if lab.reusable_for(&plan.topology) => {
                 match lab
-                    .next_test(topology.clone(), opts.clone(), prepare.clone())
+                    .next_test(plan.topology.clone(), opts.clone(), plan.prepare.clone())
                     .await
                 {
                     Ok(()) => lab,
                     Err(e) => {
                         eprintln!("note: a fresh lab, the kept one failed: {e:#}");
                         lab.close().await?;
-                        Lab::up_preparing(topology, opts, prepare).await?
+                        fresh(opts).await?
                     }
                 }
             }
@@ -370,98 +407,120 @@ impl Runner {
                 if let Some(old) = kept {
                     old.close().await?;
                 }
-                Lab::up_preparing(topology, opts, prepare).await?
+                fresh(opts).await?
             }
-        };
-        let iut = lab.start_iut(&env).await?;
-        // Other tester peers (e.g. a first MN that holds an address the stimulus then asks
-        // for) start before the stimulus, in topology order, with their topology settings
-        // and the test's `peer_env`.
-        let stimulus = tp.stimulus.map(|s| s.node);
-        let others: Vec<String> = lab
-            .topology
-            .nodes
-            .iter()
-            .filter(|n| n.after_iut && Some(n.name.as_str()) != stimulus)
-            .map(|n| n.name.clone())
-            .collect();
-        for name in &others {
-            lab.start_after_iut(name, &[]).await?;
-        }
-        // The node whose report ends the observation: the stimulus when there is one (the
-        // harness's MN towards an HA under test), else the IUT.
-        let watched = match &tp.stimulus {
-            Some(st) => lab.start_after_iut(st.node, &stimulus_env).await?,
-            None => iut.clone(),
-        };
-        let iut_event = match tp.until_event {
-            Some(kind) => lab.wait_event(&watched, kind, tp.observe_for).await?,
-            None => {
-                lab.wait_exit(&watched, tp.observe_for).await?;
-                None
-            }
-        };
-        let iut_exit = lab.wait_exit(&iut, Duration::ZERO).await?;
-        // Frames still in flight when the IUT reported should reach the capture.
-        lab.settle_captures().await;
-        let artifacts = lab.end_test().await?;
-        *self.warm.lock().await = Some(lab);
-        let pcap = artifacts
-            .pcaps
-            .first()
-            .context("the topology has no network, so nothing was captured")?
-            .clone();
-        let read = read_file(&pcap)?;
-        if let Some(e) = read.error {
-            anyhow::bail!("capture unreadable: {e}");
-        }
-        let setup = artifacts.setup_frames.first().copied().unwrap_or(0);
-        // Keys the IUT and the harness's peers logged decrypt IKEv2 and ESP.
-        let mut ctx = mip6lab_capture::dissect::Context::default();
-        for k in &artifacts.keylogs {
-            match mip6lab_capture::keylog::KeyLog::load(k) {
-                Ok(log) => {
-                    ctx.keys.ike.extend(log.ike);
-                    ctx.keys.esp.extend(log.esp);
-                }
-                Err(e) => eprintln!("warning: key log {}: {e}", k.display()),
-            }
-        }
-        let transcript = mip6lab_capture::decode_with(
-            &read.frames,
-            &endpoints,
-            setup,
-            &mip6lab_capture::dissect::Dissectors::standard(),
-            &mut ctx,
-        );
-        std::fs::write(dir.join("transcript.txt"), transcript.to_text())?;
-        std::fs::write(
-            dir.join("transcript.json"),
-            serde_json::to_string_pretty(&transcript)?,
-        )?;
-        let rel = |p: &Path| {
-            p.strip_prefix(&self.opts.run_dir)
-                .unwrap_or(p)
-                .display()
-                .to_string()
-        };
-        let mut files = artifacts.pcaps.clone();
-        files.extend(artifacts.logs.iter().cloned());
-        files.extend(artifacts.state.iter().cloned());
-        files.extend(artifacts.keylogs.iter().cloned());
-        files.push(dir.join("transcript.txt"));
-        files.push(dir.join("transcript.json"));
-        Ok((
-            Observation {
-                transcript,
-                pcap: rel(&pcap),
-                iut_event,
-                iut_exit,
-                peer_versions: artifacts.versions.clone(),
-            },
-            files,
-        ))
+        })
     }
+}
+
+/// What a test's lab is made of ([`Runner::plan`]).
+struct LabPlan {
+    /// The topology with the test's peer settings.
+    topology: Topology,
+    /// Roles by address, for the transcript.
+    endpoints: Endpoints,
+    /// The IUT's settings, the run's knobs included.
+    iut_env: Vec<(String, String)>,
+    stimulus_env: Vec<(String, String)>,
+    /// The nodes created while the peers come up: the IUT and the `after_iut` testers.
+    prepare: Vec<Prepare>,
+}
+
+/// What the watched node reported, and how the IUT ended.
+struct Watched {
+    /// The event the test waited for (None when it never came or none was awaited).
+    event: Option<serde_json::Value>,
+    /// The IUT's exit code, when it ended on its own during the test.
+    iut_exit: Option<i64>,
+}
+
+/// The observation proper: starts the IUT, the other testers and the stimulus, and waits
+/// for the watched node's event (or exit) within the test's bound.
+async fn watch(lab: &mut Lab, tp: &TestPurpose, plan: &LabPlan) -> Result<Watched> {
+    let iut = lab.start_iut(&plan.iut_env).await?;
+    // Other tester peers (e.g. a first MN that holds an address the stimulus then asks for)
+    // start before the stimulus, in topology order, with their topology settings and the
+    // test's `peer_env`.
+    let stimulus = tp.stimulus.map(|s| s.node);
+    let others: Vec<String> = lab
+        .topology
+        .nodes
+        .iter()
+        .filter(|n| n.after_iut && Some(n.name.as_str()) != stimulus)
+        .map(|n| n.name.clone())
+        .collect();
+    for name in &others {
+        lab.start_after_iut(name, &[]).await?;
+    }
+    // The node whose report ends the observation: the stimulus when there is one (the
+    // harness's MN towards an HA under test), else the IUT.
+    let watched = match &tp.stimulus {
+        Some(st) => lab.start_after_iut(st.node, &plan.stimulus_env).await?,
+        None => iut.clone(),
+    };
+    let event = match tp.until_event {
+        Some(kind) => lab.wait_event(&watched, kind, tp.observe_for).await?,
+        None => {
+            lab.wait_exit(&watched, tp.observe_for).await?;
+            None
+        }
+    };
+    let iut_exit = lab.wait_exit(&iut, Duration::ZERO).await?;
+    Ok(Watched { event, iut_exit })
+}
+
+/// The test's transcript from the first network's capture, decrypted with the keys the IUT
+/// and the harness's peers logged; also that capture's path.
+fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<(Transcript, PathBuf)> {
+    let pcap = artifacts
+        .pcaps
+        .first()
+        .context("the topology has no network, so nothing was captured")?
+        .clone();
+    let read = read_file(&pcap)?;
+    if let Some(e) = read.error {
+        anyhow::bail!("capture unreadable: {e}");
+    }
+    let setup = artifacts.setup_frames.first().copied().unwrap_or(0);
+    let mut ctx = mip6lab_capture::dissect::Context::default();
+    for k in &artifacts.keylogs {
+        match mip6lab_capture::keylog::KeyLog::load(k) {
+            Ok(log) => {
+                ctx.keys.ike.extend(log.ike);
+                ctx.keys.esp.extend(log.esp);
+            }
+            Err(e) => eprintln!("warning: key log {}: {e}", k.display()),
+        }
+    }
+    let transcript = mip6lab_capture::decode_with(
+        &read.frames,
+        endpoints,
+        setup,
+        &mip6lab_capture::dissect::Dissectors::standard(),
+        &mut ctx,
+    );
+    Ok((transcript, pcap))
+}
+
+/// Writes the transcript (text and JSON) into `dir`; returns every evidence file of the
+/// test: captures, logs, peer state, key logs and the transcripts.
+fn write_evidence(
+    dir: &Path,
+    transcript: &Transcript,
+    artifacts: &Artifacts,
+) -> Result<Vec<PathBuf>> {
+    std::fs::write(dir.join("transcript.txt"), transcript.to_text())?;
+    std::fs::write(
+        dir.join("transcript.json"),
+        serde_json::to_string_pretty(transcript)?,
+    )?;
+    let mut files = artifacts.pcaps.clone();
+    files.extend(artifacts.logs.iter().cloned());
+    files.extend(artifacts.state.iter().cloned());
+    files.extend(artifacts.keylogs.iter().cloned());
+    files.push(dir.join("transcript.txt"));
+    files.push(dir.join("transcript.json"));
+    Ok(files)
 }
 
 /// The runs of one test as one record: the result by [`flaky::aggregate`], the transcript of
@@ -489,27 +548,19 @@ fn combine(records: Vec<TestRecord>) -> TestRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Observation;
+    use crate::{IutRole, Observation, Scenario, TestBed};
 
     fn judge(_: &Observation) -> Outcome {
         Outcome::pass("ok")
     }
 
     fn tp(pics: &'static [&'static str]) -> TestPurpose {
-        TestPurpose {
-            id: "TP-PICS-01",
-            title: "needs PICS items",
-            requirements: &["R1"],
-            // A topology that does not exist: reaching the lab would be an ERROR.
-            topology: "no-such-topology",
-            iut_env: &[],
-            until_event: None,
-            observe_for: Duration::from_secs(1),
-            judge,
-            pics,
-            stimulus: None,
-            peer_env: &[],
-        }
+        // A topology that does not exist: reaching the lab would be an ERROR.
+        let bed = TestBed::new(Scenario::Split, IutRole::Mn, "no-such-topology");
+        TestPurpose::new(bed, "TP-PICS-01", "needs PICS items", &["R1"], judge)
+            .until_event(None)
+            .observe_for(Duration::from_secs(1))
+            .pics(pics)
     }
 
     fn runner(pics: Option<&str>, reruns: u32) -> Runner {
@@ -526,7 +577,8 @@ mod tests {
         .with_reruns(reruns)
     }
 
-    const PICS: &str = "[iut]\nname = \"x\"\n[pics]\nha.dns_update = false\nmn.dns_update = true\n";
+    const PICS: &str = "[iut]\nname = \"x\"\n[pics]\nrole.mn = true\nha.dns_update = false\n\
+                        mn.dns_update = true\n";
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -554,6 +606,14 @@ mod tests {
         assert_eq!(run.pics["ha.dns_update"], false);
         assert_eq!(run.pics["iut.name"], "x");
         assert_eq!(run.count(Verdict::NotApplicable), 1);
+    }
+
+    #[test]
+    fn an_iut_without_the_role_is_not_applicable() {
+        let ha_only = "[iut]\nname = \"x\"\n[pics]\nrole.ha = true\nrole.mn = false\n";
+        let rec = block_on(runner(Some(ha_only), 0).run_one(&tp(&[])));
+        assert_eq!(rec.result.outcome.verdict, Verdict::NotApplicable);
+        assert_eq!(rec.result.outcome.reason, "PICS: role.mn = false");
     }
 
     #[test]

@@ -39,10 +39,7 @@ fn tp(
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose {
-        topology: TOPOLOGY,
-        ..crate::ha_iut::tp(id, title, requirements, PICS, &[], &[], judge)
-    }
+    crate::ha_iut::driven_by_tester(TOPOLOGY, id, title, requirements, judge).pics(PICS)
 }
 
 fn pcap(obs: &Observation) -> &str {
@@ -179,6 +176,7 @@ fn removal<'a>(dereg: Option<Binding<'a>>) -> Option<Binding<'a>> {
 /// §6: "the Home Agent sends to the AAA server the FQDN-HoA pair through the AAA protocol";
 /// §7: "even in this last case, the Home Agent is always required to perform a DNS update for
 /// the reverse entry, since this is always performed in the DNS server of the MSP".
+#[mip6lab_suite::test_purpose]
 pub fn ha_delegates() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-AAA-DNS-01",
@@ -317,6 +315,7 @@ pub fn judge_ha_delegates(obs: &Observation) -> Outcome {
 /// AAA server of the MSA. The AAA server of the MSA performs the DNS update based on [RFC
 /// 2136]"; §9.5: "a security association is required between the AAA server and DNS server
 /// for the dynamic DNS update".
+#[mip6lab_suite::test_purpose]
 pub fn aaa_updates_dns() -> TestPurpose {
     tp(
         "TP-SPLIT-AAA-DNS-UPDATE-01",
@@ -466,8 +465,10 @@ pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
     .with_frames(p, sorted(frames))
 }
 
-pub fn all() -> Vec<TestPurpose> {
-    vec![ha_delegates(), aaa_updates_dns()]
+/// This module's test purposes in run order, for its tests.
+#[cfg(test)]
+fn all() -> Vec<TestPurpose> {
+    crate::SUITE.tests_in(module_path!())
 }
 
 #[cfg(test)]

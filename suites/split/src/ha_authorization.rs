@@ -97,6 +97,7 @@ fn assignment(obs: &Observation) -> Result<(u64, u64, Option<String>, Option<Str
 
 /// §5.3.2: "If the Home Address is valid, the Home Agent replies with a CFG_REPLY, including
 /// an INTERNAL_IP6_ADDRESS with the same address."
+#[mip6lab_suite::test_purpose]
 pub fn proposed_valid() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-PROPOSED-VALID-01",
@@ -130,6 +131,7 @@ pub fn judge_proposed_valid(obs: &Observation) -> Outcome {
 /// §5.3.2: "If the Home Address provided by the Mobile Node is not valid, the Home Agent
 /// assigns a different Home Address including an INTERNAL_IP6_ADDRESS attribute with a new
 /// value." The tester proposes an address off the home prefix.
+#[mip6lab_suite::test_purpose]
 pub fn proposed_invalid() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-PROPOSED-INVALID-01",
@@ -165,24 +167,23 @@ pub fn judge_proposed_invalid(obs: &Observation) -> Outcome {
 /// §9.2: "Home agents MUST implement at least the following two modes of authorization:
 /// Configuration: … The mobile node is allowed to request these addresses, or if the mobile
 /// node requests any home address, these addresses are returned to it."
+#[mip6lab_suite::test_purpose]
 pub fn configured_returned() -> TestPurpose {
-    TestPurpose {
-        iut_env: CONFIGURED,
-        pics: &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.configured"],
-        ..tp(
-            "TP-SPLIT-HA-CONFIGURED-01",
-            "HA returns the MN's configured home address when it asks for any",
-            &[
-                "RFC5026-9.2-HA-MUST-4",
-                "RFC5026-9.2-HA-MUST-6",
-                "RFC5026-9.2-HA-MUST-7",
-                "RFC5026-9.2-HA-MUST-3",
-                "RFC4877-10-HA-MUST-1",
-            ],
-            &[],
-            judge_configured_returned,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-CONFIGURED-01",
+        "HA returns the MN's configured home address when it asks for any",
+        &[
+            "RFC5026-9.2-HA-MUST-4",
+            "RFC5026-9.2-HA-MUST-6",
+            "RFC5026-9.2-HA-MUST-7",
+            "RFC5026-9.2-HA-MUST-3",
+            "RFC4877-10-HA-MUST-1",
+        ],
+        &[],
+        judge_configured_returned,
+    )
+    .iut_env(CONFIGURED)
+    .pics(&["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.configured"])
 }
 
 pub fn judge_configured_returned(obs: &Observation) -> Outcome {
@@ -207,24 +208,23 @@ pub fn judge_configured_returned(obs: &Observation) -> Outcome {
 /// §9.2: "the home agent MUST ensure that the requested address is not the authorized
 /// address of any other mobile node"; "the home agent MUST authorize each home address
 /// allocation and use." The tester (mn1) asks for mn2's configured address.
+#[mip6lab_suite::test_purpose]
 pub fn others_address_refused() -> TestPurpose {
-    TestPurpose {
-        iut_env: CONFIGURED,
-        pics: &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.configured"],
-        ..tp(
-            "TP-SPLIT-HA-OTHERS-HOA-01",
-            "HA never hands one MN another MN's configured home address",
-            &[
-                "RFC5026-9.2-HA-MUST-11",
-                "RFC5026-9.2-HA-MUST-1",
-                "RFC5026-9.2-HA-MUST-2",
-                "RFC5026-9.2-HA-MUST-5",
-                "RFC4877-10-HA-SHOULD-1",
-            ],
-            &[("MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:1:100::98")],
-            judge_others_address_refused,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-OTHERS-HOA-01",
+        "HA never hands one MN another MN's configured home address",
+        &[
+            "RFC5026-9.2-HA-MUST-11",
+            "RFC5026-9.2-HA-MUST-1",
+            "RFC5026-9.2-HA-MUST-2",
+            "RFC5026-9.2-HA-MUST-5",
+            "RFC4877-10-HA-SHOULD-1",
+        ],
+        &[("MIP6LAB_KNOBS", "mn.request_hoa=2001:db8:1:100::98")],
+        judge_others_address_refused,
+    )
+    .iut_env(CONFIGURED)
+    .pics(&["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.configured"])
 }
 
 pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
@@ -261,21 +261,20 @@ pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
 /// security association to send a Binding Update on behalf of another mobile node"; §4.2 /
 /// §10: the identity is tied to the home address. The tester sends a BU whose HAO is not the
 /// HoA of its SA.
+#[mip6lab_suite::test_purpose]
 pub fn sa_bound_to_hoa() -> TestPurpose {
-    TestPurpose {
-        until_event: None,
-        observe_for: Duration::from_secs(30),
-        ..tp(
-            "TP-SPLIT-HA-SA-HOA-01",
-            "HA refuses a BU for a home address other than the one of the protecting SA",
-            &["RFC4877-4.2-HA-MUST-1", "RFC4877-4.2-HA-MUST-2"],
-            &[(
-                "MIP6LAB_KNOBS",
-                "mn.bu_hoa=2001:db8:1:100::4242,mn.bu_transmissions=1",
-            )],
-            judge_sa_bound_to_hoa,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-SA-HOA-01",
+        "HA refuses a BU for a home address other than the one of the protecting SA",
+        &["RFC4877-4.2-HA-MUST-1", "RFC4877-4.2-HA-MUST-2"],
+        &[(
+            "MIP6LAB_KNOBS",
+            "mn.bu_hoa=2001:db8:1:100::4242,mn.bu_transmissions=1",
+        )],
+        judge_sa_bound_to_hoa,
+    )
+    .until_event(None)
+    .observe_for(Duration::from_secs(30))
 }
 
 pub fn judge_sa_bound_to_hoa(obs: &Observation) -> Outcome {
@@ -324,18 +323,17 @@ pub fn judge_sa_bound_to_hoa(obs: &Observation) -> Outcome {
 /// §4: "The user must be authenticated in order for the MSP to grant the service"; §9.1:
 /// "the authentication will fail unless the MN has valid credentials". The tester presents a
 /// wrong shared key.
+#[mip6lab_suite::test_purpose]
 pub fn authentication_required() -> TestPurpose {
-    TestPurpose {
-        until_event: None,
-        observe_for: Duration::from_secs(30),
-        ..tp(
-            "TP-SPLIT-HA-AUTH-REQUIRED-01",
-            "HA refuses an MN that fails IKEv2 authentication",
-            &["RFC5026-4-HA-MUST-1", "RFC5026-9.1-HA-MUST-3"],
-            &[("MIP6LAB_PSK", "not-the-mn1-key")],
-            judge_authentication_required,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-AUTH-REQUIRED-01",
+        "HA refuses an MN that fails IKEv2 authentication",
+        &["RFC5026-4-HA-MUST-1", "RFC5026-9.1-HA-MUST-3"],
+        &[("MIP6LAB_PSK", "not-the-mn1-key")],
+        judge_authentication_required,
+    )
+    .until_event(None)
+    .observe_for(Duration::from_secs(30))
 }
 
 pub fn judge_authentication_required(obs: &Observation) -> Outcome {
@@ -376,23 +374,22 @@ const EAP_HA: &[(&str, &str)] = &[("MIP6LAB_AUTH", "eap")];
 /// credentials, the AAA infrastructure must be used"; RFC 4877 §8: "the home agent MUST
 /// acquire the mobile node's identity from the corresponding AAA server"; §4: service "must be
 /// explicitly authorized by the MSA".
+#[mip6lab_suite::test_purpose]
 pub fn eap_through_aaa() -> TestPurpose {
-    TestPurpose {
-        iut_env: EAP_HA,
-        pics: &["ha.auth.eap"],
-        ..tp(
-            "TP-SPLIT-HA-EAP-AAA-01",
-            "HA authenticates an EAP MN through the MSA's AAA server",
-            &[
-                "RFC5026-5.4-HA-MAY-1",
-                "RFC5026-5.4-HA-MUST-1",
-                "RFC5026-4-HA-MUST-2",
-                "RFC4877-8-HA-MUST-1",
-            ],
-            EAP_HA,
-            judge_eap_through_aaa,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-EAP-AAA-01",
+        "HA authenticates an EAP MN through the MSA's AAA server",
+        &[
+            "RFC5026-5.4-HA-MAY-1",
+            "RFC5026-5.4-HA-MUST-1",
+            "RFC5026-4-HA-MUST-2",
+            "RFC4877-8-HA-MUST-1",
+        ],
+        EAP_HA,
+        judge_eap_through_aaa,
+    )
+    .iut_env(EAP_HA)
+    .pics(&["ha.auth.eap"])
 }
 
 fn radius(obs: &Observation, kind: &str) -> Vec<u64> {
@@ -429,23 +426,22 @@ pub fn judge_eap_through_aaa(obs: &Observation) -> Outcome {
 }
 
 /// §4: service "must be explicitly authorized by the MSA": an Access-Reject ends it.
+#[mip6lab_suite::test_purpose]
 pub fn eap_rejected_by_aaa() -> TestPurpose {
-    TestPurpose {
-        iut_env: EAP_HA,
-        until_event: None,
-        observe_for: Duration::from_secs(30),
-        pics: &["ha.auth.eap"],
-        ..tp(
-            "TP-SPLIT-HA-EAP-REJECT-01",
-            "HA refuses service when the AAA server rejects the MN",
-            &["RFC5026-4-HA-MUST-2", "RFC5026-9.5-HA-MUST-2"],
-            &[
-                ("MIP6LAB_AUTH", "eap"),
-                ("MIP6LAB_EAP_PASSWORD", "wrong-password"),
-            ],
-            judge_eap_rejected,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-EAP-REJECT-01",
+        "HA refuses service when the AAA server rejects the MN",
+        &["RFC5026-4-HA-MUST-2", "RFC5026-9.5-HA-MUST-2"],
+        &[
+            ("MIP6LAB_AUTH", "eap"),
+            ("MIP6LAB_EAP_PASSWORD", "wrong-password"),
+        ],
+        judge_eap_rejected,
+    )
+    .iut_env(EAP_HA)
+    .until_event(None)
+    .observe_for(Duration::from_secs(30))
+    .pics(&["ha.auth.eap"])
 }
 
 pub fn judge_eap_rejected(obs: &Observation) -> Outcome {
@@ -476,22 +472,21 @@ pub fn judge_eap_rejected(obs: &Observation) -> Outcome {
 
 /// §9.1: "the responder must present the initiator with a valid certificate containing the
 /// responder's public key"; §5.2: the HA authenticates to the MN with a public key signature.
+#[mip6lab_suite::test_purpose]
 pub fn ha_signs_with_certificate() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[("MIP6LAB_AUTH", "cert")],
-        pics: &["ha.auth.cert"],
-        ..tp(
-            "TP-SPLIT-HA-CERT-01",
-            "HA authenticates itself with a certificate and a signature",
-            &[
-                "RFC5026-9.1-HA-MUST-1",
-                "RFC5026-9.1-HA-MUST-2",
-                "RFC5026-5.2-HA-MUST-1",
-            ],
-            &[("MIP6LAB_AUTH", "cert")],
-            judge_ha_signs,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-CERT-01",
+        "HA authenticates itself with a certificate and a signature",
+        &[
+            "RFC5026-9.1-HA-MUST-1",
+            "RFC5026-9.1-HA-MUST-2",
+            "RFC5026-5.2-HA-MUST-1",
+        ],
+        &[("MIP6LAB_AUTH", "cert")],
+        judge_ha_signs,
+    )
+    .iut_env(&[("MIP6LAB_AUTH", "cert")])
+    .pics(&["ha.auth.cert"])
 }
 
 pub fn judge_ha_signs(obs: &Observation) -> Outcome {
@@ -525,43 +520,23 @@ pub fn judge_ha_signs(obs: &Observation) -> Outcome {
     }
 }
 
-pub fn all() -> Vec<TestPurpose> {
-    vec![
-        proposed_valid(),
-        proposed_invalid(),
-        configured_returned(),
-        others_address_refused(),
-        sa_bound_to_hoa(),
-        authentication_required(),
-        eap_through_aaa(),
-        eap_rejected_by_aaa(),
-        ha_signs_with_certificate(),
-        cp_reserved_bit_ignored(),
-        dns_removed_on_expiry(),
-        fcfs_used_address_refused(),
-        fcfs_identity_gets_it_again(),
-        pool_exhausted_address_failure(),
-    ]
-}
-
 // ------------------------------------------------------------ robustness and options
 
 /// §8.2: the reserved bit of the attribute type "MUST be set to zero and MUST be ignored on
 /// receipt". The tester sets it on MIP6_HOME_PREFIX in its CFG_REQUEST.
+#[mip6lab_suite::test_purpose]
 pub fn cp_reserved_bit_ignored() -> TestPurpose {
-    TestPurpose {
-        pics: &["ha.auth.psk", "ha.hoa.autoconf"],
-        ..tp(
-            "TP-SPLIT-HA-CP-RESERVED-01",
-            "HA ignores the reserved bit of a MIP6_HOME_PREFIX request and sends it as zero",
-            &["RFC5026-8.2-ANY-MUST-2"],
-            &[
-                ("MIP6LAB_HOA_MODE", "autoconf"),
-                ("MIP6LAB_KNOBS", "mn.cp_reserved_bit=true"),
-            ],
-            judge_cp_reserved_bit_ignored,
-        )
-    }
+    tp(
+        "TP-SPLIT-HA-CP-RESERVED-01",
+        "HA ignores the reserved bit of a MIP6_HOME_PREFIX request and sends it as zero",
+        &["RFC5026-8.2-ANY-MUST-2"],
+        &[
+            ("MIP6LAB_HOA_MODE", "autoconf"),
+            ("MIP6LAB_KNOBS", "mn.cp_reserved_bit=true"),
+        ],
+        judge_cp_reserved_bit_ignored,
+    )
+    .pics(&["ha.auth.psk", "ha.hoa.autoconf"])
 }
 
 fn cp_attr<'a>(m: &'a Message, cfg_type: &str, kind: &str) -> Option<&'a Message> {
@@ -606,27 +581,26 @@ pub fn judge_cp_reserved_bit_ignored(obs: &Observation) -> Outcome {
 /// §6: "If there is no explicit de-registration BU from the Mobile Node, then the HA MAY use
 /// the binding cache entry expiration as a trigger to remove the DNS entry." The tester
 /// registers for 8 s and leaves without deregistering.
+#[mip6lab_suite::test_purpose]
 pub fn dns_removed_on_expiry() -> TestPurpose {
-    TestPurpose {
-        pics: &[
-            "ha.auth.psk",
-            "ha.hoa.assigned",
-            "ha.dns_update",
-            "ha.dns.remove_on_expiry",
+    tp(
+        "TP-SPLIT-HA-DNS-EXPIRY-01",
+        "HA removes the MN's DNS entry when its binding expires",
+        &["RFC5026-6-HA-MAY-1"],
+        &[
+            // A 4-s binding, expired well before the tester leaves.
+            ("MIP6LAB_HOLD_SECS", "5"),
+            ("MIP6LAB_KNOBS", "mn.skip_dereg=true,mn.lifetime_units=1"),
         ],
-        observe_for: Duration::from_secs(40),
-        ..tp(
-            "TP-SPLIT-HA-DNS-EXPIRY-01",
-            "HA removes the MN's DNS entry when its binding expires",
-            &["RFC5026-6-HA-MAY-1"],
-            &[
-                // A 4-s binding, expired well before the tester leaves.
-                ("MIP6LAB_HOLD_SECS", "5"),
-                ("MIP6LAB_KNOBS", "mn.skip_dereg=true,mn.lifetime_units=1"),
-            ],
-            judge_dns_removed_on_expiry,
-        )
-    }
+        judge_dns_removed_on_expiry,
+    )
+    .pics(&[
+        "ha.auth.psk",
+        "ha.hoa.assigned",
+        "ha.dns_update",
+        "ha.dns.remove_on_expiry",
+    ])
+    .observe_for(Duration::from_secs(40))
 }
 
 pub fn judge_dns_removed_on_expiry(obs: &Observation) -> Outcome {
@@ -682,16 +656,20 @@ const fn two_mns(
     b_env: &'static [(&'static str, &'static str)],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose {
-        iut_env,
-        pics,
-        peer_env,
-        stimulus: Some(Stimulus {
-            node: "mn2",
-            env: b_env,
-        }),
-        ..TestPurpose::new(id, title, requirements, TWO_MNS, judge)
-    }
+    TestPurpose::new(
+        crate::ha_under_test(TWO_MNS),
+        id,
+        title,
+        requirements,
+        judge,
+    )
+    .iut_env(iut_env)
+    .pics(pics)
+    .peer_env(peer_env)
+    .stimulus(Stimulus {
+        node: "mn2",
+        env: b_env,
+    })
 }
 
 /// One MN's IKE_AUTH request and the HA's answer to it, both decrypted.
@@ -805,6 +783,7 @@ fn a_holds_fcfs_hoa(obs: &Observation) -> Result<(Auth<'_>, u64), Outcome> {
 /// be marked as used for at least as long as the binding exists, and are associated with the
 /// identity of the mobile node that made the allocation." MN A (mn1) asks for an unused
 /// address and registers it; while its binding exists MN B (mn2) asks for the same address.
+#[mip6lab_suite::test_purpose]
 pub fn fcfs_used_address_refused() -> TestPurpose {
     two_mns(
         "TP-SPLIT-HA-FCFS-01",
@@ -870,6 +849,7 @@ pub fn judge_fcfs_used_address_refused(obs: &Observation) -> Outcome {
 /// §9.2: used addresses "are associated with the identity of the mobile node that made the
 /// allocation": while mn1's binding holds the address, mn1 asking again (a second IKE SA,
 /// from another care-of address) gets it; TP-SPLIT-HA-FCFS-01 shows that mn2 does not.
+#[mip6lab_suite::test_purpose]
 pub fn fcfs_identity_gets_it_again() -> TestPurpose {
     two_mns(
         "TP-SPLIT-HA-FCFS-IDENTITY-01",
@@ -937,6 +917,7 @@ pub fn judge_fcfs_identity_gets_it_again(obs: &Observation) -> Outcome {
 /// node during the IKE_AUTH exchange, it MUST send a Notify Payload with an
 /// INTERNAL_ADDRESS_FAILURE message." PIXIT: the HA's pool holds one address
 /// (`MIP6LAB_HOA_POOL_SIZE=1`); MN A takes it, then MN B asks for any address.
+#[mip6lab_suite::test_purpose]
 pub fn pool_exhausted_address_failure() -> TestPurpose {
     two_mns(
         "TP-SPLIT-HA-ADDR-FAILURE-01",

@@ -150,6 +150,7 @@ fn probe_fault(e: &Entry, m: &Message, hoa: Ipv6Addr) -> Option<String> {
 
 /// §5.3.2: "When the Home Agent receives a Binding Update for the Mobile Node, it performs
 /// proxy DAD for the auto-configured Home Address."
+#[mip6lab_suite::test_purpose]
 pub fn proxy_dad() -> TestPurpose {
     crate::ha_iut::tp(
         "TP-SPLIT-HA-PROXY-DAD-01",
@@ -216,20 +217,21 @@ pub fn judge_proxy_dad(obs: &Observation) -> Outcome {
 
 /// §5.3.2: "If DAD fails, the Home Agent rejects the Binding Update"; RFC 6275 §10.4.1: with
 /// status 134. A harness node on the home link defends every address of the home prefix.
+#[mip6lab_suite::test_purpose]
 pub fn dad_failure_rejected() -> TestPurpose {
-    TestPurpose {
-        topology: "split-ha-iut-dad",
-        ..crate::ha_iut::tp(
-            "TP-SPLIT-HA-DAD-REJECT-01",
-            "HA rejects the BU with status 134, and updates no DNS, when a node on the home \
-             link defends the auto-configured HoA",
-            &["RFC5026-5.3.2-HA-MUST-7"],
-            PICS_AUTOCONF,
-            &[],
-            AUTOCONF_TESTER,
-            judge_dad_failure_rejected,
-        )
-    }
+    crate::ha_iut::driven_by_tester(
+        "split-ha-iut-dad",
+        "TP-SPLIT-HA-DAD-REJECT-01",
+        "HA rejects the BU with status 134, and updates no DNS, when a node on the home \
+         link defends the auto-configured HoA",
+        &["RFC5026-5.3.2-HA-MUST-7"],
+        judge_dad_failure_rejected,
+    )
+    .pics(PICS_AUTOCONF)
+    .stimulus(mip6lab_suite::Stimulus {
+        node: "mn",
+        env: AUTOCONF_TESTER,
+    })
 }
 
 /// UPDATEs of the HA after frame `from` that add or name `hoa` (AAAA data or PTR owner).
@@ -332,8 +334,10 @@ pub fn judge_dad_failure_rejected(obs: &Observation) -> Outcome {
     .with_frames(p, sorted(frames))
 }
 
-pub fn all() -> Vec<TestPurpose> {
-    vec![proxy_dad(), dad_failure_rejected()]
+/// This module's test purposes in run order, for its tests.
+#[cfg(test)]
+fn all() -> Vec<TestPurpose> {
+    crate::SUITE.tests_in(module_path!())
 }
 
 #[cfg(test)]

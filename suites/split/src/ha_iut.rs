@@ -35,15 +35,35 @@ pub(crate) const fn tp(
     tester_env: &'static [(&'static str, &'static str)],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose {
-        iut_env,
-        pics,
-        stimulus: Some(Stimulus {
+    driven_by_tester(TOPOLOGY, id, title, requirements, judge)
+        .pics(pics)
+        .iut_env(iut_env)
+        .stimulus(Stimulus {
             node: "mn",
             env: tester_env,
-        }),
-        ..TestPurpose::new(id, title, requirements, TOPOLOGY, judge)
-    }
+        })
+}
+
+/// A test purpose with an HA under test in `topology`, driven by the tester MN `mn` with
+/// its default settings; its `done` event ends the observation.
+pub(crate) const fn driven_by_tester(
+    topology: &'static str,
+    id: &'static str,
+    title: &'static str,
+    requirements: &'static [&'static str],
+    judge: fn(&Observation) -> Outcome,
+) -> TestPurpose {
+    TestPurpose::new(
+        crate::ha_under_test(topology),
+        id,
+        title,
+        requirements,
+        judge,
+    )
+    .stimulus(Stimulus {
+        node: "mn",
+        env: &[],
+    })
 }
 
 /// Tester settings of the scenarios (test purposes with equal settings share a lab run).
@@ -421,6 +441,7 @@ pub(crate) fn lookup(
 /// §5.3.1: "When the Home Agent processes the message, it allocates a HoA and sends it a
 /// CFG_REPLY message"; RFC 4877 §4.1: "it must reply with a valid home address"; §4.4: SAs
 /// based on the home address.
+#[mip6lab_suite::test_purpose]
 pub fn hoa_assigned() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-HOA-ASSIGNED-01",
@@ -537,25 +558,6 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
 
 // -------------------------------------------------------- home prefix (§5.3.2, §8.2)
 
-/// §5.3.2: the HA "MUST include in the CFG_REPLY payload prefix information for one prefix
-/// on the home link"; §8.2: type 16, R bit 0, Length 21 in a CFG_REPLY.
-pub fn home_prefix() -> TestPurpose {
-    tp(
-        "TP-SPLIT-HA-HOME-PREFIX-01",
-        "HA answers MIP6_HOME_PREFIX with one home-link prefix (type 16, length 21, R = 0)",
-        &[
-            "RFC5026-5.3.2-HA-MUST-3",
-            "RFC5026-8.2-HA-MUST-1",
-            "RFC5026-8.2-ANY-MUST-1",
-            "RFC5026-8.2-ANY-MUST-3",
-        ],
-        PICS_AUTOCONF,
-        &[],
-        AUTOCONF_TESTER,
-        judge_home_prefix,
-    )
-}
-
 pub fn judge_home_prefix(obs: &Observation) -> Outcome {
     let a = match ike_auth(obs) {
         Ok(a) => a,
@@ -638,26 +640,6 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
 
 // ------------------------------------------------ USE_ASSIGNED_HoA (§5.3.2, §10)
 
-/// §5.3.2: an HA that does not allow auto-configuration answers MIP6_HOME_PREFIX with
-/// "a Notify Payload type USE_ASSIGNED_HoA and the related Home Address in a
-/// INTERNAL_IP6_ADDRESS attribute"; §10: its number is 42.
-pub fn use_assigned_hoa() -> TestPurpose {
-    tp(
-        "TP-SPLIT-HA-USE-ASSIGNED-01",
-        "HA without auto-configuration answers MIP6_HOME_PREFIX with N(USE_ASSIGNED_HoA) and \
-         an INTERNAL_IP6_ADDRESS",
-        &[
-            "RFC5026-5.3.2-HA-MUST-4",
-            "RFC5026-5.3.2-HA-MUST-5",
-            "RFC5026-10-ANY-MUST-1",
-        ],
-        PICS_ASSIGNED,
-        HA_NO_AUTOCONF,
-        AUTOCONF_TESTER,
-        judge_use_assigned_hoa,
-    )
-}
-
 pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
     let a = match ike_auth(obs) {
         Ok(a) => a,
@@ -716,6 +698,7 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
 /// too, and "As soon as the Home Agent has updated the DNS, it MUST send a Binding
 /// Acknowledgement … including the DNS Update mobility option with the correct value in the
 /// Status field"; §8.1: Status 0 "DNS update performed", < 128 only on success.
+#[mip6lab_suite::test_purpose]
 pub fn dns_registration() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-DNS-ADD-01",
@@ -906,6 +889,7 @@ pub fn judge_dns_registration(obs: &Observation) -> Outcome {
 /// §6: "the node performing this update must share a security association with the DNS
 /// server"; §9.5: the HA "MUST have a security association of some type with the DNS
 /// server", "REQUIRED even if the DNS server is in the same administrative domain".
+#[mip6lab_suite::test_purpose]
 pub fn dns_secured() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-DNS-SEC-01",
@@ -985,6 +969,7 @@ pub fn judge_dns_secured(obs: &Observation) -> Outcome {
 /// Node"; "The dynamic DNS update SHOULD be performed in a secure way; … the usage of TKEY
 /// and TSEC or DNSSEC is recommended", for registration and for removal; §9.5: "MAY be
 /// established either using DNSSEC or TSIG/TKEY".
+#[mip6lab_suite::test_purpose]
 pub fn dns_by_ha_secured() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-DNS-SEC-02",
@@ -1062,6 +1047,7 @@ pub fn judge_dns_by_ha_secured(obs: &Observation) -> Outcome {
 
 /// §6: "the Home Agent MUST remove the DNS entry identified by the FQDN provided by the
 /// Mobile Node and the Home Address included in the Home Address Option" (RFC 2136).
+#[mip6lab_suite::test_purpose]
 pub fn dns_removal() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-DNS-DEL-01",
@@ -1071,6 +1057,72 @@ pub fn dns_removal() -> TestPurpose {
         &[],
         DEFAULT_TESTER,
         judge_dns_removal,
+    )
+}
+
+/// RFC 4877 §4.1: ESP for BAs "MUST be supported and used"; §4.2: the HA "MUST use the Type
+/// 2 Routing header in Binding Acknowledgements" with transport mode; §4.3: transport mode
+/// and a non-null authentication algorithm; RFC 3776 §3 packet format.
+#[mip6lab_suite::test_purpose]
+pub fn ba_protected() -> TestPurpose {
+    tp(
+        "TP-SPLIT-HA-BA-ESP-01",
+        "HA's BAs go in transport-mode ESP with integrity, to the CoA, with a type 2 routing \
+         header holding the HoA",
+        &[
+            "RFC4877-4.2-HA-MUST-3",
+            "RFC4877-4.1-ANY-MUST-1",
+            "RFC4877-4.1-ANY-MUST-2",
+            "RFC4877-4.3-ANY-MUST-1",
+            "RFC4877-4.3-ANY-MUST-2",
+            "RFC4877-3-ANY-MUST-1",
+            "RFC5026-4-ANY-MUST-1",
+        ],
+        PICS_ASSIGNED,
+        &[],
+        DEFAULT_TESTER,
+        judge_ba_protected,
+    )
+}
+
+/// §5.3.2: the HA "MUST include in the CFG_REPLY payload prefix information for one prefix
+/// on the home link"; §8.2: type 16, R bit 0, Length 21 in a CFG_REPLY.
+#[mip6lab_suite::test_purpose]
+pub fn home_prefix() -> TestPurpose {
+    tp(
+        "TP-SPLIT-HA-HOME-PREFIX-01",
+        "HA answers MIP6_HOME_PREFIX with one home-link prefix (type 16, length 21, R = 0)",
+        &[
+            "RFC5026-5.3.2-HA-MUST-3",
+            "RFC5026-8.2-HA-MUST-1",
+            "RFC5026-8.2-ANY-MUST-1",
+            "RFC5026-8.2-ANY-MUST-3",
+        ],
+        PICS_AUTOCONF,
+        &[],
+        AUTOCONF_TESTER,
+        judge_home_prefix,
+    )
+}
+
+/// §5.3.2: an HA that does not allow auto-configuration answers MIP6_HOME_PREFIX with
+/// "a Notify Payload type USE_ASSIGNED_HoA and the related Home Address in a
+/// INTERNAL_IP6_ADDRESS attribute"; §10: its number is 42.
+#[mip6lab_suite::test_purpose]
+pub fn use_assigned_hoa() -> TestPurpose {
+    tp(
+        "TP-SPLIT-HA-USE-ASSIGNED-01",
+        "HA without auto-configuration answers MIP6_HOME_PREFIX with N(USE_ASSIGNED_HoA) and \
+         an INTERNAL_IP6_ADDRESS",
+        &[
+            "RFC5026-5.3.2-HA-MUST-4",
+            "RFC5026-5.3.2-HA-MUST-5",
+            "RFC5026-10-ANY-MUST-1",
+        ],
+        PICS_ASSIGNED,
+        HA_NO_AUTOCONF,
+        AUTOCONF_TESTER,
+        judge_use_assigned_hoa,
     )
 }
 
@@ -1190,6 +1242,7 @@ pub fn judge_dns_removal(obs: &Observation) -> Outcome {
 /// §9.5: "the authorization of the Mobile Node to update a FQDN MUST be checked prior to the
 /// performance of the update"; §8.1: "Values greater than or equal to 128 indicate that the
 /// dynamic DNS update was not completed by the HA" (129: Administratively prohibited).
+#[mip6lab_suite::test_purpose]
 pub fn fqdn_authorization() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-DNS-AUTHZ-01",
@@ -1279,6 +1332,7 @@ pub fn judge_fqdn_authorization(obs: &Observation) -> Outcome {
 
 /// §8.1: Status "MUST be set to 0 and ignored by the receiver when the DNS Update mobility
 /// option is included in a Binding Update message".
+#[mip6lab_suite::test_purpose]
 pub fn bu_status_ignored() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-DNS-BU-STATUS-01",
@@ -1325,6 +1379,7 @@ const UNKNOWN_OPTION: &str = "opt 200";
 /// RFC 6275 §6.1.7, relied on by RFC 5026 §8.1 (the DNS Update option rides in BUs among
 /// other options): "The receiver MUST ignore and skip any options that it does not
 /// understand." The tester's BU carries an option of the unassigned type 200.
+#[mip6lab_suite::test_purpose]
 pub fn unknown_option_skipped() -> TestPurpose {
     tp(
         "TP-SPLIT-HA-UNKNOWN-OPT-01",
@@ -1362,30 +1417,6 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
 }
 
 // ------------------------------------------------ BA protected and routed (RFC 4877 §4)
-
-/// RFC 4877 §4.1: ESP for BAs "MUST be supported and used"; §4.2: the HA "MUST use the Type
-/// 2 Routing header in Binding Acknowledgements" with transport mode; §4.3: transport mode
-/// and a non-null authentication algorithm; RFC 3776 §3 packet format.
-pub fn ba_protected() -> TestPurpose {
-    tp(
-        "TP-SPLIT-HA-BA-ESP-01",
-        "HA's BAs go in transport-mode ESP with integrity, to the CoA, with a type 2 routing \
-         header holding the HoA",
-        &[
-            "RFC4877-4.2-HA-MUST-3",
-            "RFC4877-4.1-ANY-MUST-1",
-            "RFC4877-4.1-ANY-MUST-2",
-            "RFC4877-4.3-ANY-MUST-1",
-            "RFC4877-4.3-ANY-MUST-2",
-            "RFC4877-3-ANY-MUST-1",
-            "RFC5026-4-ANY-MUST-1",
-        ],
-        PICS_ASSIGNED,
-        &[],
-        DEFAULT_TESTER,
-        judge_ba_protected,
-    )
-}
 
 pub fn judge_ba_protected(obs: &Observation) -> Outcome {
     let p = pcap(obs);
@@ -1484,20 +1515,10 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
     .with_frames(p, sorted(frames))
 }
 
-pub fn all() -> Vec<TestPurpose> {
-    vec![
-        hoa_assigned(),
-        dns_registration(),
-        dns_secured(),
-        dns_by_ha_secured(),
-        dns_removal(),
-        ba_protected(),
-        home_prefix(),
-        use_assigned_hoa(),
-        fqdn_authorization(),
-        bu_status_ignored(),
-        unknown_option_skipped(),
-    ]
+/// This module's test purposes in run order, for its tests.
+#[cfg(test)]
+fn all() -> Vec<TestPurpose> {
+    crate::SUITE.tests_in(module_path!())
 }
 
 #[cfg(test)]

@@ -27,20 +27,19 @@ const FLOOD_SIZE: usize = 20;
 /// §9.1: "DoS attacks of moderate intensity should be foiled during the IKEv2 transaction";
 /// "IKEv2 implementations are expected to generate their cookies without any saved state".
 /// The tester sends 20 IKE_SA_INIT requests it never continues, then registers.
+#[mip6lab_suite::test_purpose]
 pub fn cookies_under_flood() -> TestPurpose {
-    TestPurpose {
-        // A mutant that drops the MN never reports `done`; the rest is bounded here.
-        observe_for: Duration::from_secs(25),
-        ..crate::ha_iut::tp(
-            "TP-SPLIT-HA-COOKIE-01",
-            "HA answers an IKE_SA_INIT flood with stateless cookies and still serves the MN",
-            &["RFC5026-9.1-HA-SHOULD-1", "RFC5026-9.1-HA-SHOULD-2"],
-            &["ha.auth.psk", "ha.hoa.assigned"],
-            &[],
-            &[("MIP6LAB_KNOBS", FLOOD)],
-            judge_cookies_under_flood,
-        )
-    }
+    crate::ha_iut::tp(
+        "TP-SPLIT-HA-COOKIE-01",
+        "HA answers an IKE_SA_INIT flood with stateless cookies and still serves the MN",
+        &["RFC5026-9.1-HA-SHOULD-1", "RFC5026-9.1-HA-SHOULD-2"],
+        &["ha.auth.psk", "ha.hoa.assigned"],
+        &[],
+        &[("MIP6LAB_KNOBS", FLOOD)],
+        judge_cookies_under_flood,
+    )
+    // A mutant that drops the MN never reports `done`; the rest is bounded here.
+    .observe_for(Duration::from_secs(25))
 }
 
 pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
@@ -148,26 +147,25 @@ const PROPOSED_HOA: &str = "2001:db8:1:100::77";
 /// home agent MUST verify that the home address matches the address in an iPAddress field in
 /// the SubjectAltName extension." The tester authenticates with mn1's certificate (only a
 /// dNSName) and presents the home address it asks for as an ID_IPV6_ADDR IDi.
+#[mip6lab_suite::test_purpose]
 pub fn certificate_must_name_the_idi_address() -> TestPurpose {
-    TestPurpose {
-        until_event: None,
-        observe_for: Duration::from_secs(30),
-        ..crate::ha_iut::tp(
-            "TP-SPLIT-HA-CERT-IDI-ADDR-01",
-            "HA refuses a home address in IDi that the MN's certificate does not carry",
-            &["RFC4877-7.3-HA-MUST-1"],
-            &["ha.auth.cert"],
-            &[("MIP6LAB_AUTH", "cert")],
-            &[
-                ("MIP6LAB_AUTH", "cert"),
-                (
-                    "MIP6LAB_KNOBS",
-                    "mn.request_hoa=2001:db8:1:100::77,mn.idi_type=hoa",
-                ),
-            ],
-            judge_certificate_must_name_the_idi_address,
-        )
-    }
+    crate::ha_iut::tp(
+        "TP-SPLIT-HA-CERT-IDI-ADDR-01",
+        "HA refuses a home address in IDi that the MN's certificate does not carry",
+        &["RFC4877-7.3-HA-MUST-1"],
+        &["ha.auth.cert"],
+        &[("MIP6LAB_AUTH", "cert")],
+        &[
+            ("MIP6LAB_AUTH", "cert"),
+            (
+                "MIP6LAB_KNOBS",
+                "mn.request_hoa=2001:db8:1:100::77,mn.idi_type=hoa",
+            ),
+        ],
+        judge_certificate_must_name_the_idi_address,
+    )
+    .until_event(None)
+    .observe_for(Duration::from_secs(30))
 }
 
 pub fn judge_certificate_must_name_the_idi_address(obs: &Observation) -> Outcome {
@@ -224,11 +222,4 @@ pub fn judge_certificate_must_name_the_idi_address(obs: &Observation) -> Outcome
         ))
         .with_frames(pcap(obs), [qe.frame, re.frame])
     }
-}
-
-pub fn all() -> Vec<TestPurpose> {
-    vec![
-        cookies_under_flood(),
-        certificate_must_name_the_idi_address(),
-    ]
 }

@@ -1,5 +1,6 @@
-//! The split scenario suite (RFC 5026). One module per group of test purposes; [`all`]
-//! lists them in the order they run.
+//! The split scenario suite (RFC 5026). One module per group of test purposes; each test
+//! purpose is a `#[test_purpose]` function, and [`SUITE`] declares the order the modules run
+//! in.
 
 pub mod ha_aaa_dns;
 pub mod ha_authorization;
@@ -10,20 +11,37 @@ pub mod mn_bootstrap;
 pub mod mn_discovery;
 pub mod mn_registration;
 
-use mip6lab_suite::TestPurpose;
+use mip6lab_suite::{IutRole, Scenario, Suite, TestBed};
 
-pub fn all() -> Vec<TestPurpose> {
-    let mut v = vec![
-        mn_discovery::srv_lookup(),
-        mn_discovery::msp_srv_answer(),
-        mn_discovery::name_lookup(),
-    ];
-    v.extend(mn_registration::all());
-    v.extend(mn_bootstrap::all());
-    v.extend(ha_iut::all());
-    v.extend(ha_authorization::all());
-    v.extend(ha_dad::all());
-    v.extend(ha_security::all());
-    v.extend(ha_aaa_dns::all());
-    v
+/// The split suite: RFC 5026 with the RFC 4877 and RFC 6275 rules it relies on.
+pub static SUITE: Suite = Suite {
+    name: "split",
+    title: "RFC 5026 split scenario: an MN or an HA under test",
+    scenario: Scenario::Split,
+    catalogs: &["rfc5026.toml"],
+    pending: "rfc5026-pending.txt",
+    reference_baseline: "reference.toml",
+    crate_path: module_path!(),
+    // MN under test first (discovery, then registration on one set of peers, then its
+    // variants), then the HA under test; tests sharing peers stay together.
+    modules: &[
+        "mn_discovery",
+        "mn_registration",
+        "mn_bootstrap",
+        "ha_iut",
+        "ha_authorization",
+        "ha_dad",
+        "ha_security",
+        "ha_aaa_dns",
+    ],
+};
+
+/// The test bed of a test purpose with an MN under test in `topology`.
+pub(crate) const fn mn_under_test(topology: &'static str) -> TestBed {
+    TestBed::new(Scenario::Split, IutRole::Mn, topology)
+}
+
+/// The test bed of a test purpose with an HA under test in `topology`.
+pub(crate) const fn ha_under_test(topology: &'static str) -> TestBed {
+    TestBed::new(Scenario::Split, IutRole::Ha, topology)
 }

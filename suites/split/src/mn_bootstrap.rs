@@ -17,18 +17,22 @@ const AUTOCONF: &[(&str, &str)] = &[
 /// mobile node in the IDi payload MUST correspond to the identity in the certificate";
 /// RFC 5026 §9.5: "the authorization information about the FQDN for DNS update MUST be
 /// present in the certificate". The harness HA verifies the certificate against IDi.
+#[mip6lab_suite::test_purpose]
 pub fn auth_cert() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "cert")],
-        peer_env: &[("ha", "MIP6LAB_AUTH", "cert")],
-        pics: &["mn.auth.cert"],
-        ..tp(
-            "TP-SPLIT-MN-AUTH-CERT-01",
-            "MN authenticates with a certificate whose identity is its IDi FQDN",
-            &["RFC4877-7.3-MN-MUST-3", "RFC5026-9.5-MN-MUST-3"],
-            judge_auth_cert,
-        )
-    }
+    with_certificate(tp(
+        "TP-SPLIT-MN-AUTH-CERT-01",
+        "MN authenticates with a certificate whose identity is its IDi FQDN",
+        &["RFC4877-7.3-MN-MUST-3", "RFC5026-9.5-MN-MUST-3"],
+        judge_auth_cert,
+    ))
+}
+
+/// The MN and the harness HA authenticate with certificates (one lab run for the tests that
+/// judge the certificate exchange).
+const fn with_certificate(tp: TestPurpose) -> TestPurpose {
+    tp.iut_env(&[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "cert")])
+        .peer_env(&[("ha", "MIP6LAB_AUTH", "cert")])
+        .pics(&["mn.auth.cert"])
 }
 
 pub fn judge_auth_cert(obs: &Observation) -> Outcome {
@@ -77,14 +81,32 @@ pub fn judge_auth_cert(obs: &Observation) -> Outcome {
 /// RFC 5026 §9.5: "if the certificate type is 'X.509 Certificate - Signature' …, then the
 /// FQDN may appear in the subjectAltName attribute extension". Same setup as
 /// TP-SPLIT-MN-AUTH-CERT-01 (one lab run for both).
+#[mip6lab_suite::test_purpose]
 pub fn cert_fqdn_in_subject_alt_name() -> TestPurpose {
-    TestPurpose {
-        id: "TP-SPLIT-MN-CERT-FQDN-01",
-        title: "MN's X.509 certificate carries its FQDN as a subjectAltName dNSName",
-        requirements: &["RFC5026-9.5-MN-MAY-1"],
-        judge: judge_cert_fqdn,
-        ..auth_cert()
-    }
+    with_certificate(tp(
+        "TP-SPLIT-MN-CERT-FQDN-01",
+        "MN's X.509 certificate carries its FQDN as a subjectAltName dNSName",
+        &["RFC5026-9.5-MN-MAY-1"],
+        judge_cert_fqdn,
+    ))
+}
+
+/// RFC 4877 §9: "The mobile node MAY include multiple instances of the INTERNAL_IP6_ADDRESS
+/// to request multiple home address to the assigned by the home agent." The MN is asked
+/// (`MIP6LAB_HOA_COUNT=2`) for two; the harness HA returns one, which the MN must then use.
+#[mip6lab_suite::test_purpose]
+pub fn several_home_addresses() -> TestPurpose {
+    tp(
+        "TP-SPLIT-MN-HOA-MULTI-01",
+        "MN asks for several home addresses with several INTERNAL_IP6_ADDRESS attributes",
+        &["RFC4877-9-MN-MAY-1"],
+        judge_several_home_addresses,
+    )
+    .iut_env(&[
+        ("MIP6LAB_DOMAIN", "example.com"),
+        ("MIP6LAB_HOA_COUNT", "2"),
+    ])
+    .pics(&["mn.hoa.multiple"])
 }
 
 pub fn judge_cert_fqdn(obs: &Observation) -> Outcome {
@@ -133,18 +155,17 @@ pub fn judge_cert_fqdn(obs: &Observation) -> Outcome {
 /// RFC 4877 §8: "The mobile node indicates that it wants to use EAP by including the IDi
 /// payload but leaving out the AUTH payload in the first message during the IKE_AUTH
 /// exchange." The harness HA relays EAP to FreeRADIUS (the MSA's AAA, RFC 5026 §5.4).
+#[mip6lab_suite::test_purpose]
 pub fn auth_eap() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "eap")],
-        peer_env: &[("ha", "MIP6LAB_AUTH", "eap")],
-        pics: &["mn.auth.eap"],
-        ..tp(
-            "TP-SPLIT-MN-AUTH-EAP-01",
-            "MN asks for EAP by leaving AUTH out of its first IKE_AUTH request",
-            &["RFC4877-8-MN-MUST-1"],
-            judge_auth_eap,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-AUTH-EAP-01",
+        "MN asks for EAP by leaving AUTH out of its first IKE_AUTH request",
+        &["RFC4877-8-MN-MUST-1"],
+        judge_auth_eap,
+    )
+    .iut_env(&[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "eap")])
+    .peer_env(&[("ha", "MIP6LAB_AUTH", "eap")])
+    .pics(&["mn.auth.eap"])
 }
 
 pub fn judge_auth_eap(obs: &Observation) -> Outcome {
@@ -227,25 +248,24 @@ fn child_requests(obs: &Observation, after: u64) -> Vec<Found<'_>> {
 /// (§8.2: length 0), "auto-configures a Home Address from the prefix returned in the
 /// CFG_REPLY message and runs a CREATE_CHILD_SA exchange to create security associations for
 /// the new Home Address"; RFC 4877 §7.3: its HoA as the TSi address.
+#[mip6lab_suite::test_purpose]
 pub fn hoa_autoconf() -> TestPurpose {
-    TestPurpose {
-        iut_env: AUTOCONF,
-        pics: &["mn.hoa.autoconf"],
-        ..tp(
-            "TP-SPLIT-MN-HOA-AUTOCONF-01",
-            "MN asks for the home prefix, auto-configures a HoA and creates SAs for it",
-            &[
-                "RFC5026-5.3.2-MN-MUST-3",
-                "RFC5026-5.3.2-MN-MUST-4",
-                "RFC5026-5.3.2-MN-MUST-5",
-                "RFC5026-5.3.2-MN-MUST-6",
-                "RFC5026-8.2-MN-MUST-1",
-                "RFC4877-7.3-MN-MUST-2",
-                "RFC4877-4.4-ANY-MUST-1",
-            ],
-            judge_hoa_autoconf,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-HOA-AUTOCONF-01",
+        "MN asks for the home prefix, auto-configures a HoA and creates SAs for it",
+        &[
+            "RFC5026-5.3.2-MN-MUST-3",
+            "RFC5026-5.3.2-MN-MUST-4",
+            "RFC5026-5.3.2-MN-MUST-5",
+            "RFC5026-5.3.2-MN-MUST-6",
+            "RFC5026-8.2-MN-MUST-1",
+            "RFC4877-7.3-MN-MUST-2",
+            "RFC4877-4.4-ANY-MUST-1",
+        ],
+        judge_hoa_autoconf,
+    )
+    .iut_env(AUTOCONF)
+    .pics(&["mn.hoa.autoconf"])
 }
 
 pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
@@ -312,18 +332,17 @@ pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
 /// §5.3.2: "If the Mobile Node gets a "USE_ASSIGNED_HoA" Notify Payload …, it looks for an
 /// INTERNAL_IP6_ADDRESS attribute and MUST use the address contained in it in the
 /// subsequent CREATE_CHILD_SA exchange."
+#[mip6lab_suite::test_purpose]
 pub fn use_assigned_hoa() -> TestPurpose {
-    TestPurpose {
-        iut_env: AUTOCONF,
-        peer_env: &[("ha", "MIP6LAB_HA_AUTOCONF", "no")],
-        pics: &["mn.hoa.autoconf"],
-        ..tp(
-            "TP-SPLIT-MN-USE-ASSIGNED-01",
-            "MN told USE_ASSIGNED_HoA uses the assigned address in CREATE_CHILD_SA",
-            &["RFC5026-5.3.2-MN-MUST-7"],
-            judge_use_assigned_hoa,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-USE-ASSIGNED-01",
+        "MN told USE_ASSIGNED_HoA uses the assigned address in CREATE_CHILD_SA",
+        &["RFC5026-5.3.2-MN-MUST-7"],
+        judge_use_assigned_hoa,
+    )
+    .iut_env(AUTOCONF)
+    .peer_env(&[("ha", "MIP6LAB_HA_AUTOCONF", "no")])
+    .pics(&["mn.hoa.autoconf"])
 }
 
 pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
@@ -366,23 +385,22 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
 /// IKEv2 CREATE_CHILD_SA exchange … The Mobile Node does not need to run IKE_INIT and
 /// IKE_AUTH exchanges again. … the Mobile Node sends a Binding Update for the new Home
 /// Address." The harness HA answers the first BU for an auto-configured HoA with 134.
+#[mip6lab_suite::test_purpose]
 pub fn dad_failed_134() -> TestPurpose {
-    TestPurpose {
-        iut_env: AUTOCONF,
-        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.dad_fail_first=true")],
-        pics: &["mn.hoa.autoconf"],
-        ..tp(
-            "TP-SPLIT-MN-DAD-134-01",
-            "After BA status 134 the MN picks a new HoA and creates SAs for it with CREATE_CHILD_SA",
-            &[
-                "RFC5026-5.3.2-MN-MUST-8",
-                "RFC5026-5.3.2-MN-MUST-9",
-                "RFC5026-5.3.2-MN-MUST-10",
-                "RFC5026-5.3.2-MN-MUST-11",
-            ],
-            judge_dad_failed_134,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-DAD-134-01",
+        "After BA status 134 the MN picks a new HoA and creates SAs for it with CREATE_CHILD_SA",
+        &[
+            "RFC5026-5.3.2-MN-MUST-8",
+            "RFC5026-5.3.2-MN-MUST-9",
+            "RFC5026-5.3.2-MN-MUST-10",
+            "RFC5026-5.3.2-MN-MUST-11",
+        ],
+        judge_dad_failed_134,
+    )
+    .iut_env(AUTOCONF)
+    .peer_env(&[("ha", "MIP6LAB_KNOBS", "ha.dad_fail_first=true")])
+    .pics(&["mn.hoa.autoconf"])
 }
 
 pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
@@ -440,27 +458,6 @@ pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
 }
 
 // ------------------------------------ Mobile Prefix Discovery, then autoconf (§5.3.2)
-
-/// §5.3.2: "Later, if the Mobile Node wants to use an auto-configured Home Address (e.g.,
-/// based on CGA), it can run Mobile Prefix Discovery, obtain a prefix, auto-configure a new
-/// Home Address, and then perform a new CREATE_CHILD_SA exchange." The MN registers the HoA
-/// the harness HA assigns (§5.3.1), then is asked (`MIP6LAB_SWITCH_TO_AUTOCONF`) to switch.
-pub fn mpd_switch() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[
-            ("MIP6LAB_DOMAIN", "example.com"),
-            ("MIP6LAB_SWITCH_TO_AUTOCONF", "yes"),
-        ],
-        pics: &["mn.hoa.mpd_switch"],
-        ..tp(
-            "TP-SPLIT-MN-MPD-SWITCH-01",
-            "MN runs Mobile Prefix Discovery over ESP, then CREATE_CHILD_SA and a BU for an \
-             auto-configured HoA",
-            &["RFC5026-5.3.2-MN-MAY-1"],
-            judge_mpd_switch,
-        )
-    }
-}
 
 /// The Mobile Prefix messages (`MPS`, `MPA`) sent by `src`: (entry, inner message, carried
 /// in a decrypted ESP packet).
@@ -613,21 +610,20 @@ fn failover(obs: &Observation, why: &str) -> Outcome {
 
 /// §5.1.2: "If the Home Agent of choice does not respond to the IKE_SA_INIT messages or if
 /// IKEv2 authentication fails, the Mobile Node SHOULD try the next Home Agent on the list."
+#[mip6lab_suite::test_purpose]
 pub fn failover_no_answer() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[
-            ("MIP6LAB_DOMAIN", "example.com"),
-            // A lab link answers in well under a millisecond: one second is ample.
-            ("MIP6LAB_IKE_TIMEOUT_SECS", "1"),
-        ],
-        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.silent=true")],
-        ..tp(
-            "TP-SPLIT-MN-FAILOVER-SILENT-01",
-            "MN whose first HA does not answer IKE_SA_INIT tries the next HA",
-            &["RFC5026-5.1.2-MN-SHOULD-1"],
-            judge_failover_no_answer,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-FAILOVER-SILENT-01",
+        "MN whose first HA does not answer IKE_SA_INIT tries the next HA",
+        &["RFC5026-5.1.2-MN-SHOULD-1"],
+        judge_failover_no_answer,
+    )
+    .iut_env(&[
+        ("MIP6LAB_DOMAIN", "example.com"),
+        // A lab link answers in well under a millisecond: one second is ample.
+        ("MIP6LAB_IKE_TIMEOUT_SECS", "1"),
+    ])
+    .peer_env(&[("ha", "MIP6LAB_KNOBS", "ha.silent=true")])
 }
 
 pub fn judge_failover_no_answer(obs: &Observation) -> Outcome {
@@ -640,16 +636,15 @@ pub fn judge_failover_no_answer(obs: &Observation) -> Outcome {
     failover(obs, "did not answer IKE_SA_INIT")
 }
 
+#[mip6lab_suite::test_purpose]
 pub fn failover_auth_failed() -> TestPurpose {
-    TestPurpose {
-        peer_env: &[("ha", "MIP6LAB_PSK", "not-the-mn1-key")],
-        ..tp(
-            "TP-SPLIT-MN-FAILOVER-AUTH-01",
-            "MN whose authentication fails with the first HA tries the next HA",
-            &["RFC5026-5.1.2-MN-SHOULD-1"],
-            judge_failover_auth_failed,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-FAILOVER-AUTH-01",
+        "MN whose authentication fails with the first HA tries the next HA",
+        &["RFC5026-5.1.2-MN-SHOULD-1"],
+        judge_failover_auth_failed,
+    )
+    .peer_env(&[("ha", "MIP6LAB_PSK", "not-the-mn1-key")])
 }
 
 pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
@@ -663,48 +658,7 @@ pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
     failover(obs, "refused authentication")
 }
 
-pub fn all() -> Vec<TestPurpose> {
-    vec![
-        auth_cert(),
-        cert_fqdn_in_subject_alt_name(),
-        several_home_addresses(),
-        auth_eap(),
-        hoa_autoconf(),
-        use_assigned_hoa(),
-        dad_failed_134(),
-        failover_no_answer(),
-        failover_auth_failed(),
-        hoa_preconfigured(),
-        hoa_reassigned(),
-        retry_after_period(),
-        unrecoverable_auth_failure(),
-        untrusted_ha_certificate(),
-        mh_type_selectors(),
-        internal_address_failure(),
-        mpd_switch(),
-    ]
-}
-
 // ------------------------------------------------------ several home addresses
-
-/// RFC 4877 §9: "The mobile node MAY include multiple instances of the INTERNAL_IP6_ADDRESS
-/// to request multiple home address to the assigned by the home agent." The MN is asked
-/// (`MIP6LAB_HOA_COUNT=2`) for two; the harness HA returns one, which the MN must then use.
-pub fn several_home_addresses() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[
-            ("MIP6LAB_DOMAIN", "example.com"),
-            ("MIP6LAB_HOA_COUNT", "2"),
-        ],
-        pics: &["mn.hoa.multiple"],
-        ..tp(
-            "TP-SPLIT-MN-HOA-MULTI-01",
-            "MN asks for several home addresses with several INTERNAL_IP6_ADDRESS attributes",
-            &["RFC4877-9-MN-MAY-1"],
-            judge_several_home_addresses,
-        )
-    }
-}
 
 pub fn judge_several_home_addresses(obs: &Observation) -> Outcome {
     let (e, m) = match ike_auth_request(obs) {
@@ -764,17 +718,16 @@ const PRECONF: &[(&str, &str)] = &[
 /// §5.3.2: "the Mobile Node creates a Home Address based on the pre-configured prefix and
 /// sends it to the Home Agent, including an INTERNAL_IP6_ADDRESS attribute in a
 /// Configuration Payload of type CFG_REQUEST."
+#[mip6lab_suite::test_purpose]
 pub fn hoa_preconfigured() -> TestPurpose {
-    TestPurpose {
-        iut_env: PRECONF,
-        pics: &["mn.hoa.preconfigured"],
-        ..tp(
-            "TP-SPLIT-MN-HOA-PRECONF-01",
-            "MN with a pre-configured home prefix proposes a HoA from it in INTERNAL_IP6_ADDRESS",
-            &["RFC5026-5.3.2-MN-MUST-1"],
-            judge_hoa_preconfigured,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-HOA-PRECONF-01",
+        "MN with a pre-configured home prefix proposes a HoA from it in INTERNAL_IP6_ADDRESS",
+        &["RFC5026-5.3.2-MN-MUST-1"],
+        judge_hoa_preconfigured,
+    )
+    .iut_env(PRECONF)
+    .pics(&["mn.hoa.preconfigured"])
 }
 
 fn proposed(m: &Message) -> Option<String> {
@@ -824,26 +777,25 @@ pub fn judge_hoa_preconfigured(obs: &Observation) -> Outcome {
 /// assigns a different Home Address … the Mobile Node MUST use the address sent by the Home
 /// Agent"; RFC 4877 §9: it "MUST stop using its old home address and start using the newly
 /// allocated home address". The harness HA holds the MN's proposal as another MN's address.
+#[mip6lab_suite::test_purpose]
 pub fn hoa_reassigned() -> TestPurpose {
-    TestPurpose {
-        iut_env: PRECONF,
-        peer_env: &[(
-            "ha",
-            "MIP6LAB_CONFIGURED_HOAS",
-            "mn2.example.com=2001:db8:1:100::100",
-        )],
-        pics: &["mn.hoa.preconfigured"],
-        ..tp(
-            "TP-SPLIT-MN-HOA-REASSIGNED-01",
-            "MN whose proposed HoA is refused uses the one the HA assigns instead",
-            &[
-                "RFC5026-5.3.2-MN-MUST-2",
-                "RFC4877-9-MN-MUST-1",
-                "RFC4877-9-MN-MUST-2",
-            ],
-            judge_hoa_reassigned,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-HOA-REASSIGNED-01",
+        "MN whose proposed HoA is refused uses the one the HA assigns instead",
+        &[
+            "RFC5026-5.3.2-MN-MUST-2",
+            "RFC4877-9-MN-MUST-1",
+            "RFC4877-9-MN-MUST-2",
+        ],
+        judge_hoa_reassigned,
+    )
+    .iut_env(PRECONF)
+    .peer_env(&[(
+        "ha",
+        "MIP6LAB_CONFIGURED_HOAS",
+        "mn2.example.com=2001:db8:1:100::100",
+    )])
+    .pics(&["mn.hoa.preconfigured"])
 }
 
 pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
@@ -914,26 +866,25 @@ fn distinct_ike_sas_to(obs: &Observation, role: &str) -> Vec<(u64, String)> {
 
 /// §5.1.2: "If none of the Home Agents respond, the Mobile Node SHOULD try again after a
 /// period of time that is configurable on the Mobile Node."
+#[mip6lab_suite::test_purpose]
 pub fn retry_after_period() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[
-            ("MIP6LAB_DOMAIN", "example.com"),
-            ("MIP6LAB_RETRY_SECS", "1"),
-            // A lab link answers in well under a millisecond: one second is ample.
-            ("MIP6LAB_IKE_TIMEOUT_SECS", "1"),
-        ],
-        peer_env: &[
-            ("ha", "MIP6LAB_KNOBS", "ha.silent=true"),
-            ("ha2", "MIP6LAB_KNOBS", "ha.silent=true"),
-        ],
-        until_event: None,
-        ..tp(
-            "TP-SPLIT-MN-RETRY-01",
-            "MN that no HA answers tries the list again after its configured period",
-            &["RFC5026-5.1.2-MN-SHOULD-2"],
-            judge_retry_after_period,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-RETRY-01",
+        "MN that no HA answers tries the list again after its configured period",
+        &["RFC5026-5.1.2-MN-SHOULD-2"],
+        judge_retry_after_period,
+    )
+    .iut_env(&[
+        ("MIP6LAB_DOMAIN", "example.com"),
+        ("MIP6LAB_RETRY_SECS", "1"),
+        // A lab link answers in well under a millisecond: one second is ample.
+        ("MIP6LAB_IKE_TIMEOUT_SECS", "1"),
+    ])
+    .peer_env(&[
+        ("ha", "MIP6LAB_KNOBS", "ha.silent=true"),
+        ("ha2", "MIP6LAB_KNOBS", "ha.silent=true"),
+    ])
+    .until_event(None)
 }
 
 pub fn judge_retry_after_period(obs: &Observation) -> Outcome {
@@ -959,21 +910,20 @@ pub fn judge_retry_after_period(obs: &Observation) -> Outcome {
 
 /// §5.1.2: "If IKEv2 authentication fails with all Home Agents, it is an unrecoverable error
 /// on the Mobile Node." Observed on the wire: after both refusals, no new IKE SA.
+#[mip6lab_suite::test_purpose]
 pub fn unrecoverable_auth_failure() -> TestPurpose {
-    TestPurpose {
-        peer_env: &[
-            ("ha", "MIP6LAB_PSK", "not-the-mn1-key"),
-            ("ha2", "MIP6LAB_PSK", "not-the-mn1-key"),
-        ],
-        until_event: None,
-        observe_for: std::time::Duration::from_secs(30),
-        ..tp(
-            "TP-SPLIT-MN-AUTH-ALL-FAIL-01",
-            "MN whose authentication fails with every HA stops (unrecoverable)",
-            &["RFC5026-5.1.2-MN-MUST-2"],
-            judge_unrecoverable,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-AUTH-ALL-FAIL-01",
+        "MN whose authentication fails with every HA stops (unrecoverable)",
+        &["RFC5026-5.1.2-MN-MUST-2"],
+        judge_unrecoverable,
+    )
+    .peer_env(&[
+        ("ha", "MIP6LAB_PSK", "not-the-mn1-key"),
+        ("ha2", "MIP6LAB_PSK", "not-the-mn1-key"),
+    ])
+    .until_event(None)
+    .observe_for(std::time::Duration::from_secs(30))
 }
 
 pub fn judge_unrecoverable(obs: &Observation) -> Outcome {
@@ -1012,24 +962,23 @@ pub fn judge_unrecoverable(obs: &Observation) -> Outcome {
 /// §9.1: "If the Mobile Node can detect that the certificate is not trustworthy, the attack
 /// will be foiled when the Mobile Node attempts to set up the IKE SA." The harness HA presents
 /// a certificate from a CA the MN does not trust, issued to another name.
+#[mip6lab_suite::test_purpose]
 pub fn untrusted_ha_certificate() -> TestPurpose {
-    TestPurpose {
-        iut_env: &[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "cert")],
-        peer_env: &[
-            ("ha", "MIP6LAB_AUTH", "cert"),
-            ("ha", "MIP6LAB_CERT", "/etc/mip6lab/pki/untrusted-cert.pem"),
-            ("ha", "MIP6LAB_KEY", "/etc/mip6lab/pki/untrusted-key.pem"),
-        ],
-        until_event: None,
-        observe_for: std::time::Duration::from_secs(30),
-        pics: &["mn.auth.cert"],
-        ..tp(
-            "TP-SPLIT-MN-UNTRUSTED-HA-01",
-            "MN refuses an HA whose certificate it cannot trust",
-            &["RFC5026-9.1-MN-MUST-2"],
-            judge_untrusted_ha_certificate,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-UNTRUSTED-HA-01",
+        "MN refuses an HA whose certificate it cannot trust",
+        &["RFC5026-9.1-MN-MUST-2"],
+        judge_untrusted_ha_certificate,
+    )
+    .iut_env(&[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "cert")])
+    .peer_env(&[
+        ("ha", "MIP6LAB_AUTH", "cert"),
+        ("ha", "MIP6LAB_CERT", "/etc/mip6lab/pki/untrusted-cert.pem"),
+        ("ha", "MIP6LAB_KEY", "/etc/mip6lab/pki/untrusted-key.pem"),
+    ])
+    .until_event(None)
+    .observe_for(std::time::Duration::from_secs(30))
+    .pics(&["mn.auth.cert"])
 }
 
 pub fn judge_untrusted_ha_certificate(obs: &Observation) -> Outcome {
@@ -1064,6 +1013,7 @@ pub fn judge_untrusted_ha_certificate(obs: &Observation) -> Outcome {
 
 /// RFC 4877 §4.3: "The home agent and mobile node SHOULD support Mobility Header message type
 /// as an IPsec selector." Seen in the MN's traffic selectors for its MH Child SA.
+#[mip6lab_suite::test_purpose]
 pub fn mh_type_selectors() -> TestPurpose {
     tp(
         "TP-SPLIT-MN-TS-MHTYPE-01",
@@ -1102,20 +1052,39 @@ pub fn judge_mh_type_selectors(obs: &Observation) -> Outcome {
 /// then should initiate a new IKE_SA_INIT and IKE_AUTH exchange and try to auto-configure a
 /// home address … The mobile node MAY also switch to another home agent." The harness HA has
 /// no address and no prefix to give; HA2 is a normal HA.
+#[mip6lab_suite::test_purpose]
 pub fn internal_address_failure() -> TestPurpose {
-    TestPurpose {
-        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.no_address=true")],
-        ..tp(
-            "TP-SPLIT-MN-ADDR-FAILURE-01",
-            "MN refused a home address ends that IKE SA and starts anew (auto-configuration or another HA)",
-            &[
-                "RFC4877-9-MN-SHOULD-2",
-                "RFC4877-9-MN-SHOULD-3",
-                "RFC4877-9-MN-MAY-2",
-            ],
-            judge_internal_address_failure,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-ADDR-FAILURE-01",
+        "MN refused a home address ends that IKE SA and starts anew (auto-configuration or another HA)",
+        &[
+            "RFC4877-9-MN-SHOULD-2",
+            "RFC4877-9-MN-SHOULD-3",
+            "RFC4877-9-MN-MAY-2",
+        ],
+        judge_internal_address_failure,
+    )
+    .peer_env(&[("ha", "MIP6LAB_KNOBS", "ha.no_address=true")])
+}
+
+/// §5.3.2: "Later, if the Mobile Node wants to use an auto-configured Home Address (e.g.,
+/// based on CGA), it can run Mobile Prefix Discovery, obtain a prefix, auto-configure a new
+/// Home Address, and then perform a new CREATE_CHILD_SA exchange." The MN registers the HoA
+/// the harness HA assigns (§5.3.1), then is asked (`MIP6LAB_SWITCH_TO_AUTOCONF`) to switch.
+#[mip6lab_suite::test_purpose]
+pub fn mpd_switch() -> TestPurpose {
+    tp(
+        "TP-SPLIT-MN-MPD-SWITCH-01",
+        "MN runs Mobile Prefix Discovery over ESP, then CREATE_CHILD_SA and a BU for an \
+         auto-configured HoA",
+        &["RFC5026-5.3.2-MN-MAY-1"],
+        judge_mpd_switch,
+    )
+    .iut_env(&[
+        ("MIP6LAB_DOMAIN", "example.com"),
+        ("MIP6LAB_SWITCH_TO_AUTOCONF", "yes"),
+    ])
+    .pics(&["mn.hoa.mpd_switch"])
 }
 
 pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {

@@ -12,28 +12,65 @@ pub const DOMAIN: &str = "example.com";
 pub const SRV_QNAME: &str = "_mip6._ipv6.example.com.";
 pub const HA_NAME: &str = "ha1.example.com.";
 
+/// The MN, told `iut_env`, observed until it has picked an HA.
+const fn discovery(
+    id: &'static str,
+    title: &'static str,
+    requirements: &'static [&'static str],
+    iut_env: &'static [(&'static str, &'static str)],
+    judge: fn(&Observation) -> Outcome,
+) -> TestPurpose {
+    TestPurpose::new(
+        crate::mn_under_test("split-discovery"),
+        id,
+        title,
+        requirements,
+        judge,
+    )
+    .iut_env(iut_env)
+    .until_event(Some("ha_selected"))
+    .observe_for(Duration::from_secs(20))
+}
+
+const BY_DOMAIN: &[(&str, &str)] = &[("MIP6LAB_DOMAIN", DOMAIN)];
+
 /// §5.1.2: "the Mobile constructs a request with QNAME set to "_mip6._ipv6.example.com" and
 /// QTYPE to SRV"; the service name "is "mip6" and the protocol name is "ipv6"". The MN then
 /// picks one HA from the reply (or its additional-section AAAA records).
+#[mip6lab_suite::test_purpose]
 pub fn srv_lookup() -> TestPurpose {
-    TestPurpose {
-        id: "TP-SPLIT-MN-DISC-SRV-01",
-        title: "MN discovers its HA with an SRV query for _mip6._ipv6.<domain>",
-        requirements: &[
+    discovery(
+        "TP-SPLIT-MN-DISC-SRV-01",
+        "MN discovers its HA with an SRV query for _mip6._ipv6.<domain>",
+        &[
             "RFC5026-5.1.2-MN-MUST-1",
             "RFC5026-5.1.2-MN-MUST-3",
             "RFC5026-5.1.2-MN-MUST-4",
             "RFC5026-5.1.2-MN-MAY-1",
         ],
-        topology: "split-discovery",
-        iut_env: &[("MIP6LAB_DOMAIN", DOMAIN)],
-        until_event: Some("ha_selected"),
-        observe_for: Duration::from_secs(20),
-        judge: judge_srv_lookup,
-        pics: &[],
-        stimulus: None,
-        peer_env: &[],
-    }
+        BY_DOMAIN,
+        judge_srv_lookup,
+    )
+}
+
+/// The MSP's DNS, as the lab provides it, answers the way §5.1.2 describes: SRV records under
+/// "_mip6._ipv6" ("the service name … is "mip6" and the protocol name is "ipv6"") and, "if
+/// there is room in the SRV reply, it is RECOMMENDED that the DNS server also return the IP
+/// addresses of the Home Agents in AAAA records as part of the additional data section".
+/// This checks the harness's own peer (BIND), so a vendor MN is never judged on a broken lab;
+/// it shares the SRV test's lab run.
+#[mip6lab_suite::test_purpose]
+pub fn msp_srv_answer() -> TestPurpose {
+    discovery(
+        "TP-SPLIT-DNS-SRV-ANSWER-01",
+        "The MSP's DNS answers _mip6._ipv6 SRV with the HAs' AAAA records as additional data",
+        &[
+            "RFC5026-5.1.2-MSP-MUST-1",
+            "RFC5026-5.1.2-DNS-RECOMMENDED-1",
+        ],
+        BY_DOMAIN,
+        judge_msp_srv_answer,
+    )
 }
 
 pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
@@ -141,20 +178,15 @@ fn first_contacted(obs: &Observation, offered: &[IpAddr]) -> Option<(Option<u64>
 
 /// §5.1.1: "The Mobile Node constructs a DNS request by setting the QNAME to the name of the
 /// Home Agent. The request has QTYPE set to "AAAA"".
+#[mip6lab_suite::test_purpose]
 pub fn name_lookup() -> TestPurpose {
-    TestPurpose {
-        id: "TP-SPLIT-MN-DISC-NAME-01",
-        title: "MN configured with an HA name looks it up with QTYPE AAAA",
-        requirements: &["RFC5026-5.1.1-MN-MUST-1", "RFC5026-5.1.1-MN-MUST-2"],
-        topology: "split-discovery",
-        iut_env: &[("MIP6LAB_HA_NAME", "ha1.example.com")],
-        until_event: Some("ha_selected"),
-        observe_for: Duration::from_secs(20),
-        judge: judge_name_lookup,
-        pics: &[],
-        stimulus: None,
-        peer_env: &[],
-    }
+    discovery(
+        "TP-SPLIT-MN-DISC-NAME-01",
+        "MN configured with an HA name looks it up with QTYPE AAAA",
+        &["RFC5026-5.1.1-MN-MUST-1", "RFC5026-5.1.1-MN-MUST-2"],
+        &[("MIP6LAB_HA_NAME", "ha1.example.com")],
+        judge_name_lookup,
+    )
 }
 
 pub fn judge_name_lookup(obs: &Observation) -> Outcome {
@@ -180,26 +212,6 @@ pub fn judge_name_lookup(obs: &Observation) -> Outcome {
     };
     let offered = aaaa_records(rm, HA_NAME);
     uses_offered_ha(obs, "MN", &offered, &[q.frame, r.frame])
-}
-
-/// The MSP's DNS, as the lab provides it, answers the way §5.1.2 describes: SRV records under
-/// "_mip6._ipv6" ("the service name … is "mip6" and the protocol name is "ipv6"") and, "if
-/// there is room in the SRV reply, it is RECOMMENDED that the DNS server also return the IP
-/// addresses of the Home Agents in AAAA records as part of the additional data section".
-/// This checks the harness's own peer (BIND), so a vendor MN is never judged on a broken lab;
-/// it shares the SRV test's lab run.
-pub fn msp_srv_answer() -> TestPurpose {
-    TestPurpose {
-        id: "TP-SPLIT-DNS-SRV-ANSWER-01",
-        title:
-            "The MSP's DNS answers _mip6._ipv6 SRV with the HAs' AAAA records as additional data",
-        requirements: &[
-            "RFC5026-5.1.2-MSP-MUST-1",
-            "RFC5026-5.1.2-DNS-RECOMMENDED-1",
-        ],
-        judge: judge_msp_srv_answer,
-        ..srv_lookup()
-    }
 }
 
 pub fn judge_msp_srv_answer(obs: &Observation) -> Outcome {

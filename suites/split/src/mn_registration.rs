@@ -18,10 +18,14 @@ pub(crate) const fn tp(
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose {
-        iut_env: &[("MIP6LAB_DOMAIN", "example.com")],
-        ..TestPurpose::new(id, title, requirements, TOPOLOGY, judge)
-    }
+    TestPurpose::new(
+        crate::mn_under_test(TOPOLOGY),
+        id,
+        title,
+        requirements,
+        judge,
+    )
+    .iut_env(&[("MIP6LAB_DOMAIN", "example.com")])
 }
 
 pub(crate) type Found<'a> = Result<(&'a Entry, &'a Message), Outcome>;
@@ -82,6 +86,7 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
 /// use the FQDN as the initiator identity in the IKE_AUTH step"; §9.5: "the Mobile Node MUST
 /// use a FQDN as the IDi … The FQDN MUST be the same as the FQDN that will be provided by
 /// the Mobile Node in the DNS Update Option."
+#[mip6lab_suite::test_purpose]
 pub fn idi_is_fqdn() -> TestPurpose {
     tp(
         "TP-SPLIT-MN-IKE-IDI-01",
@@ -149,6 +154,7 @@ pub fn judge_idi_is_fqdn(obs: &Observation) -> Outcome {
 /// §5.3.1: the MN "can request a HoA through the Configuration Payload in the IKE_AUTH
 /// exchange by including an INTERNAL_IP6_ADDRESS attribute"; RFC 4877 §9: a zero-length
 /// attribute (SHOULD), and the MN uses the address the HA returns (§5.3.2, RFC 4877 §9).
+#[mip6lab_suite::test_purpose]
 pub fn hoa_assigned() -> TestPurpose {
     tp(
         "TP-SPLIT-MN-HOA-ASSIGNED-01",
@@ -218,14 +224,14 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
 /// RFC 4877 §9: "The mobile node should include a zero-length INTERNAL_IP6_ADDRESS attribute
 /// in the CFG_REQUEST payload" when it has no address to propose. A SHOULD on its own, so its
 /// verdict is advisory; same setup as TP-SPLIT-MN-HOA-ASSIGNED-01 (one lab run for both).
+#[mip6lab_suite::test_purpose]
 pub fn empty_address_request() -> TestPurpose {
-    TestPurpose {
-        id: "TP-SPLIT-MN-CFG-EMPTY-01",
-        title: "MN with no address to propose asks with a zero-length INTERNAL_IP6_ADDRESS",
-        requirements: &["RFC4877-9-MN-SHOULD-1"],
-        judge: judge_empty_address_request,
-        ..hoa_assigned()
-    }
+    tp(
+        "TP-SPLIT-MN-CFG-EMPTY-01",
+        "MN with no address to propose asks with a zero-length INTERNAL_IP6_ADDRESS",
+        &["RFC4877-9-MN-SHOULD-1"],
+        judge_empty_address_request,
+    )
 }
 
 pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
@@ -255,6 +261,7 @@ pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
 /// RFC 4877 §4.1: ESP for BUs "MUST be supported and used"; §4.2: the MN "MUST use the
 /// Home Address destination option in Binding Updates"; §4.3: the Alternate Care-of Address
 /// option; §4.4: the care-of address as source.
+#[mip6lab_suite::test_purpose]
 pub fn bu_protected() -> TestPurpose {
     tp(
         "TP-SPLIT-MN-BU-ESP-01",
@@ -328,6 +335,7 @@ pub fn judge_bu_protected(obs: &Observation) -> Outcome {
 /// "To remove a DNS entry, the Mobile Node includes … the DNS Update mobility option, with
 /// the flag R set"; §8.1: Status "MUST be set to 0" in a BU, Reserved "MUST be set to 0",
 /// type 17 and the FQDN of the MN.
+#[mip6lab_suite::test_purpose]
 pub fn dns_update_option() -> TestPurpose {
     tp(
         "TP-SPLIT-MN-DNS-OPT-01",
@@ -403,30 +411,18 @@ pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
     }
 }
 
-pub fn all() -> Vec<TestPurpose> {
-    vec![
-        idi_is_fqdn(),
-        hoa_assigned(),
-        empty_address_request(),
-        bu_protected(),
-        dns_update_option(),
-        unknown_option_skipped(),
-    ]
-}
-
 /// RFC 6275 §6.1.8, relied on by RFC 5026 §8.1 (the DNS Update option rides in BAs among
 /// other options): "The receiver MUST ignore and skip any options that it does not
 /// understand." The harness HA's BAs carry an option of the unassigned type 200.
+#[mip6lab_suite::test_purpose]
 pub fn unknown_option_skipped() -> TestPurpose {
-    TestPurpose {
-        peer_env: &[("ha", "MIP6LAB_KNOBS", "ha.ba_unknown_option=200")],
-        ..tp(
-            "TP-SPLIT-MN-UNKNOWN-OPT-01",
-            "MN skips a mobility option it does not understand and accepts the BA",
-            &["RFC6275-6.1.8-MN-MUST-1"],
-            judge_unknown_option_skipped,
-        )
-    }
+    tp(
+        "TP-SPLIT-MN-UNKNOWN-OPT-01",
+        "MN skips a mobility option it does not understand and accepts the BA",
+        &["RFC6275-6.1.8-MN-MUST-1"],
+        judge_unknown_option_skipped,
+    )
+    .peer_env(&[("ha", "MIP6LAB_KNOBS", "ha.ba_unknown_option=200")])
 }
 
 pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {

@@ -26,7 +26,7 @@ fn node_role(topology: &Topology, node: &str) -> Option<IutRole> {
 #[test]
 fn every_knob_setting_of_the_suite_parses_and_fits_its_node() {
     let mut settings = 0;
-    for tp in mip6lab_suite_split::all() {
+    for tp in mip6lab_suite_split::SUITE.tests() {
         let topo = topology(tp.topology);
         let iut = topo.iut().map(|n| n.name.clone()).unwrap_or_default();
         // (node, value) of every MIP6LAB_KNOBS the test sets: on the IUT (the reference
@@ -77,7 +77,7 @@ fn knob((node, var, value): (String, &str, &'static str)) -> Option<(String, &'s
 
 #[test]
 fn every_event_the_suite_waits_for_is_a_contract_event() {
-    for tp in mip6lab_suite_split::all() {
+    for tp in mip6lab_suite_split::SUITE.tests() {
         if let Some(e) = tp.until_event {
             assert!(events::ALL.contains(&e), "{} waits for `{e}`", tp.id);
         }

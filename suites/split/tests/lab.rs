@@ -6,7 +6,7 @@
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::Engine;
 use mip6lab_suite::{RunOptions, Runner, TestPurpose, Verdict};
-use mip6lab_suite_split::{all, mn_discovery};
+use mip6lab_suite_split::{mn_discovery, SUITE};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -57,7 +57,7 @@ fn run_suite(tests: &[TestPurpose], knobs: &str) -> mip6lab_report::RunResult {
         root: root(),
         run_dir,
         run_id,
-        suite: "split".into(),
+        suite: SUITE.name.into(),
         iut: Iut::Reference {
             binary: binary("mip6lab-refimpl"),
         },
@@ -101,7 +101,7 @@ fn leftovers_of_pid(pid: u32) -> usize {
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let tests = all();
+    let tests = SUITE.tests();
     let run_id = format!("self-{:08x}", std::process::id() ^ rand_suffix());
     let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
     std::fs::create_dir_all(&run_dir).unwrap();
@@ -109,7 +109,7 @@ fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
         root: root(),
         run_dir: run_dir.clone(),
         run_id,
-        suite: "split".into(),
+        suite: SUITE.name.into(),
         iut: Iut::Reference {
             binary: binary("mip6lab-refimpl"),
         },
@@ -196,7 +196,7 @@ fn a_panicking_test_leaves_nothing_behind() {
                 &root().join("fixtures/topologies/split-discovery.toml"),
             )
             .unwrap();
-            let lab = mip6lab_lab::Lab::up(
+            let lab = mip6lab_lab::Lab::up_with(
                 topo,
                 mip6lab_lab::LabOptions {
                     root: root(),
@@ -205,6 +205,8 @@ fn a_panicking_test_leaves_nothing_behind() {
                         binary: binary("mip6lab-refimpl"),
                     },
                 },
+                Vec::new(),
+                std::sync::Arc::new(mip6lab_suite::images::ReferenceImages),
             )
             .await
             .unwrap();
