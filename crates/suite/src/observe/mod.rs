@@ -150,13 +150,7 @@ pub fn uses_offered_ha(
         ))
         .with_frames(pcap, frames);
     }
-    let reported = obs
-        .iut_event
-        .as_ref()
-        .and_then(|ev| ev.get("address"))
-        .and_then(|a| a.as_str())
-        .and_then(|a| a.parse::<IpAddr>().ok());
-    match reported {
+    match reported_address(obs) {
         Some(a) if offered.contains(&a) => Outcome::pass(format!(
             "{role} chose {a}, an HA the DNS answer offered (reported by the IUT; no traffic to \
              the HA yet)"
@@ -175,6 +169,15 @@ pub fn uses_offered_ha(
         ))
         .with_frames(pcap, earlier_frames.iter().copied()),
     }
+}
+
+/// The address the IUT's awaited event names (e.g. `ha_selected`'s chosen HA).
+pub fn reported_address(obs: &Observation) -> Option<IpAddr> {
+    obs.iut_event
+        .as_ref()
+        .and_then(|ev| ev.get("address"))
+        .and_then(|a| a.as_str())
+        .and_then(|a| a.parse().ok())
 }
 
 pub fn list(a: &[IpAddr]) -> String {
