@@ -296,10 +296,7 @@ pub fn judge_bu_protected(obs: &Observation) -> Outcome {
         return Outcome::fail("the BU's source is the HoA itself, not a care-of address")
             .with_frames(pcap(obs), [e.frame]);
     }
-    // Shown as the transcript shows it: `Some("…")`, or `None` without the option.
-    let acoa = bu
-        .alternate_coa()
-        .map(|a| a.map_or_else(String::new, |a| a.to_string()));
+    let acoa = bu.alternate_coa().map(|a| a.to_string());
     if acoa.as_deref() != Some(coa.as_str()) {
         return Outcome::fail(format!(
             "the BU's Alternate Care-of Address option is {:?}, the source address is {coa}",

@@ -104,12 +104,12 @@ impl MobilityMessage<'_> {
         })
     }
 
-    /// The address of the Alternate Care-of Address option, if present.
-    pub fn alternate_coa(&self) -> Option<Option<Ipv6Addr>> {
+    /// The address of the (first) Alternate Care-of Address option, if present.
+    pub fn alternate_coa(&self) -> Option<Ipv6Addr> {
         self.options.iter().find_map(|o| match o {
             MobilityOption::AlternateCoa(a) => Some(*a),
             _ => None,
-        })
+        })?
     }
 
     /// Whether an option of the unknown type `option_type` is present.
