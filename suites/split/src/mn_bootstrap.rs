@@ -45,8 +45,8 @@ pub fn judge_auth_cert(obs: &Observation) -> Outcome {
         return Outcome::fail("the MN's IKE_AUTH request carries no CERT payload")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let method = auth_method(&m);
-    if !is_signature(&m) {
+    let method = m.auth_method_text();
+    if !m.auth_is_signature() {
         return Outcome::fail(format!(
             "AUTH method {method} is not a signature (1, 9–11, 14) although a certificate was sent"
         ))
@@ -88,19 +88,6 @@ pub fn cert_fqdn_in_subject_alt_name() -> TestPurpose {
         judge: judge_cert_fqdn,
         ..auth_cert()
     }
-}
-
-/// The AUTH payload's method as reasons name it (`none` without one).
-fn auth_method(m: &IkeMessage) -> String {
-    match m.auth_method {
-        Some(method) => or_unknown(method),
-        None => "none".into(),
-    }
-}
-
-/// Whether AUTH is a signature: RSA (1), ECDSA (9–11) or Digital Signature (14).
-pub(crate) fn is_signature(m: &IkeMessage) -> bool {
-    matches!(m.auth_method, Some(Some(1 | 9 | 10 | 11 | 14)))
 }
 
 /// IDi's identification data (empty without IDi).

@@ -377,6 +377,19 @@ impl IkeMessage<'_> {
         self.auth_method.is_some()
     }
 
+    /// AUTH by signature: RSA (1), ECDSA (9–11) or Digital Signature (14) (RFC 7296 §3.8,
+    /// RFC 4754, RFC 7427).
+    pub fn auth_is_signature(&self) -> bool {
+        matches!(self.auth_method, Some(Some(1 | 9 | 10 | 11 | 14)))
+    }
+
+    /// The AUTH method as reasons name it: the number, or `none`.
+    pub fn auth_method_text(&self) -> String {
+        self.auth_method
+            .flatten()
+            .map_or_else(|| "none".to_owned(), |m| m.to_string())
+    }
+
     pub fn frame(&self) -> u64 {
         self.entry.frame
     }
