@@ -8,7 +8,7 @@
 
 use mip6lab_suite::observe::{
     dns_queries_from, in_prefix, notify, or_unknown, pcap, response_to, reverse_name, same_name,
-    sorted_frames as sorted, BindingAck, BindingUpdate, Carrier, CfgType, ConfigPayload,
+    sorted_frames as sorted, BindingAck, BindingUpdate, Carrier, CfgType,
     CpAttribute, CpAttributeType, DnsRcode, DnsUpdateOption, DnsView, Exchange, IkeMessage, RData,
     UpdateOperation,
 };
@@ -68,10 +68,6 @@ fn cp_value(a: &CpAttribute) -> Option<(Ipv6Addr, u8)> {
         (IpAddr::V6(addr), plen) => Some((addr, plen)),
         _ => None,
     }
-}
-
-fn cp_of<'m>(m: &'m IkeMessage, cfg_type: CfgType) -> Option<&'m ConfigPayload> {
-    m.config(cfg_type)
 }
 
 /// (type, name) of each Notify with a readable type.
@@ -429,7 +425,7 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let frames = [a.req.frame(), a.resp.frame()];
-    let asked = cp_of(&a.req, CfgType::Request)
+    let asked = a.req.config(CfgType::Request)
         .and_then(|c| c.first(&CpAttributeType::InternalIp6Address));
     if asked.is_none() {
         return Outcome::inconclusive(
@@ -437,7 +433,7 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         )
         .with_frames(pcap(obs), sorted(frames));
     }
-    let Some(reply) = cp_of(&a.resp, CfgType::Reply) else {
+    let Some(reply) = a.resp.config(CfgType::Reply) else {
         return Outcome::fail("the HA's IKE_AUTH response has no CFG_REPLY")
             .with_frames(pcap(obs), sorted(frames));
     };
@@ -539,7 +535,7 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
     };
     let frames = [a.req.frame(), a.resp.frame()];
     let asked =
-        cp_of(&a.req, CfgType::Request).and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix));
+        a.req.config(CfgType::Request).and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix));
     if asked.is_none() {
         return Outcome::inconclusive(
             "the tester's IKE_AUTH carries no CFG_REQUEST with MIP6_HOME_PREFIX \
@@ -547,7 +543,7 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
         )
         .with_frames(pcap(obs), sorted(frames));
     }
-    let Some(reply) = cp_of(&a.resp, CfgType::Reply) else {
+    let Some(reply) = a.resp.config(CfgType::Reply) else {
         return Outcome::fail("the HA's IKE_AUTH response has no CFG_REPLY")
             .with_frames(pcap(obs), sorted(frames));
     };
@@ -641,7 +637,7 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let frames = [a.req.frame(), a.resp.frame()];
-    if cp_of(&a.req, CfgType::Request)
+    if a.req.config(CfgType::Request)
         .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
         .is_none()
     {
@@ -663,7 +659,7 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    let assigned = cp_of(&a.resp, CfgType::Reply)
+    let assigned = a.resp.config(CfgType::Reply)
         .and_then(|c| c.first(&CpAttributeType::InternalIp6Address))
         .and_then(cp_value);
     let Some((hoa, plen)) = assigned else {

@@ -2,7 +2,7 @@
 //! EAP authentication (RFC 4877 §7.3, §8), the auto-configured home address (RFC 5026
 //! §5.3.2, incl. USE_ASSIGNED_HoA and BA status 134) and HA failover (§5.1.2).
 
-use crate::mn_registration::{bus, cp_of, ike_auth_request, tp};
+use crate::mn_registration::{bus, ike_auth_request, tp};
 use mip6lab_suite::observe::{
     in_prefix, notify, or_unknown, pcap, Carrier, CfgType, CpAttributeType, Exchange,
     IkeMessage, IkeSpi, MobilePrefixMessage,
@@ -88,11 +88,6 @@ pub fn cert_fqdn_in_subject_alt_name() -> TestPurpose {
         judge: judge_cert_fqdn,
         ..auth_cert()
     }
-}
-
-/// IDi's identification data (empty without IDi).
-fn idi_text<'m>(m: &'m IkeMessage) -> &'m str {
-    m.idi.as_ref().map_or("", |i| i.id.as_str())
 }
 
 pub fn judge_cert_fqdn(obs: &Observation) -> Outcome {
@@ -204,7 +199,7 @@ fn v6(a: IpAddr) -> Option<Ipv6Addr> {
 }
 
 fn prefix_of(m: &IkeMessage) -> Option<Prefix> {
-    let (a, l) = cp_of(m, CfgType::Reply)?
+    let (a, l) = m.config(CfgType::Reply)?
         .first(&CpAttributeType::Mip6HomePrefix)?
         .prefix()?;
     Some((v6(a)?, l))
@@ -212,6 +207,11 @@ fn prefix_of(m: &IkeMessage) -> Option<Prefix> {
 
 fn within(a: Ipv6Addr, (prefix, len): Prefix) -> bool {
     in_prefix(a, prefix, len)
+}
+
+/// IDi's identification data (empty without IDi).
+fn idi_text<'m>(m: &'m IkeMessage) -> &'m str {
+    m.idi.as_ref().map_or("", |i| i.id.as_str())
 }
 
 /// The single TSi address of a CREATE_CHILD_SA request, if it names one.
@@ -228,7 +228,7 @@ fn child_requests(obs: &Observation, after: u64) -> Vec<IkeMessage<'_>> {
 
 /// The first address of the first INTERNAL_IP6_ADDRESS in `m`'s CP of `cfg_type`.
 fn internal_address(m: &IkeMessage, cfg_type: CfgType) -> Option<Ipv6Addr> {
-    cp_of(m, cfg_type)?.internal_address().and_then(v6)
+    m.config(cfg_type)?.internal_address().and_then(v6)
 }
 
 /// §5.3.2: "the Mobile Node includes the MIP6_HOME_PREFIX attribute in the CFG_REQUEST"
@@ -263,7 +263,7 @@ pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
     };
     let e = m.entry;
     let Some(attr) =
-        cp_of(&m, CfgType::Request).and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
+        m.config(CfgType::Request).and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
     else {
         return Outcome::fail("the CFG_REQUEST has no MIP6_HOME_PREFIX attribute")
             .with_frames(pcap(obs), [e.frame]);
@@ -1168,7 +1168,7 @@ pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {
         .ike_requests(Exchange::IkeAuth, Some("MN"))
         .find(|m| {
             m.frame() > ne.frame
-                && cp_of(m, CfgType::Request)
+                && m.config(CfgType::Request)
                     .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
                     .is_some()
         });

@@ -153,18 +153,13 @@ pub fn hoa_assigned() -> TestPurpose {
     )
 }
 
-/// The first CP payload of `cfg_type` in `m`.
-pub(crate) fn cp_of<'m>(m: &'m IkeMessage, cfg_type: CfgType) -> Option<&'m ConfigPayload> {
-    m.config(cfg_type)
-}
-
 pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
     let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
     let e = m.entry;
-    let Some(req) = cp_of(&m, CfgType::Request) else {
+    let Some(req) = m.config(CfgType::Request) else {
         return Outcome::fail("the MN's IKE_AUTH request has no CFG_REQUEST")
             .with_frames(pcap(obs), [e.frame]);
     };
@@ -177,7 +172,7 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
             .with_frames(pcap(obs), [e.frame]);
     };
     let re = rm.entry;
-    let Some(assigned) = cp_of(&rm, CfgType::Reply).and_then(ConfigPayload::internal_address)
+    let Some(assigned) = rm.config(CfgType::Reply).and_then(ConfigPayload::internal_address)
     else {
         return Outcome::inconclusive("the harness HA's CFG_REPLY assigned no address")
             .with_frames(pcap(obs), [e.frame, re.frame]);
@@ -222,7 +217,7 @@ pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let e = m.entry;
-    let Some(attr) = cp_of(&m, CfgType::Request)
+    let Some(attr) = m.config(CfgType::Request)
         .and_then(|r| r.first(&CpAttributeType::InternalIp6Address))
     else {
         return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
