@@ -17,8 +17,8 @@ use crate::ha_iut::{
     adds_aaaa, adds_ptr, answered_registration, deletes_aaaa, deletes_ptr, lookup, Binding,
 };
 use mip6lab_suite::observe::{
-    acct_status, pcap, radius_code, response_to, reverse_name, same_name,
-    sorted_frames as sorted, DnsRcode, DnsView, RData, RadiusMessage,
+    acct_status, pcap, radius_code, response_to, reverse_name, same_name, sorted_frames as sorted,
+    DnsRcode, DnsView, RData, RadiusMessage,
 };
 use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose, Verdict};
 use std::net::Ipv6Addr;
@@ -341,8 +341,7 @@ pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
     };
     let mut frames = vec![reg.bu.frame(), req.entry.frame];
     // §6 AAA-MUST-1: the MSP's AAA server proxies it to the MSA's.
-    let Some(proxied) =
-        pair_request(obs, MSP_AAA, MSA_AAA, req.entry.frame, START, &fqdn, hoa)
+    let Some(proxied) = pair_request(obs, MSP_AAA, MSA_AAA, req.entry.frame, START, &fqdn, hoa)
     else {
         let other = radius(obs, radius_code::ACCOUNTING_REQUEST, MSP_AAA, MSA_AAA)
             .into_iter()

@@ -467,9 +467,7 @@ pub fn judge_eap_rejected(obs: &Observation) -> Outcome {
     }
     let granted = obs
         .ike_responses(Exchange::IkeAuth, Some("HA1"))
-        .find(|m| {
-            m.frame() > *reject && (cp_addr(m, CfgType::Reply).is_some() || m.has_sa)
-        });
+        .find(|m| m.frame() > *reject && (cp_addr(m, CfgType::Reply).is_some() || m.has_sa));
     if let Some(m) = granted {
         return Outcome::fail("the AAA server rejected the MN, yet the HA completed IKE_AUTH")
             .with_frames(pcap(obs), [*reject, m.frame()]);

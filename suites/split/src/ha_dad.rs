@@ -8,8 +8,8 @@
 //! link has a reason to probe that address.
 
 use mip6lab_suite::observe::{
-    or_unknown, pcap, reverse_name, same_name, solicited_node, sorted_frames as sorted,
-    BindingAck, CfgType, CpAttributeType, DnsView, Exchange, NeighborMessage, RData,
+    or_unknown, pcap, reverse_name, same_name, solicited_node, sorted_frames as sorted, BindingAck,
+    CfgType, CpAttributeType, DnsView, Exchange, NeighborMessage, RData,
 };
 use mip6lab_suite::{Entry, Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
@@ -51,15 +51,13 @@ fn registration(obs: &Observation) -> Result<Registration<'_>, Outcome> {
         .with_frames(pcap(obs), [bu.frame]));
     };
     // §5.3.2 concerns a HoA the MN made itself: one the HA assigned is not probed.
-    let assigned = obs
-        .ike_responses(Exchange::IkeAuth, Some("HA1"))
-        .any(|r| {
-            r.configs
-                .iter()
-                .filter(|c| c.cfg_type == CfgType::Reply)
-                .flat_map(|c| c.all(&CpAttributeType::InternalIp6Address))
-                .any(|a| a.address() == Some(IpAddr::V6(hoa)))
-        });
+    let assigned = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).any(|r| {
+        r.configs
+            .iter()
+            .filter(|c| c.cfg_type == CfgType::Reply)
+            .flat_map(|c| c.all(&CpAttributeType::InternalIp6Address))
+            .any(|a| a.address() == Some(IpAddr::V6(hoa)))
+    });
     if assigned {
         return Err(Outcome::inconclusive(format!(
             "the HA assigned {hoa} in its CFG_REPLY: not an auto-configured HoA \
@@ -107,7 +105,10 @@ fn probe_fault(m: &NeighborMessage, hoa: Ipv6Addr) -> Option<String> {
         ));
     }
     if m.hop_limit != Some(255) {
-        return Some(format!("has hop limit {}, not 255", or_unknown(m.hop_limit)));
+        return Some(format!(
+            "has hop limit {}, not 255",
+            or_unknown(m.hop_limit)
+        ));
     }
     if m.checksum_ok != Some(true) {
         return Some("has a wrong ICMPv6 checksum".into());
@@ -214,8 +215,7 @@ fn dns_for(obs: &Observation, hoa: Ipv6Addr, from: u64) -> Option<&Entry> {
                 && e.frame > from
                 && !m.response
                 && m.is_update()
-                && m
-                    .authority_records()
+                && m.authority_records()
                     .iter()
                     .any(|r| r.data == RData::Aaaa(hoa) || same_name(r.name, &rev))
         })
@@ -430,5 +430,4 @@ mod tests {
         ]));
         assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
     }
-
 }

@@ -8,8 +8,8 @@
 
 use mip6lab_suite::observe::{
     dns_queries_from, in_prefix, notify, or_unknown, pcap, response_to, reverse_name, same_name,
-    sorted_frames as sorted, BindingAck, BindingUpdate, Carrier, CfgType,
-    CpAttribute, CpAttributeType, DnsRcode, DnsUpdateOption, DnsView, Exchange, IkeMessage, RData,
+    sorted_frames as sorted, BindingAck, BindingUpdate, Carrier, CfgType, CpAttribute,
+    CpAttributeType, DnsRcode, DnsUpdateOption, DnsView, Exchange, IkeMessage, RData,
     UpdateOperation,
 };
 use mip6lab_suite::{DnsMessage, Entry, Stimulus};
@@ -305,9 +305,7 @@ fn rcode(u: &Upd) -> String {
 /// Adds `<fqdn> AAAA <hoa>` (RFC 2136 §2.5.1: a record with a TTL).
 pub(crate) fn adds_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     m.authority_records().iter().any(|r| {
-        r.operation() == UpdateOperation::Add
-            && r.owned_by(fqdn)
-            && r.data == RData::Aaaa(hoa)
+        r.operation() == UpdateOperation::Add && r.owned_by(fqdn) && r.data == RData::Aaaa(hoa)
     })
 }
 
@@ -351,8 +349,7 @@ pub(crate) fn deletes_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
 /// Names anywhere in an UPDATE (zone, update section, PTR targets).
 fn mentions(m: &DnsMessage, fqdn: &str) -> bool {
     same_name(&m.qname, fqdn)
-        || m
-            .answer_records()
+        || m.answer_records()
             .iter()
             .chain(&m.authority_records())
             .any(|r| r.owned_by(fqdn) || r.data.name().is_some_and(|n| same_name(n, fqdn)))
@@ -425,7 +422,9 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let frames = [a.req.frame(), a.resp.frame()];
-    let asked = a.req.config(CfgType::Request)
+    let asked = a
+        .req
+        .config(CfgType::Request)
         .and_then(|c| c.first(&CpAttributeType::InternalIp6Address));
     if asked.is_none() {
         return Outcome::inconclusive(
@@ -534,8 +533,10 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let frames = [a.req.frame(), a.resp.frame()];
-    let asked =
-        a.req.config(CfgType::Request).and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix));
+    let asked = a
+        .req
+        .config(CfgType::Request)
+        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix));
     if asked.is_none() {
         return Outcome::inconclusive(
             "the tester's IKE_AUTH carries no CFG_REQUEST with MIP6_HOME_PREFIX \
@@ -637,7 +638,8 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let frames = [a.req.frame(), a.resp.frame()];
-    if a.req.config(CfgType::Request)
+    if a.req
+        .config(CfgType::Request)
         .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
         .is_none()
     {
@@ -659,7 +661,9 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    let assigned = a.resp.config(CfgType::Reply)
+    let assigned = a
+        .resp
+        .config(CfgType::Reply)
         .and_then(|c| c.first(&CpAttributeType::InternalIp6Address))
         .and_then(cp_value);
     let Some((hoa, plen)) = assigned else {
@@ -1390,11 +1394,7 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
         )
         .with_frames(p, sorted(frames));
     }
-    let chosen = a
-        .resp
-        .proposals
-        .first()
-        .filter(|pr| pr.protocol == "ESP");
+    let chosen = a.resp.proposals.first().filter(|pr| pr.protocol == "ESP");
     let Some(chosen) = chosen else {
         return Outcome::fail("the HA's IKE_AUTH response accepts no ESP proposal for MH")
             .with_frames(p, sorted(frames));

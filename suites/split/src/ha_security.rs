@@ -37,9 +37,7 @@ pub fn cookies_under_flood() -> TestPurpose {
 }
 
 pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
-    let inits: Vec<IkeMessage> = obs
-        .ike_requests(Exchange::IkeSaInit, Some("MN"))
-        .collect();
+    let inits: Vec<IkeMessage> = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).collect();
     // The legitimate MN is the one whose SPI goes on to IKE_AUTH, or (if it never got
     // there) the one whose request was repeated; every flood request has its own SPI.
     let spi = |m: &IkeMessage| m.ispi;
@@ -89,10 +87,7 @@ pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
         };
     };
     // Stateless: a COOKIE answer names no responder SPI (RFC 7296 §2.6, §3.10.1).
-    if let Some(m) = cookies
-        .iter()
-        .find(|m| m.rspi.is_some_and(|r| r.0 != 0))
-    {
+    if let Some(m) = cookies.iter().find(|m| m.rspi.is_some_and(|r| r.0 != 0)) {
         return Outcome::fail(format!(
             "a COOKIE answer carries responder SPI {}: the HA kept state for it",
             or_unknown(m.rspi)
@@ -190,9 +185,7 @@ pub fn judge_certificate_must_name_the_idi_address(obs: &Observation) -> Outcome
         .with_frames(pcap(obs), [qe.frame]);
     }
     let cert = qm.certificates.first();
-    let san = cert
-        .and_then(|c| c.alt_names_text())
-        .unwrap_or_default();
+    let san = cert.and_then(|c| c.alt_names_text()).unwrap_or_default();
     let proposed: Option<IpAddr> = PROPOSED_HOA.parse().ok();
     if cert
         .and_then(|c| c.alt_names.as_ref())

@@ -4,8 +4,8 @@
 
 use crate::mn_registration::{bus, ike_auth_request, tp};
 use mip6lab_suite::observe::{
-    in_prefix, notify, or_unknown, pcap, Carrier, CfgType, CpAttributeType, Exchange,
-    IkeMessage, IkeSpi, MobilePrefixMessage,
+    in_prefix, notify, or_unknown, pcap, Carrier, CfgType, CpAttributeType, Exchange, IkeMessage,
+    IkeSpi, MobilePrefixMessage,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
@@ -199,7 +199,8 @@ fn v6(a: IpAddr) -> Option<Ipv6Addr> {
 }
 
 fn prefix_of(m: &IkeMessage) -> Option<Prefix> {
-    let (a, l) = m.config(CfgType::Reply)?
+    let (a, l) = m
+        .config(CfgType::Reply)?
         .first(&CpAttributeType::Mip6HomePrefix)?
         .prefix()?;
     Some((v6(a)?, l))
@@ -262,8 +263,9 @@ pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let e = m.entry;
-    let Some(attr) =
-        m.config(CfgType::Request).and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
+    let Some(attr) = m
+        .config(CfgType::Request)
+        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
     else {
         return Outcome::fail("the CFG_REQUEST has no MIP6_HOME_PREFIX attribute")
             .with_frames(pcap(obs), [e.frame]);
@@ -400,10 +402,7 @@ pub fn dad_failed_134() -> TestPurpose {
 
 pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let Some(ba) = obs
-        .binding_acks_from("HA1")
-        .find(|b| b.status == Some(134))
-    else {
+    let Some(ba) = obs.binding_acks_from("HA1").find(|b| b.status == Some(134)) else {
         return Outcome::inconclusive(
             "the harness HA sent no BA with status 134 (no BU for an auto-configured HoA?)",
         );
@@ -525,9 +524,10 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
             .with_frames(p, [se.frame]);
     };
     let id = sm.identifier;
-    let Some(am) = mpd_messages(obs, true, "HA1").into_iter().find(|m| {
-        m.carrier != Carrier::Plain && m.entry.frame > se.frame && m.identifier == id
-    }) else {
+    let Some(am) = mpd_messages(obs, true, "HA1")
+        .into_iter()
+        .find(|m| m.carrier != Carrier::Plain && m.entry.frame > se.frame && m.identifier == id)
+    else {
         return Outcome::inconclusive("the harness HA sent no MPA over ESP for the MN's MPS")
             .with_frames(p, [se.frame]);
     };
@@ -748,10 +748,8 @@ pub fn judge_several_home_addresses(obs: &Observation) -> Outcome {
         .with_frames(pcap(obs), [e.frame]);
     };
     let be = bu.entry;
-    let hoa = bu
-        .home_address
-        .map_or_else(String::new, |h| h.to_string());
-    if given.iter().any(|g| *g == hoa) {
+    let hoa = bu.home_address.map_or_else(String::new, |h| h.to_string());
+    if given.contains(&hoa) {
         Outcome::pass(format!(
             "{asked} INTERNAL_IP6_ADDRESS in the CFG_REQUEST; the HA gave {given:?} and the MN \
              registered {hoa}"
@@ -1164,14 +1162,12 @@ pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {
         )
         .with_frames(p, [fe.frame]);
     };
-    let autoconf = obs
-        .ike_requests(Exchange::IkeAuth, Some("MN"))
-        .find(|m| {
-            m.frame() > ne.frame
-                && m.config(CfgType::Request)
-                    .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
-                    .is_some()
-        });
+    let autoconf = obs.ike_requests(Exchange::IkeAuth, Some("MN")).find(|m| {
+        m.frame() > ne.frame
+            && m.config(CfgType::Request)
+                .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
+                .is_some()
+    });
     let deleted = obs
         .ike_requests(Exchange::Informational, Some("MN"))
         .any(|m| m.frame() > fe.frame && m.frame() < ne.frame && m.has_delete);
@@ -1185,4 +1181,3 @@ pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {
     ))
     .with_frames(p, [fe.frame, ne.frame])
 }
-

@@ -2,9 +2,8 @@
 //! The harness serves the MSP zone from BIND; the MN is told only a domain or an HA name.
 
 use mip6lab_suite::observe::{
-    aaaa_records, describe_queries, dns_queries_from, reported_address, response_to, uses_offered_ha,
-    DnsRcode,
-    DnsView,
+    aaaa_records, describe_queries, dns_queries_from, reported_address, response_to,
+    uses_offered_ha, DnsRcode, DnsView,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::IpAddr;

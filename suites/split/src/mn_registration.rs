@@ -57,12 +57,9 @@ pub(crate) fn bus(obs: &Observation) -> Vec<BindingUpdate<'_>> {
 }
 
 pub(crate) fn first_registration_bu(obs: &Observation) -> Result<BindingUpdate<'_>, Outcome> {
-    bus(obs)
-        .into_iter()
-        .find(|b| b.registers())
-        .ok_or_else(|| {
-            Outcome::fail("the MN sent no Binding Update (lifetime > 0) to the HA after IKEv2")
-        })
+    bus(obs).into_iter().find(|b| b.registers()).ok_or_else(|| {
+        Outcome::fail("the MN sent no Binding Update (lifetime > 0) to the HA after IKEv2")
+    })
 }
 
 // ------------------------------------------------------------------ IKE identity (§9.5)
@@ -172,7 +169,9 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
             .with_frames(pcap(obs), [e.frame]);
     };
     let re = rm.entry;
-    let Some(assigned) = rm.config(CfgType::Reply).and_then(ConfigPayload::internal_address)
+    let Some(assigned) = rm
+        .config(CfgType::Reply)
+        .and_then(ConfigPayload::internal_address)
     else {
         return Outcome::inconclusive("the harness HA's CFG_REPLY assigned no address")
             .with_frames(pcap(obs), [e.frame, re.frame]);
@@ -217,7 +216,8 @@ pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let e = m.entry;
-    let Some(attr) = m.config(CfgType::Request)
+    let Some(attr) = m
+        .config(CfgType::Request)
         .and_then(|r| r.first(&CpAttributeType::InternalIp6Address))
     else {
         return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
@@ -442,8 +442,7 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
     let bus = bus(obs);
     // The BA acknowledged the registration: another BU registering the same HoA right after
     // it (a retransmission, whatever its sequence number) means the MN threw the BA away.
-    let again =
-        |b: &BindingUpdate| hoa.is_some() && b.home_address == hoa && !b.deregisters();
+    let again = |b: &BindingUpdate| hoa.is_some() && b.home_address == hoa && !b.deregisters();
     if let Some(re) = bus
         .iter()
         .find(|b| b.frame() > ae.frame && again(b))

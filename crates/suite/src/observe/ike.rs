@@ -570,6 +570,7 @@ impl Observation {
         exchange: Exchange,
         src: Option<&'a str>,
     ) -> impl Iterator<Item = IkeMessage<'a>> + 'a {
-        self.ike_messages(src).filter(move |m| m.is(&exchange, true))
+        self.ike_messages(src)
+            .filter(move |m| m.is(&exchange, true))
     }
 }

@@ -114,9 +114,9 @@ impl MobilityMessage<'_> {
 
     /// Whether an option of the unknown type `option_type` is present.
     pub fn has_unknown_option(&self, option_type: u8) -> bool {
-        self.options.iter().any(|o| {
-            matches!(o, MobilityOption::Unknown { option_type: t, .. } if *t == option_type)
-        })
+        self.options.iter().any(
+            |o| matches!(o, MobilityOption::Unknown { option_type: t, .. } if *t == option_type),
+        )
     }
 
     /// A registration (lifetime given and not zero), as opposed to a deregistration.

@@ -277,3 +277,6 @@ pub fn undecrypted_ike(obs: &Observation) -> Vec<u64> {
         .map(|m| m.frame())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -96,10 +96,13 @@ impl Observation {
     /// Neighbor Solicitations and Advertisements shown in the transcript (DAD for addresses
     /// that are not link-local), in capture order.
     pub fn neighbor_discovery(&self) -> impl Iterator<Item = NeighborMessage<'_>> + '_ {
-        self.transcript.entries.iter().filter_map(|e| match &e.decoded {
-            Decoded::Message(m) => neighbor_message(e, m),
-            _ => None,
-        })
+        self.transcript
+            .entries
+            .iter()
+            .filter_map(|e| match &e.decoded {
+                Decoded::Message(m) => neighbor_message(e, m),
+                _ => None,
+            })
     }
 
     /// Mobile Prefix Solicitations and Advertisements sent by `src`: those inside decrypted
