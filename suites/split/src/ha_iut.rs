@@ -10,7 +10,7 @@ use mip6lab_suite::observe::{
     dns_queries_from, in_prefix, notify, or_unknown, pcap, response_to, reverse_name, same_name,
     sorted_frames as sorted, BindingAck, BindingUpdate, Carrier, CfgType, CpAttribute,
     CpAttributeType, DnsRcode, DnsUpdateOption, DnsView, Exchange, IkeMessage, RData,
-    UpdateOperation,
+    SecurityProtocol, UpdateOperation,
 };
 use mip6lab_suite::{DnsMessage, Entry, Stimulus};
 use mip6lab_suite::{Observation, Outcome, TestPurpose, Verdict};
@@ -1394,7 +1394,11 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
         )
         .with_frames(p, sorted(frames));
     }
-    let chosen = a.resp.proposals.first().filter(|pr| pr.protocol == "ESP");
+    let chosen = a
+        .resp
+        .proposals
+        .first()
+        .filter(|pr| pr.protocol == SecurityProtocol::Esp);
     let Some(chosen) = chosen else {
         return Outcome::fail("the HA's IKE_AUTH response accepts no ESP proposal for MH")
             .with_frames(p, sorted(frames));

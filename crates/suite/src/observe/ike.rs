@@ -235,12 +235,32 @@ impl Transform {
     }
 }
 
+/// Security protocols of proposals and notifies (RFC 7296 §3.3.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecurityProtocol {
+    Ike,
+    Ah,
+    Esp,
+    /// Any other, as shown (its number).
+    Other(String),
+}
+
+impl SecurityProtocol {
+    fn from_name(name: &str) -> SecurityProtocol {
+        match name {
+            "IKE" => SecurityProtocol::Ike,
+            "AH" => SecurityProtocol::Ah,
+            "ESP" => SecurityProtocol::Esp,
+            other => SecurityProtocol::Other(other.to_owned()),
+        }
+    }
+}
+
 /// A proposal of an SA payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
     pub number: Option<u8>,
-    /// `IKE`, `AH`, `ESP` (or the number).
-    pub protocol: String,
+    pub protocol: SecurityProtocol,
     /// The SPI in hex, when the proposal carries one.
     pub spi: Option<String>,
     pub transforms: Vec<Transform>,
@@ -447,7 +467,7 @@ impl IkeMessage<'_> {
                 .into_iter()
                 .map(|p| Proposal {
                     number: parsed(p, "num"),
-                    protocol: p.get("protocol").unwrap_or_default().to_owned(),
+                    protocol: SecurityProtocol::from_name(p.get("protocol").unwrap_or_default()),
                     spi: p.get("spi").map(str::to_owned),
                     transforms: p
                         .get("transforms")
