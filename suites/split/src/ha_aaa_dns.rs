@@ -14,11 +14,13 @@
 //! leaves the AAA test INCONCLUSIVE, never failed.
 
 use crate::ha_iut::{
-    adds_aaaa, adds_ptr, answered_registration, deletes_aaaa, deletes_ptr, lookup, reverse_name,
-    same_name, sorted, Binding,
+    adds_aaaa, adds_ptr, answered_registration, deletes_aaaa, deletes_ptr, lookup, Binding,
 };
-use mip6lab_suite::observe::{messages, response_to};
-use mip6lab_suite::{DnsMessage, Entry, Message, Observation, Outcome, TestPurpose, Verdict};
+use mip6lab_suite::observe::{
+    acct_status, pcap, radius_code, response_to, reverse_name, same_name, sorted_frames as sorted,
+    DnsRcode, DnsView, RData, RadiusMessage,
+};
+use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose, Verdict};
 use std::net::Ipv6Addr;
 
 const TOPOLOGY: &str = "split-ha-iut-aaa-dns";
@@ -42,71 +44,48 @@ fn tp(
     crate::ha_iut::driven_by_tester(TOPOLOGY, id, title, requirements, judge).pics(PICS)
 }
 
-fn pcap(obs: &Observation) -> &str {
-    obs.pcap.as_str()
-}
-
 // ------------------------------------------------------------------------ RADIUS traffic
 
 /// A RADIUS message with its entry.
-type Rad<'a> = (&'a Entry, &'a Message);
+type Rad<'a> = RadiusMessage<'a>;
 
-/// RADIUS messages of `kind` (`Accounting-Request`, …) from `src` to `dst`.
-fn radius<'a>(obs: &'a Observation, kind: &str, src: &str, dst: &str) -> Vec<Rad<'a>> {
-    messages(obs, "RADIUS", None)
-        .filter(|(e, m)| e.src == src && e.dst == dst && m.kind == kind)
+/// RADIUS messages with `code` (Accounting-Request, …) from `src` to `dst`.
+fn radius<'a>(obs: &'a Observation, code: u8, src: &str, dst: &str) -> Vec<Rad<'a>> {
+    obs.radius_messages()
+        .filter(|m| m.entry.src == src && m.entry.dst == dst && m.is(code))
         .collect()
 }
 
-/// The `value` of the first attribute `name`.
-fn attr<'a>(m: &'a Message, name: &str) -> Option<&'a str> {
-    m.children
-        .iter()
-        .find(|c| c.kind == name)
-        .and_then(|c| c.get("value"))
-}
+const START: u32 = acct_status::START;
+const STOP: u32 = acct_status::STOP;
 
-/// User-Name without the quotes the dissector puts around text.
-fn user_name(m: &Message) -> Option<&str> {
-    attr(m, "User-Name").map(|v| v.trim_matches('"'))
-}
-
-fn framed_hoa(m: &Message) -> Option<Ipv6Addr> {
-    attr(m, "Framed-IPv6-Address").and_then(|v| v.parse().ok())
-}
-
-/// Acct-Status-Type's number (the dissector shows `1 (Start)`).
-fn acct_status(m: &Message) -> Option<u32> {
-    attr(m, "Acct-Status-Type")
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-}
-
-const START: u32 = 1;
-const STOP: u32 = 2;
-
-fn carries_pair(m: &Message, status: u32, fqdn: &str, hoa: Ipv6Addr) -> bool {
-    acct_status(m) == Some(status)
-        && user_name(m).is_some_and(|u| same_name(u, fqdn))
-        && framed_hoa(m) == Some(hoa)
+fn carries_pair(m: &RadiusMessage, status: u32, fqdn: &str, hoa: Ipv6Addr) -> bool {
+    m.acct_status() == Some(status)
+        && m.user_name().is_some_and(|u| same_name(u, fqdn))
+        && m.framed_ipv6_address() == Some(hoa)
 }
 
 /// "User-Name=…, Framed-IPv6-Address=…" of a request, for reasons.
-fn describe(m: &Message) -> String {
+fn describe(m: &RadiusMessage) -> String {
+    let shown = |name: &str| m.attribute(name).unwrap_or("absent");
     format!(
         "Acct-Status-Type={}, User-Name={}, Framed-IPv6-Address={}",
-        attr(m, "Acct-Status-Type").unwrap_or("absent"),
-        attr(m, "User-Name").unwrap_or("absent"),
-        attr(m, "Framed-IPv6-Address").unwrap_or("absent")
+        shown("Acct-Status-Type"),
+        shown("User-Name"),
+        shown("Framed-IPv6-Address")
     )
 }
 
 /// The Accounting-Response to `req`: back from its destination, same Identifier, later.
-fn answer_to<'a>(obs: &'a Observation, req: Rad) -> Option<Rad<'a>> {
-    let id = req.1.get("id");
-    radius(obs, "Accounting-Response", &req.0.dst, &req.0.src)
-        .into_iter()
-        .find(|(e, m)| e.frame > req.0.frame && m.get("id") == id)
+fn answer_to<'a>(obs: &'a Observation, req: &Rad) -> Option<Rad<'a>> {
+    radius(
+        obs,
+        radius_code::ACCOUNTING_RESPONSE,
+        &req.entry.dst,
+        &req.entry.src,
+    )
+    .into_iter()
+    .find(|m| m.entry.frame > req.entry.frame && m.identifier == req.identifier)
 }
 
 /// The first request of `src` to `dst` after `after` carrying (status, FQDN, HoA).
@@ -119,9 +98,9 @@ fn pair_request<'a>(
     fqdn: &str,
     hoa: Ipv6Addr,
 ) -> Option<Rad<'a>> {
-    radius(obs, "Accounting-Request", src, dst)
+    radius(obs, radius_code::ACCOUNTING_REQUEST, src, dst)
         .into_iter()
-        .find(|(e, m)| e.frame > after && carries_pair(m, status, fqdn, hoa))
+        .find(|m| m.entry.frame > after && carries_pair(m, status, fqdn, hoa))
 }
 
 // ------------------------------------------------------------------------ DNS traffic
@@ -134,7 +113,7 @@ type Upd<'a> = (
 fn updates_from<'a>(obs: &'a Observation, src: &str, after: u64) -> Vec<Upd<'a>> {
     obs.transcript
         .dns()
-        .filter(|(e, m)| e.src == src && !m.response && m.opcode == "UPDATE" && e.frame > after)
+        .filter(|(e, m)| e.src == src && !m.response && m.is_update() && e.frame > after)
         .map(|(e, m)| ((e, m), response_to(obs, e)))
         .collect()
 }
@@ -148,7 +127,7 @@ fn push_update(frames: &mut Vec<u64>, u: &Upd) {
 fn accepted_signed(u: &Upd) -> Result<(), String> {
     match u.1 {
         None => Err("no answer".into()),
-        Some((_, r)) if r.rcode != "No Error" => Err(r.rcode.clone()),
+        Some((_, r)) if r.response_code() != DnsRcode::NoError => Err(r.rcode.clone()),
         Some((_, r)) if u.0 .1.tsig && !r.tsig => Err("NOERROR without TSIG".into()),
         Some(_) => Ok(()),
     }
@@ -168,7 +147,7 @@ fn registration(obs: &Observation) -> Result<(Binding<'_>, Option<Binding<'_>>, 
 
 /// A deregistration whose DNS Update option has R set, if the tester sent one.
 fn removal<'a>(dereg: Option<Binding<'a>>) -> Option<Binding<'a>> {
-    dereg.filter(|d| d.dns_option().and_then(|o| o.get("r")) == Some("1"))
+    dereg.filter(Binding::removes_dns)
 }
 
 // ------------------------------------------------------------- the HA's side (§6, §7)
@@ -195,19 +174,19 @@ pub fn judge_ha_delegates(obs: &Observation) -> Outcome {
     let p = pcap(obs);
     let hoa = reg.hoa;
     let mut frames = reg.frames();
-    let end = dereg.as_ref().map_or(u64::MAX, |d| d.bu.frame);
-    let own_aaaa: Vec<Upd> = updates_from(obs, HA, reg.bu.frame)
+    let end = dereg.as_ref().map_or(u64::MAX, |d| d.bu.frame());
+    let own_aaaa: Vec<Upd> = updates_from(obs, HA, reg.bu.frame())
         .into_iter()
         .filter(|u| u.0 .0.frame < end && adds_aaaa(u.0 .1, &fqdn, hoa))
         .collect();
-    let to_aaa: Vec<Rad> = radius(obs, "Accounting-Request", HA, MSP_AAA)
+    let to_aaa: Vec<Rad> = radius(obs, radius_code::ACCOUNTING_REQUEST, HA, MSP_AAA)
         .into_iter()
-        .filter(|(e, _)| e.frame > reg.bu.frame && e.frame < end)
+        .filter(|m| m.entry.frame > reg.bu.frame() && m.entry.frame < end)
         .collect();
-    let Some(req) = pair_request(obs, HA, MSP_AAA, reg.bu.frame, START, &fqdn, hoa) else {
-        frames.extend(to_aaa.iter().map(|(e, _)| e.frame));
+    let Some(req) = pair_request(obs, HA, MSP_AAA, reg.bu.frame(), START, &fqdn, hoa) else {
+        frames.extend(to_aaa.iter().map(|m| m.entry.frame));
         let why = match (to_aaa.first(), own_aaaa.first()) {
-            (Some((_, m)), _) => format!(
+            (Some(m), _) => format!(
                 "its AAA request does not carry the FQDN-HoA pair Start/{fqdn}/{hoa}: {}",
                 describe(m)
             ),
@@ -228,9 +207,9 @@ pub fn judge_ha_delegates(obs: &Observation) -> Outcome {
         ))
         .with_frames(p, sorted(frames));
     };
-    frames.push(req.0.frame);
-    let answer = answer_to(obs, req);
-    frames.extend(answer.map(|(e, _)| e.frame));
+    frames.push(req.entry.frame);
+    let answer = answer_to(obs, &req);
+    frames.extend(answer.as_ref().map(|m| m.entry.frame));
     if let Some(u) = own_aaaa.first() {
         push_update(&mut frames, u);
         return Outcome::fail(format!(
@@ -240,7 +219,7 @@ pub fn judge_ha_delegates(obs: &Observation) -> Outcome {
         .with_frames(p, sorted(frames));
     }
     // §7: the PTR, in the MSP's reverse zone, is the HA's own update, secured (§9.5).
-    let ptr: Vec<Upd> = updates_from(obs, HA, reg.bu.frame)
+    let ptr: Vec<Upd> = updates_from(obs, HA, reg.bu.frame())
         .into_iter()
         .filter(|u| u.0 .0.frame < end && adds_ptr(u.0 .1, hoa, &fqdn))
         .collect();
@@ -269,19 +248,22 @@ pub fn judge_ha_delegates(obs: &Observation) -> Outcome {
         "unanswered"
     };
     let ba = match reg.ba_dns() {
-        Some(o) => format!("BA DNS Update Status {}", o.get("status").unwrap_or("?")),
+        Some(o) => format!(
+            "BA DNS Update Status {}",
+            mip6lab_suite::observe::or_unknown(o.status)
+        ),
         None => "BA without DNS Update option".into(),
     };
     // Removal on R = 1, stated as seen (TP-SPLIT-HA-DNS-DEL-01 judges removal).
     let removed = match removal(dereg) {
         None => String::new(),
         Some(d) => {
-            let stop = pair_request(obs, HA, MSP_AAA, d.bu.frame, STOP, &fqdn, hoa);
-            let ptr_del = updates_from(obs, HA, d.bu.frame)
+            let stop = pair_request(obs, HA, MSP_AAA, d.bu.frame(), STOP, &fqdn, hoa);
+            let ptr_del = updates_from(obs, HA, d.bu.frame())
                 .into_iter()
                 .find(|u| deletes_ptr(u.0 .1, hoa, &fqdn));
-            frames.push(d.bu.frame);
-            frames.extend(stop.map(|(e, _)| e.frame));
+            frames.push(d.bu.frame());
+            frames.extend(stop.as_ref().map(|m| m.entry.frame));
             if let Some(u) = &ptr_del {
                 push_update(&mut frames, u);
             }
@@ -349,26 +331,27 @@ pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
     };
     let p = pcap(obs);
     let hoa = reg.hoa;
-    let Some(req) = pair_request(obs, HA, MSP_AAA, reg.bu.frame, START, &fqdn, hoa) else {
+    let Some(req) = pair_request(obs, HA, MSP_AAA, reg.bu.frame(), START, &fqdn, hoa) else {
         return Outcome::inconclusive(format!(
             "the HA never sent its AAA server the pair {fqdn}/{hoa} (TP-SPLIT-HA-AAA-DNS-01 \
              judges that): nothing for the AAA servers to proxy or update"
         ))
         .with_frames(p, reg.frames());
     };
-    let mut frames = vec![reg.bu.frame, req.0.frame];
+    let mut frames = vec![reg.bu.frame(), req.entry.frame];
     // §6 AAA-MUST-1: the MSP's AAA server proxies it to the MSA's.
-    let Some(proxied) = pair_request(obs, MSP_AAA, MSA_AAA, req.0.frame, START, &fqdn, hoa) else {
-        let other = radius(obs, "Accounting-Request", MSP_AAA, MSA_AAA)
+    let Some(proxied) = pair_request(obs, MSP_AAA, MSA_AAA, req.entry.frame, START, &fqdn, hoa)
+    else {
+        let other = radius(obs, radius_code::ACCOUNTING_REQUEST, MSP_AAA, MSA_AAA)
             .into_iter()
-            .find(|(e, _)| e.frame > req.0.frame);
-        let why = match (other, answer_to(obs, req)) {
-            (Some((e, m)), _) => {
-                frames.push(e.frame);
-                format!("it forwarded {} instead", describe(m))
+            .find(|m| m.entry.frame > req.entry.frame);
+        let why = match (other, answer_to(obs, &req)) {
+            (Some(m), _) => {
+                frames.push(m.entry.frame);
+                format!("it forwarded {} instead", describe(&m))
             }
-            (None, Some((e, _))) => {
-                frames.push(e.frame);
+            (None, Some(a)) => {
+                frames.push(a.entry.frame);
                 "it answered the HA itself without proxying".into()
             }
             (None, None) => "it forwarded nothing to the MSA's AAA server".into(),
@@ -379,10 +362,10 @@ pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
         ))
         .with_frames(p, sorted(frames));
     };
-    frames.push(proxied.0.frame);
-    let end = dereg.as_ref().map_or(u64::MAX, |d| d.bu.frame);
+    frames.push(proxied.entry.frame);
+    let end = dereg.as_ref().map_or(u64::MAX, |d| d.bu.frame());
     // §6 AAA-MUST-2: the MSA's AAA server sends the RFC 2136 UPDATE.
-    let ups: Vec<Upd> = updates_from(obs, MSA_AAA, proxied.0.frame)
+    let ups: Vec<Upd> = updates_from(obs, MSA_AAA, proxied.entry.frame)
         .into_iter()
         .filter(|u| u.0 .0.frame < end)
         .collect();
@@ -414,24 +397,24 @@ pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
         .with_frames(p, sorted(frames));
     }
     // What DNS then answers the tester, before it deregisters.
-    let from = reg.ba.map_or(reg.bu.frame, |(e, _, _)| e.frame);
+    let from = reg.last_frame();
     let seen = lookup(obs, "AAAA", &fqdn, from, end);
     if let Some(l) = &seen {
         frames.extend(&l.frames);
-        if !l.data.iter().any(|d| d.parse::<Ipv6Addr>() == Ok(hoa)) {
+        if !l.data.contains(&RData::Aaaa(hoa)) {
             return Outcome::fail(format!(
                 "after the BA, DNS answers {fqdn} AAAA with [{}], not the HoA {hoa}",
-                l.data.join(", ")
+                l.shown()
             ))
             .with_frames(p, sorted(frames));
         }
     }
     // The answers back along the chain, and the removal on Stop, as seen.
-    let back = answer_to(obs, proxied).is_some() && answer_to(obs, req).is_some();
+    let back = answer_to(obs, &proxied).is_some() && answer_to(obs, &req).is_some();
     let removed = match removal(dereg) {
         None => String::new(),
         Some(d) => {
-            let del = updates_from(obs, MSA_AAA, d.bu.frame)
+            let del = updates_from(obs, MSA_AAA, d.bu.frame())
                 .into_iter()
                 .find(|u| deletes_aaaa(u.0 .1, &fqdn, hoa) && accepted_signed(u).is_ok());
             if let Some(u) = &del {
@@ -485,20 +468,47 @@ mod tests {
         }
     }
 
+    /// One RADIUS Accounting-Request from the HA to its AAA server, as the dissector shows it.
+    fn request(attrs: &[(&str, &str)]) -> Observation {
+        use mip6lab_suite::{Message, Transcript};
+        let m = attrs.iter().fold(
+            Message::new("RADIUS", "Accounting-Request").field("code", 4),
+            |m, (k, v)| m.child(Message::new("RADIUS", *k).field("value", *v)),
+        );
+        let entry = Entry {
+            frame: 1,
+            src: HA.into(),
+            dst: MSP_AAA.into(),
+            src_addr: "2001:db8:1::a1".parse().unwrap(),
+            dst_addr: "2001:db8:1::1a".parse().unwrap(),
+            decoded: mip6lab_capture::Decoded::Message(m),
+        };
+        Observation {
+            transcript: Transcript {
+                entries: vec![entry],
+                ..Transcript::default()
+            },
+            ..Observation::default()
+        }
+    }
+
     #[test]
     fn attributes_read_as_the_dissector_shows_them() {
-        let attr = |k: &str, v: &str| Message::new("RADIUS", k).field("value", v);
-        let m = Message::new("RADIUS", "Accounting-Request")
-            .child(attr("Acct-Status-Type", "1 (Start)"))
-            .child(attr("User-Name", "\"mn1.example.com\""))
-            .child(attr("Framed-IPv6-Address", "2001:db8:1:100::8001"));
         let hoa: Ipv6Addr = "2001:db8:1:100::8001".parse().unwrap();
+        let full = request(&[
+            ("Acct-Status-Type", "1 (Start)"),
+            ("User-Name", "\"mn1.example.com\""),
+            ("Framed-IPv6-Address", "2001:db8:1:100::8001"),
+        ]);
+        let m = full.radius_messages().next().unwrap();
         assert!(carries_pair(&m, START, "mn1.example.com.", hoa));
         assert!(!carries_pair(&m, STOP, "mn1.example.com", hoa));
         assert!(!carries_pair(&m, START, "mn2.example.com", hoa));
-        let no_hoa = Message::new("RADIUS", "Accounting-Request")
-            .child(attr("Acct-Status-Type", "1 (Start)"))
-            .child(attr("User-Name", "\"mn1.example.com\""));
+        let partial = request(&[
+            ("Acct-Status-Type", "1 (Start)"),
+            ("User-Name", "\"mn1.example.com\""),
+        ]);
+        let no_hoa = partial.radius_messages().next().unwrap();
         assert!(!carries_pair(&no_hoa, START, "mn1.example.com", hoa));
         assert!(describe(&no_hoa).contains("Framed-IPv6-Address=absent"));
     }

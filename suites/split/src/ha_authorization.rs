@@ -3,12 +3,15 @@
 //! (the reference MN, started once the HA is ready) is the stimulus; BIND and FreeRADIUS are
 //! around as in every split test.
 
-use mip6lab_suite::observe::{all_of, ike, messages, mh};
-use mip6lab_suite::{Entry, Message, Observation, Outcome, Stimulus, TestPurpose};
+use mip6lab_suite::observe::{
+    in_prefix, notify, or_unknown, pcap, radius_code, CfgType, CpAttribute, CpAttributeType,
+    DnsView, Exchange, IkeMessage, UpdateOperation,
+};
+use mip6lab_suite::{Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
-const HOME: (u128, u8) = (0x2001_0db8_0001_0100_0000_0000_0000_0000, 64);
+const HOME: (Ipv6Addr, u8) = (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64);
 /// Configured addresses the HA under test is given (`MIP6LAB_CONFIGURED_HOAS`).
 const CONFIGURED: &[(&str, &str)] = &[(
     "MIP6LAB_CONFIGURED_HOAS",
@@ -37,59 +40,52 @@ const fn tp(
     )
 }
 
-fn pcap(obs: &Observation) -> &str {
-    obs.pcap.as_str()
+fn in_home(a: Ipv6Addr) -> bool {
+    in_prefix(a, HOME.0, HOME.1)
 }
 
-fn in_home(a: &str) -> bool {
-    let Ok(a) = a.parse::<Ipv6Addr>() else {
-        return false;
-    };
-    let mask = u128::MAX << (128 - u32::from(HOME.1));
-    u128::from(a) & mask == HOME.0 & mask
+/// The address of the first INTERNAL_IP6_ADDRESS in `m`'s CP of `cfg_type`, as shown.
+fn cp_addr(m: &IkeMessage, cfg_type: CfgType) -> Option<String> {
+    m.config(cfg_type)?
+        .internal_address()
+        .map(|a| a.to_string())
 }
 
-fn cp_addr(m: &Message, cfg_type: &str) -> Option<String> {
-    let cp = all_of(m, "CP")
-        .into_iter()
-        .find(|c| c.get("cfg_type") == Some(cfg_type))?;
-    let v = cp.find("INTERNAL_IP6_ADDRESS")?.get("value")?;
-    v.split('/').next().map(str::to_string)
-}
-
-fn notify_types(m: &Message) -> Vec<String> {
-    all_of(m, "N")
-        .into_iter()
-        .filter_map(|n| n.get("type").map(str::to_string))
+/// The Notify types of `m`, as reasons list them.
+fn notify_types(m: &IkeMessage) -> Vec<String> {
+    m.notifies
+        .iter()
+        .filter_map(|n| n.notify_type.map(|t| t.to_string()))
         .collect()
 }
 
 /// The HA's IKE_AUTH answer carrying the CFG_REPLY, with the tester's request before it.
 fn assignment(obs: &Observation) -> Result<(u64, u64, Option<String>, Option<String>), Outcome> {
-    let Some((qe, qm)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
+    let Some(qm) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
         return Err(Outcome::inconclusive(
             "the tester MN sent no IKE_AUTH request (did the HA answer IKE_SA_INIT?)",
         ));
     };
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1"))
-        .find(|(_, m)| cp_addr(m, "CFG_REPLY").is_some() || m.find("AUTH").is_some())
+    let Some(rm) = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .find(|m| cp_addr(m, CfgType::Reply).is_some() || m.has_auth())
     else {
         return Err(
             Outcome::fail("the HA sent no IKE_AUTH response to the tester MN")
-                .with_frames(pcap(obs), [qe.frame]),
+                .with_frames(pcap(obs), [qm.frame()]),
         );
     };
-    if rm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    if !rm.decrypted() {
         return Err(Outcome::inconclusive(
             "the HA's IKE_AUTH response could not be decrypted (no key log from the tester)",
         )
-        .with_frames(pcap(obs), [qe.frame, re.frame]));
+        .with_frames(pcap(obs), [qm.frame(), rm.frame()]));
     }
     Ok((
-        qe.frame,
-        re.frame,
-        cp_addr(qm, "CFG_REQUEST"),
-        cp_addr(rm, "CFG_REPLY"),
+        qm.frame(),
+        rm.frame(),
+        cp_addr(&qm, CfgType::Request),
+        cp_addr(&rm, CfgType::Reply),
     ))
 }
 
@@ -149,7 +145,7 @@ pub fn judge_proposed_invalid(obs: &Observation) -> Outcome {
     };
     let asked = asked.unwrap_or_default();
     match given {
-        Some(g) if g != asked && in_home(&g) => Outcome::pass(format!(
+        Some(g) if g != asked && g.parse().is_ok_and(in_home) => Outcome::pass(format!(
             "proposed {asked} (off the home prefix); the HA assigned {g} instead"
         ))
         .with_frames(pcap(obs), [q, r]),
@@ -246,8 +242,9 @@ pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), [q, r]),
         None => {
-            let n = ike(obs, "IKE_AUTH response", Some("HA1"))
-                .flat_map(|(_, m)| notify_types(m))
+            let n = obs
+                .ike_responses(Exchange::IkeAuth, Some("HA1"))
+                .flat_map(|m| notify_types(&m))
                 .collect::<Vec<_>>();
             Outcome::pass(format!(
                 "mn1.example.com asked for mn2's {MN2_CONFIGURED}: no address assigned (notify {n:?})"
@@ -278,24 +275,25 @@ pub fn sa_bound_to_hoa() -> TestPurpose {
 }
 
 pub fn judge_sa_bound_to_hoa(obs: &Observation) -> Outcome {
-    let forged = "2001:db8:1:100::4242";
-    let Some((be, _, _)) = mh(obs, "BU", Some("MN")).find(|(_, _, b)| b.get("hao") == Some(forged))
+    let forged = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x4242);
+    let Some(be) = obs
+        .binding_updates_from("MN")
+        .find(|b| b.home_address == Some(forged))
+        .map(|b| b.entry)
     else {
         return Outcome::inconclusive(format!(
             "the tester sent no (decryptable) BU with HAO {forged}"
         ));
     };
-    if let Some((ae, _, ba)) = mh(obs, "BA", Some("HA1")).find(|(e, _, b)| {
-        e.frame > be.frame
-            && b.get("status")
-                .and_then(|s| s.parse::<u8>().ok())
-                .is_some_and(|s| s < 128)
-    }) {
+    if let Some(ba) = obs
+        .binding_acks_from("HA1")
+        .find(|b| b.frame() > be.frame && b.accepted())
+    {
         return Outcome::fail(format!(
             "the HA accepted (status {}) a BU for {forged} sent on an SA for another HoA",
-            ba.get("status").unwrap_or("?")
+            or_unknown(ba.status)
         ))
-        .with_frames(pcap(obs), [be.frame, ae.frame]);
+        .with_frames(pcap(obs), [be.frame, ba.frame()]);
     }
     if let Some((ue, _)) = obs
         .transcript
@@ -305,9 +303,10 @@ pub fn judge_sa_bound_to_hoa(obs: &Observation) -> Outcome {
         return Outcome::fail("the HA updated DNS after the forged BU")
             .with_frames(pcap(obs), [be.frame, ue.frame]);
     }
-    let answer = mh(obs, "BA", Some("HA1"))
-        .find(|(e, _, _)| e.frame > be.frame)
-        .map(|(e, _, b)| (e.frame, b.get("status").unwrap_or("?").to_string()));
+    let answer = obs
+        .binding_acks_from("HA1")
+        .find(|b| b.frame() > be.frame)
+        .map(|b| (b.frame(), or_unknown(b.status)));
     match answer {
         Some((f, s)) => Outcome::pass(format!("the HA rejected the BU for {forged} (status {s})"))
             .with_frames(pcap(obs), [be.frame, f]),
@@ -337,31 +336,36 @@ pub fn authentication_required() -> TestPurpose {
 }
 
 pub fn judge_authentication_required(obs: &Observation) -> Outcome {
-    let Some((qe, _)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
+    let Some(qe) = obs
+        .ike_requests(Exchange::IkeAuth, Some("MN"))
+        .next()
+        .map(|m| m.entry)
+    else {
         return Outcome::inconclusive("the tester sent no IKE_AUTH request");
     };
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).next() else {
         return Outcome::fail("the HA did not answer the IKE_AUTH request with a wrong key")
             .with_frames(pcap(obs), [qe.frame]);
     };
-    if rm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    let re = rm.entry;
+    if !rm.decrypted() {
         return Outcome::inconclusive("the HA's IKE_AUTH response could not be decrypted")
             .with_frames(pcap(obs), [qe.frame, re.frame]);
     }
-    let granted = cp_addr(rm, "CFG_REPLY").is_some() || rm.find("SA").is_some();
-    if granted || mh(obs, "BA", Some("HA1")).next().is_some() {
+    let granted = cp_addr(&rm, CfgType::Reply).is_some() || rm.has_sa;
+    if granted || obs.binding_acks_from("HA1").next().is_some() {
         return Outcome::fail(
             "the HA granted service (CFG_REPLY, Child SA or BA) to an MN with a wrong key",
         )
         .with_frames(pcap(obs), [qe.frame, re.frame]);
     }
-    if notify_types(rm).iter().any(|t| t == "24") {
+    if rm.has_notify(notify::AUTHENTICATION_FAILED) {
         Outcome::pass("wrong key: the HA answered AUTHENTICATION_FAILED and granted nothing")
             .with_frames(pcap(obs), [qe.frame, re.frame])
     } else {
         Outcome::fail(format!(
             "wrong key: the HA granted nothing but did not say AUTHENTICATION_FAILED (notify {:?})",
-            notify_types(rm)
+            notify_types(&rm)
         ))
         .with_frames(pcap(obs), [qe.frame, re.frame])
     }
@@ -392,34 +396,38 @@ pub fn eap_through_aaa() -> TestPurpose {
     .pics(&["ha.auth.eap"])
 }
 
-fn radius(obs: &Observation, kind: &str) -> Vec<u64> {
-    messages(obs, "RADIUS", None)
-        .filter(|(_, m)| m.kind == kind)
-        .map(|(e, _)| e.frame)
+/// Frames of the RADIUS messages with `code`.
+fn radius(obs: &Observation, code: u8) -> Vec<u64> {
+    obs.radius_messages()
+        .filter(|m| m.is(code))
+        .map(|m| m.entry.frame)
         .collect()
 }
 
 pub fn judge_eap_through_aaa(obs: &Observation) -> Outcome {
-    let requests: Vec<u64> = messages(obs, "RADIUS", Some("HA1"))
-        .filter(|(e, m)| e.dst == "AAA" && m.kind == "Access-Request")
-        .map(|(e, _)| e.frame)
+    let requests: Vec<u64> = obs
+        .radius_messages()
+        .filter(|m| {
+            m.entry.src == "HA1" && m.entry.dst == "AAA" && m.is(radius_code::ACCESS_REQUEST)
+        })
+        .map(|m| m.entry.frame)
         .collect();
     let Some(first) = requests.first() else {
         return Outcome::fail(
             "the HA sent no RADIUS Access-Request to the AAA server for the EAP MN",
         );
     };
-    let accepts = radius(obs, "Access-Accept");
+    let accepts = radius(obs, radius_code::ACCESS_ACCEPT);
     let Some(accept) = accepts.first() else {
         return Outcome::inconclusive("the AAA server did not accept the tester's credentials")
             .with_frames(pcap(obs), [*first]);
     };
-    match mh(obs, "BA", Some("HA1")).next() {
-        Some((be, _, _)) => Outcome::pass(format!(
+    match obs.binding_acks_from("HA1").next() {
+        Some(ba) => Outcome::pass(format!(
             "{} Access-Request(s) from the HA to the AAA server, Access-Accept, then service (BA)",
             requests.len()
         ))
-        .with_frames(pcap(obs), [*first, *accept, be.frame]),
+        .with_frames(pcap(obs), [*first, *accept, ba.frame()]),
         None => Outcome::fail("the AAA server accepted the MN, but the HA gave no service")
             .with_frames(pcap(obs), [*first, *accept]),
     }
@@ -445,26 +453,28 @@ pub fn eap_rejected_by_aaa() -> TestPurpose {
 }
 
 pub fn judge_eap_rejected(obs: &Observation) -> Outcome {
-    let rejects = radius(obs, "Access-Reject");
+    let rejects = radius(obs, radius_code::ACCESS_REJECT);
     let Some(reject) = rejects.first() else {
         return Outcome::inconclusive("the AAA server sent no Access-Reject (did the HA ask it?)");
     };
-    if let Some((be, _, _)) = mh(obs, "BA", Some("HA1")).next() {
+    if let Some(ba) = obs.binding_acks_from("HA1").next() {
         return Outcome::fail("the AAA server rejected the MN, yet the HA answered its BU")
-            .with_frames(pcap(obs), [*reject, be.frame]);
+            .with_frames(pcap(obs), [*reject, ba.frame()]);
     }
-    let granted = ike(obs, "IKE_AUTH response", Some("HA1")).find(|(e, m)| {
-        e.frame > *reject && (cp_addr(m, "CFG_REPLY").is_some() || m.find("SA").is_some())
-    });
-    if let Some((e, _)) = granted {
+    let granted = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .find(|m| m.frame() > *reject && (cp_addr(m, CfgType::Reply).is_some() || m.has_sa));
+    if let Some(m) = granted {
         return Outcome::fail("the AAA server rejected the MN, yet the HA completed IKE_AUTH")
-            .with_frames(pcap(obs), [*reject, e.frame]);
+            .with_frames(pcap(obs), [*reject, m.frame()]);
     }
-    let failure = ike(obs, "IKE_AUTH response", Some("HA1"))
-        .find(|(e, m)| e.frame > *reject && m.find("EAP").and_then(|x| x.get("code")) == Some("4"));
+    // EAP code 4: Failure (RFC 3748 §4.2).
+    let failure = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .find(|m| m.frame() > *reject && m.eap_code == Some(Some(4)));
     match failure {
-        Some((e, _)) => Outcome::pass("Access-Reject → EAP-Failure to the MN, no SA, no binding")
-            .with_frames(pcap(obs), [*reject, e.frame]),
+        Some(m) => Outcome::pass("Access-Reject → EAP-Failure to the MN, no SA, no binding")
+            .with_frames(pcap(obs), [*reject, m.frame()]),
         None => Outcome::pass("Access-Reject → no SA and no binding for the MN")
             .with_frames(pcap(obs), [*reject]),
     }
@@ -490,31 +500,29 @@ pub fn ha_signs_with_certificate() -> TestPurpose {
 }
 
 pub fn judge_ha_signs(obs: &Observation) -> Outcome {
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).next() else {
         return Outcome::inconclusive("the HA sent no IKE_AUTH response");
     };
-    if rm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    let re = rm.entry;
+    if !rm.decrypted() {
         return Outcome::inconclusive("the HA's IKE_AUTH response could not be decrypted")
             .with_frames(pcap(obs), [re.frame]);
     }
-    let method = rm
-        .find("AUTH")
-        .and_then(|a| a.get("method"))
-        .unwrap_or("none");
-    if rm.find("CERT").is_none() {
+    let method = rm.auth_method_text();
+    if rm.certificates.is_empty() {
         return Outcome::fail("the HA's IKE_AUTH response carries no CERT")
             .with_frames(pcap(obs), [re.frame]);
     }
-    if !matches!(method, "1" | "9" | "10" | "11" | "14") {
+    if !rm.auth_is_signature() {
         return Outcome::fail(format!("the HA's AUTH method {method} is not a signature"))
             .with_frames(pcap(obs), [re.frame]);
     }
     // The tester verified the signature and the chain: it went on to register.
-    match mh(obs, "BU", Some("MN")).next() {
-        Some((be, _, _)) => Outcome::pass(format!(
+    match obs.binding_updates_from("MN").next() {
+        Some(bu) => Outcome::pass(format!(
             "CERT and AUTH method {method}; the tester verified them against the lab CA and registered"
         ))
-        .with_frames(pcap(obs), [re.frame, be.frame]),
+        .with_frames(pcap(obs), [re.frame, bu.frame()]),
         None => Outcome::fail("the tester could not verify the HA's certificate or signature")
             .with_frames(pcap(obs), [re.frame]),
     }
@@ -539,41 +547,43 @@ pub fn cp_reserved_bit_ignored() -> TestPurpose {
     .pics(&["ha.auth.psk", "ha.hoa.autoconf"])
 }
 
-fn cp_attr<'a>(m: &'a Message, cfg_type: &str, kind: &str) -> Option<&'a Message> {
-    all_of(m, "CP")
-        .into_iter()
-        .find(|c| c.get("cfg_type") == Some(cfg_type))?
-        .find(kind)
+/// The first MIP6_HOME_PREFIX of `m`'s CP of `cfg_type`.
+fn home_prefix_attr(m: &IkeMessage, cfg_type: CfgType) -> Option<CpAttribute> {
+    m.config(cfg_type)?
+        .first(&CpAttributeType::Mip6HomePrefix)
+        .cloned()
 }
 
 pub fn judge_cp_reserved_bit_ignored(obs: &Observation) -> Outcome {
-    let Some((qe, qm)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
+    let Some(qm) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
         return Outcome::inconclusive("the tester sent no IKE_AUTH request");
     };
-    if cp_attr(qm, "CFG_REQUEST", "MIP6_HOME_PREFIX").and_then(|a| a.get("r")) != Some("1") {
+    let qe = qm.entry;
+    if !home_prefix_attr(&qm, CfgType::Request).is_some_and(|a| a.reserved_bit) {
         return Outcome::inconclusive(
             "the tester's MIP6_HOME_PREFIX request has no reserved bit set",
         )
         .with_frames(pcap(obs), [qe.frame]);
     }
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).next() else {
         return Outcome::fail("the HA did not answer the IKE_AUTH request")
             .with_frames(pcap(obs), [qe.frame]);
     };
-    let Some(reply) = cp_attr(rm, "CFG_REPLY", "MIP6_HOME_PREFIX") else {
+    let re = rm.entry;
+    let Some(reply) = home_prefix_attr(&rm, CfgType::Reply) else {
         return Outcome::fail(format!(
             "with the reserved bit set the HA sent no home prefix (notify {:?})",
-            notify_types(rm)
+            notify_types(&rm)
         ))
         .with_frames(pcap(obs), [qe.frame, re.frame]);
     };
-    if reply.get("r").is_some() {
+    if reply.reserved_bit {
         return Outcome::fail("the HA's MIP6_HOME_PREFIX reply has the reserved bit set")
             .with_frames(pcap(obs), [qe.frame, re.frame]);
     }
     Outcome::pass(format!(
         "reserved bit ignored: the HA answered with the prefix {} and a zero reserved bit",
-        reply.get("value").unwrap_or("?")
+        or_unknown(reply.value.as_ref())
     ))
     .with_frames(pcap(obs), [qe.frame, re.frame])
 }
@@ -605,22 +615,24 @@ pub fn dns_removed_on_expiry() -> TestPurpose {
 
 pub fn judge_dns_removed_on_expiry(obs: &Observation) -> Outcome {
     let fqdn = "mn1.example.com";
-    let Some((be, _, _)) = mh(obs, "BA", Some("HA1"))
-        .find(|(_, _, b)| b.get("status") == Some("0") && b.get("lifetime") != Some("0"))
+    let Some(be) = obs
+        .binding_acks_from("HA1")
+        .find(|b| b.status == Some(0) && !b.deregisters())
+        .map(|b| b.entry)
     else {
         return Outcome::inconclusive("the tester was never registered");
     };
-    if mh(obs, "BU", Some("MN")).any(|(_, _, b)| b.get("lifetime") == Some("0")) {
+    if obs.binding_updates_from("MN").any(|b| b.deregisters()) {
         return Outcome::inconclusive("the tester deregistered: the stimulus failed");
     }
     let removal = obs.transcript.dns().find(|(e, m)| {
         e.src == "HA1"
             && e.frame > be.frame
             && !m.response
-            && m.authorities.iter().any(|r| {
-                r.ttl == 0
-                    && matches!(r.rtype.as_str(), "AAAA" | "ANY")
-                    && r.name.trim_end_matches('.').eq_ignore_ascii_case(fqdn)
+            && m.authority_records().iter().any(|r| {
+                r.operation() == UpdateOperation::Delete
+                    && matches!(r.rtype, "AAAA" | "ANY")
+                    && r.owned_by(fqdn)
             })
     });
     match removal {
@@ -674,47 +686,48 @@ const fn two_mns(
 
 /// One MN's IKE_AUTH request and the HA's answer to it, both decrypted.
 struct Auth<'a> {
-    req: (&'a Entry, &'a Message),
-    resp: (&'a Entry, &'a Message),
+    req: IkeMessage<'a>,
+    resp: IkeMessage<'a>,
 }
 
 impl Auth<'_> {
     fn asked(&self) -> Option<String> {
-        cp_addr(self.req.1, "CFG_REQUEST")
+        cp_addr(&self.req, CfgType::Request)
     }
     fn given(&self) -> Option<String> {
-        cp_addr(self.resp.1, "CFG_REPLY")
+        cp_addr(&self.resp, CfgType::Reply)
     }
     fn idi(&self) -> Option<&str> {
-        self.req.1.find("IDi").and_then(|i| i.get("id"))
+        self.req.idi.as_ref().map(|i| i.id.as_str())
     }
     fn frames(&self) -> [u64; 2] {
-        [self.req.0.frame, self.resp.0.frame]
+        [self.req.frame(), self.resp.frame()]
     }
 }
 
 /// The first IKE_AUTH request of tester `mn` (`MN` or `MN2`) and the HA's answer to it.
 fn auth_of<'a>(obs: &'a Observation, mn: &'a str, who: &str) -> Result<Auth<'a>, Outcome> {
-    let Some(req) = ike(obs, "IKE_AUTH request", Some(mn)).next() else {
+    let Some(req) = obs.ike_requests(Exchange::IkeAuth, Some(mn)).next() else {
         return Err(Outcome::inconclusive(format!(
             "{who} sent no IKE_AUTH request (see logs/{}.log)",
             if mn == "MN" { "mn" } else { "mn2" }
         )));
     };
-    let Some(resp) = ike(obs, "IKE_AUTH response", Some("HA1"))
-        .find(|(e, _)| e.dst == mn && e.frame > req.0.frame)
+    let Some(resp) = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .find(|m| m.entry.dst == mn && m.frame() > req.frame())
     else {
         return Err(
             Outcome::fail(format!("the HA did not answer {who}'s IKE_AUTH request"))
-                .with_frames(pcap(obs), [req.0.frame]),
+                .with_frames(pcap(obs), [req.frame()]),
         );
     };
-    let frames = [req.0.frame, resp.0.frame];
-    for (e, m) in [req, resp] {
-        if m.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    let frames = [req.frame(), resp.frame()];
+    for m in [&req, &resp] {
+        if !m.decrypted() {
             return Err(Outcome::inconclusive(format!(
                 "{who}'s IKE_AUTH (frame {}) could not be decrypted (no key log from the tester)",
-                e.frame
+                m.frame()
             ))
             .with_frames(pcap(obs), frames));
         }
@@ -724,26 +737,22 @@ fn auth_of<'a>(obs: &'a Observation, mn: &'a str, who: &str) -> Result<Auth<'a>,
 
 /// The HA's first BA accepting a registration (status < 128, lifetime > 0) sent to MN A.
 fn a_registered(obs: &Observation) -> Option<u64> {
-    mh(obs, "BA", Some("HA1"))
-        .find(|(e, _, b)| {
-            e.dst == "MN"
-                && b.get("lifetime") != Some("0")
-                && b.get("status")
-                    .and_then(|s| s.parse::<u8>().ok())
-                    .is_some_and(|s| s < 128)
-        })
-        .map(|(e, _, _)| e.frame)
+    obs.binding_acks_from("HA1")
+        .find(|b| b.entry.dst == "MN" && !b.deregisters() && b.accepted())
+        .map(|b| b.frame())
 }
 
 /// A frame before `until` where MN A gave up what it holds (deregistration or IKE SA
 /// deletion): B then no longer asked while A's binding existed.
 fn a_left_before(obs: &Observation, until: u64) -> Option<u64> {
-    let dereg = mh(obs, "BU", Some("MN"))
-        .find(|(e, _, b)| e.frame < until && b.get("lifetime") == Some("0"))
-        .map(|(e, _, _)| e.frame);
-    let delete = ike(obs, "INFORMATIONAL request", Some("MN"))
-        .find(|(e, m)| e.frame < until && m.find("D").is_some())
-        .map(|(e, _)| e.frame);
+    let dereg = obs
+        .binding_updates_from("MN")
+        .find(|b| b.frame() < until && b.deregisters())
+        .map(|b| b.frame());
+    let delete = obs
+        .ike_requests(Exchange::Informational, Some("MN"))
+        .find(|m| m.frame() < until && m.has_delete)
+        .map(|m| m.frame());
     dereg.or(delete)
 }
 
@@ -754,7 +763,7 @@ fn a_holds_fcfs_hoa(obs: &Observation) -> Result<(Auth<'_>, u64), Outcome> {
     if a.asked().as_deref() != Some(FCFS_HOA) {
         return Err(
             Outcome::inconclusive(format!("MN A did not ask for {FCFS_HOA}"))
-                .with_frames(pcap(obs), [a.req.0.frame]),
+                .with_frames(pcap(obs), [a.req.frame()]),
         );
     }
     match a.given() {
@@ -764,7 +773,7 @@ fn a_holds_fcfs_hoa(obs: &Observation) -> Result<(Auth<'_>, u64), Outcome> {
                 "MN A asked for {FCFS_HOA}, on the home prefix and used by nobody, and was \
                  given {} (notify {:?}): FCFS lets an MN request any unused address",
                 other.as_deref().unwrap_or("no address"),
-                notify_types(a.resp.1)
+                notify_types(&a.resp)
             ))
             .with_frames(pcap(obs), a.frames()))
         }
@@ -813,15 +822,15 @@ pub fn judge_fcfs_used_address_refused(obs: &Observation) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let mut frames = vec![a.req.0.frame, a.resp.0.frame, ba];
+    let mut frames = vec![a.req.frame(), a.resp.frame(), ba];
     frames.extend(b.frames());
-    if b.asked().as_deref() != Some(FCFS_HOA) || b.req.0.frame < ba {
+    if b.asked().as_deref() != Some(FCFS_HOA) || b.req.frame() < ba {
         return Outcome::inconclusive(format!(
             "MN B did not ask for {FCFS_HOA} after MN A was registered"
         ))
         .with_frames(pcap(obs), frames);
     }
-    if let Some(f) = a_left_before(obs, b.resp.0.frame) {
+    if let Some(f) = a_left_before(obs, b.resp.frame()) {
         frames.push(f);
         return Outcome::inconclusive("MN A left before the HA answered MN B: not exercised")
             .with_frames(pcap(obs), frames);
@@ -840,7 +849,7 @@ pub fn judge_fcfs_used_address_refused(obs: &Observation) -> Outcome {
         None => Outcome::pass(format!(
             "mn1.example.com asked for {FCFS_HOA} and got it; while its binding existed \
              mn2.example.com asked for it and got no address (notify {:?})",
-            notify_types(b.resp.1)
+            notify_types(&b.resp)
         ))
         .with_frames(pcap(obs), frames),
     }
@@ -878,7 +887,7 @@ pub fn judge_fcfs_identity_gets_it_again(obs: &Observation) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let mut frames = vec![a.req.0.frame, a.resp.0.frame, ba];
+    let mut frames = vec![a.req.frame(), a.resp.frame(), ba];
     frames.extend(again.frames());
     if again.idi() != a.idi() || again.asked().as_deref() != Some(FCFS_HOA) {
         return Outcome::inconclusive(format!(
@@ -888,11 +897,11 @@ pub fn judge_fcfs_identity_gets_it_again(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), frames);
     }
-    if again.req.0.frame < ba {
+    if again.req.frame() < ba {
         return Outcome::inconclusive("the second MN asked before MN A was registered")
             .with_frames(pcap(obs), frames);
     }
-    if let Some(f) = a_left_before(obs, again.resp.0.frame) {
+    if let Some(f) = a_left_before(obs, again.resp.frame()) {
         frames.push(f);
         return Outcome::inconclusive("MN A left before the HA answered: not exercised")
             .with_frames(pcap(obs), frames);
@@ -907,7 +916,7 @@ pub fn judge_fcfs_identity_gets_it_again(obs: &Observation) -> Outcome {
             "mn1.example.com, which allocated {FCFS_HOA} and holds its binding, asked for it \
              again and was given {} (notify {:?})",
             other.as_deref().unwrap_or("no address"),
-            notify_types(again.resp.1)
+            notify_types(&again.resp)
         ))
         .with_frames(pcap(obs), frames),
     }
@@ -939,7 +948,7 @@ pub fn judge_pool_exhausted_address_failure(obs: &Observation) -> Outcome {
     let Some(only) = a.given() else {
         return Outcome::inconclusive(format!(
             "MN A got no address (notify {:?}): the one-address pool was not taken",
-            notify_types(a.resp.1)
+            notify_types(&a.resp)
         ))
         .with_frames(pcap(obs), a.frames());
     };
@@ -949,17 +958,17 @@ pub fn judge_pool_exhausted_address_failure(obs: &Observation) -> Outcome {
     };
     let mut frames = a.frames().to_vec();
     frames.extend(b.frames());
-    if b.req.0.frame < a.resp.0.frame {
+    if b.req.frame() < a.resp.frame() {
         return Outcome::inconclusive("MN B asked before MN A had its address")
             .with_frames(pcap(obs), frames);
     }
-    if let Some(f) = a_left_before(obs, b.resp.0.frame) {
+    if let Some(f) = a_left_before(obs, b.resp.frame()) {
         frames.push(f);
         return Outcome::inconclusive("MN A gave its address back before MN B asked")
             .with_frames(pcap(obs), frames);
     }
-    let notifies = notify_types(b.resp.1);
-    let failure = notifies.iter().any(|t| t == "36");
+    let notifies = notify_types(&b.resp);
+    let failure = b.resp.has_notify(notify::INTERNAL_ADDRESS_FAILURE);
     match b.given() {
         Some(g) if g == only => Outcome::fail(format!(
             "the pool's only address {only}, held by MN A, was given to MN B as well"

@@ -7,8 +7,11 @@
 //! taken as the HA's when it comes after the BU and before the BA, and nothing else on the
 //! link has a reason to probe that address.
 
-use mip6lab_suite::observe::{all_of, ike, messages, mh};
-use mip6lab_suite::{Entry, Message, Observation, Outcome, TestPurpose};
+use mip6lab_suite::observe::{
+    or_unknown, pcap, reverse_name, same_name, solicited_node, sorted_frames as sorted, BindingAck,
+    CfgType, CpAttributeType, DnsView, Exchange, NeighborMessage, RData,
+};
+use mip6lab_suite::{Entry, Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
 
 /// The node of `split-ha-iut-dad` that defends every address of the home prefix.
@@ -17,72 +20,43 @@ const HOME_PREFIX: &str = "2001:db8:1:100::/64";
 const PICS_AUTOCONF: &[&str] = &["ha.auth.psk", "ha.hoa.autoconf"];
 const AUTOCONF_TESTER: &[(&str, &str)] = &[("MIP6LAB_HOA_MODE", "autoconf")];
 
-fn pcap(obs: &Observation) -> &str {
-    obs.pcap.as_str()
-}
-
-fn sorted(v: impl IntoIterator<Item = u64>) -> Vec<u64> {
-    let mut v: Vec<u64> = v.into_iter().collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// ff02::1:ffXX:XXXX of `a` (RFC 4291 §2.7.1).
-fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
-    Ipv6Addr::from(0xff02_0000_0000_0000_0000_0001_ff00_0000u128 | (u128::from(a) & 0xff_ffff))
-}
-
-fn reverse_name(a: Ipv6Addr) -> String {
-    let mut s = String::with_capacity(73);
-    for b in a.octets().iter().rev() {
-        s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
-    }
-    s.push_str("ip6.arpa.");
-    s
-}
-
 /// The tester's registration: its first BU with a lifetime, the HoA (HAO) and the HA's BA
 /// to it (same sequence number; else the first BA after it).
 struct Registration<'a> {
     bu: &'a Entry,
     hoa: Ipv6Addr,
-    ba: Option<(&'a Entry, &'a Message)>,
+    ba: Option<BindingAck<'a>>,
 }
 
 impl Registration<'_> {
     fn ba_frame(&self) -> u64 {
-        self.ba.map_or(u64::MAX, |(e, _)| e.frame)
+        self.ba.as_ref().map_or(u64::MAX, |b| b.frame())
     }
     fn ba_status(&self) -> Option<u16> {
-        self.ba
-            .and_then(|(_, b)| b.get("status"))
-            .and_then(|s| s.parse().ok())
+        self.ba.as_ref().and_then(|b| b.status).map(u16::from)
     }
 }
 
 fn registration(obs: &Observation) -> Result<Registration<'_>, Outcome> {
-    let Some((bu, _, m)) =
-        mh(obs, "BU", Some("MN")).find(|(_, _, b)| b.get("lifetime").is_some_and(|l| l != "0"))
-    else {
+    let Some(m) = obs.binding_updates_from("MN").find(|b| b.registers()) else {
         return Err(Outcome::inconclusive(
             "the tester MN sent no (decryptable) registration BU to the HA (see logs/mn.log)",
         ));
     };
-    let Some(hoa) = m.get("hao").and_then(|h| h.parse::<Ipv6Addr>().ok()) else {
+    let bu = m.entry;
+    let Some(hoa) = m.home_address else {
         return Err(Outcome::inconclusive(
             "the tester's registration BU carries no Home Address option",
         )
         .with_frames(pcap(obs), [bu.frame]));
     };
     // §5.3.2 concerns a HoA the MN made itself: one the HA assigned is not probed.
-    let assigned = ike(obs, "IKE_AUTH response", Some("HA1")).any(|(_, r)| {
-        all_of(r, "CP")
-            .into_iter()
-            .filter(|c| c.get("cfg_type") == Some("CFG_REPLY"))
-            .flat_map(|c| all_of(c, "INTERNAL_IP6_ADDRESS"))
-            .filter_map(|a| a.get("value")?.split('/').next()?.parse::<Ipv6Addr>().ok())
-            .any(|a| a == hoa)
+    let assigned = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).any(|r| {
+        r.configs
+            .iter()
+            .filter(|c| c.cfg_type == CfgType::Reply)
+            .flat_map(|c| c.all(&CpAttributeType::InternalIp6Address))
+            .any(|a| a.address() == Some(IpAddr::V6(hoa)))
     });
     if assigned {
         return Err(Outcome::inconclusive(format!(
@@ -91,56 +65,55 @@ fn registration(obs: &Observation) -> Result<Registration<'_>, Outcome> {
         ))
         .with_frames(pcap(obs), [bu.frame]));
     }
-    let seq = m.get("seq");
-    let bas: Vec<_> = mh(obs, "BA", Some("HA1"))
-        .filter(|(e, _, _)| e.frame > bu.frame)
-        .map(|(e, _, b)| (e, b))
+    let bas: Vec<_> = obs
+        .binding_acks_from("HA1")
+        .filter(|b| b.frame() > bu.frame)
         .collect();
     let ba = bas
         .iter()
-        .find(|(_, b)| seq.is_some() && b.get("seq") == seq)
+        .find(|b| m.seq.is_some() && b.seq == m.seq)
         .or_else(|| bas.first())
-        .copied();
+        .cloned();
     Ok(Registration { bu, hoa, ba })
 }
 
-/// ND messages of `kind` (`NS`, `NA`) for `target`, in capture order.
-fn nd<'a>(
-    obs: &'a Observation,
-    kind: &'a str,
+/// Neighbor Solicitations (`advertisement == false`) or Advertisements for `target`, in
+/// capture order.
+fn nd(
+    obs: &Observation,
+    advertisement: bool,
     target: Ipv6Addr,
-) -> impl Iterator<Item = (&'a Entry, &'a Message)> + 'a {
-    let t = target.to_string();
-    messages(obs, "ICMPv6", None)
-        .filter(move |(_, m)| m.kind == kind && m.get("target") == Some(t.as_str()))
+) -> impl Iterator<Item = NeighborMessage<'_>> + '_ {
+    obs.neighbor_discovery()
+        .filter(move |m| m.advertisement == advertisement && m.target == Some(target))
 }
 
 /// DAD probes (NS from ::) for `hoa`.
-fn probes(obs: &Observation, hoa: Ipv6Addr) -> Vec<(&Entry, &Message)> {
-    nd(obs, "NS", hoa)
-        .filter(|(e, _)| e.src_addr == IpAddr::V6(Ipv6Addr::UNSPECIFIED))
+fn probes(obs: &Observation, hoa: Ipv6Addr) -> Vec<NeighborMessage<'_>> {
+    nd(obs, false, hoa)
+        .filter(|m| m.entry.src_addr == IpAddr::V6(Ipv6Addr::UNSPECIFIED))
         .collect()
 }
 
 /// What is wrong with a probe, by RFC 4861 §7.1.1 and RFC 4862 §5.4.2.
-fn probe_fault(e: &Entry, m: &Message, hoa: Ipv6Addr) -> Option<String> {
+fn probe_fault(m: &NeighborMessage, hoa: Ipv6Addr) -> Option<String> {
     let group = solicited_node(hoa);
-    if e.dst_addr != IpAddr::V6(group) {
+    if m.entry.dst_addr != IpAddr::V6(group) {
         return Some(format!(
             "goes to {}, not the solicited-node address {group}",
-            e.dst_addr
+            m.entry.dst_addr
         ));
     }
-    if m.get("hop_limit") != Some("255") {
+    if m.hop_limit != Some(255) {
         return Some(format!(
             "has hop limit {}, not 255",
-            m.get("hop_limit").unwrap_or("?")
+            or_unknown(m.hop_limit)
         ));
     }
-    if m.get("checksum_ok") != Some("yes") {
+    if m.checksum_ok != Some(true) {
         return Some("has a wrong ICMPv6 checksum".into());
     }
-    if m.find("SLLA").is_some() {
+    if m.source_link_layer {
         return Some("from :: carries a source link-layer address option".into());
     }
     None
@@ -172,14 +145,14 @@ pub fn judge_proxy_dad(obs: &Observation) -> Outcome {
     };
     let hoa = reg.hoa;
     let mut frames = vec![reg.bu.frame];
-    frames.extend(reg.ba.map(|(e, _)| e.frame));
+    frames.extend(reg.ba.as_ref().map(|b| b.frame()));
     let all = probes(obs, hoa);
     let within = all
         .iter()
-        .find(|(e, _)| e.frame > reg.bu.frame && e.frame < reg.ba_frame());
-    let Some((e, m)) = within else {
-        if let Some((late, _)) = all.iter().find(|(e, _)| e.frame > reg.ba_frame()) {
-            frames.push(late.frame);
+        .find(|m| m.entry.frame > reg.bu.frame && m.entry.frame < reg.ba_frame());
+    let Some(m) = within else {
+        if let Some(late) = all.iter().find(|m| m.entry.frame > reg.ba_frame()) {
+            frames.push(late.entry.frame);
             return Outcome::fail(format!(
                 "the DAD probe for {hoa} came only after the HA's BA: the HoA was answered \
                  before the home link was checked"
@@ -196,8 +169,8 @@ pub fn judge_proxy_dad(obs: &Observation) -> Outcome {
         ))
         .with_frames(p, sorted(frames));
     };
-    frames.push(e.frame);
-    if let Some(fault) = probe_fault(e, m, hoa) {
+    frames.push(m.entry.frame);
+    if let Some(fault) = probe_fault(m, hoa) {
         return Outcome::fail(format!("the DAD probe for {hoa} {fault}"))
             .with_frames(p, sorted(frames));
     }
@@ -243,13 +216,10 @@ fn dns_for(obs: &Observation, hoa: Ipv6Addr, from: u64) -> Option<&Entry> {
             e.src == "HA1"
                 && e.frame > from
                 && !m.response
-                && m.opcode == "UPDATE"
-                && m.authorities.iter().any(|r| {
-                    r.data.parse::<Ipv6Addr>() == Ok(hoa)
-                        || r.name
-                            .trim_end_matches('.')
-                            .eq_ignore_ascii_case(rev.trim_end_matches('.'))
-                })
+                && m.is_update()
+                && m.authority_records()
+                    .iter()
+                    .any(|r| r.data == RData::Aaaa(hoa) || same_name(r.name, &rev))
         })
         .map(|(e, _)| e)
 }
@@ -262,14 +232,15 @@ pub fn judge_dad_failure_rejected(obs: &Observation) -> Outcome {
     };
     let hoa = reg.hoa;
     let mut frames = vec![reg.bu.frame];
-    frames.extend(reg.ba.map(|(e, _)| e.frame));
+    frames.extend(reg.ba.as_ref().map(|b| b.frame()));
     let probe = probes(obs, hoa)
         .into_iter()
-        .find(|(e, _)| e.frame > reg.bu.frame && e.frame < reg.ba_frame());
-    frames.extend(probe.map(|(e, _)| e.frame));
-    let defense = nd(obs, "NA", hoa)
-        .find(|(e, _)| e.src == DEFENDER && e.frame > reg.bu.frame && e.frame < reg.ba_frame());
-    frames.extend(defense.map(|(e, _)| e.frame));
+        .find(|m| m.entry.frame > reg.bu.frame && m.entry.frame < reg.ba_frame());
+    frames.extend(probe.as_ref().map(|m| m.entry.frame));
+    let defense = nd(obs, true, hoa).find(|m| {
+        m.entry.src == DEFENDER && m.entry.frame > reg.bu.frame && m.entry.frame < reg.ba_frame()
+    });
+    frames.extend(defense.as_ref().map(|m| m.entry.frame));
     let Some(status) = reg.ba_status() else {
         return Outcome::fail(format!(
             "the HA sent no BA to the BU for {hoa}{}: a rejection is a BA with status 134",
@@ -344,7 +315,7 @@ fn all() -> Vec<TestPurpose> {
 mod tests {
     use super::*;
     use mip6lab_capture::Decoded;
-    use mip6lab_suite::{Transcript, Verdict};
+    use mip6lab_suite::{Message, Transcript, Verdict};
 
     const HOA: &str = "2001:db8:1:100::100";
     const MN: &str = "2001:db8:1::100";
@@ -462,12 +433,5 @@ mod tests {
             ba(13, 129),
         ]));
         assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-    }
-
-    #[test]
-    fn solicited_node_and_reverse_names() {
-        let a: Ipv6Addr = "2001:db8:1:100:200::1100".parse().unwrap();
-        assert_eq!(solicited_node(a).to_string(), "ff02::1:ff00:1100");
-        assert!(reverse_name(a).starts_with("0.0.1.1.0.0.0.0"));
     }
 }

@@ -6,8 +6,13 @@
 //! the HA's messages are readable even when a vendor HA logs none. What the tester did wrong
 //! (it never reached the HA, its keys are missing) is INCONCLUSIVE, never a FAIL of the HA.
 
-use mip6lab_suite::observe::{all_of, dns_queries_from, ike, messages, mh, response_to};
-use mip6lab_suite::{DnsMessage, Entry, Message, Stimulus};
+use mip6lab_suite::observe::{
+    dns_queries_from, in_prefix, notify, or_unknown, pcap, response_to, reverse_name, same_name,
+    sorted_frames as sorted, BindingAck, BindingUpdate, Carrier, CfgType, CpAttribute,
+    CpAttributeType, DnsRcode, DnsUpdateOption, DnsView, Exchange, IkeMessage, RData,
+    SecurityProtocol, UpdateOperation,
+};
+use mip6lab_suite::{DnsMessage, Entry, Stimulus};
 use mip6lab_suite::{Observation, Outcome, TestPurpose, Verdict};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -73,55 +78,23 @@ const HA_NO_AUTOCONF: &[(&str, &str)] = &[("MIP6LAB_HA_AUTOCONF", "no")];
 const FOREIGN_FQDN_TESTER: &[(&str, &str)] = &[("MIP6LAB_KNOBS", "mn.dns_fqdn=other.example.com")];
 const BU_STATUS_TESTER: &[(&str, &str)] = &[("MIP6LAB_KNOBS", "mn.dns_bu_status=7")];
 
-fn pcap(obs: &Observation) -> &str {
-    obs.pcap.as_str()
-}
-
-/// Frames in capture order, each once.
-pub(crate) fn sorted(v: impl IntoIterator<Item = u64>) -> Vec<u64> {
-    let mut v: Vec<u64> = v.into_iter().collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.')
-        .eq_ignore_ascii_case(b.trim_end_matches('.'))
-}
-
 fn in_home_prefix(a: Ipv6Addr) -> bool {
-    let (p, len) = HOME_PREFIX;
-    let mask = u128::MAX << (128 - u32::from(len));
-    u128::from(a) & mask == u128::from(p) & mask
+    in_prefix(a, HOME_PREFIX.0, HOME_PREFIX.1)
 }
 
-/// `x.x.….ip6.arpa.`, the owner of the PTR for `a`.
-pub(crate) fn reverse_name(a: Ipv6Addr) -> String {
-    let mut s = String::with_capacity(73);
-    for b in a.octets().iter().rev() {
-        s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
+/// The `addr/plen` value of a CP attribute, when it is an IPv6 prefix.
+fn cp_value(a: &CpAttribute) -> Option<(Ipv6Addr, u8)> {
+    match a.prefix()? {
+        (IpAddr::V6(addr), plen) => Some((addr, plen)),
+        _ => None,
     }
-    s.push_str("ip6.arpa.");
-    s
 }
 
-/// `value=addr/plen` of a CP attribute.
-fn cp_value(a: &Message) -> Option<(Ipv6Addr, u8)> {
-    let (addr, plen) = a.get("value")?.split_once('/')?;
-    Some((addr.parse().ok()?, plen.parse().ok()?))
-}
-
-fn cp_of<'a>(m: &'a Message, cfg_type: &str) -> Option<&'a Message> {
-    all_of(m, "CP")
-        .into_iter()
-        .find(|c| c.get("cfg_type") == Some(cfg_type))
-}
-
-fn notifies(m: &Message) -> Vec<(u16, &str)> {
-    all_of(m, "N")
-        .into_iter()
-        .filter_map(|n| Some((n.get("type")?.parse().ok()?, n.get("name").unwrap_or("?"))))
+/// (type, name) of each Notify with a readable type.
+fn notifies<'m>(m: &'m IkeMessage) -> Vec<(u16, &'m str)> {
+    m.notifies
+        .iter()
+        .filter_map(|n| Some((n.notify_type?, n.name.as_str())))
         .collect()
 }
 
@@ -142,22 +115,25 @@ fn unexercised(o: Outcome, what: &str) -> Outcome {
 
 /// The tester's first IKE_AUTH request and the HA's IKE_AUTH response, both decrypted.
 struct IkeAuth<'a> {
-    req: (&'a Entry, &'a Message),
-    resp: (&'a Entry, &'a Message),
+    req: IkeMessage<'a>,
+    resp: IkeMessage<'a>,
 }
 
 fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
-    let Some(req) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
-        let init = ike(obs, "IKE_SA_INIT request", Some("MN")).next();
-        let answers: Vec<_> = ike(obs, "IKE_SA_INIT response", Some("HA1")).collect();
+    let Some(req) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
+        let init = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next();
+        let answers: Vec<_> = obs
+            .ike_responses(Exchange::IkeSaInit, Some("HA1"))
+            .collect();
         return Err(match (init, answers.last()) {
             (None, _) => Outcome::inconclusive(
                 "the tester MN never started IKEv2 with the HA (see logs/mn.log: name lookup \
                  of ha1.example.com?)",
             ),
-            (Some((e, _)), None) => Outcome::fail("the HA did not answer the tester's IKE_SA_INIT")
-                .with_frames(pcap(obs), [e.frame]),
-            (Some((e, _)), Some((r, m))) => {
+            (Some(i), None) => Outcome::fail("the HA did not answer the tester's IKE_SA_INIT")
+                .with_frames(pcap(obs), [i.frame()]),
+            (Some(i), Some(m)) => {
+                let (e, r) = (i.entry, m.entry);
                 let n: Vec<String> = notifies(m)
                     .iter()
                     .map(|(t, n)| format!("{n}({t})"))
@@ -174,28 +150,28 @@ fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
             }
         });
     };
-    if req.1.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    if !req.decrypted() {
         return Err(Outcome::inconclusive(
             "the tester's IKE_AUTH was not decrypted: no key log from the tester MN",
         )
-        .with_frames(pcap(obs), [req.0.frame]));
+        .with_frames(pcap(obs), [req.frame()]));
     }
     // With EAP there are several round trips; the last answer holds the CP and the SA.
-    let Some(resp) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+    let Some(resp) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
         return Err(Outcome::fail("the HA did not answer the tester's IKE_AUTH")
-            .with_frames(pcap(obs), [req.0.frame]));
+            .with_frames(pcap(obs), [req.frame()]));
     };
-    if resp.1.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    if !resp.decrypted() {
         return Err(Outcome::inconclusive(
             "the HA's IKE_AUTH response was not decrypted with the tester's keys",
         )
-        .with_frames(pcap(obs), [req.0.frame, resp.0.frame]));
+        .with_frames(pcap(obs), [req.frame(), resp.frame()]));
     }
-    if resp.1.find("AUTH").is_none() {
+    if !resp.has_auth() {
         // Notify 42 is an error type by number but not a refusal (§5.3.2).
-        let errs: Vec<String> = notifies(resp.1)
+        let errs: Vec<String> = notifies(&resp)
             .iter()
-            .filter(|(t, _)| *t < 16384 && *t != 42)
+            .filter(|(t, _)| *t < notify::FIRST_STATUS_TYPE && *t != notify::USE_ASSIGNED_HOA)
             .map(|(t, n)| format!("{n}({t})"))
             .collect();
         return Err(Outcome::fail(format!(
@@ -206,7 +182,7 @@ fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
                 errs.join(", ")
             }
         ))
-        .with_frames(pcap(obs), [req.0.frame, resp.0.frame]));
+        .with_frames(pcap(obs), [req.frame(), resp.frame()]));
     }
     Ok(IkeAuth { req, resp })
 }
@@ -215,90 +191,77 @@ fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
 
 /// A BU of the tester and the HA's BA to it, if any.
 pub(crate) struct Binding<'a> {
-    pub(crate) bu: &'a Entry,
-    pub(crate) bu_mh: &'a Message,
+    pub(crate) bu: BindingUpdate<'a>,
     pub(crate) hoa: Ipv6Addr,
-    pub(crate) ba: Option<(&'a Entry, &'a Message, &'a Message)>,
+    pub(crate) ba: Option<BindingAck<'a>>,
 }
 
 impl Binding<'_> {
-    pub(crate) fn dns_option(&self) -> Option<&Message> {
-        self.bu_mh.find("DNS-Update")
+    pub(crate) fn dns_option(&self) -> Option<&DnsUpdateOption> {
+        self.bu.dns_update()
     }
     pub(crate) fn fqdn(&self) -> Option<&str> {
-        self.dns_option().and_then(|d| d.get("fqdn"))
+        self.dns_option().and_then(|d| d.fqdn.as_deref())
     }
-    pub(crate) fn ba_dns(&self) -> Option<&Message> {
-        self.ba.and_then(|(_, _, b)| b.find("DNS-Update"))
+    pub(crate) fn ba_dns(&self) -> Option<&DnsUpdateOption> {
+        self.ba.as_ref().and_then(|b| b.dns_update())
+    }
+    /// Whether the BU's DNS Update option asks for removal (R set).
+    pub(crate) fn removes_dns(&self) -> bool {
+        self.dns_option().and_then(|o| o.remove) == Some(true)
+    }
+    /// The frame of the BA, or else of the BU.
+    pub(crate) fn last_frame(&self) -> u64 {
+        self.ba.as_ref().map_or(self.bu.frame(), |b| b.frame())
     }
     pub(crate) fn frames(&self) -> Vec<u64> {
-        let mut v = vec![self.bu.frame];
-        v.extend(self.ba.map(|(e, _, _)| e.frame));
+        let mut v = vec![self.bu.frame()];
+        v.extend(self.ba.as_ref().map(|b| b.frame()));
         v
     }
 }
 
 /// The HA's BA to `bu`: same sequence number, later; else the first BA after it.
-fn ba_for<'a>(
-    obs: &'a Observation,
-    bu: &Entry,
-    bu_mh: &Message,
-    before: u64,
-) -> Option<(&'a Entry, &'a Message, &'a Message)> {
-    let seq = bu_mh.get("seq");
-    let all: Vec<_> = mh(obs, "BA", Some("HA1"))
-        .filter(|(e, _, _)| e.frame > bu.frame)
+fn ba_for<'a>(obs: &'a Observation, bu: &BindingUpdate, before: u64) -> Option<BindingAck<'a>> {
+    let all: Vec<_> = obs
+        .binding_acks_from("HA1")
+        .filter(|b| b.frame() > bu.frame())
         .collect();
     all.iter()
-        .find(|(_, _, b)| seq.is_some() && b.get("seq") == seq)
-        .or_else(|| all.iter().find(|(e, _, _)| e.frame < before))
-        .copied()
+        .find(|b| bu.seq.is_some() && b.seq == bu.seq)
+        .or_else(|| all.iter().find(|b| b.frame() < before))
+        .cloned()
 }
 
-fn binding<'a>(
-    obs: &'a Observation,
-    bu: &'a Entry,
-    bu_mh: &'a Message,
-    before: u64,
-) -> Binding<'a> {
-    let hoa = bu_mh
-        .get("hao")
-        .and_then(|h| h.parse().ok())
-        .or(match bu.src_addr {
+fn binding<'a>(obs: &'a Observation, bu: BindingUpdate<'a>, before: u64) -> Binding<'a> {
+    let hoa = bu
+        .home_address
+        .or(match bu.entry.src_addr {
             IpAddr::V6(a) => Some(a),
             IpAddr::V4(_) => None,
         })
         .unwrap_or(Ipv6Addr::UNSPECIFIED);
-    Binding {
-        bu,
-        bu_mh,
-        hoa,
-        ba: ba_for(obs, bu, bu_mh, before),
-    }
+    let ba = ba_for(obs, &bu, before);
+    Binding { bu, hoa, ba }
 }
 
 /// The registration (first BU with a lifetime) and the deregistration after it, if any.
 fn bindings(obs: &Observation) -> Result<(Binding<'_>, Option<Binding<'_>>), Outcome> {
     let auth = ike_auth(obs)?;
-    let bus: Vec<_> = mh(obs, "BU", Some("MN")).collect();
-    let Some(&(reg, _, reg_mh)) = bus
-        .iter()
-        .find(|(_, _, b)| b.get("lifetime").is_some_and(|l| l != "0"))
-    else {
-        let frames = [auth.req.0.frame, auth.resp.0.frame];
-        if auth.resp.1.find("TSi").is_none() {
+    let bus: Vec<_> = obs.binding_updates_from("MN").collect();
+    let Some(reg) = bus.iter().find(|b| b.registers()) else {
+        let frames = [auth.req.frame(), auth.resp.frame()];
+        if auth.resp.tsi.is_none() {
             return Err(Outcome::fail(
                 "the HA's IKE_AUTH response set up no Child SA (no TSi), so no BU can reach it",
             )
             .with_frames(pcap(obs), sorted(frames)));
         }
-        if let Some((e, _)) =
-            messages(obs, "ESP", Some("MN")).find(|(_, m)| m.get("decrypted") != Some("yes"))
-        {
+        if let Some(p) = obs.esp_packets(Some("MN")).find(|p| !p.decrypted) {
             return Err(Outcome::inconclusive(
                 "the tester's ESP packets could not be decrypted (no key log from it)",
             )
-            .with_frames(pcap(obs), [e.frame]));
+            .with_frames(pcap(obs), [p.entry.frame]));
         }
         return Err(Outcome::inconclusive(
             "the tester MN sent no Binding Update after IKEv2 (see logs/mn.log)",
@@ -307,11 +270,11 @@ fn bindings(obs: &Observation) -> Result<(Binding<'_>, Option<Binding<'_>>), Out
     };
     let dereg = bus
         .iter()
-        .find(|(e, _, b)| e.frame > reg.frame && b.get("lifetime") == Some("0"));
-    let end = dereg.map_or(u64::MAX, |(e, _, _)| e.frame);
+        .find(|b| b.frame() > reg.frame() && b.deregisters());
+    let end = dereg.map_or(u64::MAX, |b| b.frame());
     Ok((
-        binding(obs, reg, reg_mh, end),
-        dereg.map(|&(e, _, b)| binding(obs, e, b, u64::MAX)),
+        binding(obs, reg.clone(), end),
+        dereg.map(|b| binding(obs, b.clone(), u64::MAX)),
     ))
 }
 
@@ -321,15 +284,15 @@ pub(crate) fn answered_registration(
 ) -> Result<(Binding<'_>, Option<Binding<'_>>), Outcome> {
     let (reg, dereg) = bindings(obs)?;
     if reg.ba.is_none() {
-        if messages(obs, "ESP", Some("HA1")).any(|(_, m)| m.get("decrypted") != Some("yes")) {
+        if obs.esp_packets(Some("HA1")).any(|p| !p.decrypted) {
             return Err(Outcome::inconclusive(
                 "the HA's ESP packets after the BU could not be decrypted",
             )
-            .with_frames(pcap(obs), [reg.bu.frame]));
+            .with_frames(pcap(obs), [reg.bu.frame()]));
         }
         return Err(
             Outcome::fail("the HA sent no Binding Acknowledgement to the tester's BU")
-                .with_frames(pcap(obs), [reg.bu.frame]),
+                .with_frames(pcap(obs), [reg.bu.frame()]),
         );
     }
     Ok((reg, dereg))
@@ -346,13 +309,13 @@ type Upd<'a> = (
 fn updates(obs: &Observation) -> Vec<Upd<'_>> {
     obs.transcript
         .dns()
-        .filter(|(e, m)| e.src == "HA1" && !m.response && m.opcode == "UPDATE")
+        .filter(|(e, m)| e.src == "HA1" && !m.response && m.is_update())
         .map(|(e, m)| ((e, m), response_to(obs, e)))
         .collect()
 }
 
 fn accepted(u: &Upd) -> bool {
-    u.1.is_some_and(|(_, r)| r.rcode == "No Error")
+    u.1.is_some_and(|(_, r)| r.response_code() == DnsRcode::NoError)
 }
 
 fn rcode(u: &Upd) -> String {
@@ -361,57 +324,73 @@ fn rcode(u: &Upd) -> String {
 
 /// Adds `<fqdn> AAAA <hoa>` (RFC 2136 §2.5.1: a record with a TTL).
 pub(crate) fn adds_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
-    m.authorities.iter().any(|r| {
-        r.rtype == "AAAA"
-            && r.ttl > 0
-            && same_name(&r.name, fqdn)
-            && r.data.parse::<Ipv6Addr>() == Ok(hoa)
+    m.authority_records().iter().any(|r| {
+        r.operation() == UpdateOperation::Add && r.owned_by(fqdn) && r.data == RData::Aaaa(hoa)
     })
 }
 
 /// Adds `<reverse(hoa)> PTR <fqdn>`.
 pub(crate) fn adds_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     let owner = reverse_name(hoa);
-    m.authorities.iter().any(|r| {
-        r.rtype == "PTR" && r.ttl > 0 && same_name(&r.name, &owner) && same_name(&r.data, fqdn)
+    m.authority_records().iter().any(|r| {
+        r.operation() == UpdateOperation::Add
+            && r.owned_by(&owner)
+            && matches!(&r.data, RData::Ptr(n) if same_name(n, fqdn))
     })
 }
 
 /// Deletes the AAAA of `fqdn` (RFC 2136 §2.5.2–2.5.4: TTL 0, the RRset, all RRsets, or the
 /// one RR with the HoA).
 pub(crate) fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
-    m.authorities.iter().any(|r| {
-        r.ttl == 0
-            && matches!(r.rtype.as_str(), "AAAA" | "ANY")
-            && same_name(&r.name, fqdn)
-            && r.data.parse::<Ipv6Addr>().map_or(true, |a| a == hoa)
+    m.authority_records().iter().any(|r| {
+        r.operation() == UpdateOperation::Delete
+            && matches!(r.rtype, "AAAA" | "ANY")
+            && r.owned_by(fqdn)
+            && match r.data {
+                RData::Aaaa(a) => a == hoa,
+                _ => true,
+            }
     })
 }
 
 pub(crate) fn deletes_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     let owner = reverse_name(hoa);
-    m.authorities.iter().any(|r| {
-        r.ttl == 0
-            && matches!(r.rtype.as_str(), "PTR" | "ANY")
-            && same_name(&r.name, &owner)
-            && (!r.data.contains('.') || same_name(&r.data, fqdn))
+    m.authority_records().iter().any(|r| {
+        r.operation() == UpdateOperation::Delete
+            && matches!(r.rtype, "PTR" | "ANY")
+            && r.owned_by(&owner)
+            && match &r.data {
+                RData::Ptr(n) => same_name(n, fqdn),
+                _ => true,
+            }
     })
 }
 
 /// Names anywhere in an UPDATE (zone, update section, PTR targets).
 fn mentions(m: &DnsMessage, fqdn: &str) -> bool {
     same_name(&m.qname, fqdn)
-        || m.answers
+        || m.answer_records()
             .iter()
-            .chain(&m.authorities)
-            .any(|r| same_name(&r.name, fqdn) || same_name(&r.data, fqdn))
+            .chain(&m.authority_records())
+            .any(|r| r.owned_by(fqdn) || r.data.name().is_some_and(|n| same_name(n, fqdn)))
 }
 
 /// What the tester's query for `qtype qname` between frames `from` and `to` got back:
 /// the query frame, the response frame and its answer data.
 pub(crate) struct Lookup {
     pub(crate) frames: Vec<u64>,
-    pub(crate) data: Vec<String>,
+    pub(crate) data: Vec<RData>,
+}
+
+impl Lookup {
+    /// The answer data as the transcript shows it, comma-separated.
+    pub(crate) fn shown(&self) -> String {
+        self.data
+            .iter()
+            .map(RData::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 pub(crate) fn lookup(
@@ -428,10 +407,10 @@ pub(crate) fn lookup(
     Some(Lookup {
         frames: vec![q.frame, r.frame],
         data: rm
-            .answers
-            .iter()
-            .filter(|a| a.rtype == qtype && same_name(&a.name, qname))
-            .map(|a| a.data.clone())
+            .answer_records()
+            .into_iter()
+            .filter(|a| a.rtype == qtype && a.owned_by(qname))
+            .map(|a| a.data)
             .collect(),
     })
 }
@@ -463,28 +442,33 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         Ok(a) => a,
         Err(o) => return o,
     };
-    let frames = [a.req.0.frame, a.resp.0.frame];
-    let asked = cp_of(a.req.1, "CFG_REQUEST").and_then(|c| c.find("INTERNAL_IP6_ADDRESS"));
+    let frames = [a.req.frame(), a.resp.frame()];
+    let asked = a
+        .req
+        .config(CfgType::Request)
+        .and_then(|c| c.first(&CpAttributeType::InternalIp6Address));
     if asked.is_none() {
         return Outcome::inconclusive(
             "the tester's IKE_AUTH carries no CFG_REQUEST with INTERNAL_IP6_ADDRESS",
         )
         .with_frames(pcap(obs), sorted(frames));
     }
-    let Some(reply) = cp_of(a.resp.1, "CFG_REPLY") else {
+    let Some(reply) = a.resp.config(CfgType::Reply) else {
         return Outcome::fail("the HA's IKE_AUTH response has no CFG_REPLY")
             .with_frames(pcap(obs), sorted(frames));
     };
-    let Some(attr) = reply.find("INTERNAL_IP6_ADDRESS") else {
+    let Some(attr) = reply.first(&CpAttributeType::InternalIp6Address) else {
         return Outcome::fail("the HA's CFG_REPLY has no INTERNAL_IP6_ADDRESS")
             .with_frames(pcap(obs), sorted(frames));
     };
-    let Some((hoa, plen)) = cp_value(attr).filter(|_| attr.get("len") == Some("17")) else {
+    let Some((hoa, plen)) = cp_value(attr).filter(|_| attr.len == Some(17)) else {
         return Outcome::fail(format!(
             "the CFG_REPLY's INTERNAL_IP6_ADDRESS is not an address and prefix length \
              (len={}, value={})",
-            attr.get("len").unwrap_or("?"),
-            attr.get("value").unwrap_or("none")
+            or_unknown(attr.len),
+            attr.value
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |v| v.to_string())
         ))
         .with_frames(pcap(obs), sorted(frames));
     };
@@ -502,50 +486,37 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    let tsi = a
-        .resp
-        .1
-        .find("TSi")
-        .map(|t| all_of(t, "TS"))
-        .unwrap_or_default();
+    let tsi = a.resp.tsi.clone().unwrap_or_default();
     if tsi.is_empty() {
         return Outcome::fail(format!(
             "the HA assigned {hoa} but its IKE_AUTH response has no TSi (no Child SA)"
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    let hoa_s = hoa.to_string();
-    if let Some(t) = tsi
-        .iter()
-        .find(|t| t.get("start") != Some(&hoa_s) || t.get("end") != Some(&hoa_s))
-    {
+    let hoa_ip = Some(IpAddr::V6(hoa));
+    if let Some(t) = tsi.iter().find(|t| t.start != hoa_ip || t.end != hoa_ip) {
         return Outcome::fail(format!(
             "the Child SA's TSi is {}-{}, not narrowed to the assigned HoA {hoa}",
-            t.get("start").unwrap_or("?"),
-            t.get("end").unwrap_or("?")
+            or_unknown(t.start),
+            or_unknown(t.end)
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
     // §4.4: the other end of the SA is the HA's own address, not a range with the CoA.
-    let ha = a.resp.0.src_addr.to_string();
-    let tsr = a
-        .resp
-        .1
-        .find("TSr")
-        .map(|t| all_of(t, "TS"))
-        .unwrap_or_default();
+    let ha = a.resp.entry.src_addr;
+    let tsr = a.resp.tsr.clone().unwrap_or_default();
     if tsr.is_empty() {
         return Outcome::fail("the HA's IKE_AUTH response has TSi but no TSr")
             .with_frames(pcap(obs), sorted(frames));
     }
     if let Some(t) = tsr
         .iter()
-        .find(|t| t.get("start") != Some(&ha) || t.get("end") != Some(&ha))
+        .find(|t| t.start != Some(ha) || t.end != Some(ha))
     {
         return Outcome::fail(format!(
             "the Child SA's TSr is {}-{}, not the HA's address {ha}",
-            t.get("start").unwrap_or("?"),
-            t.get("end").unwrap_or("?")
+            or_unknown(t.start),
+            or_unknown(t.end)
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
@@ -563,8 +534,11 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
         Ok(a) => a,
         Err(o) => return o,
     };
-    let frames = [a.req.0.frame, a.resp.0.frame];
-    let asked = cp_of(a.req.1, "CFG_REQUEST").and_then(|c| c.find("MIP6_HOME_PREFIX"));
+    let frames = [a.req.frame(), a.resp.frame()];
+    let asked = a
+        .req
+        .config(CfgType::Request)
+        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix));
     if asked.is_none() {
         return Outcome::inconclusive(
             "the tester's IKE_AUTH carries no CFG_REQUEST with MIP6_HOME_PREFIX \
@@ -572,18 +546,18 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
         )
         .with_frames(pcap(obs), sorted(frames));
     }
-    let Some(reply) = cp_of(a.resp.1, "CFG_REPLY") else {
+    let Some(reply) = a.resp.config(CfgType::Reply) else {
         return Outcome::fail("the HA's IKE_AUTH response has no CFG_REPLY")
             .with_frames(pcap(obs), sorted(frames));
     };
-    let prefixes = all_of(reply, "MIP6_HOME_PREFIX");
+    let prefixes: Vec<_> = reply.all(&CpAttributeType::Mip6HomePrefix).collect();
     let Some(attr) = prefixes.first() else {
-        let n: Vec<String> = notifies(a.resp.1)
+        let n: Vec<String> = notifies(&a.resp)
             .iter()
-            .filter(|(t, _)| *t < 16384)
+            .filter(|(t, _)| *t < notify::FIRST_STATUS_TYPE)
             .map(|(t, n)| format!("{n}({t})"))
             .collect();
-        let kinds: Vec<&str> = reply.children.iter().map(|c| c.kind.as_str()).collect();
+        let kinds: Vec<&str> = reply.attributes.iter().map(|c| c.name.as_str()).collect();
         return Outcome::fail(format!(
             "the HA's CFG_REPLY has no MIP6_HOME_PREFIX attribute (type 16); it holds [{}]{}",
             kinds.join(", "),
@@ -602,14 +576,14 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    let len = attr.get("len").unwrap_or("?");
-    if len != "21" {
+    if attr.len != Some(21) {
         return Outcome::fail(format!(
-            "MIP6_HOME_PREFIX in the CFG_REPLY has Length {len}, not 21"
+            "MIP6_HOME_PREFIX in the CFG_REPLY has Length {}, not 21",
+            or_unknown(attr.len)
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    if attr.get("r_bit").is_some() {
+    if attr.reserved_bit {
         return Outcome::fail("MIP6_HOME_PREFIX in the CFG_REPLY has the R bit set")
             .with_frames(pcap(obs), sorted(frames));
     }
@@ -624,8 +598,8 @@ pub fn judge_home_prefix(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    let lifetime = attr.get("lifetime").unwrap_or("?");
-    if lifetime == "0" {
+    let lifetime = or_unknown(attr.lifetime);
+    if attr.lifetime == Some(0) {
         return Outcome::fail(format!(
             "the CFG_REPLY offers {prefix}/{plen} with Prefix Lifetime 0 (not valid)"
         ))
@@ -645,9 +619,10 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
         Ok(a) => a,
         Err(o) => return o,
     };
-    let frames = [a.req.0.frame, a.resp.0.frame];
-    if cp_of(a.req.1, "CFG_REQUEST")
-        .and_then(|c| c.find("MIP6_HOME_PREFIX"))
+    let frames = [a.req.frame(), a.resp.frame()];
+    if a.req
+        .config(CfgType::Request)
+        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
         .is_none()
     {
         return Outcome::inconclusive(
@@ -655,8 +630,8 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
         )
         .with_frames(pcap(obs), sorted(frames));
     }
-    let ns = notifies(a.resp.1);
-    if !ns.iter().any(|(t, _)| *t == 42) {
+    let ns = notifies(&a.resp);
+    if !ns.iter().any(|(t, _)| *t == notify::USE_ASSIGNED_HOA) {
         let shown: Vec<String> = ns.iter().map(|(t, n)| format!("{n}({t})")).collect();
         return Outcome::fail(format!(
             "the HA (auto-configuration off) sent no Notify USE_ASSIGNED_HoA (42); notifies: {}",
@@ -668,8 +643,10 @@ pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), sorted(frames));
     }
-    let assigned = cp_of(a.resp.1, "CFG_REPLY")
-        .and_then(|c| c.find("INTERNAL_IP6_ADDRESS"))
+    let assigned = a
+        .resp
+        .config(CfgType::Reply)
+        .and_then(|c| c.first(&CpAttributeType::InternalIp6Address))
         .and_then(cp_value);
     let Some((hoa, plen)) = assigned else {
         return Outcome::fail(
@@ -739,14 +716,18 @@ fn registration_updated(
         .with_frames(p, reg.frames()));
     };
     let hoa = reg.hoa;
-    let Some((ba_e, _, ba)) = reg.ba else {
+    let Some(ba) = &reg.ba else {
         return Err(
             Outcome::fail("the HA sent no Binding Acknowledgement to the tester's BU")
                 .with_frames(p, reg.frames()),
         );
     };
+    let ba_e = ba.entry;
     let ups = updates(obs);
-    let after: Vec<&Upd> = ups.iter().filter(|u| u.0 .0.frame > reg.bu.frame).collect();
+    let after: Vec<&Upd> = ups
+        .iter()
+        .filter(|u| u.0 .0.frame > reg.bu.frame())
+        .collect();
     let mut frames = reg.frames();
     let Some(aaaa) = after.iter().find(|u| adds_aaaa(u.0 .1, fqdn, hoa)) else {
         return Err(Outcome::fail(format!(
@@ -796,16 +777,13 @@ fn registration_updated(
         )
         .with_frames(p, sorted(frames)));
     }
-    let Some(opt) = ba.find("DNS-Update") else {
+    let Some(opt) = ba.dns_update() else {
         return Err(Outcome::fail(
             "the HA's BA carries no DNS Update option (type 17) after updating DNS",
         )
         .with_frames(p, sorted(frames)));
     };
-    let status: u16 = opt
-        .get("status")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(999);
+    let status: u16 = opt.status.map_or(999, u16::from);
     if status != 0 {
         let why = if status >= 128 {
             "which says the update was not completed, yet the MSP's DNS accepted it"
@@ -817,17 +795,17 @@ fn registration_updated(
                 .with_frames(p, sorted(frames)),
         );
     }
-    if let Some(r) = opt.get("reserved") {
+    if let Some(r) = &opt.reserved {
         return Err(
             Outcome::fail(format!("the BA's DNS Update option has Reserved = {r}"))
                 .with_frames(p, sorted(frames)),
         );
     }
-    if opt.get("r") != Some("0") || !same_name(opt.get("fqdn").unwrap_or(""), fqdn) {
+    if opt.remove != Some(false) || !same_name(opt.fqdn.as_deref().unwrap_or(""), fqdn) {
         return Err(Outcome::fail(format!(
             "the BA's DNS Update option has r={} fqdn={}, not the BU's R = 0 and {fqdn}",
-            opt.get("r").unwrap_or("?"),
-            opt.get("fqdn").unwrap_or("?")
+            or_unknown(opt.remove.map(u8::from)),
+            or_unknown(opt.fqdn.as_ref())
         ))
         .with_frames(p, sorted(frames)));
     }
@@ -852,27 +830,31 @@ pub fn judge_dns_registration(obs: &Observation) -> Outcome {
     let fqdn = reg.fqdn().unwrap_or(MN_FQDN);
     let hoa = reg.hoa;
     // What DNS then answers the tester, before it deregisters.
-    let from = reg.ba.map_or(reg.bu.frame, |(e, _, _)| e.frame);
-    let to = dereg.as_ref().map_or(u64::MAX, |d| d.bu.frame);
+    let from = reg.last_frame();
+    let to = dereg.as_ref().map_or(u64::MAX, |d| d.bu.frame());
     let aaaa = lookup(obs, "AAAA", fqdn, from, to);
     let ptr = lookup(obs, "PTR", &reverse_name(hoa), from, to);
     for l in aaaa.iter().chain(&ptr) {
         frames.extend(&l.frames);
     }
     if let Some(l) = &aaaa {
-        if !l.data.iter().any(|d| d.parse::<Ipv6Addr>() == Ok(hoa)) {
+        if !l.data.contains(&RData::Aaaa(hoa)) {
             return Outcome::fail(format!(
                 "after the BA, DNS answers {fqdn} AAAA with [{}], not the HoA {hoa}",
-                l.data.join(", ")
+                l.shown()
             ))
             .with_frames(p, sorted(frames));
         }
     }
     if let Some(l) = &ptr {
-        if !l.data.iter().any(|d| same_name(d, fqdn)) {
+        if !l
+            .data
+            .iter()
+            .any(|d| matches!(d, RData::Ptr(n) if same_name(n, fqdn)))
+        {
             return Outcome::fail(format!(
                 "after the BA, DNS answers PTR {hoa} with [{}], not {fqdn}",
-                l.data.join(", ")
+                l.shown()
             ))
             .with_frames(p, sorted(frames));
         }
@@ -931,7 +913,7 @@ fn signed_updates(obs: &Observation, ups: &[&Upd]) -> Result<Vec<u64>, Outcome> 
         };
         frames.push(re.frame);
         // BIND answers NOTAUTH (BADSIG/BADKEY/BADTIME) to a signature it cannot verify.
-        if rm.rcode != "No Error" || !rm.tsig {
+        if rm.response_code() != DnsRcode::NoError || !rm.tsig {
             return Err(Outcome::fail(format!(
                 "the MSP's DNS did not accept the HA's signed UPDATE for zone {} ({}{})",
                 m.qname,
@@ -1002,7 +984,7 @@ pub fn judge_dns_by_ha_secured(obs: &Observation) -> Outcome {
     let ups = updates(obs);
     let adds: Vec<&Upd> = ups
         .iter()
-        .filter(|u| u.0 .0.frame > reg.bu.frame && adds_aaaa(u.0 .1, fqdn, reg.hoa))
+        .filter(|u| u.0 .0.frame > reg.bu.frame() && adds_aaaa(u.0 .1, fqdn, reg.hoa))
         .collect();
     if adds.is_empty() {
         // The AAA server may do the forward update (§6), but none reached the DNS either.
@@ -1011,7 +993,7 @@ pub fn judge_dns_by_ha_secured(obs: &Observation) -> Outcome {
         ))
         .with_frames(p, reg.frames());
     }
-    let Some(dereg) = dereg.filter(|d| d.dns_option().and_then(|o| o.get("r")) == Some("1")) else {
+    let Some(dereg) = dereg.filter(Binding::removes_dns) else {
         return Outcome::inconclusive(
             "the tester did not deregister with R set, so no removal to judge",
         )
@@ -1019,7 +1001,7 @@ pub fn judge_dns_by_ha_secured(obs: &Observation) -> Outcome {
     };
     let removals: Vec<&Upd> = ups
         .iter()
-        .filter(|u| u.0 .0.frame > dereg.bu.frame && deletes_aaaa(u.0 .1, fqdn, reg.hoa))
+        .filter(|u| u.0 .0.frame > dereg.bu.frame() && deletes_aaaa(u.0 .1, fqdn, reg.hoa))
         .collect();
     if removals.is_empty() {
         return Outcome::inconclusive(format!(
@@ -1140,7 +1122,7 @@ pub fn judge_dns_removal(obs: &Observation) -> Outcome {
     let ups = updates(obs);
     let added = ups
         .iter()
-        .find(|u| u.0 .0.frame > reg.bu.frame && adds_aaaa(u.0 .1, fqdn, hoa) && accepted(u));
+        .find(|u| u.0 .0.frame > reg.bu.frame() && adds_aaaa(u.0 .1, fqdn, hoa) && accepted(u));
     let Some(added) = added else {
         return Outcome::inconclusive(format!(
             "the HA never added {fqdn} AAAA {hoa} (TP-SPLIT-HA-DNS-ADD-01 judges that), so \
@@ -1150,13 +1132,13 @@ pub fn judge_dns_removal(obs: &Observation) -> Outcome {
     };
     let ptr_added = ups
         .iter()
-        .any(|u| u.0 .0.frame > reg.bu.frame && adds_ptr(u.0 .1, hoa, fqdn) && accepted(u));
+        .any(|u| u.0 .0.frame > reg.bu.frame() && adds_ptr(u.0 .1, hoa, fqdn) && accepted(u));
     let Some(dereg) = dereg else {
         return Outcome::inconclusive("the tester did not deregister within the observation")
             .with_frames(p, reg.frames());
     };
-    let mut frames = vec![added.0 .0.frame, dereg.bu.frame];
-    if dereg.dns_option().and_then(|o| o.get("r")) != Some("1") {
+    let mut frames = vec![added.0 .0.frame, dereg.bu.frame()];
+    if !dereg.removes_dns() {
         return Outcome::inconclusive(
             "the tester's deregistration BU has no DNS Update with R set",
         )
@@ -1164,7 +1146,7 @@ pub fn judge_dns_removal(obs: &Observation) -> Outcome {
     }
     let after: Vec<&Upd> = ups
         .iter()
-        .filter(|u| u.0 .0.frame > dereg.bu.frame)
+        .filter(|u| u.0 .0.frame > dereg.bu.frame())
         .collect();
     let Some(del) = after.iter().find(|u| deletes_aaaa(u.0 .1, fqdn, hoa)) else {
         return Outcome::fail(format!(
@@ -1196,7 +1178,7 @@ pub fn judge_dns_removal(obs: &Observation) -> Outcome {
         frames.extend(u.1.map(|(e, _)| e.frame));
     }
     // What the tester's lookups then get back.
-    let from = dereg.ba.map_or(dereg.bu.frame, |(e, _, _)| e.frame);
+    let from = dereg.last_frame();
     let aaaa = lookup(obs, "AAAA", fqdn, from, u64::MAX);
     let ptr = lookup(obs, "PTR", &reverse_name(hoa), from, u64::MAX);
     for l in aaaa.iter().chain(&ptr) {
@@ -1205,19 +1187,19 @@ pub fn judge_dns_removal(obs: &Observation) -> Outcome {
     if let Some(l) = aaaa.as_ref().filter(|l| !l.data.is_empty()) {
         return Outcome::fail(format!(
             "after deregistration DNS still answers {fqdn} AAAA [{}]",
-            l.data.join(", ")
+            l.shown()
         ))
         .with_frames(p, sorted(frames));
     }
     if let Some(l) = ptr.as_ref().filter(|l| !l.data.is_empty()) {
         return Outcome::fail(format!(
             "after deregistration DNS still answers PTR {hoa} [{}]",
-            l.data.join(", ")
+            l.shown()
         ))
         .with_frames(p, sorted(frames));
     }
     let ba = match dereg.ba_dns() {
-        Some(o) => format!("; BA DNS Update Status {}", o.get("status").unwrap_or("?")),
+        Some(o) => format!("; BA DNS Update Status {}", or_unknown(o.status)),
         None if dereg.ba.is_some() => "; BA without DNS Update option".into(),
         None => "; no BA".into(),
     };
@@ -1264,11 +1246,9 @@ pub fn judge_fqdn_authorization(obs: &Observation) -> Outcome {
     };
     let idi = a
         .req
-        .1
-        .find("IDi")
-        .and_then(|i| i.get("id"))
-        .unwrap_or("")
-        .to_string();
+        .idi
+        .as_ref()
+        .map_or_else(String::new, |i| i.id.clone());
     let (reg, _) = match bindings(obs) {
         Ok(x) => x,
         Err(o) => return unexercised(o, "the FQDN authorization"),
@@ -1284,7 +1264,7 @@ pub fn judge_fqdn_authorization(obs: &Observation) -> Outcome {
         return Outcome::inconclusive(format!("the tester's IDi is {idi} itself"))
             .with_frames(p, reg.frames());
     }
-    let mut frames = vec![a.req.0.frame];
+    let mut frames = vec![a.req.frame()];
     frames.extend(reg.frames());
     if let Some(u) = updates(obs).iter().find(|u| mentions(u.0 .1, fqdn)) {
         frames.push(u.0 .0.frame);
@@ -1300,14 +1280,14 @@ pub fn judge_fqdn_authorization(obs: &Observation) -> Outcome {
         return o;
     }
     let Some(opt) = reg.ba_dns() else {
-        let st = reg.ba.and_then(|(_, _, b)| b.get("status")).unwrap_or("?");
+        let st = or_unknown(reg.ba.as_ref().and_then(|b| b.status));
         return Outcome::fail(format!(
             "no UPDATE for {fqdn}, but the BA (Status {st}) has no DNS Update option telling \
              the MN that the update was not done"
         ))
         .with_frames(p, sorted(frames));
     };
-    let status: u16 = opt.get("status").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = opt.status.map_or(0, u16::from);
     if status < 128 {
         return Outcome::fail(format!(
             "no UPDATE for {fqdn}, yet the BA's DNS Update Status is {status} (< 128: \
@@ -1354,8 +1334,8 @@ pub fn judge_bu_status_ignored(obs: &Observation) -> Outcome {
     let p = pcap(obs);
     let sent = reg
         .dns_option()
-        .and_then(|o| o.get("status"))
-        .unwrap_or("none");
+        .and_then(|o| o.status)
+        .map_or_else(|| "none".to_owned(), |s| s.to_string());
     if sent == "0" || sent == "none" {
         return Outcome::inconclusive(format!(
             "the tester's BU has DNS Update Status {sent}, not the non-zero value of the \
@@ -1374,7 +1354,7 @@ pub fn judge_bu_status_ignored(obs: &Observation) -> Outcome {
 }
 
 /// An unassigned mobility option type: no implementation understands it.
-const UNKNOWN_OPTION: &str = "opt 200";
+const UNKNOWN_OPTION: u8 = 200;
 
 /// RFC 6275 §6.1.7, relied on by RFC 5026 §8.1 (the DNS Update option rides in BUs among
 /// other options): "The receiver MUST ignore and skip any options that it does not
@@ -1398,7 +1378,7 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let p = pcap(obs);
-    if reg.bu_mh.find(UNKNOWN_OPTION).is_none() {
+    if !reg.bu.has_unknown_option(UNKNOWN_OPTION) {
         return Outcome::inconclusive(
             "the tester's BU carries no option of type 200 (knob not applied?)",
         )
@@ -1421,10 +1401,12 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
 pub fn judge_ba_protected(obs: &Observation) -> Outcome {
     let p = pcap(obs);
     // A BA outside ESP fails "MUST be used", whatever else happened.
-    if let Some((e, _, _)) = mh(obs, "BA", Some("HA1")).find(|(_, outer, _)| outer.protocol == "MH")
+    if let Some(b) = obs
+        .binding_acks_from("HA1")
+        .find(|b| b.carrier == Carrier::Plain)
     {
         return Outcome::fail("the HA sent a Binding Acknowledgement without ESP")
-            .with_frames(p, [e.frame]);
+            .with_frames(p, [b.frame()]);
     }
     let a = match ike_auth(obs) {
         Ok(a) => a,
@@ -1434,9 +1416,9 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let mut frames = vec![a.resp.0.frame];
+    let mut frames = vec![a.resp.frame()];
     // The Child SA the BAs use: transport mode, ESP with integrity (or an AEAD cipher).
-    if !notifies(a.resp.1).iter().any(|(t, _)| *t == 16391) {
+    if !a.resp.has_notify(notify::USE_TRANSPORT_MODE) {
         return Outcome::fail(
             "the HA's IKE_AUTH response has no USE_TRANSPORT_MODE: the MH Child SA is not in \
              transport mode",
@@ -1445,19 +1427,16 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
     }
     let chosen = a
         .resp
-        .1
-        .find("SA")
-        .and_then(|s| s.find("proposal"))
-        .filter(|pr| pr.get("protocol") == Some("ESP"));
+        .proposals
+        .first()
+        .filter(|pr| pr.protocol == SecurityProtocol::Esp);
     let Some(chosen) = chosen else {
         return Outcome::fail("the HA's IKE_AUTH response accepts no ESP proposal for MH")
             .with_frames(p, sorted(frames));
     };
-    let transforms = chosen.get("transforms").unwrap_or("");
-    let aead = transforms.contains("ENCR:AES_GCM");
-    let integ = transforms
-        .split(',')
-        .any(|t| t.starts_with("INTEG:") && t != "INTEG:NONE");
+    let transforms = chosen.transforms_text();
+    let aead = chosen.transforms.iter().any(|t| t.is_aead());
+    let integ = chosen.transforms.iter().any(|t| t.is_integrity());
     if !aead && !integ {
         return Outcome::fail(format!(
             "the ESP Child SA has no payload authentication ({transforms})"
@@ -1466,9 +1445,10 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
     }
     let mut checked = 0;
     for b in std::iter::once(&reg).chain(dereg.as_ref()) {
-        let Some((e, outer, ba)) = b.ba else { continue };
+        let Some(ba) = &b.ba else { continue };
+        let e = ba.entry;
         frames.extend(b.frames());
-        let coa = b.bu.src_addr;
+        let coa = b.bu.entry.src_addr;
         if e.dst_addr != coa {
             return Outcome::fail(format!(
                 "the BA goes to {}, not the care-of address {coa} the BU came from",
@@ -1476,15 +1456,15 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
             ))
             .with_frames(p, sorted(frames));
         }
-        if outer.get("next_header") != Some("135") {
+        if ba.esp_next_header() != Some(135) {
             return Outcome::fail(format!(
                 "the ESP payload of the BA has next header {}, not MH (135): not transport \
                  mode",
-                outer.get("next_header").unwrap_or("?")
+                or_unknown(ba.esp_next_header())
             ))
             .with_frames(p, sorted(frames));
         }
-        match ba.get("rh2") {
+        match ba.routed_to {
             None => {
                 return Outcome::fail(format!(
                     "the BA to {coa} has no type 2 routing header (HoA {})",
@@ -1492,7 +1472,7 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
                 ))
                 .with_frames(p, sorted(frames))
             }
-            Some(r) if r.parse::<Ipv6Addr>() != Ok(b.hoa) => {
+            Some(r) if r != b.hoa => {
                 return Outcome::fail(format!(
                     "the BA's type 2 routing header holds {r}, not the HoA {}",
                     b.hoa
@@ -1501,7 +1481,7 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
             }
             Some(_) => {}
         }
-        if ba.get("checksum_ok") != Some("yes") {
+        if ba.checksum_ok != Some(true) {
             return Outcome::fail("the BA's MH checksum is wrong (pseudo-header with the HoA)")
                 .with_frames(p, sorted(frames));
         }
@@ -1510,7 +1490,7 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
     Outcome::pass(format!(
         "{checked} BA(s) in transport-mode ESP ({transforms}) to the CoA {}, type 2 routing \
          header = HoA {}, checksum correct",
-        reg.bu.src_addr, reg.hoa
+        reg.bu.entry.src_addr, reg.hoa
     ))
     .with_frames(p, sorted(frames))
 }

@@ -2,19 +2,12 @@
 //! certificate to the identity an MN claims (RFC 4877 §7.3). The harness's MN is the stimulus,
 //! with BIND and FreeRADIUS around as in every split test.
 
-use mip6lab_suite::observe::{all_of, ike};
-use mip6lab_suite::{Entry, Message, Observation, Outcome, TestPurpose};
+use mip6lab_suite::observe::{id_type, notify, or_unknown, pcap, AltName, Exchange, IkeMessage};
+use mip6lab_suite::{Observation, Outcome, TestPurpose};
+use std::net::IpAddr;
 use std::time::Duration;
 
-fn pcap(obs: &Observation) -> &str {
-    obs.pcap.as_str()
-}
-
-const COOKIE: &str = "16390";
-
-fn has_notify(m: &Message, kind: &str) -> bool {
-    all_of(m, "N").iter().any(|n| n.get("type") == Some(kind))
-}
+const COOKIE: u16 = notify::COOKIE;
 
 // ------------------------------------------------------------------ cookies (§9.1)
 
@@ -43,25 +36,26 @@ pub fn cookies_under_flood() -> TestPurpose {
 }
 
 pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
-    let inits: Vec<(&Entry, &Message)> = ike(obs, "IKE_SA_INIT request", Some("MN")).collect();
+    let inits: Vec<IkeMessage> = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).collect();
     // The legitimate MN is the one whose SPI goes on to IKE_AUTH, or (if it never got
     // there) the one whose request was repeated; every flood request has its own SPI.
-    let spi = |m: &Message| m.get("ispi").unwrap_or_default().to_string();
-    let legit = ike(obs, "IKE_AUTH request", Some("MN"))
+    let spi = |m: &IkeMessage| m.ispi;
+    let legit = obs
+        .ike_requests(Exchange::IkeAuth, Some("MN"))
         .next()
-        .map(|(_, m)| spi(m))
+        .map(|m| spi(&m))
         .or_else(|| {
             inits
                 .iter()
-                .map(|(_, m)| spi(m))
-                .find(|s| inits.iter().filter(|(_, m)| spi(m) == *s).count() > 1)
+                .map(spi)
+                .find(|s| inits.iter().filter(|m| spi(m) == *s).count() > 1)
         });
     // Flood requests: SPIs sent once and never taken further.
     let flood = inits
         .iter()
-        .filter(|(_, m)| {
+        .filter(|m| {
             let s = spi(m);
-            Some(&s) != legit.as_ref() && inits.iter().filter(|(_, x)| spi(x) == s).count() == 1
+            Some(s) != legit && inits.iter().filter(|x| spi(x) == s).count() == 1
         })
         .count();
     if flood < FLOOD_SIZE / 2 {
@@ -69,14 +63,17 @@ pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
             "the tester's flood did not reach the HA ({flood} stray IKE_SA_INIT requests seen)"
         ));
     }
-    let cookies: Vec<(&Entry, &Message)> = ike(obs, "IKE_SA_INIT response", Some("HA1"))
-        .filter(|(_, m)| has_notify(m, COOKIE))
+    let cookies: Vec<IkeMessage> = obs
+        .ike_responses(Exchange::IkeSaInit, Some("HA1"))
+        .filter(|m| m.has_notify(COOKIE))
         .collect();
-    let auth_done =
-        ike(obs, "IKE_AUTH response", Some("HA1")).find(|(_, m)| m.find("AUTH").is_some());
-    let Some((ce, _)) = cookies.first() else {
+    let auth_done = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .find(IkeMessage::has_auth)
+        .map(|m| m.entry);
+    let Some(ce) = cookies.first().map(|m| m.entry) else {
         return match auth_done {
-            Some((ae, _)) => Outcome::inconclusive(format!(
+            Some(ae) => Outcome::inconclusive(format!(
                 "the HA demanded no COOKIE during a flood of {flood} requests but served the MN: \
                  its cookie threshold is above this flood"
             ))
@@ -85,30 +82,28 @@ pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
                 "during a flood of {flood} half-open IKE_SA_INIT requests the HA demanded no \
                  COOKIE and the legitimate MN got no IKE SA"
             ))
-            .with_frames(pcap(obs), inits.iter().map(|(e, _)| e.frame).take(3)),
+            .with_frames(pcap(obs), inits.iter().map(|m| m.frame()).take(3)),
         };
     };
     // Stateless: a COOKIE answer names no responder SPI (RFC 7296 §2.6, §3.10.1).
-    if let Some((e, m)) = cookies
-        .iter()
-        .find(|(_, m)| m.get("rspi").is_some_and(|r| r.chars().any(|c| c != '0')))
-    {
+    if let Some(m) = cookies.iter().find(|m| m.rspi.is_some_and(|r| r.0 != 0)) {
         return Outcome::fail(format!(
             "a COOKIE answer carries responder SPI {}: the HA kept state for it",
-            m.get("rspi").unwrap_or("?")
+            or_unknown(m.rspi)
         ))
-        .with_frames(pcap(obs), [e.frame]);
+        .with_frames(pcap(obs), [m.frame()]);
     }
     let Some(legit) = legit else {
         return Outcome::inconclusive("the tester's own IKE_SA_INIT could not be told apart")
             .with_frames(pcap(obs), [ce.frame]);
     };
-    let Some((re, _)) = inits
+    let Some(re) = inits
         .iter()
-        .find(|(_, m)| spi(m) == legit && has_notify(m, COOKIE))
+        .find(|m| spi(m) == legit && m.has_notify(COOKIE))
+        .map(|m| m.entry)
     else {
         return match auth_done {
-            Some((ae, _)) => Outcome::inconclusive(
+            Some(ae) => Outcome::inconclusive(
                 "the HA demanded cookies from the flood but not from the tester's own request",
             )
             .with_frames(pcap(obs), [ce.frame, ae.frame]),
@@ -118,17 +113,17 @@ pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
             }
         };
     };
-    let full = ike(obs, "IKE_SA_INIT response", Some("HA1")).find(|(e, m)| {
-        e.frame > re.frame && spi(m) == legit && m.find("SA").is_some() && m.find("KE").is_some()
-    });
-    let Some((fe, _)) = full else {
+    let full = obs
+        .ike_responses(Exchange::IkeSaInit, Some("HA1"))
+        .find(|m| m.frame() > re.frame && spi(m) == legit && m.has_sa && m.has_ke);
+    let Some(fe) = full.map(|m| m.entry) else {
         return Outcome::fail(
             "the HA did not accept the repeated IKE_SA_INIT that carried its own cookie",
         )
         .with_frames(pcap(obs), [ce.frame, re.frame]);
     };
     match auth_done {
-        Some((ae, _)) => Outcome::pass(format!(
+        Some(ae) => Outcome::pass(format!(
             "{} COOKIE answers with responder SPI 0 during a flood of {flood}; the MN's request \
              with the cookie was accepted and IKE_AUTH completed",
             cookies.len()
@@ -169,45 +164,56 @@ pub fn certificate_must_name_the_idi_address() -> TestPurpose {
 }
 
 pub fn judge_certificate_must_name_the_idi_address(obs: &Observation) -> Outcome {
-    let Some((qe, qm)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
+    let Some(qm) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
         return Outcome::inconclusive("the tester sent no IKE_AUTH request");
     };
-    if qm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    let qe = qm.entry;
+    if !qm.decrypted() {
         return Outcome::inconclusive("the tester's IKE_AUTH request could not be decrypted")
             .with_frames(pcap(obs), [qe.frame]);
     }
     // The stimulus as sent: IDi an address, and a certificate without it.
-    let idi = qm.find("IDi");
-    if idi.and_then(|i| i.get("id_type")) != Some("5")
-        || idi.and_then(|i| i.get("id")) != Some(PROPOSED_HOA)
+    let idi = qm.idi.as_ref();
+    if idi.and_then(|i| i.id_type) != Some(id_type::ID_IPV6_ADDR)
+        || idi.map(|i| i.id.as_str()) != Some(PROPOSED_HOA)
     {
         return Outcome::inconclusive(format!(
             "the tester did not present {PROPOSED_HOA} as an ID_IPV6_ADDR IDi"
         ))
         .with_frames(pcap(obs), [qe.frame]);
     }
-    let san = qm.find("CERT").and_then(|c| c.get("san")).unwrap_or("");
-    if san.split(',').any(|n| n == format!("IP:{PROPOSED_HOA}")) {
+    let cert = qm.certificates.first();
+    let san = cert.and_then(|c| c.alt_names_text()).unwrap_or_default();
+    let proposed: Option<IpAddr> = PROPOSED_HOA.parse().ok();
+    if cert
+        .and_then(|c| c.alt_names.as_ref())
+        .is_some_and(|names| {
+            names
+                .iter()
+                .any(|n| matches!(n, AltName::Ip(a) if Some(*a) == proposed))
+        })
+    {
         return Outcome::inconclusive(format!(
             "the tester's certificate does carry {PROPOSED_HOA} (san {san})"
         ))
         .with_frames(pcap(obs), [qe.frame]);
     }
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).next() else {
         return Outcome::fail("the HA did not answer the IKE_AUTH request")
             .with_frames(pcap(obs), [qe.frame]);
     };
-    if rm.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    let re = rm.entry;
+    if !rm.decrypted() {
         return Outcome::inconclusive("the HA's IKE_AUTH response could not be decrypted")
             .with_frames(pcap(obs), [qe.frame, re.frame]);
     }
-    if rm.find("AUTH").is_some() || rm.find("CP").is_some() || rm.find("SA").is_some() {
+    if rm.has_auth() || !rm.configs.is_empty() || rm.has_sa {
         return Outcome::fail(format!(
             "IDi {PROPOSED_HOA} with a certificate naming only {san}: the HA completed IKE_AUTH"
         ))
         .with_frames(pcap(obs), [qe.frame, re.frame]);
     }
-    if has_notify(rm, "24") {
+    if rm.has_notify(notify::AUTHENTICATION_FAILED) {
         Outcome::pass(format!(
             "IDi {PROPOSED_HOA}, certificate subjectAltName {san}: AUTHENTICATION_FAILED"
         ))
@@ -215,9 +221,9 @@ pub fn judge_certificate_must_name_the_idi_address(obs: &Observation) -> Outcome
     } else {
         Outcome::fail(format!(
             "the HA refused the IKE_AUTH request but not with AUTHENTICATION_FAILED ({:?})",
-            all_of(rm, "N")
+            rm.notifies
                 .iter()
-                .filter_map(|n| n.get("type"))
+                .filter_map(|n| n.notify_type.map(|t| t.to_string()))
                 .collect::<Vec<_>>()
         ))
         .with_frames(pcap(obs), [qe.frame, re.frame])

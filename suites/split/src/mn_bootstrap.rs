@@ -2,9 +2,13 @@
 //! EAP authentication (RFC 4877 §7.3, §8), the auto-configured home address (RFC 5026
 //! §5.3.2, incl. USE_ASSIGNED_HoA and BA status 134) and HA failover (§5.1.2).
 
-use crate::mn_registration::{bus, cp_of, ike_auth_request, pcap, tp};
-use mip6lab_suite::observe::{all_of, decrypted, ike, messages};
-use mip6lab_suite::{Entry, Message, Observation, Outcome, TestPurpose};
+use crate::mn_registration::{bus, ike_auth_request, tp};
+use mip6lab_suite::observe::{
+    in_prefix, notify, or_unknown, pcap, Carrier, CfgType, CpAttributeType, Exchange, IkeMessage,
+    IkeSpi, MobilePrefixMessage,
+};
+use mip6lab_suite::{Observation, Outcome, TestPurpose};
+use std::net::{IpAddr, Ipv6Addr};
 
 const AUTOCONF: &[(&str, &str)] = &[
     ("MIP6LAB_DOMAIN", "example.com"),
@@ -36,44 +40,43 @@ const fn with_certificate(tp: TestPurpose) -> TestPurpose {
 }
 
 pub fn judge_auth_cert(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(cert) = m.find("CERT") else {
+    let e = m.entry;
+    let Some(cert) = m.certificates.first() else {
         return Outcome::fail("the MN's IKE_AUTH request carries no CERT payload")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let method = m
-        .find("AUTH")
-        .and_then(|a| a.get("method"))
-        .unwrap_or("none");
-    if !matches!(method, "1" | "9" | "10" | "11" | "14") {
+    let method = m.auth_method_text();
+    if !m.auth_is_signature() {
         return Outcome::fail(format!(
             "AUTH method {method} is not a signature (1, 9–11, 14) although a certificate was sent"
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
-    let idi = m.find("IDi").and_then(|i| i.get("id")).unwrap_or("");
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+    let idi = idi_text(&m);
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).next() else {
         return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
             .with_frames(pcap(obs), [e.frame]);
     };
+    let re = rm.entry;
     // The harness HA refuses a certificate whose subjectAltName is not IDi.
-    if all_of(rm, "N").iter().any(|n| n.get("type") == Some("24")) {
+    if rm.has_notify(notify::AUTHENTICATION_FAILED) {
         return Outcome::fail(format!(
             "the HA refused the MN's certificate for IDi `{idi}` (AUTHENTICATION_FAILED)"
         ))
         .with_frames(pcap(obs), [e.frame, re.frame]);
     }
-    if rm.find("AUTH").is_none() {
+    if !rm.has_auth() {
         return Outcome::inconclusive("the HA's IKE_AUTH response has no AUTH")
             .with_frames(pcap(obs), [e.frame, re.frame]);
     }
     Outcome::pass(format!(
         "CERT (encoding {}) with AUTH method {method} for IDi `{idi}`; the HA verified the \
          certificate against IDi",
-        cert.get("encoding").unwrap_or("?")
+        or_unknown(cert.encoding)
     ))
     .with_frames(pcap(obs), [e.frame, re.frame])
 }
@@ -110,30 +113,28 @@ pub fn several_home_addresses() -> TestPurpose {
 }
 
 pub fn judge_cert_fqdn(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(cert) = m.find("CERT") else {
+    let e = m.entry;
+    let Some(cert) = m.certificates.first() else {
         return Outcome::fail("the MN's IKE_AUTH request carries no CERT payload")
             .with_frames(pcap(obs), [e.frame]);
     };
-    if cert.get("encoding") != Some("4") {
+    if cert.encoding != Some(4) {
         return Outcome::inconclusive(format!(
             "the MN's CERT has encoding {}, not X.509 Certificate - Signature (4)",
-            cert.get("encoding").unwrap_or("?")
+            or_unknown(cert.encoding)
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
-    let Some(san) = cert.get("san") else {
+    let Some(san) = cert.alt_names_text() else {
         return Outcome::fail("the MN's X.509 certificate does not parse")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let idi = m.find("IDi").and_then(|i| i.get("id")).unwrap_or("");
-    let names: Vec<&str> = san
-        .split(',')
-        .filter_map(|n| n.strip_prefix("DNS:"))
-        .collect();
+    let idi = idi_text(&m);
+    let names: Vec<&str> = cert.dns_names();
     if names.iter().any(|n| n.eq_ignore_ascii_case(idi)) {
         Outcome::pass(format!(
             "the certificate's subjectAltName has dNSName {idi}, the MN's IDi FQDN"
@@ -169,33 +170,36 @@ pub fn auth_eap() -> TestPurpose {
 }
 
 pub fn judge_auth_eap(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    if m.find("IDi").is_none() {
+    let e = m.entry;
+    if m.idi.is_none() {
         return Outcome::fail("the first IKE_AUTH request has no IDi")
             .with_frames(pcap(obs), [e.frame]);
     }
-    if m.find("AUTH").is_some() {
+    if m.has_auth() {
         return Outcome::fail(
             "the first IKE_AUTH request carries AUTH: the MN did not ask for EAP",
         )
         .with_frames(pcap(obs), [e.frame]);
     }
-    let eap: Vec<&Entry> = ike(obs, "IKE_AUTH request", Some("MN"))
-        .filter(|(_, m)| m.find("EAP").is_some())
-        .map(|(e, _)| e)
+    let eap: Vec<u64> = obs
+        .ike_requests(Exchange::IkeAuth, Some("MN"))
+        .filter(|m| m.eap_code.is_some())
+        .map(|m| m.frame())
         .collect();
-    let last = ike(obs, "IKE_AUTH request", Some("MN"))
-        .filter(|(_, m)| m.find("AUTH").is_some())
+    let last = obs
+        .ike_requests(Exchange::IkeAuth, Some("MN"))
+        .filter(IkeMessage::has_auth)
         .last();
     match (eap.first(), last) {
-        (Some(x), Some((l, _))) => Outcome::pass(format!(
+        (Some(x), Some(l)) => Outcome::pass(format!(
             "IDi without AUTH, then {} EAP round(s), then AUTH from the MSK",
             eap.len()
         ))
-        .with_frames(pcap(obs), [e.frame, x.frame, l.frame]),
+        .with_frames(pcap(obs), [e.frame, *x, l.frame()]),
         _ => {
             Outcome::inconclusive("the MN asked for EAP, but the EAP conversation did not complete")
                 .with_frames(pcap(obs), [e.frame])
@@ -205,43 +209,48 @@ pub fn judge_auth_eap(obs: &Observation) -> Outcome {
 
 // ------------------------------------------------------ auto-configured HoA (§5.3.2)
 
-fn prefix_of(m: &Message) -> Option<(u128, u8)> {
-    let v = cp_of(m, "CFG_REPLY")?
-        .find("MIP6_HOME_PREFIX")?
-        .get("value")?;
-    let (a, l) = v.split_once('/')?;
-    Some((
-        a.parse::<std::net::Ipv6Addr>().ok()?.into(),
-        l.parse().ok()?,
-    ))
+/// An IPv6 prefix and its length.
+type Prefix = (Ipv6Addr, u8);
+
+fn v6(a: IpAddr) -> Option<Ipv6Addr> {
+    match a {
+        IpAddr::V6(a) => Some(a),
+        IpAddr::V4(_) => None,
+    }
 }
 
-fn in_prefix(a: &str, (p, len): (u128, u8)) -> bool {
-    let Ok(a) = a.parse::<std::net::Ipv6Addr>() else {
-        return false;
-    };
-    let mask = if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - u32::from(len))
-    };
-    u128::from(a) & mask == p & mask
+fn prefix_of(m: &IkeMessage) -> Option<Prefix> {
+    let (a, l) = m
+        .config(CfgType::Reply)?
+        .first(&CpAttributeType::Mip6HomePrefix)?
+        .prefix()?;
+    Some((v6(a)?, l))
+}
+
+fn within(a: Ipv6Addr, (prefix, len): Prefix) -> bool {
+    in_prefix(a, prefix, len)
+}
+
+/// IDi's identification data (empty without IDi).
+fn idi_text<'m>(m: &'m IkeMessage) -> &'m str {
+    m.idi.as_ref().map_or("", |i| i.id.as_str())
 }
 
 /// The single TSi address of a CREATE_CHILD_SA request, if it names one.
-fn tsi_address(m: &Message) -> Option<String> {
-    let ts = m.find("TSi")?.find("TS")?;
-    let (s, e) = (ts.get("start")?, ts.get("end")?);
-    (s == e).then(|| s.to_string())
+fn tsi_address(m: &IkeMessage) -> Option<Ipv6Addr> {
+    m.first_tsi()?.single_address().and_then(v6)
 }
 
-type Found<'a> = (&'a Entry, &'a Message);
-
 /// The MN's CREATE_CHILD_SA requests after frame `after`.
-fn child_requests(obs: &Observation, after: u64) -> Vec<Found<'_>> {
-    ike(obs, "CREATE_CHILD_SA request", Some("MN"))
-        .filter(|(e, _)| e.frame > after)
+fn child_requests(obs: &Observation, after: u64) -> Vec<IkeMessage<'_>> {
+    obs.ike_requests(Exchange::CreateChildSa, Some("MN"))
+        .filter(|m| m.frame() > after)
         .collect()
+}
+
+/// The first address of the first INTERNAL_IP6_ADDRESS in `m`'s CP of `cfg_type`.
+fn internal_address(m: &IkeMessage, cfg_type: CfgType) -> Option<Ipv6Addr> {
+    m.config(cfg_type)?.internal_address().and_then(v6)
 }
 
 /// §5.3.2: "the Mobile Node includes the MIP6_HOME_PREFIX attribute in the CFG_REQUEST"
@@ -269,56 +278,64 @@ pub fn hoa_autoconf() -> TestPurpose {
 }
 
 pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(attr) = cp_of(m, "CFG_REQUEST").and_then(|c| c.find("MIP6_HOME_PREFIX")) else {
+    let e = m.entry;
+    let Some(attr) = m
+        .config(CfgType::Request)
+        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
+    else {
         return Outcome::fail("the CFG_REQUEST has no MIP6_HOME_PREFIX attribute")
             .with_frames(pcap(obs), [e.frame]);
     };
-    if attr.get("len") != Some("0") {
+    if attr.len != Some(0) {
         return Outcome::fail(format!(
             "MIP6_HOME_PREFIX in the CFG_REQUEST has length {}, not 0 (§8.2)",
-            attr.get("len").unwrap_or("?")
+            or_unknown(attr.len)
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
         return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some(prefix) = prefix_of(rm) else {
+    let re = rm.entry;
+    let Some(prefix) = prefix_of(&rm) else {
         return Outcome::inconclusive("the harness HA's CFG_REPLY carries no home prefix")
             .with_frames(pcap(obs), [e.frame, re.frame]);
     };
-    let Some((ce, cm)) = child_requests(obs, re.frame).into_iter().next() else {
+    let Some(cm) = child_requests(obs, re.frame).into_iter().next() else {
         return Outcome::fail(
             "no CREATE_CHILD_SA after the CFG_REPLY: no SA for the auto-configured HoA",
         )
         .with_frames(pcap(obs), [e.frame, re.frame]);
     };
-    let Some(hoa) = tsi_address(cm) else {
+    let ce = cm.entry;
+    let Some(hoa) = tsi_address(&cm) else {
         return Outcome::fail("the CREATE_CHILD_SA TSi is not a single home address")
             .with_frames(pcap(obs), [e.frame, re.frame, ce.frame]);
     };
-    if !in_prefix(&hoa, prefix) {
+    if !within(hoa, prefix) {
         return Outcome::fail(format!(
             "the CREATE_CHILD_SA TSi {hoa} is outside the home prefix the HA returned"
         ))
         .with_frames(pcap(obs), [e.frame, re.frame, ce.frame]);
     }
-    let Some((be, _, bu)) = bus(obs)
+    let Some(bu) = bus(obs)
         .into_iter()
-        .find(|(x, _, b)| x.frame > ce.frame && b.get("lifetime") != Some("0"))
+        .find(|b| b.frame() > ce.frame && !b.deregisters())
     else {
         return Outcome::fail("no BU after the CREATE_CHILD_SA for the new HoA")
             .with_frames(pcap(obs), [e.frame, re.frame, ce.frame]);
     };
-    if bu.get("hao") != Some(hoa.as_str()) {
+    let be = bu.entry;
+    if bu.home_address != Some(hoa) {
         return Outcome::fail(format!(
             "the BU is for HoA {}, not the auto-configured {hoa} of the new SA",
-            bu.get("hao").unwrap_or("none")
+            bu.home_address
+                .map_or_else(|| "none".to_owned(), |h| h.to_string())
         ))
         .with_frames(pcap(obs), [e.frame, re.frame, ce.frame, be.frame]);
     }
@@ -346,35 +363,33 @@ pub fn use_assigned_hoa() -> TestPurpose {
 }
 
 pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
         return Outcome::inconclusive("the harness HA did not answer IKE_AUTH");
     };
-    if !all_of(rm, "N").iter().any(|n| n.get("type") == Some("42")) {
+    let re = rm.entry;
+    if !rm.has_notify(notify::USE_ASSIGNED_HOA) {
         return Outcome::inconclusive(
             "the harness HA sent no USE_ASSIGNED_HoA (did the MN ask for MIP6_HOME_PREFIX?)",
         )
         .with_frames(pcap(obs), [re.frame]);
     }
-    let Some(assigned) = cp_of(rm, "CFG_REPLY")
-        .and_then(|c| c.find("INTERNAL_IP6_ADDRESS"))
-        .and_then(|a| a.get("value"))
-        .and_then(|v| v.split('/').next())
-    else {
+    let Some(assigned) = internal_address(&rm, CfgType::Reply) else {
         return Outcome::inconclusive("USE_ASSIGNED_HoA came without INTERNAL_IP6_ADDRESS")
             .with_frames(pcap(obs), [re.frame]);
     };
-    let Some((ce, cm)) = child_requests(obs, re.frame).into_iter().next() else {
+    let Some(cm) = child_requests(obs, re.frame).into_iter().next() else {
         return Outcome::fail("no CREATE_CHILD_SA followed USE_ASSIGNED_HoA")
             .with_frames(pcap(obs), [re.frame]);
     };
-    match tsi_address(cm) {
+    let ce = cm.entry;
+    match tsi_address(&cm) {
         Some(a) if a == assigned => Outcome::pass(format!(
             "USE_ASSIGNED_HoA with {assigned}; the MN's CREATE_CHILD_SA uses it as TSi"
         ))
         .with_frames(pcap(obs), [re.frame, ce.frame]),
         other => Outcome::fail(format!(
             "the HA assigned {assigned}, the CREATE_CHILD_SA TSi is {}",
-            other.unwrap_or_else(|| "a range".into())
+            other.map_or_else(|| "a range".into(), |a| a.to_string())
         ))
         .with_frames(pcap(obs), [re.frame, ce.frame]),
     }
@@ -405,53 +420,56 @@ pub fn dad_failed_134() -> TestPurpose {
 
 pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let Some((be, _, ba)) = mip6lab_suite::observe::mh(obs, "BA", Some("HA1"))
-        .find(|(_, _, b)| b.get("status") == Some("134"))
-    else {
+    let Some(ba) = obs.binding_acks_from("HA1").find(|b| b.status == Some(134)) else {
         return Outcome::inconclusive(
             "the harness HA sent no BA with status 134 (no BU for an auto-configured HoA?)",
         );
     };
-    let old = ba.get("rh2").unwrap_or("").to_string();
-    let inits_after = ike(obs, "IKE_SA_INIT request", Some("MN"))
-        .filter(|(e, _)| e.frame > be.frame)
+    let be = ba.entry;
+    let old = ba.routed_to;
+    let old_text = old.map_or_else(String::new, |a| a.to_string());
+    let inits_after = obs
+        .ike_requests(Exchange::IkeSaInit, Some("MN"))
+        .filter(|m| m.frame() > be.frame)
         .count();
     let later: Vec<_> = bus(obs)
         .into_iter()
-        .filter(|(e, _, _)| e.frame > be.frame)
+        .filter(|b| b.frame() > be.frame)
         .collect();
-    if let Some((e, _, _)) = later
+    if let Some(b) = later
         .iter()
-        .find(|(_, _, b)| b.get("hao") == Some(old.as_str()))
+        .find(|b| old.is_some() && b.home_address == old)
     {
         return Outcome::fail(format!(
-            "after status 134 the MN sent another BU for the refused HoA {old}"
+            "after status 134 the MN sent another BU for the refused HoA {old_text}"
         ))
-        .with_frames(p, [be.frame, e.frame]);
+        .with_frames(p, [be.frame, b.frame()]);
     }
-    let Some((ce, cm)) = child_requests(obs, be.frame).into_iter().next() else {
+    let Some(cm) = child_requests(obs, be.frame).into_iter().next() else {
         return Outcome::fail(format!(
             "no CREATE_CHILD_SA after status 134 ({} new IKE_SA_INIT)",
             inits_after
         ))
         .with_frames(p, [be.frame]);
     };
+    let ce = cm.entry;
     if inits_after > 0 {
         return Outcome::fail("the MN ran IKE_SA_INIT again after status 134")
             .with_frames(p, [be.frame, ce.frame]);
     }
-    let Some(new) = tsi_address(cm).filter(|a| *a != old) else {
+    let Some(new) = tsi_address(&cm).filter(|a| Some(*a) != old) else {
         return Outcome::fail("the CREATE_CHILD_SA after 134 is not for a new single HoA")
             .with_frames(p, [be.frame, ce.frame]);
     };
     match later
         .iter()
-        .find(|(e, _, b)| e.frame > ce.frame && b.get("hao") == Some(new.as_str()))
+        .find(|b| b.frame() > ce.frame && b.home_address == Some(new))
     {
-        Some((e, _, _)) => Outcome::pass(format!(
-            "BA 134 for {old}; CREATE_CHILD_SA on the same IKE SA for new HoA {new}; BU for {new}"
+        Some(b) => Outcome::pass(format!(
+            "BA 134 for {old_text}; CREATE_CHILD_SA on the same IKE SA for new HoA {new}; BU \
+             for {new}"
         ))
-        .with_frames(p, [be.frame, ce.frame, e.frame]),
+        .with_frames(p, [be.frame, ce.frame, b.frame()]),
         None => Outcome::fail(format!("no BU for the new HoA {new} after its SA"))
             .with_frames(p, [be.frame, ce.frame]),
     }
@@ -459,45 +477,32 @@ pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
 
 // ------------------------------------ Mobile Prefix Discovery, then autoconf (§5.3.2)
 
-/// The Mobile Prefix messages (`MPS`, `MPA`) sent by `src`: (entry, inner message, carried
-/// in a decrypted ESP packet).
+/// Mobile Prefix Solicitations (`advertisement == false`) or Advertisements sent by `src`.
 fn mpd_messages<'a>(
     obs: &'a Observation,
-    kind: &'a str,
+    advertisement: bool,
     src: &'a str,
-) -> Vec<(&'a Entry, &'a Message, bool)> {
-    messages(obs, "ESP", Some(src))
-        .filter_map(|(e, m)| m.find(kind).map(|x| (e, x, true)))
-        .chain(
-            messages(obs, "ICMPv6", Some(src))
-                .filter(|(_, m)| m.kind == kind)
-                .map(|(e, m)| (e, m, false)),
-        )
+) -> Vec<MobilePrefixMessage<'a>> {
+    obs.mobile_prefix_from(src)
+        .filter(|m| m.advertisement == advertisement)
         .collect()
-}
-
-/// The SPI (hex, as the IKEv2 dissector prints proposal SPIs) of the ESP packet in `frame`.
-fn esp_spi_of(obs: &Observation, frame: u64) -> Option<String> {
-    messages(obs, "ESP", None)
-        .find(|(e, _)| e.frame == frame)
-        .and_then(|(_, m)| m.get("spi"))
-        .map(|s| s.trim_start_matches("0x").to_string())
 }
 
 pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let mps = mpd_messages(obs, "MPS", "MN");
-    let Some(&(se, sm, _)) = mps.iter().find(|(_, _, esp)| *esp) else {
-        if let Some((e, _, _)) = mps.first() {
+    let mps = mpd_messages(obs, false, "MN");
+    let Some(sm) = mps.iter().find(|m| m.carrier != Carrier::Plain) else {
+        if let Some(m) = mps.first() {
             return Outcome::fail(
                 "the MN sent its Mobile Prefix Solicitation without ESP (RFC 4877 §4.3: \
                  protected like BUs, on an SA with ICMPv6 selectors)",
             )
-            .with_frames(p, [e.frame]);
+            .with_frames(p, [m.entry.frame]);
         }
-        let opaque: Vec<u64> = messages(obs, "ESP", Some("MN"))
-            .filter(|(_, m)| !decrypted(m))
-            .map(|(e, _)| e.frame)
+        let opaque: Vec<u64> = obs
+            .esp_packets(Some("MN"))
+            .filter(|e| !e.decrypted)
+            .map(|e| e.entry.frame)
             .collect();
         if !opaque.is_empty() {
             return Outcome::inconclusive(format!(
@@ -510,43 +515,39 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
              assigned HoA",
         );
     };
-    let hao = sm.get("hao").unwrap_or("").to_string();
-    if hao.is_empty() {
+    let se = sm.entry;
+    let Some(hao) = sm.home_address else {
         return Outcome::fail("the MN's MPS carries no Home Address option (RFC 6275 §6.7)")
             .with_frames(p, [se.frame]);
-    }
-    let id = sm.get("identifier");
-    let Some((ae, am, _)) = mpd_messages(obs, "MPA", "HA1")
+    };
+    let id = sm.identifier;
+    let Some(am) = mpd_messages(obs, true, "HA1")
         .into_iter()
-        .find(|(e, m, esp)| *esp && e.frame > se.frame && m.get("identifier") == id)
+        .find(|m| m.carrier != Carrier::Plain && m.entry.frame > se.frame && m.identifier == id)
     else {
         return Outcome::inconclusive("the harness HA sent no MPA over ESP for the MN's MPS")
             .with_frames(p, [se.frame]);
     };
-    let Some(prefix) = all_of(am, "PrefixInfo")
-        .into_iter()
-        .filter(|x| x.get("flags").is_some_and(|f| f.contains('A')))
-        .find_map(|x| {
-            let (a, l) = x.get("prefix")?.split_once('/')?;
-            Some((
-                a.parse::<std::net::Ipv6Addr>().ok()?.into(),
-                l.parse().ok()?,
-            ))
-        })
+    let ae = am.entry;
+    let Some(prefix) = am
+        .prefixes
+        .iter()
+        .filter(|x| x.autonomous())
+        .find_map(|x| x.prefix)
     else {
         return Outcome::inconclusive("the harness HA's MPA has no autonomous prefix")
             .with_frames(p, [se.frame, ae.frame]);
     };
     let Some((ce, new)) = child_requests(obs, ae.frame)
         .into_iter()
-        .find_map(|(e, m)| tsi_address(m).map(|a| (e, a)))
+        .find_map(|m| tsi_address(&m).map(|a| (m.entry, a)))
     else {
         return Outcome::fail(
             "no CREATE_CHILD_SA for a single new HoA after the Mobile Prefix Advertisement",
         )
         .with_frames(p, [se.frame, ae.frame]);
     };
-    if !in_prefix(&new, prefix) {
+    if !within(new, prefix) {
         return Outcome::fail(format!(
             "the CREATE_CHILD_SA TSi {new} is outside the advertised prefix"
         ))
@@ -558,9 +559,11 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
         ))
         .with_frames(p, [se.frame, ae.frame, ce.frame]);
     }
-    let Some((be, _, _)) = bus(obs).into_iter().find(|(e, _, b)| {
-        e.frame > ce.frame && b.get("hao") == Some(new.as_str()) && b.get("lifetime") != Some("0")
-    }) else {
+    let Some(be) = bus(obs)
+        .into_iter()
+        .find(|b| b.frame() > ce.frame && b.home_address == Some(new) && !b.deregisters())
+        .map(|b| b.entry)
+    else {
         return Outcome::fail(format!(
             "no BU for the auto-configured HoA {new} after its SA"
         ))
@@ -568,16 +571,16 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
     };
     // Informative: RFC 4877 §4.3 (SHOULD) wants ICMPv6 types as selectors, i.e. the MPS on
     // an SA of its own rather than on the MH SA.
-    let spi = esp_spi_of(obs, se.frame);
-    let own_sa = ike(obs, "CREATE_CHILD_SA response", Some("HA1")).any(|(e, m)| {
-        e.frame < se.frame
-            && m.find("TSi")
-                .and_then(|t| t.find("TS"))
-                .is_some_and(|t| t.get("proto") == Some("58"))
-            && all_of(m, "proposal")
-                .iter()
-                .any(|p| p.get("spi").is_some_and(|x| Some(x) == spi.as_deref()))
-    });
+    let spi = obs.esp_packet_in(se.frame).and_then(|e| e.spi);
+    let own_sa = obs
+        .ike_responses(Exchange::CreateChildSa, Some("HA1"))
+        .any(|m| {
+            m.frame() < se.frame
+                && m.first_tsi().is_some_and(|t| t.protocol == Some(58))
+                && m.proposals
+                    .iter()
+                    .any(|p| p.esp_spi().is_some_and(|x| Some(x) == spi))
+        });
     let on = if own_sa {
         "on its ICMPv6 146-147 SA"
     } else {
@@ -594,12 +597,12 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
 
 fn failover(obs: &Observation, why: &str) -> Outcome {
     let p = pcap(obs);
-    let Some((e1, _)) = ike(obs, "IKE_SA_INIT request", Some("MN")).find(|(e, _)| e.dst == "HA1")
-    else {
+    let inits = || obs.ike_requests(Exchange::IkeSaInit, Some("MN"));
+    let Some(e1) = inits().find(|m| m.entry.dst == "HA1").map(|m| m.entry) else {
         return Outcome::inconclusive("the MN never contacted HA1, the preferred HA");
     };
-    match ike(obs, "IKE_SA_INIT request", Some("MN")).find(|(e, _)| e.dst == "HA2") {
-        Some((e2, _)) if e2.frame > e1.frame => Outcome::pass(format!(
+    match inits().find(|m| m.entry.dst == "HA2").map(|m| m.entry) {
+        Some(e2) if e2.frame > e1.frame => Outcome::pass(format!(
             "HA1 {why}; the MN then started IKEv2 with HA2, the next HA of the SRV answer"
         ))
         .with_frames(p, [e1.frame, e2.frame]),
@@ -627,7 +630,8 @@ pub fn failover_no_answer() -> TestPurpose {
 }
 
 pub fn judge_failover_no_answer(obs: &Observation) -> Outcome {
-    if ike(obs, "IKE_SA_INIT response", Some("HA1"))
+    if obs
+        .ike_responses(Exchange::IkeSaInit, Some("HA1"))
         .next()
         .is_some()
     {
@@ -648,8 +652,9 @@ pub fn failover_auth_failed() -> TestPurpose {
 }
 
 pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
-    let refused = ike(obs, "IKE_AUTH response", Some("HA1"))
-        .any(|(_, m)| all_of(m, "N").iter().any(|n| n.get("type") == Some("24")));
+    let refused = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .any(|m| m.has_notify(notify::AUTHENTICATION_FAILED));
     if !refused {
         return Outcome::inconclusive(
             "HA1 did not answer AUTHENTICATION_FAILED: the stimulus did not happen",
@@ -661,14 +666,16 @@ pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
 // ------------------------------------------------------ several home addresses
 
 pub fn judge_several_home_addresses(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let asked = all_of(m, "CP")
-        .into_iter()
-        .filter(|c| c.get("cfg_type") == Some("CFG_REQUEST"))
-        .flat_map(|c| all_of(c, "INTERNAL_IP6_ADDRESS"))
+    let e = m.entry;
+    let asked = m
+        .configs
+        .iter()
+        .filter(|c| c.cfg_type == CfgType::Request)
+        .flat_map(|c| c.all(&CpAttributeType::InternalIp6Address))
         .count();
     if asked < 2 {
         return Outcome::fail(format!(
@@ -677,24 +684,26 @@ pub fn judge_several_home_addresses(obs: &Observation) -> Outcome {
         .with_frames(pcap(obs), [e.frame]);
     }
     // What the HA gave, and that the MN registered one of them and nothing else.
-    let given: Vec<String> = ike(obs, "IKE_AUTH response", Some("HA1"))
-        .flat_map(|(_, r)| all_of(r, "CP"))
-        .filter(|c| c.get("cfg_type") == Some("CFG_REPLY"))
-        .flat_map(|c| all_of(c, "INTERNAL_IP6_ADDRESS"))
-        .filter_map(|a| {
-            a.get("value")
-                .and_then(|v| v.split('/').next())
-                .map(String::from)
+    let given: Vec<String> = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .flat_map(|r| r.configs)
+        .filter(|c| c.cfg_type == CfgType::Reply)
+        .flat_map(|c| {
+            c.all(&CpAttributeType::InternalIp6Address)
+                .filter_map(|a| a.address())
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
         })
         .collect();
-    let Some((be, _, bu)) = bus(obs).into_iter().next() else {
+    let Some(bu) = bus(obs).into_iter().next() else {
         return Outcome::inconclusive(format!(
             "{asked} INTERNAL_IP6_ADDRESS requested, but the MN registered no home address"
         ))
         .with_frames(pcap(obs), [e.frame]);
     };
-    let hoa = bu.get("hao").unwrap_or("");
-    if given.iter().any(|g| g == hoa) {
+    let be = bu.entry;
+    let hoa = bu.home_address.map_or_else(String::new, |h| h.to_string());
+    if given.contains(&hoa) {
         Outcome::pass(format!(
             "{asked} INTERNAL_IP6_ADDRESS in the CFG_REQUEST; the HA gave {given:?} and the MN \
              registered {hoa}"
@@ -730,35 +739,23 @@ pub fn hoa_preconfigured() -> TestPurpose {
     .pics(&["mn.hoa.preconfigured"])
 }
 
-fn proposed(m: &Message) -> Option<String> {
-    let v = cp_of(m, "CFG_REQUEST")?
-        .find("INTERNAL_IP6_ADDRESS")?
-        .get("value")?;
-    v.split('/').next().map(str::to_string)
+fn proposed(m: &IkeMessage) -> Option<Ipv6Addr> {
+    internal_address(m, CfgType::Request)
 }
 
-fn assigned(m: &Message) -> Option<String> {
-    let v = cp_of(m, "CFG_REPLY")?
-        .find("INTERNAL_IP6_ADDRESS")?
-        .get("value")?;
-    v.split('/').next().map(str::to_string)
+fn assigned(m: &IkeMessage) -> Option<Ipv6Addr> {
+    internal_address(m, CfgType::Reply)
 }
 
 pub fn judge_hoa_preconfigured(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let home = (
-        u128::from(
-            "2001:db8:1:100::"
-                .parse::<std::net::Ipv6Addr>()
-                .expect("literal"),
-        ),
-        64,
-    );
-    match proposed(m) {
-        Some(a) if in_prefix(&a, home) => Outcome::pass(format!(
+    let e = m.entry;
+    let home = (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64);
+    match proposed(&m) {
+        Some(a) if within(a, home) => Outcome::pass(format!(
             "INTERNAL_IP6_ADDRESS proposes {a}, built on the pre-configured prefix"
         ))
         .with_frames(pcap(obs), [e.frame]),
@@ -799,33 +796,37 @@ pub fn hoa_reassigned() -> TestPurpose {
 }
 
 pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(asked) = proposed(m) else {
+    let e = m.entry;
+    let Some(asked) = proposed(&m) else {
         return Outcome::inconclusive("the MN proposed no address, so nothing was refused")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
         return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some(given) = assigned(rm).filter(|g| *g != asked) else {
+    let re = rm.entry;
+    let Some(given) = assigned(&rm).filter(|g| *g != asked) else {
         return Outcome::inconclusive(format!(
             "the harness HA did not assign another address than the proposed {asked}"
         ))
         .with_frames(pcap(obs), [e.frame, re.frame]);
     };
     let later = bus(obs);
-    if let Some((be, _, _)) = later
+    if let Some(be) = later
         .iter()
-        .find(|(_, _, b)| b.get("hao") == Some(asked.as_str()))
+        .find(|b| b.home_address == Some(asked))
+        .map(|b| b.entry)
     {
         // Both in use: the new one taken up (MUST-2) but the old one not dropped (MUST-1).
-        if let Some((ne, _, _)) = later
+        if let Some(ne) = later
             .iter()
-            .find(|(x, _, b)| x.frame < be.frame && b.get("hao") == Some(given.as_str()))
+            .find(|b| b.frame() < be.frame && b.home_address == Some(given))
+            .map(|b| b.entry)
         {
             return Outcome::fail(format!(
                 "the MN registered the assigned {given}, then still sent a BU for its old \
@@ -838,14 +839,11 @@ pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), [e.frame, re.frame, be.frame]);
     }
-    match later
-        .iter()
-        .find(|(_, _, b)| b.get("hao") == Some(given.as_str()))
-    {
-        Some((be, _, _)) => Outcome::pass(format!(
+    match later.iter().find(|b| b.home_address == Some(given)) {
+        Some(b) => Outcome::pass(format!(
             "proposed {asked}, the HA assigned {given}, the MN registered {given}"
         ))
-        .with_frames(pcap(obs), [e.frame, re.frame, be.frame]),
+        .with_frames(pcap(obs), [e.frame, re.frame, b.frame()]),
         None => Outcome::fail(format!("no BU for the assigned HoA {given}"))
             .with_frames(pcap(obs), [e.frame, re.frame]),
     }
@@ -853,12 +851,14 @@ pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
 
 // ------------------------------------------------ no HA usable (§5.1.2, last part)
 
-fn distinct_ike_sas_to(obs: &Observation, role: &str) -> Vec<(u64, String)> {
-    let mut seen: Vec<(u64, String)> = Vec::new();
-    for (e, m) in ike(obs, "IKE_SA_INIT request", Some("MN")).filter(|(e, _)| e.dst == role) {
-        let spi = m.get("ispi").unwrap_or("").to_string();
-        if !seen.iter().any(|(_, s)| *s == spi) {
-            seen.push((e.frame, spi));
+fn distinct_ike_sas_to(obs: &Observation, role: &str) -> Vec<(u64, Option<IkeSpi>)> {
+    let mut seen: Vec<(u64, Option<IkeSpi>)> = Vec::new();
+    for m in obs
+        .ike_requests(Exchange::IkeSaInit, Some("MN"))
+        .filter(|m| m.entry.dst == role)
+    {
+        if !seen.iter().any(|(_, s)| *s == m.ispi) {
+            seen.push((m.frame(), m.ispi));
         }
     }
     seen
@@ -890,7 +890,11 @@ pub fn retry_after_period() -> TestPurpose {
 pub fn judge_retry_after_period(obs: &Observation) -> Outcome {
     let ha1 = distinct_ike_sas_to(obs, "HA1");
     let ha2 = distinct_ike_sas_to(obs, "HA2");
-    if ike(obs, "IKE_SA_INIT response", None).next().is_some() {
+    if obs
+        .ike_responses(Exchange::IkeSaInit, None)
+        .next()
+        .is_some()
+    {
         return Outcome::inconclusive("an HA answered: the stimulus (no HA answers) failed");
     }
     let (Some(first), Some(second)) = (ha1.first(), ha2.first()) else {
@@ -927,9 +931,10 @@ pub fn unrecoverable_auth_failure() -> TestPurpose {
 }
 
 pub fn judge_unrecoverable(obs: &Observation) -> Outcome {
-    let refusals: Vec<&Entry> = ike(obs, "IKE_AUTH response", None)
-        .filter(|(_, m)| all_of(m, "N").iter().any(|n| n.get("type") == Some("24")))
-        .map(|(e, _)| e)
+    let refusals: Vec<_> = obs
+        .ike_responses(Exchange::IkeAuth, None)
+        .filter(|m| m.has_notify(notify::AUTHENTICATION_FAILED))
+        .map(|m| m.entry)
         .collect();
     let from = |r: &str| refusals.iter().find(|e| e.src == r).map(|e| e.frame);
     let (Some(a), Some(b)) = (from("HA1"), from("HA2")) else {
@@ -938,8 +943,12 @@ pub fn judge_unrecoverable(obs: &Observation) -> Outcome {
         );
     };
     let last = a.max(b);
-    match ike(obs, "IKE_SA_INIT request", Some("MN")).find(|(e, _)| e.frame > last) {
-        Some((e, _)) => Outcome::fail(format!(
+    match obs
+        .ike_requests(Exchange::IkeSaInit, Some("MN"))
+        .find(|m| m.frame() > last)
+        .map(|m| m.entry)
+    {
+        Some(e) => Outcome::fail(format!(
             "authentication failed with every HA, yet the MN started IKEv2 again (to {})",
             e.dst
         ))
@@ -982,10 +991,11 @@ pub fn untrusted_ha_certificate() -> TestPurpose {
 }
 
 pub fn judge_untrusted_ha_certificate(obs: &Observation) -> Outcome {
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).next() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).next() else {
         return Outcome::inconclusive("HA1 sent no IKE_AUTH response to present its certificate");
     };
-    if rm.find("CERT").is_none() {
+    let re = rm.entry;
+    if rm.certificates.is_empty() {
         return Outcome::inconclusive(
             "HA1's IKE_AUTH response carries no CERT (was it decrypted?)",
         )
@@ -993,12 +1003,12 @@ pub fn judge_untrusted_ha_certificate(obs: &Observation) -> Outcome {
     }
     let used: Vec<u64> = bus(obs)
         .into_iter()
-        .filter(|(e, _, _)| e.dst == "HA1")
-        .map(|(e, _, _)| e.frame)
+        .filter(|b| b.entry.dst == "HA1")
+        .map(|b| b.frame())
         .chain(
-            ike(obs, "CREATE_CHILD_SA request", Some("MN"))
-                .filter(|(e, _)| e.dst == "HA1")
-                .map(|(e, _)| e.frame),
+            obs.ike_requests(Exchange::CreateChildSa, Some("MN"))
+                .filter(|m| m.entry.dst == "HA1")
+                .map(|m| m.frame()),
         )
         .collect();
     if let Some(f) = used.first() {
@@ -1024,22 +1034,23 @@ pub fn mh_type_selectors() -> TestPurpose {
 }
 
 pub fn judge_mh_type_selectors(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(ts) = m.find("TSi").and_then(|t| t.find("TS")) else {
+    let e = m.entry;
+    let Some(ts) = m.first_tsi() else {
         return Outcome::fail("the IKE_AUTH request proposes no TSi")
             .with_frames(pcap(obs), [e.frame]);
     };
-    match (ts.get("proto"), ts.get("mh_types")) {
-        (Some("135"), Some(t)) => Outcome::pass(format!(
-            "TSi selects protocol 135 (MH) with MH types {t} in the port fields"
+    match (ts.protocol, ts.mh_types) {
+        (Some(135), Some((a, b))) => Outcome::pass(format!(
+            "TSi selects protocol 135 (MH) with MH types {a}-{b} in the port fields"
         ))
         .with_frames(pcap(obs), [e.frame]),
         (p, _) => Outcome::fail(format!(
             "TSi selects protocol {} without MH types: all traffic, not BU/BA only",
-            p.unwrap_or("?")
+            or_unknown(p)
         ))
         .with_frames(pcap(obs), [e.frame]),
     }
@@ -1089,44 +1100,46 @@ pub fn mpd_switch() -> TestPurpose {
 
 pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let Some((fe, _)) = ike(obs, "IKE_AUTH response", Some("HA1"))
-        .find(|(_, m)| all_of(m, "N").iter().any(|n| n.get("type") == Some("36")))
+    let Some(failure) = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .find(|m| m.has_notify(notify::INTERNAL_ADDRESS_FAILURE))
     else {
         return Outcome::inconclusive(
             "the harness HA sent no INTERNAL_ADDRESS_FAILURE (was the IKE_AUTH decrypted?)",
         );
     };
-    let old_spi = ike(obs, "IKE_AUTH response", Some("HA1"))
-        .find(|(e, _)| e.frame == fe.frame)
-        .and_then(|(_, m)| m.get("ispi").map(str::to_string));
-    if let Some((e, _, _)) = bus(obs)
+    let fe = failure.entry;
+    let old_spi = failure.ispi;
+    let inits = || obs.ike_requests(Exchange::IkeSaInit, Some("MN"));
+    if let Some(e) = bus(obs)
         .into_iter()
-        .find(|(e, _, _)| e.dst == "HA1" && e.frame > fe.frame)
+        .find(|b| b.entry.dst == "HA1" && b.frame() > fe.frame)
+        .map(|b| b.entry)
     {
-        let again = ike(obs, "IKE_SA_INIT request", Some("MN"))
-            .any(|(x, _)| x.frame > fe.frame && x.frame < e.frame);
+        let again = inits().any(|x| x.frame() > fe.frame && x.frame() < e.frame);
         if !again {
             return Outcome::fail("the MN sent a BU on the SA that got INTERNAL_ADDRESS_FAILURE")
                 .with_frames(p, [fe.frame, e.frame]);
         }
     }
-    let Some((ne, nm)) = ike(obs, "IKE_SA_INIT request", Some("MN"))
-        .find(|(e, m)| e.frame > fe.frame && m.get("ispi").map(str::to_string) != old_spi)
+    let Some(ne) = inits()
+        .find(|m| m.frame() > fe.frame && m.ispi != old_spi)
+        .map(|m| m.entry)
     else {
         return Outcome::fail(
             "after INTERNAL_ADDRESS_FAILURE the MN started no new IKE_SA_INIT (neither auto-configuration nor another HA)",
         )
         .with_frames(p, [fe.frame]);
     };
-    let _ = nm;
-    let autoconf = ike(obs, "IKE_AUTH request", Some("MN")).find(|(e, m)| {
-        e.frame > ne.frame
-            && cp_of(m, "CFG_REQUEST")
-                .and_then(|c| c.find("MIP6_HOME_PREFIX"))
+    let autoconf = obs.ike_requests(Exchange::IkeAuth, Some("MN")).find(|m| {
+        m.frame() > ne.frame
+            && m.config(CfgType::Request)
+                .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
                 .is_some()
     });
-    let deleted = ike(obs, "INFORMATIONAL request", Some("MN"))
-        .any(|(e, m)| e.frame > fe.frame && e.frame < ne.frame && m.find("D").is_some());
+    let deleted = obs
+        .ike_requests(Exchange::Informational, Some("MN"))
+        .any(|m| m.frame() > fe.frame && m.frame() < ne.frame && m.has_delete);
     let how = match (autoconf, ne.dst.as_str()) {
         (Some(_), _) => "a new IKE SA asking for MIP6_HOME_PREFIX (auto-configuration)".to_string(),
         (None, d) => format!("a new IKE SA with {d}"),
@@ -1136,27 +1149,4 @@ pub fn judge_internal_address_failure(obs: &Observation) -> Outcome {
         if deleted { "deleted" } else { "abandoned" }
     ))
     .with_frames(p, [fe.frame, ne.frame])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::mn_registration::same_name;
-
-    #[test]
-    fn prefix_membership() {
-        let p = (
-            u128::from("2001:db8:1:100::".parse::<std::net::Ipv6Addr>().unwrap()),
-            64,
-        );
-        assert!(in_prefix("2001:db8:1:100::1234", p));
-        assert!(!in_prefix("2001:db8:1:101::1", p));
-        assert!(!in_prefix("not an address", p));
-    }
-
-    #[test]
-    fn same_name_ignores_case_and_the_root_dot() {
-        assert!(same_name("MN1.example.com.", "mn1.example.com"));
-        assert!(!same_name("mn2.example.com", "mn1.example.com"));
-    }
 }

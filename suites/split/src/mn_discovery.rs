@@ -2,7 +2,8 @@
 //! The harness serves the MSP zone from BIND; the MN is told only a domain or an HA name.
 
 use mip6lab_suite::observe::{
-    aaaa_records, describe_queries, dns_queries_from, response_to, uses_offered_ha,
+    aaaa_records, describe_queries, dns_queries_from, reported_address, response_to,
+    uses_offered_ha, DnsRcode, DnsView,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::IpAddr;
@@ -92,21 +93,16 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
         return Outcome::inconclusive("the DNS server did not answer the MN's SRV query")
             .with_frames(pcap, [q.frame]);
     };
-    if rm.rcode != "No Error" && rm.rcode != "NOERROR" {
+    if rm.response_code() != DnsRcode::NoError {
         return Outcome::inconclusive(format!("the DNS server answered {}", rm.rcode))
             .with_frames(pcap, [q.frame, r.frame]);
     }
     // Addresses of the SRV targets: from this answer's additional section, or from the
     // MN's own follow-up AAAA queries.
-    // (priority, target) of each SRV record: "priority target" are fields 0 and 3 of its data.
     let targets: Vec<(u16, String)> = rm
-        .answers
-        .iter()
-        .filter(|a| a.rtype == "SRV")
-        .filter_map(|a| {
-            let f: Vec<&str> = a.data.split_whitespace().collect();
-            Some((f.first()?.parse().ok()?, f.get(3)?.to_string()))
-        })
+        .srv_answers(None)
+        .into_iter()
+        .map(|s| (s.priority, s.target))
         .collect();
     let mut frames = vec![q.frame, r.frame];
     let mut offered = Vec::new();
@@ -168,12 +164,7 @@ fn first_contacted(obs: &Observation, offered: &[IpAddr]) -> Option<(Option<u64>
     {
         return Some((Some(e.frame), e.dst_addr));
     }
-    obs.iut_event
-        .as_ref()
-        .and_then(|ev| ev.get("address"))
-        .and_then(|a| a.as_str())
-        .and_then(|a| a.parse::<IpAddr>().ok())
-        .map(|a| (None, a))
+    reported_address(obs).map(|a| (None, a))
 }
 
 /// §5.1.1: "The Mobile Node constructs a DNS request by setting the QNAME to the name of the
@@ -229,10 +220,9 @@ pub fn judge_msp_srv_answer(obs: &Observation) -> Outcome {
             .with_frames(pcap, [q.frame]);
     };
     let targets: Vec<String> = rm
-        .answers
-        .iter()
-        .filter(|a| a.rtype == "SRV" && a.name.eq_ignore_ascii_case(SRV_QNAME))
-        .filter_map(|a| a.data.split_whitespace().nth(3).map(str::to_string))
+        .srv_answers(Some(SRV_QNAME))
+        .into_iter()
+        .map(|s| s.target)
         .collect();
     if targets.is_empty() {
         return Outcome::fail(format!(

@@ -4,8 +4,10 @@
 //!
 //! Every verdict rests on the decrypted capture: the harness HA logs its IKE and ESP keys.
 
-use mip6lab_suite::observe::{all_of, ike, mh, undecrypted_ike};
-use mip6lab_suite::{Entry, Message};
+use mip6lab_suite::observe::{
+    id_type, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate, Carrier, CfgType,
+    ConfigPayload, CpAttributeType, Exchange, IkeMessage,
+};
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 
 const TOPOLOGY: &str = "split-mn-iut";
@@ -28,56 +30,40 @@ pub(crate) const fn tp(
     .iut_env(&[("MIP6LAB_DOMAIN", "example.com")])
 }
 
-pub(crate) type Found<'a> = Result<(&'a Entry, &'a Message), Outcome>;
-
-pub(crate) fn pcap(obs: &Observation) -> &str {
-    obs.pcap.as_str()
-}
-
 /// The MN's first IKE_AUTH request, decrypted.
-pub(crate) fn ike_auth_request(obs: &Observation) -> Found<'_> {
-    let Some((e, m)) = ike(obs, "IKE_AUTH request", Some("MN")).next() else {
-        let init = ike(obs, "IKE_SA_INIT request", Some("MN")).next();
+pub(crate) fn ike_auth_request(obs: &Observation) -> Result<IkeMessage<'_>, Outcome> {
+    let Some(m) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
+        let init = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next();
         return Err(match init {
             None => Outcome::fail(
                 "the MN never started IKEv2 (no IKE_SA_INIT) with the HA it discovered",
             ),
-            Some((e, _)) => Outcome::inconclusive(
+            Some(i) => Outcome::inconclusive(
                 "the MN sent IKE_SA_INIT but no IKE_AUTH followed (the harness HA did not \
                  answer?)",
             )
-            .with_frames(pcap(obs), [e.frame]),
+            .with_frames(pcap(obs), [i.frame()]),
         });
     };
-    if m.find("SK").and_then(|s| s.get("decrypted")) != Some("yes") {
+    if !m.decrypted() {
         return Err(Outcome::inconclusive(format!(
             "IKE_AUTH not decrypted (frames {:?}): no key log from the harness HA",
             undecrypted_ike(obs)
         ))
-        .with_frames(pcap(obs), [e.frame]));
+        .with_frames(pcap(obs), [m.frame()]));
     }
-    Ok((e, m))
+    Ok(m)
 }
 
 /// The MN's BUs (decrypted ESP) in order, registration first.
-pub(crate) fn bus(obs: &Observation) -> Vec<(&Entry, &Message, &Message)> {
-    mh(obs, "BU", Some("MN")).collect()
+pub(crate) fn bus(obs: &Observation) -> Vec<BindingUpdate<'_>> {
+    obs.binding_updates_from("MN").collect()
 }
 
-pub(crate) fn first_registration_bu(
-    obs: &Observation,
-) -> Result<(&Entry, &Message, &Message), Outcome> {
-    bus(obs)
-        .into_iter()
-        .find(|(_, _, b)| b.get("lifetime").is_some_and(|l| l != "0"))
-        .ok_or_else(|| {
-            Outcome::fail("the MN sent no Binding Update (lifetime > 0) to the HA after IKEv2")
-        })
-}
-
-pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.')
-        .eq_ignore_ascii_case(b.trim_end_matches('.'))
+pub(crate) fn first_registration_bu(obs: &Observation) -> Result<BindingUpdate<'_>, Outcome> {
+    bus(obs).into_iter().find(|b| b.registers()).ok_or_else(|| {
+        Outcome::fail("the MN sent no Binding Update (lifetime > 0) to the HA after IKEv2")
+    })
 }
 
 // ------------------------------------------------------------------ IKE identity (§9.5)
@@ -104,41 +90,41 @@ pub fn idi_is_fqdn() -> TestPurpose {
 }
 
 pub fn judge_idi_is_fqdn(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(idi) = m.find("IDi") else {
+    let e = m.entry;
+    let Some(idi) = &m.idi else {
         return Outcome::fail("the MN's IKE_AUTH request carries no IDi")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let (ty, id) = (
-        idi.get("id_type").unwrap_or("?"),
-        idi.get("id").unwrap_or(""),
-    );
-    if ty != "2" {
+    let (ty, id) = (idi.id_type, idi.id.as_str());
+    if ty != Some(id_type::ID_FQDN) {
         return Outcome::fail(format!(
-            "IDi has ID type {ty} (`{id}`), not ID_FQDN (2): the HA cannot authorize a DNS \
-             update for it"
+            "IDi has ID type {} (`{id}`), not ID_FQDN (2): the HA cannot authorize a DNS \
+             update for it",
+            or_unknown(ty)
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
-    let (be, _, bu) = match first_registration_bu(obs) {
+    let bu = match first_registration_bu(obs) {
         Ok(x) => x,
         Err(o) => return o.with_frames(pcap(obs), [e.frame]),
     };
+    let be = bu.entry;
     // BUs come after the IKE SA that protects them (§9.1).
     if be.frame < e.frame {
         return Outcome::fail("the MN sent a BU before IKE_AUTH")
             .with_frames(pcap(obs), [be.frame]);
     }
-    let Some(dns) = bu.find("DNS-Update") else {
+    let Some(dns) = bu.dns_update() else {
         return Outcome::inconclusive(
             "the MN's BU has no DNS Update option, so there is no FQDN to compare with IDi",
         )
         .with_frames(pcap(obs), [e.frame, be.frame]);
     };
-    let fqdn = dns.get("fqdn").unwrap_or("");
+    let fqdn = dns.fqdn.as_deref().unwrap_or("");
     if !same_name(fqdn, id) {
         return Outcome::fail(format!("DNS Update FQDN `{fqdn}` differs from IDi `{id}`"))
             .with_frames(pcap(obs), [e.frame, be.frame]);
@@ -170,53 +156,49 @@ pub fn hoa_assigned() -> TestPurpose {
     )
 }
 
-pub(crate) fn cp_of<'a>(m: &'a Message, cfg_type: &str) -> Option<&'a Message> {
-    all_of(m, "CP")
-        .into_iter()
-        .find(|c| c.get("cfg_type") == Some(cfg_type))
-}
-
 pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(req) = cp_of(m, "CFG_REQUEST") else {
+    let e = m.entry;
+    let Some(req) = m.config(CfgType::Request) else {
         return Outcome::fail("the MN's IKE_AUTH request has no CFG_REQUEST")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some(attr) = req.find("INTERNAL_IP6_ADDRESS") else {
+    let Some(attr) = req.first(&CpAttributeType::InternalIp6Address) else {
         return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some((re, rm)) = ike(obs, "IKE_AUTH response", Some("HA1")).last() else {
+    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
         return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let assigned = cp_of(rm, "CFG_REPLY")
-        .and_then(|c| c.find("INTERNAL_IP6_ADDRESS"))
-        .and_then(|a| a.get("value"))
-        .and_then(|v| v.split('/').next())
-        .map(str::to_string);
-    let Some(assigned) = assigned else {
+    let re = rm.entry;
+    let Some(assigned) = rm
+        .config(CfgType::Reply)
+        .and_then(ConfigPayload::internal_address)
+    else {
         return Outcome::inconclusive("the harness HA's CFG_REPLY assigned no address")
             .with_frames(pcap(obs), [e.frame, re.frame]);
     };
-    let (be, _, bu) = match first_registration_bu(obs) {
+    let bu = match first_registration_bu(obs) {
         Ok(x) => x,
         Err(o) => return o.with_frames(pcap(obs), [e.frame, re.frame]),
     };
-    let hao = bu.get("hao").unwrap_or("none");
-    if hao != assigned {
+    let be = bu.entry;
+    if bu.home_address.map(std::net::IpAddr::V6) != Some(assigned) {
         return Outcome::fail(format!(
-            "the HA assigned {assigned}, but the MN's BU is for HoA {hao}"
+            "the HA assigned {assigned}, but the MN's BU is for HoA {}",
+            bu.home_address
+                .map_or_else(|| "none".to_owned(), |h| h.to_string())
         ))
         .with_frames(pcap(obs), [e.frame, re.frame, be.frame]);
     }
     Outcome::pass(format!(
         "CFG_REQUEST with INTERNAL_IP6_ADDRESS (length {}); the MN registered the assigned HoA \
          {assigned}",
-        attr.get("len").unwrap_or("?")
+        or_unknown(attr.len)
     ))
     .with_frames(pcap(obs), [e.frame, re.frame, be.frame])
 }
@@ -235,22 +217,27 @@ pub fn empty_address_request() -> TestPurpose {
 }
 
 pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
-    let (e, m) = match ike_auth_request(obs) {
+    let m = match ike_auth_request(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(attr) = cp_of(m, "CFG_REQUEST").and_then(|r| r.find("INTERNAL_IP6_ADDRESS")) else {
+    let e = m.entry;
+    let Some(attr) = m
+        .config(CfgType::Request)
+        .and_then(|r| r.first(&CpAttributeType::InternalIp6Address))
+    else {
         return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
             .with_frames(pcap(obs), [e.frame]);
     };
     // This setup gives the MN no prefix and no address of its own: nothing to propose.
-    match attr.get("len").unwrap_or("?") {
-        "0" => Outcome::pass("CFG_REQUEST with a zero-length INTERNAL_IP6_ADDRESS")
+    match attr.len {
+        Some(0) => Outcome::pass("CFG_REQUEST with a zero-length INTERNAL_IP6_ADDRESS")
             .with_frames(pcap(obs), [e.frame]),
         len => Outcome::fail(format!(
-            "the MN, with no home address to propose, sent INTERNAL_IP6_ADDRESS of length {len} \
+            "the MN, with no home address to propose, sent INTERNAL_IP6_ADDRESS of length {} \
              ({}) instead of a zero-length one",
-            attr.get("value").unwrap_or("?")
+            or_unknown(len),
+            or_unknown(attr.value.as_ref())
         ))
         .with_frames(pcap(obs), [e.frame]),
     }
@@ -280,29 +267,30 @@ pub fn bu_protected() -> TestPurpose {
 
 pub fn judge_bu_protected(obs: &Observation) -> Outcome {
     // Any MH the MN sent outside ESP is a failure of "MUST be used".
-    if let Some((e, _, _)) = mh(obs, "BU", Some("MN")).find(|(_, outer, _)| outer.protocol == "MH")
+    if let Some(b) = obs
+        .binding_updates_from("MN")
+        .find(|b| b.carrier == Carrier::Plain)
     {
-        return Outcome::fail("the MN sent a BU without ESP").with_frames(pcap(obs), [e.frame]);
+        return Outcome::fail("the MN sent a BU without ESP").with_frames(pcap(obs), [b.frame()]);
     }
-    let (e, outer, bu) = match first_registration_bu(obs) {
+    let bu = match first_registration_bu(obs) {
         Ok(x) => x,
         Err(o) => {
             // An ESP packet the harness could not open is not a failure of the MN.
-            if let Some((e, _)) = mip6lab_suite::observe::messages(obs, "ESP", Some("MN"))
-                .find(|(_, m)| m.get("decrypted") != Some("yes"))
-            {
+            if let Some(p) = obs.esp_packets(Some("MN")).find(|p| !p.decrypted) {
                 return Outcome::inconclusive("the MN's ESP packets could not be decrypted")
-                    .with_frames(pcap(obs), [e.frame]);
+                    .with_frames(pcap(obs), [p.entry.frame]);
             }
             return o;
         }
     };
-    if outer.get("next_header") != Some("135") {
+    let e = bu.entry;
+    if bu.esp_next_header() != Some(135) {
         return Outcome::fail("the ESP payload is not a Mobility Header (next header ≠ 135)")
             .with_frames(pcap(obs), [e.frame]);
     }
     let coa = e.src_addr.to_string();
-    let Some(hao) = bu.get("hao") else {
+    let Some(hao) = bu.home_address.map(|h| h.to_string()) else {
         return Outcome::fail("the BU has no Home Address option (sent from the care-of address)")
             .with_frames(pcap(obs), [e.frame]);
     };
@@ -310,15 +298,15 @@ pub fn judge_bu_protected(obs: &Observation) -> Outcome {
         return Outcome::fail("the BU's source is the HoA itself, not a care-of address")
             .with_frames(pcap(obs), [e.frame]);
     }
-    let acoa = bu.find("AltCoA").and_then(|a| a.get("address"));
-    if acoa != Some(coa.as_str()) {
+    let acoa = bu.alternate_coa().map(|a| a.to_string());
+    if acoa.as_deref() != Some(coa.as_str()) {
         return Outcome::fail(format!(
             "the BU's Alternate Care-of Address option is {:?}, the source address is {coa}",
-            acoa
+            acoa.as_deref()
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
-    if bu.get("checksum_ok") != Some("yes") {
+    if bu.checksum_ok != Some(true) {
         return Outcome::fail("the BU's MH checksum is wrong (pseudo-header with the HoA)")
             .with_frames(pcap(obs), [e.frame]);
     }
@@ -354,54 +342,58 @@ pub fn dns_update_option() -> TestPurpose {
 }
 
 pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
-    let (e, _, bu) = match first_registration_bu(obs) {
+    let bu = match first_registration_bu(obs) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(d) = bu.find("DNS-Update") else {
+    let e = bu.entry;
+    let Some(d) = bu.dns_update() else {
         return Outcome::fail(
             "the MN (configured to have its name registered) sent a BU without the DNS Update \
              option (type 17)",
         )
         .with_frames(pcap(obs), [e.frame]);
     };
-    let status = d.get("status").unwrap_or("?");
-    if status != "0" {
-        return Outcome::fail(format!("DNS Update Status in the BU is {status}, not 0"))
-            .with_frames(pcap(obs), [e.frame]);
+    if d.status != Some(0) {
+        return Outcome::fail(format!(
+            "DNS Update Status in the BU is {}, not 0",
+            or_unknown(d.status)
+        ))
+        .with_frames(pcap(obs), [e.frame]);
     }
-    if let Some(r) = d.get("reserved") {
+    if let Some(r) = &d.reserved {
         return Outcome::fail(format!("DNS Update Reserved bits are {r}, not 0"))
             .with_frames(pcap(obs), [e.frame]);
     }
-    if d.get("r") != Some("0") {
+    if d.remove != Some(false) {
         return Outcome::fail("the registration BU's DNS Update option has R set")
             .with_frames(pcap(obs), [e.frame]);
     }
-    if !same_name(d.get("fqdn").unwrap_or(""), FQDN) {
+    let fqdn = d.fqdn.as_deref().unwrap_or("");
+    if !same_name(fqdn, FQDN) {
         return Outcome::fail(format!(
-            "DNS Update names `{}`, not the MN's FQDN {FQDN}",
-            d.get("fqdn").unwrap_or("")
+            "DNS Update names `{fqdn}`, not the MN's FQDN {FQDN}"
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
     let dereg = bus(obs)
         .into_iter()
-        .find(|(x, _, b)| x.frame > e.frame && b.get("lifetime") == Some("0"));
-    let Some((de, _, db)) = dereg else {
+        .find(|b| b.frame() > e.frame && b.deregisters());
+    let Some(db) = dereg else {
         return Outcome::inconclusive("the MN did not deregister within the observation")
             .with_frames(pcap(obs), [e.frame]);
     };
-    match db.find("DNS-Update") {
-        Some(o) if o.get("r") == Some("1") && o.get("status") == Some("0") => Outcome::pass(
+    let de = db.entry;
+    match db.dns_update() {
+        Some(o) if o.remove == Some(true) && o.status == Some(0) => Outcome::pass(
             "registration BU: DNS Update R=0 Status 0 with the MN's FQDN; deregistration BU: \
              R=1",
         )
         .with_frames(pcap(obs), [e.frame, de.frame]),
         Some(o) => Outcome::fail(format!(
             "the deregistration BU's DNS Update option has r={} status={}",
-            o.get("r").unwrap_or("?"),
-            o.get("status").unwrap_or("?")
+            or_unknown(o.remove.map(u8::from)),
+            or_unknown(o.status)
         ))
         .with_frames(pcap(obs), [e.frame, de.frame]),
         None => Outcome::fail(
@@ -426,26 +418,32 @@ pub fn unknown_option_skipped() -> TestPurpose {
 }
 
 pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
-    let Some((ae, _, ba)) = mh(obs, "BA", Some("HA1")).find(|(_, _, b)| {
-        b.find("opt 200").is_some() && b.get("lifetime").is_some_and(|l| l != "0")
-    }) else {
+    let Some(ba) = obs
+        .binding_acks_from("HA1")
+        .find(|b| b.has_unknown_option(200) && b.registers())
+    else {
         return Outcome::inconclusive(
             "no BA with an option of type 200 reached the MN (did it register with HA1?)",
         );
     };
-    let hoa = ba.get("rh2").unwrap_or("");
-    if ba.get("status") != Some("0") {
+    let ae = ba.entry;
+    let hoa = ba.routed_to;
+    if ba.status != Some(0) {
         return Outcome::inconclusive(format!(
             "the harness HA's BA has Status {}, not 0",
-            ba.get("status").unwrap_or("?")
+            or_unknown(ba.status)
         ))
         .with_frames(pcap(obs), [ae.frame]);
     }
     let bus = bus(obs);
     // The BA acknowledged the registration: another BU registering the same HoA right after
     // it (a retransmission, whatever its sequence number) means the MN threw the BA away.
-    let again = |b: &Message| b.get("hao") == Some(hoa) && b.get("lifetime") != Some("0");
-    if let Some((re, _, _)) = bus.iter().find(|(e, _, b)| e.frame > ae.frame && again(b)) {
+    let again = |b: &BindingUpdate| hoa.is_some() && b.home_address == hoa && !b.deregisters();
+    if let Some(re) = bus
+        .iter()
+        .find(|b| b.frame() > ae.frame && again(b))
+        .map(|b| b.entry)
+    {
         return Outcome::fail(
             "the MN sent its BU again after a BA (Status 0) that carried an option of type 200: \
              it did not accept the BA",
@@ -459,7 +457,7 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
         .entries
         .iter()
         .find(|e| e.frame > ae.frame && e.src == "MN")
-        .filter(|e| !bus.iter().any(|(b, _, m)| b.frame == e.frame && again(m)))
+        .filter(|e| !bus.iter().any(|b| b.frame() == e.frame && again(b)))
     {
         Some(next) => Outcome::pass(
             "BA (Status 0) with an option of unassigned type 200 accepted: the BU was not sent \

@@ -6,6 +6,7 @@ use mip6lab_capture::{Message, Transcript};
 use mip6lab_suite::Observation;
 use mip6lab_suite::Verdict;
 use mip6lab_suite_split::mn_bootstrap;
+use rstest::rstest;
 use std::path::PathBuf;
 
 fn recorded(tp: &str) -> Observation {
@@ -162,4 +163,109 @@ fn ha_delegation_fails_without_the_hoa_or_the_ptr() {
     let o = judge_ha_delegates(&no_ptr);
     assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
     assert!(o.reason.contains("added no PTR"), "{}", o.reason);
+}
+
+/// The typed views judges read, on recorded JSON transcripts: the same registration read
+/// from three runs (IKE_AUTH, BU, BA frames), with what the transcript text shows.
+#[rstest]
+#[case("TP-SPLIT-AAA-DNS-UPDATE-01", 53, 55, 73)]
+#[case("TP-SPLIT-MN-CERT-FQDN-01", 50, 52, 59)]
+#[case("TP-SPLIT-MN-HOA-MULTI-01", 48, 50, 57)]
+fn typed_views_read_recorded_transcripts(
+    #[case] tp: &str,
+    #[case] ike_auth: u64,
+    #[case] bu_frame: u64,
+    #[case] ba_frame: u64,
+) {
+    use mip6lab_suite::observe::{id_type, notify, Carrier, CfgType, DnsRcode, DnsView, Exchange};
+    let obs = recorded(tp);
+    let hoa: std::net::Ipv6Addr = "2001:db8:1:100::8001".parse().unwrap();
+    let req = obs
+        .ike_requests(Exchange::IkeAuth, Some("MN"))
+        .next()
+        .unwrap();
+    assert_eq!(req.frame(), ike_auth);
+    assert!(req.decrypted());
+    let idi = req.idi.as_ref().unwrap();
+    assert_eq!(
+        (idi.id_type, idi.id.as_str()),
+        (Some(id_type::ID_FQDN), "mn1.example.com")
+    );
+    let resp = obs
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .next()
+        .unwrap();
+    assert!(resp.has_notify(notify::USE_TRANSPORT_MODE));
+    assert_eq!(
+        resp.config(CfgType::Reply)
+            .and_then(|c| c.internal_address()),
+        Some(hoa.into())
+    );
+    let bus: Vec<_> = obs.binding_updates_from("MN").collect();
+    let (reg, dereg) = (&bus[0], &bus[1]);
+    assert_eq!(reg.frame(), bu_frame);
+    assert_eq!(
+        reg.carrier,
+        Carrier::Esp {
+            next_header: Some(135)
+        }
+    );
+    assert_eq!(reg.home_address, Some(hoa));
+    assert_eq!(
+        reg.alternate_coa(),
+        Some("2001:db8:1::100".parse().unwrap())
+    );
+    let opt = reg.dns_update().unwrap();
+    assert_eq!(
+        (opt.status, opt.remove, opt.fqdn.as_deref()),
+        (Some(0), Some(false), Some("mn1.example.com"))
+    );
+    assert!(dereg.deregisters());
+    assert_eq!(dereg.dns_update().and_then(|o| o.remove), Some(true));
+    let ba = obs.binding_acks_from("HA1").next().unwrap();
+    assert_eq!(ba.frame(), ba_frame);
+    assert_eq!(
+        (ba.status, ba.seq, ba.routed_to),
+        (Some(0), reg.seq, Some(hoa))
+    );
+    assert!(obs
+        .ike_requests(Exchange::Informational, Some("MN"))
+        .any(|m| m.has_delete));
+    // Every UPDATE was accepted; the lookups after deregistration find nothing.
+    let answers: Vec<DnsRcode> = obs
+        .transcript
+        .dns()
+        .filter(|(e, m)| e.src == "DNS" && m.response)
+        .map(|(_, m)| m.response_code())
+        .collect();
+    assert!(answers.iter().filter(|r| **r == DnsRcode::NoError).count() > 4);
+    assert_eq!(answers.last(), Some(&DnsRcode::NxDomain));
+}
+
+/// SRV answers read as typed records (priority, weight, port, target) from recorded runs.
+#[rstest]
+#[case("TP-SPLIT-MN-CERT-FQDN-01")]
+#[case("TP-SPLIT-MN-HOA-MULTI-01")]
+fn srv_answers_are_typed_records(#[case] tp: &str) {
+    use mip6lab_suite::observe::DnsView;
+    let obs = recorded(tp);
+    let (_, answer) = obs
+        .transcript
+        .dns()
+        .find(|(_, m)| m.response && m.qtype == "SRV")
+        .unwrap();
+    let mut srv: Vec<_> = answer
+        .srv_answers(Some("_mip6._ipv6.example.com."))
+        .into_iter()
+        .map(|s| (s.priority, s.weight, s.port, s.target))
+        .collect();
+    // The server may rotate the RRset.
+    srv.sort();
+    assert_eq!(
+        srv,
+        [
+            (10, 60, 0, "ha1.example.com.".to_string()),
+            (20, 40, 0, "ha2.example.com.".to_string())
+        ]
+    );
 }

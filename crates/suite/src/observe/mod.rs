@@ -1,10 +1,97 @@
 //! Questions test purposes ask of an observation. Each answer carries the frames that
 //! show it, so a verdict can cite them.
+//!
+//! Judges read typed views ([`BindingUpdate`], [`IkeMessage`], [`RadiusMessage`], DNS
+//! records through [`DnsView`], …) derived here from the transcript tree, so they work the
+//! same on a fresh decode and on a recorded JSON transcript. This module is the one place that
+//! reads the tree's fields by name.
+
+mod dns;
+mod esp;
+mod ike;
+mod mobility;
+mod nd;
+
+pub use dns::{DnsRcode, DnsView, RData, Record, Srv, UpdateOperation};
+pub use esp::{acct_status, radius_code, EspPacket, RadiusAttribute, RadiusMessage};
+pub use ike::{
+    id_type, notify, AltName, Certificate, CfgType, ConfigPayload, CpAttribute, CpAttributeType,
+    CpValue, Exchange, Identity, IkeMessage, IkeSpi, Notify, Proposal, SecurityProtocol,
+    TrafficSelector, Transform,
+};
+pub use mip6lab_wire::nd::solicited_node;
+pub use mobility::{
+    BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, MobilityMessage, MobilityOption,
+};
+pub use nd::{MobilePrefixMessage, NeighborMessage, PrefixInformation};
 
 use crate::Observation;
 use mip6lab_capture::{Decoded, DnsMessage, Entry, Message};
 use mip6lab_report::Outcome;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
+
+/// A field of a transcript part, parsed (`None` when absent or not of type `T`).
+fn parsed<T: std::str::FromStr>(m: &Message, name: &str) -> Option<T> {
+    m.get(name).and_then(|v| v.parse().ok())
+}
+
+/// `yes` / `no` fields; anything else (`unknown`) is `None`.
+fn yes_no(v: &str) -> Option<bool> {
+    match v {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// `address/length`, as CP attributes and prefixes are shown.
+fn address_and_length<A: std::str::FromStr>(v: &str) -> Option<(A, u8)> {
+    let (a, l) = v.split_once('/')?;
+    Some((a.parse().ok()?, l.parse().ok()?))
+}
+
+/// The capture file the frame numbers of `obs` refer to.
+pub fn pcap(obs: &Observation) -> &str {
+    obs.pcap.as_str()
+}
+
+/// Frames in capture order, each once.
+pub fn sorted_frames(v: impl IntoIterator<Item = u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = v.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Whether two domain names are the same, ignoring case and the root's trailing dot.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.')
+        .eq_ignore_ascii_case(b.trim_end_matches('.'))
+}
+
+/// `x.x.….ip6.arpa.`, the owner of the PTR for `a` (RFC 3596 §2.5).
+pub fn reverse_name(a: Ipv6Addr) -> String {
+    let mut s = String::with_capacity(73);
+    for b in a.octets().iter().rev() {
+        s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
+    }
+    s.push_str("ip6.arpa.");
+    s
+}
+
+/// Whether `a` is in `prefix/len`.
+pub fn in_prefix(a: Ipv6Addr, prefix: Ipv6Addr, len: u8) -> bool {
+    let mask = match len {
+        0 => 0,
+        l => u128::MAX << (128 - u32::from(l.min(128))),
+    };
+    u128::from(a) & mask == u128::from(prefix) & mask
+}
+
+/// The value, or `?` when there is none: reasons name what they could not read.
+pub fn or_unknown<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "?".to_owned(), |v| v.to_string())
+}
 
 /// DNS queries sent by `role`, in capture order.
 pub fn dns_queries_from<'a>(
@@ -30,11 +117,14 @@ pub fn response_to<'a>(obs: &'a Observation, query: &Entry) -> Option<(&'a Entry
 
 /// IPv6 addresses in AAAA records for `name` anywhere in a response.
 pub fn aaaa_records(m: &DnsMessage, name: &str) -> Vec<IpAddr> {
-    m.answers
-        .iter()
-        .chain(&m.additionals)
-        .filter(|r| r.rtype == "AAAA" && r.name.eq_ignore_ascii_case(name))
-        .filter_map(|r| r.data.parse().ok())
+    m.answer_records()
+        .into_iter()
+        .chain(m.additional_records())
+        .filter(|r| r.name.eq_ignore_ascii_case(name))
+        .filter_map(|r| match r.data {
+            RData::Aaaa(a) => Some(IpAddr::V6(a)),
+            _ => None,
+        })
         .collect()
 }
 
@@ -61,13 +151,7 @@ pub fn uses_offered_ha(
         ))
         .with_frames(pcap, frames);
     }
-    let reported = obs
-        .iut_event
-        .as_ref()
-        .and_then(|ev| ev.get("address"))
-        .and_then(|a| a.as_str())
-        .and_then(|a| a.parse::<IpAddr>().ok());
-    match reported {
+    match reported_address(obs) {
         Some(a) if offered.contains(&a) => Outcome::pass(format!(
             "{role} chose {a}, an HA the DNS answer offered (reported by the IUT; no traffic to \
              the HA yet)"
@@ -86,6 +170,15 @@ pub fn uses_offered_ha(
         ))
         .with_frames(pcap, earlier_frames.iter().copied()),
     }
+}
+
+/// The address the IUT's awaited event names (e.g. `ha_selected`'s chosen HA).
+pub fn reported_address(obs: &Observation) -> Option<IpAddr> {
+    obs.iut_event
+        .as_ref()
+        .and_then(|ev| ev.get("address"))
+        .and_then(|a| a.as_str())
+        .and_then(|a| a.parse().ok())
 }
 
 pub fn list(a: &[IpAddr]) -> String {
@@ -109,6 +202,9 @@ pub fn describe_queries<'a>(qs: impl Iterator<Item = (&'a Entry, &'a DnsMessage)
         v.join(", ")
     }
 }
+
+// Raw transcript parts, for tools that show them as they are (the CLI's IUT check); judges
+// read the typed views above.
 
 /// Decoded messages of `protocol` (`IKEv2`, `ESP`, `MH`) sent by `src` (any role if `None`).
 pub fn messages<'a>(
@@ -180,11 +276,11 @@ pub fn decrypted(m: &Message) -> bool {
 
 /// IKEv2 SK payloads the harness could not open: a reason to be INCONCLUSIVE, not to FAIL.
 pub fn undecrypted_ike(obs: &Observation) -> Vec<u64> {
-    messages(obs, "IKEv2", None)
-        .filter(|(_, m)| {
-            m.find("SK")
-                .is_some_and(|s| s.get("decrypted") != Some("yes"))
-        })
-        .map(|(e, _)| e.frame)
+    obs.ike_messages(None)
+        .filter(|m| m.sk_decrypted == Some(false))
+        .map(|m| m.frame())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,413 @@
+//! The typed views against transcript parts built as the dissectors build them.
+
+use super::*;
+use mip6lab_capture::{DnsRecord, Transcript};
+use rstest::rstest;
+
+fn obs(entries: Vec<Entry>) -> Observation {
+    Observation {
+        transcript: Transcript {
+            entries,
+            ..Transcript::default()
+        },
+        ..Observation::default()
+    }
+}
+
+fn entry(frame: u64, src: &str, dst: &str, m: Message) -> Entry {
+    Entry {
+        frame,
+        src: src.into(),
+        dst: dst.into(),
+        src_addr: "2001:db8:1::100".parse().unwrap(),
+        dst_addr: "2001:db8:1::a1".parse().unwrap(),
+        decoded: Decoded::Message(m),
+    }
+}
+
+fn record(rtype: &str, ttl: u32, data: &str) -> DnsRecord {
+    DnsRecord {
+        name: "mn1.example.com.".into(),
+        rtype: rtype.into(),
+        ttl,
+        data: data.into(),
+    }
+}
+
+#[rstest]
+#[case("No Error", DnsRcode::NoError)]
+#[case("NOERROR", DnsRcode::NoError)]
+#[case("Not authorized", DnsRcode::NotAuth)]
+#[case("NOTAUTH", DnsRcode::NotAuth)]
+#[case("Query Refused", DnsRcode::Refused)]
+#[case("Non-Existent Domain", DnsRcode::NxDomain)]
+#[case("TSIG Failure", DnsRcode::Other("TSIG Failure".into()))]
+fn rcodes_parse_from_either_spelling(#[case] shown: &str, #[case] rcode: DnsRcode) {
+    assert_eq!(DnsRcode::parse(shown), rcode);
+}
+
+#[rstest]
+#[case("SRV", "10 60 0 ha1.example.com.", RData::Srv(Srv { priority: 10, weight: 60, port: 0, target: "ha1.example.com.".into() }))]
+#[case("SRV", "10 60 ha1.example.com.", RData::Other("10 60 ha1.example.com.".into()))]
+#[case("AAAA", "2001:db8:1:100::8001", RData::Aaaa("2001:db8:1:100::8001".parse().unwrap()))]
+#[case("PTR", "mn1.example.com.", RData::Ptr("mn1.example.com.".into()))]
+#[case("AAAA", "UPDATE", RData::Empty)]
+#[case("ANY", "UPDATE", RData::Empty)]
+#[case("NS", "ns1.example.com.", RData::Other("ns1.example.com.".into()))]
+fn record_data_is_typed_and_shown_as_before(
+    #[case] rtype: &str,
+    #[case] data: &str,
+    #[case] typed: RData,
+) {
+    let m = DnsMessage {
+        id: 1,
+        response: true,
+        opcode: "QUERY".into(),
+        rcode: "No Error".into(),
+        qname: "x.".into(),
+        qtype: rtype.into(),
+        answers: vec![record(rtype, 300, data)],
+        authorities: vec![],
+        additionals: vec![],
+        tsig: false,
+    };
+    let r = &m.answer_records()[0];
+    assert_eq!(r.data, typed);
+    assert_eq!(r.data.to_string(), data);
+}
+
+#[rstest]
+#[case(300, UpdateOperation::Add)]
+#[case(0, UpdateOperation::Delete)]
+fn update_records_add_with_a_ttl_and_delete_without(#[case] ttl: u32, #[case] op: UpdateOperation) {
+    let r = record("AAAA", ttl, "2001:db8:1:100::8001");
+    let m = DnsMessage {
+        id: 1,
+        response: false,
+        opcode: "UPDATE".into(),
+        rcode: "No Error".into(),
+        qname: "example.com.".into(),
+        qtype: "SOA".into(),
+        answers: vec![],
+        authorities: vec![r],
+        additionals: vec![],
+        tsig: true,
+    };
+    assert!(m.is_update());
+    assert_eq!(m.authority_records()[0].operation(), op);
+}
+
+#[rstest]
+#[case("2001:db8:1:100::1234", "2001:db8:1:100::", 64, true)]
+#[case("2001:db8:1:101::1", "2001:db8:1:100::", 64, false)]
+#[case("2001:db8:1:101::1", "::", 0, true)]
+#[case("2001:db8:1:100::1", "2001:db8:1:100::1", 128, true)]
+fn prefix_membership(#[case] a: &str, #[case] prefix: &str, #[case] len: u8, #[case] inside: bool) {
+    assert_eq!(
+        in_prefix(a.parse().unwrap(), prefix.parse().unwrap(), len),
+        inside
+    );
+}
+
+#[rstest]
+#[case("MN1.example.com.", "mn1.example.com", true)]
+#[case("mn1.example.com", "mn1.example.com.", true)]
+#[case("mn2.example.com", "mn1.example.com", false)]
+fn names_compare_without_case_or_root_dot(#[case] a: &str, #[case] b: &str, #[case] same: bool) {
+    assert_eq!(same_name(a, b), same);
+}
+
+#[rstest]
+#[case(
+    "2001:db8:1:100::8001",
+    "1.0.0.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+)]
+#[case(
+    "2001:db8:1:100:200::1100",
+    "0.0.1.1.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+)]
+fn reverse_names(#[case] a: &str, #[case] name: &str) {
+    assert_eq!(reverse_name(a.parse().unwrap()), name);
+}
+
+#[test]
+fn solicited_node_group() {
+    let a: Ipv6Addr = "2001:db8:1:100:200::1100".parse().unwrap();
+    assert_eq!(solicited_node(a).to_string(), "ff02::1:ff00:1100");
+}
+
+#[rstest]
+#[case("ENCR:AES_CBC-128", "ENCR", "AES_CBC", Some(128), false, false)]
+#[case("ENCR:AES_GCM_16-256", "ENCR", "AES_GCM_16", Some(256), true, false)]
+#[case(
+    "INTEG:HMAC_SHA2_256_128",
+    "INTEG",
+    "HMAC_SHA2_256_128",
+    None,
+    false,
+    true
+)]
+#[case("INTEG:NONE", "INTEG", "NONE", None, false, false)]
+fn transforms(
+    #[case] shown: &str,
+    #[case] kind: &str,
+    #[case] id: &str,
+    #[case] bits: Option<u16>,
+    #[case] aead: bool,
+    #[case] integrity: bool,
+) {
+    let sa = Message::new("IKEv2", "SA").child(
+        Message::new("IKEv2", "proposal")
+            .field("num", 1)
+            .field("protocol", "ESP")
+            .field("transforms", shown),
+    );
+    let o = obs(vec![entry(
+        1,
+        "HA1",
+        "MN",
+        Message::new("IKEv2", "IKE_AUTH response").child(sa),
+    )]);
+    let m = o.ike_messages(None).next().unwrap();
+    let t = &m.proposals[0].transforms[0];
+    assert_eq!(
+        (t.transform_type.as_str(), t.id.as_str(), t.key_bits),
+        (kind, id, bits)
+    );
+    assert_eq!((t.is_aead(), t.is_integrity()), (aead, integrity));
+    assert_eq!(m.proposals[0].transforms_text(), shown);
+}
+
+/// An IKE_AUTH response as the IKEv2 dissector shows a decrypted one.
+fn ike_auth_response() -> Message {
+    let sk = Message::new("IKEv2", "SK")
+        .field("decrypted", "yes")
+        .child(
+            Message::new("IKEv2", "IDr")
+                .field("id_type", 2)
+                .field("id", "ha1.example.com"),
+        )
+        .child(
+            Message::new("IKEv2", "AUTH")
+                .field("method", 2)
+                .field("len", 32),
+        )
+        .child(
+            Message::new("IKEv2", "CP")
+                .field("cfg_type", "CFG_REPLY")
+                .child(
+                    Message::new("IKEv2", "INTERNAL_IP6_ADDRESS")
+                        .field("len", 17)
+                        .field("value", "2001:db8:1:100::8001/64"),
+                )
+                .child(
+                    Message::new("IKEv2", "MIP6_HOME_PREFIX")
+                        .field("r", 1)
+                        .field("len", 21)
+                        .field("value", "2001:db8:1:100::/64")
+                        .field("lifetime", 3600)
+                        .field("r_bit", 1),
+                ),
+        )
+        .child(
+            Message::new("IKEv2", "TSi").child(
+                Message::new("IKEv2", "TS")
+                    .field("type", "ipv6")
+                    .field("proto", 135)
+                    .field("start", "2001:db8:1:100::8001")
+                    .field("end", "2001:db8:1:100::8001")
+                    .field("ports", "1280-1535")
+                    .field("mh_types", "5-5"),
+            ),
+        )
+        .child(
+            Message::new("IKEv2", "N")
+                .field("type", 16391)
+                .field("name", "USE_TRANSPORT_MODE"),
+        );
+    Message::new("IKEv2", "IKE_AUTH response")
+        .volatile("ispi", "0102030405060708")
+        .volatile("rspi", "0000000000000000")
+        .field("exchange", 35)
+        .field("msgid", 1)
+        .field("flags", "R")
+        .child(sk)
+}
+
+#[test]
+fn ike_payloads_inside_a_decrypted_sk_are_typed() {
+    let o = obs(vec![entry(3, "HA1", "MN", ike_auth_response())]);
+    let m = o
+        .ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .next()
+        .unwrap();
+    assert!(m.decrypted() && m.response && m.has_auth() && !m.auth_is_signature());
+    assert_eq!(m.auth_method_text(), "2");
+    assert_eq!(m.ispi, Some(IkeSpi(0x0102_0304_0506_0708)));
+    assert_eq!(
+        m.rspi.map(|s| s.to_string()),
+        Some("0000000000000000".into())
+    );
+    assert!(m.has_notify(notify::USE_TRANSPORT_MODE));
+    assert_eq!(m.idr.as_ref().map(|i| i.id_type), Some(Some(2)));
+    let reply = m.config(CfgType::Reply).unwrap();
+    assert_eq!(
+        reply.internal_address(),
+        Some("2001:db8:1:100::8001".parse().unwrap())
+    );
+    let prefix = reply.first(&CpAttributeType::Mip6HomePrefix).unwrap();
+    assert_eq!(
+        (prefix.len, prefix.lifetime, prefix.reserved_bit),
+        (Some(21), Some(3600), true)
+    );
+    assert_eq!(
+        prefix.value.as_ref().unwrap().to_string(),
+        "2001:db8:1:100::/64"
+    );
+    let ts = m.first_tsi().unwrap();
+    assert_eq!((ts.protocol, ts.mh_types), (Some(135), Some((5, 5))));
+    assert_eq!(
+        ts.single_address(),
+        Some("2001:db8:1:100::8001".parse().unwrap())
+    );
+    assert!(o.ike_requests(Exchange::IkeAuth, None).next().is_none());
+}
+
+#[test]
+fn an_undecrypted_sk_is_reported() {
+    let m = Message::new("IKEv2", "IKE_AUTH request").child(
+        Message::new("IKEv2", "SK")
+            .field("decrypted", "no")
+            .field("reason", "no key for this SA"),
+    );
+    let o = obs(vec![entry(7, "MN", "HA1", m)]);
+    assert_eq!(undecrypted_ike(&o), vec![7]);
+    assert!(!o.ike_messages(None).next().unwrap().decrypted());
+}
+
+/// A BU in decrypted ESP and the BA in the clear, as the MH and ESP dissectors show them.
+fn binding_exchange() -> Vec<Entry> {
+    let bu = Message::new("MH", "BU")
+        .field("type", 5)
+        .volatile("seq", 7)
+        .field("flags", "AHK")
+        .field("lifetime", 150)
+        .field("hao", "2001:db8:1:100::8001")
+        .field("checksum_ok", "yes")
+        .child(Message::new("MH", "AltCoA").field("address", "2001:db8:1::100"))
+        .child(
+            Message::new("MH", "DNS-Update")
+                .field("status", 0)
+                .field("r", 0)
+                .field("fqdn", "mn1.example.com"),
+        )
+        .child(Message::new("MH", "opt 200").field("len", 4));
+    let esp = Message::new("ESP", "ESP")
+        .volatile("spi", "0x0000c001")
+        .field("seq", 1)
+        .field("decrypted", "yes")
+        .field("next_header", 135)
+        .child(bu);
+    let ba = Message::new("MH", "BA")
+        .field("type", 6)
+        .field("status", 129)
+        .field("status_name", "x")
+        .field("flags", "K")
+        .volatile("seq", 7)
+        .field("lifetime", 0)
+        .field("rh2", "2001:db8:1:100::8001")
+        .field("checksum_ok", "no");
+    vec![entry(1, "MN", "HA1", esp), entry(2, "HA1", "MN", ba)]
+}
+
+#[test]
+fn binding_updates_and_acks_are_typed_with_their_carrier() {
+    let o = obs(binding_exchange());
+    let bu = o.binding_updates_from("MN").next().unwrap();
+    assert_eq!(
+        bu.carrier,
+        Carrier::Esp {
+            next_header: Some(135)
+        }
+    );
+    assert_eq!((bu.seq, bu.lifetime), (Some(7), Some(150)));
+    assert!(bu.flags.has('H') && bu.flags.has('K') && !bu.flags.has('L'));
+    assert!(bu.registers() && !bu.deregisters());
+    assert_eq!(
+        bu.home_address,
+        Some("2001:db8:1:100::8001".parse().unwrap())
+    );
+    assert_eq!(bu.alternate_coa(), Some("2001:db8:1::100".parse().unwrap()));
+    assert_eq!(bu.checksum_ok, Some(true));
+    assert!(bu.has_unknown_option(200) && !bu.has_unknown_option(201));
+    let d = bu.dns_update().unwrap();
+    assert_eq!(
+        (d.status, d.remove, d.fqdn.as_deref()),
+        (Some(0), Some(false), Some("mn1.example.com"))
+    );
+    let ba = o.binding_acks_from("HA1").next().unwrap();
+    assert_eq!(ba.carrier, Carrier::Plain);
+    assert_eq!((ba.status, ba.accepted()), (Some(129), false));
+    assert_eq!(ba.routed_to, bu.home_address);
+    assert_eq!(ba.checksum_ok, Some(false));
+    assert!(ba.deregisters());
+    let esp = o.esp_packets(Some("MN")).next().unwrap();
+    assert_eq!((esp.spi, esp.decrypted), (Some(0xc001), true));
+    assert_eq!(o.esp_packet_in(1).map(|p| p.next_header), Some(Some(135)));
+}
+
+#[test]
+fn radius_attributes_read_as_shown() {
+    let m = Message::new("RADIUS", "Accounting-Request")
+        .field("code", 4)
+        .volatile("id", 9)
+        .child(Message::new("RADIUS", "Acct-Status-Type").field("value", "2 (Stop)"))
+        .child(Message::new("RADIUS", "User-Name").field("value", "\"mn1.example.com\""))
+        .child(Message::new("RADIUS", "Framed-IPv6-Address").field("value", "2001:db8:1:100::1"));
+    let o = obs(vec![entry(4, "HA1", "AAA", m)]);
+    let r = o.radius_messages().next().unwrap();
+    assert!(r.is(radius_code::ACCOUNTING_REQUEST));
+    assert_eq!(r.identifier, Some(9));
+    assert_eq!(r.acct_status(), Some(acct_status::STOP));
+    assert_eq!(r.user_name(), Some("mn1.example.com"));
+    assert_eq!(
+        r.framed_ipv6_address(),
+        Some("2001:db8:1:100::1".parse().unwrap())
+    );
+    assert_eq!(r.attribute("Class"), None);
+}
+
+#[test]
+fn neighbor_and_mobile_prefix_messages() {
+    let ns = Message::new("ICMPv6", "NS")
+        .field("target", "2001:db8:1:100::100")
+        .field("src", "::")
+        .field("hop_limit", 255)
+        .field("checksum_ok", "yes");
+    let mpa = Message::new("ICMPv6", "MPA")
+        .field("type", 147)
+        .volatile("identifier", 153)
+        .field("flags", "M")
+        .field("rh2", "2001:db8:1:100::8001")
+        .child(
+            Message::new("ICMPv6", "PrefixInfo")
+                .field("prefix", "2001:db8:1:100::/64")
+                .field("flags", "LA"),
+        );
+    let esp = Message::new("ESP", "ESP")
+        .field("decrypted", "yes")
+        .field("next_header", 58)
+        .child(mpa);
+    let o = obs(vec![entry(1, "HA1", "X", ns), entry(2, "HA1", "MN", esp)]);
+    let n = o.neighbor_discovery().next().unwrap();
+    assert!(!n.advertisement && !n.source_link_layer);
+    assert_eq!((n.hop_limit, n.checksum_ok), (Some(255), Some(true)));
+    let a = o.mobile_prefix_from("HA1").next().unwrap();
+    assert!(a.advertisement && a.carrier != Carrier::Plain);
+    assert_eq!(a.identifier, Some(153));
+    assert!(a.prefixes[0].autonomous());
+    assert_eq!(
+        a.prefixes[0].prefix,
+        Some(("2001:db8:1:100::".parse().unwrap(), 64))
+    );
+}
