@@ -310,3 +310,29 @@ proptest! {
         prop_assert!(e.offset <= bytes.len());
     }
 }
+
+/// The notify types strongSwan and our peers send are named from the IANA registry.
+#[rstest::rstest]
+#[case(16397, "ADDITIONAL_IP4_ADDRESS")]
+#[case(16404, "MULTIPLE_AUTH_SUPPORTED")]
+#[case(16406, "REDIRECT_SUPPORTED")]
+#[case(16417, "EAP_ONLY_AUTHENTICATION")]
+#[case(16418, "CHILDLESS_IKEV2_SUPPORTED")]
+#[case(16420, "IKEV2_MESSAGE_ID_SYNC_SUPPORTED")]
+#[case(16430, "IKEV2_FRAGMENTATION_SUPPORTED")]
+#[case(16431, "SIGNATURE_HASH_ALGORITHMS")]
+#[case(42, "USE_ASSIGNED_HoA")]
+fn notify_types_are_named(#[case] value: u16, #[case] name: &str) {
+    assert_eq!(notify_name(value), Some(name));
+}
+
+/// Private-use values and values not confirmed against the registry stay unnamed.
+#[rstest::rstest]
+#[case(0)]
+#[case(16429)]
+#[case(16441)]
+#[case(8192)]
+#[case(40960)]
+fn unconfirmed_and_private_notify_types_are_unnamed(#[case] value: u16) {
+    assert_eq!(notify_name(value), None);
+}

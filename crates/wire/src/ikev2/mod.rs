@@ -11,9 +11,11 @@
 //! do not parse back (SK ends the chain, RFC 7296 §3.14).
 
 pub mod payload;
+pub mod registry;
 pub mod sk;
 
 pub use payload::*;
+pub use registry::*;
 
 use crate::error::{Error, Result};
 
