@@ -5,6 +5,7 @@
 //! As everywhere in this crate, parsers are total and keep what they do not understand raw,
 //! so that parse → emit gives back the same octets.
 
+use crate::tlv::{Format, Item, TlvError};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -262,69 +263,74 @@ impl Ipv6Option {
         let out = out
             .get_mut(..n)
             .ok_or_else(|| Error::new(have, "buffer too short for option"))?;
-        out[0] = self.kind();
-        if n == 1 {
-            return Ok(1);
-        }
-        out[1] = self.data_len() as u8;
+        let header =
+            Format::IPV6_OPTIONS.emit_header(u16::from(self.kind()), self.data_len(), out)?;
+        let value = &mut out[header..];
         match self {
             Ipv6Option::Pad1 => {}
-            Ipv6Option::PadN(d) | Ipv6Option::Unknown { data: d, .. } => {
-                out[2..].copy_from_slice(d)
-            }
-            Ipv6Option::HomeAddress(a) => out[2..].copy_from_slice(&a.octets()),
+            Ipv6Option::PadN(d) | Ipv6Option::Unknown { data: d, .. } => value.copy_from_slice(d),
+            Ipv6Option::HomeAddress(a) => value.copy_from_slice(&a.octets()),
         }
         Ok(n)
     }
 
     /// Parses one option at the start of `b` (`base`: its offset, for errors).
     pub fn parse(b: &[u8], base: usize) -> Result<(Ipv6Option, usize)> {
-        let kind = *b
-            .first()
-            .ok_or_else(|| Error::new(base, "option missing"))?;
-        if kind == OPT_PAD1 {
-            return Ok((Ipv6Option::Pad1, 1));
-        }
-        let len = usize::from(
-            *b.get(1)
-                .ok_or_else(|| Error::new(base + 1, "option Length truncated"))?,
-        );
-        let d = b.get(2..2 + len).ok_or_else(|| {
-            Error::new(
-                base + 1,
-                format!("option {kind} Length {len} runs past the end of the header"),
-            )
-        })?;
-        let opt = match kind {
+        let item = Format::IPV6_OPTIONS
+            .items(b, base)
+            .next()
+            .ok_or_else(|| Error::new(base, "option missing"))?
+            .map_err(option_list_error)?;
+        Ok((Ipv6Option::decode(&item)?, item.raw.len()))
+    }
+
+    fn decode(item: &Item<'_>) -> Result<Ipv6Option> {
+        let d = item.value;
+        Ok(match item.kind as u8 {
+            OPT_PAD1 => Ipv6Option::Pad1,
             OPT_PADN => Ipv6Option::PadN(d.to_vec()),
             OPT_HOME_ADDRESS => {
                 let a: [u8; 16] = d.try_into().map_err(|_| {
                     Error::new(
-                        base + 1,
-                        format!("Home Address option Length {len}, must be 16"),
+                        item.offset + 1,
+                        format!("Home Address option Length {}, must be 16", d.len()),
                     )
                 })?;
                 Ipv6Option::HomeAddress(Ipv6Addr::from(a))
             }
-            _ => Ipv6Option::Unknown {
+            kind => Ipv6Option::Unknown {
                 kind,
                 data: d.to_vec(),
             },
-        };
-        Ok((opt, 2 + len))
+        })
+    }
+}
+
+/// Words a malformed option list as this codec always has (transcripts print these).
+fn option_list_error(e: TlvError) -> Error {
+    match e {
+        TlvError::Overrun {
+            offset,
+            kind,
+            length,
+            ..
+        } => Error::new(
+            offset,
+            format!("option {kind} Length {length} runs past the end of the header"),
+        ),
+        TlvError::HeaderTruncated { offset, .. } => {
+            Error::new(offset + 1, "option Length truncated")
+        }
+        other => other.into(),
     }
 }
 
 /// Parses options filling `b` exactly.
 pub fn parse_options(b: &[u8], base: usize) -> Result<Vec<Ipv6Option>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let (o, used) = Ipv6Option::parse(&b[i..], base + i)?;
-        out.push(o);
-        i += used;
-    }
-    Ok(out)
+    Format::IPV6_OPTIONS
+        .items(b, base)
+        .map(|item| Ipv6Option::decode(&item.map_err(option_list_error)?))
+        .collect()
 }
 
 /// A misplaced option: type `kind` at header offset `offset` wants `x·n + y`.

@@ -15,5 +15,6 @@ pub mod mh;
 pub mod mpd;
 pub mod nd;
 pub mod radius;
+pub mod tlv;
 
 pub use error::{Error, Result};
