@@ -385,6 +385,53 @@ pub fn lay_out(opts: &[Ipv6Option]) -> Vec<Ipv6Option> {
     out
 }
 
+/// A checked view of a Hop-by-Hop or Destination Options header: Next Header, Hdr Ext Len,
+/// then the options, `(Hdr Ext Len + 1) · 8` octets in all.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionsHeaderPacket<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> OptionsHeaderPacket<T> {
+    /// Both fixed octets present and the buffer exactly as long as Hdr Ext Len says.
+    pub fn new_checked(buffer: T) -> Result<OptionsHeaderPacket<T>> {
+        let b = buffer.as_ref();
+        let len = match b {
+            [_, l, ..] => (usize::from(*l) + 1) * 8,
+            _ => return Err(Error::new(b.len(), "options header truncated")),
+        };
+        if b.len() != len {
+            return Err(Error::new(
+                1,
+                format!("Hdr Ext Len says {len} octets, buffer has {}", b.len()),
+            ));
+        }
+        Ok(OptionsHeaderPacket { buffer })
+    }
+
+    /// A view to emit into; accessors may panic until it holds the header.
+    pub fn new_unchecked(buffer: T) -> OptionsHeaderPacket<T> {
+        OptionsHeaderPacket { buffer }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    pub fn next_header(&self) -> u8 {
+        self.buffer.as_ref()[0]
+    }
+
+    pub fn hdr_ext_len(&self) -> u8 {
+        self.buffer.as_ref()[1]
+    }
+
+    /// The option octets (padding options included).
+    pub fn options(&self) -> &[u8] {
+        &self.buffer.as_ref()[2..]
+    }
+}
+
 /// A Hop-by-Hop or Destination Options header (same format, RFC 8200 §4.3, §4.6).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OptionsHeaderRepr {
@@ -408,29 +455,26 @@ impl OptionsHeaderRepr {
         Self::build(next_header, &[Ipv6Option::HomeAddress(home)])
     }
 
+    /// Reads the header in a checked view.
+    pub fn parse<T: AsRef<[u8]>>(p: &OptionsHeaderPacket<T>) -> Result<OptionsHeaderRepr> {
+        Ok(OptionsHeaderRepr {
+            next_header: p.next_header(),
+            options: parse_options(p.options(), 2)?,
+        })
+    }
+
     /// Parses `b`, which must be exactly one header.
     pub fn from_bytes(b: &[u8]) -> Result<OptionsHeaderRepr> {
-        let (next_header, len) = match b {
-            [nh, l, ..] => (*nh, (usize::from(*l) + 1) * 8),
-            _ => return Err(Error::new(b.len(), "options header truncated")),
-        };
-        if b.len() != len {
-            return Err(Error::new(
-                1,
-                format!("Hdr Ext Len says {len} octets, buffer has {}", b.len()),
-            ));
-        }
-        Ok(OptionsHeaderRepr {
-            next_header,
-            options: parse_options(&b[2..], 2)?,
-        })
+        OptionsHeaderRepr::parse(&OptionsHeaderPacket::new_checked(b)?)
     }
 
     pub fn buffer_len(&self) -> usize {
         2 + self.options.iter().map(Ipv6Option::wire_len).sum::<usize>()
     }
 
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+    /// Writes the header into the first [`OptionsHeaderRepr::buffer_len`] octets of the view;
+    /// the options must fill a multiple of 8 octets ([`OptionsHeaderRepr::build`] pads them).
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut OptionsHeaderPacket<T>) -> Result<()> {
         let len = self.buffer_len();
         if len % 8 != 0 || len > 256 * 8 {
             return Err(Error::new(
@@ -438,13 +482,26 @@ impl OptionsHeaderRepr {
                 format!("options header of {len} octets is not a multiple of 8 (pad it)"),
             ));
         }
-        let mut v = vec![0u8; len];
+        let buf = p.buffer.as_mut();
+        let have = buf.len();
+        let v = buf.get_mut(..len).ok_or_else(|| {
+            Error::new(
+                have,
+                format!("buffer of {have} octets, the header needs {len}"),
+            )
+        })?;
         v[0] = self.next_header;
         v[1] = (len / 8 - 1) as u8;
         let mut i = 2;
         for o in &self.options {
             i += o.emit(&mut v[i..]).map_err(|e| e.shifted(i))?;
         }
+        Ok(())
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut v = vec![0u8; self.buffer_len()];
+        self.emit(&mut OptionsHeaderPacket::new_unchecked(&mut v[..]))?;
         Ok(v)
     }
 

@@ -36,7 +36,7 @@ fn round_trips_every_length() {
             assert_eq!(decapsulate(&pkt, &sa).unwrap(), (135, payload.clone()));
             let d = open(&pkt, &sa).unwrap();
             assert_eq!(d.padding, default_padding(d.padding.len()));
-            assert_eq!(Repr::parse(&pkt).unwrap().to_bytes(), pkt);
+            assert_eq!(Repr::from_bytes(&pkt).unwrap().to_bytes(), pkt);
         }
     }
 }
@@ -98,7 +98,7 @@ fn bad_padding_and_short_packets_are_errors() {
         assert!(decapsulate(&vec![0u8; n], &sa).is_err());
         assert!(decapsulate(&vec![0u8; n], &gcm_sa()).is_err());
     }
-    assert_eq!(Repr::parse(&[0; 7]).unwrap_err().offset, 7);
+    assert_eq!(Repr::from_bytes(&[0; 7]).unwrap_err().offset, 7);
     // Wrong IV length and wrong key length.
     assert!(encapsulate(1, 1, 59, b"", &[0; 8], &sa).is_err());
     let mut short = cbc_sa();
@@ -155,7 +155,7 @@ mod props {
         fn garbage_never_opens(b in proptest::collection::vec(any::<u8>(), 0..120)) {
             prop_assert!(decapsulate(&b, &cbc_sa()).is_err());
             prop_assert!(decapsulate(&b, &gcm_sa()).is_err());
-            if let Ok(r) = Repr::parse(&b) {
+            if let Ok(r) = Repr::from_bytes(&b) {
                 prop_assert_eq!(r.to_bytes(), b);
             }
         }

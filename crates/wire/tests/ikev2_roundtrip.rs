@@ -279,14 +279,14 @@ proptest! {
     #[test]
     fn messages_round_trip(m in message()) {
         let bytes = m.to_bytes();
-        let back = Message::parse(&bytes).unwrap();
+        let back = Message::from_bytes(&bytes).unwrap();
         prop_assert_eq!(&back, &m);
         prop_assert_eq!(back.to_bytes(), bytes);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(b in bytes(200)) {
-        if let Ok(m) = Message::parse(&b) {
+        if let Ok(m) = Message::from_bytes(&b) {
             prop_assert_eq!(m.to_bytes(), b);
         }
     }
@@ -296,7 +296,7 @@ proptest! {
         let mut bytes = m.to_bytes();
         let i = at.index(bytes.len());
         bytes[i] = v;
-        match Message::parse(&bytes) {
+        match Message::from_bytes(&bytes) {
             Ok(back) => prop_assert_eq!(back.to_bytes(), bytes),
             Err(e) => prop_assert!(e.offset <= bytes.len()),
         }
@@ -306,7 +306,7 @@ proptest! {
     fn truncation_is_an_error(m in message(), cut in any::<prop::sample::Index>()) {
         let bytes = m.to_bytes();
         let n = cut.index(bytes.len());
-        let e = Message::parse(&bytes[..n]).unwrap_err();
+        let e = Message::from_bytes(&bytes[..n]).unwrap_err();
         prop_assert!(e.offset <= bytes.len());
     }
 }

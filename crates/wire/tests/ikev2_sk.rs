@@ -288,7 +288,7 @@ fn bad_plaintexts_are_named() {
 
 #[test]
 fn truncated_and_garbage_messages_report_offsets() {
-    let e = Message::parse(&[0u8; 27]).unwrap_err();
+    let e = Message::from_bytes(&[0u8; 27]).unwrap_err();
     assert_eq!(e.offset, 27);
     assert!(e.what.contains("IKE header"));
     let mut m = header(34, 8, 0);
@@ -297,15 +297,15 @@ fn truncated_and_garbage_messages_report_offsets() {
     let mut b = m.to_bytes();
     // Length field says more than we have.
     b[27] += 1;
-    assert_eq!(Message::parse(&b).unwrap_err().offset, 24);
+    assert_eq!(Message::from_bytes(&b).unwrap_err().offset, 24);
     b[27] -= 1;
     // Payload length below 4.
     b[30] = 0;
     b[31] = 3;
-    assert_eq!(Message::parse(&b).unwrap_err().offset, 30);
+    assert_eq!(Message::from_bytes(&b).unwrap_err().offset, 30);
     // Payload length past the end.
     b[31] = 200;
-    let e = Message::parse(&b).unwrap_err();
+    let e = Message::from_bytes(&b).unwrap_err();
     assert_eq!(e.offset, 30);
     // Proposal Last Substruc wrong.
     let sa = Sa {
@@ -320,12 +320,12 @@ fn truncated_and_garbage_messages_report_offsets() {
     m.payloads.push(Payload::new(PayloadBody::Sa(sa)));
     let mut b = m.to_bytes();
     b[32] = 2;
-    let e = Message::parse(&b).unwrap_err();
+    let e = Message::from_bytes(&b).unwrap_err();
     assert_eq!(e.offset, 32);
     assert!(e.what.contains("marked more"));
     b[32] = 0;
     b[39] = 2; // Num Transforms
-    let e = Message::parse(&b).unwrap_err();
+    let e = Message::from_bytes(&b).unwrap_err();
     assert_eq!(e.offset, 39);
     // The KE of Curve25519: 40-octet payload.
     let ke = Payload::new(PayloadBody::Ke(Ke {
@@ -339,7 +339,7 @@ fn truncated_and_garbage_messages_report_offsets() {
 #[test]
 fn header_view() {
     let b = header(exchange::IKE_SA_INIT, flags::I | flags::R, 0x01020304).to_bytes();
-    let h = Header::new_checked(&b[..]).unwrap();
+    let h = Packet::new_checked(&b[..]).unwrap();
     assert_eq!(h.ispi(), ISPI);
     assert_eq!(h.rspi(), RSPI);
     assert_eq!(h.version(), 0x20);
