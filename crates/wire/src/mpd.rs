@@ -10,6 +10,7 @@
 //! RFC 8200 §8.1. [`crate::mh::checksum::pseudo_header_addresses`] gives both addresses.
 
 use crate::nd::{self, NEXT_HEADER_ICMPV6};
+use crate::tlv::Format;
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -298,52 +299,41 @@ impl Repr {
     }
 }
 
-fn parse_options(mut b: &[u8]) -> Result<Vec<MpdOption>> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    while !b.is_empty() {
-        let (kind, units) = match b {
-            [k, l, ..] => (*k, usize::from(*l)),
-            _ => return Err(Error::new(off, "option truncated")),
-        };
-        if units == 0 {
-            return Err(Error::new(off + 1, "option with length 0"));
-        }
-        let len = units * 8;
-        let opt = b
-            .get(..len)
-            .ok_or_else(|| Error::new(off + 1, format!("option of {len} octets truncated")))?;
-        out.push(match kind {
-            OPT_PREFIX_INFO => {
-                if len != PREFIX_INFO_LEN {
-                    return Err(Error::new(
-                        off + 1,
-                        format!("Prefix Information of {len} octets, not 32"),
-                    ));
+fn parse_options(b: &[u8]) -> Result<Vec<MpdOption>> {
+    Format::ND_OPTIONS
+        .items(b, 0)
+        .map(|item| {
+            let item = item.map_err(|e| nd::option_list_error(e, "option"))?;
+            let opt = item.raw;
+            Ok(match item.kind as u8 {
+                OPT_PREFIX_INFO => {
+                    if opt.len() != PREFIX_INFO_LEN {
+                        return Err(Error::new(
+                            item.offset + 1,
+                            format!("Prefix Information of {} octets, not 32", opt.len()),
+                        ));
+                    }
+                    let u32_at =
+                        |i: usize| u32::from_be_bytes([opt[i], opt[i + 1], opt[i + 2], opt[i + 3]]);
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(&opt[16..32]);
+                    MpdOption::PrefixInfo(PrefixInfo {
+                        prefix_len: opt[2],
+                        on_link: opt[3] & PI_L != 0,
+                        autonomous: opt[3] & PI_A != 0,
+                        router_address: opt[3] & PI_R != 0,
+                        valid_lifetime: u32_at(4),
+                        preferred_lifetime: u32_at(8),
+                        prefix: Ipv6Addr::from(a),
+                    })
                 }
-                let u32_at =
-                    |i: usize| u32::from_be_bytes([opt[i], opt[i + 1], opt[i + 2], opt[i + 3]]);
-                let mut a = [0u8; 16];
-                a.copy_from_slice(&opt[16..32]);
-                MpdOption::PrefixInfo(PrefixInfo {
-                    prefix_len: opt[2],
-                    on_link: opt[3] & PI_L != 0,
-                    autonomous: opt[3] & PI_A != 0,
-                    router_address: opt[3] & PI_R != 0,
-                    valid_lifetime: u32_at(4),
-                    preferred_lifetime: u32_at(8),
-                    prefix: Ipv6Addr::from(a),
-                })
-            }
-            _ => MpdOption::Other {
-                kind,
-                data: opt[2..].to_vec(),
-            },
-        });
-        b = &b[len..];
-        off += len;
-    }
-    Ok(out)
+                kind => MpdOption::Other {
+                    kind,
+                    data: item.value.to_vec(),
+                },
+            })
+        })
+        .collect()
 }
 
 /// Whether an IPv6 next header / ICMPv6 type pair is Mobile Prefix Discovery.

@@ -4,6 +4,7 @@
 //! (RFC 4291 §2.7.1), its Ethernet group address (RFC 2464 §7) and whole IPv6 packets around
 //! them (hop limit 255, RFC 4861 §7.1).
 
+use crate::tlv::{Format, TlvError};
 use crate::{ipv6ext, Error, Result};
 use std::net::Ipv6Addr;
 
@@ -36,47 +37,14 @@ pub fn multicast_mac(group: Ipv6Addr) -> [u8; 6] {
     [0x33, 0x33, o[12], o[13], o[14], o[15]]
 }
 
-fn sum_words(mut acc: u64, bytes: &[u8]) -> u64 {
-    let mut chunks = bytes.chunks_exact(2);
-    for c in &mut chunks {
-        acc += u64::from(u16::from_be_bytes([c[0], c[1]]));
-    }
-    if let [last] = chunks.remainder() {
-        acc += u64::from(*last) << 8;
-    }
-    acc
-}
-
-fn fold(mut acc: u64) -> u16 {
-    while acc >> 16 != 0 {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    acc as u16
-}
-
-/// Source, destination, upper-layer length and next header 58 (RFC 8200 §8.1).
-fn pseudo_sum(src: &Ipv6Addr, dst: &Ipv6Addr, len: usize) -> u64 {
-    let acc = sum_words(sum_words(0, &src.octets()), &dst.octets());
-    let len = len as u64 & 0xffff_ffff;
-    acc + (len >> 16) + (len & 0xffff) + u64::from(NEXT_HEADER_ICMPV6)
-}
-
 /// The checksum `icmp` should carry, its checksum field taken as zero.
 pub fn checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> u16 {
-    let mut acc = pseudo_sum(src, dst, icmp.len());
-    acc = sum_words(acc, icmp.get(..CHECKSUM.start).unwrap_or(icmp));
-    if let Some(rest) = icmp.get(CHECKSUM.end..) {
-        acc = sum_words(acc, rest);
-    }
-    !fold(acc)
+    crate::checksum::compute(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
 }
 
 /// Whether the checksum in `icmp` is right (the sum with the field is all ones).
 pub fn verify_checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> bool {
-    if icmp.len() < CHECKSUM.end {
-        return false;
-    }
-    fold(sum_words(pseudo_sum(src, dst, icmp.len()), icmp)) == 0xffff
+    crate::checksum::verify(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
 }
 
 /// A checked view of an NS or NA (the whole ICMPv6 message).
@@ -341,31 +309,33 @@ pub(crate) fn emit_option(
     Ok(units * 8)
 }
 
-fn parse_options(mut b: &[u8]) -> Result<Vec<NdOption>> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    while !b.is_empty() {
-        let (kind, units) = match b {
-            [k, l, ..] => (*k, usize::from(*l)),
-            _ => return Err(Error::new(off, "ND option truncated")),
-        };
-        if units == 0 {
-            return Err(Error::new(off + 1, "ND option with length 0"));
+fn parse_options(b: &[u8]) -> Result<Vec<NdOption>> {
+    Format::ND_OPTIONS
+        .items(b, 0)
+        .map(|item| {
+            let item = item.map_err(|e| option_list_error(e, "ND option"))?;
+            let data = item.value.to_vec();
+            Ok(match item.kind as u8 {
+                OPT_SOURCE_LLA => NdOption::SourceLinkLayer(data),
+                OPT_TARGET_LLA => NdOption::TargetLinkLayer(data),
+                kind => NdOption::Other { kind, data },
+            })
+        })
+        .collect()
+}
+
+/// Words a malformed ND option list as the ND and Mobile Prefix codecs always have
+/// (transcripts print these); `what` names the option ("ND option", "option").
+pub(crate) fn option_list_error(e: TlvError, what: &str) -> Error {
+    match e {
+        TlvError::HeaderTruncated { offset, .. } => Error::new(offset, format!("{what} truncated")),
+        TlvError::LengthTooSmall { offset, .. } => {
+            Error::new(offset, format!("{what} with length 0"))
         }
-        let len = units * 8;
-        let opt = b
-            .get(..len)
-            .ok_or_else(|| Error::new(off + 1, format!("ND option of {len} octets truncated")))?;
-        let data = opt[2..].to_vec();
-        out.push(match kind {
-            OPT_SOURCE_LLA => NdOption::SourceLinkLayer(data),
-            OPT_TARGET_LLA => NdOption::TargetLinkLayer(data),
-            _ => NdOption::Other { kind, data },
-        });
-        b = &b[len..];
-        off += len;
+        TlvError::Overrun { offset, length, .. } => {
+            Error::new(offset, format!("{what} of {} octets truncated", length * 8))
+        }
     }
-    Ok(out)
 }
 
 /// An NS or NA as it came off the link, with what its IPv6 header says.

@@ -1,7 +1,8 @@
 //! Aligned type-length-value lists, the shape shared by Mobility options, RADIUS attributes,
 //! Mobile IPv4 extensions and DHCPv6 options.
 //!
-//! Also used for IPv6 Destination options, whose layout is the Mobility options' one.
+//! Also used for IPv6 Destination options (the Mobility options' layout) and ND options in
+//! ND and Mobile Prefix messages (Length in 8-octet units).
 //!
 //! A [`Format`] says how an item's header is laid out; [`Format::items`] walks a buffer in
 //! wire order and yields every item as a raw [`Item`]: duplicates are kept, unknown types are
@@ -24,8 +25,10 @@ pub struct Format {
     type_octets: usize,
     /// Octets of the Length field: 1 or 2.
     length_octets: usize,
-    /// Whether Length counts the header too (RADIUS) or only the value (all the others).
+    /// Whether Length counts the header too (RADIUS, ND) or only the value (the others).
     length_counts_header: bool,
+    /// Octets per unit of Length: 1, or 8 for ND options.
+    length_unit: usize,
     /// A type that is a single octet with neither Length nor value (Pad1).
     single_octet_type: Option<u16>,
 }
@@ -37,6 +40,7 @@ impl Format {
         type_octets: 1,
         length_octets: 1,
         length_counts_header: false,
+        length_unit: 1,
         single_octet_type: Some(0),
     };
 
@@ -49,6 +53,18 @@ impl Format {
         type_octets: 1,
         length_octets: 1,
         length_counts_header: true,
+        length_unit: 1,
+        single_octet_type: None,
+    };
+
+    /// Neighbor Discovery options (RFC 4861 §4.6), also in Mobile Prefix messages: Type(1),
+    /// Length(1) of the whole option in units of 8 octets (0 is invalid); the sender pads the
+    /// value to fill the units.
+    pub const ND_OPTIONS: Format = Format {
+        type_octets: 1,
+        length_octets: 1,
+        length_counts_header: true,
+        length_unit: 8,
         single_octet_type: None,
     };
 
@@ -58,6 +74,7 @@ impl Format {
         type_octets: 1,
         length_octets: 1,
         length_counts_header: false,
+        length_unit: 1,
         single_octet_type: Some(0),
     };
 
@@ -66,6 +83,7 @@ impl Format {
         type_octets: 2,
         length_octets: 2,
         length_counts_header: false,
+        length_unit: 1,
         single_octet_type: None,
     };
 
@@ -76,7 +94,7 @@ impl Format {
 
     /// The longest value the Length field can describe.
     pub fn max_value_len(&self) -> usize {
-        let max_length = (1usize << (8 * self.length_octets)) - 1;
+        let max_length = ((1usize << (8 * self.length_octets)) - 1) * self.length_unit;
         if self.length_counts_header {
             max_length - self.header_len()
         } else {
@@ -140,6 +158,15 @@ impl Format {
             ));
         }
         let need = header + value_len;
+        if need % self.length_unit != 0 {
+            return Err(Error::new(
+                self.type_octets,
+                format!(
+                    "type {kind} item of {need} octets is not a whole number of {}-octet units",
+                    self.length_unit
+                ),
+            ));
+        }
         if out.len() < need {
             return Err(Error::new(
                 out.len(),
@@ -149,7 +176,7 @@ impl Format {
         write_be(&mut out[..self.type_octets], usize::from(kind));
         if header > self.type_octets {
             let length = if self.length_counts_header {
-                need
+                need / self.length_unit
             } else {
                 value_len
             };
@@ -211,7 +238,8 @@ impl Item<'_> {
     }
 }
 
-/// Why a TLV list does not parse. Offsets are in the outermost buffer.
+/// Why a TLV list does not parse. Offsets are in the outermost buffer; `length` is the Length
+/// field's value as sent (in its units).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlvError {
     /// The buffer ends inside an item's header: `left` octets remained at `offset` (the
@@ -321,14 +349,15 @@ impl<'a> Items<'a> {
                 })?;
         let length_offset = offset + f.type_octets;
         let total = if f.length_counts_header {
-            if length < header {
+            let octets = length * f.length_unit;
+            if octets < header {
                 return Err(TlvError::LengthTooSmall {
                     offset: length_offset,
                     kind,
                     length,
                 });
             }
-            length
+            octets
         } else {
             header + length
         };
@@ -503,6 +532,46 @@ mod tests {
             assert_eq!(err, Some(want), "{b:?}");
             assert_eq!(Error::from(want).offset, want.offset());
         }
+    }
+
+    #[test]
+    fn nd_options_count_8_octet_units() {
+        // Source link-layer address (1 unit), then an unknown type 99 of 2 units.
+        let mut b = vec![1, 1, 0, 0x11, 0x22, 0x33, 0x44, 0x55];
+        b.extend_from_slice(&[99, 2]);
+        b.extend_from_slice(&[7; 14]);
+        let (items, err) = walk(Format::ND_OPTIONS, &b, 24);
+        assert_eq!(err, None);
+        assert_eq!(items[0], (24, 1, vec![0, 0x11, 0x22, 0x33, 0x44, 0x55]));
+        assert_eq!((items[1].0, items[1].1, items[1].2.len()), (32, 99, 14));
+        assert_eq!(
+            Format::ND_OPTIONS
+                .to_bytes(items_of(Format::ND_OPTIONS, &b))
+                .unwrap(),
+            b
+        );
+        assert_eq!(
+            walk(Format::ND_OPTIONS, &[1, 0, 0, 0, 0, 0, 0, 0], 24).1,
+            Some(TlvError::LengthTooSmall {
+                offset: 25,
+                kind: 1,
+                length: 0
+            })
+        );
+        assert_eq!(
+            walk(Format::ND_OPTIONS, &[1, 2, 0, 0, 0, 0, 0, 0], 24).1,
+            Some(TlvError::Overrun {
+                offset: 25,
+                kind: 1,
+                length: 2,
+                left: 8
+            })
+        );
+        assert!(
+            Format::ND_OPTIONS.emit(1, &[0; 5], &mut [0; 16]).is_err(),
+            "7 octets are not whole units"
+        );
+        assert_eq!(Format::ND_OPTIONS.max_value_len(), 255 * 8 - 2);
     }
 
     #[test]
