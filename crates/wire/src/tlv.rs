@@ -467,71 +467,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn malformed_lists_are_errors_at_offsets() {
-        let cases: [(Format, &[u8], TlvError); 6] = [
-            (
-                Format::MOBILITY_OPTIONS,
-                &[1, 4, 0, 0],
-                TlvError::Overrun {
-                    offset: 101,
-                    kind: 1,
-                    length: 4,
-                    left: 4,
-                },
-            ),
-            (
-                Format::MOBILITY_OPTIONS,
-                &[0, 3],
-                TlvError::HeaderTruncated {
-                    offset: 101,
-                    kind: Some(3),
-                    left: 1,
-                },
-            ),
-            (
-                Format::RADIUS_ATTRIBUTES,
-                &[1, 1],
-                TlvError::LengthTooSmall {
-                    offset: 101,
-                    kind: 1,
-                    length: 1,
-                },
-            ),
-            (
-                Format::DHCPV6_OPTIONS,
-                &[0],
-                TlvError::HeaderTruncated {
-                    offset: 100,
-                    kind: None,
-                    left: 1,
-                },
-            ),
-            (
-                Format::DHCPV6_OPTIONS,
-                &[0, 1, 0],
-                TlvError::HeaderTruncated {
-                    offset: 100,
-                    kind: Some(1),
-                    left: 3,
-                },
-            ),
-            (
-                Format::DHCPV6_OPTIONS,
-                &[0, 1, 0, 0, 0, 9, 1, 0, 0],
-                TlvError::Overrun {
-                    offset: 106,
-                    kind: 9,
-                    length: 256,
-                    left: 5,
-                },
-            ),
-        ];
-        for (f, b, want) in cases {
-            let (_, err) = walk(f, b, 100);
-            assert_eq!(err, Some(want), "{b:?}");
-            assert_eq!(Error::from(want).offset, want.offset());
-        }
+    #[rstest::rstest]
+    #[case::value_past_the_end(Format::MOBILITY_OPTIONS, &[1, 4, 0, 0], TlvError::Overrun { offset: 101, kind: 1, length: 4, left: 4 })]
+    #[case::length_missing_after_pad1(Format::MOBILITY_OPTIONS, &[0, 3], TlvError::HeaderTruncated { offset: 101, kind: Some(3), left: 1 })]
+    #[case::radius_length_below_header(Format::RADIUS_ATTRIBUTES, &[1, 1], TlvError::LengthTooSmall { offset: 101, kind: 1, length: 1 })]
+    #[case::dhcpv6_code_truncated(Format::DHCPV6_OPTIONS, &[0], TlvError::HeaderTruncated { offset: 100, kind: None, left: 1 })]
+    #[case::dhcpv6_length_truncated(Format::DHCPV6_OPTIONS, &[0, 1, 0], TlvError::HeaderTruncated { offset: 100, kind: Some(1), left: 3 })]
+    #[case::dhcpv6_second_option_past_the_end(Format::DHCPV6_OPTIONS, &[0, 1, 0, 0, 0, 9, 1, 0, 0], TlvError::Overrun { offset: 106, kind: 9, length: 256, left: 5 })]
+    fn malformed_lists_are_errors_at_offsets(
+        #[case] format: Format,
+        #[case] list: &[u8],
+        #[case] want: TlvError,
+    ) {
+        assert_eq!(walk(format, list, 100).1, Some(want));
+        assert_eq!(Error::from(want).offset, want.offset());
     }
 
     #[test]
