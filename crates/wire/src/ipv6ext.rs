@@ -5,7 +5,7 @@
 //! As everywhere in this crate, parsers are total and keep what they do not understand raw,
 //! so that parse → emit gives back the same octets.
 
-use crate::tlv::{Format, Item, TlvError};
+use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -342,47 +342,41 @@ pub struct OptionMisaligned {
     pub y: usize,
 }
 
+impl AlignedOption for Ipv6Option {
+    fn alignment(&self) -> Option<(usize, usize)> {
+        Ipv6Option::alignment(self.kind())
+    }
+
+    fn wire_len(&self) -> usize {
+        Ipv6Option::wire_len(self)
+    }
+
+    fn is_padding(&self) -> bool {
+        Ipv6Option::is_padding(self)
+    }
+
+    fn padding(n: usize) -> Option<Ipv6Option> {
+        Ipv6Option::padding(n)
+    }
+}
+
 /// Options (starting at header offset 2) that break their alignment rule.
 pub fn check_alignment(opts: &[Ipv6Option]) -> Vec<OptionMisaligned> {
-    let mut off = 2;
-    let mut out = Vec::new();
-    for o in opts {
-        if let Some((x, y)) = Ipv6Option::alignment(o.kind()) {
-            if off % x != y {
-                out.push(OptionMisaligned {
-                    offset: off,
-                    kind: o.kind(),
-                    x,
-                    y,
-                });
-            }
-        }
-        off += o.wire_len();
-    }
-    out
+    tlv::misplaced(2, opts)
+        .into_iter()
+        .map(|m| OptionMisaligned {
+            offset: m.offset,
+            kind: opts[m.index].kind(),
+            x: m.x,
+            y: m.y,
+        })
+        .collect()
 }
 
 /// Drops padding from `opts`, inserts what alignment needs (from header offset 2) and pads
 /// the header to a multiple of 8 octets.
 pub fn lay_out(opts: &[Ipv6Option]) -> Vec<Ipv6Option> {
-    let mut out = Vec::new();
-    let mut off = 2usize;
-    let pad = |out: &mut Vec<Ipv6Option>, off: &mut usize, x: usize, y: usize| {
-        let gap = (y + x - *off % x) % x;
-        if let Some(p) = Ipv6Option::padding(gap) {
-            out.push(p);
-        }
-        *off += gap;
-    };
-    for o in opts.iter().filter(|o| !o.is_padding()) {
-        if let Some((x, y)) = Ipv6Option::alignment(o.kind()) {
-            pad(&mut out, &mut off, x, y);
-        }
-        off += o.wire_len();
-        out.push(o.clone());
-    }
-    pad(&mut out, &mut off, 8, 0);
-    out
+    tlv::lay_out(2, opts)
 }
 
 /// A checked view of a Hop-by-Hop or Destination Options header: Next Header, Hdr Ext Len,

@@ -13,6 +13,10 @@
 //! Each codec keeps its own wording for errors (transcripts print them), so [`TlvError`]
 //! carries the facts and the codec words them; `Error::from` gives a generic wording.
 //!
+//! Options with `xn+y` alignment rules and Pad1/PadN padding (IPv6 and Mobility options)
+//! implement [`AlignedOption`]; [`misplaced`] judges a received list and [`lay_out`] pads a
+//! list to be sent.
+//!
 //! Mobile IPv4 long extensions (RFC 5944 §1.10: Type, Sub-Type, 16-bit Length) are not a
 //! `Format`: which types use them is the MIPv4 codec's knowledge, and it reads those itself.
 
@@ -206,6 +210,71 @@ impl Format {
         }
         Ok(out)
     }
+}
+
+/// An option in a list whose members have `xn+y` alignment rules and Pad1/PadN padding: IPv6
+/// options (RFC 8200 §4.2) and Mobility options (RFC 6275 §6.2).
+pub trait AlignedOption: Sized + Clone {
+    /// The option's `xn+y` rule as `(x, y)`, offsets counted from the start of the enclosing
+    /// header; `None` when it has none.
+    fn alignment(&self) -> Option<(usize, usize)>;
+    /// Octets on the wire, Type and Length included.
+    fn wire_len(&self) -> usize;
+    fn is_padding(&self) -> bool;
+    /// Padding of `n` octets in all (Pad1 for 1, PadN for more); `None` for 0.
+    fn padding(n: usize) -> Option<Self>;
+}
+
+/// An option placed against its rule: `opts[index]` at `offset` wants `x·n + y`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Misplaced {
+    pub index: usize,
+    pub offset: usize,
+    pub x: usize,
+    pub y: usize,
+}
+
+/// The options of `opts` (the first at header offset `start`) that break their rule.
+pub fn misplaced<O: AlignedOption>(start: usize, opts: &[O]) -> Vec<Misplaced> {
+    let mut out = Vec::new();
+    let mut offset = start;
+    for (index, o) in opts.iter().enumerate() {
+        if let Some((x, y)) = o.alignment() {
+            if offset % x != y {
+                out.push(Misplaced {
+                    index,
+                    offset,
+                    x,
+                    y,
+                });
+            }
+        }
+        offset += o.wire_len();
+    }
+    out
+}
+
+/// Drops the padding in `opts`, inserts what each option's rule needs (the first option at
+/// header offset `start`) and pads the end so that the header ends on a multiple of 8.
+pub fn lay_out<O: AlignedOption>(start: usize, opts: &[O]) -> Vec<O> {
+    let mut out = Vec::new();
+    let mut offset = start;
+    let pad_to = |out: &mut Vec<O>, offset: &mut usize, x: usize, y: usize| {
+        let gap = (y + x - *offset % x) % x;
+        if let Some(p) = O::padding(gap) {
+            out.push(p);
+        }
+        *offset += gap;
+    };
+    for o in opts.iter().filter(|o| !o.is_padding()) {
+        if let Some((x, y)) = o.alignment() {
+            pad_to(&mut out, &mut offset, x, y);
+        }
+        offset += o.wire_len();
+        out.push(o.clone());
+    }
+    pad_to(&mut out, &mut offset, 8, 0);
+    out
 }
 
 fn write_be(out: &mut [u8], v: usize) {

@@ -5,7 +5,7 @@
 //! types stay as `Unknown { kind, data }`. Alignment is never enforced while parsing; use
 //! [`check_alignment`] to judge a sender and [`lay_out`] to build a well-formed list.
 
-use crate::tlv::{Format, Item, TlvError};
+use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -452,29 +452,46 @@ pub struct AlignmentIssue {
     pub problem: AlignmentProblem,
 }
 
+impl AlignedOption for MobilityOption {
+    fn alignment(&self) -> Option<(usize, usize)> {
+        alignment(self.kind())
+    }
+
+    fn wire_len(&self) -> usize {
+        MobilityOption::wire_len(self)
+    }
+
+    fn is_padding(&self) -> bool {
+        MobilityOption::is_padding(self)
+    }
+
+    fn padding(n: usize) -> Option<MobilityOption> {
+        MobilityOption::padding(n)
+    }
+}
+
 /// Reports options that break the alignment rules, for options starting at MH offset `start`
 /// (the end of the message's fixed part). Parsing never rejects these; tests judge with this.
 pub fn check_alignment(start: usize, opts: &[MobilityOption]) -> Vec<AlignmentIssue> {
+    let misplaced = tlv::misplaced(start, opts);
     let mut issues = Vec::new();
-    let mut off = start;
+    let mut offset = start;
     for (i, o) in opts.iter().enumerate() {
-        if let Some((x, y)) = alignment(o.kind()) {
-            if off % x != y {
-                issues.push(AlignmentIssue {
-                    offset: off,
-                    kind: o.kind(),
-                    problem: AlignmentProblem::Misaligned { x, y },
-                });
-            }
+        if let Some(m) = misplaced.iter().find(|m| m.index == i) {
+            issues.push(AlignmentIssue {
+                offset,
+                kind: o.kind(),
+                problem: AlignmentProblem::Misaligned { x: m.x, y: m.y },
+            });
         }
         if o.kind() == BINDING_AUTH_DATA && i + 1 != opts.len() {
             issues.push(AlignmentIssue {
-                offset: off,
+                offset,
                 kind: o.kind(),
                 problem: AlignmentProblem::AuthDataNotLast,
             });
         }
-        off += o.wire_len();
+        offset += o.wire_len();
     }
     issues
 }
@@ -485,22 +502,5 @@ pub fn check_alignment(start: usize, opts: &[MobilityOption]) -> Vec<AlignmentIs
 /// 8n+2; only an authenticator of 8n+4 octets (e.g. the 12-octet RR one) then ends on a
 /// multiple of 8, otherwise end padding follows it and [`check_alignment`] will say so.
 pub fn lay_out(start: usize, opts: &[MobilityOption]) -> Vec<MobilityOption> {
-    let mut out = Vec::new();
-    let mut off = start;
-    let pad_to = |out: &mut Vec<MobilityOption>, off: &mut usize, x: usize, y: usize| {
-        let gap = (y + x - *off % x) % x;
-        if let Some(p) = MobilityOption::padding(gap) {
-            out.push(p);
-        }
-        *off += gap;
-    };
-    for o in opts.iter().filter(|o| !o.is_padding()) {
-        if let Some((x, y)) = alignment(o.kind()) {
-            pad_to(&mut out, &mut off, x, y);
-        }
-        off += o.wire_len();
-        out.push(o.clone());
-    }
-    pad_to(&mut out, &mut off, 8, 0);
-    out
+    tlv::lay_out(start, opts)
 }
