@@ -7,7 +7,7 @@ use mip6lab_wire::crypto::{DirectionKeys, Encr, Integ};
 use mip6lab_wire::esp::{self, ReplayWindow, Repr};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(r) = Repr::parse(data) {
+    if let Ok(r) = Repr::from_bytes(data) {
         assert_eq!(r.to_bytes(), data);
     }
     let cbc = DirectionKeys {

@@ -11,7 +11,7 @@ use mip6lab_wire::crypto::{IkeKeys, Suite};
 use mip6lab_wire::ikev2::{self, sk};
 
 fuzz_target!(|data: &[u8]| {
-    let parsed = ikev2::Message::parse(data);
+    let parsed = ikev2::Message::from_bytes(data);
     if let Ok(m) = &parsed {
         assert_eq!(m.to_bytes(), data);
     }

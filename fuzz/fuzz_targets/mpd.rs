@@ -13,10 +13,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = (p.identifier(), p.managed(), p.other(), p.checksum());
         let _ = p.verify_checksum(&s, &d);
     }
-    if let Ok(r) = Repr::parse(data) {
-        let out = r.emit(s, d).expect("parsed MPS/MPA must emit");
+    if let Ok(r) = Repr::from_bytes(data) {
+        let out = r.to_bytes(s, d).expect("parsed MPS/MPA must emit");
         assert!(Packet::new_checked(&out[..]).unwrap().verify_checksum(&s, &d));
-        assert_eq!(Repr::parse(&out).expect("emitted MPS/MPA must parse"), r);
+        assert_eq!(Repr::from_bytes(&out).expect("emitted MPS/MPA must parse"), r);
         let _ = r.prefixes().map(|p| p.network()).count();
     }
 });

@@ -45,7 +45,10 @@ fn skeyseed_prf_plus_and_psk_auth_match_charon() {
         .collect();
     let log = KeyLog::load(dir().join("keys.log")).unwrap();
     let raw = ike_messages();
-    let msgs: Vec<Message> = raw.iter().map(|b| Message::parse(b).unwrap()).collect();
+    let msgs: Vec<Message> = raw
+        .iter()
+        .map(|b| Message::from_bytes(b).unwrap())
+        .collect();
 
     // IKE_SA_INIT requests that got a response with an established responder SPI, in order.
     let mut checked = 0;

@@ -111,8 +111,8 @@ fn certificates_both_ways_with_rfc7427() {
     assert_eq!(ikev2_common::children(&p.mn_events).len(), 1);
 
     // IKE_SA_INIT: both announce SHA2-256/384/512; the HA asks for a certificate of the CA.
-    let init_req = Message::parse(&p.to_ha[0]).unwrap();
-    let init_resp = Message::parse(&p.to_mn[0]).unwrap();
+    let init_req = Message::from_bytes(&p.to_ha[0]).unwrap();
+    let init_resp = Message::from_bytes(&p.to_mn[0]).unwrap();
     for m in [&init_req, &init_resp] {
         let n = m
             .payloads
@@ -286,7 +286,7 @@ fn psk_only_configurations_send_no_certificate_payloads() {
     start(&mut p);
     let keys = ike_keys(&p.mn_events).unwrap();
     for b in p.to_ha.iter().chain(&p.to_mn).take(2) {
-        let m = Message::parse(b).unwrap();
+        let m = Message::from_bytes(b).unwrap();
         assert!(m.payloads.iter().all(|x| !matches!(
             &x.body,
             PayloadBody::CertReq(_)

@@ -308,7 +308,7 @@ fn cookie_is_demanded_and_returned() {
         .any(|e| matches!(e, Event::InitRetry { reason, .. } if reason.contains("COOKIE"))));
     assert!(established(&t.mn_events));
     // The second IKE_SA_INIT starts with N(COOKIE) and is the one AUTH signs.
-    let m = Message::parse(&t.to_ha[1]).unwrap();
+    let m = Message::from_bytes(&t.to_ha[1]).unwrap();
     assert!(matches!(&m.payloads[0].body,
         PayloadBody::Notify(n) if n.notify_type == notify_type::COOKIE && n.data.len() == 33));
 }
@@ -320,7 +320,7 @@ fn invalid_ke_retries_with_the_requested_group() {
     let mut t = Pair::new(mn_config(), ha);
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     t.run();
-    let first = Message::parse(&t.to_mn[0]).unwrap();
+    let first = Message::from_bytes(&t.to_mn[0]).unwrap();
     assert!(matches!(&first.payloads[0].body,
         PayloadBody::Notify(n) if n.notify_type == notify_type::INVALID_KE_PAYLOAD && n.data == 19u16.to_be_bytes()));
     assert!(t.mn_events.iter().any(|e| matches!(
@@ -531,7 +531,7 @@ fn hooks_alter_outgoing_messages() {
     });
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     t.run();
-    let r = Message::parse(&t.to_mn[0]).unwrap();
+    let r = Message::from_bytes(&t.to_mn[0]).unwrap();
     assert!(matches!(&r.payloads[0].body,
         PayloadBody::Notify(n) if n.notify_type == notify_type::UNSUPPORTED_CRITICAL_PAYLOAD && n.data == [201]));
 }
@@ -565,7 +565,7 @@ fn higher_major_version_gets_invalid_major_version() {
     });
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     t.run();
-    let r = Message::parse(&t.to_mn[0]).unwrap();
+    let r = Message::from_bytes(&t.to_mn[0]).unwrap();
     assert_eq!(r.version, 0x20);
     assert!(matches!(&r.payloads[0].body,
         PayloadBody::Notify(n) if n.notify_type == notify_type::INVALID_MAJOR_VERSION));
@@ -669,7 +669,7 @@ fn cookies_are_stateless_bound_to_the_address_and_rotate() {
     };
     let (first, second, third) = (request(7), request(8), request(11));
     let cookie_of = |d: &[u8]| -> Option<Vec<u8>> {
-        let m = Message::parse(d).unwrap();
+        let m = Message::from_bytes(d).unwrap();
         match &m.payloads.first()?.body {
             PayloadBody::Notify(n) if n.notify_type == notify_type::COOKIE => Some(n.data.clone()),
             _ => None,
@@ -677,7 +677,7 @@ fn cookies_are_stateless_bound_to_the_address_and_rotate() {
     };
     // A request with `cookie` in front, as the initiator would repeat it.
     let with_cookie = |req: &[u8], cookie: &[u8]| -> Vec<u8> {
-        let mut m = Message::parse(req).unwrap();
+        let mut m = Message::from_bytes(req).unwrap();
         m.payloads.insert(
             0,
             mip6lab_wire::ikev2::Payload::new(PayloadBody::Notify(
@@ -689,7 +689,7 @@ fn cookies_are_stateless_bound_to_the_address_and_rotate() {
     ha.handle_datagram_from(0, a, &first);
     let reply = ha.poll_transmit().unwrap();
     let cookie = cookie_of(&reply).expect("N(COOKIE) demanded");
-    assert_eq!(Message::parse(&reply).unwrap().rspi, [0; 8]);
+    assert_eq!(Message::from_bytes(&reply).unwrap().rspi, [0; 8]);
     assert_eq!(ha.sa_count(), 0, "no state for a request without a cookie");
     // The same cookie from another address is demanded again.
     ha.handle_datagram_from(10, b, &with_cookie(&first, &cookie));
@@ -705,7 +705,7 @@ fn cookies_are_stateless_bound_to_the_address_and_rotate() {
         "a new secret version after its lifetime"
     );
     ha.handle_datagram_from(1_600, a, &with_cookie(&first, &cookie));
-    let r = Message::parse(&ha.poll_transmit().unwrap()).unwrap();
+    let r = Message::from_bytes(&ha.poll_transmit().unwrap()).unwrap();
     assert_ne!(r.rspi, [0; 8], "accepted: a full IKE_SA_INIT response");
     assert_eq!(ha.sa_count(), 1);
     // ...but not once a second rotation has retired its secret.

@@ -37,7 +37,7 @@ fn charon_ike_auth_response_has_the_expected_shape() {
         .iter()
         .filter(|b| b.len() > 28 && b[18] == exchange::IKE_AUTH && b[19] & 0x20 != 0)
     {
-        let m = Message::parse(b).unwrap();
+        let m = Message::from_bytes(b).unwrap();
         let k = keys.ike_sa(&m.ispi, &m.rspi).expect("keys for this IKE SA");
         let d = sk::decrypt(b, &k.responder()).unwrap();
         let auth = d
@@ -95,7 +95,7 @@ fn our_responder_accepts_charons_ike_sa_init_request() {
     while let Some(e) = ha.poll_event() {
         assert!(!matches!(e, Event::Dropped { .. }), "{e:?}");
     }
-    let m = Message::parse(&out).unwrap();
+    let m = Message::from_bytes(&out).unwrap();
     assert!(m.is_response());
     assert_ne!(m.rspi, [0; 8]);
     let sa = m

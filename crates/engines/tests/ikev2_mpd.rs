@@ -41,7 +41,7 @@ fn mps_mpa_over_esp(mn_sa: &ChildSa, ha_sa: &ChildSa, hoa: Ipv6Addr, prefix: Pre
         identifier: 0x1234,
         options: vec![],
     };
-    let icmp = mps.emit(hoa, ha_addr()).unwrap();
+    let icmp = mps.to_bytes(hoa, ha_addr()).unwrap();
     let iv = vec![0x11; mn_sa.outbound.encr.iv_len()];
     let pkt = esp::encapsulate(mn_sa.outbound_spi, 1, 58, &icmp, &iv, &mn_sa.outbound).unwrap();
     let (nh, payload) = esp::decapsulate(&pkt, &ha_sa.inbound).unwrap();
@@ -49,18 +49,18 @@ fn mps_mpa_over_esp(mn_sa: &ChildSa, ha_sa: &ChildSa, hoa: Ipv6Addr, prefix: Pre
     assert!(mpd::Packet::new_checked(&payload[..])
         .unwrap()
         .verify_checksum(&hoa, &ha_addr()));
-    assert_eq!(mpd::Repr::parse(&payload).unwrap(), mps);
+    assert_eq!(mpd::Repr::from_bytes(&payload).unwrap(), mps);
     let mpa = mpd::Repr::Advertisement {
         identifier: 0x1234,
         managed: false,
         other: false,
         options: vec![MpdOption::PrefixInfo(prefix)],
     };
-    let icmp = mpa.emit(ha_addr(), hoa).unwrap();
+    let icmp = mpa.to_bytes(ha_addr(), hoa).unwrap();
     let iv = vec![0x22; ha_sa.outbound.encr.iv_len()];
     let pkt = esp::encapsulate(ha_sa.outbound_spi, 1, 58, &icmp, &iv, &ha_sa.outbound).unwrap();
     let (_, payload) = esp::decapsulate(&pkt, &mn_sa.inbound).unwrap();
-    let got = mpd::Repr::parse(&payload).unwrap();
+    let got = mpd::Repr::from_bytes(&payload).unwrap();
     assert_eq!(got.prefixes().next(), Some(&prefix));
 }
 

@@ -58,7 +58,7 @@ fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -
         .filter(is_resp)
         .filter(|b| b[18] == exchange::IKE_SA_INIT)
         .find(|b| {
-            Message::parse(b)
+            Message::from_bytes(b)
                 .unwrap()
                 .payloads
                 .iter()
@@ -70,7 +70,7 @@ fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -
         .filter(of_sa)
         .rfind(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 == 0)
         .unwrap();
-    let ni = Message::parse(init_req)
+    let ni = Message::from_bytes(init_req)
         .unwrap()
         .payloads
         .iter()

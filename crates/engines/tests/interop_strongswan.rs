@@ -147,7 +147,7 @@ fn harness_initiator_against_charon_responder() {
             .filter(of_sa)
             .filter(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 != 0)
             .find(|b| {
-                Message::parse(b)
+                Message::from_bytes(b)
                     .unwrap()
                     .payloads
                     .iter()
@@ -159,7 +159,7 @@ fn harness_initiator_against_charon_responder() {
             .filter(of_sa)
             .rfind(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 == 0)
             .unwrap();
-        let ni = Message::parse(init_req)
+        let ni = Message::from_bytes(init_req)
             .unwrap()
             .payloads
             .iter()

@@ -682,7 +682,7 @@ impl Mobility {
             if cfg.knobs.mps_in_clear {
                 // Mutant: the MPS without ESP, straight on the wire.
                 let (s, d) = flow.checksum_addrs();
-                let icmp = mps.emit(s, d).map_err(|e| anyhow!("MPS: {e}"))?;
+                let icmp = mps.to_bytes(s, d).map_err(|e| anyhow!("MPS: {e}"))?;
                 let pkt = ipv6_packet_with(&flow, mip6lab_wire::nd::NEXT_HEADER_ICMPV6, &icmp)?;
                 self.sock.send_ipv6(&pkt, mhio::SEND_TIMEOUT).await?;
             } else {

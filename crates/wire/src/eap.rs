@@ -78,6 +78,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(p)
     }
 
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
     /// 4-octet header present, Length at least 4 (5 for a Request/Response, which carry a
     /// Type) and no longer than the buffer.
     pub fn check_len(&self) -> Result<()> {
@@ -230,14 +234,32 @@ impl Repr {
         Ok(())
     }
 
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+    /// Writes the packet into the first [`Repr::buffer_len`] octets of the view.
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) -> Result<()> {
         self.validate()?;
-        let mut v = Vec::with_capacity(self.buffer_len());
-        v.push(self.code);
-        v.push(self.identifier);
-        v.extend_from_slice(&(self.buffer_len() as u16).to_be_bytes());
-        v.extend(self.method);
-        v.extend_from_slice(&self.data);
+        let len = self.buffer_len();
+        let buf = p.buffer.as_mut();
+        let have = buf.len();
+        let out = buf
+            .get_mut(..len)
+            .ok_or_else(|| Error::new(have, format!("buffer of {have} octets, EAP needs {len}")))?;
+        out[0] = self.code;
+        out[1] = self.identifier;
+        out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+        let data_at = match self.method {
+            Some(m) => {
+                out[4] = m;
+                5
+            }
+            None => 4,
+        };
+        out[data_at..].copy_from_slice(&self.data);
+        Ok(())
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut v = vec![0u8; self.buffer_len()];
+        self.emit(&mut Packet::new_unchecked(&mut v[..]))?;
         Ok(v)
     }
 

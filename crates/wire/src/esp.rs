@@ -28,6 +28,11 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    /// A view to emit into; accessors may panic until it holds the header.
+    pub const fn new_unchecked(buffer: T) -> Packet<T> {
+        Packet { buffer }
+    }
+
     pub fn spi(&self) -> u32 {
         let b = self.buffer.as_ref();
         u32::from_be_bytes([b[0], b[1], b[2], b[3]])
@@ -42,6 +47,24 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn sealed(&self) -> &[u8] {
         &self.buffer.as_ref()[HEADER_LEN..]
     }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    pub fn set_spi(&mut self, spi: u32) {
+        self.buffer.as_mut()[0..4].copy_from_slice(&spi.to_be_bytes());
+    }
+
+    pub fn set_seq(&mut self, seq: u32) {
+        self.buffer.as_mut()[4..8].copy_from_slice(&seq.to_be_bytes());
+    }
+
+    pub fn sealed_mut(&mut self) -> &mut [u8] {
+        &mut self.buffer.as_mut()[HEADER_LEN..]
+    }
 }
 
 /// An ESP packet with its protected part still sealed.
@@ -54,8 +77,8 @@ pub struct Repr {
 }
 
 impl Repr {
-    pub fn parse(bytes: &[u8]) -> Result<Repr> {
-        let p = Packet::new_checked(bytes)?;
+    /// Reads the packet in a checked view.
+    pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Result<Repr> {
         Ok(Repr {
             spi: p.spi(),
             seq: p.seq(),
@@ -63,19 +86,26 @@ impl Repr {
         })
     }
 
+    /// Parses `bytes`, all of which are the packet.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Repr> {
+        Repr::parse(&Packet::new_checked(bytes)?)
+    }
+
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN + self.sealed.len()
     }
 
-    pub fn emit(&self, out: &mut [u8]) {
-        out[0..4].copy_from_slice(&self.spi.to_be_bytes());
-        out[4..8].copy_from_slice(&self.seq.to_be_bytes());
-        out[8..].copy_from_slice(&self.sealed);
+    /// Writes the packet into the first [`Repr::buffer_len`] octets of the view (which must
+    /// hold that many).
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) {
+        p.set_spi(self.spi);
+        p.set_seq(self.seq);
+        p.sealed_mut()[..self.sealed.len()].copy_from_slice(&self.sealed);
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = vec![0; self.buffer_len()];
-        self.emit(&mut v);
+        self.emit(&mut Packet::new_unchecked(&mut v[..]));
         v
     }
 }

@@ -5,6 +5,7 @@
 //! As everywhere in this crate, parsers are total and keep what they do not understand raw,
 //! so that parse → emit gives back the same octets.
 
+use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -262,69 +263,74 @@ impl Ipv6Option {
         let out = out
             .get_mut(..n)
             .ok_or_else(|| Error::new(have, "buffer too short for option"))?;
-        out[0] = self.kind();
-        if n == 1 {
-            return Ok(1);
-        }
-        out[1] = self.data_len() as u8;
+        let header =
+            Format::IPV6_OPTIONS.emit_header(u16::from(self.kind()), self.data_len(), out)?;
+        let value = &mut out[header..];
         match self {
             Ipv6Option::Pad1 => {}
-            Ipv6Option::PadN(d) | Ipv6Option::Unknown { data: d, .. } => {
-                out[2..].copy_from_slice(d)
-            }
-            Ipv6Option::HomeAddress(a) => out[2..].copy_from_slice(&a.octets()),
+            Ipv6Option::PadN(d) | Ipv6Option::Unknown { data: d, .. } => value.copy_from_slice(d),
+            Ipv6Option::HomeAddress(a) => value.copy_from_slice(&a.octets()),
         }
         Ok(n)
     }
 
     /// Parses one option at the start of `b` (`base`: its offset, for errors).
     pub fn parse(b: &[u8], base: usize) -> Result<(Ipv6Option, usize)> {
-        let kind = *b
-            .first()
-            .ok_or_else(|| Error::new(base, "option missing"))?;
-        if kind == OPT_PAD1 {
-            return Ok((Ipv6Option::Pad1, 1));
-        }
-        let len = usize::from(
-            *b.get(1)
-                .ok_or_else(|| Error::new(base + 1, "option Length truncated"))?,
-        );
-        let d = b.get(2..2 + len).ok_or_else(|| {
-            Error::new(
-                base + 1,
-                format!("option {kind} Length {len} runs past the end of the header"),
-            )
-        })?;
-        let opt = match kind {
+        let item = Format::IPV6_OPTIONS
+            .items(b, base)
+            .next()
+            .ok_or_else(|| Error::new(base, "option missing"))?
+            .map_err(option_list_error)?;
+        Ok((Ipv6Option::decode(&item)?, item.raw.len()))
+    }
+
+    fn decode(item: &Item<'_>) -> Result<Ipv6Option> {
+        let d = item.value;
+        Ok(match item.kind as u8 {
+            OPT_PAD1 => Ipv6Option::Pad1,
             OPT_PADN => Ipv6Option::PadN(d.to_vec()),
             OPT_HOME_ADDRESS => {
                 let a: [u8; 16] = d.try_into().map_err(|_| {
                     Error::new(
-                        base + 1,
-                        format!("Home Address option Length {len}, must be 16"),
+                        item.offset + 1,
+                        format!("Home Address option Length {}, must be 16", d.len()),
                     )
                 })?;
                 Ipv6Option::HomeAddress(Ipv6Addr::from(a))
             }
-            _ => Ipv6Option::Unknown {
+            kind => Ipv6Option::Unknown {
                 kind,
                 data: d.to_vec(),
             },
-        };
-        Ok((opt, 2 + len))
+        })
+    }
+}
+
+/// Words a malformed option list as this codec always has (transcripts print these).
+fn option_list_error(e: TlvError) -> Error {
+    match e {
+        TlvError::Overrun {
+            offset,
+            kind,
+            length,
+            ..
+        } => Error::new(
+            offset,
+            format!("option {kind} Length {length} runs past the end of the header"),
+        ),
+        TlvError::HeaderTruncated { offset, .. } => {
+            Error::new(offset + 1, "option Length truncated")
+        }
+        other => other.into(),
     }
 }
 
 /// Parses options filling `b` exactly.
 pub fn parse_options(b: &[u8], base: usize) -> Result<Vec<Ipv6Option>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let (o, used) = Ipv6Option::parse(&b[i..], base + i)?;
-        out.push(o);
-        i += used;
-    }
-    Ok(out)
+    Format::IPV6_OPTIONS
+        .items(b, base)
+        .map(|item| Ipv6Option::decode(&item.map_err(option_list_error)?))
+        .collect()
 }
 
 /// A misplaced option: type `kind` at header offset `offset` wants `x·n + y`.
@@ -336,47 +342,88 @@ pub struct OptionMisaligned {
     pub y: usize,
 }
 
+impl AlignedOption for Ipv6Option {
+    fn alignment(&self) -> Option<(usize, usize)> {
+        Ipv6Option::alignment(self.kind())
+    }
+
+    fn wire_len(&self) -> usize {
+        Ipv6Option::wire_len(self)
+    }
+
+    fn is_padding(&self) -> bool {
+        Ipv6Option::is_padding(self)
+    }
+
+    fn padding(n: usize) -> Option<Ipv6Option> {
+        Ipv6Option::padding(n)
+    }
+}
+
 /// Options (starting at header offset 2) that break their alignment rule.
 pub fn check_alignment(opts: &[Ipv6Option]) -> Vec<OptionMisaligned> {
-    let mut off = 2;
-    let mut out = Vec::new();
-    for o in opts {
-        if let Some((x, y)) = Ipv6Option::alignment(o.kind()) {
-            if off % x != y {
-                out.push(OptionMisaligned {
-                    offset: off,
-                    kind: o.kind(),
-                    x,
-                    y,
-                });
-            }
-        }
-        off += o.wire_len();
-    }
-    out
+    tlv::misplaced(2, opts)
+        .into_iter()
+        .map(|m| OptionMisaligned {
+            offset: m.offset,
+            kind: opts[m.index].kind(),
+            x: m.x,
+            y: m.y,
+        })
+        .collect()
 }
 
 /// Drops padding from `opts`, inserts what alignment needs (from header offset 2) and pads
 /// the header to a multiple of 8 octets.
 pub fn lay_out(opts: &[Ipv6Option]) -> Vec<Ipv6Option> {
-    let mut out = Vec::new();
-    let mut off = 2usize;
-    let pad = |out: &mut Vec<Ipv6Option>, off: &mut usize, x: usize, y: usize| {
-        let gap = (y + x - *off % x) % x;
-        if let Some(p) = Ipv6Option::padding(gap) {
-            out.push(p);
+    tlv::lay_out(2, opts)
+}
+
+/// A checked view of a Hop-by-Hop or Destination Options header: Next Header, Hdr Ext Len,
+/// then the options, `(Hdr Ext Len + 1) · 8` octets in all.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionsHeaderPacket<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> OptionsHeaderPacket<T> {
+    /// Both fixed octets present and the buffer exactly as long as Hdr Ext Len says.
+    pub fn new_checked(buffer: T) -> Result<OptionsHeaderPacket<T>> {
+        let b = buffer.as_ref();
+        let len = match b {
+            [_, l, ..] => (usize::from(*l) + 1) * 8,
+            _ => return Err(Error::new(b.len(), "options header truncated")),
+        };
+        if b.len() != len {
+            return Err(Error::new(
+                1,
+                format!("Hdr Ext Len says {len} octets, buffer has {}", b.len()),
+            ));
         }
-        *off += gap;
-    };
-    for o in opts.iter().filter(|o| !o.is_padding()) {
-        if let Some((x, y)) = Ipv6Option::alignment(o.kind()) {
-            pad(&mut out, &mut off, x, y);
-        }
-        off += o.wire_len();
-        out.push(o.clone());
+        Ok(OptionsHeaderPacket { buffer })
     }
-    pad(&mut out, &mut off, 8, 0);
-    out
+
+    /// A view to emit into; accessors may panic until it holds the header.
+    pub fn new_unchecked(buffer: T) -> OptionsHeaderPacket<T> {
+        OptionsHeaderPacket { buffer }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    pub fn next_header(&self) -> u8 {
+        self.buffer.as_ref()[0]
+    }
+
+    pub fn hdr_ext_len(&self) -> u8 {
+        self.buffer.as_ref()[1]
+    }
+
+    /// The option octets (padding options included).
+    pub fn options(&self) -> &[u8] {
+        &self.buffer.as_ref()[2..]
+    }
 }
 
 /// A Hop-by-Hop or Destination Options header (same format, RFC 8200 §4.3, §4.6).
@@ -402,29 +449,26 @@ impl OptionsHeaderRepr {
         Self::build(next_header, &[Ipv6Option::HomeAddress(home)])
     }
 
+    /// Reads the header in a checked view.
+    pub fn parse<T: AsRef<[u8]>>(p: &OptionsHeaderPacket<T>) -> Result<OptionsHeaderRepr> {
+        Ok(OptionsHeaderRepr {
+            next_header: p.next_header(),
+            options: parse_options(p.options(), 2)?,
+        })
+    }
+
     /// Parses `b`, which must be exactly one header.
     pub fn from_bytes(b: &[u8]) -> Result<OptionsHeaderRepr> {
-        let (next_header, len) = match b {
-            [nh, l, ..] => (*nh, (usize::from(*l) + 1) * 8),
-            _ => return Err(Error::new(b.len(), "options header truncated")),
-        };
-        if b.len() != len {
-            return Err(Error::new(
-                1,
-                format!("Hdr Ext Len says {len} octets, buffer has {}", b.len()),
-            ));
-        }
-        Ok(OptionsHeaderRepr {
-            next_header,
-            options: parse_options(&b[2..], 2)?,
-        })
+        OptionsHeaderRepr::parse(&OptionsHeaderPacket::new_checked(b)?)
     }
 
     pub fn buffer_len(&self) -> usize {
         2 + self.options.iter().map(Ipv6Option::wire_len).sum::<usize>()
     }
 
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+    /// Writes the header into the first [`OptionsHeaderRepr::buffer_len`] octets of the view;
+    /// the options must fill a multiple of 8 octets ([`OptionsHeaderRepr::build`] pads them).
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut OptionsHeaderPacket<T>) -> Result<()> {
         let len = self.buffer_len();
         if len % 8 != 0 || len > 256 * 8 {
             return Err(Error::new(
@@ -432,13 +476,26 @@ impl OptionsHeaderRepr {
                 format!("options header of {len} octets is not a multiple of 8 (pad it)"),
             ));
         }
-        let mut v = vec![0u8; len];
+        let buf = p.buffer.as_mut();
+        let have = buf.len();
+        let v = buf.get_mut(..len).ok_or_else(|| {
+            Error::new(
+                have,
+                format!("buffer of {have} octets, the header needs {len}"),
+            )
+        })?;
         v[0] = self.next_header;
         v[1] = (len / 8 - 1) as u8;
         let mut i = 2;
         for o in &self.options {
             i += o.emit(&mut v[i..]).map_err(|e| e.shifted(i))?;
         }
+        Ok(())
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut v = vec![0u8; self.buffer_len()];
+        self.emit(&mut OptionsHeaderPacket::new_unchecked(&mut v[..]))?;
         Ok(v)
     }
 

@@ -10,6 +10,7 @@
 //! RFC 8200 §8.1. [`crate::mh::checksum::pseudo_header_addresses`] gives both addresses.
 
 use crate::nd::{self, NEXT_HEADER_ICMPV6};
+use crate::tlv::Format;
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -62,6 +63,15 @@ impl<T: AsRef<[u8]>> Packet<T> {
             ));
         }
         Ok(Packet { buffer })
+    }
+
+    /// A view to emit into; accessors may panic until it holds [`Repr::buffer_len`] octets.
+    pub fn new_unchecked(buffer: T) -> Packet<T> {
+        Packet { buffer }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
     }
 
     pub fn msg_type(&self) -> u8 {
@@ -185,10 +195,10 @@ impl Repr {
         })
     }
 
-    /// Parses a type 146/147 message (checksum not checked: [`Packet::verify_checksum`]).
-    /// Code must be 0; reserved bits are ignored (RFC 6275 §6.7, §6.8).
-    pub fn parse(icmp: &[u8]) -> Result<Repr> {
-        let p = Packet::new_checked(icmp)?;
+    /// Reads a type 146/147 message in a checked view (checksum not checked:
+    /// [`Packet::verify_checksum`]). Code must be 0; reserved bits are ignored (RFC 6275 §6.7,
+    /// §6.8).
+    pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Result<Repr> {
         if p.code() != 0 {
             return Err(Error::new(
                 field::CODE,
@@ -211,94 +221,119 @@ impl Repr {
         })
     }
 
-    /// The ICMPv6 octets with the checksum for the pseudo-header addresses `src` → `dst`
-    /// (the HoA as `src` when a Home Address option is sent, see the module docs). Options
-    /// longer than the length octet can say are an error.
-    pub fn emit(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
-        let mut b = vec![0u8; HEADER_LEN];
+    /// Parses `icmp`, all of which is the message.
+    pub fn from_bytes(icmp: &[u8]) -> Result<Repr> {
+        Repr::parse(&Packet::new_checked(icmp)?)
+    }
+
+    /// Octets of the message: the header and each option padded to 8-octet units.
+    pub fn buffer_len(&self) -> usize {
+        HEADER_LEN
+            + self
+                .options()
+                .iter()
+                .map(|o| match o {
+                    MpdOption::PrefixInfo(_) => PREFIX_INFO_LEN,
+                    MpdOption::Other { data, .. } => nd::option_units(data) * 8,
+                })
+                .sum::<usize>()
+    }
+
+    /// Writes the message into the first [`Repr::buffer_len`] octets of the view, with the
+    /// checksum for the pseudo-header addresses `src` → `dst` (the HoA as `src` when a Home
+    /// Address option is sent, see the module docs). Options longer than the length octet can
+    /// say are an error.
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(
+        &self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        p: &mut Packet<T>,
+    ) -> Result<()> {
+        let len = self.buffer_len();
+        let buf = p.buffer.as_mut();
+        let have = buf.len();
+        let b = buf.get_mut(..len).ok_or_else(|| {
+            Error::new(
+                have,
+                format!("buffer of {have} octets, Mobile Prefix needs {len}"),
+            )
+        })?;
+        b.fill(0);
         b[field::TYPE] = self.icmp_type();
         b[field::IDENTIFIER].copy_from_slice(&self.identifier().to_be_bytes());
         if let Repr::Advertisement { managed, other, .. } = self {
             b[field::FLAGS] = if *managed { FLAG_M } else { 0 } | if *other { FLAG_O } else { 0 };
         }
+        let mut off = HEADER_LEN;
         for o in self.options() {
             match o {
                 MpdOption::PrefixInfo(p) => {
-                    b.extend_from_slice(&[OPT_PREFIX_INFO, (PREFIX_INFO_LEN / 8) as u8]);
-                    b.push(p.prefix_len);
-                    b.push(
-                        if p.on_link { PI_L } else { 0 }
-                            | if p.autonomous { PI_A } else { 0 }
-                            | if p.router_address { PI_R } else { 0 },
-                    );
-                    b.extend_from_slice(&p.valid_lifetime.to_be_bytes());
-                    b.extend_from_slice(&p.preferred_lifetime.to_be_bytes());
-                    b.extend_from_slice(&[0; 4]);
-                    b.extend_from_slice(&p.prefix.octets());
+                    let out = &mut b[off..off + PREFIX_INFO_LEN];
+                    out[0] = OPT_PREFIX_INFO;
+                    out[1] = (PREFIX_INFO_LEN / 8) as u8;
+                    out[2] = p.prefix_len;
+                    out[3] = if p.on_link { PI_L } else { 0 }
+                        | if p.autonomous { PI_A } else { 0 }
+                        | if p.router_address { PI_R } else { 0 };
+                    out[4..8].copy_from_slice(&p.valid_lifetime.to_be_bytes());
+                    out[8..12].copy_from_slice(&p.preferred_lifetime.to_be_bytes());
+                    out[16..32].copy_from_slice(&p.prefix.octets());
+                    off += PREFIX_INFO_LEN;
                 }
                 MpdOption::Other { kind, data } => {
-                    let units = (data.len() + 2).div_ceil(8);
-                    let len = u8::try_from(units)
-                        .map_err(|_| Error::new(b.len(), "option longer than 2040 octets"))?;
-                    b.push(*kind);
-                    b.push(len);
-                    b.extend_from_slice(data);
-                    b.resize(b.len() + units * 8 - 2 - data.len(), 0);
+                    off += nd::emit_option(*kind, data, &mut b[off..])
+                        .map_err(|_| Error::new(off, "option longer than 2040 octets"))?;
                 }
             }
         }
-        let c = nd::checksum(&src, &dst, &b);
+        let c = nd::checksum(&src, &dst, b);
         b[field::CHECKSUM].copy_from_slice(&c.to_be_bytes());
+        Ok(())
+    }
+
+    /// The ICMPv6 octets with the checksum for `src` → `dst` (see [`Repr::emit`]).
+    pub fn to_bytes(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
+        let mut b = vec![0u8; self.buffer_len()];
+        self.emit(src, dst, &mut Packet::new_unchecked(&mut b[..]))?;
         Ok(b)
     }
 }
 
-fn parse_options(mut b: &[u8]) -> Result<Vec<MpdOption>> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    while !b.is_empty() {
-        let (kind, units) = match b {
-            [k, l, ..] => (*k, usize::from(*l)),
-            _ => return Err(Error::new(off, "option truncated")),
-        };
-        if units == 0 {
-            return Err(Error::new(off + 1, "option with length 0"));
-        }
-        let len = units * 8;
-        let opt = b
-            .get(..len)
-            .ok_or_else(|| Error::new(off + 1, format!("option of {len} octets truncated")))?;
-        out.push(match kind {
-            OPT_PREFIX_INFO => {
-                if len != PREFIX_INFO_LEN {
-                    return Err(Error::new(
-                        off + 1,
-                        format!("Prefix Information of {len} octets, not 32"),
-                    ));
+fn parse_options(b: &[u8]) -> Result<Vec<MpdOption>> {
+    Format::ND_OPTIONS
+        .items(b, 0)
+        .map(|item| {
+            let item = item.map_err(|e| nd::option_list_error(e, "option"))?;
+            let opt = item.raw;
+            Ok(match item.kind as u8 {
+                OPT_PREFIX_INFO => {
+                    if opt.len() != PREFIX_INFO_LEN {
+                        return Err(Error::new(
+                            item.offset + 1,
+                            format!("Prefix Information of {} octets, not 32", opt.len()),
+                        ));
+                    }
+                    let u32_at =
+                        |i: usize| u32::from_be_bytes([opt[i], opt[i + 1], opt[i + 2], opt[i + 3]]);
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(&opt[16..32]);
+                    MpdOption::PrefixInfo(PrefixInfo {
+                        prefix_len: opt[2],
+                        on_link: opt[3] & PI_L != 0,
+                        autonomous: opt[3] & PI_A != 0,
+                        router_address: opt[3] & PI_R != 0,
+                        valid_lifetime: u32_at(4),
+                        preferred_lifetime: u32_at(8),
+                        prefix: Ipv6Addr::from(a),
+                    })
                 }
-                let u32_at =
-                    |i: usize| u32::from_be_bytes([opt[i], opt[i + 1], opt[i + 2], opt[i + 3]]);
-                let mut a = [0u8; 16];
-                a.copy_from_slice(&opt[16..32]);
-                MpdOption::PrefixInfo(PrefixInfo {
-                    prefix_len: opt[2],
-                    on_link: opt[3] & PI_L != 0,
-                    autonomous: opt[3] & PI_A != 0,
-                    router_address: opt[3] & PI_R != 0,
-                    valid_lifetime: u32_at(4),
-                    preferred_lifetime: u32_at(8),
-                    prefix: Ipv6Addr::from(a),
-                })
-            }
-            _ => MpdOption::Other {
-                kind,
-                data: opt[2..].to_vec(),
-            },
-        });
-        b = &b[len..];
-        off += len;
-    }
-    Ok(out)
+                kind => MpdOption::Other {
+                    kind,
+                    data: item.value.to_vec(),
+                },
+            })
+        })
+        .collect()
 }
 
 /// Whether an IPv6 next header / ICMPv6 type pair is Mobile Prefix Discovery.
@@ -336,7 +371,7 @@ mod tests {
         // Sent from the CoA with HAO = HoA: the pseudo-header source is the HoA.
         let (s, d) = crate::mh::checksum::pseudo_header_addresses(COA, HA, Some(HOA), None);
         assert_eq!((s, d), (HOA, HA));
-        let b = mps.emit(s, d).unwrap();
+        let b = mps.to_bytes(s, d).unwrap();
         assert_eq!(b.len(), 8);
         assert_eq!(&b[..2], &[146, 0]);
         assert_eq!(&b[4..8], &[0xbe, 0xef, 0, 0]);
@@ -349,7 +384,7 @@ mod tests {
             !p.verify_checksum(&COA, &HA),
             "the CoA is not the pseudo-header source"
         );
-        assert_eq!(Repr::parse(&b).unwrap(), mps);
+        assert_eq!(Repr::from_bytes(&b).unwrap(), mps);
     }
 
     #[test]
@@ -373,13 +408,13 @@ mod tests {
                 },
             ],
         };
-        let b = mpa.emit(HA, HOA).unwrap();
+        let b = mpa.to_bytes(HA, HOA).unwrap();
         assert_eq!(b.len(), 8 + 32 + 32 + 8);
         assert_eq!(b[6], 0x40, "O set, M clear");
         assert_eq!(&b[8..12], &[3, 4, 64, 0xc0]);
         assert_eq!(b[43], 0xe0, "L, A and R");
         assert_eq!(&b[12..16], &3600u32.to_be_bytes());
-        let r = Repr::parse(&b).unwrap();
+        let r = Repr::from_bytes(&b).unwrap();
         assert_eq!(r, mpa);
         let ps: Vec<_> = r.prefixes().collect();
         assert_eq!(ps.len(), 2);
@@ -391,10 +426,12 @@ mod tests {
 
     #[test]
     fn malformed_messages_are_errors_with_offsets() {
-        assert!(Repr::parse(&[146, 0, 0, 0, 0]).is_err());
-        assert!(Repr::parse(&[135, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert!(Repr::from_bytes(&[146, 0, 0, 0, 0]).is_err());
+        assert!(Repr::from_bytes(&[135, 0, 0, 0, 0, 0, 0, 0]).is_err());
         assert_eq!(
-            Repr::parse(&[146, 1, 0, 0, 0, 0, 0, 0]).unwrap_err().offset,
+            Repr::from_bytes(&[146, 1, 0, 0, 0, 0, 0, 0])
+                .unwrap_err()
+                .offset,
             1
         );
         let mut b = Repr::Advertisement {
@@ -403,20 +440,20 @@ mod tests {
             other: false,
             options: vec![MpdOption::PrefixInfo(home())],
         }
-        .emit(HA, HOA)
+        .to_bytes(HA, HOA)
         .unwrap();
         b[9] = 3;
         assert_eq!(
-            Repr::parse(&b).unwrap_err().offset,
+            Repr::from_bytes(&b).unwrap_err().offset,
             9,
             "Prefix Information of 24"
         );
         b[9] = 0;
-        assert_eq!(Repr::parse(&b).unwrap_err().offset, 9, "length 0");
+        assert_eq!(Repr::from_bytes(&b).unwrap_err().offset, 9, "length 0");
         b[9] = 5;
-        assert!(Repr::parse(&b).is_err(), "truncated");
+        assert!(Repr::from_bytes(&b).is_err(), "truncated");
         b.truncate(9);
-        assert_eq!(Repr::parse(&b).unwrap_err().offset, 8);
+        assert_eq!(Repr::from_bytes(&b).unwrap_err().offset, 8);
     }
 
     #[test]
@@ -425,14 +462,14 @@ mod tests {
             identifier: 1,
             options: vec![],
         }
-        .emit(HOA, HA)
+        .to_bytes(HOA, HA)
         .unwrap();
         b[6] = 0xff;
         b[7] = 0xff;
         let p = Packet::new_checked(&b[..]).unwrap();
         assert!(!p.managed() && !p.other());
         assert!(matches!(
-            Repr::parse(&b).unwrap(),
+            Repr::from_bytes(&b).unwrap(),
             Repr::Solicitation { identifier: 1, .. }
         ));
     }
@@ -461,7 +498,7 @@ mod tests {
     proptest! {
         #[test]
         fn parsing_never_panics(b in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = Repr::parse(&b);
+            let _ = Repr::from_bytes(&b);
             if let Ok(p) = Packet::new_checked(&b[..]) {
                 let _ = (p.identifier(), p.managed(), p.other(), p.checksum(), p.options().len());
                 let _ = p.verify_checksum(&HOA, &HA);
@@ -484,9 +521,9 @@ mod tests {
                 Repr::Advertisement { identifier: id, managed: flags[0], other: flags[1], options }
             };
             let (src, dst) = (Ipv6Addr::from(s), Ipv6Addr::from(d));
-            let b = repr.emit(src, dst).unwrap();
+            let b = repr.to_bytes(src, dst).unwrap();
             prop_assert!(Packet::new_checked(&b[..]).unwrap().verify_checksum(&src, &dst));
-            prop_assert_eq!(Repr::parse(&b).unwrap(), repr);
+            prop_assert_eq!(Repr::from_bytes(&b).unwrap(), repr);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! (RFC 4291 §2.7.1), its Ethernet group address (RFC 2464 §7) and whole IPv6 packets around
 //! them (hop limit 255, RFC 4861 §7.1).
 
+use crate::tlv::{Format, TlvError};
 use crate::{ipv6ext, Error, Result};
 use std::net::Ipv6Addr;
 
@@ -36,47 +37,77 @@ pub fn multicast_mac(group: Ipv6Addr) -> [u8; 6] {
     [0x33, 0x33, o[12], o[13], o[14], o[15]]
 }
 
-fn sum_words(mut acc: u64, bytes: &[u8]) -> u64 {
-    let mut chunks = bytes.chunks_exact(2);
-    for c in &mut chunks {
-        acc += u64::from(u16::from_be_bytes([c[0], c[1]]));
-    }
-    if let [last] = chunks.remainder() {
-        acc += u64::from(*last) << 8;
-    }
-    acc
-}
-
-fn fold(mut acc: u64) -> u16 {
-    while acc >> 16 != 0 {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    acc as u16
-}
-
-/// Source, destination, upper-layer length and next header 58 (RFC 8200 §8.1).
-fn pseudo_sum(src: &Ipv6Addr, dst: &Ipv6Addr, len: usize) -> u64 {
-    let acc = sum_words(sum_words(0, &src.octets()), &dst.octets());
-    let len = len as u64 & 0xffff_ffff;
-    acc + (len >> 16) + (len & 0xffff) + u64::from(NEXT_HEADER_ICMPV6)
-}
-
 /// The checksum `icmp` should carry, its checksum field taken as zero.
 pub fn checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> u16 {
-    let mut acc = pseudo_sum(src, dst, icmp.len());
-    acc = sum_words(acc, icmp.get(..CHECKSUM.start).unwrap_or(icmp));
-    if let Some(rest) = icmp.get(CHECKSUM.end..) {
-        acc = sum_words(acc, rest);
-    }
-    !fold(acc)
+    crate::checksum::compute(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
 }
 
 /// Whether the checksum in `icmp` is right (the sum with the field is all ones).
 pub fn verify_checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> bool {
-    if icmp.len() < CHECKSUM.end {
-        return false;
+    crate::checksum::verify(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
+}
+
+/// A checked view of an NS or NA (the whole ICMPv6 message).
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// At least the 24-octet fixed part (type, code and options are judged by
+    /// [`Repr::parse`]).
+    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
+        let len = buffer.as_ref().len();
+        if len < FIXED_LEN {
+            return Err(Error::new(
+                len,
+                format!("ND message of {len} octets, need {FIXED_LEN}"),
+            ));
+        }
+        Ok(Packet { buffer })
     }
-    fold(sum_words(pseudo_sum(src, dst, icmp.len()), icmp)) == 0xffff
+
+    /// A view to emit into; accessors may panic until it holds [`Repr::buffer_len`] octets.
+    pub fn new_unchecked(buffer: T) -> Packet<T> {
+        Packet { buffer }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    pub fn msg_type(&self) -> u8 {
+        self.buffer.as_ref()[0]
+    }
+
+    pub fn code(&self) -> u8 {
+        self.buffer.as_ref()[1]
+    }
+
+    pub fn checksum(&self) -> u16 {
+        let b = &self.buffer.as_ref()[CHECKSUM];
+        u16::from_be_bytes([b[0], b[1]])
+    }
+
+    /// The octet after the checksum: R, S, O flags in an NA, reserved in an NS.
+    pub fn flags(&self) -> u8 {
+        self.buffer.as_ref()[4]
+    }
+
+    pub fn target(&self) -> Ipv6Addr {
+        let mut t = [0u8; 16];
+        t.copy_from_slice(&self.buffer.as_ref()[8..FIXED_LEN]);
+        Ipv6Addr::from(t)
+    }
+
+    /// The option octets after the fixed part.
+    pub fn options(&self) -> &[u8] {
+        &self.buffer.as_ref()[FIXED_LEN..]
+    }
+
+    pub fn verify_checksum(&self, src: &Ipv6Addr, dst: &Ipv6Addr) -> bool {
+        verify_checksum(src, dst, self.buffer.as_ref())
+    }
 }
 
 /// One ND option (RFC 4861 §4.6): link-layer addresses are kept as given (any length).
@@ -161,28 +192,21 @@ impl Repr {
         }
     }
 
-    /// Parses an ICMPv6 message of type 135 or 136 (checksum not checked: see
-    /// [`verify_checksum`]). Code must be 0 and every option non-empty (RFC 4861 §7.1).
-    pub fn parse(icmp: &[u8]) -> Result<Repr> {
-        if icmp.len() < FIXED_LEN {
-            return Err(Error::new(
-                icmp.len(),
-                format!("ND message of {} octets, need {FIXED_LEN}", icmp.len()),
-            ));
+    /// Reads an ICMPv6 message of type 135 or 136 in a checked view (checksum not checked:
+    /// see [`Packet::verify_checksum`]). Code must be 0 and every option non-empty (RFC 4861
+    /// §7.1).
+    pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Result<Repr> {
+        if p.code() != 0 {
+            return Err(Error::new(1, format!("ND code {} is not 0", p.code())));
         }
-        if icmp[1] != 0 {
-            return Err(Error::new(1, format!("ND code {} is not 0", icmp[1])));
-        }
-        let mut t = [0u8; 16];
-        t.copy_from_slice(&icmp[8..24]);
-        let target = Ipv6Addr::from(t);
-        let options = parse_options(&icmp[FIXED_LEN..]).map_err(|e| e.shifted(FIXED_LEN))?;
-        match icmp[0] {
+        let target = p.target();
+        let options = parse_options(p.options()).map_err(|e| e.shifted(FIXED_LEN))?;
+        match p.msg_type() {
             TYPE_NS => Ok(Repr::Solicitation { target, options }),
             TYPE_NA => Ok(Repr::Advertisement {
-                router: icmp[4] & 0x80 != 0,
-                solicited: icmp[4] & 0x40 != 0,
-                override_flag: icmp[4] & 0x20 != 0,
+                router: p.flags() & 0x80 != 0,
+                solicited: p.flags() & 0x40 != 0,
+                override_flag: p.flags() & 0x20 != 0,
                 target,
                 options,
             }),
@@ -190,10 +214,36 @@ impl Repr {
         }
     }
 
-    /// The ICMPv6 octets, checksum filled in for `src` → `dst`. Options longer than the
-    /// length octet can say are an error.
-    pub fn emit(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
-        let mut b = vec![0u8; FIXED_LEN];
+    /// Parses `icmp`, all of which is the message.
+    pub fn from_bytes(icmp: &[u8]) -> Result<Repr> {
+        Repr::parse(&Packet::new_checked(icmp)?)
+    }
+
+    /// Octets of the message: the fixed part and each option padded to 8-octet units.
+    pub fn buffer_len(&self) -> usize {
+        FIXED_LEN
+            + self
+                .options()
+                .iter()
+                .map(|o| option_units(o.data()) * 8)
+                .sum::<usize>()
+    }
+
+    /// Writes the message into the first [`Repr::buffer_len`] octets of the view, checksum
+    /// filled in for `src` → `dst`. Options longer than the length octet can say are an error.
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(
+        &self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        p: &mut Packet<T>,
+    ) -> Result<()> {
+        let len = self.buffer_len();
+        let buf = p.buffer.as_mut();
+        let have = buf.len();
+        let b = buf
+            .get_mut(..len)
+            .ok_or_else(|| Error::new(have, format!("buffer of {have} octets, ND needs {len}")))?;
+        b.fill(0);
         b[0] = self.icmp_type();
         if let Repr::Advertisement {
             router,
@@ -205,25 +255,27 @@ impl Repr {
             b[4] =
                 u8::from(*router) << 7 | u8::from(*solicited) << 6 | u8::from(*override_flag) << 5;
         }
-        b[8..24].copy_from_slice(&self.target().octets());
+        b[8..FIXED_LEN].copy_from_slice(&self.target().octets());
+        let mut off = FIXED_LEN;
         for o in self.options() {
-            let data = o.data();
-            let units = (data.len() + 2).div_ceil(8);
-            let len = u8::try_from(units)
-                .map_err(|_| Error::new(b.len(), "ND option longer than 2040 octets"))?;
-            b.push(o.kind());
-            b.push(len);
-            b.extend_from_slice(data);
-            b.resize(b.len() + units * 8 - 2 - data.len(), 0);
+            off += emit_option(o.kind(), o.data(), &mut b[off..])
+                .map_err(|_| Error::new(off, "ND option longer than 2040 octets"))?;
         }
-        let c = checksum(&src, &dst, &b);
+        let c = checksum(&src, &dst, b);
         b[CHECKSUM].copy_from_slice(&c.to_be_bytes());
+        Ok(())
+    }
+
+    /// The ICMPv6 octets, checksum filled in for `src` → `dst`.
+    pub fn to_bytes(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
+        let mut b = vec![0u8; self.buffer_len()];
+        self.emit(src, dst, &mut Packet::new_unchecked(&mut b[..]))?;
         Ok(b)
     }
 
     /// The whole IPv6 packet (hop limit 255, no extension headers).
     pub fn to_ipv6_packet(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
-        let icmp = self.emit(src, dst)?;
+        let icmp = self.to_bytes(src, dst)?;
         let plen = u16::try_from(icmp.len()).map_err(|_| Error::new(4, "packet too long"))?;
         let mut p = Vec::with_capacity(40 + icmp.len());
         p.extend_from_slice(&0x6000_0000u32.to_be_bytes());
@@ -237,31 +289,53 @@ impl Repr {
     }
 }
 
-fn parse_options(mut b: &[u8]) -> Result<Vec<NdOption>> {
-    let mut out = Vec::new();
-    let mut off = 0;
-    while !b.is_empty() {
-        let (kind, units) = match b {
-            [k, l, ..] => (*k, usize::from(*l)),
-            _ => return Err(Error::new(off, "ND option truncated")),
-        };
-        if units == 0 {
-            return Err(Error::new(off + 1, "ND option with length 0"));
+/// 8-octet units of an ND option (RFC 4861 §4.6) with `data` after Type and Length.
+pub(crate) fn option_units(data: &[u8]) -> usize {
+    (data.len() + 2).div_ceil(8)
+}
+
+/// Writes an ND option at the start of `out` (zero padding left as `out` has it); returns
+/// its octets. `Err(())` when it is over 255 units, which the Length octet cannot say.
+pub(crate) fn emit_option(
+    kind: u8,
+    data: &[u8],
+    out: &mut [u8],
+) -> core::result::Result<usize, ()> {
+    let units = option_units(data);
+    let len = u8::try_from(units).map_err(|_| ())?;
+    out[0] = kind;
+    out[1] = len;
+    out[2..2 + data.len()].copy_from_slice(data);
+    Ok(units * 8)
+}
+
+fn parse_options(b: &[u8]) -> Result<Vec<NdOption>> {
+    Format::ND_OPTIONS
+        .items(b, 0)
+        .map(|item| {
+            let item = item.map_err(|e| option_list_error(e, "ND option"))?;
+            let data = item.value.to_vec();
+            Ok(match item.kind as u8 {
+                OPT_SOURCE_LLA => NdOption::SourceLinkLayer(data),
+                OPT_TARGET_LLA => NdOption::TargetLinkLayer(data),
+                kind => NdOption::Other { kind, data },
+            })
+        })
+        .collect()
+}
+
+/// Words a malformed ND option list as the ND and Mobile Prefix codecs always have
+/// (transcripts print these); `what` names the option ("ND option", "option").
+pub(crate) fn option_list_error(e: TlvError, what: &str) -> Error {
+    match e {
+        TlvError::HeaderTruncated { offset, .. } => Error::new(offset, format!("{what} truncated")),
+        TlvError::LengthTooSmall { offset, .. } => {
+            Error::new(offset, format!("{what} with length 0"))
         }
-        let len = units * 8;
-        let opt = b
-            .get(..len)
-            .ok_or_else(|| Error::new(off + 1, format!("ND option of {len} octets truncated")))?;
-        let data = opt[2..].to_vec();
-        out.push(match kind {
-            OPT_SOURCE_LLA => NdOption::SourceLinkLayer(data),
-            OPT_TARGET_LLA => NdOption::TargetLinkLayer(data),
-            _ => NdOption::Other { kind, data },
-        });
-        b = &b[len..];
-        off += len;
+        TlvError::Overrun { offset, length, .. } => {
+            Error::new(offset, format!("{what} of {} octets truncated", length * 8))
+        }
     }
-    Ok(out)
 }
 
 /// An NS or NA as it came off the link, with what its IPv6 header says.
@@ -324,7 +398,7 @@ pub fn parse_ipv6(p: &[u8]) -> Option<Result<Received>> {
     let dst = Ipv6Addr::from(a);
     let at = 40 + chain.rest_offset;
     Some(
-        Repr::parse(icmp)
+        Repr::from_bytes(icmp)
             .map_err(|e| e.shifted(at))
             .map(|repr| Received {
                 src,
@@ -398,14 +472,14 @@ mod tests {
         assert!(!r.checksum_ok && !r.is_valid(), "checksum");
         // Code 1, a zero-length option, a short message, another ICMPv6 type.
         let mut icmp = Repr::dad_probe(HOA)
-            .emit(Ipv6Addr::UNSPECIFIED, dst)
+            .to_bytes(Ipv6Addr::UNSPECIFIED, dst)
             .unwrap();
         icmp[1] = 1;
-        assert!(Repr::parse(&icmp).is_err());
+        assert!(Repr::from_bytes(&icmp).is_err());
         icmp[1] = 0;
         icmp.extend([1, 0, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(Repr::parse(&icmp).unwrap_err().offset, 25);
-        assert!(Repr::parse(&icmp[..20]).is_err());
+        assert_eq!(Repr::from_bytes(&icmp).unwrap_err().offset, 25);
+        assert!(Repr::from_bytes(&icmp[..20]).is_err());
         let mut echo = p.clone();
         echo[40] = 128;
         assert!(parse_ipv6(&echo).is_none());
@@ -424,7 +498,7 @@ mod tests {
     proptest! {
         #[test]
         fn parsing_never_panics(b in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = Repr::parse(&b);
+            let _ = Repr::from_bytes(&b);
             let _ = parse_ipv6(&b);
             let _ = verify_checksum(&HOA, &ALL_NODES, &b);
         }
@@ -439,9 +513,9 @@ mod tests {
             let target = Ipv6Addr::from(t);
             let src = Ipv6Addr::from(s);
             let repr = if ns { Repr::dad_probe(target) } else { Repr::defense(target, mac) };
-            let icmp = repr.emit(src, ALL_NODES).unwrap();
+            let icmp = repr.to_bytes(src, ALL_NODES).unwrap();
             prop_assert!(verify_checksum(&src, &ALL_NODES, &icmp));
-            prop_assert_eq!(Repr::parse(&icmp).unwrap(), repr);
+            prop_assert_eq!(Repr::from_bytes(&icmp).unwrap(), repr);
         }
     }
 }

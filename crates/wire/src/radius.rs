@@ -25,6 +25,7 @@
 //! Attribute values of at most 253 octets; EAP-Message splits a longer EAP packet across
 //! consecutive attributes ([`eap_message_attributes`], [`Repr::eap_message`]).
 
+use crate::tlv::{Format, TlvError};
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
@@ -558,26 +559,20 @@ impl Attribute {
     }
 }
 
-fn parse_vendor_subs(mut d: &[u8]) -> Option<Vec<VendorAttribute>> {
-    let mut out = Vec::new();
+fn parse_vendor_subs(d: &[u8]) -> Option<Vec<VendorAttribute>> {
     if d.is_empty() {
         return None;
     }
-    while !d.is_empty() {
-        if d.len() < 2 {
-            return None;
-        }
-        let l = usize::from(d[1]);
-        if l < 2 || l > d.len() {
-            return None;
-        }
-        out.push(VendorAttribute {
-            vendor_type: d[0],
-            value: d[2..l].to_vec(),
-        });
-        d = &d[l..];
-    }
-    Some(out)
+    // The recommended sub-attribute form has the attribute layout (Length counts the header).
+    Format::RADIUS_ATTRIBUTES
+        .items(d, 0)
+        .map(|item| {
+            item.ok().map(|i| VendorAttribute {
+                vendor_type: i.kind as u8,
+                value: i.value.to_vec(),
+            })
+        })
+        .collect()
 }
 
 impl VendorSpecific {
@@ -593,35 +588,41 @@ impl VendorSpecific {
 
 /// Parses the attribute octets of a packet; `base` is their offset in the packet (20), so
 /// errors name packet offsets.
-pub fn parse_attributes(mut b: &[u8], base: usize) -> Result<Vec<Attribute>> {
-    let mut out = Vec::new();
-    let mut off = base;
-    while !b.is_empty() {
-        if b.len() < 2 {
-            return Err(Error::new(off, "attribute header truncated (1 octet left)"));
-        }
-        let l = usize::from(b[1]);
-        if l < 2 {
-            return Err(Error::new(
-                off + 1,
-                format!("attribute {} with Length {l} (at least 2)", b[0]),
-            ));
-        }
-        if l > b.len() {
-            return Err(Error::new(
-                off + 1,
-                format!(
-                    "attribute {} Length {l} runs past the packet ({} octets left)",
-                    b[0],
-                    b.len()
-                ),
-            ));
-        }
-        out.push(Attribute::new(b[0], &b[2..l]));
-        off += l;
-        b = &b[l..];
+pub fn parse_attributes(b: &[u8], base: usize) -> Result<Vec<Attribute>> {
+    Format::RADIUS_ATTRIBUTES
+        .items(b, base)
+        .map(|item| {
+            let item = item.map_err(attribute_list_error)?;
+            Ok(Attribute::new(item.kind as u8, item.value))
+        })
+        .collect()
+}
+
+/// Words a malformed attribute list as the RADIUS codec always has (transcripts print these).
+fn attribute_list_error(e: TlvError) -> Error {
+    match e {
+        TlvError::HeaderTruncated { offset, left, .. } => Error::new(
+            offset,
+            format!("attribute header truncated ({left} octet left)"),
+        ),
+        TlvError::LengthTooSmall {
+            offset,
+            kind,
+            length,
+        } => Error::new(
+            offset,
+            format!("attribute {kind} with Length {length} (at least 2)"),
+        ),
+        TlvError::Overrun {
+            offset,
+            kind,
+            length,
+            left,
+        } => Error::new(
+            offset,
+            format!("attribute {kind} Length {length} runs past the packet ({left} octets left)"),
+        ),
     }
-    Ok(out)
 }
 
 /// An owned RADIUS packet.
@@ -716,10 +717,9 @@ impl Repr {
         out[field::AUTHENTICATOR].copy_from_slice(&self.authenticator);
         let mut off = field::ATTRIBUTES;
         for a in &self.attributes {
-            out[off] = a.kind;
-            out[off + 1] = a.wire_len() as u8;
-            out[off + 2..off + a.wire_len()].copy_from_slice(&a.value);
-            off += a.wire_len();
+            off += Format::RADIUS_ATTRIBUTES
+                .emit(u16::from(a.kind), &a.value, &mut out[off..])
+                .map_err(|e| e.shifted(off))?;
         }
         Ok(())
     }

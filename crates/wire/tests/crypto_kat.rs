@@ -3,55 +3,54 @@
 //! prf+ / key splits computed by hand from single prf calls.
 
 use mip6lab_wire::crypto::*;
+use rstest::rstest;
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s.replace([' ', '\n'], "")).unwrap()
 }
 
-#[test]
-fn rfc4868_prf_vectors() {
-    let k1 = vec![0x0b; 20];
-    assert_eq!(
-        Prf::HmacSha256.compute(&k1, b"Hi There"),
-        h("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
-    );
-    assert_eq!(
-        Prf::HmacSha384.compute(&k1, b"Hi There"),
-        h("afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6")
-    );
-    assert_eq!(
-        Prf::HmacSha512.compute(&k1, b"Hi There"),
-        h("87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")
-    );
-    assert_eq!(
-        Prf::HmacSha256.compute(b"Jefe", b"what do ya want for nothing?"),
-        h("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-    );
+/// RFC 4868 §2.7.1 test cases, as PRFs.
+#[rstest]
+#[case::sha256_case1(Prf::HmacSha256, &[0x0b; 20], b"Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")]
+#[case::sha384_case1(Prf::HmacSha384, &[0x0b; 20], b"Hi There", "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6")]
+#[case::sha512_case1(Prf::HmacSha512, &[0x0b; 20], b"Hi There", "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")]
+#[case::sha256_case2(
+    Prf::HmacSha256,
+    b"Jefe",
+    b"what do ya want for nothing?",
+    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+)]
+#[case::sha256_32_octet_key(Prf::HmacSha256, &[0x0b; 32], b"Hi There", "198a607eb44bfbc69903a0f1cf2bbdc5ba0aa3f3d9ae3c1c7a3b1696a0b68cf7")]
+fn rfc4868_prf_vectors(
+    #[case] prf: Prf,
+    #[case] key: &[u8],
+    #[case] data: &[u8],
+    #[case] want: &str,
+) {
+    assert_eq!(prf.compute(key, data), h(want));
+}
+
+/// RFC 4868 §2.7.2.1 test cases for HMAC-SHA-256-128.
+#[rstest]
+#[case::case1(&[0x0b; 32], b"Hi There", "198a607eb44bfbc69903a0f1cf2bbdc5")]
+#[case::case2(
+    b"JefeJefeJefeJefeJefeJefeJefeJefe",
+    b"what do ya want for nothing?",
+    "167f928588c5cc2eef8e3093caa0e87c"
+)]
+#[case::case3(&[0xaa; 32], &[0xdd; 50], "cdcb1220d1ecccea91e53aba3092f962")]
+fn rfc4868_hmac_sha256_128_vectors(#[case] key: &[u8], #[case] data: &[u8], #[case] want: &str) {
+    let i = Integ::HmacSha256_128;
+    assert_eq!(i.compute(key, data), h(want));
+    assert!(i.verify(key, data, &h(want)));
 }
 
 #[test]
-fn rfc4868_hmac_sha256_128_vectors() {
+fn hmac_sha256_128_sizes_and_verify() {
     let i = Integ::HmacSha256_128;
     assert_eq!(i.icv_len(), 16);
     assert_eq!(i.key_len(), 32);
-    let k = vec![0x0b; 32];
-    assert_eq!(
-        i.compute(&k, b"Hi There"),
-        h("198a607eb44bfbc69903a0f1cf2bbdc5")
-    );
-    assert_eq!(
-        Prf::HmacSha256.compute(&k, b"Hi There"),
-        h("198a607eb44bfbc69903a0f1cf2bbdc5ba0aa3f3d9ae3c1c7a3b1696a0b68cf7")
-    );
-    let k2 = b"JefeJefeJefeJefeJefeJefeJefeJefe";
-    assert_eq!(
-        i.compute(k2, b"what do ya want for nothing?"),
-        h("167f928588c5cc2eef8e3093caa0e87c")
-    );
-    let k3 = vec![0xaa; 32];
-    let d3 = vec![0xdd; 50];
-    assert_eq!(i.compute(&k3, &d3), h("cdcb1220d1ecccea91e53aba3092f962"));
-    assert!(i.verify(&k3, &d3, &h("cdcb1220d1ecccea91e53aba3092f962")));
+    let (k3, d3) = (vec![0xaa; 32], vec![0xdd; 50]);
     assert!(!i.verify(&k3, &d3, &h("cdcb1220d1ecccea91e53aba3092f963")));
     assert!(!i.verify(&k3, &d3, &h("cdcb1220d1ecccea91e53aba3092f9")));
     // SHA1-96 truncates to 12 octets.
@@ -219,20 +218,26 @@ fn psk_auth_by_hand() {
     );
 }
 
+#[rstest]
+#[case(Encr::AesCbc { key_len: 16 })]
+#[case(Encr::AesCbc { key_len: 32 })]
+#[case(Encr::AesGcm16 { key_len: 16 })]
+#[case(Encr::AesGcm16 { key_len: 32 })]
+fn encryption_names_and_ids_round_trip(#[case] e: Encr) {
+    assert_eq!(Encr::from_name(&e.name()), Some(e));
+    assert_eq!(Encr::from_id(e.id(), (e.key_len() * 8) as u16), Some(e));
+}
+
+#[rstest]
+#[case(Integ::None)]
+#[case(Integ::HmacSha1_96)]
+#[case(Integ::HmacSha256_128)]
+fn integrity_names_and_ids_round_trip(#[case] i: Integ) {
+    assert_eq!(Integ::from_name(i.name()), Some(i));
+    assert_eq!(Integ::from_id(i.id()), Some(i));
+}
+
 #[test]
-fn algorithm_names_round_trip() {
-    for e in [
-        Encr::AesCbc { key_len: 16 },
-        Encr::AesCbc { key_len: 32 },
-        Encr::AesGcm16 { key_len: 16 },
-        Encr::AesGcm16 { key_len: 32 },
-    ] {
-        assert_eq!(Encr::from_name(&e.name()), Some(e));
-        assert_eq!(Encr::from_id(e.id(), (e.key_len() * 8) as u16), Some(e));
-    }
-    for i in [Integ::None, Integ::HmacSha1_96, Integ::HmacSha256_128] {
-        assert_eq!(Integ::from_name(i.name()), Some(i));
-        assert_eq!(Integ::from_id(i.id()), Some(i));
-    }
+fn prf_from_id() {
     assert_eq!(Prf::from_id(5), Some(Prf::HmacSha256));
 }

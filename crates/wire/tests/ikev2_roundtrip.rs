@@ -279,14 +279,14 @@ proptest! {
     #[test]
     fn messages_round_trip(m in message()) {
         let bytes = m.to_bytes();
-        let back = Message::parse(&bytes).unwrap();
+        let back = Message::from_bytes(&bytes).unwrap();
         prop_assert_eq!(&back, &m);
         prop_assert_eq!(back.to_bytes(), bytes);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(b in bytes(200)) {
-        if let Ok(m) = Message::parse(&b) {
+        if let Ok(m) = Message::from_bytes(&b) {
             prop_assert_eq!(m.to_bytes(), b);
         }
     }
@@ -296,7 +296,7 @@ proptest! {
         let mut bytes = m.to_bytes();
         let i = at.index(bytes.len());
         bytes[i] = v;
-        match Message::parse(&bytes) {
+        match Message::from_bytes(&bytes) {
             Ok(back) => prop_assert_eq!(back.to_bytes(), bytes),
             Err(e) => prop_assert!(e.offset <= bytes.len()),
         }
@@ -306,7 +306,33 @@ proptest! {
     fn truncation_is_an_error(m in message(), cut in any::<prop::sample::Index>()) {
         let bytes = m.to_bytes();
         let n = cut.index(bytes.len());
-        let e = Message::parse(&bytes[..n]).unwrap_err();
+        let e = Message::from_bytes(&bytes[..n]).unwrap_err();
         prop_assert!(e.offset <= bytes.len());
     }
+}
+
+/// The notify types strongSwan and our peers send are named from the IANA registry.
+#[rstest::rstest]
+#[case(16397, "ADDITIONAL_IP4_ADDRESS")]
+#[case(16404, "MULTIPLE_AUTH_SUPPORTED")]
+#[case(16406, "REDIRECT_SUPPORTED")]
+#[case(16417, "EAP_ONLY_AUTHENTICATION")]
+#[case(16418, "CHILDLESS_IKEV2_SUPPORTED")]
+#[case(16420, "IKEV2_MESSAGE_ID_SYNC_SUPPORTED")]
+#[case(16430, "IKEV2_FRAGMENTATION_SUPPORTED")]
+#[case(16431, "SIGNATURE_HASH_ALGORITHMS")]
+#[case(42, "USE_ASSIGNED_HoA")]
+fn notify_types_are_named(#[case] value: u16, #[case] name: &str) {
+    assert_eq!(notify_name(value), Some(name));
+}
+
+/// Private-use values and values not confirmed against the registry stay unnamed.
+#[rstest::rstest]
+#[case(0)]
+#[case(16429)]
+#[case(16441)]
+#[case(8192)]
+#[case(40960)]
+fn unconfirmed_and_private_notify_types_are_unnamed(#[case] value: u16) {
+    assert_eq!(notify_name(value), None);
 }

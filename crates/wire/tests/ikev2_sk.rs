@@ -4,6 +4,7 @@
 use mip6lab_wire::crypto::*;
 use mip6lab_wire::ikev2::sk::{decrypt, decrypt_ike, encrypt, encrypt_padded};
 use mip6lab_wire::ikev2::*;
+use rstest::rstest;
 use std::net::Ipv6Addr;
 
 const ISPI: [u8; 8] = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
@@ -189,31 +190,31 @@ fn ike_auth_reply_with_home_prefix_gcm() {
     );
 }
 
-#[test]
-fn every_flipped_byte_is_detected() {
-    for suite in [Suite::AES128_SHA256, Suite::AES256GCM16_SHA256] {
-        let k = keys(suite);
-        let iv = vec![3u8; suite.encr.iv_len()];
-        let bytes = encrypt(
-            &header(exchange::INFORMATIONAL, flags::I, 7),
-            &[Payload::new(PayloadBody::Delete(Delete {
-                protocol_id: 1,
-                ..Delete::default()
-            }))],
-            &iv,
-            &k.initiator(),
-        )
-        .unwrap();
-        assert!(decrypt(&bytes, &k.initiator()).is_ok());
-        for i in 0..bytes.len() {
-            let mut t = bytes.clone();
-            t[i] ^= 0x01;
-            let e = decrypt(&t, &k.initiator()).unwrap_err();
-            // Header/length/framing changes may fail the parse first; the rest is the ICV.
-            if i >= 32 {
-                assert_eq!(e.what, "ICV mismatch", "{suite:?} byte {i}");
-                assert_eq!(e.offset, bytes.len() - k.initiator().icv_len());
-            }
+#[rstest]
+#[case::aes128_sha256(Suite::AES128_SHA256)]
+#[case::aes256gcm16_sha256(Suite::AES256GCM16_SHA256)]
+fn every_flipped_byte_is_detected(#[case] suite: Suite) {
+    let k = keys(suite);
+    let iv = vec![3u8; suite.encr.iv_len()];
+    let bytes = encrypt(
+        &header(exchange::INFORMATIONAL, flags::I, 7),
+        &[Payload::new(PayloadBody::Delete(Delete {
+            protocol_id: 1,
+            ..Delete::default()
+        }))],
+        &iv,
+        &k.initiator(),
+    )
+    .unwrap();
+    assert!(decrypt(&bytes, &k.initiator()).is_ok());
+    for i in 0..bytes.len() {
+        let mut t = bytes.clone();
+        t[i] ^= 0x01;
+        let e = decrypt(&t, &k.initiator()).unwrap_err();
+        // Header/length/framing changes may fail the parse first; the rest is the ICV.
+        if i >= 32 {
+            assert_eq!(e.what, "ICV mismatch", "byte {i}");
+            assert_eq!(e.offset, bytes.len() - k.initiator().icv_len());
         }
     }
 }
@@ -286,28 +287,17 @@ fn bad_plaintexts_are_named() {
     assert_eq!(decrypt(&plain, &k).unwrap_err().what, "no SK payload");
 }
 
-#[test]
-fn truncated_and_garbage_messages_report_offsets() {
-    let e = Message::parse(&[0u8; 27]).unwrap_err();
-    assert_eq!(e.offset, 27);
-    assert!(e.what.contains("IKE header"));
+/// IKE_SA_INIT header and one Nonce payload (generic header at 28, its Length at 30).
+fn nonce_message() -> Vec<u8> {
     let mut m = header(34, 8, 0);
     m.payloads
         .push(Payload::new(PayloadBody::Nonce(vec![1; 16])));
-    let mut b = m.to_bytes();
-    // Length field says more than we have.
-    b[27] += 1;
-    assert_eq!(Message::parse(&b).unwrap_err().offset, 24);
-    b[27] -= 1;
-    // Payload length below 4.
-    b[30] = 0;
-    b[31] = 3;
-    assert_eq!(Message::parse(&b).unwrap_err().offset, 30);
-    // Payload length past the end.
-    b[31] = 200;
-    let e = Message::parse(&b).unwrap_err();
-    assert_eq!(e.offset, 30);
-    // Proposal Last Substruc wrong.
+    m.to_bytes()
+}
+
+/// IKE_SA_INIT with one SA payload: the proposal's Last Substruc at 32, its Num Transforms
+/// at 39.
+fn sa_message() -> Vec<u8> {
     let sa = Sa {
         proposals: vec![Proposal {
             number: 1,
@@ -318,16 +308,28 @@ fn truncated_and_garbage_messages_report_offsets() {
     };
     let mut m = header(34, 8, 0);
     m.payloads.push(Payload::new(PayloadBody::Sa(sa)));
-    let mut b = m.to_bytes();
-    b[32] = 2;
-    let e = Message::parse(&b).unwrap_err();
-    assert_eq!(e.offset, 32);
-    assert!(e.what.contains("marked more"));
-    b[32] = 0;
-    b[39] = 2; // Num Transforms
-    let e = Message::parse(&b).unwrap_err();
-    assert_eq!(e.offset, 39);
-    // The KE of Curve25519: 40-octet payload.
+    m.to_bytes()
+}
+
+#[rstest]
+#[case::shorter_than_the_header(|| vec![0u8; 27], 27, "IKE header")]
+#[case::length_field_past_the_end(|| { let mut b = nonce_message(); b[27] += 1; b }, 24, "does not match")]
+#[case::payload_length_below_4(|| { let mut b = nonce_message(); b[30] = 0; b[31] = 3; b }, 30, "below 4")]
+#[case::payload_length_past_the_end(|| { let mut b = nonce_message(); b[30] = 0; b[31] = 200; b }, 30, "exceeds")]
+#[case::last_substruc_wrong(|| { let mut b = sa_message(); b[32] = 2; b }, 32, "marked more")]
+#[case::num_transforms_wrong(|| { let mut b = sa_message(); b[39] = 2; b }, 39, "says 2 transforms")]
+fn malformed_messages_are_errors_at_offsets(
+    #[case] bytes: fn() -> Vec<u8>,
+    #[case] offset: usize,
+    #[case] what: &str,
+) {
+    let e = Message::from_bytes(&bytes()).unwrap_err();
+    assert_eq!(e.offset, offset, "{e}");
+    assert!(e.what.contains(what), "{e}");
+}
+
+#[test]
+fn curve25519_ke_payload_is_40_octets() {
     let ke = Payload::new(PayloadBody::Ke(Ke {
         group: 31,
         reserved: 0,
@@ -339,7 +341,7 @@ fn truncated_and_garbage_messages_report_offsets() {
 #[test]
 fn header_view() {
     let b = header(exchange::IKE_SA_INIT, flags::I | flags::R, 0x01020304).to_bytes();
-    let h = Header::new_checked(&b[..]).unwrap();
+    let h = Packet::new_checked(&b[..]).unwrap();
     assert_eq!(h.ispi(), ISPI);
     assert_eq!(h.rspi(), RSPI);
     assert_eq!(h.version(), 0x20);

@@ -6,6 +6,7 @@ use mip6lab_wire::ipv6ext::{
     OptionsHeaderRepr, Rh2Packet, Rh2Repr, UnrecognizedAction,
 };
 use proptest::prelude::*;
+use rstest::rstest;
 use std::net::Ipv6Addr;
 
 fn addr(s: &str) -> Ipv6Addr {
@@ -130,13 +131,15 @@ fn walk_hbh_rh2_frag_dest() {
     assert_eq!(walk(0, &rh0).unwrap().rh2().unwrap(), None);
 }
 
+#[rstest]
+#[case::header_truncated(&[135], 0)]
+#[case::hdr_ext_len_past_the_end(&[135, 1, 0, 0, 0, 0, 0, 0], 1)]
+fn walk_errors(#[case] chain: &[u8], #[case] offset: usize) {
+    assert_eq!(walk(60, chain).unwrap_err().offset, offset);
+}
+
 #[test]
-fn walk_errors() {
-    let e = walk(60, &[135]).unwrap_err();
-    assert_eq!(e.offset, 0);
-    let e = walk(60, &[135, 1, 0, 0, 0, 0, 0, 0]).unwrap_err();
-    assert_eq!(e.offset, 1);
-    // HAO with a bad length inside a well-formed header.
+fn hao_with_a_bad_length_in_a_well_formed_header() {
     let b = [135, 1, 0xc9, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     let c = walk(60, &b).unwrap();
     assert_eq!(c.home_address().unwrap_err().offset, 3);

@@ -8,6 +8,7 @@ use mip6lab_wire::mh::{
     Repr,
 };
 use proptest::prelude::*;
+use rstest::rstest;
 use std::net::Ipv6Addr;
 
 fn addr(s: &str) -> Ipv6Addr {
@@ -377,67 +378,65 @@ fn pseudo_header_address_rules() {
 
 // ---------- malformed ----------
 
-#[test]
-fn truncation_and_garbage_are_errors_with_offsets() {
-    let good = Repr::build(
+/// A BU with an Alternate CoA: 32 octets, PadN at 12 (its Length at 13), the ACoA at 14 (its
+/// Length at 15).
+fn bu_with_acoa() -> Vec<u8> {
+    Repr::build(
         bu(1, BuFlags::A, 1),
         &[MobilityOption::AlternateCoa(addr("2001:db8::1"))],
     )
     .to_bytes()
-    .unwrap();
-    // Shorter than 8.
-    let e = Repr::from_bytes(&good[..5]).unwrap_err();
-    assert_eq!(e.offset, 5);
-    // Header Len announces more than present.
-    let e = Repr::from_bytes(&good[..24]).unwrap_err();
-    assert_eq!(e.offset, 1);
-    // Trailing octets.
-    let mut long = good.clone();
-    long.push(0);
-    assert_eq!(Repr::from_bytes(&long).unwrap_err().offset, 32);
-    // Header Len too small for a BE (needs 24).
-    let e = Repr::from_bytes(&[59, 0, 7, 0, 0, 0, 0, 0]).unwrap_err();
-    assert_eq!(e.offset, 1);
-    // Option length running past the end: PadN at 12 says 200.
-    let mut bad = good.clone();
-    bad[13] = 200;
-    let e = Repr::from_bytes(&bad).unwrap_err();
-    assert_eq!(e.offset, 13);
-    // ACoA with the wrong length: PadN(0)+ACoA -> make ACoA Length 14 then PadN fill.
-    let mut bad = good.clone();
-    bad[15] = 14;
-    let e = Repr::from_bytes(&bad).unwrap_err();
-    assert_eq!(e.offset, 15);
-    assert!(e.what.contains("must be 16"), "{e}");
-    // DNS Update shorter than its 2 fixed octets.
-    let mut b = vec![59, 1, 5, 0, 0, 0, 0, 1, 0x80, 0, 0, 1, 17, 1, 0, 1, 0];
-    b.truncate(16);
-    assert_eq!(Repr::from_bytes(&b).unwrap_err().offset, 13);
+    .unwrap()
 }
 
-#[test]
-fn emit_rejects_unpadded_or_inconsistent_reprs() {
+#[rstest]
+#[case::shorter_than_8(|b: &mut Vec<u8>| b.truncate(5), 5, "MH truncated")]
+#[case::header_len_past_the_end(|b: &mut Vec<u8>| b.truncate(24), 1, "announces 32 octets")]
+#[case::trailing_octets(|b: &mut Vec<u8>| b.push(0), 32, "after the MH")]
+#[case::header_len_too_small_for_a_be(|b: &mut Vec<u8>| *b = vec![59, 0, 7, 0, 0, 0, 0, 0], 1, "too small for MH type 7")]
+#[case::option_length_past_the_end(|b: &mut Vec<u8>| b[13] = 200, 13, "runs past the end of the MH")]
+#[case::acoa_length_not_16(|b: &mut Vec<u8>| b[15] = 14, 15, "must be 16")]
+#[case::dns_update_without_its_fixed_octets(
+    |b: &mut Vec<u8>| *b = vec![59, 1, 5, 0, 0, 0, 0, 1, 0x80, 0, 0, 1, 17, 1, 0, 1],
+    13,
+    "must be at least 2"
+)]
+fn malformed_mh_is_an_error_at_an_offset(
+    #[case] edit: fn(&mut Vec<u8>),
+    #[case] offset: usize,
+    #[case] what: &str,
+) {
+    let mut b = bu_with_acoa();
+    edit(&mut b);
+    let e = Repr::from_bytes(&b).unwrap_err();
+    assert_eq!(e.offset, offset, "{e}");
+    assert!(e.what.contains(what), "{e}");
+}
+
+#[rstest]
+#[case::options_not_padded_to_8({
     let mut r = Repr::build(bu(1, 0, 1), &[]);
     r.options.clear();
-    assert!(r.to_bytes().is_err());
-    let r = Repr {
-        payload_proto: 59,
-        reserved: 0,
-        checksum: 0,
-        message: Message::Unknown {
-            kind: 5,
-            data: vec![0; 10],
-        },
-        options: vec![],
-    };
-    assert!(r.to_bytes().is_err());
-    let r = Repr::build(
-        bu(1, 0, 1),
-        &[MobilityOption::Unknown {
-            kind: 3,
-            data: vec![],
-        }],
-    );
+    r
+})]
+#[case::known_type_as_unknown_message(Repr {
+    payload_proto: 59,
+    reserved: 0,
+    checksum: 0,
+    message: Message::Unknown {
+        kind: 5,
+        data: vec![0; 10],
+    },
+    options: vec![],
+})]
+#[case::known_type_as_unknown_option(Repr::build(
+    bu(1, 0, 1),
+    &[MobilityOption::Unknown {
+        kind: 3,
+        data: vec![],
+    }],
+))]
+fn emit_rejects_unpadded_or_inconsistent_reprs(#[case] r: Repr) {
     assert!(r.to_bytes().is_err());
 }
 

@@ -9,6 +9,7 @@ use mip6lab_wire::radius::{
     Attribute, Repr, Value,
 };
 use proptest::prelude::*;
+use rstest::rstest;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 fn h(s: &str) -> Vec<u8> {
@@ -350,38 +351,50 @@ fn eap_message_splits_at_253_and_joins() {
 // ---------- malformed ----------
 
 #[test]
-fn truncation_and_garbage_are_errors_with_offsets() {
+fn every_truncation_is_an_error_within_the_buffer() {
     let b = h(&RFC2865_REQUEST.replace('\n', " "));
     for n in 0..b.len() {
         let e = Repr::from_bytes(&b[..n]).unwrap_err();
         assert!(e.offset <= n, "{n}: {e}");
     }
-    assert_eq!(Repr::from_bytes(&b[..10]).unwrap_err().offset, 10);
-    assert_eq!(Repr::from_bytes(&b[..30]).unwrap_err().offset, 2);
-    // Length below 20, above 4096.
-    let mut x = b.clone();
-    x[2..4].copy_from_slice(&19u16.to_be_bytes());
-    assert_eq!(Repr::from_bytes(&x).unwrap_err().offset, 2);
-    x[2..4].copy_from_slice(&4097u16.to_be_bytes());
-    assert_eq!(Repr::from_bytes(&x).unwrap_err().offset, 2);
-    // Attribute Length 1, and one running past Length.
-    let mut x = b.clone();
-    x[21] = 1;
-    assert_eq!(Repr::from_bytes(&x).unwrap_err().offset, 21);
-    let mut x = b.clone();
-    x[51] = 9;
-    assert_eq!(Repr::from_bytes(&x).unwrap_err().offset, 51);
-    // Padding after Length: parse() ignores it, from_bytes() refuses it.
+}
+
+/// Edits of the RFC 2865 §7.1 Access-Request (56 octets: User-Name at 20, its Length at 21;
+/// the NAS-Port attribute's Length at 51).
+#[rstest]
+#[case::shorter_than_the_header(|b: &mut Vec<u8>| b.truncate(10), 10, "RADIUS truncated")]
+#[case::length_past_the_end(|b: &mut Vec<u8>| b.truncate(30), 2, "only 30 octets present")]
+#[case::length_below_20(|b: &mut Vec<u8>| b[2..4].copy_from_slice(&19u16.to_be_bytes()), 2, "Length 19 outside")]
+#[case::length_above_4096(|b: &mut Vec<u8>| b[2..4].copy_from_slice(&4097u16.to_be_bytes()), 2, "Length 4097 outside")]
+#[case::attribute_length_1(|b: &mut Vec<u8>| b[21] = 1, 21, "with Length 1 (at least 2)")]
+#[case::attribute_past_the_packet(|b: &mut Vec<u8>| b[51] = 9, 51, "runs past the packet")]
+#[case::octets_after_length(|b: &mut Vec<u8>| b.extend_from_slice(&[0, 0]), 56, "after the packet's Length")]
+fn malformed_packets_are_errors_at_offsets(
+    #[case] edit: fn(&mut Vec<u8>),
+    #[case] offset: usize,
+    #[case] what: &str,
+) {
+    let mut b = h(&RFC2865_REQUEST.replace('\n', " "));
+    edit(&mut b);
+    let e = Repr::from_bytes(&b).unwrap_err();
+    assert_eq!(e.offset, offset, "{e}");
+    assert!(e.what.contains(what), "{e}");
+}
+
+#[test]
+fn a_view_ignores_octets_after_length() {
+    let b = h(&RFC2865_REQUEST.replace('\n', " "));
     let mut x = b.clone();
     x.extend_from_slice(&[0, 0]);
-    assert_eq!(Repr::from_bytes(&x).unwrap_err().offset, 56);
     let p = radius::Packet::new_checked(&x[..]).unwrap();
     assert_eq!(Repr::parse(&p).unwrap().to_bytes().unwrap(), b);
-    // Unemittable: a 254-octet value.
+}
+
+#[test]
+fn unemittable_values_and_passwords_are_errors() {
     let mut r = Repr::new(1, 1, [0; 16]);
     r.push(Attribute::new(attr::STATE, vec![0; 254]));
     assert_eq!(r.to_bytes().unwrap_err().offset, 21);
-    // Passwords.
     assert!(hide_password(&[1; 129], &[0; 16], b"s").is_err());
     assert!(unhide_password(&[1; 15], &[0; 16], b"s").is_err());
     assert_eq!(
@@ -390,41 +403,47 @@ fn truncation_and_garbage_are_errors_with_offsets() {
     );
 }
 
+#[rstest]
+#[case::success(eap::Repr::success(5), &[3, 5, 0, 4])]
+#[case::failure(eap::Repr::failure(6), &[4, 6, 0, 4])]
+#[case::identity(eap::Repr::response(1, eap::method::IDENTITY, &b"mn"[..]), &[2, 1, 0, 7, 1, b'm', b'n'])]
+#[case::unknown_type_kept(eap::Repr::request(9, 99, vec![1, 2, 3]), &[1, 9, 0, 8, 99, 1, 2, 3])]
+#[case::unknown_code_kept(eap::Repr { code: 7, identifier: 9, method: None, data: vec![1, 2] }, &[7, 9, 0, 6, 1, 2])]
+fn eap_layouts(#[case] repr: eap::Repr, #[case] wire: &[u8]) {
+    assert_eq!(repr.to_bytes().unwrap(), wire);
+    assert_eq!(eap::Repr::from_bytes(wire).unwrap(), repr);
+}
+
 #[test]
-fn eap_layouts_and_errors() {
-    assert_eq!(eap::Repr::success(5).to_bytes().unwrap(), [3, 5, 0, 4]);
-    assert_eq!(eap::Repr::failure(6).to_bytes().unwrap(), [4, 6, 0, 4]);
+fn eap_descriptions() {
     let id = eap::Repr::response(1, eap::method::IDENTITY, &b"mn"[..]);
-    assert_eq!(id.to_bytes().unwrap(), [2, 1, 0, 7, 1, b'm', b'n']);
     assert_eq!(id.identity(), Some(&b"mn"[..]));
     assert_eq!(id.describe(), "Response/Identity");
-    assert_eq!(eap::Repr::from_bytes(&[1, 1, 0, 4]).unwrap_err().offset, 2);
     assert_eq!(
-        eap::Repr::from_bytes(&[1, 1, 0, 9, 4]).unwrap_err().offset,
-        2
+        eap::Repr::request(9, 99, vec![]).describe(),
+        "Request/type 99"
     );
-    assert_eq!(eap::Repr::from_bytes(&[1, 1]).unwrap_err().offset, 2);
-    assert_eq!(
-        eap::Repr::from_bytes(&[3, 1, 0, 4, 0]).unwrap_err().offset,
-        4
-    );
-    // Unknown types and codes are kept raw.
-    let raw = [1, 9, 0, 8, 99, 1, 2, 3];
-    let r = eap::Repr::from_bytes(&raw).unwrap();
-    assert_eq!(
-        (r.method, r.describe().as_str()),
-        (Some(99), "Request/type 99")
-    );
-    assert_eq!(r.to_bytes().unwrap(), raw);
-    let raw = [7, 9, 0, 6, 1, 2];
-    assert_eq!(
-        eap::Repr::from_bytes(&raw).unwrap().to_bytes().unwrap(),
-        raw
-    );
-    // MD5-Challenge Type-Data.
-    assert!(Md5Challenge::parse(&[]).is_err());
-    assert!(Md5Challenge::parse(&[0]).is_err());
-    assert_eq!(Md5Challenge::parse(&[5, 1, 2]).unwrap_err().offset, 0);
+}
+
+#[rstest]
+#[case::request_without_a_type(&[1, 1, 0, 4], 2)]
+#[case::length_past_the_end(&[1, 1, 0, 9, 4], 2)]
+#[case::header_truncated(&[1, 1], 2)]
+#[case::octets_after_length(&[3, 1, 0, 4, 0], 4)]
+fn malformed_eap_is_an_error_at_an_offset(#[case] wire: &[u8], #[case] offset: usize) {
+    assert_eq!(eap::Repr::from_bytes(wire).unwrap_err().offset, offset);
+}
+
+#[rstest]
+#[case::empty(&[], 0)]
+#[case::value_size_without_value(&[0], 0)]
+#[case::value_size_past_the_end(&[5, 1, 2], 0)]
+fn malformed_md5_challenges_are_errors(#[case] data: &[u8], #[case] offset: usize) {
+    assert_eq!(Md5Challenge::parse(data).unwrap_err().offset, offset);
+}
+
+#[test]
+fn md5_challenge_fields() {
     let c = Md5Challenge::parse(&[2, 9, 8, b'n']).unwrap();
     assert_eq!(
         (c.value.as_slice(), c.name.as_slice()),

@@ -103,7 +103,7 @@ impl Dissector for Ikev2 {
 
 /// Decodes one IKE message (without the port-4500 marker).
 pub fn dissect_ike(bytes: &[u8], ctx: &Context) -> Decoded {
-    let msg = match ikev2::Message::parse(bytes) {
+    let msg = match ikev2::Message::from_bytes(bytes) {
         Ok(m) => m,
         Err(e) => {
             return Decoded::Malformed {

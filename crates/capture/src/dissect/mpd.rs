@@ -54,7 +54,7 @@ pub fn dissect_mpd(
     rh2: Option<Ipv6Addr>,
 ) -> Decoded {
     let (repr, view) =
-        match Repr::parse(icmp).and_then(|r| Ok((r, mpd::Packet::new_checked(icmp)?))) {
+        match Repr::from_bytes(icmp).and_then(|r| Ok((r, mpd::Packet::new_checked(icmp)?))) {
             Ok(x) => x,
             Err(e) => {
                 return Decoded::Malformed {
@@ -140,7 +140,7 @@ mod tests {
             identifier: 0x99,
             options: vec![],
         }
-        .emit(hoa, ha)
+        .to_bytes(hoa, ha)
         .unwrap();
         let Decoded::Message(m) = dissect_mpd(&mps, coa.into(), ha.into(), Some(hoa), None) else {
             panic!()
@@ -175,7 +175,7 @@ mod tests {
                 },
             ],
         }
-        .emit(ha, hoa)
+        .to_bytes(ha, hoa)
         .unwrap();
         let Decoded::Message(m) = dissect_mpd(&mpa, ha.into(), coa.into(), None, Some(hoa)) else {
             panic!()

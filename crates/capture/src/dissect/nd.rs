@@ -29,7 +29,7 @@ pub fn shown(pkt: &Packet, icmp: &[u8]) -> bool {
         return false;
     };
     // A malformed NS/NA is shown (as malformed): it is not the kernel's housekeeping.
-    let Ok(repr) = Repr::parse(icmp) else {
+    let Ok(repr) = Repr::from_bytes(icmp) else {
         return true;
     };
     if is_link_local(repr.target()) {
@@ -49,7 +49,7 @@ fn lladdr(d: &[u8]) -> String {
 }
 
 pub fn dissect(pkt: &Packet, icmp: &[u8]) -> Decoded {
-    let repr = match Repr::parse(icmp) {
+    let repr = match Repr::from_bytes(icmp) {
         Ok(r) => r,
         Err(e) => {
             return Decoded::Malformed {

@@ -487,7 +487,7 @@ fn classify(o: Opened) -> Result<Inbound, RecvError> {
         }));
     }
     if mpd::is_mpd(o.next_header, &o.payload) {
-        let repr = mpd::Repr::parse(&o.payload).map_err(|e| RecvError::Mpd {
+        let repr = mpd::Repr::from_bytes(&o.payload).map_err(|e| RecvError::Mpd {
             spi,
             seq,
             detail: e.to_string(),
@@ -837,7 +837,7 @@ impl EspSocket {
     ) -> io::Result<SendReport> {
         let (cs, cd) = flow.checksum_addrs();
         let icmp = msg
-            .emit(cs, cd)
+            .to_bytes(cs, cd)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         self.send_payload(
             sa,

@@ -62,7 +62,7 @@ use mip6lab_wire::crypto::{
 };
 use mip6lab_wire::ikev2::{
     auth_method, cfg_type, cp_attr, exchange, flags, notify_type, protocol_id, sk, transform_type,
-    Auth, Cert, Cp, CpAttribute, Delete, Header, HomePrefix, Id, Ke, Message, Notify, Payload,
+    Auth, Cert, Cp, CpAttribute, Delete, HomePrefix, Id, Ke, Message, Notify, Packet, Payload,
     PayloadBody, Proposal, Sa, TrafficSelector, Transform, Ts, VERSION_2_0,
 };
 use std::collections::VecDeque;
@@ -2156,7 +2156,7 @@ impl Engine {
 
     pub fn handle_datagram(&mut self, now: u64, bytes: &[u8]) {
         self.now = now;
-        let h = match Header::new_checked(bytes) {
+        let h = match Packet::new_checked(bytes) {
             Ok(h) => h,
             Err(e) => return self.drop_in(format!("not IKE: {e}")),
         };
@@ -2213,7 +2213,7 @@ impl Engine {
         else {
             return self.drop_in("unknown IKE SA");
         };
-        let m = match Message::parse(bytes) {
+        let m = match Message::from_bytes(bytes) {
             Ok(m) => m,
             Err(e) => return self.drop_in(format!("malformed: {e}")),
         };
@@ -2681,7 +2681,7 @@ impl Engine {
         let Some(pol) = self.cfg.responder.clone() else {
             return self.drop_in("IKE_SA_INIT request but no responder policy");
         };
-        let m = match Message::parse(bytes) {
+        let m = match Message::from_bytes(bytes) {
             Ok(m) => m,
             Err(e) => return self.drop_in(format!("malformed IKE_SA_INIT: {e}")),
         };

@@ -1,7 +1,7 @@
 //! IKEv2 messages (RFC 7296 §3): the fixed header, the generic payload chain and every payload
 //! type a Mobile IPv6 bootstrap uses, plus the SK payload's encryption ([`sk`]).
 //!
-//! Round trip: `Message::parse(m.to_bytes()) == m` for every valid `Message`, and bytes that
+//! Round trip: `Message::from_bytes(m.to_bytes()) == m` for every valid `Message`, and bytes that
 //! parse re-emit identically. To make the second hold, reserved octets, the critical bit and
 //! raw unknowns are kept. The fields that are derived on emit (Next Payload, lengths,
 //! counts, Last Substruc) are checked on parse and an inconsistent value is an error, so the
@@ -11,9 +11,11 @@
 //! do not parse back (SK ends the chain, RFC 7296 §3.14).
 
 pub mod payload;
+pub mod registry;
 pub mod sk;
 
 pub use payload::*;
+pub use registry::*;
 
 use crate::error::{Error, Result};
 
@@ -58,20 +60,35 @@ pub(crate) fn be16(b: &[u8], at: usize, what: &str) -> Result<u16> {
     }
 }
 
-/// A checked view of an IKE header at the start of a buffer.
+/// A checked view of an IKE message: the header fields, then the payload chain's octets.
 #[derive(Debug, Clone, Copy)]
-pub struct Header<T: AsRef<[u8]>> {
+pub struct Packet<T: AsRef<[u8]>> {
     buffer: T,
 }
 
-impl<T: AsRef<[u8]>> Header<T> {
-    /// Checks that the buffer holds at least the 28-octet header.
-    pub fn new_checked(buffer: T) -> Result<Header<T>> {
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Checks that the buffer holds at least the 28-octet header (the Length field is judged
+    /// by [`Message::parse`]).
+    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
         let len = buffer.as_ref().len();
         if len < HEADER_LEN {
             return Err(Error::new(len, "truncated IKE header"));
         }
-        Ok(Header { buffer })
+        Ok(Packet { buffer })
+    }
+
+    /// A view to emit into; accessors may panic until it holds the header.
+    pub const fn new_unchecked(buffer: T) -> Packet<T> {
+        Packet { buffer }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    /// The payload chain: everything after the header.
+    pub fn payload_octets(&self) -> &[u8] {
+        &self.b()[HEADER_LEN..]
     }
 
     fn b(&self) -> &[u8] {
@@ -139,39 +156,43 @@ pub struct Message {
 }
 
 impl Message {
-    /// Parses a whole message; the Length field must equal the buffer's length.
-    pub fn parse(bytes: &[u8]) -> Result<Message> {
-        let h = Header::new_checked(bytes)?;
-        let length = h.length();
-        if length as usize != bytes.len() {
+    /// Reads the message in a checked view; the Length field must equal the view's length.
+    pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Result<Message> {
+        let length = p.length();
+        let have = p.b().len();
+        if length as usize != have {
             return Err(Error::new(
                 24,
-                format!(
-                    "IKE length {length} does not match the {} octets received",
-                    bytes.len()
-                ),
+                format!("IKE length {length} does not match the {have} octets received"),
             ));
         }
-        let payloads = parse_chain(&bytes[HEADER_LEN..], h.next_payload())
-            .map_err(|e| e.shifted(HEADER_LEN))?;
+        let payloads =
+            parse_chain(p.payload_octets(), p.next_payload()).map_err(|e| e.shifted(HEADER_LEN))?;
         Ok(Message {
-            ispi: h.ispi(),
-            rspi: h.rspi(),
-            version: h.version(),
-            exchange: h.exchange(),
-            flags: h.flags(),
-            message_id: h.message_id(),
+            ispi: p.ispi(),
+            rspi: p.rspi(),
+            version: p.version(),
+            exchange: p.exchange(),
+            flags: p.flags(),
+            message_id: p.message_id(),
             payloads,
         })
+    }
+
+    /// Parses a whole message; the Length field must equal the buffer's length.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Message> {
+        Message::parse(&Packet::new_checked(bytes)?)
     }
 
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN + chain_len(&self.payloads)
     }
 
-    /// Writes the message into `out`, which must be exactly [`Message::buffer_len`] long.
-    pub fn emit(&self, out: &mut [u8]) {
+    /// Writes the message into the first [`Message::buffer_len`] octets of the view (which
+    /// must hold that many).
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) {
         let len = self.buffer_len();
+        let out = p.buffer.as_mut();
         out[0..8].copy_from_slice(&self.ispi);
         out[8..16].copy_from_slice(&self.rspi);
         out[16] = self.payloads.first().map_or(0, |p| p.body.payload_type());
@@ -185,7 +206,7 @@ impl Message {
 
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = vec![0; self.buffer_len()];
-        self.emit(&mut v);
+        self.emit(&mut Packet::new_unchecked(&mut v[..]));
         v
     }
 

@@ -95,7 +95,7 @@ pub fn encrypt_padded(
 /// Errors name what failed (`ICV mismatch`, `pad length exceeds plaintext`, …) at the offset
 /// in `bytes` where it was found.
 pub fn decrypt(bytes: &[u8], keys: &DirectionKeys) -> Result<Decrypted> {
-    let message = Message::parse(bytes)?;
+    let message = Message::from_bytes(bytes)?;
     let (first_inner, data) = match message.payloads.last().map(|p| &p.body) {
         Some(PayloadBody::Sk(sk)) => (sk.first_inner, sk.data.as_slice()),
         Some(PayloadBody::Skf(_)) => {
@@ -160,7 +160,7 @@ pub fn decrypt(bytes: &[u8], keys: &DirectionKeys) -> Result<Decrypted> {
 
 /// Opens a message of an IKE SA, choosing SK_ei/SK_ai or SK_er/SK_ar from the I flag.
 pub fn decrypt_ike(bytes: &[u8], keys: &IkeKeys) -> Result<Decrypted> {
-    let h = super::Header::new_checked(bytes)?;
+    let h = super::Packet::new_checked(bytes)?;
     if h.is_initiator() {
         decrypt(bytes, &keys.initiator())
     } else {

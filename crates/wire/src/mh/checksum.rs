@@ -18,7 +18,7 @@ use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
 /// Next Header value of the Mobility Header, as it appears in the pseudo-header.
-const NEXT_HEADER_MH: u64 = 135;
+const NEXT_HEADER_MH: u8 = 135;
 
 /// Offset of the checksum field inside the MH.
 const CHECKSUM_OFFSET: usize = 4;
@@ -34,40 +34,10 @@ pub fn pseudo_header_addresses(
     (hao.unwrap_or(ip_src), rh2.unwrap_or(ip_dst))
 }
 
-/// Adds `bytes` as big-endian 16-bit words (odd tail padded with a zero octet). `skip_word`
-/// names a word index left out of the sum (the checksum field while computing).
-fn add_words(mut acc: u64, bytes: &[u8], skip_word: Option<usize>) -> u64 {
-    for (i, pair) in bytes.chunks(2).enumerate() {
-        if Some(i) == skip_word {
-            continue;
-        }
-        let hi = u64::from(pair.first().copied().unwrap_or(0));
-        let lo = u64::from(pair.get(1).copied().unwrap_or(0));
-        acc += (hi << 8) | lo;
-    }
-    acc
-}
-
-fn fold(mut acc: u64) -> u16 {
-    while acc >> 16 != 0 {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    acc as u16
-}
-
-fn pseudo_sum(src: &Ipv6Addr, dst: &Ipv6Addr, len: usize) -> u64 {
-    let mut acc = add_words(0, &src.octets(), None);
-    acc = add_words(acc, &dst.octets(), None);
-    // Upper-layer length is a 32-bit field; an MH is never near that, but stay total.
-    let len = len as u64 & 0xffff_ffff;
-    acc + (len >> 16) + (len & 0xffff) + NEXT_HEADER_MH
-}
-
 /// The checksum `mh` should carry, computed with its checksum field taken as zero (whatever
 /// the field holds now). Works on any length; an MH shorter than 6 octets has no field.
 pub fn compute(src: &Ipv6Addr, dst: &Ipv6Addr, mh: &[u8]) -> u16 {
-    let acc = pseudo_sum(src, dst, mh.len());
-    !fold(add_words(acc, mh, Some(CHECKSUM_OFFSET / 2)))
+    crate::checksum::compute(src, dst, NEXT_HEADER_MH, mh, CHECKSUM_OFFSET)
 }
 
 /// Writes the checksum into `mh[4..6]`. `Err` if `mh` is too short to have the field.
@@ -85,9 +55,5 @@ pub fn fill(src: &Ipv6Addr, dst: &Ipv6Addr, mh: &mut [u8]) -> Result<()> {
 /// Whether the checksum in `mh` is right. The sum over pseudo-header and MH (field included)
 /// must be all ones; this accepts both encodings of zero (0x0000 and 0xffff) a sender may use.
 pub fn verify(src: &Ipv6Addr, dst: &Ipv6Addr, mh: &[u8]) -> bool {
-    if mh.len() < CHECKSUM_OFFSET + 2 {
-        return false;
-    }
-    let acc = pseudo_sum(src, dst, mh.len());
-    fold(add_words(acc, mh, None)) == 0xffff
+    crate::checksum::verify(src, dst, NEXT_HEADER_MH, mh, CHECKSUM_OFFSET)
 }

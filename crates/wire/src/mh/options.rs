@@ -5,6 +5,7 @@
 //! types stay as `Unknown { kind, data }`. Alignment is never enforced while parsing; use
 //! [`check_alignment`] to judge a sender and [`lay_out`] to build a well-formed list.
 
+use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -254,12 +255,9 @@ impl MobilityOption {
         let out = out
             .get_mut(..n)
             .ok_or_else(|| Error::new(have, "buffer too short for option"))?;
-        out[0] = self.kind();
-        if n == 1 {
-            return Ok(1);
-        }
-        out[1] = self.data_len() as u8;
-        let d = &mut out[2..];
+        let header =
+            Format::MOBILITY_OPTIONS.emit_header(u16::from(self.kind()), self.data_len(), out)?;
+        let d = &mut out[header..];
         match self {
             MobilityOption::Pad1 => {}
             MobilityOption::PadN(v) | MobilityOption::BindingAuthData(v) => d.copy_from_slice(v),
@@ -291,31 +289,30 @@ impl MobilityOption {
     /// Parses one option at the start of `b`; `base` is the offset of `b` in the outermost
     /// buffer, for error offsets. Returns the option and the octets it used.
     pub fn parse(b: &[u8], base: usize) -> Result<(MobilityOption, usize)> {
-        let kind = *b
-            .first()
-            .ok_or_else(|| Error::new(base, "mobility option missing"))?;
+        let item = Format::MOBILITY_OPTIONS
+            .items(b, base)
+            .next()
+            .ok_or_else(|| Error::new(base, "mobility option missing"))?
+            .map_err(option_list_error)?;
+        Ok((MobilityOption::decode(&item)?, item.raw.len()))
+    }
+
+    /// Decodes the option in one walked item (known types by their layout, others raw).
+    fn decode(item: &Item<'_>) -> Result<MobilityOption> {
+        let kind = item.kind as u8;
         if kind == PAD1 {
-            return Ok((MobilityOption::Pad1, 1));
+            return Ok(MobilityOption::Pad1);
         }
-        let len = usize::from(
-            *b.get(1)
-                .ok_or_else(|| Error::new(base + 1, "mobility option Length truncated"))?,
-        );
-        let d = b.get(2..2 + len).ok_or_else(|| {
-            Error::new(
-                base + 1,
-                format!(
-                    "mobility option {kind} Length {len} runs past the end of the MH ({} octets left)",
-                    b.len().saturating_sub(2)
-                ),
-            )
-        })?;
+        let d = item.value;
+        let len = d.len();
+        // Errors about a value's size point at its Length octet.
+        let length_offset = item.offset + 1;
         let want = |n: usize, name: &str| -> Result<()> {
             if len == n {
                 Ok(())
             } else {
                 Err(Error::new(
-                    base + 1,
+                    length_offset,
                     format!("{name} option Length {len}, must be {n}"),
                 ))
             }
@@ -349,7 +346,7 @@ impl MobilityOption {
                 },
                 None => {
                     return Err(Error::new(
-                        base + 1,
+                        length_offset,
                         "Mobile Node Identifier option without a Subtype",
                     ))
                 }
@@ -362,7 +359,7 @@ impl MobilityOption {
                 }),
                 _ => {
                     return Err(Error::new(
-                        base + 1,
+                        length_offset,
                         format!("DNS Update option Length {len}, must be at least 2"),
                     ))
                 }
@@ -372,20 +369,38 @@ impl MobilityOption {
                 data: d.to_vec(),
             },
         };
-        Ok((opt, 2 + len))
+        Ok(opt)
+    }
+}
+
+/// Words a malformed option list as the MH codec always has (transcripts print these).
+fn option_list_error(e: TlvError) -> Error {
+    match e {
+        TlvError::Overrun {
+            offset,
+            kind,
+            length,
+            left,
+        } => Error::new(
+            offset,
+            format!(
+                "mobility option {kind} Length {length} runs past the end of the MH ({} octets left)",
+                left.saturating_sub(2)
+            ),
+        ),
+        TlvError::HeaderTruncated { offset, .. } => {
+            Error::new(offset + 1, "mobility option Length truncated")
+        }
+        other => other.into(),
     }
 }
 
 /// Parses options filling `b` exactly; `base` is the offset of `b` in the MH (or outer buffer).
 pub fn parse_options(b: &[u8], base: usize) -> Result<Vec<MobilityOption>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let (opt, used) = MobilityOption::parse(&b[i..], base + i)?;
-        out.push(opt);
-        i += used;
-    }
-    Ok(out)
+    Format::MOBILITY_OPTIONS
+        .items(b, base)
+        .map(|item| MobilityOption::decode(&item.map_err(option_list_error)?))
+        .collect()
 }
 
 /// Total wire length of a list of options.
@@ -437,29 +452,46 @@ pub struct AlignmentIssue {
     pub problem: AlignmentProblem,
 }
 
+impl AlignedOption for MobilityOption {
+    fn alignment(&self) -> Option<(usize, usize)> {
+        alignment(self.kind())
+    }
+
+    fn wire_len(&self) -> usize {
+        MobilityOption::wire_len(self)
+    }
+
+    fn is_padding(&self) -> bool {
+        MobilityOption::is_padding(self)
+    }
+
+    fn padding(n: usize) -> Option<MobilityOption> {
+        MobilityOption::padding(n)
+    }
+}
+
 /// Reports options that break the alignment rules, for options starting at MH offset `start`
 /// (the end of the message's fixed part). Parsing never rejects these; tests judge with this.
 pub fn check_alignment(start: usize, opts: &[MobilityOption]) -> Vec<AlignmentIssue> {
+    let misplaced = tlv::misplaced(start, opts);
     let mut issues = Vec::new();
-    let mut off = start;
+    let mut offset = start;
     for (i, o) in opts.iter().enumerate() {
-        if let Some((x, y)) = alignment(o.kind()) {
-            if off % x != y {
-                issues.push(AlignmentIssue {
-                    offset: off,
-                    kind: o.kind(),
-                    problem: AlignmentProblem::Misaligned { x, y },
-                });
-            }
+        if let Some(m) = misplaced.iter().find(|m| m.index == i) {
+            issues.push(AlignmentIssue {
+                offset,
+                kind: o.kind(),
+                problem: AlignmentProblem::Misaligned { x: m.x, y: m.y },
+            });
         }
         if o.kind() == BINDING_AUTH_DATA && i + 1 != opts.len() {
             issues.push(AlignmentIssue {
-                offset: off,
+                offset,
                 kind: o.kind(),
                 problem: AlignmentProblem::AuthDataNotLast,
             });
         }
-        off += o.wire_len();
+        offset += o.wire_len();
     }
     issues
 }
@@ -470,22 +502,5 @@ pub fn check_alignment(start: usize, opts: &[MobilityOption]) -> Vec<AlignmentIs
 /// 8n+2; only an authenticator of 8n+4 octets (e.g. the 12-octet RR one) then ends on a
 /// multiple of 8, otherwise end padding follows it and [`check_alignment`] will say so.
 pub fn lay_out(start: usize, opts: &[MobilityOption]) -> Vec<MobilityOption> {
-    let mut out = Vec::new();
-    let mut off = start;
-    let pad_to = |out: &mut Vec<MobilityOption>, off: &mut usize, x: usize, y: usize| {
-        let gap = (y + x - *off % x) % x;
-        if let Some(p) = MobilityOption::padding(gap) {
-            out.push(p);
-        }
-        *off += gap;
-    };
-    for o in opts.iter().filter(|o| !o.is_padding()) {
-        if let Some((x, y)) = alignment(o.kind()) {
-            pad_to(&mut out, &mut off, x, y);
-        }
-        off += o.wire_len();
-        out.push(o.clone());
-    }
-    pad_to(&mut out, &mut off, 8, 0);
-    out
+    tlv::lay_out(start, opts)
 }
