@@ -4,7 +4,10 @@
 
 pub mod ha_aaa_dns;
 pub mod ha_authorization;
+pub mod ha_binding;
 pub mod ha_dad;
+pub mod ha_dns;
+pub mod ha_home_address;
 pub mod ha_iut;
 pub mod ha_security;
 pub mod mn_bootstrap;
@@ -28,7 +31,9 @@ pub static SUITE: Suite = Suite {
         "mn_discovery",
         "mn_registration",
         "mn_bootstrap",
-        "ha_iut",
+        "ha_home_address",
+        "ha_dns",
+        "ha_binding",
         "ha_authorization",
         "ha_dad",
         "ha_security",
