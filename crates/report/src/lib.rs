@@ -96,6 +96,19 @@ pub struct Outcome {
     /// One line: the check that decided.
     pub reason: String,
     pub evidence: Vec<Evidence>,
+    /// Set when the requirement was never exercised because the flow stopped earlier: the
+    /// report groups INCONCLUSIVE tests by what stopped them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_reached: Option<NotReached>,
+}
+
+/// Why a judge could not see its requirement exercised: the last step of the flow that
+/// happened, and what stopped the flow there (a notify, a silence, an exit, an unreadable
+/// frame).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotReached {
+    pub last_step: String,
+    pub stopped_by: String,
 }
 
 impl Outcome {
@@ -104,6 +117,21 @@ impl Outcome {
             verdict,
             reason: reason.into(),
             evidence: Vec::new(),
+            not_reached: None,
+        }
+    }
+    /// INCONCLUSIVE: the requirement was never exercised because the flow stopped after
+    /// `last_step`, stopped by `stopped_by`. Never a FAIL: the IUT did not get that far.
+    pub fn not_reached(last_step: impl Into<String>, stopped_by: impl Into<String>) -> Outcome {
+        let (last_step, stopped_by) = (last_step.into(), stopped_by.into());
+        Outcome {
+            verdict: Verdict::Inconclusive,
+            reason: format!("not exercised: the flow stopped after {last_step}: {stopped_by}"),
+            evidence: Vec::new(),
+            not_reached: Some(NotReached {
+                last_step,
+                stopped_by,
+            }),
         }
     }
     pub fn pass(reason: impl Into<String>) -> Outcome {
@@ -117,6 +145,22 @@ impl Outcome {
     }
     pub fn error(reason: impl Into<String>) -> Outcome {
         Outcome::new(Verdict::Error, reason)
+    }
+    /// A FAIL of a step this test does not judge becomes INCONCLUSIVE here: `what` (the
+    /// requirement's part of the flow) was never exercised. Other verdicts pass through.
+    pub fn unexercised(self, what: &str) -> Outcome {
+        if self.verdict != Verdict::Fail {
+            return self;
+        }
+        Outcome {
+            verdict: Verdict::Inconclusive,
+            reason: format!("not exercised ({what}): {}", self.reason),
+            evidence: self.evidence,
+            not_reached: Some(NotReached {
+                last_step: String::new(),
+                stopped_by: self.reason,
+            }),
+        }
     }
     pub fn with_frames(mut self, pcap: &str, frames: impl IntoIterator<Item = u64>) -> Outcome {
         let frames: Vec<u64> = frames.into_iter().collect();

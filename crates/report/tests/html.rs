@@ -37,13 +37,9 @@ fn hostile() -> (RunResult, BTreeMap<String, Transcript>) {
         id: id.into(),
         title: format!("title {XSS}"),
         requirements: vec!["RFC5026-X-SHOULD-1".into()],
-        outcome: Outcome {
-            verdict: Verdict::Fail,
-            reason: XSS.into(),
-            evidence: vec![],
-        }
-        .with_frames(&format!("{id}/home.pcap"), [11])
-        .with_report("MN", "\"><img src=x onerror=alert(2)>"),
+        outcome: Outcome::fail(XSS)
+            .with_frames(&format!("{id}/home.pcap"), [11])
+            .with_report("MN", "\"><img src=x onerror=alert(2)>"),
         duration_ms: 1200,
         artifacts: vec![PathBuf::from(format!("{id}/logs/mn\"><b>.log"))],
         ..TestResult::default()

@@ -312,22 +312,10 @@ pub fn aaa_updates_dns() -> TestPurpose {
     )
 }
 
-/// What the HA did not do leaves this test without anything to judge.
-fn unexercised(o: Outcome) -> Outcome {
-    if o.verdict != Verdict::Fail {
-        return o;
-    }
-    Outcome {
-        verdict: Verdict::Inconclusive,
-        reason: format!("the AAA servers were never exercised: {}", o.reason),
-        evidence: o.evidence,
-    }
-}
-
 pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
     let (reg, dereg, fqdn) = match registration(obs) {
         Ok(x) => x,
-        Err(o) => return unexercised(o),
+        Err(o) => return o.unexercised("the AAA servers"),
     };
     let p = pcap(obs);
     let hoa = reg.hoa;

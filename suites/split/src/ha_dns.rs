@@ -515,7 +515,7 @@ pub fn judge_fqdn_authorization(obs: &Observation) -> Outcome {
     let p = pcap(obs);
     let a = match ike_auth(obs) {
         Ok(a) => a,
-        Err(o) => return unexercised(o, "the FQDN authorization"),
+        Err(o) => return o.unexercised("the FQDN authorization"),
     };
     let idi = a
         .req
@@ -524,7 +524,7 @@ pub fn judge_fqdn_authorization(obs: &Observation) -> Outcome {
         .map_or_else(String::new, |i| i.id.clone());
     let (reg, _) = match bindings(obs) {
         Ok(x) => x,
-        Err(o) => return unexercised(o, "the FQDN authorization"),
+        Err(o) => return o.unexercised("the FQDN authorization"),
     };
     let Some(fqdn) = reg.fqdn().filter(|f| same_name(f, FOREIGN_FQDN)) else {
         return Outcome::inconclusive(format!(

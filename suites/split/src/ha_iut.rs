@@ -100,19 +100,6 @@ pub(crate) fn notifies<'m>(m: &'m IkeMessage) -> Vec<(u16, &'m str)> {
         .collect()
 }
 
-/// A verdict that rests on a step this test does not judge: what would be a FAIL there is
-/// only INCONCLUSIVE here (the requirement was never exercised).
-pub(crate) fn unexercised(o: Outcome, what: &str) -> Outcome {
-    if o.verdict != Verdict::Fail {
-        return o;
-    }
-    Outcome {
-        verdict: Verdict::Inconclusive,
-        reason: format!("{what} was never exercised: {}", o.reason),
-        evidence: o.evidence,
-    }
-}
-
 // ------------------------------------------------------------------------- IKEv2 steps
 
 /// The tester's first IKE_AUTH request and the HA's IKE_AUTH response, both decrypted.

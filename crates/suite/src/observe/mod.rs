@@ -274,6 +274,65 @@ pub fn decrypted(m: &Message) -> bool {
         || m.find("SK").and_then(|s| s.get("decrypted")) == Some("yes")
 }
 
+/// A frame the harness could not read: evidence that it cannot judge, never of absence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub frame: u64,
+    pub why: String,
+}
+
+impl Observation {
+    /// Frames from `src` (any role if `None`) at or after frame `from` that the harness could
+    /// not decrypt or parse: IKEv2 SK payloads and ESP packets without keys, and frames whose
+    /// decoding failed (their sender is unknown, so they count for every `src`). A judge that
+    /// would conclude "absent" must first check this is empty.
+    pub fn unreadable(&self, src: Option<&str>, from: u64) -> Vec<Unreadable> {
+        let mut out: Vec<Unreadable> = self
+            .ike_messages(src)
+            .filter(|m| m.frame() >= from && m.sk_decrypted == Some(false))
+            .map(|m| Unreadable {
+                frame: m.frame(),
+                why: "IKEv2 SK payload the harness could not decrypt".into(),
+            })
+            .chain(
+                self.esp_packets(src)
+                    .filter(|p| p.entry.frame >= from && !p.decrypted)
+                    .map(|p| Unreadable {
+                        frame: p.entry.frame,
+                        why: "ESP packet the harness could not decrypt".into(),
+                    }),
+            )
+            .chain(
+                self.transcript
+                    .errors
+                    .iter()
+                    .filter(|(f, _)| *f >= from)
+                    .map(|(f, e)| Unreadable {
+                        frame: *f,
+                        why: format!("undecodable: {e}"),
+                    }),
+            )
+            .collect();
+        out.sort_by_key(|u| u.frame);
+        out.dedup_by_key(|u| u.frame);
+        out
+    }
+
+    /// INCONCLUSIVE "cannot judge" when frames from `src` after `from` are unreadable, with
+    /// those frames as evidence; `None` when everything was readable.
+    pub fn cannot_judge(&self, src: Option<&str>, from: u64, what: &str) -> Option<Outcome> {
+        let u = self.unreadable(src, from);
+        let first = u.first()?;
+        let reason = format!(
+            "cannot judge {what}: {} frame(s) unreadable, first frame {} ({})",
+            u.len(),
+            first.frame,
+            first.why
+        );
+        Some(Outcome::inconclusive(reason).with_frames(pcap(self), u.iter().map(|x| x.frame)))
+    }
+}
+
 /// IKEv2 SK payloads the harness could not open: a reason to be INCONCLUSIVE, not to FAIL.
 pub fn undecrypted_ike(obs: &Observation) -> Vec<u64> {
     obs.ike_messages(None)

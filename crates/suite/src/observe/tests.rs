@@ -285,6 +285,40 @@ fn an_undecrypted_sk_is_reported() {
     assert!(!o.ike_messages(None).next().unwrap().decrypted());
 }
 
+#[test]
+fn unreadable_frames_are_listed_from_a_frame_on_and_make_a_judge_inconclusive() {
+    let sk = Message::new("IKEv2", "IKE_AUTH response")
+        .child(Message::new("IKEv2", "SK").field("decrypted", "no"));
+    let esp = Message::new("ESP", "ESP")
+        .field("spi", "0x1")
+        .field("decrypted", "no");
+    let readable = Message::new("ESP", "ESP")
+        .field("spi", "0x2")
+        .field("decrypted", "yes");
+    let mut o = obs(vec![
+        entry(3, "HA1", "MN", sk),
+        entry(5, "HA1", "MN", esp),
+        entry(6, "MN", "HA1", readable),
+    ]);
+    o.transcript
+        .errors
+        .push((9, "MH: length past the end".into()));
+    let frames =
+        |src, from| -> Vec<u64> { o.unreadable(src, from).iter().map(|u| u.frame).collect() };
+    assert_eq!(frames(Some("HA1"), 0), vec![3, 5, 9]);
+    assert_eq!(frames(Some("HA1"), 4), vec![5, 9]);
+    assert_eq!(frames(Some("MN"), 0), vec![9]);
+    let verdict = o.cannot_judge(Some("HA1"), 4, "the BA").unwrap();
+    assert_eq!(verdict.verdict, mip6lab_report::Verdict::Inconclusive);
+    assert!(
+        verdict.reason.contains("first frame 5"),
+        "{}",
+        verdict.reason
+    );
+    o.transcript.errors.clear();
+    assert!(o.cannot_judge(Some("MN"), 0, "the BU").is_none());
+}
+
 /// A BU in decrypted ESP and the BA in the clear, as the MH and ESP dissectors show them.
 fn binding_exchange() -> Vec<Entry> {
     let bu = Message::new("MH", "BU")
