@@ -20,7 +20,7 @@ use mip6lab_suite::observe::{
     acct_status, pcap, radius_code, response_to, reverse_name, same_name, sorted_frames as sorted,
     DnsRcode, DnsView, RData, RadiusMessage,
 };
-use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose, Verdict};
+use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose};
 use std::net::Ipv6Addr;
 
 const TOPOLOGY: &str = "split-ha-iut-aaa-dns";
@@ -451,7 +451,13 @@ mod tests {
         let obs = Observation::default();
         for t in all() {
             let o = (t.judge)(&obs);
-            assert_eq!(o.verdict, Verdict::Inconclusive, "{}: {}", t.id, o.reason);
+            assert_eq!(
+                o.verdict,
+                mip6lab_suite::Verdict::Inconclusive,
+                "{}: {}",
+                t.id,
+                o.reason
+            );
             assert_eq!(t.topology, TOPOLOGY);
         }
     }

@@ -13,7 +13,7 @@ use mip6lab_suite::observe::{
     DnsView, Exchange, IkeMessage, RData, UpdateOperation,
 };
 use mip6lab_suite::{DnsMessage, Entry, Stimulus};
-use mip6lab_suite::{Observation, Outcome, TestPurpose, Verdict};
+use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
 
 pub(crate) const TOPOLOGY: &str = "split-ha-iut";
@@ -427,7 +427,13 @@ mod tests {
         let obs = Observation::default();
         for t in all() {
             let o = (t.judge)(&obs);
-            assert_eq!(o.verdict, Verdict::Inconclusive, "{}: {}", t.id, o.reason);
+            assert_eq!(
+                o.verdict,
+                mip6lab_suite::Verdict::Inconclusive,
+                "{}: {}",
+                t.id,
+                o.reason
+            );
         }
     }
 
