@@ -1,0 +1,197 @@
+//! EAP in IKE_AUTH (RFC 7296 §2.16): the backend and client traits, and both ends' EAP
+//! rounds.
+
+use super::*;
+
+/// One step of the responder's EAP backend (RFC 7296 §2.16).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EapStep {
+    /// Send this EAP message to the peer.
+    Send(Vec<u8>),
+    /// EAP succeeded: the MSK and the EAP-Success to send.
+    Success { msk: Vec<u8>, final_msg: Vec<u8> },
+    /// EAP failed: the EAP-Failure to send.
+    Failure(Vec<u8>),
+    /// The backend has no answer yet (e.g. waiting on RADIUS); call again.
+    Pending,
+}
+
+/// The responder's EAP authenticator, one per IKE SA (a RADIUS relay implements it).
+/// Messages are whole EAP packets (code, identifier, length, data).
+pub trait EapBackend {
+    /// The first IKE_AUTH arrived without AUTH: start EAP for this IDi (its data).
+    fn start(&mut self, identity: &[u8]) -> EapStep;
+    /// The peer's EAP message.
+    fn step(&mut self, eap_msg: &[u8]) -> EapStep;
+    /// Called from [`Engine::tick`] after a [`EapStep::Pending`] until it has an answer.
+    fn poll(&mut self) -> EapStep {
+        EapStep::Pending
+    }
+}
+
+/// The initiator's EAP peer method, one per IKE SA.
+pub trait EapClient {
+    /// The answer to an EAP Request (whole EAP packets); `None` gives up.
+    fn step(&mut self, eap_request: &[u8]) -> Option<Vec<u8>>;
+    /// The MSK once the method has derived it.
+    fn msk(&self) -> Option<Vec<u8>>;
+}
+
+/// Makes the EAP backend of a new responder IKE SA.
+pub type EapBackendFactory = Box<dyn FnMut() -> Box<dyn EapBackend + Send> + Send>;
+
+/// Makes the EAP client of a new initiator IKE SA.
+pub type EapClientFactory = Box<dyn FnMut() -> Box<dyn EapClient + Send> + Send>;
+
+pub(super) struct EapCtx {
+    pub(super) backend: Option<Box<dyn EapBackend + Send>>,
+    pub(super) client: Option<Box<dyn EapClient + Send>>,
+    /// Responder: the first IKE_AUTH request (its CP, SA, TSi, TSr are answered at the end).
+    pub(super) first_inner: Vec<Payload>,
+    pub(super) idi: Option<Id>,
+    pub(super) msk: Option<Vec<u8>>,
+    /// Responder: the request waiting on the backend, and the payloads to put before EAP.
+    pub(super) awaiting: Option<(u32, Vec<Payload>)>,
+}
+
+impl Engine {
+    /// Initiator: the EAP payload of an IKE_AUTH response.
+    pub(super) fn initiator_eap(&mut self, i: usize, inner: &[Payload]) {
+        let Some(eap) = find_body!(inner, Eap).cloned() else {
+            return self.fail(i, "IKE_AUTH response (EAP) without an EAP payload");
+        };
+        let bytes = PayloadBody::Eap(eap.clone()).body_bytes();
+        match eap.code {
+            1 => {
+                let answer = self.sas[i]
+                    .eap
+                    .as_mut()
+                    .and_then(|c| c.client.as_mut())
+                    .and_then(|c| c.step(&bytes));
+                match answer.map(|a| mip6lab_wire::ikev2::Eap::parse(&a)) {
+                    Some(Ok(e)) => {
+                        self.send_auth_msg(i, vec![p(PayloadBody::Eap(e))], ReqKind::AuthEap)
+                    }
+                    _ => self.fail(i, "the EAP client has no (valid) answer"),
+                }
+            }
+            3 => {
+                let msk = self.sas[i]
+                    .eap
+                    .as_ref()
+                    .and_then(|c| c.client.as_ref())
+                    .and_then(|c| c.msk());
+                let Some(msk) = msk else {
+                    return self.fail(i, "EAP Success but the method has no MSK");
+                };
+                let sa = &mut self.sas[i];
+                let keys = sa.keys.clone().expect("keys");
+                let rest = PayloadBody::IdI(self.cfg.local_id.clone()).body_bytes();
+                let so = signed_octets(keys.suite.prf, &sa.my_init, &sa.nr, &keys.sk_pi, &rest);
+                let auth = psk_auth(keys.suite.prf, &msk, &so);
+                if let Some(c) = sa.eap.as_mut() {
+                    c.msk = Some(msk);
+                }
+                self.send_auth_msg(
+                    i,
+                    vec![p(PayloadBody::Auth(Auth::new(
+                        auth_method::SHARED_KEY_MIC,
+                        auth,
+                    )))],
+                    ReqKind::AuthFinal,
+                )
+            }
+            4 => self.fail(i, "EAP Failure"),
+            c => self.fail(i, format!("unexpected EAP code {c}")),
+        }
+    }
+
+    /// Responder: an IKE_AUTH request during EAP.
+    pub(super) fn responder_eap(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
+        let auth_fail = |e: &mut Engine, why: &str| {
+            e.respond(
+                i,
+                exchange::IKE_AUTH,
+                msg_id,
+                vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
+            );
+            e.fail(i, format!("IKE_AUTH (EAP): {why}"));
+        };
+        self.sas[i].created = self.now;
+        let ctx = self.sas[i].eap.as_ref().expect("EAP context");
+        if let Some(msk) = ctx.msk.clone() {
+            let (first, idi) = (ctx.first_inner.clone(), ctx.idi.clone());
+            let (Some(auth), Some(idi)) = (find_body!(inner, Auth), idi) else {
+                return auth_fail(self, "expected AUTH after EAP Success");
+            };
+            let keys = self.sas[i].keys.clone().expect("keys");
+            let sa = &self.sas[i];
+            let rest = PayloadBody::IdI(idi.clone()).body_bytes();
+            let so = signed_octets(keys.suite.prf, &sa.peer_init, &sa.nr, &keys.sk_pi, &rest);
+            if psk_auth(keys.suite.prf, &msk, &so) != auth.data {
+                return auth_fail(self, "AUTH (MSK) does not verify");
+            }
+            return self.responder_complete(i, msg_id, first, msk, idi, false);
+        }
+        let Some(eap) = find_body!(inner, Eap) else {
+            return auth_fail(self, "expected an EAP payload");
+        };
+        let bytes = PayloadBody::Eap(eap.clone()).body_bytes();
+        let step = match self.sas[i].eap.as_mut().and_then(|c| c.backend.as_mut()) {
+            Some(b) => b.step(&bytes),
+            None => return auth_fail(self, "no EAP backend"),
+        };
+        self.responder_eap_step(i, msg_id, step, vec![]);
+    }
+
+    /// Responder: answers with what the EAP backend said.
+    pub(super) fn responder_eap_step(
+        &mut self,
+        i: usize,
+        msg_id: u32,
+        step: EapStep,
+        head: Vec<Payload>,
+    ) {
+        let mut reply = head;
+        let eap_payload =
+            |m: &[u8]| mip6lab_wire::ikev2::Eap::parse(m).map(|e| p(PayloadBody::Eap(e)));
+        match step {
+            EapStep::Pending => {
+                if let Some(c) = self.sas[i].eap.as_mut() {
+                    c.awaiting = Some((msg_id, reply));
+                }
+            }
+            EapStep::Send(m) => match eap_payload(&m) {
+                Ok(x) => {
+                    reply.push(x);
+                    self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+                }
+                Err(_) => {
+                    self.respond(
+                        i,
+                        exchange::IKE_AUTH,
+                        msg_id,
+                        vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
+                    );
+                    self.fail(i, "the EAP backend sent a malformed EAP message");
+                }
+            },
+            EapStep::Success { msk, final_msg } => {
+                if let Ok(x) = eap_payload(&final_msg) {
+                    reply.push(x);
+                }
+                if let Some(c) = self.sas[i].eap.as_mut() {
+                    c.msk = Some(msk);
+                }
+                self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+            }
+            EapStep::Failure(m) => {
+                if let Ok(x) = eap_payload(&m) {
+                    reply.push(x);
+                }
+                self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+                self.fail(i, "EAP Failure");
+            }
+        }
+    }
+}
