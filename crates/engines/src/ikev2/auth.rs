@@ -6,15 +6,17 @@ impl Engine {
     /// This end's CERT (with a certificate) and AUTH over `so`; `psk` for a shared key.
     pub(super) fn my_auth(
         &self,
-        i: usize,
+        sa_id: SaId,
         prf: Prf,
         so: &[u8],
         psk: &[u8],
     ) -> (Option<Payload>, Payload) {
         match &self.cfg.auth {
             AuthConfig::Cert(c) => {
-                let rfc7427 =
-                    self.cfg.rfc7427 && self.sas[i].peer_hashes.contains(&cert::hash_alg::SHA2_256);
+                let rfc7427 = self.cfg.rfc7427
+                    && self.sas[sa_id]
+                        .peer_hashes
+                        .contains(&cert::hash_alg::SHA2_256);
                 let method = if rfc7427 {
                     cert::AUTH_DIGITAL_SIGNATURE
                 } else {
@@ -105,8 +107,8 @@ impl Engine {
 
     /// Initiator: the responder failed authentication. Tells it in an INFORMATIONAL with
     /// N(AUTHENTICATION_FAILED) (RFC 7296 §2.21.2), not waiting for an answer, and fails.
-    pub(super) fn initiator_auth_failed(&mut self, i: usize, why: String) {
-        let sa = &self.sas[i];
+    pub(super) fn initiator_auth_failed(&mut self, sa_id: SaId, why: String) {
+        let sa = &self.sas[sa_id];
         let msg_id = sa.next_req_id;
         let m = Self::header(sa, exchange::INFORMATIONAL, false, msg_id);
         if let Some(k) = sa.my_keys() {
@@ -114,20 +116,20 @@ impl Engine {
             let b = self.build(m, Some(inner), Some(&k));
             self.send_raw(b);
         }
-        self.fail(i, why);
+        self.fail(sa_id, why);
     }
 
     /// Initiator: the responder is authenticated; the IKE SA is up, then CP and Child SA.
     pub(super) fn initiator_complete(
         &mut self,
-        i: usize,
+        sa_id: SaId,
         inner: Vec<Payload>,
         idr: Id,
         keys: IkeKeys,
     ) {
-        let id = SaId(self.sas[i].ispi);
-        let req = self.sas[i].auth_req.clone();
-        let sa = &mut self.sas[i];
+        let id = SaId(self.sas[sa_id].ispi);
+        let req = self.sas[sa_id].auth_req.clone();
+        let sa = &mut self.sas[sa_id];
         sa.state = State::Established;
         sa.peer_id = Some(idr.clone());
         let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
@@ -149,12 +151,12 @@ impl Engine {
             });
         }
         if let Some(c) = req.and_then(|r| r.child) {
-            let ni = self.sas[i].ni.clone();
-            let nr = self.sas[i].nr.clone();
-            let spi = self.sas[i].auth_child_spi;
-            self.finish_child(i, &inner, spi, &ni, &nr, &c, None);
+            let ni = self.sas[sa_id].ni.clone();
+            let nr = self.sas[sa_id].nr.clone();
+            let spi = self.sas[sa_id].auth_child_spi;
+            self.finish_child(sa_id, &inner, spi, &ni, &nr, &c, None);
         }
-        self.pump(i);
+        self.pump(sa_id);
     }
 
     /// Completes a Child SA from a response (IKE_AUTH or CREATE_CHILD_SA) as initiator of
@@ -162,7 +164,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn finish_child(
         &mut self,
-        i: usize,
+        sa_id: SaId,
         inner: &[Payload],
         my_spi: u32,
         ni: &[u8],
@@ -170,7 +172,7 @@ impl Engine {
         req: &ChildRequest,
         rekey_of: Option<u32>,
     ) {
-        let id = SaId(self.sas[i].local_spi());
+        let id = sa_id;
         let err = inner.iter().find_map(|x| match &x.body {
             PayloadBody::Notify(n)
                 if n.is_error() && n.notify_type != notify_type::USE_ASSIGNED_HOA =>
@@ -209,7 +211,7 @@ impl Engine {
             });
         };
         let transport = find_notify(inner, notify_type::USE_TRANSPORT_MODE).is_some();
-        let sa = &self.sas[i];
+        let sa = &self.sas[sa_id];
         let keys = sa.keys.as_ref().expect("keys");
         let Ok(ck) = ChildKeys::derive(
             keys.suite.prf,
@@ -233,14 +235,14 @@ impl Engine {
             transport: transport && req.transport,
             rekeyed: rekey_of,
         };
-        self.add_child(i, child);
+        self.add_child(sa_id, child);
         if let Some(old) = rekey_of {
-            self.queue(i, PendingReq::DeleteChildren(vec![old]));
+            self.queue(sa_id, PendingReq::DeleteChildren(vec![old]));
         }
     }
 
-    pub(super) fn add_child(&mut self, i: usize, child: ChildSa) {
-        let id = SaId(self.sas[i].local_spi());
+    pub(super) fn add_child(&mut self, sa_id: SaId, child: ChildSa) {
+        let id = sa_id;
         let (l, r) = (self.cfg.local_addr, self.cfg.peer_addr);
         self.event(Event::KeyLog(keylog::esp_entry(
             child.outbound_spi,
@@ -254,7 +256,7 @@ impl Engine {
             l,
             &child.inbound,
         )));
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         if sa.children.len() >= self.cfg.limits.max_children {
             sa.children.remove(0);
         }

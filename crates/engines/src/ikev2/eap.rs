@@ -56,35 +56,35 @@ pub(super) struct EapCtx {
 
 impl Engine {
     /// Initiator: the EAP payload of an IKE_AUTH response.
-    pub(super) fn initiator_eap(&mut self, i: usize, inner: &[Payload]) {
+    pub(super) fn initiator_eap(&mut self, sa_id: SaId, inner: &[Payload]) {
         let Some(eap) = find_body!(inner, Eap).cloned() else {
-            return self.fail(i, "IKE_AUTH response (EAP) without an EAP payload");
+            return self.fail(sa_id, "IKE_AUTH response (EAP) without an EAP payload");
         };
         let bytes = PayloadBody::Eap(eap.clone()).body_bytes();
         match eap.code {
             1 => {
-                let answer = self.sas[i]
+                let answer = self.sas[sa_id]
                     .eap
                     .as_mut()
                     .and_then(|c| c.client.as_mut())
                     .and_then(|c| c.step(&bytes));
                 match answer.map(|a| mip6lab_wire::ikev2::Eap::parse(&a)) {
                     Some(Ok(e)) => {
-                        self.send_auth_msg(i, vec![p(PayloadBody::Eap(e))], ReqKind::AuthEap)
+                        self.send_auth_msg(sa_id, vec![p(PayloadBody::Eap(e))], ReqKind::AuthEap)
                     }
-                    _ => self.fail(i, "the EAP client has no (valid) answer"),
+                    _ => self.fail(sa_id, "the EAP client has no (valid) answer"),
                 }
             }
             3 => {
-                let msk = self.sas[i]
+                let msk = self.sas[sa_id]
                     .eap
                     .as_ref()
                     .and_then(|c| c.client.as_ref())
                     .and_then(|c| c.msk());
                 let Some(msk) = msk else {
-                    return self.fail(i, "EAP Success but the method has no MSK");
+                    return self.fail(sa_id, "EAP Success but the method has no MSK");
                 };
-                let sa = &mut self.sas[i];
+                let sa = &mut self.sas[sa_id];
                 let keys = sa.keys.clone().expect("keys");
                 let rest = PayloadBody::IdI(self.cfg.local_id.clone()).body_bytes();
                 let so = signed_octets(keys.suite.prf, &sa.my_init, &sa.nr, &keys.sk_pi, &rest);
@@ -93,7 +93,7 @@ impl Engine {
                     c.msk = Some(msk);
                 }
                 self.send_auth_msg(
-                    i,
+                    sa_id,
                     vec![p(PayloadBody::Auth(Auth::new(
                         auth_method::SHARED_KEY_MIC,
                         auth,
@@ -101,53 +101,57 @@ impl Engine {
                     ReqKind::AuthFinal,
                 )
             }
-            4 => self.fail(i, "EAP Failure"),
-            c => self.fail(i, format!("unexpected EAP code {c}")),
+            4 => self.fail(sa_id, "EAP Failure"),
+            c => self.fail(sa_id, format!("unexpected EAP code {c}")),
         }
     }
 
     /// Responder: an IKE_AUTH request during EAP.
-    pub(super) fn responder_eap(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
+    pub(super) fn responder_eap(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
         let auth_fail = |e: &mut Engine, why: &str| {
             e.respond(
-                i,
+                sa_id,
                 exchange::IKE_AUTH,
                 msg_id,
                 vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
             );
-            e.fail(i, format!("IKE_AUTH (EAP): {why}"));
+            e.fail(sa_id, format!("IKE_AUTH (EAP): {why}"));
         };
-        self.sas[i].created = self.now;
-        let ctx = self.sas[i].eap.as_ref().expect("EAP context");
+        self.sas[sa_id].created = self.now;
+        let ctx = self.sas[sa_id].eap.as_ref().expect("EAP context");
         if let Some(msk) = ctx.msk.clone() {
             let (first, idi) = (ctx.first_inner.clone(), ctx.idi.clone());
             let (Some(auth), Some(idi)) = (find_body!(inner, Auth), idi) else {
                 return auth_fail(self, "expected AUTH after EAP Success");
             };
-            let keys = self.sas[i].keys.clone().expect("keys");
-            let sa = &self.sas[i];
+            let keys = self.sas[sa_id].keys.clone().expect("keys");
+            let sa = &self.sas[sa_id];
             let rest = PayloadBody::IdI(idi.clone()).body_bytes();
             let so = signed_octets(keys.suite.prf, &sa.peer_init, &sa.nr, &keys.sk_pi, &rest);
             if psk_auth(keys.suite.prf, &msk, &so) != auth.data {
                 return auth_fail(self, "AUTH (MSK) does not verify");
             }
-            return self.responder_complete(i, msg_id, first, msk, idi, false);
+            return self.responder_complete(sa_id, msg_id, first, msk, idi, false);
         }
         let Some(eap) = find_body!(inner, Eap) else {
             return auth_fail(self, "expected an EAP payload");
         };
         let bytes = PayloadBody::Eap(eap.clone()).body_bytes();
-        let step = match self.sas[i].eap.as_mut().and_then(|c| c.backend.as_mut()) {
+        let step = match self.sas[sa_id]
+            .eap
+            .as_mut()
+            .and_then(|c| c.backend.as_mut())
+        {
             Some(b) => b.step(&bytes),
             None => return auth_fail(self, "no EAP backend"),
         };
-        self.responder_eap_step(i, msg_id, step, vec![]);
+        self.responder_eap_step(sa_id, msg_id, step, vec![]);
     }
 
     /// Responder: answers with what the EAP backend said.
     pub(super) fn responder_eap_step(
         &mut self,
-        i: usize,
+        sa_id: SaId,
         msg_id: u32,
         step: EapStep,
         head: Vec<Payload>,
@@ -157,40 +161,40 @@ impl Engine {
             |m: &[u8]| mip6lab_wire::ikev2::Eap::parse(m).map(|e| p(PayloadBody::Eap(e)));
         match step {
             EapStep::Pending => {
-                if let Some(c) = self.sas[i].eap.as_mut() {
+                if let Some(c) = self.sas[sa_id].eap.as_mut() {
                     c.awaiting = Some((msg_id, reply));
                 }
             }
             EapStep::Send(m) => match eap_payload(&m) {
                 Ok(x) => {
                     reply.push(x);
-                    self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+                    self.respond(sa_id, exchange::IKE_AUTH, msg_id, reply);
                 }
                 Err(_) => {
                     self.respond(
-                        i,
+                        sa_id,
                         exchange::IKE_AUTH,
                         msg_id,
                         vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
                     );
-                    self.fail(i, "the EAP backend sent a malformed EAP message");
+                    self.fail(sa_id, "the EAP backend sent a malformed EAP message");
                 }
             },
             EapStep::Success { msk, final_msg } => {
                 if let Ok(x) = eap_payload(&final_msg) {
                     reply.push(x);
                 }
-                if let Some(c) = self.sas[i].eap.as_mut() {
+                if let Some(c) = self.sas[sa_id].eap.as_mut() {
                     c.msk = Some(msk);
                 }
-                self.respond(i, exchange::IKE_AUTH, msg_id, reply);
+                self.respond(sa_id, exchange::IKE_AUTH, msg_id, reply);
             }
             EapStep::Failure(m) => {
                 if let Ok(x) = eap_payload(&m) {
                     reply.push(x);
                 }
-                self.respond(i, exchange::IKE_AUTH, msg_id, reply);
-                self.fail(i, "EAP Failure");
+                self.respond(sa_id, exchange::IKE_AUTH, msg_id, reply);
+                self.fail(sa_id, "EAP Failure");
             }
         }
     }

@@ -54,16 +54,17 @@ impl Engine {
             peer_hashes: Vec::new(),
         };
         if self.sas.len() >= self.cfg.limits.max_sas {
-            self.sas.remove(0);
+            if let Some(oldest) = self.sas.ids().first() {
+                self.sas.remove(*oldest);
+            }
         }
-        self.sas.push(sa);
-        let i = self.sas.len() - 1;
-        self.send_init(i, now);
-        SaId(ispi)
+        let sa_id = self.sas.insert(sa);
+        self.send_init(sa_id, now);
+        sa_id
     }
 
-    pub(super) fn send_init(&mut self, i: usize, now: u64) {
-        let sa = &self.sas[i];
+    pub(super) fn send_init(&mut self, sa_id: SaId, now: u64) {
+        let sa = &self.sas[sa_id];
         let mut payloads = Vec::new();
         if let Some(c) = &sa.cookie {
             payloads.push(notify(notify_type::COOKIE, c.clone()));
@@ -84,7 +85,7 @@ impl Engine {
         m.rspi = [0; 8];
         m.payloads = payloads;
         let bytes = self.build(m, None, None);
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         sa.my_init = bytes.clone();
         sa.next_req_id = 1;
         sa.outstanding = Some(Outstanding {
@@ -97,11 +98,11 @@ impl Engine {
         self.send_raw(bytes);
     }
 
-    pub(super) fn fail(&mut self, i: usize, reason: impl Into<String>) {
-        let sa = self.sas.remove(i);
+    pub(super) fn fail(&mut self, sa_id: SaId, reason: impl Into<String>) {
+        let sa = self.sas.remove(sa_id).expect("failing a live IKE SA");
         self.release(&sa);
         self.event(Event::Failed {
-            sa: SaId(sa.local_spi()),
+            sa: sa_id,
             reason: reason.into(),
         });
     }
@@ -110,12 +111,12 @@ impl Engine {
         // Pool addresses are derived from the SAs that hold them; nothing else to free.
     }
 
-    pub(super) fn on_init_response(&mut self, i: usize, bytes: &[u8], m: Message) {
-        let id = SaId(self.sas[i].ispi);
+    pub(super) fn on_init_response(&mut self, sa_id: SaId, bytes: &[u8], m: Message) {
+        let id = SaId(self.sas[sa_id].ispi);
         if let Some(n) = find_notify(&m.payloads, notify_type::COOKIE) {
-            let sa = &mut self.sas[i];
+            let sa = &mut self.sas[sa_id];
             if sa.init_retries >= 3 || n.data.is_empty() || n.data.len() > 64 {
-                return self.fail(i, "COOKIE demanded again (or bad cookie)");
+                return self.fail(sa_id, "COOKIE demanded again (or bad cookie)");
             }
             sa.init_retries += 1;
             sa.cookie = Some(n.data.clone());
@@ -123,14 +124,14 @@ impl Engine {
                 sa: id,
                 reason: "responder demanded a COOKIE".into(),
             });
-            return self.send_init(i, self.now);
+            return self.send_init(sa_id, self.now);
         }
         if let Some(n) = find_notify(&m.payloads, notify_type::INVALID_KE_PAYLOAD) {
             let want = (n.data.len() == 2).then(|| u16::from_be_bytes([n.data[0], n.data[1]]));
             let g = want
                 .and_then(DhGroup::from_id)
                 .filter(|g| self.cfg.groups.contains(g));
-            let sa = &mut self.sas[i];
+            let sa = &mut self.sas[sa_id];
             match g {
                 Some(g) if sa.init_retries < 3 && g != sa.group => {
                     sa.init_retries += 1;
@@ -140,11 +141,11 @@ impl Engine {
                         sa: id,
                         reason: format!("INVALID_KE_PAYLOAD: responder wants group {}", g.id()),
                     });
-                    return self.send_init(i, self.now);
+                    return self.send_init(sa_id, self.now);
                 }
                 _ => {
                     return self.fail(
-                        i,
+                        sa_id,
                         format!("INVALID_KE_PAYLOAD asking for unsupported group {want:?}"),
                     )
                 }
@@ -153,7 +154,7 @@ impl Engine {
         if let Some(n) = first_error_notify(&m.payloads) {
             let name = n.name().unwrap_or("unknown error");
             return self.fail(
-                i,
+                sa_id,
                 format!("IKE_SA_INIT refused: {name} ({})", n.notify_type),
             );
         }
@@ -165,14 +166,17 @@ impl Engine {
             find_body!(m.payloads, Ke),
             find_body!(m.payloads, Nonce),
         ) else {
-            return self.fail(i, "IKE_SA_INIT response lacks SA, KE or Nonce");
+            return self.fail(sa_id, "IKE_SA_INIT response lacks SA, KE or Nonce");
         };
         if sa_p.proposals.len() != 1 || !(16..=256).contains(&nr.len()) {
-            return self.fail(i, "IKE_SA_INIT response: not one proposal, or bad nonce");
+            return self.fail(
+                sa_id,
+                "IKE_SA_INIT response: not one proposal, or bad nonce",
+            );
         }
-        let group = self.sas[i].group;
+        let group = self.sas[sa_id].group;
         let Some((_, suite, groups)) = pick_ike(&sa_p.proposals[0], &[group]) else {
-            return self.fail(i, "responder chose a proposal we cannot use");
+            return self.fail(sa_id, "responder chose a proposal we cannot use");
         };
         let offered = self.cfg.ike_suites.iter().any(|s| {
             s.encr == suite.encr
@@ -180,13 +184,13 @@ impl Engine {
                 && (s.encr.is_aead() || s.integ == suite.integ)
         });
         if !offered || groups != [group] || ke.group != group.id() {
-            return self.fail(i, "responder's choice was not offered");
+            return self.fail(sa_id, "responder's choice was not offered");
         }
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         let shared = match sa.dh.as_ref().map(|d| d.shared(&ke.data)) {
             Some(Ok(s)) => s,
-            Some(Err(e)) => return self.fail(i, format!("bad KE: {e}")),
-            None => return self.fail(i, "no DH key"),
+            Some(Err(e)) => return self.fail(sa_id, format!("bad KE: {e}")),
+            None => return self.fail(sa_id, "no DH key"),
         };
         sa.rspi = m.rspi;
         sa.nr = nr.clone();
@@ -197,7 +201,7 @@ impl Engine {
         let keys =
             match IkeKeys::from_shared_secret(suite, &shared, &sa.ni, &sa.nr, &sa.ispi, &sa.rspi) {
                 Ok(k) => k,
-                Err(e) => return self.fail(i, format!("key derivation: {e}")),
+                Err(e) => return self.fail(sa_id, format!("key derivation: {e}")),
             };
         // Logged now, not at establishment: an IKE_AUTH that fails (wrong key, EAP
         // failure) must still be decryptable in the capture.
@@ -206,13 +210,13 @@ impl Engine {
         sa.dh = None;
         sa.outstanding = None;
         self.event(Event::KeyLog(entry));
-        self.send_auth(i);
+        self.send_auth(sa_id);
     }
 
-    pub(super) fn send_auth(&mut self, i: usize) {
+    pub(super) fn send_auth(&mut self, sa_id: SaId) {
         let spi = self.random_esp_spi();
         let now = self.now;
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         sa.auth_child_spi = spi;
         let req = sa.auth_req.clone().unwrap_or(InitiateRequest {
             peer_id: None,
@@ -226,7 +230,7 @@ impl Engine {
         let rest = PayloadBody::IdI(idi.clone()).body_bytes();
         let so = signed_octets(keys.suite.prf, &sa.my_init, &sa.nr, &keys.sk_pi, &rest);
         let psk = sa.psk.clone();
-        let (my_cert, my_auth) = self.my_auth(i, keys.suite.prf, &so, &psk);
+        let (my_cert, my_auth) = self.my_auth(sa_id, keys.suite.prf, &so, &psk);
         let mut inner = vec![p(PayloadBody::IdI(idi))];
         if !req.eap {
             inner.extend(my_cert);
@@ -255,7 +259,7 @@ impl Engine {
             inner.push(p(PayloadBody::TsI(Ts::new(c.tsi.clone()))));
             inner.push(p(PayloadBody::TsR(Ts::new(c.tsr.clone()))));
         }
-        let sa = &self.sas[i];
+        let sa = &self.sas[sa_id];
         let m = Self::header(sa, exchange::IKE_AUTH, false, 1);
         let k = keys.initiator();
         let bytes = self.build(m, Some(inner), Some(&k));
@@ -264,7 +268,7 @@ impl Engine {
         } else {
             None
         };
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         if req.eap {
             sa.eap = Some(EapCtx {
                 backend: None,
@@ -288,20 +292,26 @@ impl Engine {
     }
 
     /// Sends one more IKE_AUTH request (EAP rounds, the final AUTH).
-    pub(super) fn send_auth_msg(&mut self, i: usize, inner: Vec<Payload>, kind: ReqKind) {
-        self.send_request(i, exchange::IKE_AUTH, inner, kind);
+    pub(super) fn send_auth_msg(&mut self, sa_id: SaId, inner: Vec<Payload>, kind: ReqKind) {
+        self.send_request(sa_id, exchange::IKE_AUTH, inner, kind);
     }
 
-    /// Sends an encrypted request on SA `i` with its next message ID and keeps it for
+    /// Sends an encrypted request on SA `sa_id` with its next message ID and keeps it for
     /// retransmission until the response comes.
-    pub(super) fn send_request(&mut self, i: usize, exch: u8, inner: Vec<Payload>, kind: ReqKind) {
-        let sa = &self.sas[i];
+    pub(super) fn send_request(
+        &mut self,
+        sa_id: SaId,
+        exch: u8,
+        inner: Vec<Payload>,
+        kind: ReqKind,
+    ) {
+        let sa = &self.sas[sa_id];
         let msg_id = sa.next_req_id;
         let m = Self::header(sa, exch, false, msg_id);
         let k = sa.my_keys().expect("keys of an SA past IKE_SA_INIT");
         let bytes = self.build(m, Some(inner), Some(&k));
         let now = self.now;
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         sa.next_req_id = msg_id.wrapping_add(1);
         sa.outstanding = Some(Outstanding {
             msg_id,
@@ -313,20 +323,20 @@ impl Engine {
         self.send_raw(bytes);
     }
 
-    pub(super) fn on_auth_response(&mut self, i: usize, kind: ReqKind, inner: Vec<Payload>) {
+    pub(super) fn on_auth_response(&mut self, sa_id: SaId, kind: ReqKind, inner: Vec<Payload>) {
         if let Some(n) = find_notify(&inner, notify_type::AUTHENTICATION_FAILED) {
             let _ = n;
-            return self.fail(i, "responder sent AUTHENTICATION_FAILED");
+            return self.fail(sa_id, "responder sent AUTHENTICATION_FAILED");
         }
-        if self.sas[i].eap.is_some() {
+        if self.sas[sa_id].eap.is_some() {
             match kind {
                 ReqKind::Auth => {
                     let Some(idr) = find_body!(inner, IdR).cloned() else {
-                        return self.fail(i, "first IKE_AUTH response (EAP) without IDr");
+                        return self.fail(sa_id, "first IKE_AUTH response (EAP) without IDr");
                     };
                     // A responder AUTH here is checked with the shared key, if there is one.
                     if let Some(auth) = find_body!(inner, Auth) {
-                        let sa = &self.sas[i];
+                        let sa = &self.sas[sa_id];
                         let keys = sa.keys.clone().expect("keys");
                         let rest = PayloadBody::IdR(idr.clone()).body_bytes();
                         let so = signed_octets(
@@ -344,41 +354,41 @@ impl Engine {
                                     idr.display(),
                                     w.display()
                                 );
-                                return self.initiator_auth_failed(i, why);
+                                return self.initiator_auth_failed(sa_id, why);
                             }
                             if let Err(e) =
                                 self.verify_peer_auth(keys.suite.prf, auth, &inner, &idr, &so, None)
                             {
                                 let why = format!("responder's certificate AUTH: {e}");
-                                return self.initiator_auth_failed(i, why);
+                                return self.initiator_auth_failed(sa_id, why);
                             }
                         } else if !sa.psk.is_empty()
                             && psk_auth(keys.suite.prf, &sa.psk, &so) != auth.data
                         {
-                            return self.fail(i, "responder's AUTH does not verify");
+                            return self.fail(sa_id, "responder's AUTH does not verify");
                         }
                     }
-                    self.sas[i].peer_id = Some(idr);
-                    return self.initiator_eap(i, &inner);
+                    self.sas[sa_id].peer_id = Some(idr);
+                    return self.initiator_eap(sa_id, &inner);
                 }
-                ReqKind::AuthEap => return self.initiator_eap(i, &inner),
+                ReqKind::AuthEap => return self.initiator_eap(sa_id, &inner),
                 _ => {
-                    let sa = &self.sas[i];
+                    let sa = &self.sas[sa_id];
                     let (Some(auth), Some(idr), Some(msk)) = (
                         find_body!(inner, Auth),
                         sa.peer_id.clone(),
                         sa.eap.as_ref().and_then(|c| c.msk.clone()),
                     ) else {
-                        return self.fail(i, "final IKE_AUTH response without AUTH");
+                        return self.fail(sa_id, "final IKE_AUTH response without AUTH");
                     };
                     let keys = sa.keys.clone().expect("keys");
                     let rest = PayloadBody::IdR(idr.clone()).body_bytes();
                     let so =
                         signed_octets(keys.suite.prf, &sa.peer_init, &sa.ni, &keys.sk_pr, &rest);
                     if psk_auth(keys.suite.prf, &msk, &so) != auth.data {
-                        return self.fail(i, "responder's AUTH (MSK) does not verify");
+                        return self.fail(sa_id, "responder's AUTH (MSK) does not verify");
                     }
-                    return self.initiator_complete(i, inner, idr, keys);
+                    return self.initiator_complete(sa_id, inner, idr, keys);
                 }
             }
         }
@@ -386,9 +396,9 @@ impl Engine {
             let why = first_error_notify(&inner)
                 .map(|n| format!("{} ({})", n.name().unwrap_or("error"), n.notify_type))
                 .unwrap_or_else(|| "no IDr or AUTH".into());
-            return self.fail(i, format!("IKE_AUTH response without IDr/AUTH: {why}"));
+            return self.fail(sa_id, format!("IKE_AUTH response without IDr/AUTH: {why}"));
         };
-        let sa = &self.sas[i];
+        let sa = &self.sas[sa_id];
         let keys = sa.keys.clone().expect("keys");
         let wanted = sa.auth_req.as_ref().and_then(|r| r.peer_id.clone());
         if auth.method != auth_method::SHARED_KEY_MIC {
@@ -400,7 +410,7 @@ impl Engine {
                     idr.display(),
                     w.display()
                 );
-                return self.initiator_auth_failed(i, why);
+                return self.initiator_auth_failed(sa_id, why);
             }
         }
         let rest = PayloadBody::IdR(idr.clone()).body_bytes();
@@ -412,9 +422,9 @@ impl Engine {
             } else {
                 format!("responder's certificate AUTH: {e}")
             };
-            return self.initiator_auth_failed(i, why);
+            return self.initiator_auth_failed(sa_id, why);
         }
         let idr = idr.clone();
-        self.initiator_complete(i, inner, idr, keys);
+        self.initiator_complete(sa_id, inner, idr, keys);
     }
 }

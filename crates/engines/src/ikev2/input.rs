@@ -43,11 +43,11 @@ impl Engine {
                 return self.drop_in("IKE_SA_INIT request with bad flags, SPIr or Message ID");
             }
             // A retransmission of a request we answered?
-            if let Some(sa) = self
+            if let Some(sa_id) = self
                 .sas
-                .iter()
                 .find(|s| s.role == Role::Responder && s.ispi == h.ispi())
             {
+                let sa = &self.sas[sa_id];
                 if sa.init_request == bytes && sa.state == State::HalfOpen {
                     let r = sa.my_init.clone();
                     self.send_raw(r);
@@ -64,10 +64,11 @@ impl Engine {
         } else {
             Role::Initiator
         };
-        let Some(i) = self
+        let Some(sa_id) = self
             .sas
-            .iter()
-            .position(|s| s.role == want_role && s.local_spi() == my_spi)
+            .get(SaId(my_spi))
+            .filter(|s| s.role == want_role)
+            .map(|_| SaId(my_spi))
         else {
             return self.drop_in("unknown IKE SA");
         };
@@ -77,40 +78,40 @@ impl Engine {
         };
         if h.exchange() == exchange::IKE_SA_INIT {
             // A response to our IKE_SA_INIT.
-            let sa = &self.sas[i];
+            let sa = &self.sas[sa_id];
             if sa.state != State::InitSent || h.message_id() != 0 {
                 return self.drop_in("IKE_SA_INIT response out of state");
             }
             if unsupported_critical(&m.payloads).is_some() {
                 return self.fail(
-                    i,
+                    sa_id,
                     "IKE_SA_INIT response with an unsupported critical payload",
                 );
             }
-            return self.on_init_response(i, bytes, m);
+            return self.on_init_response(sa_id, bytes, m);
         }
-        if self.sas[i].keys.is_none() {
+        if self.sas[sa_id].keys.is_none() {
             return self.drop_in("encrypted message before keys");
         }
-        if h.rspi() != self.sas[i].rspi {
+        if h.rspi() != self.sas[sa_id].rspi {
             return self.drop_in("SPIr mismatch");
         }
         if response {
-            let Some(o) = &self.sas[i].outstanding else {
+            let Some(o) = &self.sas[sa_id].outstanding else {
                 return self.drop_in("response without a request");
             };
             if o.msg_id != h.message_id() {
                 return self.drop_in("response with an unexpected Message ID");
             }
-            let keys = self.sas[i].peer_keys().expect("keys");
+            let keys = self.sas[sa_id].peer_keys().expect("keys");
             let d = match sk::decrypt(bytes, &keys) {
                 Ok(d) => d,
                 Err(e) => return self.drop_in(format!("cannot open SK: {e}")),
             };
-            let o = self.sas[i].outstanding.take().expect("outstanding");
-            self.on_response(i, o, d.inner);
+            let o = self.sas[sa_id].outstanding.take().expect("outstanding");
+            self.on_response(sa_id, o, d.inner);
         } else {
-            let sa = &self.sas[i];
+            let sa = &self.sas[sa_id];
             let mid = h.message_id();
             if let Some((last_id, last)) = &sa.last_response {
                 if *last_id == mid {
@@ -134,16 +135,16 @@ impl Engine {
                 Ok(d) => d,
                 Err(e) => return self.drop_in(format!("cannot open SK: {e}")),
             };
-            self.on_request(i, h.exchange(), mid, d.inner);
+            self.on_request(sa_id, h.exchange(), mid, d.inner);
         }
     }
 
-    pub(super) fn on_response(&mut self, i: usize, o: Outstanding, inner: Vec<Payload>) {
-        let id = SaId(self.sas[i].local_spi());
+    pub(super) fn on_response(&mut self, sa_id: SaId, o: Outstanding, inner: Vec<Payload>) {
+        let id = sa_id;
         match o.kind {
             ReqKind::Init => {}
             ReqKind::Auth | ReqKind::AuthEap | ReqKind::AuthFinal => {
-                return self.on_auth_response(i, o.kind, inner)
+                return self.on_auth_response(sa_id, o.kind, inner)
             }
             ReqKind::CreateChild {
                 spi,
@@ -154,13 +155,13 @@ impl Engine {
                 let nr = find_body!(inner, Nonce).cloned();
                 match nr {
                     Some(nr) if first_error_notify(&inner).is_none() => {
-                        self.finish_child(i, &inner, spi, &nonce, &nr, &req, rekey_of)
+                        self.finish_child(sa_id, &inner, spi, &nonce, &nr, &req, rekey_of)
                     }
-                    _ => self.finish_child(i, &inner, spi, &nonce, &[], &req, rekey_of),
+                    _ => self.finish_child(sa_id, &inner, spi, &nonce, &[], &req, rekey_of),
                 }
             }
             ReqKind::DeleteIke => {
-                let sa = self.sas.remove(i);
+                let sa = self.sas.remove(sa_id).expect("deleting a live IKE SA");
                 self.release(&sa);
                 return self.event(Event::IkeSaDeleted {
                     sa: id,
@@ -169,7 +170,7 @@ impl Engine {
             }
             ReqKind::DeleteChildren(spis) => {
                 for s in spis {
-                    self.sas[i].children.retain(|c| c.inbound_spi != s);
+                    self.sas[sa_id].children.retain(|c| c.inbound_spi != s);
                     self.event(Event::ChildSaDeleted {
                         sa: id,
                         inbound_spi: s,
@@ -179,52 +180,52 @@ impl Engine {
             }
             ReqKind::Liveness => self.event(Event::LivenessOk { sa: id }),
         }
-        self.pump(i);
+        self.pump(sa_id);
     }
 
-    pub(super) fn respond(&mut self, i: usize, exch: u8, msg_id: u32, inner: Vec<Payload>) {
-        let sa = &self.sas[i];
+    pub(super) fn respond(&mut self, sa_id: SaId, exch: u8, msg_id: u32, inner: Vec<Payload>) {
+        let sa = &self.sas[sa_id];
         let m = Self::header(sa, exch, true, msg_id);
         let k = sa.my_keys().expect("keys");
         let bytes = self.build(m, Some(inner), Some(&k));
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         sa.peer_next_id = msg_id.wrapping_add(1);
         sa.last_response = Some((msg_id, bytes.clone()));
         self.send_raw(bytes);
     }
 
-    pub(super) fn on_request(&mut self, i: usize, exch: u8, msg_id: u32, inner: Vec<Payload>) {
+    pub(super) fn on_request(&mut self, sa_id: SaId, exch: u8, msg_id: u32, inner: Vec<Payload>) {
         if let Some(t) = unsupported_critical(&inner) {
             return self.respond(
-                i,
+                sa_id,
                 exch,
                 msg_id,
                 vec![notify(notify_type::UNSUPPORTED_CRITICAL_PAYLOAD, vec![t])],
             );
         }
-        match (exch, self.sas[i].state) {
-            (exchange::IKE_AUTH, State::HalfOpen) if self.sas[i].role == Role::Responder => {
-                self.responder_auth(i, msg_id, inner)
+        match (exch, self.sas[sa_id].state) {
+            (exchange::IKE_AUTH, State::HalfOpen) if self.sas[sa_id].role == Role::Responder => {
+                self.responder_auth(sa_id, msg_id, inner)
             }
             (exchange::INFORMATIONAL, State::Established) => {
-                self.on_informational(i, msg_id, inner)
+                self.on_informational(sa_id, msg_id, inner)
             }
             (exchange::CREATE_CHILD_SA, State::Established) => {
-                self.on_create_child(i, msg_id, inner)
+                self.on_create_child(sa_id, msg_id, inner)
             }
             _ => self.drop_in("request of an unexpected exchange in this state"),
         }
     }
 
-    pub(super) fn on_informational(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
-        let id = SaId(self.sas[i].local_spi());
+    pub(super) fn on_informational(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
+        let id = sa_id;
         let mut reply = Vec::new();
         let mut delete_ike = false;
         let mut gone = Vec::new();
         if find_notify(&inner, notify_type::AUTHENTICATION_FAILED).is_some() {
             // The initiator refused our authentication (RFC 7296 §2.21.2).
-            self.respond(i, exchange::INFORMATIONAL, msg_id, vec![]);
-            return self.fail(i, "peer sent AUTHENTICATION_FAILED in an INFORMATIONAL");
+            self.respond(sa_id, exchange::INFORMATIONAL, msg_id, vec![]);
+            return self.fail(sa_id, "peer sent AUTHENTICATION_FAILED in an INFORMATIONAL");
         }
         for d in inner.iter().filter_map(|x| match &x.body {
             PayloadBody::Delete(d) => Some(d),
@@ -235,15 +236,19 @@ impl Engine {
             } else if d.protocol_id == protocol_id::ESP {
                 for s in d.spi_list().into_iter().filter_map(esp_spi_from) {
                     // The peer names its inbound SPI, which is our outbound one.
-                    if let Some(c) = self.sas[i].children.iter().find(|c| c.outbound_spi == s) {
+                    if let Some(c) = self.sas[sa_id]
+                        .children
+                        .iter()
+                        .find(|c| c.outbound_spi == s)
+                    {
                         gone.push(c.inbound_spi);
                     }
                 }
             }
         }
         if delete_ike {
-            self.respond(i, exchange::INFORMATIONAL, msg_id, vec![]);
-            let sa = self.sas.remove(i);
+            self.respond(sa_id, exchange::INFORMATIONAL, msg_id, vec![]);
+            let sa = self.sas.remove(sa_id).expect("deleting a live IKE SA");
             self.release(&sa);
             return self.event(Event::IkeSaDeleted {
                 sa: id,
@@ -262,7 +267,7 @@ impl Engine {
                 spis: b,
             })));
             for s in &gone {
-                self.sas[i].children.retain(|c| c.inbound_spi != *s);
+                self.sas[sa_id].children.retain(|c| c.inbound_spi != *s);
                 self.event(Event::ChildSaDeleted {
                     sa: id,
                     inbound_spi: *s,
@@ -270,14 +275,14 @@ impl Engine {
                 });
             }
         }
-        self.respond(i, exchange::INFORMATIONAL, msg_id, reply);
+        self.respond(sa_id, exchange::INFORMATIONAL, msg_id, reply);
     }
 
-    pub(super) fn on_create_child(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
-        let id = SaId(self.sas[i].local_spi());
+    pub(super) fn on_create_child(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
+        let id = sa_id;
         let fail = |e: &mut Engine, t: u16, why: &str| {
             e.respond(
-                i,
+                sa_id,
                 exchange::CREATE_CHILD_SA,
                 msg_id,
                 vec![notify(t, vec![])],
@@ -330,7 +335,7 @@ impl Engine {
             _ => None,
         });
         let old = rekey_of.and_then(|s| {
-            self.sas[i]
+            self.sas[sa_id]
                 .children
                 .iter()
                 .find(|c| c.outbound_spi == s)
@@ -345,7 +350,7 @@ impl Engine {
         }
         let (ni, sa_p, tsi, tsr) = (ni.clone(), sa_p.clone(), tsi.clone(), tsr.clone());
         let transport = find_notify(&inner, notify_type::USE_TRANSPORT_MODE).is_some();
-        let (tsi_n, tsr_n) = match self.narrow_child(i, &tsi.selectors, &tsr.selectors) {
+        let (tsi_n, tsr_n) = match self.narrow_child(sa_id, &tsi.selectors, &tsr.selectors) {
             Ok(x) => x,
             Err(why) => return fail(self, notify_type::TS_UNACCEPTABLE, &why),
         };
@@ -358,7 +363,7 @@ impl Engine {
             );
         };
         let nr = self.random(self.cfg.nonce_len.clamp(16, 256));
-        let keys = self.sas[i].keys.clone().expect("keys");
+        let keys = self.sas[sa_id].keys.clone().expect("keys");
         let Ok(ck) = ChildKeys::derive(
             keys.suite.prf,
             &keys.sk_d,
@@ -380,7 +385,7 @@ impl Engine {
         reply.push(p(PayloadBody::Nonce(nr)));
         reply.push(p(PayloadBody::TsI(Ts::new(vec![tsi_n.clone()]))));
         reply.push(p(PayloadBody::TsR(Ts::new(vec![tsr_n.clone()]))));
-        self.respond(i, exchange::CREATE_CHILD_SA, msg_id, reply);
+        self.respond(sa_id, exchange::CREATE_CHILD_SA, msg_id, reply);
         // The peer started this exchange: it is the KEYMAT "initiator".
         let child = ChildSa {
             inbound_spi: my_spi,
@@ -393,7 +398,7 @@ impl Engine {
             rekeyed: old,
         };
         let mpd = child.tsi.iter().any(|t| t.icmp6_types().is_some());
-        self.add_child(i, child);
+        self.add_child(sa_id, child);
         // RFC 5026 §5.3.2: after Mobile Prefix Discovery an MN with an assigned HoA may
         // auto-configure one from the home prefix and ask for its MH SA; allowed only where
         // the HA allows auto-configuration at all (it would advertise the prefix).
@@ -402,9 +407,9 @@ impl Engine {
             .responder
             .as_ref()
             .and_then(|p| p.home_prefix)
-            .filter(|_| self.sas[i].role == Role::Responder);
+            .filter(|_| self.sas[sa_id].role == Role::Responder);
         if let (true, Some(hp)) = (mpd, prefix) {
-            self.sas[i].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
+            self.sas[sa_id].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
         }
     }
 }

@@ -224,7 +224,7 @@ pub struct Engine {
     cfg: Config,
     rng: RngFn,
     hooks: Hooks,
-    sas: Vec<IkeSa>,
+    sas: SaTable,
     out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     cookies: CookieSecrets,
@@ -295,7 +295,7 @@ impl Engine {
             cfg,
             rng,
             hooks: Hooks::default(),
-            sas: Vec::new(),
+            sas: SaTable::default(),
             out: VecDeque::new(),
             events: VecDeque::new(),
             now: 0,
@@ -385,7 +385,7 @@ impl Engine {
     /// When [`Engine::tick`] next has something to do.
     pub fn next_timeout(&self) -> Option<u64> {
         let mut t: Option<u64> = None;
-        for s in &self.sas {
+        for s in self.sas.iter() {
             if let Some(o) = &s.outstanding {
                 let d = self.backoff(o.retransmits);
                 let at = o.sent_at.saturating_add(d);
@@ -409,11 +409,7 @@ impl Engine {
     }
 
     fn sa(&self, id: SaId) -> Option<&IkeSa> {
-        self.sas.iter().find(|s| s.local_spi() == id.0)
-    }
-
-    fn idx(&self, id: SaId) -> Option<usize> {
-        self.sas.iter().position(|s| s.local_spi() == id.0)
+        self.sas.get(id)
     }
 
     fn random(&mut self, n: usize) -> Vec<u8> {
@@ -426,7 +422,7 @@ impl Engine {
         loop {
             let mut s = [0u8; 8];
             (self.rng)(&mut s);
-            if s != [0; 8] && !self.sas.iter().any(|x| x.local_spi() == s) {
+            if s != [0; 8] && !self.sas.contains(SaId(s)) {
                 return s;
             }
         }

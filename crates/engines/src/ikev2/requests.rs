@@ -4,26 +4,26 @@
 use super::*;
 
 impl Engine {
-    pub(super) fn queue(&mut self, i: usize, r: PendingReq) {
+    pub(super) fn queue(&mut self, sa_id: SaId, r: PendingReq) {
         let max = self.cfg.limits.max_pending_requests;
-        let sa = &mut self.sas[i];
+        let sa = &mut self.sas[sa_id];
         if sa.pending.len() >= max {
             return;
         }
         sa.pending.push_back(r);
-        self.pump(i);
+        self.pump(sa_id);
     }
 
     /// Sends the next queued request if the window is free.
-    pub(super) fn pump(&mut self, i: usize) {
-        if i >= self.sas.len() {
+    pub(super) fn pump(&mut self, sa_id: SaId) {
+        if !self.sas.contains(sa_id) {
             return;
         }
-        let sa = &self.sas[i];
+        let sa = &self.sas[sa_id];
         if sa.state != State::Established || sa.outstanding.is_some() {
             return;
         }
-        let Some(r) = self.sas[i].pending.pop_front() else {
+        let Some(r) = self.sas[sa_id].pending.pop_front() else {
             return;
         };
         let (exch, inner, kind) = match r {
@@ -85,16 +85,18 @@ impl Engine {
                 )
             }
         };
-        self.send_request(i, exch, inner, kind);
+        self.send_request(sa_id, exch, inner, kind);
     }
 
     pub(super) fn with_sa(&mut self, now: u64, sa: SaId, r: PendingReq) -> Result<(), String> {
         self.now = now;
-        let i = self.idx(sa).ok_or("no such IKE SA")?;
-        if self.sas[i].state != State::Established {
+        let sa_id = Some(sa)
+            .filter(|s| self.sas.contains(*s))
+            .ok_or("no such IKE SA")?;
+        if self.sas[sa_id].state != State::Established {
             return Err("IKE SA not established".into());
         }
-        self.queue(i, r);
+        self.queue(sa_id, r);
         Ok(())
     }
 
@@ -114,19 +116,21 @@ impl Engine {
     /// CREATE_CHILD_SA rekeying the Child SA whose inbound SPI is `inbound_spi`; the old one
     /// is deleted once the new one is up.
     pub fn rekey_child(&mut self, now: u64, sa: SaId, inbound_spi: u32) -> Result<(), String> {
-        let i = self.idx(sa).ok_or("no such IKE SA")?;
-        let c = self.sas[i]
+        let sa_id = Some(sa)
+            .filter(|s| self.sas.contains(*s))
+            .ok_or("no such IKE SA")?;
+        let c = self.sas[sa_id]
             .children
             .iter()
             .find(|c| c.inbound_spi == inbound_spi)
             .ok_or("no such Child SA")?;
         let req = ChildRequest {
-            tsi: if self.sas[i].role == Role::Initiator {
+            tsi: if self.sas[sa_id].role == Role::Initiator {
                 c.tsi.clone()
             } else {
                 c.tsr.clone()
             },
-            tsr: if self.sas[i].role == Role::Initiator {
+            tsr: if self.sas[sa_id].role == Role::Initiator {
                 c.tsr.clone()
             } else {
                 c.tsi.clone()
@@ -160,17 +164,14 @@ impl Engine {
     pub fn tick(&mut self, now: u64) {
         self.now = now;
         // EAP backends that had no answer yet.
-        let waiting: Vec<[u8; 8]> = self
+        let waiting: Vec<SaId> = self
             .sas
             .iter()
             .filter(|s| s.eap.as_ref().is_some_and(|c| c.awaiting.is_some()))
-            .map(|s| s.local_spi())
+            .map(|s| SaId(s.local_spi()))
             .collect();
-        for spi in waiting {
-            let Some(i) = self.idx(SaId(spi)) else {
-                continue;
-            };
-            let Some(c) = self.sas[i].eap.as_mut() else {
+        for sa_id in waiting {
+            let Some(c) = self.sas.get_mut(sa_id).and_then(|s| s.eap.as_mut()) else {
                 continue;
             };
             let step = match c.backend.as_mut() {
@@ -179,20 +180,21 @@ impl Engine {
             };
             if step != EapStep::Pending {
                 if let Some((msg_id, head)) = c.awaiting.take() {
-                    self.responder_eap_step(i, msg_id, step, head);
+                    self.responder_eap_step(sa_id, msg_id, step, head);
                 }
             }
         }
-        let mut i = 0;
-        while i < self.sas.len() {
-            let sa = &self.sas[i];
+        for sa_id in self.sas.ids() {
+            let Some(sa) = self.sas.get(sa_id) else {
+                continue;
+            };
             if sa.state == State::HalfOpen
                 && now
                     >= sa
                         .created
                         .saturating_add(self.cfg.limits.half_open_timeout_ms)
             {
-                self.fail(i, "half-open IKE SA expired before IKE_AUTH completed");
+                self.fail(sa_id, "half-open IKE SA expired before IKE_AUTH completed");
                 continue;
             }
             if let Some(o) = &sa.outstanding {
@@ -203,17 +205,16 @@ impl Engine {
                             "no response to message {} after {} retransmissions",
                             o.msg_id, o.retransmits
                         );
-                        self.fail(i, what);
+                        self.fail(sa_id, what);
                         continue;
                     }
                     let bytes = o.bytes.clone();
-                    let o = self.sas[i].outstanding.as_mut().expect("outstanding");
+                    let o = self.sas[sa_id].outstanding.as_mut().expect("outstanding");
                     o.retransmits += 1;
                     o.sent_at = now;
                     self.send_raw(bytes);
                 }
             }
-            i += 1;
         }
     }
 }

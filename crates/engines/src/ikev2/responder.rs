@@ -133,7 +133,7 @@ impl Engine {
             payloads,
         };
         let out = self.build(msg, None, None);
-        self.sas.push(IkeSa {
+        let sa_id = self.sas.insert(IkeSa {
             role: Role::Responder,
             state: State::HalfOpen,
             ispi: m.ispi,
@@ -164,24 +164,24 @@ impl Engine {
             assigned: None,
             peer_hashes,
         });
-        if let Some(k) = &self.sas.last().and_then(|s| s.keys.clone()) {
+        if let Some(k) = &self.sas[sa_id].keys.clone() {
             self.event(Event::KeyLog(keylog::ike_entry(&m.ispi, &rspi, k)));
         }
         self.send_raw(out);
     }
 
-    pub(super) fn responder_auth(&mut self, i: usize, msg_id: u32, inner: Vec<Payload>) {
+    pub(super) fn responder_auth(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
         let auth_fail = |e: &mut Engine, why: &str| {
             e.respond(
-                i,
+                sa_id,
                 exchange::IKE_AUTH,
                 msg_id,
                 vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
             );
-            e.fail(i, format!("IKE_AUTH: {why}"));
+            e.fail(sa_id, format!("IKE_AUTH: {why}"));
         };
-        if self.sas[i].eap.is_some() {
-            return self.responder_eap(i, msg_id, inner);
+        if self.sas[sa_id].eap.is_some() {
+            return self.responder_eap(sa_id, msg_id, inner);
         }
         let Some(idi) = find_body!(inner, IdI).cloned() else {
             return auth_fail(self, "no IDi");
@@ -198,11 +198,11 @@ impl Engine {
             // with it now; without one, only the final MSK AUTH does (EAP-only, RFC 5998
             // style).
             if matches!(self.cfg.auth, AuthConfig::Cert(_)) {
-                let keys = self.sas[i].keys.clone().expect("keys");
-                let sa = &self.sas[i];
+                let keys = self.sas[sa_id].keys.clone().expect("keys");
+                let sa = &self.sas[sa_id];
                 let rest_r = PayloadBody::IdR(idr).body_bytes();
                 let so_r = signed_octets(keys.suite.prf, &sa.my_init, &sa.ni, &keys.sk_pr, &rest_r);
-                let (c, a) = self.my_auth(i, keys.suite.prf, &so_r, &[]);
+                let (c, a) = self.my_auth(sa_id, keys.suite.prf, &so_r, &[]);
                 head.extend(c);
                 head.push(a);
             } else if let Some(psk) = self
@@ -212,8 +212,8 @@ impl Engine {
                 .find(|(pid, _)| pid.id_type == idi.id_type && pid.data == idi.data)
                 .map(|(_, k)| k.clone())
             {
-                let keys = self.sas[i].keys.clone().expect("keys");
-                let sa = &self.sas[i];
+                let keys = self.sas[sa_id].keys.clone().expect("keys");
+                let sa = &self.sas[sa_id];
                 let rest_r = PayloadBody::IdR(idr).body_bytes();
                 let so_r = signed_octets(keys.suite.prf, &sa.my_init, &sa.ni, &keys.sk_pr, &rest_r);
                 head.push(p(PayloadBody::Auth(Auth::new(
@@ -221,7 +221,7 @@ impl Engine {
                     psk_auth(keys.suite.prf, &psk, &so_r),
                 ))));
             }
-            self.sas[i].eap = Some(EapCtx {
+            self.sas[sa_id].eap = Some(EapCtx {
                 backend: Some(backend),
                 client: None,
                 first_inner: inner.clone(),
@@ -229,7 +229,7 @@ impl Engine {
                 msk: None,
                 awaiting: None,
             });
-            return self.responder_eap_step(i, msg_id, step, head);
+            return self.responder_eap_step(sa_id, msg_id, step, head);
         };
         let idi = &idi;
         let psk = self
@@ -241,8 +241,8 @@ impl Engine {
         if auth.method == auth_method::SHARED_KEY_MIC && psk.is_none() {
             return auth_fail(self, "unknown IDi");
         }
-        let keys = self.sas[i].keys.clone().expect("keys");
-        let sa = &self.sas[i];
+        let keys = self.sas[sa_id].keys.clone().expect("keys");
+        let sa = &self.sas[sa_id];
         let rest = PayloadBody::IdI(idi.clone()).body_bytes();
         let so = signed_octets(keys.suite.prf, &sa.peer_init, &sa.nr, &keys.sk_pi, &rest);
         if let Err(e) =
@@ -263,28 +263,28 @@ impl Engine {
             }
         };
         let idi = idi.clone();
-        self.responder_complete(i, msg_id, inner, psk, idi, true);
+        self.responder_complete(sa_id, msg_id, inner, psk, idi, true);
     }
 
     /// Responder: the peer is authenticated with `key` (PSK or MSK); AUTH, CP and the Child
     /// SA of `inner` (the request that carried them) are answered.
     pub(super) fn responder_complete(
         &mut self,
-        i: usize,
+        sa_id: SaId,
         msg_id: u32,
         inner: Vec<Payload>,
         psk: Vec<u8>,
         idi: Id,
         with_idr: bool,
     ) {
-        let id = SaId(self.sas[i].rspi);
+        let id = SaId(self.sas[sa_id].rspi);
         let pol = self
             .cfg
             .responder
             .clone()
             .expect("responder SA needs a policy");
-        let keys = self.sas[i].keys.clone().expect("keys");
-        let sa = &self.sas[i];
+        let keys = self.sas[sa_id].keys.clone().expect("keys");
+        let sa = &self.sas[sa_id];
         let idr = self.cfg.local_id.clone();
         let rest_r = PayloadBody::IdR(idr.clone()).body_bytes();
         let so_r = signed_octets(keys.suite.prf, &sa.my_init, &sa.ni, &keys.sk_pr, &rest_r);
@@ -292,7 +292,7 @@ impl Engine {
         if with_idr {
             // IDr, [CERT,] AUTH: the configured credential.
             reply.push(p(PayloadBody::IdR(idr)));
-            let (c, a) = self.my_auth(i, keys.suite.prf, &so_r, &psk);
+            let (c, a) = self.my_auth(sa_id, keys.suite.prf, &so_r, &psk);
             reply.extend(c);
             reply.push(a);
         } else {
@@ -303,7 +303,7 @@ impl Engine {
             ))));
         }
         {
-            let sa = &mut self.sas[i];
+            let sa = &mut self.sas[sa_id];
             sa.state = State::Established;
             sa.psk = psk;
             sa.peer_id = Some(idi.clone());
@@ -318,14 +318,14 @@ impl Engine {
             let wants_addr = cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS);
             if let (true, Some(hp), None) = (wants_prefix, pol.home_prefix, wants_addr) {
                 attrs.push(CpAttribute::mip6_home_prefix(hp));
-                self.sas[i].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
+                self.sas[sa_id].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
             } else if wants_prefix || wants_addr.is_some() {
                 let want = wants_addr.and_then(|a| a.as_ip6_prefix()).map(|(a, _)| a);
                 match self.allocate(&pol, want, &idi) {
                     Some(a) => {
                         attrs.push(CpAttribute::internal_ip6_address(a, pol.pool_prefix_len));
-                        self.sas[i].assigned = Some(a);
-                        self.sas[i].allowed_tsi = Some((a, a));
+                        self.sas[sa_id].assigned = Some(a);
+                        self.sas[sa_id].allowed_tsi = Some((a, a));
                         if wants_prefix && wants_addr.is_none() {
                             use_assigned = true;
                         }
@@ -369,7 +369,7 @@ impl Engine {
             let res = match child_error {
                 Some(e) => Err(e),
                 None => self
-                    .narrow_child(i, &tsi.selectors, &tsr.selectors)
+                    .narrow_child(sa_id, &tsi.selectors, &tsr.selectors)
                     .map_err(|_| notify_type::TS_UNACCEPTABLE),
             };
             let my_spi = self.random_esp_spi();
@@ -380,7 +380,7 @@ impl Engine {
             }) {
                 Ok(((tsi_n, tsr_n), (prop, suite, peer_spi))) => {
                     let transport = find_notify(&inner, notify_type::USE_TRANSPORT_MODE).is_some();
-                    let sa = &self.sas[i];
+                    let sa = &self.sas[sa_id];
                     if let Ok(ck) = ChildKeys::derive(
                         keys.suite.prf,
                         &keys.sk_d,
@@ -416,8 +416,8 @@ impl Engine {
         if let Some(e) = child_error {
             reply.push(notify(e, vec![]));
         }
-        self.respond(i, exchange::IKE_AUTH, msg_id, reply);
-        let sa = &self.sas[i];
+        self.respond(sa_id, exchange::IKE_AUTH, msg_id, reply);
+        let sa = &self.sas[sa_id];
         let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
         self.event(Event::IkeSaEstablished {
             sa: id,
@@ -429,7 +429,7 @@ impl Engine {
             group,
         });
         if let Some(c) = new_child {
-            self.add_child(i, c);
+            self.add_child(sa_id, c);
         } else if let Some(e) = child_error {
             self.event(Event::ChildSaFailed {
                 sa: id,

@@ -134,3 +134,75 @@ pub(super) struct CookieSecrets {
     /// When `current` was made (engine milliseconds).
     pub(super) since: u64,
 }
+
+/// The IKE SAs, addressed by [`SaId`] (this end's SPI). Iteration is in creation order,
+/// which decides which SA is evicted first and the order of timer work and outputs.
+#[derive(Default)]
+pub(super) struct SaTable {
+    by_age: std::collections::BTreeMap<u64, IkeSa>,
+    age_of: std::collections::HashMap<SaId, u64>,
+    next_age: u64,
+}
+
+impl SaTable {
+    /// Adds an SA; its handle is its local SPI, which must not be in use.
+    pub(super) fn insert(&mut self, sa: IkeSa) -> SaId {
+        let id = SaId(sa.local_spi());
+        debug_assert!(!self.age_of.contains_key(&id), "SPI already in use");
+        let age = self.next_age;
+        self.next_age += 1;
+        self.age_of.insert(id, age);
+        self.by_age.insert(age, sa);
+        id
+    }
+
+    pub(super) fn remove(&mut self, id: SaId) -> Option<IkeSa> {
+        let age = self.age_of.remove(&id)?;
+        self.by_age.remove(&age)
+    }
+
+    pub(super) fn get(&self, id: SaId) -> Option<&IkeSa> {
+        self.by_age.get(self.age_of.get(&id)?)
+    }
+
+    pub(super) fn get_mut(&mut self, id: SaId) -> Option<&mut IkeSa> {
+        self.by_age.get_mut(self.age_of.get(&id)?)
+    }
+
+    pub(super) fn contains(&self, id: SaId) -> bool {
+        self.age_of.contains_key(&id)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.by_age.len()
+    }
+
+    /// The SAs, oldest first.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &IkeSa> {
+        self.by_age.values()
+    }
+
+    /// The handles, oldest first: a snapshot for loops that may remove SAs.
+    pub(super) fn ids(&self) -> Vec<SaId> {
+        self.iter().map(|s| SaId(s.local_spi())).collect()
+    }
+
+    /// The first SA (oldest first) that `pred` accepts.
+    pub(super) fn find(&self, pred: impl Fn(&IkeSa) -> bool) -> Option<SaId> {
+        self.iter().find(|s| pred(s)).map(|s| SaId(s.local_spi()))
+    }
+}
+
+impl std::ops::Index<SaId> for SaTable {
+    type Output = IkeSa;
+    /// Panics when the SA is gone: callers hold handles of SAs they just looked up.
+    fn index(&self, id: SaId) -> &IkeSa {
+        self.get(id).expect("IKE SA handle of a live SA")
+    }
+}
+
+impl std::ops::IndexMut<SaId> for SaTable {
+    fn index_mut(&mut self, id: SaId) -> &mut IkeSa {
+        self.get_mut(id).expect("IKE SA handle of a live SA")
+    }
+}

@@ -93,11 +93,11 @@ impl Engine {
     /// TSr to the HA address. As original initiator, the selectors are accepted as offered.
     pub(super) fn narrow_child(
         &self,
-        i: usize,
+        sa_id: SaId,
         tsi: &[TrafficSelector],
         tsr: &[TrafficSelector],
     ) -> Result<(TrafficSelector, TrafficSelector), String> {
-        let sa = &self.sas[i];
+        let sa = &self.sas[sa_id];
         let Some(pol) = self
             .cfg
             .responder
@@ -110,7 +110,7 @@ impl Engine {
         };
         let ha = pol.ha_addr;
         if is_icmp6(tsi) || is_icmp6(tsr) {
-            return self.narrow_mpd_child(i, tsi, tsr);
+            return self.narrow_mpd_child(sa_id, tsi, tsr);
         }
         let tsr_n = narrow(tsr, ha, ha).ok_or("TSr does not cover the HA address for MH")?;
         // A single address inside the allowed range, if the MN names one; else the range.
@@ -134,11 +134,11 @@ impl Engine {
     /// assigned address), never a range or another MN's address (RFC 4877 §4.2 PAD).
     pub(super) fn narrow_mpd_child(
         &self,
-        i: usize,
+        sa_id: SaId,
         tsi: &[TrafficSelector],
         tsr: &[TrafficSelector],
     ) -> Result<(TrafficSelector, TrafficSelector), String> {
-        let sa = &self.sas[i];
+        let sa = &self.sas[sa_id];
         let ha = self
             .cfg
             .responder
