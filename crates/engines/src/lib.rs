@@ -3,6 +3,7 @@
 //! implementations do the I/O.
 
 pub mod aaa;
+pub mod addresses;
 pub mod binding;
 pub mod dad;
 pub mod ddns;

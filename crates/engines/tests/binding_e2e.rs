@@ -134,7 +134,7 @@ fn register_with_dns_refresh_and_deregister() {
     );
     assert!(mn.contains(&MnAction::Deregistered { ha: l.ha_addr }));
     assert!(l.ha.is_empty());
-    assert_eq!(l.ha.authorizer().holder(&l.hoa), None);
+    assert_eq!(l.ha.addresses().lock().holder(&l.hoa), None);
 }
 
 #[test]

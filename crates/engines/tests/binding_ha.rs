@@ -261,13 +261,13 @@ fn configured_mode_refuses_unlisted() {
 fn dereg_by_lifetime_zero_deletes_and_frees() {
     let mut c = BindingCache::fcfs(cfg());
     c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
-    assert_eq!(c.authorizer().holder(&hoa1()), Some(MN1));
+    assert_eq!(c.addresses().lock().holder(&hoa1()).as_deref(), Some(MN1));
     let r = c.process_bu(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 10);
     let ba = r.ba.unwrap();
     assert_eq!((ba.ba.status, ba.ba.lifetime, ba.ba.seq), (0, 0, 2));
     assert!(matches!(r.events[..], [CacheEvent::Deleted { .. }]));
     assert!(c.is_empty());
-    assert_eq!(c.authorizer().holder(&hoa1()), None);
+    assert_eq!(c.addresses().lock().holder(&hoa1()).as_deref(), None);
     // Now MN2 may take it (FCFS).
     let r = c.process_bu(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 20);
     assert_eq!(r.status, Some(0));
@@ -303,7 +303,7 @@ fn cache_full_gets_130_even_without_a() {
     let r = c.process_bu(&input(MN2, hoa2(), bu(1, 10, BuFlags::H), &[]), 0);
     assert_eq!(r.ba.unwrap().ba.status, ba_status::INSUFFICIENT_RESOURCES);
     assert_eq!(c.len(), 1);
-    assert_eq!(c.authorizer().holder(&hoa2()), None);
+    assert_eq!(c.addresses().lock().holder(&hoa2()).as_deref(), None);
 }
 
 #[test]
@@ -365,12 +365,14 @@ fn identity_compared_case_insensitively() {
 
 #[test]
 fn dereg_keeps_ike_reservation() {
-    let mut c = BindingCache::fcfs(cfg());
-    c.authorizer_mut().reserve(MN1, hoa1()).unwrap();
+    let mut auth = HoaAuthorizer::new(AuthMode::Fcfs);
+    auth.add_pool(a("2001:db8:1::"), 64);
+    auth.reserve(MN1, hoa1()).unwrap();
+    let mut c = BindingCache::new(cfg(), auth);
     c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
     c.process_bu(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 1);
     assert!(c.is_empty());
-    assert_eq!(c.authorizer().holder(&hoa1()), Some(MN1));
+    assert_eq!(c.addresses().lock().holder(&hoa1()).as_deref(), Some(MN1));
     let r = c.process_bu(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 2);
     assert_eq!(r.status, Some(ba_status::ADMINISTRATIVELY_PROHIBITED));
 }

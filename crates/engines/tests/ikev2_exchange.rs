@@ -6,7 +6,7 @@ mod ikev2_common;
 
 use ikev2_common::*;
 use mip6lab_engines::ikev2::{
-    ChildRequest, ChildSa, DhGroup, Event, Hooks, InitiateRequest, Outgoing, Role,
+    ChildRequest, ChildSa, DhGroup, Event, Hooks, InitiateRequest, Outgoing, ResponderPolicy, Role,
 };
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, Message, PayloadBody, TrafficSelector};
@@ -616,11 +616,10 @@ fn configured_addresses_are_returned_to_their_owner_only() {
         let mine: Ipv6Addr = "2001:db8:1:100::1".parse().unwrap();
         let theirs: Ipv6Addr = "2001:db8:1:100::2".parse().unwrap();
         let mut ha = ikev2_common::ha_config();
-        let pol = ha.responder.as_mut().unwrap();
-        pol.configured = vec![
-            (Id::fqdn("mn1.example.com"), mine),
-            (Id::fqdn("mn2.example.com"), theirs),
-        ];
+        let mut addresses = ResponderPolicy::pool(ikev2_common::pool(), 64, 256);
+        assert!(addresses.configure("mn1.example.com", mine));
+        assert!(addresses.configure("mn2.example.com", theirs));
+        ha.responder.as_mut().unwrap().addresses = addresses.into();
         let mut mn = ikev2_common::mn_config();
         mn.local_id = Id::fqdn(mn_id);
         ha.psks.push((Id::fqdn(mn_id), ha.psks[0].1.clone()));

@@ -77,12 +77,21 @@ pub async fn run(cfg: &Config) -> Result<()> {
         .await
         .context("bind UDP 500")?;
     let (prefix, len) = hs.home_prefix;
+    // One provider: an address the IKE responder leases is used for bindings too, and the
+    // other way round.
+    let addresses = ike::ha_addresses(cfg)?;
     let mut ha = Ha {
         cfg,
         me,
-        engine: ike::ha_engine(cfg, me)?,
+        engine: ike::ha_engine(cfg, me, addresses.clone())?,
         keys: KeyLogFiles::new(&cfg.keylog_dir),
-        cache: binding_cache(cfg, prefix, len),
+        cache: BindingCache::new(
+            HaConfig {
+                home_prefixes: vec![(prefix, len)],
+                ..HaConfig::default()
+            },
+            addresses,
+        ),
         inbound: InboundSas::new(),
         children: HashMap::new(),
         identities: HashMap::new(),
@@ -155,9 +164,6 @@ pub async fn run(cfg: &Config) -> Result<()> {
         let now = ha.now();
         ha.engine.tick(now);
         let t = ha.cache.tick(now);
-        if !t.events.is_empty() {
-            ha.sync_bound_hoas();
-        }
         for ev in t.events {
             emit_cache(&ev);
         }
@@ -174,20 +180,6 @@ pub async fn run(cfg: &Config) -> Result<()> {
 /// The initiator SPI of an IKE message on port 500.
 fn ispi_of(d: &[u8]) -> Option<[u8; 8]> {
     d.get(..8)?.try_into().ok()
-}
-
-/// FCFS from the home prefix plus the configured addresses (RFC 5026 §9.2: both modes).
-fn binding_cache(cfg: &Config, prefix: Ipv6Addr, len: u8) -> BindingCache {
-    let mut c = BindingCache::fcfs(HaConfig {
-        home_prefixes: vec![(prefix, len)],
-        ..HaConfig::default()
-    });
-    if !cfg.knobs.ha_accept_any_hoa {
-        for (id, a) in cfg.ha.iter().flat_map(|h| h.configured.iter()) {
-            c.authorizer_mut().configure(id, *a);
-        }
-    }
-    c
 }
 
 fn emit_cache(ev: &CacheEvent) {
@@ -212,17 +204,6 @@ fn emit_cache(ev: &CacheEvent) {
 impl Ha<'_> {
     fn now(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
-    }
-
-    /// RFC 5026 §9.2 FCFS: the engine keeps bound addresses from other identities, also
-    /// once the IKE SA that got them is gone.
-    fn sync_bound_hoas(&mut self) {
-        let bound: Vec<(Ipv6Addr, String)> = self
-            .cache
-            .entries()
-            .map(|e| (e.hoa, e.identity.clone()))
-            .collect();
-        self.engine.set_bound_hoas(bound);
     }
 
     fn set_clock(&mut self) {
@@ -379,9 +360,6 @@ impl Ha<'_> {
         );
         for ev in &r.events {
             emit_cache(ev);
-        }
-        if !r.events.is_empty() {
-            self.sync_bound_hoas();
         }
         let ba = match (r.ba, r.dns) {
             (Some(ba), _) => Some(ba),

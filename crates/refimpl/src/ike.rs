@@ -3,6 +3,8 @@
 use crate::config::{AuthMode, Config};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::aaa::{MschapV2Client, RadiusEapBackend, RelayBackend, RelayConfig};
+use mip6lab_engines::addresses::SharedAddresses;
+use mip6lab_engines::binding::{AuthMode as HoaAuthMode, HoaAuthorizer, LeasePool};
 use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
     Config as IkeConfig, Credential, EapBackend, EapClient, Engine, Event, ResponderPolicy, RngFn,
@@ -91,19 +93,38 @@ pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<Eng
 /// Half-open IKE SAs the reference HA allows before it demands cookies.
 pub const HALF_OPEN_BEFORE_COOKIES: usize = 4;
 
-/// The HA's responder: home addresses from the home prefix, the prefix itself for
+/// The HA's home addresses, one provider for its IKE responder and its Binding Cache (RFC
+/// 5026 §9.2, both modes): FCFS from the home prefix plus the configured addresses.
+pub fn ha_addresses(cfg: &Config) -> Result<SharedAddresses> {
+    let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
+    let (p, len) = hs.home_prefix;
+    let mut auth = HoaAuthorizer::new(HoaAuthMode::Fcfs);
+    auth.add_pool(p, len);
+    for (id, a) in &hs.configured {
+        auth.configure(id, *a);
+    }
+    auth.set_guard_configured(!cfg.knobs.ha_accept_any_hoa);
+    // Assigned addresses come from the upper half of the prefix's first /112, away from
+    // the interface identifiers MNs auto-configure (derived from their care-of address).
+    let mut leases = LeasePool::new(Ipv6Addr::from(u128::from(p) | 0x8000), len, hs.pool_size);
+    leases.guard_used = !cfg.knobs.ha_fcfs_ignore_used;
+    if cfg.knobs.ha_no_address {
+        leases.size = 0;
+        leases.use_configured = false;
+    }
+    auth.set_lease_pool(leases);
+    Ok(SharedAddresses::new(auth))
+}
+
+/// The HA's responder: home addresses from `addresses`, the prefix itself for
 /// MIP6_HOME_PREFIX when auto-configuration is allowed, EAP relayed to RADIUS.
-pub fn ha_engine(cfg: &Config, me: Ipv6Addr) -> Result<Engine> {
+pub fn ha_engine(cfg: &Config, me: Ipv6Addr, addresses: SharedAddresses) -> Result<Engine> {
     let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
     let peers: Vec<Id> = hs.mn_ids.iter().map(|s| Id::fqdn(s)).collect();
     let mut c = base(cfg, Id::fqdn(&cfg.id), &peers)?;
     c.cert_binds_id = !cfg.knobs.ha_skip_cert_id_binding;
-    // Assigned addresses come from the upper half of the prefix's first /112, away from
-    // the interface identifiers MNs auto-configure (derived from their care-of address).
     let (p, len) = hs.home_prefix;
-    let mut pol = ResponderPolicy::new(me, Ipv6Addr::from(u128::from(p) | 0x8000));
-    pol.pool_prefix_len = len;
-    pol.pool_size = hs.pool_size;
+    let mut pol = ResponderPolicy::with_addresses(me, addresses);
     if hs.autoconf && !cfg.knobs.ha_no_home_prefix {
         pol.home_prefix = Some(HomePrefix {
             lifetime: 3600,
@@ -111,21 +132,12 @@ pub fn ha_engine(cfg: &Config, me: Ipv6Addr) -> Result<Engine> {
             prefix_len: len,
         });
     }
-    pol.configured = hs
-        .configured
-        .iter()
-        .map(|(id, a)| (Id::fqdn(id), *a))
-        .collect();
-    pol.guard_configured = !cfg.knobs.ha_accept_any_hoa;
-    pol.guard_used = !cfg.knobs.ha_fcfs_ignore_used;
     pol.address_failure_notify = !cfg.knobs.ha_no_address_failure_notify;
     // RFC 5026 §9.1: past a handful of half-open SAs (well below the engine's cap of 16, which
     // would drop requests), an initiator must first prove it receives at its address.
     pol.cookie_threshold = (!cfg.knobs.ha_no_cookies).then_some(HALF_OPEN_BEFORE_COOKIES);
     if cfg.knobs.ha_no_address {
-        pol.pool_size = 0;
         pol.home_prefix = None;
-        pol.configured.clear();
     }
     c.responder = Some(pol);
     let mut e = Engine::new(c, os_rng());

@@ -35,6 +35,7 @@
 //! with A = 0, the others SHOULD per §10.3.1); on acceptance only if A = 1 — or if the BU carried a
 //! DNS Update option, since RFC 5026 §6 says the HA MUST send a BA with the option's Status.
 
+use crate::addresses::SharedAddresses;
 use crate::binding::dns::{self, BindingOutcome, DnsAction, DnsDecision, DnsNote, DnsOutcome};
 use crate::binding::{in_prefix, lifetime_ms, seq_newer, AuthMode, HoaAuthorizer, HoaDenied};
 use crate::binding::{normalize_identity, DnsPolicy};
@@ -214,11 +215,13 @@ pub struct TickResult {
     pub dns: Vec<DnsAction>,
 }
 
-/// The HA's Binding Cache, keyed by HoA.
-#[derive(Debug, Clone)]
+/// The HA's Binding Cache, keyed by HoA. Not `Clone`: a copy would share the address
+/// provider with the original.
+#[derive(Debug)]
 pub struct BindingCache {
     cfg: HaConfig,
-    auth: HoaAuthorizer,
+    /// Home-address authorization, shared with the IKE responder of the same HA.
+    auth: SharedAddresses,
     entries: HashMap<Ipv6Addr, BindingCacheEntry>,
     pending: BTreeMap<DnsTicket, PendingDns>,
     next_ticket: u64,
@@ -232,10 +235,12 @@ fn is_unicast_routable(a: &Ipv6Addr) -> bool {
 }
 
 impl BindingCache {
-    pub fn new(cfg: HaConfig, auth: HoaAuthorizer) -> BindingCache {
+    /// A cache that authorizes home addresses with `auth` (a provider, or a handle shared
+    /// with the IKE responder).
+    pub fn new(cfg: HaConfig, auth: impl Into<SharedAddresses>) -> BindingCache {
         BindingCache {
             cfg,
-            auth,
+            auth: auth.into(),
             entries: HashMap::new(),
             pending: BTreeMap::new(),
             next_ticket: 1,
@@ -255,13 +260,9 @@ impl BindingCache {
         &self.cfg
     }
 
-    pub fn authorizer(&self) -> &HoaAuthorizer {
+    /// The home-address provider this cache authorizes with.
+    pub fn addresses(&self) -> &SharedAddresses {
         &self.auth
-    }
-
-    /// For IKE-time allocation ([`HoaAuthorizer::allocate`]) and configuration.
-    pub fn authorizer_mut(&mut self) -> &mut HoaAuthorizer {
-        &mut self.auth
     }
 
     pub fn get(&self, hoa: &Ipv6Addr) -> Option<&BindingCacheEntry> {
@@ -366,7 +367,7 @@ impl BindingCache {
         {
             return reject(res, ba_status::NOT_HOME_SUBNET, bu.seq);
         }
-        if let Err(d) = self.auth.authorize(&identity, &hoa) {
+        if let Err(d) = self.auth.lock().authorize(&identity, &hoa) {
             res.denied = Some(d);
             return reject(res, ba_status::ADMINISTRATIVELY_PROHIBITED, bu.seq);
         }
@@ -390,7 +391,7 @@ impl BindingCache {
                 return reject(res, ba_status::NOT_HOME_AGENT, bu.seq);
             };
             self.entries.remove(&hoa);
-            self.auth.release(&identity, &hoa);
+            self.auth.lock().release(&identity, &hoa);
             res.events.push(CacheEvent::Deleted {
                 identity: e.identity,
                 hoa,
@@ -414,7 +415,7 @@ impl BindingCache {
                 }
                 granted = granted.min(left);
             }
-            if let Err(d) = self.auth.claim(&identity, hoa) {
+            if let Err(d) = self.auth.lock().claim(&identity, hoa) {
                 res.denied = Some(d);
                 return reject(res, ba_status::ADMINISTRATIVELY_PROHIBITED, bu.seq);
             }
@@ -571,7 +572,7 @@ impl BindingCache {
             let Some(e) = self.entries.remove(&hoa) else {
                 continue;
             };
-            self.auth.release(&e.identity, &hoa);
+            self.auth.lock().release(&e.identity, &hoa);
             if self.cfg.dns.remove_on_expiry {
                 if let Some(fqdn) = e.dns_fqdn.clone() {
                     out.dns.push(DnsAction::Remove { fqdn, hoa });

@@ -2,6 +2,8 @@
 //! ask for as initiator.
 
 use super::*;
+use crate::addresses::SharedAddresses;
+use crate::binding::{AuthMode, HoaAuthorizer, LeasePool};
 
 /// Retransmission of requests: the first timeout, doubling up to `max_interval_ms`, and the
 /// number of retransmissions after which the exchange fails.
@@ -72,16 +74,15 @@ impl EspSuite {
 }
 
 /// What the responder does with a CFG_REQUEST.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ResponderPolicy {
     /// This HA's address: TSr of MH Child SAs is narrowed to it.
     pub ha_addr: Ipv6Addr,
-    /// Home addresses handed out for INTERNAL_IP6_ADDRESS: `base + 1 ..= base + size`.
-    pub pool_base: Ipv6Addr,
-    pub pool_prefix_len: u8,
-    pub pool_size: u32,
+    /// Home addresses for INTERNAL_IP6_ADDRESS (RFC 5026 §5.3.1, §9.2), shared with the
+    /// HA's Binding Cache so that an address held by either side is used for both.
+    pub addresses: SharedAddresses,
     /// Answer to MIP6_HOME_PREFIX: `Some` → the prefix (MN auto-configures, RFC 5026 §5.3.2);
-    /// `None` → N(USE_ASSIGNED_HoA) and an address from the pool.
+    /// `None` → N(USE_ASSIGNED_HoA) and an address from `addresses`.
     pub home_prefix: Option<HomePrefix>,
     /// INTERNAL_IP6_DNS to return when asked.
     pub dns: Option<Ipv6Addr>,
@@ -91,37 +92,39 @@ pub struct ResponderPolicy {
     pub cookie_secret_lifetime_ms: u64,
     /// Require a CP in IKE_AUTH (else FAILED_CP_REQUIRED and no Child SA).
     pub require_cp: bool,
-    /// Home addresses configured per MN identity (RFC 5026 §9.2 "configured" mode): returned
-    /// to that MN when it asks for any address, never handed to another MN.
-    pub configured: Vec<(Id, Ipv6Addr)>,
-    /// Refuse another MN's configured address (§9.2 MUST; off only to build a mutant).
-    pub guard_configured: bool,
-    /// FCFS (§9.2): refuse a requested address that another identity holds (by an IKE SA or a
-    /// binding, [`Engine::set_bound_hoas`]); off only to build a mutant.
-    pub guard_used: bool,
     /// Answer N(INTERNAL_ADDRESS_FAILURE) when no address is left (RFC 4877 §9 MUST); off
     /// only to build a mutant, which sends a CFG_REPLY without an address instead.
     pub address_failure_notify: bool,
 }
 
 impl ResponderPolicy {
-    /// A policy for an HA at `ha_addr` with a pool of 256 addresses in `pool_base`/64.
-    pub fn new(ha_addr: Ipv6Addr, pool_base: Ipv6Addr) -> ResponderPolicy {
+    /// A policy for an HA at `ha_addr` with home addresses from `addresses`.
+    pub fn with_addresses(ha_addr: Ipv6Addr, addresses: SharedAddresses) -> ResponderPolicy {
         ResponderPolicy {
             ha_addr,
-            pool_base,
-            pool_prefix_len: 64,
-            pool_size: 256,
+            addresses,
             home_prefix: None,
             dns: None,
             cookie_threshold: None,
             cookie_secret_lifetime_ms: 60_000,
             require_cp: false,
-            configured: Vec::new(),
-            guard_configured: true,
-            guard_used: true,
             address_failure_notify: true,
         }
+    }
+
+    /// A policy for an HA at `ha_addr` with its own pool of 256 addresses after `pool_base`,
+    /// requests granted inside `pool_base`/64 first come, first served.
+    pub fn new(ha_addr: Ipv6Addr, pool_base: Ipv6Addr) -> ResponderPolicy {
+        ResponderPolicy::with_addresses(ha_addr, Self::pool(pool_base, 64, 256).into())
+    }
+
+    /// The reference provider for [`ResponderPolicy::new`]: FCFS over `base/prefix_len`,
+    /// `size` addresses after `base` handed out in order.
+    pub fn pool(base: Ipv6Addr, prefix_len: u8, size: u32) -> HoaAuthorizer {
+        let mut a = HoaAuthorizer::new(AuthMode::Fcfs);
+        a.add_pool(base, prefix_len);
+        a.set_lease_pool(LeasePool::new(base, prefix_len, size));
+        a
     }
 }
 

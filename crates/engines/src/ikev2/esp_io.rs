@@ -85,6 +85,7 @@ mod sys;
 mod tap;
 
 use sys::*;
+pub use sys::{open_packet_socket, packet_recvfrom};
 pub use tap::*;
 
 /// The outbound half of a Child SA: keys, SPI and the next sequence number.

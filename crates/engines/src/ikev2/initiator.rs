@@ -55,7 +55,7 @@ impl Engine {
         };
         if self.sas.len() >= self.cfg.limits.max_sas {
             if let Some(oldest) = self.sas.ids().first() {
-                self.sas.remove(*oldest);
+                self.remove_sa(*oldest);
             }
         }
         let sa_id = self.sas.insert(sa);
@@ -99,16 +99,11 @@ impl Engine {
     }
 
     pub(super) fn fail(&mut self, sa_id: SaId, reason: impl Into<String>) {
-        let sa = self.sas.remove(sa_id).expect("failing a live IKE SA");
-        self.release(&sa);
+        self.remove_sa(sa_id);
         self.event(Event::Failed {
             sa: sa_id,
             reason: reason.into(),
         });
-    }
-
-    pub(super) fn release(&mut self, _sa: &IkeSa) {
-        // Pool addresses are derived from the SAs that hold them; nothing else to free.
     }
 
     pub(super) fn on_init_response(&mut self, sa_id: SaId, bytes: &[u8], m: Message) {

@@ -161,8 +161,7 @@ impl Engine {
                 }
             }
             ReqKind::DeleteIke => {
-                let sa = self.sas.remove(sa_id).expect("deleting a live IKE SA");
-                self.release(&sa);
+                self.remove_sa(sa_id);
                 return self.event(Event::IkeSaDeleted {
                     sa: id,
                     by_peer: false,
@@ -248,8 +247,7 @@ impl Engine {
         }
         if delete_ike {
             self.respond(sa_id, exchange::INFORMATIONAL, msg_id, vec![]);
-            let sa = self.sas.remove(sa_id).expect("deleting a live IKE SA");
-            self.release(&sa);
+            self.remove_sa(sa_id);
             return self.event(Event::IkeSaDeleted {
                 sa: id,
                 by_peer: true,

@@ -235,17 +235,15 @@ pub struct Engine {
     eap_backend: Option<EapBackendFactory>,
     eap_client: Option<EapClientFactory>,
     unix_time: Option<u64>,
-    /// Home addresses held by bindings, with the (normalized) identity holding each: the
-    /// HA's Binding Cache, as its driver last said ([`Engine::set_bound_hoas`]).
-    bound_hoas: std::collections::HashMap<Ipv6Addr, String>,
 }
 
 fn p(body: PayloadBody) -> Payload {
     Payload::new(body)
 }
 
-/// An identity in the form bindings record it (`Engine::set_bound_hoas`): an address
-/// formatted, a name in ASCII lower case without a trailing dot.
+/// An identity in the form bindings record it (the Binding Cache's identities, see
+/// [`crate::binding::normalize_identity`]): an address formatted, a name in ASCII lower case
+/// without a trailing dot.
 fn identity_key(id: &Id) -> String {
     use mip6lab_wire::ikev2::id_type;
     match <[u8; 16]>::try_from(&id.data[..]) {
@@ -302,19 +300,7 @@ impl Engine {
             eap_backend: None,
             eap_client: None,
             unix_time: None,
-            bound_hoas: Default::default(),
         }
-    }
-
-    /// The home addresses bindings hold now, each with the identity (IDi) that holds it. RFC
-    /// 5026 §9.2 FCFS: an address stays used "for at least as long as the binding exists",
-    /// also after the IKE SA that allocated it is gone; the HA driver calls this whenever its
-    /// Binding Cache changes.
-    pub fn set_bound_hoas(&mut self, bound: impl IntoIterator<Item = (Ipv6Addr, String)>) {
-        self.bound_hoas = bound
-            .into_iter()
-            .map(|(a, id)| (a, crate::binding::normalize_identity(&id)))
-            .collect();
     }
 
     /// The wall-clock time (Unix seconds) at which peer certificates are checked for
@@ -410,6 +396,13 @@ impl Engine {
 
     fn sa(&self, id: SaId) -> Option<&IkeSa> {
         self.sas.get(id)
+    }
+
+    /// Forgets an IKE SA and ends the lease of its home address.
+    fn remove_sa(&mut self, sa_id: SaId) {
+        if let Some(sa) = self.sas.remove(sa_id) {
+            self.end_lease(&sa);
+        }
     }
 
     fn random(&mut self, n: usize) -> Vec<u8> {

@@ -1,6 +1,7 @@
 //! The responder: IKE_SA_INIT answers and IKE_AUTH (CP, Child SA).
 
 use super::*;
+use crate::addresses::Lease;
 
 impl Engine {
     pub(super) fn responder_init(&mut self, bytes: &[u8]) {
@@ -321,10 +322,12 @@ impl Engine {
                 self.sas[sa_id].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
             } else if wants_prefix || wants_addr.is_some() {
                 let want = wants_addr.and_then(|a| a.as_ip6_prefix()).map(|(a, _)| a);
-                match self.allocate(&pol, want, &idi) {
-                    Some(a) => {
-                        attrs.push(CpAttribute::internal_ip6_address(a, pol.pool_prefix_len));
-                        self.sas[sa_id].assigned = Some(a);
+                match self.lease(sa_id, &pol, want, &idi) {
+                    Some(Lease {
+                        addr: a,
+                        prefix_len,
+                    }) => {
+                        attrs.push(CpAttribute::internal_ip6_address(a, prefix_len));
                         self.sas[sa_id].allowed_tsi = Some((a, a));
                         if wants_prefix && wants_addr.is_none() {
                             use_assigned = true;

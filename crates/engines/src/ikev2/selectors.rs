@@ -77,16 +77,7 @@ pub(super) fn narrow_mpd(
     })
 }
 
-pub(super) fn prefix_range(prefix: Ipv6Addr, len: u8) -> (Ipv6Addr, Ipv6Addr) {
-    let len = u32::from(len.min(128));
-    let mask: u128 = if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - len)
-    };
-    let p = u128::from(prefix) & mask;
-    (Ipv6Addr::from(p), Ipv6Addr::from(p | !mask))
-}
+pub(super) use crate::binding::prefix_range;
 
 impl Engine {
     /// Responder-side TS narrowing for an MH Child SA: TSi to the peer's HoA (or home prefix),
