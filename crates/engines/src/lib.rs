@@ -9,3 +9,4 @@ pub mod dad;
 pub mod ddns;
 pub mod discovery;
 pub mod ikev2;
+pub mod io;

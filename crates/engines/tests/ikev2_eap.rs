@@ -141,7 +141,7 @@ fn eap_only_responder_and_a_slow_backend() {
     t.run();
     assert!(!established(&t.mn_events));
     t.now += 10;
-    t.ha.tick(t.now);
+    t.ha.handle_timeout(t.now);
     t.run();
     assert!(established(&t.mn_events), "{:#?}", t.mn_events);
     assert!(established(&t.ha_events));

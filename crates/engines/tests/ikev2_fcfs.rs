@@ -62,12 +62,12 @@ fn pump(mn: &mut Engine, ha: &mut Engine, now: u64) -> Vec<Event> {
     let mut ev = Vec::new();
     for _ in 0..100 {
         let mut moved = false;
-        while let Some(d) = mn.poll_transmit() {
-            ha.handle_datagram(now, &d);
+        while let Some(d) = mn.send() {
+            ha.recv(now, &d);
             moved = true;
         }
-        while let Some(d) = ha.poll_transmit() {
-            mn.handle_datagram(now, &d);
+        while let Some(d) = ha.send() {
+            mn.recv(now, &d);
             moved = true;
         }
         while let Some(e) = mn.poll_event() {

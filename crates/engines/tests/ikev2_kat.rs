@@ -90,8 +90,8 @@ fn our_responder_accepts_charons_ike_sa_init_request() {
     let mut cfg = ha_config();
     cfg.groups = vec![DhGroup::Modp2048];
     let mut ha = Engine::new(cfg, rng(3));
-    ha.handle_datagram(0, &first);
-    let out = ha.poll_transmit().expect("a response");
+    ha.recv(0, &first);
+    let out = ha.send().expect("a response");
     while let Some(e) = ha.poll_event() {
         assert!(!matches!(e, Event::Dropped { .. }), "{e:?}");
     }

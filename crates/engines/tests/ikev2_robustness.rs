@@ -75,13 +75,13 @@ proptest! {
                 _ => corpus[pick % corpus.len()].clone(),
             };
             now += u64::from(val) * 10;
-            ha.handle_datagram(now, &d);
-            mn.handle_datagram(now, &d);
-            ha.tick(now);
-            mn.tick(now);
+            ha.recv(now, &d);
+            mn.recv(now, &d);
+            ha.handle_timeout(now);
+            mn.handle_timeout(now);
             // Whatever the engines answer goes to the other side too.
-            while let Some(x) = ha.poll_transmit() { mn.handle_datagram(now, &x); }
-            while let Some(x) = mn.poll_transmit() { ha.handle_datagram(now, &x); }
+            while let Some(x) = ha.send() { mn.recv(now, &x); }
+            while let Some(x) = mn.send() { ha.recv(now, &x); }
             check_bounds(&ha);
             check_bounds(&mn);
         }
@@ -96,7 +96,7 @@ fn a_flood_of_init_requests_stays_bounded() {
     for s in 0..200u64 {
         let mut mn = Engine::new(mn_config(), rng(1000 + s));
         mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
-        ha.handle_datagram(0, &mn.poll_transmit().unwrap());
+        ha.recv(0, &mn.send().unwrap());
     }
     check_bounds(&ha);
     assert_eq!(ha.half_open_count(), ha.config().limits.max_half_open);

@@ -19,6 +19,7 @@ use mip6lab_engines::ikev2::esp_io::{
 };
 use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{Engine, Event, SaId};
+use mip6lab_engines::io::Datagram;
 use mip6lab_wire::ikev2::TrafficSelector;
 use mip6lab_wire::mh::{self, options::MobilityOption};
 use mip6lab_wire::mpd;
@@ -107,20 +108,12 @@ pub async fn run(cfg: &Config) -> Result<()> {
         json!({ "role": "ha", "address": me.to_string(), "id": cfg.id,
                 "home_prefix": format!("{prefix}/{len}") }),
     );
-    // The engine speaks to every MN through one queue: its datagrams go to the address the
-    // initiator SPI (the first 8 octets of every IKE header) last came from, so that two MNs,
-    // or a flood beside a legitimate MN, each get their own answers.
-    let mut peers: HashMap<[u8; 8], SocketAddr> = HashMap::new();
-    let mut last_peer: Option<SocketAddr> = None;
     let mut buf = vec![0u8; 65536];
     loop {
-        while let Some(d) = ha.engine.poll_transmit() {
-            let to = ispi_of(&d)
-                .and_then(|s| peers.get(&s).copied())
-                .or(last_peer);
-            if let Some(p) = to {
-                sock.send_to(&d, p).await?;
-            }
+        // Each datagram goes where the engine says: the MN of its IKE SA, or the sender of
+        // the request it answers, so two MNs (or a flood beside one) get their own answers.
+        while let Some(t) = ha.engine.poll_transmit() {
+            sock.send_to(&t.payload, t.dst).await?;
         }
         while let Some(e) = ha.engine.poll_event() {
             ha.on_ike_event(e);
@@ -141,18 +134,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 if ha.cfg.knobs.ha_silent {
                     continue;
                 }
-                if let Some(s) = ispi_of(&buf[..n]) {
-                    // Bounded: half-open and established SAs are bounded by the engine's
-                    // limits; stale entries of a flood are dropped past this size.
-                    if peers.len() >= 4096 {
-                        peers.clear();
-                    }
-                    peers.insert(s, from);
-                }
-                last_peer = Some(from);
                 ha.set_clock();
                 let now = ha.now();
-                ha.engine.handle_datagram_from(now, from.ip(), &buf[..n]);
+                ha.engine.handle_input(now, Datagram::new(from, &buf[..n]));
             }
             r = tap.recv_any(&mut ha.inbound, wait) => match r {
                 Ok(Inbound::Mh(got)) => ha.on_mh(&esp, got).await,
@@ -162,7 +146,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             },
         }
         let now = ha.now();
-        ha.engine.tick(now);
+        ha.engine.handle_timeout(now);
         let t = ha.cache.tick(now);
         for ev in t.events {
             emit_cache(&ev);
@@ -175,11 +159,6 @@ pub async fn run(cfg: &Config) -> Result<()> {
             );
         }
     }
-}
-
-/// The initiator SPI of an IKE message on port 500.
-fn ispi_of(d: &[u8]) -> Option<[u8; 8]> {
-    d.get(..8)?.try_into().ok()
 }
 
 fn emit_cache(ev: &CacheEvent) {

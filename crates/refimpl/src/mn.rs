@@ -408,8 +408,8 @@ async fn flood(
     for _ in 0..n {
         let mut e = ike::mn_engine(cfg, Id::fqdn(&cfg.id), ha_id, ha)?;
         e.initiate(0, InitiateRequest::dynamic_hoa(ha));
-        if let Some(d) = e.poll_transmit() {
-            sock.send_to(&d, SocketAddr::from((ha, 500))).await?;
+        if let Some(t) = e.poll_transmit() {
+            sock.send_to(&t.payload, t.dst).await?;
             // One at a time: each answer (a half-open SA, or a COOKIE demand) comes back
             // before the next request, so the exchange reads the same in every capture.
             let mut buf = [0u8; 2048];

@@ -114,7 +114,7 @@ impl Engine {
         if let Some(k) = sa.my_keys() {
             let inner = vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])];
             let b = self.build(m, Some(inner), Some(&k));
-            self.send_raw(b);
+            self.send_on(sa_id, b);
         }
         self.fail(sa_id, why);
     }

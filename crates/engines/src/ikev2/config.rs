@@ -269,6 +269,8 @@ pub const MPD_TYPES: (u8, u8) = (146, 147);
 /// What [`Engine::initiate`] sets up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitiateRequest {
+    /// The responder: its address and port.
+    pub peer: SocketAddr,
     /// Sent as IDr when `Some`; also picks the shared key.
     pub peer_id: Option<Id>,
     /// The CFG_REQUEST attributes (no CP when `None`).
@@ -286,6 +288,7 @@ impl InitiateRequest {
     /// A dynamic home address: CFG_REQUEST with an empty INTERNAL_IP6_ADDRESS, MH Child SA.
     pub fn dynamic_hoa(ha: Ipv6Addr) -> InitiateRequest {
         InitiateRequest {
+            peer: SocketAddr::from((ha, IKE_PORT)),
             peer_id: None,
             cfg_request: Some(vec![CpAttribute::request(cp_attr::INTERNAL_IP6_ADDRESS)]),
             child: Some(ChildRequest::mh(None, ha)),
@@ -297,6 +300,7 @@ impl InitiateRequest {
     /// The home prefix: CFG_REQUEST with an empty MIP6_HOME_PREFIX (RFC 5026 §5.3.2).
     pub fn home_prefix(ha: Ipv6Addr) -> InitiateRequest {
         InitiateRequest {
+            peer: SocketAddr::from((ha, IKE_PORT)),
             peer_id: None,
             cfg_request: Some(vec![CpAttribute::request(cp_attr::MIP6_HOME_PREFIX)]),
             child: Some(ChildRequest::mh(None, ha)),

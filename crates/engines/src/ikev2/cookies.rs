@@ -13,9 +13,9 @@ impl Engine {
         ispi: &[u8; 8],
     ) -> Vec<u8> {
         let mut d = ni.to_vec();
-        match self.from {
-            Some(std::net::IpAddr::V6(a)) => d.extend_from_slice(&a.octets()),
-            Some(std::net::IpAddr::V4(a)) => d.extend_from_slice(&a.octets()),
+        match self.from.map(|f| f.ip()) {
+            Some(IpAddr::V6(a)) => d.extend_from_slice(&a.octets()),
+            Some(IpAddr::V4(a)) => d.extend_from_slice(&a.octets()),
             None => {}
         }
         d.extend_from_slice(ispi);

@@ -23,7 +23,7 @@ pub trait EapBackend {
     fn start(&mut self, identity: &[u8]) -> EapStep;
     /// The peer's EAP message.
     fn step(&mut self, eap_msg: &[u8]) -> EapStep;
-    /// Called from [`Engine::tick`] after a [`EapStep::Pending`] until it has an answer.
+    /// Called from [`Engine::handle_timeout`] after a [`EapStep::Pending`] until it has an answer.
     fn poll(&mut self) -> EapStep {
         EapStep::Pending
     }

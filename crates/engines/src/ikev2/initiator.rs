@@ -27,6 +27,7 @@ impl Engine {
             state: State::InitSent,
             ispi,
             rspi: [0; 8],
+            peer: req.peer,
             created: now,
             group,
             dh: Some(dh),
@@ -95,7 +96,7 @@ impl Engine {
             sent_at: now,
             retransmits: 0,
         });
-        self.send_raw(bytes);
+        self.send_on(sa_id, bytes);
     }
 
     pub(super) fn fail(&mut self, sa_id: SaId, reason: impl Into<String>) {
@@ -214,6 +215,7 @@ impl Engine {
         let sa = &mut self.sas[sa_id];
         sa.auth_child_spi = spi;
         let req = sa.auth_req.clone().unwrap_or(InitiateRequest {
+            peer: sa.peer,
             peer_id: None,
             cfg_request: None,
             child: None,
@@ -283,7 +285,7 @@ impl Engine {
             sent_at: now,
             retransmits: 0,
         });
-        self.send_raw(bytes);
+        self.send_on(sa_id, bytes);
     }
 
     /// Sends one more IKE_AUTH request (EAP rounds, the final AUTH).
@@ -315,7 +317,7 @@ impl Engine {
             sent_at: now,
             retransmits: 0,
         });
-        self.send_raw(bytes);
+        self.send_on(sa_id, bytes);
     }
 
     pub(super) fn on_auth_response(&mut self, sa_id: SaId, kind: ReqKind, inner: Vec<Payload>) {

@@ -3,16 +3,15 @@
 use super::*;
 
 impl Engine {
-    /// Takes one received IKE datagram (UDP payload on port 500, no non-ESP marker).
-    /// [`Engine::handle_datagram`] for a datagram from `from`: a responder binds its cookies
-    /// to the initiator's address.
-    pub fn handle_datagram_from(&mut self, now: u64, from: std::net::IpAddr, bytes: &[u8]) {
-        self.from = Some(from);
-        self.handle_datagram(now, bytes);
+    /// Takes one received IKE datagram (UDP payload on port 500, no non-ESP marker) and its
+    /// sender: answers go back there, and a responder binds its cookies to it.
+    pub fn handle_input(&mut self, now: u64, input: Datagram<'_>) {
+        self.from = Some(input.src);
+        self.handle_datagram(now, input.payload);
         self.from = None;
     }
 
-    pub fn handle_datagram(&mut self, now: u64, bytes: &[u8]) {
+    fn handle_datagram(&mut self, now: u64, bytes: &[u8]) {
         self.now = now;
         let h = match Header::new_checked(bytes) {
             Ok(h) => h,
@@ -32,7 +31,7 @@ impl Engine {
                     payloads: vec![notify(notify_type::INVALID_MAJOR_VERSION, vec![])],
                 };
                 let b = self.build(m, None, None);
-                self.send_raw(b);
+                self.reply_raw(b);
             }
             return self.drop_in(format!("IKE major version {}", h.version() >> 4));
         }
@@ -50,7 +49,7 @@ impl Engine {
                 let sa = &self.sas[sa_id];
                 if sa.init_request == bytes && sa.state == State::HalfOpen {
                     let r = sa.my_init.clone();
-                    self.send_raw(r);
+                    self.reply_raw(r);
                 } else {
                     self.drop_in("IKE_SA_INIT for an SPIi that has an SA already");
                 }
@@ -108,6 +107,7 @@ impl Engine {
                 Ok(d) => d,
                 Err(e) => return self.drop_in(format!("cannot open SK: {e}")),
             };
+            self.follow_peer(sa_id);
             let o = self.sas[sa_id].outstanding.take().expect("outstanding");
             self.on_response(sa_id, o, d.inner);
         } else {
@@ -116,7 +116,7 @@ impl Engine {
             if let Some((last_id, last)) = &sa.last_response {
                 if *last_id == mid {
                     let r = last.clone();
-                    return self.send_raw(r);
+                    return self.reply_raw(r);
                 }
             }
             if mid != sa.peer_next_id {
@@ -135,7 +135,16 @@ impl Engine {
                 Ok(d) => d,
                 Err(e) => return self.drop_in(format!("cannot open SK: {e}")),
             };
+            self.follow_peer(sa_id);
             self.on_request(sa_id, h.exchange(), mid, d.inner);
+        }
+    }
+
+    /// A responder sends to wherever the initiator's last authenticated message came from;
+    /// an initiator keeps the address it was given.
+    fn follow_peer(&mut self, sa_id: SaId) {
+        if let (Some(from), Role::Responder) = (self.from, self.sas[sa_id].role) {
+            self.sas[sa_id].peer = from;
         }
     }
 
@@ -190,7 +199,7 @@ impl Engine {
         let sa = &mut self.sas[sa_id];
         sa.peer_next_id = msg_id.wrapping_add(1);
         sa.last_response = Some((msg_id, bytes.clone()));
-        self.send_raw(bytes);
+        self.send_on(sa_id, bytes);
     }
 
     pub(super) fn on_request(&mut self, sa_id: SaId, exch: u8, msg_id: u32, inner: Vec<Payload>) {

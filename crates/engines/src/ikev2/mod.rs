@@ -30,7 +30,7 @@
 //! - Key-log lines for every IKE and ESP SA ([`Event::KeyLog`]).
 //! - EAP in IKE_AUTH (RFC 7296 §2.16): the initiator leaves AUTH out and runs an
 //!   [`EapClient`]; the responder relays to an [`EapBackend`] (which may answer later:
-//!   [`EapStep::Pending`], polled from [`Engine::tick`]); both end with AUTH keyed by the MSK.
+//!   [`EapStep::Pending`], polled from [`Engine::handle_timeout`]); both end with AUTH keyed by the MSK.
 //!   The responder's first answer carries a shared-key AUTH when it has a key for IDi.
 //!
 //! - Certificates ([`AuthConfig::Cert`], [`cert`]): ECDSA P-256, CERT (X.509 Certificate -
@@ -88,6 +88,7 @@ use proposals::*;
 use sa::*;
 use selectors::*;
 
+use crate::io::{Datagram, SansIo, Transmit};
 use mip6lab_wire::crypto::{
     psk_auth, signed_octets, ChildKeys, DirectionKeys, Encr, IkeKeys, Integ, Prf, Suite,
 };
@@ -97,7 +98,10 @@ use mip6lab_wire::ikev2::{
     PayloadBody, Proposal, Sa, TrafficSelector, Transform, Ts, VERSION_2_0,
 };
 use std::collections::VecDeque;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
+/// The IKE port (RFC 7296 §2): where an initiator sends unless told otherwise.
+pub const IKE_PORT: u16 = 500;
 
 /// The random source: fills the buffer with random octets.
 pub type RngFn = Box<dyn FnMut(&mut [u8]) + Send>;
@@ -225,12 +229,12 @@ pub struct Engine {
     rng: RngFn,
     hooks: Hooks,
     sas: SaTable,
-    out: VecDeque<Vec<u8>>,
+    out: VecDeque<Transmit>,
     events: VecDeque<Event>,
     cookies: CookieSecrets,
-    /// The sender of the datagram being handled, when the driver says
-    /// ([`Engine::handle_datagram_from`]): part of the cookie (RFC 7296 §2.6).
-    from: Option<std::net::IpAddr>,
+    /// The sender of the datagram being handled: where answers outside an SA go, the
+    /// address of a new responder SA's peer, and part of the cookie (RFC 7296 §2.6).
+    from: Option<SocketAddr>,
     now: u64,
     eap_backend: Option<EapBackendFactory>,
     eap_client: Option<EapClientFactory>,
@@ -327,8 +331,9 @@ impl Engine {
         self.eap_client = Some(f);
     }
 
-    /// The next datagram to send.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+    /// The next datagram to send, with its destination: the peer of its IKE SA, or the
+    /// sender of the datagram it answers.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.out.pop_front()
     }
 
@@ -368,7 +373,7 @@ impl Engine {
         self.sa(sa).is_some_and(|s| s.state == State::Established)
     }
 
-    /// When [`Engine::tick`] next has something to do.
+    /// When [`Engine::handle_timeout`] next has something to do.
     pub fn next_timeout(&self) -> Option<u64> {
         let mut t: Option<u64> = None;
         for s in self.sas.iter() {
@@ -442,11 +447,26 @@ impl Engine {
         self.events.push_back(e);
     }
 
-    fn send_raw(&mut self, b: Vec<u8>) {
+    fn send_to(&mut self, dst: SocketAddr, payload: Vec<u8>) {
         if self.out.len() >= self.cfg.limits.max_queue {
             self.out.pop_front();
         }
-        self.out.push_back(b);
+        self.out.push_back(Transmit { dst, payload });
+    }
+
+    /// Sends to the sender of the datagram being handled (answers outside an IKE SA, and
+    /// answers to requests, RFC 7296 §2.11).
+    fn reply_raw(&mut self, payload: Vec<u8>) {
+        let dst = self
+            .from
+            .unwrap_or(SocketAddr::from((Ipv6Addr::UNSPECIFIED, IKE_PORT)));
+        self.send_to(dst, payload);
+    }
+
+    /// Sends on an IKE SA, to its peer.
+    fn send_on(&mut self, sa_id: SaId, payload: Vec<u8>) {
+        let dst = self.sas[sa_id].peer;
+        self.send_to(dst, payload);
     }
 
     fn drop_in(&mut self, reason: impl Into<String>) {
@@ -489,5 +509,30 @@ impl Engine {
             message_id: msg_id,
             payloads: Vec::new(),
         }
+    }
+}
+
+impl SansIo for Engine {
+    type Input<'a> = Datagram<'a>;
+    type Event = Event;
+
+    fn handle_input(&mut self, now: u64, input: Datagram<'_>) {
+        Engine::handle_input(self, now, input)
+    }
+
+    fn handle_timeout(&mut self, now: u64) {
+        Engine::handle_timeout(self, now)
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        Engine::poll_transmit(self)
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        Engine::poll_event(self)
+    }
+
+    fn next_timeout(&self) -> Option<u64> {
+        Engine::next_timeout(self)
     }
 }

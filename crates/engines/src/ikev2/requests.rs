@@ -161,7 +161,7 @@ impl Engine {
     }
 
     /// Retransmits, gives up, and expires half-open SAs.
-    pub fn tick(&mut self, now: u64) {
+    pub fn handle_timeout(&mut self, now: u64) {
         self.now = now;
         // EAP backends that had no answer yet.
         let waiting: Vec<SaId> = self
@@ -212,7 +212,7 @@ impl Engine {
                     let o = self.sas[sa_id].outstanding.as_mut().expect("outstanding");
                     o.retransmits += 1;
                     o.sent_at = now;
-                    self.send_raw(bytes);
+                    self.send_on(sa_id, bytes);
                 }
             }
         }

@@ -23,7 +23,7 @@ impl Engine {
                 payloads,
             };
             let b = e.build(msg, None, None);
-            e.send_raw(b);
+            e.reply_raw(b);
         };
         if let Some(t) = unsupported_critical(&m.payloads) {
             return reply_plain(
@@ -139,6 +139,9 @@ impl Engine {
             state: State::HalfOpen,
             ispi: m.ispi,
             rspi,
+            peer: self
+                .from
+                .unwrap_or(SocketAddr::from((Ipv6Addr::UNSPECIFIED, IKE_PORT))),
             created: self.now,
             group,
             dh: None,
@@ -168,7 +171,7 @@ impl Engine {
         if let Some(k) = &self.sas[sa_id].keys.clone() {
             self.event(Event::KeyLog(keylog::ike_entry(&m.ispi, &rspi, k)));
         }
-        self.send_raw(out);
+        self.reply_raw(out);
     }
 
     pub(super) fn responder_auth(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {

@@ -55,6 +55,9 @@ pub(super) struct IkeSa {
     pub(super) state: State,
     pub(super) ispi: [u8; 8],
     pub(super) rspi: [u8; 8],
+    /// Where this SA's messages go: the responder as the initiator was told, the initiator
+    /// where its last authenticated message came from (RFC 7296 §2.11).
+    pub(super) peer: SocketAddr,
     pub(super) created: u64,
     // IKE_SA_INIT material.
     pub(super) group: DhGroup,

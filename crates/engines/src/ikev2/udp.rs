@@ -3,6 +3,7 @@
 //! deadline. Feature `tokio`.
 
 use super::{Engine, Event, InitiateRequest, SaId};
+use crate::io::Datagram;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -58,14 +59,16 @@ fn set_wall_clock(engine: &mut Engine) {
 /// The socket side of an engine.
 pub struct Driver {
     socket: UdpSocket,
-    /// Where datagrams go: the initiator's responder, or the last peer that wrote to us.
+    /// The responder of [`Driver::initiate`] (overrides the request's), or the last peer
+    /// that wrote to us. Datagrams go where the engine says.
     pub peer: Option<SocketAddr>,
     start: Instant,
     keylog: Option<KeyLogFiles>,
     /// Every event seen so far.
     pub events: Vec<Event>,
-    /// The longest wait between two [`Engine::tick`]s, for things the engine's timers do not
-    /// cover (an EAP backend answering [`super::EapStep::Pending`] is polled from `tick`).
+    /// The longest wait between two [`Engine::handle_timeout`]s, for things the engine's
+    /// timers do not cover (an EAP backend answering [`super::EapStep::Pending`] is polled
+    /// from `handle_timeout`).
     pub max_wait: Option<Duration>,
 }
 
@@ -97,10 +100,8 @@ impl Driver {
     }
 
     async fn flush(&mut self, engine: &mut Engine) -> std::io::Result<()> {
-        while let Some(d) = engine.poll_transmit() {
-            if let Some(p) = self.peer {
-                self.socket.send_to(&d, p).await?;
-            }
+        while let Some(t) = engine.poll_transmit() {
+            self.socket.send_to(&t.payload, t.dst).await?;
         }
         Ok(())
     }
@@ -148,14 +149,14 @@ impl Driver {
                     }
                     let now = self.now();
                     set_wall_clock(engine);
-                    engine.handle_datagram(now, &buf[..n]);
+                    engine.handle_input(now, Datagram::new(from, &buf[..n]));
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {}
             }
             let now = self.now();
             set_wall_clock(engine);
-            engine.tick(now);
+            engine.handle_timeout(now);
         }
     }
 
@@ -164,9 +165,12 @@ impl Driver {
     pub async fn initiate(
         &mut self,
         engine: &mut Engine,
-        req: InitiateRequest,
+        mut req: InitiateRequest,
         timeout: Duration,
     ) -> std::io::Result<InitiateOutcome> {
+        if let Some(p) = self.peer {
+            req.peer = p;
+        }
         let want_child = req.child.is_some();
         set_wall_clock(engine);
         let sa = engine.initiate(self.now(), req);
