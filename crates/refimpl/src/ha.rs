@@ -19,14 +19,14 @@ use mip6lab_engines::ikev2::esp_io::{
 };
 use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{Engine, Event, SaId};
-use mip6lab_engines::io::Datagram;
+use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_wire::ikev2::TrafficSelector;
 use mip6lab_wire::mh::{self, options::MobilityOption};
 use mip6lab_wire::mpd;
 use mip6lab_wire::radius::acct_status;
 use serde_json::json;
 use std::collections::HashMap;
-use std::net::{Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
@@ -401,17 +401,27 @@ impl Ha<'_> {
         let t0 = Instant::now();
         let ms = |t: Instant| t.duration_since(t0).as_millis() as u64;
         let mut dad = ProxyDad::start(hoa, 0, wait.as_millis() as u64);
-        let to = mip6lab_wire::nd::multicast_mac(dad.probe_destination());
-        sock.send(&dad.probe_packet(), to, mhio::SEND_TIMEOUT)
-            .await
-            .context("send the DAD probe")?;
+        while let Some(t) = dad.poll_transmit() {
+            let IpAddr::V6(dst) = t.dst.ip() else {
+                continue;
+            };
+            let to = mip6lab_wire::nd::multicast_mac(dst);
+            sock.send(&t.payload, to, mhio::SEND_TIMEOUT)
+                .await
+                .context("send the DAD probe")?;
+        }
         loop {
-            if let Some(o) = dad.poll(ms(Instant::now())) {
+            dad.handle_timeout(ms(Instant::now()));
+            if let Some(o) = dad.poll_event() {
                 return Ok(o);
             }
-            let left = Duration::from_millis(dad.remaining_ms(ms(Instant::now())).max(1));
+            let next = dad.next_timeout().unwrap_or(0);
+            let left = Duration::from_millis(next.saturating_sub(ms(Instant::now())).max(1));
             if let Some(p) = sock.recv(left).await? {
-                dad.on_packet(&p);
+                dad.handle_input(ms(Instant::now()), &p);
+                if let Some(o) = dad.poll_event() {
+                    return Ok(o);
+                }
             }
         }
     }
