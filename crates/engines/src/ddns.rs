@@ -11,14 +11,16 @@
 //! Mapping an [`UpdateOutcome`] to the RFC 5026 DNS Update mobility option status is the
 //! binding engine's business, not this module's.
 
+use crate::io::{Datagram, SansIo, Transmit};
 use hickory_proto::op::{Message, MessageType, OpCode, Query, UpdateMessage};
 use hickory_proto::rr::rdata::{AAAA, PTR};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinEncodable;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::collections::VecDeque;
 use std::fmt;
-use std::net::Ipv6Addr;
+use std::net::{Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 /// TSIG RR type (RFC 8945 §4.1).
@@ -738,63 +740,66 @@ impl Default for Retransmit {
     }
 }
 
-/// What the caller does next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Send these bytes (the request, first or again), then wait until [`UpdateTransaction::deadline`].
-    Send(Vec<u8>),
-    /// Keep waiting.
-    Wait,
-    /// Done.
-    Done(UpdateOutcome),
-}
-
-/// One UPDATE exchange on the caller's clock (`now` is any monotonic time, e.g. since start).
+/// One UPDATE exchange with `server`, in the [`SansIo`] vocabulary: the request (first and
+/// again) as transmits, the server's answers as input, and one [`UpdateOutcome`] event.
+/// `now` is milliseconds on any monotonic clock.
 #[derive(Debug, Clone)]
 pub struct UpdateTransaction {
     request: SignedUpdate,
+    server: SocketAddr,
     policy: Retransmit,
     sends: u32,
-    deadline: Option<Duration>,
+    deadline_ms: Option<u64>,
     last_discard: Option<String>,
     done: Option<UpdateOutcome>,
+    reported: bool,
+    out: VecDeque<Transmit>,
+    /// Unix seconds for the TSIG time check of answers.
+    unix_time: u64,
 }
 
 impl UpdateTransaction {
-    pub fn new(request: SignedUpdate, policy: Retransmit) -> UpdateTransaction {
-        UpdateTransaction {
+    /// Starts the exchange: the first transmission is queued.
+    pub fn start(
+        request: SignedUpdate,
+        server: SocketAddr,
+        policy: Retransmit,
+        now: u64,
+    ) -> UpdateTransaction {
+        let mut tx = UpdateTransaction {
             request,
+            server,
             policy,
             sends: 0,
-            deadline: None,
+            deadline_ms: None,
             last_discard: None,
             done: None,
-        }
+            reported: false,
+            out: VecDeque::new(),
+            unix_time: 0,
+        };
+        tx.transmit(now);
+        tx
     }
 
     pub fn request(&self) -> &SignedUpdate {
         &self.request
     }
 
-    /// The first transmission.
-    pub fn start(&mut self, now: Duration) -> Action {
-        self.transmit(now)
+    /// The wall-clock time (Unix seconds) against which answers' TSIG time is checked;
+    /// drivers set it before passing input.
+    pub fn set_unix_time(&mut self, unix_secs: u64) {
+        self.unix_time = unix_secs;
     }
 
-    fn transmit(&mut self, now: Duration) -> Action {
+    fn transmit(&mut self, now: u64) {
         let wait = self.policy.timeout * 2u32.saturating_pow(self.sends.min(16));
         self.sends += 1;
-        self.deadline = Some(now + wait);
-        Action::Send(self.request.wire.clone())
-    }
-
-    /// When [`Self::on_timeout`] is due; `None` once done.
-    pub fn deadline(&self) -> Option<Duration> {
-        if self.done.is_some() {
-            None
-        } else {
-            self.deadline
-        }
+        self.deadline_ms = Some(now.saturating_add(wait.as_millis() as u64));
+        self.out.push_back(Transmit {
+            dst: self.server,
+            payload: self.request.wire.clone(),
+        });
     }
 
     /// Number of times the request was sent.
@@ -807,39 +812,58 @@ impl UpdateTransaction {
         self.last_discard.as_deref()
     }
 
-    pub fn on_timeout(&mut self, now: Duration) -> Action {
-        if let Some(o) = &self.done {
-            return Action::Done(o.clone());
+    /// The outcome once known (it stays).
+    pub fn outcome(&self) -> Option<&UpdateOutcome> {
+        self.done.as_ref()
+    }
+}
+
+impl SansIo for UpdateTransaction {
+    /// A datagram; only the server's count.
+    type Input<'a> = Datagram<'a>;
+    type Event = UpdateOutcome;
+
+    fn handle_input(&mut self, _now: u64, input: Datagram<'_>) {
+        if self.done.is_some() || input.src != self.server {
+            return;
         }
-        match self.deadline {
-            Some(d) if now < d => Action::Wait,
+        match check_response(&self.request, input.payload, self.unix_time) {
+            UpdateOutcome::BadResponse(r) => self.last_discard = Some(r),
+            o => self.done = Some(o),
+        }
+    }
+
+    /// Sends the request again, or gives up after `max_sends` (the last discarded answer's
+    /// reason, else a timeout).
+    fn handle_timeout(&mut self, now: u64) {
+        if self.done.is_some() {
+            return;
+        }
+        match self.deadline_ms {
+            Some(d) if now < d => {}
             _ if self.sends < self.policy.max_sends.max(1) => self.transmit(now),
             _ => {
-                let o = match self.last_discard.take() {
+                self.done = Some(match self.last_discard.take() {
                     Some(r) => UpdateOutcome::BadResponse(r),
                     None => UpdateOutcome::TimedOut,
-                };
-                self.done = Some(o.clone());
-                Action::Done(o)
+                });
             }
         }
     }
 
-    /// A datagram from the server; `now_unix` for the TSIG time check.
-    pub fn on_datagram(&mut self, bytes: &[u8], now_unix: u64) -> Action {
-        if let Some(o) = &self.done {
-            return Action::Done(o.clone());
-        }
-        match check_response(&self.request, bytes, now_unix) {
-            UpdateOutcome::BadResponse(r) => {
-                self.last_discard = Some(r);
-                Action::Wait
-            }
-            o => {
-                self.done = Some(o.clone());
-                Action::Done(o)
-            }
-        }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+
+    /// The outcome, once.
+    fn poll_event(&mut self) -> Option<UpdateOutcome> {
+        let o = self.done.clone()?;
+        (!std::mem::replace(&mut self.reported, true)).then_some(o)
+    }
+
+    /// When the request is due again; `None` once done.
+    fn next_timeout(&self) -> Option<u64> {
+        self.done.is_none().then_some(self.deadline_ms).flatten()
     }
 }
 
@@ -854,24 +878,25 @@ pub async fn send_update(
 ) -> std::io::Result<UpdateOutcome> {
     let sock = tokio::net::UdpSocket::bind(source).await?;
     let start = tokio::time::Instant::now();
-    let mut tx = UpdateTransaction::new(request.clone(), policy);
-    let mut action = tx.start(Duration::ZERO);
+    let now = || start.elapsed().as_millis() as u64;
+    let mut tx = UpdateTransaction::start(request.clone(), server, policy, 0);
     let mut buf = vec![0u8; 65535];
     loop {
-        match action {
-            Action::Done(o) => return Ok(o),
-            Action::Send(b) => {
-                sock.send_to(&b, server).await?;
-            }
-            Action::Wait => {}
+        while let Some(t) = tx.poll_transmit() {
+            sock.send_to(&t.payload, t.dst).await?;
         }
-        let deadline = tx.deadline().unwrap_or_default();
-        action = match tokio::time::timeout_at(start + deadline, sock.recv_from(&mut buf)).await {
-            Err(_) => tx.on_timeout(start.elapsed()),
-            Ok(Ok((n, from))) if from == server => tx.on_datagram(&buf[..n], unix_now()),
-            Ok(Ok(_)) => Action::Wait,
+        if let Some(o) = tx.poll_event() {
+            return Ok(o);
+        }
+        let deadline = start + Duration::from_millis(tx.next_timeout().unwrap_or_default());
+        match tokio::time::timeout_at(deadline, sock.recv_from(&mut buf)).await {
+            Err(_) => tx.handle_timeout(now()),
+            Ok(Ok((n, from))) => {
+                tx.set_unix_time(unix_now());
+                tx.handle_input(now(), Datagram::new(from, &buf[..n]));
+            }
             Ok(Err(e)) => return Err(e),
-        };
+        }
     }
 }
 

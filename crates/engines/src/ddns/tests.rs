@@ -164,57 +164,85 @@ fn response_outcomes() {
     ));
 }
 
+/// The DNS server of the transaction tests.
+fn server() -> SocketAddr {
+    "[2001:db8::53]:53".parse().unwrap()
+}
+
+/// The transmit's payload, checking it goes to the server.
+fn sent(tx: &mut UpdateTransaction) -> Option<Vec<u8>> {
+    let t = tx.poll_transmit()?;
+    assert_eq!(t.dst, server());
+    Some(t.payload)
+}
+
+/// `bytes` from `from` at `now` (ms), then the outcome reported, if any.
+fn answer(
+    tx: &mut UpdateTransaction,
+    now: u64,
+    from: SocketAddr,
+    bytes: &[u8],
+) -> Option<UpdateOutcome> {
+    tx.set_unix_time(1_700_000_001);
+    tx.handle_input(now, Datagram::new(from, bytes));
+    tx.poll_event()
+}
+
+/// The timers at `now` (ms), then the outcome reported, if any.
+fn timers(tx: &mut UpdateTransaction, now: u64) -> Option<UpdateOutcome> {
+    tx.handle_timeout(now);
+    tx.poll_event()
+}
+
 #[test]
 fn transaction_retransmits_the_same_bytes_then_gives_up() {
     let k = key();
     let req = Update::delete_aaaa("example.com", "mn1.example.com")
         .sign(1, &k, 1_700_000_000)
         .unwrap();
-    let mut tx = UpdateTransaction::new(
-        req.clone(),
-        Retransmit {
-            timeout: Duration::from_secs(1),
-            max_sends: 3,
-        },
-    );
-    assert_eq!(tx.start(Duration::ZERO), Action::Send(req.wire.clone()));
-    assert_eq!(tx.deadline(), Some(Duration::from_secs(1)));
-    assert_eq!(tx.on_timeout(Duration::from_millis(500)), Action::Wait);
+    let policy = Retransmit {
+        timeout: Duration::from_secs(1),
+        max_sends: 3,
+    };
+    let mut tx = UpdateTransaction::start(req.clone(), server(), policy, 0);
+    assert_eq!(sent(&mut tx), Some(req.wire.clone()));
+    assert_eq!(sent(&mut tx), None);
+    assert_eq!(tx.next_timeout(), Some(1_000));
+    assert_eq!(timers(&mut tx, 500), None);
+    assert_eq!(sent(&mut tx), None, "not due yet");
+    assert_eq!(timers(&mut tx, 1_000), None);
+    assert_eq!(sent(&mut tx), Some(req.wire.clone()));
+    assert_eq!(tx.next_timeout(), Some(3_000));
+    // An unsigned answer is discarded, the wait goes on; so is a signed one from elsewhere.
     assert_eq!(
-        tx.on_timeout(Duration::from_secs(1)),
-        Action::Send(req.wire.clone())
+        answer(&mut tx, 2_000, server(), &respond(&req, 0, &k, false)),
+        None
     );
-    assert_eq!(tx.deadline(), Some(Duration::from_secs(3)));
-    // An unsigned answer is discarded, the wait goes on.
+    let elsewhere: SocketAddr = "[2001:db8::66]:53".parse().unwrap();
     assert_eq!(
-        tx.on_datagram(&respond(&req, 0, &k, false), 1_700_000_001),
-        Action::Wait
+        answer(&mut tx, 2_000, elsewhere, &respond(&req, 0, &k, true)),
+        None
     );
-    assert_eq!(
-        tx.on_timeout(Duration::from_secs(3)),
-        Action::Send(req.wire.clone())
-    );
+    assert_eq!(timers(&mut tx, 3_000), None);
+    assert_eq!(sent(&mut tx), Some(req.wire.clone()));
     assert!(matches!(
-        tx.on_timeout(Duration::from_secs(7)),
-        Action::Done(UpdateOutcome::BadResponse(_))
+        timers(&mut tx, 7_000),
+        Some(UpdateOutcome::BadResponse(_))
     ));
+    assert_eq!(tx.poll_event(), None, "reported once");
     assert_eq!(tx.sends(), 3);
-    assert_eq!(tx.deadline(), None);
+    assert_eq!(tx.next_timeout(), None);
 
-    let mut tx = UpdateTransaction::new(req.clone(), Retransmit::default());
-    tx.start(Duration::ZERO);
+    let mut tx = UpdateTransaction::start(req.clone(), server(), Retransmit::default(), 0);
     assert_eq!(
-        tx.on_datagram(&respond(&req, 0, &k, true), 1_700_000_001),
-        Action::Done(UpdateOutcome::Ok)
+        answer(&mut tx, 10, server(), &respond(&req, 0, &k, true)),
+        Some(UpdateOutcome::Ok)
     );
-    let mut tx = UpdateTransaction::new(req, Retransmit::default());
-    tx.start(Duration::ZERO);
-    tx.on_timeout(Duration::from_secs(1));
-    tx.on_timeout(Duration::from_secs(3));
-    assert_eq!(
-        tx.on_timeout(Duration::from_secs(7)),
-        Action::Done(UpdateOutcome::TimedOut)
-    );
+    let mut tx = UpdateTransaction::start(req, server(), Retransmit::default(), 0);
+    assert_eq!(timers(&mut tx, 1_000), None);
+    assert_eq!(timers(&mut tx, 3_000), None);
+    assert_eq!(timers(&mut tx, 7_000), Some(UpdateOutcome::TimedOut));
+    assert_eq!(tx.sends(), 3);
 }
 
 #[test]
