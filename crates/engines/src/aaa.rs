@@ -28,9 +28,9 @@
 //! For the IKE engine: [`RadiusEapBackend`] is [`crate::ikev2::EapBackend`] over a
 //! [`RelayBackend`] (an [`EapRelay`] with its transport closure, see [`exchange`]), each
 //! [`EapOutcome`] mapped by [`outcome_to_step`]; an Access-Accept without an MSK (EAP-MD5)
-//! becomes an EAP-Failure for the peer ([`NO_MSK_REASON`]). Inline, the RADIUS round runs
-//! inside `start`/`step`; threaded, they answer `EapStep::Pending` and the engine polls the
-//! result from its `tick`. [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
+//! becomes an EAP-Failure for the peer ([`NO_MSK_REASON`]); the RADIUS round runs inside
+//! `start`/`step`. A driver that must not block takes the engine's EAP events instead and
+//! runs each round on a [`RelaySession`] (e.g. with [`exchange_udp`]). [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
 //! ([`crate::ikev2::EapClient`]), with the MSK the AAA server gives the HA.
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
@@ -352,38 +352,31 @@ pub enum EapOutcome {
     Invalid(RelayError),
 }
 
-/// An [`EapRelay`] with its transport and random source: `start`/`step` in, one
-/// [`EapOutcome`] out per EAP round, which is the shape of an IKE responder's EAP backend.
-/// Maps onto `ikev2::EapStep` as: `Continue(m)` → `Send(m)`; `Success { msk: Some(k), eap }`
-/// → `Success { msk: k, final_msg: eap or EAP-Success }`; `Success { msk: None, .. }` (a
-/// method without keys, EAP-MD5) → `Failure` (RFC 4877 §4.3 needs a key-generating method);
-/// `Failure`, `TimedOut`, `Invalid` → `Failure(eap or EAP-Failure)` (see
-/// [`RelayBackend::failure_message`]).
-pub struct RelayBackend<T, R>
+/// The NAS side of one EAP authentication between rounds: the [`EapRelay`], its random
+/// source and the RADIUS Identifiers. [`RelaySession::begin_start`] and
+/// [`RelaySession::begin_step`] give the Access-Request of the next round; a driver runs the
+/// round ([`exchange`], or an async equivalent) on [`RelaySession::relay_mut`].
+pub struct RelaySession<R>
 where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
     R: FnMut() -> [u8; 16],
 {
     relay: EapRelay,
-    transport: T,
     random: R,
     next_id: u8,
     /// The Identifier of the peer's last EAP Response.
     pub last_eap_id: u8,
 }
 
-impl<T, R> RelayBackend<T, R>
+impl<R> RelaySession<R>
 where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
     R: FnMut() -> [u8; 16],
 {
-    /// `transport` as for [`exchange`]; `random` gives 16 random octets (Request
-    /// Authenticators, and the first RADIUS Identifier).
-    pub fn new(cfg: RelayConfig, transport: T, mut random: R) -> Self {
+    /// `random` gives 16 random octets (Request Authenticators, and the first RADIUS
+    /// Identifier).
+    pub fn new(cfg: RelayConfig, mut random: R) -> Self {
         let next_id = random()[0];
-        RelayBackend {
+        RelaySession {
             relay: EapRelay::new(cfg),
-            transport,
             random,
             next_id,
             last_eap_id: 0,
@@ -394,27 +387,26 @@ where
         &self.relay
     }
 
-    /// Relays an EAP-Response/Identity made of `identity` (the IKEv2 IDi).
-    pub fn start(&mut self, identity: &[u8]) -> EapOutcome {
-        let auth = (self.random)();
-        let id = self.bump();
-        match self.relay.start(identity, id, auth) {
-            Ok(d) => self.round(d),
-            Err(e) => EapOutcome::Invalid(e),
-        }
+    pub fn relay_mut(&mut self) -> &mut EapRelay {
+        &mut self.relay
     }
 
-    /// Relays the peer's EAP Response.
-    pub fn step(&mut self, eap_msg: &[u8]) -> EapOutcome {
+    /// The Access-Request relaying an EAP-Response/Identity made of `identity` (the IKEv2
+    /// IDi).
+    pub fn begin_start(&mut self, identity: &[u8]) -> Result<Vec<u8>, RelayError> {
+        let auth = (self.random)();
+        let id = self.bump();
+        self.relay.start(identity, id, auth)
+    }
+
+    /// The Access-Request relaying the peer's EAP Response.
+    pub fn begin_step(&mut self, eap_msg: &[u8]) -> Result<Vec<u8>, RelayError> {
         if let Ok(e) = eap::Repr::from_bytes(eap_msg) {
             self.last_eap_id = e.identifier;
         }
         let auth = (self.random)();
         let id = self.bump();
-        match self.relay.request(eap_msg, id, auth) {
-            Ok(d) => self.round(d),
-            Err(e) => EapOutcome::Invalid(e),
-        }
+        self.relay.request(eap_msg, id, auth)
     }
 
     /// An EAP-Failure to send the peer when the server sent none (time-out, invalid input):
@@ -428,9 +420,69 @@ where
         self.next_id = self.next_id.wrapping_add(1);
         id
     }
+}
+
+/// A [`RelaySession`] with a blocking transport: `start`/`step` in, one [`EapOutcome`] out
+/// per EAP round, which is the shape of an IKE responder's EAP backend.
+/// Maps onto `ikev2::EapStep` as: `Continue(m)` → `Send(m)`; `Success { msk: Some(k), eap }`
+/// → `Success { msk: k, final_msg: eap or EAP-Success }`; `Success { msk: None, .. }` (a
+/// method without keys, EAP-MD5) → `Failure` (RFC 4877 §4.3 needs a key-generating method);
+/// `Failure`, `TimedOut`, `Invalid` → `Failure(eap or EAP-Failure)` (see
+/// [`RelaySession::failure_message`]).
+pub struct RelayBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    session: RelaySession<R>,
+    transport: T,
+}
+
+impl<T, R> RelayBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    /// `transport` as for [`exchange`]; `random` as for [`RelaySession::new`].
+    pub fn new(cfg: RelayConfig, transport: T, random: R) -> Self {
+        RelayBackend {
+            session: RelaySession::new(cfg, random),
+            transport,
+        }
+    }
+
+    pub fn relay(&self) -> &EapRelay {
+        self.session.relay()
+    }
+
+    /// The Identifier of the peer's last EAP Response.
+    pub fn last_eap_id(&self) -> u8 {
+        self.session.last_eap_id
+    }
+
+    /// Relays an EAP-Response/Identity made of `identity` (the IKEv2 IDi).
+    pub fn start(&mut self, identity: &[u8]) -> EapOutcome {
+        match self.session.begin_start(identity) {
+            Ok(d) => self.round(d),
+            Err(e) => EapOutcome::Invalid(e),
+        }
+    }
+
+    /// Relays the peer's EAP Response.
+    pub fn step(&mut self, eap_msg: &[u8]) -> EapOutcome {
+        match self.session.begin_step(eap_msg) {
+            Ok(d) => self.round(d),
+            Err(e) => EapOutcome::Invalid(e),
+        }
+    }
+
+    /// See [`RelaySession::failure_message`].
+    pub fn failure_message(&self) -> Vec<u8> {
+        self.session.failure_message()
+    }
 
     fn round(&mut self, datagram: Vec<u8>) -> EapOutcome {
-        exchange(&mut self.relay, datagram, &mut self.transport)
+        exchange(&mut self.session.relay, datagram, &mut self.transport)
     }
 }
 
@@ -487,42 +539,18 @@ pub fn outcome_to_step(outcome: EapOutcome, last_eap_id: u8) -> (crate::ikev2::E
     }
 }
 
-enum Job {
-    Start(Vec<u8>),
-    Step(Vec<u8>),
-}
-
-enum Mode<T, R>
-where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
-    R: FnMut() -> [u8; 16],
-{
-    /// `start`/`step` run the RADIUS round before returning.
-    Inline(Box<RelayBackend<T, R>>),
-    /// A thread runs the rounds; `start`/`step` give [`EapStep::Pending`] and
-    /// [`EapBackend::poll`] collects the answer.
-    Worker {
-        jobs: std::sync::mpsc::Sender<Job>,
-        results: std::sync::mpsc::Receiver<(EapOutcome, u8)>,
-        waiting: bool,
-    },
-}
-
-/// The engine's [`EapBackend`](crate::ikev2::EapBackend) as a RADIUS relay: the HA of RFC 5026
-/// §5.2 passing the MN's IKEv2 EAP to the MSA's AAA server. Holds a [`RelayBackend`] with its
-/// transport. An Access-Accept without keys (EAP-MD5) is an EAP-Failure for the peer, with
-/// [`NO_MSK_REASON`].
-///
-/// [`RadiusEapBackend::inline`] blocks in `start`/`step` for the RADIUS round (the transport
-/// is bounded by its own timer); [`RadiusEapBackend::threaded`] runs the rounds on a thread
-/// and answers [`EapStep::Pending`](crate::ikev2::EapStep::Pending) until
-/// [`poll`](crate::ikev2::EapBackend::poll) has the result (the engine polls from `tick`).
+/// The engine's [`EapBackend`](crate::ikev2::EapBackend) as a blocking RADIUS relay: the HA
+/// of RFC 5026 §5.2 passing the MN's IKEv2 EAP to the MSA's AAA server, each round inside
+/// `start`/`step` (the transport is bounded by its own timer). An Access-Accept without keys
+/// (EAP-MD5) is an EAP-Failure for the peer, with [`NO_MSK_REASON`]. A driver that must not
+/// block runs the rounds itself instead: the engine's EAP events
+/// ([`crate::ikev2::Event::EapForBackend`]) and a [`RelaySession`].
 pub struct RadiusEapBackend<T, R>
 where
     T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
     R: FnMut() -> [u8; 16],
 {
-    mode: Mode<T, R>,
+    backend: Box<RelayBackend<T, R>>,
     notes: Option<Notes>,
     reason: Option<String>,
 }
@@ -535,7 +563,7 @@ where
     /// RADIUS rounds inside `start`/`step`.
     pub fn inline(backend: RelayBackend<T, R>) -> Self {
         RadiusEapBackend {
-            mode: Mode::Inline(Box::new(backend)),
+            backend: Box::new(backend),
             notes: None,
             reason: None,
         }
@@ -552,8 +580,8 @@ where
         self.reason.as_deref()
     }
 
-    fn finish(&mut self, outcome: EapOutcome, last_id: u8) -> crate::ikev2::EapStep {
-        let (step, why) = outcome_to_step(outcome, last_id);
+    fn finish(&mut self, outcome: EapOutcome) -> crate::ikev2::EapStep {
+        let (step, why) = outcome_to_step(outcome, self.backend.last_eap_id());
         if let Some(n) = &self.notes {
             n.lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -561,73 +589,6 @@ where
         }
         self.reason = Some(why);
         step
-    }
-
-    fn run(&mut self, job: Job) -> crate::ikev2::EapStep {
-        use crate::ikev2::EapStep;
-        match &mut self.mode {
-            Mode::Inline(b) => {
-                let out = match job {
-                    Job::Start(id) => b.start(&id),
-                    Job::Step(m) => b.step(&m),
-                };
-                let last = b.last_eap_id;
-                self.finish(out, last)
-            }
-            Mode::Worker { jobs, waiting, .. } => {
-                if *waiting {
-                    return self.finish(
-                        EapOutcome::Invalid(RelayError::Busy),
-                        eap_id_of(&job).unwrap_or(0),
-                    );
-                }
-                let id = eap_id_of(&job).unwrap_or(0);
-                if jobs.send(job).is_err() {
-                    return self.finish(EapOutcome::Invalid(RelayError::Finished), id);
-                }
-                *waiting = true;
-                EapStep::Pending
-            }
-        }
-    }
-}
-
-fn eap_id_of(job: &Job) -> Option<u8> {
-    match job {
-        Job::Start(_) => Some(0),
-        Job::Step(m) => eap::Repr::from_bytes(m).ok().map(|e| e.identifier),
-    }
-}
-
-impl<T, R> RadiusEapBackend<T, R>
-where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send + 'static,
-    R: FnMut() -> [u8; 16] + Send + 'static,
-{
-    /// RADIUS rounds on a thread of their own; the thread ends with this backend.
-    pub fn threaded(mut backend: RelayBackend<T, R>) -> Self {
-        let (jobs, job_rx) = std::sync::mpsc::channel::<Job>();
-        let (res_tx, results) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            while let Ok(job) = job_rx.recv() {
-                let out = match job {
-                    Job::Start(id) => backend.start(&id),
-                    Job::Step(m) => backend.step(&m),
-                };
-                if res_tx.send((out, backend.last_eap_id)).is_err() {
-                    break;
-                }
-            }
-        });
-        RadiusEapBackend {
-            mode: Mode::Worker {
-                jobs,
-                results,
-                waiting: false,
-            },
-            notes: None,
-            reason: None,
-        }
     }
 }
 
@@ -637,35 +598,13 @@ where
     R: FnMut() -> [u8; 16],
 {
     fn start(&mut self, identity: &[u8]) -> crate::ikev2::EapStep {
-        self.run(Job::Start(identity.to_vec()))
+        let out = self.backend.start(identity);
+        self.finish(out)
     }
 
     fn step(&mut self, eap_msg: &[u8]) -> crate::ikev2::EapStep {
-        self.run(Job::Step(eap_msg.to_vec()))
-    }
-
-    fn poll(&mut self) -> crate::ikev2::EapStep {
-        use std::sync::mpsc::TryRecvError;
-        let Mode::Worker {
-            results, waiting, ..
-        } = &mut self.mode
-        else {
-            return crate::ikev2::EapStep::Pending;
-        };
-        if !*waiting {
-            return crate::ikev2::EapStep::Pending;
-        }
-        match results.try_recv() {
-            Ok((out, last)) => {
-                *waiting = false;
-                self.finish(out, last)
-            }
-            Err(TryRecvError::Empty) => crate::ikev2::EapStep::Pending,
-            Err(TryRecvError::Disconnected) => {
-                *waiting = false;
-                self.finish(EapOutcome::Invalid(RelayError::Finished), 0)
-            }
-        }
+        let out = self.backend.step(eap_msg);
+        self.finish(out)
     }
 }
 
@@ -790,18 +729,75 @@ pub fn exchange(
     let mut send = Some(datagram);
     loop {
         let got = transact(send.as_deref());
-        send = None;
-        let ev = match got {
-            Some(reply) => relay.on_reply(&reply),
-            None => relay.on_timeout(),
+        match round_event(relay, got, &mut discarded) {
+            Ok(outcome) => return outcome,
+            Err(again) => send = again,
+        }
+    }
+}
+
+/// Feeds the reply (or, `None`, the timer) to the relay: the round's outcome, or what to
+/// send before the next wait (`Err(Some)` a retransmission, `Err(None)` nothing).
+fn round_event(
+    relay: &mut EapRelay,
+    reply: Option<Vec<u8>>,
+    discarded: &mut Vec<String>,
+) -> Result<EapOutcome, Option<Vec<u8>>> {
+    let ev = match reply {
+        Some(reply) => relay.on_reply(&reply),
+        None => relay.on_timeout(),
+    };
+    match ev {
+        RelayEvent::Challenge { eap } => Ok(EapOutcome::Continue(eap)),
+        RelayEvent::Accept { eap, msk, .. } => Ok(EapOutcome::Success { eap, msk }),
+        RelayEvent::Reject { eap, .. } => Ok(EapOutcome::Failure { eap }),
+        RelayEvent::Retransmit(d) => Err(Some(d)),
+        RelayEvent::TimedOut => Ok(EapOutcome::TimedOut {
+            discarded: std::mem::take(discarded),
+        }),
+        RelayEvent::Discarded { reason } => {
+            discarded.push(reason);
+            Err(None)
+        }
+    }
+}
+
+/// [`exchange`] over a UDP socket to `server`: each wait for a reply is bounded by `wait`,
+/// and a datagram from anyone else, a send error or silence counts as the timer firing (the
+/// relay then retransmits or gives up). `sock` `None` (it could not be bound): every wait
+/// fires at once.
+#[cfg(feature = "tokio")]
+pub async fn exchange_udp(
+    relay: &mut EapRelay,
+    datagram: Vec<u8>,
+    sock: Option<&tokio::net::UdpSocket>,
+    server: std::net::SocketAddr,
+    wait: std::time::Duration,
+) -> EapOutcome {
+    let mut discarded = Vec::new();
+    let mut send = Some(datagram);
+    let mut buf = [0u8; 4096];
+    loop {
+        let got = match sock {
+            None => None,
+            Some(s) => {
+                let sent = match send.take() {
+                    Some(d) => s.send_to(&d, server).await.is_ok(),
+                    None => true,
+                };
+                if sent {
+                    match tokio::time::timeout(wait, s.recv_from(&mut buf)).await {
+                        Ok(Ok((n, from))) if from == server => Some(buf[..n].to_vec()),
+                        _ => None,
+                    }
+                } else {
+                    None
+                }
+            }
         };
-        match ev {
-            RelayEvent::Challenge { eap } => return EapOutcome::Continue(eap),
-            RelayEvent::Accept { eap, msk, .. } => return EapOutcome::Success { eap, msk },
-            RelayEvent::Reject { eap, .. } => return EapOutcome::Failure { eap },
-            RelayEvent::Retransmit(d) => send = Some(d),
-            RelayEvent::TimedOut => return EapOutcome::TimedOut { discarded },
-            RelayEvent::Discarded { reason } => discarded.push(reason),
+        match round_event(relay, got, &mut discarded) {
+            Ok(outcome) => return outcome,
+            Err(again) => send = again,
         }
     }
 }

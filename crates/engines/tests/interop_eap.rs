@@ -2,7 +2,7 @@
 //! MN's EAP to the MSA's AAA server over RADIUS. Lab `fixtures/topologies/interop-eap.toml`:
 //! FreeRADIUS and a strongSwan MN on one link; the harness on the lab host address is the HA,
 //! i.e. the IKEv2 responder whose EAP backend is the RADIUS relay
-//! ([`mip6lab_engines::aaa::RadiusEapBackend`], threaded: the engine polls it from `tick`).
+//! ([`mip6lab_engines::aaa::RadiusEapBackend`], each RADIUS round inside the engine's call).
 //!
 //! (a) charon (`mn-eap`) initiates with EAP-MSCHAPv2 as mn1@example.com: FreeRADIUS offers
 //!     MD5, charon Naks for MSCHAPv2, the Access-Accept carries the MPPE keys, both ends key
@@ -118,7 +118,7 @@ fn ha_engine(lab: Ipv6Addr, aaa: SocketAddr, ports: Arc<Mutex<Vec<u16>>>, notes:
         rc.nas_identifier = Some("ha1".into());
         rc.nas_ipv6_address = Some(lab);
         let relay = RelayBackend::new(rc, transport, random16);
-        Box::new(RadiusEapBackend::threaded(relay).with_notes(notes.clone()))
+        Box::new(RadiusEapBackend::inline(relay).with_notes(notes.clone()))
             as Box<dyn EapBackend + Send>
     }));
     ha
@@ -272,8 +272,6 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
             Some(KeyLogFiles::new(&keydir)),
         )
         .await;
-        // The threaded relay answers Pending; the engine polls it from tick.
-        drv.max_wait = Some(Duration::from_millis(10));
         let mut ha = ha_engine(lab_addr, aaa, ports.clone(), notes.clone());
         let spis: Spis = Arc::new(Mutex::new(Vec::new()));
         let s2 = spis.clone();

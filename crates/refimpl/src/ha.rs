@@ -18,7 +18,7 @@ use mip6lab_engines::ikev2::esp_io::{
     RecvError,
 };
 use mip6lab_engines::ikev2::udp::KeyLogFiles;
-use mip6lab_engines::ikev2::{Engine, Event, SaId};
+use mip6lab_engines::ikev2::{EapStep, Engine, Event, IkeInput, SaId};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_wire::ikev2::TrafficSelector;
 use mip6lab_wire::mh::{self, options::MobilityOption};
@@ -48,6 +48,8 @@ struct Ha<'a> {
     engine: Engine,
     keys: KeyLogFiles,
     cache: BindingCache,
+    /// EAP relayed to the AAA server, when there is one.
+    radius: Option<ike::RadiusRelay>,
     inbound: InboundSas,
     children: HashMap<u32, Child>,
     identities: HashMap<SaId, String>,
@@ -93,6 +95,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             },
             addresses,
         ),
+        radius: ike::RadiusRelay::new(cfg, me),
         inbound: InboundSas::new(),
         children: HashMap::new(),
         identities: HashMap::new(),
@@ -116,12 +119,16 @@ pub async fn run(cfg: &Config) -> Result<()> {
             sock.send_to(&t.payload, t.dst).await?;
         }
         while let Some(e) = ha.engine.poll_event() {
-            ha.on_ike_event(e);
+            match (e, ha.radius.as_mut()) {
+                (Event::EapForBackend { sa, message }, Some(radius)) => {
+                    radius.ask(sa, message).await
+                }
+                (e, _) => ha.on_ike_event(e),
+            }
         }
         let now = ha.now();
-        // Short: an EAP round relayed to RADIUS is answered from `tick`, and an MN
-        // retransmits its IKE_AUTH after 500 ms.
-        let mut wait = Duration::from_millis(20);
+        // Nothing to poll: the sockets, a RADIUS answer or the next timer wake the loop.
+        let mut wait = IDLE_WAIT;
         if let Some(t) = ha.engine.next_timeout() {
             wait = wait.min(Duration::from_millis(t.saturating_sub(now).max(1)));
         }
@@ -137,6 +144,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 ha.set_clock();
                 let now = ha.now();
                 ha.engine.handle_input(now, Datagram::new(from, &buf[..n]));
+            }
+            (sa, step) = next_eap_answer(&mut ha.radius) => {
+                ha.set_clock();
+                let now = ha.now();
+                ha.engine.handle_input(now, IkeInput::EapAnswer { sa, step });
             }
             r = tap.recv_any(&mut ha.inbound, wait) => match r {
                 Ok(Inbound::Mh(got)) => ha.on_mh(&esp, got).await,
@@ -158,6 +170,17 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 json!({ "fqdn": action.fqdn(), "outcome": format!("{outcome:?}") }),
             );
         }
+    }
+}
+
+/// The longest wait of the HA loop when no timer is due sooner.
+const IDLE_WAIT: Duration = Duration::from_secs(3600);
+
+/// The next RADIUS answer for the engine; never, without a RADIUS relay.
+async fn next_eap_answer(radius: &mut Option<ike::RadiusRelay>) -> (SaId, EapStep) {
+    match radius {
+        Some(r) => r.next_answer().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -183,6 +206,12 @@ fn emit_cache(ev: &CacheEvent) {
 impl Ha<'_> {
     fn now(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
+    }
+
+    fn forget_radius(&mut self, sa: SaId) {
+        if let Some(r) = self.radius.as_mut() {
+            r.forget(sa);
+        }
     }
 
     fn set_clock(&mut self) {
@@ -245,7 +274,11 @@ impl Ha<'_> {
             Event::ChildSaDeleted { inbound_spi, .. } => {
                 self.children.remove(&inbound_spi);
             }
-            Event::Failed { reason, .. } => emit("ike_failed", json!({ "reason": reason })),
+            Event::Failed { sa, reason } => {
+                self.forget_radius(sa);
+                emit("ike_failed", json!({ "reason": reason }))
+            }
+            Event::IkeSaDeleted { sa, .. } => self.forget_radius(sa),
             _ => {}
         }
     }

@@ -375,33 +375,97 @@ fn adapter_maps_reject_time_out_and_invalid_to_failure() {
     );
 }
 
-#[test]
-fn threaded_adapter_answers_pending_then_polls_the_result() {
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let mut inner = fake_transport(vec![(code::ACCESS_CHALLENGE, md5_request(1), None)]);
-    // The "network" holds the reply until the test lets it through.
+/// A driver's round over UDP ([`exchange_udp`] on a [`RelaySession`]) puts the same
+/// Access-Requests on the wire as the blocking relay with the same random source, and gets
+/// the same outcomes; a datagram from elsewhere counts as the timer (a retransmission).
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn udp_rounds_send_the_blocking_relays_bytes() {
+    use tokio::net::UdpSocket;
+    let script = || {
+        vec![
+            (code::ACCESS_CHALLENGE, md5_request(1), None),
+            (code::ACCESS_REJECT, vec![4, 1, 0, 4], None),
+        ]
+    };
+    // The blocking relay, its requests recorded.
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let record = sent.clone();
+    let mut server = fake_transport(script());
     let transport = move |d: Option<&[u8]>| {
-        go_rx.recv().ok()?;
-        inner(d)
-    };
-    let relay = RelayBackend::new(RelayConfig::new(SECRET), transport, counter());
-    let mut b = RadiusEapBackend::threaded(relay);
-    assert_eq!(b.start(b"mn1"), EapStep::Pending);
-    assert_eq!(b.poll(), EapStep::Pending);
-    // A second message while one is pending is refused, not queued.
-    assert!(matches!(b.step(&md5_response(1)), EapStep::Failure(_)));
-    go_tx.send(()).unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let got = loop {
-        match b.poll() {
-            EapStep::Pending if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(5))
-            }
-            s => break s,
+        if let Some(d) = d {
+            record.lock().unwrap().push(d.to_vec());
         }
+        server(d)
     };
-    assert_eq!(got, EapStep::Send(md5_request(1)));
-    assert_eq!(b.poll(), EapStep::Pending, "nothing more is waiting");
+    let mut blocking = RelayBackend::new(RelayConfig::new(SECRET), transport, counter());
+    let want = vec![
+        blocking.start(b"mn1@example.com"),
+        blocking.step(&md5_response(1)),
+    ];
+    let want_sent = sent.lock().unwrap().clone();
+
+    // The same over UDP: a fake AAA server answering from a socket, and a stray sender.
+    let aaa = UdpSocket::bind("[::1]:0").await.unwrap();
+    let server_addr = aaa.local_addr().unwrap();
+    let nas = UdpSocket::bind("[::1]:0").await.unwrap();
+    let nas_addr = nas.local_addr().unwrap();
+    let stray = UdpSocket::bind("[::1]:0").await.unwrap();
+    let seen = tokio::spawn(async move {
+        let mut answer = fake_transport(script());
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut first = true;
+        while got.len() < 3 {
+            let (n, from) = aaa.recv_from(&mut buf).await.unwrap();
+            got.push(buf[..n].to_vec());
+            if std::mem::take(&mut first) {
+                // Not the server: the relay sends the same request again.
+                stray.send_to(b"noise", from).await.unwrap();
+                continue;
+            }
+            let reply = answer(Some(&buf[..n])).unwrap();
+            aaa.send_to(&reply, from).await.unwrap();
+        }
+        got
+    });
+    let wait = std::time::Duration::from_secs(2);
+    let mut session = RelaySession::new(RelayConfig::new(SECRET), counter());
+    let d = session.begin_start(b"mn1@example.com").unwrap();
+    let first = exchange_udp(session.relay_mut(), d, Some(&nas), server_addr, wait).await;
+    let d = session.begin_step(&md5_response(1)).unwrap();
+    let second = exchange_udp(session.relay_mut(), d, Some(&nas), server_addr, wait).await;
+    assert_eq!(vec![first, second], want);
+    let got = seen.await.unwrap();
+    assert_eq!(
+        got,
+        [
+            want_sent[0].clone(),
+            want_sent[0].clone(),
+            want_sent[1].clone()
+        ],
+        "same bytes, the first sent twice"
+    );
+    assert_ne!(nas_addr, server_addr);
+}
+
+/// Without a socket every wait fires at once: retransmissions run out, then a time-out.
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn a_udp_round_without_a_socket_times_out() {
+    let mut session = RelaySession::new(RelayConfig::new(SECRET), counter());
+    let d = session.begin_start(b"mn1").unwrap();
+    let server = "[::1]:1812".parse().unwrap();
+    let out = exchange_udp(
+        session.relay_mut(),
+        d,
+        None,
+        server,
+        std::time::Duration::ZERO,
+    )
+    .await;
+    assert_eq!(out, EapOutcome::TimedOut { discarded: vec![] });
+    assert_eq!(session.failure_message(), vec![4, 0, 0, 4]);
 }
 
 #[test]

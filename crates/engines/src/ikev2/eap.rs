@@ -12,8 +12,24 @@ pub enum EapStep {
     Success { msk: Vec<u8>, final_msg: Vec<u8> },
     /// EAP failed: the EAP-Failure to send.
     Failure(Vec<u8>),
-    /// The backend has no answer yet (e.g. waiting on RADIUS); call again.
-    Pending,
+}
+
+/// What the responder asks of an EAP backend the driver runs ([`Event::EapForBackend`]); the
+/// driver answers with [`IkeInput::EapAnswer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EapForBackend {
+    /// The first IKE_AUTH arrived without AUTH: start EAP for this IDi (its data).
+    Start { identity: Vec<u8> },
+    /// The peer's EAP message (a whole EAP packet).
+    Response { eap: Vec<u8> },
+}
+
+/// Who answers the responder's EAP: a backend inside the engine, or the driver.
+pub(super) enum EapResponder {
+    /// A backend per IKE SA, asked synchronously.
+    Local(EapBackendFactory),
+    /// The driver, through events and inputs.
+    Driver,
 }
 
 /// The responder's EAP authenticator, one per IKE SA (a RADIUS relay implements it).
@@ -23,10 +39,6 @@ pub trait EapBackend {
     fn start(&mut self, identity: &[u8]) -> EapStep;
     /// The peer's EAP message.
     fn step(&mut self, eap_msg: &[u8]) -> EapStep;
-    /// Called from [`Engine::handle_timeout`] after a [`EapStep::Pending`] until it has an answer.
-    fn poll(&mut self) -> EapStep {
-        EapStep::Pending
-    }
 }
 
 /// The initiator's EAP peer method, one per IKE SA.
@@ -50,7 +62,8 @@ pub(super) struct EapCtx {
     pub(super) first_inner: Vec<Payload>,
     pub(super) idi: Option<Id>,
     pub(super) msk: Option<Vec<u8>>,
-    /// Responder: the request waiting on the backend, and the payloads to put before EAP.
+    /// Responder: the request waiting on the driver's backend, and the payloads to put
+    /// before EAP.
     pub(super) awaiting: Option<(u32, Vec<Payload>)>,
 }
 
@@ -137,15 +150,51 @@ impl Engine {
             return auth_fail(self, "expected an EAP payload");
         };
         let bytes = PayloadBody::Eap(eap.clone()).body_bytes();
-        let step = match self.sas[sa_id]
+        let local = self.sas[sa_id]
             .eap
             .as_mut()
-            .and_then(|c| c.backend.as_mut())
-        {
-            Some(b) => b.step(&bytes),
-            None => return auth_fail(self, "no EAP backend"),
-        };
-        self.responder_eap_step(sa_id, msg_id, step, vec![]);
+            .and_then(|c| c.backend.as_mut());
+        match (local, &self.eap_backend) {
+            (Some(b), _) => {
+                let step = b.step(&bytes);
+                self.responder_eap_step(sa_id, msg_id, step, vec![]);
+            }
+            (None, Some(EapResponder::Driver)) => self.ask_eap_driver(
+                sa_id,
+                msg_id,
+                EapForBackend::Response { eap: bytes },
+                vec![],
+            ),
+            (None, _) => auth_fail(self, "no EAP backend"),
+        }
+    }
+
+    /// Hands an EAP message to the driver's backend; the request `msg_id` waits for
+    /// [`IkeInput::EapAnswer`], with `head` to go before the EAP payload of the answer.
+    pub(super) fn ask_eap_driver(
+        &mut self,
+        sa_id: SaId,
+        msg_id: u32,
+        message: EapForBackend,
+        head: Vec<Payload>,
+    ) {
+        if let Some(c) = self.sas[sa_id].eap.as_mut() {
+            c.awaiting = Some((msg_id, head));
+        }
+        self.event(Event::EapForBackend { sa: sa_id, message });
+    }
+
+    /// The driver's backend answered (see [`IkeInput::EapAnswer`]).
+    pub(super) fn on_eap_answer(&mut self, sa_id: SaId, step: EapStep) {
+        let waiting = self
+            .sas
+            .get_mut(sa_id)
+            .and_then(|s| s.eap.as_mut())
+            .and_then(|c| c.awaiting.take());
+        match waiting {
+            Some((msg_id, head)) => self.responder_eap_step(sa_id, msg_id, step, head),
+            None => self.drop_in("an EAP answer no IKE SA waits for"),
+        }
     }
 
     /// Responder: answers with what the EAP backend said.
@@ -160,11 +209,6 @@ impl Engine {
         let eap_payload =
             |m: &[u8]| mip6lab_wire::ikev2::Eap::parse(m).map(|e| p(PayloadBody::Eap(e)));
         match step {
-            EapStep::Pending => {
-                if let Some(c) = self.sas[sa_id].eap.as_mut() {
-                    c.awaiting = Some((msg_id, reply));
-                }
-            }
             EapStep::Send(m) => match eap_payload(&m) {
                 Ok(x) => {
                     reply.push(x);

@@ -3,12 +3,19 @@
 use super::*;
 
 impl Engine {
-    /// Takes one received IKE datagram (UDP payload on port 500, no non-ESP marker) and its
-    /// sender: answers go back there, and a responder binds its cookies to it.
-    pub fn handle_input(&mut self, now: u64, input: Datagram<'_>) {
-        self.from = Some(input.src);
-        self.handle_datagram(now, input.payload);
-        self.from = None;
+    /// Takes one input: a received IKE datagram (UDP payload on port 500, no non-ESP
+    /// marker) with its sender (answers go back there, and a responder binds its cookies to
+    /// it), or the driver's EAP backend's answer.
+    pub fn handle_input<'a>(&mut self, now: u64, input: impl Into<IkeInput<'a>>) {
+        self.now = now;
+        match input.into() {
+            IkeInput::Datagram(d) => {
+                self.from = Some(d.src);
+                self.handle_datagram(now, d.payload);
+                self.from = None;
+            }
+            IkeInput::EapAnswer { sa, step } => self.on_eap_answer(sa, step),
+        }
     }
 
     fn handle_datagram(&mut self, now: u64, bytes: &[u8]) {

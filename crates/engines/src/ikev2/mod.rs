@@ -29,8 +29,9 @@
 //!   the final bytes ([`Hooks`]).
 //! - Key-log lines for every IKE and ESP SA ([`Event::KeyLog`]).
 //! - EAP in IKE_AUTH (RFC 7296 §2.16): the initiator leaves AUTH out and runs an
-//!   [`EapClient`]; the responder relays to an [`EapBackend`] (which may answer later:
-//!   [`EapStep::Pending`], polled from [`Engine::handle_timeout`]); both end with AUTH keyed by the MSK.
+//!   [`EapClient`]; the responder asks an [`EapBackend`] in the engine, or the driver's
+//!   backend through [`Event::EapForBackend`] and [`IkeInput::EapAnswer`] (a RADIUS round
+//!   takes its time; no thread, nothing polled); both end with AUTH keyed by the MSK.
 //!   The responder's first answer carries a shared-key AUTH when it has a key for IDi.
 //!
 //! - Certificates ([`AuthConfig::Cert`], [`cert`]): ECDSA P-256, CERT (X.509 Certificate -
@@ -80,7 +81,7 @@ pub use config::{
     Retransmit, ANY6, MPD_TYPES,
 };
 pub use dh::{DhGroup, DhKey};
-pub use eap::{EapBackend, EapBackendFactory, EapClient, EapClientFactory, EapStep};
+pub use eap::{EapBackend, EapBackendFactory, EapClient, EapClientFactory, EapForBackend, EapStep};
 pub use keylog::KeyLogEntry;
 
 use eap::*;
@@ -196,10 +197,31 @@ pub enum Event {
         sa: SaId,
         reason: String,
     },
+    /// The responder needs the driver's EAP backend ([`Engine::set_eap_via_driver`]):
+    /// answer with [`IkeInput::EapAnswer`] for `sa`.
+    EapForBackend {
+        sa: SaId,
+        message: EapForBackend,
+    },
     /// An incoming datagram was ignored (malformed, unknown SPI, bad ICV, …).
     Dropped {
         reason: String,
     },
+}
+
+/// What [`Engine::handle_input`] takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IkeInput<'a> {
+    /// A received IKE datagram and its sender.
+    Datagram(Datagram<'a>),
+    /// The answer of the driver's EAP backend to [`Event::EapForBackend`] for `sa`.
+    EapAnswer { sa: SaId, step: EapStep },
+}
+
+impl<'a> From<Datagram<'a>> for IkeInput<'a> {
+    fn from(d: Datagram<'a>) -> IkeInput<'a> {
+        IkeInput::Datagram(d)
+    }
 }
 
 /// An outgoing message as built, before encryption: the header (its payloads are the
@@ -236,7 +258,7 @@ pub struct Engine {
     /// address of a new responder SA's peer, and part of the cookie (RFC 7296 §2.6).
     from: Option<SocketAddr>,
     now: u64,
-    eap_backend: Option<EapBackendFactory>,
+    eap_backend: Option<EapResponder>,
     eap_client: Option<EapClientFactory>,
     unix_time: Option<u64>,
 }
@@ -323,7 +345,14 @@ impl Engine {
 
     /// As responder: authenticate peers that send no AUTH with EAP through this backend.
     pub fn set_eap_backend(&mut self, f: EapBackendFactory) {
-        self.eap_backend = Some(f);
+        self.eap_backend = Some(EapResponder::Local(f));
+    }
+
+    /// As responder: authenticate peers that send no AUTH with EAP through a backend the
+    /// driver runs (e.g. a RADIUS relay): each EAP message for it comes out as
+    /// [`Event::EapForBackend`], and its answer goes in as [`IkeInput::EapAnswer`].
+    pub fn set_eap_via_driver(&mut self) {
+        self.eap_backend = Some(EapResponder::Driver);
     }
 
     /// As initiator: the EAP method for [`InitiateRequest::eap`].
@@ -513,10 +542,10 @@ impl Engine {
 }
 
 impl SansIo for Engine {
-    type Input<'a> = Datagram<'a>;
+    type Input<'a> = IkeInput<'a>;
     type Event = Event;
 
-    fn handle_input(&mut self, now: u64, input: Datagram<'_>) {
+    fn handle_input(&mut self, now: u64, input: IkeInput<'_>) {
         Engine::handle_input(self, now, input)
     }
 

@@ -163,27 +163,6 @@ impl Engine {
     /// Retransmits, gives up, and expires half-open SAs.
     pub fn handle_timeout(&mut self, now: u64) {
         self.now = now;
-        // EAP backends that had no answer yet.
-        let waiting: Vec<SaId> = self
-            .sas
-            .iter()
-            .filter(|s| s.eap.as_ref().is_some_and(|c| c.awaiting.is_some()))
-            .map(|s| SaId(s.local_spi()))
-            .collect();
-        for sa_id in waiting {
-            let Some(c) = self.sas.get_mut(sa_id).and_then(|s| s.eap.as_mut()) else {
-                continue;
-            };
-            let step = match c.backend.as_mut() {
-                Some(b) => b.poll(),
-                None => continue,
-            };
-            if step != EapStep::Pending {
-                if let Some((msg_id, head)) = c.awaiting.take() {
-                    self.responder_eap_step(sa_id, msg_id, step, head);
-                }
-            }
-        }
         for sa_id in self.sas.ids() {
             let Some(sa) = self.sas.get(sa_id) else {
                 continue;

@@ -191,11 +191,16 @@ impl Engine {
             return auth_fail(self, "no IDi");
         };
         let Some(auth) = find_body!(inner, Auth) else {
-            let Some(f) = self.eap_backend.as_mut() else {
-                return auth_fail(self, "no AUTH, and no EAP backend");
+            // A local backend answers now; the driver's answers later.
+            let (backend, step) = match self.eap_backend.as_mut() {
+                Some(EapResponder::Local(f)) => {
+                    let mut backend = f();
+                    let step = backend.start(&idi.data);
+                    (Some(backend), Some(step))
+                }
+                Some(EapResponder::Driver) => (None, None),
+                None => return auth_fail(self, "no AUTH, and no EAP backend"),
             };
-            let mut backend = f();
-            let step = backend.start(&idi.data);
             let idr = self.cfg.local_id.clone();
             let mut head = vec![p(PayloadBody::IdR(idr.clone()))];
             // With a certificate, or a shared key for this IDi, the responder authenticates
@@ -225,15 +230,19 @@ impl Engine {
                     psk_auth(keys.suite.prf, &psk, &so_r),
                 ))));
             }
+            let identity = idi.data.clone();
             self.sas[sa_id].eap = Some(EapCtx {
-                backend: Some(backend),
+                backend,
                 client: None,
                 first_inner: inner.clone(),
                 idi: Some(idi),
                 msk: None,
                 awaiting: None,
             });
-            return self.responder_eap_step(sa_id, msg_id, step, head);
+            return match step {
+                Some(step) => self.responder_eap_step(sa_id, msg_id, step, head),
+                None => self.ask_eap_driver(sa_id, msg_id, EapForBackend::Start { identity }, head),
+            };
         };
         let idi = &idi;
         let psk = self

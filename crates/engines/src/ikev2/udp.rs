@@ -66,10 +66,6 @@ pub struct Driver {
     keylog: Option<KeyLogFiles>,
     /// Every event seen so far.
     pub events: Vec<Event>,
-    /// The longest wait between two [`Engine::handle_timeout`]s, for things the engine's
-    /// timers do not cover (an EAP backend answering [`super::EapStep::Pending`] is polled
-    /// from `handle_timeout`).
-    pub max_wait: Option<Duration>,
 }
 
 impl Driver {
@@ -85,7 +81,6 @@ impl Driver {
             start: Instant::now(),
             keylog,
             events: Vec::new(),
-            max_wait: None,
         })
     }
 
@@ -138,9 +133,6 @@ impl Driver {
             if let Some(t) = engine.next_timeout() {
                 let d = Duration::from_millis(t.saturating_sub(self.now()));
                 wait = wait.min(d.max(Duration::from_millis(1)));
-            }
-            if let Some(m) = self.max_wait {
-                wait = wait.min(m);
             }
             match tokio::time::timeout(wait, self.socket.recv_from(&mut buf)).await {
                 Ok(Ok((n, from))) => {
