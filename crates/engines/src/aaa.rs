@@ -30,7 +30,7 @@
 //! [`EapOutcome`] mapped by [`outcome_to_step`]; an Access-Accept without an MSK (EAP-MD5)
 //! becomes an EAP-Failure for the peer ([`NO_MSK_REASON`]); the RADIUS round runs inside
 //! `start`/`step`. A driver that must not block takes the engine's EAP events instead and
-//! runs each round on a [`RelaySession`] (e.g. with [`exchange_udp`]). [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
+//! runs each round on a [`RelaySession`] (e.g. `mip6lab_engines_io::aaa::exchange_udp`). [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
 //! ([`crate::ikev2::EapClient`]), with the MSK the AAA server gives the HA.
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
@@ -737,8 +737,9 @@ pub fn exchange(
 }
 
 /// Feeds the reply (or, `None`, the timer) to the relay: the round's outcome, or what to
-/// send before the next wait (`Err(Some)` a retransmission, `Err(None)` nothing).
-fn round_event(
+/// send before the next wait (`Err(Some)` a retransmission, `Err(None)` nothing). The step
+/// of [`exchange`], for drivers that wait their own way.
+pub fn round_event(
     relay: &mut EapRelay,
     reply: Option<Vec<u8>>,
     discarded: &mut Vec<String>,
@@ -758,46 +759,6 @@ fn round_event(
         RelayEvent::Discarded { reason } => {
             discarded.push(reason);
             Err(None)
-        }
-    }
-}
-
-/// [`exchange`] over a UDP socket to `server`: each wait for a reply is bounded by `wait`,
-/// and a datagram from anyone else, a send error or silence counts as the timer firing (the
-/// relay then retransmits or gives up). `sock` `None` (it could not be bound): every wait
-/// fires at once.
-#[cfg(feature = "tokio")]
-pub async fn exchange_udp(
-    relay: &mut EapRelay,
-    datagram: Vec<u8>,
-    sock: Option<&tokio::net::UdpSocket>,
-    server: std::net::SocketAddr,
-    wait: std::time::Duration,
-) -> EapOutcome {
-    let mut discarded = Vec::new();
-    let mut send = Some(datagram);
-    let mut buf = [0u8; 4096];
-    loop {
-        let got = match sock {
-            None => None,
-            Some(s) => {
-                let sent = match send.take() {
-                    Some(d) => s.send_to(&d, server).await.is_ok(),
-                    None => true,
-                };
-                if sent {
-                    match tokio::time::timeout(wait, s.recv_from(&mut buf)).await {
-                        Ok(Ok((n, from))) if from == server => Some(buf[..n].to_vec()),
-                        _ => None,
-                    }
-                } else {
-                    None
-                }
-            }
-        };
-        match round_event(relay, got, &mut discarded) {
-            Ok(outcome) => return outcome,
-            Err(again) => send = again,
         }
     }
 }

@@ -3,8 +3,8 @@
 mod ikev2_common;
 
 use ikev2_common::*;
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::{Engine, Event, InitiateRequest};
+use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use std::time::Duration;
 
 #[tokio::test]

@@ -14,10 +14,10 @@ mod lab_common;
 use lab_common::*;
 use mip6lab_capture::Transcript;
 use mip6lab_engines::ikev2::cert;
-use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
     Config, Credential, Engine, EspSuite, Event, ResponderPolicy, TrustAnchor,
 };
+use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_lab::Topology;
 use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};

@@ -24,11 +24,11 @@ use mip6lab_capture::dissect::{slice, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Frame};
 use mip6lab_engines::aaa::{MschapV2Client, Notes, RadiusEapBackend, RelayBackend, RelayConfig};
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::{
     keylog, Config, EapBackend, EapClient, Engine, Event, Hooks, InitiateRequest, ResponderPolicy,
     RngFn, SaId,
 };
+use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
 use mip6lab_wire::ikev2::{cp_attr, Id};

@@ -12,14 +12,15 @@ use mip6lab_engines::binding::{
     BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig,
 };
 use mip6lab_engines::dad::{self, DadOutcome, ProxyDad};
-use mip6lab_engines::ddns::{self, Retransmit, TsigKey, Update, UpdateOutcome};
-use mip6lab_engines::ikev2::esp_io::{
+use mip6lab_engines::ddns::{Retransmit, TsigKey, Update, UpdateOutcome};
+use mip6lab_engines::ikev2::{EapStep, Engine, Event, IkeInput, SaId};
+use mip6lab_engines::io::{Datagram, SansIo};
+use mip6lab_engines_io::ddns::send_update;
+use mip6lab_engines_io::ikev2::esp_io::{
     EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, ReceivedMpd,
     RecvError,
 };
-use mip6lab_engines::ikev2::udp::KeyLogFiles;
-use mip6lab_engines::ikev2::{EapStep, Engine, Event, IkeInput, SaId};
-use mip6lab_engines::io::{Datagram, SansIo};
+use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_wire::ikev2::TrafficSelector;
 use mip6lab_wire::mh::{self, options::MobilityOption};
 use mip6lab_wire::mpd;
@@ -283,7 +284,7 @@ impl Ha<'_> {
         }
     }
 
-    async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines::ikev2::esp_io::Received) {
+    async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines_io::ikev2::esp_io::Received) {
         let mh::Message::Bu(bu) = got.mh.message else {
             emit(
                 "mh_ignored",
@@ -560,7 +561,7 @@ impl Ha<'_> {
                 timeout: Duration::from_secs(1),
                 max_sends: 3,
             };
-            let outcome = match ddns::send_update(server, source, &signed, policy).await {
+            let outcome = match send_update(server, source, &signed, policy).await {
                 Ok(o) => o,
                 Err(e) => {
                     emit("error", json!({ "reason": format!("DNS update: {e}") }));

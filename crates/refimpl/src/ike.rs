@@ -3,15 +3,16 @@
 use crate::config::{AuthMode, Config};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::aaa::{
-    exchange_udp, outcome_to_step, EapOutcome, MschapV2Client, RelayConfig, RelaySession,
+    outcome_to_step, EapOutcome, MschapV2Client, RelayConfig, RelaySession,
 };
 use mip6lab_engines::addresses::SharedAddresses;
 use mip6lab_engines::binding::{AuthMode as HoaAuthMode, HoaAuthorizer, LeasePool};
-use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
     Config as IkeConfig, Credential, EapClient, EapForBackend, EapStep, Engine, Event,
     ResponderPolicy, RngFn, SaId, TrustAnchor,
 };
+use mip6lab_engines_io::aaa::exchange_udp;
+use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_wire::ikev2::payload::HomePrefix;
 use mip6lab_wire::ikev2::Id;
 use std::collections::HashMap;

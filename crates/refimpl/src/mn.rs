@@ -13,12 +13,12 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
 use mip6lab_engines::binding::{BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
-use mip6lab_engines::ikev2::esp_io::{
+use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
+use mip6lab_engines_io::ikev2::esp_io::{
     ipv6_packet_with, EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap,
     RecvError,
 };
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
-use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
+use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id, TrafficSelector};
 use mip6lab_wire::mh::{
     self,

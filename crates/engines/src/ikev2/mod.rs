@@ -62,8 +62,6 @@ mod config;
 mod cookies;
 pub mod dh;
 mod eap;
-#[cfg(feature = "tokio")]
-pub mod esp_io;
 mod initiator;
 mod input;
 pub mod keylog;
@@ -72,8 +70,6 @@ mod requests;
 mod responder;
 mod sa;
 mod selectors;
-#[cfg(feature = "tokio")]
-pub mod udp;
 
 pub use cert::{Credential, TrustAnchor};
 pub use config::{

@@ -1,8 +1,8 @@
 //! A thin tokio driver for Mobility Header messages over ESP in transport mode (RFC 4877),
 //! for kernels without ESP (no `CONFIG_INET6_ESP`) and without Mobile IPv6
 //! (no `CONFIG_IPV6_MIP6`): ESP is built and opened here, with [`mip6lab_wire::esp`], and
-//! carried on a raw IPv6 socket of protocol 50. Feature `tokio` (Linux only: `libc` raw
-//! sockets, `AF_PACKET`).
+//! carried on a raw IPv6 socket of protocol 50 (Linux only: `libc` raw sockets,
+//! `AF_PACKET`).
 //!
 //! # Sending ([`EspSocket::send_mh`])
 //!
@@ -66,7 +66,7 @@
 //!
 //! Every wait is bounded by a timeout parameter.
 
-use super::ChildSa;
+use mip6lab_engines::ikev2::ChildSa;
 use mip6lab_wire::crypto::DirectionKeys;
 use mip6lab_wire::esp::{self, Replay, ReplayWindow};
 use mip6lab_wire::ipv6ext::{self, OptionsHeaderRepr, Rh2Repr};

@@ -2,8 +2,8 @@
 //! in, datagrams out, key-log lines appended to files. Every wait is bounded by the caller's
 //! deadline. Feature `tokio`.
 
-use super::{Engine, Event, InitiateRequest, SaId};
-use crate::io::Datagram;
+use mip6lab_engines::ikev2::{Engine, Event, InitiateRequest, KeyLogEntry, SaId};
+use mip6lab_engines::io::Datagram;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,7 +38,7 @@ impl KeyLogFiles {
     }
 
     /// Writes one entry to the own log and to the matching Wireshark table.
-    pub fn write(&self, e: &super::KeyLogEntry) -> std::io::Result<()> {
+    pub fn write(&self, e: &KeyLogEntry) -> std::io::Result<()> {
         self.append("keys.log", &e.own)?;
         let table = if e.is_ike {
             "ikev2_decryption_table"
