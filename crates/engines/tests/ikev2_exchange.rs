@@ -540,9 +540,9 @@ fn hooks_alter_outgoing_messages() {
 fn half_open_sas_are_capped_and_expire() {
     let mut ha = ha_config();
     ha.limits.max_half_open = 4;
-    let mut ha = mip6lab_engines::ikev2::Engine::new(ha, rng(9));
+    let mut ha = mip6lab_engines::ikev2::IkeEngine::new(ha, rng(9));
     for s in 0..10u64 {
-        let mut mn = mip6lab_engines::ikev2::Engine::new(mn_config(), rng(100 + s));
+        let mut mn = mip6lab_engines::ikev2::IkeEngine::new(mn_config(), rng(100 + s));
         mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
         let d = mn.send().unwrap();
         ha.recv(0, &d);
@@ -658,11 +658,11 @@ fn cookies_are_stateless_bound_to_the_address_and_rotate() {
     let pol = cfg.responder.as_mut().unwrap();
     pol.cookie_threshold = Some(0);
     pol.cookie_secret_lifetime_ms = 1_000;
-    let mut ha = mip6lab_engines::ikev2::Engine::new(cfg, rng(9));
+    let mut ha = mip6lab_engines::ikev2::IkeEngine::new(cfg, rng(9));
     let a: IpAddr = "2001:db8:1::100".parse().unwrap();
     let b: IpAddr = "2001:db8:1::666".parse().unwrap();
     let request = |seed: u64| {
-        let mut mn = mip6lab_engines::ikev2::Engine::new(mn_config(), rng(seed));
+        let mut mn = mip6lab_engines::ikev2::IkeEngine::new(mn_config(), rng(seed));
         mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
         mn.send().unwrap()
     };

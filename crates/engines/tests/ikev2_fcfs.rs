@@ -8,7 +8,7 @@ mod ikev2_common;
 use ikev2_common::*;
 use mip6lab_engines::addresses::SharedAddresses;
 use mip6lab_engines::binding::{AuthMode, HoaAuthorizer, LeasePool};
-use mip6lab_engines::ikev2::{Config, Engine, Event, InitiateRequest, SaId};
+use mip6lab_engines::ikev2::{Config, Event, IkeEngine, InitiateRequest, SaId};
 use mip6lab_wire::ikev2::{cp_attr, notify_type, CpAttribute, Id};
 use std::net::Ipv6Addr;
 
@@ -29,7 +29,7 @@ fn x() -> Ipv6Addr {
 fn ha_with(
     pool_size: u32,
     tweak: impl FnOnce(&mut Config, &mut LeasePool),
-) -> (Engine, SharedAddresses) {
+) -> (IkeEngine, SharedAddresses) {
     let mut c = ha_config();
     c.psks.push((Id::fqdn(MN2), PSK.to_vec()));
     let mut leases = LeasePool::new(pool(), 64, pool_size);
@@ -39,16 +39,16 @@ fn ha_with(
     auth.set_lease_pool(leases);
     let addresses = SharedAddresses::new(auth);
     c.responder.as_mut().unwrap().addresses = addresses.clone();
-    (Engine::new(c, rng(2)), addresses)
+    (IkeEngine::new(c, rng(2)), addresses)
 }
 
-fn ha(pool_size: u32, tweak: impl FnOnce(&mut Config, &mut LeasePool)) -> Engine {
+fn ha(pool_size: u32, tweak: impl FnOnce(&mut Config, &mut LeasePool)) -> IkeEngine {
     ha_with(pool_size, tweak).0
 }
 
 /// What one MN's IKE_SA_INIT + IKE_AUTH with the HA brought it.
 struct Attached {
-    mn: Engine,
+    mn: IkeEngine,
     sa: SaId,
     /// The INTERNAL_IP6_ADDRESS of the CFG_REPLY, if any.
     hoa: Option<Ipv6Addr>,
@@ -58,7 +58,7 @@ struct Attached {
 }
 
 /// Moves datagrams between `mn` and `ha` until both are quiet; returns the MN's events.
-fn pump(mn: &mut Engine, ha: &mut Engine, now: u64) -> Vec<Event> {
+fn pump(mn: &mut IkeEngine, ha: &mut IkeEngine, now: u64) -> Vec<Event> {
     let mut ev = Vec::new();
     for _ in 0..100 {
         let mut moved = false;
@@ -82,10 +82,10 @@ fn pump(mn: &mut Engine, ha: &mut Engine, now: u64) -> Vec<Event> {
 }
 
 /// `id` attaches (seed: a distinct MN engine), asking for `want` or for any address.
-fn attach(ha: &mut Engine, id: &str, want: Option<Ipv6Addr>, seed: u64) -> Attached {
+fn attach(ha: &mut IkeEngine, id: &str, want: Option<Ipv6Addr>, seed: u64) -> Attached {
     let mut c = mn_config();
     c.local_id = Id::fqdn(id);
-    let mut mn = Engine::new(c, rng(seed));
+    let mut mn = IkeEngine::new(c, rng(seed));
     let mut req = InitiateRequest::dynamic_hoa(ha_addr());
     if let Some(w) = want {
         req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(w, 64)]);
@@ -118,7 +118,7 @@ fn attach(ha: &mut Engine, id: &str, want: Option<Ipv6Addr>, seed: u64) -> Attac
     }
 }
 
-fn leave(a: &mut Attached, ha: &mut Engine) {
+fn leave(a: &mut Attached, ha: &mut IkeEngine) {
     a.mn.delete_ike(2_000, a.sa).unwrap();
     pump(&mut a.mn, ha, 2_000);
     assert!(!a.mn.is_established(a.sa));

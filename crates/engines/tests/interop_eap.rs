@@ -25,8 +25,8 @@ use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Frame};
 use mip6lab_engines::aaa::{MschapV2Client, Notes, RadiusEapBackend, RelayBackend, RelayConfig};
 use mip6lab_engines::ikev2::{
-    keylog, Config, EapBackend, EapClient, Engine, Event, Hooks, InitiateRequest, ResponderPolicy,
-    RngFn, SaId,
+    keylog, Config, EapBackend, EapClient, Event, Hooks, IkeEngine, InitiateRequest,
+    ResponderPolicy, RngFn, SaId,
 };
 use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_lab::lab::Iut;
@@ -83,7 +83,12 @@ async fn bind(local: SocketAddr, peer: Option<SocketAddr>, keys: Option<KeyLogFi
 /// The HA: IKEv2 responder as ha1.example.com (PSK AUTH towards mn1 and mn2 in its first
 /// IKE_AUTH response), home addresses from 2001:db8:1:100::/64, EAP relayed to `aaa` from a
 /// fresh RADIUS socket per IKE SA (its port goes to `ports`, each round's outcome to `notes`).
-fn ha_engine(lab: Ipv6Addr, aaa: SocketAddr, ports: Arc<Mutex<Vec<u16>>>, notes: Notes) -> Engine {
+fn ha_engine(
+    lab: Ipv6Addr,
+    aaa: SocketAddr,
+    ports: Arc<Mutex<Vec<u16>>>,
+    notes: Notes,
+) -> IkeEngine {
     let mut cfg = Config::new(
         Id::fqdn("ha1.example.com"),
         vec![
@@ -96,7 +101,7 @@ fn ha_engine(lab: Ipv6Addr, aaa: SocketAddr, ports: Arc<Mutex<Vec<u16>>>, notes:
         lab,
         "2001:db8:1:100::".parse().unwrap(),
     ));
-    let mut ha = Engine::new(cfg, os_rng());
+    let mut ha = IkeEngine::new(cfg, os_rng());
     ha.set_eap_backend(Box::new(move || {
         let sock = UdpSocket::bind(SocketAddr::from((lab, 0))).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
@@ -133,7 +138,7 @@ type Spis = Arc<Mutex<Vec<([u8; 8], [u8; 8])>>>;
 /// leave its EAP-Failure and charon's N(AUTHENTICATION_FAILED) undecryptable otherwise.
 async fn run_logging_keys(
     drv: &mut Driver,
-    ha: &mut Engine,
+    ha: &mut IkeEngine,
     spis: &Spis,
     files: &KeyLogFiles,
     timeout: Duration,
@@ -163,14 +168,14 @@ async fn run_logging_keys(
 }
 
 /// The harness MN: EAP-MSCHAPv2 as mn1@example.com with `password`.
-fn mn_engine(lab: Ipv6Addr, password: &'static str) -> Engine {
+fn mn_engine(lab: Ipv6Addr, password: &'static str) -> IkeEngine {
     let mut cfg = Config::new(
         Id::rfc822(USER),
         vec![(Id::fqdn("ha1.example.com"), PSK.to_vec())],
     );
     cfg.local_addr = Some(IpAddr::V6(lab));
     cfg.peer_addr = Some(IpAddr::V6(lab));
-    let mut mn = Engine::new(cfg, os_rng());
+    let mut mn = IkeEngine::new(cfg, os_rng());
     mn.set_eap_client(Box::new(move || {
         Box::new(MschapV2Client::new(USER, password, Box::new(random16)))
             as Box<dyn EapClient + Send>

@@ -13,7 +13,7 @@ use mip6lab_engines::binding::{
 };
 use mip6lab_engines::dad::{self, DadOutcome, ProxyDad};
 use mip6lab_engines::ddns::{Retransmit, TsigKey, Update, UpdateOutcome};
-use mip6lab_engines::ikev2::{EapStep, Engine, Event, IkeInput, SaId};
+use mip6lab_engines::ikev2::{EapStep, Event, IkeEngine, IkeInput, SaId};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines_io::ddns::send_update;
 use mip6lab_engines_io::ikev2::esp_io::{
@@ -46,7 +46,7 @@ struct Child {
 struct Ha<'a> {
     cfg: &'a Config,
     me: Ipv6Addr,
-    engine: Engine,
+    engine: IkeEngine,
     keys: KeyLogFiles,
     cache: BindingCache,
     /// EAP relayed to the AAA server, when there is one.

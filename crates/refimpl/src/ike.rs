@@ -8,7 +8,7 @@ use mip6lab_engines::aaa::{
 use mip6lab_engines::addresses::SharedAddresses;
 use mip6lab_engines::binding::{AuthMode as HoaAuthMode, HoaAuthorizer, LeasePool};
 use mip6lab_engines::ikev2::{
-    Config as IkeConfig, Credential, EapClient, EapForBackend, EapStep, Engine, Event,
+    Config as IkeConfig, Credential, EapClient, EapForBackend, EapStep, Event, IkeEngine,
     ResponderPolicy, RngFn, SaId, TrustAnchor,
 };
 use mip6lab_engines_io::aaa::exchange_udp;
@@ -77,10 +77,10 @@ fn base(cfg: &Config, local_id: Id, peers: &[Id]) -> Result<IkeConfig> {
 }
 
 /// The MN's initiator towards `ha` (IDr `ha_id`).
-pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<Engine> {
+pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<IkeEngine> {
     let mut c = base(cfg, idi, &[Id::fqdn(ha_id)])?;
     c.peer_addr = Some(IpAddr::V6(ha));
-    let mut e = Engine::new(c, os_rng());
+    let mut e = IkeEngine::new(c, os_rng());
     if cfg.auth.mode == AuthMode::Eap {
         let mn = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;
         let (user, pw) = (mn.eap_user.clone(), mn.eap_password.clone());
@@ -123,7 +123,7 @@ pub fn ha_addresses(cfg: &Config) -> Result<SharedAddresses> {
 
 /// The HA's responder: home addresses from `addresses`, the prefix itself for
 /// MIP6_HOME_PREFIX when auto-configuration is allowed, EAP relayed to RADIUS.
-pub fn ha_engine(cfg: &Config, me: Ipv6Addr, addresses: SharedAddresses) -> Result<Engine> {
+pub fn ha_engine(cfg: &Config, me: Ipv6Addr, addresses: SharedAddresses) -> Result<IkeEngine> {
     let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
     let peers: Vec<Id> = hs.mn_ids.iter().map(|s| Id::fqdn(s)).collect();
     let mut c = base(cfg, Id::fqdn(&cfg.id), &peers)?;
@@ -145,7 +145,7 @@ pub fn ha_engine(cfg: &Config, me: Ipv6Addr, addresses: SharedAddresses) -> Resu
         pol.home_prefix = None;
     }
     c.responder = Some(pol);
-    let mut e = Engine::new(c, os_rng());
+    let mut e = IkeEngine::new(c, os_rng());
     if hs.radius.is_some() {
         // EAP goes to the HA's RADIUS relay (`RadiusRelay`), which answers asynchronously.
         e.set_eap_via_driver();

@@ -13,7 +13,7 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
 use mip6lab_engines::binding::{BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
-use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
+use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Event, IkeEngine, InitiateRequest, SaId};
 use mip6lab_engines_io::ikev2::esp_io::{
     ipv6_packet_with, EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap,
     RecvError,
@@ -484,7 +484,7 @@ fn autoconf_address(base: Ipv6Addr, fresh: bool) -> Ipv6Addr {
 
 async fn create_child(
     drv: &mut Driver,
-    engine: &mut Engine,
+    engine: &mut IkeEngine,
     sa: SaId,
     hoa: Ipv6Addr,
     ha: Ipv6Addr,
@@ -497,7 +497,7 @@ async fn create_child(
 /// CREATE_CHILD_SA for `req` (selectors for `hoa`); `event` names it in the log.
 async fn create_child_for(
     drv: &mut Driver,
-    engine: &mut Engine,
+    engine: &mut IkeEngine,
     sa: SaId,
     req: ChildRequest,
     hoa: Ipv6Addr,
@@ -540,7 +540,7 @@ async fn switch_to_autoconf(
     cfg: &Config,
     ms: &MnSettings,
     drv: &mut Driver,
-    engine: &mut Engine,
+    engine: &mut IkeEngine,
     sa: SaId,
     m: &mut Mobility,
     fqdn: Option<&str>,

@@ -1,8 +1,8 @@
-//! A thin tokio driver for the [`Engine`]: one UDP socket (port 500), datagrams and timer ticks
+//! A thin tokio driver for the [`IkeEngine`]: one UDP socket (port 500), datagrams and timer ticks
 //! in, datagrams out, key-log lines appended to files. Every wait is bounded by the caller's
 //! deadline. Feature `tokio`.
 
-use mip6lab_engines::ikev2::{Engine, Event, InitiateRequest, KeyLogEntry, SaId};
+use mip6lab_engines::ikev2::{Event, IkeEngine, InitiateRequest, KeyLogEntry, SaId};
 use mip6lab_engines::io::Datagram;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -50,7 +50,7 @@ impl KeyLogFiles {
 }
 
 /// Gives the engine the system's wall-clock time (for certificate validity).
-fn set_wall_clock(engine: &mut Engine) {
+fn set_wall_clock(engine: &mut IkeEngine) {
     if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         engine.set_unix_time(d.as_secs());
     }
@@ -94,7 +94,7 @@ impl Driver {
         self.start.elapsed().as_millis() as u64
     }
 
-    async fn flush(&mut self, engine: &mut Engine) -> std::io::Result<()> {
+    async fn flush(&mut self, engine: &mut IkeEngine) -> std::io::Result<()> {
         while let Some(t) = engine.poll_transmit() {
             self.socket.send_to(&t.payload, t.dst).await?;
         }
@@ -105,7 +105,7 @@ impl Driver {
     /// whether `stop` fired. Key-log entries are written as they come.
     pub async fn run_until(
         &mut self,
-        engine: &mut Engine,
+        engine: &mut IkeEngine,
         timeout: Duration,
         mut stop: impl FnMut(&Event) -> bool,
     ) -> std::io::Result<bool> {
@@ -156,7 +156,7 @@ impl Driver {
     /// or failed, bounded by `timeout`.
     pub async fn initiate(
         &mut self,
-        engine: &mut Engine,
+        engine: &mut IkeEngine,
         mut req: InitiateRequest,
         timeout: Duration,
     ) -> std::io::Result<InitiateOutcome> {

@@ -4,9 +4,9 @@
 use super::*;
 use crate::addresses::Lease;
 
-impl Engine {
+impl IkeEngine {
     /// A home address for `peer` (RFC 5026 §5.3.2, §9.2), held for the IKE SA `sa_id` until
-    /// it is gone ([`Engine::end_lease`]).
+    /// it is gone ([`IkeEngine::end_lease`]).
     pub(super) fn lease(
         &mut self,
         sa_id: SaId,

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl Engine {
+impl IkeEngine {
     /// This end's CERT (with a certificate) and AUTH over `so`; `psk` for a shared key.
     pub(super) fn my_auth(
         &self,

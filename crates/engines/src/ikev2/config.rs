@@ -139,7 +139,7 @@ pub enum AuthConfig {
     Cert(Credential),
 }
 
-/// Engine configuration.
+/// IKE engine configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Our identity (IDi as initiator, IDr as responder).
@@ -167,7 +167,7 @@ pub struct Config {
     /// CAs whose certificates authenticate peers that sign their AUTH (methods 9 and 14).
     /// When not empty, this end sends CERTREQ with their key hashes. A peer's shared-key
     /// AUTH is still checked against `psks`. Validity is checked at the time given to
-    /// [`Engine::set_unix_time`].
+    /// [`IkeEngine::set_unix_time`].
     pub trust_anchors: Vec<TrustAnchor>,
     /// Send SIGNATURE_HASH_ALGORITHMS (RFC 7427) in IKE_SA_INIT when certificates are in
     /// use (a credential or trust anchors), and sign with method 14 when the peer did too.
@@ -266,7 +266,7 @@ impl ChildRequest {
 /// ICMPv6 Mobile Prefix Solicitation and Advertisement (RFC 6275 §6.7, §6.8).
 pub const MPD_TYPES: (u8, u8) = (146, 147);
 
-/// What [`Engine::initiate`] sets up.
+/// What [`IkeEngine::initiate`] sets up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitiateRequest {
     /// The responder: its address and port.
@@ -280,7 +280,7 @@ pub struct InitiateRequest {
     /// Send N(INITIAL_CONTACT) in IKE_AUTH.
     pub initial_contact: bool,
     /// Authenticate with EAP (RFC 7296 §2.16): no AUTH in the first IKE_AUTH, then EAP
-    /// rounds, then AUTH with the MSK. Needs [`Engine::set_eap_client`].
+    /// rounds, then AUTH with the MSK. Needs [`IkeEngine::set_eap_client`].
     pub eap: bool,
 }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl Engine {
+impl IkeEngine {
     /// RFC 7296 §2.6: `<VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>)`, here as an
     /// HMAC keyed with the secret; nothing is stored per request.
     pub(super) fn cookie_with(

@@ -67,7 +67,7 @@ pub(super) struct EapCtx {
     pub(super) awaiting: Option<(u32, Vec<Payload>)>,
 }
 
-impl Engine {
+impl IkeEngine {
     /// Initiator: the EAP payload of an IKE_AUTH response.
     pub(super) fn initiator_eap(&mut self, sa_id: SaId, inner: &[Payload]) {
         let Some(eap) = find_body!(inner, Eap).cloned() else {
@@ -121,7 +121,7 @@ impl Engine {
 
     /// Responder: an IKE_AUTH request during EAP.
     pub(super) fn responder_eap(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
-        let auth_fail = |e: &mut Engine, why: &str| {
+        let auth_fail = |e: &mut IkeEngine, why: &str| {
             e.respond(
                 sa_id,
                 exchange::IKE_AUTH,

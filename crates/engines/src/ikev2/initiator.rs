@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl Engine {
+impl IkeEngine {
     /// Starts an IKE SA as the original initiator; the first datagram is queued.
     pub fn initiate(&mut self, now: u64, req: InitiateRequest) -> SaId {
         self.now = now;

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl Engine {
+impl IkeEngine {
     /// Takes one input: a received IKE datagram (UDP payload on port 500, no non-ESP
     /// marker) with its sender (answers go back there, and a responder binds its cookies to
     /// it), or the driver's EAP backend's answer.
@@ -294,7 +294,7 @@ impl Engine {
 
     pub(super) fn on_create_child(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
         let id = sa_id;
-        let fail = |e: &mut Engine, t: u16, why: &str| {
+        let fail = |e: &mut IkeEngine, t: u16, why: &str| {
             e.respond(
                 sa_id,
                 exchange::CREATE_CHILD_SA,

@@ -3,7 +3,7 @@
 //! randomness inside: the caller passes `now` (milliseconds on any monotonic clock) to every
 //! call and a random source (SPIs, nonces, DH private values, IVs) at construction.
 //!
-//! One [`Engine`] plays both roles at once: [`Engine::initiate`] starts an IKE SA as the
+//! One [`IkeEngine`] plays both roles at once: [`IkeEngine::initiate`] starts an IKE SA as the
 //! original initiator, and an IKE_SA_INIT request that arrives creates a responder SA.
 //!
 //! What it does:
@@ -37,7 +37,7 @@
 //! - Certificates ([`AuthConfig::Cert`], [`cert`]): ECDSA P-256, CERT (X.509 Certificate -
 //!   Signature), CERTREQ for the trust anchors, AUTH method 14 (RFC 7427, when both sent
 //!   SIGNATURE_HASH_ALGORITHMS) or 9 (RFC 4754); the peer's certificate must chain to a
-//!   trust anchor, be valid at [`Engine::set_unix_time`], and bind its ID (ID_FQDN =
+//!   trust anchor, be valid at [`IkeEngine::set_unix_time`], and bind its ID (ID_FQDN =
 //!   subjectAltName dNSName, RFC 4877 / RFC 5026 §5.2), else AUTHENTICATION_FAILED (the
 //!   responder in its IKE_AUTH response, the initiator in an INFORMATIONAL). Also the HA's
 //!   signature AUTH in the first IKE_AUTH response of EAP, and mixed PSK/certificate.
@@ -193,7 +193,7 @@ pub enum Event {
         sa: SaId,
         reason: String,
     },
-    /// The responder needs the driver's EAP backend ([`Engine::set_eap_via_driver`]):
+    /// The responder needs the driver's EAP backend ([`IkeEngine::set_eap_via_driver`]):
     /// answer with [`IkeInput::EapAnswer`] for `sa`.
     EapForBackend {
         sa: SaId,
@@ -205,7 +205,7 @@ pub enum Event {
     },
 }
 
-/// What [`Engine::handle_input`] takes.
+/// What [`IkeEngine::handle_input`] takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IkeInput<'a> {
     /// A received IKE datagram and its sender.
@@ -242,7 +242,7 @@ pub struct Hooks {
 }
 
 /// The engine. See the module documentation.
-pub struct Engine {
+pub struct IkeEngine {
     cfg: Config,
     rng: RngFn,
     hooks: Hooks,
@@ -300,11 +300,11 @@ fn unsupported_critical(payloads: &[Payload]) -> Option<u8> {
     })
 }
 
-impl Engine {
-    pub fn new(cfg: Config, mut rng: RngFn) -> Engine {
+impl IkeEngine {
+    pub fn new(cfg: Config, mut rng: RngFn) -> IkeEngine {
         let mut cookie_secret = [0u8; 32];
         rng(&mut cookie_secret);
-        Engine {
+        IkeEngine {
             cookies: CookieSecrets {
                 version: 0,
                 current: cookie_secret,
@@ -398,7 +398,7 @@ impl Engine {
         self.sa(sa).is_some_and(|s| s.state == State::Established)
     }
 
-    /// When [`Engine::handle_timeout`] next has something to do.
+    /// When [`IkeEngine::handle_timeout`] next has something to do.
     pub fn next_timeout(&self) -> Option<u64> {
         let mut t: Option<u64> = None;
         for s in self.sas.iter() {
@@ -537,27 +537,27 @@ impl Engine {
     }
 }
 
-impl SansIo for Engine {
+impl SansIo for IkeEngine {
     type Input<'a> = IkeInput<'a>;
     type Event = Event;
 
     fn handle_input(&mut self, now: u64, input: IkeInput<'_>) {
-        Engine::handle_input(self, now, input)
+        IkeEngine::handle_input(self, now, input)
     }
 
     fn handle_timeout(&mut self, now: u64) {
-        Engine::handle_timeout(self, now)
+        IkeEngine::handle_timeout(self, now)
     }
 
     fn poll_transmit(&mut self) -> Option<Transmit> {
-        Engine::poll_transmit(self)
+        IkeEngine::poll_transmit(self)
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        Engine::poll_event(self)
+        IkeEngine::poll_event(self)
     }
 
     fn next_timeout(&self) -> Option<u64> {
-        Engine::next_timeout(self)
+        IkeEngine::next_timeout(self)
     }
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Engine {
+impl IkeEngine {
     pub(super) fn queue(&mut self, sa_id: SaId, r: PendingReq) {
         let max = self.cfg.limits.max_pending_requests;
         let sa = &mut self.sas[sa_id];

@@ -3,7 +3,7 @@
 use super::*;
 use crate::addresses::Lease;
 
-impl Engine {
+impl IkeEngine {
     pub(super) fn responder_init(&mut self, bytes: &[u8]) {
         let Some(pol) = self.cfg.responder.clone() else {
             return self.drop_in("IKE_SA_INIT request but no responder policy");
@@ -12,7 +12,7 @@ impl Engine {
             Ok(m) => m,
             Err(e) => return self.drop_in(format!("malformed IKE_SA_INIT: {e}")),
         };
-        let reply_plain = |e: &mut Engine, payloads: Vec<Payload>| {
+        let reply_plain = |e: &mut IkeEngine, payloads: Vec<Payload>| {
             let msg = Message {
                 ispi: m.ispi,
                 rspi: [0; 8],
@@ -175,7 +175,7 @@ impl Engine {
     }
 
     pub(super) fn responder_auth(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
-        let auth_fail = |e: &mut Engine, why: &str| {
+        let auth_fail = |e: &mut IkeEngine, why: &str| {
             e.respond(
                 sa_id,
                 exchange::IKE_AUTH,

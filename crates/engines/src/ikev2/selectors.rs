@@ -79,7 +79,7 @@ pub(super) fn narrow_mpd(
 
 pub(super) use crate::binding::prefix_range;
 
-impl Engine {
+impl IkeEngine {
     /// Responder-side TS narrowing for an MH Child SA: TSi to the peer's HoA (or home prefix),
     /// TSr to the HA address. As original initiator, the selectors are accepted as offered.
     pub(super) fn narrow_child(

@@ -2,7 +2,7 @@
 //! back to back in memory, and event collection.
 #![allow(dead_code)]
 
-use mip6lab_engines::ikev2::{Config, Engine, Event, ResponderPolicy, RngFn, IKE_PORT};
+use mip6lab_engines::ikev2::{Config, Event, IkeEngine, ResponderPolicy, RngFn, IKE_PORT};
 use mip6lab_engines::io::Datagram;
 use mip6lab_wire::ikev2::{HomePrefix, Id};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -56,8 +56,8 @@ pub fn home_prefix() -> HomePrefix {
 
 /// MN and HA engines connected in memory; `now` is virtual time in milliseconds.
 pub struct Pair {
-    pub mn: Engine,
-    pub ha: Engine,
+    pub mn: IkeEngine,
+    pub ha: IkeEngine,
     pub now: u64,
     pub mn_events: Vec<Event>,
     pub ha_events: Vec<Event>,
@@ -69,8 +69,8 @@ pub struct Pair {
 impl Pair {
     pub fn new(mn: Config, ha: Config) -> Pair {
         Pair {
-            mn: Engine::new(mn, rng(1)),
-            ha: Engine::new(ha, rng(2)),
+            mn: IkeEngine::new(mn, rng(1)),
+            ha: IkeEngine::new(ha, rng(2)),
             now: 1_000,
             mn_events: Vec::new(),
             ha_events: Vec::new(),
@@ -148,7 +148,7 @@ pub trait Wire {
     fn send(&mut self) -> Option<Vec<u8>>;
 }
 
-impl Wire for Engine {
+impl Wire for IkeEngine {
     fn recv_from(&mut self, now: u64, from: IpAddr, bytes: &[u8]) {
         self.handle_input(now, Datagram::new(SocketAddr::new(from, IKE_PORT), bytes));
     }
