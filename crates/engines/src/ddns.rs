@@ -6,7 +6,7 @@
 //! answer, and [`UpdateTransaction`] bounds retransmission of the same datagram on the caller's
 //! timer. hickory-proto encodes the message body; the TSIG record and its MAC are built here
 //! over the exact wire bytes (RFC 8945 §4.3), so what is signed is what is sent.
-//! The tokio driver [`send_update`] (feature `tokio`) does the I/O.
+//! The tokio driver `mip6lab_engines_io::ddns::send_update` does the I/O.
 //!
 //! Mapping an [`UpdateOutcome`] to the RFC 5026 DNS Update mobility option status is the
 //! binding engine's business, not this module's.

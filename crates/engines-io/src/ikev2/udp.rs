@@ -1,6 +1,6 @@
 //! A thin tokio driver for the [`IkeEngine`]: one UDP socket (port 500), datagrams and timer ticks
 //! in, datagrams out, key-log lines appended to files. Every wait is bounded by the caller's
-//! deadline. Feature `tokio`.
+//! deadline.
 
 use mip6lab_engines::ikev2::{Event, IkeEngine, InitiateRequest, KeyLogEntry, SaId};
 use mip6lab_engines::io::Datagram;
