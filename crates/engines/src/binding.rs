@@ -24,7 +24,7 @@ pub use ha::{
     BaToSend, BindingCache, BindingCacheEntry, BuInput, BuResult, CacheEvent, DiscardReason,
     DnsTicket, HaConfig, TickResult,
 };
-pub use mn::{BindingUpdateList, BulState, MnAction, MnConfig, MnError};
+pub use mn::{BaInput, BindingUpdateList, BulState, MnAction, MnConfig, MnError};
 
 /// True if `new` is newer than `last` under RFC 6275 §9.5.1: a number is "less than or equal to"
 /// the last one when it lies in `last` and the 32768 values before it (inclusive), modulo 2^16.

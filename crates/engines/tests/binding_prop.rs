@@ -1,5 +1,9 @@
 //! Property tests: arbitrary BU sequences at the HA and arbitrary event sequences at the MN.
 
+mod bul_common;
+use bul_common::BulActions;
+use mip6lab_engines::io::SansIo as _;
+
 use mip6lab_engines::binding::{
     seq_newer, AuthMode, BindingCache, BindingUpdateList, BuInput, DnsOutcome, DnsTicket, HaConfig,
     HoaAuthorizer, MnAction, MnConfig,
@@ -217,20 +221,20 @@ proptest! {
         for (kind, status, seq, lifetime, dt, flag) in events {
             now += u64::from(dt);
             let acts = match kind {
-                0 => b.register(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
-                1 => b.deregister(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
+                0 => b.register_acts(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
+                1 => b.deregister_acts(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
                 2 | 3 => {
                     // Usually answer the last BU, sometimes anything.
                     let s = if flag { last_seq.unwrap_or(seq) } else { seq };
                     let st = if kind == 2 { [0, 1, 128, 129, 133, 134, 135][usize::from(status) % 7] } else { status };
-                    b.on_ba(ha, &BindingAck { status: st, flags: BaFlags(0), seq: s, lifetime }, &[], now)
+                    b.ba_acts(ha, &BindingAck { status: st, flags: BaFlags(0), seq: s, lifetime }, &[], now)
                 }
                 4 => {
                     hoa_n += 1;
                     let _ = b.set_hoa(ha, Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 1, hoa_n));
                     Vec::new()
                 }
-                _ => b.tick(now),
+                _ => b.timer_acts(now),
             };
             // After a 135 the MN continues from the HA's number, whether its next BU goes out
             // in the same batch or after giving up and registering again later.
@@ -251,7 +255,7 @@ proptest! {
             }
             if b.next_timeout().is_some_and(|n| n <= now) {
                 // A due timer is handled by a tick, which leaves none due at `now`.
-                for a in b.tick(now) {
+                for a in b.timer_acts(now) {
                     if let MnAction::SendBu { bu, .. } = a {
                         prop_assert!(last_seq.is_none_or(|l| seq_newer(bu.seq, l)));
                         last_seq = Some(bu.seq);

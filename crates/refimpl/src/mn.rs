@@ -11,9 +11,10 @@ use crate::mhio;
 use anyhow::{anyhow, bail, Context, Result};
 use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
-use mip6lab_engines::binding::{BindingUpdateList, MnAction, MnConfig};
+use mip6lab_engines::binding::{BaInput, BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
 use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Event, IkeEngine, InitiateRequest, SaId};
+use mip6lab_engines::io::SansIo;
 use mip6lab_engines_io::ikev2::esp_io::{
     ipv6_packet_with, EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap,
     RecvError,
@@ -737,11 +738,12 @@ impl Mobility {
     /// Sends the BU (and its retransmissions) and waits for the answer.
     async fn exchange(&mut self, cfg: &Config, x: Exchange<'_>) -> Result<Done> {
         let now = self.now();
-        let mut actions = match x {
+        match x {
             Exchange::Register(f) => self.bul.register(self.ha, self.coa, f, now),
             Exchange::Deregister(f) => self.bul.deregister(self.ha, self.coa, f, now),
         }
         .map_err(|e| anyhow!("binding update list: {e:?}"))?;
+        let mut actions: Vec<MnAction> = std::iter::from_fn(|| self.bul.poll_event()).collect();
         loop {
             let mut done = None;
             for a in std::mem::take(&mut actions) {
@@ -811,13 +813,19 @@ impl Mobility {
                             "ba",
                             json!({ "status": ba.status, "seq": ba.seq, "rh2": rh2 }),
                         );
-                        actions = self.bul.on_ba(self.ha, &ba, &got.mh.options, self.now());
+                        let input = BaInput {
+                            ha: self.ha,
+                            ba: &ba,
+                            options: &got.mh.options,
+                        };
+                        self.bul.handle_input(self.now(), input);
                     }
                 }
                 Err(RecvError::TimedOut) => {}
                 Err(e) => emit("esp_dropped", json!({ "reason": e.to_string() })),
             }
-            actions.extend(self.bul.tick(self.now()));
+            self.bul.handle_timeout(self.now());
+            actions.extend(std::iter::from_fn(|| self.bul.poll_event()));
         }
     }
 
