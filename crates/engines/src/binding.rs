@@ -22,7 +22,7 @@ pub use auth::{normalize_identity, AuthMode, HoaAuthorizer, HoaDenied, LeasePool
 pub use dns::{dns_status, DnsAction, DnsDecision, DnsNote, DnsOutcome, DnsPolicy};
 pub use ha::{
     BaToSend, BindingCache, BindingCacheEntry, BuInput, BuResult, CacheEvent, DiscardReason,
-    DnsTicket, HaConfig, TickResult,
+    DnsTicket, HaConfig, HaEvent, HaInput, TickResult,
 };
 pub use mn::{BaInput, BindingUpdateList, BulState, MnAction, MnConfig, MnError};
 

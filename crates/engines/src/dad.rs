@@ -245,7 +245,7 @@ impl SansIo for Defender {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::binding::HaConfig;
+    use crate::binding::{HaConfig, HaEvent, HaInput};
     use mip6lab_wire::mh::BindingUpdate;
 
     const HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x100);
@@ -328,8 +328,12 @@ mod tests {
         assert!(!needs_proxy_dad(&c, &foreign, true), "off the home prefix");
         // Once bound, a refresh is not probed again.
         let mut c = cache();
-        let r = c.process_bu(&input(150, Some(HOA)), 0);
-        assert_eq!(r.status, Some(0), "{r:?}");
+        c.handle_input(0, HaInput::Bu(input(150, Some(HOA))));
+        let status = std::iter::from_fn(|| c.poll_event()).find_map(|e| match e {
+            HaEvent::Bu(r) => Some(r.status),
+            _ => None,
+        });
+        assert_eq!(status, Some(Some(0)));
         assert!(!needs_proxy_dad(&c, &input(150, Some(HOA)), true));
     }
 

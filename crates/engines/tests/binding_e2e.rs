@@ -1,7 +1,7 @@
 //! MN Binding Update List against the HA Binding Cache, message by message.
 
-mod bul_common;
-use bul_common::BulActions;
+mod binding_common;
+use binding_common::{BulActions, CacheActions};
 use mip6lab_engines::io::SansIo as _;
 
 use mip6lab_engines::binding::{
@@ -66,7 +66,7 @@ impl Lab {
                 out.push(act);
                 continue;
             };
-            let r = self.ha.process_bu(
+            let r = self.ha.bu_result(
                 &BuInput {
                     identity: ID,
                     sa_hoa: self.hoa,
@@ -82,7 +82,7 @@ impl Lab {
             let ba: Option<BaToSend> = match r.dns {
                 Some((t, action)) => {
                     dns_done.push(action);
-                    self.ha.dns_complete(t, dns)
+                    self.ha.dns_done(t, dns)
                 }
                 None => r.ba,
             };

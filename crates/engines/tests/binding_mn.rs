@@ -1,7 +1,7 @@
 //! MN Binding Update List (RFC 6275 §11.7.1, §11.7.3, §11.8; RFC 5026 §5.3.2, §6).
 
-mod bul_common;
-use bul_common::BulActions;
+mod binding_common;
+use binding_common::BulActions;
 use mip6lab_engines::io::SansIo as _;
 
 use mip6lab_engines::binding::{BindingUpdateList, BulState, MnAction, MnConfig, MnError};

@@ -1,7 +1,7 @@
 //! Property tests: arbitrary BU sequences at the HA and arbitrary event sequences at the MN.
 
-mod bul_common;
-use bul_common::BulActions;
+mod binding_common;
+use binding_common::{BulActions, CacheActions};
 use mip6lab_engines::io::SansIo as _;
 
 use mip6lab_engines::binding::{
@@ -159,7 +159,7 @@ proptest! {
                         options: &opts,
                         dad_failed,
                     };
-                    let r = c.process_bu(&input, now);
+                    let r = c.bu_result(&input, now);
                     if let Some(st) = r.status {
                         let changed = before != c.get(&h).cloned();
                         // §9.5.4: status < 128 exactly when a BCE was created, updated or deleted.
@@ -186,14 +186,14 @@ proptest! {
                 Step::Advance(ms) => {
                     now += u64::from(ms);
                     let next = c.next_timeout();
-                    let t = c.tick(now);
+                    let t = c.expire_at(now);
                     if next.is_some_and(|n| n <= now) { prop_assert!(!t.events.is_empty()); }
                     prop_assert!(c.next_timeout().is_none_or(|n| n > now));
                 }
                 Step::DnsDone(i, o) => {
                     if !tickets.is_empty() {
                         let t = tickets.remove(usize::from(i) % tickets.len());
-                        let ba = c.dns_complete(t, outcome(o));
+                        let ba = c.dns_done(t, outcome(o));
                         prop_assert!(ba.is_some_and(|b| b.dns_update().is_some()));
                     }
                 }

@@ -9,7 +9,7 @@ use crate::ike::{self, id_text};
 use crate::{mhio, ndio};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::binding::{
-    BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig,
+    BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig, HaEvent, HaInput,
 };
 use mip6lab_engines::dad::{self, DadOutcome, ProxyDad};
 use mip6lab_engines::ddns::{Retransmit, TsigKey, Update, UpdateOutcome};
@@ -160,16 +160,14 @@ pub async fn run(cfg: &Config) -> Result<()> {
         }
         let now = ha.now();
         ha.engine.handle_timeout(now);
-        let t = ha.cache.tick(now);
-        for ev in t.events {
-            emit_cache(&ev);
-        }
-        for action in t.dns {
-            let outcome = ha.update_dns(&action).await;
-            emit(
-                "dns_expiry_removal",
-                json!({ "fqdn": action.fqdn(), "outcome": format!("{outcome:?}") }),
-            );
+        ha.cache.handle_timeout(now);
+        while let Some(ev) = ha.cache.poll_event() {
+            match ev {
+                HaEvent::Binding(ev) => emit_cache(&ev),
+                HaEvent::RemoveDns(action) => ha.remove_expired_dns(&action).await,
+                // Only a BU input makes these, and its handler takes them all.
+                HaEvent::Bu(_) | HaEvent::SendBa(_) | HaEvent::UpdateDns { .. } => {}
+            }
         }
     }
 }
@@ -207,6 +205,15 @@ fn emit_cache(ev: &CacheEvent) {
 impl Ha<'_> {
     fn now(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
+    }
+
+    /// The DNS removal owed for an expired binding (no BA follows).
+    async fn remove_expired_dns(&mut self, action: &DnsAction) {
+        let outcome = self.update_dns(action).await;
+        emit(
+            "dns_expiry_removal",
+            json!({ "fqdn": action.fqdn(), "outcome": format!("{outcome:?}") }),
+        );
     }
 
     fn forget_radius(&mut self, sa: SaId) {
@@ -362,36 +369,39 @@ impl Ha<'_> {
             input.dad_failed = self.proxy_dad(hoa).await;
         }
         let now = self.now();
-        let r = self.cache.process_bu(&input, now);
-        emit(
-            "bu",
-            json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string(),
-                    "src": got.src.to_string(), "identity": identity,
-                    "status": r.status, "discarded": r.discarded.map(|d| format!("{d:?}")),
-                    "denied": r.denied.map(|d| format!("{d:?}")),
-                    "dns_notes": r.dns_notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>() }),
-        );
-        for ev in &r.events {
-            emit_cache(ev);
-        }
-        let ba = match (r.ba, r.dns) {
-            (Some(ba), _) => Some(ba),
-            (None, Some((ticket, action))) => {
-                let outcome = self.update_dns(&action).await;
-                emit(
-                    "dns_update",
-                    json!({ "action": format!("{action:?}"), "outcome": format!("{outcome:?}") }),
-                );
-                let mut ba = self.cache.dns_complete(ticket, outcome);
-                if let (Some(b), DnsOutcome::Ok) = (ba.as_mut(), outcome) {
-                    self.mutate_dns_status(b);
+        self.cache.handle_input(now, HaInput::Bu(input));
+        // The BU's summary, binding changes, then the BA or first the DNS update it waits for.
+        let mut dns_ok = false;
+        while let Some(ev) = self.cache.poll_event() {
+            match ev {
+                HaEvent::Bu(r) => emit(
+                    "bu",
+                    json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string(),
+                            "src": got.src.to_string(), "identity": identity,
+                            "status": r.status, "discarded": r.discarded.map(|d| format!("{d:?}")),
+                            "denied": r.denied.map(|d| format!("{d:?}")),
+                            "dns_notes": r.dns_notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>() }),
+                ),
+                HaEvent::Binding(ev) => emit_cache(&ev),
+                HaEvent::UpdateDns { ticket, action } => {
+                    let outcome = self.update_dns(&action).await;
+                    emit(
+                        "dns_update",
+                        json!({ "action": format!("{action:?}"), "outcome": format!("{outcome:?}") }),
+                    );
+                    dns_ok = outcome == DnsOutcome::Ok;
+                    let now = self.now();
+                    self.cache
+                        .handle_input(now, HaInput::DnsDone { ticket, outcome });
                 }
-                ba
+                HaEvent::SendBa(mut ba) => {
+                    if dns_ok {
+                        self.mutate_dns_status(&mut ba);
+                    }
+                    self.send_ba(esp, got.spi, ba).await;
+                }
+                HaEvent::RemoveDns(action) => self.remove_expired_dns(&action).await,
             }
-            (None, None) => None,
-        };
-        if let Some(ba) = ba {
-            self.send_ba(esp, got.spi, ba).await;
         }
     }
 
