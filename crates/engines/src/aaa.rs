@@ -28,9 +28,9 @@
 //! For the IKE engine: [`RadiusEapBackend`] is [`crate::ikev2::EapBackend`] over a
 //! [`RelayBackend`] (an [`EapRelay`] with its transport closure, see [`exchange`]), each
 //! [`EapOutcome`] mapped by [`outcome_to_step`]; an Access-Accept without an MSK (EAP-MD5)
-//! becomes an EAP-Failure for the peer ([`NO_MSK_REASON`]). Inline, the RADIUS round runs
-//! inside `start`/`step`; threaded, they answer `EapStep::Pending` and the engine polls the
-//! result from its `tick`. [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
+//! becomes an EAP-Failure for the peer ([`NO_MSK_REASON`]); the RADIUS round runs inside
+//! `start`/`step`. A driver that must not block takes the engine's EAP events instead and
+//! runs each round on a [`RelaySession`] (e.g. `mip6lab_engines_io::aaa::exchange_udp`). [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
 //! ([`crate::ikev2::EapClient`]), with the MSK the AAA server gives the HA.
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
@@ -352,38 +352,31 @@ pub enum EapOutcome {
     Invalid(RelayError),
 }
 
-/// An [`EapRelay`] with its transport and random source: `start`/`step` in, one
-/// [`EapOutcome`] out per EAP round, which is the shape of an IKE responder's EAP backend.
-/// Maps onto `ikev2::EapStep` as: `Continue(m)` → `Send(m)`; `Success { msk: Some(k), eap }`
-/// → `Success { msk: k, final_msg: eap or EAP-Success }`; `Success { msk: None, .. }` (a
-/// method without keys, EAP-MD5) → `Failure` (RFC 4877 §4.3 needs a key-generating method);
-/// `Failure`, `TimedOut`, `Invalid` → `Failure(eap or EAP-Failure)` (see
-/// [`RelayBackend::failure_message`]).
-pub struct RelayBackend<T, R>
+/// The NAS side of one EAP authentication between rounds: the [`EapRelay`], its random
+/// source and the RADIUS Identifiers. [`RelaySession::begin_start`] and
+/// [`RelaySession::begin_step`] give the Access-Request of the next round; a driver runs the
+/// round ([`exchange`], or an async equivalent) on [`RelaySession::relay_mut`].
+pub struct RelaySession<R>
 where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
     R: FnMut() -> [u8; 16],
 {
     relay: EapRelay,
-    transport: T,
     random: R,
     next_id: u8,
     /// The Identifier of the peer's last EAP Response.
     pub last_eap_id: u8,
 }
 
-impl<T, R> RelayBackend<T, R>
+impl<R> RelaySession<R>
 where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
     R: FnMut() -> [u8; 16],
 {
-    /// `transport` as for [`exchange`]; `random` gives 16 random octets (Request
-    /// Authenticators, and the first RADIUS Identifier).
-    pub fn new(cfg: RelayConfig, transport: T, mut random: R) -> Self {
+    /// `random` gives 16 random octets (Request Authenticators, and the first RADIUS
+    /// Identifier).
+    pub fn new(cfg: RelayConfig, mut random: R) -> Self {
         let next_id = random()[0];
-        RelayBackend {
+        RelaySession {
             relay: EapRelay::new(cfg),
-            transport,
             random,
             next_id,
             last_eap_id: 0,
@@ -394,27 +387,26 @@ where
         &self.relay
     }
 
-    /// Relays an EAP-Response/Identity made of `identity` (the IKEv2 IDi).
-    pub fn start(&mut self, identity: &[u8]) -> EapOutcome {
-        let auth = (self.random)();
-        let id = self.bump();
-        match self.relay.start(identity, id, auth) {
-            Ok(d) => self.round(d),
-            Err(e) => EapOutcome::Invalid(e),
-        }
+    pub fn relay_mut(&mut self) -> &mut EapRelay {
+        &mut self.relay
     }
 
-    /// Relays the peer's EAP Response.
-    pub fn step(&mut self, eap_msg: &[u8]) -> EapOutcome {
+    /// The Access-Request relaying an EAP-Response/Identity made of `identity` (the IKEv2
+    /// IDi).
+    pub fn begin_start(&mut self, identity: &[u8]) -> Result<Vec<u8>, RelayError> {
+        let auth = (self.random)();
+        let id = self.bump();
+        self.relay.start(identity, id, auth)
+    }
+
+    /// The Access-Request relaying the peer's EAP Response.
+    pub fn begin_step(&mut self, eap_msg: &[u8]) -> Result<Vec<u8>, RelayError> {
         if let Ok(e) = eap::Repr::from_bytes(eap_msg) {
             self.last_eap_id = e.identifier;
         }
         let auth = (self.random)();
         let id = self.bump();
-        match self.relay.request(eap_msg, id, auth) {
-            Ok(d) => self.round(d),
-            Err(e) => EapOutcome::Invalid(e),
-        }
+        self.relay.request(eap_msg, id, auth)
     }
 
     /// An EAP-Failure to send the peer when the server sent none (time-out, invalid input):
@@ -428,9 +420,69 @@ where
         self.next_id = self.next_id.wrapping_add(1);
         id
     }
+}
+
+/// A [`RelaySession`] with a blocking transport: `start`/`step` in, one [`EapOutcome`] out
+/// per EAP round, which is the shape of an IKE responder's EAP backend.
+/// Maps onto `ikev2::EapStep` as: `Continue(m)` → `Send(m)`; `Success { msk: Some(k), eap }`
+/// → `Success { msk: k, final_msg: eap or EAP-Success }`; `Success { msk: None, .. }` (a
+/// method without keys, EAP-MD5) → `Failure` (RFC 4877 §4.3 needs a key-generating method);
+/// `Failure`, `TimedOut`, `Invalid` → `Failure(eap or EAP-Failure)` (see
+/// [`RelaySession::failure_message`]).
+pub struct RelayBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    session: RelaySession<R>,
+    transport: T,
+}
+
+impl<T, R> RelayBackend<T, R>
+where
+    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    R: FnMut() -> [u8; 16],
+{
+    /// `transport` as for [`exchange`]; `random` as for [`RelaySession::new`].
+    pub fn new(cfg: RelayConfig, transport: T, random: R) -> Self {
+        RelayBackend {
+            session: RelaySession::new(cfg, random),
+            transport,
+        }
+    }
+
+    pub fn relay(&self) -> &EapRelay {
+        self.session.relay()
+    }
+
+    /// The Identifier of the peer's last EAP Response.
+    pub fn last_eap_id(&self) -> u8 {
+        self.session.last_eap_id
+    }
+
+    /// Relays an EAP-Response/Identity made of `identity` (the IKEv2 IDi).
+    pub fn start(&mut self, identity: &[u8]) -> EapOutcome {
+        match self.session.begin_start(identity) {
+            Ok(d) => self.round(d),
+            Err(e) => EapOutcome::Invalid(e),
+        }
+    }
+
+    /// Relays the peer's EAP Response.
+    pub fn step(&mut self, eap_msg: &[u8]) -> EapOutcome {
+        match self.session.begin_step(eap_msg) {
+            Ok(d) => self.round(d),
+            Err(e) => EapOutcome::Invalid(e),
+        }
+    }
+
+    /// See [`RelaySession::failure_message`].
+    pub fn failure_message(&self) -> Vec<u8> {
+        self.session.failure_message()
+    }
 
     fn round(&mut self, datagram: Vec<u8>) -> EapOutcome {
-        exchange(&mut self.relay, datagram, &mut self.transport)
+        exchange(&mut self.session.relay, datagram, &mut self.transport)
     }
 }
 
@@ -487,42 +539,18 @@ pub fn outcome_to_step(outcome: EapOutcome, last_eap_id: u8) -> (crate::ikev2::E
     }
 }
 
-enum Job {
-    Start(Vec<u8>),
-    Step(Vec<u8>),
-}
-
-enum Mode<T, R>
-where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
-    R: FnMut() -> [u8; 16],
-{
-    /// `start`/`step` run the RADIUS round before returning.
-    Inline(Box<RelayBackend<T, R>>),
-    /// A thread runs the rounds; `start`/`step` give [`EapStep::Pending`] and
-    /// [`EapBackend::poll`] collects the answer.
-    Worker {
-        jobs: std::sync::mpsc::Sender<Job>,
-        results: std::sync::mpsc::Receiver<(EapOutcome, u8)>,
-        waiting: bool,
-    },
-}
-
-/// The engine's [`EapBackend`](crate::ikev2::EapBackend) as a RADIUS relay: the HA of RFC 5026
-/// §5.2 passing the MN's IKEv2 EAP to the MSA's AAA server. Holds a [`RelayBackend`] with its
-/// transport. An Access-Accept without keys (EAP-MD5) is an EAP-Failure for the peer, with
-/// [`NO_MSK_REASON`].
-///
-/// [`RadiusEapBackend::inline`] blocks in `start`/`step` for the RADIUS round (the transport
-/// is bounded by its own timer); [`RadiusEapBackend::threaded`] runs the rounds on a thread
-/// and answers [`EapStep::Pending`](crate::ikev2::EapStep::Pending) until
-/// [`poll`](crate::ikev2::EapBackend::poll) has the result (the engine polls from `tick`).
+/// The engine's [`EapBackend`](crate::ikev2::EapBackend) as a blocking RADIUS relay: the HA
+/// of RFC 5026 §5.2 passing the MN's IKEv2 EAP to the MSA's AAA server, each round inside
+/// `start`/`step` (the transport is bounded by its own timer). An Access-Accept without keys
+/// (EAP-MD5) is an EAP-Failure for the peer, with [`NO_MSK_REASON`]. A driver that must not
+/// block runs the rounds itself instead: the engine's EAP events
+/// ([`crate::ikev2::Event::EapForBackend`]) and a [`RelaySession`].
 pub struct RadiusEapBackend<T, R>
 where
     T: FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
     R: FnMut() -> [u8; 16],
 {
-    mode: Mode<T, R>,
+    backend: Box<RelayBackend<T, R>>,
     notes: Option<Notes>,
     reason: Option<String>,
 }
@@ -535,7 +563,7 @@ where
     /// RADIUS rounds inside `start`/`step`.
     pub fn inline(backend: RelayBackend<T, R>) -> Self {
         RadiusEapBackend {
-            mode: Mode::Inline(Box::new(backend)),
+            backend: Box::new(backend),
             notes: None,
             reason: None,
         }
@@ -552,8 +580,8 @@ where
         self.reason.as_deref()
     }
 
-    fn finish(&mut self, outcome: EapOutcome, last_id: u8) -> crate::ikev2::EapStep {
-        let (step, why) = outcome_to_step(outcome, last_id);
+    fn finish(&mut self, outcome: EapOutcome) -> crate::ikev2::EapStep {
+        let (step, why) = outcome_to_step(outcome, self.backend.last_eap_id());
         if let Some(n) = &self.notes {
             n.lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -561,73 +589,6 @@ where
         }
         self.reason = Some(why);
         step
-    }
-
-    fn run(&mut self, job: Job) -> crate::ikev2::EapStep {
-        use crate::ikev2::EapStep;
-        match &mut self.mode {
-            Mode::Inline(b) => {
-                let out = match job {
-                    Job::Start(id) => b.start(&id),
-                    Job::Step(m) => b.step(&m),
-                };
-                let last = b.last_eap_id;
-                self.finish(out, last)
-            }
-            Mode::Worker { jobs, waiting, .. } => {
-                if *waiting {
-                    return self.finish(
-                        EapOutcome::Invalid(RelayError::Busy),
-                        eap_id_of(&job).unwrap_or(0),
-                    );
-                }
-                let id = eap_id_of(&job).unwrap_or(0);
-                if jobs.send(job).is_err() {
-                    return self.finish(EapOutcome::Invalid(RelayError::Finished), id);
-                }
-                *waiting = true;
-                EapStep::Pending
-            }
-        }
-    }
-}
-
-fn eap_id_of(job: &Job) -> Option<u8> {
-    match job {
-        Job::Start(_) => Some(0),
-        Job::Step(m) => eap::Repr::from_bytes(m).ok().map(|e| e.identifier),
-    }
-}
-
-impl<T, R> RadiusEapBackend<T, R>
-where
-    T: FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send + 'static,
-    R: FnMut() -> [u8; 16] + Send + 'static,
-{
-    /// RADIUS rounds on a thread of their own; the thread ends with this backend.
-    pub fn threaded(mut backend: RelayBackend<T, R>) -> Self {
-        let (jobs, job_rx) = std::sync::mpsc::channel::<Job>();
-        let (res_tx, results) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            while let Ok(job) = job_rx.recv() {
-                let out = match job {
-                    Job::Start(id) => backend.start(&id),
-                    Job::Step(m) => backend.step(&m),
-                };
-                if res_tx.send((out, backend.last_eap_id)).is_err() {
-                    break;
-                }
-            }
-        });
-        RadiusEapBackend {
-            mode: Mode::Worker {
-                jobs,
-                results,
-                waiting: false,
-            },
-            notes: None,
-            reason: None,
-        }
     }
 }
 
@@ -637,35 +598,13 @@ where
     R: FnMut() -> [u8; 16],
 {
     fn start(&mut self, identity: &[u8]) -> crate::ikev2::EapStep {
-        self.run(Job::Start(identity.to_vec()))
+        let out = self.backend.start(identity);
+        self.finish(out)
     }
 
     fn step(&mut self, eap_msg: &[u8]) -> crate::ikev2::EapStep {
-        self.run(Job::Step(eap_msg.to_vec()))
-    }
-
-    fn poll(&mut self) -> crate::ikev2::EapStep {
-        use std::sync::mpsc::TryRecvError;
-        let Mode::Worker {
-            results, waiting, ..
-        } = &mut self.mode
-        else {
-            return crate::ikev2::EapStep::Pending;
-        };
-        if !*waiting {
-            return crate::ikev2::EapStep::Pending;
-        }
-        match results.try_recv() {
-            Ok((out, last)) => {
-                *waiting = false;
-                self.finish(out, last)
-            }
-            Err(TryRecvError::Empty) => crate::ikev2::EapStep::Pending,
-            Err(TryRecvError::Disconnected) => {
-                *waiting = false;
-                self.finish(EapOutcome::Invalid(RelayError::Finished), 0)
-            }
-        }
+        let out = self.backend.step(eap_msg);
+        self.finish(out)
     }
 }
 
@@ -790,475 +729,39 @@ pub fn exchange(
     let mut send = Some(datagram);
     loop {
         let got = transact(send.as_deref());
-        send = None;
-        let ev = match got {
-            Some(reply) => relay.on_reply(&reply),
-            None => relay.on_timeout(),
-        };
-        match ev {
-            RelayEvent::Challenge { eap } => return EapOutcome::Continue(eap),
-            RelayEvent::Accept { eap, msk, .. } => return EapOutcome::Success { eap, msk },
-            RelayEvent::Reject { eap, .. } => return EapOutcome::Failure { eap },
-            RelayEvent::Retransmit(d) => send = Some(d),
-            RelayEvent::TimedOut => return EapOutcome::TimedOut { discarded },
-            RelayEvent::Discarded { reason } => discarded.push(reason),
+        match round_event(relay, got, &mut discarded) {
+            Ok(outcome) => return outcome,
+            Err(again) => send = again,
+        }
+    }
+}
+
+/// Feeds the reply (or, `None`, the timer) to the relay: the round's outcome, or what to
+/// send before the next wait (`Err(Some)` a retransmission, `Err(None)` nothing). The step
+/// of [`exchange`], for drivers that wait their own way.
+pub fn round_event(
+    relay: &mut EapRelay,
+    reply: Option<Vec<u8>>,
+    discarded: &mut Vec<String>,
+) -> Result<EapOutcome, Option<Vec<u8>>> {
+    let ev = match reply {
+        Some(reply) => relay.on_reply(&reply),
+        None => relay.on_timeout(),
+    };
+    match ev {
+        RelayEvent::Challenge { eap } => Ok(EapOutcome::Continue(eap)),
+        RelayEvent::Accept { eap, msk, .. } => Ok(EapOutcome::Success { eap, msk }),
+        RelayEvent::Reject { eap, .. } => Ok(EapOutcome::Failure { eap }),
+        RelayEvent::Retransmit(d) => Err(Some(d)),
+        RelayEvent::TimedOut => Ok(EapOutcome::TimedOut {
+            discarded: std::mem::take(discarded),
+        }),
+        RelayEvent::Discarded { reason } => {
+            discarded.push(reason);
+            Err(None)
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SECRET: &[u8] = b"mip6lab-radius-secret";
-
-    fn relay() -> EapRelay {
-        let mut cfg = RelayConfig::new(SECRET);
-        cfg.nas_identifier = Some("ha1".into());
-        cfg.nas_ipv6_address = Some("2001:db8:1::a1".parse().unwrap());
-        EapRelay::new(cfg)
-    }
-
-    /// What an AAA server would answer to `req` (a datagram from the relay).
-    fn answer(req: &[u8], code: u8, eap_msg: Option<&[u8]>, state: Option<&[u8]>) -> Vec<u8> {
-        let q = Repr::from_bytes(req).unwrap();
-        let mut r = Repr::new(code, q.identifier, [0; 16]);
-        if let Some(e) = eap_msg {
-            r.push_eap_message(e);
-        }
-        if let Some(s) = state {
-            r.push(Attribute::new(attr::STATE, s.to_vec()));
-        }
-        r.sign_response(&q.authenticator, SECRET, true).unwrap()
-    }
-
-    fn md5_request(id: u8) -> Vec<u8> {
-        let ch = eap::Md5Challenge {
-            value: vec![0x11; 16],
-            name: b"aaa".to_vec(),
-        };
-        eap::Repr::request(id, eap::method::MD5_CHALLENGE, ch.to_bytes().unwrap())
-            .to_bytes()
-            .unwrap()
-    }
-
-    #[test]
-    fn access_request_carries_identity_nas_and_message_authenticator() {
-        let mut r = relay();
-        let d = r.start(b"mn1@example.com", 5, [1; 16]).unwrap();
-        let q = Repr::from_bytes(&d).unwrap();
-        assert_eq!(q.code, code::ACCESS_REQUEST);
-        assert_eq!(q.identifier, 5);
-        assert_eq!(q.authenticator, [1; 16]);
-        assert_eq!(q.value(attr::USER_NAME), Some(&b"mn1@example.com"[..]));
-        assert_eq!(q.value(attr::NAS_IDENTIFIER), Some(&b"ha1"[..]));
-        assert_eq!(q.value(attr::SERVICE_TYPE), Some(&[0, 0, 0, 2][..]));
-        assert_eq!(q.value(attr::NAS_IPV6_ADDRESS).unwrap().len(), 16);
-        assert_eq!(q.value(attr::STATE), None);
-        let e = eap::Repr::from_bytes(&q.eap_message().unwrap()).unwrap();
-        assert_eq!(e.identity(), Some(&b"mn1@example.com"[..]));
-        assert_eq!(
-            radius::verify_message_authenticator(&d, &[1; 16], SECRET).unwrap(),
-            Some(true)
-        );
-        assert_eq!(r.request(&d, 6, [2; 16]), Err(RelayError::Busy));
-    }
-
-    #[test]
-    fn challenge_then_accept_echoes_state_and_recovers_the_msk() {
-        let mut r = relay();
-        let d1 = r.start(b"mn1@example.com", 1, [1; 16]).unwrap();
-        let ev = r.on_reply(&answer(
-            &d1,
-            code::ACCESS_CHALLENGE,
-            Some(&md5_request(2)),
-            Some(b"state-1"),
-        ));
-        let RelayEvent::Challenge { eap: e } = ev else {
-            panic!("{ev:?}")
-        };
-        let resp = eap::answer_md5_challenge(&eap::Repr::from_bytes(&e).unwrap(), b"pw", b"")
-            .unwrap()
-            .to_bytes()
-            .unwrap();
-        let d2 = r.request(&resp, 2, [2; 16]).unwrap();
-        let q2 = Repr::from_bytes(&d2).unwrap();
-        assert_eq!(q2.value(attr::STATE), Some(&b"state-1"[..]));
-        assert_eq!(q2.value(attr::USER_NAME), Some(&b"mn1@example.com"[..]));
-        // The Accept with MS-MPPE keys, encrypted with this request's authenticator.
-        let mut acc = Repr::new(code::ACCESS_ACCEPT, 2, [0; 16]);
-        acc.push_eap_message(&eap::Repr::success(2).to_bytes().unwrap());
-        for (t, k) in [
-            (radius::MS_MPPE_RECV_KEY, [0xa; 32]),
-            (radius::MS_MPPE_SEND_KEY, [0xb; 32]),
-        ] {
-            let v = radius::encrypt_mppe_key(&k, 0x8000 | u16::from(t), &[2; 16], SECRET).unwrap();
-            acc.push(Attribute::vendor(radius::VENDOR_MICROSOFT, t, &v));
-        }
-        let acc = acc.sign_response(&[2; 16], SECRET, true).unwrap();
-        match r.on_reply(&acc) {
-            RelayEvent::Accept { eap, msk, .. } => {
-                assert_eq!(eap.unwrap(), [3, 2, 0, 4]);
-                let msk = msk.unwrap();
-                assert_eq!(&msk[..32], &[0xa; 32]);
-                assert_eq!(&msk[32..], &[0xb; 32]);
-            }
-            ev => panic!("{ev:?}"),
-        }
-        assert!(r.is_finished());
-        assert_eq!(r.request(&resp, 3, [3; 16]), Err(RelayError::Finished));
-    }
-
-    #[test]
-    fn forged_and_stray_replies_are_discarded_and_the_request_stays_pending() {
-        let mut r = relay();
-        let d = r.start(b"mn1", 9, [4; 16]).unwrap();
-        let good = answer(&d, code::ACCESS_ACCEPT, Some(&[3, 1, 0, 4]), None);
-        // Wrong Identifier.
-        let mut x = good.clone();
-        x[1] = 10;
-        assert!(
-            matches!(r.on_reply(&x), RelayEvent::Discarded { reason } if reason.contains("Identifier"))
-        );
-        // Tampered attribute: Response Authenticator fails.
-        let mut x = good.clone();
-        let n = x.len();
-        x[n - 1] ^= 1;
-        assert!(
-            matches!(r.on_reply(&x), RelayEvent::Discarded { reason } if reason.contains("Response Authenticator"))
-        );
-        // Signed with another secret.
-        let q = Repr::from_bytes(&d).unwrap();
-        let mut forged = Repr::new(code::ACCESS_ACCEPT, 9, [0; 16]);
-        forged.push_eap_message(&[3, 1, 0, 4]);
-        let f = forged
-            .sign_response(&q.authenticator, b"other", true)
-            .unwrap();
-        assert!(matches!(r.on_reply(&f), RelayEvent::Discarded { .. }));
-        // Right Response Authenticator, wrong Message-Authenticator.
-        let mut bad_ma = Repr::new(code::ACCESS_ACCEPT, 9, [0; 16]);
-        bad_ma.push_eap_message(&[3, 1, 0, 4]);
-        bad_ma.push(Attribute::new(attr::MESSAGE_AUTHENTICATOR, [7u8; 16]));
-        bad_ma.authenticator = q.authenticator;
-        let mut b = bad_ma.to_bytes().unwrap();
-        let ra = radius::response_authenticator(&b, &q.authenticator, SECRET).unwrap();
-        b[4..20].copy_from_slice(&ra);
-        assert!(
-            matches!(r.on_reply(&b), RelayEvent::Discarded { reason } if reason.contains("wrong Message-Authenticator"))
-        );
-        // EAP-Message without Message-Authenticator.
-        let mut no_ma = Repr::new(code::ACCESS_ACCEPT, 9, [0; 16]);
-        no_ma.push_eap_message(&[3, 1, 0, 4]);
-        let b = no_ma
-            .sign_response(&q.authenticator, SECRET, false)
-            .unwrap();
-        assert!(
-            matches!(r.on_reply(&b), RelayEvent::Discarded { reason } if reason.contains("RFC 3579"))
-        );
-        assert!(
-            matches!(r.on_reply(&[1, 2, 3]), RelayEvent::Discarded { reason } if reason.contains("malformed"))
-        );
-        assert!(r.is_pending());
-        // The genuine reply still counts.
-        assert!(matches!(
-            r.on_reply(&good),
-            RelayEvent::Accept { msk: None, .. }
-        ));
-    }
-
-    #[test]
-    fn reject_ends_the_exchange() {
-        let mut r = relay();
-        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
-        let rej = answer(&d, code::ACCESS_REJECT, Some(&[4, 1, 0, 4]), None);
-        assert!(
-            matches!(r.on_reply(&rej), RelayEvent::Reject { eap: Some(e), .. } if e == [4, 1, 0, 4])
-        );
-        assert!(r.is_finished());
-    }
-
-    #[test]
-    fn retransmissions_repeat_the_datagram_and_are_bounded() {
-        let mut r = relay();
-        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
-        for _ in 0..3 {
-            assert_eq!(r.on_timeout(), RelayEvent::Retransmit(d.clone()));
-        }
-        assert_eq!(r.on_timeout(), RelayEvent::TimedOut);
-        assert!(r.is_finished());
-        let mut sent = 0;
-        let mut r = relay();
-        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
-        let out = exchange(&mut r, d, &mut |s| {
-            sent += usize::from(s.is_some());
-            None
-        });
-        assert_eq!(out, EapOutcome::TimedOut { discarded: vec![] });
-        assert_eq!(sent, 4);
-    }
-
-    #[test]
-    fn only_eap_responses_are_relayed() {
-        let mut r = relay();
-        assert!(matches!(
-            r.request(&md5_request(1), 1, [0; 16]),
-            Err(RelayError::NotAResponse(_))
-        ));
-        assert!(matches!(
-            r.request(&[2, 1], 1, [0; 16]),
-            Err(RelayError::NotAResponse(_))
-        ));
-    }
-
-    #[test]
-    fn backend_runs_rounds_with_fresh_identifiers_and_authenticators() {
-        let mut seen: Vec<(u8, [u8; 16])> = Vec::new();
-        let mut n = 0u8;
-        let mut b = RelayBackend::new(
-            RelayConfig::new(SECRET),
-            |d: Option<&[u8]>| {
-                let d = d?;
-                let q = Repr::from_bytes(d).unwrap();
-                seen.push((q.identifier, q.authenticator));
-                Some(match seen.len() {
-                    1 => answer(d, code::ACCESS_CHALLENGE, Some(&md5_request(7)), Some(b"s")),
-                    _ => answer(d, code::ACCESS_REJECT, Some(&[4, 7, 0, 4]), None),
-                })
-            },
-            || {
-                n += 1;
-                [n; 16]
-            },
-        );
-        assert_eq!(b.start(b"mn1"), EapOutcome::Continue(md5_request(7)));
-        let resp = eap::Repr::response(7, eap::method::MD5_CHALLENGE, vec![1, 0])
-            .to_bytes()
-            .unwrap();
-        assert_eq!(
-            b.step(&resp),
-            EapOutcome::Failure {
-                eap: Some(vec![4, 7, 0, 4])
-            }
-        );
-        assert_eq!(b.failure_message(), [4, 7, 0, 4]);
-        assert!(matches!(
-            b.step(&resp),
-            EapOutcome::Invalid(RelayError::Finished)
-        ));
-        drop(b);
-        // Identifiers count up from the first random octet; authenticators are fresh.
-        assert_eq!(seen, [(1, [2; 16]), (2, [3; 16])]);
-    }
-
-    #[test]
-    fn exchange_skips_discarded_replies() {
-        let mut r = relay();
-        let d = r.start(b"mn1", 1, [4; 16]).unwrap();
-        let good = answer(&d, code::ACCESS_CHALLENGE, Some(&md5_request(2)), None);
-        let mut replies = vec![good, vec![0; 5]];
-        let out = exchange(&mut r, d, &mut |_| replies.pop());
-        assert_eq!(out, EapOutcome::Continue(md5_request(2)));
-    }
-
-    // ------------------------------------------------ the engine's EapBackend (adapter)
-
-    use crate::ikev2::{EapBackend, EapClient, EapStep};
-    use std::sync::{Arc, Mutex};
-
-    /// A fake AAA server behind a transport closure: answers each Access-Request with the
-    /// next scripted reply (code, EAP message, MS-MPPE keys).
-    type Script = Vec<(u8, Vec<u8>, Option<([u8; 16], [u8; 16])>)>;
-
-    fn fake_transport(mut script: Script) -> impl FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send {
-        script.reverse();
-        move |d: Option<&[u8]>| {
-            let d = d?;
-            let q = Repr::from_bytes(d).unwrap();
-            let (c, e, keys) = script.pop()?;
-            let mut r = Repr::new(c, q.identifier, [0; 16]);
-            r.push_eap_message(&e);
-            if let Some((rk, sk)) = keys {
-                for (t, k) in [
-                    (radius::MS_MPPE_RECV_KEY, rk),
-                    (radius::MS_MPPE_SEND_KEY, sk),
-                ] {
-                    let v = radius::encrypt_mppe_key(
-                        &k,
-                        0x8000 | u16::from(t),
-                        &q.authenticator,
-                        SECRET,
-                    )
-                    .unwrap();
-                    r.push(Attribute::vendor(radius::VENDOR_MICROSOFT, t, &v));
-                }
-            }
-            Some(r.sign_response(&q.authenticator, SECRET, true).unwrap())
-        }
-    }
-
-    fn counter() -> impl FnMut() -> [u8; 16] + Send {
-        let mut n = 0u8;
-        move || {
-            n = n.wrapping_add(1);
-            [n; 16]
-        }
-    }
-
-    fn md5_response(id: u8) -> Vec<u8> {
-        eap::Repr::response(id, eap::method::MD5_CHALLENGE, vec![16; 17])
-            .to_bytes()
-            .unwrap()
-    }
-
-    #[test]
-    fn adapter_maps_challenge_and_keyed_accept_to_send_and_success() {
-        let script = vec![
-            (code::ACCESS_CHALLENGE, md5_request(1), None),
-            (
-                code::ACCESS_ACCEPT,
-                vec![3, 1, 0, 4],
-                Some(([0xa; 16], [0xb; 16])),
-            ),
-        ];
-        let notes: Notes = Arc::new(Mutex::new(Vec::new()));
-        let relay = RelayBackend::new(RelayConfig::new(SECRET), fake_transport(script), counter());
-        let mut b = RadiusEapBackend::inline(relay).with_notes(notes.clone());
-        assert_eq!(b.start(b"mn1@example.com"), EapStep::Send(md5_request(1)));
-        match b.step(&md5_response(1)) {
-            EapStep::Success { msk, final_msg } => {
-                assert_eq!(msk, [[0xa; 16], [0xb; 16]].concat());
-                assert_eq!(final_msg, [3, 1, 0, 4]);
-            }
-            s => panic!("{s:?}"),
-        }
-        assert_eq!(
-            *notes.lock().unwrap(),
-            [
-                "Access-Challenge: EAP Request/MD5-Challenge",
-                "Access-Accept: MSK of 32 octets"
-            ]
-        );
-    }
-
-    #[test]
-    fn adapter_refuses_an_accept_without_msk() {
-        // EAP-MD5: Access-Accept, EAP-Success, no MS-MPPE keys.
-        let script = vec![
-            (code::ACCESS_CHALLENGE, md5_request(1), None),
-            (code::ACCESS_ACCEPT, vec![3, 1, 0, 4], None),
-        ];
-        let relay = RelayBackend::new(RelayConfig::new(SECRET), fake_transport(script), counter());
-        let mut b = RadiusEapBackend::inline(relay);
-        assert!(matches!(b.start(b"mn1"), EapStep::Send(_)));
-        // The peer gets an EAP-Failure (same Identifier), never the Success.
-        assert_eq!(b.step(&md5_response(1)), EapStep::Failure(vec![4, 1, 0, 4]));
-        assert_eq!(b.last_reason(), Some(NO_MSK_REASON));
-        assert!(NO_MSK_REASON.contains("key-generating"));
-    }
-
-    #[test]
-    fn adapter_maps_reject_time_out_and_invalid_to_failure() {
-        // Reject without an EAP-Message: the adapter makes the EAP-Failure.
-        let script = vec![(code::ACCESS_REJECT, vec![4, 0, 0, 4], None)];
-        let relay = RelayBackend::new(RelayConfig::new(SECRET), fake_transport(script), counter());
-        let mut b = RadiusEapBackend::inline(relay);
-        assert_eq!(b.start(b"mn1"), EapStep::Failure(vec![4, 0, 0, 4]));
-        assert_eq!(b.last_reason(), Some("Access-Reject"));
-        // Finished: the next message is not relayed.
-        assert_eq!(b.step(&md5_response(9)), EapStep::Failure(vec![4, 9, 0, 4]));
-        assert!(b.last_reason().unwrap().starts_with("not relayed"));
-        // Silent server: retransmissions, then failure.
-        let relay = RelayBackend::new(RelayConfig::new(SECRET), |_: Option<&[u8]>| None, counter());
-        let mut b = RadiusEapBackend::inline(relay);
-        assert_eq!(b.start(b"mn1"), EapStep::Failure(vec![4, 0, 0, 4]));
-        assert!(b.last_reason().unwrap().starts_with("no answer"));
-        // Outcome mapping without an EAP-Success from the server.
-        let (s, _) = outcome_to_step(
-            EapOutcome::Success {
-                eap: None,
-                msk: Some(vec![1; 64]),
-            },
-            7,
-        );
-        assert_eq!(
-            s,
-            EapStep::Success {
-                msk: vec![1; 64],
-                final_msg: vec![3, 7, 0, 4]
-            }
-        );
-    }
-
-    #[test]
-    fn threaded_adapter_answers_pending_then_polls_the_result() {
-        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-        let mut inner = fake_transport(vec![(code::ACCESS_CHALLENGE, md5_request(1), None)]);
-        // The "network" holds the reply until the test lets it through.
-        let transport = move |d: Option<&[u8]>| {
-            go_rx.recv().ok()?;
-            inner(d)
-        };
-        let relay = RelayBackend::new(RelayConfig::new(SECRET), transport, counter());
-        let mut b = RadiusEapBackend::threaded(relay);
-        assert_eq!(b.start(b"mn1"), EapStep::Pending);
-        assert_eq!(b.poll(), EapStep::Pending);
-        // A second message while one is pending is refused, not queued.
-        assert!(matches!(b.step(&md5_response(1)), EapStep::Failure(_)));
-        go_tx.send(()).unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        let got = loop {
-            match b.poll() {
-                EapStep::Pending if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(5))
-                }
-                s => break s,
-            }
-        };
-        assert_eq!(got, EapStep::Send(md5_request(1)));
-        assert_eq!(b.poll(), EapStep::Pending, "nothing more is waiting");
-    }
-
-    #[test]
-    fn mschapv2_client_derives_the_servers_msk_and_checks_its_proof() {
-        use mip6lab_wire::eap::mschapv2;
-        let (user, pw) = (b"mn1@example.com", "mn1-secret");
-        let mut c = MschapV2Client::new(user.to_vec(), pw, Box::new(|| [0x42; 16]));
-        // MD5 offered first: Nak for MSCHAPv2.
-        let nak = c.step(&md5_request(1)).unwrap();
-        assert_eq!(nak, [2, 1, 0, 6, eap::method::NAK, eap::method::MSCHAPV2]);
-        let ac = [0x11; 16];
-        let ch =
-            mschapv2::Packet::new(mschapv2::OP_CHALLENGE, 2, [&[16][..], &ac, b"aaa"].concat());
-        let req = eap::Repr::request(2, eap::method::MSCHAPV2, ch.to_bytes())
-            .to_bytes()
-            .unwrap();
-        let resp = eap::Repr::from_bytes(&c.step(&req).unwrap()).unwrap();
-        let r = mschapv2::Packet::parse(&resp.data).unwrap();
-        let nt: [u8; 24] = r.header.unwrap().data[25..49].try_into().unwrap();
-        assert_eq!(nt, mschapv2::nt_response(&ac, &[0x42; 16], user, pw));
-        assert_eq!(c.msk(), None);
-        // A Success with a wrong proof: the client gives up.
-        let bad = mschapv2::Packet::new(mschapv2::OP_SUCCESS, 2, b"S=00 M=ok".to_vec());
-        let bad = eap::Repr::request(3, eap::method::MSCHAPV2, bad.to_bytes())
-            .to_bytes()
-            .unwrap();
-        assert_eq!(c.step(&bad), None);
-        let proof = mschapv2::authenticator_response(pw, &nt, &[0x42; 16], &ac, user);
-        let ok = mschapv2::Packet::new(mschapv2::OP_SUCCESS, 2, proof.into_bytes());
-        let ok = eap::Repr::request(3, eap::method::MSCHAPV2, ok.to_bytes())
-            .to_bytes()
-            .unwrap();
-        assert_eq!(c.step(&ok).unwrap(), [2, 3, 0, 6, eap::method::MSCHAPV2, 3]);
-        assert!(c.server_proved);
-        let hh = mschapv2::hash_nt_password_hash(&mschapv2::nt_password_hash(pw));
-        let mk = mschapv2::master_key(&hh, &nt);
-        assert_eq!(
-            c.msk().unwrap(),
-            [
-                mschapv2::asymmetric_start_key(&mk, false, true),
-                mschapv2::asymmetric_start_key(&mk, true, true)
-            ]
-            .concat()
-        );
-    }
-}
+mod tests;

@@ -18,13 +18,13 @@ pub mod dns;
 pub mod ha;
 pub mod mn;
 
-pub use auth::{normalize_identity, AuthMode, HoaAuthorizer, HoaDenied};
+pub use auth::{normalize_identity, AuthMode, HoaAuthorizer, HoaDenied, LeasePool};
 pub use dns::{dns_status, DnsAction, DnsDecision, DnsNote, DnsOutcome, DnsPolicy};
 pub use ha::{
     BaToSend, BindingCache, BindingCacheEntry, BuInput, BuResult, CacheEvent, DiscardReason,
-    DnsTicket, HaConfig, TickResult,
+    DnsTicket, HaConfig, HaEvent, HaInput, TickResult,
 };
-pub use mn::{BindingUpdateList, BulState, MnAction, MnConfig, MnError};
+pub use mn::{BaInput, BindingUpdateList, BulState, MnAction, MnConfig, MnError};
 
 /// True if `new` is newer than `last` under RFC 6275 §9.5.1: a number is "less than or equal to"
 /// the last one when it lies in `last` and the 32768 values before it (inclusive), modulo 2^16.
@@ -47,4 +47,19 @@ pub fn in_prefix(a: &std::net::Ipv6Addr, prefix: &std::net::Ipv6Addr, len: u8) -
     }
     let mask = u128::MAX << (128 - len);
     u128::from(*a) & mask == u128::from(*prefix) & mask
+}
+
+/// The first and last address of `prefix/len`.
+pub fn prefix_range(
+    prefix: std::net::Ipv6Addr,
+    len: u8,
+) -> (std::net::Ipv6Addr, std::net::Ipv6Addr) {
+    let len = u32::from(len.min(128));
+    let mask: u128 = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - len)
+    };
+    let p = u128::from(prefix) & mask;
+    (p.into(), (p | !mask).into())
 }

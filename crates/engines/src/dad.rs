@@ -2,13 +2,17 @@
 //! auto-configured home address (RFC 5026 §5.3.2; RFC 6275 §10.4.1, which points to RFC 4862
 //! §5.4), and the other side, a node that defends addresses of a prefix (a harness peer).
 //!
-//! The caller sends the probe, hands over every IPv6 packet its link tap received (its own
-//! outgoing copies left out) and asks [`ProxyDad::poll`] when the wait is over.
+//! Both speak [`SansIo`]: the caller sends what [`SansIo::poll_transmit`] gives (whole IPv6
+//! packets, to the on-link multicast address in `dst`, port 0), hands over every IPv6 packet
+//! its link tap received (its own outgoing copies left out), and calls
+//! [`SansIo::handle_timeout`] at [`SansIo::next_timeout`].
 
 use crate::binding::{in_prefix, BindingCache, BuInput};
+use crate::io::{SansIo, Transmit};
 use mip6lab_wire::mh::BuFlags;
 use mip6lab_wire::nd::{self, Repr};
-use std::net::Ipv6Addr;
+use std::collections::VecDeque;
+use std::net::{Ipv6Addr, SocketAddr};
 
 /// RFC 4861 §10 RetransTimer: how long a DAD probe waits for a defense (DupAddrDetectTransmits
 /// is 1, RFC 4862 §5.1).
@@ -60,12 +64,19 @@ impl DadOutcome {
     }
 }
 
-/// One proxy DAD run for `hoa`: one probe, one bounded wait.
+/// One proxy DAD run for `hoa`: one probe, one bounded wait, one [`DadOutcome`] event.
 #[derive(Debug, Clone)]
 pub struct ProxyDad {
     hoa: Ipv6Addr,
     deadline_ms: u64,
+    probe_sent: bool,
     outcome: Option<DadOutcome>,
+    reported: bool,
+}
+
+/// An on-link destination of a whole IPv6 packet.
+fn on_link(dst: Ipv6Addr) -> SocketAddr {
+    SocketAddr::from((dst, 0))
 }
 
 impl ProxyDad {
@@ -73,7 +84,9 @@ impl ProxyDad {
         ProxyDad {
             hoa,
             deadline_ms: now_ms.saturating_add(wait_ms),
+            probe_sent: false,
             outcome: None,
+            reported: false,
         }
     }
 
@@ -94,54 +107,96 @@ impl ProxyDad {
             .expect("a probe has no options to overflow")
     }
 
-    /// A packet another node sent on the link. Invalid ND (RFC 4861 §7.1) is ignored, and so
-    /// is an NS with a source address (address resolution, not a probe).
-    pub fn on_packet(&mut self, packet: &[u8]) -> Option<DadOutcome> {
-        if self.outcome.is_some() {
-            return self.outcome;
-        }
+    /// The outcome once known (it stays).
+    pub fn outcome(&self) -> Option<DadOutcome> {
+        self.outcome
+    }
+
+    /// Whether a packet another node sent on the link decides the run. Invalid ND (RFC 4861
+    /// §7.1) is ignored, and so is an NS with a source address (address resolution, not a
+    /// probe).
+    fn decide(&self, packet: &[u8]) -> Option<DadOutcome> {
         let r = nd::parse_ipv6(packet)?.ok()?;
         if !r.is_valid() || r.repr.target() != self.hoa {
             return None;
         }
-        let o = match r.repr {
-            Repr::Advertisement { .. } => DadOutcome::Defended { by: r.src },
-            Repr::Solicitation { .. } if r.is_dad_probe() => DadOutcome::ConcurrentProbe,
-            Repr::Solicitation { .. } => return None,
-        };
-        self.outcome = Some(o);
-        self.outcome
+        match r.repr {
+            Repr::Advertisement { .. } => Some(DadOutcome::Defended { by: r.src }),
+            Repr::Solicitation { .. } if r.is_dad_probe() => Some(DadOutcome::ConcurrentProbe),
+            Repr::Solicitation { .. } => None,
+        }
+    }
+}
+
+impl SansIo for ProxyDad {
+    /// A packet another node sent on the link.
+    type Input<'a> = &'a [u8];
+    type Event = DadOutcome;
+
+    fn handle_input(&mut self, _now: u64, packet: &[u8]) {
+        if self.outcome.is_none() {
+            self.outcome = self.decide(packet);
+        }
     }
 
-    /// The outcome once known, or [`DadOutcome::Unique`] once the wait is over.
-    pub fn poll(&mut self, now_ms: u64) -> Option<DadOutcome> {
-        if self.outcome.is_none() && now_ms >= self.deadline_ms {
+    /// [`DadOutcome::Unique`] once the wait is over without a defense.
+    fn handle_timeout(&mut self, now: u64) {
+        if self.outcome.is_none() && now >= self.deadline_ms {
             self.outcome = Some(DadOutcome::Unique);
         }
-        self.outcome
     }
 
-    /// Milliseconds left of the wait (0 once it is over).
-    pub fn remaining_ms(&self, now_ms: u64) -> u64 {
-        self.deadline_ms.saturating_sub(now_ms)
+    /// The probe, once.
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        if std::mem::replace(&mut self.probe_sent, true) {
+            return None;
+        }
+        Some(Transmit {
+            dst: on_link(self.probe_destination()),
+            payload: self.probe_packet(),
+        })
+    }
+
+    /// The outcome, once.
+    fn poll_event(&mut self) -> Option<DadOutcome> {
+        let o = self.outcome?;
+        (!std::mem::replace(&mut self.reported, true)).then_some(o)
+    }
+
+    /// The end of the wait, until the outcome is known.
+    fn next_timeout(&self) -> Option<u64> {
+        self.outcome.is_none().then_some(self.deadline_ms)
     }
 }
 
 /// A node that holds every address of a prefix as far as DAD goes: it answers each valid
-/// probe for one of them with a defending NA (RFC 4862 §5.4.3, RFC 4861 §7.2.4).
+/// probe for one of them with a defending NA (RFC 4862 §5.4.3, RFC 4861 §7.2.4) to ff02::1,
+/// and reports the defended address as an event.
 #[derive(Debug, Clone)]
 pub struct Defender {
-    pub prefix: (Ipv6Addr, u8),
+    prefix: (Ipv6Addr, u8),
     /// The defender's own address (the NA's source).
-    pub addr: Ipv6Addr,
+    addr: Ipv6Addr,
     /// Its link-layer address (the target link-layer option).
-    pub lladdr: [u8; 6],
+    lladdr: [u8; 6],
+    out: VecDeque<Transmit>,
+    defended: VecDeque<Ipv6Addr>,
 }
 
 impl Defender {
+    pub fn new(prefix: (Ipv6Addr, u8), addr: Ipv6Addr, lladdr: [u8; 6]) -> Defender {
+        Defender {
+            prefix,
+            addr,
+            lladdr,
+            out: VecDeque::new(),
+            defended: VecDeque::new(),
+        }
+    }
+
     /// For a valid DAD probe of an address in the prefix: the probed address and the NA to
     /// send (a whole IPv6 packet to ff02::1).
-    pub fn on_packet(&self, packet: &[u8]) -> Option<(Ipv6Addr, Vec<u8>)> {
+    fn answer(&self, packet: &[u8]) -> Option<(Ipv6Addr, Vec<u8>)> {
         let r = nd::parse_ipv6(packet)?.ok()?;
         let target = r.repr.target();
         if !r.is_valid() || !r.is_dad_probe() || !in_prefix(&target, &self.prefix.0, self.prefix.1)
@@ -155,10 +210,42 @@ impl Defender {
     }
 }
 
+impl SansIo for Defender {
+    /// A packet another node sent on the link.
+    type Input<'a> = &'a [u8];
+    /// An address a defense was sent for.
+    type Event = Ipv6Addr;
+
+    fn handle_input(&mut self, _now: u64, packet: &[u8]) {
+        if let Some((target, na)) = self.answer(packet) {
+            self.out.push_back(Transmit {
+                dst: on_link(nd::ALL_NODES),
+                payload: na,
+            });
+            self.defended.push_back(target);
+        }
+    }
+
+    /// No timers.
+    fn handle_timeout(&mut self, _now: u64) {}
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<Ipv6Addr> {
+        self.defended.pop_front()
+    }
+
+    fn next_timeout(&self) -> Option<u64> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::binding::HaConfig;
+    use crate::binding::{HaConfig, HaEvent, HaInput};
     use mip6lab_wire::mh::BindingUpdate;
 
     const HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x100);
@@ -190,11 +277,36 @@ mod tests {
     }
 
     fn defender() -> Defender {
-        Defender {
-            prefix: (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64),
-            addr: DEF,
-            lladdr: [2, 0x42, 0xc6, 0x33, 0x64, 0x90],
-        }
+        Defender::new(
+            (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64),
+            DEF,
+            [2, 0x42, 0xc6, 0x33, 0x64, 0x90],
+        )
+    }
+
+    /// What a fresh defender sends for `packet`: the defended address and the NA.
+    fn defend(packet: &[u8]) -> Option<(Ipv6Addr, Vec<u8>)> {
+        let mut d = defender();
+        d.handle_input(0, packet);
+        let na = d.poll_transmit()?;
+        assert_eq!(na.dst, on_link(nd::ALL_NODES));
+        let target = d.poll_event().expect("the defended address is reported");
+        assert_eq!((d.poll_transmit(), d.poll_event()), (None, None));
+        Some((target, na.payload))
+    }
+
+    /// `packet` seen by `d`, then the outcome reported, if any (and only once).
+    fn seen(d: &mut ProxyDad, packet: &[u8]) -> Option<DadOutcome> {
+        d.handle_input(0, packet);
+        let o = d.poll_event();
+        assert_eq!(d.poll_event(), None, "reported once");
+        o
+    }
+
+    /// The outcome at `now`, if any.
+    fn at(d: &mut ProxyDad, now: u64) -> Option<DadOutcome> {
+        d.handle_timeout(now);
+        d.poll_event()
     }
 
     #[test]
@@ -216,29 +328,37 @@ mod tests {
         assert!(!needs_proxy_dad(&c, &foreign, true), "off the home prefix");
         // Once bound, a refresh is not probed again.
         let mut c = cache();
-        let r = c.process_bu(&input(150, Some(HOA)), 0);
-        assert_eq!(r.status, Some(0), "{r:?}");
+        c.handle_input(0, HaInput::Bu(input(150, Some(HOA))));
+        let status = std::iter::from_fn(|| c.poll_event()).find_map(|e| match e {
+            HaEvent::Bu(r) => Some(r.status),
+            _ => None,
+        });
+        assert_eq!(status, Some(Some(0)));
         assert!(!needs_proxy_dad(&c, &input(150, Some(HOA)), true));
     }
 
     #[test]
     fn silence_means_unique_and_an_advertisement_means_defended() {
         let mut d = ProxyDad::start(HOA, 100, RETRANS_TIMER_MS);
-        let probe = d.probe_packet();
-        assert_eq!(d.probe_destination().to_string(), "ff02::1:ff00:100");
-        assert_eq!(d.poll(1_099), None);
-        assert_eq!(d.remaining_ms(600), 500);
-        assert_eq!(d.poll(1_100), Some(DadOutcome::Unique));
+        let probe = d.poll_transmit().expect("the probe");
+        assert_eq!(probe.dst.ip().to_string(), "ff02::1:ff00:100");
+        assert_eq!(d.poll_transmit(), None, "one probe");
+        let probe = probe.payload;
+        assert_eq!(at(&mut d, 1_099), None);
+        assert_eq!(d.next_timeout(), Some(1_100));
+        assert_eq!(at(&mut d, 1_100), Some(DadOutcome::Unique));
+        assert_eq!(d.next_timeout(), None);
 
         let mut d = ProxyDad::start(HOA, 0, RETRANS_TIMER_MS);
-        let (target, na) = defender().on_packet(&probe).expect("defended");
+        let (target, na) = defend(&probe).expect("defended");
         assert_eq!(target, HOA);
-        assert_eq!(d.on_packet(&na), Some(DadOutcome::Defended { by: DEF }));
-        assert!(d.poll(5_000).unwrap().failed(), "the outcome stays");
+        assert_eq!(seen(&mut d, &na), Some(DadOutcome::Defended { by: DEF }));
+        d.handle_timeout(5_000);
+        assert!(d.outcome().unwrap().failed(), "the outcome stays");
 
         // Another node's probe for the same address.
         let mut d = ProxyDad::start(HOA, 0, RETRANS_TIMER_MS);
-        assert_eq!(d.on_packet(&probe), Some(DadOutcome::ConcurrentProbe));
+        assert_eq!(seen(&mut d, &probe), Some(DadOutcome::ConcurrentProbe));
     }
 
     #[test]
@@ -248,12 +368,12 @@ mod tests {
         let na_other = Repr::defense(other, [2; 6])
             .to_ipv6_packet(DEF, nd::ALL_NODES)
             .unwrap();
-        assert_eq!(d.on_packet(&na_other), None);
+        assert_eq!(seen(&mut d, &na_other), None);
         let mut na = Repr::defense(HOA, [2; 6])
             .to_ipv6_packet(DEF, nd::ALL_NODES)
             .unwrap();
         na[7] = 64;
-        assert_eq!(d.on_packet(&na), None, "hop limit 64 is off-link");
+        assert_eq!(seen(&mut d, &na), None, "hop limit 64 is off-link");
         // Address resolution for the HoA (source set) is not a probe.
         let ns = Repr::Solicitation {
             target: HOA,
@@ -261,13 +381,13 @@ mod tests {
         }
         .to_ipv6_packet(DEF, nd::solicited_node(HOA))
         .unwrap();
-        assert_eq!(d.on_packet(&ns), None);
-        assert_eq!(defender().on_packet(&ns), None);
-        assert_eq!(d.on_packet(&[0x60; 10]), None);
-        assert_eq!(d.poll(RETRANS_TIMER_MS), Some(DadOutcome::Unique));
+        assert_eq!(seen(&mut d, &ns), None);
+        assert_eq!(defend(&ns), None);
+        assert_eq!(seen(&mut d, &[0x60; 10]), None);
+        assert_eq!(at(&mut d, RETRANS_TIMER_MS), Some(DadOutcome::Unique));
         // The defender keeps to its prefix.
         let far = Ipv6Addr::new(0x2001, 0xdb8, 2, 0, 0, 0, 0, 1);
         let probe = ProxyDad::start(far, 0, 1).probe_packet();
-        assert_eq!(defender().on_packet(&probe), None);
+        assert_eq!(defend(&probe), None);
     }
 }

@@ -1,6 +1,9 @@
 //! DNS Update option decision table (RFC 5026 §6, §8.1, §9.5): one test per row, then the same
 //! rows through the Binding Cache.
 
+mod binding_common;
+use binding_common::CacheActions;
+
 use mip6lab_engines::binding::dns::{ba_option, decide, BindingOutcome};
 use mip6lab_engines::binding::{
     dns_status, BindingCache, BuInput, DnsAction, DnsDecision, DnsNote, DnsOutcome, DnsPolicy,
@@ -207,7 +210,7 @@ fn ha_add_waits_for_dns_then_ba_carries_status() {
     ] {
         let mut c = cache(on());
         let o = [MobilityOption::DnsUpdate(opt(false, IDI))];
-        let r = c.process_bu(&bu_in(1, 10, AH, &o), 0);
+        let r = c.bu_result(&bu_in(1, 10, AH, &o), 0);
         assert!(r.ba.is_none(), "BA held until DNS is done");
         let (t, action) = r.dns.expect("DNS action");
         assert_eq!(
@@ -218,10 +221,10 @@ fn ha_add_waits_for_dns_then_ba_carries_status() {
             }
         );
         assert_eq!(c.pending_dns(), 1);
-        let ba = c.dns_complete(t, outcome).unwrap();
+        let ba = c.dns_done(t, outcome).unwrap();
         assert_eq!(ba.ba.status, ba_status::ACCEPTED);
         assert_eq!(ba.dns_update().unwrap().status, status);
-        assert!(c.dns_complete(t, outcome).is_none(), "ticket used once");
+        assert!(c.dns_done(t, outcome).is_none(), "ticket used once");
         let expect = (outcome == DnsOutcome::Ok).then(|| IDI.to_string());
         assert_eq!(c.get(&hoa()).unwrap().dns_fqdn, expect);
     }
@@ -231,7 +234,7 @@ fn ha_add_waits_for_dns_then_ba_carries_status() {
 fn ha_dns_option_forces_ba_even_with_a_clear() {
     let mut c = cache(on());
     let o = [MobilityOption::DnsUpdate(opt(false, "other.example.com"))];
-    let r = c.process_bu(&bu_in(1, 10, BuFlags::H, &o), 0);
+    let r = c.bu_result(&bu_in(1, 10, BuFlags::H, &o), 0);
     assert!(r.dns.is_none());
     let ba = r.ba.expect("RFC 5026 §6: BA with the option");
     assert_eq!(ba.dns_update().unwrap().status, 129);
@@ -242,7 +245,7 @@ fn ha_dns_option_forces_ba_even_with_a_clear() {
 fn ha_rejected_bu_no_dns() {
     let mut c = cache(on());
     let o = [MobilityOption::DnsUpdate(opt(false, IDI))];
-    let r = c.process_bu(&bu_in(1, 0, AH, &o), 0); // dereg without entry → 133
+    let r = c.bu_result(&bu_in(1, 0, AH, &o), 0); // dereg without entry → 133
     assert_eq!(r.status, Some(ba_status::NOT_HOME_AGENT));
     assert!(r.dns.is_none());
     assert!(r.ba.unwrap().dns_update().is_none());
@@ -252,10 +255,10 @@ fn ha_rejected_bu_no_dns() {
 fn ha_dereg_with_r1_removes() {
     let mut c = cache(on());
     let o = [MobilityOption::DnsUpdate(opt(false, IDI))];
-    let (t, _) = c.process_bu(&bu_in(1, 10, AH, &o), 0).dns.unwrap();
-    c.dns_complete(t, DnsOutcome::Ok);
+    let (t, _) = c.bu_result(&bu_in(1, 10, AH, &o), 0).dns.unwrap();
+    c.dns_done(t, DnsOutcome::Ok);
     let o = [MobilityOption::DnsUpdate(opt(true, IDI))];
-    let r = c.process_bu(&bu_in(2, 0, AH, &o), 10);
+    let r = c.bu_result(&bu_in(2, 0, AH, &o), 10);
     let (t, action) = r.dns.unwrap();
     assert_eq!(
         action,
@@ -264,7 +267,7 @@ fn ha_dereg_with_r1_removes() {
             hoa: hoa()
         }
     );
-    let ba = c.dns_complete(t, DnsOutcome::Ok).unwrap();
+    let ba = c.dns_done(t, DnsOutcome::Ok).unwrap();
     assert!(ba.dns_update().unwrap().remove());
     assert_eq!(ba.ba.lifetime, 0);
     assert!(c.is_empty());
@@ -278,9 +281,9 @@ fn ha_removal_on_expiry_policy() {
             remove_on_expiry,
         });
         let o = [MobilityOption::DnsUpdate(opt(false, IDI))];
-        let (t, _) = c.process_bu(&bu_in(1, 1, AH, &o), 0).dns.unwrap();
-        c.dns_complete(t, DnsOutcome::Ok);
-        let tick = c.tick(4_000);
+        let (t, _) = c.bu_result(&bu_in(1, 1, AH, &o), 0).dns.unwrap();
+        c.dns_done(t, DnsOutcome::Ok);
+        let tick = c.expire_at(4_000);
         assert_eq!(tick.events.len(), 1);
         if remove_on_expiry {
             assert_eq!(
@@ -300,9 +303,9 @@ fn ha_removal_on_expiry_policy() {
 fn ha_no_removal_on_expiry_if_add_failed() {
     let mut c = cache(on());
     let o = [MobilityOption::DnsUpdate(opt(false, IDI))];
-    let (t, _) = c.process_bu(&bu_in(1, 1, AH, &o), 0).dns.unwrap();
-    c.dns_complete(t, DnsOutcome::Refused);
-    assert!(c.tick(4_000).dns.is_empty());
+    let (t, _) = c.bu_result(&bu_in(1, 1, AH, &o), 0).dns.unwrap();
+    c.dns_done(t, DnsOutcome::Refused);
+    assert!(c.expire_at(4_000).dns.is_empty());
 }
 
 #[test]
@@ -312,7 +315,7 @@ fn ha_duplicate_option_noted() {
         MobilityOption::DnsUpdate(opt(false, IDI)),
         MobilityOption::DnsUpdate(opt(true, IDI)),
     ];
-    let r = c.process_bu(&bu_in(1, 10, AH, &o), 0);
+    let r = c.bu_result(&bu_in(1, 10, AH, &o), 0);
     assert!(r.dns_notes.contains(&DnsNote::Duplicate));
     assert!(matches!(r.dns, Some((_, DnsAction::Add { .. }))));
 }

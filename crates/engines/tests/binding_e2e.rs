@@ -1,5 +1,9 @@
 //! MN Binding Update List against the HA Binding Cache, message by message.
 
+mod binding_common;
+use binding_common::{BulActions, CacheActions};
+use mip6lab_engines::io::SansIo as _;
+
 use mip6lab_engines::binding::{
     BaToSend, BindingCache, BindingUpdateList, BuInput, CacheEvent, DnsAction, DnsOutcome,
     HaConfig, MnAction, MnConfig,
@@ -62,7 +66,7 @@ impl Lab {
                 out.push(act);
                 continue;
             };
-            let r = self.ha.process_bu(
+            let r = self.ha.bu_result(
                 &BuInput {
                     identity: ID,
                     sa_hoa: self.hoa,
@@ -78,12 +82,12 @@ impl Lab {
             let ba: Option<BaToSend> = match r.dns {
                 Some((t, action)) => {
                     dns_done.push(action);
-                    self.ha.dns_complete(t, dns)
+                    self.ha.dns_done(t, dns)
                 }
                 None => r.ba,
             };
             if let Some(ba) = ba {
-                queue.extend(self.mn.on_ba(self.ha_addr, &ba.ba, &ba.options, now));
+                queue.extend(self.mn.ba_acts(self.ha_addr, &ba.ba, &ba.options, now));
             }
         }
         (out, events, dns_done)
@@ -93,7 +97,7 @@ impl Lab {
 #[test]
 fn register_with_dns_refresh_and_deregister() {
     let mut l = Lab::new(100);
-    let acts = l.mn.register(l.ha_addr, l.coa, Some(ID), 0).unwrap();
+    let acts = l.mn.register_acts(l.ha_addr, l.coa, Some(ID), 0).unwrap();
     let (mn, ev, dns) = l.deliver(acts, DnsOutcome::Ok, 10);
     assert!(matches!(ev[..], [CacheEvent::Created { .. }]));
     assert_eq!(
@@ -112,7 +116,7 @@ fn register_with_dns_refresh_and_deregister() {
 
     // Refresh on the MN's timer.
     let t = l.mn.next_timeout().unwrap();
-    let acts = l.mn.tick(t);
+    let acts = l.mn.timer_acts(t);
     let (mn, ev, dns) = l.deliver(acts, DnsOutcome::Ok, t);
     assert!(matches!(
         ev[..],
@@ -122,7 +126,9 @@ fn register_with_dns_refresh_and_deregister() {
     assert!(mn.iter().any(|m| matches!(m, MnAction::Registered { .. })));
 
     // Deregistration with DNS removal.
-    let acts = l.mn.deregister(l.ha_addr, l.coa, Some(ID), t + 5).unwrap();
+    let acts =
+        l.mn.deregister_acts(l.ha_addr, l.coa, Some(ID), t + 5)
+            .unwrap();
     let (mn, ev, dns) = l.deliver(acts, DnsOutcome::Ok, t + 5);
     assert!(matches!(ev[..], [CacheEvent::Deleted { .. }]));
     assert_eq!(
@@ -134,20 +140,20 @@ fn register_with_dns_refresh_and_deregister() {
     );
     assert!(mn.contains(&MnAction::Deregistered { ha: l.ha_addr }));
     assert!(l.ha.is_empty());
-    assert_eq!(l.ha.authorizer().holder(&l.hoa), None);
+    assert_eq!(l.ha.addresses().lock().holder(&l.hoa), None);
 }
 
 #[test]
 fn mn_restart_with_old_seq_recovers_through_135() {
     let mut l = Lab::new(30_000);
-    let acts = l.mn.register(l.ha_addr, l.coa, None, 0).unwrap();
+    let acts = l.mn.register_acts(l.ha_addr, l.coa, None, 0).unwrap();
     l.deliver(acts, DnsOutcome::Ok, 0);
     assert_eq!(l.ha.get(&l.hoa).unwrap().seq, 30_000);
     // The MN restarts and begins again at 1 (older than 30000 modulo 2^16).
     let mut fresh = BindingUpdateList::new(MnConfig::default());
     fresh.add_ha(l.ha_addr, l.hoa, 1).unwrap();
     l.mn = fresh;
-    let acts = l.mn.register(l.ha_addr, l.coa, None, 100).unwrap();
+    let acts = l.mn.register_acts(l.ha_addr, l.coa, None, 100).unwrap();
     let (mn, ev, _) = l.deliver(acts, DnsOutcome::Ok, 100);
     assert!(mn.contains(&MnAction::SeqResync {
         ha: l.ha_addr,
@@ -160,7 +166,7 @@ fn mn_restart_with_old_seq_recovers_through_135() {
 #[test]
 fn dns_refused_still_registers() {
     let mut l = Lab::new(7);
-    let acts = l.mn.register(l.ha_addr, l.coa, Some(ID), 0).unwrap();
+    let acts = l.mn.register_acts(l.ha_addr, l.coa, Some(ID), 0).unwrap();
     let (mn, _, _) = l.deliver(acts, DnsOutcome::Refused, 0);
     assert!(mn.contains(&MnAction::DnsStatus {
         ha: l.ha_addr,

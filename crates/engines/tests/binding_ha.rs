@@ -1,5 +1,9 @@
 //! HA Binding Cache: RFC 6275 §9.5.1, §9.5.4, §10.3.1, §10.3.2 rules.
 
+mod binding_common;
+use binding_common::CacheActions;
+use mip6lab_engines::io::SansIo as _;
+
 use mip6lab_engines::binding::{
     ha::DiscardReason, seq_newer, AuthMode, BindingCache, BuInput, CacheEvent, HaConfig,
     HoaAuthorizer, HoaDenied,
@@ -78,7 +82,7 @@ fn seq_comparison_modulo_2_16() {
 #[test]
 fn accept_creates_entry_and_sends_ba() {
     let mut c = BindingCache::fcfs(cfg());
-    let r = c.process_bu(&input(MN1, hoa1(), bu(7, 50, AH), &[]), 1_000);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(7, 50, AH), &[]), 1_000);
     assert_eq!(r.status, Some(ba_status::ACCEPTED));
     let ba = r.ba.expect("A=1 → BA");
     assert_eq!(ba.ba.status, 0);
@@ -95,7 +99,7 @@ fn accept_creates_entry_and_sends_ba() {
 #[test]
 fn lifetime_clamped_to_configured_max() {
     let mut c = BindingCache::fcfs(cfg());
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 60_000, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 60_000, AH), &[]), 0);
     assert_eq!(r.ba.unwrap().ba.lifetime, 100);
     assert_eq!(c.get(&hoa1()).unwrap().expires_ms, 400_000);
 }
@@ -103,9 +107,9 @@ fn lifetime_clamped_to_configured_max() {
 #[test]
 fn refresh_with_newer_seq_and_moved_coa() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
+    c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
     let opts = [MobilityOption::AlternateCoa(a("2001:db8:77::1"))];
-    let r = c.process_bu(&input(MN1, hoa1(), bu(2, 20, AH), &opts), 5_000);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(2, 20, AH), &opts), 5_000);
     assert_eq!(r.status, Some(0));
     assert!(matches!(
         r.events[..],
@@ -118,12 +122,12 @@ fn refresh_with_newer_seq_and_moved_coa() {
 #[test]
 fn old_seq_gets_135_with_last_accepted_even_without_a() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input(MN1, hoa1(), bu(10, 10, AH), &[]), 0);
-    let r = c.process_bu(&input(MN1, hoa1(), bu(10, 10, BuFlags::H), &[]), 1);
+    c.bu_result(&input(MN1, hoa1(), bu(10, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(10, 10, BuFlags::H), &[]), 1);
     let ba = r.ba.expect("135 is sent even with A=0");
     assert_eq!(ba.ba.status, ba_status::SEQUENCE_OUT_OF_WINDOW);
     assert_eq!(ba.ba.seq, 10);
-    let r = c.process_bu(&input(MN1, hoa1(), bu(9, 10, AH), &[]), 1);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(9, 10, AH), &[]), 1);
     assert_eq!(r.ba.unwrap().ba.seq, 10);
     assert!(r.events.is_empty());
 }
@@ -131,8 +135,8 @@ fn old_seq_gets_135_with_last_accepted_even_without_a() {
 #[test]
 fn seq_wraparound_accepted() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input(MN1, hoa1(), bu(65535, 10, AH), &[]), 0);
-    let r = c.process_bu(&input(MN1, hoa1(), bu(0, 10, AH), &[]), 1);
+    c.bu_result(&input(MN1, hoa1(), bu(65535, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(0, 10, AH), &[]), 1);
     assert_eq!(r.status, Some(0));
     assert_eq!(c.get(&hoa1()).unwrap().seq, 0);
 }
@@ -140,7 +144,7 @@ fn seq_wraparound_accepted() {
 #[test]
 fn accepted_without_a_sends_no_ba() {
     let mut c = BindingCache::fcfs(cfg());
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 10, BuFlags::H), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 10, BuFlags::H), &[]), 0);
     assert_eq!(r.status, Some(0));
     assert!(r.ba.is_none());
     assert_eq!(c.len(), 1);
@@ -149,7 +153,7 @@ fn accepted_without_a_sends_no_ba() {
 #[test]
 fn h_clear_is_discarded() {
     let mut c = BindingCache::fcfs(cfg());
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 10, BuFlags::A), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 10, BuFlags::A), &[]), 0);
     assert_eq!(r.discarded, Some(DiscardReason::NotHomeRegistration));
     assert!(r.ba.is_none());
 }
@@ -161,7 +165,7 @@ fn nonce_indices_with_h_discarded() {
         home: 1,
         care_of: 2,
     }];
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &o), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &o), 0);
     assert_eq!(r.discarded, Some(DiscardReason::NonceIndicesWithH));
 }
 
@@ -173,13 +177,13 @@ fn missing_hao_and_bad_hoa_discarded() {
     let mut i = input(MN1, hoa1(), bu(1, 10, AH), &o);
     i.hao = None;
     assert_eq!(
-        c.process_bu(&i, 0).discarded,
+        c.bu_result(&i, 0).discarded,
         Some(DiscardReason::MissingHao)
     );
     let m = a("ff02::1");
     let i = input(MN1, m, bu(1, 10, AH), &[]);
     assert_eq!(
-        c.process_bu(&i, 0).discarded,
+        c.bu_result(&i, 0).discarded,
         Some(DiscardReason::HoaNotUnicast)
     );
 }
@@ -189,7 +193,7 @@ fn sa_hoa_mismatch_discarded() {
     let mut c = BindingCache::fcfs(cfg());
     let mut i = input(MN1, hoa1(), bu(1, 10, AH), &[]);
     i.sa_hoa = hoa2();
-    let r = c.process_bu(&i, 0);
+    let r = c.bu_result(&i, 0);
     assert_eq!(r.discarded, Some(DiscardReason::SaHoaMismatch));
     assert!(c.is_empty());
 }
@@ -200,7 +204,7 @@ fn not_ha_gets_131() {
         ha_function: false,
         ..cfg()
     });
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 10, BuFlags::H), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 10, BuFlags::H), &[]), 0);
     assert_eq!(
         r.ba.unwrap().ba.status,
         ba_status::HOME_REGISTRATION_NOT_SUPPORTED
@@ -211,15 +215,15 @@ fn not_ha_gets_131() {
 fn off_link_hoa_gets_132() {
     let mut c = BindingCache::fcfs(cfg());
     let h = a("2001:db8:2::1");
-    let r = c.process_bu(&input(MN1, h, bu(1, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, h, bu(1, 10, AH), &[]), 0);
     assert_eq!(r.ba.unwrap().ba.status, ba_status::NOT_HOME_SUBNET);
 }
 
 #[test]
 fn hoa_of_other_identity_gets_129() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
-    let r = c.process_bu(&input(MN2, hoa1(), bu(500, 10, AH), &[]), 1);
+    c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN2, hoa1(), bu(500, 10, AH), &[]), 1);
     let ba = r.ba.unwrap();
     assert_eq!(ba.ba.status, ba_status::ADMINISTRATIVELY_PROHIBITED);
     // No leak of MN1's sequence number.
@@ -234,7 +238,7 @@ fn configured_address_of_other_mn_refused() {
     auth.add_pool(a("2001:db8:1::"), 64);
     assert!(auth.configure(MN1, hoa1()));
     let mut c = BindingCache::new(cfg(), auth);
-    let r = c.process_bu(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 0);
     assert_eq!(
         r.ba.unwrap().ba.status,
         ba_status::ADMINISTRATIVELY_PROHIBITED
@@ -243,7 +247,7 @@ fn configured_address_of_other_mn_refused() {
         r.denied,
         Some(HoaDenied::ConfiguredForOther { .. })
     ));
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
     assert_eq!(r.status, Some(0));
 }
 
@@ -252,7 +256,7 @@ fn configured_mode_refuses_unlisted() {
     let mut auth = HoaAuthorizer::new(AuthMode::Configured);
     auth.configure(MN1, hoa1());
     let mut c = BindingCache::new(cfg(), auth);
-    let r = c.process_bu(&input(MN1, hoa2(), bu(1, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa2(), bu(1, 10, AH), &[]), 0);
     assert_eq!(r.status, Some(ba_status::ADMINISTRATIVELY_PROHIBITED));
     assert_eq!(r.denied, Some(HoaDenied::NotConfigured));
 }
@@ -260,27 +264,27 @@ fn configured_mode_refuses_unlisted() {
 #[test]
 fn dereg_by_lifetime_zero_deletes_and_frees() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
-    assert_eq!(c.authorizer().holder(&hoa1()), Some(MN1));
-    let r = c.process_bu(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 10);
+    c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
+    assert_eq!(c.addresses().lock().holder(&hoa1()).as_deref(), Some(MN1));
+    let r = c.bu_result(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 10);
     let ba = r.ba.unwrap();
     assert_eq!((ba.ba.status, ba.ba.lifetime, ba.ba.seq), (0, 0, 2));
     assert!(matches!(r.events[..], [CacheEvent::Deleted { .. }]));
     assert!(c.is_empty());
-    assert_eq!(c.authorizer().holder(&hoa1()), None);
+    assert_eq!(c.addresses().lock().holder(&hoa1()).as_deref(), None);
     // Now MN2 may take it (FCFS).
-    let r = c.process_bu(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 20);
+    let r = c.bu_result(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 20);
     assert_eq!(r.status, Some(0));
 }
 
 #[test]
 fn dereg_at_home_coa_equals_hoa_without_hao() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
+    c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
     let mut i = input(MN1, hoa1(), bu(2, 10, AH), &[]);
     i.hao = None;
     i.src = hoa1();
-    let r = c.process_bu(&i, 10);
+    let r = c.bu_result(&i, 10);
     assert_eq!(r.status, Some(0));
     assert!(c.is_empty());
     assert_eq!(r.ba.unwrap().ba.lifetime, 0);
@@ -289,7 +293,7 @@ fn dereg_at_home_coa_equals_hoa_without_hao() {
 #[test]
 fn dereg_without_entry_gets_133() {
     let mut c = BindingCache::fcfs(cfg());
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 0, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 0, AH), &[]), 0);
     assert_eq!(r.ba.unwrap().ba.status, ba_status::NOT_HOME_AGENT);
 }
 
@@ -299,11 +303,11 @@ fn cache_full_gets_130_even_without_a() {
         max_entries: 1,
         ..cfg()
     });
-    c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
-    let r = c.process_bu(&input(MN2, hoa2(), bu(1, 10, BuFlags::H), &[]), 0);
+    c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN2, hoa2(), bu(1, 10, BuFlags::H), &[]), 0);
     assert_eq!(r.ba.unwrap().ba.status, ba_status::INSUFFICIENT_RESOURCES);
     assert_eq!(c.len(), 1);
-    assert_eq!(c.authorizer().holder(&hoa2()), None);
+    assert_eq!(c.addresses().lock().holder(&hoa2()).as_deref(), None);
 }
 
 #[test]
@@ -311,37 +315,37 @@ fn dad_failure_gets_134_only_for_new_entry() {
     let mut c = BindingCache::fcfs(cfg());
     let mut i = input(MN1, hoa1(), bu(1, 10, AH), &[]);
     i.dad_failed = true;
-    assert_eq!(c.process_bu(&i, 0).status, Some(ba_status::DAD_FAILED));
+    assert_eq!(c.bu_result(&i, 0).status, Some(ba_status::DAD_FAILED));
     assert!(c.is_empty());
     i.dad_failed = false;
-    c.process_bu(&i, 0);
+    c.bu_result(&i, 0);
     let mut i = input(MN1, hoa1(), bu(2, 10, AH), &[]);
     i.dad_failed = true;
-    assert_eq!(c.process_bu(&i, 0).status, Some(0));
+    assert_eq!(c.bu_result(&i, 0).status, Some(0));
 }
 
 #[test]
 fn k_flag_only_when_both_sides_can() {
     let k = AH | BuFlags::K;
     let mut c = BindingCache::fcfs(cfg());
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 10, k), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 10, k), &[]), 0);
     assert!(!r.ba.unwrap().ba.flags.contains(BaFlags::K));
     let mut c = BindingCache::fcfs(HaConfig {
         can_move_ike_endpoint: true,
         ..cfg()
     });
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 10, k), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 10, k), &[]), 0);
     assert!(r.ba.unwrap().ba.flags.contains(BaFlags::K));
-    let r = c.process_bu(&input(MN1, hoa1(), bu(2, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(2, 10, AH), &[]), 0);
     assert!(!r.ba.unwrap().ba.flags.contains(BaFlags::K));
 }
 
 #[test]
 fn expiry_and_fcfs_reuse() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input(MN1, hoa1(), bu(1, 1, AH), &[]), 0);
-    assert!(c.tick(3_999).events.is_empty());
-    let t = c.tick(4_000);
+    c.bu_result(&input(MN1, hoa1(), bu(1, 1, AH), &[]), 0);
+    assert!(c.expire_at(3_999).events.is_empty());
+    let t = c.expire_at(4_000);
     assert_eq!(
         t.events,
         vec![CacheEvent::Expired {
@@ -350,7 +354,7 @@ fn expiry_and_fcfs_reuse() {
         }]
     );
     assert!(c.next_timeout().is_none());
-    let r = c.process_bu(&input(MN2, hoa1(), bu(9, 10, AH), &[]), 5_000);
+    let r = c.bu_result(&input(MN2, hoa1(), bu(9, 10, AH), &[]), 5_000);
     assert_eq!(r.status, Some(0));
     assert_eq!(c.get(&hoa1()).unwrap().identity, MN2);
 }
@@ -358,20 +362,22 @@ fn expiry_and_fcfs_reuse() {
 #[test]
 fn identity_compared_case_insensitively() {
     let mut c = BindingCache::fcfs(cfg());
-    c.process_bu(&input("MN1.Example.COM.", hoa1(), bu(1, 10, AH), &[]), 0);
-    let r = c.process_bu(&input(MN1, hoa1(), bu(2, 10, AH), &[]), 0);
+    c.bu_result(&input("MN1.Example.COM.", hoa1(), bu(1, 10, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(2, 10, AH), &[]), 0);
     assert_eq!(r.status, Some(0));
 }
 
 #[test]
 fn dereg_keeps_ike_reservation() {
-    let mut c = BindingCache::fcfs(cfg());
-    c.authorizer_mut().reserve(MN1, hoa1()).unwrap();
-    c.process_bu(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
-    c.process_bu(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 1);
+    let mut auth = HoaAuthorizer::new(AuthMode::Fcfs);
+    auth.add_pool(a("2001:db8:1::"), 64);
+    auth.reserve(MN1, hoa1()).unwrap();
+    let mut c = BindingCache::new(cfg(), auth);
+    c.bu_result(&input(MN1, hoa1(), bu(1, 10, AH), &[]), 0);
+    c.bu_result(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 1);
     assert!(c.is_empty());
-    assert_eq!(c.authorizer().holder(&hoa1()), Some(MN1));
-    let r = c.process_bu(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 2);
+    assert_eq!(c.addresses().lock().holder(&hoa1()).as_deref(), Some(MN1));
+    let r = c.bu_result(&input(MN2, hoa1(), bu(1, 10, AH), &[]), 2);
     assert_eq!(r.status, Some(ba_status::ADMINISTRATIVELY_PROHIBITED));
 }
 
@@ -383,7 +389,7 @@ fn prefix_lifetimes_bound_the_binding() {
         ..cfg()
     });
     // 41 s of validity left at t=0 → at most 10 units; deprecated at 20 s → status 1.
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 50, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 50, AH), &[]), 0);
     assert_eq!(r.status, Some(ba_status::ACCEPTED_PREFIX_DISCOVERY));
     assert_eq!(
         r.status_name(),
@@ -391,12 +397,12 @@ fn prefix_lifetimes_bound_the_binding() {
     );
     assert_eq!(r.ba.unwrap().ba.lifetime, 10);
     // Short binding ending before deprecation → 0.
-    let r = c.process_bu(&input(MN1, hoa1(), bu(2, 2, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(2, 2, AH), &[]), 0);
     assert_eq!(r.status, Some(0));
     // Prefix invalid → off-link.
-    let r = c.process_bu(&input(MN1, hoa1(), bu(3, 2, AH), &[]), 41_000);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(3, 2, AH), &[]), 41_000);
     assert_eq!(r.status, Some(ba_status::NOT_HOME_SUBNET));
-    let r = c.process_bu(&input(MN1, hoa1(), bu(3, 2, AH), &[]), 38_000);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(3, 2, AH), &[]), 38_000);
     assert_eq!(r.status, Some(ba_status::NOT_HOME_SUBNET), "under 4 s left");
 }
 
@@ -406,12 +412,12 @@ fn refresh_advice_below_lifetime() {
         refresh_advice_percent: Some(100),
         ..cfg()
     });
-    let r = c.process_bu(&input(MN1, hoa1(), bu(1, 40, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(1, 40, AH), &[]), 0);
     let ba = r.ba.unwrap();
     assert_eq!(
         ba.options,
         vec![MobilityOption::BindingRefreshAdvice { interval: 39 }]
     );
-    let r = c.process_bu(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 0);
+    let r = c.bu_result(&input(MN1, hoa1(), bu(2, 0, AH), &[]), 0);
     assert!(r.ba.unwrap().options.is_empty(), "none on deregistration");
 }

@@ -1,5 +1,9 @@
 //! MN Binding Update List (RFC 6275 §11.7.1, §11.7.3, §11.8; RFC 5026 §5.3.2, §6).
 
+mod binding_common;
+use binding_common::BulActions;
+use mip6lab_engines::io::SansIo as _;
+
 use mip6lab_engines::binding::{BindingUpdateList, BulState, MnAction, MnConfig, MnError};
 use mip6lab_wire::mh::options::MobilityOption;
 use mip6lab_wire::mh::{ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags};
@@ -45,7 +49,7 @@ fn ba(status: u8, seq: u16, lifetime: u16) -> BindingAck {
 #[test]
 fn first_bu_has_a_h_k_acoa_and_initial_seq() {
     let mut b = bul(42);
-    let acts = b.register(ha(), coa(), None, 0).unwrap();
+    let acts = b.register_acts(ha(), coa(), None, 0).unwrap();
     let s = sent(&acts);
     assert_eq!(s.len(), 1);
     let (bu, opts) = &s[0];
@@ -68,7 +72,7 @@ fn retransmission_backoff_new_seq_then_failure() {
         ..MnConfig::default()
     });
     b.add_ha(ha(), hoa(), 65534).unwrap();
-    b.register(ha(), coa(), None, 0).unwrap();
+    b.register_acts(ha(), coa(), None, 0).unwrap();
     let mut t = 0;
     let mut seqs = vec![65534u16];
     let mut gaps = Vec::new();
@@ -76,7 +80,7 @@ fn retransmission_backoff_new_seq_then_failure() {
         let next = b.next_timeout().unwrap();
         gaps.push(next - t);
         t = next;
-        let acts = b.tick(t);
+        let acts = b.timer_acts(t);
         if acts.contains(&MnAction::RegistrationFailed { ha: ha() }) {
             break;
         }
@@ -100,8 +104,8 @@ fn retransmission_backoff_new_seq_then_failure() {
 #[test]
 fn ba_accepted_sets_lifetime_from_send_time_and_refreshes() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 1_000).unwrap();
-    let acts = b.on_ba(ha(), &ba(0, 1, 100), &[], 1_300);
+    b.register_acts(ha(), coa(), None, 1_000).unwrap();
+    let acts = b.ba_acts(ha(), &ba(0, 1, 100), &[], 1_300);
     assert_eq!(
         acts,
         vec![MnAction::Registered {
@@ -114,7 +118,7 @@ fn ba_accepted_sets_lifetime_from_send_time_and_refreshes() {
     assert_eq!(b.state(&ha()), Some(BulState::Registered));
     // Refresh at 75 % of the lifetime; 1 s initial timeout now (not first registration).
     assert_eq!(b.next_timeout(), Some(1_000 + 300_000));
-    let s = sent(&b.tick(301_000));
+    let s = sent(&b.timer_acts(301_000));
     assert_eq!(s[0].0.seq, 2);
     assert_eq!(b.next_timeout(), Some(302_000));
 }
@@ -122,8 +126,8 @@ fn ba_accepted_sets_lifetime_from_send_time_and_refreshes() {
 #[test]
 fn refresh_advice_shortens_refresh() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
-    b.on_ba(
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    b.ba_acts(
         ha(),
         &ba(0, 1, 100),
         &[MobilityOption::BindingRefreshAdvice { interval: 10 }],
@@ -135,12 +139,12 @@ fn refresh_advice_shortens_refresh() {
 #[test]
 fn ba_with_wrong_seq_ignored() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
-    assert!(b.on_ba(ha(), &ba(0, 9, 100), &[], 10).is_empty());
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    assert!(b.ba_acts(ha(), &ba(0, 9, 100), &[], 10).is_empty());
     assert_eq!(b.state(&ha()), Some(BulState::Pending { dereg: false }));
     // A BA for an earlier transmission of the same attempt still counts.
-    b.tick(1_500);
-    let acts = b.on_ba(ha(), &ba(0, 1, 100), &[], 1_600);
+    b.timer_acts(1_500);
+    let acts = b.ba_acts(ha(), &ba(0, 1, 100), &[], 1_600);
     assert!(matches!(
         acts[0],
         MnAction::Registered {
@@ -153,17 +157,17 @@ fn ba_with_wrong_seq_ignored() {
 #[test]
 fn ba_without_outstanding_bu_ignored() {
     let mut b = bul(1);
-    assert!(b.on_ba(ha(), &ba(0, 1, 100), &[], 10).is_empty());
+    assert!(b.ba_acts(ha(), &ba(0, 1, 100), &[], 10).is_empty());
     assert!(b
-        .on_ba(a("2001:db8::9"), &ba(0, 1, 100), &[], 10)
+        .ba_acts(a("2001:db8::9"), &ba(0, 1, 100), &[], 10)
         .is_empty());
 }
 
 #[test]
 fn status_135_resyncs_and_resends() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
-    let acts = b.on_ba(
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let acts = b.ba_acts(
         ha(),
         &ba(ba_status::SEQUENCE_OUT_OF_WINDOW, 5000, 0),
         &[],
@@ -177,15 +181,15 @@ fn status_135_resyncs_and_resends() {
         }
     );
     assert_eq!(sent(&acts)[0].0.seq, 5001);
-    let acts = b.on_ba(ha(), &ba(0, 5001, 10), &[], 20);
+    let acts = b.ba_acts(ha(), &ba(0, 5001, 10), &[], 20);
     assert!(matches!(acts[0], MnAction::Registered { .. }));
 }
 
 #[test]
 fn status_134_new_hoa_via_create_child_sa() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
-    let acts = b.on_ba(ha(), &ba(ba_status::DAD_FAILED, 1, 0), &[], 10);
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let acts = b.ba_acts(ha(), &ba(ba_status::DAD_FAILED, 1, 0), &[], 10);
     assert_eq!(
         acts,
         vec![MnAction::NewHoaViaCreateChildSa {
@@ -195,11 +199,14 @@ fn status_134_new_hoa_via_create_child_sa() {
     );
     assert_eq!(b.state(&ha()), Some(BulState::Failed));
     // The old HoA must not be used again (RFC 6275 §11.7.1).
-    assert_eq!(b.register(ha(), coa(), None, 20), Err(MnError::HoaRefused));
+    assert_eq!(
+        b.register_acts(ha(), coa(), None, 20),
+        Err(MnError::HoaRefused)
+    );
     assert_eq!(b.set_hoa(ha(), hoa()), Err(MnError::HoaRefused));
     let new = a("2001:db8:1::101");
     b.set_hoa(ha(), new).unwrap();
-    let acts = b.register(ha(), coa(), None, 30).unwrap();
+    let acts = b.register_acts(ha(), coa(), None, 30).unwrap();
     assert!(matches!(acts[0], MnAction::SendBu { hoa, .. } if hoa == new));
     assert_eq!(sent(&acts)[0].0.seq, 2, "sequence continues");
 }
@@ -207,8 +214,8 @@ fn status_134_new_hoa_via_create_child_sa() {
 #[test]
 fn other_rejection_stops() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
-    let acts = b.on_ba(
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let acts = b.ba_acts(
         ha(),
         &ba(ba_status::ADMINISTRATIVELY_PROHIBITED, 1, 0),
         &[],
@@ -221,14 +228,14 @@ fn other_rejection_stops() {
             status: 129
         }]
     );
-    assert!(b.tick(100_000).is_empty());
+    assert!(b.timer_acts(100_000).is_empty());
 }
 
 #[test]
 fn status_1_asks_for_prefix_solicitation() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
-    let acts = b.on_ba(
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let acts = b.ba_acts(
         ha(),
         &ba(ba_status::ACCEPTED_PREFIX_DISCOVERY, 1, 10),
         &[],
@@ -240,10 +247,10 @@ fn status_1_asks_for_prefix_solicitation() {
 #[test]
 fn k_in_ba_reported() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
+    b.register_acts(ha(), coa(), None, 0).unwrap();
     let mut x = ba(0, 1, 10);
     x.flags = BaFlags(BaFlags::K);
-    let acts = b.on_ba(ha(), &x, &[], 10);
+    let acts = b.ba_acts(ha(), &x, &[], 10);
     assert!(matches!(
         acts[0],
         MnAction::Registered {
@@ -256,7 +263,9 @@ fn k_in_ba_reported() {
 #[test]
 fn dns_option_in_bu_and_status_from_ba() {
     let mut b = bul(1);
-    let acts = b.register(ha(), coa(), Some("mn1.example.com"), 0).unwrap();
+    let acts = b
+        .register_acts(ha(), coa(), Some("mn1.example.com"), 0)
+        .unwrap();
     let (_, opts) = &sent(&acts)[0];
     let d = opts
         .iter()
@@ -270,14 +279,14 @@ fn dns_option_in_bu_and_status_from_ba() {
     assert_eq!(d.status, 0);
     let mut back = d.clone();
     back.status = 130;
-    let acts = b.on_ba(ha(), &ba(0, 1, 10), &[MobilityOption::DnsUpdate(back)], 10);
+    let acts = b.ba_acts(ha(), &ba(0, 1, 10), &[MobilityOption::DnsUpdate(back)], 10);
     assert!(acts.contains(&MnAction::DnsStatus {
         ha: ha(),
         status: 130,
         remove: false
     }));
     // Refreshes do not repeat the DNS option.
-    let s = sent(&b.tick(30_000));
+    let s = sent(&b.timer_acts(30_000));
     assert!(!s[0]
         .1
         .iter()
@@ -287,10 +296,10 @@ fn dns_option_in_bu_and_status_from_ba() {
 #[test]
 fn deregistration_with_r_flag() {
     let mut b = bul(1);
-    b.register(ha(), coa(), None, 0).unwrap();
-    b.on_ba(ha(), &ba(0, 1, 100), &[], 10);
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    b.ba_acts(ha(), &ba(0, 1, 100), &[], 10);
     let acts = b
-        .deregister(ha(), coa(), Some("mn1.example.com"), 20)
+        .deregister_acts(ha(), coa(), Some("mn1.example.com"), 20)
         .unwrap();
     let (bu, opts) = &sent(&acts)[0];
     assert_eq!(bu.lifetime, 0);
@@ -304,7 +313,7 @@ fn deregistration_with_r_flag() {
         Some(1_020),
         "1 s: not a first registration"
     );
-    let acts = b.on_ba(ha(), &ba(0, 2, 0), &[], 30);
+    let acts = b.ba_acts(ha(), &ba(0, 2, 0), &[], 30);
     assert_eq!(acts, vec![MnAction::Deregistered { ha: ha() }]);
     assert_eq!(b.state(&ha()), Some(BulState::Idle));
     assert_eq!(b.next_timeout(), None);
@@ -313,7 +322,7 @@ fn deregistration_with_r_flag() {
 #[test]
 fn deregistration_at_home_has_no_acoa() {
     let mut b = bul(1);
-    let acts = b.deregister(ha(), hoa(), None, 0).unwrap();
+    let acts = b.deregister_acts(ha(), hoa(), None, 0).unwrap();
     assert!(sent(&acts)[0].1.iter().all(|o| o.is_padding()));
 }
 
@@ -324,11 +333,11 @@ fn binding_expires_if_refresh_unanswered() {
         ..MnConfig::default()
     });
     b.add_ha(ha(), hoa(), 1).unwrap();
-    b.register(ha(), coa(), None, 0).unwrap();
-    b.on_ba(ha(), &ba(0, 1, 10), &[], 5);
+    b.register_acts(ha(), coa(), None, 0).unwrap();
+    b.ba_acts(ha(), &ba(0, 1, 10), &[], 5);
     let mut all = Vec::new();
     for t in (0..=40_000).step_by(500) {
-        all.extend(b.tick(t));
+        all.extend(b.timer_acts(t));
     }
     assert!(all.contains(&MnAction::RegistrationFailed { ha: ha() }));
     assert!(all.contains(&MnAction::BindingExpired { ha: ha() }));
@@ -339,7 +348,7 @@ fn caller_errors() {
     let mut b = bul(1);
     assert_eq!(b.add_ha(ha(), hoa(), 1), Err(MnError::AlreadyKnown));
     assert_eq!(
-        b.register(a("2001:db8::9"), coa(), None, 0),
+        b.register_acts(a("2001:db8::9"), coa(), None, 0),
         Err(MnError::UnknownHa)
     );
 }

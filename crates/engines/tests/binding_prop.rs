@@ -1,5 +1,9 @@
 //! Property tests: arbitrary BU sequences at the HA and arbitrary event sequences at the MN.
 
+mod binding_common;
+use binding_common::{BulActions, CacheActions};
+use mip6lab_engines::io::SansIo as _;
+
 use mip6lab_engines::binding::{
     seq_newer, AuthMode, BindingCache, BindingUpdateList, BuInput, DnsOutcome, DnsTicket, HaConfig,
     HoaAuthorizer, MnAction, MnConfig,
@@ -91,7 +95,10 @@ fn check_invariants(c: &BindingCache) -> Result<(), TestCaseError> {
     prop_assert!(c.len() <= MAX_ENTRIES, "cache over its limit");
     for e in c.entries() {
         // The address is held by exactly the identity of its binding.
-        prop_assert_eq!(c.authorizer().holder(&e.hoa), Some(e.identity.as_str()));
+        prop_assert_eq!(
+            c.addresses().lock().holder(&e.hoa),
+            Some(e.identity.clone())
+        );
         // Never another MN's configured address.
         if e.hoa == addr(0) {
             prop_assert_eq!(e.identity.as_str(), IDS[0]);
@@ -101,7 +108,7 @@ fn check_invariants(c: &BindingCache) -> Result<(), TestCaseError> {
         }
     }
     // Nothing else holds addresses: freed on deletion and expiry.
-    prop_assert_eq!(c.authorizer().used_count(), c.len());
+    prop_assert_eq!(c.addresses().lock().held_count(), c.len());
     Ok(())
 }
 
@@ -152,7 +159,7 @@ proptest! {
                         options: &opts,
                         dad_failed,
                     };
-                    let r = c.process_bu(&input, now);
+                    let r = c.bu_result(&input, now);
                     if let Some(st) = r.status {
                         let changed = before != c.get(&h).cloned();
                         // §9.5.4: status < 128 exactly when a BCE was created, updated or deleted.
@@ -179,14 +186,14 @@ proptest! {
                 Step::Advance(ms) => {
                     now += u64::from(ms);
                     let next = c.next_timeout();
-                    let t = c.tick(now);
+                    let t = c.expire_at(now);
                     if next.is_some_and(|n| n <= now) { prop_assert!(!t.events.is_empty()); }
                     prop_assert!(c.next_timeout().is_none_or(|n| n > now));
                 }
                 Step::DnsDone(i, o) => {
                     if !tickets.is_empty() {
                         let t = tickets.remove(usize::from(i) % tickets.len());
-                        let ba = c.dns_complete(t, outcome(o));
+                        let ba = c.dns_done(t, outcome(o));
                         prop_assert!(ba.is_some_and(|b| b.dns_update().is_some()));
                     }
                 }
@@ -214,20 +221,20 @@ proptest! {
         for (kind, status, seq, lifetime, dt, flag) in events {
             now += u64::from(dt);
             let acts = match kind {
-                0 => b.register(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
-                1 => b.deregister(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
+                0 => b.register_acts(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
+                1 => b.deregister_acts(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
                 2 | 3 => {
                     // Usually answer the last BU, sometimes anything.
                     let s = if flag { last_seq.unwrap_or(seq) } else { seq };
                     let st = if kind == 2 { [0, 1, 128, 129, 133, 134, 135][usize::from(status) % 7] } else { status };
-                    b.on_ba(ha, &BindingAck { status: st, flags: BaFlags(0), seq: s, lifetime }, &[], now)
+                    b.ba_acts(ha, &BindingAck { status: st, flags: BaFlags(0), seq: s, lifetime }, &[], now)
                 }
                 4 => {
                     hoa_n += 1;
                     let _ = b.set_hoa(ha, Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 1, hoa_n));
                     Vec::new()
                 }
-                _ => b.tick(now),
+                _ => b.timer_acts(now),
             };
             // After a 135 the MN continues from the HA's number, whether its next BU goes out
             // in the same batch or after giving up and registering again later.
@@ -248,7 +255,7 @@ proptest! {
             }
             if b.next_timeout().is_some_and(|n| n <= now) {
                 // A due timer is handled by a tick, which leaves none due at `now`.
-                for a in b.tick(now) {
+                for a in b.timer_acts(now) {
                     if let MnAction::SendBu { bu, .. } = a {
                         prop_assert!(last_seq.is_none_or(|l| seq_newer(bu.seq, l)));
                         last_seq = Some(bu.seq);

@@ -80,7 +80,7 @@ async fn query(
 
 async fn update(server: SocketAddr, source: SocketAddr, u: Update, key: &TsigKey) -> UpdateOutcome {
     let signed = u.sign(random_id(), key, now_unix()).unwrap();
-    ddns::send_update(server, source, &signed, Retransmit::default())
+    mip6lab_engines_io::ddns::send_update(server, source, &signed, Retransmit::default())
         .await
         .unwrap()
 }

@@ -7,11 +7,11 @@
 //! uses raw sockets, and a missing capability is a failure that says so, never a skip.
 #![cfg(target_os = "linux")]
 
-use mip6lab_engines::ikev2::esp_io::{
+use mip6lab_engines::ikev2::{ChildSa, EspSuite};
+use mip6lab_engines_io::ikev2::esp_io::{
     ipv6_packet, EspSocket, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, RecvError,
     RthdrPath, Via,
 };
-use mip6lab_engines::ikev2::{ChildSa, EspSuite};
 use mip6lab_wire::crypto::{ChildKeys, Prf};
 use mip6lab_wire::esp::Replay;
 use mip6lab_wire::ipv6ext;
@@ -334,7 +334,7 @@ async fn raw_socket_rh2_from_ancillary_data() {
 /// the ICMPv6 checksum is over the HoA as source / final destination.
 #[tokio::test]
 async fn mps_hao_mpa_rh2_on_wire() {
-    use mip6lab_engines::ikev2::esp_io::Inbound;
+    use mip6lab_engines_io::ikev2::esp_io::Inbound;
     use mip6lab_wire::mpd::{self, MpdOption, PrefixInfo};
     let mut tap = permitted(PacketTap::open("lo"), "AF_PACKET tap on lo");
     let mn = permitted(EspSocket::open(Some(LO)), "raw ESP socket");

@@ -8,7 +8,7 @@ mod ikev2_common;
 use ikev2_common::{ha_addr, pool, Pair, PSK};
 use mip6lab_engines::ikev2::cert::{self, SIGNATURE_HASH_ALGORITHMS};
 use mip6lab_engines::ikev2::{
-    Config, Credential, Engine, Event, Hooks, InitiateRequest, Outgoing, ResponderPolicy,
+    Config, Credential, Event, Hooks, IkeEngine, InitiateRequest, Outgoing, ResponderPolicy,
     TrustAnchor,
 };
 use mip6lab_wire::crypto::IkeKeys;
@@ -240,7 +240,7 @@ fn no_wall_clock_no_certificates() {
     assert_ha_refuses(&p, "no wall-clock time");
 }
 
-fn tamper_auth(mn: &mut Engine) {
+fn tamper_auth(mn: &mut IkeEngine) {
     mn.set_hooks(Hooks {
         repr: Some(Box::new(|o: &mut Outgoing| {
             if o.message.exchange != exchange::IKE_AUTH {

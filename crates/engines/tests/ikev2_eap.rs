@@ -5,7 +5,9 @@
 mod ikev2_common;
 
 use ikev2_common::*;
-use mip6lab_engines::ikev2::{EapBackend, EapClient, EapStep, Event, InitiateRequest};
+use mip6lab_engines::ikev2::{
+    EapBackend, EapClient, EapForBackend, EapStep, Event, IkeInput, InitiateRequest,
+};
 use mip6lab_wire::crypto::Prf;
 use mip6lab_wire::ikev2::{Eap, Id, PayloadBody};
 
@@ -29,10 +31,14 @@ fn msk(pw: &[u8]) -> Vec<u8> {
 
 struct Server {
     pw: Vec<u8>,
-    /// Answer the response only on the next poll (a backend waiting on RADIUS).
-    slow: bool,
-    held: Option<EapStep>,
     identity: Vec<u8>,
+}
+
+fn server() -> Server {
+    Server {
+        pw: b"eap-password".to_vec(),
+        identity: Vec::new(),
+    }
 }
 
 impl EapBackend for Server {
@@ -43,23 +49,14 @@ impl EapBackend for Server {
     fn step(&mut self, m: &[u8]) -> EapStep {
         let e = Eap::parse(m).unwrap();
         let want = Prf::HmacSha256.compute(&self.pw, &CHALLENGE);
-        let r = if e.code == 2 && e.data.first() == Some(&TYPE) && e.data[1..] == want[..] {
+        if e.code == 2 && e.data.first() == Some(&TYPE) && e.data[1..] == want[..] {
             EapStep::Success {
                 msk: msk(&self.pw),
                 final_msg: eap(3, e.identifier, vec![]),
             }
         } else {
             EapStep::Failure(eap(4, e.identifier, vec![]))
-        };
-        if self.slow {
-            self.held = Some(r);
-            EapStep::Pending
-        } else {
-            r
         }
-    }
-    fn poll(&mut self) -> EapStep {
-        self.held.take().unwrap_or(EapStep::Pending)
     }
 }
 
@@ -81,20 +78,19 @@ impl EapClient for Client {
     }
 }
 
-fn pair(client_pw: &'static [u8], slow: bool, ha_knows_psk: bool) -> Pair {
+/// An MN with the EAP client and an HA; `local_backend`: the HA's backend runs inside the
+/// engine, else the test answers the HA's EAP events as a driver would.
+fn pair(client_pw: &'static [u8], local_backend: bool, ha_knows_psk: bool) -> Pair {
     let mut ha = ha_config();
     if !ha_knows_psk {
         ha.psks = vec![(Id::fqdn("someone-else"), b"x".to_vec())];
     }
     let mut t = Pair::new(mn_config(), ha);
-    t.ha.set_eap_backend(Box::new(move || {
-        Box::new(Server {
-            pw: b"eap-password".to_vec(),
-            slow,
-            held: None,
-            identity: Vec::new(),
-        })
-    }));
+    if local_backend {
+        t.ha.set_eap_backend(Box::new(move || Box::new(server())));
+    } else {
+        t.ha.set_eap_via_driver();
+    }
     t.mn.set_eap_client(Box::new(move || {
         Box::new(Client {
             pw: client_pw.to_vec(),
@@ -112,7 +108,7 @@ fn eap_request() -> InitiateRequest {
 
 #[test]
 fn eap_then_msk_auth_sets_up_ike_and_child_sa() {
-    let mut t = pair(b"eap-password", false, true);
+    let mut t = pair(b"eap-password", true, true);
     t.mn.initiate(t.now, eap_request());
     t.run();
     assert!(established(&t.mn_events), "{:#?}", t.mn_events);
@@ -133,23 +129,51 @@ fn eap_then_msk_auth_sets_up_ike_and_child_sa() {
 }
 
 #[test]
-fn eap_only_responder_and_a_slow_backend() {
-    // The HA has no shared key for the MN: its only AUTH is the final one, with the MSK; the
-    // backend answers the EAP response one tick later.
-    let mut t = pair(b"eap-password", true, false);
+fn eap_only_responder_with_the_drivers_backend() {
+    // The HA has no shared key for the MN: its only AUTH is the final one, with the MSK. Its
+    // EAP backend is the driver's: each EAP message comes out as an event, and nothing
+    // answers the MN until the driver feeds the backend's answer back in.
+    let mut t = pair(b"eap-password", false, false);
+    let mut backend = server();
     t.mn.initiate(t.now, eap_request());
     t.run();
-    assert!(!established(&t.mn_events));
-    t.now += 10;
-    t.ha.tick(t.now);
-    t.run();
+    let mut asked = Vec::new();
+    let mut ha_events = Vec::new();
+    for _ in 0..4 {
+        ha_events.append(&mut t.ha_events);
+        let requests: Vec<_> = ha_events
+            .iter()
+            .filter_map(|e| match e.clone() {
+                Event::EapForBackend { sa, message } => Some((sa, message)),
+                _ => None,
+            })
+            .collect();
+        let Some((sa, message)) = requests.into_iter().nth(asked.len()) else {
+            break;
+        };
+        let sent_to_mn = t.to_mn.len();
+        t.now += 10;
+        t.ha.handle_timeout(t.now);
+        t.run();
+        assert_eq!(t.to_mn.len(), sent_to_mn, "the HA waits for its backend");
+        let step = match &message {
+            EapForBackend::Start { identity } => backend.start(identity),
+            EapForBackend::Response { eap } => backend.step(eap),
+        };
+        asked.push(matches!(message, EapForBackend::Start { .. }));
+        t.ha.handle_input(t.now, IkeInput::EapAnswer { sa, step });
+        t.run();
+    }
+    assert_eq!(asked, [true, false], "the identity, then the MN's response");
+    assert_eq!(backend.identity, b"mn1.example.com");
     assert!(established(&t.mn_events), "{:#?}", t.mn_events);
-    assert!(established(&t.ha_events));
+    ha_events.append(&mut t.ha_events);
+    assert!(established(&ha_events), "{ha_events:#?}");
 }
 
 #[test]
 fn wrong_eap_password_fails_both_ends() {
-    let mut t = pair(b"wrong", false, true);
+    let mut t = pair(b"wrong", true, true);
     t.mn.initiate(t.now, eap_request());
     t.run();
     assert!(

@@ -6,7 +6,7 @@ mod ikev2_common;
 
 use ikev2_common::*;
 use mip6lab_engines::ikev2::{
-    ChildRequest, ChildSa, DhGroup, Event, Hooks, InitiateRequest, Outgoing, Role,
+    ChildRequest, ChildSa, DhGroup, Event, Hooks, InitiateRequest, Outgoing, ResponderPolicy, Role,
 };
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, Message, PayloadBody, TrafficSelector};
@@ -383,12 +383,12 @@ fn retransmission_backs_off_and_stops_at_its_limit() {
     let mut t = Pair::default();
     let sa =
         t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    let first = t.mn.poll_transmit().unwrap();
+    let first = t.mn.send().unwrap();
     let start = t.now;
     let mut sent_at = Vec::new();
     for ms in (start..start + 60_000).step_by(50) {
-        t.mn.tick(ms);
-        while let Some(d) = t.mn.poll_transmit() {
+        t.mn.handle_timeout(ms);
+        while let Some(d) = t.mn.send() {
             assert_eq!(d, first, "a retransmission is the same datagram");
             sent_at.push(ms - start);
         }
@@ -406,23 +406,23 @@ fn lost_response_is_resent_from_cache() {
     let mut t = Pair::default();
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     // INIT goes through.
-    let init = t.mn.poll_transmit().unwrap();
-    t.ha.handle_datagram(t.now, &init);
-    let r = t.ha.poll_transmit().unwrap();
-    t.mn.handle_datagram(t.now, &r);
+    let init = t.mn.send().unwrap();
+    t.ha.recv(t.now, &init);
+    let r = t.ha.send().unwrap();
+    t.mn.recv(t.now, &r);
     // AUTH request reaches the HA; its response is lost.
-    let auth = t.mn.poll_transmit().unwrap();
-    t.ha.handle_datagram(t.now, &auth);
-    let resp1 = t.ha.poll_transmit().unwrap();
+    let auth = t.mn.send().unwrap();
+    t.ha.recv(t.now, &auth);
+    let resp1 = t.ha.send().unwrap();
     // The MN retransmits; the HA answers with the same bytes, without a second SA.
     t.now += 600;
-    t.mn.tick(t.now);
-    let again = t.mn.poll_transmit().unwrap();
+    t.mn.handle_timeout(t.now);
+    let again = t.mn.send().unwrap();
     assert_eq!(again, auth);
-    t.ha.handle_datagram(t.now, &again);
-    let resp2 = t.ha.poll_transmit().unwrap();
+    t.ha.recv(t.now, &again);
+    let resp2 = t.ha.send().unwrap();
     assert_eq!(resp1, resp2);
-    t.mn.handle_datagram(t.now, &resp2);
+    t.mn.recv(t.now, &resp2);
     t.collect();
     assert!(established(&t.mn_events));
     assert_eq!(children(&t.ha_events).len(), 1);
@@ -540,15 +540,15 @@ fn hooks_alter_outgoing_messages() {
 fn half_open_sas_are_capped_and_expire() {
     let mut ha = ha_config();
     ha.limits.max_half_open = 4;
-    let mut ha = mip6lab_engines::ikev2::Engine::new(ha, rng(9));
+    let mut ha = mip6lab_engines::ikev2::IkeEngine::new(ha, rng(9));
     for s in 0..10u64 {
-        let mut mn = mip6lab_engines::ikev2::Engine::new(mn_config(), rng(100 + s));
+        let mut mn = mip6lab_engines::ikev2::IkeEngine::new(mn_config(), rng(100 + s));
         mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
-        let d = mn.poll_transmit().unwrap();
-        ha.handle_datagram(0, &d);
+        let d = mn.send().unwrap();
+        ha.recv(0, &d);
     }
     assert_eq!(ha.half_open_count(), 4);
-    ha.tick(31_000);
+    ha.handle_timeout(31_000);
     assert_eq!(ha.sa_count(), 0);
 }
 
@@ -616,11 +616,10 @@ fn configured_addresses_are_returned_to_their_owner_only() {
         let mine: Ipv6Addr = "2001:db8:1:100::1".parse().unwrap();
         let theirs: Ipv6Addr = "2001:db8:1:100::2".parse().unwrap();
         let mut ha = ikev2_common::ha_config();
-        let pol = ha.responder.as_mut().unwrap();
-        pol.configured = vec![
-            (Id::fqdn("mn1.example.com"), mine),
-            (Id::fqdn("mn2.example.com"), theirs),
-        ];
+        let mut addresses = ResponderPolicy::pool(ikev2_common::pool(), 64, 256);
+        assert!(addresses.configure("mn1.example.com", mine));
+        assert!(addresses.configure("mn2.example.com", theirs));
+        ha.responder.as_mut().unwrap().addresses = addresses.into();
         let mut mn = ikev2_common::mn_config();
         mn.local_id = Id::fqdn(mn_id);
         ha.psks.push((Id::fqdn(mn_id), ha.psks[0].1.clone()));
@@ -659,13 +658,13 @@ fn cookies_are_stateless_bound_to_the_address_and_rotate() {
     let pol = cfg.responder.as_mut().unwrap();
     pol.cookie_threshold = Some(0);
     pol.cookie_secret_lifetime_ms = 1_000;
-    let mut ha = mip6lab_engines::ikev2::Engine::new(cfg, rng(9));
+    let mut ha = mip6lab_engines::ikev2::IkeEngine::new(cfg, rng(9));
     let a: IpAddr = "2001:db8:1::100".parse().unwrap();
     let b: IpAddr = "2001:db8:1::666".parse().unwrap();
     let request = |seed: u64| {
-        let mut mn = mip6lab_engines::ikev2::Engine::new(mn_config(), rng(seed));
+        let mut mn = mip6lab_engines::ikev2::IkeEngine::new(mn_config(), rng(seed));
         mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
-        mn.poll_transmit().unwrap()
+        mn.send().unwrap()
     };
     let (first, second, third) = (request(7), request(8), request(11));
     let cookie_of = |d: &[u8]| -> Option<Vec<u8>> {
@@ -686,32 +685,32 @@ fn cookies_are_stateless_bound_to_the_address_and_rotate() {
         );
         m.to_bytes()
     };
-    ha.handle_datagram_from(0, a, &first);
-    let reply = ha.poll_transmit().unwrap();
+    ha.recv_from(0, a, &first);
+    let reply = ha.send().unwrap();
     let cookie = cookie_of(&reply).expect("N(COOKIE) demanded");
     assert_eq!(Message::from_bytes(&reply).unwrap().rspi, [0; 8]);
     assert_eq!(ha.sa_count(), 0, "no state for a request without a cookie");
     // The same cookie from another address is demanded again.
-    ha.handle_datagram_from(10, b, &with_cookie(&first, &cookie));
-    assert!(cookie_of(&ha.poll_transmit().unwrap()).is_some());
+    ha.recv_from(10, b, &with_cookie(&first, &cookie));
+    assert!(cookie_of(&ha.send().unwrap()).is_some());
     assert_eq!(ha.sa_count(), 0);
-    ha.handle_datagram_from(20, a, &second);
-    let cookie2 = cookie_of(&ha.poll_transmit().unwrap()).unwrap();
+    ha.recv_from(20, a, &second);
+    let cookie2 = cookie_of(&ha.send().unwrap()).unwrap();
     // After one rotation the old cookie still opens an SA from its own address...
-    ha.handle_datagram_from(1_500, a, &third);
-    let newer = cookie_of(&ha.poll_transmit().unwrap()).unwrap();
+    ha.recv_from(1_500, a, &third);
+    let newer = cookie_of(&ha.send().unwrap()).unwrap();
     assert_ne!(
         newer[0], cookie[0],
         "a new secret version after its lifetime"
     );
-    ha.handle_datagram_from(1_600, a, &with_cookie(&first, &cookie));
-    let r = Message::from_bytes(&ha.poll_transmit().unwrap()).unwrap();
+    ha.recv_from(1_600, a, &with_cookie(&first, &cookie));
+    let r = Message::from_bytes(&ha.send().unwrap()).unwrap();
     assert_ne!(r.rspi, [0; 8], "accepted: a full IKE_SA_INIT response");
     assert_eq!(ha.sa_count(), 1);
     // ...but not once a second rotation has retired its secret.
-    ha.handle_datagram_from(3_000, a, &third);
-    let _ = ha.poll_transmit();
-    ha.handle_datagram_from(3_100, a, &with_cookie(&second, &cookie2));
-    assert!(cookie_of(&ha.poll_transmit().unwrap()).is_some());
+    ha.recv_from(3_000, a, &third);
+    let _ = ha.send();
+    ha.recv_from(3_100, a, &with_cookie(&second, &cookie2));
+    assert!(cookie_of(&ha.send().unwrap()).is_some());
     assert_eq!(ha.sa_count(), 1);
 }

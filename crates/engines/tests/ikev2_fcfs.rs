@@ -6,7 +6,9 @@
 mod ikev2_common;
 
 use ikev2_common::*;
-use mip6lab_engines::ikev2::{Config, Engine, Event, InitiateRequest, SaId};
+use mip6lab_engines::addresses::SharedAddresses;
+use mip6lab_engines::binding::{AuthMode, HoaAuthorizer, LeasePool};
+use mip6lab_engines::ikev2::{Config, Event, IkeEngine, InitiateRequest, SaId};
 use mip6lab_wire::ikev2::{cp_attr, notify_type, CpAttribute, Id};
 use std::net::Ipv6Addr;
 
@@ -22,18 +24,31 @@ fn x() -> Ipv6Addr {
     addr("2001:db8:1:100::1234")
 }
 
-/// An HA that knows the shared key of mn1 and mn2, with `pool_size` pool addresses.
-fn ha(pool_size: u32, tweak: impl FnOnce(&mut Config)) -> Engine {
+/// An HA that knows the shared key of mn1 and mn2, with `pool_size` pool addresses, and the
+/// address provider it shares with its (here absent) Binding Cache.
+fn ha_with(
+    pool_size: u32,
+    tweak: impl FnOnce(&mut Config, &mut LeasePool),
+) -> (IkeEngine, SharedAddresses) {
     let mut c = ha_config();
     c.psks.push((Id::fqdn(MN2), PSK.to_vec()));
-    c.responder.as_mut().unwrap().pool_size = pool_size;
-    tweak(&mut c);
-    Engine::new(c, rng(2))
+    let mut leases = LeasePool::new(pool(), 64, pool_size);
+    tweak(&mut c, &mut leases);
+    let mut auth = HoaAuthorizer::new(AuthMode::Fcfs);
+    auth.add_pool(pool(), 64);
+    auth.set_lease_pool(leases);
+    let addresses = SharedAddresses::new(auth);
+    c.responder.as_mut().unwrap().addresses = addresses.clone();
+    (IkeEngine::new(c, rng(2)), addresses)
+}
+
+fn ha(pool_size: u32, tweak: impl FnOnce(&mut Config, &mut LeasePool)) -> IkeEngine {
+    ha_with(pool_size, tweak).0
 }
 
 /// What one MN's IKE_SA_INIT + IKE_AUTH with the HA brought it.
 struct Attached {
-    mn: Engine,
+    mn: IkeEngine,
     sa: SaId,
     /// The INTERNAL_IP6_ADDRESS of the CFG_REPLY, if any.
     hoa: Option<Ipv6Addr>,
@@ -43,16 +58,16 @@ struct Attached {
 }
 
 /// Moves datagrams between `mn` and `ha` until both are quiet; returns the MN's events.
-fn pump(mn: &mut Engine, ha: &mut Engine, now: u64) -> Vec<Event> {
+fn pump(mn: &mut IkeEngine, ha: &mut IkeEngine, now: u64) -> Vec<Event> {
     let mut ev = Vec::new();
     for _ in 0..100 {
         let mut moved = false;
-        while let Some(d) = mn.poll_transmit() {
-            ha.handle_datagram(now, &d);
+        while let Some(d) = mn.send() {
+            ha.recv(now, &d);
             moved = true;
         }
-        while let Some(d) = ha.poll_transmit() {
-            mn.handle_datagram(now, &d);
+        while let Some(d) = ha.send() {
+            mn.recv(now, &d);
             moved = true;
         }
         while let Some(e) = mn.poll_event() {
@@ -67,10 +82,10 @@ fn pump(mn: &mut Engine, ha: &mut Engine, now: u64) -> Vec<Event> {
 }
 
 /// `id` attaches (seed: a distinct MN engine), asking for `want` or for any address.
-fn attach(ha: &mut Engine, id: &str, want: Option<Ipv6Addr>, seed: u64) -> Attached {
+fn attach(ha: &mut IkeEngine, id: &str, want: Option<Ipv6Addr>, seed: u64) -> Attached {
     let mut c = mn_config();
     c.local_id = Id::fqdn(id);
-    let mut mn = Engine::new(c, rng(seed));
+    let mut mn = IkeEngine::new(c, rng(seed));
     let mut req = InitiateRequest::dynamic_hoa(ha_addr());
     if let Some(w) = want {
         req.cfg_request = Some(vec![CpAttribute::internal_ip6_address(w, 64)]);
@@ -103,7 +118,7 @@ fn attach(ha: &mut Engine, id: &str, want: Option<Ipv6Addr>, seed: u64) -> Attac
     }
 }
 
-fn leave(a: &mut Attached, ha: &mut Engine) {
+fn leave(a: &mut Attached, ha: &mut IkeEngine) {
     a.mn.delete_ike(2_000, a.sa).unwrap();
     pump(&mut a.mn, ha, 2_000);
     assert!(!a.mn.is_established(a.sa));
@@ -111,7 +126,7 @@ fn leave(a: &mut Attached, ha: &mut Engine) {
 
 #[test]
 fn another_identity_is_refused_an_address_the_first_holds_its_holder_is_not() {
-    let mut h = ha(256, |_| {});
+    let mut h = ha(256, |_, _| {});
     let a = attach(&mut h, MN1, Some(x()), 10);
     assert_eq!(a.hoa, Some(x()), "the first to ask gets the free address");
     let b = attach(&mut h, MN2, Some(x()), 11);
@@ -125,11 +140,11 @@ fn another_identity_is_refused_an_address_the_first_holds_its_holder_is_not() {
 
 #[test]
 fn a_binding_keeps_the_address_used_after_the_ike_sa_and_frees_it_when_gone() {
-    let mut h = ha(256, |_| {});
+    let (mut h, bindings) = ha_with(256, |_, _| {});
     let mut a = attach(&mut h, MN1, Some(x()), 10);
     assert_eq!(a.hoa, Some(x()));
     // The Binding Cache records identities as the IDi says them; case and a final dot differ.
-    h.set_bound_hoas([(x(), "MN1.Example.COM.".to_string())]);
+    bindings.lock().claim("MN1.Example.COM.", x()).unwrap();
     leave(&mut a, &mut h);
     assert_eq!(h.sa_count(), 0);
     let mut b = attach(&mut h, MN2, Some(x()), 11);
@@ -139,23 +154,23 @@ fn a_binding_keeps_the_address_used_after_the_ike_sa_and_frees_it_when_gone() {
     assert_eq!(a2.hoa, Some(x()), "bound to mn1: mn1 may have it again");
     leave(&mut a2, &mut h);
     // Neither a binding nor an IKE SA left: free for anyone.
-    h.set_bound_hoas([]);
+    assert!(bindings.lock().release("MN1.Example.COM.", &x()));
     let b2 = attach(&mut h, MN2, Some(x()), 13);
     assert_eq!(b2.hoa, Some(x()));
 }
 
 #[test]
 fn a_bound_pool_address_is_not_handed_out() {
-    let mut h = ha(2, |_| {});
+    let (mut h, bindings) = ha_with(2, |_, _| {});
     let first = addr("2001:db8:1:100::1");
-    h.set_bound_hoas([(first, MN1.to_string())]);
+    bindings.lock().claim(MN1, first).unwrap();
     let b = attach(&mut h, MN2, None, 11);
     assert_eq!(b.hoa, Some(addr("2001:db8:1:100::2")));
 }
 
 #[test]
 fn exhausted_pool_answers_internal_address_failure_with_or_without_a_request() {
-    let mut h = ha(1, |_| {});
+    let mut h = ha(1, |_, _| {});
     let a = attach(&mut h, MN1, None, 10);
     let only = a.hoa.expect("the pool's one address");
     assert_eq!(only, addr("2001:db8:1:100::1"));
@@ -178,11 +193,11 @@ fn exhausted_pool_answers_internal_address_failure_with_or_without_a_request() {
 
 #[test]
 fn mutants_hand_out_a_used_address_or_hide_the_failure() {
-    let mut h = ha(256, |c| c.responder.as_mut().unwrap().guard_used = false);
+    let mut h = ha(256, |_, leases| leases.guard_used = false);
     attach(&mut h, MN1, Some(x()), 10);
     assert_eq!(attach(&mut h, MN2, Some(x()), 11).hoa, Some(x()));
 
-    let mut h = ha(1, |c| {
+    let mut h = ha(1, |c, _| {
         c.responder.as_mut().unwrap().address_failure_notify = false
     });
     attach(&mut h, MN1, None, 10);

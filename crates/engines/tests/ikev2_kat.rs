@@ -13,7 +13,7 @@ use ikev2_common::*;
 use mip6lab_capture::dissect::udp_payloads;
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::read_file;
-use mip6lab_engines::ikev2::{DhGroup, Engine, Event};
+use mip6lab_engines::ikev2::{DhGroup, Event, IkeEngine};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Message, PayloadBody};
 use std::path::PathBuf;
 
@@ -89,9 +89,9 @@ fn our_responder_accepts_charons_ike_sa_init_request() {
         .unwrap();
     let mut cfg = ha_config();
     cfg.groups = vec![DhGroup::Modp2048];
-    let mut ha = Engine::new(cfg, rng(3));
-    ha.handle_datagram(0, &first);
-    let out = ha.poll_transmit().expect("a response");
+    let mut ha = IkeEngine::new(cfg, rng(3));
+    ha.recv(0, &first);
+    let out = ha.send().expect("a response");
     while let Some(e) = ha.poll_event() {
         assert!(!matches!(e, Event::Dropped { .. }), "{e:?}");
     }

@@ -6,7 +6,9 @@
 mod ikev2_common;
 
 use ikev2_common::*;
-use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Event, InitiateRequest, MPD_TYPES};
+use mip6lab_engines::ikev2::{
+    ChildRequest, ChildSa, Event, InitiateRequest, ResponderPolicy, MPD_TYPES,
+};
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::{cp_attr, notify_type, TrafficSelector, IPPROTO_ICMPV6};
 use mip6lab_wire::mpd::{self, MpdOption, PrefixInfo};
@@ -69,7 +71,8 @@ fn mpd_child_sa_then_mh_sa_for_an_autoconfigured_hoa() {
     let mut ha = ha_config();
     ha.responder.as_mut().unwrap().home_prefix = Some(home_prefix());
     // Assigned addresses from the home prefix, as the reference HA does.
-    ha.responder.as_mut().unwrap().pool_base = home_prefix().prefix;
+    ha.responder.as_mut().unwrap().addresses =
+        ResponderPolicy::pool(home_prefix().prefix, 64, 256).into();
     let mut t = Pair::new(mn_config(), ha);
     let sa =
         t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));

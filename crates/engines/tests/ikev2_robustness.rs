@@ -5,7 +5,7 @@
 mod ikev2_common;
 
 use ikev2_common::*;
-use mip6lab_engines::ikev2::{Engine, InitiateRequest};
+use mip6lab_engines::ikev2::{IkeEngine, InitiateRequest};
 use proptest::prelude::*;
 
 /// The datagrams of one complete exchange (both directions), for mutation.
@@ -31,7 +31,7 @@ impl mip6lab_engines::ikev2::EapBackend for Echo {
     }
 }
 
-fn check_bounds(e: &Engine) {
+fn check_bounds(e: &IkeEngine) {
     let l = e.config().limits;
     assert!(e.sa_count() <= l.max_sas);
     assert!(e.half_open_count() <= l.max_half_open);
@@ -49,10 +49,10 @@ proptest! {
             1..12),
     ) {
         let corpus = corpus();
-        let mut ha = Engine::new(ha_config(), rng(5));
+        let mut ha = IkeEngine::new(ha_config(), rng(5));
         // An EAP backend too, so first IKE_AUTH requests without AUTH reach it.
         ha.set_eap_backend(Box::new(|| Box::new(Echo)));
-        let mut mn = Engine::new(mn_config(), rng(6));
+        let mut mn = IkeEngine::new(mn_config(), rng(6));
         mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
         let mut now = 0u64;
         for (mode, pick, raw, at, val) in inputs {
@@ -75,13 +75,13 @@ proptest! {
                 _ => corpus[pick % corpus.len()].clone(),
             };
             now += u64::from(val) * 10;
-            ha.handle_datagram(now, &d);
-            mn.handle_datagram(now, &d);
-            ha.tick(now);
-            mn.tick(now);
+            ha.recv(now, &d);
+            mn.recv(now, &d);
+            ha.handle_timeout(now);
+            mn.handle_timeout(now);
             // Whatever the engines answer goes to the other side too.
-            while let Some(x) = ha.poll_transmit() { mn.handle_datagram(now, &x); }
-            while let Some(x) = mn.poll_transmit() { ha.handle_datagram(now, &x); }
+            while let Some(x) = ha.send() { mn.recv(now, &x); }
+            while let Some(x) = mn.send() { ha.recv(now, &x); }
             check_bounds(&ha);
             check_bounds(&mn);
         }
@@ -92,11 +92,11 @@ proptest! {
 
 #[test]
 fn a_flood_of_init_requests_stays_bounded() {
-    let mut ha = Engine::new(ha_config(), rng(7));
+    let mut ha = IkeEngine::new(ha_config(), rng(7));
     for s in 0..200u64 {
-        let mut mn = Engine::new(mn_config(), rng(1000 + s));
+        let mut mn = IkeEngine::new(mn_config(), rng(1000 + s));
         mn.initiate(0, InitiateRequest::dynamic_hoa(ha_addr()));
-        ha.handle_datagram(0, &mn.poll_transmit().unwrap());
+        ha.recv(0, &mn.send().unwrap());
     }
     check_bounds(&ha);
     assert_eq!(ha.half_open_count(), ha.config().limits.max_half_open);

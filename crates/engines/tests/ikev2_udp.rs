@@ -3,8 +3,8 @@
 mod ikev2_common;
 
 use ikev2_common::*;
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
-use mip6lab_engines::ikev2::{Engine, Event, InitiateRequest};
+use mip6lab_engines::ikev2::{Event, IkeEngine, InitiateRequest};
+use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use std::time::Duration;
 
 #[tokio::test]
@@ -22,8 +22,8 @@ async fn driver_sets_up_an_sa_over_loopback_and_writes_key_logs() {
     )
     .await
     .unwrap();
-    let mut ha = Engine::new(ha_config(), rng(11));
-    let mut mn = Engine::new(mn_config(), rng(12));
+    let mut ha = IkeEngine::new(ha_config(), rng(11));
+    let mut mn = IkeEngine::new(mn_config(), rng(12));
     let ha_task = tokio::spawn(async move {
         ha_drv
             .run_until(&mut ha, Duration::from_secs(10), |e| {

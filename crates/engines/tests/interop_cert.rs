@@ -14,10 +14,10 @@ mod lab_common;
 use lab_common::*;
 use mip6lab_capture::Transcript;
 use mip6lab_engines::ikev2::cert;
-use mip6lab_engines::ikev2::udp::KeyLogFiles;
 use mip6lab_engines::ikev2::{
-    Config, Credential, Engine, EspSuite, Event, ResponderPolicy, TrustAnchor,
+    Config, Credential, EspSuite, Event, IkeEngine, ResponderPolicy, TrustAnchor,
 };
+use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_lab::Topology;
 use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
@@ -303,7 +303,7 @@ fn charon_initiator_with_certificate_against_harness_responder() {
                 lab_addr,
                 "2001:db8:1:100::".parse().unwrap(),
             ));
-            let mut ha = Engine::new(cfg, os_rng());
+            let mut ha = IkeEngine::new(cfg, os_rng());
             drv.run_until(&mut ha, Duration::from_secs(60), |e| {
                 matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
             })

@@ -2,7 +2,7 @@
 //! MN's EAP to the MSA's AAA server over RADIUS. Lab `fixtures/topologies/interop-eap.toml`:
 //! FreeRADIUS and a strongSwan MN on one link; the harness on the lab host address is the HA,
 //! i.e. the IKEv2 responder whose EAP backend is the RADIUS relay
-//! ([`mip6lab_engines::aaa::RadiusEapBackend`], threaded: the engine polls it from `tick`).
+//! ([`mip6lab_engines::aaa::RadiusEapBackend`], each RADIUS round inside the engine's call).
 //!
 //! (a) charon (`mn-eap`) initiates with EAP-MSCHAPv2 as mn1@example.com: FreeRADIUS offers
 //!     MD5, charon Naks for MSCHAPv2, the Access-Accept carries the MPPE keys, both ends key
@@ -24,11 +24,11 @@ use mip6lab_capture::dissect::{slice, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Frame};
 use mip6lab_engines::aaa::{MschapV2Client, Notes, RadiusEapBackend, RelayBackend, RelayConfig};
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_engines::ikev2::{
-    keylog, Config, EapBackend, EapClient, Engine, Event, Hooks, InitiateRequest, ResponderPolicy,
-    RngFn, SaId,
+    keylog, Config, EapBackend, EapClient, Event, Hooks, IkeEngine, InitiateRequest,
+    ResponderPolicy, RngFn, SaId,
 };
+use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
 use mip6lab_wire::ikev2::{cp_attr, Id};
@@ -83,7 +83,12 @@ async fn bind(local: SocketAddr, peer: Option<SocketAddr>, keys: Option<KeyLogFi
 /// The HA: IKEv2 responder as ha1.example.com (PSK AUTH towards mn1 and mn2 in its first
 /// IKE_AUTH response), home addresses from 2001:db8:1:100::/64, EAP relayed to `aaa` from a
 /// fresh RADIUS socket per IKE SA (its port goes to `ports`, each round's outcome to `notes`).
-fn ha_engine(lab: Ipv6Addr, aaa: SocketAddr, ports: Arc<Mutex<Vec<u16>>>, notes: Notes) -> Engine {
+fn ha_engine(
+    lab: Ipv6Addr,
+    aaa: SocketAddr,
+    ports: Arc<Mutex<Vec<u16>>>,
+    notes: Notes,
+) -> IkeEngine {
     let mut cfg = Config::new(
         Id::fqdn("ha1.example.com"),
         vec![
@@ -96,7 +101,7 @@ fn ha_engine(lab: Ipv6Addr, aaa: SocketAddr, ports: Arc<Mutex<Vec<u16>>>, notes:
         lab,
         "2001:db8:1:100::".parse().unwrap(),
     ));
-    let mut ha = Engine::new(cfg, os_rng());
+    let mut ha = IkeEngine::new(cfg, os_rng());
     ha.set_eap_backend(Box::new(move || {
         let sock = UdpSocket::bind(SocketAddr::from((lab, 0))).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
@@ -118,7 +123,7 @@ fn ha_engine(lab: Ipv6Addr, aaa: SocketAddr, ports: Arc<Mutex<Vec<u16>>>, notes:
         rc.nas_identifier = Some("ha1".into());
         rc.nas_ipv6_address = Some(lab);
         let relay = RelayBackend::new(rc, transport, random16);
-        Box::new(RadiusEapBackend::threaded(relay).with_notes(notes.clone()))
+        Box::new(RadiusEapBackend::inline(relay).with_notes(notes.clone()))
             as Box<dyn EapBackend + Send>
     }));
     ha
@@ -133,7 +138,7 @@ type Spis = Arc<Mutex<Vec<([u8; 8], [u8; 8])>>>;
 /// leave its EAP-Failure and charon's N(AUTHENTICATION_FAILED) undecryptable otherwise.
 async fn run_logging_keys(
     drv: &mut Driver,
-    ha: &mut Engine,
+    ha: &mut IkeEngine,
     spis: &Spis,
     files: &KeyLogFiles,
     timeout: Duration,
@@ -163,14 +168,14 @@ async fn run_logging_keys(
 }
 
 /// The harness MN: EAP-MSCHAPv2 as mn1@example.com with `password`.
-fn mn_engine(lab: Ipv6Addr, password: &'static str) -> Engine {
+fn mn_engine(lab: Ipv6Addr, password: &'static str) -> IkeEngine {
     let mut cfg = Config::new(
         Id::rfc822(USER),
         vec![(Id::fqdn("ha1.example.com"), PSK.to_vec())],
     );
     cfg.local_addr = Some(IpAddr::V6(lab));
     cfg.peer_addr = Some(IpAddr::V6(lab));
-    let mut mn = Engine::new(cfg, os_rng());
+    let mut mn = IkeEngine::new(cfg, os_rng());
     mn.set_eap_client(Box::new(move || {
         Box::new(MschapV2Client::new(USER, password, Box::new(random16)))
             as Box<dyn EapClient + Send>
@@ -272,8 +277,6 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
             Some(KeyLogFiles::new(&keydir)),
         )
         .await;
-        // The threaded relay answers Pending; the engine polls it from tick.
-        drv.max_wait = Some(Duration::from_millis(10));
         let mut ha = ha_engine(lab_addr, aaa, ports.clone(), notes.clone());
         let spis: Spis = Arc::new(Mutex::new(Vec::new()));
         let s2 = spis.clone();

@@ -10,8 +10,8 @@
 
 mod lab_common;
 use lab_common::*;
-use mip6lab_engines::ikev2::udp::KeyLogFiles;
-use mip6lab_engines::ikev2::{Config, Engine, EspSuite, Event, ResponderPolicy};
+use mip6lab_engines::ikev2::{Config, EspSuite, Event, IkeEngine, ResponderPolicy};
+use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_lab::Topology;
 use mip6lab_wire::crypto::{psk_auth, signed_octets, Encr, IkeKeys, Integ, Prf, Suite};
 use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
@@ -265,7 +265,7 @@ fn charon_initiator_against_harness_responder() {
                 lab_addr,
                 "2001:db8:1:100::".parse().unwrap(),
             ));
-            let mut ha = Engine::new(cfg, os_rng());
+            let mut ha = IkeEngine::new(cfg, os_rng());
             drv.run_until(&mut ha, Duration::from_secs(60), |e| {
                 matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
             })

@@ -8,8 +8,10 @@ use crate::events::emit;
 use crate::{mhio, ndio};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::dad::Defender;
+use mip6lab_engines::io::SansIo;
 use mip6lab_wire::nd;
 use serde_json::json;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 pub async fn run(cfg: &Config) -> Result<()> {
@@ -20,11 +22,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let me = cfg.own_addr()?;
     let ifname = mhio::interface_of(me)?;
     let sock = ndio::NdSocket::open(&ifname).with_context(|| format!("AF_PACKET on {ifname}"))?;
-    let d = Defender {
-        prefix: ds.prefix,
-        addr: me,
-        lladdr: ndio::mac_of(&ifname).context("own MAC address")?,
-    };
+    let mut d = Defender::new(
+        ds.prefix,
+        me,
+        ndio::mac_of(&ifname).context("own MAC address")?,
+    );
     let (p, l) = ds.prefix;
     emit(
         "ready",
@@ -40,11 +42,15 @@ pub async fn run(cfg: &Config) -> Result<()> {
         let Some(packet) = sock.recv(left).await? else {
             break;
         };
-        let Some((target, na)) = d.on_packet(&packet) else {
+        d.handle_input(0, &packet);
+        let (Some(na), Some(target)) = (d.poll_transmit(), d.poll_event()) else {
             continue;
         };
-        let to = nd::multicast_mac(nd::ALL_NODES);
-        match sock.send(&na, to, Duration::from_secs(1)).await {
+        let IpAddr::V6(dst) = na.dst.ip() else {
+            continue;
+        };
+        let to = nd::multicast_mac(dst);
+        match sock.send(&na.payload, to, Duration::from_secs(1)).await {
             Ok(()) => {
                 defended += 1;
                 emit("defended", json!({ "target": target.to_string() }));

@@ -9,23 +9,25 @@ use crate::ike::{self, id_text};
 use crate::{mhio, ndio};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::binding::{
-    BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig,
+    BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig, HaEvent, HaInput,
 };
 use mip6lab_engines::dad::{self, DadOutcome, ProxyDad};
-use mip6lab_engines::ddns::{self, Retransmit, TsigKey, Update, UpdateOutcome};
-use mip6lab_engines::ikev2::esp_io::{
+use mip6lab_engines::ddns::{Retransmit, TsigKey, Update, UpdateOutcome};
+use mip6lab_engines::ikev2::{EapStep, Event, IkeEngine, IkeInput, SaId};
+use mip6lab_engines::io::{Datagram, SansIo};
+use mip6lab_engines_io::ddns::send_update;
+use mip6lab_engines_io::ikev2::esp_io::{
     EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap, ReceivedMpd,
     RecvError,
 };
-use mip6lab_engines::ikev2::udp::KeyLogFiles;
-use mip6lab_engines::ikev2::{Engine, Event, SaId};
+use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_wire::ikev2::TrafficSelector;
 use mip6lab_wire::mh::{self, options::MobilityOption};
 use mip6lab_wire::mpd;
 use mip6lab_wire::radius::acct_status;
 use serde_json::json;
 use std::collections::HashMap;
-use std::net::{Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
@@ -44,9 +46,11 @@ struct Child {
 struct Ha<'a> {
     cfg: &'a Config,
     me: Ipv6Addr,
-    engine: Engine,
+    engine: IkeEngine,
     keys: KeyLogFiles,
     cache: BindingCache,
+    /// EAP relayed to the AAA server, when there is one.
+    radius: Option<ike::RadiusRelay>,
     inbound: InboundSas,
     children: HashMap<u32, Child>,
     identities: HashMap<SaId, String>,
@@ -77,12 +81,22 @@ pub async fn run(cfg: &Config) -> Result<()> {
         .await
         .context("bind UDP 500")?;
     let (prefix, len) = hs.home_prefix;
+    // One provider: an address the IKE responder leases is used for bindings too, and the
+    // other way round.
+    let addresses = ike::ha_addresses(cfg)?;
     let mut ha = Ha {
         cfg,
         me,
-        engine: ike::ha_engine(cfg, me)?,
+        engine: ike::ha_engine(cfg, me, addresses.clone())?,
         keys: KeyLogFiles::new(&cfg.keylog_dir),
-        cache: binding_cache(cfg, prefix, len),
+        cache: BindingCache::new(
+            HaConfig {
+                home_prefixes: vec![(prefix, len)],
+                ..HaConfig::default()
+            },
+            addresses,
+        ),
+        radius: ike::RadiusRelay::new(cfg, me),
         inbound: InboundSas::new(),
         children: HashMap::new(),
         identities: HashMap::new(),
@@ -98,28 +112,24 @@ pub async fn run(cfg: &Config) -> Result<()> {
         json!({ "role": "ha", "address": me.to_string(), "id": cfg.id,
                 "home_prefix": format!("{prefix}/{len}") }),
     );
-    // The engine speaks to every MN through one queue: its datagrams go to the address the
-    // initiator SPI (the first 8 octets of every IKE header) last came from, so that two MNs,
-    // or a flood beside a legitimate MN, each get their own answers.
-    let mut peers: HashMap<[u8; 8], SocketAddr> = HashMap::new();
-    let mut last_peer: Option<SocketAddr> = None;
     let mut buf = vec![0u8; 65536];
     loop {
-        while let Some(d) = ha.engine.poll_transmit() {
-            let to = ispi_of(&d)
-                .and_then(|s| peers.get(&s).copied())
-                .or(last_peer);
-            if let Some(p) = to {
-                sock.send_to(&d, p).await?;
-            }
+        // Each datagram goes where the engine says: the MN of its IKE SA, or the sender of
+        // the request it answers, so two MNs (or a flood beside one) get their own answers.
+        while let Some(t) = ha.engine.poll_transmit() {
+            sock.send_to(&t.payload, t.dst).await?;
         }
         while let Some(e) = ha.engine.poll_event() {
-            ha.on_ike_event(e);
+            match (e, ha.radius.as_mut()) {
+                (Event::EapForBackend { sa, message }, Some(radius)) => {
+                    radius.ask(sa, message).await
+                }
+                (e, _) => ha.on_ike_event(e),
+            }
         }
         let now = ha.now();
-        // Short: an EAP round relayed to RADIUS is answered from `tick`, and an MN
-        // retransmits its IKE_AUTH after 500 ms.
-        let mut wait = Duration::from_millis(20);
+        // Nothing to poll: the sockets, a RADIUS answer or the next timer wake the loop.
+        let mut wait = IDLE_WAIT;
         if let Some(t) = ha.engine.next_timeout() {
             wait = wait.min(Duration::from_millis(t.saturating_sub(now).max(1)));
         }
@@ -132,18 +142,14 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 if ha.cfg.knobs.ha_silent {
                     continue;
                 }
-                if let Some(s) = ispi_of(&buf[..n]) {
-                    // Bounded: half-open and established SAs are bounded by the engine's
-                    // limits; stale entries of a flood are dropped past this size.
-                    if peers.len() >= 4096 {
-                        peers.clear();
-                    }
-                    peers.insert(s, from);
-                }
-                last_peer = Some(from);
                 ha.set_clock();
                 let now = ha.now();
-                ha.engine.handle_datagram_from(now, from.ip(), &buf[..n]);
+                ha.engine.handle_input(now, Datagram::new(from, &buf[..n]));
+            }
+            (sa, step) = next_eap_answer(&mut ha.radius) => {
+                ha.set_clock();
+                let now = ha.now();
+                ha.engine.handle_input(now, IkeInput::EapAnswer { sa, step });
             }
             r = tap.recv_any(&mut ha.inbound, wait) => match r {
                 Ok(Inbound::Mh(got)) => ha.on_mh(&esp, got).await,
@@ -153,41 +159,28 @@ pub async fn run(cfg: &Config) -> Result<()> {
             },
         }
         let now = ha.now();
-        ha.engine.tick(now);
-        let t = ha.cache.tick(now);
-        if !t.events.is_empty() {
-            ha.sync_bound_hoas();
-        }
-        for ev in t.events {
-            emit_cache(&ev);
-        }
-        for action in t.dns {
-            let outcome = ha.update_dns(&action).await;
-            emit(
-                "dns_expiry_removal",
-                json!({ "fqdn": action.fqdn(), "outcome": format!("{outcome:?}") }),
-            );
+        ha.engine.handle_timeout(now);
+        ha.cache.handle_timeout(now);
+        while let Some(ev) = ha.cache.poll_event() {
+            match ev {
+                HaEvent::Binding(ev) => emit_cache(&ev),
+                HaEvent::RemoveDns(action) => ha.remove_expired_dns(&action).await,
+                // Only a BU input makes these, and its handler takes them all.
+                HaEvent::Bu(_) | HaEvent::SendBa(_) | HaEvent::UpdateDns { .. } => {}
+            }
         }
     }
 }
 
-/// The initiator SPI of an IKE message on port 500.
-fn ispi_of(d: &[u8]) -> Option<[u8; 8]> {
-    d.get(..8)?.try_into().ok()
-}
+/// The longest wait of the HA loop when no timer is due sooner.
+const IDLE_WAIT: Duration = Duration::from_secs(3600);
 
-/// FCFS from the home prefix plus the configured addresses (RFC 5026 §9.2: both modes).
-fn binding_cache(cfg: &Config, prefix: Ipv6Addr, len: u8) -> BindingCache {
-    let mut c = BindingCache::fcfs(HaConfig {
-        home_prefixes: vec![(prefix, len)],
-        ..HaConfig::default()
-    });
-    if !cfg.knobs.ha_accept_any_hoa {
-        for (id, a) in cfg.ha.iter().flat_map(|h| h.configured.iter()) {
-            c.authorizer_mut().configure(id, *a);
-        }
+/// The next RADIUS answer for the engine; never, without a RADIUS relay.
+async fn next_eap_answer(radius: &mut Option<ike::RadiusRelay>) -> (SaId, EapStep) {
+    match radius {
+        Some(r) => r.next_answer().await,
+        None => std::future::pending().await,
     }
-    c
 }
 
 fn emit_cache(ev: &CacheEvent) {
@@ -214,15 +207,19 @@ impl Ha<'_> {
         self.start.elapsed().as_millis() as u64
     }
 
-    /// RFC 5026 §9.2 FCFS: the engine keeps bound addresses from other identities, also
-    /// once the IKE SA that got them is gone.
-    fn sync_bound_hoas(&mut self) {
-        let bound: Vec<(Ipv6Addr, String)> = self
-            .cache
-            .entries()
-            .map(|e| (e.hoa, e.identity.clone()))
-            .collect();
-        self.engine.set_bound_hoas(bound);
+    /// The DNS removal owed for an expired binding (no BA follows).
+    async fn remove_expired_dns(&mut self, action: &DnsAction) {
+        let outcome = self.update_dns(action).await;
+        emit(
+            "dns_expiry_removal",
+            json!({ "fqdn": action.fqdn(), "outcome": format!("{outcome:?}") }),
+        );
+    }
+
+    fn forget_radius(&mut self, sa: SaId) {
+        if let Some(r) = self.radius.as_mut() {
+            r.forget(sa);
+        }
     }
 
     fn set_clock(&mut self) {
@@ -285,12 +282,16 @@ impl Ha<'_> {
             Event::ChildSaDeleted { inbound_spi, .. } => {
                 self.children.remove(&inbound_spi);
             }
-            Event::Failed { reason, .. } => emit("ike_failed", json!({ "reason": reason })),
+            Event::Failed { sa, reason } => {
+                self.forget_radius(sa);
+                emit("ike_failed", json!({ "reason": reason }))
+            }
+            Event::IkeSaDeleted { sa, .. } => self.forget_radius(sa),
             _ => {}
         }
     }
 
-    async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines::ikev2::esp_io::Received) {
+    async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines_io::ikev2::esp_io::Received) {
         let mh::Message::Bu(bu) = got.mh.message else {
             emit(
                 "mh_ignored",
@@ -368,39 +369,39 @@ impl Ha<'_> {
             input.dad_failed = self.proxy_dad(hoa).await;
         }
         let now = self.now();
-        let r = self.cache.process_bu(&input, now);
-        emit(
-            "bu",
-            json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string(),
-                    "src": got.src.to_string(), "identity": identity,
-                    "status": r.status, "discarded": r.discarded.map(|d| format!("{d:?}")),
-                    "denied": r.denied.map(|d| format!("{d:?}")),
-                    "dns_notes": r.dns_notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>() }),
-        );
-        for ev in &r.events {
-            emit_cache(ev);
-        }
-        if !r.events.is_empty() {
-            self.sync_bound_hoas();
-        }
-        let ba = match (r.ba, r.dns) {
-            (Some(ba), _) => Some(ba),
-            (None, Some((ticket, action))) => {
-                let outcome = self.update_dns(&action).await;
-                emit(
-                    "dns_update",
-                    json!({ "action": format!("{action:?}"), "outcome": format!("{outcome:?}") }),
-                );
-                let mut ba = self.cache.dns_complete(ticket, outcome);
-                if let (Some(b), DnsOutcome::Ok) = (ba.as_mut(), outcome) {
-                    self.mutate_dns_status(b);
+        self.cache.handle_input(now, HaInput::Bu(input));
+        // The BU's summary, binding changes, then the BA or first the DNS update it waits for.
+        let mut dns_ok = false;
+        while let Some(ev) = self.cache.poll_event() {
+            match ev {
+                HaEvent::Bu(r) => emit(
+                    "bu",
+                    json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string(),
+                            "src": got.src.to_string(), "identity": identity,
+                            "status": r.status, "discarded": r.discarded.map(|d| format!("{d:?}")),
+                            "denied": r.denied.map(|d| format!("{d:?}")),
+                            "dns_notes": r.dns_notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>() }),
+                ),
+                HaEvent::Binding(ev) => emit_cache(&ev),
+                HaEvent::UpdateDns { ticket, action } => {
+                    let outcome = self.update_dns(&action).await;
+                    emit(
+                        "dns_update",
+                        json!({ "action": format!("{action:?}"), "outcome": format!("{outcome:?}") }),
+                    );
+                    dns_ok = outcome == DnsOutcome::Ok;
+                    let now = self.now();
+                    self.cache
+                        .handle_input(now, HaInput::DnsDone { ticket, outcome });
                 }
-                ba
+                HaEvent::SendBa(mut ba) => {
+                    if dns_ok {
+                        self.mutate_dns_status(&mut ba);
+                    }
+                    self.send_ba(esp, got.spi, ba).await;
+                }
+                HaEvent::RemoveDns(action) => self.remove_expired_dns(&action).await,
             }
-            (None, None) => None,
-        };
-        if let Some(ba) = ba {
-            self.send_ba(esp, got.spi, ba).await;
         }
     }
 
@@ -444,17 +445,27 @@ impl Ha<'_> {
         let t0 = Instant::now();
         let ms = |t: Instant| t.duration_since(t0).as_millis() as u64;
         let mut dad = ProxyDad::start(hoa, 0, wait.as_millis() as u64);
-        let to = mip6lab_wire::nd::multicast_mac(dad.probe_destination());
-        sock.send(&dad.probe_packet(), to, mhio::SEND_TIMEOUT)
-            .await
-            .context("send the DAD probe")?;
+        while let Some(t) = dad.poll_transmit() {
+            let IpAddr::V6(dst) = t.dst.ip() else {
+                continue;
+            };
+            let to = mip6lab_wire::nd::multicast_mac(dst);
+            sock.send(&t.payload, to, mhio::SEND_TIMEOUT)
+                .await
+                .context("send the DAD probe")?;
+        }
         loop {
-            if let Some(o) = dad.poll(ms(Instant::now())) {
+            dad.handle_timeout(ms(Instant::now()));
+            if let Some(o) = dad.poll_event() {
                 return Ok(o);
             }
-            let left = Duration::from_millis(dad.remaining_ms(ms(Instant::now())).max(1));
+            let next = dad.next_timeout().unwrap_or(0);
+            let left = Duration::from_millis(next.saturating_sub(ms(Instant::now())).max(1));
             if let Some(p) = sock.recv(left).await? {
-                dad.on_packet(&p);
+                dad.handle_input(ms(Instant::now()), &p);
+                if let Some(o) = dad.poll_event() {
+                    return Ok(o);
+                }
             }
         }
     }
@@ -560,7 +571,7 @@ impl Ha<'_> {
                 timeout: Duration::from_secs(1),
                 max_sends: 3,
             };
-            let outcome = match ddns::send_update(server, source, &signed, policy).await {
+            let outcome = match send_update(server, source, &signed, policy).await {
                 Ok(o) => o,
                 Err(e) => {
                     emit("error", json!({ "reason": format!("DNS update: {e}") }));

@@ -2,17 +2,24 @@
 
 use crate::config::{AuthMode, Config};
 use anyhow::{anyhow, Context, Result};
-use mip6lab_engines::aaa::{MschapV2Client, RadiusEapBackend, RelayBackend, RelayConfig};
-use mip6lab_engines::ikev2::udp::KeyLogFiles;
-use mip6lab_engines::ikev2::{
-    Config as IkeConfig, Credential, EapBackend, EapClient, Engine, Event, ResponderPolicy, RngFn,
-    TrustAnchor,
+use mip6lab_engines::aaa::{
+    outcome_to_step, EapOutcome, MschapV2Client, RelayConfig, RelaySession,
 };
+use mip6lab_engines::addresses::SharedAddresses;
+use mip6lab_engines::binding::{AuthMode as HoaAuthMode, HoaAuthorizer, LeasePool};
+use mip6lab_engines::ikev2::{
+    Config as IkeConfig, Credential, EapClient, EapForBackend, EapStep, Event, IkeEngine,
+    ResponderPolicy, RngFn, SaId, TrustAnchor,
+};
+use mip6lab_engines_io::aaa::exchange_udp;
+use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_wire::ikev2::payload::HomePrefix;
 use mip6lab_wire::ikev2::Id;
+use std::collections::HashMap;
 use std::io::Read;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 pub fn os_rng() -> RngFn {
     Box::new(|b: &mut [u8]| fill_random(b))
@@ -70,10 +77,10 @@ fn base(cfg: &Config, local_id: Id, peers: &[Id]) -> Result<IkeConfig> {
 }
 
 /// The MN's initiator towards `ha` (IDr `ha_id`).
-pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<Engine> {
+pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<IkeEngine> {
     let mut c = base(cfg, idi, &[Id::fqdn(ha_id)])?;
     c.peer_addr = Some(IpAddr::V6(ha));
-    let mut e = Engine::new(c, os_rng());
+    let mut e = IkeEngine::new(c, os_rng());
     if cfg.auth.mode == AuthMode::Eap {
         let mn = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;
         let (user, pw) = (mn.eap_user.clone(), mn.eap_password.clone());
@@ -91,19 +98,38 @@ pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<Eng
 /// Half-open IKE SAs the reference HA allows before it demands cookies.
 pub const HALF_OPEN_BEFORE_COOKIES: usize = 4;
 
-/// The HA's responder: home addresses from the home prefix, the prefix itself for
+/// The HA's home addresses, one provider for its IKE responder and its Binding Cache (RFC
+/// 5026 §9.2, both modes): FCFS from the home prefix plus the configured addresses.
+pub fn ha_addresses(cfg: &Config) -> Result<SharedAddresses> {
+    let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
+    let (p, len) = hs.home_prefix;
+    let mut auth = HoaAuthorizer::new(HoaAuthMode::Fcfs);
+    auth.add_pool(p, len);
+    for (id, a) in &hs.configured {
+        auth.configure(id, *a);
+    }
+    auth.set_guard_configured(!cfg.knobs.ha_accept_any_hoa);
+    // Assigned addresses come from the upper half of the prefix's first /112, away from
+    // the interface identifiers MNs auto-configure (derived from their care-of address).
+    let mut leases = LeasePool::new(Ipv6Addr::from(u128::from(p) | 0x8000), len, hs.pool_size);
+    leases.guard_used = !cfg.knobs.ha_fcfs_ignore_used;
+    if cfg.knobs.ha_no_address {
+        leases.size = 0;
+        leases.use_configured = false;
+    }
+    auth.set_lease_pool(leases);
+    Ok(SharedAddresses::new(auth))
+}
+
+/// The HA's responder: home addresses from `addresses`, the prefix itself for
 /// MIP6_HOME_PREFIX when auto-configuration is allowed, EAP relayed to RADIUS.
-pub fn ha_engine(cfg: &Config, me: Ipv6Addr) -> Result<Engine> {
+pub fn ha_engine(cfg: &Config, me: Ipv6Addr, addresses: SharedAddresses) -> Result<IkeEngine> {
     let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
     let peers: Vec<Id> = hs.mn_ids.iter().map(|s| Id::fqdn(s)).collect();
     let mut c = base(cfg, Id::fqdn(&cfg.id), &peers)?;
     c.cert_binds_id = !cfg.knobs.ha_skip_cert_id_binding;
-    // Assigned addresses come from the upper half of the prefix's first /112, away from
-    // the interface identifiers MNs auto-configure (derived from their care-of address).
     let (p, len) = hs.home_prefix;
-    let mut pol = ResponderPolicy::new(me, Ipv6Addr::from(u128::from(p) | 0x8000));
-    pol.pool_prefix_len = len;
-    pol.pool_size = hs.pool_size;
+    let mut pol = ResponderPolicy::with_addresses(me, addresses);
     if hs.autoconf && !cfg.knobs.ha_no_home_prefix {
         pol.home_prefix = Some(HomePrefix {
             lifetime: 3600,
@@ -111,62 +137,121 @@ pub fn ha_engine(cfg: &Config, me: Ipv6Addr) -> Result<Engine> {
             prefix_len: len,
         });
     }
-    pol.configured = hs
-        .configured
-        .iter()
-        .map(|(id, a)| (Id::fqdn(id), *a))
-        .collect();
-    pol.guard_configured = !cfg.knobs.ha_accept_any_hoa;
-    pol.guard_used = !cfg.knobs.ha_fcfs_ignore_used;
     pol.address_failure_notify = !cfg.knobs.ha_no_address_failure_notify;
     // RFC 5026 §9.1: past a handful of half-open SAs (well below the engine's cap of 16, which
     // would drop requests), an initiator must first prove it receives at its address.
     pol.cookie_threshold = (!cfg.knobs.ha_no_cookies).then_some(HALF_OPEN_BEFORE_COOKIES);
     if cfg.knobs.ha_no_address {
-        pol.pool_size = 0;
         pol.home_prefix = None;
-        pol.configured.clear();
     }
     c.responder = Some(pol);
-    let mut e = Engine::new(c, os_rng());
-    if let Some((aaa, secret)) = hs.radius.clone() {
-        let nas_id = cfg.id.clone();
-        e.set_eap_backend(Box::new(move || {
-            Box::new(RadiusEapBackend::threaded(relay(me, aaa, &secret, &nas_id)))
-                as Box<dyn EapBackend + Send>
-        }));
+    let mut e = IkeEngine::new(c, os_rng());
+    if hs.radius.is_some() {
+        // EAP goes to the HA's RADIUS relay (`RadiusRelay`), which answers asynchronously.
+        e.set_eap_via_driver();
     }
     Ok(e)
 }
 
-type Transport = Box<dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>> + Send>;
+/// How long the relay waits for each RADIUS reply before it retransmits.
+const RADIUS_WAIT: Duration = Duration::from_secs(2);
 
-/// A RADIUS client socket per IKE SA: the relay's blocking transport.
-fn relay(
+/// The HA's EAP relay to the AAA server (RFC 5026 §5.2): one RADIUS session and client
+/// socket per IKE SA, each round run as a task whose result comes back to the HA loop.
+pub struct RadiusRelay {
     me: Ipv6Addr,
     aaa: SocketAddr,
-    secret: &str,
-    nas_id: &str,
-) -> RelayBackend<Transport, fn() -> [u8; 16]> {
-    let sock = UdpSocket::bind(SocketAddr::from((me, 0))).ok();
-    if let Some(s) = &sock {
-        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    config: RelayConfig,
+    /// Per IKE SA; `None` while a round is out.
+    sessions: HashMap<SaId, Option<RadiusSession>>,
+    done_tx: mpsc::UnboundedSender<RadiusRound>,
+    done_rx: mpsc::UnboundedReceiver<RadiusRound>,
+}
+
+/// One IKE SA's RADIUS state and client socket (`None` if it could not be bound: every round
+/// then times out, as a relay without a path to the server would).
+pub struct RadiusSession {
+    session: RelaySession<fn() -> [u8; 16]>,
+    sock: Option<tokio::net::UdpSocket>,
+}
+
+/// A finished RADIUS round: the session back, and the step for the engine.
+struct RadiusRound {
+    sa: SaId,
+    session: RadiusSession,
+    step: EapStep,
+}
+
+impl RadiusRelay {
+    pub fn new(cfg: &Config, me: Ipv6Addr) -> Option<RadiusRelay> {
+        let (aaa, secret) = cfg.ha.as_ref()?.radius.clone()?;
+        let mut config = RelayConfig::new(secret.as_bytes().to_vec());
+        config.nas_identifier = Some(cfg.id.clone());
+        config.nas_ipv6_address = Some(me);
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        Some(RadiusRelay {
+            me,
+            aaa,
+            config,
+            sessions: HashMap::new(),
+            done_tx,
+            done_rx,
+        })
     }
-    let transport: Transport = Box::new(move |d: Option<&[u8]>| {
-        let s = sock.as_ref()?;
-        if let Some(d) = d {
-            s.send_to(d, aaa).ok()?;
+
+    /// Starts the round for the engine's EAP message: a task sends the Access-Request and
+    /// waits for the answer (retransmitting per the relay), then hands the step back.
+    pub async fn ask(&mut self, sa: SaId, message: EapForBackend) {
+        let session = match self.sessions.remove(&sa) {
+            Some(Some(s)) => s,
+            // A round is still out for this SA: the engine does not ask twice.
+            Some(None) => return,
+            None => RadiusSession {
+                session: RelaySession::new(self.config.clone(), random16 as fn() -> [u8; 16]),
+                sock: tokio::net::UdpSocket::bind(SocketAddr::from((self.me, 0)))
+                    .await
+                    .ok(),
+            },
+        };
+        self.sessions.insert(sa, None);
+        let (aaa, done) = (self.aaa, self.done_tx.clone());
+        tokio::spawn(async move {
+            let mut s = session;
+            let request = match &message {
+                EapForBackend::Start { identity } => s.session.begin_start(identity),
+                EapForBackend::Response { eap } => s.session.begin_step(eap),
+            };
+            let outcome = match request {
+                Ok(d) => {
+                    exchange_udp(s.session.relay_mut(), d, s.sock.as_ref(), aaa, RADIUS_WAIT).await
+                }
+                Err(e) => EapOutcome::Invalid(e),
+            };
+            let (step, _why) = outcome_to_step(outcome, s.session.last_eap_id);
+            let _ = done.send(RadiusRound {
+                sa,
+                session: s,
+                step,
+            });
+        });
+    }
+
+    /// The answer of the next finished round whose IKE SA is still there, for
+    /// [`IkeInput::EapAnswer`]; the SA's session is kept for its next round. Cancel-safe.
+    pub async fn next_answer(&mut self) -> (SaId, EapStep) {
+        loop {
+            let r = self.done_rx.recv().await.expect("the relay holds a sender");
+            if let Some(slot) = self.sessions.get_mut(&r.sa) {
+                *slot = Some(r.session);
+                return (r.sa, r.step);
+            }
         }
-        let mut buf = [0u8; 4096];
-        match s.recv_from(&mut buf) {
-            Ok((n, from)) if from == aaa => Some(buf[..n].to_vec()),
-            _ => None,
-        }
-    });
-    let mut rc = RelayConfig::new(secret.as_bytes().to_vec());
-    rc.nas_identifier = Some(nas_id.to_string());
-    rc.nas_ipv6_address = Some(me);
-    RelayBackend::new(rc, transport, random16 as fn() -> [u8; 16])
+    }
+
+    /// The IKE SA is gone: so is its RADIUS session (a round still out is dropped).
+    pub fn forget(&mut self, sa: SaId) {
+        self.sessions.remove(&sa);
+    }
 }
 
 /// Writes key-log events; the lab reads the directory at teardown to decrypt the capture.

@@ -2,7 +2,7 @@
 //! and BAs go out on a raw socket and come back through an AF_PACKET tap.
 
 use anyhow::{anyhow, Result};
-use mip6lab_engines::ikev2::esp_io::{EspSocket, MhFlow, OutboundSa, SendReport};
+use mip6lab_engines_io::ikev2::esp_io::{EspSocket, MhFlow, OutboundSa, SendReport};
 use mip6lab_wire::{mh, mpd};
 use std::net::Ipv6Addr;
 use std::time::Duration;

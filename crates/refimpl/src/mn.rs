@@ -11,14 +11,15 @@ use crate::mhio;
 use anyhow::{anyhow, bail, Context, Result};
 use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
-use mip6lab_engines::binding::{BindingUpdateList, MnAction, MnConfig};
+use mip6lab_engines::binding::{BaInput, BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
-use mip6lab_engines::ikev2::esp_io::{
+use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Event, IkeEngine, InitiateRequest, SaId};
+use mip6lab_engines::io::SansIo;
+use mip6lab_engines_io::ikev2::esp_io::{
     ipv6_packet_with, EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap,
     RecvError,
 };
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
-use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Engine, Event, InitiateRequest, SaId};
+use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id, TrafficSelector};
 use mip6lab_wire::mh::{
     self,
@@ -408,8 +409,8 @@ async fn flood(
     for _ in 0..n {
         let mut e = ike::mn_engine(cfg, Id::fqdn(&cfg.id), ha_id, ha)?;
         e.initiate(0, InitiateRequest::dynamic_hoa(ha));
-        if let Some(d) = e.poll_transmit() {
-            sock.send_to(&d, SocketAddr::from((ha, 500))).await?;
+        if let Some(t) = e.poll_transmit() {
+            sock.send_to(&t.payload, t.dst).await?;
             // One at a time: each answer (a half-open SA, or a COOKIE demand) comes back
             // before the next request, so the exchange reads the same in every capture.
             let mut buf = [0u8; 2048];
@@ -484,7 +485,7 @@ fn autoconf_address(base: Ipv6Addr, fresh: bool) -> Ipv6Addr {
 
 async fn create_child(
     drv: &mut Driver,
-    engine: &mut Engine,
+    engine: &mut IkeEngine,
     sa: SaId,
     hoa: Ipv6Addr,
     ha: Ipv6Addr,
@@ -497,7 +498,7 @@ async fn create_child(
 /// CREATE_CHILD_SA for `req` (selectors for `hoa`); `event` names it in the log.
 async fn create_child_for(
     drv: &mut Driver,
-    engine: &mut Engine,
+    engine: &mut IkeEngine,
     sa: SaId,
     req: ChildRequest,
     hoa: Ipv6Addr,
@@ -540,7 +541,7 @@ async fn switch_to_autoconf(
     cfg: &Config,
     ms: &MnSettings,
     drv: &mut Driver,
-    engine: &mut Engine,
+    engine: &mut IkeEngine,
     sa: SaId,
     m: &mut Mobility,
     fqdn: Option<&str>,
@@ -737,11 +738,12 @@ impl Mobility {
     /// Sends the BU (and its retransmissions) and waits for the answer.
     async fn exchange(&mut self, cfg: &Config, x: Exchange<'_>) -> Result<Done> {
         let now = self.now();
-        let mut actions = match x {
+        match x {
             Exchange::Register(f) => self.bul.register(self.ha, self.coa, f, now),
             Exchange::Deregister(f) => self.bul.deregister(self.ha, self.coa, f, now),
         }
         .map_err(|e| anyhow!("binding update list: {e:?}"))?;
+        let mut actions: Vec<MnAction> = std::iter::from_fn(|| self.bul.poll_event()).collect();
         loop {
             let mut done = None;
             for a in std::mem::take(&mut actions) {
@@ -811,13 +813,19 @@ impl Mobility {
                             "ba",
                             json!({ "status": ba.status, "seq": ba.seq, "rh2": rh2 }),
                         );
-                        actions = self.bul.on_ba(self.ha, &ba, &got.mh.options, self.now());
+                        let input = BaInput {
+                            ha: self.ha,
+                            ba: &ba,
+                            options: &got.mh.options,
+                        };
+                        self.bul.handle_input(self.now(), input);
                     }
                 }
                 Err(RecvError::TimedOut) => {}
                 Err(e) => emit("esp_dropped", json!({ "reason": e.to_string() })),
             }
-            actions.extend(self.bul.tick(self.now()));
+            self.bul.handle_timeout(self.now());
+            actions.extend(std::iter::from_fn(|| self.bul.poll_event()));
         }
     }
 

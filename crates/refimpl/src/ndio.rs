@@ -21,7 +21,7 @@ impl NdSocket {
     /// Bound to `ifname`; needs `CAP_NET_RAW`. Open before sending what an answer is
     /// awaited for. Call inside a tokio runtime.
     pub fn open(ifname: &str) -> io::Result<NdSocket> {
-        let (fd, ifindex) = mip6lab_engines::ikev2::esp_io::open_packet_socket(ifname)?;
+        let (fd, ifindex) = mip6lab_engines_io::ikev2::esp_io::open_packet_socket(ifname)?;
         Ok(NdSocket {
             // SAFETY: an OwnedFd is open for as long as it lives and always names the same
             // descriptor; the AsyncFd owns it from here on.
@@ -72,7 +72,7 @@ impl NdSocket {
             loop {
                 let mut g = self.fd.readable().await?;
                 let r = g.try_io(|inner| {
-                    mip6lab_engines::ikev2::esp_io::packet_recvfrom(inner.as_raw_fd(), &mut buf)
+                    mip6lab_engines_io::ikev2::esp_io::packet_recvfrom(inner.as_raw_fd(), &mut buf)
                 });
                 let (n, pkttype, _) = match r {
                     Ok(r) => r?,

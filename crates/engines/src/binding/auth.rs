@@ -13,8 +13,12 @@
 //! done by the Binding Cache) and/or by an IKE-time reservation ([`HoaAuthorizer::reserve`],
 //! [`HoaAuthorizer::allocate`]; RFC 4877 §9: a HoA lives as long as the IKE SA), and is free when
 //! neither is left.
+//!
+//! It is also the reference [`AddressProvider`]: IKE-time leases for CFG_REPLY come from a
+//! [`LeasePool`] ([`HoaAuthorizer::set_lease_pool`]) and are held while the IKE SA lives.
 
-use crate::binding::in_prefix;
+use crate::addresses::{AddressProvider, Lease};
+use crate::binding::{in_prefix, prefix_range};
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
 
@@ -62,6 +66,43 @@ pub struct HoaAuthorizer {
     pool: Vec<(Ipv6Addr, u8)>,
     /// address → who holds it now and why.
     used: HashMap<Ipv6Addr, Holder>,
+    /// Refuse an address configured for another identity (§9.2 MUST; off only to build a
+    /// mutant).
+    guard_configured: bool,
+    /// Where IKE-time leases come from; none without it.
+    lease_pool: Option<LeasePool>,
+    /// IKE-time leases (address, identity), one per IKE SA that got one.
+    leases: Vec<(Ipv6Addr, String)>,
+}
+
+/// Where [`AddressProvider::lease`] finds addresses for CFG_REPLY (RFC 5026 §5.3.1, §9.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeasePool {
+    /// Addresses handed out in order: `base + 1 ..= base + size`.
+    pub base: Ipv6Addr,
+    pub size: u32,
+    /// A requested address is granted inside `base/prefix_len` (not its all-zero address);
+    /// also the prefix length sent with every leased address.
+    pub prefix_len: u8,
+    /// Offer an identity its configured addresses first, and keep other identities' ones out
+    /// of leases. Off only to build a mutant (no address from the configured list).
+    pub use_configured: bool,
+    /// FCFS (§9.2): refuse a requested address another identity holds (by a lease, a
+    /// binding or a reservation). Off only to build a mutant.
+    pub guard_used: bool,
+}
+
+impl LeasePool {
+    /// `size` addresses after `base`, requests granted inside `base/prefix_len`.
+    pub fn new(base: Ipv6Addr, prefix_len: u8, size: u32) -> LeasePool {
+        LeasePool {
+            base,
+            size,
+            prefix_len,
+            use_configured: true,
+            guard_used: true,
+        }
+    }
 }
 
 /// Why an address is marked used: an IKE-time reservation (allocation for a CFG_REPLY, or the
@@ -82,7 +123,28 @@ impl HoaAuthorizer {
             configured_owner: HashMap::new(),
             pool: Vec::new(),
             used: HashMap::new(),
+            guard_configured: true,
+            lease_pool: None,
+            leases: Vec::new(),
         }
+    }
+
+    /// Where IKE-time leases come from.
+    pub fn set_lease_pool(&mut self, pool: LeasePool) {
+        self.lease_pool = Some(pool);
+    }
+
+    /// Off: addresses configured for one identity are not refused to others (a mutant of the
+    /// §9.2 MUST); the configured lists still say what each identity is offered first.
+    pub fn set_guard_configured(&mut self, on: bool) {
+        self.guard_configured = on;
+    }
+
+    /// The identity `addr` is configured for, when that keeps others away from it.
+    fn guarded_owner(&self, addr: &Ipv6Addr) -> Option<&String> {
+        self.configured_owner
+            .get(addr)
+            .filter(|_| self.guard_configured)
     }
 
     pub fn mode(&self) -> AuthMode {
@@ -141,19 +203,20 @@ impl HoaAuthorizer {
             }
         }
         if let Some(owner) = self.configured_owner.get(addr) {
-            return if *owner == id {
-                match self.mode {
+            if *owner == id {
+                return match self.mode {
                     AuthMode::Configured | AuthMode::Both => Ok(()),
                     // FCFS only: configured lists still reserve addresses (§9.2 last paragraph),
                     // but the owner may take its own address if it lies in the pool.
                     AuthMode::Fcfs if self.in_pool(addr) => Ok(()),
                     AuthMode::Fcfs => Err(HoaDenied::OutsidePool),
-                }
-            } else {
-                Err(HoaDenied::ConfiguredForOther {
+                };
+            }
+            if self.guard_configured {
+                return Err(HoaDenied::ConfiguredForOther {
                     owner: owner.clone(),
-                })
-            };
+                });
+            }
         }
         match self.mode {
             AuthMode::Configured => Err(HoaDenied::NotConfigured),
@@ -275,5 +338,87 @@ impl HoaAuthorizer {
             }
         }
         Err(HoaDenied::PoolExhausted)
+    }
+}
+
+impl HoaAuthorizer {
+    /// The identities holding `addr`: its IKE-time leases, then a binding or reservation.
+    fn holders<'a>(&'a self, addr: &'a Ipv6Addr) -> impl Iterator<Item = &'a str> + 'a {
+        self.leases
+            .iter()
+            .filter(move |(a, _)| a == addr)
+            .map(|(_, id)| id.as_str())
+            .chain(self.used.get(addr).map(|h| h.identity.as_str()))
+    }
+
+    /// The address to lease (see [`AddressProvider::lease`]), without recording it.
+    fn pick_lease(&self, id: &str, requested: Option<Ipv6Addr>) -> Option<Ipv6Addr> {
+        let pool = self.lease_pool?;
+        let in_use = |a: &Ipv6Addr| self.holders(a).next().is_some();
+        let used_by_other = |a: &Ipv6Addr| self.holders(a).any(|h| h != id);
+        let others =
+            |a: &Ipv6Addr| pool.use_configured && self.guarded_owner(a).is_some_and(|o| o != id);
+        if let Some(w) = requested {
+            // The all-zero address of the prefix is the Subnet-Router anycast (RFC 4291).
+            let inside = in_prefix(&w, &pool.base, pool.prefix_len)
+                && w != prefix_range(pool.base, pool.prefix_len).0;
+            if inside && !(pool.guard_used && used_by_other(&w)) && !others(&w) {
+                return Some(w);
+            }
+        }
+        if pool.use_configured {
+            if let Some(mine) = self
+                .configured
+                .get(id)
+                .and_then(|own| own.iter().find(|a| !used_by_other(a)))
+            {
+                return Some(*mine);
+            }
+        }
+        let base = u128::from(pool.base);
+        (1..=u128::from(pool.size))
+            .map(|n| Ipv6Addr::from(base + n))
+            .find(|a| !in_use(a) && !others(a))
+    }
+}
+
+impl AddressProvider for HoaAuthorizer {
+    fn authorize(&self, identity: &str, addr: &Ipv6Addr) -> Result<(), HoaDenied> {
+        HoaAuthorizer::authorize(self, identity, addr)
+    }
+
+    fn claim(&mut self, identity: &str, addr: Ipv6Addr) -> Result<(), HoaDenied> {
+        HoaAuthorizer::claim(self, identity, addr)
+    }
+
+    fn release(&mut self, identity: &str, addr: &Ipv6Addr) -> bool {
+        HoaAuthorizer::release(self, identity, addr)
+    }
+
+    /// The requested address when it is inside the lease prefix, not held by another identity
+    /// and not configured for one; else the identity's first configured address no other
+    /// identity holds; else the first pool address nobody holds that is nobody's configured
+    /// one. An identity may have again what it holds already (RFC 5026 §9.2 FCFS).
+    fn lease(&mut self, identity: &str, requested: Option<Ipv6Addr>) -> Option<Lease> {
+        let id = normalize_identity(identity);
+        let addr = self.pick_lease(&id, requested)?;
+        let prefix_len = self.lease_pool.map_or(128, |p| p.prefix_len);
+        self.leases.push((addr, id));
+        Some(Lease { addr, prefix_len })
+    }
+
+    fn end_lease(&mut self, identity: &str, addr: &Ipv6Addr) {
+        let id = normalize_identity(identity);
+        if let Some(at) = self.leases.iter().position(|(a, h)| a == addr && *h == id) {
+            self.leases.remove(at);
+        }
+    }
+
+    fn holder(&self, addr: &Ipv6Addr) -> Option<String> {
+        HoaAuthorizer::holder(self, addr).map(str::to_string)
+    }
+
+    fn held_count(&self) -> usize {
+        self.used_count()
     }
 }

@@ -1,9 +1,10 @@
 //! The home agent's Binding Cache (RFC 6275 §9.5.1, §9.5.4, §10.3.1, §10.3.2).
 //!
-//! [`BindingCache::process_bu`] takes a home registration BU that the caller's IPsec layer has
-//! already accepted, with the IKE identity (IDi) and the HoA the SA was created for, and returns
-//! a [`BuResult`]: the BA to send (or a [`DnsTicket`] when the BA waits for a DNS update), cache
-//! events, and DNS actions. [`BindingCache::next_timeout`] / [`BindingCache::tick`] expire
+//! In the [`SansIo`] vocabulary: the input [`HaInput::Bu`] is a home registration BU that the
+//! caller's IPsec layer has already accepted, with the IKE identity (IDi) and the HoA the SA
+//! was created for; out come [`HaEvent`]s: how the BU was taken ([`BuResult`]), binding
+//! changes, and the BA to send (or, first, the DNS update it waits for, answered with
+//! [`HaInput::DnsDone`]). [`SansIo::next_timeout`] / [`SansIo::handle_timeout`] expire
 //! bindings.
 //!
 //! Order of tests (RFC 6275 §9.5.1 validation, then §10.3.1):
@@ -35,12 +36,14 @@
 //! with A = 0, the others SHOULD per §10.3.1); on acceptance only if A = 1 — or if the BU carried a
 //! DNS Update option, since RFC 5026 §6 says the HA MUST send a BA with the option's Status.
 
+use crate::addresses::SharedAddresses;
 use crate::binding::dns::{self, BindingOutcome, DnsAction, DnsDecision, DnsNote, DnsOutcome};
 use crate::binding::{in_prefix, lifetime_ms, seq_newer, AuthMode, HoaAuthorizer, HoaDenied};
 use crate::binding::{normalize_identity, DnsPolicy};
+use crate::io::{SansIo, Transmit};
 use mip6lab_wire::mh::options::MobilityOption;
 use mip6lab_wire::mh::{ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::Ipv6Addr;
 
 /// HA configuration.
@@ -170,8 +173,7 @@ impl BaToSend {
     }
 }
 
-/// A BA held until the caller's DDNS client reports; pass it to
-/// [`BindingCache::dns_complete`].
+/// A BA held until the caller's DDNS client reports ([`HaInput::DnsDone`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DnsTicket(pub u64);
 
@@ -183,14 +185,15 @@ struct PendingDns {
     identity: String,
 }
 
-/// What [`BindingCache::process_bu`] decided.
+/// How a BU was taken ([`HaEvent::Bu`]; its BA, DNS action and binding changes come as
+/// their own events).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BuResult {
     /// The BU status (also when no BA is sent); `None` when discarded.
     pub status: Option<u8>,
     /// Send this BA now.
     pub ba: Option<BaToSend>,
-    /// Run this DNS action, then call [`BindingCache::dns_complete`] with the ticket to get the BA.
+    /// Run this DNS action, then answer with [`HaInput::DnsDone`] for the ticket to get the BA.
     pub dns: Option<(DnsTicket, DnsAction)>,
     pub discarded: Option<DiscardReason>,
     /// Why HoA authorization failed (status 129).
@@ -206,7 +209,7 @@ impl BuResult {
     }
 }
 
-/// What [`BindingCache::tick`] did.
+/// What the timers did: bindings expired, and the DNS removals owed for them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TickResult {
     pub events: Vec<CacheEvent>,
@@ -214,14 +217,51 @@ pub struct TickResult {
     pub dns: Vec<DnsAction>,
 }
 
-/// The HA's Binding Cache, keyed by HoA.
-#[derive(Debug, Clone)]
+/// The HA's Binding Cache, keyed by HoA. Not `Clone`: a copy would share the address
+/// provider with the original.
+#[derive(Debug)]
 pub struct BindingCache {
     cfg: HaConfig,
-    auth: HoaAuthorizer,
+    /// Home-address authorization, shared with the IKE responder of the same HA.
+    auth: SharedAddresses,
     entries: HashMap<Ipv6Addr, BindingCacheEntry>,
     pending: BTreeMap<DnsTicket, PendingDns>,
     next_ticket: u64,
+    events: VecDeque<HaEvent>,
+}
+
+/// What the Binding Cache takes in.
+#[derive(Debug, Clone)]
+pub enum HaInput<'a> {
+    /// A home registration BU, already IPsec-verified, with its IKE context.
+    Bu(BuInput<'a>),
+    /// The driver's DDNS client finished the action of [`HaEvent::UpdateDns`] `ticket`.
+    DnsDone {
+        ticket: DnsTicket,
+        outcome: DnsOutcome,
+    },
+}
+
+/// What the Binding Cache reports. For a BU, in this order: [`HaEvent::Bu`], the binding
+/// changes, then the BA or the DNS update the BA waits for (the BA follows
+/// [`HaInput::DnsDone`]). BAs are events, not transmits: they go over the BU's ESP SA with a
+/// type 2 routing header, which the driver builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HaEvent {
+    /// How the BU was taken: [`BuResult`] without the BA, DNS action and binding changes,
+    /// which follow as their own events.
+    Bu(BuResult),
+    /// A binding was created, refreshed, deleted or expired.
+    Binding(CacheEvent),
+    /// Send this BA.
+    SendBa(BaToSend),
+    /// Run this DNS action, then answer with [`HaInput::DnsDone`] for `ticket`.
+    UpdateDns {
+        ticket: DnsTicket,
+        action: DnsAction,
+    },
+    /// A DNS removal for an expired binding (policy `remove_on_expiry`); nothing follows.
+    RemoveDns(DnsAction),
 }
 
 fn is_unicast_routable(a: &Ipv6Addr) -> bool {
@@ -232,13 +272,16 @@ fn is_unicast_routable(a: &Ipv6Addr) -> bool {
 }
 
 impl BindingCache {
-    pub fn new(cfg: HaConfig, auth: HoaAuthorizer) -> BindingCache {
+    /// A cache that authorizes home addresses with `auth` (a provider, or a handle shared
+    /// with the IKE responder).
+    pub fn new(cfg: HaConfig, auth: impl Into<SharedAddresses>) -> BindingCache {
         BindingCache {
             cfg,
-            auth,
+            auth: auth.into(),
             entries: HashMap::new(),
             pending: BTreeMap::new(),
             next_ticket: 1,
+            events: VecDeque::new(),
         }
     }
 
@@ -255,13 +298,9 @@ impl BindingCache {
         &self.cfg
     }
 
-    pub fn authorizer(&self) -> &HoaAuthorizer {
+    /// The home-address provider this cache authorizes with.
+    pub fn addresses(&self) -> &SharedAddresses {
         &self.auth
-    }
-
-    /// For IKE-time allocation ([`HoaAuthorizer::allocate`]) and configuration.
-    pub fn authorizer_mut(&mut self) -> &mut HoaAuthorizer {
-        &mut self.auth
     }
 
     pub fn get(&self, hoa: &Ipv6Addr) -> Option<&BindingCacheEntry> {
@@ -286,12 +325,12 @@ impl BindingCache {
     }
 
     /// Earliest expiry time, if any binding exists.
-    pub fn next_timeout(&self) -> Option<u64> {
+    fn earliest_expiry(&self) -> Option<u64> {
         self.entries.values().map(|e| e.expires_ms).min()
     }
 
     /// Processes one home registration BU.
-    pub fn process_bu(&mut self, input: &BuInput<'_>, now_ms: u64) -> BuResult {
+    fn process_bu(&mut self, input: &BuInput<'_>, now_ms: u64) -> BuResult {
         let mut res = BuResult::default();
         let bu = input.bu;
         let discard = |mut r: BuResult, why| {
@@ -366,7 +405,7 @@ impl BindingCache {
         {
             return reject(res, ba_status::NOT_HOME_SUBNET, bu.seq);
         }
-        if let Err(d) = self.auth.authorize(&identity, &hoa) {
+        if let Err(d) = self.auth.lock().authorize(&identity, &hoa) {
             res.denied = Some(d);
             return reject(res, ba_status::ADMINISTRATIVELY_PROHIBITED, bu.seq);
         }
@@ -390,7 +429,7 @@ impl BindingCache {
                 return reject(res, ba_status::NOT_HOME_AGENT, bu.seq);
             };
             self.entries.remove(&hoa);
-            self.auth.release(&identity, &hoa);
+            self.auth.lock().release(&identity, &hoa);
             res.events.push(CacheEvent::Deleted {
                 identity: e.identity,
                 hoa,
@@ -414,7 +453,7 @@ impl BindingCache {
                 }
                 granted = granted.min(left);
             }
-            if let Err(d) = self.auth.claim(&identity, hoa) {
+            if let Err(d) = self.auth.lock().claim(&identity, hoa) {
                 res.denied = Some(d);
                 return reject(res, ba_status::ADMINISTRATIVELY_PROHIBITED, bu.seq);
             }
@@ -537,7 +576,7 @@ impl BindingCache {
     /// The DDNS client finished the action of `ticket`: returns the held BA with the DNS Update
     /// option's Status set from `outcome`, or `None` for an unknown ticket. A successful Add is
     /// remembered on the entry (for removal on expiry); a successful Remove forgets it.
-    pub fn dns_complete(&mut self, ticket: DnsTicket, outcome: DnsOutcome) -> Option<BaToSend> {
+    fn dns_complete(&mut self, ticket: DnsTicket, outcome: DnsOutcome) -> Option<BaToSend> {
         let p = self.pending.remove(&ticket)?;
         if outcome == DnsOutcome::Ok {
             if let Some(e) = self.entries.get_mut(&p.action.hoa()) {
@@ -558,7 +597,7 @@ impl BindingCache {
     }
 
     /// Expires bindings whose lifetime ended at or before `now_ms`.
-    pub fn tick(&mut self, now_ms: u64) -> TickResult {
+    fn expire(&mut self, now_ms: u64) -> TickResult {
         let mut out = TickResult::default();
         let mut gone: Vec<Ipv6Addr> = self
             .entries
@@ -571,7 +610,7 @@ impl BindingCache {
             let Some(e) = self.entries.remove(&hoa) else {
                 continue;
             };
-            self.auth.release(&e.identity, &hoa);
+            self.auth.lock().release(&e.identity, &hoa);
             if self.cfg.dns.remove_on_expiry {
                 if let Some(fqdn) = e.dns_fqdn.clone() {
                     out.dns.push(DnsAction::Remove { fqdn, hoa });
@@ -583,5 +622,60 @@ impl BindingCache {
             });
         }
         out
+    }
+}
+
+impl SansIo for BindingCache {
+    type Input<'a> = HaInput<'a>;
+    type Event = HaEvent;
+
+    fn handle_input(&mut self, now: u64, input: HaInput<'_>) {
+        match input {
+            HaInput::Bu(bu) => {
+                let mut r = self.process_bu(&bu, now);
+                let changes = std::mem::take(&mut r.events);
+                let (ba, dns) = (r.ba.take(), r.dns.take());
+                self.events.push_back(HaEvent::Bu(r));
+                self.events
+                    .extend(changes.into_iter().map(HaEvent::Binding));
+                // A BA goes now; only without one does a DNS update come first.
+                match (ba, dns) {
+                    (Some(ba), _) => self.events.push_back(HaEvent::SendBa(ba)),
+                    (None, Some((ticket, action))) => {
+                        self.events.push_back(HaEvent::UpdateDns { ticket, action })
+                    }
+                    (None, None) => {}
+                }
+            }
+            HaInput::DnsDone { ticket, outcome } => {
+                if let Some(ba) = self.dns_complete(ticket, outcome) {
+                    self.events.push_back(HaEvent::SendBa(ba));
+                }
+            }
+        }
+    }
+
+    /// Expires bindings: their changes, then the DNS removals owed for them.
+    fn handle_timeout(&mut self, now: u64) {
+        let t = self.expire(now);
+        self.events
+            .extend(t.events.into_iter().map(HaEvent::Binding));
+        self.events
+            .extend(t.dns.into_iter().map(HaEvent::RemoveDns));
+    }
+
+    /// None: BAs are [`HaEvent::SendBa`] events (ESP with a type 2 routing header, built by
+    /// the driver).
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        None
+    }
+
+    fn poll_event(&mut self) -> Option<HaEvent> {
+        self.events.pop_front()
+    }
+
+    /// The earliest binding expiry.
+    fn next_timeout(&self) -> Option<u64> {
+        self.earliest_expiry()
     }
 }

@@ -15,13 +15,20 @@
 //! solicit prefixes. Status 134 → the HoA is never used again, and RFC 5026 §5.3.2 says the MN
 //! configures a new HoA and runs CREATE_CHILD_SA (not a new IKE_SA):
 //! [`MnAction::NewHoaViaCreateChildSa`]. Other statuses ≥ 128 stop the attempt.
+//!
+//! In the [`SansIo`] vocabulary: [`BindingUpdateList::register`] and
+//! [`BindingUpdateList::deregister`] are commands, a BA is the input ([`BaInput`]), and
+//! everything the driver must do or know comes out as [`MnAction`] events — BUs too
+//! ([`MnAction::SendBu`]): they go over ESP with a HAO, which the driver builds, so there are
+//! no plain transmits.
 
 use crate::binding::lifetime_ms;
+use crate::io::{SansIo, Transmit};
 use mip6lab_wire::mh::options::{lay_out, MobilityOption};
 use mip6lab_wire::mh::{
     ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv6Addr;
 
 /// MN timers and BU contents.
@@ -168,6 +175,15 @@ struct Entry {
 pub struct BindingUpdateList {
     cfg: MnConfig,
     entries: BTreeMap<Ipv6Addr, Entry>,
+    events: VecDeque<MnAction>,
+}
+
+/// A BA from `ha`, already IPsec-verified by the caller, with its mobility options.
+#[derive(Debug, Clone, Copy)]
+pub struct BaInput<'a> {
+    pub ha: Ipv6Addr,
+    pub ba: &'a BindingAck,
+    pub options: &'a [MobilityOption],
 }
 
 impl BindingUpdateList {
@@ -175,6 +191,7 @@ impl BindingUpdateList {
         BindingUpdateList {
             cfg,
             entries: BTreeMap::new(),
+            events: VecDeque::new(),
         }
     }
 
@@ -233,20 +250,23 @@ impl BindingUpdateList {
     }
 
     /// Registers (or re-registers from a new CoA). `dns_fqdn`: add a DNS Update option (R = 0).
+    /// The BU comes out as [`MnAction::SendBu`].
     pub fn register(
         &mut self,
         ha: Ipv6Addr,
         coa: Ipv6Addr,
         dns_fqdn: Option<&str>,
         now_ms: u64,
-    ) -> Result<Vec<MnAction>, MnError> {
+    ) -> Result<(), MnError> {
         let form = self.cfg.fqdn_form;
         let e = self.entries.get(&ha).ok_or(MnError::UnknownHa)?;
         if e.refused_hoas.contains(&e.hoa) {
             return Err(MnError::HoaRefused);
         }
         let dns = dns_fqdn.and_then(|f| DnsUpdate::new(0, false, f, form).ok());
-        Ok(self.start(ha, coa, false, dns, now_ms))
+        let actions = self.start(ha, coa, false, dns, now_ms);
+        self.events.extend(actions);
+        Ok(())
     }
 
     /// Deregisters (Lifetime 0). `dns_remove`: add a DNS Update option with R = 1 (RFC 5026 §6).
@@ -256,13 +276,15 @@ impl BindingUpdateList {
         coa: Ipv6Addr,
         dns_remove: Option<&str>,
         now_ms: u64,
-    ) -> Result<Vec<MnAction>, MnError> {
+    ) -> Result<(), MnError> {
         let form = self.cfg.fqdn_form;
         if !self.entries.contains_key(&ha) {
             return Err(MnError::UnknownHa);
         }
         let dns = dns_remove.and_then(|f| DnsUpdate::new(0, true, f, form).ok());
-        Ok(self.start(ha, coa, true, dns, now_ms))
+        let actions = self.start(ha, coa, true, dns, now_ms);
+        self.events.extend(actions);
+        Ok(())
     }
 
     fn start(
@@ -335,8 +357,8 @@ impl BindingUpdateList {
         }
     }
 
-    /// Processes a BA from `ha` (already IPsec-verified by the caller).
-    pub fn on_ba(
+    /// What a BA from `ha` (already IPsec-verified by the caller) means.
+    fn ba_actions(
         &mut self,
         ha: Ipv6Addr,
         ba: &BindingAck,
@@ -427,8 +449,8 @@ impl BindingUpdateList {
         out
     }
 
-    /// Earliest time [`BindingUpdateList::tick`] has something to do.
-    pub fn next_timeout(&self) -> Option<u64> {
+    /// Earliest time [`SansIo::handle_timeout`] has something to do.
+    fn earliest_timer(&self) -> Option<u64> {
         self.entries
             .values()
             .flat_map(|e| {
@@ -449,7 +471,7 @@ impl BindingUpdateList {
     }
 
     /// Retransmissions, refreshes and expiry due at `now_ms`.
-    pub fn tick(&mut self, now_ms: u64) -> Vec<MnAction> {
+    fn timer_actions(&mut self, now_ms: u64) -> Vec<MnAction> {
         let mut out = Vec::new();
         let has: Vec<Ipv6Addr> = self.entries.keys().copied().collect();
         for ha in has {
@@ -481,5 +503,33 @@ impl BindingUpdateList {
             }
         }
         out
+    }
+}
+
+impl SansIo for BindingUpdateList {
+    type Input<'a> = BaInput<'a>;
+    type Event = MnAction;
+
+    fn handle_input(&mut self, now: u64, input: BaInput<'_>) {
+        let actions = self.ba_actions(input.ha, input.ba, input.options, now);
+        self.events.extend(actions);
+    }
+
+    fn handle_timeout(&mut self, now: u64) {
+        let actions = self.timer_actions(now);
+        self.events.extend(actions);
+    }
+
+    /// None: BUs are [`MnAction::SendBu`] events (ESP with a HAO, built by the driver).
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        None
+    }
+
+    fn poll_event(&mut self) -> Option<MnAction> {
+        self.events.pop_front()
+    }
+
+    fn next_timeout(&self) -> Option<u64> {
+        self.earliest_timer()
     }
 }

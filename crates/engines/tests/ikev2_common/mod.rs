@@ -2,9 +2,10 @@
 //! back to back in memory, and event collection.
 #![allow(dead_code)]
 
-use mip6lab_engines::ikev2::{Config, Engine, Event, ResponderPolicy, RngFn};
+use mip6lab_engines::ikev2::{Config, Event, IkeEngine, ResponderPolicy, RngFn, IKE_PORT};
+use mip6lab_engines::io::Datagram;
 use mip6lab_wire::ikev2::{HomePrefix, Id};
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 pub const PSK: &[u8] = b"mip6lab-test-psk";
 
@@ -55,8 +56,8 @@ pub fn home_prefix() -> HomePrefix {
 
 /// MN and HA engines connected in memory; `now` is virtual time in milliseconds.
 pub struct Pair {
-    pub mn: Engine,
-    pub ha: Engine,
+    pub mn: IkeEngine,
+    pub ha: IkeEngine,
     pub now: u64,
     pub mn_events: Vec<Event>,
     pub ha_events: Vec<Event>,
@@ -68,8 +69,8 @@ pub struct Pair {
 impl Pair {
     pub fn new(mn: Config, ha: Config) -> Pair {
         Pair {
-            mn: Engine::new(mn, rng(1)),
-            ha: Engine::new(ha, rng(2)),
+            mn: IkeEngine::new(mn, rng(1)),
+            ha: IkeEngine::new(ha, rng(2)),
             now: 1_000,
             mn_events: Vec::new(),
             ha_events: Vec::new(),
@@ -86,14 +87,18 @@ impl Pair {
     pub fn run(&mut self) {
         for _ in 0..100 {
             let mut moved = false;
-            while let Some(d) = self.mn.poll_transmit() {
-                self.to_ha.push(d.clone());
-                self.ha.handle_datagram(self.now, &d);
+            while let Some(t) = self.mn.poll_transmit() {
+                assert_eq!(t.dst, SocketAddr::from((ha_addr(), IKE_PORT)));
+                self.ha
+                    .handle_input(self.now, Datagram::new(test_peer(), &t.payload));
+                self.to_ha.push(t.payload);
                 moved = true;
             }
-            while let Some(d) = self.ha.poll_transmit() {
-                self.to_mn.push(d.clone());
-                self.mn.handle_datagram(self.now, &d);
+            while let Some(t) = self.ha.poll_transmit() {
+                assert_eq!(t.dst, test_peer(), "the HA answers where the MN wrote from");
+                self.mn
+                    .handle_input(self.now, Datagram::new(test_peer(), &t.payload));
+                self.to_mn.push(t.payload);
                 moved = true;
             }
             self.collect();
@@ -126,4 +131,33 @@ pub fn children(ev: &[Event]) -> Vec<mip6lab_engines::ikev2::ChildSa> {
             _ => None,
         })
         .collect()
+}
+
+/// The address the in-memory peers write from.
+pub fn test_peer() -> SocketAddr {
+    SocketAddr::from(("2001:db8:2::10".parse::<Ipv6Addr>().unwrap(), IKE_PORT))
+}
+
+/// Test shorthand over the engine's sans-IO verbs: bytes in (from a test address), bytes out.
+pub trait Wire {
+    /// `handle_input` of a datagram from `from`, port 500.
+    fn recv_from(&mut self, now: u64, from: IpAddr, bytes: &[u8]);
+    /// `handle_input` of a datagram from [`test_peer`].
+    fn recv(&mut self, now: u64, bytes: &[u8]);
+    /// The payload of the next transmit.
+    fn send(&mut self) -> Option<Vec<u8>>;
+}
+
+impl Wire for IkeEngine {
+    fn recv_from(&mut self, now: u64, from: IpAddr, bytes: &[u8]) {
+        self.handle_input(now, Datagram::new(SocketAddr::new(from, IKE_PORT), bytes));
+    }
+
+    fn recv(&mut self, now: u64, bytes: &[u8]) {
+        self.handle_input(now, Datagram::new(test_peer(), bytes));
+    }
+
+    fn send(&mut self) -> Option<Vec<u8>> {
+        self.poll_transmit().map(|t| t.payload)
+    }
 }

@@ -5,8 +5,8 @@
 use mip6lab_capture::dissect::{udp_payloads, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
-use mip6lab_engines::ikev2::udp::{Driver, KeyLogFiles};
-use mip6lab_engines::ikev2::{ChildRequest, Config, Engine, Event, InitiateRequest, RngFn};
+use mip6lab_engines::ikev2::{ChildRequest, Config, Event, IkeEngine, InitiateRequest, RngFn};
+use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Lab, LabOptions, Topology};
 use mip6lab_wire::ikev2::Id;
@@ -106,7 +106,7 @@ pub async fn mn_initiate_then_delete(
 ) -> Vec<Event> {
     cfg.local_addr = Some(IpAddr::V6(lab));
     cfg.peer_addr = Some(IpAddr::V6(ha));
-    let mut mn = Engine::new(cfg, os_rng());
+    let mut mn = IkeEngine::new(cfg, os_rng());
     let mut req = InitiateRequest::dynamic_hoa(ha);
     req.peer_id = Some(Id::fqdn("ha1.example.com"));
     req.child = Some(ChildRequest::mh(None, ha));

@@ -1,8 +1,9 @@
-//! A thin tokio driver for the [`Engine`]: one UDP socket (port 500), datagrams and timer ticks
+//! A thin tokio driver for the [`IkeEngine`]: one UDP socket (port 500), datagrams and timer ticks
 //! in, datagrams out, key-log lines appended to files. Every wait is bounded by the caller's
-//! deadline. Feature `tokio`.
+//! deadline.
 
-use super::{Engine, Event, InitiateRequest, SaId};
+use mip6lab_engines::ikev2::{Event, IkeEngine, InitiateRequest, KeyLogEntry, SaId};
+use mip6lab_engines::io::Datagram;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -37,7 +38,7 @@ impl KeyLogFiles {
     }
 
     /// Writes one entry to the own log and to the matching Wireshark table.
-    pub fn write(&self, e: &super::KeyLogEntry) -> std::io::Result<()> {
+    pub fn write(&self, e: &KeyLogEntry) -> std::io::Result<()> {
         self.append("keys.log", &e.own)?;
         let table = if e.is_ike {
             "ikev2_decryption_table"
@@ -49,7 +50,7 @@ impl KeyLogFiles {
 }
 
 /// Gives the engine the system's wall-clock time (for certificate validity).
-fn set_wall_clock(engine: &mut Engine) {
+fn set_wall_clock(engine: &mut IkeEngine) {
     if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         engine.set_unix_time(d.as_secs());
     }
@@ -58,15 +59,13 @@ fn set_wall_clock(engine: &mut Engine) {
 /// The socket side of an engine.
 pub struct Driver {
     socket: UdpSocket,
-    /// Where datagrams go: the initiator's responder, or the last peer that wrote to us.
+    /// The responder of [`Driver::initiate`] (overrides the request's), or the last peer
+    /// that wrote to us. Datagrams go where the engine says.
     pub peer: Option<SocketAddr>,
     start: Instant,
     keylog: Option<KeyLogFiles>,
     /// Every event seen so far.
     pub events: Vec<Event>,
-    /// The longest wait between two [`Engine::tick`]s, for things the engine's timers do not
-    /// cover (an EAP backend answering [`super::EapStep::Pending`] is polled from `tick`).
-    pub max_wait: Option<Duration>,
 }
 
 impl Driver {
@@ -82,7 +81,6 @@ impl Driver {
             start: Instant::now(),
             keylog,
             events: Vec::new(),
-            max_wait: None,
         })
     }
 
@@ -96,11 +94,9 @@ impl Driver {
         self.start.elapsed().as_millis() as u64
     }
 
-    async fn flush(&mut self, engine: &mut Engine) -> std::io::Result<()> {
-        while let Some(d) = engine.poll_transmit() {
-            if let Some(p) = self.peer {
-                self.socket.send_to(&d, p).await?;
-            }
+    async fn flush(&mut self, engine: &mut IkeEngine) -> std::io::Result<()> {
+        while let Some(t) = engine.poll_transmit() {
+            self.socket.send_to(&t.payload, t.dst).await?;
         }
         Ok(())
     }
@@ -109,7 +105,7 @@ impl Driver {
     /// whether `stop` fired. Key-log entries are written as they come.
     pub async fn run_until(
         &mut self,
-        engine: &mut Engine,
+        engine: &mut IkeEngine,
         timeout: Duration,
         mut stop: impl FnMut(&Event) -> bool,
     ) -> std::io::Result<bool> {
@@ -138,9 +134,6 @@ impl Driver {
                 let d = Duration::from_millis(t.saturating_sub(self.now()));
                 wait = wait.min(d.max(Duration::from_millis(1)));
             }
-            if let Some(m) = self.max_wait {
-                wait = wait.min(m);
-            }
             match tokio::time::timeout(wait, self.socket.recv_from(&mut buf)).await {
                 Ok(Ok((n, from))) => {
                     if self.peer.is_none() || engine.config().responder.is_some() {
@@ -148,14 +141,14 @@ impl Driver {
                     }
                     let now = self.now();
                     set_wall_clock(engine);
-                    engine.handle_datagram(now, &buf[..n]);
+                    engine.handle_input(now, Datagram::new(from, &buf[..n]));
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {}
             }
             let now = self.now();
             set_wall_clock(engine);
-            engine.tick(now);
+            engine.handle_timeout(now);
         }
     }
 
@@ -163,10 +156,13 @@ impl Driver {
     /// or failed, bounded by `timeout`.
     pub async fn initiate(
         &mut self,
-        engine: &mut Engine,
-        req: InitiateRequest,
+        engine: &mut IkeEngine,
+        mut req: InitiateRequest,
         timeout: Duration,
     ) -> std::io::Result<InitiateOutcome> {
+        if let Some(p) = self.peer {
+            req.peer = p;
+        }
         let want_child = req.child.is_some();
         set_wall_clock(engine);
         let sa = engine.initiate(self.now(), req);

@@ -1,0 +1,110 @@
+//! A passive AF_PACKET tap on ESP frames.
+
+use super::sys::*;
+use super::*;
+
+/// An `AF_PACKET` reader of one interface's IPv6 packets, whole (IPv6 header and extension
+/// headers included), for ESP the kernel drops before raw-socket delivery (HAO or RH2 on a
+/// kernel without MIPv6). Outgoing copies are ignored: only packets the interface received
+/// (on `lo`: each packet once).
+pub struct PacketTap {
+    fd: AsyncFd<OwnedFd>,
+    ifindex: c_int,
+    pub stats: RecvStats,
+}
+
+impl PacketTap {
+    /// Opens the tap on `ifname` (e.g. `lo`); needs `CAP_NET_RAW`. Open it before the
+    /// packets of interest are sent. Call inside a tokio runtime.
+    pub fn open(ifname: &str) -> io::Result<PacketTap> {
+        let (fd, ifindex) = open_packet_socket(ifname)?;
+        Ok(PacketTap {
+            fd: register(fd)?,
+            ifindex,
+            stats: RecvStats::default(),
+        })
+    }
+
+    /// Waits up to `timeout` for an IPv6 packet carrying ESP with a known SPI, walks its
+    /// extension headers (HAO, RH2) and opens it like [`EspSocket::recv`].
+    pub async fn recv(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Received, RecvError> {
+        self.recv_with(sas, timeout, open_mh).await
+    }
+
+    /// Like [`PacketTap::recv`], also for ICMPv6 Mobile Prefix Discovery (146/147) inside ESP
+    /// (an MPS with HAO, an MPA with RH2: only the tap sees them on a kernel without MIPv6).
+    pub async fn recv_any(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Inbound, RecvError> {
+        self.recv_with(sas, timeout, open_any).await
+    }
+
+    async fn recv_with<X>(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+        open: Opener<X>,
+    ) -> Result<X, RecvError> {
+        let fd = &self.fd;
+        let ifindex = self.ifindex;
+        let stats = &mut self.stats;
+        let fut = async {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                let mut g = fd.readable().await?;
+                let r = g.try_io(|inner| packet_recvfrom(inner.as_raw_fd(), &mut buf));
+                let (n, pkttype, idx) = match r {
+                    Ok(r) => r?,
+                    Err(_would_block) => continue,
+                };
+                if pkttype == libc::PACKET_OUTGOING || idx != ifindex {
+                    continue;
+                }
+                match parse_ipv6_esp(&buf[..n]) {
+                    Some((meta, at, end)) => match open(sas, &buf[at..end], meta)? {
+                        Some(r) => return Ok(r),
+                        None => stats.unknown_spi += 1,
+                    },
+                    None => stats.not_esp += 1,
+                }
+            }
+        };
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| RecvError::TimedOut)?
+    }
+}
+
+/// IPv6 header and extension headers up to ESP: the metadata and the ESP octets' range.
+fn parse_ipv6_esp(p: &[u8]) -> Option<(Meta, usize, usize)> {
+    if p.len() < 40 || p[0] >> 4 != 6 {
+        return None;
+    }
+    let plen = usize::from(u16::from_be_bytes([p[4], p[5]]));
+    let end = 40 + plen;
+    let body = p.get(40..end)?;
+    let chain = ipv6ext::walk(p[6], body).ok()?;
+    if chain.upper != esp::IPPROTO_ESP {
+        return None;
+    }
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&p[8..24]);
+    let src = Ipv6Addr::from(a);
+    a.copy_from_slice(&p[24..40]);
+    let dst = Ipv6Addr::from(a);
+    let meta = Meta {
+        via: Via::Tap,
+        src,
+        dst: Some(dst),
+        hao: chain.home_address().ok().flatten(),
+        rh2: chain.rh2().ok().flatten(),
+        ext_headers: chain.headers.iter().map(|h| h.kind).collect(),
+    };
+    Some((meta, 40 + chain.rest_offset, end))
+}

@@ -1,0 +1,154 @@
+//! Test shorthand over the binding engines' sans-IO verbs: each call, then what it queued
+//! (the Binding Update List's actions; the Binding Cache's events gathered the way its
+//! [`BuResult`] and [`TickResult`] describe them).
+#![allow(dead_code)]
+
+use mip6lab_engines::binding::{
+    BaInput, BaToSend, BindingCache, BindingUpdateList, BuInput, BuResult, DnsOutcome, DnsTicket,
+    HaEvent, HaInput, MnAction, MnError, TickResult,
+};
+use mip6lab_engines::io::SansIo;
+use mip6lab_wire::mh::options::MobilityOption;
+use mip6lab_wire::mh::BindingAck;
+use std::net::Ipv6Addr;
+
+pub trait BulActions {
+    /// `register`, then the queued actions.
+    fn register_acts(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv6Addr,
+        dns: Option<&str>,
+        now: u64,
+    ) -> Result<Vec<MnAction>, MnError>;
+    /// `deregister`, then the queued actions.
+    fn deregister_acts(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv6Addr,
+        dns: Option<&str>,
+        now: u64,
+    ) -> Result<Vec<MnAction>, MnError>;
+    /// A BA as input, then the queued actions.
+    fn ba_acts(
+        &mut self,
+        ha: Ipv6Addr,
+        ba: &BindingAck,
+        options: &[MobilityOption],
+        now: u64,
+    ) -> Vec<MnAction>;
+    /// The timers at `now`, then the queued actions.
+    fn timer_acts(&mut self, now: u64) -> Vec<MnAction>;
+}
+
+fn drain(b: &mut BindingUpdateList) -> Vec<MnAction> {
+    std::iter::from_fn(|| b.poll_event()).collect()
+}
+
+impl BulActions for BindingUpdateList {
+    fn register_acts(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv6Addr,
+        dns: Option<&str>,
+        now: u64,
+    ) -> Result<Vec<MnAction>, MnError> {
+        self.register(ha, coa, dns, now)?;
+        Ok(drain(self))
+    }
+
+    fn deregister_acts(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv6Addr,
+        dns: Option<&str>,
+        now: u64,
+    ) -> Result<Vec<MnAction>, MnError> {
+        self.deregister(ha, coa, dns, now)?;
+        Ok(drain(self))
+    }
+
+    fn ba_acts(
+        &mut self,
+        ha: Ipv6Addr,
+        ba: &BindingAck,
+        options: &[MobilityOption],
+        now: u64,
+    ) -> Vec<MnAction> {
+        self.handle_input(now, BaInput { ha, ba, options });
+        drain(self)
+    }
+
+    fn timer_acts(&mut self, now: u64) -> Vec<MnAction> {
+        self.handle_timeout(now);
+        drain(self)
+    }
+}
+
+pub trait CacheActions {
+    /// A BU as input, then its events as one [`BuResult`].
+    fn bu_result(&mut self, input: &BuInput<'_>, now: u64) -> BuResult;
+    /// The DNS outcome for `ticket` as input, then the BA it released, if any.
+    fn dns_done(&mut self, ticket: DnsTicket, outcome: DnsOutcome) -> Option<BaToSend>;
+    /// The timers at `now`, then what expired.
+    fn expire_at(&mut self, now: u64) -> TickResult;
+}
+
+impl CacheActions for BindingCache {
+    fn bu_result(&mut self, input: &BuInput<'_>, now: u64) -> BuResult {
+        self.handle_input(now, HaInput::Bu(*input));
+        let mut r = None::<BuResult>;
+        let (mut events, mut ba, mut dns) = (Vec::new(), None, None);
+        while let Some(e) = self.poll_event() {
+            match e {
+                HaEvent::Bu(b) => {
+                    assert!(
+                        r.is_none() && events.is_empty(),
+                        "the BU summary comes first"
+                    );
+                    r = Some(b);
+                }
+                HaEvent::Binding(c) => events.push(c),
+                HaEvent::SendBa(b) => ba = Some(b),
+                HaEvent::UpdateDns { ticket, action } => dns = Some((ticket, action)),
+                HaEvent::RemoveDns(a) => panic!("a BU removed DNS records of {a:?}"),
+            }
+        }
+        let mut r = r.expect("a BU summary");
+        assert!(
+            ba.is_none() || dns.is_none(),
+            "a BA, or the DNS update it waits for"
+        );
+        r.events = events;
+        r.ba = ba;
+        r.dns = dns;
+        r
+    }
+
+    fn dns_done(&mut self, ticket: DnsTicket, outcome: DnsOutcome) -> Option<BaToSend> {
+        self.handle_input(0, HaInput::DnsDone { ticket, outcome });
+        let ba = match self.poll_event() {
+            Some(HaEvent::SendBa(b)) => Some(b),
+            None => None,
+            Some(other) => panic!("after a DNS outcome: {other:?}"),
+        };
+        assert_eq!(self.poll_event(), None);
+        ba
+    }
+
+    fn expire_at(&mut self, now: u64) -> TickResult {
+        self.handle_timeout(now);
+        let mut t = TickResult::default();
+        while let Some(e) = self.poll_event() {
+            match e {
+                HaEvent::Binding(c) => {
+                    assert!(t.dns.is_empty(), "changes before DNS removals");
+                    t.events.push(c)
+                }
+                HaEvent::RemoveDns(a) => t.dns.push(a),
+                other => panic!("from the timers: {other:?}"),
+            }
+        }
+        t
+    }
+}
