@@ -29,6 +29,7 @@
 //! attributes are kept as raw values.
 
 pub mod crypto;
+pub mod dhcpv6;
 pub mod eap;
 pub mod error;
 pub mod esp;
