@@ -11,6 +11,11 @@
 //! - nesting (relay messages and containers together) is limited to [`MAX_NESTING`] levels;
 //! - errors name what and the offset in the outermost buffer; nothing panics on any input.
 //!
+//! Parsing checks encodings (lengths, labels, DUID layouts), not message rules: a
+//! Relay-forward without a Relay Message option, an empty RSOO or container (RFC 6422 §3 and
+//! RFC 6610 §3.2 say "one or more"), an HNP prefix-len over 128 or a hop-count at or over
+//! [`HOP_COUNT_LIMIT`] parse, and judging them is the caller's business.
+//!
 //! Round trip: `emit(parse(x)) == x` for every `x` that parses (parsing keeps every octet:
 //! there are no reserved bits and no padding in DHCPv6). Emitting writes what a `Repr` holds
 //! without judging it, so a test can send messages parsing rejects.
