@@ -239,4 +239,25 @@ mod tests {
             }
         );
     }
+
+    proptest::proptest! {
+        /// Any bytes, and the hand-built Relay-forward with octets changed, give a message or
+        /// a Malformed entry, never a panic.
+        #[test]
+        fn any_payload_dissects(
+            b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            edits in proptest::collection::vec((0..RELAY_FORW.len(), proptest::prelude::any::<u8>()), 1..4),
+        ) {
+            let _ = dissect_dhcpv6(&b);
+            let mut r = RELAY_FORW.to_vec();
+            for (i, v) in edits {
+                r[i] = v;
+            }
+            match dissect_dhcpv6(&r) {
+                Decoded::Message(m) => proptest::prop_assert!(!m.kind.is_empty()),
+                Decoded::Malformed { protocol, .. } => proptest::prop_assert_eq!(protocol, "DHCPv6"),
+                other => proptest::prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
 }
