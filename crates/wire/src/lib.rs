@@ -30,6 +30,7 @@
 
 pub mod checksum;
 pub mod crypto;
+pub mod dhcpv6;
 pub mod eap;
 pub mod error;
 pub mod esp;

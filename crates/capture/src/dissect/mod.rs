@@ -4,6 +4,7 @@
 //! payloads it understands (by port, by next header) and turns them into a [`Decoded`]. Keys
 //! and state that span packets (IKE SAs, ESP SAs) live in the shared [`Context`].
 
+pub mod dhcpv6;
 pub mod dns;
 pub mod esp;
 pub mod ikev2;
@@ -65,6 +66,7 @@ impl Dissectors {
             Box::new(ikev2::Ikev2),
             Box::new(esp::Esp),
             Box::new(radius::Radius),
+            Box::new(dhcpv6::Dhcpv6),
         ])
     }
 
