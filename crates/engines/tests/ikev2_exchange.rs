@@ -6,7 +6,8 @@ mod ikev2_common;
 
 use ikev2_common::*;
 use mip6lab_engines::ikev2::{
-    ChildRequest, ChildSa, DhGroup, Event, Hooks, InitiateRequest, Outgoing, ResponderPolicy, Role,
+    ChildRequest, ChildSa, DhGroup, Event, Hooks, IkeRole, InitiateRequest, Outgoing,
+    ResponderPolicy,
 };
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, Message, PayloadBody, TrafficSelector};
@@ -452,7 +453,7 @@ fn rekey_delete_child_liveness_and_delete_ike() {
         .find_map(|e| match e {
             Event::IkeSaEstablished {
                 sa,
-                role: Role::Responder,
+                role: IkeRole::Responder,
                 ..
             } => Some(*sa),
             _ => None,
