@@ -68,6 +68,123 @@ impl Level {
     pub fn parse(s: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|l| l.as_str() == s)
     }
+
+    /// The level an ID spells (`MUST-NOT`).
+    fn from_id_form(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.id_form() == s)
+    }
+
+    /// Synonyms share a strength (RFC 2119: MUST = REQUIRED = SHALL, SHOULD = RECOMMENDED,
+    /// MAY = OPTIONAL, and the same for the negations).
+    pub fn strength(self) -> Level {
+        match self {
+            Level::Must | Level::Shall | Level::Required => Level::Must,
+            Level::MustNot | Level::ShallNot => Level::MustNot,
+            Level::Should | Level::Recommended => Level::Should,
+            Level::ShouldNot | Level::NotRecommended => Level::ShouldNot,
+            Level::May | Level::Optional => Level::May,
+        }
+    }
+}
+
+/// How the sentence states its obligation, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Keyword {
+    /// A BCP 14 key word in capitals (`MUST`): the only kind that gates by default.
+    Capital(Level),
+    /// The same word in lowercase (`must`, `is required`): normative in effect, not BCP 14.
+    Lowercase(Level),
+    /// No key word: indicative procedure text ("the Mobile Node constructs a DNS request"),
+    /// a field definition, or another verb ("requires", "is expected to").
+    InEffect,
+}
+
+impl Keyword {
+    pub const IN_EFFECT: &'static str = "in-effect";
+
+    /// `MUST`, `must not`, or `in-effect`, as the catalog's `keyword` field spells it.
+    pub fn parse(s: &str) -> Option<Keyword> {
+        if s == Self::IN_EFFECT {
+            return Some(Keyword::InEffect);
+        }
+        if let Some(l) = Level::parse(s) {
+            return Some(Keyword::Capital(l));
+        }
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str().to_ascii_lowercase() == s)
+            .map(Keyword::Lowercase)
+    }
+
+    /// The word as written in the sentence (`None` for in-effect).
+    pub fn word(self) -> Option<String> {
+        match self {
+            Keyword::Capital(l) => Some(l.as_str().to_string()),
+            Keyword::Lowercase(l) => Some(l.as_str().to_ascii_lowercase()),
+            Keyword::InEffect => None,
+        }
+    }
+
+    /// The level the word expresses (`None` for in-effect).
+    pub fn level(self) -> Option<Level> {
+        match self {
+            Keyword::Capital(l) | Keyword::Lowercase(l) => Some(l),
+            Keyword::InEffect => None,
+        }
+    }
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word().as_deref().unwrap_or(Keyword::IN_EFFECT))
+    }
+}
+
+/// What kind of statement an entry is, for counts and for the gate: only `Capital` entries
+/// gate by default; `Lowercase` and `InEffect` gate under the strict profile; a
+/// `NotAnObligation` never gates and needs no test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Capital,
+    Lowercase,
+    InEffect,
+    NotAnObligation,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Capital,
+        Kind::Lowercase,
+        Kind::InEffect,
+        Kind::NotAnObligation,
+    ];
+
+    /// As results.json and the report spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Capital => "capital",
+            Kind::Lowercase => "lowercase",
+            Kind::InEffect => "in-effect",
+            Kind::NotAnObligation => "not-an-obligation",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether `word` occurs in `text` as a whole word (case-sensitive; inner spaces match any
+/// run of whitespace).
+fn has_word(text: &str, word: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let want: Vec<&str> = word.split_whitespace().collect();
+    words.windows(want.len()).any(|w| w == want.as_slice())
 }
 
 impl fmt::Display for Level {
@@ -169,9 +286,14 @@ pub struct Requirement {
     pub text: String,
     /// For a sentence split into several entries: which obligation this one is.
     pub part: Option<String>,
-    /// True for a sentence without a capitalized key word that is normative all the same.
-    pub normative_in_effect: bool,
+    /// The key word as written (or in-effect).
+    pub keyword: Keyword,
+    /// Why a lowercase or in-effect sentence is normative all the same.
     pub justification: Option<String>,
+    /// Set when the sentence, read as written, obliges nobody: why.
+    pub not_an_obligation: Option<String>,
+    /// What a re-read changed in this entry, and why.
+    pub revised: Option<String>,
     pub testability: Testability,
     /// Why the requirement is not `wire`.
     pub reason: Option<String>,
@@ -183,15 +305,27 @@ pub struct Requirement {
 }
 
 impl Requirement {
-    /// The ID without its trailing number: `RFC5026-5.1.2-MN-MUST-`.
-    fn id_prefix(&self) -> String {
-        format!(
-            "RFC{}-{}-{}-{}-",
-            self.rfc,
-            self.section,
-            self.role,
-            self.level.id_form()
-        )
+    /// The ID's stable part before the level: `RFC5026-5.1.2-MN-`.
+    fn id_stem(&self) -> String {
+        format!("RFC{}-{}-{}-", self.rfc, self.section, self.role)
+    }
+
+    /// True for a sentence without a capitalized key word that is normative all the same.
+    pub fn normative_in_effect(&self) -> bool {
+        !matches!(self.keyword, Keyword::Capital(_))
+    }
+
+    pub fn is_obligation(&self) -> bool {
+        self.not_an_obligation.is_none()
+    }
+
+    pub fn kind(&self) -> Kind {
+        match (self.is_obligation(), self.keyword) {
+            (false, _) => Kind::NotAnObligation,
+            (true, Keyword::Capital(_)) => Kind::Capital,
+            (true, Keyword::Lowercase(_)) => Kind::Lowercase,
+            (true, Keyword::InEffect) => Kind::InEffect,
+        }
     }
 }
 
@@ -206,9 +340,12 @@ struct RawRequirement {
     role: String,
     text: String,
     part: Option<String>,
-    #[serde(default)]
-    normative_in_effect: bool,
+    keyword: Option<String>,
+    /// Before `keyword`: true for in-effect; still read, and checked against `keyword`.
+    normative_in_effect: Option<bool>,
     justification: Option<String>,
+    not_an_obligation: Option<String>,
+    revised: Option<String>,
     testability: String,
     reason: Option<String>,
     pics: Option<String>,
@@ -291,8 +428,30 @@ impl Catalog {
             if r.text.trim().is_empty() {
                 bad("empty text".into());
             }
-            if r.normative_in_effect && blank(&r.justification) {
-                bad("normative_in_effect = true needs a justification".into());
+            let keyword = match (&r.keyword, level) {
+                (Some(k), _) => {
+                    let parsed = Keyword::parse(k);
+                    if parsed.is_none() {
+                        bad(format!(
+                            "unknown keyword `{k}` (a BCP 14 key word in capitals or in \
+                             lowercase, as written, or `{}`)",
+                            Keyword::IN_EFFECT
+                        ));
+                    }
+                    parsed
+                }
+                // Catalogs written before `keyword` said only whether it was in effect.
+                (None, Some(l)) if r.normative_in_effect != Some(true) => Some(Keyword::Capital(l)),
+                (None, _) => Some(Keyword::InEffect),
+            };
+            if let Some(k) = keyword {
+                problems_of_keyword(&r, k, level, &mut bad);
+            }
+            if r.not_an_obligation.is_some() && blank(&r.not_an_obligation) {
+                bad("empty not_an_obligation (say why the sentence obliges nobody)".into());
+            }
+            if r.revised.is_some() && blank(&r.revised) {
+                bad("empty revised".into());
             }
             if matches!(testability, Some(t) if t != Testability::Wire) && blank(&r.reason) {
                 bad(format!("testability `{}` needs a reason", r.testability));
@@ -303,7 +462,9 @@ impl Catalog {
             if r.imported_by.is_some() && blank(&r.imported_by) {
                 bad("empty imported_by".into());
             }
-            let (Some(level), Some(role), Some(testability)) = (level, role, testability) else {
+            let (Some(level), Some(role), Some(testability), Some(keyword)) =
+                (level, role, testability, keyword)
+            else {
                 continue;
             };
             entries.push(Requirement {
@@ -314,8 +475,10 @@ impl Catalog {
                 role,
                 text: r.text,
                 part: r.part,
-                normative_in_effect: r.normative_in_effect,
+                keyword,
                 justification: r.justification,
+                not_an_obligation: r.not_an_obligation,
+                revised: r.revised,
                 testability,
                 reason: r.reason,
                 pics: r.pics,
@@ -364,6 +527,11 @@ impl Catalog {
         count(self.iter().map(|r| r.level))
     }
 
+    /// Capital / lowercase / in-effect / not an obligation.
+    pub fn count_by_kind(&self) -> BTreeMap<Kind, usize> {
+        count(self.iter().map(Requirement::kind))
+    }
+
     pub fn count_by_testability(&self) -> BTreeMap<Testability, usize> {
         count(self.iter().map(|r| r.testability))
     }
@@ -372,7 +540,8 @@ impl Catalog {
         count(self.iter().map(|r| r.role))
     }
 
-    /// One line per dimension, for reports: `MUST 3, MAY 1 | MN 2, HA 2 | wire 3, config 1`.
+    /// One line per dimension, for reports:
+    /// `MUST 3, MAY 1 | capital 2, in-effect 2 | MN 2, HA 2 | wire 3, config 1`.
     pub fn summary(&self) -> String {
         fn join<K: fmt::Display>(m: BTreeMap<K, usize>) -> String {
             m.iter()
@@ -381,9 +550,10 @@ impl Catalog {
                 .join(", ")
         }
         format!(
-            "{} requirements | {} | {} | {}",
+            "{} requirements | {} | {} | {} | {}",
             self.len(),
             join(self.count_by_level()),
+            join(self.count_by_kind()),
             join(self.count_by_role()),
             join(self.count_by_testability())
         )
@@ -406,8 +576,49 @@ fn count<K: Ord>(keys: impl Iterator<Item = K>) -> BTreeMap<K, usize> {
     m
 }
 
-/// ID rules: unique; `RFC<rfc>-<section>-<role>-<LEVEL>-<k>` matching the entry's fields; and
-/// per prefix, k = 1, 2, 3, … in file order.
+/// The checks of an entry's `keyword` against its level, text and justification.
+fn problems_of_keyword(
+    r: &RawRequirement,
+    keyword: Keyword,
+    level: Option<Level>,
+    bad: &mut impl FnMut(String),
+) {
+    if let (Some(said), Some(level)) = (keyword.level(), level) {
+        if said.strength() != level.strength() {
+            bad(format!(
+                "keyword `{keyword}` says {} but level is {level} (level is the strength the \
+                 sentence has as written)",
+                said.strength()
+            ));
+        }
+    }
+    // The mechanical check that keeps the catalog honest: the word is in the sentence, in
+    // the case the entry claims.
+    if let Some(word) = keyword.word() {
+        if !has_word(&r.text, &word) {
+            bad(format!("keyword `{word}` is not in its text as written"));
+        }
+    }
+    let capital = matches!(keyword, Keyword::Capital(_));
+    if !capital && blank(&r.justification) {
+        bad(format!(
+            "keyword `{keyword}` (no BCP 14 capital) needs a justification"
+        ));
+    }
+    if let (Some(in_effect), Some(_)) = (r.normative_in_effect, &r.keyword) {
+        if in_effect == capital {
+            bad(format!(
+                "normative_in_effect = {in_effect} contradicts keyword `{keyword}` (leave \
+                 normative_in_effect out: keyword decides)"
+            ));
+        }
+    }
+}
+
+/// ID rules: unique; `RFC<rfc>-<section>-<role>-<LEVEL>-<k>` matching the entry's rfc,
+/// section and role; per `RFC…-<LEVEL>-` prefix, k = 1, 2, 3, … in file order. An ID is a
+/// stable name: its LEVEL records the level at creation, and an entry whose `level` was
+/// corrected since keeps its ID and says why in `revised`.
 fn check_ids(entries: &[Requirement]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
@@ -417,24 +628,44 @@ fn check_ids(entries: &[Requirement]) -> Vec<String> {
             problems.push(format!("{}: duplicate id", r.id));
             continue;
         }
-        let prefix = r.id_prefix();
-        let Some(k) = r.id.strip_prefix(&prefix) else {
+        let stem = r.id_stem();
+        let expected_form = format!("{stem}{}-<k>", r.level.id_form());
+        let Some((level_part, k)) = r
+            .id
+            .strip_prefix(&stem)
+            .and_then(|rest| rest.rsplit_once('-'))
+        else {
             problems.push(format!(
-                "{}: id does not match its fields (expected `{prefix}<k>`)",
+                "{}: id does not match its fields (expected `{expected_form}`)",
                 r.id
             ));
             continue;
         };
+        let Some(id_level) = Level::from_id_form(level_part) else {
+            problems.push(format!(
+                "{}: id does not match its fields (expected `{expected_form}`)",
+                r.id
+            ));
+            continue;
+        };
+        if id_level != r.level && blank(&r.revised) {
+            problems.push(format!(
+                "{}: level is {} but the id says {id_level}: keep the id (a stable name) and \
+                 say in `revised` why the level changed",
+                r.id, r.level
+            ));
+        }
+        let prefix = format!("{stem}{level_part}-");
         let expected = next_k.entry(prefix.clone()).or_insert(1);
         match k.parse::<u32>() {
-            Ok(k) if k.to_string() == r.id[prefix.len()..] && k == *expected => *expected += 1,
-            Ok(k) if k.to_string() == r.id[prefix.len()..] => {
+            Ok(n) if n.to_string() == k && n == *expected => *expected += 1,
+            Ok(n) if n.to_string() == k => {
                 problems.push(format!(
                     "{}: numbering not contiguous: expected `{prefix}{}` here (k counts from 1 \
                      in text order)",
                     r.id, *expected
                 ));
-                *expected = k.max(*expected) + 1;
+                *expected = n.max(*expected) + 1;
             }
             _ => problems.push(format!("{}: `{k}` is not a number k >= 1", r.id)),
         }
@@ -491,7 +722,8 @@ impl fmt::Display for Coverage {
 pub struct Trace {
     /// Citations of IDs that are not in the catalog, in test order.
     pub unknown: Vec<UnknownCitation>,
-    /// `wire` requirements no test cites, in catalog order.
+    /// `wire` obligations no test cites, in catalog order (an entry that is not an
+    /// obligation needs no test).
     pub uncovered_wire: Vec<String>,
     /// Tests that cite no requirement at all.
     pub tests_citing_nothing: Vec<String>,
@@ -523,7 +755,7 @@ pub fn trace(catalog: &Catalog, tests: &[(&str, &[&str])]) -> Trace {
     }
     let wire: Vec<&Requirement> = catalog
         .iter()
-        .filter(|r| r.testability == Testability::Wire)
+        .filter(|r| r.testability == Testability::Wire && r.is_obligation())
         .collect();
     t.uncovered_wire = wire
         .iter()
@@ -549,7 +781,7 @@ pub struct PendingCheck {
     pub new_gaps: Vec<String>,
     /// Listed IDs that are not in the catalog.
     pub unknown: Vec<String>,
-    /// Listed IDs that are in the catalog but not `wire`.
+    /// Listed IDs that are in the catalog but not `wire`, or not an obligation.
     pub not_wire: Vec<String>,
     /// IDs listed more than once.
     pub duplicates: Vec<String>,
@@ -574,7 +806,10 @@ impl fmt::Display for PendingCheck {
                 &self.new_gaps,
             ),
             ("not in the catalog", &self.unknown),
-            ("not wire requirements", &self.not_wire),
+            (
+                "not wire requirements, or not obligations",
+                &self.not_wire,
+            ),
             ("listed more than once", &self.duplicates),
         ];
         for (what, ids) in groups {
@@ -610,7 +845,9 @@ impl Trace {
             }
             match catalog.get(id) {
                 None => c.unknown.push(id.clone()),
-                Some(r) if r.testability != Testability::Wire => c.not_wire.push(id.clone()),
+                Some(r) if r.testability != Testability::Wire || !r.is_obligation() => {
+                    c.not_wire.push(id.clone())
+                }
                 Some(_) if self.covered_by.contains_key(id) => c.stale.push(id.clone()),
                 Some(_) => {}
             }
@@ -628,6 +865,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
 
     fn entry(id: &str, section: &str, role: &str, level: &str, testability: &str) -> String {
         let extra = match testability {
@@ -636,7 +874,7 @@ mod tests {
         };
         format!(
             "[[requirement]]\nid = \"{id}\"\nrfc = 5026\nsection = \"{section}\"\n\
-             level = \"{level}\"\nrole = \"{role}\"\ntext = \"A sentence.\"\n\
+             level = \"{level}\"\nrole = \"{role}\"\ntext = \"It {level} act.\"\n\
              testability = \"{testability}\"\n{extra}\n\n"
         )
     }
@@ -831,6 +1069,95 @@ mod tests {
         let shown = p.to_string();
         assert!(shown.contains("covered now, remove from the pending list (1):"));
         assert!(shown.contains("  RFC5026-6-HA-MUST-NOT-1\n"));
+    }
+
+    /// One MN entry of section 6 (`RFC5026-6-MN-<ID level>-1`) with these extra lines.
+    fn keyed(id_level: &str, level: &str, text: &str, extra: &str) -> String {
+        format!(
+            "[[requirement]]\nid = \"RFC5026-6-MN-{id_level}-1\"\nrfc = 5026\nsection = \"6\"\n\
+             level = \"{level}\"\nrole = \"MN\"\ntext = \"{text}\"\ntestability = \"wire\"\n\
+             observe = \"the BU\"\n{extra}\n"
+        )
+    }
+
+    #[rstest]
+    #[case::capital("MUST", "MUST", "The MN MUST send it.", "keyword = \"MUST\"", Kind::Capital)]
+    #[case::capital_negation("MUST NOT", "MUST NOT", "It MUST NOT send it.", "keyword = \"MUST NOT\"", Kind::Capital)]
+    #[case::synonym("MUST", "MUST", "It is REQUIRED.", "keyword = \"REQUIRED\"", Kind::Capital)]
+    #[case::lowercase("MUST", "MUST", "The MN must send it.", "keyword = \"must\"\njustification = \"j\"", Kind::Lowercase)]
+    #[case::lowercase_required("MUST", "MUST", "The MN is required to send it.", "keyword = \"required\"\njustification = \"j\"", Kind::Lowercase)]
+    #[case::in_effect("MUST", "MUST", "The MN sends it.", "keyword = \"in-effect\"\njustification = \"j\"", Kind::InEffect)]
+    #[case::legacy_in_effect("MUST", "MUST", "The MN sends it.", "normative_in_effect = true\njustification = \"j\"", Kind::InEffect)]
+    #[case::legacy_capital("MUST", "MUST", "The MN MUST send it.", "normative_in_effect = false", Kind::Capital)]
+    #[case::not_an_obligation("MUST", "MUST", "As an example, the MN sends it.", "keyword = \"in-effect\"\njustification = \"j\"\nnot_an_obligation = \"an example\"", Kind::NotAnObligation)]
+    #[case::level_revised("MUST", "MAY", "The MN can send it.", "keyword = \"in-effect\"\njustification = \"j\"\nrevised = \"can is a permission\"", Kind::InEffect)]
+    fn valid_keywords(
+        #[case] id_level: &str,
+        #[case] level: &str,
+        #[case] text: &str,
+        #[case] extra: &str,
+        #[case] kind: Kind,
+    ) {
+        let t = keyed(&id_level.replace(' ', "-"), level, text, extra);
+        let c = Catalog::parse(&t).unwrap_or_else(|e| panic!("{e:#}\n{t}"));
+        let r = c.iter().next().unwrap();
+        assert_eq!(r.kind(), kind);
+        assert_eq!(r.normative_in_effect(), kind != Kind::Capital);
+        assert_eq!(c.count_by_kind()[&kind], 1);
+    }
+
+    #[rstest]
+    #[case::capital_not_in_text("The MN must send it.", "keyword = \"MUST\"", "keyword `MUST` is not in its text")]
+    #[case::lowercase_not_in_text("The MN MUST send it.", "keyword = \"must\"\njustification = \"j\"", "keyword `must` is not in its text")]
+    #[case::part_of_a_word("The MN mustn't send it.", "keyword = \"must\"\njustification = \"j\"", "keyword `must` is not in its text")]
+    #[case::weaker_word("The MN SHOULD send it.", "keyword = \"SHOULD\"", "keyword `SHOULD` says SHOULD but level is MUST")]
+    #[case::unknown_word("The MN shall send it.", "keyword = \"Must\"", "unknown keyword `Must`")]
+    #[case::lowercase_without_justification("The MN must send it.", "keyword = \"must\"", "needs a justification")]
+    #[case::in_effect_without_justification("The MN sends it.", "keyword = \"in-effect\"", "needs a justification")]
+    #[case::legacy_flag_contradicts("The MN MUST send it.", "keyword = \"MUST\"\nnormative_in_effect = true\njustification = \"j\"", "contradicts keyword `MUST`")]
+    #[case::legacy_capital_not_in_text("The MN sends it.", "normative_in_effect = false", "keyword `MUST` is not in its text")]
+    #[case::blank_not_an_obligation("The MN MUST send it.", "keyword = \"MUST\"\nnot_an_obligation = \" \"", "empty not_an_obligation")]
+    fn invalid_keywords(#[case] text: &str, #[case] extra: &str, #[case] problem: &str) {
+        let e = err(&keyed("MUST", "MUST", text, extra));
+        assert!(e.contains("RFC5026-6-MN-MUST-1: "), "{e}");
+        assert!(e.contains(problem), "{e}");
+    }
+
+    #[test]
+    fn a_changed_level_keeps_the_id_and_says_why() {
+        let e = err(&keyed("MUST", "MAY", "The MN can send it.", "keyword = \"in-effect\"\njustification = \"j\""));
+        assert!(e.contains("level is MAY but the id says MUST"), "{e}");
+        // The numbering follows the id's level part: a second MUST-numbered entry is 2.
+        let t = keyed("MUST", "MAY", "The MN can send it.", "keyword = \"in-effect\"\njustification = \"j\"\nrevised = \"r\"")
+            + &keyed("MUST", "MUST", "The MN MUST send it.", "").replace("MN-MUST-1", "MN-MUST-2");
+        assert_eq!(Catalog::parse(&t).unwrap().len(), 2);
+        let t = keyed("MAY", "MAY", "The MN MAY send it.", "")
+            + &keyed("MUST", "MAY", "The MN can send it.", "keyword = \"in-effect\"\njustification = \"j\"\nrevised = \"r\"");
+        assert_eq!(Catalog::parse(&t).unwrap().len(), 2, "MAY-1 and MUST-1 number apart");
+    }
+
+    #[test]
+    fn obligations_alone_need_tests() {
+        let t = keyed("MUST", "MUST", "The MN MUST send it.", "")
+            + &keyed("MUST", "MUST", "As an example, the MN sends it.", "keyword = \"in-effect\"\njustification = \"j\"\nnot_an_obligation = \"an example\"").replace("MN-MUST-1", "MN-MUST-2");
+        let c = Catalog::parse(&t).unwrap();
+        let tr = trace(&c, &[("TP-A", &["RFC5026-6-MN-MUST-2"])]);
+        assert_eq!(tr.uncovered_wire, vec!["RFC5026-6-MN-MUST-1"]);
+        assert_eq!(tr.coverage.wire, 1);
+        let p = tr.check_pending(&c, &parse_pending("RFC5026-6-MN-MUST-1\nRFC5026-6-MN-MUST-2\n"));
+        assert_eq!(p.not_wire, vec!["RFC5026-6-MN-MUST-2"]);
+        assert!(c.summary().contains("| capital 1, not-an-obligation 1 |"), "{}", c.summary());
+    }
+
+    #[test]
+    fn keyword_words() {
+        assert_eq!(Keyword::parse("must not"), Some(Keyword::Lowercase(Level::MustNot)));
+        assert_eq!(Keyword::parse("NOT RECOMMENDED"), Some(Keyword::Capital(Level::NotRecommended)));
+        assert_eq!(Keyword::parse("Must"), None);
+        assert_eq!(Keyword::InEffect.to_string(), "in-effect");
+        assert!(has_word("it MUST  NOT be", "MUST NOT"));
+        assert!(!has_word("it MUSTER", "MUST"));
+        assert_eq!(Level::Required.strength(), Level::Must);
     }
 
     #[test]
