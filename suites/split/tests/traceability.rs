@@ -69,3 +69,19 @@ fn entries_found_not_to_be_obligations_stay_so() {
         assert!(r.revised.is_some(), "{id} says what changed");
     }
 }
+
+/// The report reads the catalog with its own light parser: it must give each requirement the
+/// kind the suite's validated catalog gives it, or results.json would gate on another kind.
+#[test]
+fn the_report_sees_the_same_kinds() {
+    let catalog = SUITE.catalog(&root()).unwrap();
+    let (seen, errors) = mip6lab_report::catalog::load_files(&SUITE.catalog_paths(&root()));
+    assert!(errors.is_empty(), "{errors:?}");
+    let seen = seen.expect("the catalog files");
+    assert_eq!(seen.len(), catalog.len());
+    for q in &seen {
+        let r = catalog.get(&q.id).unwrap();
+        assert_eq!(q.kind(), r.kind().as_str(), "{}", q.id);
+        assert_eq!(q.level, r.level.as_str(), "{}", q.id);
+    }
+}
