@@ -128,7 +128,7 @@ fn select(tests: &[TestPurpose], knob: Option<&Knob>) -> Vec<TestPurpose> {
         .copied()
         .collect();
     if let Some(k) = knob {
-        selected.sort_by_key(|t| !cites_broken(k, &t.requirements));
+        selected.sort_by_key(|t| !cites_broken(k, t.requirements));
     }
     selected
 }
@@ -360,7 +360,13 @@ mod tests {
     fn only_a_fail_citing_a_broken_requirement_with_a_live_iut_and_tester_catches() {
         let knob = knobs::find("ha.no_cookies").unwrap();
         let cited = knob.breaks()[0];
-        let fail = || result("T", &[cited], Outcome::fail("flood answered without COOKIE"));
+        let fail = || {
+            result(
+                "T",
+                &[cited],
+                Outcome::fail("flood answered without COOKIE"),
+            )
+        };
         let ha = IutRole::Ha;
         assert_eq!(catches(knob, &fail(), ha), Ok(()));
         let other = result("T", &["RFC-OTHER-MUST-1"], Outcome::fail("x"));
@@ -407,7 +413,12 @@ mod tests {
             tester_timed_out: true,
             ..result("A", &[cited], Outcome::fail("the MN got no IKE SA"))
         };
-        let row = Row::of("ha.no_cookies=true", Some(knob), &[starved.clone()], &roles);
+        let row = Row::of(
+            "ha.no_cookies=true",
+            Some(knob),
+            std::slice::from_ref(&starved),
+            &roles,
+        );
         assert!(row.caught.is_none());
         assert_eq!(row.verdict(), "NOT CAUGHT (tester timed out)");
         assert!(!row.ok());
@@ -435,9 +446,19 @@ mod tests {
         assert_eq!(row.verdict(), "NOT CAUGHT (crashed)");
         assert!(row.text().contains("crash C: the IUT exited 139"));
         // The clean run: nothing may fail or err.
-        let clean = Row::of("", None, &[result("A", &[cited], Outcome::pass("ok"))], &roles);
+        let clean = Row::of(
+            "",
+            None,
+            &[result("A", &[cited], Outcome::pass("ok"))],
+            &roles,
+        );
         assert_eq!(clean.verdict(), "clean");
-        let false_failure = Row::of("", None, &[result("A", &[cited], Outcome::fail("x"))], &roles);
+        let false_failure = Row::of(
+            "",
+            None,
+            &[result("A", &[cited], Outcome::fail("x"))],
+            &roles,
+        );
         assert_eq!(false_failure.verdict(), "FALSE FAILURES");
     }
 }

@@ -217,7 +217,11 @@ fn an_ha_pics_is_warned_about_mn_tests_it_cannot_rule_out() {
         let s = unwrapped(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{s}");
         assert!(s.contains("TP-SPLIT-HA-HOME-PREFIX-01"), "{s}");
-        assert_eq!(s.contains("WARN  not-applicable"), warned, "role.mn = {role_mn}: {s}");
+        assert_eq!(
+            s.contains("WARN  not-applicable"),
+            warned,
+            "role.mn = {role_mn}: {s}"
+        );
     }
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -260,9 +260,6 @@ mod tests {
         let x = render(&r);
         let lab = format!("classname=\"{}.lab\"", r.suite);
         assert_eq!(x.matches(&lab).count(), 1, "{x}");
-        assert_eq!(
-            x.matches(&format!("classname=\"{}\"", r.suite)).count(),
-            2
-        );
+        assert_eq!(x.matches(&format!("classname=\"{}\"", r.suite)).count(), 2);
     }
 }

@@ -581,7 +581,11 @@ impl RunResult {
             out.push_str("INCONCLUSIVE by first blocking cause:\n");
             for (cause, tests) in causes {
                 let ids: Vec<&str> = tests.iter().map(|r| r.id.as_str()).collect();
-                out.push_str(&format!("  {:>3}  {cause}: {}\n", tests.len(), ids.join(", ")));
+                out.push_str(&format!(
+                    "  {:>3}  {cause}: {}\n",
+                    tests.len(),
+                    ids.join(", ")
+                ));
             }
         }
         out
@@ -703,7 +707,10 @@ mod tests {
         let lab = table.find("lab checks (the harness's own peers").unwrap();
         assert!(table.find("IUT-1").unwrap() < lab && lab < table.find("LAB-1").unwrap());
         let closing = run.closing_lines();
-        assert!(closing.ends_with("suite: 0 passed, 1 failed, 0 skipped\n"), "{closing}");
+        assert!(
+            closing.ends_with("suite: 0 passed, 1 failed, 0 skipped\n"),
+            "{closing}"
+        );
         assert!(closing.contains("lab checks (the harness's peers, not the IUT): 1 passed"));
         let back: RunResult = serde_json::from_str(&serde_json::to_string(&run).unwrap()).unwrap();
         assert!(back.results[1].lab_check && !back.results[0].lab_check);
@@ -767,7 +774,10 @@ mod tests {
     #[test]
     fn inconclusive_tests_group_by_their_first_blocking_cause() {
         let results = [
-            result("A", Outcome::not_reached("IKE_SA_INIT", "NO_PROPOSAL_CHOSEN")),
+            result(
+                "A",
+                Outcome::not_reached("IKE_SA_INIT", "NO_PROPOSAL_CHOSEN"),
+            ),
             result("B", Outcome::not_reached("IKE_AUTH", "NO_PROPOSAL_CHOSEN")),
             result("C", Outcome::fail("x").unexercised("the BU")),
             result("D", Outcome::inconclusive("no key")),
@@ -790,7 +800,9 @@ mod tests {
         run.results.extend(results);
         let table = run.summary_table();
         assert!(
-            table.contains("INCONCLUSIVE by first blocking cause:\n    2  NO_PROPOSAL_CHOSEN: A, B\n"),
+            table.contains(
+                "INCONCLUSIVE by first blocking cause:\n    2  NO_PROPOSAL_CHOSEN: A, B\n"
+            ),
             "{table}"
         );
     }

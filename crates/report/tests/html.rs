@@ -278,11 +278,16 @@ fn lab_checks_and_blocking_causes_have_their_own_sections() {
         ..TestResult::default()
     });
     let html = render_html(&run, None, &ts);
-    let lab = html.find("<h2>Lab checks</h2>").expect("a lab checks section");
+    let lab = html
+        .find("<h2>Lab checks</h2>")
+        .expect("a lab checks section");
     let tests = html.find("<h2>Tests</h2>").unwrap();
     assert!(tests < lab);
     let row = format!("<a href=\"#t-{lab_id}\">{lab_id}</a>");
-    assert!(html[lab..].contains(&lab_id), "the lab check is listed there");
+    assert!(
+        html[lab..].contains(&lab_id),
+        "the lab check is listed there"
+    );
     assert!(
         !html[tests..lab].contains(&row),
         "and not among the IUT's tests"

@@ -212,7 +212,11 @@ fn every_setting_a_test_or_topology_passes_is_in_the_contract() {
     let harness = harness_only_section(&readme);
     let vendor = &readme[..readme.find(harness).unwrap()];
     let settings = settings_of_every_test();
-    assert!(settings.len() > 100, "only {} settings found", settings.len());
+    assert!(
+        settings.len() > 100,
+        "only {} settings found",
+        settings.len()
+    );
     for (test, node, name, on_iut) in settings {
         let var = env::find(&name)
             .unwrap_or_else(|| panic!("{test}: {name} on {node} is not in mip6lab_contract::env"));

@@ -71,7 +71,10 @@ fn run_hollow(name: &str) -> RunResult {
         let r = &rec.result;
         eprintln!("{} {} — {}", r.id, r.verdict_label(), r.outcome.reason);
     }));
-    eprintln!("suite split against the {name} IUT: {:?}", started.elapsed());
+    eprintln!(
+        "suite split against the {name} IUT: {:?}",
+        started.elapsed()
+    );
     eprint!("{}", run.summary_table());
     run
 }

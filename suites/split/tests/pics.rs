@@ -28,11 +28,7 @@ fn items_read() -> BTreeSet<String> {
 fn every_reference_pics_item_is_read_by_a_test() {
     let read = items_read();
     let pics = reference_pics();
-    let unused: Vec<&String> = pics
-        .items
-        .keys()
-        .filter(|i| !read.contains(*i))
-        .collect();
+    let unused: Vec<&String> = pics.items.keys().filter(|i| !read.contains(*i)).collect();
     assert!(
         unused.is_empty(),
         "fixtures/pics/reference.toml declares items no test purpose reads: {unused:?}"
