@@ -214,7 +214,10 @@ mod tests {
         assert!(why.contains("R1 [level unknown, counted as MUST]"), "{why}");
         assert!(why.contains("frame 7: (not in the transcript)"), "{why}");
         assert!(!why.contains("runs:"), "{why}");
-        assert!(!why.contains("lab check") && !why.contains("IUT exit"), "{why}");
+        assert!(
+            !why.contains("lab check") && !why.contains("IUT exit"),
+            "{why}"
+        );
         let lab = TestResult {
             lab_check: true,
             iut_exit: Some(2),
