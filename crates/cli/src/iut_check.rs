@@ -310,9 +310,11 @@ fn not_applicable(pics: &Pics, role: Role, view: &SuiteView) -> Vec<Line> {
         },
     )];
     // Test purposes of the other role that no PICS item rules out run with this image in
-    // that role; harmless when the image plays both roles, noise when it does not.
+    // that role; harmless when the image plays both roles, noise when it does not. A PICS
+    // that does not declare the other role true (role.mn, role.ha) rules them all out.
     let other = role.other();
-    if declares_true(pics, other).is_empty() {
+    let plays_other = pics.get(&other.pics_item()) == Some(true);
+    if plays_other && declares_true(pics, other).is_empty() {
         let run: Vec<&str> = view
             .of(other)
             .filter(|(_, _, items)| pics.unmet(items).is_none())
@@ -1049,13 +1051,23 @@ mod tests {
         assert!(l[0].1.contains("TP-MN-2"), "{l:?}");
         // HA tests all need an item this PICS leaves out: nothing runs in the wrong role.
         assert_eq!(l.len(), 1, "{l:?}");
-        let l = not_applicable(&pics("ha.auth.psk = true\n"), Role::Ha, &view());
+        let l = not_applicable(
+            &pics("ha.auth.psk = true\nrole.mn = true\n"),
+            Role::Ha,
+            &view(),
+        );
         assert_eq!(
             l[0].1,
             "none of the 1 HA test purposes is NOT-APPLICABLE with this PICS"
         );
         assert_eq!(l[1].0, Status::Warn);
         assert!(l[1].1.ends_with("TP-MN-1"), "{l:?}");
+        // An HA-only PICS rules out every MN test by its role item: nothing to warn about.
+        for role_mn in ["role.mn = false\n", ""] {
+            let p = pics(&format!("ha.auth.psk = true\nrole.ha = true\n{role_mn}"));
+            let l = not_applicable(&p, Role::Ha, &view());
+            assert_eq!(l.len(), 1, "{role_mn}: {l:?}");
+        }
     }
 
     #[test]

@@ -26,7 +26,9 @@ USAGE:
       why.txt and MANIFEST.sha256. Exit 0 only if no test with a gating requirement failed,
       none errored and none was flaky. By default only BCP 14 capitals gate: a FAIL whose
       requirements are all SHOULD/MAY, lowercase or in-effect \"must\", or not obligations
-      is advisory.
+      is advisory. Lab checks (tests of the harness's own peers) are listed apart; their
+      FAIL is an ERROR. Closes with the breakdown, then `suite: N passed, M failed, K
+      skipped` (failed: FAIL, ERROR, FLAKY; skipped: INCONCLUSIVE, NOT-APPLICABLE).
       --strict        gate on lowercase and in-effect MUST-level requirements too.
       --pics FILE     the IUT's PICS (TOML: [iut] name, [pics] item = true|false); a test
                       needing an item not declared true is NOT-APPLICABLE, with no lab.
@@ -62,9 +64,13 @@ USAGE:
       mutant breaks and its setting, the accepted values and the conforming default.
   mip6lab mutants <NAME> [--out DIR] [--first-catch]
       Run the suite against the reference IUT with no knob (nothing may fail) and with each
-      mutant (something must fail); print which tests catch which knob. A mutant runs only
-      the tests whose IUT role it changes (mn.* knobs: MN under test). --first-catch stops
-      each mutant at its first failing test (CI's budget); without it the map is complete.
+      mutant. A mutant is caught only by a FAIL of a test citing a requirement the knob
+      breaks (`mip6lab knobs`), with the IUT alive (not crashed) and the tester not timed
+      out; an ERROR, INCONCLUSIVE or other FAIL does not count. Prints and saves (DIR/…/
+      mutants.txt, mutants.json) the map: per knob caught or NOT CAUGHT (crashed, tester
+      timed out, …), the catching test and its FAIL reason. A mutant runs only the tests
+      whose IUT role it changes (mn.* knobs: MN under test). --first-catch stops each mutant
+      at its first qualifying catch (CI's budget); without it the map is complete.
   mip6lab list <NAME>
       List a suite's test purposes and the requirements they verify, then the catalog's
       counts by level and by keyword kind (capital, lowercase, in effect, not an obligation).
@@ -414,9 +420,10 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
                         (label, format!(" [runs: {}]", r.runs_text()))
                     };
                     say(&format!(
-                        "[{}/{total}] {label:<13} {} ({:.1}s){runs}\n         {}",
+                        "[{}/{total}] {label:<13} {}{} ({:.1}s){runs}\n         {}",
                         i + 1,
                         r.id,
+                        if r.lab_check { " [lab check]" } else { "" },
                         r.duration_ms as f64 / 1000.0,
                         r.outcome.reason
                     ));
@@ -430,19 +437,9 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
     write_results(&run, &run_dir, &out_base)?;
     println!("{}", run.summary_table());
     println!("results: {}", run_dir.display());
-    // The plain closing line CI systems read; every verdict but PASS counts against the run,
-    // and so does every flaky test.
-    let passed = run.count_passed();
-    let flaky = run.count_flaky();
-    println!(
-        "suite: {passed} passed, {} failed{}",
-        run.results.len() - passed,
-        if flaky > 0 {
-            format!(" ({flaky} FLAKY)")
-        } else {
-            String::new()
-        }
-    );
+    // The breakdown, then the plain closing line CI systems read (`suite: N passed, M failed,
+    // K skipped`, as the JUnit file counts them); lab checks are not the IUT's verdicts.
+    print!("{}", run.closing_lines());
     match baseline {
         Some((path, b)) => {
             let c = mip6lab_report::baseline::compare(&b, &run);

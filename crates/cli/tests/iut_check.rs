@@ -197,25 +197,32 @@ fn an_ha_pics_is_warned_about_mn_tests_it_cannot_rule_out() {
         .filter(|k| k.starts_with("ha."))
         .map(|k| format!("{k} = {}\n", k != "ha.hoa.autoconf"))
         .collect();
-    let pics = write_pics(&d, &items);
-    let out = mip6lab(&[
-        "iut",
-        "check",
-        "--role",
-        "ha",
-        "--pics",
-        &pics,
-        "--pics-only",
-    ]);
-    let s = unwrapped(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{s}");
-    assert!(s.contains("TP-SPLIT-HA-HOME-PREFIX-01"), "{s}");
-    // MN tests that need no PICS item run against any image; the report says so.
+    // MN tests that need no PICS item run against an image whose PICS says it is an MN
+    // too (role.mn = true); the report says so. With role.mn = false none runs.
     let unguarded = mip6lab_suite_split::SUITE
         .tests()
         .iter()
         .any(|tp| tp.iut_role() != mip6lab_suite::IutRole::Ha && tp.pics.is_empty());
-    assert_eq!(s.contains("WARN  not-applicable"), unguarded, "{s}");
+    for (role_mn, warned) in [(true, unguarded), (false, false)] {
+        let pics = write_pics(&d, &format!("{items}role.ha = true\nrole.mn = {role_mn}\n"));
+        let out = mip6lab(&[
+            "iut",
+            "check",
+            "--role",
+            "ha",
+            "--pics",
+            &pics,
+            "--pics-only",
+        ]);
+        let s = unwrapped(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{s}");
+        assert!(s.contains("TP-SPLIT-HA-HOME-PREFIX-01"), "{s}");
+        assert_eq!(
+            s.contains("WARN  not-applicable"),
+            warned,
+            "role.mn = {role_mn}: {s}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -300,8 +300,17 @@ impl Engine {
 
     /// Whole stdout+stderr of a container so far.
     pub async fn logs(&self, id: &str) -> Result<String> {
+        self.output(id, true).await
+    }
+
+    /// Whole stderr of a container so far.
+    pub async fn stderr(&self, id: &str) -> Result<String> {
+        self.output(id, false).await
+    }
+
+    async fn output(&self, id: &str, stdout: bool) -> Result<String> {
         let opts = LogsOptionsBuilder::default()
-            .stdout(true)
+            .stdout(stdout)
             .stderr(true)
             .build();
         let mut s = self.docker.logs(id, Some(opts));

@@ -609,7 +609,7 @@ impl Lab {
                 binds,
                 labels: self.labels(),
                 cmd: node.command.clone(),
-                cap_add: node.cap_add.clone(),
+                cap_add: capabilities(node),
             })
             .await?;
         let handle = NodeHandle {
@@ -768,6 +768,18 @@ impl Lab {
 
     pub async fn logs(&self, node: &NodeHandle) -> Result<String> {
         self.engine.logs(&node.id).await
+    }
+
+    /// When the IUT has exited with code 2 (a configuration error, per the contract): the
+    /// last line it wrote on stderr. None while it runs, or when it ended otherwise.
+    pub async fn iut_configuration_error(&self) -> Option<String> {
+        let node = self.node(&self.topology.iut()?.name)?;
+        match self.engine.state(&node.id).await.ok()? {
+            (false, Some(2)) => {}
+            _ => return None,
+        }
+        let stderr = self.engine.stderr(&node.id).await.unwrap_or_default();
+        Some(last_line(&stderr))
     }
 
     /// Waits for `MIP6LAB-EVENT {"event": kind, ...}` in the node's log. Returns `None` when
@@ -1009,6 +1021,32 @@ fn unregister_run(run: &str) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(run);
+}
+
+/// The capabilities a node's container gets: its topology's, and for the IUT always the
+/// two the contract promises (`NET_ADMIN`, `NET_RAW`), whatever the topology says.
+pub fn capabilities(node: &NodeSpec) -> Vec<String> {
+    let mut caps = node.cap_add.clone();
+    if node.image == "iut" {
+        for cap in IUT_CAPABILITIES {
+            if !caps.iter().any(|c| c == cap) {
+                caps.push(cap.to_string());
+            }
+        }
+    }
+    caps
+}
+
+/// What the IUT contract grants every IUT (containers/iut/README.md).
+pub const IUT_CAPABILITIES: [&str; 2] = ["NET_ADMIN", "NET_RAW"];
+
+/// The last non-empty line of a log, trimmed (`(nothing on stderr)` when there is none).
+pub fn last_line(log: &str) -> String {
+    log.lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or("(nothing on stderr)")
+        .to_string()
 }
 
 /// On SIGINT/SIGTERM/SIGHUP: remove every live run's containers and networks, then exit.

@@ -39,6 +39,20 @@ pub fn why_text(
         let _ = writeln!(s, "runs:     {}{flaky}", r.runs_text());
     }
     let _ = writeln!(s, "reason:   {}", r.outcome.reason);
+    if r.lab_check {
+        s.push_str(
+            "kind:     lab check: it judges the harness's own peers, not the IUT; its verdict \
+             counts neither for nor against the IUT\n",
+        );
+    }
+    if let Some(code) = r.iut_exit {
+        let _ = writeln!(s, "IUT exit: {code}");
+    }
+    if r.tester_timed_out {
+        s.push_str(
+            "tester:   timed out (it neither reported the awaited event nor exited in time)\n",
+        );
+    }
     let _ = writeln!(s, "duration: {} ms", r.duration_ms);
     s.push_str("\nrequirements:\n");
     if r.requirements.is_empty() {
@@ -208,6 +222,20 @@ mod tests {
         assert!(why.contains("R1 [level unknown, counted as MUST]"), "{why}");
         assert!(why.contains("frame 7: (not in the transcript)"), "{why}");
         assert!(!why.contains("runs:"), "{why}");
+        assert!(
+            !why.contains("lab check") && !why.contains("IUT exit"),
+            "{why}"
+        );
+        let lab = TestResult {
+            lab_check: true,
+            iut_exit: Some(2),
+            tester_timed_out: true,
+            ..r.clone()
+        };
+        let why = why_text(&lab, None, None);
+        assert!(why.contains("kind:     lab check"), "{why}");
+        assert!(why.contains("IUT exit: 2\n"), "{why}");
+        assert!(why.contains("tester:   timed out"), "{why}");
         let flaky = TestResult {
             flaky: true,
             runs: vec![crate::Verdict::Pass, crate::Verdict::Fail],

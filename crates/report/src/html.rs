@@ -53,7 +53,9 @@ pub fn render_html_at(
     gate(&mut o, run);
     summary_badges(&mut o, run);
     matrix(&mut o, run, catalog);
+    blocking_cause_table(&mut o, run);
     overview(&mut o, run);
+    lab_checks(&mut o, run);
     for (i, r) in run.results.iter().enumerate() {
         test_section(&mut o, i, r, catalog, transcripts.get(&r.id), link_base);
     }
@@ -307,9 +309,12 @@ fn gate(o: &mut String, run: &RunResult) {
 
 fn summary_badges(o: &mut String, run: &RunResult) {
     o.push_str("<h2>Summary</h2>\n<div class=\"counts\">\n");
-    let _ = writeln!(o, "<div><b>{}</b>tests</div>", run.results.len());
+    // The IUT's verdicts; lab checks have their own section.
+    let iut: Vec<&TestResult> = run.iut_results().collect();
+    let _ = writeln!(o, "<div><b>{}</b>tests</div>", iut.len());
     for v in VERDICTS {
-        let _ = writeln!(o, "<div><b>{}</b>{}</div>", run.count(v), badge(v));
+        let n = iut.iter().filter(|r| r.outcome.verdict == v).count();
+        let _ = writeln!(o, "<div><b>{n}</b>{}</div>", badge(v));
     }
     // Only runs with reruns can tell flaky tests apart.
     if run.results.iter().any(|r| !r.runs.is_empty()) {
@@ -426,13 +431,60 @@ fn matrix(o: &mut String, run: &RunResult, catalog: Option<&[ReqInfo]>) {
     }
 }
 
-fn overview(o: &mut String, run: &RunResult) {
+/// INCONCLUSIVE tests by the first thing that stopped their flow: one cause often hides
+/// many requirements.
+fn blocking_cause_table(o: &mut String, run: &RunResult) {
+    let causes = crate::blocking_causes(run.iut_results());
+    if causes.is_empty() {
+        return;
+    }
     o.push_str(
-        "<h2>Tests</h2>\n<table class=\"tests\">\n<thead><tr><th scope=\"col\">Test</th>\
+        "<h2>Not exercised: what stopped the flow</h2>\n<table class=\"causes\">\n<thead><tr>\
+         <th scope=\"col\">First blocking cause</th><th scope=\"col\">Tests</th>\
+         <th scope=\"col\">INCONCLUSIVE tests</th></tr></thead>\n<tbody>\n",
+    );
+    for (cause, tests) in causes {
+        let ids: Vec<String> = tests
+            .iter()
+            .map(|r| format!("<a href=\"#{}\">{}</a>", anchor(&r.id), h(&r.id)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+            h(&cause),
+            tests.len(),
+            ids.join(", ")
+        );
+    }
+    o.push_str("</tbody>\n</table>\n");
+}
+
+/// The checks of the harness's own peers, apart from the IUT's verdicts.
+fn lab_checks(o: &mut String, run: &RunResult) {
+    let checks: Vec<&TestResult> = run.lab_checks().collect();
+    if checks.is_empty() {
+        return;
+    }
+    o.push_str(
+        "<h2>Lab checks</h2>\n<p class=\"muted\">These judge the harness's own peers (DNS, \
+         AAA), not the IUT: they count neither for nor against it. A failed one is an ERROR: \
+         the lab is broken and the run vouches for nothing.</p>\n",
+    );
+    test_rows(o, &checks);
+}
+
+fn overview(o: &mut String, run: &RunResult) {
+    o.push_str("<h2>Tests</h2>\n");
+    test_rows(o, &run.iut_results().collect::<Vec<_>>());
+}
+
+fn test_rows(o: &mut String, results: &[&TestResult]) {
+    o.push_str(
+        "<table class=\"tests\">\n<thead><tr><th scope=\"col\">Test</th>\
          <th scope=\"col\">Verdict</th><th scope=\"col\">Level</th><th scope=\"col\">Time</th>\
          <th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n",
     );
-    for r in &run.results {
+    for r in results {
         let _ =
             writeln!(
             o,

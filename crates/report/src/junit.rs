@@ -10,6 +10,9 @@
 //! | NOT-APPLICABLE | `<skipped message="NOT-APPLICABLE: …">`                            |
 //! | flaky (any)    | `<failure type="FLAKY" message="FLAKY (runs PASS, FAIL): …">`       |
 //!
+//! A lab self-check (it judges the harness's own peers, not the IUT) has the classname
+//! `<suite>.lab`; its failure is an ERROR ("lab broken: …").
+//!
 //! A flaky test (its verdict changed between reruns) is a failure whatever its worst verdict,
 //! as it is for the gate; a testcase that ran more than once has `<properties>` `flaky` and
 //! `runs`.
@@ -81,7 +84,7 @@ pub fn render(run: &RunResult) -> String {
         let _ = write!(
             x,
             "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
-            esc(&run.suite),
+            esc(&classname(run, r)),
             esc(&format!("{} {}", r.id, r.title)),
             r.duration_ms as f64 / 1000.0
         );
@@ -148,6 +151,16 @@ pub fn render(run: &RunResult) -> String {
     }
     x.push_str("  </testsuite>\n</testsuites>\n");
     x
+}
+
+/// The suite's name; a lab self-check (it judges the harness's peers, not the IUT) is
+/// `<suite>.lab`, so CI lists it apart.
+fn classname(run: &RunResult, r: &TestResult) -> String {
+    if r.lab_check {
+        format!("{}.lab", run.suite)
+    } else {
+        run.suite.clone()
+    }
 }
 
 fn details(r: &TestResult) -> String {
@@ -238,5 +251,15 @@ mod tests {
         assert!(x.contains("message=\"QNAME was &quot;_mip6._udp&quot;\""));
         assert!(x.contains("home.pcap frames 3"));
         assert!(!run().ok());
+    }
+
+    #[test]
+    fn lab_checks_have_their_own_class() {
+        let mut r = run();
+        r.results[0].lab_check = true;
+        let x = render(&r);
+        let lab = format!("classname=\"{}.lab\"", r.suite);
+        assert_eq!(x.matches(&lab).count(), 1, "{x}");
+        assert_eq!(x.matches(&format!("classname=\"{}\"", r.suite)).count(), 2);
     }
 }

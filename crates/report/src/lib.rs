@@ -102,6 +102,9 @@ pub struct Outcome {
     pub not_reached: Option<NotReached>,
 }
 
+/// How the reason of a failed lab self-check starts ([`Outcome::lab_check`]).
+pub const LAB_BROKEN: &str = "lab broken: ";
+
 /// Why a judge could not see its requirement exercised: the last step of the flow that
 /// happened, and what stopped the flow there (a notify, a silence, an exit, an unreadable
 /// frame).
@@ -162,6 +165,19 @@ impl Outcome {
             }),
         }
     }
+    /// The outcome of a lab self-check (a test judging the harness's own peers): its FAIL
+    /// means the lab is broken, so the run cannot vouch for anything; an ERROR, never a FAIL
+    /// of the IUT. Other verdicts pass through.
+    pub fn lab_check(self) -> Outcome {
+        if self.verdict != Verdict::Fail {
+            return self;
+        }
+        Outcome {
+            verdict: Verdict::Error,
+            reason: format!("{LAB_BROKEN}{}", self.reason),
+            ..self
+        }
+    }
     pub fn with_frames(mut self, pcap: &str, frames: impl IntoIterator<Item = u64>) -> Outcome {
         let frames: Vec<u64> = frames.into_iter().collect();
         if !frames.is_empty() {
@@ -210,6 +226,18 @@ pub struct TestResult {
     /// Each run's verdict, in order, when the test ran more than once (empty: ran once).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runs: Vec<Verdict>,
+    /// A check of the harness's own peers (BIND, FreeRADIUS), not of the IUT: its verdict is
+    /// listed apart and never counts for or against the IUT; its FAIL is an ERROR ("lab
+    /// broken").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lab_check: bool,
+    /// The IUT's exit code, when it ended on its own during the observation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iut_exit: Option<i64>,
+    /// The harness's tester (the stimulus) neither reported the awaited event nor exited
+    /// within the test's bound: whatever the verdict, the tester was starved or stuck.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tester_timed_out: bool,
 }
 
 impl TestResult {
@@ -329,6 +357,73 @@ pub fn requirement_gates(level: Option<&str>, kind: Option<&str>, strict: bool) 
     !(below_must || advisory_kind)
 }
 
+/// Verdict counts of a set of results. A flaky test counts once, under `flaky`, not under
+/// its worst verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+    pub inconclusive: usize,
+    pub not_applicable: usize,
+    pub errors: usize,
+    pub flaky: usize,
+}
+
+impl Tally {
+    pub fn of<'a>(results: impl IntoIterator<Item = &'a TestResult>) -> Tally {
+        let mut t = Tally::default();
+        for r in results {
+            let n = match (r.flaky, r.outcome.verdict) {
+                (true, _) => &mut t.flaky,
+                (false, Verdict::Pass) => &mut t.passed,
+                (false, Verdict::Fail) => &mut t.failed,
+                (false, Verdict::Inconclusive) => &mut t.inconclusive,
+                (false, Verdict::NotApplicable) => &mut t.not_applicable,
+                (false, Verdict::Error) => &mut t.errors,
+            };
+            *n += 1;
+        }
+        t
+    }
+
+    /// What JUnit calls skipped: nothing was verified, nothing went wrong.
+    pub fn skipped(&self) -> usize {
+        self.inconclusive + self.not_applicable
+    }
+
+    /// What JUnit calls failures and errors: FAIL, ERROR and flaky.
+    pub fn not_ok(&self) -> usize {
+        self.failed + self.errors + self.flaky
+    }
+}
+
+/// INCONCLUSIVE tests grouped by what first stopped the flow ([`NotReached::stopped_by`]);
+/// those without a recorded cause under "(no cause recorded)". Largest group first.
+pub fn blocking_causes<'a>(
+    results: impl IntoIterator<Item = &'a TestResult>,
+) -> Vec<(String, Vec<&'a TestResult>)> {
+    let mut groups: BTreeMap<String, Vec<&TestResult>> = BTreeMap::new();
+    for r in results {
+        if r.outcome.verdict != Verdict::Inconclusive {
+            continue;
+        }
+        let cause = r
+            .outcome
+            .not_reached
+            .as_ref()
+            .map(|n| n.stopped_by.trim())
+            .filter(|c| !c.is_empty())
+            .unwrap_or(NO_CAUSE_RECORDED);
+        groups.entry(cause.to_string()).or_default().push(r);
+    }
+    let mut out: Vec<(String, Vec<&TestResult>)> = groups.into_iter().collect();
+    out.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+/// The group of INCONCLUSIVE tests whose judge named no blocking cause.
+pub const NO_CAUSE_RECORDED: &str = "(no cause recorded)";
+
 /// One run of a suite. Schema 2 added `host`, `mip6lab_version`, `pics`, `peer_versions` and
 /// each test's `requirement_levels`; all default when a v1 file is read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -416,6 +511,53 @@ impl RunResult {
             .count()
     }
 
+    /// The verdicts about the IUT: every result but the lab checks.
+    pub fn iut_results(&self) -> impl Iterator<Item = &TestResult> {
+        self.results.iter().filter(|r| !r.lab_check)
+    }
+
+    /// The checks of the harness's own peers ([`TestResult::lab_check`]).
+    pub fn lab_checks(&self) -> impl Iterator<Item = &TestResult> {
+        self.results.iter().filter(|r| r.lab_check)
+    }
+
+    /// The closing lines of a terminal run: the breakdown of the IUT's verdicts (and of the
+    /// lab checks, when there are any), then the line CI log readers parse, `suite: N passed,
+    /// M failed, K skipped` (failed: FAIL, ERROR and flaky; skipped: INCONCLUSIVE and
+    /// NOT-APPLICABLE, as in the JUnit file).
+    pub fn closing_lines(&self) -> String {
+        let t = Tally::of(self.iut_results());
+        let mut out = format!(
+            "verdicts: {} passed, {} failed, {} inconclusive, {} not applicable, {} errors{}\n",
+            t.passed,
+            t.failed,
+            t.inconclusive,
+            t.not_applicable,
+            t.errors,
+            if t.flaky > 0 {
+                format!(", {} flaky", t.flaky)
+            } else {
+                String::new()
+            }
+        );
+        let lab = Tally::of(self.lab_checks());
+        if lab != Tally::default() {
+            out.push_str(&format!(
+                "lab checks (the harness's peers, not the IUT): {} passed, {} broken, {} other\n",
+                lab.passed,
+                lab.failed + lab.errors,
+                lab.skipped() + lab.flaky
+            ));
+        }
+        out.push_str(&format!(
+            "suite: {} passed, {} failed, {} skipped\n",
+            t.passed,
+            t.not_ok(),
+            t.skipped()
+        ));
+        out
+    }
+
     pub fn count_flaky(&self) -> usize {
         self.results.iter().filter(|r| r.flaky).count()
     }
@@ -444,12 +586,16 @@ impl RunResult {
             .max()
             .unwrap_or(0)
             .max(14);
-        for r in &self.results {
+        let mut lab_heading = false;
+        for r in self.iut_results().chain(self.lab_checks()) {
             let runs = if r.runs.is_empty() {
                 String::new()
             } else {
                 format!(" [runs: {}]", r.runs_text())
             };
+            if r.lab_check && !std::mem::replace(&mut lab_heading, true) {
+                out.push_str("lab checks (the harness's own peers, not the IUT):\n");
+            }
             out.push_str(&format!(
                 "{:<w$}  {:<vw$} {:>6} ms  {}{runs}\n",
                 r.id,
@@ -458,21 +604,44 @@ impl RunResult {
                 r.outcome.reason
             ));
         }
-        let flaky = self.count_flaky();
+        // The IUT's verdicts; lab checks are not about the IUT.
+        let iut: Vec<&TestResult> = self.iut_results().collect();
+        let count = |v: Verdict| iut.iter().filter(|r| r.outcome.verdict == v).count();
+        let flaky = iut.iter().filter(|r| r.flaky).count();
+        let passed = iut
+            .iter()
+            .filter(|r| r.outcome.verdict == Verdict::Pass && !r.flaky)
+            .count();
         out.push_str(&format!(
-            "{} tests: {} pass, {} fail, {} inconclusive, {} not applicable, {} error{}\n",
-            self.results.len(),
-            self.count_passed(),
-            self.count(Verdict::Fail),
-            self.count(Verdict::Inconclusive),
-            self.count(Verdict::NotApplicable),
-            self.count(Verdict::Error),
+            "{} tests: {} pass, {} fail, {} inconclusive, {} not applicable, {} error{}{}\n",
+            iut.len(),
+            passed,
+            count(Verdict::Fail),
+            count(Verdict::Inconclusive),
+            count(Verdict::NotApplicable),
+            count(Verdict::Error),
             if flaky > 0 {
                 format!(" ({flaky} FLAKY, counted by their worst run)")
             } else {
                 String::new()
+            },
+            match self.results.len() - iut.len() {
+                0 => String::new(),
+                n => format!("; {n} lab check(s) apart"),
             }
         ));
+        let causes = blocking_causes(self.iut_results());
+        if !causes.is_empty() {
+            out.push_str("INCONCLUSIVE by first blocking cause:\n");
+            for (cause, tests) in causes {
+                let ids: Vec<&str> = tests.iter().map(|r| r.id.as_str()).collect();
+                out.push_str(&format!(
+                    "  {:>3}  {cause}: {}\n",
+                    tests.len(),
+                    ids.join(", ")
+                ));
+            }
+        }
         out
     }
 }
@@ -665,6 +834,134 @@ mod tests {
         assert!(!json.contains("requirement_kinds") && !json.contains("strict"));
         let old: RunResult = serde_json::from_str(&json).unwrap();
         assert!(!old.gate_ok(), "no kind known: a MUST gates");
+    }
+
+    fn result(id: &str, outcome: Outcome) -> TestResult {
+        TestResult {
+            id: id.into(),
+            outcome,
+            ..TestResult::default()
+        }
+    }
+
+    #[test]
+    fn a_failed_lab_check_is_an_error_and_stays_apart() {
+        let broken = Outcome::fail("BIND gave no SRV answer").lab_check();
+        assert_eq!(broken.verdict, Verdict::Error);
+        assert_eq!(broken.reason, "lab broken: BIND gave no SRV answer");
+        assert_eq!(Outcome::pass("ok").lab_check(), Outcome::pass("ok"));
+        let mut run = RunResult::begin("r", "split", "x", "", 0);
+        run.results.push(result("IUT-1", Outcome::fail("no BU")));
+        run.results.push(TestResult {
+            lab_check: true,
+            ..result("LAB-1", Outcome::pass("BIND answers"))
+        });
+        assert_eq!(run.iut_results().count(), 1);
+        assert_eq!(run.lab_checks().next().unwrap().id, "LAB-1");
+        let table = run.summary_table();
+        assert!(table.contains("1 tests: 0 pass, 1 fail"), "{table}");
+        assert!(table.contains("1 lab check(s) apart"), "{table}");
+        let lab = table.find("lab checks (the harness's own peers").unwrap();
+        assert!(table.find("IUT-1").unwrap() < lab && lab < table.find("LAB-1").unwrap());
+        let closing = run.closing_lines();
+        assert!(
+            closing.ends_with("suite: 0 passed, 1 failed, 0 skipped\n"),
+            "{closing}"
+        );
+        assert!(closing.contains("lab checks (the harness's peers, not the IUT): 1 passed"));
+        let back: RunResult = serde_json::from_str(&serde_json::to_string(&run).unwrap()).unwrap();
+        assert!(back.results[1].lab_check && !back.results[0].lab_check);
+    }
+
+    #[test]
+    fn the_closing_line_counts_skipped_apart_from_failed() {
+        let mut run = RunResult::begin("r", "split", "x", "", 0);
+        for (i, o) in [
+            Outcome::pass("a"),
+            Outcome::pass("b"),
+            Outcome::fail("c"),
+            Outcome::inconclusive("d"),
+            Outcome::not_reached("IKE_SA_INIT", "NO_PROPOSAL_CHOSEN"),
+            Outcome::new(Verdict::NotApplicable, "PICS"),
+            Outcome::error("docker"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            run.results.push(result(&format!("T{i}"), o));
+        }
+        run.results.push(TestResult {
+            flaky: true,
+            runs: vec![Verdict::Pass, Verdict::Fail],
+            ..result("T9", Outcome::fail("sometimes"))
+        });
+        let lines: Vec<String> = run.closing_lines().lines().map(String::from).collect();
+        assert_eq!(
+            lines,
+            [
+                "verdicts: 2 passed, 1 failed, 2 inconclusive, 1 not applicable, 1 errors, 1 flaky",
+                "suite: 2 passed, 3 failed, 3 skipped",
+            ]
+        );
+        // What CI log readers match: `N passed, N failed` alone on a line, one word and a
+        // colon before it, `, N skipped` after it.
+        let parsed: Vec<&String> = lines
+            .iter()
+            .filter(|l| {
+                let rest = l.split_once(": ").map_or(l.as_str(), |(w, r)| {
+                    if w.contains(' ') {
+                        l.as_str()
+                    } else {
+                        r
+                    }
+                });
+                let words: Vec<&str> = rest.split(", ").collect();
+                let counted = |s: &str, what: &str| {
+                    s.strip_suffix(what)
+                        .is_some_and(|n| n.trim().parse::<u32>().is_ok())
+                };
+                (words.len() == 2 || words.len() == 3 && counted(words[2], " skipped"))
+                    && counted(words[0], " passed")
+                    && counted(words[1], " failed")
+            })
+            .collect();
+        assert_eq!(parsed, [&lines[1]], "exactly one line for CI to read");
+    }
+
+    #[test]
+    fn inconclusive_tests_group_by_their_first_blocking_cause() {
+        let results = [
+            result(
+                "A",
+                Outcome::not_reached("IKE_SA_INIT", "NO_PROPOSAL_CHOSEN"),
+            ),
+            result("B", Outcome::not_reached("IKE_AUTH", "NO_PROPOSAL_CHOSEN")),
+            result("C", Outcome::fail("x").unexercised("the BU")),
+            result("D", Outcome::inconclusive("no key")),
+            result("E", Outcome::fail("not grouped")),
+        ];
+        let groups = blocking_causes(&results);
+        let flat: Vec<(&str, Vec<&str>)> = groups
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.iter().map(|r| r.id.as_str()).collect()))
+            .collect();
+        assert_eq!(
+            flat,
+            [
+                ("NO_PROPOSAL_CHOSEN", vec!["A", "B"]),
+                (NO_CAUSE_RECORDED, vec!["D"]),
+                ("x", vec!["C"]),
+            ]
+        );
+        let mut run = RunResult::begin("r", "split", "x", "", 0);
+        run.results.extend(results);
+        let table = run.summary_table();
+        assert!(
+            table.contains(
+                "INCONCLUSIVE by first blocking cause:\n    2  NO_PROPOSAL_CHOSEN: A, B\n"
+            ),
+            "{table}"
+        );
     }
 
     #[test]

@@ -267,3 +267,35 @@ fn flaky_tests_show_in_the_matrix_the_table_and_the_gate() {
     assert!(html.contains("<strong>Runs:</strong> <span class=\"badge pass\">PASS</span>"));
     assert!(html.contains("Gate: failed — 2 blocking"), "{html}");
 }
+
+#[test]
+fn lab_checks_and_blocking_causes_have_their_own_sections() {
+    let (mut run, ts) = load();
+    run.results[0].lab_check = true;
+    let lab_id = run.results[0].id.clone();
+    run.results.push(TestResult {
+        id: "TP-SPLIT-HA-NOT-REACHED-01".into(),
+        outcome: Outcome::not_reached("IKE_AUTH", "N(NO_PROPOSAL_CHOSEN) to the Child SA"),
+        ..TestResult::default()
+    });
+    let html = render_html(&run, None, &ts);
+    let lab = html
+        .find("<h2>Lab checks</h2>")
+        .expect("a lab checks section");
+    let tests = html.find("<h2>Tests</h2>").unwrap();
+    assert!(tests < lab);
+    let row = format!("<a href=\"#t-{lab_id}\">{lab_id}</a>");
+    assert!(
+        html[lab..].contains(&lab_id),
+        "the lab check is listed there"
+    );
+    assert!(
+        !html[tests..lab].contains(&row),
+        "and not among the IUT's tests"
+    );
+    let causes = html
+        .find("<h2>Not exercised: what stopped the flow</h2>")
+        .expect("a blocking-cause table");
+    assert!(html[causes..].contains("N(NO_PROPOSAL_CHOSEN) to the Child SA"));
+    assert!(html[causes..tests].contains("TP-SPLIT-HA-NOT-REACHED-01"));
+}

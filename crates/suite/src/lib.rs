@@ -108,6 +108,7 @@ pub struct TestPurpose {
     scenario: Scenario,
     iut_role: IutRole,
     reference_verdict: Verdict,
+    lab_check: bool,
 }
 
 impl TestPurpose {
@@ -135,6 +136,7 @@ impl TestPurpose {
             scenario: bed.scenario,
             iut_role: bed.iut,
             reference_verdict: Verdict::Pass,
+            lab_check: false,
         }
     }
 
@@ -178,6 +180,19 @@ impl TestPurpose {
     pub const fn expect_from_reference(mut self, verdict: Verdict) -> Self {
         self.reference_verdict = verdict;
         self
+    }
+
+    /// A self-check of the harness's own peers (e.g. that BIND serves the SRV records the
+    /// MN tests rely on), not a verdict on the IUT: its FAIL makes the test ERROR "lab
+    /// broken: …", and reports list it apart from the IUT's verdicts.
+    pub const fn lab_check(mut self) -> Self {
+        self.lab_check = true;
+        self
+    }
+
+    /// Whether this test judges the harness's own peers ([`TestPurpose::lab_check`]).
+    pub const fn is_lab_check(&self) -> bool {
+        self.lab_check
     }
 
     pub const fn scenario(&self) -> Scenario {

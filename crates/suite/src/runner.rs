@@ -41,7 +41,19 @@ pub struct Runner {
     warm: tokio::sync::Mutex<Option<Lab>>,
 }
 
-type Shared = Result<(Observation, Vec<PathBuf>), String>;
+type Shared = Result<Observed, String>;
+
+/// One lab run's observation, the files it rests on, and what the harness saw besides the
+/// wire: how the IUT and the tester ended.
+#[derive(Clone)]
+struct Observed {
+    obs: Observation,
+    files: Vec<PathBuf>,
+    /// The IUT exited 2 (a configuration error, per the contract): its stderr line.
+    config_error: Option<String>,
+    /// The tester (stimulus) neither reported the awaited event nor exited in time.
+    tester_timed_out: bool,
+}
 
 /// What one test leaves, besides its result.
 pub struct TestRecord {
@@ -179,26 +191,41 @@ impl Runner {
 
     async fn run_in(&self, tp: &TestPurpose, dir: &Path) -> TestRecord {
         let started = Instant::now();
-        let (outcome, transcript, artifacts, peer_versions) =
-            match self.observe_shared(tp, dir).await {
-                Ok((obs, artifacts)) => {
-                    let outcome = (tp.judge)(&obs);
-                    (outcome, obs.transcript, artifacts, obs.peer_versions)
-                }
-                Err(e) => (
-                    Outcome::error(format!("harness: {e:#}")),
-                    Transcript::default(),
-                    Vec::new(),
-                    Default::default(),
-                ),
-            };
-        TestRecord {
-            result: self.result(
-                tp,
-                outcome,
-                started.elapsed().as_millis() as u64,
-                &artifacts,
+        let observed = self.observe_shared(tp, dir).await.map_err(|e| {
+            let e = format!("{e:#}");
+            // The IUT's own refusal is not the harness's fault.
+            match e.starts_with(IUT_CONFIGURATION_ERROR) {
+                true => e,
+                false => format!("harness: {e}"),
+            }
+        });
+        let (outcome, observed) = match observed {
+            Ok(o) => (judge(tp, &o.obs, o.config_error.as_deref()), o),
+            Err(reason) => (
+                Outcome::error(reason),
+                Observed {
+                    obs: Observation::default(),
+                    files: Vec::new(),
+                    config_error: None,
+                    tester_timed_out: false,
+                },
             ),
+        };
+        let mut result = self.result(
+            tp,
+            outcome,
+            started.elapsed().as_millis() as u64,
+            &observed.files,
+        );
+        result.iut_exit = observed.obs.iut_exit;
+        result.tester_timed_out = observed.tester_timed_out;
+        let Observation {
+            transcript,
+            peer_versions,
+            ..
+        } = observed.obs;
+        TestRecord {
+            result,
             transcript,
             peer_versions,
         }
@@ -214,6 +241,7 @@ impl Runner {
         TestResult {
             id: tp.id.to_string(),
             title: tp.title.to_string(),
+            lab_check: tp.is_lab_check(),
             requirements: tp.requirements.iter().map(|s| s.to_string()).collect(),
             outcome,
             duration_ms,
@@ -249,11 +277,7 @@ impl Runner {
 
     /// [`Runner::observe`] once per scenario; later tests of the scenario note where the
     /// evidence is.
-    async fn observe_shared(
-        &self,
-        tp: &TestPurpose,
-        dir: &Path,
-    ) -> Result<(Observation, Vec<PathBuf>)> {
+    async fn observe_shared(&self, tp: &TestPurpose, dir: &Path) -> Result<Observed> {
         let key = self.scenario_key(tp, dir);
         let cached = self
             .scenarios
@@ -265,7 +289,7 @@ impl Runner {
             let first = shared
                 .as_ref()
                 .ok()
-                .and_then(|(_, files)| files.first())
+                .and_then(|o| o.files.first())
                 .and_then(|f| f.parent())
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
@@ -291,7 +315,7 @@ impl Runner {
     /// One lab run for `tp`, in stages: the lab's plan (topology and settings), the lab up
     /// (a fresh one or the last test's), the observation, the decoding of the capture, and
     /// the evidence files. Returns the observation and the files it rests on.
-    async fn observe(&self, tp: &TestPurpose, dir: &Path) -> Result<(Observation, Vec<PathBuf>)> {
+    async fn observe(&self, tp: &TestPurpose, dir: &Path) -> Result<Observed> {
         let plan = self.plan(tp)?;
         let mut lab = self.lab_up(&plan, dir).await?;
         let watched = watch(&mut lab, tp, &plan).await?;
@@ -306,8 +330,8 @@ impl Runner {
             .unwrap_or(&pcap)
             .display()
             .to_string();
-        Ok((
-            Observation {
+        Ok(Observed {
+            obs: Observation {
                 transcript,
                 pcap,
                 iut_event: watched.event,
@@ -315,7 +339,9 @@ impl Runner {
                 peer_versions: artifacts.versions,
             },
             files,
-        ))
+            config_error: watched.config_error,
+            tester_timed_out: watched.tester_timed_out,
+        })
     }
 
     /// The lab a test needs: its topology with the test's peer settings, the IUT's settings
@@ -415,6 +441,24 @@ impl Runner {
     }
 }
 
+/// How the reason of an IUT's configuration error starts.
+pub const IUT_CONFIGURATION_ERROR: &str = "IUT configuration error: ";
+
+/// The verdict on an observation: ERROR when the IUT refused its configuration (exit 2, per
+/// the contract: nothing was tested), else the judge's; a lab self-check's FAIL is an ERROR
+/// ("lab broken").
+pub fn judge(tp: &TestPurpose, obs: &Observation, config_error: Option<&str>) -> Outcome {
+    if let Some(line) = config_error {
+        return Outcome::error(format!("{IUT_CONFIGURATION_ERROR}{line}"));
+    }
+    let outcome = (tp.judge)(obs);
+    if tp.is_lab_check() {
+        outcome.lab_check()
+    } else {
+        outcome
+    }
+}
+
 /// What a test's lab is made of ([`Runner::plan`]).
 struct LabPlan {
     /// The topology with the test's peer settings.
@@ -428,18 +472,29 @@ struct LabPlan {
     prepare: Vec<Prepare>,
 }
 
-/// What the watched node reported, and how the IUT ended.
+/// What the watched node reported, and how the IUT and the tester ended.
 struct Watched {
     /// The event the test waited for (None when it never came or none was awaited).
     event: Option<serde_json::Value>,
     /// The IUT's exit code, when it ended on its own during the test.
     iut_exit: Option<i64>,
+    /// The IUT exited 2: its stderr line.
+    config_error: Option<String>,
+    /// The tester (stimulus) neither reported the awaited event nor exited in time.
+    tester_timed_out: bool,
 }
 
 /// The observation proper: starts the IUT, the other testers and the stimulus, and waits
 /// for the watched node's event (or exit) within the test's bound.
 async fn watch(lab: &mut Lab, tp: &TestPurpose, plan: &LabPlan) -> Result<Watched> {
-    let iut = lab.start_iut(&plan.iut_env).await?;
+    let iut = match lab.start_iut(&plan.iut_env).await {
+        Ok(iut) => iut,
+        // An HA that refuses its configuration exits before its ready line.
+        Err(e) => match lab.iut_configuration_error().await {
+            Some(line) => anyhow::bail!("{IUT_CONFIGURATION_ERROR}{line}"),
+            None => return Err(e),
+        },
+    };
     // Other tester peers (e.g. a first MN that holds an address the stimulus then asks for)
     // start before the stimulus, in topology order, with their topology settings and the
     // test's `peer_env`.
@@ -460,15 +515,25 @@ async fn watch(lab: &mut Lab, tp: &TestPurpose, plan: &LabPlan) -> Result<Watche
         Some(st) => lab.start_after_iut(st.node, &plan.stimulus_env).await?,
         None => iut.clone(),
     };
-    let event = match tp.until_event {
-        Some(kind) => lab.wait_event(&watched, kind, tp.observe_for).await?,
-        None => {
-            lab.wait_exit(&watched, tp.observe_for).await?;
-            None
+    let (event, watched_exit) = match tp.until_event {
+        Some(kind) => {
+            let event = lab.wait_event(&watched, kind, tp.observe_for).await?;
+            (event, lab.wait_exit(&watched, Duration::ZERO).await?)
         }
+        None => (None, lab.wait_exit(&watched, tp.observe_for).await?),
     };
+    let tester_timed_out = tp.stimulus.is_some() && event.is_none() && watched_exit.is_none();
     let iut_exit = lab.wait_exit(&iut, Duration::ZERO).await?;
-    Ok(Watched { event, iut_exit })
+    let config_error = match iut_exit {
+        Some(2) => lab.iut_configuration_error().await,
+        _ => None,
+    };
+    Ok(Watched {
+        event,
+        iut_exit,
+        config_error,
+        tester_timed_out,
+    })
 }
 
 /// The test's transcript from the first network's capture, decrypted with the keys the IUT
@@ -638,6 +703,32 @@ mod tests {
         assert_eq!(r.runs, [Verdict::Error; 3]);
         assert!(!r.flaky, "the same verdict three times");
         assert!(run.pics.is_empty());
+    }
+
+    fn failing(_: &Observation) -> Outcome {
+        Outcome::fail("BIND gave no SRV answer")
+    }
+
+    #[test]
+    fn a_lab_check_fails_as_a_broken_lab_and_an_iut_refusing_its_settings_errs() {
+        let bed = TestBed::new(Scenario::Split, IutRole::Mn, "no-such-topology");
+        let tp = TestPurpose::new(bed, "TP-LAB-01", "BIND serves SRV", &["R1"], failing);
+        let obs = Observation::default();
+        assert_eq!(super::judge(&tp, &obs, None).verdict, Verdict::Fail);
+        let lab = super::judge(&tp.lab_check(), &obs, None);
+        assert_eq!(lab.verdict, Verdict::Error);
+        assert_eq!(lab.reason, "lab broken: BIND gave no SRV answer");
+        let refused = super::judge(&tp, &obs, Some("MIP6LAB_DNS is required"));
+        assert_eq!(refused.verdict, Verdict::Error);
+        assert_eq!(
+            refused.reason,
+            "IUT configuration error: MIP6LAB_DNS is required"
+        );
+        // The record says the test judges the lab, so reports list it apart.
+        let r = runner(None, 0);
+        let rec = block_on(r.run_one(&tp.lab_check()));
+        assert!(rec.result.lab_check);
+        assert!(!block_on(r.run_one(&tp)).result.lab_check);
     }
 
     #[test]

@@ -310,6 +310,7 @@ pub fn aaa_updates_dns() -> TestPurpose {
         ],
         judge_aaa_updates_dns,
     )
+    .lab_check()
 }
 
 pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {

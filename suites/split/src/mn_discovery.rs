@@ -72,6 +72,7 @@ pub fn msp_srv_answer() -> TestPurpose {
         BY_DOMAIN,
         judge_msp_srv_answer,
     )
+    .lab_check()
 }
 
 pub fn judge_srv_lookup(obs: &Observation) -> Outcome {

@@ -175,3 +175,81 @@ fn every_declared_variable_is_documented_where_its_reader_says() {
         );
     }
 }
+
+/// Every setting a test purpose or a topology passes to any node: (test, node, variable).
+fn settings_of_every_test() -> Vec<(&'static str, String, String, bool)> {
+    let mut out = Vec::new();
+    for tp in mip6lab_suite_split::SUITE.tests() {
+        let topo = topology(tp.topology);
+        for node in &topo.nodes {
+            let is_iut = node.image == "iut";
+            for k in node.env.keys() {
+                out.push((tp.id, node.name.clone(), k.clone(), is_iut));
+            }
+        }
+        let iut = topo.iut().map(|n| n.name.clone()).unwrap_or_default();
+        for (k, _) in tp.iut_env {
+            out.push((tp.id, iut.clone(), k.to_string(), true));
+        }
+        for (node, k, _) in tp.peer_env {
+            out.push((tp.id, node.to_string(), k.to_string(), false));
+        }
+        if let Some(s) = &tp.stimulus {
+            for (k, _) in s.env {
+                out.push((tp.id, s.node.to_string(), k.to_string(), false));
+            }
+        }
+    }
+    out
+}
+
+/// What a test passes to the IUT is the contract's, for the IUT's role, and in the README's
+/// vendor tables; what it passes to the harness's peers is declared and documented too. A
+/// reference-only setting on the IUT would make a verdict a vendor cannot earn.
+#[test]
+fn every_setting_a_test_or_topology_passes_is_in_the_contract() {
+    let readme = std::fs::read_to_string(root().join("containers/iut/README.md")).unwrap();
+    let harness = harness_only_section(&readme);
+    let vendor = &readme[..readme.find(harness).unwrap()];
+    let settings = settings_of_every_test();
+    assert!(
+        settings.len() > 100,
+        "only {} settings found",
+        settings.len()
+    );
+    for (test, node, name, on_iut) in settings {
+        let var = env::find(&name)
+            .unwrap_or_else(|| panic!("{test}: {name} on {node} is not in mip6lab_contract::env"));
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "{test}: {name} on {node} is not in containers/iut/README.md"
+        );
+        if on_iut {
+            assert!(
+                !var.harness_only(),
+                "{test}: {name} is set on the IUT but only the harness or the reference reads it"
+            );
+            assert!(
+                vendor.contains(&format!("| `{name}`")) || vendor.contains(&format!(", `{name}`")),
+                "{test}: {name} is set on the IUT but not in the README's vendor tables"
+            );
+        }
+    }
+}
+
+/// Timing a vendor controls is a PIXIT: the README says so in the variable's row.
+#[rstest]
+#[case("MIP6LAB_HOLD_SECS")]
+#[case("MIP6LAB_RETRY_SECS")]
+#[case("MIP6LAB_IKE_TIMEOUT_SECS")]
+#[case("MIP6LAB_DAD_WAIT_MS")]
+#[case("MIP6LAB_HOA_POOL_SIZE")]
+fn timing_a_vendor_controls_is_marked_a_pixit(#[case] name: &str) {
+    let readme = std::fs::read_to_string(root().join("containers/iut/README.md")).unwrap();
+    let cell = format!("`{name}`");
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with('|') && l.contains(&cell))
+        .unwrap_or_else(|| panic!("{name} has no row in the README"));
+    assert!(row.contains("PIXIT"), "{name}: {row}");
+}

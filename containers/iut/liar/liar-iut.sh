@@ -1,0 +1,45 @@
+#!/bin/sh
+# Tells the story of a successful run without sending a frame: the MN discovers HA1,
+# registers, deregisters and exits 0 as the reference does; the HA says it is ready, then
+# reports an IKE SA, a binding, a DNS update and the deregistration, and serves until removed.
+id=${MIP6LAB_ID:-}
+ev() { printf 'MIP6LAB-EVENT {"data":%s,"event":"%s"}\n' "$2" "$1"; sleep 0.2; }
+hoa=2001:db8:1:100::8001
+case "$MIP6LAB_ROLE" in
+  mn)
+    id=${id:-mn1.example.com}
+    ev ha_selected '{"address":"2001:db8:1::a1","candidates":[{"address":"2001:db8:1::a1","name":"ha1.example.com."},{"address":"2001:db8:1::a2","name":"ha2.example.com."}],"name":"ha1.example.com."}'
+    ev ike_established '{"address":"2001:db8:1::a1","ha":"ha1.example.com"}'
+    ev hoa "{\"address\":\"$hoa\",\"via\":\"assigned\"}"
+    ev child_sa "{\"transport\":true,\"tsi\":\"$hoa-$hoa\"}"
+    ev bu_sent "{\"hoa\":\"$hoa\",\"lifetime\":150,\"seq\":1}"
+    ev ba "{\"rh2\":\"$hoa\",\"seq\":1,\"status\":0}"
+    ev dns_status '{"remove":false,"status":0}'
+    ev registered "{\"hoa\":\"$hoa\",\"lifetime_units\":150}"
+    ev dns_check_registered "{\"aaaa\":[\"$hoa\"],\"fqdn\":\"$id\",\"ptr\":[\"$id.\"]}"
+    ev bu_sent "{\"hoa\":\"$hoa\",\"lifetime\":0,\"seq\":2}"
+    ev ba "{\"rh2\":\"$hoa\",\"seq\":2,\"status\":0}"
+    ev dns_status '{"remove":true,"status":0}'
+    ev deregistered "{\"hoa\":\"$hoa\"}"
+    ev dns_check_deregistered "{\"aaaa\":[],\"fqdn\":\"$id\",\"ptr\":[]}"
+    ev done "{\"hoa\":\"$hoa\"}"
+    exit 0
+    ;;
+  ha)
+    id=${id:-ha1.example.com}
+    ev ready "{\"address\":\"${MIP6LAB_ADDR:-2001:db8:1::a1}\",\"home_prefix\":\"2001:db8:1:100::/64\",\"id\":\"$id\",\"role\":\"ha\"}"
+    # While the tester MN runs.
+    sleep 3
+    ev config_assigned "{\"attributes\":[\"$hoa/64\"],\"use_assigned_hoa\":false}"
+    ev ike_sa '{"peer_id":"mn1.example.com"}'
+    ev child_sa "{\"transport\":true,\"tsi\":\"$hoa-$hoa\"}"
+    ev bu "{\"denied\":null,\"discarded\":null,\"dns_notes\":[],\"hoa\":\"$hoa\",\"identity\":\"mn1.example.com\",\"lifetime\":150,\"seq\":1,\"src\":\"2001:db8:1::100\",\"status\":0}"
+    ev binding_cache "{\"change\":\"created\",\"coa\":\"2001:db8:1::100\",\"hoa\":\"$hoa\",\"identity\":\"mn1.example.com\"}"
+    ev dns_update "{\"action\":\"Add { fqdn: \\\"mn1.example.com\\\", hoa: $hoa }\",\"outcome\":\"Ok\"}"
+    ev ba '{"dns_status":0,"dst":"2001:db8:1::100","seq":1,"status":0}'
+    ev bu "{\"denied\":null,\"discarded\":null,\"dns_notes\":[],\"hoa\":\"$hoa\",\"identity\":\"mn1.example.com\",\"lifetime\":0,\"seq\":2,\"src\":\"2001:db8:1::100\",\"status\":0}"
+    ev binding_cache "{\"change\":\"deleted\",\"hoa\":\"$hoa\",\"identity\":\"mn1.example.com\"}"
+    exec sleep infinity
+    ;;
+  *) echo "liar IUT: MIP6LAB_ROLE must be mn or ha" >&2; exit 2 ;;
+esac
