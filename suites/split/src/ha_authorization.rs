@@ -5,7 +5,7 @@
 
 use mip6lab_suite::observe::{
     in_prefix, notify, or_unknown, pcap, radius_code, CfgType, CpAttribute, CpAttributeType,
-    DnsView, Exchange, IkeMessage, UpdateOperation,
+    DnsView, Exchange, IkeMessage,
 };
 use mip6lab_suite::{Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
@@ -630,9 +630,7 @@ pub fn judge_dns_removed_on_expiry(obs: &Observation) -> Outcome {
             && e.frame > be.frame
             && !m.response
             && m.authority_records().iter().any(|r| {
-                r.operation() == UpdateOperation::Delete
-                    && matches!(r.rtype, "AAAA" | "ANY")
-                    && r.owned_by(fqdn)
+                r.operation().deletes() && matches!(r.rtype, "AAAA" | "ANY") && r.owned_by(fqdn)
             })
     });
     match removal {

@@ -307,15 +307,29 @@ pub(crate) fn updates(obs: &Observation) -> Vec<Upd<'_>> {
         .collect()
 }
 
+/// BIND accepted the update: NOERROR and no TSIG error (RFC 8945 §5.3).
 pub(crate) fn accepted(u: &Upd) -> bool {
-    u.1.is_some_and(|(_, r)| r.response_code() == DnsRcode::NoError)
+    u.1.is_some_and(|(_, r)| update_accepted(r))
 }
 
+pub(crate) fn update_accepted(r: &DnsMessage) -> bool {
+    r.response_code() == DnsRcode::NoError && r.tsig_error().is_none()
+}
+
+/// How the server answered: its RCODE, and the TSIG error that says why a signed update was
+/// refused (NOTAUTH with BADSIG, BADKEY or BADTIME).
 pub(crate) fn rcode(u: &Upd) -> String {
-    u.1.map_or("no response".into(), |(_, r)| r.rcode.clone())
+    u.1.map_or("no response".into(), |(_, r)| answer_code(r))
 }
 
-/// Adds `<fqdn> AAAA <hoa>` (RFC 2136 §2.5.1: a record with a TTL).
+pub(crate) fn answer_code(r: &DnsMessage) -> String {
+    match r.tsig_error() {
+        Some(e) => format!("{}, TSIG error {e}", r.rcode),
+        None => r.rcode.clone(),
+    }
+}
+
+/// Adds `<fqdn> AAAA <hoa>` (RFC 2136 §2.5.1: a record of the zone's class).
 pub(crate) fn adds_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     m.authority_records().iter().any(|r| {
         r.operation() == UpdateOperation::Add && r.owned_by(fqdn) && r.data == RData::Aaaa(hoa)
@@ -332,16 +346,15 @@ pub(crate) fn adds_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     })
 }
 
-/// Deletes the AAAA of `fqdn` (RFC 2136 §2.5.2–2.5.4: TTL 0, the RRset, all RRsets, or the
-/// one RR with the HoA).
+/// Deletes the AAAA of `fqdn`, by class (RFC 2136 §2.5.2–2.5.4): class ANY deletes the AAAA
+/// RRset (or every RRset, type ANY); class NONE deletes the one RR, which must be the HoA's.
 pub(crate) fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     m.authority_records().iter().any(|r| {
-        r.operation() == UpdateOperation::Delete
-            && matches!(r.rtype, "AAAA" | "ANY")
-            && r.owned_by(fqdn)
-            && match r.data {
-                RData::Aaaa(a) => a == hoa,
-                _ => true,
+        r.owned_by(fqdn)
+            && match r.operation() {
+                UpdateOperation::DeleteRrset => matches!(r.rtype, "AAAA" | "ANY"),
+                UpdateOperation::DeleteRr => r.data == RData::Aaaa(hoa),
+                UpdateOperation::Add => false,
             }
     })
 }
@@ -349,12 +362,13 @@ pub(crate) fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
 pub(crate) fn deletes_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     let owner = reverse_name(hoa);
     m.authority_records().iter().any(|r| {
-        r.operation() == UpdateOperation::Delete
-            && matches!(r.rtype, "PTR" | "ANY")
-            && r.owned_by(&owner)
-            && match &r.data {
-                RData::Ptr(n) => same_name(n, fqdn),
-                _ => true,
+        r.owned_by(&owner)
+            && match r.operation() {
+                UpdateOperation::DeleteRrset => matches!(r.rtype, "PTR" | "ANY"),
+                UpdateOperation::DeleteRr => {
+                    matches!(&r.data, RData::Ptr(n) if same_name(n, fqdn))
+                }
+                UpdateOperation::Add => false,
             }
     })
 }
@@ -448,7 +462,7 @@ mod tests {
         assert!(!in_home_prefix("2001:db8:1::100".parse().unwrap()));
     }
 
-    fn update(records: &[(&str, &str, u32, &str)]) -> DnsMessage {
+    fn update(records: &[(&str, &str, &str, u32, &str)]) -> DnsMessage {
         DnsMessage {
             id: 1,
             response: false,
@@ -459,50 +473,63 @@ mod tests {
             answers: vec![],
             authorities: records
                 .iter()
-                .map(|(name, rtype, ttl, data)| mip6lab_capture::DnsRecord {
-                    name: name.to_string(),
-                    rtype: rtype.to_string(),
-                    ttl: *ttl,
-                    data: data.to_string(),
-                })
+                .map(
+                    |(name, rtype, class, ttl, data)| mip6lab_capture::DnsRecord {
+                        name: name.to_string(),
+                        rtype: rtype.to_string(),
+                        class: class.to_string(),
+                        ttl: *ttl,
+                        data: data.to_string(),
+                    },
+                )
                 .collect(),
             additionals: vec![],
             tsig: true,
+            tsig_error: String::new(),
         }
     }
 
     #[test]
-    fn additions_and_deletions_are_told_apart_by_ttl_and_data() {
+    fn additions_and_deletions_are_told_apart_by_class() {
         let hoa: Ipv6Addr = "2001:db8:1:100::8001".parse().unwrap();
         let other: Ipv6Addr = "2001:db8:1:100::9".parse().unwrap();
         let rev = reverse_name(hoa);
         let f = "mn1.example.com.";
-        let add = update(&[(f, "AAAA", 300, "2001:db8:1:100::8001")]);
+        let add = update(&[(f, "AAAA", "IN", 300, "2001:db8:1:100::8001")]);
         assert!(adds_aaaa(&add, MN_FQDN, hoa) && !adds_aaaa(&add, MN_FQDN, other));
         assert!(!deletes_aaaa(&add, MN_FQDN, hoa));
-        // RRset deletion (class ANY shows as data UPDATE), one RR, another RR.
+        // A TTL of 0 in class IN is still an addition, not a deletion.
+        let add_ttl0 = update(&[(f, "AAAA", "IN", 0, "2001:db8:1:100::8001")]);
+        assert!(adds_aaaa(&add_ttl0, MN_FQDN, hoa) && !deletes_aaaa(&add_ttl0, MN_FQDN, hoa));
+        // RRset deletion (class ANY), all RRsets, one RR (class NONE), another RR.
         assert!(deletes_aaaa(
-            &update(&[(f, "AAAA", 0, "UPDATE")]),
+            &update(&[(f, "AAAA", "ANY", 0, "UPDATE")]),
             MN_FQDN,
             hoa
         ));
         assert!(deletes_aaaa(
-            &update(&[(f, "AAAA", 0, "2001:db8:1:100::8001")]),
+            &update(&[(f, "ANY", "ANY", 0, "UPDATE")]),
+            MN_FQDN,
+            hoa
+        ));
+        assert!(deletes_aaaa(
+            &update(&[(f, "AAAA", "NONE", 0, "2001:db8:1:100::8001")]),
             MN_FQDN,
             hoa
         ));
         assert!(!deletes_aaaa(
-            &update(&[(f, "AAAA", 0, "2001:db8:1:100::9")]),
+            &update(&[(f, "AAAA", "NONE", 0, "2001:db8:1:100::9")]),
             MN_FQDN,
             hoa
         ));
-        let ptr = update(&[(rev.as_str(), "PTR", 300, f)]);
+        let ptr = update(&[(rev.as_str(), "PTR", "IN", 300, f)]);
         assert!(adds_ptr(&ptr, hoa, MN_FQDN) && !adds_ptr(&ptr, other, MN_FQDN));
         assert!(deletes_ptr(
-            &update(&[(rev.as_str(), "PTR", 0, "UPDATE")]),
+            &update(&[(rev.as_str(), "PTR", "ANY", 0, "UPDATE")]),
             hoa,
             MN_FQDN
         ));
+        assert!(!deletes_ptr(&ptr, hoa, MN_FQDN));
         assert!(mentions(&ptr, MN_FQDN) && !mentions(&ptr, FOREIGN_FQDN));
     }
 }
