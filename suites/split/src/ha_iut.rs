@@ -108,70 +108,80 @@ pub(crate) struct IkeAuth<'a> {
     pub(crate) resp: IkeMessage<'a>,
 }
 
+/// Error notifies of `m` (RFC 7296 §3.10.1) as reasons name them, `none` without one.
+/// Notify 42 is an error type by number but not a refusal (§5.3.2).
+pub(crate) fn error_notifies(m: &IkeMessage) -> String {
+    let errs: Vec<String> = notifies(m)
+        .iter()
+        .filter(|(t, _)| *t < notify::FIRST_STATUS_TYPE && *t != notify::USE_ASSIGNED_HOA)
+        .map(|(t, n)| format!("{n}({t})"))
+        .collect();
+    if errs.is_empty() {
+        "none".into()
+    } else {
+        errs.join(", ")
+    }
+}
+
+/// The tester's IKE_AUTH and the HA's answer with AUTH. Where the flow stops earlier the
+/// requirement of the test was never exercised: INCONCLUSIVE, naming the last step and what
+/// stopped it (the tests that judge IKEv2 itself read the messages directly).
 pub(crate) fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
+    let p = pcap(obs);
     let Some(req) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
         let init = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next();
         let answers: Vec<_> = obs
             .ike_responses(Exchange::IkeSaInit, Some("HA1"))
             .collect();
         return Err(match (init, answers.last()) {
-            (None, _) => Outcome::inconclusive(
-                "the tester MN never started IKEv2 with the HA (see logs/mn.log: name lookup \
+            (None, _) => Outcome::not_reached(
+                "the start of the test",
+                "the tester MN never sent IKE_SA_INIT to the HA (see logs/mn.log: name lookup \
                  of ha1.example.com?)",
             ),
-            (Some(i), None) => Outcome::fail("the HA did not answer the tester's IKE_SA_INIT")
-                .with_frames(pcap(obs), [i.frame()]),
-            (Some(i), Some(m)) => {
-                let (e, r) = (i.entry, m.entry);
-                let n: Vec<String> = notifies(m)
-                    .iter()
-                    .map(|(t, n)| format!("{n}({t})"))
-                    .collect();
-                Outcome::fail(format!(
-                    "the HA's IKE_SA_INIT answer did not lead to IKE_AUTH (notifies: {})",
-                    if n.is_empty() {
-                        "none".into()
-                    } else {
-                        n.join(", ")
-                    }
-                ))
-                .with_frames(pcap(obs), [e.frame, r.frame])
-            }
+            (Some(i), None) => Outcome::not_reached(
+                "the tester's IKE_SA_INIT",
+                "silence: the HA did not answer it",
+            )
+            .with_frames(p, [i.frame()]),
+            (Some(i), Some(m)) => Outcome::not_reached(
+                "the HA's IKE_SA_INIT answer",
+                format!(
+                    "it did not lead to IKE_AUTH (notifies: {})",
+                    error_notifies(m)
+                ),
+            )
+            .with_frames(p, [i.frame(), m.frame()]),
         });
     };
     if !req.decrypted() {
         return Err(Outcome::inconclusive(
             "the tester's IKE_AUTH was not decrypted: no key log from the tester MN",
         )
-        .with_frames(pcap(obs), [req.frame()]));
+        .with_frames(p, [req.frame()]));
     }
     // With EAP there are several round trips; the last answer holds the CP and the SA.
     let Some(resp) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return Err(Outcome::fail("the HA did not answer the tester's IKE_AUTH")
-            .with_frames(pcap(obs), [req.frame()]));
+        return Err(
+            Outcome::not_reached("the tester's IKE_AUTH request", "silence: the HA did not answer it")
+                .with_frames(p, [req.frame()]),
+        );
     };
     if !resp.decrypted() {
         return Err(Outcome::inconclusive(
             "the HA's IKE_AUTH response was not decrypted with the tester's keys",
         )
-        .with_frames(pcap(obs), [req.frame(), resp.frame()]));
+        .with_frames(p, [req.frame(), resp.frame()]));
     }
     if !resp.has_auth() {
-        // Notify 42 is an error type by number but not a refusal (§5.3.2).
-        let errs: Vec<String> = notifies(&resp)
-            .iter()
-            .filter(|(t, _)| *t < notify::FIRST_STATUS_TYPE && *t != notify::USE_ASSIGNED_HOA)
-            .map(|(t, n)| format!("{n}({t})"))
-            .collect();
-        return Err(Outcome::fail(format!(
-            "the HA refused the tester's IKE_AUTH (no AUTH; notifies: {})",
-            if errs.is_empty() {
-                "none".into()
-            } else {
-                errs.join(", ")
-            }
-        ))
-        .with_frames(pcap(obs), [req.frame(), resp.frame()]));
+        return Err(Outcome::not_reached(
+            "the tester's IKE_AUTH request",
+            format!(
+                "the HA refused it (no AUTH; notifies: {})",
+                error_notifies(&resp)
+            ),
+        )
+        .with_frames(p, [req.frame(), resp.frame()]));
     }
     Ok(IkeAuth { req, resp })
 }
@@ -243,23 +253,25 @@ pub(crate) fn bindings(obs: &Observation) -> Result<(Binding<'_>, Option<Binding
     let auth = ike_auth(obs)?;
     let bus: Vec<_> = obs.binding_updates_from("MN").collect();
     let Some(reg) = bus.iter().find(|b| b.registers()) else {
-        let frames = [auth.req.frame(), auth.resp.frame()];
+        let frames = sorted([auth.req.frame(), auth.resp.frame()]);
         if auth.resp.tsi.is_none() {
-            return Err(Outcome::fail(
-                "the HA's IKE_AUTH response set up no Child SA (no TSi), so no BU can reach it",
+            return Err(Outcome::not_reached(
+                "IKE_AUTH completed",
+                format!(
+                    "the HA set up no Child SA for the BU (no TSi; notifies: {})",
+                    error_notifies(&auth.resp)
+                ),
             )
-            .with_frames(pcap(obs), sorted(frames)));
+            .with_frames(pcap(obs), frames));
         }
-        if let Some(p) = obs.esp_packets(Some("MN")).find(|p| !p.decrypted) {
-            return Err(Outcome::inconclusive(
-                "the tester's ESP packets could not be decrypted (no key log from it)",
-            )
-            .with_frames(pcap(obs), [p.entry.frame]));
+        if let Some(o) = obs.cannot_judge(Some("MN"), auth.resp.frame(), "the tester's BU") {
+            return Err(o);
         }
-        return Err(Outcome::inconclusive(
-            "the tester MN sent no Binding Update after IKEv2 (see logs/mn.log)",
+        return Err(Outcome::not_reached(
+            "IKE_AUTH completed",
+            "the tester MN sent no Binding Update (see logs/mn.log)",
         )
-        .with_frames(pcap(obs), sorted(frames)));
+        .with_frames(pcap(obs), frames));
     };
     let dereg = bus
         .iter()
@@ -277,11 +289,9 @@ pub(crate) fn answered_registration(
 ) -> Result<(Binding<'_>, Option<Binding<'_>>), Outcome> {
     let (reg, dereg) = bindings(obs)?;
     if reg.ba.is_none() {
-        if obs.esp_packets(Some("HA1")).any(|p| !p.decrypted) {
-            return Err(Outcome::inconclusive(
-                "the HA's ESP packets after the BU could not be decrypted",
-            )
-            .with_frames(pcap(obs), [reg.bu.frame()]));
+        if let Some(o) = obs.cannot_judge(Some("HA1"), reg.bu.frame(), "the HA's answer to the BU")
+        {
+            return Err(o);
         }
         return Err(
             Outcome::fail("the HA sent no Binding Acknowledgement to the tester's BU")
