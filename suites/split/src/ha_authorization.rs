@@ -63,7 +63,8 @@ fn notify_types(m: &IkeMessage) -> Vec<String> {
 /// The HA's IKE_AUTH answer carrying the CFG_REPLY, with the tester's request before it.
 fn assignment(obs: &Observation) -> Result<(u64, u64, Option<String>, Option<String>), Outcome> {
     let Some(qm) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
-        return Err(Outcome::inconclusive(
+        return Err(Outcome::not_reached(
+            "the start of IKEv2",
             "the tester MN sent no IKE_AUTH request (did the HA answer IKE_SA_INIT?)",
         ));
     };
@@ -71,8 +72,22 @@ fn assignment(obs: &Observation) -> Result<(u64, u64, Option<String>, Option<Str
         .ike_responses(Exchange::IkeAuth, Some("HA1"))
         .find(|m| cp_addr(m, CfgType::Reply).is_some() || m.has_auth())
     else {
+        // The address is judged in an IKE_AUTH answer; a refusal or silence stops it earlier.
+        let stopped_by = match obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() {
+            Some(m) if !m.decrypted() => {
+                return Err(Outcome::inconclusive(
+                    "the HA's IKE_AUTH response could not be decrypted",
+                )
+                .with_frames(pcap(obs), [qm.frame(), m.frame()]))
+            }
+            Some(m) => format!(
+                "the HA refused it (no AUTH; notifies: {})",
+                error_notifies(&m)
+            ),
+            None => "silence: the HA did not answer it".into(),
+        };
         return Err(
-            Outcome::fail("the HA sent no IKE_AUTH response to the tester MN")
+            Outcome::not_reached("the tester's IKE_AUTH request", stopped_by)
                 .with_frames(pcap(obs), [qm.frame()]),
         );
     };

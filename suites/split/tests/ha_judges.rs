@@ -333,3 +333,36 @@ fn dns_security_without_any_update_is_inconclusive() {
     let o = judged(&l, ha_dns::judge_dns_secured);
     assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
 }
+
+// ------------------------------------------------------- every HA judge, as recorded
+
+/// Recorded runs whose stimulus has changed since: they are re-recorded with the new tester
+/// settings, and until then judged as the old run reads.
+const RECORDED_BEFORE_THE_STIMULUS_CHANGED: &[(&str, Verdict)] = &[
+    // Recorded without the control BU (`mn.bu_hoa_control`).
+    ("TP-SPLIT-HA-SA-HOA-01", Verdict::Inconclusive),
+];
+
+#[test]
+fn every_ha_judge_gives_the_reference_verdict_on_the_recorded_reference_run() {
+    use mip6lab_suite::IutRole;
+    let mut wrong = Vec::new();
+    for tp in mip6lab_suite_split::SUITE.tests() {
+        if tp.iut_role() != IutRole::Ha {
+            continue;
+        }
+        let mut l = lines(tp.id);
+        if tp.id == "TP-SPLIT-HA-COOKIE-01" {
+            l = with_spis(l);
+        }
+        let o = (tp.judge)(&observe(tp.topology, &l));
+        let want = RECORDED_BEFORE_THE_STIMULUS_CHANGED
+            .iter()
+            .find(|(id, _)| *id == tp.id)
+            .map_or(tp.reference_verdict(), |(_, v)| *v);
+        if o.verdict != want {
+            wrong.push(format!("{}: {:?} ({})", tp.id, o.verdict, o.reason));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -14,8 +14,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The addresses of the roles in `topology` (transcripts name roles, judges also addresses).
+/// The addresses of the roles in `topology` (transcripts name roles, judges also addresses);
+/// hosts without a role are shown by address.
 fn address(topology: &str, role: &str) -> IpAddr {
+    if let Ok(a) = role.parse() {
+        return a;
+    }
     let t = mip6lab_lab::Topology::load(
         &root().join(format!("../../fixtures/topologies/{topology}.toml")),
     )
