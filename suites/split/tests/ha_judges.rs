@@ -366,3 +366,24 @@ fn every_ha_judge_gives_the_reference_verdict_on_the_recorded_reference_run() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+// ------------------------------------------------------------- HA-HOA-ASSIGNED-01
+
+#[test]
+fn an_assigned_hoa_without_a_child_sa_leaves_the_selectors_not_reached() {
+    use mip6lab_suite_split::ha_home_address::judge_hoa_assigned;
+    let mut l = lines("TP-SPLIT-HA-HOA-ASSIGNED-01");
+    let o = judged(&l, judge_hoa_assigned);
+    assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
+    let resp = at(&l, "IKE_AUTH response");
+    let cut = l[resp].find(" {N type=16391").unwrap();
+    l[resp] = format!("{} {{N type=14 name=NO_PROPOSAL_CHOSEN}}}}", &l[resp][..cut]);
+    l.truncate(resp + 1);
+    let o = judged(&l, judge_hoa_assigned);
+    assert_verdict(&o, Verdict::Inconclusive, "NO_PROPOSAL_CHOSEN(14)");
+    assert!(o.not_reached.is_some());
+    // The same answer assigning an address outside the home prefix still fails.
+    l[resp] = l[resp].replace("2001:db8:1:100::8001/64", "2001:db8:9::1/64");
+    let o = judged(&l, judge_hoa_assigned);
+    assert_verdict(&o, Verdict::Fail, "outside the home prefix");
+}
