@@ -310,7 +310,6 @@ async fn attach(
         if cfg.knobs.bu_hoa_control && m.forged_hoa.take().is_some() {
             // Stimulus: whatever became of the forged BU, a BU for the SA's own HoA follows,
             // which the HA must answer: the control that it was alive and reading BUs.
-            emit("forged_bu_done", json!({ "result": format!("{result:?}") }));
             m.bul = BindingUpdateList::new(mn_config(cfg));
             m.bul
                 .add_ha(ha, m.hoa, rand::random())
@@ -443,7 +442,6 @@ async fn flood(
                 Some(g) if Some(g) != group && group_changes < 2 => {
                     group_changes += 1;
                     group = Some(g);
-                    emit("init_flood_group", json!({ "group": g.id() }));
                     continue;
                 }
                 _ => {}

@@ -3,11 +3,11 @@
 //! (the reference MN, started once the HA is ready) is the stimulus; BIND and FreeRADIUS are
 //! around as in every split test.
 
+use crate::ha_iut::error_notifies;
 use mip6lab_suite::observe::{
     in_prefix, notify, or_unknown, pcap, radius_code, CfgType, CpAttribute, CpAttributeType,
     DnsView, Exchange, IkeMessage,
 };
-use crate::ha_iut::error_notifies;
 use mip6lab_suite::{Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
 use std::time::Duration;
@@ -302,23 +302,14 @@ pub fn judge_sa_bound_to_hoa(obs: &Observation) -> Outcome {
         .find(|b| b.home_address == Some(forged))
         .map(|b| b.entry)
     else {
-        if let Some(o) = obs.cannot_judge(Some("MN"), 0, "the tester's forged BU") {
-            return o;
-        }
-        return match obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() {
-            Some(m) => Outcome::not_reached(
-                "the HA's IKE_AUTH answer",
-                format!(
-                    "the tester sent no BU with HAO {forged} (notifies: {})",
-                    error_notifies(&m)
-                ),
-            )
-            .with_frames(p, [m.frame()]),
-            None => Outcome::not_reached(
-                "the start of IKEv2",
-                "no IKE_AUTH answer from the HA: the tester never reached its BU",
-            ),
-        };
+        return obs
+            .cannot_judge(Some("MN"), 0, "the tester's forged BU")
+            .unwrap_or_else(|| {
+                Outcome::not_reached(
+                    "the tester's IKEv2 exchange",
+                    format!("the tester sent no BU with HAO {forged} (see the IKE_AUTH answer)"),
+                )
+            });
     };
     // The control: the tester's next BU, for the HoA of its SA.
     let control = obs
@@ -606,8 +597,11 @@ pub fn judge_eap_rejected(obs: &Observation) -> Outcome {
         return Outcome::fail("the AAA server rejected the MN, yet the HA completed IKE_AUTH")
             .with_frames(p, [reject, m.frame()]);
     }
-    if let Some(o) = obs.cannot_judge(Some("HA1"), reject, "the HA's answer after the Access-Reject")
-    {
+    if let Some(o) = obs.cannot_judge(
+        Some("HA1"),
+        reject,
+        "the HA's answer after the Access-Reject",
+    ) {
         return o;
     }
     // The control: the HA's own answer shows it was alive and acted on the reject.

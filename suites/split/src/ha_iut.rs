@@ -162,10 +162,11 @@ pub(crate) fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
     }
     // With EAP there are several round trips; the last answer holds the CP and the SA.
     let Some(resp) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return Err(
-            Outcome::not_reached("the tester's IKE_AUTH request", "silence: the HA did not answer it")
-                .with_frames(p, [req.frame()]),
-        );
+        return Err(Outcome::not_reached(
+            "the tester's IKE_AUTH request",
+            "silence: the HA did not answer it",
+        )
+        .with_frames(p, [req.frame()]));
     };
     if !resp.decrypted() {
         return Err(Outcome::inconclusive(

@@ -89,11 +89,7 @@ pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
     }
     // An HA that wants another DH group answers statelessly; the tester adapts its flood to
     // the group named, so only a group it cannot offer leaves every answer so.
-    if !to_flood.is_empty()
-        && to_flood
-            .iter()
-            .all(|m| m.has_notify(INVALID_KE_PAYLOAD))
-    {
+    if !to_flood.is_empty() && to_flood.iter().all(|m| m.has_notify(INVALID_KE_PAYLOAD)) {
         return Outcome::not_reached(
             format!("the tester's flood of {flood} IKE_SA_INIT requests"),
             "the HA answered each with INVALID_KE_PAYLOAD: it wants a DH group the tester \

@@ -110,7 +110,10 @@ fn eap_reject_then_service_fails() {
 fn eap_reject_with_an_undecryptable_answer_cannot_be_judged() {
     let mut l = lines("TP-SPLIT-HA-EAP-REJECT-01");
     let last = at(&l, "{EAP code=4");
-    l[last] = l[last].replace("{SK decrypted=yes {EAP code=4 id=2 len=4}}", "{SK decrypted=no}");
+    l[last] = l[last].replace(
+        "{SK decrypted=yes {EAP code=4 id=2 len=4}}",
+        "{SK decrypted=no}",
+    );
     let o = judged(&l, authz::judge_eap_rejected);
     assert_verdict(&o, Verdict::Inconclusive, "cannot judge");
 }
@@ -233,7 +236,13 @@ fn a_flood_answered_in_full_without_cookies_fails_naming_the_count() {
             if x.starts_with("HA1 -> MN") && x.contains("name=COOKIE") {
                 let spi = x.split("ispi=").nth(1).unwrap().split(' ').next().unwrap();
                 let spi = format!("ispi={spi}");
-                let old = full.split("ispi=").nth(1).unwrap().split(' ').next().unwrap();
+                let old = full
+                    .split("ispi=")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap();
                 full.replacen(&format!("ispi={old}"), &spi, 1)
             } else {
                 x
@@ -241,7 +250,11 @@ fn a_flood_answered_in_full_without_cookies_fails_naming_the_count() {
         })
         .collect();
     let o = judged(&l, ha_security::judge_cookies_under_flood);
-    assert_verdict(&o, Verdict::Fail, "of 20 flood IKE_SA_INIT requests with full responses");
+    assert_verdict(
+        &o,
+        Verdict::Fail,
+        "of 20 flood IKE_SA_INIT requests with full responses",
+    );
 }
 
 #[test]
@@ -280,23 +293,14 @@ const DEL_AAAA: &str = "ns[AAAA mn1.example.com. UPDATE]";
 #[rstest]
 // As recorded (text without classes: the RRset deletion shows as data UPDATE).
 #[case::recorded(DEL_AAAA, Verdict::Pass)]
-#[case::class_any(
-    "ns[ANY AAAA mn1.example.com. UPDATE]",
-    Verdict::Pass
-)]
-#[case::class_none_the_hoa(
-    "ns[NONE AAAA mn1.example.com. 2001:db8:1:100::8001]",
-    Verdict::Pass
-)]
+#[case::class_any("ns[ANY AAAA mn1.example.com. UPDATE]", Verdict::Pass)]
+#[case::class_none_the_hoa("ns[NONE AAAA mn1.example.com. 2001:db8:1:100::8001]", Verdict::Pass)]
 #[case::class_none_another_address(
     "ns[NONE AAAA mn1.example.com. 2001:db8:1:100::9]",
     Verdict::Fail
 )]
 // The same record in class IN adds it, whatever its TTL.
-#[case::class_in_is_an_addition(
-    "ns[AAAA mn1.example.com. 2001:db8:1:100::8001]",
-    Verdict::Fail
-)]
+#[case::class_in_is_an_addition("ns[AAAA mn1.example.com. 2001:db8:1:100::8001]", Verdict::Fail)]
 fn dns_removal_is_judged_on_the_class(#[case] deletion: &str, #[case] v: Verdict) {
     let l: Vec<String> = lines("TP-SPLIT-HA-DNS-DEL-01")
         .into_iter()
@@ -377,7 +381,10 @@ fn an_assigned_hoa_without_a_child_sa_leaves_the_selectors_not_reached() {
     assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
     let resp = at(&l, "IKE_AUTH response");
     let cut = l[resp].find(" {N type=16391").unwrap();
-    l[resp] = format!("{} {{N type=14 name=NO_PROPOSAL_CHOSEN}}}}", &l[resp][..cut]);
+    l[resp] = format!(
+        "{} {{N type=14 name=NO_PROPOSAL_CHOSEN}}}}",
+        &l[resp][..cut]
+    );
     l.truncate(resp + 1);
     let o = judged(&l, judge_hoa_assigned);
     assert_verdict(&o, Verdict::Inconclusive, "NO_PROPOSAL_CHOSEN(14)");
@@ -386,4 +393,15 @@ fn an_assigned_hoa_without_a_child_sa_leaves_the_selectors_not_reached() {
     l[resp] = l[resp].replace("2001:db8:1:100::8001/64", "2001:db8:9::1/64");
     let o = judged(&l, judge_hoa_assigned);
     assert_verdict(&o, Verdict::Fail, "outside the home prefix");
+}
+
+#[test]
+fn sa_bound_to_hoa_without_the_forged_bu_is_not_reached() {
+    let l: Vec<String> = lines("TP-SPLIT-HA-SA-HOA-01")
+        .into_iter()
+        .filter(|x| !x.contains("{BU "))
+        .collect();
+    let o = judged(&l, authz::judge_sa_bound_to_hoa);
+    assert_verdict(&o, Verdict::Inconclusive, "no BU with HAO");
+    assert!(o.not_reached.is_some());
 }

@@ -238,7 +238,11 @@ fn record(s: &str) -> DnsRecord {
     DnsRecord {
         rtype: w[0].into(),
         name: w[1].into(),
-        ttl: if class.is_empty() && data != "UPDATE" { 300 } else { 0 },
+        ttl: if class.is_empty() && data != "UPDATE" {
+            300
+        } else {
+            0
+        },
         class: if class.is_empty() && data != "UPDATE" {
             "IN".into()
         } else {
