@@ -38,6 +38,13 @@ const BA_ACCEPTED: &str = "HA1 -> MN  ESP spi=* seq=1 decrypted=yes next_header=
     rh2=2001:db8:1:100::8001 checksum=* checksum_ok=yes}";
 const ESP_UNREADABLE: &str = "HA1 -> MN  ESP spi=* seq=1 decrypted=no";
 
+/// The recorded run up to the forged BU; each case adds what the HA and the tester did next.
+fn up_to_the_forged_bu() -> Vec<String> {
+    let mut l = lines("TP-SPLIT-HA-SA-HOA-01");
+    l.truncate(at(&l, "hao=2001:db8:1:100::4242") + 1);
+    l
+}
+
 #[rstest]
 // As recorded before the control BU existed: the silence proves nothing.
 #[case::no_control(&[], Verdict::Inconclusive, "no control BU")]
@@ -46,7 +53,7 @@ const ESP_UNREADABLE: &str = "HA1 -> MN  ESP spi=* seq=1 decrypted=no";
 #[case::forged_accepted(&[BA_ACCEPTED, CONTROL_BU, BA_ACCEPTED], Verdict::Fail, "accepted")]
 #[case::unreadable_answer(&[ESP_UNREADABLE, CONTROL_BU], Verdict::Inconclusive, "cannot judge")]
 fn sa_bound_to_hoa(#[case] after: &[&str], #[case] v: Verdict, #[case] reason_has: &str) {
-    let mut l = lines("TP-SPLIT-HA-SA-HOA-01");
+    let mut l = up_to_the_forged_bu();
     l.extend(after.iter().map(|s| s.to_string()));
     let o = judged(&l, authz::judge_sa_bound_to_hoa);
     assert_verdict(&o, v, reason_has);
@@ -57,7 +64,7 @@ fn sa_bound_to_hoa(#[case] after: &[&str], #[case] v: Verdict, #[case] reason_ha
 
 #[test]
 fn forged_bu_updating_dns_before_the_control_fails_but_the_controls_own_update_does_not() {
-    let mut l = lines("TP-SPLIT-HA-SA-HOA-01");
+    let mut l = up_to_the_forged_bu();
     let update = lines("TP-SPLIT-HA-CERT-01")
         .into_iter()
         .find(|x| x.starts_with("HA1 -> DNS"))
@@ -304,7 +311,11 @@ const DEL_AAAA: &str = "ns[AAAA mn1.example.com. UPDATE]";
 fn dns_removal_is_judged_on_the_class(#[case] deletion: &str, #[case] v: Verdict) {
     let l: Vec<String> = lines("TP-SPLIT-HA-DNS-DEL-01")
         .into_iter()
-        .map(|x| x.replace(DEL_AAAA, deletion))
+        // Recorded with or without the class shown.
+        .map(|x| {
+            x.replace("ns[ANY AAAA mn1.example.com. UPDATE]", DEL_AAAA)
+                .replace(DEL_AAAA, deletion)
+        })
         .collect();
     let o = judged(&l, ha_dns::judge_dns_removal);
     assert_eq!(o.verdict, v, "{}", o.reason);
@@ -340,12 +351,14 @@ fn dns_security_without_any_update_is_inconclusive() {
 
 // ------------------------------------------------------- every HA judge, as recorded
 
-/// Recorded runs whose stimulus has changed since: they are re-recorded with the new tester
-/// settings, and until then judged as the old run reads.
-const RECORDED_BEFORE_THE_STIMULUS_CHANGED: &[(&str, Verdict)] = &[
-    // Recorded without the control BU (`mn.bu_hoa_control`).
-    ("TP-SPLIT-HA-SA-HOA-01", Verdict::Inconclusive),
-];
+/// Runs recorded before their stimulus changed read as INCONCLUSIVE until re-recorded: the
+/// forged BU of TP-SPLIT-HA-SA-HOA-01 without the control BU (`mn.bu_hoa_control`).
+fn recorded_before_the_stimulus_changed(id: &str, l: &[String]) -> bool {
+    id == "TP-SPLIT-HA-SA-HOA-01"
+        && !l
+            .iter()
+            .any(|x| x.contains("{BU ") && !x.contains("hao=2001:db8:1:100::4242"))
+}
 
 #[test]
 fn every_ha_judge_gives_the_reference_verdict_on_the_recorded_reference_run() {
@@ -360,10 +373,11 @@ fn every_ha_judge_gives_the_reference_verdict_on_the_recorded_reference_run() {
             l = with_spis(l);
         }
         let o = (tp.judge)(&observe(tp.topology, &l));
-        let want = RECORDED_BEFORE_THE_STIMULUS_CHANGED
-            .iter()
-            .find(|(id, _)| *id == tp.id)
-            .map_or(tp.reference_verdict(), |(_, v)| *v);
+        let want = if recorded_before_the_stimulus_changed(tp.id, &l) {
+            Verdict::Inconclusive
+        } else {
+            tp.reference_verdict()
+        };
         if o.verdict != want {
             wrong.push(format!("{}: {:?} ({})", tp.id, o.verdict, o.reason));
         }
