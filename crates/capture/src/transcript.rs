@@ -31,6 +31,10 @@ impl Endpoints {
 pub struct DnsRecord {
     pub name: String,
     pub rtype: String,
+    /// `IN`, or in an UPDATE `ANY` / `NONE` (RFC 2136 §2.5: deletions). Empty in transcripts
+    /// recorded before the class was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub class: String,
     pub ttl: u32,
     pub data: String,
 }
@@ -48,6 +52,10 @@ pub struct DnsMessage {
     pub authorities: Vec<DnsRecord>,
     pub additionals: Vec<DnsRecord>,
     pub tsig: bool,
+    /// The TSIG error field of a signed response (RFC 8945 §5.3: `BADSIG`, `BADKEY`,
+    /// `BADTIME`, `BADTRUNC`, or the number); empty when there is no TSIG or no error.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tsig_error: String,
 }
 
 /// A decoded message of any protocol other than DNS: its type and its fields in wire order,
@@ -262,7 +270,11 @@ fn records(label: &str, rs: &[DnsRecord]) -> String {
     }
     let mut v: Vec<String> = rs
         .iter()
-        .map(|r| format!("{} {} {}", r.rtype, r.name, r.data))
+        .map(|r| match r.class.as_str() {
+            // Class IN is the ordinary case; ANY / NONE (UPDATE deletions) are shown.
+            "" | "IN" => format!("{} {} {}", r.rtype, r.name, r.data),
+            class => format!("{class} {} {} {}", r.rtype, r.name, r.data),
+        })
         .collect();
     v.sort();
     format!(" {label}[{}]", v.join("; "))
@@ -289,7 +301,11 @@ pub fn summary(d: &Decoded) -> String {
                 records("an", &m.answers),
                 records("ns", &m.authorities),
                 records("ad", &m.additionals),
-                if m.tsig { " tsig" } else { "" }
+                match (m.tsig, m.tsig_error.as_str()) {
+                    (false, _) => String::new(),
+                    (true, "") => " tsig".to_owned(),
+                    (true, e) => format!(" tsig error {e}"),
+                }
             )
         }
         // A message whose kind is its protocol (ESP) prints the name once.

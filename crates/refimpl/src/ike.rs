@@ -8,7 +8,7 @@ use mip6lab_engines::aaa::{
 use mip6lab_engines::addresses::SharedAddresses;
 use mip6lab_engines::binding::{HoaAuthorizer, HoaPolicy, LeasePool};
 use mip6lab_engines::ikev2::{
-    Config as IkeConfig, Credential, EapClient, EapForBackend, EapStep, Event, IkeEngine,
+    Config as IkeConfig, Credential, DhGroup, EapClient, EapForBackend, EapStep, Event, IkeEngine,
     ResponderPolicy, RngFn, SaId, TrustAnchor,
 };
 use mip6lab_engines_io::aaa::exchange_udp;
@@ -78,8 +78,24 @@ fn base(cfg: &Config, local_id: Id, peers: &[Id]) -> Result<IkeConfig> {
 
 /// The MN's initiator towards `ha` (IDr `ha_id`).
 pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<IkeEngine> {
+    mn_engine_with_group(cfg, idi, ha_id, ha, None)
+}
+
+/// [`mn_engine`] whose KE is for `first_group` (when the MN supports it): the group an HA
+/// asked for with INVALID_KE_PAYLOAD, so that a new exchange needs no second round.
+pub fn mn_engine_with_group(
+    cfg: &Config,
+    idi: Id,
+    ha_id: &str,
+    ha: Ipv6Addr,
+    first_group: Option<DhGroup>,
+) -> Result<IkeEngine> {
     let mut c = base(cfg, idi, &[Id::fqdn(ha_id)])?;
     c.peer_addr = Some(IpAddr::V6(ha));
+    if let Some(g) = first_group.filter(|g| c.groups.contains(g)) {
+        c.groups.retain(|x| *x != g);
+        c.groups.insert(0, g);
+    }
     let mut e = IkeEngine::new(c, os_rng());
     if cfg.auth.mode == AuthMode::Eap {
         let mn = cfg.mn.as_ref().ok_or_else(|| anyhow!("not an MN"))?;

@@ -13,14 +13,17 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
 use mip6lab_engines::binding::{BaInput, BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
-use mip6lab_engines::ikev2::{ChildRequest, ChildSa, Event, IkeEngine, InitiateRequest, SaId};
+use mip6lab_engines::ikev2::{
+    ChildRequest, ChildSa, DhGroup, Event, IkeEngine, InitiateRequest, SaId,
+};
 use mip6lab_engines::io::SansIo;
 use mip6lab_engines_io::ikev2::esp_io::{
     ipv6_packet_with, EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap,
     RecvError,
 };
 use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
-use mip6lab_wire::ikev2::{cp_attr, CpAttribute, Id, TrafficSelector};
+use mip6lab_wire::ikev2::payload::PayloadBody;
+use mip6lab_wire::ikev2::{cp_attr, notify_type, CpAttribute, Id, TrafficSelector};
 use mip6lab_wire::mh::{
     self,
     options::{DnsUpdate, MobilityOption},
@@ -304,6 +307,16 @@ async fn attach(
     loop {
         attempts += 1;
         let result = m.exchange(cfg, Exchange::Register(fqdn.as_deref())).await?;
+        if cfg.knobs.bu_hoa_control && m.forged_hoa.take().is_some() {
+            // Stimulus: whatever became of the forged BU, a BU for the SA's own HoA follows,
+            // which the HA must answer: the control that it was alive and reading BUs.
+            m.bul = BindingUpdateList::new(mn_config(cfg));
+            m.bul
+                .add_ha(ha, m.hoa, rand::random())
+                .map_err(|e| anyhow!("{e:?}"))?;
+            attempts -= 1;
+            continue;
+        }
         match result {
             Done::NewHoa if attempts < 3 => {
                 if cfg.knobs.ignore_status_134 {
@@ -392,7 +405,9 @@ async fn attach(
 }
 
 /// Stimulus `mn.init_flood`: IKE_SA_INIT requests (fresh SPIs and nonces) from another
-/// port, never continued, so that each leaves a half-open SA at an HA that keeps state.
+/// port, never continued, so that each leaves a half-open SA at an HA that keeps state. The
+/// flood adapts to the HA's DH group: a request answered with INVALID_KE_PAYLOAD left no
+/// state (RFC 7296 §1.2), so it does not count, and the rest use the group the HA named.
 async fn flood(
     cfg: &Config,
     coa: Ipv6Addr,
@@ -406,22 +421,52 @@ async fn flood(
     let sock = tokio::net::UdpSocket::bind(SocketAddr::from((coa, 0)))
         .await
         .context("bind the flood socket")?;
-    for _ in 0..n {
-        let mut e = ike::mn_engine(cfg, Id::fqdn(&cfg.id), ha_id, ha)?;
+    let mut group = None;
+    let mut group_changes = 0;
+    let mut sent = 0;
+    while sent < n {
+        let mut e = ike::mn_engine_with_group(cfg, Id::fqdn(&cfg.id), ha_id, ha, group)?;
         e.initiate(0, InitiateRequest::dynamic_hoa(ha));
-        if let Some(t) = e.poll_transmit() {
-            sock.send_to(&t.payload, t.dst).await?;
-            // One at a time: each answer (a half-open SA, or a COOKIE demand) comes back
-            // before the next request, so the exchange reads the same in every capture.
-            let mut buf = [0u8; 2048];
-            let _ =
-                tokio::time::timeout(Duration::from_millis(200), sock.recv_from(&mut buf)).await;
+        let Some(t) = e.poll_transmit() else {
+            break;
+        };
+        sock.send_to(&t.payload, t.dst).await?;
+        // One at a time: each answer (a half-open SA, or a COOKIE demand) comes back before
+        // the next request, so the exchange reads the same in every capture.
+        let mut buf = [0u8; 2048];
+        let answer =
+            tokio::time::timeout(Duration::from_millis(200), sock.recv_from(&mut buf)).await;
+        if let Ok(Ok((len, _))) = answer {
+            // At most two changes: an HA that keeps asking for another group is judged as is.
+            match wanted_group(&buf[..len]) {
+                Some(g) if Some(g) != group && group_changes < 2 => {
+                    group_changes += 1;
+                    group = Some(g);
+                    continue;
+                }
+                _ => {}
+            }
         }
+        sent += 1;
     }
     emit("init_flood", json!({ "requests": n, "ha": ha.to_string() }));
     // Let the HA take them in before the real request arrives.
     tokio::time::sleep(Duration::from_millis(200)).await;
     Ok(Some(sock))
+}
+
+/// The DH group an IKE_SA_INIT answer asks for with INVALID_KE_PAYLOAD (RFC 7296 §3.10.1:
+/// the notify data is the group number), if the MN supports it.
+fn wanted_group(answer: &[u8]) -> Option<DhGroup> {
+    let m = mip6lab_wire::ikev2::Message::from_bytes(answer).ok()?;
+    m.payloads.iter().find_map(|p| match &p.body {
+        PayloadBody::Notify(n)
+            if n.notify_type == notify_type::INVALID_KE_PAYLOAD && n.data.len() == 2 =>
+        {
+            DhGroup::from_id(u16::from_be_bytes([n.data[0], n.data[1]]))
+        }
+        _ => None,
+    })
 }
 
 async fn bind_driver(coa: Ipv6Addr, ha: Ipv6Addr, keys: KeyLogFiles) -> Result<Driver> {
@@ -618,6 +663,8 @@ struct Mobility {
     start: Instant,
     /// The last BU sent and its options (mutant `mn.keep_old_hoa` sends it again).
     last_bu: Option<(mh::BindingUpdate, Vec<MobilityOption>)>,
+    /// Stimulus `mn.bu_hoa`: the HAO BUs carry instead of the SA's HoA, until the control.
+    forged_hoa: Option<Ipv6Addr>,
 }
 
 impl Mobility {
@@ -647,6 +694,7 @@ impl Mobility {
             out: OutboundSa::from_child(child),
             start: Instant::now(),
             last_bu: None,
+            forged_hoa: cfg.knobs.bu_hoa,
         })
     }
 
@@ -857,7 +905,7 @@ impl Mobility {
         }
         self.last_bu = Some((bu, options.clone()));
         let repr = mh::Repr::build(mh::MhMessage::Bu(bu), &options);
-        let hoa = cfg.knobs.bu_hoa.unwrap_or(hoa);
+        let hoa = self.forged_hoa.unwrap_or(hoa);
         let flow = if cfg.knobs.no_hao {
             MhFlow::plain(coa, self.ha)
         } else {

@@ -14,11 +14,12 @@
 //! leaves the AAA test INCONCLUSIVE, never failed.
 
 use crate::ha_iut::{
-    adds_aaaa, adds_ptr, answered_registration, deletes_aaaa, deletes_ptr, lookup, Binding,
+    adds_aaaa, adds_ptr, answer_code, answered_registration, deletes_aaaa, deletes_ptr, lookup,
+    update_accepted, Binding,
 };
 use mip6lab_suite::observe::{
     acct_status, pcap, radius_code, response_to, reverse_name, same_name, sorted_frames as sorted,
-    DnsRcode, DnsView, RData, RadiusMessage,
+    DnsView, RData, RadiusMessage,
 };
 use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose};
 use std::net::Ipv6Addr;
@@ -127,7 +128,7 @@ fn push_update(frames: &mut Vec<u64>, u: &Upd) {
 fn accepted_signed(u: &Upd) -> Result<(), String> {
     match u.1 {
         None => Err("no answer".into()),
-        Some((_, r)) if r.response_code() != DnsRcode::NoError => Err(r.rcode.clone()),
+        Some((_, r)) if !update_accepted(r) => Err(answer_code(r)),
         Some((_, r)) if u.0 .1.tsig && !r.tsig => Err("NOERROR without TSIG".into()),
         Some(_) => Ok(()),
     }

@@ -3,9 +3,10 @@
 //! (the reference MN, started once the HA is ready) is the stimulus; BIND and FreeRADIUS are
 //! around as in every split test.
 
+use crate::ha_iut::error_notifies;
 use mip6lab_suite::observe::{
     in_prefix, notify, or_unknown, pcap, radius_code, CfgType, CpAttribute, CpAttributeType,
-    DnsView, Exchange, IkeMessage, UpdateOperation,
+    DnsView, Exchange, IkeMessage,
 };
 use mip6lab_suite::{Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
@@ -62,7 +63,8 @@ fn notify_types(m: &IkeMessage) -> Vec<String> {
 /// The HA's IKE_AUTH answer carrying the CFG_REPLY, with the tester's request before it.
 fn assignment(obs: &Observation) -> Result<(u64, u64, Option<String>, Option<String>), Outcome> {
     let Some(qm) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
-        return Err(Outcome::inconclusive(
+        return Err(Outcome::not_reached(
+            "the start of IKEv2",
             "the tester MN sent no IKE_AUTH request (did the HA answer IKE_SA_INIT?)",
         ));
     };
@@ -70,8 +72,22 @@ fn assignment(obs: &Observation) -> Result<(u64, u64, Option<String>, Option<Str
         .ike_responses(Exchange::IkeAuth, Some("HA1"))
         .find(|m| cp_addr(m, CfgType::Reply).is_some() || m.has_auth())
     else {
+        // The address is judged in an IKE_AUTH answer; a refusal or silence stops it earlier.
+        let stopped_by = match obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() {
+            Some(m) if !m.decrypted() => {
+                return Err(Outcome::inconclusive(
+                    "the HA's IKE_AUTH response could not be decrypted",
+                )
+                .with_frames(pcap(obs), [qm.frame(), m.frame()]))
+            }
+            Some(m) => format!(
+                "the HA refused it (no AUTH; notifies: {})",
+                error_notifies(&m)
+            ),
+            None => "silence: the HA did not answer it".into(),
+        };
         return Err(
-            Outcome::fail("the HA sent no IKE_AUTH response to the tester MN")
+            Outcome::not_reached("the tester's IKE_AUTH request", stopped_by)
                 .with_frames(pcap(obs), [qm.frame()]),
         );
     };
@@ -257,7 +273,8 @@ pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
 /// RFC 4877 §4.2: "The home agent MUST be able to prevent a mobile node from using its
 /// security association to send a Binding Update on behalf of another mobile node"; §4.2 /
 /// §10: the identity is tied to the home address. The tester sends a BU whose HAO is not the
-/// HoA of its SA.
+/// HoA of its SA, then (the control) a BU for its own HoA, which the HA must answer: silence
+/// after the forged BU counts as a refusal only when the HA is seen reading BUs.
 #[mip6lab_suite::test_purpose]
 pub fn sa_bound_to_hoa() -> TestPurpose {
     tp(
@@ -266,7 +283,7 @@ pub fn sa_bound_to_hoa() -> TestPurpose {
         &["RFC4877-4.2-HA-MUST-1", "RFC4877-4.2-HA-MUST-2"],
         &[(
             "MIP6LAB_KNOBS",
-            "mn.bu_hoa=2001:db8:1:100::4242,mn.bu_transmissions=1",
+            "mn.bu_hoa=2001:db8:1:100::4242,mn.bu_transmissions=1,mn.bu_hoa_control=true",
         )],
         judge_sa_bound_to_hoa,
     )
@@ -274,46 +291,86 @@ pub fn sa_bound_to_hoa() -> TestPurpose {
     .observe_for(Duration::from_secs(30))
 }
 
+/// The HAO of the tester's forged BU (`mn.bu_hoa`).
+const FORGED_HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x4242);
+
 pub fn judge_sa_bound_to_hoa(obs: &Observation) -> Outcome {
-    let forged = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x4242);
+    let forged = FORGED_HOA;
+    let p = pcap(obs);
     let Some(be) = obs
         .binding_updates_from("MN")
         .find(|b| b.home_address == Some(forged))
         .map(|b| b.entry)
     else {
-        return Outcome::inconclusive(format!(
-            "the tester sent no (decryptable) BU with HAO {forged}"
-        ));
+        return obs
+            .cannot_judge(Some("MN"), 0, "the tester's forged BU")
+            .unwrap_or_else(|| {
+                Outcome::not_reached(
+                    "the tester's IKEv2 exchange",
+                    format!("the tester sent no BU with HAO {forged} (see the IKE_AUTH answer)"),
+                )
+            });
     };
+    // The control: the tester's next BU, for the HoA of its SA.
+    let control = obs
+        .binding_updates_from("MN")
+        .find(|b| b.frame() > be.frame && b.home_address != Some(forged));
+    let end = control.as_ref().map_or(u64::MAX, |c| c.frame());
+    let before_control = |f: u64| f > be.frame && f < end;
     if let Some(ba) = obs
         .binding_acks_from("HA1")
-        .find(|b| b.frame() > be.frame && b.accepted())
+        .find(|b| before_control(b.frame()) && b.accepted())
     {
         return Outcome::fail(format!(
             "the HA accepted (status {}) a BU for {forged} sent on an SA for another HoA",
             or_unknown(ba.status)
         ))
-        .with_frames(pcap(obs), [be.frame, ba.frame()]);
+        .with_frames(p, [be.frame, ba.frame()]);
     }
     if let Some((ue, _)) = obs
         .transcript
         .dns()
-        .find(|(e, m)| e.src == "HA1" && !m.response && e.frame > be.frame)
+        .find(|(e, m)| e.src == "HA1" && !m.response && before_control(e.frame))
     {
         return Outcome::fail("the HA updated DNS after the forged BU")
-            .with_frames(pcap(obs), [be.frame, ue.frame]);
+            .with_frames(p, [be.frame, ue.frame]);
     }
-    let answer = obs
+    // A refusal with a status is an answer of its own; no control needed.
+    if let Some(ba) = obs
         .binding_acks_from("HA1")
-        .find(|b| b.frame() > be.frame)
-        .map(|b| (b.frame(), or_unknown(b.status)));
-    match answer {
-        Some((f, s)) => Outcome::pass(format!("the HA rejected the BU for {forged} (status {s})"))
-            .with_frames(pcap(obs), [be.frame, f]),
-        None => Outcome::pass(format!(
-            "the HA discarded the BU for {forged} (no BA, no DNS update)"
+        .find(|b| before_control(b.frame()))
+    {
+        return Outcome::pass(format!(
+            "the HA rejected the BU for {forged} (status {})",
+            or_unknown(ba.status)
         ))
-        .with_frames(pcap(obs), [be.frame]),
+        .with_frames(p, [be.frame, ba.frame()]);
+    }
+    if let Some(o) = obs.cannot_judge(Some("HA1"), be.frame, "the HA's answer to the forged BU") {
+        return o;
+    }
+    let Some(control) = control else {
+        return Outcome::not_reached(
+            format!("the forged BU for {forged}"),
+            "the tester sent no control BU for its own HoA, so the HA's silence proves nothing",
+        )
+        .with_frames(p, [be.frame]);
+    };
+    match obs
+        .binding_acks_from("HA1")
+        .find(|b| b.frame() > control.frame())
+    {
+        Some(ba) => Outcome::pass(format!(
+            "the HA discarded the BU for {forged} (no BA, no DNS update), and answered the \
+             control BU for the SA's own HoA (status {})",
+            or_unknown(ba.status)
+        ))
+        .with_frames(p, [be.frame, control.frame(), ba.frame()]),
+        None => Outcome::not_reached(
+            "the forged BU and the control BU for the SA's own HoA",
+            "silence: the HA answered neither, so its silence after the forged BU proves nothing",
+        )
+        .with_frames(p, [be.frame, control.frame()]),
     }
 }
 
@@ -404,7 +461,22 @@ fn radius(obs: &Observation, code: u8) -> Vec<u64> {
         .collect()
 }
 
+/// EAP code 3: Success, 4: Failure (RFC 3748 §4.2).
+const EAP_SUCCESS: u8 = 3;
+const EAP_FAILURE: u8 = 4;
+
+/// The HA's IKE_AUTH answers after frame `after`.
+fn auth_answers_after(obs: &Observation, after: u64) -> Vec<IkeMessage<'_>> {
+    obs.ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .filter(|m| m.frame() > after)
+        .collect()
+}
+
+/// What is judged: the HA authenticated the EAP MN through the AAA server (Access-Request,
+/// Access-Accept, then EAP-Success and the HA's AUTH over the MSK). The Child SA, the home
+/// address and the BA are other tests' requirements.
 pub fn judge_eap_through_aaa(obs: &Observation) -> Outcome {
+    let p = pcap(obs);
     let requests: Vec<u64> = obs
         .radius_messages()
         .filter(|m| {
@@ -412,25 +484,77 @@ pub fn judge_eap_through_aaa(obs: &Observation) -> Outcome {
         })
         .map(|m| m.entry.frame)
         .collect();
-    let Some(first) = requests.first() else {
+    let Some(first) = requests.first().copied() else {
+        let Some(q) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
+            return Outcome::not_reached(
+                "the start of IKEv2",
+                "the tester sent no IKE_AUTH request (did the HA answer IKE_SA_INIT?)",
+            );
+        };
         return Outcome::fail(
             "the HA sent no RADIUS Access-Request to the AAA server for the EAP MN",
-        );
+        )
+        .with_frames(p, [q.frame()]);
     };
     let accepts = radius(obs, radius_code::ACCESS_ACCEPT);
-    let Some(accept) = accepts.first() else {
+    let Some(accept) = accepts.first().copied() else {
         return Outcome::inconclusive("the AAA server did not accept the tester's credentials")
-            .with_frames(pcap(obs), [*first]);
+            .with_frames(p, [first]);
     };
-    match obs.binding_acks_from("HA1").next() {
-        Some(ba) => Outcome::pass(format!(
-            "{} Access-Request(s) from the HA to the AAA server, Access-Accept, then service (BA)",
-            requests.len()
-        ))
-        .with_frames(pcap(obs), [*first, *accept, ba.frame()]),
-        None => Outcome::fail("the AAA server accepted the MN, but the HA gave no service")
-            .with_frames(pcap(obs), [*first, *accept]),
+    if let Some(o) = obs.cannot_judge(Some("HA1"), accept, "the HA's IKE_AUTH answers") {
+        return o;
     }
+    let answers = auth_answers_after(obs, accept);
+    if let Some(m) = answers.iter().find(|m| {
+        m.eap_code == Some(Some(EAP_FAILURE)) || m.has_notify(notify::AUTHENTICATION_FAILED)
+    }) {
+        return Outcome::fail(format!(
+            "the AAA server accepted the MN, but the HA refused it (EAP code {}, notifies {:?})",
+            or_unknown(m.eap_code.flatten()),
+            notify_types(m)
+        ))
+        .with_frames(p, [first, accept, m.frame()]);
+    }
+    let Some(success) = answers
+        .iter()
+        .find(|m| m.eap_code == Some(Some(EAP_SUCCESS)))
+    else {
+        return Outcome::fail(
+            "the AAA server accepted the MN, but the HA did not pass EAP-Success on to it",
+        )
+        .with_frames(p, [first, accept]);
+    };
+    let Some(final_auth) = answers
+        .iter()
+        .find(|m| m.frame() > success.frame() && m.has_auth())
+    else {
+        return match obs
+            .ike_requests(Exchange::IkeAuth, Some("MN"))
+            .find(|m| m.frame() > success.frame())
+        {
+            Some(q) => Outcome::fail(
+                "after EAP-Success the HA did not authenticate itself with the MSK (no AUTH in \
+                 its last IKE_AUTH answer)",
+            )
+            .with_frames(p, [first, accept, success.frame(), q.frame()]),
+            None => Outcome::not_reached(
+                "EAP-Success to the tester",
+                "the tester sent no final IKE_AUTH request with its AUTH",
+            )
+            .with_frames(p, [first, accept, success.frame()]),
+        };
+    };
+    // The Child SA of the same answer is another test's requirement; named, not judged.
+    let child = match error_notifies(final_auth).as_str() {
+        "none" => String::new(),
+        errs => format!(" (its Child SA answer: {errs}, not judged here)"),
+    };
+    Outcome::pass(format!(
+        "{} Access-Request(s) from the HA to the AAA server, Access-Accept, EAP-Success to the MN \
+         and the HA's AUTH: authenticated through the MSA's AAA server{child}",
+        requests.len()
+    ))
+    .with_frames(p, [first, accept, success.frame(), final_auth.frame()])
 }
 
 /// §4: service "must be explicitly authorized by the MSA": an Access-Reject ends it.
@@ -453,30 +577,61 @@ pub fn eap_rejected_by_aaa() -> TestPurpose {
 }
 
 pub fn judge_eap_rejected(obs: &Observation) -> Outcome {
+    let p = pcap(obs);
     let rejects = radius(obs, radius_code::ACCESS_REJECT);
-    let Some(reject) = rejects.first() else {
-        return Outcome::inconclusive("the AAA server sent no Access-Reject (did the HA ask it?)");
+    let Some(reject) = rejects.first().copied() else {
+        return Outcome::not_reached(
+            "the tester's EAP IKE_AUTH",
+            "the AAA server sent no Access-Reject (did the HA ask it?)",
+        );
     };
     if let Some(ba) = obs.binding_acks_from("HA1").next() {
         return Outcome::fail("the AAA server rejected the MN, yet the HA answered its BU")
-            .with_frames(pcap(obs), [*reject, ba.frame()]);
+            .with_frames(p, [reject, ba.frame()]);
     }
-    let granted = obs
-        .ike_responses(Exchange::IkeAuth, Some("HA1"))
-        .find(|m| m.frame() > *reject && (cp_addr(m, CfgType::Reply).is_some() || m.has_sa));
-    if let Some(m) = granted {
+    let answers = auth_answers_after(obs, reject);
+    if let Some(m) = answers
+        .iter()
+        .find(|m| cp_addr(m, CfgType::Reply).is_some() || m.has_sa)
+    {
         return Outcome::fail("the AAA server rejected the MN, yet the HA completed IKE_AUTH")
-            .with_frames(pcap(obs), [*reject, m.frame()]);
+            .with_frames(p, [reject, m.frame()]);
     }
-    // EAP code 4: Failure (RFC 3748 §4.2).
-    let failure = obs
-        .ike_responses(Exchange::IkeAuth, Some("HA1"))
-        .find(|m| m.frame() > *reject && m.eap_code == Some(Some(4)));
-    match failure {
-        Some(m) => Outcome::pass("Access-Reject → EAP-Failure to the MN, no SA, no binding")
-            .with_frames(pcap(obs), [*reject, m.frame()]),
-        None => Outcome::pass("Access-Reject → no SA and no binding for the MN")
-            .with_frames(pcap(obs), [*reject]),
+    if let Some(o) = obs.cannot_judge(
+        Some("HA1"),
+        reject,
+        "the HA's answer after the Access-Reject",
+    ) {
+        return o;
+    }
+    // The control: the HA's own answer shows it was alive and acted on the reject.
+    if let Some(m) = answers
+        .iter()
+        .find(|m| m.eap_code == Some(Some(EAP_FAILURE)))
+    {
+        return Outcome::pass("Access-Reject → EAP-Failure to the MN, no SA, no binding")
+            .with_frames(p, [reject, m.frame()]);
+    }
+    if let Some(m) = answers
+        .iter()
+        .find(|m| m.has_notify(notify::AUTHENTICATION_FAILED))
+    {
+        return Outcome::pass("Access-Reject → AUTHENTICATION_FAILED to the MN, no SA, no binding")
+            .with_frames(p, [reject, m.frame()]);
+    }
+    match answers.first() {
+        Some(m) => Outcome::pass(format!(
+            "Access-Reject → the HA answered the MN without a Child SA, address or binding \
+             (EAP code {}, notifies {:?})",
+            or_unknown(m.eap_code.flatten()),
+            notify_types(m)
+        ))
+        .with_frames(p, [reject, m.frame()]),
+        None => Outcome::not_reached(
+            "the AAA server's Access-Reject to the HA",
+            "silence: the HA sent the MN nothing after it, so no refusal is seen",
+        )
+        .with_frames(p, [reject]),
     }
 }
 
@@ -500,31 +655,84 @@ pub fn ha_signs_with_certificate() -> TestPurpose {
 }
 
 pub fn judge_ha_signs(obs: &Observation) -> Outcome {
+    let p = pcap(obs);
     let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).next() else {
-        return Outcome::inconclusive("the HA sent no IKE_AUTH response");
+        return match obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() {
+            Some(q) => Outcome::not_reached(
+                "the tester's IKE_AUTH request",
+                "silence: the HA sent no IKE_AUTH response",
+            )
+            .with_frames(p, [q.frame()]),
+            None => Outcome::not_reached(
+                "the start of IKEv2",
+                "the tester sent no IKE_AUTH request (did the HA answer IKE_SA_INIT?)",
+            ),
+        };
     };
     let re = rm.entry;
     if !rm.decrypted() {
         return Outcome::inconclusive("the HA's IKE_AUTH response could not be decrypted")
-            .with_frames(pcap(obs), [re.frame]);
+            .with_frames(p, [re.frame]);
     }
     let method = rm.auth_method_text();
+    if !rm.has_auth() {
+        return Outcome::not_reached(
+            "the tester's IKE_AUTH request",
+            format!(
+                "the HA refused it (no AUTH; notifies: {})",
+                error_notifies(&rm)
+            ),
+        )
+        .with_frames(p, [re.frame]);
+    }
     if rm.certificates.is_empty() {
         return Outcome::fail("the HA's IKE_AUTH response carries no CERT")
-            .with_frames(pcap(obs), [re.frame]);
+            .with_frames(p, [re.frame]);
     }
     if !rm.auth_is_signature() {
         return Outcome::fail(format!("the HA's AUTH method {method} is not a signature"))
-            .with_frames(pcap(obs), [re.frame]);
+            .with_frames(p, [re.frame]);
     }
-    // The tester verified the signature and the chain: it went on to register.
-    match obs.binding_updates_from("MN").next() {
-        Some(bu) => Outcome::pass(format!(
-            "CERT and AUTH method {method}; the tester verified them against the lab CA and registered"
+    if let Some(o) = obs.cannot_judge(Some("MN"), re.frame, "the tester's verdict on the CERT") {
+        return o;
+    }
+    // The tester tells a responder whose CERT or AUTH does not verify with an INFORMATIONAL
+    // carrying AUTHENTICATION_FAILED (RFC 7296 §2.21.2).
+    if let Some(m) = obs
+        .ike_messages(Some("MN"))
+        .find(|m| m.frame() > re.frame && m.has_notify(notify::AUTHENTICATION_FAILED))
+    {
+        return Outcome::fail(
+            "the tester could not verify the HA's certificate or signature against the lab CA: \
+             it answered AUTHENTICATION_FAILED",
+        )
+        .with_frames(p, [re.frame, m.frame()]);
+    }
+    // Anything else the tester sent on afterwards (a BU, an IKE request) shows it verified.
+    let went_on = obs
+        .binding_updates_from("MN")
+        .map(|b| (b.frame(), "a Binding Update"))
+        .chain(
+            obs.ike_messages(Some("MN"))
+                .filter(|m| !m.response)
+                .map(|m| (m.frame(), "an IKE request")),
+        )
+        .filter(|(f, _)| *f > re.frame)
+        .min_by_key(|(f, _)| *f);
+    match went_on {
+        Some((f, what)) => Outcome::pass(format!(
+            "CERT and AUTH method {method}; the tester verified them against the lab CA and went \
+             on ({what})"
         ))
-        .with_frames(pcap(obs), [re.frame, bu.frame()]),
-        None => Outcome::fail("the tester could not verify the HA's certificate or signature")
-            .with_frames(pcap(obs), [re.frame]),
+        .with_frames(p, [re.frame, f]),
+        None => Outcome::not_reached(
+            "the HA's IKE_AUTH response with CERT and a signature AUTH",
+            format!(
+                "the tester sent nothing after it (the response's notifies: {})",
+                error_notifies(&rm)
+            ),
+        )
+        .with_frames(p, [re.frame]),
     }
 }
 
@@ -630,9 +838,7 @@ pub fn judge_dns_removed_on_expiry(obs: &Observation) -> Outcome {
             && e.frame > be.frame
             && !m.response
             && m.authority_records().iter().any(|r| {
-                r.operation() == UpdateOperation::Delete
-                    && matches!(r.rtype, "AAAA" | "ANY")
-                    && r.owned_by(fqdn)
+                r.operation().deletes() && matches!(r.rtype, "AAAA" | "ANY") && r.owned_by(fqdn)
             })
     });
     match removal {

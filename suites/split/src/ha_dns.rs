@@ -3,7 +3,7 @@
 
 use crate::ha_iut::*;
 use mip6lab_suite::observe::{
-    or_unknown, pcap, reverse_name, same_name, sorted_frames as sorted, DnsRcode, DnsView, RData,
+    or_unknown, pcap, reverse_name, same_name, sorted_frames as sorted, RData,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 
@@ -251,12 +251,13 @@ fn signed_updates(obs: &Observation, ups: &[&Upd]) -> Result<Vec<u64>, Outcome> 
             .with_frames(p, [e.frame]));
         };
         frames.push(re.frame);
-        // BIND answers NOTAUTH (BADSIG/BADKEY/BADTIME) to a signature it cannot verify.
-        if rm.response_code() != DnsRcode::NoError || !rm.tsig {
+        // BIND answers NOTAUTH with a TSIG error (BADSIG/BADKEY/BADTIME) to a signature it
+        // cannot verify: the reason names both.
+        if !update_accepted(rm) || !rm.tsig {
             return Err(Outcome::fail(format!(
                 "the MSP's DNS did not accept the HA's signed UPDATE for zone {} ({}{})",
                 m.qname,
-                rm.rcode,
+                answer_code(rm),
                 if rm.tsig { "" } else { ", unsigned answer" }
             ))
             .with_frames(p, [e.frame, re.frame]));

@@ -81,9 +81,14 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
     }
     let tsi = a.resp.tsi.clone().unwrap_or_default();
     if tsi.is_empty() {
-        return Outcome::fail(format!(
-            "the HA assigned {hoa} but its IKE_AUTH response has no TSi (no Child SA)"
-        ))
+        // The selectors are judged on a Child SA; without one they were never exercised.
+        return Outcome::not_reached(
+            format!("IKE_AUTH assigned {hoa}"),
+            format!(
+                "the HA set up no Child SA (no TSi; notifies: {})",
+                error_notifies(&a.resp)
+            ),
+        )
         .with_frames(pcap(obs), sorted(frames));
     }
     let hoa_ip = Some(IpAddr::V6(hoa));

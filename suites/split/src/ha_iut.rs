@@ -108,70 +108,81 @@ pub(crate) struct IkeAuth<'a> {
     pub(crate) resp: IkeMessage<'a>,
 }
 
+/// Error notifies of `m` (RFC 7296 §3.10.1) as reasons name them, `none` without one.
+/// Notify 42 is an error type by number but not a refusal (§5.3.2).
+pub(crate) fn error_notifies(m: &IkeMessage) -> String {
+    let errs: Vec<String> = notifies(m)
+        .iter()
+        .filter(|(t, _)| *t < notify::FIRST_STATUS_TYPE && *t != notify::USE_ASSIGNED_HOA)
+        .map(|(t, n)| format!("{n}({t})"))
+        .collect();
+    if errs.is_empty() {
+        "none".into()
+    } else {
+        errs.join(", ")
+    }
+}
+
+/// The tester's IKE_AUTH and the HA's answer with AUTH. Where the flow stops earlier the
+/// requirement of the test was never exercised: INCONCLUSIVE, naming the last step and what
+/// stopped it (the tests that judge IKEv2 itself read the messages directly).
 pub(crate) fn ike_auth(obs: &Observation) -> Result<IkeAuth<'_>, Outcome> {
+    let p = pcap(obs);
     let Some(req) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
         let init = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next();
         let answers: Vec<_> = obs
             .ike_responses(Exchange::IkeSaInit, Some("HA1"))
             .collect();
         return Err(match (init, answers.last()) {
-            (None, _) => Outcome::inconclusive(
-                "the tester MN never started IKEv2 with the HA (see logs/mn.log: name lookup \
+            (None, _) => Outcome::not_reached(
+                "the start of the test",
+                "the tester MN never sent IKE_SA_INIT to the HA (see logs/mn.log: name lookup \
                  of ha1.example.com?)",
             ),
-            (Some(i), None) => Outcome::fail("the HA did not answer the tester's IKE_SA_INIT")
-                .with_frames(pcap(obs), [i.frame()]),
-            (Some(i), Some(m)) => {
-                let (e, r) = (i.entry, m.entry);
-                let n: Vec<String> = notifies(m)
-                    .iter()
-                    .map(|(t, n)| format!("{n}({t})"))
-                    .collect();
-                Outcome::fail(format!(
-                    "the HA's IKE_SA_INIT answer did not lead to IKE_AUTH (notifies: {})",
-                    if n.is_empty() {
-                        "none".into()
-                    } else {
-                        n.join(", ")
-                    }
-                ))
-                .with_frames(pcap(obs), [e.frame, r.frame])
-            }
+            (Some(i), None) => Outcome::not_reached(
+                "the tester's IKE_SA_INIT",
+                "silence: the HA did not answer it",
+            )
+            .with_frames(p, [i.frame()]),
+            (Some(i), Some(m)) => Outcome::not_reached(
+                "the HA's IKE_SA_INIT answer",
+                format!(
+                    "it did not lead to IKE_AUTH (notifies: {})",
+                    error_notifies(m)
+                ),
+            )
+            .with_frames(p, [i.frame(), m.frame()]),
         });
     };
     if !req.decrypted() {
         return Err(Outcome::inconclusive(
             "the tester's IKE_AUTH was not decrypted: no key log from the tester MN",
         )
-        .with_frames(pcap(obs), [req.frame()]));
+        .with_frames(p, [req.frame()]));
     }
     // With EAP there are several round trips; the last answer holds the CP and the SA.
     let Some(resp) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return Err(Outcome::fail("the HA did not answer the tester's IKE_AUTH")
-            .with_frames(pcap(obs), [req.frame()]));
+        return Err(Outcome::not_reached(
+            "the tester's IKE_AUTH request",
+            "silence: the HA did not answer it",
+        )
+        .with_frames(p, [req.frame()]));
     };
     if !resp.decrypted() {
         return Err(Outcome::inconclusive(
             "the HA's IKE_AUTH response was not decrypted with the tester's keys",
         )
-        .with_frames(pcap(obs), [req.frame(), resp.frame()]));
+        .with_frames(p, [req.frame(), resp.frame()]));
     }
     if !resp.has_auth() {
-        // Notify 42 is an error type by number but not a refusal (§5.3.2).
-        let errs: Vec<String> = notifies(&resp)
-            .iter()
-            .filter(|(t, _)| *t < notify::FIRST_STATUS_TYPE && *t != notify::USE_ASSIGNED_HOA)
-            .map(|(t, n)| format!("{n}({t})"))
-            .collect();
-        return Err(Outcome::fail(format!(
-            "the HA refused the tester's IKE_AUTH (no AUTH; notifies: {})",
-            if errs.is_empty() {
-                "none".into()
-            } else {
-                errs.join(", ")
-            }
-        ))
-        .with_frames(pcap(obs), [req.frame(), resp.frame()]));
+        return Err(Outcome::not_reached(
+            "the tester's IKE_AUTH request",
+            format!(
+                "the HA refused it (no AUTH; notifies: {})",
+                error_notifies(&resp)
+            ),
+        )
+        .with_frames(p, [req.frame(), resp.frame()]));
     }
     Ok(IkeAuth { req, resp })
 }
@@ -243,23 +254,25 @@ pub(crate) fn bindings(obs: &Observation) -> Result<(Binding<'_>, Option<Binding
     let auth = ike_auth(obs)?;
     let bus: Vec<_> = obs.binding_updates_from("MN").collect();
     let Some(reg) = bus.iter().find(|b| b.registers()) else {
-        let frames = [auth.req.frame(), auth.resp.frame()];
+        let frames = sorted([auth.req.frame(), auth.resp.frame()]);
         if auth.resp.tsi.is_none() {
-            return Err(Outcome::fail(
-                "the HA's IKE_AUTH response set up no Child SA (no TSi), so no BU can reach it",
+            return Err(Outcome::not_reached(
+                "IKE_AUTH completed",
+                format!(
+                    "the HA set up no Child SA for the BU (no TSi; notifies: {})",
+                    error_notifies(&auth.resp)
+                ),
             )
-            .with_frames(pcap(obs), sorted(frames)));
+            .with_frames(pcap(obs), frames));
         }
-        if let Some(p) = obs.esp_packets(Some("MN")).find(|p| !p.decrypted) {
-            return Err(Outcome::inconclusive(
-                "the tester's ESP packets could not be decrypted (no key log from it)",
-            )
-            .with_frames(pcap(obs), [p.entry.frame]));
+        if let Some(o) = obs.cannot_judge(Some("MN"), auth.resp.frame(), "the tester's BU") {
+            return Err(o);
         }
-        return Err(Outcome::inconclusive(
-            "the tester MN sent no Binding Update after IKEv2 (see logs/mn.log)",
+        return Err(Outcome::not_reached(
+            "IKE_AUTH completed",
+            "the tester MN sent no Binding Update (see logs/mn.log)",
         )
-        .with_frames(pcap(obs), sorted(frames)));
+        .with_frames(pcap(obs), frames));
     };
     let dereg = bus
         .iter()
@@ -277,11 +290,9 @@ pub(crate) fn answered_registration(
 ) -> Result<(Binding<'_>, Option<Binding<'_>>), Outcome> {
     let (reg, dereg) = bindings(obs)?;
     if reg.ba.is_none() {
-        if obs.esp_packets(Some("HA1")).any(|p| !p.decrypted) {
-            return Err(Outcome::inconclusive(
-                "the HA's ESP packets after the BU could not be decrypted",
-            )
-            .with_frames(pcap(obs), [reg.bu.frame()]));
+        if let Some(o) = obs.cannot_judge(Some("HA1"), reg.bu.frame(), "the HA's answer to the BU")
+        {
+            return Err(o);
         }
         return Err(
             Outcome::fail("the HA sent no Binding Acknowledgement to the tester's BU")
@@ -307,15 +318,29 @@ pub(crate) fn updates(obs: &Observation) -> Vec<Upd<'_>> {
         .collect()
 }
 
+/// BIND accepted the update: NOERROR and no TSIG error (RFC 8945 §5.3).
 pub(crate) fn accepted(u: &Upd) -> bool {
-    u.1.is_some_and(|(_, r)| r.response_code() == DnsRcode::NoError)
+    u.1.is_some_and(|(_, r)| update_accepted(r))
 }
 
+pub(crate) fn update_accepted(r: &DnsMessage) -> bool {
+    r.response_code() == DnsRcode::NoError && r.tsig_error().is_none()
+}
+
+/// How the server answered: its RCODE, and the TSIG error that says why a signed update was
+/// refused (NOTAUTH with BADSIG, BADKEY or BADTIME).
 pub(crate) fn rcode(u: &Upd) -> String {
-    u.1.map_or("no response".into(), |(_, r)| r.rcode.clone())
+    u.1.map_or("no response".into(), |(_, r)| answer_code(r))
 }
 
-/// Adds `<fqdn> AAAA <hoa>` (RFC 2136 §2.5.1: a record with a TTL).
+pub(crate) fn answer_code(r: &DnsMessage) -> String {
+    match r.tsig_error() {
+        Some(e) => format!("{}, TSIG error {e}", r.rcode),
+        None => r.rcode.clone(),
+    }
+}
+
+/// Adds `<fqdn> AAAA <hoa>` (RFC 2136 §2.5.1: a record of the zone's class).
 pub(crate) fn adds_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     m.authority_records().iter().any(|r| {
         r.operation() == UpdateOperation::Add && r.owned_by(fqdn) && r.data == RData::Aaaa(hoa)
@@ -332,16 +357,15 @@ pub(crate) fn adds_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     })
 }
 
-/// Deletes the AAAA of `fqdn` (RFC 2136 §2.5.2–2.5.4: TTL 0, the RRset, all RRsets, or the
-/// one RR with the HoA).
+/// Deletes the AAAA of `fqdn`, by class (RFC 2136 §2.5.2–2.5.4): class ANY deletes the AAAA
+/// RRset (or every RRset, type ANY); class NONE deletes the one RR, which must be the HoA's.
 pub(crate) fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
     m.authority_records().iter().any(|r| {
-        r.operation() == UpdateOperation::Delete
-            && matches!(r.rtype, "AAAA" | "ANY")
-            && r.owned_by(fqdn)
-            && match r.data {
-                RData::Aaaa(a) => a == hoa,
-                _ => true,
+        r.owned_by(fqdn)
+            && match r.operation() {
+                UpdateOperation::DeleteRrset => matches!(r.rtype, "AAAA" | "ANY"),
+                UpdateOperation::DeleteRr => r.data == RData::Aaaa(hoa),
+                UpdateOperation::Add => false,
             }
     })
 }
@@ -349,12 +373,13 @@ pub(crate) fn deletes_aaaa(m: &DnsMessage, fqdn: &str, hoa: Ipv6Addr) -> bool {
 pub(crate) fn deletes_ptr(m: &DnsMessage, hoa: Ipv6Addr, fqdn: &str) -> bool {
     let owner = reverse_name(hoa);
     m.authority_records().iter().any(|r| {
-        r.operation() == UpdateOperation::Delete
-            && matches!(r.rtype, "PTR" | "ANY")
-            && r.owned_by(&owner)
-            && match &r.data {
-                RData::Ptr(n) => same_name(n, fqdn),
-                _ => true,
+        r.owned_by(&owner)
+            && match r.operation() {
+                UpdateOperation::DeleteRrset => matches!(r.rtype, "PTR" | "ANY"),
+                UpdateOperation::DeleteRr => {
+                    matches!(&r.data, RData::Ptr(n) if same_name(n, fqdn))
+                }
+                UpdateOperation::Add => false,
             }
     })
 }
@@ -448,7 +473,7 @@ mod tests {
         assert!(!in_home_prefix("2001:db8:1::100".parse().unwrap()));
     }
 
-    fn update(records: &[(&str, &str, u32, &str)]) -> DnsMessage {
+    fn update(records: &[(&str, &str, &str, u32, &str)]) -> DnsMessage {
         DnsMessage {
             id: 1,
             response: false,
@@ -459,50 +484,63 @@ mod tests {
             answers: vec![],
             authorities: records
                 .iter()
-                .map(|(name, rtype, ttl, data)| mip6lab_capture::DnsRecord {
-                    name: name.to_string(),
-                    rtype: rtype.to_string(),
-                    ttl: *ttl,
-                    data: data.to_string(),
-                })
+                .map(
+                    |(name, rtype, class, ttl, data)| mip6lab_capture::DnsRecord {
+                        name: name.to_string(),
+                        rtype: rtype.to_string(),
+                        class: class.to_string(),
+                        ttl: *ttl,
+                        data: data.to_string(),
+                    },
+                )
                 .collect(),
             additionals: vec![],
             tsig: true,
+            tsig_error: String::new(),
         }
     }
 
     #[test]
-    fn additions_and_deletions_are_told_apart_by_ttl_and_data() {
+    fn additions_and_deletions_are_told_apart_by_class() {
         let hoa: Ipv6Addr = "2001:db8:1:100::8001".parse().unwrap();
         let other: Ipv6Addr = "2001:db8:1:100::9".parse().unwrap();
         let rev = reverse_name(hoa);
         let f = "mn1.example.com.";
-        let add = update(&[(f, "AAAA", 300, "2001:db8:1:100::8001")]);
+        let add = update(&[(f, "AAAA", "IN", 300, "2001:db8:1:100::8001")]);
         assert!(adds_aaaa(&add, MN_FQDN, hoa) && !adds_aaaa(&add, MN_FQDN, other));
         assert!(!deletes_aaaa(&add, MN_FQDN, hoa));
-        // RRset deletion (class ANY shows as data UPDATE), one RR, another RR.
+        // A TTL of 0 in class IN is still an addition, not a deletion.
+        let add_ttl0 = update(&[(f, "AAAA", "IN", 0, "2001:db8:1:100::8001")]);
+        assert!(adds_aaaa(&add_ttl0, MN_FQDN, hoa) && !deletes_aaaa(&add_ttl0, MN_FQDN, hoa));
+        // RRset deletion (class ANY), all RRsets, one RR (class NONE), another RR.
         assert!(deletes_aaaa(
-            &update(&[(f, "AAAA", 0, "UPDATE")]),
+            &update(&[(f, "AAAA", "ANY", 0, "UPDATE")]),
             MN_FQDN,
             hoa
         ));
         assert!(deletes_aaaa(
-            &update(&[(f, "AAAA", 0, "2001:db8:1:100::8001")]),
+            &update(&[(f, "ANY", "ANY", 0, "UPDATE")]),
+            MN_FQDN,
+            hoa
+        ));
+        assert!(deletes_aaaa(
+            &update(&[(f, "AAAA", "NONE", 0, "2001:db8:1:100::8001")]),
             MN_FQDN,
             hoa
         ));
         assert!(!deletes_aaaa(
-            &update(&[(f, "AAAA", 0, "2001:db8:1:100::9")]),
+            &update(&[(f, "AAAA", "NONE", 0, "2001:db8:1:100::9")]),
             MN_FQDN,
             hoa
         ));
-        let ptr = update(&[(rev.as_str(), "PTR", 300, f)]);
+        let ptr = update(&[(rev.as_str(), "PTR", "IN", 300, f)]);
         assert!(adds_ptr(&ptr, hoa, MN_FQDN) && !adds_ptr(&ptr, other, MN_FQDN));
         assert!(deletes_ptr(
-            &update(&[(rev.as_str(), "PTR", 0, "UPDATE")]),
+            &update(&[(rev.as_str(), "PTR", "ANY", 0, "UPDATE")]),
             hoa,
             MN_FQDN
         ));
+        assert!(!deletes_ptr(&ptr, hoa, MN_FQDN));
         assert!(mentions(&ptr, MN_FQDN) && !mentions(&ptr, FOREIGN_FQDN));
     }
 }

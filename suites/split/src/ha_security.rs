@@ -16,6 +16,11 @@ const COOKIE: u16 = notify::COOKIE;
 /// delay the legitimate MN.
 const FLOOD: &str = "mn.init_flood=20";
 const FLOOD_SIZE: usize = 20;
+/// Full answers (half-open SAs) to the flood without any COOKIE demand that make a FAIL: half
+/// the flood, well above the reference's 4 and common defaults of 10 or fewer.
+const COOKIE_LIMIT: usize = FLOOD_SIZE / 2;
+/// INVALID_KE_PAYLOAD (RFC 7296 §3.10.1): the responder wants another DH group.
+const INVALID_KE_PAYLOAD: u16 = 17;
 
 /// §9.1: "DoS attacks of moderate intensity should be foiled during the IKEv2 transaction";
 /// "IKEv2 implementations are expected to generate their cookies without any saved state".
@@ -51,17 +56,46 @@ pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
                 .find(|s| inits.iter().filter(|m| spi(m) == *s).count() > 1)
         });
     // Flood requests: SPIs sent once and never taken further.
-    let flood = inits
+    let flood_spis: Vec<_> = inits
         .iter()
-        .filter(|m| {
-            let s = spi(m);
-            Some(s) != legit && inits.iter().filter(|x| spi(x) == s).count() == 1
-        })
-        .count();
+        .map(spi)
+        .filter(|s| Some(*s) != legit && inits.iter().filter(|x| spi(x) == *s).count() == 1)
+        .collect();
+    let flood = flood_spis.len();
     if flood < FLOOD_SIZE / 2 {
         return Outcome::inconclusive(format!(
             "the tester's flood did not reach the HA ({flood} stray IKE_SA_INIT requests seen)"
         ));
+    }
+    let answers: Vec<IkeMessage> = obs
+        .ike_responses(Exchange::IkeSaInit, Some("HA1"))
+        .collect();
+    let to_flood: Vec<&IkeMessage> = answers
+        .iter()
+        .filter(|m| flood_spis.contains(&spi(m)))
+        .collect();
+    // Full answers: each leaves a half-open SA at the HA.
+    let full: Vec<u64> = to_flood
+        .iter()
+        .filter(|m| m.has_sa && m.has_ke && !m.has_notify(COOKIE))
+        .map(|m| m.frame())
+        .collect();
+    if answers.is_empty() {
+        return Outcome::not_reached(
+            format!("the tester's flood of {flood} IKE_SA_INIT requests"),
+            "silence: the HA answered none of them, nor the tester's own request",
+        )
+        .with_frames(pcap(obs), inits.iter().map(|m| m.frame()).take(3));
+    }
+    // An HA that wants another DH group answers statelessly; the tester adapts its flood to
+    // the group named, so only a group it cannot offer leaves every answer so.
+    if !to_flood.is_empty() && to_flood.iter().all(|m| m.has_notify(INVALID_KE_PAYLOAD)) {
+        return Outcome::not_reached(
+            format!("the tester's flood of {flood} IKE_SA_INIT requests"),
+            "the HA answered each with INVALID_KE_PAYLOAD: it wants a DH group the tester \
+             does not offer, so no request reached its half-open state",
+        )
+        .with_frames(pcap(obs), to_flood.iter().map(|m| m.frame()).take(3));
     }
     let cookies: Vec<IkeMessage> = obs
         .ike_responses(Exchange::IkeSaInit, Some("HA1"))
@@ -72,10 +106,20 @@ pub fn judge_cookies_under_flood(obs: &Observation) -> Outcome {
         .find(IkeMessage::has_auth)
         .map(|m| m.entry);
     let Some(ce) = cookies.first().map(|m| m.entry) else {
+        // §9.1 SHOULD: a moderate flood is foiled with cookies, not by keeping state for it.
+        if full.len() >= COOKIE_LIMIT {
+            return Outcome::fail(format!(
+                "the HA answered {} of {flood} flood IKE_SA_INIT requests with full responses \
+                 (SA, KE: a half-open SA each) and demanded no COOKIE",
+                full.len()
+            ))
+            .with_frames(pcap(obs), full.iter().copied().take(3));
+        }
         return match auth_done {
             Some(ae) => Outcome::inconclusive(format!(
-                "the HA demanded no COOKIE during a flood of {flood} requests but served the MN: \
-                 its cookie threshold is above this flood"
+                "the HA demanded no COOKIE during a flood of {flood} requests, kept state for \
+                 only {} of them and served the MN: the flood did not reach its cookie threshold",
+                full.len()
             ))
             .with_frames(pcap(obs), [ae.frame]),
             None => Outcome::fail(format!(

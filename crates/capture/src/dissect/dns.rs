@@ -3,7 +3,8 @@
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, DnsMessage, DnsRecord};
 use hickory_proto::op::{Message, MessageType};
-use hickory_proto::rr::RecordType;
+use hickory_proto::rr::rdata::tsig::TsigError;
+use hickory_proto::rr::{RData, RecordType};
 
 pub struct Dns;
 
@@ -41,11 +42,27 @@ pub fn dns(payload: &[u8]) -> Result<DnsMessage, String> {
             .map(|r| DnsRecord {
                 name: r.name.to_ascii(),
                 rtype: r.record_type().to_string(),
+                class: r.dns_class.to_string(),
                 ttl: r.ttl,
                 data: r.data.to_string(),
             })
             .collect()
     };
+    // The TSIG error (RFC 8945 §5.3) says why a signed update was refused; it is not the
+    // message's RCODE.
+    let tsig_error = m
+        .signature
+        .as_deref()
+        .map(|s| s.data.error)
+        .or_else(|| {
+            m.additionals.iter().find_map(|r| match &r.data {
+                RData::TSIG(t) => Some(t.error),
+                _ => None,
+            })
+        })
+        .flatten()
+        .map(tsig_error_name)
+        .unwrap_or_default();
     let q = m.queries.first();
     Ok(DnsMessage {
         id: m.metadata.id,
@@ -58,5 +75,18 @@ pub fn dns(payload: &[u8]) -> Result<DnsMessage, String> {
         authorities: records(&m.authorities),
         additionals: records(&m.additionals),
         tsig: m.signature.is_some() || m.additionals.iter().any(is_sig),
+        tsig_error,
     })
+}
+
+/// RFC 8945 §5.3 / IANA DNS RCODEs mnemonics of the TSIG error field.
+fn tsig_error_name(e: TsigError) -> String {
+    match e {
+        TsigError::BadSig => "BADSIG".into(),
+        TsigError::BadKey => "BADKEY".into(),
+        TsigError::BadTime => "BADTIME".into(),
+        TsigError::BadTrunc => "BADTRUNC".into(),
+        TsigError::Unknown(0) => String::new(),
+        TsigError::Unknown(n) => n.to_string(),
+    }
 }

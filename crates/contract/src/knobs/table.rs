@@ -205,6 +205,14 @@ knob_table! {
         kind: Stimulus,
         text: "a BU for another home address on this MN's SA",
     },
+    /// After the BU for `mn.bu_hoa` (answered or not), register the SA's own HoA: a control BU
+    /// the HA must answer, so that silence after the forged one is seen to be a refusal.
+    bu_hoa_control: bool {
+        name: "mn.bu_hoa_control", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Stimulus,
+        text: "a BU for the SA's own HoA after the forged one",
+    },
     /// DNS Update Status in the BA after a good update.
     ha_dns_status_on_success: u8 {
         name: "ha.dns_update_status_on_success", roles: &[Ha],

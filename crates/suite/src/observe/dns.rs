@@ -112,13 +112,49 @@ impl fmt::Display for RData {
     }
 }
 
-/// What a record in an UPDATE's update section does (RFC 2136 §2.5). The transcript does not
-/// keep the class: a TTL of 0 marks a deletion (class ANY or NONE), anything else an addition.
+/// What a record in an UPDATE's update section does (RFC 2136 §2.5), read from its class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateOperation {
+    /// Class of the zone (IN): add the RR.
     Add,
-    /// Class ANY (an RRset, or all RRsets with type ANY) or NONE (one RR).
-    Delete,
+    /// Class ANY: delete the RRset (or, with type ANY, all RRsets of the name).
+    DeleteRrset,
+    /// Class NONE: delete the one RR that matches.
+    DeleteRr,
+}
+
+impl UpdateOperation {
+    /// Either kind of deletion.
+    pub fn deletes(self) -> bool {
+        matches!(
+            self,
+            UpdateOperation::DeleteRrset | UpdateOperation::DeleteRr
+        )
+    }
+}
+
+/// The TSIG error of a signed response (RFC 8945 §5.3), which says why an update was refused
+/// when the RCODE is NOTAUTH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TsigError {
+    BadSig,
+    BadKey,
+    BadTime,
+    BadTrunc,
+    /// Any other value, as written.
+    Other(String),
+}
+
+impl fmt::Display for TsigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TsigError::BadSig => "BADSIG",
+            TsigError::BadKey => "BADKEY",
+            TsigError::BadTime => "BADTIME",
+            TsigError::BadTrunc => "BADTRUNC",
+            TsigError::Other(s) => s,
+        })
+    }
 }
 
 /// One resource record with typed data.
@@ -126,6 +162,8 @@ pub enum UpdateOperation {
 pub struct Record<'a> {
     pub name: &'a str,
     pub rtype: &'a str,
+    /// `IN`, `ANY`, `NONE`; empty in transcripts recorded before the class was kept.
+    pub class: &'a str,
     pub ttl: u32,
     pub data: RData,
 }
@@ -135,17 +173,22 @@ impl<'a> Record<'a> {
         Record {
             name: &r.name,
             rtype: &r.rtype,
+            class: &r.class,
             ttl: r.ttl,
             data: RData::parse(&r.rtype, &r.data),
         }
     }
 
-    /// In an UPDATE's update section: whether the record adds or deletes.
+    /// In an UPDATE's update section: what the record does, from its class (RFC 2136 §2.5).
+    /// A transcript without classes (recorded before they were kept) falls back to what the
+    /// class implies for the TTL: deletions carry TTL 0, ANY without data, NONE with data.
     pub fn operation(&self) -> UpdateOperation {
-        if self.ttl == 0 {
-            UpdateOperation::Delete
-        } else {
-            UpdateOperation::Add
+        match self.class {
+            "ANY" => UpdateOperation::DeleteRrset,
+            "NONE" => UpdateOperation::DeleteRr,
+            "" if self.ttl == 0 && self.data == RData::Empty => UpdateOperation::DeleteRrset,
+            "" if self.ttl == 0 => UpdateOperation::DeleteRr,
+            _ => UpdateOperation::Add,
         }
     }
 
@@ -158,6 +201,8 @@ impl<'a> Record<'a> {
 /// Typed reading of a [`DnsMessage`].
 pub trait DnsView {
     fn response_code(&self) -> DnsRcode;
+    /// The TSIG error of a signed response, if it has one.
+    fn tsig_error(&self) -> Option<TsigError>;
     fn is_update(&self) -> bool;
     /// The answer section (an UPDATE's prerequisites).
     fn answer_records(&self) -> Vec<Record<'_>>;
@@ -171,6 +216,16 @@ pub trait DnsView {
 impl DnsView for DnsMessage {
     fn response_code(&self) -> DnsRcode {
         DnsRcode::parse(&self.rcode)
+    }
+    fn tsig_error(&self) -> Option<TsigError> {
+        match self.tsig_error.as_str() {
+            "" => None,
+            "BADSIG" => Some(TsigError::BadSig),
+            "BADKEY" => Some(TsigError::BadKey),
+            "BADTIME" => Some(TsigError::BadTime),
+            "BADTRUNC" => Some(TsigError::BadTrunc),
+            other => Some(TsigError::Other(other.to_owned())),
+        }
     }
     fn is_update(&self) -> bool {
         self.opcode == "UPDATE"

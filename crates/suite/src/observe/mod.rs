@@ -12,7 +12,7 @@ mod ike;
 mod mobility;
 mod nd;
 
-pub use dns::{DnsRcode, DnsView, RData, Record, Srv, UpdateOperation};
+pub use dns::{DnsRcode, DnsView, RData, Record, Srv, TsigError, UpdateOperation};
 pub use esp::{acct_status, radius_code, EspPacket, RadiusAttribute, RadiusMessage};
 pub use ike::{
     id_type, notify, AltName, Certificate, CfgType, ConfigPayload, CpAttribute, CpAttributeType,

@@ -26,9 +26,14 @@ fn entry(frame: u64, src: &str, dst: &str, m: Message) -> Entry {
 }
 
 fn record(rtype: &str, ttl: u32, data: &str) -> DnsRecord {
+    classed(rtype, "IN", ttl, data)
+}
+
+fn classed(rtype: &str, class: &str, ttl: u32, data: &str) -> DnsRecord {
     DnsRecord {
         name: "mn1.example.com.".into(),
         rtype: rtype.into(),
+        class: class.into(),
         ttl,
         data: data.into(),
     }
@@ -70,17 +75,30 @@ fn record_data_is_typed_and_shown_as_before(
         authorities: vec![],
         additionals: vec![],
         tsig: false,
+        tsig_error: String::new(),
     };
     let r = &m.answer_records()[0];
     assert_eq!(r.data, typed);
     assert_eq!(r.data.to_string(), data);
 }
 
+// RFC 2136 §2.5: the class says what an update record does; a TTL of 0 alone (class IN) is
+// an addition. Transcripts without classes fall back to the TTL.
 #[rstest]
-#[case(300, UpdateOperation::Add)]
-#[case(0, UpdateOperation::Delete)]
-fn update_records_add_with_a_ttl_and_delete_without(#[case] ttl: u32, #[case] op: UpdateOperation) {
-    let r = record("AAAA", ttl, "2001:db8:1:100::8001");
+#[case("IN", 300, "2001:db8:1:100::8001", UpdateOperation::Add)]
+#[case("IN", 0, "2001:db8:1:100::8001", UpdateOperation::Add)]
+#[case("ANY", 0, "UPDATE", UpdateOperation::DeleteRrset)]
+#[case("NONE", 0, "2001:db8:1:100::8001", UpdateOperation::DeleteRr)]
+#[case("", 300, "2001:db8:1:100::8001", UpdateOperation::Add)]
+#[case("", 0, "UPDATE", UpdateOperation::DeleteRrset)]
+#[case("", 0, "2001:db8:1:100::8001", UpdateOperation::DeleteRr)]
+fn update_records_operate_by_class(
+    #[case] class: &str,
+    #[case] ttl: u32,
+    #[case] data: &str,
+    #[case] op: UpdateOperation,
+) {
+    let r = classed("AAAA", class, ttl, data);
     let m = DnsMessage {
         id: 1,
         response: false,
@@ -92,9 +110,46 @@ fn update_records_add_with_a_ttl_and_delete_without(#[case] ttl: u32, #[case] op
         authorities: vec![r],
         additionals: vec![],
         tsig: true,
+        tsig_error: String::new(),
     };
     assert!(m.is_update());
     assert_eq!(m.authority_records()[0].operation(), op);
+}
+
+#[rstest]
+#[case("", None)]
+#[case("BADSIG", Some(TsigError::BadSig))]
+#[case("BADKEY", Some(TsigError::BadKey))]
+#[case("BADTIME", Some(TsigError::BadTime))]
+#[case("21", Some(TsigError::Other("21".into())))]
+fn tsig_errors_are_typed(#[case] shown: &str, #[case] error: Option<TsigError>) {
+    let m = DnsMessage {
+        id: 1,
+        response: true,
+        opcode: "UPDATE".into(),
+        rcode: "Not authorized".into(),
+        qname: "example.com.".into(),
+        qtype: "SOA".into(),
+        answers: vec![],
+        authorities: vec![],
+        additionals: vec![],
+        tsig: true,
+        tsig_error: shown.into(),
+    };
+    assert_eq!(m.tsig_error(), error);
+}
+
+#[test]
+fn old_transcripts_without_class_or_tsig_error_still_load() {
+    let json = r#"{"id":1,"response":true,"opcode":"UPDATE","rcode":"No Error","qname":"example.com.",
+        "qtype":"SOA","answers":[],"authorities":[{"name":"mn1.example.com.","rtype":"AAAA",
+        "ttl":0,"data":"UPDATE"}],"additionals":[],"tsig":true}"#;
+    let m: DnsMessage = serde_json::from_str(json).unwrap();
+    assert_eq!(m.tsig_error(), None);
+    assert_eq!(
+        m.authority_records()[0].operation(),
+        UpdateOperation::DeleteRrset
+    );
 }
 
 #[rstest]
