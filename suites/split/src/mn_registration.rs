@@ -5,8 +5,8 @@
 //! Every verdict rests on the decrypted capture: the harness HA logs its IKE and ESP keys.
 
 use mip6lab_suite::observe::{
-    id_type, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate, Carrier, CfgType,
-    ConfigPayload, CpAttributeType, Exchange, IkeMessage,
+    id_type, notify, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate, Carrier,
+    CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 
@@ -30,20 +30,91 @@ pub(crate) const fn tp(
     .iut_env(&[("MIP6LAB_DOMAIN", "example.com")])
 }
 
-/// The MN's first IKE_AUTH request, decrypted.
+fn exchange_name(x: &Exchange) -> &str {
+    match x {
+        Exchange::IkeSaInit => "IKE_SA_INIT",
+        Exchange::IkeAuth => "IKE_AUTH",
+        Exchange::CreateChildSa => "CREATE_CHILD_SA",
+        Exchange::Informational => "INFORMATIONAL",
+        Exchange::Other(name) => name,
+    }
+}
+
+/// The last step of the MN's flow with an HA on the wire (IKEv2, BU, BA), described for a
+/// reason: `HA1's IKE_AUTH response to MN (frame 9)`.
+fn last_step(obs: &Observation) -> Option<(u64, String)> {
+    let ike = obs
+        .ike_messages(None)
+        .filter(|m| m.entry.src == "MN" || m.entry.dst == "MN")
+        .map(|m| {
+            let dir = if m.response { "response" } else { "request" };
+            (m.entry, format!("{} {dir}", exchange_name(&m.exchange)))
+        });
+    let bu = obs.binding_updates_from("MN").map(|b| (b.entry, "BU".to_owned()));
+    let ba = ["HA1", "HA2"].into_iter().flat_map(|ha| {
+        obs.binding_acks_from(ha)
+            .filter(|b| b.entry.dst == "MN")
+            .map(|b| (b.entry, "BA".to_owned()))
+    });
+    ike.chain(bu)
+        .chain(ba)
+        .max_by_key(|(e, _)| e.frame)
+        .map(|(e, what)| {
+            (
+                e.frame,
+                format!("{}'s {what} to {} (frame {})", e.src, e.dst, e.frame),
+            )
+        })
+}
+
+/// `next`, a step the requirement needs, never came: INCONCLUSIVE, naming the last step of
+/// the MN's flow on the wire and what stopped it there — an error notify in an HA's last IKE
+/// answer, the MN's exit, or silence. An MN frame after that step that the harness could not
+/// read makes it "cannot judge" instead: it may be the very step.
+pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
+    let last = last_step(obs);
+    let after = last.as_ref().map_or(0, |(f, _)| *f);
+    if let Some(o) = obs.cannot_judge(Some("MN"), after, next) {
+        return o;
+    }
+    let refusal = obs
+        .ike_messages(None)
+        .filter(|m| m.response && m.entry.dst == "MN")
+        .last()
+        .and_then(|m| {
+            let n = m.notifies.iter().find(|n| {
+                n.notify_type
+                    .is_some_and(|t| t < notify::FIRST_STATUS_TYPE)
+            })?;
+            Some(format!(
+                "{} answered {} (notify type {}) in frame {}",
+                m.entry.src,
+                n.name,
+                or_unknown(n.notify_type),
+                m.frame()
+            ))
+        });
+    let stopped_by = match (refusal, obs.iut_exit) {
+        (Some(r), _) => r,
+        (None, Some(code)) => format!("the MN exited with code {code} before {next}"),
+        (None, None) => format!("silence: no {next} within the observation"),
+    };
+    let (frames, last_step) = match last {
+        Some((f, text)) => (vec![f], text),
+        None => (Vec::new(), "the MN's start (no IKEv2 on the wire)".to_owned()),
+    };
+    Outcome::not_reached(last_step, stopped_by).with_frames(pcap(obs), frames)
+}
+
+/// The MN's first IKE_AUTH request, decrypted; when the flow never got there, why.
 pub(crate) fn ike_auth_request(obs: &Observation) -> Result<IkeMessage<'_>, Outcome> {
     let Some(m) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
-        let init = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next();
-        return Err(match init {
-            None => Outcome::fail(
-                "the MN never started IKEv2 (no IKE_SA_INIT) with the HA it discovered",
-            ),
-            Some(i) => Outcome::inconclusive(
-                "the MN sent IKE_SA_INIT but no IKE_AUTH followed (the harness HA did not \
-                 answer?)",
-            )
-            .with_frames(pcap(obs), [i.frame()]),
-        });
+        let next = if obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next().is_some() {
+            "the MN's IKE_AUTH request"
+        } else {
+            "the MN's IKE_SA_INIT request"
+        };
+        return Err(flow_stopped(obs, next));
     };
     if !m.decrypted() {
         return Err(Outcome::inconclusive(format!(
@@ -60,10 +131,12 @@ pub(crate) fn bus(obs: &Observation) -> Vec<BindingUpdate<'_>> {
     obs.binding_updates_from("MN").collect()
 }
 
+/// The MN's first registering BU; when there is none, why the flow never got there.
 pub(crate) fn first_registration_bu(obs: &Observation) -> Result<BindingUpdate<'_>, Outcome> {
-    bus(obs).into_iter().find(|b| b.registers()).ok_or_else(|| {
-        Outcome::fail("the MN sent no Binding Update (lifetime > 0) to the HA after IKEv2")
-    })
+    bus(obs)
+        .into_iter()
+        .find(|b| b.registers())
+        .ok_or_else(|| flow_stopped(obs, "a Binding Update (lifetime > 0) from the MN"))
 }
 
 // ------------------------------------------------------------------ IKE identity (§9.5)
@@ -108,6 +181,8 @@ pub fn judge_idi_is_fqdn(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
+    // IDi is judged; the FQDN comparison needs the BU, which may never come (the HA refused
+    // the Child SA, say): then that part is not reached, whatever IDi was.
     let bu = match first_registration_bu(obs) {
         Ok(x) => x,
         Err(o) => return o.with_frames(pcap(obs), [e.frame]),
@@ -171,15 +246,14 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
             .with_frames(pcap(obs), [e.frame]);
     };
     let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
-            .with_frames(pcap(obs), [e.frame]);
+        return flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [e.frame]);
     };
     let re = rm.entry;
     let Some(assigned) = rm
         .config(CfgType::Reply)
         .and_then(ConfigPayload::internal_address)
     else {
-        return Outcome::inconclusive("the harness HA's CFG_REPLY assigned no address")
+        return flow_stopped(obs, "a home address in HA1's CFG_REPLY")
             .with_frames(pcap(obs), [e.frame, re.frame]);
     };
     let bu = match first_registration_bu(obs) {
@@ -273,16 +347,11 @@ pub fn judge_bu_protected(obs: &Observation) -> Outcome {
     {
         return Outcome::fail("the MN sent a BU without ESP").with_frames(pcap(obs), [b.frame()]);
     }
+    // Without a BU: not reached, or an ESP packet the harness could not open ("cannot
+    // judge"), never a failure of the MN.
     let bu = match first_registration_bu(obs) {
         Ok(x) => x,
-        Err(o) => {
-            // An ESP packet the harness could not open is not a failure of the MN.
-            if let Some(p) = obs.esp_packets(Some("MN")).find(|p| !p.decrypted) {
-                return Outcome::inconclusive("the MN's ESP packets could not be decrypted")
-                    .with_frames(pcap(obs), [p.entry.frame]);
-            }
-            return o;
-        }
+        Err(o) => return o,
     };
     let e = bu.entry;
     if bu.esp_next_header() != Some(135) {
@@ -339,6 +408,8 @@ pub fn dns_update_option() -> TestPurpose {
         ],
         judge_dns_update_option,
     )
+    // The DNS Update option is a MAY for the MN (§6): only an MN that declares it is judged.
+    .pics(&["mn.dns_update"])
 }
 
 pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
@@ -380,8 +451,7 @@ pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
         .into_iter()
         .find(|b| b.frame() > e.frame && b.deregisters());
     let Some(db) = dereg else {
-        return Outcome::inconclusive("the MN did not deregister within the observation")
-            .with_frames(pcap(obs), [e.frame]);
+        return flow_stopped(obs, "the MN's deregistration BU").with_frames(pcap(obs), [e.frame]);
     };
     let de = db.entry;
     match db.dns_update() {
@@ -422,9 +492,7 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
         .binding_acks_from("HA1")
         .find(|b| b.has_unknown_option(200) && b.registers())
     else {
-        return Outcome::inconclusive(
-            "no BA with an option of type 200 reached the MN (did it register with HA1?)",
-        );
+        return flow_stopped(obs, "HA1's BA carrying an option of type 200");
     };
     let ae = ba.entry;
     let hoa = ba.routed_to;
@@ -464,10 +532,7 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
              again, and the MN went on",
         )
         .with_frames(pcap(obs), [ae.frame, next.frame]),
-        None => Outcome::inconclusive(
-            "the observation ended at the BA carrying an option of type 200: no later traffic \
-             from the MN to judge by",
-        )
-        .with_frames(pcap(obs), [ae.frame]),
+        None => flow_stopped(obs, "traffic from the MN after the BA carrying option type 200")
+            .with_frames(pcap(obs), [ae.frame]),
     }
 }

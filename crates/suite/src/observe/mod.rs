@@ -130,7 +130,7 @@ pub fn aaaa_records(m: &DnsMessage, name: &str) -> Vec<IpAddr> {
 
 /// The first IKE_SA_INIT request `role` put on the wire (to any address): the HA it turned
 /// to, as the capture shows it. Never the IUT's own report of its choice.
-pub fn first_ike_sa_init<'a>(obs: &'a Observation, role: &str) -> Option<IkeMessage<'a>> {
+pub fn first_ike_sa_init<'a>(obs: &'a Observation, role: &'a str) -> Option<IkeMessage<'a>> {
     obs.ike_requests(Exchange::IkeSaInit, Some(role)).next()
 }
 
