@@ -2,13 +2,16 @@
 //! EAP authentication (RFC 4877 §7.3, §8), the auto-configured home address (RFC 5026
 //! §5.3.2, incl. USE_ASSIGNED_HoA and BA status 134) and HA failover (§5.1.2).
 
-use crate::mn_registration::{bus, flow_stopped, ike_auth_request, tp};
+use crate::mn_registration::{
+    bus, child_requests, flow_stopped, gave_up, idi_text, ike_auth_request, internal_address,
+    prefix_of, tp, tsi_address, within, IKE_GIVE_UP_BOUND,
+};
 use mip6lab_suite::observe::{
-    id_type, in_prefix, notify, or_unknown, pcap, same_name, Carrier, CfgType, CpAttributeType, Exchange,
+    id_type, notify, or_unknown, pcap, same_name, Carrier, CfgType, CpAttributeType, Exchange,
     IkeMessage, IkeSpi, MobilePrefixMessage, TrafficSelector,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
 const AUTOCONF: &[(&str, &str)] = &[
     ("MIP6LAB_DOMAIN", "example.com"),
@@ -135,8 +138,10 @@ pub fn judge_cert_fqdn(obs: &Observation) -> Outcome {
         .with_frames(pcap(obs), [e.frame]);
     }
     let Some(san) = cert.alt_names_text() else {
-        return Outcome::inconclusive("cannot judge: the harness could not parse the MN's X.509 certificate")
-            .with_frames(pcap(obs), [e.frame]);
+        return Outcome::inconclusive(
+            "cannot judge: the harness could not parse the MN's X.509 certificate",
+        )
+        .with_frames(pcap(obs), [e.frame]);
     };
     let Some(idi) = m.idi.as_ref() else {
         return Outcome::fail("the MN's IKE_AUTH request has no IDi")
@@ -228,50 +233,6 @@ pub fn judge_auth_eap(obs: &Observation) -> Outcome {
 }
 
 // ------------------------------------------------------ auto-configured HoA (§5.3.2)
-
-/// An IPv6 prefix and its length.
-type Prefix = (Ipv6Addr, u8);
-
-fn v6(a: IpAddr) -> Option<Ipv6Addr> {
-    match a {
-        IpAddr::V6(a) => Some(a),
-        IpAddr::V4(_) => None,
-    }
-}
-
-fn prefix_of(m: &IkeMessage) -> Option<Prefix> {
-    let (a, l) = m
-        .config(CfgType::Reply)?
-        .first(&CpAttributeType::Mip6HomePrefix)?
-        .prefix()?;
-    Some((v6(a)?, l))
-}
-
-fn within(a: Ipv6Addr, (prefix, len): Prefix) -> bool {
-    in_prefix(a, prefix, len)
-}
-
-/// IDi's identification data (empty without IDi).
-fn idi_text<'m>(m: &'m IkeMessage) -> &'m str {
-    m.idi.as_ref().map_or("", |i| i.id.as_str())
-}
-
-/// The single TSi address of a CREATE_CHILD_SA request, if it names one.
-fn tsi_address(m: &IkeMessage) -> Option<Ipv6Addr> {
-    m.first_tsi()?.single_address().and_then(v6)
-}
-
-/// The MN's CREATE_CHILD_SA requests after frame `after`.
-fn child_requests(obs: &Observation, after: u64) -> Vec<IkeMessage<'_>> {
-    obs.ike_requests(Exchange::CreateChildSa, Some("MN"))
-        .filter(|m| m.frame() > after)
-        .collect()
-}
-
-/// The first address of the first INTERNAL_IP6_ADDRESS in `m`'s CP of `cfg_type`.
-fn internal_address(m: &IkeMessage, cfg_type: CfgType) -> Option<Ipv6Addr> {
-    m.config(cfg_type)?.internal_address().and_then(v6)
-}
 
 /// §5.3.2: "the Mobile Node includes the MIP6_HOME_PREFIX attribute in the CFG_REQUEST"
 /// (§8.2: length 0), "auto-configures a Home Address from the prefix returned in the
@@ -453,9 +414,7 @@ pub fn dad_failed_134() -> TestPurpose {
 pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
     let p = pcap(obs);
     let Some(ba) = obs.binding_acks_from("HA1").find(|b| b.status == Some(134)) else {
-        return Outcome::inconclusive(
-            "the harness HA sent no BA with status 134 (no BU for an auto-configured HoA?)",
-        );
+        return flow_stopped(obs, "HA1's BA with status 134 (the stimulus)");
     };
     let be = ba.entry;
     let old = ba.routed_to;
@@ -485,8 +444,11 @@ pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
             ))
             .with_frames(p, [be.frame]);
         }
-        return flow_stopped(obs, "the MN's CREATE_CHILD_SA for a new HoA after status 134")
-            .with_frames(p, [be.frame]);
+        return flow_stopped(
+            obs,
+            "the MN's CREATE_CHILD_SA for a new HoA after status 134",
+        )
+        .with_frames(p, [be.frame]);
     };
     let ce = cm.entry;
     if inits_after > 0 {
@@ -620,17 +582,6 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
 
 // ------------------------------------------------------------ HA failover (§5.1.2)
 
-/// `next` never came after `what` happened: a FAIL when the MN shows it gave up (it exited;
-/// its exit code is the evidence), else not reached (still silent when the observation
-/// ended, or an unreadable frame).
-fn gave_up(obs: &Observation, what: &str, next: &str, frames: &[u64]) -> Outcome {
-    match obs.iut_exit {
-        Some(code) => Outcome::fail(format!("{what}; the MN exited (code {code}) without {next}"))
-            .with_frames(pcap(obs), frames.iter().copied()),
-        None => flow_stopped(obs, next).with_frames(pcap(obs), frames.iter().copied()),
-    }
-}
-
 fn failover(obs: &Observation, why: &str) -> Outcome {
     let p = pcap(obs);
     let inits = || obs.ike_requests(Exchange::IkeSaInit, Some("MN"));
@@ -650,14 +601,6 @@ fn failover(obs: &Observation, why: &str) -> Outcome {
         ),
     }
 }
-
-/// How long an MN may keep retransmitting IKE_SA_INIT to a silent HA before it gives up.
-/// RFC 7296 §2.1 fixes no timeout ("the initiator MUST retransmit … until it gives up";
-/// the schedule is the implementation's). `MIP6LAB_IKE_TIMEOUT_SECS` is the PIXIT that
-/// shortens it; an MN that keeps a common default schedule (5 retransmissions, 4 s growing
-/// ×1.8: about 165 s) still fits in this bound. The reference honours the PIXIT (1 s) and
-/// ends the observation long before it.
-const IKE_GIVE_UP_BOUND: std::time::Duration = std::time::Duration::from_secs(180);
 
 /// §5.1.2: "If the Home Agent of choice does not respond to the IKE_SA_INIT messages or if
 /// IKEv2 authentication fails, the Mobile Node SHOULD try the next Home Agent on the list."
@@ -707,9 +650,7 @@ pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
         .ike_responses(Exchange::IkeAuth, Some("HA1"))
         .any(|m| m.has_notify(notify::AUTHENTICATION_FAILED));
     if !refused {
-        return Outcome::inconclusive(
-            "HA1 did not answer AUTHENTICATION_FAILED: the stimulus did not happen",
-        );
+        return flow_stopped(obs, "HA1's AUTHENTICATION_FAILED (the stimulus)");
     }
     failover(obs, "refused authentication")
 }
@@ -1105,7 +1046,12 @@ pub fn judge_untrusted_ha_certificate(obs: &Observation) -> Outcome {
                 && m.frame() > re.frame
                 && (m.has_delete || m.has_notify(notify::AUTHENTICATION_FAILED))
         })
-        .map(|m| (m.frame(), "told HA1 (INFORMATIONAL with AUTHENTICATION_FAILED or Delete)"));
+        .map(|m| {
+            (
+                m.frame(),
+                "told HA1 (INFORMATIONAL with AUTHENTICATION_FAILED or Delete)",
+            )
+        });
     let next_ha = obs
         .ike_requests(Exchange::IkeSaInit, Some("MN"))
         .find(|m| m.frame() > re.frame)

@@ -153,7 +153,13 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
             }
         }
     }
-    uses_offered_ha(obs, "MN", &offered, &frames, "the DNS answer to its SRV query")
+    uses_offered_ha(
+        obs,
+        "MN",
+        &offered,
+        &frames,
+        "the DNS answer to its SRV query",
+    )
 }
 
 /// A MN that exited with an error before it asked DNS anything never reached discovery (a

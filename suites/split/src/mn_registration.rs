@@ -5,10 +5,11 @@
 //! Every verdict rests on the decrypted capture: the harness HA logs its IKE and ESP keys.
 
 use mip6lab_suite::observe::{
-    id_type, notify, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate, Carrier,
-    CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage,
+    id_type, in_prefix, notify, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate,
+    Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
+use std::net::{IpAddr, Ipv6Addr};
 
 const TOPOLOGY: &str = "split-mn-iut";
 const FQDN: &str = "mn1.example.com";
@@ -50,7 +51,9 @@ fn last_step(obs: &Observation) -> Option<(u64, String)> {
             let dir = if m.response { "response" } else { "request" };
             (m.entry, format!("{} {dir}", exchange_name(&m.exchange)))
         });
-    let bu = obs.binding_updates_from("MN").map(|b| (b.entry, "BU".to_owned()));
+    let bu = obs
+        .binding_updates_from("MN")
+        .map(|b| (b.entry, "BU".to_owned()));
     let ba = ["HA1", "HA2"].into_iter().flat_map(|ha| {
         obs.binding_acks_from(ha)
             .filter(|b| b.entry.dst == "MN")
@@ -82,10 +85,10 @@ pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
         .filter(|m| m.response && m.entry.dst == "MN")
         .last()
         .and_then(|m| {
-            let n = m.notifies.iter().find(|n| {
-                n.notify_type
-                    .is_some_and(|t| t < notify::FIRST_STATUS_TYPE)
-            })?;
+            let n = m
+                .notifies
+                .iter()
+                .find(|n| n.notify_type.is_some_and(|t| t < notify::FIRST_STATUS_TYPE))?;
             Some(format!(
                 "{} answered {} (notify type {}) in frame {}",
                 m.entry.src,
@@ -101,7 +104,10 @@ pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
     };
     let (frames, last_step) = match last {
         Some((f, text)) => (vec![f], text),
-        None => (Vec::new(), "the MN's start (no IKEv2 on the wire)".to_owned()),
+        None => (
+            Vec::new(),
+            "the MN's start (no IKEv2 on the wire)".to_owned(),
+        ),
     };
     Outcome::not_reached(last_step, stopped_by).with_frames(pcap(obs), frames)
 }
@@ -109,7 +115,11 @@ pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
 /// The MN's first IKE_AUTH request, decrypted; when the flow never got there, why.
 pub(crate) fn ike_auth_request(obs: &Observation) -> Result<IkeMessage<'_>, Outcome> {
     let Some(m) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
-        let next = if obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next().is_some() {
+        let next = if obs
+            .ike_requests(Exchange::IkeSaInit, Some("MN"))
+            .next()
+            .is_some()
+        {
             "the MN's IKE_AUTH request"
         } else {
             "the MN's IKE_SA_INIT request"
@@ -532,7 +542,77 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
              again, and the MN went on",
         )
         .with_frames(pcap(obs), [ae.frame, next.frame]),
-        None => flow_stopped(obs, "traffic from the MN after the BA carrying option type 200")
-            .with_frames(pcap(obs), [ae.frame]),
+        None => flow_stopped(
+            obs,
+            "traffic from the MN after the BA carrying option type 200",
+        )
+        .with_frames(pcap(obs), [ae.frame]),
     }
+}
+
+// ------------------------------------------------------------- shared by the MN judges
+
+/// `next` never came after `what` happened: a FAIL when the MN shows it gave up (it exited;
+/// its exit code is the evidence), else not reached (still silent when the observation
+/// ended, or an unreadable frame).
+pub(crate) fn gave_up(obs: &Observation, what: &str, next: &str, frames: &[u64]) -> Outcome {
+    match obs.iut_exit {
+        Some(code) => Outcome::fail(format!(
+            "{what}; the MN exited (code {code}) without {next}"
+        ))
+        .with_frames(pcap(obs), frames.iter().copied()),
+        None => flow_stopped(obs, next).with_frames(pcap(obs), frames.iter().copied()),
+    }
+}
+
+/// How long an MN may keep retransmitting IKE_SA_INIT to a silent HA before it gives up.
+/// RFC 7296 §2.4 leaves it to the implementation ("The number of retries and length of
+/// timeouts are not covered in this specification"), suggesting "at least a dozen times over
+/// a period of at least several minutes". `MIP6LAB_IKE_TIMEOUT_SECS` is the PIXIT that
+/// shortens it; an MN keeping a default schedule of up to five minutes still fits. The
+/// reference honours the PIXIT (1 s), so its observation ends long before.
+pub(crate) const IKE_GIVE_UP_BOUND: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// An IPv6 prefix and its length.
+pub(crate) type Prefix = (Ipv6Addr, u8);
+
+pub(crate) fn v6(a: IpAddr) -> Option<Ipv6Addr> {
+    match a {
+        IpAddr::V6(a) => Some(a),
+        IpAddr::V4(_) => None,
+    }
+}
+
+pub(crate) fn prefix_of(m: &IkeMessage) -> Option<Prefix> {
+    let (a, l) = m
+        .config(CfgType::Reply)?
+        .first(&CpAttributeType::Mip6HomePrefix)?
+        .prefix()?;
+    Some((v6(a)?, l))
+}
+
+pub(crate) fn within(a: Ipv6Addr, (prefix, len): Prefix) -> bool {
+    in_prefix(a, prefix, len)
+}
+
+/// IDi's identification data (empty without IDi).
+pub(crate) fn idi_text<'m>(m: &'m IkeMessage) -> &'m str {
+    m.idi.as_ref().map_or("", |i| i.id.as_str())
+}
+
+/// The single TSi address of a CREATE_CHILD_SA request, if it names one.
+pub(crate) fn tsi_address(m: &IkeMessage) -> Option<Ipv6Addr> {
+    m.first_tsi()?.single_address().and_then(v6)
+}
+
+/// The MN's CREATE_CHILD_SA requests after frame `after`.
+pub(crate) fn child_requests(obs: &Observation, after: u64) -> Vec<IkeMessage<'_>> {
+    obs.ike_requests(Exchange::CreateChildSa, Some("MN"))
+        .filter(|m| m.frame() > after)
+        .collect()
+}
+
+/// The first address of the first INTERNAL_IP6_ADDRESS in `m`'s CP of `cfg_type`.
+pub(crate) fn internal_address(m: &IkeMessage, cfg_type: CfgType) -> Option<Ipv6Addr> {
+    m.config(cfg_type)?.internal_address().and_then(v6)
 }
