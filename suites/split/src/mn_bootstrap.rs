@@ -3,12 +3,13 @@
 //! §5.3.2, incl. USE_ASSIGNED_HoA and BA status 134) and HA failover (§5.1.2).
 
 use crate::mn_registration::{
-    bus, child_requests, flow_stopped, gave_up, idi_text, ike_auth_request, internal_address,
-    prefix_of, tp, tsi_address, within, IKE_GIVE_UP_BOUND,
+    assigned, bus, child_requests, distinct_ike_sas_to, failover, flow_stopped, gave_up, idi_text,
+    ike_auth_request, internal_address, mpd_messages, prefix_of, proposed, tp, tsi_address, within,
+    IKE_GIVE_UP_BOUND,
 };
 use mip6lab_suite::observe::{
     id_type, notify, or_unknown, pcap, same_name, Carrier, CfgType, CpAttributeType, Exchange,
-    IkeMessage, IkeSpi, MobilePrefixMessage, TrafficSelector,
+    IkeMessage, TrafficSelector,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::Ipv6Addr;
@@ -475,17 +476,6 @@ pub fn judge_dad_failed_134(obs: &Observation) -> Outcome {
 
 // ------------------------------------ Mobile Prefix Discovery, then autoconf (§5.3.2)
 
-/// Mobile Prefix Solicitations (`advertisement == false`) or Advertisements sent by `src`.
-fn mpd_messages<'a>(
-    obs: &'a Observation,
-    advertisement: bool,
-    src: &'a str,
-) -> Vec<MobilePrefixMessage<'a>> {
-    obs.mobile_prefix_from(src)
-        .filter(|m| m.advertisement == advertisement)
-        .collect()
-}
-
 pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
     let p = pcap(obs);
     let mps = mpd_messages(obs, false, "MN");
@@ -581,26 +571,6 @@ pub fn judge_mpd_switch(obs: &Observation) -> Outcome {
 }
 
 // ------------------------------------------------------------ HA failover (§5.1.2)
-
-fn failover(obs: &Observation, why: &str) -> Outcome {
-    let p = pcap(obs);
-    let inits = || obs.ike_requests(Exchange::IkeSaInit, Some("MN"));
-    let Some(e1) = inits().find(|m| m.entry.dst == "HA1").map(|m| m.entry) else {
-        return flow_stopped(obs, "the MN's IKE_SA_INIT to HA1, the preferred HA");
-    };
-    match inits().find(|m| m.entry.dst == "HA2").map(|m| m.entry) {
-        Some(e2) if e2.frame > e1.frame => Outcome::pass(format!(
-            "HA1 {why}; the MN then started IKEv2 with HA2, the next HA of the SRV answer"
-        ))
-        .with_frames(p, [e1.frame, e2.frame]),
-        _ => gave_up(
-            obs,
-            &format!("HA1 {why}"),
-            "an IKE_SA_INIT to HA2, the next HA of the SRV answer",
-            &[e1.frame],
-        ),
-    }
-}
 
 /// §5.1.2: "If the Home Agent of choice does not respond to the IKE_SA_INIT messages or if
 /// IKEv2 authentication fails, the Mobile Node SHOULD try the next Home Agent on the list."
@@ -729,14 +699,6 @@ pub fn hoa_preconfigured() -> TestPurpose {
     .pics(&["mn.hoa.preconfigured"])
 }
 
-fn proposed(m: &IkeMessage) -> Option<Ipv6Addr> {
-    internal_address(m, CfgType::Request)
-}
-
-fn assigned(m: &IkeMessage) -> Option<Ipv6Addr> {
-    internal_address(m, CfgType::Reply)
-}
-
 pub fn judge_hoa_preconfigured(obs: &Observation) -> Outcome {
     let m = match ike_auth_request(obs) {
         Ok(x) => x,
@@ -839,19 +801,6 @@ pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
 }
 
 // ------------------------------------------------ no HA usable (§5.1.2, last part)
-
-fn distinct_ike_sas_to(obs: &Observation, role: &str) -> Vec<(u64, Option<IkeSpi>)> {
-    let mut seen: Vec<(u64, Option<IkeSpi>)> = Vec::new();
-    for m in obs
-        .ike_requests(Exchange::IkeSaInit, Some("MN"))
-        .filter(|m| m.entry.dst == role)
-    {
-        if !seen.iter().any(|(_, s)| *s == m.ispi) {
-            seen.push((m.frame(), m.ispi));
-        }
-    }
-    seen
-}
 
 /// §5.1.2: "If none of the Home Agents respond, the Mobile Node SHOULD try again after a
 /// period of time that is configurable on the Mobile Node."

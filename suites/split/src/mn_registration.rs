@@ -6,7 +6,8 @@
 
 use mip6lab_suite::observe::{
     id_type, in_prefix, notify, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate,
-    Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage,
+    Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage, IkeSpi,
+    MobilePrefixMessage,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
@@ -615,4 +616,56 @@ pub(crate) fn child_requests(obs: &Observation, after: u64) -> Vec<IkeMessage<'_
 /// The first address of the first INTERNAL_IP6_ADDRESS in `m`'s CP of `cfg_type`.
 pub(crate) fn internal_address(m: &IkeMessage, cfg_type: CfgType) -> Option<Ipv6Addr> {
     m.config(cfg_type)?.internal_address().and_then(v6)
+}
+
+/// Mobile Prefix Solicitations (`advertisement == false`) or Advertisements sent by `src`.
+pub(crate) fn mpd_messages<'a>(
+    obs: &'a Observation,
+    advertisement: bool,
+    src: &'a str,
+) -> Vec<MobilePrefixMessage<'a>> {
+    obs.mobile_prefix_from(src)
+        .filter(|m| m.advertisement == advertisement)
+        .collect()
+}
+
+pub(crate) fn failover(obs: &Observation, why: &str) -> Outcome {
+    let p = pcap(obs);
+    let inits = || obs.ike_requests(Exchange::IkeSaInit, Some("MN"));
+    let Some(e1) = inits().find(|m| m.entry.dst == "HA1").map(|m| m.entry) else {
+        return flow_stopped(obs, "the MN's IKE_SA_INIT to HA1, the preferred HA");
+    };
+    match inits().find(|m| m.entry.dst == "HA2").map(|m| m.entry) {
+        Some(e2) if e2.frame > e1.frame => Outcome::pass(format!(
+            "HA1 {why}; the MN then started IKEv2 with HA2, the next HA of the SRV answer"
+        ))
+        .with_frames(p, [e1.frame, e2.frame]),
+        _ => gave_up(
+            obs,
+            &format!("HA1 {why}"),
+            "an IKE_SA_INIT to HA2, the next HA of the SRV answer",
+            &[e1.frame],
+        ),
+    }
+}
+
+pub(crate) fn proposed(m: &IkeMessage) -> Option<Ipv6Addr> {
+    internal_address(m, CfgType::Request)
+}
+
+pub(crate) fn assigned(m: &IkeMessage) -> Option<Ipv6Addr> {
+    internal_address(m, CfgType::Reply)
+}
+
+pub(crate) fn distinct_ike_sas_to(obs: &Observation, role: &str) -> Vec<(u64, Option<IkeSpi>)> {
+    let mut seen: Vec<(u64, Option<IkeSpi>)> = Vec::new();
+    for m in obs
+        .ike_requests(Exchange::IkeSaInit, Some("MN"))
+        .filter(|m| m.entry.dst == role)
+    {
+        if !seen.iter().any(|(_, s)| *s == m.ispi) {
+            seen.push((m.frame(), m.ispi));
+        }
+    }
+    seen
 }
