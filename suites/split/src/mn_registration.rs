@@ -101,7 +101,7 @@ pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
     let stopped_by = match (refusal, obs.iut_exit) {
         (Some(r), _) => r,
         (None, Some(code)) => format!("the MN exited with code {code} before {next}"),
-        (None, None) => format!("silence: no {next} within the observation"),
+        (None, None) => format!("silence: {next} never came within the observation"),
     };
     let (frames, last_step) = match last {
         Some((f, text)) => (vec![f], text),

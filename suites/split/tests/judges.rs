@@ -410,7 +410,7 @@ mod mn {
     #[case::silent_after_ike_auth(
         until(run(), 51),
         Verdict::Inconclusive,
-        "silence: no a Binding Update"
+        "silence: a Binding Update (lifetime > 0) from the MN never came"
     )]
     #[case::exit_after_ike_auth(
         exited(until(run(), 51), 1),
