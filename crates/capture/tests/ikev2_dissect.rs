@@ -10,7 +10,7 @@ use mip6lab_wire::crypto::{DirectionKeys, Encr, IkeKeys, Integ, Suite};
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::*;
 use mip6lab_wire::ipv6ext::OptionsHeaderRepr;
-use mip6lab_wire::mh::{BindingUpdate, BuFlags, Message as MhMessage, Repr as MhRepr};
+use mip6lab_wire::mh::{BindingUpdate, BuFlags, MhMessage, Repr as MhRepr};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use mip6lab_capture::read::LinkType;
 use mip6lab_capture::{decode_frames, Decoded, Endpoints, Frame};
 use mip6lab_wire::ipv6ext::{OptionsHeaderRepr, Rh2Repr};
 use mip6lab_wire::mh::{
-    ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, Message,
+    ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, MhMessage,
     MobilityOption, Repr,
 };
 use std::net::{IpAddr, Ipv6Addr};
@@ -49,7 +49,7 @@ fn endpoints() -> Endpoints {
 
 fn bu_with_dns_update() -> Repr {
     Repr::build(
-        Message::Bu(BindingUpdate {
+        MhMessage::Bu(BindingUpdate {
             seq: 4711,
             flags: BuFlags(BuFlags::A | BuFlags::H | BuFlags::K),
             reserved: 0,
@@ -66,7 +66,7 @@ fn bu_with_dns_update() -> Repr {
 
 fn ba_134() -> Repr {
     Repr::build(
-        Message::Ba(BindingAck {
+        MhMessage::Ba(BindingAck {
             status: ba_status::DAD_FAILED,
             flags: BaFlags(0),
             seq: 4711,
@@ -132,7 +132,7 @@ fn checksum_over_the_care_of_address_is_judged_wrong() {
 fn bu_at_home_without_extension_headers() {
     let (ha, hoa) = (addr(HA), addr(HOA));
     let bu = Repr::build(
-        Message::Bu(BindingUpdate {
+        MhMessage::Bu(BindingUpdate {
             seq: 1,
             flags: BuFlags(BuFlags::A | BuFlags::H),
             reserved: 0,

@@ -18,7 +18,7 @@ pub mod dns;
 pub mod ha;
 pub mod mn;
 
-pub use auth::{normalize_identity, AuthMode, HoaAuthorizer, HoaDenied, LeasePool};
+pub use auth::{normalize_identity, HoaAuthorizer, HoaDenied, HoaPolicy, LeasePool};
 pub use dns::{dns_status, DnsAction, DnsDecision, DnsNote, DnsOutcome, DnsPolicy};
 pub use ha::{
     BaToSend, BindingCache, BindingCacheEntry, BuInput, BuResult, CacheEvent, DiscardReason,

@@ -3,7 +3,7 @@
 //! authorization, and one instance shared by both sides.
 
 use mip6lab_engines::addresses::{AddressProvider, Lease, SharedAddresses};
-use mip6lab_engines::binding::{AuthMode, HoaAuthorizer, HoaDenied, LeasePool};
+use mip6lab_engines::binding::{HoaAuthorizer, HoaDenied, HoaPolicy, LeasePool};
 use rstest::rstest;
 use std::net::Ipv6Addr;
 
@@ -17,7 +17,7 @@ fn a(s: &str) -> Ipv6Addr {
 /// Leases from 2001:db8:1::8000 + 1..=3, requests inside 2001:db8:1::/64; mn1 has ::c1
 /// configured, mn2 ::c2.
 fn provider(tweak: impl FnOnce(&mut LeasePool)) -> HoaAuthorizer {
-    let mut p = HoaAuthorizer::new(AuthMode::Fcfs);
+    let mut p = HoaAuthorizer::new(HoaPolicy::Fcfs);
     p.add_pool(a("2001:db8:1::"), 64);
     assert!(p.configure(MN1, a("2001:db8:1::c1")));
     assert!(p.configure(MN2, a("2001:db8:1::c2")));

@@ -1,6 +1,6 @@
 //! HoA authorization (RFC 5026 §9.2): configured and FCFS modes.
 
-use mip6lab_engines::binding::{normalize_identity, AuthMode, HoaAuthorizer, HoaDenied};
+use mip6lab_engines::binding::{normalize_identity, HoaAuthorizer, HoaDenied, HoaPolicy};
 use std::net::Ipv6Addr;
 
 fn a(s: &str) -> Ipv6Addr {
@@ -8,7 +8,7 @@ fn a(s: &str) -> Ipv6Addr {
 }
 
 fn both() -> HoaAuthorizer {
-    let mut z = HoaAuthorizer::new(AuthMode::Both);
+    let mut z = HoaAuthorizer::new(HoaPolicy::Both);
     z.add_pool(a("2001:db8:1::"), 64);
     z
 }
@@ -29,7 +29,7 @@ fn configure_same_address_for_two_identities_refused() {
 
 #[test]
 fn configured_mode() {
-    let mut z = HoaAuthorizer::new(AuthMode::Configured);
+    let mut z = HoaAuthorizer::new(HoaPolicy::Configured);
     z.configure("mn1", a("2001:db8:1::1"));
     assert!(z.authorize("mn1", &a("2001:db8:1::1")).is_ok());
     assert_eq!(
@@ -46,7 +46,7 @@ fn configured_mode() {
 
 #[test]
 fn fcfs_mode_pool_and_use() {
-    let mut z = HoaAuthorizer::new(AuthMode::Fcfs);
+    let mut z = HoaAuthorizer::new(HoaPolicy::Fcfs);
     z.add_pool(a("2001:db8:1::"), 64);
     assert_eq!(
         z.authorize("mn1", &a("2001:db8:2::1")),
@@ -103,7 +103,7 @@ fn allocate_prefers_configured() {
 
 #[test]
 fn allocate_preferred_then_exhaustion() {
-    let mut z = HoaAuthorizer::new(AuthMode::Fcfs);
+    let mut z = HoaAuthorizer::new(HoaPolicy::Fcfs);
     z.add_pool(a("2001:db8:1::"), 126);
     let p = z
         .allocate("mn1", Some(a("2001:db8:1::2")), || 0, 1)
@@ -126,7 +126,7 @@ fn allocate_preferred_then_exhaustion() {
 
 #[test]
 fn configured_mode_allocation_without_config_fails() {
-    let mut z = HoaAuthorizer::new(AuthMode::Configured);
+    let mut z = HoaAuthorizer::new(HoaPolicy::Configured);
     assert_eq!(
         z.allocate("mn1", None, || 1, 4),
         Err(HoaDenied::NotConfigured)

@@ -5,8 +5,8 @@ use binding_common::CacheActions;
 use mip6lab_engines::io::SansIo as _;
 
 use mip6lab_engines::binding::{
-    ha::DiscardReason, seq_newer, AuthMode, BindingCache, BuInput, CacheEvent, HaConfig,
-    HoaAuthorizer, HoaDenied,
+    ha::DiscardReason, seq_newer, BindingCache, BuInput, CacheEvent, HaConfig, HoaAuthorizer,
+    HoaDenied, HoaPolicy,
 };
 use mip6lab_wire::mh::options::MobilityOption;
 use mip6lab_wire::mh::{ba_status, BaFlags, BindingUpdate, BuFlags};
@@ -234,7 +234,7 @@ fn hoa_of_other_identity_gets_129() {
 
 #[test]
 fn configured_address_of_other_mn_refused() {
-    let mut auth = HoaAuthorizer::new(AuthMode::Both);
+    let mut auth = HoaAuthorizer::new(HoaPolicy::Both);
     auth.add_pool(a("2001:db8:1::"), 64);
     assert!(auth.configure(MN1, hoa1()));
     let mut c = BindingCache::new(cfg(), auth);
@@ -253,7 +253,7 @@ fn configured_address_of_other_mn_refused() {
 
 #[test]
 fn configured_mode_refuses_unlisted() {
-    let mut auth = HoaAuthorizer::new(AuthMode::Configured);
+    let mut auth = HoaAuthorizer::new(HoaPolicy::Configured);
     auth.configure(MN1, hoa1());
     let mut c = BindingCache::new(cfg(), auth);
     let r = c.bu_result(&input(MN1, hoa2(), bu(1, 10, AH), &[]), 0);
@@ -369,7 +369,7 @@ fn identity_compared_case_insensitively() {
 
 #[test]
 fn dereg_keeps_ike_reservation() {
-    let mut auth = HoaAuthorizer::new(AuthMode::Fcfs);
+    let mut auth = HoaAuthorizer::new(HoaPolicy::Fcfs);
     auth.add_pool(a("2001:db8:1::"), 64);
     auth.reserve(MN1, hoa1()).unwrap();
     let mut c = BindingCache::new(cfg(), auth);

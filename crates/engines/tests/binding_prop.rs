@@ -5,8 +5,8 @@ use binding_common::{BulActions, CacheActions};
 use mip6lab_engines::io::SansIo as _;
 
 use mip6lab_engines::binding::{
-    seq_newer, AuthMode, BindingCache, BindingUpdateList, BuInput, DnsOutcome, DnsTicket, HaConfig,
-    HoaAuthorizer, MnAction, MnConfig,
+    seq_newer, BindingCache, BindingUpdateList, BuInput, DnsOutcome, DnsTicket, HaConfig,
+    HoaAuthorizer, HoaPolicy, MnAction, MnConfig,
 };
 use mip6lab_wire::mh::options::MobilityOption;
 use mip6lab_wire::mh::{BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm};
@@ -119,7 +119,7 @@ proptest! {
     fn ha_arbitrary_bus(steps in prop::collection::vec(step(), 1..60)) {
         // Both modes over one address space: addr(0) is configured for mn1, addr(1) for mn2,
         // the rest of the /64 is FCFS.
-        let mut auth = HoaAuthorizer::new(AuthMode::Both);
+        let mut auth = HoaAuthorizer::new(HoaPolicy::Both);
         auth.add_pool("2001:db8:1::".parse().unwrap(), 64);
         auth.configure(IDS[0], addr(0));
         auth.configure(IDS[1], addr(1));

@@ -82,7 +82,7 @@ fn permitted<T>(r: io::Result<T>, what: &str) -> T {
 
 fn bu(seq: u16) -> mh::Repr {
     mh::Repr::build(
-        mh::Message::Bu(mh::BindingUpdate {
+        mh::MhMessage::Bu(mh::BindingUpdate {
             seq,
             flags: mh::BuFlags(mh::BuFlags::A | mh::BuFlags::H | mh::BuFlags::K),
             reserved: 0,
@@ -94,7 +94,7 @@ fn bu(seq: u16) -> mh::Repr {
 
 fn ba(seq: u16) -> mh::Repr {
     mh::Repr::build(
-        mh::Message::Ba(mh::BindingAck {
+        mh::MhMessage::Ba(mh::BindingAck {
             status: mh::ba_status::ACCEPTED,
             flags: mh::BaFlags(mh::BaFlags::K),
             seq,
@@ -139,7 +139,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
         Some(true),
         "MH checksum with the HoA as source"
     );
-    let mh::Message::Bu(b) = got.mh.message else {
+    let mh::MhMessage::Bu(b) = got.mh.message else {
         panic!("not a BU: {:?}", got.mh)
     };
     assert_eq!(b.seq, 7);
@@ -184,7 +184,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
         Some(true),
         "MH checksum with the HoA as destination"
     );
-    assert!(matches!(got.mh.message, mh::Message::Ba(a) if a.seq == 7 && a.status == 0));
+    assert!(matches!(got.mh.message, mh::MhMessage::Ba(a) if a.seq == 7 && a.status == 0));
 
     // A BA from a source that is not ours: the kernel's EINVAL is reported, not hidden by
     // the IPV6_HDRINCL path (which would forge the source), and no sequence number is lost
@@ -210,7 +210,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     assert_eq!(sent.seq, 2);
     let got = tap.recv(&mut ha_in, T).await.unwrap();
     assert_eq!(got.seq, 2);
-    assert!(matches!(got.mh.message, mh::Message::Bu(b) if b.seq == 8));
+    assert!(matches!(got.mh.message, mh::MhMessage::Bu(b) if b.seq == 8));
     mn.send_esp(&sent.esp, &flow, T).await.unwrap();
     match tap.recv(&mut ha_in, T).await {
         Err(RecvError::Replay { seq: 2, why, .. }) => assert_eq!(why, Replay::Duplicate),
@@ -255,7 +255,7 @@ async fn raw_sockets_sequence_replay_tamper() {
     assert!(got.ext_headers.is_empty());
     assert_eq!(got.checksum_ok, Some(true));
     assert_eq!(got.mh_bytes, first.mh);
-    assert!(matches!(got.mh.message, mh::Message::Bu(b) if b.seq == 1));
+    assert!(matches!(got.mh.message, mh::MhMessage::Bu(b) if b.seq == 1));
 
     let second = mn
         .send_mh(&mut mn_out, &bu(2), &flow, &iv, T)
@@ -326,7 +326,7 @@ async fn raw_socket_rh2_from_ancillary_data() {
     let rh2 = got.rh2.expect("RH2 from IPV6_RECVRTHDR");
     assert_eq!((rh2.home_address, rh2.segments_left), (hoa(), 0));
     assert_eq!(got.checksum_ok, Some(true));
-    assert!(matches!(got.mh.message, mh::Message::Ba(a) if a.seq == 9));
+    assert!(matches!(got.mh.message, mh::MhMessage::Ba(a) if a.seq == 9));
 }
 
 /// Mobile Prefix Discovery over ESP on `lo`: an MPS with HAO (MN → HA) and an MPA with RH2

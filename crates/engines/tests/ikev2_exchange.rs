@@ -6,7 +6,8 @@ mod ikev2_common;
 
 use ikev2_common::*;
 use mip6lab_engines::ikev2::{
-    ChildRequest, ChildSa, DhGroup, Event, Hooks, InitiateRequest, Outgoing, ResponderPolicy, Role,
+    ChildRequest, ChildSa, DhGroup, Event, Hooks, IkeRole, InitiateRequest, Outgoing,
+    ResponderPolicy,
 };
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, Message, PayloadBody, TrafficSelector};
@@ -32,7 +33,7 @@ fn bu_ba_over_esp(mn_sa: &ChildSa, ha_sa: &ChildSa, hoa: Ipv6Addr) {
     assert_eq!(mn_sa.outbound_spi, ha_sa.inbound_spi);
     assert_eq!(ha_sa.outbound_spi, mn_sa.inbound_spi);
     let bu = mh::Repr::build(
-        mh::Message::Bu(mh::BindingUpdate {
+        mh::MhMessage::Bu(mh::BindingUpdate {
             seq: 7,
             flags: mh::BuFlags(mh::BuFlags::A | mh::BuFlags::H | mh::BuFlags::K),
             reserved: 0,
@@ -53,12 +54,12 @@ fn bu_ba_over_esp(mn_sa: &ChildSa, ha_sa: &ChildSa, hoa: Ipv6Addr) {
     win.update(1).unwrap();
     assert_eq!(nh, 135);
     let got = mh::Repr::from_bytes(&payload).unwrap();
-    let mh::Message::Bu(b) = got.message else {
+    let mh::MhMessage::Bu(b) = got.message else {
         panic!("not a BU: {got:?}")
     };
     assert_eq!(b.seq, 7);
     let ba = mh::Repr::build(
-        mh::Message::Ba(mh::BindingAck {
+        mh::MhMessage::Ba(mh::BindingAck {
             status: 0,
             flags: mh::BaFlags(mh::BaFlags::K),
             seq: b.seq,
@@ -73,7 +74,7 @@ fn bu_ba_over_esp(mn_sa: &ChildSa, ha_sa: &ChildSa, hoa: Ipv6Addr) {
     let (nh, payload) = esp::decapsulate(&pkt, &mn_sa.inbound).unwrap();
     assert_eq!(nh, 135);
     let got = mh::Repr::from_bytes(&payload).unwrap();
-    assert!(matches!(got.message, mh::Message::Ba(a) if a.seq == 7 && a.status == 0));
+    assert!(matches!(got.message, mh::MhMessage::Ba(a) if a.seq == 7 && a.status == 0));
     // The wrong direction's keys do not open it.
     assert!(esp::decapsulate(&pkt, &ha_sa.inbound).is_err());
 }
@@ -452,7 +453,7 @@ fn rekey_delete_child_liveness_and_delete_ike() {
         .find_map(|e| match e {
             Event::IkeSaEstablished {
                 sa,
-                role: Role::Responder,
+                role: IkeRole::Responder,
                 ..
             } => Some(*sa),
             _ => None,

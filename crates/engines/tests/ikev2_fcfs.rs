@@ -7,7 +7,7 @@ mod ikev2_common;
 
 use ikev2_common::*;
 use mip6lab_engines::addresses::SharedAddresses;
-use mip6lab_engines::binding::{AuthMode, HoaAuthorizer, LeasePool};
+use mip6lab_engines::binding::{HoaAuthorizer, HoaPolicy, LeasePool};
 use mip6lab_engines::ikev2::{Config, Event, IkeEngine, InitiateRequest, SaId};
 use mip6lab_wire::ikev2::{cp_attr, notify_type, CpAttribute, Id};
 use std::net::Ipv6Addr;
@@ -34,7 +34,7 @@ fn ha_with(
     c.psks.push((Id::fqdn(MN2), PSK.to_vec()));
     let mut leases = LeasePool::new(pool(), 64, pool_size);
     tweak(&mut c, &mut leases);
-    let mut auth = HoaAuthorizer::new(AuthMode::Fcfs);
+    let mut auth = HoaAuthorizer::new(HoaPolicy::Fcfs);
     auth.add_pool(pool(), 64);
     auth.set_lease_pool(leases);
     let addresses = SharedAddresses::new(auth);

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub enum NodeRole {
     Mn,
     Ha,
     /// Harness peer: defends the addresses of a prefix against DAD probes.
@@ -112,7 +112,7 @@ pub struct DefenderSettings {
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub role: Role,
+    pub role: NodeRole,
     pub addr: Option<Ipv6Addr>,
     pub dns: Ipv6Addr,
     pub id: String,
@@ -161,9 +161,9 @@ impl Config {
             }
         };
         let role = match get(ROLE).as_deref() {
-            Some(ROLE_ND_DEFENDER) => Role::NdDefender,
-            Some(token) if token.parse() == Ok(IutRole::Mn) => Role::Mn,
-            Some(token) if token.parse() == Ok(IutRole::Ha) => Role::Ha,
+            Some(ROLE_ND_DEFENDER) => NodeRole::NdDefender,
+            Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
+            Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(other) => bail!(
                 "{ROLE} `{other}` is not supported (supported: mn, ha; harness: {ROLE_ND_DEFENDER})"
             ),
@@ -174,7 +174,7 @@ impl Config {
                 .parse()
                 .with_context(|| format!("{DNS} is not an IPv6 address"))?,
             // The defender talks to no server.
-            None if role == Role::NdDefender => Ipv6Addr::UNSPECIFIED,
+            None if role == NodeRole::NdDefender => Ipv6Addr::UNSPECIFIED,
             None => bail!("{DNS} is not set"),
         };
         let addr = get(ADDR)
@@ -198,15 +198,15 @@ impl Config {
             ca: pki(CA, "/etc/mip6lab/pki/ca.pem"),
         };
         let id = get(ID).unwrap_or_else(|| match role {
-            Role::Mn => "mn1.example.com".into(),
-            Role::Ha => "ha1.example.com".into(),
-            Role::NdDefender => String::new(),
+            NodeRole::Mn => "mn1.example.com".into(),
+            NodeRole::Ha => "ha1.example.com".into(),
+            NodeRole::NdDefender => String::new(),
         });
         let mut mn = None;
         let mut ha = None;
         let mut defender = None;
         match role {
-            Role::NdDefender => {
+            NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
                 )
@@ -223,7 +223,7 @@ impl Config {
                     lifetime: Duration::from_secs(secs),
                 });
             }
-            Role::Mn => {
+            NodeRole::Mn => {
                 let discovery = match (get(HA_NAME), get(DOMAIN)) {
                     (Some(ha_name), _) => Discovery::Name { ha_name },
                     (None, Some(domain)) => Discovery::Srv { domain },
@@ -265,7 +265,7 @@ impl Config {
                     },
                 });
             }
-            Role::Ha => {
+            NodeRole::Ha => {
                 let home_prefix = parse_prefix(
                     &get(HOME_PREFIX).ok_or_else(|| anyhow!("{HOME_PREFIX} is not set"))?,
                 )
@@ -515,7 +515,7 @@ mod tests {
             ("MIP6LAB_DEFEND_PREFIX", "2001:db8:1:100::/64"),
         ]))
         .unwrap();
-        assert_eq!(d.role, Role::NdDefender);
+        assert_eq!(d.role, NodeRole::NdDefender);
         assert_eq!(d.defender.unwrap().lifetime, Duration::from_secs(300));
         let e = Config::from_env(env(&[("MIP6LAB_ROLE", "nd-defender")]))
             .unwrap_err()

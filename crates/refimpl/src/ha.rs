@@ -292,7 +292,7 @@ impl Ha<'_> {
     }
 
     async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines_io::ikev2::esp_io::Received) {
-        let mh::Message::Bu(bu) = got.mh.message else {
+        let mh::MhMessage::Bu(bu) = got.mh.message else {
             emit(
                 "mh_ignored",
                 json!({ "type": format!("{:?}", got.mh.message) }),
@@ -497,7 +497,7 @@ impl Ha<'_> {
                 data: vec![0x6d, 0x36],
             });
         }
-        let repr = mh::Repr::build(mh::Message::Ba(ba.ba), &options);
+        let repr = mh::Repr::build(mh::MhMessage::Ba(ba.ba), &options);
         let flow = if no_rh2 || ba.dst == ba.hoa {
             MhFlow::plain(me, ba.dst)
         } else {

@@ -6,7 +6,7 @@ use mip6lab_engines::aaa::{
     outcome_to_step, EapOutcome, MschapV2Client, RelayConfig, RelaySession,
 };
 use mip6lab_engines::addresses::SharedAddresses;
-use mip6lab_engines::binding::{AuthMode as HoaAuthMode, HoaAuthorizer, LeasePool};
+use mip6lab_engines::binding::{HoaAuthorizer, HoaPolicy, LeasePool};
 use mip6lab_engines::ikev2::{
     Config as IkeConfig, Credential, EapClient, EapForBackend, EapStep, Event, IkeEngine,
     ResponderPolicy, RngFn, SaId, TrustAnchor,
@@ -103,7 +103,7 @@ pub const HALF_OPEN_BEFORE_COOKIES: usize = 4;
 pub fn ha_addresses(cfg: &Config) -> Result<SharedAddresses> {
     let hs = cfg.ha.as_ref().ok_or_else(|| anyhow!("not an HA"))?;
     let (p, len) = hs.home_prefix;
-    let mut auth = HoaAuthorizer::new(HoaAuthMode::Fcfs);
+    let mut auth = HoaAuthorizer::new(HoaPolicy::Fcfs);
     auth.add_pool(p, len);
     for (id, a) in &hs.configured {
         auth.configure(id, *a);

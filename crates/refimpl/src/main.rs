@@ -71,9 +71,9 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async {
         match cfg.role {
-            config::Role::Mn => mn::run(&cfg).await,
-            config::Role::Ha => ha::run(&cfg).await,
-            config::Role::NdDefender => defender::run(&cfg).await,
+            config::NodeRole::Mn => mn::run(&cfg).await,
+            config::NodeRole::Ha => ha::run(&cfg).await,
+            config::NodeRole::NdDefender => defender::run(&cfg).await,
         }
     });
     match result {

@@ -807,7 +807,7 @@ impl Mobility {
                             "ba_discarded",
                             json!({ "reason": "unknown mobility option" }),
                         );
-                    } else if let mh::Message::Ba(ba) = got.mh.message {
+                    } else if let mh::MhMessage::Ba(ba) = got.mh.message {
                         let rh2 = got.rh2.map(|r| r.home_address.to_string());
                         emit(
                             "ba",
@@ -856,7 +856,7 @@ impl Mobility {
             });
         }
         self.last_bu = Some((bu, options.clone()));
-        let repr = mh::Repr::build(mh::Message::Bu(bu), &options);
+        let repr = mh::Repr::build(mh::MhMessage::Bu(bu), &options);
         let hoa = cfg.knobs.bu_hoa.unwrap_or(hoa);
         let flow = if cfg.knobs.no_hao {
             MhFlow::plain(coa, self.ha)

@@ -210,7 +210,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         u16::from_be_bytes([b[0], b[1]])
     }
 
-    /// Message Data: from offset 6 to the end of the MH.
+    /// MhMessage Data: from offset 6 to the end of the MH.
     pub fn message_data(&self) -> &[u8] {
         &self.buffer.as_ref()[field::DATA..self.total_len()]
     }
@@ -374,7 +374,7 @@ impl BindingAck {
 
 /// The message a Mobility Header carries, fixed part only (options live in [`Repr`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Message {
+pub enum MhMessage {
     /// Binding Refresh Request (§6.1.2); `reserved` is the 16-bit field at offset 6.
     Brr {
         reserved: u16,
@@ -404,7 +404,7 @@ pub enum Message {
     Bu(BindingUpdate),
     Ba(BindingAck),
     Be(BindingError),
-    /// An MH type not listed above: all of Message Data (offset 6 on), options included, raw.
+    /// An MH type not listed above: all of MhMessage Data (offset 6 on), options included, raw.
     /// `kind` must be 8 or more.
     Unknown {
         kind: u8,
@@ -412,18 +412,18 @@ pub enum Message {
     },
 }
 
-impl Message {
+impl MhMessage {
     pub fn mh_type(&self) -> u8 {
         match self {
-            Message::Brr { .. } => TYPE_BRR,
-            Message::HoTI { .. } => TYPE_HOTI,
-            Message::CoTI { .. } => TYPE_COTI,
-            Message::HoT { .. } => TYPE_HOT,
-            Message::CoT { .. } => TYPE_COT,
-            Message::Bu(_) => TYPE_BU,
-            Message::Ba(_) => TYPE_BA,
-            Message::Be(_) => TYPE_BE,
-            Message::Unknown { kind, .. } => *kind,
+            MhMessage::Brr { .. } => TYPE_BRR,
+            MhMessage::HoTI { .. } => TYPE_HOTI,
+            MhMessage::CoTI { .. } => TYPE_COTI,
+            MhMessage::HoT { .. } => TYPE_HOT,
+            MhMessage::CoT { .. } => TYPE_COT,
+            MhMessage::Bu(_) => TYPE_BU,
+            MhMessage::Ba(_) => TYPE_BA,
+            MhMessage::Be(_) => TYPE_BE,
+            MhMessage::Unknown { kind, .. } => *kind,
         }
     }
 
@@ -431,12 +431,12 @@ impl Message {
     pub fn options_offset(&self) -> usize {
         field::DATA
             + match self {
-                Message::Brr { .. } => 2,
-                Message::HoTI { .. } | Message::CoTI { .. } => 10,
-                Message::HoT { .. } | Message::CoT { .. } => 18,
-                Message::Bu(_) | Message::Ba(_) => 6,
-                Message::Be(_) => 18,
-                Message::Unknown { data, .. } => data.len(),
+                MhMessage::Brr { .. } => 2,
+                MhMessage::HoTI { .. } | MhMessage::CoTI { .. } => 10,
+                MhMessage::HoT { .. } | MhMessage::CoT { .. } => 18,
+                MhMessage::Bu(_) | MhMessage::Ba(_) => 6,
+                MhMessage::Be(_) => 18,
+                MhMessage::Unknown { data, .. } => data.len(),
             }
     }
 
@@ -451,8 +451,8 @@ impl Message {
         })
     }
 
-    /// Parses the fixed part from Message Data `d` (MH offset 6 on) of a known type.
-    fn parse_fixed(mh_type: u8, d: &[u8]) -> Message {
+    /// Parses the fixed part from MhMessage Data `d` (MH offset 6 on) of a known type.
+    fn parse_fixed(mh_type: u8, d: &[u8]) -> MhMessage {
         let u16_at = |i: usize| u16::from_be_bytes([d[i], d[i + 1]]);
         let arr8 = |i: usize| {
             let mut a = [0u8; 8];
@@ -460,34 +460,34 @@ impl Message {
             a
         };
         match mh_type {
-            TYPE_BRR => Message::Brr {
+            TYPE_BRR => MhMessage::Brr {
                 reserved: u16_at(0),
             },
-            TYPE_HOTI => Message::HoTI {
-                reserved: u16_at(0),
-                cookie: arr8(2),
-            },
-            TYPE_COTI => Message::CoTI {
+            TYPE_HOTI => MhMessage::HoTI {
                 reserved: u16_at(0),
                 cookie: arr8(2),
             },
-            TYPE_HOT => Message::HoT {
+            TYPE_COTI => MhMessage::CoTI {
+                reserved: u16_at(0),
+                cookie: arr8(2),
+            },
+            TYPE_HOT => MhMessage::HoT {
                 nonce_index: u16_at(0),
                 cookie: arr8(2),
                 keygen_token: arr8(10),
             },
-            TYPE_COT => Message::CoT {
+            TYPE_COT => MhMessage::CoT {
                 nonce_index: u16_at(0),
                 cookie: arr8(2),
                 keygen_token: arr8(10),
             },
-            TYPE_BU => Message::Bu(BindingUpdate {
+            TYPE_BU => MhMessage::Bu(BindingUpdate {
                 seq: u16_at(0),
                 flags: BuFlags(d[2]),
                 reserved: d[3],
                 lifetime: u16_at(4),
             }),
-            TYPE_BA => Message::Ba(BindingAck {
+            TYPE_BA => MhMessage::Ba(BindingAck {
                 status: d[0],
                 flags: BaFlags(d[1]),
                 seq: u16_at(2),
@@ -496,13 +496,13 @@ impl Message {
             TYPE_BE => {
                 let mut a = [0u8; 16];
                 a.copy_from_slice(&d[2..18]);
-                Message::Be(BindingError {
+                MhMessage::Be(BindingError {
                     status: d[0],
                     reserved: d[1],
                     home_address: Ipv6Addr::from(a),
                 })
             }
-            _ => Message::Unknown {
+            _ => MhMessage::Unknown {
                 kind: mh_type,
                 data: d.to_vec(),
             },
@@ -512,17 +512,17 @@ impl Message {
     /// Writes the fixed part into `d` (MH offset 6 on), which is exactly its length.
     fn emit_fixed(&self, d: &mut [u8]) {
         match self {
-            Message::Brr { reserved } => d.copy_from_slice(&reserved.to_be_bytes()),
-            Message::HoTI { reserved, cookie } | Message::CoTI { reserved, cookie } => {
+            MhMessage::Brr { reserved } => d.copy_from_slice(&reserved.to_be_bytes()),
+            MhMessage::HoTI { reserved, cookie } | MhMessage::CoTI { reserved, cookie } => {
                 d[..2].copy_from_slice(&reserved.to_be_bytes());
                 d[2..].copy_from_slice(cookie);
             }
-            Message::HoT {
+            MhMessage::HoT {
                 nonce_index,
                 cookie,
                 keygen_token,
             }
-            | Message::CoT {
+            | MhMessage::CoT {
                 nonce_index,
                 cookie,
                 keygen_token,
@@ -531,24 +531,24 @@ impl Message {
                 d[2..10].copy_from_slice(cookie);
                 d[10..].copy_from_slice(keygen_token);
             }
-            Message::Bu(b) => {
+            MhMessage::Bu(b) => {
                 d[..2].copy_from_slice(&b.seq.to_be_bytes());
                 d[2] = b.flags.0;
                 d[3] = b.reserved;
                 d[4..].copy_from_slice(&b.lifetime.to_be_bytes());
             }
-            Message::Ba(b) => {
+            MhMessage::Ba(b) => {
                 d[0] = b.status;
                 d[1] = b.flags.0;
                 d[2..4].copy_from_slice(&b.seq.to_be_bytes());
                 d[4..].copy_from_slice(&b.lifetime.to_be_bytes());
             }
-            Message::Be(b) => {
+            MhMessage::Be(b) => {
                 d[0] = b.status;
                 d[1] = b.reserved;
                 d[2..].copy_from_slice(&b.home_address.octets());
             }
-            Message::Unknown { data, .. } => d.copy_from_slice(data),
+            MhMessage::Unknown { data, .. } => d.copy_from_slice(data),
         }
     }
 }
@@ -562,19 +562,19 @@ pub struct Repr {
     pub reserved: u8,
     /// As received, or as to be written; see [`Repr::to_bytes_with_checksum`].
     pub checksum: u16,
-    pub message: Message,
+    pub message: MhMessage,
     /// Mobility options in wire order, padding included. Must be empty for
-    /// `Message::Unknown`, whose options stay inside its raw data.
+    /// `MhMessage::Unknown`, whose options stay inside its raw data.
     pub options: Vec<MobilityOption>,
 }
 
 impl Repr {
     /// A ready-to-send MH: Payload Proto 59, zero Reserved and checksum, and `options` laid out
     /// with the padding that alignment and the 8-octet length need (existing padding dropped).
-    /// For `Message::Unknown` the options are ignored and must already be in its data.
-    pub fn build(message: Message, options: &[MobilityOption]) -> Repr {
+    /// For `MhMessage::Unknown` the options are ignored and must already be in its data.
+    pub fn build(message: MhMessage, options: &[MobilityOption]) -> Repr {
         let options = match message {
-            Message::Unknown { .. } => Vec::new(),
+            MhMessage::Unknown { .. } => Vec::new(),
             _ => lay_out(message.options_offset(), options),
         };
         Repr {
@@ -591,7 +591,7 @@ impl Repr {
         p.check_len()?;
         let kind = p.mh_type();
         let data = p.message_data();
-        let (message, options) = match Message::fixed_end(kind) {
+        let (message, options) = match MhMessage::fixed_end(kind) {
             Some(end) => {
                 let fixed = data.get(..end - field::DATA).ok_or_else(|| {
                     Error::new(
@@ -602,12 +602,12 @@ impl Repr {
                         ),
                     )
                 })?;
-                let message = Message::parse_fixed(kind, fixed);
+                let message = MhMessage::parse_fixed(kind, fixed);
                 let options = options::parse_options(&data[end - field::DATA..], end)?;
                 (message, options)
             }
             None => (
-                Message::Unknown {
+                MhMessage::Unknown {
                     kind,
                     data: data.to_vec(),
                 },
@@ -644,11 +644,11 @@ impl Repr {
     /// Checks that the Repr can be emitted and will parse back to itself.
     pub fn validate(&self) -> Result<()> {
         let len = self.buffer_len();
-        if let Message::Unknown { kind, .. } = self.message {
-            if Message::fixed_end(kind).is_some() {
+        if let MhMessage::Unknown { kind, .. } = self.message {
+            if MhMessage::fixed_end(kind).is_some() {
                 return Err(Error::new(
                     field::MH_TYPE,
-                    format!("Message::Unknown with known MH type {kind}"),
+                    format!("MhMessage::Unknown with known MH type {kind}"),
                 ));
             }
             if !self.options.is_empty() {

@@ -4,7 +4,7 @@
 use mip6lab_wire::mh::options::{self, MN_ID_SUBTYPE_NAI};
 use mip6lab_wire::mh::{
     self, ba_status_name, checksum, AlignmentIssue, AlignmentProblem, BaFlags, BindingAck,
-    BindingError, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, Message, MobilityOption, Packet,
+    BindingError, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, MhMessage, MobilityOption, Packet,
     Repr,
 };
 use proptest::prelude::*;
@@ -15,8 +15,8 @@ fn addr(s: &str) -> Ipv6Addr {
     s.parse().unwrap()
 }
 
-fn bu(seq: u16, flags: u8, lifetime: u16) -> Message {
-    Message::Bu(BindingUpdate {
+fn bu(seq: u16, flags: u8, lifetime: u16) -> MhMessage {
+    MhMessage::Bu(BindingUpdate {
         seq,
         flags: BuFlags(flags),
         reserved: 0,
@@ -63,7 +63,7 @@ fn bu_with_acoa_matches_the_worked_example() {
 #[test]
 fn ba_status_134_layout() {
     let r = Repr::build(
-        Message::Ba(BindingAck {
+        MhMessage::Ba(BindingAck {
             status: mh::ba_status::DAD_FAILED,
             flags: BaFlags(BaFlags::K),
             seq: 0xabcd,
@@ -88,7 +88,7 @@ fn ba_status_134_layout() {
 fn be_is_24_octets_without_padding() {
     let hoa = addr("2001:db8:1::5");
     let r = Repr::build(
-        Message::Be(BindingError {
+        MhMessage::Be(BindingError {
             status: 2,
             reserved: 0,
             home_address: hoa,
@@ -105,12 +105,12 @@ fn be_is_24_octets_without_padding() {
 
 #[test]
 fn brr_hoti_hot_layouts() {
-    let brr = Repr::build(Message::Brr { reserved: 0 }, &[])
+    let brr = Repr::build(MhMessage::Brr { reserved: 0 }, &[])
         .to_bytes()
         .unwrap();
     assert_eq!(brr, [59, 0, 0, 0, 0, 0, 0, 0]);
     let hoti = Repr::build(
-        Message::HoTI {
+        MhMessage::HoTI {
             reserved: 0,
             cookie: *b"cookie01",
         },
@@ -121,7 +121,7 @@ fn brr_hoti_hot_layouts() {
     assert_eq!(hoti.len(), 16);
     assert_eq!(&hoti[8..], b"cookie01");
     let hot = Repr::build(
-        Message::CoT {
+        MhMessage::CoT {
             nonce_index: 9,
             cookie: *b"cookie02",
             keygen_token: *b"keygen03",
@@ -220,7 +220,7 @@ fn unknown_mh_type_is_kept_raw() {
     let r = Repr::from_bytes(&b).unwrap();
     assert_eq!(
         r.message,
-        Message::Unknown {
+        MhMessage::Unknown {
             kind: 42,
             data: b[6..].to_vec()
         }
@@ -350,7 +350,7 @@ fn checksum_known_answer_by_hand() {
     // BRR from ::1 to ::2. Sum of 16-bit words:
     // src ::1 -> 0x0001, dst ::2 -> 0x0002, length 8 -> 0x0008, next header 0x0087,
     // MH 3b00 0000 [csum] 0000 -> 0x3b00. Total 0x3b92, complement 0xc46d.
-    let mut b = Repr::build(Message::Brr { reserved: 0 }, &[])
+    let mut b = Repr::build(MhMessage::Brr { reserved: 0 }, &[])
         .to_bytes()
         .unwrap();
     let (s, d) = (addr("::1"), addr("::2"));
@@ -423,7 +423,7 @@ fn malformed_mh_is_an_error_at_an_offset(
     payload_proto: 59,
     reserved: 0,
     checksum: 0,
-    message: Message::Unknown {
+    message: MhMessage::Unknown {
         kind: 5,
         data: vec![0; 10],
     },
@@ -481,25 +481,25 @@ fn arb_option() -> impl Strategy<Value = MobilityOption> {
     ]
 }
 
-fn arb_message() -> impl Strategy<Value = Message> {
+fn arb_message() -> impl Strategy<Value = MhMessage> {
     prop_oneof![
-        any::<u16>().prop_map(|reserved| Message::Brr { reserved }),
+        any::<u16>().prop_map(|reserved| MhMessage::Brr { reserved }),
         (any::<u16>(), any::<[u8; 8]>())
-            .prop_map(|(reserved, cookie)| Message::HoTI { reserved, cookie }),
+            .prop_map(|(reserved, cookie)| MhMessage::HoTI { reserved, cookie }),
         (any::<u16>(), any::<[u8; 8]>())
-            .prop_map(|(reserved, cookie)| Message::CoTI { reserved, cookie }),
-        (any::<u16>(), any::<[u8; 8]>(), any::<[u8; 8]>()).prop_map(|(n, c, k)| Message::HoT {
+            .prop_map(|(reserved, cookie)| MhMessage::CoTI { reserved, cookie }),
+        (any::<u16>(), any::<[u8; 8]>(), any::<[u8; 8]>()).prop_map(|(n, c, k)| MhMessage::HoT {
             nonce_index: n,
             cookie: c,
             keygen_token: k
         }),
-        (any::<u16>(), any::<[u8; 8]>(), any::<[u8; 8]>()).prop_map(|(n, c, k)| Message::CoT {
+        (any::<u16>(), any::<[u8; 8]>(), any::<[u8; 8]>()).prop_map(|(n, c, k)| MhMessage::CoT {
             nonce_index: n,
             cookie: c,
             keygen_token: k
         }),
         (any::<u16>(), any::<u8>(), any::<u8>(), any::<u16>()).prop_map(|(seq, f, r, l)| {
-            Message::Bu(BindingUpdate {
+            MhMessage::Bu(BindingUpdate {
                 seq,
                 flags: BuFlags(f),
                 reserved: r,
@@ -507,7 +507,7 @@ fn arb_message() -> impl Strategy<Value = Message> {
             })
         }),
         (any::<u8>(), any::<u8>(), any::<u16>(), any::<u16>()).prop_map(|(s, f, seq, l)| {
-            Message::Ba(BindingAck {
+            MhMessage::Ba(BindingAck {
                 status: s,
                 flags: BaFlags(f),
                 seq,
@@ -515,7 +515,7 @@ fn arb_message() -> impl Strategy<Value = Message> {
             })
         }),
         (any::<u8>(), any::<u8>(), arb_addr()).prop_map(|(status, reserved, home_address)| {
-            Message::Be(BindingError {
+            MhMessage::Be(BindingError {
                 status,
                 reserved,
                 home_address,
@@ -525,7 +525,7 @@ fn arb_message() -> impl Strategy<Value = Message> {
             8u8..,
             (0usize..10).prop_flat_map(|n| prop::collection::vec(any::<u8>(), n * 8 + 2))
         )
-            .prop_map(|(kind, data)| Message::Unknown { kind, data }),
+            .prop_map(|(kind, data)| MhMessage::Unknown { kind, data }),
     ]
 }
 
@@ -540,7 +540,7 @@ fn arb_repr() -> impl Strategy<Value = Repr> {
     )
         .prop_map(|(pp, res, csum, message, opts, laid_out)| {
             let options = match message {
-                Message::Unknown { .. } => vec![],
+                MhMessage::Unknown { .. } => vec![],
                 _ if laid_out => mh::lay_out(message.options_offset(), &opts),
                 _ => {
                     // Unaligned but legal: just pad the end to a multiple of 8.
@@ -574,7 +574,7 @@ proptest! {
 
     #[test]
     fn laid_out_options_are_aligned(m in arb_message(), opts in prop::collection::vec(arb_option(), 0..6)) {
-        prop_assume!(!matches!(m, Message::Unknown { .. }));
+        prop_assume!(!matches!(m, MhMessage::Unknown { .. }));
         // Authenticators of 8n+4 octets can end on 8 right after 8n+2; keep BAD to those, last.
         let mut opts: Vec<_> = opts.into_iter().filter(|o| o.kind() != options::BINDING_AUTH_DATA).collect();
         opts.push(MobilityOption::BindingAuthData(vec![7; 12]));

@@ -9,7 +9,7 @@
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Message};
 use mip6lab_wire::ipv6ext;
-use mip6lab_wire::mh::{self, checksum, Message as MhMessage, MobilityOption, Repr};
+use mip6lab_wire::mh::{self, checksum, MhMessage, MobilityOption, Repr};
 use std::net::{IpAddr, Ipv6Addr};
 
 pub struct Mh;

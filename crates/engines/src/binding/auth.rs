@@ -24,7 +24,7 @@ use std::net::Ipv6Addr;
 
 /// Which authorization modes are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMode {
+pub enum HoaPolicy {
     /// Only configured addresses.
     Configured,
     /// Only FCFS from the pool prefixes.
@@ -57,7 +57,7 @@ pub fn normalize_identity(id: &str) -> String {
 /// The HA's table of authorized and used home addresses.
 #[derive(Debug, Clone)]
 pub struct HoaAuthorizer {
-    mode: AuthMode,
+    mode: HoaPolicy,
     /// identity (normalized) → its configured addresses.
     configured: HashMap<String, Vec<Ipv6Addr>>,
     /// address → identity it is configured for.
@@ -116,7 +116,7 @@ struct Holder {
 }
 
 impl HoaAuthorizer {
-    pub fn new(mode: AuthMode) -> HoaAuthorizer {
+    pub fn new(mode: HoaPolicy) -> HoaAuthorizer {
         HoaAuthorizer {
             mode,
             configured: HashMap::new(),
@@ -147,7 +147,7 @@ impl HoaAuthorizer {
             .filter(|_| self.guard_configured)
     }
 
-    pub fn mode(&self) -> AuthMode {
+    pub fn mode(&self) -> HoaPolicy {
         self.mode
     }
 
@@ -205,11 +205,11 @@ impl HoaAuthorizer {
         if let Some(owner) = self.configured_owner.get(addr) {
             if *owner == id {
                 return match self.mode {
-                    AuthMode::Configured | AuthMode::Both => Ok(()),
+                    HoaPolicy::Configured | HoaPolicy::Both => Ok(()),
                     // FCFS only: configured lists still reserve addresses (§9.2 last paragraph),
                     // but the owner may take its own address if it lies in the pool.
-                    AuthMode::Fcfs if self.in_pool(addr) => Ok(()),
-                    AuthMode::Fcfs => Err(HoaDenied::OutsidePool),
+                    HoaPolicy::Fcfs if self.in_pool(addr) => Ok(()),
+                    HoaPolicy::Fcfs => Err(HoaDenied::OutsidePool),
                 };
             }
             if self.guard_configured {
@@ -219,10 +219,10 @@ impl HoaAuthorizer {
             }
         }
         match self.mode {
-            AuthMode::Configured => Err(HoaDenied::NotConfigured),
-            AuthMode::Fcfs | AuthMode::Both if self.in_pool(addr) => Ok(()),
-            AuthMode::Fcfs => Err(HoaDenied::OutsidePool),
-            AuthMode::Both => Err(HoaDenied::NotConfigured),
+            HoaPolicy::Configured => Err(HoaDenied::NotConfigured),
+            HoaPolicy::Fcfs | HoaPolicy::Both if self.in_pool(addr) => Ok(()),
+            HoaPolicy::Fcfs => Err(HoaDenied::OutsidePool),
+            HoaPolicy::Both => Err(HoaDenied::NotConfigured),
         }
     }
 
@@ -296,7 +296,7 @@ impl HoaAuthorizer {
         mut next_iid: impl FnMut() -> u64,
         tries: usize,
     ) -> Result<Ipv6Addr, HoaDenied> {
-        if matches!(self.mode, AuthMode::Configured | AuthMode::Both) {
+        if matches!(self.mode, HoaPolicy::Configured | HoaPolicy::Both) {
             let own: Vec<Ipv6Addr> = self.configured_for(identity).to_vec();
             if let Some(a) = own
                 .iter()
@@ -306,7 +306,7 @@ impl HoaAuthorizer {
                 self.reserve(identity, a)?;
                 return Ok(a);
             }
-            if self.mode == AuthMode::Configured {
+            if self.mode == HoaPolicy::Configured {
                 return Err(HoaDenied::NotConfigured);
             }
         }

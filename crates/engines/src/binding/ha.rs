@@ -38,7 +38,7 @@
 
 use crate::addresses::SharedAddresses;
 use crate::binding::dns::{self, BindingOutcome, DnsAction, DnsDecision, DnsNote, DnsOutcome};
-use crate::binding::{in_prefix, lifetime_ms, seq_newer, AuthMode, HoaAuthorizer, HoaDenied};
+use crate::binding::{in_prefix, lifetime_ms, seq_newer, HoaAuthorizer, HoaDenied, HoaPolicy};
 use crate::binding::{normalize_identity, DnsPolicy};
 use crate::io::{SansIo, Transmit};
 use mip6lab_wire::mh::options::MobilityOption;
@@ -287,7 +287,7 @@ impl BindingCache {
 
     /// A cache with FCFS authorization from the home prefixes.
     pub fn fcfs(cfg: HaConfig) -> BindingCache {
-        let mut auth = HoaAuthorizer::new(AuthMode::Fcfs);
+        let mut auth = HoaAuthorizer::new(HoaPolicy::Fcfs);
         for (p, l) in &cfg.home_prefixes {
             auth.add_pool(*p, *l);
         }

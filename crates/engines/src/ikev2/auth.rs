@@ -135,7 +135,7 @@ impl IkeEngine {
         let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
         self.event(Event::IkeSaEstablished {
             sa: id,
-            role: Role::Initiator,
+            role: IkeRole::Initiator,
             ispi,
             rspi,
             peer_id: idr,

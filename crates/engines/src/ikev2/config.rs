@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::addresses::SharedAddresses;
-use crate::binding::{AuthMode, HoaAuthorizer, LeasePool};
+use crate::binding::{HoaAuthorizer, HoaPolicy, LeasePool};
 
 /// Retransmission of requests: the first timeout, doubling up to `max_interval_ms`, and the
 /// number of retransmissions after which the exchange fails.
@@ -121,7 +121,7 @@ impl ResponderPolicy {
     /// The reference provider for [`ResponderPolicy::new`]: FCFS over `base/prefix_len`,
     /// `size` addresses after `base` handed out in order.
     pub fn pool(base: Ipv6Addr, prefix_len: u8, size: u32) -> HoaAuthorizer {
-        let mut a = HoaAuthorizer::new(AuthMode::Fcfs);
+        let mut a = HoaAuthorizer::new(HoaPolicy::Fcfs);
         a.add_pool(base, prefix_len);
         a.set_lease_pool(LeasePool::new(base, prefix_len, size));
         a

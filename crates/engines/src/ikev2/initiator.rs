@@ -23,7 +23,7 @@ impl IkeEngine {
             .map(|(_, k)| k.clone())
             .unwrap_or_default();
         let sa = IkeSa {
-            role: Role::Initiator,
+            role: IkeRole::Initiator,
             state: State::InitSent,
             ispi,
             rspi: [0; 8],

@@ -51,7 +51,7 @@ impl IkeEngine {
             // A retransmission of a request we answered?
             if let Some(sa_id) = self
                 .sas
-                .find(|s| s.role == Role::Responder && s.ispi == h.ispi())
+                .find(|s| s.role == IkeRole::Responder && s.ispi == h.ispi())
             {
                 let sa = &self.sas[sa_id];
                 if sa.init_request == bytes && sa.state == State::HalfOpen {
@@ -66,9 +66,9 @@ impl IkeEngine {
         }
         let my_spi = if from_initiator { h.rspi() } else { h.ispi() };
         let want_role = if from_initiator {
-            Role::Responder
+            IkeRole::Responder
         } else {
-            Role::Initiator
+            IkeRole::Initiator
         };
         let Some(sa_id) = self
             .sas
@@ -150,7 +150,7 @@ impl IkeEngine {
     /// A responder sends to wherever the initiator's last authenticated message came from;
     /// an initiator keeps the address it was given.
     fn follow_peer(&mut self, sa_id: SaId) {
-        if let (Some(from), Role::Responder) = (self.from, self.sas[sa_id].role) {
+        if let (Some(from), IkeRole::Responder) = (self.from, self.sas[sa_id].role) {
             self.sas[sa_id].peer = from;
         }
     }
@@ -219,7 +219,7 @@ impl IkeEngine {
             );
         }
         match (exch, self.sas[sa_id].state) {
-            (exchange::IKE_AUTH, State::HalfOpen) if self.sas[sa_id].role == Role::Responder => {
+            (exchange::IKE_AUTH, State::HalfOpen) if self.sas[sa_id].role == IkeRole::Responder => {
                 self.responder_auth(sa_id, msg_id, inner)
             }
             (exchange::INFORMATIONAL, State::Established) => {
@@ -421,7 +421,7 @@ impl IkeEngine {
             .responder
             .as_ref()
             .and_then(|p| p.home_prefix)
-            .filter(|_| self.sas[sa_id].role == Role::Responder);
+            .filter(|_| self.sas[sa_id].role == IkeRole::Responder);
         if let (true, Some(hp)) = (mpd, prefix) {
             self.sas[sa_id].allowed_tsi = Some(prefix_range(hp.prefix, hp.prefix_len));
         }

@@ -105,7 +105,7 @@ pub type RngFn = Box<dyn FnMut(&mut [u8]) + Send>;
 
 /// Which end of the IKE SA this engine is (the original initiator or responder).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub enum IkeRole {
     Initiator,
     Responder,
 }
@@ -137,7 +137,7 @@ pub struct ChildSa {
 pub enum Event {
     IkeSaEstablished {
         sa: SaId,
-        role: Role,
+        role: IkeRole,
         ispi: [u8; 8],
         rspi: [u8; 8],
         peer_id: Id,

@@ -125,12 +125,12 @@ impl IkeEngine {
             .find(|c| c.inbound_spi == inbound_spi)
             .ok_or("no such Child SA")?;
         let req = ChildRequest {
-            tsi: if self.sas[sa_id].role == Role::Initiator {
+            tsi: if self.sas[sa_id].role == IkeRole::Initiator {
                 c.tsi.clone()
             } else {
                 c.tsr.clone()
             },
-            tsr: if self.sas[sa_id].role == Role::Initiator {
+            tsr: if self.sas[sa_id].role == IkeRole::Initiator {
                 c.tsr.clone()
             } else {
                 c.tsi.clone()

@@ -135,7 +135,7 @@ impl IkeEngine {
         };
         let out = self.build(msg, None, None);
         let sa_id = self.sas.insert(IkeSa {
-            role: Role::Responder,
+            role: IkeRole::Responder,
             state: State::HalfOpen,
             ispi: m.ispi,
             rspi,
@@ -436,7 +436,7 @@ impl IkeEngine {
         let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
         self.event(Event::IkeSaEstablished {
             sa: id,
-            role: Role::Responder,
+            role: IkeRole::Responder,
             ispi,
             rspi,
             peer_id: idi,

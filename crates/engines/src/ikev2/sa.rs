@@ -51,7 +51,7 @@ pub(super) struct Outstanding {
 }
 
 pub(super) struct IkeSa {
-    pub(super) role: Role,
+    pub(super) role: IkeRole,
     pub(super) state: State,
     pub(super) ispi: [u8; 8],
     pub(super) rspi: [u8; 8],
@@ -96,30 +96,30 @@ pub(super) struct IkeSa {
 impl IkeSa {
     pub(super) fn local_spi(&self) -> [u8; 8] {
         match self.role {
-            Role::Initiator => self.ispi,
-            Role::Responder => self.rspi,
+            IkeRole::Initiator => self.ispi,
+            IkeRole::Responder => self.rspi,
         }
     }
 
     pub(super) fn my_keys(&self) -> Option<DirectionKeys> {
         let k = self.keys.as_ref()?;
         Some(match self.role {
-            Role::Initiator => k.initiator(),
-            Role::Responder => k.responder(),
+            IkeRole::Initiator => k.initiator(),
+            IkeRole::Responder => k.responder(),
         })
     }
 
     pub(super) fn peer_keys(&self) -> Option<DirectionKeys> {
         let k = self.keys.as_ref()?;
         Some(match self.role {
-            Role::Initiator => k.responder(),
-            Role::Responder => k.initiator(),
+            IkeRole::Initiator => k.responder(),
+            IkeRole::Responder => k.initiator(),
         })
     }
 
     pub(super) fn my_flags(&self, response: bool) -> u8 {
         let mut f = 0;
-        if self.role == Role::Initiator {
+        if self.role == IkeRole::Initiator {
             f |= flags::I;
         }
         if response {

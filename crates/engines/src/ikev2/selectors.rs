@@ -93,7 +93,7 @@ impl IkeEngine {
             .cfg
             .responder
             .as_ref()
-            .filter(|_| sa.role == Role::Responder)
+            .filter(|_| sa.role == IkeRole::Responder)
         else {
             let a = tsi.first().cloned().ok_or("empty TSi")?;
             let b = tsr.first().cloned().ok_or("empty TSr")?;
