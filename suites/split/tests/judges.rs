@@ -605,18 +605,11 @@ mod mn {
     /// The MN's IKE_SA_INITs only (no HA answers): HA1, HA2, then HA1 on a new SPI.
     fn unanswered(again: bool) -> Observation {
         let o = copy(until(run(), 48), 48, 60, "HA2", true);
-        let o = if again {
-            set(
-                copy(o, 48, 70, "HA1", true),
-                70,
-                "IKE_SA_INIT request",
-                "ispi",
-                "0000000000000070",
-            )
-        } else {
-            o
-        };
-        o
+        if !again {
+            return o;
+        }
+        let o = copy(o, 48, 70, "HA1", true);
+        set(o, 70, "IKE_SA_INIT request", "ispi", "0000000000000070")
     }
 
     #[rstest]
