@@ -86,8 +86,9 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
     }
     let Some((q, qm)) = dns_queries_from(obs, "MN").find(|(_, m)| m.qtype == "SRV") else {
         return Outcome::fail(format!(
-            "the MN sent no SRV query (QTYPE 33); it asked for {}",
-            describe_queries(dns_queries_from(obs, "MN"))
+            "the MN sent no SRV query (QTYPE 33); it asked for {}{}",
+            describe_queries(dns_queries_from(obs, "MN")),
+            exit_note(obs)
         ));
     };
     if !qm.qname.eq_ignore_ascii_case(SRV_QNAME) {
@@ -162,6 +163,12 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
     )
 }
 
+/// `; it exited with code N` when the MN ended during the test.
+fn exit_note(obs: &Observation) -> String {
+    obs.iut_exit
+        .map_or_else(String::new, |c| format!("; it exited with code {c}"))
+}
+
 /// A MN that exited with an error before it asked DNS anything never reached discovery (a
 /// kernel-backed MN started without its capabilities, say): not a failure of discovery.
 fn died_before_asking(obs: &Observation) -> Option<Outcome> {
@@ -198,8 +205,9 @@ pub fn judge_name_lookup(obs: &Observation) -> Outcome {
         dns_queries_from(obs, "MN").find(|(_, m)| m.qname.eq_ignore_ascii_case(HA_NAME))
     else {
         return Outcome::fail(format!(
-            "the MN sent no query for its HA name `{HA_NAME}`; it asked for {}",
-            describe_queries(dns_queries_from(obs, "MN"))
+            "the MN sent no query for its HA name `{HA_NAME}`; it asked for {}{}",
+            describe_queries(dns_queries_from(obs, "MN")),
+            exit_note(obs)
         ));
     };
     if qm.qtype != "AAAA" {
