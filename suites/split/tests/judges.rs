@@ -309,12 +309,17 @@ mod mn {
         }
     }
 
-    /// Sets field `name` of every part of `kind` in `frame`.
+    /// Sets field `name` of every part of `kind` in `frame` (adding it where it is absent).
     fn set(mut obs: Observation, frame: u64, kind: &str, name: &str, value: &str) -> Observation {
         fn walk(m: &mut Message, kind: &str, name: &str, value: &str) {
             if m.kind == kind {
-                for f in m.fields.iter_mut().filter(|f| f.name == name) {
-                    f.value = value.into();
+                match m.fields.iter_mut().find(|f| f.name == name) {
+                    Some(f) => f.value = value.into(),
+                    None => m.fields.push(mip6lab_capture::transcript::Field {
+                        name: name.into(),
+                        value: value.into(),
+                        volatile: false,
+                    }),
                 }
             }
             for c in &mut m.children {
@@ -644,5 +649,159 @@ mod mn {
         #[case] says: &str,
     ) {
         check(&b::judge_internal_address_failure(&obs), verdict, says);
+    }
+
+    /// Renames every part of `kind` in `frame` to `to` (e.g. the CP attribute's type).
+    fn rename(mut obs: Observation, frame: u64, kind: &str, to: &str) -> Observation {
+        fn walk(m: &mut Message, kind: &str, to: &str) {
+            if m.kind == kind {
+                m.kind = to.into();
+            }
+            for c in &mut m.children {
+                walk(c, kind, to);
+            }
+        }
+        for e in obs
+            .transcript
+            .entries
+            .iter_mut()
+            .filter(|e| e.frame == frame)
+        {
+            walk(message(e), kind, to);
+        }
+        obs
+    }
+
+    /// Moves the entry at `frame` to `to`.
+    fn renumber(mut obs: Observation, frame: u64, to: u64) -> Observation {
+        for e in obs
+            .transcript
+            .entries
+            .iter_mut()
+            .filter(|e| e.frame == frame)
+        {
+            e.frame = to;
+        }
+        obs.transcript.entries.sort_by_key(|e| e.frame);
+        obs
+    }
+
+    /// The run as an auto-configuring MN's: MIP6_HOME_PREFIX asked (length 0) and returned.
+    fn autoconf() -> Observation {
+        let o = rename(run(), 50, "INTERNAL_IP6_ADDRESS", "MIP6_HOME_PREFIX");
+        let o = rename(o, 51, "INTERNAL_IP6_ADDRESS", "MIP6_HOME_PREFIX");
+        set(o, 51, "MIP6_HOME_PREFIX", "value", "2001:db8:1:100::/64")
+    }
+
+    /// …then a CREATE_CHILD_SA for HoA 2001:db8:1:100::8001 (frame 53) before its BU (54).
+    fn autoconf_with_child_sa() -> Observation {
+        let o = renumber(autoconf(), 52, 54);
+        let o = copy(o, 50, 53, "HA1", true);
+        let o = rename(o, 53, "IKE_AUTH request", "CREATE_CHILD_SA request");
+        let o = set(o, 53, "TS", "start", "2001:db8:1:100::8001");
+        set(o, 53, "TS", "end", "2001:db8:1:100::8001")
+    }
+
+    #[rstest]
+    #[case::child_sa_then_bu(
+        autoconf_with_child_sa(),
+        Verdict::Pass,
+        "auto-configured from the reply"
+    )]
+    #[case::prefix_asked_with_a_length(
+        set(autoconf(), 50, "MIP6_HOME_PREFIX", "len", "16"),
+        Verdict::Fail,
+        "length 16, not 0"
+    )]
+    // A BU after the reply shows the MN went on without SAs for its new HoA.
+    #[case::bu_without_child_sa(autoconf(), Verdict::Fail, "without a CREATE_CHILD_SA")]
+    #[case::silent_after_the_reply(until(autoconf(), 51), Verdict::Inconclusive, "not exercised")]
+    #[case::child_sa_refused(
+        notify(until(autoconf_with_child_sa(), 53), 51, 14, "NO_PROPOSAL_CHOSEN"),
+        Verdict::Inconclusive,
+        "HA1 answered NO_PROPOSAL_CHOSEN"
+    )]
+    fn hoa_autoconf(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&b::judge_hoa_autoconf(&obs), verdict, says);
+    }
+
+    #[rstest]
+    #[case::verified(run(), Verdict::Pass, "the HA verified the certificate")]
+    #[case::refused(
+        notify(run(), 51, 24, "AUTHENTICATION_FAILED"),
+        Verdict::Fail,
+        "refused the MN's certificate"
+    )]
+    #[case::no_answer(until(run(), 50), Verdict::Inconclusive, "not exercised")]
+    fn auth_cert(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&b::judge_auth_cert(&obs), verdict, says);
+    }
+
+    /// The MN proposes 2001:db8:1:100::100; the HA assigns ::8001 instead (as recorded).
+    fn proposes() -> Observation {
+        let o = set(
+            run(),
+            50,
+            "INTERNAL_IP6_ADDRESS",
+            "value",
+            "2001:db8:1:100::100/64",
+        );
+        set(o, 50, "INTERNAL_IP6_ADDRESS", "len", "17")
+    }
+
+    #[rstest]
+    #[case::uses_the_assigned(proposes(), Verdict::Pass, "the MN registered 2001:db8:1:100::8001")]
+    #[case::keeps_its_own(
+        set(proposes(), 52, "BU", "hao", "2001:db8:1:100::100"),
+        Verdict::Fail,
+        "sent a BU for its own proposal"
+    )]
+    #[case::no_bu(until(proposes(), 51), Verdict::Inconclusive, "not exercised")]
+    fn hoa_reassigned(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&b::judge_hoa_reassigned(&obs), verdict, says);
+    }
+
+    #[test]
+    fn several_home_addresses_without_a_bu_is_not_reached() {
+        let obs = recorded("TP-SPLIT-MN-HOA-MULTI-01");
+        let first_bu = obs
+            .binding_updates_from("MN")
+            .next()
+            .map(|b| b.frame())
+            .unwrap();
+        let o = b::judge_several_home_addresses(&until(obs, first_bu - 1));
+        check(&o, Verdict::Inconclusive, "not exercised");
+    }
+
+    /// HA1's BA (frame 59) with an option of the unassigned type 200, as the stimulus sends it.
+    fn ba_with_option_200() -> Observation {
+        let mut o = run();
+        for e in o.transcript.entries.iter_mut().filter(|e| e.frame == 59) {
+            let ba = message(e)
+                .children
+                .iter_mut()
+                .find(|c| c.kind == "BA")
+                .unwrap();
+            ba.children
+                .push(Message::new("MH", "opt 200").field("len", 2));
+        }
+        o
+    }
+
+    #[rstest]
+    #[case::went_on(ba_with_option_200(), Verdict::Pass, "accepted")]
+    #[case::sent_the_bu_again(
+        copy(ba_with_option_200(), 52, 60, "HA1", true),
+        Verdict::Fail,
+        "did not accept the BA"
+    )]
+    #[case::ended_at_the_ba(
+        until(ba_with_option_200(), 59),
+        Verdict::Inconclusive,
+        "not exercised"
+    )]
+    #[case::no_such_ba(run(), Verdict::Inconclusive, "not exercised")]
+    fn unknown_option(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&r::judge_unknown_option_skipped(&obs), verdict, says);
     }
 }
