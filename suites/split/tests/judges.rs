@@ -695,11 +695,7 @@ mod mn {
 
     /// …then a CREATE_CHILD_SA for HoA 2001:db8:1:100::8001 (frame 53) before its BU (54).
     fn autoconf_with_child_sa() -> Observation {
-        let o = renumber(autoconf(), 52, 54);
-        let o = copy(o, 50, 53, "HA1", true);
-        let o = rename(o, 53, "IKE_AUTH request", "CREATE_CHILD_SA request");
-        let o = set(o, 53, "TS", "start", "2001:db8:1:100::8001");
-        set(o, 53, "TS", "end", "2001:db8:1:100::8001")
+        child_sa(renumber(autoconf(), 52, 54), 53, "2001:db8:1:100::8001")
     }
 
     #[rstest]
@@ -803,5 +799,95 @@ mod mn {
     #[case::no_such_ba(run(), Verdict::Inconclusive, "not exercised")]
     fn unknown_option(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
         check(&r::judge_unknown_option_skipped(&obs), verdict, says);
+    }
+
+    /// A CREATE_CHILD_SA request at `at` (a copy of the IKE_AUTH request) for HoA `hoa`.
+    fn child_sa(obs: Observation, at: u64, hoa: &str) -> Observation {
+        let full = run();
+        let mut o = obs;
+        let mut e = entry(&full, 50);
+        e.frame = at;
+        o.transcript.entries.push(e);
+        o.transcript.entries.sort_by_key(|e| e.frame);
+        let o = rename(o, at, "IKE_AUTH request", "CREATE_CHILD_SA request");
+        let o = set(o, at, "TS", "start", hoa);
+        set(o, at, "TS", "end", hoa)
+    }
+
+    /// A BU at `at` (a copy of the registration BU) for HoA `hoa`.
+    fn bu_for(obs: Observation, at: u64, hoa: &str) -> Observation {
+        let full = run();
+        let mut o = obs;
+        let mut e = entry(&full, 52);
+        e.frame = at;
+        o.transcript.entries.push(e);
+        o.transcript.entries.sort_by_key(|e| e.frame);
+        set(o, at, "BU", "hao", hoa)
+    }
+
+    /// HA1's IKE_AUTH response (frame 51) says USE_ASSIGNED_HoA with ::8001.
+    fn told_use_assigned() -> Observation {
+        notify(until(run(), 51), 51, 42, "USE_ASSIGNED_HoA")
+    }
+
+    #[rstest]
+    #[case::uses_it(
+        bu_for(
+            child_sa(told_use_assigned(), 53, "2001:db8:1:100::8001"),
+            54,
+            "2001:db8:1:100::8001"
+        ),
+        Verdict::Pass,
+        "uses it as TSi"
+    )]
+    #[case::another_address(
+        child_sa(told_use_assigned(), 53, "2001:db8:1:100::9"),
+        Verdict::Fail,
+        "TSi is 2001:db8:1:100::9"
+    )]
+    #[case::bu_without_child_sa(
+        bu_for(told_use_assigned(), 52, "2001:db8:1:100::8001"),
+        Verdict::Fail,
+        "without a CREATE_CHILD_SA"
+    )]
+    #[case::silent(told_use_assigned(), Verdict::Inconclusive, "not exercised")]
+    fn use_assigned_hoa(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&b::judge_use_assigned_hoa(&obs), verdict, says);
+    }
+
+    /// HA1's BA (frame 59) for ::8001 with status 134.
+    fn dad_failed() -> Observation {
+        set(until(run(), 59), 59, "BA", "status", "134")
+    }
+
+    #[rstest]
+    #[case::new_hoa(
+        bu_for(
+            child_sa(dad_failed(), 60, "2001:db8:1:100::9"),
+            61,
+            "2001:db8:1:100::9"
+        ),
+        Verdict::Pass,
+        "new HoA 2001:db8:1:100::9"
+    )]
+    #[case::keeps_the_refused_hoa(
+        bu_for(dad_failed(), 60, "2001:db8:1:100::8001"),
+        Verdict::Fail,
+        "for the refused HoA"
+    )]
+    #[case::ike_sa_init_again(
+        copy(dad_failed(), 48, 60, "HA1", true),
+        Verdict::Fail,
+        "IKE_SA_INIT again"
+    )]
+    #[case::silent(dad_failed(), Verdict::Inconclusive, "not exercised")]
+    #[case::no_bu_for_the_new_hoa(
+        child_sa(dad_failed(), 60, "2001:db8:1:100::9"),
+        Verdict::Inconclusive,
+        "not exercised"
+    )]
+    #[case::no_134(until(run(), 59), Verdict::Inconclusive, "not exercised")]
+    fn dad_failed_134(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&b::judge_dad_failed_134(&obs), verdict, says);
     }
 }
