@@ -5,8 +5,8 @@
 //! Every verdict rests on the decrypted capture: the harness HA logs its IKE and ESP keys.
 
 use mip6lab_suite::observe::{
-    id_type, in_prefix, notify, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate,
-    Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage, IkeSpi,
+    id_type, in_prefix, notify, or_unknown, pcap, same_name, stopped_by, undecrypted_ike,
+    BindingUpdate, Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage, IkeSpi,
     MobilePrefixMessage,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
@@ -98,11 +98,7 @@ pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
                 m.frame()
             ))
         });
-    let stopped_by = match (refusal, obs.iut_exit) {
-        (Some(r), _) => r,
-        (None, Some(code)) => format!("the MN exited with code {code} before {next}"),
-        (None, None) => format!("silence: {next} never came within the observation"),
-    };
+    let cause = refusal.unwrap_or_else(|| stopped_by(obs, next));
     let (frames, last_step) = match last {
         Some((f, text)) => (vec![f], text),
         None => (
@@ -110,7 +106,7 @@ pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
             "the MN's start (no IKEv2 on the wire)".to_owned(),
         ),
     };
-    Outcome::not_reached(last_step, stopped_by).with_frames(pcap(obs), frames)
+    Outcome::not_reached(last_step, cause).with_frames(pcap(obs), frames)
 }
 
 /// The MN's first IKE_AUTH request, decrypted; when the flow never got there, why.

@@ -182,7 +182,7 @@ fn a_report_without_ike_sa_init_is_not_reached(#[case] reported: Option<&str>) {
     ] {
         assert!(is_not_reached(&out), "{:?} {}", out.verdict, out.reason);
         assert!(
-            out.reason.contains("silence: no IKE_SA_INIT"),
+            out.reason.contains("silence: MN's IKE_SA_INIT never came"),
             "{}",
             out.reason
         );

@@ -152,8 +152,8 @@ pub fn uses_offered_ha(
         if let Some(o) = obs.cannot_judge(None, after, "which HA the node contacted") {
             return o;
         }
-        return Outcome::not_reached(last_step, stopped_by(obs, role, "IKE_SA_INIT"))
-            .with_frames(pcap, frames);
+        let next = format!("{role}'s IKE_SA_INIT");
+        return Outcome::not_reached(last_step, stopped_by(obs, &next)).with_frames(pcap, frames);
     };
     let e = init.entry;
     frames.push(e.frame);
@@ -174,11 +174,12 @@ pub fn uses_offered_ha(
     }
 }
 
-/// What stopped `role` before it sent `next`: its exit (with the code), else silence.
-pub fn stopped_by(obs: &Observation, role: &str, next: &str) -> String {
+/// What stopped the IUT's flow before `next` (a step it had to take): its exit, with the
+/// code, else silence. For [`Outcome::not_reached`].
+pub fn stopped_by(obs: &Observation, next: &str) -> String {
     match obs.iut_exit {
-        Some(code) => format!("{role} exited with code {code} before sending {next}"),
-        None => format!("silence: no {next} from {role} within the observation"),
+        Some(code) => format!("the IUT exited with code {code} before {next}"),
+        None => format!("silence: {next} never came within the observation"),
     }
 }
 
