@@ -890,4 +890,27 @@ mod mn {
     fn dad_failed_134(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
         check(&b::judge_dad_failed_134(&obs), verdict, says);
     }
+
+    /// HA1 (silent) got the MN's IKE_SA_INIT (frame 48) and never answered.
+    fn ha1_silent() -> Observation {
+        until(run(), 48)
+    }
+
+    #[rstest]
+    #[case::next_ha(
+        copy(ha1_silent(), 48, 60, "HA2", true),
+        Verdict::Pass,
+        "started IKEv2 with HA2"
+    )]
+    #[case::gives_up(exited(ha1_silent(), 1), Verdict::Fail, "exited (code 1)")]
+    // Still retransmitting to HA1 on its own schedule when the observation ended.
+    #[case::still_waiting(ha1_silent(), Verdict::Inconclusive, "not exercised")]
+    #[case::ha1_answered(
+        until(run(), 49),
+        Verdict::Inconclusive,
+        "the stimulus (a silent HA) did not happen"
+    )]
+    fn failover_silent(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&b::judge_failover_no_answer(&obs), verdict, says);
+    }
 }
