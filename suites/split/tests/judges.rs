@@ -913,4 +913,68 @@ mod mn {
     fn failover_silent(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
         check(&b::judge_failover_no_answer(&obs), verdict, says);
     }
+
+    /// An ESP packet at `at` (a copy of the BU's, 52, or the BA's, 59) carrying `inner`.
+    fn esp(obs: Observation, at: u64, from_mn: bool, inner: Message) -> Observation {
+        let full = run();
+        let mut o = obs;
+        let mut e = entry(&full, if from_mn { 52 } else { 59 });
+        e.frame = at;
+        message(&mut e).children = vec![inner];
+        o.transcript.entries.push(e);
+        o.transcript.entries.sort_by_key(|e| e.frame);
+        o
+    }
+
+    fn mps() -> Message {
+        Message::new("ICMPv6", "MPS")
+            .field("identifier", 7)
+            .field("hao", "2001:db8:1:100::8001")
+    }
+
+    /// Registered (up to the BA, 59), then MPS (60) and MPA (61) over ESP.
+    fn prefix_discovered() -> Observation {
+        let mpa = Message::new("ICMPv6", "MPA").field("identifier", 7).child(
+            Message::new("ICMPv6", "PrefixInfo")
+                .field("prefix", "2001:db8:1:100::/64")
+                .field("flags", "LA"),
+        );
+        esp(esp(until(run(), 59), 60, true, mps()), 61, false, mpa)
+    }
+
+    fn mps_in_clear() -> Observation {
+        let mut o = until(run(), 59);
+        let mut e = entry(&run(), 52);
+        e.frame = 60;
+        e.decoded = Decoded::Message(mps());
+        o.transcript.entries.push(e);
+        o
+    }
+
+    #[rstest]
+    #[case::switches(
+        bu_for(
+            child_sa(prefix_discovered(), 62, "2001:db8:1:100::9"),
+            63,
+            "2001:db8:1:100::9"
+        ),
+        Verdict::Pass,
+        "BU for 2001:db8:1:100::9"
+    )]
+    #[case::mps_in_clear(mps_in_clear(), Verdict::Fail, "without ESP")]
+    #[case::child_sa_for_the_hoa_in_use(
+        child_sa(prefix_discovered(), 62, "2001:db8:1:100::8001"),
+        Verdict::Fail,
+        "the HoA in use"
+    )]
+    #[case::no_mps(until(run(), 59), Verdict::Inconclusive, "not exercised")]
+    #[case::no_child_sa(prefix_discovered(), Verdict::Inconclusive, "not exercised")]
+    #[case::mps_unreadable(
+        unreadable(until(run(), 59), 60),
+        Verdict::Inconclusive,
+        "cannot judge"
+    )]
+    fn mpd_switch(#[case] obs: Observation, #[case] verdict: Verdict, #[case] says: &str) {
+        check(&b::judge_mpd_switch(&obs), verdict, says);
+    }
 }
