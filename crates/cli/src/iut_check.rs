@@ -11,7 +11,7 @@ use mip6lab_capture::{DnsMessage, Endpoints, Transcript};
 use mip6lab_lab::lab::{Artifacts, Iut};
 use mip6lab_lab::{Engine, Lab, LabOptions, Topology};
 use mip6lab_suite::images::ReferenceImages;
-use mip6lab_suite::observe::{decrypted, describe_queries, dns_queries_from, ike, mh};
+use mip6lab_suite::observe::{decrypted, describe_queries, dns_queries_from, ike, mh, same_name};
 use mip6lab_suite::{IutRole as Role, Observation, Pics};
 use mip6lab_suite_split::mn_discovery::{HA_NAME, SRV_QNAME};
 use std::collections::BTreeSet;
@@ -671,11 +671,6 @@ fn keylog_lines(out: &Path, node: &str) -> Vec<Line> {
             format!("key log keys/{node}/keys.log is unreadable, so it decrypts nothing: {e}"),
         )],
     }
-}
-
-fn same_name(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.')
-        .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
 /// A query that starts home agent discovery: the SRV of §5.1.2 or an HA's name (§5.1.1).

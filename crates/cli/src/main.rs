@@ -19,12 +19,15 @@ mip6lab — Mobile IPv6 bootstrapping conformance lab
 
 USAGE:
   mip6lab suite <NAME> [--iut-image TAG --pics FILE] [--knobs SPEC] [--only TP-ID] [--out DIR]
-                [--rerun N] [--baseline FILE]
+                [--rerun N] [--baseline FILE] [--strict]
       Run a suite (split) against the built-in reference IUT, or against a vendor image.
       Writes DIR/<run-id>/{results.json,junit.xml} and per-test pcaps, logs, transcripts;
       DIR/latest points at the newest run; also index.html (the HTML report) and, per test,
-      why.txt and MANIFEST.sha256. Exit 0 only if no MUST-level test failed, none errored
-      and none was flaky (a FAIL whose requirements are all SHOULD/MAY is advisory).
+      why.txt and MANIFEST.sha256. Exit 0 only if no test with a gating requirement failed,
+      none errored and none was flaky. By default only BCP 14 capitals gate: a FAIL whose
+      requirements are all SHOULD/MAY, lowercase or in-effect \"must\", or not obligations
+      is advisory.
+      --strict        gate on lowercase and in-effect MUST-level requirements too.
       --pics FILE     the IUT's PICS (TOML: [iut] name, [pics] item = true|false); a test
                       needing an item not declared true is NOT-APPLICABLE, with no lab.
                       Required with --iut-image; default fixtures/pics/reference.toml.
@@ -63,7 +66,8 @@ USAGE:
       the tests whose IUT role it changes (mn.* knobs: MN under test). --first-catch stops
       each mutant at its first failing test (CI's budget); without it the map is complete.
   mip6lab list <NAME>
-      List a suite's test purposes and the requirements they verify.
+      List a suite's test purposes and the requirements they verify, then the catalog's
+      counts by level and by keyword kind (capital, lowercase, in effect, not an obligation).
   mip6lab iut check <IMAGE> --role mn|ha --pics FILE [--out DIR] [--pics-only]
       Lint a vendor IUT image before a suite runs (contract: containers/iut/README.md): the
       image is local, the PICS declares every item the split suite uses for the role, the
@@ -259,6 +263,9 @@ fn cmd_list(rest: &[String]) -> Result<ExitCode> {
             tp.requirements.join(", ")
         );
     }
+    // The catalog's size by level and by keyword kind (what gates by default: capitals).
+    let catalog = suite.catalog(&repo_root()?)?;
+    println!("catalog: {}", catalog.summary());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -274,7 +281,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             "rerun",
             "baseline",
         ],
-        &[],
+        &["strict"],
     )?;
     let name = *a
         .positional
@@ -418,6 +425,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             .await;
         anyhow::Ok(run)
     })?;
+    run.strict = a.has("strict");
     report_cmd::finish_suite(&mut run, &run_dir, &root, suite);
     write_results(&run, &run_dir, &out_base)?;
     println!("{}", run.summary_table());

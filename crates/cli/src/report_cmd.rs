@@ -91,8 +91,8 @@ pub fn finish_suite(run: &mut RunResult, run_dir: &Path, root: &Path, suite: &Su
     }
 }
 
-/// The exit status of a suite: 0 when the gate passes (no MUST-level test failed, nothing
-/// errored; a FAIL whose requirements are all below MUST is advisory), else 1.
+/// The exit status of a suite: 0 when the gate passes (no test with a gating requirement
+/// failed, nothing errored; see `TestResult::advisory`), else 1.
 pub fn gate_exit(run: &RunResult) -> ExitCode {
     if run.gate_ok() {
         ExitCode::SUCCESS

@@ -39,27 +39,4 @@ pub fn lifetime_ms(units: u16) -> u64 {
     u64::from(units) * 4_000
 }
 
-/// True if `a` is inside `prefix/len`.
-pub fn in_prefix(a: &std::net::Ipv6Addr, prefix: &std::net::Ipv6Addr, len: u8) -> bool {
-    let len = u32::from(len.min(128));
-    if len == 0 {
-        return true;
-    }
-    let mask = u128::MAX << (128 - len);
-    u128::from(*a) & mask == u128::from(*prefix) & mask
-}
-
-/// The first and last address of `prefix/len`.
-pub fn prefix_range(
-    prefix: std::net::Ipv6Addr,
-    len: u8,
-) -> (std::net::Ipv6Addr, std::net::Ipv6Addr) {
-    let len = u32::from(len.min(128));
-    let mask: u128 = if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - len)
-    };
-    let p = u128::from(prefix) & mask;
-    (p.into(), (p | !mask).into())
-}
+pub use mip6lab_wire::addr::{in_prefix, prefix_range};

@@ -36,7 +36,7 @@ pub fn needs_proxy_dad(cache: &BindingCache, input: &BuInput<'_>, autoconf: bool
             .config()
             .home_prefixes
             .iter()
-            .any(|(p, l)| in_prefix(&hoa, p, *l))
+            .any(|(p, l)| in_prefix(hoa, *p, *l))
 }
 
 /// How a proxy DAD ended.
@@ -199,8 +199,7 @@ impl Defender {
     fn answer(&self, packet: &[u8]) -> Option<(Ipv6Addr, Vec<u8>)> {
         let r = nd::parse_ipv6(packet)?.ok()?;
         let target = r.repr.target();
-        if !r.is_valid() || !r.is_dad_probe() || !in_prefix(&target, &self.prefix.0, self.prefix.1)
-        {
+        if !r.is_valid() || !r.is_dad_probe() || !in_prefix(target, self.prefix.0, self.prefix.1) {
             return None;
         }
         let na = Repr::defense(target, self.lladdr)

@@ -175,18 +175,7 @@ pub struct Update {
     pub changes: Vec<Change>,
 }
 
-/// The `ip6.arpa.` owner name of an address (RFC 3596 §2.5), nibbles reversed.
-pub fn reverse_name(addr: Ipv6Addr) -> String {
-    let mut s = String::with_capacity(73);
-    for b in addr.octets().iter().rev() {
-        s.push(char::from_digit(u32::from(b & 0xf), 16).unwrap());
-        s.push('.');
-        s.push(char::from_digit(u32::from(b >> 4), 16).unwrap());
-        s.push('.');
-    }
-    s.push_str("ip6.arpa.");
-    s
-}
+pub use mip6lab_wire::addr::reverse_name;
 
 impl Update {
     pub fn new(zone: &str) -> Update {

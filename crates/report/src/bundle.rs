@@ -25,9 +25,9 @@ pub fn why_text(
     let mut s = String::new();
     let _ = writeln!(s, "test:     {} — {}", r.id, r.title);
     let advisory = if r.advisory() && r.outcome.verdict == crate::Verdict::Fail {
-        " (advisory: no requirement of level MUST)"
+        format!(" (advisory: {})", crate::ADVISORY_MEANS)
     } else {
-        ""
+        String::new()
     };
     let _ = writeln!(s, "verdict:  {}{advisory}", r.outcome.verdict);
     if !r.runs.is_empty() {
@@ -53,7 +53,15 @@ pub fn why_text(
             .or(info.map(|q| q.level.as_str()))
             .filter(|l| !l.is_empty())
             .unwrap_or("level unknown, counted as MUST");
-        let _ = writeln!(s, "  {id} [{level}]");
+        let kind = r
+            .requirement_kinds
+            .get(id)
+            .map(String::as_str)
+            .or(info.map(ReqInfo::kind))
+            .filter(|k| *k != crate::catalog::kind::CAPITAL)
+            .map(|k| format!(", {}", k.replace('-', " ")))
+            .unwrap_or_default();
+        let _ = writeln!(s, "  {id} [{level}{kind}]");
         if let Some(q) = info {
             if !q.section.is_empty() {
                 let _ = writeln!(s, "    section {}", q.section);

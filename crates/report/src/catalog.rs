@@ -3,6 +3,7 @@
 //! (`fixtures/requirements/*.toml`); only the fields below are read, others are ignored.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -16,6 +17,84 @@ pub struct ReqInfo {
     /// The requirement's sentence.
     pub text: String,
     pub testability: String,
+    /// The key word as written: `MUST` (capitals), `must` (lowercase) or `in-effect`; empty in
+    /// catalogs written before the field.
+    pub keyword: String,
+    /// Older catalogs' flag for what `keyword = "in-effect"` says now.
+    pub normative_in_effect: bool,
+    /// Non-empty when the sentence obliges nobody: why.
+    pub not_an_obligation: String,
+}
+
+/// What kind of statement a requirement is. Only `CAPITAL` gates by default.
+pub mod kind {
+    pub const CAPITAL: &str = "capital";
+    pub const LOWERCASE: &str = "lowercase";
+    pub const IN_EFFECT: &str = "in-effect";
+    pub const NOT_AN_OBLIGATION: &str = "not-an-obligation";
+    pub const ALL: [&str; 4] = [CAPITAL, LOWERCASE, IN_EFFECT, NOT_AN_OBLIGATION];
+}
+
+impl ReqInfo {
+    /// One of [`kind::ALL`]. A catalog without `keyword`: capital unless it said
+    /// `normative_in_effect`.
+    pub fn kind(&self) -> &'static str {
+        let keyword = self.keyword.trim();
+        if !self.not_an_obligation.trim().is_empty() {
+            kind::NOT_AN_OBLIGATION
+        } else if keyword == kind::IN_EFFECT || (keyword.is_empty() && self.normative_in_effect) {
+            kind::IN_EFFECT
+        } else if keyword.chars().any(|c| c.is_ascii_lowercase()) {
+            kind::LOWERCASE
+        } else {
+            kind::CAPITAL
+        }
+    }
+}
+
+/// A catalog's size by level and by kind, for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: usize,
+    /// `MUST` → n, in the catalog's spelling.
+    pub by_level: BTreeMap<String, usize>,
+    /// [`kind::ALL`] → n; every kind is present, zero or not.
+    pub by_kind: BTreeMap<&'static str, usize>,
+}
+
+impl Counts {
+    pub fn of(catalog: &[ReqInfo]) -> Counts {
+        let mut c = Counts {
+            total: catalog.len(),
+            by_kind: kind::ALL.iter().map(|k| (*k, 0)).collect(),
+            ..Counts::default()
+        };
+        for r in catalog {
+            *c.by_level.entry(r.level.trim().to_string()).or_insert(0) += 1;
+            *c.by_kind.entry(r.kind()).or_insert(0) += 1;
+        }
+        c
+    }
+
+    /// `153 requirements; by level: MUST 111, MAY 17; by kind: capital 67, lowercase 25, …`
+    /// (kinds in gating order).
+    pub fn summary(&self) -> String {
+        let levels: Vec<String> = self
+            .by_level
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        let kinds: Vec<String> = kind::ALL
+            .iter()
+            .map(|k| format!("{} {}", k.replace('-', " "), self.by_kind[k]))
+            .collect();
+        format!(
+            "{} requirements; by level: {}; by kind: {}",
+            self.total,
+            levels.join(", "),
+            kinds.join(", ")
+        )
+    }
 }
 
 #[derive(Deserialize)]
@@ -104,6 +183,57 @@ mod tests {
         assert_eq!(v[0].section, "5.1.2");
         assert_eq!(v[1].text, "");
         assert!(parse("[[requirement]\n").is_err());
+    }
+
+    #[test]
+    fn kinds_and_counts() {
+        let t = r#"
+            [[requirement]]
+            id = "A"
+            level = "MUST"
+            keyword = "MUST"
+            [[requirement]]
+            id = "B"
+            level = "MUST"
+            keyword = "must"
+            [[requirement]]
+            id = "C"
+            level = "MUST"
+            keyword = "in-effect"
+            [[requirement]]
+            id = "D"
+            level = "MUST"
+            keyword = "must"
+            not_an_obligation = "restates another RFC"
+            [[requirement]]
+            id = "E"
+            level = "SHOULD"
+            normative_in_effect = true
+            [[requirement]]
+            id = "F"
+            level = "MAY"
+        "#;
+        let v = parse(t).unwrap();
+        let kinds: Vec<&str> = v.iter().map(ReqInfo::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "capital",
+                "lowercase",
+                "in-effect",
+                "not-an-obligation",
+                "in-effect",
+                "capital"
+            ]
+        );
+        let c = Counts::of(&v);
+        assert_eq!(c.by_level["MUST"], 4);
+        assert_eq!(
+            c.summary(),
+            "6 requirements; by level: MAY 1, MUST 4, SHOULD 1; by kind: capital 2, \
+             lowercase 1, in effect 2, not an obligation 1"
+        );
+        assert_eq!(Counts::of(&[]).by_kind["lowercase"], 0);
     }
 
     #[test]

@@ -277,14 +277,14 @@ fn gate(o: &mut String, run: &RunResult) {
         .filter(|r| r.outcome.verdict == Verdict::Fail && r.advisory())
         .count();
     let adv = if advisory > 0 {
-        format!(" ({advisory} advisory FAIL below MUST level)")
+        format!(" ({advisory} advisory FAIL: {})", crate::ADVISORY_MEANS)
     } else {
         String::new()
     };
     if blocking.is_empty() {
         let _ = writeln!(
             o,
-            "<p class=\"gate ok\">Gate: passed — no MUST-level test failed, nothing errored or was flaky{adv}.</p>"
+            "<p class=\"gate ok\">Gate: passed — no test with a gating requirement failed, nothing errored or was flaky{adv}.</p>"
         );
     } else {
         let ids: Vec<String> = blocking
@@ -298,6 +298,11 @@ fn gate(o: &mut String, run: &RunResult) {
             ids.join(", ")
         );
     }
+    let _ = writeln!(
+        o,
+        "<p class=\"muted\">Gate profile: {}.</p>",
+        h(crate::gate_profile(run.strict))
+    );
 }
 
 fn summary_badges(o: &mut String, run: &RunResult) {
@@ -331,6 +336,13 @@ fn matrix(o: &mut String, run: &RunResult, catalog: Option<&[ReqInfo]>) {
              as MUST.</p>\n",
         );
     }
+    if let Some(cat) = catalog {
+        let _ = writeln!(
+            o,
+            "<p>Catalog: {}.</p>",
+            h(&crate::catalog::Counts::of(cat).summary())
+        );
+    }
     o.push_str(
         "<table class=\"matrix\">\n<thead><tr><th scope=\"col\">Requirement</th>\
          <th scope=\"col\">Level</th><th scope=\"col\">Requirement text</th>\
@@ -343,7 +355,18 @@ fn matrix(o: &mut String, run: &RunResult, catalog: Option<&[ReqInfo]>) {
             .iter()
             .find_map(|t| t.requirement_levels.get(*id).cloned())
             .or_else(|| info.map(|q| q.level.clone()))
-            .filter(|l| !l.is_empty());
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let kind = tests
+                    .iter()
+                    .find_map(|t| t.requirement_kinds.get(*id).map(String::as_str))
+                    .or(info.map(ReqInfo::kind))
+                    .filter(|k| *k != crate::catalog::kind::CAPITAL);
+                match kind {
+                    Some(k) => format!("{l} ({})", k.replace('-', " ")),
+                    None => l,
+                }
+            });
         let text = match info {
             Some(q) => {
                 let sec = if q.section.is_empty() {

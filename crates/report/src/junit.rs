@@ -4,7 +4,7 @@
 //! | verdict        | JUnit                                                              |
 //! | -------------- | ------------------------------------------------------------------ |
 //! | PASS           | a plain testcase                                                   |
-//! | FAIL           | `<failure type="FAIL">` (`type="FAIL-ADVISORY"` when every requirement is below MUST) |
+//! | FAIL           | `<failure type="FAIL">` (`type="FAIL-ADVISORY"` when no requirement gates: see `TestResult::advisory`) |
 //! | ERROR          | `<error type="ERROR">`: the harness failed, nothing was verified   |
 //! | INCONCLUSIVE   | `<skipped message="INCONCLUSIVE: …">`                              |
 //! | NOT-APPLICABLE | `<skipped message="NOT-APPLICABLE: …">`                            |

@@ -191,6 +191,15 @@ pub struct TestResult {
     /// (schema 2; empty in v1 files). A requirement missing here counts as MUST.
     #[serde(default)]
     pub requirement_levels: BTreeMap<String, String>,
+    /// Requirement ID → how its sentence states it (`capital`, `lowercase`, `in-effect`,
+    /// `not-an-obligation`; see [`catalog::kind`]) where the catalog knows it. A requirement
+    /// missing here counts as capital.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requirement_kinds: BTreeMap<String, String>,
+    /// Judged under the strict profile (`--strict`): lowercase and in-effect requirements
+    /// gate like capitals. Copied from the run by [`RunResult::apply_levels`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     pub outcome: Outcome,
     pub duration_ms: u64,
     /// Files left for this test (pcaps, transcripts, logs), relative to the run directory.
@@ -204,15 +213,19 @@ pub struct TestResult {
 }
 
 impl TestResult {
-    /// Advisory: every requirement the test verifies has a known level below MUST (SHOULD,
-    /// RECOMMENDED, MAY and their negations). Its FAIL is reported but does not fail a run.
-    /// A test without requirements, or with any requirement of unknown level, is not advisory.
+    /// Advisory: no requirement the test verifies gates (see [`requirement_gates`]): each
+    /// has a known level below MUST (SHOULD, RECOMMENDED, MAY and their negations), or is not
+    /// an obligation, or (unless `strict`) is stated without a BCP 14 capital. Its FAIL is
+    /// reported but does not fail a run. A test without requirements, or with any
+    /// requirement of unknown level and kind, is not advisory.
     pub fn advisory(&self) -> bool {
         !self.requirements.is_empty()
             && self.requirements.iter().all(|r| {
-                self.requirement_levels
-                    .get(r)
-                    .is_some_and(|l| level_is_advisory(l))
+                !requirement_gates(
+                    self.requirement_levels.get(r).map(String::as_str),
+                    self.requirement_kinds.get(r).map(String::as_str),
+                    self.strict,
+                )
             })
     }
 
@@ -275,12 +288,45 @@ fn norm_level(l: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// What an advisory FAIL means, for reports.
+pub const ADVISORY_MEANS: &str = "no requirement of this test gates: each is below MUST, not \
+     stated with a BCP 14 capital (advisory unless --strict), or not an obligation";
+
+/// The gate's profile in words, for reports.
+pub fn gate_profile(strict: bool) -> &'static str {
+    if strict {
+        "strict: MUST-level requirements gate whether the RFC writes them in capitals, in \
+         lowercase or only in effect"
+    } else {
+        "default: only BCP 14 capitals (MUST, MUST NOT, REQUIRED, SHALL) gate; lowercase and \
+         in-effect requirements are advisory (--strict gates them too)"
+    }
+}
+
 /// RFC 2119 levels below MUST.
 pub fn level_is_advisory(level: &str) -> bool {
     matches!(
         norm_level(level).as_str(),
         "SHOULD" | "SHOULD NOT" | "RECOMMENDED" | "NOT RECOMMENDED" | "MAY" | "OPTIONAL"
     )
+}
+
+/// Kinds of statement that do not gate: a non-obligation never; a lowercase or in-effect
+/// one unless the profile is strict. Capital (and unknown) kinds gate.
+pub fn kind_is_advisory(kind: &str, strict: bool) -> bool {
+    match kind {
+        catalog::kind::NOT_AN_OBLIGATION => true,
+        catalog::kind::LOWERCASE | catalog::kind::IN_EFFECT => !strict,
+        _ => false,
+    }
+}
+
+/// Whether a FAIL on a requirement of this level and kind fails the run's gate. Unknown
+/// (`None`) counts as MUST and capital: what the catalog cannot vouch for gates.
+pub fn requirement_gates(level: Option<&str>, kind: Option<&str>, strict: bool) -> bool {
+    let below_must = level.is_some_and(level_is_advisory);
+    let advisory_kind = kind.is_some_and(|k| kind_is_advisory(k, strict));
+    !(below_must || advisory_kind)
 }
 
 /// One run of a suite. Schema 2 added `host`, `mip6lab_version`, `pics`, `peer_versions` and
@@ -308,6 +354,10 @@ pub struct RunResult {
     /// Reference peers' versions, e.g. `"bind": "9.18.28"`.
     #[serde(default)]
     pub peer_versions: BTreeMap<String, String>,
+    /// The gate's profile: strict (`--strict`) gates lowercase and in-effect requirements
+    /// too; by default only BCP 14 capitals gate. Absent in older files: the default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
     pub results: Vec<TestResult>,
 }
 
@@ -330,22 +380,26 @@ impl RunResult {
         }
     }
 
-    /// Fills each test's `requirement_levels` from a requirement catalog.
+    /// Fills each test's `requirement_levels` and `requirement_kinds` from a requirement
+    /// catalog, and gives each test the run's profile (`strict`).
     pub fn apply_levels(&mut self, catalog: &[ReqInfo]) {
         for r in &mut self.results {
+            r.strict = self.strict;
             for id in &r.requirements {
                 if let Some(q) = catalog.iter().find(|q| &q.id == id) {
                     if !q.level.trim().is_empty() {
                         r.requirement_levels
                             .insert(id.clone(), norm_level(&q.level));
                     }
+                    r.requirement_kinds.insert(id.clone(), q.kind().to_string());
                 }
             }
         }
     }
 
-    /// The gate: no MUST-level (or unknown-level) test failed, nothing errored, nothing was
-    /// flaky.
+    /// The gate: no test with a gating requirement failed (a capital MUST-level one, or of
+    /// unknown level; with `strict`, lowercase and in-effect MUSTs too), nothing errored,
+    /// nothing was flaky.
     pub fn gate_ok(&self) -> bool {
         !self.results.iter().any(TestResult::blocks_gate)
     }
@@ -508,6 +562,109 @@ mod tests {
         t.outcome = Outcome::error("harness");
         assert!(t.blocks_gate(), "ERROR always blocks");
         assert_eq!(run.mip6lab_version, MIP6LAB_VERSION);
+    }
+
+    #[rstest::rstest]
+    #[case::capital_must("MUST", "capital", false, true)]
+    #[case::capital_must_strict("MUST", "capital", true, true)]
+    #[case::lowercase_must("MUST", "lowercase", false, false)]
+    #[case::lowercase_must_strict("MUST", "lowercase", true, true)]
+    #[case::in_effect_must("MUST", "in-effect", false, false)]
+    #[case::in_effect_must_strict("MUST", "in-effect", true, true)]
+    #[case::in_effect_must_not_strict("MUST NOT", "in-effect", true, true)]
+    #[case::not_an_obligation("MUST", "not-an-obligation", false, false)]
+    #[case::not_an_obligation_strict("MUST", "not-an-obligation", true, false)]
+    #[case::capital_should("SHOULD", "capital", false, false)]
+    #[case::lowercase_should_strict("SHOULD", "lowercase", true, false)]
+    #[case::unknown_kind("MUST", "", false, true)]
+    fn gate_by_level_and_kind(
+        #[case] level: &str,
+        #[case] kind: &str,
+        #[case] strict: bool,
+        #[case] gates: bool,
+    ) {
+        let kind = (!kind.is_empty()).then_some(kind);
+        assert_eq!(requirement_gates(Some(level), kind, strict), gates);
+        // The same through a run: catalog → results.json → gate.
+        let mut run = RunResult::begin("r", "split", "reference", "", 0);
+        run.strict = strict;
+        run.results.push(TestResult {
+            id: "A".into(),
+            requirements: vec!["R1".into()],
+            outcome: Outcome::fail("no"),
+            ..TestResult::default()
+        });
+        let keyword = match kind {
+            Some("capital") => level.to_string(),
+            Some("lowercase") => level.to_ascii_lowercase(),
+            Some(_) => "in-effect".to_string(),
+            None => String::new(),
+        };
+        run.apply_levels(&[ReqInfo {
+            id: "R1".into(),
+            level: level.into(),
+            keyword,
+            not_an_obligation: if kind == Some("not-an-obligation") {
+                "an example".into()
+            } else {
+                String::new()
+            },
+            ..ReqInfo::default()
+        }]);
+        let back: RunResult = serde_json::from_str(&serde_json::to_string(&run).unwrap()).unwrap();
+        assert_eq!(back.strict, strict);
+        assert_eq!(back.gate_ok(), !gates);
+        assert_eq!(back.results[0].verdict_label() == "FAIL(advisory)", !gates);
+    }
+
+    #[test]
+    fn default_gates_capitals_only_and_strict_gates_every_must() {
+        let mut run = RunResult::begin("r", "split", "reference", "", 0);
+        let fail = |id: &str, reqs: &[&str]| TestResult {
+            id: id.into(),
+            requirements: reqs.iter().map(|r| r.to_string()).collect(),
+            outcome: Outcome::fail("no"),
+            ..TestResult::default()
+        };
+        run.results.push(fail("LOWER", &["R-must", "R-effect"]));
+        run.results.push(fail("EXAMPLE", &["R-example"]));
+        let req = |id: &str, keyword: &str, not: &str| ReqInfo {
+            id: id.into(),
+            level: "MUST".into(),
+            keyword: keyword.into(),
+            not_an_obligation: not.into(),
+            ..ReqInfo::default()
+        };
+        let cat = [
+            req("R-must", "must", ""),
+            req("R-effect", "in-effect", ""),
+            req("R-example", "in-effect", "an example"),
+            req("R-MUST", "MUST", ""),
+        ];
+        run.apply_levels(&cat);
+        assert_eq!(run.results[0].requirement_kinds["R-effect"], "in-effect");
+        assert!(
+            run.gate_ok(),
+            "lowercase and in-effect FAILs are advisory by default"
+        );
+        run.strict = true;
+        run.apply_levels(&cat);
+        assert!(!run.gate_ok(), "strict: they gate");
+        assert!(!run.results[0].advisory() && run.results[1].advisory());
+        run.strict = false;
+        run.results.push(fail("MIXED", &["R-must", "R-MUST"]));
+        run.apply_levels(&cat);
+        assert!(!run.gate_ok(), "one capital MUST among them gates");
+        // A file written before kinds existed: levels alone decide, as before.
+        let mut old = run.clone();
+        for r in &mut old.results {
+            r.requirement_kinds.clear();
+        }
+        old.results.truncate(1);
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("requirement_kinds") && !json.contains("strict"));
+        let old: RunResult = serde_json::from_str(&json).unwrap();
+        assert!(!old.gate_ok(), "no kind known: a MUST gates");
     }
 
     #[test]

@@ -136,7 +136,8 @@ fn catalog_gives_sentences_levels_and_advisory_fails() {
     assert!(html.contains("<span class=\"adv\">advisory</span>"));
     // The SHOULD test's FAIL does not block; the MUST one does.
     assert!(html.contains("Gate: failed — 1 blocking"));
-    assert!(html.contains("(1 advisory FAIL below MUST level)"));
+    assert!(html.contains("(1 advisory FAIL: no requirement of this test gates"));
+    assert!(html.contains("Gate profile: default: only BCP 14 capitals"));
 }
 
 #[test]

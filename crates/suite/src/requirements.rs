@@ -68,6 +68,123 @@ impl Level {
     pub fn parse(s: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|l| l.as_str() == s)
     }
+
+    /// The level an ID spells (`MUST-NOT`).
+    fn from_id_form(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.id_form() == s)
+    }
+
+    /// Synonyms share a strength (RFC 2119: MUST = REQUIRED = SHALL, SHOULD = RECOMMENDED,
+    /// MAY = OPTIONAL, and the same for the negations).
+    pub fn strength(self) -> Level {
+        match self {
+            Level::Must | Level::Shall | Level::Required => Level::Must,
+            Level::MustNot | Level::ShallNot => Level::MustNot,
+            Level::Should | Level::Recommended => Level::Should,
+            Level::ShouldNot | Level::NotRecommended => Level::ShouldNot,
+            Level::May | Level::Optional => Level::May,
+        }
+    }
+}
+
+/// How the sentence states its obligation, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Keyword {
+    /// A BCP 14 key word in capitals (`MUST`): the only kind that gates by default.
+    Capital(Level),
+    /// The same word in lowercase (`must`, `is required`): normative in effect, not BCP 14.
+    Lowercase(Level),
+    /// No key word: indicative procedure text ("the Mobile Node constructs a DNS request"),
+    /// a field definition, or another verb ("requires", "is expected to").
+    InEffect,
+}
+
+impl Keyword {
+    pub const IN_EFFECT: &'static str = "in-effect";
+
+    /// `MUST`, `must not`, or `in-effect`, as the catalog's `keyword` field spells it.
+    pub fn parse(s: &str) -> Option<Keyword> {
+        if s == Self::IN_EFFECT {
+            return Some(Keyword::InEffect);
+        }
+        if let Some(l) = Level::parse(s) {
+            return Some(Keyword::Capital(l));
+        }
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str().to_ascii_lowercase() == s)
+            .map(Keyword::Lowercase)
+    }
+
+    /// The word as written in the sentence (`None` for in-effect).
+    pub fn word(self) -> Option<String> {
+        match self {
+            Keyword::Capital(l) => Some(l.as_str().to_string()),
+            Keyword::Lowercase(l) => Some(l.as_str().to_ascii_lowercase()),
+            Keyword::InEffect => None,
+        }
+    }
+
+    /// The level the word expresses (`None` for in-effect).
+    pub fn level(self) -> Option<Level> {
+        match self {
+            Keyword::Capital(l) | Keyword::Lowercase(l) => Some(l),
+            Keyword::InEffect => None,
+        }
+    }
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word().as_deref().unwrap_or(Keyword::IN_EFFECT))
+    }
+}
+
+/// What kind of statement an entry is, for counts and for the gate: only `Capital` entries
+/// gate by default; `Lowercase` and `InEffect` gate under the strict profile; a
+/// `NotAnObligation` never gates and needs no test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Capital,
+    Lowercase,
+    InEffect,
+    NotAnObligation,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Capital,
+        Kind::Lowercase,
+        Kind::InEffect,
+        Kind::NotAnObligation,
+    ];
+
+    /// As results.json and the report spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Capital => "capital",
+            Kind::Lowercase => "lowercase",
+            Kind::InEffect => "in-effect",
+            Kind::NotAnObligation => "not-an-obligation",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether `word` occurs in `text` as a whole word (case-sensitive; inner spaces match any
+/// run of whitespace).
+fn has_word(text: &str, word: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let want: Vec<&str> = word.split_whitespace().collect();
+    words.windows(want.len()).any(|w| w == want.as_slice())
 }
 
 impl fmt::Display for Level {
@@ -169,9 +286,14 @@ pub struct Requirement {
     pub text: String,
     /// For a sentence split into several entries: which obligation this one is.
     pub part: Option<String>,
-    /// True for a sentence without a capitalized key word that is normative all the same.
-    pub normative_in_effect: bool,
+    /// The key word as written (or in-effect).
+    pub keyword: Keyword,
+    /// Why a lowercase or in-effect sentence is normative all the same.
     pub justification: Option<String>,
+    /// Set when the sentence, read as written, obliges nobody: why.
+    pub not_an_obligation: Option<String>,
+    /// What a re-read changed in this entry, and why.
+    pub revised: Option<String>,
     pub testability: Testability,
     /// Why the requirement is not `wire`.
     pub reason: Option<String>,
@@ -183,15 +305,33 @@ pub struct Requirement {
 }
 
 impl Requirement {
-    /// The ID without its trailing number: `RFC5026-5.1.2-MN-MUST-`.
-    fn id_prefix(&self) -> String {
-        format!(
-            "RFC{}-{}-{}-{}-",
-            self.rfc,
-            self.section,
-            self.role,
-            self.level.id_form()
-        )
+    /// The ID's stable part before the level: `RFC5026-5.1.2-MN-`.
+    fn id_stem(&self) -> String {
+        format!("RFC{}-{}-{}-", self.rfc, self.section, self.role)
+    }
+
+    /// True for a sentence without a capitalized key word that is normative all the same.
+    pub fn normative_in_effect(&self) -> bool {
+        !matches!(self.keyword, Keyword::Capital(_))
+    }
+
+    /// The mechanical honesty check: the keyword occurs in the text as a whole word, in the
+    /// case the entry claims (an in-effect entry has no word to find).
+    pub fn keyword_is_in_text(&self) -> bool {
+        self.keyword.word().is_none_or(|w| has_word(&self.text, &w))
+    }
+
+    pub fn is_obligation(&self) -> bool {
+        self.not_an_obligation.is_none()
+    }
+
+    pub fn kind(&self) -> Kind {
+        match (self.is_obligation(), self.keyword) {
+            (false, _) => Kind::NotAnObligation,
+            (true, Keyword::Capital(_)) => Kind::Capital,
+            (true, Keyword::Lowercase(_)) => Kind::Lowercase,
+            (true, Keyword::InEffect) => Kind::InEffect,
+        }
     }
 }
 
@@ -206,9 +346,12 @@ struct RawRequirement {
     role: String,
     text: String,
     part: Option<String>,
-    #[serde(default)]
-    normative_in_effect: bool,
+    keyword: Option<String>,
+    /// Before `keyword`: true for in-effect; still read, and checked against `keyword`.
+    normative_in_effect: Option<bool>,
     justification: Option<String>,
+    not_an_obligation: Option<String>,
+    revised: Option<String>,
     testability: String,
     reason: Option<String>,
     pics: Option<String>,
@@ -291,8 +434,30 @@ impl Catalog {
             if r.text.trim().is_empty() {
                 bad("empty text".into());
             }
-            if r.normative_in_effect && blank(&r.justification) {
-                bad("normative_in_effect = true needs a justification".into());
+            let keyword = match (&r.keyword, level) {
+                (Some(k), _) => {
+                    let parsed = Keyword::parse(k);
+                    if parsed.is_none() {
+                        bad(format!(
+                            "unknown keyword `{k}` (a BCP 14 key word in capitals or in \
+                             lowercase, as written, or `{}`)",
+                            Keyword::IN_EFFECT
+                        ));
+                    }
+                    parsed
+                }
+                // Catalogs written before `keyword` said only whether it was in effect.
+                (None, Some(l)) if r.normative_in_effect != Some(true) => Some(Keyword::Capital(l)),
+                (None, _) => Some(Keyword::InEffect),
+            };
+            if let Some(k) = keyword {
+                problems_of_keyword(&r, k, level, &mut bad);
+            }
+            if r.not_an_obligation.is_some() && blank(&r.not_an_obligation) {
+                bad("empty not_an_obligation (say why the sentence obliges nobody)".into());
+            }
+            if r.revised.is_some() && blank(&r.revised) {
+                bad("empty revised".into());
             }
             if matches!(testability, Some(t) if t != Testability::Wire) && blank(&r.reason) {
                 bad(format!("testability `{}` needs a reason", r.testability));
@@ -303,7 +468,9 @@ impl Catalog {
             if r.imported_by.is_some() && blank(&r.imported_by) {
                 bad("empty imported_by".into());
             }
-            let (Some(level), Some(role), Some(testability)) = (level, role, testability) else {
+            let (Some(level), Some(role), Some(testability), Some(keyword)) =
+                (level, role, testability, keyword)
+            else {
                 continue;
             };
             entries.push(Requirement {
@@ -314,8 +481,10 @@ impl Catalog {
                 role,
                 text: r.text,
                 part: r.part,
-                normative_in_effect: r.normative_in_effect,
+                keyword,
                 justification: r.justification,
+                not_an_obligation: r.not_an_obligation,
+                revised: r.revised,
                 testability,
                 reason: r.reason,
                 pics: r.pics,
@@ -364,6 +533,11 @@ impl Catalog {
         count(self.iter().map(|r| r.level))
     }
 
+    /// Capital / lowercase / in-effect / not an obligation.
+    pub fn count_by_kind(&self) -> BTreeMap<Kind, usize> {
+        count(self.iter().map(Requirement::kind))
+    }
+
     pub fn count_by_testability(&self) -> BTreeMap<Testability, usize> {
         count(self.iter().map(|r| r.testability))
     }
@@ -372,7 +546,8 @@ impl Catalog {
         count(self.iter().map(|r| r.role))
     }
 
-    /// One line per dimension, for reports: `MUST 3, MAY 1 | MN 2, HA 2 | wire 3, config 1`.
+    /// One line per dimension, for reports:
+    /// `MUST 3, MAY 1 | capital 2, in-effect 2 | MN 2, HA 2 | wire 3, config 1`.
     pub fn summary(&self) -> String {
         fn join<K: fmt::Display>(m: BTreeMap<K, usize>) -> String {
             m.iter()
@@ -381,9 +556,10 @@ impl Catalog {
                 .join(", ")
         }
         format!(
-            "{} requirements | {} | {} | {}",
+            "{} requirements | {} | {} | {} | {}",
             self.len(),
             join(self.count_by_level()),
+            join(self.count_by_kind()),
             join(self.count_by_role()),
             join(self.count_by_testability())
         )
@@ -406,8 +582,49 @@ fn count<K: Ord>(keys: impl Iterator<Item = K>) -> BTreeMap<K, usize> {
     m
 }
 
-/// ID rules: unique; `RFC<rfc>-<section>-<role>-<LEVEL>-<k>` matching the entry's fields; and
-/// per prefix, k = 1, 2, 3, … in file order.
+/// The checks of an entry's `keyword` against its level, text and justification.
+fn problems_of_keyword(
+    r: &RawRequirement,
+    keyword: Keyword,
+    level: Option<Level>,
+    bad: &mut impl FnMut(String),
+) {
+    if let (Some(said), Some(level)) = (keyword.level(), level) {
+        if said.strength() != level.strength() {
+            bad(format!(
+                "keyword `{keyword}` says {} but level is {level} (level is the strength the \
+                 sentence has as written)",
+                said.strength()
+            ));
+        }
+    }
+    // The mechanical check that keeps the catalog honest: the word is in the sentence, in
+    // the case the entry claims.
+    if let Some(word) = keyword.word() {
+        if !has_word(&r.text, &word) {
+            bad(format!("keyword `{word}` is not in its text as written"));
+        }
+    }
+    let capital = matches!(keyword, Keyword::Capital(_));
+    if !capital && blank(&r.justification) {
+        bad(format!(
+            "keyword `{keyword}` (no BCP 14 capital) needs a justification"
+        ));
+    }
+    if let (Some(in_effect), Some(_)) = (r.normative_in_effect, &r.keyword) {
+        if in_effect == capital {
+            bad(format!(
+                "normative_in_effect = {in_effect} contradicts keyword `{keyword}` (leave \
+                 normative_in_effect out: keyword decides)"
+            ));
+        }
+    }
+}
+
+/// ID rules: unique; `RFC<rfc>-<section>-<role>-<LEVEL>-<k>` matching the entry's rfc,
+/// section and role; per `RFC…-<LEVEL>-` prefix, k = 1, 2, 3, … in file order. An ID is a
+/// stable name: its LEVEL records the level at creation, and an entry whose `level` was
+/// corrected since keeps its ID and says why in `revised`.
 fn check_ids(entries: &[Requirement]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
@@ -417,24 +634,43 @@ fn check_ids(entries: &[Requirement]) -> Vec<String> {
             problems.push(format!("{}: duplicate id", r.id));
             continue;
         }
-        let prefix = r.id_prefix();
-        let Some(k) = r.id.strip_prefix(&prefix) else {
+        let stem = r.id_stem();
+        let expected_form = format!("{stem}{}-<k>", r.level.id_form());
+        let Some((level_part, k)) =
+            r.id.strip_prefix(&stem)
+                .and_then(|rest| rest.rsplit_once('-'))
+        else {
             problems.push(format!(
-                "{}: id does not match its fields (expected `{prefix}<k>`)",
+                "{}: id does not match its fields (expected `{expected_form}`)",
                 r.id
             ));
             continue;
         };
+        let Some(id_level) = Level::from_id_form(level_part) else {
+            problems.push(format!(
+                "{}: id does not match its fields (expected `{expected_form}`)",
+                r.id
+            ));
+            continue;
+        };
+        if id_level != r.level && blank(&r.revised) {
+            problems.push(format!(
+                "{}: level is {} but the id says {id_level}: keep the id (a stable name) and \
+                 say in `revised` why the level changed",
+                r.id, r.level
+            ));
+        }
+        let prefix = format!("{stem}{level_part}-");
         let expected = next_k.entry(prefix.clone()).or_insert(1);
         match k.parse::<u32>() {
-            Ok(k) if k.to_string() == r.id[prefix.len()..] && k == *expected => *expected += 1,
-            Ok(k) if k.to_string() == r.id[prefix.len()..] => {
+            Ok(n) if n.to_string() == k && n == *expected => *expected += 1,
+            Ok(n) if n.to_string() == k => {
                 problems.push(format!(
                     "{}: numbering not contiguous: expected `{prefix}{}` here (k counts from 1 \
                      in text order)",
                     r.id, *expected
                 ));
-                *expected = k.max(*expected) + 1;
+                *expected = n.max(*expected) + 1;
             }
             _ => problems.push(format!("{}: `{k}` is not a number k >= 1", r.id)),
         }
@@ -491,7 +727,8 @@ impl fmt::Display for Coverage {
 pub struct Trace {
     /// Citations of IDs that are not in the catalog, in test order.
     pub unknown: Vec<UnknownCitation>,
-    /// `wire` requirements no test cites, in catalog order.
+    /// `wire` obligations no test cites, in catalog order (an entry that is not an
+    /// obligation needs no test).
     pub uncovered_wire: Vec<String>,
     /// Tests that cite no requirement at all.
     pub tests_citing_nothing: Vec<String>,
@@ -523,7 +760,7 @@ pub fn trace(catalog: &Catalog, tests: &[(&str, &[&str])]) -> Trace {
     }
     let wire: Vec<&Requirement> = catalog
         .iter()
-        .filter(|r| r.testability == Testability::Wire)
+        .filter(|r| r.testability == Testability::Wire && r.is_obligation())
         .collect();
     t.uncovered_wire = wire
         .iter()
@@ -549,7 +786,7 @@ pub struct PendingCheck {
     pub new_gaps: Vec<String>,
     /// Listed IDs that are not in the catalog.
     pub unknown: Vec<String>,
-    /// Listed IDs that are in the catalog but not `wire`.
+    /// Listed IDs that are in the catalog but not `wire`, or not an obligation.
     pub not_wire: Vec<String>,
     /// IDs listed more than once.
     pub duplicates: Vec<String>,
@@ -574,7 +811,7 @@ impl fmt::Display for PendingCheck {
                 &self.new_gaps,
             ),
             ("not in the catalog", &self.unknown),
-            ("not wire requirements", &self.not_wire),
+            ("not wire requirements, or not obligations", &self.not_wire),
             ("listed more than once", &self.duplicates),
         ];
         for (what, ids) in groups {
@@ -610,7 +847,9 @@ impl Trace {
             }
             match catalog.get(id) {
                 None => c.unknown.push(id.clone()),
-                Some(r) if r.testability != Testability::Wire => c.not_wire.push(id.clone()),
+                Some(r) if r.testability != Testability::Wire || !r.is_obligation() => {
+                    c.not_wire.push(id.clone())
+                }
                 Some(_) if self.covered_by.contains_key(id) => c.stale.push(id.clone()),
                 Some(_) => {}
             }
@@ -626,217 +865,5 @@ impl Trace {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(id: &str, section: &str, role: &str, level: &str, testability: &str) -> String {
-        let extra = match testability {
-            "wire" => "observe = \"the query\"".to_string(),
-            _ => "reason = \"needs PIXIT\"".to_string(),
-        };
-        format!(
-            "[[requirement]]\nid = \"{id}\"\nrfc = 5026\nsection = \"{section}\"\n\
-             level = \"{level}\"\nrole = \"{role}\"\ntext = \"A sentence.\"\n\
-             testability = \"{testability}\"\n{extra}\n\n"
-        )
-    }
-
-    fn small() -> String {
-        [
-            entry("RFC5026-5.1.1-MN-MUST-1", "5.1.1", "MN", "MUST", "wire"),
-            entry("RFC5026-5.1.1-MN-MUST-2", "5.1.1", "MN", "MUST", "wire"),
-            entry(
-                "RFC5026-5.1.2-DNS-RECOMMENDED-1",
-                "5.1.2",
-                "DNS",
-                "RECOMMENDED",
-                "wire",
-            ),
-            entry("RFC5026-6-HA-MUST-NOT-1", "6", "HA", "MUST NOT", "wire"),
-            entry("RFC5026-5.2-MN-SHOULD-1", "5.2", "MN", "SHOULD", "config"),
-        ]
-        .concat()
-    }
-
-    fn err(text: &str) -> String {
-        format!("{:#}", Catalog::parse(text).unwrap_err())
-    }
-
-    #[test]
-    fn loads_and_counts() {
-        let c = Catalog::parse(&small()).unwrap();
-        assert_eq!(c.len(), 5);
-        assert_eq!(
-            c.get("RFC5026-6-HA-MUST-NOT-1").unwrap().level,
-            Level::MustNot
-        );
-        assert!(c.get("RFC5026-6-HA-MUST-1").is_none());
-        assert_eq!(c.count_by_level()[&Level::Must], 2);
-        assert_eq!(c.count_by_testability()[&Testability::Wire], 4);
-        assert_eq!(c.count_by_role()[&Role::Mn], 3);
-        let ids: Vec<&str> = c.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids[0], "RFC5026-5.1.1-MN-MUST-1");
-        assert_eq!((&c).into_iter().count(), 5);
-        assert!(c
-            .summary()
-            .starts_with("5 requirements | MUST 2, MUST NOT 1,"));
-    }
-
-    #[test]
-    fn duplicate_ids_are_named() {
-        let t = small() + &entry("RFC5026-5.1.1-MN-MUST-1", "5.1.1", "MN", "MUST", "wire");
-        assert!(err(&t).contains("RFC5026-5.1.1-MN-MUST-1: duplicate id"));
-    }
-
-    #[test]
-    fn id_must_match_fields() {
-        let t = entry("RFC5026-5.1.1-HA-MUST-1", "5.1.1", "MN", "MUST", "wire");
-        assert!(err(&t).contains("expected `RFC5026-5.1.1-MN-MUST-<k>`"));
-        let t = entry("RFC5026-6-HA-MUST NOT-1", "6", "HA", "MUST NOT", "wire");
-        assert!(err(&t).contains("expected `RFC5026-6-HA-MUST-NOT-<k>`"));
-        let t = entry("RFC5026-6-HA-MUST-x", "6", "HA", "MUST", "wire");
-        assert!(err(&t).contains("`x` is not a number"));
-        let t = entry("RFC5026-6-HA-MUST-01", "6", "HA", "MUST", "wire");
-        assert!(err(&t).contains("`01` is not a number"));
-    }
-
-    #[test]
-    fn numbering_must_be_contiguous() {
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
-            + &entry("RFC5026-6-HA-MUST-3", "6", "HA", "MUST", "wire");
-        let e = err(&t);
-        assert!(
-            e.contains("RFC5026-6-HA-MUST-3: numbering not contiguous"),
-            "{e}"
-        );
-        assert!(e.contains("expected `RFC5026-6-HA-MUST-2`"), "{e}");
-        let t = entry("RFC5026-6-HA-MUST-2", "6", "HA", "MUST", "wire");
-        assert!(err(&t).contains("expected `RFC5026-6-HA-MUST-1`"));
-        // Out of text order.
-        let t = entry("RFC5026-6-HA-MUST-2", "6", "HA", "MUST", "wire")
-            + &entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire");
-        assert!(err(&t).contains("not contiguous"));
-        // Another section, role or level numbers on its own.
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
-            + &entry("RFC5026-6-MN-MUST-1", "6", "MN", "MUST", "wire")
-            + &entry("RFC5026-6-HA-MAY-1", "6", "HA", "MAY", "wire")
-            + &entry("RFC5026-7-HA-MUST-1", "7", "HA", "MUST", "wire");
-        assert_eq!(Catalog::parse(&t).unwrap().len(), 4);
-    }
-
-    #[test]
-    fn unknown_values_and_missing_fields_are_named() {
-        let t = entry("RFC5026-6-HA-MUSTN'T-1", "6", "HA", "MUSTN'T", "wire");
-        assert!(err(&t).contains("RFC5026-6-HA-MUSTN'T-1: unknown level `MUSTN'T`"));
-        let t = entry("RFC5026-6-CN-MUST-1", "6", "CN", "MUST", "wire");
-        assert!(err(&t).contains("RFC5026-6-CN-MUST-1: unknown role `CN`"));
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "maybe");
-        assert!(err(&t).contains("unknown testability `maybe`"));
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "config")
-            .replace("reason = \"needs PIXIT\"", "");
-        assert!(err(&t).contains("RFC5026-6-HA-MUST-1: testability `config` needs a reason"));
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
-            .replace("observe = \"the query\"", "observe = \" \"");
-        assert!(err(&t).contains("a wire requirement needs `observe`"));
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
-            + "normative_in_effect = true\n";
-        assert!(err(&t).contains("needs a justification"));
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire") + "colour = \"red\"\n";
-        assert!(err(&t).contains("unknown field"));
-    }
-
-    #[test]
-    fn all_problems_are_reported_together() {
-        let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
-            + &entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
-            + &entry("RFC5026-7-XX-MUST-1", "7", "XX", "MUST", "wire");
-        let e = err(&t);
-        assert!(e.starts_with("2 problem(s):"), "{e}");
-    }
-
-    #[test]
-    fn trace_reports_unknown_uncovered_and_coverage() {
-        let c = Catalog::parse(&small()).unwrap();
-        let t = trace(
-            &c,
-            &[
-                ("TP-A", &["RFC5026-5.1.1-MN-MUST-1", "RFC5026-9-MN-MUST-1"]),
-                (
-                    "TP-B",
-                    &["RFC5026-5.1.1-MN-MUST-1", "RFC5026-5.2-MN-SHOULD-1"],
-                ),
-                ("TP-C", &[]),
-            ],
-        );
-        assert_eq!(
-            t.unknown,
-            vec![UnknownCitation {
-                test: "TP-A".into(),
-                requirement: "RFC5026-9-MN-MUST-1".into()
-            }]
-        );
-        assert_eq!(
-            t.uncovered_wire,
-            vec![
-                "RFC5026-5.1.1-MN-MUST-2",
-                "RFC5026-5.1.2-DNS-RECOMMENDED-1",
-                "RFC5026-6-HA-MUST-NOT-1"
-            ]
-        );
-        assert_eq!(t.tests_citing_nothing, vec!["TP-C"]);
-        assert_eq!(
-            t.covered_by["RFC5026-5.1.1-MN-MUST-1"],
-            vec!["TP-A", "TP-B"]
-        );
-        assert_eq!(
-            t.coverage,
-            Coverage {
-                requirements: 5,
-                wire: 4,
-                wire_covered: 1,
-                cited: 2,
-                tests: 3
-            }
-        );
-        assert_eq!(
-            t.coverage.to_string(),
-            "3 tests; wire requirements covered 1/4 (25.0%); 2 of 5 requirements cited"
-        );
-    }
-
-    #[test]
-    fn pending_list_is_checked_both_ways() {
-        let c = Catalog::parse(&small()).unwrap();
-        let t = trace(&c, &[("TP-A", &["RFC5026-5.1.1-MN-MUST-1"])]);
-        let exact = parse_pending(
-            "# pending\nRFC5026-5.1.1-MN-MUST-2\n\nRFC5026-5.1.2-DNS-RECOMMENDED-1  # AAAA\n\
-             RFC5026-6-HA-MUST-NOT-1\n",
-        );
-        assert!(t.check_pending(&c, &exact).is_ok());
-
-        let off = parse_pending(
-            "RFC5026-5.1.1-MN-MUST-1\nRFC5026-5.1.1-MN-MUST-2\nRFC5026-5.1.1-MN-MUST-2\n\
-             RFC5026-9-HA-MUST-1\nRFC5026-5.2-MN-SHOULD-1\n",
-        );
-        let p = t.check_pending(&c, &off);
-        assert!(!p.is_ok());
-        assert_eq!(p.stale, vec!["RFC5026-5.1.1-MN-MUST-1"]);
-        assert_eq!(
-            p.new_gaps,
-            vec!["RFC5026-5.1.2-DNS-RECOMMENDED-1", "RFC5026-6-HA-MUST-NOT-1"]
-        );
-        assert_eq!(p.unknown, vec!["RFC5026-9-HA-MUST-1"]);
-        assert_eq!(p.not_wire, vec!["RFC5026-5.2-MN-SHOULD-1"]);
-        assert_eq!(p.duplicates, vec!["RFC5026-5.1.1-MN-MUST-2"]);
-        let shown = p.to_string();
-        assert!(shown.contains("covered now, remove from the pending list (1):"));
-        assert!(shown.contains("  RFC5026-6-HA-MUST-NOT-1\n"));
-    }
-
-    #[test]
-    fn level_id_forms() {
-        assert_eq!(Level::NotRecommended.id_form(), "NOT-RECOMMENDED");
-        assert_eq!(Level::parse("SHALL NOT"), Some(Level::ShallNot));
-        assert_eq!(Level::parse("must"), None);
-    }
-}
+#[path = "requirements_tests.rs"]
+mod tests;

@@ -28,6 +28,7 @@
 //! the buffer handed to the outermost parser, never a panic. Unknown types, options and
 //! attributes are kept as raw values.
 
+pub mod addr;
 pub mod checksum;
 pub mod crypto;
 pub mod dhcpv6;

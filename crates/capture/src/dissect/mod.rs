@@ -17,7 +17,6 @@ use crate::keylog::KeyLog;
 use crate::read::{Frame, LinkType};
 use crate::transcript::Decoded;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
-use mip6lab_wire::nd as wire_nd;
 use std::net::IpAddr;
 
 pub use dns::dns;
@@ -61,6 +60,8 @@ pub struct Dissectors(pub Vec<Box<dyn Dissector>>);
 impl Dissectors {
     pub fn standard() -> Dissectors {
         Dissectors(vec![
+            Box::new(nd::Nd),
+            Box::new(mpd::Mpd),
             Box::new(dns::Dns),
             Box::new(mh::Mh),
             Box::new(ikev2::Ikev2),
@@ -71,19 +72,14 @@ impl Dissectors {
     }
 
     pub fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
-        if let Transport::Icmpv6 { kind } = pkt.transport {
-            if matches!(kind, wire_nd::TYPE_NS | wire_nd::TYPE_NA) {
-                return nd::dissect(pkt, payload);
-            }
-            if mpd::claims(pkt) {
-                return mpd::dissect(pkt, payload);
-            }
-            return Decoded::Icmpv6 { kind };
-        }
         match self.0.iter().find(|d| d.claims(pkt, payload)) {
             Some(d) => d.dissect(pkt, payload, ctx),
-            None => Decoded::Unknown {
-                length: payload.len(),
+            // Other ICMPv6 (MLD, RS/RA, errors) is named by type only.
+            None => match pkt.transport {
+                Transport::Icmpv6 { kind } => Decoded::Icmpv6 { kind },
+                _ => Decoded::Unknown {
+                    length: payload.len(),
+                },
             },
         }
     }

@@ -7,25 +7,37 @@
 //! for MH). Options are children: `PrefixInfo` with `prefix` (`network/len`), `flags` (L A R
 //! letters), `valid`, `preferred` and, with R, `router`; `opt N` with `len` otherwise.
 
-use super::{Packet, Transport};
+use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Message};
 use mip6lab_wire::mh::checksum::pseudo_header_addresses;
 use mip6lab_wire::mpd::{self, MpdOption, Repr};
 use mip6lab_wire::{ipv6ext, nd};
 use std::net::{IpAddr, Ipv6Addr};
 
-/// Whether a cleartext ICMPv6 packet is Mobile Prefix Discovery.
-pub fn claims(pkt: &Packet) -> bool {
-    matches!(
-        pkt.transport,
-        Transport::Icmpv6 {
-            kind: mpd::TYPE_MPS | mpd::TYPE_MPA
-        }
-    )
+/// Cleartext Mobile Prefix Solicitations and Advertisements (ICMPv6 146, 147).
+pub struct Mpd;
+
+impl Dissector for Mpd {
+    fn name(&self) -> &'static str {
+        "ICMPv6"
+    }
+
+    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
+        matches!(
+            pkt.transport,
+            Transport::Icmpv6 {
+                kind: mpd::TYPE_MPS | mpd::TYPE_MPA
+            }
+        )
+    }
+
+    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
+        dissect_cleartext(pkt, icmp)
+    }
 }
 
 /// A cleartext MPS/MPA: HAO and RH2 from the packet's own extension headers.
-pub fn dissect(pkt: &Packet, icmp: &[u8]) -> Decoded {
+fn dissect_cleartext(pkt: &Packet, icmp: &[u8]) -> Decoded {
     let (hao, rh2) = match pkt.ext_first.map(|f| ipv6ext::walk(f, &pkt.ext)) {
         Some(Ok(chain)) => (
             chain.home_address().ok().flatten(),

@@ -7,7 +7,7 @@
 //! letters) `target` `hop_limit` `checksum_ok`; options as children `SLLA` / `TLLA` with a
 //! volatile `addr` (Docker's MACs vary), `opt N`.
 
-use super::{Packet, Transport};
+use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Message};
 use mip6lab_wire::nd::{self, NdOption, Repr};
 use std::net::{IpAddr, Ipv6Addr};
@@ -48,7 +48,29 @@ fn lladdr(d: &[u8]) -> String {
         .join(":")
 }
 
-pub fn dissect(pkt: &Packet, icmp: &[u8]) -> Decoded {
+/// Neighbor Solicitations and Advertisements (ICMPv6 135, 136): the DAD probes and defenses.
+pub struct Nd;
+
+impl Dissector for Nd {
+    fn name(&self) -> &'static str {
+        "ICMPv6"
+    }
+
+    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
+        matches!(
+            pkt.transport,
+            Transport::Icmpv6 {
+                kind: nd::TYPE_NS | nd::TYPE_NA
+            }
+        )
+    }
+
+    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
+        dissect_nd(pkt, icmp)
+    }
+}
+
+fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
     let repr = match Repr::from_bytes(icmp) {
         Ok(r) => r,
         Err(e) => {

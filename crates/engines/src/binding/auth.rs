@@ -189,7 +189,7 @@ impl HoaAuthorizer {
     }
 
     fn in_pool(&self, addr: &Ipv6Addr) -> bool {
-        self.pool.iter().any(|(p, l)| in_prefix(addr, p, *l))
+        self.pool.iter().any(|(p, l)| in_prefix(*addr, *p, *l))
     }
 
     /// May `identity` use `addr`? Does not change anything.
@@ -360,7 +360,7 @@ impl HoaAuthorizer {
             |a: &Ipv6Addr| pool.use_configured && self.guarded_owner(a).is_some_and(|o| o != id);
         if let Some(w) = requested {
             // The all-zero address of the prefix is the Subnet-Router anycast (RFC 4291).
-            let inside = in_prefix(&w, &pool.base, pool.prefix_len)
+            let inside = in_prefix(w, pool.base, pool.prefix_len)
                 && w != prefix_range(pool.base, pool.prefix_len).0;
             if inside && !(pool.guard_used && used_by_other(&w)) && !others(&w) {
                 return Some(w);

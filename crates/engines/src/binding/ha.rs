@@ -401,7 +401,7 @@ impl BindingCache {
                 .cfg
                 .home_prefixes
                 .iter()
-                .any(|(p, l)| in_prefix(&hoa, p, *l))
+                .any(|(p, l)| in_prefix(hoa, *p, *l))
         {
             return reject(res, ba_status::NOT_HOME_SUBNET, bu.seq);
         }

@@ -28,7 +28,7 @@ pub use nd::{MobilePrefixMessage, NeighborMessage, PrefixInformation};
 use crate::Observation;
 use mip6lab_capture::{Decoded, DnsMessage, Entry, Message};
 use mip6lab_report::Outcome;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// A field of a transcript part, parsed (`None` when absent or not of type `T`).
 fn parsed<T: std::str::FromStr>(m: &Message, name: &str) -> Option<T> {
@@ -63,30 +63,7 @@ pub fn sorted_frames(v: impl IntoIterator<Item = u64>) -> Vec<u64> {
     v
 }
 
-/// Whether two domain names are the same, ignoring case and the root's trailing dot.
-pub fn same_name(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.')
-        .eq_ignore_ascii_case(b.trim_end_matches('.'))
-}
-
-/// `x.x.….ip6.arpa.`, the owner of the PTR for `a` (RFC 3596 §2.5).
-pub fn reverse_name(a: Ipv6Addr) -> String {
-    let mut s = String::with_capacity(73);
-    for b in a.octets().iter().rev() {
-        s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
-    }
-    s.push_str("ip6.arpa.");
-    s
-}
-
-/// Whether `a` is in `prefix/len`.
-pub fn in_prefix(a: Ipv6Addr, prefix: Ipv6Addr, len: u8) -> bool {
-    let mask = match len {
-        0 => 0,
-        l => u128::MAX << (128 - u32::from(l.min(128))),
-    };
-    u128::from(a) & mask == u128::from(prefix) & mask
-}
+pub use mip6lab_wire::addr::{in_prefix, reverse_name, same_name};
 
 /// The value, or `?` when there is none: reasons name what they could not read.
 pub fn or_unknown<T: std::fmt::Display>(v: Option<T>) -> String {

@@ -132,7 +132,7 @@ fn reverse_names(#[case] a: &str, #[case] name: &str) {
 
 #[test]
 fn solicited_node_group() {
-    let a: Ipv6Addr = "2001:db8:1:100:200::1100".parse().unwrap();
+    let a: std::net::Ipv6Addr = "2001:db8:1:100:200::1100".parse().unwrap();
     assert_eq!(solicited_node(a).to_string(), "ff02::1:ff00:1100");
 }
 

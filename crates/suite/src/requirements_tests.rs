@@ -1,0 +1,442 @@
+//! Unit tests of the catalog parser, its validation and traceability.
+
+use super::*;
+use rstest::rstest;
+
+fn entry(id: &str, section: &str, role: &str, level: &str, testability: &str) -> String {
+    let extra = match testability {
+        "wire" => "observe = \"the query\"".to_string(),
+        _ => "reason = \"needs PIXIT\"".to_string(),
+    };
+    format!(
+        "[[requirement]]\nid = \"{id}\"\nrfc = 5026\nsection = \"{section}\"\n\
+         level = \"{level}\"\nrole = \"{role}\"\ntext = \"It {level} act.\"\n\
+         testability = \"{testability}\"\n{extra}\n\n"
+    )
+}
+
+fn small() -> String {
+    [
+        entry("RFC5026-5.1.1-MN-MUST-1", "5.1.1", "MN", "MUST", "wire"),
+        entry("RFC5026-5.1.1-MN-MUST-2", "5.1.1", "MN", "MUST", "wire"),
+        entry(
+            "RFC5026-5.1.2-DNS-RECOMMENDED-1",
+            "5.1.2",
+            "DNS",
+            "RECOMMENDED",
+            "wire",
+        ),
+        entry("RFC5026-6-HA-MUST-NOT-1", "6", "HA", "MUST NOT", "wire"),
+        entry("RFC5026-5.2-MN-SHOULD-1", "5.2", "MN", "SHOULD", "config"),
+    ]
+    .concat()
+}
+
+fn err(text: &str) -> String {
+    format!("{:#}", Catalog::parse(text).unwrap_err())
+}
+
+#[test]
+fn loads_and_counts() {
+    let c = Catalog::parse(&small()).unwrap();
+    assert_eq!(c.len(), 5);
+    assert_eq!(
+        c.get("RFC5026-6-HA-MUST-NOT-1").unwrap().level,
+        Level::MustNot
+    );
+    assert!(c.get("RFC5026-6-HA-MUST-1").is_none());
+    assert_eq!(c.count_by_level()[&Level::Must], 2);
+    assert_eq!(c.count_by_testability()[&Testability::Wire], 4);
+    assert_eq!(c.count_by_role()[&Role::Mn], 3);
+    let ids: Vec<&str> = c.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids[0], "RFC5026-5.1.1-MN-MUST-1");
+    assert_eq!((&c).into_iter().count(), 5);
+    assert!(c
+        .summary()
+        .starts_with("5 requirements | MUST 2, MUST NOT 1,"));
+}
+
+#[test]
+fn duplicate_ids_are_named() {
+    let t = small() + &entry("RFC5026-5.1.1-MN-MUST-1", "5.1.1", "MN", "MUST", "wire");
+    assert!(err(&t).contains("RFC5026-5.1.1-MN-MUST-1: duplicate id"));
+}
+
+#[test]
+fn id_must_match_fields() {
+    let t = entry("RFC5026-5.1.1-HA-MUST-1", "5.1.1", "MN", "MUST", "wire");
+    assert!(err(&t).contains("expected `RFC5026-5.1.1-MN-MUST-<k>`"));
+    let t = entry("RFC5026-6-HA-MUST NOT-1", "6", "HA", "MUST NOT", "wire");
+    assert!(err(&t).contains("expected `RFC5026-6-HA-MUST-NOT-<k>`"));
+    let t = entry("RFC5026-6-HA-MUST-x", "6", "HA", "MUST", "wire");
+    assert!(err(&t).contains("`x` is not a number"));
+    let t = entry("RFC5026-6-HA-MUST-01", "6", "HA", "MUST", "wire");
+    assert!(err(&t).contains("`01` is not a number"));
+}
+
+#[test]
+fn numbering_must_be_contiguous() {
+    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
+        + &entry("RFC5026-6-HA-MUST-3", "6", "HA", "MUST", "wire");
+    let e = err(&t);
+    assert!(
+        e.contains("RFC5026-6-HA-MUST-3: numbering not contiguous"),
+        "{e}"
+    );
+    assert!(e.contains("expected `RFC5026-6-HA-MUST-2`"), "{e}");
+    let t = entry("RFC5026-6-HA-MUST-2", "6", "HA", "MUST", "wire");
+    assert!(err(&t).contains("expected `RFC5026-6-HA-MUST-1`"));
+    // Out of text order.
+    let t = entry("RFC5026-6-HA-MUST-2", "6", "HA", "MUST", "wire")
+        + &entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire");
+    assert!(err(&t).contains("not contiguous"));
+    // Another section, role or level numbers on its own.
+    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
+        + &entry("RFC5026-6-MN-MUST-1", "6", "MN", "MUST", "wire")
+        + &entry("RFC5026-6-HA-MAY-1", "6", "HA", "MAY", "wire")
+        + &entry("RFC5026-7-HA-MUST-1", "7", "HA", "MUST", "wire");
+    assert_eq!(Catalog::parse(&t).unwrap().len(), 4);
+}
+
+#[test]
+fn unknown_values_and_missing_fields_are_named() {
+    let t = entry("RFC5026-6-HA-MUSTN'T-1", "6", "HA", "MUSTN'T", "wire");
+    assert!(err(&t).contains("RFC5026-6-HA-MUSTN'T-1: unknown level `MUSTN'T`"));
+    let t = entry("RFC5026-6-CN-MUST-1", "6", "CN", "MUST", "wire");
+    assert!(err(&t).contains("RFC5026-6-CN-MUST-1: unknown role `CN`"));
+    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "maybe");
+    assert!(err(&t).contains("unknown testability `maybe`"));
+    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "config")
+        .replace("reason = \"needs PIXIT\"", "");
+    assert!(err(&t).contains("RFC5026-6-HA-MUST-1: testability `config` needs a reason"));
+    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
+        .replace("observe = \"the query\"", "observe = \" \"");
+    assert!(err(&t).contains("a wire requirement needs `observe`"));
+    let t =
+        entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire") + "normative_in_effect = true\n";
+    assert!(err(&t).contains("needs a justification"));
+    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire") + "colour = \"red\"\n";
+    assert!(err(&t).contains("unknown field"));
+}
+
+#[test]
+fn all_problems_are_reported_together() {
+    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
+        + &entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
+        + &entry("RFC5026-7-XX-MUST-1", "7", "XX", "MUST", "wire");
+    let e = err(&t);
+    assert!(e.starts_with("2 problem(s):"), "{e}");
+}
+
+#[test]
+fn trace_reports_unknown_uncovered_and_coverage() {
+    let c = Catalog::parse(&small()).unwrap();
+    let t = trace(
+        &c,
+        &[
+            ("TP-A", &["RFC5026-5.1.1-MN-MUST-1", "RFC5026-9-MN-MUST-1"]),
+            (
+                "TP-B",
+                &["RFC5026-5.1.1-MN-MUST-1", "RFC5026-5.2-MN-SHOULD-1"],
+            ),
+            ("TP-C", &[]),
+        ],
+    );
+    assert_eq!(
+        t.unknown,
+        vec![UnknownCitation {
+            test: "TP-A".into(),
+            requirement: "RFC5026-9-MN-MUST-1".into()
+        }]
+    );
+    assert_eq!(
+        t.uncovered_wire,
+        vec![
+            "RFC5026-5.1.1-MN-MUST-2",
+            "RFC5026-5.1.2-DNS-RECOMMENDED-1",
+            "RFC5026-6-HA-MUST-NOT-1"
+        ]
+    );
+    assert_eq!(t.tests_citing_nothing, vec!["TP-C"]);
+    assert_eq!(
+        t.covered_by["RFC5026-5.1.1-MN-MUST-1"],
+        vec!["TP-A", "TP-B"]
+    );
+    assert_eq!(
+        t.coverage,
+        Coverage {
+            requirements: 5,
+            wire: 4,
+            wire_covered: 1,
+            cited: 2,
+            tests: 3
+        }
+    );
+    assert_eq!(
+        t.coverage.to_string(),
+        "3 tests; wire requirements covered 1/4 (25.0%); 2 of 5 requirements cited"
+    );
+}
+
+#[test]
+fn pending_list_is_checked_both_ways() {
+    let c = Catalog::parse(&small()).unwrap();
+    let t = trace(&c, &[("TP-A", &["RFC5026-5.1.1-MN-MUST-1"])]);
+    let exact = parse_pending(
+        "# pending\nRFC5026-5.1.1-MN-MUST-2\n\nRFC5026-5.1.2-DNS-RECOMMENDED-1  # AAAA\n\
+         RFC5026-6-HA-MUST-NOT-1\n",
+    );
+    assert!(t.check_pending(&c, &exact).is_ok());
+
+    let off = parse_pending(
+        "RFC5026-5.1.1-MN-MUST-1\nRFC5026-5.1.1-MN-MUST-2\nRFC5026-5.1.1-MN-MUST-2\n\
+         RFC5026-9-HA-MUST-1\nRFC5026-5.2-MN-SHOULD-1\n",
+    );
+    let p = t.check_pending(&c, &off);
+    assert!(!p.is_ok());
+    assert_eq!(p.stale, vec!["RFC5026-5.1.1-MN-MUST-1"]);
+    assert_eq!(
+        p.new_gaps,
+        vec!["RFC5026-5.1.2-DNS-RECOMMENDED-1", "RFC5026-6-HA-MUST-NOT-1"]
+    );
+    assert_eq!(p.unknown, vec!["RFC5026-9-HA-MUST-1"]);
+    assert_eq!(p.not_wire, vec!["RFC5026-5.2-MN-SHOULD-1"]);
+    assert_eq!(p.duplicates, vec!["RFC5026-5.1.1-MN-MUST-2"]);
+    let shown = p.to_string();
+    assert!(shown.contains("covered now, remove from the pending list (1):"));
+    assert!(shown.contains("  RFC5026-6-HA-MUST-NOT-1\n"));
+}
+
+/// One MN entry of section 6 (`RFC5026-6-MN-<ID level>-1`) with these extra lines.
+fn keyed(id_level: &str, level: &str, text: &str, extra: &str) -> String {
+    format!(
+        "[[requirement]]\nid = \"RFC5026-6-MN-{id_level}-1\"\nrfc = 5026\nsection = \"6\"\n\
+         level = \"{level}\"\nrole = \"MN\"\ntext = \"{text}\"\ntestability = \"wire\"\n\
+         observe = \"the BU\"\n{extra}\n"
+    )
+}
+
+#[rstest]
+#[case::capital(
+    "MUST",
+    "MUST",
+    "The MN MUST send it.",
+    "keyword = \"MUST\"",
+    Kind::Capital
+)]
+#[case::capital_negation(
+    "MUST NOT",
+    "MUST NOT",
+    "It MUST NOT send it.",
+    "keyword = \"MUST NOT\"",
+    Kind::Capital
+)]
+#[case::synonym(
+    "MUST",
+    "MUST",
+    "It is REQUIRED.",
+    "keyword = \"REQUIRED\"",
+    Kind::Capital
+)]
+#[case::lowercase(
+    "MUST",
+    "MUST",
+    "The MN must send it.",
+    "keyword = \"must\"\njustification = \"j\"",
+    Kind::Lowercase
+)]
+#[case::lowercase_required(
+    "MUST",
+    "MUST",
+    "The MN is required to send it.",
+    "keyword = \"required\"\njustification = \"j\"",
+    Kind::Lowercase
+)]
+#[case::in_effect(
+    "MUST",
+    "MUST",
+    "The MN sends it.",
+    "keyword = \"in-effect\"\njustification = \"j\"",
+    Kind::InEffect
+)]
+#[case::legacy_in_effect(
+    "MUST",
+    "MUST",
+    "The MN sends it.",
+    "normative_in_effect = true\njustification = \"j\"",
+    Kind::InEffect
+)]
+#[case::legacy_capital(
+    "MUST",
+    "MUST",
+    "The MN MUST send it.",
+    "normative_in_effect = false",
+    Kind::Capital
+)]
+#[case::not_an_obligation(
+    "MUST",
+    "MUST",
+    "As an example, the MN sends it.",
+    "keyword = \"in-effect\"\njustification = \"j\"\nnot_an_obligation = \"an example\"",
+    Kind::NotAnObligation
+)]
+#[case::level_revised(
+    "MUST",
+    "MAY",
+    "The MN can send it.",
+    "keyword = \"in-effect\"\njustification = \"j\"\nrevised = \"can is a permission\"",
+    Kind::InEffect
+)]
+fn valid_keywords(
+    #[case] id_level: &str,
+    #[case] level: &str,
+    #[case] text: &str,
+    #[case] extra: &str,
+    #[case] kind: Kind,
+) {
+    let t = keyed(&id_level.replace(' ', "-"), level, text, extra);
+    let c = Catalog::parse(&t).unwrap_or_else(|e| panic!("{e:#}\n{t}"));
+    let r = c.iter().next().unwrap();
+    assert_eq!(r.kind(), kind);
+    assert_eq!(r.normative_in_effect(), kind != Kind::Capital);
+    assert_eq!(c.count_by_kind()[&kind], 1);
+}
+
+#[rstest]
+#[case::capital_not_in_text(
+    "The MN must send it.",
+    "keyword = \"MUST\"",
+    "keyword `MUST` is not in its text"
+)]
+#[case::lowercase_not_in_text(
+    "The MN MUST send it.",
+    "keyword = \"must\"\njustification = \"j\"",
+    "keyword `must` is not in its text"
+)]
+#[case::part_of_a_word(
+    "The MN mustn't send it.",
+    "keyword = \"must\"\njustification = \"j\"",
+    "keyword `must` is not in its text"
+)]
+#[case::weaker_word(
+    "The MN SHOULD send it.",
+    "keyword = \"SHOULD\"",
+    "keyword `SHOULD` says SHOULD but level is MUST"
+)]
+#[case::unknown_word(
+    "The MN shall send it.",
+    "keyword = \"Must\"",
+    "unknown keyword `Must`"
+)]
+#[case::lowercase_without_justification(
+    "The MN must send it.",
+    "keyword = \"must\"",
+    "needs a justification"
+)]
+#[case::in_effect_without_justification(
+    "The MN sends it.",
+    "keyword = \"in-effect\"",
+    "needs a justification"
+)]
+#[case::legacy_flag_contradicts(
+    "The MN MUST send it.",
+    "keyword = \"MUST\"\nnormative_in_effect = true\njustification = \"j\"",
+    "contradicts keyword `MUST`"
+)]
+#[case::legacy_capital_not_in_text(
+    "The MN sends it.",
+    "normative_in_effect = false",
+    "keyword `MUST` is not in its text"
+)]
+#[case::blank_not_an_obligation(
+    "The MN MUST send it.",
+    "keyword = \"MUST\"\nnot_an_obligation = \" \"",
+    "empty not_an_obligation"
+)]
+fn invalid_keywords(#[case] text: &str, #[case] extra: &str, #[case] problem: &str) {
+    let e = err(&keyed("MUST", "MUST", text, extra));
+    assert!(e.contains("RFC5026-6-MN-MUST-1: "), "{e}");
+    assert!(e.contains(problem), "{e}");
+}
+
+#[test]
+fn a_changed_level_keeps_the_id_and_says_why() {
+    let e = err(&keyed(
+        "MUST",
+        "MAY",
+        "The MN can send it.",
+        "keyword = \"in-effect\"\njustification = \"j\"",
+    ));
+    assert!(e.contains("level is MAY but the id says MUST"), "{e}");
+    // The numbering follows the id's level part: a second MUST-numbered entry is 2.
+    let t = keyed(
+        "MUST",
+        "MAY",
+        "The MN can send it.",
+        "keyword = \"in-effect\"\njustification = \"j\"\nrevised = \"r\"",
+    ) + &keyed("MUST", "MUST", "The MN MUST send it.", "")
+        .replace("MN-MUST-1", "MN-MUST-2");
+    assert_eq!(Catalog::parse(&t).unwrap().len(), 2);
+    let t = keyed("MAY", "MAY", "The MN MAY send it.", "")
+        + &keyed(
+            "MUST",
+            "MAY",
+            "The MN can send it.",
+            "keyword = \"in-effect\"\njustification = \"j\"\nrevised = \"r\"",
+        );
+    assert_eq!(
+        Catalog::parse(&t).unwrap().len(),
+        2,
+        "MAY-1 and MUST-1 number apart"
+    );
+}
+
+#[test]
+fn obligations_alone_need_tests() {
+    let t = keyed("MUST", "MUST", "The MN MUST send it.", "")
+        + &keyed(
+            "MUST",
+            "MUST",
+            "As an example, the MN sends it.",
+            "keyword = \"in-effect\"\njustification = \"j\"\nnot_an_obligation = \"an example\"",
+        )
+        .replace("MN-MUST-1", "MN-MUST-2");
+    let c = Catalog::parse(&t).unwrap();
+    let tr = trace(&c, &[("TP-A", &["RFC5026-6-MN-MUST-2"])]);
+    assert_eq!(tr.uncovered_wire, vec!["RFC5026-6-MN-MUST-1"]);
+    assert_eq!(tr.coverage.wire, 1);
+    let p = tr.check_pending(
+        &c,
+        &parse_pending("RFC5026-6-MN-MUST-1\nRFC5026-6-MN-MUST-2\n"),
+    );
+    assert_eq!(p.not_wire, vec!["RFC5026-6-MN-MUST-2"]);
+    assert!(
+        c.summary().contains("| capital 1, not-an-obligation 1 |"),
+        "{}",
+        c.summary()
+    );
+}
+
+#[test]
+fn keyword_words() {
+    assert_eq!(
+        Keyword::parse("must not"),
+        Some(Keyword::Lowercase(Level::MustNot))
+    );
+    assert_eq!(
+        Keyword::parse("NOT RECOMMENDED"),
+        Some(Keyword::Capital(Level::NotRecommended))
+    );
+    assert_eq!(Keyword::parse("Must"), None);
+    assert_eq!(Keyword::InEffect.to_string(), "in-effect");
+    assert!(has_word("it MUST  NOT be", "MUST NOT"));
+    assert!(!has_word("it MUSTER", "MUST"));
+    assert_eq!(Level::Required.strength(), Level::Must);
+}
+
+#[test]
+fn level_id_forms() {
+    assert_eq!(Level::NotRecommended.id_form(), "NOT-RECOMMENDED");
+    assert_eq!(Level::parse("SHALL NOT"), Some(Level::ShallNot));
+    assert_eq!(Level::parse("must"), None);
+}
