@@ -930,13 +930,16 @@ pub fn judge_unrecoverable(obs: &Observation) -> Outcome {
 
 /// §9.1: "If the Mobile Node can detect that the certificate is not trustworthy, the attack
 /// will be foiled when the Mobile Node attempts to set up the IKE SA." The harness HA presents
-/// a certificate from a CA the MN does not trust, issued to another name.
+/// a certificate from a CA the MN does not trust, issued to another name. RFC 4306 §1.2: "The
+/// recipients of messages 3 and 4 MUST verify that all signatures and MACs are computed
+/// correctly and that the names in the ID payloads correspond to the keys used to generate
+/// the AUTH payload."
 #[mip6lab_suite::test_purpose]
 pub fn untrusted_ha_certificate() -> TestPurpose {
     tp(
         "TP-SPLIT-MN-UNTRUSTED-HA-01",
         "MN refuses an HA whose certificate it cannot trust",
-        &["RFC5026-9.1-MN-MUST-2"],
+        &["RFC5026-9.1-MN-MUST-2", "RFC4306-1.2-MN-MUST-1"],
         judge_untrusted_ha_certificate,
     )
     .iut_env(&[("MIP6LAB_DOMAIN", "example.com"), ("MIP6LAB_AUTH", "cert")])

@@ -40,7 +40,9 @@ const BY_DOMAIN: &[(&str, &str)] = &[("MIP6LAB_DOMAIN", DOMAIN)];
 
 /// §5.1.2: "the Mobile constructs a request with QNAME set to "_mip6._ipv6.example.com" and
 /// QTYPE to SRV"; the service name "is "mip6" and the protocol name is "ipv6"". The MN then
-/// picks one HA from the reply (or its additional-section AAAA records).
+/// picks one HA from the reply (or its additional-section AAAA records). RFC 2782: "A client
+/// MUST attempt to contact the target host with the lowest-numbered priority it can reach",
+/// judged from the destination of the MN's first IKE_SA_INIT.
 #[mip6lab_suite::test_purpose]
 pub fn srv_lookup() -> TestPurpose {
     discovery(
@@ -48,6 +50,7 @@ pub fn srv_lookup() -> TestPurpose {
         "MN discovers its HA with an SRV query for _mip6._ipv6.<domain>",
         &[
             "RFC5026-5.1.2-MN-MUST-1",
+            "RFC2782-Priority-MN-MUST-1",
             "RFC5026-5.1.2-MN-MUST-3",
             "RFC5026-5.1.2-MN-MUST-4",
             "RFC5026-5.1.2-MN-MAY-1",
