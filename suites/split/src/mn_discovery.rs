@@ -2,7 +2,7 @@
 //! The harness serves the MSP zone from BIND; the MN is told only a domain or an HA name.
 
 use mip6lab_suite::observe::{
-    aaaa_records, describe_queries, dns_queries_from, reported_address, response_to,
+    aaaa_records, describe_queries, dns_queries_from, first_ike_sa_init, response_to,
     uses_offered_ha, DnsRcode, DnsView,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
@@ -13,7 +13,10 @@ pub const DOMAIN: &str = "example.com";
 pub const SRV_QNAME: &str = "_mip6._ipv6.example.com.";
 pub const HA_NAME: &str = "ha1.example.com.";
 
-/// The MN, told `iut_env`, observed until it has picked an HA.
+/// The MN, told `iut_env`, observed until its IKE SA with the HA it picked is up. The HAs of
+/// the SRV answer run in the topology (the reference HA), so the MN's IKE_SA_INIT reaches
+/// the wire and the judges read the HA it chose from there; the reference's
+/// `ike_established` report only ends the observation early (it comes after IKE_SA_INIT).
 const fn discovery(
     id: &'static str,
     title: &'static str,
@@ -29,7 +32,7 @@ const fn discovery(
         judge,
     )
     .iut_env(iut_env)
-    .until_event(Some("ha_selected"))
+    .until_event(Some("ike_established"))
     .observe_for(Duration::from_secs(20))
 }
 
@@ -37,7 +40,9 @@ const BY_DOMAIN: &[(&str, &str)] = &[("MIP6LAB_DOMAIN", DOMAIN)];
 
 /// §5.1.2: "the Mobile constructs a request with QNAME set to "_mip6._ipv6.example.com" and
 /// QTYPE to SRV"; the service name "is "mip6" and the protocol name is "ipv6"". The MN then
-/// picks one HA from the reply (or its additional-section AAAA records).
+/// picks one HA from the reply (or its additional-section AAAA records). RFC 2782: "A client
+/// MUST attempt to contact the target host with the lowest-numbered priority it can reach",
+/// judged from the destination of the MN's first IKE_SA_INIT.
 #[mip6lab_suite::test_purpose]
 pub fn srv_lookup() -> TestPurpose {
     discovery(
@@ -45,6 +50,7 @@ pub fn srv_lookup() -> TestPurpose {
         "MN discovers its HA with an SRV query for _mip6._ipv6.<domain>",
         &[
             "RFC5026-5.1.2-MN-MUST-1",
+            "RFC2782-Priority-MN-MUST-1",
             "RFC5026-5.1.2-MN-MUST-3",
             "RFC5026-5.1.2-MN-MUST-4",
             "RFC5026-5.1.2-MN-MAY-1",
@@ -52,6 +58,7 @@ pub fn srv_lookup() -> TestPurpose {
         BY_DOMAIN,
         judge_srv_lookup,
     )
+    .pics(&["mn.discovery.srv"])
 }
 
 /// The MSP's DNS, as the lab provides it, answers the way §5.1.2 describes: SRV records under
@@ -59,7 +66,8 @@ pub fn srv_lookup() -> TestPurpose {
 /// there is room in the SRV reply, it is RECOMMENDED that the DNS server also return the IP
 /// addresses of the Home Agents in AAAA records as part of the additional data section".
 /// This checks the harness's own peer (BIND), so a vendor MN is never judged on a broken lab;
-/// it shares the SRV test's lab run.
+/// it shares the SRV test's lab run. It is a lab check, not a verdict on the IUT: its judge
+/// reads only BIND's answer, and a FAIL here means the lab is broken.
 #[mip6lab_suite::test_purpose]
 pub fn msp_srv_answer() -> TestPurpose {
     discovery(
@@ -77,10 +85,14 @@ pub fn msp_srv_answer() -> TestPurpose {
 
 pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
     let pcap = obs.pcap.as_str();
+    if let Some(o) = died_before_asking(obs) {
+        return o;
+    }
     let Some((q, qm)) = dns_queries_from(obs, "MN").find(|(_, m)| m.qtype == "SRV") else {
         return Outcome::fail(format!(
-            "the MN sent no SRV query (QTYPE 33); it asked for {}",
-            describe_queries(dns_queries_from(obs, "MN"))
+            "the MN sent no SRV query (QTYPE 33); it asked for {}{}",
+            describe_queries(dns_queries_from(obs, "MN")),
+            exit_note(obs)
         ));
     };
     if !qm.qname.eq_ignore_ascii_case(SRV_QNAME) {
@@ -121,51 +133,57 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
         by_priority.push((*prio, t, addrs));
     }
     // RFC 2782 (named by §5.1.2): the lowest priority value that has an address comes first;
-    // weight only orders targets of equal priority.
-    if let Some(best) = by_priority
+    // weight only orders targets of equal priority. The MN's choice is the destination of its
+    // first IKE_SA_INIT.
+    let best = by_priority
         .iter()
         .filter(|(_, _, a)| !a.is_empty())
         .map(|(p, _, _)| *p)
-        .min()
-    {
-        let chosen = first_contacted(obs, &offered);
-        if let Some((frame, addr)) = chosen {
-            if let Some((p, t, _)) = by_priority.iter().find(|(_, _, a)| a.contains(&addr)) {
-                if *p > best {
-                    let want: Vec<&str> = by_priority
-                        .iter()
-                        .filter(|(q, _, a)| *q == best && !a.is_empty())
-                        .map(|(_, t, _)| *t)
-                        .collect();
-                    let mut o = Outcome::fail(format!(
-                        "the MN went first to {t} ({addr}, SRV priority {p}), not to {} \
-                         (priority {best}): RFC 2782 takes the lowest priority value first",
-                        want.join(" or ")
-                    ))
-                    .with_frames(pcap, frames.iter().copied().chain(frame));
-                    if frame.is_none() {
-                        o = o.with_report("MN", format!("ha_selected {addr}"));
-                    }
-                    return o;
-                }
+        .min();
+    if let (Some(best), Some(init)) = (best, first_ike_sa_init(obs, "MN")) {
+        let (frame, addr) = (init.frame(), init.entry.dst_addr);
+        if let Some((p, t, _)) = by_priority.iter().find(|(_, _, a)| a.contains(&addr)) {
+            if *p > best {
+                let want: Vec<&str> = by_priority
+                    .iter()
+                    .filter(|(q, _, a)| *q == best && !a.is_empty())
+                    .map(|(_, t, _)| *t)
+                    .collect();
+                return Outcome::fail(format!(
+                    "the MN sent its first IKE_SA_INIT to {t} ({addr}, SRV priority {p}), not \
+                     to {} (priority {best}): RFC 2782 takes the lowest priority value first",
+                    want.join(" or ")
+                ))
+                .with_frames(pcap, frames.iter().copied().chain([frame]));
             }
         }
     }
-    uses_offered_ha(obs, "MN", &offered, &frames)
+    uses_offered_ha(
+        obs,
+        "MN",
+        &offered,
+        &frames,
+        "the DNS answer to its SRV query",
+    )
 }
 
-/// The first offered HA the MN turned to: its first packet to one (with the frame), else
-/// the address its `ha_selected` report names.
-fn first_contacted(obs: &Observation, offered: &[IpAddr]) -> Option<(Option<u64>, IpAddr)> {
-    if let Some(e) = obs
-        .transcript
-        .entries
-        .iter()
-        .find(|e| e.src == "MN" && offered.contains(&e.dst_addr))
-    {
-        return Some((Some(e.frame), e.dst_addr));
+/// `; it exited with code N` when the MN ended during the test.
+fn exit_note(obs: &Observation) -> String {
+    obs.iut_exit
+        .map_or_else(String::new, |c| format!("; it exited with code {c}"))
+}
+
+/// A MN that exited with an error before it asked DNS anything never reached discovery (a
+/// kernel-backed MN started without its capabilities, say): not a failure of discovery.
+fn died_before_asking(obs: &Observation) -> Option<Outcome> {
+    let code = obs.iut_exit.filter(|c| *c != 0)?;
+    if dns_queries_from(obs, "MN").next().is_some() {
+        return None;
     }
-    reported_address(obs).map(|a| (None, a))
+    Some(Outcome::not_reached(
+        "the MN's start",
+        format!("the MN exited with code {code} before any DNS query"),
+    ))
 }
 
 /// §5.1.1: "The Mobile Node constructs a DNS request by setting the QNAME to the name of the
@@ -179,16 +197,21 @@ pub fn name_lookup() -> TestPurpose {
         &[("MIP6LAB_HA_NAME", "ha1.example.com")],
         judge_name_lookup,
     )
+    .pics(&["mn.discovery.name"])
 }
 
 pub fn judge_name_lookup(obs: &Observation) -> Outcome {
     let pcap = obs.pcap.as_str();
+    if let Some(o) = died_before_asking(obs) {
+        return o;
+    }
     let Some((q, qm)) =
         dns_queries_from(obs, "MN").find(|(_, m)| m.qname.eq_ignore_ascii_case(HA_NAME))
     else {
         return Outcome::fail(format!(
-            "the MN sent no query for its HA name `{HA_NAME}`; it asked for {}",
-            describe_queries(dns_queries_from(obs, "MN"))
+            "the MN sent no query for its HA name `{HA_NAME}`; it asked for {}{}",
+            describe_queries(dns_queries_from(obs, "MN")),
+            exit_note(obs)
         ));
     };
     if qm.qtype != "AAAA" {
@@ -203,7 +226,13 @@ pub fn judge_name_lookup(obs: &Observation) -> Outcome {
             .with_frames(pcap, [q.frame]);
     };
     let offered = aaaa_records(rm, HA_NAME);
-    uses_offered_ha(obs, "MN", &offered, &[q.frame, r.frame])
+    uses_offered_ha(
+        obs,
+        "MN",
+        &offered,
+        &[q.frame, r.frame],
+        "the DNS answer to its AAAA query",
+    )
 }
 
 pub fn judge_msp_srv_answer(obs: &Observation) -> Outcome {

@@ -5,10 +5,12 @@
 //! Every verdict rests on the decrypted capture: the harness HA logs its IKE and ESP keys.
 
 use mip6lab_suite::observe::{
-    id_type, or_unknown, pcap, same_name, undecrypted_ike, BindingUpdate, Carrier, CfgType,
-    ConfigPayload, CpAttributeType, Exchange, IkeMessage,
+    id_type, in_prefix, notify, or_unknown, pcap, same_name, stopped_by, undecrypted_ike,
+    BindingUpdate, Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage, IkeSpi,
+    MobilePrefixMessage,
 };
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
+use std::net::{IpAddr, Ipv6Addr};
 
 const TOPOLOGY: &str = "split-mn-iut";
 const FQDN: &str = "mn1.example.com";
@@ -30,20 +32,96 @@ pub(crate) const fn tp(
     .iut_env(&[("MIP6LAB_DOMAIN", "example.com")])
 }
 
-/// The MN's first IKE_AUTH request, decrypted.
+fn exchange_name(x: &Exchange) -> &str {
+    match x {
+        Exchange::IkeSaInit => "IKE_SA_INIT",
+        Exchange::IkeAuth => "IKE_AUTH",
+        Exchange::CreateChildSa => "CREATE_CHILD_SA",
+        Exchange::Informational => "INFORMATIONAL",
+        Exchange::Other(name) => name,
+    }
+}
+
+/// The last step of the MN's flow with an HA on the wire (IKEv2, BU, BA), described for a
+/// reason: `HA1's IKE_AUTH response to MN (frame 9)`.
+fn last_step(obs: &Observation) -> Option<(u64, String)> {
+    let ike = obs
+        .ike_messages(None)
+        .filter(|m| m.entry.src == "MN" || m.entry.dst == "MN")
+        .map(|m| {
+            let dir = if m.response { "response" } else { "request" };
+            (m.entry, format!("{} {dir}", exchange_name(&m.exchange)))
+        });
+    let bu = obs
+        .binding_updates_from("MN")
+        .map(|b| (b.entry, "BU".to_owned()));
+    let ba = ["HA1", "HA2"].into_iter().flat_map(|ha| {
+        obs.binding_acks_from(ha)
+            .filter(|b| b.entry.dst == "MN")
+            .map(|b| (b.entry, "BA".to_owned()))
+    });
+    ike.chain(bu)
+        .chain(ba)
+        .max_by_key(|(e, _)| e.frame)
+        .map(|(e, what)| {
+            (
+                e.frame,
+                format!("{}'s {what} to {} (frame {})", e.src, e.dst, e.frame),
+            )
+        })
+}
+
+/// `next`, a step the requirement needs, never came: INCONCLUSIVE, naming the last step of
+/// the MN's flow on the wire and what stopped it there — an error notify in an HA's last IKE
+/// answer, the MN's exit, or silence. An MN frame after that step that the harness could not
+/// read makes it "cannot judge" instead: it may be the very step.
+pub(crate) fn flow_stopped(obs: &Observation, next: &str) -> Outcome {
+    let last = last_step(obs);
+    let after = last.as_ref().map_or(0, |(f, _)| *f);
+    if let Some(o) = obs.cannot_judge(Some("MN"), after, next) {
+        return o;
+    }
+    let refusal = obs
+        .ike_messages(None)
+        .filter(|m| m.response && m.entry.dst == "MN")
+        .last()
+        .and_then(|m| {
+            let n = m
+                .notifies
+                .iter()
+                .find(|n| n.notify_type.is_some_and(|t| t < notify::FIRST_STATUS_TYPE))?;
+            Some(format!(
+                "{} answered {} (notify type {}) in frame {}",
+                m.entry.src,
+                n.name,
+                or_unknown(n.notify_type),
+                m.frame()
+            ))
+        });
+    let cause = refusal.unwrap_or_else(|| stopped_by(obs, next));
+    let (frames, last_step) = match last {
+        Some((f, text)) => (vec![f], text),
+        None => (
+            Vec::new(),
+            "the MN's start (no IKEv2 on the wire)".to_owned(),
+        ),
+    };
+    Outcome::not_reached(last_step, cause).with_frames(pcap(obs), frames)
+}
+
+/// The MN's first IKE_AUTH request, decrypted; when the flow never got there, why.
 pub(crate) fn ike_auth_request(obs: &Observation) -> Result<IkeMessage<'_>, Outcome> {
     let Some(m) = obs.ike_requests(Exchange::IkeAuth, Some("MN")).next() else {
-        let init = obs.ike_requests(Exchange::IkeSaInit, Some("MN")).next();
-        return Err(match init {
-            None => Outcome::fail(
-                "the MN never started IKEv2 (no IKE_SA_INIT) with the HA it discovered",
-            ),
-            Some(i) => Outcome::inconclusive(
-                "the MN sent IKE_SA_INIT but no IKE_AUTH followed (the harness HA did not \
-                 answer?)",
-            )
-            .with_frames(pcap(obs), [i.frame()]),
-        });
+        let next = if obs
+            .ike_requests(Exchange::IkeSaInit, Some("MN"))
+            .next()
+            .is_some()
+        {
+            "the MN's IKE_AUTH request"
+        } else {
+            "the MN's IKE_SA_INIT request"
+        };
+        return Err(flow_stopped(obs, next));
     };
     if !m.decrypted() {
         return Err(Outcome::inconclusive(format!(
@@ -60,10 +138,12 @@ pub(crate) fn bus(obs: &Observation) -> Vec<BindingUpdate<'_>> {
     obs.binding_updates_from("MN").collect()
 }
 
+/// The MN's first registering BU; when there is none, why the flow never got there.
 pub(crate) fn first_registration_bu(obs: &Observation) -> Result<BindingUpdate<'_>, Outcome> {
-    bus(obs).into_iter().find(|b| b.registers()).ok_or_else(|| {
-        Outcome::fail("the MN sent no Binding Update (lifetime > 0) to the HA after IKEv2")
-    })
+    bus(obs)
+        .into_iter()
+        .find(|b| b.registers())
+        .ok_or_else(|| flow_stopped(obs, "a Binding Update (lifetime > 0) from the MN"))
 }
 
 // ------------------------------------------------------------------ IKE identity (§9.5)
@@ -108,6 +188,8 @@ pub fn judge_idi_is_fqdn(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
+    // IDi is judged; the FQDN comparison needs the BU, which may never come (the HA refused
+    // the Child SA, say): then that part is not reached, whatever IDi was.
     let bu = match first_registration_bu(obs) {
         Ok(x) => x,
         Err(o) => return o.with_frames(pcap(obs), [e.frame]),
@@ -171,15 +253,14 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
             .with_frames(pcap(obs), [e.frame]);
     };
     let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return Outcome::inconclusive("the harness HA did not answer IKE_AUTH")
-            .with_frames(pcap(obs), [e.frame]);
+        return flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [e.frame]);
     };
     let re = rm.entry;
     let Some(assigned) = rm
         .config(CfgType::Reply)
         .and_then(ConfigPayload::internal_address)
     else {
-        return Outcome::inconclusive("the harness HA's CFG_REPLY assigned no address")
+        return flow_stopped(obs, "a home address in HA1's CFG_REPLY")
             .with_frames(pcap(obs), [e.frame, re.frame]);
     };
     let bu = match first_registration_bu(obs) {
@@ -273,16 +354,11 @@ pub fn judge_bu_protected(obs: &Observation) -> Outcome {
     {
         return Outcome::fail("the MN sent a BU without ESP").with_frames(pcap(obs), [b.frame()]);
     }
+    // Without a BU: not reached, or an ESP packet the harness could not open ("cannot
+    // judge"), never a failure of the MN.
     let bu = match first_registration_bu(obs) {
         Ok(x) => x,
-        Err(o) => {
-            // An ESP packet the harness could not open is not a failure of the MN.
-            if let Some(p) = obs.esp_packets(Some("MN")).find(|p| !p.decrypted) {
-                return Outcome::inconclusive("the MN's ESP packets could not be decrypted")
-                    .with_frames(pcap(obs), [p.entry.frame]);
-            }
-            return o;
-        }
+        Err(o) => return o,
     };
     let e = bu.entry;
     if bu.esp_next_header() != Some(135) {
@@ -339,6 +415,8 @@ pub fn dns_update_option() -> TestPurpose {
         ],
         judge_dns_update_option,
     )
+    // The DNS Update option is a MAY for the MN (§6): only an MN that declares it is judged.
+    .pics(&["mn.dns_update"])
 }
 
 pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
@@ -380,8 +458,7 @@ pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
         .into_iter()
         .find(|b| b.frame() > e.frame && b.deregisters());
     let Some(db) = dereg else {
-        return Outcome::inconclusive("the MN did not deregister within the observation")
-            .with_frames(pcap(obs), [e.frame]);
+        return flow_stopped(obs, "the MN's deregistration BU").with_frames(pcap(obs), [e.frame]);
     };
     let de = db.entry;
     match db.dns_update() {
@@ -422,9 +499,7 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
         .binding_acks_from("HA1")
         .find(|b| b.has_unknown_option(200) && b.registers())
     else {
-        return Outcome::inconclusive(
-            "no BA with an option of type 200 reached the MN (did it register with HA1?)",
-        );
+        return flow_stopped(obs, "HA1's BA carrying an option of type 200");
     };
     let ae = ba.entry;
     let hoa = ba.routed_to;
@@ -464,10 +539,129 @@ pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
              again, and the MN went on",
         )
         .with_frames(pcap(obs), [ae.frame, next.frame]),
-        None => Outcome::inconclusive(
-            "the observation ended at the BA carrying an option of type 200: no later traffic \
-             from the MN to judge by",
+        None => flow_stopped(
+            obs,
+            "traffic from the MN after the BA carrying option type 200",
         )
         .with_frames(pcap(obs), [ae.frame]),
     }
+}
+
+// ------------------------------------------------------------- shared by the MN judges
+
+/// `next` never came after `what` happened: a FAIL when the MN shows it gave up (it exited;
+/// its exit code is the evidence), else not reached (still silent when the observation
+/// ended, or an unreadable frame).
+pub(crate) fn gave_up(obs: &Observation, what: &str, next: &str, frames: &[u64]) -> Outcome {
+    match obs.iut_exit {
+        Some(code) => Outcome::fail(format!(
+            "{what}; the MN exited (code {code}) without {next}"
+        ))
+        .with_frames(pcap(obs), frames.iter().copied()),
+        None => flow_stopped(obs, next).with_frames(pcap(obs), frames.iter().copied()),
+    }
+}
+
+/// How long an MN may keep retransmitting IKE_SA_INIT to a silent HA before it gives up.
+/// RFC 7296 §2.4 leaves it to the implementation ("The number of retries and length of
+/// timeouts are not covered in this specification"), suggesting "at least a dozen times over
+/// a period of at least several minutes". `MIP6LAB_IKE_TIMEOUT_SECS` is the PIXIT that
+/// shortens it; an MN keeping a default schedule of up to five minutes still fits. The
+/// reference honours the PIXIT (1 s), so its observation ends long before.
+pub(crate) const IKE_GIVE_UP_BOUND: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// An IPv6 prefix and its length.
+pub(crate) type Prefix = (Ipv6Addr, u8);
+
+pub(crate) fn v6(a: IpAddr) -> Option<Ipv6Addr> {
+    match a {
+        IpAddr::V6(a) => Some(a),
+        IpAddr::V4(_) => None,
+    }
+}
+
+pub(crate) fn prefix_of(m: &IkeMessage) -> Option<Prefix> {
+    let (a, l) = m
+        .config(CfgType::Reply)?
+        .first(&CpAttributeType::Mip6HomePrefix)?
+        .prefix()?;
+    Some((v6(a)?, l))
+}
+
+pub(crate) fn within(a: Ipv6Addr, (prefix, len): Prefix) -> bool {
+    in_prefix(a, prefix, len)
+}
+
+/// IDi's identification data (empty without IDi).
+pub(crate) fn idi_text<'m>(m: &'m IkeMessage) -> &'m str {
+    m.idi.as_ref().map_or("", |i| i.id.as_str())
+}
+
+/// The single TSi address of a CREATE_CHILD_SA request, if it names one.
+pub(crate) fn tsi_address(m: &IkeMessage) -> Option<Ipv6Addr> {
+    m.first_tsi()?.single_address().and_then(v6)
+}
+
+/// The MN's CREATE_CHILD_SA requests after frame `after`.
+pub(crate) fn child_requests(obs: &Observation, after: u64) -> Vec<IkeMessage<'_>> {
+    obs.ike_requests(Exchange::CreateChildSa, Some("MN"))
+        .filter(|m| m.frame() > after)
+        .collect()
+}
+
+/// The first address of the first INTERNAL_IP6_ADDRESS in `m`'s CP of `cfg_type`.
+pub(crate) fn internal_address(m: &IkeMessage, cfg_type: CfgType) -> Option<Ipv6Addr> {
+    m.config(cfg_type)?.internal_address().and_then(v6)
+}
+
+/// Mobile Prefix Solicitations (`advertisement == false`) or Advertisements sent by `src`.
+pub(crate) fn mpd_messages<'a>(
+    obs: &'a Observation,
+    advertisement: bool,
+    src: &'a str,
+) -> Vec<MobilePrefixMessage<'a>> {
+    obs.mobile_prefix_from(src)
+        .filter(|m| m.advertisement == advertisement)
+        .collect()
+}
+
+pub(crate) fn failover(obs: &Observation, why: &str) -> Outcome {
+    let p = pcap(obs);
+    let inits = || obs.ike_requests(Exchange::IkeSaInit, Some("MN"));
+    let Some(e1) = inits().find(|m| m.entry.dst == "HA1").map(|m| m.entry) else {
+        return flow_stopped(obs, "the MN's IKE_SA_INIT to HA1, the preferred HA");
+    };
+    match inits().find(|m| m.entry.dst == "HA2").map(|m| m.entry) {
+        Some(e2) if e2.frame > e1.frame => Outcome::pass(format!(
+            "HA1 {why}; the MN then started IKEv2 with HA2, the next HA of the SRV answer"
+        ))
+        .with_frames(p, [e1.frame, e2.frame]),
+        _ => gave_up(
+            obs,
+            &format!("HA1 {why}"),
+            "an IKE_SA_INIT to HA2, the next HA of the SRV answer",
+            &[e1.frame],
+        ),
+    }
+}
+
+pub(crate) fn proposed(m: &IkeMessage) -> Option<Ipv6Addr> {
+    internal_address(m, CfgType::Request)
+}
+
+pub(crate) fn assigned(m: &IkeMessage) -> Option<Ipv6Addr> {
+    internal_address(m, CfgType::Reply)
+}
+
+pub(crate) fn distinct_ike_sas_to(obs: &Observation, role: &str) -> Vec<(u64, Option<IkeSpi>)> {
+    let mut seen: Vec<(u64, Option<IkeSpi>)> = Vec::new();
+    for m in obs
+        .ike_requests(Exchange::IkeSaInit, Some("MN"))
+        .filter(|m| m.entry.dst == role)
+    {
+        if !seen.iter().any(|(_, s)| *s == m.ispi) {
+            seen.push((m.frame(), m.ispi));
+        }
+    }
+    seen
 }

@@ -105,57 +105,59 @@ pub fn aaaa_records(m: &DnsMessage, name: &str) -> Vec<IpAddr> {
         .collect()
 }
 
-/// "Then uses an HA from the answer": judged from traffic the node sends to one of the
-/// `offered` addresses; failing that, from the address the IUT reports choosing.
+/// The first IKE_SA_INIT request `role` put on the wire (to any address): the HA it turned
+/// to, as the capture shows it. Never the IUT's own report of its choice.
+pub fn first_ike_sa_init<'a>(obs: &'a Observation, role: &'a str) -> Option<IkeMessage<'a>> {
+    obs.ike_requests(Exchange::IkeSaInit, Some(role)).next()
+}
+
+/// "Then uses an HA from the answer", judged from the destination of `role`'s first
+/// IKE_SA_INIT. Without one, the step was never reached (INCONCLUSIVE, naming the last
+/// step, `last_step`, and what stopped the flow: the IUT's exit or silence); an unreadable
+/// frame after that step makes it "cannot judge".
 pub fn uses_offered_ha(
     obs: &Observation,
     role: &str,
     offered: &[IpAddr],
     earlier_frames: &[u64],
+    last_step: &str,
 ) -> Outcome {
     let pcap = obs.pcap.as_str();
-    if let Some(e) = obs
-        .transcript
-        .entries
-        .iter()
-        .find(|e| e.src == role && offered.contains(&e.dst_addr))
-    {
-        let mut frames = earlier_frames.to_vec();
-        frames.push(e.frame);
-        return Outcome::pass(format!(
-            "{role} contacted {} ({}), an HA the DNS answer offered",
+    let mut frames = earlier_frames.to_vec();
+    let Some(init) = first_ike_sa_init(obs, role) else {
+        let after = earlier_frames.iter().copied().max().unwrap_or(0);
+        if let Some(o) = obs.cannot_judge(None, after, "which HA the node contacted") {
+            return o;
+        }
+        let next = format!("{role}'s IKE_SA_INIT");
+        return Outcome::not_reached(last_step, stopped_by(obs, &next)).with_frames(pcap, frames);
+    };
+    let e = init.entry;
+    frames.push(e.frame);
+    if offered.contains(&e.dst_addr) {
+        Outcome::pass(format!(
+            "{role} sent its first IKE_SA_INIT to {} ({}), an HA the DNS answer offered",
             e.dst, e.dst_addr
         ))
-        .with_frames(pcap, frames);
-    }
-    match reported_address(obs) {
-        Some(a) if offered.contains(&a) => Outcome::pass(format!(
-            "{role} chose {a}, an HA the DNS answer offered (reported by the IUT; no traffic to \
-             the HA yet)"
-        ))
-        .with_frames(pcap, earlier_frames.iter().copied())
-        .with_report(role, format!("ha_selected {a}")),
-        Some(a) => Outcome::fail(format!(
-            "{role} chose {a}, which the DNS answer did not offer (offered: {})",
+        .with_frames(pcap, frames)
+    } else {
+        Outcome::fail(format!(
+            "{role} sent its first IKE_SA_INIT to {}, which the DNS answer did not offer \
+             (offered: {})",
+            e.dst_addr,
             list(offered)
         ))
-        .with_frames(pcap, earlier_frames.iter().copied())
-        .with_report(role, format!("ha_selected {a}")),
-        None => Outcome::inconclusive(format!(
-            "no evidence that {role} used an offered HA ({}): no traffic to it and no report",
-            list(offered)
-        ))
-        .with_frames(pcap, earlier_frames.iter().copied()),
+        .with_frames(pcap, frames)
     }
 }
 
-/// The address the IUT's awaited event names (e.g. `ha_selected`'s chosen HA).
-pub fn reported_address(obs: &Observation) -> Option<IpAddr> {
-    obs.iut_event
-        .as_ref()
-        .and_then(|ev| ev.get("address"))
-        .and_then(|a| a.as_str())
-        .and_then(|a| a.parse().ok())
+/// What stopped the IUT's flow before `next` (a step it had to take): its exit, with the
+/// code, else silence. For [`Outcome::not_reached`].
+pub fn stopped_by(obs: &Observation, next: &str) -> String {
+    match obs.iut_exit {
+        Some(code) => format!("the IUT exited with code {code} before {next}"),
+        None => format!("silence: {next} never came within the observation"),
+    }
 }
 
 pub fn list(a: &[IpAddr]) -> String {
