@@ -1069,7 +1069,7 @@ pub fn fcfs_identity_gets_it_again() -> TestPurpose {
     two_mns(
         "TP-SPLIT-HA-FCFS-IDENTITY-01",
         "HA gives a used address again to the identity that allocated it",
-        &["RFC5026-9.2-HA-MUST-10"],
+        &["RFC5026-9.2-HA-MUST-10", "RFC4877-10-HA-MUST-1"],
         &["ha.auth.psk", "ha.hoa.assigned", "ha.hoa.fcfs"],
         &[],
         &[

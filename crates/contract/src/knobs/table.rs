@@ -157,7 +157,7 @@ knob_table! {
     srv_ignore_priority: bool {
         name: "mn.srv_ignore_priority", roles: &[Mn],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["RFC5026-5.1.2-MN-MUST-1"] },
+        kind: Mutant { value: "true", breaks: &["RFC2782-Priority-MN-MUST-1", "RFC5026-5.1.2-MN-MUST-1"] },
         text: "pick the HA by SRV priority and weight (RFC 2782)",
     },
     /// Give up after INTERNAL_ADDRESS_FAILURE instead of a new IKE_SA_INIT (auto-configuration or
