@@ -33,6 +33,10 @@ pub struct Runner {
     pub pics: Option<Pics>,
     /// Extra runs of each test (`--rerun N`); a test whose verdicts differ is flaky.
     pub reruns: u32,
+    /// An upper bound on every observation window (`None`: each test's own). Only for IUTs
+    /// whose capture stays empty however long one waits (the hollow IUTs' CI runs): a real
+    /// IUT needs the windows the tests declare.
+    pub observe_cap: Option<Duration>,
     /// Observations by scenario: test purposes with the same setup and stimulus judge one
     /// lab run (the first one's directory holds its evidence).
     scenarios: std::sync::Mutex<std::collections::HashMap<String, Shared>>,
@@ -68,6 +72,7 @@ impl Runner {
             opts,
             pics: None,
             reruns: 0,
+            observe_cap: None,
             scenarios: Default::default(),
             warm: Default::default(),
         }
@@ -80,6 +85,12 @@ impl Runner {
 
     pub fn with_reruns(mut self, reruns: u32) -> Runner {
         self.reruns = reruns;
+        self
+    }
+
+    /// Caps every observation window at `cap` (see [`Runner::observe_cap`]).
+    pub fn with_observe_cap(mut self, cap: Duration) -> Runner {
+        self.observe_cap = Some(cap);
         self
     }
 
@@ -318,7 +329,10 @@ impl Runner {
     async fn observe(&self, tp: &TestPurpose, dir: &Path) -> Result<Observed> {
         let plan = self.plan(tp)?;
         let mut lab = self.lab_up(&plan, dir).await?;
-        let watched = watch(&mut lab, tp, &plan).await?;
+        let window = self
+            .observe_cap
+            .map_or(tp.observe_for, |c| c.min(tp.observe_for));
+        let watched = watch(&mut lab, tp, &plan, window).await?;
         // Frames still in flight when the IUT reported should reach the capture.
         lab.settle_captures().await;
         let artifacts = lab.end_test().await?;
@@ -486,7 +500,12 @@ struct Watched {
 
 /// The observation proper: starts the IUT, the other testers and the stimulus, and waits
 /// for the watched node's event (or exit) within the test's bound.
-async fn watch(lab: &mut Lab, tp: &TestPurpose, plan: &LabPlan) -> Result<Watched> {
+async fn watch(
+    lab: &mut Lab,
+    tp: &TestPurpose,
+    plan: &LabPlan,
+    window: Duration,
+) -> Result<Watched> {
     let iut = match lab.start_iut(&plan.iut_env).await {
         Ok(iut) => iut,
         // An HA that refuses its configuration exits before its ready line.
@@ -517,10 +536,10 @@ async fn watch(lab: &mut Lab, tp: &TestPurpose, plan: &LabPlan) -> Result<Watche
     };
     let (event, watched_exit) = match tp.until_event {
         Some(kind) => {
-            let event = lab.wait_event(&watched, kind, tp.observe_for).await?;
+            let event = lab.wait_event(&watched, kind, window).await?;
             (event, lab.wait_exit(&watched, Duration::ZERO).await?)
         }
-        None => (None, lab.wait_exit(&watched, tp.observe_for).await?),
+        None => (None, lab.wait_exit(&watched, window).await?),
     };
     let tester_timed_out = tp.stimulus.is_some() && event.is_none() && watched_exit.is_none();
     let iut_exit = lab.wait_exit(&iut, Duration::ZERO).await?;
