@@ -8,6 +8,7 @@
 
 pub mod mschapv2;
 
+use crate::view::{buffer_view, require_len};
 use crate::{Error, Result};
 use md5::{Digest, Md5};
 
@@ -61,37 +62,20 @@ pub fn method_name(t: u8) -> Option<&'static str> {
     })
 }
 
-/// A view of an EAP packet at the start of a buffer (octets after Length are ignored).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A view of an EAP packet at the start of a buffer (octets after Length are ignored).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    Packet, checked by check_len
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    pub const fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
-    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
     /// 4-octet header present, Length at least 4 (5 for a Request/Response, which carry a
     /// Type) and no longer than the buffer.
     pub fn check_len(&self) -> Result<()> {
         let b = self.buffer.as_ref();
-        if b.len() < 4 {
-            return Err(Error::new(
-                b.len(),
-                format!("EAP truncated: {} octets, at least 4 needed", b.len()),
-            ));
-        }
+        require_len(b, 4, |n| {
+            format!("EAP truncated: {n} octets, at least 4 needed")
+        })?;
         let len = usize::from(self.length());
         let min = if matches!(self.code(), code::REQUEST | code::RESPONSE) {
             5

@@ -7,32 +7,20 @@
 
 use crate::crypto::{aes_cbc_decrypt, aes_cbc_encrypt, aes_gcm_open, aes_gcm_seal, DirectionKeys};
 use crate::error::{Error, Result};
+use crate::view::buffer_view;
 
 /// IP protocol number of ESP.
 pub const IPPROTO_ESP: u8 = 50;
 /// ESP header length (SPI + sequence number).
 pub const HEADER_LEN: usize = 8;
 
-/// A checked view of an ESP packet: header, then the sealed rest.
-#[derive(Debug, Clone, Copy)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A checked view of an ESP packet: header, then the sealed rest.
+    #[derive(Debug, Clone, Copy)]
+    Packet, at least HEADER_LEN, else |_| "truncated ESP header"
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
-        let len = buffer.as_ref().len();
-        if len < HEADER_LEN {
-            return Err(Error::new(len, "truncated ESP header"));
-        }
-        Ok(Packet { buffer })
-    }
-
-    /// A view to emit into; accessors may panic until it holds the header.
-    pub const fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
     pub fn spi(&self) -> u32 {
         let b = self.buffer.as_ref();
         u32::from_be_bytes([b[0], b[1], b[2], b[3]])
@@ -46,10 +34,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// IV ‖ ciphertext ‖ ICV.
     pub fn sealed(&self) -> &[u8] {
         &self.buffer.as_ref()[HEADER_LEN..]
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 }
 

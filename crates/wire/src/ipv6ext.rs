@@ -6,6 +6,7 @@
 //! so that parse → emit gives back the same octets.
 
 use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
+use crate::view::{buffer_view, require_len};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -379,11 +380,11 @@ pub fn lay_out(opts: &[Ipv6Option]) -> Vec<Ipv6Option> {
     tlv::lay_out(2, opts)
 }
 
-/// A checked view of a Hop-by-Hop or Destination Options header: Next Header, Hdr Ext Len,
-/// then the options, `(Hdr Ext Len + 1) · 8` octets in all.
-#[derive(Debug, Clone, Copy)]
-pub struct OptionsHeaderPacket<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A checked view of a Hop-by-Hop or Destination Options header: Next Header, Hdr Ext Len,
+    /// then the options, `(Hdr Ext Len + 1) · 8` octets in all.
+    #[derive(Debug, Clone, Copy)]
+    OptionsHeaderPacket
 }
 
 impl<T: AsRef<[u8]>> OptionsHeaderPacket<T> {
@@ -401,15 +402,6 @@ impl<T: AsRef<[u8]>> OptionsHeaderPacket<T> {
             ));
         }
         Ok(OptionsHeaderPacket { buffer })
-    }
-
-    /// A view to emit into; accessors may panic until it holds the header.
-    pub fn new_unchecked(buffer: T) -> OptionsHeaderPacket<T> {
-        OptionsHeaderPacket { buffer }
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     pub fn next_header(&self) -> u8 {
@@ -520,33 +512,15 @@ mod rh2_field {
 /// Length of a type 2 Routing Header.
 pub const RH2_LEN: usize = 24;
 
-/// A view of a type 2 Routing Header. `new_checked` only checks there are 24 octets; the
-/// Hdr Ext Len and Routing Type values are judged by [`Rh2Repr::parse`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rh2Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A view of a type 2 Routing Header. `new_checked` only checks there are 24 octets; the
+    /// Hdr Ext Len and Routing Type values are judged by [`Rh2Repr::parse`].
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    Rh2Packet, at least RH2_LEN,
+    else |len| format!("type 2 routing header truncated: {len} of 24 octets")
 }
 
 impl<T: AsRef<[u8]>> Rh2Packet<T> {
-    pub const fn new_unchecked(buffer: T) -> Rh2Packet<T> {
-        Rh2Packet { buffer }
-    }
-
-    pub fn new_checked(buffer: T) -> Result<Rh2Packet<T>> {
-        let len = buffer.as_ref().len();
-        if len < RH2_LEN {
-            return Err(Error::new(
-                len,
-                format!("type 2 routing header truncated: {len} of 24 octets"),
-            ));
-        }
-        Ok(Rh2Packet { buffer })
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
     pub fn next_header(&self) -> u8 {
         self.buffer.as_ref()[rh2_field::NEXT_HEADER]
     }
@@ -623,12 +597,9 @@ impl Rh2Repr {
     }
 
     pub fn parse<T: AsRef<[u8]>>(p: &Rh2Packet<T>) -> Result<Rh2Repr> {
-        if p.buffer.as_ref().len() < RH2_LEN {
-            return Err(Error::new(
-                p.buffer.as_ref().len(),
-                "type 2 routing header truncated",
-            ));
-        }
+        require_len(p.buffer.as_ref(), RH2_LEN, |_| {
+            "type 2 routing header truncated"
+        })?;
         if p.routing_type() != ROUTING_TYPE_2 {
             return Err(Error::new(
                 rh2_field::ROUTING_TYPE,

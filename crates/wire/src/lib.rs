@@ -42,5 +42,6 @@ pub mod mpd;
 pub mod nd;
 pub mod radius;
 pub mod tlv;
+mod view;
 
 pub use error::{Error, Result};

@@ -16,6 +16,7 @@ pub use options::{
     check_alignment, lay_out, AlignmentIssue, AlignmentProblem, DnsUpdate, FqdnForm, MobilityOption,
 };
 
+use crate::view::{buffer_view, require_len};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -138,34 +139,21 @@ mod field {
     pub const DATA: usize = 6;
 }
 
-/// A read/write view of an MH at the start of a buffer. The buffer may be longer than the MH;
-/// accessors only look at the first [`Packet::total_len`] octets. Accessors index directly,
-/// so use [`Packet::new_checked`] (or [`Packet::check_len`]) before calling them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A read/write view of an MH at the start of a buffer. The buffer may be longer than the MH;
+    /// accessors only look at the first [`Packet::total_len`] octets. Accessors index directly,
+    /// so use [`Packet::new_checked`] (or [`Packet::check_len`]) before calling them.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    Packet, checked by check_len
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    pub const fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
-    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
     /// The buffer holds the 8-octet minimum and all that Header Len announces.
     pub fn check_len(&self) -> Result<()> {
         let b = self.buffer.as_ref();
-        if b.len() < 8 {
-            return Err(Error::new(
-                b.len(),
-                format!("MH truncated: {} octets, at least 8 needed", b.len()),
-            ));
-        }
+        require_len(b, 8, |n| {
+            format!("MH truncated: {n} octets, at least 8 needed")
+        })?;
         let total = self.total_len();
         if b.len() < total {
             return Err(Error::new(
@@ -178,10 +166,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             ));
         }
         Ok(())
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     pub fn payload_proto(&self) -> u8 {

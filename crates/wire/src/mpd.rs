@@ -11,6 +11,7 @@
 
 use crate::nd::{self, NEXT_HEADER_ICMPV6};
 use crate::tlv::Format;
+use crate::view::{buffer_view, require_len};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -36,26 +37,20 @@ const PI_L: u8 = 0x80;
 const PI_A: u8 = 0x40;
 const PI_R: u8 = 0x20;
 
-/// A read view of an MPS or MPA at the start of a buffer (the whole ICMPv6 message).
-/// [`Packet::new_checked`] makes every accessor safe.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A read view of an MPS or MPA at the start of a buffer (the whole ICMPv6 message).
+    /// [`Packet::new_checked`] makes every accessor safe.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    Packet
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
     /// At least the 8-octet header, and type 146 or 147.
     pub fn new_checked(buffer: T) -> Result<Packet<T>> {
         let b = buffer.as_ref();
-        if b.len() < HEADER_LEN {
-            return Err(Error::new(
-                b.len(),
-                format!(
-                    "Mobile Prefix message of {} octets, need {HEADER_LEN}",
-                    b.len()
-                ),
-            ));
-        }
+        require_len(b, HEADER_LEN, |n| {
+            format!("Mobile Prefix message of {n} octets, need {HEADER_LEN}")
+        })?;
         if !matches!(b[field::TYPE], TYPE_MPS | TYPE_MPA) {
             return Err(Error::new(
                 field::TYPE,
@@ -63,15 +58,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             ));
         }
         Ok(Packet { buffer })
-    }
-
-    /// A view to emit into; accessors may panic until it holds [`Repr::buffer_len`] octets.
-    pub fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     pub fn msg_type(&self) -> u8 {

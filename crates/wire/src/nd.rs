@@ -5,6 +5,7 @@
 //! them (hop limit 255, RFC 4861 §7.1).
 
 use crate::tlv::{Format, TlvError};
+use crate::view::buffer_view;
 use crate::{ipv6ext, Error, Result};
 use std::net::Ipv6Addr;
 
@@ -47,35 +48,14 @@ pub fn verify_checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> bool {
     crate::checksum::verify(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
 }
 
-/// A checked view of an NS or NA (the whole ICMPv6 message).
-#[derive(Debug, Clone, Copy)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A checked view of an NS or NA (the whole ICMPv6 message). `new_checked` asks for the
+    /// 24-octet fixed part (type, code and options are judged by [`Repr::parse`]).
+    #[derive(Debug, Clone, Copy)]
+    Packet, at least FIXED_LEN, else |len| format!("ND message of {len} octets, need {FIXED_LEN}")
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// At least the 24-octet fixed part (type, code and options are judged by
-    /// [`Repr::parse`]).
-    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
-        let len = buffer.as_ref().len();
-        if len < FIXED_LEN {
-            return Err(Error::new(
-                len,
-                format!("ND message of {len} octets, need {FIXED_LEN}"),
-            ));
-        }
-        Ok(Packet { buffer })
-    }
-
-    /// A view to emit into; accessors may panic until it holds [`Repr::buffer_len`] octets.
-    pub fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
     pub fn msg_type(&self) -> u8 {
         self.buffer.as_ref()[0]
     }

@@ -26,6 +26,7 @@
 //! consecutive attributes ([`eap_message_attributes`], [`Repr::eap_message`]).
 
 use crate::tlv::{Format, TlvError};
+use crate::view::{buffer_view, require_len};
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
@@ -269,34 +270,21 @@ mod field {
     pub const ATTRIBUTES: usize = 20;
 }
 
-/// A read/write view of a RADIUS packet at the start of a buffer. Octets after Length are
-/// padding (RFC 2865 §3) and ignored. Use [`Packet::new_checked`] before the accessors.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A read/write view of a RADIUS packet at the start of a buffer. Octets after Length are
+    /// padding (RFC 2865 §3) and ignored. Use [`Packet::new_checked`] before the accessors.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    Packet, checked by check_len
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    pub const fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
-    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
     /// The buffer holds the 20-octet header and all that Length announces, which is
     /// 20..=4096.
     pub fn check_len(&self) -> Result<()> {
         let b = self.buffer.as_ref();
-        if b.len() < MIN_LEN {
-            return Err(Error::new(
-                b.len(),
-                format!("RADIUS truncated: {} octets, at least 20 needed", b.len()),
-            ));
-        }
+        require_len(b, MIN_LEN, |n| {
+            format!("RADIUS truncated: {n} octets, at least 20 needed")
+        })?;
         let len = self.length() as usize;
         if !(MIN_LEN..=MAX_LEN).contains(&len) {
             return Err(Error::new(
@@ -311,10 +299,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             ));
         }
         Ok(())
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     pub fn code(&self) -> u8 {

@@ -28,6 +28,7 @@ mod tests;
 pub use fqdn::Fqdn;
 pub use option::{code, duid_type, ipv4_embedded, option_name, status_name, DhcpOption, Duid};
 
+use crate::view::{buffer_view, require_len};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -119,11 +120,11 @@ pub(crate) fn check_depth(depth: usize, offset: usize) -> Result<()> {
     }
 }
 
-/// A read view of a DHCPv6 message (a UDP payload, or a Relay Message option's data).
-/// [`Packet::new_checked`] makes every accessor safe.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A read view of a DHCPv6 message (a UDP payload, or a Relay Message option's data).
+    /// [`Packet::new_checked`] makes every accessor safe.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    Packet
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
@@ -135,26 +136,11 @@ impl<T: AsRef<[u8]>> Packet<T> {
             return Err(Error::new(0, "empty DHCPv6 message"));
         };
         let need = Packet::<T>::header_len_of(t);
-        if b.len() < need {
-            return Err(Error::new(
-                b.len(),
-                format!(
-                    "DHCPv6 {} of {} octets, header needs {need}",
-                    message_name(t).unwrap_or("message"),
-                    b.len()
-                ),
-            ));
-        }
+        require_len(b, need, |n| {
+            let name = message_name(t).unwrap_or("message");
+            format!("DHCPv6 {name} of {n} octets, header needs {need}")
+        })?;
         Ok(Packet { buffer })
-    }
-
-    /// A view to emit into; accessors may panic until it holds [`Repr::buffer_len`] octets.
-    pub fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     fn header_len_of(t: u8) -> usize {

@@ -18,6 +18,7 @@ pub use payload::*;
 pub use registry::*;
 
 use crate::error::{Error, Result};
+use crate::view::buffer_view;
 
 /// Exchange types (RFC 7296 §3.1).
 pub mod exchange {
@@ -60,32 +61,15 @@ pub(crate) fn be16(b: &[u8], at: usize, what: &str) -> Result<u16> {
     }
 }
 
-/// A checked view of an IKE message: the header fields, then the payload chain's octets.
-#[derive(Debug, Clone, Copy)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+buffer_view! {
+    /// A checked view of an IKE message: the header fields, then the payload chain's octets.
+    /// `new_checked` asks for the 28-octet header (the Length field is judged by
+    /// [`Message::parse`]).
+    #[derive(Debug, Clone, Copy)]
+    Packet, at least HEADER_LEN, else |_| "truncated IKE header"
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Checks that the buffer holds at least the 28-octet header (the Length field is judged
-    /// by [`Message::parse`]).
-    pub fn new_checked(buffer: T) -> Result<Packet<T>> {
-        let len = buffer.as_ref().len();
-        if len < HEADER_LEN {
-            return Err(Error::new(len, "truncated IKE header"));
-        }
-        Ok(Packet { buffer })
-    }
-
-    /// A view to emit into; accessors may panic until it holds the header.
-    pub const fn new_unchecked(buffer: T) -> Packet<T> {
-        Packet { buffer }
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
     /// The payload chain: everything after the header.
     pub fn payload_octets(&self) -> &[u8] {
         &self.b()[HEADER_LEN..]
