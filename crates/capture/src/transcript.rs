@@ -152,6 +152,16 @@ pub enum Decoded {
     Malformed { protocol: String, reason: String },
 }
 
+impl Decoded {
+    /// A payload `protocol`'s parser rejected, with the parser's reason.
+    pub fn malformed(protocol: &str, reason: impl std::fmt::Display) -> Decoded {
+        Decoded::Malformed {
+            protocol: protocol.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Frame number in the pcap (1-based): the evidence pointer.

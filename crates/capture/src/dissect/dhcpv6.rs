@@ -46,10 +46,7 @@ impl Dissector for Dhcpv6 {
 pub fn dissect_dhcpv6(payload: &[u8]) -> Decoded {
     match Repr::from_bytes(payload) {
         Ok(r) => Decoded::Message(message(&r)),
-        Err(e) => Decoded::Malformed {
-            protocol: PROTOCOL.into(),
-            reason: e.to_string(),
-        },
+        Err(e) => Decoded::malformed(PROTOCOL, e),
     }
 }
 

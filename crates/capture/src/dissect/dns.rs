@@ -20,10 +20,7 @@ impl Dissector for Dns {
     fn dissect(&self, _: &Packet, payload: &[u8], _: &mut Context) -> Decoded {
         match dns(payload) {
             Ok(m) => Decoded::Dns(m),
-            Err(e) => Decoded::Malformed {
-                protocol: "DNS".into(),
-                reason: e,
-            },
+            Err(e) => Decoded::malformed("DNS", e),
         }
     }
 }

@@ -38,12 +38,7 @@ impl Dissector for Esp {
         }
         let p = match esp::Packet::new_checked(payload) {
             Ok(p) => p,
-            Err(e) => {
-                return Decoded::Malformed {
-                    protocol: "ESP".into(),
-                    reason: e.to_string(),
-                }
-            }
+            Err(e) => return Decoded::malformed("ESP", e),
         };
         let m = Message::new("ESP", "ESP")
             .volatile("spi", format!("0x{:08x}", p.spi()))

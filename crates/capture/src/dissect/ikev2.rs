@@ -105,12 +105,7 @@ impl Dissector for Ikev2 {
 pub fn dissect_ike(bytes: &[u8], ctx: &Context) -> Decoded {
     let msg = match ikev2::Message::from_bytes(bytes) {
         Ok(m) => m,
-        Err(e) => {
-            return Decoded::Malformed {
-                protocol: "IKEv2".into(),
-                reason: e.to_string(),
-            }
-        }
+        Err(e) => return Decoded::malformed("IKEv2", e),
     };
     let response = msg.is_response();
     let exch = ikev2::exchange_name(msg.exchange)

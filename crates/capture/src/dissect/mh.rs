@@ -6,7 +6,7 @@
 //! options are children (`Pad1`, `PadN`, `BRA`, `AltCoA`, `NonceIdx`, `BAD`, `DNS-Update`,
 //! `MN-ID`, `opt N`).
 
-use super::{Context, Dissector, Packet, Transport};
+use super::{with_mip6_checksum, Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Message};
 use mip6lab_wire::ipv6ext;
 use mip6lab_wire::mh::{self, checksum, MhMessage, MobilityOption, Repr};
@@ -67,12 +67,7 @@ pub fn dissect_mh(
 ) -> Decoded {
     let repr = match Repr::from_bytes(bytes) {
         Ok(r) => r,
-        Err(e) => {
-            return Decoded::Malformed {
-                protocol: "MH".into(),
-                reason: e.to_string(),
-            }
-        }
+        Err(e) => return Decoded::malformed("MH", e),
     };
     let kind = repr.message.mh_type();
     let name = mh::type_name(kind)
@@ -115,26 +110,9 @@ pub fn dissect_mh(
         MhMessage::Brr { .. } => m,
         MhMessage::Unknown { data, .. } => m.field("len", data.len()),
     };
-    if let Some(a) = hao {
-        m = m.field("hao", a);
-    }
-    if let Some(a) = rh2 {
-        m = m.field("rh2", a);
-    }
-    let ok = match (src, dst) {
-        (IpAddr::V6(s), IpAddr::V6(d)) => {
-            let (s, d) = checksum::pseudo_header_addresses(s, d, hao, rh2);
-            if checksum::verify(&s, &d, bytes) {
-                "yes"
-            } else {
-                "no"
-            }
-        }
-        _ => "unknown",
-    };
-    m = m
-        .volatile("checksum", format!("0x{:04x}", repr.checksum))
-        .field("checksum_ok", ok);
+    m = with_mip6_checksum(m, (src, dst), hao, rh2, repr.checksum, |s, d| {
+        checksum::verify(s, d, bytes)
+    });
     for o in &repr.options {
         m = m.child(option_message(o));
     }

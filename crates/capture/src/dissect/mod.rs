@@ -15,9 +15,10 @@ pub mod radius;
 
 use crate::keylog::KeyLog;
 use crate::read::{Frame, LinkType};
-use crate::transcript::Decoded;
+use crate::transcript::{Decoded, Message};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
-use std::net::IpAddr;
+use mip6lab_wire::mh::checksum::pseudo_header_addresses;
+use std::net::{IpAddr, Ipv6Addr};
 
 pub use dns::dns;
 
@@ -98,6 +99,52 @@ impl Packet {
     pub fn is_udp_port(&self, port: u16) -> bool {
         matches!(self.transport, Transport::Udp { sport, dport } if sport == port || dport == port)
     }
+
+    /// Whether this is an ICMPv6 message of one of `kinds`.
+    pub fn is_icmpv6_of(&self, kinds: &[u8]) -> bool {
+        matches!(self.transport, Transport::Icmpv6 { kind } if kinds.contains(&kind))
+    }
+}
+
+/// The letters of the flags that are set, in order (e.g. `LA` for on-link and autonomous).
+fn flag_letters(flags: &[(bool, char)]) -> String {
+    flags
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+/// Adds the `hao` / `rh2` fields and `checksum` / `checksum_ok` to a message whose checksum
+/// covers the Mobile IPv6 pseudo-header (HAO replaces the source, RH2 gives the final
+/// destination). `verify` checks the message against a pseudo-header's addresses.
+fn with_mip6_checksum(
+    mut m: Message,
+    (src, dst): (IpAddr, IpAddr),
+    hao: Option<Ipv6Addr>,
+    rh2: Option<Ipv6Addr>,
+    checksum: u16,
+    verify: impl FnOnce(&Ipv6Addr, &Ipv6Addr) -> bool,
+) -> Message {
+    if let Some(a) = hao {
+        m = m.field("hao", a);
+    }
+    if let Some(a) = rh2 {
+        m = m.field("rh2", a);
+    }
+    let ok = match (src, dst) {
+        (IpAddr::V6(s), IpAddr::V6(d)) => {
+            let (s, d) = pseudo_header_addresses(s, d, hao, rh2);
+            if verify(&s, &d) {
+                "yes"
+            } else {
+                "no"
+            }
+        }
+        _ => "unknown",
+    };
+    m.volatile("checksum", format!("0x{checksum:04x}"))
+        .field("checksum_ok", ok)
 }
 
 /// The frames carrying UDP from or to `port` (e.g. one harness socket's exchange).

@@ -7,9 +7,8 @@
 //! for MH). Options are children: `PrefixInfo` with `prefix` (`network/len`), `flags` (L A R
 //! letters), `valid`, `preferred` and, with R, `router`; `opt N` with `len` otherwise.
 
-use super::{Context, Dissector, Packet, Transport};
+use super::{flag_letters, with_mip6_checksum, Context, Dissector, Packet};
 use crate::transcript::{Decoded, Message};
-use mip6lab_wire::mh::checksum::pseudo_header_addresses;
 use mip6lab_wire::mpd::{self, MpdOption, Repr};
 use mip6lab_wire::{ipv6ext, nd};
 use std::net::{IpAddr, Ipv6Addr};
@@ -23,12 +22,7 @@ impl Dissector for Mpd {
     }
 
     fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
-        matches!(
-            pkt.transport,
-            Transport::Icmpv6 {
-                kind: mpd::TYPE_MPS | mpd::TYPE_MPA
-            }
-        )
+        pkt.is_icmpv6_of(&[mpd::TYPE_MPS, mpd::TYPE_MPA])
     }
 
     fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
@@ -48,14 +42,6 @@ fn dissect_cleartext(pkt: &Packet, icmp: &[u8]) -> Decoded {
     dissect_mpd(icmp, pkt.src, pkt.dst, hao, rh2)
 }
 
-fn letters(flags: &[(bool, char)]) -> String {
-    flags
-        .iter()
-        .filter(|(set, _)| *set)
-        .map(|(_, c)| *c)
-        .collect()
-}
-
 /// Decodes one MPS/MPA (the whole ICMPv6 message); also the entry point for one found inside
 /// a decrypted ESP payload (next header 58).
 pub fn dissect_mpd(
@@ -68,12 +54,7 @@ pub fn dissect_mpd(
     let (repr, view) =
         match Repr::from_bytes(icmp).and_then(|r| Ok((r, mpd::Packet::new_checked(icmp)?))) {
             Ok(x) => x,
-            Err(e) => {
-                return Decoded::Malformed {
-                    protocol: "ICMPv6".into(),
-                    reason: e.to_string(),
-                }
-            }
+            Err(e) => return Decoded::malformed("ICMPv6", e),
         };
     let mut m = match &repr {
         Repr::Solicitation { .. } => Message::new("ICMPv6", "MPS"),
@@ -82,28 +63,11 @@ pub fn dissect_mpd(
     .field("type", repr.icmp_type())
     .volatile("identifier", repr.identifier());
     if let Repr::Advertisement { managed, other, .. } = &repr {
-        m = m.field("flags", letters(&[(*managed, 'M'), (*other, 'O')]));
+        m = m.field("flags", flag_letters(&[(*managed, 'M'), (*other, 'O')]));
     }
-    if let Some(a) = hao {
-        m = m.field("hao", a);
-    }
-    if let Some(a) = rh2 {
-        m = m.field("rh2", a);
-    }
-    let ok = match (src, dst) {
-        (IpAddr::V6(s), IpAddr::V6(d)) => {
-            let (s, d) = pseudo_header_addresses(s, d, hao, rh2);
-            if nd::verify_checksum(&s, &d, icmp) {
-                "yes"
-            } else {
-                "no"
-            }
-        }
-        _ => "unknown",
-    };
-    m = m
-        .volatile("checksum", format!("0x{:04x}", view.checksum()))
-        .field("checksum_ok", ok);
+    m = with_mip6_checksum(m, (src, dst), hao, rh2, view.checksum(), |s, d| {
+        nd::verify_checksum(s, d, icmp)
+    });
     for o in repr.options() {
         m = m.child(match o {
             MpdOption::PrefixInfo(p) => {
@@ -111,7 +75,7 @@ pub fn dissect_mpd(
                     .field("prefix", format!("{}/{}", p.network(), p.prefix_len))
                     .field(
                         "flags",
-                        letters(&[
+                        flag_letters(&[
                             (p.on_link, 'L'),
                             (p.autonomous, 'A'),
                             (p.router_address, 'R'),

@@ -7,7 +7,7 @@
 //! letters) `target` `hop_limit` `checksum_ok`; options as children `SLLA` / `TLLA` with a
 //! volatile `addr` (Docker's MACs vary), `opt N`.
 
-use super::{Context, Dissector, Packet, Transport};
+use super::{flag_letters, Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Message};
 use mip6lab_wire::nd::{self, NdOption, Repr};
 use std::net::{IpAddr, Ipv6Addr};
@@ -57,12 +57,7 @@ impl Dissector for Nd {
     }
 
     fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
-        matches!(
-            pkt.transport,
-            Transport::Icmpv6 {
-                kind: nd::TYPE_NS | nd::TYPE_NA
-            }
-        )
+        pkt.is_icmpv6_of(&[nd::TYPE_NS, nd::TYPE_NA])
     }
 
     fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
@@ -73,12 +68,7 @@ impl Dissector for Nd {
 fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
     let repr = match Repr::from_bytes(icmp) {
         Ok(r) => r,
-        Err(e) => {
-            return Decoded::Malformed {
-                protocol: "ICMPv6".into(),
-                reason: e.to_string(),
-            }
-        }
+        Err(e) => return Decoded::malformed("ICMPv6", e),
     };
     let checksum_ok = match (pkt.src, pkt.dst) {
         (IpAddr::V6(s), IpAddr::V6(d)) => nd::verify_checksum(&s, &d, icmp),
@@ -95,11 +85,7 @@ fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
             target,
             ..
         } => {
-            let flags: String = [(*router, 'R'), (*solicited, 'S'), (*override_flag, 'O')]
-                .iter()
-                .filter(|(set, _)| *set)
-                .map(|(_, c)| *c)
-                .collect();
+            let flags = flag_letters(&[(*router, 'R'), (*solicited, 'S'), (*override_flag, 'O')]);
             Message::new("ICMPv6", "NA")
                 .field("flags", flags)
                 .field("target", target)

@@ -39,12 +39,7 @@ impl Dissector for Radius {
 pub fn dissect_radius(payload: &[u8]) -> Decoded {
     let repr = match radius::Packet::new_checked(payload).and_then(|p| Repr::parse(&p)) {
         Ok(r) => r,
-        Err(e) => {
-            return Decoded::Malformed {
-                protocol: "RADIUS".into(),
-                reason: e.to_string(),
-            }
-        }
+        Err(e) => return Decoded::malformed("RADIUS", e),
     };
     let kind = repr
         .code_name()
