@@ -10,11 +10,12 @@ use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Message};
 use mip6lab_wire::dhcpv6::{msg_type, option_name, DhcpOption, Duid, Fqdn, Repr};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
-use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
+use support::{num, tshark_fields, Tally};
+
+mod support;
 
 fn a(s: &str) -> Ipv6Addr {
     s.parse().unwrap()
@@ -148,39 +149,6 @@ const FIELDS: &[&str] = &[
     "dhcpv6.lifetime",
 ];
 
-fn tshark(file: &Path) -> BTreeMap<u64, BTreeMap<&'static str, String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r")
-        .arg(file)
-        .args(["-T", "fields", "-E", "separator=\t"])
-        .args(["-E", "occurrence=a", "-E", "aggregator=,"]);
-    for f in FIELDS {
-        cmd.args(["-e", f]);
-    }
-    let out = match cmd.output() {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run tshark ({e}): apt-get install tshark"),
-    };
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let fields = FIELDS[1..]
-                .iter()
-                .zip(&cols[1..])
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| (*k, v.to_string()))
-                .collect();
-            (cols[0].parse().unwrap(), fields)
-        })
-        .collect()
-}
-
 /// The code an option child's kind names (`OPTION_MIP6_HAA` → 72, `option 65520` → 65520).
 fn option_code(kind: &str) -> Option<u16> {
     if let Some(n) = kind.strip_prefix("option ") {
@@ -256,13 +224,6 @@ fn duid_time_text(since_2000: u32) -> String {
     )
 }
 
-fn num(s: &str) -> u64 {
-    match s.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).unwrap(),
-        None => s.parse().unwrap(),
-    }
-}
-
 fn duid_number(name: &str) -> String {
     match name {
         "LLT" => "1",
@@ -277,12 +238,6 @@ fn duid_number(name: &str) -> String {
 fn joined(v: impl IntoIterator<Item = String>) -> Option<String> {
     let v: Vec<String> = v.into_iter().collect();
     (!v.is_empty()).then(|| v.join(","))
-}
-
-#[derive(Default)]
-struct Tally {
-    agree: BTreeMap<&'static str, u64>,
-    disagree: Vec<String>,
 }
 
 impl Tally {
@@ -317,7 +272,7 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
     write_pcap(&pcap);
     let frames = read_file(&pcap).unwrap().frames;
     let ours = decode_frames(&frames, &Endpoints::default());
-    let theirs = tshark(&pcap);
+    let theirs = tshark_fields(&pcap, FIELDS);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(ours.entries.len(), 3);
     assert_eq!(theirs.len(), 3);
@@ -345,7 +300,7 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
         let numbers = |v: Option<&str>| {
             v.map(|v| {
                 v.split(',')
-                    .map(|x| num(x).to_string())
+                    .map(|x| num(x).unwrap().to_string())
                     .collect::<Vec<_>>()
                     .join(",")
             })
@@ -478,7 +433,7 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
             joined(
                 walk.values("OPTION_ELAPSED_TIME", "elapsed")
                     .iter()
-                    .map(|v| (num(v) * 10).to_string()),
+                    .map(|v| (num(v).unwrap() * 10).to_string()),
             ),
             w.get("dhcpv6.elapsed_time"),
         );
@@ -519,12 +474,7 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
     for (f, k) in &t.agree {
         eprintln!("  {f}: {k}");
     }
-    assert!(
-        t.disagree.is_empty(),
-        "{} disagreement(s):\n{}",
-        t.disagree.len(),
-        t.disagree.join("\n")
-    );
+    t.assert_no_disagreement();
     for f in &FIELDS[1..] {
         assert!(t.agree.contains_key(f), "{f} was never compared");
     }

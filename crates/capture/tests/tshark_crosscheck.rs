@@ -4,9 +4,10 @@
 
 use hickory_proto::rr::RecordType;
 use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Message};
-use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use support::{num, tshark_fields, Tally};
+
+mod support;
 
 /// tshark fields read per frame; `-E occurrence=a` joins repeats with `,`.
 const FIELDS: &[&str] = &[
@@ -48,53 +49,6 @@ fn pcaps(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn tshark(file: &Path) -> BTreeMap<u64, HashMap<&'static str, String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r")
-        .arg(file)
-        .args(["-T", "fields", "-E", "separator=\t"]);
-    cmd.args(["-E", "occurrence=a", "-E", "aggregator=,"]);
-    for f in FIELDS {
-        cmd.args(["-e", f]);
-    }
-    let out = match cmd.output() {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run tshark ({e}): apt-get install tshark"),
-    };
-    assert!(
-        out.status.success(),
-        "tshark -r {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut frames = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let n: u64 = cols[0].parse().unwrap();
-        let map = FIELDS[1..]
-            .iter()
-            .zip(&cols[1..])
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (*k, v.to_string()))
-            .collect();
-        frames.insert(n, map);
-    }
-    frames
-}
-
-/// `0x1f`, `31`, `True`/`False` → a number.
-fn num(s: &str) -> Option<u64> {
-    let s = s.trim();
-    match s {
-        "True" => Some(1),
-        "False" => Some(0),
-        _ => match s.strip_prefix("0x") {
-            Some(h) => u64::from_str_radix(h, 16).ok(),
-            None => s.parse().ok(),
-        },
-    }
-}
-
 /// IKEv2 payload type numbers (RFC 7296 §3.2, RFC 7383 for SKF).
 fn payload_number(kind: &str) -> Option<u64> {
     Some(match kind {
@@ -130,12 +84,6 @@ fn dns_opcode(op: &str) -> Option<u64> {
     })
 }
 
-#[derive(Default)]
-struct Tally {
-    agree: BTreeMap<&'static str, u64>,
-    disagree: Vec<String>,
-}
-
 impl Tally {
     /// Compares when both sides have a value.
     fn cmp<T: PartialEq + std::fmt::Debug>(
@@ -167,7 +115,7 @@ fn mh_field(m: &Message, name: &str) -> Option<u64> {
 fn check(file: &Path, t: &mut Tally) {
     let read = read_file(file).unwrap();
     let ours = decode_frames(&read.frames, &Endpoints::default());
-    let theirs = tshark(file);
+    let theirs = tshark_fields(file, FIELDS);
     for e in &ours.entries {
         let Some(w) = theirs.get(&e.frame) else {
             t.disagree.push(format!(
@@ -375,10 +323,5 @@ fn our_decode_agrees_with_tshark_on_every_committed_capture() {
             "no {p} field compared: the fixtures or a decoder lost that protocol"
         );
     }
-    assert!(
-        t.disagree.is_empty(),
-        "{} disagreement(s):\n{}",
-        t.disagree.len(),
-        t.disagree.join("\n")
-    );
+    t.assert_no_disagreement();
 }
