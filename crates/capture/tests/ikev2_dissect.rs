@@ -4,62 +4,30 @@
 
 use mip6lab_capture::dissect::{Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::read::LinkType;
-use mip6lab_capture::{decode_with, Endpoints, Frame};
+use mip6lab_capture::{decode_with, Frame};
 use mip6lab_wire::crypto::{DirectionKeys, Encr, IkeKeys, Integ, Suite};
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::*;
 use mip6lab_wire::ipv6ext::OptionsHeaderRepr;
-use mip6lab_wire::mh::{BindingUpdate, BuFlags, MhMessage, Repr as MhRepr};
-use std::net::{IpAddr, Ipv6Addr};
-use std::time::Duration;
+use mip6lab_wire::mh::BuFlags;
+use std::net::Ipv6Addr;
+use support::{addr, binding_update, endpoints, ethernet_frame, ipv6, udp, COA, HA, HOA};
 
-const HA: &str = "2001:db8:1::1";
-const HOA: &str = "2001:db8:1::100";
-const COA: &str = "2001:db8:2::100";
+mod support;
+
 const ISPI: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 const RSPI: [u8; 8] = [9, 10, 11, 12, 13, 14, 15, 16];
 
-fn addr(s: &str) -> Ipv6Addr {
-    s.parse().unwrap()
-}
-
-fn eth_ipv6(src: Ipv6Addr, dst: Ipv6Addr, next: u8, body: &[u8]) -> Vec<u8> {
-    let mut d = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x86, 0xdd];
-    d.extend_from_slice(&[0x60, 0, 0, 0]);
-    d.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    d.extend_from_slice(&[next, 64]);
-    d.extend_from_slice(&src.octets());
-    d.extend_from_slice(&dst.octets());
-    d.extend_from_slice(body);
-    d
-}
-
-fn frame(n: u64, data: Vec<u8>) -> Frame {
-    Frame {
-        number: n,
-        timestamp: Duration::from_secs(n),
-        link: LinkType::Ethernet,
-        data,
-    }
-}
-
-/// UDP (checksum left 0: the dissectors do not judge it) over IPv6.
-fn udp(n: u64, src: Ipv6Addr, dst: Ipv6Addr, sport: u16, dport: u16, payload: &[u8]) -> Frame {
-    let mut u = Vec::new();
-    u.extend_from_slice(&sport.to_be_bytes());
-    u.extend_from_slice(&dport.to_be_bytes());
-    u.extend_from_slice(&((payload.len() + 8) as u16).to_be_bytes());
-    u.extend_from_slice(&[0, 0]);
-    u.extend_from_slice(payload);
-    frame(n, eth_ipv6(src, dst, 17, &u))
-}
-
-fn endpoints() -> Endpoints {
-    let mut e = Endpoints::default();
-    e.insert(IpAddr::V6(addr(HA)), "HA");
-    e.insert(IpAddr::V6(addr(COA)), "MN-CoA");
-    e
+/// UDP over IPv6 in frame `n`.
+fn udp_frame(
+    n: u64,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    sport: u16,
+    dport: u16,
+    payload: &[u8],
+) -> Frame {
+    ethernet_frame(n, &ipv6(src, dst, 17, 64, &udp(sport, dport, payload)))
 }
 
 fn msg(exchange: u8, flags: u8, message_id: u32, payloads: Vec<Payload>) -> Message {
@@ -94,40 +62,31 @@ fn ike_proposal() -> Sa {
     }
 }
 
+/// An IKE_SA_INIT with our proposal, a group 31 KE of `ke_octet`s and a nonce of
+/// `nonce_octet`s, then `more` payloads.
+fn sa_init(flags: u8, ke_octet: u8, nonce_octet: u8, more: Vec<Payload>) -> Vec<u8> {
+    let mut payloads = vec![
+        Payload::new(PayloadBody::Sa(ike_proposal())),
+        Payload::new(PayloadBody::Ke(Ke {
+            group: 31,
+            reserved: 0,
+            data: vec![ke_octet; 32],
+        })),
+        Payload::new(PayloadBody::Nonce(vec![nonce_octet; 32])),
+    ];
+    payloads.extend(more);
+    msg(exchange::IKE_SA_INIT, flags, 0, payloads).to_bytes()
+}
+
 fn sa_init_pair() -> (Vec<u8>, Vec<u8>) {
-    let req = msg(
-        exchange::IKE_SA_INIT,
-        flags::I,
-        0,
-        vec![
-            Payload::new(PayloadBody::Sa(ike_proposal())),
-            Payload::new(PayloadBody::Ke(Ke {
-                group: 31,
-                reserved: 0,
-                data: vec![0x11; 32],
-            })),
-            Payload::new(PayloadBody::Nonce(vec![0x22; 32])),
-            Payload::new(PayloadBody::Notify(Notify::new(
-                notify_type::NAT_DETECTION_SOURCE_IP,
-                vec![0x33; 20],
-            ))),
-        ],
-    );
-    let resp = msg(
-        exchange::IKE_SA_INIT,
-        flags::R,
-        0,
-        vec![
-            Payload::new(PayloadBody::Sa(ike_proposal())),
-            Payload::new(PayloadBody::Ke(Ke {
-                group: 31,
-                reserved: 0,
-                data: vec![0x44; 32],
-            })),
-            Payload::new(PayloadBody::Nonce(vec![0x55; 32])),
-        ],
-    );
-    (req.to_bytes(), resp.to_bytes())
+    let nat_detection = Payload::new(PayloadBody::Notify(Notify::new(
+        notify_type::NAT_DETECTION_SOURCE_IP,
+        vec![0x33; 20],
+    )));
+    (
+        sa_init(flags::I, 0x11, 0x22, vec![nat_detection]),
+        sa_init(flags::R, 0x44, 0x55, vec![]),
+    )
 }
 
 fn ike_keys() -> IkeKeys {
@@ -181,21 +140,14 @@ fn auth_pair(k: &IkeKeys) -> (Vec<u8>, Vec<u8>) {
             vec![],
         ))),
     ];
-    let req = sk::encrypt(
-        &msg(exchange::IKE_AUTH, flags::I, 1, vec![]),
-        &req_inner,
-        &[7; 16],
-        &k.initiator(),
+    let ike_auth = |flags: u8, inner: &[Payload], iv_octet: u8, keys: DirectionKeys| {
+        let outer = msg(exchange::IKE_AUTH, flags, 1, vec![]);
+        sk::encrypt(&outer, inner, &[iv_octet; 16], &keys).unwrap()
+    };
+    (
+        ike_auth(flags::I, &req_inner, 7, k.initiator()),
+        ike_auth(flags::R, &resp_inner, 8, k.responder()),
     )
-    .unwrap();
-    let resp = sk::encrypt(
-        &msg(exchange::IKE_AUTH, flags::R, 1, vec![]),
-        &resp_inner,
-        &[8; 16],
-        &k.responder(),
-    )
-    .unwrap();
-    (req, resp)
 }
 
 fn own_keylog(k: &IkeKeys) -> String {
@@ -225,8 +177,8 @@ fn decode(frames: &[Frame], keys: KeyLog) -> Vec<String> {
 fn ike_sa_init_pair() {
     let (req, resp) = sa_init_pair();
     let frames = [
-        udp(1, addr(COA), addr(HA), 500, 500, &req),
-        udp(2, addr(HA), addr(COA), 500, 500, &resp),
+        udp_frame(1, addr(COA), addr(HA), 500, 500, &req),
+        udp_frame(2, addr(HA), addr(COA), 500, 500, &resp),
     ];
     let lines = decode(&frames, KeyLog::default());
     let sa = "{SA {proposal num=1 protocol=IKE \
@@ -253,7 +205,7 @@ fn ike_auth_decrypted_with_a_key_log_and_not_without() {
     let (req, resp) = auth_pair(&k);
     // Port 4500 with the non-ESP marker for the request.
     let frames = [
-        udp(
+        udp_frame(
             1,
             addr(COA),
             addr(HA),
@@ -261,7 +213,7 @@ fn ike_auth_decrypted_with_a_key_log_and_not_without() {
             4500,
             &[&[0u8; 4][..], &req].concat(),
         ),
-        udp(2, addr(HA), addr(COA), 500, 500, &resp),
+        udp_frame(2, addr(HA), addr(COA), 500, 500, &resp),
     ];
     let keys = KeyLog::parse("test.keys", &own_keylog(&k)).unwrap();
     let lines = decode(&frames, keys);
@@ -312,7 +264,7 @@ fn ike_auth_decrypted_with_wireshark_table() {
         hex::encode(&k.sk_ar)
     );
     let keys = KeyLog::parse("ikev2_decryption_table", &csv).unwrap();
-    let lines = decode(&[udp(1, addr(COA), addr(HA), 500, 500, &req)], keys);
+    let lines = decode(&[udp_frame(1, addr(COA), addr(HA), 500, 500, &req)], keys);
     assert!(lines[0].contains("{SK decrypted=yes {IDi id_type=2 id=mn1.example.com}"));
 }
 
@@ -320,7 +272,7 @@ fn ike_auth_decrypted_with_wireshark_table() {
 fn malformed_ike_is_reported() {
     let (req, _) = sa_init_pair();
     let lines = decode(
-        &[udp(1, addr(COA), addr(HA), 500, 500, &req[..40])],
+        &[udp_frame(1, addr(COA), addr(HA), 500, 500, &req[..40])],
         KeyLog::default(),
     );
     assert!(
@@ -343,27 +295,19 @@ fn esp_sa() -> DirectionKeys {
 fn esp_with_bu_decrypted() {
     let (ha, hoa, coa) = (addr(HA), addr(HOA), addr(COA));
     let sa = esp_sa();
-    let bu = MhRepr::build(
-        MhMessage::Bu(BindingUpdate {
-            seq: 7,
-            flags: BuFlags(BuFlags::A | BuFlags::H),
-            reserved: 0,
-            lifetime: 150,
-        }),
-        &[],
-    )
-    .to_bytes_with_checksum(&hoa, &ha)
-    .unwrap();
+    let bu = binding_update(7, BuFlags::A | BuFlags::H, 150, &[])
+        .to_bytes_with_checksum(&hoa, &ha)
+        .unwrap();
     let pkt = esp::encapsulate(0xc000_0001, 1, 135, &bu, &[1; 8], &sa).unwrap();
     // IPv6 + Destination Options (HAO) + ESP, as RFC 4877 transport mode lays it out.
     let dest = OptionsHeaderRepr::with_home_address(50, hoa)
         .to_bytes()
         .unwrap();
-    let f1 = frame(1, eth_ipv6(coa, ha, 60, &[dest, pkt.clone()].concat()));
+    let f1 = ethernet_frame(1, &ipv6(coa, ha, 60, 64, &[dest, pkt.clone()].concat()));
     // A dummy packet (next header 59) over ESP-in-UDP.
     let dummy = esp::encapsulate(0xc000_0001, 2, 59, b"", &[2; 8], &sa).unwrap();
-    let f2 = udp(2, coa, ha, 4500, 4500, &dummy);
-    let f3 = udp(3, coa, ha, 4500, 4500, &[0xff]);
+    let f2 = udp_frame(2, coa, ha, 4500, 4500, &dummy);
+    let f3 = udp_frame(3, coa, ha, 4500, 4500, &[0xff]);
     let frames = [f1, f2, f3];
 
     let keys = KeyLog::parse(

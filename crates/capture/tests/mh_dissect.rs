@@ -2,59 +2,26 @@
 //! RH2, checksum judgement, malformed MH, and the entry point for decrypted ESP payloads.
 
 use mip6lab_capture::dissect::mh::dissect_mh;
-use mip6lab_capture::read::LinkType;
 use mip6lab_capture::{decode_frames, Decoded, Endpoints, Frame};
 use mip6lab_wire::ipv6ext::{OptionsHeaderRepr, Rh2Repr};
 use mip6lab_wire::mh::{
-    ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, MhMessage,
-    MobilityOption, Repr,
+    ba_status, BaFlags, BindingAck, BuFlags, DnsUpdate, FqdnForm, MhMessage, MobilityOption, Repr,
 };
 use std::net::{IpAddr, Ipv6Addr};
-use std::time::Duration;
+use support::{addr, binding_update, endpoints, ethernet_frame, ipv6, COA, HA, HOA};
 
-fn addr(s: &str) -> Ipv6Addr {
-    s.parse().unwrap()
-}
+mod support;
 
-const HA: &str = "2001:db8:1::1";
-const HOA: &str = "2001:db8:1::100";
-const COA: &str = "2001:db8:2::100";
-
-/// Ethernet + IPv6 (next header `first`) + `ext` + `mh`.
+/// Frame `n`: IPv6 (next header `first`), then `ext` and `mh`.
 fn frame(n: u64, src: Ipv6Addr, dst: Ipv6Addr, first: u8, ext: &[u8], mh: &[u8]) -> Frame {
-    let mut d = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x86, 0xdd];
-    let plen = (ext.len() + mh.len()) as u16;
-    d.extend_from_slice(&[0x60, 0, 0, 0]);
-    d.extend_from_slice(&plen.to_be_bytes());
-    d.extend_from_slice(&[first, 64]);
-    d.extend_from_slice(&src.octets());
-    d.extend_from_slice(&dst.octets());
-    d.extend_from_slice(ext);
-    d.extend_from_slice(mh);
-    Frame {
-        number: n,
-        timestamp: Duration::from_secs(n),
-        link: LinkType::Ethernet,
-        data: d,
-    }
-}
-
-fn endpoints() -> Endpoints {
-    let mut e = Endpoints::default();
-    e.insert(IpAddr::V6(addr(HA)), "HA");
-    e.insert(IpAddr::V6(addr(COA)), "MN-CoA");
-    e.insert(IpAddr::V6(addr(HOA)), "MN-HoA");
-    e
+    ethernet_frame(n, &ipv6(src, dst, first, 64, &[ext, mh].concat()))
 }
 
 fn bu_with_dns_update() -> Repr {
-    Repr::build(
-        MhMessage::Bu(BindingUpdate {
-            seq: 4711,
-            flags: BuFlags(BuFlags::A | BuFlags::H | BuFlags::K),
-            reserved: 0,
-            lifetime: 150,
-        }),
+    binding_update(
+        4711,
+        BuFlags::A | BuFlags::H | BuFlags::K,
+        150,
         &[
             MobilityOption::AlternateCoa(addr(COA)),
             MobilityOption::DnsUpdate(
@@ -131,13 +98,10 @@ fn checksum_over_the_care_of_address_is_judged_wrong() {
 #[test]
 fn bu_at_home_without_extension_headers() {
     let (ha, hoa) = (addr(HA), addr(HOA));
-    let bu = Repr::build(
-        MhMessage::Bu(BindingUpdate {
-            seq: 1,
-            flags: BuFlags(BuFlags::A | BuFlags::H),
-            reserved: 0,
-            lifetime: 0,
-        }),
+    let bu = binding_update(
+        1,
+        BuFlags::A | BuFlags::H,
+        0,
         &[MobilityOption::DnsUpdate(
             DnsUpdate::new(0, true, "mn1.example.com", FqdnForm::DnsWire).unwrap(),
         )],

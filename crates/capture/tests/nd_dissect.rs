@@ -1,23 +1,14 @@
 //! DAD probes and defenses are shown in transcripts; the rest of ND stays housekeeping.
 
-use mip6lab_capture::read::LinkType;
-use mip6lab_capture::{decode_frames, Endpoints, Frame};
+use mip6lab_capture::{decode_frames, Endpoints};
 use mip6lab_wire::nd::{self, Repr};
 use std::net::Ipv6Addr;
+use support::ethernet_frame as frame;
+
+mod support;
 
 const HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x100);
 const DEF: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0xd0);
-
-fn frame(number: u64, ipv6: Vec<u8>) -> Frame {
-    let mut data = vec![0x33, 0x33, 0, 0, 0, 1, 0x02, 0x42, 0, 0, 0, 2, 0x86, 0xdd];
-    data.extend(ipv6);
-    Frame {
-        number,
-        timestamp: std::time::Duration::ZERO,
-        link: LinkType::Ethernet,
-        data,
-    }
-}
 
 #[test]
 fn dad_probe_and_defense_are_readable() {
@@ -29,7 +20,7 @@ fn dad_probe_and_defense_are_readable() {
         .unwrap();
     let mut ep = Endpoints::default();
     ep.insert(DEF.into(), "DEF");
-    let t = decode_frames(&[frame(1, probe), frame(2, na)], &ep);
+    let t = decode_frames(&[frame(1, &probe), frame(2, &na)], &ep);
     assert_eq!(
         t.to_text(),
         ":: -> ff02::1:ff00:100  ICMPv6 NS target=2001:db8:1:100::100 src=:: hop_limit=255 \
@@ -63,9 +54,9 @@ fn link_local_dad_and_address_resolution_stay_housekeeping() {
     .unwrap();
     let t = decode_frames(
         &[
-            frame(1, kernel_dad),
-            frame(2, resolution),
-            frame(3, solicited_na),
+            frame(1, &kernel_dad),
+            frame(2, &resolution),
+            frame(3, &solicited_na),
         ],
         &Endpoints::default(),
     );
@@ -84,7 +75,7 @@ fn a_bad_checksum_or_a_short_message_is_visible() {
         .unwrap();
     short.truncate(40 + 12);
     short[5] = 12;
-    let t = decode_frames(&[frame(1, probe), frame(2, short)], &Endpoints::default());
+    let t = decode_frames(&[frame(1, &probe), frame(2, &short)], &Endpoints::default());
     let text = t.to_text();
     assert!(text.contains("checksum_ok=no"), "{text}");
     assert!(text.contains("ICMPv6 malformed"), "{text}");

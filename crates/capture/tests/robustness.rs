@@ -4,7 +4,11 @@
 use mip6lab_capture::read::LinkType;
 use mip6lab_capture::{decode_frames, read_bytes, Endpoints, Frame};
 use proptest::prelude::*;
+use std::net::Ipv6Addr;
 use std::path::PathBuf;
+use support::{addr, ethernet_frame, ipv6, udp};
+
+mod support;
 
 fn recorded() -> Vec<Vec<u8>> {
     let dir =
@@ -84,20 +88,9 @@ proptest! {
         dns in proptest::collection::vec(any::<u8>(), 0..600),
         to_server in any::<bool>(),
     ) {
-        let mut data = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x86, 0xdd];
-        let udp_len = (8 + dns.len()) as u16;
-        data.extend([0x60, 0, 0, 0]);
-        data.extend(udp_len.to_be_bytes());
-        data.extend([17, 64]);
-        data.extend(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0x100).octets());
-        data.extend(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0x53).octets());
         let (sport, dport): (u16, u16) = if to_server { (40000, 53) } else { (53, 40000) };
-        data.extend(sport.to_be_bytes());
-        data.extend(dport.to_be_bytes());
-        data.extend(udp_len.to_be_bytes());
-        data.extend([0, 0]);
-        data.extend(&dns);
-        let f = Frame { number: 1, timestamp: std::time::Duration::ZERO, link: LinkType::Ethernet, data };
+        let (mn, dns_server) = (addr("2001:db8:1::100"), addr("2001:db8:1::53"));
+        let f = ethernet_frame(1, &ipv6(mn, dns_server, 17, 64, &udp(sport, dport, &dns)));
         let t = decode_frames(&[f], &Endpoints::default());
         prop_assert_eq!(t.entries.len() + t.errors.len(), 1);
         let _ = t.to_text();
@@ -110,16 +103,9 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..200),
         na in any::<bool>(),
     ) {
-        let mut data = vec![0x33, 0x33, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x86, 0xdd];
-        let icmp_len = (1 + body.len()) as u16;
-        data.extend([0x60, 0, 0, 0]);
-        data.extend(icmp_len.to_be_bytes());
-        data.extend([58, 255]);
-        data.extend([0u8; 16]);
-        data.extend(std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 1, 0xff00, 0x100).octets());
-        data.push(if na { 136 } else { 135 });
-        data.extend(&body);
-        let f = Frame { number: 1, timestamp: std::time::Duration::ZERO, link: LinkType::Ethernet, data };
+        let icmp = [&[if na { 136 } else { 135 }][..], &body].concat();
+        let solicited_node = addr("ff02::1:ff00:100");
+        let f = ethernet_frame(1, &ipv6(Ipv6Addr::UNSPECIFIED, solicited_node, 58, 255, &icmp));
         let t = decode_frames(&[f], &Endpoints::default());
         prop_assert!(t.entries.len() + t.errors.len() + t.housekeeping as usize == 1);
         let _ = t.to_text();

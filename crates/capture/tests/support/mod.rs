@@ -1,11 +1,84 @@
-//! Helpers the capture tests share: running tshark over a pcap, reading its numbers, and
-//! tallying our decode against it.
+//! Helpers the capture tests share: hand-built frames and the lab's addresses, and for the
+//! tshark cross-checks running tshark over a pcap, reading its numbers and tallying.
 // Each test binary compiles this module and uses only some of it.
 #![allow(dead_code)]
 
+use mip6lab_capture::read::LinkType;
+use mip6lab_capture::{Endpoints, Frame};
+use mip6lab_wire::mh::{BindingUpdate, BuFlags, MhMessage, MobilityOption, Repr as MhRepr};
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv6Addr};
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
+
+pub const HA: &str = "2001:db8:1::1";
+pub const HOA: &str = "2001:db8:1::100";
+pub const COA: &str = "2001:db8:2::100";
+
+pub fn addr(s: &str) -> Ipv6Addr {
+    s.parse().unwrap()
+}
+
+/// The HA and the MN's two addresses under their lab names.
+pub fn endpoints() -> Endpoints {
+    let mut e = Endpoints::default();
+    e.insert(IpAddr::V6(addr(HA)), "HA");
+    e.insert(IpAddr::V6(addr(COA)), "MN-CoA");
+    e.insert(IpAddr::V6(addr(HOA)), "MN-HoA");
+    e
+}
+
+/// An IPv6 packet: the fixed header (traffic class and flow label 0), then `payload`.
+pub fn ipv6(
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    next_header: u8,
+    hop_limit: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut d = vec![0x60, 0, 0, 0];
+    d.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    d.extend_from_slice(&[next_header, hop_limit]);
+    d.extend_from_slice(&src.octets());
+    d.extend_from_slice(&dst.octets());
+    d.extend_from_slice(payload);
+    d
+}
+
+/// A UDP datagram; the checksum is left 0 (the dissectors do not judge it).
+pub fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = Vec::new();
+    u.extend_from_slice(&sport.to_be_bytes());
+    u.extend_from_slice(&dport.to_be_bytes());
+    u.extend_from_slice(&((payload.len() + 8) as u16).to_be_bytes());
+    u.extend_from_slice(&[0, 0]);
+    u.extend_from_slice(payload);
+    u
+}
+
+/// Frame `number`, captured `number` seconds in: an Ethernet header around an IPv6 packet.
+pub fn ethernet_frame(number: u64, ipv6_packet: &[u8]) -> Frame {
+    let mut data = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x86, 0xdd];
+    data.extend_from_slice(ipv6_packet);
+    Frame {
+        number,
+        timestamp: Duration::from_secs(number),
+        link: LinkType::Ethernet,
+        data,
+    }
+}
+
+/// A BU with these fields and options (reserved octet 0).
+pub fn binding_update(seq: u16, flags: u8, lifetime: u16, options: &[MobilityOption]) -> MhRepr {
+    let bu = BindingUpdate {
+        seq,
+        flags: BuFlags(flags),
+        reserved: 0,
+        lifetime,
+    };
+    MhRepr::build(MhMessage::Bu(bu), options)
+}
 
 /// The values tshark prints for `fields` in each frame of `file`, by frame number; the first
 /// field must be `frame.number`. Repeats of a field are joined with `,`; empty ones are left
