@@ -61,11 +61,7 @@ pub fn why_text(
     for id in &r.requirements {
         let info = catalog.and_then(|c| c.iter().find(|q| &q.id == id));
         let level = r
-            .requirement_levels
-            .get(id)
-            .map(String::as_str)
-            .or(info.map(|q| q.level.as_str()))
-            .filter(|l| !l.is_empty())
+            .requirement_level(id, info)
             .unwrap_or("level unknown, counted as MUST");
         let kind = r
             .requirement_kinds

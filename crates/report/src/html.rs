@@ -5,6 +5,7 @@
 //! SVG. Everything that comes from a run (reasons, DNS names, log paths) is escaped: an IUT
 //! controls much of that text.
 
+use crate::markup::escape_markup;
 use crate::{Evidence, ReqInfo, RunResult, TestResult, Verdict};
 use mip6lab_capture::transcript::{summary, Decoded, Entry};
 use mip6lab_capture::Transcript;
@@ -74,20 +75,11 @@ pub fn render_html_at(
 
 /// HTML escaping for text and quoted attributes; drops characters HTML cannot carry.
 pub fn h(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            '\n' | '\t' => o.push(c),
-            c if c.is_control() => o.push('\u{FFFD}'),
-            c => o.push(c),
-        }
-    }
-    o
+    escape_markup(s, "&#39;", |c, o| match c {
+        '\n' | '\t' => o.push(c),
+        c if c.is_control() => o.push('\u{FFFD}'),
+        c => o.push(c),
+    })
 }
 
 /// A relative link: percent-encodes everything but unreserved characters and `/`, so no
@@ -571,17 +563,11 @@ fn test_section(
     }
     for id in &r.requirements {
         let info = catalog.and_then(|c| c.iter().find(|q| &q.id == id));
-        let level = r
-            .requirement_levels
-            .get(id)
-            .cloned()
-            .or_else(|| info.map(|q| q.level.clone()))
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| "level unknown".into());
+        let level = r.requirement_level(id, info).unwrap_or("level unknown");
         let text = info
             .map(|q| format!(": “{}”", h(q.text.trim())))
             .unwrap_or_default();
-        let _ = writeln!(o, "<li><code>{}</code> [{}]{text}</li>", h(id), h(&level));
+        let _ = writeln!(o, "<li><code>{}</code> [{}]{text}</li>", h(id), h(level));
     }
     o.push_str("</ul>\n");
     // Evidence.

@@ -25,6 +25,7 @@
 //! newline and carriage return; U+FFFE, U+FFFF) are dropped. In attributes, tab, newline and
 //! carriage return are written as character references so a parser reads them back unchanged.
 
+use crate::markup::escape_markup;
 use crate::{Evidence, RunResult, TestResult, Verdict};
 use std::fmt::Write;
 
@@ -196,23 +197,14 @@ pub fn xml_char(c: char) -> bool {
 }
 
 fn escape(s: &str, attr: bool) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            // A literal CR is read back as LF (end-of-line handling).
-            '\r' => o.push_str("&#13;"),
-            '\n' if attr => o.push_str("&#10;"),
-            '\t' if attr => o.push_str("&#9;"),
-            c if !xml_char(c) => {}
-            c => o.push(c),
-        }
-    }
-    o
+    escape_markup(s, "&apos;", |c, o| match c {
+        // A literal CR is read back as LF (end-of-line handling).
+        '\r' => o.push_str("&#13;"),
+        '\n' if attr => o.push_str("&#10;"),
+        '\t' if attr => o.push_str("&#9;"),
+        c if !xml_char(c) => {}
+        c => o.push(c),
+    })
 }
 
 #[cfg(test)]

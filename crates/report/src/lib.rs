@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod flaky;
 pub mod html;
 pub mod junit;
+mod markup;
 
 pub use catalog::ReqInfo;
 
@@ -289,6 +290,16 @@ impl TestResult {
             .map(Verdict::to_string)
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// The level of requirement `id`: the one recorded with the result, else the catalog's
+    /// (`info`); `None` when the one that applies is missing or empty.
+    pub fn requirement_level<'a>(&'a self, id: &str, info: Option<&'a ReqInfo>) -> Option<&'a str> {
+        self.requirement_levels
+            .get(id)
+            .map(String::as_str)
+            .or(info.map(|q| q.level.as_str()))
+            .filter(|l| !l.is_empty())
     }
 
     /// The strongest known level of the test's requirements (`MUST` when any is unknown).
