@@ -4,16 +4,12 @@
 use mip6lab_report::baseline::Baseline;
 use mip6lab_suite::Pics;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rstest::rstest;
 
 mod common;
-use common::{mip6lab, root, text};
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mip6lab-baseline-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{fresh_dir, mip6lab, root, text};
 
 /// The header of a suite's reference baseline.
 fn reference_header(suite: &str) -> String {
@@ -104,7 +100,7 @@ fn write_run(dir: &Path, verdicts: &[(&str, &str)]) -> PathBuf {
 
 #[test]
 fn check_and_write() {
-    let d = tmp("check");
+    let d = fresh_dir("baseline-check");
     let reference = "fixtures/baselines/reference.toml";
     let ids: Vec<&str> = mip6lab_suite_split::SUITE
         .tests()
@@ -202,78 +198,62 @@ fn check_and_write() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-#[test]
-fn suite_options_are_checked_before_any_lab() {
-    let d = tmp("suite");
-    let refuse = |args: &[&str], want: &str| {
-        let out = mip6lab(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let e = text(&out.stderr);
-        assert!(e.contains(want), "{args:?}: {e}");
-    };
-    refuse(
-        &["suite", "split", "--iut-image", "vendor/mn:1"],
-        "--iut-image vendor/mn:1 needs --pics FILE",
-    );
-    refuse(
-        &[
-            "suite",
-            "split",
-            "--iut-image",
-            "v",
-            "--pics",
-            "/nonexistent/p.toml",
-        ],
-        "cannot read the PICS file /nonexistent/p.toml",
-    );
-    let bad = d.join("pics.toml");
-    std::fs::write(
-        &bad,
-        "[iut]\nname = \"v\"\n[pics]\nha.dns_update = \"yes\"\n",
-    )
-    .unwrap();
-    refuse(
-        &[
-            "suite",
-            "split",
-            "--iut-image",
-            "v",
-            "--pics",
-            bad.to_str().unwrap(),
-        ],
-        "[pics] ha.dns_update = \"yes\": must be true or false",
-    );
-    std::fs::write(&bad, "[iut]\nname = \"v\"\nmodel = \"x\"\n[pics]\n").unwrap();
-    refuse(
-        &[
-            "suite",
-            "split",
-            "--iut-image",
-            "v",
-            "--pics",
-            bad.to_str().unwrap(),
-        ],
-        "unknown key `model` in [iut]",
-    );
-    let pics = "fixtures/pics/reference.toml";
-    refuse(
-        &[
-            "suite",
-            "split",
-            "--iut-image",
-            "v",
-            "--pics",
-            pics,
-            "--baseline",
-            "/nonexistent/b.toml",
-        ],
-        "cannot read /nonexistent/b.toml",
-    );
-    refuse(&["suite", "split", "--rerun", "0"], "N must be at least 1");
-    refuse(
-        &["suite", "split", "--rerun", "two"],
-        "--rerun two: not a number",
-    );
+/// Options of `mip6lab suite split` refused (exit 2) before any lab starts: the arguments
+/// after `suite split`, where `PICS` stands for a file holding `pics`, and what the refusal
+/// names.
+#[rstest]
+#[case::vendor_image_without_pics(
+    &["--iut-image", "vendor/mn:1"],
+    "",
+    "--iut-image vendor/mn:1 needs --pics FILE"
+)]
+#[case::unreadable_pics(
+    &["--iut-image", "v", "--pics", "/nonexistent/p.toml"],
+    "",
+    "cannot read the PICS file /nonexistent/p.toml"
+)]
+#[case::pics_item_not_a_boolean(
+    &["--iut-image", "v", "--pics", "PICS"],
+    "[iut]\nname = \"v\"\n[pics]\nha.dns_update = \"yes\"\n",
+    "[pics] ha.dns_update = \"yes\": must be true or false"
+)]
+#[case::unknown_iut_key(
+    &["--iut-image", "v", "--pics", "PICS"],
+    "[iut]\nname = \"v\"\nmodel = \"x\"\n[pics]\n",
+    "unknown key `model` in [iut]"
+)]
+#[case::unreadable_baseline(
+    &["--iut-image", "v", "--pics", "fixtures/pics/reference.toml", "--baseline", "/nonexistent/b.toml"],
+    "",
+    "cannot read /nonexistent/b.toml"
+)]
+#[case::no_runs(&["--rerun", "0"], "", "N must be at least 1")]
+#[case::runs_not_a_number(&["--rerun", "two"], "", "--rerun two: not a number")]
+fn suite_options_are_checked_before_any_lab(
+    #[case] options: &[&str],
+    #[case] pics: &str,
+    #[case] refusal: &str,
+) {
+    // Cases run in parallel: each gets its own directory.
+    static CASE: AtomicUsize = AtomicUsize::new(0);
+    let d = fresh_dir(&format!(
+        "baseline-suite-{}",
+        CASE.fetch_add(1, Ordering::Relaxed)
+    ));
+    let pics_path = d.join("pics.toml");
+    std::fs::write(&pics_path, pics).unwrap();
+    let mut args = vec!["suite", "split"];
+    args.extend(options.iter().map(|a| {
+        if *a == "PICS" {
+            pics_path.to_str().unwrap()
+        } else {
+            a
+        }
+    }));
+    let out = mip6lab(&args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let e = text(&out.stderr);
+    assert!(e.contains(refusal), "{args:?}: {e}");
     std::fs::remove_dir_all(&d).unwrap();
 }
 

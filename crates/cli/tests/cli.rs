@@ -3,18 +3,16 @@
 use std::process::Command;
 
 mod common;
-use common::{mip6lab, root, text};
+use common::{mip6lab, root, stdout_of_success, text};
 
 #[test]
 fn decode_names_roles_from_the_topology() {
-    let out = mip6lab(&[
+    let s = stdout_of_success(&[
         "decode",
         "fixtures/pcaps/split-discovery/srv-mutant-udp.pcap",
         "--topology",
         "split-discovery",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
     assert!(
         s.contains("MN -> DNS  DNS query SRV _mip6._udp.example.com."),
         "{s}"
@@ -93,9 +91,7 @@ fn without_docker_the_suite_says_what_to_install() {
 
 #[test]
 fn knobs_lists_the_mutations() {
-    let out = mip6lab(&["knobs"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
+    let s = stdout_of_success(&["knobs"]);
     let line = |name: &str| {
         s.lines()
             .find(|l| l.starts_with(&format!("{name} ")))
@@ -117,14 +113,12 @@ fn decode_with_keys_decrypts_ike_auth() {
     let pcap = "fixtures/pcaps/ikev2-strongswan/bootstrap.pcap";
     let without = text(&mip6lab(&["decode", pcap]).stdout);
     assert!(without.contains("decrypted=no"), "{without}");
-    let out = mip6lab(&[
+    let s = stdout_of_success(&[
         "decode",
         pcap,
         "--keys",
         "fixtures/pcaps/ikev2-strongswan/ikev2_decryption_table",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
     assert!(
         s.contains("INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64"),
         "{s}"

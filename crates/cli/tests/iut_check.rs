@@ -3,10 +3,10 @@
 //! the example image built by containers/iut/example/build.sh.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 mod common;
-use common::{mip6lab, root, text};
+use common::{fresh_dir, mip6lab, root, text};
 
 /// Output lines joined again where the report wrapped them, so phrases can be matched.
 fn unwrapped(b: &[u8]) -> String {
@@ -14,10 +14,20 @@ fn unwrapped(b: &[u8]) -> String {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mip6lab-iut-check-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    fresh_dir(&format!("iut-check-{name}"))
+}
+
+/// `mip6lab iut check --role ROLE --pics PICS --pics-only`: the PICS checks alone.
+fn check_pics_only(role: &str, pics: &str) -> Output {
+    mip6lab(&[
+        "iut",
+        "check",
+        "--role",
+        role,
+        "--pics",
+        pics,
+        "--pics-only",
+    ])
 }
 
 fn write_pics(dir: &Path, items: &str) -> String {
@@ -88,15 +98,7 @@ fn the_reference_and_example_pics_pass_for_both_roles() {
         "containers/iut/example/pics.toml",
     ] {
         for role in ["mn", "ha"] {
-            let out = mip6lab(&[
-                "iut",
-                "check",
-                "--role",
-                role,
-                "--pics",
-                pics,
-                "--pics-only",
-            ]);
+            let out = check_pics_only(role, pics);
             let s = unwrapped(&out.stdout);
             assert_eq!(out.status.code(), Some(0), "{pics} {role}: {s}");
             assert!(s.contains("PASS  pics"), "{s}");
@@ -127,15 +129,7 @@ fn undeclared_and_misspelt_items_fail_and_denied_features_are_not_applicable() {
         "mn.auth.cert = true\nmn.auth.eap = false\nmn.hoa.preconfigured = true\n\
          mn.auth.certificate = true\n",
     );
-    let out = mip6lab(&[
-        "iut",
-        "check",
-        "--role",
-        "mn",
-        "--pics",
-        &pics,
-        "--pics-only",
-    ]);
+    let out = check_pics_only("mn", &pics);
     let s = unwrapped(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{s}");
     assert!(s.contains("FAIL  pics"), "{s}");
@@ -168,15 +162,7 @@ fn an_unreadable_pics_fails_its_check_and_skips_the_report() {
     let d = tmp("bad");
     let p = d.join("pics.toml");
     std::fs::write(&p, "[iut]\nname = \"x\"\n[pics]\nmn.auth.eap = \"yes\"\n").unwrap();
-    let out = mip6lab(&[
-        "iut",
-        "check",
-        "--role",
-        "mn",
-        "--pics",
-        p.to_str().unwrap(),
-        "--pics-only",
-    ]);
+    let out = check_pics_only("mn", p.to_str().unwrap());
     let s = unwrapped(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{s}");
     assert!(s.contains("FAIL  pics"), "{s}");
@@ -205,15 +191,7 @@ fn an_ha_pics_is_warned_about_mn_tests_it_cannot_rule_out() {
         .any(|tp| tp.iut_role() != mip6lab_suite::IutRole::Ha && tp.pics.is_empty());
     for (role_mn, warned) in [(true, unguarded), (false, false)] {
         let pics = write_pics(&d, &format!("{items}role.ha = true\nrole.mn = {role_mn}\n"));
-        let out = mip6lab(&[
-            "iut",
-            "check",
-            "--role",
-            "ha",
-            "--pics",
-            &pics,
-            "--pics-only",
-        ]);
+        let out = check_pics_only("ha", &pics);
         let s = unwrapped(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{s}");
         assert!(s.contains("TP-SPLIT-HA-HOME-PREFIX-01"), "{s}");

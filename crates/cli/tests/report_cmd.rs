@@ -1,11 +1,9 @@
 //! `mip6lab report`: re-rendering a recorded run, comparing two, and an interop matrix.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{fresh_dir, mip6lab, root, text};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -22,8 +20,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn report_renders_compares_and_builds_an_interop_matrix() {
-    let tmp = std::env::temp_dir().join(format!("mip6lab-report-cmd-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let tmp = fresh_dir("report-cmd");
     let fixture = root().join("crates/report/tests/fixtures/run");
     let (a, b) = (tmp.join("a"), tmp.join("b"));
     copy_dir(&fixture, &a);
@@ -37,17 +34,10 @@ fn report_renders_compares_and_builds_an_interop_matrix() {
     run["results"][0]["outcome"]["verdict"] = "PASS".into();
     std::fs::write(b.join("results.json"), run.to_string()).unwrap();
 
-    let out = Command::new(env!("CARGO_BIN_EXE_mip6lab"))
-        .args(["report"])
-        .arg(a.join("results.json"))
-        .arg(&b)
-        .args(["--out"])
-        .arg(tmp.join("out"))
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let (a_results, out_dir) = (path(&a.join("results.json")), path(&tmp.join("out")));
+    let out = mip6lab(&["report", &a_results, &path(&b), "--out", &out_dir]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let read = |p: &str| std::fs::read_to_string(tmp.join("out").join(p)).unwrap();
     let index = read("run-b/index.html");
     // Links from DIR/<run-id>/ back to the run directory.
@@ -61,21 +51,13 @@ fn report_renders_compares_and_builds_an_interop_matrix() {
     assert!(interop.contains("vendor/mn:2") && interop.contains("reference [mn.srv_proto=_udp]"));
 
     // One run, no --out: index.html next to results.json.
-    let out = Command::new(env!("CARGO_BIN_EXE_mip6lab"))
-        .args(["report"])
-        .arg(a.join("results.json"))
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = mip6lab(&["report", &a_results]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(std::fs::read_to_string(a.join("index.html"))
         .unwrap()
         .contains("href=\"TP-SPLIT-MN-DISC-SRV-01/home.pcap\""));
 
-    let bad = Command::new(env!("CARGO_BIN_EXE_mip6lab"))
-        .args(["report", "/nonexistent/results.json"])
-        .output()
-        .unwrap();
+    let bad = mip6lab(&["report", "/nonexistent/results.json"]);
     assert_eq!(bad.status.code(), Some(2));
     std::fs::remove_dir_all(&tmp).unwrap();
 }
