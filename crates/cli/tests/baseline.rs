@@ -223,7 +223,14 @@ fn check_and_write() {
     "unknown key `model` in [iut]"
 )]
 #[case::unreadable_baseline(
-    &["--iut-image", "v", "--pics", "fixtures/pics/reference.toml", "--baseline", "/nonexistent/b.toml"],
+    &[
+        "--iut-image",
+        "v",
+        "--pics",
+        "fixtures/pics/reference.toml",
+        "--baseline",
+        "/nonexistent/b.toml"
+    ],
     "",
     "cannot read /nonexistent/b.toml"
 )]

@@ -627,14 +627,7 @@ impl Lab {
         if let Some(ready) = &node.ready {
             let res = match ready {
                 Readiness::DnsSoa(zone) => {
-                    let net = self
-                        .topology
-                        .networks
-                        .iter()
-                        .find(|n| n.name == node.network)
-                        .context("node on an unknown network")?;
-                    let cidr: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
-                    probe::dns_soa(address, cidr.gateway(), zone, READY_TIMEOUT)
+                    probe::dns_soa(address, self.gateway_of(node)?, zone, READY_TIMEOUT)
                         .await
                         .map(|_| ())
                 }

@@ -8,6 +8,20 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
+/// A UDP socket on `source`, retried until `timeout` after `started` (the address may not be
+/// usable yet while the lab's network comes up).
+async fn bind_probe(source: Ipv6Addr, started: Instant, timeout: Duration) -> Result<UdpSocket> {
+    loop {
+        match UdpSocket::bind(SocketAddr::from((source, 0))).await {
+            Ok(s) => return Ok(s),
+            Err(_) if started.elapsed() < timeout => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => bail!("cannot bind the probe to {source}: {e}"),
+        }
+    }
+}
+
 /// Asks `server` for the SOA of `zone` until it answers authoritatively, or `timeout`.
 /// Queries leave from `source` (the lab side of the link) so that probe traffic carries only
 /// lab addresses; the address may still be tentative for a moment after the bridge comes up.
@@ -19,15 +33,7 @@ pub async fn dns_soa(
 ) -> Result<Duration> {
     let started = Instant::now();
     let name = Name::from_str(zone)?;
-    let sock = loop {
-        match UdpSocket::bind(SocketAddr::from((source, 0))).await {
-            Ok(s) => break s,
-            Err(_) if started.elapsed() < timeout => {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => bail!("cannot bind the probe to {source}: {e}"),
-        }
-    };
+    let sock = bind_probe(source, started, timeout).await?;
     let dst = SocketAddr::from((server, 53));
     let mut last = String::from("no answer");
     while started.elapsed() < timeout {
@@ -95,15 +101,7 @@ pub async fn radius_access(
 ) -> Result<Duration> {
     use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
     let started = Instant::now();
-    let sock = loop {
-        match UdpSocket::bind(SocketAddr::from((source, 0))).await {
-            Ok(s) => break s,
-            Err(_) if started.elapsed() < timeout => {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => bail!("cannot bind the probe to {source}: {e}"),
-        }
-    };
+    let sock = bind_probe(source, started, timeout).await?;
     let dst = SocketAddr::from((server, radius::AUTH_PORT));
     let mut last = String::from("no answer");
     while started.elapsed() < timeout {

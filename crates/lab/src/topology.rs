@@ -318,6 +318,7 @@ impl Cidr<Ipv6Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
 
     const GOOD: &str = r#"
         name = "t"
@@ -348,31 +349,6 @@ mod tests {
         assert_eq!(t.render("ns ${DNS} x").unwrap(), "ns 2001:db8:1::53 x");
         assert!(t.render("${HA9}").unwrap_err().to_string().contains("HA9"));
         assert_eq!(t.iut().unwrap().name, "mn");
-    }
-
-    #[test]
-    fn addresses_outside_documentation_ranges_are_refused() {
-        let bad = GOOD.replace("2001:db8:1::/64", "fd00::/64");
-        let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("2001:db8::/32"));
-        let bad = GOOD.replace("198.51.100.128/28", "10.0.0.0/24");
-        let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("documentation"));
-        let bad = GOOD.replace("MN = \"2001:db8:1::100\"", "MN = \"2001:db8:2::100\"");
-        let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("not in network"));
     }
 
     /// Two peers and no IUT: the shape of a recording.
@@ -421,43 +397,6 @@ mod tests {
     }
 
     #[test]
-    fn two_iut_nodes_are_refused() {
-        let two = RECORDING.replace("image = \"strongswan\"", "image = \"iut\"");
-        let t: Topology = toml::from_str(&two).unwrap();
-        let err = t.validate().unwrap_err().to_string();
-        assert!(err.contains("at most one"), "{err}");
-    }
-
-    #[test]
-    fn wait_on_the_iut_is_refused() {
-        let bad = GOOD.replace("image = \"iut\"", "image = \"iut\"\nwait = \"exit\"");
-        let t: Topology = toml::from_str(&bad).unwrap();
-        let err = t.validate().unwrap_err().to_string();
-        assert!(err.contains("not to the iut"), "{err}");
-    }
-
-    #[test]
-    fn empty_commands_and_other_capabilities_are_refused() {
-        let bad = RECORDING.replace("command = [\"respond\"]", "command = []");
-        let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("command = []"));
-        let bad = RECORDING.replace("\"NET_ADMIN\"", "\"SYS_ADMIN\"");
-        let t: Topology = toml::from_str(&bad).unwrap();
-        assert!(t
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("SYS_ADMIN is not allowed"));
-        // Only `exit` is a wait mode.
-        let bad = RECORDING.replace("wait = \"exit\"", "wait = \"ready\"");
-        assert!(toml::from_str::<Topology>(&bad).is_err());
-    }
-
-    #[test]
     fn radius_access_readiness_reads_from_toml() {
         let t: Topology = toml::from_str(&GOOD.replace(
             "ready = { dns_soa = \"example.com.\" }",
@@ -473,14 +412,6 @@ mod tests {
                 secret: "s3".into(),
             })
         );
-        // All three keys are required and no others are taken.
-        for bad in [
-            "ready = { radius_access = { user = \"probe\", password = \"pw\" } }",
-            "ready = { radius_access = { user = \"p\", password = \"pw\", secret = \"s\", port = 1 } }",
-        ] {
-            let text = GOOD.replace("ready = { dns_soa = \"example.com.\" }", bad);
-            assert!(toml::from_str::<Topology>(&text).is_err(), "{bad}");
-        }
     }
 
     #[test]
@@ -497,9 +428,70 @@ mod tests {
         }
     }
 
-    #[test]
-    fn unknown_keys_are_errors() {
-        let bad = GOOD.replace("name = \"t\"", "name = \"t\"\nnodes = 3");
-        assert!(toml::from_str::<Topology>(&bad).is_err());
+    /// An edit of a valid topology that still parses but fails validation, naming why:
+    /// `base` with `from` replaced by `to`.
+    #[rstest]
+    #[case::ipv6_outside_the_documentation_prefix(
+        GOOD,
+        "2001:db8:1::/64",
+        "fd00::/64",
+        "2001:db8::/32"
+    )]
+    #[case::ipv4_outside_the_documentation_ranges(
+        GOOD,
+        "198.51.100.128/28",
+        "10.0.0.0/24",
+        "documentation"
+    )]
+    #[case::host_outside_its_network(
+        GOOD,
+        "MN = \"2001:db8:1::100\"",
+        "MN = \"2001:db8:2::100\"",
+        "not in network"
+    )]
+    #[case::two_iut_nodes(RECORDING, "image = \"strongswan\"", "image = \"iut\"", "at most one")]
+    #[case::wait_on_the_iut(
+        GOOD,
+        "image = \"iut\"",
+        "image = \"iut\"\nwait = \"exit\"",
+        "not to the iut"
+    )]
+    #[case::empty_command(RECORDING, "command = [\"respond\"]", "command = []", "command = []")]
+    #[case::capability_not_allowed(
+        RECORDING,
+        "\"NET_ADMIN\"",
+        "\"SYS_ADMIN\"",
+        "SYS_ADMIN is not allowed"
+    )]
+    fn validation_refuses(
+        #[case] base: &str,
+        #[case] from: &str,
+        #[case] to: &str,
+        #[case] reason: &str,
+    ) {
+        assert!(base.contains(from), "the edit must apply: {from}");
+        let t: Topology = toml::from_str(&base.replace(from, to)).unwrap();
+        let err = t.validate().unwrap_err().to_string();
+        assert!(err.contains(reason), "{err}");
+    }
+
+    /// An edit of a valid topology that no longer parses: `base` with `from` replaced by `to`.
+    #[rstest]
+    #[case::wait_other_than_exit(RECORDING, "wait = \"exit\"", "wait = \"ready\"")]
+    #[case::unknown_key(GOOD, "name = \"t\"", "name = \"t\"\nnodes = 3")]
+    // radius_access takes all three keys and no others.
+    #[case::radius_access_without_secret(
+        GOOD,
+        "ready = { dns_soa = \"example.com.\" }",
+        "ready = { radius_access = { user = \"probe\", password = \"pw\" } }"
+    )]
+    #[case::radius_access_with_a_port(
+        GOOD,
+        "ready = { dns_soa = \"example.com.\" }",
+        "ready = { radius_access = { user = \"p\", password = \"pw\", secret = \"s\", port = 1 } }"
+    )]
+    fn parsing_refuses(#[case] base: &str, #[case] from: &str, #[case] to: &str) {
+        assert!(base.contains(from), "the edit must apply: {from}");
+        assert!(toml::from_str::<Topology>(&base.replace(from, to)).is_err());
     }
 }
