@@ -259,20 +259,13 @@ impl Ipv6Option {
     /// Writes the option at the start of `out`; returns the octets written.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize> {
         self.validate()?;
-        let n = self.wire_len();
-        let have = out.len();
-        let out = out
-            .get_mut(..n)
-            .ok_or_else(|| Error::new(have, "buffer too short for option"))?;
-        let header =
-            Format::IPV6_OPTIONS.emit_header(u16::from(self.kind()), self.data_len(), out)?;
-        let value = &mut out[header..];
+        let value = Format::IPV6_OPTIONS.emit_option_header(self.kind(), self.data_len(), out)?;
         match self {
             Ipv6Option::Pad1 => {}
             Ipv6Option::PadN(d) | Ipv6Option::Unknown { data: d, .. } => value.copy_from_slice(d),
             Ipv6Option::HomeAddress(a) => value.copy_from_slice(&a.octets()),
         }
-        Ok(n)
+        Ok(self.wire_len())
     }
 
     /// Parses one option at the start of `b` (`base`: its offset, for errors).

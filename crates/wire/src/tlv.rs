@@ -189,6 +189,22 @@ impl Format {
         Ok(header)
     }
 
+    /// Writes the Type and Length of an option at the start of `out`, which must hold the
+    /// whole option ([`Format::item_len`] octets), and gives back the octets of its value.
+    pub fn emit_option_header<'o>(
+        &self,
+        kind: u8,
+        value_len: usize,
+        out: &'o mut [u8],
+    ) -> Result<&'o mut [u8]> {
+        let have = out.len();
+        let out = out
+            .get_mut(..self.item_len(u16::from(kind), value_len))
+            .ok_or_else(|| Error::new(have, "buffer too short for option"))?;
+        let header = self.emit_header(u16::from(kind), value_len, out)?;
+        Ok(&mut out[header..])
+    }
+
     /// Writes one whole item at the start of `out`; returns the octets written.
     pub fn emit(&self, kind: u16, value: &[u8], out: &mut [u8]) -> Result<usize> {
         let header = self.emit_header(kind, value.len(), out)?;

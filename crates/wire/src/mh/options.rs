@@ -250,14 +250,7 @@ impl MobilityOption {
     /// Writes the option at the start of `out`; returns the octets written.
     pub fn emit(&self, out: &mut [u8]) -> Result<usize> {
         self.validate()?;
-        let n = self.wire_len();
-        let have = out.len();
-        let out = out
-            .get_mut(..n)
-            .ok_or_else(|| Error::new(have, "buffer too short for option"))?;
-        let header =
-            Format::MOBILITY_OPTIONS.emit_header(u16::from(self.kind()), self.data_len(), out)?;
-        let d = &mut out[header..];
+        let d = Format::MOBILITY_OPTIONS.emit_option_header(self.kind(), self.data_len(), out)?;
         match self {
             MobilityOption::Pad1 => {}
             MobilityOption::PadN(v) | MobilityOption::BindingAuthData(v) => d.copy_from_slice(v),
@@ -283,7 +276,7 @@ impl MobilityOption {
                 d[2..].copy_from_slice(&u.identity);
             }
         }
-        Ok(n)
+        Ok(self.wire_len())
     }
 
     /// Parses one option at the start of `b`; `base` is the offset of `b` in the outermost
