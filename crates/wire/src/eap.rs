@@ -8,7 +8,7 @@
 
 pub mod mschapv2;
 
-use crate::view::{buffer_view, require_len};
+use crate::view::{buffer_view, require_len, view_fields};
 use crate::{Error, Result};
 use md5::{Digest, Md5};
 
@@ -68,6 +68,12 @@ buffer_view! {
     Packet, checked by check_len
 }
 
+view_fields!(Packet {
+    code: u8 = 0;
+    identifier: u8 = 1;
+    length: u16 = 2..4;
+});
+
 impl<T: AsRef<[u8]>> Packet<T> {
     /// 4-octet header present, Length at least 4 (5 for a Request/Response, which carry a
     /// Type) and no longer than the buffer.
@@ -98,19 +104,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             ));
         }
         Ok(())
-    }
-
-    pub fn code(&self) -> u8 {
-        self.buffer.as_ref()[0]
-    }
-
-    pub fn identifier(&self) -> u8 {
-        self.buffer.as_ref()[1]
-    }
-
-    pub fn length(&self) -> u16 {
-        let b = self.buffer.as_ref();
-        u16::from_be_bytes([b[2], b[3]])
     }
 
     /// The Type of a Request/Response.

@@ -7,7 +7,7 @@
 
 use crate::crypto::{aes_cbc_decrypt, aes_cbc_encrypt, aes_gcm_open, aes_gcm_seal, DirectionKeys};
 use crate::error::{Error, Result};
-use crate::view::buffer_view;
+use crate::view::{buffer_view, view_fields};
 
 /// IP protocol number of ESP.
 pub const IPPROTO_ESP: u8 = 50;
@@ -21,31 +21,18 @@ buffer_view! {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    pub fn spi(&self) -> u32 {
-        let b = self.buffer.as_ref();
-        u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-    }
-
-    pub fn seq(&self) -> u32 {
-        let b = self.buffer.as_ref();
-        u32::from_be_bytes([b[4], b[5], b[6], b[7]])
-    }
-
     /// IV ‖ ciphertext ‖ ICV.
     pub fn sealed(&self) -> &[u8] {
         &self.buffer.as_ref()[HEADER_LEN..]
     }
 }
 
+view_fields!(Packet {
+    spi, set_spi: u32 = 0..4;
+    seq, set_seq: u32 = 4..8;
+});
+
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    pub fn set_spi(&mut self, spi: u32) {
-        self.buffer.as_mut()[0..4].copy_from_slice(&spi.to_be_bytes());
-    }
-
-    pub fn set_seq(&mut self, seq: u32) {
-        self.buffer.as_mut()[4..8].copy_from_slice(&seq.to_be_bytes());
-    }
-
     pub fn sealed_mut(&mut self) -> &mut [u8] {
         &mut self.buffer.as_mut()[HEADER_LEN..]
     }

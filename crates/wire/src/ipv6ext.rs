@@ -6,7 +6,7 @@
 //! so that parse → emit gives back the same octets.
 
 use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
-use crate::view::{buffer_view, require_len};
+use crate::view::{buffer_view, require_len, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -513,60 +513,14 @@ buffer_view! {
     else |len| format!("type 2 routing header truncated: {len} of 24 octets")
 }
 
-impl<T: AsRef<[u8]>> Rh2Packet<T> {
-    pub fn next_header(&self) -> u8 {
-        self.buffer.as_ref()[rh2_field::NEXT_HEADER]
-    }
-
-    pub fn hdr_ext_len(&self) -> u8 {
-        self.buffer.as_ref()[rh2_field::HDR_EXT_LEN]
-    }
-
-    pub fn routing_type(&self) -> u8 {
-        self.buffer.as_ref()[rh2_field::ROUTING_TYPE]
-    }
-
-    pub fn segments_left(&self) -> u8 {
-        self.buffer.as_ref()[rh2_field::SEGMENTS_LEFT]
-    }
-
-    pub fn reserved(&self) -> u32 {
-        let b = &self.buffer.as_ref()[rh2_field::RESERVED];
-        u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-    }
-
-    pub fn home_address(&self) -> Ipv6Addr {
-        let mut a = [0u8; 16];
-        a.copy_from_slice(&self.buffer.as_ref()[rh2_field::HOME_ADDRESS]);
-        Ipv6Addr::from(a)
-    }
-}
-
-impl<T: AsRef<[u8]> + AsMut<[u8]>> Rh2Packet<T> {
-    pub fn set_next_header(&mut self, v: u8) {
-        self.buffer.as_mut()[rh2_field::NEXT_HEADER] = v;
-    }
-
-    pub fn set_hdr_ext_len(&mut self, v: u8) {
-        self.buffer.as_mut()[rh2_field::HDR_EXT_LEN] = v;
-    }
-
-    pub fn set_routing_type(&mut self, v: u8) {
-        self.buffer.as_mut()[rh2_field::ROUTING_TYPE] = v;
-    }
-
-    pub fn set_segments_left(&mut self, v: u8) {
-        self.buffer.as_mut()[rh2_field::SEGMENTS_LEFT] = v;
-    }
-
-    pub fn set_reserved(&mut self, v: u32) {
-        self.buffer.as_mut()[rh2_field::RESERVED].copy_from_slice(&v.to_be_bytes());
-    }
-
-    pub fn set_home_address(&mut self, a: Ipv6Addr) {
-        self.buffer.as_mut()[rh2_field::HOME_ADDRESS].copy_from_slice(&a.octets());
-    }
-}
+view_fields!(Rh2Packet {
+    next_header, set_next_header: u8 = rh2_field::NEXT_HEADER;
+    hdr_ext_len, set_hdr_ext_len: u8 = rh2_field::HDR_EXT_LEN;
+    routing_type, set_routing_type: u8 = rh2_field::ROUTING_TYPE;
+    segments_left, set_segments_left: u8 = rh2_field::SEGMENTS_LEFT;
+    reserved, set_reserved: u32 = rh2_field::RESERVED;
+    home_address, set_home_address: Ipv6Addr = rh2_field::HOME_ADDRESS;
+});
 
 /// A type 2 Routing Header (RFC 6275 §6.4.1). Hdr Ext Len (2) and Routing Type (2) are fixed
 /// and checked on parse; Segments Left (MUST be 1) and Reserved are kept as received.

@@ -16,7 +16,7 @@ pub use options::{
     check_alignment, lay_out, AlignmentIssue, AlignmentProblem, DnsUpdate, FqdnForm, MobilityOption,
 };
 
-use crate::view::{buffer_view, require_len};
+use crate::view::{buffer_view, require_len, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -168,30 +168,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(())
     }
 
-    pub fn payload_proto(&self) -> u8 {
-        self.buffer.as_ref()[field::PAYLOAD_PROTO]
-    }
-
-    pub fn header_len(&self) -> u8 {
-        self.buffer.as_ref()[field::HEADER_LEN]
-    }
-
     /// The MH's length in octets, `(Header Len + 1) · 8`.
     pub fn total_len(&self) -> usize {
         (usize::from(self.header_len()) + 1) * 8
-    }
-
-    pub fn mh_type(&self) -> u8 {
-        self.buffer.as_ref()[field::MH_TYPE]
-    }
-
-    pub fn reserved(&self) -> u8 {
-        self.buffer.as_ref()[field::RESERVED]
-    }
-
-    pub fn checksum(&self) -> u16 {
-        let b = &self.buffer.as_ref()[field::CHECKSUM];
-        u16::from_be_bytes([b[0], b[1]])
     }
 
     /// MhMessage Data: from offset 6 to the end of the MH.
@@ -210,27 +189,15 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 }
 
+view_fields!(Packet {
+    payload_proto, set_payload_proto: u8 = field::PAYLOAD_PROTO;
+    header_len, set_header_len: u8 = field::HEADER_LEN;
+    mh_type, set_mh_type: u8 = field::MH_TYPE;
+    reserved, set_reserved: u8 = field::RESERVED;
+    checksum, set_checksum: u16 = field::CHECKSUM;
+});
+
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    pub fn set_payload_proto(&mut self, v: u8) {
-        self.buffer.as_mut()[field::PAYLOAD_PROTO] = v;
-    }
-
-    pub fn set_header_len(&mut self, v: u8) {
-        self.buffer.as_mut()[field::HEADER_LEN] = v;
-    }
-
-    pub fn set_mh_type(&mut self, v: u8) {
-        self.buffer.as_mut()[field::MH_TYPE] = v;
-    }
-
-    pub fn set_reserved(&mut self, v: u8) {
-        self.buffer.as_mut()[field::RESERVED] = v;
-    }
-
-    pub fn set_checksum(&mut self, v: u16) {
-        self.buffer.as_mut()[field::CHECKSUM].copy_from_slice(&v.to_be_bytes());
-    }
-
     pub fn message_data_mut(&mut self) -> &mut [u8] {
         let end = self.total_len();
         &mut self.buffer.as_mut()[field::DATA..end]

@@ -11,7 +11,7 @@
 
 use crate::nd::{self, NEXT_HEADER_ICMPV6};
 use crate::tlv::Format;
-use crate::view::{buffer_view, require_len};
+use crate::view::{buffer_view, require_len, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -44,6 +44,13 @@ buffer_view! {
     Packet
 }
 
+view_fields!(Packet {
+    msg_type: u8 = field::TYPE;
+    code: u8 = field::CODE;
+    checksum: u16 = field::CHECKSUM;
+    identifier: u16 = field::IDENTIFIER;
+});
+
 impl<T: AsRef<[u8]>> Packet<T> {
     /// At least the 8-octet header, and type 146 or 147.
     pub fn new_checked(buffer: T) -> Result<Packet<T>> {
@@ -58,24 +65,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             ));
         }
         Ok(Packet { buffer })
-    }
-
-    pub fn msg_type(&self) -> u8 {
-        self.buffer.as_ref()[field::TYPE]
-    }
-
-    pub fn code(&self) -> u8 {
-        self.buffer.as_ref()[field::CODE]
-    }
-
-    pub fn checksum(&self) -> u16 {
-        let b = &self.buffer.as_ref()[field::CHECKSUM];
-        u16::from_be_bytes([b[0], b[1]])
-    }
-
-    pub fn identifier(&self) -> u16 {
-        let b = &self.buffer.as_ref()[field::IDENTIFIER];
-        u16::from_be_bytes([b[0], b[1]])
     }
 
     /// MPA: Managed Address Configuration; always false for an MPS (reserved there).

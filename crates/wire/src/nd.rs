@@ -5,7 +5,7 @@
 //! them (hop limit 255, RFC 4861 §7.1).
 
 use crate::tlv::{Format, TlvError};
-use crate::view::buffer_view;
+use crate::view::{buffer_view, view_fields};
 use crate::{ipv6ext, Error, Result};
 use std::net::Ipv6Addr;
 
@@ -55,31 +55,16 @@ buffer_view! {
     Packet, at least FIXED_LEN, else |len| format!("ND message of {len} octets, need {FIXED_LEN}")
 }
 
-impl<T: AsRef<[u8]>> Packet<T> {
-    pub fn msg_type(&self) -> u8 {
-        self.buffer.as_ref()[0]
-    }
-
-    pub fn code(&self) -> u8 {
-        self.buffer.as_ref()[1]
-    }
-
-    pub fn checksum(&self) -> u16 {
-        let b = &self.buffer.as_ref()[CHECKSUM];
-        u16::from_be_bytes([b[0], b[1]])
-    }
-
+view_fields!(Packet {
+    msg_type: u8 = 0;
+    code: u8 = 1;
+    checksum: u16 = CHECKSUM;
     /// The octet after the checksum: R, S, O flags in an NA, reserved in an NS.
-    pub fn flags(&self) -> u8 {
-        self.buffer.as_ref()[4]
-    }
+    flags: u8 = 4;
+    target: Ipv6Addr = 8..FIXED_LEN;
+});
 
-    pub fn target(&self) -> Ipv6Addr {
-        let mut t = [0u8; 16];
-        t.copy_from_slice(&self.buffer.as_ref()[8..FIXED_LEN]);
-        Ipv6Addr::from(t)
-    }
-
+impl<T: AsRef<[u8]>> Packet<T> {
     /// The option octets after the fixed part.
     pub fn options(&self) -> &[u8] {
         &self.buffer.as_ref()[FIXED_LEN..]

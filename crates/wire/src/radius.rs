@@ -26,7 +26,7 @@
 //! consecutive attributes ([`eap_message_attributes`], [`Repr::eap_message`]).
 
 use crate::tlv::{Format, TlvError};
-use crate::view::{buffer_view, require_len};
+use crate::view::{buffer_view, require_len, view_fields};
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
@@ -301,19 +301,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(())
     }
 
-    pub fn code(&self) -> u8 {
-        self.buffer.as_ref()[field::CODE]
-    }
-
-    pub fn identifier(&self) -> u8 {
-        self.buffer.as_ref()[field::IDENTIFIER]
-    }
-
-    pub fn length(&self) -> u16 {
-        let b = &self.buffer.as_ref()[field::LENGTH];
-        u16::from_be_bytes([b[0], b[1]])
-    }
-
     pub fn authenticator(&self) -> [u8; 16] {
         let mut a = [0u8; 16];
         a.copy_from_slice(&self.buffer.as_ref()[field::AUTHENTICATOR]);
@@ -331,16 +318,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 }
 
+view_fields!(Packet {
+    code, set_code: u8 = field::CODE;
+    identifier, set_identifier: u8 = field::IDENTIFIER;
+    length, set_length: u16 = field::LENGTH;
+});
+
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    pub fn set_code(&mut self, v: u8) {
-        self.buffer.as_mut()[field::CODE] = v;
-    }
-    pub fn set_identifier(&mut self, v: u8) {
-        self.buffer.as_mut()[field::IDENTIFIER] = v;
-    }
-    pub fn set_length(&mut self, v: u16) {
-        self.buffer.as_mut()[field::LENGTH].copy_from_slice(&v.to_be_bytes());
-    }
     pub fn set_authenticator(&mut self, a: &[u8; 16]) {
         self.buffer.as_mut()[field::AUTHENTICATOR].copy_from_slice(a);
     }

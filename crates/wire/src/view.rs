@@ -62,3 +62,81 @@ pub(crate) fn require_len<S: Into<String>>(
     }
     Ok(())
 }
+
+/// Fixed-position fields of a checked view, one line each:
+/// `$(#[doc])* getter[, setter]: Type = POSITION;`. The getter reads the field big-endian;
+/// the setter, on views over a mutable buffer, writes it. POSITION is an octet's offset (for
+/// `u8`) or a range of octets; accessors index directly, as the hand-written ones do.
+macro_rules! view_fields {
+    ($view:ident {
+        $($(#[$doc:meta])* $get:ident $(, $set:ident)?: $ty:ty = $at:expr;)*
+    }) => {
+        impl<T: AsRef<[u8]>> $view<T> {
+            $(
+                $(#[$doc])*
+                pub fn $get(&self) -> $ty {
+                    let octets = $crate::view::Position::octets($at);
+                    $crate::view::Field::read(&self.buffer.as_ref()[octets])
+                }
+            )*
+        }
+
+        impl<T: AsRef<[u8]> + AsMut<[u8]>> $view<T> {
+            $($(
+                pub fn $set(&mut self, value: $ty) {
+                    let octets = $crate::view::Position::octets($at);
+                    $crate::view::Field::write(value, &mut self.buffer.as_mut()[octets]);
+                }
+            )?)*
+        }
+    };
+}
+
+pub(crate) use view_fields;
+
+/// Where a field sits: one octet's offset, or a range of octets.
+pub(crate) trait Position {
+    fn octets(self) -> core::ops::Range<usize>;
+}
+
+impl Position for usize {
+    fn octets(self) -> core::ops::Range<usize> {
+        self..self + 1
+    }
+}
+
+impl Position for core::ops::Range<usize> {
+    fn octets(self) -> core::ops::Range<usize> {
+        self
+    }
+}
+
+/// A value a field holds, in network byte order.
+pub(crate) trait Field {
+    fn read(octets: &[u8]) -> Self;
+    fn write(self, octets: &mut [u8]);
+}
+
+macro_rules! be_integer_field {
+    ($($int:ty),*) => {$(
+        impl Field for $int {
+            fn read(octets: &[u8]) -> $int {
+                <$int>::from_be_bytes(octets.try_into().expect("field width"))
+            }
+            fn write(self, octets: &mut [u8]) {
+                octets.copy_from_slice(&self.to_be_bytes());
+            }
+        }
+    )*};
+}
+
+be_integer_field!(u8, u16, u32, u128);
+
+impl Field for std::net::Ipv6Addr {
+    fn read(octets: &[u8]) -> std::net::Ipv6Addr {
+        u128::read(octets).into()
+    }
+    fn write(self, octets: &mut [u8]) {
+        octets.copy_from_slice(&self.octets());
+    }
+}
