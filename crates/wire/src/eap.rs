@@ -8,7 +8,7 @@
 
 pub mod mschapv2;
 
-use crate::view::{buffer_view, require_len, view_fields};
+use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use md5::{Digest, Md5};
 
@@ -215,11 +215,7 @@ impl Repr {
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) -> Result<()> {
         self.validate()?;
         let len = self.buffer_len();
-        let buf = p.buffer.as_mut();
-        let have = buf.len();
-        let out = buf
-            .get_mut(..len)
-            .ok_or_else(|| Error::new(have, format!("buffer of {have} octets, EAP needs {len}")))?;
+        let out = room_for(p.buffer.as_mut(), len, "EAP")?;
         out[0] = self.code;
         out[1] = self.identifier;
         out[2..4].copy_from_slice(&(len as u16).to_be_bytes());

@@ -6,7 +6,7 @@
 //! so that parse → emit gives back the same octets.
 
 use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
-use crate::view::{buffer_view, require_len, view_fields};
+use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -461,14 +461,7 @@ impl OptionsHeaderRepr {
                 format!("options header of {len} octets is not a multiple of 8 (pad it)"),
             ));
         }
-        let buf = p.buffer.as_mut();
-        let have = buf.len();
-        let v = buf.get_mut(..len).ok_or_else(|| {
-            Error::new(
-                have,
-                format!("buffer of {have} octets, the header needs {len}"),
-            )
-        })?;
+        let v = room_for(p.buffer.as_mut(), len, "the header")?;
         v[0] = self.next_header;
         v[1] = (len / 8 - 1) as u8;
         let mut i = 2;

@@ -16,7 +16,7 @@ pub use options::{
     check_alignment, lay_out, AlignmentIssue, AlignmentProblem, DnsUpdate, FqdnForm, MobilityOption,
 };
 
-use crate::view::{buffer_view, require_len, view_fields};
+use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -627,11 +627,7 @@ impl Repr {
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) -> Result<()> {
         self.validate()?;
         let len = self.buffer_len();
-        let buf = p.buffer.as_mut();
-        let have = buf.len();
-        let out = buf
-            .get_mut(..len)
-            .ok_or_else(|| Error::new(have, format!("buffer of {have} octets, MH needs {len}")))?;
+        let out = room_for(p.buffer.as_mut(), len, "MH")?;
         out[field::PAYLOAD_PROTO] = self.payload_proto;
         out[field::HEADER_LEN] = (len / 8 - 1) as u8;
         out[field::MH_TYPE] = self.message.mh_type();

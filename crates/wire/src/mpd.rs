@@ -11,7 +11,7 @@
 
 use crate::nd::{self, NEXT_HEADER_ICMPV6};
 use crate::tlv::Format;
-use crate::view::{buffer_view, require_len, view_fields};
+use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -225,14 +225,7 @@ impl Repr {
         p: &mut Packet<T>,
     ) -> Result<()> {
         let len = self.buffer_len();
-        let buf = p.buffer.as_mut();
-        let have = buf.len();
-        let b = buf.get_mut(..len).ok_or_else(|| {
-            Error::new(
-                have,
-                format!("buffer of {have} octets, Mobile Prefix needs {len}"),
-            )
-        })?;
+        let b = room_for(p.buffer.as_mut(), len, "Mobile Prefix")?;
         b.fill(0);
         b[field::TYPE] = self.icmp_type();
         b[field::IDENTIFIER].copy_from_slice(&self.identifier().to_be_bytes());

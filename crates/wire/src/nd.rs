@@ -5,7 +5,7 @@
 //! them (hop limit 255, RFC 4861 §7.1).
 
 use crate::tlv::{Format, TlvError};
-use crate::view::{buffer_view, view_fields};
+use crate::view::{buffer_view, room_for, view_fields};
 use crate::{ipv6ext, Error, Result};
 use std::net::Ipv6Addr;
 
@@ -203,11 +203,7 @@ impl Repr {
         p: &mut Packet<T>,
     ) -> Result<()> {
         let len = self.buffer_len();
-        let buf = p.buffer.as_mut();
-        let have = buf.len();
-        let b = buf
-            .get_mut(..len)
-            .ok_or_else(|| Error::new(have, format!("buffer of {have} octets, ND needs {len}")))?;
+        let b = room_for(p.buffer.as_mut(), len, "ND")?;
         b.fill(0);
         b[0] = self.icmp_type();
         if let Repr::Advertisement {

@@ -26,7 +26,7 @@
 //! consecutive attributes ([`eap_message_attributes`], [`Repr::eap_message`]).
 
 use crate::tlv::{Format, TlvError};
-use crate::view::{buffer_view, require_len, view_fields};
+use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
@@ -674,11 +674,7 @@ impl Repr {
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) -> Result<()> {
         self.validate()?;
         let len = self.buffer_len();
-        let buf = p.buffer.as_mut();
-        let have = buf.len();
-        let out = buf.get_mut(..len).ok_or_else(|| {
-            Error::new(have, format!("buffer of {have} octets, RADIUS needs {len}"))
-        })?;
+        let out = room_for(p.buffer.as_mut(), len, "RADIUS")?;
         out[field::CODE] = self.code;
         out[field::IDENTIFIER] = self.identifier;
         out[field::LENGTH].copy_from_slice(&(len as u16).to_be_bytes());

@@ -63,6 +63,19 @@ pub(crate) fn require_len<S: Into<String>>(
     Ok(())
 }
 
+/// The first `len` octets of `buffer`, to emit a `what` (`MH`, `the header`, …) of that
+/// length into; an error at the buffer's end when it is shorter.
+pub(crate) fn room_for<'b>(
+    buffer: &'b mut [u8],
+    len: usize,
+    what: &str,
+) -> crate::Result<&'b mut [u8]> {
+    let have = buffer.len();
+    buffer.get_mut(..len).ok_or_else(|| {
+        crate::Error::new(have, format!("buffer of {have} octets, {what} needs {len}"))
+    })
+}
+
 /// Fixed-position fields of a checked view, one line each:
 /// `$(#[doc])* getter[, setter]: Type = POSITION;`. The getter reads the field big-endian;
 /// the setter, on views over a mutable buffer, writes it. POSITION is an octet's offset (for

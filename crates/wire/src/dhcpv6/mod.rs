@@ -28,7 +28,7 @@ mod tests;
 pub use fqdn::Fqdn;
 pub use option::{code, duid_type, ipv4_embedded, option_name, status_name, DhcpOption, Duid};
 
-use crate::view::{buffer_view, require_len};
+use crate::view::{buffer_view, require_len, room_for};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -310,14 +310,7 @@ impl Repr {
     /// the view is short, a transaction-id exceeds 24 bits or an option exceeds 65535 octets.
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) -> Result<()> {
         let len = self.buffer_len();
-        let buf = p.buffer.as_mut();
-        let have = buf.len();
-        let out = buf.get_mut(..len).ok_or_else(|| {
-            Error::new(
-                have,
-                format!("buffer of {have} octets, DHCPv6 message needs {len}"),
-            )
-        })?;
+        let out = room_for(p.buffer.as_mut(), len, "DHCPv6 message")?;
         self.emit_into(out, 0)
     }
 
