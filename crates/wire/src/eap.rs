@@ -8,58 +8,35 @@
 
 pub mod mschapv2;
 
+use crate::names::registry;
 use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use md5::{Digest, Md5};
 
-pub mod code {
-    pub const REQUEST: u8 = 1;
-    pub const RESPONSE: u8 = 2;
-    pub const SUCCESS: u8 = 3;
-    pub const FAILURE: u8 = 4;
+registry! {
+    pub mod code: u8;
+    pub fn code_name;
+    REQUEST = 1 => "Request",
+    RESPONSE = 2 => "Response",
+    SUCCESS = 3 => "Success",
+    FAILURE = 4 => "Failure",
 }
 
-/// Method types (RFC 3748 §5, IANA EAP registry).
-pub mod method {
-    pub const IDENTITY: u8 = 1;
-    pub const NOTIFICATION: u8 = 2;
-    pub const NAK: u8 = 3;
-    pub const MD5_CHALLENGE: u8 = 4;
-    pub const OTP: u8 = 5;
-    pub const GTC: u8 = 6;
-    pub const TLS: u8 = 13;
-    pub const TTLS: u8 = 21;
-    pub const PEAP: u8 = 25;
-    pub const MSCHAPV2: u8 = 26;
-    pub const EXPANDED: u8 = 254;
-}
-
-pub fn code_name(c: u8) -> Option<&'static str> {
-    Some(match c {
-        code::REQUEST => "Request",
-        code::RESPONSE => "Response",
-        code::SUCCESS => "Success",
-        code::FAILURE => "Failure",
-        _ => return None,
-    })
-}
-
-pub fn method_name(t: u8) -> Option<&'static str> {
-    use method::*;
-    Some(match t {
-        IDENTITY => "Identity",
-        NOTIFICATION => "Notification",
-        NAK => "Nak",
-        MD5_CHALLENGE => "MD5-Challenge",
-        OTP => "OTP",
-        GTC => "GTC",
-        TLS => "TLS",
-        TTLS => "TTLS",
-        PEAP => "PEAP",
-        MSCHAPV2 => "MSCHAPv2",
-        EXPANDED => "Expanded",
-        _ => return None,
-    })
+registry! {
+    /// Method types (RFC 3748 §5, IANA EAP registry).
+    pub mod method: u8;
+    pub fn method_name;
+    IDENTITY = 1 => "Identity",
+    NOTIFICATION = 2 => "Notification",
+    NAK = 3 => "Nak",
+    MD5_CHALLENGE = 4 => "MD5-Challenge",
+    OTP = 5 => "OTP",
+    GTC = 6 => "GTC",
+    TLS = 13 => "TLS",
+    TTLS = 21 => "TTLS",
+    PEAP = 25 => "PEAP",
+    MSCHAPV2 = 26 => "MSCHAPv2",
+    EXPANDED = 254 => "Expanded",
 }
 
 buffer_view! {

@@ -39,6 +39,7 @@ pub mod ikev2;
 pub mod ipv6ext;
 pub mod mh;
 pub mod mpd;
+mod names;
 pub mod nd;
 pub mod radius;
 pub mod tlv;

@@ -16,6 +16,7 @@ pub use options::{
     check_alignment, lay_out, AlignmentIssue, AlignmentProblem, DnsUpdate, FqdnForm, MobilityOption,
 };
 
+use crate::names::registry;
 use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
@@ -51,61 +52,35 @@ pub fn type_name(kind: u8) -> Option<&'static str> {
     })
 }
 
-/// Binding Acknowledgement status codes (RFC 6275 §6.1.8).
-pub mod ba_status {
-    pub const ACCEPTED: u8 = 0;
-    pub const ACCEPTED_PREFIX_DISCOVERY: u8 = 1;
-    pub const REASON_UNSPECIFIED: u8 = 128;
-    pub const ADMINISTRATIVELY_PROHIBITED: u8 = 129;
-    pub const INSUFFICIENT_RESOURCES: u8 = 130;
-    pub const HOME_REGISTRATION_NOT_SUPPORTED: u8 = 131;
-    pub const NOT_HOME_SUBNET: u8 = 132;
-    pub const NOT_HOME_AGENT: u8 = 133;
-    pub const DAD_FAILED: u8 = 134;
-    pub const SEQUENCE_OUT_OF_WINDOW: u8 = 135;
-    pub const EXPIRED_HOME_NONCE_INDEX: u8 = 136;
-    pub const EXPIRED_CARE_OF_NONCE_INDEX: u8 = 137;
-    pub const EXPIRED_NONCES: u8 = 138;
-    pub const REGISTRATION_TYPE_CHANGE_DISALLOWED: u8 = 139;
-    pub const INVALID_CARE_OF_ADDRESS: u8 = 174;
+registry! {
+    /// Binding Acknowledgement status codes (RFC 6275 §6.1.8).
+    pub mod ba_status: u8;
+    /// The RFC 6275 §6.1.8 name of a BA status; `None` for codes that RFC does not define.
+    pub fn ba_status_name;
+    ACCEPTED = 0 => "Binding Update accepted",
+    ACCEPTED_PREFIX_DISCOVERY = 1 => "Accepted but prefix discovery necessary",
+    REASON_UNSPECIFIED = 128 => "Reason unspecified",
+    ADMINISTRATIVELY_PROHIBITED = 129 => "Administratively prohibited",
+    INSUFFICIENT_RESOURCES = 130 => "Insufficient resources",
+    HOME_REGISTRATION_NOT_SUPPORTED = 131 => "Home registration not supported",
+    NOT_HOME_SUBNET = 132 => "Not home subnet",
+    NOT_HOME_AGENT = 133 => "Not home agent for this mobile node",
+    DAD_FAILED = 134 => "Duplicate Address Detection failed",
+    SEQUENCE_OUT_OF_WINDOW = 135 => "Sequence number out of window",
+    EXPIRED_HOME_NONCE_INDEX = 136 => "Expired home nonce index",
+    EXPIRED_CARE_OF_NONCE_INDEX = 137 => "Expired care-of nonce index",
+    EXPIRED_NONCES = 138 => "Expired nonces",
+    REGISTRATION_TYPE_CHANGE_DISALLOWED = 139 => "Registration type change disallowed",
+    INVALID_CARE_OF_ADDRESS = 174 => "Invalid Care-of Address",
 }
 
-/// The RFC 6275 §6.1.8 name of a BA status; `None` for codes that RFC does not define.
-pub fn ba_status_name(status: u8) -> Option<&'static str> {
-    use ba_status::*;
-    Some(match status {
-        ACCEPTED => "Binding Update accepted",
-        ACCEPTED_PREFIX_DISCOVERY => "Accepted but prefix discovery necessary",
-        REASON_UNSPECIFIED => "Reason unspecified",
-        ADMINISTRATIVELY_PROHIBITED => "Administratively prohibited",
-        INSUFFICIENT_RESOURCES => "Insufficient resources",
-        HOME_REGISTRATION_NOT_SUPPORTED => "Home registration not supported",
-        NOT_HOME_SUBNET => "Not home subnet",
-        NOT_HOME_AGENT => "Not home agent for this mobile node",
-        DAD_FAILED => "Duplicate Address Detection failed",
-        SEQUENCE_OUT_OF_WINDOW => "Sequence number out of window",
-        EXPIRED_HOME_NONCE_INDEX => "Expired home nonce index",
-        EXPIRED_CARE_OF_NONCE_INDEX => "Expired care-of nonce index",
-        EXPIRED_NONCES => "Expired nonces",
-        REGISTRATION_TYPE_CHANGE_DISALLOWED => "Registration type change disallowed",
-        INVALID_CARE_OF_ADDRESS => "Invalid Care-of Address",
-        _ => return None,
-    })
-}
-
-/// Binding Error status codes (RFC 6275 §6.1.9).
-pub mod be_status {
-    pub const UNKNOWN_BINDING_FOR_HAO: u8 = 1;
-    pub const UNRECOGNIZED_MH_TYPE: u8 = 2;
-}
-
-/// The RFC 6275 §6.1.9 name of a BE status.
-pub fn be_status_name(status: u8) -> Option<&'static str> {
-    Some(match status {
-        be_status::UNKNOWN_BINDING_FOR_HAO => "Unknown binding for Home Address destination option",
-        be_status::UNRECOGNIZED_MH_TYPE => "Unrecognized MH Type value",
-        _ => return None,
-    })
+registry! {
+    /// Binding Error status codes (RFC 6275 §6.1.9).
+    pub mod be_status: u8;
+    /// The RFC 6275 §6.1.9 name of a BE status.
+    pub fn be_status_name;
+    UNKNOWN_BINDING_FOR_HAO = 1 => "Unknown binding for Home Address destination option",
+    UNRECOGNIZED_MH_TYPE = 2 => "Unrecognized MH Type value",
 }
 
 /// The RFC 5026 §8.1 name of a DNS Update option status.

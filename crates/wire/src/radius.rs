@@ -25,6 +25,7 @@
 //! Attribute values of at most 253 octets; EAP-Message splits a longer EAP packet across
 //! consecutive attributes ([`eap_message_attributes`], [`Repr::eap_message`]).
 
+use crate::names::registry;
 use crate::tlv::{Format, TlvError};
 use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
@@ -43,44 +44,25 @@ pub const AUTH_PORT: u16 = 1812;
 pub const ACCT_PORT: u16 = 1813;
 pub const DYNAUTH_PORT: u16 = 3799;
 
-/// Packet codes (RFC 2865 §3, RFC 2866 §4, RFC 5176 §2.3).
-pub mod code {
-    pub const ACCESS_REQUEST: u8 = 1;
-    pub const ACCESS_ACCEPT: u8 = 2;
-    pub const ACCESS_REJECT: u8 = 3;
-    pub const ACCOUNTING_REQUEST: u8 = 4;
-    pub const ACCOUNTING_RESPONSE: u8 = 5;
-    pub const ACCESS_CHALLENGE: u8 = 11;
-    pub const STATUS_SERVER: u8 = 12;
-    pub const STATUS_CLIENT: u8 = 13;
-    pub const DISCONNECT_REQUEST: u8 = 40;
-    pub const DISCONNECT_ACK: u8 = 41;
-    pub const DISCONNECT_NAK: u8 = 42;
-    pub const COA_REQUEST: u8 = 43;
-    pub const COA_ACK: u8 = 44;
-    pub const COA_NAK: u8 = 45;
-}
-
-/// The RFC name of a packet code (`Access-Request`, …); `None` for codes not listed.
-pub fn code_name(c: u8) -> Option<&'static str> {
-    use code::*;
-    Some(match c {
-        ACCESS_REQUEST => "Access-Request",
-        ACCESS_ACCEPT => "Access-Accept",
-        ACCESS_REJECT => "Access-Reject",
-        ACCOUNTING_REQUEST => "Accounting-Request",
-        ACCOUNTING_RESPONSE => "Accounting-Response",
-        ACCESS_CHALLENGE => "Access-Challenge",
-        STATUS_SERVER => "Status-Server",
-        STATUS_CLIENT => "Status-Client",
-        DISCONNECT_REQUEST => "Disconnect-Request",
-        DISCONNECT_ACK => "Disconnect-ACK",
-        DISCONNECT_NAK => "Disconnect-NAK",
-        COA_REQUEST => "CoA-Request",
-        COA_ACK => "CoA-ACK",
-        COA_NAK => "CoA-NAK",
-        _ => return None,
-    })
+registry! {
+    /// Packet codes (RFC 2865 §3, RFC 2866 §4, RFC 5176 §2.3).
+    pub mod code: u8;
+    /// The RFC name of a packet code (`Access-Request`, …); `None` for codes not listed.
+    pub fn code_name;
+    ACCESS_REQUEST = 1 => "Access-Request",
+    ACCESS_ACCEPT = 2 => "Access-Accept",
+    ACCESS_REJECT = 3 => "Access-Reject",
+    ACCOUNTING_REQUEST = 4 => "Accounting-Request",
+    ACCOUNTING_RESPONSE = 5 => "Accounting-Response",
+    ACCESS_CHALLENGE = 11 => "Access-Challenge",
+    STATUS_SERVER = 12 => "Status-Server",
+    STATUS_CLIENT = 13 => "Status-Client",
+    DISCONNECT_REQUEST = 40 => "Disconnect-Request",
+    DISCONNECT_ACK = 41 => "Disconnect-ACK",
+    DISCONNECT_NAK = 42 => "Disconnect-NAK",
+    COA_REQUEST = 43 => "CoA-Request",
+    COA_ACK = 44 => "CoA-ACK",
+    COA_NAK = 45 => "CoA-NAK",
 }
 
 /// Whether a code is a reply, whose authenticator is computed over the request's.
@@ -234,26 +216,16 @@ pub mod service_type {
     pub const AUTHENTICATE_ONLY: u32 = 8;
 }
 
-/// Acct-Status-Type values (RFC 2866 §5.1).
-pub mod acct_status {
-    pub const START: u32 = 1;
-    pub const STOP: u32 = 2;
-    pub const INTERIM_UPDATE: u32 = 3;
-    pub const ACCOUNTING_ON: u32 = 7;
-    pub const ACCOUNTING_OFF: u32 = 8;
-}
-
-/// The RFC name of an Acct-Status-Type value; `None` for values not listed.
-pub fn acct_status_name(v: u32) -> Option<&'static str> {
-    use acct_status::*;
-    Some(match v {
-        START => "Start",
-        STOP => "Stop",
-        INTERIM_UPDATE => "Interim-Update",
-        ACCOUNTING_ON => "Accounting-On",
-        ACCOUNTING_OFF => "Accounting-Off",
-        _ => return None,
-    })
+registry! {
+    /// Acct-Status-Type values (RFC 2866 §5.1).
+    pub mod acct_status: u32;
+    /// The RFC name of an Acct-Status-Type value; `None` for values not listed.
+    pub fn acct_status_name;
+    START = 1 => "Start",
+    STOP = 2 => "Stop",
+    INTERIM_UPDATE = 3 => "Interim-Update",
+    ACCOUNTING_ON = 7 => "Accounting-On",
+    ACCOUNTING_OFF = 8 => "Accounting-Off",
 }
 
 /// Microsoft's SMI number and its MPPE key vendor types (RFC 2548 §2.4.2, §2.4.3).

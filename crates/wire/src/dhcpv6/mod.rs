@@ -28,6 +28,7 @@ mod tests;
 pub use fqdn::Fqdn;
 pub use option::{code, duid_type, ipv4_embedded, option_name, status_name, DhcpOption, Duid};
 
+use crate::names::registry;
 use crate::view::{buffer_view, require_len, room_for};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
@@ -47,41 +48,24 @@ pub const HOP_COUNT_LIMIT: u8 = 8;
 /// input (a 64 KiB message could otherwise nest thousands deep).
 pub const MAX_NESTING: usize = 32;
 
-/// Message types (RFC 8415 §7.3).
-pub mod msg_type {
-    pub const SOLICIT: u8 = 1;
-    pub const ADVERTISE: u8 = 2;
-    pub const REQUEST: u8 = 3;
-    pub const CONFIRM: u8 = 4;
-    pub const RENEW: u8 = 5;
-    pub const REBIND: u8 = 6;
-    pub const REPLY: u8 = 7;
-    pub const RELEASE: u8 = 8;
-    pub const DECLINE: u8 = 9;
-    pub const RECONFIGURE: u8 = 10;
-    pub const INFORMATION_REQUEST: u8 = 11;
-    pub const RELAY_FORW: u8 = 12;
-    pub const RELAY_REPL: u8 = 13;
-}
-
-/// The message type's name as RFC 8415 §7.3 writes it (`INFORMATION-REQUEST`, `RELAY-FORW`).
-pub fn message_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        1 => "SOLICIT",
-        2 => "ADVERTISE",
-        3 => "REQUEST",
-        4 => "CONFIRM",
-        5 => "RENEW",
-        6 => "REBIND",
-        7 => "REPLY",
-        8 => "RELEASE",
-        9 => "DECLINE",
-        10 => "RECONFIGURE",
-        11 => "INFORMATION-REQUEST",
-        12 => "RELAY-FORW",
-        13 => "RELAY-REPL",
-        _ => return None,
-    })
+registry! {
+    /// Message types (RFC 8415 §7.3).
+    pub mod msg_type: u8;
+    /// The message type's name as RFC 8415 §7.3 writes it (`INFORMATION-REQUEST`, `RELAY-FORW`).
+    pub fn message_name;
+    SOLICIT = 1 => "SOLICIT",
+    ADVERTISE = 2 => "ADVERTISE",
+    REQUEST = 3 => "REQUEST",
+    CONFIRM = 4 => "CONFIRM",
+    RENEW = 5 => "RENEW",
+    REBIND = 6 => "REBIND",
+    REPLY = 7 => "REPLY",
+    RELEASE = 8 => "RELEASE",
+    DECLINE = 9 => "DECLINE",
+    RECONFIGURE = 10 => "RECONFIGURE",
+    INFORMATION_REQUEST = 11 => "INFORMATION-REQUEST",
+    RELAY_FORW = 12 => "RELAY-FORW",
+    RELAY_REPL = 13 => "RELAY-REPL",
 }
 
 /// Whether `t` uses the relay format of §9.

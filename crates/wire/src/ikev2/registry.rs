@@ -1,6 +1,8 @@
 //! IANA IKEv2 registries: numbers and the names transcripts print (RFC 7296 §3 and the RFCs
 //! cited per entry).
 
+use crate::names::registry;
+
 /// Payload type numbers (RFC 7296 §3.2; SKF from RFC 7383).
 pub mod payload_type {
     pub const NONE: u8 = 0;
@@ -30,51 +32,31 @@ pub mod protocol_id {
     pub const ESP: u8 = 3;
 }
 
-/// Transform types (RFC 7296 §3.3.2).
-pub mod transform_type {
-    pub const ENCR: u8 = 1;
-    pub const PRF: u8 = 2;
-    pub const INTEG: u8 = 3;
-    pub const DH: u8 = 4;
-    pub const ESN: u8 = 5;
-}
-
-pub fn transform_type_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        1 => "ENCR",
-        2 => "PRF",
-        3 => "INTEG",
-        4 => "DH",
-        5 => "ESN",
-        _ => return None,
-    })
+registry! {
+    /// Transform types (RFC 7296 §3.3.2).
+    pub mod transform_type: u8;
+    pub fn transform_type_name;
+    ENCR = 1 => "ENCR",
+    PRF = 2 => "PRF",
+    INTEG = 3 => "INTEG",
+    DH = 4 => "DH",
+    ESN = 5 => "ESN",
 }
 
 /// The Key Length transform attribute (RFC 7296 §3.3.5), always TV.
 pub const ATTR_KEY_LENGTH: u16 = 14;
 
-/// ID types (RFC 7296 §3.5).
-pub mod id_type {
-    pub const IPV4_ADDR: u8 = 1;
-    pub const FQDN: u8 = 2;
-    pub const RFC822_ADDR: u8 = 3;
-    pub const IPV6_ADDR: u8 = 5;
-    pub const DER_ASN1_DN: u8 = 9;
-    pub const DER_ASN1_GN: u8 = 10;
-    pub const KEY_ID: u8 = 11;
-}
-
-pub fn id_type_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        1 => "ID_IPV4_ADDR",
-        2 => "ID_FQDN",
-        3 => "ID_RFC822_ADDR",
-        5 => "ID_IPV6_ADDR",
-        9 => "ID_DER_ASN1_DN",
-        10 => "ID_DER_ASN1_GN",
-        11 => "ID_KEY_ID",
-        _ => return None,
-    })
+registry! {
+    /// ID types (RFC 7296 §3.5).
+    pub mod id_type: u8;
+    pub fn id_type_name;
+    IPV4_ADDR = 1 => "ID_IPV4_ADDR",
+    FQDN = 2 => "ID_FQDN",
+    RFC822_ADDR = 3 => "ID_RFC822_ADDR",
+    IPV6_ADDR = 5 => "ID_IPV6_ADDR",
+    DER_ASN1_DN = 9 => "ID_DER_ASN1_DN",
+    DER_ASN1_GN = 10 => "ID_DER_ASN1_GN",
+    KEY_ID = 11 => "ID_KEY_ID",
 }
 
 /// Authentication methods (RFC 7296 §3.8, RFC 7427).
@@ -86,28 +68,13 @@ pub mod auth_method {
     pub const DIGITAL_SIGNATURE: u8 = 14;
 }
 
-/// Defines the Notify Message Type constants and [`notify_name`] from one table, so a value
-/// and its name are written once.
-macro_rules! notify_registry {
-    ($($(#[$doc:meta])* $konst:ident = $value:literal => $name:literal,)*) => {
-        /// Notify Message Types, from IANA's "IKEv2 Notify Message Error Types" (0–16383) and
-        /// "IKEv2 Notify Message Status Types" (16384–40959) registries.
-        pub mod notify_type {
-            $($(#[$doc])* pub const $konst: u16 = $value;)*
-        }
-
-        /// The registry name of a Notify Message Type; `None` for values we could not confirm
-        /// (see the list at the end of the table) and for private-use values.
-        pub fn notify_name(t: u16) -> Option<&'static str> {
-            Some(match t {
-                $($value => $name,)*
-                _ => return None,
-            })
-        }
-    };
-}
-
-notify_registry! {
+registry! {
+    /// Notify Message Types, from IANA's "IKEv2 Notify Message Error Types" (0–16383) and
+    /// "IKEv2 Notify Message Status Types" (16384–40959) registries.
+    pub mod notify_type: u16;
+    /// The registry name of a Notify Message Type; `None` for values we could not confirm
+    /// (see the list at the end of the table) and for private-use values.
+    pub fn notify_name;
     // Error types (RFC 7296 §3.10.1 unless noted).
     UNSUPPORTED_CRITICAL_PAYLOAD = 1 => "UNSUPPORTED_CRITICAL_PAYLOAD",
     INVALID_IKE_SPI = 4 => "INVALID_IKE_SPI",
@@ -228,63 +195,35 @@ notify_registry! {
     // Not named (one source only, not confirmed): errors 47–49 and status types 16441–16446.
 }
 
-/// CFG types (RFC 7296 §3.15).
-pub mod cfg_type {
-    pub const REQUEST: u8 = 1;
-    pub const REPLY: u8 = 2;
-    pub const SET: u8 = 3;
-    pub const ACK: u8 = 4;
+registry! {
+    /// CFG types (RFC 7296 §3.15).
+    pub mod cfg_type: u8;
+    pub fn cfg_type_name;
+    REQUEST = 1 => "CFG_REQUEST",
+    REPLY = 2 => "CFG_REPLY",
+    SET = 3 => "CFG_SET",
+    ACK = 4 => "CFG_ACK",
 }
 
-pub fn cfg_type_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        1 => "CFG_REQUEST",
-        2 => "CFG_REPLY",
-        3 => "CFG_SET",
-        4 => "CFG_ACK",
-        _ => return None,
-    })
-}
-
-/// Configuration attribute types (RFC 7296 §3.15.1, RFC 5026 §8.2, RFC 5739).
-pub mod cp_attr {
-    pub const INTERNAL_IP4_ADDRESS: u16 = 1;
-    pub const INTERNAL_IP4_NETMASK: u16 = 2;
-    pub const INTERNAL_IP4_DNS: u16 = 3;
-    pub const INTERNAL_IP4_NBNS: u16 = 4;
-    pub const INTERNAL_IP4_DHCP: u16 = 6;
-    pub const APPLICATION_VERSION: u16 = 7;
-    pub const INTERNAL_IP6_ADDRESS: u16 = 8;
-    pub const INTERNAL_IP6_DNS: u16 = 10;
-    pub const INTERNAL_IP6_DHCP: u16 = 12;
-    pub const INTERNAL_IP4_SUBNET: u16 = 13;
-    pub const SUPPORTED_ATTRIBUTES: u16 = 14;
-    pub const INTERNAL_IP6_SUBNET: u16 = 15;
-    pub const MIP6_HOME_PREFIX: u16 = 16;
-    pub const INTERNAL_IP6_LINK: u16 = 17;
-    pub const INTERNAL_IP6_PREFIX: u16 = 18;
-}
-
-pub fn cp_attr_name(t: u16) -> Option<&'static str> {
-    use cp_attr::*;
-    Some(match t {
-        INTERNAL_IP4_ADDRESS => "INTERNAL_IP4_ADDRESS",
-        INTERNAL_IP4_NETMASK => "INTERNAL_IP4_NETMASK",
-        INTERNAL_IP4_DNS => "INTERNAL_IP4_DNS",
-        INTERNAL_IP4_NBNS => "INTERNAL_IP4_NBNS",
-        INTERNAL_IP4_DHCP => "INTERNAL_IP4_DHCP",
-        APPLICATION_VERSION => "APPLICATION_VERSION",
-        INTERNAL_IP6_ADDRESS => "INTERNAL_IP6_ADDRESS",
-        INTERNAL_IP6_DNS => "INTERNAL_IP6_DNS",
-        INTERNAL_IP6_DHCP => "INTERNAL_IP6_DHCP",
-        INTERNAL_IP4_SUBNET => "INTERNAL_IP4_SUBNET",
-        SUPPORTED_ATTRIBUTES => "SUPPORTED_ATTRIBUTES",
-        INTERNAL_IP6_SUBNET => "INTERNAL_IP6_SUBNET",
-        MIP6_HOME_PREFIX => "MIP6_HOME_PREFIX",
-        INTERNAL_IP6_LINK => "INTERNAL_IP6_LINK",
-        INTERNAL_IP6_PREFIX => "INTERNAL_IP6_PREFIX",
-        _ => return None,
-    })
+registry! {
+    /// Configuration attribute types (RFC 7296 §3.15.1, RFC 5026 §8.2, RFC 5739).
+    pub mod cp_attr: u16;
+    pub fn cp_attr_name;
+    INTERNAL_IP4_ADDRESS = 1 => "INTERNAL_IP4_ADDRESS",
+    INTERNAL_IP4_NETMASK = 2 => "INTERNAL_IP4_NETMASK",
+    INTERNAL_IP4_DNS = 3 => "INTERNAL_IP4_DNS",
+    INTERNAL_IP4_NBNS = 4 => "INTERNAL_IP4_NBNS",
+    INTERNAL_IP4_DHCP = 6 => "INTERNAL_IP4_DHCP",
+    APPLICATION_VERSION = 7 => "APPLICATION_VERSION",
+    INTERNAL_IP6_ADDRESS = 8 => "INTERNAL_IP6_ADDRESS",
+    INTERNAL_IP6_DNS = 10 => "INTERNAL_IP6_DNS",
+    INTERNAL_IP6_DHCP = 12 => "INTERNAL_IP6_DHCP",
+    INTERNAL_IP4_SUBNET = 13 => "INTERNAL_IP4_SUBNET",
+    SUPPORTED_ATTRIBUTES = 14 => "SUPPORTED_ATTRIBUTES",
+    INTERNAL_IP6_SUBNET = 15 => "INTERNAL_IP6_SUBNET",
+    MIP6_HOME_PREFIX = 16 => "MIP6_HOME_PREFIX",
+    INTERNAL_IP6_LINK = 17 => "INTERNAL_IP6_LINK",
+    INTERNAL_IP6_PREFIX = 18 => "INTERNAL_IP6_PREFIX",
 }
 
 /// Traffic selector types (RFC 7296 §3.13.1).
