@@ -10,6 +10,7 @@ use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Message};
 use mip6lab_wire::dhcpv6::{msg_type, option_name, DhcpOption, Duid, Fqdn, Repr};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
+use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -241,7 +242,19 @@ fn joined(v: impl IntoIterator<Item = String>) -> Option<String> {
 }
 
 impl Tally {
-    /// Compares one tshark field with ours; both must be present or both absent.
+    /// Compares tshark's `field` in `frame` (its `fields` there) with ours; both must be
+    /// present or both absent.
+    fn cmp_field(
+        &mut self,
+        frame: u64,
+        fields: &BTreeMap<&'static str, String>,
+        field: &'static str,
+        ours: Option<String>,
+    ) {
+        self.cmp(frame, field, ours, fields.get(field));
+    }
+
+    /// Compares one tshark value with ours; both must be present or both absent.
     fn cmp(
         &mut self,
         frame: u64,
@@ -295,7 +308,7 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
                     .filter_map(|m| m.get(name).map(str::to_owned)),
             )
         };
-        t.cmp(n, "dhcpv6.msgtype", field("type"), w.get("dhcpv6.msgtype"));
+        t.cmp_field(n, w, "dhcpv6.msgtype", field("type"));
         // Hex on both sides; compared as numbers, leading zeros aside.
         let numbers = |v: Option<&str>| {
             v.map(|v| {
@@ -311,41 +324,21 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
             numbers(field("xid").as_deref()),
             numbers(w.get("dhcpv6.xid").map(String::as_str)).as_ref(),
         );
-        t.cmp(
-            n,
-            "dhcpv6.hopcount",
-            field("hop_count"),
-            w.get("dhcpv6.hopcount"),
-        );
-        t.cmp(
-            n,
-            "dhcpv6.linkaddr",
-            field("link"),
-            w.get("dhcpv6.linkaddr"),
-        );
-        t.cmp(
-            n,
-            "dhcpv6.peeraddr",
-            field("peer"),
-            w.get("dhcpv6.peeraddr"),
-        );
+        t.cmp_field(n, w, "dhcpv6.hopcount", field("hop_count"));
+        t.cmp_field(n, w, "dhcpv6.linkaddr", field("link"));
+        t.cmp_field(n, w, "dhcpv6.peeraddr", field("peer"));
         let codes = walk
             .options
             .iter()
             .map(|o| option_code(&o.kind).expect("named option").to_string());
-        t.cmp(
-            n,
-            "dhcpv6.option.type",
-            joined(codes),
-            w.get("dhcpv6.option.type"),
-        );
+        t.cmp_field(n, w, "dhcpv6.option.type", joined(codes));
         let mut lengths = Vec::new();
         option_lengths(&repr, &mut lengths);
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.option.length",
             joined(lengths.iter().map(u64::to_string)),
-            w.get("dhcpv6.option.length"),
         );
         let ids: Vec<&Message> = walk
             .options
@@ -367,20 +360,16 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
                 .collect::<Vec<_>>()
                 .join(":")
         };
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.duid.type",
             joined(ids.iter().filter_map(|o| o.get("duid")).map(duid_number)),
-            w.get("dhcpv6.duid.type"),
         );
-        t.cmp(
+        t.cmp_field(n, w, "dhcpv6.duidllt.hwtype", duid("LLT", "hw_type"));
+        t.cmp_field(
             n,
-            "dhcpv6.duidllt.hwtype",
-            duid("LLT", "hw_type"),
-            w.get("dhcpv6.duidllt.hwtype"),
-        );
-        t.cmp(
-            n,
+            w,
             "dhcpv6.duidllt.time",
             duid("LLT", "time").map(|s| {
                 s.split(',')
@@ -388,86 +377,70 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
                     .collect::<Vec<_>>()
                     .join(",")
             }),
-            w.get("dhcpv6.duidllt.time"),
         );
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.duidllt.link_layer_addr",
             duid("LLT", "lladdr").map(colons),
-            w.get("dhcpv6.duidllt.link_layer_addr"),
         );
-        t.cmp(
+        t.cmp_field(n, w, "dhcpv6.duidll.hwtype", duid("LL", "hw_type"));
+        t.cmp_field(
             n,
-            "dhcpv6.duidll.hwtype",
-            duid("LL", "hw_type"),
-            w.get("dhcpv6.duidll.hwtype"),
-        );
-        t.cmp(
-            n,
+            w,
             "dhcpv6.duidll.link_layer_addr",
             duid("LL", "lladdr").map(colons),
-            w.get("dhcpv6.duidll.link_layer_addr"),
         );
-        t.cmp(
+        t.cmp_field(n, w, "dhcpv6.duiden.enterprise", duid("EN", "enterprise"));
+        t.cmp_field(n, w, "dhcpv6.duiden.identifier", duid("EN", "identifier"));
+        t.cmp_field(
             n,
-            "dhcpv6.duiden.enterprise",
-            duid("EN", "enterprise"),
-            w.get("dhcpv6.duiden.enterprise"),
-        );
-        t.cmp(
-            n,
-            "dhcpv6.duiden.identifier",
-            duid("EN", "identifier"),
-            w.get("dhcpv6.duiden.identifier"),
-        );
-        t.cmp(
-            n,
+            w,
             "dhcpv6.requested_option_code",
             joined(walk.values("OPTION_ORO", "codes")),
-            w.get("dhcpv6.requested_option_code"),
         );
         // tshark shows Elapsed Time in milliseconds; the option counts hundredths (§21.9).
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.elapsed_time",
             joined(
                 walk.values("OPTION_ELAPSED_TIME", "elapsed")
                     .iter()
                     .map(|v| (num(v).unwrap() * 10).to_string()),
             ),
-            w.get("dhcpv6.elapsed_time"),
         );
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.interface_id",
             joined(
                 walk.values("OPTION_INTERFACE_ID", "id")
                     .into_iter()
                     .map(|v| v.trim_start_matches("0x").to_owned()),
             ),
-            w.get("dhcpv6.interface_id"),
         );
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.status_code",
             joined(walk.values("OPTION_STATUS_CODE", "status")),
-            w.get("dhcpv6.status_code"),
         );
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.status_msg",
             joined(
                 walk.values("OPTION_STATUS_CODE", "message")
                     .into_iter()
                     .map(|v| v.trim_matches('"').to_owned()),
             ),
-            w.get("dhcpv6.status_msg"),
         );
-        t.cmp(
+        t.cmp_field(
             n,
+            w,
             "dhcpv6.lifetime",
             joined(walk.values("OPTION_INFORMATION_REFRESH_TIME", "seconds")),
-            w.get("dhcpv6.lifetime"),
         );
     }
     eprintln!("DHCPv6 tshark cross-check, fields that agree (frames where present):");

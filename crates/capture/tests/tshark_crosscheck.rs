@@ -84,24 +84,31 @@ fn dns_opcode(op: &str) -> Option<u64> {
     })
 }
 
+/// Where a field is compared: the capture, the frame, and the protocol it counts for.
+#[derive(Clone, Copy)]
+struct At<'f> {
+    file: &'f Path,
+    frame: u64,
+    proto: &'static str,
+}
+
 impl Tally {
     /// Compares when both sides have a value.
     fn cmp<T: PartialEq + std::fmt::Debug>(
         &mut self,
-        file: &Path,
-        frame: u64,
+        at: At,
         what: &str,
-        proto: &'static str,
         ours: Option<T>,
         theirs: Option<T>,
     ) {
         if let (Some(o), Some(t)) = (ours, theirs) {
             if o == t {
-                *self.agree.entry(proto).or_default() += 1;
+                *self.agree.entry(at.proto).or_default() += 1;
             } else {
                 self.disagree.push(format!(
-                    "{} frame {frame}: {what}: ours {o:?}, tshark {t:?}",
-                    file.display()
+                    "{} frame {}: {what}: ours {o:?}, tshark {t:?}",
+                    at.file.display(),
+                    at.frame
                 ));
             }
         }
@@ -133,54 +140,46 @@ fn check(file: &Path, t: &mut Tally) {
                 if f("dns.flags.response").is_none() {
                     continue;
                 }
-                let p = "DNS";
-                t.cmp(
+                let at = At {
                     file,
-                    n,
+                    frame: n,
+                    proto: "DNS",
+                };
+                t.cmp(
+                    at,
                     "response",
-                    p,
                     Some(u64::from(m.response)),
                     f("dns.flags.response").and_then(num),
                 );
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "opcode",
-                    p,
                     dns_opcode(&m.opcode),
                     f("dns.flags.opcode").and_then(num),
                 );
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "qname",
-                    p,
                     Some(m.qname.trim_end_matches('.').to_ascii_lowercase()),
                     first("dns.qry.name").map(|q| q.to_ascii_lowercase()),
                 );
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "qtype",
-                    p,
                     Some(m.qtype.clone()),
                     first("dns.qry.type")
                         .and_then(num)
                         .map(|q| RecordType::from(q as u16).to_string()),
                 );
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "answer count",
-                    p,
                     Some(m.answers.len() as u64),
                     f("dns.count.answers").and_then(num),
                 );
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "TSIG present",
-                    p,
                     Some(m.tsig),
                     Some(f("dns.tsig.algorithm_name").is_some()),
                 );
@@ -189,38 +188,24 @@ fn check(file: &Path, t: &mut Tally) {
                 if f("isakmp.ispi").is_none() {
                     continue;
                 }
-                let p = "IKEv2";
+                let at = At {
+                    file,
+                    frame: n,
+                    proto: "IKEv2",
+                };
                 let hex =
                     |s: Option<&str>| s.map(|v| v.trim_start_matches("0x").to_ascii_lowercase());
+                t.cmp(at, "ispi", hex(m.get("ispi")), hex(first("isakmp.ispi")));
+                t.cmp(at, "rspi", hex(m.get("rspi")), hex(first("isakmp.rspi")));
                 t.cmp(
-                    file,
-                    n,
-                    "ispi",
-                    p,
-                    hex(m.get("ispi")),
-                    hex(first("isakmp.ispi")),
-                );
-                t.cmp(
-                    file,
-                    n,
-                    "rspi",
-                    p,
-                    hex(m.get("rspi")),
-                    hex(first("isakmp.rspi")),
-                );
-                t.cmp(
-                    file,
-                    n,
+                    at,
                     "exchange",
-                    p,
                     mh_field(m, "exchange"),
                     first("isakmp.exchangetype").and_then(num),
                 );
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "msgid",
-                    p,
                     mh_field(m, "msgid"),
                     first("isakmp.messageid").and_then(num),
                 );
@@ -228,27 +213,21 @@ fn check(file: &Path, t: &mut Tally) {
                     (m.get("flags"), first("isakmp.flags").and_then(num))
                 {
                     t.cmp(
-                        file,
-                        n,
+                        at,
                         "flag I",
-                        p,
                         Some(ours.contains('I')),
                         Some(bits & 0x08 != 0),
                     );
                     t.cmp(
-                        file,
-                        n,
+                        at,
                         "flag R",
-                        p,
                         Some(ours.contains('R')),
                         Some(bits & 0x20 != 0),
                     );
                 }
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "next payload",
-                    p,
                     m.children.first().and_then(|c| payload_number(&c.kind)),
                     first("isakmp.nextpayload").and_then(num),
                 );
@@ -257,39 +236,41 @@ fn check(file: &Path, t: &mut Tally) {
                 if f("mip6.mhtype").is_none() {
                     continue;
                 }
-                let p = "MH";
-                t.cmp(
+                let at = At {
                     file,
-                    n,
+                    frame: n,
+                    proto: "MH",
+                };
+                t.cmp(
+                    at,
                     "type",
-                    p,
                     mh_field(m, "type"),
                     f("mip6.mhtype").and_then(num),
                 );
                 let seq = f("mip6.bu.seqnr").or(f("mip6.ba.seqnr")).and_then(num);
-                t.cmp(file, n, "seq", p, mh_field(m, "seq"), seq);
+                t.cmp(at, "seq", mh_field(m, "seq"), seq);
                 let status = f("mip6.ba.status").or(f("mip6.be.status")).and_then(num);
-                t.cmp(file, n, "status", p, mh_field(m, "status"), status);
+                t.cmp(at, "status", mh_field(m, "status"), status);
                 let life = f("mip6.bu.lifetime")
                     .or(f("mip6.ba.lifetime"))
                     .and_then(num);
-                t.cmp(file, n, "lifetime", p, mh_field(m, "lifetime"), life);
+                t.cmp(at, "lifetime", mh_field(m, "lifetime"), life);
             }
             Decoded::Message(m) if m.protocol == "ESP" => {
-                let p = "ESP";
-                t.cmp(
+                let at = At {
                     file,
-                    n,
+                    frame: n,
+                    proto: "ESP",
+                };
+                t.cmp(
+                    at,
                     "spi",
-                    p,
                     mh_field(m, "spi"),
                     first("esp.spi").and_then(num),
                 );
                 t.cmp(
-                    file,
-                    n,
+                    at,
                     "seq",
-                    p,
                     mh_field(m, "seq"),
                     first("esp.sequence").and_then(num),
                 );
