@@ -298,29 +298,53 @@ fn check_len(key: &[u8], want: usize, what: &str) -> LineResult<()> {
     Ok(())
 }
 
+/// The encryption and integrity algorithms a line names (integrity `none` with an AEAD).
+fn algorithms(encr: &str, integ: &str) -> LineResult<(Encr, Integ)> {
+    let e =
+        Encr::from_name(encr).map_or_else(|| bad(format!("unknown encryption {encr:?}")), Ok)?;
+    let i =
+        Integ::from_name(integ).map_or_else(|| bad(format!("unknown integrity {integ:?}")), Ok)?;
+    Ok((e, if e.is_aead() { Integ::None } else { i }))
+}
+
+/// Reads a line's `NAME=hex` words in order, handing each name and value to `store`.
+fn read_keys(
+    words: &[&str],
+    mut store: impl FnMut(&str, Vec<u8>) -> LineResult<()>,
+) -> LineResult<()> {
+    for kv in words {
+        let (name, v) = kv
+            .split_once('=')
+            .map_or_else(|| bad(format!("expected NAME=hex, got {kv:?}")), Ok)?;
+        store(name, unhex(v, name)?)?;
+    }
+    Ok(())
+}
+
+/// CBC keys come with an integrity algorithm.
+fn check_integrity(encr: Encr, integ: Integ) -> LineResult<()> {
+    if !encr.is_aead() && integ == Integ::None {
+        return bad("CBC needs an integrity algorithm");
+    }
+    Ok(())
+}
+
 fn own_ike(w: &[&str]) -> LineResult<IkeSaKeys> {
     if w.len() < 6 {
         return bad("IKE line needs: ispi rspi encr integ SK_ei=… SK_er=… [SK_ai=… SK_ar=…]");
     }
-    let encr =
-        Encr::from_name(w[2]).map_or_else(|| bad(format!("unknown encryption {:?}", w[2])), Ok)?;
-    let integ =
-        Integ::from_name(w[3]).map_or_else(|| bad(format!("unknown integrity {:?}", w[3])), Ok)?;
+    let (encr, integ) = algorithms(w[2], w[3])?;
     let mut k = IkeSaKeys {
         ispi: spi8(w[0], "ispi")?,
         rspi: spi8(w[1], "rspi")?,
         encr,
-        integ: if encr.is_aead() { Integ::None } else { integ },
+        integ,
         sk_ei: vec![],
         sk_er: vec![],
         sk_ai: vec![],
         sk_ar: vec![],
     };
-    for kv in &w[4..] {
-        let (name, v) = kv
-            .split_once('=')
-            .map_or_else(|| bad(format!("expected NAME=hex, got {kv:?}")), Ok)?;
-        let v = unhex(v, name)?;
+    read_keys(&w[4..], |name, v| {
         match name.to_ascii_lowercase().as_str() {
             "sk_ei" => k.sk_ei = v,
             "sk_er" => k.sk_er = v,
@@ -328,7 +352,8 @@ fn own_ike(w: &[&str]) -> LineResult<IkeSaKeys> {
             "sk_ar" => k.sk_ar = v,
             _ => return bad(format!("unknown key {name:?}")),
         }
-    }
+        Ok(())
+    })?;
     check_ike(&k)?;
     Ok(k)
 }
@@ -338,40 +363,31 @@ fn check_ike(k: &IkeSaKeys) -> LineResult<()> {
     check_len(&k.sk_er, k.encr.keymat_len(), "SK_er")?;
     check_len(&k.sk_ai, k.integ.key_len(), "SK_ai")?;
     check_len(&k.sk_ar, k.integ.key_len(), "SK_ar")?;
-    if !k.encr.is_aead() && k.integ == Integ::None {
-        return bad("CBC needs an integrity algorithm");
-    }
-    Ok(())
+    check_integrity(k.encr, k.integ)
 }
 
 fn own_esp(w: &[&str]) -> LineResult<EspSaKeys> {
     if w.len() < 6 {
         return bad("ESP line needs: spi src dst encr integ enc=… [auth=…]");
     }
-    let encr =
-        Encr::from_name(w[3]).map_or_else(|| bad(format!("unknown encryption {:?}", w[3])), Ok)?;
-    let integ =
-        Integ::from_name(w[4]).map_or_else(|| bad(format!("unknown integrity {:?}", w[4])), Ok)?;
+    let (encr, integ) = algorithms(w[3], w[4])?;
     let mut k = EspSaKeys {
         spi: spi4(w[0])?,
         src: addr(w[1])?,
         dst: addr(w[2])?,
         encr,
-        integ: if encr.is_aead() { Integ::None } else { integ },
+        integ,
         enc_key: vec![],
         auth_key: vec![],
     };
-    for kv in &w[5..] {
-        let (name, v) = kv
-            .split_once('=')
-            .map_or_else(|| bad(format!("expected NAME=hex, got {kv:?}")), Ok)?;
-        let v = unhex(v, name)?;
+    read_keys(&w[5..], |name, v| {
         match name.to_ascii_lowercase().as_str() {
             "enc" => k.enc_key = v,
             "auth" => k.auth_key = v,
             _ => return bad(format!("unknown key {name:?}")),
         }
-    }
+        Ok(())
+    })?;
     check_esp(&k)?;
     Ok(k)
 }
@@ -379,10 +395,7 @@ fn own_esp(w: &[&str]) -> LineResult<EspSaKeys> {
 fn check_esp(k: &EspSaKeys) -> LineResult<()> {
     check_len(&k.enc_key, k.encr.keymat_len(), "encryption key")?;
     check_len(&k.auth_key, k.integ.key_len(), "authentication key")?;
-    if !k.encr.is_aead() && k.integ == Integ::None {
-        return bad("CBC needs an integrity algorithm");
-    }
-    Ok(())
+    check_integrity(k.encr, k.integ)
 }
 
 /// Splits one line of double-quoted, comma-separated fields (`""` inside a field is a quote).
