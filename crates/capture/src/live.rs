@@ -142,24 +142,12 @@ impl PacketSocket {
             let mut mreq: libc::packet_mreq = std::mem::zeroed();
             mreq.mr_ifindex = ifindex as i32;
             mreq.mr_type = libc::PACKET_MR_PROMISC as u16;
-            check(libc::setsockopt(
-                fd,
-                libc::SOL_PACKET,
-                libc::PACKET_ADD_MEMBERSHIP,
-                &mreq as *const _ as *const libc::c_void,
-                std::mem::size_of::<libc::packet_mreq>() as u32,
-            ))?;
+            set_option(fd, libc::SOL_PACKET, libc::PACKET_ADD_MEMBERSHIP, &mreq)?;
             let tv = libc::timeval {
                 tv_sec: 0,
                 tv_usec: 100_000,
             };
-            check(libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                &tv as *const _ as *const libc::c_void,
-                std::mem::size_of::<libc::timeval>() as u32,
-            ))?;
+            set_option(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)?;
             Ok(sock)
         }
     }
@@ -181,6 +169,25 @@ impl PacketSocket {
             Ok(n as usize)
         }
     }
+}
+
+/// `setsockopt` with `value` as the option's value.
+///
+/// # Safety
+/// `fd` is an open socket and `T` is the type the option `(level, name)` takes.
+unsafe fn set_option<T>(
+    fd: libc::c_int,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+) -> io::Result<()> {
+    check(libc::setsockopt(
+        fd,
+        level,
+        name,
+        value as *const T as *const libc::c_void,
+        std::mem::size_of::<T>() as u32,
+    ))
 }
 
 fn check(rc: libc::c_int) -> io::Result<()> {
