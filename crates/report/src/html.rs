@@ -218,41 +218,34 @@ fn meta(o: &mut String, run: &RunResult) {
         ("mip6lab", or_unknown(&run.mip6lab_version)),
         ("Schema", run.schema_version.to_string()),
     ];
-    rows.push((
-        "Peers",
-        if run.peer_versions.is_empty() {
-            "<span class=\"muted\">versions not recorded</span>".into()
-        } else {
-            run.peer_versions
-                .iter()
-                .map(|(k, v)| format!("{} {}", h(k), h(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    ));
-    rows.push((
-        "PICS",
-        if run.pics.is_empty() {
-            "<span class=\"muted\">none given</span>".into()
-        } else {
-            run.pics
-                .iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        v => v.to_string(),
-                    };
-                    format!("<code>{}</code>={}", h(k), h(&v))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    ));
+    let peers = run
+        .peer_versions
+        .iter()
+        .map(|(k, v)| format!("{} {}", h(k), h(v)));
+    rows.push(("Peers", comma_list(peers, "versions not recorded")));
+    let pics = run.pics.iter().map(|(k, v)| {
+        let v = match v {
+            serde_json::Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        format!("<code>{}</code>={}", h(k), h(&v))
+    });
+    rows.push(("PICS", comma_list(pics, "none given")));
     o.push_str("<table class=\"meta\">\n");
     for (k, v) in rows {
         let _ = writeln!(o, "<tr><th scope=\"row\">{k}</th><td>{v}</td></tr>");
     }
     o.push_str("</table>\n");
+}
+
+/// The items joined with `, `, or `none` (muted) when there are none.
+fn comma_list(items: impl Iterator<Item = String>, none: &str) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        format!("<span class=\"muted\">{none}</span>")
+    } else {
+        items.join(", ")
+    }
 }
 
 fn or_unknown(s: &str) -> String {
