@@ -9,6 +9,20 @@ fn reserved3(b: &[u8]) -> [u8; 3] {
     [b[1], b[2], b[3]]
 }
 
+/// The body ID and AUTH payloads share: a type octet, three reserved octets, then the data.
+fn parse_typed_data(b: &[u8], payload: &str) -> Result<(u8, [u8; 3], Vec<u8>)> {
+    if b.len() < 4 {
+        return Err(Error::new(b.len(), format!("truncated {payload} payload")));
+    }
+    Ok((b[0], reserved3(b), b[4..].to_vec()))
+}
+
+fn emit_typed_data(out: &mut [u8], kind: u8, reserved: &[u8; 3], data: &[u8]) {
+    out[0] = kind;
+    out[1..4].copy_from_slice(reserved);
+    out[4..].copy_from_slice(data);
+}
+
 /// A payload body, by type. Unknown types keep their type number and raw body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayloadBody {
@@ -494,22 +508,18 @@ impl Id {
     }
 
     pub fn parse(b: &[u8]) -> Result<Id> {
-        if b.len() < 4 {
-            return Err(Error::new(b.len(), "truncated ID payload"));
-        }
+        let (id_type, reserved, data) = parse_typed_data(b, "ID")?;
         Ok(Id {
-            id_type: b[0],
-            reserved: reserved3(b),
-            data: b[4..].to_vec(),
+            id_type,
+            reserved,
+            data,
         })
     }
     pub fn buffer_len(&self) -> usize {
         4 + self.data.len()
     }
     pub fn emit(&self, out: &mut [u8]) {
-        out[0] = self.id_type;
-        out[1..4].copy_from_slice(&self.reserved);
-        out[4..].copy_from_slice(&self.data);
+        emit_typed_data(out, self.id_type, &self.reserved, &self.data);
     }
 }
 
@@ -566,22 +576,18 @@ impl Auth {
         }
     }
     pub fn parse(b: &[u8]) -> Result<Auth> {
-        if b.len() < 4 {
-            return Err(Error::new(b.len(), "truncated AUTH payload"));
-        }
+        let (method, reserved, data) = parse_typed_data(b, "AUTH")?;
         Ok(Auth {
-            method: b[0],
-            reserved: reserved3(b),
-            data: b[4..].to_vec(),
+            method,
+            reserved,
+            data,
         })
     }
     pub fn buffer_len(&self) -> usize {
         4 + self.data.len()
     }
     pub fn emit(&self, out: &mut [u8]) {
-        out[0] = self.method;
-        out[1..4].copy_from_slice(&self.reserved);
-        out[4..].copy_from_slice(&self.data);
+        emit_typed_data(out, self.method, &self.reserved, &self.data);
     }
 }
 
