@@ -150,15 +150,23 @@ fn auth_pair(k: &IkeKeys) -> (Vec<u8>, Vec<u8>) {
     )
 }
 
-fn own_keylog(k: &IkeKeys) -> String {
-    format!(
-        "# mip6lab key log\nIKE {} {} aes-cbc-128 hmac-sha2-256-128 SK_ei={} SK_er={} SK_ai={} SK_ar={}\n",
+/// The SPIs and the four SK_e/SK_a keys in hex, in key-log order.
+fn hex_keys(k: &IkeKeys) -> [String; 6] {
+    [
         hex::encode(ISPI),
         hex::encode(RSPI),
         hex::encode(&k.sk_ei),
         hex::encode(&k.sk_er),
         hex::encode(&k.sk_ai),
-        hex::encode(&k.sk_ar)
+        hex::encode(&k.sk_ar),
+    ]
+}
+
+fn own_keylog(k: &IkeKeys) -> String {
+    let [ispi, rspi, ei, er, ai, ar] = hex_keys(k);
+    format!(
+        "# mip6lab key log\nIKE {ispi} {rspi} aes-cbc-128 hmac-sha2-256-128 SK_ei={ei} SK_er={er} \
+         SK_ai={ai} SK_ar={ar}\n"
     )
 }
 
@@ -254,14 +262,10 @@ fn ike_auth_decrypted_with_a_key_log_and_not_without() {
 fn ike_auth_decrypted_with_wireshark_table() {
     let k = ike_keys();
     let (req, _) = auth_pair(&k);
+    let [ispi, rspi, ei, er, ai, ar] = hex_keys(&k);
     let csv = format!(
-        "\"{}\",\"{}\",\"{}\",\"{}\",\"AES-CBC-128 [RFC3602]\",\"{}\",\"{}\",\"HMAC_SHA2_256_128 [RFC4868]\"\n",
-        hex::encode(ISPI),
-        hex::encode(RSPI),
-        hex::encode(&k.sk_ei),
-        hex::encode(&k.sk_er),
-        hex::encode(&k.sk_ai),
-        hex::encode(&k.sk_ar)
+        "\"{ispi}\",\"{rspi}\",\"{ei}\",\"{er}\",\"AES-CBC-128 [RFC3602]\",\"{ai}\",\"{ar}\",\
+         \"HMAC_SHA2_256_128 [RFC4868]\"\n"
     );
     let keys = KeyLog::parse("ikev2_decryption_table", &csv).unwrap();
     let lines = decode(&[udp_frame(1, addr(COA), addr(HA), 500, 500, &req)], keys);
