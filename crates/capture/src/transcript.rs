@@ -1,6 +1,7 @@
 //! The normalized transcript: one entry per message under test, endpoints named by role.
 
 use crate::dissect::{self, Context, Dissectors, Transport};
+use crate::keylog::KeyLog;
 use crate::read::Frame;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -217,6 +218,18 @@ pub fn decode_test_frames(frames: &[Frame], endpoints: &Endpoints, setup: u64) -
         &Dissectors::standard(),
         &mut Context::default(),
     )
+}
+
+/// Decodes with the standard dissectors, decrypting with `keys`; the frames numbered up to
+/// `setup` are only counted.
+pub fn decode_with_keys(
+    frames: &[Frame],
+    endpoints: &Endpoints,
+    setup: u64,
+    keys: KeyLog,
+) -> Transcript {
+    let mut ctx = Context { keys };
+    decode_with(frames, endpoints, setup, &Dissectors::standard(), &mut ctx)
 }
 
 /// The general form: chosen dissectors, and a context that may carry keys.

@@ -3,9 +3,8 @@
 //! with the keys recorded beside them. A change in a dissector shows here as a snapshot diff
 //! on traffic that real implementations produced.
 
-use mip6lab_capture::dissect::{Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_with, read_file, Endpoints, Transcript};
+use mip6lab_capture::{decode_with_keys, read_file, Endpoints, Transcript};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -35,18 +34,10 @@ fn endpoints() -> Endpoints {
 fn transcript(pcap: &Path, keys: Option<&Path>) -> Transcript {
     let read = read_file(pcap).unwrap();
     assert!(read.error.is_none(), "{:?}", read.error);
-    let mut ctx = Context::default();
-    if let Some(k) = keys {
-        ctx.keys
-            .merge(KeyLog::load(k).unwrap_or_else(|e| panic!("{}: {e}", k.display())));
-    }
-    let t = decode_with(
-        &read.frames,
-        &endpoints(),
-        0,
-        &Dissectors::standard(),
-        &mut ctx,
-    );
+    let keys = keys.map_or_else(KeyLog::default, |k| {
+        KeyLog::load(k).unwrap_or_else(|e| panic!("{}: {e}", k.display()))
+    });
+    let t = decode_with_keys(&read.frames, &endpoints(), 0, keys);
     assert!(t.errors.is_empty(), "{:?}", t.errors);
     t
 }

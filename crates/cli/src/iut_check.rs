@@ -7,6 +7,7 @@
 
 use crate::{repo_root, say, utc_stamp, Args};
 use anyhow::{anyhow, bail, Context, Result};
+use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{DnsMessage, Endpoints, Transcript};
 use mip6lab_lab::lab::{Artifacts, Iut};
 use mip6lab_lab::{Engine, Lab, LabOptions, Topology};
@@ -617,20 +618,14 @@ fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<(Transcript, V
     if let Some(e) = read.error {
         bail!("capture unreadable: {e}");
     }
-    let mut ctx = mip6lab_capture::dissect::Context::default();
+    let mut keys = KeyLog::default();
     for k in &artifacts.keylogs {
-        if let Ok(log) = mip6lab_capture::keylog::KeyLog::load(k) {
-            ctx.keys.merge(log);
+        if let Ok(log) = KeyLog::load(k) {
+            keys.merge(log);
         }
     }
     let setup = artifacts.setup_frames.first().copied().unwrap_or(0);
-    let transcript = mip6lab_capture::decode_with(
-        &read.frames,
-        endpoints,
-        setup,
-        &mip6lab_capture::dissect::Dissectors::standard(),
-        &mut ctx,
-    );
+    let transcript = mip6lab_capture::decode_with_keys(&read.frames, endpoints, setup, keys);
     let times = read.frames.iter().map(|f| f.timestamp).collect();
     Ok((transcript, times))
 }

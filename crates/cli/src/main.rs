@@ -649,13 +649,13 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
         bail!("usage: mip6lab decode FILE [--keys FILE]... [--json] [--topology NAME]");
     };
     // Keys: mip6lab's key log, or Wireshark's ikev2_decryption_table / esp_sa; repeatable.
-    let mut ctx = mip6lab_capture::dissect::Context::default();
+    let mut keys = mip6lab_capture::keylog::KeyLog::default();
     for k in a.values("keys") {
         let log = mip6lab_capture::keylog::KeyLog::load(k)?;
         for s in &log.skipped {
             say(&format!("mip6lab: key log: skipped {s}"));
         }
-        ctx.keys.merge(log);
+        keys.merge(log);
     }
     let endpoints = match a.value("topology") {
         Some(t) => {
@@ -665,13 +665,7 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
         None => mip6lab_capture::Endpoints::default(),
     };
     let read = mip6lab_capture::read_file(Path::new(file))?;
-    let transcript = mip6lab_capture::decode_with(
-        &read.frames,
-        &endpoints,
-        0,
-        &mip6lab_capture::dissect::Dissectors::standard(),
-        &mut ctx,
-    );
+    let transcript = mip6lab_capture::decode_with_keys(&read.frames, &endpoints, 0, keys);
     let text = if a.has("json") {
         serde_json::to_string_pretty(&transcript)? + "\n"
     } else {
