@@ -6,7 +6,9 @@
 //! [`Error`]s at offset 0 (callers that know the position of the data shift them).
 
 use crate::error::{Error, Result};
-use aes::cipher::{block_padding::NoPadding, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use aes::cipher::{
+    block_padding::NoPadding, BlockCipher, BlockDecryptMut, BlockEncryptMut, KeyIvInit,
+};
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{AesGcm, Nonce};
@@ -323,19 +325,12 @@ pub fn aes_cbc_encrypt(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8
     if plaintext.len() % 16 != 0 {
         return Err(Error::new(0, "CBC plaintext is not whole blocks"));
     }
-    let bad = |_| Error::new(0, "bad AES-CBC key or IV length");
-    Ok(match key.len() {
-        16 => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec_mut::<NoPadding>(plaintext),
-        24 => cbc::Encryptor::<aes::Aes192>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec_mut::<NoPadding>(plaintext),
-        32 => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .encrypt_padded_vec_mut::<NoPadding>(plaintext),
-        _ => return Err(Error::new(0, "bad AES-CBC key length")),
-    })
+    match key.len() {
+        16 => cbc_encrypt::<aes::Aes128>(key, iv, plaintext),
+        24 => cbc_encrypt::<aes::Aes192>(key, iv, plaintext),
+        32 => cbc_encrypt::<aes::Aes256>(key, iv, plaintext),
+        _ => Err(Error::new(0, "bad AES-CBC key length")),
+    }
 }
 
 /// AES-CBC decryption of whole blocks, no padding removed.
@@ -343,23 +338,33 @@ pub fn aes_cbc_decrypt(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u
     if ciphertext.len() % 16 != 0 {
         return Err(Error::new(0, "CBC ciphertext is not whole blocks"));
     }
-    let bad = |_| Error::new(0, "bad AES-CBC key or IV length");
-    let unpad = |_| Error::new(0, "CBC ciphertext is not whole blocks");
     match key.len() {
-        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec_mut::<NoPadding>(ciphertext)
-            .map_err(unpad),
-        24 => cbc::Decryptor::<aes::Aes192>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec_mut::<NoPadding>(ciphertext)
-            .map_err(unpad),
-        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
-            .map_err(bad)?
-            .decrypt_padded_vec_mut::<NoPadding>(ciphertext)
-            .map_err(unpad),
+        16 => cbc_decrypt::<aes::Aes128>(key, iv, ciphertext),
+        24 => cbc_decrypt::<aes::Aes192>(key, iv, ciphertext),
+        32 => cbc_decrypt::<aes::Aes256>(key, iv, ciphertext),
         _ => Err(Error::new(0, "bad AES-CBC key length")),
     }
+}
+
+fn cbc_encrypt<C>(key: &[u8], iv: &[u8], plaintext: &[u8]) -> Result<Vec<u8>>
+where
+    C: BlockCipher + BlockEncryptMut,
+    cbc::Encryptor<C>: KeyIvInit + BlockEncryptMut,
+{
+    Ok(cbc::Encryptor::<C>::new_from_slices(key, iv)
+        .map_err(|_| Error::new(0, "bad AES-CBC key or IV length"))?
+        .encrypt_padded_vec_mut::<NoPadding>(plaintext))
+}
+
+fn cbc_decrypt<C>(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>>
+where
+    C: BlockCipher + BlockDecryptMut,
+    cbc::Decryptor<C>: KeyIvInit + BlockDecryptMut,
+{
+    cbc::Decryptor::<C>::new_from_slices(key, iv)
+        .map_err(|_| Error::new(0, "bad AES-CBC key or IV length"))?
+        .decrypt_padded_vec_mut::<NoPadding>(ciphertext)
+        .map_err(|_| Error::new(0, "CBC ciphertext is not whole blocks"))
 }
 
 type Aes192Gcm = AesGcm<aes::Aes192, U12>;
@@ -369,27 +374,11 @@ pub fn aes_gcm_seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> R
     if nonce.len() != 12 {
         return Err(Error::new(0, "GCM nonce must be 12 octets"));
     }
-    let n = Nonce::from_slice(nonce);
     let p = Payload {
         msg: plaintext,
         aad,
     };
-    let fail = |_| Error::new(0, "AES-GCM encryption failed");
-    match key.len() {
-        16 => aes_gcm::Aes128Gcm::new_from_slice(key)
-            .map_err(|_| Error::new(0, "bad AES-GCM key length"))?
-            .encrypt(n, p)
-            .map_err(fail),
-        24 => Aes192Gcm::new_from_slice(key)
-            .map_err(|_| Error::new(0, "bad AES-GCM key length"))?
-            .encrypt(n, p)
-            .map_err(fail),
-        32 => aes_gcm::Aes256Gcm::new_from_slice(key)
-            .map_err(|_| Error::new(0, "bad AES-GCM key length"))?
-            .encrypt(n, p)
-            .map_err(fail),
-        _ => Err(Error::new(0, "bad AES-GCM key length")),
-    }
+    aes_gcm_by_key_len(key, Nonce::from_slice(nonce), p, GcmOp::Seal)
 }
 
 /// AES-GCM open of ciphertext ‖ 16-octet tag. A wrong tag is "ICV mismatch".
@@ -400,23 +389,40 @@ pub fn aes_gcm_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> Resu
     if sealed.len() < 16 {
         return Err(Error::new(0, "GCM ciphertext shorter than its ICV"));
     }
-    let n = Nonce::from_slice(nonce);
     let p = Payload { msg: sealed, aad };
-    let fail = |_| Error::new(0, "ICV mismatch");
+    aes_gcm_by_key_len(key, Nonce::from_slice(nonce), p, GcmOp::Open)
+}
+
+#[derive(Clone, Copy)]
+enum GcmOp {
+    Seal,
+    Open,
+}
+
+/// `op` with the AES-GCM whose key size is `key`'s length.
+fn aes_gcm_by_key_len(key: &[u8], n: &Nonce<U12>, p: Payload, op: GcmOp) -> Result<Vec<u8>> {
     match key.len() {
-        16 => aes_gcm::Aes128Gcm::new_from_slice(key)
-            .map_err(|_| Error::new(0, "bad AES-GCM key length"))?
-            .decrypt(n, p)
-            .map_err(fail),
-        24 => Aes192Gcm::new_from_slice(key)
-            .map_err(|_| Error::new(0, "bad AES-GCM key length"))?
-            .decrypt(n, p)
-            .map_err(fail),
-        32 => aes_gcm::Aes256Gcm::new_from_slice(key)
-            .map_err(|_| Error::new(0, "bad AES-GCM key length"))?
-            .decrypt(n, p)
-            .map_err(fail),
+        16 => aes_gcm_with::<aes_gcm::Aes128Gcm>(key, n, p, op),
+        24 => aes_gcm_with::<Aes192Gcm>(key, n, p, op),
+        32 => aes_gcm_with::<aes_gcm::Aes256Gcm>(key, n, p, op),
         _ => Err(Error::new(0, "bad AES-GCM key length")),
+    }
+}
+
+fn aes_gcm_with<C: KeyInit + Aead<NonceSize = U12>>(
+    key: &[u8],
+    n: &Nonce<U12>,
+    p: Payload,
+    op: GcmOp,
+) -> Result<Vec<u8>> {
+    let cipher = C::new_from_slice(key).map_err(|_| Error::new(0, "bad AES-GCM key length"))?;
+    match op {
+        GcmOp::Seal => cipher
+            .encrypt(n, p)
+            .map_err(|_| Error::new(0, "AES-GCM encryption failed")),
+        GcmOp::Open => cipher
+            .decrypt(n, p)
+            .map_err(|_| Error::new(0, "ICV mismatch")),
     }
 }
 
