@@ -17,12 +17,6 @@ fn parse_typed_data(b: &[u8], payload: &str) -> Result<(u8, [u8; 3], Vec<u8>)> {
     Ok((b[0], reserved3(b), b[4..].to_vec()))
 }
 
-fn emit_typed_data(out: &mut [u8], kind: u8, reserved: &[u8; 3], data: &[u8]) {
-    out[0] = kind;
-    out[1..4].copy_from_slice(reserved);
-    out[4..].copy_from_slice(data);
-}
-
 /// A payload body, by type. Unknown types keep their type number and raw body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayloadBody {
@@ -519,7 +513,9 @@ impl Id {
         4 + self.data.len()
     }
     pub fn emit(&self, out: &mut [u8]) {
-        emit_typed_data(out, self.id_type, &self.reserved, &self.data);
+        out[0] = self.id_type;
+        out[1..4].copy_from_slice(&self.reserved);
+        out[4..].copy_from_slice(&self.data);
     }
 }
 
@@ -587,7 +583,9 @@ impl Auth {
         4 + self.data.len()
     }
     pub fn emit(&self, out: &mut [u8]) {
-        emit_typed_data(out, self.method, &self.reserved, &self.data);
+        out[0] = self.method;
+        out[1..4].copy_from_slice(&self.reserved);
+        out[4..].copy_from_slice(&self.data);
     }
 }
 
