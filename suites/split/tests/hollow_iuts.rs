@@ -66,13 +66,13 @@ fn run_hollow(name: &str) -> RunResult {
         knobs: String::new(),
     })
     .with_pics(Some(pics(name)));
-    // A hollow IUT's capture is as empty after 15 s as after a test's whole window (up to
+    // A hollow IUT's capture is as empty after 8 s as after a test's whole window (up to
     // 630 s for RFC-default IKE timeouts): CI caps the windows so both roles fit its budget.
     // MIP6LAB_HOLLOW_FULL_WINDOWS=1 observes each test for its declared window.
     let runner = if std::env::var_os(mip6lab_contract::env::HOLLOW_FULL_WINDOWS.name).is_some() {
         runner
     } else {
-        runner.with_observe_cap(std::time::Duration::from_secs(15))
+        runner.with_observe_cap(std::time::Duration::from_secs(8))
     };
     let started = Instant::now();
     let (run, _) = rt.block_on(runner.run_all(&SUITE.tests(), |_, rec| {
