@@ -11,18 +11,12 @@
 //! INCONCLUSIVE, never as a pass.
 
 mod lab_common;
+mod payloads;
 use lab_common::*;
-use mip6lab_capture::Transcript;
 use mip6lab_engines::ikev2::cert;
-use mip6lab_engines::ikev2::{
-    Config, Credential, EspSuite, Event, IkeEngine, ResponderPolicy, TrustAnchor,
-};
-use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
-use mip6lab_lab::Topology;
+use mip6lab_engines::ikev2::{Config, Credential, EspSuite, Event, TrustAnchor};
 use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
-use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
+use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, PayloadBody};
 
 fn pki(name: &str) -> String {
     std::fs::read_to_string(root().join("fixtures/pki").join(name)).unwrap()
@@ -36,60 +30,15 @@ fn ca() -> TrustAnchor {
     TrustAnchor::from_pem(&pki("ca.pem")).unwrap()
 }
 
-/// The IKE lines, without the ND/MLD of the containers starting. The lengths of DER ECDSA
-/// signatures (AUTH method 14) vary from run to run; the transcript masks them itself.
-fn ike_text(t: &Transcript) -> String {
-    t.to_text()
-        .lines()
-        .filter(|l| l.contains("IKEv2"))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 /// The AUTH known answer: the signature of the responder's IKE_AUTH response verifies, from
 /// the captured bytes, with the key of the certificate it sent (which chains to the lab CA and
 /// binds its IDr). Returns the AUTH method.
 fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -> u8 {
-    let of_sa = |b: &&Vec<u8>| b[..8] == ispi[..];
-    let is_resp = |b: &&Vec<u8>| b[19] & 0x20 != 0;
-    let init_resp = msgs
-        .iter()
-        .filter(of_sa)
-        .filter(is_resp)
-        .filter(|b| b[18] == exchange::IKE_SA_INIT)
-        .find(|b| {
-            Message::from_bytes(b)
-                .unwrap()
-                .payloads
-                .iter()
-                .any(|p| matches!(p.body, PayloadBody::Ke(_)))
-        })
-        .expect("IKE_SA_INIT response with KE");
-    let init_req = msgs
-        .iter()
-        .filter(of_sa)
-        .rfind(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 == 0)
-        .unwrap();
-    let ni = Message::from_bytes(init_req)
-        .unwrap()
-        .payloads
-        .iter()
-        .find_map(|p| match &p.body {
-            PayloadBody::Nonce(n) => Some(n.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let auth_resp = msgs
-        .iter()
-        .filter(of_sa)
-        .filter(is_resp)
-        .find(|b| b[18] == exchange::IKE_AUTH)
-        .unwrap();
-    let d = sk::decrypt(auth_resp, &keys.responder()).unwrap();
+    let signed = responder_auth(keys, ispi, msgs);
     let mut idr = None;
     let mut auth = None;
     let mut cert_der = None;
-    for p in d.inner {
+    for p in signed.auth_resp {
         match p.body {
             PayloadBody::IdR(i) => idr = Some(i),
             PayloadBody::Auth(a) => auth = Some(a),
@@ -106,7 +55,13 @@ fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -
         .as_secs();
     let key = cert::verify_peer_cert(&cert_der, &[ca()], Some(now), Some(&idr)).unwrap();
     let rest = PayloadBody::IdR(idr).body_bytes();
-    let so = signed_octets(keys.suite.prf, init_resp, &ni, &keys.sk_pr, &rest);
+    let so = signed_octets(
+        keys.suite.prf,
+        &signed.init_resp,
+        &signed.ni,
+        &keys.sk_pr,
+        &rest,
+    );
     cert::verify_auth(auth.method, &auth.data, &key, &so).expect("responder's signature");
     println!(
         "AUTH known answer: the responder's method {} signature verifies over the captured \
@@ -114,20 +69,6 @@ fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -
         auth.method
     );
     auth.method
-}
-
-/// Consecutive identical lines once.
-fn fold_repeats(text: &str) -> String {
-    let mut out = String::new();
-    let mut last = None;
-    for l in text.lines() {
-        if last != Some(l) {
-            out.push_str(l);
-            out.push('\n');
-        }
-        last = Some(l);
-    }
-    out
 }
 
 fn artifact_logs(a: &mip6lab_lab::lab::Artifacts) -> String {
@@ -158,35 +99,11 @@ fn established(events: &[Event]) -> Vec<([u8; 8], IkeKeys, Id)> {
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn harness_initiator_with_certificate_against_charon_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = std::env::temp_dir().join("mip6lab-tests/interop-cert-ha");
-    let _ = std::fs::remove_dir_all(&out);
-    let keydir = out.join("harness-keys");
-    let topo = Topology::load(&root().join("fixtures/topologies/interop-cert-ha.toml")).unwrap();
-    let ha: Ipv6Addr = topo.hosts["HA1"];
-    let lab_addr: Ipv6Addr = topo.hosts["lab"];
-    let (events, artifacts) = rt.block_on(async {
-        let lab = lab_up(&topo, &out).await;
-        let result = async {
-            let mut drv = bind_500(
-                Some(KeyLogFiles::new(&keydir)),
-                Some(SocketAddr::new(IpAddr::V6(ha), 500)),
-            )
-            .await;
-            let mut cfg = Config::with_cert(Id::fqdn("mn1.example.com"), cred("mn1"), ca());
-            cfg.ike_suites = vec![Suite::AES128_SHA256];
-            cfg.esp_suites = vec![EspSuite::AES128_SHA256];
-            mn_initiate_then_delete(&mut drv, cfg, lab_addr, ha).await
-        }
-        .await;
-        let a = lab.down().await.unwrap();
-        (result, a)
-    });
-    for e in &events {
-        if !matches!(e, Event::KeyLog(_)) {
-            println!("event: {e:?}");
-        }
-    }
+    let run = Run::new("interop-cert-ha");
+    let mut cfg = Config::with_cert(Id::fqdn("mn1.example.com"), cred("mn1"), ca());
+    cfg.ike_suites = vec![Suite::AES128_SHA256];
+    cfg.esp_suites = vec![EspSuite::AES128_SHA256];
+    let (events, artifacts) = harness_initiates(&run, vec![cfg]);
     let sas = established(&events);
     assert_eq!(sas.len(), 1, "the IKE SA with charon must come up");
     assert_eq!(sas[0].2, Id::fqdn("ha1.example.com"));
@@ -208,14 +125,7 @@ fn harness_initiator_with_certificate_against_charon_responder() {
         .iter()
         .any(|e| matches!(e, Event::IkeSaDeleted { by_peer: false, .. })));
 
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .unwrap();
-    let t = transcript(pcap, &keydir.join("keys.log"), &topo);
-    let text = ike_text(&t);
-    println!("{text}");
+    let text = home_ike_text(&run, &artifacts);
     let line = |prefix: &str| -> String {
         let v: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix)).collect();
         assert_eq!(v.len(), 1, "{prefix}: {v:?}");
@@ -251,7 +161,7 @@ fn harness_initiator_with_certificate_against_charon_responder() {
     );
     insta::assert_snapshot!("harness_initiator_with_certificate_against_charon", text);
 
-    let msgs = ike_datagrams(pcap);
+    let msgs = ike_datagrams(home_pcap(&artifacts));
     assert_eq!(check_responder_signature(&sas[0].1, &sas[0].0, &msgs), 14);
     let logs = artifact_logs(&artifacts);
     assert!(
@@ -285,53 +195,14 @@ fn harness_initiator_with_certificate_against_charon_responder() {
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn charon_initiator_with_certificate_against_harness_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = std::env::temp_dir().join("mip6lab-tests/interop-cert-mn");
-    let _ = std::fs::remove_dir_all(&out);
-    let keydir = out.join("harness-keys");
-    let topo = Topology::load(&root().join("fixtures/topologies/interop-cert-mn.toml")).unwrap();
-    let lab_addr: Ipv6Addr = topo.hosts["lab"];
-    let mn_addr: Ipv6Addr = topo.hosts["MN"];
-    let (events, artifacts, exits, logs) = rt.block_on(async {
-        let lab = lab_up(&topo, &out).await;
-        let result = async {
-            let mut drv = bind_500(Some(KeyLogFiles::new(&keydir)), None).await;
-            let mut cfg = Config::with_cert(Id::fqdn("ha1.example.com"), cred("ha1"), ca());
-            cfg.local_addr = Some(IpAddr::V6(lab_addr));
-            cfg.peer_addr = Some(IpAddr::V6(mn_addr));
-            cfg.responder = Some(ResponderPolicy::new(
-                lab_addr,
-                "2001:db8:1:100::".parse().unwrap(),
-            ));
-            let mut ha = IkeEngine::new(cfg, os_rng());
-            drv.run_until(&mut ha, Duration::from_secs(60), |e| {
-                matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-            })
-            .await
-            .unwrap();
-            let exits = lab
-                .wait_exited(Duration::from_secs(30))
-                .await
-                .unwrap_or_default();
-            (drv.events.clone(), exits)
-        }
-        .await;
-        let a = lab.down().await.unwrap();
-        let logs = artifact_logs(&a);
-        (result.0, a, result.1, logs)
-    });
-    for e in &events {
-        if !matches!(e, Event::KeyLog(_)) {
-            println!("event: {e:?}");
-        }
-    }
-    println!(
-        "charon exits: {:?}",
-        exits
-            .iter()
-            .map(|(n, c)| (n.name.clone(), *c))
-            .collect::<Vec<_>>()
-    );
+    let run = Run::new("interop-cert-mn");
+    let cfg = Config::with_cert(Id::fqdn("ha1.example.com"), cred("ha1"), ca());
+    let ResponderRun {
+        events,
+        exits,
+        artifacts,
+    } = charon_initiates(&run, cfg);
+    let logs = artifact_logs(&artifacts);
     let sas = established(&events);
     assert_eq!(
         sas.len(),
@@ -348,14 +219,7 @@ fn charon_initiator_with_certificate_against_harness_responder() {
         Some(0),
         "charon reports its IKE_SA up (it verified the harness's certificate AUTH)"
     );
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .unwrap();
-    let t = transcript(pcap, &keydir.join("keys.log"), &topo);
-    let text = ike_text(&t);
-    println!("{text}");
+    let text = home_ike_text(&run, &artifacts);
     let line = |prefix: &str| -> String {
         let v: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix)).collect();
         assert_eq!(v.len(), 1, "{prefix}: {v:?}");

@@ -438,28 +438,13 @@ pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
     .with_frames(p, sorted(frames))
 }
 
-/// This module's test purposes in run order, for its tests.
-#[cfg(test)]
-fn all() -> Vec<TestPurpose> {
-    crate::SUITE.tests_in(module_path!())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn an_empty_capture_is_inconclusive() {
-        let obs = Observation::default();
-        for t in all() {
-            let o = (t.judge)(&obs);
-            assert_eq!(
-                o.verdict,
-                mip6lab_suite::Verdict::Inconclusive,
-                "{}: {}",
-                t.id,
-                o.reason
-            );
+        for t in crate::assert_empty_capture_inconclusive(&["ha_aaa_dns"]) {
             assert_eq!(t.topology, TOPOLOGY);
         }
     }

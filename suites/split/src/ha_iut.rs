@@ -433,15 +433,6 @@ pub(crate) fn lookup(
     })
 }
 
-/// This module's test purposes in run order, for its tests.
-#[cfg(test)]
-fn all() -> Vec<TestPurpose> {
-    ["ha_home_address", "ha_dns", "ha_binding"]
-        .iter()
-        .flat_map(|m| crate::SUITE.tests_in(&format!("mip6lab_suite_split::{m}")))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,17 +440,7 @@ mod tests {
     #[test]
     fn an_empty_capture_is_inconclusive_everywhere() {
         // The tester never reached the HA: nothing may pass or fail on that.
-        let obs = Observation::default();
-        for t in all() {
-            let o = (t.judge)(&obs);
-            assert_eq!(
-                o.verdict,
-                mip6lab_suite::Verdict::Inconclusive,
-                "{}: {}",
-                t.id,
-                o.reason
-            );
-        }
+        crate::assert_empty_capture_inconclusive(&["ha_home_address", "ha_dns", "ha_binding"]);
     }
 
     #[test]
