@@ -3,6 +3,7 @@
 //! INVALID_KE_PAYLOAD, retransmission and its limit.
 
 mod ikev2_common;
+mod payloads;
 
 use ikev2_common::*;
 use mip6lab_engines::ikev2::{
@@ -12,6 +13,7 @@ use mip6lab_engines::ikev2::{
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, Message, PayloadBody, TrafficSelector};
 use mip6lab_wire::mh;
+use payloads::internal_ip6_address;
 use std::net::Ipv6Addr;
 
 fn config_reply(ev: &[Event]) -> (mip6lab_wire::ikev2::Cp, bool) {
@@ -90,10 +92,7 @@ fn dynamic_hoa_from_pool_and_esp_bu_ba() {
     assert!(t.mn.is_established(sa));
     let (cp, use_assigned) = config_reply(&t.mn_events);
     assert!(!use_assigned);
-    let (hoa, plen) = cp
-        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-        .and_then(|a| a.as_ip6_prefix())
-        .expect("INTERNAL_IP6_ADDRESS with a value");
+    let (hoa, plen) = internal_ip6_address(&cp);
     assert_eq!(hoa, "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap());
     assert_eq!(plen, 64);
     let mn_c = children(&t.mn_events);
@@ -174,14 +173,7 @@ fn requested_address_is_kept_or_replaced() {
     t.mn.initiate(t.now, req);
     t.run();
     let (cp, _) = config_reply(&t.mn_events);
-    assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0,
-        want
-    );
+    assert_eq!(internal_ip6_address(&cp).0, want);
     // Outside the pool: the HA assigns another (RFC 5026 §5.3.1) and the TSi for the
     // outside address is then refused.
     let mut t = Pair::default();
@@ -194,12 +186,7 @@ fn requested_address_is_kept_or_replaced() {
     t.mn.initiate(t.now, req);
     t.run();
     let (cp, _) = config_reply(&t.mn_events);
-    let got = cp
-        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-        .unwrap()
-        .as_ip6_prefix()
-        .unwrap()
-        .0;
+    let got = internal_ip6_address(&cp).0;
     assert_eq!(got, "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap());
     assert!(t.mn_events.iter().any(|e| matches!(e,
         Event::ChildSaFailed { notify_type: n, .. } if *n == notify_type::TS_UNACCEPTABLE)));
@@ -267,12 +254,7 @@ fn home_prefix_refused_with_use_assigned_hoa() {
     let (cp, use_assigned) = config_reply(&t.mn_events);
     assert!(use_assigned, "{:#?}", t.mn_events);
     assert!(cp.attribute(cp_attr::MIP6_HOME_PREFIX).is_none());
-    let hoa = cp
-        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-        .unwrap()
-        .as_ip6_prefix()
-        .unwrap()
-        .0;
+    let hoa = internal_ip6_address(&cp).0;
     // The notify is in the IKE_AUTH response on the wire (decrypted with the HA's keys).
     let keys = t.mn.ike_keys(sa).unwrap();
     let auth_resp = t
@@ -634,11 +616,7 @@ fn configured_addresses_are_returned_to_their_owner_only() {
         t.mn.initiate(t.now, req);
         t.run();
         let (cp, _) = config_reply(&t.mn_events);
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0
+        internal_ip6_address(&cp).0
     };
     let mine: Ipv6Addr = "2001:db8:1:100::1".parse().unwrap();
     let theirs: Ipv6Addr = "2001:db8:1:100::2".parse().unwrap();

@@ -15,8 +15,8 @@ use mip6lab_capture::dissect::udp_payloads;
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::read_file;
 use mip6lab_engines::ikev2::{DhGroup, Event, IkeEngine};
-use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Message, PayloadBody};
-use payloads::first_payload;
+use mip6lab_wire::ikev2::{exchange, notify_type, sk, Message, PayloadBody};
+use payloads::{first_payload, internal_ip6_address};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
@@ -48,11 +48,7 @@ fn charon_ike_auth_response_has_the_expected_shape() {
         let idr = first_payload!(d.inner, PayloadBody::IdR).unwrap();
         assert_eq!(idr.data, b"ha1.example.com");
         let cp = first_payload!(d.inner, PayloadBody::Cp).unwrap();
-        let (a, _) = cp
-            .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap();
+        let (a, _) = internal_ip6_address(&cp);
         assert_eq!(a.segments()[..4], [0x2001, 0xdb8, 1, 0x100]);
         // No ESP in the recording kernel: charon keeps the IKE SA, refuses the Child SA.
         assert!(d.inner.iter().any(|p| matches!(&p.body,

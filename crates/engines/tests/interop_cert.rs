@@ -15,8 +15,9 @@ mod payloads;
 use lab_common::*;
 use mip6lab_engines::ikev2::cert;
 use mip6lab_engines::ikev2::{Config, Credential, EspSuite, Event, TrustAnchor};
-use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
-use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, PayloadBody};
+use mip6lab_wire::crypto::{IkeKeys, Suite};
+use mip6lab_wire::ikev2::{notify_type, Id, PayloadBody};
+use payloads::internal_ip6_address;
 
 fn pki(name: &str) -> String {
     std::fs::read_to_string(root().join("fixtures/pki").join(name)).unwrap()
@@ -35,34 +36,22 @@ fn ca() -> TrustAnchor {
 /// binds its IDr). Returns the AUTH method.
 fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -> u8 {
     let signed = responder_auth(keys, ispi, msgs);
-    let mut idr = None;
-    let mut auth = None;
-    let mut cert_der = None;
-    for p in signed.auth_resp {
-        match p.body {
-            PayloadBody::IdR(i) => idr = Some(i),
-            PayloadBody::Auth(a) => auth = Some(a),
-            PayloadBody::Cert(c) if c.encoding == 4 && cert_der.is_none() => {
-                cert_der = Some(c.data)
-            }
-            _ => {}
-        }
-    }
-    let (idr, auth, cert_der) = (idr.unwrap(), auth.unwrap(), cert_der.expect("CERT"));
+    let cert_der = signed
+        .payloads
+        .iter()
+        .find_map(|p| match &p.body {
+            PayloadBody::Cert(c) if c.encoding == 4 => Some(&c.data),
+            _ => None,
+        })
+        .expect("CERT");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let key = cert::verify_peer_cert(&cert_der, &[ca()], Some(now), Some(&idr)).unwrap();
-    let rest = PayloadBody::IdR(idr).body_bytes();
-    let so = signed_octets(
-        keys.suite.prf,
-        &signed.init_resp,
-        &signed.ni,
-        &keys.sk_pr,
-        &rest,
-    );
-    cert::verify_auth(auth.method, &auth.data, &key, &so).expect("responder's signature");
+    let key = cert::verify_peer_cert(cert_der, &[ca()], Some(now), Some(&signed.idr)).unwrap();
+    let auth = &signed.auth;
+    cert::verify_auth(auth.method, &auth.data, &key, &signed.signed_octets)
+        .expect("responder's signature");
     println!(
         "AUTH known answer: the responder's method {} signature verifies over the captured \
          IKE_SA_INIT response, Ni and prf(SK_pr, IDr)",
@@ -115,10 +104,7 @@ fn harness_initiator_with_certificate_against_charon_responder() {
         })
         .expect("CFG_REPLY");
     assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap(),
+        internal_ip6_address(&cp),
         ("2001:db8:1:100::1".parse().unwrap(), 64)
     );
     assert!(events
@@ -170,13 +156,7 @@ fn harness_initiator_with_certificate_against_charon_responder() {
     );
 
     // The Child SA: charon cannot install ESP SAs in this kernel. INCONCLUSIVE.
-    let failed: Vec<u16> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ChildSaFailed { notify_type, .. } => Some(*notify_type),
-            _ => None,
-        })
-        .collect();
+    let failed = child_sa_failures(&events);
     if failed.is_empty() {
         println!("CHILD_SA: INCONCLUSIVE: charon accepted the Child SA; not verified by traffic");
     }

@@ -33,7 +33,7 @@ use mip6lab_engines::ikev2::{
 };
 use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_lab::Topology;
-use mip6lab_wire::ikev2::{cp_attr, Id};
+use mip6lab_wire::ikev2::Id;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -290,18 +290,7 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         let mut req = InitiateRequest::dynamic_hoa(lab_addr);
         req.peer_id = Some(Id::fqdn("ha1.example.com"));
         req.eap = true;
-        let o = idrv
-            .initiate(&mut mn, req.clone(), Duration::from_secs(30))
-            .await
-            .unwrap();
-        if o.established {
-            mn.delete_ike(idrv.now(), o.sa).unwrap();
-            idrv.run_until(&mut mn, Duration::from_secs(10), |e| {
-                matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-            })
-            .await
-            .unwrap();
-        }
+        initiate_then_delete(&mut idrv, &mut mn, req.clone()).await;
         let good = std::mem::take(&mut idrv.events);
         let mut mn = mn_engine(lab_addr, "not-the-password");
         idrv.initiate(&mut mn, req, Duration::from_secs(30))
@@ -328,19 +317,8 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         .filter(|e| matches!(e, Event::IkeSaEstablished { peer_id, .. } if peer_id.data == USER.as_bytes()))
         .count();
     assert_eq!(established, 1, "charon's EAP-MSCHAPv2 IKE SA (mn-eap)");
-    let cp = charon
-        .iter()
-        .find_map(|e| match e {
-            Event::ConfigAssigned { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
-        .expect("the HA assigned a home address");
     assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0,
+        assigned_home_address(&charon),
         "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap()
     );
     assert!(

@@ -12,9 +12,9 @@ mod lab_common;
 mod payloads;
 use lab_common::*;
 use mip6lab_engines::ikev2::{Config, EspSuite, Event};
-use mip6lab_wire::crypto::{psk_auth, signed_octets, Encr, IkeKeys, Integ, Prf, Suite};
-use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, PayloadBody};
-use payloads::first_payload;
+use mip6lab_wire::crypto::{psk_auth, Encr, IkeKeys, Integ, Prf, Suite};
+use mip6lab_wire::ikev2::{notify_type, Id};
+use payloads::internal_ip6_address;
 use std::net::Ipv6Addr;
 
 const PSK: &[u8] = b"mip6lab-mn1-psk-lab-only";
@@ -71,11 +71,7 @@ fn harness_initiator_against_charon_responder() {
         .collect();
     assert_eq!(cps.len(), 2);
     for cp in &cps {
-        let (hoa, plen) = cp
-            .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap();
+        let (hoa, plen) = internal_ip6_address(cp);
         assert_eq!((hoa, plen), ("2001:db8:1:100::1".parse().unwrap(), 64));
     }
     assert_eq!(
@@ -116,13 +112,7 @@ fn harness_initiator_against_charon_responder() {
     }
 
     // The Child SAs: charon sends an error notify (no ESP in this kernel). INCONCLUSIVE.
-    let failed: Vec<u16> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ChildSaFailed { notify_type, .. } => Some(*notify_type),
-            _ => None,
-        })
-        .collect();
+    let failed = child_sa_failures(&events);
     if failed.is_empty() {
         println!(
             "CHILD_SA: INCONCLUSIVE: charon accepted the Child SAs (kernel with ESP); not \
@@ -144,18 +134,9 @@ fn harness_initiator_against_charon_responder() {
 }
 
 fn check_auth(keys: &IkeKeys, signed: &ResponderAuth) {
-    let idr = first_payload!(signed.auth_resp, PayloadBody::IdR).unwrap();
-    let auth = first_payload!(signed.auth_resp, PayloadBody::Auth).unwrap();
-    let rest = PayloadBody::IdR(idr).body_bytes();
-    let so = signed_octets(
-        keys.suite.prf,
-        &signed.init_resp,
-        &signed.ni,
-        &keys.sk_pr,
-        &rest,
-    );
+    let auth = &signed.auth;
     assert_eq!(
-        psk_auth(keys.suite.prf, PSK, &so),
+        psk_auth(keys.suite.prf, PSK, &signed.signed_octets),
         auth.data,
         "charon's AUTH (RFC 7296 §2.15)"
     );
@@ -187,19 +168,8 @@ fn charon_initiator_against_harness_responder() {
             .any(|e| matches!(e, Event::IkeSaEstablished { .. })),
         "charon's IKE SA must come up with the harness responder"
     );
-    let cp = events
-        .iter()
-        .find_map(|e| match e {
-            Event::ConfigAssigned { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
-        .expect("the harness assigned an address");
     assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0,
+        assigned_home_address(&events),
         "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap()
     );
     assert_eq!(

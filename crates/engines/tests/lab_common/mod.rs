@@ -3,7 +3,7 @@
 //! harness's key log.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use crate::payloads::first_payload;
+use crate::payloads::{first_payload, internal_ip6_address};
 use mip6lab_capture::dissect::{udp_payloads, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Transcript};
@@ -13,8 +13,8 @@ use mip6lab_engines::ikev2::{
 use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
 use mip6lab_lab::lab::{Artifacts, Iut, NodeHandle};
 use mip6lab_lab::{Lab, LabOptions, Topology};
-use mip6lab_wire::crypto::IkeKeys;
-use mip6lab_wire::ikev2::{exchange, sk, Id, Message, Payload, PayloadBody};
+use mip6lab_wire::crypto::{signed_octets, IkeKeys};
+use mip6lab_wire::ikev2::{exchange, sk, Auth, Id, Message, Payload, PayloadBody};
 use std::net::Ipv6Addr;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -199,13 +199,18 @@ pub async fn mn_initiate_then_delete(
     let mut req = InitiateRequest::dynamic_hoa(ha);
     req.peer_id = Some(Id::fqdn("ha1.example.com"));
     req.child = Some(ChildRequest::mh(None, ha));
+    initiate_then_delete(drv, &mut mn, req).await;
+}
+
+/// `mn` initiates `req`; if the IKE SA comes up, it deletes it again.
+pub async fn initiate_then_delete(drv: &mut Driver, mn: &mut IkeEngine, req: InitiateRequest) {
     let o = drv
-        .initiate(&mut mn, req, Duration::from_secs(30))
+        .initiate(mn, req, Duration::from_secs(30))
         .await
         .unwrap();
     if o.established {
         mn.delete_ike(drv.now(), o.sa).unwrap();
-        drv.run_until(&mut mn, Duration::from_secs(10), |e| {
+        drv.run_until(mn, Duration::from_secs(10), |e| {
             matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
         })
         .await
@@ -283,13 +288,38 @@ pub fn charon_initiates(run: &Run, mut cfg: Config) -> ResponderRun {
     r
 }
 
-/// What the responder's AUTH of the IKE SA `ispi` signs or MACs, from the captured
-/// datagrams: its IKE_SA_INIT response (the one with KE), the initiator's Ni, and the
-/// payloads of its IKE_AUTH response, decrypted.
+/// The notify types with which the peer refused Child SAs.
+pub fn child_sa_failures(events: &[Event]) -> Vec<u16> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ChildSaFailed { notify_type, .. } => Some(*notify_type),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The address in the first CFG_REPLY the harness HA sent (panics without one).
+pub fn assigned_home_address(events: &[Event]) -> Ipv6Addr {
+    let cp = events
+        .iter()
+        .find_map(|e| match e {
+            Event::ConfigAssigned { cp, .. } => Some(cp),
+            _ => None,
+        })
+        .expect("the harness HA assigned a home address");
+    internal_ip6_address(cp).0
+}
+
+/// The responder's AUTH of an IKE SA, from the captured datagrams.
 pub struct ResponderAuth {
-    pub init_resp: Vec<u8>,
-    pub ni: Vec<u8>,
-    pub auth_resp: Vec<Payload>,
+    /// The payloads of its IKE_AUTH response, decrypted.
+    pub payloads: Vec<Payload>,
+    pub idr: Id,
+    pub auth: Auth,
+    /// What AUTH signs or MACs (RFC 7296 §2.15): its IKE_SA_INIT response (the one with
+    /// KE) | Ni | prf(SK_pr, IDr body).
+    pub signed_octets: Vec<u8>,
 }
 
 pub fn responder_auth(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -> ResponderAuth {
@@ -324,9 +354,15 @@ pub fn responder_auth(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -> Respo
         .filter(is_resp)
         .find(|b| b[18] == exchange::IKE_AUTH)
         .unwrap();
+    let payloads = sk::decrypt(auth_resp, &keys.responder()).unwrap().inner;
+    let idr = first_payload!(payloads, PayloadBody::IdR).expect("IDr");
+    let auth = first_payload!(payloads, PayloadBody::Auth).expect("AUTH");
+    let idr_body = PayloadBody::IdR(idr.clone()).body_bytes();
+    let signed_octets = signed_octets(keys.suite.prf, init_resp, &ni, &keys.sk_pr, &idr_body);
     ResponderAuth {
-        init_resp: init_resp.clone(),
-        ni,
-        auth_resp: sk::decrypt(auth_resp, &keys.responder()).unwrap().inner,
+        payloads,
+        idr,
+        auth,
+        signed_octets,
     }
 }
