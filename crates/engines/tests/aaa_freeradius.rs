@@ -6,11 +6,12 @@
 //! relay gets from FreeRADIUS is answered by a minimal peer here and relayed back. It needs
 //! Docker, so plain `cargo test` lists it as ignored; `just test` runs it.
 
+mod lab_common;
+mod payloads;
+use lab_common::{home_port_text, lab_up, root};
 use mip6lab_engines::aaa::{EapOutcome, RelayBackend, RelayConfig};
-use mip6lab_lab::lab::Iut;
 use mip6lab_wire::eap;
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
 use std::time::Duration;
 
 const SECRET: &str = "mip6lab-radius-secret";
@@ -25,15 +26,6 @@ fn random16() -> [u8; 16] {
         .and_then(|mut f| f.read_exact(&mut a))
         .unwrap();
     a
-}
-
-fn root() -> PathBuf {
-    match std::env::var_os("MIP6LAB_ROOT") {
-        Some(r) => PathBuf::from(r),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
-    }
-    .canonicalize()
-    .unwrap()
 }
 
 /// What one authentication ended with.
@@ -173,16 +165,7 @@ fn eap_through_the_relay_against_freeradius() {
     let (runs, artifacts, topology, port) = rt.block_on(async {
         let topo =
             mip6lab_lab::Topology::load(&root().join("fixtures/topologies/aaa.toml")).unwrap();
-        let lab = mip6lab_lab::Lab::up(
-            topo,
-            mip6lab_lab::LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("lab up (needs Docker): {e:#}"));
+        let lab = lab_up(&topo, &out).await;
         let server = SocketAddr::from((lab.node("aaa").unwrap().address, 1812));
         let lab_addr = lab.topology.hosts["lab"];
         let topology = lab.topology.clone();
@@ -252,17 +235,7 @@ fn eap_through_the_relay_against_freeradius() {
 
     // The capture, decoded by the RADIUS dissector: only the relay's socket (the readiness
     // probe's exchange before it is setup, and its timing varies).
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .expect("home.pcap");
-    let read = mip6lab_capture::read_file(pcap).unwrap();
-    let frames = mip6lab_capture::dissect::frames_on_udp_port(&read.frames, port);
-    let t = mip6lab_capture::decode_frames(&frames, &topology.endpoints());
-    let text = t.to_text();
-    eprintln!("{text}");
-    assert!(t.errors.is_empty(), "{:?}", t.errors);
+    let text = home_port_text(&artifacts, &topology, port);
     insta::assert_snapshot!("aaa_freeradius_eap", text);
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -1,12 +1,11 @@
-//! What the strongSwan interop tests share: paths, randomness, binding the lab host's IKE
-//! port, running the harness against charon either way, and decoding the lab capture with the
-//! harness's key log.
+//! What the container tests share: paths, randomness, binding the lab host's IKE port,
+//! running the harness against charon either way, and decoding the lab capture.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use crate::payloads::{first_payload, internal_ip6_address};
-use mip6lab_capture::dissect::{udp_payloads, Context, Dissectors};
+use mip6lab_capture::dissect::{frames_on_udp_port, udp_payloads, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_with, read_file, Transcript};
+use mip6lab_capture::{decode_frames, decode_with, read_file, Transcript};
 use mip6lab_engines::ikev2::{
     ChildRequest, Config, Event, IkeEngine, InitiateRequest, ResponderPolicy, RngFn,
 };
@@ -23,11 +22,14 @@ use std::time::{Duration, Instant};
 /// Both tests bind [2001:db8:1::1]:500: one at a time.
 pub static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The repository root: MIP6LAB_ROOT, else this crate's grandparent.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    match std::env::var_os("MIP6LAB_ROOT") {
+        Some(r) => PathBuf::from(r),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
+    }
+    .canonicalize()
+    .unwrap()
 }
 
 /// Random octets from the OS (a real peer must not see predictable SPIs and nonces).
@@ -142,6 +144,18 @@ pub fn home_pcap(artifacts: &Artifacts) -> &Path {
         .iter()
         .find(|p| p.ends_with("home.pcap"))
         .expect("home.pcap")
+}
+
+/// The home link's capture cut to the harness's UDP `port`, decoded (printed; no decoding
+/// errors).
+pub fn home_port_text(artifacts: &Artifacts, topo: &Topology, port: u16) -> String {
+    let read = read_file(home_pcap(artifacts)).unwrap();
+    let frames = frames_on_udp_port(&read.frames, port);
+    let t = decode_frames(&frames, &topo.endpoints());
+    let text = t.to_text();
+    eprintln!("{text}");
+    assert!(t.errors.is_empty(), "{:?}", t.errors);
+    text
 }
 
 /// The IKE lines of the home link's capture, decrypted with the harness's key log (printed).
