@@ -21,6 +21,7 @@ use mip6lab_suite::observe::{
     acct_status, pcap, radius_code, response_to, reverse_name, same_name, sorted_frames as sorted,
     DnsView, RData, RadiusMessage,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose};
 use std::net::Ipv6Addr;
 
@@ -168,10 +169,7 @@ pub fn ha_delegates() -> TestPurpose {
 }
 
 pub fn judge_ha_delegates(obs: &Observation) -> Outcome {
-    let (reg, dereg, fqdn) = match registration(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, dereg, fqdn) = try_step!(registration(obs));
     let p = pcap(obs);
     let hoa = reg.hoa;
     let mut frames = reg.frames();

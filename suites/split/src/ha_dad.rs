@@ -11,6 +11,7 @@ use mip6lab_suite::observe::{
     or_unknown, pcap, reverse_name, same_name, solicited_node, sorted_frames as sorted, BindingAck,
     CfgType, CpAttributeType, DnsView, Exchange, NeighborMessage, RData,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Entry, Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -139,10 +140,7 @@ pub fn proxy_dad() -> TestPurpose {
 
 pub fn judge_proxy_dad(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let reg = match registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = try_step!(registration(obs));
     let hoa = reg.hoa;
     let mut frames = vec![reg.bu.frame];
     frames.extend(reg.ba.as_ref().map(|b| b.frame()));
@@ -226,10 +224,7 @@ fn dns_for(obs: &Observation, hoa: Ipv6Addr, from: u64) -> Option<&Entry> {
 
 pub fn judge_dad_failure_rejected(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let reg = match registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = try_step!(registration(obs));
     let hoa = reg.hoa;
     let mut frames = vec![reg.bu.frame];
     frames.extend(reg.ba.as_ref().map(|b| b.frame()));

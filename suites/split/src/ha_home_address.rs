@@ -5,6 +5,7 @@ use crate::ha_iut::*;
 use mip6lab_suite::observe::{
     notify, or_unknown, pcap, sorted_frames as sorted, CfgType, CpAttributeType,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::IpAddr;
 
@@ -31,10 +32,7 @@ pub fn hoa_assigned() -> TestPurpose {
 }
 
 pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
-    let a = match ike_auth(obs) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
+    let a = try_step!(ike_auth(obs));
     let frames = [a.req.frame(), a.resp.frame()];
     let asked = a
         .req
@@ -148,10 +146,7 @@ pub fn home_prefix() -> TestPurpose {
 }
 
 pub fn judge_home_prefix(obs: &Observation) -> Outcome {
-    let a = match ike_auth(obs) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
+    let a = try_step!(ike_auth(obs));
     let frames = [a.req.frame(), a.resp.frame()];
     let asked = a
         .req
@@ -254,10 +249,7 @@ pub fn use_assigned_hoa() -> TestPurpose {
 }
 
 pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
-    let a = match ike_auth(obs) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
+    let a = try_step!(ike_auth(obs));
     let frames = [a.req.frame(), a.resp.frame()];
     if a.req
         .config(CfgType::Request)

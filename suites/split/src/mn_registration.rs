@@ -9,6 +9,7 @@ use mip6lab_suite::observe::{
     BindingUpdate, Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage, IkeSpi,
     MobilePrefixMessage,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -133,6 +134,19 @@ pub(crate) fn ike_auth_request(obs: &Observation) -> Result<IkeMessage<'_>, Outc
     Ok(m)
 }
 
+/// HA1's last IKE_AUTH response; when there is none, the flow stopped after the MN's request
+/// in frame `request`.
+pub(crate) fn ha1_ike_auth_response(
+    obs: &Observation,
+    request: u64,
+) -> Result<IkeMessage<'_>, Outcome> {
+    obs.ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .last()
+        .ok_or_else(|| {
+            flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [request])
+        })
+}
+
 /// The MN's BUs (decrypted ESP) in order, registration first.
 pub(crate) fn bus(obs: &Observation) -> Vec<BindingUpdate<'_>> {
     obs.binding_updates_from("MN").collect()
@@ -170,10 +184,7 @@ pub fn idi_is_fqdn() -> TestPurpose {
 }
 
 pub fn judge_idi_is_fqdn(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(idi) = &m.idi else {
         return Outcome::fail("the MN's IKE_AUTH request carries no IDi")
@@ -239,10 +250,7 @@ pub fn hoa_assigned() -> TestPurpose {
 }
 
 pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(req) = m.config(CfgType::Request) else {
         return Outcome::fail("the MN's IKE_AUTH request has no CFG_REQUEST")
@@ -252,9 +260,7 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [e.frame]);
-    };
+    let rm = try_step!(ha1_ike_auth_response(obs, e.frame));
     let re = rm.entry;
     let Some(assigned) = rm
         .config(CfgType::Reply)
@@ -298,10 +304,7 @@ pub fn empty_address_request() -> TestPurpose {
 }
 
 pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(attr) = m
         .config(CfgType::Request)
@@ -356,10 +359,7 @@ pub fn judge_bu_protected(obs: &Observation) -> Outcome {
     }
     // Without a BU: not reached, or an ESP packet the harness could not open ("cannot
     // judge"), never a failure of the MN.
-    let bu = match first_registration_bu(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let bu = try_step!(first_registration_bu(obs));
     let e = bu.entry;
     if bu.esp_next_header() != Some(135) {
         return Outcome::fail("the ESP payload is not a Mobility Header (next header ≠ 135)")
@@ -420,10 +420,7 @@ pub fn dns_update_option() -> TestPurpose {
 }
 
 pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
-    let bu = match first_registration_bu(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let bu = try_step!(first_registration_bu(obs));
     let e = bu.entry;
     let Some(d) = bu.dns_update() else {
         return Outcome::fail(
