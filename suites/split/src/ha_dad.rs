@@ -305,6 +305,7 @@ mod tests {
     use super::*;
     use mip6lab_capture::Decoded;
     use mip6lab_suite::{Message, Transcript, Verdict};
+    use rstest::rstest;
 
     const HOA: &str = "2001:db8:1:100::100";
     const MN: &str = "2001:db8:1::100";
@@ -379,45 +380,71 @@ mod tests {
         crate::assert_empty_capture_inconclusive(&["ha_dad"]);
     }
 
-    #[test]
-    fn the_probe_must_come_between_bu_and_ba() {
-        let o = judge_proxy_dad(&obs(vec![bu(10), probe(11, 255), ba(12, 0)]));
-        assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
-        let o = judge_proxy_dad(&obs(vec![bu(10), ba(12, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        assert!(o.reason.contains("no DAD probe"), "{}", o.reason);
-        let o = judge_proxy_dad(&obs(vec![bu(10), ba(12, 0), probe(13, 255)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        let o = judge_proxy_dad(&obs(vec![bu(10), probe(11, 64), ba(12, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        assert!(o.reason.contains("hop limit 64"), "{}", o.reason);
-    }
-
-    #[test]
-    fn a_defended_hoa_must_get_134_and_no_dns() {
-        let o = judge_dad_failure_rejected(&obs(vec![
-            bu(10),
-            probe(11, 255),
-            defense(12),
-            ba(13, 134),
-        ]));
-        assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![bu(10), ba(13, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        assert!(o.reason.contains("without probing"), "{}", o.reason);
-        let o =
-            judge_dad_failure_rejected(&obs(vec![bu(10), probe(11, 255), defense(12), ba(13, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![bu(10), probe(11, 255), ba(13, 0)]));
-        assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![bu(10), probe(11, 255), ba(13, 134)]));
-        assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![
-            bu(10),
-            probe(11, 255),
-            defense(12),
-            ba(13, 129),
-        ]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    /// Each judge on the order and content of the HA's DAD exchange around its BA.
+    #[rstest]
+    #[case::probe_between_bu_and_ba(
+        judge_proxy_dad,
+        vec![bu(10), probe(11, 255), ba(12, 0)],
+        Verdict::Pass,
+        ""
+    )]
+    #[case::no_probe(judge_proxy_dad, vec![bu(10), ba(12, 0)], Verdict::Fail, "no DAD probe")]
+    #[case::probe_after_the_ba(
+        judge_proxy_dad,
+        vec![bu(10), ba(12, 0), probe(13, 255)],
+        Verdict::Fail,
+        ""
+    )]
+    #[case::probe_with_hop_limit_64(
+        judge_proxy_dad,
+        vec![bu(10), probe(11, 64), ba(12, 0)],
+        Verdict::Fail,
+        "hop limit 64"
+    )]
+    #[case::defended_hoa_refused_with_134(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), defense(12), ba(13, 134)],
+        Verdict::Pass,
+        ""
+    )]
+    #[case::accepted_without_probing(
+        judge_dad_failure_rejected,
+        vec![bu(10), ba(13, 0)],
+        Verdict::Fail,
+        "without probing"
+    )]
+    #[case::defended_hoa_accepted(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), defense(12), ba(13, 0)],
+        Verdict::Fail,
+        ""
+    )]
+    #[case::undefended_hoa_accepted(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), ba(13, 0)],
+        Verdict::Inconclusive,
+        ""
+    )]
+    #[case::undefended_hoa_refused(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), ba(13, 134)],
+        Verdict::Inconclusive,
+        ""
+    )]
+    #[case::defended_hoa_refused_with_another_status(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), defense(12), ba(13, 129)],
+        Verdict::Fail,
+        ""
+    )]
+    fn dad_around_the_ba(
+        #[case] judge: fn(&Observation) -> Outcome,
+        #[case] entries: Vec<Entry>,
+        #[case] verdict: Verdict,
+        #[case] reason_has: &str,
+    ) {
+        let o = judge(&obs(entries));
+        assert_eq!(o.verdict, verdict, "{}", o.reason);
+        assert!(o.reason.contains(reason_has), "{}", o.reason);
     }
 }
