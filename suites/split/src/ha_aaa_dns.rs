@@ -138,12 +138,7 @@ fn accepted_signed(u: &Upd) -> Result<(), String> {
 /// The tester's registration and deregistration, and the FQDN its DNS Update option names.
 fn registration(obs: &Observation) -> Result<(Binding<'_>, Option<Binding<'_>>, String), Outcome> {
     let (reg, dereg) = answered_registration(obs)?;
-    let Some(fqdn) = reg.fqdn().map(str::to_owned) else {
-        return Err(Outcome::inconclusive(
-            "the tester's registration BU carries no DNS Update option",
-        )
-        .with_frames(pcap(obs), reg.frames()));
-    };
+    let fqdn = reg.registered_fqdn(obs)?.to_owned();
     Ok((reg, dereg, fqdn))
 }
 

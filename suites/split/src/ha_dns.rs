@@ -49,12 +49,7 @@ pub(crate) fn registration_updated(
     want_ptr: bool,
 ) -> Result<(Vec<u64>, String), Outcome> {
     let p = pcap(obs);
-    let Some(fqdn) = reg.fqdn() else {
-        return Err(Outcome::inconclusive(
-            "the tester's registration BU carries no DNS Update option",
-        )
-        .with_frames(p, reg.frames()));
-    };
+    let fqdn = reg.registered_fqdn(obs)?;
     let hoa = reg.hoa;
     let Some(ba) = &reg.ba else {
         return Err(
@@ -309,10 +304,7 @@ pub fn dns_by_ha_secured() -> TestPurpose {
 pub fn judge_dns_by_ha_secured(obs: &Observation) -> Outcome {
     let (reg, dereg) = try_step!(bindings(obs));
     let p = pcap(obs);
-    let Some(fqdn) = reg.fqdn() else {
-        return Outcome::inconclusive("the tester's registration BU carries no DNS Update option")
-            .with_frames(p, reg.frames());
-    };
+    let fqdn = try_step!(reg.registered_fqdn(obs));
     let ups = updates(obs);
     let adds: Vec<&Upd> = ups
         .iter()
@@ -374,10 +366,7 @@ pub fn dns_removal() -> TestPurpose {
 pub fn judge_dns_removal(obs: &Observation) -> Outcome {
     let (reg, dereg) = try_step!(answered_registration(obs));
     let p = pcap(obs);
-    let Some(fqdn) = reg.fqdn() else {
-        return Outcome::inconclusive("the tester's registration BU carries no DNS Update option")
-            .with_frames(p, reg.frames());
-    };
+    let fqdn = try_step!(reg.registered_fqdn(obs));
     let hoa = reg.hoa;
     let ups = updates(obs);
     let added = ups

@@ -203,6 +203,14 @@ impl Binding<'_> {
     pub(crate) fn fqdn(&self) -> Option<&str> {
         self.dns_option().and_then(|d| d.fqdn.as_deref())
     }
+    /// [`Binding::fqdn`] of a registration; without one, INCONCLUSIVE: the tester did not
+    /// ask for DNS.
+    pub(crate) fn registered_fqdn(&self, obs: &Observation) -> Result<&str, Outcome> {
+        self.fqdn().ok_or_else(|| {
+            Outcome::inconclusive("the tester's registration BU carries no DNS Update option")
+                .with_frames(pcap(obs), self.frames())
+        })
+    }
     pub(crate) fn ba_dns(&self) -> Option<&DnsUpdateOption> {
         self.ba.as_ref().and_then(|b| b.dns_update())
     }
