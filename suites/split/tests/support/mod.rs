@@ -4,7 +4,7 @@
 pub mod snapshot;
 
 use mip6lab_lab::lab::Iut;
-use mip6lab_suite::{RunOptions, Runner};
+use mip6lab_suite::{Outcome, RunOptions, Runner, Verdict};
 use mip6lab_suite_split::SUITE;
 use std::path::PathBuf;
 
@@ -30,4 +30,14 @@ pub fn split_runner(run_id: String, iut: Iut, knobs: &str) -> (Runner, PathBuf) 
         knobs: knobs.into(),
     });
     (runner, run_dir)
+}
+
+/// `o` has verdict `v` and a reason containing `reason_has`.
+pub fn assert_verdict(o: &Outcome, v: Verdict, reason_has: &str) {
+    assert_eq!(o.verdict, v, "{}", o.reason);
+    assert!(
+        o.reason.contains(reason_has),
+        "`{reason_has}` not in: {}",
+        o.reason
+    );
 }
