@@ -5,7 +5,7 @@
 use crate::mn_registration::{
     assigned, bus, child_requests, distinct_ike_sas_to, failover, flow_stopped, gave_up,
     ha1_ike_auth_response, idi_text, ike_auth_request, internal_address, mpd_messages, prefix_of,
-    proposed, tp, tsi_address, within, IKE_GIVE_UP_BOUND,
+    proposed, requested_attribute, tp, tsi_address, within, IKE_GIVE_UP_BOUND,
 };
 use mip6lab_suite::observe::{
     id_type, notify, or_unknown, pcap, same_name, Carrier, CfgType, CpAttributeType, Exchange,
@@ -254,13 +254,12 @@ pub fn hoa_autoconf() -> TestPurpose {
 pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
     let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
-    let Some(attr) = m
-        .config(CfgType::Request)
-        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
-    else {
-        return Outcome::fail("the CFG_REQUEST has no MIP6_HOME_PREFIX attribute")
-            .with_frames(pcap(obs), [e.frame]);
-    };
+    let attr = try_step!(requested_attribute(
+        obs,
+        &m,
+        &CpAttributeType::Mip6HomePrefix,
+        "MIP6_HOME_PREFIX"
+    ));
     if attr.len != Some(0) {
         return Outcome::fail(format!(
             "MIP6_HOME_PREFIX in the CFG_REQUEST has length {}, not 0 (§8.2)",

@@ -6,8 +6,8 @@
 
 use mip6lab_suite::observe::{
     id_type, in_prefix, notify, or_unknown, pcap, same_name, stopped_by, undecrypted_ike,
-    BindingUpdate, Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage, IkeSpi,
-    MobilePrefixMessage,
+    BindingUpdate, Carrier, CfgType, ConfigPayload, CpAttribute, CpAttributeType, Exchange,
+    IkeMessage, IkeSpi, MobilePrefixMessage,
 };
 use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
@@ -144,6 +144,22 @@ pub(crate) fn ha1_ike_auth_response(
         .last()
         .ok_or_else(|| {
             flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [request])
+        })
+}
+
+/// The first `attr_type` attribute (`name`) of the MN's CFG_REQUEST in `m`; without one, or
+/// without a CFG_REQUEST, FAIL.
+pub(crate) fn requested_attribute<'a>(
+    obs: &Observation,
+    m: &'a IkeMessage<'_>,
+    attr_type: &CpAttributeType,
+    name: &str,
+) -> Result<&'a CpAttribute, Outcome> {
+    m.config(CfgType::Request)
+        .and_then(|c| c.first(attr_type))
+        .ok_or_else(|| {
+            Outcome::fail(format!("the CFG_REQUEST has no {name} attribute"))
+                .with_frames(pcap(obs), [m.entry.frame])
         })
 }
 
@@ -306,13 +322,12 @@ pub fn empty_address_request() -> TestPurpose {
 pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
     let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
-    let Some(attr) = m
-        .config(CfgType::Request)
-        .and_then(|r| r.first(&CpAttributeType::InternalIp6Address))
-    else {
-        return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
-            .with_frames(pcap(obs), [e.frame]);
-    };
+    let attr = try_step!(requested_attribute(
+        obs,
+        &m,
+        &CpAttributeType::InternalIp6Address,
+        "INTERNAL_IP6_ADDRESS"
+    ));
     // This setup gives the MN no prefix and no address of its own: nothing to propose.
     match attr.len {
         Some(0) => Outcome::pass("CFG_REQUEST with a zero-length INTERNAL_IP6_ADDRESS")
