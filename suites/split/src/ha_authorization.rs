@@ -127,15 +127,13 @@ pub fn judge_proposed_valid(obs: &Observation) -> Outcome {
         return Outcome::inconclusive("the tester proposed no address").with_frames(pcap(obs), [q]);
     };
     match given {
-        Some(g) if g == asked => Outcome::pass(format!("proposed {asked}; CFG_REPLY returns {g}"))
-            .with_frames(pcap(obs), [q, r]),
+        Some(g) if g == asked => Outcome::pass(format!("proposed {asked}; CFG_REPLY returns {g}")),
         Some(g) => Outcome::fail(format!(
             "proposed {asked} (on the home prefix, unused), but the HA assigned {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
-        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
-            .with_frames(pcap(obs), [q, r]),
+        )),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS"),
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 /// §5.3.2: "If the Home Address provided by the Mobile Node is not valid, the Home Agent
@@ -158,15 +156,13 @@ pub fn judge_proposed_invalid(obs: &Observation) -> Outcome {
     match given {
         Some(g) if g != asked && g.parse().is_ok_and(in_home) => Outcome::pass(format!(
             "proposed {asked} (off the home prefix); the HA assigned {g} instead"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         Some(g) => Outcome::fail(format!(
             "proposed {asked} (off the home prefix); the HA answered {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
-        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
-            .with_frames(pcap(obs), [q, r]),
+        )),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS"),
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 // ---------------------------------------------------- HoA authorization (§9.2)
@@ -198,15 +194,13 @@ pub fn judge_configured_returned(obs: &Observation) -> Outcome {
     match given.as_deref() {
         Some(MN1_CONFIGURED) => Outcome::pass(format!(
             "mn1.example.com asked for any address and got its configured {MN1_CONFIGURED}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         Some(g) => Outcome::fail(format!(
             "mn1.example.com is configured with {MN1_CONFIGURED}, but the HA assigned {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
-        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
-            .with_frames(pcap(obs), [q, r]),
+        )),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS"),
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 /// §9.2: "the home agent MUST ensure that the requested address is not the authorized
@@ -240,12 +234,10 @@ pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
     match given.as_deref() {
         Some(MN2_CONFIGURED) => Outcome::fail(format!(
             "mn1.example.com asked for {MN2_CONFIGURED}, configured for mn2.example.com, and got it"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         Some(g) => Outcome::pass(format!(
             "mn1.example.com asked for mn2's {MN2_CONFIGURED} and was given {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         None => {
             let n = obs
                 .ike_responses(Exchange::IkeAuth, Some("HA1"))
@@ -254,9 +246,9 @@ pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
             Outcome::pass(format!(
                 "mn1.example.com asked for mn2's {MN2_CONFIGURED}: no address assigned (notify {n:?})"
             ))
-            .with_frames(pcap(obs), [q, r])
         }
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 /// RFC 4877 §4.2: "The home agent MUST be able to prevent a mobile node from using its
