@@ -9,7 +9,7 @@
 mod lab_common;
 mod payloads;
 use lab_common::{home_port_text, lab_up, root};
-use mip6lab_engines::aaa::{EapOutcome, RelayBackend, RelayConfig};
+use mip6lab_engines::aaa::{mschapv2_server_keys, EapOutcome, RelayBackend, RelayConfig};
 use mip6lab_wire::eap;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -114,13 +114,7 @@ fn authenticate(
                         );
                         let msg = &p.header.as_ref().unwrap().data;
                         run.server_proved = msg.starts_with(want.as_bytes());
-                        let hh =
-                            mschapv2::hash_nt_password_hash(&mschapv2::nt_password_hash(password));
-                        let mk = mschapv2::master_key(&hh, &nt);
-                        run.peer_keys = Some((
-                            mschapv2::asymmetric_start_key(&mk, false, true),
-                            mschapv2::asymmetric_start_key(&mk, true, true),
-                        ));
+                        run.peer_keys = Some(mschapv2_server_keys(password, &nt));
                         mschapv2::Packet {
                             opcode: mschapv2::OP_SUCCESS,
                             header: None,

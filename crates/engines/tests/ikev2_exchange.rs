@@ -17,16 +17,11 @@ use payloads::internal_ip6_address;
 use std::net::Ipv6Addr;
 
 fn config_reply(ev: &[Event]) -> (mip6lab_wire::ikev2::Cp, bool) {
-    ev.iter()
-        .find_map(|e| match e {
-            Event::ConfigReply {
-                cp,
-                use_assigned_hoa,
-                ..
-            } => Some((cp.clone(), *use_assigned_hoa)),
-            _ => None,
-        })
-        .expect("a CFG_REPLY")
+    let (cp, use_assigned) = ev
+        .iter()
+        .find_map(Event::config_reply)
+        .expect("a CFG_REPLY");
+    (cp.clone(), use_assigned)
 }
 
 /// MN sends a BU from `hoa` to the HA under `mn_sa`, the HA opens it with `ha_sa`, answers a

@@ -96,15 +96,12 @@ fn harness_initiator_with_certificate_against_charon_responder() {
     let sas = established(&events);
     assert_eq!(sas.len(), 1, "the IKE SA with charon must come up");
     assert_eq!(sas[0].2, Id::fqdn("ha1.example.com"));
-    let cp = events
+    let (cp, _) = events
         .iter()
-        .find_map(|e| match e {
-            Event::ConfigReply { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
+        .find_map(Event::config_reply)
         .expect("CFG_REPLY");
     assert_eq!(
-        internal_ip6_address(&cp),
+        internal_ip6_address(cp),
         ("2001:db8:1:100::1".parse().unwrap(), 64)
     );
     assert!(events

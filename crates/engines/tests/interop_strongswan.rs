@@ -64,10 +64,8 @@ fn harness_initiator_against_charon_responder() {
     // CFG_REPLY as the engine saw it.
     let cps: Vec<_> = events
         .iter()
-        .filter_map(|e| match e {
-            Event::ConfigReply { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
+        .filter_map(Event::config_reply)
+        .map(|(cp, _)| cp)
         .collect();
     assert_eq!(cps.len(), 2);
     for cp in &cps {

@@ -488,14 +488,7 @@ fn home_address(
 ) -> Result<(Ipv6Addr, &'static str)> {
     let (cp, use_assigned) = events
         .iter()
-        .find_map(|e| match e {
-            Event::ConfigReply {
-                cp,
-                use_assigned_hoa,
-                ..
-            } => Some((cp.clone(), *use_assigned_hoa)),
-            _ => None,
-        })
+        .find_map(Event::config_reply)
         .ok_or_else(|| anyhow!("the HA sent no CFG_REPLY"))?;
     let assigned = cp
         .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
