@@ -156,10 +156,9 @@ fn gcm_suites_work_too() {
     bu_ba_over_esp(m, h, start);
 }
 
-#[test]
-fn requested_address_is_kept_or_replaced() {
+/// The MN asks the default HA for `want` in its CFG_REQUEST and for its MH Child SA.
+fn asking_for(want: Ipv6Addr) -> Pair {
     let mut t = Pair::default();
-    let want: Ipv6Addr = "2001:db8:1:100::77".parse().unwrap();
     let mut req = InitiateRequest::dynamic_hoa(ha_addr());
     req.cfg_request = Some(vec![
         mip6lab_wire::ikev2::CpAttribute::internal_ip6_address(want, 64),
@@ -167,19 +166,18 @@ fn requested_address_is_kept_or_replaced() {
     req.child = Some(ChildRequest::mh(Some(want), ha_addr()));
     t.mn.initiate(t.now, req);
     t.run();
+    t
+}
+
+#[test]
+fn requested_address_is_kept_or_replaced() {
+    let want: Ipv6Addr = "2001:db8:1:100::77".parse().unwrap();
+    let t = asking_for(want);
     let (cp, _) = config_reply(&t.mn_events);
     assert_eq!(internal_ip6_address(&cp).0, want);
     // Outside the pool: the HA assigns another (RFC 5026 §5.3.1) and the TSi for the
     // outside address is then refused.
-    let mut t = Pair::default();
-    let outside: Ipv6Addr = "2001:db8:9::5".parse().unwrap();
-    let mut req = InitiateRequest::dynamic_hoa(ha_addr());
-    req.cfg_request = Some(vec![
-        mip6lab_wire::ikev2::CpAttribute::internal_ip6_address(outside, 64),
-    ]);
-    req.child = Some(ChildRequest::mh(Some(outside), ha_addr()));
-    t.mn.initiate(t.now, req);
-    t.run();
+    let t = asking_for("2001:db8:9::5".parse().unwrap());
     let (cp, _) = config_reply(&t.mn_events);
     let got = internal_ip6_address(&cp).0;
     assert_eq!(got, "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap());
@@ -318,9 +316,11 @@ fn invalid_ke_retries_with_the_requested_group() {
     });
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     t.run();
-    assert!(t.mn_events.iter().any(
-        |e| matches!(e, Event::Failed { reason, .. } if reason.contains("NO_PROPOSAL_CHOSEN"))
-    ));
+    assert!(
+        failed_with(&t.mn_events, "NO_PROPOSAL_CHOSEN"),
+        "{:#?}",
+        t.mn_events
+    );
 }
 
 #[test]
@@ -346,14 +346,7 @@ fn wrong_psk_fails_authentication() {
     let mut t = Pair::new(mn_config(), ha);
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     t.run();
-    assert!(t.mn_events.iter().any(
-        |e| matches!(e, Event::Failed { reason, .. } if reason.contains("AUTHENTICATION_FAILED"))
-    ));
-    assert!(t
-        .ha_events
-        .iter()
-        .any(|e| matches!(e, Event::Failed { .. })));
-    assert_eq!((t.mn.sa_count(), t.ha.sa_count()), (0, 0));
+    t.assert_both_failed("AUTHENTICATION_FAILED");
 }
 
 #[test]
