@@ -417,17 +417,7 @@ impl IkeEngine {
             reply.push(notify(e, vec![]));
         }
         self.respond(sa_id, exchange::IKE_AUTH, msg_id, reply);
-        let sa = &self.sas[sa_id];
-        let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
-        self.event(Event::IkeSaEstablished {
-            sa: id,
-            role: IkeRole::Responder,
-            ispi,
-            rspi,
-            peer_id: idi,
-            keys: keys.clone(),
-            group,
-        });
+        self.report_established(sa_id, id, IkeRole::Responder, idi, &keys);
         if let Some(c) = new_child {
             self.add_child(sa_id, c);
         } else if let Some(e) = child_error {
@@ -442,6 +432,28 @@ impl IkeEngine {
 }
 
 impl IkeEngine {
+    /// Reports the IKE SA `sa_id` (`id` in events) established as `role` with `peer_id`.
+    pub(super) fn report_established(
+        &mut self,
+        sa_id: SaId,
+        id: SaId,
+        role: IkeRole,
+        peer_id: Id,
+        keys: &IkeKeys,
+    ) {
+        let sa = &self.sas[sa_id];
+        let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
+        self.event(Event::IkeSaEstablished {
+            sa: id,
+            role,
+            ispi,
+            rspi,
+            peer_id,
+            keys: keys.clone(),
+            group,
+        });
+    }
+
     /// Answers the IKE_AUTH request `msg_id` with N(AUTHENTICATION_FAILED) and ends the SA
     /// for `reason`.
     pub(super) fn refuse_auth(&mut self, sa_id: SaId, msg_id: u32, reason: String) {
