@@ -8,7 +8,7 @@
 
 mod lab_common;
 mod payloads;
-use lab_common::{home_port_text, lab_up, root};
+use lab_common::{home_port_text, lab_up, random16, root};
 use mip6lab_engines::aaa::{mschapv2_server_keys, EapOutcome, RelayBackend, RelayConfig};
 use mip6lab_wire::eap;
 use std::net::{SocketAddr, UdpSocket};
@@ -17,16 +17,6 @@ use std::time::Duration;
 const SECRET: &str = "mip6lab-radius-secret";
 const USER: &str = "mn1@example.com";
 const PASSWORD: &str = "mn1-secret";
-
-/// Request Authenticators: 16 octets from the kernel's random source.
-fn random16() -> [u8; 16] {
-    use std::io::Read;
-    let mut a = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut a))
-        .unwrap();
-    a
-}
 
 /// What one authentication ended with.
 #[derive(Debug)]

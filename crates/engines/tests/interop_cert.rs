@@ -109,38 +109,31 @@ fn harness_initiator_with_certificate_against_charon_responder() {
         .any(|e| matches!(e, Event::IkeSaDeleted { by_peer: false, .. })));
 
     let text = home_ike_text(&run, &artifacts);
-    let line = |prefix: &str| -> String {
-        let v: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix)).collect();
-        assert_eq!(v.len(), 1, "{prefix}: {v:?}");
-        v[0].to_string()
-    };
     // charon announced RFC 7427 and asked for a certificate of the lab CA.
     let init = text
         .lines()
         .rfind(|l| l.starts_with("HA1 -> lab  IKEv2 IKE_SA_INIT response"))
         .unwrap();
-    assert!(init.contains("{CERTREQ encoding=4 len=20}"), "{init}");
-    assert!(init.contains("{N type=16431"), "{init}");
-    let req = line("lab -> HA1  IKEv2 IKE_AUTH request");
-    assert!(req.contains("SK decrypted=yes"), "{req}");
-    assert!(
-        req.contains("{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len="),
-        "{req}"
+    assert_holds(init, &["{CERTREQ encoding=4 len=20}", "{N type=16431"]);
+    assert_only_line(
+        &text,
+        "lab -> HA1  IKEv2 IKE_AUTH request",
+        &[
+            "SK decrypted=yes",
+            "{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len=",
+            "{CERTREQ encoding=4 len=20}",
+            "{AUTH method=14 len=*}",
+        ],
     );
-    assert!(req.contains("{CERTREQ encoding=4 len=20}"), "{req}");
-    assert!(req.contains("{AUTH method=14 len=*}"), "{req}");
-    let resp = line("HA1 -> lab  IKEv2 IKE_AUTH response");
-    assert!(resp.contains("SK decrypted=yes"), "{resp}");
-    assert!(
-        resp.contains("{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len="),
-        "{resp}"
-    );
-    assert!(resp.contains("{AUTH method=14 len=*}"), "{resp}");
-    assert!(
-        resp.contains(
-            "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}"
-        ),
-        "{resp}"
+    assert_only_line(
+        &text,
+        "HA1 -> lab  IKEv2 IKE_AUTH response",
+        &[
+            "SK decrypted=yes",
+            "{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len=",
+            "{AUTH method=14 len=*}",
+            "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}",
+        ],
     );
     insta::assert_snapshot!("harness_initiator_with_certificate_against_charon", text);
 
@@ -197,28 +190,24 @@ fn charon_initiator_with_certificate_against_harness_responder() {
         "charon reports its IKE_SA up (it verified the harness's certificate AUTH)"
     );
     let text = home_ike_text(&run, &artifacts);
-    let line = |prefix: &str| -> String {
-        let v: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix)).collect();
-        assert_eq!(v.len(), 1, "{prefix}: {v:?}");
-        v[0].to_string()
-    };
     // HA1 is the lab host here: the transcript names it `lab`.
-    let req = line("MN -> lab  IKEv2 IKE_AUTH request");
-    assert!(req.contains("SK decrypted=yes"), "{req}");
-    assert!(
-        req.contains("{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len="),
-        "{req}"
+    assert_only_line(
+        &text,
+        "MN -> lab  IKEv2 IKE_AUTH request",
+        &[
+            "SK decrypted=yes",
+            "{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len=",
+            "{AUTH method=14 len=*}",
+        ],
     );
-    assert!(req.contains("{AUTH method=14 len=*}"), "{req}");
-    let resp = line("lab -> MN  IKEv2 IKE_AUTH response");
-    assert!(
-        resp.contains("{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len="),
-        "{resp}"
-    );
-    assert!(resp.contains("{AUTH method=14 len=*}"), "{resp}");
-    assert!(
-        resp.contains("CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}"),
-        "{resp}"
+    assert_only_line(
+        &text,
+        "lab -> MN  IKEv2 IKE_AUTH response",
+        &[
+            "{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len=",
+            "{AUTH method=14 len=*}",
+            "CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}",
+        ],
     );
     // charon's IKE_SA_INIT request may be retransmitted (and answered twice) when it was sent
     // before the harness bound its socket: repeated lines are folded for the snapshot.

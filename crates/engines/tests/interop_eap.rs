@@ -45,15 +45,6 @@ const PASSWORD: &str = "mn1-secret";
 /// The subscriber whose charon has a wrong password (`mn-eap-wrongpw`).
 const USER2: &str = "mn2@example.com";
 
-fn random16() -> [u8; 16] {
-    use std::io::Read;
-    let mut a = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut a))
-        .unwrap();
-    a
-}
-
 /// The HA: IKEv2 responder as ha1.example.com (PSK AUTH towards mn1 and mn2 in its first
 /// IKE_AUTH response), home addresses from 2001:db8:1:100::/64, EAP relayed to `aaa` from a
 /// fresh RADIUS socket per IKE SA (its port goes to `ports`, each round's outcome to `notes`).

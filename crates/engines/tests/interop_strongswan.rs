@@ -92,12 +92,12 @@ fn harness_initiator_against_charon_responder() {
         "charon's IKE_AUTH responses in the capture"
     );
     for reply in replies {
-        assert!(reply.contains("SK decrypted=yes"), "{reply}");
-        assert!(
-            reply.contains(
-                "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}"
-            ),
-            "{reply}"
+        assert_holds(
+            reply,
+            &[
+                "SK decrypted=yes",
+                "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}",
+            ],
         );
     }
     insta::assert_snapshot!("harness_initiator_against_charon_responder", text);

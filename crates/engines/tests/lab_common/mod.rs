@@ -137,6 +137,30 @@ pub fn fold_repeats(text: &str) -> String {
     out
 }
 
+/// Asserts that `line` holds each of `parts`.
+pub fn assert_holds(line: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(line.contains(part), "{part} not in: {line}");
+    }
+}
+
+/// Asserts that one line of `text` starts with `prefix`, and that it holds each of `parts`.
+pub fn assert_only_line(text: &str, prefix: &str, parts: &[&str]) {
+    let v: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix)).collect();
+    assert_eq!(v.len(), 1, "{prefix}: {v:?}");
+    assert_holds(v[0], parts);
+}
+
+/// Random octets from the OS for RADIUS Request Authenticators and MSCHAPv2 challenges.
+pub fn random16() -> [u8; 16] {
+    use std::io::Read;
+    let mut a = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut a))
+        .unwrap();
+    a
+}
+
 /// The capture of the home link.
 pub fn home_pcap(artifacts: &Artifacts) -> &Path {
     artifacts
