@@ -257,10 +257,7 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         drv.run_until(&mut ha, Duration::from_secs(3), |_| false)
             .await
             .unwrap();
-        let exits = lab
-            .wait_exited(Duration::from_secs(30))
-            .await
-            .unwrap_or_default();
+        let exits = charon_exits(&lab).await;
         let charon_log = lab.logs(lab.node("mn").unwrap()).await.unwrap_or_default();
         let charon = std::mem::take(&mut drv.events);
 

@@ -209,6 +209,13 @@ pub fn print_exits(exits: &[(NodeHandle, Option<i64>)]) {
     );
 }
 
+/// The exit codes of charon's containers once they end (30 s at most).
+pub async fn charon_exits(lab: &Lab) -> Vec<(NodeHandle, Option<i64>)> {
+    lab.wait_exited(Duration::from_secs(30))
+        .await
+        .unwrap_or_default()
+}
+
 /// A peers-only lab of `topo` writing into `out` (the harness plays the IUT from the host).
 pub async fn lab_up(topo: &Topology, out: &Path) -> Lab {
     Lab::up(
@@ -311,10 +318,7 @@ pub fn charon_initiates(run: &Run, mut cfg: Config) -> ResponderRun {
         })
         .await
         .unwrap();
-        let exits = lab
-            .wait_exited(Duration::from_secs(30))
-            .await
-            .unwrap_or_default();
+        let exits = charon_exits(&lab).await;
         ResponderRun {
             events: drv.events,
             exits,
