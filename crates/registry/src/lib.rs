@@ -72,7 +72,9 @@ mod tests {
         let available = names().join(", ");
         assert_eq!(
             by_name("dsmip").err(),
-            Some(format!("suite `dsmip` is not written yet; available: {available}"))
+            Some(format!(
+                "suite `dsmip` is not written yet; available: {available}"
+            ))
         );
         assert_eq!(
             by_name("nope").err(),
