@@ -135,7 +135,7 @@ env_vars! {
     UPDATE_BASELINE = "MIP6LAB_UPDATE_BASELINE", Reader::Harness,
         "`1`: the baseline test rewrites fixtures/baselines/reference.toml";
     HOLLOW_FULL_WINDOWS = "MIP6LAB_HOLLOW_FULL_WINDOWS", Reader::Harness,
-        "set: the hollow-IUT tests observe each test for its whole window (CI caps them at 15 s)";
+        "set: the hollow-IUT tests observe each test for its whole window (CI caps them at 8 s)";
     DEBIAN_MIRROR = "MIP6LAB_DEBIAN_MIRROR", Reader::Harness,
         "Debian mirror for the lab's base image (default: the host's, from /etc/apt)";
 }

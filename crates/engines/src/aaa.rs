@@ -641,6 +641,19 @@ impl MschapV2Client {
     }
 }
 
+/// The EAP-MSCHAPv2 server's MPPE keys as the peer derives them from `password` and its
+/// NT-Response `nt` (RFC 3079 §3.4): the receive key, then the send key. Their concatenation
+/// is the MSK.
+pub fn mschapv2_server_keys(password: &str, nt: &[u8; 24]) -> ([u8; 16], [u8; 16]) {
+    use mip6lab_wire::eap::mschapv2;
+    let hh = mschapv2::hash_nt_password_hash(&mschapv2::nt_password_hash(password));
+    let mk = mschapv2::master_key(&hh, nt);
+    (
+        mschapv2::asymmetric_start_key(&mk, false, true),
+        mschapv2::asymmetric_start_key(&mk, true, true),
+    )
+}
+
 impl crate::ikev2::EapClient for MschapV2Client {
     fn step(&mut self, eap_request: &[u8]) -> Option<Vec<u8>> {
         use mip6lab_wire::eap::mschapv2;
@@ -678,17 +691,8 @@ impl crate::ikev2::EapClient for MschapV2Client {
                             return None;
                         }
                         self.server_proved = true;
-                        let hh = mschapv2::hash_nt_password_hash(&mschapv2::nt_password_hash(
-                            &self.password,
-                        ));
-                        let mk = mschapv2::master_key(&hh, &nt);
-                        self.msk = Some(
-                            [
-                                mschapv2::asymmetric_start_key(&mk, false, true),
-                                mschapv2::asymmetric_start_key(&mk, true, true),
-                            ]
-                            .concat(),
-                        );
+                        let (recv, send) = mschapv2_server_keys(&self.password, &nt);
+                        self.msk = Some([recv, send].concat());
                         mschapv2::Packet {
                             opcode: mschapv2::OP_SUCCESS,
                             header: None,

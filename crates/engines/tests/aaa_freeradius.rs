@@ -6,35 +6,17 @@
 //! relay gets from FreeRADIUS is answered by a minimal peer here and relayed back. It needs
 //! Docker, so plain `cargo test` lists it as ignored; `just test` runs it.
 
-use mip6lab_engines::aaa::{EapOutcome, RelayBackend, RelayConfig};
-use mip6lab_lab::lab::Iut;
+mod lab_common;
+mod payloads;
+use lab_common::{home_port_text, lab_up, random16, root};
+use mip6lab_engines::aaa::{mschapv2_server_keys, EapOutcome, RelayBackend, RelayConfig};
 use mip6lab_wire::eap;
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
 use std::time::Duration;
 
 const SECRET: &str = "mip6lab-radius-secret";
 const USER: &str = "mn1@example.com";
 const PASSWORD: &str = "mn1-secret";
-
-/// Request Authenticators: 16 octets from the kernel's random source.
-fn random16() -> [u8; 16] {
-    use std::io::Read;
-    let mut a = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut a))
-        .unwrap();
-    a
-}
-
-fn root() -> PathBuf {
-    match std::env::var_os("MIP6LAB_ROOT") {
-        Some(r) => PathBuf::from(r),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
-    }
-    .canonicalize()
-    .unwrap()
-}
 
 /// What one authentication ended with.
 #[derive(Debug)]
@@ -122,13 +104,7 @@ fn authenticate(
                         );
                         let msg = &p.header.as_ref().unwrap().data;
                         run.server_proved = msg.starts_with(want.as_bytes());
-                        let hh =
-                            mschapv2::hash_nt_password_hash(&mschapv2::nt_password_hash(password));
-                        let mk = mschapv2::master_key(&hh, &nt);
-                        run.peer_keys = Some((
-                            mschapv2::asymmetric_start_key(&mk, false, true),
-                            mschapv2::asymmetric_start_key(&mk, true, true),
-                        ));
+                        run.peer_keys = Some(mschapv2_server_keys(password, &nt));
                         mschapv2::Packet {
                             opcode: mschapv2::OP_SUCCESS,
                             header: None,
@@ -173,16 +149,7 @@ fn eap_through_the_relay_against_freeradius() {
     let (runs, artifacts, topology, port) = rt.block_on(async {
         let topo =
             mip6lab_lab::Topology::load(&root().join("fixtures/topologies/aaa.toml")).unwrap();
-        let lab = mip6lab_lab::Lab::up(
-            topo,
-            mip6lab_lab::LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("lab up (needs Docker): {e:#}"));
+        let lab = lab_up(&topo, &out).await;
         let server = SocketAddr::from((lab.node("aaa").unwrap().address, 1812));
         let lab_addr = lab.topology.hosts["lab"];
         let topology = lab.topology.clone();
@@ -252,17 +219,7 @@ fn eap_through_the_relay_against_freeradius() {
 
     // The capture, decoded by the RADIUS dissector: only the relay's socket (the readiness
     // probe's exchange before it is setup, and its timing varies).
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .expect("home.pcap");
-    let read = mip6lab_capture::read_file(pcap).unwrap();
-    let frames = mip6lab_capture::dissect::frames_on_udp_port(&read.frames, port);
-    let t = mip6lab_capture::decode_frames(&frames, &topology.endpoints());
-    let text = t.to_text();
-    eprintln!("{text}");
-    assert!(t.errors.is_empty(), "{:?}", t.errors);
+    let text = home_port_text(&artifacts, &topology, port);
     insta::assert_snapshot!("aaa_freeradius_eap", text);
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -6,12 +6,13 @@
 //! tries an UPDATE signed with a wrong secret (NOTAUTH). It needs Docker, so plain
 //! `cargo test` lists it as ignored; `just test` runs it.
 
+mod lab_common;
+mod payloads;
 use hickory_proto::op::{Message, Query};
 use hickory_proto::rr::{Name, RecordType};
+use lab_common::{home_port_text, lab_up, root};
 use mip6lab_engines::ddns::{self, Retransmit, TsigKey, Update, UpdateOutcome};
-use mip6lab_lab::lab::Iut;
 use std::net::{Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const SECRET: &str = "bWlwNmxhYi1oYS11cGRhdGUta2V5LWxhYi1vbmx5IQ==";
@@ -22,15 +23,6 @@ const FQDN: &str = "mn1.example.com";
 const HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x1234);
 /// The harness's one UDP port for updates and queries, so the transcript can be cut to it.
 const PORT: u16 = 40053;
-
-fn root() -> PathBuf {
-    match std::env::var_os("MIP6LAB_ROOT") {
-        Some(r) => PathBuf::from(r),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
-    }
-    .canonicalize()
-    .unwrap()
-}
 
 fn now_unix() -> u64 {
     SystemTime::now()
@@ -85,6 +77,31 @@ async fn update(server: SocketAddr, source: SocketAddr, u: Update, key: &TsigKey
         .unwrap()
 }
 
+/// The BIND server as the harness reaches it from its one port: each call is a step and
+/// returns its line.
+struct Steps {
+    server: SocketAddr,
+    source: SocketAddr,
+}
+
+impl Steps {
+    /// `label` and what the server answered to the update `u`.
+    async fn update(&self, label: &str, u: Update, key: &TsigKey) -> String {
+        format!(
+            "{label}: {:?}",
+            update(self.server, self.source, u, key).await
+        )
+    }
+
+    /// The query for `name`'s `t` records and its answer.
+    async fn query(&self, name: &str, t: RecordType) -> String {
+        format!(
+            "query {t}: {:?}",
+            query(self.server, self.source, name, t).await
+        )
+    }
+}
+
 #[test]
 // Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
 // and CI run it with --include-ignored, where a missing prerequisite fails it.
@@ -97,70 +114,41 @@ fn ha_updates_aaaa_and_ptr_in_bind() {
     let (steps, artifacts, topology) = rt.block_on(async {
         let topo =
             mip6lab_lab::Topology::load(&root().join("fixtures/topologies/ddns.toml")).unwrap();
-        let lab = mip6lab_lab::Lab::up(
-            topo,
-            mip6lab_lab::LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("lab up (needs Docker): {e:#}"));
-        let server = SocketAddr::from((lab.node("dns").unwrap().address, 53));
-        let src = SocketAddr::from((lab.topology.hosts["lab"], PORT));
+        let lab = lab_up(&topo, &out).await;
+        let dns = Steps {
+            server: SocketAddr::from((lab.node("dns").unwrap().address, 53)),
+            source: SocketAddr::from((lab.topology.hosts["lab"], PORT)),
+        };
         let topology = lab.topology.clone();
         let key = TsigKey::from_base64("ha-update.", SECRET).unwrap();
         let wrong = TsigKey::from_base64("ha-update.", WRONG).unwrap();
         let ptr_name = ddns::reverse_name(HOA);
 
-        let mut steps = Vec::new();
-        steps.push(format!(
-            "add AAAA: {:?}",
-            update(server, src, Update::add_aaaa(ZONE, FQDN, HOA, 300), &key).await
-        ));
-        steps.push(format!(
-            "add PTR: {:?}",
-            update(
-                server,
-                src,
+        let steps = vec![
+            dns.update("add AAAA", Update::add_aaaa(ZONE, FQDN, HOA, 300), &key)
+                .await,
+            dns.update(
+                "add PTR",
                 Update::add_ptr(REVERSE_ZONE, HOA, FQDN, 300),
-                &key
+                &key,
             )
-            .await
-        ));
-        steps.push(format!(
-            "query AAAA: {:?}",
-            query(server, src, FQDN, RecordType::AAAA).await
-        ));
-        steps.push(format!(
-            "query PTR: {:?}",
-            query(server, src, &ptr_name, RecordType::PTR).await
-        ));
-        steps.push(format!(
-            "delete AAAA: {:?}",
-            update(server, src, Update::delete_aaaa(ZONE, FQDN), &key).await
-        ));
-        steps.push(format!(
-            "delete PTR: {:?}",
-            update(server, src, Update::delete_ptr(REVERSE_ZONE, HOA), &key).await
-        ));
-        steps.push(format!(
-            "query AAAA: {:?}",
-            query(server, src, FQDN, RecordType::AAAA).await
-        ));
-        steps.push(format!(
-            "query PTR: {:?}",
-            query(server, src, &ptr_name, RecordType::PTR).await
-        ));
-        steps.push(format!(
-            "add AAAA, wrong secret: {:?}",
-            update(server, src, Update::add_aaaa(ZONE, FQDN, HOA, 300), &wrong).await
-        ));
-        steps.push(format!(
-            "query AAAA: {:?}",
-            query(server, src, FQDN, RecordType::AAAA).await
-        ));
+            .await,
+            dns.query(FQDN, RecordType::AAAA).await,
+            dns.query(&ptr_name, RecordType::PTR).await,
+            dns.update("delete AAAA", Update::delete_aaaa(ZONE, FQDN), &key)
+                .await,
+            dns.update("delete PTR", Update::delete_ptr(REVERSE_ZONE, HOA), &key)
+                .await,
+            dns.query(FQDN, RecordType::AAAA).await,
+            dns.query(&ptr_name, RecordType::PTR).await,
+            dns.update(
+                "add AAAA, wrong secret",
+                Update::add_aaaa(ZONE, FQDN, HOA, 300),
+                &wrong,
+            )
+            .await,
+            dns.query(FQDN, RecordType::AAAA).await,
+        ];
         // Frames in flight reach the capture before it stops.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let artifacts = lab.down().await.unwrap();
@@ -192,17 +180,7 @@ fn ha_updates_aaaa_and_ptr_in_bind() {
     }
 
     // The capture, decoded: only the harness's port (the readiness probe's exchange varies).
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .expect("home.pcap");
-    let read = mip6lab_capture::read_file(pcap).unwrap();
-    let frames = mip6lab_capture::dissect::frames_on_udp_port(&read.frames, PORT);
-    let t = mip6lab_capture::decode_frames(&frames, &topology.endpoints());
-    let text = t.to_text();
-    eprintln!("{text}");
-    assert!(t.errors.is_empty(), "{:?}", t.errors);
+    let text = home_port_text(&artifacts, &topology, PORT);
     insta::assert_snapshot!("ddns_bind_transcript", text);
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -176,18 +176,7 @@ fn wrong_eap_password_fails_both_ends() {
     let mut t = pair(b"wrong", true, true);
     t.mn.initiate(t.now, eap_request());
     t.run();
-    assert!(
-        t.mn_events
-            .iter()
-            .any(|e| matches!(e, Event::Failed { reason, .. } if reason.contains("EAP Failure"))),
-        "{:#?}",
-        t.mn_events
-    );
-    assert!(t
-        .ha_events
-        .iter()
-        .any(|e| matches!(e, Event::Failed { .. })));
-    assert_eq!((t.mn.sa_count(), t.ha.sa_count()), (0, 0));
+    t.assert_both_failed("EAP Failure");
 }
 
 #[test]
@@ -201,7 +190,9 @@ fn no_backend_means_authentication_failed() {
     }));
     t.mn.initiate(t.now, eap_request());
     t.run();
-    assert!(t.mn_events.iter().any(
-        |e| matches!(e, Event::Failed { reason, .. } if reason.contains("AUTHENTICATION_FAILED"))
-    ));
+    assert!(
+        failed_with(&t.mn_events, "AUTHENTICATION_FAILED"),
+        "{:#?}",
+        t.mn_events
+    );
 }

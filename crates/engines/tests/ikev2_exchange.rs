@@ -3,6 +3,7 @@
 //! INVALID_KE_PAYLOAD, retransmission and its limit.
 
 mod ikev2_common;
+mod payloads;
 
 use ikev2_common::*;
 use mip6lab_engines::ikev2::{
@@ -12,19 +13,15 @@ use mip6lab_engines::ikev2::{
 use mip6lab_wire::esp;
 use mip6lab_wire::ikev2::{cp_attr, notify_type, Id, Message, PayloadBody, TrafficSelector};
 use mip6lab_wire::mh;
+use payloads::internal_ip6_address;
 use std::net::Ipv6Addr;
 
 fn config_reply(ev: &[Event]) -> (mip6lab_wire::ikev2::Cp, bool) {
-    ev.iter()
-        .find_map(|e| match e {
-            Event::ConfigReply {
-                cp,
-                use_assigned_hoa,
-                ..
-            } => Some((cp.clone(), *use_assigned_hoa)),
-            _ => None,
-        })
-        .expect("a CFG_REPLY")
+    let (cp, use_assigned) = ev
+        .iter()
+        .find_map(Event::config_reply)
+        .expect("a CFG_REPLY");
+    (cp.clone(), use_assigned)
 }
 
 /// MN sends a BU from `hoa` to the HA under `mn_sa`, the HA opens it with `ha_sa`, answers a
@@ -90,10 +87,7 @@ fn dynamic_hoa_from_pool_and_esp_bu_ba() {
     assert!(t.mn.is_established(sa));
     let (cp, use_assigned) = config_reply(&t.mn_events);
     assert!(!use_assigned);
-    let (hoa, plen) = cp
-        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-        .and_then(|a| a.as_ip6_prefix())
-        .expect("INTERNAL_IP6_ADDRESS with a value");
+    let (hoa, plen) = internal_ip6_address(&cp);
     assert_eq!(hoa, "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap());
     assert_eq!(plen, 64);
     let mn_c = children(&t.mn_events);
@@ -162,10 +156,9 @@ fn gcm_suites_work_too() {
     bu_ba_over_esp(m, h, start);
 }
 
-#[test]
-fn requested_address_is_kept_or_replaced() {
+/// The MN asks the default HA for `want` in its CFG_REQUEST and for its MH Child SA.
+fn asking_for(want: Ipv6Addr) -> Pair {
     let mut t = Pair::default();
-    let want: Ipv6Addr = "2001:db8:1:100::77".parse().unwrap();
     let mut req = InitiateRequest::dynamic_hoa(ha_addr());
     req.cfg_request = Some(vec![
         mip6lab_wire::ikev2::CpAttribute::internal_ip6_address(want, 64),
@@ -173,33 +166,20 @@ fn requested_address_is_kept_or_replaced() {
     req.child = Some(ChildRequest::mh(Some(want), ha_addr()));
     t.mn.initiate(t.now, req);
     t.run();
+    t
+}
+
+#[test]
+fn requested_address_is_kept_or_replaced() {
+    let want: Ipv6Addr = "2001:db8:1:100::77".parse().unwrap();
+    let t = asking_for(want);
     let (cp, _) = config_reply(&t.mn_events);
-    assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0,
-        want
-    );
+    assert_eq!(internal_ip6_address(&cp).0, want);
     // Outside the pool: the HA assigns another (RFC 5026 §5.3.1) and the TSi for the
     // outside address is then refused.
-    let mut t = Pair::default();
-    let outside: Ipv6Addr = "2001:db8:9::5".parse().unwrap();
-    let mut req = InitiateRequest::dynamic_hoa(ha_addr());
-    req.cfg_request = Some(vec![
-        mip6lab_wire::ikev2::CpAttribute::internal_ip6_address(outside, 64),
-    ]);
-    req.child = Some(ChildRequest::mh(Some(outside), ha_addr()));
-    t.mn.initiate(t.now, req);
-    t.run();
+    let t = asking_for("2001:db8:9::5".parse().unwrap());
     let (cp, _) = config_reply(&t.mn_events);
-    let got = cp
-        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-        .unwrap()
-        .as_ip6_prefix()
-        .unwrap()
-        .0;
+    let got = internal_ip6_address(&cp).0;
     assert_eq!(got, "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap());
     assert!(t.mn_events.iter().any(|e| matches!(e,
         Event::ChildSaFailed { notify_type: n, .. } if *n == notify_type::TS_UNACCEPTABLE)));
@@ -267,12 +247,7 @@ fn home_prefix_refused_with_use_assigned_hoa() {
     let (cp, use_assigned) = config_reply(&t.mn_events);
     assert!(use_assigned, "{:#?}", t.mn_events);
     assert!(cp.attribute(cp_attr::MIP6_HOME_PREFIX).is_none());
-    let hoa = cp
-        .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-        .unwrap()
-        .as_ip6_prefix()
-        .unwrap()
-        .0;
+    let hoa = internal_ip6_address(&cp).0;
     // The notify is in the IKE_AUTH response on the wire (decrypted with the HA's keys).
     let keys = t.mn.ike_keys(sa).unwrap();
     let auth_resp = t
@@ -341,9 +316,11 @@ fn invalid_ke_retries_with_the_requested_group() {
     });
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     t.run();
-    assert!(t.mn_events.iter().any(
-        |e| matches!(e, Event::Failed { reason, .. } if reason.contains("NO_PROPOSAL_CHOSEN"))
-    ));
+    assert!(
+        failed_with(&t.mn_events, "NO_PROPOSAL_CHOSEN"),
+        "{:#?}",
+        t.mn_events
+    );
 }
 
 #[test]
@@ -369,14 +346,7 @@ fn wrong_psk_fails_authentication() {
     let mut t = Pair::new(mn_config(), ha);
     t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
     t.run();
-    assert!(t.mn_events.iter().any(
-        |e| matches!(e, Event::Failed { reason, .. } if reason.contains("AUTHENTICATION_FAILED"))
-    ));
-    assert!(t
-        .ha_events
-        .iter()
-        .any(|e| matches!(e, Event::Failed { .. })));
-    assert_eq!((t.mn.sa_count(), t.ha.sa_count()), (0, 0));
+    t.assert_both_failed("AUTHENTICATION_FAILED");
 }
 
 #[test]
@@ -634,11 +604,7 @@ fn configured_addresses_are_returned_to_their_owner_only() {
         t.mn.initiate(t.now, req);
         t.run();
         let (cp, _) = config_reply(&t.mn_events);
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0
+        internal_ip6_address(&cp).0
     };
     let mine: Ipv6Addr = "2001:db8:1:100::1".parse().unwrap();
     let theirs: Ipv6Addr = "2001:db8:1:100::2".parse().unwrap();

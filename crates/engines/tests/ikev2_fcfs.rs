@@ -93,12 +93,8 @@ fn attach(ha: &mut IkeEngine, id: &str, want: Option<Ipv6Addr>, seed: u64) -> At
     let sa = mn.initiate(1_000, req);
     let ev = pump(&mut mn, ha, 1_000);
     assert!(mn.is_established(sa), "{id}: {ev:#?}");
-    let cp = ev.iter().find_map(|e| match e {
-        Event::ConfigReply { cp, .. } => Some(cp.clone()),
-        _ => None,
-    });
+    let cp = ev.iter().find_map(Event::config_reply).map(|(cp, _)| cp);
     let hoa = cp
-        .as_ref()
         .and_then(|c| c.attribute(cp_attr::INTERNAL_IP6_ADDRESS))
         .and_then(|a| a.as_ip6_prefix())
         .map(|(a, _)| a);

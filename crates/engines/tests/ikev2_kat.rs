@@ -8,13 +8,15 @@
 //! where our key log has SK_pr.
 
 mod ikev2_common;
+mod payloads;
 
 use ikev2_common::*;
 use mip6lab_capture::dissect::udp_payloads;
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::read_file;
 use mip6lab_engines::ikev2::{DhGroup, Event, IkeEngine};
-use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Message, PayloadBody};
+use mip6lab_wire::ikev2::{exchange, notify_type, sk, Message, PayloadBody};
+use payloads::{first_payload, internal_ip6_address};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
@@ -40,38 +42,13 @@ fn charon_ike_auth_response_has_the_expected_shape() {
         let m = Message::from_bytes(b).unwrap();
         let k = keys.ike_sa(&m.ispi, &m.rspi).expect("keys for this IKE SA");
         let d = sk::decrypt(b, &k.responder()).unwrap();
-        let auth = d
-            .inner
-            .iter()
-            .find_map(|p| match &p.body {
-                PayloadBody::Auth(a) => Some(a.clone()),
-                _ => None,
-            })
-            .unwrap();
+        let auth = first_payload!(d.inner, PayloadBody::Auth).unwrap();
         assert_eq!(auth.method, 2, "shared key MIC");
         assert_eq!(auth.data.len(), 32, "prf-hmac-sha2-256 output");
-        let idr = d
-            .inner
-            .iter()
-            .find_map(|p| match &p.body {
-                PayloadBody::IdR(i) => Some(i.clone()),
-                _ => None,
-            })
-            .unwrap();
+        let idr = first_payload!(d.inner, PayloadBody::IdR).unwrap();
         assert_eq!(idr.data, b"ha1.example.com");
-        let cp = d
-            .inner
-            .iter()
-            .find_map(|p| match &p.body {
-                PayloadBody::Cp(c) => Some(c.clone()),
-                _ => None,
-            })
-            .unwrap();
-        let (a, _) = cp
-            .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap();
+        let cp = first_payload!(d.inner, PayloadBody::Cp).unwrap();
+        let (a, _) = internal_ip6_address(&cp);
         assert_eq!(a.segments()[..4], [0x2001, 0xdb8, 1, 0x100]);
         // No ESP in the recording kernel: charon keeps the IKE SA, refuses the Child SA.
         assert!(d.inner.iter().any(|p| matches!(&p.body,
@@ -98,23 +75,10 @@ fn our_responder_accepts_charons_ike_sa_init_request() {
     let m = Message::from_bytes(&out).unwrap();
     assert!(m.is_response());
     assert_ne!(m.rspi, [0; 8]);
-    let sa = m
-        .payloads
-        .iter()
-        .find_map(|p| match &p.body {
-            PayloadBody::Sa(s) => Some(s.clone()),
-            _ => None,
-        })
-        .expect("an SA payload, not an error notify");
+    let sa =
+        first_payload!(m.payloads, PayloadBody::Sa).expect("an SA payload, not an error notify");
     assert_eq!(sa.proposals.len(), 1);
-    let ke = m
-        .payloads
-        .iter()
-        .find_map(|p| match &p.body {
-            PayloadBody::Ke(k) => Some(k.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let ke = first_payload!(m.payloads, PayloadBody::Ke).unwrap();
     assert_eq!((ke.group, ke.data.len()), (14, 256));
     assert_eq!(ha.half_open_count(), 1);
 }

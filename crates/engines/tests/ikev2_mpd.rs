@@ -17,14 +17,10 @@ use std::net::Ipv6Addr;
 fn assigned_hoa(t: &Pair) -> Ipv6Addr {
     t.mn_events
         .iter()
-        .find_map(|e| match e {
-            Event::ConfigReply { cp, .. } => cp
-                .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-                .and_then(|a| a.as_ip6_prefix())
-                .map(|(a, _)| a),
-            _ => None,
-        })
+        .filter_map(Event::config_reply)
+        .find_map(|(cp, _)| cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)?.as_ip6_prefix())
         .expect("an assigned HoA")
+        .0
 }
 
 fn refused(ev: &[Event]) -> usize {

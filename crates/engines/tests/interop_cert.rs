@@ -11,18 +11,13 @@
 //! INCONCLUSIVE, never as a pass.
 
 mod lab_common;
+mod payloads;
 use lab_common::*;
-use mip6lab_capture::Transcript;
 use mip6lab_engines::ikev2::cert;
-use mip6lab_engines::ikev2::{
-    Config, Credential, EspSuite, Event, IkeEngine, ResponderPolicy, TrustAnchor,
-};
-use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
-use mip6lab_lab::Topology;
-use mip6lab_wire::crypto::{signed_octets, IkeKeys, Suite};
-use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
+use mip6lab_engines::ikev2::{Config, Credential, EspSuite, Event, TrustAnchor};
+use mip6lab_wire::crypto::{IkeKeys, Suite};
+use mip6lab_wire::ikev2::{notify_type, Id, PayloadBody};
+use payloads::internal_ip6_address;
 
 fn pki(name: &str) -> String {
     std::fs::read_to_string(root().join("fixtures/pki").join(name)).unwrap()
@@ -36,98 +31,33 @@ fn ca() -> TrustAnchor {
     TrustAnchor::from_pem(&pki("ca.pem")).unwrap()
 }
 
-/// The IKE lines, without the ND/MLD of the containers starting. The lengths of DER ECDSA
-/// signatures (AUTH method 14) vary from run to run; the transcript masks them itself.
-fn ike_text(t: &Transcript) -> String {
-    t.to_text()
-        .lines()
-        .filter(|l| l.contains("IKEv2"))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 /// The AUTH known answer: the signature of the responder's IKE_AUTH response verifies, from
 /// the captured bytes, with the key of the certificate it sent (which chains to the lab CA and
 /// binds its IDr). Returns the AUTH method.
 fn check_responder_signature(keys: &IkeKeys, ispi: &[u8; 8], msgs: &[Vec<u8>]) -> u8 {
-    let of_sa = |b: &&Vec<u8>| b[..8] == ispi[..];
-    let is_resp = |b: &&Vec<u8>| b[19] & 0x20 != 0;
-    let init_resp = msgs
-        .iter()
-        .filter(of_sa)
-        .filter(is_resp)
-        .filter(|b| b[18] == exchange::IKE_SA_INIT)
-        .find(|b| {
-            Message::from_bytes(b)
-                .unwrap()
-                .payloads
-                .iter()
-                .any(|p| matches!(p.body, PayloadBody::Ke(_)))
-        })
-        .expect("IKE_SA_INIT response with KE");
-    let init_req = msgs
-        .iter()
-        .filter(of_sa)
-        .rfind(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 == 0)
-        .unwrap();
-    let ni = Message::from_bytes(init_req)
-        .unwrap()
+    let signed = responder_auth(keys, ispi, msgs);
+    let cert_der = signed
         .payloads
         .iter()
         .find_map(|p| match &p.body {
-            PayloadBody::Nonce(n) => Some(n.clone()),
+            PayloadBody::Cert(c) if c.encoding == 4 => Some(&c.data),
             _ => None,
         })
-        .unwrap();
-    let auth_resp = msgs
-        .iter()
-        .filter(of_sa)
-        .filter(is_resp)
-        .find(|b| b[18] == exchange::IKE_AUTH)
-        .unwrap();
-    let d = sk::decrypt(auth_resp, &keys.responder()).unwrap();
-    let mut idr = None;
-    let mut auth = None;
-    let mut cert_der = None;
-    for p in d.inner {
-        match p.body {
-            PayloadBody::IdR(i) => idr = Some(i),
-            PayloadBody::Auth(a) => auth = Some(a),
-            PayloadBody::Cert(c) if c.encoding == 4 && cert_der.is_none() => {
-                cert_der = Some(c.data)
-            }
-            _ => {}
-        }
-    }
-    let (idr, auth, cert_der) = (idr.unwrap(), auth.unwrap(), cert_der.expect("CERT"));
+        .expect("CERT");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let key = cert::verify_peer_cert(&cert_der, &[ca()], Some(now), Some(&idr)).unwrap();
-    let rest = PayloadBody::IdR(idr).body_bytes();
-    let so = signed_octets(keys.suite.prf, init_resp, &ni, &keys.sk_pr, &rest);
-    cert::verify_auth(auth.method, &auth.data, &key, &so).expect("responder's signature");
+    let key = cert::verify_peer_cert(cert_der, &[ca()], Some(now), Some(&signed.idr)).unwrap();
+    let auth = &signed.auth;
+    cert::verify_auth(auth.method, &auth.data, &key, &signed.signed_octets)
+        .expect("responder's signature");
     println!(
         "AUTH known answer: the responder's method {} signature verifies over the captured \
          IKE_SA_INIT response, Ni and prf(SK_pr, IDr)",
         auth.method
     );
     auth.method
-}
-
-/// Consecutive identical lines once.
-fn fold_repeats(text: &str) -> String {
-    let mut out = String::new();
-    let mut last = None;
-    for l in text.lines() {
-        if last != Some(l) {
-            out.push_str(l);
-            out.push('\n');
-        }
-        last = Some(l);
-    }
-    out
 }
 
 fn artifact_logs(a: &mip6lab_lab::lab::Artifacts) -> String {
@@ -158,100 +88,56 @@ fn established(events: &[Event]) -> Vec<([u8; 8], IkeKeys, Id)> {
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn harness_initiator_with_certificate_against_charon_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = std::env::temp_dir().join("mip6lab-tests/interop-cert-ha");
-    let _ = std::fs::remove_dir_all(&out);
-    let keydir = out.join("harness-keys");
-    let topo = Topology::load(&root().join("fixtures/topologies/interop-cert-ha.toml")).unwrap();
-    let ha: Ipv6Addr = topo.hosts["HA1"];
-    let lab_addr: Ipv6Addr = topo.hosts["lab"];
-    let (events, artifacts) = rt.block_on(async {
-        let lab = lab_up(&topo, &out).await;
-        let result = async {
-            let mut drv = bind_500(
-                Some(KeyLogFiles::new(&keydir)),
-                Some(SocketAddr::new(IpAddr::V6(ha), 500)),
-            )
-            .await;
-            let mut cfg = Config::with_cert(Id::fqdn("mn1.example.com"), cred("mn1"), ca());
-            cfg.ike_suites = vec![Suite::AES128_SHA256];
-            cfg.esp_suites = vec![EspSuite::AES128_SHA256];
-            mn_initiate_then_delete(&mut drv, cfg, lab_addr, ha).await
-        }
-        .await;
-        let a = lab.down().await.unwrap();
-        (result, a)
-    });
-    for e in &events {
-        if !matches!(e, Event::KeyLog(_)) {
-            println!("event: {e:?}");
-        }
-    }
+    let run = Run::new("interop-cert-ha");
+    let mut cfg = Config::with_cert(Id::fqdn("mn1.example.com"), cred("mn1"), ca());
+    cfg.ike_suites = vec![Suite::AES128_SHA256];
+    cfg.esp_suites = vec![EspSuite::AES128_SHA256];
+    let (events, artifacts) = harness_initiates(&run, vec![cfg]);
     let sas = established(&events);
     assert_eq!(sas.len(), 1, "the IKE SA with charon must come up");
     assert_eq!(sas[0].2, Id::fqdn("ha1.example.com"));
-    let cp = events
+    let (cp, _) = events
         .iter()
-        .find_map(|e| match e {
-            Event::ConfigReply { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
+        .find_map(Event::config_reply)
         .expect("CFG_REPLY");
     assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap(),
+        internal_ip6_address(cp),
         ("2001:db8:1:100::1".parse().unwrap(), 64)
     );
     assert!(events
         .iter()
         .any(|e| matches!(e, Event::IkeSaDeleted { by_peer: false, .. })));
 
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .unwrap();
-    let t = transcript(pcap, &keydir.join("keys.log"), &topo);
-    let text = ike_text(&t);
-    println!("{text}");
-    let line = |prefix: &str| -> String {
-        let v: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix)).collect();
-        assert_eq!(v.len(), 1, "{prefix}: {v:?}");
-        v[0].to_string()
-    };
+    let text = home_ike_text(&run, &artifacts);
     // charon announced RFC 7427 and asked for a certificate of the lab CA.
     let init = text
         .lines()
         .rfind(|l| l.starts_with("HA1 -> lab  IKEv2 IKE_SA_INIT response"))
         .unwrap();
-    assert!(init.contains("{CERTREQ encoding=4 len=20}"), "{init}");
-    assert!(init.contains("{N type=16431"), "{init}");
-    let req = line("lab -> HA1  IKEv2 IKE_AUTH request");
-    assert!(req.contains("SK decrypted=yes"), "{req}");
-    assert!(
-        req.contains("{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len="),
-        "{req}"
+    assert_holds(init, &["{CERTREQ encoding=4 len=20}", "{N type=16431"]);
+    assert_only_line(
+        &text,
+        "lab -> HA1  IKEv2 IKE_AUTH request",
+        &[
+            "SK decrypted=yes",
+            "{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len=",
+            "{CERTREQ encoding=4 len=20}",
+            "{AUTH method=14 len=*}",
+        ],
     );
-    assert!(req.contains("{CERTREQ encoding=4 len=20}"), "{req}");
-    assert!(req.contains("{AUTH method=14 len=*}"), "{req}");
-    let resp = line("HA1 -> lab  IKEv2 IKE_AUTH response");
-    assert!(resp.contains("SK decrypted=yes"), "{resp}");
-    assert!(
-        resp.contains("{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len="),
-        "{resp}"
-    );
-    assert!(resp.contains("{AUTH method=14 len=*}"), "{resp}");
-    assert!(
-        resp.contains(
-            "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}"
-        ),
-        "{resp}"
+    assert_only_line(
+        &text,
+        "HA1 -> lab  IKEv2 IKE_AUTH response",
+        &[
+            "SK decrypted=yes",
+            "{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len=",
+            "{AUTH method=14 len=*}",
+            "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}",
+        ],
     );
     insta::assert_snapshot!("harness_initiator_with_certificate_against_charon", text);
 
-    let msgs = ike_datagrams(pcap);
+    let msgs = ike_datagrams(home_pcap(&artifacts));
     assert_eq!(check_responder_signature(&sas[0].1, &sas[0].0, &msgs), 14);
     let logs = artifact_logs(&artifacts);
     assert!(
@@ -260,13 +146,7 @@ fn harness_initiator_with_certificate_against_charon_responder() {
     );
 
     // The Child SA: charon cannot install ESP SAs in this kernel. INCONCLUSIVE.
-    let failed: Vec<u16> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ChildSaFailed { notify_type, .. } => Some(*notify_type),
-            _ => None,
-        })
-        .collect();
+    let failed = child_sa_failures(&events);
     if failed.is_empty() {
         println!("CHILD_SA: INCONCLUSIVE: charon accepted the Child SA; not verified by traffic");
     }
@@ -285,53 +165,14 @@ fn harness_initiator_with_certificate_against_charon_responder() {
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn charon_initiator_with_certificate_against_harness_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = std::env::temp_dir().join("mip6lab-tests/interop-cert-mn");
-    let _ = std::fs::remove_dir_all(&out);
-    let keydir = out.join("harness-keys");
-    let topo = Topology::load(&root().join("fixtures/topologies/interop-cert-mn.toml")).unwrap();
-    let lab_addr: Ipv6Addr = topo.hosts["lab"];
-    let mn_addr: Ipv6Addr = topo.hosts["MN"];
-    let (events, artifacts, exits, logs) = rt.block_on(async {
-        let lab = lab_up(&topo, &out).await;
-        let result = async {
-            let mut drv = bind_500(Some(KeyLogFiles::new(&keydir)), None).await;
-            let mut cfg = Config::with_cert(Id::fqdn("ha1.example.com"), cred("ha1"), ca());
-            cfg.local_addr = Some(IpAddr::V6(lab_addr));
-            cfg.peer_addr = Some(IpAddr::V6(mn_addr));
-            cfg.responder = Some(ResponderPolicy::new(
-                lab_addr,
-                "2001:db8:1:100::".parse().unwrap(),
-            ));
-            let mut ha = IkeEngine::new(cfg, os_rng());
-            drv.run_until(&mut ha, Duration::from_secs(60), |e| {
-                matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-            })
-            .await
-            .unwrap();
-            let exits = lab
-                .wait_exited(Duration::from_secs(30))
-                .await
-                .unwrap_or_default();
-            (drv.events.clone(), exits)
-        }
-        .await;
-        let a = lab.down().await.unwrap();
-        let logs = artifact_logs(&a);
-        (result.0, a, result.1, logs)
-    });
-    for e in &events {
-        if !matches!(e, Event::KeyLog(_)) {
-            println!("event: {e:?}");
-        }
-    }
-    println!(
-        "charon exits: {:?}",
-        exits
-            .iter()
-            .map(|(n, c)| (n.name.clone(), *c))
-            .collect::<Vec<_>>()
-    );
+    let run = Run::new("interop-cert-mn");
+    let cfg = Config::with_cert(Id::fqdn("ha1.example.com"), cred("ha1"), ca());
+    let ResponderRun {
+        events,
+        exits,
+        artifacts,
+    } = charon_initiates(&run, cfg);
+    let logs = artifact_logs(&artifacts);
     let sas = established(&events);
     assert_eq!(
         sas.len(),
@@ -348,36 +189,25 @@ fn charon_initiator_with_certificate_against_harness_responder() {
         Some(0),
         "charon reports its IKE_SA up (it verified the harness's certificate AUTH)"
     );
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .unwrap();
-    let t = transcript(pcap, &keydir.join("keys.log"), &topo);
-    let text = ike_text(&t);
-    println!("{text}");
-    let line = |prefix: &str| -> String {
-        let v: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix)).collect();
-        assert_eq!(v.len(), 1, "{prefix}: {v:?}");
-        v[0].to_string()
-    };
+    let text = home_ike_text(&run, &artifacts);
     // HA1 is the lab host here: the transcript names it `lab`.
-    let req = line("MN -> lab  IKEv2 IKE_AUTH request");
-    assert!(req.contains("SK decrypted=yes"), "{req}");
-    assert!(
-        req.contains("{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len="),
-        "{req}"
+    assert_only_line(
+        &text,
+        "MN -> lab  IKEv2 IKE_AUTH request",
+        &[
+            "SK decrypted=yes",
+            "{IDi id_type=2 id=mn1.example.com} {CERT encoding=4 len=",
+            "{AUTH method=14 len=*}",
+        ],
     );
-    assert!(req.contains("{AUTH method=14 len=*}"), "{req}");
-    let resp = line("lab -> MN  IKEv2 IKE_AUTH response");
-    assert!(
-        resp.contains("{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len="),
-        "{resp}"
-    );
-    assert!(resp.contains("{AUTH method=14 len=*}"), "{resp}");
-    assert!(
-        resp.contains("CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}"),
-        "{resp}"
+    assert_only_line(
+        &text,
+        "lab -> MN  IKEv2 IKE_AUTH response",
+        &[
+            "{IDr id_type=2 id=ha1.example.com} {CERT encoding=4 len=",
+            "{AUTH method=14 len=*}",
+            "CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}",
+        ],
     );
     // charon's IKE_SA_INIT request may be retransmitted (and answered twice) when it was sent
     // before the harness bound its socket: repeated lines are folded for the snapshot.

@@ -20,20 +20,21 @@
 //! The capture is decoded (IKE decrypted with the responder's key log, RADIUS dissected) and
 //! the transcript snapshotted.
 
+mod lab_common;
+mod payloads;
+use lab_common::*;
 use mip6lab_capture::dissect::{slice, Context, Dissectors};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with, read_file, Frame};
 use mip6lab_engines::aaa::{MschapV2Client, Notes, RadiusEapBackend, RelayBackend, RelayConfig};
 use mip6lab_engines::ikev2::{
     keylog, Config, EapBackend, EapClient, Event, Hooks, IkeEngine, InitiateRequest,
-    ResponderPolicy, RngFn, SaId,
+    ResponderPolicy, SaId,
 };
 use mip6lab_engines_io::ikev2::udp::{Driver, KeyLogFiles};
-use mip6lab_lab::lab::Iut;
-use mip6lab_lab::{Lab, LabOptions, Topology};
-use mip6lab_wire::ikev2::{cp_attr, Id};
+use mip6lab_lab::Topology;
+use mip6lab_wire::ikev2::Id;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,42 +44,6 @@ const USER: &str = "mn1@example.com";
 const PASSWORD: &str = "mn1-secret";
 /// The subscriber whose charon has a wrong password (`mn-eap-wrongpw`).
 const USER2: &str = "mn2@example.com";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn random16() -> [u8; 16] {
-    use std::io::Read;
-    let mut a = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut a))
-        .unwrap();
-    a
-}
-
-fn os_rng() -> RngFn {
-    use std::io::Read;
-    let mut f = std::fs::File::open("/dev/urandom").unwrap();
-    Box::new(move |b: &mut [u8]| f.read_exact(b).unwrap())
-}
-
-/// Binds `local` once the bridge has the address (DAD may delay it).
-async fn bind(local: SocketAddr, peer: Option<SocketAddr>, keys: Option<KeyLogFiles>) -> Driver {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match Driver::bind(local, peer, keys.clone()).await {
-            Ok(d) => return d,
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
-            Err(e) => panic!("cannot bind {local}: {e}"),
-        }
-    }
-}
 
 /// The HA: IKEv2 responder as ha1.example.com (PSK AUTH towards mn1 and mn2 in its first
 /// IKE_AUTH response), home addresses from 2001:db8:1:100::/64, EAP relayed to `aaa` from a
@@ -183,17 +148,15 @@ fn mn_engine(lab: Ipv6Addr, password: &'static str) -> IkeEngine {
     mn
 }
 
-fn non_key(events: &[Event]) -> Vec<&Event> {
-    events
-        .iter()
-        .filter(|e| !matches!(e, Event::KeyLog(_)))
-        .collect()
-}
-
 /// The IKE and RADIUS lines of the capture (relay sockets only: not the readiness probe),
 /// IKE decrypted with the HA's key log. Retransmissions (charon's first IKE_SA_INIT may
 /// precede the harness's bind) are folded: a line equal to the one before is dropped.
-fn transcript(frames: &[Frame], keys: &std::path::Path, topo: &Topology, ports: &[u16]) -> String {
+fn relayed_transcript(
+    frames: &[Frame],
+    keys: &std::path::Path,
+    topo: &Topology,
+    ports: &[u16],
+) -> String {
     let frames: Vec<Frame> = frames
         .iter()
         .filter(|f| match slice(f) {
@@ -212,17 +175,8 @@ fn transcript(frames: &[Frame], keys: &std::path::Path, topo: &Topology, ports: 
         &mut ctx,
     );
     assert!(t.errors.is_empty(), "{:?}", t.errors);
-    let mut out = String::new();
-    let mut last = String::new();
-    for l in t.to_text().lines() {
-        let l = &redact_vsa(l);
-        if *l != last {
-            out.push_str(l);
-            out.push('\n');
-        }
-        last = l.to_owned();
-    }
-    out
+    let redacted: String = t.to_text().lines().map(|l| redact_vsa(l) + "\n").collect();
+    fold_repeats(&redacted)
 }
 
 /// Vendor attributes the RADIUS dissector prints raw (MS-CHAP-Error, Microsoft type 2, holds
@@ -250,31 +204,20 @@ fn redact_vsa(l: &str) -> String {
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn eap_mschapv2_through_the_ha_to_freeradius() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = std::env::temp_dir().join("mip6lab-tests/interop-eap");
-    let _ = std::fs::remove_dir_all(&out);
-    let keydir = out.join("harness-keys");
-    let topo = Topology::load(&root().join("fixtures/topologies/interop-eap.toml")).unwrap();
-    let lab_addr: Ipv6Addr = topo.hosts["lab"];
+    let run = Run::new("interop-eap");
+    let topo = &run.topo;
+    let lab_addr = run.host("lab");
     let ports = Arc::new(Mutex::new(Vec::new()));
     let notes: Notes = Arc::new(Mutex::new(Vec::new()));
     let (charon, harness, charon_log, exits, artifacts) = rt.block_on(async {
         // Lab::up starts charon once FreeRADIUS answers; charon retransmits its IKE_SA_INIT,
         // so one sent before the responder binds is answered on a retransmission.
-        let lab = Lab::up(
-            topo.clone(),
-            LabOptions {
-                root: root(),
-                out_dir: out.clone(),
-                iut: Iut::None,
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("lab up (needs Docker): {e:#}"));
+        let lab = lab_up(topo, &run.out).await;
         let aaa = SocketAddr::from((lab.node("aaa").unwrap().address, 1812));
         let mut drv = bind(
             SocketAddr::new(IpAddr::V6(lab_addr), 500),
             None,
-            Some(KeyLogFiles::new(&keydir)),
+            Some(run.key_files()),
         )
         .await;
         let mut ha = ha_engine(lab_addr, aaa, ports.clone(), notes.clone());
@@ -290,7 +233,7 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
             })),
             bytes: None,
         });
-        let files = KeyLogFiles::new(&keydir);
+        let files = run.key_files();
 
         // (a) and (c): charon's two connections, one after the other. Each ends with its
         // IKE SA deleted (a) or failed (c) at the responder.
@@ -314,10 +257,7 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         drv.run_until(&mut ha, Duration::from_secs(3), |_| false)
             .await
             .unwrap();
-        let exits = lab
-            .wait_exited(Duration::from_secs(30))
-            .await
-            .unwrap_or_default();
+        let exits = charon_exits(&lab).await;
         let charon_log = lab.logs(lab.node("mn").unwrap()).await.unwrap_or_default();
         let charon = std::mem::take(&mut drv.events);
 
@@ -338,18 +278,7 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         let mut req = InitiateRequest::dynamic_hoa(lab_addr);
         req.peer_id = Some(Id::fqdn("ha1.example.com"));
         req.eap = true;
-        let o = idrv
-            .initiate(&mut mn, req.clone(), Duration::from_secs(30))
-            .await
-            .unwrap();
-        if o.established {
-            mn.delete_ike(idrv.now(), o.sa).unwrap();
-            idrv.run_until(&mut mn, Duration::from_secs(10), |e| {
-                matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-            })
-            .await
-            .unwrap();
-        }
+        initiate_then_delete(&mut idrv, &mut mn, req.clone()).await;
         let good = std::mem::take(&mut idrv.events);
         let mut mn = mn_engine(lab_addr, "not-the-password");
         idrv.initiate(&mut mn, req, Duration::from_secs(30))
@@ -363,23 +292,12 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         (charon, (good, bad, ha_events), charon_log, exits, artifacts)
     });
     let (good, bad, ha_b) = harness;
-    for e in non_key(&charon) {
-        println!("HA (charon): {e:?}");
-    }
-    for e in non_key(&ha_b) {
-        println!("HA (harness MN): {e:?}");
-    }
-    for e in non_key(&good).into_iter().chain(non_key(&bad)) {
-        println!("MN (harness): {e:?}");
-    }
+    print_events("HA (charon)", &charon);
+    print_events("HA (harness MN)", &ha_b);
+    print_events("MN (harness)", &good);
+    print_events("MN (harness)", &bad);
     println!("relay: {:?}", notes.lock().unwrap());
-    println!(
-        "charon exits: {:?}",
-        exits
-            .iter()
-            .map(|(n, c)| (n.name.clone(), *c))
-            .collect::<Vec<_>>()
-    );
+    print_exits(&exits);
 
     // (a) charon with the right password: IKE SA up with the MSK AUTH, a home address.
     let established = charon
@@ -387,19 +305,8 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         .filter(|e| matches!(e, Event::IkeSaEstablished { peer_id, .. } if peer_id.data == USER.as_bytes()))
         .count();
     assert_eq!(established, 1, "charon's EAP-MSCHAPv2 IKE SA (mn-eap)");
-    let cp = charon
-        .iter()
-        .find_map(|e| match e {
-            Event::ConfigAssigned { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
-        .expect("the HA assigned a home address");
     assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0,
+        assigned_home_address(&charon),
         "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap()
     );
     assert!(
@@ -457,14 +364,9 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
     );
 
     // The capture: charon's IKE decrypted with the HA's key log, and every relay round.
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .expect("home.pcap");
-    let frames = read_file(pcap).unwrap().frames;
+    let frames = read_file(home_pcap(&artifacts)).unwrap().frames;
     let ports = ports.lock().unwrap().clone();
-    let text = transcript(&frames, &keydir.join("keys.log"), &topo, &ports);
+    let text = relayed_transcript(&frames, &run.key_log(), topo, &ports);
     println!("{text}");
     let lines: Vec<&str> = text.lines().collect();
     let mn_ike = |s: &str| {

@@ -9,14 +9,13 @@
 //! - charon's `mn` profile initiating to the harness responder.
 
 mod lab_common;
+mod payloads;
 use lab_common::*;
-use mip6lab_engines::ikev2::{Config, EspSuite, Event, IkeEngine, ResponderPolicy};
-use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
-use mip6lab_lab::Topology;
-use mip6lab_wire::crypto::{psk_auth, signed_octets, Encr, IkeKeys, Integ, Prf, Suite};
-use mip6lab_wire::ikev2::{cp_attr, exchange, notify_type, sk, Id, Message, PayloadBody};
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
+use mip6lab_engines::ikev2::{Config, EspSuite, Event};
+use mip6lab_wire::crypto::{psk_auth, Encr, IkeKeys, Integ, Prf, Suite};
+use mip6lab_wire::ikev2::{notify_type, Id};
+use payloads::internal_ip6_address;
+use std::net::Ipv6Addr;
 
 const PSK: &[u8] = b"mip6lab-mn1-psk-lab-only";
 
@@ -26,54 +25,33 @@ const PSK: &[u8] = b"mip6lab-mn1-psk-lab-only";
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn harness_initiator_against_charon_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = std::env::temp_dir().join("mip6lab-tests/interop-ike-ha");
-    let _ = std::fs::remove_dir_all(&out);
-    let keydir = out.join("harness-keys");
-    let topo = Topology::load(&root().join("fixtures/topologies/interop-ike-ha.toml")).unwrap();
-    let ha: Ipv6Addr = topo.hosts["HA1"];
-    let lab_addr: Ipv6Addr = topo.hosts["lab"];
-    let (events, artifacts) = rt.block_on(async {
-        let lab = lab_up(&topo, &out).await;
-        let result = async {
-            let mut drv = bind_500(
-                Some(KeyLogFiles::new(&keydir)),
-                Some(SocketAddr::new(IpAddr::V6(ha), 500)),
-            )
-            .await;
-            // The two suites of the HA profile in turn: AES-CBC + HMAC-SHA2-256-128, then
-            // AES-GCM-16-128 (IKE SA and Child SA proposals alike).
-            let suites = [
-                (Suite::AES128_SHA256, EspSuite::AES128_SHA256),
-                (
-                    Suite {
-                        encr: Encr::AesGcm16 { key_len: 16 },
-                        integ: Integ::None,
-                        prf: Prf::HmacSha256,
-                    },
-                    EspSuite::AES128GCM16,
-                ),
-            ];
-            for (ike, esp) in suites {
-                let mut cfg = Config::new(
-                    Id::fqdn("mn1.example.com"),
-                    vec![(Id::fqdn("ha1.example.com"), PSK.to_vec())],
-                );
-                cfg.ike_suites = vec![ike];
-                cfg.esp_suites = vec![esp];
-                mn_initiate_then_delete(&mut drv, cfg, lab_addr, ha).await;
-            }
-            drv.events.clone()
-        }
-        .await;
-        let a = lab.down().await.unwrap();
-        (result, a)
-    });
-    for e in &events {
-        if !matches!(e, Event::KeyLog(_)) {
-            println!("event: {e:?}");
-        }
-    }
+    let run = Run::new("interop-ike-ha");
+    // The two suites of the HA profile in turn: AES-CBC + HMAC-SHA2-256-128, then
+    // AES-GCM-16-128 (IKE SA and Child SA proposals alike).
+    let suites = [
+        (Suite::AES128_SHA256, EspSuite::AES128_SHA256),
+        (
+            Suite {
+                encr: Encr::AesGcm16 { key_len: 16 },
+                integ: Integ::None,
+                prf: Prf::HmacSha256,
+            },
+            EspSuite::AES128GCM16,
+        ),
+    ];
+    let configs = suites
+        .into_iter()
+        .map(|(ike, esp)| {
+            let mut cfg = Config::new(
+                Id::fqdn("mn1.example.com"),
+                vec![(Id::fqdn("ha1.example.com"), PSK.to_vec())],
+            );
+            cfg.ike_suites = vec![ike];
+            cfg.esp_suites = vec![esp];
+            cfg
+        })
+        .collect();
+    let (events, artifacts) = harness_initiates(&run, configs);
     let sas: Vec<([u8; 8], IkeKeys)> = events
         .iter()
         .filter_map(|e| match e {
@@ -86,18 +64,12 @@ fn harness_initiator_against_charon_responder() {
     // CFG_REPLY as the engine saw it.
     let cps: Vec<_> = events
         .iter()
-        .filter_map(|e| match e {
-            Event::ConfigReply { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
+        .filter_map(Event::config_reply)
+        .map(|(cp, _)| cp)
         .collect();
     assert_eq!(cps.len(), 2);
     for cp in &cps {
-        let (hoa, plen) = cp
-            .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap();
+        let (hoa, plen) = internal_ip6_address(cp);
         assert_eq!((hoa, plen), ("2001:db8:1:100::1".parse().unwrap(), 64));
     }
     assert_eq!(
@@ -109,14 +81,7 @@ fn harness_initiator_against_charon_responder() {
     );
 
     // The capture, decrypted with the engine's key log.
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .unwrap();
-    let t = transcript(pcap, &keydir.join("keys.log"), &topo);
-    let text = ike_text(&t);
-    println!("{text}");
+    let text = home_ike_text(&run, &artifacts);
     let replies: Vec<&str> = text
         .lines()
         .filter(|l| l.starts_with("HA1 -> lab  IKEv2 IKE_AUTH response"))
@@ -127,63 +92,25 @@ fn harness_initiator_against_charon_responder() {
         "charon's IKE_AUTH responses in the capture"
     );
     for reply in replies {
-        assert!(reply.contains("SK decrypted=yes"), "{reply}");
-        assert!(
-            reply.contains(
-                "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}"
-            ),
-            "{reply}"
+        assert_holds(
+            reply,
+            &[
+                "SK decrypted=yes",
+                "{CP cfg_type=CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}}",
+            ],
         );
     }
     insta::assert_snapshot!("harness_initiator_against_charon_responder", text);
 
     // AUTH known answer: charon's AUTH = prf(prf(PSK, "Key Pad for IKEv2"), its IKE_SA_INIT
     // response | Ni | prf(SK_pr, IDr body)), all from the captured bytes.
-    let msgs = ike_datagrams(pcap);
+    let msgs = ike_datagrams(home_pcap(&artifacts));
     for (ispi, keys) in &sas {
-        let of_sa = |b: &&Vec<u8>| b[..8] == ispi[..];
-        let init_resp = msgs
-            .iter()
-            .filter(of_sa)
-            .filter(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 != 0)
-            .find(|b| {
-                Message::from_bytes(b)
-                    .unwrap()
-                    .payloads
-                    .iter()
-                    .any(|p| matches!(p.body, PayloadBody::Ke(_)))
-            })
-            .expect("charon's IKE_SA_INIT response with KE");
-        let init_req = msgs
-            .iter()
-            .filter(of_sa)
-            .rfind(|b| b[18] == exchange::IKE_SA_INIT && b[19] & 0x20 == 0)
-            .unwrap();
-        let ni = Message::from_bytes(init_req)
-            .unwrap()
-            .payloads
-            .iter()
-            .find_map(|p| match &p.body {
-                PayloadBody::Nonce(n) => Some(n.clone()),
-                _ => None,
-            })
-            .unwrap();
-        let auth_resp = msgs
-            .iter()
-            .filter(of_sa)
-            .find(|b| b[18] == exchange::IKE_AUTH && b[19] & 0x20 != 0)
-            .unwrap();
-        check_auth(keys, auth_resp, init_resp, &ni);
+        check_auth(keys, &responder_auth(keys, ispi, &msgs));
     }
 
     // The Child SAs: charon sends an error notify (no ESP in this kernel). INCONCLUSIVE.
-    let failed: Vec<u16> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ChildSaFailed { notify_type, .. } => Some(*notify_type),
-            _ => None,
-        })
-        .collect();
+    let failed = child_sa_failures(&events);
     if failed.is_empty() {
         println!(
             "CHILD_SA: INCONCLUSIVE: charon accepted the Child SAs (kernel with ESP); not \
@@ -204,28 +131,10 @@ fn harness_initiator_against_charon_responder() {
     }
 }
 
-fn check_auth(keys: &IkeKeys, auth_resp: &[u8], init_resp: &[u8], ni: &[u8]) {
-    let d = sk::decrypt(auth_resp, &keys.responder()).unwrap();
-    let idr = d
-        .inner
-        .iter()
-        .find_map(|p| match &p.body {
-            PayloadBody::IdR(i) => Some(i.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let auth = d
-        .inner
-        .iter()
-        .find_map(|p| match &p.body {
-            PayloadBody::Auth(a) => Some(a.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let rest = PayloadBody::IdR(idr).body_bytes();
-    let so = signed_octets(keys.suite.prf, init_resp, ni, &keys.sk_pr, &rest);
+fn check_auth(keys: &IkeKeys, signed: &ResponderAuth) {
+    let auth = &signed.auth;
     assert_eq!(
-        psk_auth(keys.suite.prf, PSK, &so),
+        psk_auth(keys.suite.prf, PSK, &signed.signed_octets),
         auth.data,
         "charon's AUTH (RFC 7296 §2.15)"
     );
@@ -241,77 +150,24 @@ fn check_auth(keys: &IkeKeys, auth_resp: &[u8], init_resp: &[u8], ni: &[u8]) {
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
 fn charon_initiator_against_harness_responder() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let out = std::env::temp_dir().join("mip6lab-tests/interop-ike-mn");
-    let _ = std::fs::remove_dir_all(&out);
-    let keydir = out.join("harness-keys");
-    let topo = Topology::load(&root().join("fixtures/topologies/interop-ike-mn.toml")).unwrap();
-    let lab_addr: Ipv6Addr = topo.hosts["lab"];
-    let mn_addr: Ipv6Addr = topo.hosts["MN"];
-    let (events, artifacts, exits) = rt.block_on(async {
-        // Lab::up starts charon (the stimulus) and returns; the responder binds right after.
-        // charon retransmits its IKE_SA_INIT (about 4 s, then 7 s later), so a first request
-        // sent before the bind is answered on a retransmission.
-        let lab = lab_up(&topo, &out).await;
-        let result = async {
-            let mut drv = bind_500(Some(KeyLogFiles::new(&keydir)), None).await;
-            let mut cfg = Config::new(
-                Id::fqdn("ha1.example.com"),
-                vec![(Id::fqdn("mn1.example.com"), PSK.to_vec())],
-            );
-            cfg.local_addr = Some(IpAddr::V6(lab_addr));
-            cfg.peer_addr = Some(IpAddr::V6(mn_addr));
-            cfg.responder = Some(ResponderPolicy::new(
-                lab_addr,
-                "2001:db8:1:100::".parse().unwrap(),
-            ));
-            let mut ha = IkeEngine::new(cfg, os_rng());
-            drv.run_until(&mut ha, Duration::from_secs(60), |e| {
-                matches!(e, Event::IkeSaDeleted { .. } | Event::Failed { .. })
-            })
-            .await
-            .unwrap();
-            let exits = lab
-                .wait_exited(Duration::from_secs(30))
-                .await
-                .unwrap_or_default();
-            (drv.events.clone(), exits)
-        }
-        .await;
-        let a = lab.down().await.unwrap();
-        (result.0, a, result.1)
-    });
-    for e in &events {
-        if !matches!(e, Event::KeyLog(_)) {
-            println!("event: {e:?}");
-        }
-    }
-    println!(
-        "charon exits: {:?}",
-        exits
-            .iter()
-            .map(|(n, c)| (n.name.clone(), *c))
-            .collect::<Vec<_>>()
+    let run = Run::new("interop-ike-mn");
+    let cfg = Config::new(
+        Id::fqdn("ha1.example.com"),
+        vec![(Id::fqdn("mn1.example.com"), PSK.to_vec())],
     );
+    let ResponderRun {
+        events,
+        exits,
+        artifacts,
+    } = charon_initiates(&run, cfg);
     assert!(
         events
             .iter()
             .any(|e| matches!(e, Event::IkeSaEstablished { .. })),
         "charon's IKE SA must come up with the harness responder"
     );
-    let cp = events
-        .iter()
-        .find_map(|e| match e {
-            Event::ConfigAssigned { cp, .. } => Some(cp.clone()),
-            _ => None,
-        })
-        .expect("the harness assigned an address");
     assert_eq!(
-        cp.attribute(cp_attr::INTERNAL_IP6_ADDRESS)
-            .unwrap()
-            .as_ip6_prefix()
-            .unwrap()
-            .0,
+        assigned_home_address(&events),
         "2001:db8:1:100::1".parse::<Ipv6Addr>().unwrap()
     );
     assert_eq!(
@@ -319,14 +175,7 @@ fn charon_initiator_against_harness_responder() {
         Some(0),
         "charon reports its IKE_SA up"
     );
-    let pcap = artifacts
-        .pcaps
-        .iter()
-        .find(|p| p.ends_with("home.pcap"))
-        .unwrap();
-    let t = transcript(pcap, &keydir.join("keys.log"), &topo);
-    let text = ike_text(&t);
-    println!("{text}");
+    let text = home_ike_text(&run, &artifacts);
     assert!(
         text.contains("CFG_REPLY {INTERNAL_IP6_ADDRESS len=17 value=2001:db8:1:100::1/64}"),
         "{text}"

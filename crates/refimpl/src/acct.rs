@@ -155,35 +155,17 @@ mod tests {
     #[test]
     fn only_the_authentic_answer_counts() {
         let auth = request(3, &report(None), b"k").unwrap().auth;
-        let answer = |id: u8, secret: &[u8], c: u8| {
-            Repr::new(c, id, [0; 16])
+        // An answer to request 3 (secret k) with `id`, signed with `secret`, of code `c`.
+        let accepted = |id: u8, secret: &[u8], c: u8| {
+            let answer = Repr::new(c, id, [0; 16])
                 .sign_response(&auth, secret, false)
-                .unwrap()
+                .unwrap();
+            is_answer(&answer, 3, &auth, b"k")
         };
-        assert!(is_answer(
-            &answer(3, b"k", code::ACCOUNTING_RESPONSE),
-            3,
-            &auth,
-            b"k"
-        ));
-        assert!(!is_answer(
-            &answer(4, b"k", code::ACCOUNTING_RESPONSE),
-            3,
-            &auth,
-            b"k"
-        ));
-        assert!(!is_answer(
-            &answer(3, b"x", code::ACCOUNTING_RESPONSE),
-            3,
-            &auth,
-            b"k"
-        ));
-        assert!(!is_answer(
-            &answer(3, b"k", code::ACCESS_ACCEPT),
-            3,
-            &auth,
-            b"k"
-        ));
+        assert!(accepted(3, b"k", code::ACCOUNTING_RESPONSE));
+        assert!(!accepted(4, b"k", code::ACCOUNTING_RESPONSE));
+        assert!(!accepted(3, b"x", code::ACCOUNTING_RESPONSE));
+        assert!(!accepted(3, b"k", code::ACCESS_ACCEPT));
         assert!(!is_answer(&[5, 3, 0], 3, &auth, b"k"));
     }
 }

@@ -488,14 +488,7 @@ fn home_address(
 ) -> Result<(Ipv6Addr, &'static str)> {
     let (cp, use_assigned) = events
         .iter()
-        .find_map(|e| match e {
-            Event::ConfigReply {
-                cp,
-                use_assigned_hoa,
-                ..
-            } => Some((cp.clone(), *use_assigned_hoa)),
-            _ => None,
-        })
+        .find_map(Event::config_reply)
         .ok_or_else(|| anyhow!("the HA sent no CFG_REPLY"))?;
     let assigned = cp
         .attribute(cp_attr::INTERNAL_IP6_ADDRESS)
@@ -922,30 +915,28 @@ impl Mobility {
 
 /// What DNS holds for the MN now (AAAA of the FQDN, PTR of the HoA), as the IUT sees it.
 fn dns_check(cfg: &Config, event: &str, fqdn: &str, hoa: Ipv6Addr) {
-    let aaaa: Vec<String> = dns::query_any(cfg.dns, fqdn, RecordType::AAAA)
-        .map(|m| {
-            m.answers
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::AAAA(a) => Some(a.0.to_string()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let aaaa = dns_answers(cfg, fqdn, RecordType::AAAA, |d| match d {
+        RData::AAAA(a) => Some(a.0.to_string()),
+        _ => None,
+    });
     let rev = mip6lab_engines::ddns::reverse_name(hoa);
-    let ptr: Vec<String> = dns::query_any(cfg.dns, &rev, RecordType::PTR)
-        .map(|m| {
-            m.answers
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::PTR(p) => Some(p.0.to_ascii()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let ptr = dns_answers(cfg, &rev, RecordType::PTR, |d| match d {
+        RData::PTR(p) => Some(p.0.to_ascii()),
+        _ => None,
+    });
     emit(event, json!({ "fqdn": fqdn, "aaaa": aaaa, "ptr": ptr }));
+}
+
+/// The answers of type `rtype` for `name`, as `text` renders them; none when the query fails.
+fn dns_answers(
+    cfg: &Config,
+    name: &str,
+    rtype: RecordType,
+    text: impl Fn(&RData) -> Option<String>,
+) -> Vec<String> {
+    dns::query_any(cfg.dns, name, rtype)
+        .map(|m| m.answers.iter().filter_map(|r| text(&r.data)).collect())
+        .unwrap_or_default()
 }
 
 fn discover_by_srv(cfg: &Config, domain: &str) -> Result<Vec<HaCandidate>> {

@@ -236,6 +236,18 @@ macro_rules! register_test_purpose {
     };
 }
 
+/// A judge's step: the value in `Ok`, or the judge returns the [`Outcome`] in `Err` (what
+/// `?` would do, were a judge's return type a `Result`).
+#[macro_export]
+macro_rules! try_step {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(outcome) => return outcome,
+        }
+    };
+}
+
 /// A tester node of the topology started after the IUT, with its settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Stimulus {

@@ -57,24 +57,6 @@ fn loads_and_counts() {
 }
 
 #[test]
-fn duplicate_ids_are_named() {
-    let t = small() + &entry("RFC5026-5.1.1-MN-MUST-1", "5.1.1", "MN", "MUST", "wire");
-    assert!(err(&t).contains("RFC5026-5.1.1-MN-MUST-1: duplicate id"));
-}
-
-#[test]
-fn id_must_match_fields() {
-    let t = entry("RFC5026-5.1.1-HA-MUST-1", "5.1.1", "MN", "MUST", "wire");
-    assert!(err(&t).contains("expected `RFC5026-5.1.1-MN-MUST-<k>`"));
-    let t = entry("RFC5026-6-HA-MUST NOT-1", "6", "HA", "MUST NOT", "wire");
-    assert!(err(&t).contains("expected `RFC5026-6-HA-MUST-NOT-<k>`"));
-    let t = entry("RFC5026-6-HA-MUST-x", "6", "HA", "MUST", "wire");
-    assert!(err(&t).contains("`x` is not a number"));
-    let t = entry("RFC5026-6-HA-MUST-01", "6", "HA", "MUST", "wire");
-    assert!(err(&t).contains("`01` is not a number"));
-}
-
-#[test]
 fn numbering_must_be_contiguous() {
     let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
         + &entry("RFC5026-6-HA-MUST-3", "6", "HA", "MUST", "wire");
@@ -98,25 +80,61 @@ fn numbering_must_be_contiguous() {
     assert_eq!(Catalog::parse(&t).unwrap().len(), 4);
 }
 
-#[test]
-fn unknown_values_and_missing_fields_are_named() {
-    let t = entry("RFC5026-6-HA-MUSTN'T-1", "6", "HA", "MUSTN'T", "wire");
-    assert!(err(&t).contains("RFC5026-6-HA-MUSTN'T-1: unknown level `MUSTN'T`"));
-    let t = entry("RFC5026-6-CN-MUST-1", "6", "CN", "MUST", "wire");
-    assert!(err(&t).contains("RFC5026-6-CN-MUST-1: unknown role `CN`"));
-    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "maybe");
-    assert!(err(&t).contains("unknown testability `maybe`"));
-    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "config")
-        .replace("reason = \"needs PIXIT\"", "");
-    assert!(err(&t).contains("RFC5026-6-HA-MUST-1: testability `config` needs a reason"));
-    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
-        .replace("observe = \"the query\"", "observe = \" \"");
-    assert!(err(&t).contains("a wire requirement needs `observe`"));
-    let t =
-        entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire") + "normative_in_effect = true\n";
-    assert!(err(&t).contains("needs a justification"));
-    let t = entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire") + "colour = \"red\"\n";
-    assert!(err(&t).contains("unknown field"));
+/// A catalog with one bad entry is refused, the error naming what is wrong.
+#[rstest]
+#[case::duplicate_id(
+    small() + &entry("RFC5026-5.1.1-MN-MUST-1", "5.1.1", "MN", "MUST", "wire"),
+    "RFC5026-5.1.1-MN-MUST-1: duplicate id"
+)]
+#[case::role_not_the_ids(
+    entry("RFC5026-5.1.1-HA-MUST-1", "5.1.1", "MN", "MUST", "wire"),
+    "expected `RFC5026-5.1.1-MN-MUST-<k>`"
+)]
+#[case::level_with_a_space(
+    entry("RFC5026-6-HA-MUST NOT-1", "6", "HA", "MUST NOT", "wire"),
+    "expected `RFC5026-6-HA-MUST-NOT-<k>`"
+)]
+#[case::number_not_a_number(
+    entry("RFC5026-6-HA-MUST-x", "6", "HA", "MUST", "wire"),
+    "`x` is not a number"
+)]
+#[case::number_with_a_leading_zero(
+    entry("RFC5026-6-HA-MUST-01", "6", "HA", "MUST", "wire"),
+    "`01` is not a number"
+)]
+#[case::unknown_level(
+    entry("RFC5026-6-HA-MUSTN'T-1", "6", "HA", "MUSTN'T", "wire"),
+    "RFC5026-6-HA-MUSTN'T-1: unknown level `MUSTN'T`"
+)]
+#[case::unknown_role(
+    entry("RFC5026-6-CN-MUST-1", "6", "CN", "MUST", "wire"),
+    "RFC5026-6-CN-MUST-1: unknown role `CN`"
+)]
+#[case::unknown_testability(
+    entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "maybe"),
+    "unknown testability `maybe`"
+)]
+#[case::config_without_a_reason(
+    entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "config")
+        .replace("reason = \"needs PIXIT\"", ""),
+    "RFC5026-6-HA-MUST-1: testability `config` needs a reason"
+)]
+#[case::wire_without_observe(
+    entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire")
+        .replace("observe = \"the query\"", "observe = \" \""),
+    "a wire requirement needs `observe`"
+)]
+#[case::normative_in_effect_without_a_justification(
+    entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire") + "normative_in_effect = true\n",
+    "needs a justification"
+)]
+#[case::unknown_field(
+    entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire") + "colour = \"red\"\n",
+    "unknown field"
+)]
+fn a_bad_entry_is_named(#[case] text: String, #[case] names: &str) {
+    let e = err(&text);
+    assert!(e.contains(names), "{e}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ use mip6lab_suite::observe::{
     acct_status, pcap, radius_code, response_to, reverse_name, same_name, sorted_frames as sorted,
     DnsView, RData, RadiusMessage,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose};
 use std::net::Ipv6Addr;
 
@@ -137,12 +138,7 @@ fn accepted_signed(u: &Upd) -> Result<(), String> {
 /// The tester's registration and deregistration, and the FQDN its DNS Update option names.
 fn registration(obs: &Observation) -> Result<(Binding<'_>, Option<Binding<'_>>, String), Outcome> {
     let (reg, dereg) = answered_registration(obs)?;
-    let Some(fqdn) = reg.fqdn().map(str::to_owned) else {
-        return Err(Outcome::inconclusive(
-            "the tester's registration BU carries no DNS Update option",
-        )
-        .with_frames(pcap(obs), reg.frames()));
-    };
+    let fqdn = reg.registered_fqdn(obs)?.to_owned();
     Ok((reg, dereg, fqdn))
 }
 
@@ -168,10 +164,7 @@ pub fn ha_delegates() -> TestPurpose {
 }
 
 pub fn judge_ha_delegates(obs: &Observation) -> Outcome {
-    let (reg, dereg, fqdn) = match registration(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, dereg, fqdn) = try_step!(registration(obs));
     let p = pcap(obs);
     let hoa = reg.hoa;
     let mut frames = reg.frames();
@@ -438,28 +431,13 @@ pub fn judge_aaa_updates_dns(obs: &Observation) -> Outcome {
     .with_frames(p, sorted(frames))
 }
 
-/// This module's test purposes in run order, for its tests.
-#[cfg(test)]
-fn all() -> Vec<TestPurpose> {
-    crate::SUITE.tests_in(module_path!())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn an_empty_capture_is_inconclusive() {
-        let obs = Observation::default();
-        for t in all() {
-            let o = (t.judge)(&obs);
-            assert_eq!(
-                o.verdict,
-                mip6lab_suite::Verdict::Inconclusive,
-                "{}: {}",
-                t.id,
-                o.reason
-            );
+        for t in crate::assert_empty_capture_inconclusive(&["ha_aaa_dns"]) {
             assert_eq!(t.topology, TOPOLOGY);
         }
     }

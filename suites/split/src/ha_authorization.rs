@@ -8,6 +8,7 @@ use mip6lab_suite::observe::{
     in_prefix, notify, or_unknown, pcap, radius_code, CfgType, CpAttribute, CpAttributeType,
     DnsView, Exchange, IkeMessage,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
 use std::time::Duration;
@@ -121,23 +122,18 @@ pub fn proposed_valid() -> TestPurpose {
 }
 
 pub fn judge_proposed_valid(obs: &Observation) -> Outcome {
-    let (q, r, asked, given) = match assignment(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (q, r, asked, given) = try_step!(assignment(obs));
     let Some(asked) = asked else {
         return Outcome::inconclusive("the tester proposed no address").with_frames(pcap(obs), [q]);
     };
     match given {
-        Some(g) if g == asked => Outcome::pass(format!("proposed {asked}; CFG_REPLY returns {g}"))
-            .with_frames(pcap(obs), [q, r]),
+        Some(g) if g == asked => Outcome::pass(format!("proposed {asked}; CFG_REPLY returns {g}")),
         Some(g) => Outcome::fail(format!(
             "proposed {asked} (on the home prefix, unused), but the HA assigned {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
-        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
-            .with_frames(pcap(obs), [q, r]),
+        )),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS"),
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 /// §5.3.2: "If the Home Address provided by the Mobile Node is not valid, the Home Agent
@@ -155,23 +151,18 @@ pub fn proposed_invalid() -> TestPurpose {
 }
 
 pub fn judge_proposed_invalid(obs: &Observation) -> Outcome {
-    let (q, r, asked, given) = match assignment(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (q, r, asked, given) = try_step!(assignment(obs));
     let asked = asked.unwrap_or_default();
     match given {
         Some(g) if g != asked && g.parse().is_ok_and(in_home) => Outcome::pass(format!(
             "proposed {asked} (off the home prefix); the HA assigned {g} instead"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         Some(g) => Outcome::fail(format!(
             "proposed {asked} (off the home prefix); the HA answered {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
-        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
-            .with_frames(pcap(obs), [q, r]),
+        )),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS"),
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 // ---------------------------------------------------- HoA authorization (§9.2)
@@ -199,22 +190,17 @@ pub fn configured_returned() -> TestPurpose {
 }
 
 pub fn judge_configured_returned(obs: &Observation) -> Outcome {
-    let (q, r, _, given) = match assignment(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (q, r, _, given) = try_step!(assignment(obs));
     match given.as_deref() {
         Some(MN1_CONFIGURED) => Outcome::pass(format!(
             "mn1.example.com asked for any address and got its configured {MN1_CONFIGURED}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         Some(g) => Outcome::fail(format!(
             "mn1.example.com is configured with {MN1_CONFIGURED}, but the HA assigned {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
-        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS")
-            .with_frames(pcap(obs), [q, r]),
+        )),
+        None => Outcome::fail("the CFG_REPLY carries no INTERNAL_IP6_ADDRESS"),
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 /// §9.2: "the home agent MUST ensure that the requested address is not the authorized
@@ -240,10 +226,7 @@ pub fn others_address_refused() -> TestPurpose {
 }
 
 pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
-    let (q, r, asked, given) = match assignment(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (q, r, asked, given) = try_step!(assignment(obs));
     if asked.as_deref() != Some(MN2_CONFIGURED) {
         return Outcome::inconclusive("the tester did not ask for mn2's address")
             .with_frames(pcap(obs), [q]);
@@ -251,12 +234,10 @@ pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
     match given.as_deref() {
         Some(MN2_CONFIGURED) => Outcome::fail(format!(
             "mn1.example.com asked for {MN2_CONFIGURED}, configured for mn2.example.com, and got it"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         Some(g) => Outcome::pass(format!(
             "mn1.example.com asked for mn2's {MN2_CONFIGURED} and was given {g}"
-        ))
-        .with_frames(pcap(obs), [q, r]),
+        )),
         None => {
             let n = obs
                 .ike_responses(Exchange::IkeAuth, Some("HA1"))
@@ -265,9 +246,9 @@ pub fn judge_others_address_refused(obs: &Observation) -> Outcome {
             Outcome::pass(format!(
                 "mn1.example.com asked for mn2's {MN2_CONFIGURED}: no address assigned (notify {n:?})"
             ))
-            .with_frames(pcap(obs), [q, r])
         }
     }
+    .with_frames(pcap(obs), [q, r])
 }
 
 /// RFC 4877 §4.2: "The home agent MUST be able to prevent a mobile node from using its
@@ -1020,14 +1001,8 @@ pub fn fcfs_used_address_refused() -> TestPurpose {
 }
 
 pub fn judge_fcfs_used_address_refused(obs: &Observation) -> Outcome {
-    let (a, ba) = match a_holds_fcfs_hoa(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let b = match auth_of(obs, "MN2", "MN B (mn2.example.com)") {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (a, ba) = try_step!(a_holds_fcfs_hoa(obs));
+    let b = try_step!(auth_of(obs, "MN2", "MN B (mn2.example.com)"));
     let mut frames = vec![a.req.frame(), a.resp.frame(), ba];
     frames.extend(b.frames());
     if b.asked().as_deref() != Some(FCFS_HOA) || b.req.frame() < ba {
@@ -1085,14 +1060,8 @@ pub fn fcfs_identity_gets_it_again() -> TestPurpose {
 }
 
 pub fn judge_fcfs_identity_gets_it_again(obs: &Observation) -> Outcome {
-    let (a, ba) = match a_holds_fcfs_hoa(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let again = match auth_of(obs, "MN2", "the second MN of mn1.example.com") {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (a, ba) = try_step!(a_holds_fcfs_hoa(obs));
+    let again = try_step!(auth_of(obs, "MN2", "the second MN of mn1.example.com"));
     let mut frames = vec![a.req.frame(), a.resp.frame(), ba];
     frames.extend(again.frames());
     if again.idi() != a.idi() || again.asked().as_deref() != Some(FCFS_HOA) {
@@ -1147,10 +1116,7 @@ pub fn pool_exhausted_address_failure() -> TestPurpose {
 }
 
 pub fn judge_pool_exhausted_address_failure(obs: &Observation) -> Outcome {
-    let a = match auth_of(obs, "MN", "MN A (mn1.example.com)") {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let a = try_step!(auth_of(obs, "MN", "MN A (mn1.example.com)"));
     let Some(only) = a.given() else {
         return Outcome::inconclusive(format!(
             "MN A got no address (notify {:?}): the one-address pool was not taken",
@@ -1158,10 +1124,7 @@ pub fn judge_pool_exhausted_address_failure(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), a.frames());
     };
-    let b = match auth_of(obs, "MN2", "MN B (mn2.example.com)") {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let b = try_step!(auth_of(obs, "MN2", "MN B (mn2.example.com)"));
     let mut frames = a.frames().to_vec();
     frames.extend(b.frames());
     if b.req.frame() < a.resp.frame() {

@@ -6,6 +6,7 @@ use crate::ha_iut::*;
 use mip6lab_suite::observe::{
     notify, or_unknown, pcap, sorted_frames as sorted, Carrier, SecurityProtocol,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 
 // ---------------------------------------------------------- Status in a BU (§8.1)
@@ -27,10 +28,7 @@ pub fn bu_status_ignored() -> TestPurpose {
 }
 
 pub fn judge_bu_status_ignored(obs: &Observation) -> Outcome {
-    let (reg, _) = match answered_registration(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, _) = try_step!(answered_registration(obs));
     let p = pcap(obs);
     let sent = reg
         .dns_option()
@@ -73,10 +71,7 @@ pub fn unknown_option_skipped() -> TestPurpose {
 }
 
 pub fn judge_unknown_option_skipped(obs: &Observation) -> Outcome {
-    let (reg, _) = match answered_registration(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, _) = try_step!(answered_registration(obs));
     let p = pcap(obs);
     if !reg.bu.has_unknown_option(UNKNOWN_OPTION) {
         return Outcome::inconclusive(
@@ -133,14 +128,8 @@ pub fn judge_ba_protected(obs: &Observation) -> Outcome {
         return Outcome::fail("the HA sent a Binding Acknowledgement without ESP")
             .with_frames(p, [b.frame()]);
     }
-    let a = match ike_auth(obs) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
-    let (reg, dereg) = match answered_registration(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let a = try_step!(ike_auth(obs));
+    let (reg, dereg) = try_step!(answered_registration(obs));
     let mut frames = vec![a.resp.frame()];
     // The Child SA the BAs use: transport mode, ESP with integrity (or an AEAD cipher).
     if !a.resp.has_notify(notify::USE_TRANSPORT_MODE) {

@@ -11,6 +11,7 @@ use mip6lab_suite::observe::{
     or_unknown, pcap, reverse_name, same_name, solicited_node, sorted_frames as sorted, BindingAck,
     CfgType, CpAttributeType, DnsView, Exchange, NeighborMessage, RData,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Entry, Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -139,10 +140,7 @@ pub fn proxy_dad() -> TestPurpose {
 
 pub fn judge_proxy_dad(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let reg = match registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = try_step!(registration(obs));
     let hoa = reg.hoa;
     let mut frames = vec![reg.bu.frame];
     frames.extend(reg.ba.as_ref().map(|b| b.frame()));
@@ -226,10 +224,7 @@ fn dns_for(obs: &Observation, hoa: Ipv6Addr, from: u64) -> Option<&Entry> {
 
 pub fn judge_dad_failure_rejected(obs: &Observation) -> Outcome {
     let p = pcap(obs);
-    let reg = match registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = try_step!(registration(obs));
     let hoa = reg.hoa;
     let mut frames = vec![reg.bu.frame];
     frames.extend(reg.ba.as_ref().map(|b| b.frame()));
@@ -305,17 +300,12 @@ pub fn judge_dad_failure_rejected(obs: &Observation) -> Outcome {
     .with_frames(p, sorted(frames))
 }
 
-/// This module's test purposes in run order, for its tests.
-#[cfg(test)]
-fn all() -> Vec<TestPurpose> {
-    crate::SUITE.tests_in(module_path!())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use mip6lab_capture::Decoded;
     use mip6lab_suite::{Message, Transcript, Verdict};
+    use rstest::rstest;
 
     const HOA: &str = "2001:db8:1:100::100";
     const MN: &str = "2001:db8:1::100";
@@ -387,51 +377,74 @@ mod tests {
 
     #[test]
     fn an_empty_capture_is_inconclusive() {
-        for t in all() {
-            let o = (t.judge)(&Observation::default());
-            assert_eq!(o.verdict, Verdict::Inconclusive, "{}: {}", t.id, o.reason);
-        }
+        crate::assert_empty_capture_inconclusive(&["ha_dad"]);
     }
 
-    #[test]
-    fn the_probe_must_come_between_bu_and_ba() {
-        let o = judge_proxy_dad(&obs(vec![bu(10), probe(11, 255), ba(12, 0)]));
-        assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
-        let o = judge_proxy_dad(&obs(vec![bu(10), ba(12, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        assert!(o.reason.contains("no DAD probe"), "{}", o.reason);
-        let o = judge_proxy_dad(&obs(vec![bu(10), ba(12, 0), probe(13, 255)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        let o = judge_proxy_dad(&obs(vec![bu(10), probe(11, 64), ba(12, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        assert!(o.reason.contains("hop limit 64"), "{}", o.reason);
-    }
-
-    #[test]
-    fn a_defended_hoa_must_get_134_and_no_dns() {
-        let o = judge_dad_failure_rejected(&obs(vec![
-            bu(10),
-            probe(11, 255),
-            defense(12),
-            ba(13, 134),
-        ]));
-        assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![bu(10), ba(13, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        assert!(o.reason.contains("without probing"), "{}", o.reason);
-        let o =
-            judge_dad_failure_rejected(&obs(vec![bu(10), probe(11, 255), defense(12), ba(13, 0)]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![bu(10), probe(11, 255), ba(13, 0)]));
-        assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![bu(10), probe(11, 255), ba(13, 134)]));
-        assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
-        let o = judge_dad_failure_rejected(&obs(vec![
-            bu(10),
-            probe(11, 255),
-            defense(12),
-            ba(13, 129),
-        ]));
-        assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+    /// Each judge on the order and content of the HA's DAD exchange around its BA.
+    #[rstest]
+    #[case::probe_between_bu_and_ba(
+        judge_proxy_dad,
+        vec![bu(10), probe(11, 255), ba(12, 0)],
+        Verdict::Pass,
+        ""
+    )]
+    #[case::no_probe(judge_proxy_dad, vec![bu(10), ba(12, 0)], Verdict::Fail, "no DAD probe")]
+    #[case::probe_after_the_ba(
+        judge_proxy_dad,
+        vec![bu(10), ba(12, 0), probe(13, 255)],
+        Verdict::Fail,
+        ""
+    )]
+    #[case::probe_with_hop_limit_64(
+        judge_proxy_dad,
+        vec![bu(10), probe(11, 64), ba(12, 0)],
+        Verdict::Fail,
+        "hop limit 64"
+    )]
+    #[case::defended_hoa_refused_with_134(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), defense(12), ba(13, 134)],
+        Verdict::Pass,
+        ""
+    )]
+    #[case::accepted_without_probing(
+        judge_dad_failure_rejected,
+        vec![bu(10), ba(13, 0)],
+        Verdict::Fail,
+        "without probing"
+    )]
+    #[case::defended_hoa_accepted(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), defense(12), ba(13, 0)],
+        Verdict::Fail,
+        ""
+    )]
+    #[case::undefended_hoa_accepted(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), ba(13, 0)],
+        Verdict::Inconclusive,
+        ""
+    )]
+    #[case::undefended_hoa_refused(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), ba(13, 134)],
+        Verdict::Inconclusive,
+        ""
+    )]
+    #[case::defended_hoa_refused_with_another_status(
+        judge_dad_failure_rejected,
+        vec![bu(10), probe(11, 255), defense(12), ba(13, 129)],
+        Verdict::Fail,
+        ""
+    )]
+    fn dad_around_the_ba(
+        #[case] judge: fn(&Observation) -> Outcome,
+        #[case] entries: Vec<Entry>,
+        #[case] verdict: Verdict,
+        #[case] reason_has: &str,
+    ) {
+        let o = judge(&obs(entries));
+        assert_eq!(o.verdict, verdict, "{}", o.reason);
+        assert!(o.reason.contains(reason_has), "{}", o.reason);
     }
 }

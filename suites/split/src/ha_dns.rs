@@ -5,6 +5,7 @@ use crate::ha_iut::*;
 use mip6lab_suite::observe::{
     or_unknown, pcap, reverse_name, same_name, sorted_frames as sorted, RData,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 
 // ------------------------------------------------- DNS update on registration (§6)
@@ -48,12 +49,7 @@ pub(crate) fn registration_updated(
     want_ptr: bool,
 ) -> Result<(Vec<u64>, String), Outcome> {
     let p = pcap(obs);
-    let Some(fqdn) = reg.fqdn() else {
-        return Err(Outcome::inconclusive(
-            "the tester's registration BU carries no DNS Update option",
-        )
-        .with_frames(p, reg.frames()));
-    };
+    let fqdn = reg.registered_fqdn(obs)?;
     let hoa = reg.hoa;
     let Some(ba) = &reg.ba else {
         return Err(
@@ -157,14 +153,8 @@ pub(crate) fn registration_updated(
 }
 
 pub fn judge_dns_registration(obs: &Observation) -> Outcome {
-    let (reg, dereg) = match answered_registration(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let (mut frames, what) = match registration_updated(obs, &reg, true) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, dereg) = try_step!(answered_registration(obs));
+    let (mut frames, what) = try_step!(registration_updated(obs, &reg, true));
     let p = pcap(obs);
     let fqdn = reg.fqdn().unwrap_or(MN_FQDN);
     let hoa = reg.hoa;
@@ -312,15 +302,9 @@ pub fn dns_by_ha_secured() -> TestPurpose {
 }
 
 pub fn judge_dns_by_ha_secured(obs: &Observation) -> Outcome {
-    let (reg, dereg) = match bindings(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, dereg) = try_step!(bindings(obs));
     let p = pcap(obs);
-    let Some(fqdn) = reg.fqdn() else {
-        return Outcome::inconclusive("the tester's registration BU carries no DNS Update option")
-            .with_frames(p, reg.frames());
-    };
+    let fqdn = try_step!(reg.registered_fqdn(obs));
     let ups = updates(obs);
     let adds: Vec<&Upd> = ups
         .iter()
@@ -350,10 +334,7 @@ pub fn judge_dns_by_ha_secured(obs: &Observation) -> Outcome {
         ))
         .with_frames(p, dereg.frames());
     }
-    let mut frames = match signed_updates(obs, &adds) {
-        Ok(f) => f,
-        Err(o) => return o,
-    };
+    let mut frames = try_step!(signed_updates(obs, &adds));
     match signed_updates(obs, &removals) {
         Ok(f) => frames.extend(f),
         Err(o) => return o,
@@ -383,15 +364,9 @@ pub fn dns_removal() -> TestPurpose {
 }
 
 pub fn judge_dns_removal(obs: &Observation) -> Outcome {
-    let (reg, dereg) = match answered_registration(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, dereg) = try_step!(answered_registration(obs));
     let p = pcap(obs);
-    let Some(fqdn) = reg.fqdn() else {
-        return Outcome::inconclusive("the tester's registration BU carries no DNS Update option")
-            .with_frames(p, reg.frames());
-    };
+    let fqdn = try_step!(reg.registered_fqdn(obs));
     let hoa = reg.hoa;
     let ups = updates(obs);
     let added = ups

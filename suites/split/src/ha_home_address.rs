@@ -3,10 +3,32 @@
 
 use crate::ha_iut::*;
 use mip6lab_suite::observe::{
-    notify, or_unknown, pcap, sorted_frames as sorted, CfgType, CpAttributeType,
+    notify, or_unknown, pcap, sorted_frames as sorted, CfgType, ConfigPayload, CpAttributeType,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::IpAddr;
+
+/// The tester's IKE_AUTH exchange and the HA's CFG_REPLY in it, when the tester's
+/// CFG_REQUEST asked for `asked` (else INCONCLUSIVE, `not_asked` saying so) and the HA's
+/// response holds a CFG_REPLY (else FAIL).
+fn answered_cfg_request<'a>(
+    obs: &'a Observation,
+    asked: &CpAttributeType,
+    not_asked: &str,
+) -> Result<(IkeAuth<'a>, ConfigPayload), Outcome> {
+    let a = ike_auth(obs)?;
+    let frames = [a.req.frame(), a.resp.frame()];
+    let request = a.req.config(CfgType::Request);
+    if request.and_then(|c| c.first(asked)).is_none() {
+        return Err(Outcome::inconclusive(not_asked).with_frames(pcap(obs), sorted(frames)));
+    }
+    let Some(reply) = a.resp.config(CfgType::Reply).cloned() else {
+        return Err(Outcome::fail("the HA's IKE_AUTH response has no CFG_REPLY")
+            .with_frames(pcap(obs), sorted(frames)));
+    };
+    Ok((a, reply))
+}
 
 // ------------------------------------------------------------ HoA assigned (§5.3.1)
 
@@ -31,25 +53,12 @@ pub fn hoa_assigned() -> TestPurpose {
 }
 
 pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
-    let a = match ike_auth(obs) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
+    let (a, reply) = try_step!(answered_cfg_request(
+        obs,
+        &CpAttributeType::InternalIp6Address,
+        "the tester's IKE_AUTH carries no CFG_REQUEST with INTERNAL_IP6_ADDRESS",
+    ));
     let frames = [a.req.frame(), a.resp.frame()];
-    let asked = a
-        .req
-        .config(CfgType::Request)
-        .and_then(|c| c.first(&CpAttributeType::InternalIp6Address));
-    if asked.is_none() {
-        return Outcome::inconclusive(
-            "the tester's IKE_AUTH carries no CFG_REQUEST with INTERNAL_IP6_ADDRESS",
-        )
-        .with_frames(pcap(obs), sorted(frames));
-    }
-    let Some(reply) = a.resp.config(CfgType::Reply) else {
-        return Outcome::fail("the HA's IKE_AUTH response has no CFG_REPLY")
-            .with_frames(pcap(obs), sorted(frames));
-    };
     let Some(attr) = reply.first(&CpAttributeType::InternalIp6Address) else {
         return Outcome::fail("the HA's CFG_REPLY has no INTERNAL_IP6_ADDRESS")
             .with_frames(pcap(obs), sorted(frames));
@@ -148,26 +157,13 @@ pub fn home_prefix() -> TestPurpose {
 }
 
 pub fn judge_home_prefix(obs: &Observation) -> Outcome {
-    let a = match ike_auth(obs) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
+    let (a, reply) = try_step!(answered_cfg_request(
+        obs,
+        &CpAttributeType::Mip6HomePrefix,
+        "the tester's IKE_AUTH carries no CFG_REQUEST with MIP6_HOME_PREFIX \
+         (MIP6LAB_HOA_MODE=autoconf not applied?)",
+    ));
     let frames = [a.req.frame(), a.resp.frame()];
-    let asked = a
-        .req
-        .config(CfgType::Request)
-        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix));
-    if asked.is_none() {
-        return Outcome::inconclusive(
-            "the tester's IKE_AUTH carries no CFG_REQUEST with MIP6_HOME_PREFIX \
-             (MIP6LAB_HOA_MODE=autoconf not applied?)",
-        )
-        .with_frames(pcap(obs), sorted(frames));
-    }
-    let Some(reply) = a.resp.config(CfgType::Reply) else {
-        return Outcome::fail("the HA's IKE_AUTH response has no CFG_REPLY")
-            .with_frames(pcap(obs), sorted(frames));
-    };
     let prefixes: Vec<_> = reply.all(&CpAttributeType::Mip6HomePrefix).collect();
     let Some(attr) = prefixes.first() else {
         let n: Vec<String> = notifies(&a.resp)
@@ -254,10 +250,7 @@ pub fn use_assigned_hoa() -> TestPurpose {
 }
 
 pub fn judge_use_assigned_hoa(obs: &Observation) -> Outcome {
-    let a = match ike_auth(obs) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
+    let a = try_step!(ike_auth(obs));
     let frames = [a.req.frame(), a.resp.frame()];
     if a.req
         .config(CfgType::Request)

@@ -203,6 +203,14 @@ impl Binding<'_> {
     pub(crate) fn fqdn(&self) -> Option<&str> {
         self.dns_option().and_then(|d| d.fqdn.as_deref())
     }
+    /// [`Binding::fqdn`] of a registration; without one, INCONCLUSIVE: the tester did not
+    /// ask for DNS.
+    pub(crate) fn registered_fqdn(&self, obs: &Observation) -> Result<&str, Outcome> {
+        self.fqdn().ok_or_else(|| {
+            Outcome::inconclusive("the tester's registration BU carries no DNS Update option")
+                .with_frames(pcap(obs), self.frames())
+        })
+    }
     pub(crate) fn ba_dns(&self) -> Option<&DnsUpdateOption> {
         self.ba.as_ref().and_then(|b| b.dns_update())
     }
@@ -433,15 +441,6 @@ pub(crate) fn lookup(
     })
 }
 
-/// This module's test purposes in run order, for its tests.
-#[cfg(test)]
-fn all() -> Vec<TestPurpose> {
-    ["ha_home_address", "ha_dns", "ha_binding"]
-        .iter()
-        .flat_map(|m| crate::SUITE.tests_in(&format!("mip6lab_suite_split::{m}")))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,17 +448,7 @@ mod tests {
     #[test]
     fn an_empty_capture_is_inconclusive_everywhere() {
         // The tester never reached the HA: nothing may pass or fail on that.
-        let obs = Observation::default();
-        for t in all() {
-            let o = (t.judge)(&obs);
-            assert_eq!(
-                o.verdict,
-                mip6lab_suite::Verdict::Inconclusive,
-                "{}: {}",
-                t.id,
-                o.reason
-            );
-        }
+        crate::assert_empty_capture_inconclusive(&["ha_home_address", "ha_dns", "ha_binding"]);
     }
 
     #[test]

@@ -41,6 +41,31 @@ pub static SUITE: Suite = Suite {
     ],
 };
 
+/// For the modules' tests: each test purpose of `modules` (this crate's module names) judges
+/// an empty capture INCONCLUSIVE, since the tester never reached the IUT. Returns them.
+#[cfg(test)]
+pub(crate) fn assert_empty_capture_inconclusive(
+    modules: &[&str],
+) -> Vec<mip6lab_suite::TestPurpose> {
+    let purposes: Vec<_> = modules
+        .iter()
+        .flat_map(|m| SUITE.tests_in(&format!("{}::{m}", module_path!())))
+        .collect();
+    assert!(!purposes.is_empty(), "no test purposes in {modules:?}");
+    let obs = mip6lab_suite::Observation::default();
+    for t in &purposes {
+        let o = (t.judge)(&obs);
+        assert_eq!(
+            o.verdict,
+            mip6lab_suite::Verdict::Inconclusive,
+            "{}: {}",
+            t.id,
+            o.reason
+        );
+    }
+    purposes
+}
+
 /// The test bed of a test purpose with an MN under test in `topology`.
 pub(crate) const fn mn_under_test(topology: &'static str) -> TestBed {
     TestBed::new(Scenario::Split, IutRole::Mn, topology)

@@ -3,14 +3,15 @@
 //! §5.3.2, incl. USE_ASSIGNED_HoA and BA status 134) and HA failover (§5.1.2).
 
 use crate::mn_registration::{
-    assigned, bus, child_requests, distinct_ike_sas_to, failover, flow_stopped, gave_up, idi_text,
-    ike_auth_request, internal_address, mpd_messages, prefix_of, proposed, tp, tsi_address, within,
-    IKE_GIVE_UP_BOUND,
+    assigned, bus, child_requests, distinct_ike_sas_to, failover, flow_stopped, gave_up,
+    ha1_ike_auth_response, idi_text, ike_auth_request, internal_address, mpd_messages, prefix_of,
+    proposed, requested_attribute, tp, tsi_address, within, IKE_GIVE_UP_BOUND,
 };
 use mip6lab_suite::observe::{
     id_type, notify, or_unknown, pcap, same_name, Carrier, CfgType, CpAttributeType, Exchange,
     IkeMessage, TrafficSelector,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::Ipv6Addr;
 
@@ -44,10 +45,7 @@ const fn with_certificate(tp: TestPurpose) -> TestPurpose {
 }
 
 pub fn judge_auth_cert(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(cert) = m.certificates.first() else {
         return Outcome::fail("the MN's IKE_AUTH request carries no CERT payload")
@@ -119,10 +117,7 @@ pub fn several_home_addresses() -> TestPurpose {
 /// the MN. The MN's part is what it does with it: it sends it in CERT, and names itself in
 /// IDi (ID_FQDN) by the FQDN the certificate's subjectAltName carries.
 pub fn judge_cert_fqdn(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(cert) = m.certificates.first() else {
         return Outcome::fail(
@@ -198,10 +193,7 @@ pub fn auth_eap() -> TestPurpose {
 }
 
 pub fn judge_auth_eap(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     if m.idi.is_none() {
         return Outcome::fail("the first IKE_AUTH request has no IDi")
@@ -260,18 +252,14 @@ pub fn hoa_autoconf() -> TestPurpose {
 }
 
 pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
-    let Some(attr) = m
-        .config(CfgType::Request)
-        .and_then(|c| c.first(&CpAttributeType::Mip6HomePrefix))
-    else {
-        return Outcome::fail("the CFG_REQUEST has no MIP6_HOME_PREFIX attribute")
-            .with_frames(pcap(obs), [e.frame]);
-    };
+    let attr = try_step!(requested_attribute(
+        obs,
+        &m,
+        &CpAttributeType::Mip6HomePrefix,
+        "MIP6_HOME_PREFIX"
+    ));
     if attr.len != Some(0) {
         return Outcome::fail(format!(
             "MIP6_HOME_PREFIX in the CFG_REQUEST has length {}, not 0 (§8.2)",
@@ -279,9 +267,7 @@ pub fn judge_hoa_autoconf(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap(obs), [e.frame]);
     }
-    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [e.frame]);
-    };
+    let rm = try_step!(ha1_ike_auth_response(obs, e.frame));
     let re = rm.entry;
     let Some(prefix) = prefix_of(&rm) else {
         return flow_stopped(obs, "a home prefix in HA1's CFG_REPLY")
@@ -628,10 +614,7 @@ pub fn judge_failover_auth_failed(obs: &Observation) -> Outcome {
 // ------------------------------------------------------ several home addresses
 
 pub fn judge_several_home_addresses(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let asked = m
         .configs
@@ -700,10 +683,7 @@ pub fn hoa_preconfigured() -> TestPurpose {
 }
 
 pub fn judge_hoa_preconfigured(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let home = (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64);
     match proposed(&m) {
@@ -748,18 +728,13 @@ pub fn hoa_reassigned() -> TestPurpose {
 }
 
 pub fn judge_hoa_reassigned(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(asked) = proposed(&m) else {
         return Outcome::inconclusive("the MN proposed no address, so nothing was refused")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [e.frame]);
-    };
+    let rm = try_step!(ha1_ike_auth_response(obs, e.frame));
     let re = rm.entry;
     let Some(given) = assigned(&rm).filter(|g| *g != asked) else {
         return Outcome::inconclusive(format!(
@@ -1039,10 +1014,7 @@ pub fn mh_type_selectors() -> TestPurpose {
 const BU_BA_TYPES: std::ops::RangeInclusive<u8> = 5..=6;
 
 pub fn judge_mh_type_selectors(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let selectors: Vec<(&str, &TrafficSelector)> = [("TSi", &m.tsi), ("TSr", &m.tsr)]
         .into_iter()

@@ -5,7 +5,8 @@ use mip6lab_suite::observe::{
     aaaa_records, describe_queries, dns_queries_from, first_ike_sa_init, response_to,
     uses_offered_ha, DnsRcode, DnsView,
 };
-use mip6lab_suite::{Observation, Outcome, TestPurpose};
+use mip6lab_suite::try_step;
+use mip6lab_suite::{DnsMessage, Entry, Observation, Outcome, TestPurpose};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -83,6 +84,20 @@ pub fn msp_srv_answer() -> TestPurpose {
     .lab_check()
 }
 
+/// The DNS server's answer to the MN's `qtype` query `q`; without one, INCONCLUSIVE.
+fn answer_to_mn<'a>(
+    obs: &'a Observation,
+    q: &Entry,
+    qtype: &str,
+) -> Result<(&'a Entry, &'a DnsMessage), Outcome> {
+    response_to(obs, q).ok_or_else(|| {
+        Outcome::inconclusive(format!(
+            "the DNS server did not answer the MN's {qtype} query"
+        ))
+        .with_frames(obs.pcap.as_str(), [q.frame])
+    })
+}
+
 pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
     let pcap = obs.pcap.as_str();
     if let Some(o) = died_before_asking(obs) {
@@ -102,10 +117,7 @@ pub fn judge_srv_lookup(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap, [q.frame]);
     }
-    let Some((r, rm)) = response_to(obs, q) else {
-        return Outcome::inconclusive("the DNS server did not answer the MN's SRV query")
-            .with_frames(pcap, [q.frame]);
-    };
+    let (r, rm) = try_step!(answer_to_mn(obs, q, "SRV"));
     if rm.response_code() != DnsRcode::NoError {
         return Outcome::inconclusive(format!("the DNS server answered {}", rm.rcode))
             .with_frames(pcap, [q.frame, r.frame]);
@@ -221,10 +233,7 @@ pub fn judge_name_lookup(obs: &Observation) -> Outcome {
         ))
         .with_frames(pcap, [q.frame]);
     }
-    let Some((r, rm)) = response_to(obs, q) else {
-        return Outcome::inconclusive("the DNS server did not answer the MN's AAAA query")
-            .with_frames(pcap, [q.frame]);
-    };
+    let (r, rm) = try_step!(answer_to_mn(obs, q, "AAAA"));
     let offered = aaaa_records(rm, HA_NAME);
     uses_offered_ha(
         obs,

@@ -6,9 +6,10 @@
 
 use mip6lab_suite::observe::{
     id_type, in_prefix, notify, or_unknown, pcap, same_name, stopped_by, undecrypted_ike,
-    BindingUpdate, Carrier, CfgType, ConfigPayload, CpAttributeType, Exchange, IkeMessage, IkeSpi,
-    MobilePrefixMessage,
+    BindingUpdate, Carrier, CfgType, ConfigPayload, CpAttribute, CpAttributeType, Exchange,
+    IkeMessage, IkeSpi, MobilePrefixMessage,
 };
+use mip6lab_suite::try_step;
 use mip6lab_suite::{Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -133,6 +134,35 @@ pub(crate) fn ike_auth_request(obs: &Observation) -> Result<IkeMessage<'_>, Outc
     Ok(m)
 }
 
+/// HA1's last IKE_AUTH response; when there is none, the flow stopped after the MN's request
+/// in frame `request`.
+pub(crate) fn ha1_ike_auth_response(
+    obs: &Observation,
+    request: u64,
+) -> Result<IkeMessage<'_>, Outcome> {
+    obs.ike_responses(Exchange::IkeAuth, Some("HA1"))
+        .last()
+        .ok_or_else(|| {
+            flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [request])
+        })
+}
+
+/// The first `attr_type` attribute (`name`) of the MN's CFG_REQUEST in `m`; without one, or
+/// without a CFG_REQUEST, FAIL.
+pub(crate) fn requested_attribute<'a>(
+    obs: &Observation,
+    m: &'a IkeMessage<'_>,
+    attr_type: &CpAttributeType,
+    name: &str,
+) -> Result<&'a CpAttribute, Outcome> {
+    m.config(CfgType::Request)
+        .and_then(|c| c.first(attr_type))
+        .ok_or_else(|| {
+            Outcome::fail(format!("the CFG_REQUEST has no {name} attribute"))
+                .with_frames(pcap(obs), [m.entry.frame])
+        })
+}
+
 /// The MN's BUs (decrypted ESP) in order, registration first.
 pub(crate) fn bus(obs: &Observation) -> Vec<BindingUpdate<'_>> {
     obs.binding_updates_from("MN").collect()
@@ -170,10 +200,7 @@ pub fn idi_is_fqdn() -> TestPurpose {
 }
 
 pub fn judge_idi_is_fqdn(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(idi) = &m.idi else {
         return Outcome::fail("the MN's IKE_AUTH request carries no IDi")
@@ -239,10 +266,7 @@ pub fn hoa_assigned() -> TestPurpose {
 }
 
 pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
     let Some(req) = m.config(CfgType::Request) else {
         return Outcome::fail("the MN's IKE_AUTH request has no CFG_REQUEST")
@@ -252,9 +276,7 @@ pub fn judge_hoa_assigned(obs: &Observation) -> Outcome {
         return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
             .with_frames(pcap(obs), [e.frame]);
     };
-    let Some(rm) = obs.ike_responses(Exchange::IkeAuth, Some("HA1")).last() else {
-        return flow_stopped(obs, "HA1's IKE_AUTH response").with_frames(pcap(obs), [e.frame]);
-    };
+    let rm = try_step!(ha1_ike_auth_response(obs, e.frame));
     let re = rm.entry;
     let Some(assigned) = rm
         .config(CfgType::Reply)
@@ -298,18 +320,14 @@ pub fn empty_address_request() -> TestPurpose {
 }
 
 pub fn judge_empty_address_request(obs: &Observation) -> Outcome {
-    let m = match ike_auth_request(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let m = try_step!(ike_auth_request(obs));
     let e = m.entry;
-    let Some(attr) = m
-        .config(CfgType::Request)
-        .and_then(|r| r.first(&CpAttributeType::InternalIp6Address))
-    else {
-        return Outcome::fail("the CFG_REQUEST has no INTERNAL_IP6_ADDRESS attribute")
-            .with_frames(pcap(obs), [e.frame]);
-    };
+    let attr = try_step!(requested_attribute(
+        obs,
+        &m,
+        &CpAttributeType::InternalIp6Address,
+        "INTERNAL_IP6_ADDRESS"
+    ));
     // This setup gives the MN no prefix and no address of its own: nothing to propose.
     match attr.len {
         Some(0) => Outcome::pass("CFG_REQUEST with a zero-length INTERNAL_IP6_ADDRESS")
@@ -356,10 +374,7 @@ pub fn judge_bu_protected(obs: &Observation) -> Outcome {
     }
     // Without a BU: not reached, or an ESP packet the harness could not open ("cannot
     // judge"), never a failure of the MN.
-    let bu = match first_registration_bu(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let bu = try_step!(first_registration_bu(obs));
     let e = bu.entry;
     if bu.esp_next_header() != Some(135) {
         return Outcome::fail("the ESP payload is not a Mobility Header (next header ≠ 135)")
@@ -420,10 +435,7 @@ pub fn dns_update_option() -> TestPurpose {
 }
 
 pub fn judge_dns_update_option(obs: &Observation) -> Outcome {
-    let bu = match first_registration_bu(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let bu = try_step!(first_registration_bu(obs));
     let e = bu.entry;
     let Some(d) = bu.dns_update() else {
         return Outcome::fail(

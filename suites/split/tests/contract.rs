@@ -3,14 +3,13 @@
 //! contract names, and every `MIP6LAB_*` variable it (or the harness, or a topology) uses is
 //! declared in the contract and documented for vendors.
 
+mod support;
+
 use mip6lab_contract::{env, events, knobs, IutRole};
 use mip6lab_lab::Topology;
 use rstest::rstest;
 use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use support::root;
 
 fn topology(name: &str) -> Topology {
     let path = root().join(format!("fixtures/topologies/{name}.toml"));

@@ -7,6 +7,7 @@ mod support;
 use mip6lab_suite::{Observation, Outcome, Verdict};
 use mip6lab_suite_split::{ha_authorization as authz, ha_dns, ha_security};
 use rstest::rstest;
+use support::assert_verdict;
 use support::snapshot::{lines, observe};
 
 const TOPOLOGY: &str = "split-ha-iut";
@@ -21,11 +22,6 @@ fn at(lines: &[String], needle: &str) -> usize {
         .iter()
         .position(|l| l.contains(needle))
         .unwrap_or_else(|| panic!("no line with {needle}"))
-}
-
-fn assert_verdict(o: &Outcome, v: Verdict, reason_has: &str) {
-    assert_eq!(o.verdict, v, "{}", o.reason);
-    assert!(o.reason.contains(reason_has), "{}", o.reason);
 }
 
 // ------------------------------------------------------------------- HA-SA-HOA-01

@@ -6,24 +6,20 @@
 //! on the lab's base image. The Docker tests are ignored under plain `cargo test`; `just
 //! test` and CI run them with --include-ignored, where a missing Docker is a failure.
 
+mod support;
+
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::Engine;
 use mip6lab_report::RunResult;
-use mip6lab_suite::{Pics, RunOptions, Runner, Verdict};
+use mip6lab_suite::{Pics, Verdict};
 use mip6lab_suite_split::SUITE;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
+use support::{root, split_runner};
 
 /// One lab at a time from this binary.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn pics(name: &str) -> Pics {
     Pics::load(&root().join(format!("fixtures/pics/{name}.toml"))).unwrap()
@@ -55,24 +51,15 @@ fn run_hollow(name: &str) -> RunResult {
             .unwrap_or_else(|e| panic!("building the {name} IUT: {e:#}"))
     });
     let run_id = format!("{name}-{:08x}", std::process::id());
-    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
-    std::fs::create_dir_all(&run_dir).unwrap();
-    let runner = Runner::new(RunOptions {
-        root: root(),
-        run_dir,
-        run_id,
-        suite: SUITE.name.into(),
-        iut: Iut::Image(tag),
-        knobs: String::new(),
-    })
-    .with_pics(Some(pics(name)));
-    // A hollow IUT's capture is as empty after 15 s as after a test's whole window (up to
+    let (runner, _) = split_runner(run_id, Iut::Image(tag), "");
+    let runner = runner.with_pics(Some(pics(name)));
+    // A hollow IUT's capture is as empty after 8 s as after a test's whole window (up to
     // 630 s for RFC-default IKE timeouts): CI caps the windows so both roles fit its budget.
     // MIP6LAB_HOLLOW_FULL_WINDOWS=1 observes each test for its declared window.
     let runner = if std::env::var_os(mip6lab_contract::env::HOLLOW_FULL_WINDOWS.name).is_some() {
         runner
     } else {
-        runner.with_observe_cap(std::time::Duration::from_secs(15))
+        runner.with_observe_cap(std::time::Duration::from_secs(8))
     };
     let started = Instant::now();
     let (run, _) = rt.block_on(runner.run_all(&SUITE.tests(), |_, rec| {

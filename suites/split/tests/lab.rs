@@ -3,24 +3,21 @@
 //! They need Docker, so plain `cargo test` lists them as ignored; `just test` (and CI) runs
 //! them with `--include-ignored`, where a missing Docker is a failure, never a skip.
 
+mod support;
+
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::Engine;
-use mip6lab_suite::{RunOptions, Runner, TestPurpose, Verdict};
+use mip6lab_suite::{TestPurpose, Verdict};
 use mip6lab_suite_split::{mn_discovery, SUITE};
+use rstest::rstest;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use support::{root, split_runner};
 
 /// One lab at a time from this binary: the labs would queue on the host lock anyway, and
 /// serial runs keep each test's timing its own.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -39,6 +36,13 @@ fn binary(name: &str) -> PathBuf {
     p
 }
 
+/// The reference IUT (the binaries must be built).
+fn reference() -> Iut {
+    Iut::Reference {
+        binary: binary("mip6lab-refimpl"),
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().unwrap()
 }
@@ -51,18 +55,7 @@ async fn engine() -> Engine {
 
 fn run_suite(tests: &[TestPurpose], knobs: &str) -> mip6lab_report::RunResult {
     let run_id = format!("test-{:08x}", std::process::id() ^ rand_suffix());
-    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
-    std::fs::create_dir_all(&run_dir).unwrap();
-    let runner = Runner::new(RunOptions {
-        root: root(),
-        run_dir,
-        run_id,
-        suite: SUITE.name.into(),
-        iut: Iut::Reference {
-            binary: binary("mip6lab-refimpl"),
-        },
-        knobs: knobs.into(),
-    });
+    let (runner, _) = split_runner(run_id, reference(), knobs);
     let (run, records) = runtime().block_on(runner.run_all(tests, |_, _| {}));
     for r in &records {
         eprintln!(
@@ -103,18 +96,7 @@ fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let tests = SUITE.tests();
     let run_id = format!("self-{:08x}", std::process::id() ^ rand_suffix());
-    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
-    std::fs::create_dir_all(&run_dir).unwrap();
-    let runner = Runner::new(RunOptions {
-        root: root(),
-        run_dir: run_dir.clone(),
-        run_id,
-        suite: SUITE.name.into(),
-        iut: Iut::Reference {
-            binary: binary("mip6lab-refimpl"),
-        },
-        knobs: String::new(),
-    });
+    let (runner, run_dir) = split_runner(run_id, reference(), "");
     let started = Instant::now();
     let (run, records) = runtime().block_on(runner.run_all(&tests, |_, _| {}));
     eprintln!("suite split against the reference: {:?}", started.elapsed());
@@ -152,32 +134,31 @@ fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
     assert_eq!(leftovers_of_pid(std::process::id()), 0);
 }
 
-#[test]
+/// A mutation of the reference MN fails its test, the reason naming what went wrong.
+#[rstest]
+#[case::srv_query_for_the_wrong_protocol_label(
+    mn_discovery::srv_lookup(),
+    "mn.srv_proto=_udp",
+    "_mip6._udp.example.com."
+)]
+#[case::name_lookup_with_qtype_a(mn_discovery::name_lookup(), "mn.name_qtype=A", "QTYPE A")]
 // Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
 // and CI run it with --include-ignored, where a missing prerequisite fails it.
 #[ignore = "needs Docker: run with --include-ignored (just test)"]
-fn srv_query_for_the_wrong_protocol_label_fails_naming_the_qname() {
+fn a_mutated_reference_fails_naming_the_fault(
+    #[case] test: TestPurpose,
+    #[case] knobs: &str,
+    #[case] reason_names: &str,
+) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let run = run_suite(&[mn_discovery::srv_lookup()], "mn.srv_proto=_udp");
+    let run = run_suite(&[test], knobs);
     let r = &run.results[0];
     assert_eq!(r.outcome.verdict, Verdict::Fail, "{}", r.outcome.reason);
     assert!(
-        r.outcome.reason.contains("_mip6._udp.example.com."),
-        "reason does not name the wrong QNAME: {}",
+        r.outcome.reason.contains(reason_names),
+        "the reason does not name {reason_names}: {}",
         r.outcome.reason
     );
-}
-
-#[test]
-// Not a skip: ignored only under plain `cargo test` because it needs Docker and real peers; `just test`
-// and CI run it with --include-ignored, where a missing prerequisite fails it.
-#[ignore = "needs Docker: run with --include-ignored (just test)"]
-fn name_lookup_with_qtype_a_fails() {
-    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let run = run_suite(&[mn_discovery::name_lookup()], "mn.name_qtype=A");
-    let r = &run.results[0];
-    assert_eq!(r.outcome.verdict, Verdict::Fail, "{}", r.outcome.reason);
-    assert!(r.outcome.reason.contains("QTYPE A"), "{}", r.outcome.reason);
 }
 
 #[test]
@@ -201,9 +182,7 @@ fn a_panicking_test_leaves_nothing_behind() {
                 mip6lab_lab::LabOptions {
                     root: root(),
                     out_dir: out,
-                    iut: Iut::Reference {
-                        binary: binary("mip6lab-refimpl"),
-                    },
+                    iut: reference(),
                 },
                 Vec::new(),
                 std::sync::Arc::new(mip6lab_suite::images::ReferenceImages),

@@ -6,6 +6,8 @@
 //! answer; the MN's IKE_SA_INIT, which the judges need, is spliced in from a recorded run with
 //! an HA (the reference MN's, in fixtures/transcripts), sent to the HA a case names.
 
+mod support;
+
 use mip6lab_capture::{decode_frames, read_file, Entry, Transcript};
 use mip6lab_lab::lab::find_event;
 use mip6lab_lab::Topology;
@@ -13,6 +15,7 @@ use mip6lab_suite::{Observation, Outcome, Verdict};
 use mip6lab_suite_split::mn_discovery::{judge_name_lookup, judge_srv_lookup};
 use rstest::rstest;
 use std::path::PathBuf;
+use support::assert_verdict;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -67,8 +70,7 @@ fn is_not_reached(out: &Outcome) -> bool {
 #[test]
 fn reference_srv_run_passes_with_frames_as_evidence() {
     let out = judge_srv_lookup(&contacts(recorded("srv-reference"), "HA1", HA1));
-    assert_eq!(out.verdict, Verdict::Pass, "{}", out.reason);
-    assert!(out.reason.contains("IKE_SA_INIT to HA1"), "{}", out.reason);
+    assert_verdict(&out, Verdict::Pass, "IKE_SA_INIT to HA1");
     assert!(!out.evidence.is_empty());
 }
 
@@ -155,8 +157,7 @@ fn the_first_ike_sa_init_names_the_chosen_ha(
     } else {
         judge_name_lookup(&obs)
     };
-    assert_eq!(out.verdict, verdict, "{}", out.reason);
-    assert!(out.reason.contains(says), "{}", out.reason);
+    assert_verdict(&out, verdict, says);
 }
 
 #[test]

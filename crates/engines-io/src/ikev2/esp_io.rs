@@ -523,6 +523,50 @@ fn classify(o: Opened) -> Result<Inbound, RecvError> {
     })
 }
 
+/// What one read of a receive loop gave.
+enum Packet {
+    /// An ESP packet at this range of the buffer, and what is known of the packet around it.
+    Esp(Meta, std::ops::Range<usize>),
+    /// Not for this receiver (the tap's outgoing copies, another interface).
+    Ignored,
+    /// Not ESP, or a header chain that does not parse (counted in [`RecvStats::not_esp`]).
+    NotEsp,
+}
+
+/// The receive loop of [`EspSocket`] and [`PacketTap`]: `read`s packets from `fd` until one
+/// opens with a known SPI, for up to `timeout`; unknown SPIs and non-ESP packets are counted
+/// in `stats` and skipped, any other failure of a packet ends it with that error.
+async fn recv_loop<X>(
+    fd: &AsyncFd<OwnedFd>,
+    stats: &mut RecvStats,
+    sas: &mut InboundSas,
+    timeout: Duration,
+    open: Opener<X>,
+    read: impl Fn(RawFd, &mut [u8]) -> io::Result<Packet>,
+) -> Result<X, RecvError> {
+    let fut = async {
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let mut g = fd.readable().await?;
+            let packet = match g.try_io(|inner| read(inner.as_raw_fd(), &mut buf)) {
+                Ok(r) => r?,
+                Err(_would_block) => continue,
+            };
+            match packet {
+                Packet::Esp(meta, range) => match open(sas, &buf[range], meta)? {
+                    Some(r) => return Ok(r),
+                    None => stats.unknown_spi += 1,
+                },
+                Packet::Ignored => {}
+                Packet::NotEsp => stats.not_esp += 1,
+            }
+        }
+    };
+    tokio::time::timeout(timeout, fut)
+        .await
+        .map_err(|_| RecvError::TimedOut)?
+}
+
 /// How a receive loop turns an ESP packet into what its caller wants.
 type Opener<X> = fn(&mut InboundSas, &[u8], Meta) -> Result<Option<X>, RecvError>;
 
@@ -806,41 +850,27 @@ impl EspSocket {
         timeout: Duration,
         open: Opener<X>,
     ) -> Result<X, RecvError> {
-        let fd = &self.fd;
-        let stats = &mut self.stats;
-        let fut = async {
-            let mut buf = vec![0u8; 65536];
-            loop {
-                let mut g = fd.readable().await?;
-                let m = match g.try_io(|inner| recvmsg6(inner.as_raw_fd(), &mut buf)) {
-                    Ok(r) => r?,
-                    Err(_would_block) => continue,
-                };
-                let hao = m
-                    .dstopts
-                    .iter()
-                    .filter_map(|d| OptionsHeaderRepr::from_bytes(d).ok())
-                    .find_map(|h| h.home_address());
-                let rh2 = m.rthdrs.iter().find_map(|r| Rh2Repr::from_bytes(r).ok());
-                let mut ext_headers = vec![ipv6ext::ROUTING; m.rthdrs.len()];
-                ext_headers.extend(vec![ipv6ext::DESTINATION_OPTIONS; m.dstopts.len()]);
-                let meta = Meta {
-                    via: Via::RawSocket,
-                    src: m.src,
-                    dst: m.dst,
-                    hao,
-                    rh2,
-                    ext_headers,
-                };
-                match open(sas, &buf[..m.len], meta)? {
-                    Some(r) => return Ok(r),
-                    None => stats.unknown_spi += 1,
-                }
-            }
-        };
-        tokio::time::timeout(timeout, fut)
-            .await
-            .map_err(|_| RecvError::TimedOut)?
+        recv_loop(&self.fd, &mut self.stats, sas, timeout, open, |fd, buf| {
+            let m = recvmsg6(fd, buf)?;
+            let hao = m
+                .dstopts
+                .iter()
+                .filter_map(|d| OptionsHeaderRepr::from_bytes(d).ok())
+                .find_map(|h| h.home_address());
+            let rh2 = m.rthdrs.iter().find_map(|r| Rh2Repr::from_bytes(r).ok());
+            let mut ext_headers = vec![ipv6ext::ROUTING; m.rthdrs.len()];
+            ext_headers.extend(vec![ipv6ext::DESTINATION_OPTIONS; m.dstopts.len()]);
+            let meta = Meta {
+                via: Via::RawSocket,
+                src: m.src,
+                dst: m.dst,
+                hao,
+                rh2,
+                ext_headers,
+            };
+            Ok(Packet::Esp(meta, 0..m.len))
+        })
+        .await
     }
 }
 

@@ -245,6 +245,14 @@ fn transaction_retransmits_the_same_bytes_then_gives_up() {
     assert_eq!(tx.sends(), 3);
 }
 
+/// Class, type and TTL of each record of a section.
+fn class_type_ttl(section: &[Record]) -> Vec<(DNSClass, RecordType, u32)> {
+    section
+        .iter()
+        .map(|r| (r.dns_class, r.record_type(), r.ttl))
+        .collect()
+}
+
 #[test]
 fn prerequisites_encode_as_rfc2136_section_2_4() {
     let n = "mn1.example.com";
@@ -270,13 +278,8 @@ fn prerequisites_encode_as_rfc2136_section_2_4() {
         .encode(1)
         .unwrap();
     let m = Message::from_vec(&wire).unwrap();
-    let p: Vec<_> = m
-        .answers
-        .iter()
-        .map(|r| (r.dns_class, r.record_type(), r.ttl))
-        .collect();
     assert_eq!(
-        p,
+        class_type_ttl(&m.answers),
         [
             (DNSClass::ANY, RecordType::AAAA, 0),
             (DNSClass::IN, RecordType::AAAA, 0),
@@ -285,13 +288,8 @@ fn prerequisites_encode_as_rfc2136_section_2_4() {
         ]
     );
     assert_eq!(m.answers[1].data, RData::AAAA(AAAA::from(HOA)));
-    let u: Vec<_> = m
-        .authorities
-        .iter()
-        .map(|r| (r.dns_class, r.record_type(), r.ttl))
-        .collect();
     assert_eq!(
-        u,
+        class_type_ttl(&m.authorities),
         [
             (DNSClass::ANY, RecordType::ANY, 0),
             (DNSClass::NONE, RecordType::AAAA, 0),

@@ -132,16 +132,7 @@ impl IkeEngine {
         let sa = &mut self.sas[sa_id];
         sa.state = State::Established;
         sa.peer_id = Some(idr.clone());
-        let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
-        self.event(Event::IkeSaEstablished {
-            sa: id,
-            role: IkeRole::Initiator,
-            ispi,
-            rspi,
-            peer_id: idr,
-            keys: keys.clone(),
-            group,
-        });
+        self.report_established(sa_id, id, IkeRole::Initiator, idr, &keys);
         let use_assigned = find_notify(&inner, notify_type::USE_ASSIGNED_HOA).is_some();
         if let Some(cp) = find_body!(inner, Cp) {
             self.event(Event::ConfigReply {

@@ -27,9 +27,9 @@ use x509_cert::Certificate;
 /// AUTH method 9: ECDSA with SHA-256 on the P-256 curve (RFC 4754).
 pub const AUTH_ECDSA_SHA256_P256: u8 = 9;
 /// AUTH method 14: Digital Signature (RFC 7427).
-pub const AUTH_DIGITAL_SIGNATURE: u8 = 14;
+pub use mip6lab_wire::ikev2::auth_method::DIGITAL_SIGNATURE as AUTH_DIGITAL_SIGNATURE;
 /// Notify SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4).
-pub const SIGNATURE_HASH_ALGORITHMS: u16 = 16431;
+pub use mip6lab_wire::ikev2::notify_type::SIGNATURE_HASH_ALGORITHMS;
 /// CERT/CERTREQ encoding 4: X.509 Certificate - Signature.
 pub const CERT_X509_SIGNATURE: u8 = 4;
 

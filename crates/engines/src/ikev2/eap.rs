@@ -122,13 +122,7 @@ impl IkeEngine {
     /// Responder: an IKE_AUTH request during EAP.
     pub(super) fn responder_eap(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
         let auth_fail = |e: &mut IkeEngine, why: &str| {
-            e.respond(
-                sa_id,
-                exchange::IKE_AUTH,
-                msg_id,
-                vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
-            );
-            e.fail(sa_id, format!("IKE_AUTH (EAP): {why}"));
+            e.refuse_auth(sa_id, msg_id, format!("IKE_AUTH (EAP): {why}"));
         };
         self.sas[sa_id].created = self.now;
         let ctx = self.sas[sa_id].eap.as_ref().expect("EAP context");

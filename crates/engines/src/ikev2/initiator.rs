@@ -86,17 +86,8 @@ impl IkeEngine {
         m.rspi = [0; 8];
         m.payloads = payloads;
         let bytes = self.build(m, None, None);
-        let sa = &mut self.sas[sa_id];
-        sa.my_init = bytes.clone();
-        sa.next_req_id = 1;
-        sa.outstanding = Some(Outstanding {
-            msg_id: 0,
-            bytes: bytes.clone(),
-            kind: ReqKind::Init,
-            sent_at: now,
-            retransmits: 0,
-        });
-        self.send_on(sa_id, bytes);
+        self.sas[sa_id].my_init = bytes.clone();
+        self.send_kept(sa_id, 0, bytes, ReqKind::Init, now);
     }
 
     pub(super) fn fail(&mut self, sa_id: SaId, reason: impl Into<String>) {
@@ -277,15 +268,7 @@ impl IkeEngine {
             });
         }
         sa.state = State::AuthSent;
-        sa.next_req_id = 2;
-        sa.outstanding = Some(Outstanding {
-            msg_id: 1,
-            bytes: bytes.clone(),
-            kind: ReqKind::Auth,
-            sent_at: now,
-            retransmits: 0,
-        });
-        self.send_on(sa_id, bytes);
+        self.send_kept(sa_id, 1, bytes, ReqKind::Auth, now);
     }
 
     /// Sends one more IKE_AUTH request (EAP rounds, the final AUTH).
@@ -307,7 +290,12 @@ impl IkeEngine {
         let m = Self::header(sa, exch, false, msg_id);
         let k = sa.my_keys().expect("keys of an SA past IKE_SA_INIT");
         let bytes = self.build(m, Some(inner), Some(&k));
-        let now = self.now;
+        self.send_kept(sa_id, msg_id, bytes, kind, self.now);
+    }
+
+    /// Sends request `msg_id` of SA `sa_id` (`bytes`, sent at `now`) and keeps it for
+    /// retransmission until its response comes; the next request takes the next ID.
+    fn send_kept(&mut self, sa_id: SaId, msg_id: u32, bytes: Vec<u8>, kind: ReqKind, now: u64) {
         let sa = &mut self.sas[sa_id];
         sa.next_req_id = msg_id.wrapping_add(1);
         sa.outstanding = Some(Outstanding {

@@ -389,28 +389,9 @@ impl IkeEngine {
         ) else {
             return fail(self, notify_type::NO_PROPOSAL_CHOSEN, "key derivation");
         };
-        let mut reply = Vec::new();
-        if transport {
-            reply.push(notify(notify_type::USE_TRANSPORT_MODE, vec![]));
-        }
-        reply.push(p(PayloadBody::Sa(Sa {
-            proposals: vec![prop],
-        })));
-        reply.push(p(PayloadBody::Nonce(nr)));
-        reply.push(p(PayloadBody::TsI(Ts::new(vec![tsi_n.clone()]))));
-        reply.push(p(PayloadBody::TsR(Ts::new(vec![tsr_n.clone()]))));
+        let child = ChildSa::accepted((my_spi, peer_spi), ck, (tsi_n, tsr_n), transport, old);
+        let reply = child.acceptance(prop, Some(nr));
         self.respond(sa_id, exchange::CREATE_CHILD_SA, msg_id, reply);
-        // The peer started this exchange: it is the KEYMAT "initiator".
-        let child = ChildSa {
-            inbound_spi: my_spi,
-            outbound_spi: peer_spi,
-            inbound: ck.initiator,
-            outbound: ck.responder,
-            tsi: vec![tsi_n],
-            tsr: vec![tsr_n],
-            transport,
-            rekeyed: old,
-        };
         let mpd = child.tsi.iter().any(|t| t.icmp6_types().is_some());
         self.add_child(sa_id, child);
         // RFC 5026 §5.3.2: after Mobile Prefix Discovery an MN with an assigned HoA may

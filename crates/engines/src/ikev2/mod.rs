@@ -205,6 +205,20 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The CFG_REPLY of a [`Event::ConfigReply`] and whether it came with USE_ASSIGNED_HoA.
+    pub fn config_reply(&self) -> Option<(&Cp, bool)> {
+        match self {
+            Event::ConfigReply {
+                cp,
+                use_assigned_hoa,
+                ..
+            } => Some((cp, *use_assigned_hoa)),
+            _ => None,
+        }
+    }
+}
+
 /// What [`IkeEngine::handle_input`] takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IkeInput<'a> {

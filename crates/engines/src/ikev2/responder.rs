@@ -176,13 +176,7 @@ impl IkeEngine {
 
     pub(super) fn responder_auth(&mut self, sa_id: SaId, msg_id: u32, inner: Vec<Payload>) {
         let auth_fail = |e: &mut IkeEngine, why: &str| {
-            e.respond(
-                sa_id,
-                exchange::IKE_AUTH,
-                msg_id,
-                vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
-            );
-            e.fail(sa_id, format!("IKE_AUTH: {why}"));
+            e.refuse_auth(sa_id, msg_id, format!("IKE_AUTH: {why}"));
         };
         if self.sas[sa_id].eap.is_some() {
             return self.responder_eap(sa_id, msg_id, inner);
@@ -405,24 +399,15 @@ impl IkeEngine {
                         suite.encr,
                         suite.integ,
                     ) {
-                        if transport {
-                            reply.push(notify(notify_type::USE_TRANSPORT_MODE, vec![]));
-                        }
-                        reply.push(p(PayloadBody::Sa(Sa {
-                            proposals: vec![prop],
-                        })));
-                        reply.push(p(PayloadBody::TsI(Ts::new(vec![tsi_n.clone()]))));
-                        reply.push(p(PayloadBody::TsR(Ts::new(vec![tsr_n.clone()]))));
-                        new_child = Some(ChildSa {
-                            inbound_spi: my_spi,
-                            outbound_spi: peer_spi,
-                            inbound: ck.initiator,
-                            outbound: ck.responder,
-                            tsi: vec![tsi_n],
-                            tsr: vec![tsr_n],
+                        let child = ChildSa::accepted(
+                            (my_spi, peer_spi),
+                            ck,
+                            (tsi_n, tsr_n),
                             transport,
-                            rekeyed: None,
-                        });
+                            None,
+                        );
+                        reply.extend(child.acceptance(prop, None));
+                        new_child = Some(child);
                     }
                 }
                 Err(e) => child_error = Some(e),
@@ -432,17 +417,7 @@ impl IkeEngine {
             reply.push(notify(e, vec![]));
         }
         self.respond(sa_id, exchange::IKE_AUTH, msg_id, reply);
-        let sa = &self.sas[sa_id];
-        let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
-        self.event(Event::IkeSaEstablished {
-            sa: id,
-            role: IkeRole::Responder,
-            ispi,
-            rspi,
-            peer_id: idi,
-            keys: keys.clone(),
-            group,
-        });
+        self.report_established(sa_id, id, IkeRole::Responder, idi, &keys);
         if let Some(c) = new_child {
             self.add_child(sa_id, c);
         } else if let Some(e) = child_error {
@@ -453,5 +428,80 @@ impl IkeEngine {
                 sent_by_us: true,
             });
         }
+    }
+}
+
+impl IkeEngine {
+    /// Reports the IKE SA `sa_id` (`id` in events) established as `role` with `peer_id`.
+    pub(super) fn report_established(
+        &mut self,
+        sa_id: SaId,
+        id: SaId,
+        role: IkeRole,
+        peer_id: Id,
+        keys: &IkeKeys,
+    ) {
+        let sa = &self.sas[sa_id];
+        let (ispi, rspi, group) = (sa.ispi, sa.rspi, sa.group);
+        self.event(Event::IkeSaEstablished {
+            sa: id,
+            role,
+            ispi,
+            rspi,
+            peer_id,
+            keys: keys.clone(),
+            group,
+        });
+    }
+
+    /// Answers the IKE_AUTH request `msg_id` with N(AUTHENTICATION_FAILED) and ends the SA
+    /// for `reason`.
+    pub(super) fn refuse_auth(&mut self, sa_id: SaId, msg_id: u32, reason: String) {
+        self.respond(
+            sa_id,
+            exchange::IKE_AUTH,
+            msg_id,
+            vec![notify(notify_type::AUTHENTICATION_FAILED, vec![])],
+        );
+        self.fail(sa_id, reason);
+    }
+}
+
+impl ChildSa {
+    /// A Child SA this end accepts as responder: the peer started the exchange, so it is the
+    /// KEYMAT "initiator" (RFC 7296 §2.17).
+    pub(super) fn accepted(
+        (inbound_spi, outbound_spi): (u32, u32),
+        keys: ChildKeys,
+        (tsi, tsr): (TrafficSelector, TrafficSelector),
+        transport: bool,
+        rekeyed: Option<u32>,
+    ) -> ChildSa {
+        ChildSa {
+            inbound_spi,
+            outbound_spi,
+            inbound: keys.initiator,
+            outbound: keys.responder,
+            tsi: vec![tsi],
+            tsr: vec![tsr],
+            transport,
+            rekeyed,
+        }
+    }
+
+    /// The payloads that accept it: N(USE_TRANSPORT_MODE) when agreed, SA with `prop`, Nr
+    /// when the exchange carries one (CREATE_CHILD_SA), TSi and TSr.
+    pub(super) fn acceptance(&self, prop: Proposal, nr: Option<Vec<u8>>) -> Vec<Payload> {
+        let mut out = Vec::new();
+        if self.transport {
+            out.push(notify(notify_type::USE_TRANSPORT_MODE, vec![]));
+        }
+        out.push(p(PayloadBody::Sa(Sa {
+            proposals: vec![prop],
+        })));
+        out.extend(nr.map(|n| p(PayloadBody::Nonce(n))));
+        out.push(p(PayloadBody::TsI(Ts::new(self.tsi.clone()))));
+        out.push(p(PayloadBody::TsR(Ts::new(self.tsr.clone()))));
+        out
     }
 }

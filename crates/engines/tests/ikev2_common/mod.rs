@@ -119,6 +119,26 @@ impl Pair {
     }
 }
 
+impl Pair {
+    /// The MN failed with a reason containing `reason_has`, the HA failed too, and neither
+    /// keeps an IKE SA.
+    pub fn assert_both_failed(&self, reason_has: &str) {
+        assert!(
+            failed_with(&self.mn_events, reason_has),
+            "{:#?}",
+            self.mn_events
+        );
+        assert!(failed_with(&self.ha_events, ""), "{:#?}", self.ha_events);
+        assert_eq!((self.mn.sa_count(), self.ha.sa_count()), (0, 0));
+    }
+}
+
+/// Whether `ev` holds a failure whose reason contains `reason_has`.
+pub fn failed_with(ev: &[Event], reason_has: &str) -> bool {
+    ev.iter()
+        .any(|e| matches!(e, Event::Failed { reason, .. } if reason.contains(reason_has)))
+}
+
 pub fn established(ev: &[Event]) -> bool {
     ev.iter()
         .any(|e| matches!(e, Event::IkeSaEstablished { .. }))

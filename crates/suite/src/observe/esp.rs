@@ -77,20 +77,9 @@ pub struct RadiusAttribute<'a> {
     pub value: Option<&'a str>,
 }
 
-/// RADIUS codes (RFC 2865 §3, RFC 2866 §3).
-pub mod radius_code {
-    pub const ACCESS_REQUEST: u8 = 1;
-    pub const ACCESS_ACCEPT: u8 = 2;
-    pub const ACCESS_REJECT: u8 = 3;
-    pub const ACCOUNTING_REQUEST: u8 = 4;
-    pub const ACCOUNTING_RESPONSE: u8 = 5;
-}
-
-/// Acct-Status-Type values (RFC 2866 §5.1).
-pub mod acct_status {
-    pub const START: u32 = 1;
-    pub const STOP: u32 = 2;
-}
+/// RADIUS codes (RFC 2865 §3, RFC 2866 §3) and Acct-Status-Type values (RFC 2866 §5.1), as
+/// the wire crate defines them.
+pub use mip6lab_wire::radius::{acct_status, code as radius_code};
 
 impl<'a> RadiusMessage<'a> {
     /// Whether this message has the RADIUS `code`.

@@ -32,19 +32,17 @@ impl Exchange {
 
 /// Notify message types the judges name (RFC 7296 §3.10.1, RFC 5026 §10).
 pub mod notify {
-    pub const AUTHENTICATION_FAILED: u16 = 24;
-    pub const INTERNAL_ADDRESS_FAILURE: u16 = 36;
-    pub const USE_ASSIGNED_HOA: u16 = 42;
-    pub const COOKIE: u16 = 16390;
-    pub const USE_TRANSPORT_MODE: u16 = 16391;
+    pub use mip6lab_wire::ikev2::notify_type::{
+        AUTHENTICATION_FAILED, COOKIE, INTERNAL_ADDRESS_FAILURE, USE_ASSIGNED_HOA,
+        USE_TRANSPORT_MODE,
+    };
     /// Types below this are errors (RFC 7296 §3.10.1).
     pub const FIRST_STATUS_TYPE: u16 = 16384;
 }
 
 /// Identification types (RFC 7296 §3.5).
 pub mod id_type {
-    pub const ID_FQDN: u8 = 2;
-    pub const ID_IPV6_ADDR: u8 = 5;
+    pub use mip6lab_wire::ikev2::id_type::{FQDN as ID_FQDN, IPV6_ADDR as ID_IPV6_ADDR};
 }
 
 /// An IKE SPI (8 octets), shown in hex as the transcript does.

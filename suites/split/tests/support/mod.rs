@@ -1,1 +1,43 @@
+//! What the split suite's test binaries share; each uses its own part.
+#![allow(dead_code)]
+
 pub mod snapshot;
+
+use mip6lab_lab::lab::Iut;
+use mip6lab_suite::{Outcome, RunOptions, Runner, Verdict};
+use mip6lab_suite_split::SUITE;
+use std::path::PathBuf;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A runner of the split suite against `iut` with `knobs`, writing into a fresh run
+/// directory named `run_id` (returned too).
+pub fn split_runner(run_id: String, iut: Iut, knobs: &str) -> (Runner, PathBuf) {
+    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let runner = Runner::new(RunOptions {
+        root: root(),
+        run_dir: run_dir.clone(),
+        run_id,
+        suite: SUITE.name.into(),
+        iut,
+        knobs: knobs.into(),
+    });
+    (runner, run_dir)
+}
+
+/// `o` has verdict `v` and a reason containing `reason_has`.
+pub fn assert_verdict(o: &Outcome, v: Verdict, reason_has: &str) {
+    assert_eq!(o.verdict, v, "{}", o.reason);
+    assert!(
+        o.reason.contains(reason_has),
+        "`{reason_has}` not in: {}",
+        o.reason
+    );
+}

@@ -51,33 +51,18 @@ impl PacketTap {
         timeout: Duration,
         open: Opener<X>,
     ) -> Result<X, RecvError> {
-        let fd = &self.fd;
         let ifindex = self.ifindex;
-        let stats = &mut self.stats;
-        let fut = async {
-            let mut buf = vec![0u8; 65536];
-            loop {
-                let mut g = fd.readable().await?;
-                let r = g.try_io(|inner| packet_recvfrom(inner.as_raw_fd(), &mut buf));
-                let (n, pkttype, idx) = match r {
-                    Ok(r) => r?,
-                    Err(_would_block) => continue,
-                };
-                if pkttype == libc::PACKET_OUTGOING || idx != ifindex {
-                    continue;
-                }
-                match parse_ipv6_esp(&buf[..n]) {
-                    Some((meta, at, end)) => match open(sas, &buf[at..end], meta)? {
-                        Some(r) => return Ok(r),
-                        None => stats.unknown_spi += 1,
-                    },
-                    None => stats.not_esp += 1,
-                }
+        recv_loop(&self.fd, &mut self.stats, sas, timeout, open, |fd, buf| {
+            let (n, pkttype, idx) = packet_recvfrom(fd, buf)?;
+            if pkttype == libc::PACKET_OUTGOING || idx != ifindex {
+                return Ok(Packet::Ignored);
             }
-        };
-        tokio::time::timeout(timeout, fut)
-            .await
-            .map_err(|_| RecvError::TimedOut)?
+            Ok(match parse_ipv6_esp(&buf[..n]) {
+                Some((meta, at, end)) => Packet::Esp(meta, at..end),
+                None => Packet::NotEsp,
+            })
+        })
+        .await
     }
 }
 
