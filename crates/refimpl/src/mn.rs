@@ -230,6 +230,14 @@ async fn attach(
         // Anything but silence from IKE_SA_INIT onwards counts as failed authentication.
         let auth = drv.events.iter().any(|e| matches!(e, Event::Failed { .. }))
             && !why.contains("retransmi");
+        if auth {
+            // A refusal of ours went in an INFORMATIONAL we do not wait for (RFC 7296
+            // §2.21.2): a short bounded read takes in the HA's answer before the next HA is
+            // tried, so it neither meets a closed port nor lands amid that HA's traffic.
+            drv.run_until(&mut engine, Duration::from_millis(300), |_| false)
+                .await
+                .context("IKE")?;
+        }
         return Err(Attach::Unreachable { why, auth });
     }
     let sa = out.sa;
