@@ -16,6 +16,7 @@ extern crate self as mip6lab_suite;
 
 pub mod images;
 pub mod observe;
+pub mod partition;
 pub mod pics;
 pub mod requirements;
 pub mod runner;
