@@ -19,7 +19,7 @@ mip6lab — Mobile IPv6 bootstrapping conformance lab
 
 USAGE:
   mip6lab suite <NAME> [--iut-image TAG --pics FILE] [--knobs SPEC] [--only TP-ID] [--out DIR]
-                [--rerun N] [--baseline FILE] [--strict]
+                [--rerun N] [--baseline FILE] [--strict] [--jobs N]
       Run a suite (split) against the built-in reference IUT, or against a vendor image.
       Writes DIR/<run-id>/{results.json,junit.xml} and per-test pcaps, logs, transcripts;
       DIR/latest points at the newest run; also index.html (the HTML report) and, per test,
@@ -30,6 +30,9 @@ USAGE:
       FAIL is an ERROR. Closes with the breakdown, then `suite: N passed, M failed, K
       skipped` (failed: FAIL, ERROR, FLAKY; skipped: INCONCLUSIVE, NOT-APPLICABLE).
       --strict        gate on lowercase and in-effect MUST-level requirements too.
+      --jobs N        labs at once (default: from cores and free memory; 1: one after
+                      another). Each lab has its own network namespace, so labs never clash
+                      on addresses; results stay in test order.
       --pics FILE     the IUT's PICS (TOML: [iut] name, [pics] item = true|false); a test
                       needing an item not declared true is NOT-APPLICABLE, with no lab.
                       Required with --iut-image; default fixtures/pics/reference.toml.
@@ -286,6 +289,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             "pics",
             "rerun",
             "baseline",
+            "jobs",
         ],
         &["strict"],
     )?;
@@ -310,6 +314,13 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             Err(_) => bail!("--rerun {n}: not a number of extra runs"),
         },
         None => 0,
+    };
+    let jobs = match a.value("jobs") {
+        Some(n) => match n.parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => bail!("--jobs {n}: a number of labs at once, at least 1"),
+        },
+        None => mip6lab_lab::slots::default_jobs(),
     };
     let root = repo_root()?;
     let knobs = a.value("knobs").unwrap_or("").to_string();
@@ -386,10 +397,11 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             knobs: knobs.clone(),
         })
         .with_pics(Some(pics))
-        .with_reruns(reruns);
+        .with_reruns(reruns)
+        .with_jobs(jobs);
         let total = tests.len();
         say(&format!(
-            "mip6lab: suite {name}: {total} test(s){}{}, PICS {} ({pics_name}) → {}",
+            "mip6lab: suite {name}: {total} test(s), {jobs} lab(s) at once{}{}, PICS {} ({pics_name}) → {}",
             if knobs.is_empty() {
                 String::new()
             } else {
@@ -694,10 +706,25 @@ fn cmd_gc(rest: &[String]) -> Result<ExitCode> {
             // Keep what belongs to a live mip6lab process.
             let alive = |pid: &u32| *pid != 0 && Path::new(&format!("/proc/{pid}")).exists();
             found.containers.retain(|(_, _, pid)| !alive(pid));
+            found.holders.retain(|(_, _, pid)| !alive(pid));
             found.networks.retain(|(_, _, pid)| !alive(pid));
         }
         let (c, n) = engine.remove(&found).await?;
-        println!("removed {c} container(s) and {n} network(s)");
+        let spaces = if all {
+            let names = mip6lab_lab::netns::list_with_owner();
+            for (name, _) in &names {
+                let run = name
+                    .trim_start_matches(mip6lab_lab::netns::NETNS_PREFIX)
+                    .split('-')
+                    .next()
+                    .unwrap_or_default();
+                mip6lab_lab::netns::delete_run(run);
+            }
+            names.len()
+        } else {
+            mip6lab_lab::netns::delete_orphans().len()
+        };
+        println!("removed {c} container(s), {n} network(s) and {spaces} network namespace(s)");
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -154,8 +154,9 @@ fn eap_through_the_relay_against_freeradius() {
         let lab_addr = lab.topology.hosts["lab"];
         let topology = lab.topology.clone();
         // The exchanges block on a socket: off the runtime's worker threads.
+        // Bound in the lab's namespace, where its links are.
+        let sock = lab.bind_udp(SocketAddr::from((lab_addr, 0))).unwrap();
         let (runs, port) = tokio::task::spawn_blocking(move || {
-            let sock = UdpSocket::bind(SocketAddr::from((lab_addr, 0))).unwrap();
             sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
             let port = sock.local_addr().unwrap().port();
             let good = authenticate(&sock, server, USER, PASSWORD, Method::Md5);

@@ -50,6 +50,7 @@ const USER2: &str = "mn2@example.com";
 /// fresh RADIUS socket per IKE SA (its port goes to `ports`, each round's outcome to `notes`).
 fn ha_engine(
     lab: Ipv6Addr,
+    net: mip6lab_lab::netns::LabNet,
     aaa: SocketAddr,
     ports: Arc<Mutex<Vec<u16>>>,
     notes: Notes,
@@ -68,7 +69,8 @@ fn ha_engine(
     ));
     let mut ha = IkeEngine::new(cfg, os_rng());
     ha.set_eap_backend(Box::new(move || {
-        let sock = UdpSocket::bind(SocketAddr::from((lab, 0))).unwrap();
+        // The relay may run on any thread: its socket is opened in the lab's namespace.
+        let sock: UdpSocket = net.bind_udp(SocketAddr::from((lab, 0))).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
         ports
             .lock()
@@ -213,6 +215,8 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         // Lab::up starts charon once FreeRADIUS answers; charon retransmits its IKE_SA_INIT,
         // so one sent before the responder binds is answered on a retransmission.
         let lab = lab_up(topo, &run.out).await;
+        // Sockets this thread opens from here on are on the lab's links.
+        lab.netns().enter_current_thread().unwrap();
         let aaa = SocketAddr::from((lab.node("aaa").unwrap().address, 1812));
         let mut drv = bind(
             SocketAddr::new(IpAddr::V6(lab_addr), 500),
@@ -220,7 +224,13 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
             Some(run.key_files()),
         )
         .await;
-        let mut ha = ha_engine(lab_addr, aaa, ports.clone(), notes.clone());
+        let mut ha = ha_engine(
+            lab_addr,
+            lab.netns().clone(),
+            aaa,
+            ports.clone(),
+            notes.clone(),
+        );
         let spis: Spis = Arc::new(Mutex::new(Vec::new()));
         let s2 = spis.clone();
         ha.set_hooks(Hooks {

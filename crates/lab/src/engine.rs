@@ -5,10 +5,7 @@
 //! the same from a normal teardown, a panic, a signal or `mip6lab gc` after a SIGKILL.
 
 use anyhow::{anyhow, bail, Context, Result};
-use bollard::models::{
-    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, Ipam, IpamConfig,
-    NetworkCreateRequest, NetworkingConfig,
-};
+use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     BuildImageOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
     ListNetworksOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -16,11 +13,12 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::StreamExt;
 use std::collections::HashMap;
-use std::net::Ipv6Addr;
 use std::path::Path;
 
 pub const LABEL_RUN: &str = "mip6lab.run";
 pub const LABEL_PID: &str = "mip6lab.pid";
+/// On a node's holder container (it holds the node's network namespace).
+pub const LABEL_HOLDER: &str = "mip6lab.holder";
 
 #[derive(Clone)]
 pub struct Engine {
@@ -31,8 +29,7 @@ pub struct Engine {
 pub struct ContainerSpec<'a> {
     pub name: String,
     pub image: String,
-    pub network: &'a str,
-    pub ipv6: Ipv6Addr,
+    pub network: NetworkMode<'a>,
     pub env: Vec<String>,
     /// Host path → container path, read-only.
     pub binds: Vec<(String, String)>,
@@ -42,10 +39,22 @@ pub struct ContainerSpec<'a> {
     pub cap_add: Vec<String>,
 }
 
-/// Lab objects found by label.
+/// Where a container's network comes from.
+pub enum NetworkMode<'a> {
+    /// A holder: Docker gives it no network; the lab wires its `eth0`
+    /// ([`crate::netns::LabNet::attach`]). Its hostname and sysctls are the node's.
+    Holder { hostname: &'a str },
+    /// The node itself, in its holder's namespace (`container:<id>`).
+    JoinHolder(&'a str),
+}
+
+/// Lab objects found by label (id or name, run, pid of the process that made it).
 #[derive(Debug, Default)]
 pub struct Leftovers {
     pub containers: Vec<(String, String, u32)>,
+    /// Holder containers, removed after the containers that share their namespace.
+    pub holders: Vec<(String, String, u32)>,
+    /// Docker networks: earlier versions of the lab made them.
     pub networks: Vec<(String, String, u32)>,
 }
 
@@ -89,18 +98,22 @@ impl Engine {
             bail!("{} has no Dockerfile", dir.display());
         }
         let tag = format!("mip6lab/{name}:{}", content_hash(&files));
+        // Parallel labs ask for the same images at once: one builds, the others wait for it.
+        static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _building = BUILDING.lock().await;
         if self.docker.inspect_image(&tag).await.is_ok() {
             return Ok(tag);
         }
         if self
             .docker
-            .inspect_image("debian:bookworm-slim")
+            .inspect_image(crate::images::BASE_IMAGE)
             .await
             .is_err()
         {
             bail!(
-                "base image debian:bookworm-slim is missing: run `bash containers/base/ensure-base.sh` \
-                 (it pulls the image or bootstraps it with debootstrap)"
+                "base image {} is missing: run `bash containers/base/ensure-base.sh` \
+                 (it pulls the image or bootstraps it with debootstrap)",
+                crate::images::BASE_IMAGE
             );
         }
         crate::lab::note(&format!(
@@ -177,51 +190,6 @@ impl Engine {
         }
     }
 
-    pub async fn create_network(
-        &self,
-        name: &str,
-        bridge: &str,
-        ipv6: &str,
-        ipv4: &str,
-        labels: HashMap<String, String>,
-    ) -> Result<()> {
-        let req = NetworkCreateRequest {
-            name: name.to_string(),
-            driver: Some("bridge".into()),
-            internal: Some(true),
-            enable_ipv6: Some(true),
-            ipam: Some(Ipam {
-                driver: Some("default".into()),
-                config: Some(vec![
-                    IpamConfig {
-                        subnet: Some(ipv6.into()),
-                        ..Default::default()
-                    },
-                    IpamConfig {
-                        subnet: Some(ipv4.into()),
-                        ..Default::default()
-                    },
-                ]),
-                options: None,
-            }),
-            options: Some(HashMap::from([(
-                "com.docker.network.bridge.name".to_string(),
-                bridge.to_string(),
-            )])),
-            labels: Some(labels),
-            ..Default::default()
-        };
-        self.docker.create_network(req).await.map_err(|e| {
-            let hint = if e.to_string().contains("overlap") {
-                " (an earlier run may have left its network behind: run `mip6lab gc`)"
-            } else {
-                ""
-            };
-            anyhow!("creating network {name} ({ipv6}, {ipv4}): {e}{hint}")
-        })?;
-        Ok(())
-    }
-
     pub async fn start_container(&self, id: &str, name: &str) -> Result<()> {
         self.docker
             .start_container(id, None)
@@ -230,61 +198,62 @@ impl Engine {
         Ok(())
     }
 
-    /// Creates the container without starting it (it joins its network only when started).
+    /// Creates the container without starting it.
     pub async fn create_container(&self, spec: ContainerSpec<'_>) -> Result<String> {
+        let binds = spec
+            .binds
+            .iter()
+            // Rendered files are read-only; the key-log directory is the one writable
+            // mount (the node's own evidence).
+            .map(|(h, c)| {
+                if c == crate::lab::KEYLOG_DIR {
+                    format!("{h}:{c}:rw")
+                } else {
+                    format!("{h}:{c}:ro")
+                }
+            })
+            .collect();
+        let mut labels = spec.labels;
+        let (network_mode, hostname, sysctls) = match spec.network {
+            NetworkMode::Holder { hostname } => {
+                labels.insert(LABEL_HOLDER.to_string(), "1".to_string());
+                // Lab links need no DAD: addresses are unique by construction, and DAD
+                // would delay every start by a second or more. `default` covers the eth0
+                // the lab adds later.
+                let sysctls = HashMap::from(
+                    [
+                        ("net.ipv6.conf.all.disable_ipv6", "0"),
+                        ("net.ipv6.conf.default.disable_ipv6", "0"),
+                        ("net.ipv6.conf.all.accept_dad", "0"),
+                        ("net.ipv6.conf.default.accept_dad", "0"),
+                    ]
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+                );
+                (
+                    "none".to_string(),
+                    Some(hostname.chars().take(63).collect()),
+                    Some(sysctls),
+                )
+            }
+            // Docker refuses a hostname or net.* sysctls on a container sharing another's
+            // namespace: the holder carries them.
+            NetworkMode::JoinHolder(id) => (format!("container:{id}"), None, None),
+        };
         let host_config = HostConfig {
-            network_mode: Some(spec.network.to_string()),
-            binds: Some(
-                spec.binds
-                    .iter()
-                    // Rendered files are read-only; the key-log directory is the one
-                    // writable mount (the node's own evidence).
-                    .map(|(h, c)| {
-                        if c == crate::lab::KEYLOG_DIR {
-                            format!("{h}:{c}:rw")
-                        } else {
-                            format!("{h}:{c}:ro")
-                        }
-                    })
-                    .collect(),
-            ),
-            // Lab links need no DAD: addresses are unique by construction, and DAD would
-            // delay every start by a second or more.
-            sysctls: Some(HashMap::from([
-                (
-                    "net.ipv6.conf.all.disable_ipv6".to_string(),
-                    "0".to_string(),
-                ),
-                ("net.ipv6.conf.all.accept_dad".to_string(), "0".to_string()),
-                (
-                    "net.ipv6.conf.default.accept_dad".to_string(),
-                    "0".to_string(),
-                ),
-            ])),
+            network_mode: Some(network_mode),
+            binds: Some(binds),
+            sysctls,
             init: Some(true),
             cap_add: (!spec.cap_add.is_empty()).then_some(spec.cap_add),
             ..Default::default()
-        };
-        let networking = NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(
-                spec.network.to_string(),
-                EndpointSettings {
-                    ipam_config: Some(EndpointIpamConfig {
-                        ipv6_address: Some(spec.ipv6.to_string()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            )])),
         };
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: spec.cmd,
             env: Some(spec.env),
-            labels: Some(spec.labels),
-            hostname: Some(spec.name.chars().take(63).collect()),
+            labels: Some(labels),
+            hostname,
             host_config: Some(host_config),
-            networking_config: Some(networking),
             ..Default::default()
         };
         let opts = CreateContainerOptionsBuilder::default()
@@ -389,6 +358,15 @@ impl Engine {
         Ok((st.running.unwrap_or(false), st.exit_code))
     }
 
+    /// The host pid of the container's init (its namespaces are reachable through it).
+    pub async fn pid(&self, id: &str) -> Result<u32> {
+        let c = self.docker.inspect_container(id, None).await?;
+        match c.state.and_then(|s| s.pid) {
+            Some(p) if p > 0 => Ok(p as u32),
+            _ => bail!("container {id} has no process"),
+        }
+    }
+
     /// All lab objects carrying `mip6lab.run`, optionally only one run's.
     pub async fn find(&self, run: Option<&str>) -> Result<Leftovers> {
         let filter = match run {
@@ -420,13 +398,23 @@ impl Engine {
                 l.get(LABEL_PID).and_then(|p| p.parse().ok()).unwrap_or(0),
             )
         };
+        let is_holder = |labels: Option<&HashMap<String, String>>| {
+            labels.is_some_and(|l| l.contains_key(LABEL_HOLDER))
+        };
+        let entry = |c: &bollard::models::ContainerSummary| {
+            let (run, pid) = meta(c.labels.as_ref());
+            (c.id.clone().unwrap_or_default(), run, pid)
+        };
         Ok(Leftovers {
             containers: cs
                 .iter()
-                .map(|c| {
-                    let (run, pid) = meta(c.labels.as_ref());
-                    (c.id.clone().unwrap_or_default(), run, pid)
-                })
+                .filter(|c| !is_holder(c.labels.as_ref()))
+                .map(entry)
+                .collect(),
+            holders: cs
+                .iter()
+                .filter(|c| is_holder(c.labels.as_ref()))
+                .map(entry)
                 .collect(),
             networks: ns
                 .iter()
@@ -438,27 +426,13 @@ impl Engine {
         })
     }
 
-    /// Removes containers first (a network in use cannot go), then networks.
+    /// Removes containers first, then their holders (a namespace in use stays until the
+    /// last container in it goes), then networks. Returns (containers and holders, networks).
     pub async fn remove(&self, l: &Leftovers) -> Result<(usize, usize)> {
-        let opts = RemoveContainerOptionsBuilder::default()
-            .force(true)
-            .v(true)
-            .build();
-        let mut removed = (0, 0);
-        // All containers at once: each removal waits for its container to stop.
-        let results = futures_util::future::join_all(
-            l.containers
-                .iter()
-                .map(|(id, _, _)| self.docker.remove_container(id, Some(opts.clone()))),
-        )
-        .await;
-        for ((id, _, _), r) in l.containers.iter().zip(results) {
-            match r {
-                Ok(()) => removed.0 += 1,
-                Err(e) if is_not_found(&e) => {}
-                Err(e) => crate::lab::note(&format!("mip6lab: cannot remove container {id}: {e}")),
-            }
-        }
+        let mut removed = (
+            self.remove_containers(&l.containers).await + self.remove_containers(&l.holders).await,
+            0,
+        );
         for (name, _, _) in &l.networks {
             match self.docker.remove_network(name).await {
                 Ok(()) => removed.1 += 1,
@@ -467,6 +441,34 @@ impl Engine {
             }
         }
         Ok(removed)
+    }
+
+    /// Removes one container, best effort (a failure is noted, not returned).
+    pub async fn remove_container(&self, id: &str) {
+        self.remove_containers(&[(id.to_string(), String::new(), 0)])
+            .await;
+    }
+
+    /// Removes containers all at once (each removal waits for its container to stop).
+    async fn remove_containers(&self, ids: &[(String, String, u32)]) -> usize {
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        let results = futures_util::future::join_all(
+            ids.iter()
+                .map(|(id, _, _)| self.docker.remove_container(id, Some(opts.clone()))),
+        )
+        .await;
+        let mut removed = 0;
+        for ((id, _, _), r) in ids.iter().zip(results) {
+            match r {
+                Ok(()) => removed += 1,
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => crate::lab::note(&format!("mip6lab: cannot remove container {id}: {e}")),
+            }
+        }
+        removed
     }
 
     pub async fn image_size(&self, tag: &str) -> Option<i64> {
@@ -518,18 +520,22 @@ fn tail(s: &str, lines: usize) -> String {
 /// Removes the run's objects; returns how many were found (0: nothing was left).
 pub fn remove_run_blocking(run: &str) -> usize {
     let run = run.to_string();
-    let t = std::thread::spawn(move || -> Result<(usize, usize)> {
+    let t = std::thread::spawn(move || -> Result<usize> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        rt.block_on(async {
+        let containers = rt.block_on(async {
             let engine = Engine::connect().await?;
             let found = engine.find(Some(&run)).await?;
             engine.remove(&found).await
-        })
+        });
+        // After the containers, and even without Docker: the lab's links go with its
+        // namespace.
+        let spaces = crate::netns::delete_run(&run);
+        containers.map(|(c, n)| c + n + spaces)
     });
     match t.join() {
-        Ok(Ok((c, n))) => c + n,
+        Ok(Ok(n)) => n,
         Ok(Err(e)) => {
             crate::lab::note(&format!("mip6lab: teardown: {e:#}"));
             0

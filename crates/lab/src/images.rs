@@ -8,6 +8,11 @@ use anyhow::{bail, Result};
 use std::future::Future;
 use std::pin::Pin;
 
+/// Every recipe under `containers/` starts from it (`containers/base/ensure-base.sh`).
+pub const BASE_IMAGE: &str = "debian:bookworm-slim";
+/// What a node's holder container runs (`sleep infinity`): the base image has it.
+pub const HOLDER_IMAGE: &str = BASE_IMAGE;
+
 pub type ImageFuture<'a> = Pin<Box<dyn Future<Output = Result<String>> + Send + 'a>>;
 
 /// Turns a topology node's `image` (`iut`, `refimpl`, or a directory under `containers/`)

@@ -1,13 +1,17 @@
-//! A running lab: networks, a capture per link, peers ready, and the IUT.
+//! A running lab: its own network namespace with a bridge per link ([`crate::netns`]), a
+//! capture per link, peers ready, and the IUT.
 
-use crate::engine::{remove_run_blocking, ContainerSpec, Engine, LABEL_PID, LABEL_RUN};
+use crate::engine::{
+    remove_run_blocking, ContainerSpec, Engine, NetworkMode, LABEL_PID, LABEL_RUN,
+};
 use crate::images::{ContainerImages, ImageResolver};
+use crate::netns::{mac_for, LabNet, Port};
 use crate::probe;
 use crate::topology::{NodeSpec, Readiness, Topology, Wait};
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::live::LiveCapture;
 use std::collections::{BTreeSet, HashMap};
-use std::net::Ipv6Addr;
+use std::net::{Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -37,6 +41,8 @@ pub struct NodeHandle {
     pub name: String,
     pub role: String,
     pub id: String,
+    /// The container holding the node's network namespace.
+    pub holder: String,
     pub address: Ipv6Addr,
 }
 
@@ -66,7 +72,11 @@ pub struct Lab {
     opts: LabOptions,
     /// Names (and builds) the image of each node.
     images: Arc<dyn ImageResolver>,
-    networks: Vec<String>,
+    /// The lab's namespace and its bridges, one per topology network, in topology order.
+    net: LabNet,
+    bridges: Vec<String>,
+    /// Veths made so far: numbers their lab ends.
+    veths: std::sync::atomic::AtomicU32,
     captures: Vec<LiveCapture>,
     setup_frames: Vec<u64>,
     pub nodes: Vec<NodeHandle>,
@@ -76,7 +86,7 @@ pub struct Lab {
     log_offsets: HashMap<String, usize>,
     /// [`Lab::end_test`] left only the reused peers: [`Lab::next_test`] may follow.
     between_tests: bool,
-    _lock: HostLock,
+    _slot: crate::slots::Slot,
     torn_down: bool,
 }
 
@@ -119,43 +129,6 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// every test, so a coarse poll adds up over a suite.
 const POLL: Duration = Duration::from_millis(30);
 
-/// The lab host's address on a new bridge stays tentative (RFC 4862 DAD) until about a
-/// second after the first container joins, and readiness probes from it wait that long. The
-/// bridge is the lab's own and the address unique on it: it is added again without DAD.
-/// Best effort: without `ip`, probes are only slower.
-fn skip_dad_on_bridge(bridge: &str) {
-    let Ok(table) = std::fs::read_to_string("/proc/net/if_inet6") else {
-        return;
-    };
-    for cols in table
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>())
-    {
-        // address, ifindex, prefix length, scope (00 = global), flags, name
-        if cols.len() < 6 || cols[5] != bridge || cols[3] != "00" {
-            continue;
-        }
-        let Ok(raw) = u128::from_str_radix(cols[0], 16) else {
-            continue;
-        };
-        let Ok(plen) = u8::from_str_radix(cols[2], 16) else {
-            continue;
-        };
-        let cidr = format!("{}/{plen}", std::net::Ipv6Addr::from(raw));
-        let ip = |args: &[&str]| {
-            std::process::Command::new("ip")
-                .args(args)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if ip(&["-6", "addr", "del", &cidr, "dev", bridge]) {
-            ip(&["-6", "addr", "add", &cidr, "dev", bridge, "nodad"]);
-        }
-    }
-}
-
 impl Lab {
     /// Creates the networks, starts their captures, starts every peer (all nodes but the
     /// IUT) and waits until each answers its readiness probe. Peers with `wait = "exit"`
@@ -183,24 +156,27 @@ impl Lab {
         if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
             bail!("interrupted: no new lab");
         }
-        let lock = HostLock::acquire(Duration::from_secs(900))?;
+        let slot = crate::slots::Slot::acquire(Duration::from_secs(900)).await?;
         clear_leftovers(&engine).await;
         let run_id = format!("{:08x}", rand::random::<u32>());
         register_run(&run_id);
+        let net = LabNet::create(&run_id)?;
         let mut lab = Lab {
             engine,
             topology,
             run_id,
             opts,
             images,
-            networks: Vec::new(),
+            net,
+            bridges: Vec::new(),
+            veths: Default::default(),
             captures: Vec::new(),
             setup_frames: Vec::new(),
             nodes: Vec::new(),
             prepared: Vec::new(),
             log_offsets: HashMap::new(),
             between_tests: false,
-            _lock: lock,
+            _slot: slot,
             torn_down: false,
         };
         if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
@@ -408,11 +384,11 @@ impl Lab {
                     .iter()
                     .any(|n| n.name == h.name && n.reuse)
             })
-            .map(|h| h.id.clone())
+            .flat_map(|h| [h.id.clone(), h.holder.clone()])
             .collect();
         let mut found = self.engine.find(Some(&self.run_id)).await?;
         found.containers.retain(|(id, _, _)| !keep.contains(id));
-        found.networks.clear();
+        found.holders.retain(|(id, _, _)| !keep.contains(id));
         self.engine.remove(&found).await?;
         self.nodes.retain(|h| keep.contains(&h.id));
         self.prepared.clear();
@@ -430,17 +406,20 @@ impl Lab {
         }
         let found = self.engine.find(Some(&self.run_id)).await?;
         self.engine.remove(&found).await?;
+        self.net.delete();
         self.torn_down = true;
         unregister_run(&self.run_id);
         Ok(())
     }
 
     fn start_captures(&mut self) -> Result<()> {
-        let specs = self.topology.networks.clone();
-        for (i, n) in specs.iter().enumerate() {
-            let bridge = format!("m6l{}{i}", self.run_id);
+        for (n, bridge) in self.topology.networks.iter().zip(&self.bridges) {
             let pcap = self.opts.out_dir.join(format!("{}.pcap", n.name));
-            let cap = LiveCapture::start(&bridge, &pcap)
+            let b = bridge.clone();
+            // Opened inside the lab's namespace, where the bridge is; the socket stays there.
+            let cap = self
+                .net
+                .run(move || LiveCapture::start(&b, &pcap))?
                 .with_context(|| format!("capture on bridge {bridge} of network {}", n.name))?;
             self.captures.push(cap);
         }
@@ -454,21 +433,20 @@ impl Lab {
         ])
     }
 
-    fn network_name(&self, net: &str) -> String {
-        format!("mip6lab-{}-{net}", self.run_id)
-    }
-
+    /// One bridge per network, named after it (unique in the lab's namespace, 15
+    /// characters at most), with the lab host's addresses.
     async fn create_networks(&mut self) -> Result<()> {
-        let specs = self.topology.networks.clone();
-        for (i, n) in specs.iter().enumerate() {
-            let name = self.network_name(&n.name);
-            // Linux caps interface names at 15 characters.
-            let bridge = format!("m6l{}{i}", self.run_id);
-            self.engine
-                .create_network(&name, &bridge, &n.ipv6, &n.ipv4, self.labels())
-                .await?;
-            self.networks.push(name);
-            skip_dad_on_bridge(&bridge);
+        for (i, n) in self.topology.networks.iter().enumerate() {
+            let bridge: String = format!("br{i}-{}", n.name).chars().take(15).collect();
+            let v6: crate::topology::Cidr<Ipv6Addr> = n.ipv6.parse()?;
+            let v4: crate::topology::Cidr<std::net::Ipv4Addr> = n.ipv4.parse()?;
+            self.net.add_bridge(
+                &bridge,
+                mac_for(v4.host(1)),
+                (v6.gateway(), v6.len),
+                (v4.host(1), v4.len),
+            )?;
+            self.bridges.push(bridge);
         }
         self.start_captures()
     }
@@ -598,27 +576,113 @@ impl Lab {
         if keylog {
             vars.push(format!("MIP6LAB_KEYLOG_DIR={KEYLOG_DIR}"));
         }
-        let id = self
+        let name = format!("mip6lab-{}-{}", self.run_id, node.name);
+        let holder = self.create_holder(node, &name).await?;
+        let created = self
             .engine
             .create_container(ContainerSpec {
-                name: format!("mip6lab-{}-{}", self.run_id, node.name),
+                name,
                 image,
-                network: &self.network_name(&node.network),
-                ipv6: address,
+                network: NetworkMode::JoinHolder(&holder),
                 env: vars,
                 binds,
                 labels: self.labels(),
                 cmd: node.command.clone(),
                 cap_add: capabilities(node),
             })
-            .await?;
+            .await;
+        let id = match created {
+            Ok(id) => id,
+            Err(e) => {
+                self.engine.remove_container(&holder).await;
+                return Err(e);
+            }
+        };
         let handle = NodeHandle {
             name: node.name.clone(),
             role: node.role.clone(),
             id,
+            holder,
             address,
         };
         Ok(handle)
+    }
+
+    /// Starts the container that holds the node's network namespace and wires its `eth0`
+    /// to the node's bridge. The node's own container joins it: its processes find their
+    /// addresses in place from the first instruction, whatever the image.
+    async fn create_holder(&self, node: &NodeSpec, name: &str) -> Result<String> {
+        let (index, net) = self
+            .topology
+            .networks
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.name == node.network)
+            .context("node on an unknown network")?;
+        let v6: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
+        let v4: crate::topology::Cidr<std::net::Ipv4Addr> = net.ipv4.parse()?;
+        // Nodes take the addresses after the lab host's, in topology order, so a node's
+        // IPv4 address (and the MAC derived from it) is the same in every run.
+        let nth = self
+            .topology
+            .nodes
+            .iter()
+            .filter(|n| n.network == node.network)
+            .position(|n| n.name == node.name)
+            .context("node not in its topology")?;
+        let ipv4 = v4.host(2 + nth as u32);
+        let id = self
+            .engine
+            .create_container(ContainerSpec {
+                name: format!("{name}-net"),
+                image: crate::images::HOLDER_IMAGE.to_string(),
+                network: NetworkMode::Holder { hostname: name },
+                env: Vec::new(),
+                binds: Vec::new(),
+                labels: self.labels(),
+                cmd: Some(vec!["sleep".into(), "infinity".into()]),
+                cap_add: Vec::new(),
+            })
+            .await?;
+        let pid = match self
+            .engine
+            .start_container(&id, &format!("{name}-net"))
+            .await
+        {
+            Ok(()) => self.engine.pid(&id).await,
+            Err(e) => Err(e),
+        };
+        let pid = match pid {
+            Ok(p) => p,
+            Err(e) => {
+                self.engine.remove_container(&id).await;
+                return Err(e);
+            }
+        };
+        // A fresh name each time: the last test's veth of this node may outlive its
+        // namespace for a moment (the kernel dismantles namespaces asynchronously).
+        let serial = self
+            .veths
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let lab_end: String = format!("v{serial}-{}", node.name)
+            .chars()
+            .take(15)
+            .collect();
+        let wired = self.net.attach(&Port {
+            bridge: &self.bridges[index],
+            lab_end: &lab_end,
+            pid,
+            mac: mac_for(ipv4),
+            ipv6: (self.topology.address(node), v6.len),
+            ipv4: (ipv4, v4.len),
+            ipv4_gateway: v4.host(1),
+        });
+        if let Err(e) = wired {
+            // Not left behind for a retry to trip over (the name would be taken).
+            self.engine.remove_container(&id).await;
+            return Err(e);
+        }
+        Ok(id)
     }
 
     /// Waits for the node's readiness probe, if it has one.
@@ -627,7 +691,8 @@ impl Lab {
         if let Some(ready) = &node.ready {
             let res = match ready {
                 Readiness::DnsSoa(zone) => {
-                    probe::dns_soa(address, self.gateway_of(node)?, zone, READY_TIMEOUT)
+                    let sock = self.probe_socket(node)?;
+                    probe::dns_soa(address, sock, zone, READY_TIMEOUT)
                         .await
                         .map(|_| ())
                 }
@@ -637,8 +702,8 @@ impl Lab {
                     password,
                     secret,
                 } => {
-                    let gateway = self.gateway_of(node)?;
-                    probe::radius_access(address, gateway, user, password, secret, READY_TIMEOUT)
+                    let sock = self.probe_socket(node)?;
+                    probe::radius_access(address, sock, user, password, secret, READY_TIMEOUT)
                         .await
                         .map(|_| ())
                 }
@@ -652,6 +717,25 @@ impl Lab {
             }
         }
         Ok(())
+    }
+
+    /// A probe's socket: on the lab host's address of the node's network, in the lab's
+    /// namespace.
+    fn probe_socket(&self, node: &NodeSpec) -> Result<tokio::net::UdpSocket> {
+        let sock = self.bind_udp(SocketAddr::from((self.gateway_of(node)?, 0)))?;
+        sock.set_nonblocking(true)?;
+        Ok(tokio::net::UdpSocket::from_std(sock)?)
+    }
+
+    /// A UDP socket on the lab host's side of its links (in the lab's namespace): how a
+    /// test talks to the lab's nodes from the harness.
+    pub fn bind_udp(&self, local: SocketAddr) -> Result<std::net::UdpSocket> {
+        self.net.bind_udp(local)
+    }
+
+    /// The lab's network namespace (for a test that opens its own sockets there).
+    pub fn netns(&self) -> &LabNet {
+        &self.net
     }
 
     /// The lab host's address on the node's network (the bridge's, the first host address).
@@ -833,6 +917,7 @@ impl Lab {
         let art = self.collect().await?;
         let found = self.engine.find(Some(&self.run_id)).await?;
         self.engine.remove(&found).await?;
+        self.net.delete();
         if timing {
             eprintln!(
                 "timing:   containers and networks removed in {:?}",
@@ -1079,43 +1164,39 @@ fn install_signal_cleanup() {
     });
 }
 
-/// Called with the host lock held, so no other lab is running: objects of dead processes are
-/// stale (a SIGKILL, a crash) and would clash with this run's subnets; they are removed and
-/// reported. Objects of a live process are only reported.
+/// Objects of dead processes (a SIGKILL, a crash) are removed and reported; objects of a
+/// live process (another run on this host) are left alone.
 async fn clear_leftovers(engine: &Engine) {
+    let spaces = crate::netns::delete_orphans();
     let Ok(mut found) = engine.find(None).await else {
         return;
     };
     let dead = |pid: u32| pid == 0 || !Path::new(&format!("/proc/{pid}")).exists();
-    let live_c = found.containers.iter().filter(|x| !dead(x.2)).count();
-    let live_n = found.networks.iter().filter(|x| !dead(x.2)).count();
     found.containers.retain(|x| dead(x.2));
+    found.holders.retain(|x| dead(x.2));
     found.networks.retain(|x| dead(x.2));
-    if !found.containers.is_empty() || !found.networks.is_empty() {
-        let runs: BTreeSet<&str> = found
+    let objects = || {
+        found
             .containers
             .iter()
+            .chain(found.holders.iter())
             .chain(found.networks.iter())
-            .map(|x| x.1.as_str())
-            .collect();
+    };
+    if objects().next().is_some() || !spaces.is_empty() {
+        let runs: BTreeSet<&str> = objects().map(|x| x.1.as_str()).collect();
         note(&format!(
-            "mip6lab: earlier run(s) {} ended without teardown; removing their {} container(s) \
-             and {} network(s)",
+            "mip6lab: earlier run(s) {} ended without teardown; removing their {} container(s), \
+             {} network(s) and {} network namespace(s)",
             runs.into_iter().collect::<Vec<_>>().join(", "),
-            found.containers.len(),
-            found.networks.len()
+            found.containers.len() + found.holders.len(),
+            found.networks.len(),
+            spaces.len()
         ));
         if let Err(e) = engine.remove(&found).await {
             note(&format!(
                 "mip6lab: cannot remove leftovers: {e:#} (try `mip6lab gc`)"
             ));
         }
-    }
-    if live_c + live_n > 0 {
-        note(&format!(
-            "mip6lab: {live_c} container(s) and {live_n} network(s) belong to another live \
-             process; if the next step fails on overlapping subnets, stop it or run `mip6lab gc --all`"
-        ));
     }
 }
 
@@ -1124,36 +1205,4 @@ async fn clear_leftovers(engine: &Engine) {
 pub(crate) fn note(msg: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
-/// Serializes labs on this host: they use the same documentation subnets, and Docker
-/// refuses overlapping networks.
-struct HostLock(#[allow(dead_code)] std::fs::File);
-
-impl HostLock {
-    fn acquire(timeout: Duration) -> Result<HostLock> {
-        use std::os::fd::AsRawFd;
-        let path = std::env::temp_dir().join("mip6lab-lab.lock");
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
-        let deadline = Instant::now() + timeout;
-        let mut told = false;
-        loop {
-            // SAFETY: flock on an fd we own.
-            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-                return Ok(HostLock(f));
-            }
-            if Instant::now() >= deadline {
-                bail!("another lab held {} for {timeout:?}", path.display());
-            }
-            if !told {
-                crate::lab::note("mip6lab: waiting for another lab on this host to finish");
-                told = true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
 }

@@ -1,10 +1,13 @@
-//! The lab: topologies from `fixtures/`, images from `containers/`, containers on internal
-//! IPv6 networks, a capture per link, and teardown that happens whatever way a run ends.
+//! The lab: topologies from `fixtures/`, images from `containers/`, containers on links in
+//! the lab's own network namespace, a capture per link, and teardown that happens whatever
+//! way a run ends.
 
 pub mod engine;
 pub mod images;
 pub mod lab;
+pub mod netns;
 pub mod probe;
+pub mod slots;
 pub mod topology;
 
 pub use engine::Engine;

@@ -8,32 +8,17 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
-/// A UDP socket on `source`, retried until `timeout` after `started` (the address may not be
-/// usable yet while the lab's network comes up).
-async fn bind_probe(source: Ipv6Addr, started: Instant, timeout: Duration) -> Result<UdpSocket> {
-    loop {
-        match UdpSocket::bind(SocketAddr::from((source, 0))).await {
-            Ok(s) => return Ok(s),
-            Err(_) if started.elapsed() < timeout => {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => bail!("cannot bind the probe to {source}: {e}"),
-        }
-    }
-}
-
 /// Asks `server` for the SOA of `zone` until it answers authoritatively, or `timeout`.
-/// Queries leave from `source` (the lab side of the link) so that probe traffic carries only
-/// lab addresses; the address may still be tentative for a moment after the bridge comes up.
+/// Queries leave from `sock`, bound on the lab side of the link so that probe traffic
+/// carries only lab addresses.
 pub async fn dns_soa(
     server: Ipv6Addr,
-    source: Ipv6Addr,
+    sock: UdpSocket,
     zone: &str,
     timeout: Duration,
 ) -> Result<Duration> {
     let started = Instant::now();
     let name = Name::from_str(zone)?;
-    let sock = bind_probe(source, started, timeout).await?;
     let dst = SocketAddr::from((server, 53));
     let mut last = String::from("no answer");
     while started.elapsed() < timeout {
@@ -89,11 +74,11 @@ pub async fn dns_soa(
 /// Message-Authenticator) for `user` to `server`:1812 until one is answered with an
 /// Access-Accept whose Response Authenticator is right for `secret`, or `timeout`. An
 /// Access-Reject ends the probe at once (the server runs, but the probe user is refused: a
-/// fixture error, not a slow start). Requests leave from `source` (the lab's gateway), which
-/// the server must list as a client.
+/// fixture error, not a slow start). Requests leave from `sock`, bound on the lab's side of the
+/// link: the server must list that address as a client.
 pub async fn radius_access(
     server: Ipv6Addr,
-    source: Ipv6Addr,
+    sock: UdpSocket,
     user: &str,
     password: &str,
     secret: &str,
@@ -101,7 +86,6 @@ pub async fn radius_access(
 ) -> Result<Duration> {
     use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
     let started = Instant::now();
-    let sock = bind_probe(source, started, timeout).await?;
     let dst = SocketAddr::from((server, radius::AUTH_PORT));
     let mut last = String::from("no answer");
     while started.elapsed() < timeout {

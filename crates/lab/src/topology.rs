@@ -309,9 +309,16 @@ impl Cidr<Ipv6Addr> {
             .unwrap_or(0);
         u128::from(*a) & mask == u128::from(self.addr) & mask
     }
-    /// The first host address, which Docker gives the bridge (the lab's own address).
+    /// The first host address: the lab host's own, on the bridge.
     pub fn gateway(&self) -> Ipv6Addr {
         Ipv6Addr::from(u128::from(self.addr) + 1)
+    }
+}
+
+impl Cidr<Ipv4Addr> {
+    /// The `n`th address of the subnet (1: the lab host's, on the bridge).
+    pub fn host(&self, n: u32) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.addr).wrapping_add(n))
     }
 }
 

@@ -40,9 +40,12 @@ pub struct Runner {
     /// Observations by scenario: test purposes with the same setup and stimulus judge one
     /// lab run (the first one's directory holds its evidence).
     scenarios: std::sync::Mutex<std::collections::HashMap<String, Shared>>,
-    /// The last test's lab, kept for the next test when its `reuse` peers fit
-    /// ([`Lab::reusable_for`]); [`Runner::close`] removes it.
-    warm: tokio::sync::Mutex<Option<Lab>>,
+    /// Labs run at once by [`Runner::run_all`] (`--jobs`); 1 runs the tests one after
+    /// another in selection order.
+    pub jobs: usize,
+    /// Per lab worker, its last test's lab, kept for its next test when the `reuse` peers
+    /// fit ([`Lab::reusable_for`]); [`Runner::close`] removes them.
+    warm: std::sync::Mutex<Vec<Option<Lab>>>,
 }
 
 type Shared = Result<Observed, String>;
@@ -74,8 +77,15 @@ impl Runner {
             reruns: 0,
             observe_cap: None,
             scenarios: Default::default(),
+            jobs: 1,
             warm: Default::default(),
         }
+    }
+
+    /// Runs up to `jobs` labs at once (at least 1).
+    pub fn with_jobs(mut self, jobs: usize) -> Runner {
+        self.jobs = jobs.max(1);
+        self
     }
 
     pub fn with_pics(mut self, pics: Option<Pics>) -> Runner {
@@ -114,13 +124,18 @@ impl Runner {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let mut records = Vec::new();
-        for (i, tp) in tests.iter().enumerate() {
-            starting(i, tp);
-            let rec = self.run_test(tp).await;
-            progress(i, &rec);
-            records.push(rec);
-        }
+        let records = if self.jobs <= 1 {
+            let mut records = Vec::new();
+            for (i, tp) in tests.iter().enumerate() {
+                starting(i, tp);
+                let rec = self.run_test(tp).await;
+                progress(i, &rec);
+                records.push(rec);
+            }
+            records
+        } else {
+            self.run_parallel(tests, &mut starting, &mut progress).await
+        };
         if let Err(e) = self.close().await {
             eprintln!("warning: removing the last lab: {e:#}");
         }
@@ -150,14 +165,89 @@ impl Runner {
         (run, records)
     }
 
-    /// Removes the lab kept for a next test, if any. [`Runner::run_all`] does this at its
-    /// end; callers of [`Runner::run_test`] call it when done (else the lab goes when the
+    /// `jobs` lab workers take lab-sharing groups ([`crate::partition::lab_groups`]) from
+    /// one queue, each preferring a group on its kept lab's topology (reused peers), and
+    /// run them; records come back in selection order whatever finished first.
+    async fn run_parallel(
+        &self,
+        tests: &[TestPurpose],
+        starting: &mut dyn FnMut(usize, &TestPurpose),
+        progress: &mut dyn FnMut(usize, &TestRecord),
+    ) -> Vec<TestRecord> {
+        use std::cell::RefCell;
+        let queue = RefCell::new(std::collections::VecDeque::from(
+            crate::partition::lab_groups(tests),
+        ));
+        let done: RefCell<Vec<Option<TestRecord>>> =
+            RefCell::new((0..tests.len()).map(|_| None).collect());
+        let callbacks = RefCell::new((starting, progress));
+        let worker = |w: usize| {
+            let (queue, done, callbacks) = (&queue, &done, &callbacks);
+            async move {
+                let mut last_topology: Option<&str> = None;
+                loop {
+                    let group = {
+                        let mut q = queue.borrow_mut();
+                        let same = q
+                            .iter()
+                            .position(|g| Some(tests[g[0]].topology) == last_topology);
+                        match same.or((!q.is_empty()).then_some(0)) {
+                            Some(at) => q.remove(at),
+                            None => None,
+                        }
+                    };
+                    let Some(group) = group else { break };
+                    for i in group {
+                        let tp = &tests[i];
+                        (callbacks.borrow_mut().0)(i, tp);
+                        let rec = self.run_test_on(tp, w).await;
+                        (callbacks.borrow_mut().1)(i, &rec);
+                        done.borrow_mut()[i] = Some(rec);
+                        last_topology = Some(tp.topology);
+                    }
+                }
+            }
+        };
+        // One task, workers interleaved at their awaits: the harness's own work is small
+        // beside the containers', and decoding runs on the blocking pool.
+        futures_util::future::join_all((0..self.jobs).map(worker)).await;
+        done.into_inner()
+            .into_iter()
+            .map(|r| r.expect("every queued test ran"))
+            .collect()
+    }
+
+    /// Removes the labs kept for a next test, if any. [`Runner::run_all`] does this at its
+    /// end; callers of [`Runner::run_test`] call it when done (else the labs go when the
     /// runner is dropped).
     pub async fn close(&self) -> Result<()> {
-        let lab = self.warm.lock().await.take();
-        match lab {
-            Some(lab) => lab.close().await,
-            None => Ok(()),
+        let labs: Vec<Lab> = self
+            .warm
+            .lock()
+            .map(|mut w| w.iter_mut().filter_map(Option::take).collect())
+            .unwrap_or_default();
+        let mut first_error = None;
+        for r in futures_util::future::join_all(labs.into_iter().map(Lab::close)).await {
+            if let Err(e) = r {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn take_warm(&self, worker: usize) -> Option<Lab> {
+        self.warm
+            .lock()
+            .ok()
+            .and_then(|mut w| w.get_mut(worker).and_then(Option::take))
+    }
+
+    fn keep_warm(&self, worker: usize, lab: Lab) {
+        if let Ok(mut w) = self.warm.lock() {
+            if w.len() <= worker {
+                w.resize_with(worker + 1, || None);
+            }
+            w[worker] = Some(lab);
         }
     }
 
@@ -175,14 +265,19 @@ impl Runner {
     /// A test with its reruns: one run, then `reruns` more in `<TP-ID>/rerun-<k>/`, folded
     /// into one result by [`flaky::aggregate`]. A test the PICS rules out runs no lab at all.
     pub async fn run_test(&self, tp: &TestPurpose) -> TestRecord {
-        let first = self.run_one(tp).await;
+        self.run_test_on(tp, 0).await
+    }
+
+    /// [`Runner::run_test`] on lab worker `worker`'s kept lab.
+    async fn run_test_on(&self, tp: &TestPurpose, worker: usize) -> TestRecord {
+        let first = self.run_one_on(tp, worker).await;
         if self.reruns == 0 || first.result.outcome.verdict == Verdict::NotApplicable {
             return first;
         }
         let mut records = vec![first];
         for k in 1..=self.reruns {
             let dir = self.opts.run_dir.join(tp.id).join(format!("rerun-{k}"));
-            records.push(self.run_in(tp, &dir).await);
+            records.push(self.run_in(tp, &dir, worker).await);
         }
         combine(records)
     }
@@ -190,6 +285,10 @@ impl Runner {
     /// One run of a test in `<run-dir>/<TP-ID>/`, or NOT-APPLICABLE without a lab when the
     /// PICS does not declare every item it needs.
     pub async fn run_one(&self, tp: &TestPurpose) -> TestRecord {
+        self.run_one_on(tp, 0).await
+    }
+
+    async fn run_one_on(&self, tp: &TestPurpose, worker: usize) -> TestRecord {
         if let Some(reason) = self.not_applicable(tp) {
             return TestRecord {
                 result: self.result(tp, Outcome::new(Verdict::NotApplicable, reason), 0, &[]),
@@ -197,12 +296,13 @@ impl Runner {
                 peer_versions: Default::default(),
             };
         }
-        self.run_in(tp, &self.opts.run_dir.join(tp.id)).await
+        self.run_in(tp, &self.opts.run_dir.join(tp.id), worker)
+            .await
     }
 
-    async fn run_in(&self, tp: &TestPurpose, dir: &Path) -> TestRecord {
+    async fn run_in(&self, tp: &TestPurpose, dir: &Path, worker: usize) -> TestRecord {
         let started = Instant::now();
-        let observed = self.observe_shared(tp, dir).await.map_err(|e| {
+        let observed = self.observe_shared(tp, dir, worker).await.map_err(|e| {
             let e = format!("{e:#}");
             // The IUT's own refusal is not the harness's fault.
             match e.starts_with(IUT_CONFIGURATION_ERROR) {
@@ -288,7 +388,12 @@ impl Runner {
 
     /// [`Runner::observe`] once per scenario; later tests of the scenario note where the
     /// evidence is.
-    async fn observe_shared(&self, tp: &TestPurpose, dir: &Path) -> Result<Observed> {
+    async fn observe_shared(
+        &self,
+        tp: &TestPurpose,
+        dir: &Path,
+        worker: usize,
+    ) -> Result<Observed> {
         let key = self.scenario_key(tp, dir);
         let cached = self
             .scenarios
@@ -312,7 +417,7 @@ impl Runner {
             )?;
             return shared.map_err(|e| anyhow::anyhow!("{e}"));
         }
-        let res = self.observe(tp, dir).await;
+        let res = self.observe(tp, dir, worker).await;
         let shared: Shared = match &res {
             Ok(v) => Ok(v.clone()),
             Err(e) => Err(format!("{e:#}")),
@@ -326,9 +431,9 @@ impl Runner {
     /// One lab run for `tp`, in stages: the lab's plan (topology and settings), the lab up
     /// (a fresh one or the last test's), the observation, the decoding of the capture, and
     /// the evidence files. Returns the observation and the files it rests on.
-    async fn observe(&self, tp: &TestPurpose, dir: &Path) -> Result<Observed> {
+    async fn observe(&self, tp: &TestPurpose, dir: &Path, worker: usize) -> Result<Observed> {
         let plan = self.plan(tp)?;
-        let mut lab = self.lab_up(&plan, dir).await?;
+        let mut lab = self.lab_up(&plan, dir, worker).await?;
         let window = self
             .observe_cap
             .map_or(tp.observe_for, |c| c.min(tp.observe_for));
@@ -336,8 +441,14 @@ impl Runner {
         // Frames still in flight when the IUT reported should reach the capture.
         lab.settle_captures().await;
         let artifacts = lab.end_test().await?;
-        *self.warm.lock().await = Some(lab);
-        let (transcript, pcap) = decode(&artifacts, &plan.endpoints)?;
+        self.keep_warm(worker, lab);
+        // Off the runtime's threads: other labs' waits go on while this capture decodes.
+        let (transcript, pcap) = {
+            let (artifacts, endpoints) = (artifacts.clone(), plan.endpoints.clone());
+            tokio::task::spawn_blocking(move || decode(&artifacts, &endpoints))
+                .await
+                .context("decoding the capture")??
+        };
         let files = write_evidence(dir, &transcript, &artifacts)?;
         let pcap = pcap
             .strip_prefix(&self.opts.run_dir)
@@ -413,10 +524,10 @@ impl Runner {
         })
     }
 
-    /// The last test's lab when its peers fit the plan, else a new lab (the old one goes
-    /// first: the two would share subnets). Its peers are up and ready, the IUT and the
-    /// testers created.
-    async fn lab_up(&self, plan: &LabPlan, dir: &Path) -> Result<Lab> {
+    /// The worker's last lab when its peers fit the plan, else a new lab (the old one goes
+    /// first: it would hold a lab slot). Its peers are up and ready, the IUT and the testers
+    /// created.
+    async fn lab_up(&self, plan: &LabPlan, dir: &Path, worker: usize) -> Result<Lab> {
         let opts = LabOptions {
             root: self.opts.root.clone(),
             out_dir: dir.to_path_buf(),
@@ -430,7 +541,7 @@ impl Runner {
                 Arc::new(ReferenceImages),
             )
         };
-        let kept = self.warm.lock().await.take();
+        let kept = self.take_warm(worker);
         Ok(match kept {
             Some(mut lab) if lab.reusable_for(&plan.topology) => {
                 match lab
