@@ -28,7 +28,10 @@ pub fn split_runner(run_id: String, iut: Iut, knobs: &str) -> (Runner, PathBuf) 
         suite: SUITE.name.into(),
         iut,
         knobs: knobs.into(),
-    });
+    })
+    // As `mip6lab suite` runs by default: transcripts must match their snapshots whatever
+    // the number of labs at once.
+    .with_jobs(mip6lab_lab::slots::default_jobs());
     (runner, run_dir)
 }
 
