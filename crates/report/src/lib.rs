@@ -239,6 +239,11 @@ pub struct TestResult {
     /// within the test's bound: whatever the verdict, the tester was starved or stuck.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tester_timed_out: bool,
+    /// Where the test's lab run spent its time, in ms, by stage (`lab_up`: peers started or
+    /// reset; `iut_start`; `observation`; `teardown`: evidence collected and containers
+    /// removed; `decode`). Empty for a test judged on another test's run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stages_ms: BTreeMap<String, u64>,
 }
 
 impl TestResult {

@@ -60,6 +60,8 @@ struct Observed {
     config_error: Option<String>,
     /// The tester (stimulus) neither reported the awaited event nor exited in time.
     tester_timed_out: bool,
+    /// Milliseconds by stage of the lab run (empty for a test judged on another's run).
+    stages_ms: std::collections::BTreeMap<String, u64>,
 }
 
 /// What one test leaves, besides its result.
@@ -319,6 +321,7 @@ impl Runner {
                     files: Vec::new(),
                     config_error: None,
                     tester_timed_out: false,
+                    stages_ms: Default::default(),
                 },
             ),
         };
@@ -330,6 +333,7 @@ impl Runner {
         );
         result.iut_exit = observed.obs.iut_exit;
         result.tester_timed_out = observed.tester_timed_out;
+        result.stages_ms = observed.stages_ms.clone();
         let Observation {
             transcript,
             peer_versions,
@@ -415,7 +419,12 @@ impl Runner {
                     "same setup and stimulus as the run in {first}: judged on its observation\n"
                 ),
             )?;
-            return shared.map_err(|e| anyhow::anyhow!("{e}"));
+            return shared
+                .map(|mut o| {
+                    o.stages_ms.clear();
+                    o
+                })
+                .map_err(|e| anyhow::anyhow!("{e}"));
         }
         let res = self.observe(tp, dir, worker).await;
         let shared: Shared = match &res {
@@ -433,15 +442,32 @@ impl Runner {
     /// the evidence files. Returns the observation and the files it rests on.
     async fn observe(&self, tp: &TestPurpose, dir: &Path, worker: usize) -> Result<Observed> {
         let plan = self.plan(tp)?;
+        let mut stages = std::collections::BTreeMap::new();
+        let mut clock = Instant::now();
+        let mut lap = |stage: &str| {
+            stages.insert(stage.to_string(), clock.elapsed().as_millis() as u64);
+            clock = Instant::now();
+        };
         let mut lab = self.lab_up(&plan, dir, worker).await?;
+        lap("lab_up");
         let window = self
             .observe_cap
             .map_or(tp.observe_for, |c| c.min(tp.observe_for));
         let watched = watch(&mut lab, tp, &plan, window).await?;
+        lap("iut_start");
+        stages.insert("observation".into(), watched.observed_ms);
+        if let Some(s) = stages.get_mut("iut_start") {
+            *s = s.saturating_sub(watched.observed_ms);
+        }
         // Frames still in flight when the IUT reported should reach the capture.
         lab.settle_captures().await;
         let artifacts = lab.end_test().await?;
         self.keep_warm(worker, lab);
+        let mut lap = |stage: &str| {
+            stages.insert(stage.to_string(), clock.elapsed().as_millis() as u64);
+            clock = Instant::now();
+        };
+        lap("teardown");
         // Off the runtime's threads: other labs' waits go on while this capture decodes.
         let (transcript, pcap) = {
             let (artifacts, endpoints) = (artifacts.clone(), plan.endpoints.clone());
@@ -449,6 +475,7 @@ impl Runner {
                 .await
                 .context("decoding the capture")??
         };
+        lap("decode");
         let files = write_evidence(dir, &transcript, &artifacts)?;
         let pcap = pcap
             .strip_prefix(&self.opts.run_dir)
@@ -466,6 +493,7 @@ impl Runner {
             files,
             config_error: watched.config_error,
             tester_timed_out: watched.tester_timed_out,
+            stages_ms: stages,
         })
     }
 
@@ -607,6 +635,8 @@ struct Watched {
     config_error: Option<String>,
     /// The tester (stimulus) neither reported the awaited event nor exited in time.
     tester_timed_out: bool,
+    /// From the last start (IUT or stimulus) to the end of the observation.
+    observed_ms: u64,
 }
 
 /// The observation proper: starts the IUT, the other testers and the stimulus, and waits
@@ -645,6 +675,7 @@ async fn watch(
         Some(st) => lab.start_after_iut(st.node, &plan.stimulus_env).await?,
         None => iut.clone(),
     };
+    let observing = Instant::now();
     let (event, watched_exit) = match tp.until_event {
         Some(kind) => {
             let event = lab.wait_event(&watched, kind, window).await?;
@@ -663,6 +694,7 @@ async fn watch(
         iut_exit,
         config_error,
         tester_timed_out,
+        observed_ms: observing.elapsed().as_millis() as u64,
     })
 }
 
