@@ -181,6 +181,9 @@ if wants packages; then
     apt-get install -y -qq "${missing_pkgs[@]}" >>"$APT_LOG" 2>&1 ||
       fail_step "apt-get install ${missing_pkgs[*]} failed: $(apt_reason) (log: $APT_LOG)"
     hash -r
+    for cmd in "${missing_cmds[@]}"; do
+      has "$cmd" || fail_step "installed ${missing_pkgs[*]}, but $cmd is still not on PATH ($PATH): add /usr/sbin and /usr/bin to PATH"
+    done
     finish "ok: installed ${missing_pkgs[*]}"
   else
     finish "already there"
@@ -234,10 +237,8 @@ if wants docker; then
       setsid nohup dockerd "${bip[@]}" </dev/null >"$DOCKERD_LOG" 2>&1 &
       how="started: dockerd ${bip[*]:-(bridge from $DAEMON_JSON)}, log $DOCKERD_LOG"
     fi
-    for _ in $(seq "$DOCKERD_WAIT_S"); do
-      [ "$(docker_state)" = up ] && break
-      sleep 1
-    done
+    deadline=$((SECONDS + DOCKERD_WAIT_S))
+    until [ "$(docker_state)" = up ] || ((SECONDS >= deadline)); do sleep 1; done
     if [ "$(docker_state)" != up ]; then
       printf 'failed (%s)\n' "$(elapsed)"
       [[ $how == started:* ]] && tail -20 "$DOCKERD_LOG" 2>/dev/null | sed 's/^/  dockerd: /' >&2
