@@ -3,7 +3,7 @@
 # Recipes that need Docker run this first; fast when all is there. `just setup --check` only reports.
 # Install and start what the lab lacks: Debian packages, just, the Docker daemon, the base image.
 setup *args:
-    @bash scripts/setup.sh {{args}}
+    @bash scripts/setup.sh --prebuild {{args}}
 
 # Build everything the lab needs (the CLI and the reference IUT binary).
 build:

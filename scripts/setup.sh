@@ -3,9 +3,11 @@
 # image. Every recipe that needs Docker runs it first (`just setup`), so it does only what is
 # missing and takes well under 2 s when everything is there.
 #
-# Usage: scripts/setup.sh [--check] [STEP...]
+# Usage: scripts/setup.sh [--check | --prebuild] [STEP...]
 #   STEP is packages, just, docker or base (default: all four, in that order).
 #   --check only reports what is missing and exits 1 if anything is; it changes nothing.
+#   --prebuild: while slow steps run (packages, base image), build the workspace's binaries in
+#   the background, so a cold first run overlaps the downloads with the compile (`just setup`).
 #
 # Every precondition (root, apt-get, a Docker that can be reached or started) is checked before
 # anything is installed: a step that cannot be done stops the script with one line saying what
@@ -24,13 +26,15 @@ readonly BASE_TAG=debian:bookworm-slim
 readonly APT_LOG=/var/log/mip6lab-setup-apt.log
 
 check_only=false
+prebuild=false
 steps=()
 for arg in "$@"; do
   case $arg in
     --check) check_only=true ;;
+    --prebuild) prebuild=true ;;
     packages | just | docker | base) steps+=("$arg") ;;
-    -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) echo "setup: unknown argument '$arg' (steps: packages just docker base; --check)" >&2; exit 2 ;;
+    -h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "setup: unknown argument '$arg' (steps: packages just docker base; --check, --prebuild)" >&2; exit 2 ;;
   esac
 done
 ((${#steps[@]})) || steps=(packages just docker base)
@@ -163,6 +167,20 @@ if wants docker; then
 fi
 
 # --- the steps ---------------------------------------------------------------------------------
+# The compile needs nothing from the set-up: on a cold machine it runs beside the downloads.
+# Its errors show in the build that follows (`just build`); here it only warms target/.
+prebuild_pid=
+if $prebuild && has cargo && { ((${#missing_pkgs[@]})) || [ "$base_missing" != false ]; }; then
+  prebuild_log=$(mktemp /tmp/mip6lab-prebuild.XXXXXX)
+  prebuild_started=$(now_us)
+  cargo build --workspace --bins >"$prebuild_log" 2>&1 &
+  prebuild_pid=$!
+  # Stopping the set-up (a failed step, Ctrl-C) stops the compile too.
+  trap 'kill "$prebuild_pid" 2>/dev/null || true' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+fi
+
 if wants packages; then
   begin packages
   if ((${#missing_pkgs[@]})); then
@@ -258,4 +276,12 @@ if wants base; then
     finish "ok: $(tail -1 "$log")"
     rm -f "$log"
   fi
+fi
+
+if [ -n "$prebuild_pid" ]; then
+  printf 'setup: build, meanwhile … '
+  step_started=$prebuild_started
+  if wait "$prebuild_pid"; then finish ok; else finish "failed: cargo build --workspace --bins shows why"; fi
+  trap - EXIT INT TERM
+  rm -f "$prebuild_log"
 fi
