@@ -66,9 +66,10 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 has() { command -v "$1" >/dev/null 2>&1; }
 
 # --- what is there (reads only) ---------------------------------------------------------------
-# Docker: "up", "denied" (a daemon is there, this user may not use its socket) or "down".
+# Docker: "up", "denied" (a daemon is there, this user may not use its socket), "down", or
+# "noclient" (no docker command to ask with).
 docker_state() {
-  has docker || { echo down; return; }
+  has docker || { echo noclient; return; }
   local err
   if err=$(timeout 10 docker version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
     echo up
@@ -98,7 +99,7 @@ need_cmd() {
 }
 if wants packages; then
   need_cmd docker docker.io
-  if [ "$docker" = down ] && ! docker_configured_elsewhere; then need_cmd dockerd docker.io; fi
+  if [ "$docker" != up ] && ! docker_configured_elsewhere; then need_cmd dockerd docker.io; fi
   need_cmd ip iproute2        # the lab's network namespaces and links (ip netns, ip link)
   need_cmd debootstrap debootstrap # the base image where no registry answers
   need_cmd tshark tshark      # the decoder's cross-check (just test)
@@ -131,7 +132,7 @@ if $check_only; then
     case $docker in
       up) report "docker daemon" "ok (server $(docker version --format '{{.Server.Version}}' 2>/dev/null))" ;;
       denied) all_there=false; report "docker daemon" "no access: permission denied on its socket" ;;
-      down) all_there=false; report "docker daemon" "not running" ;;
+      down | noclient) all_there=false; report "docker daemon" "not running" ;;
     esac
   fi
   if wants base; then
@@ -158,11 +159,12 @@ if wants docker; then
   case $docker in
     denied)
       die "cannot use the Docker daemon: permission denied on its socket. Add yourself to group docker (sudo usermod -aG docker \$USER, then log in again), or run as root" ;;
-    down)
-      if docker_configured_elsewhere; then
+    down | noclient)
+      # Without a client the daemon is asked once the packages step has installed one.
+      if [ "$docker" = down ] && docker_configured_elsewhere; then
         die "the Docker daemon at ${DOCKER_HOST:-context $DOCKER_CONTEXT} does not answer: start it, or unset DOCKER_HOST/DOCKER_CONTEXT to use a local one"
       fi
-      is_root || die "cannot start the Docker daemon: not root. Start it with: sudo dockerd --bip $BRIDGE (or sudo systemctl start docker), or run as root" ;;
+      docker_configured_elsewhere || is_root || die "cannot start the Docker daemon: not root. Start it with: sudo dockerd --bip $BRIDGE (or sudo systemctl start docker), or run as root" ;;
   esac
 fi
 
@@ -237,8 +239,11 @@ fi
 
 if wants docker; then
   begin "docker daemon"
+  docker=$(docker_state)
   if [ "$docker" = up ]; then
     finish "already there"
+  elif docker_configured_elsewhere; then
+    fail_step "the Docker daemon at ${DOCKER_HOST:-context $DOCKER_CONTEXT} does not answer: start it, or unset DOCKER_HOST/DOCKER_CONTEXT to use a local one"
   else
     log_hint="its log: $DOCKERD_LOG"
     if dockerd_running; then
