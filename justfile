@@ -1,31 +1,36 @@
 # mip6lab tasks. `just --list` shows them.
 
+# Recipes that need Docker run this first; fast when all is there. `just setup --check` only reports.
+# Install and start what the lab lacks: Debian packages, just, the Docker daemon, the base image.
+setup *args:
+    @bash scripts/setup.sh --prebuild {{args}}
+
 # Build everything the lab needs (the CLI and the reference IUT binary).
 build:
     cargo build --workspace --bins
 
-# Run a conformance suite against the built-in reference IUT; extra args go to `mip6lab suite`
-# (e.g. `just suite split --knobs mn.srv_proto=_udp`, `just suite split --iut-image vendor/mn:1`).
-suite name *args: build
-    @bash containers/base/ensure-base.sh
+# Extra args go to `mip6lab suite` (e.g. `just suite split --knobs mn.srv_proto=_udp`,
+# `just suite split --iut-image vendor/mn:1`).
+# Run a conformance suite against the built-in reference IUT.
+suite name *args: setup build
     ./target/debug/mip6lab suite {{name}} {{args}}
 
-# The project's tests: unit, offline judge and decoder tests, and the container tests (which
-# need Docker; with CI=true they must run).
-test: build
+# The container tests need Docker; with CI=true they must run.
+# The project's tests: unit, offline judge and decoder tests, and the container tests.
+test: setup build
     cargo test --workspace -- --include-ignored
 
 # Decode a capture into the normalized transcript.
 decode file *args: build
     ./target/debug/mip6lab decode {{file}} {{args}}
 
-# Decode throughput against tshark on a 1,000,000-packet pcap of the split mix (built once
-# under target/bench/); `just bench-decode 200000 --verbose` adds `tshark -V`.
+# The pcap is built once under target/bench/; `just bench-decode 200000 --verbose` adds `tshark -V`.
+# Decode throughput against tshark on a 1,000,000-packet pcap of the split mix.
 bench-decode *args:
     cargo run --release -p mip6lab-capture --example bench_decode -- {{args}}
 
 # Remove lab containers and networks that a killed run left behind.
-gc *args: build
+gc *args: setup build
     ./target/debug/mip6lab gc {{args}}
 
 # List the reference IUT's mutation knobs.
@@ -38,6 +43,5 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Proof that the suite discriminates: each reference-IUT mutant must make a test fail.
-mutants name="split" *args: build
-    @bash containers/base/ensure-base.sh
+mutants name="split" *args: setup build
     ./target/debug/mip6lab mutants {{name}} {{args}}

@@ -22,6 +22,7 @@ fi
 mirror=${MIP6LAB_DEBIAN_MIRROR:-$(host_mirror)}
 [ -n "$mirror" ] || { echo "no Debian mirror found in /etc/apt: set MIP6LAB_DEBIAN_MIRROR" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "debootstrap missing: apt-get install debootstrap" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "cannot bootstrap $tag: debootstrap needs root. Run as root, or load $tag yourself (docker pull or docker load)" >&2; exit 1; }
 root=$(mktemp -d /tmp/mip6lab-rootfs.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 echo "bootstrapping $tag from $mirror (one time, a few minutes)"
