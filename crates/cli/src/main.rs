@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod baseline_cmd;
+mod bench_cmd;
 mod iut_check;
 mod mutants;
 mod report_cmd;
@@ -45,6 +46,11 @@ USAGE:
                       regression (a change to anything but PASS) or a test missing from the
                       run, 0 if only improvements or new tests (with --only, only that test
                       is compared).
+  mip6lab bench-suite <NAME> [--jobs N] [--out DIR]
+      Run the suite with --jobs 1, then with the default (or N) labs at once, and print both
+      wall times and their ratio, the harness's peak memory, where the labs' time goes (lab
+      up, IUT start, observation, teardown, decode) and the slowest tests. Run it warm (a run
+      that had to build images says so).
   mip6lab baseline check <RESULTS.json|RUN-DIR> <BASELINE.toml>
       Compare a recorded run with a baseline, as --baseline does (exit 1 on a regression or a
       missing test).
@@ -112,6 +118,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
     };
     match cmd {
         "suite" => cmd_suite(rest),
+        "bench-suite" => bench_cmd::cmd_bench_suite(rest),
         "report" => report_cmd::cmd_report(rest),
         "baseline" => baseline_cmd::cmd_baseline(rest),
         "decode" => cmd_decode(rest),
