@@ -576,7 +576,10 @@ impl RunResult {
             ));
         }
         if let Some(m) = self.merged.as_ref().filter(|m| !m.missing.is_empty()) {
-            out.push_str(&format!("INCOMPLETE: {}; the gate fails\n", m.missing_text()));
+            out.push_str(&format!(
+                "INCOMPLETE: {}; the gate fails\n",
+                m.missing_text()
+            ));
         }
         out.push_str(&format!(
             "suite: {} passed, {} failed, {} skipped\n",

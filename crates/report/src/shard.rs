@@ -80,7 +80,12 @@ impl Merged {
             .iter()
             .map(|s| format!("{}/{} ({} on {})", s.k, self.n, s.run_id, s.host))
             .collect();
-        format!("{} of {} shard(s): {}", self.shards.len(), self.n, parts.join(", "))
+        format!(
+            "{} of {} shard(s): {}",
+            self.shards.len(),
+            self.n,
+            parts.join(", ")
+        )
     }
 }
 
@@ -113,12 +118,10 @@ pub fn merge(
 ) -> Result<RunResult, String> {
     let first = shards.first().ok_or("no shard to merge")?;
     for r in &shards {
-        let p = r.partition.as_ref().ok_or_else(|| {
-            format!(
-                "{} is not a shard: it ran without --partition",
-                label(r)
-            )
-        })?;
+        let p = r
+            .partition
+            .as_ref()
+            .ok_or_else(|| format!("{} is not a shard: it ran without --partition", label(r)))?;
         check_same_run(first, r)?;
         if !(1..=p.n).contains(&p.k) {
             return Err(format!("{}: K is not between 1 and N", label(r)));
@@ -232,7 +235,10 @@ pub fn merge(
         started_unix: start,
         duration_ms: end_ms.saturating_sub(start * 1000),
         host: hosts.join(", "),
-        peer_versions: peer_versions.into_iter().map(|(p, (v, _))| (p, v)).collect(),
+        peer_versions: peer_versions
+            .into_iter()
+            .map(|(p, (v, _))| (p, v))
+            .collect(),
         partition: None,
         merged: Some(Merged {
             n,
@@ -360,7 +366,10 @@ mod tests {
         let mut shards = three_shards();
         shards.remove(0);
         let e = merge(shards, &ORDER, "m", false).unwrap_err();
-        assert!(e.starts_with("shard(s) 2 of 3 missing (given: 1, 3)"), "{e}");
+        assert!(
+            e.starts_with("shard(s) 2 of 3 missing (given: 1, 3)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -376,7 +385,9 @@ mod tests {
             m.missing_text(),
             "shard(s) 2 of 3 missing: 2 of 5 selected test(s) did not run"
         );
-        assert!(run.closing_lines().contains("INCOMPLETE: shard(s) 2 of 3 missing"));
+        assert!(run
+            .closing_lines()
+            .contains("INCOMPLETE: shard(s) 2 of 3 missing"));
     }
 
     #[rstest::rstest]
@@ -394,10 +405,7 @@ mod tests {
     #[case::k_out_of_range(|r: &mut RunResult| r.partition.as_mut().unwrap().k = 4, "K is not between 1 and N")]
     #[case::unknown_test(|r: &mut RunResult| { r.results[0].id = "Z".into(); r.partition.as_mut().unwrap().tests[0] = "Z".into(); }, "test Z of run run-1 (shard 1/3) is not in suite split")]
     #[case::test_in_two_shards(|r: &mut RunResult| { r.results[0].id = "C".into(); r.partition.as_mut().unwrap().tests[0] = "C".into(); }, "test C is in shard 1 and shard 3")]
-    fn shards_of_different_runs_are_refused(
-        #[case] spoil: fn(&mut RunResult),
-        #[case] want: &str,
-    ) {
+    fn shards_of_different_runs_are_refused(#[case] spoil: fn(&mut RunResult), #[case] want: &str) {
         let mut shards = three_shards();
         spoil(&mut shards[1]);
         let e = merge(shards, &ORDER, "m", true).unwrap_err();
@@ -433,7 +441,10 @@ mod tests {
         let r: RunResult = serde_json::from_str(v2).unwrap();
         assert!(r.partition.is_none() && r.merged.is_none());
         let text = serde_json::to_string(&r).unwrap();
-        assert!(!text.contains("partition") && !text.contains("merged"), "{text}");
+        assert!(
+            !text.contains("partition") && !text.contains("merged"),
+            "{text}"
+        );
         let shard = shard(1, 2, &["A"], 0);
         let back: RunResult =
             serde_json::from_str(&serde_json::to_string(&shard).unwrap()).unwrap();

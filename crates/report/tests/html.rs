@@ -158,7 +158,9 @@ fn everything_from_the_iut_is_escaped() {
 #[test]
 fn shards_and_incomplete_merges_are_shown() {
     let (mut run, ts) = load();
-    run.results.iter_mut().for_each(|r| r.outcome = Outcome::pass("ok"));
+    run.results
+        .iter_mut()
+        .for_each(|r| r.outcome = Outcome::pass("ok"));
     run.partition = Some(mip6lab_report::Partition {
         k: 1,
         n: 2,
@@ -166,7 +168,10 @@ fn shards_and_incomplete_merges_are_shown() {
         tests: run.results.iter().map(|r| r.id.clone()).collect(),
     });
     let html = render_html(&run, None, &ts);
-    assert!(html.contains("shard 1/2: 2 of 4 selected test(s)"), "{html}");
+    assert!(
+        html.contains("shard 1/2: 2 of 4 selected test(s)"),
+        "{html}"
+    );
     assert!(html.contains("Gate: passed") && !html.contains("INCOMPLETE"));
 
     run.partition = None;
@@ -183,7 +188,9 @@ fn shards_and_incomplete_merges_are_shown() {
     });
     let html = render_html(&run, None, &ts);
     assert!(html.contains("1 of 2 shard(s): 1/2 (r1 on ci-1)"), "{html}");
-    let incomplete = html.find("INCOMPLETE — shard(s) 2 of 2 missing: 2 of 4").expect("banner");
+    let incomplete = html
+        .find("INCOMPLETE — shard(s) 2 of 2 missing: 2 of 4")
+        .expect("banner");
     let summary = html.find("<h2>Summary</h2>").unwrap();
     assert!(incomplete < summary, "the banner comes first");
     assert!(html.contains("Gate: failed — no test here blocks, but shards are missing"));

@@ -253,5 +253,8 @@ fn a_merge_with_a_missing_shard_has_an_error_case_per_shard() {
     });
     let xml = junit::render(&r);
     check(&xml, &r);
-    assert!(xml.contains("<property name=\"partition\" value=\"2/3\"/>"), "{xml}");
+    assert!(
+        xml.contains("<property name=\"partition\" value=\"2/3\"/>"),
+        "{xml}"
+    );
 }

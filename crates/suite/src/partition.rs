@@ -138,7 +138,10 @@ mod tests {
         // Balanced: shards differ by at most the largest group.
         let lens: Vec<usize> = shards.iter().map(Vec::len).collect();
         let spread = lens.iter().max().unwrap() - lens.iter().min().unwrap();
-        assert!(spread <= sizes.iter().copied().max().unwrap_or(0), "{lens:?}");
+        assert!(
+            spread <= sizes.iter().copied().max().unwrap_or(0),
+            "{lens:?}"
+        );
     }
 
     #[test]
