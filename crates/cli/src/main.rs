@@ -344,6 +344,11 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
         }
         None => None,
     };
+    // The header's count: which shard, and how many tests of the selection.
+    let count = match &partition {
+        Some(p) => p.describe(),
+        None => format!("{} test(s)", tests.len()),
+    };
     let root = repo_root()?;
     let knobs = a.value("knobs").unwrap_or("").to_string();
     let iut = match a.value("iut-image") {
@@ -424,13 +429,6 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
         .with_pics(Some(pics))
         .with_reruns(reruns);
         let total = tests.len();
-        let count = match &partition {
-            Some(p) => format!(
-                "shard {}/{}: {total} of {} test(s)",
-                p.k, p.n, p.selected_total
-            ),
-            None => format!("{total} test(s)"),
-        };
         say(&format!(
             "mip6lab: suite {name}: {count}{}{}, PICS {} ({pics_name}) → {}",
             if knobs.is_empty() {

@@ -80,7 +80,8 @@ fn an_empty_shard_needs_no_docker_and_writes_a_valid_run() {
         &out_dir,
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("mip6lab: suite split: shard 2/2: 0 of 1 test(s)"));
+    assert!(text(&out.stderr)
+        .contains("mip6lab: suite split: shard 2/2: 0 of 1 selected test(s), PICS"));
     let run = read_json(&tmp.join("latest/results.json"));
     assert_eq!(
         run["partition"],
