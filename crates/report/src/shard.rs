@@ -73,7 +73,7 @@ impl Merged {
         )
     }
 
-    /// `4 shards: 1/4 (run, host), …`.
+    /// `3 of 4 shard(s): 1/4 (<run-id> on <host>), …`.
     pub fn describe(&self) -> String {
         let parts: Vec<String> = self
             .shards
@@ -224,10 +224,13 @@ pub fn merge(
         .map(|r| r.started_unix * 1000 + r.duration_ms)
         .max()
         .unwrap_or(0);
-    let template = by_k.values().next().cloned().unwrap_or_default();
-    for r in by_k.into_values() {
-        results.extend(r.results);
+    // The metadata the shards share (checked above) comes from the first.
+    let mut template: Option<RunResult> = None;
+    for mut r in by_k.into_values() {
+        results.append(&mut r.results);
+        template.get_or_insert(r);
     }
+    let template = template.unwrap_or_default();
     results.sort_by_key(|t| position[t.id.as_str()]);
     Ok(RunResult {
         schema_version: RunResult::SCHEMA_VERSION,

@@ -58,7 +58,7 @@ pub fn shard(groups: &[Vec<usize>], k: usize, n: usize) -> Vec<usize> {
     assert!((1..=n).contains(&k), "shard {k} of {n}");
     let mut by_size: Vec<&Vec<usize>> = groups.iter().collect();
     // Stable: equal sizes keep their selection order.
-    by_size.sort_by(|a, b| b.len().cmp(&a.len()));
+    by_size.sort_by_key(|g| std::cmp::Reverse(g.len()));
     let mut sizes = vec![0usize; n];
     let mut mine = Vec::new();
     for group in by_size {
