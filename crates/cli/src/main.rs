@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::{Engine, Topology};
-use mip6lab_report::{junit, RunResult};
+use mip6lab_report::{Partition, RunResult};
 use mip6lab_suite::suite::TOPOLOGIES_DIR;
 use mip6lab_suite::{Pics, RunOptions, Runner, Suite};
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ mip6lab — Mobile IPv6 bootstrapping conformance lab
 
 USAGE:
   mip6lab suite <NAME> [--iut-image TAG --pics FILE] [--knobs SPEC] [--only TP-ID] [--out DIR]
-                [--rerun N] [--baseline FILE] [--strict] [--jobs N]
+                [--rerun N] [--baseline FILE] [--strict] [--jobs N] [--partition K/N]
       Run a suite (split) against the built-in reference IUT, or against a vendor image.
       Writes DIR/<run-id>/{results.json,junit.xml} and per-test pcaps, logs, transcripts;
       DIR/latest points at the newest run; also index.html (the HTML report) and, per test,
@@ -46,6 +46,11 @@ USAGE:
                       regression (a change to anything but PASS) or a test missing from the
                       run, 0 if only improvements or new tests (with --only, only that test
                       is compared).
+      --partition K/N run shard K of N (1 <= K <= N) of the selected tests, split by
+                      lab-sharing group (tests judging one observation stay together),
+                      balanced by test count, the same split on every machine; a shard may
+                      be empty. results.json records the shard; `mip6lab report --merge`
+                      joins the shards into one run.
   mip6lab bench-suite <NAME> [--jobs N] [--out DIR]
       Run the suite with --jobs 1, then with the default (or N) labs at once, and print both
       wall times and their ratio, the harness's peak memory, where the labs' time goes (lab
@@ -59,6 +64,14 @@ USAGE:
   mip6lab report <RESULTS.json|RUN-DIR>... [--out DIR]
       Re-render a run's index.html (next to its results.json, or in DIR). With two runs
       also compare.html (verdict changes); with runs of several IUTs, interop.html.
+  mip6lab report --merge OUT_DIR <SHARD-RUN-DIR|RESULTS.json>... [--allow-missing]
+      Merge the shards of one run (`mip6lab suite --partition K/N`, e.g. on several CI
+      runners) into OUT_DIR (new or empty): results.json, junit.xml and index.html as a run
+      writes them, tests in the suite's order, each shard's test directories copied in (OUT_DIR
+      stands alone). The shards must be one run (suite, IUT, knobs, PICS, --strict, mip6lab
+      version, N, peer versions), each K once. A missing K is an error naming it, unless
+      --allow-missing: the report then says INCOMPLETE first and the gate fails. Exit status:
+      the gate's, as for `mip6lab suite`.
   mip6lab record <TOPOLOGY> [--out DIR] [--timeout SECS]
       Run a peers-only topology (no IUT; e.g. record-ikev2, record-ddns) until its
       `wait = \"exit\"` nodes have exited (at most SECS, default 120), then tear it down.
@@ -297,6 +310,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             "rerun",
             "baseline",
             "jobs",
+            "partition",
         ],
         &["strict"],
     )?;
@@ -328,6 +342,30 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
             _ => bail!("--jobs {n}: a number of labs at once, at least 1"),
         },
         None => mip6lab_lab::slots::default_jobs(),
+    };
+    // Shard K of N: whole lab-sharing groups, the same split on every machine.
+    let partition = match a.value("partition") {
+        Some(spec) => {
+            use mip6lab_suite::partition::{lab_groups, parse_spec, shard};
+            let (k, n) = parse_spec(spec).map_err(|e| anyhow!(e))?;
+            let selected_total = tests.len();
+            tests = shard(&lab_groups(&tests), k, n)
+                .into_iter()
+                .map(|i| tests[i])
+                .collect();
+            Some(Partition {
+                k,
+                n,
+                selected_total,
+                tests: tests.iter().map(|t| t.id.to_string()).collect(),
+            })
+        }
+        None => None,
+    };
+    // The header's count: which shard, and how many tests of the selection.
+    let count = match &partition {
+        Some(p) => p.describe(),
+        None => format!("{} test(s)", tests.len()),
     };
     let root = repo_root()?;
     let knobs = a.value("knobs").unwrap_or("").to_string();
@@ -366,7 +404,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
         Some(p) => {
             let b = baseline_cmd::load(Path::new(p))?;
             // A partial run is compared with its part of the baseline only.
-            let b = if a.value("only").is_some() {
+            let b = if a.value("only").is_some() || partition.is_some() {
                 b.restricted_to(tests.iter().map(|t| t.id))
             } else {
                 b
@@ -392,8 +430,11 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
 
     let rt = tokio::runtime::Runtime::new()?;
     let mut run = rt.block_on(async {
-        // Fail before the first test when Docker is missing, with what to install.
-        Engine::connect().await?;
+        // Fail before the first test when Docker is missing, with what to install (an empty
+        // shard needs no Docker).
+        if !tests.is_empty() {
+            Engine::connect().await?;
+        }
         let pics_name = pics.iut_name.clone();
         let runner = Runner::new(RunOptions {
             root: root.clone(),
@@ -408,7 +449,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
         .with_jobs(jobs);
         let total = tests.len();
         say(&format!(
-            "mip6lab: suite {name}: {total} test(s), {jobs} lab(s) at once{}{}, PICS {} ({pics_name}) → {}",
+            "mip6lab: suite {name}: {count}, {jobs} lab(s) at once{}{}, PICS {} ({pics_name}) → {}",
             if knobs.is_empty() {
                 String::new()
             } else {
@@ -452,6 +493,7 @@ fn cmd_suite(rest: &[String]) -> Result<ExitCode> {
         anyhow::Ok(run)
     })?;
     run.strict = a.has("strict");
+    run.partition = partition;
     report_cmd::finish_suite(&mut run, &run_dir, &root, suite);
     write_results(&run, &run_dir, &out_base)?;
     println!("{}", run.summary_table());
@@ -486,11 +528,7 @@ fn say(msg: &str) {
 }
 
 fn write_results(run: &RunResult, run_dir: &Path, out_base: &Path) -> Result<()> {
-    std::fs::write(
-        run_dir.join("results.json"),
-        serde_json::to_string_pretty(run)?,
-    )?;
-    std::fs::write(run_dir.join("junit.xml"), junit::render(run))?;
+    report_cmd::write_run_files(run, run_dir)?;
     let latest = out_base.join("latest");
     let _ = std::fs::remove_file(&latest);
     #[cfg(unix)]

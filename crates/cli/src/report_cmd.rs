@@ -2,12 +2,12 @@
 //! HTML report, each test's evidence bundle (why.txt, MANIFEST.sha256), and the gate.
 
 use crate::{say, Args};
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::Transcript;
 use mip6lab_report::html::{
     iut_label, relative_link, render_compare, render_html_at, render_interop,
 };
-use mip6lab_report::{bundle, catalog, ReqInfo, RunResult};
+use mip6lab_report::{bundle, catalog, junit, ReqInfo, RunResult};
 use mip6lab_suite::Suite;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -85,11 +85,36 @@ pub fn finish_suite(run: &mut RunResult, run_dir: &Path, root: &Path, suite: &Su
             )),
         }
     }
-    let html = render_html_at(run, cat.as_deref(), &transcripts, "");
-    if let Err(e) = std::fs::write(run_dir.join("index.html"), html) {
+    if let Err(e) = write_index(run, run_dir, cat.as_deref(), &transcripts) {
         say(&format!("mip6lab: warning: index.html not written: {e}"));
     }
 }
+
+/// The run's HTML report, next to its results.json.
+fn write_index(
+    run: &RunResult,
+    run_dir: &Path,
+    cat: Option<&[ReqInfo]>,
+    transcripts: &BTreeMap<String, Transcript>,
+) -> std::io::Result<()> {
+    let html = render_html_at(run, cat, transcripts, "");
+    std::fs::write(run_dir.join("index.html"), html)
+}
+
+/// A run's results.json and junit.xml, in its directory.
+pub fn write_run_files(run: &RunResult, run_dir: &Path) -> Result<()> {
+    std::fs::write(
+        run_dir.join("results.json"),
+        serde_json::to_string_pretty(run)?,
+    )?;
+    std::fs::write(run_dir.join(JUNIT), junit::render(run))?;
+    Ok(())
+}
+
+/// The files a run writes next to its test directories (the rest of a run directory is
+/// evidence).
+const RUN_FILES: [&str; 4] = ["results.json", JUNIT, "index.html", "baseline.json"];
+const JUNIT: &str = "junit.xml";
 
 /// The exit status of a suite: 0 when the gate passes (no test with a gating requirement
 /// failed, nothing errored; see `TestResult::advisory`), else 1.
@@ -122,14 +147,10 @@ fn abs(p: &Path) -> Result<PathBuf> {
         .with_context(|| format!("cannot resolve {}", p.display()))
 }
 
-/// `mip6lab report <results.json>... [--out DIR]`.
-pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
-    let a = Args::parse(rest, &["out"], &[])?;
-    if a.positional.is_empty() {
-        bail!("usage: mip6lab report RESULTS.json... [--out DIR]");
-    }
-    let mut runs: Vec<(RunResult, PathBuf)> = Vec::new();
-    for p in &a.positional {
+/// Runs given as results.json files or their directories, with their directories.
+fn read_runs(args: &[&str]) -> Result<Vec<(RunResult, PathBuf)>> {
+    let mut runs = Vec::new();
+    for p in args {
         let mut path = PathBuf::from(p);
         if path.is_dir() {
             path = path.join("results.json");
@@ -138,6 +159,26 @@ pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
         let dir = abs(path.parent().unwrap_or(Path::new(".")))?;
         runs.push((run, dir));
     }
+    Ok(runs)
+}
+
+/// `mip6lab report <results.json>... [--out DIR]`, or `mip6lab report --merge OUT_DIR
+/// <shard>... [--allow-missing]`.
+pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
+    let a = Args::parse(rest, &["out", "merge"], &["allow-missing"])?;
+    if let Some(out) = a.value("merge") {
+        if a.has("out") {
+            bail!("--merge OUT_DIR is where the merged run goes: leave out --out");
+        }
+        return cmd_merge(Path::new(out), &a.positional, a.has("allow-missing"));
+    }
+    if a.has("allow-missing") {
+        bail!("--allow-missing goes with --merge");
+    }
+    if a.positional.is_empty() {
+        bail!("usage: mip6lab report RESULTS.json... [--out DIR]");
+    }
+    let mut runs = read_runs(&a.positional)?;
     let out = match a.value("out") {
         Some(o) => {
             std::fs::create_dir_all(o).with_context(|| format!("cannot create {o}"))?;
@@ -214,4 +255,99 @@ pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `mip6lab report --merge OUT_DIR <shard>...`: the shards checked to be one run, merged in
+/// the suite's order, written as one run directory. Each shard's test directories are copied
+/// into OUT_DIR, not linked: the links of index.html and the artifacts of results.json stay
+/// relative to OUT_DIR as in any run, and OUT_DIR stands alone once the shards' artifacts are
+/// gone (CI artifacts expire, and symlinks do not survive every artifact store).
+fn cmd_merge(out: &Path, shard_args: &[&str], allow_missing: bool) -> Result<ExitCode> {
+    if shard_args.is_empty() {
+        bail!("usage: mip6lab report --merge OUT_DIR SHARD-RUN-DIR... [--allow-missing]");
+    }
+    let (shards, dirs): (Vec<RunResult>, Vec<PathBuf>) = read_runs(shard_args)?.into_iter().unzip();
+    let suite = mip6lab_registry::by_name(&shards[0].suite)
+        .map_err(|e| anyhow!("{e}: the merge needs the suite's test order"))?;
+    let order: Vec<&str> = suite.tests().iter().map(|t| t.id).collect();
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let out = abs(out)?;
+    if let Some(d) = dirs.iter().find(|d| out.starts_with(d)) {
+        bail!(
+            "OUT_DIR {} is inside shard {}: merge elsewhere",
+            out.display(),
+            d.display()
+        );
+    }
+    if std::fs::read_dir(&out)?.next().is_some() {
+        bail!("{} is not empty: merge into a new directory", out.display());
+    }
+    let run_id = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "merged".into());
+    // Checked before anything is written: a refused merge leaves OUT_DIR empty.
+    let mut run = mip6lab_report::shard::merge(shards, &order, &run_id, allow_missing)
+        .map_err(|e| anyhow!(e))?;
+    for dir in &dirs {
+        copy_evidence(dir, &out)?;
+    }
+    let root = crate::repo_root().ok();
+    let cat = root.as_deref().and_then(|r| load_catalog(r, &[suite]));
+    if let Some(c) = &cat {
+        run.apply_levels(c);
+    }
+    let transcripts = load_transcripts(&run, &out);
+    write_index(&run, &out, cat.as_deref(), &transcripts)
+        .with_context(|| format!("cannot write {}/index.html", out.display()))?;
+    write_run_files(&run, &out)?;
+    if let Some(m) = &run.merged {
+        say(&format!("mip6lab: merged {}", m.describe()));
+    }
+    println!("{}", run.summary_table());
+    println!("results: {}", out.display());
+    print!("{}", run.closing_lines());
+    Ok(gate_exit(&run))
+}
+
+/// A shard's evidence (every directory of its run directory) copied into the merged run's.
+fn copy_evidence(shard_dir: &Path, out: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(shard_dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if RUN_FILES.iter().any(|f| name == *f) || !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let dst = out.join(&name);
+        if dst.exists() {
+            bail!(
+                "{} is in two shards (the second: {}): not one run",
+                name.to_string_lossy(),
+                shard_dir.display()
+            );
+        }
+        copy_tree(&entry.path(), &dst)?;
+    }
+    Ok(())
+}
+
+/// A directory copied; symbolic links are copied as links (evidence links point within it).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if kind.is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)
+                .with_context(|| format!("cannot link {}", dst.display()))?;
+        } else {
+            std::fs::copy(&src, &dst)
+                .with_context(|| format!("cannot copy {} to {}", src.display(), dst.display()))?;
+        }
+    }
+    Ok(())
 }

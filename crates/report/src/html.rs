@@ -231,6 +231,12 @@ fn meta(o: &mut String, run: &RunResult) {
         format!("<code>{}</code>={}", h(k), h(&v))
     });
     rows.push(("PICS", comma_list(pics, "none given")));
+    if let Some(p) = &run.partition {
+        rows.push(("Partition", h(&p.describe())));
+    }
+    if let Some(m) = &run.merged {
+        rows.push(("Merged from", h(&m.describe())));
+    }
     o.push_str("<table class=\"meta\">\n");
     for (k, v) in rows {
         let _ = writeln!(o, "<tr><th scope=\"row\">{k}</th><td>{v}</td></tr>");
@@ -257,6 +263,14 @@ fn or_unknown(s: &str) -> String {
 }
 
 fn gate(o: &mut String, run: &RunResult) {
+    // A merge without all its shards is not the run it names: say so before anything else.
+    if let Some(m) = run.merged.as_ref().filter(|m| !m.missing.is_empty()) {
+        let _ = writeln!(
+            o,
+            "<p class=\"gate bad\">INCOMPLETE — {}. This report is not the whole run; the gate fails.</p>",
+            h(&m.missing_text())
+        );
+    }
     let blocking: Vec<&TestResult> = run.results.iter().filter(|r| r.blocks_gate()).collect();
     let advisory = run
         .results
@@ -268,7 +282,12 @@ fn gate(o: &mut String, run: &RunResult) {
     } else {
         String::new()
     };
-    if blocking.is_empty() {
+    if blocking.is_empty() && !run.missing_shards().is_empty() {
+        let _ = writeln!(
+            o,
+            "<p class=\"gate bad\">Gate: failed — no test here blocks, but shards are missing{adv}.</p>"
+        );
+    } else if blocking.is_empty() {
         let _ = writeln!(
             o,
             "<p class=\"gate ok\">Gate: passed — no test with a gating requirement failed, nothing errored or was flaky{adv}.</p>"

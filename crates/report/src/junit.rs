@@ -13,6 +13,10 @@
 //! A lab self-check (it judges the harness's own peers, not the IUT) has the classname
 //! `<suite>.lab`; its failure is an ERROR ("lab broken: …").
 //!
+//! A merge that lacks shards (`mip6lab report --merge --allow-missing`) has one testcase per
+//! missing shard, classname `<suite>.shards`, with `<error type="MISSING-SHARD">`: CI must not
+//! read the merge as the whole run. A shard's own file has the property `partition` (`K/N`).
+//!
 //! A flaky test (its verdict changed between reruns) is a failure whatever its worst verdict,
 //! as it is for the gate; a testcase that ran more than once has `<properties>` `flaky` and
 //! `runs`.
@@ -53,27 +57,36 @@ fn kind(r: &TestResult) -> Kind {
 pub fn render(run: &RunResult) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let count = |k: Kind| run.results.iter().filter(|r| kind(r) == k).count();
+    let missing = run.missing_shards();
     let (failures, errors, skipped) = (
         count(Kind::Failure),
-        count(Kind::Error),
+        count(Kind::Error) + missing.len(),
         count(Kind::Skipped),
     );
+    let tests = run.results.len() + missing.len();
+    let partition = match &run.partition {
+        Some(p) => format!(
+            "      <property name=\"partition\" value=\"{}/{}\"/>\n",
+            p.k, p.n
+        ),
+        None => String::new(),
+    };
     let _ = writeln!(
         x,
         "<testsuites name=\"mip6lab\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
-        run.results.len(),
+        tests,
         run.duration_ms as f64 / 1000.0
     );
     let _ = writeln!(
         x,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
         esc(&run.suite),
-        run.results.len(),
+        tests,
         run.duration_ms as f64 / 1000.0
     );
     let _ = writeln!(
         x,
-        "    <properties>\n      <property name=\"run_id\" value=\"{}\"/>\n      <property name=\"iut\" value=\"{}\"/>\n      <property name=\"knobs\" value=\"{}\"/>\n      <property name=\"started\" value=\"{}\"/>\n      <property name=\"host\" value=\"{}\"/>\n      <property name=\"mip6lab_version\" value=\"{}\"/>\n    </properties>",
+        "    <properties>\n      <property name=\"run_id\" value=\"{}\"/>\n      <property name=\"iut\" value=\"{}\"/>\n      <property name=\"knobs\" value=\"{}\"/>\n      <property name=\"started\" value=\"{}\"/>\n      <property name=\"host\" value=\"{}\"/>\n      <property name=\"mip6lab_version\" value=\"{}\"/>\n{partition}    </properties>",
         esc(&run.run_id),
         esc(&run.iut),
         esc(&run.knobs),
@@ -149,6 +162,14 @@ pub fn render(run: &RunResult) -> String {
             ))
         );
         let _ = write!(x, ">\n{props}{body}{out}    </testcase>\n");
+    }
+    for k in missing {
+        let n = run.merged.as_ref().map_or(0, |m| m.n);
+        let _ = writeln!(
+            x,
+            "    <testcase classname=\"{}.shards\" name=\"shard {k}/{n}\" time=\"0.000\">\n      <error message=\"shard {k}/{n} missing: its tests did not run\" type=\"MISSING-SHARD\"/>\n    </testcase>",
+            esc(&run.suite)
+        );
     }
     x.push_str("  </testsuite>\n</testsuites>\n");
     x

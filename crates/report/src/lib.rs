@@ -11,8 +11,10 @@ pub mod flaky;
 pub mod html;
 pub mod junit;
 mod markup;
+pub mod shard;
 
 pub use catalog::ReqInfo;
+pub use shard::{Merged, Partition};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -469,6 +471,13 @@ pub struct RunResult {
     /// too; by default only BCP 14 capitals gate. Absent in older files: the default.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
+    /// This run is one shard of a partitioned run (`mip6lab suite --partition K/N`). Optional
+    /// fields, absent in older files and ignored by older readers: the schema stays 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    /// This run was merged from shards (`mip6lab report --merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<Merged>,
     pub results: Vec<TestResult>,
 }
 
@@ -511,8 +520,14 @@ impl RunResult {
     /// The gate: no test with a gating requirement failed (a capital MUST-level one, or of
     /// unknown level; with `strict`, lowercase and in-effect MUSTs too), nothing errored,
     /// nothing was flaky.
+    /// A merge with a shard missing (`--allow-missing`) never passes: its tests did not run.
     pub fn gate_ok(&self) -> bool {
-        !self.results.iter().any(TestResult::blocks_gate)
+        !self.results.iter().any(TestResult::blocks_gate) && self.missing_shards().is_empty()
+    }
+
+    /// The shards (K of K/N) a merged run lacks; empty for any other run.
+    pub fn missing_shards(&self) -> &[usize] {
+        self.merged.as_ref().map_or(&[], |m| &m.missing)
     }
 
     /// The start time as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -563,6 +578,12 @@ impl RunResult {
                 lab.passed,
                 lab.failed + lab.errors,
                 lab.skipped() + lab.flaky
+            ));
+        }
+        if let Some(m) = self.merged.as_ref().filter(|m| !m.missing.is_empty()) {
+            out.push_str(&format!(
+                "INCOMPLETE: {}; the gate fails\n",
+                m.missing_text()
             ));
         }
         out.push_str(&format!(

@@ -156,6 +156,48 @@ fn everything_from_the_iut_is_escaped() {
 }
 
 #[test]
+fn shards_and_incomplete_merges_are_shown() {
+    let (mut run, ts) = load();
+    run.results
+        .iter_mut()
+        .for_each(|r| r.outcome = Outcome::pass("ok"));
+    run.partition = Some(mip6lab_report::Partition {
+        k: 1,
+        n: 2,
+        selected_total: 4,
+        tests: run.results.iter().map(|r| r.id.clone()).collect(),
+    });
+    let html = render_html(&run, None, &ts);
+    assert!(
+        html.contains("shard 1/2: 2 of 4 selected test(s)"),
+        "{html}"
+    );
+    assert!(html.contains("Gate: passed") && !html.contains("INCOMPLETE"));
+
+    run.partition = None;
+    run.merged = Some(mip6lab_report::Merged {
+        n: 2,
+        selected_total: 4,
+        shards: vec![mip6lab_report::shard::MergedShard {
+            k: 1,
+            run_id: "r1".into(),
+            host: "ci-1".into(),
+            tests: 2,
+        }],
+        missing: vec![2],
+    });
+    let html = render_html(&run, None, &ts);
+    assert!(html.contains("1 of 2 shard(s): 1/2 (r1 on ci-1)"), "{html}");
+    let incomplete = html
+        .find("INCOMPLETE — shard(s) 2 of 2 missing: 2 of 4")
+        .expect("banner");
+    let summary = html.find("<h2>Summary</h2>").unwrap();
+    assert!(incomplete < summary, "the banner comes first");
+    assert!(html.contains("Gate: failed — no test here blocks, but shards are missing"));
+    assert!(!html.contains("Gate: passed"));
+}
+
+#[test]
 fn compare_and_interop() {
     let (a, _) = load();
     let (mut b, _) = hostile();

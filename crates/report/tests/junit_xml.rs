@@ -216,3 +216,45 @@ proptest! {
         check(&xml, &r);
     }
 }
+
+#[test]
+fn a_merge_with_a_missing_shard_has_an_error_case_per_shard() {
+    let mut r = run(vec![test("A", Outcome::pass("ok"))]);
+    r.merged = Some(mip6lab_report::Merged {
+        n: 3,
+        selected_total: 3,
+        missing: vec![2, 3],
+        ..Default::default()
+    });
+    let xml = junit::render(&r);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(attr::<usize>(root, "tests"), 3);
+    assert_eq!(attr::<usize>(root, "errors"), 2);
+    let missing: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("classname") == Some("split.shards"))
+        .collect();
+    assert_eq!(missing.len(), 2);
+    let error = missing[1].first_element_child().unwrap();
+    assert_eq!(error.attribute("type"), Some("MISSING-SHARD"));
+    assert_eq!(
+        error.attribute("message"),
+        Some("shard 3/3 missing: its tests did not run")
+    );
+
+    // A shard's own file says which shard it is.
+    r.merged = None;
+    r.partition = Some(mip6lab_report::Partition {
+        k: 2,
+        n: 3,
+        selected_total: 3,
+        tests: vec!["A".into()],
+    });
+    let xml = junit::render(&r);
+    check(&xml, &r);
+    assert!(
+        xml.contains("<property name=\"partition\" value=\"2/3\"/>"),
+        "{xml}"
+    );
+}

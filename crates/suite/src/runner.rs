@@ -163,6 +163,8 @@ impl Runner {
             results: records.iter().map(|r| r.result.clone()).collect(),
             // The gate's profile is the caller's (`mip6lab suite --strict`).
             strict: false,
+            // So is a shard's place (`--partition`).
+            ..RunResult::default()
         };
         (run, records)
     }
