@@ -29,7 +29,12 @@ decode file *args: build
 bench-decode *args:
     cargo run --release -p mip6lab-capture --example bench_decode -- {{args}}
 
-# Remove lab containers and networks that a killed run left behind.
+# Run it warm (images built); extra args go to `mip6lab bench-suite` (e.g. `--jobs 3`).
+# The suite with --jobs 1 and with the default side by side: times, ratio, memory, stages.
+bench-suite name="split" *args: setup build
+    ./target/debug/mip6lab bench-suite {{name}} {{args}}
+
+# Remove lab containers, holders and network namespaces that a killed run left behind.
 gc *args: setup build
     ./target/debug/mip6lab gc {{args}}
 

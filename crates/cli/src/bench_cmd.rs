@@ -84,7 +84,7 @@ fn measure(exe: &Path, suite: &str, label: &str, jobs: usize, dir: &Path) -> Res
             log.display()
         );
     }
-    let run = read_run(&dir.join("latest"))?;
+    let run = read_run(&dir.join("latest").join("results.json"))?;
     Ok(Measured {
         label: label.to_string(),
         jobs,

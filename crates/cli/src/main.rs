@@ -84,7 +84,7 @@ USAGE:
   mip6lab knobs
       List the reference IUT's knobs: role, kind (mutant or stimulus), the requirements a
       mutant breaks and its setting, the accepted values and the conforming default.
-  mip6lab mutants <NAME> [--out DIR] [--first-catch]
+  mip6lab mutants <NAME> [--out DIR] [--first-catch] [--jobs N]
       Run the suite against the reference IUT with no knob (nothing may fail) and with each
       mutant. A mutant is caught only by a FAIL of a test citing a requirement the knob
       breaks (`mip6lab knobs`), with the IUT alive (not crashed) and the tester not timed
@@ -92,7 +92,9 @@ USAGE:
       mutants.txt, mutants.json) the map: per knob caught or NOT CAUGHT (crashed, tester
       timed out, …), the catching test and its FAIL reason. A mutant runs only the tests
       whose IUT role it changes (mn.* knobs: MN under test). --first-catch stops each mutant
-      at its first qualifying catch (CI's budget); without it the map is complete.
+      at its first qualifying catch (CI's budget); without it the map is complete. --jobs N:
+      labs at once (default from cores and memory): the clean run spreads over N labs, then
+      N mutants run at once; the map stays in knob order.
   mip6lab list <NAME>
       List a suite's test purposes and the requirements they verify, then the catalog's
       counts by level and by keyword kind (capital, lowercase, in effect, not an obligation).

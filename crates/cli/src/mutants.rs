@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
-    let a = Args::parse(rest, &["out"], &["first-catch"])?;
+    let a = Args::parse(rest, &["out", "jobs"], &["first-catch"])?;
     // CI's budget: each mutant stops at the first test that catches it (the clean run still
     // runs every test). Without the flag every test runs and the map is complete.
     let first_catch = a.has("first-catch");
@@ -40,35 +40,46 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     std::fs::create_dir_all(&dir)?;
     let dir = dir.canonicalize()?;
     let rt = tokio::runtime::Runtime::new()?;
-    let mut rows = Vec::new();
+    let jobs = match a.value("jobs") {
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| anyhow::anyhow!("--jobs {n}: a number of labs at once, at least 1"))?,
+        None => mip6lab_lab::slots::default_jobs(),
+    };
     let mut all = vec![String::new()];
     all.extend(mutants.iter().cloned());
-    for (i, knobs) in all.iter().enumerate() {
-        let label = if knobs.is_empty() { "(none)" } else { knobs };
-        let knob = knobs
-            .split_once('=')
-            .and_then(|(name, _)| knobs::find(name));
-        let selected = select(&tests, knob);
-        say(&format!(
-            "[{}/{}] mutant {label}: {} test(s)",
-            i + 1,
-            all.len(),
-            selected.len()
-        ));
-        let run_id = format!("k{i}");
-        let runner = Runner::new(RunOptions {
-            root: root.clone(),
-            run_dir: dir.join(&run_id),
-            run_id,
-            suite: name.to_string(),
-            iut: Iut::Reference {
-                binary: binary.clone(),
-            },
-            knobs: knobs.clone(),
-        });
-        let results: Vec<TestResult> = rt.block_on(async {
-            Engine::connect().await?;
-            match (first_catch, knob) {
+    let total = all.len();
+    // One mutant's run: the clean one spreads its tests over `jobs` labs; each mutant runs
+    // its tests in order on one lab (first-catch stops at the first catch), and `jobs`
+    // mutants run at once.
+    let run_mutant = |i: usize, knobs: String| {
+        let (root, dir, binary, tests) = (&root, &dir, &binary, &tests);
+        async move {
+            let label = if knobs.is_empty() { "(none)" } else { &knobs };
+            let knob = knobs
+                .split_once('=')
+                .and_then(|(name, _)| knobs::find(name));
+            let selected = select(tests, knob);
+            say(&format!(
+                "[{}/{total}] mutant {label}: {} test(s)",
+                i + 1,
+                selected.len()
+            ));
+            let run_id = format!("k{i}");
+            let runner = Runner::new(RunOptions {
+                root: root.clone(),
+                run_dir: dir.join(&run_id),
+                run_id,
+                suite: name.to_string(),
+                iut: Iut::Reference {
+                    binary: binary.clone(),
+                },
+                knobs: knobs.clone(),
+            })
+            .with_jobs(if knob.is_none() { jobs } else { 1 });
+            let results = match (first_catch, knob) {
                 (true, Some(k)) => {
                     let mut out = Vec::new();
                     for tp in &selected {
@@ -80,13 +91,39 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
                         }
                     }
                     runner.close().await?;
-                    anyhow::Ok(out)
+                    out
                 }
-                _ => anyhow::Ok(runner.run_all(&selected, |_, _| {}).await.0.results),
-            }
-        })?;
-        rows.push(Row::of(knobs, knob, &results, &roles));
-    }
+                _ => runner.run_all(&selected, |_, _| {}).await.0.results,
+            };
+            anyhow::Ok((knobs, results))
+        }
+    };
+    let outcomes: Vec<(String, Vec<TestResult>)> = rt.block_on(async {
+        use futures_util::StreamExt;
+        Engine::connect().await?;
+        let clean = run_mutant(0, String::new()).await?;
+        let rest: Vec<Result<(String, Vec<TestResult>)>> =
+            futures_util::stream::iter(all.iter().enumerate().skip(1))
+                .map(|(i, k)| run_mutant(i, k.clone()))
+                // In knob order whatever finished first.
+                .buffered(jobs)
+                .collect()
+                .await;
+        let mut v = vec![clean];
+        for r in rest {
+            v.push(r?);
+        }
+        anyhow::Ok(v)
+    })?;
+    let rows: Vec<Row> = outcomes
+        .iter()
+        .map(|(knobs, results)| {
+            let knob = knobs
+                .split_once('=')
+                .and_then(|(name, _)| knobs::find(name));
+            Row::of(knobs, knob, results, &roles)
+        })
+        .collect();
     let mut ok = true;
     let mut report = serde_json::Map::new();
     let mut map = format!(
