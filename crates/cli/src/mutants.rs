@@ -40,14 +40,13 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     std::fs::create_dir_all(&dir)?;
     let dir = dir.canonicalize()?;
     let rt = tokio::runtime::Runtime::new()?;
-    let jobs = match a.value("jobs") {
-        Some(n) => n
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| anyhow::anyhow!("--jobs {n}: a number of labs at once, at least 1"))?,
-        None => mip6lab_lab::slots::default_jobs(),
-    };
+    let jobs =
+        match a.value("jobs") {
+            Some(n) => n.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                anyhow::anyhow!("--jobs {n}: a number of labs at once, at least 1")
+            })?,
+            None => mip6lab_lab::slots::default_jobs(),
+        };
     let mut all = vec![String::new()];
     all.extend(mutants.iter().cloned());
     let total = all.len();

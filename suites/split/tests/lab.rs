@@ -7,10 +7,10 @@ mod support;
 
 use mip6lab_lab::lab::Iut;
 use mip6lab_lab::Engine;
-use mip6lab_suite::{TestPurpose, Verdict};
+use mip6lab_suite::{Runner, TestPurpose, Verdict};
 use mip6lab_suite_split::{mn_discovery, SUITE};
 use rstest::rstest;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use support::{root, split_runner};
@@ -95,14 +95,50 @@ fn leftovers_of_pid(pid: u32) -> usize {
 fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let tests = SUITE.tests();
-    let run_id = format!("self-{:08x}", std::process::id() ^ rand_suffix());
-    let (runner, run_dir) = split_runner(run_id, reference(), "");
+    // The suite as two shards (`--partition 1/2`, `2/2`) run at once, each on several labs:
+    // every transcript must match its snapshot in any shard, under parallel labs, and with
+    // another run sharing the host.
+    let groups = mip6lab_suite::partition::lab_groups(&tests);
+    let jobs = mip6lab_lab::slots::default_jobs().div_ceil(2);
+    let shards: Vec<(Vec<TestPurpose>, Runner, PathBuf)> = (1..=2)
+        .map(|k| {
+            let part: Vec<TestPurpose> = mip6lab_suite::partition::shard(&groups, k, 2)
+                .into_iter()
+                .map(|i| tests[i])
+                .collect();
+            let run_id = format!("self{k}-{:08x}", std::process::id() ^ rand_suffix());
+            let (runner, run_dir) = split_runner(run_id, reference(), "");
+            (part, runner.with_jobs(jobs), run_dir)
+        })
+        .collect();
     let started = Instant::now();
-    let (run, records) = runtime().block_on(runner.run_all(&tests, |_, _| {}));
-    eprintln!("suite split against the reference: {:?}", started.elapsed());
+    let finished = runtime().block_on(futures_util::future::join_all(
+        shards
+            .iter()
+            .map(|(part, runner, _)| runner.run_all(part, |_, _| {})),
+    ));
+    eprintln!(
+        "suite split against the reference, two shards at once, {jobs} labs each: {:?}",
+        started.elapsed()
+    );
     let mut snapshots = insta::Settings::clone_current();
     snapshots.set_prepend_module_to_snapshot(true);
-    for (r, rec) in run.results.iter().zip(&records) {
+    let mut seen = 0;
+    for ((run, records), (_, _, run_dir)) in finished.iter().zip(&shards) {
+        seen += run.results.len();
+        check_reference_run(run, records, run_dir, &snapshots);
+    }
+    assert_eq!(seen, tests.len(), "the shards cover the suite");
+    assert_eq!(leftovers_of_pid(std::process::id()), 0);
+}
+
+fn check_reference_run(
+    run: &mip6lab_report::RunResult,
+    records: &[mip6lab_suite::runner::TestRecord],
+    run_dir: &Path,
+    snapshots: &insta::Settings,
+) {
+    for (r, rec) in run.results.iter().zip(records) {
         assert_eq!(
             r.outcome.verdict,
             Verdict::Pass,
@@ -131,7 +167,6 @@ fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
         }
         snapshots.bind(|| insta::assert_snapshot!(r.id.clone(), rec.transcript.to_text()));
     }
-    assert_eq!(leftovers_of_pid(std::process::id()), 0);
 }
 
 /// A mutation of the reference MN fails its test, the reason naming what went wrong.
