@@ -15,8 +15,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use support::{root, split_runner};
 
-/// One lab at a time from this binary: the labs would queue on the host lock anyway, and
-/// serial runs keep each test's timing its own.
+/// One test of this binary at a time: the reference run already fills the host's lab slots,
+/// and the mutant cases' timing stays their own.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn target_dir() -> PathBuf {
