@@ -200,7 +200,16 @@ impl Runner {
                             None => None,
                         }
                     };
-                    let Some(group) = group else { break };
+                    let Some(group) = group else {
+                        // Nothing left for this worker: its kept lab would only hold a host
+                        // slot that another worker (of this run or another) waits for.
+                        if let Some(lab) = self.take_warm(w) {
+                            if let Err(e) = lab.close().await {
+                                eprintln!("warning: removing a finished worker's lab: {e:#}");
+                            }
+                        }
+                        break;
+                    };
                     for i in group {
                         let tp = &tests[i];
                         (callbacks.borrow_mut().0)(i, tp);
