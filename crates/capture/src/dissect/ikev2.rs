@@ -203,44 +203,31 @@ fn transform_id_name(t: u8, id: u16) -> String {
 }
 
 fn selector(s: &TrafficSelector) -> Message {
-    match s {
-        TrafficSelector::Ipv4 {
-            ip_protocol,
-            start_port,
-            end_port,
-            start,
-            end,
-        } => Message::new("IKEv2", "TS")
-            .field("type", "ipv4")
-            .field("proto", ip_protocol)
-            .field("start", start)
-            .field("end", end)
-            .field("ports", format!("{start_port}-{end_port}")),
-        TrafficSelector::Ipv6 {
-            ip_protocol,
-            start_port,
-            end_port,
-            start,
-            end,
-        } => {
-            let mut m = Message::new("IKEv2", "TS")
-                .field("type", "ipv6")
-                .field("proto", ip_protocol)
-                .field("start", start)
-                .field("end", end)
-                .field("ports", format!("{start_port}-{end_port}"));
-            if let Some((a, b)) = s.mh_types() {
-                m = m.field("mh_types", format!("{a}-{b}"));
-            }
-            if let Some((a, b)) = s.icmp6_types() {
-                m = m.field("icmp_types", format!("{a}-{b}"));
-            }
-            m
-        }
-        TrafficSelector::Unknown { ts_type, data, .. } => Message::new("IKEv2", "TS")
-            .field("type", ts_type)
-            .field("len", data.len()),
+    let Some(r) = s.range() else {
+        // An unknown TS type: its number and length.
+        let len = match s {
+            TrafficSelector::Unknown { data, .. } => data.len(),
+            _ => 0,
+        };
+        return Message::new("IKEv2", "TS")
+            .field("type", s.ts_type())
+            .field("len", len);
+    };
+    let family = if r.start.is_ipv4() { "ipv4" } else { "ipv6" };
+    let mut m = Message::new("IKEv2", "TS")
+        .field("type", family)
+        .field("proto", r.ip_protocol)
+        .field("start", r.start)
+        .field("end", r.end)
+        .field("ports", format!("{}-{}", r.start_port, r.end_port));
+    // Both are `None` for IPv4 selectors.
+    if let Some((a, b)) = s.mh_types() {
+        m = m.field("mh_types", format!("{a}-{b}"));
     }
+    if let Some((a, b)) = s.icmp6_types() {
+        m = m.field("icmp_types", format!("{a}-{b}"));
+    }
+    m
 }
 
 fn cp_attribute(a: &ikev2::CpAttribute) -> Message {

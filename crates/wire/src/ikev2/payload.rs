@@ -3,7 +3,7 @@
 use super::be16;
 use super::registry::*;
 use crate::error::{Error, Result};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fn reserved3(b: &[u8]) -> [u8; 3] {
     [b[1], b[2], b[3]]
@@ -728,6 +728,23 @@ pub enum TrafficSelector {
     },
 }
 
+/// What IPv4 and IPv6 range selectors hold alike (RFC 7296 §3.13.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SelectorRange<A> {
+    pub ip_protocol: u8,
+    pub start_port: u16,
+    pub end_port: u16,
+    pub start: A,
+    pub end: A,
+}
+
+fn ip_octets(a: IpAddr) -> Vec<u8> {
+    match a {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    }
+}
+
 /// IP protocol number of the Mobility Header.
 pub const IPPROTO_MH: u8 = 135;
 /// IP protocol number of ICMPv6.
@@ -753,15 +770,7 @@ impl TrafficSelector {
 
     /// The MH type range of an MH selector.
     pub fn mh_types(&self) -> Option<(u8, u8)> {
-        match self {
-            TrafficSelector::Ipv6 {
-                ip_protocol: IPPROTO_MH,
-                start_port,
-                end_port,
-                ..
-            } => Some(((start_port >> 8) as u8, (end_port >> 8) as u8)),
-            _ => None,
-        }
+        self.type_range(IPPROTO_MH)
     }
 
     /// An IPv6 selector for ICMPv6 types `first..=last`, any code: type in the high octet,
@@ -779,15 +788,60 @@ impl TrafficSelector {
 
     /// The ICMPv6 type range of an ICMPv6 selector.
     pub fn icmp6_types(&self) -> Option<(u8, u8)> {
-        match self {
-            TrafficSelector::Ipv6 {
-                ip_protocol: IPPROTO_ICMPV6,
-                start_port,
-                end_port,
-                ..
-            } => Some(((start_port >> 8) as u8, (end_port >> 8) as u8)),
-            _ => None,
+        self.type_range(IPPROTO_ICMPV6)
+    }
+
+    /// The high octets of the port range of an IPv6 selector for `protocol` (MH and ICMPv6
+    /// put the message type there).
+    fn type_range(&self, protocol: u8) -> Option<(u8, u8)> {
+        let r = self.ipv6_range().filter(|r| r.ip_protocol == protocol)?;
+        Some(((r.start_port >> 8) as u8, (r.end_port >> 8) as u8))
+    }
+
+    /// Protocol, ports and addresses of an IPv4 or IPv6 selector; `None` for an unknown type.
+    pub fn range(&self) -> Option<SelectorRange<IpAddr>> {
+        let (start, end) = match *self {
+            TrafficSelector::Ipv4 { start, end, .. } => (IpAddr::V4(start), IpAddr::V4(end)),
+            TrafficSelector::Ipv6 { start, end, .. } => (IpAddr::V6(start), IpAddr::V6(end)),
+            TrafficSelector::Unknown { .. } => return None,
+        };
+        let (TrafficSelector::Ipv4 {
+            ip_protocol,
+            start_port,
+            end_port,
+            ..
         }
+        | TrafficSelector::Ipv6 {
+            ip_protocol,
+            start_port,
+            end_port,
+            ..
+        }) = *self
+        else {
+            return None;
+        };
+        Some(SelectorRange {
+            ip_protocol,
+            start_port,
+            end_port,
+            start,
+            end,
+        })
+    }
+
+    /// [`TrafficSelector::range`] of an IPv6 selector.
+    pub fn ipv6_range(&self) -> Option<SelectorRange<Ipv6Addr>> {
+        let r = self.range()?;
+        let (IpAddr::V6(start), IpAddr::V6(end)) = (r.start, r.end) else {
+            return None;
+        };
+        Some(SelectorRange {
+            ip_protocol: r.ip_protocol,
+            start_port: r.start_port,
+            end_port: r.end_port,
+            start,
+            end,
+        })
     }
 
     pub fn ts_type(&self) -> u8 {
@@ -809,37 +863,17 @@ impl TrafficSelector {
     fn emit(&self, out: &mut [u8]) {
         out[0] = self.ts_type();
         out[2..4].copy_from_slice(&(self.buffer_len() as u16).to_be_bytes());
-        match self {
-            TrafficSelector::Ipv4 {
-                ip_protocol,
-                start_port,
-                end_port,
-                start,
-                end,
-            } => {
-                out[1] = *ip_protocol;
-                out[4..6].copy_from_slice(&start_port.to_be_bytes());
-                out[6..8].copy_from_slice(&end_port.to_be_bytes());
-                out[8..12].copy_from_slice(&start.octets());
-                out[12..16].copy_from_slice(&end.octets());
-            }
-            TrafficSelector::Ipv6 {
-                ip_protocol,
-                start_port,
-                end_port,
-                start,
-                end,
-            } => {
-                out[1] = *ip_protocol;
-                out[4..6].copy_from_slice(&start_port.to_be_bytes());
-                out[6..8].copy_from_slice(&end_port.to_be_bytes());
-                out[8..24].copy_from_slice(&start.octets());
-                out[24..40].copy_from_slice(&end.octets());
-            }
-            TrafficSelector::Unknown { octet1, data, .. } => {
-                out[1] = *octet1;
-                out[4..].copy_from_slice(data);
-            }
+        if let TrafficSelector::Unknown { octet1, data, .. } = self {
+            out[1] = *octet1;
+            out[4..].copy_from_slice(data);
+        } else if let Some(r) = self.range() {
+            out[1] = r.ip_protocol;
+            out[4..6].copy_from_slice(&r.start_port.to_be_bytes());
+            out[6..8].copy_from_slice(&r.end_port.to_be_bytes());
+            let (start, end) = (ip_octets(r.start), ip_octets(r.end));
+            let n = start.len();
+            out[8..8 + n].copy_from_slice(&start);
+            out[8 + n..8 + 2 * n].copy_from_slice(&end);
         }
     }
 }
