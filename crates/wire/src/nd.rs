@@ -238,13 +238,8 @@ impl Repr {
     pub fn to_ipv6_packet(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
         let icmp = self.to_bytes(src, dst)?;
         let plen = u16::try_from(icmp.len()).map_err(|_| Error::new(4, "packet too long"))?;
-        let mut p = Vec::with_capacity(40 + icmp.len());
-        p.extend_from_slice(&0x6000_0000u32.to_be_bytes());
-        p.extend_from_slice(&plen.to_be_bytes());
-        p.push(NEXT_HEADER_ICMPV6);
-        p.push(HOP_LIMIT);
-        p.extend_from_slice(&src.octets());
-        p.extend_from_slice(&dst.octets());
+        let mut p = Vec::with_capacity(ipv6ext::FIXED_HEADER_LEN + icmp.len());
+        ipv6ext::emit_fixed_header(&mut p, src, dst, NEXT_HEADER_ICMPV6, HOP_LIMIT, plen);
         p.extend_from_slice(&icmp);
         Ok(p)
     }
@@ -339,33 +334,24 @@ impl Received {
 /// The NS or NA in a whole IPv6 packet. `None`: not IPv6, or not ICMPv6 type 135/136;
 /// `Some(Err)`: one of those, malformed.
 pub fn parse_ipv6(p: &[u8]) -> Option<Result<Received>> {
-    if p.len() < 40 || p[0] >> 4 != 6 {
-        return None;
-    }
-    let plen = usize::from(u16::from_be_bytes([p[4], p[5]]));
-    let body = p.get(40..(40 + plen).min(p.len()))?;
-    let chain = ipv6ext::walk(p[6], body).ok()?;
+    let h = ipv6ext::FixedHeader::parse(p)?;
+    let chain = ipv6ext::walk(h.next_header, h.payload).ok()?;
     if chain.upper != NEXT_HEADER_ICMPV6 {
         return None;
     }
-    let icmp = &body[chain.rest_offset..];
+    let icmp = &h.payload[chain.rest_offset..];
     if !matches!(icmp.first(), Some(&TYPE_NS | &TYPE_NA)) {
         return None;
     }
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&p[8..24]);
-    let src = Ipv6Addr::from(a);
-    a.copy_from_slice(&p[24..40]);
-    let dst = Ipv6Addr::from(a);
-    let at = 40 + chain.rest_offset;
+    let at = ipv6ext::FIXED_HEADER_LEN + chain.rest_offset;
     Some(
         Repr::from_bytes(icmp)
             .map_err(|e| e.shifted(at))
             .map(|repr| Received {
-                src,
-                dst,
-                hop_limit: p[7],
-                checksum_ok: verify_checksum(&src, &dst, icmp),
+                src: h.src,
+                dst: h.dst,
+                hop_limit: h.hop_limit,
+                checksum_ok: verify_checksum(&h.src, &h.dst, icmp),
                 repr,
             }),
     )

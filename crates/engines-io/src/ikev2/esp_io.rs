@@ -909,13 +909,8 @@ pub fn ipv6_packet(flow: &MhFlow, esp_bytes: &[u8]) -> io::Result<Vec<u8>> {
     }
     let plen = u16::try_from(ext.len() + esp_bytes.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too long"))?;
-    let mut p = Vec::with_capacity(40 + usize::from(plen));
-    p.extend_from_slice(&0x6000_0000u32.to_be_bytes());
-    p.extend_from_slice(&plen.to_be_bytes());
-    p.push(first);
-    p.push(64);
-    p.extend_from_slice(&flow.src.octets());
-    p.extend_from_slice(&flow.dst.octets());
+    let mut p = Vec::with_capacity(ipv6ext::FIXED_HEADER_LEN + usize::from(plen));
+    ipv6ext::emit_fixed_header(&mut p, flow.src, flow.dst, first, 64, plen);
     p.extend_from_slice(&ext);
     p.extend_from_slice(esp_bytes);
     Ok(p)

@@ -68,28 +68,19 @@ impl PacketTap {
 
 /// IPv6 header and extension headers up to ESP: the metadata and the ESP octets' range.
 fn parse_ipv6_esp(p: &[u8]) -> Option<(Meta, usize, usize)> {
-    if p.len() < 40 || p[0] >> 4 != 6 {
-        return None;
-    }
-    let plen = usize::from(u16::from_be_bytes([p[4], p[5]]));
-    let end = 40 + plen;
-    let body = p.get(40..end)?;
-    let chain = ipv6ext::walk(p[6], body).ok()?;
+    let h = ipv6ext::FixedHeader::parse(p).filter(ipv6ext::FixedHeader::is_complete)?;
+    let chain = ipv6ext::walk(h.next_header, h.payload).ok()?;
     if chain.upper != esp::IPPROTO_ESP {
         return None;
     }
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&p[8..24]);
-    let src = Ipv6Addr::from(a);
-    a.copy_from_slice(&p[24..40]);
-    let dst = Ipv6Addr::from(a);
     let meta = Meta {
         via: Via::Tap,
-        src,
-        dst: Some(dst),
+        src: h.src,
+        dst: Some(h.dst),
         hao: chain.home_address().ok().flatten(),
         rh2: chain.rh2().ok().flatten(),
         ext_headers: chain.headers.iter().map(|h| h.kind).collect(),
     };
-    Some((meta, 40 + chain.rest_offset, end))
+    let start = ipv6ext::FIXED_HEADER_LEN;
+    Some((meta, start + chain.rest_offset, start + h.payload_len))
 }
