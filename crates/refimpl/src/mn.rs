@@ -751,7 +751,7 @@ impl Mobility {
                 }
                 match self.tap.recv_any(&mut self.inbound, left).await {
                     Ok(Inbound::Mpd(r)) => {
-                        let solicited = matches!(&r.mpd,
+                        let solicited = matches!(&r.message,
                             mpd::Repr::Advertisement { identifier: i, .. } if *i == identifier);
                         if r.spi != sa.inbound_spi
                             || r.src != self.ha
@@ -763,13 +763,13 @@ impl Mobility {
                             continue;
                         }
                         let p = r
-                            .mpd
+                            .message
                             .prefixes()
                             .find(|p| p.autonomous && p.prefix_len == 64)
                             .copied();
                         emit(
                             "mpa",
-                            json!({ "prefixes": r.mpd.prefixes()
+                            json!({ "prefixes": r.message.prefixes()
                                         .map(|p| format!("{}/{}", p.network(), p.prefix_len))
                                         .collect::<Vec<_>>() }),
                         );
@@ -846,7 +846,7 @@ impl Mobility {
             match self.tap.recv(&mut self.inbound, wait).await {
                 Ok(got) => {
                     let unknown = got
-                        .mh
+                        .message
                         .options
                         .iter()
                         .any(|o| matches!(o, MobilityOption::Unknown { .. }));
@@ -856,7 +856,7 @@ impl Mobility {
                             "ba_discarded",
                             json!({ "reason": "unknown mobility option" }),
                         );
-                    } else if let mh::MhMessage::Ba(ba) = got.mh.message {
+                    } else if let mh::MhMessage::Ba(ba) = got.message.message {
                         let rh2 = got.rh2.map(|r| r.home_address.to_string());
                         emit(
                             "ba",
@@ -865,7 +865,7 @@ impl Mobility {
                         let input = BaInput {
                             ha: self.ha,
                             ba: &ba,
-                            options: &got.mh.options,
+                            options: &got.message.options,
                         };
                         self.bul.handle_input(self.now(), input);
                     }

@@ -254,9 +254,11 @@ pub enum Via {
     Tap,
 }
 
-/// An opened, parsed MH.
+/// An opened, parsed packet: an MH ([`Received`]) or a Mobile Prefix Solicitation or
+/// Advertisement ([`ReceivedMpd`], ICMPv6 146/147, RFC 6275 §6.7, §6.8), with what is known
+/// of the packet around it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Received {
+pub struct Received<M = mh::Repr> {
     pub via: Via,
     /// IPv6 source.
     pub src: Ipv6Addr,
@@ -270,36 +272,19 @@ pub struct Received {
     pub ext_headers: Vec<u8>,
     pub spi: u32,
     pub seq: u32,
-    pub mh: mh::Repr,
-    /// The MH octets (after ESP).
-    pub mh_bytes: Vec<u8>,
-    /// MH checksum with HAO / RH2 applied; `None` if the destination is unknown.
+    pub message: M,
+    /// The MH or ICMPv6 octets (after ESP).
+    pub payload: Vec<u8>,
+    /// MH or ICMPv6 checksum with HAO / RH2 applied; `None` if the destination is unknown.
     pub checksum_ok: Option<bool>,
     /// The ESP packet as received.
     pub esp: Vec<u8>,
 }
 
-/// An opened Mobile Prefix Solicitation or Advertisement (ICMPv6 146/147, RFC 6275 §6.7,
-/// §6.8), with the same packet facts as [`Received`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceivedMpd {
-    pub via: Via,
-    pub src: Ipv6Addr,
-    pub dst: Option<Ipv6Addr>,
-    pub hao: Option<Ipv6Addr>,
-    pub rh2: Option<Rh2Repr>,
-    pub ext_headers: Vec<u8>,
-    pub spi: u32,
-    pub seq: u32,
-    pub mpd: mpd::Repr,
-    /// The ICMPv6 octets (after ESP).
-    pub icmp_bytes: Vec<u8>,
-    /// ICMPv6 checksum with HAO / RH2 applied; `None` if the destination is unknown.
-    pub checksum_ok: Option<bool>,
-    pub esp: Vec<u8>,
-}
+/// An opened Mobile Prefix Solicitation or Advertisement.
+pub type ReceivedMpd = Received<mpd::Repr>;
 
-/// What [`EspSocket::recv_any`] / [`PacketTap::recv_any`] opened.
+/// What [`EspEndpoint::recv_any`] opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
     Mh(Received),
@@ -466,6 +451,27 @@ fn open_esp(sas: &mut InboundSas, bytes: &[u8], meta: Meta) -> Result<Option<Ope
     }))
 }
 
+impl Opened {
+    /// The parsed `message` with the packet facts.
+    fn into_received<M>(self, message: M, checksum_ok: Option<bool>) -> Received<M> {
+        let m = self.meta;
+        Received {
+            via: m.via,
+            src: m.src,
+            dst: m.dst,
+            hao: m.hao,
+            rh2: m.rh2,
+            ext_headers: m.ext_headers,
+            spi: self.spi,
+            seq: self.seq,
+            message,
+            payload: self.payload,
+            checksum_ok,
+            esp: self.esp,
+        }
+    }
+}
+
 /// An opened payload as an MH (next header 135) or Mobile Prefix Discovery (58, 146/147).
 fn classify(o: Opened) -> Result<Inbound, RecvError> {
     let (spi, seq) = (o.spi, o.seq);
@@ -477,21 +483,7 @@ fn classify(o: Opened) -> Result<Inbound, RecvError> {
             detail: e.to_string(),
         })?;
         let checksum_ok = addrs.map(|(s, t)| mh::checksum::verify(&s, &t, &o.payload));
-        let m = o.meta;
-        return Ok(Inbound::Mh(Received {
-            via: m.via,
-            src: m.src,
-            dst: m.dst,
-            hao: m.hao,
-            rh2: m.rh2,
-            ext_headers: m.ext_headers,
-            spi,
-            seq,
-            mh: repr,
-            mh_bytes: o.payload,
-            checksum_ok,
-            esp: o.esp,
-        }));
+        return Ok(Inbound::Mh(o.into_received(repr, checksum_ok)));
     }
     if mpd::is_mpd(o.next_header, &o.payload) {
         let repr = mpd::Repr::from_bytes(&o.payload).map_err(|e| RecvError::Mpd {
@@ -500,21 +492,7 @@ fn classify(o: Opened) -> Result<Inbound, RecvError> {
             detail: e.to_string(),
         })?;
         let checksum_ok = addrs.map(|(s, t)| mip6lab_wire::nd::verify_checksum(&s, &t, &o.payload));
-        let m = o.meta;
-        return Ok(Inbound::Mpd(ReceivedMpd {
-            via: m.via,
-            src: m.src,
-            dst: m.dst,
-            hao: m.hao,
-            rh2: m.rh2,
-            ext_headers: m.ext_headers,
-            spi,
-            seq,
-            mpd: repr,
-            icmp_bytes: o.payload,
-            checksum_ok,
-            esp: o.esp,
-        }));
+        return Ok(Inbound::Mpd(o.into_received(repr, checksum_ok)));
     }
     Err(RecvError::NotMh {
         spi,
@@ -592,16 +570,86 @@ fn timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "ESP socket: timed out")
 }
 
-/// A raw IPv6 socket of protocol 50 (ESP) with an async face.
-pub struct EspSocket {
+/// One end of ESP traffic that opens what it receives: a raw ESP socket ([`EspSocket`], which
+/// also sends) or an `AF_PACKET` tap ([`PacketTap`]). `S` is what the kind of socket keeps.
+pub struct EspEndpoint<S> {
     fd: AsyncFd<OwnedFd>,
-    /// The `IPV6_HDRINCL` socket for routing headers the kernel refuses, made on first use.
-    hdrincl: std::sync::OnceLock<AsyncFd<OwnedFd>>,
-    refuses_rh2: std::sync::OnceLock<bool>,
+    socket: S,
+    /// Reads one packet from `fd` (see [`recv_loop`]).
+    read: fn(&S, RawFd, &mut [u8]) -> io::Result<Packet>,
     pub stats: RecvStats,
 }
 
-impl EspSocket {
+/// A raw IPv6 socket of protocol 50 (ESP) with an async face.
+pub type EspSocket = EspEndpoint<RawEspSocket>;
+
+/// What a raw ESP socket keeps besides its descriptor.
+pub struct RawEspSocket {
+    /// The `IPV6_HDRINCL` socket for routing headers the kernel refuses, made on first use.
+    hdrincl: std::sync::OnceLock<AsyncFd<OwnedFd>>,
+    refuses_rh2: std::sync::OnceLock<bool>,
+}
+
+impl<S> EspEndpoint<S> {
+    /// Waits up to `timeout` for an ESP packet with a known SPI and opens it (see the module
+    /// documentation): an MH only. Unknown SPIs are skipped and counted; any other failure of
+    /// a packet ends the call with that error (the packet is consumed).
+    pub async fn recv(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Received, RecvError> {
+        self.recv_with(sas, timeout, open_mh).await
+    }
+
+    /// Like [`EspEndpoint::recv`], also for ICMPv6 Mobile Prefix Discovery (146/147) inside
+    /// ESP (an MPS with HAO, an MPA with RH2: only the tap sees them on a kernel without
+    /// MIPv6).
+    pub async fn recv_any(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Inbound, RecvError> {
+        self.recv_with(sas, timeout, open_any).await
+    }
+
+    async fn recv_with<X>(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+        open: Opener<X>,
+    ) -> Result<X, RecvError> {
+        let (socket, read) = (&self.socket, self.read);
+        recv_loop(&self.fd, &mut self.stats, sas, timeout, open, |fd, buf| {
+            read(socket, fd, buf)
+        })
+        .await
+    }
+}
+
+/// One read of the raw ESP socket: the packet facts come from ancillary data.
+fn read_raw_socket(_: &RawEspSocket, fd: RawFd, buf: &mut [u8]) -> io::Result<Packet> {
+    let m = recvmsg6(fd, buf)?;
+    let hao = m
+        .dstopts
+        .iter()
+        .filter_map(|d| OptionsHeaderRepr::from_bytes(d).ok())
+        .find_map(|h| h.home_address());
+    let rh2 = m.rthdrs.iter().find_map(|r| Rh2Repr::from_bytes(r).ok());
+    let mut ext_headers = vec![ipv6ext::ROUTING; m.rthdrs.len()];
+    ext_headers.extend(vec![ipv6ext::DESTINATION_OPTIONS; m.dstopts.len()]);
+    let meta = Meta {
+        via: Via::RawSocket,
+        src: m.src,
+        dst: m.dst,
+        hao,
+        rh2,
+        ext_headers,
+    };
+    Ok(Packet::Esp(meta, 0..m.len))
+}
+
+impl EspEndpoint<RawEspSocket> {
     /// Opens the socket (needs `CAP_NET_RAW`: `EPERM` without it), bound to `bind` when
     /// given (only packets to that address are received), with `IPV6_RECVPKTINFO`,
     /// `IPV6_RECVDSTOPTS` and `IPV6_RECVRTHDR` on. Call inside a tokio runtime.
@@ -622,16 +670,19 @@ impl EspSocket {
         if let Some(a) = bind {
             bind6(raw, a)?;
         }
-        Ok(EspSocket {
+        Ok(EspEndpoint {
             fd: register(fd)?,
-            hdrincl: std::sync::OnceLock::new(),
-            refuses_rh2: std::sync::OnceLock::new(),
+            socket: RawEspSocket {
+                hdrincl: std::sync::OnceLock::new(),
+                refuses_rh2: std::sync::OnceLock::new(),
+            },
+            read: read_raw_socket,
             stats: RecvStats::default(),
         })
     }
 
     fn hdrincl_socket(&self) -> io::Result<&AsyncFd<OwnedFd>> {
-        if let Some(s) = self.hdrincl.get() {
+        if let Some(s) = self.socket.hdrincl.get() {
             return Ok(s);
         }
         let fd = new_socket(
@@ -640,8 +691,8 @@ impl EspSocket {
             c_int::from(esp::IPPROTO_ESP),
         )?;
         set_int(fd.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_HDRINCL, 1)?;
-        let _ = self.hdrincl.set(register(fd)?);
-        Ok(self.hdrincl.get().expect("just set"))
+        let _ = self.socket.hdrincl.set(register(fd)?);
+        Ok(self.socket.hdrincl.get().expect("just set"))
     }
 
     /// Whether this kernel refuses type 2 routing headers from sockets (no
@@ -650,7 +701,7 @@ impl EspSocket {
     /// `sendmsg` only leads to the `IPV6_HDRINCL` path when this says yes, so other
     /// `EINVAL`s (a source address that is not local, …) are reported as they are.
     pub fn kernel_refuses_rh2(&self) -> bool {
-        *self.refuses_rh2.get_or_init(|| {
+        *self.socket.refuses_rh2.get_or_init(|| {
             let Ok(fd) = new_socket(
                 libc::AF_INET6,
                 libc::SOCK_RAW,
@@ -822,55 +873,6 @@ impl EspSocket {
         tokio::time::timeout(timeout, self.send_ipv6_now(packet))
             .await
             .map_err(|_| timed_out())?
-    }
-
-    /// Waits up to `timeout` for an ESP packet with a known SPI and opens it (see the module
-    /// documentation). Unknown SPIs are skipped and counted; any other failure of a packet
-    /// ends the call with that error (the packet is consumed).
-    pub async fn recv(
-        &mut self,
-        sas: &mut InboundSas,
-        timeout: Duration,
-    ) -> Result<Received, RecvError> {
-        self.recv_with(sas, timeout, open_mh).await
-    }
-
-    /// Like [`EspSocket::recv`], also for ICMPv6 Mobile Prefix Discovery (146/147) inside ESP.
-    pub async fn recv_any(
-        &mut self,
-        sas: &mut InboundSas,
-        timeout: Duration,
-    ) -> Result<Inbound, RecvError> {
-        self.recv_with(sas, timeout, open_any).await
-    }
-
-    async fn recv_with<X>(
-        &mut self,
-        sas: &mut InboundSas,
-        timeout: Duration,
-        open: Opener<X>,
-    ) -> Result<X, RecvError> {
-        recv_loop(&self.fd, &mut self.stats, sas, timeout, open, |fd, buf| {
-            let m = recvmsg6(fd, buf)?;
-            let hao = m
-                .dstopts
-                .iter()
-                .filter_map(|d| OptionsHeaderRepr::from_bytes(d).ok())
-                .find_map(|h| h.home_address());
-            let rh2 = m.rthdrs.iter().find_map(|r| Rh2Repr::from_bytes(r).ok());
-            let mut ext_headers = vec![ipv6ext::ROUTING; m.rthdrs.len()];
-            ext_headers.extend(vec![ipv6ext::DESTINATION_OPTIONS; m.dstopts.len()]);
-            let meta = Meta {
-                via: Via::RawSocket,
-                src: m.src,
-                dst: m.dst,
-                hao,
-                rh2,
-                ext_headers,
-            };
-            Ok(Packet::Esp(meta, 0..m.len))
-        })
-        .await
     }
 }
 
