@@ -358,15 +358,7 @@ async fn mps_hao_mpa_rh2_on_wire() {
     assert_eq!(got.ext_headers, vec![ipv6ext::DESTINATION_OPTIONS]);
     assert_eq!((got.hao, got.checksum_ok), (Some(hoa()), Some(true)));
     assert_eq!(got.message, mps);
-    let prefix = PrefixInfo {
-        prefix_len: 64,
-        on_link: true,
-        autonomous: true,
-        router_address: false,
-        valid_lifetime: 3600,
-        preferred_lifetime: 3600,
-        prefix: "2001:db8:1:100::".parse().unwrap(),
-    };
+    let prefix = PrefixInfo::home_prefix("2001:db8:1:100::".parse().unwrap(), 64, 3600);
     let mpa = mpd::Repr::Advertisement {
         identifier: 0x4242,
         managed: false,

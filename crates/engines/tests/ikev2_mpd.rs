@@ -99,15 +99,7 @@ fn mpd_child_sa_then_mh_sa_for_an_autoconfigured_hoa() {
     assert_eq!(h[1].tsi, m[1].tsi);
     assert!(m[1].transport && h[1].transport);
     assert_eq!(m[1].tsi[0].icmp6_types(), Some(MPD_TYPES));
-    let advertised = PrefixInfo {
-        prefix_len: 64,
-        on_link: true,
-        autonomous: true,
-        router_address: false,
-        valid_lifetime: 3600,
-        preferred_lifetime: 3600,
-        prefix: home_prefix().prefix,
-    };
+    let advertised = PrefixInfo::home_prefix(home_prefix().prefix, 64, 3600);
     mps_mpa_over_esp(&m[1], &h[1], hoa, advertised);
     // Now the auto-configured HoA gets its MH SA (RFC 5026 §5.3.2).
     t.mn.create_child(t.now, sa, ChildRequest::mh(Some(new), ha_addr()))

@@ -689,16 +689,11 @@ impl Ha<'_> {
             // No DHCPv6 behind this HA (RFC 6275 §6.8: then M and O are clear).
             managed: false,
             other: false,
-            // R clear: this HA's address is not on the home prefix it advertises.
-            options: vec![mpd::MpdOption::PrefixInfo(mpd::PrefixInfo {
-                prefix_len,
-                on_link: true,
-                autonomous: true,
-                router_address: false,
-                valid_lifetime: MPA_LIFETIME,
-                preferred_lifetime: MPA_LIFETIME,
+            options: vec![mpd::MpdOption::PrefixInfo(mpd::PrefixInfo::home_prefix(
                 prefix,
-            })],
+                prefix_len,
+                MPA_LIFETIME,
+            ))],
         };
         let flow = MhFlow::ba_to_care_of(self.me, got.src, hoa);
         let Some(child) = self.children.get_mut(&got.spi) else {

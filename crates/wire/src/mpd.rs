@@ -103,6 +103,21 @@ pub struct PrefixInfo {
 }
 
 impl PrefixInfo {
+    /// A home prefix as a home agent advertises it (RFC 6275 §10.6.1): on-link, autonomous,
+    /// R clear (the Prefix field holds the prefix, not the HA's address), valid and preferred
+    /// for `lifetime` seconds.
+    pub fn home_prefix(prefix: Ipv6Addr, prefix_len: u8, lifetime: u32) -> PrefixInfo {
+        PrefixInfo {
+            prefix_len,
+            on_link: true,
+            autonomous: true,
+            router_address: false,
+            valid_lifetime: lifetime,
+            preferred_lifetime: lifetime,
+            prefix,
+        }
+    }
+
     /// The prefix with the bits after `prefix_len` cleared (with R, the router's address
     /// otherwise fills them).
     pub fn network(&self) -> Ipv6Addr {
