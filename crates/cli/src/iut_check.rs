@@ -9,7 +9,7 @@ use crate::{repo_root, say, utc_stamp, Args};
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{DnsMessage, Endpoints, Transcript};
-use mip6lab_lab::lab::{Artifacts, Iut};
+use mip6lab_lab::lab::{Artifacts, Iut, NodeHandle};
 use mip6lab_lab::{Engine, Lab, LabOptions, Topology};
 use mip6lab_suite::images::ReferenceImages;
 use mip6lab_suite::observe::{decrypted, describe_queries, dns_queries_from, ike, mh, same_name};
@@ -556,6 +556,24 @@ async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
     Lab::up_with(topology, opts, Vec::new(), Arc::new(ReferenceImages)).await
 }
 
+/// Starts the lab's IUT; when it does not start, takes the lab down and gives the failing
+/// line instead.
+async fn start_iut_or_fail(
+    mut lab: Lab,
+    env: &[(String, String)],
+) -> Result<std::result::Result<(Lab, NodeHandle), Vec<Line>>> {
+    match lab.start_iut(env).await {
+        Ok(iut) => Ok(Ok((lab, iut))),
+        Err(e) => {
+            lab.down().await?;
+            Ok(Err(vec![(
+                Status::Fail,
+                format!("the container did not start: {e:#}"),
+            )]))
+        }
+    }
+}
+
 fn options(root: &Path, out: &Path, image: &str) -> LabOptions {
     LabOptions {
         root: root.to_path_buf(),
@@ -698,18 +716,12 @@ async fn start_mn(
         Role::Mn.topology(),
         START_BOUND.as_secs()
     ));
-    let mut lab = up(topology, options(root, out, image)).await?;
+    let lab = up(topology, options(root, out, image)).await?;
     let t0 = wall_now();
     let started = Instant::now();
-    let iut = match lab.start_iut(env).await {
-        Ok(h) => h,
-        Err(e) => {
-            lab.down().await?;
-            return Ok(vec![(
-                Status::Fail,
-                format!("the container did not start: {e:#}"),
-            )]);
-        }
+    let (lab, iut) = match start_iut_or_fail(lab, env).await? {
+        Ok(started) => started,
+        Err(lines) => return Ok(lines),
     };
     let code = lab.wait_exit(&iut, START_BOUND).await?;
     let ran = started.elapsed();
@@ -927,16 +939,10 @@ async fn bad_config(root: &Path, role: Role, image: &str, out: &Path) -> Result<
         "mip6lab: starting the IUT with MIP6LAB_ROLE unset (must exit within {} s) …",
         BAD_CONFIG_BOUND.as_secs()
     ));
-    let mut lab = up(topology, options(root, out, image)).await?;
-    let iut = match lab.start_iut(&[]).await {
-        Ok(h) => h,
-        Err(e) => {
-            lab.down().await?;
-            return Ok(vec![(
-                Status::Fail,
-                format!("the container did not start: {e:#}"),
-            )]);
-        }
+    let lab = up(topology, options(root, out, image)).await?;
+    let (lab, iut) = match start_iut_or_fail(lab, &[]).await? {
+        Ok(started) => started,
+        Err(lines) => return Ok(lines),
     };
     let started = Instant::now();
     let code = lab.wait_exit(&iut, BAD_CONFIG_BOUND).await?;
