@@ -1024,21 +1024,14 @@ mod tests {
 
     #[test]
     fn undeclared_and_unknown_items_fail_the_pics_check() {
-        let l = lint_pics(&pics("mn.auth.eap = true\n"), Role::Mn, &view());
+        let lint_mn = |items: &str| lint_pics(&pics(items), Role::Mn, &view());
+        let l = lint_mn("mn.auth.eap = true\n");
         assert_eq!(l[0].0, Status::Fail);
         assert!(l[0].1.contains("undeclared: mn.hoa.autoconf"), "{l:?}");
-        let l = lint_pics(
-            &pics("mn.auth.eap = true\nmn.hoa.autoconf = false\nmn.auth.eapp = true\n"),
-            Role::Mn,
-            &view(),
-        );
+        let l = lint_mn("mn.auth.eap = true\nmn.hoa.autoconf = false\nmn.auth.eapp = true\n");
         assert_eq!(l[0].0, Status::Fail);
         assert!(l[0].1.contains("unknown: mn.auth.eapp"), "{l:?}");
-        let l = lint_pics(
-            &pics("mn.auth.eap = true\nmn.hoa.autoconf = false\n"),
-            Role::Mn,
-            &view(),
-        );
+        let l = lint_mn("mn.auth.eap = true\nmn.hoa.autoconf = false\n");
         assert_eq!(l[0].0, Status::Pass, "{l:?}");
         assert!(l[0].1.contains("mn.hoa.autoconf = false"), "{l:?}");
         assert!(l.iter().any(|(_, t)| t.contains("mn.discovery.srv")));
