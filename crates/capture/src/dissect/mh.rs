@@ -94,19 +94,10 @@ pub fn dissect_mh(
         MhMessage::HoTI { cookie, .. } | MhMessage::CoTI { cookie, .. } => {
             m.volatile("cookie", hex::encode(cookie))
         }
-        MhMessage::HoT {
-            nonce_index,
-            cookie,
-            keygen_token,
-        }
-        | MhMessage::CoT {
-            nonce_index,
-            cookie,
-            keygen_token,
-        } => m
-            .volatile("nonce_index", nonce_index)
-            .volatile("cookie", hex::encode(cookie))
-            .volatile("keygen_token", hex::encode(keygen_token)),
+        MhMessage::HoT(t) | MhMessage::CoT(t) => m
+            .volatile("nonce_index", t.nonce_index)
+            .volatile("cookie", hex::encode(t.cookie))
+            .volatile("keygen_token", hex::encode(t.keygen_token)),
         MhMessage::Brr { .. } => m,
         MhMessage::Unknown { data, .. } => m.field("len", data.len()),
     };
