@@ -3,7 +3,7 @@
 //! must agree. Needs tshark, so plain `cargo test` lists it as ignored; `just test` runs it.
 
 use hickory_proto::rr::RecordType;
-use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Message};
+use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Part};
 use std::path::{Path, PathBuf};
 use support::{num, tshark_fields, Tally};
 
@@ -115,7 +115,7 @@ impl Tally {
     }
 }
 
-fn mh_field(m: &Message, name: &str) -> Option<u64> {
+fn mh_field(m: &Part, name: &str) -> Option<u64> {
     m.get(name).and_then(num)
 }
 

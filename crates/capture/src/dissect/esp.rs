@@ -9,7 +9,7 @@
 //! gives none.
 
 use super::{Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::esp;
 use mip6lab_wire::ipv6ext;
 use std::net::Ipv6Addr;
@@ -34,13 +34,13 @@ impl Dissector for Esp {
 
     fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
         if payload == [0xff] && matches!(pkt.transport, Transport::Udp { .. }) {
-            return Decoded::Message(Message::new("ESP", "NAT-keepalive"));
+            return Decoded::Message(Part::new("ESP", "NAT-keepalive"));
         }
         let p = match esp::Packet::new_checked(payload) {
             Ok(p) => p,
             Err(e) => return Decoded::malformed("ESP", e),
         };
-        let m = Message::new("ESP", "ESP")
+        let m = Part::new("ESP", "ESP")
             .volatile("spi", format!("0x{:08x}", p.spi()))
             .field("seq", p.seq());
         let Some(sa) = ctx.keys.esp_sa(p.spi(), pkt.src, pkt.dst) else {
@@ -62,9 +62,9 @@ impl Dissector for Esp {
                 match super::mh::dissect_mh(&d.payload, pkt.src, pkt.dst, hao, rh2) {
                     Decoded::Message(mh) => m.child(mh),
                     Decoded::Malformed { reason, .. } => m.child(
-                        Message::new("MH", "malformed").field("reason", reason.replace(' ', "_")),
+                        Part::new("MH", "malformed").field("reason", reason.replace(' ', "_")),
                     ),
-                    _ => m.child(Message::new("MH", "payload").field("len", d.payload.len())),
+                    _ => m.child(Part::new("MH", "payload").field("len", d.payload.len())),
                 }
             }
             58 if mip6lab_wire::mpd::is_mpd(58, &d.payload) => {
@@ -72,14 +72,13 @@ impl Dissector for Esp {
                 match super::mpd::dissect_mpd(&d.payload, pkt.src, pkt.dst, hao, rh2) {
                     Decoded::Message(x) => m.child(x),
                     Decoded::Malformed { reason, .. } => m.child(
-                        Message::new("ICMPv6", "malformed")
-                            .field("reason", reason.replace(' ', "_")),
+                        Part::new("ICMPv6", "malformed").field("reason", reason.replace(' ', "_")),
                     ),
-                    _ => m.child(Message::new("ICMPv6", "payload").field("len", d.payload.len())),
+                    _ => m.child(Part::new("ICMPv6", "payload").field("len", d.payload.len())),
                 }
             }
             59 => m,
-            _ => m.child(Message::new("ESP", "payload").field("len", d.payload.len())),
+            _ => m.child(Part::new("ESP", "payload").field("len", d.payload.len())),
         })
     }
 }

@@ -24,7 +24,7 @@
 //!   keys, else `decrypted=no` and `reason` (`no key for this SA`, `ICV mismatch`, …).
 
 use super::{Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::ikev2::{self, sk, Payload, PayloadBody, TrafficSelector};
 
 pub struct Ikev2;
@@ -125,7 +125,7 @@ pub fn dissect_ike(bytes: &[u8], ctx: &Context) -> Decoded {
     if letters.is_empty() {
         letters.push('-');
     }
-    let mut m = Message::new("IKEv2", kind)
+    let mut m = Part::new("IKEv2", kind)
         .volatile("ispi", hex::encode(msg.ispi))
         .volatile("rspi", hex::encode(msg.rspi))
         .field("exchange", msg.exchange)
@@ -141,7 +141,7 @@ pub fn dissect_ike(bytes: &[u8], ctx: &Context) -> Decoded {
     Decoded::Message(m)
 }
 
-fn sk_child(c: Message, bytes: &[u8], msg: &ikev2::Message, ctx: &Context) -> Message {
+fn sk_child(c: Part, bytes: &[u8], msg: &ikev2::Message, ctx: &Context) -> Part {
     let Some(keys) = ctx.keys.ike_sa(&msg.ispi, &msg.rspi) else {
         return c
             .field("decrypted", "no")
@@ -202,19 +202,19 @@ fn transform_id_name(t: u8, id: u16) -> String {
     name.into()
 }
 
-fn selector(s: &TrafficSelector) -> Message {
+fn selector(s: &TrafficSelector) -> Part {
     let Some(r) = s.range() else {
         // An unknown TS type: its number and length.
         let len = match s {
             TrafficSelector::Unknown { data, .. } => data.len(),
             _ => 0,
         };
-        return Message::new("IKEv2", "TS")
+        return Part::new("IKEv2", "TS")
             .field("type", s.ts_type())
             .field("len", len);
     };
     let family = if r.start.is_ipv4() { "ipv4" } else { "ipv6" };
-    let mut m = Message::new("IKEv2", "TS")
+    let mut m = Part::new("IKEv2", "TS")
         .field("type", family)
         .field("proto", r.ip_protocol)
         .field("start", r.start)
@@ -230,13 +230,13 @@ fn selector(s: &TrafficSelector) -> Message {
     m
 }
 
-fn cp_attribute(a: &ikev2::CpAttribute) -> Message {
+fn cp_attribute(a: &ikev2::CpAttribute) -> Part {
     use ikev2::cp_attr::*;
     let kind = a
         .name()
         .map(str::to_owned)
         .unwrap_or_else(|| format!("attr {}", a.attr_type));
-    let mut m = Message::new("IKEv2", kind);
+    let mut m = Part::new("IKEv2", kind);
     if a.r {
         // Reserved: shown only when set (MUST be 0, ignored on receipt: RFC 5026 §8.2).
         m = m.field("r", 1);
@@ -283,9 +283,9 @@ fn id_text(id: &ikev2::Id) -> String {
     text.replace(' ', "_")
 }
 
-fn payload(p: &Payload, response: bool) -> Message {
+fn payload(p: &Payload, response: bool) -> Part {
     use ikev2::notify_type as nt;
-    let m = |kind: &str| Message::new("IKEv2", kind);
+    let m = |kind: &str| Part::new("IKEv2", kind);
     let mut c = match &p.body {
         PayloadBody::Sa(sa) => {
             let mut c = m("SA");

@@ -15,7 +15,7 @@ pub mod radius;
 
 use crate::keylog::KeyLog;
 use crate::read::{Frame, LinkType};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use mip6lab_wire::mh::checksum::pseudo_header_addresses;
 use std::net::{IpAddr, Ipv6Addr};
@@ -119,13 +119,13 @@ fn flag_letters(flags: &[(bool, char)]) -> String {
 /// covers the Mobile IPv6 pseudo-header (HAO replaces the source, RH2 gives the final
 /// destination). `verify` checks the message against a pseudo-header's addresses.
 fn with_mip6_checksum(
-    mut m: Message,
+    mut m: Part,
     (src, dst): (IpAddr, IpAddr),
     hao: Option<Ipv6Addr>,
     rh2: Option<Ipv6Addr>,
     checksum: u16,
     verify: impl FnOnce(&Ipv6Addr, &Ipv6Addr) -> bool,
-) -> Message {
+) -> Part {
     if let Some(a) = hao {
         m = m.field("hao", a);
     }

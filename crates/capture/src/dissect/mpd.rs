@@ -8,7 +8,7 @@
 //! letters), `valid`, `preferred` and, with R, `router`; `opt N` with `len` otherwise.
 
 use super::{flag_letters, with_mip6_checksum, Context, Dissector, Packet};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::mpd::{self, MpdOption, Repr};
 use mip6lab_wire::{ipv6ext, nd};
 use std::net::{IpAddr, Ipv6Addr};
@@ -57,8 +57,8 @@ pub fn dissect_mpd(
             Err(e) => return Decoded::malformed("ICMPv6", e),
         };
     let mut m = match &repr {
-        Repr::Solicitation { .. } => Message::new("ICMPv6", "MPS"),
-        Repr::Advertisement { .. } => Message::new("ICMPv6", "MPA"),
+        Repr::Solicitation { .. } => Part::new("ICMPv6", "MPS"),
+        Repr::Advertisement { .. } => Part::new("ICMPv6", "MPA"),
     }
     .field("type", repr.icmp_type())
     .volatile("identifier", repr.identifier());
@@ -71,7 +71,7 @@ pub fn dissect_mpd(
     for o in repr.options() {
         m = m.child(match o {
             MpdOption::PrefixInfo(p) => {
-                let mut c = Message::new("ICMPv6", "PrefixInfo")
+                let mut c = Part::new("ICMPv6", "PrefixInfo")
                     .field("prefix", format!("{}/{}", p.network(), p.prefix_len))
                     .field(
                         "flags",
@@ -89,7 +89,7 @@ pub fn dissect_mpd(
                 c
             }
             MpdOption::Other { kind, data } => {
-                Message::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
+                Part::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
             }
         });
     }

@@ -8,7 +8,7 @@
 //! volatile `addr` (Docker's MACs vary), `opt N`.
 
 use super::{flag_letters, Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::nd::{self, NdOption, Repr};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -75,7 +75,7 @@ fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
         _ => false,
     };
     let mut m = match &repr {
-        Repr::Solicitation { target, .. } => Message::new("ICMPv6", "NS")
+        Repr::Solicitation { target, .. } => Part::new("ICMPv6", "NS")
             .field("target", target)
             .field("src", pkt.src),
         Repr::Advertisement {
@@ -86,7 +86,7 @@ fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
             ..
         } => {
             let flags = flag_letters(&[(*router, 'R'), (*solicited, 'S'), (*override_flag, 'O')]);
-            Message::new("ICMPv6", "NA")
+            Part::new("ICMPv6", "NA")
                 .field("flags", flags)
                 .field("target", target)
         }
@@ -96,14 +96,10 @@ fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
         .field("checksum_ok", if checksum_ok { "yes" } else { "no" });
     for o in repr.options() {
         m = m.child(match o {
-            NdOption::SourceLinkLayer(d) => {
-                Message::new("ICMPv6", "SLLA").volatile("addr", lladdr(d))
-            }
-            NdOption::TargetLinkLayer(d) => {
-                Message::new("ICMPv6", "TLLA").volatile("addr", lladdr(d))
-            }
+            NdOption::SourceLinkLayer(d) => Part::new("ICMPv6", "SLLA").volatile("addr", lladdr(d)),
+            NdOption::TargetLinkLayer(d) => Part::new("ICMPv6", "TLLA").volatile("addr", lladdr(d)),
             NdOption::Other { kind, data } => {
-                Message::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
+                Part::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
             }
         });
     }
