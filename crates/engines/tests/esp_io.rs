@@ -120,7 +120,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     // MN → HA: BU from the care-of address ::1 with HAO = home address.
     let flow = MhFlow::bu_from_care_of(LO, LO, hoa());
     let sent = mn
-        .send_mh(&mut mn_out, &bu(7), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(7), &flow, &iv, T)
         .await
         .unwrap();
     assert_eq!(
@@ -160,7 +160,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     let flow = MhFlow::ba_to_care_of(LO, LO, hoa());
     let iv = vec![0x24; ha_sa.outbound.encr.iv_len()];
     let sent = ha
-        .send_mh(&mut ha_out, &ba(7), &flow, &iv, T)
+        .send_message(&mut ha_out, &ba(7), &flow, &iv, T)
         .await
         .unwrap();
     eprintln!("RH2 sent via {:?}", sent.rthdr);
@@ -191,7 +191,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     // silently (it is consumed: gaps are allowed).
     let not_ours = MhFlow::ba_to_care_of("2001:db8:ffff::1".parse().unwrap(), LO, hoa());
     let e = ha
-        .send_mh(&mut ha_out, &ba(7), &not_ours, &iv, T)
+        .send_message(&mut ha_out, &ba(7), &not_ours, &iv, T)
         .await
         .unwrap_err();
     assert_eq!(
@@ -204,7 +204,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     // The next BU carries ESP sequence number 2; its replay is refused.
     let flow = MhFlow::bu_from_care_of(LO, LO, hoa());
     let sent = mn
-        .send_mh(&mut mn_out, &bu(8), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(8), &flow, &iv, T)
         .await
         .unwrap();
     assert_eq!(sent.seq, 2);
@@ -241,7 +241,7 @@ async fn raw_sockets_sequence_replay_tamper() {
     let flow = MhFlow::plain(LO, LO);
 
     let first = mn
-        .send_mh(&mut mn_out, &bu(1), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(1), &flow, &iv, T)
         .await
         .unwrap();
     let got = ha.recv(&mut ha_in, T).await.unwrap();
@@ -258,7 +258,7 @@ async fn raw_sockets_sequence_replay_tamper() {
     assert!(matches!(got.message.message, mh::MhMessage::Bu(b) if b.seq == 1));
 
     let second = mn
-        .send_mh(&mut mn_out, &bu(2), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(2), &flow, &iv, T)
         .await
         .unwrap();
     assert_eq!(second.seq, 2);
@@ -273,7 +273,7 @@ async fn raw_sockets_sequence_replay_tamper() {
     }
     // A flipped ciphertext bit with a fresh sequence number: ICV failure, window untouched.
     let mut bad = mn
-        .send_mh(&mut mn_out, &bu(3), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(3), &flow, &iv, T)
         .await
         .unwrap()
         .esp;
@@ -351,7 +351,9 @@ async fn mps_hao_mpa_rh2_on_wire() {
         options: vec![],
     };
     let flow = MhFlow::bu_from_care_of(LO, LO, hoa());
-    mn.send_mpd(&mut mn_out, &mps, &flow, &iv, T).await.unwrap();
+    mn.send_message(&mut mn_out, &mps, &flow, &iv, T)
+        .await
+        .unwrap();
     let Inbound::Mpd(got) = tap.recv_any(&mut ha_in, T).await.unwrap() else {
         panic!("not Mobile Prefix Discovery")
     };
@@ -367,7 +369,9 @@ async fn mps_hao_mpa_rh2_on_wire() {
     };
     let flow = MhFlow::ba_to_care_of(LO, LO, hoa());
     let iv = vec![0x24; ha_sa.outbound.encr.iv_len()];
-    ha.send_mpd(&mut ha_out, &mpa, &flow, &iv, T).await.unwrap();
+    ha.send_message(&mut ha_out, &mpa, &flow, &iv, T)
+        .await
+        .unwrap();
     let Inbound::Mpd(got) = tap.recv_any(&mut mn_in, T).await.unwrap() else {
         panic!("not Mobile Prefix Discovery")
     };
@@ -379,7 +383,9 @@ async fn mps_hao_mpa_rh2_on_wire() {
     );
     assert_eq!(got.message, mpa);
     // An MH-only receive consumes it as "not MH".
-    ha.send_mpd(&mut ha_out, &mpa, &flow, &iv, T).await.unwrap();
+    ha.send_message(&mut ha_out, &mpa, &flow, &iv, T)
+        .await
+        .unwrap();
     match tap.recv(&mut mn_in, T).await {
         Err(RecvError::NotMh {
             next_header: 58, ..

@@ -699,7 +699,7 @@ impl Ha<'_> {
         let Some(child) = self.children.get_mut(&got.spi) else {
             return;
         };
-        match mhio::send_mpd(esp, &mut child.out, &mpa, &flow).await {
+        match mhio::send(esp, &mut child.out, &mpa, &flow).await {
             Ok(_) => {
                 self.last_mpa.insert(hoa, Instant::now());
                 emit(

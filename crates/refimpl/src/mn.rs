@@ -736,7 +736,7 @@ impl Mobility {
                 let pkt = ipv6_packet_with(&flow, mip6lab_wire::nd::NEXT_HEADER_ICMPV6, &icmp)?;
                 self.sock.send_ipv6(&pkt, mhio::SEND_TIMEOUT).await?;
             } else {
-                mhio::send_mpd(&self.sock, &mut out, &mps, &flow).await?;
+                mhio::send(&self.sock, &mut out, &mps, &flow).await?;
             }
             emit(
                 "mps_sent",

@@ -4,7 +4,7 @@
 //! carried on a raw IPv6 socket of protocol 50 (Linux only: `libc` raw sockets,
 //! `AF_PACKET`).
 //!
-//! # Sending ([`EspSocket::send_mh`])
+//! # Sending ([`EspSocket::send_message`])
 //!
 //! MH octets with the checksum of RFC 6275 §6.1.1 (pseudo-header source = the HAO address
 //! when one is sent, destination = the RH2 address when one is sent, see
@@ -61,7 +61,7 @@
 //! the raw socket path sees them too.
 //!
 //! ICMPv6 Mobile Prefix Discovery (146/147, RFC 6275 §6.7–6.8) travels the same way, with
-//! ESP next header 58: [`EspSocket::send_mpd`], and `recv_any` on either receiver, which gives
+//! ESP next header 58: [`EspSocket::send_message`], and `recv_any` on either receiver, which gives
 //! an [`Inbound`] (MH or MPD).
 //!
 //! Every wait is bounded by a timeout parameter.
@@ -223,6 +223,39 @@ impl MhFlow {
     }
 }
 
+/// A message that travels inside ESP along an [`MhFlow`], with its checksum over the flow's
+/// pseudo-header addresses: an MH, or a Mobile Prefix Solicitation or Advertisement (the
+/// ICMPv6 checksum takes the same addresses: the HAO's HoA as source, RFC 6275 §11.3.1; the
+/// RH2's HoA as final destination).
+pub trait InnerMessage {
+    /// ESP's Next Header for it.
+    const NEXT_HEADER: u8;
+    /// Its octets with the checksum for the pseudo-header addresses `src` → `dst`.
+    fn to_bytes_for(&self, src: Ipv6Addr, dst: Ipv6Addr) -> mip6lab_wire::Result<Vec<u8>>;
+    /// What it is, for messages about it (`MH`, `ICMPv6 146`).
+    fn describe(&self) -> String;
+}
+
+impl InnerMessage for mh::Repr {
+    const NEXT_HEADER: u8 = mh::NEXT_HEADER;
+    fn to_bytes_for(&self, src: Ipv6Addr, dst: Ipv6Addr) -> mip6lab_wire::Result<Vec<u8>> {
+        self.to_bytes_with_checksum(&src, &dst)
+    }
+    fn describe(&self) -> String {
+        "MH".into()
+    }
+}
+
+impl InnerMessage for mpd::Repr {
+    const NEXT_HEADER: u8 = mip6lab_wire::nd::NEXT_HEADER_ICMPV6;
+    fn to_bytes_for(&self, src: Ipv6Addr, dst: Ipv6Addr) -> mip6lab_wire::Result<Vec<u8>> {
+        self.to_bytes(src, dst)
+    }
+    fn describe(&self) -> String {
+        format!("ICMPv6 {}", self.icmp_type())
+    }
+}
+
 /// How a type 2 routing header went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RthdrPath {
@@ -232,7 +265,7 @@ pub enum RthdrPath {
     HdrIncl,
 }
 
-/// What [`EspSocket::send_mh`] sent.
+/// What [`EspSocket::send_message`] sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReport {
     pub spi: u32,
@@ -724,54 +757,27 @@ impl EspEndpoint<RawEspSocket> {
         })
     }
 
-    /// Sends `mh` protected by `sa` along `flow`: checksum per [`MhFlow::checksum_addrs`],
-    /// ESP with the SA's next sequence number and `iv` (the cipher's IV length), HAO / RH2
-    /// as the flow says. Bounded by `timeout`.
-    pub async fn send_mh(
+    /// Sends `msg` (an MH, an MPS with [`MhFlow::bu_from_care_of`], an MPA with
+    /// [`MhFlow::ba_to_care_of`]) protected by `sa` along `flow`: checksum per
+    /// [`MhFlow::checksum_addrs`], ESP with the SA's next sequence number and `iv` (the
+    /// cipher's IV length), HAO / RH2 as the flow says. Bounded by `timeout`.
+    pub async fn send_message<M: InnerMessage>(
         &self,
         sa: &mut OutboundSa,
-        mh: &mh::Repr,
+        msg: &M,
         flow: &MhFlow,
         iv: &[u8],
         timeout: Duration,
     ) -> io::Result<SendReport> {
         let (cs, cd) = flow.checksum_addrs();
-        let mh_bytes = mh
-            .to_bytes_with_checksum(&cs, &cd)
+        let bytes = msg
+            .to_bytes_for(cs, cd)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        self.send_payload(sa, mh::NEXT_HEADER, mh_bytes, flow, iv, timeout)
+        self.send_payload(sa, M::NEXT_HEADER, bytes, flow, iv, timeout)
             .await
     }
 
-    /// Sends a Mobile Prefix Solicitation or Advertisement protected by `sa` along `flow`
-    /// (an MPS with [`MhFlow::bu_from_care_of`], an MPA with [`MhFlow::ba_to_care_of`]):
-    /// the ICMPv6 checksum over the same pseudo-header addresses as an MH (the HoA of the
-    /// HAO as source, RFC 6275 §11.3.1; the RH2's HoA as final destination), ESP next header
-    /// 58. Bounded by `timeout`.
-    pub async fn send_mpd(
-        &self,
-        sa: &mut OutboundSa,
-        msg: &mpd::Repr,
-        flow: &MhFlow,
-        iv: &[u8],
-        timeout: Duration,
-    ) -> io::Result<SendReport> {
-        let (cs, cd) = flow.checksum_addrs();
-        let icmp = msg
-            .to_bytes(cs, cd)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        self.send_payload(
-            sa,
-            mip6lab_wire::nd::NEXT_HEADER_ICMPV6,
-            icmp,
-            flow,
-            iv,
-            timeout,
-        )
-        .await
-    }
-
-    /// Like [`EspSocket::send_mh`] with the inner octets as given (any next header, any
+    /// Like [`EspSocket::send_message`] with the inner octets as given (any next header, any
     /// checksum): for conformance tests that send what a correct sender would not.
     pub async fn send_payload(
         &self,
