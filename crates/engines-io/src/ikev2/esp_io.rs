@@ -234,6 +234,12 @@ pub trait InnerMessage {
     fn to_bytes_for(&self, src: Ipv6Addr, dst: Ipv6Addr) -> mip6lab_wire::Result<Vec<u8>>;
     /// What it is, for messages about it (`MH`, `ICMPv6 146`).
     fn describe(&self) -> String;
+    /// Parses `bytes`, all of which is the message.
+    fn parse(bytes: &[u8]) -> mip6lab_wire::Result<Self>
+    where
+        Self: Sized;
+    /// Whether the checksum of `bytes` holds for the pseudo-header addresses `src` → `dst`.
+    fn checksum_ok(src: Ipv6Addr, dst: Ipv6Addr, bytes: &[u8]) -> bool;
 }
 
 impl InnerMessage for mh::Repr {
@@ -244,6 +250,12 @@ impl InnerMessage for mh::Repr {
     fn describe(&self) -> String {
         "MH".into()
     }
+    fn parse(bytes: &[u8]) -> mip6lab_wire::Result<Self> {
+        mh::Repr::from_bytes(bytes)
+    }
+    fn checksum_ok(src: Ipv6Addr, dst: Ipv6Addr, bytes: &[u8]) -> bool {
+        mh::checksum::verify(&src, &dst, bytes)
+    }
 }
 
 impl InnerMessage for mpd::Repr {
@@ -253,6 +265,12 @@ impl InnerMessage for mpd::Repr {
     }
     fn describe(&self) -> String {
         format!("ICMPv6 {}", self.icmp_type())
+    }
+    fn parse(bytes: &[u8]) -> mip6lab_wire::Result<Self> {
+        mpd::Repr::from_bytes(bytes)
+    }
+    fn checksum_ok(src: Ipv6Addr, dst: Ipv6Addr, bytes: &[u8]) -> bool {
+        mip6lab_wire::nd::verify_checksum(&src, &dst, bytes)
     }
 }
 
@@ -505,31 +523,31 @@ impl Opened {
     }
 }
 
+/// An opened payload parsed as `M`; a parse failure is `malformed(spi, seq, reason)`.
+fn parse_opened<M: InnerMessage>(
+    o: Opened,
+    malformed: fn(u32, u32, String) -> RecvError,
+) -> Result<Received<M>, RecvError> {
+    let message = M::parse(&o.payload).map_err(|e| malformed(o.spi, o.seq, e.to_string()))?;
+    let checksum_ok = o
+        .checksum_addrs()
+        .map(|(s, t)| M::checksum_ok(s, t, &o.payload));
+    Ok(o.into_received(message, checksum_ok))
+}
+
 /// An opened payload as an MH (next header 135) or Mobile Prefix Discovery (58, 146/147).
 fn classify(o: Opened) -> Result<Inbound, RecvError> {
-    let (spi, seq) = (o.spi, o.seq);
-    let addrs = o.checksum_addrs();
     if o.next_header == mh::NEXT_HEADER {
-        let repr = mh::Repr::from_bytes(&o.payload).map_err(|e| RecvError::Mh {
-            spi,
-            seq,
-            detail: e.to_string(),
-        })?;
-        let checksum_ok = addrs.map(|(s, t)| mh::checksum::verify(&s, &t, &o.payload));
-        return Ok(Inbound::Mh(o.into_received(repr, checksum_ok)));
+        return parse_opened(o, |spi, seq, detail| RecvError::Mh { spi, seq, detail })
+            .map(Inbound::Mh);
     }
     if mpd::is_mpd(o.next_header, &o.payload) {
-        let repr = mpd::Repr::from_bytes(&o.payload).map_err(|e| RecvError::Mpd {
-            spi,
-            seq,
-            detail: e.to_string(),
-        })?;
-        let checksum_ok = addrs.map(|(s, t)| mip6lab_wire::nd::verify_checksum(&s, &t, &o.payload));
-        return Ok(Inbound::Mpd(o.into_received(repr, checksum_ok)));
+        return parse_opened(o, |spi, seq, detail| RecvError::Mpd { spi, seq, detail })
+            .map(Inbound::Mpd);
     }
     Err(RecvError::NotMh {
-        spi,
-        seq,
+        spi: o.spi,
+        seq: o.seq,
         next_header: o.next_header,
     })
 }
