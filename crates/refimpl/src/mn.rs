@@ -375,30 +375,14 @@ async fn attach(
     if let Some(m2) = switched.as_mut() {
         // The auto-configured HoA first: R set removes the name's AAAA and its own PTR; the
         // assigned HoA's deregistration then removes its PTR.
-        let result = m2
-            .exchange(
-                cfg,
-                Exchange::Deregister(fqdn.as_deref().filter(|_| cfg.knobs.dereg_dns_remove)),
-            )
-            .await?;
+        let result = m2.deregister(cfg, fqdn.as_deref()).await?;
         if result != Done::Ok {
             return Err(anyhow!("deregistration of {} ended with {result:?}", m2.hoa).into());
         }
-        if let Some(f) = &fqdn {
-            dns_check(cfg, "dns_check_deregistered", f, m2.hoa);
-        }
     }
-    let result = m
-        .exchange(
-            cfg,
-            Exchange::Deregister(fqdn.as_deref().filter(|_| cfg.knobs.dereg_dns_remove)),
-        )
-        .await?;
+    let result = m.deregister(cfg, fqdn.as_deref()).await?;
     if result != Done::Ok {
         return Err(anyhow!("deregistration ended with {result:?}").into());
-    }
-    if let Some(f) = &fqdn {
-        dns_check(cfg, "dns_check_deregistered", f, m.hoa);
     }
     // A clean end: the IKE SA goes with an INFORMATIONAL Delete.
     if engine.delete_ike(drv.now(), sa).is_ok() {
@@ -782,6 +766,17 @@ impl Mobility {
         }
         emit("mpa_timeout", json!({ "hoa": self.hoa.to_string() }));
         Ok(None)
+    }
+
+    /// Deregisters (asking the HA to remove `fqdn`'s DNS entries when the knobs say so); after
+    /// a clean end, reports what DNS answers for the name. Gives how the exchange ended.
+    async fn deregister(&mut self, cfg: &Config, fqdn: Option<&str>) -> Result<Done> {
+        let removing = fqdn.filter(|_| cfg.knobs.dereg_dns_remove);
+        let result = self.exchange(cfg, Exchange::Deregister(removing)).await?;
+        if let (Done::Ok, Some(f)) = (&result, fqdn) {
+            dns_check(cfg, "dns_check_deregistered", f, self.hoa);
+        }
+        Ok(result)
     }
 
     /// Sends the BU (and its retransmissions) and waits for the answer.
