@@ -55,14 +55,35 @@ pub trait Dissector: Send + Sync {
     fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded;
 }
 
+/// A dissector of some ICMPv6 message types (ND, Mobile Prefix Discovery): claims the
+/// messages of `types`, decodes them with `decode`.
+pub struct Icmpv6Dissector {
+    pub types: &'static [u8],
+    pub decode: fn(&Packet, &[u8]) -> Decoded,
+}
+
+impl Dissector for Icmpv6Dissector {
+    fn name(&self) -> &'static str {
+        "ICMPv6"
+    }
+
+    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
+        pkt.is_icmpv6_of(self.types)
+    }
+
+    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
+        (self.decode)(pkt, icmp)
+    }
+}
+
 /// The dissectors a decode uses, tried in order; the first that claims a payload decodes it.
 pub struct Dissectors(pub Vec<Box<dyn Dissector>>);
 
 impl Dissectors {
     pub fn standard() -> Dissectors {
         Dissectors(vec![
-            Box::new(nd::Nd),
-            Box::new(mpd::Mpd),
+            Box::new(nd::ND),
+            Box::new(mpd::MPD),
             Box::new(dns::Dns),
             Box::new(mh::Mh),
             Box::new(ikev2::Ikev2),

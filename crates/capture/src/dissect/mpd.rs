@@ -7,28 +7,17 @@
 //! for MH). Options are children: `PrefixInfo` with `prefix` (`network/len`), `flags` (L A R
 //! letters), `valid`, `preferred` and, with R, `router`; `opt N` with `len` otherwise.
 
-use super::{flag_letters, with_mip6_checksum, Context, Dissector, Packet};
+use super::{flag_letters, with_mip6_checksum, Icmpv6Dissector, Packet};
 use crate::transcript::{Decoded, Part};
 use mip6lab_wire::mpd::{self, MpdOption, Repr};
 use mip6lab_wire::{ipv6ext, nd};
 use std::net::{IpAddr, Ipv6Addr};
 
 /// Cleartext Mobile Prefix Solicitations and Advertisements (ICMPv6 146, 147).
-pub struct Mpd;
-
-impl Dissector for Mpd {
-    fn name(&self) -> &'static str {
-        "ICMPv6"
-    }
-
-    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
-        pkt.is_icmpv6_of(&[mpd::TYPE_MPS, mpd::TYPE_MPA])
-    }
-
-    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
-        dissect_cleartext(pkt, icmp)
-    }
-}
+pub const MPD: Icmpv6Dissector = Icmpv6Dissector {
+    types: &[mpd::TYPE_MPS, mpd::TYPE_MPA],
+    decode: dissect_cleartext,
+};
 
 /// A cleartext MPS/MPA: HAO and RH2 from the packet's own extension headers.
 fn dissect_cleartext(pkt: &Packet, icmp: &[u8]) -> Decoded {

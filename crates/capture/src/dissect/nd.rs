@@ -7,7 +7,7 @@
 //! letters) `target` `hop_limit` `checksum_ok`; options as children `SLLA` / `TLLA` with a
 //! volatile `addr` (Docker's MACs vary), `opt N`.
 
-use super::{flag_letters, Context, Dissector, Packet, Transport};
+use super::{flag_letters, Icmpv6Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Part};
 use mip6lab_wire::nd::{self, NdOption, Repr};
 use std::net::{IpAddr, Ipv6Addr};
@@ -49,21 +49,10 @@ fn lladdr(d: &[u8]) -> String {
 }
 
 /// Neighbor Solicitations and Advertisements (ICMPv6 135, 136): the DAD probes and defenses.
-pub struct Nd;
-
-impl Dissector for Nd {
-    fn name(&self) -> &'static str {
-        "ICMPv6"
-    }
-
-    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
-        pkt.is_icmpv6_of(&[nd::TYPE_NS, nd::TYPE_NA])
-    }
-
-    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
-        dissect_nd(pkt, icmp)
-    }
-}
+pub const ND: Icmpv6Dissector = Icmpv6Dissector {
+    types: &[nd::TYPE_NS, nd::TYPE_NA],
+    decode: dissect_nd,
+};
 
 fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
     let repr = match Repr::from_bytes(icmp) {
