@@ -28,6 +28,14 @@ fn bul(initial: u16) -> BindingUpdateList {
     b
 }
 
+/// A list whose first BU (sequence number `initial`, from the CoA, no DNS update) went out at
+/// 0 and waits for its BA.
+fn registering(initial: u16) -> BindingUpdateList {
+    let mut b = bul(initial);
+    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    b
+}
+
 fn sent(acts: &[MnAction]) -> Vec<(BindingUpdate, Vec<MobilityOption>)> {
     acts.iter()
         .filter_map(|x| match x {
@@ -125,8 +133,7 @@ fn ba_accepted_sets_lifetime_from_send_time_and_refreshes() {
 
 #[test]
 fn refresh_advice_shortens_refresh() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     b.ba_acts(
         ha(),
         &ba(0, 1, 100),
@@ -138,8 +145,7 @@ fn refresh_advice_shortens_refresh() {
 
 #[test]
 fn ba_with_wrong_seq_ignored() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     assert!(b.ba_acts(ha(), &ba(0, 9, 100), &[], 10).is_empty());
     assert_eq!(b.state(&ha()), Some(BulState::Pending { dereg: false }));
     // A BA for an earlier transmission of the same attempt still counts.
@@ -165,8 +171,7 @@ fn ba_without_outstanding_bu_ignored() {
 
 #[test]
 fn status_135_resyncs_and_resends() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(
         ha(),
         &ba(ba_status::SEQUENCE_OUT_OF_WINDOW, 5000, 0),
@@ -187,8 +192,7 @@ fn status_135_resyncs_and_resends() {
 
 #[test]
 fn status_134_new_hoa_via_create_child_sa() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(ha(), &ba(ba_status::DAD_FAILED, 1, 0), &[], 10);
     assert_eq!(
         acts,
@@ -213,8 +217,7 @@ fn status_134_new_hoa_via_create_child_sa() {
 
 #[test]
 fn other_rejection_stops() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(
         ha(),
         &ba(ba_status::ADMINISTRATIVELY_PROHIBITED, 1, 0),
@@ -233,8 +236,7 @@ fn other_rejection_stops() {
 
 #[test]
 fn status_1_asks_for_prefix_solicitation() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(
         ha(),
         &ba(ba_status::ACCEPTED_PREFIX_DISCOVERY, 1, 10),
@@ -246,8 +248,7 @@ fn status_1_asks_for_prefix_solicitation() {
 
 #[test]
 fn k_in_ba_reported() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     let mut x = ba(0, 1, 10);
     x.flags = BaFlags(BaFlags::K);
     let acts = b.ba_acts(ha(), &x, &[], 10);
@@ -295,8 +296,7 @@ fn dns_option_in_bu_and_status_from_ba() {
 
 #[test]
 fn deregistration_with_r_flag() {
-    let mut b = bul(1);
-    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    let mut b = registering(1);
     b.ba_acts(ha(), &ba(0, 1, 100), &[], 10);
     let acts = b
         .acts_of(|b| b.deregister(ha(), coa(), Some("mn1.example.com"), 20))
