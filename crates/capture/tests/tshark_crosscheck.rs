@@ -134,17 +134,17 @@ fn check(file: &Path, t: &mut Tally) {
         };
         let f = |k: &str| w.get(k).map(String::as_str);
         let first = |k: &str| f(k).and_then(|v| v.split(',').next());
-        let (file, n) = (file, e.frame);
+        let at = |proto| At {
+            file,
+            frame: e.frame,
+            proto,
+        };
         match &e.decoded {
             Decoded::Dns(m) => {
                 if f("dns.flags.response").is_none() {
                     continue;
                 }
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "DNS",
-                };
+                let at = at("DNS");
                 t.cmp(
                     at,
                     "response",
@@ -188,11 +188,7 @@ fn check(file: &Path, t: &mut Tally) {
                 if f("isakmp.ispi").is_none() {
                     continue;
                 }
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "IKEv2",
-                };
+                let at = at("IKEv2");
                 let hex =
                     |s: Option<&str>| s.map(|v| v.trim_start_matches("0x").to_ascii_lowercase());
                 t.cmp(at, "ispi", hex(m.get("ispi")), hex(first("isakmp.ispi")));
@@ -236,11 +232,7 @@ fn check(file: &Path, t: &mut Tally) {
                 if f("mip6.mhtype").is_none() {
                     continue;
                 }
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "MH",
-                };
+                let at = at("MH");
                 t.cmp(
                     at,
                     "type",
@@ -257,11 +249,7 @@ fn check(file: &Path, t: &mut Tally) {
                 t.cmp(at, "lifetime", mh_field(m, "lifetime"), life);
             }
             Decoded::Message(m) if m.protocol == "ESP" => {
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "ESP",
-                };
+                let at = at("ESP");
                 t.cmp(
                     at,
                     "spi",
