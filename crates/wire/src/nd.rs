@@ -202,29 +202,33 @@ impl Repr {
         dst: Ipv6Addr,
         p: &mut Packet<T>,
     ) -> Result<()> {
-        let len = self.buffer_len();
-        let b = room_for(p.buffer.as_mut(), len, "ND")?;
-        b.fill(0);
-        b[0] = self.icmp_type();
-        if let Repr::Advertisement {
-            router,
-            solicited,
-            override_flag,
-            ..
-        } = self
-        {
-            b[4] =
-                u8::from(*router) << 7 | u8::from(*solicited) << 6 | u8::from(*override_flag) << 5;
-        }
-        b[8..FIXED_LEN].copy_from_slice(&self.target().octets());
-        let mut off = FIXED_LEN;
-        for o in self.options() {
-            off += emit_option(o.kind(), o.data(), &mut b[off..])
-                .map_err(|_| Error::new(off, "ND option longer than 2040 octets"))?;
-        }
-        let c = checksum(&src, &dst, b);
-        b[CHECKSUM].copy_from_slice(&c.to_be_bytes());
-        Ok(())
+        emit_icmpv6(
+            p.buffer.as_mut(),
+            self.buffer_len(),
+            "ND",
+            (src, dst),
+            |b| {
+                b[0] = self.icmp_type();
+                if let Repr::Advertisement {
+                    router,
+                    solicited,
+                    override_flag,
+                    ..
+                } = self
+                {
+                    b[4] = u8::from(*router) << 7
+                        | u8::from(*solicited) << 6
+                        | u8::from(*override_flag) << 5;
+                }
+                b[8..FIXED_LEN].copy_from_slice(&self.target().octets());
+                let mut off = FIXED_LEN;
+                for o in self.options() {
+                    off += emit_option(o.kind(), o.data(), &mut b[off..])
+                        .map_err(|_| Error::new(off, "ND option longer than 2040 octets"))?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// The ICMPv6 octets, checksum filled in for `src` → `dst`.
@@ -243,6 +247,23 @@ impl Repr {
         p.extend_from_slice(&icmp);
         Ok(p)
     }
+}
+
+/// Writes an ICMPv6 message of `len` octets (`what` names it in errors) at the start of
+/// `buf`: zeroed, filled by `body`, then the checksum for the pseudo-header `addrs`.
+pub(crate) fn emit_icmpv6(
+    buf: &mut [u8],
+    len: usize,
+    what: &str,
+    (src, dst): (Ipv6Addr, Ipv6Addr),
+    body: impl FnOnce(&mut [u8]) -> Result<()>,
+) -> Result<()> {
+    let b = room_for(buf, len, what)?;
+    b.fill(0);
+    body(b)?;
+    let c = checksum(&src, &dst, b);
+    b[CHECKSUM].copy_from_slice(&c.to_be_bytes());
+    Ok(())
 }
 
 /// 8-octet units of an ND option (RFC 4861 §4.6) with `data` after Type and Length.
