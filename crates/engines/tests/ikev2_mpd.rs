@@ -70,9 +70,7 @@ fn mpd_child_sa_then_mh_sa_for_an_autoconfigured_hoa() {
     ha.responder.as_mut().unwrap().addresses =
         ResponderPolicy::pool(home_prefix().prefix, 64, 256).into();
     let mut t = Pair::new(mn_config(), ha);
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let hoa = assigned_hoa(&t);
     let new: Ipv6Addr = "2001:db8:1:200::abcd".parse().unwrap();
     assert_ne!(hoa, new);
@@ -119,9 +117,7 @@ fn mpd_child_sa_then_mh_sa_for_an_autoconfigured_hoa() {
 #[test]
 fn mpd_child_sa_only_for_the_mns_own_home_address() {
     let mut t = Pair::default();
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let hoa = assigned_hoa(&t);
     // Another address (another MN's HoA, or a range) is refused.
     let other = Ipv6Addr::from(u128::from(hoa) + 1);

@@ -2,7 +2,9 @@
 //! back to back in memory, and event collection.
 #![allow(dead_code)]
 
-use mip6lab_engines::ikev2::{Config, Event, IkeEngine, ResponderPolicy, RngFn, IKE_PORT};
+use mip6lab_engines::ikev2::{
+    Config, Event, IkeEngine, InitiateRequest, ResponderPolicy, RngFn, SaId, IKE_PORT,
+};
 use mip6lab_engines::io::Datagram;
 use mip6lab_wire::ikev2::{HomePrefix, Id};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -81,6 +83,13 @@ impl Pair {
 
     pub fn default() -> Pair {
         Pair::new(mn_config(), ha_config())
+    }
+
+    /// The MN initiates `req`, then [`Pair::run`].
+    pub fn initiate_and_run(&mut self, req: InitiateRequest) -> SaId {
+        let sa = self.mn.initiate(self.now, req);
+        self.run();
+        sa
     }
 
     /// Moves datagrams both ways until both are quiet (bounded).
