@@ -529,14 +529,7 @@ fn higher_major_version_gets_invalid_major_version() {
 fn ha_initiated_rekey_keeps_both_ends_in_step() {
     let mut t = Pair::default();
     t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
-    let ha_sa = t
-        .ha_events
-        .iter()
-        .find_map(|e| match e {
-            Event::IkeSaEstablished { sa, .. } => Some(*sa),
-            _ => None,
-        })
-        .unwrap();
+    let ha_sa = established_sa(&t.ha_events).unwrap();
     let old = children(&t.ha_events)[0].clone();
     t.ha.rekey_child(t.now, ha_sa, old.inbound_spi).unwrap();
     t.run();
@@ -548,14 +541,7 @@ fn ha_initiated_rekey_keeps_both_ends_in_step() {
     let hoa = "2001:db8:1:100::1".parse().unwrap();
     bu_ba_over_esp(&m[1], &h[1], hoa);
     // The old pair is gone on both ends.
-    let mn_sa = t
-        .mn_events
-        .iter()
-        .find_map(|e| match e {
-            Event::IkeSaEstablished { sa, .. } => Some(*sa),
-            _ => None,
-        })
-        .unwrap();
+    let mn_sa = established_sa(&t.mn_events).unwrap();
     assert_eq!(t.mn.children(mn_sa).len(), 1);
     assert_eq!(t.ha.children(ha_sa).len(), 1);
 }

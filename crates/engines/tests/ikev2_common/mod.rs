@@ -149,8 +149,15 @@ pub fn failed_with(ev: &[Event], reason_has: &str) -> bool {
 }
 
 pub fn established(ev: &[Event]) -> bool {
-    ev.iter()
-        .any(|e| matches!(e, Event::IkeSaEstablished { .. }))
+    established_sa(ev).is_some()
+}
+
+/// The first IKE SA `ev` reports established.
+pub fn established_sa(ev: &[Event]) -> Option<SaId> {
+    ev.iter().find_map(|e| match e {
+        Event::IkeSaEstablished { sa, .. } => Some(*sa),
+        _ => None,
+    })
 }
 
 pub fn children(ev: &[Event]) -> Vec<mip6lab_engines::ikev2::ChildSa> {
