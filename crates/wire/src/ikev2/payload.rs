@@ -6,6 +6,27 @@ use super::ts::Ts;
 use crate::error::{Error, Result};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+/// Octets of `items` back to back.
+pub(super) fn list_len<T>(items: &[T], len: impl Fn(&T) -> usize) -> usize {
+    items.iter().map(len).sum()
+}
+
+/// Writes `items` back to back from the start of `out`, telling each whether it is the last
+/// (SA proposals and transforms say so in their first octet, RFC 7296 §3.3.1).
+pub(super) fn emit_list<T>(
+    out: &mut [u8],
+    items: &[T],
+    len: impl Fn(&T) -> usize,
+    emit: impl Fn(&T, &mut [u8], bool),
+) {
+    let mut at = 0;
+    for (i, item) in items.iter().enumerate() {
+        let l = len(item);
+        emit(item, &mut out[at..at + l], i + 1 == items.len());
+        at += l;
+    }
+}
+
 pub(super) fn reserved3(b: &[u8]) -> [u8; 3] {
     [b[1], b[2], b[3]]
 }
@@ -337,12 +358,7 @@ fn substructs<'a>(b: &'a [u8], more: u8, min: usize, what: &str) -> Result<Vec<(
 
 impl Proposal {
     fn buffer_len(&self) -> usize {
-        8 + self.spi.len()
-            + self
-                .transforms
-                .iter()
-                .map(Transform::buffer_len)
-                .sum::<usize>()
+        8 + self.spi.len() + list_len(&self.transforms, Transform::buffer_len)
     }
 
     fn parse(b: &[u8]) -> Result<Proposal> {
@@ -380,13 +396,12 @@ impl Proposal {
         out[6] = self.spi.len() as u8;
         out[7] = self.transforms.len() as u8;
         out[8..8 + self.spi.len()].copy_from_slice(&self.spi);
-        let mut at = 8 + self.spi.len();
-        let n = self.transforms.len();
-        for (i, t) in self.transforms.iter().enumerate() {
-            let l = t.buffer_len();
-            t.emit(&mut out[at..at + l], i + 1 == n);
-            at += l;
-        }
+        emit_list(
+            &mut out[8 + self.spi.len()..],
+            &self.transforms,
+            Transform::buffer_len,
+            Transform::emit,
+        );
     }
 
     /// The first transform of a type.
@@ -407,17 +422,11 @@ impl Sa {
     }
 
     pub fn buffer_len(&self) -> usize {
-        self.proposals.iter().map(Proposal::buffer_len).sum()
+        list_len(&self.proposals, Proposal::buffer_len)
     }
 
     pub fn emit(&self, out: &mut [u8]) {
-        let mut at = 0;
-        let n = self.proposals.len();
-        for (i, p) in self.proposals.iter().enumerate() {
-            let l = p.buffer_len();
-            p.emit(&mut out[at..at + l], i + 1 == n);
-            at += l;
-        }
+        emit_list(out, &self.proposals, Proposal::buffer_len, Proposal::emit);
     }
 }
 
@@ -808,6 +817,13 @@ impl CpAttribute {
     fn buffer_len(&self) -> usize {
         4 + self.value.len()
     }
+
+    fn emit(&self, out: &mut [u8]) {
+        let t = (self.attr_type & 0x7fff) | if self.r { 0x8000 } else { 0 };
+        out[..2].copy_from_slice(&t.to_be_bytes());
+        out[2..4].copy_from_slice(&(self.value.len() as u16).to_be_bytes());
+        out[4..].copy_from_slice(&self.value);
+    }
 }
 
 impl Cp {
@@ -846,24 +862,18 @@ impl Cp {
     }
 
     pub fn buffer_len(&self) -> usize {
-        4 + self
-            .attributes
-            .iter()
-            .map(CpAttribute::buffer_len)
-            .sum::<usize>()
+        4 + list_len(&self.attributes, CpAttribute::buffer_len)
     }
 
     pub fn emit(&self, out: &mut [u8]) {
         out[0] = self.cfg_type;
         out[1..4].copy_from_slice(&self.reserved);
-        let mut at = 4;
-        for a in &self.attributes {
-            let t = (a.attr_type & 0x7fff) | if a.r { 0x8000 } else { 0 };
-            out[at..at + 2].copy_from_slice(&t.to_be_bytes());
-            out[at + 2..at + 4].copy_from_slice(&(a.value.len() as u16).to_be_bytes());
-            out[at + 4..at + 4 + a.value.len()].copy_from_slice(&a.value);
-            at += a.buffer_len();
-        }
+        emit_list(
+            &mut out[4..],
+            &self.attributes,
+            CpAttribute::buffer_len,
+            |a, o, _| a.emit(o),
+        );
     }
 
     /// The first attribute of a type.

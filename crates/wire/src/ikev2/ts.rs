@@ -2,7 +2,7 @@
 //! narrows to (MH types, ICMPv6 types for Mobile Prefix Discovery: RFC 4877 §4.3).
 
 use super::be16;
-use super::payload::reserved3;
+use super::payload::{emit_list, list_len, reserved3};
 use super::registry::*;
 use crate::error::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -271,21 +271,17 @@ impl Ts {
     }
 
     pub fn buffer_len(&self) -> usize {
-        4 + self
-            .selectors
-            .iter()
-            .map(TrafficSelector::buffer_len)
-            .sum::<usize>()
+        4 + list_len(&self.selectors, TrafficSelector::buffer_len)
     }
 
     pub fn emit(&self, out: &mut [u8]) {
         out[0] = self.selectors.len() as u8;
         out[1..4].copy_from_slice(&self.reserved);
-        let mut at = 4;
-        for s in &self.selectors {
-            let l = s.buffer_len();
-            s.emit(&mut out[at..at + l]);
-            at += l;
-        }
+        emit_list(
+            &mut out[4..],
+            &self.selectors,
+            TrafficSelector::buffer_len,
+            |s, o, _| s.emit(o),
+        );
     }
 }
