@@ -139,8 +139,8 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
         Some(true),
         "MH checksum with the HoA as source"
     );
-    let mh::MhMessage::Bu(b) = got.message.message else {
-        panic!("not a BU: {:?}", got.message)
+    let mh::MhMessage::Bu(b) = got.repr.message else {
+        panic!("not a BU: {:?}", got.repr)
     };
     assert_eq!(b.seq, 7);
     // What the raw ESP socket of the HA saw: nothing on a kernel without CONFIG_IPV6_MIP6
@@ -184,7 +184,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
         Some(true),
         "MH checksum with the HoA as destination"
     );
-    assert!(matches!(got.message.message, mh::MhMessage::Ba(a) if a.seq == 7 && a.status == 0));
+    assert!(matches!(got.repr.message, mh::MhMessage::Ba(a) if a.seq == 7 && a.status == 0));
 
     // A BA from a source that is not ours: the kernel's EINVAL is reported, not hidden by
     // the IPV6_HDRINCL path (which would forge the source), and no sequence number is lost
@@ -210,7 +210,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     assert_eq!(sent.seq, 2);
     let got = tap.recv(&mut ha_in, T).await.unwrap();
     assert_eq!(got.seq, 2);
-    assert!(matches!(got.message.message, mh::MhMessage::Bu(b) if b.seq == 8));
+    assert!(matches!(got.repr.message, mh::MhMessage::Bu(b) if b.seq == 8));
     mn.send_esp(&sent.esp, &flow, T).await.unwrap();
     match tap.recv(&mut ha_in, T).await {
         Err(RecvError::Replay { seq: 2, why, .. }) => assert_eq!(why, Replay::Duplicate),
@@ -255,7 +255,7 @@ async fn raw_sockets_sequence_replay_tamper() {
     assert!(got.ext_headers.is_empty());
     assert_eq!(got.checksum_ok, Some(true));
     assert_eq!(got.payload, first.mh);
-    assert!(matches!(got.message.message, mh::MhMessage::Bu(b) if b.seq == 1));
+    assert!(matches!(got.repr.message, mh::MhMessage::Bu(b) if b.seq == 1));
 
     let second = mn
         .send_message(&mut mn_out, &bu(2), &flow, &iv, T)
@@ -326,7 +326,7 @@ async fn raw_socket_rh2_from_ancillary_data() {
     let rh2 = got.rh2.expect("RH2 from IPV6_RECVRTHDR");
     assert_eq!((rh2.home_address, rh2.segments_left), (hoa(), 0));
     assert_eq!(got.checksum_ok, Some(true));
-    assert!(matches!(got.message.message, mh::MhMessage::Ba(a) if a.seq == 9));
+    assert!(matches!(got.repr.message, mh::MhMessage::Ba(a) if a.seq == 9));
 }
 
 /// Mobile Prefix Discovery over ESP on `lo`: an MPS with HAO (MN → HA) and an MPA with RH2
@@ -359,7 +359,7 @@ async fn mps_hao_mpa_rh2_on_wire() {
     };
     assert_eq!(got.ext_headers, vec![ipv6ext::DESTINATION_OPTIONS]);
     assert_eq!((got.hao, got.checksum_ok), (Some(hoa()), Some(true)));
-    assert_eq!(got.message, mps);
+    assert_eq!(got.repr, mps);
     let prefix = PrefixInfo::home_prefix("2001:db8:1:100::".parse().unwrap(), 64, 3600);
     let mpa = mpd::Repr::Advertisement {
         identifier: 0x4242,
@@ -381,7 +381,7 @@ async fn mps_hao_mpa_rh2_on_wire() {
         Some(true),
         "checksum to the HoA of the RH2"
     );
-    assert_eq!(got.message, mpa);
+    assert_eq!(got.repr, mpa);
     // An MH-only receive consumes it as "not MH".
     ha.send_message(&mut ha_out, &mpa, &flow, &iv, T)
         .await

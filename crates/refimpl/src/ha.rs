@@ -292,16 +292,16 @@ impl Ha<'_> {
     }
 
     async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines_io::ikev2::esp_io::Received) {
-        let mh::MhMessage::Bu(bu) = got.message.message else {
+        let mh::MhMessage::Bu(bu) = got.repr.message else {
             emit(
                 "mh_ignored",
-                json!({ "type": format!("{:?}", got.message.message) }),
+                json!({ "type": format!("{:?}", got.repr.message) }),
             );
             return;
         };
         if self.cfg.knobs.ha_reject_unknown_option
             && got
-                .message
+                .repr
                 .options
                 .iter()
                 .any(|o| matches!(o, MobilityOption::Unknown { .. }))
@@ -335,7 +335,7 @@ impl Ha<'_> {
         } else {
             Ipv6Addr::UNSPECIFIED
         };
-        let options = got.message.options.clone();
+        let options = got.repr.options.clone();
         let dns_fqdn = options.iter().find_map(|o| match o {
             MobilityOption::DnsUpdate(d) => d.fqdn(),
             _ => None,
@@ -653,7 +653,7 @@ impl Ha<'_> {
     /// SA's outbound half.
     async fn on_mpd(&mut self, esp: &EspSocket, got: ReceivedMpd) {
         let ignored = |why: &str| emit("mps_ignored", json!({ "reason": why }));
-        let mpd::Repr::Solicitation { identifier, .. } = got.message else {
+        let mpd::Repr::Solicitation { identifier, .. } = got.repr else {
             return ignored("not a Mobile Prefix Solicitation");
         };
         let Some(child) = self.children.get(&got.spi) else {

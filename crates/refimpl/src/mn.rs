@@ -735,7 +735,7 @@ impl Mobility {
                 }
                 match self.tap.recv_any(&mut self.inbound, left).await {
                     Ok(Inbound::Mpd(r)) => {
-                        let solicited = matches!(&r.message,
+                        let solicited = matches!(&r.repr,
                             mpd::Repr::Advertisement { identifier: i, .. } if *i == identifier);
                         if r.spi != sa.inbound_spi
                             || r.src != self.ha
@@ -747,13 +747,13 @@ impl Mobility {
                             continue;
                         }
                         let p = r
-                            .message
+                            .repr
                             .prefixes()
                             .find(|p| p.autonomous && p.prefix_len == 64)
                             .copied();
                         emit(
                             "mpa",
-                            json!({ "prefixes": r.message.prefixes()
+                            json!({ "prefixes": r.repr.prefixes()
                                         .map(|p| format!("{}/{}", p.network(), p.prefix_len))
                                         .collect::<Vec<_>>() }),
                         );
@@ -841,7 +841,7 @@ impl Mobility {
             match self.tap.recv(&mut self.inbound, wait).await {
                 Ok(got) => {
                     let unknown = got
-                        .message
+                        .repr
                         .options
                         .iter()
                         .any(|o| matches!(o, MobilityOption::Unknown { .. }));
@@ -851,7 +851,7 @@ impl Mobility {
                             "ba_discarded",
                             json!({ "reason": "unknown mobility option" }),
                         );
-                    } else if let mh::MhMessage::Ba(ba) = got.message.message {
+                    } else if let mh::MhMessage::Ba(ba) = got.repr.message {
                         let rh2 = got.rh2.map(|r| r.home_address.to_string());
                         emit(
                             "ba",
@@ -860,7 +860,7 @@ impl Mobility {
                         let input = BaInput {
                             ha: self.ha,
                             ba: &ba,
-                            options: &got.message.options,
+                            options: &got.repr.options,
                         };
                         self.bul.handle_input(self.now(), input);
                     }

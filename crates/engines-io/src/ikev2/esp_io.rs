@@ -323,7 +323,7 @@ pub struct Received<M = mh::Repr> {
     pub ext_headers: Vec<u8>,
     pub spi: u32,
     pub seq: u32,
-    pub message: M,
+    pub repr: M,
     /// The MH or ICMPv6 octets (after ESP).
     pub payload: Vec<u8>,
     /// MH or ICMPv6 checksum with HAO / RH2 applied; `None` if the destination is unknown.
@@ -503,8 +503,8 @@ fn open_esp(sas: &mut InboundSas, bytes: &[u8], meta: Meta) -> Result<Option<Ope
 }
 
 impl Opened {
-    /// The parsed `message` with the packet facts.
-    fn into_received<M>(self, message: M, checksum_ok: Option<bool>) -> Received<M> {
+    /// The parsed message `repr` with the packet facts.
+    fn into_received<M>(self, repr: M, checksum_ok: Option<bool>) -> Received<M> {
         let m = self.meta;
         Received {
             via: m.via,
@@ -515,7 +515,7 @@ impl Opened {
             ext_headers: m.ext_headers,
             spi: self.spi,
             seq: self.seq,
-            message,
+            repr,
             payload: self.payload,
             checksum_ok,
             esp: self.esp,
@@ -528,11 +528,11 @@ fn parse_opened<M: InnerMessage>(
     o: Opened,
     malformed: fn(u32, u32, String) -> RecvError,
 ) -> Result<Received<M>, RecvError> {
-    let message = M::parse(&o.payload).map_err(|e| malformed(o.spi, o.seq, e.to_string()))?;
+    let repr = M::parse(&o.payload).map_err(|e| malformed(o.spi, o.seq, e.to_string()))?;
     let checksum_ok = o
         .checksum_addrs()
         .map(|(s, t)| M::checksum_ok(s, t, &o.payload));
-    Ok(o.into_received(message, checksum_ok))
+    Ok(o.into_received(repr, checksum_ok))
 }
 
 /// An opened payload as an MH (next header 135) or Mobile Prefix Discovery (58, 146/147).
