@@ -12,5 +12,5 @@ pub mod transcript;
 pub use read::{read_bytes, read_file, Frame, ReadError};
 pub use transcript::{
     decode_frames, decode_test_frames, decode_with, decode_with_keys, Decoded, DnsMessage,
-    DnsRecord, Endpoints, Entry, Field, Message, Transcript,
+    DnsRecord, Endpoints, Entry, Field, Part, Transcript,
 };

@@ -102,17 +102,20 @@ fn frame_error(name: &str, frame: u64, reason: impl ToString) -> Option<ReadErro
     })
 }
 
+/// A capture whose first header does not parse: no frames.
+fn unreadable(name: &str, header: &str, e: impl std::fmt::Display) -> ReadOutcome {
+    ReadOutcome {
+        frames: Vec::new(),
+        error: frame_error(name, 0, format!("bad {header}: {e}")),
+    }
+}
+
 fn read_pcap(name: &str, bytes: &[u8]) -> ReadOutcome {
-    let mut frames = Vec::new();
     let mut reader = match PcapReader::new(bytes) {
         Ok(r) => r,
-        Err(e) => {
-            return ReadOutcome {
-                frames,
-                error: frame_error(name, 0, format!("bad file header: {e}")),
-            }
-        }
+        Err(e) => return unreadable(name, "file header", e),
     };
+    let mut frames = Vec::new();
     let link = LinkType::from(reader.header().datalink);
     let mut error = None;
     while let Some(pkt) = reader.next_packet() {
@@ -135,16 +138,11 @@ fn read_pcap(name: &str, bytes: &[u8]) -> ReadOutcome {
 }
 
 fn read_pcapng(name: &str, bytes: &[u8]) -> ReadOutcome {
-    let mut frames = Vec::new();
     let mut reader = match PcapNgReader::new(bytes) {
         Ok(r) => r,
-        Err(e) => {
-            return ReadOutcome {
-                frames,
-                error: frame_error(name, 0, format!("bad section header: {e}")),
-            }
-        }
+        Err(e) => return unreadable(name, "section header", e),
     };
+    let mut frames = Vec::new();
     let mut links: Vec<LinkType> = Vec::new();
     let mut error = None;
     while let Some(block) = reader.next_block() {

@@ -59,17 +59,19 @@ pub struct DnsMessage {
     pub tsig_error: String,
 }
 
-/// A decoded message of any protocol other than DNS: its type and its fields in wire order,
-/// with nested parts (mobility options, IKE payloads, CP attributes) as children.
+/// A decoded message of any protocol other than DNS, or a part of one: its type and its
+/// fields in wire order, with nested parts (mobility options, IKE payloads, CP attributes) as
+/// children. (Not a codec's message: those are `mip6lab_wire` types such as
+/// `ikev2::Message`.) A transcript entry holds one as [`Decoded::Message`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Message {
+pub struct Part {
     /// `MH`, `IKEv2`, `ESP`, …
     pub protocol: String,
     /// The message or part type as the spec names it: `BU`, `BA`, `IKE_SA_INIT request`, `CP`.
     pub kind: String,
     pub fields: Vec<Field>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub children: Vec<Message>,
+    pub children: Vec<Part>,
 }
 
 /// A named field. `volatile` fields (SPIs, nonces, checksums, sequence numbers that differ
@@ -82,16 +84,16 @@ pub struct Field {
     pub volatile: bool,
 }
 
-impl Message {
-    pub fn new(protocol: &str, kind: impl Into<String>) -> Message {
-        Message {
+impl Part {
+    pub fn new(protocol: &str, kind: impl Into<String>) -> Part {
+        Part {
             protocol: protocol.into(),
             kind: kind.into(),
-            ..Message::default()
+            ..Part::default()
         }
     }
 
-    pub fn field(mut self, name: &str, value: impl ToString) -> Message {
+    pub fn field(mut self, name: &str, value: impl ToString) -> Part {
         self.fields.push(Field {
             name: name.into(),
             value: value.to_string(),
@@ -100,7 +102,7 @@ impl Message {
         self
     }
 
-    pub fn volatile(mut self, name: &str, value: impl ToString) -> Message {
+    pub fn volatile(mut self, name: &str, value: impl ToString) -> Part {
         self.fields.push(Field {
             name: name.into(),
             value: value.to_string(),
@@ -109,7 +111,7 @@ impl Message {
         self
     }
 
-    pub fn child(mut self, c: Message) -> Message {
+    pub fn child(mut self, c: Part) -> Part {
         self.children.push(c);
         self
     }
@@ -121,8 +123,8 @@ impl Message {
             .map(|f| f.value.as_str())
     }
 
-    /// Depth-first search for a part of the given kind (this message included).
-    pub fn find(&self, kind: &str) -> Option<&Message> {
+    /// Depth-first search for a part of the given kind (this one included).
+    pub fn find(&self, kind: &str) -> Option<&Part> {
         if self.kind == kind {
             return Some(self);
         }
@@ -147,7 +149,7 @@ impl Message {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Decoded {
     Dns(DnsMessage),
-    Message(Message),
+    Message(Part),
     Icmpv6 { kind: u8 },
     Unknown { length: usize },
     Malformed { protocol: String, reason: String },

@@ -6,7 +6,7 @@
 
 use etherparse::PacketBuilder;
 use mip6lab_capture::dissect::slice;
-use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Message};
+use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Part};
 use mip6lab_wire::dhcpv6::{msg_type, option_name, DhcpOption, Duid, Fqdn, Repr};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
@@ -163,12 +163,12 @@ fn option_code(kind: &str) -> Option<u16> {
 /// shows those as type and length only).
 #[derive(Default)]
 struct Walk<'m> {
-    messages: Vec<&'m Message>,
-    options: Vec<&'m Message>,
+    messages: Vec<&'m Part>,
+    options: Vec<&'m Part>,
 }
 
 impl<'m> Walk<'m> {
-    fn message(&mut self, m: &'m Message) {
+    fn message(&mut self, m: &'m Part) {
         self.messages.push(m);
         for o in &m.children {
             self.options.push(o);
@@ -340,7 +340,7 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
             "dhcpv6.option.length",
             joined(lengths.iter().map(u64::to_string)),
         );
-        let ids: Vec<&Message> = walk
+        let ids: Vec<&Part> = walk
             .options
             .iter()
             .copied()

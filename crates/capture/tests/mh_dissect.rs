@@ -43,21 +43,28 @@ fn ba_134() -> Repr {
     )
 }
 
-#[test]
-fn bu_with_hao_and_dns_update_and_ba_134_with_rh2() {
+/// Frame 1: the BU with DNS Update from the CoA to the HA, with an HAO, its checksum summed
+/// over `checksum_src` → HA.
+fn bu_from_care_of(checksum_src: Ipv6Addr) -> Frame {
     let (ha, hoa, coa) = (addr(HA), addr(HOA), addr(COA));
-    // BU: checksum over HoA (from the HAO) -> HA.
     let bu = bu_with_dns_update()
-        .to_bytes_with_checksum(&hoa, &ha)
+        .to_bytes_with_checksum(&checksum_src, &ha)
         .unwrap();
     let dest = OptionsHeaderRepr::with_home_address(135, hoa)
         .to_bytes()
         .unwrap();
+    frame(1, coa, ha, 60, &dest, &bu)
+}
+
+#[test]
+fn bu_with_hao_and_dns_update_and_ba_134_with_rh2() {
+    let (ha, hoa, coa) = (addr(HA), addr(HOA), addr(COA));
     // BA: checksum over HA -> HoA (the final destination in the RH2).
     let ba = ba_134().to_bytes_with_checksum(&ha, &hoa).unwrap();
     let rh2 = Rh2Repr::new(135, hoa).to_bytes();
     let frames = [
-        frame(1, coa, ha, 60, &dest, &bu),
+        // BU: checksum over HoA (from the HAO) -> HA.
+        bu_from_care_of(hoa),
         frame(2, ha, coa, 43, &rh2, &ba),
     ];
     let t = decode_frames(&frames, &endpoints());
@@ -83,15 +90,8 @@ fn bu_with_hao_and_dns_update_and_ba_134_with_rh2() {
 
 #[test]
 fn checksum_over_the_care_of_address_is_judged_wrong() {
-    let (ha, hoa, coa) = (addr(HA), addr(HOA), addr(COA));
     // The classic mistake: summing over the CoA although an HAO is present.
-    let bu = bu_with_dns_update()
-        .to_bytes_with_checksum(&coa, &ha)
-        .unwrap();
-    let dest = OptionsHeaderRepr::with_home_address(135, hoa)
-        .to_bytes()
-        .unwrap();
-    let t = decode_frames(&[frame(1, coa, ha, 60, &dest, &bu)], &endpoints());
+    let t = decode_frames(&[bu_from_care_of(addr(COA))], &endpoints());
     assert!(t.to_text().contains("checksum_ok=no"), "{}", t.to_text());
 }
 

@@ -3,7 +3,7 @@
 //! must agree. Needs tshark, so plain `cargo test` lists it as ignored; `just test` runs it.
 
 use hickory_proto::rr::RecordType;
-use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Message};
+use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Part};
 use std::path::{Path, PathBuf};
 use support::{num, tshark_fields, Tally};
 
@@ -115,7 +115,7 @@ impl Tally {
     }
 }
 
-fn mh_field(m: &Message, name: &str) -> Option<u64> {
+fn mh_field(m: &Part, name: &str) -> Option<u64> {
     m.get(name).and_then(num)
 }
 
@@ -134,17 +134,17 @@ fn check(file: &Path, t: &mut Tally) {
         };
         let f = |k: &str| w.get(k).map(String::as_str);
         let first = |k: &str| f(k).and_then(|v| v.split(',').next());
-        let (file, n) = (file, e.frame);
+        let at = |proto| At {
+            file,
+            frame: e.frame,
+            proto,
+        };
         match &e.decoded {
             Decoded::Dns(m) => {
                 if f("dns.flags.response").is_none() {
                     continue;
                 }
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "DNS",
-                };
+                let at = at("DNS");
                 t.cmp(
                     at,
                     "response",
@@ -188,11 +188,7 @@ fn check(file: &Path, t: &mut Tally) {
                 if f("isakmp.ispi").is_none() {
                     continue;
                 }
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "IKEv2",
-                };
+                let at = at("IKEv2");
                 let hex =
                     |s: Option<&str>| s.map(|v| v.trim_start_matches("0x").to_ascii_lowercase());
                 t.cmp(at, "ispi", hex(m.get("ispi")), hex(first("isakmp.ispi")));
@@ -236,11 +232,7 @@ fn check(file: &Path, t: &mut Tally) {
                 if f("mip6.mhtype").is_none() {
                     continue;
                 }
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "MH",
-                };
+                let at = at("MH");
                 t.cmp(
                     at,
                     "type",
@@ -257,11 +249,7 @@ fn check(file: &Path, t: &mut Tally) {
                 t.cmp(at, "lifetime", mh_field(m, "lifetime"), life);
             }
             Decoded::Message(m) if m.protocol == "ESP" => {
-                let at = At {
-                    file,
-                    frame: n,
-                    proto: "ESP",
-                };
+                let at = at("ESP");
                 t.cmp(
                     at,
                     "spi",

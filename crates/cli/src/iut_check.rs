@@ -9,11 +9,11 @@ use crate::{repo_root, say, utc_stamp, Args};
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{DnsMessage, Endpoints, Transcript};
-use mip6lab_lab::lab::{Artifacts, Iut};
+use mip6lab_lab::lab::{Artifacts, Iut, NodeHandle};
 use mip6lab_lab::{Engine, Lab, LabOptions, Topology};
 use mip6lab_suite::images::ReferenceImages;
 use mip6lab_suite::observe::{decrypted, describe_queries, dns_queries_from, ike, mh, same_name};
-use mip6lab_suite::{IutRole as Role, Observation, Pics};
+use mip6lab_suite::{IutRole, Observation, Pics};
 use mip6lab_suite_split::mn_discovery::{HA_NAME, SRV_QNAME};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -34,9 +34,9 @@ const BAD_CONFIG_BOUND: Duration = Duration::from_secs(10);
 const LOG_TAIL: usize = 12;
 
 /// `iut check` knows the split suite's roles: MN and HA.
-fn parse_role(s: &str) -> Result<Role> {
-    match s.parse::<Role>() {
-        Ok(r @ (Role::Mn | Role::Ha)) => Ok(r),
+fn parse_role(s: &str) -> Result<IutRole> {
+    match s.parse::<IutRole>() {
+        Ok(r @ (IutRole::Mn | IutRole::Ha)) => Ok(r),
         _ => bail!("--role {s}: the role is mn (mobile node) or ha (home agent)"),
     }
 }
@@ -44,7 +44,7 @@ fn parse_role(s: &str) -> Result<Role> {
 /// What `iut check` needs of a split-suite role.
 trait SplitRole {
     /// The split suite's other IUT role.
-    fn other(self) -> Role;
+    fn other(self) -> IutRole;
     /// PICS items of the role start with this.
     fn prefix(self) -> String;
     fn upper(self) -> String;
@@ -52,12 +52,12 @@ trait SplitRole {
     fn topology(self) -> &'static str;
 }
 
-impl SplitRole for Role {
-    fn other(self) -> Role {
-        if self == Role::Mn {
-            Role::Ha
+impl SplitRole for IutRole {
+    fn other(self) -> IutRole {
+        if self == IutRole::Mn {
+            IutRole::Ha
         } else {
-            Role::Mn
+            IutRole::Mn
         }
     }
 
@@ -70,7 +70,7 @@ impl SplitRole for Role {
     }
 
     fn topology(self) -> &'static str {
-        if self == Role::Mn {
+        if self == IutRole::Mn {
             "split-mn-iut"
         } else {
             "split-ha-iut"
@@ -161,7 +161,7 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
 /// What the split suite asks of an IUT: each test purpose's role and PICS items, and every
 /// item name anything declares (to catch typos).
 struct SuiteView {
-    tps: Vec<(Role, &'static str, &'static [&'static str])>,
+    tps: Vec<(IutRole, &'static str, &'static [&'static str])>,
     catalog: BTreeSet<String>,
 }
 
@@ -182,8 +182,8 @@ impl SuiteView {
 
     fn of(
         &self,
-        role: Role,
-    ) -> impl Iterator<Item = &(Role, &'static str, &'static [&'static str])> {
+        role: IutRole,
+    ) -> impl Iterator<Item = &(IutRole, &'static str, &'static [&'static str])> {
         self.tps.iter().filter(move |t| t.0 == role)
     }
 }
@@ -193,7 +193,7 @@ fn topology_file(root: &Path, name: &str) -> PathBuf {
         .join(format!("{name}.toml"))
 }
 
-fn declares_true(pics: &Pics, role: Role) -> Vec<&str> {
+fn declares_true(pics: &Pics, role: IutRole) -> Vec<&str> {
     pics.items
         .iter()
         .filter(|(k, v)| **v && k.starts_with(&role.prefix()))
@@ -202,7 +202,7 @@ fn declares_true(pics: &Pics, role: Role) -> Vec<&str> {
 }
 
 /// (b): every item the role's test purposes use is declared, and nothing unknown is.
-fn lint_pics(pics: &Pics, role: Role, view: &SuiteView) -> Vec<Line> {
+fn lint_pics(pics: &Pics, role: IutRole, view: &SuiteView) -> Vec<Line> {
     let used: BTreeSet<&str> = view.of(role).flat_map(|t| t.2.iter().copied()).collect();
     let undeclared: Vec<&str> = used
         .iter()
@@ -286,7 +286,7 @@ fn lint_pics(pics: &Pics, role: Role, view: &SuiteView) -> Vec<Line> {
 }
 
 /// (e): the test purposes this PICS rules out, and those of the other role it cannot.
-fn not_applicable(pics: &Pics, role: Role, view: &SuiteView) -> Vec<Line> {
+fn not_applicable(pics: &Pics, role: IutRole, view: &SuiteView) -> Vec<Line> {
     let mine: Vec<_> = view.of(role).collect();
     let na: Vec<String> = mine
         .iter()
@@ -351,8 +351,8 @@ pub fn cmd_iut(rest: &[String]) -> Result<ExitCode> {
 fn role_missing(pics: &Path) -> String {
     let hint = match Pics::load(pics) {
         Ok(p) => match (
-            declares_true(&p, Role::Mn).is_empty(),
-            declares_true(&p, Role::Ha).is_empty(),
+            declares_true(&p, IutRole::Mn).is_empty(),
+            declares_true(&p, IutRole::Ha).is_empty(),
         ) {
             (false, true) => " (its PICS declares only MN items true: --role mn?)",
             (true, false) => " (its PICS declares only HA items true: --role ha?)",
@@ -430,7 +430,7 @@ fn cmd_check(rest: &[String]) -> Result<ExitCode> {
             // Absolute: the lab bind-mounts rendered files from here.
             let out = out.canonicalize()?;
             let env = start_env(role, pics.as_ref());
-            let start = if role == Role::Mn {
+            let start = if role == IutRole::Mn {
                 rt.block_on(guard(start_mn(&root, tag, &env, &out.join("start"))))
             } else {
                 rt.block_on(guard(start_ha(&root, tag, &out.join("start"))))
@@ -479,11 +479,11 @@ fn cmd_check(rest: &[String]) -> Result<ExitCode> {
 
 /// Extra IUT settings for the start check: as the suite's first test of the role would give
 /// them, with lookup by name for an MN whose PICS denies SRV discovery.
-fn start_env(role: Role, pics: Option<&Pics>) -> Vec<(String, String)> {
+fn start_env(role: IutRole, pics: Option<&Pics>) -> Vec<(String, String)> {
     let by_name = pics.is_some_and(|p| {
         p.get("mn.discovery.srv") == Some(false) && p.get("mn.discovery.name") == Some(true)
     });
-    if role == Role::Mn && by_name {
+    if role == IutRole::Mn && by_name {
         vec![(
             "MIP6LAB_HA_NAME".into(),
             HA_NAME.trim_end_matches('.').into(),
@@ -554,6 +554,24 @@ fn wall_now() -> Duration {
 /// A lab whose reference peers (the harness HA or MN) come from the reference binary.
 async fn up(topology: Topology, opts: LabOptions) -> Result<Lab> {
     Lab::up_with(topology, opts, Vec::new(), Arc::new(ReferenceImages)).await
+}
+
+/// Starts the lab's IUT; when it does not start, takes the lab down and gives the failing
+/// line instead.
+async fn start_iut_or_fail(
+    mut lab: Lab,
+    env: &[(String, String)],
+) -> Result<std::result::Result<(Lab, NodeHandle), Vec<Line>>> {
+    match lab.start_iut(env).await {
+        Ok(iut) => Ok(Ok((lab, iut))),
+        Err(e) => {
+            lab.down().await?;
+            Ok(Err(vec![(
+                Status::Fail,
+                format!("the container did not start: {e:#}"),
+            )]))
+        }
+    }
 }
 
 fn options(root: &Path, out: &Path, image: &str) -> LabOptions {
@@ -686,7 +704,7 @@ async fn start_mn(
     env: &[(String, String)],
     out: &Path,
 ) -> Result<Vec<Line>> {
-    let topology = Topology::load(&topology_file(root, Role::Mn.topology()))?;
+    let topology = Topology::load(&topology_file(root, IutRole::Mn.topology()))?;
     let endpoints = topology.endpoints();
     let node = topology
         .iut()
@@ -695,21 +713,15 @@ async fn start_mn(
         .clone();
     say(&format!(
         "mip6lab: starting {} with the MN under test (up to {} s) …",
-        Role::Mn.topology(),
+        IutRole::Mn.topology(),
         START_BOUND.as_secs()
     ));
-    let mut lab = up(topology, options(root, out, image)).await?;
+    let lab = up(topology, options(root, out, image)).await?;
     let t0 = wall_now();
     let started = Instant::now();
-    let iut = match lab.start_iut(env).await {
-        Ok(h) => h,
-        Err(e) => {
-            lab.down().await?;
-            return Ok(vec![(
-                Status::Fail,
-                format!("the container did not start: {e:#}"),
-            )]);
-        }
+    let (lab, iut) = match start_iut_or_fail(lab, env).await? {
+        Ok(started) => started,
+        Err(lines) => return Ok(lines),
     };
     let code = lab.wait_exit(&iut, START_BOUND).await?;
     let ran = started.elapsed();
@@ -840,10 +852,10 @@ fn progress(obs: &Observation) -> String {
 /// (c) for an HA: in the HA-IUT topology (BIND, FreeRADIUS; the tester MN is not started),
 /// its ready line comes within the bound (the lab's readiness wait) and it stays up.
 async fn start_ha(root: &Path, image: &str, out: &Path) -> Result<Vec<Line>> {
-    let topology = Topology::load(&topology_file(root, Role::Ha.topology()))?;
+    let topology = Topology::load(&topology_file(root, IutRole::Ha.topology()))?;
     say(&format!(
         "mip6lab: starting {} with the HA under test (ready within {} s) …",
-        Role::Ha.topology(),
+        IutRole::Ha.topology(),
         START_BOUND.as_secs()
     ));
     let mut lab = up(topology, options(root, out, image)).await?;
@@ -900,7 +912,7 @@ async fn start_ha(root: &Path, image: &str, out: &Path) -> Result<Vec<Line>> {
 
 /// The role's topology cut down to the IUT and the DNS server (a peer the capture needs),
 /// with MIP6LAB_ROLE removed and no readiness wait on the IUT.
-fn bad_config_topology(root: &Path, role: Role) -> Result<Topology> {
+fn bad_config_topology(root: &Path, role: IutRole) -> Result<Topology> {
     let mut t = Topology::load(&topology_file(root, role.topology()))?;
     t.nodes.retain(|n| n.image == "iut" || n.role == "DNS");
     if t.nodes.len() != 2 {
@@ -921,22 +933,16 @@ fn bad_config_topology(root: &Path, role: Role) -> Result<Topology> {
 
 /// (d) With MIP6LAB_ROLE unset the IUT must exit non-zero (the contract: 2, with a message)
 /// within the bound, not hang or guess.
-async fn bad_config(root: &Path, role: Role, image: &str, out: &Path) -> Result<Vec<Line>> {
+async fn bad_config(root: &Path, role: IutRole, image: &str, out: &Path) -> Result<Vec<Line>> {
     let topology = bad_config_topology(root, role)?;
     say(&format!(
         "mip6lab: starting the IUT with MIP6LAB_ROLE unset (must exit within {} s) …",
         BAD_CONFIG_BOUND.as_secs()
     ));
-    let mut lab = up(topology, options(root, out, image)).await?;
-    let iut = match lab.start_iut(&[]).await {
-        Ok(h) => h,
-        Err(e) => {
-            lab.down().await?;
-            return Ok(vec![(
-                Status::Fail,
-                format!("the container did not start: {e:#}"),
-            )]);
-        }
+    let lab = up(topology, options(root, out, image)).await?;
+    let (lab, iut) = match start_iut_or_fail(lab, &[]).await? {
+        Ok(started) => started,
+        Err(lines) => return Ok(lines),
     };
     let started = Instant::now();
     let code = lab.wait_exit(&iut, BAD_CONFIG_BOUND).await?;
@@ -995,10 +1001,10 @@ mod tests {
     fn view() -> SuiteView {
         SuiteView {
             tps: vec![
-                (Role::Mn, "TP-MN-1", &[]),
-                (Role::Mn, "TP-MN-2", &["mn.auth.eap"]),
-                (Role::Mn, "TP-MN-3", &["mn.hoa.autoconf"]),
-                (Role::Ha, "TP-HA-1", &["ha.auth.psk"]),
+                (IutRole::Mn, "TP-MN-1", &[]),
+                (IutRole::Mn, "TP-MN-2", &["mn.auth.eap"]),
+                (IutRole::Mn, "TP-MN-3", &["mn.hoa.autoconf"]),
+                (IutRole::Ha, "TP-HA-1", &["ha.auth.psk"]),
             ],
             catalog: [
                 "mn.auth.eap",
@@ -1018,21 +1024,14 @@ mod tests {
 
     #[test]
     fn undeclared_and_unknown_items_fail_the_pics_check() {
-        let l = lint_pics(&pics("mn.auth.eap = true\n"), Role::Mn, &view());
+        let lint_mn = |items: &str| lint_pics(&pics(items), IutRole::Mn, &view());
+        let l = lint_mn("mn.auth.eap = true\n");
         assert_eq!(l[0].0, Status::Fail);
         assert!(l[0].1.contains("undeclared: mn.hoa.autoconf"), "{l:?}");
-        let l = lint_pics(
-            &pics("mn.auth.eap = true\nmn.hoa.autoconf = false\nmn.auth.eapp = true\n"),
-            Role::Mn,
-            &view(),
-        );
+        let l = lint_mn("mn.auth.eap = true\nmn.hoa.autoconf = false\nmn.auth.eapp = true\n");
         assert_eq!(l[0].0, Status::Fail);
         assert!(l[0].1.contains("unknown: mn.auth.eapp"), "{l:?}");
-        let l = lint_pics(
-            &pics("mn.auth.eap = true\nmn.hoa.autoconf = false\n"),
-            Role::Mn,
-            &view(),
-        );
+        let l = lint_mn("mn.auth.eap = true\nmn.hoa.autoconf = false\n");
         assert_eq!(l[0].0, Status::Pass, "{l:?}");
         assert!(l[0].1.contains("mn.hoa.autoconf = false"), "{l:?}");
         assert!(l.iter().any(|(_, t)| t.contains("mn.discovery.srv")));
@@ -1041,14 +1040,14 @@ mod tests {
     #[test]
     fn denied_items_list_not_applicable_tests_and_the_other_role_is_flagged() {
         let p = pics("mn.auth.eap = false\nmn.hoa.autoconf = true\n");
-        let l = not_applicable(&p, Role::Mn, &view());
+        let l = not_applicable(&p, IutRole::Mn, &view());
         assert!(l[0].1.starts_with("1 of the 3 MN"), "{l:?}");
         assert!(l[0].1.contains("TP-MN-2"), "{l:?}");
         // HA tests all need an item this PICS leaves out: nothing runs in the wrong role.
         assert_eq!(l.len(), 1, "{l:?}");
         let l = not_applicable(
             &pics("ha.auth.psk = true\nrole.mn = true\n"),
-            Role::Ha,
+            IutRole::Ha,
             &view(),
         );
         assert_eq!(
@@ -1060,7 +1059,7 @@ mod tests {
         // An HA-only PICS rules out every MN test by its role item: nothing to warn about.
         for role_mn in ["role.mn = false\n", ""] {
             let p = pics(&format!("ha.auth.psk = true\nrole.ha = true\n{role_mn}"));
-            let l = not_applicable(&p, Role::Ha, &view());
+            let l = not_applicable(&p, IutRole::Ha, &view());
             assert_eq!(l.len(), 1, "{role_mn}: {l:?}");
         }
     }
@@ -1082,8 +1081,8 @@ mod tests {
 
     #[test]
     fn only_the_split_roles_parse() {
-        assert_eq!(parse_role("mn").ok(), Some(Role::Mn));
-        assert_eq!(parse_role("ha").ok(), Some(Role::Ha));
+        assert_eq!(parse_role("mn").ok(), Some(IutRole::Mn));
+        assert_eq!(parse_role("ha").ok(), Some(IutRole::Ha));
         assert!(parse_role("cn").is_err());
         assert!(
             parse_role("fa").is_err(),

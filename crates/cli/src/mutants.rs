@@ -482,19 +482,8 @@ mod tests {
         assert_eq!(row.verdict(), "NOT CAUGHT (crashed)");
         assert!(row.text().contains("crash C: the IUT exited 139"));
         // The clean run: nothing may fail or err.
-        let clean = Row::of(
-            "",
-            None,
-            &[result("A", &[cited], Outcome::pass("ok"))],
-            &roles,
-        );
-        assert_eq!(clean.verdict(), "clean");
-        let false_failure = Row::of(
-            "",
-            None,
-            &[result("A", &[cited], Outcome::fail("x"))],
-            &roles,
-        );
-        assert_eq!(false_failure.verdict(), "FALSE FAILURES");
+        let clean_run = |o: Outcome| Row::of("", None, &[result("A", &[cited], o)], &roles);
+        assert_eq!(clean_run(Outcome::pass("ok")).verdict(), "clean");
+        assert_eq!(clean_run(Outcome::fail("x")).verdict(), "FALSE FAILURES");
     }
 }

@@ -245,6 +245,7 @@ impl SansIo for Defender {
 mod tests {
     use super::*;
     use crate::binding::{HaConfig, HaEvent, HaInput};
+    use crate::io::event_after_timeout;
     use mip6lab_wire::mh::BindingUpdate;
 
     const HOA: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0x100);
@@ -303,11 +304,6 @@ mod tests {
     }
 
     /// The outcome at `now`, if any.
-    fn at(d: &mut ProxyDad, now: u64) -> Option<DadOutcome> {
-        d.handle_timeout(now);
-        d.poll_event()
-    }
-
     #[test]
     fn only_a_new_autoconfigured_registration_is_probed() {
         let c = cache();
@@ -343,9 +339,9 @@ mod tests {
         assert_eq!(probe.dst.ip().to_string(), "ff02::1:ff00:100");
         assert_eq!(d.poll_transmit(), None, "one probe");
         let probe = probe.payload;
-        assert_eq!(at(&mut d, 1_099), None);
+        assert_eq!(event_after_timeout(&mut d, 1_099), None);
         assert_eq!(d.next_timeout(), Some(1_100));
-        assert_eq!(at(&mut d, 1_100), Some(DadOutcome::Unique));
+        assert_eq!(event_after_timeout(&mut d, 1_100), Some(DadOutcome::Unique));
         assert_eq!(d.next_timeout(), None);
 
         let mut d = ProxyDad::start(HOA, 0, RETRANS_TIMER_MS);
@@ -383,7 +379,10 @@ mod tests {
         assert_eq!(seen(&mut d, &ns), None);
         assert_eq!(defend(&ns), None);
         assert_eq!(seen(&mut d, &[0x60; 10]), None);
-        assert_eq!(at(&mut d, RETRANS_TIMER_MS), Some(DadOutcome::Unique));
+        assert_eq!(
+            event_after_timeout(&mut d, RETRANS_TIMER_MS),
+            Some(DadOutcome::Unique)
+        );
         // The defender keeps to its prefix.
         let far = Ipv6Addr::new(0x2001, 0xdb8, 2, 0, 0, 0, 0, 1);
         let probe = ProxyDad::start(far, 0, 1).probe_packet();

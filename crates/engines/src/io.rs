@@ -54,3 +54,10 @@ pub trait SansIo {
     /// When [`SansIo::handle_timeout`] next has something to do.
     fn next_timeout(&self) -> Option<u64>;
 }
+
+/// Test shorthand: the timers at `now`, then the first event they raised.
+#[cfg(test)]
+pub(crate) fn event_after_timeout<E: SansIo>(engine: &mut E, now: u64) -> Option<E::Event> {
+    engine.handle_timeout(now);
+    engine.poll_event()
+}

@@ -9,7 +9,8 @@
 mod lab_common;
 mod payloads;
 use lab_common::{home_port_text, lab_up, random16, root};
-use mip6lab_engines::aaa::{mschapv2_server_keys, EapOutcome, RelayBackend, RelayConfig};
+use mip6lab_engines::aaa::{EapOutcome, MschapV2Client, RelayBackend, RelayConfig};
+use mip6lab_engines::ikev2::EapClient;
 use mip6lab_wire::eap;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -24,10 +25,10 @@ struct Run {
     outcome: EapOutcome,
     /// EAP methods the server offered, in order.
     offered: Vec<String>,
-    /// EAP-MSCHAPv2: the server's MPPE keys as the peer derives them (RFC 3079 §3.4), the
-    /// receive key then the send key; and whether the server's Authenticator Response
-    /// (RFC 2759 §8.7) checked out.
-    peer_keys: Option<([u8; 16], [u8; 16])>,
+    /// EAP-MSCHAPv2: the MSK as the peer derives it (RFC 3079 §3.4: the server's receive key
+    /// then its send key), once the server's Authenticator Response (RFC 2759 §8.7) checked
+    /// out; and whether it did.
+    peer_msk: Option<Vec<u8>>,
     server_proved: bool,
 }
 
@@ -47,7 +48,6 @@ fn authenticate(
     password: &str,
     method: Method,
 ) -> Run {
-    use mip6lab_wire::eap::mschapv2;
     let mut cfg = RelayConfig::new(SECRET);
     cfg.nas_identifier = Some("ha1".into());
     cfg.nas_ipv6_address = Some("2001:db8:1::1".parse().unwrap());
@@ -68,71 +68,44 @@ fn authenticate(
     let mut run = Run {
         outcome: EapOutcome::TimedOut { discarded: vec![] },
         offered: Vec::new(),
-        peer_keys: None,
+        peer_msk: None,
         server_proved: false,
     };
-    let mut ms: Option<([u8; 16], [u8; 16], [u8; 24])> = None;
+    // The crate's own EAP-MSCHAPv2 peer (it also answers Identity and Naks other methods).
+    let mut peer = MschapV2Client::new(user, password, Box::new(random16));
     for _ in 0..10 {
-        let EapOutcome::Continue(req) = &outcome else {
+        let EapOutcome::Continue(req_bytes) = &outcome else {
             break;
         };
-        let req = eap::Repr::from_bytes(req).expect("EAP Request from the server");
+        let req = eap::Repr::from_bytes(req_bytes).expect("EAP Request from the server");
         run.offered.push(req.describe());
-        let resp = match (req.method, method) {
-            (Some(eap::method::MD5_CHALLENGE), Method::Md5) => {
-                eap::answer_md5_challenge(&req, password.as_bytes(), b"").unwrap()
+        let resp = match method {
+            // `None`: the server's Authenticator Response did not check out.
+            Method::Mschapv2 => match peer.step(req_bytes) {
+                Some(r) => r,
+                None => break,
+            },
+            Method::Md5 => match req.method {
+                Some(eap::method::MD5_CHALLENGE) => {
+                    eap::answer_md5_challenge(&req, password.as_bytes(), b"").unwrap()
+                }
+                Some(eap::method::IDENTITY) => {
+                    eap::Repr::response(req.identifier, eap::method::IDENTITY, user.as_bytes())
+                }
+                // Anything else: Nak, asking for MD5.
+                _ => eap::Repr::response(
+                    req.identifier,
+                    eap::method::NAK,
+                    vec![eap::method::MD5_CHALLENGE],
+                ),
             }
-            (Some(eap::method::MSCHAPV2), Method::Mschapv2) => {
-                let p = mschapv2::Packet::parse(&req.data).expect("EAP-MSCHAPv2");
-                let out = match p.opcode {
-                    mschapv2::OP_CHALLENGE => {
-                        let pc = random16();
-                        let r = mschapv2::response(&p, &pc, user.as_bytes(), password).unwrap();
-                        let data = &r.header.as_ref().unwrap().data;
-                        let nt: [u8; 24] = data[25..49].try_into().unwrap();
-                        ms = Some((p.challenge().unwrap(), pc, nt));
-                        r
-                    }
-                    mschapv2::OP_SUCCESS => {
-                        let (ac, pc, nt) = ms.expect("Success after a Challenge");
-                        let want = mschapv2::authenticator_response(
-                            password,
-                            &nt,
-                            &pc,
-                            &ac,
-                            user.as_bytes(),
-                        );
-                        let msg = &p.header.as_ref().unwrap().data;
-                        run.server_proved = msg.starts_with(want.as_bytes());
-                        run.peer_keys = Some(mschapv2_server_keys(password, &nt));
-                        mschapv2::Packet {
-                            opcode: mschapv2::OP_SUCCESS,
-                            header: None,
-                        }
-                    }
-                    // Failure and others: acknowledge with the bare OpCode.
-                    op => mschapv2::Packet {
-                        opcode: op,
-                        header: None,
-                    },
-                };
-                eap::Repr::response(req.identifier, eap::method::MSCHAPV2, out.to_bytes())
-            }
-            (Some(eap::method::IDENTITY), _) => {
-                eap::Repr::response(req.identifier, eap::method::IDENTITY, user.as_bytes())
-            }
-            // Anything else: Nak, asking for the method wanted.
-            _ => eap::Repr::response(
-                req.identifier,
-                eap::method::NAK,
-                vec![match method {
-                    Method::Md5 => eap::method::MD5_CHALLENGE,
-                    Method::Mschapv2 => eap::method::MSCHAPV2,
-                }],
-            ),
+            .to_bytes()
+            .unwrap(),
         };
-        outcome = backend.step(&resp.to_bytes().unwrap());
+        outcome = backend.step(&resp);
     }
+    run.server_proved = peer.server_proved;
+    run.peer_msk = peer.msk();
     run.outcome = outcome;
     run
 }
@@ -204,7 +177,7 @@ fn eap_through_the_relay_against_freeradius() {
         ]
     );
     assert!(keyed.server_proved, "FreeRADIUS's Authenticator Response");
-    let (recv, send) = keyed.peer_keys.expect("MSCHAPv2 Success seen");
+    let peer_msk = keyed.peer_msk.expect("MSCHAPv2 Success seen");
     match &keyed.outcome {
         EapOutcome::Success {
             eap: Some(_),
@@ -212,8 +185,7 @@ fn eap_through_the_relay_against_freeradius() {
         } => {
             let hex: String = msk.iter().map(|b| format!("{b:02x}")).collect();
             eprintln!("MSK ({} octets) {hex}", msk.len());
-            let want = [recv, send].concat();
-            assert_eq!(msk, &want, "MSK = MS-MPPE-Recv-Key ‖ MS-MPPE-Send-Key");
+            assert_eq!(msk, &peer_msk, "MSK = MS-MPPE-Recv-Key ‖ MS-MPPE-Send-Key");
         }
         o => panic!("EAP-MSCHAPv2: {o:?}"),
     }

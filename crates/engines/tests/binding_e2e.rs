@@ -97,7 +97,9 @@ impl Lab {
 #[test]
 fn register_with_dns_refresh_and_deregister() {
     let mut l = Lab::new(100);
-    let acts = l.mn.register_acts(l.ha_addr, l.coa, Some(ID), 0).unwrap();
+    let acts =
+        l.mn.acts_of(|b| b.register(l.ha_addr, l.coa, Some(ID), 0))
+            .unwrap();
     let (mn, ev, dns) = l.deliver(acts, DnsOutcome::Ok, 10);
     assert!(matches!(ev[..], [CacheEvent::Created { .. }]));
     assert_eq!(
@@ -127,7 +129,7 @@ fn register_with_dns_refresh_and_deregister() {
 
     // Deregistration with DNS removal.
     let acts =
-        l.mn.deregister_acts(l.ha_addr, l.coa, Some(ID), t + 5)
+        l.mn.acts_of(|b| b.deregister(l.ha_addr, l.coa, Some(ID), t + 5))
             .unwrap();
     let (mn, ev, dns) = l.deliver(acts, DnsOutcome::Ok, t + 5);
     assert!(matches!(ev[..], [CacheEvent::Deleted { .. }]));
@@ -146,14 +148,18 @@ fn register_with_dns_refresh_and_deregister() {
 #[test]
 fn mn_restart_with_old_seq_recovers_through_135() {
     let mut l = Lab::new(30_000);
-    let acts = l.mn.register_acts(l.ha_addr, l.coa, None, 0).unwrap();
+    let acts =
+        l.mn.acts_of(|b| b.register(l.ha_addr, l.coa, None, 0))
+            .unwrap();
     l.deliver(acts, DnsOutcome::Ok, 0);
     assert_eq!(l.ha.get(&l.hoa).unwrap().seq, 30_000);
     // The MN restarts and begins again at 1 (older than 30000 modulo 2^16).
     let mut fresh = BindingUpdateList::new(MnConfig::default());
     fresh.add_ha(l.ha_addr, l.hoa, 1).unwrap();
     l.mn = fresh;
-    let acts = l.mn.register_acts(l.ha_addr, l.coa, None, 100).unwrap();
+    let acts =
+        l.mn.acts_of(|b| b.register(l.ha_addr, l.coa, None, 100))
+            .unwrap();
     let (mn, ev, _) = l.deliver(acts, DnsOutcome::Ok, 100);
     assert!(mn.contains(&MnAction::SeqResync {
         ha: l.ha_addr,
@@ -166,7 +172,9 @@ fn mn_restart_with_old_seq_recovers_through_135() {
 #[test]
 fn dns_refused_still_registers() {
     let mut l = Lab::new(7);
-    let acts = l.mn.register_acts(l.ha_addr, l.coa, Some(ID), 0).unwrap();
+    let acts =
+        l.mn.acts_of(|b| b.register(l.ha_addr, l.coa, Some(ID), 0))
+            .unwrap();
     let (mn, _, _) = l.deliver(acts, DnsOutcome::Refused, 0);
     assert!(mn.contains(&MnAction::DnsStatus {
         ha: l.ha_addr,

@@ -28,6 +28,14 @@ fn bul(initial: u16) -> BindingUpdateList {
     b
 }
 
+/// A list whose first BU (sequence number `initial`, from the CoA, no DNS update) went out at
+/// 0 and waits for its BA.
+fn registering(initial: u16) -> BindingUpdateList {
+    let mut b = bul(initial);
+    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    b
+}
+
 fn sent(acts: &[MnAction]) -> Vec<(BindingUpdate, Vec<MobilityOption>)> {
     acts.iter()
         .filter_map(|x| match x {
@@ -49,7 +57,7 @@ fn ba(status: u8, seq: u16, lifetime: u16) -> BindingAck {
 #[test]
 fn first_bu_has_a_h_k_acoa_and_initial_seq() {
     let mut b = bul(42);
-    let acts = b.register_acts(ha(), coa(), None, 0).unwrap();
+    let acts = b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
     let s = sent(&acts);
     assert_eq!(s.len(), 1);
     let (bu, opts) = &s[0];
@@ -72,7 +80,7 @@ fn retransmission_backoff_new_seq_then_failure() {
         ..MnConfig::default()
     });
     b.add_ha(ha(), hoa(), 65534).unwrap();
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
     let mut t = 0;
     let mut seqs = vec![65534u16];
     let mut gaps = Vec::new();
@@ -104,7 +112,7 @@ fn retransmission_backoff_new_seq_then_failure() {
 #[test]
 fn ba_accepted_sets_lifetime_from_send_time_and_refreshes() {
     let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 1_000).unwrap();
+    b.acts_of(|b| b.register(ha(), coa(), None, 1_000)).unwrap();
     let acts = b.ba_acts(ha(), &ba(0, 1, 100), &[], 1_300);
     assert_eq!(
         acts,
@@ -125,8 +133,7 @@ fn ba_accepted_sets_lifetime_from_send_time_and_refreshes() {
 
 #[test]
 fn refresh_advice_shortens_refresh() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     b.ba_acts(
         ha(),
         &ba(0, 1, 100),
@@ -138,8 +145,7 @@ fn refresh_advice_shortens_refresh() {
 
 #[test]
 fn ba_with_wrong_seq_ignored() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     assert!(b.ba_acts(ha(), &ba(0, 9, 100), &[], 10).is_empty());
     assert_eq!(b.state(&ha()), Some(BulState::Pending { dereg: false }));
     // A BA for an earlier transmission of the same attempt still counts.
@@ -165,8 +171,7 @@ fn ba_without_outstanding_bu_ignored() {
 
 #[test]
 fn status_135_resyncs_and_resends() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(
         ha(),
         &ba(ba_status::SEQUENCE_OUT_OF_WINDOW, 5000, 0),
@@ -187,8 +192,7 @@ fn status_135_resyncs_and_resends() {
 
 #[test]
 fn status_134_new_hoa_via_create_child_sa() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(ha(), &ba(ba_status::DAD_FAILED, 1, 0), &[], 10);
     assert_eq!(
         acts,
@@ -200,21 +204,20 @@ fn status_134_new_hoa_via_create_child_sa() {
     assert_eq!(b.state(&ha()), Some(BulState::Failed));
     // The old HoA must not be used again (RFC 6275 §11.7.1).
     assert_eq!(
-        b.register_acts(ha(), coa(), None, 20),
+        b.acts_of(|b| b.register(ha(), coa(), None, 20)),
         Err(MnError::HoaRefused)
     );
     assert_eq!(b.set_hoa(ha(), hoa()), Err(MnError::HoaRefused));
     let new = a("2001:db8:1::101");
     b.set_hoa(ha(), new).unwrap();
-    let acts = b.register_acts(ha(), coa(), None, 30).unwrap();
+    let acts = b.acts_of(|b| b.register(ha(), coa(), None, 30)).unwrap();
     assert!(matches!(acts[0], MnAction::SendBu { hoa, .. } if hoa == new));
     assert_eq!(sent(&acts)[0].0.seq, 2, "sequence continues");
 }
 
 #[test]
 fn other_rejection_stops() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(
         ha(),
         &ba(ba_status::ADMINISTRATIVELY_PROHIBITED, 1, 0),
@@ -233,8 +236,7 @@ fn other_rejection_stops() {
 
 #[test]
 fn status_1_asks_for_prefix_solicitation() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     let acts = b.ba_acts(
         ha(),
         &ba(ba_status::ACCEPTED_PREFIX_DISCOVERY, 1, 10),
@@ -246,8 +248,7 @@ fn status_1_asks_for_prefix_solicitation() {
 
 #[test]
 fn k_in_ba_reported() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     let mut x = ba(0, 1, 10);
     x.flags = BaFlags(BaFlags::K);
     let acts = b.ba_acts(ha(), &x, &[], 10);
@@ -264,7 +265,7 @@ fn k_in_ba_reported() {
 fn dns_option_in_bu_and_status_from_ba() {
     let mut b = bul(1);
     let acts = b
-        .register_acts(ha(), coa(), Some("mn1.example.com"), 0)
+        .acts_of(|b| b.register(ha(), coa(), Some("mn1.example.com"), 0))
         .unwrap();
     let (_, opts) = &sent(&acts)[0];
     let d = opts
@@ -295,11 +296,10 @@ fn dns_option_in_bu_and_status_from_ba() {
 
 #[test]
 fn deregistration_with_r_flag() {
-    let mut b = bul(1);
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    let mut b = registering(1);
     b.ba_acts(ha(), &ba(0, 1, 100), &[], 10);
     let acts = b
-        .deregister_acts(ha(), coa(), Some("mn1.example.com"), 20)
+        .acts_of(|b| b.deregister(ha(), coa(), Some("mn1.example.com"), 20))
         .unwrap();
     let (bu, opts) = &sent(&acts)[0];
     assert_eq!(bu.lifetime, 0);
@@ -322,7 +322,7 @@ fn deregistration_with_r_flag() {
 #[test]
 fn deregistration_at_home_has_no_acoa() {
     let mut b = bul(1);
-    let acts = b.deregister_acts(ha(), hoa(), None, 0).unwrap();
+    let acts = b.acts_of(|b| b.deregister(ha(), hoa(), None, 0)).unwrap();
     assert!(sent(&acts)[0].1.iter().all(|o| o.is_padding()));
 }
 
@@ -333,7 +333,7 @@ fn binding_expires_if_refresh_unanswered() {
         ..MnConfig::default()
     });
     b.add_ha(ha(), hoa(), 1).unwrap();
-    b.register_acts(ha(), coa(), None, 0).unwrap();
+    b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
     b.ba_acts(ha(), &ba(0, 1, 10), &[], 5);
     let mut all = Vec::new();
     for t in (0..=40_000).step_by(500) {
@@ -348,7 +348,7 @@ fn caller_errors() {
     let mut b = bul(1);
     assert_eq!(b.add_ha(ha(), hoa(), 1), Err(MnError::AlreadyKnown));
     assert_eq!(
-        b.register_acts(a("2001:db8::9"), coa(), None, 0),
+        b.acts_of(|b| b.register(a("2001:db8::9"), coa(), None, 0)),
         Err(MnError::UnknownHa)
     );
 }

@@ -221,8 +221,8 @@ proptest! {
         for (kind, status, seq, lifetime, dt, flag) in events {
             now += u64::from(dt);
             let acts = match kind {
-                0 => b.register_acts(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
-                1 => b.deregister_acts(ha, coa, flag.then_some("mn1.example.com"), now).unwrap_or_default(),
+                0 => b.acts_of(|b| b.register(ha, coa, flag.then_some("mn1.example.com"), now)).unwrap_or_default(),
+                1 => b.acts_of(|b| b.deregister(ha, coa, flag.then_some("mn1.example.com"), now)).unwrap_or_default(),
                 2 | 3 => {
                     // Usually answer the last BU, sometimes anything.
                     let s = if flag { last_seq.unwrap_or(seq) } else { seq };

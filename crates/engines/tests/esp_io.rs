@@ -120,7 +120,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     // MN → HA: BU from the care-of address ::1 with HAO = home address.
     let flow = MhFlow::bu_from_care_of(LO, LO, hoa());
     let sent = mn
-        .send_mh(&mut mn_out, &bu(7), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(7), &flow, &iv, T)
         .await
         .unwrap();
     assert_eq!(
@@ -139,8 +139,8 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
         Some(true),
         "MH checksum with the HoA as source"
     );
-    let mh::MhMessage::Bu(b) = got.mh.message else {
-        panic!("not a BU: {:?}", got.mh)
+    let mh::MhMessage::Bu(b) = got.repr.message else {
+        panic!("not a BU: {:?}", got.repr)
     };
     assert_eq!(b.seq, 7);
     // What the raw ESP socket of the HA saw: nothing on a kernel without CONFIG_IPV6_MIP6
@@ -160,7 +160,7 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     let flow = MhFlow::ba_to_care_of(LO, LO, hoa());
     let iv = vec![0x24; ha_sa.outbound.encr.iv_len()];
     let sent = ha
-        .send_mh(&mut ha_out, &ba(7), &flow, &iv, T)
+        .send_message(&mut ha_out, &ba(7), &flow, &iv, T)
         .await
         .unwrap();
     eprintln!("RH2 sent via {:?}", sent.rthdr);
@@ -184,14 +184,14 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
         Some(true),
         "MH checksum with the HoA as destination"
     );
-    assert!(matches!(got.mh.message, mh::MhMessage::Ba(a) if a.seq == 7 && a.status == 0));
+    assert!(matches!(got.repr.message, mh::MhMessage::Ba(a) if a.seq == 7 && a.status == 0));
 
     // A BA from a source that is not ours: the kernel's EINVAL is reported, not hidden by
     // the IPV6_HDRINCL path (which would forge the source), and no sequence number is lost
     // silently (it is consumed: gaps are allowed).
     let not_ours = MhFlow::ba_to_care_of("2001:db8:ffff::1".parse().unwrap(), LO, hoa());
     let e = ha
-        .send_mh(&mut ha_out, &ba(7), &not_ours, &iv, T)
+        .send_message(&mut ha_out, &ba(7), &not_ours, &iv, T)
         .await
         .unwrap_err();
     assert_eq!(
@@ -204,13 +204,13 @@ async fn hao_and_rh2(suite: EspSuite, spi_base: u32) {
     // The next BU carries ESP sequence number 2; its replay is refused.
     let flow = MhFlow::bu_from_care_of(LO, LO, hoa());
     let sent = mn
-        .send_mh(&mut mn_out, &bu(8), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(8), &flow, &iv, T)
         .await
         .unwrap();
     assert_eq!(sent.seq, 2);
     let got = tap.recv(&mut ha_in, T).await.unwrap();
     assert_eq!(got.seq, 2);
-    assert!(matches!(got.mh.message, mh::MhMessage::Bu(b) if b.seq == 8));
+    assert!(matches!(got.repr.message, mh::MhMessage::Bu(b) if b.seq == 8));
     mn.send_esp(&sent.esp, &flow, T).await.unwrap();
     match tap.recv(&mut ha_in, T).await {
         Err(RecvError::Replay { seq: 2, why, .. }) => assert_eq!(why, Replay::Duplicate),
@@ -241,7 +241,7 @@ async fn raw_sockets_sequence_replay_tamper() {
     let flow = MhFlow::plain(LO, LO);
 
     let first = mn
-        .send_mh(&mut mn_out, &bu(1), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(1), &flow, &iv, T)
         .await
         .unwrap();
     let got = ha.recv(&mut ha_in, T).await.unwrap();
@@ -254,11 +254,11 @@ async fn raw_sockets_sequence_replay_tamper() {
     assert_eq!((got.seq, got.hao, got.rh2), (1, None, None));
     assert!(got.ext_headers.is_empty());
     assert_eq!(got.checksum_ok, Some(true));
-    assert_eq!(got.mh_bytes, first.mh);
-    assert!(matches!(got.mh.message, mh::MhMessage::Bu(b) if b.seq == 1));
+    assert_eq!(got.payload, first.mh);
+    assert!(matches!(got.repr.message, mh::MhMessage::Bu(b) if b.seq == 1));
 
     let second = mn
-        .send_mh(&mut mn_out, &bu(2), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(2), &flow, &iv, T)
         .await
         .unwrap();
     assert_eq!(second.seq, 2);
@@ -273,7 +273,7 @@ async fn raw_sockets_sequence_replay_tamper() {
     }
     // A flipped ciphertext bit with a fresh sequence number: ICV failure, window untouched.
     let mut bad = mn
-        .send_mh(&mut mn_out, &bu(3), &flow, &iv, T)
+        .send_message(&mut mn_out, &bu(3), &flow, &iv, T)
         .await
         .unwrap()
         .esp;
@@ -326,7 +326,7 @@ async fn raw_socket_rh2_from_ancillary_data() {
     let rh2 = got.rh2.expect("RH2 from IPV6_RECVRTHDR");
     assert_eq!((rh2.home_address, rh2.segments_left), (hoa(), 0));
     assert_eq!(got.checksum_ok, Some(true));
-    assert!(matches!(got.mh.message, mh::MhMessage::Ba(a) if a.seq == 9));
+    assert!(matches!(got.repr.message, mh::MhMessage::Ba(a) if a.seq == 9));
 }
 
 /// Mobile Prefix Discovery over ESP on `lo`: an MPS with HAO (MN → HA) and an MPA with RH2
@@ -351,22 +351,16 @@ async fn mps_hao_mpa_rh2_on_wire() {
         options: vec![],
     };
     let flow = MhFlow::bu_from_care_of(LO, LO, hoa());
-    mn.send_mpd(&mut mn_out, &mps, &flow, &iv, T).await.unwrap();
+    mn.send_message(&mut mn_out, &mps, &flow, &iv, T)
+        .await
+        .unwrap();
     let Inbound::Mpd(got) = tap.recv_any(&mut ha_in, T).await.unwrap() else {
         panic!("not Mobile Prefix Discovery")
     };
     assert_eq!(got.ext_headers, vec![ipv6ext::DESTINATION_OPTIONS]);
     assert_eq!((got.hao, got.checksum_ok), (Some(hoa()), Some(true)));
-    assert_eq!(got.mpd, mps);
-    let prefix = PrefixInfo {
-        prefix_len: 64,
-        on_link: true,
-        autonomous: true,
-        router_address: false,
-        valid_lifetime: 3600,
-        preferred_lifetime: 3600,
-        prefix: "2001:db8:1:100::".parse().unwrap(),
-    };
+    assert_eq!(got.repr, mps);
+    let prefix = PrefixInfo::home_prefix("2001:db8:1:100::".parse().unwrap(), 64, 3600);
     let mpa = mpd::Repr::Advertisement {
         identifier: 0x4242,
         managed: false,
@@ -375,7 +369,9 @@ async fn mps_hao_mpa_rh2_on_wire() {
     };
     let flow = MhFlow::ba_to_care_of(LO, LO, hoa());
     let iv = vec![0x24; ha_sa.outbound.encr.iv_len()];
-    ha.send_mpd(&mut ha_out, &mpa, &flow, &iv, T).await.unwrap();
+    ha.send_message(&mut ha_out, &mpa, &flow, &iv, T)
+        .await
+        .unwrap();
     let Inbound::Mpd(got) = tap.recv_any(&mut mn_in, T).await.unwrap() else {
         panic!("not Mobile Prefix Discovery")
     };
@@ -385,9 +381,11 @@ async fn mps_hao_mpa_rh2_on_wire() {
         Some(true),
         "checksum to the HoA of the RH2"
     );
-    assert_eq!(got.mpd, mpa);
+    assert_eq!(got.repr, mpa);
     // An MH-only receive consumes it as "not MH".
-    ha.send_mpd(&mut ha_out, &mpa, &flow, &iv, T).await.unwrap();
+    ha.send_message(&mut ha_out, &mpa, &flow, &iv, T)
+        .await
+        .unwrap();
     match tap.recv(&mut mn_in, T).await {
         Err(RecvError::NotMh {
             next_header: 58, ..

@@ -53,8 +53,7 @@ fn pair(mn: Config, ha: Config) -> Pair {
 fn start(p: &mut Pair) {
     let mut req = InitiateRequest::dynamic_hoa(ha_addr());
     req.peer_id = Some(Id::fqdn("ha1.example.com"));
-    p.mn.initiate(p.now, req);
-    p.run();
+    p.initiate_and_run(req);
 }
 
 fn ike_keys(ev: &[Event]) -> Option<IkeKeys> {
@@ -386,8 +385,7 @@ fn eap_pair(ha_cert: &str) -> Pair {
     let mut req = InitiateRequest::dynamic_hoa(ha_addr());
     req.peer_id = Some(Id::fqdn("ha1.example.com"));
     req.eap = true;
-    p.mn.initiate(p.now, req);
-    p.run();
+    p.initiate_and_run(req);
     p
 }
 

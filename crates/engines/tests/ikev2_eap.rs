@@ -109,8 +109,7 @@ fn eap_request() -> InitiateRequest {
 #[test]
 fn eap_then_msk_auth_sets_up_ike_and_child_sa() {
     let mut t = pair(b"eap-password", true, true);
-    t.mn.initiate(t.now, eap_request());
-    t.run();
+    t.initiate_and_run(eap_request());
     assert!(established(&t.mn_events), "{:#?}", t.mn_events);
     assert!(established(&t.ha_events), "{:#?}", t.ha_events);
     assert_eq!(children(&t.mn_events).len(), 1);
@@ -135,8 +134,7 @@ fn eap_only_responder_with_the_drivers_backend() {
     // answers the MN until the driver feeds the backend's answer back in.
     let mut t = pair(b"eap-password", false, false);
     let mut backend = server();
-    t.mn.initiate(t.now, eap_request());
-    t.run();
+    t.initiate_and_run(eap_request());
     let mut asked = Vec::new();
     let mut ha_events = Vec::new();
     for _ in 0..4 {
@@ -174,8 +172,7 @@ fn eap_only_responder_with_the_drivers_backend() {
 #[test]
 fn wrong_eap_password_fails_both_ends() {
     let mut t = pair(b"wrong", true, true);
-    t.mn.initiate(t.now, eap_request());
-    t.run();
+    t.initiate_and_run(eap_request());
     t.assert_both_failed("EAP Failure");
 }
 
@@ -188,8 +185,7 @@ fn no_backend_means_authentication_failed() {
             done: false,
         })
     }));
-    t.mn.initiate(t.now, eap_request());
-    t.run();
+    t.initiate_and_run(eap_request());
     assert!(
         failed_with(&t.mn_events, "AUTHENTICATION_FAILED"),
         "{:#?}",

@@ -79,9 +79,7 @@ fn bu_ba_over_esp(mn_sa: &ChildSa, ha_sa: &ChildSa, hoa: Ipv6Addr) {
 #[test]
 fn dynamic_hoa_from_pool_and_esp_bu_ba() {
     let mut t = Pair::default();
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     assert!(established(&t.mn_events), "{:#?}", t.mn_events);
     assert!(established(&t.ha_events), "{:#?}", t.ha_events);
     assert!(t.mn.is_established(sa));
@@ -135,8 +133,7 @@ fn gcm_suites_work_too() {
     mn.esp_suites = vec![mip6lab_engines::ikev2::EspSuite::AES128GCM16];
     mn.groups = vec![DhGroup::Ecp256];
     let mut t = Pair::new(mn, ha_config());
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let ev = t
         .mn_events
         .iter()
@@ -164,8 +161,7 @@ fn asking_for(want: Ipv6Addr) -> Pair {
         mip6lab_wire::ikev2::CpAttribute::internal_ip6_address(want, 64),
     ]);
     req.child = Some(ChildRequest::mh(Some(want), ha_addr()));
-    t.mn.initiate(t.now, req);
-    t.run();
+    t.initiate_and_run(req);
     t
 }
 
@@ -194,9 +190,7 @@ fn home_prefix_then_create_child_for_autoconfigured_hoa() {
     let mut ha = ha_config();
     ha.responder.as_mut().unwrap().home_prefix = Some(home_prefix());
     let mut t = Pair::new(mn_config(), ha);
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::home_prefix(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::home_prefix(ha_addr()));
     let (cp, use_assigned) = config_reply(&t.mn_events);
     assert!(!use_assigned);
     let a = cp
@@ -241,9 +235,7 @@ fn home_prefix_refused_with_use_assigned_hoa() {
     // No prefix configured: the HA answers N(USE_ASSIGNED_HoA) + INTERNAL_IP6_ADDRESS in the
     // IKE_AUTH response; the MN uses that address in CREATE_CHILD_SA.
     let mut t = Pair::default();
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::home_prefix(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::home_prefix(ha_addr()));
     let (cp, use_assigned) = config_reply(&t.mn_events);
     assert!(use_assigned, "{:#?}", t.mn_events);
     assert!(cp.attribute(cp_attr::MIP6_HOME_PREFIX).is_none());
@@ -276,8 +268,7 @@ fn cookie_is_demanded_and_returned() {
     let mut ha = ha_config();
     ha.responder.as_mut().unwrap().cookie_threshold = Some(0);
     let mut t = Pair::new(mn_config(), ha);
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     assert!(t
         .mn_events
         .iter()
@@ -294,8 +285,7 @@ fn invalid_ke_retries_with_the_requested_group() {
     let mut ha = ha_config();
     ha.groups = vec![DhGroup::Ecp256];
     let mut t = Pair::new(mn_config(), ha);
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let first = Message::from_bytes(&t.to_mn[0]).unwrap();
     assert!(matches!(&first.payloads[0].body,
         PayloadBody::Notify(n) if n.notify_type == notify_type::INVALID_KE_PAYLOAD && n.data == 19u16.to_be_bytes()));
@@ -314,8 +304,7 @@ fn invalid_ke_retries_with_the_requested_group() {
         h.groups = vec![DhGroup::Modp2048];
         h
     });
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     assert!(
         failed_with(&t.mn_events, "NO_PROPOSAL_CHOSEN"),
         "{:#?}",
@@ -328,8 +317,7 @@ fn modp2048_works() {
     let mut mn = mn_config();
     mn.groups = vec![DhGroup::Modp2048];
     let mut t = Pair::new(mn, ha_config());
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     assert!(t.mn_events.iter().any(|e| matches!(
         e,
         Event::IkeSaEstablished {
@@ -344,8 +332,7 @@ fn wrong_psk_fails_authentication() {
     let mut ha = ha_config();
     ha.psks[0].1 = b"another".to_vec();
     let mut t = Pair::new(mn_config(), ha);
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     t.assert_both_failed("AUTHENTICATION_FAILED");
 }
 
@@ -402,9 +389,7 @@ fn lost_response_is_resent_from_cache() {
 #[test]
 fn rekey_delete_child_liveness_and_delete_ike() {
     let mut t = Pair::default();
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let old = children(&t.mn_events)[0].clone();
     t.mn.rekey_child(t.now, sa, old.inbound_spi).unwrap();
     t.run();
@@ -483,8 +468,7 @@ fn hooks_alter_outgoing_messages() {
             }
         })),
     });
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     assert_eq!(t.to_ha[0][19], 0x09);
     assert!(established(&t.ha_events));
     // A critical unknown payload is refused with UNSUPPORTED_CRITICAL_PAYLOAD.
@@ -500,8 +484,7 @@ fn hooks_alter_outgoing_messages() {
         })),
         bytes: None,
     });
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let r = Message::from_bytes(&t.to_mn[0]).unwrap();
     assert!(matches!(&r.payloads[0].body,
         PayloadBody::Notify(n) if n.notify_type == notify_type::UNSUPPORTED_CRITICAL_PAYLOAD && n.data == [201]));
@@ -534,8 +517,7 @@ fn higher_major_version_gets_invalid_major_version() {
             }
         })),
     });
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let r = Message::from_bytes(&t.to_mn[0]).unwrap();
     assert_eq!(r.version, 0x20);
     assert!(matches!(&r.payloads[0].body,
@@ -546,16 +528,8 @@ fn higher_major_version_gets_invalid_major_version() {
 #[test]
 fn ha_initiated_rekey_keeps_both_ends_in_step() {
     let mut t = Pair::default();
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
-    let ha_sa = t
-        .ha_events
-        .iter()
-        .find_map(|e| match e {
-            Event::IkeSaEstablished { sa, .. } => Some(*sa),
-            _ => None,
-        })
-        .unwrap();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
+    let ha_sa = established_sa(&t.ha_events).unwrap();
     let old = children(&t.ha_events)[0].clone();
     t.ha.rekey_child(t.now, ha_sa, old.inbound_spi).unwrap();
     t.run();
@@ -567,14 +541,7 @@ fn ha_initiated_rekey_keeps_both_ends_in_step() {
     let hoa = "2001:db8:1:100::1".parse().unwrap();
     bu_ba_over_esp(&m[1], &h[1], hoa);
     // The old pair is gone on both ends.
-    let mn_sa = t
-        .mn_events
-        .iter()
-        .find_map(|e| match e {
-            Event::IkeSaEstablished { sa, .. } => Some(*sa),
-            _ => None,
-        })
-        .unwrap();
+    let mn_sa = established_sa(&t.mn_events).unwrap();
     assert_eq!(t.mn.children(mn_sa).len(), 1);
     assert_eq!(t.ha.children(ha_sa).len(), 1);
 }
@@ -601,8 +568,7 @@ fn configured_addresses_are_returned_to_their_owner_only() {
                 mip6lab_wire::ikev2::CpAttribute::internal_ip6_address(w, 64),
             ]);
         }
-        t.mn.initiate(t.now, req);
-        t.run();
+        t.initiate_and_run(req);
         let (cp, _) = config_reply(&t.mn_events);
         internal_ip6_address(&cp).0
     };

@@ -70,9 +70,7 @@ fn mpd_child_sa_then_mh_sa_for_an_autoconfigured_hoa() {
     ha.responder.as_mut().unwrap().addresses =
         ResponderPolicy::pool(home_prefix().prefix, 64, 256).into();
     let mut t = Pair::new(mn_config(), ha);
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let hoa = assigned_hoa(&t);
     let new: Ipv6Addr = "2001:db8:1:200::abcd".parse().unwrap();
     assert_ne!(hoa, new);
@@ -99,15 +97,7 @@ fn mpd_child_sa_then_mh_sa_for_an_autoconfigured_hoa() {
     assert_eq!(h[1].tsi, m[1].tsi);
     assert!(m[1].transport && h[1].transport);
     assert_eq!(m[1].tsi[0].icmp6_types(), Some(MPD_TYPES));
-    let advertised = PrefixInfo {
-        prefix_len: 64,
-        on_link: true,
-        autonomous: true,
-        router_address: false,
-        valid_lifetime: 3600,
-        preferred_lifetime: 3600,
-        prefix: home_prefix().prefix,
-    };
+    let advertised = PrefixInfo::home_prefix(home_prefix().prefix, 64, 3600);
     mps_mpa_over_esp(&m[1], &h[1], hoa, advertised);
     // Now the auto-configured HoA gets its MH SA (RFC 5026 §5.3.2).
     t.mn.create_child(t.now, sa, ChildRequest::mh(Some(new), ha_addr()))
@@ -127,9 +117,7 @@ fn mpd_child_sa_then_mh_sa_for_an_autoconfigured_hoa() {
 #[test]
 fn mpd_child_sa_only_for_the_mns_own_home_address() {
     let mut t = Pair::default();
-    let sa =
-        t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    let sa = t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let hoa = assigned_hoa(&t);
     // Another address (another MN's HoA, or a range) is refused.
     let other = Ipv6Addr::from(u128::from(hoa) + 1);

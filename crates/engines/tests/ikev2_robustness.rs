@@ -11,8 +11,7 @@ use proptest::prelude::*;
 /// The datagrams of one complete exchange (both directions), for mutation.
 fn corpus() -> Vec<Vec<u8>> {
     let mut t = Pair::default();
-    t.mn.initiate(t.now, InitiateRequest::dynamic_hoa(ha_addr()));
-    t.run();
+    t.initiate_and_run(InitiateRequest::dynamic_hoa(ha_addr()));
     let mut v = t.to_ha.clone();
     v.extend(t.to_mn.clone());
     v

@@ -23,9 +23,9 @@
 mod lab_common;
 mod payloads;
 use lab_common::*;
-use mip6lab_capture::dissect::{slice, Context, Dissectors};
+use mip6lab_capture::dissect::slice;
 use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_with, read_file, Frame};
+use mip6lab_capture::{decode_with_keys, read_file, Frame};
 use mip6lab_engines::aaa::{MschapV2Client, Notes, RadiusEapBackend, RelayBackend, RelayConfig};
 use mip6lab_engines::ikev2::{
     keylog, Config, EapBackend, EapClient, Event, Hooks, IkeEngine, InitiateRequest,
@@ -167,15 +167,7 @@ fn relayed_transcript(
         })
         .cloned()
         .collect();
-    let mut ctx = Context::default();
-    ctx.keys.merge(KeyLog::load(keys).unwrap());
-    let t = decode_with(
-        &frames,
-        &topo.endpoints(),
-        0,
-        &Dissectors::standard(),
-        &mut ctx,
-    );
+    let t = decode_with_keys(&frames, &topo.endpoints(), 0, KeyLog::load(keys).unwrap());
     assert!(t.errors.is_empty(), "{:?}", t.errors);
     let redacted: String = t.to_text().lines().map(|l| redact_vsa(l) + "\n").collect();
     fold_repeats(&redacted)

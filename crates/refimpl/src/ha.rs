@@ -292,16 +292,16 @@ impl Ha<'_> {
     }
 
     async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines_io::ikev2::esp_io::Received) {
-        let mh::MhMessage::Bu(bu) = got.mh.message else {
+        let mh::MhMessage::Bu(bu) = got.repr.message else {
             emit(
                 "mh_ignored",
-                json!({ "type": format!("{:?}", got.mh.message) }),
+                json!({ "type": format!("{:?}", got.repr.message) }),
             );
             return;
         };
         if self.cfg.knobs.ha_reject_unknown_option
             && got
-                .mh
+                .repr
                 .options
                 .iter()
                 .any(|o| matches!(o, MobilityOption::Unknown { .. }))
@@ -335,7 +335,7 @@ impl Ha<'_> {
         } else {
             Ipv6Addr::UNSPECIFIED
         };
-        let options = got.mh.options.clone();
+        let options = got.repr.options.clone();
         let dns_fqdn = options.iter().find_map(|o| match o {
             MobilityOption::DnsUpdate(d) => d.fqdn(),
             _ => None,
@@ -653,7 +653,7 @@ impl Ha<'_> {
     /// SA's outbound half.
     async fn on_mpd(&mut self, esp: &EspSocket, got: ReceivedMpd) {
         let ignored = |why: &str| emit("mps_ignored", json!({ "reason": why }));
-        let mpd::Repr::Solicitation { identifier, .. } = got.mpd else {
+        let mpd::Repr::Solicitation { identifier, .. } = got.repr else {
             return ignored("not a Mobile Prefix Solicitation");
         };
         let Some(child) = self.children.get(&got.spi) else {
@@ -689,22 +689,17 @@ impl Ha<'_> {
             // No DHCPv6 behind this HA (RFC 6275 §6.8: then M and O are clear).
             managed: false,
             other: false,
-            // R clear: this HA's address is not on the home prefix it advertises.
-            options: vec![mpd::MpdOption::PrefixInfo(mpd::PrefixInfo {
-                prefix_len,
-                on_link: true,
-                autonomous: true,
-                router_address: false,
-                valid_lifetime: MPA_LIFETIME,
-                preferred_lifetime: MPA_LIFETIME,
+            options: vec![mpd::MpdOption::PrefixInfo(mpd::PrefixInfo::home_prefix(
                 prefix,
-            })],
+                prefix_len,
+                MPA_LIFETIME,
+            ))],
         };
         let flow = MhFlow::ba_to_care_of(self.me, got.src, hoa);
         let Some(child) = self.children.get_mut(&got.spi) else {
             return;
         };
-        match mhio::send_mpd(esp, &mut child.out, &mpa, &flow).await {
+        match mhio::send(esp, &mut child.out, &mpa, &flow).await {
             Ok(_) => {
                 self.last_mpa.insert(hoa, Instant::now());
                 emit(

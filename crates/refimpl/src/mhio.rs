@@ -2,8 +2,7 @@
 //! and BAs go out on a raw socket and come back through an AF_PACKET tap.
 
 use anyhow::{anyhow, Result};
-use mip6lab_engines_io::ikev2::esp_io::{EspSocket, MhFlow, OutboundSa, SendReport};
-use mip6lab_wire::{mh, mpd};
+use mip6lab_engines_io::ikev2::esp_io::{EspSocket, InnerMessage, MhFlow, OutboundSa, SendReport};
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
@@ -51,27 +50,15 @@ pub fn random_iv(sa: &OutboundSa) -> Vec<u8> {
     iv
 }
 
-pub async fn send(
+/// An MH, MPS or MPA over ESP along `flow` (see [`EspSocket::send_message`]).
+pub async fn send<M: InnerMessage>(
     sock: &EspSocket,
     sa: &mut OutboundSa,
-    repr: &mh::Repr,
+    msg: &M,
     flow: &MhFlow,
 ) -> Result<SendReport> {
     let iv = random_iv(sa);
-    sock.send_mh(sa, repr, flow, &iv, SEND_TIMEOUT)
+    sock.send_message(sa, msg, flow, &iv, SEND_TIMEOUT)
         .await
-        .map_err(|e| anyhow!("send MH over ESP ({flow:?}): {e}"))
-}
-
-/// An MPS or MPA over ESP along `flow` (see [`EspSocket::send_mpd`]).
-pub async fn send_mpd(
-    sock: &EspSocket,
-    sa: &mut OutboundSa,
-    msg: &mpd::Repr,
-    flow: &MhFlow,
-) -> Result<SendReport> {
-    let iv = random_iv(sa);
-    sock.send_mpd(sa, msg, flow, &iv, SEND_TIMEOUT)
-        .await
-        .map_err(|e| anyhow!("send ICMPv6 {} over ESP ({flow:?}): {e}", msg.icmp_type()))
+        .map_err(|e| anyhow!("send {} over ESP ({flow:?}): {e}", msg.describe()))
 }

@@ -375,30 +375,14 @@ async fn attach(
     if let Some(m2) = switched.as_mut() {
         // The auto-configured HoA first: R set removes the name's AAAA and its own PTR; the
         // assigned HoA's deregistration then removes its PTR.
-        let result = m2
-            .exchange(
-                cfg,
-                Exchange::Deregister(fqdn.as_deref().filter(|_| cfg.knobs.dereg_dns_remove)),
-            )
-            .await?;
+        let result = m2.deregister(cfg, fqdn.as_deref()).await?;
         if result != Done::Ok {
             return Err(anyhow!("deregistration of {} ended with {result:?}", m2.hoa).into());
         }
-        if let Some(f) = &fqdn {
-            dns_check(cfg, "dns_check_deregistered", f, m2.hoa);
-        }
     }
-    let result = m
-        .exchange(
-            cfg,
-            Exchange::Deregister(fqdn.as_deref().filter(|_| cfg.knobs.dereg_dns_remove)),
-        )
-        .await?;
+    let result = m.deregister(cfg, fqdn.as_deref()).await?;
     if result != Done::Ok {
         return Err(anyhow!("deregistration ended with {result:?}").into());
-    }
-    if let Some(f) = &fqdn {
-        dns_check(cfg, "dns_check_deregistered", f, m.hoa);
     }
     // A clean end: the IKE SA goes with an INFORMATIONAL Delete.
     if engine.delete_ike(drv.now(), sa).is_ok() {
@@ -736,7 +720,7 @@ impl Mobility {
                 let pkt = ipv6_packet_with(&flow, mip6lab_wire::nd::NEXT_HEADER_ICMPV6, &icmp)?;
                 self.sock.send_ipv6(&pkt, mhio::SEND_TIMEOUT).await?;
             } else {
-                mhio::send_mpd(&self.sock, &mut out, &mps, &flow).await?;
+                mhio::send(&self.sock, &mut out, &mps, &flow).await?;
             }
             emit(
                 "mps_sent",
@@ -751,7 +735,7 @@ impl Mobility {
                 }
                 match self.tap.recv_any(&mut self.inbound, left).await {
                     Ok(Inbound::Mpd(r)) => {
-                        let solicited = matches!(&r.mpd,
+                        let solicited = matches!(&r.repr,
                             mpd::Repr::Advertisement { identifier: i, .. } if *i == identifier);
                         if r.spi != sa.inbound_spi
                             || r.src != self.ha
@@ -763,13 +747,13 @@ impl Mobility {
                             continue;
                         }
                         let p = r
-                            .mpd
+                            .repr
                             .prefixes()
                             .find(|p| p.autonomous && p.prefix_len == 64)
                             .copied();
                         emit(
                             "mpa",
-                            json!({ "prefixes": r.mpd.prefixes()
+                            json!({ "prefixes": r.repr.prefixes()
                                         .map(|p| format!("{}/{}", p.network(), p.prefix_len))
                                         .collect::<Vec<_>>() }),
                         );
@@ -782,6 +766,17 @@ impl Mobility {
         }
         emit("mpa_timeout", json!({ "hoa": self.hoa.to_string() }));
         Ok(None)
+    }
+
+    /// Deregisters (asking the HA to remove `fqdn`'s DNS entries when the knobs say so); after
+    /// a clean end, reports what DNS answers for the name. Gives how the exchange ended.
+    async fn deregister(&mut self, cfg: &Config, fqdn: Option<&str>) -> Result<Done> {
+        let removing = fqdn.filter(|_| cfg.knobs.dereg_dns_remove);
+        let result = self.exchange(cfg, Exchange::Deregister(removing)).await?;
+        if let (Done::Ok, Some(f)) = (&result, fqdn) {
+            dns_check(cfg, "dns_check_deregistered", f, self.hoa);
+        }
+        Ok(result)
     }
 
     /// Sends the BU (and its retransmissions) and waits for the answer.
@@ -846,7 +841,7 @@ impl Mobility {
             match self.tap.recv(&mut self.inbound, wait).await {
                 Ok(got) => {
                     let unknown = got
-                        .mh
+                        .repr
                         .options
                         .iter()
                         .any(|o| matches!(o, MobilityOption::Unknown { .. }));
@@ -856,7 +851,7 @@ impl Mobility {
                             "ba_discarded",
                             json!({ "reason": "unknown mobility option" }),
                         );
-                    } else if let mh::MhMessage::Ba(ba) = got.mh.message {
+                    } else if let mh::MhMessage::Ba(ba) = got.repr.message {
                         let rh2 = got.rh2.map(|r| r.home_address.to_string());
                         emit(
                             "ba",
@@ -865,7 +860,7 @@ impl Mobility {
                         let input = BaInput {
                             ha: self.ha,
                             ba: &ba,
-                            options: &got.mh.options,
+                            options: &got.repr.options,
                         };
                         self.bul.handle_input(self.now(), input);
                     }

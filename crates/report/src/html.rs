@@ -110,6 +110,15 @@ pub fn relative_link(from: &Path, to: &Path) -> String {
     parts.join("/")
 }
 
+/// Links to the sections of `tests`, comma-separated.
+fn test_links(tests: &[&TestResult]) -> String {
+    tests
+        .iter()
+        .map(|r| format!("<a href=\"#{}\">{}</a>", anchor(&r.id), h(&r.id)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn anchor(id: &str) -> String {
     let s: String = id
         .chars()
@@ -293,15 +302,11 @@ fn gate(o: &mut String, run: &RunResult) {
             "<p class=\"gate ok\">Gate: passed — no test with a gating requirement failed, nothing errored or was flaky{adv}.</p>"
         );
     } else {
-        let ids: Vec<String> = blocking
-            .iter()
-            .map(|r| format!("<a href=\"#{}\">{}</a>", anchor(&r.id), h(&r.id)))
-            .collect();
         let _ = writeln!(
             o,
             "<p class=\"gate bad\">Gate: failed — {} blocking: {}{adv}.</p>",
             blocking.len(),
-            ids.join(", ")
+            test_links(&blocking)
         );
     }
     let _ = writeln!(
@@ -448,16 +453,12 @@ fn blocking_cause_table(o: &mut String, run: &RunResult) {
          <th scope=\"col\">INCONCLUSIVE tests</th></tr></thead>\n<tbody>\n",
     );
     for (cause, tests) in causes {
-        let ids: Vec<String> = tests
-            .iter()
-            .map(|r| format!("<a href=\"#{}\">{}</a>", anchor(&r.id), h(&r.id)))
-            .collect();
         let _ = writeln!(
             o,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
             h(&cause),
             tests.len(),
-            ids.join(", ")
+            test_links(&tests)
         );
     }
     o.push_str("</tbody>\n</table>\n");

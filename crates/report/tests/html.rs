@@ -2,7 +2,7 @@
 //! `reports/<run-id>/`, under tests/fixtures/run): content, escaping, and — with Chromium —
 //! that a browser loads it without errors.
 
-use mip6lab_capture::transcript::{Decoded, Entry, Message};
+use mip6lab_capture::transcript::{Decoded, Entry, Part};
 use mip6lab_capture::Transcript;
 use mip6lab_report::html::{render_compare, render_html, render_interop};
 use mip6lab_report::{Outcome, ReqInfo, RunResult, TestResult, Verdict};
@@ -50,7 +50,7 @@ fn hostile() -> (RunResult, BTreeMap<String, Transcript>) {
         dst: dst.into(),
         src_addr: "2001:db8::1".parse().unwrap(),
         dst_addr: "2001:db8::2".parse().unwrap(),
-        decoded: Decoded::Message(Message::new("MH", kind).field("seq", 7)),
+        decoded: Decoded::Message(Part::new("MH", kind).field("seq", 7)),
     };
     let mut t = Transcript::default();
     t.entries.push(e(10, "MN", "HA1", "BU"));

@@ -24,7 +24,7 @@ pub mod suite;
 
 #[doc(hidden)]
 pub use inventory;
-pub use mip6lab_capture::{DnsMessage, Entry, Message, Transcript};
+pub use mip6lab_capture::{DnsMessage, Entry, Part, Transcript};
 pub use mip6lab_contract::IutRole;
 pub use mip6lab_report::{Outcome, Verdict};
 pub use mip6lab_suite_macros::test_purpose;

@@ -193,9 +193,11 @@ impl fmt::Display for Level {
     }
 }
 
-/// Who a requirement binds.
+/// Who a requirement binds: an actor of the deployment as the catalogs name it (`role = "MN"`).
+/// Not the role of an implementation under test ([`crate::IutRole`]): a requirement may bind
+/// the DNS server, the operator or every implementation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
+pub enum ActorRole {
     Mn,
     Ha,
     Dns,
@@ -206,33 +208,33 @@ pub enum Role {
     Any,
 }
 
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Mn,
-        Role::Ha,
-        Role::Dns,
-        Role::Aaa,
-        Role::Msp,
-        Role::Any,
+impl ActorRole {
+    pub const ALL: [ActorRole; 6] = [
+        ActorRole::Mn,
+        ActorRole::Ha,
+        ActorRole::Dns,
+        ActorRole::Aaa,
+        ActorRole::Msp,
+        ActorRole::Any,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Mn => "MN",
-            Role::Ha => "HA",
-            Role::Dns => "DNS",
-            Role::Aaa => "AAA",
-            Role::Msp => "MSP",
-            Role::Any => "ANY",
+            ActorRole::Mn => "MN",
+            ActorRole::Ha => "HA",
+            ActorRole::Dns => "DNS",
+            ActorRole::Aaa => "AAA",
+            ActorRole::Msp => "MSP",
+            ActorRole::Any => "ANY",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    pub fn parse(s: &str) -> Option<ActorRole> {
+        ActorRole::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
-impl fmt::Display for Role {
+impl fmt::Display for ActorRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -281,7 +283,7 @@ pub struct Requirement {
     pub rfc: u32,
     pub section: String,
     pub level: Level,
-    pub role: Role,
+    pub role: ActorRole,
     /// The RFC sentence, verbatim.
     pub text: String,
     /// For a sentence split into several entries: which obligation this one is.
@@ -420,7 +422,7 @@ impl Catalog {
             if level.is_none() {
                 bad(format!("unknown level `{}`", r.level));
             }
-            let role = Role::parse(&r.role);
+            let role = ActorRole::parse(&r.role);
             if role.is_none() {
                 bad(format!("unknown role `{}`", r.role));
             }
@@ -542,7 +544,7 @@ impl Catalog {
         count(self.iter().map(|r| r.testability))
     }
 
-    pub fn count_by_role(&self) -> BTreeMap<Role, usize> {
+    pub fn count_by_role(&self) -> BTreeMap<ActorRole, usize> {
         count(self.iter().map(|r| r.role))
     }
 

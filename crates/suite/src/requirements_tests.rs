@@ -47,7 +47,7 @@ fn loads_and_counts() {
     assert!(c.get("RFC5026-6-HA-MUST-1").is_none());
     assert_eq!(c.count_by_level()[&Level::Must], 2);
     assert_eq!(c.count_by_testability()[&Testability::Wire], 4);
-    assert_eq!(c.count_by_role()[&Role::Mn], 3);
+    assert_eq!(c.count_by_role()[&ActorRole::Mn], 3);
     let ids: Vec<&str> = c.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids[0], "RFC5026-5.1.1-MN-MUST-1");
     assert_eq!((&c).into_iter().count(), 5);

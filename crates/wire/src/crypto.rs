@@ -487,6 +487,19 @@ impl DirectionKeys {
         self.enc_key.split_at(k)
     }
 
+    /// AES-GCM with this direction's key, the nonce its salt ‖ `iv` (RFC 4106 §4, RFC 5282
+    /// §4): the ciphertext and tag.
+    pub fn gcm_seal(&self, iv: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let (key, salt) = self.split_salt();
+        aes_gcm_seal(key, &[salt, iv].concat(), aad, plaintext)
+    }
+
+    /// [`DirectionKeys::gcm_seal`] undone: the tag checked, the plaintext.
+    pub fn gcm_open(&self, iv: &[u8], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
+        let (key, salt) = self.split_salt();
+        aes_gcm_open(key, &[salt, iv].concat(), aad, sealed)
+    }
+
     /// The ICV length on the wire.
     pub fn icv_len(&self) -> usize {
         if self.encr.is_aead() {

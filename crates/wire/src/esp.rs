@@ -5,7 +5,7 @@
 //! needs no ESN for BU/BA; with ESN the high half would join the ICV input and the GCM AAD).
 //! No randomness here: the IV is a parameter.
 
-use crate::crypto::{aes_cbc_decrypt, aes_cbc_encrypt, aes_gcm_open, aes_gcm_seal, DirectionKeys};
+use crate::crypto::{aes_cbc_decrypt, aes_cbc_encrypt, DirectionKeys};
 use crate::error::{Error, Result};
 use crate::view::{buffer_view, view_fields};
 
@@ -168,10 +168,8 @@ pub fn encapsulate(
     out.extend_from_slice(&seq.to_be_bytes());
     out.extend_from_slice(iv);
     if sa.encr.is_aead() {
-        let (key, salt) = sa.split_salt();
-        let nonce = [salt, iv].concat();
         // AAD = SPI ‖ 32-bit sequence number (RFC 4106 §5).
-        let sealed = aes_gcm_seal(key, &nonce, &out[..HEADER_LEN], &pt)?;
+        let sealed = sa.gcm_seal(iv, &out[..HEADER_LEN], &pt)?;
         out.extend_from_slice(&sealed);
     } else {
         let ct = aes_cbc_encrypt(&sa.enc_key, iv, &pt)?;
@@ -215,9 +213,7 @@ pub fn open(bytes: &[u8], sa: &DirectionKeys) -> Result<Decapsulated> {
     let iv = &bytes[HEADER_LEN..HEADER_LEN + iv_len];
     let ct_at = HEADER_LEN + iv_len;
     let pt = if sa.encr.is_aead() {
-        let (key, salt) = sa.split_salt();
-        let nonce = [salt, iv].concat();
-        aes_gcm_open(key, &nonce, &bytes[..HEADER_LEN], &bytes[ct_at..])
+        sa.gcm_open(iv, &bytes[..HEADER_LEN], &bytes[ct_at..])
             .map_err(|e| e.shifted(total - icv_len))?
     } else {
         if !sa.integ.verify(

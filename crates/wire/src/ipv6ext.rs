@@ -68,6 +68,71 @@ impl<'a> ExtHeader<'a> {
     }
 }
 
+/// Octets of the fixed IPv6 header (RFC 8200 §3).
+pub const FIXED_HEADER_LEN: usize = 40;
+
+/// The fixed header of a whole IPv6 packet (RFC 8200 §3), in front of the chain [`walk`]
+/// reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedHeader<'a> {
+    pub src: Ipv6Addr,
+    pub dst: Ipv6Addr,
+    pub next_header: u8,
+    pub hop_limit: u8,
+    /// Payload Length as the header says it.
+    pub payload_len: usize,
+    /// The octets after the header, up to Payload Length (fewer when the packet is cut short).
+    pub payload: &'a [u8],
+}
+
+impl<'a> FixedHeader<'a> {
+    /// The header at the start of `packet`; `None` when it is shorter than the header or not
+    /// IPv6.
+    pub fn parse(packet: &'a [u8]) -> Option<FixedHeader<'a>> {
+        let p = packet;
+        if p.len() < FIXED_HEADER_LEN || p[0] >> 4 != 6 {
+            return None;
+        }
+        let address = |at: usize| -> Ipv6Addr {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&p[at..at + 16]);
+            a.into()
+        };
+        let payload_len = usize::from(u16::from_be_bytes([p[4], p[5]]));
+        let end = (FIXED_HEADER_LEN + payload_len).min(p.len());
+        Some(FixedHeader {
+            src: address(8),
+            dst: address(24),
+            next_header: p[6],
+            hop_limit: p[7],
+            payload_len,
+            payload: &p[FIXED_HEADER_LEN..end],
+        })
+    }
+
+    /// Whether all the octets Payload Length announces are there.
+    pub fn is_complete(&self) -> bool {
+        self.payload.len() == self.payload_len
+    }
+}
+
+/// Appends a fixed IPv6 header (traffic class and flow label 0) for `payload_len` octets.
+pub fn emit_fixed_header(
+    out: &mut Vec<u8>,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    next_header: u8,
+    hop_limit: u8,
+    payload_len: u16,
+) {
+    out.extend_from_slice(&0x6000_0000u32.to_be_bytes());
+    out.extend_from_slice(&payload_len.to_be_bytes());
+    out.push(next_header);
+    out.push(hop_limit);
+    out.extend_from_slice(&src.octets());
+    out.extend_from_slice(&dst.octets());
+}
+
 /// A walked chain: the headers, the Next Header after the last one, and where the rest (the
 /// upper-layer payload, MH, or ESP) starts.
 #[derive(Debug, Clone, PartialEq, Eq)]

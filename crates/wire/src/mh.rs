@@ -274,6 +274,14 @@ pub struct BindingAck {
     pub lifetime: u16,
 }
 
+/// What a Home Test and a Care-of Test carry (§6.1.5, §6.1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TestReply {
+    pub nonce_index: u16,
+    pub cookie: [u8; 8],
+    pub keygen_token: [u8; 8],
+}
+
 /// Binding Error fixed part (§6.1.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BindingError {
@@ -316,17 +324,9 @@ pub enum MhMessage {
         cookie: [u8; 8],
     },
     /// Home Test (§6.1.5).
-    HoT {
-        nonce_index: u16,
-        cookie: [u8; 8],
-        keygen_token: [u8; 8],
-    },
+    HoT(TestReply),
     /// Care-of Test (§6.1.6).
-    CoT {
-        nonce_index: u16,
-        cookie: [u8; 8],
-        keygen_token: [u8; 8],
-    },
+    CoT(TestReply),
     Bu(BindingUpdate),
     Ba(BindingAck),
     Be(BindingError),
@@ -344,8 +344,8 @@ impl MhMessage {
             MhMessage::Brr { .. } => TYPE_BRR,
             MhMessage::HoTI { .. } => TYPE_HOTI,
             MhMessage::CoTI { .. } => TYPE_COTI,
-            MhMessage::HoT { .. } => TYPE_HOT,
-            MhMessage::CoT { .. } => TYPE_COT,
+            MhMessage::HoT(_) => TYPE_HOT,
+            MhMessage::CoT(_) => TYPE_COT,
             MhMessage::Bu(_) => TYPE_BU,
             MhMessage::Ba(_) => TYPE_BA,
             MhMessage::Be(_) => TYPE_BE,
@@ -359,7 +359,7 @@ impl MhMessage {
             + match self {
                 MhMessage::Brr { .. } => 2,
                 MhMessage::HoTI { .. } | MhMessage::CoTI { .. } => 10,
-                MhMessage::HoT { .. } | MhMessage::CoT { .. } => 18,
+                MhMessage::HoT(_) | MhMessage::CoT(_) => 18,
                 MhMessage::Bu(_) | MhMessage::Ba(_) => 6,
                 MhMessage::Be(_) => 18,
                 MhMessage::Unknown { data, .. } => data.len(),
@@ -397,16 +397,18 @@ impl MhMessage {
                 reserved: u16_at(0),
                 cookie: arr8(2),
             },
-            TYPE_HOT => MhMessage::HoT {
-                nonce_index: u16_at(0),
-                cookie: arr8(2),
-                keygen_token: arr8(10),
-            },
-            TYPE_COT => MhMessage::CoT {
-                nonce_index: u16_at(0),
-                cookie: arr8(2),
-                keygen_token: arr8(10),
-            },
+            TYPE_HOT | TYPE_COT => {
+                let reply = TestReply {
+                    nonce_index: u16_at(0),
+                    cookie: arr8(2),
+                    keygen_token: arr8(10),
+                };
+                if mh_type == TYPE_HOT {
+                    MhMessage::HoT(reply)
+                } else {
+                    MhMessage::CoT(reply)
+                }
+            }
             TYPE_BU => MhMessage::Bu(BindingUpdate {
                 seq: u16_at(0),
                 flags: BuFlags(d[2]),
@@ -443,19 +445,10 @@ impl MhMessage {
                 d[..2].copy_from_slice(&reserved.to_be_bytes());
                 d[2..].copy_from_slice(cookie);
             }
-            MhMessage::HoT {
-                nonce_index,
-                cookie,
-                keygen_token,
-            }
-            | MhMessage::CoT {
-                nonce_index,
-                cookie,
-                keygen_token,
-            } => {
-                d[..2].copy_from_slice(&nonce_index.to_be_bytes());
-                d[2..10].copy_from_slice(cookie);
-                d[10..].copy_from_slice(keygen_token);
+            MhMessage::HoT(t) | MhMessage::CoT(t) => {
+                d[..2].copy_from_slice(&t.nonce_index.to_be_bytes());
+                d[2..10].copy_from_slice(&t.cookie);
+                d[10..].copy_from_slice(&t.keygen_token);
             }
             MhMessage::Bu(b) => {
                 d[..2].copy_from_slice(&b.seq.to_be_bytes());

@@ -11,7 +11,7 @@
 
 use crate::nd::{self, NEXT_HEADER_ICMPV6};
 use crate::tlv::Format;
-use crate::view::{buffer_view, require_len, room_for, view_fields};
+use crate::view::{buffer_view, require_len, view_fields};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
@@ -103,6 +103,21 @@ pub struct PrefixInfo {
 }
 
 impl PrefixInfo {
+    /// A home prefix as a home agent advertises it (RFC 6275 §10.6.1): on-link, autonomous,
+    /// R clear (the Prefix field holds the prefix, not the HA's address), valid and preferred
+    /// for `lifetime` seconds.
+    pub fn home_prefix(prefix: Ipv6Addr, prefix_len: u8, lifetime: u32) -> PrefixInfo {
+        PrefixInfo {
+            prefix_len,
+            on_link: true,
+            autonomous: true,
+            router_address: false,
+            valid_lifetime: lifetime,
+            preferred_lifetime: lifetime,
+            prefix,
+        }
+    }
+
     /// The prefix with the bits after `prefix_len` cleared (with R, the router's address
     /// otherwise fills them).
     pub fn network(&self) -> Ipv6Addr {
@@ -225,38 +240,37 @@ impl Repr {
         p: &mut Packet<T>,
     ) -> Result<()> {
         let len = self.buffer_len();
-        let b = room_for(p.buffer.as_mut(), len, "Mobile Prefix")?;
-        b.fill(0);
-        b[field::TYPE] = self.icmp_type();
-        b[field::IDENTIFIER].copy_from_slice(&self.identifier().to_be_bytes());
-        if let Repr::Advertisement { managed, other, .. } = self {
-            b[field::FLAGS] = if *managed { FLAG_M } else { 0 } | if *other { FLAG_O } else { 0 };
-        }
-        let mut off = HEADER_LEN;
-        for o in self.options() {
-            match o {
-                MpdOption::PrefixInfo(p) => {
-                    let out = &mut b[off..off + PREFIX_INFO_LEN];
-                    out[0] = OPT_PREFIX_INFO;
-                    out[1] = (PREFIX_INFO_LEN / 8) as u8;
-                    out[2] = p.prefix_len;
-                    out[3] = if p.on_link { PI_L } else { 0 }
-                        | if p.autonomous { PI_A } else { 0 }
-                        | if p.router_address { PI_R } else { 0 };
-                    out[4..8].copy_from_slice(&p.valid_lifetime.to_be_bytes());
-                    out[8..12].copy_from_slice(&p.preferred_lifetime.to_be_bytes());
-                    out[16..32].copy_from_slice(&p.prefix.octets());
-                    off += PREFIX_INFO_LEN;
-                }
-                MpdOption::Other { kind, data } => {
-                    off += nd::emit_option(*kind, data, &mut b[off..])
-                        .map_err(|_| Error::new(off, "option longer than 2040 octets"))?;
+        nd::emit_icmpv6(p.buffer.as_mut(), len, "Mobile Prefix", (src, dst), |b| {
+            b[field::TYPE] = self.icmp_type();
+            b[field::IDENTIFIER].copy_from_slice(&self.identifier().to_be_bytes());
+            if let Repr::Advertisement { managed, other, .. } = self {
+                b[field::FLAGS] =
+                    if *managed { FLAG_M } else { 0 } | if *other { FLAG_O } else { 0 };
+            }
+            let mut off = HEADER_LEN;
+            for o in self.options() {
+                match o {
+                    MpdOption::PrefixInfo(p) => {
+                        let out = &mut b[off..off + PREFIX_INFO_LEN];
+                        out[0] = OPT_PREFIX_INFO;
+                        out[1] = (PREFIX_INFO_LEN / 8) as u8;
+                        out[2] = p.prefix_len;
+                        out[3] = if p.on_link { PI_L } else { 0 }
+                            | if p.autonomous { PI_A } else { 0 }
+                            | if p.router_address { PI_R } else { 0 };
+                        out[4..8].copy_from_slice(&p.valid_lifetime.to_be_bytes());
+                        out[8..12].copy_from_slice(&p.preferred_lifetime.to_be_bytes());
+                        out[16..32].copy_from_slice(&p.prefix.octets());
+                        off += PREFIX_INFO_LEN;
+                    }
+                    MpdOption::Other { kind, data } => {
+                        off += nd::emit_option(*kind, data, &mut b[off..])
+                            .map_err(|_| Error::new(off, "option longer than 2040 octets"))?;
+                    }
                 }
             }
-        }
-        let c = nd::checksum(&src, &dst, b);
-        b[field::CHECKSUM].copy_from_slice(&c.to_be_bytes());
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The ICMPv6 octets with the checksum for `src` → `dst` (see [`Repr::emit`]).

@@ -202,29 +202,33 @@ impl Repr {
         dst: Ipv6Addr,
         p: &mut Packet<T>,
     ) -> Result<()> {
-        let len = self.buffer_len();
-        let b = room_for(p.buffer.as_mut(), len, "ND")?;
-        b.fill(0);
-        b[0] = self.icmp_type();
-        if let Repr::Advertisement {
-            router,
-            solicited,
-            override_flag,
-            ..
-        } = self
-        {
-            b[4] =
-                u8::from(*router) << 7 | u8::from(*solicited) << 6 | u8::from(*override_flag) << 5;
-        }
-        b[8..FIXED_LEN].copy_from_slice(&self.target().octets());
-        let mut off = FIXED_LEN;
-        for o in self.options() {
-            off += emit_option(o.kind(), o.data(), &mut b[off..])
-                .map_err(|_| Error::new(off, "ND option longer than 2040 octets"))?;
-        }
-        let c = checksum(&src, &dst, b);
-        b[CHECKSUM].copy_from_slice(&c.to_be_bytes());
-        Ok(())
+        emit_icmpv6(
+            p.buffer.as_mut(),
+            self.buffer_len(),
+            "ND",
+            (src, dst),
+            |b| {
+                b[0] = self.icmp_type();
+                if let Repr::Advertisement {
+                    router,
+                    solicited,
+                    override_flag,
+                    ..
+                } = self
+                {
+                    b[4] = u8::from(*router) << 7
+                        | u8::from(*solicited) << 6
+                        | u8::from(*override_flag) << 5;
+                }
+                b[8..FIXED_LEN].copy_from_slice(&self.target().octets());
+                let mut off = FIXED_LEN;
+                for o in self.options() {
+                    off += emit_option(o.kind(), o.data(), &mut b[off..])
+                        .map_err(|_| Error::new(off, "ND option longer than 2040 octets"))?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// The ICMPv6 octets, checksum filled in for `src` → `dst`.
@@ -238,16 +242,28 @@ impl Repr {
     pub fn to_ipv6_packet(&self, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Vec<u8>> {
         let icmp = self.to_bytes(src, dst)?;
         let plen = u16::try_from(icmp.len()).map_err(|_| Error::new(4, "packet too long"))?;
-        let mut p = Vec::with_capacity(40 + icmp.len());
-        p.extend_from_slice(&0x6000_0000u32.to_be_bytes());
-        p.extend_from_slice(&plen.to_be_bytes());
-        p.push(NEXT_HEADER_ICMPV6);
-        p.push(HOP_LIMIT);
-        p.extend_from_slice(&src.octets());
-        p.extend_from_slice(&dst.octets());
+        let mut p = Vec::with_capacity(ipv6ext::FIXED_HEADER_LEN + icmp.len());
+        ipv6ext::emit_fixed_header(&mut p, src, dst, NEXT_HEADER_ICMPV6, HOP_LIMIT, plen);
         p.extend_from_slice(&icmp);
         Ok(p)
     }
+}
+
+/// Writes an ICMPv6 message of `len` octets (`what` names it in errors) at the start of
+/// `buf`: zeroed, filled by `body`, then the checksum for the pseudo-header `addrs`.
+pub(crate) fn emit_icmpv6(
+    buf: &mut [u8],
+    len: usize,
+    what: &str,
+    (src, dst): (Ipv6Addr, Ipv6Addr),
+    body: impl FnOnce(&mut [u8]) -> Result<()>,
+) -> Result<()> {
+    let b = room_for(buf, len, what)?;
+    b.fill(0);
+    body(b)?;
+    let c = checksum(&src, &dst, b);
+    b[CHECKSUM].copy_from_slice(&c.to_be_bytes());
+    Ok(())
 }
 
 /// 8-octet units of an ND option (RFC 4861 §4.6) with `data` after Type and Length.
@@ -339,33 +355,24 @@ impl Received {
 /// The NS or NA in a whole IPv6 packet. `None`: not IPv6, or not ICMPv6 type 135/136;
 /// `Some(Err)`: one of those, malformed.
 pub fn parse_ipv6(p: &[u8]) -> Option<Result<Received>> {
-    if p.len() < 40 || p[0] >> 4 != 6 {
-        return None;
-    }
-    let plen = usize::from(u16::from_be_bytes([p[4], p[5]]));
-    let body = p.get(40..(40 + plen).min(p.len()))?;
-    let chain = ipv6ext::walk(p[6], body).ok()?;
+    let h = ipv6ext::FixedHeader::parse(p)?;
+    let chain = ipv6ext::walk(h.next_header, h.payload).ok()?;
     if chain.upper != NEXT_HEADER_ICMPV6 {
         return None;
     }
-    let icmp = &body[chain.rest_offset..];
+    let icmp = &h.payload[chain.rest_offset..];
     if !matches!(icmp.first(), Some(&TYPE_NS | &TYPE_NA)) {
         return None;
     }
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&p[8..24]);
-    let src = Ipv6Addr::from(a);
-    a.copy_from_slice(&p[24..40]);
-    let dst = Ipv6Addr::from(a);
-    let at = 40 + chain.rest_offset;
+    let at = ipv6ext::FIXED_HEADER_LEN + chain.rest_offset;
     Some(
         Repr::from_bytes(icmp)
             .map_err(|e| e.shifted(at))
             .map(|repr| Received {
-                src,
-                dst,
-                hop_limit: p[7],
-                checksum_ok: verify_checksum(&src, &dst, icmp),
+                src: h.src,
+                dst: h.dst,
+                hop_limit: h.hop_limit,
+                checksum_ok: verify_checksum(&h.src, &h.dst, icmp),
                 repr,
             }),
     )

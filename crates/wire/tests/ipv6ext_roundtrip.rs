@@ -190,3 +190,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn fixed_header_round_trips_and_tells_a_cut_packet() {
+    let (src, dst) = (addr("2001:db8::1"), addr("2001:db8::2"));
+    let mut p = Vec::new();
+    ipv6ext::emit_fixed_header(&mut p, src, dst, 50, 64, 4);
+    p.extend_from_slice(&[1, 2, 3, 4]);
+    let h = ipv6ext::FixedHeader::parse(&p).unwrap();
+    assert_eq!(
+        (h.src, h.dst, h.next_header, h.hop_limit),
+        (src, dst, 50, 64)
+    );
+    assert_eq!((h.payload_len, h.payload), (4, &[1u8, 2, 3, 4][..]));
+    assert!(h.is_complete());
+    let cut = ipv6ext::FixedHeader::parse(&p[..42]).unwrap();
+    assert_eq!(cut.payload, &[1u8, 2][..]);
+    assert!(!cut.is_complete());
+    assert!(ipv6ext::FixedHeader::parse(&p[..39]).is_none());
+    p[0] = 0x45;
+    assert!(ipv6ext::FixedHeader::parse(&p).is_none(), "IPv4");
+}

@@ -5,7 +5,7 @@ use mip6lab_wire::mh::options::{self, MN_ID_SUBTYPE_NAI};
 use mip6lab_wire::mh::{
     self, ba_status_name, checksum, AlignmentIssue, AlignmentProblem, BaFlags, BindingAck,
     BindingError, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, MhMessage, MobilityOption, Packet,
-    Repr,
+    Repr, TestReply,
 };
 use proptest::prelude::*;
 use rstest::rstest;
@@ -121,11 +121,11 @@ fn brr_hoti_hot_layouts() {
     assert_eq!(hoti.len(), 16);
     assert_eq!(&hoti[8..], b"cookie01");
     let hot = Repr::build(
-        MhMessage::CoT {
+        MhMessage::CoT(TestReply {
             nonce_index: 9,
             cookie: *b"cookie02",
             keygen_token: *b"keygen03",
-        },
+        }),
         &[],
     )
     .to_bytes()
@@ -481,6 +481,14 @@ fn arb_option() -> impl Strategy<Value = MobilityOption> {
     ]
 }
 
+fn arb_test_reply() -> impl Strategy<Value = TestReply> {
+    (any::<u16>(), any::<[u8; 8]>(), any::<[u8; 8]>()).prop_map(|(n, c, k)| TestReply {
+        nonce_index: n,
+        cookie: c,
+        keygen_token: k,
+    })
+}
+
 fn arb_message() -> impl Strategy<Value = MhMessage> {
     prop_oneof![
         any::<u16>().prop_map(|reserved| MhMessage::Brr { reserved }),
@@ -488,16 +496,8 @@ fn arb_message() -> impl Strategy<Value = MhMessage> {
             .prop_map(|(reserved, cookie)| MhMessage::HoTI { reserved, cookie }),
         (any::<u16>(), any::<[u8; 8]>())
             .prop_map(|(reserved, cookie)| MhMessage::CoTI { reserved, cookie }),
-        (any::<u16>(), any::<[u8; 8]>(), any::<[u8; 8]>()).prop_map(|(n, c, k)| MhMessage::HoT {
-            nonce_index: n,
-            cookie: c,
-            keygen_token: k
-        }),
-        (any::<u16>(), any::<[u8; 8]>(), any::<[u8; 8]>()).prop_map(|(n, c, k)| MhMessage::CoT {
-            nonce_index: n,
-            cookie: c,
-            keygen_token: k
-        }),
+        arb_test_reply().prop_map(MhMessage::HoT),
+        arb_test_reply().prop_map(MhMessage::CoT),
         (any::<u16>(), any::<u8>(), any::<u8>(), any::<u16>()).prop_map(|(seq, f, r, l)| {
             MhMessage::Bu(BindingUpdate {
                 seq,

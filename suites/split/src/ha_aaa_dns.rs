@@ -444,10 +444,10 @@ mod tests {
 
     /// One RADIUS Accounting-Request from the HA to its AAA server, as the dissector shows it.
     fn request(attrs: &[(&str, &str)]) -> Observation {
-        use mip6lab_suite::{Message, Transcript};
+        use mip6lab_suite::{Part, Transcript};
         let m = attrs.iter().fold(
-            Message::new("RADIUS", "Accounting-Request").field("code", 4),
-            |m, (k, v)| m.child(Message::new("RADIUS", *k).field("value", *v)),
+            Part::new("RADIUS", "Accounting-Request").field("code", 4),
+            |m, (k, v)| m.child(Part::new("RADIUS", *k).field("value", *v)),
         );
         let entry = Entry {
             frame: 1,

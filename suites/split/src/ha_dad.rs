@@ -304,7 +304,7 @@ pub fn judge_dad_failure_rejected(obs: &Observation) -> Outcome {
 mod tests {
     use super::*;
     use mip6lab_capture::Decoded;
-    use mip6lab_suite::{Message, Transcript, Verdict};
+    use mip6lab_suite::{Part, Transcript, Verdict};
     use rstest::rstest;
 
     const HOA: &str = "2001:db8:1:100::100";
@@ -312,7 +312,7 @@ mod tests {
     const HA: &str = "2001:db8:1::a1";
     const DEF: &str = "2001:db8:1::d0";
 
-    fn entry(frame: u64, src: (&str, &str), dst: (&str, &str), m: Message) -> Entry {
+    fn entry(frame: u64, src: (&str, &str), dst: (&str, &str), m: Part) -> Entry {
         Entry {
             frame,
             src: src.0.into(),
@@ -323,12 +323,12 @@ mod tests {
         }
     }
 
-    fn esp(inner: Message) -> Message {
-        Message::new("ESP", "ESP").child(inner)
+    fn esp(inner: Part) -> Part {
+        Part::new("ESP", "ESP").child(inner)
     }
 
     fn bu(frame: u64) -> Entry {
-        let m = Message::new("MH", "BU")
+        let m = Part::new("MH", "BU")
             .field("seq", 7)
             .field("lifetime", 150)
             .field("hao", HOA);
@@ -336,14 +336,14 @@ mod tests {
     }
 
     fn ba(frame: u64, status: u8) -> Entry {
-        let m = Message::new("MH", "BA")
+        let m = Part::new("MH", "BA")
             .field("status", status)
             .field("seq", 7);
         entry(frame, ("HA1", HA), ("MN", MN), esp(m))
     }
 
     fn probe(frame: u64, hop_limit: u8) -> Entry {
-        let m = Message::new("ICMPv6", "NS")
+        let m = Part::new("ICMPv6", "NS")
             .field("target", HOA)
             .field("src", "::")
             .field("hop_limit", hop_limit)
@@ -357,7 +357,7 @@ mod tests {
     }
 
     fn defense(frame: u64) -> Entry {
-        let m = Message::new("ICMPv6", "NA")
+        let m = Part::new("ICMPv6", "NA")
             .field("flags", "O")
             .field("target", HOA)
             .field("hop_limit", 255)

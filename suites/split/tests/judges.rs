@@ -4,7 +4,7 @@
 mod support;
 
 use mip6lab_capture::transcript::Decoded;
-use mip6lab_capture::{Message, Transcript};
+use mip6lab_capture::{Part, Transcript};
 use mip6lab_suite::Observation;
 use mip6lab_suite::Verdict;
 use mip6lab_suite_split::mn_bootstrap;
@@ -28,8 +28,8 @@ fn recorded(tp: &str) -> Observation {
 }
 
 /// Applies `f` to every decoded message part of kind `kind`, depth first.
-fn edit(obs: &mut Observation, kind: &str, f: &dyn Fn(&mut Message)) {
-    fn walk(m: &mut Message, kind: &str, f: &dyn Fn(&mut Message)) {
+fn edit(obs: &mut Observation, kind: &str, f: &dyn Fn(&mut Part)) {
+    fn walk(m: &mut Part, kind: &str, f: &dyn Fn(&mut Part)) {
         if m.kind == kind {
             f(m);
         }
@@ -291,7 +291,7 @@ mod mn {
             .clone()
     }
 
-    fn message(e: &mut Entry) -> &mut Message {
+    fn message(e: &mut Entry) -> &mut Part {
         match &mut e.decoded {
             Decoded::Message(m) => m,
             _ => panic!("frame {} is not a message", e.frame),
@@ -300,7 +300,7 @@ mod mn {
 
     /// Sets field `name` of every part of `kind` in `frame` (adding it where it is absent).
     fn set(mut obs: Observation, frame: u64, kind: &str, name: &str, value: &str) -> Observation {
-        fn walk(m: &mut Message, kind: &str, name: &str, value: &str) {
+        fn walk(m: &mut Part, kind: &str, name: &str, value: &str) {
             if m.kind == kind {
                 match m.fields.iter_mut().find(|f| f.name == name) {
                     Some(f) => f.value = value.into(),
@@ -340,7 +340,7 @@ mod mn {
                 .find(|c| c.kind == "SK")
                 .unwrap();
             sk.children.push(
-                Message::new("IKEv2", "N")
+                Part::new("IKEv2", "N")
                     .field("type", ty)
                     .field("name", name),
             );
@@ -641,7 +641,7 @@ mod mn {
 
     /// Renames every part of `kind` in `frame` to `to` (e.g. the CP attribute's type).
     fn rename(mut obs: Observation, frame: u64, kind: &str, to: &str) -> Observation {
-        fn walk(m: &mut Message, kind: &str, to: &str) {
+        fn walk(m: &mut Part, kind: &str, to: &str) {
             if m.kind == kind {
                 m.kind = to.into();
             }
@@ -766,8 +766,7 @@ mod mn {
                 .iter_mut()
                 .find(|c| c.kind == "BA")
                 .unwrap();
-            ba.children
-                .push(Message::new("MH", "opt 200").field("len", 2));
+            ba.children.push(Part::new("MH", "opt 200").field("len", 2));
         }
         o
     }
@@ -903,7 +902,7 @@ mod mn {
     }
 
     /// An ESP packet at `at` (a copy of the BU's, 52, or the BA's, 59) carrying `inner`.
-    fn esp(obs: Observation, at: u64, from_mn: bool, inner: Message) -> Observation {
+    fn esp(obs: Observation, at: u64, from_mn: bool, inner: Part) -> Observation {
         let full = run();
         let mut o = obs;
         let mut e = entry(&full, if from_mn { 52 } else { 59 });
@@ -914,16 +913,16 @@ mod mn {
         o
     }
 
-    fn mps() -> Message {
-        Message::new("ICMPv6", "MPS")
+    fn mps() -> Part {
+        Part::new("ICMPv6", "MPS")
             .field("identifier", 7)
             .field("hao", "2001:db8:1:100::8001")
     }
 
     /// Registered (up to the BA, 59), then MPS (60) and MPA (61) over ESP.
     fn prefix_discovered() -> Observation {
-        let mpa = Message::new("ICMPv6", "MPA").field("identifier", 7).child(
-            Message::new("ICMPv6", "PrefixInfo")
+        let mpa = Part::new("ICMPv6", "MPA").field("identifier", 7).child(
+            Part::new("ICMPv6", "PrefixInfo")
                 .field("prefix", "2001:db8:1:100::/64")
                 .field("flags", "LA"),
         );

@@ -18,7 +18,7 @@
 //! - others: `len` and `data` (hex).
 
 use super::{Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::dhcpv6::{
     self, ipv4_embedded, message_name, option_name, status_name, DhcpOption, Duid, Repr,
 };
@@ -51,12 +51,12 @@ pub fn dissect_dhcpv6(payload: &[u8]) -> Decoded {
 }
 
 /// A message and everything in it, relayed messages included.
-pub fn message(r: &Repr) -> Message {
+pub fn message(r: &Repr) -> Part {
     let t = r.msg_type();
     let kind = message_name(t)
         .map(str::to_owned)
         .unwrap_or_else(|| format!("msg-type {t}"));
-    let mut m = Message::new(PROTOCOL, kind).field("type", t);
+    let mut m = Part::new(PROTOCOL, kind).field("type", t);
     match r {
         Repr::ClientServer { transaction_id, .. } => {
             m = m.volatile("xid", format!("0x{transaction_id:06x}"));
@@ -80,9 +80,9 @@ pub fn message(r: &Repr) -> Message {
     m
 }
 
-fn option(o: &DhcpOption) -> Message {
+fn option(o: &DhcpOption) -> Part {
     let code = o.code();
-    let m = Message::new(
+    let m = Part::new(
         PROTOCOL,
         option_name(code)
             .map(str::to_owned)
@@ -131,7 +131,7 @@ fn option(o: &DhcpOption) -> Message {
     }
 }
 
-fn duid(m: Message, d: &Duid) -> Message {
+fn duid(m: Part, d: &Duid) -> Part {
     let m = m.field("duid", d.type_name());
     match d {
         Duid::Llt {

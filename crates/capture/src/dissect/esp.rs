@@ -9,7 +9,7 @@
 //! gives none.
 
 use super::{Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::esp;
 use mip6lab_wire::ipv6ext;
 use std::net::Ipv6Addr;
@@ -34,13 +34,13 @@ impl Dissector for Esp {
 
     fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
         if payload == [0xff] && matches!(pkt.transport, Transport::Udp { .. }) {
-            return Decoded::Message(Message::new("ESP", "NAT-keepalive"));
+            return Decoded::Message(Part::new("ESP", "NAT-keepalive"));
         }
         let p = match esp::Packet::new_checked(payload) {
             Ok(p) => p,
             Err(e) => return Decoded::malformed("ESP", e),
         };
-        let m = Message::new("ESP", "ESP")
+        let m = Part::new("ESP", "ESP")
             .volatile("spi", format!("0x{:08x}", p.spi()))
             .field("seq", p.seq());
         let Some(sa) = ctx.keys.esp_sa(p.spi(), pkt.src, pkt.dst) else {
@@ -59,28 +59,29 @@ impl Dissector for Esp {
         Decoded::Message(match d.next_header {
             135 => {
                 let (hao, rh2) = ext_addresses(pkt);
-                match super::mh::dissect_mh(&d.payload, pkt.src, pkt.dst, hao, rh2) {
-                    Decoded::Message(mh) => m.child(mh),
-                    Decoded::Malformed { reason, .. } => m.child(
-                        Message::new("MH", "malformed").field("reason", reason.replace(' ', "_")),
-                    ),
-                    _ => m.child(Message::new("MH", "payload").field("len", d.payload.len())),
-                }
+                let inner = super::mh::dissect_mh(&d.payload, pkt.src, pkt.dst, hao, rh2);
+                m.child(inner_part("MH", inner, d.payload.len()))
             }
             58 if mip6lab_wire::mpd::is_mpd(58, &d.payload) => {
                 let (hao, rh2) = ext_addresses(pkt);
-                match super::mpd::dissect_mpd(&d.payload, pkt.src, pkt.dst, hao, rh2) {
-                    Decoded::Message(x) => m.child(x),
-                    Decoded::Malformed { reason, .. } => m.child(
-                        Message::new("ICMPv6", "malformed")
-                            .field("reason", reason.replace(' ', "_")),
-                    ),
-                    _ => m.child(Message::new("ICMPv6", "payload").field("len", d.payload.len())),
-                }
+                let inner = super::mpd::dissect_mpd(&d.payload, pkt.src, pkt.dst, hao, rh2);
+                m.child(inner_part("ICMPv6", inner, d.payload.len()))
             }
             59 => m,
-            _ => m.child(Message::new("ESP", "payload").field("len", d.payload.len())),
+            _ => m.child(Part::new("ESP", "payload").field("len", d.payload.len())),
         })
+    }
+}
+
+/// What the `protocol` dissector made of a decrypted payload of `len` octets, as a child of the
+/// ESP part: its part, else a `malformed` part with the reason, else a `payload` part.
+fn inner_part(protocol: &str, inner: Decoded, len: usize) -> Part {
+    match inner {
+        Decoded::Message(part) => part,
+        Decoded::Malformed { reason, .. } => {
+            Part::new(protocol, "malformed").field("reason", reason.replace(' ', "_"))
+        }
+        _ => Part::new(protocol, "payload").field("len", len),
     }
 }
 

@@ -24,7 +24,7 @@
 //!   keys, else `decrypted=no` and `reason` (`no key for this SA`, `ICV mismatch`, …).
 
 use super::{Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::ikev2::{self, sk, Payload, PayloadBody, TrafficSelector};
 
 pub struct Ikev2;
@@ -125,7 +125,7 @@ pub fn dissect_ike(bytes: &[u8], ctx: &Context) -> Decoded {
     if letters.is_empty() {
         letters.push('-');
     }
-    let mut m = Message::new("IKEv2", kind)
+    let mut m = Part::new("IKEv2", kind)
         .volatile("ispi", hex::encode(msg.ispi))
         .volatile("rspi", hex::encode(msg.rspi))
         .field("exchange", msg.exchange)
@@ -141,7 +141,7 @@ pub fn dissect_ike(bytes: &[u8], ctx: &Context) -> Decoded {
     Decoded::Message(m)
 }
 
-fn sk_child(c: Message, bytes: &[u8], msg: &ikev2::Message, ctx: &Context) -> Message {
+fn sk_child(c: Part, bytes: &[u8], msg: &ikev2::Message, ctx: &Context) -> Part {
     let Some(keys) = ctx.keys.ike_sa(&msg.ispi, &msg.rspi) else {
         return c
             .field("decrypted", "no")
@@ -202,54 +202,41 @@ fn transform_id_name(t: u8, id: u16) -> String {
     name.into()
 }
 
-fn selector(s: &TrafficSelector) -> Message {
-    match s {
-        TrafficSelector::Ipv4 {
-            ip_protocol,
-            start_port,
-            end_port,
-            start,
-            end,
-        } => Message::new("IKEv2", "TS")
-            .field("type", "ipv4")
-            .field("proto", ip_protocol)
-            .field("start", start)
-            .field("end", end)
-            .field("ports", format!("{start_port}-{end_port}")),
-        TrafficSelector::Ipv6 {
-            ip_protocol,
-            start_port,
-            end_port,
-            start,
-            end,
-        } => {
-            let mut m = Message::new("IKEv2", "TS")
-                .field("type", "ipv6")
-                .field("proto", ip_protocol)
-                .field("start", start)
-                .field("end", end)
-                .field("ports", format!("{start_port}-{end_port}"));
-            if let Some((a, b)) = s.mh_types() {
-                m = m.field("mh_types", format!("{a}-{b}"));
-            }
-            if let Some((a, b)) = s.icmp6_types() {
-                m = m.field("icmp_types", format!("{a}-{b}"));
-            }
-            m
-        }
-        TrafficSelector::Unknown { ts_type, data, .. } => Message::new("IKEv2", "TS")
-            .field("type", ts_type)
-            .field("len", data.len()),
+fn selector(s: &TrafficSelector) -> Part {
+    let Some(r) = s.range() else {
+        // An unknown TS type: its number and length.
+        let len = match s {
+            TrafficSelector::Unknown { data, .. } => data.len(),
+            _ => 0,
+        };
+        return Part::new("IKEv2", "TS")
+            .field("type", s.ts_type())
+            .field("len", len);
+    };
+    let family = if r.start.is_ipv4() { "ipv4" } else { "ipv6" };
+    let mut m = Part::new("IKEv2", "TS")
+        .field("type", family)
+        .field("proto", r.ip_protocol)
+        .field("start", r.start)
+        .field("end", r.end)
+        .field("ports", format!("{}-{}", r.start_port, r.end_port));
+    // Both are `None` for IPv4 selectors.
+    if let Some((a, b)) = s.mh_types() {
+        m = m.field("mh_types", format!("{a}-{b}"));
     }
+    if let Some((a, b)) = s.icmp6_types() {
+        m = m.field("icmp_types", format!("{a}-{b}"));
+    }
+    m
 }
 
-fn cp_attribute(a: &ikev2::CpAttribute) -> Message {
+fn cp_attribute(a: &ikev2::CpAttribute) -> Part {
     use ikev2::cp_attr::*;
     let kind = a
         .name()
         .map(str::to_owned)
         .unwrap_or_else(|| format!("attr {}", a.attr_type));
-    let mut m = Message::new("IKEv2", kind);
+    let mut m = Part::new("IKEv2", kind);
     if a.r {
         // Reserved: shown only when set (MUST be 0, ignored on receipt: RFC 5026 §8.2).
         m = m.field("r", 1);
@@ -296,9 +283,9 @@ fn id_text(id: &ikev2::Id) -> String {
     text.replace(' ', "_")
 }
 
-fn payload(p: &Payload, response: bool) -> Message {
+fn payload(p: &Payload, response: bool) -> Part {
     use ikev2::notify_type as nt;
-    let m = |kind: &str| Message::new("IKEv2", kind);
+    let m = |kind: &str| Part::new("IKEv2", kind);
     let mut c = match &p.body {
         PayloadBody::Sa(sa) => {
             let mut c = m("SA");

@@ -7,7 +7,7 @@
 //! `MN-ID`, `opt N`).
 
 use super::{with_mip6_checksum, Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::ipv6ext;
 use mip6lab_wire::mh::{self, checksum, MhMessage, MobilityOption, Repr};
 use std::net::{IpAddr, Ipv6Addr};
@@ -73,7 +73,7 @@ pub fn dissect_mh(
     let name = mh::type_name(kind)
         .map(str::to_owned)
         .unwrap_or_else(|| format!("type {kind}"));
-    let mut m = Message::new("MH", name).field("type", kind);
+    let mut m = Part::new("MH", name).field("type", kind);
     if repr.payload_proto != mh::PAYLOAD_PROTO_NONE {
         m = m.field("payload_proto", repr.payload_proto);
     }
@@ -94,19 +94,10 @@ pub fn dissect_mh(
         MhMessage::HoTI { cookie, .. } | MhMessage::CoTI { cookie, .. } => {
             m.volatile("cookie", hex::encode(cookie))
         }
-        MhMessage::HoT {
-            nonce_index,
-            cookie,
-            keygen_token,
-        }
-        | MhMessage::CoT {
-            nonce_index,
-            cookie,
-            keygen_token,
-        } => m
-            .volatile("nonce_index", nonce_index)
-            .volatile("cookie", hex::encode(cookie))
-            .volatile("keygen_token", hex::encode(keygen_token)),
+        MhMessage::HoT(t) | MhMessage::CoT(t) => m
+            .volatile("nonce_index", t.nonce_index)
+            .volatile("cookie", hex::encode(t.cookie))
+            .volatile("keygen_token", hex::encode(t.keygen_token)),
         MhMessage::Brr { .. } => m,
         MhMessage::Unknown { data, .. } => m.field("len", data.len()),
     };
@@ -119,8 +110,8 @@ pub fn dissect_mh(
     Decoded::Message(m)
 }
 
-fn option_message(o: &MobilityOption) -> Message {
-    let opt = |kind: &str| Message::new("MH", kind);
+fn option_message(o: &MobilityOption) -> Part {
+    let opt = |kind: &str| Part::new("MH", kind);
     match o {
         MobilityOption::Pad1 => opt("Pad1"),
         MobilityOption::PadN(d) => opt("PadN").field("len", d.len()),

@@ -15,7 +15,7 @@ pub mod radius;
 
 use crate::keylog::KeyLog;
 use crate::read::{Frame, LinkType};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use mip6lab_wire::mh::checksum::pseudo_header_addresses;
 use std::net::{IpAddr, Ipv6Addr};
@@ -55,14 +55,35 @@ pub trait Dissector: Send + Sync {
     fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded;
 }
 
+/// A dissector of some ICMPv6 message types (ND, Mobile Prefix Discovery): claims the
+/// messages of `types`, decodes them with `decode`.
+pub struct Icmpv6Dissector {
+    pub types: &'static [u8],
+    pub decode: fn(&Packet, &[u8]) -> Decoded,
+}
+
+impl Dissector for Icmpv6Dissector {
+    fn name(&self) -> &'static str {
+        "ICMPv6"
+    }
+
+    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
+        pkt.is_icmpv6_of(self.types)
+    }
+
+    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
+        (self.decode)(pkt, icmp)
+    }
+}
+
 /// The dissectors a decode uses, tried in order; the first that claims a payload decodes it.
 pub struct Dissectors(pub Vec<Box<dyn Dissector>>);
 
 impl Dissectors {
     pub fn standard() -> Dissectors {
         Dissectors(vec![
-            Box::new(nd::Nd),
-            Box::new(mpd::Mpd),
+            Box::new(nd::ND),
+            Box::new(mpd::MPD),
             Box::new(dns::Dns),
             Box::new(mh::Mh),
             Box::new(ikev2::Ikev2),
@@ -119,13 +140,13 @@ fn flag_letters(flags: &[(bool, char)]) -> String {
 /// covers the Mobile IPv6 pseudo-header (HAO replaces the source, RH2 gives the final
 /// destination). `verify` checks the message against a pseudo-header's addresses.
 fn with_mip6_checksum(
-    mut m: Message,
+    mut m: Part,
     (src, dst): (IpAddr, IpAddr),
     hao: Option<Ipv6Addr>,
     rh2: Option<Ipv6Addr>,
     checksum: u16,
     verify: impl FnOnce(&Ipv6Addr, &Ipv6Addr) -> bool,
-) -> Message {
+) -> Part {
     if let Some(a) = hao {
         m = m.field("hao", a);
     }

@@ -7,28 +7,17 @@
 //! for MH). Options are children: `PrefixInfo` with `prefix` (`network/len`), `flags` (L A R
 //! letters), `valid`, `preferred` and, with R, `router`; `opt N` with `len` otherwise.
 
-use super::{flag_letters, with_mip6_checksum, Context, Dissector, Packet};
-use crate::transcript::{Decoded, Message};
+use super::{flag_letters, with_mip6_checksum, Icmpv6Dissector, Packet};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::mpd::{self, MpdOption, Repr};
 use mip6lab_wire::{ipv6ext, nd};
 use std::net::{IpAddr, Ipv6Addr};
 
 /// Cleartext Mobile Prefix Solicitations and Advertisements (ICMPv6 146, 147).
-pub struct Mpd;
-
-impl Dissector for Mpd {
-    fn name(&self) -> &'static str {
-        "ICMPv6"
-    }
-
-    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
-        pkt.is_icmpv6_of(&[mpd::TYPE_MPS, mpd::TYPE_MPA])
-    }
-
-    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
-        dissect_cleartext(pkt, icmp)
-    }
-}
+pub const MPD: Icmpv6Dissector = Icmpv6Dissector {
+    types: &[mpd::TYPE_MPS, mpd::TYPE_MPA],
+    decode: dissect_cleartext,
+};
 
 /// A cleartext MPS/MPA: HAO and RH2 from the packet's own extension headers.
 fn dissect_cleartext(pkt: &Packet, icmp: &[u8]) -> Decoded {
@@ -57,8 +46,8 @@ pub fn dissect_mpd(
             Err(e) => return Decoded::malformed("ICMPv6", e),
         };
     let mut m = match &repr {
-        Repr::Solicitation { .. } => Message::new("ICMPv6", "MPS"),
-        Repr::Advertisement { .. } => Message::new("ICMPv6", "MPA"),
+        Repr::Solicitation { .. } => Part::new("ICMPv6", "MPS"),
+        Repr::Advertisement { .. } => Part::new("ICMPv6", "MPA"),
     }
     .field("type", repr.icmp_type())
     .volatile("identifier", repr.identifier());
@@ -71,7 +60,7 @@ pub fn dissect_mpd(
     for o in repr.options() {
         m = m.child(match o {
             MpdOption::PrefixInfo(p) => {
-                let mut c = Message::new("ICMPv6", "PrefixInfo")
+                let mut c = Part::new("ICMPv6", "PrefixInfo")
                     .field("prefix", format!("{}/{}", p.network(), p.prefix_len))
                     .field(
                         "flags",
@@ -89,7 +78,7 @@ pub fn dissect_mpd(
                 c
             }
             MpdOption::Other { kind, data } => {
-                Message::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
+                Part::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
             }
         });
     }

@@ -7,8 +7,8 @@
 //! letters) `target` `hop_limit` `checksum_ok`; options as children `SLLA` / `TLLA` with a
 //! volatile `addr` (Docker's MACs vary), `opt N`.
 
-use super::{flag_letters, Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use super::{flag_letters, Icmpv6Dissector, Packet, Transport};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::nd::{self, NdOption, Repr};
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -49,21 +49,10 @@ fn lladdr(d: &[u8]) -> String {
 }
 
 /// Neighbor Solicitations and Advertisements (ICMPv6 135, 136): the DAD probes and defenses.
-pub struct Nd;
-
-impl Dissector for Nd {
-    fn name(&self) -> &'static str {
-        "ICMPv6"
-    }
-
-    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
-        pkt.is_icmpv6_of(&[nd::TYPE_NS, nd::TYPE_NA])
-    }
-
-    fn dissect(&self, pkt: &Packet, icmp: &[u8], _: &mut Context) -> Decoded {
-        dissect_nd(pkt, icmp)
-    }
-}
+pub const ND: Icmpv6Dissector = Icmpv6Dissector {
+    types: &[nd::TYPE_NS, nd::TYPE_NA],
+    decode: dissect_nd,
+};
 
 fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
     let repr = match Repr::from_bytes(icmp) {
@@ -75,7 +64,7 @@ fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
         _ => false,
     };
     let mut m = match &repr {
-        Repr::Solicitation { target, .. } => Message::new("ICMPv6", "NS")
+        Repr::Solicitation { target, .. } => Part::new("ICMPv6", "NS")
             .field("target", target)
             .field("src", pkt.src),
         Repr::Advertisement {
@@ -86,7 +75,7 @@ fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
             ..
         } => {
             let flags = flag_letters(&[(*router, 'R'), (*solicited, 'S'), (*override_flag, 'O')]);
-            Message::new("ICMPv6", "NA")
+            Part::new("ICMPv6", "NA")
                 .field("flags", flags)
                 .field("target", target)
         }
@@ -96,14 +85,10 @@ fn dissect_nd(pkt: &Packet, icmp: &[u8]) -> Decoded {
         .field("checksum_ok", if checksum_ok { "yes" } else { "no" });
     for o in repr.options() {
         m = m.child(match o {
-            NdOption::SourceLinkLayer(d) => {
-                Message::new("ICMPv6", "SLLA").volatile("addr", lladdr(d))
-            }
-            NdOption::TargetLinkLayer(d) => {
-                Message::new("ICMPv6", "TLLA").volatile("addr", lladdr(d))
-            }
+            NdOption::SourceLinkLayer(d) => Part::new("ICMPv6", "SLLA").volatile("addr", lladdr(d)),
+            NdOption::TargetLinkLayer(d) => Part::new("ICMPv6", "TLLA").volatile("addr", lladdr(d)),
             NdOption::Other { kind, data } => {
-                Message::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
+                Part::new("ICMPv6", format!("opt {kind}")).field("len", data.len() + 2)
             }
         });
     }

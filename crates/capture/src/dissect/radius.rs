@@ -12,7 +12,7 @@
 //! Vendor-Specific: field `vendor`, sub-attributes as children (`MS-MPPE-Recv-Key`, `vsa N`).
 
 use super::{Context, Dissector, Packet, Transport};
-use crate::transcript::{Decoded, Message};
+use crate::transcript::{Decoded, Part};
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{self, attr, Attribute, Repr, Value};
 
@@ -45,7 +45,7 @@ pub fn dissect_radius(payload: &[u8]) -> Decoded {
         .code_name()
         .map(str::to_owned)
         .unwrap_or_else(|| format!("code {}", repr.code));
-    let mut m = Message::new("RADIUS", kind)
+    let mut m = Part::new("RADIUS", kind)
         .field("code", repr.code)
         .volatile("id", repr.identifier)
         .volatile("authenticator", hex::encode(repr.authenticator));
@@ -92,8 +92,8 @@ fn volatile_attribute(kind: u8) -> bool {
     )
 }
 
-fn attribute_message(a: &Attribute) -> Message {
-    let m = Message::new("RADIUS", a.display_name());
+fn attribute_message(a: &Attribute) -> Part {
+    let m = Part::new("RADIUS", a.display_name());
     match a.decode() {
         Ok(Value::Vendor(v)) => {
             let mut m = m.field("vendor", v.vendor_id);
@@ -103,7 +103,7 @@ fn attribute_message(a: &Attribute) -> Message {
                         let name = vendor_attr_name(v.vendor_id, s.vendor_type)
                             .map(str::to_owned)
                             .unwrap_or_else(|| format!("vsa {}", s.vendor_type));
-                        let c = Message::new("RADIUS", name);
+                        let c = Part::new("RADIUS", name);
                         let value = format!("0x{}", hex::encode(&s.value));
                         // MPPE keys are salted and encrypted; MS-CHAP-Error (2) carries the
                         // server's fresh challenge (RFC 2548 §2.1.5): all differ every run.
@@ -175,16 +175,16 @@ fn vendor_attr_name(vendor: u32, t: u8) -> Option<&'static str> {
 }
 
 /// The EAP packet of the EAP-Message attributes, as an `EAP <describe>` child.
-fn eap_message(b: &[u8]) -> Message {
+fn eap_message(b: &[u8]) -> Part {
     let e = match eap::Repr::from_bytes(b) {
         Ok(e) => e,
         Err(e) => {
-            return Message::new("EAP", "EAP")
+            return Part::new("EAP", "EAP")
                 .field("len", b.len())
                 .field("malformed", e.to_string())
         }
     };
-    let mut m = Message::new("EAP", format!("EAP {}", e.describe())).volatile("id", e.identifier);
+    let mut m = Part::new("EAP", format!("EAP {}", e.describe())).volatile("id", e.identifier);
     if let Some(id) = e.identity() {
         m = m.field("identity", format!("{:?}", String::from_utf8_lossy(id)));
     } else if let Some(ch) = e.md5_challenge() {

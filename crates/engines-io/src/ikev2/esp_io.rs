@@ -4,7 +4,7 @@
 //! carried on a raw IPv6 socket of protocol 50 (Linux only: `libc` raw sockets,
 //! `AF_PACKET`).
 //!
-//! # Sending ([`EspSocket::send_mh`])
+//! # Sending ([`EspSocket::send_message`])
 //!
 //! MH octets with the checksum of RFC 6275 §6.1.1 (pseudo-header source = the HAO address
 //! when one is sent, destination = the RH2 address when one is sent, see
@@ -61,7 +61,7 @@
 //! the raw socket path sees them too.
 //!
 //! ICMPv6 Mobile Prefix Discovery (146/147, RFC 6275 §6.7–6.8) travels the same way, with
-//! ESP next header 58: [`EspSocket::send_mpd`], and `recv_any` on either receiver, which gives
+//! ESP next header 58: [`EspSocket::send_message`], and `recv_any` on either receiver, which gives
 //! an [`Inbound`] (MH or MPD).
 //!
 //! Every wait is bounded by a timeout parameter.
@@ -223,6 +223,57 @@ impl MhFlow {
     }
 }
 
+/// A message that travels inside ESP along an [`MhFlow`], with its checksum over the flow's
+/// pseudo-header addresses: an MH, or a Mobile Prefix Solicitation or Advertisement (the
+/// ICMPv6 checksum takes the same addresses: the HAO's HoA as source, RFC 6275 §11.3.1; the
+/// RH2's HoA as final destination).
+pub trait InnerMessage {
+    /// ESP's Next Header for it.
+    const NEXT_HEADER: u8;
+    /// Its octets with the checksum for the pseudo-header addresses `src` → `dst`.
+    fn to_bytes_for(&self, src: Ipv6Addr, dst: Ipv6Addr) -> mip6lab_wire::Result<Vec<u8>>;
+    /// What it is, for messages about it (`MH`, `ICMPv6 146`).
+    fn describe(&self) -> String;
+    /// Parses `bytes`, all of which is the message.
+    fn parse(bytes: &[u8]) -> mip6lab_wire::Result<Self>
+    where
+        Self: Sized;
+    /// Whether the checksum of `bytes` holds for the pseudo-header addresses `src` → `dst`.
+    fn checksum_ok(src: Ipv6Addr, dst: Ipv6Addr, bytes: &[u8]) -> bool;
+}
+
+impl InnerMessage for mh::Repr {
+    const NEXT_HEADER: u8 = mh::NEXT_HEADER;
+    fn to_bytes_for(&self, src: Ipv6Addr, dst: Ipv6Addr) -> mip6lab_wire::Result<Vec<u8>> {
+        self.to_bytes_with_checksum(&src, &dst)
+    }
+    fn describe(&self) -> String {
+        "MH".into()
+    }
+    fn parse(bytes: &[u8]) -> mip6lab_wire::Result<Self> {
+        mh::Repr::from_bytes(bytes)
+    }
+    fn checksum_ok(src: Ipv6Addr, dst: Ipv6Addr, bytes: &[u8]) -> bool {
+        mh::checksum::verify(&src, &dst, bytes)
+    }
+}
+
+impl InnerMessage for mpd::Repr {
+    const NEXT_HEADER: u8 = mip6lab_wire::nd::NEXT_HEADER_ICMPV6;
+    fn to_bytes_for(&self, src: Ipv6Addr, dst: Ipv6Addr) -> mip6lab_wire::Result<Vec<u8>> {
+        self.to_bytes(src, dst)
+    }
+    fn describe(&self) -> String {
+        format!("ICMPv6 {}", self.icmp_type())
+    }
+    fn parse(bytes: &[u8]) -> mip6lab_wire::Result<Self> {
+        mpd::Repr::from_bytes(bytes)
+    }
+    fn checksum_ok(src: Ipv6Addr, dst: Ipv6Addr, bytes: &[u8]) -> bool {
+        mip6lab_wire::nd::verify_checksum(&src, &dst, bytes)
+    }
+}
+
 /// How a type 2 routing header went out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RthdrPath {
@@ -232,7 +283,7 @@ pub enum RthdrPath {
     HdrIncl,
 }
 
-/// What [`EspSocket::send_mh`] sent.
+/// What [`EspSocket::send_message`] sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReport {
     pub spi: u32,
@@ -254,9 +305,11 @@ pub enum Via {
     Tap,
 }
 
-/// An opened, parsed MH.
+/// An opened, parsed packet: an MH ([`Received`]) or a Mobile Prefix Solicitation or
+/// Advertisement ([`ReceivedMpd`], ICMPv6 146/147, RFC 6275 §6.7, §6.8), with what is known
+/// of the packet around it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Received {
+pub struct Received<M = mh::Repr> {
     pub via: Via,
     /// IPv6 source.
     pub src: Ipv6Addr,
@@ -270,36 +323,19 @@ pub struct Received {
     pub ext_headers: Vec<u8>,
     pub spi: u32,
     pub seq: u32,
-    pub mh: mh::Repr,
-    /// The MH octets (after ESP).
-    pub mh_bytes: Vec<u8>,
-    /// MH checksum with HAO / RH2 applied; `None` if the destination is unknown.
+    pub repr: M,
+    /// The MH or ICMPv6 octets (after ESP).
+    pub payload: Vec<u8>,
+    /// MH or ICMPv6 checksum with HAO / RH2 applied; `None` if the destination is unknown.
     pub checksum_ok: Option<bool>,
     /// The ESP packet as received.
     pub esp: Vec<u8>,
 }
 
-/// An opened Mobile Prefix Solicitation or Advertisement (ICMPv6 146/147, RFC 6275 §6.7,
-/// §6.8), with the same packet facts as [`Received`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceivedMpd {
-    pub via: Via,
-    pub src: Ipv6Addr,
-    pub dst: Option<Ipv6Addr>,
-    pub hao: Option<Ipv6Addr>,
-    pub rh2: Option<Rh2Repr>,
-    pub ext_headers: Vec<u8>,
-    pub spi: u32,
-    pub seq: u32,
-    pub mpd: mpd::Repr,
-    /// The ICMPv6 octets (after ESP).
-    pub icmp_bytes: Vec<u8>,
-    /// ICMPv6 checksum with HAO / RH2 applied; `None` if the destination is unknown.
-    pub checksum_ok: Option<bool>,
-    pub esp: Vec<u8>,
-}
+/// An opened Mobile Prefix Solicitation or Advertisement.
+pub type ReceivedMpd = Received<mpd::Repr>;
 
-/// What [`EspSocket::recv_any`] / [`PacketTap::recv_any`] opened.
+/// What [`EspEndpoint::recv_any`] opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
     Mh(Received),
@@ -466,59 +502,52 @@ fn open_esp(sas: &mut InboundSas, bytes: &[u8], meta: Meta) -> Result<Option<Ope
     }))
 }
 
+impl Opened {
+    /// The parsed message `repr` with the packet facts.
+    fn into_received<M>(self, repr: M, checksum_ok: Option<bool>) -> Received<M> {
+        let m = self.meta;
+        Received {
+            via: m.via,
+            src: m.src,
+            dst: m.dst,
+            hao: m.hao,
+            rh2: m.rh2,
+            ext_headers: m.ext_headers,
+            spi: self.spi,
+            seq: self.seq,
+            repr,
+            payload: self.payload,
+            checksum_ok,
+            esp: self.esp,
+        }
+    }
+}
+
+/// An opened payload parsed as `M`; a parse failure is `malformed(spi, seq, reason)`.
+fn parse_opened<M: InnerMessage>(
+    o: Opened,
+    malformed: fn(u32, u32, String) -> RecvError,
+) -> Result<Received<M>, RecvError> {
+    let repr = M::parse(&o.payload).map_err(|e| malformed(o.spi, o.seq, e.to_string()))?;
+    let checksum_ok = o
+        .checksum_addrs()
+        .map(|(s, t)| M::checksum_ok(s, t, &o.payload));
+    Ok(o.into_received(repr, checksum_ok))
+}
+
 /// An opened payload as an MH (next header 135) or Mobile Prefix Discovery (58, 146/147).
 fn classify(o: Opened) -> Result<Inbound, RecvError> {
-    let (spi, seq) = (o.spi, o.seq);
-    let addrs = o.checksum_addrs();
     if o.next_header == mh::NEXT_HEADER {
-        let repr = mh::Repr::from_bytes(&o.payload).map_err(|e| RecvError::Mh {
-            spi,
-            seq,
-            detail: e.to_string(),
-        })?;
-        let checksum_ok = addrs.map(|(s, t)| mh::checksum::verify(&s, &t, &o.payload));
-        let m = o.meta;
-        return Ok(Inbound::Mh(Received {
-            via: m.via,
-            src: m.src,
-            dst: m.dst,
-            hao: m.hao,
-            rh2: m.rh2,
-            ext_headers: m.ext_headers,
-            spi,
-            seq,
-            mh: repr,
-            mh_bytes: o.payload,
-            checksum_ok,
-            esp: o.esp,
-        }));
+        return parse_opened(o, |spi, seq, detail| RecvError::Mh { spi, seq, detail })
+            .map(Inbound::Mh);
     }
     if mpd::is_mpd(o.next_header, &o.payload) {
-        let repr = mpd::Repr::from_bytes(&o.payload).map_err(|e| RecvError::Mpd {
-            spi,
-            seq,
-            detail: e.to_string(),
-        })?;
-        let checksum_ok = addrs.map(|(s, t)| mip6lab_wire::nd::verify_checksum(&s, &t, &o.payload));
-        let m = o.meta;
-        return Ok(Inbound::Mpd(ReceivedMpd {
-            via: m.via,
-            src: m.src,
-            dst: m.dst,
-            hao: m.hao,
-            rh2: m.rh2,
-            ext_headers: m.ext_headers,
-            spi,
-            seq,
-            mpd: repr,
-            icmp_bytes: o.payload,
-            checksum_ok,
-            esp: o.esp,
-        }));
+        return parse_opened(o, |spi, seq, detail| RecvError::Mpd { spi, seq, detail })
+            .map(Inbound::Mpd);
     }
     Err(RecvError::NotMh {
-        spi,
-        seq,
+        spi: o.spi,
+        seq: o.seq,
         next_header: o.next_header,
     })
 }
@@ -592,16 +621,86 @@ fn timed_out() -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, "ESP socket: timed out")
 }
 
-/// A raw IPv6 socket of protocol 50 (ESP) with an async face.
-pub struct EspSocket {
+/// One end of ESP traffic that opens what it receives: a raw ESP socket ([`EspSocket`], which
+/// also sends) or an `AF_PACKET` tap ([`PacketTap`]). `S` is what the kind of socket keeps.
+pub struct EspEndpoint<S> {
     fd: AsyncFd<OwnedFd>,
-    /// The `IPV6_HDRINCL` socket for routing headers the kernel refuses, made on first use.
-    hdrincl: std::sync::OnceLock<AsyncFd<OwnedFd>>,
-    refuses_rh2: std::sync::OnceLock<bool>,
+    socket: S,
+    /// Reads one packet from `fd` (see [`recv_loop`]).
+    read: fn(&S, RawFd, &mut [u8]) -> io::Result<Packet>,
     pub stats: RecvStats,
 }
 
-impl EspSocket {
+/// A raw IPv6 socket of protocol 50 (ESP) with an async face.
+pub type EspSocket = EspEndpoint<RawEspSocket>;
+
+/// What a raw ESP socket keeps besides its descriptor.
+pub struct RawEspSocket {
+    /// The `IPV6_HDRINCL` socket for routing headers the kernel refuses, made on first use.
+    hdrincl: std::sync::OnceLock<AsyncFd<OwnedFd>>,
+    refuses_rh2: std::sync::OnceLock<bool>,
+}
+
+impl<S> EspEndpoint<S> {
+    /// Waits up to `timeout` for an ESP packet with a known SPI and opens it (see the module
+    /// documentation): an MH only. Unknown SPIs are skipped and counted; any other failure of
+    /// a packet ends the call with that error (the packet is consumed).
+    pub async fn recv(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Received, RecvError> {
+        self.recv_with(sas, timeout, open_mh).await
+    }
+
+    /// Like [`EspEndpoint::recv`], also for ICMPv6 Mobile Prefix Discovery (146/147) inside
+    /// ESP (an MPS with HAO, an MPA with RH2: only the tap sees them on a kernel without
+    /// MIPv6).
+    pub async fn recv_any(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+    ) -> Result<Inbound, RecvError> {
+        self.recv_with(sas, timeout, open_any).await
+    }
+
+    async fn recv_with<X>(
+        &mut self,
+        sas: &mut InboundSas,
+        timeout: Duration,
+        open: Opener<X>,
+    ) -> Result<X, RecvError> {
+        let (socket, read) = (&self.socket, self.read);
+        recv_loop(&self.fd, &mut self.stats, sas, timeout, open, |fd, buf| {
+            read(socket, fd, buf)
+        })
+        .await
+    }
+}
+
+/// One read of the raw ESP socket: the packet facts come from ancillary data.
+fn read_raw_socket(_: &RawEspSocket, fd: RawFd, buf: &mut [u8]) -> io::Result<Packet> {
+    let m = recvmsg6(fd, buf)?;
+    let hao = m
+        .dstopts
+        .iter()
+        .filter_map(|d| OptionsHeaderRepr::from_bytes(d).ok())
+        .find_map(|h| h.home_address());
+    let rh2 = m.rthdrs.iter().find_map(|r| Rh2Repr::from_bytes(r).ok());
+    let mut ext_headers = vec![ipv6ext::ROUTING; m.rthdrs.len()];
+    ext_headers.extend(vec![ipv6ext::DESTINATION_OPTIONS; m.dstopts.len()]);
+    let meta = Meta {
+        via: Via::RawSocket,
+        src: m.src,
+        dst: m.dst,
+        hao,
+        rh2,
+        ext_headers,
+    };
+    Ok(Packet::Esp(meta, 0..m.len))
+}
+
+impl EspEndpoint<RawEspSocket> {
     /// Opens the socket (needs `CAP_NET_RAW`: `EPERM` without it), bound to `bind` when
     /// given (only packets to that address are received), with `IPV6_RECVPKTINFO`,
     /// `IPV6_RECVDSTOPTS` and `IPV6_RECVRTHDR` on. Call inside a tokio runtime.
@@ -622,16 +721,19 @@ impl EspSocket {
         if let Some(a) = bind {
             bind6(raw, a)?;
         }
-        Ok(EspSocket {
+        Ok(EspEndpoint {
             fd: register(fd)?,
-            hdrincl: std::sync::OnceLock::new(),
-            refuses_rh2: std::sync::OnceLock::new(),
+            socket: RawEspSocket {
+                hdrincl: std::sync::OnceLock::new(),
+                refuses_rh2: std::sync::OnceLock::new(),
+            },
+            read: read_raw_socket,
             stats: RecvStats::default(),
         })
     }
 
     fn hdrincl_socket(&self) -> io::Result<&AsyncFd<OwnedFd>> {
-        if let Some(s) = self.hdrincl.get() {
+        if let Some(s) = self.socket.hdrincl.get() {
             return Ok(s);
         }
         let fd = new_socket(
@@ -640,8 +742,8 @@ impl EspSocket {
             c_int::from(esp::IPPROTO_ESP),
         )?;
         set_int(fd.as_raw_fd(), libc::IPPROTO_IPV6, libc::IPV6_HDRINCL, 1)?;
-        let _ = self.hdrincl.set(register(fd)?);
-        Ok(self.hdrincl.get().expect("just set"))
+        let _ = self.socket.hdrincl.set(register(fd)?);
+        Ok(self.socket.hdrincl.get().expect("just set"))
     }
 
     /// Whether this kernel refuses type 2 routing headers from sockets (no
@@ -650,7 +752,7 @@ impl EspSocket {
     /// `sendmsg` only leads to the `IPV6_HDRINCL` path when this says yes, so other
     /// `EINVAL`s (a source address that is not local, …) are reported as they are.
     pub fn kernel_refuses_rh2(&self) -> bool {
-        *self.refuses_rh2.get_or_init(|| {
+        *self.socket.refuses_rh2.get_or_init(|| {
             let Ok(fd) = new_socket(
                 libc::AF_INET6,
                 libc::SOCK_RAW,
@@ -673,54 +775,27 @@ impl EspSocket {
         })
     }
 
-    /// Sends `mh` protected by `sa` along `flow`: checksum per [`MhFlow::checksum_addrs`],
-    /// ESP with the SA's next sequence number and `iv` (the cipher's IV length), HAO / RH2
-    /// as the flow says. Bounded by `timeout`.
-    pub async fn send_mh(
+    /// Sends `msg` (an MH, an MPS with [`MhFlow::bu_from_care_of`], an MPA with
+    /// [`MhFlow::ba_to_care_of`]) protected by `sa` along `flow`: checksum per
+    /// [`MhFlow::checksum_addrs`], ESP with the SA's next sequence number and `iv` (the
+    /// cipher's IV length), HAO / RH2 as the flow says. Bounded by `timeout`.
+    pub async fn send_message<M: InnerMessage>(
         &self,
         sa: &mut OutboundSa,
-        mh: &mh::Repr,
+        msg: &M,
         flow: &MhFlow,
         iv: &[u8],
         timeout: Duration,
     ) -> io::Result<SendReport> {
         let (cs, cd) = flow.checksum_addrs();
-        let mh_bytes = mh
-            .to_bytes_with_checksum(&cs, &cd)
+        let bytes = msg
+            .to_bytes_for(cs, cd)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        self.send_payload(sa, mh::NEXT_HEADER, mh_bytes, flow, iv, timeout)
+        self.send_payload(sa, M::NEXT_HEADER, bytes, flow, iv, timeout)
             .await
     }
 
-    /// Sends a Mobile Prefix Solicitation or Advertisement protected by `sa` along `flow`
-    /// (an MPS with [`MhFlow::bu_from_care_of`], an MPA with [`MhFlow::ba_to_care_of`]):
-    /// the ICMPv6 checksum over the same pseudo-header addresses as an MH (the HoA of the
-    /// HAO as source, RFC 6275 §11.3.1; the RH2's HoA as final destination), ESP next header
-    /// 58. Bounded by `timeout`.
-    pub async fn send_mpd(
-        &self,
-        sa: &mut OutboundSa,
-        msg: &mpd::Repr,
-        flow: &MhFlow,
-        iv: &[u8],
-        timeout: Duration,
-    ) -> io::Result<SendReport> {
-        let (cs, cd) = flow.checksum_addrs();
-        let icmp = msg
-            .to_bytes(cs, cd)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        self.send_payload(
-            sa,
-            mip6lab_wire::nd::NEXT_HEADER_ICMPV6,
-            icmp,
-            flow,
-            iv,
-            timeout,
-        )
-        .await
-    }
-
-    /// Like [`EspSocket::send_mh`] with the inner octets as given (any next header, any
+    /// Like [`EspSocket::send_message`] with the inner octets as given (any next header, any
     /// checksum): for conformance tests that send what a correct sender would not.
     pub async fn send_payload(
         &self,
@@ -823,55 +898,6 @@ impl EspSocket {
             .await
             .map_err(|_| timed_out())?
     }
-
-    /// Waits up to `timeout` for an ESP packet with a known SPI and opens it (see the module
-    /// documentation). Unknown SPIs are skipped and counted; any other failure of a packet
-    /// ends the call with that error (the packet is consumed).
-    pub async fn recv(
-        &mut self,
-        sas: &mut InboundSas,
-        timeout: Duration,
-    ) -> Result<Received, RecvError> {
-        self.recv_with(sas, timeout, open_mh).await
-    }
-
-    /// Like [`EspSocket::recv`], also for ICMPv6 Mobile Prefix Discovery (146/147) inside ESP.
-    pub async fn recv_any(
-        &mut self,
-        sas: &mut InboundSas,
-        timeout: Duration,
-    ) -> Result<Inbound, RecvError> {
-        self.recv_with(sas, timeout, open_any).await
-    }
-
-    async fn recv_with<X>(
-        &mut self,
-        sas: &mut InboundSas,
-        timeout: Duration,
-        open: Opener<X>,
-    ) -> Result<X, RecvError> {
-        recv_loop(&self.fd, &mut self.stats, sas, timeout, open, |fd, buf| {
-            let m = recvmsg6(fd, buf)?;
-            let hao = m
-                .dstopts
-                .iter()
-                .filter_map(|d| OptionsHeaderRepr::from_bytes(d).ok())
-                .find_map(|h| h.home_address());
-            let rh2 = m.rthdrs.iter().find_map(|r| Rh2Repr::from_bytes(r).ok());
-            let mut ext_headers = vec![ipv6ext::ROUTING; m.rthdrs.len()];
-            ext_headers.extend(vec![ipv6ext::DESTINATION_OPTIONS; m.dstopts.len()]);
-            let meta = Meta {
-                via: Via::RawSocket,
-                src: m.src,
-                dst: m.dst,
-                hao,
-                rh2,
-                ext_headers,
-            };
-            Ok(Packet::Esp(meta, 0..m.len))
-        })
-        .await
-    }
 }
 
 /// Like [`ipv6_packet`] with any upper layer `next_header` instead of ESP (e.g. ICMPv6 sent
@@ -909,13 +935,8 @@ pub fn ipv6_packet(flow: &MhFlow, esp_bytes: &[u8]) -> io::Result<Vec<u8>> {
     }
     let plen = u16::try_from(ext.len() + esp_bytes.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "packet too long"))?;
-    let mut p = Vec::with_capacity(40 + usize::from(plen));
-    p.extend_from_slice(&0x6000_0000u32.to_be_bytes());
-    p.extend_from_slice(&plen.to_be_bytes());
-    p.push(first);
-    p.push(64);
-    p.extend_from_slice(&flow.src.octets());
-    p.extend_from_slice(&flow.dst.octets());
+    let mut p = Vec::with_capacity(ipv6ext::FIXED_HEADER_LEN + usize::from(plen));
+    ipv6ext::emit_fixed_header(&mut p, flow.src, flow.dst, first, 64, plen);
     p.extend_from_slice(&ext);
     p.extend_from_slice(esp_bytes);
     Ok(p)

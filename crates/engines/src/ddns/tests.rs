@@ -1,4 +1,5 @@
 use super::*;
+use crate::io::event_after_timeout;
 
 fn key() -> TsigKey {
     TsigKey::from_base64("ha-update.", "bWlwNmxhYi1oYS11cGRhdGUta2V5LWxhYi1vbmx5IQ==").unwrap()
@@ -189,11 +190,6 @@ fn answer(
 }
 
 /// The timers at `now` (ms), then the outcome reported, if any.
-fn timers(tx: &mut UpdateTransaction, now: u64) -> Option<UpdateOutcome> {
-    tx.handle_timeout(now);
-    tx.poll_event()
-}
-
 #[test]
 fn transaction_retransmits_the_same_bytes_then_gives_up() {
     let k = key();
@@ -208,9 +204,9 @@ fn transaction_retransmits_the_same_bytes_then_gives_up() {
     assert_eq!(sent(&mut tx), Some(req.wire.clone()));
     assert_eq!(sent(&mut tx), None);
     assert_eq!(tx.next_timeout(), Some(1_000));
-    assert_eq!(timers(&mut tx, 500), None);
+    assert_eq!(event_after_timeout(&mut tx, 500), None);
     assert_eq!(sent(&mut tx), None, "not due yet");
-    assert_eq!(timers(&mut tx, 1_000), None);
+    assert_eq!(event_after_timeout(&mut tx, 1_000), None);
     assert_eq!(sent(&mut tx), Some(req.wire.clone()));
     assert_eq!(tx.next_timeout(), Some(3_000));
     // An unsigned answer is discarded, the wait goes on; so is a signed one from elsewhere.
@@ -223,10 +219,10 @@ fn transaction_retransmits_the_same_bytes_then_gives_up() {
         answer(&mut tx, 2_000, elsewhere, &respond(&req, 0, &k, true)),
         None
     );
-    assert_eq!(timers(&mut tx, 3_000), None);
+    assert_eq!(event_after_timeout(&mut tx, 3_000), None);
     assert_eq!(sent(&mut tx), Some(req.wire.clone()));
     assert!(matches!(
-        timers(&mut tx, 7_000),
+        event_after_timeout(&mut tx, 7_000),
         Some(UpdateOutcome::BadResponse(_))
     ));
     assert_eq!(tx.poll_event(), None, "reported once");
@@ -239,9 +235,12 @@ fn transaction_retransmits_the_same_bytes_then_gives_up() {
         Some(UpdateOutcome::Ok)
     );
     let mut tx = UpdateTransaction::start(req, server(), Retransmit::default(), 0);
-    assert_eq!(timers(&mut tx, 1_000), None);
-    assert_eq!(timers(&mut tx, 3_000), None);
-    assert_eq!(timers(&mut tx, 7_000), Some(UpdateOutcome::TimedOut));
+    assert_eq!(event_after_timeout(&mut tx, 1_000), None);
+    assert_eq!(event_after_timeout(&mut tx, 3_000), None);
+    assert_eq!(
+        event_after_timeout(&mut tx, 7_000),
+        Some(UpdateOutcome::TimedOut)
+    );
     assert_eq!(tx.sends(), 3);
 }
 

@@ -2,17 +2,34 @@
 
 use super::*;
 
-pub(super) fn v6_range(ts: &TrafficSelector) -> Option<(u8, u16, u16, Ipv6Addr, Ipv6Addr)> {
-    match ts {
-        TrafficSelector::Ipv6 {
-            ip_protocol,
-            start_port,
-            end_port,
-            start,
-            end,
-        } => Some((*ip_protocol, *start_port, *end_port, *start, *end)),
-        _ => None,
-    }
+/// Narrows a TS list to `[lo, hi]` and `protocol`: the first selector whose protocol is
+/// `protocol` or any, whose addresses cover `[lo, hi]` and whose ports meet `ports`; the
+/// ports become the overlap.
+fn narrow_to(
+    list: &[TrafficSelector],
+    lo: Ipv6Addr,
+    hi: Ipv6Addr,
+    protocol: u8,
+    ports: (u16, u16),
+) -> Option<TrafficSelector> {
+    list.iter().find_map(|ts| {
+        let r = ts.ipv6_range()?;
+        let (sp, ep) = (r.start_port.max(ports.0), r.end_port.min(ports.1));
+        if (r.ip_protocol != 0 && r.ip_protocol != protocol)
+            || r.start > lo
+            || r.end < hi
+            || sp > ep
+        {
+            return None;
+        }
+        Some(TrafficSelector::Ipv6 {
+            ip_protocol: protocol,
+            start_port: sp,
+            end_port: ep,
+            start: lo,
+            end: hi,
+        })
+    })
 }
 
 /// Narrows a TS list to `[lo, hi]` for MH: the first selector whose protocol is MH or any
@@ -22,26 +39,14 @@ pub(super) fn narrow(
     lo: Ipv6Addr,
     hi: Ipv6Addr,
 ) -> Option<TrafficSelector> {
-    list.iter().find_map(|ts| {
-        let (proto, sp, ep, s, e) = v6_range(ts)?;
-        if (proto != 0 && proto != mip6lab_wire::ikev2::IPPROTO_MH) || s > lo || e < hi || sp > ep {
-            return None;
-        }
-        Some(TrafficSelector::Ipv6 {
-            ip_protocol: mip6lab_wire::ikev2::IPPROTO_MH,
-            start_port: sp,
-            end_port: ep,
-            start: lo,
-            end: hi,
-        })
-    })
+    narrow_to(list, lo, hi, mip6lab_wire::ikev2::IPPROTO_MH, (0, u16::MAX))
 }
 
 /// Whether a TS list asks for ICMPv6 (protocol 58) rather than MH or any protocol.
 pub(super) fn is_icmp6(list: &[TrafficSelector]) -> bool {
     list.iter()
-        .filter_map(v6_range)
-        .any(|(proto, ..)| proto == mip6lab_wire::ikev2::IPPROTO_ICMPV6)
+        .filter_map(TrafficSelector::ipv6_range)
+        .any(|r| r.ip_protocol == mip6lab_wire::ikev2::IPPROTO_ICMPV6)
 }
 
 /// Narrows a TS list to `[lo, hi]` and to Mobile Prefix Discovery: the first ICMPv6 (or
@@ -52,29 +57,48 @@ pub(super) fn narrow_mpd(
     lo: Ipv6Addr,
     hi: Ipv6Addr,
 ) -> Option<TrafficSelector> {
-    let TrafficSelector::Ipv6 {
-        start_port: want_sp,
-        end_port: want_ep,
-        ..
-    } = TrafficSelector::icmp6_range(lo, hi, MPD_TYPES.0, MPD_TYPES.1)
-    else {
-        return None;
-    };
-    list.iter().find_map(|ts| {
-        let (proto, sp, ep, s, e) = v6_range(ts)?;
-        let icmp = mip6lab_wire::ikev2::IPPROTO_ICMPV6;
-        let (sp, ep) = (sp.max(want_sp), ep.min(want_ep));
-        if (proto != 0 && proto != icmp) || s > lo || e < hi || sp > ep {
-            return None;
-        }
-        Some(TrafficSelector::Ipv6 {
-            ip_protocol: icmp,
-            start_port: sp,
-            end_port: ep,
-            start: lo,
-            end: hi,
-        })
-    })
+    let want = TrafficSelector::icmp6_range(lo, hi, MPD_TYPES.0, MPD_TYPES.1).ipv6_range()?;
+    narrow_to(
+        list,
+        lo,
+        hi,
+        mip6lab_wire::ikev2::IPPROTO_ICMPV6,
+        (want.start_port, want.end_port),
+    )
+}
+
+/// The address of a selector for one address.
+fn single_address(ts: &TrafficSelector) -> Option<Ipv6Addr> {
+    ts.ipv6_range()
+        .filter(|r| r.start == r.end)
+        .map(|r| r.start)
+}
+
+/// Responder: an SA for Mobile Prefix Discovery (ICMPv6 146/147) to the HA `ha` only for a
+/// home address the IKE SA `sa` already holds, i.e. one of its MH Child SAs' single TSi
+/// addresses (or the assigned address), never a range or another MN's address (RFC 4877
+/// §4.2 PAD).
+fn narrow_mpd_child(
+    sa: &IkeSa,
+    ha: Ipv6Addr,
+    tsi: &[TrafficSelector],
+    tsr: &[TrafficSelector],
+) -> Result<(TrafficSelector, TrafficSelector), String> {
+    let own: Vec<Ipv6Addr> = sa
+        .children
+        .iter()
+        .filter(|c| c.tsi.iter().any(|t| t.mh_types().is_some()))
+        .flat_map(|c| c.tsi.iter().filter_map(single_address))
+        .chain(sa.assigned)
+        .collect();
+    let hoa = tsi
+        .iter()
+        .filter_map(single_address)
+        .find(|a| own.contains(a))
+        .ok_or("TSi is not one of this MN's home addresses (Mobile Prefix Discovery)")?;
+    let tsi_n = narrow_mpd(tsi, hoa, hoa).ok_or("TSi does not select ICMPv6 146-147")?;
+    let tsr_n = narrow_mpd(tsr, ha, ha).ok_or("TSr does not select ICMPv6 146-147 at the HA")?;
+    Ok((tsi_n, tsr_n))
 }
 
 pub(super) use crate::binding::prefix_range;
@@ -101,59 +125,22 @@ impl IkeEngine {
         };
         let ha = pol.ha_addr;
         if is_icmp6(tsi) || is_icmp6(tsr) {
-            return self.narrow_mpd_child(sa_id, tsi, tsr);
+            return narrow_mpd_child(sa, ha, tsi, tsr);
         }
         let tsr_n = narrow(tsr, ha, ha).ok_or("TSr does not cover the HA address for MH")?;
         // A single address inside the allowed range, if the MN names one; else the range.
         let (lo, hi) = sa
             .allowed_tsi
             .ok_or("no home address bound to this IKE SA")?;
-        let single = tsi.iter().find_map(|t| {
-            let (_, _, _, s, e) = v6_range(t)?;
-            (s == e && s >= lo && s <= hi).then_some(s)
-        });
+        let single = tsi
+            .iter()
+            .filter_map(single_address)
+            .find(|&a| a >= lo && a <= hi);
         let tsi_n = match single {
             Some(a) => narrow(tsi, a, a),
             None => narrow(tsi, lo, hi),
         }
         .ok_or("TSi is not MH within this MN's home address or prefix")?;
-        Ok((tsi_n, tsr_n))
-    }
-
-    /// Responder: an SA for Mobile Prefix Discovery (ICMPv6 146/147) only for a home address
-    /// this IKE SA already holds, i.e. one of its MH Child SAs' single TSi addresses (or the
-    /// assigned address), never a range or another MN's address (RFC 4877 §4.2 PAD).
-    pub(super) fn narrow_mpd_child(
-        &self,
-        sa_id: SaId,
-        tsi: &[TrafficSelector],
-        tsr: &[TrafficSelector],
-    ) -> Result<(TrafficSelector, TrafficSelector), String> {
-        let sa = &self.sas[sa_id];
-        let ha = self
-            .cfg
-            .responder
-            .as_ref()
-            .ok_or("not a responder")?
-            .ha_addr;
-        let own: Vec<Ipv6Addr> = sa
-            .children
-            .iter()
-            .filter(|c| c.tsi.iter().any(|t| t.mh_types().is_some()))
-            .flat_map(|c| c.tsi.iter().filter_map(v6_range))
-            .filter(|(_, _, _, s, e)| s == e)
-            .map(|(_, _, _, s, _)| s)
-            .chain(sa.assigned)
-            .collect();
-        let hoa = tsi
-            .iter()
-            .filter_map(v6_range)
-            .find(|(_, _, _, s, e)| s == e && own.contains(s))
-            .map(|(_, _, _, s, _)| s)
-            .ok_or("TSi is not one of this MN's home addresses (Mobile Prefix Discovery)")?;
-        let tsi_n = narrow_mpd(tsi, hoa, hoa).ok_or("TSi does not select ICMPv6 146-147")?;
-        let tsr_n =
-            narrow_mpd(tsr, ha, ha).ok_or("TSr does not select ICMPv6 146-147 at the HA")?;
         Ok((tsi_n, tsr_n))
     }
 }

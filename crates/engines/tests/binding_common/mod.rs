@@ -13,21 +13,10 @@ use mip6lab_wire::mh::BindingAck;
 use std::net::Ipv6Addr;
 
 pub trait BulActions {
-    /// `register`, then the queued actions.
-    fn register_acts(
+    /// `call` (`register` or `deregister`), then the actions it queued.
+    fn acts_of(
         &mut self,
-        ha: Ipv6Addr,
-        coa: Ipv6Addr,
-        dns: Option<&str>,
-        now: u64,
-    ) -> Result<Vec<MnAction>, MnError>;
-    /// `deregister`, then the queued actions.
-    fn deregister_acts(
-        &mut self,
-        ha: Ipv6Addr,
-        coa: Ipv6Addr,
-        dns: Option<&str>,
-        now: u64,
+        call: impl FnOnce(&mut BindingUpdateList) -> Result<(), MnError>,
     ) -> Result<Vec<MnAction>, MnError>;
     /// A BA as input, then the queued actions.
     fn ba_acts(
@@ -46,25 +35,11 @@ fn drain(b: &mut BindingUpdateList) -> Vec<MnAction> {
 }
 
 impl BulActions for BindingUpdateList {
-    fn register_acts(
+    fn acts_of(
         &mut self,
-        ha: Ipv6Addr,
-        coa: Ipv6Addr,
-        dns: Option<&str>,
-        now: u64,
+        call: impl FnOnce(&mut BindingUpdateList) -> Result<(), MnError>,
     ) -> Result<Vec<MnAction>, MnError> {
-        self.register(ha, coa, dns, now)?;
-        Ok(drain(self))
-    }
-
-    fn deregister_acts(
-        &mut self,
-        ha: Ipv6Addr,
-        coa: Ipv6Addr,
-        dns: Option<&str>,
-        now: u64,
-    ) -> Result<Vec<MnAction>, MnError> {
-        self.deregister(ha, coa, dns, now)?;
+        call(self)?;
         Ok(drain(self))
     }
 

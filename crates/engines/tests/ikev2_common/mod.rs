@@ -2,7 +2,9 @@
 //! back to back in memory, and event collection.
 #![allow(dead_code)]
 
-use mip6lab_engines::ikev2::{Config, Event, IkeEngine, ResponderPolicy, RngFn, IKE_PORT};
+use mip6lab_engines::ikev2::{
+    Config, Event, IkeEngine, InitiateRequest, ResponderPolicy, RngFn, SaId, IKE_PORT,
+};
 use mip6lab_engines::io::Datagram;
 use mip6lab_wire::ikev2::{HomePrefix, Id};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -83,6 +85,13 @@ impl Pair {
         Pair::new(mn_config(), ha_config())
     }
 
+    /// The MN initiates `req`, then [`Pair::run`].
+    pub fn initiate_and_run(&mut self, req: InitiateRequest) -> SaId {
+        let sa = self.mn.initiate(self.now, req);
+        self.run();
+        sa
+    }
+
     /// Moves datagrams both ways until both are quiet (bounded).
     pub fn run(&mut self) {
         for _ in 0..100 {
@@ -140,8 +149,15 @@ pub fn failed_with(ev: &[Event], reason_has: &str) -> bool {
 }
 
 pub fn established(ev: &[Event]) -> bool {
-    ev.iter()
-        .any(|e| matches!(e, Event::IkeSaEstablished { .. }))
+    established_sa(ev).is_some()
+}
+
+/// The first IKE SA `ev` reports established.
+pub fn established_sa(ev: &[Event]) -> Option<SaId> {
+    ev.iter().find_map(|e| match e {
+        Event::IkeSaEstablished { sa, .. } => Some(*sa),
+        _ => None,
+    })
 }
 
 pub fn children(ev: &[Event]) -> Vec<mip6lab_engines::ikev2::ChildSa> {

@@ -3,9 +3,9 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use crate::payloads::{first_payload, internal_ip6_address};
-use mip6lab_capture::dissect::{frames_on_udp_port, udp_payloads, Context, Dissectors};
+use mip6lab_capture::dissect::{frames_on_udp_port, udp_payloads};
 use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_frames, decode_with, read_file, Transcript};
+use mip6lab_capture::{decode_frames, decode_with_keys, read_file, Transcript};
 use mip6lab_engines::ikev2::{
     ChildRequest, Config, Event, IkeEngine, InitiateRequest, ResponderPolicy, RngFn,
 };
@@ -97,14 +97,11 @@ pub async fn bind_500(keys: Option<KeyLogFiles>, peer: Option<SocketAddr>) -> Dr
 
 pub fn transcript(pcap: &Path, keys: &Path, topo: &Topology) -> Transcript {
     let read = read_file(pcap).unwrap();
-    let mut ctx = Context::default();
-    ctx.keys.merge(KeyLog::load(keys).unwrap());
-    decode_with(
+    decode_with_keys(
         &read.frames,
         &topo.endpoints(),
         0,
-        &Dissectors::standard(),
-        &mut ctx,
+        KeyLog::load(keys).unwrap(),
     )
 }
 

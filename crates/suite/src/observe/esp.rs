@@ -2,7 +2,7 @@
 
 use super::{parsed, yes_no};
 use crate::Observation;
-use mip6lab_capture::{Entry, Message};
+use mip6lab_capture::{Entry, Part};
 
 /// An ESP packet (or a NAT-keepalive on UDP 4500).
 #[derive(Debug, Clone)]
@@ -14,7 +14,7 @@ pub struct EspPacket<'a> {
     /// The inner protocol, once decrypted (135 for MH, 58 for ICMPv6).
     pub next_header: Option<u8>,
     /// The decoded inner message, if any (an MH message, an MPS/MPA, …).
-    pub inner: Option<&'a Message>,
+    pub inner: Option<&'a Part>,
 }
 
 impl Observation {

@@ -3,7 +3,7 @@
 
 use super::{address_and_length, parsed};
 use crate::Observation;
-use mip6lab_capture::{Entry, Message};
+use mip6lab_capture::{Entry, Part};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -417,7 +417,7 @@ impl IkeMessage<'_> {
         self.exchange == *exchange && self.response == response
     }
 
-    fn parse<'a>(entry: &'a Entry, m: &'a Message) -> IkeMessage<'a> {
+    fn parse<'a>(entry: &'a Entry, m: &'a Part) -> IkeMessage<'a> {
         let (exchange, response) = match m.kind.rsplit_once(' ') {
             Some((x, "response")) => (Exchange::from_name(x), true),
             Some((x, _)) => (Exchange::from_name(x), false),
@@ -435,11 +435,11 @@ impl IkeMessage<'_> {
                 .and_then(|s| u64::from_str_radix(s, 16).ok())
                 .map(IkeSpi)
         };
-        let identity = |i: &Message| Identity {
+        let identity = |i: &Part| Identity {
             id_type: parsed(i, "id_type"),
             id: i.get("id").unwrap_or_default().to_owned(),
         };
-        let selectors = |t: &Message| t.children.iter().map(selector).collect::<Vec<_>>();
+        let selectors = |t: &Part| t.children.iter().map(selector).collect::<Vec<_>>();
         IkeMessage {
             entry,
             exchange,
@@ -511,7 +511,7 @@ fn range<T: std::str::FromStr>(s: &str) -> Option<(T, T)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
-fn selector(t: &Message) -> TrafficSelector {
+fn selector(t: &Part) -> TrafficSelector {
     TrafficSelector {
         protocol: parsed(t, "proto"),
         start: parsed(t, "start"),
@@ -522,7 +522,7 @@ fn selector(t: &Message) -> TrafficSelector {
     }
 }
 
-fn config(c: &Message) -> ConfigPayload {
+fn config(c: &Part) -> ConfigPayload {
     let cfg_type = match c.get("cfg_type").unwrap_or_default() {
         "CFG_REQUEST" => CfgType::Request,
         "CFG_REPLY" => CfgType::Reply,

@@ -3,7 +3,7 @@
 
 use super::parsed;
 use crate::Observation;
-use mip6lab_capture::{Decoded, Entry, Message};
+use mip6lab_capture::{Decoded, Entry, Part};
 use std::fmt;
 use std::net::Ipv6Addr;
 
@@ -58,7 +58,7 @@ pub enum MobilityOption {
 }
 
 impl MobilityOption {
-    fn from_part(m: &Message) -> MobilityOption {
+    fn from_part(m: &Part) -> MobilityOption {
         match m.kind.as_str() {
             "DNS-Update" => MobilityOption::DnsUpdate(DnsUpdateOption {
                 status: parsed(m, "status"),
@@ -182,7 +182,7 @@ impl BindingAck<'_> {
 
 /// The MH part of `kind` in an entry, with its carrier: a plain MH packet or a decrypted ESP
 /// packet holding it.
-fn mobility_part<'a>(e: &'a Entry, kind: &str) -> Option<(Carrier, &'a Message)> {
+fn mobility_part<'a>(e: &'a Entry, kind: &str) -> Option<(Carrier, &'a Part)> {
     let Decoded::Message(m) = &e.decoded else {
         return None;
     };
@@ -196,7 +196,7 @@ fn mobility_part<'a>(e: &'a Entry, kind: &str) -> Option<(Carrier, &'a Message)>
     m.find(kind).map(|inner| (carrier, inner))
 }
 
-fn mobility_message<'a>(e: &'a Entry, carrier: Carrier, m: &'a Message) -> MobilityMessage<'a> {
+fn mobility_message<'a>(e: &'a Entry, carrier: Carrier, m: &'a Part) -> MobilityMessage<'a> {
     MobilityMessage {
         entry: e,
         carrier,

@@ -26,12 +26,12 @@ pub use mobility::{
 pub use nd::{MobilePrefixMessage, NeighborMessage, PrefixInformation};
 
 use crate::Observation;
-use mip6lab_capture::{Decoded, DnsMessage, Entry, Message};
+use mip6lab_capture::{Decoded, DnsMessage, Entry, Part};
 use mip6lab_report::Outcome;
 use std::net::IpAddr;
 
 /// A field of a transcript part, parsed (`None` when absent or not of type `T`).
-fn parsed<T: std::str::FromStr>(m: &Message, name: &str) -> Option<T> {
+fn parsed<T: std::str::FromStr>(m: &Part, name: &str) -> Option<T> {
     m.get(name).and_then(|v| v.parse().ok())
 }
 
@@ -190,7 +190,7 @@ pub fn messages<'a>(
     obs: &'a Observation,
     protocol: &'a str,
     src: Option<&'a str>,
-) -> impl Iterator<Item = (&'a Entry, &'a Message)> + 'a {
+) -> impl Iterator<Item = (&'a Entry, &'a Part)> + 'a {
     obs.transcript
         .entries
         .iter()
@@ -207,7 +207,7 @@ pub fn ike<'a>(
     obs: &'a Observation,
     kind: &'a str,
     src: Option<&'a str>,
-) -> impl Iterator<Item = (&'a Entry, &'a Message)> + 'a {
+) -> impl Iterator<Item = (&'a Entry, &'a Part)> + 'a {
     messages(obs, "IKEv2", src).filter(move |(_, m)| m.kind == kind)
 }
 
@@ -217,7 +217,7 @@ pub fn mh<'a>(
     obs: &'a Observation,
     kind: &'a str,
     src: Option<&'a str>,
-) -> impl Iterator<Item = (&'a Entry, &'a Message, &'a Message)> + 'a {
+) -> impl Iterator<Item = (&'a Entry, &'a Part, &'a Part)> + 'a {
     obs.transcript
         .entries
         .iter()
@@ -233,9 +233,9 @@ pub fn mh<'a>(
 }
 
 /// Every part of `kind` under `m` (depth first, `m` included).
-pub fn all_of<'a>(m: &'a Message, kind: &str) -> Vec<&'a Message> {
+pub fn all_of<'a>(m: &'a Part, kind: &str) -> Vec<&'a Part> {
     let mut out = Vec::new();
-    fn walk<'a>(m: &'a Message, kind: &str, out: &mut Vec<&'a Message>) {
+    fn walk<'a>(m: &'a Part, kind: &str, out: &mut Vec<&'a Part>) {
         if m.kind == kind {
             out.push(m);
         }
@@ -248,7 +248,7 @@ pub fn all_of<'a>(m: &'a Message, kind: &str) -> Vec<&'a Message> {
 }
 
 /// Whether an ESP packet was decrypted (the harness had its keys).
-pub fn decrypted(m: &Message) -> bool {
+pub fn decrypted(m: &Part) -> bool {
     m.get("decrypted") == Some("yes")
         || m.find("SK").and_then(|s| s.get("decrypted")) == Some("yes")
 }

@@ -4,7 +4,7 @@
 use super::mobility::{Carrier, Flags};
 use super::{parsed, yes_no};
 use crate::Observation;
-use mip6lab_capture::{Decoded, Entry, Message};
+use mip6lab_capture::{Decoded, Entry, Part};
 use std::net::Ipv6Addr;
 
 /// A Neighbor Solicitation or Advertisement.
@@ -48,7 +48,7 @@ impl PrefixInformation {
     }
 }
 
-fn neighbor_message<'a>(e: &'a Entry, m: &'a Message) -> Option<NeighborMessage<'a>> {
+fn neighbor_message<'a>(e: &'a Entry, m: &'a Part) -> Option<NeighborMessage<'a>> {
     let advertisement = match (m.protocol.as_str(), m.kind.as_str()) {
         ("ICMPv6", "NS") => false,
         ("ICMPv6", "NA") => true,
@@ -68,7 +68,7 @@ fn neighbor_message<'a>(e: &'a Entry, m: &'a Message) -> Option<NeighborMessage<
 fn mobile_prefix<'a>(
     e: &'a Entry,
     carrier: Carrier,
-    m: &'a Message,
+    m: &'a Part,
 ) -> Option<MobilePrefixMessage<'a>> {
     let advertisement = match m.kind.as_str() {
         "MPS" => false,

@@ -14,7 +14,7 @@ fn obs(entries: Vec<Entry>) -> Observation {
     }
 }
 
-fn entry(frame: u64, src: &str, dst: &str, m: Message) -> Entry {
+fn entry(frame: u64, src: &str, dst: &str, m: Part) -> Entry {
     Entry {
         frame,
         src: src.into(),
@@ -211,8 +211,8 @@ fn transforms(
     #[case] aead: bool,
     #[case] integrity: bool,
 ) {
-    let sa = Message::new("IKEv2", "SA").child(
-        Message::new("IKEv2", "proposal")
+    let sa = Part::new("IKEv2", "SA").child(
+        Part::new("IKEv2", "proposal")
             .field("num", 1)
             .field("protocol", "ESP")
             .field("transforms", shown),
@@ -221,7 +221,7 @@ fn transforms(
         1,
         "HA1",
         "MN",
-        Message::new("IKEv2", "IKE_AUTH response").child(sa),
+        Part::new("IKEv2", "IKE_AUTH response").child(sa),
     )]);
     let m = o.ike_messages(None).next().unwrap();
     let t = &m.proposals[0].transforms[0];
@@ -234,29 +234,29 @@ fn transforms(
 }
 
 /// An IKE_AUTH response as the IKEv2 dissector shows a decrypted one.
-fn ike_auth_response() -> Message {
-    let sk = Message::new("IKEv2", "SK")
+fn ike_auth_response() -> Part {
+    let sk = Part::new("IKEv2", "SK")
         .field("decrypted", "yes")
         .child(
-            Message::new("IKEv2", "IDr")
+            Part::new("IKEv2", "IDr")
                 .field("id_type", 2)
                 .field("id", "ha1.example.com"),
         )
         .child(
-            Message::new("IKEv2", "AUTH")
+            Part::new("IKEv2", "AUTH")
                 .field("method", 2)
                 .field("len", 32),
         )
         .child(
-            Message::new("IKEv2", "CP")
+            Part::new("IKEv2", "CP")
                 .field("cfg_type", "CFG_REPLY")
                 .child(
-                    Message::new("IKEv2", "INTERNAL_IP6_ADDRESS")
+                    Part::new("IKEv2", "INTERNAL_IP6_ADDRESS")
                         .field("len", 17)
                         .field("value", "2001:db8:1:100::8001/64"),
                 )
                 .child(
-                    Message::new("IKEv2", "MIP6_HOME_PREFIX")
+                    Part::new("IKEv2", "MIP6_HOME_PREFIX")
                         .field("r", 1)
                         .field("len", 21)
                         .field("value", "2001:db8:1:100::/64")
@@ -265,8 +265,8 @@ fn ike_auth_response() -> Message {
                 ),
         )
         .child(
-            Message::new("IKEv2", "TSi").child(
-                Message::new("IKEv2", "TS")
+            Part::new("IKEv2", "TSi").child(
+                Part::new("IKEv2", "TS")
                     .field("type", "ipv6")
                     .field("proto", 135)
                     .field("start", "2001:db8:1:100::8001")
@@ -276,11 +276,11 @@ fn ike_auth_response() -> Message {
             ),
         )
         .child(
-            Message::new("IKEv2", "N")
+            Part::new("IKEv2", "N")
                 .field("type", 16391)
                 .field("name", "USE_TRANSPORT_MODE"),
         );
-    Message::new("IKEv2", "IKE_AUTH response")
+    Part::new("IKEv2", "IKE_AUTH response")
         .volatile("ispi", "0102030405060708")
         .volatile("rspi", "0000000000000000")
         .field("exchange", 35)
@@ -330,8 +330,8 @@ fn ike_payloads_inside_a_decrypted_sk_are_typed() {
 
 #[test]
 fn an_undecrypted_sk_is_reported() {
-    let m = Message::new("IKEv2", "IKE_AUTH request").child(
-        Message::new("IKEv2", "SK")
+    let m = Part::new("IKEv2", "IKE_AUTH request").child(
+        Part::new("IKEv2", "SK")
             .field("decrypted", "no")
             .field("reason", "no key for this SA"),
     );
@@ -342,12 +342,12 @@ fn an_undecrypted_sk_is_reported() {
 
 #[test]
 fn unreadable_frames_are_listed_from_a_frame_on_and_make_a_judge_inconclusive() {
-    let sk = Message::new("IKEv2", "IKE_AUTH response")
-        .child(Message::new("IKEv2", "SK").field("decrypted", "no"));
-    let esp = Message::new("ESP", "ESP")
+    let sk = Part::new("IKEv2", "IKE_AUTH response")
+        .child(Part::new("IKEv2", "SK").field("decrypted", "no"));
+    let esp = Part::new("ESP", "ESP")
         .field("spi", "0x1")
         .field("decrypted", "no");
-    let readable = Message::new("ESP", "ESP")
+    let readable = Part::new("ESP", "ESP")
         .field("spi", "0x2")
         .field("decrypted", "yes");
     let mut o = obs(vec![
@@ -376,28 +376,28 @@ fn unreadable_frames_are_listed_from_a_frame_on_and_make_a_judge_inconclusive() 
 
 /// A BU in decrypted ESP and the BA in the clear, as the MH and ESP dissectors show them.
 fn binding_exchange() -> Vec<Entry> {
-    let bu = Message::new("MH", "BU")
+    let bu = Part::new("MH", "BU")
         .field("type", 5)
         .volatile("seq", 7)
         .field("flags", "AHK")
         .field("lifetime", 150)
         .field("hao", "2001:db8:1:100::8001")
         .field("checksum_ok", "yes")
-        .child(Message::new("MH", "AltCoA").field("address", "2001:db8:1::100"))
+        .child(Part::new("MH", "AltCoA").field("address", "2001:db8:1::100"))
         .child(
-            Message::new("MH", "DNS-Update")
+            Part::new("MH", "DNS-Update")
                 .field("status", 0)
                 .field("r", 0)
                 .field("fqdn", "mn1.example.com"),
         )
-        .child(Message::new("MH", "opt 200").field("len", 4));
-    let esp = Message::new("ESP", "ESP")
+        .child(Part::new("MH", "opt 200").field("len", 4));
+    let esp = Part::new("ESP", "ESP")
         .volatile("spi", "0x0000c001")
         .field("seq", 1)
         .field("decrypted", "yes")
         .field("next_header", 135)
         .child(bu);
-    let ba = Message::new("MH", "BA")
+    let ba = Part::new("MH", "BA")
         .field("type", 6)
         .field("status", 129)
         .field("status_name", "x")
@@ -447,12 +447,12 @@ fn binding_updates_and_acks_are_typed_with_their_carrier() {
 
 #[test]
 fn radius_attributes_read_as_shown() {
-    let m = Message::new("RADIUS", "Accounting-Request")
+    let m = Part::new("RADIUS", "Accounting-Request")
         .field("code", 4)
         .volatile("id", 9)
-        .child(Message::new("RADIUS", "Acct-Status-Type").field("value", "2 (Stop)"))
-        .child(Message::new("RADIUS", "User-Name").field("value", "\"mn1.example.com\""))
-        .child(Message::new("RADIUS", "Framed-IPv6-Address").field("value", "2001:db8:1:100::1"));
+        .child(Part::new("RADIUS", "Acct-Status-Type").field("value", "2 (Stop)"))
+        .child(Part::new("RADIUS", "User-Name").field("value", "\"mn1.example.com\""))
+        .child(Part::new("RADIUS", "Framed-IPv6-Address").field("value", "2001:db8:1:100::1"));
     let o = obs(vec![entry(4, "HA1", "AAA", m)]);
     let r = o.radius_messages().next().unwrap();
     assert!(r.is(radius_code::ACCOUNTING_REQUEST));
@@ -468,22 +468,22 @@ fn radius_attributes_read_as_shown() {
 
 #[test]
 fn neighbor_and_mobile_prefix_messages() {
-    let ns = Message::new("ICMPv6", "NS")
+    let ns = Part::new("ICMPv6", "NS")
         .field("target", "2001:db8:1:100::100")
         .field("src", "::")
         .field("hop_limit", 255)
         .field("checksum_ok", "yes");
-    let mpa = Message::new("ICMPv6", "MPA")
+    let mpa = Part::new("ICMPv6", "MPA")
         .field("type", 147)
         .volatile("identifier", 153)
         .field("flags", "M")
         .field("rh2", "2001:db8:1:100::8001")
         .child(
-            Message::new("ICMPv6", "PrefixInfo")
+            Part::new("ICMPv6", "PrefixInfo")
                 .field("prefix", "2001:db8:1:100::/64")
                 .field("flags", "LA"),
         );
-    let esp = Message::new("ESP", "ESP")
+    let esp = Part::new("ESP", "ESP")
         .field("decrypted", "yes")
         .field("next_header", 58)
         .child(mpa);

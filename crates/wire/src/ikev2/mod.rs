@@ -13,9 +13,11 @@
 pub mod payload;
 pub mod registry;
 pub mod sk;
+pub mod ts;
 
 pub use payload::*;
 pub use registry::*;
+pub use ts::*;
 
 use crate::error::{Error, Result};
 use crate::view::buffer_view;

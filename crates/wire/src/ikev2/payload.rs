@@ -2,10 +2,32 @@
 
 use super::be16;
 use super::registry::*;
+use super::ts::Ts;
 use crate::error::{Error, Result};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-fn reserved3(b: &[u8]) -> [u8; 3] {
+/// Octets of `items` back to back.
+pub(super) fn list_len<T>(items: &[T], len: impl Fn(&T) -> usize) -> usize {
+    items.iter().map(len).sum()
+}
+
+/// Writes `items` back to back from the start of `out`, telling each whether it is the last
+/// (SA proposals and transforms say so in their first octet, RFC 7296 §3.3.1).
+pub(super) fn emit_list<T>(
+    out: &mut [u8],
+    items: &[T],
+    len: impl Fn(&T) -> usize,
+    emit: impl Fn(&T, &mut [u8], bool),
+) {
+    let mut at = 0;
+    for (i, item) in items.iter().enumerate() {
+        let l = len(item);
+        emit(item, &mut out[at..at + l], i + 1 == items.len());
+        at += l;
+    }
+}
+
+pub(super) fn reserved3(b: &[u8]) -> [u8; 3] {
     [b[1], b[2], b[3]]
 }
 
@@ -336,12 +358,7 @@ fn substructs<'a>(b: &'a [u8], more: u8, min: usize, what: &str) -> Result<Vec<(
 
 impl Proposal {
     fn buffer_len(&self) -> usize {
-        8 + self.spi.len()
-            + self
-                .transforms
-                .iter()
-                .map(Transform::buffer_len)
-                .sum::<usize>()
+        8 + self.spi.len() + list_len(&self.transforms, Transform::buffer_len)
     }
 
     fn parse(b: &[u8]) -> Result<Proposal> {
@@ -379,13 +396,12 @@ impl Proposal {
         out[6] = self.spi.len() as u8;
         out[7] = self.transforms.len() as u8;
         out[8..8 + self.spi.len()].copy_from_slice(&self.spi);
-        let mut at = 8 + self.spi.len();
-        let n = self.transforms.len();
-        for (i, t) in self.transforms.iter().enumerate() {
-            let l = t.buffer_len();
-            t.emit(&mut out[at..at + l], i + 1 == n);
-            at += l;
-        }
+        emit_list(
+            &mut out[8 + self.spi.len()..],
+            &self.transforms,
+            Transform::buffer_len,
+            Transform::emit,
+        );
     }
 
     /// The first transform of a type.
@@ -406,17 +422,11 @@ impl Sa {
     }
 
     pub fn buffer_len(&self) -> usize {
-        self.proposals.iter().map(Proposal::buffer_len).sum()
+        list_len(&self.proposals, Proposal::buffer_len)
     }
 
     pub fn emit(&self, out: &mut [u8]) {
-        let mut at = 0;
-        let n = self.proposals.len();
-        for (i, p) in self.proposals.iter().enumerate() {
-            let l = p.buffer_len();
-            p.emit(&mut out[at..at + l], i + 1 == n);
-            at += l;
-        }
+        emit_list(out, &self.proposals, Proposal::buffer_len, Proposal::emit);
     }
 }
 
@@ -695,257 +705,6 @@ impl Delete {
     }
 }
 
-// ---------------------------------------------------------------- TS
-
-/// Traffic Selector payload, TSi or TSr (RFC 7296 §3.13). Number of TSs is derived.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Ts {
-    pub reserved: [u8; 3],
-    pub selectors: Vec<TrafficSelector>,
-}
-
-/// One traffic selector. Unknown TS types keep octet 1 and the data after the length.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrafficSelector {
-    Ipv4 {
-        ip_protocol: u8,
-        start_port: u16,
-        end_port: u16,
-        start: Ipv4Addr,
-        end: Ipv4Addr,
-    },
-    Ipv6 {
-        ip_protocol: u8,
-        start_port: u16,
-        end_port: u16,
-        start: Ipv6Addr,
-        end: Ipv6Addr,
-    },
-    Unknown {
-        ts_type: u8,
-        octet1: u8,
-        data: Vec<u8>,
-    },
-}
-
-/// IP protocol number of the Mobility Header.
-pub const IPPROTO_MH: u8 = 135;
-/// IP protocol number of ICMPv6.
-pub const IPPROTO_ICMPV6: u8 = 58;
-
-impl TrafficSelector {
-    /// An IPv6 selector for MH messages of one type: protocol 135, the MH type in the high
-    /// octet of both port fields and 0 in the low octet (RFC 4877 §4.3, RFC 7296 §3.13.1).
-    pub fn mh(start: Ipv6Addr, end: Ipv6Addr, mh_type: u8) -> TrafficSelector {
-        TrafficSelector::mh_range(start, end, mh_type, mh_type)
-    }
-
-    /// MH selector covering types `first..=last` (e.g. BU 5 and BA 6 in one SA).
-    pub fn mh_range(start: Ipv6Addr, end: Ipv6Addr, first: u8, last: u8) -> TrafficSelector {
-        TrafficSelector::Ipv6 {
-            ip_protocol: IPPROTO_MH,
-            start_port: u16::from(first) << 8,
-            end_port: u16::from(last) << 8,
-            start,
-            end,
-        }
-    }
-
-    /// The MH type range of an MH selector.
-    pub fn mh_types(&self) -> Option<(u8, u8)> {
-        match self {
-            TrafficSelector::Ipv6 {
-                ip_protocol: IPPROTO_MH,
-                start_port,
-                end_port,
-                ..
-            } => Some(((start_port >> 8) as u8, (end_port >> 8) as u8)),
-            _ => None,
-        }
-    }
-
-    /// An IPv6 selector for ICMPv6 types `first..=last`, any code: type in the high octet,
-    /// code in the low one (start code 0, end code 255; RFC 7296 §3.13.1). Mobile Prefix
-    /// Discovery is 146..=147 (RFC 4877 §4.3: ICMPv6 message type as a selector).
-    pub fn icmp6_range(start: Ipv6Addr, end: Ipv6Addr, first: u8, last: u8) -> TrafficSelector {
-        TrafficSelector::Ipv6 {
-            ip_protocol: IPPROTO_ICMPV6,
-            start_port: u16::from(first) << 8,
-            end_port: (u16::from(last) << 8) | 0xff,
-            start,
-            end,
-        }
-    }
-
-    /// The ICMPv6 type range of an ICMPv6 selector.
-    pub fn icmp6_types(&self) -> Option<(u8, u8)> {
-        match self {
-            TrafficSelector::Ipv6 {
-                ip_protocol: IPPROTO_ICMPV6,
-                start_port,
-                end_port,
-                ..
-            } => Some(((start_port >> 8) as u8, (end_port >> 8) as u8)),
-            _ => None,
-        }
-    }
-
-    pub fn ts_type(&self) -> u8 {
-        match self {
-            TrafficSelector::Ipv4 { .. } => ts_type::IPV4_ADDR_RANGE,
-            TrafficSelector::Ipv6 { .. } => ts_type::IPV6_ADDR_RANGE,
-            TrafficSelector::Unknown { ts_type, .. } => *ts_type,
-        }
-    }
-
-    fn buffer_len(&self) -> usize {
-        match self {
-            TrafficSelector::Ipv4 { .. } => 16,
-            TrafficSelector::Ipv6 { .. } => 40,
-            TrafficSelector::Unknown { data, .. } => 4 + data.len(),
-        }
-    }
-
-    fn emit(&self, out: &mut [u8]) {
-        out[0] = self.ts_type();
-        out[2..4].copy_from_slice(&(self.buffer_len() as u16).to_be_bytes());
-        match self {
-            TrafficSelector::Ipv4 {
-                ip_protocol,
-                start_port,
-                end_port,
-                start,
-                end,
-            } => {
-                out[1] = *ip_protocol;
-                out[4..6].copy_from_slice(&start_port.to_be_bytes());
-                out[6..8].copy_from_slice(&end_port.to_be_bytes());
-                out[8..12].copy_from_slice(&start.octets());
-                out[12..16].copy_from_slice(&end.octets());
-            }
-            TrafficSelector::Ipv6 {
-                ip_protocol,
-                start_port,
-                end_port,
-                start,
-                end,
-            } => {
-                out[1] = *ip_protocol;
-                out[4..6].copy_from_slice(&start_port.to_be_bytes());
-                out[6..8].copy_from_slice(&end_port.to_be_bytes());
-                out[8..24].copy_from_slice(&start.octets());
-                out[24..40].copy_from_slice(&end.octets());
-            }
-            TrafficSelector::Unknown { octet1, data, .. } => {
-                out[1] = *octet1;
-                out[4..].copy_from_slice(data);
-            }
-        }
-    }
-}
-
-impl Ts {
-    pub fn new(selectors: Vec<TrafficSelector>) -> Ts {
-        Ts {
-            reserved: [0; 3],
-            selectors,
-        }
-    }
-
-    pub fn parse(b: &[u8]) -> Result<Ts> {
-        if b.len() < 4 {
-            return Err(Error::new(b.len(), "truncated TS payload"));
-        }
-        let num = usize::from(b[0]);
-        let mut selectors = Vec::new();
-        let mut at = 4;
-        while at < b.len() {
-            let t = b[at];
-            let len = usize::from(be16(b, at + 2, "traffic selector")?);
-            if len < 4 {
-                return Err(Error::new(at + 2, "selector length below 4"));
-            }
-            let s = b
-                .get(at..at + len)
-                .ok_or_else(|| Error::new(at + 2, "selector length exceeds TS payload"))?;
-            let ports = || {
-                (
-                    u16::from_be_bytes([s[4], s[5]]),
-                    u16::from_be_bytes([s[6], s[7]]),
-                )
-            };
-            let sel = match t {
-                ts_type::IPV4_ADDR_RANGE => {
-                    if len != 16 {
-                        return Err(Error::new(at + 2, "IPv4 selector length is not 16"));
-                    }
-                    let (start_port, end_port) = ports();
-                    TrafficSelector::Ipv4 {
-                        ip_protocol: s[1],
-                        start_port,
-                        end_port,
-                        start: Ipv4Addr::new(s[8], s[9], s[10], s[11]),
-                        end: Ipv4Addr::new(s[12], s[13], s[14], s[15]),
-                    }
-                }
-                ts_type::IPV6_ADDR_RANGE => {
-                    if len != 40 {
-                        return Err(Error::new(at + 2, "IPv6 selector length is not 40"));
-                    }
-                    let (start_port, end_port) = ports();
-                    let mut a = [0u8; 16];
-                    let mut z = [0u8; 16];
-                    a.copy_from_slice(&s[8..24]);
-                    z.copy_from_slice(&s[24..40]);
-                    TrafficSelector::Ipv6 {
-                        ip_protocol: s[1],
-                        start_port,
-                        end_port,
-                        start: a.into(),
-                        end: z.into(),
-                    }
-                }
-                _ => TrafficSelector::Unknown {
-                    ts_type: t,
-                    octet1: s[1],
-                    data: s[4..].to_vec(),
-                },
-            };
-            selectors.push(sel);
-            at += len;
-        }
-        if selectors.len() != num {
-            return Err(Error::new(
-                0,
-                format!("TS payload says {num} selectors, holds {}", selectors.len()),
-            ));
-        }
-        Ok(Ts {
-            reserved: reserved3(b),
-            selectors,
-        })
-    }
-
-    pub fn buffer_len(&self) -> usize {
-        4 + self
-            .selectors
-            .iter()
-            .map(TrafficSelector::buffer_len)
-            .sum::<usize>()
-    }
-
-    pub fn emit(&self, out: &mut [u8]) {
-        out[0] = self.selectors.len() as u8;
-        out[1..4].copy_from_slice(&self.reserved);
-        let mut at = 4;
-        for s in &self.selectors {
-            let l = s.buffer_len();
-            s.emit(&mut out[at..at + l]);
-            at += l;
-        }
-    }
-}
-
 // ---------------------------------------------------------------- CP
 
 /// Configuration payload (RFC 7296 §3.15).
@@ -1058,6 +817,13 @@ impl CpAttribute {
     fn buffer_len(&self) -> usize {
         4 + self.value.len()
     }
+
+    fn emit(&self, out: &mut [u8]) {
+        let t = (self.attr_type & 0x7fff) | if self.r { 0x8000 } else { 0 };
+        out[..2].copy_from_slice(&t.to_be_bytes());
+        out[2..4].copy_from_slice(&(self.value.len() as u16).to_be_bytes());
+        out[4..].copy_from_slice(&self.value);
+    }
 }
 
 impl Cp {
@@ -1096,24 +862,18 @@ impl Cp {
     }
 
     pub fn buffer_len(&self) -> usize {
-        4 + self
-            .attributes
-            .iter()
-            .map(CpAttribute::buffer_len)
-            .sum::<usize>()
+        4 + list_len(&self.attributes, CpAttribute::buffer_len)
     }
 
     pub fn emit(&self, out: &mut [u8]) {
         out[0] = self.cfg_type;
         out[1..4].copy_from_slice(&self.reserved);
-        let mut at = 4;
-        for a in &self.attributes {
-            let t = (a.attr_type & 0x7fff) | if a.r { 0x8000 } else { 0 };
-            out[at..at + 2].copy_from_slice(&t.to_be_bytes());
-            out[at + 2..at + 4].copy_from_slice(&(a.value.len() as u16).to_be_bytes());
-            out[at + 4..at + 4 + a.value.len()].copy_from_slice(&a.value);
-            at += a.buffer_len();
-        }
+        emit_list(
+            &mut out[4..],
+            &self.attributes,
+            CpAttribute::buffer_len,
+            |a, o, _| a.emit(o),
+        );
     }
 
     /// The first attribute of a type.

@@ -5,9 +5,7 @@
 //! the SK generic header.
 
 use super::{chain_to_bytes, parse_chain, payload_type, Message, Payload, PayloadBody, Sk};
-use crate::crypto::{
-    aes_cbc_decrypt, aes_cbc_encrypt, aes_gcm_open, aes_gcm_seal, DirectionKeys, IkeKeys,
-};
+use crate::crypto::{aes_cbc_decrypt, aes_cbc_encrypt, DirectionKeys, IkeKeys};
 use crate::error::{Error, Result};
 
 /// An opened message.
@@ -76,9 +74,7 @@ pub fn encrypt_padded(
     bytes[data_at..data_at + iv.len()].copy_from_slice(iv);
     let ct_at = data_at + iv.len();
     if keys.encr.is_aead() {
-        let (key, salt) = keys.split_salt();
-        let nonce = [salt, iv].concat();
-        let sealed = aes_gcm_seal(key, &nonce, &bytes[..data_at], &pt)?;
+        let sealed = keys.gcm_seal(iv, &bytes[..data_at], &pt)?;
         bytes[ct_at..].copy_from_slice(&sealed);
     } else {
         let ct = aes_cbc_encrypt(&keys.enc_key, iv, &pt)?;
@@ -120,9 +116,7 @@ pub fn decrypt(bytes: &[u8], keys: &DirectionKeys) -> Result<Decrypted> {
     let iv = &data[..iv_len];
     let ct_at = data_at + iv_len;
     let pt = if keys.encr.is_aead() {
-        let (key, salt) = keys.split_salt();
-        let nonce = [salt, iv].concat();
-        aes_gcm_open(key, &nonce, &bytes[..data_at], &data[iv_len..])
+        keys.gcm_open(iv, &bytes[..data_at], &data[iv_len..])
             .map_err(|e| e.shifted(total - icv_len))?
     } else {
         let ct = &data[iv_len..data.len() - icv_len];

@@ -5,7 +5,7 @@
 //! that need them set them on the parsed entries.
 
 use mip6lab_capture::transcript::{Decoded, Field};
-use mip6lab_capture::{DnsMessage, DnsRecord, Entry, Message, Transcript};
+use mip6lab_capture::{DnsMessage, DnsRecord, Entry, Part, Transcript};
 use mip6lab_suite::Observation;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -109,7 +109,7 @@ fn tokens(s: &str) -> Vec<String> {
 /// `KIND f=v … {CHILD}`: the kind is the words before the first field; a word without `=`
 /// after a field continues its value (`status_name=Binding Update accepted`). At the top
 /// level `PROTOCOL KIND …` (ESP, whose kind is its protocol, is named once).
-fn message(protocol: &str, s: &str, top: bool) -> Message {
+fn message(protocol: &str, s: &str, top: bool) -> Part {
     let mut toks = tokens(s).into_iter().peekable();
     if top {
         toks.next();
@@ -121,7 +121,7 @@ fn message(protocol: &str, s: &str, top: bool) -> Message {
         }
         kind.push(toks.next().unwrap());
     }
-    let mut m = Message::new(
+    let mut m = Part::new(
         protocol,
         if kind.is_empty() {
             protocol.to_owned()

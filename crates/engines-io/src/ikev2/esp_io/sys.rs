@@ -73,6 +73,18 @@ pub(super) fn is_local(a: Ipv6Addr) -> bool {
     .is_ok()
 }
 
+/// A msghdr with `name` as the address and `iov` as the one buffer, no ancillary data: the
+/// pointers are valid while `name` and `iov` are.
+fn msghdr_for(name: &mut libc::sockaddr_in6, iov: &mut libc::iovec) -> libc::msghdr {
+    // SAFETY: all-zero is a valid msghdr.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = name as *mut libc::sockaddr_in6 as *mut c_void;
+    msg.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg
+}
+
 /// One ancillary data item: level, type, data.
 pub(super) type Cmsg = (c_int, c_int, Vec<u8>);
 
@@ -89,12 +101,7 @@ pub(super) fn sendmsg6(fd: RawFd, dst: Ipv6Addr, data: &[u8], cmsgs: &[Cmsg]) ->
         iov_base: data.as_ptr() as *mut c_void,
         iov_len: data.len(),
     };
-    // SAFETY: all-zero is a valid msghdr.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_name = &mut name as *mut libc::sockaddr_in6 as *mut c_void;
-    msg.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
+    let mut msg = msghdr_for(&mut name, &mut iov);
     if space > 0 {
         msg.msg_control = control.as_mut_ptr() as *mut c_void;
         msg.msg_controllen = space as _;
@@ -136,11 +143,7 @@ pub(super) fn recvmsg6(fd: RawFd, buf: &mut [u8]) -> io::Result<RawMsg> {
         iov_base: buf.as_mut_ptr() as *mut c_void,
         iov_len: buf.len(),
     };
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_name = &mut name as *mut libc::sockaddr_in6 as *mut c_void;
-    msg.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
+    let mut msg = msghdr_for(&mut name, &mut iov);
     msg.msg_control = control.as_mut_ptr() as *mut c_void;
     msg.msg_controllen = size_of::<[u64; 128]>() as _;
     // SAFETY: msg points at live buffers for the duration of the call.
