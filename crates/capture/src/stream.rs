@@ -86,7 +86,11 @@ impl<R: Read> FrameReader<R> {
                     reader,
                     links: Vec::new(),
                 },
-                Err(e) => Format::Stopped(Some(frame_error(name, 0, format!("bad section header: {e}")))),
+                Err(e) => Format::Stopped(Some(frame_error(
+                    name,
+                    0,
+                    format!("bad section header: {e}"),
+                ))),
             }
         } else {
             match PcapReader::new(input) {
@@ -94,7 +98,9 @@ impl<R: Read> FrameReader<R> {
                     let link = LinkType::from(reader.header().datalink);
                     Format::Pcap { reader, link }
                 }
-                Err(e) => Format::Stopped(Some(frame_error(name, 0, format!("bad file header: {e}")))),
+                Err(e) => {
+                    Format::Stopped(Some(frame_error(name, 0, format!("bad file header: {e}"))))
+                }
             }
         };
         Ok(FrameReader {

@@ -262,7 +262,14 @@ fn reader_yields_the_frames_of_the_whole_file(
     let reference = pcap_file_frames(&bytes);
     assert!(!reference.is_empty());
 
-    let pcap_reader = FrameReader::new(pcap, Trickle { bytes: &bytes, step }).unwrap();
+    let pcap_reader = FrameReader::new(
+        pcap,
+        Trickle {
+            bytes: &bytes,
+            step,
+        },
+    )
+    .unwrap();
     assert_eq!(drain(pcap_reader), (reference.clone(), None));
 
     let ng = as_pcapng(&reference);
@@ -299,7 +306,14 @@ fn a_cut_capture_yields_the_frames_before_the_cut_and_the_error(
     // Inside the third record, inside the last one, and seven octets short of the end.
     for cut in [ends[1] + 5, ends[whole_frames - 2] + 20, bytes.len() - 7] {
         let complete = ends.iter().filter(|&&end| end <= cut).count();
-        let reader = FrameReader::new("cut", Trickle { bytes: &bytes[..cut], step }).unwrap();
+        let reader = FrameReader::new(
+            "cut",
+            Trickle {
+                bytes: &bytes[..cut],
+                step,
+            },
+        )
+        .unwrap();
         let (frames, error) = drain(reader);
         assert_eq!(frames, reference[..complete], "cut at {cut}");
         let error = error.expect("a cut record must be reported").to_string();
@@ -333,5 +347,8 @@ fn a_bare_magic_yields_one_header_error() {
     let (frames, error) = drain(FrameReader::new("bare", &[0xd4, 0xc3, 0xb2, 0xa1][..]).unwrap());
     assert!(frames.is_empty());
     let error = error.unwrap().to_string();
-    assert!(error.starts_with("bare: frame 0: bad file header"), "{error}");
+    assert!(
+        error.starts_with("bare: frame 0: bad file header"),
+        "{error}"
+    );
 }
