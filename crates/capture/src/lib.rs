@@ -7,6 +7,7 @@ pub mod dissect;
 pub mod keylog;
 pub mod live;
 pub mod read;
+pub mod stream;
 pub mod transcript;
 
 pub use read::{read_bytes, read_file, Frame, ReadError};

@@ -3,6 +3,7 @@
 use crate::dissect::{self, Context, Dissectors, Transport};
 use crate::keylog::KeyLog;
 use crate::read::Frame;
+use crate::stream::Decoder;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -183,6 +184,11 @@ impl Entry {
             _ => None,
         }
     }
+
+    /// The entry's line in the text transcript, without the newline.
+    pub fn text(&self) -> String {
+        format!("{} -> {}  {}", self.src, self.dst, summary(&self.decoded))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,7 +206,7 @@ pub struct Transcript {
 /// Link housekeeping: MLD (130–132, 143), RS/RA/NS/NA/Redirect (133–137), and IGMP from the
 /// bridge; except DAD for addresses that are not link-local, which tests look at
 /// ([`dissect::nd::shown`]).
-fn is_housekeeping(pkt: &dissect::Packet, payload: &[u8]) -> bool {
+pub(crate) fn is_housekeeping(pkt: &dissect::Packet, payload: &[u8]) -> bool {
     let t = &pkt.transport;
     (matches!(t, Transport::Icmpv6 { kind } if matches!(kind, 130..=137 | 143))
         && !dissect::nd::shown(pkt, payload))
@@ -242,32 +248,12 @@ pub fn decode_with(
     dissectors: &Dissectors,
     ctx: &mut Context,
 ) -> Transcript {
-    let mut t = Transcript::default();
-    for f in frames {
-        if f.number <= setup {
-            t.setup += 1;
-            continue;
-        }
-        match dissect::slice(f) {
-            Ok(Some((pkt, payload))) => {
-                if is_housekeeping(&pkt, payload) {
-                    t.housekeeping += 1;
-                    continue;
-                }
-                t.entries.push(Entry {
-                    frame: f.number,
-                    src: endpoints.name(&pkt.src),
-                    dst: endpoints.name(&pkt.dst),
-                    src_addr: pkt.src,
-                    dst_addr: pkt.dst,
-                    decoded: dissectors.dissect(&pkt, payload, ctx),
-                });
-            }
-            Ok(None) => t.housekeeping += 1,
-            Err(e) => t.errors.push((f.number, e)),
-        }
+    let mut decoder = Decoder::new(endpoints, setup, dissectors, ctx);
+    let entries = frames.iter().filter_map(|f| decoder.decode(f)).collect();
+    Transcript {
+        entries,
+        ..decoder.finish()
     }
-    t
 }
 
 impl Transcript {
@@ -276,7 +262,7 @@ impl Transcript {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for e in &self.entries {
-            let _ = writeln!(out, "{} -> {}  {}", e.src, e.dst, summary(&e.decoded));
+            let _ = writeln!(out, "{}", e.text());
         }
         for (frame, err) in &self.errors {
             let _ = writeln!(out, "! frame {frame}: {err}");

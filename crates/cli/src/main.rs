@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 mod baseline_cmd;
 mod bench_cmd;
+mod decode_cmd;
 mod iut_check;
 mod mutants;
 mod report_cmd;
@@ -723,19 +724,25 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
         }
         None => mip6lab_capture::Endpoints::default(),
     };
-    let read = mip6lab_capture::read_file(Path::new(file))?;
-    let transcript = mip6lab_capture::decode_with_keys(&read.frames, &endpoints, 0, keys);
-    let text = if a.has("json") {
-        serde_json::to_string_pretty(&transcript)? + "\n"
+    let frames = mip6lab_capture::stream::FrameReader::open(Path::new(file))?;
+    let dissectors = mip6lab_capture::dissect::Dissectors::standard();
+    let mut ctx = mip6lab_capture::dissect::Context { keys };
+    let decoder = mip6lab_capture::stream::Decoder::new(&endpoints, 0, &dissectors, &mut ctx);
+    // Decoded and written frame by frame; a read error ends the frames and is told after them.
+    let mut read_error = None;
+    let frames = frames.map_while(|f| f.map_err(|e| read_error = Some(e)).ok());
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = if a.has("json") {
+        decode_cmd::write_json(&mut out, decoder, frames)
     } else {
-        transcript.to_text()
+        decode_cmd::write_text(&mut out, decoder, frames)
     };
     // A reader that stops early (`| head`) is not an error.
-    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+    match written.and_then(|()| std::io::Write::flush(&mut out)) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         r => r?,
     }
-    if let Some(e) = &read.error {
+    if let Some(e) = &read_error {
         eprintln!("mip6lab: {file}: {e} (the frames before it are shown)");
         return Ok(ExitCode::from(1));
     }

@@ -132,6 +132,8 @@ env_vars! {
         "path to the mip6lab-refimpl binary (default: next to the mip6lab binary)";
     TIMING = "MIP6LAB_TIMING", Reader::Harness,
         "set: the lab prints where a test's time goes";
+    HOST_SLOTS = "MIP6LAB_HOST_SLOTS", Reader::Harness,
+        "labs this host runs at once, over all runs (default: 2 per core, at most one per 1.5 GiB of available memory); also the default of --jobs";
     UPDATE_BASELINE = "MIP6LAB_UPDATE_BASELINE", Reader::Harness,
         "`1`: the baseline test rewrites fixtures/baselines/reference.toml";
     HOLLOW_FULL_WINDOWS = "MIP6LAB_HOLLOW_FULL_WINDOWS", Reader::Harness,
