@@ -1,8 +1,8 @@
-//! EAP over RADIUS on UDP ([`exchange_udp`]): the same Access-Requests as the blocking relay
+//! EAP over RADIUS on UDP ([`round_udp`] driving a [`RadiusEap`]): the same Access-Requests as the blocking relay
 //! of `mip6lab_engines::aaa`, against a scripted AAA server.
 
-use mip6lab_engines::aaa::{EapOutcome, RelayBackend, RelayConfig, RelaySession};
-use mip6lab_engines_io::aaa::exchange_udp;
+use mip6lab_engines::aaa::{EapOutcome, RadiusEap, RadiusEapInput, RelayBackend, RelayConfig};
+use mip6lab_engines_io::aaa::round_udp;
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{code, Repr};
 use std::sync::{Arc, Mutex};
@@ -48,9 +48,10 @@ fn md5_response(id: u8) -> Vec<u8> {
         .unwrap()
 }
 
-/// A driver's round over UDP ([`exchange_udp`] on a [`RelaySession`]) puts the same
+/// A driver's round over UDP ([`round_udp`] on a [`RadiusEap`]) puts the same
 /// Access-Requests on the wire as the blocking relay with the same random source, and gets
-/// the same outcomes; a datagram from elsewhere counts as the timer (a retransmission).
+/// the same outcomes; a datagram from elsewhere is not the answer, and the request goes again
+/// when its timer fires.
 #[tokio::test]
 async fn udp_rounds_send_the_blocking_relays_bytes() {
     use tokio::net::UdpSocket;
@@ -101,12 +102,17 @@ async fn udp_rounds_send_the_blocking_relays_bytes() {
         }
         got
     });
-    let wait = std::time::Duration::from_secs(2);
-    let mut session = RelaySession::new(RelayConfig::new(SECRET), counter());
-    let d = session.begin_start(b"mn1@example.com").unwrap();
-    let first = exchange_udp(session.relay_mut(), d, Some(&nas), server_addr, wait).await;
-    let d = session.begin_step(&md5_response(1)).unwrap();
-    let second = exchange_udp(session.relay_mut(), d, Some(&nas), server_addr, wait).await;
+    let mut eap = RadiusEap::new(RelayConfig::new(SECRET), server_addr, 300, counter());
+    let t0 = std::time::Instant::now();
+    let start = RadiusEapInput::Start {
+        identity: b"mn1@example.com",
+    };
+    let first = round_udp(&mut eap, start, Some(&nas), t0).await;
+    // The stray datagram did not hasten the retransmission.
+    assert!(t0.elapsed() >= std::time::Duration::from_millis(300));
+    let answer = md5_response(1);
+    let step = RadiusEapInput::Response { eap: &answer };
+    let second = round_udp(&mut eap, step, Some(&nas), t0).await;
     assert_eq!(vec![first, second], want);
     let got = seen.await.unwrap();
     assert_eq!(
@@ -124,17 +130,20 @@ async fn udp_rounds_send_the_blocking_relays_bytes() {
 /// Without a socket every wait fires at once: retransmissions run out, then a time-out.
 #[tokio::test]
 async fn a_udp_round_without_a_socket_times_out() {
-    let mut session = RelaySession::new(RelayConfig::new(SECRET), counter());
-    let d = session.begin_start(b"mn1").unwrap();
     let server = "[::1]:1812".parse().unwrap();
-    let out = exchange_udp(
-        session.relay_mut(),
-        d,
+    let mut eap = RadiusEap::new(RelayConfig::new(SECRET), server, 2000, counter());
+    let t0 = std::time::Instant::now();
+    let out = round_udp(
+        &mut eap,
+        RadiusEapInput::Start { identity: b"mn1" },
         None,
-        server,
-        std::time::Duration::ZERO,
+        t0,
     )
     .await;
     assert_eq!(out, EapOutcome::TimedOut { discarded: vec![] });
-    assert_eq!(session.failure_message(), vec![4, 0, 0, 4]);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(1),
+        "no real wait"
+    );
+    assert_eq!(eap.session().failure_message(), vec![4, 0, 0, 4]);
 }

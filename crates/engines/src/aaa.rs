@@ -767,5 +767,8 @@ pub fn round_event(
     }
 }
 
+mod engine;
+pub use engine::{RadiusEap, RadiusEapInput};
+
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 use crate::config::{AuthMode, Config};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::aaa::{
-    outcome_to_step, EapOutcome, MschapV2Client, RelayConfig, RelaySession,
+    outcome_to_step, MschapV2Client, RadiusEap, RadiusEapInput, RelayConfig,
 };
 use mip6lab_engines::addresses::SharedAddresses;
 use mip6lab_engines::binding::{HoaAuthorizer, HoaPolicy, LeasePool};
@@ -11,7 +11,7 @@ use mip6lab_engines::ikev2::{
     Config as IkeConfig, Credential, DhGroup, EapClient, EapForBackend, EapStep, Event, IkeEngine,
     ResponderPolicy, RngFn, SaId, TrustAnchor,
 };
-use mip6lab_engines_io::aaa::exchange_udp;
+use mip6lab_engines_io::aaa::round_udp;
 use mip6lab_engines_io::ikev2::udp::KeyLogFiles;
 use mip6lab_wire::ikev2::payload::HomePrefix;
 use mip6lab_wire::ikev2::Id;
@@ -184,11 +184,13 @@ pub struct RadiusRelay {
     done_rx: mpsc::UnboundedReceiver<RadiusRound>,
 }
 
-/// One IKE SA's RADIUS state and client socket (`None` if it could not be bound: every round
+/// One IKE SA's RADIUS engine and client socket (`None` if it could not be bound: every round
 /// then times out, as a relay without a path to the server would).
 pub struct RadiusSession {
-    session: RelaySession<fn() -> [u8; 16]>,
+    eap: RadiusEap<fn() -> [u8; 16]>,
     sock: Option<tokio::net::UdpSocket>,
+    /// The engine's clock origin.
+    started: std::time::Instant,
 }
 
 /// A finished RADIUS round: the session back, and the step for the engine.
@@ -223,27 +225,28 @@ impl RadiusRelay {
             // A round is still out for this SA: the engine does not ask twice.
             Some(None) => return,
             None => RadiusSession {
-                session: RelaySession::new(self.config.clone(), random16 as fn() -> [u8; 16]),
+                eap: RadiusEap::new(
+                    self.config.clone(),
+                    self.aaa,
+                    RADIUS_WAIT.as_millis() as u64,
+                    random16 as fn() -> [u8; 16],
+                ),
                 sock: tokio::net::UdpSocket::bind(SocketAddr::from((self.me, 0)))
                     .await
                     .ok(),
+                started: std::time::Instant::now(),
             },
         };
         self.sessions.insert(sa, None);
-        let (aaa, done) = (self.aaa, self.done_tx.clone());
+        let done = self.done_tx.clone();
         tokio::spawn(async move {
             let mut s = session;
-            let request = match &message {
-                EapForBackend::Start { identity } => s.session.begin_start(identity),
-                EapForBackend::Response { eap } => s.session.begin_step(eap),
+            let input = match &message {
+                EapForBackend::Start { identity } => RadiusEapInput::Start { identity },
+                EapForBackend::Response { eap } => RadiusEapInput::Response { eap },
             };
-            let outcome = match request {
-                Ok(d) => {
-                    exchange_udp(s.session.relay_mut(), d, s.sock.as_ref(), aaa, RADIUS_WAIT).await
-                }
-                Err(e) => EapOutcome::Invalid(e),
-            };
-            let (step, _why) = outcome_to_step(outcome, s.session.last_eap_id);
+            let outcome = round_udp(&mut s.eap, input, s.sock.as_ref(), s.started).await;
+            let (step, _why) = outcome_to_step(outcome, s.eap.session().last_eap_id);
             let _ = done.send(RadiusRound {
                 sa,
                 session: s,

@@ -417,3 +417,105 @@ fn mschapv2_client_derives_the_servers_msk_and_checks_its_proof() {
         .concat()
     );
 }
+
+mod sans_io {
+    use super::*;
+    use crate::io::{Datagram, SansIo};
+
+    const SERVER: &str = "[2001:db8:1::18]:1812";
+
+    fn engine() -> RadiusEap<impl FnMut() -> [u8; 16]> {
+        let mut n = 0u8;
+        RadiusEap::new(
+            RelayConfig::new(SECRET),
+            SERVER.parse().unwrap(),
+            2000,
+            move || {
+                n = n.wrapping_add(1);
+                [n; 16]
+            },
+        )
+    }
+
+    #[test]
+    fn a_round_goes_to_the_server_and_ends_in_one_outcome() {
+        let mut e = engine();
+        e.handle_input(100, RadiusEapInput::Start { identity: b"mn1" });
+        let t = e.poll_transmit().unwrap();
+        assert_eq!(t.dst, SERVER.parse().unwrap());
+        assert_eq!(e.next_timeout(), Some(2100));
+        let reply = answer(
+            &t.payload,
+            code::ACCESS_CHALLENGE,
+            Some(&md5_request(1)),
+            None,
+        );
+        let from = SERVER.parse().unwrap();
+        e.handle_input(150, RadiusEapInput::Datagram(Datagram::new(from, &reply)));
+        assert_eq!(e.poll_event(), Some(EapOutcome::Continue(md5_request(1))));
+        assert_eq!(e.next_timeout(), None, "no timer between rounds");
+        assert_eq!(e.poll_transmit(), None);
+    }
+
+    #[test]
+    fn the_timer_retransmits_the_same_bytes_then_gives_up() {
+        let mut e = engine();
+        e.handle_input(0, RadiusEapInput::Start { identity: b"mn1" });
+        let first = e.poll_transmit().unwrap();
+        // Early: nothing happens.
+        e.handle_timeout(1999);
+        assert_eq!(e.poll_transmit(), None);
+        let mut now = 2000;
+        for _ in 0..RelayConfig::new(SECRET).max_retransmits {
+            e.handle_timeout(now);
+            assert_eq!(e.poll_transmit(), Some(first.clone()));
+            now += 2000;
+        }
+        e.handle_timeout(now);
+        assert_eq!(e.poll_transmit(), None);
+        assert_eq!(
+            e.poll_event(),
+            Some(EapOutcome::TimedOut { discarded: vec![] })
+        );
+    }
+
+    #[test]
+    fn a_stranger_or_a_forged_reply_neither_ends_the_round_nor_moves_the_timer() {
+        let mut e = engine();
+        e.handle_input(0, RadiusEapInput::Start { identity: b"mn1" });
+        let t = e.poll_transmit().unwrap();
+        let good = answer(&t.payload, code::ACCESS_REJECT, Some(&[4, 0, 0, 4]), None);
+        let stranger = "[2001:db8:1::99]:1812".parse().unwrap();
+        e.handle_input(10, RadiusEapInput::Datagram(Datagram::new(stranger, &good)));
+        let mut forged = good.clone();
+        forged[4] ^= 1;
+        let from = SERVER.parse().unwrap();
+        e.handle_input(20, RadiusEapInput::Datagram(Datagram::new(from, &forged)));
+        assert_eq!(e.poll_event(), None);
+        assert_eq!(e.next_timeout(), Some(2000));
+        e.handle_input(30, RadiusEapInput::Datagram(Datagram::new(from, &good)));
+        assert_eq!(
+            e.poll_event(),
+            Some(EapOutcome::Failure {
+                eap: Some(vec![4, 0, 0, 4])
+            })
+        );
+    }
+
+    #[test]
+    fn a_request_that_is_not_an_eap_response_is_invalid_and_sends_nothing() {
+        let mut e = engine();
+        e.handle_input(
+            0,
+            RadiusEapInput::Response {
+                eap: &md5_request(1),
+            },
+        );
+        assert!(matches!(
+            e.poll_event(),
+            Some(EapOutcome::Invalid(RelayError::NotAResponse(_)))
+        ));
+        assert_eq!(e.poll_transmit(), None);
+        assert_eq!(e.next_timeout(), None);
+    }
+}
