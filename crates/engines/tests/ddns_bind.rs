@@ -115,9 +115,6 @@ fn ha_updates_aaaa_and_ptr_in_bind() {
         let topo =
             mip6lab_lab::Topology::load(&root().join("fixtures/topologies/ddns.toml")).unwrap();
         let lab = lab_up(&topo, &out).await;
-        // The queries and updates below open their sockets on this thread: on the lab's
-        // links.
-        lab.netns().enter_current_thread().unwrap();
         let dns = Steps {
             server: SocketAddr::from((lab.node("dns").unwrap().address, 53)),
             source: SocketAddr::from((lab.topology.hosts["lab"], PORT)),

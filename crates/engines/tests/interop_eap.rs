@@ -207,8 +207,6 @@ fn eap_mschapv2_through_the_ha_to_freeradius() {
         // Lab::up starts charon once FreeRADIUS answers; charon retransmits its IKE_SA_INIT,
         // so one sent before the responder binds is answered on a retransmission.
         let lab = lab_up(topo, &run.out).await;
-        // Sockets this thread opens from here on are on the lab's links.
-        lab.netns().enter_current_thread().unwrap();
         let aaa = SocketAddr::from((lab.node("aaa").unwrap().address, 1812));
         let mut drv = bind(
             SocketAddr::new(IpAddr::V6(lab_addr), 500),

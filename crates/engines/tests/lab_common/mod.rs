@@ -214,8 +214,10 @@ pub async fn charon_exits(lab: &Lab) -> Vec<(NodeHandle, Option<i64>)> {
 }
 
 /// A peers-only lab of `topo` writing into `out` (the harness plays the IUT from the host).
+/// The lab, with this thread moved into its network namespace: the sockets a test opens
+/// from here on (on the thread driving its runtime) are on the lab's links, as the lab host.
 pub async fn lab_up(topo: &Topology, out: &Path) -> Lab {
-    Lab::up(
+    let lab = Lab::up(
         topo.clone(),
         LabOptions {
             root: root(),
@@ -224,7 +226,9 @@ pub async fn lab_up(topo: &Topology, out: &Path) -> Lab {
         },
     )
     .await
-    .unwrap_or_else(|e| panic!("lab up (needs Docker): {e:#}"))
+    .unwrap_or_else(|e| panic!("lab up (needs Docker): {e:#}"));
+    lab.netns().enter_current_thread().unwrap();
+    lab
 }
 
 /// The harness MN against charon's `ha` profile: IKE_SA with an MH Child SA and a CFG
