@@ -390,15 +390,7 @@ impl Runner {
             .strip_prefix(self.opts.run_dir.join(tp.id))
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| dir.display().to_string());
-        format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{round}",
-            tp.topology,
-            tp.iut_env,
-            tp.stimulus.map(|s| (s.node, s.env)),
-            tp.peer_env,
-            tp.until_event,
-            tp.observe_for
-        )
+        format!("{}|{round}", crate::partition::scenario_of(tp))
     }
 
     /// [`Runner::observe`] once per scenario; later tests of the scenario note where the
