@@ -334,7 +334,7 @@ impl Client {
     /// detected"): after the random initial delay if configured, else at once.
     pub fn start(&mut self, now: u64) {
         if self.config.initial_delay {
-            let delay = self.random_u32() as u64 % (INF_MAX_DELAY_MS + 1);
+            let delay = (self.random_unit() * INF_MAX_DELAY_MS as f64).round() as u64;
             self.state = State::Delaying {
                 until: now + delay,
             };
@@ -349,10 +349,14 @@ impl Client {
         u32::from_be_bytes(b)
     }
 
+    /// Uniform in [0, 1].
+    fn random_unit(&mut self) -> f64 {
+        f64::from(self.random_u32()) / f64::from(u32::MAX)
+    }
+
     /// `base` + RAND·`base`, RAND uniform in [-0.1, +0.1] (RFC 8415 §15).
     fn randomized(&mut self, base: u64) -> u64 {
-        let unit = f64::from(self.random_u32()) / f64::from(u32::MAX);
-        let rand = unit * 0.2 - 0.1;
+        let rand = self.random_unit() * 0.2 - 0.1;
         (base as f64 * (1.0 + rand)).round() as u64
     }
 
