@@ -195,12 +195,19 @@ fn retransmissions_double_within_rand_and_stay_near_inf_max_rt(
         assert!(doubled || capped, "RT {rt} after {prev}");
         assert!(rt <= 1.1 * mrt as f64 + 1.0);
     }
-    assert!(rts.last().unwrap() >= &(mrt * 9 / 10), "reaches MRT by 20 sends");
+    assert!(
+        rts.last().unwrap() >= &(mrt * 9 / 10),
+        "reaches MRT by 20 sends"
+    );
     for (i, (t, m)) in sent.iter().enumerate() {
         assert_eq!(xid(m), first_xid, "RFC 8415 §16.1: same transaction-id");
         let elapsed = m.options_with(code::ELAPSED_TIME).next().unwrap();
         let want = u16::try_from(t / 10).unwrap_or(0xffff);
-        assert_eq!(elapsed, &DhcpOption::ElapsedTime(want), "send {i} at {t} ms");
+        assert_eq!(
+            elapsed,
+            &DhcpOption::ElapsedTime(want),
+            "send {i} at {t} ms"
+        );
     }
     assert_eq!(sent[19].1.options()[1], DhcpOption::ElapsedTime(0xffff));
 }
@@ -299,7 +306,11 @@ fn a_reply_that_fails_validation_is_dropped_and_the_exchange_goes_on(
         (other, want) => panic!("{other:?}, wanted {want:?}"),
     }
     // Still waiting: the proper reply is taken.
-    let o = configured(&answer(&mut c, 20, &reply(x, valid(vec![idinf(MSP, vec![haa(HA)])]))));
+    let o = configured(&answer(
+        &mut c,
+        20,
+        &reply(x, valid(vec![idinf(MSP, vec![haa(HA)])])),
+    ));
     assert!(o.chosen.is_some());
 }
 
@@ -543,25 +554,40 @@ fn a_reply_echoing_a_client_id_never_sent_is_dropped() {
 fn knob_omit_hnidf_only_drops_the_hnidf() {
     let (d, k) = (scenario(|_| {}), scenario(|c| c.omit_hnidf = true));
     assert_eq!(k.0.options(), &without_code(&d.0, code::MIP6_HNIDF)[..]);
-    assert_eq!(k.0.options_with(code::ORO).next(), d.0.options_with(code::ORO).next());
+    assert_eq!(
+        k.0.options_with(code::ORO).next(),
+        d.0.options_with(code::ORO).next()
+    );
 }
 
 #[test]
 fn knob_oro_override_only_replaces_the_oro() {
-    let (d, k) = (scenario(|_| {}), scenario(|c| c.oro_override = Some(vec![50, 69])));
-    assert_eq!(k.0.options_with(code::ORO).next(), Some(&DhcpOption::Oro(vec![50, 69])));
+    let (d, k) = (
+        scenario(|_| {}),
+        scenario(|c| c.oro_override = Some(vec![50, 69])),
+    );
+    assert_eq!(
+        k.0.options_with(code::ORO).next(),
+        Some(&DhcpOption::Oro(vec![50, 69]))
+    );
     assert_eq!(without_code(&k.0, code::ORO), without_code(&d.0, code::ORO));
     assert_eq!(k.1.chosen, d.1.chosen);
 }
 
 #[test]
 fn knob_keep_unmatched_idinf_only_keeps_that_idinf() {
-    let (d, k) = (scenario(|_| {}), scenario(|c| c.keep_unmatched_idinf = true));
-    assert_eq!(k.0, Repr::ClientServer {
-        msg_type: msg_type::INFORMATION_REQUEST,
-        transaction_id: xid(&d.0),
-        options: d.0.options().to_vec(),
-    });
+    let (d, k) = (
+        scenario(|_| {}),
+        scenario(|c| c.keep_unmatched_idinf = true),
+    );
+    assert_eq!(
+        k.0,
+        Repr::ClientServer {
+            msg_type: msg_type::INFORMATION_REQUEST,
+            transaction_id: xid(&d.0),
+            options: d.0.options().to_vec(),
+        }
+    );
     assert_eq!(d.1.discarded, discards(&[(69, UnmatchedIdinf)]));
     assert!(k.1.discarded.is_empty());
     assert_eq!(

@@ -203,11 +203,42 @@ fn a_client_message_becomes_a_relay_forward_with_its_octets_untouched() {
     };
     assert_eq!(msg_type, msg_type::RELAY_FORW);
     assert_eq!(hop_count, 0, "RFC 8415 §19.1.1");
-    assert_eq!(link_address, a(ACC0_GUA), "a global address of the access link");
+    assert_eq!(
+        link_address,
+        a(ACC0_GUA),
+        "a global address of the access link"
+    );
     assert_eq!(peer_address, a(MN_LL), "the datagram's source");
     assert_eq!(options[0], DhcpOption::InterfaceId(b"acc0".to_vec()));
     assert_eq!(relay_msg_octets(&t[0].payload), msg);
     assert_eq!(withheld(&e), Some(Withheld::NoAssignment));
+}
+
+/// RFC 8415 §19.1.1: for a client the link-address is the access link's, whatever source
+/// address the client used (link-address 0 is only for a downstream relay, §19.1.2).
+#[rstest]
+#[case::link_local_source(MN_LL, "acc0", ACC0_GUA)]
+#[case::global_source("2001:db8:a0::99", "acc0", ACC0_GUA)]
+#[case::other_link(MN_LL, "acc1", ACC1_GUA)]
+fn a_clients_link_address_is_its_access_links(
+    #[case] src: &str,
+    #[case] iface: &str,
+    #[case] link: &str,
+) {
+    let (t, _) = from_client(&mut relay(), 0, iface, src, &info_request(&[]));
+    let Repr::Relay {
+        link_address,
+        options,
+        ..
+    } = forwarded(&t)
+    else {
+        panic!()
+    };
+    assert_eq!(link_address, a(link));
+    assert_eq!(
+        options[0],
+        DhcpOption::InterfaceId(iface.as_bytes().to_vec())
+    );
 }
 
 #[test]
@@ -233,7 +264,13 @@ fn a_held_assignment_goes_into_an_rsoo_as_one_idinf(#[case] network: HomeNetwork
     let mut r = relay();
     assign(&mut r, 0, assignment(on_acc0(), vec![network.clone()]));
     // The client writes the name in its own case: the IDINF carries it as sent.
-    let (t, e) = from_client(&mut r, 5, "acc0", MN_LL, &info_request(&["MSP.Example.net"]));
+    let (t, e) = from_client(
+        &mut r,
+        5,
+        "acc0",
+        MN_LL,
+        &info_request(&["MSP.Example.net"]),
+    );
     let inner = rsoo(&forwarded(&t)).expect("an RSOO");
     let mut expected = vec![DhcpOption::Mip6Hnidf(name("MSP.Example.net"))];
     expected.extend(network.ha_addresses.iter().map(|x| DhcpOption::Mip6Haa(*x)));
@@ -244,7 +281,9 @@ fn a_held_assignment_goes_into_an_rsoo_as_one_idinf(#[case] network: HomeNetwork
         expected.push(DhcpOption::Mip6Haf(n));
     }
     assert_eq!(inner, vec![DhcpOption::Mip6Idinf(expected)]);
-    assert!(e.iter().any(|x| matches!(x, RelayEvent::Forwarded { rsoo_networks, .. }
+    assert!(e
+        .iter()
+        .any(|x| matches!(x, RelayEvent::Forwarded { rsoo_networks, .. }
         if rsoo_networks == &vec![name("MSP.Example.net")])));
     // Interface-Id, then the RSOO, then the relayed message.
     let codes: Vec<u16> = forwarded(&t).options().iter().map(|o| o.code()).collect();
@@ -344,10 +383,7 @@ fn the_rsoo_stops_exactly_when_the_information_expires(
     assert!(rsoo(&forwarded(&t)).is_some(), "held at expiry - 1");
     r.handle_timeout(expiry);
     let (_, e) = drain(&mut r);
-    assert_eq!(
-        e,
-        vec![RelayEvent::AssignmentExpired { client: on_acc0() }]
-    );
+    assert_eq!(e, vec![RelayEvent::AssignmentExpired { client: on_acc0() }]);
     assert_eq!(r.next_timeout(), None);
     let (t, e) = from_client(&mut r, expiry, "acc0", MN_LL, &req);
     assert_eq!(rsoo(&forwarded(&t)), None, "gone at expiry");
@@ -470,7 +506,13 @@ fn rsoo_blocking_looks_at_every_encapsulation(
     #[case] discarded: bool,
 ) {
     let mut r = relay_with(|c| c.block_forwards_with_rsoo = block);
-    let (t, e) = from_client(&mut r, 0, "acc0", "fe80::77:1", &nested_forward(2, 1, rsoo_at));
+    let (t, e) = from_client(
+        &mut r,
+        0,
+        "acc0",
+        "fe80::77:1",
+        &nested_forward(2, 1, rsoo_at),
+    );
     assert_eq!(t.is_empty(), discarded);
     assert_eq!(
         dropped(&e).is_some_and(|d| d == (Side::Client, DropReason::RsooBlocked)),
@@ -492,7 +534,10 @@ fn server_messages_from_the_client_side_are_discarded(#[case] t: u8) {
     .unwrap();
     let (tx, e) = from_client(&mut relay(), 0, "acc0", MN_LL, &msg);
     assert!(tx.is_empty());
-    assert_eq!(dropped(&e), Some((Side::Client, DropReason::NotFromClient(t))));
+    assert_eq!(
+        dropped(&e),
+        Some((Side::Client, DropReason::NotFromClient(t)))
+    );
 }
 
 #[test]
@@ -503,7 +548,10 @@ fn a_relay_reply_from_the_client_side_is_discarded() {
     assert!(tx.is_empty());
     assert_eq!(
         dropped(&e),
-        Some((Side::Client, DropReason::NotFromClient(msg_type::RELAY_REPL)))
+        Some((
+            Side::Client,
+            DropReason::NotFromClient(msg_type::RELAY_REPL)
+        ))
     );
 }
 
@@ -524,7 +572,11 @@ fn a_malformed_client_message_is_dropped(#[case] msg: Vec<u8>) {
 fn an_unknown_message_type_is_forwarded_as_received() {
     let msg = vec![200, 1, 2, 3, 4, 5];
     let (t, e) = from_client(&mut relay(), 0, "acc0", MN_LL, &msg);
-    assert_eq!(relay_msg_octets(&t[0].payload), msg, "RFC 8415 §19: MUST forward");
+    assert_eq!(
+        relay_msg_octets(&t[0].payload),
+        msg,
+        "RFC 8415 §19: MUST forward"
+    );
     assert_eq!(rsoo(&forwarded(&t)), None);
     assert_eq!(withheld(&e), None, "nothing to match an assignment against");
 }
@@ -597,7 +649,9 @@ fn a_relay_reply_payload_is_relayed_byte_for_byte(#[case] inner: Vec<u8>, #[case
         t[0].dst,
         SocketAddr::V6(SocketAddrV6::new(a(MN_LL), port, 0, 4))
     );
-    assert!(matches!(&e[..], [RelayEvent::Relayed { interface: Some(i), modified: false, .. }] if i == "acc1"));
+    assert!(
+        matches!(&e[..], [RelayEvent::Relayed { interface: Some(i), modified: false, .. }] if i == "acc1")
+    );
 }
 
 #[rstest]
@@ -611,7 +665,10 @@ fn a_relay_reply_goes_to_the_link_it_names(
     #[case] before: Vec<DhcpOption>,
     #[case] scope: Option<u32>,
 ) {
-    let (t, e) = from_server(&mut relay(), &relay_reply(link, MN_LL, before, &reply_bytes()));
+    let (t, e) = from_server(
+        &mut relay(),
+        &relay_reply(link, MN_LL, before, &reply_bytes()),
+    );
     match scope {
         Some(s) => assert_eq!(
             t[0].dst,
@@ -640,7 +697,10 @@ fn a_relay_reply_to_a_global_peer_without_a_link_is_routed() {
 
 #[rstest]
 #[case::reply_not_relayed(reply_bytes(), DropReason::NotRelayReply(msg_type::REPLY))]
-#[case::relay_forward(nested_forward(1, 0, None), DropReason::NotRelayReply(msg_type::RELAY_FORW))]
+#[case::relay_forward(
+    nested_forward(1, 0, None),
+    DropReason::NotRelayReply(msg_type::RELAY_FORW)
+)]
 #[case::no_relay_message(
     Repr::Relay { msg_type: msg_type::RELAY_REPL, hop_count: 0, link_address: a(ACC0_GUA),
                   peer_address: a(MN_LL), options: iid(b"acc0") }.to_bytes().unwrap(),
@@ -681,7 +741,9 @@ fn scenario(tweak: impl FnOnce(&mut RelayConfig)) -> Outputs {
     });
     assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
     let req = info_request(&[MSP]);
-    let fresh = from_client(&mut r, 50, "acc0", MN_LL, &req).0[0].payload.clone();
+    let fresh = from_client(&mut r, 50, "acc0", MN_LL, &req).0[0]
+        .payload
+        .clone();
     r.handle_timeout(100);
     let expired = from_client(&mut r, 150, "acc0", MN_LL, &req).0[0]
         .payload
@@ -730,7 +792,10 @@ fn the_defaults_conform() {
 
 #[test]
 fn knob_rsoo_even_when_expired_only_keeps_the_rsoo_after_expiry() {
-    let (d, k) = (scenario(|_| {}), scenario(|c| c.rsoo_even_when_expired = true));
+    let (d, k) = (
+        scenario(|_| {}),
+        scenario(|c| c.rsoo_even_when_expired = true),
+    );
     assert_eq!((&k.fresh, &k.reply), (&d.fresh, &d.reply));
     assert_eq!(k.expired, d.fresh, "the same RSOO as while held");
 }
@@ -776,8 +841,7 @@ fn knob_rsoo_option_code_override_only_renames_the_rsoo() {
         panic!("no option 0xfe00")
     };
     let base = Repr::from_bytes(&d.fresh).unwrap();
-    let rsoo_data =
-        mip6lab_wire::dhcpv6::option::parse_options(data, 0, 0).unwrap();
+    let rsoo_data = mip6lab_wire::dhcpv6::option::parse_options(data, 0, 0).unwrap();
     assert_eq!(Some(rsoo_data), rsoo(&base));
     assert_eq!(without(&k.fresh, 0xfe00), without(&d.fresh, code::RSOO));
 }
@@ -786,10 +850,12 @@ fn knob_rsoo_option_code_override_only_renames_the_rsoo() {
 fn knob_omit_hnidf_in_idinf_only_drops_the_hnidf_inside() {
     let (d, k) = (scenario(|_| {}), scenario(|c| c.omit_hnidf_in_idinf = true));
     assert_eq!((&k.expired, &k.reply), (&d.expired, &d.reply));
-    let idinf = |m: &[u8]| rsoo(&Repr::from_bytes(m).unwrap()).unwrap()[0]
-        .contained()
-        .unwrap()
-        .to_vec();
+    let idinf = |m: &[u8]| {
+        rsoo(&Repr::from_bytes(m).unwrap()).unwrap()[0]
+            .contained()
+            .unwrap()
+            .to_vec()
+    };
     let mut base = idinf(&d.fresh);
     assert_eq!(base.remove(0), DhcpOption::Mip6Hnidf(name(MSP)));
     assert_eq!(idinf(&k.fresh), base);

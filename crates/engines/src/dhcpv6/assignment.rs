@@ -137,8 +137,14 @@ mod tests {
 
     #[test]
     fn names_compare_without_case_but_label_by_label() {
-        assert!(same_fqdn(&name("MSP.Example.NET"), &name("msp.example.net.")));
-        assert!(!same_fqdn(&name("msp.example.net"), &name("msp.example.org")));
+        assert!(same_fqdn(
+            &name("MSP.Example.NET"),
+            &name("msp.example.net.")
+        ));
+        assert!(!same_fqdn(
+            &name("msp.example.net"),
+            &name("msp.example.org")
+        ));
         assert!(!same_fqdn(&name("a.b"), &name("a.b.c")));
     }
 
@@ -146,11 +152,13 @@ mod tests {
     fn link_layer_match_reads_llt_and_ll_duids_only() {
         let mac = vec![2, 0, 0, 0, 0, 1];
         let m = ClientMatch::LinkLayerAddress(mac.clone());
-        let who = |d: Option<&Duid>| ClientIdentity {
-            interface: "acc0",
-            peer: Ipv6Addr::LOCALHOST,
-            duid: d,
-        };
+        fn who(duid: Option<&Duid>) -> ClientIdentity<'_> {
+            ClientIdentity {
+                interface: "acc0",
+                peer: Ipv6Addr::LOCALHOST,
+                duid,
+            }
+        }
         let ll = Duid::Ll {
             hardware_type: 1,
             link_layer_address: mac.clone(),

@@ -242,7 +242,9 @@ pub enum DropReason {
     NotExpected,
     /// Not a Reply (RFC 8415 §16: clients discard the other types they receive).
     NotReply(u8),
-    TransactionMismatch { got: u32 },
+    TransactionMismatch {
+        got: u32,
+    },
     /// RFC 8415 §16.10: no Server Identifier.
     NoServerId,
     /// RFC 8415 §16.10: the Client Identifier is missing or not this client's DUID.
@@ -262,11 +264,16 @@ pub enum ClientEvent {
     Dropped(DropReason),
     /// A Reply with UnspecFail or UseMulticast: not taken; the exchange goes on (RFC 8415
     /// §18.2.10; this client always multicasts, and its backoff limits the rate).
-    ServerStatus { status: u16, message: String },
+    ServerStatus {
+        status: u16,
+        message: String,
+    },
     /// A valid Reply was processed.
     Configured(ReplyOutcome),
     /// MRD passed without a Reply.
-    GaveUp { attempts: u32 },
+    GaveUp {
+        attempts: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -335,9 +342,7 @@ impl Client {
     pub fn start(&mut self, now: u64) {
         if self.config.initial_delay {
             let delay = (self.random_unit() * INF_MAX_DELAY_MS as f64).round() as u64;
-            self.state = State::Delaying {
-                until: now + delay,
-            };
+            self.state = State::Delaying { until: now + delay };
         } else {
             self.begin_exchange(now);
         }
@@ -504,7 +509,9 @@ impl Client {
     fn take_inf_max_rt(&mut self, options: &[DhcpOption]) {
         let value = options.iter().find_map(|o| match o {
             DhcpOption::Other { code, data } if *code == OPTION_INF_MAX_RT => {
-                <[u8; 4]>::try_from(data.as_slice()).ok().map(u32::from_be_bytes)
+                <[u8; 4]>::try_from(data.as_slice())
+                    .ok()
+                    .map(u32::from_be_bytes)
             }
             _ => None,
         });
@@ -562,14 +569,15 @@ impl Client {
             kept.push(info);
         }
         let preference = self.config.requested_kinds();
-        let rank = |k: InfoKind| preference.iter().position(|p| *p == k).unwrap_or(usize::MAX);
+        let rank = |k: InfoKind| {
+            preference
+                .iter()
+                .position(|p| *p == k)
+                .unwrap_or(usize::MAX)
+        };
         kept.sort_by_key(|i| rank(i.kind)); // stable: wire order within a kind
         let chosen = kept.iter().find_map(|info| {
-            let ha = info
-                .home_agents
-                .iter()
-                .find(|h| self.usable(h))?
-                .clone();
+            let ha = info.home_agents.iter().find(|h| self.usable(h))?.clone();
             Some(ChosenHomeAgent {
                 kind: info.kind,
                 home_network_id: info.home_network_id.clone(),

@@ -26,8 +26,8 @@
 use super::assignment::{ClientIdentity, ClientMatch, HaAssignment};
 use crate::io::{SansIo, Transmit};
 use mip6lab_wire::dhcpv6::{
-    self, code, msg_type, option::emit_options, DhcpOption, Fqdn, Repr,
-    ALL_SERVERS, CLIENT_PORT, HOP_COUNT_LIMIT, RELAY_HEADER_LEN, SERVER_PORT,
+    self, code, msg_type, option::emit_options, DhcpOption, Fqdn, Repr, ALL_SERVERS, CLIENT_PORT,
+    HOP_COUNT_LIMIT, RELAY_HEADER_LEN, SERVER_PORT,
 };
 use mip6lab_wire::tlv::Format;
 use std::collections::VecDeque;
@@ -175,7 +175,10 @@ pub enum RelayEvent {
         rsoo_networks: Vec<Fqdn>,
     },
     /// The RSOO was left out, and why.
-    RsooWithheld { peer: Ipv6Addr, reason: Withheld },
+    RsooWithheld {
+        peer: Ipv6Addr,
+        reason: Withheld,
+    },
     /// A Relay-reply's message went to the client (or downstream relay) at `to`.
     Relayed {
         interface: Option<String>,
@@ -184,14 +187,19 @@ pub enum RelayEvent {
         /// True only under the `modify_relay_reply` knob.
         modified: bool,
     },
-    Dropped { side: Side, reason: DropReason },
+    Dropped {
+        side: Side,
+        reason: DropReason,
+    },
     /// AAA information arrived; held until `expires_at` (`None`: until the session ends).
     AssignmentStored {
         client: ClientMatch,
         expires_at: Option<u64>,
     },
     /// Information is no longer held.
-    AssignmentExpired { client: ClientMatch },
+    AssignmentExpired {
+        client: ClientMatch,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -241,7 +249,8 @@ impl Relay {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.held.retain(|h| h.assignment.client != assignment.client);
+        self.held
+            .retain(|h| h.assignment.client != assignment.client);
         self.events.push_back(RelayEvent::AssignmentStored {
             client: assignment.client.clone(),
             expires_at,
@@ -253,8 +262,14 @@ impl Relay {
         });
     }
 
-    fn from_client(&mut self, now: u64, interface: &str, src: Ipv6Addr, payload: &[u8]) {
-        let Some(link) = self.config.links.iter().find(|l| l.name == interface).cloned() else {
+    fn on_client_message(&mut self, now: u64, interface: &str, src: Ipv6Addr, payload: &[u8]) {
+        let Some(link) = self
+            .config
+            .links
+            .iter()
+            .find(|l| l.name == interface)
+            .cloned()
+        else {
             return self.drop_datagram(Side::Client, DropReason::UnknownLink);
         };
         let Some(&t) = payload.first() else {
@@ -268,7 +283,9 @@ impl Relay {
         }
         let received = match Repr::from_bytes(payload) {
             Ok(r) => r,
-            Err(e) => return self.drop_datagram(Side::Client, DropReason::Malformed(e.to_string())),
+            Err(e) => {
+                return self.drop_datagram(Side::Client, DropReason::Malformed(e.to_string()))
+            }
         };
         let hop_count = match &received {
             Repr::Relay { hop_count, .. } if *hop_count >= HOP_COUNT_LIMIT => {
@@ -308,7 +325,9 @@ impl Relay {
         };
         let bytes = match forward.to_bytes() {
             Ok(b) => b,
-            Err(e) => return self.drop_datagram(Side::Client, DropReason::Malformed(e.to_string())),
+            Err(e) => {
+                return self.drop_datagram(Side::Client, DropReason::Malformed(e.to_string()))
+            }
         };
         for server in &self.config.servers {
             self.transmits.push_back(Transmit {
@@ -392,9 +411,7 @@ impl Relay {
         let mut networks = Vec::new();
         for (i, hnidf) in hnidfs.iter().enumerate() {
             let network = held.assignment.networks.iter().find(|n| {
-                n.names_a_home_agent()
-                    && (n.home_network_id.is_some() || i == 0)
-                    && n.is_for(hnidf)
+                n.names_a_home_agent() && (n.home_network_id.is_some() || i == 0) && n.is_for(hnidf)
             });
             if let Some(n) = network {
                 let carried = (!self.config.omit_hnidf_in_idinf).then_some(*hnidf);
@@ -423,7 +440,7 @@ impl Relay {
         }
     }
 
-    fn from_server(&mut self, payload: &[u8]) {
+    fn on_server_message(&mut self, payload: &[u8]) {
         let Some(&t) = payload.first() else {
             return self.drop_datagram(Side::Server, DropReason::Malformed("empty".into()));
         };
@@ -443,8 +460,7 @@ impl Relay {
         // Only the top level is read: the relayed message is not the relay's to judge.
         let mut interface_id = None;
         let mut relayed = None;
-        for item in Format::DHCPV6_OPTIONS.items(&payload[RELAY_HEADER_LEN..], RELAY_HEADER_LEN)
-        {
+        for item in Format::DHCPV6_OPTIONS.items(&payload[RELAY_HEADER_LEN..], RELAY_HEADER_LEN) {
             let item = match item {
                 Ok(i) => i,
                 Err(e) => {
@@ -496,7 +512,10 @@ impl Relay {
             out.resize(at + status.buffer_len(), 0);
             let _ = status.emit(&mut out[at..], at);
         }
-        self.transmits.push_back(Transmit { dst: to, payload: out });
+        self.transmits.push_back(Transmit {
+            dst: to,
+            payload: out,
+        });
         self.events.push_back(RelayEvent::Relayed {
             interface: link.map(|l| l.name.clone()),
             to,
@@ -581,8 +600,8 @@ impl SansIo for Relay {
                 interface,
                 src,
                 payload,
-            } => self.from_client(now, interface, src, payload),
-            RelayInput::Server { payload, .. } => self.from_server(payload),
+            } => self.on_client_message(now, interface, src, payload),
+            RelayInput::Server { payload, .. } => self.on_server_message(payload),
             RelayInput::Assignment(a) => self.store(now, a),
             RelayInput::SessionEnded(client) => {
                 let before = self.held.len();
