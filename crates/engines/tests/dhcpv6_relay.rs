@@ -4,8 +4,8 @@
 
 use mip6lab_engines::dhcpv6::relay::{DropReason, Side, Withheld, MODIFIED_REPLY_TEXT};
 use mip6lab_engines::dhcpv6::{
-    AccessLink, ClientMatch, HaAssignment, HomeNetworkAssignment, Relay, RelayConfig, RelayEvent,
-    RelayInput,
+    AccessLink, ClientIdentity, ClientMatch, HaAssignment, HomeNetworkAssignment, Relay,
+    RelayConfig, RelayEvent, RelayInput,
 };
 use mip6lab_engines::io::{SansIo, Transmit};
 use mip6lab_wire::dhcpv6::{code, msg_type, DhcpOption, Duid, Fqdn, Repr, ALL_SERVERS};
@@ -378,6 +378,13 @@ fn the_rsoo_stops_exactly_when_the_information_expires(
     x.expires_at = expires_at;
     assign(&mut r, 0, x);
     assert_eq!(r.next_timeout(), Some(expiry));
+    let who = ClientIdentity {
+        interface: "acc0",
+        peer: a(MN_LL),
+        duid: None,
+    };
+    assert!(r.holds(expiry - 1, &who));
+    assert!(!r.holds(expiry, &who));
     let req = info_request(&[MSP]);
     let (t, _) = from_client(&mut r, expiry - 1, "acc0", MN_LL, &req);
     assert!(rsoo(&forwarded(&t)).is_some(), "held at expiry - 1");

@@ -14,6 +14,6 @@ pub mod assignment;
 pub mod client;
 pub mod relay;
 
-pub use assignment::{same_fqdn, ClientMatch, HaAssignment, HomeNetworkAssignment};
+pub use assignment::{same_fqdn, ClientIdentity, ClientMatch, HaAssignment, HomeNetworkAssignment};
 pub use client::{Client, ClientConfig, ClientEvent, HomeNetworkRequest};
 pub use relay::{AccessLink, Relay, RelayConfig, RelayEvent, RelayInput};

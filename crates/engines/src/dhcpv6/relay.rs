@@ -21,6 +21,14 @@
 //! configurable duration"); held means `now < expiry`. Once it is no longer held the RSOO is
 //! left out (§4.2.1 (3)).
 //!
+//! Two readings of the texts, for the interpretation note: (a) RFC 6610 §4.2 has the relay
+//! send IDINFs in an RSOO, but RFC 6610 §6 never registered 69 as RSOO-enabled, which RFC 6422
+//! §4 asks of every option in an RSOO; the relay follows RFC 6610/6611 (the server side decides
+//! what it accepts). (b) RFC 6611 §4.2.2 (3) puts "the received AAA AVP" in the RSOO in the ASP
+//! case, where the client sends no HNIDF; an IDINF must answer a client's HNIDF (RFC 6610
+//! §4.2) and nothing else may carry AAA data there, so without an HNIDF the RSOO is left out
+//! ([`Withheld::NoHnidf`]).
+//!
 //! The hop limit of 8 for multicast destinations (RFC 8415 §19) is the driver's to set.
 
 use super::assignment::{ClientIdentity, ClientMatch, HaAssignment};
@@ -60,8 +68,9 @@ pub struct RelayConfig {
     /// RFC 6422 §5's switch: when set, a Relay-forward from a downstream relay that carries an
     /// RSOO at any encapsulation level is silently discarded.
     pub block_forwards_with_rsoo: bool,
-    /// Knob: keep supplying the RSOO from information no longer held. Breaks RFC 6611
-    /// §4.2.1 (3) ("the NAS/DHCP relay does not include the Relay-Supplied Options option").
+    /// Knob: keep supplying the RSOO after the information expired (hold time or its own
+    /// expiry; the end of the session still removes it). Breaks RFC 6611 §4.2.1 (3) ("the
+    /// NAS/DHCP relay does not include the Relay-Supplied Options option").
     pub rsoo_even_when_expired: bool,
     /// Knob: append an OPTION_STATUS_CODE (Success, [`MODIFIED_REPLY_TEXT`]) to every message
     /// relayed to a client. Breaks RFC 8415 §19.2 and RFC 6422 §5 ("MUST NOT modify").
