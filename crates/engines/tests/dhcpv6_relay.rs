@@ -867,3 +867,71 @@ fn knob_omit_hnidf_in_idinf_only_drops_the_hnidf_inside() {
     assert_eq!(base.remove(0), DhcpOption::Mip6Hnidf(name(MSP)));
     assert_eq!(idinf(&k.fresh), base);
 }
+
+/// RFC 6611 §4.2.1 end to end: the MN's request through the relay, a server that copies the
+/// relay-supplied IDINF into its Reply (step (4)), the Relay-reply back through the relay, and
+/// the MN choosing the AAA-assigned home agent.
+#[test]
+fn the_msp_flow_delivers_the_aaa_assigned_home_agent_to_the_client() {
+    use mip6lab_engines::dhcpv6::client::{HaCandidate, InfoKind};
+    use mip6lab_engines::dhcpv6::{Client, ClientConfig, ClientEvent, HomeNetworkRequest};
+    use mip6lab_engines::io::Datagram;
+
+    let mut cfg = ClientConfig::new(
+        mn_duid(),
+        HomeNetworkRequest::Identified {
+            home_networks: vec![name(MSP)],
+        },
+        3,
+    );
+    cfg.initial_delay = false;
+    let mut mn = Client::new(cfg, Box::new(|b: &mut [u8]| b.fill(0x5a)));
+    let mut nas = relay();
+    assign(
+        &mut nas,
+        0,
+        assignment(
+            ClientMatch::LinkLayerAddress(MAC.to_vec()),
+            vec![msp_network()],
+        ),
+    );
+    mn.start(10);
+    let request = mn.poll_transmit().unwrap();
+    let (t, _) = from_client(&mut nas, 10, "acc0", MN_LL, &request.payload);
+    let forward = forwarded(&t);
+    let supplied = rsoo(&forward).unwrap();
+    let inner = forward.relayed().unwrap();
+    let Repr::ClientServer { transaction_id, .. } = inner else {
+        panic!()
+    };
+    let mut options = vec![
+        DhcpOption::ServerId(Duid::Uuid([3; 16])),
+        inner.options_with(code::CLIENTID).next().unwrap().clone(),
+    ];
+    options.extend(supplied);
+    let server_reply = Repr::ClientServer {
+        msg_type: msg_type::REPLY,
+        transaction_id: *transaction_id,
+        options,
+    }
+    .to_bytes()
+    .unwrap();
+    let (t, _) = from_server(
+        &mut nas,
+        &relay_reply(ACC0_GUA, MN_LL, iid(b"acc0"), &server_reply),
+    );
+    assert_eq!(t[0].payload, server_reply);
+    let src = SocketAddr::V6(SocketAddrV6::new(a("fe80::1"), 547, 0, 3));
+    mn.handle_input(20, Datagram::new(src, &t[0].payload));
+    let mut outcome = None;
+    while let Some(e) = mn.poll_event() {
+        if let ClientEvent::Configured(o) = e {
+            outcome = Some(o);
+        }
+    }
+    let chosen = outcome.expect("configured").chosen.expect("a home agent");
+    assert_eq!(chosen.kind, InfoKind::Identified);
+    assert_eq!(chosen.home_network_id, Some(name(MSP)));
+    assert_eq!(chosen.home_agent, HaCandidate::Address(a("2001:db8:f::1")));
+    assert_eq!(chosen.prefix, Some((64, a("2001:db8:f::"))));
+}
