@@ -8,6 +8,7 @@ pub mod addresses;
 pub mod binding;
 pub mod dad;
 pub mod ddns;
+pub mod dhcpv6;
 pub mod discovery;
 pub mod ikev2;
 pub mod io;

@@ -1,0 +1,19 @@
+//! DHCPv6 roles of the integrated scenario (RFC 6611 §4.2), sans-IO:
+//!
+//! - [`relay`]: the NAS's co-located relay agent (RFC 8415 §19), which adds the home agent
+//!   information the AAA server assigned in a Relay-Supplied Options option (RFC 6422,
+//!   RFC 6610 §4.2, RFC 6611 §4.2.1 (3)) and never touches a Relay-reply's payload;
+//! - [`client`]: the mobile node's Information-request exchange (RFC 8415 §18.2.6, §15) with
+//!   the RFC 6610 §4.1 client rules for the home network information it gets back;
+//! - [`assignment`]: what the AAA side hands the NAS and how it becomes RFC 6610 options, and
+//!   the domain-name comparison both roles use.
+//!
+//! Bytes are built and read with `mip6lab_wire::dhcpv6`; nothing here opens a socket.
+
+pub mod assignment;
+pub mod client;
+pub mod relay;
+
+pub use assignment::{same_fqdn, ClientIdentity, ClientMatch, HaAssignment, HomeNetworkAssignment};
+pub use client::{Client, ClientConfig, ClientEvent, HomeNetworkRequest};
+pub use relay::{AccessLink, Relay, RelayConfig, RelayEvent, RelayInput};
