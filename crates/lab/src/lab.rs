@@ -307,7 +307,14 @@ impl Lab {
         let nets = |t: &Topology| {
             t.networks
                 .iter()
-                .map(|n| (n.name.clone(), n.ipv6.clone(), n.ipv4.clone()))
+                .map(|n| {
+                    (
+                        n.name.clone(),
+                        n.ipv6.clone(),
+                        n.ipv4.clone(),
+                        n.forward_eapol,
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         if nets(&self.topology) != nets(topology) {
@@ -445,6 +452,7 @@ impl Lab {
                 mac_for(v4.host(1)),
                 (v6.gateway(), v6.len),
                 (v4.host(1), v4.len),
+                n.forward_eapol,
             )?;
             self.bridges.push(bridge);
         }

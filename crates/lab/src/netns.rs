@@ -69,9 +69,15 @@ impl LabNet {
         mac: [u8; 6],
         ipv6: (Ipv6Addr, u8),
         ipv4: (Ipv4Addr, u8),
+        forward_eapol: bool,
     ) -> Result<()> {
+        // Bit 3 of group_fwd_mask: 01:80:c2:00:00:03, the 802.1X PAE address.
+        let mask = if forward_eapol { 8 } else { 0 };
         self.batch(&[
-            format!("link add {bridge} address {} type bridge", mac_text(mac)),
+            format!(
+                "link add {bridge} address {} type bridge group_fwd_mask {mask}",
+                mac_text(mac)
+            ),
             format!("addr add {}/{} dev {bridge} nodad", ipv6.0, ipv6.1),
             format!("addr add {}/{} dev {bridge}", ipv4.0, ipv4.1),
             format!("link set {bridge} up"),

@@ -31,8 +31,14 @@ pub struct NetworkSpec {
     pub name: String,
     /// Must lie in 2001:db8::/32 (documentation prefix).
     pub ipv6: String,
-    /// Docker wants an IPv4 subnet on every bridge; it must lie in a documentation range.
+    /// The link's IPv4 subnet (a documentation range): the lab host's address and one per
+    /// node on it.
     pub ipv4: String,
+    /// IEEE 802.1X: the bridge forwards EAPOL (to 01:80:c2:00:00:03), which a Linux bridge
+    /// drops by default (IEEE 802.1D reserves the group address), so a supplicant on one node
+    /// reaches an authenticator on another.
+    #[serde(default)]
+    pub forward_eapol: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
