@@ -231,3 +231,34 @@ fn home_agent_assignment_attributes() {
         Some("2001:db8:1:100::/64")
     );
 }
+
+/// An Access-Request as FreeRADIUS 3.2.1's encoder writes these attributes (Debian
+/// bookworm's radclient, the library of the lab's FreeRADIUS, given them by dictionary
+/// name): its own reading of them, as radclient printed it, is what we must show.
+const FREERADIUS_3_2_REQUEST: &str = "017c00f4c022bdc7cc8600def546a546b4e4d7d501156d6e31406d73702e6578616d706c652e6e65747c0a00000000000000037d134020010db8003001000000000000000000931220010db80030000000000000000000a19714004020010db8003001000000000000000000990a00000000000080019b080018c0000200a81220010db80030010000000000000080011a19000060b507130020010db80030000000000000000000a11a19000060b541130020010db80020000000000000000000a21a0d000060b5060700c00002011a0d000060b5170700000000041a0c0000159f0706c00002011a0c0000159fa90600000001";
+
+#[test]
+fn freeradius_encoding_of_the_ha_attributes() {
+    let b = hex::decode(FREERADIUS_3_2_REQUEST).unwrap();
+    assert_eq!(
+        render(&b),
+        "Access-Request code=1 id=* authenticator=* {User-Name value=\"mn1@msp.example.net\"} \
+         {MIP6-Feature-Vector value=0x0000000000000003 (MIP6_INTEGRATED|LOCAL_HOME_AGENT_ASSIGNMENT)} \
+         {MIP6-Home-Link-Prefix value=2001:db8:30:100::/64} \
+         {PMIP6-Home-LMA-IPv6-Address value=2001:db8:30::a1} \
+         {PMIP6-Home-HN-Prefix value=2001:db8:30:100::/64} \
+         {PMIP6-Home-Interface-ID value=0x0000000000008001} \
+         {PMIP6-Home-IPv4-HoA value=192.0.2.0/24} \
+         {Framed-IPv6-Address value=2001:db8:30:100::8001} \
+         {Vendor-Specific vendor=24757 {WiMAX-hHA-IP-MIP6 value=2001:db8:30::a1}} \
+         {Vendor-Specific vendor=24757 {WiMAX-vHA-IP-MIP6 value=2001:db8:20::a2}} \
+         {Vendor-Specific vendor=24757 {WiMAX-hHA-IP-MIP4 value=192.0.2.1}} \
+         {Vendor-Specific vendor=24757 {WiMAX-IP-Technology value=4 (CMIP6)}} \
+         {Vendor-Specific vendor=5535 {3GPP2-Home-Agent-IP-Address value=192.0.2.1}} \
+         {Vendor-Specific vendor=5535 {3GPP2-HA-Authorised value=1}}"
+    );
+    // FreeRADIUS sends the HN prefix with all 16 prefix octets; the codec keeps them.
+    let r = Repr::from_bytes(&b).unwrap();
+    assert_eq!(r.to_bytes().unwrap(), b);
+    assert_eq!(r.value(attr::PMIP6_HOME_HN_PREFIX).unwrap().len(), 18);
+}

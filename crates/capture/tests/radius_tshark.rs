@@ -1,7 +1,8 @@
 //! Our decode of the RADIUS attributes that carry home-agent assignment against Wireshark's,
 //! attribute by attribute, on Access-Accepts from our own emitter: RFC 5447's 124/125,
 //! RFC 6572's 145–162, RFC 6911's 168–172, WiMAX (24757) and 3GPP2 (5535) VSAs, sent from
-//! an AAAH to a NAS over UDP 1812 on IPv6 documentation addresses. Needs tshark, so plain
+//! an AAAH to a NAS over UDP 1812 on IPv6 documentation addresses, and on an Access-Request
+//! FreeRADIUS 3.2.1 encoded with such attributes. Needs tshark, so plain
 //! `cargo test` lists it as ignored, like `tshark_crosscheck.rs`; `just test` runs it.
 
 use etherparse::PacketBuilder;
@@ -33,7 +34,7 @@ fn typed(kind: u8, v: Value) -> Attribute {
     Attribute::typed(kind, &v).unwrap()
 }
 
-/// Every standard attribute of the HA-assignment set, once.
+/// Every standard attribute of the HA-assignment set, once, in an Access-Accept.
 fn standard_accept() -> Repr {
     let mut r = Repr::new(code::ACCESS_ACCEPT, 1, [0x11; 16]);
     let prefix = |len, p| Value::Ipv6Prefix {
@@ -185,21 +186,33 @@ fn vendor_accept() -> Repr {
     r
 }
 
-/// The two Access-Accepts as Ethernet/IPv6/UDP frames from the AAAH's port 1812.
-fn write_pcap(path: &Path, messages: &[Repr]) {
+/// An Access-Request carrying HA attributes as FreeRADIUS 3.2.1's encoder writes them (Debian
+/// bookworm's radclient given them by dictionary name; the same packet
+/// `radius_dissect.rs` decodes): a peer's encoding, not our emitter's.
+const FREERADIUS_3_2_REQUEST: &str = "017c00f4c022bdc7cc8600def546a546b4e4d7d501156d6e31406d73702e6578616d706c652e6e65747c0a00000000000000037d134020010db8003001000000000000000000931220010db80030000000000000000000a19714004020010db8003001000000000000000000990a00000000000080019b080018c0000200a81220010db80030010000000000000080011a19000060b507130020010db80030000000000000000000a11a19000060b541130020010db80020000000000000000000a21a0d000060b5060700c00002011a0d000060b5170700000000041a0c0000159f0706c00002011a0c0000159fa90600000001";
+
+/// RADIUS payloads as Ethernet/IPv6/UDP frames: requests from the NAS to the AAAH's port
+/// 1812, replies back.
+fn write_pcap(path: &Path, payloads: &[Vec<u8>]) {
     let file = std::fs::File::create(path).unwrap();
     let header = PcapHeader {
         datalink: DataLink::ETHERNET,
         ..Default::default()
     };
     let mut w = PcapWriter::with_header(file, header).unwrap();
-    for (i, m) in messages.iter().enumerate() {
-        let payload = m.to_bytes().unwrap();
-        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-            .ipv6(v6(AAAH).octets(), v6(NAS).octets(), 64)
-            .udp(1812, 40000 + i as u16);
+    for (i, payload) in payloads.iter().enumerate() {
+        let nas_port = 40000 + i as u16;
+        let b = if payload[0] == code::ACCESS_REQUEST {
+            PacketBuilder::ethernet2([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1])
+                .ipv6(v6(NAS).octets(), v6(AAAH).octets(), 64)
+                .udp(nas_port, 1812)
+        } else {
+            PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                .ipv6(v6(AAAH).octets(), v6(NAS).octets(), 64)
+                .udp(1812, nas_port)
+        };
         let mut frame = Vec::new();
-        b.write(&mut frame, &payload).unwrap();
+        b.write(&mut frame, payload).unwrap();
         w.write_packet(&PcapPacket::new(
             Duration::from_secs(1 + i as u64),
             frame.len() as u32,
@@ -401,14 +414,18 @@ fn our_radius_ha_decode_agrees_with_tshark() {
     let dir = std::env::temp_dir().join(format!("mip6lab-radius-tshark-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = dir.join("radius-ha.pcap");
-    let messages = [standard_accept(), vendor_accept()];
-    write_pcap(&pcap, &messages);
+    let payloads = [
+        standard_accept().to_bytes().unwrap(),
+        vendor_accept().to_bytes().unwrap(),
+        hex::decode(FREERADIUS_3_2_REQUEST).unwrap(),
+    ];
+    write_pcap(&pcap, &payloads);
     let frames = read_file(&pcap).unwrap().frames;
     let ours = decode_frames(&frames, &Endpoints::default());
     let theirs = tshark_attributes(&pcap);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(ours.entries.len(), 2);
-    assert_eq!(theirs.len(), 2);
+    assert_eq!(ours.entries.len(), 3);
+    assert_eq!(theirs.len(), 3);
     let mut t = Tally::default();
     let mut values = 0;
     for ((e, frame), tshark) in ours.entries.iter().zip(&frames).zip(&theirs) {
@@ -439,6 +456,7 @@ fn our_radius_ha_decode_agrees_with_tshark() {
         eprintln!("  {f}: {k}");
     }
     t.assert_no_disagreement();
-    // 25 standard attributes, 25 VSAs each with one sub-attribute.
-    assert_eq!(values, 50, "every attribute's value was compared");
+    // 25 standard attributes; 25 VSAs each with one sub-attribute; FreeRADIUS's 8 standard
+    // attributes and 6 VSAs.
+    assert_eq!(values, 64, "every attribute's value was compared");
 }

@@ -514,15 +514,20 @@ proptest! {
         }
     }
 
-    /// Whatever the octets, decoding answers (never panics); a fixed-size form read back
-    /// emits the very same octets.
+    /// Whatever the octets, decoding answers (never panics); what it reads emits the very
+    /// same octets (an IPv6 prefix: octets that read back as the same prefix).
     #[test]
     fn any_value_decodes_or_errs(kind in prop_oneof![124u8..=125, 145u8..=172],
                                  value in proptest::collection::vec(any::<u8>(), 0..=40)) {
         let a = Attribute::new(kind, value.clone());
         if let Ok(v) = a.decode() {
-            if !matches!(v, Value::Ipv6Prefix { .. }) {
-                prop_assert_eq!(v.to_bytes().unwrap(), value);
+            let again = v.to_bytes().unwrap();
+            if matches!(v, Value::Ipv6Prefix { .. }) {
+                // Octets short of what the length needs read as zeros: emitted, they read
+                // back as the same prefix.
+                prop_assert_eq!(Attribute::new(kind, again).decode().unwrap(), v);
+            } else {
+                prop_assert_eq!(again, value);
             }
         }
     }
@@ -543,4 +548,21 @@ proptest! {
             prop_assert_eq!(VendorSpecific::from_subs(vendor_id, subs).unwrap(), vs);
         }
     }
+}
+
+#[test]
+fn prefix_bits_past_the_length_are_kept() {
+    // A /8 sent with two octets, the second non-zero (RFC 3162 §2.3 forbids it; a reading
+    // must not hide it).
+    let a = Attribute::new(attr::PMIP6_HOME_HN_PREFIX, h("0008 20ff"));
+    let v = a.decode().unwrap();
+    assert_eq!(
+        v,
+        Value::Ipv6Prefix {
+            reserved: 0,
+            len: 8,
+            prefix: v6("20ff::")
+        }
+    );
+    assert_eq!(v.to_bytes().unwrap(), a.value);
 }

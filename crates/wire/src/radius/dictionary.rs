@@ -353,7 +353,8 @@ pub fn decode_value(ty: AttrType, name: &str, v: &[u8]) -> Result<Value> {
 
 impl Value {
     /// The value octets this reading came from (the shortest form where the type allows
-    /// several: an IPv6 prefix carries the octets its length needs). `Err` at offset 0 for a
+    /// several: an IPv6 prefix carries the octets its length needs, and non-zero ones past
+    /// them, so that it reads back the same). `Err` at offset 0 for a
     /// value that has no such form (a prefix length out of range, reserved bits that do not
     /// fit, a vendor String over 249 octets).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
@@ -373,9 +374,13 @@ impl Value {
                 if *len > 128 {
                     return Err(too_long("IPv6 prefix length"));
                 }
-                let n = usize::from(*len).div_ceil(8);
+                // The octets the length needs, and any non-zero ones past them (bits past
+                // the length, which RFC 3162 §2.3 forbids but a reading must keep).
+                let octets = prefix.octets();
+                let last_set = octets.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+                let n = usize::from(*len).div_ceil(8).max(last_set);
                 let mut v = vec![*reserved, *len];
-                v.extend_from_slice(&prefix.octets()[..n]);
+                v.extend_from_slice(&octets[..n]);
                 v
             }
             Value::HomeLinkPrefix { len, prefix } => {
