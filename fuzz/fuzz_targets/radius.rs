@@ -15,6 +15,9 @@ fuzz_target!(|data: &[u8]| {
             typed_value_round_trips(a);
         }
         let _ = r.vendor_attribute(radius::vendor::WIMAX, radius::wimax::HHA_IP_MIP6);
+        if let Ok(ha) = radius::HaAssignment::from_repr(&r) {
+            let _ = ha.attributes();
+        }
         if let Some(e) = r.eap_message() {
             if let Ok(p) = eap::Repr::from_bytes(&e) {
                 assert_eq!(p.to_bytes().expect("parsed EAP must emit"), e);

@@ -34,6 +34,7 @@ use md5::{Digest, Md5};
 use std::net::Ipv6Addr;
 
 mod dictionary;
+mod ha_profile;
 mod vsa;
 
 pub use dictionary::{
@@ -41,6 +42,7 @@ pub use dictionary::{
     ms_attr_info, vendor, vendor_attr_info, vendor_name, wimax, wimax_attr_info,
     wimax_ip_technology, wimax_ip_technology_name, AttrType, Value,
 };
+pub use ha_profile::HaAssignment;
 pub use vsa::{joined_vendor_value, VendorAttribute, VendorSpecific, WIMAX_CONTINUED};
 
 /// Smallest and largest packet (RFC 2865 §3).

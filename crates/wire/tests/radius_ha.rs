@@ -566,3 +566,60 @@ fn prefix_bits_past_the_length_are_kept() {
     );
     assert_eq!(v.to_bytes().unwrap(), a.value);
 }
+
+// ---------- the lab's profile ----------
+
+#[test]
+fn ha_assignment_profile_reads_what_freeradius_sends_and_writes_it_back() {
+    use mip6lab_wire::radius::HaAssignment;
+    use std::net::IpAddr;
+    let want = HaAssignment {
+        feature_vector: Some(feature::MIP6_INTEGRATED),
+        home_agents: vec![
+            IpAddr::V6(v6("2001:db8:30::a1")),
+            IpAddr::V4(v4("192.0.2.1")),
+        ],
+        visited_agents: vec![v6("2001:db8:20::a2")],
+        home_link_prefix: Some((v6("2001:db8:30:100::"), 64)),
+    };
+    let mut r = Repr::new(radius::code::ACCESS_ACCEPT, 1, [0; 16]);
+    r.push(Attribute::text(attr::USER_NAME, "mn1@msp.example.net"));
+    for a in want.attributes().unwrap() {
+        r.push(a);
+    }
+    // Attributes outside the profile are left alone: RFC 6572's LMA is not an HA here.
+    r.push(Attribute::ipv6(
+        attr::PMIP6_HOME_LMA_IPV6_ADDRESS,
+        v6("2001:db8:9::1"),
+    ));
+    let b = r.to_bytes().unwrap();
+    let back = HaAssignment::from_repr(&Repr::from_bytes(&b).unwrap()).unwrap();
+    assert_eq!(back, want);
+    assert!(back.assigns());
+    assert!(!HaAssignment::default().assigns());
+    // The octets as FreeRADIUS 3.2.1 writes WiMAX-hHA-IP-MIP6 and 125 (radclient).
+    assert_eq!(
+        &b[20 + 21 + 10..][..25],
+        &h("1a19 000060b5 0713 00 20010db80030000000000000000000a1")[..]
+    );
+}
+
+#[test]
+fn ha_assignment_errors_name_the_packet_offset() {
+    use mip6lab_wire::radius::HaAssignment;
+    let mut r = Repr::new(radius::code::ACCESS_ACCEPT, 1, [0; 16]);
+    r.push(Attribute::text(attr::USER_NAME, "mn"));
+    // WiMAX-hHA-IP-MIP6 of 8 octets: the VSA at 24, its sub-attribute's value at 24+2+4+3.
+    r.push(Attribute::vendor(
+        vendor::WIMAX,
+        wimax::HHA_IP_MIP6,
+        &[0x20, 1, 0xd, 0xb8, 0, 0, 0, 1],
+    ));
+    let e = HaAssignment::from_repr(&r).unwrap_err();
+    assert_eq!(e.offset, 24 + 9 + 8, "{e}");
+    assert!(e.what.contains("16 expected"), "{e}");
+    let mut r = Repr::new(radius::code::ACCESS_ACCEPT, 1, [0; 16]);
+    r.push(Attribute::new(attr::MIP6_HOME_LINK_PREFIX, vec![64, 0x20]));
+    let e = HaAssignment::from_repr(&r).unwrap_err();
+    assert_eq!(e.offset, 20 + 2 + 2, "{e}");
+}
