@@ -5,8 +5,14 @@
 //! each attribute `Type(1) ‖ Length(1, whole attribute, 2..=255) ‖ Value`.
 //!
 //! Attributes stay raw ([`Attribute`]: type and value octets) so that any packet that parses
-//! emits the very same octets; [`Attribute::decode`] gives the typed reading of the ones this
-//! lab uses (text, integers, addresses, IPv6 prefixes, Vendor-Specific with its sub-TLVs).
+//! emits the very same octets; [`Attribute::decode`] gives the typed [`Value`] of the ones this
+//! lab names (text, integers, addresses, IPv6 prefixes, Vendor-Specific with its
+//! sub-attributes) and [`Attribute::typed`] builds one from a [`Value`]. The names and types
+//! are one registry per attribute space (`dictionary.rs`): the standard space, with the
+//! attributes that carry home-agent assignment (RFC 5447's 124/125, RFC 6572's 145–162,
+//! RFC 6911's 168–172), and the Microsoft, WiMAX and 3GPP2 vendor spaces (`vsa.rs`: WiMAX's
+//! `type ‖ length ‖ continuation` sub-attributes). [`HaAssignment`] reads and writes the lab's
+//! profile of them (`fixtures/requirements/radius-ha-assignment.md`).
 //!
 //! Crypto (MD5 and HMAC-MD5, as RFC 2865/2866/3579/2548 define them):
 //! - Response Authenticator `MD5(Code‖ID‖Length‖RequestAuth‖Attributes‖Secret)`

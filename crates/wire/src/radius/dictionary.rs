@@ -83,7 +83,7 @@ typed_registry! {
     LOGIN_IPV6_HOST = 98 => "Login-IPv6-Host" Ipv6,
     FRAMED_IPV6_ROUTE = 99 => "Framed-IPv6-Route" Text,
     FRAMED_IPV6_POOL = 100 => "Framed-IPv6-Pool" Text,
-    /// RFC 5447 §4.2.5: 64 capability flags ([`feature`]).
+    /// RFC 5447 §4.2.5: 64 capability flags ([`super::feature`]).
     MIP6_FEATURE_VECTOR = 124 => "MIP6-Feature-Vector" Integer64,
     /// RFC 5447 §4.2.4: the MN's home link prefix, prefix length then 16 octets.
     MIP6_HOME_LINK_PREFIX = 125 => "MIP6-Home-Link-Prefix" HomeLinkPrefix,
