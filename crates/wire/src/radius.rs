@@ -262,8 +262,8 @@ impl Attribute {
     }
 
     /// The attribute of type `kind` whose value reads as `value`. `Err` (offset within the
-    /// value) when `value` is not of `kind`'s type or has no value octets (see
-    /// [`Value::to_bytes`]).
+    /// value) when `value` is not of `kind`'s type, cannot be emitted (see
+    /// [`Value::to_bytes`]) or needs more than 253 octets.
     pub fn typed(kind: u8, value: &Value) -> Result<Attribute> {
         let a = Attribute::new(kind, value.to_bytes()?);
         if a.value.len() > MAX_VALUE_LEN {
