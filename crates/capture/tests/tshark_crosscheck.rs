@@ -1,10 +1,14 @@
 //! Our decode against Wireshark's, frame by frame, on every committed capture
 //! (fixtures/pcaps/**): DNS, IKEv2 headers, Mobility Header and ESP fields that both decoded
-//! must agree. Needs tshark, so plain `cargo test` lists it as ignored; `just test` runs it.
+//! must agree, and the RADIUS attributes that carry home-agent assignment (RFC 5447, RFC 6572,
+//! RFC 6911, WiMAX and 3GPP2 VSAs: `support/radius.rs`). Needs tshark, so plain `cargo test`
+//! lists it as ignored; `just test` runs it.
 
 use hickory_proto::rr::RecordType;
+use mip6lab_capture::dissect::slice;
 use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Part};
 use std::path::{Path, PathBuf};
+use support::radius::{our_attributes, tshark_attributes, Shown};
 use support::{num, tshark_fields, Tally};
 
 mod support;
@@ -123,6 +127,8 @@ fn check(file: &Path, t: &mut Tally) {
     let read = read_file(file).unwrap();
     let ours = decode_frames(&read.frames, &Endpoints::default());
     let theirs = tshark_fields(file, FIELDS);
+    // tshark's RADIUS attributes (a `-V` run), read for files that have RADIUS.
+    let mut radius = None;
     for e in &ours.entries {
         let Some(w) = theirs.get(&e.frame) else {
             t.disagree.push(format!(
@@ -247,6 +253,30 @@ fn check(file: &Path, t: &mut Tally) {
                     .or(f("mip6.ba.lifetime"))
                     .and_then(num);
                 t.cmp(at, "lifetime", mh_field(m, "lifetime"), life);
+            }
+            Decoded::Message(m) if m.protocol == "RADIUS" => {
+                let radius = radius.get_or_insert_with(|| tshark_attributes(file));
+                let frame = read.frames.iter().find(|f| f.number == e.frame);
+                let (Some(tshark), Some(Ok(Some((_, payload))))) =
+                    (radius.get(&e.frame), frame.map(slice))
+                else {
+                    t.disagree.push(format!(
+                        "{} frame {}: tshark shows no RADIUS there",
+                        file.display(),
+                        e.frame
+                    ));
+                    continue;
+                };
+                let ha = |rows: Vec<Shown>| -> Vec<Shown> {
+                    rows.into_iter()
+                        .filter(Shown::carries_ha_assignment)
+                        .collect()
+                };
+                t.cmp_radius_rows(
+                    &format!("{} frame {}", file.display(), e.frame),
+                    &ha(our_attributes(m, payload)),
+                    &ha(tshark.clone()),
+                );
             }
             Decoded::Message(m) if m.protocol == "ESP" => {
                 let at = at("ESP");

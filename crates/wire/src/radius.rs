@@ -5,8 +5,14 @@
 //! each attribute `Type(1) ‖ Length(1, whole attribute, 2..=255) ‖ Value`.
 //!
 //! Attributes stay raw ([`Attribute`]: type and value octets) so that any packet that parses
-//! emits the very same octets; [`Attribute::decode`] gives the typed reading of the ones this
-//! lab uses (text, integers, addresses, IPv6 prefixes, Vendor-Specific with its sub-TLVs).
+//! emits the very same octets; [`Attribute::decode`] gives the typed [`Value`] of the ones this
+//! lab names (text, integers, addresses, IPv6 prefixes, Vendor-Specific with its
+//! sub-attributes) and [`Attribute::typed`] builds one from a [`Value`]. The names and types
+//! are one registry per attribute space (`dictionary.rs`): the standard space, with the
+//! attributes that carry home-agent assignment (RFC 5447's 124/125, RFC 6572's 145–162,
+//! RFC 6911's 168–172), and the Microsoft, WiMAX and 3GPP2 vendor spaces (`vsa.rs`: WiMAX's
+//! `type ‖ length ‖ continuation` sub-attributes). [`HaAssignment`] reads and writes the lab's
+//! profile of them (`fixtures/requirements/radius-ha-assignment.md`).
 //!
 //! Crypto (MD5 and HMAC-MD5, as RFC 2865/2866/3579/2548 define them):
 //! - Response Authenticator `MD5(Code‖ID‖Length‖RequestAuth‖Attributes‖Secret)`
@@ -31,7 +37,19 @@ use crate::view::{buffer_view, require_len, room_for, view_fields};
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
+
+mod dictionary;
+mod ha_profile;
+mod vsa;
+
+pub use dictionary::{
+    attr, attr_info, decode_value, feature, feature_flags, feature_name, gpp2, gpp2_attr_info, ms,
+    ms_attr_info, vendor, vendor_attr_info, vendor_name, wimax, wimax_attr_info,
+    wimax_ip_technology, wimax_ip_technology_name, AttrType, Value,
+};
+pub use ha_profile::HaAssignment;
+pub use vsa::{joined_vendor_value, VendorAttribute, VendorSpecific, WIMAX_CONTINUED};
 
 /// Smallest and largest packet (RFC 2865 §3).
 pub const MIN_LEN: usize = 20;
@@ -81,129 +99,6 @@ pub fn is_response(c: u8) -> bool {
     )
 }
 
-/// Attribute types used by this lab (RFC 2865 §5, RFC 2866 §5, RFC 2869 §5, RFC 3162 §2,
-/// RFC 3579 §3, RFC 5447 §7.1, RFC 6911 §3).
-pub mod attr {
-    pub const USER_NAME: u8 = 1;
-    pub const USER_PASSWORD: u8 = 2;
-    pub const CHAP_PASSWORD: u8 = 3;
-    pub const NAS_IP_ADDRESS: u8 = 4;
-    pub const NAS_PORT: u8 = 5;
-    pub const SERVICE_TYPE: u8 = 6;
-    pub const FRAMED_PROTOCOL: u8 = 7;
-    pub const FRAMED_IP_ADDRESS: u8 = 8;
-    pub const FRAMED_IP_NETMASK: u8 = 9;
-    pub const FRAMED_ROUTING: u8 = 10;
-    pub const FILTER_ID: u8 = 11;
-    pub const FRAMED_MTU: u8 = 12;
-    pub const FRAMED_COMPRESSION: u8 = 13;
-    pub const LOGIN_IP_HOST: u8 = 14;
-    pub const LOGIN_SERVICE: u8 = 15;
-    pub const REPLY_MESSAGE: u8 = 18;
-    pub const FRAMED_ROUTE: u8 = 22;
-    pub const STATE: u8 = 24;
-    pub const CLASS: u8 = 25;
-    pub const VENDOR_SPECIFIC: u8 = 26;
-    pub const SESSION_TIMEOUT: u8 = 27;
-    pub const IDLE_TIMEOUT: u8 = 28;
-    pub const TERMINATION_ACTION: u8 = 29;
-    pub const CALLED_STATION_ID: u8 = 30;
-    pub const CALLING_STATION_ID: u8 = 31;
-    pub const NAS_IDENTIFIER: u8 = 32;
-    pub const PROXY_STATE: u8 = 33;
-    pub const ACCT_STATUS_TYPE: u8 = 40;
-    pub const ACCT_DELAY_TIME: u8 = 41;
-    pub const ACCT_SESSION_ID: u8 = 44;
-    pub const EVENT_TIMESTAMP: u8 = 55;
-    pub const CHAP_CHALLENGE: u8 = 60;
-    pub const NAS_PORT_TYPE: u8 = 61;
-    pub const CONNECT_INFO: u8 = 77;
-    pub const EAP_MESSAGE: u8 = 79;
-    pub const MESSAGE_AUTHENTICATOR: u8 = 80;
-    pub const NAS_PORT_ID: u8 = 87;
-    pub const FRAMED_POOL: u8 = 88;
-    pub const NAS_IPV6_ADDRESS: u8 = 95;
-    pub const FRAMED_INTERFACE_ID: u8 = 96;
-    pub const FRAMED_IPV6_PREFIX: u8 = 97;
-    pub const LOGIN_IPV6_HOST: u8 = 98;
-    pub const FRAMED_IPV6_ROUTE: u8 = 99;
-    pub const FRAMED_IPV6_POOL: u8 = 100;
-    pub const MIP6_FEATURE_VECTOR: u8 = 124;
-    pub const MIP6_HOME_LINK_PREFIX: u8 = 125;
-    /// RFC 6911 §3.1: one IPv6 address of the user (here the MN's home address).
-    pub const FRAMED_IPV6_ADDRESS: u8 = 168;
-}
-
-/// How an attribute's value is read (RFC 2865 §5 data types, RFC 3162 §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttrType {
-    Text,
-    Octets,
-    Integer,
-    Ipv4,
-    Ipv6,
-    Ipv6Prefix,
-    /// 8 octets (Framed-Interface-Id, MIP6-Feature-Vector).
-    Integer64,
-    Vendor,
-}
-
-/// The RFC name and value type of an attribute; `None` for types not listed.
-pub fn attr_info(t: u8) -> Option<(&'static str, AttrType)> {
-    use attr::*;
-    use AttrType::*;
-    Some(match t {
-        USER_NAME => ("User-Name", Text),
-        USER_PASSWORD => ("User-Password", Octets),
-        CHAP_PASSWORD => ("CHAP-Password", Octets),
-        NAS_IP_ADDRESS => ("NAS-IP-Address", Ipv4),
-        NAS_PORT => ("NAS-Port", Integer),
-        SERVICE_TYPE => ("Service-Type", Integer),
-        FRAMED_PROTOCOL => ("Framed-Protocol", Integer),
-        FRAMED_IP_ADDRESS => ("Framed-IP-Address", Ipv4),
-        FRAMED_IP_NETMASK => ("Framed-IP-Netmask", Ipv4),
-        FRAMED_ROUTING => ("Framed-Routing", Integer),
-        FILTER_ID => ("Filter-Id", Text),
-        FRAMED_MTU => ("Framed-MTU", Integer),
-        FRAMED_COMPRESSION => ("Framed-Compression", Integer),
-        LOGIN_IP_HOST => ("Login-IP-Host", Ipv4),
-        LOGIN_SERVICE => ("Login-Service", Integer),
-        REPLY_MESSAGE => ("Reply-Message", Text),
-        FRAMED_ROUTE => ("Framed-Route", Text),
-        STATE => ("State", Octets),
-        CLASS => ("Class", Octets),
-        VENDOR_SPECIFIC => ("Vendor-Specific", Vendor),
-        SESSION_TIMEOUT => ("Session-Timeout", Integer),
-        IDLE_TIMEOUT => ("Idle-Timeout", Integer),
-        TERMINATION_ACTION => ("Termination-Action", Integer),
-        CALLED_STATION_ID => ("Called-Station-Id", Text),
-        CALLING_STATION_ID => ("Calling-Station-Id", Text),
-        NAS_IDENTIFIER => ("NAS-Identifier", Text),
-        PROXY_STATE => ("Proxy-State", Octets),
-        ACCT_STATUS_TYPE => ("Acct-Status-Type", Integer),
-        ACCT_DELAY_TIME => ("Acct-Delay-Time", Integer),
-        ACCT_SESSION_ID => ("Acct-Session-Id", Text),
-        EVENT_TIMESTAMP => ("Event-Timestamp", Integer),
-        CHAP_CHALLENGE => ("CHAP-Challenge", Octets),
-        NAS_PORT_TYPE => ("NAS-Port-Type", Integer),
-        CONNECT_INFO => ("Connect-Info", Text),
-        EAP_MESSAGE => ("EAP-Message", Octets),
-        MESSAGE_AUTHENTICATOR => ("Message-Authenticator", Octets),
-        NAS_PORT_ID => ("NAS-Port-Id", Text),
-        FRAMED_POOL => ("Framed-Pool", Text),
-        NAS_IPV6_ADDRESS => ("NAS-IPv6-Address", Ipv6),
-        FRAMED_INTERFACE_ID => ("Framed-Interface-Id", Integer64),
-        FRAMED_IPV6_PREFIX => ("Framed-IPv6-Prefix", Ipv6Prefix),
-        LOGIN_IPV6_HOST => ("Login-IPv6-Host", Ipv6),
-        FRAMED_IPV6_ROUTE => ("Framed-IPv6-Route", Text),
-        FRAMED_IPV6_POOL => ("Framed-IPv6-Pool", Text),
-        MIP6_FEATURE_VECTOR => ("MIP6-Feature-Vector", Integer64),
-        MIP6_HOME_LINK_PREFIX => ("MIP6-Home-Link-Prefix", Octets),
-        FRAMED_IPV6_ADDRESS => ("Framed-IPv6-Address", Ipv6),
-        _ => return None,
-    })
-}
-
 /// The RFC name of an attribute type.
 pub fn attr_name(t: u8) -> Option<&'static str> {
     attr_info(t).map(|(n, _)| n)
@@ -229,9 +124,9 @@ registry! {
 }
 
 /// Microsoft's SMI number and its MPPE key vendor types (RFC 2548 §2.4.2, §2.4.3).
-pub const VENDOR_MICROSOFT: u32 = 311;
-pub const MS_MPPE_SEND_KEY: u8 = 16;
-pub const MS_MPPE_RECV_KEY: u8 = 17;
+pub const VENDOR_MICROSOFT: u32 = vendor::MICROSOFT;
+pub const MS_MPPE_SEND_KEY: u8 = ms::MPPE_SEND_KEY;
+pub const MS_MPPE_RECV_KEY: u8 = ms::MPPE_RECV_KEY;
 
 mod field {
     use core::ops::Range;
@@ -309,44 +204,6 @@ pub struct Attribute {
     pub value: Vec<u8>,
 }
 
-/// A Vendor-Specific sub-attribute in the RFC 2865 §5.26 recommended form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VendorAttribute {
-    pub vendor_type: u8,
-    pub value: Vec<u8>,
-}
-
-/// Vendor-Specific (26): Vendor-Id, then the String, read as sub-TLVs when it has that form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VendorSpecific {
-    pub vendor_id: u32,
-    /// The String after the Vendor-Id, raw.
-    pub data: Vec<u8>,
-    /// `vendor-type(1) ‖ vendor-length(1) ‖ value` sub-attributes if `data` is exactly a
-    /// sequence of them; `None` for other layouts (e.g. WiMAX's continuation octet is still
-    /// this form, a vendor with 2-octet types is not).
-    pub subs: Option<Vec<VendorAttribute>>,
-}
-
-/// The typed reading of an attribute value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    Text(String),
-    Octets(Vec<u8>),
-    Integer(u32),
-    Integer64(u64),
-    Ipv4(Ipv4Addr),
-    Ipv6(Ipv6Addr),
-    /// Framed-IPv6-Prefix (RFC 3162 §2.3): reserved octet, prefix length, prefix (the octets
-    /// present padded with zeros).
-    Ipv6Prefix {
-        reserved: u8,
-        len: u8,
-        prefix: Ipv6Addr,
-    },
-    Vendor(VendorSpecific),
-}
-
 impl Attribute {
     pub fn new(kind: u8, value: impl Into<Vec<u8>>) -> Attribute {
         Attribute {
@@ -376,10 +233,14 @@ impl Attribute {
     }
 
     /// A Vendor-Specific attribute with one sub-attribute.
+    /// In the vendor's format: WiMAX's has a continuation octet (here 0) after the length.
     pub fn vendor(vendor_id: u32, vendor_type: u8, value: &[u8]) -> Attribute {
+        let continuation = VendorAttribute::new(vendor_id, vendor_type, []).continuation;
+        let header = 2 + usize::from(continuation.is_some());
         let mut v = vendor_id.to_be_bytes().to_vec();
         v.push(vendor_type);
-        v.push((value.len() + 2).min(255) as u8);
+        v.push((value.len() + header).min(255) as u8);
+        v.extend(continuation);
         v.extend_from_slice(value);
         Attribute::new(attr::VENDOR_SPECIFIC, v)
     }
@@ -396,74 +257,32 @@ impl Attribute {
     /// Reads the value by its type's data type (octets for unknown types). `Err` (offset
     /// within the value) when the value does not have that type's form.
     pub fn decode(&self) -> Result<Value> {
-        let v = &self.value;
         let ty = attr_info(self.kind).map_or(AttrType::Octets, |(_, t)| t);
-        let fixed = |n: usize| {
-            if v.len() == n {
-                Ok(())
-            } else {
-                Err(Error::new(
-                    v.len().min(n),
-                    format!(
-                        "{} value of {} octets, {n} expected",
-                        self.display_name(),
-                        v.len()
-                    ),
-                ))
-            }
-        };
-        Ok(match ty {
-            AttrType::Text => match std::str::from_utf8(v) {
-                Ok(s) => Value::Text(s.to_owned()),
-                // Text is UTF-8 (RFC 2865 §5); show anything else as octets.
-                Err(_) => Value::Octets(v.clone()),
-            },
-            AttrType::Octets => Value::Octets(v.clone()),
-            AttrType::Integer => {
-                fixed(4)?;
-                Value::Integer(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
-            }
-            AttrType::Integer64 => {
-                fixed(8)?;
-                let mut a = [0u8; 8];
-                a.copy_from_slice(v);
-                Value::Integer64(u64::from_be_bytes(a))
-            }
-            AttrType::Ipv4 => {
-                fixed(4)?;
-                Value::Ipv4(Ipv4Addr::new(v[0], v[1], v[2], v[3]))
-            }
-            AttrType::Ipv6 => {
-                fixed(16)?;
-                let mut a = [0u8; 16];
-                a.copy_from_slice(v);
-                Value::Ipv6(Ipv6Addr::from(a))
-            }
-            AttrType::Ipv6Prefix => {
-                if v.len() < 2 || v.len() > 18 {
-                    return Err(Error::new(
-                        v.len().min(2),
-                        format!(
-                            "{} value of {} octets, 2..=18 expected",
-                            self.display_name(),
-                            v.len()
-                        ),
-                    ));
-                }
-                let len = v[1];
-                if len > 128 {
-                    return Err(Error::new(1, format!("prefix length {len} over 128")));
-                }
-                let mut a = [0u8; 16];
-                a[..v.len() - 2].copy_from_slice(&v[2..]);
-                Value::Ipv6Prefix {
-                    reserved: v[0],
-                    len,
-                    prefix: Ipv6Addr::from(a),
-                }
-            }
-            AttrType::Vendor => Value::Vendor(self.vendor_specific()?),
-        })
+        decode_value(ty, &self.display_name(), &self.value)
+    }
+
+    /// The attribute of type `kind` whose value reads as `value`. `Err` (offset within the
+    /// value) when `value` is not of `kind`'s type, cannot be emitted (see
+    /// [`Value::to_bytes`]) or needs more than 253 octets.
+    pub fn typed(kind: u8, value: &Value) -> Result<Attribute> {
+        let a = Attribute::new(kind, value.to_bytes()?);
+        if a.value.len() > MAX_VALUE_LEN {
+            return Err(Error::new(
+                0,
+                format!(
+                    "{} value of {} octets (at most 253)",
+                    a.display_name(),
+                    a.value.len()
+                ),
+            ));
+        }
+        match a.decode() {
+            Ok(back) if back == *value => Ok(a),
+            _ => Err(Error::new(
+                0,
+                format!("{value:?} is not a {} value", a.display_name()),
+            )),
+        }
     }
 
     /// The name, or `Attr-N` for an unlisted type.
@@ -482,47 +301,7 @@ impl Attribute {
                 format!("attribute {} is not Vendor-Specific", self.kind),
             ));
         }
-        let v = &self.value;
-        if v.len() < 4 {
-            return Err(Error::new(
-                v.len(),
-                format!("Vendor-Specific of {} octets, Vendor-Id needs 4", v.len()),
-            ));
-        }
-        let vendor_id = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
-        let data = v[4..].to_vec();
-        Ok(VendorSpecific {
-            vendor_id,
-            subs: parse_vendor_subs(&data),
-            data,
-        })
-    }
-}
-
-fn parse_vendor_subs(d: &[u8]) -> Option<Vec<VendorAttribute>> {
-    if d.is_empty() {
-        return None;
-    }
-    // The recommended sub-attribute form has the attribute layout (Length counts the header).
-    Format::RADIUS_ATTRIBUTES
-        .items(d, 0)
-        .map(|item| {
-            item.ok().map(|i| VendorAttribute {
-                vendor_type: i.kind as u8,
-                value: i.value.to_vec(),
-            })
-        })
-        .collect()
-}
-
-impl VendorSpecific {
-    /// The first sub-attribute of a vendor type.
-    pub fn sub(&self, vendor_type: u8) -> Option<&[u8]> {
-        self.subs
-            .as_ref()?
-            .iter()
-            .find(|s| s.vendor_type == vendor_type)
-            .map(|s| s.value.as_slice())
+        VendorSpecific::parse(&self.value)
     }
 }
 
@@ -693,11 +472,11 @@ impl Repr {
             .filter_map(|a| a.vendor_specific().ok())
     }
 
-    /// The first sub-attribute `vendor_type` of vendor `vendor_id`.
+    /// The first sub-attribute `vendor_type` of vendor `vendor_id`; WiMAX values continued
+    /// over several sub-attributes come joined.
     pub fn vendor_attribute(&self, vendor_id: u32, vendor_type: u8) -> Option<Vec<u8>> {
-        self.vendor_specifics()
-            .filter(|v| v.vendor_id == vendor_id)
-            .find_map(|v| v.sub(vendor_type).map(<[u8]>::to_vec))
+        let vsas: Vec<VendorSpecific> = self.vendor_specifics().collect();
+        joined_vendor_value(&vsas, vendor_id, vendor_type)
     }
 
     /// The EAP packet carried in the EAP-Message attributes, joined in order (RFC 3579

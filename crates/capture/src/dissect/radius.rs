@@ -9,12 +9,18 @@
 //! Acct-Session-Id, and the clock readings Acct-Delay-Time and Event-Timestamp) are volatile.
 //! Proxy-State's length is volatile too. Acct-Status-Type shows its value's name (`1 (Start)`). Consecutive EAP-Message attributes are shown once as an `EAP` child (the
 //! joined packet, `EAP Response/Identity …`) with `fragments` when more than one.
-//! Vendor-Specific: field `vendor`, sub-attributes as children (`MS-MPPE-Recv-Key`, `vsa N`).
+//! Vendor-Specific: field `vendor`, sub-attributes as children named by the vendor's
+//! dictionary (`MS-MPPE-Recv-Key`, `WiMAX-hHA-IP-MIP6`, `3GPP2-Home-Agent-IP-Address`; `vsa N`
+//! if unlisted), typed values for WiMAX and 3GPP2, WiMAX's continuation octet as
+//! `continuation` when not 0. MIP6-Feature-Vector shows its flags by name
+//! (`0x0000000000000001 (MIP6_INTEGRATED)`), WiMAX-IP-Technology its value's name.
 
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Part};
 use mip6lab_wire::eap;
-use mip6lab_wire::radius::{self, attr, Attribute, Repr, Value};
+use mip6lab_wire::radius::{
+    self, attr, feature_flags, ms, vendor, wimax, Attribute, Repr, Value, VendorAttribute,
+};
 
 pub struct Radius;
 
@@ -100,26 +106,7 @@ fn attribute_message(a: &Attribute) -> Part {
             match &v.subs {
                 Some(subs) => {
                     for s in subs {
-                        let name = vendor_attr_name(v.vendor_id, s.vendor_type)
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| format!("vsa {}", s.vendor_type));
-                        let c = Part::new("RADIUS", name);
-                        let value = format!("0x{}", hex::encode(&s.value));
-                        // MPPE keys are salted and encrypted; MS-CHAP-Error (2) carries the
-                        // server's fresh challenge (RFC 2548 §2.1.5): all differ every run.
-                        let ms = v.vendor_id == radius::VENDOR_MICROSOFT;
-                        let c = if ms
-                            && matches!(
-                                s.vendor_type,
-                                radius::MS_MPPE_SEND_KEY | radius::MS_MPPE_RECV_KEY
-                            ) {
-                            c.field("len", s.value.len()).volatile("value", value)
-                        } else if ms && s.vendor_type == 2 {
-                            c.volatile("value", value)
-                        } else {
-                            c.field("value", value)
-                        };
-                        m = m.child(c);
+                        m = m.child(vendor_attribute_message(v.vendor_id, s));
                     }
                 }
                 None => m = m.field("data", format!("0x{}", hex::encode(&v.data))),
@@ -127,11 +114,16 @@ fn attribute_message(a: &Attribute) -> Part {
             m
         }
         Ok(Value::Integer(n)) if a.kind == attr::ACCT_STATUS_TYPE => {
-            match radius::acct_status_name(n) {
-                Some(name) => m.field("value", format!("{n} ({name})")),
-                None => m.field("value", n),
-            }
+            m.field("value", named(n, radius::acct_status_name(n)))
         }
+        Ok(Value::Integer64(n)) if a.kind == attr::MIP6_FEATURE_VECTOR => m.field(
+            "value",
+            format!(
+                "{} ({})",
+                value_text(&Value::Integer64(n)),
+                feature_flags(n)
+            ),
+        ),
         Ok(v) => {
             let text = value_text(&v);
             if a.kind == attr::PROXY_STATE {
@@ -148,6 +140,64 @@ fn attribute_message(a: &Attribute) -> Part {
     }
 }
 
+/// `n (Name)`, or `n` when the value has no name.
+fn named(n: u32, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{n} ({name})"),
+        None => n.to_string(),
+    }
+}
+
+/// Vendor values that differ every run: MPPE keys are salted and encrypted, MS-CHAP-Error (2)
+/// carries the server's fresh challenge (RFC 2548 §2.1.5), and WiMAX's MSK and MN-HA keys
+/// are salted and encrypted like the MPPE keys.
+fn volatile_vendor_attribute(vendor_id: u32, t: u8) -> Volatility {
+    match (vendor_id, t) {
+        (vendor::MICROSOFT, ms::MPPE_SEND_KEY | ms::MPPE_RECV_KEY)
+        | (vendor::WIMAX, wimax::MSK | wimax::MN_HHA_MIP6_KEY | wimax::MN_VHA_MIP6_KEY) => {
+            Volatility::ValueOnly
+        }
+        (vendor::MICROSOFT, 2) => Volatility::WholeValue,
+        _ => Volatility::Stable,
+    }
+}
+
+enum Volatility {
+    Stable,
+    /// The length is stable, the value is not.
+    ValueOnly,
+    /// Neither is shown.
+    WholeValue,
+}
+
+/// One sub-attribute of a Vendor-Specific: its dictionary name (`vsa N` if unlisted), WiMAX's
+/// continuation octet when not 0, and its value: typed for the vendors whose tables give a
+/// type (Microsoft's stay hex), `malformed` when it does not have that type's form.
+fn vendor_attribute_message(vendor_id: u32, s: &VendorAttribute) -> Part {
+    let name = s
+        .name(vendor_id)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("vsa {}", s.vendor_type));
+    let mut c = Part::new("RADIUS", name);
+    if let Some(cont) = s.continuation.filter(|c| *c != 0) {
+        c = c.field("continuation", format!("{cont:#04x}"));
+    }
+    let value = match s.decode(vendor_id) {
+        Ok(Value::Integer(n))
+            if (vendor_id, s.vendor_type) == (vendor::WIMAX, wimax::IP_TECHNOLOGY) =>
+        {
+            named(n, radius::wimax_ip_technology_name(n))
+        }
+        Ok(v) => value_text(&v),
+        Err(e) => return c.field("malformed", e.to_string()),
+    };
+    match volatile_vendor_attribute(vendor_id, s.vendor_type) {
+        Volatility::Stable => c.field("value", value),
+        Volatility::ValueOnly => c.field("len", s.value.len()).volatile("value", value),
+        Volatility::WholeValue => c.volatile("value", value),
+    }
+}
+
 fn value_text(v: &Value) -> String {
     match v {
         Value::Text(s) => format!("{s:?}"),
@@ -156,22 +206,12 @@ fn value_text(v: &Value) -> String {
         Value::Integer64(n) => format!("0x{n:016x}"),
         Value::Ipv4(a) => a.to_string(),
         Value::Ipv6(a) => a.to_string(),
-        Value::Ipv6Prefix { len, prefix, .. } => format!("{prefix}/{len}"),
+        Value::Ipv6Prefix { len, prefix, .. } | Value::HomeLinkPrefix { len, prefix } => {
+            format!("{prefix}/{len}")
+        }
+        Value::Ipv4Prefix { len, prefix, .. } => format!("{prefix}/{len}"),
         Value::Vendor(v) => format!("vendor {}", v.vendor_id),
     }
-}
-
-fn vendor_attr_name(vendor: u32, t: u8) -> Option<&'static str> {
-    Some(match (vendor, t) {
-        (radius::VENDOR_MICROSOFT, 7) => "MS-MPPE-Encryption-Policy",
-        (radius::VENDOR_MICROSOFT, 8) => "MS-MPPE-Encryption-Types",
-        (radius::VENDOR_MICROSOFT, 16) => "MS-MPPE-Send-Key",
-        (radius::VENDOR_MICROSOFT, 17) => "MS-MPPE-Recv-Key",
-        (radius::VENDOR_MICROSOFT, 26) => "MS-CHAP2-Response",
-        (radius::VENDOR_MICROSOFT, 25) => "MS-CHAP2-Success",
-        (radius::VENDOR_MICROSOFT, 11) => "MS-CHAP-Challenge",
-        _ => return None,
-    })
 }
 
 /// The EAP packet of the EAP-Message attributes, as an `EAP <describe>` child.

@@ -3,6 +3,8 @@
 // Each test binary compiles this module and uses only some of it.
 #![allow(dead_code)]
 
+pub mod radius;
+
 use mip6lab_capture::read::LinkType;
 use mip6lab_capture::{Endpoints, Frame};
 use mip6lab_wire::mh::{BindingUpdate, BuFlags, MhMessage, MobilityOption, Repr as MhRepr};
