@@ -11,7 +11,7 @@ mod payloads;
 use lab_common::{home_port_text, lab_up, random16, root};
 use mip6lab_engines::aaa::{EapOutcome, MschapV2Client, RelayBackend, RelayConfig};
 use mip6lab_engines::ikev2::EapClient;
-use mip6lab_wire::eap;
+use mip6lab_wire::{eap, radius};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
@@ -194,5 +194,93 @@ fn eap_through_the_relay_against_freeradius() {
     // probe's exchange before it is setup, and its timing varies).
     let text = home_port_text(&artifacts, &topology, port);
     insta::assert_snapshot!("aaa_freeradius_eap", text);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// PAP Access-Request for `user` from `sock` (the NAS); the Access-Accept or -Reject parsed.
+fn pap(sock: &UdpSocket, server: SocketAddr, user: &str, password: &str) -> radius::Repr {
+    use radius::{attr, code, Attribute, Repr};
+    let auth = random16();
+    let mut req = Repr::new(code::ACCESS_REQUEST, auth[0], auth);
+    req.push(Attribute::text(attr::USER_NAME, user));
+    req.push(Attribute::new(
+        attr::USER_PASSWORD,
+        radius::hide_password(password.as_bytes(), &auth, SECRET.as_bytes()).unwrap(),
+    ));
+    req.push(Attribute::text(attr::NAS_IDENTIFIER, "nas1.example.net"));
+    sock.send_to(&req.sign_request(SECRET.as_bytes()).unwrap(), server)
+        .unwrap();
+    let mut buf = [0u8; radius::MAX_LEN];
+    let (n, _) = sock.recv_from(&mut buf).expect("an answer from FreeRADIUS");
+    assert_eq!(
+        radius::verify_response_authenticator(&buf[..n], &auth, SECRET.as_bytes()),
+        Ok(true),
+        "authentic answer"
+    );
+    Repr::from_bytes(&buf[..n]).unwrap()
+}
+
+/// RFC 6611 §4.2.1 (1): the AAAH authorizes the MN's network access and returns the assigned
+/// home agent to the NAS. FreeRADIUS 3.2 as the AAAH answers in the lab's profile
+/// (`fixtures/requirements/radius-ha-assignment.md`): the subscriber authorized for it gets
+/// MIP6-Feature-Vector, WiMAX-hHA-IP-MIP6 and MIP6-Home-Link-Prefix; a subscriber without
+/// the profile gets none (the control that the assignment comes from the profile).
+#[test]
+#[ignore = "needs Docker: run with --include-ignored (just test)"]
+fn the_aaah_returns_the_assigned_home_agent_to_the_nas() {
+    use mip6lab_wire::radius::{code, HaAssignment};
+    let out = std::env::temp_dir()
+        .join("mip6lab-tests")
+        .join(format!("aaah-{}", std::process::id()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (answers, artifacts, topology, port) = rt.block_on(async {
+        let topo =
+            mip6lab_lab::Topology::load(&root().join("fixtures/topologies/aaa.toml")).unwrap();
+        let lab = lab_up(&topo, &out).await;
+        let server = SocketAddr::from((lab.node("aaa").unwrap().address, 1812));
+        let sock = lab
+            .bind_udp(SocketAddr::from((lab.topology.hosts["lab"], 0)))
+            .unwrap();
+        let topology = lab.topology.clone();
+        let (answers, port) = tokio::task::spawn_blocking(move || {
+            sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let port = sock.local_addr().unwrap().port();
+            let assigned = pap(&sock, server, "mn1-access@example.com", "mn1-access-secret");
+            let plain = pap(&sock, server, USER, PASSWORD);
+            ([assigned, plain], port)
+        })
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let artifacts = lab.down().await.unwrap();
+        (answers, artifacts, topology, port)
+    });
+    let [assigned, plain] = answers;
+    assert_eq!(assigned.code, code::ACCESS_ACCEPT);
+    let ha = HaAssignment::from_repr(&assigned).unwrap();
+    assert_eq!(ha.feature_vector, Some(1), "MIP6_INTEGRATED");
+    assert_eq!(
+        ha.home_agents,
+        ["2001:db8:1::a1".parse::<std::net::IpAddr>().unwrap()]
+    );
+    assert_eq!(
+        ha.home_link_prefix,
+        Some(("2001:db8:1:100::".parse().unwrap(), 64))
+    );
+    assert_eq!(plain.code, code::ACCESS_ACCEPT);
+    assert!(
+        !HaAssignment::from_repr(&plain).unwrap().assigns(),
+        "no profile, no assignment"
+    );
+    // The capture names them (the RADIUS dissector and its registries).
+    let text = home_port_text(&artifacts, &topology, port);
+    for name in [
+        "MIP6-Feature-Vector",
+        "WiMAX-hHA-IP-MIP6 value=2001:db8:1::a1",
+        "MIP6-Home-Link-Prefix value=2001:db8:1:100::/64",
+    ] {
+        assert!(text.contains(name), "{name} not in:\n{text}");
+    }
+    insta::assert_snapshot!("aaah_assigns_home_agent", text);
     let _ = std::fs::remove_dir_all(&out);
 }
