@@ -705,6 +705,14 @@ impl Lab {
                         .map(|_| ())
                 }
                 Readiness::Log(text) => self.wait_log(handle, text, READY_TIMEOUT).await,
+                Readiness::Dhcpv6Info { option } => {
+                    let sock = self.probe_socket_on(node, 546)?;
+                    let bridge = self.bridge_of(node)?;
+                    let scope = self.net.ifindex(&bridge)?;
+                    probe::dhcpv6_info(sock, scope, *option, READY_TIMEOUT)
+                        .await
+                        .map(|_| ())
+                }
                 Readiness::RadiusAccess {
                     user,
                     password,
@@ -730,7 +738,12 @@ impl Lab {
     /// A probe's socket: on the lab host's address of the node's network, in the lab's
     /// namespace.
     fn probe_socket(&self, node: &NodeSpec) -> Result<tokio::net::UdpSocket> {
-        let sock = self.bind_udp(SocketAddr::from((self.gateway_of(node)?, 0)))?;
+        self.probe_socket_on(node, 0)
+    }
+
+    /// [`Lab::probe_socket`] on a given port (a DHCPv6 client's is 546).
+    fn probe_socket_on(&self, node: &NodeSpec, port: u16) -> Result<tokio::net::UdpSocket> {
+        let sock = self.bind_udp(SocketAddr::from((self.gateway_of(node)?, port)))?;
         sock.set_nonblocking(true)?;
         Ok(tokio::net::UdpSocket::from_std(sock)?)
     }
@@ -744,6 +757,16 @@ impl Lab {
     /// The lab's network namespace (for a test that opens its own sockets there).
     pub fn netns(&self) -> &LabNet {
         &self.net
+    }
+
+    /// The bridge of the node's network.
+    fn bridge_of(&self, node: &NodeSpec) -> Result<String> {
+        self.topology
+            .networks
+            .iter()
+            .position(|n| n.name == node.network)
+            .and_then(|i| self.bridges.get(i).cloned())
+            .context("node on an unknown network")
     }
 
     /// The lab host's address on the node's network (the bridge's, the first host address).

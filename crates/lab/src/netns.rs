@@ -136,6 +136,18 @@ impl LabNet {
             .with_context(|| format!("binding {local} in the lab namespace"))
     }
 
+    /// The index of interface `name` in the lab's namespace (a link-local destination's
+    /// scope).
+    pub fn ifindex(&self, name: &str) -> Result<u32> {
+        let cname = std::ffi::CString::new(name)?;
+        // SAFETY: a NUL-terminated name; the call only reads it.
+        let index = self.run(move || unsafe { libc::if_nametoindex(cname.as_ptr()) })?;
+        if index == 0 {
+            bail!("no interface {name} in the lab namespace");
+        }
+        Ok(index)
+    }
+
     /// Removes the namespace: its bridges and the lab ends of its veths go with it (a node's
     /// `eth0` goes when its peer end does).
     pub fn delete(&self) {

@@ -150,3 +150,61 @@ pub async fn radius_access(
         "RADIUS server {server} did not accept the probe user `{user}` within {timeout:?}: {last}"
     )
 }
+
+/// Sends DHCPv6 Information-requests (RFC 8415 §18.2.6: Client Identifier, ORO asking for
+/// `option`, Elapsed Time) to All_DHCP_Relay_Agents_and_Servers (ff02::1:2) on the link with
+/// scope `scope`, from `sock` (port 546 on the lab's address), until a Reply to one of them
+/// carries `option`, or `timeout`. A Reply without it is remembered as the reason.
+pub async fn dhcpv6_info(
+    sock: UdpSocket,
+    scope: u32,
+    option: u16,
+    timeout: Duration,
+) -> Result<Duration> {
+    use mip6lab_wire::dhcpv6::{msg_type, DhcpOption, Duid, Repr};
+    let started = Instant::now();
+    let dst = std::net::SocketAddrV6::new("ff02::1:2".parse().expect("literal"), 547, 0, scope);
+    let mut last = String::from("no answer");
+    while started.elapsed() < timeout {
+        let xid = rand::random::<u32>() & 0x00ff_ffff;
+        let req = Repr::ClientServer {
+            msg_type: msg_type::INFORMATION_REQUEST,
+            transaction_id: xid,
+            options: vec![
+                DhcpOption::ClientId(Duid::Ll {
+                    hardware_type: 1,
+                    link_layer_address: vec![0x02, 0x42, 0, 0, 0, 1],
+                }),
+                DhcpOption::Oro(vec![option]),
+                DhcpOption::ElapsedTime(0),
+            ],
+        };
+        if let Err(e) = sock.send_to(&req.to_bytes()?, dst).await {
+            last = e.to_string();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        // Until the server binds, a request goes unanswered: short tries, answers to earlier
+        // tries drained.
+        let try_deadline = tokio::time::Instant::now() + Duration::from_millis(250);
+        let mut buf = [0u8; 2048];
+        while let Ok(got) = tokio::time::timeout_at(try_deadline, sock.recv_from(&mut buf)).await {
+            let Ok((n, _)) = got else { break };
+            match Repr::from_bytes(&buf[..n]) {
+                Ok(Repr::ClientServer {
+                    msg_type: msg_type::REPLY,
+                    transaction_id,
+                    options,
+                }) if transaction_id == xid => {
+                    if options.iter().any(|o| o.code() == option) {
+                        return Ok(started.elapsed());
+                    }
+                    last = format!("a Reply without option {option}");
+                }
+                Ok(_) => continue,
+                Err(e) => last = format!("a malformed answer: {e}"),
+            }
+        }
+    }
+    bail!("DHCPv6 server not ready within {timeout:?}: {last}")
+}

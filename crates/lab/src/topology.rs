@@ -118,6 +118,10 @@ pub enum Readiness {
         password: String,
         secret: String,
     },
+    /// A DHCPv6 server is ready when it answers an Information-request (RFC 8415 §18.2.6,
+    /// sent to ff02::1:2 from the lab's address on the link) with a Reply carrying `option`,
+    /// which the request's ORO asks for.
+    Dhcpv6Info { option: u16 },
 }
 
 impl Topology {
