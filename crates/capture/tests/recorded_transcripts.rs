@@ -1,5 +1,5 @@
 //! Snapshots of the transcripts of the committed recordings of reference peers
-//! (fixtures/pcaps/{ikev2-strongswan,ddns-bind,mh-scapy}, made as their README says), decoded
+//! (fixtures/pcaps/{ikev2-strongswan,ddns-bind,mh-scapy,dhcpv6-kea}, made as their README says), decoded
 //! with the keys recorded beside them. A change in a dissector shows here as a snapshot diff
 //! on traffic that real implementations produced.
 
@@ -19,6 +19,7 @@ fn endpoints() -> Endpoints {
     for (addr, role) in [
         ("2001:db8:1::1", "lab"),
         ("2001:db8:1::53", "DNS"),
+        ("2001:db8:1::47", "DHCP"),
         ("2001:db8:1::a1", "HA1"),
         ("2001:db8:1::a2", "HA2"),
         ("2001:db8:1::100", "MN"),
@@ -67,6 +68,24 @@ fn ddns_bind_tsig() {
         t.to_text()
     );
     insta::assert_snapshot!("ddns_bind_tsig", t.to_text());
+}
+
+/// Kea 2.2 in the integrated scenario: the ASP case (VDINF from Kea's configuration) and the
+/// MSP case through the NAS's relay (RSOO with the AAA-assigned IDINF, nested in the
+/// Relay-forward; Kea's Relay-reply carrying it back).
+#[test]
+fn dhcpv6_kea() {
+    for (name, pcap) in [
+        ("dhcpv6_kea_asp_case", "dhcpv6-kea/asp-case.pcap"),
+        (
+            "dhcpv6_kea_msp_case_relayed",
+            "dhcpv6-kea/msp-case-relayed.pcap",
+        ),
+    ] {
+        let t = transcript(&pcaps().join(pcap), None);
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        insta::assert_snapshot!(name, t.to_text());
+    }
 }
 
 #[test]
