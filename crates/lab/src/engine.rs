@@ -43,7 +43,7 @@ pub struct ContainerSpec<'a> {
 pub enum NetworkMode<'a> {
     /// A holder: Docker gives it no network; the lab wires its `eth0`
     /// ([`crate::netns::LabNet::attach`]). Its hostname and sysctls are the node's.
-    Holder { hostname: &'a str },
+    Holder { hostname: &'a str, router: bool },
     /// The node itself, in its holder's namespace (`container:<id>`).
     JoinHolder(&'a str),
 }
@@ -215,12 +215,12 @@ impl Engine {
             .collect();
         let mut labels = spec.labels;
         let (network_mode, hostname, sysctls) = match spec.network {
-            NetworkMode::Holder { hostname } => {
+            NetworkMode::Holder { hostname, router } => {
                 labels.insert(LABEL_HOLDER.to_string(), "1".to_string());
                 // Lab links need no DAD: addresses are unique by construction, and DAD
                 // would delay every start by a second or more. `default` covers the eth0
                 // the lab adds later.
-                let sysctls = HashMap::from(
+                let mut sysctls = HashMap::from(
                     [
                         ("net.ipv6.conf.all.disable_ipv6", "0"),
                         ("net.ipv6.conf.default.disable_ipv6", "0"),
@@ -229,6 +229,9 @@ impl Engine {
                     ]
                     .map(|(k, v)| (k.to_string(), v.to_string())),
                 );
+                if router {
+                    sysctls.insert("net.ipv6.conf.all.forwarding".into(), "1".into());
+                }
                 (
                     "none".to_string(),
                     Some(hostname.chars().take(63).collect()),

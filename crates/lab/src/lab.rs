@@ -113,6 +113,7 @@ fn peer_fingerprint(t: &Topology, n: &NodeSpec) -> Option<String> {
         n.ready,
         n.reset
     );
+    s.push_str(&format!("|links {:?}|router {}", t.links(n), n.router));
     for (k, v) in &n.env {
         s.push_str(&format!("|env {k}={}", t.render(v).ok()?));
     }
@@ -620,31 +621,15 @@ impl Lab {
     /// to the node's bridge. The node's own container joins it: its processes find their
     /// addresses in place from the first instruction, whatever the image.
     async fn create_holder(&self, node: &NodeSpec, name: &str) -> Result<String> {
-        let (index, net) = self
-            .topology
-            .networks
-            .iter()
-            .enumerate()
-            .find(|(_, n)| n.name == node.network)
-            .context("node on an unknown network")?;
-        let v6: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
-        let v4: crate::topology::Cidr<std::net::Ipv4Addr> = net.ipv4.parse()?;
-        // Nodes take the addresses after the lab host's, in topology order, so a node's
-        // IPv4 address (and the MAC derived from it) is the same in every run.
-        let nth = self
-            .topology
-            .nodes
-            .iter()
-            .filter(|n| n.network == node.network)
-            .position(|n| n.name == node.name)
-            .context("node not in its topology")?;
-        let ipv4 = v4.host(2 + nth as u32);
         let id = self
             .engine
             .create_container(ContainerSpec {
                 name: format!("{name}-net"),
                 image: crate::images::HOLDER_IMAGE.to_string(),
-                network: NetworkMode::Holder { hostname: name },
+                network: NetworkMode::Holder {
+                    hostname: name,
+                    router: node.router,
+                },
                 env: Vec::new(),
                 binds: Vec::new(),
                 labels: self.labels(),
@@ -652,45 +637,73 @@ impl Lab {
                 cap_add: Vec::new(),
             })
             .await?;
-        let pid = match self
+        let wired = match self
             .engine
             .start_container(&id, &format!("{name}-net"))
             .await
         {
-            Ok(()) => self.engine.pid(&id).await,
+            Ok(()) => match self.engine.pid(&id).await {
+                Ok(pid) => self.wire(node, pid),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
-        let pid = match pid {
-            Ok(p) => p,
-            Err(e) => {
-                self.engine.remove_container(&id).await;
-                return Err(e);
-            }
-        };
-        // A fresh name each time: the last test's veth of this node may outlive its
-        // namespace for a moment (the kernel dismantles namespaces asynchronously).
-        let serial = self
-            .veths
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let lab_end: String = format!("v{serial}-{}", node.name)
-            .chars()
-            .take(15)
-            .collect();
-        let wired = self.net.attach(&Port {
-            bridge: &self.bridges[index],
-            lab_end: &lab_end,
-            pid,
-            mac: mac_for(ipv4),
-            ipv6: (self.topology.address(node), v6.len),
-            ipv4: (ipv4, v4.len),
-            ipv4_gateway: v4.host(1),
-        });
         if let Err(e) = wired {
             // Not left behind for a retry to trip over (the name would be taken).
             self.engine.remove_container(&id).await;
             return Err(e);
         }
         Ok(id)
+    }
+
+    /// Wires each of the node's links (`eth0` on its network, then `more_links`) into the
+    /// namespace of process `pid`. Nodes take the addresses after the lab host's, in
+    /// topology order, so a node's IPv4 address (and the MAC derived from it) on a link is
+    /// the same in every run; the default route is on `eth0`.
+    fn wire(&self, node: &NodeSpec, pid: u32) -> Result<()> {
+        for (i, (network, ipv6)) in self.topology.links(node).into_iter().enumerate() {
+            let (index, net) = self
+                .topology
+                .networks
+                .iter()
+                .enumerate()
+                .find(|(_, n)| n.name == network)
+                .context("node on an unknown network")?;
+            let v6: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
+            let v4: crate::topology::Cidr<std::net::Ipv4Addr> = net.ipv4.parse()?;
+            let nth = self
+                .topology
+                .position_on(&network, node)
+                .context("node not in its topology")?;
+            let ipv4 = v4.host(2 + nth as u32);
+            // A fresh name each time: the last test's veth of this node may outlive its
+            // namespace for a moment (the kernel dismantles namespaces asynchronously).
+            let serial = self
+                .veths
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let lab_end: String = format!("v{serial}-{}", node.name)
+                .chars()
+                .take(15)
+                .collect();
+            self.net.attach(&Port {
+                bridge: &self.bridges[index],
+                lab_end: &lab_end,
+                pid,
+                node_end: &format!("eth{i}"),
+                mac: mac_for(ipv4),
+                ipv6: (ipv6, v6.len),
+                ipv4: (ipv4, v4.len),
+                ipv4_gateway: (i == 0).then(|| v4.host(1)),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The host pid of a node's network namespace holder (to look into the node's links,
+    /// e.g. `nsenter --net=/proc/<pid>/ns/net`).
+    pub async fn holder_pid(&self, node: &str) -> Result<u32> {
+        let h = self.node(node).with_context(|| format!("no node {node}"))?;
+        self.engine.pid(&h.holder).await
     }
 
     /// Waits for the node's readiness probe, if it has one.

@@ -33,11 +33,14 @@ pub struct Port<'a> {
     pub lab_end: &'a str,
     /// A process in the node's namespace (the holder container's init).
     pub pid: u32,
+    /// The interface's name in the node (`eth0`, `eth1`, …).
+    pub node_end: &'a str,
     pub mac: [u8; 6],
     pub ipv6: (Ipv6Addr, u8),
     pub ipv4: (Ipv4Addr, u8),
-    /// The IPv4 default route's gateway (Docker's bridge networks gave every container one).
-    pub ipv4_gateway: Ipv4Addr,
+    /// The IPv4 default route's gateway on this link, if it carries the default route
+    /// (Docker's bridge networks gave every container one, on its first link).
+    pub ipv4_gateway: Option<Ipv4Addr>,
 }
 
 impl LabNet {
@@ -85,14 +88,15 @@ impl LabNet {
         .with_context(|| format!("bridge {bridge} in {}", self.name))
     }
 
-    /// Wires a node's namespace to its bridge: a veth whose node end is `eth0` with the
-    /// node's addresses (no DAD: lab addresses are unique by construction), up, with an
-    /// IPv4 default route as Docker gave.
+    /// Wires a node's namespace to a bridge: a veth whose node end (`eth0`, …) has the
+    /// node's addresses on that link (no DAD: lab addresses are unique by construction), up,
+    /// with the IPv4 default route if the port carries it.
     pub fn attach(&self, port: &Port<'_>) -> Result<()> {
         let pid = port.pid.to_string();
+        let dev = port.node_end;
         self.batch(&[
             format!(
-                "link add {} type veth peer name eth0 address {} netns {pid}",
+                "link add {} type veth peer name {dev} address {} netns {pid}",
                 port.lab_end,
                 mac_text(port.mac)
             ),
@@ -103,13 +107,18 @@ impl LabNet {
         run_batch(
             Command::new("nsenter").args([node_ns.as_str(), "ip", "-batch", "-"]),
             &[
-                format!("addr add {}/{} dev eth0 nodad", port.ipv6.0, port.ipv6.1),
-                format!("addr add {}/{} dev eth0", port.ipv4.0, port.ipv4.1),
-                "link set eth0 up".to_string(),
-                format!("route add default via {} dev eth0", port.ipv4_gateway),
-            ],
+                format!("addr add {}/{} dev {dev} nodad", port.ipv6.0, port.ipv6.1),
+                format!("addr add {}/{} dev {dev}", port.ipv4.0, port.ipv4.1),
+                format!("link set {dev} up"),
+            ]
+            .into_iter()
+            .chain(
+                port.ipv4_gateway
+                    .map(|gw| format!("route add default via {gw} dev {dev}")),
+            )
+            .collect::<Vec<_>>(),
         )
-        .with_context(|| format!("configuring eth0 of the node behind {}", port.lab_end))
+        .with_context(|| format!("configuring {dev} of the node behind {}", port.lab_end))
     }
 
     /// Runs `f` on a thread inside the lab's namespace: sockets it opens stay there.

@@ -88,6 +88,21 @@ pub struct NodeSpec {
     /// zones, dropping dynamic updates); each must exit 0.
     #[serde(default)]
     pub reset: Vec<Vec<String>>,
+    /// Further links of a node that sits between networks (a NAS between the access and the
+    /// ASP link): `eth1`, `eth2`, … in this order, each with its role's address.
+    #[serde(default)]
+    pub more_links: Vec<LinkSpec>,
+    /// The node forwards IPv6 between its links (`net.ipv6.conf.all.forwarding = 1`).
+    #[serde(default)]
+    pub router: bool,
+}
+
+/// One more link of a node: the network, and the role whose `[hosts]` address it has there.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub network: String,
+    pub role: String,
 }
 
 /// Capabilities a node may ask for. NET_ADMIN stays inside the container's network
@@ -182,17 +197,34 @@ impl Topology {
                     node.role
                 );
             };
-            let Some(net) = self.networks.iter().find(|n| n.name == node.network) else {
-                bail!("node `{}`: unknown network `{}`", node.name, node.network);
-            };
-            let cidr: Cidr<Ipv6Addr> = net.ipv6.parse()?;
-            if !cidr.contains(addr) {
-                bail!(
-                    "node `{}`: address {addr} is not in network {} ({})",
-                    node.name,
-                    net.name,
-                    net.ipv6
-                );
+            let mut links = vec![(node.network.as_str(), *addr)];
+            for l in &node.more_links {
+                let Some(a) = self.hosts.get(&l.role) else {
+                    bail!(
+                        "node `{}`: link role `{}` has no entry in [hosts]",
+                        node.name,
+                        l.role
+                    );
+                };
+                links.push((l.network.as_str(), *a));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for (network, addr) in links {
+                if !seen.insert(network) {
+                    bail!("node `{}`: two links on network `{network}`", node.name);
+                }
+                let Some(net) = self.networks.iter().find(|n| n.name == network) else {
+                    bail!("node `{}`: unknown network `{network}`", node.name);
+                };
+                let cidr: Cidr<Ipv6Addr> = net.ipv6.parse()?;
+                if !cidr.contains(&addr) {
+                    bail!(
+                        "node `{}`: address {addr} is not in network {} ({})",
+                        node.name,
+                        net.name,
+                        net.ipv6
+                    );
+                }
             }
         }
         // Suites run one IUT per topology; recordings run peers only, with no IUT.
@@ -251,6 +283,27 @@ impl Topology {
 
     pub fn address(&self, node: &NodeSpec) -> Ipv6Addr {
         self.hosts[&node.role]
+    }
+
+    /// The node's links in `eth` order: (network, address) — its `network` first, then
+    /// `more_links`.
+    pub fn links(&self, node: &NodeSpec) -> Vec<(String, Ipv6Addr)> {
+        let mut v = vec![(node.network.clone(), self.address(node))];
+        v.extend(
+            node.more_links
+                .iter()
+                .map(|l| (l.network.clone(), self.hosts[&l.role])),
+        );
+        v
+    }
+
+    /// The node's place among the nodes on `network` (its first link's or a further one's),
+    /// in topology order: where its IPv4 address on that link comes from.
+    pub fn position_on(&self, network: &str, node: &NodeSpec) -> Option<usize> {
+        self.nodes
+            .iter()
+            .filter(|n| n.network == network || n.more_links.iter().any(|l| l.network == network))
+            .position(|n| n.name == node.name)
     }
 
     /// The implementation under test; `None` in a peers-only topology (a recording).

@@ -71,10 +71,11 @@ impl Link {
                 bridge: "br0",
                 lab_end: &format!("v{n}"),
                 pid: node.sleeper.id(),
+                node_end: "eth0",
                 mac: mac_for(v4(n)),
                 ipv6: (format!("2001:db8:77::{n}").parse().unwrap(), 64),
                 ipv4: (v4(n), 28),
-                ipv4_gateway: v4(1),
+                ipv4_gateway: Some(v4(1)),
             })
             .unwrap();
         }
