@@ -8,6 +8,7 @@ pub mod lab;
 pub mod netns;
 pub mod probe;
 pub mod slots;
+mod teardown;
 pub mod topology;
 
 pub use engine::Engine;
