@@ -59,7 +59,9 @@ pub const VERSION_2_0: u8 = 0x20;
 pub(crate) fn be16(b: &[u8], at: usize, what: &str) -> Result<u16> {
     match b.get(at..at.saturating_add(2)) {
         Some(s) if s.len() == 2 => Ok(u16::from_be_bytes([s[0], s[1]])),
-        _ => Err(Error::new(at, format!("truncated {what}"))),
+        // The octets end before the field, or inside it: the error is where they end, never
+        // past the input.
+        _ => Err(Error::new(at.min(b.len()), format!("truncated {what}"))),
     }
 }
 
