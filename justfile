@@ -50,3 +50,10 @@ lint:
 # Proof that the suite discriminates: each reference-IUT mutant must make a test fail.
 mutants name="split" *args: setup build
     ./target/debug/mip6lab mutants {{name}} {{args}}
+
+# RFC 6611's three flows by the reference roles around real FreeRADIUS and Kea (topology
+# record-integrated): the MSP case, the ASP case and the DNS fallback, one recording each.
+record-integrated out="reports/record-integrated": setup build
+    ./target/debug/mip6lab record record-integrated --out {{out}}/msp --env mn:MIP6LAB_HOME_NETWORK_ID=example.com
+    ./target/debug/mip6lab record record-integrated --out {{out}}/asp
+    ./target/debug/mip6lab record record-integrated --out {{out}}/dns --env nas:MIP6LAB_DHCP_SERVERS=2001:db8:2::99

@@ -73,9 +73,10 @@ USAGE:
       version, N, peer versions), each K once. A missing K is an error naming it, unless
       --allow-missing: the report then says INCOMPLETE first and the gate fails. Exit status:
       the gate's, as for `mip6lab suite`.
-  mip6lab record <TOPOLOGY> [--out DIR] [--timeout SECS]
-      Run a peers-only topology (no IUT; e.g. record-ikev2, record-ddns) until its
-      `wait = \"exit\"` nodes have exited (at most SECS, default 120), then tear it down.
+  mip6lab record <TOPOLOGY> [--out DIR] [--timeout SECS] [--env NODE:VAR=VALUE]...
+      Run a peers-only topology (no IUT; e.g. record-ikev2, record-ddns, record-integrated)
+      until its `wait = \"exit\"` nodes have exited (at most SECS, default 120), then tear it
+      down. --env sets (empty VALUE: removes) a MIP6LAB_* variable of one node.
       Writes DIR (default reports/record-<topology>-<stamp>/): one pcap per network,
       logs/<node>.log, record.json. Exit 0 only if every waited node exited with 0.
   mip6lab decode <FILE.pcap|FILE.pcapng> [--keys FILE]... [--json] [--topology NAME]
@@ -578,10 +579,36 @@ fn topology_path(root: &Path, arg: &str) -> PathBuf {
     }
 }
 
+/// `--env NODE:VAR=VALUE`: one variable of one node, set or (empty VALUE) removed, so one
+/// topology can record its variants.
+fn set_node_env(topology: &mut Topology, set: &str) -> Result<()> {
+    let (node, assignment) = set
+        .split_once(':')
+        .ok_or_else(|| anyhow!("--env {set}: not NODE:VAR=VALUE"))?;
+    let (var, value) = assignment
+        .split_once('=')
+        .ok_or_else(|| anyhow!("--env {set}: not NODE:VAR=VALUE"))?;
+    if mip6lab_contract::env::find(var).is_none() {
+        bail!("--env {set}: {var} is not a MIP6LAB_* variable of the contract (containers/iut/README.md)");
+    }
+    let names: Vec<String> = topology.nodes.iter().map(|n| n.name.clone()).collect();
+    let spec = topology
+        .nodes
+        .iter_mut()
+        .find(|n| n.name == node)
+        .ok_or_else(|| anyhow!("--env {set}: no node `{node}` (nodes: {})", names.join(", ")))?;
+    if value.is_empty() {
+        spec.env.remove(var);
+    } else {
+        spec.env.insert(var.to_string(), value.to_string());
+    }
+    Ok(())
+}
+
 fn cmd_record(rest: &[String]) -> Result<ExitCode> {
-    let a = Args::parse(rest, &["out", "timeout"], &[])?;
+    let a = Args::parse(rest, &["out", "timeout", "env"], &[])?;
     let [name] = a.positional[..] else {
-        bail!("usage: mip6lab record TOPOLOGY [--out DIR] [--timeout SECS]");
+        bail!("usage: mip6lab record TOPOLOGY [--out DIR] [--timeout SECS] [--env NODE:VAR=VALUE]...");
     };
     let timeout = match a.value("timeout") {
         Some(t) => std::time::Duration::from_secs(
@@ -591,7 +618,10 @@ fn cmd_record(rest: &[String]) -> Result<ExitCode> {
         None => std::time::Duration::from_secs(120),
     };
     let root = repo_root()?;
-    let topology = Topology::load(&topology_path(&root, name))?;
+    let mut topology = Topology::load(&topology_path(&root, name))?;
+    for set in a.values("env") {
+        set_node_env(&mut topology, set)?;
+    }
     if let Some(iut) = topology.iut() {
         bail!(
             "topology {} has an iut node (`{}`): record runs peers only; use `mip6lab suite` \

@@ -2,7 +2,7 @@
 //! what it means. An IUT is configured only through these (`containers/iut/README.md` gives
 //! defaults and examples); the harness-only ones steer the CLI, the lab and the tests.
 
-use crate::IutRole::{self, Ha, Mn};
+use crate::IutRole::{self, Ha, Mn, NasRelay};
 
 /// Who reads a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,10 +58,12 @@ macro_rules! env_vars {
 const BOTH: Reader = Reader::Iut(&[Mn, Ha]);
 const MN: Reader = Reader::Iut(&[Mn]);
 const HA: Reader = Reader::Iut(&[Ha]);
+const NAS: Reader = Reader::Iut(&[NasRelay]);
+const HA_NAS: Reader = Reader::Iut(&[Ha, NasRelay]);
 
 env_vars! {
-    ROLE = "MIP6LAB_ROLE", BOTH,
-        "`mn` or `ha` (the reference also `nd-defender`, a harness peer)";
+    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay]),
+        "`mn`, `ha` or `nas` (the reference also `nd-defender`, a harness peer)";
     ADDR = "MIP6LAB_ADDR", BOTH,
         "this node's IPv6 address (the MN's care-of address)";
     WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", BOTH,
@@ -103,6 +105,28 @@ env_vars! {
          (default 5)";
     EAP_USER = "MIP6LAB_EAP_USER", MN, "EAP identity (default: `MIP6LAB_ID`)";
     EAP_PASSWORD = "MIP6LAB_EAP_PASSWORD", MN, "EAP password";
+    BOOTSTRAP = "MIP6LAB_BOOTSTRAP", MN,
+        "`split` (default: HA discovery by DNS, RFC 5026) or `integrated` (RFC 6611: network \
+         access authentication, a DHCPv6 Information-request for home network information, \
+         then RFC 5026 with the HA learned; DNS discovery when DHCPv6 gives none)";
+    ACCESS_USER = "MIP6LAB_ACCESS_USER", MN,
+        "`integrated`: the network access (IEEE 802.1X, EAP-MD5) identity; unset: no access \
+         authentication";
+    ACCESS_PASSWORD = "MIP6LAB_ACCESS_PASSWORD", MN, "`integrated`: its password";
+    HOME_NETWORK_ID = "MIP6LAB_HOME_NETWORK_ID", MN,
+        "`integrated`: the home network's FQDN, sent as Home Network ID FQDN (the MSP case, \
+         RFC 6611 §4.2.1); unset: the ASP case, asking for the visited network's HA (§4.2.2)";
+    DHCP_WAIT_SECS = "MIP6LAB_DHCP_WAIT_SECS", MN,
+        "`integrated`: how long the Information-request exchange may take before DNS \
+         discovery takes over (default 10)";
+    ACCESS_IFACE = "MIP6LAB_ACCESS_IFACE", NAS,
+        "the access link's interface, where the NAS authenticates MNs (IEEE 802.1X) and \
+         relays their DHCPv6 messages (default `eth1`)";
+    DHCP_SERVERS = "MIP6LAB_DHCP_SERVERS", NAS,
+        "comma-separated DHCPv6 server addresses the relay forwards to";
+    HA_INFO_HOLD_SECS = "MIP6LAB_HA_INFO_HOLD_SECS", NAS,
+        "how long the AAA-assigned HA information is held for the RSOO (default: while the \
+         access session lasts)";
     HOME_PREFIX = "MIP6LAB_HOME_PREFIX", HA, "home prefix, e.g. `2001:db8:1:100::/64`";
     HA_AUTOCONF = "MIP6LAB_HA_AUTOCONF", HA,
         "`yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA";
@@ -114,8 +138,9 @@ env_vars! {
         "addresses assigned to MNs asking for any (1..=32767, default 256)";
     TSIG_KEY = "MIP6LAB_TSIG_KEY", HA, "`name:base64-secret` for DNS updates (RFC 8945)";
     REVERSE_ZONE = "MIP6LAB_REVERSE_ZONE", HA, "the ip6.arpa zone of the home prefix";
-    RADIUS = "MIP6LAB_RADIUS", HA, "AAA server `[addr]:port` (for `eap` and DNS via AAA)";
-    RADIUS_SECRET = "MIP6LAB_RADIUS_SECRET", HA, "the AAA server's shared secret";
+    RADIUS = "MIP6LAB_RADIUS", HA_NAS,
+        "AAA server `[addr]:port` (HA: for `eap` and DNS via AAA; NAS: network access)";
+    RADIUS_SECRET = "MIP6LAB_RADIUS_SECRET", HA_NAS, "the AAA server's shared secret";
     DNS_FORWARD = "MIP6LAB_DNS_FORWARD", HA,
         "`self` (default): the HA updates the AAAA itself; `aaa`: it sends the FQDN-HoA pair \
          to its AAA server (RADIUS accounting), which has the forward update done (§6)";

@@ -109,6 +109,21 @@ event_names! {
     MPS_IGNORED = "mps_ignored";
     /// ND defender: a DAD probe answered.
     DEFENDED = "defended";
+    /// MN (integrated): network access authentication succeeded; NAS: it authorized a
+    /// supplicant (with the AAA's HA assignment, if any).
+    ACCESS_AUTHORIZED = "access_authorized";
+    /// Network access authentication failed (MN: EAP-Failure; NAS: Access-Reject).
+    ACCESS_REFUSED = "access_refused";
+    /// NAS: the AAA server did not answer; MN: no EAP-Success in time.
+    ACCESS_TIMED_OUT = "access_timed_out";
+    /// NAS: the supplicant logged off, or an EAPOL frame it did not act on.
+    ACCESS_NOTE = "access_note";
+    /// NAS: what its DHCPv6 relay did (forwarded with or without RSOO, relayed, dropped).
+    DHCP_RELAY = "dhcp_relay";
+    /// MN (integrated): the home network information it took from a DHCPv6 Reply.
+    DHCP_CONFIGURED = "dhcp_configured";
+    /// MN (integrated): DHCPv6 gave no usable HA; DNS discovery takes over.
+    DHCP_FALLBACK = "dhcp_fallback";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in

@@ -48,6 +48,7 @@ impl IutRole {
         match node_role {
             r if r.starts_with("MN") => Some(IutRole::Mn),
             r if r.starts_with("HA") => Some(IutRole::Ha),
+            r if r.starts_with("NAS") => Some(IutRole::NasRelay),
             _ => None,
         }
     }

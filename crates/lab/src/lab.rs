@@ -660,7 +660,7 @@ impl Lab {
     /// Wires each of the node's links (`eth0` on its network, then `more_links`) into the
     /// namespace of process `pid`. Nodes take the addresses after the lab host's, in
     /// topology order, so a node's IPv4 address (and the MAC derived from it) on a link is
-    /// the same in every run; the default route is on `eth0`.
+    /// the same in every run; the default routes are on `eth0` (IPv6: via the link's router node, if any).
     fn wire(&self, node: &NodeSpec, pid: u32) -> Result<()> {
         for (i, (network, ipv6)) in self.topology.links(node).into_iter().enumerate() {
             let (index, net) = self
@@ -695,6 +695,9 @@ impl Lab {
                 ipv6: (ipv6, v6.len),
                 ipv4: (ipv4, v4.len),
                 ipv4_gateway: (i == 0).then(|| v4.host(1)),
+                ipv6_gateway: (i == 0)
+                    .then(|| self.topology.ipv6_router(&network, node))
+                    .flatten(),
             })?;
         }
         Ok(())

@@ -41,6 +41,8 @@ pub struct Port<'a> {
     /// The IPv4 default route's gateway on this link, if it carries the default route
     /// (Docker's bridge networks gave every container one, on its first link).
     pub ipv4_gateway: Option<Ipv4Addr>,
+    /// The IPv6 default route's next hop on this link (a router node of the topology).
+    pub ipv6_gateway: Option<Ipv6Addr>,
 }
 
 impl LabNet {
@@ -114,6 +116,10 @@ impl LabNet {
             .into_iter()
             .chain(
                 port.ipv4_gateway
+                    .map(|gw| format!("route add default via {gw} dev {dev}")),
+            )
+            .chain(
+                port.ipv6_gateway
                     .map(|gw| format!("route add default via {gw} dev {dev}")),
             )
             .collect::<Vec<_>>(),

@@ -297,6 +297,21 @@ impl Topology {
         v
     }
 
+    /// The IPv6 router of `network` for `node`: the address on that link of another node with
+    /// `router = true` (the integrated scenario's NAS routes between its links); `None`
+    /// when the link has none, and the node stays on-link only as before.
+    pub fn ipv6_router(&self, network: &str, node: &NodeSpec) -> Option<Ipv6Addr> {
+        self.nodes
+            .iter()
+            .filter(|n| n.router && n.name != node.name)
+            .find_map(|r| {
+                self.links(r)
+                    .into_iter()
+                    .find(|(net, _)| net == network)
+                    .map(|(_, a)| a)
+            })
+    }
+
     /// The node's place among the nodes on `network` (its first link's or a further one's),
     /// in topology order: where its IPv4 address on that link comes from.
     pub fn position_on(&self, network: &str, node: &NodeSpec) -> Option<usize> {
@@ -311,7 +326,7 @@ impl Topology {
         self.nodes.iter().find(|n| n.image == "iut")
     }
 
-    /// Fills `${ROLE}` with that role's address.
+    /// Fills `${ROLE}` with that role's address (`${ROLE:hex}`: its octets in hex).
     pub fn render(&self, template: &str) -> Result<String> {
         let mut out = String::with_capacity(template.len());
         let mut rest = template;
@@ -321,8 +336,14 @@ impl Topology {
             let end = after
                 .find('}')
                 .with_context(|| "unterminated ${ in template")?;
-            let key = &after[..end];
+            // `${ROLE:hex}`: the address's 16 octets in hex, for configurations that take an
+            // option's data as hex (Kea's RFC 6610 options).
+            let (key, hex) = match after[..end].strip_suffix(":hex") {
+                Some(k) => (k, true),
+                None => (&after[..end], false),
+            };
             match self.hosts.get(key) {
+                Some(a) if hex => a.octets().iter().for_each(|b| out.push_str(&format!("{b:02x}"))),
                 Some(a) => out.push_str(&a.to_string()),
                 None => bail!("template names `${{{key}}}`, which is not in [hosts]"),
             }
@@ -496,6 +517,34 @@ mod tests {
             let text = std::fs::read_to_string(t.fixtures_dir.join(template)).unwrap();
             t.render(&text).unwrap();
         }
+    }
+
+    /// The integrated recording: three links routed by the NAS; every other node's IPv6
+    /// default route points at the NAS's address on its own link; every file renders
+    /// (`${HA2:hex}` in Kea's configuration included).
+    #[test]
+    fn the_integrated_topology_routes_through_the_nas_and_renders() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/topologies/record-integrated.toml");
+        let t = Topology::load(&path).unwrap();
+        let node = |name: &str| t.nodes.iter().find(|n| n.name == name).unwrap();
+        let via = |name: &str| t.ipv6_router(&node(name).network, node(name));
+        assert_eq!(via("mn"), Some("2001:db8:10::a".parse().unwrap()));
+        assert_eq!(via("kea"), Some("2001:db8:2::a".parse().unwrap()));
+        assert_eq!(via("aaa"), Some("2001:db8:1::a".parse().unwrap()));
+        // The router itself has no router.
+        assert_eq!(via("nas"), None);
+        for n in &t.nodes {
+            for template in n.files.values() {
+                let text = std::fs::read_to_string(t.fixtures_dir.join(template)).unwrap();
+                t.render(&text).unwrap();
+            }
+        }
+        assert_eq!(
+            t.render("${HA2:hex} ${HA2}").unwrap(),
+            "20010db80002000000000000000000a2 2001:db8:2::a2"
+        );
+        assert!(t.render("${NOPE:hex}").is_err());
     }
 
     /// An edit of a valid topology that still parses but fails validation, naming why:

@@ -76,6 +76,7 @@ impl Link {
                 ipv6: (format!("2001:db8:77::{n}").parse().unwrap(), 64),
                 ipv4: (v4(n), 28),
                 ipv4_gateway: Some(v4(1)),
+                ipv6_gateway: None,
             })
             .unwrap();
         }
