@@ -535,11 +535,7 @@ impl Stimulus {
             Some(WithheldReason::Silent)
         } else if request.count < self.config.answer_from {
             Some(WithheldReason::BeforeAnswerFrom)
-        } else if self
-            .config
-            .answer_limit
-            .is_some_and(|l| self.answered >= l)
-        {
+        } else if self.config.answer_limit.is_some_and(|l| self.answered >= l) {
             Some(WithheldReason::LimitReached)
         } else {
             None
@@ -720,9 +716,10 @@ impl Stimulus {
     }
 
     fn strays(&self, request: &RequestSummary) -> Vec<DhcpOption> {
-        let hnidf = request.hnidfs.first().cloned().unwrap_or_else(|| {
-            Fqdn::from_dotted("stray.invalid.").expect("a valid constant name")
-        });
+        let hnidf =
+            request.hnidfs.first().cloned().unwrap_or_else(|| {
+                Fqdn::from_dotted("stray.invalid.").expect("a valid constant name")
+            });
         let (prefix_len, prefix) = self.config.home_link_prefix.unwrap_or(STRAY_PREFIX);
         vec![
             DhcpOption::Mip6Hnidf(hnidf),
@@ -889,10 +886,7 @@ fn altered_duid(d: &Duid) -> Duid {
 /// The Relay-reply chain for the relays the request came through (outermost first): each
 /// level's hop-count, link-address and peer-address, its Interface-Id if it had one, and the
 /// next level (or the Reply's octets, malformed or not) in a Relay Message option.
-fn wrap_in_relay_replies(
-    levels: &[RelayLevel],
-    reply: &[u8],
-) -> mip6lab_wire::Result<Vec<u8>> {
+fn wrap_in_relay_replies(levels: &[RelayLevel], reply: &[u8]) -> mip6lab_wire::Result<Vec<u8>> {
     let mut inner = reply.to_vec();
     for level in levels.iter().rev() {
         let mut options = Vec::new();
