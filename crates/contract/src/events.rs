@@ -109,6 +109,13 @@ event_names! {
     MPS_IGNORED = "mps_ignored";
     /// ND defender: a DAD probe answered.
     DEFENDED = "defended";
+    /// DHCPv6 stimulus: an Information-request answered (shape, options, home agents, what a
+    /// conforming client must do).
+    DHCP_ANSWERED = "dhcp_answered";
+    /// DHCPv6 stimulus: an Information-request left unanswered, and why.
+    DHCP_WITHHELD = "dhcp_withheld";
+    /// DHCPv6 stimulus: a datagram that is not an Information-request.
+    DHCP_IGNORED = "dhcp_ignored";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in
