@@ -337,7 +337,7 @@ fn proper_replies_echo_the_client_and_carry_the_ha() {
     );
     assert_eq!(a.request.hnidfs, vec![name(MSP)]);
     assert_eq!(a.request.count, 1);
-    assert_eq!(a.request.relay_hops, 0);
+    assert_eq!((a.request.relay_hops, a.request.relayed_for), (0, None));
     let (r, _) = reply_to(Shape::Proper, Asp);
     assert_eq!(
         contained(&r.options()[2]),
@@ -701,6 +701,7 @@ fn nested_relays_get_nested_relay_replies() {
     let (t, e) = drain(&mut server);
     let a = answer_of(&e).unwrap();
     assert_eq!((a.request.relay_hops, a.request.rsoo), (2, true));
+    assert_eq!(a.request.relayed_for, Some(MN_LL));
     // The RSOO's decoy is reported, never used.
     assert!(a.reply.home_agents.iter().all(|h| h.address == HA));
     let r = Repr::from_bytes(&t[0].payload).unwrap();

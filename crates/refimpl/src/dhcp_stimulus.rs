@@ -34,7 +34,7 @@ pub fn default_duid() -> Duid {
     }
 }
 
-/// The role's settings (`MIP6LAB_DHCP_*`).
+/// The role's settings (the `DHCP_*` rows of `mip6lab_contract::env`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DhcpStimulusSettings {
     pub shape: Shape,
@@ -49,7 +49,7 @@ pub struct DhcpStimulusSettings {
 }
 
 impl DhcpStimulusSettings {
-    /// Reads the `MIP6LAB_DHCP_*` variables (blank counts as unset).
+    /// Reads its variables (blank counts as unset).
     pub fn from_env(vars: &HashMap<String, String>) -> Result<DhcpStimulusSettings> {
         let get = |k: EnvVar| {
             vars.get(k.name)
@@ -240,6 +240,7 @@ fn request_json(r: &RequestSummary) -> Value {
         "transaction_id": r.transaction_id,
         "elapsed_cs": r.elapsed_cs,
         "relay_hops": r.relay_hops,
+        "relayed_for": r.relayed_for.map(|a| a.to_string()),
         "rsoo": r.rsoo,
         "options": r.option_codes,
         "oro": r.oro,
@@ -439,6 +440,7 @@ mod tests {
             count: 2,
             transaction_id: 0xabcdef,
             relay_hops: 1,
+            relayed_for: Some("fe80::2".parse().unwrap()),
             rsoo: true,
             option_codes: vec![1, 8, 6, 49],
             client_id: None,
@@ -481,6 +483,7 @@ mod tests {
         );
         assert_eq!(j["request"]["hnidfs"], json!(["msp.example.net."]));
         assert_eq!(j["request"]["from"], "fe80::1");
+        assert_eq!(j["request"]["relayed_for"], "fe80::2");
         assert_eq!(j["request"]["elapsed_cs"], 110);
         let w = withheld_json(Shape::Silent, &request(), WithheldReason::Silent);
         assert_eq!(

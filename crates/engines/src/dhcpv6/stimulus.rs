@@ -338,6 +338,9 @@ pub struct RequestSummary {
     pub transaction_id: u32,
     /// Relay-forward levels around it (0: sent directly).
     pub relay_hops: usize,
+    /// The client's address as the relay closest to it saw it (the innermost
+    /// peer-address); `None` when sent directly.
+    pub relayed_for: Option<Ipv6Addr>,
     /// Whether a Relay-forward around it carried an RSOO.
     pub rsoo: bool,
     /// Top-level option codes in wire order.
@@ -506,6 +509,7 @@ impl Stimulus {
             count: self.received,
             transaction_id: *transaction_id,
             relay_hops: levels.len(),
+            relayed_for: levels.last().map(|l| l.peer_address),
             rsoo,
             option_codes: options.iter().map(DhcpOption::code).collect(),
             client_id: options.iter().find_map(|o| match o {
