@@ -44,7 +44,7 @@
 //! | `incomplete-idinf` | IDINF {HNIDF h, HNP} per HNIDF h sent (IDINF {HNP} without one): no HAA, no HAF | discards it (§4.1.2 incomplete): none (DNS) |
 //! | `stray-top-level` | HNIDF (the client's first, or `stray.invalid.`), HAA decoy, HNP (or 2001:db8::/64), HAF [`DECOY_HA_NAME`], all at top level, no container | discards them (§4.1.2 MUST): none (DNS) |
 //! | `first-usable` | with an HNIDF sent: IDINF {unrequested name, HAA decoy, HNP}, then IDINF {HNIDF first sent, HAA [`IPV4_EMBEDDED_HA`], HAA ha, HNP}; without: plain {HNP} (no home agent), then plain {HAA [`IPV4_EMBEDDED_HA`], HAA ha, HNP} | the first candidate it can employ (§4.1.2 SHOULD): `ha` if the container is requested; else none (DNS) |
-//! | `malformed-option` | the answered containers with the decoy, then OPTION_INFORMATION_REFRESH_TIME whose option-len 4 runs 2 octets past the end of the message | discards the Reply, retransmits |
+//! | `malformed-option` | the answered containers with the decoy, then OPTION_INFORMATION_REFRESH_TIME whose option-len 4 runs 2 octets past the end of the message | discards the Reply, retransmits (no RFC sentence says so: options that cannot be delimited, RFC 8415 §21.1, make no message to take; the reference client discards it) |
 //! | `wrong-transaction-id` | the answered containers with the decoy; transaction-id XOR 0x800001 | discards it (§16.10 MUST), retransmits |
 //! | `no-server-id` | the answered containers with the decoy; no Server Identifier | discards it (§16.10 MUST), retransmits |
 //! | `wrong-client-id` | the answered containers with the decoy; Client Identifier = the client's DUID with its last octet inverted (or, when the client sent none, the server's own DUID) | discards it (§16.10), retransmits |
