@@ -42,6 +42,11 @@ impl std::fmt::Display for EnvVar {
 /// the addresses of a prefix against DAD probes (topology `split-ha-iut-dad`).
 pub const ROLE_ND_DEFENDER: &str = "nd-defender";
 
+/// The value of `MIP6LAB_ROLE` for the reference's harness-only stimulus DHCPv6 server: it
+/// answers Information-requests with a chosen reply shape, most of them rule-breaking
+/// (`mip6lab_engines::dhcpv6::stimulus`), for tests of a mobile node's DHCPv6 client.
+pub const ROLE_DHCPV6_STIMULUS: &str = "dhcpv6-stimulus";
+
 /// Declares each variable once: its constant and its row in [`ALL`].
 macro_rules! env_vars {
     ($($(#[$meta:meta])* $konst:ident = $name:literal, $reader:expr, $meaning:literal;)*) => {
@@ -151,6 +156,25 @@ env_vars! {
         "`nd-defender`: answer DAD probes for addresses of this prefix";
     DEFEND_SECS = "MIP6LAB_DEFEND_SECS", Reader::Reference,
         "`nd-defender`: how long to serve before exiting 0 (default 300)";
+    DHCP_SHAPE = "MIP6LAB_DHCP_SHAPE", Reader::Reference,
+        "`dhcpv6-stimulus`: the reply shape (default `proper`; `--list-dhcp-shapes` lists them)";
+    DHCP_HA = "MIP6LAB_DHCP_HA", Reader::Reference,
+        "`dhcpv6-stimulus`: the home agent address a conforming client ends up using";
+    DHCP_DECOY_HA = "MIP6LAB_DHCP_DECOY_HA", Reader::Reference,
+        "`dhcpv6-stimulus`: the home agent address rule-breaking shapes carry, where a \
+         conforming client must not take it from";
+    DHCP_PREFIX = "MIP6LAB_DHCP_PREFIX", Reader::Reference,
+        "`dhcpv6-stimulus`: home link prefix `addr/len` sent as HNP next to home agents \
+         (default: none)";
+    DHCP_ANSWER_FROM = "MIP6LAB_DHCP_ANSWER_FROM", Reader::Reference,
+        "`dhcpv6-stimulus`: answer the Nth Information-request received and later ones \
+         (default 1; retransmissions count)";
+    DHCP_ANSWER_LIMIT = "MIP6LAB_DHCP_ANSWER_LIMIT", Reader::Reference,
+        "`dhcpv6-stimulus`: answer at most this many (default: no limit)";
+    DHCP_DUID = "MIP6LAB_DHCP_DUID", Reader::Reference,
+        "`dhcpv6-stimulus`: its DUID in hex, type included (default DUID-EN 32473 `stimulus`)";
+    DHCP_SECS = "MIP6LAB_DHCP_SECS", Reader::Reference,
+        "`dhcpv6-stimulus`: how long to serve before exiting 0 (default 300)";
     ROOT = "MIP6LAB_ROOT", Reader::Harness,
         "repository root (default: found by walking up from the current directory)";
     REFIMPL = "MIP6LAB_REFIMPL", Reader::Harness,

@@ -124,6 +124,13 @@ event_names! {
     DHCP_CONFIGURED = "dhcp_configured";
     /// MN (integrated): DHCPv6 gave no usable HA; DNS discovery takes over.
     DHCP_FALLBACK = "dhcp_fallback";
+    /// DHCPv6 stimulus: an Information-request answered (shape, options, home agents, what a
+    /// conforming client must do).
+    DHCP_ANSWERED = "dhcp_answered";
+    /// DHCPv6 stimulus: an Information-request left unanswered, and why.
+    DHCP_WITHHELD = "dhcp_withheld";
+    /// DHCPv6 stimulus: a datagram that is not an Information-request.
+    DHCP_IGNORED = "dhcp_ignored";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in

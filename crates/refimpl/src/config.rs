@@ -16,6 +16,8 @@ pub enum NodeRole {
     Ha,
     /// Harness peer: defends the addresses of a prefix against DAD probes.
     NdDefender,
+    /// Harness peer: a DHCPv6 server answering with a chosen, often rule-breaking, shape.
+    DhcpStimulus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +123,7 @@ pub struct Config {
     pub mn: Option<MnSettings>,
     pub ha: Option<HaSettings>,
     pub defender: Option<DefenderSettings>,
+    pub dhcp_stimulus: Option<crate::dhcp_stimulus::DhcpStimulusSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
     pub knobs: Knobs,
@@ -129,7 +132,7 @@ pub struct Config {
 /// The lab-only PSK of the fixtures (fixtures/strongswan, crates/engines tests).
 pub const LAB_PSK: &str = "mip6lab-mn1-psk-lab-only";
 
-fn parse_prefix(s: &str) -> Result<(Ipv6Addr, u8)> {
+pub(crate) fn parse_prefix(s: &str) -> Result<(Ipv6Addr, u8)> {
     let (a, l) = s
         .split_once('/')
         .ok_or_else(|| anyhow!("`{s}` is not address/length"))?;
@@ -162,10 +165,11 @@ impl Config {
         };
         let role = match get(ROLE).as_deref() {
             Some(ROLE_ND_DEFENDER) => NodeRole::NdDefender,
+            Some(ROLE_DHCPV6_STIMULUS) => NodeRole::DhcpStimulus,
             Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha; harness: {ROLE_ND_DEFENDER})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -173,8 +177,10 @@ impl Config {
             Some(d) => d
                 .parse()
                 .with_context(|| format!("{DNS} is not an IPv6 address"))?,
-            // The defender talks to no server.
-            None if role == NodeRole::NdDefender => Ipv6Addr::UNSPECIFIED,
+            // The defender and the DHCPv6 stimulus talk to no DNS server.
+            None if matches!(role, NodeRole::NdDefender | NodeRole::DhcpStimulus) => {
+                Ipv6Addr::UNSPECIFIED
+            }
             None => bail!("{DNS} is not set"),
         };
         let addr = get(ADDR)
@@ -200,12 +206,16 @@ impl Config {
         let id = get(ID).unwrap_or_else(|| match role {
             NodeRole::Mn => "mn1.example.com".into(),
             NodeRole::Ha => "ha1.example.com".into(),
-            NodeRole::NdDefender => String::new(),
+            NodeRole::NdDefender | NodeRole::DhcpStimulus => String::new(),
         });
         let mut mn = None;
         let mut ha = None;
         let mut defender = None;
+        let mut dhcp_stimulus = None;
         match role {
+            NodeRole::DhcpStimulus => {
+                dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
+            }
             NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
@@ -377,6 +387,7 @@ impl Config {
             mn,
             ha,
             defender,
+            dhcp_stimulus,
             wait_addrs,
             net_timeout: Duration::from_secs(20),
             knobs,

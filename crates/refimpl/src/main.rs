@@ -5,6 +5,7 @@
 mod acct;
 mod config;
 mod defender;
+mod dhcp_stimulus;
 mod dns;
 mod events;
 mod ha;
@@ -33,6 +34,10 @@ fn main() -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
+        Some("--list-dhcp-shapes") => {
+            dhcp_stimulus::print_shapes();
+            return ExitCode::SUCCESS;
+        }
         Some("--check-knobs") => {
             return match config::Knobs::parse(args.get(1).map(String::as_str).unwrap_or("")) {
                 Ok(_) => ExitCode::SUCCESS,
@@ -43,7 +48,7 @@ fn main() -> ExitCode {
             };
         }
         Some(other) => {
-            eprintln!("mip6lab-refimpl: unknown argument `{other}` (settings come from MIP6LAB_* variables; --list-knobs, --list-mutants, --check-knobs SPEC)");
+            eprintln!("mip6lab-refimpl: unknown argument `{other}` (settings come from MIP6LAB_* variables; --list-knobs, --list-mutants, --check-knobs SPEC, --list-dhcp-shapes)");
             return ExitCode::from(2);
         }
         None => {}
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
             config::NodeRole::Mn => mn::run(&cfg).await,
             config::NodeRole::Ha => ha::run(&cfg).await,
             config::NodeRole::NdDefender => defender::run(&cfg).await,
+            config::NodeRole::DhcpStimulus => dhcp_stimulus::run(&cfg).await,
         }
     });
     match result {

@@ -77,3 +77,31 @@ fn missing_settings_are_a_configuration_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("configuration error"));
 }
+
+#[test]
+fn dhcp_shapes_are_listed_and_an_unknown_one_is_a_configuration_error() {
+    use mip6lab_engines::dhcpv6::SHAPES;
+    let out = refimpl().arg("--list-dhcp-shapes").output().unwrap();
+    assert!(out.status.success());
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(listed, SHAPES.iter().map(|s| s.name).collect::<Vec<_>>());
+    let out = refimpl()
+        .env("MIP6LAB_ROLE", "dhcpv6-stimulus")
+        .env("MIP6LAB_DHCP_HA", "2001:db8:f::1")
+        .env("MIP6LAB_DHCP_DECOY_HA", "2001:db8:d::dec0")
+        .env("MIP6LAB_DHCP_SHAPE", "impolite")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("configuration error") && err.contains("`impolite`"),
+        "{err}"
+    );
+    for s in SHAPES {
+        assert!(err.contains(s.name), "{err}");
+    }
+}

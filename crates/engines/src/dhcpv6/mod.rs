@@ -6,14 +6,18 @@
 //! - [`client`]: the mobile node's Information-request exchange (RFC 8415 §18.2.6, §15) with
 //!   the RFC 6610 §4.1 client rules for the home network information it gets back;
 //! - [`assignment`]: what the AAA side hands the NAS and how it becomes RFC 6610 options, and
-//!   the domain-name comparison both roles use.
+//!   the domain-name comparison both roles use;
+//! - [`stimulus`]: a test server answering Information-requests with a chosen reply shape,
+//!   most of them malformed or rule-breaking, to test a client against.
 //!
 //! Bytes are built and read with `mip6lab_wire::dhcpv6`; nothing here opens a socket.
 
 pub mod assignment;
 pub mod client;
 pub mod relay;
+pub mod stimulus;
 
 pub use assignment::{same_fqdn, ClientIdentity, ClientMatch, HaAssignment, HomeNetworkAssignment};
 pub use client::{Client, ClientConfig, ClientEvent, HomeNetworkRequest};
 pub use relay::{AccessLink, Relay, RelayConfig, RelayEvent, RelayInput};
+pub use stimulus::{Expectation, Shape, Stimulus, StimulusConfig, StimulusEvent, SHAPES};
