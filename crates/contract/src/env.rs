@@ -68,7 +68,7 @@ const HA_NAS: Reader = Reader::Iut(&[Ha, NasRelay]);
 
 env_vars! {
     ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay]),
-        "`mn`, `ha` or `nas` (the reference also `nd-defender`, a harness peer)";
+        "`mn`, `ha` or `nas` (the reference also `nd-defender` and `dhcpv6-stimulus`, harness peers)";
     ADDR = "MIP6LAB_ADDR", BOTH,
         "this node's IPv6 address (the MN's care-of address)";
     WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", BOTH,

@@ -14,6 +14,8 @@ use std::time::Duration;
 pub enum NodeRole {
     Mn,
     Ha,
+    /// RFC 6611's NAS with its DHCPv6 relay.
+    Nas,
     /// Harness peer: defends the addresses of a prefix against DAD probes.
     NdDefender,
     /// Harness peer: a DHCPv6 server answering with a chosen, often rule-breaking, shape.
@@ -75,6 +77,8 @@ pub struct MnSettings {
     /// After registering an assigned HoA, switch to one auto-configured from the prefix of a
     /// Mobile Prefix Advertisement (RFC 5026 §5.3.2 MAY).
     pub switch_to_autoconf: bool,
+    /// RFC 6611: network access and DHCPv6 before the bootstrap (`MIP6LAB_BOOTSTRAP`).
+    pub integrated: Option<crate::integrated::IntegratedSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +128,7 @@ pub struct Config {
     pub ha: Option<HaSettings>,
     pub defender: Option<DefenderSettings>,
     pub dhcp_stimulus: Option<crate::dhcp_stimulus::DhcpStimulusSettings>,
+    pub nas: Option<crate::nas::NasSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
     pub knobs: Knobs,
@@ -168,8 +173,9 @@ impl Config {
             Some(ROLE_DHCPV6_STIMULUS) => NodeRole::DhcpStimulus,
             Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
+            Some(token) if token.parse() == Ok(IutRole::NasRelay) => NodeRole::Nas,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -177,8 +183,12 @@ impl Config {
             Some(d) => d
                 .parse()
                 .with_context(|| format!("{DNS} is not an IPv6 address"))?,
-            // The defender and the DHCPv6 stimulus talk to no DNS server.
-            None if matches!(role, NodeRole::NdDefender | NodeRole::DhcpStimulus) => {
+            // The defender, the DHCPv6 stimulus and the NAS ask no DNS server.
+            None if matches!(
+                role,
+                NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::Nas
+            ) =>
+            {
                 Ipv6Addr::UNSPECIFIED
             }
             None => bail!("{DNS} is not set"),
@@ -206,16 +216,19 @@ impl Config {
         let id = get(ID).unwrap_or_else(|| match role {
             NodeRole::Mn => "mn1.example.com".into(),
             NodeRole::Ha => "ha1.example.com".into(),
+            NodeRole::Nas => "nas.example.net".into(),
             NodeRole::NdDefender | NodeRole::DhcpStimulus => String::new(),
         });
         let mut mn = None;
         let mut ha = None;
         let mut defender = None;
         let mut dhcp_stimulus = None;
+        let mut nas = None;
         match role {
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
             }
+            NodeRole::Nas => nas = Some(crate::nas::NasSettings::from_vars(&get)?),
             NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
@@ -234,6 +247,7 @@ impl Config {
                 });
             }
             NodeRole::Mn => {
+                let integrated = crate::integrated::IntegratedSettings::from_vars(&get)?;
                 let discovery = match (get(HA_NAME), get(DOMAIN)) {
                     (Some(ha_name), _) => Discovery::Name { ha_name },
                     (None, Some(domain)) => Discovery::Srv { domain },
@@ -265,6 +279,7 @@ impl Config {
                         .map(|p| parse_prefix(&p).context(MN_HOME_PREFIX))
                         .transpose()?,
                     switch_to_autoconf: yes(SWITCH_TO_AUTOCONF, false)?,
+                    integrated,
                     hoa_count: match get(HOA_COUNT) {
                         None => 1,
                         Some(v) => v
@@ -388,6 +403,7 @@ impl Config {
             ha,
             defender,
             dhcp_stimulus,
+            nas,
             wait_addrs,
             net_timeout: Duration::from_secs(20),
             knobs,

@@ -10,8 +10,10 @@ mod dns;
 mod events;
 mod ha;
 mod ike;
+mod integrated;
 mod mhio;
 mod mn;
+mod nas;
 mod ndio;
 mod netwait;
 
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         match cfg.role {
             config::NodeRole::Mn => mn::run(&cfg).await,
             config::NodeRole::Ha => ha::run(&cfg).await,
+            config::NodeRole::Nas => nas::run(&cfg).await,
             config::NodeRole::NdDefender => defender::run(&cfg).await,
             config::NodeRole::DhcpStimulus => dhcp_stimulus::run(&cfg).await,
         }

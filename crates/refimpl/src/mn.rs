@@ -41,10 +41,20 @@ pub async fn run(cfg: &Config) -> Result<()> {
         emit("start_delay", json!({ "ms": cfg.knobs.start_delay_ms }));
         tokio::time::sleep(Duration::from_millis(cfg.knobs.start_delay_ms.into())).await;
     }
-    let candidates = match &ms.discovery {
-        Discovery::Srv { domain } => discover_by_srv(cfg, domain)?,
-        Discovery::Name { ha_name } => discover_by_name(cfg, ha_name)?,
+    // RFC 6611: network access and DHCPv6 first; DNS discovery if that names no HA.
+    let (_access, mut candidates) = match &ms.integrated {
+        Some(s) => {
+            let (access, c) = crate::integrated::bootstrap(cfg, s).await?;
+            (Some(access), c)
+        }
+        None => (None, Vec::new()),
     };
+    if candidates.is_empty() {
+        candidates = match &ms.discovery {
+            Discovery::Srv { domain } => discover_by_srv(cfg, domain)?,
+            Discovery::Name { ha_name } => discover_by_name(cfg, ha_name)?,
+        };
+    }
     if candidates.is_empty() {
         bail!("discovery found no usable home agent");
     }
@@ -984,7 +994,7 @@ fn discover_by_srv(cfg: &Config, domain: &str) -> Result<Vec<HaCandidate>> {
     Ok(out)
 }
 
-fn discover_by_name(cfg: &Config, ha_name: &str) -> Result<Vec<HaCandidate>> {
+pub fn discover_by_name(cfg: &Config, ha_name: &str) -> Result<Vec<HaCandidate>> {
     let qtype = RecordType::from_str(&cfg.knobs.name_qtype).map_err(|_| {
         anyhow!(
             "mn.name_qtype `{}` is not a record type",

@@ -2,7 +2,7 @@
 //! static addresses after the container starts, so sending earlier would use a throw-away
 //! address and confuse the capture.
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::net::Ipv6Addr;
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,32 @@ fn has_usable_address(table: &str, addr: &Ipv6Addr) -> bool {
             && cols[0] == hex
             && u32::from_str_radix(cols[4], 16).is_ok_and(|flags| flags & 0x40 == 0)
     })
+}
+
+/// The index of interface `name`.
+pub fn if_index(name: &str) -> Result<u32> {
+    let c = std::ffi::CString::new(name).context("interface name")?;
+    // SAFETY: a NUL-terminated name; the call only reads it.
+    match unsafe { libc::if_nametoindex(c.as_ptr()) } {
+        0 => bail!("no interface {name}"),
+        i => Ok(i),
+    }
+}
+
+/// The first global address of `iface` (`/proc/net/if_inet6`, scope 00): the relay's
+/// link-address on the access link (RFC 8415 §19.1.1).
+pub fn global_address(iface: &str) -> Result<Ipv6Addr> {
+    let table = std::fs::read_to_string("/proc/net/if_inet6").context("/proc/net/if_inet6")?;
+    table
+        .lines()
+        .filter_map(|row| {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            (cols.len() >= 6 && cols[5] == iface && cols[3] == "00")
+                .then(|| u128::from_str_radix(cols[0], 16).ok().map(Ipv6Addr::from))
+                .flatten()
+        })
+        .next()
+        .ok_or_else(|| anyhow!("{iface} has no global IPv6 address"))
 }
 
 #[cfg(test)]
