@@ -364,8 +364,15 @@ impl Authenticator {
                 ),
             );
         }
-        s.supplicant_deadline = None;
         let first = s.relay.is_none();
+        if first && e.identity().is_none() {
+            // The AAA server learns who is authenticating from the Response/Identity.
+            return self.ignore(
+                src,
+                format!("EAP {} before the Response/Identity", e.describe()),
+            );
+        }
+        s.supplicant_deadline = None;
         if first {
             s.identity = e.identity().unwrap_or_default().to_vec();
             let mut radius = self.cfg.radius.clone();

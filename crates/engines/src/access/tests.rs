@@ -386,7 +386,7 @@ fn a_response_with_the_wrong_identifier_is_ignored() {
 #[test]
 fn unparsable_and_unhandled_frames_are_ignored_with_a_reason() {
     let mut a = authenticator(config());
-    let req = group_request(&mut a, 0);
+    group_request(&mut a, 0);
     let cases: [(&[u8], &str); 4] = [
         (&[2, 0, 0, 9, 1], "unparsable EAPOL"),
         (&[2, 0, 0, 5, 2, 1, 0, 9, 1], "unparsable EAP"),
@@ -403,7 +403,20 @@ fn unparsable_and_unhandled_frames_are_ignored_with_a_reason() {
         .unwrap();
     assert!(ignored(&frame(&mut a, 10, MN, &logoff)).contains("not on the port"));
     assert!(ignored(&frame(&mut a, 10, NAS, &logoff)).contains("own"));
-    // Nothing of that disturbed the port: the Response/Identity still opens a session.
+    // After EAPOL-Start, only a Response/Identity starts the relay.
+    let start = eapol::Repr::empty(1, packet_type::START)
+        .to_bytes()
+        .unwrap();
+    let (_, r) = frame(&mut a, 15, MN, &start).eap(0);
+    let nak = eap::Repr::response(r.identifier, eap::method::NAK, vec![4]);
+    let o = eap_frame(&mut a, 16, MN, &nak);
+    assert!(
+        ignored(&o).contains("before the Response/Identity"),
+        "{o:?}"
+    );
+    assert!(o.datagrams.is_empty());
+    let req = r;
+    // Nothing of that disturbed the port: the Response/Identity still goes to the server.
     let id = eap::Repr::response(req.identifier, eap::method::IDENTITY, IDENTITY);
     assert_eq!(eap_frame(&mut a, 20, MN, &id).datagrams.len(), 1);
 }
