@@ -4,7 +4,7 @@
 
 use crate::dissect::{self, Context, Dissectors};
 use crate::read::{Frame, LinkType, ReadError, ReadOutcome};
-use crate::transcript::{is_housekeeping, Endpoints, Entry, Transcript};
+use crate::transcript::{is_housekeeping, Decoded, Endpoints, Entry, Transcript};
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -240,6 +240,22 @@ impl<'a> Decoder<'a> {
             t.setup += 1;
             return None;
         }
+        if let Some((dst, src, pdu)) = eapol_frame(f) {
+            return match dissect::eapol::dissect_eapol(pdu) {
+                Ok(m) => Some(Entry {
+                    frame: f.number,
+                    src: self.endpoints.name_mac(&src),
+                    dst: self.endpoints.name_mac(&dst),
+                    src_addr: dissect::eapol::mac_address(&src),
+                    dst_addr: dissect::eapol::mac_address(&dst),
+                    decoded: Decoded::Message(m),
+                }),
+                Err(e) => {
+                    t.errors.push((f.number, format!("EAPOL PDU: {e}")));
+                    None
+                }
+            };
+        }
         match dissect::slice(f) {
             Ok(Some((pkt, payload))) => {
                 if is_housekeeping(&pkt, payload) {
@@ -273,6 +289,15 @@ impl<'a> Decoder<'a> {
 
     pub fn finish(self) -> Transcript {
         self.tally
+    }
+}
+
+/// The addresses and PDU of an EAPOL frame (Ethernet captures only: a Linux cooked capture
+/// does not keep the destination).
+fn eapol_frame(f: &Frame) -> Option<([u8; 6], [u8; 6], &[u8])> {
+    match f.link {
+        LinkType::Ethernet => dissect::eapol::ethernet_eapol(&f.data),
+        _ => None,
     }
 }
 

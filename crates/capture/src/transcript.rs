@@ -20,6 +20,32 @@ impl Endpoints {
     pub fn insert(&mut self, a: IpAddr, role: impl Into<String>) {
         self.0.insert(a, role.into());
     }
+    /// The name of a link-layer endpoint (EAPOL frames have no IP addresses): the role of
+    /// the address that stands for the MAC ([`dissect::eapol::mac_address`], see
+    /// [`Endpoints::insert_mac`]); else, for a MAC of the lab's scheme (02:42 and the node's
+    /// IPv4 address), the role of that IPv4 address; `PAE-group` for the IEEE 802.1X group
+    /// address; else the MAC itself.
+    pub fn name_mac(&self, mac: &[u8; 6]) -> String {
+        if let Some(r) = self.0.get(&dissect::eapol::mac_address(mac)) {
+            return r.clone();
+        }
+        if mac[..2] == [0x02, 0x42] {
+            let v4 = IpAddr::V4([mac[2], mac[3], mac[4], mac[5]].into());
+            if let Some(r) = self.0.get(&v4) {
+                return r.clone();
+            }
+        }
+        if *mac == mip6lab_wire::eapol::PAE_GROUP_ADDRESS {
+            return "PAE-group".into();
+        }
+        mip6lab_wire::eapol::mac_text(mac)
+    }
+
+    /// Names a MAC address (for EAPOL entries), under the address that stands for it.
+    pub fn insert_mac(&mut self, mac: &[u8; 6], role: impl Into<String>) {
+        self.insert(dissect::eapol::mac_address(mac), role);
+    }
+
     /// The address of a role, if the map has one.
     pub fn address_of(&self, role: &str) -> Option<IpAddr> {
         self.0
@@ -199,7 +225,7 @@ pub struct Transcript {
     pub setup: u64,
     /// Frames left out as link housekeeping (ND, MLD, ARP): counted, not shown.
     pub housekeeping: u64,
-    /// Frames that could not be sliced, with the reason.
+    /// Frames that could not be sliced (or EAPOL frames that do not parse), with the reason.
     pub errors: Vec<(u64, String)>,
 }
 

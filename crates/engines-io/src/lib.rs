@@ -1,7 +1,8 @@
 //! The I/O beside the sans-IO engines of `mip6lab-engines` (as quinn beside quinn-proto):
-//! tokio UDP drivers, raw-socket ESP and the socket calls under it. Modules mirror the
+//! tokio UDP drivers, raw-socket ESP, AF_PACKET EAPOL and the socket calls under them. Modules mirror the
 //! engines they drive.
 
 pub mod aaa;
 pub mod ddns;
+pub mod eapol;
 pub mod ikev2;

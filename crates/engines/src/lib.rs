@@ -4,6 +4,7 @@
 //! and the reference implementations do the I/O.
 
 pub mod aaa;
+pub mod access;
 pub mod addresses;
 pub mod binding;
 pub mod dad;

@@ -4,7 +4,7 @@
 //!
 //! # The codec shape
 //!
-//! Every protocol module (`mh`, `ikev2`, `esp`, `eap`, `radius`, `nd`, `mpd`, `ipv6ext`)
+//! Every protocol module (`mh`, `ikev2`, `esp`, `eap`, `eapol`, `radius`, `nd`, `mpd`, `ipv6ext`)
 //! provides, for each message it carries:
 //!
 //! - a checked view `Packet<T: AsRef<[u8]>>` (`Rh2Packet`, `OptionsHeaderPacket` where a
@@ -33,6 +33,7 @@ pub mod checksum;
 pub mod crypto;
 pub mod dhcpv6;
 pub mod eap;
+pub mod eapol;
 pub mod error;
 pub mod esp;
 pub mod ikev2;

@@ -6,6 +6,7 @@
 
 pub mod dhcpv6;
 pub mod dns;
+pub mod eapol;
 pub mod esp;
 pub mod ikev2;
 pub mod mh;

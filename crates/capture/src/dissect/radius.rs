@@ -214,8 +214,9 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// The EAP packet of the EAP-Message attributes, as an `EAP <describe>` child.
-fn eap_message(b: &[u8]) -> Part {
+/// The EAP packet of the EAP-Message attributes (or an EAPOL-EAP body), as an
+/// `EAP <describe>` child.
+pub(crate) fn eap_message(b: &[u8]) -> Part {
     let e = match eap::Repr::from_bytes(b) {
         Ok(e) => e,
         Err(e) => {

@@ -81,7 +81,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 use tokio::io::unix::AsyncFd;
 
-mod sys;
+// The AF_PACKET helpers serve the EAPOL driver too (`crate::eapol`).
+pub(crate) mod sys;
 mod tap;
 
 use sys::*;

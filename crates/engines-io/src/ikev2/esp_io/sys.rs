@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub(super) fn new_socket(domain: c_int, ty: c_int, proto: c_int) -> io::Result<OwnedFd> {
+pub(crate) fn new_socket(domain: c_int, ty: c_int, proto: c_int) -> io::Result<OwnedFd> {
     // SAFETY: plain syscall; the descriptor is owned right away.
     let fd = unsafe { libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto) };
     if fd < 0 {
@@ -14,7 +14,7 @@ pub(super) fn new_socket(domain: c_int, ty: c_int, proto: c_int) -> io::Result<O
 }
 
 /// Registers an owned descriptor with the tokio reactor.
-pub(super) fn register(fd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
+pub(crate) fn register(fd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
     // SAFETY: an OwnedFd is open for as long as it lives and always names the same
     // descriptor; the AsyncFd owns it from here on.
     Ok(unsafe { AsyncFd::register(fd) }?)
@@ -188,7 +188,7 @@ pub(super) fn recvmsg6(fd: RawFd, buf: &mut [u8]) -> io::Result<RawMsg> {
 }
 
 /// Writes with readiness: `f` is retried while the socket would block.
-pub(super) async fn send_ready(
+pub(crate) async fn send_ready(
     fd: &AsyncFd<OwnedFd>,
     mut f: impl FnMut(RawFd) -> io::Result<usize>,
 ) -> io::Result<usize> {
@@ -204,6 +204,13 @@ pub(super) async fn send_ready(
 /// An `AF_PACKET` datagram socket for IPv6 bound to `ifname` (needs `CAP_NET_RAW`), not yet
 /// registered with the reactor, and the interface index.
 pub fn open_packet_socket(ifname: &str) -> io::Result<(OwnedFd, c_int)> {
+    bind_packet_socket(ifname, libc::ETH_P_IPV6 as u16)
+}
+
+/// An `AF_PACKET` datagram socket (the kernel writes and strips the link header) for frames
+/// of `ethertype`, bound to `ifname`; not yet registered with the reactor. Needs
+/// `CAP_NET_RAW`. Also gives the interface index.
+pub(crate) fn bind_packet_socket(ifname: &str, ethertype: u16) -> io::Result<(OwnedFd, c_int)> {
     let name = CString::new(ifname)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name"))?;
     // SAFETY: name is a valid C string.
@@ -211,7 +218,7 @@ pub fn open_packet_socket(ifname: &str) -> io::Result<(OwnedFd, c_int)> {
     if ifindex == 0 {
         return Err(io::Error::last_os_error());
     }
-    let proto = (libc::ETH_P_IPV6 as u16).to_be();
+    let proto = ethertype.to_be();
     let fd = new_socket(libc::AF_PACKET, libc::SOCK_DGRAM, c_int::from(proto))?;
     // SAFETY: all-zero is a valid sockaddr_ll.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
@@ -235,6 +242,18 @@ pub fn open_packet_socket(ifname: &str) -> io::Result<(OwnedFd, c_int)> {
 /// One `recvfrom` on an AF_PACKET socket into `buf`: the length, the packet type
 /// (`PACKET_OUTGOING` for this host's own copies) and the interface index.
 pub fn packet_recvfrom(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, u8, c_int)> {
+    let (n, sll) = packet_recvfrom_ll(fd, buf, 0)?;
+    Ok((n, sll.sll_pkttype, sll.sll_ifindex))
+}
+
+/// One `recvfrom` on an AF_PACKET socket into `buf` with `flags`: the length (with
+/// `MSG_TRUNC`, the frame's, which may exceed `buf`) and the link-layer address of the
+/// frame (packet type, interface, source address).
+pub(crate) fn packet_recvfrom_ll(
+    fd: RawFd,
+    buf: &mut [u8],
+    flags: c_int,
+) -> io::Result<(usize, libc::sockaddr_ll)> {
     // SAFETY: all-zero is a valid sockaddr_ll; the buffers outlive the call.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     let mut sl = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
@@ -243,7 +262,7 @@ pub fn packet_recvfrom(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, u8, c_in
             fd,
             buf.as_mut_ptr() as *mut c_void,
             buf.len(),
-            0,
+            flags,
             &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
             &mut sl,
         )
@@ -251,5 +270,5 @@ pub fn packet_recvfrom(fd: RawFd, buf: &mut [u8]) -> io::Result<(usize, u8, c_in
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok((n as usize, sll.sll_pkttype, sll.sll_ifindex))
+    Ok((n as usize, sll))
 }
