@@ -295,13 +295,22 @@ fn our_dhcpv6_decode_agrees_with_tshark() {
 
 /// The same on the committed captures of real exchanges with Kea 2.2
 /// (`fixtures/pcaps/dhcpv6-kea/`: the ASP case, and the MSP case through the NAS's relay with
-/// an RSOO).
+/// an RSOO; `fixtures/pcaps/integrated-reference/`: both cases end to end).
 #[test]
 #[ignore = "needs tshark: run with --include-ignored (just test)"]
 fn our_dhcpv6_decode_agrees_with_tshark_on_kea_captures() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/pcaps/dhcpv6-kea");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/pcaps");
     let mut total = Tally::default();
-    for name in ["asp-case.pcap", "msp-case-relayed.pcap"] {
+    // With the integrated flows run by the reference roles (the MN's exchange on the access
+    // link, the NAS's Relay-forward with its RSOO and Kea's Relay-reply on the ASP link).
+    for name in [
+        "dhcpv6-kea/asp-case.pcap",
+        "dhcpv6-kea/msp-case-relayed.pcap",
+        "integrated-reference/msp/access.pcap",
+        "integrated-reference/msp/asp.pcap",
+        "integrated-reference/asp/access.pcap",
+        "integrated-reference/asp/asp.pcap",
+    ] {
         let (t, compared) = compare(&dir.join(name));
         assert!(compared >= 2, "{name}: {compared} DHCPv6 frame(s)");
         for (f, k) in t.agree {

@@ -12,7 +12,7 @@ use mip6lab_wire::radius::{attr, code, gpp2, vendor, wimax, Attribute, Repr, Val
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::radius::{our_attributes, tshark_attributes};
 use support::Tally;
@@ -267,4 +267,44 @@ fn our_radius_ha_decode_agrees_with_tshark() {
     // attributes and 6 VSAs.
     assert_eq!(values, 64, "every attribute's value was compared");
     assert_eq!(t.agree["RADIUS value"], 64);
+}
+
+/// The same on a real exchange: the NAS's EAP-MD5 rounds with FreeRADIUS 3.2 and its
+/// Access-Accept with the HA assignment (`fixtures/pcaps/integrated-reference/msp/home.pcap`),
+/// every attribute of every RADIUS message compared (EAP-Message, State and
+/// Message-Authenticator included).
+#[test]
+#[ignore = "needs tshark: run with --include-ignored (just test)"]
+fn our_radius_decode_agrees_with_tshark_on_the_integrated_recording() {
+    let pcap = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/pcaps/integrated-reference/msp/home.pcap");
+    let frames = read_file(&pcap).unwrap().frames;
+    let ours = decode_frames(&frames, &Endpoints::default());
+    let theirs = tshark_attributes(&pcap);
+    let mut t = Tally::default();
+    let (mut messages, mut ha_rows) = (0, 0);
+    for e in &ours.entries {
+        let Decoded::Message(m) = &e.decoded else {
+            continue;
+        };
+        if m.protocol != "RADIUS" {
+            continue;
+        }
+        let frame = &frames[e.frame as usize - 1];
+        let (_, payload) = slice(frame).unwrap().unwrap();
+        let ours = our_attributes(m, payload);
+        ha_rows += ours.iter().filter(|r| r.carries_ha_assignment()).count();
+        t.cmp_radius_rows(&format!("frame {}", e.frame), &ours, &theirs[&e.frame]);
+        messages += 1;
+    }
+    eprintln!("RADIUS tshark cross-check on the integrated recording, fields that agree:");
+    for (f, k) in &t.agree {
+        eprintln!("  {f}: {k}");
+    }
+    t.assert_no_disagreement();
+    // The probe's Access-Request and Accept, two EAP-MD5 rounds (Request, Challenge,
+    // Request, Accept).
+    assert_eq!(messages, 6, "RADIUS messages compared");
+    // 124, the WiMAX VSA and its sub-attribute, 125.
+    assert!(ha_rows >= 3, "{ha_rows} HA-assignment rows");
 }

@@ -114,3 +114,78 @@ fn wireshark_key_tables_decrypt_like_the_own_key_log() {
         esp.skipped
     );
 }
+
+/// Role names of topology `record-integrated` (IPv6 hosts, and the IPv4 addresses that name
+/// each node's MAC on a link, for EAPOL entries).
+fn integrated_endpoints() -> Endpoints {
+    let mut e = Endpoints::default();
+    for (addr, role) in [
+        ("2001:db8:1::1", "lab"),
+        ("2001:db8:1::53", "DNS"),
+        ("2001:db8:1::18", "AAA"),
+        ("2001:db8:1::a1", "HA1"),
+        ("2001:db8:1::a", "NAS-home"),
+        ("2001:db8:2::a", "NAS"),
+        ("2001:db8:2::47", "DHCP"),
+        ("2001:db8:2::a2", "HA2"),
+        ("2001:db8:10::a", "NAS-access"),
+        ("2001:db8:10::100", "MN"),
+        ("198.51.100.146", "NAS-access"),
+        ("198.51.100.147", "MN"),
+    ] {
+        e.insert(addr.parse::<IpAddr>().unwrap(), role);
+    }
+    e
+}
+
+/// RFC 6611's three flows run by the reference roles around FreeRADIUS 3.2 and Kea 2.2
+/// (fixtures/pcaps/integrated-reference/, `just record-integrated`): each link of each flow,
+/// decrypted with the MN's key log. What each flow is about is asserted before the snapshot.
+#[test]
+fn integrated_reference_flows() {
+    let dir = pcaps().join("integrated-reference");
+    for flow in ["msp", "asp", "dns"] {
+        let keys = KeyLog::load(dir.join(flow).join("keys.log")).unwrap();
+        let mut text = String::new();
+        for link in ["access", "asp", "home"] {
+            let read = read_file(&dir.join(flow).join(format!("{link}.pcap"))).unwrap();
+            assert!(read.error.is_none(), "{flow}/{link}: {:?}", read.error);
+            let t = decode_with_keys(&read.frames, &integrated_endpoints(), 0, keys.clone());
+            assert!(t.errors.is_empty(), "{flow}/{link}: {:?}", t.errors);
+            text.push_str(&format!("== {link}\n{}", t.to_text()));
+        }
+        let has = |needle: &str| text.contains(needle);
+        // Every flow: 802.1X with EAP-MD5 relayed to the AAAH, which assigns HA1.
+        assert!(has("MN -> PAE-group  EAPOL EAP"), "{flow}: {text}");
+        assert!(has("NAS-access -> MN  EAPOL EAP version=2 {EAP Success"), "{flow}");
+        assert!(has("{WiMAX-hHA-IP-MIP6 value=2001:db8:1::a1}"), "{flow}");
+        let ike_to = |ha: &str| has(&format!("MN -> {ha}  IKEv2 IKE_SA_INIT request"));
+        match flow {
+            // §4.2.1: the RSOO's IDINF (HA1) reaches Kea and comes back to the MN.
+            "msp" => {
+                assert!(has("{OPTION_MIP6_HNIDF fqdn=example.com.}"), "{text}");
+                assert!(has("NAS -> DHCP  DHCPv6 RELAY-FORW"), "{text}");
+                assert!(has("{OPTION_RSOO {OPTION_MIP6_IDINF"), "{text}");
+                assert!(ike_to("HA1") && !ike_to("HA2"), "{text}");
+            }
+            // §4.2.2: no HNIDF, so no RSOO; Kea's VDINF names HA2.
+            "asp" => {
+                assert!(has("NAS -> DHCP  DHCPv6 RELAY-FORW"), "{text}");
+                assert!(!has("OPTION_RSOO"), "{text}");
+                assert!(has("{OPTION_MIP6_VDINF {OPTION_MIP6_HAA address=2001:db8:2::a2}}"));
+                assert!(ike_to("HA2") && !ike_to("HA1"), "{text}");
+            }
+            // No Reply (the relay's server is absent): SRV discovery, then HA1.
+            "dns" => {
+                // (Kea's Reply to the lab's readiness probe is on the ASP link.)
+                let access = text.split("== asp").next().unwrap();
+                assert!(!access.contains("DHCPv6 REPLY"), "{access}");
+                assert!(has("MN -> DNS  DNS query SRV _mip6._ipv6.example.com."), "{text}");
+                assert!(ike_to("HA1"), "{text}");
+            }
+            _ => unreachable!(),
+        }
+        assert!(has("status_name=Binding Update accepted"), "{flow}");
+        insta::assert_snapshot!(format!("integrated_reference_{flow}"), text);
+    }
+}

@@ -596,7 +596,12 @@ fn set_node_env(topology: &mut Topology, set: &str) -> Result<()> {
         .nodes
         .iter_mut()
         .find(|n| n.name == node)
-        .ok_or_else(|| anyhow!("--env {set}: no node `{node}` (nodes: {})", names.join(", ")))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "--env {set}: no node `{node}` (nodes: {})",
+                names.join(", ")
+            )
+        })?;
     if value.is_empty() {
         spec.env.remove(var);
     } else {
@@ -608,7 +613,9 @@ fn set_node_env(topology: &mut Topology, set: &str) -> Result<()> {
 fn cmd_record(rest: &[String]) -> Result<ExitCode> {
     let a = Args::parse(rest, &["out", "timeout", "env"], &[])?;
     let [name] = a.positional[..] else {
-        bail!("usage: mip6lab record TOPOLOGY [--out DIR] [--timeout SECS] [--env NODE:VAR=VALUE]...");
+        bail!(
+            "usage: mip6lab record TOPOLOGY [--out DIR] [--timeout SECS] [--env NODE:VAR=VALUE]..."
+        );
     };
     let timeout = match a.value("timeout") {
         Some(t) => std::time::Duration::from_secs(

@@ -672,11 +672,7 @@ impl Lab {
                 .context("node on an unknown network")?;
             let v6: crate::topology::Cidr<Ipv6Addr> = net.ipv6.parse()?;
             let v4: crate::topology::Cidr<std::net::Ipv4Addr> = net.ipv4.parse()?;
-            let nth = self
-                .topology
-                .position_on(&network, node)
-                .context("node not in its topology")?;
-            let ipv4 = v4.host(2 + nth as u32);
+            let ipv4 = self.topology.ipv4_on(&network, node)?;
             // A fresh name each time: the last test's veth of this node may outlive its
             // namespace for a moment (the kernel dismantles namespaces asynchronously).
             let serial = self

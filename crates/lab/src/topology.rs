@@ -343,7 +343,10 @@ impl Topology {
                 None => (&after[..end], false),
             };
             match self.hosts.get(key) {
-                Some(a) if hex => a.octets().iter().for_each(|b| out.push_str(&format!("{b:02x}"))),
+                Some(a) if hex => a
+                    .octets()
+                    .iter()
+                    .for_each(|b| out.push_str(&format!("{b:02x}"))),
                 Some(a) => out.push_str(&a.to_string()),
                 None => bail!("template names `${{{key}}}`, which is not in [hosts]"),
             }
@@ -353,11 +356,37 @@ impl Topology {
         Ok(out)
     }
 
-    /// Role names for transcripts.
+    /// The node's IPv4 address on `network`: after the lab host's, in topology order, so
+    /// the same in every run (the lab derives the node's MAC on that link from it).
+    pub fn ipv4_on(&self, network: &str, node: &NodeSpec) -> Result<std::net::Ipv4Addr> {
+        let net = self
+            .networks
+            .iter()
+            .find(|n| n.name == network)
+            .context("node on an unknown network")?;
+        let v4: Cidr<std::net::Ipv4Addr> = net.ipv4.parse()?;
+        let nth = self
+            .position_on(network, node)
+            .context("node not in its topology")?;
+        Ok(v4.host(2 + nth as u32))
+    }
+
+    /// Role names for transcripts: each host's IPv6 address, and each node's IPv4 address
+    /// on each of its links (which also names its MAC there, for link-layer entries such as
+    /// EAPOL's).
     pub fn endpoints(&self) -> mip6lab_capture::Endpoints {
         let mut e = mip6lab_capture::Endpoints::default();
         for (role, a) in &self.hosts {
             e.insert(IpAddr::V6(*a), role.clone());
+        }
+        for node in &self.nodes {
+            let roles = std::iter::once((&node.network, &node.role))
+                .chain(node.more_links.iter().map(|l| (&l.network, &l.role)));
+            for (network, role) in roles {
+                if let Ok(v4) = self.ipv4_on(network, node) {
+                    e.insert(IpAddr::V4(v4), role.clone());
+                }
+            }
         }
         e
     }

@@ -101,6 +101,16 @@ pub fn tshark_attributes(pcap: &Path) -> BTreeMap<u64, Vec<Shown>> {
     frames
 }
 
+/// An enumerated value shown with its name, `Framed(2)`, as its number; anything else as is
+/// (one side may name a value the other shows as a number).
+fn enum_number(v: &str) -> &str {
+    v.strip_suffix(')')
+        .and_then(|x| x.rsplit_once('('))
+        .map(|(_, n)| n)
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(v)
+}
+
 /// The standard or vendor type number our decode names `kind`.
 fn number_of(kind: &str, vendor_id: Option<u32>) -> u8 {
     if let Some(n) = kind
@@ -274,10 +284,11 @@ impl Tally {
             &ours.continuation,
             &theirs.continuation,
         );
-        if ours.value.is_some() {
+        // tshark cannot show a hidden value (User-Password) without the shared secret.
+        if ours.value.is_some() && theirs.value.as_deref() != Some("Encrypted") {
             one(
                 "RADIUS value",
-                ours.value == theirs.value,
+                ours.value.as_deref().map(enum_number) == theirs.value.as_deref().map(enum_number),
                 &ours.value,
                 &theirs.value,
             );
