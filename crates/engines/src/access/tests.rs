@@ -546,3 +546,71 @@ fn identity_requests_are_bounded_and_a_silent_supplicant_is_given_up() {
 fn calling_station_id_is_rfc_3580s_form() {
     assert_eq!(calling_station_id(&MN), "02-42-C6-33-64-8A");
 }
+
+mod arbitrary_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Frame(bool, Vec<u8>),
+        Start(bool),
+        Logoff(bool),
+        Identity(bool, u8),
+        Radius(Vec<u8>),
+        Wait(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let bytes = proptest::collection::vec(any::<u8>(), 0..40);
+        prop_oneof![
+            (any::<bool>(), bytes.clone()).prop_map(|(m, b)| Op::Frame(m, b)),
+            any::<bool>().prop_map(Op::Start),
+            any::<bool>().prop_map(Op::Logoff),
+            (any::<bool>(), any::<u8>()).prop_map(|(m, id)| Op::Identity(m, id)),
+            bytes.prop_map(Op::Radius),
+            (0u64..40_000).prop_map(Op::Wait),
+        ]
+    }
+
+    proptest! {
+        /// Whatever comes in, in whatever order: no panic, every frame out is a parsable
+        /// EAPOL-EAP PDU, every datagram goes to the server, and with a server that never answers authentically nobody is
+        /// ever authorized.
+        #[test]
+        fn no_input_sequence_panics_or_authorizes_without_the_server(
+            ops in proptest::collection::vec(op(), 0..40)
+        ) {
+            let mut a = authenticator(config());
+            let mut now = 0;
+            for o in ops {
+                let src = |mn: bool| if mn { MN } else { OTHER };
+                match o {
+                    Op::Frame(m, b) => { frame(&mut a, now, src(m), &b); }
+                    Op::Start(m) => {
+                        let p = eapol::Repr::empty(1, packet_type::START).to_bytes().unwrap();
+                        frame(&mut a, now, src(m), &p);
+                    }
+                    Op::Logoff(m) => {
+                        let p = eapol::Repr::empty(1, packet_type::LOGOFF).to_bytes().unwrap();
+                        frame(&mut a, now, src(m), &p);
+                    }
+                    Op::Identity(m, id) => {
+                        let e = eap::Repr::response(id, eap::method::IDENTITY, IDENTITY);
+                        eap_frame(&mut a, now, src(m), &e);
+                    }
+                    Op::Radius(b) => { radius_reply(&mut a, now, &b); }
+                    Op::Wait(d) => {
+                        now += d;
+                        timeout(&mut a, now);
+                    }
+                }
+                prop_assert_eq!(a.authorized(), None);
+                // Once the timers due are served, none lies at or before now.
+                a.handle_timeout(now);
+                drain(&mut a);
+                prop_assert!(a.next_timeout().is_none_or(|t| t > now), "{:?}", a.next_timeout());
+            }
+        }
+    }
+}
