@@ -157,7 +157,10 @@ fn integrated_reference_flows() {
         let has = |needle: &str| text.contains(needle);
         // Every flow: 802.1X with EAP-MD5 relayed to the AAAH, which assigns HA1.
         assert!(has("MN -> PAE-group  EAPOL EAP"), "{flow}: {text}");
-        assert!(has("NAS-access -> MN  EAPOL EAP version=2 {EAP Success"), "{flow}");
+        assert!(
+            has("NAS-access -> MN  EAPOL EAP version=2 {EAP Success"),
+            "{flow}"
+        );
         assert!(has("{WiMAX-hHA-IP-MIP6 value=2001:db8:1::a1}"), "{flow}");
         let ike_to = |ha: &str| has(&format!("MN -> {ha}  IKEv2 IKE_SA_INIT request"));
         match flow {
@@ -172,7 +175,9 @@ fn integrated_reference_flows() {
             "asp" => {
                 assert!(has("NAS -> DHCP  DHCPv6 RELAY-FORW"), "{text}");
                 assert!(!has("OPTION_RSOO"), "{text}");
-                assert!(has("{OPTION_MIP6_VDINF {OPTION_MIP6_HAA address=2001:db8:2::a2}}"));
+                assert!(has(
+                    "{OPTION_MIP6_VDINF {OPTION_MIP6_HAA address=2001:db8:2::a2}}"
+                ));
                 assert!(ike_to("HA2") && !ike_to("HA1"), "{text}");
             }
             // No Reply (the relay's server is absent): SRV discovery, then HA1.
@@ -180,7 +185,10 @@ fn integrated_reference_flows() {
                 // (Kea's Reply to the lab's readiness probe is on the ASP link.)
                 let access = text.split("== asp").next().unwrap();
                 assert!(!access.contains("DHCPv6 REPLY"), "{access}");
-                assert!(has("MN -> DNS  DNS query SRV _mip6._ipv6.example.com."), "{text}");
+                assert!(
+                    has("MN -> DNS  DNS query SRV _mip6._ipv6.example.com."),
+                    "{text}"
+                );
                 assert!(ike_to("HA1"), "{text}");
             }
             _ => unreachable!(),

@@ -22,7 +22,10 @@ fn record(out: &Path, env: &[&str]) -> (Option<i32>, String) {
         args.extend(["--env", e]);
     }
     let o = mip6lab(&args);
-    (o.status.code(), format!("{}{}", text(&o.stdout), text(&o.stderr)))
+    (
+        o.status.code(),
+        format!("{}{}", text(&o.stdout), text(&o.stderr)),
+    )
 }
 
 /// The transcript of one link of a recording, decrypted with the MN's keys.
@@ -57,15 +60,30 @@ fn the_integrated_flows_record_with_the_reference_roles() {
     let (code, log) = record(&msp, &["mn:MIP6LAB_HOME_NETWORK_ID=example.com"]);
     assert_eq!(code, Some(0), "{log}");
     let access = transcript(&msp, "access");
-    assert!(access.contains("NAS-access -> MN  EAPOL EAP version=2 {EAP Success"), "{access}");
-    assert!(access.contains("{OPTION_MIP6_HNIDF fqdn=example.com.}"), "{access}");
-    assert!(ike_to(&access, "HA1") && !ike_to(&access, "HA2"), "{access}");
+    assert!(
+        access.contains("NAS-access -> MN  EAPOL EAP version=2 {EAP Success"),
+        "{access}"
+    );
+    assert!(
+        access.contains("{OPTION_MIP6_HNIDF fqdn=example.com.}"),
+        "{access}"
+    );
+    assert!(
+        ike_to(&access, "HA1") && !ike_to(&access, "HA2"),
+        "{access}"
+    );
     let asp = transcript(&msp, "asp");
     assert!(asp.contains("NAS -> DHCP  DHCPv6 RELAY-FORW"), "{asp}");
     assert!(asp.contains("{OPTION_RSOO {OPTION_MIP6_IDINF"), "{asp}");
     let home = transcript(&msp, "home");
-    assert!(home.contains("{WiMAX-hHA-IP-MIP6 value=2001:db8:1::a1}"), "{home}");
-    assert!(home.contains("status_name=Binding Update accepted"), "{home}");
+    assert!(
+        home.contains("{WiMAX-hHA-IP-MIP6 value=2001:db8:1::a1}"),
+        "{home}"
+    );
+    assert!(
+        home.contains("status_name=Binding Update accepted"),
+        "{home}"
+    );
 
     // §4.2.2, HA in the ASP: no HNIDF, no RSOO; Kea's VDINF names HA2.
     let asp_case = base.join("asp");
@@ -93,6 +111,9 @@ fn the_integrated_flows_record_with_the_reference_roles() {
     assert!(access.contains("EAP Failure"), "{access}");
     assert!(!access.contains("INFORMATION-REQUEST"), "{access}");
     let home = transcript(&refused, "home");
-    assert!(home.contains("AAA -> NAS-home  RADIUS Access-Reject"), "{home}");
+    assert!(
+        home.contains("AAA -> NAS-home  RADIUS Access-Reject"),
+        "{home}"
+    );
     let _ = std::fs::remove_dir_all(&base);
 }
