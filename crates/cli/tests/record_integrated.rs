@@ -1,8 +1,9 @@
 //! `mip6lab record record-integrated`: RFC 6611's flows run by the reference roles (MN with a
 //! real wpa_supplicant, the NAS with its relay, two reference HAs) around FreeRADIUS, Kea and
 //! BIND, as `just record-integrated` runs them; each recording decoded by `mip6lab decode`
-//! and checked for what its flow is about. A wrong access password is the control: the AAAH
-//! refuses, and the MN never reaches DHCPv6.
+//! and checked for what its flow is about; one flow puts the harness's stimulus DHCPv6
+//! server behind the relay. A wrong access password is the control: the AAAH refuses, and
+//! the MN never reaches DHCPv6.
 
 mod common;
 use common::{fresh_dir, mip6lab, stdout_of_success, text};
@@ -101,6 +102,28 @@ fn the_integrated_flows_record_with_the_reference_roles() {
     assert!(!access.contains("DHCPv6 REPLY"), "{access}");
     assert!(access.contains("MN -> DNS  DNS query SRV _mip6._ipv6.example.com."));
     assert!(ike_to(&access, "HA1"), "{access}");
+
+    // The harness's stimulus server behind the relay, with an IDINF for a home network the
+    // MN did not ask for (naming a decoy HA): the MN discards it (RFC 6610 §4.1.2) and falls
+    // back to DNS; it never contacts the decoy.
+    let stim = base.join("stim");
+    let (code, log) = record(
+        &stim,
+        &[
+            "nas:MIP6LAB_DHCP_SERVERS=2001:db8:2::48",
+            "mn:MIP6LAB_HOME_NETWORK_ID=example.com",
+            "stim:MIP6LAB_DHCP_SHAPE=idinf-unmatched",
+        ],
+    );
+    assert_eq!(code, Some(0), "{log}");
+    let access = transcript(&stim, "access");
+    assert!(
+        access.contains("OPTION_MIP6_HAA address=2001:db8:2::dec0"),
+        "{access}"
+    );
+    assert!(access.contains("MN -> DNS  DNS query SRV _mip6._ipv6.example.com."));
+    assert!(ike_to(&access, "HA1"), "{access}");
+    assert!(!access.contains("-> 2001:db8:2::dec0"), "{access}");
 
     // The control: a wrong password. The AAAH rejects, the NAS sends EAP-Failure, and the
     // MN stops before DHCPv6 (exit 1: nothing to bootstrap over).
