@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{num, tshark_fields, Tally};
+use support::{num, tshark_fields, tshark_time_text, Tally};
 
 mod support;
 
@@ -201,29 +201,7 @@ fn option_lengths(r: &Repr, out: &mut Vec<u64>) {
 /// `Dec 26, 2022 12:17:34.000000000 UTC` for a DUID-LLT time (seconds since 2000-01-01 UTC,
 /// RFC 8415 §11.2), as tshark 4.0 prints absolute times.
 fn duid_time_text(since_2000: u32) -> String {
-    let unix = 946_684_800 + i64::from(since_2000);
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (proleptic Gregorian, 400-year eras).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    // tshark pads the day to two places with a space ("Dec  7").
-    format!(
-        "{} {day:>2}, {year} {:02}:{:02}:{:02}.000000000 UTC",
-        MONTHS[(month - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    tshark_time_text(946_684_800 + i64::from(since_2000))
 }
 
 fn duid_number(name: &str) -> String {

@@ -126,7 +126,10 @@ fn integrated_endpoints() -> Endpoints {
         ("2001:db8:1::a1", "HA1"),
         ("2001:db8:1::a", "NAS-home"),
         ("2001:db8:2::a", "NAS"),
+        ("2001:db8:2::1", "lab-asp"),
+        ("2001:db8:2::19", "AAAV"),
         ("2001:db8:2::47", "DHCP"),
+        ("2001:db8:2::48", "STIM"),
         ("2001:db8:2::a2", "HA2"),
         ("2001:db8:10::a", "NAS-access"),
         ("2001:db8:10::100", "MN"),
@@ -155,12 +158,15 @@ fn integrated_reference_flows() {
             text.push_str(&format!("== {link}\n{}", t.to_text()));
         }
         let has = |needle: &str| text.contains(needle);
-        // Every flow: 802.1X with EAP-MD5 relayed to the AAAH, which assigns HA1.
+        // Every flow: 802.1X with EAP-MD5 relayed to the AAAV, proxied to the AAAH, which
+        // assigns HA1.
         assert!(has("MN -> PAE-group  EAPOL EAP"), "{flow}: {text}");
         assert!(
             has("NAS-access -> MN  EAPOL EAP version=2 {EAP Success"),
             "{flow}"
         );
+        assert!(has("AAAV -> AAA  RADIUS Access-Request"), "{flow}");
+        assert!(has("AAAV -> NAS  RADIUS Access-Accept"), "{flow}");
         assert!(has("{WiMAX-hHA-IP-MIP6 value=2001:db8:1::a1}"), "{flow}");
         let ike_to = |ha: &str| has(&format!("MN -> {ha}  IKEv2 IKE_SA_INIT request"));
         match flow {

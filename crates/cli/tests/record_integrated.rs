@@ -76,7 +76,13 @@ fn the_integrated_flows_record_with_the_reference_roles() {
     let asp = transcript(&msp, "asp");
     assert!(asp.contains("NAS -> DHCP  DHCPv6 RELAY-FORW"), "{asp}");
     assert!(asp.contains("{OPTION_RSOO {OPTION_MIP6_IDINF"), "{asp}");
+    // The NAS asked the AAAV, which proxied realm example.com to the AAAH.
+    assert!(asp.contains("AAAV -> NAS  RADIUS Access-Accept"), "{asp}");
     let home = transcript(&msp, "home");
+    assert!(
+        home.contains("AAAV -> AAA  RADIUS Access-Request"),
+        "{home}"
+    );
     assert!(
         home.contains("{WiMAX-hHA-IP-MIP6 value=2001:db8:1::a1}"),
         "{home}"
@@ -133,10 +139,7 @@ fn the_integrated_flows_record_with_the_reference_roles() {
     let access = transcript(&refused, "access");
     assert!(access.contains("EAP Failure"), "{access}");
     assert!(!access.contains("INFORMATION-REQUEST"), "{access}");
-    let home = transcript(&refused, "home");
-    assert!(
-        home.contains("AAA -> NAS-home  RADIUS Access-Reject"),
-        "{home}"
-    );
+    let asp = transcript(&refused, "asp");
+    assert!(asp.contains("AAAV -> NAS  RADIUS Access-Reject"), "{asp}");
     let _ = std::fs::remove_dir_all(&base);
 }

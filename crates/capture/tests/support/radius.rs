@@ -288,7 +288,10 @@ impl Tally {
         if ours.value.is_some() && theirs.value.as_deref() != Some("Encrypted") {
             one(
                 "RADIUS value",
-                ours.value.as_deref().map(enum_number) == theirs.value.as_deref().map(enum_number),
+                ours.value.as_deref().map(enum_number) == theirs.value.as_deref().map(enum_number)
+                    // A time (Event-Timestamp): ours in seconds, tshark's as a date.
+                    || ours.value.as_deref().and_then(|v| v.parse().ok()).map(super::tshark_time_text)
+                        == theirs.value,
                 &ours.value,
                 &theirs.value,
             );
