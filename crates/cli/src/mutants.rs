@@ -24,14 +24,28 @@ pub fn cmd_mutants(rest: &[String]) -> Result<ExitCode> {
     let first_catch = a.has("first-catch");
     let default = mip6lab_registry::default_suite().name;
     let name = a.positional.first().copied().unwrap_or(default);
-    let tests = suite_by_name(name)?.tests();
+    let suite = suite_by_name(name)?;
+    let tests = suite.tests();
     let roles: BTreeMap<String, IutRole> = tests
         .iter()
         .map(|t| (t.id.to_string(), t.iut_role()))
         .collect();
     let root = repo_root()?;
     let binary = refimpl_binary()?;
-    let mutants: Vec<String> = knobs::mutants().collect();
+    // The mutants of this suite: those breaking a requirement of its catalogs (a knob of
+    // another scenario's role has nothing here to catch it).
+    let catalog = suite.catalog(&root)?;
+    let (mutants, elsewhere): (Vec<String>, Vec<String>) = knobs::mutants().partition(|m| {
+        m.split_once('=')
+            .and_then(|(k, _)| knobs::find(k))
+            .is_some_and(|k| k.breaks().iter().any(|id| catalog.get(id).is_some()))
+    });
+    if !elsewhere.is_empty() {
+        say(&format!(
+            "{} mutant(s) break requirements of other suites' catalogs only: not run here",
+            elsewhere.len()
+        ));
+    }
     let base = match a.value("out") {
         Some(o) => PathBuf::from(o),
         None => root.join("reports"),
