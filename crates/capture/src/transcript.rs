@@ -46,12 +46,15 @@ impl Endpoints {
         self.insert(dissect::eapol::mac_address(mac), role);
     }
 
-    /// The address of a role, if the map has one.
+    /// The address of a role, if the map has one: its IPv6 address (a topology's role
+    /// address); an IPv4 address, which only names the role's MAC, when it has no other.
     pub fn address_of(&self, role: &str) -> Option<IpAddr> {
-        self.0
-            .iter()
-            .find(|(_, r)| r.as_str() == role)
-            .map(|(a, _)| *a)
+        let mut of_role = self.0.iter().filter(|(_, r)| r.as_str() == role);
+        let first = of_role.next().map(|(a, _)| *a);
+        first
+            .filter(IpAddr::is_ipv6)
+            .or_else(|| of_role.map(|(a, _)| *a).find(IpAddr::is_ipv6))
+            .or(first)
     }
 }
 
