@@ -81,7 +81,12 @@ fn roles_are_the_integrated_scenarios() {
     assert!(stray.is_empty(), "{stray:?}");
     // The relay and server rules are where the new roles come from.
     let roles: BTreeSet<ActorRole> = c.iter().map(|r| r.role).collect();
-    for needed in [ActorRole::Mn, ActorRole::Nas, ActorRole::Dhcp, ActorRole::Aaa] {
+    for needed in [
+        ActorRole::Mn,
+        ActorRole::Nas,
+        ActorRole::Dhcp,
+        ActorRole::Aaa,
+    ] {
         assert!(roles.contains(&needed), "no {needed} entry");
     }
 }
@@ -120,7 +125,10 @@ fn interpretation_items_are_linked() {
     };
     for n in 1..=5 {
         let item = format!("INTERP-6611-{n}");
-        assert!(note.contains(&format!("## {item} ")), "{item} not in the note");
+        assert!(
+            note.contains(&format!("## {item} ")),
+            "{item} not in the note"
+        );
         assert!(
             c.iter().any(|r| fields(r).contains(&item)),
             "no entry names {item}"
