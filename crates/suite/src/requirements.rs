@@ -204,17 +204,24 @@ pub enum ActorRole {
     Aaa,
     /// The operator (mobility service provider) and its deployment.
     Msp,
+    /// The network access server with its co-located DHCPv6 relay agent (RFC 6611): relay
+    /// rules (RFC 6610 §4.2, RFC 6422 §5) bind it too.
+    Nas,
+    /// The DHCPv6 server (RFC 6610 §4.3, RFC 6422 §6).
+    Dhcp,
     /// Every implementation that sends or receives the item.
     Any,
 }
 
 impl ActorRole {
-    pub const ALL: [ActorRole; 6] = [
+    pub const ALL: [ActorRole; 8] = [
         ActorRole::Mn,
         ActorRole::Ha,
         ActorRole::Dns,
         ActorRole::Aaa,
         ActorRole::Msp,
+        ActorRole::Nas,
+        ActorRole::Dhcp,
         ActorRole::Any,
     ];
 
@@ -225,6 +232,8 @@ impl ActorRole {
             ActorRole::Dns => "DNS",
             ActorRole::Aaa => "AAA",
             ActorRole::Msp => "MSP",
+            ActorRole::Nas => "NAS",
+            ActorRole::Dhcp => "DHCP",
             ActorRole::Any => "ANY",
         }
     }

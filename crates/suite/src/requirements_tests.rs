@@ -458,3 +458,17 @@ fn level_id_forms() {
     assert_eq!(Level::parse("SHALL NOT"), Some(Level::ShallNot));
     assert_eq!(Level::parse("must"), None);
 }
+
+#[test]
+fn actor_roles_round_trip() {
+    for role in ActorRole::ALL {
+        assert_eq!(ActorRole::parse(role.as_str()), Some(role));
+    }
+    assert_eq!(ActorRole::parse("NAS"), Some(ActorRole::Nas));
+    assert_eq!(ActorRole::parse("DHCP"), Some(ActorRole::Dhcp));
+    assert_eq!(ActorRole::parse("nas"), None);
+    let t = entry("RFC6611-4.2.1-NAS-MUST-1", "4.2.1", "NAS", "MUST", "wire")
+        .replace("rfc = 5026", "rfc = 6611");
+    let c = Catalog::parse(&t).unwrap();
+    assert_eq!(c.count_by_role()[&ActorRole::Nas], 1);
+}
