@@ -131,6 +131,30 @@ fn the_integrated_flows_record_with_the_reference_roles() {
     assert!(ike_to(&access, "HA1"), "{access}");
     assert!(!access.contains("-> 2001:db8:2::dec0"), "{access}");
 
+    // Two mutation knobs reach the wire through the roles: the NAS ignoring the AAA's
+    // assignment sends no RSOO (so Kea's VDINF names HA2), and the MN leaving out its
+    // CLIENTID sends an Information-request without one.
+    let knobs = base.join("knobs");
+    let (code, log) = record(
+        &knobs,
+        &[
+            "mn:MIP6LAB_HOME_NETWORK_ID=example.com",
+            "nas:MIP6LAB_KNOBS=nas.drop_assignment=true",
+            "mn:MIP6LAB_KNOBS=mn.dhcp_omit_client_id=true",
+        ],
+    );
+    assert_eq!(code, Some(0), "{log}");
+    let asp = transcript(&knobs, "asp");
+    assert!(asp.contains("NAS -> DHCP  DHCPv6 RELAY-FORW"), "{asp}");
+    assert!(!asp.contains("OPTION_RSOO"), "{asp}");
+    let access = transcript(&knobs, "access");
+    let request = access
+        .lines()
+        .find(|l| l.contains("INFORMATION-REQUEST"))
+        .unwrap_or_else(|| panic!("no Information-request: {access}"));
+    assert!(!request.contains("OPTION_CLIENTID"), "{request}");
+    assert!(ike_to(&access, "HA2"), "{access}");
+
     // The control: a wrong password. The AAAH rejects, the NAS sends EAP-Failure, and the
     // MN stops before DHCPv6 (exit 1: nothing to bootstrap over).
     let refused = base.join("refused");

@@ -9,13 +9,12 @@ use crate::events::emit;
 use crate::netwait::if_index;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
-use mip6lab_contract::events as ev;
 use mip6lab_engines::dhcpv6::client::{
     Client, ClientConfig, ClientEvent, HaCandidate as DhcpCandidate, HomeNetworkRequest,
 };
 use mip6lab_engines::discovery::HaCandidate;
 use mip6lab_engines::io::{Datagram, SansIo};
-use mip6lab_wire::dhcpv6::{Duid, Fqdn};
+use mip6lab_wire::dhcpv6::{code, Duid, Fqdn};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -136,7 +135,7 @@ async fn authenticate(iface: &str, user: &str, password: &str) -> Result<Child> 
     match outcome {
         Ok(Ok(true)) => {
             emit(
-                ev::ACCESS_AUTHORIZED,
+                "access_authorized",
                 json!({ "identity": user, "method": "EAP-MD5" }),
             );
             // The rest of its output still goes to the log, so the pipe never fills.
@@ -148,13 +147,13 @@ async fn authenticate(iface: &str, user: &str, password: &str) -> Result<Child> 
             Ok(child)
         }
         Ok(Ok(false)) => {
-            emit(ev::ACCESS_REFUSED, json!({ "identity": user }));
+            emit("access_refused", json!({ "identity": user }));
             bail!("network access refused (EAP-Failure): nothing to bootstrap over")
         }
         Ok(Err(e)) => Err(e),
         Err(_) => {
             emit(
-                ev::ACCESS_TIMED_OUT,
+                "access_timed_out",
                 json!({ "secs": ACCESS_TIMEOUT.as_secs() }),
             );
             bail!("no EAP outcome within {ACCESS_TIMEOUT:?}")
@@ -198,6 +197,18 @@ async fn home_network_information(
         scope,
     );
     ccfg.max_duration_ms = Some(s.dhcp_wait.as_millis() as u64);
+    ccfg.omit_client_id = cfg.knobs.mn_dhcp_omit_client_id;
+    ccfg.omit_hnidf = cfg.knobs.mn_dhcp_omit_hnidf;
+    ccfg.keep_unmatched_idinf = cfg.knobs.mn_dhcp_keep_unmatched_idinf;
+    if cfg.knobs.mn_dhcp_oro_containers_only {
+        let containers = [code::MIP6_VDINF, code::MIP6_IDINF, code::MIP6_UDINF];
+        ccfg.oro_override = Some(
+            ccfg.oro()
+                .into_iter()
+                .filter(|c| containers.contains(c))
+                .collect(),
+        );
+    }
     let mut client = Client::new(ccfg, Box::new(|b: &mut [u8]| rand::fill(b)));
     let sock = UdpSocket::bind("[::]:546")
         .await
@@ -217,14 +228,14 @@ async fn home_network_information(
                 ClientEvent::Configured(outcome) => {
                     let Some(chosen) = outcome.chosen.clone() else {
                         emit(
-                            ev::DHCP_FALLBACK,
+                            "dhcp_fallback",
                             json!({ "reason": "the Reply held no usable home agent",
                                     "discarded": format!("{:?}", outcome.discarded) }),
                         );
                         return Ok(Vec::new());
                     };
                     emit(
-                        ev::DHCP_CONFIGURED,
+                        "dhcp_configured",
                         json!({ "kind": format!("{:?}", chosen.kind),
                                 "home_agent": format!("{:?}", chosen.home_agent),
                                 "prefix": chosen.prefix.map(|(l, p)| format!("{p}/{l}")),
@@ -234,7 +245,7 @@ async fn home_network_information(
                 }
                 ClientEvent::GaveUp { attempts } => {
                     emit(
-                        ev::DHCP_FALLBACK,
+                        "dhcp_fallback",
                         json!({ "reason": "no Reply", "attempts": attempts }),
                     );
                     return Ok(Vec::new());
@@ -243,7 +254,7 @@ async fn home_network_information(
             }
         }
         if Instant::now() >= deadline {
-            emit(ev::DHCP_FALLBACK, json!({ "reason": "no Reply in time" }));
+            emit("dhcp_fallback", json!({ "reason": "no Reply in time" }));
             return Ok(Vec::new());
         }
         let due = client

@@ -11,7 +11,6 @@ use crate::events::emit;
 use crate::netwait::{global_address, if_index};
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
-use mip6lab_contract::events as ev;
 use mip6lab_engines::access::{
     Authenticator, AuthenticatorConfig, AuthenticatorEvent, AuthenticatorInput,
 };
@@ -97,6 +96,8 @@ pub async fn run(cfg: &Config) -> Result<()> {
     radius_cfg.nas_ipv6_address = cfg.addr;
     let mut auth_cfg = AuthenticatorConfig::new(eapol.own_mac(), radius_cfg, ns.radius);
     auth_cfg.radius_retransmit_ms = 1000;
+    auth_cfg.success_before_accept = cfg.knobs.nas_success_before_accept;
+    auth_cfg.drop_assignment = cfg.knobs.nas_drop_assignment;
     let mut auth = Authenticator::new(auth_cfg, rand::random::<[u8; 16]>, now());
     let mut relay_cfg = RelayConfig::new(vec![AccessLink {
         name: ACCESS_LINK.into(),
@@ -106,9 +107,12 @@ pub async fn run(cfg: &Config) -> Result<()> {
     }]);
     relay_cfg.servers = ns.dhcp_servers.clone();
     relay_cfg.hold_ms = ns.hold.map(|d| d.as_millis() as u64);
+    relay_cfg.rsoo_even_when_expired = cfg.knobs.nas_rsoo_after_expiry;
+    relay_cfg.modify_relay_reply = cfg.knobs.nas_modify_relay_reply;
+    relay_cfg.omit_hnidf_in_idinf = cfg.knobs.nas_omit_hnidf_in_idinf;
     let mut relay = Relay::new(relay_cfg);
     emit(
-        ev::READY,
+        "ready",
         json!({ "access": ns.access_iface, "link_address": link_address.to_string(),
                 "servers": ns.dhcp_servers, "aaa": ns.radius.to_string() }),
     );
@@ -132,7 +136,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             let _ = dhcp.send_to(&t.payload, t.dst).await;
         }
         while let Some(e) = relay.poll_event() {
-            emit(ev::DHCP_RELAY, relay_event_json(&e));
+            emit("dhcp_relay", relay_event_json(&e));
         }
         let due = [auth.next_timeout(), relay.next_timeout()]
             .into_iter()
@@ -187,7 +191,7 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent) {
                 .map(|a| home_networks(a, &identity))
                 .unwrap_or_default();
             emit(
-                ev::ACCESS_AUTHORIZED,
+                "access_authorized",
                 json!({ "supplicant": mac_text(&supplicant), "identity": identity,
                         "assignment": assignment.as_ref().map(|a| format!("{a:?}")),
                         "assignment_error": assignment_error,
@@ -210,7 +214,7 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent) {
             supplicant,
             identity,
         } => emit(
-            ev::ACCESS_REFUSED,
+            "access_refused",
             json!({ "supplicant": mac_text(&supplicant),
                     "identity": String::from_utf8_lossy(&identity) }),
         ),
@@ -218,12 +222,12 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent) {
             supplicant,
             discarded,
         } => emit(
-            ev::ACCESS_TIMED_OUT,
+            "access_timed_out",
             json!({ "supplicant": mac_text(&supplicant), "discarded": discarded }),
         ),
         AuthenticatorEvent::Logoff { supplicant } => {
             emit(
-                ev::ACCESS_NOTE,
+                "access_note",
                 json!({ "supplicant": mac_text(&supplicant), "logoff": true }),
             );
             relay.handle_input(
@@ -232,15 +236,15 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent) {
             );
         }
         AuthenticatorEvent::SupplicantTimedOut { supplicant } => emit(
-            ev::ACCESS_NOTE,
+            "access_note",
             json!({ "supplicant": mac_text(&supplicant), "supplicant_timed_out": true }),
         ),
         AuthenticatorEvent::Ignored { src, reason } => emit(
-            ev::ACCESS_NOTE,
+            "access_note",
             json!({ "from": mac_text(&src), "ignored": reason }),
         ),
         AuthenticatorEvent::RadiusIgnored { src, reason } => emit(
-            ev::ACCESS_NOTE,
+            "access_note",
             json!({ "radius_from": src.to_string(), "ignored": reason }),
         ),
     }

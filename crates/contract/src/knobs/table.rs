@@ -414,4 +414,80 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC5026-6-HA-MUST-5"] },
         text: "the FQDN-HoA pair in the AAA request (delegated DNS update)",
     },
+    // RFC 6611, integrated scenario: the NAS/relay (engines `access`, `dhcpv6::relay`) and the
+    // integrated MN's DHCPv6 client (`dhcpv6::client`). Their tests live in the integrated
+    // suite; `mip6lab mutants` runs each knob in the suite whose catalog holds what it breaks.
+    /// 802.1X: send EAP-Success as soon as the supplicant's identity arrives, before the AAA
+    /// server answered (the relay goes on; only an Access-Accept authorizes).
+    nas_success_before_accept: bool {
+        name: "nas.success_before_accept", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6611-4.2.1-NAS-MUST-1"] },
+        text: "EAP-Success only once the AAA server accepted the MN",
+    },
+    /// Ignore the home-agent attributes of the Access-Accept: nothing for the RSOO.
+    nas_drop_assignment: bool {
+        name: "nas.drop_assignment", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6611-4.2.1-NAS-MUST-3"] },
+        text: "the AAA-assigned HA in an RSOO IDINF",
+    },
+    /// Keep inserting the RSOO after the held information expired.
+    nas_rsoo_after_expiry: bool {
+        name: "nas.rsoo_after_expiry", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6611-4.2.1-NAS-MUST-NOT-1"] },
+        text: "no RSOO once the HA information is no longer held",
+    },
+    /// Change the Relay-reply's message before handing it to the client.
+    nas_modify_relay_reply: bool {
+        name: "nas.modify_relay_reply", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6422-5-NAS-MUST-NOT-1", "RFC6611-4.2.1-NAS-MUST-4"],
+        },
+        text: "the Relay-reply's message reaches the client unchanged",
+    },
+    /// Leave the client's HNIDF out of the IDINF in the RSOO.
+    nas_omit_hnidf_in_idinf: bool {
+        name: "nas.omit_hnidf_in_idinf", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-4.2-NAS-MUST-3"] },
+        text: "the relay's IDINF carries the client's HNIDF",
+    },
+    /// Integrated MN: no OPTION_CLIENTID in the Information-request.
+    mn_dhcp_omit_client_id: bool {
+        name: "mn.dhcp_omit_client_id", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6611-4.2.1-MN-SHALL-3", "RFC6611-4.2.2-MN-SHALL-2"],
+        },
+        text: "CLIENTID in the Information-request",
+    },
+    /// Integrated MN: ask for IDINF without sending an HNIDF.
+    mn_dhcp_omit_hnidf: bool {
+        name: "mn.dhcp_omit_hnidf", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-4.1.1-MN-MUST-3", "RFC6611-4.2.1-MN-SHALL-2"],
+        },
+        text: "an HNIDF with a request for IDINF",
+    },
+    /// Integrated MN: list only the containers in the ORO (not 49, 71, 72, 73).
+    mn_dhcp_oro_containers_only: bool {
+        name: "mn.dhcp_oro_containers_only", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-4.1.1-MN-MUST-2"] },
+        text: "49, 71, 72 and 73 in the ORO with the containers",
+    },
+    /// Integrated MN: keep an IDINF whose HNIDF it did not send.
+    mn_dhcp_keep_unmatched_idinf: bool {
+        name: "mn.dhcp_keep_unmatched_idinf", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-4.1.2-MN-MUST-1"] },
+        text: "an IDINF without a matching HNIDF is discarded",
+    },
 }
