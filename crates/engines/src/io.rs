@@ -53,6 +53,13 @@ pub trait SansIo {
 
     /// When [`SansIo::handle_timeout`] next has something to do.
     fn next_timeout(&self) -> Option<u64>;
+
+    /// Everything pending: the datagrams to send, then the events.
+    fn drain(&mut self) -> (Vec<Transmit>, Vec<Self::Event>) {
+        let transmits = std::iter::from_fn(|| self.poll_transmit()).collect();
+        let events = std::iter::from_fn(|| self.poll_event()).collect();
+        (transmits, events)
+    }
 }
 
 /// Test shorthand: the timers at `now`, then the first event they raised.

@@ -8,7 +8,7 @@ use mip6lab_engines::dhcpv6::client::{
     RngFn, INF_MAX_RT_MS,
 };
 use mip6lab_engines::dhcpv6::{Client, ClientConfig, ClientEvent, HomeNetworkRequest};
-use mip6lab_engines::io::{Datagram, SansIo, Transmit};
+use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_wire::dhcpv6::{code, msg_type, DhcpOption, Duid, Fqdn, Repr};
 use rstest::rstest;
 use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
@@ -74,22 +74,10 @@ fn client_with(request: HomeNetworkRequest, tweak: impl FnOnce(&mut ClientConfig
     Client::new(c, seeded_rng(42))
 }
 
-fn drain(c: &mut Client) -> (Vec<Transmit>, Vec<ClientEvent>) {
-    let mut t = Vec::new();
-    while let Some(x) = c.poll_transmit() {
-        t.push(x);
-    }
-    let mut e = Vec::new();
-    while let Some(x) = c.poll_event() {
-        e.push(x);
-    }
-    (t, e)
-}
-
 /// Starts at 0 and returns the first Information-request, parsed.
 fn first_request(c: &mut Client) -> Repr {
     c.start(0);
-    let (t, _) = drain(c);
+    let (t, _) = c.drain();
     assert_eq!(t.len(), 1);
     Repr::from_bytes(&t[0].payload).unwrap()
 }
@@ -116,7 +104,7 @@ fn the_information_request_carries_what_the_rules_ask(
 ) {
     let mut c = client_with(request, |c| c.msp_also_requests_vdinf = also_vdinf);
     c.start(0);
-    let (t, _) = drain(&mut c);
+    let (t, _) = SansIo::drain(&mut c);
     assert_eq!(
         t[0].dst,
         SocketAddr::V6(SocketAddrV6::new(a("ff02::1:2"), 547, 0, 7))
@@ -144,10 +132,10 @@ fn the_first_request_waits_a_random_0_to_1_s(#[case] rng: u8, #[case] delay: u64
     assert_eq!(c.next_timeout(), Some(500 + delay));
     if delay > 0 {
         c.handle_timeout(500 + delay - 1);
-        assert!(drain(&mut c).0.is_empty());
+        assert!(SansIo::drain(&mut c).0.is_empty());
     }
     c.handle_timeout(500 + delay);
-    assert_eq!(drain(&mut c).0.len(), 1);
+    assert_eq!(SansIo::drain(&mut c).0.len(), 1);
 }
 
 /// Drives the client through `n` transmissions without an answer, returning the times and
@@ -157,7 +145,7 @@ fn transmissions(c: &mut Client, n: usize) -> Vec<(u64, Repr)> {
     let mut out = Vec::new();
     let mut now = 0;
     loop {
-        for t in drain(c).0 {
+        for t in c.drain().0 {
             out.push((now, Repr::from_bytes(&t.payload).unwrap()));
         }
         if out.len() >= n {
@@ -223,7 +211,7 @@ fn a_maximum_duration_ends_the_exchange_exactly_then() {
         assert!(t <= 10_000);
         now = t;
         c.handle_timeout(now);
-        let (tx, e) = drain(&mut c);
+        let (tx, e) = SansIo::drain(&mut c);
         if let Some(ClientEvent::GaveUp { attempts }) = e.last() {
             assert!(tx.is_empty());
             gave_up = Some((now, *attempts));
@@ -258,7 +246,7 @@ fn valid(more: Vec<DhcpOption>) -> Vec<DhcpOption> {
 fn answer(c: &mut Client, now: u64, payload: &[u8]) -> Vec<ClientEvent> {
     let src = SocketAddr::V6(SocketAddrV6::new(a("fe80::1"), 547, 0, 7));
     c.handle_input(now, Datagram::new(src, payload));
-    drain(c).1
+    c.drain().1
 }
 
 fn configured(e: &[ClientEvent]) -> ReplyOutcome {
@@ -345,7 +333,7 @@ fn a_reply_with_unspecfail_or_usemulticast_is_not_taken(#[case] status: u16) {
     );
     let next = c.next_timeout().unwrap();
     c.handle_timeout(next);
-    assert_eq!(drain(&mut c).0.len(), 1, "retransmits");
+    assert_eq!(SansIo::drain(&mut c).0.len(), 1, "retransmits");
 }
 
 #[test]
@@ -499,9 +487,9 @@ fn the_refresh_time_starts_a_new_exchange(#[case] irt: Option<u32>, #[case] refr
     assert_eq!(c.next_timeout(), at);
     if let Some(at) = at {
         c.handle_timeout(at - 1);
-        assert!(drain(&mut c).0.is_empty());
+        assert!(SansIo::drain(&mut c).0.is_empty());
         c.handle_timeout(at);
-        let (t, _) = drain(&mut c);
+        let (t, _) = SansIo::drain(&mut c);
         let m = Repr::from_bytes(&t[0].payload).unwrap();
         assert_ne!(xid(&m), x, "a new transaction");
         assert_eq!(m.options()[1], DhcpOption::ElapsedTime(0));

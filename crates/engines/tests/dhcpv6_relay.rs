@@ -104,18 +104,6 @@ fn assign(r: &mut Relay, now: u64, x: HaAssignment) {
     r.handle_input(now, RelayInput::Assignment(x));
 }
 
-fn drain(r: &mut Relay) -> (Vec<Transmit>, Vec<RelayEvent>) {
-    let mut t = Vec::new();
-    while let Some(x) = r.poll_transmit() {
-        t.push(x);
-    }
-    let mut e = Vec::new();
-    while let Some(x) = r.poll_event() {
-        e.push(x);
-    }
-    (t, e)
-}
-
 fn from_client(
     r: &mut Relay,
     now: u64,
@@ -123,7 +111,7 @@ fn from_client(
     src: &str,
     payload: &[u8],
 ) -> (Vec<Transmit>, Vec<RelayEvent>) {
-    drain(r);
+    r.drain();
     r.handle_input(
         now,
         RelayInput::Client {
@@ -132,14 +120,14 @@ fn from_client(
             payload,
         },
     );
-    drain(r)
+    r.drain()
 }
 
 fn from_server(r: &mut Relay, payload: &[u8]) -> (Vec<Transmit>, Vec<RelayEvent>) {
-    drain(r);
+    r.drain();
     let src = SocketAddr::V6(SocketAddrV6::new(a(SERVER), 547, 0, 0));
     r.handle_input(0, RelayInput::Server { src, payload });
-    drain(r)
+    r.drain()
 }
 
 /// The one Relay-forward sent, parsed.
@@ -389,7 +377,7 @@ fn the_rsoo_stops_exactly_when_the_information_expires(
     let (t, _) = from_client(&mut r, expiry - 1, "acc0", MN_LL, &req);
     assert!(rsoo(&forwarded(&t)).is_some(), "held at expiry - 1");
     r.handle_timeout(expiry);
-    let (_, e) = drain(&mut r);
+    let (_, e) = SansIo::drain(&mut r);
     assert_eq!(e, vec![RelayEvent::AssignmentExpired { client: on_acc0() }]);
     assert_eq!(r.next_timeout(), None);
     let (t, e) = from_client(&mut r, expiry, "acc0", MN_LL, &req);

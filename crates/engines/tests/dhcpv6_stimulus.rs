@@ -90,18 +90,6 @@ fn stimulus_config(shape: Shape) -> StimulusConfig {
     c
 }
 
-fn drain<E: SansIo>(e: &mut E) -> (Vec<Transmit>, Vec<E::Event>) {
-    let mut t = Vec::new();
-    while let Some(x) = e.poll_transmit() {
-        t.push(x);
-    }
-    let mut v = Vec::new();
-    while let Some(x) = e.poll_event() {
-        v.push(x);
-    }
-    (t, v)
-}
-
 fn from_mn() -> SocketAddr {
     SocketAddr::V6(SocketAddrV6::new(MN_LL, 546, 0, 7))
 }
@@ -121,7 +109,7 @@ fn client_outcome(client: &mut Client, replies: &[Transmit], xid: u32) -> Expect
     for r in replies {
         client.handle_input(10, Datagram::new(r.dst, &r.payload));
     }
-    let (_, events) = drain(client);
+    let (_, events) = client.drain();
     match events.first() {
         Some(ClientEvent::Configured(o)) => match &o.chosen {
             Some(c) => match &c.home_agent {
@@ -137,7 +125,7 @@ fn client_outcome(client: &mut Client, replies: &[Transmit], xid: u32) -> Expect
             );
             let at = client.next_timeout().expect("a retransmission is due");
             client.handle_timeout(at);
-            let (t, e) = drain(client);
+            let (t, e) = client.drain();
             assert_eq!(t.len(), 1, "one retransmission");
             assert!(
                 matches!(e[0], ClientEvent::Sent { transaction_id, attempt: 2, .. } if transaction_id == xid),
@@ -160,13 +148,13 @@ fn exchange_with(
 ) -> (Result<Answer, WithheldReason>, Expectation) {
     let mut client = Client::new(config, seeded_rng(42));
     client.start(0);
-    let (t, e) = drain(&mut client);
+    let (t, e) = SansIo::drain(&mut client);
     let ClientEvent::Sent { transaction_id, .. } = e[0] else {
         panic!("{e:?}")
     };
     let mut server = Stimulus::new(stimulus_config(shape));
     server.handle_input(0, Datagram::new(from_mn(), &t[0].payload));
-    let (replies, events) = drain(&mut server);
+    let (replies, events) = SansIo::drain(&mut server);
     let answer = answer_of(&events).cloned();
     if let Ok(a) = &answer {
         assert_eq!(
@@ -484,16 +472,16 @@ fn discard_shapes_break_exactly_their_rule() {
 fn duplicate_sends_the_same_reply_twice_and_the_copy_answers_nothing() {
     let mut client = Client::new(client_config(Msp), seeded_rng(1));
     client.start(0);
-    let (t, _) = drain(&mut client);
+    let (t, _) = SansIo::drain(&mut client);
     let mut server = Stimulus::new(stimulus_config(Shape::Duplicate));
     server.handle_input(0, Datagram::new(from_mn(), &t[0].payload));
-    let (replies, _) = drain(&mut server);
+    let (replies, _) = SansIo::drain(&mut server);
     assert_eq!(replies.len(), 2);
     assert_eq!(replies[0], replies[1]);
     for r in &replies {
         client.handle_input(5, Datagram::new(r.dst, &r.payload));
     }
-    let (_, e) = drain(&mut client);
+    let (_, e) = SansIo::drain(&mut client);
     assert!(matches!(e[0], ClientEvent::Configured(_)), "{e:?}");
     assert_eq!(e[1], ClientEvent::Dropped(DropReason::NotExpected));
 }
@@ -509,10 +497,10 @@ fn answering_from_the_third_request_lets_the_client_retransmit_twice() {
     let mut now = 0;
     let mut seen = Vec::new();
     for attempt in 1..=4u32 {
-        let (t, _) = drain(&mut client);
+        let (t, _) = SansIo::drain(&mut client);
         assert_eq!(t.len(), 1, "attempt {attempt}");
         server.handle_input(now, Datagram::new(from_mn(), &t[0].payload));
-        let (replies, events) = drain(&mut server);
+        let (replies, events) = SansIo::drain(&mut server);
         let request = match &events[..] {
             [StimulusEvent::Withheld {
                 request, reason, ..
@@ -536,7 +524,7 @@ fn answering_from_the_third_request_lets_the_client_retransmit_twice() {
         for r in &replies {
             client.handle_input(now, Datagram::new(r.dst, &r.payload));
         }
-        let (_, e) = drain(&mut client);
+        let (_, e) = SansIo::drain(&mut client);
         if attempt == 3 {
             let Some(ClientEvent::Configured(o)) = e.first() else {
                 panic!("{e:?}")
@@ -574,7 +562,7 @@ fn relayed_exchange(shape: Shape, case: Case) -> (Expectation, Expectation, Repr
     let mut relay = Relay::new(relay_config);
     let mut server = Stimulus::new(stimulus_config(shape));
     client.start(0);
-    let (t, e) = drain(&mut client);
+    let (t, e) = SansIo::drain(&mut client);
     let ClientEvent::Sent { transaction_id, .. } = e[0] else {
         panic!()
     };
@@ -586,10 +574,10 @@ fn relayed_exchange(shape: Shape, case: Case) -> (Expectation, Expectation, Repr
             payload: &t[0].payload,
         },
     );
-    let (forwards, _) = drain(&mut relay);
+    let (forwards, _) = SansIo::drain(&mut relay);
     let relay_src = SocketAddr::V6(SocketAddrV6::new(RELAY_ADDR, 547, 0, 0));
     server.handle_input(0, Datagram::new(relay_src, &forwards[0].payload));
-    let (relay_replies, events) = drain(&mut server);
+    let (relay_replies, events) = SansIo::drain(&mut server);
     let answer = answer_of(&events).cloned();
     let predicted = expectation_of(&answer);
     let mut to_client = Vec::new();
@@ -609,7 +597,7 @@ fn relayed_exchange(shape: Shape, case: Case) -> (Expectation, Expectation, Repr
                 payload: &r.payload,
             },
         );
-        let (t, _) = drain(&mut relay);
+        let (t, _) = SansIo::drain(&mut relay);
         to_client.extend(t);
     }
     assert_eq!(
@@ -698,7 +686,7 @@ fn nested_relays_get_nested_relay_replies() {
     let mut server = Stimulus::new(stimulus_config(Shape::Proper));
     let from = SocketAddr::V6(SocketAddrV6::new(RELAY_ADDR, 547, 0, 0));
     server.handle_input(0, Datagram::new(from, &outer.to_bytes().unwrap()));
-    let (t, e) = drain(&mut server);
+    let (t, e) = SansIo::drain(&mut server);
     let a = answer_of(&e).unwrap();
     assert_eq!((a.request.relay_hops, a.request.rsoo), (2, true));
     assert_eq!(a.request.relayed_for, Some(MN_LL));
@@ -761,7 +749,7 @@ fn what_is_not_an_information_request_is_ignored_with_a_reason() {
     for p in &inputs {
         server.handle_input(0, Datagram::new(from_mn(), p));
     }
-    let (t, e) = drain(&mut server);
+    let (t, e) = SansIo::drain(&mut server);
     assert!(t.is_empty());
     let reasons: Vec<IgnoreReason> = e
         .into_iter()
@@ -784,7 +772,7 @@ fn what_is_not_an_information_request_is_ignored_with_a_reason() {
         0,
         Datagram::new(from_mn(), &information_request(None).to_bytes().unwrap()),
     );
-    let (_, e) = drain(&mut server);
+    let (_, e) = SansIo::drain(&mut server);
     assert_eq!(answer_of(&e).unwrap().request.count, 1);
 }
 
@@ -796,7 +784,7 @@ fn a_link_local_source_without_a_zone_gets_the_configured_interface() {
         0,
         Datagram::new(bare, &information_request(Some(MSP)).to_bytes().unwrap()),
     );
-    let (t, _) = drain(&mut server);
+    let (t, _) = SansIo::drain(&mut server);
     assert_eq!(
         t[0].dst,
         SocketAddr::V6(SocketAddrV6::new(MN_LL, 546, 0, 7))
