@@ -3,6 +3,8 @@
 //! RFC 6611 §4.2.1 (2) and §4.2.2 (2)), its timing (RFC 8415 §15, §7.6) and the Reply rules
 //! (RFC 8415 §16.10, §18.2.10, §21.23, §21.25; RFC 6610 §4.1.2).
 
+mod dhcpv6_common;
+use dhcpv6_common::seeded_rng;
 use mip6lab_engines::dhcpv6::client::{
     ChosenHomeAgent, DiscardReason, Discarded, DropReason, HaCandidate, InfoKind, ReplyOutcome,
     RngFn, INF_MAX_RT_MS,
@@ -41,19 +43,6 @@ fn server_duid() -> Duid {
 /// The same octet over and over: 0x00 gives RAND = -0.1, 0xff gives +0.1.
 fn constant_rng(b: u8) -> RngFn {
     Box::new(move |buf: &mut [u8]| buf.fill(b))
-}
-
-/// A seeded xorshift, different per seed.
-fn seeded_rng(seed: u64) -> RngFn {
-    let mut s = seed | 1;
-    Box::new(move |buf: &mut [u8]| {
-        for b in buf {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            *b = (s >> 24) as u8;
-        }
-    })
 }
 
 fn identified() -> HomeNetworkRequest {

@@ -4,7 +4,9 @@
 //! conforming client does. A client mutant (`keep_unmatched_idinf`) shows the decoy is where
 //! a rule-breaking client goes.
 
-use mip6lab_engines::dhcpv6::client::{ClientEvent, DropReason, HaCandidate, RngFn};
+mod dhcpv6_common;
+use dhcpv6_common::seeded_rng;
+use mip6lab_engines::dhcpv6::client::{ClientEvent, DropReason, HaCandidate};
 use mip6lab_engines::dhcpv6::stimulus::{
     Answer, IgnoreReason, OfferedHa, WithheldReason, DECOY_HA_NAME, IPV4_EMBEDDED_HA,
     TRANSACTION_ID_FLIP,
@@ -70,18 +72,6 @@ fn client_config(case: Case) -> ClientConfig {
     c.initial_delay = false;
     c.msp_also_requests_vdinf = case != Case::MspIdinfOnly;
     c
-}
-
-fn seeded_rng(seed: u64) -> RngFn {
-    let mut s = seed | 1;
-    Box::new(move |buf: &mut [u8]| {
-        for b in buf {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            *b = (s >> 24) as u8;
-        }
-    })
 }
 
 fn stimulus_config(shape: Shape) -> StimulusConfig {
