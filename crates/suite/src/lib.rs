@@ -46,6 +46,49 @@ pub struct Observation {
     pub iut_exit: Option<i64>,
     /// Image → version line of each peer that reported one.
     pub peer_versions: std::collections::BTreeMap<String, String>,
+    /// When each frame of `pcap` was captured (index = frame number − 1): with
+    /// [`LinkObservation::frame_times`], the order of events on different links.
+    pub frame_times: Vec<Duration>,
+    /// The topology's other links, in its order (none for a one-link topology).
+    pub more_links: Vec<LinkObservation>,
+}
+
+/// The capture of one link after the topology's first (whose capture is
+/// [`Observation::transcript`]): the integrated scenario's access, ASP and home links.
+#[derive(Debug, Clone, Default)]
+pub struct LinkObservation {
+    /// The topology network it is the capture of.
+    pub network: String,
+    /// The capture file (relative to the run directory); frame numbers refer to it.
+    pub pcap: String,
+    pub transcript: Transcript,
+    /// When each frame was captured (index = frame number − 1). Every link of a lab is
+    /// captured in its namespace against one clock, so times compare across links.
+    pub frame_times: Vec<Duration>,
+}
+
+impl Observation {
+    /// Every link's capture, the first network's first: (pcap, transcript, frame times).
+    pub fn links(&self) -> impl Iterator<Item = (&str, &Transcript, &[Duration])> {
+        std::iter::once((
+            self.pcap.as_str(),
+            &self.transcript,
+            self.frame_times.as_slice(),
+        ))
+        .chain(
+            self.more_links
+                .iter()
+                .map(|l| (l.pcap.as_str(), &l.transcript, l.frame_times.as_slice())),
+        )
+    }
+
+    /// When frame `frame` of capture `pcap` was captured, if the observation has it.
+    pub fn time_of(&self, pcap: &str, frame: u64) -> Option<Duration> {
+        let (_, _, times) = self.links().find(|(p, _, _)| *p == pcap)?;
+        times
+            .get(usize::try_from(frame).ok()?.checked_sub(1)?)
+            .copied()
+    }
 }
 
 /// The deployment a test purpose belongs to (RFC 5026's split scenario, RFC 6611's

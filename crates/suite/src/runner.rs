@@ -2,7 +2,7 @@
 
 use crate::images::ReferenceImages;
 use crate::suite::TOPOLOGIES_DIR;
-use crate::{Observation, Pics, TestPurpose};
+use crate::{LinkObservation, Observation, Pics, TestPurpose};
 use anyhow::{Context, Result};
 use mip6lab_capture::read::read_file;
 use mip6lab_capture::{Endpoints, Transcript};
@@ -472,23 +472,36 @@ impl Runner {
         };
         lap("teardown");
         // Off the runtime's threads: other labs' waits go on while this capture decodes.
-        let (transcript, pcap) = {
+        let links = {
             let (artifacts, endpoints) = (artifacts.clone(), plan.endpoints.clone());
             tokio::task::spawn_blocking(move || decode(&artifacts, &endpoints))
                 .await
                 .context("decoding the capture")??
         };
         lap("decode");
-        let files = write_evidence(dir, &transcript, &artifacts)?;
-        let pcap = pcap
-            .strip_prefix(&self.opts.run_dir)
-            .unwrap_or(&pcap)
-            .display()
-            .to_string();
+        let files = write_evidence(dir, &links, &artifacts)?;
+        let relative = |p: &Path| {
+            p.strip_prefix(&self.opts.run_dir)
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        };
+        let mut links = links.into_iter();
+        let first = links.next().context("no capture")?;
+        let more_links = links
+            .map(|l| LinkObservation {
+                network: network_of(&l.pcap),
+                pcap: relative(&l.pcap),
+                transcript: l.transcript,
+                frame_times: l.frame_times,
+            })
+            .collect();
         Ok(Observed {
             obs: Observation {
-                transcript,
-                pcap,
+                pcap: relative(&first.pcap),
+                transcript: first.transcript,
+                frame_times: first.frame_times,
+                more_links,
                 iut_event: watched.event,
                 iut_exit: watched.iut_exit,
                 peer_versions: artifacts.versions,
@@ -701,19 +714,20 @@ async fn watch(
     })
 }
 
-/// The test's transcript from the first network's capture, decrypted with the keys the IUT
-/// and the harness's peers logged; also that capture's path.
-fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<(Transcript, PathBuf)> {
-    let pcap = artifacts
-        .pcaps
-        .first()
-        .context("the topology has no network, so nothing was captured")?
-        .clone();
-    let read = read_file(&pcap)?;
-    if let Some(e) = read.error {
-        anyhow::bail!("capture unreadable: {e}");
-    }
-    let setup = artifacts.setup_frames.first().copied().unwrap_or(0);
+/// One link's capture, decoded.
+struct DecodedLink {
+    pcap: PathBuf,
+    transcript: Transcript,
+    frame_times: Vec<std::time::Duration>,
+}
+
+/// Every network's capture, decoded in topology order (the first is the test's transcript),
+/// decrypted with the keys the IUT and the harness's peers logged.
+fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<Vec<DecodedLink>> {
+    anyhow::ensure!(
+        !artifacts.pcaps.is_empty(),
+        "the topology has no network, so nothing was captured"
+    );
     let mut ctx = mip6lab_capture::dissect::Context::default();
     for k in &artifacts.keylogs {
         match mip6lab_capture::keylog::KeyLog::load(k) {
@@ -724,35 +738,58 @@ fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<(Transcript, P
             Err(e) => eprintln!("warning: key log {}: {e}", k.display()),
         }
     }
-    let transcript = mip6lab_capture::decode_with(
-        &read.frames,
-        endpoints,
-        setup,
-        &mip6lab_capture::dissect::Dissectors::standard(),
-        &mut ctx,
-    );
-    Ok((transcript, pcap))
+    let dissectors = mip6lab_capture::dissect::Dissectors::standard();
+    let mut links = Vec::new();
+    for (i, pcap) in artifacts.pcaps.iter().enumerate() {
+        let read = read_file(pcap)?;
+        if let Some(e) = read.error {
+            anyhow::bail!("capture {} unreadable: {e}", pcap.display());
+        }
+        let setup = artifacts.setup_frames.get(i).copied().unwrap_or(0);
+        let transcript =
+            mip6lab_capture::decode_with(&read.frames, endpoints, setup, &dissectors, &mut ctx);
+        links.push(DecodedLink {
+            pcap: pcap.clone(),
+            transcript,
+            frame_times: read.frames.iter().map(|f| f.timestamp).collect(),
+        });
+    }
+    Ok(links)
 }
 
 /// Writes the transcript (text and JSON) into `dir`; returns every evidence file of the
 /// test: captures, logs, peer state, key logs and the transcripts.
 fn write_evidence(
     dir: &Path,
-    transcript: &Transcript,
+    links: &[DecodedLink],
     artifacts: &Artifacts,
 ) -> Result<Vec<PathBuf>> {
-    std::fs::write(dir.join("transcript.txt"), transcript.to_text())?;
-    std::fs::write(
-        dir.join("transcript.json"),
-        serde_json::to_string_pretty(transcript)?,
-    )?;
     let mut files = artifacts.pcaps.clone();
     files.extend(artifacts.logs.iter().cloned());
     files.extend(artifacts.state.iter().cloned());
     files.extend(artifacts.keylogs.iter().cloned());
-    files.push(dir.join("transcript.txt"));
-    files.push(dir.join("transcript.json"));
+    // The first link's transcript keeps its name; the others are named by their network.
+    for (i, l) in links.iter().enumerate() {
+        let stem = match i {
+            0 => "transcript".to_string(),
+            _ => format!("transcript-{}", network_of(&l.pcap)),
+        };
+        let (text, json) = (
+            dir.join(format!("{stem}.txt")),
+            dir.join(format!("{stem}.json")),
+        );
+        std::fs::write(&text, l.transcript.to_text())?;
+        std::fs::write(&json, serde_json::to_string_pretty(&l.transcript)?)?;
+        files.extend([text, json]);
+    }
     Ok(files)
+}
+
+/// The network a capture is of: the lab names each pcap after its network.
+fn network_of(pcap: &Path) -> String {
+    pcap.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The runs of one test as one record: the result by [`flaky::aggregate`], the transcript of

@@ -23,7 +23,7 @@ fn recorded(tp: &str) -> Observation {
         pcap: "home.pcap".into(),
         iut_event: None,
         iut_exit: None,
-        peer_versions: Default::default(),
+        ..Observation::default()
     }
 }
 

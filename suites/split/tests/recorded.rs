@@ -32,7 +32,7 @@ fn recorded(name: &str) -> Observation {
         pcap: format!("{name}.pcap"),
         iut_event: find_event(&log, "ha_selected"),
         iut_exit: None,
-        peer_versions: Default::default(),
+        ..Observation::default()
     }
 }
 

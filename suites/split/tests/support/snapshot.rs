@@ -57,7 +57,7 @@ pub fn observe(topology: &str, lines: &[String]) -> Observation {
         pcap: "recorded.pcap".into(),
         iut_event: None,
         iut_exit: None,
-        peer_versions: Default::default(),
+        ..Observation::default()
     }
 }
 
