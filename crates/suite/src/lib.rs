@@ -46,47 +46,122 @@ pub struct Observation {
     pub iut_exit: Option<i64>,
     /// Image → version line of each peer that reported one.
     pub peer_versions: std::collections::BTreeMap<String, String>,
-    /// When each frame of `pcap` was captured (index = frame number − 1): with
-    /// [`LinkObservation::frame_times`], the order of events on different links.
+    /// When each frame of `pcap` was captured (index = frame number − 1).
     pub frame_times: Vec<Duration>,
-    /// The topology's other links, in its order (none for a one-link topology).
+    /// The topology's other links, in its order (none for a one-link topology). With
+    /// several links `transcript` holds the entries of all of them in capture-time order
+    /// ([`Observation::from_links`]), and `entry_links` says which link each came from.
     pub more_links: Vec<LinkObservation>,
+    /// Per entry of `transcript`: 0 for `pcap`, i for `more_links[i − 1]`; empty when every
+    /// entry is from `pcap`.
+    pub entry_links: Vec<usize>,
 }
 
-/// The capture of one link after the topology's first (whose capture is
-/// [`Observation::transcript`]): the integrated scenario's access, ASP and home links.
+/// The capture of one link after the topology's first (the integrated scenario's access, ASP
+/// and home links).
 #[derive(Debug, Clone, Default)]
 pub struct LinkObservation {
     /// The topology network it is the capture of.
     pub network: String,
-    /// The capture file (relative to the run directory); frame numbers refer to it.
+    /// The capture file (relative to the run directory); its entries' frame numbers refer
+    /// to it.
+    pub pcap: String,
+    /// When each frame was captured (index = frame number − 1).
+    pub frame_times: Vec<Duration>,
+}
+
+/// One link's capture, decoded: what [`Observation::from_links`] merges.
+#[derive(Debug, Clone, Default)]
+pub struct LinkCapture {
+    pub network: String,
     pub pcap: String,
     pub transcript: Transcript,
-    /// When each frame was captured (index = frame number − 1). Every link of a lab is
-    /// captured in its namespace against one clock, so times compare across links.
+    /// When each frame was captured (index = frame number − 1).
     pub frame_times: Vec<Duration>,
 }
 
 impl Observation {
-    /// Every link's capture, the first network's first: (pcap, transcript, frame times).
-    pub fn links(&self) -> impl Iterator<Item = (&str, &Transcript, &[Duration])> {
-        std::iter::once((
-            self.pcap.as_str(),
-            &self.transcript,
-            self.frame_times.as_slice(),
-        ))
-        .chain(
-            self.more_links
-                .iter()
-                .map(|l| (l.pcap.as_str(), &l.transcript, l.frame_times.as_slice())),
-        )
+    /// The observation of several links' captures (the first network's first): their
+    /// entries in one transcript in capture-time order. Every link of a lab is captured in
+    /// its namespace against one clock, so a message that causes another on a second link
+    /// (the NAS relaying a request, or sending EAP-Success once the Access-Accept came) comes
+    /// before it: the node's processing time lies between them, far above the clock's
+    /// microsecond. Equal times keep link order, and within a link the capture's. Frame
+    /// numbers stay each capture's own ([`Observation::pcap_of`] says which).
+    pub fn from_links(links: Vec<LinkCapture>) -> Observation {
+        let mut links = links.into_iter();
+        let Some(first) = links.next() else {
+            return Observation::default();
+        };
+        let more: Vec<LinkCapture> = links.collect();
+        if more.is_empty() {
+            return Observation {
+                transcript: first.transcript,
+                pcap: first.pcap,
+                frame_times: first.frame_times,
+                ..Observation::default()
+            };
+        }
+        let mut keyed = Vec::new();
+        let mut merged = Transcript::default();
+        let mut more_links = Vec::new();
+        for (link, l) in std::iter::once(first.clone()).chain(more).enumerate() {
+            // An entry whose frame has no time takes the time of the one before it.
+            let mut last = Duration::ZERO;
+            for (i, e) in l.transcript.entries.into_iter().enumerate() {
+                let t = usize::try_from(e.frame)
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|n| l.frame_times.get(n));
+                if let Some(t) = t {
+                    last = *t;
+                }
+                keyed.push(((last, link, i), e));
+            }
+            merged.errors.extend(l.transcript.errors);
+            merged.setup += l.transcript.setup;
+            merged.housekeeping += l.transcript.housekeeping;
+            if link > 0 {
+                more_links.push(LinkObservation {
+                    network: l.network,
+                    pcap: l.pcap,
+                    frame_times: l.frame_times,
+                });
+            }
+        }
+        keyed.sort_by_key(|(k, _)| *k);
+        let entry_links = keyed.iter().map(|((_, link, _), _)| *link).collect();
+        merged.entries = keyed.into_iter().map(|(_, e)| e).collect();
+        Observation {
+            transcript: merged,
+            pcap: first.pcap,
+            frame_times: first.frame_times,
+            more_links,
+            entry_links,
+            ..Observation::default()
+        }
     }
 
-    /// When frame `frame` of capture `pcap` was captured, if the observation has it.
-    pub fn time_of(&self, pcap: &str, frame: u64) -> Option<Duration> {
-        let (_, _, times) = self.links().find(|(p, _, _)| *p == pcap)?;
+    /// The capture the entry at `position` of `transcript` came from.
+    pub fn pcap_of(&self, position: usize) -> &str {
+        match self.entry_links.get(position) {
+            Some(&i) if i > 0 => self
+                .more_links
+                .get(i - 1)
+                .map_or(self.pcap.as_str(), |l| l.pcap.as_str()),
+            _ => self.pcap.as_str(),
+        }
+    }
+
+    /// When the entry at `position` of `transcript` was captured, if known.
+    pub fn time_of(&self, position: usize) -> Option<Duration> {
+        let e = self.transcript.entries.get(position)?;
+        let times = match self.entry_links.get(position) {
+            Some(&i) if i > 0 => &self.more_links.get(i - 1)?.frame_times,
+            _ => &self.frame_times,
+        };
         times
-            .get(usize::try_from(frame).ok()?.checked_sub(1)?)
+            .get(usize::try_from(e.frame).ok()?.checked_sub(1)?)
             .copied()
     }
 }

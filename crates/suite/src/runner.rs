@@ -2,7 +2,7 @@
 
 use crate::images::ReferenceImages;
 use crate::suite::TOPOLOGIES_DIR;
-use crate::{LinkObservation, Observation, Pics, TestPurpose};
+use crate::{LinkCapture, Observation, Pics, TestPurpose};
 use anyhow::{Context, Result};
 use mip6lab_capture::read::read_file;
 use mip6lab_capture::{Endpoints, Transcript};
@@ -486,10 +486,9 @@ impl Runner {
                 .display()
                 .to_string()
         };
-        let mut links = links.into_iter();
-        let first = links.next().context("no capture")?;
-        let more_links = links
-            .map(|l| LinkObservation {
+        let captures = links
+            .into_iter()
+            .map(|l| LinkCapture {
                 network: network_of(&l.pcap),
                 pcap: relative(&l.pcap),
                 transcript: l.transcript,
@@ -498,13 +497,10 @@ impl Runner {
             .collect();
         Ok(Observed {
             obs: Observation {
-                pcap: relative(&first.pcap),
-                transcript: first.transcript,
-                frame_times: first.frame_times,
-                more_links,
                 iut_event: watched.event,
                 iut_exit: watched.iut_exit,
                 peer_versions: artifacts.versions,
+                ..Observation::from_links(captures)
             },
             files,
             config_error: watched.config_error,

@@ -1,29 +1,62 @@
-//! An observation of several links: the first network's capture, then the others in
-//! topology order, each frame's capture time found by capture and frame number.
+//! An observation of several links: one transcript in capture-time order across them, each
+//! entry knowing its capture (for evidence) and its time.
 
-use mip6lab_suite::{LinkObservation, Observation};
+use mip6lab_capture::{Decoded, Entry, Transcript};
+use mip6lab_suite::{LinkCapture, Observation};
 use std::time::Duration;
 
+fn entry(frame: u64, src: &str) -> Entry {
+    Entry {
+        frame,
+        src: src.into(),
+        dst: "x".into(),
+        src_addr: "2001:db8::1".parse().unwrap(),
+        dst_addr: "2001:db8::2".parse().unwrap(),
+        decoded: Decoded::malformed("T", "test"),
+    }
+}
+
+fn link(network: &str, entries: Vec<Entry>, times_ms: &[u64]) -> LinkCapture {
+    LinkCapture {
+        network: network.into(),
+        pcap: format!("t/{network}.pcap"),
+        transcript: Transcript {
+            entries,
+            ..Transcript::default()
+        },
+        frame_times: times_ms.iter().map(|m| Duration::from_millis(*m)).collect(),
+    }
+}
+
 #[test]
-fn links_come_first_network_first_and_times_are_found_by_capture_and_frame() {
-    let ms = Duration::from_millis;
-    let obs = Observation {
-        pcap: "t/home.pcap".into(),
-        frame_times: vec![ms(10), ms(30)],
-        more_links: vec![LinkObservation {
-            network: "access".into(),
-            pcap: "t/access.pcap".into(),
-            frame_times: vec![ms(20)],
-            ..LinkObservation::default()
-        }],
-        ..Observation::default()
-    };
-    let pcaps: Vec<&str> = obs.links().map(|(p, _, _)| p).collect();
-    assert_eq!(pcaps, ["t/home.pcap", "t/access.pcap"]);
-    assert_eq!(obs.time_of("t/home.pcap", 2), Some(ms(30)));
-    assert_eq!(obs.time_of("t/access.pcap", 1), Some(ms(20)));
-    // Frame numbers are 1-based; unknown captures and frames have no time.
-    assert_eq!(obs.time_of("t/access.pcap", 0), None);
-    assert_eq!(obs.time_of("t/access.pcap", 2), None);
-    assert_eq!(obs.time_of("t/asp.pcap", 1), None);
+fn several_links_merge_in_capture_time_order_with_their_captures() {
+    let obs = Observation::from_links(vec![
+        link("home", vec![entry(1, "h1"), entry(2, "h2")], &[10, 30]),
+        link("access", vec![entry(1, "a1")], &[20]),
+    ]);
+    let order: Vec<&str> = obs
+        .transcript
+        .entries
+        .iter()
+        .map(|e| e.src.as_str())
+        .collect();
+    assert_eq!(order, ["h1", "a1", "h2"]);
+    assert_eq!(obs.pcap, "t/home.pcap");
+    assert_eq!(obs.pcap_of(1), "t/access.pcap");
+    assert_eq!(obs.pcap_of(2), "t/home.pcap");
+    assert_eq!(obs.time_of(1), Some(Duration::from_millis(20)));
+    assert_eq!(obs.time_of(2), Some(Duration::from_millis(30)));
+    assert_eq!(obs.more_links[0].network, "access");
+    // Past the end: no capture of its own, no time.
+    assert_eq!(obs.pcap_of(9), "t/home.pcap");
+    assert_eq!(obs.time_of(9), None);
+}
+
+#[test]
+fn one_link_is_its_transcript_unchanged() {
+    let obs = Observation::from_links(vec![link("home", vec![entry(1, "h1")], &[5])]);
+    assert_eq!(obs.transcript.entries.len(), 1);
+    assert!(obs.more_links.is_empty() && obs.entry_links.is_empty());
+    assert_eq!(obs.pcap_of(0), "t/home.pcap");
+    assert_eq!(obs.time_of(0), Some(Duration::from_millis(5)));
 }
