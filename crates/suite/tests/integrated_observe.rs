@@ -20,7 +20,9 @@ fn root() -> PathBuf {
 
 /// One recorded flow: its access, ASP and home links in one observation.
 fn recorded(flow: &str) -> Observation {
-    let dir = root().join("fixtures/pcaps/integrated-reference").join(flow);
+    let dir = root()
+        .join("fixtures/pcaps/integrated-reference")
+        .join(flow);
     let topo = Topology::load(&root().join("fixtures/topologies/record-integrated.toml")).unwrap();
     let endpoints = topo.endpoints();
     let keys = KeyLog::load(dir.join("keys.log")).unwrap();
@@ -77,7 +79,11 @@ fn merged_links_keep_each_links_order_and_interleave_by_time() {
 fn msp_information_request_asks_for_the_home_network_information() {
     let obs = recorded("msp");
     let irs = obs.information_requests_from("MN");
-    assert_eq!(irs.len(), 1, "the MN's link-local address is named by its EAPOL frames");
+    assert_eq!(
+        irs.len(),
+        1,
+        "the MN's link-local address is named by its EAPOL frames"
+    );
     let ir = &irs[0];
     assert_eq!(ir.msg_type, DhcpMessageType::InformationRequest);
     assert_eq!(ir.dst, "ff02::1:2");
@@ -118,7 +124,10 @@ fn msp_relay_forward_carries_the_aaa_assignment_in_an_rsoo_idinf() {
     // The relayed message is the MN's Information-request, unchanged.
     let inner = fw.relayed().expect("Relay Message");
     assert!(same_message(inner, &obs.information_requests_from("MN")[0]));
-    assert_eq!(fw.innermost().unwrap().msg_type, DhcpMessageType::InformationRequest);
+    assert_eq!(
+        fw.innermost().unwrap().msg_type,
+        DhcpMessageType::InformationRequest
+    );
     assert_eq!(fw.relay_levels().len(), 1);
 }
 
@@ -128,18 +137,30 @@ fn msp_relay_reply_reaches_the_mn_unchanged() {
     let rr = &obs.relay_replies(Some("NAS"))[0];
     assert_eq!(rr.src, "DHCP");
     let inner = rr.relayed().expect("Relay Message");
-    let reply = obs.reply_to(&obs.information_requests_from("MN")[0]).unwrap();
+    let reply = obs
+        .reply_to(&obs.information_requests_from("MN")[0])
+        .unwrap();
     assert_eq!(reply.src, "NAS-access", "from the NAS's link-local address");
     assert_eq!(reply.dst, "MN");
-    assert!(same_message(inner, &reply), "{:?}", mip6lab_suite::observe::first_difference(inner, &reply));
+    assert!(
+        same_message(inner, &reply),
+        "{:?}",
+        mip6lab_suite::observe::first_difference(inner, &reply)
+    );
     // The Reply: a VDINF (Kea's own, HA2) and the IDINF from the RSOO (HA1).
     let c = reply.containers();
     let kinds: Vec<_> = c.iter().map(|c| c.kind).collect();
     assert_eq!(kinds, vec![ContainerKind::Vdinf, ContainerKind::Idinf]);
-    assert_eq!(c[0].haas, vec!["2001:db8:2::a2".parse::<Ipv6Addr>().unwrap()]);
+    assert_eq!(
+        c[0].haas,
+        vec!["2001:db8:2::a2".parse::<Ipv6Addr>().unwrap()]
+    );
     assert!(c[1].names(EXAMPLE) && c[1].haas == vec![ha1()]);
     assert_eq!(c[1].hnp(), Some(home_prefix()));
-    assert_eq!(reply.client_id(), obs.information_requests_from("MN")[0].client_id());
+    assert_eq!(
+        reply.client_id(),
+        obs.information_requests_from("MN")[0].client_id()
+    );
 }
 
 #[test]
@@ -154,7 +175,10 @@ fn asp_flow_has_no_rsoo_and_a_vdinf_only() {
     let c = reply.containers();
     assert_eq!(c.len(), 1);
     assert_eq!(c[0].kind, ContainerKind::Vdinf);
-    assert!(same_message(obs.relay_replies(Some("NAS"))[0].relayed().unwrap(), reply));
+    assert!(same_message(
+        obs.relay_replies(Some("NAS"))[0].relayed().unwrap(),
+        reply
+    ));
 }
 
 #[test]
@@ -163,7 +187,9 @@ fn dns_flow_has_no_reply_to_the_mn() {
     // Unanswered, the MN retransmits (RFC 8415 §15): same transaction ID, Elapsed Time up.
     let irs = obs.information_requests_from("MN");
     assert_eq!(irs.len(), 3);
-    assert!(irs.iter().all(|m| m.transaction_id == irs[0].transaction_id));
+    assert!(irs
+        .iter()
+        .all(|m| m.transaction_id == irs[0].transaction_id));
     let elapsed: Vec<u16> = irs
         .iter()
         .filter_map(|m| match m.option(dhcp_option::ELAPSED_TIME) {
@@ -171,7 +197,10 @@ fn dns_flow_has_no_reply_to_the_mn() {
             _ => None,
         })
         .collect();
-    assert!(elapsed.len() == 3 && elapsed.windows(2).all(|w| w[0] < w[1]), "{elapsed:?}");
+    assert!(
+        elapsed.len() == 3 && elapsed.windows(2).all(|w| w[0] < w[1]),
+        "{elapsed:?}"
+    );
     assert!(obs.replies_to("MN").is_empty());
     assert!(irs.iter().all(|ir| obs.reply_to(ir).is_none()));
     assert!(obs.malformed_dhcp().is_empty());
@@ -214,7 +243,10 @@ fn access_accept_carries_the_ha_assignment() {
         .iter()
         .map(|a| (a.entry.src.as_str(), a.entry.dst.as_str()))
         .collect();
-    assert!(hops.contains(&("AAA", "AAAV")) && hops.contains(&("AAAV", "NAS")), "{hops:?}");
+    assert!(
+        hops.contains(&("AAA", "AAAV")) && hops.contains(&("AAAV", "NAS")),
+        "{hops:?}"
+    );
     let to_nas = obs
         .access_accept_for("mn1-access@example.com", Some("NAS"))
         .unwrap();
@@ -228,7 +260,9 @@ fn access_accept_carries_the_ha_assignment() {
     // The request it answers: EAP inside, with a State from the challenge round.
     let req = obs
         .radius_messages()
-        .filter(|m| m.entry.src == "NAS" && m.is(mip6lab_suite::observe::radius_code::ACCESS_REQUEST))
+        .filter(|m| {
+            m.entry.src == "NAS" && m.is(mip6lab_suite::observe::radius_code::ACCESS_REQUEST)
+        })
         .last()
         .unwrap();
     assert!(req.state().is_some() && req.eap().is_some());
@@ -236,5 +270,7 @@ fn access_accept_carries_the_ha_assignment() {
         obs.radius_response_to(&req).map(|r| r.position),
         Some(to_nas.position)
     );
-    assert!(obs.access_accept_for("someone-else@example.com", None).is_none());
+    assert!(obs
+        .access_accept_for("someone-else@example.com", None)
+        .is_none());
 }

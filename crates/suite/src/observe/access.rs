@@ -364,7 +364,11 @@ impl Observation {
     }
 
     /// The first Access-Accept for `user` sent to `to` (any receiver if `None`).
-    pub fn access_accept_for<'a>(&'a self, user: &str, to: Option<&str>) -> Option<RadiusMessage<'a>> {
+    pub fn access_accept_for<'a>(
+        &'a self,
+        user: &str,
+        to: Option<&str>,
+    ) -> Option<RadiusMessage<'a>> {
         self.access_accepts_for(user)
             .into_iter()
             .find(|m| to.is_none_or(|t| m.entry.dst == t))

@@ -59,7 +59,10 @@ impl DhcpMessageType {
     }
 
     pub fn is_relay(self) -> bool {
-        matches!(self, DhcpMessageType::RelayForw | DhcpMessageType::RelayRepl)
+        matches!(
+            self,
+            DhcpMessageType::RelayForw | DhcpMessageType::RelayRepl
+        )
     }
 }
 
@@ -134,10 +137,16 @@ pub enum DhcpOpt<'a> {
     /// OPTION_RELAY_MSG: the relayed message.
     RelayMsg(Box<DhcpBody<'a>>),
     /// Any other option, known by name or not (`len`/`data` kept in the part).
-    Other { code: Option<u16>, part: &'a Part },
+    Other {
+        code: Option<u16>,
+        part: &'a Part,
+    },
     /// A known option whose fields did not read as its type (a hand-edited transcript):
     /// named, so a judge can say what it could not read.
-    Unreadable { code: u16, part: &'a Part },
+    Unreadable {
+        code: u16,
+        part: &'a Part,
+    },
 }
 
 /// The option code a transcript kind names (`OPTION_ORO` → 6, `option 65520` → 65520).
@@ -288,7 +297,9 @@ impl<'a> Container<'a> {
 
     /// Whether the container's HNIDF names `fqdn` (case-insensitive, trailing dot or not).
     pub fn names(&self, fqdn: &str) -> bool {
-        self.hnidf.as_deref().is_some_and(|n| super::same_name(n, fqdn))
+        self.hnidf
+            .as_deref()
+            .is_some_and(|n| super::same_name(n, fqdn))
     }
 }
 
@@ -388,10 +399,7 @@ impl<'a> DhcpBody<'a> {
     /// The top-level containers (VDINF, IDINF, UDINF), in wire order; not those inside an
     /// RSOO ([`DhcpBody::rsoo_containers`]) or a relayed message.
     pub fn containers(&self) -> Vec<Container<'a>> {
-        self.options
-            .iter()
-            .filter_map(DhcpOpt::container)
-            .collect()
+        self.options.iter().filter_map(DhcpOpt::container).collect()
     }
 
     /// The options of the (first) RSOO; `None` without one.

@@ -15,25 +15,25 @@ mod links;
 mod mobility;
 mod nd;
 
-pub use dns::{DnsRcode, DnsView, RData, Record, Srv, TsigError, UpdateOperation};
 pub use access::{
     acct_status, radius_code, AccessOrder, EapCode, EapOutcome, EapPacket, EapolFrame,
     RadiusAttribute, RadiusMessage,
 };
 pub use dhcp::{
-    first_difference, option_code, same_message, Container, ContainerKind, DhcpBody,
-    DhcpMessage, DhcpMessageType, DhcpOpt, Duid, RelayHeader,
+    first_difference, option_code, same_message, Container, ContainerKind, DhcpBody, DhcpMessage,
+    DhcpMessageType, DhcpOpt, Duid, RelayHeader,
 };
+pub use dns::{DnsRcode, DnsView, RData, Record, Srv, TsigError, UpdateOperation};
 pub use esp::EspPacket;
-pub use links::merge_in_capture_order;
-pub use mip6lab_wire::dhcpv6::code as dhcp_option;
-pub use mip6lab_wire::radius::HaAssignment;
 pub use ike::{
     id_type, notify, AltName, Certificate, CfgType, ConfigPayload, CpAttribute, CpAttributeType,
     CpValue, Exchange, Identity, IkeMessage, IkeSpi, Notify, Proposal, SecurityProtocol,
     TrafficSelector, Transform,
 };
+pub use links::merge_in_capture_order;
+pub use mip6lab_wire::dhcpv6::code as dhcp_option;
 pub use mip6lab_wire::nd::solicited_node;
+pub use mip6lab_wire::radius::HaAssignment;
 pub use mobility::{
     BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, MobilityMessage, MobilityOption,
 };
