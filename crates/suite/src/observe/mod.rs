@@ -1,25 +1,39 @@
 //! Questions test purposes ask of an observation. Each answer carries the frames that
 //! show it, so a verdict can cite them.
 //!
-//! Judges read typed views ([`BindingUpdate`], [`IkeMessage`], [`RadiusMessage`], DNS
-//! records through [`DnsView`], …) derived here from the transcript tree, so they work the
+//! Judges read typed views ([`BindingUpdate`], [`IkeMessage`], [`RadiusMessage`],
+//! [`DhcpMessage`], [`EapolFrame`], DNS records through [`DnsView`], …) derived here from the transcript tree, so they work the
 //! same on a fresh decode and on a recorded JSON transcript. This module is the one place that
 //! reads the tree's fields by name.
 
+mod access;
+mod dhcp;
 mod dns;
 mod esp;
 mod ike;
+mod links;
 mod mobility;
 mod nd;
 
+pub use access::{
+    acct_status, radius_code, AccessOrder, EapCode, EapOutcome, EapPacket, EapolFrame,
+    RadiusAttribute, RadiusMessage,
+};
+pub use dhcp::{
+    first_difference, option_code, same_message, Container, ContainerKind, DhcpBody, DhcpMessage,
+    DhcpMessageType, DhcpOpt, Duid, RelayHeader,
+};
 pub use dns::{DnsRcode, DnsView, RData, Record, Srv, TsigError, UpdateOperation};
-pub use esp::{acct_status, radius_code, EspPacket, RadiusAttribute, RadiusMessage};
+pub use esp::EspPacket;
 pub use ike::{
     id_type, notify, AltName, Certificate, CfgType, ConfigPayload, CpAttribute, CpAttributeType,
     CpValue, Exchange, Identity, IkeMessage, IkeSpi, Notify, Proposal, SecurityProtocol,
     TrafficSelector, Transform,
 };
+pub use links::merge_in_capture_order;
+pub use mip6lab_wire::dhcpv6::code as dhcp_option;
 pub use mip6lab_wire::nd::solicited_node;
+pub use mip6lab_wire::radius::HaAssignment;
 pub use mobility::{
     BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, MobilityMessage, MobilityOption,
 };
