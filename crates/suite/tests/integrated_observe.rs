@@ -147,6 +147,8 @@ fn msp_relay_reply_reaches_the_mn_unchanged() {
         "{:?}",
         mip6lab_suite::observe::first_difference(inner, &reply)
     );
+    let onward = obs.relayed_onward(rr).expect("the NAS passed the Reply on");
+    assert_eq!(onward.position, reply.position);
     // The Reply: a VDINF (Kea's own, HA2) and the IDINF from the RSOO (HA1).
     let c = reply.containers();
     let kinds: Vec<_> = c.iter().map(|c| c.kind).collect();

@@ -254,6 +254,7 @@ fn relay_messages_nested_missing_or_empty() {
     let rr = o.relay_replies(Some("NAS"));
     assert_eq!(rr.len(), 1);
     assert!(rr[0].relayed().is_none() && rr[0].innermost().is_none());
+    assert!(o.relayed_onward(&rr[0]).is_none(), "no peer-address");
     assert_eq!(rr[0].relay.unwrap().link_address, None);
     assert!(o.relay_replies(Some("MN")).is_empty());
 }
@@ -309,6 +310,7 @@ fn same_message_compares_every_field_and_option_order() {
     ]);
     let rr = &o.relay_replies(None)[0];
     let relayed = rr.relayed().unwrap();
+    assert_eq!(o.relayed_onward(rr).map(|m| m.entry.frame), Some(2));
     let replies: Vec<_> = o.dhcp_messages().skip(1).collect();
     let diff = |i: usize| first_difference(relayed, &replies[i].body);
     assert!(

@@ -13,7 +13,7 @@ use super::{address_and_length, parsed};
 use crate::Observation;
 use mip6lab_capture::{Decoded, Entry, Part};
 use mip6lab_wire::dhcpv6::{msg_type, option_name};
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 
 const PROTOCOL: &str = "DHCPv6";
 
@@ -613,6 +613,15 @@ impl Observation {
                 && m.transaction_id == Some(xid)
                 && m.entry.dst_addr == request.entry.src_addr
         })
+    }
+
+    /// What a relay sent on after `relay_reply`: the first later DHCPv6 message to the
+    /// Relay-reply's peer-address (the client, or the next relay down). Compare it with the
+    /// relayed message ([`same_message`]) to judge "passed on unchanged".
+    pub fn relayed_onward<'a>(&'a self, relay_reply: &DhcpMessage) -> Option<DhcpMessage<'a>> {
+        let peer = IpAddr::V6(relay_reply.relay?.peer_address?);
+        self.dhcp_messages()
+            .find(|m| m.position > relay_reply.position && m.entry.dst_addr == peer)
     }
 
     /// Relay-forward messages sent by `src` (any role if `None`), in capture order.
