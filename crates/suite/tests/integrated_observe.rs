@@ -7,10 +7,9 @@ use mip6lab_capture::keylog::KeyLog;
 use mip6lab_capture::{decode_with_keys, read_file};
 use mip6lab_lab::Topology;
 use mip6lab_suite::observe::{
-    dhcp_option, merge_in_capture_order, same_message, ContainerKind, DhcpMessageType, DhcpOpt,
-    EapCode, EapOutcome,
+    dhcp_option, same_message, ContainerKind, DhcpMessageType, DhcpOpt, EapCode, EapOutcome,
 };
-use mip6lab_suite::Observation;
+use mip6lab_suite::{LinkCapture, Observation};
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 
@@ -34,19 +33,21 @@ fn recorded(flow: &str) -> Observation {
             r.frames
         })
         .collect();
-    let links = reads
+    let links = ["access", "asp", "home"]
         .iter()
-        .map(|frames| {
+        .zip(&reads)
+        .map(|(link, frames)| {
             let t = decode_with_keys(frames, &endpoints, 0, keys.clone());
             assert!(t.errors.is_empty(), "{flow}: {:?}", t.errors);
-            (frames.as_slice(), t)
+            LinkCapture {
+                network: link.to_string(),
+                pcap: format!("integrated-reference/{flow}/{link}.pcap"),
+                transcript: t,
+                frame_times: frames.iter().map(|f| f.timestamp).collect(),
+            }
         })
         .collect();
-    Observation {
-        transcript: merge_in_capture_order(links),
-        pcap: format!("integrated-reference/{flow}"),
-        ..Observation::default()
-    }
+    Observation::from_links(links)
 }
 
 const EXAMPLE: &str = "example.com.";

@@ -592,13 +592,11 @@ fn ha_assignment_reads_every_profile_attribute_or_names_the_bad_one() {
     assert!(bare.radius_response_to(&m).is_none());
 }
 
-fn frame(number: u64, micros: u64) -> mip6lab_capture::Frame {
-    mip6lab_capture::Frame {
-        number,
-        timestamp: std::time::Duration::from_micros(micros),
-        link: mip6lab_capture::read::LinkType::Ethernet,
-        data: Vec::new(),
-    }
+fn times(micros: &[u64]) -> Vec<std::time::Duration> {
+    micros
+        .iter()
+        .map(|m| std::time::Duration::from_micros(*m))
+        .collect()
 }
 
 fn transcript(entries: Vec<Entry>, errors: Vec<(u64, String)>) -> Transcript {
@@ -612,8 +610,8 @@ fn transcript(entries: Vec<Entry>, errors: Vec<(u64, String)>) -> Transcript {
 
 #[test]
 fn links_merge_by_capture_time_ties_in_link_order() {
-    let access_frames = [frame(1, 10), frame(2, 30), frame(3, 50)];
-    let asp_frames = [frame(1, 20), frame(2, 30), frame(3, 40)];
+    let access_times = times(&[10, 30, 50]);
+    let asp_times = times(&[20, 30, 40]);
     let at = |f: u64, link: &str| {
         let mut e = success();
         e.frame = f;
@@ -630,10 +628,17 @@ fn links_merge_by_capture_time_ties_in_link_order() {
         vec![(4, "access error".into())],
     );
     let asp = transcript(vec![at(1, "asp"), at(2, "asp"), at(3, "asp")], vec![]);
-    let merged = mip6lab_suite::observe::merge_in_capture_order(vec![
-        (&access_frames[..], access),
-        (&asp_frames[..], asp),
+    let link = |network: &str, transcript, frame_times| mip6lab_suite::LinkCapture {
+        network: network.into(),
+        pcap: format!("{network}.pcap"),
+        transcript,
+        frame_times,
+    };
+    let obs = Observation::from_links(vec![
+        link("access", access, access_times),
+        link("asp", asp, asp_times),
     ]);
+    let merged = &obs.transcript;
     let order: Vec<(String, u64)> = merged
         .entries
         .iter()

@@ -4,7 +4,7 @@
 //! RADIUS profile carries (`fixtures/requirements/radius-ha-assignment.md`).
 //!
 //! Order: every view has `position`, its entry's index in the observation's transcript,
-//! which is capture order (across links once merged with [`super::merge_in_capture_order`]);
+//! which is capture order (across links once merged with [`Observation::from_links`](crate::Observation::from_links));
 //! frame numbers are evidence pointers only.
 
 use super::parsed;

@@ -6,7 +6,7 @@
 //! RSOO hold their options, a Relay Message option holds the relayed message's body.
 //!
 //! Order: [`DhcpMessage::position`] is the entry's index in the observation's transcript,
-//! which is capture order (see [`super::merge_in_capture_order`] for several links); frame
+//! which is capture order (see [`Observation::from_links`](crate::Observation::from_links) for several links); frame
 //! numbers are evidence pointers only.
 
 use super::{address_and_length, parsed};

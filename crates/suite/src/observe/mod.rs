@@ -30,7 +30,6 @@ pub use ike::{
     CpValue, Exchange, Identity, IkeMessage, IkeSpi, Notify, Proposal, SecurityProtocol,
     TrafficSelector, Transform,
 };
-pub use links::merge_in_capture_order;
 pub use mip6lab_wire::dhcpv6::code as dhcp_option;
 pub use mip6lab_wire::nd::solicited_node;
 pub use mip6lab_wire::radius::HaAssignment;
