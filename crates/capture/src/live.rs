@@ -56,9 +56,14 @@ impl LiveCapture {
                         }
                         Err(e) => return Err(e),
                     };
-                    let ts = SystemTime::now()
-                        .duration_since(UNIX_EPOCH)
-                        .unwrap_or_default();
+                    // The kernel's receive time, not the time this thread got to the frame:
+                    // each link has its own thread, and only the kernel's stamps order the
+                    // frames of different links as they happened.
+                    let ts = sock.kernel_timestamp().unwrap_or_else(|| {
+                        SystemTime::now()
+                            .duration_since(UNIX_EPOCH)
+                            .unwrap_or_default()
+                    });
                     let pkt = PcapPacket::new(ts, n as u32, &buf[..n]);
                     writer
                         .write_packet(&pkt)
@@ -150,6 +155,21 @@ impl PacketSocket {
             set_option(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)?;
             Ok(sock)
         }
+    }
+
+    /// When the kernel received the frame `recv` returned last (`SIOCGSTAMPNS`), if it says.
+    fn kernel_timestamp(&self) -> Option<Duration> {
+        use std::os::fd::AsRawFd;
+        // SIOCGSTAMPNS (asm-generic/sockios.h, the `_OLD` number, which takes a timespec of
+        // the native time_t on 64-bit targets).
+        const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: the ioctl writes one timespec into `ts`.
+        let rc = unsafe { libc::ioctl(self.0.as_raw_fd(), SIOCGSTAMPNS as _, &mut ts) };
+        (rc == 0 && ts.tv_sec > 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
     }
 
     fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {

@@ -9,10 +9,13 @@
 use mip6lab_suite::Suite;
 
 /// The registered suites; the first is the default of `mip6lab list` and `mip6lab mutants`.
-pub static SUITES: &[&Suite] = &[&mip6lab_suite_split::SUITE];
+pub static SUITES: &[&Suite] = &[
+    &mip6lab_suite_split::SUITE,
+    &mip6lab_suite_integrated::SUITE,
+];
 
 /// Suites announced but not written yet: named in the error for them.
-const PLANNED: &[&str] = &["integrated", "dsmip"];
+const PLANNED: &[&str] = &["dsmip"];
 
 /// The suite `mip6lab list` and `mip6lab mutants` use when none is named.
 pub fn default_suite() -> &'static Suite {

@@ -1,0 +1,64 @@
+//! The integrated scenario suite (RFC 6611, with the RFC 6610 options and RFC 6422 RSOO it
+//! uses). One module per IUT role; each test purpose is a `#[test_purpose]` function, and
+//! [`SUITE`] declares the order the modules run in. Every link of the scenario (access, ASP,
+//! home) is captured; judges read one transcript in capture-time order across them.
+
+pub mod mn_access;
+pub mod nas_relay;
+
+use mip6lab_suite::{IutRole, Scenario, Suite, TestBed};
+
+/// The integrated suite.
+pub static SUITE: Suite = Suite {
+    name: "integrated",
+    title: "RFC 6611 integrated scenario: an MN or a NAS/DHCPv6 relay under test",
+    scenario: Scenario::Integrated,
+    catalogs: &["rfc6611.toml"],
+    pending: "rfc6611-pending.txt",
+    reference_baseline: "reference-integrated.toml",
+    crate_path: module_path!(),
+    modules: &["mn_access", "nas_relay"],
+};
+
+/// The home network the MSP case names (RFC 6611 §4.2.1): the realm of the MN's NAI.
+pub(crate) const HOME_NETWORK: &str = "example.com";
+/// The MSP's HA, as the AAAH assigns it (fixtures/freeradius/users).
+pub(crate) const MSP_HA: &str = "2001:db8:1::a1";
+/// The stimulus DHCPv6 server's address, and the HA it names where a conforming MN must
+/// not go.
+pub(crate) const STIMULUS_SERVER: &str = "2001:db8:2::48";
+pub(crate) const DECOY_HA: &str = "2001:db8:2::dec0";
+
+/// The test bed of a test purpose with an MN under test in `topology`.
+pub(crate) const fn mn_under_test(topology: &'static str) -> TestBed {
+    TestBed::new(Scenario::Integrated, IutRole::Mn, topology)
+}
+
+/// The test bed of a test purpose with the NAS/relay under test in `topology`.
+pub(crate) const fn nas_under_test(topology: &'static str) -> TestBed {
+    TestBed::new(Scenario::Integrated, IutRole::NasRelay, topology)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_suite_declaration_is_consistent() {
+        super::SUITE.check().unwrap();
+    }
+
+    /// An empty observation (the flow never reached the IUT) is never a PASS.
+    #[test]
+    fn nothing_observed_is_never_a_pass() {
+        let obs = mip6lab_suite::Observation::default();
+        for t in super::SUITE.tests() {
+            let o = (t.judge)(&obs);
+            assert_ne!(
+                o.verdict,
+                mip6lab_suite::Verdict::Pass,
+                "{}: {}",
+                t.id,
+                o.reason
+            );
+        }
+    }
+}

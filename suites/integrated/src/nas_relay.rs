@@ -1,0 +1,293 @@
+//! NAS/DHCPv6 relay under test in the integrated scenario (RFC 6611 §4.2.1, RFC 6610 §4.2,
+//! RFC 6422 §5): the harness's MN (reference, wpa_supplicant, MSP case) authenticates at the
+//! NAS, whose RADIUS goes to the harness's AAAV (FreeRADIUS, proxying to the AAAH, which
+//! assigns HA1), and asks for home network information through the NAS's relay to Kea.
+//! Verdicts are read from the access, ASP and home links' captures.
+
+use crate::{nas_under_test, MSP_HA};
+use mip6lab_suite::observe::{same_message, ContainerKind, DhcpMessage, EapOutcome};
+use mip6lab_suite::{try_step, Observation, Outcome, Stimulus, TestPurpose};
+use std::net::Ipv6Addr;
+use std::time::Duration;
+
+const TOPOLOGY: &str = "integrated-nas-iut";
+/// The NAI the tester MN authenticates with (fixtures/freeradius/users).
+const MN_NAI: &str = "mn1-access@example.com";
+/// The home link prefix the AAAH assigns with HA1.
+const MSP_PREFIX: (Ipv6Addr, u8) = (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64);
+
+/// A test purpose with the NAS under test, driven by the tester MN until it is done.
+const fn tp(
+    id: &'static str,
+    title: &'static str,
+    requirements: &'static [&'static str],
+    iut_env: &'static [(&'static str, &'static str)],
+    judge: fn(&Observation) -> Outcome,
+) -> TestPurpose {
+    TestPurpose::new(nas_under_test(TOPOLOGY), id, title, requirements, judge)
+        .iut_env(iut_env)
+        .stimulus(Stimulus {
+            node: "mn",
+            env: &[],
+        })
+        .until_event(Some("ike_established"))
+        .observe_for(Duration::from_secs(60))
+}
+
+/// RFC 6611 §4.2.1 (1): the NAS carries the MN's EAP to the AAA server (RFC 3579), and
+/// RFC 3579 §2.6.3: the authenticator sends EAP-Success only on the Access-Accept.
+#[mip6lab_suite::test_purpose]
+pub fn relays_eap() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-EAP-01",
+        "NAS relays the MN's EAP over RADIUS and sends EAP-Success only after the Access-Accept",
+        &["RFC6611-4.2.1-NAS-MUST-1"],
+        &[],
+        judge_relays_eap,
+    )
+    .pics(&["nas.access.8021x"])
+}
+
+pub fn judge_relays_eap(obs: &Observation) -> Outcome {
+    let Some(identity) = obs.eap_identity_of("MN") else {
+        return Outcome::not_reached(
+            "tester start",
+            "the tester MN sent no EAP Response/Identity (the NAS asked for none, or the MN never started)",
+        );
+    };
+    let request = obs
+        .radius_messages()
+        .find(|m| m.entry.src == "NAS" && m.user_name() == Some(identity) && m.eap().is_some());
+    let Some(request) = request else {
+        return Outcome::fail(format!(
+            "the MN identified as `{identity}`, but the NAS sent no Access-Request with its EAP"
+        ));
+    };
+    let order = obs.access_order("MN", "NAS");
+    let pcap = obs.pcap_of(request.position);
+    match (order.outcome.as_ref(), order.accept_first()) {
+        (Some((_, EapOutcome::Success)), Some(true)) => Outcome::pass(format!(
+            "EAP for `{identity}` relayed in RADIUS; EAP-Success after the Access-Accept"
+        ))
+        .with_frames(pcap, [request.entry.frame]),
+        (Some((f, EapOutcome::Success)), _) => Outcome::fail(
+            "the NAS sent EAP-Success to the MN before any Access-Accept for it reached the NAS",
+        )
+        .with_frames(obs.pcap_of(f.position), [f.entry.frame]),
+        (Some((_, EapOutcome::Failure)), _) => Outcome::not_reached(
+            "EAP relayed",
+            "the AAA server refused the tester's credentials (EAP Failure)",
+        ),
+        (None, _) => Outcome::not_reached(
+            "EAP relayed",
+            "no EAP Success or Failure reached the MN within the window",
+        ),
+    }
+}
+
+/// The NAS's first Relay-forward of the tester MN's Information-request, with what it
+/// relayed, or why the flow did not get there.
+fn relayed_request(obs: &Observation) -> Result<(DhcpMessage<'_>, DhcpMessage<'_>), Outcome> {
+    let Some(request) = obs.information_requests_from("MN").into_iter().next() else {
+        return Err(Outcome::not_reached(
+            "network access",
+            "the tester MN sent no Information-request (its access was not authorized)",
+        ));
+    };
+    // Matched by transaction ID: the relay acts within microseconds, so its Relay-forward on
+    // another link is no later in capture time by any margin worth relying on.
+    let forward = obs.relay_forwards(Some("NAS")).into_iter().find(|f| {
+        f.innermost()
+            .is_some_and(|inner| inner.transaction_id == request.transaction_id)
+    });
+    match forward {
+        Some(f) => Ok((request, f)),
+        None => Err(Outcome::fail(
+            "the NAS did not relay the MN's Information-request to the DHCPv6 server",
+        )
+        .with_frames(obs.pcap_of(request.position), [request.frame()])),
+    }
+}
+
+/// RFC 6611 §4.2.1 (3): the NAS relays the request and adds the AAA-assigned HA in an RSOO
+/// (RFC 6422 §5), as an IDINF (RFC 6610 §4.2: containers only inside an RSOO, matching the
+/// client's HNIDF, with an identical HNIDF; INTERP-6611-3/4).
+#[mip6lab_suite::test_purpose]
+pub fn rsoo_with_assignment() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-RSOO-01",
+        "NAS relays the request with an RSOO IDINF holding the AAA-assigned HA and prefix",
+        &[
+            "RFC6611-4.2.1-NAS-MUST-2",
+            "RFC6611-4.2.1-NAS-MUST-3",
+            "RFC6610-4.2-NAS-MUST-1",
+            "RFC6610-4.2-NAS-MUST-2",
+            "RFC6610-4.2-NAS-MUST-3",
+            "RFC6422-5-NAS-MAY-1",
+        ],
+        &[],
+        judge_rsoo_with_assignment,
+    )
+    .pics(&["nas.rsoo"])
+}
+
+pub fn judge_rsoo_with_assignment(obs: &Observation) -> Outcome {
+    // The positive control: the AAA answer the NAS got did assign the HA.
+    let Some(accept) = obs.access_accept_for(MN_NAI, Some("NAS")) else {
+        return Outcome::not_reached(
+            "EAP relayed",
+            "no Access-Accept for the tester reached the NAS",
+        );
+    };
+    if accept.ha_assignment().is_err() {
+        return Outcome::inconclusive(
+            "the Access-Accept the NAS got assigns no HA: the harness's AAA did not provide it",
+        )
+        .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
+    }
+    let (request, forward) = try_step!(relayed_request(obs));
+    let pcap = obs.pcap_of(forward.position);
+    let evidence = |o: Outcome| o.with_frames(pcap, [accept.entry.frame, forward.frame()]);
+    if forward
+        .innermost()
+        .is_none_or(|inner| !same_message(inner, &request.body))
+    {
+        return evidence(Outcome::fail(
+            "the Relay-forward's Relay Message is not the MN's Information-request as sent",
+        ));
+    }
+    if forward
+        .containers()
+        .iter()
+        .any(|c| c.kind == ContainerKind::Idinf)
+    {
+        return evidence(Outcome::fail(
+            "the relay put an IDINF outside the RSOO (RFC 6610 §4.2: only inside an RSOO)",
+        ));
+    }
+    let idinfs: Vec<_> = forward
+        .rsoo_containers()
+        .into_iter()
+        .filter(|c| c.kind == ContainerKind::Idinf)
+        .collect();
+    let Some(idinf) = idinfs.first() else {
+        return evidence(Outcome::fail(
+            "no RSOO with an IDINF, although the NAS holds the AAA's HA assignment",
+        ));
+    };
+    let ha: Ipv6Addr = MSP_HA.parse().expect("a constant address");
+    let client_hnidfs = request.hnidfs();
+    match &idinf.hnidf {
+        None => evidence(Outcome::fail(
+            "the RSOO's IDINF has no HNIDF (RFC 6610 §4.2: identical to the client's)",
+        )),
+        Some(h) if !client_hnidfs.iter().any(|c| *c == h) => evidence(Outcome::fail(format!(
+            "the RSOO's IDINF names `{h}`, not an HNIDF the MN sent ({client_hnidfs:?})"
+        ))),
+        Some(_) if !idinf.haas.contains(&ha) => evidence(Outcome::fail(format!(
+            "the RSOO's IDINF holds HAs {:?}, not the AAA-assigned {ha}",
+            idinf.haas
+        ))),
+        Some(_) if idinf.hnp() != Some(MSP_PREFIX) => evidence(Outcome::fail(format!(
+            "the RSOO's IDINF holds prefix {:?}, not the AAA-assigned {}/{}",
+            idinf.hnp(),
+            MSP_PREFIX.0,
+            MSP_PREFIX.1
+        ))),
+        Some(h) => evidence(Outcome::pass(format!(
+            "RSOO {{IDINF {{HNIDF {h}, HAA {ha}, HNP {}/{}}}}} around the MN's request",
+            MSP_PREFIX.0, MSP_PREFIX.1
+        ))),
+    }
+}
+
+/// RFC 6422 §5: relays "MUST NOT modify" the Relay-reply's message; RFC 6611 §4.2.1 (5): the
+/// relay delivers the server's Reply to the MN.
+#[mip6lab_suite::test_purpose]
+pub fn reply_unchanged() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-REPLY-01",
+        "NAS hands the server's Reply to the MN unchanged",
+        &["RFC6422-5-NAS-MUST-NOT-1", "RFC6611-4.2.1-NAS-MUST-4"],
+        &[],
+        judge_reply_unchanged,
+    )
+}
+
+pub fn judge_reply_unchanged(obs: &Observation) -> Outcome {
+    let (request, forward) = try_step!(relayed_request(obs));
+    let Some(relay_reply) = obs
+        .relay_replies(Some("NAS"))
+        .into_iter()
+        .find(|r| r.position > forward.position)
+    else {
+        return Outcome::not_reached(
+            "Relay-forward",
+            "the DHCPv6 server sent no Relay-reply to the NAS",
+        );
+    };
+    let Some(inner) = relay_reply.innermost() else {
+        return Outcome::inconclusive("the server's Relay-reply holds no readable message")
+            .with_frames(obs.pcap_of(relay_reply.position), [relay_reply.frame()]);
+    };
+    let Some(reply) = obs.reply_to(&request) else {
+        return Outcome::fail("the server's Reply never reached the MN")
+            .with_frames(obs.pcap_of(relay_reply.position), [relay_reply.frame()]);
+    };
+    let frames = [relay_reply.frame(), reply.frame()];
+    if same_message(inner, &reply.body) {
+        Outcome::pass("the Reply reached the MN as the server sent it")
+            .with_frames(obs.pcap_of(reply.position), frames)
+    } else {
+        Outcome::fail(format!(
+            "the Reply the MN got differs from the server's: {}",
+            mip6lab_suite::observe::first_difference(inner, &reply.body)
+                .unwrap_or_else(|| "(unknown)".into())
+        ))
+        .with_frames(obs.pcap_of(reply.position), frames)
+    }
+}
+
+/// RFC 6611 §4.2.1 (3): once the held information expired, the NAS "MUST NOT" add it. The
+/// PIXIT hold time is 0 s here, so it has expired when the request comes.
+#[mip6lab_suite::test_purpose]
+pub fn no_rsoo_after_expiry() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-EXPIRY-01",
+        "NAS adds no RSOO once the AAA's HA information is no longer held",
+        &["RFC6611-4.2.1-NAS-MUST-NOT-1"],
+        &[("MIP6LAB_HA_INFO_HOLD_SECS", "0")],
+        judge_no_rsoo_after_expiry,
+    )
+    .pics(&["nas.hold_time"])
+}
+
+pub fn judge_no_rsoo_after_expiry(obs: &Observation) -> Outcome {
+    // The positive control: an assignment was there to be (wrongly) supplied.
+    let Some(accept) = obs.access_accept_for(MN_NAI, Some("NAS")) else {
+        return Outcome::not_reached(
+            "EAP relayed",
+            "no Access-Accept for the tester reached the NAS",
+        );
+    };
+    if accept.ha_assignment().is_err() {
+        return Outcome::inconclusive("the Access-Accept the NAS got assigns no HA")
+            .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
+    }
+    let (_, forward) = try_step!(relayed_request(obs));
+    let o = match forward.rsoo() {
+        Some(_) => Outcome::fail(
+            "the Relay-forward carries an RSOO although the hold time (0 s) had passed",
+        ),
+        None => Outcome::pass("the expired HA information stayed out of the Relay-forward"),
+    };
+    o.with_frames(obs.pcap_of(forward.position), [forward.frame()])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_home_network_constant_is_the_nai_realm() {
+        assert!(super::MN_NAI.ends_with(&format!("@{}", crate::HOME_NETWORK)));
+    }
+}
