@@ -3,13 +3,11 @@
 //! and FreeRADIUS, three links each), as an integrated judge would read them: each flow's
 //! links decoded with the topology's role names and merged in capture-time order.
 
-use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_with_keys, read_file};
 use mip6lab_lab::Topology;
 use mip6lab_suite::observe::{
     dhcp_option, same_message, ContainerKind, DhcpMessageType, DhcpOpt, EapCode, EapOutcome,
 };
-use mip6lab_suite::{LinkCapture, Observation};
+use mip6lab_suite::Observation;
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::PathBuf;
 
@@ -23,31 +21,13 @@ fn recorded(flow: &str) -> Observation {
         .join("fixtures/pcaps/integrated-reference")
         .join(flow);
     let topo = Topology::load(&root().join("fixtures/topologies/record-integrated.toml")).unwrap();
-    let endpoints = topo.endpoints();
-    let keys = KeyLog::load(dir.join("keys.log")).unwrap();
-    let reads: Vec<_> = ["access", "asp", "home"]
-        .iter()
-        .map(|link| {
-            let r = read_file(&dir.join(format!("{link}.pcap"))).unwrap();
-            assert!(r.error.is_none(), "{flow}/{link}: {:?}", r.error);
-            r.frames
-        })
-        .collect();
-    let links = ["access", "asp", "home"]
-        .iter()
-        .zip(&reads)
-        .map(|(link, frames)| {
-            let t = decode_with_keys(frames, &endpoints, 0, keys.clone());
-            assert!(t.errors.is_empty(), "{flow}: {:?}", t.errors);
-            LinkCapture {
-                network: link.to_string(),
-                pcap: format!("integrated-reference/{flow}/{link}.pcap"),
-                transcript: t,
-                frame_times: frames.iter().map(|f| f.timestamp).collect(),
-            }
-        })
-        .collect();
-    Observation::from_links(links)
+    let obs = Observation::from_recording(&dir, &topo, &[dir.join("keys.log")]).unwrap();
+    assert!(
+        obs.transcript.errors.is_empty(),
+        "{flow}: {:?}",
+        obs.transcript.errors
+    );
+    obs
 }
 
 const EXAMPLE: &str = "example.com.";

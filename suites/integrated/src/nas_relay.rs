@@ -146,6 +146,12 @@ pub fn judge_rsoo_with_assignment(obs: &Observation) -> Outcome {
         .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
     }
     let (request, forward) = try_step!(relayed_request(obs));
+    if request.hnidfs().is_empty() {
+        return Outcome::inconclusive(
+            "the tester's request names no home network (no HNIDF): no IDINF is due from the relay",
+        )
+        .with_frames(obs.pcap_of(request.position), [request.frame()]);
+    }
     let pcap = obs.pcap_of(forward.position);
     let evidence = |o: Outcome| o.with_frames(pcap, [accept.entry.frame, forward.frame()]);
     if forward
