@@ -574,3 +574,25 @@ fn knob_keep_unmatched_idinf_only_keeps_that_idinf() {
     );
     assert_eq!(d.1.chosen.unwrap().home_agent, HaCandidate::Address(a(HA)));
 }
+
+#[test]
+fn knob_use_stray_haa_takes_a_top_level_haa() {
+    let stray_only = |tweak: fn(&mut ClientConfig)| {
+        let mut c = client_with(identified(), tweak);
+        let x = xid(&first_request(&mut c));
+        configured(&answer(
+            &mut c,
+            10,
+            &reply(x, valid(vec![haa("2001:db8:e::1")])),
+        ))
+    };
+    let d = stray_only(|_| {});
+    assert_eq!(d.discarded, discards(&[(72, OutsideContainer)]));
+    assert!(d.chosen.is_none());
+    let k = stray_only(|c| c.use_stray_haa = true);
+    assert!(k.discarded.is_empty());
+    assert_eq!(
+        k.chosen.unwrap().home_agent,
+        HaCandidate::Address(a("2001:db8:e::1"))
+    );
+}

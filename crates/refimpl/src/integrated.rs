@@ -200,6 +200,7 @@ async fn home_network_information(
     ccfg.omit_client_id = cfg.knobs.mn_dhcp_omit_client_id;
     ccfg.omit_hnidf = cfg.knobs.mn_dhcp_omit_hnidf;
     ccfg.keep_unmatched_idinf = cfg.knobs.mn_dhcp_keep_unmatched_idinf;
+    ccfg.use_stray_haa = cfg.knobs.mn_dhcp_use_stray_haa;
     if cfg.knobs.mn_dhcp_oro_containers_only {
         let containers = [code::MIP6_VDINF, code::MIP6_IDINF, code::MIP6_UDINF];
         ccfg.oro_override = Some(

@@ -5,7 +5,7 @@
 
 use crate::{mn_under_test, DECOY_HA, HOME_NETWORK, MSP_HA, STIMULUS_SERVER};
 use mip6lab_suite::observe::{
-    dns_queries_from, first_ike_sa_init, ContainerKind, DhcpMessage, EapOutcome, Exchange,
+    dns_queries_from, first_ike_sa_init, ContainerKind, DhcpMessage, DhcpOpt, EapOutcome, Exchange,
 };
 use mip6lab_suite::{try_step, Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
@@ -21,6 +21,12 @@ const ASP: &[(&str, &str)] = &[];
 const UNMATCHED_IDINF: &[(&str, &str, &str)] = &[
     ("nas", "MIP6LAB_DHCP_SERVERS", STIMULUS_SERVER),
     ("stim", "MIP6LAB_DHCP_SHAPE", "idinf-unmatched"),
+];
+/// The NAS relays to the stimulus server, which answers with HNIDF, HNP, HAA (the decoy) and
+/// HAF at the top level, outside any container.
+const STRAY_OPTIONS: &[(&str, &str, &str)] = &[
+    ("nas", "MIP6LAB_DHCP_SERVERS", STIMULUS_SERVER),
+    ("stim", "MIP6LAB_DHCP_SHAPE", "stray-top-level"),
 ];
 /// The NAS relays to an address where no server answers.
 const NO_SERVER: &[(&str, &str, &str)] = &[("nas", "MIP6LAB_DHCP_SERVERS", "2001:db8:2::99")];
@@ -335,6 +341,47 @@ pub fn discards_unmatched_idinf() -> TestPurpose {
 }
 
 pub fn judge_discards_unmatched_idinf(obs: &Observation) -> Outcome {
+    judge_never_contacts_decoy(obs, "an IDINF for another network", |reply, decoy| {
+        reply.containers().into_iter().any(|c| {
+            c.kind == ContainerKind::Idinf
+                && c.haas.contains(&decoy)
+                && !c
+                    .hnidf
+                    .as_deref()
+                    .is_some_and(|h| same_fqdn(h, HOME_NETWORK))
+        })
+    })
+}
+
+/// RFC 6610 §4.1.2: HNIDF, HNP, HAA and HAF found outside a container "MUST" be discarded.
+/// The stimulus server sends them all at the top level, the HAA naming the decoy HA.
+#[mip6lab_suite::test_purpose]
+pub fn discards_stray_options() -> TestPurpose {
+    tp(
+        "TP-INT-MN-STRAY-01",
+        "MN discards home network options found outside any container (never contacts their HA)",
+        &["RFC6610-4.1.2-MN-MUST-4"],
+        MSP,
+        judge_discards_stray_options,
+    )
+    .peer_env(STRAY_OPTIONS)
+    .pics(&["mn.dhcp.msp"])
+}
+
+pub fn judge_discards_stray_options(obs: &Observation) -> Outcome {
+    judge_never_contacts_decoy(obs, "an HAA outside any container", |reply, decoy| {
+        reply.option(72) == Some(&DhcpOpt::Haa(decoy))
+    })
+}
+
+/// The Reply the MN got holds `what` (the stimulus), naming the decoy HA; the MN must never
+/// contact it, and must go on elsewhere (the positive control: without it, a discard cannot
+/// be told from a stall).
+fn judge_never_contacts_decoy(
+    obs: &Observation,
+    what: &str,
+    stimulus_in: impl Fn(&DhcpMessage, Ipv6Addr) -> bool,
+) -> Outcome {
     let r = try_step!(first_request(obs));
     let decoy: Ipv6Addr = DECOY_HA.parse().expect("a constant address");
     let Some(reply) = obs.reply_to(&r) else {
@@ -343,42 +390,32 @@ pub fn judge_discards_unmatched_idinf(obs: &Observation) -> Outcome {
             "the harness's stimulus server's Reply did not reach the MN",
         );
     };
-    let unmatched = reply.containers().into_iter().any(|c| {
-        c.kind == ContainerKind::Idinf
-            && c.haas.contains(&decoy)
-            && !c
-                .hnidf
-                .as_deref()
-                .is_some_and(|h| same_fqdn(h, HOME_NETWORK))
-    });
-    if !unmatched {
-        return Outcome::inconclusive(
-            "the Reply holds no IDINF for another network naming the decoy HA: the stimulus did \
-             not happen",
-        )
-        .with_frames(obs.pcap_of(reply.position), [reply.frame()]);
-    }
     let pcap = obs.pcap_of(reply.position);
+    if !stimulus_in(&reply, decoy) {
+        return Outcome::inconclusive(format!(
+            "the Reply holds no {what} naming the decoy HA: the stimulus did not happen"
+        ))
+        .with_frames(pcap, [reply.frame()]);
+    }
     let to_decoy = obs
         .ike_requests(Exchange::IkeSaInit, Some("MN"))
         .find(|m| m.entry.dst_addr == IpAddr::V6(decoy));
     if let Some(m) = to_decoy {
         return Outcome::fail(format!(
-            "the MN sent IKE_SA_INIT to {decoy}, the HA of an IDINF whose HNIDF it never sent"
+            "the MN sent IKE_SA_INIT to {decoy}, the HA named only by {what}"
         ))
         .with_frames(pcap, [reply.frame(), m.entry.frame]);
     }
-    // The positive control: the MN went on (another HA), so the decoy's absence is a choice.
     match first_ike_sa_init(obs, "MN") {
         Some(init) => Outcome::pass(format!(
-            "the unmatched IDINF's HA {decoy} was never contacted; the MN went to {}",
+            "{what} named {decoy}, never contacted; the MN went to {}",
             init.entry.dst_addr
         ))
         .with_frames(pcap, [reply.frame(), init.entry.frame]),
         None => Outcome::inconclusive(
             "the MN contacted no HA at all after the Reply: a discard cannot be told from a stall",
         )
-        .with_frames(obs.pcap_of(reply.position), [reply.frame()]),
+        .with_frames(pcap, [reply.frame()]),
     }
 }
 

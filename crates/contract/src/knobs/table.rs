@@ -490,4 +490,11 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6610-4.1.2-MN-MUST-1"] },
         text: "an IDINF without a matching HNIDF is discarded",
     },
+    /// Integrated MN: take an HAA found outside any container as a home agent.
+    mn_dhcp_use_stray_haa: bool {
+        name: "mn.dhcp_use_stray_haa", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-4.1.2-MN-MUST-4"] },
+        text: "49, 71, 72, 73 outside a container are discarded",
+    },
 }

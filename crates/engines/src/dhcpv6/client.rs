@@ -108,6 +108,9 @@ pub struct ClientConfig {
     /// Knob: keep an IDINF without an HNIDF matching one sent. Breaks RFC 6610 §4.1.2 ("MUST
     /// silently discard that Identified Home Network Information option").
     pub keep_unmatched_idinf: bool,
+    /// Knob: take an HAA found outside any container as a candidate. Breaks RFC 6610 §4.1.2
+    /// (49, 71, 72, 73 outside a container "MUST" be discarded).
+    pub use_stray_haa: bool,
 }
 
 impl ClientConfig {
@@ -124,6 +127,7 @@ impl ClientConfig {
             omit_hnidf: false,
             oro_override: None,
             keep_unmatched_idinf: false,
+            use_stray_haa: false,
         }
     }
 
@@ -535,6 +539,15 @@ impl Client {
             let c = o.code();
             let discard = |reason| Discarded { code: c, reason };
             let kind = match o {
+                DhcpOption::Mip6Haa(a) if self.config.use_stray_haa => {
+                    kept.push(HomeNetworkInfo {
+                        kind: InfoKind::Unrestricted,
+                        home_network_id: None,
+                        home_agents: vec![HaCandidate::Address(*a)],
+                        prefixes: Vec::new(),
+                    });
+                    continue;
+                }
                 DhcpOption::Mip6Hnidf(_)
                 | DhcpOption::Mip6Hnp { .. }
                 | DhcpOption::Mip6Haa(_)
