@@ -923,3 +923,40 @@ fn the_msp_flow_delivers_the_aaa_assigned_home_agent_to_the_client() {
     assert_eq!(chosen.home_agent, HaCandidate::Address(a("2001:db8:f::1")));
     assert_eq!(chosen.prefix, Some((64, a("2001:db8:f::"))));
 }
+
+#[test]
+fn knob_idinf_for_unrequested_network_supplies_the_held_one_under_its_own_name() {
+    let mut r = relay_with(|c| c.idinf_for_unrequested_network = true);
+    assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
+    let (t, e) = from_client(
+        &mut r,
+        1,
+        "acc0",
+        MN_LL,
+        &info_request(&["other.example.org"]),
+    );
+    let Some(inner) = rsoo(&forwarded(&t)) else {
+        panic!("no RSOO: {e:?}")
+    };
+    let Some(DhcpOption::Mip6Idinf(idinf)) = inner.first() else {
+        panic!("{inner:?}")
+    };
+    assert_eq!(
+        idinf.first(),
+        msp_network()
+            .home_network_id
+            .map(DhcpOption::Mip6Hnidf)
+            .as_ref()
+    );
+    // Conforming, the same request gets no RSOO.
+    let mut r = relay();
+    assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
+    let (t, _) = from_client(
+        &mut r,
+        1,
+        "acc0",
+        MN_LL,
+        &info_request(&["other.example.org"]),
+    );
+    assert_eq!(rsoo(&forwarded(&t)), None);
+}

@@ -110,6 +110,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     relay_cfg.rsoo_even_when_expired = cfg.knobs.nas_rsoo_after_expiry;
     relay_cfg.modify_relay_reply = cfg.knobs.nas_modify_relay_reply;
     relay_cfg.omit_hnidf_in_idinf = cfg.knobs.nas_omit_hnidf_in_idinf;
+    relay_cfg.idinf_for_unrequested_network = cfg.knobs.nas_idinf_for_unrequested_network;
     let mut relay = Relay::new(relay_cfg);
     emit(
         "ready",

@@ -207,6 +207,60 @@ pub fn judge_rsoo_with_assignment(obs: &Observation) -> Outcome {
     }
 }
 
+/// RFC 6610 §4.2: the relay's IDINFs "MUST correspond to home networks identified in Home
+/// Network ID FQDN options in the client request". The tester names a network the AAA did
+/// not assign (its NAI's realm is the one assigned): no IDINF is due.
+#[mip6lab_suite::test_purpose]
+pub fn no_idinf_for_another_network() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-MATCH-01",
+        "NAS supplies no IDINF for a network the MN did not name",
+        &["RFC6610-4.2-NAS-MUST-2"],
+        &[],
+        judge_no_idinf_for_another_network,
+    )
+    .stimulus(Stimulus {
+        node: "mn",
+        env: OTHER_NETWORK,
+    })
+    .pics(&["nas.rsoo"])
+}
+
+/// The tester names a home network other than its NAI's realm.
+const OTHER_NETWORK: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", "example.net")];
+
+pub fn judge_no_idinf_for_another_network(obs: &Observation) -> Outcome {
+    let Some(accept) = obs.access_accept_for(MN_NAI, Some("NAS")) else {
+        return Outcome::not_reached(
+            "EAP relayed",
+            "no Access-Accept for the tester reached the NAS",
+        );
+    };
+    if accept.ha_assignment().is_err() {
+        return Outcome::inconclusive("the Access-Accept the NAS got assigns no HA")
+            .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
+    }
+    let (request, forward) = try_step!(relayed_request(obs));
+    let named = request.hnidfs();
+    let stray: Vec<String> = forward
+        .rsoo_containers()
+        .into_iter()
+        .filter(|c| c.kind == ContainerKind::Idinf)
+        .filter(|c| !c.hnidf.as_deref().is_some_and(|h| named.contains(&h)))
+        .map(|c| c.hnidf.unwrap_or_else(|| "(no HNIDF)".into()))
+        .collect();
+    let o = if stray.is_empty() {
+        Outcome::pass(format!(
+            "the MN named {named:?}; the relay supplied no IDINF for any other network"
+        ))
+    } else {
+        Outcome::fail(format!(
+            "the relay supplied IDINFs for {stray:?}, which the MN (naming {named:?}) did not ask for"
+        ))
+    };
+    o.with_frames(obs.pcap_of(forward.position), [forward.frame()])
+}
+
 /// RFC 6422 §5: relays "MUST NOT modify" the Relay-reply's message; RFC 6611 §4.2.1 (5): the
 /// relay delivers the server's Reply to the MN.
 #[mip6lab_suite::test_purpose]

@@ -88,6 +88,10 @@ pub struct RelayConfig {
     /// Identified Home Network Information option must contain a Home Network ID FQDN option
     /// identical to the one sent by the client").
     pub omit_hnidf_in_idinf: bool,
+    /// Knob: when no held network matches the client's HNIDFs, supply the held network's
+    /// IDINF anyway, under its own name. Breaks RFC 6610 §4.2 (the relay's IDINFs "MUST
+    /// correspond to home networks identified in" the client's HNIDFs).
+    pub idinf_for_unrequested_network: bool,
 }
 
 /// The text of the status option the `modify_relay_reply` knob appends.
@@ -107,6 +111,7 @@ impl RelayConfig {
             omit_interface_id: false,
             rsoo_option_code_override: None,
             omit_hnidf_in_idinf: false,
+            idinf_for_unrequested_network: false,
         }
     }
 }
@@ -426,6 +431,18 @@ impl Relay {
                 let carried = (!self.config.omit_hnidf_in_idinf).then_some(*hnidf);
                 idinfs.push(n.to_idinf(carried));
                 networks.push((*hnidf).clone());
+            }
+        }
+        if idinfs.is_empty() && self.config.idinf_for_unrequested_network {
+            // Knob: the held network's own IDINF, named as the AAA side names it.
+            if let Some(n) = held
+                .assignment
+                .networks
+                .iter()
+                .find(|n| n.names_a_home_agent())
+            {
+                idinfs.push(n.to_idinf(n.home_network_id.as_ref()));
+                networks.extend(n.home_network_id.clone());
             }
         }
         if idinfs.is_empty() {
