@@ -5,7 +5,7 @@
 //! Verdicts are read from the access, ASP and home links' captures.
 
 use crate::{nas_under_test, MSP_HA};
-use mip6lab_suite::observe::{same_message, ContainerKind, DhcpMessage, EapOutcome};
+use mip6lab_suite::observe::{same_message, ContainerKind, DhcpMessage, EapOutcome, RadiusMessage};
 use mip6lab_suite::{try_step, Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
 use std::time::Duration;
@@ -85,6 +85,24 @@ pub fn judge_relays_eap(obs: &Observation) -> Outcome {
     }
 }
 
+/// The Access-Accept for the tester that reached the NAS, if it assigned an HA (the
+/// information a relay may supply); or why the flow cannot be judged.
+fn assigned_accept(obs: &Observation) -> Result<RadiusMessage<'_>, Outcome> {
+    let Some(accept) = obs.access_accept_for(MN_NAI, Some("NAS")) else {
+        return Err(Outcome::not_reached(
+            "EAP relayed",
+            "no Access-Accept for the tester reached the NAS",
+        ));
+    };
+    if accept.ha_assignment().is_err() {
+        return Err(Outcome::inconclusive(
+            "the Access-Accept the NAS got assigns no HA: the harness's AAA did not provide it",
+        )
+        .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]));
+    }
+    Ok(accept)
+}
+
 /// The NAS's first Relay-forward of the tester MN's Information-request, with what it
 /// relayed, or why the flow did not get there.
 fn relayed_request(obs: &Observation) -> Result<(DhcpMessage<'_>, DhcpMessage<'_>), Outcome> {
@@ -132,19 +150,8 @@ pub fn rsoo_with_assignment() -> TestPurpose {
 }
 
 pub fn judge_rsoo_with_assignment(obs: &Observation) -> Outcome {
-    // The positive control: the AAA answer the NAS got did assign the HA.
-    let Some(accept) = obs.access_accept_for(MN_NAI, Some("NAS")) else {
-        return Outcome::not_reached(
-            "EAP relayed",
-            "no Access-Accept for the tester reached the NAS",
-        );
-    };
-    if accept.ha_assignment().is_err() {
-        return Outcome::inconclusive(
-            "the Access-Accept the NAS got assigns no HA: the harness's AAA did not provide it",
-        )
-        .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
-    }
+    // The positive control: the AAA's answer to the NAS assigned an HA.
+    let accept = try_step!(assigned_accept(obs));
     let (request, forward) = try_step!(relayed_request(obs));
     if request.hnidfs().is_empty() {
         return Outcome::inconclusive(
@@ -230,16 +237,8 @@ pub fn no_idinf_for_another_network() -> TestPurpose {
 const OTHER_NETWORK: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", "example.net")];
 
 pub fn judge_no_idinf_for_another_network(obs: &Observation) -> Outcome {
-    let Some(accept) = obs.access_accept_for(MN_NAI, Some("NAS")) else {
-        return Outcome::not_reached(
-            "EAP relayed",
-            "no Access-Accept for the tester reached the NAS",
-        );
-    };
-    if accept.ha_assignment().is_err() {
-        return Outcome::inconclusive("the Access-Accept the NAS got assigns no HA")
-            .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
-    }
+    // The positive control: the AAA's answer to the NAS assigned an HA.
+    try_step!(assigned_accept(obs));
     let (request, forward) = try_step!(relayed_request(obs));
     let named = request.hnidfs();
     let stray: Vec<String> = forward
@@ -323,17 +322,8 @@ pub fn no_rsoo_after_expiry() -> TestPurpose {
 }
 
 pub fn judge_no_rsoo_after_expiry(obs: &Observation) -> Outcome {
-    // The positive control: an assignment was there to be (wrongly) supplied.
-    let Some(accept) = obs.access_accept_for(MN_NAI, Some("NAS")) else {
-        return Outcome::not_reached(
-            "EAP relayed",
-            "no Access-Accept for the tester reached the NAS",
-        );
-    };
-    if accept.ha_assignment().is_err() {
-        return Outcome::inconclusive("the Access-Accept the NAS got assigns no HA")
-            .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
-    }
+    // The positive control: the AAA's answer to the NAS assigned an HA.
+    try_step!(assigned_accept(obs));
     let (_, forward) = try_step!(relayed_request(obs));
     let o = match forward.rsoo() {
         Some(_) => Outcome::fail(
