@@ -1,5 +1,6 @@
 #!/bin/sh
-# Tells the story of a successful run without sending a frame: the MN discovers HA1,
+# Tells the story of a successful run without sending a frame (the NAS: an authorized MN and
+# a relayed request with an RSOO): the MN discovers HA1,
 # registers, deregisters and exits 0 as the reference does; the HA says it is ready, then
 # reports an IKE SA, a binding, a DNS update and the deregistration, and serves until removed.
 id=${MIP6LAB_ID:-}
@@ -41,5 +42,13 @@ case "$MIP6LAB_ROLE" in
     ev binding_cache "{\"change\":\"deleted\",\"hoa\":\"$hoa\",\"identity\":\"mn1.example.com\"}"
     exec sleep infinity
     ;;
-  *) echo "liar IUT: MIP6LAB_ROLE must be mn or ha" >&2; exit 2 ;;
+  nas)
+    # A NAS that says it authorized the MN and relayed with an RSOO, and did nothing.
+    ev ready '{"access":"eth1","aaa":"[2001:db8:2::19]:1812"}'
+    sleep 3
+    ev access_authorized '{"supplicant":"02:42:c6:33:64:93","identity":"mn1-access@example.com"}'
+    ev dhcp_relay '{"forwarded":"fe80::42:c6ff:fe33:6493","hop_count":0,"rsoo":["example.com."]}'
+    exec sleep infinity
+    ;;
+  *) echo "liar IUT: MIP6LAB_ROLE must be mn, ha or nas" >&2; exit 2 ;;
 esac
