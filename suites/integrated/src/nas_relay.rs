@@ -50,10 +50,22 @@ pub fn relays_eap() -> TestPurpose {
 
 pub fn judge_relays_eap(obs: &Observation) -> Outcome {
     let Some(identity) = obs.eap_identity_of("MN") else {
-        return Outcome::not_reached(
-            "tester start",
-            "the tester MN sent no EAP Response/Identity (the NAS asked for none, or the MN never started)",
-        );
+        // The tester's EAPOL-Start shows it was there: a NAS that never asks for its
+        // identity (IEEE 802.1X: Request/Identity on EAPOL-Start) authenticates nobody.
+        let start = obs
+            .eapol_frames()
+            .find(|f| f.src() == "MN" && f.packet_type == "Start");
+        let nas_spoke = obs.eapol_frames().any(|f| f.src() == "NAS-access");
+        return match start {
+            Some(s) if !nas_spoke => Outcome::fail(
+                "the MN sent EAPOL-Start and the NAS never asked for its identity (no EAP Request)",
+            )
+            .with_frames(obs.pcap_of(s.position), [s.entry.frame]),
+            _ => Outcome::not_reached(
+                "tester start",
+                "the tester MN sent no EAP Response/Identity",
+            ),
+        };
     };
     let request = obs
         .radius_messages()
