@@ -2,7 +2,7 @@
 //! (every cited ID exists, and the uncovered `wire` requirements are exactly those listed as
 //! pending, so the gap is explicit and shrinks as test purposes land), every module is in the
 //! run order, each test's IUT role is the one its topology puts under test, and the report
-//! reads the catalogs as the suite does.
+//! reads the catalogs as the suite does; the reference PICS and the test purposes agree.
 
 use mip6lab_registry::SUITES;
 use mip6lab_suite::requirements::Keyword;
@@ -72,4 +72,49 @@ fn the_report_sees_the_same_kinds() {
             assert_eq!(q.level, r.level.as_str(), "{}", q.id);
         }
     }
+}
+
+/// The items the suites read: each test purpose's `.pics(...)` and the role item the runner
+/// adds for the role it puts under test.
+fn pics_items_read() -> std::collections::BTreeSet<String> {
+    let mut read = std::collections::BTreeSet::new();
+    for suite in SUITES {
+        for tp in suite.tests() {
+            read.insert(tp.iut_role().pics_item());
+            read.extend(tp.pics.iter().map(|s| s.to_string()));
+        }
+    }
+    read
+}
+
+fn reference_pics() -> mip6lab_suite::Pics {
+    mip6lab_suite::Pics::load(&root().join("fixtures/pics/reference.toml")).unwrap()
+}
+
+/// Every item of the reference PICS (the template vendors copy) is read by a test purpose of
+/// some suite: an item no test reads would let a vendor declare a feature no suite checks.
+#[test]
+fn every_reference_pics_item_is_read_by_a_test() {
+    let read = pics_items_read();
+    let pics = reference_pics();
+    let unused: Vec<&String> = pics.items.keys().filter(|i| !read.contains(*i)).collect();
+    assert!(
+        unused.is_empty(),
+        "fixtures/pics/reference.toml declares items no test purpose reads: {unused:?}"
+    );
+}
+
+/// Every item a test purpose reads is declared in the reference PICS: an undeclared one would
+/// make its tests NOT-APPLICABLE against the reference.
+#[test]
+fn every_item_a_test_reads_is_in_the_reference_pics() {
+    let pics = reference_pics();
+    let undeclared: Vec<String> = pics_items_read()
+        .into_iter()
+        .filter(|i| pics.get(i).is_none())
+        .collect();
+    assert!(
+        undeclared.is_empty(),
+        "test purposes read items fixtures/pics/reference.toml does not declare: {undeclared:?}"
+    );
 }
