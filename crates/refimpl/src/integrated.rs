@@ -201,6 +201,8 @@ async fn home_network_information(
     ccfg.omit_hnidf = cfg.knobs.mn_dhcp_omit_hnidf;
     ccfg.keep_unmatched_idinf = cfg.knobs.mn_dhcp_keep_unmatched_idinf;
     ccfg.use_stray_haa = cfg.knobs.mn_dhcp_use_stray_haa;
+    // The reference MN runs IKEv2 over IPv6 only: IPv4-embedded HAAs are not for it.
+    ccfg.ipv4_transport = cfg.knobs.mn_dhcp_ipv4_embedded_over_ipv6;
     if cfg.knobs.mn_dhcp_oro_containers_only {
         let containers = [code::MIP6_VDINF, code::MIP6_IDINF, code::MIP6_UDINF];
         ccfg.oro_override = Some(

@@ -28,6 +28,12 @@ const STRAY_OPTIONS: &[(&str, &str, &str)] = &[
     ("nas", "MIP6LAB_DHCP_SERVERS", STIMULUS_SERVER),
     ("stim", "MIP6LAB_DHCP_SHAPE", "stray-top-level"),
 ];
+/// The NAS relays to the stimulus server, whose Reply holds an unusable container first, then
+/// one with an IPv4-embedded HAA followed by the usable HA2.
+const FIRST_USABLE: &[(&str, &str, &str)] = &[
+    ("nas", "MIP6LAB_DHCP_SERVERS", STIMULUS_SERVER),
+    ("stim", "MIP6LAB_DHCP_SHAPE", "first-usable"),
+];
 /// The NAS relays to an address where no server answers.
 const NO_SERVER: &[(&str, &str, &str)] = &[("nas", "MIP6LAB_DHCP_SERVERS", "2001:db8:2::99")];
 /// RFC 6610 §4.1.1: with a container, the client also asks for these.
@@ -416,6 +422,79 @@ fn judge_never_contacts_decoy(
             "the MN contacted no HA at all after the Reply: a discard cannot be told from a stall",
         )
         .with_frames(pcap, [reply.frame()]),
+    }
+}
+
+/// RFC 6610 §4.1.2: the client "SHOULD" choose the first candidate it can use, and "may only
+/// use" an IPv4-embedded HAA over IPv4. The stimulus server offers an unmatched IDINF (decoy),
+/// then an IDINF whose first HAA is IPv4-embedded (64:ff9b::/96) and second the usable HA2;
+/// an MN bootstrapping over IPv6 goes to HA2.
+#[mip6lab_suite::test_purpose]
+pub fn first_usable_candidate() -> TestPurpose {
+    tp(
+        "TP-INT-MN-FIRST-USABLE-01",
+        "MN takes the first HA it can use over IPv6 (skips an IPv4-embedded HAA)",
+        &["RFC6610-4.1.2-MN-SHOULD-3", "RFC6610-4.1.2-MN-MAY-1"],
+        MSP,
+        judge_first_usable_candidate,
+    )
+    .peer_env(FIRST_USABLE)
+    .pics(&["mn.dhcp.msp"])
+}
+
+pub fn judge_first_usable_candidate(obs: &Observation) -> Outcome {
+    let r = try_step!(first_request(obs));
+    let Some(reply) = obs.reply_to(&r) else {
+        return Outcome::not_reached(
+            "Information-request",
+            "the harness's stimulus server's Reply did not reach the MN",
+        );
+    };
+    let pcap = obs.pcap_of(reply.position);
+    // The container for the MN's own network, and its first HAA it can use over IPv6.
+    let ipv4_embedded = |a: &Ipv6Addr| a.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    let offered: Vec<Ipv6Addr> = reply
+        .containers()
+        .into_iter()
+        .filter(|c| c.kind == ContainerKind::Idinf)
+        .filter(|c| {
+            c.hnidf
+                .as_deref()
+                .is_some_and(|h| same_fqdn(h, HOME_NETWORK))
+        })
+        .flat_map(|c| c.haas)
+        .collect();
+    let (Some(first), Some(usable)) = (offered.first(), offered.iter().find(|a| !ipv4_embedded(a)))
+    else {
+        return Outcome::inconclusive(
+            "the Reply holds no IDINF for the MN's network with an IPv6 HA: the stimulus did not happen",
+        )
+        .with_frames(pcap, [reply.frame()]);
+    };
+    if !ipv4_embedded(first) {
+        return Outcome::inconclusive(
+            "the IDINF's first HAA is not IPv4-embedded: the stimulus did not happen",
+        )
+        .with_frames(pcap, [reply.frame()]);
+    }
+    let Some(init) = first_ike_sa_init(obs, "MN") else {
+        return Outcome::fail(format!(
+            "after the Reply naming {usable} the MN contacted no HA"
+        ))
+        .with_frames(pcap, [reply.frame()]);
+    };
+    let frames = [reply.frame(), init.entry.frame];
+    if init.entry.dst_addr == IpAddr::V6(*usable) {
+        Outcome::pass(format!(
+            "skipped the IPv4-embedded {first}; IKE_SA_INIT to {usable}"
+        ))
+        .with_frames(pcap, frames)
+    } else {
+        Outcome::fail(format!(
+            "the first HA the MN could use over IPv6 was {usable}; its IKE_SA_INIT went to {}",
+            init.entry.dst_addr
+        ))
+        .with_frames(pcap, frames)
     }
 }
 

@@ -504,4 +504,14 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6610-4.2-NAS-MUST-2"] },
         text: "the relay's IDINFs only for networks the client named",
     },
+    /// Integrated MN: take an IPv4-embedded HAA (64:ff9b::/96) as usable over IPv6.
+    mn_dhcp_ipv4_embedded_over_ipv6: bool {
+        name: "mn.dhcp_ipv4_embedded_over_ipv6", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-4.1.2-MN-MAY-1", "RFC6610-4.1.2-MN-SHOULD-3"],
+        },
+        text: "an IPv4-embedded HAA is used over IPv4 only; the first usable candidate is taken",
+    },
 }
