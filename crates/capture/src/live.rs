@@ -42,8 +42,8 @@ impl LiveCapture {
             .spawn(move || {
                 let mut buf = vec![0u8; 65536];
                 while !stop2.load(Ordering::Relaxed) {
-                    let n = match sock.recv(&mut buf) {
-                        Ok(n) => n,
+                    let (n, stamp) = match sock.recv(&mut buf) {
+                        Ok(r) => r,
                         Err(e)
                             if matches!(
                                 e.kind(),
@@ -59,7 +59,7 @@ impl LiveCapture {
                     // The kernel's receive time, not the time this thread got to the frame:
                     // each link has its own thread, and only the kernel's stamps order the
                     // frames of different links as they happened.
-                    let ts = sock.kernel_timestamp().unwrap_or_else(|| {
+                    let ts = stamp.unwrap_or_else(|| {
                         SystemTime::now()
                             .duration_since(UNIX_EPOCH)
                             .unwrap_or_default()
@@ -153,43 +153,51 @@ impl PacketSocket {
                 tv_usec: 100_000,
             };
             set_option(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)?;
+            // Each frame comes with the kernel's receive time (one clock for every link).
+            set_option(fd, libc::SOL_SOCKET, SO_TIMESTAMPNS, &1 as &libc::c_int)?;
             Ok(sock)
         }
     }
 
-    /// When the kernel received the frame `recv` returned last (`SIOCGSTAMPNS`), if it says.
-    fn kernel_timestamp(&self) -> Option<Duration> {
+    /// The next frame into `buf`: its length and, if the kernel gave it, its receive time.
+    fn recv(&self, buf: &mut [u8]) -> io::Result<(usize, Option<Duration>)> {
         use std::os::fd::AsRawFd;
-        // SIOCGSTAMPNS (asm-generic/sockios.h, the `_OLD` number, which takes a timespec of
-        // the native time_t on 64-bit targets).
-        const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
+        // Room for one SCM_TIMESTAMPNS control message (a timespec), u64-aligned.
+        let mut control = [0u64; 8];
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+            iov_len: buf.len(),
         };
-        // SAFETY: the ioctl writes one timespec into `ts`.
-        let rc = unsafe { libc::ioctl(self.0.as_raw_fd(), SIOCGSTAMPNS as _, &mut ts) };
-        (rc == 0 && ts.tv_sec > 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-    }
-
-    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        use std::os::fd::AsRawFd;
-        // SAFETY: buf is valid for buf.len() bytes.
-        let n = unsafe {
-            libc::recv(
-                self.0.as_raw_fd(),
-                buf.as_mut_ptr() as *mut libc::c_void,
-                buf.len(),
-                0,
-            )
-        };
+        // SAFETY: an all-zero msghdr is valid; its pointers are set to live buffers below.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        // SAFETY: msg points at buf and control, both valid for the lengths given.
+        let n = unsafe { libc::recvmsg(self.0.as_raw_fd(), &mut msg, 0) };
         if n < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(n as usize)
+            return Err(io::Error::last_os_error());
         }
+        let mut stamp = None;
+        // SAFETY: the CMSG macros walk the control buffer the kernel filled.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == SO_TIMESTAMPNS {
+                    let ts = std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::timespec);
+                    stamp = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
+        Ok((n as usize, stamp))
     }
 }
+
+/// SO_TIMESTAMPNS (asm-generic/socket.h, the `_OLD` number: a timespec of the native time_t
+/// on 64-bit targets); also its control message's type, SCM_TIMESTAMPNS.
+const SO_TIMESTAMPNS: libc::c_int = 35;
 
 /// `setsockopt` with `value` as the option's value.
 ///

@@ -19,6 +19,7 @@ use mip6lab_engines::dhcpv6::relay::{AccessLink, Relay, RelayConfig, RelayEvent,
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines_io::eapol::EapolSocket;
 use mip6lab_wire::dhcpv6::{Fqdn, ALL_RELAY_AGENTS_AND_SERVERS};
+use mip6lab_wire::eapol::mac_text;
 use mip6lab_wire::radius;
 use serde_json::json;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -306,11 +307,4 @@ fn relay_event_json(e: &RelayEvent) -> serde_json::Value {
         }
         RelayEvent::AssignmentExpired { .. } => json!({ "assignment_expired": true }),
     }
-}
-
-fn mac_text(mac: &[u8; 6]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }

@@ -143,40 +143,20 @@ impl Observation {
     }
 
     /// The observation of a recording (`mip6lab record`): one pcap per network of
-    /// `topology` in `dir` (`<network>.pcap`), decoded with the topology's role names and the
-    /// key logs given, merged as [`Observation::from_links`] does. For offline judge tests.
+    /// `topology` in `dir` (`<network>.pcap`), decoded as a test's captures are
+    /// ([`runner::decode_links`]) and merged by [`Observation::from_links`]. For offline
+    /// judge tests.
     pub fn from_recording(
         dir: &std::path::Path,
         topology: &mip6lab_lab::Topology,
         keylogs: &[std::path::PathBuf],
     ) -> anyhow::Result<Observation> {
-        let mut keys = mip6lab_capture::keylog::KeyLog::default();
-        for k in keylogs {
-            let log = mip6lab_capture::keylog::KeyLog::load(k)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", k.display()))?;
-            keys.ike.extend(log.ike);
-            keys.esp.extend(log.esp);
-        }
-        let endpoints = topology.endpoints();
-        let mut links = Vec::new();
-        for n in &topology.networks {
-            let pcap = dir.join(format!("{}.pcap", n.name));
-            let read = mip6lab_capture::read_file(&pcap)?;
-            if let Some(e) = read.error {
-                anyhow::bail!("{}: {e}", pcap.display());
-            }
-            links.push(LinkCapture {
-                network: n.name.clone(),
-                pcap: pcap.display().to_string(),
-                transcript: mip6lab_capture::decode_with_keys(
-                    &read.frames,
-                    &endpoints,
-                    0,
-                    keys.clone(),
-                ),
-                frame_times: read.frames.iter().map(|f| f.timestamp).collect(),
-            });
-        }
+        let pcaps: Vec<_> = topology
+            .networks
+            .iter()
+            .map(|n| dir.join(format!("{}.pcap", n.name)))
+            .collect();
+        let links = runner::decode_links(&pcaps, &[], keylogs, &topology.endpoints())?;
         Ok(Observation::from_links(links))
     }
 

@@ -474,25 +474,26 @@ impl Runner {
         // Off the runtime's threads: other labs' waits go on while this capture decodes.
         let links = {
             let (artifacts, endpoints) = (artifacts.clone(), plan.endpoints.clone());
-            tokio::task::spawn_blocking(move || decode(&artifacts, &endpoints))
-                .await
-                .context("decoding the capture")??
+            tokio::task::spawn_blocking(move || {
+                decode_links(
+                    &artifacts.pcaps,
+                    &artifacts.setup_frames,
+                    &artifacts.keylogs,
+                    &endpoints,
+                )
+            })
+            .await
+            .context("decoding the capture")??
         };
         lap("decode");
         let files = write_evidence(dir, &links, &artifacts)?;
-        let relative = |p: &Path| {
-            p.strip_prefix(&self.opts.run_dir)
-                .unwrap_or(p)
-                .display()
-                .to_string()
-        };
         let captures = links
             .into_iter()
             .map(|l| LinkCapture {
-                network: network_of(&l.pcap),
-                pcap: relative(&l.pcap),
-                transcript: l.transcript,
-                frame_times: l.frame_times,
+                pcap: Path::new(&l.pcap)
+                    .strip_prefix(&self.opts.run_dir)
+                    .map_or(l.pcap.clone(), |p| p.display().to_string()),
+                ..l
             })
             .collect();
         Ok(Observed {
@@ -710,22 +711,22 @@ async fn watch(
     })
 }
 
-/// One link's capture, decoded.
-struct DecodedLink {
-    pcap: PathBuf,
-    transcript: Transcript,
-    frame_times: Vec<std::time::Duration>,
-}
-
-/// Every network's capture, decoded in topology order (the first is the test's transcript),
-/// decrypted with the keys the IUT and the harness's peers logged.
-fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<Vec<DecodedLink>> {
+/// The captures `pcaps` (one per network, the lab names each after its network), decoded in
+/// that order with the role names of `endpoints`, decrypted with the keys of `keylogs` (an
+/// unreadable key log is a warning: its frames stay undecrypted); `setup_frames[i]` of the
+/// i-th capture's first frames came before the IUT started.
+pub fn decode_links(
+    pcaps: &[PathBuf],
+    setup_frames: &[u64],
+    keylogs: &[PathBuf],
+    endpoints: &Endpoints,
+) -> Result<Vec<LinkCapture>> {
     anyhow::ensure!(
-        !artifacts.pcaps.is_empty(),
+        !pcaps.is_empty(),
         "the topology has no network, so nothing was captured"
     );
     let mut ctx = mip6lab_capture::dissect::Context::default();
-    for k in &artifacts.keylogs {
+    for k in keylogs {
         match mip6lab_capture::keylog::KeyLog::load(k) {
             Ok(log) => {
                 ctx.keys.ike.extend(log.ike);
@@ -736,17 +737,25 @@ fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<Vec<DecodedLin
     }
     let dissectors = mip6lab_capture::dissect::Dissectors::standard();
     let mut links = Vec::new();
-    for (i, pcap) in artifacts.pcaps.iter().enumerate() {
+    for (i, pcap) in pcaps.iter().enumerate() {
         let read = read_file(pcap)?;
         if let Some(e) = read.error {
             anyhow::bail!("capture {} unreadable: {e}", pcap.display());
         }
-        let setup = artifacts.setup_frames.get(i).copied().unwrap_or(0);
-        let transcript =
-            mip6lab_capture::decode_with(&read.frames, endpoints, setup, &dissectors, &mut ctx);
-        links.push(DecodedLink {
-            pcap: pcap.clone(),
-            transcript,
+        let setup = setup_frames.get(i).copied().unwrap_or(0);
+        links.push(LinkCapture {
+            network: pcap
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            pcap: pcap.display().to_string(),
+            transcript: mip6lab_capture::decode_with(
+                &read.frames,
+                endpoints,
+                setup,
+                &dissectors,
+                &mut ctx,
+            ),
             frame_times: read.frames.iter().map(|f| f.timestamp).collect(),
         });
     }
@@ -757,7 +766,7 @@ fn decode(artifacts: &Artifacts, endpoints: &Endpoints) -> Result<Vec<DecodedLin
 /// test: captures, logs, peer state, key logs and the transcripts.
 fn write_evidence(
     dir: &Path,
-    links: &[DecodedLink],
+    links: &[LinkCapture],
     artifacts: &Artifacts,
 ) -> Result<Vec<PathBuf>> {
     let mut files = artifacts.pcaps.clone();
@@ -768,7 +777,7 @@ fn write_evidence(
     for (i, l) in links.iter().enumerate() {
         let stem = match i {
             0 => "transcript".to_string(),
-            _ => format!("transcript-{}", network_of(&l.pcap)),
+            _ => format!("transcript-{}", l.network),
         };
         let (text, json) = (
             dir.join(format!("{stem}.txt")),
@@ -779,13 +788,6 @@ fn write_evidence(
         files.extend([text, json]);
     }
     Ok(files)
-}
-
-/// The network a capture is of: the lab names each pcap after its network.
-fn network_of(pcap: &Path) -> String {
-    pcap.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// The runs of one test as one record: the result by [`flaky::aggregate`], the transcript of

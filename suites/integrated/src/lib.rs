@@ -6,7 +6,8 @@
 pub mod mn_access;
 pub mod nas_relay;
 
-use mip6lab_suite::{IutRole, Scenario, Suite, TestBed};
+use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, Suite, TestBed, TestPurpose};
+use std::time::Duration;
 
 /// The integrated suite.
 pub static SUITE: Suite = Suite {
@@ -28,6 +29,23 @@ pub(crate) const MSP_HA: &str = "2001:db8:1::a1";
 /// not go.
 pub(crate) const STIMULUS_SERVER: &str = "2001:db8:2::48";
 pub(crate) const DECOY_HA: &str = "2001:db8:2::dec0";
+
+/// A test purpose of this suite on `bed`, the IUT configured by `iut_env`: observed until the
+/// MN (the IUT, or the harness's tester MN) reports its IKE SA with the HA it learned, at most
+/// 60 s. Every step a judge reads (access, DHCPv6, the first IKE_SA_INIT) comes before that.
+pub(crate) const fn test_purpose(
+    bed: TestBed,
+    id: &'static str,
+    title: &'static str,
+    requirements: &'static [&'static str],
+    iut_env: &'static [(&'static str, &'static str)],
+    judge: fn(&Observation) -> Outcome,
+) -> TestPurpose {
+    TestPurpose::new(bed, id, title, requirements, judge)
+        .iut_env(iut_env)
+        .until_event(Some("ike_established"))
+        .observe_for(Duration::from_secs(60))
+}
 
 /// The test bed of a test purpose with an MN under test in `topology`.
 pub(crate) const fn mn_under_test(topology: &'static str) -> TestBed {

@@ -9,7 +9,6 @@ use mip6lab_suite::observe::{
 };
 use mip6lab_suite::{try_step, Observation, Outcome, TestPurpose};
 use std::net::{IpAddr, Ipv6Addr};
-use std::time::Duration;
 
 const TOPOLOGY: &str = "integrated-mn-iut";
 /// The MSP case: the MN names its home network (RFC 6611 §4.2.1).
@@ -39,8 +38,7 @@ const NO_SERVER: &[(&str, &str, &str)] = &[("nas", "MIP6LAB_DHCP_SERVERS", "2001
 /// RFC 6610 §4.1.1: with a container, the client also asks for these.
 const SUB_OPTIONS: [u16; 4] = [49, 71, 72, 73];
 
-/// A test purpose with the MN under test, observed until it exits (the flow ends with its
-/// deregistration) or 60 s.
+/// A test purpose with the MN under test ([`crate::test_purpose`]).
 const fn tp(
     id: &'static str,
     title: &'static str,
@@ -48,10 +46,14 @@ const fn tp(
     iut_env: &'static [(&'static str, &'static str)],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(mn_under_test(TOPOLOGY), id, title, requirements, judge)
-        .iut_env(iut_env)
-        .until_event(Some("ike_established"))
-        .observe_for(Duration::from_secs(60))
+    crate::test_purpose(
+        mn_under_test(TOPOLOGY),
+        id,
+        title,
+        requirements,
+        iut_env,
+        judge,
+    )
 }
 
 /// RFC 6611 §4.2.1 (1) and §4.1: the MN authenticates for network access at the NAS, and

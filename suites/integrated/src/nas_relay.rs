@@ -8,7 +8,6 @@ use crate::{nas_under_test, MSP_HA};
 use mip6lab_suite::observe::{same_message, ContainerKind, DhcpMessage, EapOutcome, RadiusMessage};
 use mip6lab_suite::{try_step, Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
-use std::time::Duration;
 
 const TOPOLOGY: &str = "integrated-nas-iut";
 /// The NAI the tester MN authenticates with (fixtures/freeradius/users).
@@ -16,7 +15,7 @@ const MN_NAI: &str = "mn1-access@example.com";
 /// The home link prefix the AAAH assigns with HA1.
 const MSP_PREFIX: (Ipv6Addr, u8) = (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64);
 
-/// A test purpose with the NAS under test, driven by the tester MN until it is done.
+/// A test purpose with the NAS under test ([`crate::test_purpose`]), driven by the tester MN.
 const fn tp(
     id: &'static str,
     title: &'static str,
@@ -24,14 +23,18 @@ const fn tp(
     iut_env: &'static [(&'static str, &'static str)],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(nas_under_test(TOPOLOGY), id, title, requirements, judge)
-        .iut_env(iut_env)
-        .stimulus(Stimulus {
-            node: "mn",
-            env: &[],
-        })
-        .until_event(Some("ike_established"))
-        .observe_for(Duration::from_secs(60))
+    crate::test_purpose(
+        nas_under_test(TOPOLOGY),
+        id,
+        title,
+        requirements,
+        iut_env,
+        judge,
+    )
+    .stimulus(Stimulus {
+        node: "mn",
+        env: &[],
+    })
 }
 
 /// RFC 6611 §4.2.1 (1): the NAS carries the MN's EAP to the AAA server (RFC 3579), and
