@@ -230,7 +230,7 @@ pub fn uses_idinf_ha() -> TestPurpose {
         MSP,
         judge_uses_idinf_ha,
     )
-    .pics(&["mn.dhcp.msp"])
+    .pics(&["mn.dhcp.msp", "mn.integrated.bootstrap"])
 }
 
 pub fn judge_uses_idinf_ha(obs: &Observation) -> Outcome {
@@ -284,28 +284,25 @@ fn judge_uses_container_ha(obs: &Observation, kind: ContainerKind) -> Outcome {
     }
 }
 
-/// RFC 6611 §4.2.2 (2), (5): in the ASP case the MN asks for the visited network's
-/// information (VDINF, no HNIDF, INTERP-6611-2), with a Client Identifier, and bootstraps
-/// with the VDINF's HA.
+/// RFC 6611 §4.2.2 (2): in the ASP case the MN asks for the visited network's information
+/// (VDINF, no HNIDF, INTERP-6611-2), with a Client Identifier.
 #[mip6lab_suite::test_purpose]
-pub fn asp_case() -> TestPurpose {
+pub fn asp_information_request() -> TestPurpose {
     tp(
-        "TP-INT-MN-ASP-01",
-        "MN (ASP case) asks for VDINF without an HNIDF and bootstraps with the VDINF's HA",
+        "TP-INT-MN-IR-ASP-01",
+        "MN's Information-request (ASP case): CLIENTID, ORO with VDINF and HNIDF, no HNIDF sent",
         &[
             "RFC6611-4.2.2-MN-MUST-1",
             "RFC6611-4.2.2-MN-SHALL-1",
             "RFC6611-4.2.2-MN-SHALL-2",
-            "RFC6611-4.2.2-MN-MUST-3",
-            "RFC6611-4.2.2-MN-MUST-4",
         ],
         ASP,
-        judge_asp_case,
+        judge_asp_information_request,
     )
     .pics(&["mn.dhcp.asp"])
 }
 
-pub fn judge_asp_case(obs: &Observation) -> Outcome {
+pub fn judge_asp_information_request(obs: &Observation) -> Outcome {
     let r = try_step!(first_request(obs));
     let evidence = |o: Outcome| o.with_frames(obs.pcap_of(r.position), [r.frame()]);
     if r.client_id().is_none() {
@@ -325,11 +322,24 @@ pub fn judge_asp_case(obs: &Observation) -> Outcome {
             r.hnidfs()
         )));
     }
-    let mut used = judge_uses_container_ha(obs, ContainerKind::Vdinf);
-    if used.verdict == mip6lab_suite::Verdict::Pass {
-        used.reason = format!("VDINF asked for without HNIDF; {}", used.reason);
-    }
-    used
+    evidence(Outcome::pass(format!("CLIENTID, ORO {oro:?}, no HNIDF")))
+}
+
+/// RFC 6611 §4.2.2 (5): in the ASP case the MN bootstraps with the VDINF's HA.
+#[mip6lab_suite::test_purpose]
+pub fn asp_case() -> TestPurpose {
+    tp(
+        "TP-INT-MN-ASP-01",
+        "MN (ASP case) bootstraps (IKE_SA_INIT) with the VDINF's HA",
+        &["RFC6611-4.2.2-MN-MUST-3", "RFC6611-4.2.2-MN-MUST-4"],
+        ASP,
+        judge_asp_case,
+    )
+    .pics(&["mn.dhcp.asp", "mn.integrated.bootstrap"])
+}
+
+pub fn judge_asp_case(obs: &Observation) -> Outcome {
+    judge_uses_container_ha(obs, ContainerKind::Vdinf)
 }
 
 /// RFC 6610 §4.1.2: "the client MUST silently discard" an IDINF without an HNIDF matching
@@ -345,7 +355,7 @@ pub fn discards_unmatched_idinf() -> TestPurpose {
         judge_discards_unmatched_idinf,
     )
     .peer_env(UNMATCHED_IDINF)
-    .pics(&["mn.dhcp.msp"])
+    .pics(&["mn.dhcp.msp", "mn.integrated.bootstrap"])
 }
 
 pub fn judge_discards_unmatched_idinf(obs: &Observation) -> Outcome {
@@ -373,7 +383,7 @@ pub fn discards_stray_options() -> TestPurpose {
         judge_discards_stray_options,
     )
     .peer_env(STRAY_OPTIONS)
-    .pics(&["mn.dhcp.msp"])
+    .pics(&["mn.dhcp.msp", "mn.integrated.bootstrap"])
 }
 
 pub fn judge_discards_stray_options(obs: &Observation) -> Outcome {
@@ -441,7 +451,7 @@ pub fn first_usable_candidate() -> TestPurpose {
         judge_first_usable_candidate,
     )
     .peer_env(FIRST_USABLE)
-    .pics(&["mn.dhcp.msp"])
+    .pics(&["mn.dhcp.msp", "mn.integrated.bootstrap"])
 }
 
 pub fn judge_first_usable_candidate(obs: &Observation) -> Outcome {
@@ -512,7 +522,7 @@ pub fn dns_fallback() -> TestPurpose {
         judge_dns_fallback,
     )
     .peer_env(NO_SERVER)
-    .pics(&["mn.dhcp.dns_fallback"])
+    .pics(&["mn.dhcp.dns_fallback", "mn.integrated.bootstrap"])
 }
 
 pub fn judge_dns_fallback(obs: &Observation) -> Outcome {

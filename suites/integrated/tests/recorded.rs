@@ -53,6 +53,8 @@ fn the_msp_flow_passes_the_msp_judges_of_both_roles() {
 #[test]
 fn the_asp_flow_passes_the_asp_judge_and_is_no_rsoo_evidence() {
     let obs = recorded("asp");
+    let o = mn::judge_asp_information_request(&obs);
+    assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
     let o = mn::judge_asp_case(&obs);
     assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
     // No HNIDF was sent: no IDINF is due, and the RSOO judge cannot judge.
