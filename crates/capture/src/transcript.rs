@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::net::IpAddr;
 
+/// The name transcripts give the IEEE 802.1X PAE group address (01:80:c2:00:00:03).
+pub const PAE_GROUP: &str = "PAE-group";
+
 /// Address → role name (e.g. `2001:db8:1::53` → `DNS`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Endpoints(pub BTreeMap<IpAddr, String>);
@@ -36,7 +39,7 @@ impl Endpoints {
             }
         }
         if *mac == mip6lab_wire::eapol::PAE_GROUP_ADDRESS {
-            return "PAE-group".into();
+            return PAE_GROUP.into();
         }
         mip6lab_wire::eapol::mac_text(mac)
     }

@@ -443,6 +443,17 @@ fn identity() -> Entry {
     )
 }
 
+/// hostapd (`use_pae_group_addr`) sends the outcome to the PAE group address, not the MAC.
+#[test]
+fn an_outcome_to_the_pae_group_is_the_supplicants() {
+    let mut group = success();
+    group.dst = "PAE-group".into();
+    let o = obs(vec![identity(), group]);
+    assert!(o.eap_outcome_to("MN").is_some());
+    let none = obs(vec![identity()]);
+    assert!(none.eap_outcome_to("MN").is_none());
+}
+
 #[test]
 fn success_before_the_accept_is_seen_in_order() {
     let in_order = obs(vec![

@@ -161,7 +161,6 @@ pub fn rsoo_with_assignment() -> TestPurpose {
         &[],
         judge_rsoo_with_assignment,
     )
-    .pics(&["nas.rsoo"])
 }
 
 pub fn judge_rsoo_with_assignment(obs: &Observation) -> Outcome {
@@ -245,7 +244,6 @@ pub fn no_idinf_for_another_network() -> TestPurpose {
         node: "mn",
         env: OTHER_NETWORK,
     })
-    .pics(&["nas.rsoo"])
 }
 
 /// The tester names a home network other than its NAI's realm.

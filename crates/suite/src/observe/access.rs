@@ -392,11 +392,13 @@ impl Observation {
             .find_map(|f| f.eap?.response_identity())
     }
 
-    /// The first EAP Success or Failure sent in an EAPOL frame to `role` (addressed to its
-    /// MAC, not to the PAE group address).
+    /// The first EAP Success or Failure sent in an EAPOL frame to `role`: addressed to its
+    /// MAC, or to the PAE group address, which IEEE 802.1X-2010 §11.1.1 lets an authenticator
+    /// use on a port (hostapd's `use_pae_group_addr`); the lab's access links are
+    /// point-to-point, one supplicant per port, so the group frame is that supplicant's.
     pub fn eap_outcome_to(&self, role: &str) -> Option<(EapolFrame<'_>, EapOutcome)> {
         self.eapol_frames()
-            .filter(|f| f.entry.dst == role)
+            .filter(|f| f.entry.dst == role || f.entry.dst == mip6lab_capture::transcript::PAE_GROUP)
             .find_map(|f| {
                 let o = f.eap.as_ref()?.outcome()?;
                 Some((f, o))
