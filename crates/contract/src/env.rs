@@ -120,7 +120,8 @@ env_vars! {
     ACCESS_PASSWORD = "MIP6LAB_ACCESS_PASSWORD", MN, "`integrated`: its password";
     HOME_NETWORK_ID = "MIP6LAB_HOME_NETWORK_ID", MN,
         "`integrated`: the home network's FQDN, sent as Home Network ID FQDN (the MSP case, \
-         RFC 6611 §4.2.1); unset: the ASP case, asking for the visited network's HA (§4.2.2)";
+         RFC 6611 §4.2.1; several, comma-separated: one HNIDF each); unset: the ASP case, \
+         asking for the visited network's HA (§4.2.2)";
     DHCP_WAIT_SECS = "MIP6LAB_DHCP_WAIT_SECS", MN,
         "`integrated`: how long the Information-request exchange may take before DNS \
          discovery takes over (default 10)";

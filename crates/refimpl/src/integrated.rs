@@ -28,8 +28,8 @@ const ACCESS_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct IntegratedSettings {
     /// (identity, password) for network access; `None`: the link needs none.
     pub access: Option<(String, String)>,
-    /// The MSP case's home network (HNIDF); `None`: the ASP case (VDINF).
-    pub home_network: Option<String>,
+    /// The MSP case's home networks (one HNIDF each, in order); empty: the ASP case (VDINF).
+    pub home_networks: Vec<Fqdn>,
     pub dhcp_wait: Duration,
     pub iface: String,
 }
@@ -51,11 +51,16 @@ impl IntegratedSettings {
                 env::ACCESS_PASSWORD
             ),
         };
-        let home_network = get(env::HOME_NETWORK_ID);
-        if let Some(h) = &home_network {
-            Fqdn::from_dotted(h)
-                .map_err(|e| anyhow!("{} `{h}` is not an FQDN: {e}", env::HOME_NETWORK_ID))?;
-        }
+        let home_networks = get(env::HOME_NETWORK_ID)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                Fqdn::from_dotted(h)
+                    .map_err(|e| anyhow!("{} `{h}` is not an FQDN: {e}", env::HOME_NETWORK_ID))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let dhcp_wait = match get(env::DHCP_WAIT_SECS) {
             None => Duration::from_secs(10),
             Some(s) => Duration::from_secs(
@@ -67,7 +72,7 @@ impl IntegratedSettings {
         };
         Ok(Some(IntegratedSettings {
             access,
-            home_network,
+            home_networks,
             dhcp_wait,
             iface: "eth0".into(),
         }))
@@ -181,11 +186,12 @@ async fn home_network_information(
         .collect::<Result<_, _>>()
         .context("parsing the MAC")?;
     let scope = if_index(&s.iface)?;
-    let request = match &s.home_network {
-        Some(h) => HomeNetworkRequest::Identified {
-            home_networks: vec![Fqdn::from_dotted(h).map_err(|e| anyhow!("{e}"))?],
-        },
-        None => HomeNetworkRequest::Visited,
+    let request = if s.home_networks.is_empty() {
+        HomeNetworkRequest::Visited
+    } else {
+        HomeNetworkRequest::Identified {
+            home_networks: s.home_networks.clone(),
+        }
     };
     let mut ccfg = ClientConfig::new(
         // DUID-LL (RFC 8415 §11.4): stable for the link, no clock.

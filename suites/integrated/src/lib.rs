@@ -30,6 +30,13 @@ pub(crate) const MSP_HA: &str = "2001:db8:1::a1";
 pub(crate) const STIMULUS_SERVER: &str = "2001:db8:2::48";
 pub(crate) const DECOY_HA: &str = "2001:db8:2::dec0";
 
+/// Two FQDNs name the same domain (DNS names compare case-insensitively; the root dot is
+/// optional in the transcript's text).
+pub(crate) fn same_fqdn(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.')
+        .eq_ignore_ascii_case(b.trim_end_matches('.'))
+}
+
 /// A test purpose of this suite on `bed`, the IUT configured by `iut_env`: observed until the
 /// MN (the IUT, or the harness's tester MN) reports its IKE SA with the HA it learned, at most
 /// 60 s. Every step a judge reads (access, DHCPv6, the first IKE_SA_INIT) comes before that.

@@ -3,7 +3,7 @@
 //! its relay to Kea (or to the stimulus server), and the HA the MN then bootstraps with. Every
 //! verdict is read from the three links' captures.
 
-use crate::{mn_under_test, DECOY_HA, HOME_NETWORK, MSP_HA, STIMULUS_SERVER};
+use crate::{mn_under_test, same_fqdn, DECOY_HA, HOME_NETWORK, MSP_HA, STIMULUS_SERVER};
 use mip6lab_suite::observe::{
     dns_queries_from, first_ike_sa_init, ContainerKind, DhcpMessage, DhcpOpt, EapOutcome, Exchange,
 };
@@ -552,9 +552,4 @@ pub fn judge_dns_fallback(obs: &Observation) -> Outcome {
             Outcome::fail("the MN queried SRV but contacted no HA").with_frames(pcap, [q.frame])
         }
     }
-}
-
-fn same_fqdn(a: &str, b: &str) -> bool {
-    a.trim_end_matches('.')
-        .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }

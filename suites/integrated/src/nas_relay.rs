@@ -4,7 +4,7 @@
 //! assigns HA1), and asks for home network information through the NAS's relay to Kea.
 //! Verdicts are read from the access, ASP and home links' captures.
 
-use crate::{nas_under_test, MSP_HA};
+use crate::{nas_under_test, same_fqdn, HOME_NETWORK, MSP_HA};
 use mip6lab_suite::observe::{same_message, ContainerKind, DhcpMessage, EapOutcome, RadiusMessage};
 use mip6lab_suite::{try_step, Observation, Outcome, Stimulus, TestPurpose};
 use std::net::Ipv6Addr;
@@ -230,12 +230,13 @@ pub fn judge_rsoo_with_assignment(obs: &Observation) -> Outcome {
 
 /// RFC 6610 §4.2: the relay's IDINFs "MUST correspond to home networks identified in Home
 /// Network ID FQDN options in the client request". The tester names a network the AAA did
-/// not assign (its NAI's realm is the one assigned): no IDINF is due.
+/// not assign, then the one it did (its NAI's realm): the IDINF for the second is the
+/// positive control, without which a relay that never adds an IDINF would pass by default.
 #[mip6lab_suite::test_purpose]
 pub fn no_idinf_for_another_network() -> TestPurpose {
     tp(
         "TP-INT-NAS-MATCH-01",
-        "NAS supplies no IDINF for a network the MN did not name",
+        "NAS supplies IDINFs only for named networks it holds the AAA's information for",
         &["RFC6610-4.2-NAS-MUST-2"],
         &[],
         judge_no_idinf_for_another_network,
@@ -246,28 +247,51 @@ pub fn no_idinf_for_another_network() -> TestPurpose {
     })
 }
 
-/// The tester names a home network other than its NAI's realm.
-const OTHER_NETWORK: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", "example.net")];
+/// The tester names a home network other than its NAI's realm, then its realm.
+const OTHER_NETWORK: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", "example.net,example.com")];
 
 pub fn judge_no_idinf_for_another_network(obs: &Observation) -> Outcome {
     // The positive control: the AAA's answer to the NAS assigned an HA.
     try_step!(assigned_accept(obs));
     let (request, forward) = try_step!(relayed_request(obs));
     let named = request.hnidfs();
-    let stray: Vec<String> = forward
+    let idinfs: Vec<_> = forward
         .rsoo_containers()
         .into_iter()
         .filter(|c| c.kind == ContainerKind::Idinf)
-        .filter(|c| !c.hnidf.as_deref().is_some_and(|h| named.contains(&h)))
+        .collect();
+    if !idinfs.iter().any(|c| {
+        c.hnidf
+            .as_deref()
+            .is_some_and(|h| same_fqdn(h, HOME_NETWORK))
+    }) {
+        return Outcome::inconclusive(format!(
+            "the relay added no IDINF for {HOME_NETWORK}, which the MN named and the AAA \
+             assigned (TP-INT-NAS-RSOO-01 judges that): without it, leaving out {named:?}'s \
+             others shows nothing"
+        ))
+        .with_frames(obs.pcap_of(forward.position), [forward.frame()]);
+    }
+    // The AAA assigned an HA for the NAI's realm only: any other IDINF names a network whose
+    // information the relay does not have.
+    let stray: Vec<String> = idinfs
+        .into_iter()
+        .filter(|c| {
+            !c.hnidf
+                .as_deref()
+                .is_some_and(|h| same_fqdn(h, HOME_NETWORK))
+        })
         .map(|c| c.hnidf.unwrap_or_else(|| "(no HNIDF)".into()))
         .collect();
     let o = if stray.is_empty() {
         Outcome::pass(format!(
-            "the MN named {named:?}; the relay supplied no IDINF for any other network"
+            "the MN named {named:?}; the relay's IDINF is for {HOME_NETWORK} alone, the network \
+             the AAA assigned an HA for"
         ))
     } else {
         Outcome::fail(format!(
-            "the relay supplied IDINFs for {stray:?}, which the MN (naming {named:?}) did not ask for"
+            "the relay supplied IDINFs for {stray:?} (the MN named {named:?}), but the AAA \
+             assigned an HA for {HOME_NETWORK} only"
         ))
     };
     o.with_frames(obs.pcap_of(forward.position), [forward.frame()])

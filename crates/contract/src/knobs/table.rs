@@ -497,12 +497,12 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6610-4.1.2-MN-MUST-4"] },
         text: "49, 71, 72, 73 outside a container are discarded",
     },
-    /// NAS: supply the held network's IDINF even for a client naming another network.
+    /// NAS: supply the held network's HA under every HNIDF the client names, matching none.
     nas_idinf_for_unrequested_network: bool {
         name: "nas.idinf_for_unrequested_network", roles: &[NasRelay],
         values: Flag, default: "false",
         kind: Mutant { value: "true", breaks: &["RFC6610-4.2-NAS-MUST-2"] },
-        text: "the relay's IDINFs only for networks the client named",
+        text: "the relay's IDINFs only for the named networks it holds information for",
     },
     /// Integrated MN: take an IPv4-embedded HAA (64:ff9b::/96) as usable over IPv6.
     mn_dhcp_ipv4_embedded_over_ipv6: bool {

@@ -88,9 +88,10 @@ pub struct RelayConfig {
     /// Identified Home Network Information option must contain a Home Network ID FQDN option
     /// identical to the one sent by the client").
     pub omit_hnidf_in_idinf: bool,
-    /// Knob: when no held network matches the client's HNIDFs, supply the held network's
-    /// IDINF anyway, under its own name. Breaks RFC 6610 §4.2 (the relay's IDINFs "MUST
-    /// correspond to home networks identified in" the client's HNIDFs).
+    /// Knob: no matching of names: the held network's HA goes out in an IDINF under every
+    /// HNIDF the client sent, also those of networks the AAA assigned nothing for. Breaks
+    /// RFC 6610 §4.2 (the relay's IDINFs "MUST correspond to home networks identified in"
+    /// the client's HNIDFs: an IDINF naming a network must carry that network's information).
     pub idinf_for_unrequested_network: bool,
 }
 
@@ -433,16 +434,23 @@ impl Relay {
                 networks.push((*hnidf).clone());
             }
         }
-        if idinfs.is_empty() && self.config.idinf_for_unrequested_network {
-            // Knob: the held network's own IDINF, named as the AAA side names it.
+        if self.config.idinf_for_unrequested_network {
+            // Knob: no name matching: the held HA goes out under every other HNIDF too.
             if let Some(n) = held
                 .assignment
                 .networks
                 .iter()
                 .find(|n| n.names_a_home_agent())
             {
-                idinfs.push(n.to_idinf(n.home_network_id.as_ref()));
-                networks.extend(n.home_network_id.clone());
+                let unmatched: Vec<_> = hnidfs
+                    .iter()
+                    .filter(|h| !networks.contains(**h))
+                    .copied()
+                    .collect();
+                for hnidf in unmatched {
+                    idinfs.push(n.to_idinf(Some(hnidf)));
+                    networks.push(hnidf.clone());
+                }
             }
         }
         if idinfs.is_empty() {

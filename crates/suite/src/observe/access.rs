@@ -398,7 +398,9 @@ impl Observation {
     /// point-to-point, one supplicant per port, so the group frame is that supplicant's.
     pub fn eap_outcome_to(&self, role: &str) -> Option<(EapolFrame<'_>, EapOutcome)> {
         self.eapol_frames()
-            .filter(|f| f.entry.dst == role || f.entry.dst == mip6lab_capture::transcript::PAE_GROUP)
+            .filter(|f| {
+                f.entry.dst == role || f.entry.dst == mip6lab_capture::transcript::PAE_GROUP
+            })
             .find_map(|f| {
                 let o = f.eap.as_ref()?.outcome()?;
                 Some((f, o))
