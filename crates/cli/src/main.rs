@@ -12,6 +12,7 @@ use std::process::ExitCode;
 mod baseline_cmd;
 mod bench_cmd;
 mod decode_cmd;
+mod interop_cmd;
 mod iut_check;
 mod mutants;
 mod report_cmd;
@@ -97,6 +98,13 @@ USAGE:
       at its first qualifying catch (CI's budget); without it the map is complete. --jobs N:
       labs at once (default from cores and memory): the clean run spreads over N labs, then
       N mutants run at once; the map stays in knob order.
+  mip6lab interop [--only NAME]... [--out DIR] [--list]
+      Build each third-party implementation packaged as an IUT (containers/iut/interop.toml:
+      its recipe containers/iut/<name>/, suite, PICS, expected-verdict baseline), run its
+      suite against it with its PICS and baseline (DIR/<name>/<run-id>/, DIR default
+      reports/interop), then render the interop matrix over all the runs (DIR/interop.html,
+      DIR/interop.json). Exit 1 if any implementation's verdicts differ from its baseline.
+      --list prints the implementations.
   mip6lab list <NAME>
       List a suite's test purposes and the requirements they verify, then the catalog's
       counts by level and by keyword kind (capital, lowercase, in effect, not an obligation).
@@ -144,6 +152,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "knobs" => cmd_knobs(),
         "mutants" => mutants::cmd_mutants(rest),
         "iut" => iut_check::cmd_iut(rest),
+        "interop" => interop_cmd::cmd_interop(rest),
         "list" => cmd_list(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
