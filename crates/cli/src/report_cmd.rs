@@ -223,7 +223,8 @@ pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
             Some(o) => o.clone(),
             None => abs(Path::new("."))?,
         };
-        let link = |p: &Path| dir_link(&out_dir, p.parent().unwrap_or(Path::new("/"))) + "index.html";
+        let link =
+            |p: &Path| dir_link(&out_dir, p.parent().unwrap_or(Path::new("/"))) + "index.html";
         if runs.len() == 2 {
             let page = out_dir.join("compare.html");
             std::fs::write(

@@ -27,9 +27,11 @@ pub const FLAKY: &str = "FLAKY";
 /// Level groups, strongest first; a test whose requirements have no known level is in the
 /// last.
 pub const LEVEL_GROUPS: [&str; 4] = ["MUST", "SHOULD", "MAY", "unknown"];
+/// The index of `unknown` in [`LEVEL_GROUPS`].
+const UNKNOWN_LEVEL: usize = 3;
 
 /// Characters of a reason a cell shows; the full text is in its tooltip.
-const REASON_CHARS: usize = 90;
+const REASON_CHARS: usize = 80;
 
 /// One run given to the matrix, with its files as seen from the matrix's directory.
 #[derive(Debug, Clone)]
@@ -152,7 +154,7 @@ fn level_group(level: &str) -> usize {
         "MUST" | "MUST NOT" | "REQUIRED" | "SHALL" | "SHALL NOT" => 0,
         "SHOULD" | "SHOULD NOT" | "RECOMMENDED" | "NOT RECOMMENDED" => 1,
         "MAY" | "OPTIONAL" => 2,
-        _ => 3,
+        _ => UNKNOWN_LEVEL,
     }
 }
 
@@ -170,7 +172,7 @@ fn strongest_level(t: &TestResult) -> Option<(usize, String, Option<String>)> {
                 .cloned();
             Some((level_group(level), norm_level(level), kind))
         })
-        .filter(|(g, _, _)| *g < 3)
+        .filter(|(g, _, _)| *g < UNKNOWN_LEVEL)
         .min_by_key(|(g, _, kind)| (*g, kind.is_some()))
 }
 
@@ -265,7 +267,7 @@ impl<'a> Matrix<'a> {
                             title: t.title.clone(),
                             requirements: t.requirements.clone(),
                             role_id: role.1,
-                            group_rank: LEVEL_GROUPS.len() - 1,
+                            group_rank: UNKNOWN_LEVEL,
                         });
                     // The strongest level any run records for the test.
                     if let Some((g, l, k)) = level.filter(|(g, _, _)| *g < row.group_rank) {
@@ -398,14 +400,14 @@ main{max-width:none}
 .scroll{overflow:auto;max-height:85vh;border:1px solid #c8c8c8;margin:8px 0 16px}
 table.interop{border-collapse:separate;border-spacing:0;margin:0}
 table.interop th,table.interop td{border:0;border-right:1px solid #d6d6d6;border-bottom:1px solid #d6d6d6}
-table.interop tr.cols th{position:sticky;top:0;z-index:2;background:#f0f0f0;min-width:10em;max-width:16em;word-break:break-word}
+table.interop tr.cols th{position:sticky;top:0;z-index:2;background:#f0f0f0;min-width:9em;max-width:14em;word-break:break-word}
 table.interop .rowhead{position:sticky;left:0;z-index:1;background:#fff;min-width:15em;max-width:22em}
 table.interop tr.cols th.corner{left:0;z-index:3}
 table.interop tr.sum th,table.interop tr.sum td{background:#fafafa;font-size:12px}
 table.interop tr.group th{background:#e8eef7;font-weight:600}
 table.interop tr.group th span{position:sticky;left:8px}
-td.cell{min-width:10em;max-width:16em}
-td.cell .r1{display:block;font-size:12px;margin-top:2px;color:#1b1b1b}
+td.cell{min-width:9em;max-width:14em}
+td.cell .r1{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;font-size:12px;margin-top:2px;color:#1b1b1b}
 td.off{background:repeating-linear-gradient(135deg,#f3f3f3 0 6px,#e9e9e9 6px 12px)}
 .lvl{font-size:12px}
 dl.legend{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:6px 0 14px}
@@ -421,25 +423,26 @@ pub fn render_interop(m: &Matrix) -> String {
         o,
         "<header><h1>mip6lab: interop matrix</h1><p>{} implementation(s) in {} column(s) \
          (implementation × IUT role); {} test purpose(s). Each column shows, for each suite, \
-         the newest run of that implementation in that role.</p></header>\n<main>",
+         the newest run of that implementation in that role (<a href=\"#runs\">which \
+         runs</a>, <a href=\"#legend\">legend</a>).</p></header>\n<main>",
         m.implementations(),
         m.columns.len(),
         m.rows.len()
     );
-    legend(&mut o);
-    sources(&mut o, m);
     if m.columns.is_empty() {
         o.push_str("<p class=\"muted\">No run put an IUT role under test.</p>\n");
     } else {
         group_index(&mut o, m);
         grid(&mut o, m);
     }
+    sources(&mut o, m);
+    legend(&mut o);
     o.push_str("</main>\n</body>\n</html>\n");
     o
 }
 
 fn legend(o: &mut String) {
-    o.push_str("<h2>Legend</h2>\n<dl class=\"legend\">\n");
+    o.push_str("<h2 id=\"legend\">Legend</h2>\n<dl class=\"legend\">\n");
     let means = |v: Verdict| match v {
         Verdict::Pass => "the IUT did what the requirement asks, seen on the wire",
         Verdict::Fail => "the IUT broke the requirement",
@@ -472,7 +475,7 @@ fn legend(o: &mut String) {
 
 fn sources(o: &mut String, m: &Matrix) {
     o.push_str(
-        "<h2>Columns and their runs</h2>\n<table>\n<thead><tr><th scope=\"col\">Column</th>\
+        "<h2 id=\"runs\">Columns and their runs</h2>\n<table>\n<thead><tr><th scope=\"col\">Column</th>\
          <th scope=\"col\">Implementation</th><th scope=\"col\">Role</th>\
          <th scope=\"col\">Suite</th><th scope=\"col\">Run</th><th scope=\"col\">Started</th>\
          </tr></thead>\n<tbody>\n",
@@ -497,10 +500,11 @@ fn sources(o: &mut String, m: &Matrix) {
 }
 
 fn group_name(row: &Row) -> String {
-    format!(
-        "suite {} · role {} · {}",
-        row.suite, row.role, row.level_group
-    )
+    let level = match row.group_rank {
+        UNKNOWN_LEVEL => "level unknown",
+        _ => &row.level_group,
+    };
+    format!("suite {} · role {} · {level}", row.suite, row.role)
 }
 
 fn group_anchor(row: &Row) -> String {

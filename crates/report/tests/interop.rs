@@ -255,7 +255,10 @@ fn columns_are_implementation_by_role_and_the_newest_run_wins_per_column() {
     let mut reversed = runs.clone();
     reversed.reverse();
     let m2 = Matrix::build(&inputs(&reversed));
-    assert_eq!(m2.columns[col(&m2, "vendor/a:1 as ha")].runs[0].run_id, "a3");
+    assert_eq!(
+        m2.columns[col(&m2, "vendor/a:1 as ha")].runs[0].run_id,
+        "a3"
+    );
 }
 
 #[test]
@@ -338,7 +341,10 @@ fn cells_tell_not_run_from_not_applicable_and_carry_reason_and_link() {
             .collect()
     };
     assert_eq!(counts(a_ha), [("PASS", 1), ("not run", 1)]);
-    assert_eq!(counts(a_mn), [("NOT-APPLICABLE", 1), ("PASS", 1), ("not run", 1)]);
+    assert_eq!(
+        counts(a_mn),
+        [("NOT-APPLICABLE", 1), ("PASS", 1), ("not run", 1)]
+    );
     assert_eq!(
         counts(b_mn),
         [("FAIL", 1), ("FLAKY", 1), ("INCONCLUSIVE", 1), ("PASS", 1)]
@@ -365,7 +371,11 @@ fn a_role_the_pics_does_not_declare_gets_no_column_and_without_pics_na_decides()
         "vendor/y",
         1,
         &[],
-        [mn_na(), vec![test("TP-HA-A", Outcome::pass("ok"), &["MUST"])]].concat(),
+        [
+            mn_na(),
+            vec![test("TP-HA-A", Outcome::pass("ok"), &["MUST"])],
+        ]
+        .concat(),
     );
     let runs = [only_ha, old];
     let m = Matrix::build(&inputs(&runs));
@@ -391,7 +401,10 @@ fn tests_of_unknown_role_and_level_come_last() {
     let runs = [r];
     let m = Matrix::build(&inputs(&runs));
     let keys: Vec<&str> = m.columns.iter().map(|c| c.key.as_str()).collect();
-    assert_eq!(keys, ["reference [ha.x=1] as ha", "reference [ha.x=1] as unknown"]);
+    assert_eq!(
+        keys,
+        ["reference [ha.x=1] as ha", "reference [ha.x=1] as unknown"]
+    );
     assert_eq!(
         (m.rows[0].level_group.as_str(), m.rows[0].level.as_deref()),
         ("unknown", None)
@@ -399,6 +412,7 @@ fn tests_of_unknown_role_and_level_come_last() {
     let html = render_interop(&m);
     assert!(html.contains("level unknown (counts as MUST)"));
     assert!(html.contains("suite split · role unknown · MUST"));
+    assert!(html.contains("suite split · role ha · level unknown"));
 }
 
 #[test]
@@ -410,19 +424,16 @@ fn the_page_has_tests_as_rows_reasons_links_and_escapes_them() {
     assert!(!html.contains("<script"), "and the page needs no script");
     // The cell: badge, first line only, the whole reason in the tooltip, linked to why.txt.
     let short = one_line(HOSTILE);
-    assert_eq!(
-        short,
-        "BA status <script>alert(1)</script> & \"quoted\" …"
-    );
+    assert_eq!(short, "BA status <script>alert(1)</script> & \"quoted\" …");
     let cell = "<td class=\"cell v-fail\"><span class=\"badge fail\">FAIL</span>\
          <a class=\"r1\" href=\"runs/b1/TP-MN-A/why.txt\" title=\"BA status \
          &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;\nsecond line of \
          detail\">BA status &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot; \
          …</a></td>";
     assert!(html.contains(cell), "{html}");
-    assert!(html.contains(
-        "<span class=\"badge fail\">FAIL</span> <span class=\"adv\">advisory</span>"
-    ));
+    assert!(
+        html.contains("<span class=\"badge fail\">FAIL</span> <span class=\"adv\">advisory</span>")
+    );
     // Column headers in column order, each naming implementation, role and column number.
     let heads: Vec<usize> = [
         "reference<br><span class=\"muted\">as mn · C1</span>",
@@ -471,7 +482,8 @@ fn the_page_has_tests_as_rows_reasons_links_and_escapes_them() {
     assert_eq!(html.matches("<td class=\"cell ").count(), m.cells.len());
     // Summary row and legend.
     assert!(html.contains("<tr class=\"sum\">"));
-    assert!(html.contains("<h2>Legend</h2>"));
+    assert!(html.contains("<h2 id=\"legend\">Legend</h2>"));
+    assert!(html.contains("<a href=\"#legend\">legend</a>"));
     assert!(html.contains("position:sticky;left:0"));
 }
 
