@@ -546,3 +546,46 @@ fn the_json_has_rows_columns_and_cells() {
         .unwrap();
     assert_eq!(hostile["reason"], HOSTILE, "the full reason, unescaped");
 }
+
+#[test]
+fn a_row_shows_its_strongest_level_and_how_it_is_stated() {
+    let with_kinds = |id: &str, reqs: &[(&str, &str)]| {
+        let levels: Vec<&str> = reqs.iter().map(|(l, _)| *l).collect();
+        let mut t = test(id, Outcome::pass("ok"), &levels);
+        for (k, (_, kind)) in reqs.iter().enumerate() {
+            t.requirement_kinds
+                .insert(format!("R-{id}-{k}"), kind.to_string());
+        }
+        t
+    };
+    let r = run(
+        "k",
+        "split",
+        "reference",
+        1,
+        &[],
+        vec![
+            with_kinds("TP-HA-A", &[("must", "lowercase"), ("MUST", "capital")]),
+            with_kinds("TP-HA-B", &[("SHOULD", "capital"), ("MUST", "lowercase")]),
+        ],
+    );
+    let runs = [r];
+    let m = Matrix::build(&inputs(&runs));
+    let levels: Vec<(&str, Option<&str>, Option<&str>)> = m
+        .rows
+        .iter()
+        .map(|r| (r.test.as_str(), r.level.as_deref(), r.kind.as_deref()))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("TP-HA-A", Some("MUST"), None),
+            ("TP-HA-B", Some("MUST"), Some("lowercase")),
+        ]
+    );
+    assert!(render_interop(&m).contains("MUST (lowercase)"));
+    // A long reason: one line of at most 80 characters.
+    let long = one_line(&"word ".repeat(40));
+    assert_eq!(long.chars().count(), 80);
+    assert!(long.ends_with('…'));
+}
