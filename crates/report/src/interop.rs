@@ -139,8 +139,14 @@ pub struct Cell<'a> {
     result: &'a TestResult,
 }
 
-/// Columns and rows sort by role in [`IutRole::ALL`]'s order, unknown last.
-fn role_order(r: Option<IutRole>) -> (bool, Option<IutRole>) {
+/// A role as columns and rows sort it: in [`IutRole::ALL`]'s order, unknown last.
+type RoleKey = (bool, Option<IutRole>);
+
+/// A column's runs: suite → (the index of its newest run, that run's tests in the column's
+/// role).
+type BySuite<'a> = BTreeMap<String, (usize, Vec<&'a TestResult>)>;
+
+fn role_order(r: Option<IutRole>) -> RoleKey {
     (r.is_none(), r)
 }
 
@@ -193,7 +199,7 @@ fn run_plays(r: &InteropRun, role: Option<IutRole>, tests: &[&TestResult]) -> bo
 }
 
 /// A run's IUT tests (lab checks left out: they are about the harness) by role.
-fn tests_by_role<'a>(r: &InteropRun<'a>) -> BTreeMap<(bool, Option<IutRole>), Vec<&'a TestResult>> {
+fn tests_by_role<'a>(r: &InteropRun<'a>) -> BTreeMap<RoleKey, Vec<&'a TestResult>> {
     let mut by_role: BTreeMap<_, Vec<&TestResult>> = BTreeMap::new();
     for t in r.run.iut_results() {
         let role = r.roles.get(&t.id).copied();
@@ -230,10 +236,8 @@ impl<'a> Matrix<'a> {
     /// The matrix of these runs: for each implementation, role and suite, the newest run (the
     /// later given on a tie).
     pub fn build(runs: &[InteropRun<'a>]) -> Matrix<'a> {
-        type RoleKey = (bool, Option<IutRole>);
-        // (role, implementation) → suite → (run index, its tests of that role).
-        let mut chosen: BTreeMap<(RoleKey, String), BTreeMap<String, (usize, Vec<&TestResult>)>> =
-            BTreeMap::new();
+        // (role, implementation) → its runs by suite.
+        let mut chosen: BTreeMap<(RoleKey, String), BySuite<'a>> = BTreeMap::new();
         for (i, r) in runs.iter().enumerate() {
             for (role, tests) in tests_by_role(r) {
                 if !run_plays(r, role.1, &tests) {
