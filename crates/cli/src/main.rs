@@ -64,8 +64,13 @@ USAGE:
   mip6lab baseline write <RESULTS.json|RUN-DIR> <OUT.toml>
       Write the run's verdicts as a baseline (flaky tests: their worst verdict, noted).
   mip6lab report <RESULTS.json|RUN-DIR>... [--out DIR]
-      Re-render a run's index.html (next to its results.json, or in DIR). With two runs
-      also compare.html (verdict changes); with runs of several IUTs, interop.html.
+      Re-render a run's index.html (next to its results.json, or in DIR/<run-id>/ when
+      several). With two runs also compare.html (verdict changes). With runs of several
+      IUTs or IUT roles also the interop matrix, in DIR (default: the current directory):
+      interop.html and interop.json, a row per test purpose (by suite, role, then the
+      strongest level of its requirements), a column per implementation and role (for each
+      suite, its newest run there), each cell the verdict, its one-line reason and a link
+      to the test's why.txt; an empty cell: not run.
   mip6lab report --merge OUT_DIR <SHARD-RUN-DIR|RESULTS.json>... [--allow-missing]
       Merge the shards of one run (`mip6lab suite --partition K/N`, e.g. on several CI
       runners) into OUT_DIR (new or empty): results.json, junit.xml and index.html as a run

@@ -4,12 +4,11 @@
 use crate::{say, Args};
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_capture::Transcript;
-use mip6lab_report::html::{
-    iut_label, relative_link, render_compare, render_html_at, render_interop,
-};
+use mip6lab_report::html::{relative_link, render_compare, render_html_at};
+use mip6lab_report::interop::{render_interop, render_interop_json, InteropRun, Matrix};
 use mip6lab_report::{bundle, catalog, junit, ReqInfo, RunResult};
-use mip6lab_suite::Suite;
-use std::collections::{BTreeMap, BTreeSet};
+use mip6lab_suite::{IutRole, Suite};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -208,12 +207,7 @@ pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
         };
         std::fs::create_dir_all(&page_dir)?;
         let page_dir = abs(&page_dir)?;
-        let base = relative_link(&page_dir, dir);
-        let base = if base.is_empty() {
-            base
-        } else {
-            format!("{base}/")
-        };
+        let base = dir_link(&page_dir, dir);
         let transcripts = load_transcripts(run, dir);
         let page = page_dir.join("index.html");
         std::fs::write(
@@ -229,9 +223,8 @@ pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
             Some(o) => o.clone(),
             None => abs(Path::new("."))?,
         };
-        let link = |p: &Path| {
-            relative_link(&out_dir, p.parent().unwrap_or(Path::new("/"))) + "/index.html"
-        };
+        let link =
+            |p: &Path| dir_link(&out_dir, p.parent().unwrap_or(Path::new("/"))) + "index.html";
         if runs.len() == 2 {
             let page = out_dir.join("compare.html");
             std::fs::write(
@@ -241,20 +234,52 @@ pub fn cmd_report(rest: &[String]) -> Result<ExitCode> {
             .with_context(|| format!("cannot write {}", page.display()))?;
             println!("{}", page.display());
         }
-        let iuts: BTreeSet<String> = runs.iter().map(|(r, _)| iut_label(r)).collect();
-        if iuts.len() > 1 {
-            let list: Vec<(&RunResult, String)> = runs
-                .iter()
-                .zip(&pages)
-                .map(|((r, _), p)| (r, link(p)))
-                .collect();
-            let page = out_dir.join("interop.html");
-            std::fs::write(&page, render_interop(&list))
-                .with_context(|| format!("cannot write {}", page.display()))?;
-            println!("{}", page.display());
+        let list: Vec<InteropRun> = runs
+            .iter()
+            .zip(&pages)
+            .map(|((run, dir), page)| InteropRun {
+                run,
+                page: link(page),
+                run_dir: dir_link(&out_dir, dir),
+                roles: test_roles(&run.suite),
+            })
+            .collect();
+        let matrix = Matrix::build(&list);
+        // Several implementations, or one in several roles.
+        if matrix.columns.len() > 1 {
+            for (name, text) in [
+                ("interop.html", render_interop(&matrix)),
+                ("interop.json", render_interop_json(&matrix)),
+            ] {
+                let page = out_dir.join(name);
+                std::fs::write(&page, text)
+                    .with_context(|| format!("cannot write {}", page.display()))?;
+                println!("{}", page.display());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The path from directory `from` to directory `to` as a link prefix: empty, or ending in `/`.
+fn dir_link(from: &Path, to: &Path) -> String {
+    match relative_link(from, to) {
+        l if l.is_empty() => l,
+        l => format!("{l}/"),
+    }
+}
+
+/// Test ID → the IUT role it puts under test, from the suite's definition (empty for a
+/// suite this mip6lab does not know: the matrix then calls its roles unknown).
+fn test_roles(suite: &str) -> BTreeMap<String, IutRole> {
+    mip6lab_registry::by_name(suite)
+        .map(|s| {
+            s.tests()
+                .iter()
+                .map(|t| (t.id.to_string(), t.iut_role()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `mip6lab report --merge OUT_DIR <shard>...`: the shards checked to be one run, merged in

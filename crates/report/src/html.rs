@@ -1,5 +1,5 @@
 //! The HTML report: one static, self-contained page per run (`index.html`, next to
-//! `results.json`), plus `compare.html` (two runs) and `interop.html` (several IUTs).
+//! `results.json`), plus `compare.html` (two runs); `interop.html` is [`crate::interop`]'s.
 //!
 //! Pages carry their CSS inline, fetch nothing and need no script; ladder diagrams are inline
 //! SVG. Everything that comes from a run (reasons, DNS names, log paths) is escaped: an IUT
@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Component, Path};
 
-const VERDICTS: [Verdict; 5] = [
+pub(crate) const VERDICTS: [Verdict; 5] = [
     Verdict::Pass,
     Verdict::Fail,
     Verdict::Error,
@@ -133,7 +133,7 @@ fn anchor(id: &str) -> String {
     format!("t-{s}")
 }
 
-fn vclass(v: Verdict) -> &'static str {
+pub(crate) fn vclass(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
@@ -143,11 +143,11 @@ fn vclass(v: Verdict) -> &'static str {
     }
 }
 
-fn badge(v: Verdict) -> String {
+pub(crate) fn badge(v: Verdict) -> String {
     format!("<span class=\"badge {}\">{v}</span>", vclass(v))
 }
 
-fn test_badge(r: &TestResult) -> String {
+pub(crate) fn test_badge(r: &TestResult) -> String {
     let mut b = badge(r.outcome.verdict);
     if r.outcome.verdict == Verdict::Fail && r.advisory() {
         b.push_str(" <span class=\"adv\">advisory</span>");
@@ -196,11 +196,17 @@ footer{color:#555;border-top:1px solid #ccc;margin-top:24px;padding:8px 20px 24p
 ";
 
 fn head(o: &mut String, title: &str) {
+    head_styled(o, title, "");
+}
+
+/// The page's head with the report's CSS, then `extra_css` (a page's own rules), and the
+/// opening `<body>`.
+pub(crate) fn head_styled(o: &mut String, title: &str, extra_css: &str) {
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<style>{CSS}{extra_css}</style>\n</head>\n<body>\n",
         h(title)
     );
 }
@@ -706,7 +712,7 @@ fn label(d: &Decoded) -> String {
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -922,107 +928,6 @@ pub fn render_compare(a: &RunResult, b: &RunResult, a_link: &str, b_link: &str) 
     }
     o.push_str("<h2>Unchanged</h2>\n");
     table(&mut o, &same);
-    o.push_str("</main>\n</body>\n</html>\n");
-    o
-}
-
-/// The IUT a run tested, as interop tables name it.
-pub fn iut_label(r: &RunResult) -> String {
-    if r.knobs.is_empty() {
-        r.iut.clone()
-    } else {
-        format!("{} [{}]", r.iut, r.knobs)
-    }
-}
-
-fn worst(vs: &[Verdict]) -> Option<Verdict> {
-    let rank = |v: &Verdict| match v {
-        Verdict::Error => 4,
-        Verdict::Fail => 3,
-        Verdict::Inconclusive => 2,
-        Verdict::Pass => 1,
-        Verdict::NotApplicable => 0,
-    };
-    vs.iter().copied().max_by_key(rank)
-}
-
-/// Interop matrix: a row per IUT (the newest run of each), a column per test and per
-/// requirement (a requirement's cell is the worst verdict of its tests).
-pub fn render_interop(runs: &[(&RunResult, String)]) -> String {
-    let mut newest: BTreeMap<String, (&RunResult, &str)> = BTreeMap::new();
-    for (r, link) in runs {
-        let k = iut_label(r);
-        let keep = newest
-            .get(&k)
-            .is_none_or(|(old, _)| r.started_unix >= old.started_unix);
-        if keep {
-            newest.insert(k, (r, link.as_str()));
-        }
-    }
-    let mut tests: Vec<String> = Vec::new();
-    let mut reqs: BTreeSet<String> = BTreeSet::new();
-    for (r, _) in newest.values() {
-        for t in &r.results {
-            if !tests.contains(&t.id) {
-                tests.push(t.id.clone());
-            }
-            reqs.extend(t.requirements.iter().cloned());
-        }
-    }
-    let mut o = String::new();
-    head(&mut o, "mip6lab interop matrix");
-    let _ = writeln!(
-        o,
-        "<header><h1>mip6lab: interop matrix</h1><p>{} IUT(s); for each, its newest run.</p></header>\n<main>",
-        newest.len()
-    );
-    let grid = |o: &mut String,
-                title: &str,
-                cols: &[String],
-                cell: &dyn Fn(&RunResult, &str) -> String| {
-        let _ = writeln!(o, "<h2>{title}</h2>\n<div style=\"overflow-x:auto\"><table>\n<thead><tr><th scope=\"col\">IUT</th>");
-        for c in cols {
-            let _ = write!(o, "<th scope=\"col\"><code>{}</code></th>", h(c));
-        }
-        o.push_str("</tr></thead>\n<tbody>\n");
-        for (label, (r, link)) in &newest {
-            let _ = write!(
-                o,
-                "<tr><th scope=\"row\"><a href=\"{}\">{}</a><br><span class=\"muted\">{}</span></th>",
-                href(link),
-                h(label),
-                h(&r.run_id)
-            );
-            for c in cols {
-                let _ = write!(o, "<td>{}</td>", cell(r, c));
-            }
-            o.push_str("</tr>\n");
-        }
-        o.push_str("</tbody>\n</table></div>\n");
-    };
-    let absent = || "<span class=\"muted\">—</span>".to_string();
-    grid(&mut o, "By test", &tests, &|r, id| {
-        r.results
-            .iter()
-            .find(|t| t.id == id)
-            .map(test_badge)
-            .unwrap_or_else(absent)
-    });
-    let reqs: Vec<String> = reqs.into_iter().collect();
-    grid(
-        &mut o,
-        "By requirement (worst verdict of its tests)",
-        &reqs,
-        &|r, q| {
-            let vs: Vec<Verdict> = r
-                .results
-                .iter()
-                .filter(|t| t.requirements.iter().any(|x| x == q))
-                .map(|t| t.outcome.verdict)
-                .collect();
-            worst(&vs).map(badge).unwrap_or_else(absent)
-        },
-    );
     o.push_str("</main>\n</body>\n</html>\n");
     o
 }

@@ -1,5 +1,6 @@
 //! Verdicts, results of a run, and what a run writes: results JSON, JUnit XML, the HTML
-//! report (`html`), and each test's evidence bundle (`bundle`).
+//! report (`html`), the interop matrix of several implementations (`interop`), and each
+//! test's evidence bundle (`bundle`).
 //!
 //! This crate knows nothing of labs or containers: it renders what a run left on disk, so a
 //! report can be re-rendered anywhere from `results.json` and the transcripts.
@@ -9,6 +10,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod flaky;
 pub mod html;
+pub mod interop;
 pub mod junit;
 mod markup;
 pub mod shard;
@@ -327,7 +329,7 @@ impl TestResult {
     }
 }
 
-fn norm_level(l: &str) -> String {
+pub(crate) fn norm_level(l: &str) -> String {
     l.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
