@@ -39,16 +39,27 @@ fn load(root: &Path) -> Result<Manifest> {
     for i in &m.implementation {
         let recipe = root.join("containers/iut").join(&i.name);
         if !recipe.join("Dockerfile").is_file() {
-            bail!("{MANIFEST}: `{}` has no {}/Dockerfile", i.name, recipe.display());
+            bail!(
+                "{MANIFEST}: `{}` has no {}/Dockerfile",
+                i.name,
+                recipe.display()
+            );
         }
         for f in [&i.pics, &i.baseline] {
             if !root.join(f).is_file() {
-                bail!("{MANIFEST}: `{}` names {}, which does not exist", i.name, f.display());
+                bail!(
+                    "{MANIFEST}: `{}` names {}, which does not exist",
+                    i.name,
+                    f.display()
+                );
             }
         }
         for s in &i.shared {
             if !root.join("containers/iut/shared").join(s).is_file() {
-                bail!("{MANIFEST}: `{}` shares {s}, not in containers/iut/shared/", i.name);
+                bail!(
+                    "{MANIFEST}: `{}` shares {s}, not in containers/iut/shared/",
+                    i.name
+                );
             }
         }
     }

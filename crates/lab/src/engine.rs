@@ -226,6 +226,10 @@ impl Engine {
                         ("net.ipv6.conf.default.disable_ipv6", "0"),
                         ("net.ipv6.conf.all.accept_dad", "0"),
                         ("net.ipv6.conf.default.accept_dad", "0"),
+                        // dhcpcd sets it at start and stops when it cannot: /proc/sys is
+                        // read-only in a container, so the holder sets it beforehand.
+                        ("net.ipv4.conf.all.promote_secondaries", "1"),
+                        ("net.ipv4.conf.default.promote_secondaries", "1"),
                     ]
                     .map(|(k, v)| (k.to_string(), v.to_string())),
                 );

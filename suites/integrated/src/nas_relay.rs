@@ -265,11 +265,14 @@ pub fn judge_no_idinf_for_another_network(obs: &Observation) -> Outcome {
             .as_deref()
             .is_some_and(|h| same_fqdn(h, HOME_NETWORK))
     }) {
-        return Outcome::inconclusive(format!(
-            "the relay added no IDINF for {HOME_NETWORK}, which the MN named and the AAA \
-             assigned (TP-INT-NAS-RSOO-01 judges that): without it, leaving out {named:?}'s \
-             others shows nothing"
-        ))
+        return Outcome::not_reached(
+            "Relay-forward",
+            format!(
+                "the relay added no IDINF for {HOME_NETWORK}, which the MN named and the AAA \
+                 assigned (TP-INT-NAS-RSOO-01 judges that); without it, leaving out the \
+                 others of {named:?} shows nothing"
+            ),
+        )
         .with_frames(obs.pcap_of(forward.position), [forward.frame()]);
     }
     // The AAA assigned an HA for the NAI's realm only: any other IDINF names a network whose
