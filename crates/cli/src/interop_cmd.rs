@@ -72,9 +72,9 @@ fn load(root: &Path) -> Result<Manifest> {
 }
 
 pub fn cmd_interop(rest: &[String]) -> Result<ExitCode> {
-    let a = Args::parse(rest, &["only", "out"], &["list"])?;
+    let a = Args::parse(rest, &["only", "out"], &["list", "write-baselines"])?;
     if let Some(p) = a.positional.first() {
-        bail!("unexpected argument `{p}` (mip6lab interop [--only NAME]... [--out DIR])");
+        bail!("unexpected argument `{p}` (mip6lab interop [--only NAME]... [--out DIR] [--write-baselines])");
     }
     let root = repo_root()?;
     let manifest = load(&root)?;
@@ -147,7 +147,12 @@ pub fn cmd_interop(rest: &[String]) -> Result<ExitCode> {
         }
         let run = std::fs::canonicalize(base.join("latest"))
             .map_err(|e| anyhow!("{}: no run recorded ({e})", i.name))?;
-        runs.push(run.to_string_lossy().into_owned());
+        let run = run.to_string_lossy().into_owned();
+        if a.has("write-baselines") {
+            let baseline = root.join(&i.baseline).to_string_lossy().into_owned();
+            crate::baseline_cmd::cmd_baseline(&["write".into(), run.clone(), baseline])?;
+        }
+        runs.push(run);
     }
     let mut report_args = runs.clone();
     report_args.extend(["--out".to_string(), out.to_string_lossy().into_owned()]);
@@ -157,6 +162,10 @@ pub fn cmd_interop(rest: &[String]) -> Result<ExitCode> {
         runs.len(),
         out.display()
     ));
+    if a.has("write-baselines") {
+        say("interop: baselines rewritten from these runs: review the diff before committing");
+        return Ok(ExitCode::SUCCESS);
+    }
     if regressions.is_empty() {
         say("interop: every implementation's verdicts match its baseline");
         Ok(ExitCode::SUCCESS)

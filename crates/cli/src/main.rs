@@ -103,13 +103,14 @@ USAGE:
       at its first qualifying catch (CI's budget); without it the map is complete. --jobs N:
       labs at once (default from cores and memory): the clean run spreads over N labs, then
       N mutants run at once; the map stays in knob order.
-  mip6lab interop [--only NAME]... [--out DIR] [--list]
+  mip6lab interop [--only NAME]... [--out DIR] [--list] [--write-baselines]
       Build each third-party implementation packaged as an IUT (containers/iut/interop.toml:
       its recipe containers/iut/<name>/, suite, PICS, expected-verdict baseline), run its
       suite against it with its PICS and baseline (DIR/<name>/<run-id>/, DIR default
       reports/interop), then render the interop matrix over all the runs (DIR/interop.html,
       DIR/interop.json). Exit 1 if any implementation's verdicts differ from its baseline.
-      --list prints the implementations.
+      --list prints the implementations; --write-baselines rewrites each baseline from its
+      run (each FAIL, INCONCLUSIVE or ERROR noted with its reason) instead of gating.
   mip6lab list <NAME>
       List a suite's test purposes and the requirements they verify, then the catalog's
       counts by level and by keyword kind (capital, lowercase, in effect, not an obligation).

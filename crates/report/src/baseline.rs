@@ -60,7 +60,8 @@ impl Baseline {
         Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// The verdicts of a run; each flaky test gets a note with its runs.
+    /// The verdicts of a run; each flaky test gets a note with its runs, and each expected
+    /// FAIL, INCONCLUSIVE or ERROR its reason, so the file says why it expects it.
     pub fn from_run(run: &RunResult) -> Baseline {
         let mut b = Baseline::default();
         for r in &run.results {
@@ -70,6 +71,12 @@ impl Baseline {
                     r.id.clone(),
                     format!("flaky in run {}: {}", run.run_id, r.runs_text()),
                 );
+            } else if matches!(
+                r.outcome.verdict,
+                Verdict::Fail | Verdict::Inconclusive | Verdict::Error
+            ) {
+                b.notes
+                    .insert(r.id.clone(), short_reason(&r.outcome.reason));
             }
         }
         b
@@ -116,6 +123,15 @@ impl Baseline {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         }
+    }
+}
+
+/// A reason on one line, at most 200 characters.
+fn short_reason(reason: &str) -> String {
+    let line = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
     }
 }
 
@@ -440,5 +456,17 @@ mod tests {
         let only = b.restricted_to(["B"]);
         assert_eq!(only.verdicts.len(), 1);
         assert!(compare(&only, &run(&[("B", Error)])).ok());
+    }
+
+    /// An expected FAIL carries its reason on one line; a PASS carries none.
+    #[test]
+    fn expected_failures_say_why() {
+        let mut r = run(&[("A", Pass), ("C", Fail)]);
+        r.results[1].outcome.reason = "no RSOO\nat all".into();
+        let b = Baseline::from_run(&r);
+        assert_eq!(b.notes["C"], "no RSOO at all");
+        assert!(!b.notes.contains_key("A"));
+        assert!(b.render("").contains("\"C\" = \"FAIL\"  # no RSOO at all"));
+        assert_eq!(short_reason(&"x".repeat(300)).chars().count(), 201);
     }
 }
