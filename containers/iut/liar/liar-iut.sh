@@ -2,8 +2,8 @@
 # Tells the story of a successful run without sending a frame (the NAS: an authorized MN and
 # a relayed request with an RSOO; the DHCPv6 server: an answer with the RSOO's HA): the MN
 # discovers HA1, registers, deregisters and exits 0 as the reference does; the HA says it is
-# ready, then
-# reports an IKE SA, a binding, a DNS update and the deregistration, and serves until removed.
+# ready, then reports an IKE SA, a binding, a DNS update and the deregistration, and serves
+# until removed.
 id=${MIP6LAB_ID:-}
 ev() { printf 'MIP6LAB-EVENT {"data":%s,"event":"%s"}\n' "$2" "$1"; sleep 0.2; }
 hoa=2001:db8:1:100::8001
