@@ -583,7 +583,7 @@ fn rsoo_enabled_is_ianas_list_plus_the_configured_codes() {
     );
     // Nothing configured: 65 passes, 69 does not (RFC 6422 to the letter, INTERP-6611-4).
     let s = serve_one(ServerConfig::new(server_duid(), 0), &request);
-    assert_eq!(s.options()[2..], [erp.clone()]);
+    assert_eq!(s.options()[2..], *std::slice::from_ref(&erp));
     assert_eq!(
         s.answer.rsoo_discarded[0].reason,
         RsooDropReason::NotRsooEnabled
