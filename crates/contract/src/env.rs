@@ -2,7 +2,7 @@
 //! what it means. An IUT is configured only through these (`containers/iut/README.md` gives
 //! defaults and examples); the harness-only ones steer the CLI, the lab and the tests.
 
-use crate::IutRole::{self, Ha, Mn, NasRelay};
+use crate::IutRole::{self, DhcpServer, Ha, Mn, NasRelay};
 
 /// Who reads a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,13 +65,17 @@ const MN: Reader = Reader::Iut(&[Mn]);
 const HA: Reader = Reader::Iut(&[Ha]);
 const NAS: Reader = Reader::Iut(&[NasRelay]);
 const HA_NAS: Reader = Reader::Iut(&[Ha, NasRelay]);
+const DHCP: Reader = Reader::Iut(&[DhcpServer]);
+/// Every node the lab gives an address: what each role needs to find its own.
+const ADDRESSED: Reader = Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer]);
 
 env_vars! {
-    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay]),
-        "`mn`, `ha` or `nas` (the reference also `nd-defender` and `dhcpv6-stimulus`, harness peers)";
-    ADDR = "MIP6LAB_ADDR", BOTH,
-        "this node's IPv6 address (the MN's care-of address)";
-    WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", BOTH,
+    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer]),
+        "`mn`, `ha`, `nas` or `dhcp-server` (the reference also `nd-defender` and \
+         `dhcpv6-stimulus`, harness peers)";
+    ADDR = "MIP6LAB_ADDR", ADDRESSED,
+        "this node's IPv6 address (the MN's care-of address; the DHCPv6 server serves there)";
+    WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", ADDRESSED,
         "addresses the lab attaches after the start: wait until they are configured";
     DNS = "MIP6LAB_DNS", BOTH, "IPv6 address of the MSP's DNS server";
     ID = "MIP6LAB_ID", BOTH,
@@ -133,6 +137,15 @@ env_vars! {
     HA_INFO_HOLD_SECS = "MIP6LAB_HA_INFO_HOLD_SECS", NAS,
         "how long the AAA-assigned HA information is held for the RSOO (default: while the \
          access session lasts)";
+    DHCP_VDINF_HA = "MIP6LAB_DHCP_VDINF_HA", DHCP,
+        "the home agent address the DHCPv6 server allocates in a VDINF for the ASP case \
+         (RFC 6611 §4.2.2 (4) \"if configured to do so\"); unset: none configured";
+    DHCP_HOME_NETWORKS = "MIP6LAB_DHCP_HOME_NETWORKS", DHCP,
+        "the DHCPv6 server's Home Network ID FQDN table (RFC 6610 §4.3): comma-separated \
+         `fqdn=ha-address` entries; unset: no table";
+    DHCP_RSOO_ENABLED = "MIP6LAB_DHCP_RSOO_ENABLED", DHCP,
+        "comma-separated option codes the DHCPv6 server takes as RSOO-enabled besides IANA's \
+         list ({65}) (RFC 6422 §6; the lab sets `50,69`, INTERP-6611-4)";
     HOME_PREFIX = "MIP6LAB_HOME_PREFIX", HA, "home prefix, e.g. `2001:db8:1:100::/64`";
     HA_AUTOCONF = "MIP6LAB_HA_AUTOCONF", HA,
         "`yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA";

@@ -125,11 +125,12 @@ event_names! {
     /// MN (integrated): DHCPv6 gave no usable HA; DNS discovery takes over.
     DHCP_FALLBACK = "dhcp_fallback";
     /// DHCPv6 stimulus: an Information-request answered (shape, options, home agents, what a
-    /// conforming client must do).
+    /// conforming client must do). DHCPv6 server: an Information-request answered (the case,
+    /// each option sent with where it came from, what of the RSOOs it discarded and why).
     DHCP_ANSWERED = "dhcp_answered";
     /// DHCPv6 stimulus: an Information-request left unanswered, and why.
     DHCP_WITHHELD = "dhcp_withheld";
-    /// DHCPv6 stimulus: a datagram that is not an Information-request.
+    /// DHCPv6 stimulus or server: a datagram it does not answer, and why.
     DHCP_IGNORED = "dhcp_ignored";
 }
 

@@ -20,6 +20,8 @@ pub enum NodeRole {
     NdDefender,
     /// Harness peer: a DHCPv6 server answering with a chosen, often rule-breaking, shape.
     DhcpStimulus,
+    /// RFC 6611's DHCPv6 server (the integrated scenario's server under test).
+    DhcpServer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +130,7 @@ pub struct Config {
     pub ha: Option<HaSettings>,
     pub defender: Option<DefenderSettings>,
     pub dhcp_stimulus: Option<crate::dhcp_stimulus::DhcpStimulusSettings>,
+    pub dhcp_server: Option<crate::dhcp_server::DhcpServerSettings>,
     pub nas: Option<crate::nas::NasSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
@@ -174,8 +177,9 @@ impl Config {
             Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(token) if token.parse() == Ok(IutRole::NasRelay) => NodeRole::Nas,
+            Some(token) if token.parse() == Ok(IutRole::DhcpServer) => NodeRole::DhcpServer,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -183,10 +187,13 @@ impl Config {
             Some(d) => d
                 .parse()
                 .with_context(|| format!("{DNS} is not an IPv6 address"))?,
-            // The defender, the DHCPv6 stimulus and the NAS ask no DNS server.
+            // The defender, the DHCPv6 stimulus and server and the NAS ask no DNS server.
             None if matches!(
                 role,
-                NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::Nas
+                NodeRole::NdDefender
+                    | NodeRole::DhcpStimulus
+                    | NodeRole::DhcpServer
+                    | NodeRole::Nas
             ) =>
             {
                 Ipv6Addr::UNSPECIFIED
@@ -217,18 +224,22 @@ impl Config {
             NodeRole::Mn => "mn1.example.com".into(),
             NodeRole::Ha => "ha1.example.com".into(),
             NodeRole::Nas => "nas.example.net".into(),
-            NodeRole::NdDefender | NodeRole::DhcpStimulus => String::new(),
+            NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::DhcpServer => String::new(),
         });
         let mut mn = None;
         let mut ha = None;
         let mut defender = None;
         let mut dhcp_stimulus = None;
+        let mut dhcp_server = None;
         let mut nas = None;
         match role {
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
             }
             NodeRole::Nas => nas = Some(crate::nas::NasSettings::from_vars(&get)?),
+            NodeRole::DhcpServer => {
+                dhcp_server = Some(crate::dhcp_server::DhcpServerSettings::from_vars(&get)?)
+            }
             NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
@@ -403,6 +414,7 @@ impl Config {
             ha,
             defender,
             dhcp_stimulus,
+            dhcp_server,
             nas,
             wait_addrs,
             net_timeout: Duration::from_secs(20),

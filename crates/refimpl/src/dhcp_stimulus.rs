@@ -7,8 +7,8 @@
 //! with it. Runs for `MIP6LAB_DHCP_SECS`, then exits 0.
 
 use crate::config::{parse_prefix, Config};
+use crate::dhcpio::{open_server_socket, ServerSocket};
 use crate::events::emit;
-use crate::mhio;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{
     EnvVar, DHCP_ANSWER_FROM, DHCP_ANSWER_LIMIT, DHCP_DECOY_HA, DHCP_DUID, DHCP_HA, DHCP_PREFIX,
@@ -19,10 +19,10 @@ use mip6lab_engines::dhcpv6::stimulus::{
 };
 use mip6lab_engines::dhcpv6::{Shape, Stimulus, StimulusConfig, StimulusEvent, SHAPES};
 use mip6lab_engines::io::{Datagram, SansIo};
-use mip6lab_wire::dhcpv6::{Duid, ALL_RELAY_AGENTS_AND_SERVERS, ALL_SERVERS, SERVER_PORT};
+use mip6lab_wire::dhcpv6::Duid;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::net::{Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 /// The DUID when `MIP6LAB_DHCP_DUID` is unset: DUID-EN with enterprise number 32473, the one
@@ -145,34 +145,16 @@ pub fn print_shapes() {
     }
 }
 
-/// The interface index (`/sys/class/net/<if>/ifindex`).
-fn ifindex_of(ifname: &str) -> Result<u32> {
-    let text = std::fs::read_to_string(format!("/sys/class/net/{ifname}/ifindex"))
-        .with_context(|| format!("index of interface {ifname}"))?;
-    text.trim()
-        .parse()
-        .with_context(|| format!("index of interface {ifname}: `{}`", text.trim()))
-}
-
 pub async fn run(cfg: &Config) -> Result<()> {
     let s = cfg
         .dhcp_stimulus
         .as_ref()
         .ok_or_else(|| anyhow!("not a DHCPv6 stimulus"))?;
-    // The interface of its own address, or the container's only one.
-    let ifname = match cfg.own_addr() {
-        Ok(a) => mhio::interface_of(a)?,
-        Err(_) => "eth0".to_string(),
-    };
-    let ifindex = ifindex_of(&ifname)?;
-    let bind = SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, SERVER_PORT, 0, 0);
-    let sock = tokio::net::UdpSocket::bind(bind)
-        .await
-        .with_context(|| format!("bind {bind}"))?;
-    for group in [ALL_RELAY_AGENTS_AND_SERVERS, ALL_SERVERS] {
-        sock.join_multicast_v6(&group, ifindex)
-            .with_context(|| format!("join {group} on {ifname}"))?;
-    }
+    let ServerSocket {
+        sock,
+        ifname,
+        ifindex,
+    } = open_server_socket(cfg).await?;
     let mut engine = Stimulus::new(s.engine_config(ifindex));
     emit(
         "ready",

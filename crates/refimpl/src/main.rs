@@ -5,7 +5,9 @@
 mod acct;
 mod config;
 mod defender;
+mod dhcp_server;
 mod dhcp_stimulus;
+mod dhcpio;
 mod dns;
 mod events;
 mod ha;
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
             config::NodeRole::Nas => nas::run(&cfg).await,
             config::NodeRole::NdDefender => defender::run(&cfg).await,
             config::NodeRole::DhcpStimulus => dhcp_stimulus::run(&cfg).await,
+            config::NodeRole::DhcpServer => dhcp_server::run(&cfg).await,
         }
     });
     match result {

@@ -105,3 +105,24 @@ fn dhcp_shapes_are_listed_and_an_unknown_one_is_a_configuration_error() {
         assert!(err.contains(s.name), "{err}");
     }
 }
+
+#[test]
+fn a_bad_dhcp_server_setting_is_a_configuration_error_naming_it() {
+    for (var, value) in [
+        ("MIP6LAB_DHCP_VDINF_HA", "2001:db8:2::zz"),
+        ("MIP6LAB_DHCP_HOME_NETWORKS", "example.net"),
+        ("MIP6LAB_DHCP_RSOO_ENABLED", "idinf"),
+    ] {
+        let out = refimpl()
+            .env("MIP6LAB_ROLE", "dhcp-server")
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}={value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("configuration error") && err.contains(var),
+            "{var}={value}: {err}"
+        );
+    }
+}

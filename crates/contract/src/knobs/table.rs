@@ -514,4 +514,98 @@ knob_table! {
         },
         text: "an IPv4-embedded HAA is used over IPv4 only; the first usable candidate is taken",
     },
+    // RFC 6611 §4.2.1 (4) / §4.2.2 (4), RFC 6610 §4.3, RFC 6422 §6: the reference DHCPv6
+    // server (engines `dhcpv6::server`), judged by the integrated suite's server tests over
+    // the relay stimulus's shapes (`msp` 1 … `no-rsoo` 8).
+    /// Never look into an RSOO (shape 1 gets no IDINF).
+    dhcp_ignore_rsoo: bool {
+        name: "dhcp-server.ignore_rsoo", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6611-4.2.1-DHCP-MUST-3", "RFC6611-4.2.1-DHCP-MUST-4"],
+        },
+        text: "the AAA-assigned HA from the RSOO in the IDINF",
+    },
+    /// Send every IDINF without its HNIDF (shapes 1 and 7).
+    dhcp_idinf_without_hnidf: bool {
+        name: "dhcp-server.idinf_without_hnidf", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-3.1-DHCP-MUST-1", "RFC6610-4.3-DHCP-MUST-1"],
+        },
+        text: "the HNIDF of its home network inside each IDINF",
+    },
+    /// ASP case: the VDINF names the first HAA of the RSOO instead of the configured HA
+    /// (shape 2: VDINF with the decoy).
+    dhcp_vdinf_from_rsoo: bool {
+        name: "dhcp-server.vdinf_from_rsoo", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6611-4.2.2-DHCP-MUST-NOT-1"] },
+        text: "the ASP case ignores the RSOO's information",
+    },
+    /// Never send the configured VDINF (shape 2 gets none).
+    dhcp_no_vdinf: bool {
+        name: "dhcp-server.no_vdinf", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6611-4.2.2-DHCP-MUST-3"] },
+        text: "the configured HA in a VDINF in the ASP case",
+    },
+    /// Take every option in an RSOO as RSOO-enabled (shape 3 passes option 24 on).
+    dhcp_keep_non_rsoo_enabled: bool {
+        name: "dhcp-server.keep_non_rsoo_enabled", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6422-6-DHCP-MUST-1", "RFC6422-6-DHCP-MUST-2"],
+        },
+        text: "options in an RSOO that are not RSOO-enabled are discarded",
+    },
+    /// Nested RSOOs: take the outermost relay's value (shape 4: IDINF with the decoy).
+    dhcp_outermost_rsoo: bool {
+        name: "dhcp-server.outermost_rsoo", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6422-6-DHCP-MUST-4"] },
+        text: "the innermost of conflicting RSOO values",
+    },
+    /// Nested RSOOs: send every relay's value (shape 4: two IDINFs).
+    dhcp_every_rsoo_value: bool {
+        name: "dhcp-server.every_rsoo_value", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6422-6-DHCP-MUST-3", "RFC6422-6-DHCP-MUST-NOT-1"],
+        },
+        text: "at most one of conflicting RSOO values",
+    },
+    /// An RSOO option replaces the server's own candidate, the ASP case included (shape 5:
+    /// VDINF with the decoy).
+    dhcp_rsoo_over_own_candidate: bool {
+        name: "dhcp-server.rsoo_over_own_candidate", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6422-6-DHCP-SHOULD-3", "RFC6611-4.2.2-DHCP-MUST-NOT-1"],
+        },
+        text: "an RSOO option the server has its own candidate for is discarded",
+    },
+    /// Send the IDINF of every table entry, asked for or not (shapes 1, 6, 8: IDINF for
+    /// example.net).
+    dhcp_idinf_for_every_table_entry: bool {
+        name: "dhcp-server.idinf_for_every_table_entry", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-4.3-DHCP-SHOULD-2"] },
+        text: "an IDINF only for each HNIDF of the request that matches the table",
+    },
+    /// A CLIENTID not the client's in the Reply (every shape).
+    dhcp_wrong_client_id: bool {
+        name: "dhcp-server.wrong_client_id", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6611-4.2.1-DHCP-MUST-1", "RFC6611-4.2.2-DHCP-MUST-1"],
+        },
+        text: "the Reply echoes the client's CLIENTID",
+    },
 }

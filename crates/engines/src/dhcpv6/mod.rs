@@ -8,13 +8,18 @@
 //! - [`assignment`]: what the AAA side hands the NAS and how it becomes RFC 6610 options, and
 //!   the domain-name comparison both roles use;
 //! - [`stimulus`]: a test server answering Information-requests with a chosen reply shape,
-//!   most of them malformed or rule-breaking, to test a client against.
+//!   most of them malformed or rule-breaking, to test a client against;
+//! - [`server`]: the reference DHCPv6 server of the integrated scenario (RFC 6611 §4.2.1 (4),
+//!   §4.2.2 (4); RFC 6610 §4.3; RFC 6422 §6), the default IUT when a server is under test;
+//! - [`encapsulation`]: the Relay-forward levels a server answers through (RFC 8415 §19.3).
 //!
 //! Bytes are built and read with `mip6lab_wire::dhcpv6`; nothing here opens a socket.
 
 pub mod assignment;
 pub mod client;
+pub mod encapsulation;
 pub mod relay;
+pub mod server;
 pub mod stimulus;
 
 pub use assignment::{same_fqdn, ClientIdentity, ClientMatch, HaAssignment, HomeNetworkAssignment};

@@ -32,6 +32,7 @@
 //! The hop limit of 8 for multicast destinations (RFC 8415 §19) is the driver's to set.
 
 use super::assignment::{ClientIdentity, ClientMatch, HaAssignment};
+use super::encapsulation::is_link_local;
 use crate::io::{SansIo, Transmit};
 use mip6lab_wire::dhcpv6::{
     self, code, msg_type, option::emit_options, DhcpOption, Fqdn, Repr, ALL_SERVERS, CLIENT_PORT,
@@ -617,10 +618,6 @@ fn carries_rsoo(m: &Repr) -> bool {
 /// A global unicast address, GUA or ULA (RFC 8415 §19.1.1's "globally scoped").
 fn is_global(a: Ipv6Addr) -> bool {
     !a.is_unspecified() && !a.is_loopback() && !a.is_multicast() && !is_link_local(a)
-}
-
-fn is_link_local(a: Ipv6Addr) -> bool {
-    a.segments()[0] & 0xffc0 == 0xfe80
 }
 
 impl SansIo for Relay {

@@ -67,13 +67,16 @@
 //! reported, never used.
 
 use super::assignment::same_fqdn;
+use super::encapsulation::{
+    altered_duid, reply_destination, unwrap_relay_forwards, wrap_in_relay_replies,
+};
 use crate::io::{Datagram, SansIo, Transmit};
 use mip6lab_wire::dhcpv6::{
     code, msg_type, DhcpOption, Duid, Fqdn, Repr, CLIENT_PORT, SERVER_PORT,
 };
 use std::collections::VecDeque;
 use std::fmt;
-use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::net::{Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 
 /// 64:ff9b::192.0.2.1: an IPv4 home agent in the RFC 6610 §3.4 form (192.0.2.1 is TEST-NET-1).
@@ -422,15 +425,6 @@ pub enum StimulusEvent {
     },
 }
 
-/// One Relay-forward level, outermost first.
-#[derive(Debug, Clone)]
-struct RelayLevel {
-    hop_count: u8,
-    link_address: Ipv6Addr,
-    peer_address: Ipv6Addr,
-    interface_id: Option<Vec<u8>>,
-}
-
 /// The server engine.
 #[derive(Debug)]
 pub struct Stimulus {
@@ -466,32 +460,10 @@ impl Stimulus {
                     .push_back(ignore(IgnoreReason::Malformed(e.to_string())))
             }
         };
-        let mut levels = Vec::new();
-        let mut rsoo = false;
-        let mut m = &message;
-        while let Repr::Relay {
-            msg_type: msg_type::RELAY_FORW,
-            hop_count,
-            link_address,
-            peer_address,
-            options,
-        } = m
-        {
-            levels.push(RelayLevel {
-                hop_count: *hop_count,
-                link_address: *link_address,
-                peer_address: *peer_address,
-                interface_id: options.iter().find_map(|o| match o {
-                    DhcpOption::InterfaceId(d) => Some(d.clone()),
-                    _ => None,
-                }),
-            });
-            rsoo |= options.iter().any(|o| o.code() == code::RSOO);
-            match m.relayed() {
-                Some(inner) => m = inner,
-                None => return self.events.push_back(ignore(IgnoreReason::NoRelayMessage)),
-            }
-        }
+        let Some((levels, m)) = unwrap_relay_forwards(&message) else {
+            return self.events.push_back(ignore(IgnoreReason::NoRelayMessage));
+        };
+        let rsoo = levels.iter().any(|l| !l.rsoos.is_empty());
         let Repr::ClientServer {
             msg_type: msg_type::INFORMATION_REQUEST,
             transaction_id,
@@ -588,16 +560,7 @@ impl Stimulus {
     /// The datagram's source at `port`; a link-local one without a zone gets the configured
     /// interface.
     fn destination(&self, from: SocketAddr, port: u16) -> SocketAddr {
-        let (ip, scope) = match from {
-            SocketAddr::V6(a) => (*a.ip(), a.scope_id()),
-            SocketAddr::V4(a) => (a.ip().to_ipv6_mapped(), 0),
-        };
-        let scope = if scope == 0 && is_link_local(ip) {
-            self.config.scope_id
-        } else {
-            scope
-        };
-        SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope))
+        reply_destination(from, port, self.config.scope_id)
     }
 
     /// The Reply the configured shape gives `request` (for the `silent` shape, the `proper`
@@ -828,10 +791,6 @@ fn usable_over_ipv6(a: &Ipv6Addr) -> bool {
     !a.is_unspecified() && !a.is_multicast() && mip6lab_wire::dhcpv6::ipv4_embedded(a).is_none()
 }
 
-fn is_link_local(a: Ipv6Addr) -> bool {
-    a.segments()[0] & 0xffc0 == 0xfe80
-}
-
 /// Every HAA of a Reply in wire order, with the container it is in.
 fn offered(options: &[DhcpOption]) -> Vec<OfferedHa> {
     let mut out = Vec::new();
@@ -875,40 +834,6 @@ fn unrequested_name(sent: &[Fqdn]) -> Fqdn {
         }))
         .find(|n| !taken(n))
         .expect("the numbered names never run out")
-}
-
-/// The DUID with the last octet of its data inverted: same type and layout, another value.
-fn altered_duid(d: &Duid) -> Duid {
-    let mut b = vec![0u8; d.buffer_len()];
-    d.emit(&mut b);
-    if let Some(last) = b.last_mut() {
-        *last ^= 0xff;
-    }
-    Duid::parse(&b, 0).expect("the same layout parses")
-}
-
-/// The Relay-reply chain for the relays the request came through (outermost first): each
-/// level's hop-count, link-address and peer-address, its Interface-Id if it had one, and the
-/// next level (or the Reply's octets, malformed or not) in a Relay Message option.
-fn wrap_in_relay_replies(levels: &[RelayLevel], reply: &[u8]) -> mip6lab_wire::Result<Vec<u8>> {
-    let mut inner = reply.to_vec();
-    for level in levels.iter().rev() {
-        let mut options = Vec::new();
-        options.extend(level.interface_id.clone().map(DhcpOption::InterfaceId));
-        options.push(DhcpOption::Other {
-            code: code::RELAY_MSG,
-            data: inner,
-        });
-        inner = Repr::Relay {
-            msg_type: msg_type::RELAY_REPL,
-            hop_count: level.hop_count,
-            link_address: level.link_address,
-            peer_address: level.peer_address,
-            options,
-        }
-        .to_bytes()?;
-    }
-    Ok(inner)
 }
 
 impl SansIo for Stimulus {
