@@ -57,3 +57,8 @@ record-integrated out="reports/record-integrated": setup build
     ./target/debug/mip6lab record record-integrated --out {{out}}/msp --env mn:MIP6LAB_HOME_NETWORK_ID=example.com
     ./target/debug/mip6lab record record-integrated --out {{out}}/asp
     ./target/debug/mip6lab record record-integrated --out {{out}}/dns --env nas:MIP6LAB_DHCP_SERVERS=2001:db8:2::99
+
+# Extra args go to `mip6lab interop` (e.g. `--only kea`, `--write-baselines`).
+# The third-party implementations packaged as IUTs against their baselines, then the matrix.
+interop *args: setup build
+    ./target/debug/mip6lab interop {{args}}

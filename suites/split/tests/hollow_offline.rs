@@ -1,6 +1,6 @@
-//! Offline companion of hollow_iuts.rs: every judge of an IUT, on an empty capture, with and
-//! without the event a liar prints, and with the exit codes the contract allows, gives no
-//! PASS. (The Docker tests add the harness peers' own traffic around a silent IUT.)
+//! Offline companion of crates/registry/tests/hollow_iuts.rs: every judge of an IUT, on an
+//! empty capture, with and without the event a liar prints, and with the exit codes the
+//! contract allows, gives no PASS. (The Docker tests add the harness peers' own traffic around a silent IUT.)
 
 use mip6lab_suite::{Observation, Verdict};
 use mip6lab_suite_split::SUITE;
