@@ -2,7 +2,7 @@
 //! what it means. An IUT is configured only through these (`containers/iut/README.md` gives
 //! defaults and examples); the harness-only ones steer the CLI, the lab and the tests.
 
-use crate::IutRole::{self, Ha, Mn, NasRelay};
+use crate::IutRole::{self, Aaa, Ha, Mn, NasRelay};
 
 /// Who reads a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,9 +67,9 @@ const NAS: Reader = Reader::Iut(&[NasRelay]);
 const HA_NAS: Reader = Reader::Iut(&[Ha, NasRelay]);
 
 env_vars! {
-    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay]),
-        "`mn`, `ha` or `nas` (the reference also `nd-defender` and `dhcpv6-stimulus`, harness peers)";
-    ADDR = "MIP6LAB_ADDR", BOTH,
+    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay, Aaa]),
+        "`mn`, `ha`, `nas` or `aaa` (the reference also `nd-defender` and `dhcpv6-stimulus`, harness peers)";
+    ADDR = "MIP6LAB_ADDR", Reader::Iut(&[Mn, Ha, Aaa]),
         "this node's IPv6 address (the MN's care-of address)";
     WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", BOTH,
         "addresses the lab attaches after the start: wait until they are configured";
@@ -132,6 +132,12 @@ env_vars! {
     HA_INFO_HOLD_SECS = "MIP6LAB_HA_INFO_HOLD_SECS", NAS,
         "how long the AAA-assigned HA information is held for the RSOO (default: while the \
          access session lasts)";
+    AAA_SECRET = "MIP6LAB_AAA_SECRET", Reader::Iut(&[Aaa]),
+        "the RADIUS shared secret of every client of the AAA server (the AAAV, a NAS)";
+    AAA_USERS = "MIP6LAB_AAA_USERS", Reader::Iut(&[Aaa]),
+        "the subscribers, `nai:password:ha-address:prefix/len` separated by `,` (the HA \
+         address may be bracketed, `[2001:db8:1::a1]`); `nai:password::` is a subscriber \
+         allowed network access but not Mobile IPv6 service";
     HOME_PREFIX = "MIP6LAB_HOME_PREFIX", HA, "home prefix, e.g. `2001:db8:1:100::/64`";
     HA_AUTOCONF = "MIP6LAB_HA_AUTOCONF", HA,
         "`yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA";

@@ -16,6 +16,8 @@ pub enum NodeRole {
     Ha,
     /// RFC 6611's NAS with its DHCPv6 relay.
     Nas,
+    /// RFC 6611's home AAA server (AAAH): RADIUS, EAP-MD5, the HA assignment.
+    Aaa,
     /// Harness peer: defends the addresses of a prefix against DAD probes.
     NdDefender,
     /// Harness peer: a DHCPv6 server answering with a chosen, often rule-breaking, shape.
@@ -129,6 +131,7 @@ pub struct Config {
     pub defender: Option<DefenderSettings>,
     pub dhcp_stimulus: Option<crate::dhcp_stimulus::DhcpStimulusSettings>,
     pub nas: Option<crate::nas::NasSettings>,
+    pub aaa: Option<crate::aaa_server::AaaSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
     pub knobs: Knobs,
@@ -174,8 +177,9 @@ impl Config {
             Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(token) if token.parse() == Ok(IutRole::NasRelay) => NodeRole::Nas,
+            Some(token) if token.parse() == Ok(IutRole::Aaa) => NodeRole::Aaa,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -183,10 +187,10 @@ impl Config {
             Some(d) => d
                 .parse()
                 .with_context(|| format!("{DNS} is not an IPv6 address"))?,
-            // The defender, the DHCPv6 stimulus and the NAS ask no DNS server.
+            // The defender, the DHCPv6 stimulus, the NAS and the AAA server ask no DNS server.
             None if matches!(
                 role,
-                NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::Nas
+                NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::Nas | NodeRole::Aaa
             ) =>
             {
                 Ipv6Addr::UNSPECIFIED
@@ -217,18 +221,20 @@ impl Config {
             NodeRole::Mn => "mn1.example.com".into(),
             NodeRole::Ha => "ha1.example.com".into(),
             NodeRole::Nas => "nas.example.net".into(),
-            NodeRole::NdDefender | NodeRole::DhcpStimulus => String::new(),
+            NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::Aaa => String::new(),
         });
         let mut mn = None;
         let mut ha = None;
         let mut defender = None;
         let mut dhcp_stimulus = None;
         let mut nas = None;
+        let mut aaa = None;
         match role {
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
             }
             NodeRole::Nas => nas = Some(crate::nas::NasSettings::from_vars(&get)?),
+            NodeRole::Aaa => aaa = Some(crate::aaa_server::AaaSettings::from_vars(&get)?),
             NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
@@ -404,6 +410,7 @@ impl Config {
             defender,
             dhcp_stimulus,
             nas,
+            aaa,
             wait_addrs,
             net_timeout: Duration::from_secs(20),
             knobs,
