@@ -1,6 +1,6 @@
 #!/bin/sh
 # Tells the story of a successful run without sending a frame (the NAS: an authorized MN and
-# a relayed request with an RSOO): the MN discovers HA1,
+# a relayed request with an RSOO; the AAA server: an Access-Accept with an HA): the MN discovers HA1,
 # registers, deregisters and exits 0 as the reference does; the HA says it is ready, then
 # reports an IKE SA, a binding, a DNS update and the deregistration, and serves until removed.
 id=${MIP6LAB_ID:-}
@@ -50,5 +50,12 @@ case "$MIP6LAB_ROLE" in
     ev dhcp_relay '{"forwarded":"fe80::42:c6ff:fe33:6493","hop_count":0,"rsoo":["example.com."]}'
     exec sleep infinity
     ;;
-  *) echo "liar IUT: MIP6LAB_ROLE must be mn, ha or nas" >&2; exit 2 ;;
+  aaa)
+    # An AAA server that says it assigned HA1 to the MN, and answered nothing.
+    ev ready '{"radius":"[2001:db8:1::18]:1812"}'
+    sleep 3
+    ev aaa_answer '{"client":"[2001:db8:2::19]:1812","code":"Access-Accept","user":"mn1-access@example.com","assignment":"HA1"}'
+    exec sleep infinity
+    ;;
+  *) echo "liar IUT: MIP6LAB_ROLE must be mn, ha, nas or aaa" >&2; exit 2 ;;
 esac
