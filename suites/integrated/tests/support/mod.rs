@@ -48,7 +48,7 @@ pub fn recorded_with(flow: &str, edit: impl Fn(&mut Repr) -> Edit) -> Observatio
     let dir = flow_dir(flow);
     let topo = topology();
     let mut ctx = Context::default();
-    let keys = KeyLog::load(&dir.join("keys.log")).unwrap();
+    let keys = KeyLog::load(dir.join("keys.log")).unwrap();
     ctx.keys.ike.extend(keys.ike);
     ctx.keys.esp.extend(keys.esp);
     let links = topo
