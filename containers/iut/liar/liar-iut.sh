@@ -1,9 +1,9 @@
 #!/bin/sh
 # Tells the story of a successful run without sending a frame (the NAS: an authorized MN and
-# a relayed request with an RSOO; the DHCPv6 server: an answer with the RSOO's HA): the MN
-# discovers HA1, registers, deregisters and exits 0 as the reference does; the HA says it is
-# ready, then reports an IKE SA, a binding, a DNS update and the deregistration, and serves
-# until removed.
+# a relayed request with an RSOO; the DHCPv6 server: an answer with the RSOO's HA; the AAA
+# server: an Access-Accept with an HA): the MN discovers HA1, registers, deregisters and exits 0
+# as the reference does; the HA says it is ready, then reports an IKE SA, a binding, a DNS
+# update and the deregistration, and serves until removed.
 id=${MIP6LAB_ID:-}
 ev() { printf 'MIP6LAB-EVENT {"data":%s,"event":"%s"}\n' "$2" "$1"; sleep 0.2; }
 hoa=2001:db8:1:100::8001
@@ -58,5 +58,12 @@ case "$MIP6LAB_ROLE" in
     ev dhcp_answered '{"case":"msp","from":"2001:db8:2::b","hnidfs":["example.com."],"options":[2,1,69],"relay_hops":1,"rsoo_discarded":[],"sent":[{"code":69,"home_agents":["2001:db8:1::a1"],"network":"example.com.","source":{"from":"rsoo","relay":1}}]}'
     exec sleep infinity
     ;;
-  *) echo "liar IUT: MIP6LAB_ROLE must be mn, ha, nas or dhcp-server" >&2; exit 2 ;;
+  aaa)
+    # An AAA server that says it assigned HA1 to the MN, and answered nothing.
+    ev ready '{"radius":"[2001:db8:1::18]:1812"}'
+    sleep 3
+    ev aaa_answer '{"client":"[2001:db8:2::19]:1812","code":"Access-Accept","user":"mn1-access@example.com","assignment":"HA1"}'
+    exec sleep infinity
+    ;;
+  *) echo "liar IUT: MIP6LAB_ROLE must be mn, ha, nas, dhcp-server or aaa" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 //! what it means. An IUT is configured only through these (`containers/iut/README.md` gives
 //! defaults and examples); the harness-only ones steer the CLI, the lab and the tests.
 
-use crate::IutRole::{self, DhcpServer, Ha, Mn, NasRelay};
+use crate::IutRole::{self, Aaa, DhcpServer, Ha, Mn, NasRelay};
 
 /// Who reads a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,11 +67,11 @@ const NAS: Reader = Reader::Iut(&[NasRelay]);
 const HA_NAS: Reader = Reader::Iut(&[Ha, NasRelay]);
 const DHCP: Reader = Reader::Iut(&[DhcpServer]);
 /// Every node the lab gives an address: what each role needs to find its own.
-const ADDRESSED: Reader = Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer]);
+const ADDRESSED: Reader = Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer, Aaa]);
 
 env_vars! {
-    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer]),
-        "`mn`, `ha`, `nas` or `dhcp-server` (the reference also `nd-defender` and \
+    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer, Aaa]),
+        "`mn`, `ha`, `nas`, `dhcp-server` or `aaa` (the reference also `nd-defender` and \
          `dhcpv6-stimulus`, harness peers)";
     ADDR = "MIP6LAB_ADDR", ADDRESSED,
         "this node's IPv6 address (the MN's care-of address; the DHCPv6 server serves there)";
@@ -146,6 +146,12 @@ env_vars! {
     DHCP_RSOO_ENABLED = "MIP6LAB_DHCP_RSOO_ENABLED", DHCP,
         "comma-separated option codes the DHCPv6 server takes as RSOO-enabled besides IANA's \
          list ({65}) (RFC 6422 §6; the lab sets `50,69`, INTERP-6611-4)";
+    AAA_SECRET = "MIP6LAB_AAA_SECRET", Reader::Iut(&[Aaa]),
+        "the RADIUS shared secret of every client of the AAA server (the AAAV, a NAS)";
+    AAA_USERS = "MIP6LAB_AAA_USERS", Reader::Iut(&[Aaa]),
+        "the subscribers, `nai:password:ha-address:prefix/len` separated by `,` (the HA \
+         address may be bracketed, `[2001:db8:1::a1]`); `nai:password::` is a subscriber \
+         allowed network access but not Mobile IPv6 service";
     HOME_PREFIX = "MIP6LAB_HOME_PREFIX", HA, "home prefix, e.g. `2001:db8:1:100::/64`";
     HA_AUTOCONF = "MIP6LAB_HA_AUTOCONF", HA,
         "`yes` (default): answer MIP6_HOME_PREFIX with the prefix; `no`: USE_ASSIGNED_HoA";

@@ -118,6 +118,9 @@ event_names! {
     ACCESS_TIMED_OUT = "access_timed_out";
     /// NAS: the supplicant logged off, or an EAPOL frame it did not act on.
     ACCESS_NOTE = "access_note";
+    /// AAA server: a RADIUS request answered (code, user, the HA assigned if any) or
+    /// discarded, and why.
+    AAA_ANSWER = "aaa_answer";
     /// NAS: what its DHCPv6 relay did (forwarded with or without RSOO, relayed, dropped).
     DHCP_RELAY = "dhcp_relay";
     /// MN (integrated): the home network information it took from a DHCPv6 Reply.

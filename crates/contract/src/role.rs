@@ -41,15 +41,16 @@ impl IutRole {
         }
     }
 
-    /// A topology node's role (`MN`, `MN2`, `HA1`, …) as the IUT role it plays (or the
-    /// harness's reference plays in its place); `None` for node roles no IUT can take
-    /// (`DNS`, `AAA`, `DEF`, `RELAY`).
+    /// A topology node's role (`MN`, `MN2`, `HA1`, `AAA`, …) as the IUT role it plays (or
+    /// the harness's reference plays in its place); `None` for node roles no IUT can take
+    /// (`DNS`, `DEF`, `RELAY`, `AAAV`: the visited AAA proxy is always the harness's).
     pub fn of_node_role(node_role: &str) -> Option<IutRole> {
         match node_role {
             r if r.starts_with("MN") => Some(IutRole::Mn),
             r if r.starts_with("HA") => Some(IutRole::Ha),
             r if r.starts_with("NAS") => Some(IutRole::NasRelay),
             r if r.starts_with("DHCP") => Some(IutRole::DhcpServer),
+            "AAA" => Some(IutRole::Aaa),
             _ => None,
         }
     }
@@ -105,6 +106,8 @@ mod tests {
         assert_eq!(IutRole::of_node_role("DHCP"), Some(IutRole::DhcpServer));
         assert_eq!(IutRole::of_node_role("RELAY"), None);
         assert_eq!("dhcp-server".parse(), Ok(IutRole::DhcpServer));
+        assert_eq!(IutRole::of_node_role("AAA"), Some(IutRole::Aaa));
+        assert_eq!(IutRole::of_node_role("AAAV"), None);
         let e = "router".parse::<IutRole>().unwrap_err();
         assert!(e.to_string().contains("router") && e.to_string().contains("mn, ha"));
     }

@@ -32,6 +32,9 @@
 //! `start`/`step`. A driver that must not block takes the engine's EAP events instead and
 //! runs each round on a [`RelaySession`] (e.g. `mip6lab_engines_io::aaa::exchange_udp`). [`MschapV2Client`] is the initiator's EAP-MSCHAPv2 peer
 //! ([`crate::ikev2::EapClient`]), with the MSK the AAA server gives the HA.
+//!
+//! The other end, the home AAA server of RFC 6611 (EAP-MD5, the HA assignment in the
+//! Access-Accept), is [`server::AaaServer`].
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{self, attr, code, Attribute, Repr};
 use std::net::Ipv6Addr;
@@ -770,5 +773,10 @@ pub fn round_event(
 mod engine;
 pub use engine::{RadiusEap, RadiusEapInput};
 
+pub mod server;
+pub use server::{AaaServer, Mip6Authorization, ServerConfig, ServerEvent, Subscriber};
+
+#[cfg(test)]
+mod server_tests;
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,8 @@ pub enum NodeRole {
     Ha,
     /// RFC 6611's NAS with its DHCPv6 relay.
     Nas,
+    /// RFC 6611's home AAA server (AAAH): RADIUS, EAP-MD5, the HA assignment.
+    Aaa,
     /// Harness peer: defends the addresses of a prefix against DAD probes.
     NdDefender,
     /// Harness peer: a DHCPv6 server answering with a chosen, often rule-breaking, shape.
@@ -132,6 +134,7 @@ pub struct Config {
     pub dhcp_stimulus: Option<crate::dhcp_stimulus::DhcpStimulusSettings>,
     pub dhcp_server: Option<crate::dhcp_server::DhcpServerSettings>,
     pub nas: Option<crate::nas::NasSettings>,
+    pub aaa: Option<crate::aaa_server::AaaSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
     pub knobs: Knobs,
@@ -178,8 +181,9 @@ impl Config {
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(token) if token.parse() == Ok(IutRole::NasRelay) => NodeRole::Nas,
             Some(token) if token.parse() == Ok(IutRole::DhcpServer) => NodeRole::DhcpServer,
+            Some(token) if token.parse() == Ok(IutRole::Aaa) => NodeRole::Aaa,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -187,13 +191,15 @@ impl Config {
             Some(d) => d
                 .parse()
                 .with_context(|| format!("{DNS} is not an IPv6 address"))?,
-            // The defender, the DHCPv6 stimulus and server and the NAS ask no DNS server.
+            // The defender, the DHCPv6 stimulus and server, the NAS and the AAA server ask no
+            // DNS server.
             None if matches!(
                 role,
                 NodeRole::NdDefender
                     | NodeRole::DhcpStimulus
                     | NodeRole::DhcpServer
                     | NodeRole::Nas
+                    | NodeRole::Aaa
             ) =>
             {
                 Ipv6Addr::UNSPECIFIED
@@ -224,7 +230,10 @@ impl Config {
             NodeRole::Mn => "mn1.example.com".into(),
             NodeRole::Ha => "ha1.example.com".into(),
             NodeRole::Nas => "nas.example.net".into(),
-            NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::DhcpServer => String::new(),
+            NodeRole::NdDefender
+            | NodeRole::DhcpStimulus
+            | NodeRole::DhcpServer
+            | NodeRole::Aaa => String::new(),
         });
         let mut mn = None;
         let mut ha = None;
@@ -232,6 +241,7 @@ impl Config {
         let mut dhcp_stimulus = None;
         let mut dhcp_server = None;
         let mut nas = None;
+        let mut aaa = None;
         match role {
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
@@ -240,6 +250,7 @@ impl Config {
             NodeRole::DhcpServer => {
                 dhcp_server = Some(crate::dhcp_server::DhcpServerSettings::from_vars(&get)?)
             }
+            NodeRole::Aaa => aaa = Some(crate::aaa_server::AaaSettings::from_vars(&get)?),
             NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
@@ -416,6 +427,7 @@ impl Config {
             dhcp_stimulus,
             dhcp_server,
             nas,
+            aaa,
             wait_addrs,
             net_timeout: Duration::from_secs(20),
             knobs,

@@ -2,6 +2,7 @@
 //! environment (the IUT container contract) so that the lab can start it exactly as it starts
 //! a vendor's image.
 
+mod aaa_server;
 mod acct;
 mod config;
 mod defender;
@@ -83,6 +84,7 @@ fn main() -> ExitCode {
             config::NodeRole::Mn => mn::run(&cfg).await,
             config::NodeRole::Ha => ha::run(&cfg).await,
             config::NodeRole::Nas => nas::run(&cfg).await,
+            config::NodeRole::Aaa => aaa_server::run(&cfg).await,
             config::NodeRole::NdDefender => defender::run(&cfg).await,
             config::NodeRole::DhcpStimulus => dhcp_stimulus::run(&cfg).await,
             config::NodeRole::DhcpServer => dhcp_server::run(&cfg).await,

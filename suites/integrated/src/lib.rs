@@ -3,6 +3,7 @@
 //! [`SUITE`] declares the order the modules run in. Every link of the scenario (access, ASP,
 //! home) is captured; judges read one transcript in capture-time order across them.
 
+pub mod aaa_server;
 pub mod mn_access;
 pub mod nas_relay;
 
@@ -12,13 +13,14 @@ use std::time::Duration;
 /// The integrated suite.
 pub static SUITE: Suite = Suite {
     name: "integrated",
-    title: "RFC 6611 integrated scenario: an MN or a NAS/DHCPv6 relay under test",
+    title:
+        "RFC 6611 integrated scenario: an MN, a NAS/DHCPv6 relay or the home AAA server under test",
     scenario: Scenario::Integrated,
     catalogs: &["rfc6611.toml"],
     pending: "rfc6611-pending.txt",
     reference_baseline: "reference-integrated.toml",
     crate_path: module_path!(),
-    modules: &["mn_access", "nas_relay"],
+    modules: &["mn_access", "nas_relay", "aaa_server"],
 };
 
 /// The home network the MSP case names (RFC 6611 §4.2.1): the realm of the MN's NAI.

@@ -608,4 +608,33 @@ knob_table! {
         },
         text: "the Reply echoes the client's CLIENTID",
     },
+    // RFC 6611 step (1): the home AAA server (AAAH, engines `aaa::server`), under test in the
+    // integrated suite's aaa_server module.
+    /// AAAH: an Access-Accept without the HA assignment, even for a subscriber allowed Mobile
+    /// IPv6.
+    aaa_no_ha_assignment: bool {
+        name: "aaa.no_ha_assignment", roles: &[Aaa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "RFC6611-4.2.1-AAA-MUST-1",
+                "RFC6611-4.2.1-AAA-MUST-3",
+                "RFC6611-4.2.2-AAA-MUST-2",
+                "RFC6611-3-AAA-SHALL-1",
+            ],
+        },
+        text: "the HA assignment in the Access-Accept of an MN allowed Mobile IPv6",
+    },
+    /// AAAH: assign a home agent to every subscriber, whether its profile allows Mobile IPv6
+    /// or not.
+    aaa_ignore_mip6_authorization: bool {
+        name: "aaa.ignore_mip6_authorization", roles: &[Aaa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6611-4.2.1-AAA-MUST-2", "RFC6611-4.2.2-AAA-MUST-1"],
+        },
+        text: "no HA assignment for a subscriber not allowed Mobile IPv6",
+    },
 }

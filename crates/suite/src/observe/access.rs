@@ -13,9 +13,9 @@ use mip6lab_capture::{Decoded, Entry, Part};
 use mip6lab_wire::radius::{vendor, HaAssignment};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// RADIUS codes (RFC 2865 §3, RFC 2866 §3) and Acct-Status-Type values (RFC 2866 §5.1), as
-/// the wire crate defines them.
-pub use mip6lab_wire::radius::{acct_status, code as radius_code};
+/// RADIUS codes (RFC 2865 §3, RFC 2866 §3), Acct-Status-Type values (RFC 2866 §5.1) and
+/// MIP6-Feature-Vector flags (RFC 5447 §4.2.5), as the wire crate defines them.
+pub use mip6lab_wire::radius::{acct_status, code as radius_code, feature as mip6_feature};
 
 /// The entries of `protocol`, with their index (capture order).
 fn positioned<'a>(

@@ -16,8 +16,8 @@ mod mobility;
 mod nd;
 
 pub use access::{
-    acct_status, radius_code, AccessOrder, EapCode, EapOutcome, EapPacket, EapolFrame,
-    RadiusAttribute, RadiusMessage,
+    acct_status, mip6_feature, radius_code, AccessOrder, EapCode, EapOutcome, EapPacket,
+    EapolFrame, RadiusAttribute, RadiusMessage,
 };
 pub use dhcp::{
     first_difference, option_code, same_message, Container, ContainerKind, DhcpBody, DhcpMessage,
