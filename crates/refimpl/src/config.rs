@@ -20,6 +20,8 @@ pub enum NodeRole {
     NdDefender,
     /// Harness peer: a DHCPv6 server answering with a chosen, often rule-breaking, shape.
     DhcpStimulus,
+    /// Harness peer: relay agent(s) sending fixed Relay-forwards to a DHCPv6 server under test.
+    DhcpRelayStimulus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +130,7 @@ pub struct Config {
     pub ha: Option<HaSettings>,
     pub defender: Option<DefenderSettings>,
     pub dhcp_stimulus: Option<crate::dhcp_stimulus::DhcpStimulusSettings>,
+    pub relay_stimulus: Option<crate::relay_stimulus::RelayStimulusSettings>,
     pub nas: Option<crate::nas::NasSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
@@ -171,11 +174,12 @@ impl Config {
         let role = match get(ROLE).as_deref() {
             Some(ROLE_ND_DEFENDER) => NodeRole::NdDefender,
             Some(ROLE_DHCPV6_STIMULUS) => NodeRole::DhcpStimulus,
+            Some(ROLE_DHCPV6_RELAY_STIMULUS) => NodeRole::DhcpRelayStimulus,
             Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(token) if token.parse() == Ok(IutRole::NasRelay) => NodeRole::Nas,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -186,7 +190,10 @@ impl Config {
             // The defender, the DHCPv6 stimulus and the NAS ask no DNS server.
             None if matches!(
                 role,
-                NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::Nas
+                NodeRole::NdDefender
+                    | NodeRole::DhcpStimulus
+                    | NodeRole::DhcpRelayStimulus
+                    | NodeRole::Nas
             ) =>
             {
                 Ipv6Addr::UNSPECIFIED
@@ -217,18 +224,26 @@ impl Config {
             NodeRole::Mn => "mn1.example.com".into(),
             NodeRole::Ha => "ha1.example.com".into(),
             NodeRole::Nas => "nas.example.net".into(),
-            NodeRole::NdDefender | NodeRole::DhcpStimulus => String::new(),
+            NodeRole::NdDefender | NodeRole::DhcpStimulus | NodeRole::DhcpRelayStimulus => {
+                String::new()
+            }
         });
         let mut mn = None;
         let mut ha = None;
         let mut defender = None;
         let mut dhcp_stimulus = None;
+        let mut relay_stimulus = None;
         let mut nas = None;
         match role {
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
             }
             NodeRole::Nas => nas = Some(crate::nas::NasSettings::from_vars(&get)?),
+            NodeRole::DhcpRelayStimulus => {
+                relay_stimulus = Some(crate::relay_stimulus::RelayStimulusSettings::from_vars(
+                    addr, &get,
+                )?);
+            }
             NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
@@ -403,6 +418,7 @@ impl Config {
             ha,
             defender,
             dhcp_stimulus,
+            relay_stimulus,
             nas,
             wait_addrs,
             net_timeout: Duration::from_secs(20),

@@ -16,6 +16,7 @@ mod mn;
 mod nas;
 mod ndio;
 mod netwait;
+mod relay_stimulus;
 
 use std::process::ExitCode;
 
@@ -83,6 +84,7 @@ fn main() -> ExitCode {
             config::NodeRole::Nas => nas::run(&cfg).await,
             config::NodeRole::NdDefender => defender::run(&cfg).await,
             config::NodeRole::DhcpStimulus => dhcp_stimulus::run(&cfg).await,
+            config::NodeRole::DhcpRelayStimulus => relay_stimulus::run(&cfg).await,
         }
     });
     match result {
