@@ -160,7 +160,11 @@ fn answered_any(obs: &Observation) -> bool {
 }
 
 /// The server's answer to `shape`, or the outcome when there is none to judge.
-fn answered(obs: &Observation, shape: Shape, unanswered: Unanswered) -> Result<Answered<'_>, Outcome> {
+fn answered(
+    obs: &Observation,
+    shape: Shape,
+    unanswered: Unanswered,
+) -> Result<Answered<'_>, Outcome> {
     let Some(exchange) = obs.relayed_exchange(RELAY, SERVER, &shape.client_lladdr()) else {
         return Err(Outcome::not_reached(
             "the stimulus relay's start",
@@ -237,9 +241,7 @@ fn show_all(cs: &[Container]) -> String {
 /// An error status (RFC 8415 §21.13: anything but Success, 0) at the Reply's top level.
 fn error_status(reply: &DhcpBody) -> Option<(u16, String)> {
     reply.options.iter().find_map(|o| match o {
-        DhcpOpt::StatusCode { status, message } if *status != 0 => {
-            Some((*status, message.clone()))
-        }
+        DhcpOpt::StatusCode { status, message } if *status != 0 => Some((*status, message.clone())),
         _ => None,
     })
 }
@@ -294,9 +296,8 @@ pub fn judge_msp_idinf_from_rsoo(obs: &Observation) -> Outcome {
         )));
     };
     let ha1 = address(MSP_HA);
-    let same_content = idinf.haas == supplied.haas
-        && idinf.hnps == supplied.hnps
-        && idinf.hafs == supplied.hafs;
+    let same_content =
+        idinf.haas == supplied.haas && idinf.hnps == supplied.hnps && idinf.hafs == supplied.hafs;
     if !idinf.haas.contains(&ha1) {
         return verdict(Outcome::fail(format!(
             "the Reply's IDINF for {HOME_NETWORK} is {}, not the AAA's HA {ha1} from the RSOO \
@@ -398,8 +399,7 @@ pub fn judge_drops_non_rsoo_enabled(obs: &Observation) -> Outcome {
             "the relay's `not-enabled` RSOO carries no option 24: nothing to discard",
         ));
     }
-    if a
-        .reply
+    if a.reply
         .domain_list()
         .iter()
         .any(|n| same_name(n, RSOO_DECOY_DOMAIN))
@@ -645,7 +645,9 @@ pub fn judge_one_idinf_per_network(obs: &Observation) -> Outcome {
             show(one),
             rsoo.first()
                 .map(|c| format!(", {}", show(c)))
-                .unwrap_or_else(|| format!(" ({HOME_NETWORK}'s RSOO IDINF left out; TP-INT-DHCP-MSP-01 judges that)"))
+                .unwrap_or_else(|| format!(
+                    " ({HOME_NETWORK}'s RSOO IDINF left out; TP-INT-DHCP-MSP-01 judges that)"
+                ))
         )),
         many => Outcome::fail(format!(
             "the Reply carries {} IDINFs for {TABLE_NETWORK}: {}",
@@ -772,7 +774,10 @@ fn reply_fault(a: &Answered) -> Option<String> {
         ));
     }
     for (level, (f, r)) in sent.iter().zip(&got).enumerate() {
-        let header = |b: &DhcpBody| b.relay.map(|h| (h.hop_count, h.link_address, h.peer_address));
+        let header = |b: &DhcpBody| {
+            b.relay
+                .map(|h| (h.hop_count, h.link_address, h.peer_address))
+        };
         if header(f) != header(r) {
             return Some(format!(
                 "relay level {level}: the Relay-reply's hop-count/link-address/peer-address {:?} \
