@@ -611,11 +611,11 @@ pub fn judge_one_idinf_per_network(obs: &Observation) -> Outcome {
             "the Reply carries HNIDF {top:?} at its top level instead of inside the IDINFs"
         )));
     }
-    let named: Vec<&Container> = idinfs
+    let stray: Vec<&Container> = idinfs
         .iter()
         .filter(|c| !c.names(HOME_NETWORK) && !c.names(TABLE_NETWORK))
         .collect();
-    if let Some(stray) = named.first() {
+    if let Some(stray) = stray.first() {
         return verdict(Outcome::fail(format!(
             "the Reply carries {}, for a network the client did not name",
             show(stray)
