@@ -287,6 +287,13 @@ pub fn judge_msp_idinf_from_rsoo(obs: &Observation) -> Outcome {
         )));
     }
     let idinfs = containers_of(&a.reply, ContainerKind::Idinf);
+    if let Some(bare) = idinfs.iter().find(|c| c.hnidf.is_none()) {
+        return verdict(Outcome::fail(format!(
+            "the Reply's {} has no HNIDF: RFC 6610 §3.1 puts the HNIDF inside the IDINF it \
+             identifies",
+            show(bare)
+        )));
+    }
     let Some(idinf) = idinfs.iter().find(|c| c.names(HOME_NETWORK)) else {
         return verdict(Outcome::fail(format!(
             "the Reply has no IDINF for {HOME_NETWORK} (IDINFs: {}), although the client named it \
@@ -458,7 +465,17 @@ pub fn judge_innermost_rsoo_wins(obs: &Observation) -> Outcome {
         ));
     }
     let (ha1, decoy) = (address(MSP_HA), address(DECOY_HA));
-    let idinfs = containers_of(&a.reply, ContainerKind::Idinf);
+    // Both RSOOs speak of the client's one network; an IDINF for any other is no choice
+    // between them, and no IDINF the client asked for.
+    let (idinfs, others): (Vec<_>, Vec<_>) = containers_of(&a.reply, ContainerKind::Idinf)
+        .into_iter()
+        .partition(|c| c.names(HOME_NETWORK));
+    if !others.is_empty() {
+        return verdict(Outcome::fail(format!(
+            "the Reply carries IDINFs for networks the client did not name: {}",
+            show_all(&others)
+        )));
+    }
     let o = match idinfs.as_slice() {
         [] => Outcome::fail(
             "the Reply carries no IDINF: by default the innermost relay's is forwarded",
