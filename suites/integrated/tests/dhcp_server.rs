@@ -267,6 +267,11 @@ fn msp_fails_without_the_rsoo_idinf_or_with_the_servers_own() {
         vec![idinf(stim::HOME_NETWORK, stim::HA1, false)],
     );
     assert_fails(&obs, server::judge_msp_idinf_from_rsoo, "not the RSOO's");
+    let obs = run_except(
+        Shape::Msp,
+        vec![DhcpOption::Mip6Idinf(vec![DhcpOption::Mip6Haa(stim::HA1)])],
+    );
+    assert_fails(&obs, server::judge_msp_idinf_from_rsoo, "has no HNIDF");
 }
 
 #[test]
@@ -355,6 +360,14 @@ fn nested_rsoos_fail_with_two_idinfs_or_the_outer_value() {
     );
     let obs = run_except(Shape::Nested, vec![]);
     assert_fails(&obs, server::judge_innermost_rsoo_wins, "no IDINF");
+    let obs = run_except(
+        Shape::Nested,
+        vec![
+            idinf(stim::HOME_NETWORK, stim::HA1, false),
+            idinf(stim::TABLE_NETWORK, stim::HA2, false),
+        ],
+    );
+    assert_fails(&obs, server::judge_innermost_rsoo_wins, "did not name");
 }
 
 #[test]
