@@ -102,9 +102,14 @@ pub async fn run(cfg: &Config) -> Result<()> {
         };
         let left = Duration::from_millis(deadline.saturating_sub(now()));
         match tokio::time::timeout(left, sock.recv_from(&mut buf)).await {
-            Ok(received) => {
-                let (n, from) = received.context("receive on port 547")?;
-                engine.handle_input(now(), Datagram::new(from, &buf[..n]));
+            Ok(Ok((n, from))) => engine.handle_input(now(), Datagram::new(from, &buf[..n])),
+            // A receive error (an ICMP error surfacing) ends no shape early: the deadline does.
+            Ok(Err(e)) => {
+                emit(
+                    "error",
+                    json!({ "reason": format!("receive on port 547: {e}") }),
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
             Err(_) => engine.handle_timeout(now()),
         }
