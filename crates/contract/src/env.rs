@@ -47,6 +47,12 @@ pub const ROLE_ND_DEFENDER: &str = "nd-defender";
 /// (`mip6lab_engines::dhcpv6::stimulus`), for tests of a mobile node's DHCPv6 client.
 pub const ROLE_DHCPV6_STIMULUS: &str = "dhcpv6-stimulus";
 
+/// The value of `MIP6LAB_ROLE` for the reference's harness-only stimulus relay: it sends a
+/// fixed series of Relay-forwards (`mip6lab_engines::dhcpv6::relay_stimulus`) from port 547 to
+/// the first of `MIP6LAB_DHCP_SERVERS`, for tests of a DHCPv6 server; it reports
+/// `relay_stimulus_reply` per shape and `relay_stimulus_done`, then exits 0.
+pub const ROLE_DHCPV6_RELAY_STIMULUS: &str = "dhcpv6-relay-stimulus";
+
 /// Declares each variable once: its constant and its row in [`ALL`].
 macro_rules! env_vars {
     ($($(#[$meta:meta])* $konst:ident = $name:literal, $reader:expr, $meaning:literal;)*) => {
@@ -71,8 +77,8 @@ const ADDRESSED: Reader = Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer, Aaa]);
 
 env_vars! {
     ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer, Aaa]),
-        "`mn`, `ha`, `nas`, `dhcp-server` or `aaa` (the reference also `nd-defender` and \
-         `dhcpv6-stimulus`, harness peers)";
+        "`mn`, `ha`, `nas`, `dhcp-server` or `aaa` (the reference also `nd-defender`, \
+         `dhcpv6-stimulus` and `dhcpv6-relay-stimulus`, harness peers)";
     ADDR = "MIP6LAB_ADDR", ADDRESSED,
         "this node's IPv6 address (the MN's care-of address; the DHCPv6 server serves there)";
     WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", ADDRESSED,

@@ -135,6 +135,14 @@ event_names! {
     DHCP_WITHHELD = "dhcp_withheld";
     /// DHCPv6 stimulus or server: a datagram it does not answer, and why.
     DHCP_IGNORED = "dhcp_ignored";
+    /// DHCPv6 relay stimulus: a shape's Relay-forward sent (shape, number, attempt).
+    RELAY_STIMULUS_SENT = "relay_stimulus_sent";
+    /// DHCPv6 relay stimulus: a shape's exchange ended (shape, number, answered: bool).
+    RELAY_STIMULUS_REPLY = "relay_stimulus_reply";
+    /// DHCPv6 relay stimulus: a datagram that answers no pending shape.
+    RELAY_STIMULUS_IGNORED = "relay_stimulus_ignored";
+    /// DHCPv6 relay stimulus: every shape sent; it exits 0 next.
+    RELAY_STIMULUS_DONE = "relay_stimulus_done";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in

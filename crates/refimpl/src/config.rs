@@ -24,6 +24,8 @@ pub enum NodeRole {
     DhcpStimulus,
     /// RFC 6611's DHCPv6 server (the integrated scenario's server under test).
     DhcpServer,
+    /// Harness peer: relay agent(s) sending fixed Relay-forwards to a DHCPv6 server under test.
+    DhcpRelayStimulus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +135,7 @@ pub struct Config {
     pub defender: Option<DefenderSettings>,
     pub dhcp_stimulus: Option<crate::dhcp_stimulus::DhcpStimulusSettings>,
     pub dhcp_server: Option<crate::dhcp_server::DhcpServerSettings>,
+    pub relay_stimulus: Option<crate::relay_stimulus::RelayStimulusSettings>,
     pub nas: Option<crate::nas::NasSettings>,
     pub aaa: Option<crate::aaa_server::AaaSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
@@ -177,13 +180,14 @@ impl Config {
         let role = match get(ROLE).as_deref() {
             Some(ROLE_ND_DEFENDER) => NodeRole::NdDefender,
             Some(ROLE_DHCPV6_STIMULUS) => NodeRole::DhcpStimulus,
+            Some(ROLE_DHCPV6_RELAY_STIMULUS) => NodeRole::DhcpRelayStimulus,
             Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(token) if token.parse() == Ok(IutRole::NasRelay) => NodeRole::Nas,
             Some(token) if token.parse() == Ok(IutRole::DhcpServer) => NodeRole::DhcpServer,
             Some(token) if token.parse() == Ok(IutRole::Aaa) => NodeRole::Aaa,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -198,6 +202,7 @@ impl Config {
                 NodeRole::NdDefender
                     | NodeRole::DhcpStimulus
                     | NodeRole::DhcpServer
+                    | NodeRole::DhcpRelayStimulus
                     | NodeRole::Nas
                     | NodeRole::Aaa
             ) =>
@@ -233,6 +238,7 @@ impl Config {
             NodeRole::NdDefender
             | NodeRole::DhcpStimulus
             | NodeRole::DhcpServer
+            | NodeRole::DhcpRelayStimulus
             | NodeRole::Aaa => String::new(),
         });
         let mut mn = None;
@@ -240,6 +246,7 @@ impl Config {
         let mut defender = None;
         let mut dhcp_stimulus = None;
         let mut dhcp_server = None;
+        let mut relay_stimulus = None;
         let mut nas = None;
         let mut aaa = None;
         match role {
@@ -251,6 +258,11 @@ impl Config {
                 dhcp_server = Some(crate::dhcp_server::DhcpServerSettings::from_vars(&get)?)
             }
             NodeRole::Aaa => aaa = Some(crate::aaa_server::AaaSettings::from_vars(&get)?),
+            NodeRole::DhcpRelayStimulus => {
+                relay_stimulus = Some(crate::relay_stimulus::RelayStimulusSettings::from_vars(
+                    addr, &get,
+                )?);
+            }
             NodeRole::NdDefender => {
                 let prefix = parse_prefix(
                     &get(DEFEND_PREFIX).ok_or_else(|| anyhow!("{DEFEND_PREFIX} is not set"))?,
@@ -426,6 +438,7 @@ impl Config {
             defender,
             dhcp_stimulus,
             dhcp_server,
+            relay_stimulus,
             nas,
             aaa,
             wait_addrs,

@@ -19,6 +19,7 @@ mod mn;
 mod nas;
 mod ndio;
 mod netwait;
+mod relay_stimulus;
 
 use std::process::ExitCode;
 
@@ -88,6 +89,7 @@ fn main() -> ExitCode {
             config::NodeRole::NdDefender => defender::run(&cfg).await,
             config::NodeRole::DhcpStimulus => dhcp_stimulus::run(&cfg).await,
             config::NodeRole::DhcpServer => dhcp_server::run(&cfg).await,
+            config::NodeRole::DhcpRelayStimulus => relay_stimulus::run(&cfg).await,
         }
     });
     match result {

@@ -45,20 +45,7 @@ impl NasSettings {
         let radius = radius
             .parse::<SocketAddr>()
             .with_context(|| format!("{} `{radius}` is not [addr]:port", env::RADIUS))?;
-        let servers =
-            get(env::DHCP_SERVERS).ok_or_else(|| anyhow!("{} is not set", env::DHCP_SERVERS))?;
-        let dhcp_servers = servers
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<Ipv6Addr>()
-                    .with_context(|| format!("{}: `{s}` is not an IPv6 address", env::DHCP_SERVERS))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if dhcp_servers.is_empty() {
-            bail!("{} names no server", env::DHCP_SERVERS);
-        }
+        let dhcp_servers = dhcp_servers(get)?;
         let hold = get(env::HA_INFO_HOLD_SECS)
             .map(|s| {
                 s.parse::<u64>()
@@ -75,6 +62,25 @@ impl NasSettings {
             hold,
         })
     }
+}
+
+/// `MIP6LAB_DHCP_SERVERS`: the DHCPv6 servers a relay sends to (at least one).
+pub(crate) fn dhcp_servers(get: &dyn Fn(EnvVar) -> Option<String>) -> Result<Vec<Ipv6Addr>> {
+    let servers =
+        get(env::DHCP_SERVERS).ok_or_else(|| anyhow!("{} is not set", env::DHCP_SERVERS))?;
+    let dhcp_servers = servers
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<Ipv6Addr>()
+                .with_context(|| format!("{}: `{s}` is not an IPv6 address", env::DHCP_SERVERS))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if dhcp_servers.is_empty() {
+        bail!("{} names no server", env::DHCP_SERVERS);
+    }
+    Ok(dhcp_servers)
 }
 
 pub async fn run(cfg: &Config) -> Result<()> {
@@ -112,6 +118,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     relay_cfg.modify_relay_reply = cfg.knobs.nas_modify_relay_reply;
     relay_cfg.omit_hnidf_in_idinf = cfg.knobs.nas_omit_hnidf_in_idinf;
     relay_cfg.idinf_for_unrequested_network = cfg.knobs.nas_idinf_for_unrequested_network;
+    relay_cfg.rsoo_bare_haa = cfg.knobs.nas_rsoo_bare_haa;
     let mut relay = Relay::new(relay_cfg);
     emit(
         "ready",

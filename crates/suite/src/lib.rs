@@ -21,6 +21,7 @@ pub mod pics;
 pub mod requirements;
 pub mod runner;
 pub mod suite;
+pub mod synth;
 
 #[doc(hidden)]
 pub use inventory;

@@ -158,7 +158,7 @@ impl Suite {
 
     /// Each test's topology exists, has an `iut` node, and that node's role is the IUT role
     /// the test declares (`HA1` for [`IutRole::Ha`](crate::IutRole), `MN` for `Mn`: the
-    /// role's token in capitals, an index allowed after it).
+    /// role's token in capitals, an index allowed after it; `DHCP` for `DhcpServer`).
     pub fn check_topologies(&self, root: &Path) -> Result<(), String> {
         let mut problems = Vec::new();
         for tp in self.tests() {
@@ -179,7 +179,11 @@ impl Suite {
                 ));
                 continue;
             };
-            let want = tp.iut_role().token().to_ascii_uppercase();
+            // The DHCPv6 server's node is `DHCP`, as Kea's is where the harness runs it.
+            let want = match tp.iut_role() {
+                crate::IutRole::DhcpServer => "DHCP".to_string(),
+                other => other.token().to_ascii_uppercase(),
+            };
             let role = iut.role.trim_end_matches(|c: char| c.is_ascii_digit());
             if role != want {
                 problems.push(format!(

@@ -155,7 +155,7 @@ pub fn assigns_home_agent() -> TestPurpose {
         &[],
         judge_assigns_home_agent,
     )
-    .pics(&["aaa.radius", "aaa.eap_md5", "aaa.ha_assignment"])
+    .pics(&["aaa.radius", "aaa.eap_md5"])
 }
 
 pub fn judge_assigns_home_agent(obs: &Observation) -> Outcome {

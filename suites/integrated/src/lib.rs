@@ -1,9 +1,18 @@
 //! The integrated scenario suite (RFC 6611, with the RFC 6610 options and RFC 6422 RSOO it
 //! uses). One module per IUT role; each test purpose is a `#[test_purpose]` function, and
-//! [`SUITE`] declares the order the modules run in. Every link of the scenario (access, ASP,
-//! home) is captured; judges read one transcript in capture-time order across them.
+//! [`SUITE`] declares the order the modules run in:
+//! - [`mn_access`]: the MN (network access, its Information-request, what it does with the
+//!   Reply);
+//! - [`nas_relay`]: the NAS and its DHCPv6 relay (RADIUS, the RSOO, the Reply passed on);
+//! - [`dhcp_server`]: the DHCPv6 server (the RSOO's IDINF in the MSP case, its own VDINF in
+//!   the ASP case, RSOO-enabled options, nested RSOOs, its Home Network ID FQDN table), driven
+//!   by the harness's stimulus relay.
+//!
+//! Every link of the scenario (access, ASP, home) is captured; judges read one transcript in
+//! capture-time order across them.
 
 pub mod aaa_server;
+pub mod dhcp_server;
 pub mod mn_access;
 pub mod nas_relay;
 
@@ -13,20 +22,25 @@ use std::time::Duration;
 /// The integrated suite.
 pub static SUITE: Suite = Suite {
     name: "integrated",
-    title:
-        "RFC 6611 integrated scenario: an MN, a NAS/DHCPv6 relay or the home AAA server under test",
+    title: "RFC 6611 integrated scenario: an MN, a NAS/DHCPv6 relay, a DHCPv6 server or the home \
+            AAA server under test",
     scenario: Scenario::Integrated,
     catalogs: &["rfc6611.toml"],
     pending: "rfc6611-pending.txt",
     reference_baseline: "reference-integrated.toml",
     crate_path: module_path!(),
-    modules: &["mn_access", "nas_relay", "aaa_server"],
+    modules: &["mn_access", "nas_relay", "dhcp_server", "aaa_server"],
 };
 
 /// The home network the MSP case names (RFC 6611 §4.2.1): the realm of the MN's NAI.
 pub(crate) const HOME_NETWORK: &str = "example.com";
 /// The MSP's HA, as the AAAH assigns it (fixtures/freeradius/users).
 pub(crate) const MSP_HA: &str = "2001:db8:1::a1";
+/// The ASP's HA (HA2): the VDINF a DHCPv6 server under test is configured with, and its
+/// Home Network ID FQDN table's entry for [`TABLE_NETWORK`].
+pub(crate) const ASP_HA: &str = "2001:db8:2::a2";
+/// The network in a DHCPv6 server under test's Home Network ID FQDN table (RFC 6610 §4.3).
+pub(crate) const TABLE_NETWORK: &str = "example.net";
 /// The stimulus DHCPv6 server's address, and the HA it names where a conforming MN must
 /// not go.
 pub(crate) const STIMULUS_SERVER: &str = "2001:db8:2::48";

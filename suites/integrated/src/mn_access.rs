@@ -15,6 +15,8 @@ const TOPOLOGY: &str = "integrated-mn-iut";
 const MSP: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", HOME_NETWORK)];
 /// The ASP case: no home network named (§4.2.2).
 const ASP: &[(&str, &str)] = &[];
+/// The MSP case naming two home networks: the MN's own and one no server knows.
+const TWO_NETWORKS: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", "example.com,example.net")];
 /// The NAS relays to the stimulus server, which answers with an IDINF for a network the MN
 /// did not name, naming the decoy HA.
 const UNMATCHED_IDINF: &[(&str, &str, &str)] = &[
@@ -108,6 +110,69 @@ pub fn judge_access_before_dhcp(obs: &Observation) -> Outcome {
         None => Outcome::fail("after EAP Success the MN sent no Information-request")
             .with_frames(obs.pcap_of(outcome.position), [outcome.entry.frame]),
     }
+}
+
+/// RFC 6611 §4.2.2 (1): in the ASP case too, the MN "executes the network access
+/// authentication procedure" with the NAS before anything else.
+#[mip6lab_suite::test_purpose]
+pub fn access_before_dhcp_asp() -> TestPurpose {
+    tp(
+        "TP-INT-MN-ACCESS-ASP-01",
+        "MN (ASP case) authenticates for network access (802.1X) before its Information-request",
+        &["RFC6611-4.2.2-MN-MUST-2"],
+        ASP,
+        judge_access_before_dhcp,
+    )
+    .pics(&["mn.access.8021x", "mn.dhcp.asp"])
+}
+
+/// RFC 6610 §4.1.1: a client "may request information about more than one identified
+/// domain" with one HNIDF each, and then "MUST request the Home Network ID option in the ORO".
+#[mip6lab_suite::test_purpose]
+pub fn several_home_networks() -> TestPurpose {
+    tp(
+        "TP-INT-MN-SEVERAL-HNIDF-01",
+        "MN naming several home networks sends one HNIDF each and asks for 49 and 69 in the ORO",
+        &["RFC6610-4.1.1-MN-MUST-4", "RFC6610-4.1.1-MN-MAY-2"],
+        TWO_NETWORKS,
+        judge_several_home_networks,
+    )
+    .pics(&["mn.dhcp.msp"])
+}
+
+pub fn judge_several_home_networks(obs: &Observation) -> Outcome {
+    let r = try_step!(first_request(obs));
+    let evidence = |o: Outcome| o.with_frames(obs.pcap_of(r.position), [r.frame()]);
+    let hnidfs = r.hnidfs();
+    let named = |n: &str| hnidfs.iter().any(|h| same_fqdn(h, n));
+    if !(named(HOME_NETWORK) && named("example.net")) {
+        return evidence(Outcome::fail(format!(
+            "configured with two home networks, the MN sent the HNIDFs {hnidfs:?}, not one for \
+             each of {HOME_NETWORK} and example.net"
+        )));
+    }
+    let oro = r.oro().unwrap_or_default();
+    if !oro.contains(&49) || !oro.contains(&69) {
+        return evidence(Outcome::fail(format!(
+            "with {} HNIDFs the ORO {oro:?} must hold 49 (HNIDF) and 69 (IDINF)",
+            hnidfs.len()
+        )));
+    }
+    evidence(Outcome::pass(format!("HNIDFs {hnidfs:?}, ORO {oro:?}")))
+}
+
+/// RFC 6610 §4.1.2: with several HNIDFs sent, the client "should be prepared to handle zero
+/// or more" IDINFs: the server knows only the MN's own network, and the MN goes on with it.
+#[mip6lab_suite::test_purpose]
+pub fn several_home_networks_partial_answer() -> TestPurpose {
+    tp(
+        "TP-INT-MN-SEVERAL-HNIDF-02",
+        "MN naming several home networks bootstraps with the one IDINF the server had",
+        &["RFC6610-4.1.2-MN-SHOULD-2"],
+        TWO_NETWORKS,
+        judge_uses_idinf_ha,
+    )
+    .pics(&["mn.dhcp.msp", "mn.integrated.bootstrap"])
 }
 
 /// The MN's first Information-request, or why the flow did not get there.

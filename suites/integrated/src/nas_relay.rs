@@ -347,6 +347,91 @@ pub fn judge_reply_unchanged(obs: &Observation) -> Outcome {
     }
 }
 
+/// RFC 6422 §5: relays "MUST NOT send non-RSOO-enabled options" in the RSOO. The lab's
+/// RSOO-enabled set is IANA's ({65}) and RFC 6610's containers (50, 69, 70: INTERP-6611-4).
+#[mip6lab_suite::test_purpose]
+pub fn rsoo_holds_only_enabled_options() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-RSOO-ENABLED-01",
+        "NAS puts only RSOO-enabled options in its RSOO",
+        &["RFC6422-5-NAS-MUST-NOT-2"],
+        &[],
+        judge_rsoo_holds_only_enabled_options,
+    )
+}
+
+/// IANA's RSOO-enabled option (65) and RFC 6610's containers (INTERP-6611-4).
+const RSOO_ENABLED: [u16; 4] = [50, 65, 69, 70];
+
+pub fn judge_rsoo_holds_only_enabled_options(obs: &Observation) -> Outcome {
+    let (_, forward) = try_step!(relayed_request(obs));
+    let evidence = |o: Outcome| o.with_frames(obs.pcap_of(forward.position), [forward.frame()]);
+    let Some(rsoo) = forward.rsoo() else {
+        return Outcome::not_reached(
+            "Relay-forward",
+            "the relay added no RSOO (TP-INT-NAS-RSOO-01 judges that): nothing to examine",
+        );
+    };
+    let Some(codes) = rsoo.iter().map(|o| o.code()).collect::<Option<Vec<u16>>>() else {
+        return evidence(Outcome::inconclusive(
+            "an option inside the RSOO could not be read: its code cannot be judged",
+        ));
+    };
+    let other: Vec<u16> = codes
+        .iter()
+        .copied()
+        .filter(|c| !RSOO_ENABLED.contains(c))
+        .collect();
+    if other.is_empty() {
+        evidence(Outcome::pass(format!(
+            "the RSOO holds options {codes:?}, all RSOO-enabled"
+        )))
+    } else {
+        evidence(Outcome::fail(format!(
+            "the RSOO holds options {other:?}, which are not RSOO-enabled (the lab's set: \
+             {RSOO_ENABLED:?})"
+        )))
+    }
+}
+
+/// The ASP case (RFC 6611 §4.2.2): the tester MN names no home network.
+const ASP_CASE: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", "")];
+
+/// RFC 6611 §4.2.2 (1): in the ASP case too, the NAS "interacts with the AAAH ... to
+/// authenticate the mobile node".
+#[mip6lab_suite::test_purpose]
+pub fn relays_eap_asp() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-ASP-EAP-01",
+        "NAS (ASP case) relays the MN's EAP over RADIUS, EAP-Success only after the Access-Accept",
+        &["RFC6611-4.2.2-NAS-MUST-1"],
+        &[],
+        judge_relays_eap,
+    )
+    .stimulus(Stimulus {
+        node: "mn",
+        env: ASP_CASE,
+    })
+    .pics(&["nas.access.8021x"])
+}
+
+/// RFC 6611 §4.2.2 (3), (5): the relay forwards the MN's Information-request to the server
+/// and relays the server's Reply back to the MN (unchanged, RFC 6422 §5).
+#[mip6lab_suite::test_purpose]
+pub fn relays_asp_exchange() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-ASP-RELAY-01",
+        "NAS (ASP case) relays the Information-request to the server and its Reply to the MN",
+        &["RFC6611-4.2.2-NAS-MUST-2", "RFC6611-4.2.2-NAS-MUST-4"],
+        &[],
+        judge_reply_unchanged,
+    )
+    .stimulus(Stimulus {
+        node: "mn",
+        env: ASP_CASE,
+    })
+}
+
 /// RFC 6611 §4.2.1 (3): once the held information expired, the NAS "MUST NOT" add it. The
 /// PIXIT hold time is 0 s here, so it has expired when the request comes.
 #[mip6lab_suite::test_purpose]

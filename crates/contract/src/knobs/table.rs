@@ -445,7 +445,11 @@ knob_table! {
         values: Flag, default: "false",
         kind: Mutant {
             value: "true",
-            breaks: &["RFC6422-5-NAS-MUST-NOT-1", "RFC6611-4.2.1-NAS-MUST-4"],
+            breaks: &[
+                "RFC6422-5-NAS-MUST-NOT-1",
+                "RFC6611-4.2.1-NAS-MUST-4",
+                "RFC6611-4.2.2-NAS-MUST-4",
+            ],
         },
         text: "the Relay-reply's message reaches the client unchanged",
     },
@@ -480,7 +484,10 @@ knob_table! {
     mn_dhcp_oro_containers_only: bool {
         name: "mn.dhcp_oro_containers_only", roles: &[Mn],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["RFC6610-4.1.1-MN-MUST-2"] },
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-4.1.1-MN-MUST-2", "RFC6610-4.1.1-MN-MUST-4"],
+        },
         text: "49, 71, 72 and 73 in the ORO with the containers",
     },
     /// Integrated MN: keep an IDINF whose HNIDF it did not send.
@@ -503,6 +510,13 @@ knob_table! {
         values: Flag, default: "false",
         kind: Mutant { value: "true", breaks: &["RFC6610-4.2-NAS-MUST-2"] },
         text: "the relay's IDINFs only for the named networks it holds information for",
+    },
+    /// NAS: the AAA's HA also as a bare HAA (72) inside the RSOO.
+    nas_rsoo_bare_haa: bool {
+        name: "nas.rsoo_bare_haa", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6422-5-NAS-MUST-NOT-2"] },
+        text: "only RSOO-enabled options inside the RSOO",
     },
     /// Integrated MN: take an IPv4-embedded HAA (64:ff9b::/96) as usable over IPv6.
     mn_dhcp_ipv4_embedded_over_ipv6: bool {

@@ -7,6 +7,7 @@
 //!   the RFC 6610 §4.1 client rules for the home network information it gets back;
 //! - [`assignment`]: what the AAA side hands the NAS and how it becomes RFC 6610 options, and
 //!   the domain-name comparison both roles use;
+//! - [`relay_stimulus`]: a test relay sending fixed Relay-forward shapes to a server under test;
 //! - [`stimulus`]: a test server answering Information-requests with a chosen reply shape,
 //!   most of them malformed or rule-breaking, to test a client against;
 //! - [`server`]: the reference DHCPv6 server of the integrated scenario (RFC 6611 §4.2.1 (4),
@@ -19,6 +20,7 @@ pub mod assignment;
 pub mod client;
 pub mod encapsulation;
 pub mod relay;
+pub mod relay_stimulus;
 pub mod server;
 pub mod stimulus;
 

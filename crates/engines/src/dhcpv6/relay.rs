@@ -94,6 +94,10 @@ pub struct RelayConfig {
     /// RFC 6610 §4.2 (the relay's IDINFs "MUST correspond to home networks identified in"
     /// the client's HNIDFs: an IDINF naming a network must carry that network's information).
     pub idinf_for_unrequested_network: bool,
+    /// Knob: put the held HA also as a bare HAA (72) in the RSOO. Breaks RFC 6422 §5 (relays
+    /// "MUST NOT send non-RSOO-enabled options" in it; 72 never is, RFC 6610 §4.2 puts only
+    /// containers there).
+    pub rsoo_bare_haa: bool,
 }
 
 /// The text of the status option the `modify_relay_reply` knob appends.
@@ -114,6 +118,7 @@ impl RelayConfig {
             rsoo_option_code_override: None,
             omit_hnidf_in_idinf: false,
             idinf_for_unrequested_network: false,
+            rsoo_bare_haa: false,
         }
     }
 }
@@ -457,6 +462,17 @@ impl Relay {
         if idinfs.is_empty() {
             Err(Withheld::NoMatchingHnidf)
         } else {
+            if self.config.rsoo_bare_haa {
+                // Knob: the HA also as a bare HAA, an option not RSOO-enabled.
+                let bare = held
+                    .assignment
+                    .networks
+                    .iter()
+                    .flat_map(|n| n.ha_addresses.iter())
+                    .next()
+                    .map(|a| DhcpOption::Mip6Haa(*a));
+                idinfs.extend(bare);
+            }
             Ok((idinfs, networks))
         }
     }

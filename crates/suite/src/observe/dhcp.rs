@@ -457,6 +457,85 @@ impl<'a> DhcpBody<'a> {
     }
 }
 
+impl DhcpBody<'_> {
+    /// Every HAA anywhere in the message: at its top level, inside containers and RSOOs, and
+    /// in relayed messages, in wire order (where a home agent address shows up at all).
+    pub fn haas_anywhere(&self) -> Vec<Ipv6Addr> {
+        fn collect(options: &[DhcpOpt], out: &mut Vec<Ipv6Addr>) {
+            for o in options {
+                match o {
+                    DhcpOpt::Haa(a) => out.push(*a),
+                    DhcpOpt::Vdinf(c)
+                    | DhcpOpt::Idinf(c)
+                    | DhcpOpt::Udinf(c)
+                    | DhcpOpt::Rsoo(c) => collect(c, out),
+                    DhcpOpt::RelayMsg(b) => collect(&b.options, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        collect(&self.options, &mut out);
+        out
+    }
+
+    /// The names in the top-level OPTION_DOMAIN_LIST options (24, RFC 3646 §4: DNS names in
+    /// wire format, one after another), in wire order, each as `label.label.`; a list that
+    /// does not read as names gives what it read before the fault.
+    pub fn domain_list(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for o in &self.options {
+            let DhcpOpt::Other {
+                code: Some(DOMAIN_LIST),
+                part,
+            } = o
+            else {
+                continue;
+            };
+            let Some(data) = part.get("data").and_then(octets_of_hex) else {
+                continue;
+            };
+            let mut rest = data.as_slice();
+            // Each name ends at its root label; the codec reads one name at a time.
+            while let Some(end) = name_end(rest) {
+                let Ok(name) = mip6lab_wire::dhcpv6::Fqdn::parse(&rest[..end], 0) else {
+                    break;
+                };
+                names.push(name.to_string());
+                rest = &rest[end..];
+            }
+        }
+        names
+    }
+}
+
+/// OPTION_DOMAIN_LIST (RFC 3646 §4).
+const DOMAIN_LIST: u16 = 24;
+
+/// The length of the first uncompressed DNS name in `b` (to its root label), if it ends there.
+fn name_end(b: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    loop {
+        let len = usize::from(*b.get(pos)?);
+        pos += 1 + len;
+        if len == 0 {
+            return Some(pos);
+        }
+    }
+}
+
+/// `0x…` (or bare) hex as octets, as the transcript shows an opaque option's data.
+fn octets_of_hex(s: &str) -> Option<Vec<u8>> {
+    let h = s.strip_prefix("0x").unwrap_or(s);
+    if h.len() % 2 != 0 {
+        return None;
+    }
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 /// Whether two messages are the same message: their decoded trees are equal field by field,
 /// volatile values (transaction ID, DUID contents, elapsed time) included, options in the same
 /// order. The transcript does not keep raw octets; for the message types and options the
@@ -542,7 +621,63 @@ impl DhcpMessage<'_> {
     }
 }
 
+/// One client's request relayed to a server, and the server's answer: the first
+/// Relay-forward for it, and the first later Relay-reply that answers it.
+#[derive(Debug, Clone)]
+pub struct RelayedExchange<'a> {
+    pub forward: DhcpMessage<'a>,
+    pub relay_reply: Option<DhcpMessage<'a>>,
+}
+
+impl<'a> RelayedExchange<'a> {
+    /// The client's request the Relay-forward carries (through every relay level).
+    pub fn request(&self) -> Option<&DhcpBody<'a>> {
+        self.forward.innermost()
+    }
+
+    /// The server's answer to the client inside the Relay-reply (through every level).
+    pub fn reply(&self) -> Option<&DhcpBody<'a>> {
+        self.relay_reply.as_ref()?.innermost()
+    }
+}
+
 impl Observation {
+    /// The exchange `relay` had with `server` for the client whose DUID (LLT or LL) has the
+    /// link-layer address `lladdr` (hex, as [`Duid::link_layer_address`] shows it): the first
+    /// Relay-forward `relay` sent with that client's request inside, and the first later
+    /// Relay-reply from `server` to `relay` whose innermost message carries that client's
+    /// DUID or the request's transaction-id (so a Reply that lost the Client Identifier is
+    /// still found).
+    pub fn relayed_exchange<'a>(
+        &'a self,
+        relay: &str,
+        server: &str,
+        lladdr: &str,
+    ) -> Option<RelayedExchange<'a>> {
+        let of_client = |b: &DhcpBody| {
+            b.client_id()
+                .and_then(Duid::link_layer_address)
+                .is_some_and(|a| a.eq_ignore_ascii_case(lladdr))
+        };
+        let forward = self
+            .dhcp_of_type(DhcpMessageType::RelayForw, None)
+            .find(|m| m.src == relay && m.innermost().is_some_and(of_client))?;
+        let xid = forward.innermost().and_then(|r| r.transaction_id);
+        let relay_reply = self
+            .dhcp_of_type(DhcpMessageType::RelayRepl, None)
+            .find(|m| {
+                m.position > forward.position
+                    && m.src == server
+                    && m.dst == relay
+                    && m.innermost()
+                        .is_some_and(|r| of_client(r) || (xid.is_some() && r.transaction_id == xid))
+            });
+        Some(RelayedExchange {
+            forward,
+            relay_reply,
+        })
+    }
+
     /// Every DHCPv6 packet, in capture order (malformed ones are in
     /// [`Observation::malformed_dhcp`]).
     pub fn dhcp_messages(&self) -> impl Iterator<Item = DhcpMessage<'_>> + '_ {

@@ -21,7 +21,7 @@ pub use access::{
 };
 pub use dhcp::{
     first_difference, option_code, same_message, Container, ContainerKind, DhcpBody, DhcpMessage,
-    DhcpMessageType, DhcpOpt, Duid, RelayHeader,
+    DhcpMessageType, DhcpOpt, Duid, RelayHeader, RelayedExchange,
 };
 pub use dns::{DnsRcode, DnsView, RData, Record, Srv, TsigError, UpdateOperation};
 pub use esp::EspPacket;
