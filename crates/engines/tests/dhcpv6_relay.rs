@@ -925,7 +925,7 @@ fn the_msp_flow_delivers_the_aaa_assigned_home_agent_to_the_client() {
 }
 
 #[test]
-fn knob_idinf_for_unrequested_network_supplies_the_held_one_under_its_own_name() {
+fn knob_idinf_for_unrequested_network_supplies_the_held_ha_under_the_named_network() {
     let mut r = relay_with(|c| c.idinf_for_unrequested_network = true);
     assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
     let (t, e) = from_client(
@@ -941,13 +941,12 @@ fn knob_idinf_for_unrequested_network_supplies_the_held_one_under_its_own_name()
     let Some(DhcpOption::Mip6Idinf(idinf)) = inner.first() else {
         panic!("{inner:?}")
     };
-    assert_eq!(
-        idinf.first(),
-        msp_network()
-            .home_network_id
-            .map(DhcpOption::Mip6Hnidf)
-            .as_ref()
-    );
+    // The client's name on the held network's HA.
+    let named = Fqdn::from_dotted("other.example.org").unwrap();
+    assert_eq!(idinf.first(), Some(&DhcpOption::Mip6Hnidf(named)));
+    assert!(idinf
+        .iter()
+        .any(|o| matches!(o, DhcpOption::Mip6Haa(a) if msp_network().ha_addresses.contains(a))));
     // Conforming, the same request gets no RSOO.
     let mut r = relay();
     assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
@@ -959,4 +958,22 @@ fn knob_idinf_for_unrequested_network_supplies_the_held_one_under_its_own_name()
         &info_request(&["other.example.org"]),
     );
     assert_eq!(rsoo(&forwarded(&t)), None);
+}
+
+#[test]
+fn knob_rsoo_bare_haa_puts_a_non_rsoo_enabled_option_in_the_rsoo() {
+    let mut r = relay_with(|c| c.rsoo_bare_haa = true);
+    assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
+    let (t, e) = from_client(&mut r, 1, "acc0", MN_LL, &info_request(&[MSP]));
+    let Some(inner) = rsoo(&forwarded(&t)) else {
+        panic!("no RSOO: {e:?}")
+    };
+    assert!(matches!(inner.first(), Some(DhcpOption::Mip6Idinf(_))));
+    assert!(matches!(inner.last(), Some(DhcpOption::Mip6Haa(_))));
+    // Conforming: containers only.
+    let mut r = relay();
+    assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
+    let (t, _) = from_client(&mut r, 1, "acc0", MN_LL, &info_request(&[MSP]));
+    let inner = rsoo(&forwarded(&t)).expect("an RSOO");
+    assert!(inner.iter().all(|o| matches!(o, DhcpOption::Mip6Idinf(_))));
 }
