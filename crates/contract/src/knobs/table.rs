@@ -609,7 +609,12 @@ knob_table! {
     dhcp_idinf_for_every_table_entry: bool {
         name: "dhcp-server.idinf_for_every_table_entry", roles: &[DhcpServer],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["RFC6610-4.3-DHCP-SHOULD-2"] },
+        // When the named network is unknown (shape 6), the table's other entries go out
+        // instead of RFC 6610's "leave out what it does not have" (RFC 6611 §4.2.1 (4)).
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-4.3-DHCP-SHOULD-2", "RFC6611-4.2.1-DHCP-MUST-5"],
+        },
         text: "an IDINF only for each HNIDF of the request that matches the table",
     },
     /// A CLIENTID not the client's in the Reply (every shape).
