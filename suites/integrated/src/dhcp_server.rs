@@ -736,19 +736,25 @@ pub fn answers_each_client() -> TestPurpose {
 
 pub fn judge_answers_each_client(obs: &Observation) -> Outcome {
     let mut judged = Vec::new();
+    let mut frames = Vec::new();
+    let mut pcap = None;
     for shape in SHAPES {
         let a = try_step!(answered(obs, shape, Unanswered::Fails));
         if let Some(why) = reply_fault(&a) {
             return a.evidence(obs, Outcome::fail(format!("`{}`: {why}", shape.name)));
         }
         judged.push(shape.name);
+        frames.extend([a.forward.frame(), a.relay_reply.frame()]);
+        pcap.get_or_insert(obs.pcap_of(a.relay_reply.position));
     }
+    // Every exchange is on the one link the relay stimulus and the server share.
     Outcome::pass(format!(
         "all {} relayed requests answered in Relay-replies to the relay, each Reply to its client \
          (CLIENTID, transaction-id) with a SERVERID: {}",
         judged.len(),
         judged.join(", ")
     ))
+    .with_frames(pcap.unwrap_or_default(), frames)
 }
 
 /// What is wrong with the Relay-reply and Reply of an exchange, per RFC 8415 §18.3.10/§19.3
