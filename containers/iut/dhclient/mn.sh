@@ -19,8 +19,9 @@ option dhcp6.mip6-haa code 72 = string;
 option dhcp6.mip6-haf code 73 = string;
 CONF
 if [ -n "${MIP6LAB_HOME_NETWORK_ID:-}" ]; then
+    # dhclient sends one instance of an option: the first network named (PICS: not several).
     cat >>"$conf" <<CONF
-send dhcp6.mip6-hnidf $(fqdn_wire "$MIP6LAB_HOME_NETWORK_ID");
+send dhcp6.mip6-hnidf $(fqdn_wire "${MIP6LAB_HOME_NETWORK_ID%%,*}");
 also request dhcp6.mip6-idinf, dhcp6.mip6-vdinf, dhcp6.mip6-hnidf, dhcp6.mip6-hnp, dhcp6.mip6-haa, dhcp6.mip6-haf;
 CONF
 else

@@ -10,11 +10,15 @@ wait_link_local "$iface"
 mkdir -p /etc/dibbler /var/lib/dibbler
 conf=/etc/dibbler/client.conf
 if [ -n "${MIP6LAB_HOME_NETWORK_ID:-}" ]; then
-    hnidf="0x$(fqdn_wire "$MIP6LAB_HOME_NETWORK_ID" | tr -d :)"
-    # `option N hex VALUE` sends N; `option N hex` asks for N (ORO). Dibbler sends its
-    # Information-request only with a standard option to ask for: dns-server.
-    extra="  option dns-server
-  option 49 hex $hnidf
+    # `option N hex VALUE` sends N (one line per home network named); `option N hex` asks
+    # for N (ORO). Dibbler sends its Information-request only with a standard option to ask
+    # for: dns-server.
+    extra="  option dns-server"
+    for network in ${MIP6LAB_HOME_NETWORK_ID//,/ }; do
+        extra="$extra
+  option 49 hex 0x$(fqdn_wire "$network" | tr -d :)"
+    done
+    extra="$extra
   option 69 hex
   option 50 hex
   option 71 hex

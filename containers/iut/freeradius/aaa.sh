@@ -15,20 +15,39 @@ hex6() {
 }
 users="$raddb/mods-config/files/authorize"
 : >"$users"
+# `ha:prefix/len` with the address bracketed, or the one way an unbracketed pair splits.
+split_assignment() {
+    perl -MSocket=inet_pton,AF_INET6 -e '
+        my $r = $ARGV[0];
+        if ($r =~ /^\[([^\]]+)\]:(.+)$/) { print "$1 $2\n"; exit 0 }
+        my @ways;
+        for my $i (0 .. length($r) - 1) {
+            next unless substr($r, $i, 1) eq ":";
+            my ($ha, $p) = (substr($r, 0, $i), substr($r, $i + 1));
+            my ($a, $l) = split m{/}, $p, 2;
+            push @ways, "$ha $p" if inet_pton(AF_INET6, $ha) && defined $l
+                && $l =~ /^\d+$/ && $l <= 128 && inet_pton(AF_INET6, $a);
+        }
+        exit 1 unless @ways == 1;
+        print "$ways[0]\n";
+    ' "$1"
+}
 IFS=, read -ra entries <<<"$MIP6LAB_AAA_USERS"
 for e in "${entries[@]}"; do
-    IFS=: read -r nai password ha prefix <<<"$e"
-    [ -n "$nai" ] && [ -n "$password" ] ||
+    nai=${e%%:*}
+    rest=${e#*:}
+    password=${rest%%:*}
+    rest=${rest#*:}
+    [ -n "$nai" ] && [ -n "$password" ] && [ "$rest" != "$e" ] ||
         { echo "MIP6LAB_AAA_USERS: \`$e\` is not nai:password:ha:prefix/len" >&2; exit 2; }
     printf '"%s"\tCleartext-Password := "%s"\n' "$nai" "$password" >>"$users"
-    if [ -n "${ha:-}" ]; then
-        hex6 "$ha" >/dev/null
-        addr=${prefix%/*}
-        len=${prefix#*/}
-        [[ "$len" =~ ^[0-9]+$ ]] && [ "$len" -le 128 ] ||
-            { echo "MIP6LAB_AAA_USERS: \`$prefix\` is not prefix/len" >&2; exit 2; }
+    if [ -n "$rest" ] && [ "$rest" != ":" ]; then
+        pair=$(split_assignment "$rest") ||
+            { echo "MIP6LAB_AAA_USERS: \`$rest\` is not ha:prefix/len (bracket the address)" >&2; exit 2; }
+        ha=${pair% *}
+        prefix=${pair#* }
         printf '\tMIP6-Feature-Vector := 1,\n\tWiMAX-hHA-IP-MIP6 := %s,\n\tMIP6-Home-Link-Prefix := 0x%02x%s\n' \
-            "$ha" "$len" "$(hex6 "$addr")" >>"$users"
+            "$ha" "${prefix#*/}" "$(hex6 "${prefix%/*}")" >>"$users"
     fi
     echo >>"$users"
 done

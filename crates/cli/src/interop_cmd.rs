@@ -154,6 +154,33 @@ pub fn cmd_interop(rest: &[String]) -> Result<ExitCode> {
         }
         runs.push(run);
     }
+    // The reference IUT's column of each suite, beside the implementations (not with --only).
+    if only.is_empty() {
+        let mut suites: Vec<&str> = chosen.iter().map(|i| i.suite.as_str()).collect();
+        suites.sort_unstable();
+        suites.dedup();
+        for suite in suites {
+            say(&format!("== interop: the reference IUT ({suite} suite) =="));
+            let baseline = crate::suite_by_name(suite)?.reference_baseline_path(&root);
+            let base = out.join(format!("reference-{suite}"));
+            let args: Vec<String> = [
+                suite,
+                "--baseline",
+                &baseline.to_string_lossy(),
+                "--out",
+                &base.to_string_lossy(),
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            if crate::cmd_suite(&args)? != ExitCode::SUCCESS {
+                regressions.push(format!("reference ({suite})"));
+            }
+            let run = std::fs::canonicalize(base.join("latest"))
+                .map_err(|e| anyhow!("reference ({suite}): no run recorded ({e})"))?;
+            runs.push(run.to_string_lossy().into_owned());
+        }
+    }
     let mut report_args = runs.clone();
     report_args.extend(["--out".to_string(), out.to_string_lossy().into_owned()]);
     crate::report_cmd::cmd_report(&report_args)?;

@@ -107,8 +107,8 @@ USAGE:
       Build each third-party implementation packaged as an IUT (containers/iut/interop.toml:
       its recipe containers/iut/<name>/, suite, PICS, expected-verdict baseline), run its
       suite against it with its PICS and baseline (DIR/<name>/<run-id>/, DIR default
-      reports/interop), then render the interop matrix over all the runs (DIR/interop.html,
-      DIR/interop.json). Exit 1 if any implementation's verdicts differ from its baseline.
+      reports/interop), and (without --only) the reference IUT against its baseline, then
+      render the interop matrix over all the runs (DIR/interop.html, DIR/interop.json). Exit 1 if any implementation's verdicts differ from its baseline.
       --list prints the implementations; --write-baselines rewrites each baseline from its
       run (each FAIL, INCONCLUSIVE or ERROR noted with its reason) instead of gating.
   mip6lab list <NAME>

@@ -46,13 +46,21 @@ pub struct InteropRun<'a> {
     pub roles: BTreeMap<String, IutRole>,
 }
 
-/// The IUT a run tested, as the matrix names an implementation: the image (or `reference`),
-/// with the reference's knobs when it ran mutated.
+/// The IUT a run tested, as the matrix names an implementation: its PICS's `[iut] name`, else
+/// the image (or `reference`), with the reference's knobs when it ran mutated.
 pub fn iut_label(r: &RunResult) -> String {
+    // The PICS's name of the implementation outlives the image tag, which changes with
+    // every change of the recipe.
+    let name = r
+        .pics
+        .get("iut.name")
+        .and_then(|v| v.as_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&r.iut);
     if r.knobs.is_empty() {
-        r.iut.clone()
+        name.to_string()
     } else {
-        format!("{} [{}]", r.iut, r.knobs)
+        format!("{name} [{}]", r.knobs)
     }
 }
 

@@ -137,7 +137,7 @@ pub fn several_home_networks() -> TestPurpose {
         TWO_NETWORKS,
         judge_several_home_networks,
     )
-    .pics(&["mn.dhcp.msp"])
+    .pics(&["mn.dhcp.msp", "mn.dhcp.several_hnidf"])
 }
 
 pub fn judge_several_home_networks(obs: &Observation) -> Outcome {
@@ -172,7 +172,11 @@ pub fn several_home_networks_partial_answer() -> TestPurpose {
         TWO_NETWORKS,
         judge_uses_idinf_ha,
     )
-    .pics(&["mn.dhcp.msp", "mn.integrated.bootstrap"])
+    .pics(&[
+        "mn.dhcp.msp",
+        "mn.dhcp.several_hnidf",
+        "mn.integrated.bootstrap",
+    ])
 }
 
 /// The MN's first Information-request, or why the flow did not get there.
