@@ -129,7 +129,7 @@ pub fn ha_addresses(cfg: &Config) -> Result<SharedAddresses> {
     // the interface identifiers MNs auto-configure (derived from their care-of address).
     let mut leases = LeasePool::new(Ipv6Addr::from(u128::from(p) | 0x8000), len, hs.pool_size);
     leases.guard_used = !cfg.knobs.ha_fcfs_ignore_used;
-    if cfg.knobs.ha_no_address {
+    if cfg.knobs.ha_no_address || cfg.knobs.ha_no_home_address {
         leases.size = 0;
         leases.use_configured = false;
     }
@@ -157,7 +157,7 @@ pub fn ha_engine(cfg: &Config, me: Ipv6Addr, addresses: SharedAddresses) -> Resu
     // RFC 5026 §9.1: past a handful of half-open SAs (well below the engine's cap of 16, which
     // would drop requests), an initiator must first prove it receives at its address.
     pol.cookie_threshold = (!cfg.knobs.ha_no_cookies).then_some(HALF_OPEN_BEFORE_COOKIES);
-    if cfg.knobs.ha_no_address {
+    if cfg.knobs.ha_no_address || cfg.knobs.ha_no_home_address {
         pol.home_prefix = None;
     }
     c.responder = Some(pol);

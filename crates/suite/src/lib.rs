@@ -172,6 +172,24 @@ impl Observation {
         }
     }
 
+    /// The capture `entry` (an entry of `transcript`) came from.
+    pub fn pcap_of_entry(&self, entry: &Entry) -> &str {
+        let position = self
+            .transcript
+            .entries
+            .iter()
+            .position(|e| std::ptr::eq(e, entry));
+        self.pcap_of(position.unwrap_or(0))
+    }
+
+    /// `o` with `entries` as its evidence, each frame named in the capture it came from (on a
+    /// multi-link observation, frame numbers belong to their own link's capture).
+    pub fn with_entries(&self, o: Outcome, entries: &[&Entry]) -> Outcome {
+        entries
+            .iter()
+            .fold(o, |o, e| o.with_frames(self.pcap_of_entry(e), [e.frame]))
+    }
+
     /// When the entry at `position` of `transcript` was captured, if known.
     pub fn time_of(&self, position: usize) -> Option<Duration> {
         let e = self.transcript.entries.get(position)?;

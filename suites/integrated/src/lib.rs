@@ -13,6 +13,7 @@
 
 pub mod aaa_server;
 pub mod dhcp_server;
+pub mod ha_bootstrap;
 pub mod mn_access;
 pub mod nas_relay;
 
@@ -22,14 +23,20 @@ use std::time::Duration;
 /// The integrated suite.
 pub static SUITE: Suite = Suite {
     name: "integrated",
-    title: "RFC 6611 integrated scenario: an MN, a NAS/DHCPv6 relay, a DHCPv6 server or the home \
-            AAA server under test",
+    title: "RFC 6611 integrated scenario: an MN, a NAS/DHCPv6 relay, a DHCPv6 server, the home \
+            AAA server or an HA under test",
     scenario: Scenario::Integrated,
     catalogs: &["rfc6611.toml"],
     pending: "rfc6611-pending.txt",
     reference_baseline: "reference-integrated.toml",
     crate_path: module_path!(),
-    modules: &["mn_access", "nas_relay", "dhcp_server", "aaa_server"],
+    modules: &[
+        "mn_access",
+        "nas_relay",
+        "dhcp_server",
+        "aaa_server",
+        "ha_bootstrap",
+    ],
 };
 
 /// The home network the MSP case names (RFC 6611 §4.2.1): the realm of the MN's NAI.

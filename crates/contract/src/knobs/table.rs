@@ -332,6 +332,14 @@ knob_table! {
         kind: Stimulus,
         text: "no home address or prefix to give (INTERNAL_ADDRESS_FAILURE)",
     },
+    /// The HA bootstraps no home address: as `ha.no_address`, judged as the mutant of RFC 6611
+    /// §4.4 (an MN that came through the integrated flow gets no HoA by RFC 5026).
+    ha_no_home_address: bool {
+        name: "ha.no_home_address", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6611-4.4-ANY-MUST-1"] },
+        text: "a home address or prefix for the MN in IKE_AUTH (RFC 5026 §5.3)",
+    },
     /// Set the reserved bit of the CFG_REQUEST attributes (stimulus).
     cp_reserved_bit: bool {
         name: "mn.cp_reserved_bit", roles: &[Mn],
