@@ -31,8 +31,10 @@ pub fn bootstraps_the_integrated_mn() -> TestPurpose {
         node: "mn",
         env: &[],
     })
-    // The MN's `registered` follows the BA; every step judged comes before it.
-    .until_event(Some("registered"))
+    // Every step judged comes before the MN's `registered`; its whole flow (`done`, after
+    // the deregistration) ends the transcript where the flow does, not where the harness
+    // happened to stop capturing.
+    .until_event(Some("done"))
     .observe_for(Duration::from_secs(60))
     .pics(&["ha.auth.psk"])
 }
