@@ -182,14 +182,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
         let (n, from) = received.context("receive on port 547")?;
         let now = start.elapsed().as_millis() as u64;
         engine.handle_input(now, Datagram::new(from, &buf[..n]));
-        while let Some(t) = engine.poll_transmit() {
-            if let Err(e) = sock.send_to(&t.payload, t.dst).await {
-                emit(
-                    "error",
-                    json!({ "reason": format!("send to {}: {e}", t.dst) }),
-                );
-            }
-        }
+        crate::dhcpio::send_queued(&sock, &mut engine).await;
         while let Some(event) = engine.poll_event() {
             match &event {
                 StimulusEvent::Answered(a) => {

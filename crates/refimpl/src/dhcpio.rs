@@ -3,12 +3,28 @@
 //! and All_DHCP_Servers (RFC 8415 §7.1) on the interface of the node's own address.
 
 use crate::config::Config;
+use crate::events::emit;
 use crate::mhio;
 use crate::netwait::if_index;
 use anyhow::{Context, Result};
+use mip6lab_engines::io::SansIo;
 use mip6lab_wire::dhcpv6::{ALL_RELAY_AGENTS_AND_SERVERS, ALL_SERVERS, SERVER_PORT};
+use serde_json::json;
 use std::net::{Ipv6Addr, SocketAddrV6};
 use tokio::net::UdpSocket;
+
+/// Sends every datagram `engine` has queued; a failed send is an `error` event line, not the
+/// role's end (the next request gets its answer).
+pub async fn send_queued<E: SansIo>(sock: &UdpSocket, engine: &mut E) {
+    while let Some(t) = engine.poll_transmit() {
+        if let Err(e) = sock.send_to(&t.payload, t.dst).await {
+            emit(
+                "error",
+                json!({ "reason": format!("send to {}: {e}", t.dst) }),
+            );
+        }
+    }
+}
 
 /// The bound, joined socket and the interface it listens on.
 pub struct ServerSocket {

@@ -81,14 +81,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     engine.start(now());
     let mut buf = vec![0u8; 65_536];
     loop {
-        while let Some(t) = engine.poll_transmit() {
-            if let Err(e) = sock.send_to(&t.payload, t.dst).await {
-                emit(
-                    "error",
-                    json!({ "reason": format!("send to {}: {e}", t.dst) }),
-                );
-            }
-        }
+        crate::dhcpio::send_queued(&sock, &mut engine).await;
         while let Some(event) = engine.poll_event() {
             let (kind, data) = event_json(&event);
             emit(kind, data);

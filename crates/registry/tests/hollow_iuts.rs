@@ -54,18 +54,11 @@ fn run_hollow(suite: &Suite, name: &str) -> RunResult {
             .unwrap_or_else(|e| panic!("building the {name} IUT: {e:#}"))
     });
     let run_id = format!("{name}-{}-{:08x}", suite.name, std::process::id());
-    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
-    std::fs::create_dir_all(&run_dir).unwrap();
-    let runner = Runner::new(RunOptions {
-        root: root(),
-        run_dir,
-        run_id,
-        suite: suite.name.into(),
-        iut: Iut::Image(tag),
-        knobs: String::new(),
-    })
-    .with_jobs(mip6lab_lab::slots::default_jobs())
-    .with_pics(Some(pics(name)));
+    let opts = RunOptions::scratch(root(), suite.name, Iut::Image(tag), "", run_id);
+    std::fs::create_dir_all(&opts.run_dir).unwrap();
+    let runner = Runner::new(opts)
+        .with_jobs(mip6lab_lab::slots::default_jobs())
+        .with_pics(Some(pics(name)));
     // A hollow IUT's capture is as empty after 8 s as after a test's whole window (up to
     // 630 s for RFC-default IKE timeouts): CI caps the windows so both roles fit its budget.
     // MIP6LAB_HOLLOW_FULL_WINDOWS=1 observes each test for its declared window.

@@ -25,6 +25,28 @@ pub struct RunOptions {
     pub knobs: String,
 }
 
+impl RunOptions {
+    /// A run of `suite` against `iut` in a fresh directory under the system's temporary one
+    /// (`mip6lab-tests/<run_id>`), as the container tests run it.
+    pub fn scratch(
+        root: PathBuf,
+        suite: &str,
+        iut: Iut,
+        knobs: &str,
+        run_id: String,
+    ) -> RunOptions {
+        let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
+        RunOptions {
+            root,
+            run_dir,
+            run_id,
+            suite: suite.into(),
+            iut,
+            knobs: knobs.into(),
+        }
+    }
+}
+
 // PICS and reruns live on the Runner, not in RunOptions, so that callers building RunOptions
 // literally (the mutants command, the lab tests) keep compiling unchanged.
 pub struct Runner {

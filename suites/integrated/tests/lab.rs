@@ -33,18 +33,11 @@ fn reference_passes_every_test_with_evidence_and_stable_transcripts() {
         binary.display()
     );
     let run_id = format!("integrated-{:08x}", std::process::id());
-    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
-    std::fs::create_dir_all(&run_dir).unwrap();
-    let runner = Runner::new(RunOptions {
-        root: root(),
-        run_dir,
-        run_id,
-        suite: SUITE.name.into(),
-        iut: Iut::Reference { binary },
-        knobs: String::new(),
-    })
-    // As `mip6lab suite` runs by default: transcripts must not depend on labs at once.
-    .with_jobs(mip6lab_lab::slots::default_jobs());
+    let opts = RunOptions::scratch(root(), SUITE.name, Iut::Reference { binary }, "", run_id);
+    std::fs::create_dir_all(&opts.run_dir).unwrap();
+    let runner = Runner::new(opts)
+        // As `mip6lab suite` runs by default: transcripts must not depend on labs at once.
+        .with_jobs(mip6lab_lab::slots::default_jobs());
     let started = Instant::now();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (run, records) = rt.block_on(runner.run_all(&SUITE.tests(), |_, _| {}));

@@ -19,19 +19,13 @@ pub fn root() -> PathBuf {
 /// A runner of the split suite against `iut` with `knobs`, writing into a fresh run
 /// directory named `run_id` (returned too).
 pub fn split_runner(run_id: String, iut: Iut, knobs: &str) -> (Runner, PathBuf) {
-    let run_dir = std::env::temp_dir().join("mip6lab-tests").join(&run_id);
+    let opts = RunOptions::scratch(root(), SUITE.name, iut, knobs, run_id);
+    let run_dir = opts.run_dir.clone();
     std::fs::create_dir_all(&run_dir).unwrap();
-    let runner = Runner::new(RunOptions {
-        root: root(),
-        run_dir: run_dir.clone(),
-        run_id,
-        suite: SUITE.name.into(),
-        iut,
-        knobs: knobs.into(),
-    })
-    // As `mip6lab suite` runs by default: transcripts must match their snapshots whatever
-    // the number of labs at once.
-    .with_jobs(mip6lab_lab::slots::default_jobs());
+    let runner = Runner::new(opts)
+        // As `mip6lab suite` runs by default: transcripts must match their snapshots whatever
+        // the number of labs at once.
+        .with_jobs(mip6lab_lab::slots::default_jobs());
     (runner, run_dir)
 }
 
