@@ -596,3 +596,23 @@ fn knob_use_stray_haa_takes_a_top_level_haa() {
         HaCandidate::Address(a("2001:db8:e::1"))
     );
 }
+
+#[test]
+fn knob_hnidf_as_text_sends_dotted_text_that_does_not_parse() {
+    let mut cfg = config(identified());
+    cfg.hnidf_as_text = true;
+    let c = Client::new(cfg, seeded_rng(7));
+    let req = c.information_request(1, 0);
+    assert_eq!(
+        req.options_with(code::MIP6_HNIDF).next(),
+        Some(&DhcpOption::Other {
+            code: code::MIP6_HNIDF,
+            data: MSP.trim_end_matches('.').as_bytes().to_vec(),
+        })
+    );
+    let bytes = req.to_bytes().unwrap();
+    assert!(
+        Repr::from_bytes(&bytes).is_err(),
+        "text is no RFC 3315 §8 name"
+    );
+}

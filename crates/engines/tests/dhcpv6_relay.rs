@@ -977,3 +977,19 @@ fn knob_rsoo_bare_haa_puts_a_non_rsoo_enabled_option_in_the_rsoo() {
     let inner = rsoo(&forwarded(&t)).expect("an RSOO");
     assert!(inner.iter().all(|o| matches!(o, DhcpOption::Mip6Idinf(_))));
 }
+
+#[test]
+fn knob_empty_idinf_leaves_only_the_hnidf_in_the_idinf() {
+    let mut r = relay_with(|c| c.empty_idinf = true);
+    assign(&mut r, 0, assignment(on_acc0(), vec![msp_network()]));
+    let (t, e) = from_client(&mut r, 1, "acc0", MN_LL, &info_request(&[MSP]));
+    let Some(inner) = rsoo(&forwarded(&t)) else {
+        panic!("no RSOO: {e:?}")
+    };
+    assert_eq!(
+        inner,
+        vec![DhcpOption::Mip6Idinf(vec![DhcpOption::Mip6Hnidf(name(
+            MSP
+        ))])]
+    );
+}

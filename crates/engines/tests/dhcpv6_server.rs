@@ -731,3 +731,36 @@ proptest! {
         prop_assert_eq!(e.len(), 1);
     }
 }
+
+#[test]
+fn knob_empty_containers_strips_each_containers_information() {
+    let s = mutated(1, |m| m.empty_containers = true);
+    let idinfs = s.idinfs();
+    assert_eq!(idinfs.len(), 1);
+    assert_eq!(inner_hnidfs(idinfs[0]), vec![name("example.com")]);
+    assert!(inner_haas(idinfs[0]).is_empty());
+    let s = mutated(2, |m| m.empty_containers = true);
+    let vdinf = s
+        .reply
+        .options()
+        .iter()
+        .find(|o| o.code() == code::MIP6_VDINF);
+    assert_eq!(vdinf.and_then(|v| v.contained()).map(|i| i.len()), Some(0));
+}
+
+#[test]
+fn knob_bare_haa_too_repeats_the_has_at_the_top_level() {
+    let s = mutated(1, |m| m.bare_haa_too = true);
+    assert!(s
+        .reply
+        .options()
+        .iter()
+        .any(|o| *o == DhcpOption::Mip6Haa(a(HA1))));
+    // Conforming: HAAs only inside containers.
+    let s = lab(1);
+    assert!(!s
+        .reply
+        .options()
+        .iter()
+        .any(|o| matches!(o, DhcpOption::Mip6Haa(_))));
+}

@@ -108,6 +108,8 @@ fn mutations(k: &Knobs) -> ServerMutations {
         rsoo_over_own_candidate: k.dhcp_rsoo_over_own_candidate,
         idinf_for_every_table_entry: k.dhcp_idinf_for_every_table_entry,
         wrong_client_id: k.dhcp_wrong_client_id,
+        empty_containers: k.dhcp_empty_containers,
+        bare_haa_too: k.dhcp_bare_haa_too,
     }
 }
 

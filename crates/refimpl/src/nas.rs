@@ -119,6 +119,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     relay_cfg.omit_hnidf_in_idinf = cfg.knobs.nas_omit_hnidf_in_idinf;
     relay_cfg.idinf_for_unrequested_network = cfg.knobs.nas_idinf_for_unrequested_network;
     relay_cfg.rsoo_bare_haa = cfg.knobs.nas_rsoo_bare_haa;
+    relay_cfg.empty_idinf = cfg.knobs.nas_empty_idinf;
     let mut relay = Relay::new(relay_cfg);
     emit(
         "ready",

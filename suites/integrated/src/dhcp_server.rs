@@ -864,3 +864,124 @@ pub fn judge_rsoo_changes_nothing_else(obs: &Observation) -> Outcome {
     };
     o.with_frames(pcap, frames)
 }
+
+/// Every shape the server answered, with its exchange, in shape order.
+fn every_answer(obs: &Observation) -> Vec<(Shape, Answered<'_>)> {
+    SHAPES
+        .iter()
+        .filter_map(|s| Some((*s, answered(obs, *s, Unanswered::NotJudged).ok()?)))
+        .collect()
+}
+
+/// RFC 6610 §3.2.1, §3.2.2: a container holds "one or more options, specifying information"
+/// about its network; §3.3: the HNP's prefix-len is the prefix's length. Every container of
+/// every Reply the server sent.
+#[mip6lab_suite::test_purpose]
+pub fn containers_well_formed() -> TestPurpose {
+    tp(
+        "TP-INT-DHCP-FORM-01",
+        "Server's containers hold their network's information in well-formed options",
+        &[
+            "RFC6610-3.2.1-ANY-MUST-1",
+            "RFC6610-3.2.2-ANY-MUST-1",
+            "RFC6610-3.3-ANY-MUST-1",
+        ],
+        judge_containers_well_formed,
+    )
+}
+
+pub fn judge_containers_well_formed(obs: &Observation) -> Outcome {
+    if let Some((e, reason)) = obs
+        .malformed_dhcp()
+        .into_iter()
+        .find(|(e, _)| e.src == SERVER)
+    {
+        return obs.with_entries(
+            Outcome::fail(format!("the server's Relay-reply does not parse: {reason}")),
+            &[e],
+        );
+    }
+    let answers = every_answer(obs);
+    let mut kinds = Vec::new();
+    for (shape, a) in &answers {
+        let containers = a.reply.containers();
+        let faults = crate::container_faults(&containers);
+        if let Some(first) = faults.first() {
+            return a.evidence(
+                obs,
+                Outcome::fail(format!("the Reply to `{}` carries {first}", shape.name)),
+            );
+        }
+        kinds.extend(containers.iter().map(|c| c.kind));
+    }
+    match answers.last() {
+        Some((_, last)) if !kinds.is_empty() => last.evidence(
+            obs,
+            Outcome::pass(format!(
+                "{} containers in {} Replies, each with its network's information ({kinds:?})",
+                kinds.len(),
+                answers.len()
+            )),
+        ),
+        // The positive control: containers to examine.
+        _ => Outcome::not_reached(
+            "the server's Replies",
+            "no Reply carried a container: nothing to examine (TP-INT-DHCP-MSP-01 and -ASP-01 \
+             judge their absence)",
+        ),
+    }
+}
+
+/// RFC 6610 §3.3, §3.4, §3.5: the HNP, HAA and HAF "should only appear in one of the Home
+/// Network Information options", never at a Reply's top level.
+#[mip6lab_suite::test_purpose]
+pub fn sub_options_only_in_containers() -> TestPurpose {
+    tp(
+        "TP-INT-DHCP-PLACEMENT-01",
+        "Server sends HNP, HAA and HAF only inside a Home Network Information option",
+        // §3.5's HAF too, though the lab's server is given none to send: not cited.
+        &["RFC6610-3.3-ANY-SHOULD-1", "RFC6610-3.4-ANY-SHOULD-1"],
+        judge_sub_options_only_in_containers,
+    )
+}
+
+pub fn judge_sub_options_only_in_containers(obs: &Observation) -> Outcome {
+    let answers = every_answer(obs);
+    let mut inside = 0;
+    for (shape, a) in &answers {
+        let stray: Vec<u16> = [71u16, 72, 73]
+            .into_iter()
+            .filter(|c| a.reply.option(*c).is_some())
+            .collect();
+        if !stray.is_empty() {
+            return a.evidence(
+                obs,
+                Outcome::fail(format!(
+                    "the Reply to `{}` carries options {stray:?} at its top level, outside any \
+                     container",
+                    shape.name
+                )),
+            );
+        }
+        inside += a
+            .reply
+            .containers()
+            .iter()
+            .filter(|c| !c.haas.is_empty() || !c.hnps.is_empty() || !c.hafs.is_empty())
+            .count();
+    }
+    // The positive control: the server did send these options, inside containers.
+    match answers.last() {
+        Some((_, last)) if inside > 0 => last.evidence(
+            obs,
+            Outcome::pass(format!(
+                "HNP/HAA/HAF only inside containers ({inside} of them) in {} Replies",
+                answers.len()
+            )),
+        ),
+        _ => Outcome::not_reached(
+            "the server's Replies",
+            "no Reply carried an HNP, HAA or HAF at all: nothing to examine",
+        ),
+    }
+}

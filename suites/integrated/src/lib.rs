@@ -60,6 +60,43 @@ pub(crate) fn same_fqdn(a: &str, b: &str) -> bool {
         .eq_ignore_ascii_case(b.trim_end_matches('.'))
 }
 
+/// What in `containers` breaks RFC 6610 §3's forms: a container without "one or more
+/// options, specifying information" about its network (an IDINF's HNIDF only names it),
+/// an HNP whose prefix-len is no prefix length, an option inside that could not be read.
+pub(crate) fn container_faults(containers: &[mip6lab_suite::observe::Container]) -> Vec<String> {
+    use mip6lab_suite::observe::{ContainerKind, DhcpOpt};
+    let mut faults = Vec::new();
+    for c in containers {
+        let information = c
+            .options
+            .iter()
+            .filter(|o| !matches!(o, DhcpOpt::Hnidf(_)))
+            .count();
+        if information == 0 {
+            let which = match c.kind {
+                ContainerKind::Idinf => "an IDINF with no information besides its HNIDF",
+                ContainerKind::Vdinf => "an empty VDINF",
+                ContainerKind::Udinf => "an empty UDINF",
+            };
+            faults.push(which.to_string());
+        }
+        for (prefix, len) in &c.hnps {
+            if *len > 128 {
+                faults.push(format!("an HNP {prefix} with prefix-len {len} (over 128)"));
+            }
+        }
+        for o in &c.options {
+            if let DhcpOpt::Unreadable { code, .. } = o {
+                faults.push(format!(
+                    "option {code} inside a {:?} could not be read",
+                    c.kind
+                ));
+            }
+        }
+    }
+    faults
+}
+
 /// A test purpose of this suite on `bed`, the IUT configured by `iut_env`: observed until the
 /// MN (the IUT, or the harness's tester MN) reports its IKE SA with the HA it learned, at most
 /// 60 s. Every step a judge reads (access, DHCPv6, the first IKE_SA_INIT) comes before that.

@@ -179,6 +179,48 @@ pub fn several_home_networks_partial_answer() -> TestPurpose {
     ])
 }
 
+/// RFC 6610 §3.1: the HNIDF's FQDN "is encoded in accordance with RFC 3315, Section 8"
+/// (DNS wire format, uncompressed); §4: the options follow RFC 3315's rules.
+#[mip6lab_suite::test_purpose]
+pub fn hnidf_well_formed() -> TestPurpose {
+    tp(
+        "TP-INT-MN-HNIDF-FORM-01",
+        "MN encodes its HNIDF as an RFC 3315 §8 domain name, in a well-formed message",
+        &["RFC6610-3.1-ANY-MUST-1", "RFC6610-4-ANY-MUST-1"],
+        MSP,
+        judge_hnidf_well_formed,
+    )
+    .pics(&["mn.dhcp.msp"])
+}
+
+pub fn judge_hnidf_well_formed(obs: &Observation) -> Outcome {
+    // On the access link only the MN sends to All_DHCP_Relay_Agents_and_Servers.
+    let all_servers = IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 2));
+    if let Some((e, reason)) = obs
+        .malformed_dhcp()
+        .into_iter()
+        .find(|(e, _)| e.src == "MN" || e.dst_addr == all_servers)
+    {
+        return obs.with_entries(
+            Outcome::fail(format!(
+                "the MN's DHCPv6 message does not parse as RFC 8415/6610 options: {reason}"
+            )),
+            &[e],
+        );
+    }
+    let r = try_step!(first_request(obs));
+    let evidence = |o: Outcome| o.with_frames(obs.pcap_of(r.position), [r.frame()]);
+    match r.hnidfs().as_slice() {
+        [] => evidence(Outcome::not_reached(
+            "Information-request",
+            "the MN sent no HNIDF (TP-INT-MN-IR-MSP-01 judges that)",
+        )),
+        names => evidence(Outcome::pass(format!(
+            "HNIDF {names:?} in RFC 3315 §8 form, the message well-formed"
+        ))),
+    }
+}
+
 /// The MN's first Information-request, or why the flow did not get there.
 fn first_request(obs: &Observation) -> Result<DhcpMessage<'_>, Outcome> {
     if let Some(r) = obs.information_requests_from("MN").into_iter().next() {

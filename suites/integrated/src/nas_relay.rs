@@ -394,6 +394,65 @@ pub fn judge_rsoo_holds_only_enabled_options(obs: &Observation) -> Outcome {
     }
 }
 
+/// RFC 6610 §3.2.2: an IDINF holds "one or more options, specifying information about the
+/// home network"; §3.3: the HNP's prefix-len is the prefix's length. The NAS's RSOO IDINF.
+#[mip6lab_suite::test_purpose]
+pub fn idinf_well_formed() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-IDINF-FORM-01",
+        "NAS's RSOO IDINF holds the home network's information in well-formed options",
+        &["RFC6610-3.2.2-ANY-MUST-1", "RFC6610-3.3-ANY-MUST-1"],
+        &[],
+        judge_idinf_well_formed,
+    )
+}
+
+pub fn judge_idinf_well_formed(obs: &Observation) -> Outcome {
+    if let Some((e, reason)) = obs
+        .malformed_dhcp()
+        .into_iter()
+        .find(|(e, _)| e.src == "NAS")
+    {
+        return obs.with_entries(
+            Outcome::fail(format!("the NAS's Relay-forward does not parse: {reason}")),
+            &[e],
+        );
+    }
+    let (_, forward) = try_step!(relayed_request(obs));
+    let evidence = |o: Outcome| o.with_frames(obs.pcap_of(forward.position), [forward.frame()]);
+    let idinfs: Vec<_> = forward
+        .rsoo_containers()
+        .into_iter()
+        .filter(|c| c.kind == ContainerKind::Idinf)
+        .collect();
+    if idinfs.is_empty() {
+        return evidence(Outcome::not_reached(
+            "Relay-forward",
+            "the relay added no IDINF (TP-INT-NAS-RSOO-01 judges that): nothing to examine",
+        ));
+    }
+    let faults = crate::container_faults(&idinfs);
+    if faults.is_empty() {
+        evidence(Outcome::pass(format!(
+            "{} IDINF(s), each with the network's information (HAA {:?}, HNP {:?})",
+            idinfs.len(),
+            idinfs
+                .iter()
+                .flat_map(|c| c.haas.clone())
+                .collect::<Vec<_>>(),
+            idinfs
+                .iter()
+                .flat_map(|c| c.hnps.clone())
+                .collect::<Vec<_>>()
+        )))
+    } else {
+        evidence(Outcome::fail(format!(
+            "the RSOO carries {}",
+            faults.join("; ")
+        )))
+    }
+}
+
 /// The ASP case (RFC 6611 §4.2.2): the tester MN names no home network.
 const ASP_CASE: &[(&str, &str)] = &[("MIP6LAB_HOME_NETWORK_ID", "")];
 

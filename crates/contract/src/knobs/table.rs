@@ -519,6 +519,20 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6610-4.2-NAS-MUST-2"] },
         text: "the relay's IDINFs only for the named networks it holds information for",
     },
+    /// NAS: each IDINF of the RSOO holds its HNIDF and nothing else.
+    nas_empty_idinf: bool {
+        name: "nas.empty_idinf", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-3.2.2-ANY-MUST-1"] },
+        text: "an IDINF holds the home network's information",
+    },
+    /// Integrated MN: each HNIDF as dotted text, not DNS wire format.
+    mn_dhcp_hnidf_as_text: bool {
+        name: "mn.dhcp_hnidf_as_text", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-3.1-ANY-MUST-1"] },
+        text: "the HNIDF's FQDN in DNS wire format (RFC 3315 §8)",
+    },
     /// NAS: the AAA's HA also as a bare HAA (72) inside the RSOO.
     nas_rsoo_bare_haa: bool {
         name: "nas.rsoo_bare_haa", roles: &[NasRelay],
@@ -634,6 +648,23 @@ knob_table! {
             breaks: &["RFC6611-4.2.1-DHCP-MUST-1", "RFC6611-4.2.2-DHCP-MUST-1"],
         },
         text: "the Reply echoes the client's CLIENTID",
+    },
+    /// Every container without its information (IDINF: its HNIDF only; VDINF empty).
+    dhcp_empty_containers: bool {
+        name: "dhcp-server.empty_containers", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-3.2.1-ANY-MUST-1", "RFC6610-3.2.2-ANY-MUST-1"],
+        },
+        text: "each container holds its network's information",
+    },
+    /// Each container's HAAs also at the Reply's top level.
+    dhcp_bare_haa_too: bool {
+        name: "dhcp-server.bare_haa_too", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-3.4-ANY-SHOULD-1"] },
+        text: "HAA only inside a Home Network Information option",
     },
     // RFC 6611 step (1): the home AAA server (AAAH, engines `aaa::server`), under test in the
     // integrated suite's aaa_server module.

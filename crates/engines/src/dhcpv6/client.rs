@@ -111,6 +111,9 @@ pub struct ClientConfig {
     /// Knob: take an HAA found outside any container as a candidate. Breaks RFC 6610 §4.1.2
     /// (49, 71, 72, 73 outside a container "MUST" be discarded).
     pub use_stray_haa: bool,
+    /// Knob: send each HNIDF as dotted text instead of the DNS wire format. Breaks RFC 6610
+    /// §3.1 (the FQDN "is encoded in accordance with RFC 3315, Section 8").
+    pub hnidf_as_text: bool,
 }
 
 impl ClientConfig {
@@ -128,6 +131,7 @@ impl ClientConfig {
             oro_override: None,
             keep_unmatched_idinf: false,
             use_stray_haa: false,
+            hnidf_as_text: false,
         }
     }
 
@@ -416,12 +420,16 @@ impl Client {
         }
         options.push(DhcpOption::ElapsedTime(elapsed_cs));
         options.push(DhcpOption::Oro(self.config.oro()));
-        options.extend(
-            self.config
-                .hnidfs()
-                .iter()
-                .map(|n| DhcpOption::Mip6Hnidf(n.clone())),
-        );
+        options.extend(self.config.hnidfs().iter().map(|n| {
+            if self.config.hnidf_as_text {
+                DhcpOption::Other {
+                    code: code::MIP6_HNIDF,
+                    data: n.to_string().trim_end_matches('.').as_bytes().to_vec(),
+                }
+            } else {
+                DhcpOption::Mip6Hnidf(n.clone())
+            }
+        }));
         Repr::ClientServer {
             msg_type: msg_type::INFORMATION_REQUEST,
             transaction_id,

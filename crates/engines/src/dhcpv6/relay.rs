@@ -98,6 +98,10 @@ pub struct RelayConfig {
     /// "MUST NOT send non-RSOO-enabled options" in it; 72 never is, RFC 6610 §4.2 puts only
     /// containers there).
     pub rsoo_bare_haa: bool,
+    /// Knob: each IDINF in the RSOO holds its HNIDF and nothing else. Breaks RFC 6610 §3.2.2
+    /// (the container holds "one or more options, specifying information about the home
+    /// network").
+    pub empty_idinf: bool,
 }
 
 /// The text of the status option the `modify_relay_reply` knob appends.
@@ -119,6 +123,7 @@ impl RelayConfig {
             omit_hnidf_in_idinf: false,
             idinf_for_unrequested_network: false,
             rsoo_bare_haa: false,
+            empty_idinf: false,
         }
     }
 }
@@ -462,6 +467,13 @@ impl Relay {
         if idinfs.is_empty() {
             Err(Withheld::NoMatchingHnidf)
         } else {
+            if self.config.empty_idinf {
+                for idinf in &mut idinfs {
+                    if let DhcpOption::Mip6Idinf(inner) = idinf {
+                        inner.retain(|o| matches!(o, DhcpOption::Mip6Hnidf(_)));
+                    }
+                }
+            }
             if self.config.rsoo_bare_haa {
                 // Knob: the HA also as a bare HAA, an option not RSOO-enabled.
                 let bare = held

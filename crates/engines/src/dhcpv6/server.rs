@@ -115,6 +115,12 @@ pub struct ServerMutations {
     /// Put a CLIENTID other than the client's in the Reply (its DUID's last octet inverted,
     /// the server's own DUID when the client sent none) (RFC 6611 §4.2.1 (4), §4.2.2 (4)).
     pub wrong_client_id: bool,
+    /// Send every container without its information: an IDINF with its HNIDF only, an empty
+    /// VDINF (RFC 6610 §3.2.1, §3.2.2: "one or more options, specifying information").
+    pub empty_containers: bool,
+    /// Also send each container's HAAs at the Reply's top level (RFC 6610 §3.4: the HAA
+    /// "should only appear in one of the Home Network Information options").
+    pub bare_haa_too: bool,
 }
 
 /// The server's settings.
@@ -476,6 +482,27 @@ impl Server {
                 o => o,
             }
         }));
+        if m.bare_haa_too {
+            let bare: Vec<DhcpOption> = options
+                .iter()
+                .filter_map(container_options)
+                .flatten()
+                .filter(|o| matches!(o, DhcpOption::Mip6Haa(_)))
+                .cloned()
+                .collect();
+            options.extend(bare);
+        }
+        if m.empty_containers {
+            for o in &mut options {
+                match o {
+                    DhcpOption::Mip6Idinf(inner) => {
+                        inner.retain(|i| matches!(i, DhcpOption::Mip6Hnidf(_)))
+                    }
+                    DhcpOption::Mip6Vdinf(inner) | DhcpOption::Mip6Udinf(inner) => inner.clear(),
+                    _ => {}
+                }
+            }
+        }
         let option_codes = options.iter().map(DhcpOption::code).collect();
         let reply = Repr::ClientServer {
             msg_type: msg_type::REPLY,
@@ -686,6 +713,14 @@ fn first_rsoo_home_agent(levels: &[RelayLevel]) -> Option<(usize, Ipv6Addr)> {
             .next()
             .map(|ha| (count - i, ha))
     })
+}
+
+/// The options inside a container (VDINF, IDINF, UDINF).
+fn container_options(o: &DhcpOption) -> Option<&Vec<DhcpOption>> {
+    match o {
+        DhcpOption::Mip6Vdinf(i) | DhcpOption::Mip6Idinf(i) | DhcpOption::Mip6Udinf(i) => Some(i),
+        _ => None,
+    }
 }
 
 impl SansIo for Server {
