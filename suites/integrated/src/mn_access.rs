@@ -254,6 +254,7 @@ pub fn msp_information_request() -> TestPurpose {
             "RFC6611-4.2.1-MN-SHALL-3",
             "RFC6610-4.1.1-MN-MUST-1",
             "RFC6610-4.1.1-MN-MUST-3",
+            "RFC6610-3.1-MN-MUST-1",
         ],
         MSP,
         judge_msp_information_request,
