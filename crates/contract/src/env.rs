@@ -189,6 +189,9 @@ env_vars! {
     DHCP_DECOY_HA = "MIP6LAB_DHCP_DECOY_HA", Reader::Reference,
         "`dhcpv6-stimulus`: the home agent address rule-breaking shapes carry, where a \
          conforming client must not take it from";
+    DHCP_HA_NAME = "MIP6LAB_DHCP_HA_NAME", Reader::Reference,
+        "`dhcpv6-stimulus`: the home agent FQDN shape `haf-only` sends as HAF (it should \
+         resolve to `MIP6LAB_DHCP_HA`)";
     DHCP_PREFIX = "MIP6LAB_DHCP_PREFIX", Reader::Reference,
         "`dhcpv6-stimulus`: home link prefix `addr/len` sent as HNP next to home agents \
          (default: none)";

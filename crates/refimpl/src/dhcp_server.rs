@@ -336,7 +336,7 @@ mod tests {
             .filter(|k| k.name.starts_with("dhcp-server."))
             .filter_map(|k| k.mutant())
             .collect::<Vec<_>>();
-        assert_eq!(all.len(), 10);
+        assert_eq!(all.len(), 12);
         let conforming = mutations(&Knobs::default());
         assert_eq!(conforming, ServerMutations::default());
         for m in &all {

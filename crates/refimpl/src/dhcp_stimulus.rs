@@ -11,15 +11,15 @@ use crate::dhcpio::{open_server_socket, ServerSocket};
 use crate::events::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{
-    EnvVar, DHCP_ANSWER_FROM, DHCP_ANSWER_LIMIT, DHCP_DECOY_HA, DHCP_DUID, DHCP_HA, DHCP_PREFIX,
-    DHCP_SECS, DHCP_SHAPE,
+    EnvVar, DHCP_ANSWER_FROM, DHCP_ANSWER_LIMIT, DHCP_DECOY_HA, DHCP_DUID, DHCP_HA, DHCP_HA_NAME,
+    DHCP_PREFIX, DHCP_SECS, DHCP_SHAPE,
 };
 use mip6lab_engines::dhcpv6::stimulus::{
     Answer, Expectation, IgnoreReason, OfferedHa, RequestSummary, WithheldReason,
 };
 use mip6lab_engines::dhcpv6::{Shape, Stimulus, StimulusConfig, StimulusEvent, SHAPES};
 use mip6lab_engines::io::{Datagram, SansIo};
-use mip6lab_wire::dhcpv6::Duid;
+use mip6lab_wire::dhcpv6::{Duid, Fqdn};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::{Ipv6Addr, SocketAddr};
@@ -42,6 +42,8 @@ pub struct DhcpStimulusSettings {
     pub decoy_ha: Ipv6Addr,
     /// (prefix-len, prefix).
     pub home_link_prefix: Option<(u8, Ipv6Addr)>,
+    /// The HAF `haf-only` sends.
+    pub ha_name: Option<Fqdn>,
     pub answer_from: u32,
     pub answer_limit: Option<u32>,
     pub duid: Duid,
@@ -84,6 +86,9 @@ impl DhcpStimulusSettings {
             .map(|p| parse_prefix(&p).context(DHCP_PREFIX))
             .transpose()?
             .map(|(prefix, len)| (len, prefix));
+        let ha_name = get(DHCP_HA_NAME)
+            .map(|n| Fqdn::from_dotted(&n).map_err(|e| anyhow!("{DHCP_HA_NAME}: `{n}`: {e}")))
+            .transpose()?;
         let duid = match get(DHCP_DUID) {
             None => default_duid(),
             Some(h) => {
@@ -103,6 +108,7 @@ impl DhcpStimulusSettings {
             ha,
             decoy_ha,
             home_link_prefix,
+            ha_name,
             answer_from: count(DHCP_ANSWER_FROM)?.unwrap_or(1),
             answer_limit: count(DHCP_ANSWER_LIMIT)?,
             duid,
@@ -120,6 +126,7 @@ impl DhcpStimulusSettings {
             scope_id,
         );
         c.home_link_prefix = self.home_link_prefix;
+        c.ha_name = self.ha_name.clone();
         c.answer_from = self.answer_from;
         c.answer_limit = self.answer_limit;
         c

@@ -206,6 +206,7 @@ async fn home_network_information(
     ccfg.omit_client_id = cfg.knobs.mn_dhcp_omit_client_id;
     ccfg.omit_hnidf = cfg.knobs.mn_dhcp_omit_hnidf;
     ccfg.hnidf_as_text = cfg.knobs.mn_dhcp_hnidf_as_text;
+    ccfg.ignore_haf = cfg.knobs.mn_dhcp_ignore_haf;
     ccfg.keep_unmatched_idinf = cfg.knobs.mn_dhcp_keep_unmatched_idinf;
     ccfg.use_stray_haa = cfg.knobs.mn_dhcp_use_stray_haa;
     // The reference MN runs IKEv2 over IPv6 only: IPv4-embedded HAAs are not for it.

@@ -36,6 +36,13 @@ const FIRST_USABLE: &[(&str, &str, &str)] = &[
     ("stim", "MIP6LAB_DHCP_SHAPE", "first-usable"),
 ];
 /// The NAS relays to an address where no server answers.
+const HAF_ONLY: &[(&str, &str, &str)] = &[
+    ("nas", "MIP6LAB_DHCP_SERVERS", STIMULUS_SERVER),
+    ("stim", "MIP6LAB_DHCP_SHAPE", "haf-only"),
+];
+/// The name `haf-only` gives HA2 (topology integrated-mn-iut), and the address BIND has for it.
+const HA2_NAME: &str = "ha2.example.com";
+const HA2: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 2, 0, 0, 0, 0, 0xa2);
 const NO_SERVER: &[(&str, &str, &str)] = &[("nas", "MIP6LAB_DHCP_SERVERS", "2001:db8:2::99")];
 /// RFC 6610 §4.1.1: with a container, the client also asks for these.
 const SUB_OPTIONS: [u16; 4] = [49, 71, 72, 73];
@@ -218,6 +225,75 @@ pub fn judge_hnidf_well_formed(obs: &Observation) -> Outcome {
         names => evidence(Outcome::pass(format!(
             "HNIDF {names:?} in RFC 3315 §8 form, the message well-formed"
         ))),
+    }
+}
+
+/// RFC 6610 §4.1.2: "The client must be prepared to handle home agent addresses in the form of
+/// either the Home Agent Address option or the Home Agent FQDN option"; §3.5: the FQDN "is
+/// used to look up one or more A or AAAA records". The stimulus server's IDINF names HA2 by
+/// its FQDN only.
+#[mip6lab_suite::test_purpose]
+pub fn uses_haf() -> TestPurpose {
+    tp(
+        "TP-INT-MN-HAF-01",
+        "MN given its HA as an FQDN (HAF) looks it up (AAAA) and bootstraps with that address",
+        &["RFC6610-4.1.2-MN-MUST-2", "RFC6610-3.5-MN-MUST-1"],
+        MSP,
+        judge_uses_haf,
+    )
+    .peer_env(HAF_ONLY)
+    .pics(&["mn.dhcp.msp", "mn.integrated.bootstrap"])
+}
+
+pub fn judge_uses_haf(obs: &Observation) -> Outcome {
+    let r = try_step!(first_request(obs));
+    let Some(reply) = obs.reply_to(&r) else {
+        return Outcome::not_reached(
+            "Information-request",
+            "the harness's stimulus server's Reply did not reach the MN",
+        );
+    };
+    let reply_ev = (obs.pcap_of(reply.position), reply.frame());
+    let named = reply.containers().iter().any(|c| {
+        c.kind == ContainerKind::Idinf
+            && c.haas.is_empty()
+            && c.hafs.iter().any(|h| same_fqdn(h, HA2_NAME))
+    });
+    if !named {
+        return Outcome::inconclusive(format!(
+            "the Reply holds no IDINF naming {HA2_NAME} by HAF alone: the stimulus did not happen"
+        ))
+        .with_frames(reply_ev.0, [reply_ev.1]);
+    }
+    let lookup = dns_queries_from(obs, "MN")
+        .find(|(_, m)| same_fqdn(&m.qname, HA2_NAME) && (m.qtype == "AAAA" || m.qtype == "A"));
+    let Some((lookup, query)) = lookup else {
+        return Outcome::fail(format!(
+            "the Reply named the HA as {HA2_NAME} (HAF); the MN never looked the name up"
+        ))
+        .with_frames(reply_ev.0, [reply_ev.1]);
+    };
+    match first_ike_sa_init(obs, "MN") {
+        Some(init) if init.entry.dst_addr == IpAddr::V6(HA2) => obs.with_entries(
+            Outcome::pass(format!(
+                "HAF {HA2_NAME}: {} query, then IKE_SA_INIT to {HA2}",
+                query.qtype
+            )),
+            &[reply.entry, lookup, init.entry],
+        ),
+        Some(init) => obs.with_entries(
+            Outcome::fail(format!(
+                "the MN looked up {HA2_NAME} ({HA2}) but sent IKE_SA_INIT to {}",
+                init.entry.dst_addr
+            )),
+            &[reply.entry, lookup, init.entry],
+        ),
+        None => obs.with_entries(
+            Outcome::fail(format!(
+                "the MN looked up {HA2_NAME} and then sent no IKE_SA_INIT"
+            )),
+            &[reply.entry, lookup],
+        ),
     }
 }
 

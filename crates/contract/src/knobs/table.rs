@@ -533,6 +533,16 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6610-3.1-ANY-MUST-1"] },
         text: "the HNIDF's FQDN in DNS wire format (RFC 3315 §8)",
     },
+    /// Integrated MN: take no home agent given as an HAF.
+    mn_dhcp_ignore_haf: bool {
+        name: "mn.dhcp_ignore_haf", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-4.1.2-MN-MUST-2", "RFC6610-3.5-MN-MUST-1"],
+        },
+        text: "a home agent given as an HAF is looked up and used",
+    },
     /// NAS: the AAA's HA also as a bare HAA (72) inside the RSOO.
     nas_rsoo_bare_haa: bool {
         name: "nas.rsoo_bare_haa", roles: &[NasRelay],

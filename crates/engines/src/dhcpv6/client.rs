@@ -114,6 +114,9 @@ pub struct ClientConfig {
     /// Knob: send each HNIDF as dotted text instead of the DNS wire format. Breaks RFC 6610
     /// §3.1 (the FQDN "is encoded in accordance with RFC 3315, Section 8").
     pub hnidf_as_text: bool,
+    /// Knob: take no home agent given as an HAF. Breaks RFC 6610 §4.1.2 ("must be prepared to
+    /// handle home agent addresses in the form of either" HAA or HAF) and §3.5.
+    pub ignore_haf: bool,
 }
 
 impl ClientConfig {
@@ -132,6 +135,7 @@ impl ClientConfig {
             keep_unmatched_idinf: false,
             use_stray_haa: false,
             hnidf_as_text: false,
+            ignore_haf: false,
         }
     }
 
@@ -623,7 +627,7 @@ impl Client {
                     && !a.is_multicast()
                     && (self.config.ipv4_transport || ipv4_embedded(a).is_none())
             }
-            HaCandidate::Fqdn(n) => !n.labels().is_empty(),
+            HaCandidate::Fqdn(n) => !self.config.ignore_haf && !n.labels().is_empty(),
         }
     }
 }

@@ -50,6 +50,7 @@
 //! | `wrong-client-id` | the answered containers with the decoy; Client Identifier = the client's DUID with its last octet inverted (or, when the client sent none, the server's own DUID) | discards it (§16.10), retransmits |
 //! | `silent` | no reply | retransmits (RFC 8415 §15) |
 //! | `duplicate` | the `proper` Reply, sent twice back to back | uses the first (as `proper`); the copy answers no exchange |
+//! | `haf-only` | the answered containers with HAF [`StimulusConfig::ha_name`] in place of HAA ha | resolves the name (RFC 6610 §3.5 MUST, §4.1.2 MUST handle either form) and contacts its address |
 //!
 //! Unless a shape says otherwise a Reply carries, in this order, OPTION_SERVERID (the
 //! configured DUID), OPTION_CLIENTID (a copy of the client's, when it sent one) and the
@@ -107,6 +108,7 @@ pub enum Shape {
     WrongClientId,
     Silent,
     Duplicate,
+    HafOnly,
 }
 
 /// One row of [`SHAPES`].
@@ -213,6 +215,13 @@ pub const SHAPES: &[ShapeInfo] = &[
         summary: "the proper Reply twice",
         conforming_client: "contacts ha; the second copy answers no exchange",
     },
+    ShapeInfo {
+        shape: Shape::HafOnly,
+        name: "haf-only",
+        summary: "the answered containers with HAF ha-name instead of HAA ha",
+        conforming_client:
+            "looks ha-name up (RFC 6610 §3.5) and contacts the address it resolves to",
+    },
 ];
 
 impl Shape {
@@ -273,6 +282,8 @@ impl FromStr for Shape {
 pub enum Expectation {
     /// Takes the Reply and contacts this home agent.
     UseHomeAgent(Ipv6Addr),
+    /// Takes the Reply, resolves the HAF it names and contacts that address.
+    UseNamedHomeAgent,
     /// Takes the Reply, finds no home agent it may use: DNS discovery (RFC 6611 §4.3).
     NoHomeAgent,
     /// Discards the Reply, or gets none, and retransmits (RFC 8415 §15).
@@ -284,6 +295,7 @@ impl Expectation {
     pub fn token(self) -> &'static str {
         match self {
             Expectation::UseHomeAgent(_) => "use_home_agent",
+            Expectation::UseNamedHomeAgent => "use_named_home_agent",
             Expectation::NoHomeAgent => "no_home_agent",
             Expectation::Retransmit => "retransmit",
         }
@@ -301,6 +313,8 @@ pub struct StimulusConfig {
     pub decoy_ha: Ipv6Addr,
     /// The HNP (prefix-len, prefix) put next to home agents.
     pub home_link_prefix: Option<(u8, Ipv6Addr)>,
+    /// The home agent's FQDN `haf-only` sends (it should resolve to `ha`).
+    pub ha_name: Option<Fqdn>,
     pub shape: Shape,
     /// Answer the Information-requests counted from this one on (1: every one).
     pub answer_from: u32,
@@ -324,6 +338,7 @@ impl StimulusConfig {
             ha,
             decoy_ha,
             home_link_prefix: None,
+            ha_name: None,
             shape,
             answer_from: 1,
             answer_limit: None,
@@ -574,6 +589,7 @@ impl Stimulus {
         let mut malformed_tail = false;
         let body = match shape {
             Shape::Proper | Shape::Duplicate | Shape::Silent => self.answered(request, c.ha),
+            Shape::HafOnly => self.with_haf(self.answered(request, c.ha)),
             Shape::Vdinf => vec![self.container(code::MIP6_VDINF, None, &[c.ha])],
             Shape::Udinf => vec![self.container(code::MIP6_UDINF, None, &[c.ha])],
             Shape::IdinfMatching => request
@@ -682,6 +698,31 @@ impl Stimulus {
         vec![self.container(code, None, &[ha])]
     }
 
+    /// `containers` with each HAA replaced by one HAF [`StimulusConfig::ha_name`].
+    fn with_haf(&self, containers: Vec<DhcpOption>) -> Vec<DhcpOption> {
+        let name = self.config.ha_name.clone().unwrap_or_else(|| {
+            Fqdn::from_dotted("ha-name-unset.invalid.").expect("a valid constant name")
+        });
+        containers
+            .into_iter()
+            .map(|o| {
+                let code = o.code();
+                let inner = o
+                    .contained()
+                    .map(|i| {
+                        i.iter()
+                            .map(|x| match x {
+                                DhcpOption::Mip6Haa(_) => DhcpOption::Mip6Haf(name.clone()),
+                                other => other.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                wrap_container(code, inner)
+            })
+            .collect()
+    }
+
     fn strays(&self, request: &RequestSummary) -> Vec<DhcpOption> {
         let hnidf =
             request.hnidfs.first().cloned().unwrap_or_else(|| {
@@ -740,7 +781,7 @@ impl Stimulus {
         // RFC 6610 §4.1.2 over the top level: strays and unrequested containers are not
         // used, an IDINF only with an HNIDF the client sent; containers in the client's
         // preference (IDINF first, then wire order), the first usable HAA.
-        let usable_in = |o: &DhcpOption| -> Option<Ipv6Addr> {
+        let usable_in = |o: &DhcpOption| -> Option<Expectation> {
             let inner = o.contained()?;
             if !request.requested(o.code()) {
                 return None;
@@ -755,7 +796,10 @@ impl Stimulus {
                 }
             }
             inner.iter().find_map(|i| match i {
-                DhcpOption::Mip6Haa(a) if usable_over_ipv6(a) => Some(*a),
+                DhcpOption::Mip6Haa(a) if usable_over_ipv6(a) => {
+                    Some(Expectation::UseHomeAgent(*a))
+                }
+                DhcpOption::Mip6Haf(_) => Some(Expectation::UseNamedHomeAgent),
                 _ => None,
             })
         };
@@ -764,7 +808,7 @@ impl Stimulus {
             .filter(|o| o.code() == code::MIP6_IDINF)
             .chain(options.iter().filter(|o| o.code() != code::MIP6_IDINF))
             .find_map(usable_in)
-            .map_or(Expectation::NoHomeAgent, Expectation::UseHomeAgent)
+            .unwrap_or(Expectation::NoHomeAgent)
     }
 }
 
