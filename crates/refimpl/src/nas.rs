@@ -140,7 +140,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             let _ = radius_sock.send_to(&t.payload, t.dst).await;
         }
         while let Some(e) = auth.poll_event() {
-            on_access_event(&mut relay, now(), e);
+            on_access_event(&mut relay, now(), e, cfg.knobs.nas_ipv4_ha_mapped);
         }
         while let Some(t) = relay.poll_transmit() {
             let _ = dhcp.send_to(&t.payload, t.dst).await;
@@ -186,7 +186,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
 }
 
 /// The authenticator's outcome, reported, and the AAA's assignment handed to the relay.
-fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent) {
+fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent, ipv4_mapped: bool) {
     match e {
         AuthenticatorEvent::Authorized {
             supplicant,
@@ -198,7 +198,7 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent) {
             let identity = String::from_utf8_lossy(&identity).into_owned();
             let networks = assignment
                 .as_ref()
-                .map(|a| home_networks(a, &identity))
+                .map(|a| home_networks(a, &identity, ipv4_mapped))
                 .unwrap_or_default();
             emit(
                 "access_authorized",
@@ -262,14 +262,21 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent) {
 
 /// The AAA's assignment as the relay's home network: the network is the realm of the NAI
 /// the MN authenticated with (its MSP, RFC 6611 §4.2.1), so an IDINF answers only an HNIDF
-/// naming that realm. IPv4 home agents (dual stack) are not offered in the RSOO here.
-fn home_networks(a: &radius::HaAssignment, identity: &str) -> Vec<HomeNetworkAssignment> {
+/// naming that realm. An IPv4 home agent (dual stack) goes in as an IPv4-embedded address
+/// under 64:ff9b::/96 (RFC 6610 §3.4).
+fn home_networks(
+    a: &radius::HaAssignment,
+    identity: &str,
+    ipv4_mapped: bool,
+) -> Vec<HomeNetworkAssignment> {
     let ha_addresses: Vec<Ipv6Addr> = a
         .home_agents
         .iter()
-        .filter_map(|h| match h {
-            IpAddr::V6(v6) => Some(*v6),
-            IpAddr::V4(_) => None,
+        .map(|h| match h {
+            IpAddr::V6(v6) => *v6,
+            // Knob: the IPv4-mapped form (::ffff:0:0/96), which is no RFC 6052 embedding.
+            IpAddr::V4(v4) if ipv4_mapped => v4.to_ipv6_mapped(),
+            IpAddr::V4(v4) => mip6lab_wire::dhcpv6::option::embed_ipv4(*v4),
         })
         .collect();
     if ha_addresses.is_empty() {

@@ -7,7 +7,7 @@
 use crate::{nas_under_test, same_fqdn, HOME_NETWORK, MSP_HA};
 use mip6lab_suite::observe::{same_message, ContainerKind, DhcpMessage, EapOutcome, RadiusMessage};
 use mip6lab_suite::{try_step, Observation, Outcome, Stimulus, TestPurpose};
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 
 const TOPOLOGY: &str = "integrated-nas-iut";
 /// The NAI the tester MN authenticates with (fixtures/freeradius/users).
@@ -455,6 +455,85 @@ pub fn judge_idinf_well_formed(obs: &Observation) -> Outcome {
             "the RSOO carries {}",
             faults.join("; ")
         )))
+    }
+}
+
+/// The tester as the subscriber whose home agent is dual stack (fixtures/freeradius/users).
+const DUAL_STACK_HA: &[(&str, &str)] = &[
+    ("MIP6LAB_ACCESS_USER", DUAL_STACK_NAI),
+    ("MIP6LAB_ACCESS_PASSWORD", "mn3-access-secret"),
+];
+const DUAL_STACK_NAI: &str = "mn3-access@example.com";
+
+/// RFC 6610 §3.4: an IPv4 home agent "is specified as an IPv4-Embedded IPv6 address using the
+/// Well-Known Prefix" (64:ff9b::/96, RFC 6052). The AAA assigns the tester an IPv4 HA next to
+/// its IPv6 one; the relay's IDINF carries it so.
+#[mip6lab_suite::test_purpose]
+pub fn ipv4_home_agent_embedded() -> TestPurpose {
+    tp(
+        "TP-INT-NAS-IPV4-HA-01",
+        "NAS passes the AAA's IPv4 HA on as an IPv4-embedded HAA (64:ff9b::/96)",
+        &["RFC6610-3.4-ANY-MUST-1"],
+        &[],
+        judge_ipv4_home_agent_embedded,
+    )
+    .stimulus(Stimulus {
+        node: "mn",
+        env: DUAL_STACK_HA,
+    })
+}
+
+pub fn judge_ipv4_home_agent_embedded(obs: &Observation) -> Outcome {
+    // The positive control: the AAA's answer assigned an IPv4 home agent.
+    let Some(accept) = obs.access_accept_for(DUAL_STACK_NAI, Some("NAS")) else {
+        return Outcome::not_reached(
+            "EAP relayed",
+            format!("no Access-Accept for `{DUAL_STACK_NAI}` reached the NAS"),
+        );
+    };
+    let v4 = accept.ha_assignment().ok().and_then(|a| {
+        a.home_agents.iter().find_map(|h| match h {
+            IpAddr::V4(v4) => Some(*v4),
+            IpAddr::V6(_) => None,
+        })
+    });
+    let Some(v4) = v4 else {
+        return Outcome::inconclusive(
+            "the Access-Accept the NAS got assigns no IPv4 home agent: the harness's AAA did \
+             not provide the stimulus",
+        )
+        .with_frames(obs.pcap_of(accept.position), [accept.entry.frame]);
+    };
+    let (_, forward) = try_step!(relayed_request(obs));
+    let evidence = |o: Outcome| o.with_frames(obs.pcap_of(forward.position), [forward.frame()]);
+    let haas: Vec<Ipv6Addr> = forward
+        .rsoo_containers()
+        .into_iter()
+        .flat_map(|c| c.haas)
+        .collect();
+    let embedded = mip6lab_suite::observe::embed_ipv4(v4);
+    if haas.contains(&embedded) {
+        return evidence(Outcome::pass(format!(
+            "the AAA's IPv4 home agent {v4} is in the RSOO as {embedded}"
+        )));
+    }
+    // The IPv4 address in another IPv6 form (mapped, compatible, another prefix).
+    let other: Vec<&Ipv6Addr> = haas
+        .iter()
+        .filter(|a| a.octets()[12..] == v4.octets())
+        .collect();
+    match other.first() {
+        Some(a) => evidence(Outcome::fail(format!(
+            "the AAA's IPv4 home agent {v4} is in the RSOO as {a}, not under the Well-Known \
+             Prefix 64:ff9b::/96"
+        ))),
+        None => evidence(Outcome::not_reached(
+            "Relay-forward",
+            format!(
+                "the relay's RSOO holds no form of the IPv4 home agent {v4} (HAAs {haas:?}): \
+                 nothing to judge"
+            ),
+        )),
     }
 }
 

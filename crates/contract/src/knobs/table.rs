@@ -543,6 +543,13 @@ knob_table! {
         },
         text: "a home agent given as an HAF is looked up and used",
     },
+    /// NAS: an IPv4 home agent as an IPv4-mapped address (::ffff:a.b.c.d) in the HAA.
+    nas_ipv4_ha_mapped: bool {
+        name: "nas.ipv4_ha_mapped", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-3.4-ANY-MUST-1"] },
+        text: "an IPv4 home agent as an IPv4-embedded address under 64:ff9b::/96",
+    },
     /// NAS: the AAA's HA also as a bare HAA (72) inside the RSOO.
     nas_rsoo_bare_haa: bool {
         name: "nas.rsoo_bare_haa", roles: &[NasRelay],

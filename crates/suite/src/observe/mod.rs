@@ -31,6 +31,7 @@ pub use ike::{
     TrafficSelector, Transform,
 };
 pub use mip6lab_wire::dhcpv6::code as dhcp_option;
+pub use mip6lab_wire::dhcpv6::option::embed_ipv4;
 pub use mip6lab_wire::nd::solicited_node;
 pub use mip6lab_wire::radius::HaAssignment;
 pub use mobility::{

@@ -264,6 +264,14 @@ pub fn status_name(code: u16) -> Option<&'static str> {
 /// IPv4 home agent address in OPTION_MIP6_HAA.
 pub const WELL_KNOWN_PREFIX: Ipv6Addr = Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0);
 
+/// `v4` as an IPv4-embedded IPv6 address under the Well-Known Prefix (RFC 6052 §2.2, /96:
+/// the IPv4 address in the last 32 bits), as RFC 6610 §3.4 carries an IPv4 home agent.
+pub fn embed_ipv4(v4: Ipv4Addr) -> Ipv6Addr {
+    let mut o = WELL_KNOWN_PREFIX.octets();
+    o[12..].copy_from_slice(&v4.octets());
+    Ipv6Addr::from(o)
+}
+
 /// The IPv4 address an IPv4-embedded IPv6 address under 64:ff9b::/96 carries (RFC 6052 §2.2,
 /// /96 form: the last 32 bits).
 pub fn ipv4_embedded(a: &Ipv6Addr) -> Option<Ipv4Addr> {
