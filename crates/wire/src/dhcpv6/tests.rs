@@ -109,10 +109,7 @@ fn reply_with_identified_home_network_round_trips() {
     let v4 = "192.0.2.33".parse().unwrap();
     assert_eq!(super::option::embed_ipv4(v4), a("64:ff9b::c000:221"));
     assert_eq!(ipv4_embedded(&super::option::embed_ipv4(v4)), Some(v4));
-    assert_eq!(
-        ipv4_embedded(&std::net::Ipv4Addr::from(v4).to_ipv6_mapped()),
-        None
-    );
+    assert_eq!(ipv4_embedded(&v4.to_ipv6_mapped()), None);
 }
 
 /// Relay-forward from a second relay around a first relay's Relay-forward around the client's
