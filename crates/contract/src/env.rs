@@ -49,7 +49,8 @@ pub const ROLE_DHCPV6_STIMULUS: &str = "dhcpv6-stimulus";
 
 /// The value of `MIP6LAB_ROLE` for the reference's harness-only stimulus relay: it sends a
 /// fixed series of Relay-forwards (`mip6lab_engines::dhcpv6::relay_stimulus`) from port 547 to
-/// the first of `MIP6LAB_DHCP_SERVERS`, for tests of a DHCPv6 server; it reports
+/// the first of `MIP6LAB_DHCP_SERVERS`, for tests of a DHCPv6 server (or, with
+/// `MIP6LAB_RELAY_SHAPES=downstream`, of a relay above it); it reports
 /// `relay_stimulus_reply` per shape and `relay_stimulus_done`, then exits 0.
 pub const ROLE_DHCPV6_RELAY_STIMULUS: &str = "dhcpv6-relay-stimulus";
 
@@ -143,6 +144,10 @@ env_vars! {
     HA_INFO_HOLD_SECS = "MIP6LAB_HA_INFO_HOLD_SECS", NAS,
         "how long the AAA-assigned HA information is held for the RSOO (default: while the \
          access session lasts)";
+    RSOO_BLOCK_FORWARDS = "MIP6LAB_RSOO_BLOCK_FORWARDS", NAS,
+        "`yes`: silently discard a Relay-forward from a downstream relay that carries an RSOO \
+         in any of its encapsulations (RFC 6422 §5's switch, PICS `nas.rsoo.block_switch`; \
+         default `no`)";
     DHCP_VDINF_HA = "MIP6LAB_DHCP_VDINF_HA", DHCP,
         "the home agent address the DHCPv6 server allocates in a VDINF for the ASP case \
          (RFC 6611 §4.2.2 (4) \"if configured to do so\"); unset: none configured";
@@ -182,6 +187,9 @@ env_vars! {
         "`nd-defender`: answer DAD probes for addresses of this prefix";
     DEFEND_SECS = "MIP6LAB_DEFEND_SECS", Reader::Reference,
         "`nd-defender`: how long to serve before exiting 0 (default 300)";
+    RELAY_SHAPES = "MIP6LAB_RELAY_SHAPES", Reader::Reference,
+        "`dhcpv6-relay-stimulus`: `server` (default: the 8 shapes towards a DHCPv6 server) or \
+         `downstream` (3 shapes of a relay below a relay under test)";
     DHCP_SHAPE = "MIP6LAB_DHCP_SHAPE", Reader::Reference,
         "`dhcpv6-stimulus`: the reply shape (default `proper`; `--list-dhcp-shapes` lists them)";
     DHCP_HA = "MIP6LAB_DHCP_HA", Reader::Reference,

@@ -515,6 +515,25 @@ fn rsoo_blocking_looks_at_every_encapsulation(
     );
 }
 
+/// The knob `block_checks_outer_only` misses an RSOO inside and still catches one outside.
+#[rstest]
+#[case::outer(Some(1), true)]
+#[case::innermost(Some(0), false)]
+fn the_outer_only_knob_misses_an_inner_rsoo(#[case] rsoo_at: Option<u8>, #[case] discarded: bool) {
+    let mut r = relay_with(|c| {
+        c.block_forwards_with_rsoo = true;
+        c.block_checks_outer_only = true;
+    });
+    let (t, _) = from_client(
+        &mut r,
+        0,
+        "acc0",
+        "fe80::77:1",
+        &nested_forward(2, 1, rsoo_at),
+    );
+    assert_eq!(t.is_empty(), discarded);
+}
+
 #[rstest]
 #[case::advertise(msg_type::ADVERTISE)]
 #[case::reply(msg_type::REPLY)]

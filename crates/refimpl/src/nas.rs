@@ -37,6 +37,8 @@ pub struct NasSettings {
     pub dhcp_servers: Vec<Ipv6Addr>,
     /// `None`: held while the access session lasts.
     pub hold: Option<Duration>,
+    /// RFC 6422 §5's switch: discard Relay-forwards carrying an RSOO.
+    pub block_forwards_with_rsoo: bool,
 }
 
 impl NasSettings {
@@ -60,6 +62,11 @@ impl NasSettings {
                 .ok_or_else(|| anyhow!("{} is not set", env::RADIUS_SECRET))?,
             dhcp_servers,
             hold,
+            block_forwards_with_rsoo: match get(env::RSOO_BLOCK_FORWARDS).as_deref() {
+                None | Some("no" | "false" | "0") => false,
+                Some("yes" | "true" | "1") => true,
+                Some(o) => bail!("{}: `{o}` is not yes/no", env::RSOO_BLOCK_FORWARDS),
+            },
         })
     }
 }
@@ -120,6 +127,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
     relay_cfg.idinf_for_unrequested_network = cfg.knobs.nas_idinf_for_unrequested_network;
     relay_cfg.rsoo_bare_haa = cfg.knobs.nas_rsoo_bare_haa;
     relay_cfg.empty_idinf = cfg.knobs.nas_empty_idinf;
+    relay_cfg.block_forwards_with_rsoo =
+        ns.block_forwards_with_rsoo && !cfg.knobs.nas_rsoo_block_ignored;
+    relay_cfg.block_checks_outer_only = cfg.knobs.nas_rsoo_block_outer_only;
     let mut relay = Relay::new(relay_cfg);
     emit(
         "ready",

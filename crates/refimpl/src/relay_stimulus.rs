@@ -12,7 +12,7 @@ use crate::netwait::wait_for_addresses;
 use anyhow::{anyhow, Context, Result};
 use mip6lab_contract::env::EnvVar;
 use mip6lab_engines::dhcpv6::relay_stimulus::{
-    RelayEvent, RelayStimulus, RelayStimulusConfig, SHAPES,
+    RelayEvent, RelayStimulus, RelayStimulusConfig, Shape, DOWNSTREAM_SHAPES, SHAPES,
 };
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_wire::dhcpv6::SERVER_PORT;
@@ -29,6 +29,8 @@ pub const WAIT: Duration = Duration::from_secs(2);
 pub struct RelayStimulusSettings {
     pub own_address: Ipv6Addr,
     pub server: Ipv6Addr,
+    /// `MIP6LAB_RELAY_SHAPES`: towards a server (the default) or a relay above.
+    pub shapes: &'static [Shape],
 }
 
 impl RelayStimulusSettings {
@@ -40,9 +42,18 @@ impl RelayStimulusSettings {
         let own_address =
             addr.ok_or_else(|| anyhow!("{} is not set", mip6lab_contract::env::ADDR))?;
         let server = crate::nas::dhcp_servers(get)?[0];
+        let shapes: &'static [Shape] = match get(mip6lab_contract::env::RELAY_SHAPES).as_deref() {
+            None | Some("server") => &SHAPES,
+            Some("downstream") => &DOWNSTREAM_SHAPES,
+            Some(other) => anyhow::bail!(
+                "{}: `{other}` is neither `server` nor `downstream`",
+                mip6lab_contract::env::RELAY_SHAPES
+            ),
+        };
         Ok(RelayStimulusSettings {
             own_address,
             server,
+            shapes,
         })
     }
 
@@ -51,6 +62,7 @@ impl RelayStimulusSettings {
             own_address: self.own_address,
             server: SocketAddr::V6(SocketAddrV6::new(self.server, SERVER_PORT, 0, 0)),
             wait_ms: WAIT.as_millis() as u64,
+            shapes: self.shapes,
         }
     }
 }
@@ -73,7 +85,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             "role": mip6lab_contract::env::ROLE_DHCPV6_RELAY_STIMULUS,
             "address": s.own_address.to_string(),
             "server": s.server.to_string(),
-            "shapes": SHAPES.iter().map(|s| s.name()).collect::<Vec<_>>(),
+            "shapes": s.shapes.iter().map(|s| s.name()).collect::<Vec<_>>(),
         }),
     );
     let start = Instant::now();

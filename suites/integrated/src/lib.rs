@@ -4,6 +4,8 @@
 //! - [`mn_access`]: the MN (network access, its Information-request, what it does with the
 //!   Reply);
 //! - [`nas_relay`]: the NAS and its DHCPv6 relay (RADIUS, the RSOO, the Reply passed on);
+//! - [`nas_blocking`]: the relay's RSOO blocking switch (RFC 6422 §5), towards a harness
+//!   relay below it;
 //! - [`dhcp_server`]: the DHCPv6 server (the RSOO's IDINF in the MSP case, its own VDINF in
 //!   the ASP case, RSOO-enabled options, nested RSOOs, its Home Network ID FQDN table), driven
 //!   by the harness's stimulus relay.
@@ -15,6 +17,7 @@ pub mod aaa_server;
 pub mod dhcp_server;
 pub mod ha_bootstrap;
 pub mod mn_access;
+pub mod nas_blocking;
 pub mod nas_relay;
 
 use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, Suite, TestBed, TestPurpose};
@@ -33,6 +36,7 @@ pub static SUITE: Suite = Suite {
     modules: &[
         "mn_access",
         "nas_relay",
+        "nas_blocking",
         "dhcp_server",
         "aaa_server",
         "ha_bootstrap",

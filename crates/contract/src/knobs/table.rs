@@ -519,6 +519,23 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6610-4.2-NAS-MUST-2"] },
         text: "the relay's IDINFs only for the named networks it holds information for",
     },
+    /// NAS: the RSOO blocking switch, when set, has no effect.
+    nas_rsoo_block_ignored: bool {
+        name: "nas.rsoo_block_ignored", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6422-5-NAS-MUST-2", "RFC6422-5-NAS-MUST-3"],
+        },
+        text: "with the blocking switch set, a Relay-forward carrying an RSOO is discarded",
+    },
+    /// NAS: the blocking switch looks at the outer encapsulation only.
+    nas_rsoo_block_outer_only: bool {
+        name: "nas.rsoo_block_outer_only", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6422-5-NAS-MUST-3"] },
+        text: "the blocking switch examines every Relay-forward encapsulation",
+    },
     /// NAS: each IDINF of the RSOO holds its HNIDF and nothing else.
     nas_empty_idinf: bool {
         name: "nas.empty_idinf", roles: &[NasRelay],

@@ -69,6 +69,9 @@ pub struct RelayConfig {
     /// RFC 6422 §5's switch: when set, a Relay-forward from a downstream relay that carries an
     /// RSOO at any encapsulation level is silently discarded.
     pub block_forwards_with_rsoo: bool,
+    /// Knob: with the switch set, look for an RSOO in the outer encapsulation only. Breaks
+    /// RFC 6422 §5 ("MUST examine all Relay-Forward encapsulations, not just the outer").
+    pub block_checks_outer_only: bool,
     /// Knob: keep supplying the RSOO after the information expired (hold time or its own
     /// expiry; the end of the session still removes it). Breaks RFC 6611 §4.2.1 (3) ("the
     /// NAS/DHCP relay does not include the Relay-Supplied Options option").
@@ -116,6 +119,7 @@ impl RelayConfig {
             servers: vec![ALL_SERVERS],
             hold_ms: None,
             block_forwards_with_rsoo: false,
+            block_checks_outer_only: false,
             rsoo_even_when_expired: false,
             modify_relay_reply: false,
             omit_interface_id: false,
@@ -320,7 +324,13 @@ impl Relay {
             Repr::Relay { hop_count, .. } => hop_count + 1,
             _ => 0,
         };
-        if self.config.block_forwards_with_rsoo && carries_rsoo(&received) {
+        let blocked = if self.config.block_checks_outer_only {
+            received.msg_type() == msg_type::RELAY_FORW
+                && received.options_with(code::RSOO).next().is_some()
+        } else {
+            carries_rsoo(&received)
+        };
+        if self.config.block_forwards_with_rsoo && blocked {
             return self.drop_datagram(Side::Client, DropReason::RsooBlocked);
         }
         // RFC 8415 §19.1.2: from a relay with a global source, link-address 0; otherwise (and

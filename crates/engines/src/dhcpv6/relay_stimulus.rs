@@ -27,6 +27,17 @@
 //! Relay-forward an Interface-Id (`shape-NN`), which the Relay-reply must copy (RFC 8415
 //! §18.3.10).
 //!
+//! # Downstream shapes
+//!
+//! [`DOWNSTREAM_SHAPES`] play relays *below* a relay under test (the NAS), on its access link,
+//! for RFC 6422 §5's blocking switch; the IR in each is `msp`'s, the decoy in every RSOO:
+//!
+//! | # | shape | the Relay-forward | a relay with the switch set |
+//! |---|---|---|---|
+//! | 9 | `downstream-plain` | RF{IR}, no RSOO | relays it (the control) |
+//! | 10 | `downstream-rsoo` | RF{RSOO{IDINF{example.com, HAA decoy}}, IR} | silently discards it |
+//! | 11 | `downstream-nested` | RF{RF{RSOO{…}, IR}}: the RSOO only in the inner encapsulation | silently discards it |
+//!
 //! # Driving
 //!
 //! [`RelayStimulus`] sends the shapes in order, one at a time: the Relay-forward, and once
@@ -66,6 +77,9 @@ pub const TRANSACTION_ID_BASE: u32 = 0x66_1100;
 /// The address of the relay inside the tester's, in `nested` (the access side's NAS).
 pub const INNER_RELAY: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x10, 0, 0, 0, 0, 0xa);
 
+/// The relay below the tester in `downstream-nested`, on the far side of the access link.
+pub const FAR_RELAY: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0x10, 0, 0, 0, 0, 0xb0);
+
 /// One Relay-forward recipe; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
@@ -77,6 +91,9 @@ pub enum Shape {
     UnknownNetwork = 6,
     TwoNetworks = 7,
     NoRsoo = 8,
+    DownstreamPlain = 9,
+    DownstreamRsoo = 10,
+    DownstreamNested = 11,
 }
 
 /// Every shape, in the order sent.
@@ -91,13 +108,24 @@ pub const SHAPES: [Shape; 8] = [
     Shape::NoRsoo,
 ];
 
+/// The shapes of a relay below a relay under test, in the order sent; see the module
+/// documentation.
+pub const DOWNSTREAM_SHAPES: [Shape; 3] = [
+    Shape::DownstreamPlain,
+    Shape::DownstreamRsoo,
+    Shape::DownstreamNested,
+];
+
 impl Shape {
     pub fn number(self) -> u8 {
         self as u8
     }
 
     pub fn from_number(n: u8) -> Option<Shape> {
-        SHAPES.into_iter().find(|s| s.number() == n)
+        SHAPES
+            .into_iter()
+            .chain(DOWNSTREAM_SHAPES)
+            .find(|s| s.number() == n)
     }
 
     pub fn name(self) -> &'static str {
@@ -110,6 +138,9 @@ impl Shape {
             Shape::UnknownNetwork => "unknown-network",
             Shape::TwoNetworks => "two-networks",
             Shape::NoRsoo => "no-rsoo",
+            Shape::DownstreamPlain => "downstream-plain",
+            Shape::DownstreamRsoo => "downstream-rsoo",
+            Shape::DownstreamNested => "downstream-nested",
         }
     }
 
@@ -153,9 +184,13 @@ impl Shape {
             Shape::Asp | Shape::OwnCandidate => (code_of::VDINF, &[]),
             Shape::UnknownNetwork => (code_of::IDINF, &[UNKNOWN_NETWORK]),
             Shape::TwoNetworks => (code_of::IDINF, &[HOME_NETWORK, TABLE_NETWORK]),
-            Shape::Msp | Shape::NotEnabled | Shape::Nested | Shape::NoRsoo => {
-                (code_of::IDINF, &[HOME_NETWORK])
-            }
+            Shape::Msp
+            | Shape::NotEnabled
+            | Shape::Nested
+            | Shape::NoRsoo
+            | Shape::DownstreamPlain
+            | Shape::DownstreamRsoo
+            | Shape::DownstreamNested => (code_of::IDINF, &[HOME_NETWORK]),
         };
         let mut options = vec![
             DhcpOption::ClientId(self.client_duid()),
@@ -187,7 +222,9 @@ impl Shape {
         };
         Some(match self {
             Shape::Msp => vec![idinf(HA1, true)],
-            Shape::Asp => vec![idinf(DECOY_HA, false)],
+            Shape::Asp | Shape::DownstreamRsoo | Shape::DownstreamNested => {
+                vec![idinf(DECOY_HA, false)]
+            }
             Shape::NotEnabled => vec![
                 idinf(HA1, true),
                 DhcpOption::Other {
@@ -197,7 +234,7 @@ impl Shape {
             ],
             Shape::Nested | Shape::TwoNetworks => vec![idinf(HA1, false)],
             Shape::OwnCandidate => vec![DhcpOption::Mip6Vdinf(vec![DhcpOption::Mip6Haa(DECOY_HA)])],
-            Shape::UnknownNetwork | Shape::NoRsoo => return None,
+            Shape::UnknownNetwork | Shape::NoRsoo | Shape::DownstreamPlain => return None,
         })
     }
 
@@ -216,6 +253,21 @@ impl Shape {
             options
         };
         let relayed = DhcpOption::RelayMsg(Box::new(self.information_request()));
+        if self == Shape::DownstreamNested {
+            // The RSOO only where a relay checking the outer encapsulation alone misses it.
+            let inner = relay(
+                0,
+                FAR_RELAY,
+                self.client_link_local(),
+                with_rsoo(vec![relayed], self.inner_rsoo()),
+            );
+            return relay(
+                1,
+                link_address,
+                FAR_RELAY,
+                vec![interface_id, DhcpOption::RelayMsg(Box::new(inner))],
+            );
+        }
         if self == Shape::Nested {
             let inner = relay(
                 0,
@@ -287,6 +339,9 @@ pub struct RelayStimulusConfig {
     pub server: SocketAddr,
     /// How long to wait for each Relay-reply before sending again (once) or moving on.
     pub wait_ms: u64,
+    /// What to send, in order: [`SHAPES`] towards a server, [`DOWNSTREAM_SHAPES`] towards a
+    /// relay.
+    pub shapes: &'static [Shape],
 }
 
 /// What the driver reports.
@@ -340,7 +395,7 @@ impl RelayStimulus {
 
     /// Whether every shape has been sent and settled.
     pub fn is_done(&self) -> bool {
-        self.started && self.pending.is_none() && self.next >= SHAPES.len()
+        self.started && self.pending.is_none() && self.next >= self.cfg.shapes.len()
     }
 
     fn send(&mut self, now: u64, shape: Shape, attempt: u8) {
@@ -361,7 +416,7 @@ impl RelayStimulus {
     }
 
     fn send_next(&mut self, now: u64) {
-        match SHAPES.get(self.next) {
+        match self.cfg.shapes.get(self.next) {
             Some(&shape) => {
                 self.next += 1;
                 self.send(now, shape, 1);
@@ -470,7 +525,7 @@ mod tests {
 
     #[test]
     fn every_shape_encodes_and_decodes_back_with_its_client() {
-        for shape in SHAPES {
+        for shape in SHAPES.into_iter().chain(DOWNSTREAM_SHAPES) {
             let r = decoded(shape);
             assert_eq!(r, shape.relay_forward(TESTER), "{shape}");
             assert_eq!(r.msg_type(), msg_type::RELAY_FORW);
@@ -490,9 +545,13 @@ mod tests {
             );
             assert_eq!(Shape::from_number(shape.number()), Some(shape));
         }
-        let names: std::collections::HashSet<_> = SHAPES.iter().map(|s| s.name()).collect();
-        assert_eq!(names.len(), SHAPES.len());
-        assert_eq!(Shape::from_number(9), None);
+        let names: std::collections::HashSet<_> = SHAPES
+            .iter()
+            .chain(&DOWNSTREAM_SHAPES)
+            .map(|s| s.name())
+            .collect();
+        assert_eq!(names.len(), SHAPES.len() + DOWNSTREAM_SHAPES.len());
+        assert_eq!(Shape::from_number(12), None);
         assert_eq!(
             Shape::Msp.client_link_local(),
             "fe80::200:5eff:fe00:5301".parse::<Ipv6Addr>().unwrap()
@@ -596,6 +655,51 @@ mod tests {
         assert_eq!(r.innermost().options().len(), 4);
     }
 
+    /// Every RSOO level of a Relay-forward, outermost first.
+    fn rsoo_levels(r: &Repr) -> Vec<bool> {
+        let mut levels = Vec::new();
+        let mut level = Some(r);
+        while let Some(m) = level.filter(|m| m.msg_type() == msg_type::RELAY_FORW) {
+            levels.push(rsoo(m).is_some());
+            level = m.relayed();
+        }
+        levels
+    }
+
+    #[test]
+    fn downstream_shapes_put_the_rsoo_nowhere_outside_or_inside_only() {
+        assert_eq!(rsoo_levels(&decoded(Shape::DownstreamPlain)), [false]);
+        assert_eq!(rsoo_levels(&decoded(Shape::DownstreamRsoo)), [true]);
+        let nested = decoded(Shape::DownstreamNested);
+        assert_eq!(rsoo_levels(&nested), [false, true]);
+        let Repr::Relay {
+            hop_count,
+            peer_address,
+            ..
+        } = &nested
+        else {
+            panic!("not a relay message")
+        };
+        assert_eq!((*hop_count, *peer_address), (1, FAR_RELAY));
+        for shape in DOWNSTREAM_SHAPES {
+            let r = decoded(shape);
+            assert!(haas(r.options()).iter().all(|a| *a == DECOY_HA), "{shape}");
+            assert_eq!(
+                r.innermost().options(),
+                Shape::Msp
+                    .information_request()
+                    .options()
+                    .iter()
+                    .map(|o| match o {
+                        DhcpOption::ClientId(_) => DhcpOption::ClientId(shape.client_duid()),
+                        o => o.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+                "{shape}: msp's request from its own client"
+            );
+        }
+    }
+
     #[test]
     fn the_rsoo_less_shapes_and_the_two_networks() {
         for shape in [Shape::UnknownNetwork, Shape::NoRsoo] {
@@ -641,6 +745,7 @@ mod tests {
 
     fn driver() -> RelayStimulus {
         RelayStimulus::new(RelayStimulusConfig {
+            shapes: &SHAPES,
             own_address: TESTER,
             server: server(),
             wait_ms: 2000,
