@@ -133,6 +133,10 @@ env_vars! {
         "`integrated`: the home network's FQDN, sent as Home Network ID FQDN (the MSP case, \
          RFC 6611 §4.2.1; several, comma-separated: one HNIDF each); unset: the ASP case, \
          asking for the visited network's HA (§4.2.2)";
+    NO_HA_PREFERENCE = "MIP6LAB_NO_HA_PREFERENCE", MN,
+        "`integrated`: `yes`: the MN has no preference as to its home network (RFC 6610 \
+         §4.1.1, PICS `mn.dhcp.no_preference`); `MIP6LAB_HOME_NETWORK_ID` is then not used \
+         (default `no`)";
     DHCP_WAIT_SECS = "MIP6LAB_DHCP_WAIT_SECS", MN,
         "`integrated`: how long the Information-request exchange may take before DNS \
          discovery takes over (default 10)";

@@ -10,7 +10,8 @@ use crate::netwait::if_index;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::dhcpv6::client::{
-    Client, ClientConfig, ClientEvent, HaCandidate as DhcpCandidate, HomeNetworkRequest,
+    Client, ClientConfig, ClientEvent, DiscardReason, HaCandidate as DhcpCandidate,
+    HomeNetworkRequest,
 };
 use mip6lab_engines::discovery::HaCandidate;
 use mip6lab_engines::io::{Datagram, SansIo};
@@ -30,6 +31,8 @@ pub struct IntegratedSettings {
     pub access: Option<(String, String)>,
     /// The MSP case's home networks (one HNIDF each, in order); empty: the ASP case (VDINF).
     pub home_networks: Vec<Fqdn>,
+    /// RFC 6610 §4.1.1: no preference as to the home network (UDINF).
+    pub no_preference: bool,
     pub dhcp_wait: Duration,
     pub iface: String,
 }
@@ -70,9 +73,15 @@ impl IntegratedSettings {
                     .ok_or_else(|| anyhow!("{}: `{s}` is not 1..=600", env::DHCP_WAIT_SECS))?,
             ),
         };
+        let no_preference = match get(env::NO_HA_PREFERENCE).as_deref() {
+            None | Some("no" | "false" | "0") => false,
+            Some("yes" | "true" | "1") => true,
+            Some(o) => bail!("{}: `{o}` is not yes/no", env::NO_HA_PREFERENCE),
+        };
         Ok(Some(IntegratedSettings {
             access,
             home_networks,
+            no_preference,
             dhcp_wait,
             iface: "eth0".into(),
         }))
@@ -186,7 +195,9 @@ async fn home_network_information(
         .collect::<Result<_, _>>()
         .context("parsing the MAC")?;
     let scope = if_index(&s.iface)?;
-    let request = if s.home_networks.is_empty() {
+    let request = if s.no_preference && !cfg.knobs.mn_dhcp_no_preference_as_visited {
+        HomeNetworkRequest::Unrestricted
+    } else if s.no_preference || s.home_networks.is_empty() {
         HomeNetworkRequest::Visited
     } else {
         HomeNetworkRequest::Identified {
@@ -208,6 +219,7 @@ async fn home_network_information(
     ccfg.hnidf_as_text = cfg.knobs.mn_dhcp_hnidf_as_text;
     ccfg.ignore_haf = cfg.knobs.mn_dhcp_ignore_haf;
     ccfg.keep_unmatched_idinf = cfg.knobs.mn_dhcp_keep_unmatched_idinf;
+    ccfg.single_container_kind = cfg.knobs.mn_dhcp_single_container_kind;
     ccfg.use_stray_haa = cfg.knobs.mn_dhcp_use_stray_haa;
     // The reference MN runs IKEv2 over IPv6 only: IPv4-embedded HAAs are not for it.
     ccfg.ipv4_transport = cfg.knobs.mn_dhcp_ipv4_embedded_over_ipv6;
@@ -237,6 +249,17 @@ async fn home_network_information(
         while let Some(e) = client.poll_event() {
             match e {
                 ClientEvent::Configured(outcome) => {
+                    let incomplete = outcome
+                        .discarded
+                        .iter()
+                        .any(|d| d.reason == DiscardReason::Incomplete);
+                    if outcome.chosen.is_none() && incomplete && cfg.knobs.mn_dhcp_keep_incomplete {
+                        emit(
+                            "dhcp_configured",
+                            json!({ "home_agent": null, "incomplete": true }),
+                        );
+                        bail!("the home network information names no home agent");
+                    }
                     let Some(chosen) = outcome.chosen.clone() else {
                         emit(
                             "dhcp_fallback",

@@ -3,6 +3,7 @@
 //! [`SUITE`] declares the order the modules run in:
 //! - [`mn_access`]: the MN (network access, its Information-request, what it does with the
 //!   Reply);
+//! - [`mn_containers`]: the containers the MN asks for and what it does with them;
 //! - [`nas_relay`]: the NAS and its DHCPv6 relay (RADIUS, the RSOO, the Reply passed on);
 //! - [`nas_blocking`]: the relay's RSOO blocking switch (RFC 6422 §5), towards a harness
 //!   relay below it;
@@ -17,6 +18,7 @@ pub mod aaa_server;
 pub mod dhcp_server;
 pub mod ha_bootstrap;
 pub mod mn_access;
+pub mod mn_containers;
 pub mod nas_blocking;
 pub mod nas_relay;
 
@@ -35,6 +37,7 @@ pub static SUITE: Suite = Suite {
     crate_path: module_path!(),
     modules: &[
         "mn_access",
+        "mn_containers",
         "nas_relay",
         "nas_blocking",
         "dhcp_server",

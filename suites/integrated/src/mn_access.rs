@@ -48,7 +48,7 @@ const NO_SERVER: &[(&str, &str, &str)] = &[("nas", "MIP6LAB_DHCP_SERVERS", "2001
 const SUB_OPTIONS: [u16; 4] = [49, 71, 72, 73];
 
 /// A test purpose with the MN under test ([`crate::test_purpose`]).
-const fn tp(
+pub(crate) const fn tp(
     id: &'static str,
     title: &'static str,
     requirements: &'static [&'static str],
@@ -298,7 +298,7 @@ pub fn judge_uses_haf(obs: &Observation) -> Outcome {
 }
 
 /// The MN's first Information-request, or why the flow did not get there.
-fn first_request(obs: &Observation) -> Result<DhcpMessage<'_>, Outcome> {
+pub(crate) fn first_request(obs: &Observation) -> Result<DhcpMessage<'_>, Outcome> {
     if let Some(r) = obs.information_requests_from("MN").into_iter().next() {
         return Ok(r);
     }

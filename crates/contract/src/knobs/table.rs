@@ -519,6 +519,31 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC6610-4.2-NAS-MUST-2"] },
         text: "the relay's IDINFs only for the named networks it holds information for",
     },
+    /// Integrated MN without a home network preference: ask for VDINF, not UDINF.
+    mn_dhcp_no_preference_as_visited: bool {
+        name: "mn.dhcp_no_preference_as_visited", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC6610-4.1.1-MN-SHOULD-1", "RFC6610-4.1.1-MN-SHOULD-NOT-1"],
+        },
+        text: "with no home network preference the MN asks for UDINF only",
+    },
+    /// Integrated MN: discard every container of a Reply holding more than one kind.
+    mn_dhcp_single_container_kind: bool {
+        name: "mn.dhcp_single_container_kind", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-4.1.2-MN-SHOULD-1"] },
+        text: "any container the MN requested is taken, whatever else the Reply holds",
+    },
+    /// Integrated MN: take a container naming no home agent as the answer, so no DNS
+    /// fallback follows.
+    mn_dhcp_keep_incomplete: bool {
+        name: "mn.dhcp_keep_incomplete", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-4.1.2-MN-MUST-3"] },
+        text: "a container without complete information is discarded as if it had not come",
+    },
     /// NAS: the RSOO blocking switch, when set, has no effect.
     nas_rsoo_block_ignored: bool {
         name: "nas.rsoo_block_ignored", roles: &[NasRelay],

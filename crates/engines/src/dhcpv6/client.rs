@@ -108,6 +108,10 @@ pub struct ClientConfig {
     /// Knob: keep an IDINF without an HNIDF matching one sent. Breaks RFC 6610 §4.1.2 ("MUST
     /// silently discard that Identified Home Network Information option").
     pub keep_unmatched_idinf: bool,
+    /// Knob: discard every container of a Reply that holds containers of more than one kind.
+    /// Breaks RFC 6610 §4.1.2 ("should be prepared to receive any MIPv6 Home Network
+    /// Information options they request").
+    pub single_container_kind: bool,
     /// Knob: take an HAA found outside any container as a candidate. Breaks RFC 6610 §4.1.2
     /// (49, 71, 72, 73 outside a container "MUST" be discarded).
     pub use_stray_haa: bool,
@@ -133,6 +137,7 @@ impl ClientConfig {
             omit_hnidf: false,
             oro_override: None,
             keep_unmatched_idinf: false,
+            single_container_kind: false,
             use_stray_haa: false,
             hnidf_as_text: false,
             ignore_haf: false,
@@ -215,6 +220,8 @@ pub enum DiscardReason {
     /// A container naming no home agent (no HAA, no HAF), or an IDINF without an HNIDF:
     /// "does not contain complete configuration information" (RFC 6610 §4.1.2 MUST discard).
     Incomplete,
+    /// Knob `single_container_kind`: a container in a Reply that holds more than one kind.
+    MixedKinds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -547,6 +554,12 @@ impl Client {
         let sent = self.config.hnidfs();
         let mut discarded = Vec::new();
         let mut kept: Vec<HomeNetworkInfo> = Vec::new();
+        let container_codes = [code::MIP6_VDINF, code::MIP6_IDINF, code::MIP6_UDINF];
+        let mixed = container_codes
+            .iter()
+            .filter(|c| options.iter().any(|o| o.code() == **c))
+            .count()
+            > 1;
         for o in options {
             let c = o.code();
             let discard = |reason| Discarded { code: c, reason };
@@ -574,6 +587,10 @@ impl Client {
             };
             if !oro.contains(&c) {
                 discarded.push(discard(DiscardReason::NotRequested));
+                continue;
+            }
+            if mixed && self.config.single_container_kind {
+                discarded.push(discard(DiscardReason::MixedKinds));
                 continue;
             }
             let info = read_container(kind, o.contained().unwrap_or(&[]));

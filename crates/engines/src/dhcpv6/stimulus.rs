@@ -51,6 +51,7 @@
 //! | `silent` | no reply | retransmits (RFC 8415 §15) |
 //! | `duplicate` | the `proper` Reply, sent twice back to back | uses the first (as `proper`); the copy answers no exchange |
 //! | `haf-only` | the answered containers with HAF [`StimulusConfig::ha_name`] in place of HAA ha | resolves the name (RFC 6610 §3.5 MUST, §4.1.2 MUST handle either form) and contacts its address |
+//! | `every-requested` | one container of each kind the ORO lists, in ORO order (an IDINF per HNIDF sent), each {HAA ha, HNP} | takes any of them (§4.1.2 "prepared to receive any ... they request"): contacts ha |
 //!
 //! Unless a shape says otherwise a Reply carries, in this order, OPTION_SERVERID (the
 //! configured DUID), OPTION_CLIENTID (a copy of the client's, when it sent one) and the
@@ -109,6 +110,7 @@ pub enum Shape {
     Silent,
     Duplicate,
     HafOnly,
+    EveryRequested,
 }
 
 /// One row of [`SHAPES`].
@@ -221,6 +223,12 @@ pub const SHAPES: &[ShapeInfo] = &[
         summary: "the answered containers with HAF ha-name instead of HAA ha",
         conforming_client:
             "looks ha-name up (RFC 6610 §3.5) and contacts the address it resolves to",
+    },
+    ShapeInfo {
+        shape: Shape::EveryRequested,
+        name: "every-requested",
+        summary: "one container per kind the ORO lists (IDINF per HNIDF sent), each {HAA ha, HNP}",
+        conforming_client: "contacts ha (RFC 6610 §4.1.2: prepared to receive any it requests)",
     },
 ];
 
@@ -590,6 +598,7 @@ impl Stimulus {
         let body = match shape {
             Shape::Proper | Shape::Duplicate | Shape::Silent => self.answered(request, c.ha),
             Shape::HafOnly => self.with_haf(self.answered(request, c.ha)),
+            Shape::EveryRequested => self.every_requested(request, c.ha),
             Shape::Vdinf => vec![self.container(code::MIP6_VDINF, None, &[c.ha])],
             Shape::Udinf => vec![self.container(code::MIP6_UDINF, None, &[c.ha])],
             Shape::IdinfMatching => request
@@ -677,6 +686,25 @@ impl Stimulus {
                 .map(|(prefix_len, prefix)| DhcpOption::Mip6Hnp { prefix_len, prefix }),
         );
         wrap_container(code, inner)
+    }
+
+    /// A container of each kind the ORO lists, in its order; an IDINF per HNIDF sent (none
+    /// without one).
+    fn every_requested(&self, request: &RequestSummary, ha: Ipv6Addr) -> Vec<DhcpOption> {
+        let mut out = Vec::new();
+        for kind in request.oro.iter().copied() {
+            match kind {
+                code::MIP6_IDINF => out.extend(
+                    request
+                        .hnidfs
+                        .iter()
+                        .map(|h| self.container(kind, Some(h), &[ha])),
+                ),
+                code::MIP6_VDINF | code::MIP6_UDINF => out.push(self.container(kind, None, &[ha])),
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The answered containers (module documentation) with home agent `ha`.
