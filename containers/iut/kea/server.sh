@@ -1,7 +1,8 @@
 # The dhcp-server role of the IUT contract for Kea: MIP6LAB_ADDR (unicast from relays, RFC 8415
 # §19.1, and ff02::1:2 on the same interface), MIP6LAB_DHCP_VDINF_HA (VDINF 50 {HAA 72} from
 # configuration, sent when asked for), MIP6LAB_DHCP_RSOO_ENABLED (Kea's relay-supplied-options,
-# added to its default {65}). MIP6LAB_DHCP_HOME_NETWORKS has no Kea equivalent: it is ignored,
+# added to its default {65}), MIP6LAB_DHCP_UDINF_HA (UDINF 70 {HAA 72 or HAF 73}, the name in
+# RFC 3315 §8 wire form). MIP6LAB_DHCP_HOME_NETWORKS has no Kea equivalent: it is ignored,
 # and the PICS declares dhcp.hnidf_table false.
 set -euo pipefail
 [ "${MIP6LAB_ROLE:-}" = dhcp-server ] || { echo "this package is a DHCPv6 server only (MIP6LAB_ROLE=${MIP6LAB_ROLE:-unset})" >&2; exit 2; }
@@ -16,6 +17,20 @@ options=""
 if [ -n "${MIP6LAB_DHCP_VDINF_HA:-}" ]; then
     ha=$(hex6 "$MIP6LAB_DHCP_VDINF_HA" MIP6LAB_DHCP_VDINF_HA)
     options="{ \"code\": 50, \"space\": \"dhcp6\", \"csv-format\": false, \"data\": \"00480010$ha\" }"
+fi
+# A domain name in DNS wire form, hex: each label's length and octets, then the root.
+hexname() {
+    perl -e 'my $h = ""; for my $l (grep { length } split /\./, $ARGV[0]) { exit 1 if length($l) > 63; $h .= sprintf("%02x", length $l) . unpack("H*", $l) } print $h . "00"' "$1" ||
+        { echo "$2: \`$1\` is not a domain name" >&2; exit 2; }
+}
+if [ -n "${MIP6LAB_DHCP_UDINF_HA:-}" ]; then
+    if [[ "$MIP6LAB_DHCP_UDINF_HA" == *:* ]]; then
+        inner="00480010$(hex6 "$MIP6LAB_DHCP_UDINF_HA" MIP6LAB_DHCP_UDINF_HA)"
+    else
+        name=$(hexname "$MIP6LAB_DHCP_UDINF_HA" MIP6LAB_DHCP_UDINF_HA)
+        inner=$(printf '0049%04x%s' $((${#name} / 2)) "$name")
+    fi
+    options="${options:+$options, }{ \"code\": 70, \"space\": \"dhcp6\", \"csv-format\": false, \"data\": \"$inner\" }"
 fi
 rsoo="\"65\""
 for c in ${MIP6LAB_DHCP_RSOO_ENABLED//,/ }; do

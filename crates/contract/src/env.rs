@@ -155,6 +155,10 @@ env_vars! {
     DHCP_VDINF_HA = "MIP6LAB_DHCP_VDINF_HA", DHCP,
         "the home agent address the DHCPv6 server allocates in a VDINF for the ASP case \
          (RFC 6611 §4.2.2 (4) \"if configured to do so\"); unset: none configured";
+    DHCP_UDINF_HA = "MIP6LAB_DHCP_UDINF_HA", DHCP,
+        "the home agent the DHCPv6 server gives in a UDINF to a client asking for one (RFC \
+         6610 §3.2.3, PICS `dhcp.udinf`): an IPv6 address (HAA) or a domain name (HAF); \
+         unset: none configured";
     DHCP_HOME_NETWORKS = "MIP6LAB_DHCP_HOME_NETWORKS", DHCP,
         "the DHCPv6 server's Home Network ID FQDN table (RFC 6610 §4.3): comma-separated \
          `fqdn=ha-address` entries; unset: no table";
@@ -192,7 +196,7 @@ env_vars! {
     DEFEND_SECS = "MIP6LAB_DEFEND_SECS", Reader::Reference,
         "`nd-defender`: how long to serve before exiting 0 (default 300)";
     RELAY_SHAPES = "MIP6LAB_RELAY_SHAPES", Reader::Reference,
-        "`dhcpv6-relay-stimulus`: `server` (default: the 8 shapes towards a DHCPv6 server) or \
+        "`dhcpv6-relay-stimulus`: `server` (default: the 9 shapes towards a DHCPv6 server) or \
          `downstream` (3 shapes of a relay below a relay under test)";
     DHCP_SHAPE = "MIP6LAB_DHCP_SHAPE", Reader::Reference,
         "`dhcpv6-stimulus`: the reply shape (default `proper`; `--list-dhcp-shapes` lists them)";

@@ -12,8 +12,8 @@ use crate::events::emit;
 use anyhow::{anyhow, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::dhcpv6::server::{
-    Answer, Case, HomeNetworkEntry, IgnoreReason, RsooDiscard, SentOption, Server, ServerConfig,
-    ServerEvent, ServerMutations, Source,
+    Answer, Case, HomeAgentRef, HomeNetworkEntry, IgnoreReason, RsooDiscard, SentOption, Server,
+    ServerConfig, ServerEvent, ServerMutations, Source,
 };
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_wire::dhcpv6::{Duid, Fqdn};
@@ -25,6 +25,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DhcpServerSettings {
     pub vdinf_ha: Option<Ipv6Addr>,
+    pub udinf_ha: Option<HomeAgentRef>,
     pub home_networks: Vec<HomeNetworkEntry>,
     pub rsoo_enabled: Vec<u16>,
 }
@@ -37,6 +38,9 @@ impl DhcpServerSettings {
                 v.parse::<Ipv6Addr>()
                     .map_err(|_| anyhow!("{}: `{v}` is not an IPv6 address", env::DHCP_VDINF_HA))
             })
+            .transpose()?;
+        let udinf_ha = get(env::DHCP_UDINF_HA)
+            .map(|v| HomeAgentRef::parse(&v).map_err(|e| anyhow!("{}: {e}", env::DHCP_UDINF_HA)))
             .transpose()?;
         let home_networks = items(get(env::DHCP_HOME_NETWORKS))
             .map(|item| table_entry(&item).context(env::DHCP_HOME_NETWORKS))
@@ -53,6 +57,7 @@ impl DhcpServerSettings {
             .collect::<Result<Vec<_>>>()?;
         Ok(DhcpServerSettings {
             vdinf_ha,
+            udinf_ha,
             home_networks,
             rsoo_enabled,
         })
@@ -62,6 +67,7 @@ impl DhcpServerSettings {
     pub fn engine_config(&self, duid: Duid, scope_id: u32, knobs: &Knobs) -> ServerConfig {
         let mut c = ServerConfig::new(duid, scope_id);
         c.vdinf_ha = self.vdinf_ha;
+        c.udinf_ha = self.udinf_ha.clone();
         c.home_networks = self.home_networks.clone();
         c.rsoo_enabled = self.rsoo_enabled.clone();
         c.mutations = mutations(knobs);
@@ -110,6 +116,8 @@ fn mutations(k: &Knobs) -> ServerMutations {
         wrong_client_id: k.dhcp_wrong_client_id,
         empty_containers: k.dhcp_empty_containers,
         bare_haa_too: k.dhcp_bare_haa_too,
+        bare_haf_too: k.dhcp_bare_haf_too,
+        haf_as_text: k.dhcp_haf_as_text,
     }
 }
 
@@ -147,6 +155,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             "interface": ifname,
             "duid": hex(&duid_octets(&duid)),
             "vdinf_ha": s.vdinf_ha.map(|a| a.to_string()),
+            "udinf_ha": s.udinf_ha.as_ref().map(|h| format!("{h:?}")),
             "home_networks": s.home_networks.iter()
                 .map(|e| format!("{}={}", e.network, e.ha)).collect::<Vec<_>>(),
             "rsoo_enabled": engine.config().rsoo_enabled,

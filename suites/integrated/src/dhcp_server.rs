@@ -1,6 +1,6 @@
 //! DHCPv6 server under test in the integrated scenario (RFC 6611 §4.2.1 (4), §4.2.2 (4);
 //! RFC 6610 §3.1, §4.3, §4.4; RFC 6422 §6). The harness's stimulus relay (RELAY, role
-//! `dhcpv6-relay-stimulus`) sends the server (DHCP) eight Relay-forwards, one per shape, each
+//! `dhcpv6-relay-stimulus`) sends the server (DHCP) nine Relay-forwards, one per shape, each
 //! around an Information-request of its own client (DUID-LL 00:00:5e:00:53:NN, NN = the
 //! shape's number; `crates/engines/src/dhcpv6/relay_stimulus.rs`). All tests here judge that
 //! one run, read from the ASP link's capture: the Relay-forward of a shape, and the Relay-reply
@@ -30,7 +30,7 @@ use std::time::Duration;
 const TOPOLOGY: &str = "integrated-dhcp-iut";
 /// The stimulus relay's and the server's roles in the topology.
 const RELAY: &str = "RELAY";
-const SERVER: &str = "DHCP";
+pub(crate) const SERVER: &str = "DHCP";
 /// The home link prefix the AAAH assigned with HA1 (in the `msp` RSOO).
 const MSP_PREFIX: (Ipv6Addr, u8) = (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64);
 /// The name in the non-RSOO-enabled option 24 of `not-enabled`.
@@ -84,8 +84,12 @@ pub const NO_RSOO: Shape = Shape {
     number: 8,
     name: "no-rsoo",
 };
+pub const UNRESTRICTED: Shape = Shape {
+    number: 12,
+    name: "unrestricted",
+};
 /// Every shape, in the order the relay sends them.
-pub const SHAPES: [Shape; 8] = [
+pub const SHAPES: [Shape; 9] = [
     MSP,
     ASP,
     NOT_ENABLED,
@@ -94,12 +98,13 @@ pub const SHAPES: [Shape; 8] = [
     UNKNOWN,
     TWO_NETWORKS,
     NO_RSOO,
+    UNRESTRICTED,
 ];
 
 /// A test purpose with the DHCPv6 server under test, driven by the stimulus relay, observed
-/// until the relay reports `relay_stimulus_done`: at most 8 shapes × 2 attempts × 2 s, so
-/// 40 s bounds even a server that answers nothing.
-const fn tp(
+/// until the relay reports `relay_stimulus_done`: at most 9 shapes × 2 attempts × 2 s, so
+/// 45 s bounds even a server that answers nothing.
+pub(crate) const fn tp(
     id: &'static str,
     title: &'static str,
     requirements: &'static [&'static str],
@@ -117,7 +122,7 @@ const fn tp(
         env: &[],
     })
     .until_event(Some("relay_stimulus_done"))
-    .observe_for(Duration::from_secs(40))
+    .observe_for(Duration::from_secs(45))
 }
 
 fn address(s: &str) -> Ipv6Addr {
@@ -126,7 +131,7 @@ fn address(s: &str) -> Ipv6Addr {
 
 /// What a judge does with a shape the server left unanswered while it answered others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Unanswered {
+pub(crate) enum Unanswered {
     /// The requirement is (also) that a Reply comes.
     Fails,
     /// The requirement is about a Reply's content: nothing to judge.
@@ -134,16 +139,16 @@ enum Unanswered {
 }
 
 /// A shape's exchange that the server answered.
-struct Answered<'a> {
+pub(crate) struct Answered<'a> {
     forward: mip6lab_suite::observe::DhcpMessage<'a>,
     relay_reply: mip6lab_suite::observe::DhcpMessage<'a>,
     /// The Reply inside the Relay-reply.
-    reply: DhcpBody<'a>,
+    pub(crate) reply: DhcpBody<'a>,
 }
 
 impl Answered<'_> {
     /// `o` with the Relay-forward and the Relay-reply as evidence.
-    fn evidence(&self, obs: &Observation, o: Outcome) -> Outcome {
+    pub(crate) fn evidence(&self, obs: &Observation, o: Outcome) -> Outcome {
         o.with_frames(
             obs.pcap_of(self.relay_reply.position),
             [self.forward.frame(), self.relay_reply.frame()],
@@ -160,7 +165,7 @@ fn answered_any(obs: &Observation) -> bool {
 }
 
 /// The server's answer to `shape`, or the outcome when there is none to judge.
-fn answered(
+pub(crate) fn answered(
     obs: &Observation,
     shape: Shape,
     unanswered: Unanswered,
@@ -211,7 +216,7 @@ fn answered(
 }
 
 /// The containers of `kind` at the Reply's top level.
-fn containers_of<'a>(reply: &DhcpBody<'a>, kind: ContainerKind) -> Vec<Container<'a>> {
+pub(crate) fn containers_of<'a>(reply: &DhcpBody<'a>, kind: ContainerKind) -> Vec<Container<'a>> {
     reply
         .containers()
         .into_iter()
@@ -220,7 +225,7 @@ fn containers_of<'a>(reply: &DhcpBody<'a>, kind: ContainerKind) -> Vec<Container
 }
 
 /// A container as a reason shows it.
-fn show(c: &Container) -> String {
+pub(crate) fn show(c: &Container) -> String {
     let mut parts = Vec::new();
     if let Some(h) = &c.hnidf {
         parts.push(format!("HNIDF {h}"));
@@ -231,7 +236,7 @@ fn show(c: &Container) -> String {
     format!("{:?} {{{}}}", c.kind, parts.join(", "))
 }
 
-fn show_all(cs: &[Container]) -> String {
+pub(crate) fn show_all(cs: &[Container]) -> String {
     if cs.is_empty() {
         return "none".into();
     }
@@ -866,7 +871,7 @@ pub fn judge_rsoo_changes_nothing_else(obs: &Observation) -> Outcome {
 }
 
 /// Every shape the server answered, with its exchange, in shape order.
-fn every_answer(obs: &Observation) -> Vec<(Shape, Answered<'_>)> {
+pub(crate) fn every_answer(obs: &Observation) -> Vec<(Shape, Answered<'_>)> {
     SHAPES
         .iter()
         .filter_map(|s| Some((*s, answered(obs, *s, Unanswered::NotJudged).ok()?)))

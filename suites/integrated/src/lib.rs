@@ -9,13 +9,15 @@
 //!   relay below it;
 //! - [`dhcp_server`]: the DHCPv6 server (the RSOO's IDINF in the MSP case, its own VDINF in
 //!   the ASP case, RSOO-enabled options, nested RSOOs, its Home Network ID FQDN table), driven
-//!   by the harness's stimulus relay.
+//!   by the harness's stimulus relay;
+//! - [`dhcp_udinf`]: the server's UDINF and HAF, in the same run.
 //!
 //! Every link of the scenario (access, ASP, home) is captured; judges read one transcript in
 //! capture-time order across them.
 
 pub mod aaa_server;
 pub mod dhcp_server;
+pub mod dhcp_udinf;
 pub mod ha_bootstrap;
 pub mod mn_access;
 pub mod mn_containers;
@@ -41,6 +43,7 @@ pub static SUITE: Suite = Suite {
         "nas_relay",
         "nas_blocking",
         "dhcp_server",
+        "dhcp_udinf",
         "aaa_server",
         "ha_bootstrap",
     ],

@@ -714,7 +714,11 @@ knob_table! {
         values: Flag, default: "false",
         kind: Mutant {
             value: "true",
-            breaks: &["RFC6610-3.2.1-ANY-MUST-1", "RFC6610-3.2.2-ANY-MUST-1"],
+            breaks: &[
+                "RFC6610-3.2.1-ANY-MUST-1",
+                "RFC6610-3.2.2-ANY-MUST-1",
+                "RFC6610-3.2.3-ANY-MUST-1",
+            ],
         },
         text: "each container holds its network's information",
     },
@@ -724,6 +728,20 @@ knob_table! {
         values: Flag, default: "false",
         kind: Mutant { value: "true", breaks: &["RFC6610-3.4-ANY-SHOULD-1"] },
         text: "HAA only inside a Home Network Information option",
+    },
+    /// Each container's HAFs also at the Reply's top level.
+    dhcp_bare_haf_too: bool {
+        name: "dhcp-server.bare_haf_too", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-3.5-ANY-SHOULD-1"] },
+        text: "HAF only inside a Home Network Information option",
+    },
+    /// Every HAF's name as dotted text.
+    dhcp_haf_as_text: bool {
+        name: "dhcp-server.haf_as_text", roles: &[DhcpServer],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC6610-3.5-ANY-MUST-1"] },
+        text: "the HAF's name in DNS wire format (RFC 3315 §8)",
     },
     // RFC 6611 step (1): the home AAA server (AAAH, engines `aaa::server`), under test in the
     // integrated suite's aaa_server module.

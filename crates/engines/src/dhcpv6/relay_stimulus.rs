@@ -22,6 +22,7 @@
 //! | 6 | `unknown-network` | IR{ORO[69], HNIDF unknown.example}, no RSOO | no IDINF, no home agent |
 //! | 7 | `two-networks` | RSOO{IDINF{example.com, HAA HA1}}, IR{ORO[69], HNIDF example.com, HNIDF example.net} | one IDINF per network, each with its HNIDF (example.net → HA2) |
 //! | 8 | `no-rsoo` | IR as `msp`, no RSOO | no IDINF for example.com with an HA it was not configured with |
+//! | 12 | `unrestricted` | IR{ORO[70]}, no HNIDF, no RSOO | UDINF with the home agent it is configured with for one (the lab: HAF `ha2.example.com`) |
 //!
 //! Every Information-request carries CLIENTID, ELAPSED_TIME 0 and the ORO; every outermost
 //! Relay-forward an Interface-Id (`shape-NN`), which the Relay-reply must copy (RFC 8415
@@ -94,10 +95,11 @@ pub enum Shape {
     DownstreamPlain = 9,
     DownstreamRsoo = 10,
     DownstreamNested = 11,
+    Unrestricted = 12,
 }
 
 /// Every shape, in the order sent.
-pub const SHAPES: [Shape; 8] = [
+pub const SHAPES: [Shape; 9] = [
     Shape::Msp,
     Shape::Asp,
     Shape::NotEnabled,
@@ -106,6 +108,7 @@ pub const SHAPES: [Shape; 8] = [
     Shape::UnknownNetwork,
     Shape::TwoNetworks,
     Shape::NoRsoo,
+    Shape::Unrestricted,
 ];
 
 /// The shapes of a relay below a relay under test, in the order sent; see the module
@@ -141,6 +144,7 @@ impl Shape {
             Shape::DownstreamPlain => "downstream-plain",
             Shape::DownstreamRsoo => "downstream-rsoo",
             Shape::DownstreamNested => "downstream-nested",
+            Shape::Unrestricted => "unrestricted",
         }
     }
 
@@ -182,6 +186,7 @@ impl Shape {
     pub fn information_request(self) -> Repr {
         let (oro, hnidfs): (u16, &[&str]) = match self {
             Shape::Asp | Shape::OwnCandidate => (code_of::VDINF, &[]),
+            Shape::Unrestricted => (code_of::UDINF, &[]),
             Shape::UnknownNetwork => (code_of::IDINF, &[UNKNOWN_NETWORK]),
             Shape::TwoNetworks => (code_of::IDINF, &[HOME_NETWORK, TABLE_NETWORK]),
             Shape::Msp
@@ -234,7 +239,10 @@ impl Shape {
             ],
             Shape::Nested | Shape::TwoNetworks => vec![idinf(HA1, false)],
             Shape::OwnCandidate => vec![DhcpOption::Mip6Vdinf(vec![DhcpOption::Mip6Haa(DECOY_HA)])],
-            Shape::UnknownNetwork | Shape::NoRsoo | Shape::DownstreamPlain => return None,
+            Shape::UnknownNetwork
+            | Shape::NoRsoo
+            | Shape::DownstreamPlain
+            | Shape::Unrestricted => return None,
         })
     }
 
@@ -324,6 +332,7 @@ impl fmt::Display for Shape {
 mod code_of {
     pub const VDINF: u16 = mip6lab_wire::dhcpv6::code::MIP6_VDINF;
     pub const IDINF: u16 = mip6lab_wire::dhcpv6::code::MIP6_IDINF;
+    pub const UDINF: u16 = mip6lab_wire::dhcpv6::code::MIP6_UDINF;
 }
 
 fn fqdn(name: &str) -> Fqdn {
@@ -551,7 +560,7 @@ mod tests {
             .map(|s| s.name())
             .collect();
         assert_eq!(names.len(), SHAPES.len() + DOWNSTREAM_SHAPES.len());
-        assert_eq!(Shape::from_number(12), None);
+        assert_eq!(Shape::from_number(13), None);
         assert_eq!(
             Shape::Msp.client_link_local(),
             "fe80::200:5eff:fe00:5301".parse::<Ipv6Addr>().unwrap()

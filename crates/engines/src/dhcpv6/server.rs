@@ -15,7 +15,8 @@
 //!    has no information for (RFC 6610 §4.1.2, §4.3: "zero or more"; §4.4 "may fail to
 //!    provide information");
 //! 2. `VDINF {HAA}` with the configured home agent when the ORO lists 50 (RFC 6611 §4.2.2
-//!    (4): "if configured to do so");
+//!    (4): "if configured to do so"), and `UDINF {HAA or HAF}` with its configured
+//!    unrestricted home agent when the ORO lists 70 (RFC 6610 §3.2.3);
 //! 3. any other option an RSOO supplied that survived the rules below.
 //!
 //! A request with no HNIDF is the ASP case (RFC 6611 §4.2.2; INTERP-6611-2 of
@@ -121,6 +122,12 @@ pub struct ServerMutations {
     /// Also send each container's HAAs at the Reply's top level (RFC 6610 §3.4: the HAA
     /// "should only appear in one of the Home Network Information options").
     pub bare_haa_too: bool,
+    /// Also send each container's HAFs at the Reply's top level (RFC 6610 §3.5: the HAF
+    /// "should only appear in one of the Home Network Information options").
+    pub bare_haf_too: bool,
+    /// Send every HAF's name as dotted text, not in DNS wire format (RFC 6610 §3.5 MUST:
+    /// "encoded in accordance with RFC 3315, Section 8").
+    pub haf_as_text: bool,
 }
 
 /// The server's settings.
@@ -130,6 +137,9 @@ pub struct ServerConfig {
     pub duid: Duid,
     /// The home agent it allocates in a VDINF (RFC 6611 §4.2.2 (4)); `None`: not configured.
     pub vdinf_ha: Option<Ipv6Addr>,
+    /// The home agent it gives in a UDINF to a client asking for one (RFC 6610 §3.2.3); an
+    /// HAA or an HAF. `None`: not configured.
+    pub udinf_ha: Option<HomeAgentRef>,
     /// The Home Network ID FQDN table (RFC 6610 §4.3); empty: none.
     pub home_networks: Vec<HomeNetworkEntry>,
     /// Option codes taken as RSOO-enabled besides [`IANA_RSOO_ENABLED`] (RFC 6422 §6 SHOULD:
@@ -146,6 +156,7 @@ impl ServerConfig {
         ServerConfig {
             duid,
             vdinf_ha: None,
+            udinf_ha: None,
             home_networks: Vec::new(),
             rsoo_enabled: Vec::new(),
             scope_id,
@@ -155,6 +166,33 @@ impl ServerConfig {
 
     pub fn is_rsoo_enabled(&self, code: u16) -> bool {
         IANA_RSOO_ENABLED.contains(&code) || self.rsoo_enabled.contains(&code)
+    }
+}
+
+/// A home agent as a server names it: by address (HAA) or by name (HAF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HomeAgentRef {
+    Address(Ipv6Addr),
+    Name(Fqdn),
+}
+
+impl HomeAgentRef {
+    /// `2001:db8::1` or a domain name.
+    pub fn parse(text: &str) -> Result<HomeAgentRef, String> {
+        if let Ok(a) = text.parse::<Ipv6Addr>() {
+            return Ok(HomeAgentRef::Address(a));
+        }
+        Fqdn::from_dotted(text)
+            .map(HomeAgentRef::Name)
+            .map_err(|e| format!("`{text}` is neither an IPv6 address nor a domain name: {e}"))
+    }
+
+    /// OPTION_MIP6_HAA or OPTION_MIP6_HAF.
+    pub fn option(&self) -> DhcpOption {
+        match self {
+            HomeAgentRef::Address(a) => DhcpOption::Mip6Haa(*a),
+            HomeAgentRef::Name(n) => DhcpOption::Mip6Haf(n.clone()),
+        }
     }
 }
 
@@ -492,6 +530,28 @@ impl Server {
                 .collect();
             options.extend(bare);
         }
+        if m.bare_haf_too {
+            let bare: Vec<DhcpOption> = options
+                .iter()
+                .filter_map(container_options)
+                .flatten()
+                .filter(|o| matches!(o, DhcpOption::Mip6Haf(_)))
+                .cloned()
+                .collect();
+            options.extend(bare);
+        }
+        if m.haf_as_text {
+            for inner in options.iter_mut().filter_map(container_options_mut) {
+                for o in inner.iter_mut() {
+                    if let DhcpOption::Mip6Haf(n) = o {
+                        *o = DhcpOption::Other {
+                            code: code::MIP6_HAF,
+                            data: n.to_string().trim_end_matches('.').as_bytes().to_vec(),
+                        };
+                    }
+                }
+            }
+        }
         if m.empty_containers {
             for o in &mut options {
                 match o {
@@ -637,6 +697,15 @@ impl Server {
                 });
             }
         }
+        if request.oro.contains(&code::MIP6_UDINF) {
+            if let Some(ha) = &c.udinf_ha {
+                own.push(Candidate {
+                    option: DhcpOption::Mip6Udinf(vec![ha.option()]),
+                    key: Key::Code(code::MIP6_UDINF),
+                    source: Source::Configured,
+                });
+            }
+        }
         own
     }
 
@@ -717,6 +786,13 @@ fn first_rsoo_home_agent(levels: &[RelayLevel]) -> Option<(usize, Ipv6Addr)> {
 
 /// The options inside a container (VDINF, IDINF, UDINF).
 fn container_options(o: &DhcpOption) -> Option<&Vec<DhcpOption>> {
+    match o {
+        DhcpOption::Mip6Vdinf(i) | DhcpOption::Mip6Idinf(i) | DhcpOption::Mip6Udinf(i) => Some(i),
+        _ => None,
+    }
+}
+
+fn container_options_mut(o: &mut DhcpOption) -> Option<&mut Vec<DhcpOption>> {
     match o {
         DhcpOption::Mip6Vdinf(i) | DhcpOption::Mip6Idinf(i) | DhcpOption::Mip6Udinf(i) => Some(i),
         _ => None,
