@@ -275,13 +275,14 @@ mod tests {
     }
 
     #[test]
-    fn the_role_needs_nothing_and_reads_its_three_variables() {
+    fn the_role_needs_nothing_and_reads_its_four_variables() {
         let c = Config::from_env(env(&[])).unwrap();
         assert_eq!(c.role, NodeRole::DhcpServer);
         assert_eq!(
             c.dhcp_server.unwrap(),
             DhcpServerSettings {
                 vdinf_ha: None,
+                udinf_ha: None,
                 home_networks: vec![],
                 rsoo_enabled: vec![],
             }
@@ -293,10 +294,17 @@ mod tests {
                 "example.net=2001:db8:2::a2, example.org.=2001:db8:3::a3",
             ),
             ("MIP6LAB_DHCP_RSOO_ENABLED", "50,69"),
+            ("MIP6LAB_DHCP_UDINF_HA", "ha2.example.com"),
             ("MIP6LAB_KNOBS", "dhcp-server.outermost_rsoo=true"),
         ]))
         .unwrap();
         let s = c.dhcp_server.clone().unwrap();
+        assert_eq!(
+            s.udinf_ha,
+            Some(HomeAgentRef::Name(
+                Fqdn::from_dotted("ha2.example.com").unwrap()
+            ))
+        );
         assert_eq!(s.vdinf_ha, Some("2001:db8:2::a2".parse().unwrap()));
         assert_eq!(s.home_networks.len(), 2);
         assert_eq!(s.home_networks[1].network.to_string(), "example.org.");
@@ -314,6 +322,7 @@ mod tests {
     #[test]
     fn bad_settings_name_their_variable() {
         for (k, v, says) in [
+            ("MIP6LAB_DHCP_UDINF_HA", "not a..name", "neither"),
             (
                 "MIP6LAB_DHCP_VDINF_HA",
                 "ha.example.net",
@@ -345,7 +354,7 @@ mod tests {
             .filter(|k| k.name.starts_with("dhcp-server."))
             .filter_map(|k| k.mutant())
             .collect::<Vec<_>>();
-        assert_eq!(all.len(), 12);
+        assert_eq!(all.len(), 14);
         let conforming = mutations(&Knobs::default());
         assert_eq!(conforming, ServerMutations::default());
         for m in &all {

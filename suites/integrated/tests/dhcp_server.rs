@@ -7,6 +7,7 @@ use mip6lab_engines::dhcpv6::relay_stimulus::{self as stim, Shape};
 use mip6lab_suite::synth::{observation_of, UdpDatagram};
 use mip6lab_suite::{Observation, Outcome, Verdict};
 use mip6lab_suite_integrated::dhcp_server as server;
+use mip6lab_suite_integrated::dhcp_udinf as udinf;
 use mip6lab_wire::dhcpv6::{msg_type, DhcpOption, Duid, Fqdn, Repr};
 use std::net::Ipv6Addr;
 
@@ -26,6 +27,8 @@ const JUDGES: &[(&str, Judge)] = &[
     ("no-rsoo", server::judge_nothing_without_rsoo),
     ("client-id", server::judge_answers_each_client),
     ("same-reply", server::judge_rsoo_changes_nothing_else),
+    ("udinf", udinf::judge_udinf_holds_information),
+    ("haf", udinf::judge_haf_well_formed_in_containers),
 ];
 
 fn fqdn(s: &str) -> Fqdn {
@@ -57,6 +60,12 @@ fn conforming_options(shape: Shape) -> Vec<DhcpOption> {
         Shape::Asp | Shape::OwnCandidate => vec![vdinf(stim::HA2)],
         Shape::Nested => vec![idinf(stim::HOME_NETWORK, stim::HA1, false)],
         Shape::UnknownNetwork | Shape::NoRsoo => vec![],
+        Shape::Unrestricted => vec![DhcpOption::Mip6Udinf(vec![DhcpOption::Mip6Haf(fqdn(
+            "ha2.example.com",
+        ))])],
+        Shape::DownstreamPlain | Shape::DownstreamRsoo | Shape::DownstreamNested => {
+            unreachable!("{shape} is sent to a relay, not to a server")
+        }
         Shape::TwoNetworks => vec![
             idinf(stim::HOME_NETWORK, stim::HA1, false),
             idinf(stim::TABLE_NETWORK, stim::HA2, false),
