@@ -89,8 +89,18 @@ pub fn tshark_fields(
     file: &Path,
     fields: &[&'static str],
 ) -> BTreeMap<u64, BTreeMap<&'static str, String>> {
+    tshark_fields_with(file, &[], fields)
+}
+
+/// As [`tshark_fields`], with extra tshark arguments first (e.g. `-d` decode-as rules).
+pub fn tshark_fields_with(
+    file: &Path,
+    args: &[&str],
+    fields: &[&'static str],
+) -> BTreeMap<u64, BTreeMap<&'static str, String>> {
     let mut cmd = Command::new("tshark");
-    cmd.arg("-r")
+    cmd.args(args)
+        .arg("-r")
         .arg(file)
         .args(["-T", "fields", "-E", "separator=\t"])
         .args(["-E", "occurrence=a", "-E", "aggregator=,"]);
