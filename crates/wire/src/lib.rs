@@ -32,6 +32,7 @@ pub mod addr;
 pub mod checksum;
 pub mod crypto;
 pub mod dhcpv6;
+pub mod dsprofile;
 pub mod eap;
 pub mod eapol;
 pub mod error;

@@ -13,7 +13,8 @@ pub mod checksum;
 pub mod options;
 
 pub use options::{
-    check_alignment, lay_out, AlignmentIssue, AlignmentProblem, DnsUpdate, FqdnForm, MobilityOption,
+    check_alignment, lay_out, AlignmentIssue, AlignmentProblem, DnsUpdate, FqdnForm, Ipv4AckStatus,
+    Ipv4AddressAck, Ipv4CareOf, Ipv4HomeAddress, MobilityOption, NatDetection,
 };
 
 use crate::names::registry;
@@ -53,9 +54,9 @@ pub fn type_name(kind: u8) -> Option<&'static str> {
 }
 
 registry! {
-    /// Binding Acknowledgement status codes (RFC 6275 §6.1.8).
+    /// Binding Acknowledgement status codes (RFC 6275 §6.1.8; 144 from RFC 5555 §4.5).
     pub mod ba_status: u8;
-    /// The RFC 6275 §6.1.8 name of a BA status; `None` for codes that RFC does not define.
+    /// The name of a BA status (RFC 6275 §6.1.8, RFC 5555 §4.5); `None` for other codes.
     pub fn ba_status_name;
     ACCEPTED = 0 => "Binding Update accepted",
     ACCEPTED_PREFIX_DISCOVERY = 1 => "Accepted but prefix discovery necessary",
@@ -71,6 +72,8 @@ registry! {
     EXPIRED_CARE_OF_NONCE_INDEX = 137 => "Expired care-of nonce index",
     EXPIRED_NONCES = 138 => "Expired nonces",
     REGISTRATION_TYPE_CHANGE_DISALLOWED = 139 => "Registration type change disallowed",
+    /// The HA refuses the F flag (RFC 5555 §4.5); the MN MAY retry without F (§4.4.2).
+    FORCED_UDP_NOT_ACCEPTED = 144 => "Forcing UDP encapsulation not accepted",
     INVALID_CARE_OF_ADDRESS = 174 => "Invalid Care-of Address",
 }
 
@@ -187,7 +190,8 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 }
 
 /// Binding Update flags (the octet at MH offset 8): RFC 6275 §6.1.7 A H L K, then M (RFC 5380),
-/// R (RFC 3963), P (RFC 5213), F (RFC 5555) — so every bit of the octet has a name.
+/// R (RFC 3963), P (RFC 5213), F (RFC 5555 §3.1.3, Figure 3: force UDP encapsulation) — so every
+/// bit of the octet has a name and the octet is kept whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct BuFlags(pub u8);
 

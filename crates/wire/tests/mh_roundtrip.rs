@@ -4,12 +4,12 @@
 use mip6lab_wire::mh::options::{self, MN_ID_SUBTYPE_NAI};
 use mip6lab_wire::mh::{
     self, ba_status_name, checksum, AlignmentIssue, AlignmentProblem, BaFlags, BindingAck,
-    BindingError, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, MhMessage, MobilityOption, Packet,
-    Repr, TestReply,
+    BindingError, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, Ipv4AckStatus, Ipv4AddressAck,
+    Ipv4CareOf, Ipv4HomeAddress, MhMessage, MobilityOption, NatDetection, Packet, Repr, TestReply,
 };
 use proptest::prelude::*;
 use rstest::rstest;
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 fn addr(s: &str) -> Ipv6Addr {
     s.parse().unwrap()
@@ -291,11 +291,8 @@ fn lay_out_puts_bad_last_at_8n_plus_2() {
 
 #[test]
 fn dsmipv6_options_are_placed_at_4n() {
-    // IPv4 Care-of Address option (RFC 5555 §3.1.2): kept raw, aligned 4n.
-    let v4coa = MobilityOption::Unknown {
-        kind: 32,
-        data: vec![0, 0, 192, 0, 2, 1],
-    };
+    // IPv4 Care-of Address option (RFC 5555 §3.1.2): aligned 4n.
+    let v4coa = MobilityOption::Ipv4CareOf(Ipv4CareOf::new(Ipv4Addr::new(192, 0, 2, 1)));
     let r = Repr::build(
         bu(1, BuFlags::A | BuFlags::F, 1),
         std::slice::from_ref(&v4coa),
@@ -314,6 +311,64 @@ fn dsmipv6_options_are_placed_at_4n() {
     assert_eq!(
         bad.alignment_issues()[0].problem,
         AlignmentProblem::Misaligned { x: 4, y: 0 }
+    );
+}
+
+#[test]
+fn dsmipv6_bu_and_ba_known_answers() {
+    // RFC 5555 §3.1.3 Figure 3: F is the last bit of the flag octet (MH offset 8), beside P.
+    let r = Repr::build(
+        bu(9, BuFlags::A | BuFlags::H | BuFlags::F, 75),
+        &[
+            MobilityOption::Ipv4HomeAddress(Ipv4HomeAddress::single(Ipv4Addr::UNSPECIFIED)),
+            MobilityOption::Ipv4CareOf(Ipv4CareOf::new(Ipv4Addr::new(198, 51, 100, 20))),
+        ],
+    );
+    let b = r.to_bytes().unwrap();
+    assert_eq!(b[8], 0xc1);
+    // 4n: the options start at 12 and 20 with 2 octets of PadN between them (12 + 8 = 20).
+    assert_eq!(&b[12..20], &[29, 6, 0x80, 0, 0, 0, 0, 0]);
+    assert_eq!(&b[20..28], &[32, 6, 0, 0, 198, 51, 100, 20]);
+    assert!(r.alignment_issues().is_empty());
+    let back = Repr::from_bytes(&b).unwrap();
+    assert_eq!(back, r);
+    let MhMessage::Bu(parsed) = back.message else {
+        panic!()
+    };
+    assert!(parsed.flags.contains(BuFlags::F));
+    assert_eq!(parsed.flags.letters(), "AHF");
+
+    let ack = Ipv4AddressAck {
+        status: Ipv4AckStatus::Success,
+        prefix_len: 32,
+        reserved: 0,
+        address: Ipv4Addr::new(192, 0, 2, 33),
+    };
+    let nat = NatDetection {
+        force_udp: false,
+        reserved: 0,
+        refresh_time: 110,
+    };
+    let ba = MhMessage::Ba(BindingAck {
+        status: 0,
+        flags: BaFlags(0),
+        seq: 9,
+        lifetime: 75,
+    });
+    let r = Repr::build(
+        ba,
+        &[
+            MobilityOption::Ipv4AddressAck(ack),
+            MobilityOption::NatDetection(nat),
+        ],
+    );
+    let b = r.to_bytes().unwrap();
+    assert_eq!(&b[12..20], &[30, 6, 0, 32 << 2, 192, 0, 2, 33]);
+    assert_eq!(&b[20..28], &[31, 6, 0, 0, 0, 0, 0, 110]);
+    assert_eq!(Repr::from_bytes(&b).unwrap(), r);
+    assert_eq!(
+        r.option(options::IPV4_ADDRESS_ACK),
+        Some(&MobilityOption::Ipv4AddressAck(ack))
     );
 }
 
@@ -446,6 +501,10 @@ fn arb_addr() -> impl Strategy<Value = Ipv6Addr> {
     any::<[u8; 16]>().prop_map(Ipv6Addr::from)
 }
 
+fn arb_v4() -> impl Strategy<Value = Ipv4Addr> {
+    any::<[u8; 4]>().prop_map(Ipv4Addr::from)
+}
+
 fn arb_option() -> impl Strategy<Value = MobilityOption> {
     prop_oneof![
         Just(MobilityOption::Pad1),
@@ -473,6 +532,34 @@ fn arb_option() -> impl Strategy<Value = MobilityOption> {
                     identity
                 })
             ),
+        (0u8..64, any::<bool>(), 0u16..512, arb_v4()).prop_map(
+            |(prefix_len, p, reserved, address)| MobilityOption::Ipv4HomeAddress(Ipv4HomeAddress {
+                prefix_len,
+                p,
+                reserved,
+                address
+            })
+        ),
+        (any::<u8>(), 0u8..64, 0u8..4, arb_v4()).prop_map(
+            |(status, prefix_len, reserved, address)| MobilityOption::Ipv4AddressAck(
+                Ipv4AddressAck {
+                    status: Ipv4AckStatus::from(status),
+                    prefix_len,
+                    reserved,
+                    address
+                }
+            )
+        ),
+        (any::<bool>(), 0u16..0x8000, any::<u32>()).prop_map(
+            |(force_udp, reserved, refresh_time)| MobilityOption::NatDetection(NatDetection {
+                force_udp,
+                reserved,
+                refresh_time
+            })
+        ),
+        (any::<u16>(), arb_v4()).prop_map(|(reserved, address)| MobilityOption::Ipv4CareOf(
+            Ipv4CareOf { reserved, address }
+        )),
         (any::<u8>(), prop::collection::vec(any::<u8>(), 0..30)).prop_filter_map(
             "known kind",
             |(kind, data)| (!options::is_known(kind))
@@ -581,6 +668,17 @@ proptest! {
         let r = Repr::build(m, &opts);
         prop_assert!(r.alignment_issues().is_empty(), "{:?}", r.alignment_issues());
         prop_assert_eq!(r.buffer_len() % 8, 0);
+    }
+
+    #[test]
+    fn dsmipv6_option_octets_round_trip(kind in 29u8..=32, data in any::<[u8; 6]>()) {
+        // BU fixed part, then the option at offset 12 (4n), then PadN to 24.
+        let mut b = vec![59, 2, mh::TYPE_BU, 0, 0, 0, 0, 1, 0x01, 0, 0, 1, kind, 6];
+        b.extend_from_slice(&data);
+        b.extend_from_slice(&[1, 2, 0, 0]);
+        let r = Repr::from_bytes(&b).unwrap();
+        prop_assert_eq!(r.options[0].kind(), kind);
+        prop_assert_eq!(r.to_bytes().unwrap(), b);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `checksum_ok`; BU `seq` `flags` `lifetime`; BA `status` `status_name` `flags` `seq`
 //! `lifetime`; BE `status` `home_address`; `hao` / `rh2` from the extension headers. Mobility
 //! options are children (`Pad1`, `PadN`, `BRA`, `AltCoA`, `NonceIdx`, `BAD`, `DNS-Update`,
-//! `MN-ID`, `opt N`).
+//! `MN-ID`, the RFC 5555 ones `IPv4-HoA` `IPv4-AddrAck` `NAT-Detect` `IPv4-CoA`, `opt N`).
 
 use super::{with_mip6_checksum, Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Part};
@@ -142,9 +142,43 @@ fn option_message(o: &MobilityOption) -> Part {
                     .unwrap_or_else(|| format!("0x{}", hex::encode(&u.identity))),
             )
         }
+        MobilityOption::Ipv4HomeAddress(h) => reserved(
+            opt("IPv4-HoA")
+                .field("prefix_len", h.prefix_len)
+                .field("p", u8::from(h.p))
+                .field("address", h.address),
+            h.reserved.into(),
+        ),
+        MobilityOption::Ipv4AddressAck(a) => reserved(
+            opt("IPv4-AddrAck")
+                .field("status", a.status.code())
+                .field("status_name", a.status.name().unwrap_or("unknown"))
+                .field("prefix_len", a.prefix_len)
+                .field("address", a.address),
+            a.reserved.into(),
+        ),
+        MobilityOption::NatDetection(n) => reserved(
+            opt("NAT-Detect")
+                .field("f", u8::from(n.force_udp))
+                .field("refresh", n.refresh_time),
+            n.reserved.into(),
+        ),
+        MobilityOption::Ipv4CareOf(c) => reserved(
+            opt("IPv4-CoA").field("address", c.address),
+            c.reserved.into(),
+        ),
         MobilityOption::Unknown { kind, data } => {
             opt(&format!("opt {kind}")).field("len", data.len())
         }
+    }
+}
+
+/// Shows a reserved field only when a sender set it (MUST be zero, RFC 5555 §3).
+fn reserved(p: Part, value: u32) -> Part {
+    if value == 0 {
+        p
+    } else {
+        p.field("reserved", format!("0x{value:x}"))
     }
 }
 

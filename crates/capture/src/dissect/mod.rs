@@ -6,6 +6,7 @@
 
 pub mod dhcpv6;
 pub mod dns;
+pub mod dsmip;
 pub mod eapol;
 pub mod esp;
 pub mod ikev2;
@@ -82,6 +83,17 @@ pub struct Dissectors(pub Vec<Box<dyn Dissector>>);
 
 impl Dissectors {
     pub fn standard() -> Dissectors {
+        let mut d = Dissectors::tunnelled();
+        // First: a datagram from or to the HA's 4191 is a tunnel whatever port the NAT chose
+        // for the other end; it claims nothing else.
+        d.0.insert(0, Box::new(dsmip::Dsmip::new()));
+        d
+    }
+
+    /// The dissectors for a packet found inside a UDP 4191 tunnel ([`dsmip`]): the standard
+    /// ones without the tunnel's own, so a tunnel nested in a tunnel is not unwrapped again
+    /// (which bounds the recursion on crafted input).
+    pub fn tunnelled() -> Dissectors {
         Dissectors(vec![
             Box::new(nd::ND),
             Box::new(mpd::MPD),
@@ -198,6 +210,17 @@ pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
         LinkType::Other(t) => return Err(format!("link type {t} is not supported")),
     }
     .map_err(|e| e.to_string())?;
+    from_sliced(sliced)
+}
+
+/// L3–L4 of a bare IPv4 or IPv6 packet (the version nibble decides), as [`slice`] gives them
+/// for a frame: for packets carried inside others (UDP 4191, RFC 5555 §4.1).
+pub fn slice_ip(packet: &[u8]) -> Result<Option<(Packet, &[u8])>, String> {
+    from_sliced(SlicedPacket::from_ip(packet).map_err(|e| e.to_string())?)
+}
+
+/// The [`Packet`] and application payload of an etherparse slicing.
+fn from_sliced(sliced: SlicedPacket<'_>) -> Result<Option<(Packet, &[u8])>, String> {
     let (src, dst, next_header, ext_first, ext, hop_limit) = match &sliced.net {
         Some(NetSlice::Ipv6(v6)) => {
             let h = v6.header();

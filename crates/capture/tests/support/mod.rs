@@ -9,7 +9,7 @@ use mip6lab_capture::read::LinkType;
 use mip6lab_capture::{Endpoints, Frame};
 use mip6lab_wire::mh::{BindingUpdate, BuFlags, MhMessage, MobilityOption, Repr as MhRepr};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -89,8 +89,18 @@ pub fn tshark_fields(
     file: &Path,
     fields: &[&'static str],
 ) -> BTreeMap<u64, BTreeMap<&'static str, String>> {
+    tshark_fields_with(file, &[], fields)
+}
+
+/// As [`tshark_fields`], with extra tshark arguments first (e.g. `-d` decode-as rules).
+pub fn tshark_fields_with(
+    file: &Path,
+    args: &[&str],
+    fields: &[&'static str],
+) -> BTreeMap<u64, BTreeMap<&'static str, String>> {
     let mut cmd = Command::new("tshark");
-    cmd.arg("-r")
+    cmd.args(args)
+        .arg("-r")
         .arg(file)
         .args(["-T", "fields", "-E", "separator=\t"])
         .args(["-E", "occurrence=a", "-E", "aggregator=,"]);
@@ -178,4 +188,33 @@ pub fn tshark_time_text(unix: i64) -> String {
         secs / 60 % 60,
         secs % 60
     )
+}
+
+/// An IPv4 packet (no options, TTL 64, header checksum filled in), then `payload`.
+pub fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, payload: &[u8]) -> Vec<u8> {
+    let mut h = vec![0x45, 0];
+    h.extend_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+    h.extend_from_slice(&[0, 0, 0x40, 0, 64, protocol, 0, 0]);
+    h.extend_from_slice(&src.octets());
+    h.extend_from_slice(&dst.octets());
+    let sum = h
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum::<u32>();
+    let folded = (sum & 0xffff) + (sum >> 16);
+    h[10..12].copy_from_slice(&(!(folded as u16)).to_be_bytes());
+    h.extend_from_slice(payload);
+    h
+}
+
+/// Frame `number`: an Ethernet header around an IPv4 packet.
+pub fn ethernet_v4_frame(number: u64, ipv4_packet: &[u8]) -> Frame {
+    let mut data = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    data.extend_from_slice(ipv4_packet);
+    Frame {
+        number,
+        timestamp: Duration::from_secs(number),
+        link: LinkType::Ethernet,
+        data,
+    }
 }

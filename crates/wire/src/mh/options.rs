@@ -9,6 +9,9 @@ use crate::tlv::{self, AlignedOption, Format, Item, TlvError};
 use crate::{Error, Result};
 use std::net::Ipv6Addr;
 
+mod dsmip;
+pub use dsmip::{Ipv4AckStatus, Ipv4AddressAck, Ipv4CareOf, Ipv4HomeAddress, NatDetection};
+
 pub const PAD1: u8 = 0;
 pub const PADN: u8 = 1;
 pub const BINDING_REFRESH_ADVICE: u8 = 2;
@@ -19,6 +22,14 @@ pub const BINDING_AUTH_DATA: u8 = 5;
 pub const MN_ID: u8 = 8;
 /// DNS Update option (RFC 5026 §8.1).
 pub const DNS_UPDATE: u8 = 17;
+/// IPv4 Home Address option (RFC 5555 §3.1.1).
+pub const IPV4_HOME_ADDRESS: u8 = 29;
+/// IPv4 Address Acknowledgement option (RFC 5555 §3.2.1).
+pub const IPV4_ADDRESS_ACK: u8 = 30;
+/// NAT Detection option (RFC 5555 §3.2.2).
+pub const NAT_DETECTION: u8 = 31;
+/// IPv4 Care-of Address option (RFC 5555 §3.1.2).
+pub const IPV4_CARE_OF_ADDRESS: u8 = 32;
 
 /// MN-ID subtype for a Network Access Identifier (RFC 4283 §3.1).
 pub const MN_ID_SUBTYPE_NAI: u8 = 1;
@@ -34,6 +45,10 @@ pub fn is_known(kind: u8) -> bool {
             | BINDING_AUTH_DATA
             | MN_ID
             | DNS_UPDATE
+            | IPV4_HOME_ADDRESS
+            | IPV4_ADDRESS_ACK
+            | NAT_DETECTION
+            | IPV4_CARE_OF_ADDRESS
     )
 }
 
@@ -57,6 +72,14 @@ pub enum MobilityOption {
     MnId { subtype: u8, identifier: Vec<u8> },
     /// DNS Update (RFC 5026 §8.1).
     DnsUpdate(DnsUpdate),
+    /// IPv4 Home Address, in a BU (RFC 5555 §3.1.1).
+    Ipv4HomeAddress(Ipv4HomeAddress),
+    /// IPv4 Address Acknowledgement, in a BA (RFC 5555 §3.2.1).
+    Ipv4AddressAck(Ipv4AddressAck),
+    /// NAT Detection, in a BA (RFC 5555 §3.2.2).
+    NatDetection(NatDetection),
+    /// IPv4 Care-of Address, in a BU (RFC 5555 §3.1.2).
+    Ipv4CareOf(Ipv4CareOf),
     /// Any other type, data kept raw. `kind` must not be a type listed in [`is_known`].
     Unknown { kind: u8, data: Vec<u8> },
 }
@@ -188,6 +211,10 @@ impl MobilityOption {
             MobilityOption::BindingAuthData(_) => BINDING_AUTH_DATA,
             MobilityOption::MnId { .. } => MN_ID,
             MobilityOption::DnsUpdate(_) => DNS_UPDATE,
+            MobilityOption::Ipv4HomeAddress(_) => IPV4_HOME_ADDRESS,
+            MobilityOption::Ipv4AddressAck(_) => IPV4_ADDRESS_ACK,
+            MobilityOption::NatDetection(_) => NAT_DETECTION,
+            MobilityOption::Ipv4CareOf(_) => IPV4_CARE_OF_ADDRESS,
             MobilityOption::Unknown { kind, .. } => *kind,
         }
     }
@@ -215,6 +242,10 @@ impl MobilityOption {
             MobilityOption::NonceIndices { .. } => 4,
             MobilityOption::MnId { identifier, .. } => 1 + identifier.len(),
             MobilityOption::DnsUpdate(d) => 2 + d.identity.len(),
+            MobilityOption::Ipv4HomeAddress(_)
+            | MobilityOption::Ipv4AddressAck(_)
+            | MobilityOption::NatDetection(_)
+            | MobilityOption::Ipv4CareOf(_) => dsmip::LENGTH,
             MobilityOption::Unknown { data, .. } => data.len(),
         }
     }
@@ -236,15 +267,16 @@ impl MobilityOption {
                 format!("option {} data over 255 octets", self.kind()),
             ));
         }
-        if let MobilityOption::Unknown { kind, .. } = self {
-            if is_known(*kind) {
-                return Err(Error::new(
-                    0,
-                    format!("Unknown option with known type {kind}"),
-                ));
-            }
+        match self {
+            MobilityOption::Unknown { kind, .. } if is_known(*kind) => Err(Error::new(
+                0,
+                format!("Unknown option with known type {kind}"),
+            )),
+            MobilityOption::Ipv4HomeAddress(o) => o.validate(),
+            MobilityOption::Ipv4AddressAck(o) => o.validate(),
+            MobilityOption::NatDetection(o) => o.validate(),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Writes the option at the start of `out`; returns the octets written.
@@ -275,6 +307,10 @@ impl MobilityOption {
                 d[1] = u.flags;
                 d[2..].copy_from_slice(&u.identity);
             }
+            MobilityOption::Ipv4HomeAddress(o) => d.copy_from_slice(&o.to_data()),
+            MobilityOption::Ipv4AddressAck(o) => d.copy_from_slice(&o.to_data()),
+            MobilityOption::NatDetection(o) => d.copy_from_slice(&o.to_data()),
+            MobilityOption::Ipv4CareOf(o) => d.copy_from_slice(&o.to_data()),
         }
         Ok(self.wire_len())
     }
@@ -357,6 +393,12 @@ impl MobilityOption {
                     ))
                 }
             },
+            IPV4_HOME_ADDRESS | IPV4_ADDRESS_ACK | NAT_DETECTION | IPV4_CARE_OF_ADDRESS => {
+                want(dsmip::LENGTH, dsmip::name(kind))?;
+                let mut v = [0u8; dsmip::LENGTH];
+                v.copy_from_slice(d);
+                dsmip::decode(kind, v)
+            }
             _ => MobilityOption::Unknown {
                 kind,
                 data: d.to_vec(),
@@ -415,12 +457,12 @@ pub fn emit_options(opts: &[MobilityOption], out: &mut [u8]) -> Result<usize> {
 
 /// The `xn+y` alignment an option type needs, as `(x, y)`, offsets counted from the start of
 /// the MH. BAD's 8n+2 is the implicit one of §6.2.7 (it comes last). MN-ID (RFC 4283 §3) and
-/// DNS Update (RFC 5026 §8.1) state none. The DSMIPv6 options 29–32 (RFC 5555 §3.1.1–§3.2.2)
-/// are 4n; this module does not decode them (they stay `Unknown`) but does place them.
+/// DNS Update (RFC 5026 §8.1) state none. The DSMIPv6 options 29–32 are 4n (RFC 5555 §3.1.1,
+/// §3.1.2, §3.2.1, §3.2.2).
 pub fn alignment(kind: u8) -> Option<(usize, usize)> {
     match kind {
         BINDING_REFRESH_ADVICE | NONCE_INDICES => Some((2, 0)),
-        29..=32 => Some((4, 0)),
+        IPV4_HOME_ADDRESS..=IPV4_CARE_OF_ADDRESS => Some((4, 0)),
         ALTERNATE_COA => Some((8, 6)),
         BINDING_AUTH_DATA => Some((8, 2)),
         _ => None,
