@@ -4,7 +4,7 @@
 use mip6lab_capture::dissect::mip4::{dissect_agent, dissect_registration};
 use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints};
 use std::net::IpAddr;
-use support::mip4::{messages, write_pcap, Msg, FA, HA, MN};
+use support::mip4::{all_messages, write_pcap, Msg, FA, HA, MN};
 
 mod support;
 
@@ -28,17 +28,16 @@ fn pcap_text(msgs: &[Msg], name: &str) -> String {
 
 #[test]
 fn a_registration_and_agent_discovery_pcap_reads_as_transcript_lines() {
-    let text = pcap_text(&messages(), "std");
+    let text = pcap_text(&all_messages(), "std");
     let want = [
         "MN -> FA  MIPv4 RRQ flags=ST lifetime=1800 hoa=0.0.0.0 ha=192.0.2.1 coa=198.51.100.1 \
          id=* {NAI value=\"mn@example.com\"} {MN-HA Auth spi=256 authenticator=*}",
         "MN -> HA  MIPv4 RRQ flags=DG lifetime=0 hoa=192.0.2.100 ha=255.255.255.255 \
          coa=198.51.100.2 id=* {NAI value=\"mn2@example.com\"} \
-         {MN-HA KeyGen Request subtype=1 mn_spi=257} \
          {CVSE vendor=5535 vendor_type=1 value=0xcafe} \
          {NVSE vendor=24757 vendor_type=3 value=0x010203} \
-         {Dynamic HA subtype=1 (requested) address=192.0.2.1} {MN-FA Challenge value=*} \
-         {ext 200 data=0x09} {MN-HA Auth spi=300 authenticator=*} \
+         {Dynamic HA subtype=2 (redirected) address=192.0.2.1 form=short} \
+         {MN-FA Challenge value=*} {ext 200 data=0x09} {MN-HA Auth spi=300 authenticator=*} \
          {Generalized Auth subtype=1 (MN-AAA) spi=3 authenticator=*}",
         "HA -> FA  MIPv4 RRP code=0 (accepted) lifetime=1200 hoa=192.0.2.100 ha=192.0.2.1 \
          id=* {NAI value=\"mn@example.com\"} {MN-HA Auth spi=256 authenticator=*}",
@@ -46,6 +45,10 @@ fn a_registration_and_agent_discovery_pcap_reads_as_transcript_lines() {
          checksum=* checksum_ok=yes {Mobility Agent Advertisement seq=* reg_lifetime=600 \
          flags=RFT coa=198.51.100.1} {Prefix-Lengths value=24} {Challenge value=*} {Padding}",
         "MN -> 224.0.0.2  MIPv4 AgentSol checksum=* checksum_ok=yes",
+        "MN -> HA  MIPv4 RRQ lifetime=600 hoa=0.0.0.0 ha=0.0.0.0 coa=198.51.100.1 id=* \
+         {NAI value=\"mn3@example.com\"} {MN-HA KeyGen Request subtype=1 mn_spi=257} \
+         {Dynamic HA subtype=1 (requested) address=192.0.2.1} \
+         {MN-HA Auth spi=256 authenticator=*}",
     ];
     assert_eq!(text, want.join("\n") + "\n");
 }
@@ -126,5 +129,8 @@ fn dissectors_never_panic_on_short_input() {
             let _ = dissect_agent(&b);
         }
     }
-    assert!(matches!(dissect_registration(&[]), Decoded::Malformed { .. }));
+    assert!(matches!(
+        dissect_registration(&[]),
+        Decoded::Malformed { .. }
+    ));
 }

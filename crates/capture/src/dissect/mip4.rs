@@ -69,8 +69,7 @@ pub fn dissect_registration(payload: &[u8]) -> Decoded {
         Err(e) => return Decoded::malformed(PROTOCOL, e),
     };
     let mut m = match &repr {
-        Repr::Request(r) => Part::new(PROTOCOL, "RRQ")
-            .field("flags", r.flags.letters())
+        Repr::Request(r) => flags(Part::new(PROTOCOL, "RRQ"), r.flags.letters())
             .field("lifetime", r.lifetime)
             .field("hoa", r.home_address)
             .field("ha", r.home_agent)
@@ -159,6 +158,15 @@ pub fn dissect_agent(icmp: &[u8]) -> Decoded {
     Decoded::Message(m)
 }
 
+/// `flags=…` when any flag is set, as the other dissectors show flags.
+fn flags(m: Part, letters: String) -> Part {
+    if letters.is_empty() {
+        m
+    } else {
+        m.field("flags", letters)
+    }
+}
+
 fn hex(b: &[u8]) -> String {
     format!("0x{}", hex::encode(b))
 }
@@ -195,13 +203,23 @@ fn extension(e: &Extension, space: Space) -> Part {
         Extension::Nai(n) => m.field("value", format!("{:?}", String::from_utf8_lossy(n))),
         Extension::MnFaChallenge(c) | Extension::AdvChallenge(c) => m.volatile("value", hex(c)),
         Extension::Cvse(v) | Extension::Nvse(v) => vendor(m, v),
-        Extension::DynamicHa { subtype, address } => {
+        Extension::DynamicHa {
+            subtype,
+            address,
+            short_form,
+        } => {
             let s = match *subtype {
                 ext::DYNAMIC_HA_REQUESTED => "1 (requested)".to_owned(),
                 ext::DYNAMIC_HA_REDIRECTED => "2 (redirected)".to_owned(),
                 s => s.to_string(),
             };
-            m.field("subtype", s).field("address", address)
+            let m = m.field("subtype", s).field("address", address);
+            // RFC 4433 draws the long form; say so when the sender used the short one.
+            if *short_form {
+                m.field("form", "short")
+            } else {
+                m
+            }
         }
         Extension::KeyGen { subtype, body, .. } => {
             let m = m.field("subtype", subtype);
@@ -249,10 +267,10 @@ fn extension(e: &Extension, space: Space) -> Part {
         }
         Extension::MobilityAgent(a) => {
             let coas: Vec<String> = a.care_of_addresses.iter().map(|c| c.to_string()).collect();
-            let mut m = m
+            let m = m
                 .volatile("seq", a.sequence)
-                .field("reg_lifetime", a.registration_lifetime)
-                .field("flags", a.flags.letters());
+                .field("reg_lifetime", a.registration_lifetime);
+            let mut m = flags(m, a.flags.letters());
             if a.flags.0 & mip4::AdvFlags::RESERVED != 0 {
                 m = m.field("reserved", a.flags.0 & mip4::AdvFlags::RESERVED);
             }

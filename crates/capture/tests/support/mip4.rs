@@ -5,8 +5,8 @@
 use etherparse::{IpNumber, PacketBuilder};
 use mip6lab_wire::mip4::{
     self, agent, ext, AdvFlags, AgentAdvertisement, AgentSolicitation, Extension, IcmpRepr,
-    MobilityAgentAdvertisement, RawExtension, RegistrationReply, RegistrationRequest,
-    ReplyCode, Repr, RouterAddress, RrqFlags, VendorExtension,
+    MobilityAgentAdvertisement, RawExtension, RegistrationReply, RegistrationRequest, ReplyCode,
+    Repr, RouterAddress, RrqFlags, VendorExtension,
 };
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
@@ -19,13 +19,28 @@ pub const FA: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 pub const HA: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 pub const HOA: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
 pub const KEY: &[u8] = b"mn-ha-secret";
+/// Identifications as NTP timestamps (RFC 5944 §5.7.1), whole seconds: 2020-02-13 17:04:00
+/// UTC and an hour later.
+pub const ID: u64 = 0xe1f0_0000_0000_0000;
+pub const BUSY_ID: u64 = 0xe1f0_0e10_0000_0000;
+/// Seconds from the NTP era (1900) to the Unix epoch.
+pub const NTP_UNIX: u64 = 2_208_988_800;
 
 /// One Mobile IPv4 message as a frame would carry it.
 pub enum Msg {
     /// A UDP 434 payload from `src` (port 434 when the agent sends) to `dst`.
-    Udp { src: Ipv4Addr, dst: Ipv4Addr, payload: Vec<u8> },
+    Udp {
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        payload: Vec<u8>,
+    },
     /// An ICMP message with the IP TTL.
-    Icmp { src: Ipv4Addr, dst: Ipv4Addr, ttl: u8, icmp: Vec<u8> },
+    Icmp {
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        ttl: u8,
+        icmp: Vec<u8>,
+    },
 }
 
 pub fn request() -> Repr {
@@ -35,7 +50,7 @@ pub fn request() -> Repr {
         home_address: Ipv4Addr::UNSPECIFIED,
         home_agent: HA,
         care_of_address: FA,
-        identification: 0xe1f0_0000_0000_0001,
+        identification: ID,
         extensions: vec![Extension::Nai(b"mn@example.com".to_vec())],
     })
 }
@@ -46,13 +61,14 @@ pub fn reply() -> Repr {
         lifetime: 1200,
         home_address: HOA,
         home_agent: HA,
-        identification: 0xe1f0_0000_0000_0001,
+        identification: ID,
         extensions: vec![Extension::Nai(b"mn@example.com".to_vec())],
     })
 }
 
-/// A request with every other typed extension, the skippable unknown 200 and the MN-AAA
-/// authenticator last.
+/// A request with the other typed extensions Wireshark reads as we do, the skippable
+/// unknown 200 and, when signed by [`messages`], MN-HA then MN-AAA authenticators. Its Dynamic
+/// HA extension is in the short form (Type, Length, Sub-Type), the one Wireshark knows.
 pub fn busy_request() -> Repr {
     Repr::Request(RegistrationRequest {
         flags: RrqFlags(RrqFlags::D | RrqFlags::G),
@@ -60,14 +76,9 @@ pub fn busy_request() -> Repr {
         home_address: HOA,
         home_agent: Ipv4Addr::BROADCAST,
         care_of_address: MN,
-        identification: 7,
+        identification: BUSY_ID,
         extensions: vec![
             Extension::Nai(b"mn2@example.com".to_vec()),
-            Extension::KeyGen {
-                kind: ext::reg_ext::MN_HA_KEYGEN_REQUEST,
-                subtype: ext::KEYGEN_FROM_AAA,
-                body: 0x0101u32.to_be_bytes().to_vec(),
-            },
             Extension::Cvse(VendorExtension {
                 reserved: 0,
                 vendor_id: 5535,
@@ -81,8 +92,9 @@ pub fn busy_request() -> Repr {
                 value: vec![1, 2, 3],
             }),
             Extension::DynamicHa {
-                subtype: ext::DYNAMIC_HA_REQUESTED,
+                subtype: ext::DYNAMIC_HA_REDIRECTED,
                 address: HA,
+                short_form: true,
             },
             Extension::MnFaChallenge(vec![0xde, 0xad, 0xbe, 0xef]),
             Extension::Raw(RawExtension {
@@ -90,6 +102,32 @@ pub fn busy_request() -> Repr {
                 form: mip4::Form::Plain,
                 data: vec![9],
             }),
+        ],
+    })
+}
+
+/// A request with the extensions in the long form that Wireshark 4.0 does not read so:
+/// MN-HA KeyGen Request (42, RFC 3957 §6.3) and Dynamic HA as RFC 4433 §3.4 draws it.
+pub fn long_form_request() -> Repr {
+    Repr::Request(RegistrationRequest {
+        flags: RrqFlags(0),
+        lifetime: 600,
+        home_address: Ipv4Addr::UNSPECIFIED,
+        home_agent: Ipv4Addr::UNSPECIFIED,
+        care_of_address: FA,
+        identification: ID,
+        extensions: vec![
+            Extension::Nai(b"mn3@example.com".to_vec()),
+            Extension::KeyGen {
+                kind: ext::reg_ext::MN_HA_KEYGEN_REQUEST,
+                subtype: ext::KEYGEN_FROM_AAA,
+                body: 0x0101u32.to_be_bytes().to_vec(),
+            },
+            Extension::DynamicHa {
+                subtype: ext::DYNAMIC_HA_REQUESTED,
+                address: HA,
+                short_form: false,
+            },
         ],
     })
 }
@@ -119,7 +157,7 @@ pub fn advertisement() -> IcmpRepr {
 }
 
 /// RRQ signed with MN-HA, RRQ with MN-HA then MN-AAA, RRP signed, advertisement,
-/// solicitation.
+/// solicitation: what Wireshark reads as we do.
 pub fn messages() -> Vec<Msg> {
     let mut busy = busy_request().to_bytes_signed(32, 300, KEY).unwrap();
     mip4::auth::append_authenticated(&mut busy, 36, 3, b"aaa").unwrap();
@@ -156,6 +194,17 @@ pub fn messages() -> Vec<Msg> {
     ]
 }
 
+/// [`messages`], then the long-form request (signed) from the MN to the HA.
+pub fn all_messages() -> Vec<Msg> {
+    let mut m = messages();
+    m.push(Msg::Udp {
+        src: MN,
+        dst: HA,
+        payload: long_form_request().to_bytes_signed(32, 256, KEY).unwrap(),
+    });
+    m
+}
+
 /// Ethernet frames of `msgs`; a UDP message to an agent goes from port 40000, one from an
 /// agent from 434 back to 40000.
 pub fn write_pcap(path: &Path, msgs: &[Msg]) {
@@ -180,7 +229,12 @@ pub fn write_pcap(path: &Path, msgs: &[Msg]) {
                     .write(&mut frame, payload)
                     .unwrap();
             }
-            Msg::Icmp { src, dst, ttl, icmp } => eth
+            Msg::Icmp {
+                src,
+                dst,
+                ttl,
+                icmp,
+            } => eth
                 .ipv4(src.octets(), dst.octets(), *ttl)
                 .write(&mut frame, IpNumber::ICMP, icmp)
                 .unwrap(),

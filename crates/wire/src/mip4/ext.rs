@@ -89,6 +89,22 @@ pub enum Form {
     Short { subtype: u8 },
 }
 
+/// The layout of the extension at `b[pos]`: its type's, except that a Dynamic HA extension
+/// is also read in the short form (Type, Length = 5, Sub-Type, address), which is how
+/// Wireshark reads it and what RFC 5944 §1.10 leaves for a skippable type; the long form
+/// RFC 4433 §3.4 draws wins when its Length reads 4.
+fn layout_at(b: &[u8], pos: usize, space: Space) -> Option<Layout> {
+    let lay = layout(space, b[pos]);
+    if space == Space::Registration
+        && b[pos] == reg_ext::DYNAMIC_HA
+        && b.get(pos + 2..pos + 4) != Some(&[0, 4])
+        && b.get(pos + 1) == Some(&5)
+    {
+        return Some(Layout::Short);
+    }
+    lay
+}
+
 /// The layout a space gives a type; `None` when the space does not list it.
 fn layout(space: Space, kind: u8) -> Option<Layout> {
     use Layout::*;
@@ -225,8 +241,13 @@ pub enum Extension {
     Cvse(VendorExtension),
     /// NVSE, type 134 (RFC 3115 §2.2).
     Nvse(VendorExtension),
-    /// Dynamic HA Address, type 139 (RFC 4433 §3.4): subtype 1 requested, 2 redirected.
-    DynamicHa { subtype: u8, address: Ipv4Addr },
+    /// Dynamic HA Address, type 139 (RFC 4433 §3.4): subtype 1 requested, 2 redirected. In
+    /// the long form RFC 4433 draws, or with `short_form` in the short one (see `layout_at`).
+    DynamicHa {
+        subtype: u8,
+        address: Ipv4Addr,
+        short_form: bool,
+    },
     /// KeyGen Nonce Request/Reply, types 40–43, long form (RFC 3957 §6): subtype and body
     /// kept raw; [`Extension::keygen`] reads the body.
     KeyGen {
@@ -353,9 +374,18 @@ impl Extension {
                     &v.value,
                 ]),
             ),
-            Extension::DynamicHa { subtype, address } => {
-                (Form::Long { subtype: *subtype }, address.octets().to_vec())
-            }
+            Extension::DynamicHa {
+                subtype,
+                address,
+                short_form,
+            } => (
+                if *short_form {
+                    Form::Short { subtype: *subtype }
+                } else {
+                    Form::Long { subtype: *subtype }
+                },
+                address.octets().to_vec(),
+            ),
             Extension::KeyGen { subtype, body, .. } => {
                 (Form::Long { subtype: *subtype }, body.clone())
             }
@@ -448,6 +478,14 @@ impl Extension {
                 v.reserved
             )),
             Extension::Raw(r) if r.kind == 0 => bad("raw extension of type 0 (Padding)".into()),
+            // These octets read back as the long form (`layout_at`).
+            Extension::DynamicHa {
+                subtype: 0,
+                address,
+                short_form: true,
+            } if address.octets()[0] == 4 => {
+                bad("short-form Dynamic HA with Sub-Type 0 and 4.x.x.x reads as long".into())
+            }
             _ => Ok(()),
         }
     }
@@ -557,7 +595,7 @@ pub fn extension_offsets(b: &[u8], base: usize, space: Space) -> Result<Vec<(usi
 /// announces (in the short form, the Sub-Type first).
 fn header(b: &[u8], pos: usize, base: usize, space: Space) -> Result<(usize, &[u8])> {
     let kind = b[pos];
-    let lay = layout(space, kind).unwrap_or(Layout::Plain);
+    let lay = layout_at(b, pos, space).unwrap_or(Layout::Plain);
     let (h, len) = match lay {
         Layout::Pad => return Ok((1, &[])),
         Layout::Plain | Layout::Short => {
@@ -612,7 +650,7 @@ pub fn parse_extensions(b: &[u8], base: usize, space: Space) -> Result<Vec<Exten
 /// offset.
 fn typed(b: &[u8], pos: usize, data: &[u8], at: usize, space: Space) -> Result<Extension> {
     let kind = b[pos];
-    let lay = layout(space, kind);
+    let lay = layout_at(b, pos, space);
     if lay == Some(Layout::Pad) {
         return Ok(Extension::Padding);
     }
@@ -679,7 +717,10 @@ fn typed(b: &[u8], pos: usize, data: &[u8], at: usize, space: Space) -> Result<E
             Extension::Nvse(vendor(be_u16(&data[..2]), &data[2..]))
         }
         (Space::Registration, reg_ext::DYNAMIC_HA) => {
-            if data.len() != 4 {
+            // The short form's data starts with the Sub-Type.
+            let short_form = matches!(form, Form::Short { .. });
+            let address = &data[usize::from(short_form)..];
+            if address.len() != 4 {
                 return Err(Error::new(
                     at + 2,
                     format!("{name}: Length {} (always 4, RFC 4433 §3.4)", data.len()),
@@ -687,7 +728,8 @@ fn typed(b: &[u8], pos: usize, data: &[u8], at: usize, space: Space) -> Result<E
             }
             Extension::DynamicHa {
                 subtype,
-                address: ipv4(data),
+                address: ipv4(address),
+                short_form,
             }
         }
         (Space::Registration, reg_ext::MN_FA_KEYGEN_REQUEST..=reg_ext::MN_HA_KEYGEN_REPLY) => {

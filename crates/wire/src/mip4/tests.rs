@@ -234,7 +234,8 @@ fn the_three_extension_forms_and_typed_bodies() {
         e[3],
         Extension::DynamicHa {
             subtype: ext::DYNAMIC_HA_REQUESTED,
-            address: v4("192.0.2.1")
+            address: v4("192.0.2.1"),
+            short_form: false,
         }
     );
     assert_eq!(
@@ -287,6 +288,41 @@ fn the_three_extension_forms_and_typed_bodies() {
     let mut out = vec![0; ext::extensions_len(&e)];
     ext::emit_extensions(&e, &mut out).unwrap();
     assert_eq!(out, b);
+}
+
+#[test]
+fn dynamic_ha_is_also_read_in_the_short_form() {
+    // Type 139, Length 5, Sub-Type 2 (redirected), 192.0.2.9: how Wireshark reads it.
+    let b = h("8b 05 02 c0000209 8b 02 0004 c000020a");
+    let e = parse_extensions(&b, 0, Space::Registration).unwrap();
+    assert_eq!(
+        e,
+        [
+            Extension::DynamicHa {
+                subtype: ext::DYNAMIC_HA_REDIRECTED,
+                address: v4("192.0.2.9"),
+                short_form: true,
+            },
+            Extension::DynamicHa {
+                subtype: 2,
+                address: v4("192.0.2.10"),
+                short_form: false,
+            }
+        ]
+    );
+    let mut out = vec![0; ext::extensions_len(&e)];
+    ext::emit_extensions(&e, &mut out).unwrap();
+    assert_eq!(out, b);
+    // Length 5 but a long-form Length of 4 after it: the RFC 4433 figure wins.
+    let e = parse_extensions(&h("8b 05 0004 c0000209"), 0, Space::Registration).unwrap();
+    assert!(matches!(
+        e[0],
+        Extension::DynamicHa {
+            subtype: 5,
+            short_form: false,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -517,8 +553,19 @@ fn reg_extension() -> impl Strategy<Value = Extension> {
         bytes(20).prop_map(Extension::MnFaChallenge),
         vendor(0u16..=255).prop_map(Extension::Cvse),
         vendor(any::<u16>()).prop_map(Extension::Nvse),
+        (any::<u8>(), ip()).prop_map(|(subtype, address)| Extension::DynamicHa {
+            subtype,
+            address,
+            short_form: false
+        }),
         (any::<u8>(), ip())
-            .prop_map(|(subtype, address)| Extension::DynamicHa { subtype, address }),
+            .prop_filter("not the ambiguous octets", |(s, a)| *s != 0
+                || a.octets()[0] != 4)
+            .prop_map(|(subtype, address)| Extension::DynamicHa {
+                subtype,
+                address,
+                short_form: true
+            }),
         (40u8..=43, any::<u8>(), bytes(40)).prop_map(|(kind, subtype, body)| {
             Extension::KeyGen {
                 kind,
