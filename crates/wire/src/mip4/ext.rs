@@ -14,6 +14,11 @@
 //! as [`RawExtension`]. Types 0–127 that are not understood make the whole message be
 //! silently discarded, types 128–255 are skipped (§1.8); [`must_discard`] applies that rule.
 //!
+//! One exception to "the type decides the form": Dynamic HA (139) is drawn in the long form
+//! by RFC 4433 §3.4 although RFC 5944 §1.10 forbids that form to skippable types, and
+//! Wireshark reads it in the short form; both are read here (the long one when its Length is
+//! 4), and emitted in the form they came in.
+//!
 //! Known types whose body is malformed (an authentication extension shorter than its SPI, a
 //! Dynamic HA extension whose Length is not 4, …) are an [`Error`], not raw: the message is
 //! poorly formed.
