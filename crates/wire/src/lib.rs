@@ -4,8 +4,8 @@
 //!
 //! # The codec shape
 //!
-//! Every protocol module (`mh`, `ikev2`, `esp`, `eap`, `eapol`, `radius`, `nd`, `mpd`, `ipv6ext`)
-//! provides, for each message it carries:
+//! Every protocol module (`mh`, `ikev2`, `esp`, `eap`, `eapol`, `radius`, `nd`, `mpd`, `ipv6ext`,
+//! `mip4`) provides, for each message it carries:
 //!
 //! - a checked view `Packet<T: AsRef<[u8]>>` (`Rh2Packet`, `OptionsHeaderPacket` where a
 //!   module has more than one): `new_checked(buffer)` checks what every accessor needs (so
@@ -40,6 +40,7 @@ pub mod esp;
 pub mod ikev2;
 pub mod ipv6ext;
 pub mod mh;
+pub mod mip4;
 pub mod mpd;
 mod names;
 pub mod nd;

@@ -11,6 +11,7 @@ pub mod eapol;
 pub mod esp;
 pub mod ikev2;
 pub mod mh;
+pub mod mip4;
 pub mod mpd;
 pub mod nd;
 pub mod radius;
@@ -103,6 +104,7 @@ impl Dissectors {
             Box::new(esp::Esp),
             Box::new(radius::Radius),
             Box::new(dhcpv6::Dhcpv6),
+            Box::new(mip4::Mip4),
         ])
     }
 

@@ -3,6 +3,7 @@
 // Each test binary compiles this module and uses only some of it.
 #![allow(dead_code)]
 
+pub mod mip4;
 pub mod radius;
 
 use mip6lab_capture::read::LinkType;
