@@ -247,12 +247,7 @@ pub fn uses_haf() -> TestPurpose {
 
 pub fn judge_uses_haf(obs: &Observation) -> Outcome {
     let r = try_step!(first_request(obs));
-    let Some(reply) = obs.reply_to(&r) else {
-        return Outcome::not_reached(
-            "Information-request",
-            "the harness's stimulus server's Reply did not reach the MN",
-        );
-    };
+    let reply = try_step!(stimulus_reply(obs, &r));
     let reply_ev = (obs.pcap_of(reply.position), reply.frame());
     let named = reply.containers().iter().any(|c| {
         c.kind == ContainerKind::Idinf
@@ -298,6 +293,19 @@ pub fn judge_uses_haf(obs: &Observation) -> Outcome {
 }
 
 /// The MN's first Information-request, or why the flow did not get there.
+/// The stimulus server's Reply to the MN's request `r`, or INCONCLUSIVE when none reached it.
+pub(crate) fn stimulus_reply<'a>(
+    obs: &'a Observation,
+    r: &DhcpMessage,
+) -> Result<DhcpMessage<'a>, Outcome> {
+    obs.reply_to(r).ok_or_else(|| {
+        Outcome::not_reached(
+            "Information-request",
+            "the harness's stimulus server's Reply did not reach the MN",
+        )
+    })
+}
+
 pub(crate) fn first_request(obs: &Observation) -> Result<DhcpMessage<'_>, Outcome> {
     if let Some(r) = obs.information_requests_from("MN").into_iter().next() {
         return Ok(r);
@@ -590,12 +598,7 @@ fn judge_never_contacts_decoy(
 ) -> Outcome {
     let r = try_step!(first_request(obs));
     let decoy: Ipv6Addr = DECOY_HA.parse().expect("a constant address");
-    let Some(reply) = obs.reply_to(&r) else {
-        return Outcome::not_reached(
-            "Information-request",
-            "the harness's stimulus server's Reply did not reach the MN",
-        );
-    };
+    let reply = try_step!(stimulus_reply(obs, &r));
     let pcap = obs.pcap_of(reply.position);
     if !stimulus_in(&reply, decoy) {
         return Outcome::inconclusive(format!(
@@ -644,12 +647,7 @@ pub fn first_usable_candidate() -> TestPurpose {
 
 pub fn judge_first_usable_candidate(obs: &Observation) -> Outcome {
     let r = try_step!(first_request(obs));
-    let Some(reply) = obs.reply_to(&r) else {
-        return Outcome::not_reached(
-            "Information-request",
-            "the harness's stimulus server's Reply did not reach the MN",
-        );
-    };
+    let reply = try_step!(stimulus_reply(obs, &r));
     let pcap = obs.pcap_of(reply.position);
     // The container for the MN's own network, and its first HAA it can use over IPv6.
     let ipv4_embedded = |a: &Ipv6Addr| a.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0];

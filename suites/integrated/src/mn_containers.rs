@@ -4,7 +4,7 @@
 //! Reply shape each test chooses (`crates/engines/src/dhcpv6/stimulus.rs`); HA2 is the home
 //! agent STIM names, HA1 the one DNS discovery finds.
 
-use crate::mn_access::{first_request, tp};
+use crate::mn_access::{first_request, stimulus_reply, tp};
 use crate::{HOME_NETWORK, MSP_HA, STIMULUS_SERVER};
 use mip6lab_suite::observe::{dns_queries_from, first_ike_sa_init, ContainerKind};
 use mip6lab_suite::{try_step, Observation, Outcome, TestPurpose};
@@ -107,12 +107,7 @@ pub fn judge_every_requested_container(obs: &Observation) -> Outcome {
         ))
         .with_frames(request_ev.0, [request_ev.1]);
     }
-    let Some(reply) = obs.reply_to(&r) else {
-        return Outcome::not_reached(
-            "Information-request",
-            "the harness's stimulus server's Reply did not reach the MN",
-        );
-    };
+    let reply = try_step!(stimulus_reply(obs, &r));
     let kinds: Vec<ContainerKind> = reply.containers().iter().map(|c| c.kind).collect();
     if !(kinds.contains(&ContainerKind::Vdinf) && kinds.contains(&ContainerKind::Idinf)) {
         return Outcome::inconclusive(format!(
@@ -168,12 +163,7 @@ pub fn incomplete_container_discarded() -> TestPurpose {
 
 pub fn judge_incomplete_container_discarded(obs: &Observation) -> Outcome {
     let r = try_step!(first_request(obs));
-    let Some(reply) = obs.reply_to(&r) else {
-        return Outcome::not_reached(
-            "Information-request",
-            "the harness's stimulus server's Reply did not reach the MN",
-        );
-    };
+    let reply = try_step!(stimulus_reply(obs, &r));
     let reply_ev = (obs.pcap_of(reply.position), reply.frame());
     let containers = reply.containers();
     let complete = containers
