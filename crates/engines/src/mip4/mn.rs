@@ -59,7 +59,7 @@ use crate::io::{Datagram, SansIo, Transmit};
 use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::mip4::{
     auth, ext, reg_ext, AdvFlags, AgentSolicitation, Extension, IcmpPacket, IcmpRepr,
-    MobilityAgentAdvertisement, RegistrationReply, RegistrationRequest, Repr, ReplyCode, RrqFlags,
+    MobilityAgentAdvertisement, RegistrationReply, RegistrationRequest, ReplyCode, Repr, RrqFlags,
     LIFETIME_INFINITE, PORT,
 };
 use serde::Serialize;
@@ -219,9 +219,15 @@ pub enum DropReason {
     /// No Request is waiting.
     NotExpected,
     /// RFC 5944 §3.6.2.1: low 32 bits differ from the most recent Request's.
-    IdentificationMismatch { got: u32, want: u32 },
+    IdentificationMismatch {
+        got: u32,
+        want: u32,
+    },
     /// RFC 5944 §3.6.2.1 a/b: a security exception (the authenticator kind and how many).
-    Authentication { kind: u8, count: usize },
+    Authentication {
+        kind: u8,
+        count: usize,
+    },
 }
 
 /// What a driver logs.
@@ -315,7 +321,9 @@ struct Pending {
 #[derive(Debug, Clone)]
 enum State {
     Idle,
-    Discovering { direct_at: Option<u64> },
+    Discovering {
+        direct_at: Option<u64>,
+    },
     Registering(Pending),
     Registered {
         reg: Registration,
@@ -577,7 +585,9 @@ impl Mip4Client {
             identification: id,
             extensions,
         });
-        let mut b = req.to_bytes().expect("a Request of configured fields encodes");
+        let mut b = req
+            .to_bytes()
+            .expect("a Request of configured fields encodes");
         let sign = |b: &mut Vec<u8>, kind: u8, sa: &SecurityAssociation| {
             auth::append_authenticated(b, kind, sa.spi, &sa.key)
                 .expect("the Request just encoded parses");
@@ -700,7 +710,9 @@ impl Mip4Client {
         if m.flags.has(AdvFlags::B) && !ours {
             return ignore(self, "B set: the FA takes no new registrations".into());
         }
-        if m.care_of_addresses.is_empty() && matches!(self.config.mode, CoaMode::ViaForeignAgent { .. }) {
+        if m.care_of_addresses.is_empty()
+            && matches!(self.config.mode, CoaMode::ViaForeignAgent { .. })
+        {
             return ignore(self, "F set but no care-of address (§2.1.1 MUST)".into());
         }
         let previous = self.agent.replace(Agent {
@@ -750,7 +762,8 @@ impl Mip4Client {
     }
 
     fn drop_reply(&mut self, from: SocketAddr, reason: DropReason) {
-        self.events.push_back(MnEvent::ReplyDropped { from, reason });
+        self.events
+            .push_back(MnEvent::ReplyDropped { from, reason });
     }
 
     fn on_udp(&mut self, now: u64, from: SocketAddr, payload: &[u8]) {
@@ -880,7 +893,9 @@ impl Mip4Client {
         if p.repairs < self.config.max_repairs {
             let fixed = match reply.code {
                 // §3.6.2.3: retry with a Lifetime no longer than the reply's.
-                ReplyCode::FaLifetimeTooLong if reply.lifetime > 0 && reply.lifetime < p.lifetime => {
+                ReplyCode::FaLifetimeTooLong
+                    if reply.lifetime > 0 && reply.lifetime < p.lifetime =>
+                {
                     p.lifetime = reply.lifetime;
                     Some(repair("lifetime lowered to the FA's maximum"))
                 }
@@ -960,9 +975,9 @@ pub(crate) fn check_auth(
     if count != 1 {
         return Err(bad);
     }
-    let spi_ok = extensions.iter().any(|e| {
-        e.kind() == kind && e.spi_and_authenticator().is_some_and(|(s, _)| s == sa.spi)
-    });
+    let spi_ok = extensions
+        .iter()
+        .any(|e| e.kind() == kind && e.spi_and_authenticator().is_some_and(|(s, _)| s == sa.spi));
     let at = auth::find_extension(msg, kind).map_err(|_| bad.clone())?;
     match auth::verify(msg, at, &sa.key) {
         Ok(true) if spi_ok => Ok(()),

@@ -36,7 +36,7 @@ use mip6lab_wire::mip4::{
 use serde::Serialize;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-//TMP pub use fa::{FaEvent, FaInput, ForeignAgent, ForeignAgentConfig};
+pub use fa::{FaEvent, FaInput, ForeignAgent, ForeignAgentConfig};
 pub use mn::{CoaMode, HaField, Mip4Client, Mip4ClientConfig, MnEvent, MnInput};
 
 /// "All Mobility Agents" (RFC 5944 §3.6.1.1, §2.3: agents MUST process packets sent to it).
