@@ -1043,13 +1043,9 @@ impl SansIo for Mip4Client {
             }
             State::Registered {
                 target,
-                reregister_at,
+                reregister_at: Some(r),
                 ..
-            } => {
-                if reregister_at.is_some_and(|r| r <= now) {
-                    self.begin(now, target);
-                }
-            }
+            } if r <= now => self.begin(now, target),
             _ => {}
         }
     }

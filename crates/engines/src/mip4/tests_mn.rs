@@ -576,7 +576,7 @@ proptest! {
         let mut m = client(config(CoaMode::ViaForeignAgent { fha: None }));
         m.start(0);
         let mut b = b;
-        if let Some(x) = b.first_mut() { if !icmp_in { *x = *x % 4; } }
+        if let Some(x) = b.first_mut() { if !icmp_in { *x %= 4; } }
         let d = Datagram::new(sock(FA, 434), &b);
         m.handle_input(1, if icmp_in { MnInput::Icmp(d) } else { MnInput::Udp(d) });
         let t = m.next_timeout();
