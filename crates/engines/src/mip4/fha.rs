@@ -7,7 +7,7 @@
 //! IPv4 home address and IPv6 care-of address should be appended in mobile IPv4 registration
 //! reply" — a lowercase "should"; the draft defines no encoding, the profile does).
 //!
-//! Per Registration Request (RFC 5944 §3.8.2; the brief's "§3.7" is the FA's section):
+//! Per Registration Request (RFC 5944 §3.8.2, the home agent's processing; §3.7 is the FA's):
 //! 1. Parse. Not a Request → discarded; a fixed part that parses with bad extensions → 134.
 //!    An unknown extension 0–127 → silently discarded (§1.8).
 //! 2. Reserved bits r/x set → 134 (§3.8.2.3). Home Agent field not this FHA → 136 with the
