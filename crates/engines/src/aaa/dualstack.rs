@@ -11,7 +11,7 @@
 //!   AAAH server"): THoAv4, IPv6 HoA, home prefix, IPv6 HA, IPv6 CoA, MN-HA key.
 //! - The MN-AAA authenticator as RADIUS CHAP ([`mn_aaa_chap_attributes`]): **a lab
 //!   convention**. RFC 4721 §8 defines the CHAP_SPI computation "used by many RADIUS servers"
-//!   but no RFC says which attributes carry it (the draft's [MIP4RD] expired; the profile's
+//!   but no RFC says which attributes carry it (the draft's \[MIP4RD\] expired; the profile's
 //!   "Not covered" list says so). The lab maps it onto RFC 2865 CHAP so that a stock
 //!   FreeRADIUS `users` entry with a `Cleartext-Password` (the MN's MN-AAA key) verifies it
 //!   with its `chap` module: CHAP-Password (3) = the challenge's high-order octet as CHAP Ident
