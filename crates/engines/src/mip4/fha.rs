@@ -138,8 +138,8 @@ pub struct FhaKnobs {
     /// Lifetime") and §3.8.3.2.
     pub lifetime_raised: bool,
     /// Accept MN-AAA without asking the AAA server: breaks RFC 5944 §3.8.2.1 a ("MUST either
-    /// check the Authenticator … or verify that the Authenticator Value has been checked") and draft §4.1.1
-    /// ("authenticated by the FHA and AAAH").
+    /// check the Authenticator value … or verify that the Authenticator Value has been
+    /// checked") and draft §4.1.1 ("authenticated by the FHA and AAAH").
     pub skip_aaa_check: bool,
 }
 
