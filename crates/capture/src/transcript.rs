@@ -268,7 +268,10 @@ pub fn decode_with_keys(
     setup: u64,
     keys: KeyLog,
 ) -> Transcript {
-    let mut ctx = Context { keys };
+    let mut ctx = Context {
+        keys,
+        ..Context::default()
+    };
     decode_with(frames, endpoints, setup, &Dissectors::standard(), &mut ctx)
 }
 

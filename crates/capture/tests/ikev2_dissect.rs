@@ -176,7 +176,10 @@ fn decode(frames: &[Frame], keys: KeyLog) -> Vec<String> {
         &endpoints(),
         0,
         &Dissectors::standard(),
-        &mut Context { keys },
+        &mut Context {
+            keys,
+            ..Context::default()
+        },
     );
     t.to_text().lines().map(str::to_owned).collect()
 }

@@ -134,3 +134,29 @@ fn dissectors_never_panic_on_short_input() {
         Decoded::Malformed { .. }
     ));
 }
+
+/// The dual-stack profile (fixtures/profiles/dualstack.toml) names the vendor extensions it
+/// places: NVSE 134, organization 32473, vendor type 1 is the RRP's IPv6 home address.
+#[test]
+fn a_profile_item_is_named_and_its_address_shown() {
+    use mip6lab_wire::mip4::{Extension, Repr, VendorExtension};
+    let mut reply = support::mip4::reply();
+    let Repr::Reply(r) = &mut reply else {
+        unreachable!("a reply")
+    };
+    let hoa: std::net::Ipv6Addr = "2001:db8:31:100::1".parse().unwrap();
+    r.extensions.push(Extension::Nvse(VendorExtension {
+        reserved: 0,
+        vendor_id: 32473,
+        vendor_type: 1,
+        value: hoa.octets().to_vec(),
+    }));
+    let Decoded::Message(part) = dissect_registration(&reply.to_bytes().unwrap()) else {
+        panic!("the reply decodes")
+    };
+    let text = part.render();
+    assert!(
+        text.contains("{NVSE vendor=32473 vendor_type=1 value=0x20010db8003101000000000000000001 profile_item=ipv6-hoa address=2001:db8:31:100::1}"),
+        "{text}"
+    );
+}

@@ -163,6 +163,7 @@ fn streamed_transcript_is_the_whole_file_one(#[case] pcap: &str, #[values(0, 3)]
     let dissectors = Dissectors::standard();
     let mut ctx = Context {
         keys: keys_beside(&path),
+        ..Context::default()
     };
     let mut decoder = Decoder::new(&endpoints, setup, &dissectors, &mut ctx);
     let mut entries = Vec::new();
@@ -191,6 +192,7 @@ fn streamed_transcript_is_the_whole_file_one(#[case] pcap: &str, #[values(0, 3)]
     // JSON written while decoding: the same bytes and the same value.
     let mut ctx = Context {
         keys: keys_beside(&path),
+        ..Context::default()
     };
     let frames = FrameReader::open(&path).unwrap().map(Result::unwrap);
     let streamed = StreamedTranscript::new(

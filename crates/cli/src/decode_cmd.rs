@@ -54,7 +54,10 @@ mod tests {
         let frames = read_file(pcap).unwrap().frames;
         let whole = decode_with_keys(&frames, &Endpoints::default(), 0, keys());
         let (endpoints, dissectors) = (Endpoints::default(), Dissectors::standard());
-        let mut ctx = Context { keys: keys() };
+        let mut ctx = Context {
+            keys: keys(),
+            ..Context::default()
+        };
         let mut out = Vec::new();
         let decoder = Decoder::new(&endpoints, 0, &dissectors, &mut ctx);
         write(&mut out, decoder, frames.into_iter()).unwrap();

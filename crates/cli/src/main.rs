@@ -778,7 +778,10 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
     };
     let frames = mip6lab_capture::stream::FrameReader::open(Path::new(file))?;
     let dissectors = mip6lab_capture::dissect::Dissectors::standard();
-    let mut ctx = mip6lab_capture::dissect::Context { keys };
+    let mut ctx = mip6lab_capture::dissect::Context {
+        keys,
+        ..Default::default()
+    };
     let decoder = mip6lab_capture::stream::Decoder::new(&endpoints, 0, &dissectors, &mut ctx);
     // Decoded and written frame by frame; a read error ends the frames and is told after them.
     let mut read_error = None;

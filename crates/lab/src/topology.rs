@@ -168,13 +168,14 @@ impl Topology {
             }
             let v4: Cidr<Ipv4Addr> = n.ipv4.parse()?;
             let o = v4.addr.octets();
-            let doc = matches!(
-                (o[0], o[1], o[2]),
-                (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
-            );
-            if !doc || v4.len < 24 {
+            // 198.51.100.0/25 is Docker's default bridge here, and 192.0.2.0/24 and
+            // 203.0.113.0/24 are in use on these machines: the lab keeps to the rest.
+            let lab_range = (o[0], o[1], o[2]) == (198, 51, 100) && o[3] >= 128
+                || (o[0], o[1] & 0xfe) == (198, 18);
+            if !lab_range || v4.len < 24 {
                 bail!(
-                    "network {}: {} is outside the IPv4 documentation ranges",
+                    "network {}: {} is outside the lab's IPv4 ranges (198.51.100.128/25, \
+                     198.18.0.0/15; /24 or longer)",
                     n.name,
                     n.ipv4
                 );
@@ -585,12 +586,9 @@ mod tests {
         "fd00::/64",
         "2001:db8::/32"
     )]
-    #[case::ipv4_outside_the_documentation_ranges(
-        GOOD,
-        "198.51.100.128/28",
-        "10.0.0.0/24",
-        "documentation"
-    )]
+    #[case::ipv4_outside_the_lab_ranges(GOOD, "198.51.100.128/28", "10.0.0.0/24", "lab's IPv4")]
+    #[case::ipv4_on_dockers_bridge(GOOD, "198.51.100.128/28", "198.51.100.0/28", "lab's IPv4")]
+    #[case::ipv4_in_a_range_taken_here(GOOD, "198.51.100.128/28", "192.0.2.0/24", "lab's IPv4")]
     #[case::host_outside_its_network(
         GOOD,
         "MN = \"2001:db8:1::100\"",
@@ -621,6 +619,14 @@ mod tests {
         let t: Topology = toml::from_str(&base.replace(from, to)).unwrap();
         let err = t.validate().unwrap_err().to_string();
         assert!(err.contains(reason), "{err}");
+    }
+
+    /// The benchmark range (RFC 2544) the dual-stack links use is the lab's too.
+    #[test]
+    fn a_network_in_198_18_is_accepted() {
+        let t: Topology =
+            toml::from_str(&GOOD.replace("198.51.100.128/28", "198.19.4.0/24")).unwrap();
+        t.validate().unwrap();
     }
 
     /// An edit of a valid topology that no longer parses: `base` with `from` replaced by `to`.

@@ -240,6 +240,13 @@ pub struct Profile {
     rows: Vec<Row>,
 }
 
+/// The lab's profile ([`Profile::lab`]), what a decoder uses unless handed a vendor's.
+impl Default for Profile {
+    fn default() -> Profile {
+        Profile::lab()
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -423,6 +430,16 @@ impl Profile {
     /// valid).
     pub fn lab() -> Profile {
         Profile::from_toml(LAB_TOML).expect("fixtures/profiles/dualstack.toml is valid")
+    }
+
+    /// The item the profile carries in a CVSE/NVSE of `kind` (38, 134) with this
+    /// organization and vendor type, for naming it in a transcript.
+    pub fn vendor_item(&self, kind: u8, org: u32, vendor_type: u16) -> Option<Item> {
+        self.item_of(&Carrier::Mip4Vendor {
+            kind,
+            org,
+            vendor_type,
+        })
     }
 
     pub fn rows(&self) -> &[Row] {

@@ -19,6 +19,7 @@
 
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Part};
+use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::mip4::{
     self, agent, ext, Extension, IcmpRepr, KeyGen, Repr, Space, VendorExtension,
 };
@@ -44,17 +45,22 @@ impl Dissector for Mip4 {
         icmp || (pkt.src.is_ipv4() && pkt.is_udp_port(mip4::PORT))
     }
 
-    fn dissect(&self, pkt: &Packet, payload: &[u8], _: &mut Context) -> Decoded {
+    fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
         if matches!(pkt.transport, Transport::Udp { .. }) {
-            dissect_registration(payload)
+            registration(payload, &ctx.profile)
         } else {
             dissect_agent(payload)
         }
     }
 }
 
-/// Decodes one UDP 434 payload.
+/// Decodes one UDP 434 payload, vendor extensions named by the lab's profile.
 pub fn dissect_registration(payload: &[u8]) -> Decoded {
+    registration(payload, &Profile::lab())
+}
+
+/// Decodes one UDP 434 payload, vendor extensions named by `profile`.
+pub fn registration(payload: &[u8], profile: &Profile) -> Decoded {
     match payload.first() {
         Some(&(mip4::REGISTRATION_REQUEST | mip4::REGISTRATION_REPLY)) => {}
         Some(t) => {
@@ -92,7 +98,11 @@ pub fn dissect_registration(payload: &[u8]) -> Decoded {
         m = m.field("discard", e.kind());
     }
     for e in repr.extensions() {
-        m = m.child(extension(e, Space::Registration));
+        m = m.child(named_by_profile(
+            extension(e, Space::Registration),
+            e,
+            profile,
+        ));
     }
     Decoded::Message(m)
 }
@@ -169,6 +179,23 @@ fn flags(m: Part, letters: String) -> Part {
 
 fn hex(b: &[u8]) -> String {
     format!("0x{}", hex::encode(b))
+}
+
+/// A CVSE/NVSE the profile names: its item, and an IPv6 address value as an address.
+fn named_by_profile(m: Part, e: &Extension, profile: &Profile) -> Part {
+    let (kind, v) = match e {
+        Extension::Cvse(v) => (ext::reg_ext::CVSE, v),
+        Extension::Nvse(v) => (ext::reg_ext::NVSE, v),
+        _ => return m,
+    };
+    let Some(item) = profile.vendor_item(kind, v.vendor_id, v.vendor_type) else {
+        return m;
+    };
+    let m = m.field("profile_item", item.key());
+    match <[u8; 16]>::try_from(v.value.as_slice()) {
+        Ok(a) => m.field("address", std::net::Ipv6Addr::from(a)),
+        Err(_) => m,
+    }
 }
 
 fn vendor(m: Part, v: &VendorExtension) -> Part {

@@ -45,6 +45,9 @@ pub struct Packet {
 #[derive(Debug, Default)]
 pub struct Context {
     pub keys: KeyLog,
+    /// The dual-stack encoding profile naming vendor-extension items (the lab's unless a
+    /// vendor supplies theirs, `mip6lab_wire::dsprofile::Profile::from_toml`).
+    pub profile: mip6lab_wire::dsprofile::Profile,
 }
 
 /// One application protocol's dissector.
