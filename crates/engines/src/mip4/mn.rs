@@ -601,6 +601,21 @@ impl Mip4Client {
                 b = push_extension(&b, Extension::MnFaChallenge(ch.clone()));
             }
             sign(&mut b, reg_ext::GENERALIZED_AUTH, sa);
+            if sa.spi == auth::CHAP_SPI {
+                // RFC 4721 §8's CHAP-style value for SPI 2, which an AAA server checks as
+                // RADIUS CHAP (`aaa::dualstack`); a co-located MN has no FA challenge and
+                // uses the fixed one (§3.1).
+                let ch = match (&t.challenge, t.via_fa) {
+                    (Some(ch), Some(_)) => ch.clone(),
+                    _ => crate::aaa::dualstack::CO_LOCATED_CHALLENGE.to_vec(),
+                };
+                let at = auth::find_extension(&b, reg_ext::GENERALIZED_AUTH)
+                    .expect("the MN-AAA extension was just appended");
+                let value = auth::chap_authenticator(&b, at, &sa.key, &ch)
+                    .expect("the Request just encoded parses");
+                let n = b.len();
+                b[n - auth::AUTHENTICATOR_LEN..].copy_from_slice(&value);
+            }
         }
         if c.nai_after_auth {
             if let Some(n) = nai {

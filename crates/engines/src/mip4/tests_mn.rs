@@ -585,3 +585,22 @@ proptest! {
         m.drain();
     }
 }
+
+/// RFC 4721 §8: with SPI CHAP_SPI the MN-AAA authenticator is the CHAP-style value over the
+/// co-located challenge 0, which an AAA server checks as RADIUS CHAP.
+#[test]
+fn a_colocated_mn_aaa_with_chap_spi_signs_the_chap_value() {
+    let mut c = config(colocated());
+    c.mn_ha = None;
+    c.mn_aaa = Some(SecurityAssociation::new(
+        auth::CHAP_SPI,
+        b"mn-aaa-key".to_vec(),
+    ));
+    let mut m = client(c);
+    m.start(0);
+    let (tx, _) = m.drain();
+    let rrq = &tx.first().expect("an RRQ").payload;
+    let at = auth::find_extension(rrq, reg_ext::GENERALIZED_AUTH).unwrap();
+    assert!(auth::verify_chap(rrq, at, b"mn-aaa-key", &[0]).unwrap());
+    assert!(!auth::verify(rrq, at, b"mn-aaa-key").unwrap());
+}
