@@ -10,6 +10,11 @@ cp /etc/mip6lab/users "$raddb/mods-config/files/authorize"
 cp /etc/mip6lab/eap "$raddb/mods-available/eap"
 rm -f "$raddb"/sites-enabled/*
 cp /etc/mip6lab/site "$raddb/sites-enabled/mip6lab"
+# Optional: the lab's vendor dictionary (vendor 32473, the dual-stack profile's items).
+if [ -f /etc/mip6lab/dictionary ]; then
+    cp /etc/mip6lab/dictionary "$raddb/dictionary.mip6lab"
+    grep -q 'dictionary.mip6lab' "$raddb/dictionary" || echo '$INCLUDE dictionary.mip6lab' >>"$raddb/dictionary"
+fi
 if [ -f /etc/mip6lab/proxy.conf ]; then
     cp /etc/mip6lab/proxy.conf "$raddb/proxy.conf"
 fi

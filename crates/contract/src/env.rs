@@ -54,6 +54,12 @@ pub const ROLE_DHCPV6_STIMULUS: &str = "dhcpv6-stimulus";
 /// `relay_stimulus_reply` per shape and `relay_stimulus_done`, then exits 0.
 pub const ROLE_DHCPV6_RELAY_STIMULUS: &str = "dhcpv6-relay-stimulus";
 
+/// The value of `MIP6LAB_ROLE` for the reference's foreign home agent of the dual-stack
+/// scenario (draft-qin-mip6-dsbootstrapping, `mip6lab_engines::mip4::fha`): Mobile IPv4
+/// registration on UDP 434, the MN checked with the AAA over RADIUS, the RRP with the
+/// temporary IPv4 home address and the IPv6 items of the profile.
+pub const ROLE_FHA: &str = "fha";
+
 /// Declares each variable once: its constant and its row in [`ALL`].
 macro_rules! env_vars {
     ($($(#[$meta:meta])* $konst:ident = $name:literal, $reader:expr, $meaning:literal;)*) => {
@@ -124,7 +130,9 @@ env_vars! {
     BOOTSTRAP = "MIP6LAB_BOOTSTRAP", MN,
         "`split` (default: HA discovery by DNS, RFC 5026) or `integrated` (RFC 6611: network \
          access authentication, a DHCPv6 Information-request for home network information, \
-         then RFC 5026 with the HA learned; DNS discovery when DHCPv6 gives none)";
+         then RFC 5026 with the HA learned; DNS discovery when DHCPv6 gives none); the \
+         reference also has `dualstack` (draft-qin-mip6-dsbootstrapping: Mobile IPv4 \
+         registration with a foreign home agent, #16; not yet part of the IUT contract)";
     ACCESS_USER = "MIP6LAB_ACCESS_USER", MN,
         "`integrated`: the network access (IEEE 802.1X, EAP-MD5) identity; unset: no access \
          authentication";
@@ -198,6 +206,24 @@ env_vars! {
     RELAY_SHAPES = "MIP6LAB_RELAY_SHAPES", Reader::Reference,
         "`dhcpv6-relay-stimulus`: `server` (default: the 9 shapes towards a DHCPv6 server) or \
          `downstream` (3 shapes of a relay below a relay under test)";
+    NAI = "MIP6LAB_NAI", Reader::Reference,
+        "`MIP6LAB_BOOTSTRAP=dualstack` (reference MN, #16): its NAI in the Mobile IPv4 \
+         registration (RFC 2794)";
+    MN_AAA_KEY = "MIP6LAB_MN_AAA_KEY", Reader::Reference,
+        "`MIP6LAB_BOOTSTRAP=dualstack`: the MN-AAA key (RFC 4721, SPI 2: the CHAP-style \
+         authenticator the AAAH checks as RADIUS CHAP, a lab convention)";
+    DS_FHA = "MIP6LAB_DS_FHA", Reader::Reference,
+        "`MIP6LAB_BOOTSTRAP=dualstack`, co-located CoA: the foreign home agent's IPv4 address \
+         (draft-qin-mip6-dsbootstrapping §4.1.1; until the NAS assigns it)";
+    FHA_THOA_POOL = "MIP6LAB_FHA_THOA_POOL", Reader::Reference,
+        "`fha`: the temporary IPv4 home addresses it assigns, `first-last` (e.g. \
+         `198.18.100.10-198.18.100.250`)";
+    FHA_AAA = "MIP6LAB_FHA_AAA", Reader::Reference,
+        "`fha`: the RADIUS server `[addr]:port` (AAAH, or the AAAF proxying by realm) and its \
+         secret after a space: `[2001:db8:30::18]:1812 secret`";
+    FHA_IPV6_COA_PREFIX = "MIP6LAB_FHA_IPV6_COA_PREFIX", Reader::Reference,
+        "`fha`: the prefix the MNs' IPv6 care-of addresses come from when the AAA names none \
+         (`addr/len`)";
     DHCP_SHAPE = "MIP6LAB_DHCP_SHAPE", Reader::Reference,
         "`dhcpv6-stimulus`: the reply shape (default `proper`; `--list-dhcp-shapes` lists them)";
     DHCP_HA = "MIP6LAB_DHCP_HA", Reader::Reference,

@@ -26,6 +26,10 @@ pub enum NodeRole {
     DhcpServer,
     /// Harness peer: relay agent(s) sending fixed Relay-forwards to a DHCPv6 server under test.
     DhcpRelayStimulus,
+    /// The dual-stack scenario's foreign home agent (reference, #16).
+    Fha,
+    /// The MN with `MIP6LAB_BOOTSTRAP=dualstack` (reference, #16).
+    DualStackMn,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +142,8 @@ pub struct Config {
     pub relay_stimulus: Option<crate::relay_stimulus::RelayStimulusSettings>,
     pub nas: Option<crate::nas::NasSettings>,
     pub aaa: Option<crate::aaa_server::AaaSettings>,
+    pub fha: Option<crate::fha::FhaSettings>,
+    pub dsmn: Option<crate::dualstack::DsMnSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
     pub knobs: Knobs,
@@ -181,13 +187,20 @@ impl Config {
             Some(ROLE_ND_DEFENDER) => NodeRole::NdDefender,
             Some(ROLE_DHCPV6_STIMULUS) => NodeRole::DhcpStimulus,
             Some(ROLE_DHCPV6_RELAY_STIMULUS) => NodeRole::DhcpRelayStimulus,
+            Some(ROLE_FHA) => NodeRole::Fha,
+            Some(token)
+                if token.parse() == Ok(IutRole::Mn)
+                    && get(BOOTSTRAP).as_deref() == Some("dualstack") =>
+            {
+                NodeRole::DualStackMn
+            }
             Some(token) if token.parse() == Ok(IutRole::Mn) => NodeRole::Mn,
             Some(token) if token.parse() == Ok(IutRole::Ha) => NodeRole::Ha,
             Some(token) if token.parse() == Ok(IutRole::NasRelay) => NodeRole::Nas,
             Some(token) if token.parse() == Ok(IutRole::DhcpServer) => NodeRole::DhcpServer,
             Some(token) if token.parse() == Ok(IutRole::Aaa) => NodeRole::Aaa,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS}, {ROLE_FHA})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -205,6 +218,8 @@ impl Config {
                     | NodeRole::DhcpRelayStimulus
                     | NodeRole::Nas
                     | NodeRole::Aaa
+                    | NodeRole::Fha
+                    | NodeRole::DualStackMn
             ) =>
             {
                 Ipv6Addr::UNSPECIFIED
@@ -239,6 +254,8 @@ impl Config {
             | NodeRole::DhcpStimulus
             | NodeRole::DhcpServer
             | NodeRole::DhcpRelayStimulus
+            | NodeRole::Fha
+            | NodeRole::DualStackMn
             | NodeRole::Aaa => String::new(),
         });
         let mut mn = None;
@@ -249,7 +266,11 @@ impl Config {
         let mut relay_stimulus = None;
         let mut nas = None;
         let mut aaa = None;
+        let mut fha = None;
+        let mut dsmn = None;
         match role {
+            NodeRole::Fha => fha = Some(crate::fha::FhaSettings::from_vars(&get)?),
+            NodeRole::DualStackMn => dsmn = Some(crate::dualstack::DsMnSettings::from_vars(&get)?),
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
             }
@@ -441,6 +462,8 @@ impl Config {
             relay_stimulus,
             nas,
             aaa,
+            fha,
+            dsmn,
             wait_addrs,
             net_timeout: Duration::from_secs(20),
             knobs,

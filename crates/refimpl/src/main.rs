@@ -10,7 +10,9 @@ mod dhcp_server;
 mod dhcp_stimulus;
 mod dhcpio;
 mod dns;
+mod dualstack;
 mod events;
+mod fha;
 mod ha;
 mod ike;
 mod integrated;
@@ -90,6 +92,8 @@ fn main() -> ExitCode {
             config::NodeRole::DhcpStimulus => dhcp_stimulus::run(&cfg).await,
             config::NodeRole::DhcpServer => dhcp_server::run(&cfg).await,
             config::NodeRole::DhcpRelayStimulus => relay_stimulus::run(&cfg).await,
+            config::NodeRole::Fha => fha::run(&cfg).await,
+            config::NodeRole::DualStackMn => dualstack::run(&cfg).await,
         }
     });
     match result {
