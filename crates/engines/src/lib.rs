@@ -13,3 +13,4 @@ pub mod dhcpv6;
 pub mod discovery;
 pub mod ikev2;
 pub mod io;
+pub mod tunnel;
