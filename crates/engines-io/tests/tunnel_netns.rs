@@ -1,8 +1,9 @@
-//! The userspace tunnel driver between two throwaway network namespaces
-//! (`tuntest-<pid>-1` and `-2`, joined by a veth pair, deleted on every path by a guard):
-//! UDP echoes through IPv4-in-IPv4, IPv6-in-IPv4 and RFC 5555 UDP 4191 tunnels, round-trip
-//! times against the bare veth (printed: run with `--nocapture`), peers swapped and removed
-//! at runtime, and no ICMP on the veth while the drivers run. A control step first shows the
+//! The userspace tunnel driver between three throwaway network namespaces
+//! (`tuntest-<pid>-1..3`, deleted on every path by guards): A and C, two mobile nodes, each on
+//! a veth to B, the FHA, whose ends share a bridge. UDP echoes through IPv4-in-IPv4,
+//! IPv6-in-IPv4 and RFC 5555 UDP 4191 tunnels, round-trip times against the bare veth
+//! (printed: run with `--nocapture`), peers replaced and removed at runtime, two peers at B at
+//! once, and no ICMP on any link while the drivers run. A control step first shows that the
 //! capture sees the ICMP Protocol Unreachable a namespace without a protocol-4 raw socket
 //! sends, so "no ICMP" afterwards is a measurement, not a blind spot. Needs root
 //! (CAP_NET_ADMIN for namespaces and TUN, CAP_NET_RAW for the sockets), so plain `cargo test`
@@ -232,109 +233,152 @@ fn stats(label: &'static str, mut t: Vec<Duration>) -> Stats {
     }
 }
 
-fn settings(local: Ipv4Addr, in4: Ipv4Addr, in6: Ipv6Addr, routes: Vec<Prefix>) -> DriverSettings {
-    DriverSettings {
+/// One namespace's tunnel endpoint: outer address, veth (or bridge), inner addresses.
+#[derive(Clone, Copy)]
+struct Node {
+    dev: &'static str,
+    out: Ipv4Addr,
+    in4: Ipv4Addr,
+    in6: Ipv6Addr,
+}
+
+const A: Node = Node {
+    dev: "tv0",
+    out: A_OUT,
+    in4: A_IN4,
+    in6: A_IN6,
+};
+const B: Node = Node {
+    dev: "br0",
+    out: B_OUT,
+    in4: B_IN4,
+    in6: B_IN6,
+};
+const C: Node = Node {
+    dev: "tv2",
+    out: Ipv4Addr::new(198, 18, 250, 3),
+    in4: Ipv4Addr::new(198, 18, 253, 1),
+    in6: Ipv6Addr::new(0x2001, 0xdb8, 0x18, 0, 0, 0, 0, 1),
+};
+
+/// The inner prefixes behind a node.
+fn behind(n: Node) -> Vec<Prefix> {
+    vec![Prefix::V4(n.in4, 24), Prefix::V6(n.in6, 64)]
+}
+
+/// A tunnel from `local` to `remote`, carrying what is behind `remote`.
+fn peer(local: Node, remote: Node, e: Encapsulation) -> Peer {
+    Peer {
+        remote: remote.out,
+        local: local.out,
+        encapsulation: e,
+        routes: behind(remote),
+    }
+}
+
+/// Opens a node's capture and driver (TUN routes to what is behind `far`) in the calling
+/// thread's namespace.
+async fn open_node(n: Node, far: &[Node]) -> (Seen, TunnelDriver) {
+    let seen = capture(n.dev);
+    let settings = DriverSettings {
         tun: TunSettings {
             name: "tun0".into(),
             link_mtu: 1500,
-            ipv4: vec![(in4, 24)],
-            ipv6: vec![(in6, 64)],
-            routes,
+            ipv4: vec![(n.in4, 24)],
+            ipv6: vec![(n.in6, 64)],
+            routes: far.iter().flat_map(|f| behind(*f)).collect(),
         },
         codec: Config::default(),
-        locals: vec![local],
+        locals: vec![n.out],
         udp: true,
-    }
+    };
+    let drv = TunnelDriver::open(settings).await.expect("driver");
+    (seen, drv)
 }
 
-fn peer(remote: Ipv4Addr, local: Ipv4Addr, e: Encapsulation, in4: Ipv4Addr, in6: Ipv6Addr) -> Peer {
-    Peer {
-        remote,
-        local,
-        encapsulation: e,
-        routes: vec![Prefix::V4(in4, 24), Prefix::V6(in6, 64)],
-    }
+/// UDP clients from a node's outer, inner IPv4 and inner IPv6 addresses.
+async fn clients(n: Node) -> [UdpSocket; 3] {
+    [
+        bind(SocketAddr::new(IpAddr::V4(n.out), 0)).await,
+        bind(SocketAddr::new(IpAddr::V4(n.in4), 0)).await,
+        bind(SocketAddr::new(IpAddr::V6(n.in6), 0)).await,
+    ]
 }
 
-fn run(a: &str, b: &str) {
+/// The control step, from A: protocol 4 to B while B has no raw socket for it must draw an
+/// ICMP Protocol Unreachable that A's capture sees.
+async fn control(seen: &Seen, b: &str) {
+    let mut probe = Tunnels::new(Config::default(), vec![A_OUT]);
+    probe.add_peer(peer(A, B, Encapsulation::Ip)).unwrap();
+    let e = probe.encapsulate_to(B_OUT, &tunnel_probe_inner()).unwrap();
+    let before = snmp(b);
+    send_raw_ipv4(&e.packet, B_OUT).expect("raw send");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !seen.lock().unwrap().contains(&(4, 3, 2)) {
+        assert!(
+            Instant::now() < deadline,
+            "control: no ICMP Protocol Unreachable seen"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let after = snmp(b);
+    println!(
+        "control: protocol 4 to B with no raw socket there -> ICMP type 3 code 2 seen on \
+         the veth; B InUnknownProtos {} -> {}, OutDestUnreachs {} -> {}",
+        before.0, after.0, before.1, after.1
+    );
+    seen.lock().unwrap().clear();
+}
+
+fn run(names: &[String; 3]) {
+    let [a, b, c] = [&names[0], &names[1], &names[2]];
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    // Namespace A: capture, then the control step while B has no protocol-4 raw socket.
+    // Each namespace's sockets and TUN are made while the thread is in it.
     enter(a);
-    let (seen_a, drv_a, c_bare, c4, c6) = rt.block_on(async {
-        let seen = capture("tv0");
-        let mut probe = Tunnels::new(Config::default(), vec![A_OUT]);
-        let p = peer(B_OUT, A_OUT, Encapsulation::Ip, B_IN4, B_IN6);
-        probe.add_peer(p).unwrap();
-        let inner = tunnel_probe_inner();
-        let e = probe.encapsulate_to(B_OUT, &inner).unwrap();
-        let before = snmp(b);
-        send_raw_ipv4(&e.packet, B_OUT).expect("raw send");
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while !seen.lock().unwrap().contains(&(4, 3, 2)) {
-            assert!(
-                Instant::now() < deadline,
-                "control: no ICMP Protocol Unreachable seen"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let after = snmp(b);
-        println!(
-            "control: protocol 4 with no raw socket in B -> ICMP type 3 code 2 seen on the veth; \
-             B InUnknownProtos {} -> {}, OutDestUnreachs {} -> {}",
-            before.0, after.0, before.1, after.1
-        );
-        seen.lock().unwrap().clear();
-        let routes = vec![Prefix::V4(B_IN4, 24), Prefix::V6(B_IN6, 64)];
-        let drv = TunnelDriver::open(settings(A_OUT, A_IN4, A_IN6, routes))
-            .await
-            .expect("driver A");
-        let bare = bind(SocketAddr::new(IpAddr::V4(A_OUT), 0)).await;
-        let c4 = bind(SocketAddr::new(IpAddr::V4(A_IN4), 0)).await;
-        let c6 = bind(SocketAddr::new(IpAddr::V6(A_IN6), 0)).await;
-        (seen, drv, bare, c4, c6)
+    let (seen_a, drv_a, [a_bare, a4, a6]) = rt.block_on(async {
+        let seen = capture(A.dev);
+        control(&seen, b).await;
+        drop(seen);
+        let (seen, drv) = open_node(A, &[B]).await;
+        (seen, drv, clients(A).await)
+    });
+    enter(c);
+    let (seen_c, drv_c, [_, c4, c6]) = rt.block_on(async {
+        let (seen, drv) = open_node(C, &[B]).await;
+        (seen, drv, clients(C).await)
     });
     enter(b);
     let (seen_b, drv_b) = rt.block_on(async {
-        let seen = capture("tv1");
-        let routes = vec![Prefix::V4(A_IN4, 24), Prefix::V6(A_IN6, 64)];
-        let drv = TunnelDriver::open(settings(B_OUT, B_IN4, B_IN6, routes))
-            .await
-            .expect("driver B");
+        let r = open_node(B, &[A, C]).await;
         echo_server(SocketAddr::new(IpAddr::V4(B_OUT), ECHO_PORT)).await;
         echo_server(SocketAddr::new(IpAddr::V4(B_IN4), ECHO_PORT)).await;
-        // The IPv6 address may be settling for a moment.
-        let end = Instant::now() + Duration::from_secs(3);
-        loop {
-            let a = SocketAddr::new(IpAddr::V6(B_IN6), ECHO_PORT);
-            if UdpSocket::bind(a).await.is_ok() || Instant::now() > end {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let v6 = bind(SocketAddr::new(IpAddr::V6(B_IN6), ECHO_PORT)).await;
+        drop(v6);
         echo_server(SocketAddr::new(IpAddr::V6(B_IN6), ECHO_PORT)).await;
-        (seen, drv)
+        r
     });
-    let snmp_before = (snmp(a), snmp(b));
+    let snmp_before = [snmp(a), snmp(b), snmp(c)];
     rt.block_on(async {
-        let (ha, hb) = (drv_a.handle(), drv_b.handle());
-        let (stop_a, rx_a) = tokio::sync::oneshot::channel::<()>();
-        let (stop_b, rx_b) = tokio::sync::oneshot::channel::<()>();
-        let ja = tokio::spawn(drv_a.run(async move {
-            let _ = rx_a.await;
-        }));
-        let jb = tokio::spawn(drv_b.run(async move {
-            let _ = rx_b.await;
-        }));
+        let (ha, hb, hc) = (drv_a.handle(), drv_b.handle(), drv_c.handle());
+        let mut stops = Vec::new();
+        let mut joins = Vec::new();
+        for d in [drv_a, drv_b, drv_c] {
+            let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+            stops.push(stop);
+            joins.push(tokio::spawn(d.run(async move {
+                let _ = rx.await;
+            })));
+        }
         let b4 = SocketAddr::new(IpAddr::V4(B_IN4), ECHO_PORT);
         let b6 = SocketAddr::new(IpAddr::V6(B_IN6), ECHO_PORT);
         let mut results = Vec::new();
         let bare = SocketAddr::new(IpAddr::V4(B_OUT), ECHO_PORT);
         results.push(stats(
-            "bare veth (IPv4/UDP)",
-            round_trips(&c_bare, bare).await,
+            "A bare veth (IPv4/UDP)",
+            round_trips(&a_bare, bare).await,
         ));
 
         let udp = Encapsulation::Udp {
@@ -343,46 +387,64 @@ fn run(a: &str, b: &str) {
         for (mode, l4, l6) in [
             (
                 Encapsulation::Ip,
-                "IPv4-in-IPv4 (proto 4)",
-                "IPv6-in-IPv4 (proto 41)",
+                "A IPv4-in-IPv4 (proto 4)",
+                "A IPv6-in-IPv4 (proto 41)",
             ),
-            (udp, "IPv4 in UDP 4191", "IPv6 in UDP 4191"),
+            (udp, "A IPv4 in UDP 4191", "A IPv6 in UDP 4191"),
         ] {
             // Same outer address: the peer is replaced, as a re-registration would.
-            ha.add_peer(peer(B_OUT, A_OUT, mode, B_IN4, B_IN6)).unwrap();
-            hb.add_peer(peer(A_OUT, B_OUT, mode, A_IN4, A_IN6)).unwrap();
-            results.push(stats(l4, round_trips(&c4, b4).await));
-            results.push(stats(l6, round_trips(&c6, b6).await));
+            ha.add_peer(peer(A, B, mode)).unwrap();
+            hb.add_peer(peer(B, A, mode)).unwrap();
+            results.push(stats(l4, round_trips(&a4, b4).await));
+            results.push(stats(l6, round_trips(&a6, b6).await));
         }
-        let (ca, ia) = ha.counters();
-        let (cb, ib) = hb.counters();
-        println!("A codec {ca:?}\nA io {ia:?}\nB codec {cb:?}\nB io {ib:?}");
-        let echoed = (WARMUP + ECHOES) as u64 * 4;
-        assert!(ca.encapsulated >= echoed && cb.decapsulated >= echoed);
-        assert!(cb.encapsulated >= echoed && ca.decapsulated >= echoed);
-        for c in [&ca, &cb] {
-            // Only the TUN's own IPv6 chatter (router solicitations, MLD) finds no peer.
-            let other: u64 = c
+        // A second MN at B, IPv4-in-IPv4 while A stays on UDP: B picks the peer by the
+        // inner destination; both at once, then C's IPv6 alone.
+        hc.add_peer(peer(C, B, Encapsulation::Ip)).unwrap();
+        hb.add_peer(peer(B, C, Encapsulation::Ip)).unwrap();
+        let (ra, rc) = tokio::join!(round_trips(&a4, b4), round_trips(&c4, b4));
+        results.push(stats("A UDP 4191, C beside", ra));
+        results.push(stats("C IPv4-in-IPv4, A beside", rc));
+        results.push(stats("C IPv6-in-IPv4", round_trips(&c6, b6).await));
+
+        let counters = [
+            ("A", ha.counters()),
+            ("B", hb.counters()),
+            ("C", hc.counters()),
+        ];
+        for (n, (codec, io)) in &counters {
+            println!("{n} codec {codec:?}\n{n} io {io:?}");
+            assert_eq!(io.send_errors, 0, "{n}");
+            // Only the TUN's own IPv6 chatter (router solicitations, MLD) may find no peer.
+            let other: u64 = codec
                 .drops
                 .iter()
                 .filter(|(k, _)| **k != "no-peer")
                 .map(|(_, v)| v)
                 .sum();
-            assert_eq!(other, 0, "unexpected drops {:?}", c.drops);
+            assert_eq!(other, 0, "{n}: unexpected drops {:?}", codec.drops);
         }
-        assert_eq!((ia.send_errors, ib.send_errors), (0, 0));
+        let per_run = (WARMUP + ECHOES) as u64;
+        let (a_c, b_c, c_c) = (&counters[0].1 .0, &counters[1].1 .0, &counters[2].1 .0);
+        assert!(a_c.encapsulated >= 5 * per_run && a_c.decapsulated >= 5 * per_run);
+        assert!(c_c.encapsulated >= 2 * per_run && c_c.decapsulated >= 2 * per_run);
+        assert!(b_c.decapsulated >= 7 * per_run && b_c.encapsulated >= 7 * per_run);
 
         // Removing the peer stops the traffic, counted as no-peer.
-        let no_peer = ca.dropped("no-peer");
+        let no_peer = a_c.dropped("no-peer");
         assert!(ha.remove_peer(B_OUT));
-        c4.send_to(b"gone", b4).await.unwrap();
+        a4.send_to(b"gone", b4).await.unwrap();
         let mut buf = [0u8; 64];
-        let r = tokio::time::timeout(Duration::from_millis(300), c4.recv_from(&mut buf)).await;
+        let r = tokio::time::timeout(Duration::from_millis(300), a4.recv_from(&mut buf)).await;
         assert!(r.is_err(), "an answer came with no peer: {r:?}");
         assert_eq!(ha.counters().0.dropped("no-peer"), no_peer + 1);
+        // C is unaffected.
+        assert_eq!(round_trips(&c4, b4).await.len(), ECHOES);
 
-        let _ = (stop_a.send(()), stop_b.send(()));
-        for j in [ja, jb] {
+        for s in stops {
+            let _ = s.send(());
+        }
+        for j in joins {
             tokio::time::timeout(Duration::from_secs(2), j)
                 .await
                 .expect("driver did not stop")
@@ -397,19 +459,20 @@ fn run(a: &str, b: &str) {
             );
         }
     });
-    let snmp_after = (snmp(a), snmp(b));
+    let snmp_after = [snmp(a), snmp(b), snmp(c)];
     println!(
-        "snmp (InUnknownProtos, OutDestUnreachs) A,B: before {snmp_before:?} after {snmp_after:?}"
+        "snmp (InUnknownProtos, OutDestUnreachs) A,B,C: before {snmp_before:?} after \
+         {snmp_after:?}"
     );
     assert_eq!(
         snmp_before, snmp_after,
         "the kernel answered tunnel packets"
     );
-    for (side, seen) in [("A", &seen_a), ("B", &seen_b)] {
+    for (side, seen) in [("A", &seen_a), ("B", &seen_b), ("C", &seen_c)] {
         let s = seen.lock().unwrap();
-        assert!(s.is_empty(), "ICMP on the veth ({side}): {s:?}");
+        assert!(s.is_empty(), "ICMP on the link ({side}): {s:?}");
     }
-    println!("ICMP on the veth while the drivers ran: none (A and B captures)");
+    println!("ICMP on the links while the drivers ran: none (captures on A, B's bridge, C)");
 }
 
 /// An IPv4 packet from A's inner address to B's, to wrap for the control step.
@@ -432,21 +495,38 @@ fn tunnel_probe_inner() -> Vec<u8> {
 #[test]
 #[ignore = "needs root (network namespaces, TUN, raw sockets): run with --include-ignored (just test)"]
 fn tunnels_between_two_namespaces() {
-    let (a, b) = (Netns::add(1), Netns::add(2));
-    let names = [a.0.clone(), b.0.clone()];
+    let guards = [Netns::add(1), Netns::add(2), Netns::add(3)];
+    let names = guards.each_ref().map(|g| g.0.clone());
+    let [a, b, c] = [&names[0], &names[1], &names[2]];
+    // A and C (two MNs) each on a veth to B (the FHA), whose ends share a bridge.
     ip(&[
-        "-n", &a.0, "link", "add", "tv0", "type", "veth", "peer", "name", "tv1", "netns", &b.0,
+        "-n",
+        b,
+        "link",
+        "add",
+        "br0",
+        "type",
+        "bridge",
+        "forward_delay",
+        "0",
     ]);
+    for (ns, dev, peer_dev) in [(a, "tv0", "tv1"), (c, "tv2", "tv3")] {
+        ip(&[
+            "-n", ns, "link", "add", dev, "type", "veth", "peer", "name", peer_dev, "netns", b,
+        ]);
+        ip(&["-n", b, "link", "set", peer_dev, "master", "br0", "up"]);
+    }
     for (ns, dev, addr) in [
-        (&a.0, "tv0", "198.18.250.1/24"),
-        (&b.0, "tv1", "198.18.250.2/24"),
+        (a, "tv0", "198.18.250.1/24"),
+        (b, "br0", "198.18.250.2/24"),
+        (c, "tv2", "198.18.250.3/24"),
     ] {
         ip(&["-n", ns, "addr", "add", addr, "dev", dev]);
         ip(&["-n", ns, "link", "set", dev, "up"]);
         ip(&["-n", ns, "link", "set", "lo", "up"]);
     }
-    let (na, nb) = (a.0.clone(), b.0.clone());
-    let t = std::thread::spawn(move || run(&na, &nb));
+    let run_names = names.clone();
+    let t = std::thread::spawn(move || run(&run_names));
     // Bounded: the thread's own waits are all bounded; this catches anything missed.
     let end = Instant::now() + Duration::from_secs(120);
     while !t.is_finished() {
@@ -457,10 +537,11 @@ fn tunnels_between_two_namespaces() {
     if let Err(p) = t.join() {
         std::panic::resume_unwind(p);
     }
-    drop((a, b));
+    drop(guards);
     let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
     let list = String::from_utf8_lossy(&list.stdout);
     for n in &names {
         assert!(!list.contains(n.as_str()), "{n} left behind: {list}");
     }
+    println!("namespaces {names:?} deleted");
 }
