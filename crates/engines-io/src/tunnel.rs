@@ -82,9 +82,11 @@ pub struct IoCounters {
     /// Sends refused by the kernel (no route, EMSGSIZE) or timed out.
     pub send_errors: u64,
     pub tun_write_errors: u64,
-    /// UDP datagrams that came to no local address of the codec's (cannot happen with the
-    /// socket bound to one; kept for completeness of the count).
+    /// UDP datagrams from a non-IPv4 source (cannot happen on an IPv4 socket; counted
+    /// rather than assumed).
     pub udp_other: u64,
+    /// ICMP errors the UDP socket reported instead of a datagram.
+    pub udp_errors: u64,
 }
 
 struct Shared {
@@ -199,9 +201,14 @@ impl TunnelDriver {
                 }
                 g = self.rx4.readable() => self.drain_raw(g?, &mut buf).await?,
                 g = self.rx41.readable() => self.drain_raw(g?, &mut buf).await?,
-                r = udp_recv(&self.udp, &mut ubuf) => {
-                    let (n, from) = r?;
-                    self.on_udp_datagram(from, n, &ubuf).await;
+                r = udp_recv(&self.udp, &mut ubuf) => match r {
+                    Ok((n, from)) => self.on_udp_datagram(from, n, &ubuf).await,
+                    // An ICMP error queued on the socket: a peer's problem, not this loop's.
+                    Err(e) if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
+                    ) => self.shared.lock().io.udp_errors += 1,
+                    Err(e) => return Err(e),
                 }
             }
         }
@@ -611,4 +618,37 @@ fn add_route_v6(fd: RawFd, ifindex: c_int, a: Ipv6Addr, len: u8) -> io::Result<(
         return Err(ctx(e, &format!("SIOCADDRT {net}/{len}")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names() {
+        assert!(ifreq_named("tun0").is_ok());
+        assert!(ifreq_named("mip%d").is_ok());
+        assert!(
+            ifreq_named("sixteen-octets-x").is_err(),
+            "IFNAMSIZ holds 15 + NUL"
+        );
+        assert!(ifreq_named("a\0b").is_err());
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_v4(0), Ipv4Addr::UNSPECIFIED);
+        assert_eq!(mask_v4(24), Ipv4Addr::new(255, 255, 255, 0));
+        assert_eq!(mask_v4(32), Ipv4Addr::BROADCAST);
+        assert_eq!(mask_v4(40), Ipv4Addr::BROADCAST);
+    }
+
+    #[test]
+    fn layouts_match_the_kernel() {
+        // x86_64 and aarch64 (LP64): uapi/linux/route.h and ipv6_route.h.
+        if size_of::<c_ulong>() == 8 {
+            assert_eq!(size_of::<RtEntry>(), 120);
+            assert_eq!(size_of::<In6RtMsg>(), 80);
+        }
+    }
 }
