@@ -65,6 +65,7 @@ pub struct TunSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DriverSettings {
     pub tun: TunSettings,
+    /// The codec's settings; `max_outer` is capped at the TUN's `link_mtu`.
     pub codec: Config,
     /// This node's outer addresses; the first one also carries UDP encapsulation.
     pub locals: Vec<Ipv4Addr>,
@@ -157,8 +158,13 @@ impl TunnelDriver {
             }
             _ => None,
         };
+        // The raw socket does not fragment: nothing over the link MTU leaves.
+        let codec = Config {
+            max_outer: s.codec.max_outer.min(s.tun.link_mtu as usize),
+            ..s.codec
+        };
         let shared = Shared {
-            tunnels: Tunnels::new(s.codec, s.locals),
+            tunnels: Tunnels::new(codec, s.locals),
             io: IoCounters::default(),
         };
         Ok(TunnelDriver {
