@@ -773,6 +773,7 @@ pub fn round_event(
 mod engine;
 pub use engine::{RadiusEap, RadiusEapInput};
 
+pub mod dualstack;
 pub mod server;
 pub use server::{AaaServer, Mip6Authorization, ServerConfig, ServerEvent, Subscriber};
 

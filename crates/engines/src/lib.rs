@@ -13,4 +13,5 @@ pub mod dhcpv6;
 pub mod discovery;
 pub mod ikev2;
 pub mod io;
+pub mod mip4;
 pub mod tunnel;

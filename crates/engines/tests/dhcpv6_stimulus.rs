@@ -205,6 +205,9 @@ use Expectation::{NoHomeAgent as None_, Retransmit, UseHomeAgent, UseNamedHomeAg
 #[case::duplicate(Shape::Duplicate, Asp, UseHomeAgent(HA))]
 #[case::haf_only_msp(Shape::HafOnly, Msp, UseNamedHomeAgent)]
 #[case::haf_only_asp(Shape::HafOnly, Asp, UseNamedHomeAgent)]
+#[case::every_requested_msp(Shape::EveryRequested, Msp, UseHomeAgent(HA))]
+#[case::every_requested_asp(Shape::EveryRequested, Asp, UseHomeAgent(HA))]
+#[case::every_requested_udinf(Shape::EveryRequested, Unrestricted, UseHomeAgent(HA))]
 fn the_reference_client_does_what_the_shape_says(
     #[case] shape: Shape,
     #[case] case: Case,
@@ -231,6 +234,15 @@ fn every_shape_and_request_the_prediction_matches_the_client() {
     }
 }
 
+/// The knob `single_container_kind` discards a Reply holding a VDINF and an IDINF: no HA.
+#[test]
+fn a_client_taking_one_container_kind_only_finds_no_ha_in_every_requested() {
+    let mut c = client_config(Msp);
+    c.single_container_kind = true;
+    let (_, outcome) = exchange_with(Shape::EveryRequested, c);
+    assert_eq!(outcome, None_);
+}
+
 #[test]
 fn a_client_that_keeps_unmatched_idinfs_goes_to_the_decoy() {
     for shape in [Shape::IdinfUnmatched, Shape::FirstUsable] {
@@ -252,7 +264,7 @@ fn shape_names_parse_print_and_are_listed_once() {
             .all(|o| o.shape != info.shape && o.name != info.name));
         assert!(!info.summary.is_empty() && !info.conforming_client.is_empty());
     }
-    assert_eq!(SHAPES.len(), 16);
+    assert_eq!(SHAPES.len(), 17);
     let e = "bogus".parse::<Shape>().unwrap_err().to_string();
     assert!(e.contains("`bogus`"), "{e}");
     for info in SHAPES {

@@ -24,7 +24,8 @@
 //!   the attribute's value zeroed and, in a reply, the Request Authenticator in the
 //!   authenticator field ([`message_authenticator`], [`Repr::sign_request`],
 //!   [`Repr::sign_response`], [`verify_message_authenticator`]);
-//! - User-Password hiding (RFC 2865 §5.2: [`hide_password`], [`unhide_password`]);
+//! - User-Password hiding (RFC 2865 §5.2: [`hide_password`], [`unhide_password`]) and the CHAP
+//!   Response of a CHAP-Password (RFC 2865 §5.3: [`chap_response`]);
 //! - MS-MPPE-Send/Recv-Key (RFC 2548 §2.4.2–2.4.3, salt-based: [`decrypt_mppe_key`],
 //!   [`encrypt_mppe_key`]) and the MSK they carry ([`msk_from_mppe`]).
 //!
@@ -697,6 +698,13 @@ pub fn verify_message_authenticator(
     Ok(Some(
         subtle::ConstantTimeEq::ct_eq(&want[..], &b[off..off + 16]).into(),
     ))
+}
+
+/// The CHAP Response (RFC 1994 §4.1) a CHAP-Password carries after its CHAP Ident octet
+/// (RFC 2865 §5.3): `MD5(Ident ‖ secret ‖ Challenge)`, the Challenge being the CHAP-Challenge
+/// attribute (§5.40) or, without one, the Request Authenticator.
+pub fn chap_response(ident: u8, secret: &[u8], challenge: &[u8]) -> [u8; 16] {
+    md5_parts(&[&[ident], secret, challenge])
 }
 
 /// User-Password hiding (RFC 2865 §5.2): the password padded with zeros to a multiple of 16,

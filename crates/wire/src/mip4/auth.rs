@@ -108,6 +108,23 @@ pub fn chap_authenticator(msg: &[u8], at: usize, key: &[u8], challenge: &[u8]) -
     Ok(h.finalize().into())
 }
 
+/// The RFC 4721 §8 computation split the way RADIUS CHAP (RFC 2865 §5.3, §5.40; RFC 1994
+/// §4.1) computes `MD5(Identifier ‖ secret ‖ Challenge)`: the CHAP Identifier is the
+/// challenge's high-order octet and the CHAP Challenge is `MD5(message through Type, Subtype,
+/// Length, SPI) ‖ the last 237 octets of the challenge` (at most 253 octets, so it fits one
+/// RADIUS attribute, which is why RFC 4721 §8 hashes the message). A RADIUS server holding the
+/// key as the user's password then verifies the authenticator as a CHAP-Password. `Err` for
+/// an empty challenge.
+pub fn chap_radius_parts(msg: &[u8], at: usize, challenge: &[u8]) -> Result<(u8, Vec<u8>)> {
+    let (end, _) = covered(msg, at)?;
+    let Some(&first) = challenge.first() else {
+        return Err(Error::new(0, "CHAP_SPI authenticator needs a challenge"));
+    };
+    let mut c: Vec<u8> = Md5::digest(&msg[..end]).to_vec();
+    c.extend_from_slice(&challenge[challenge.len().saturating_sub(237)..]);
+    Ok((first, c))
+}
+
 /// Whether the extension at `at` carries the RFC 4721 §8 authenticator for `key` and
 /// `challenge`. Constant time in the authenticator's value.
 pub fn verify_chap(msg: &[u8], at: usize, key: &[u8], challenge: &[u8]) -> Result<bool> {

@@ -140,6 +140,14 @@ fn mn_aaa_uses_hmac_md5_over_the_long_header_and_chap_spi_its_own_md5() {
     c[10] ^= 1;
     assert!(!auth::verify_chap(&c, h(RRQ).len(), b"aaa-key", &challenge).unwrap());
     assert!(auth::chap_authenticator(&c, h(RRQ).len(), b"k", &[]).is_err());
+    // The same value as RADIUS CHAP computes it from the split parts (RFC 2865 §5.3).
+    c[10] ^= 1;
+    let (ident, chal) = auth::chap_radius_parts(&c, h(RRQ).len(), &challenge).unwrap();
+    assert_eq!(ident, challenge[0]);
+    assert!(chal.len() <= 253);
+    let via_radius = crate::radius::chap_response(ident, b"aaa-key", &chal);
+    assert_eq!(via_radius, a);
+    assert!(auth::chap_radius_parts(&c, h(RRQ).len(), &[]).is_err());
 }
 
 #[test]
