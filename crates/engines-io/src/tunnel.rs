@@ -26,7 +26,7 @@
 //! and counts the packet lost; `run` ends when its shutdown future does.
 
 use crate::ikev2::esp_io::sys::{new_socket, register};
-use mip6lab_engines::tunnel::{Config, Counters, Peer, PeerError, Prefix, Tunnels};
+use mip6lab_engines::tunnel::{Config, Counters, Encapsulation, Peer, PeerError, Prefix, Tunnels};
 pub use mip6lab_engines::tunnel::{MAX_OVERHEAD, UDP_TUNNEL_PORT};
 use std::ffi::{c_char, c_int, c_short, c_ulong, c_ushort, c_void, CString};
 use std::future::Future;
@@ -112,6 +112,24 @@ impl TunnelHandle {
 
     pub fn remove_peer(&self, remote: Ipv4Addr) -> bool {
         self.lock().tunnels.remove_peer(remote)
+    }
+
+    /// [`Tunnels::attach`]: one more inner prefix to `remote`, the peer created if missing.
+    pub fn attach(
+        &self,
+        remote: Ipv4Addr,
+        local: Ipv4Addr,
+        encapsulation: Encapsulation,
+        prefix: Prefix,
+    ) -> Result<(), PeerError> {
+        self.lock()
+            .tunnels
+            .attach(remote, local, encapsulation, prefix)
+    }
+
+    /// [`Tunnels::detach`]: the prefix off `remote`, the peer gone with its last route.
+    pub fn detach(&self, remote: Ipv4Addr, prefix: Prefix) -> bool {
+        self.lock().tunnels.detach(remote, prefix)
     }
 
     pub fn peers(&self) -> Vec<Peer> {

@@ -401,7 +401,10 @@ fn run(names: &[String; 3]) {
         // A second MN at B, IPv4-in-IPv4 while A stays on UDP: B picks the peer by the
         // inner destination; both at once, then C's IPv6 alone.
         hc.add_peer(peer(C, B, Encapsulation::Ip)).unwrap();
-        hb.add_peer(peer(B, C, Encapsulation::Ip)).unwrap();
+        // At B through attach, as a driver of the FHA's TunnelUp events would.
+        for prefix in behind(C) {
+            hb.attach(C.out, B.out, Encapsulation::Ip, prefix).unwrap();
+        }
         let (ra, rc) = tokio::join!(round_trips(&a4, b4), round_trips(&c4, b4));
         results.push(stats("A UDP 4191, C beside", ra));
         results.push(stats("C IPv4-in-IPv4, A beside", rc));

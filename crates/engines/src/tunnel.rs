@@ -436,6 +436,46 @@ impl Tunnels {
         self.peers.remove(&remote).is_some()
     }
 
+    /// Routes `prefix` to the peer at `remote`, creating the peer when missing, else keeping
+    /// its other routes (an FA's care-of address serves many MNs; the FHA's `TunnelUp` of
+    /// each names one home address). `local` and `encapsulation` replace the peer's.
+    pub fn attach(
+        &mut self,
+        remote: Ipv4Addr,
+        local: Ipv4Addr,
+        encapsulation: Encapsulation,
+        prefix: Prefix,
+    ) -> Result<(), PeerError> {
+        let mut routes = self
+            .peer(remote)
+            .map(|p| p.routes.clone())
+            .unwrap_or_default();
+        if !routes.contains(&prefix) {
+            routes.push(prefix);
+        }
+        self.add_peer(Peer {
+            remote,
+            local,
+            encapsulation,
+            routes,
+        })
+    }
+
+    /// Takes `prefix` off the peer at `remote` (a `TunnelDown`), removing the peer when no
+    /// route is left; whether the prefix was there.
+    pub fn detach(&mut self, remote: Ipv4Addr, prefix: Prefix) -> bool {
+        let Some(s) = self.peers.get_mut(&remote) else {
+            return false;
+        };
+        let before = s.peer.routes.len();
+        s.peer.routes.retain(|r| *r != prefix);
+        let found = s.peer.routes.len() != before;
+        if s.peer.routes.is_empty() {
+            self.peers.remove(&remote);
+        }
+        found
+    }
+
     pub fn peer(&self, remote: Ipv4Addr) -> Option<&Peer> {
         self.peers.get(&remote).map(|s| &s.peer)
     }

@@ -399,6 +399,38 @@ fn peer_table() {
 }
 
 #[test]
+fn attach_and_detach_share_an_fa_care_of_address() {
+    let mut fha = Tunnels::new(Config::default(), vec![FHA]);
+    let fa = Ipv4Addr::new(198, 18, 250, 4);
+    let (mn1, mn2) = (
+        Ipv4Addr::new(198, 18, 251, 1),
+        Ipv4Addr::new(198, 18, 251, 2),
+    );
+    for hoa in [mn1, mn2, mn1] {
+        fha.attach(fa, FHA, Encapsulation::Ip, Prefix::V4(hoa, 32))
+            .unwrap();
+    }
+    assert_eq!(fha.peer(fa).unwrap().routes.len(), 2, "no duplicate route");
+    for hoa in [mn1, mn2] {
+        let e = fha.encapsulate(&ipv4(CN4, hoa, 9, false, b"")).unwrap();
+        assert_eq!(e.remote, fa);
+    }
+    assert!(fha.detach(fa, Prefix::V4(mn1, 32)));
+    assert!(!fha.detach(fa, Prefix::V4(mn1, 32)));
+    assert_eq!(
+        fha.encapsulate(&ipv4(CN4, mn1, 9, false, b"")),
+        Err(DropReason::NoPeer)
+    );
+    assert!(fha.encapsulate(&ipv4(CN4, mn2, 9, false, b"")).is_ok());
+    assert!(fha.detach(fa, Prefix::V4(mn2, 32)));
+    assert!(
+        fha.peer(fa).is_none(),
+        "the last route takes the peer with it"
+    );
+    assert!(!fha.detach(fa, Prefix::V4(mn2, 32)));
+}
+
+#[test]
 fn prefixes() {
     let p = Prefix::V4(Ipv4Addr::new(10, 1, 0, 0), 16);
     assert_eq!(
