@@ -1,8 +1,9 @@
 //! The I/O beside the sans-IO engines of `mip6lab-engines` (as quinn beside quinn-proto):
-//! tokio UDP drivers, raw-socket ESP, AF_PACKET EAPOL and the socket calls under them. Modules mirror the
-//! engines they drive.
+//! tokio UDP drivers, raw-socket ESP, AF_PACKET EAPOL, userspace IPv4 tunnels (TUN and raw
+//! sockets) and the socket calls under them. Modules mirror the engines they drive.
 
 pub mod aaa;
 pub mod ddns;
 pub mod eapol;
 pub mod ikev2;
+pub mod tunnel;

@@ -14,3 +14,4 @@ pub mod discovery;
 pub mod ikev2;
 pub mod io;
 pub mod mip4;
+pub mod tunnel;
