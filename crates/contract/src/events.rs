@@ -143,6 +143,14 @@ event_names! {
     RELAY_STIMULUS_IGNORED = "relay_stimulus_ignored";
     /// DHCPv6 relay stimulus: every shape sent; it exits 0 next.
     RELAY_STIMULUS_DONE = "relay_stimulus_done";
+    /// Foreign home agent (dual-stack): what its engine did (registered, denied, AAA request,
+    /// tunnel up or down).
+    FHA = "fha";
+    /// MN (dual-stack): what its Mobile IPv4 client did (request sent, reply dropped,
+    /// registered, gave up).
+    MIP4 = "mip4";
+    /// MN (dual-stack): the registration the RRP granted, with the profile's items.
+    DS_REGISTERED = "ds_registered";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in
