@@ -205,50 +205,62 @@ fn integrated_reference_flows() {
 }
 
 /// The dual-stack scenario's Mobile IPv4 registration with a co-located CoA, run by the
-/// reference MN and FHA around FreeRADIUS 3.2 as the AAAH (fixtures/pcaps/dualstack-reference/,
-/// `mip6lab record record-dualstack`): the RRQ, the FHA's RADIUS CHAP check, the RRP with the
-/// temporary IPv4 home address and the IPv6 items named by the lab's profile.
+/// reference MN and FHA around FreeRADIUS 3.2 (fixtures/pcaps/dualstack-reference/,
+/// `mip6lab record record-dualstack`): the RRQ, the FHA's RADIUS CHAP check — with the AAAH
+/// (`colocated`, subscription integrated) or through the ASP's AAA server proxying by realm
+/// (`colocated-asp`, draft §4.2) — and the RRP with the temporary IPv4 home address and the
+/// IPv6 items named by the lab's profile.
 #[test]
-fn dualstack_reference_colocated() {
-    let dir = pcaps().join("dualstack-reference").join("colocated");
+fn dualstack_reference_flows() {
     let mut e = Endpoints::default();
     for (addr, role) in [
         ("2001:db8:30::1", "lab"),
         ("2001:db8:30::18", "AAA"),
+        ("2001:db8:30::19", "AAAV"),
         ("2001:db8:30::2", "FHA-core"),
         ("198.18.2.2", "FHA"),
         ("198.18.2.3", "MN"),
-        ("198.18.3.2", "AAA"),
-        ("198.18.3.3", "FHA-core"),
     ] {
         e.insert(addr.parse::<IpAddr>().unwrap(), role);
     }
-    let mut text = String::new();
-    for link in ["access", "core"] {
-        let read = read_file(&dir.join(format!("{link}.pcap"))).unwrap();
-        assert!(read.error.is_none(), "{link}: {:?}", read.error);
-        let t = decode_frames(&read.frames, &e);
-        assert!(t.errors.is_empty(), "{link}: {:?}", t.errors);
-        text.push_str(&format!("== {link}\n{}", t.to_text()));
+    for flow in ["colocated", "colocated-asp"] {
+        let dir = pcaps().join("dualstack-reference").join(flow);
+        let mut text = String::new();
+        for link in ["access", "core"] {
+            let read = read_file(&dir.join(format!("{link}.pcap"))).unwrap();
+            assert!(read.error.is_none(), "{flow}/{link}: {:?}", read.error);
+            let t = decode_frames(&read.frames, &e);
+            assert!(t.errors.is_empty(), "{flow}/{link}: {:?}", t.errors);
+            text.push_str(&format!("== {link}\n{}", t.to_text()));
+        }
+        let has = |needle: &str| text.contains(needle);
+        assert!(
+            has("MN -> FHA  MIPv4 RRQ flags=D lifetime=1800 hoa=0.0.0.0"),
+            "{text}"
+        );
+        assert!(has("{NAI value=\"mn-ds@example.com\"}"), "{text}");
+        assert!(has("(MN-AAA) spi=2"), "{text}");
+        assert!(has("{CHAP-Password len=17"), "{text}");
+        match flow {
+            "colocated" => {
+                assert!(has("FHA-core -> AAA  RADIUS Access-Request"), "{text}");
+                assert!(has("AAA -> FHA-core  RADIUS Access-Accept"), "{text}");
+            }
+            _ => {
+                assert!(has("FHA-core -> AAAV  RADIUS Access-Request"), "{text}");
+                assert!(has("AAAV -> AAA  RADIUS Access-Request"), "{text}");
+                assert!(has("AAAV -> FHA-core  RADIUS Access-Accept"), "{text}");
+            }
+        }
+        assert!(has("FHA -> MN  MIPv4 RRP code=0 (accepted)"), "{text}");
+        for item in [
+            "ipv6-hoa",
+            "ipv6-home-prefix",
+            "ipv6-ha-address",
+            "ipv6-coa",
+        ] {
+            assert!(has(&format!("profile_item={item}")), "{item}: {text}");
+        }
+        insta::assert_snapshot!(format!("dualstack_reference_{flow}"), text);
     }
-    let has = |needle: &str| text.contains(needle);
-    assert!(
-        has("MN -> FHA  MIPv4 RRQ flags=D lifetime=1800 hoa=0.0.0.0"),
-        "{text}"
-    );
-    assert!(has("{NAI value=\"mn-ds@example.com\"}"), "{text}");
-    assert!(has("(MN-AAA) spi=2"), "{text}");
-    assert!(has("FHA-core -> AAA  RADIUS Access-Request"), "{text}");
-    assert!(has("{CHAP-Password len=17"), "{text}");
-    assert!(has("AAA -> FHA-core  RADIUS Access-Accept"), "{text}");
-    assert!(has("FHA -> MN  MIPv4 RRP code=0 (accepted)"), "{text}");
-    for item in [
-        "ipv6-hoa",
-        "ipv6-home-prefix",
-        "ipv6-ha-address",
-        "ipv6-coa",
-    ] {
-        assert!(has(&format!("profile_item={item}")), "{item}: {text}");
-    }
-    insta::assert_snapshot!("dualstack_reference_colocated", text);
 }
