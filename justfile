@@ -58,6 +58,13 @@ record-integrated out="reports/record-integrated": setup build
     ./target/debug/mip6lab record record-integrated --out {{out}}/asp
     ./target/debug/mip6lab record record-integrated --out {{out}}/dns --env nas:MIP6LAB_DHCP_SERVERS=2001:db8:2::99
 
+# The dual-stack scenario's four registration flows (draft-qin-mip6-dsbootstrapping; topology
+# record-dualstack): each recording has an MN with a co-located CoA and one through the FA;
+# `integrated` has the FHA ask the AAAH, `asp` the ASP's AAA server proxying to it.
+record-dualstack out="reports/record-dualstack": setup build
+    ./target/debug/mip6lab record record-dualstack --out {{out}}/integrated
+    ./target/debug/mip6lab record record-dualstack --out {{out}}/asp --env "fha:MIP6LAB_FHA_AAA=[2001:db8:30::19]:1812 mip6lab-fha-secret"
+
 # Extra args go to `mip6lab interop` (e.g. `--only kea`, `--write-baselines`).
 # The third-party implementations packaged as IUTs against their baselines, then the matrix.
 interop *args: setup build

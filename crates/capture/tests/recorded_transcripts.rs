@@ -204,12 +204,13 @@ fn integrated_reference_flows() {
     }
 }
 
-/// The dual-stack scenario's Mobile IPv4 registration with a co-located CoA, run by the
-/// reference MN and FHA around FreeRADIUS 3.2 (fixtures/pcaps/dualstack-reference/,
-/// `mip6lab record record-dualstack`): the RRQ, the FHA's RADIUS CHAP check — with the AAAH
-/// (`colocated`, subscription integrated) or through the ASP's AAA server proxying by realm
-/// (`colocated-asp`, draft §4.2) — and the RRP with the temporary IPv4 home address and the
-/// IPv6 items named by the lab's profile.
+/// The dual-stack scenario's Mobile IPv4 registrations, run by the reference MNs, FA and FHA
+/// around FreeRADIUS 3.2 (fixtures/pcaps/dualstack-reference/, `mip6lab record
+/// record-dualstack`): MN with a co-located CoA straight to the FHA, MN-FA through the foreign
+/// agent (Agent Advertisement, Solicitation, the relayed Request and Reply); the FHA's RADIUS
+/// CHAP check with the AAAH (`integrated`) or through the ASP's AAA server proxying by realm
+/// (`asp`, draft §4.2); each RRP with its temporary IPv4 home address and the IPv6 items named
+/// by the lab's profile.
 #[test]
 fn dualstack_reference_flows() {
     let mut e = Endpoints::default();
@@ -220,13 +221,16 @@ fn dualstack_reference_flows() {
         ("2001:db8:30::2", "FHA-core"),
         ("198.18.2.2", "FHA"),
         ("198.18.2.3", "MN"),
+        ("198.18.2.4", "FA"),
+        ("198.18.1.2", "FA-visited"),
+        ("198.18.1.3", "MN-FA"),
     ] {
         e.insert(addr.parse::<IpAddr>().unwrap(), role);
     }
-    for flow in ["colocated", "colocated-asp"] {
+    for flow in ["integrated", "asp"] {
         let dir = pcaps().join("dualstack-reference").join(flow);
         let mut text = String::new();
-        for link in ["access", "core"] {
+        for link in ["visited", "access", "core"] {
             let read = read_file(&dir.join(format!("{link}.pcap"))).unwrap();
             assert!(read.error.is_none(), "{flow}/{link}: {:?}", read.error);
             let t = decode_frames(&read.frames, &e);
@@ -241,8 +245,19 @@ fn dualstack_reference_flows() {
         assert!(has("{NAI value=\"mn-ds@example.com\"}"), "{text}");
         assert!(has("(MN-AAA) spi=2"), "{text}");
         assert!(has("{CHAP-Password len=17"), "{text}");
+        // Through the FA: its advertisement with the F bit and its care-of address, the
+        // relayed Request and the Reply back.
+        assert!(has("FA-visited -> 224.0.0.1  MIPv4 AgentAdv"), "{text}");
+        assert!(has("flags=FT coa=198.18.2.4"), "{text}");
+        assert!(has("MN-FA -> FA-visited  MIPv4 RRQ lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.2.4"), "{text}");
+        assert!(has("FA -> FHA  MIPv4 RRQ"), "{text}");
+        assert!(has("FHA -> FA  MIPv4 RRP code=0 (accepted)"), "{text}");
+        assert!(
+            has("FA-visited -> MN-FA  MIPv4 RRP code=0 (accepted)"),
+            "{text}"
+        );
         match flow {
-            "colocated" => {
+            "integrated" => {
                 assert!(has("FHA-core -> AAA  RADIUS Access-Request"), "{text}");
                 assert!(has("AAA -> FHA-core  RADIUS Access-Accept"), "{text}");
             }

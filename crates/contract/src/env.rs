@@ -60,6 +60,11 @@ pub const ROLE_DHCPV6_RELAY_STIMULUS: &str = "dhcpv6-relay-stimulus";
 /// temporary IPv4 home address and the IPv6 items of the profile.
 pub const ROLE_FHA: &str = "fha";
 
+/// The value of `MIP6LAB_ROLE` for the reference's foreign agent of the dual-stack scenario
+/// (`mip6lab_engines::mip4::fa`): Agent Advertisements on its access link
+/// (`MIP6LAB_ACCESS_IFACE`), Registration Requests relayed to the FHA and Replies back.
+pub const ROLE_FA: &str = "fa";
+
 /// Declares each variable once: its constant and its row in [`ALL`].
 macro_rules! env_vars {
     ($($(#[$meta:meta])* $konst:ident = $name:literal, $reader:expr, $meaning:literal;)*) => {
@@ -215,6 +220,12 @@ env_vars! {
     DS_FHA = "MIP6LAB_DS_FHA", Reader::Reference,
         "`MIP6LAB_BOOTSTRAP=dualstack`, co-located CoA: the foreign home agent's IPv4 address \
          (draft-qin-mip6-dsbootstrapping §4.1.1; until the NAS assigns it)";
+    DS_MODE = "MIP6LAB_DS_MODE", Reader::Reference,
+        "`MIP6LAB_BOOTSTRAP=dualstack`: `co-located` (default: its own IPv4 address as the CoA, \
+         registering with the FHA directly) or `fa` (an FA CoA learned from Agent \
+         Advertisements, registering through the FA; draft §4.1.2)";
+    FA_FHA_BY_REALM = "MIP6LAB_FA_FHA_BY_REALM", Reader::Reference,
+        "`fa`: `realm=ipv4,…`, the FHA a Request asking for any home agent goes to (RFC 4433)";
     FHA_THOA_POOL = "MIP6LAB_FHA_THOA_POOL", Reader::Reference,
         "`fha`: the temporary IPv4 home addresses it assigns, `first-last` (e.g. \
          `198.18.100.10-198.18.100.250`)";

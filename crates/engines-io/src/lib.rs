@@ -5,5 +5,6 @@
 pub mod aaa;
 pub mod ddns;
 pub mod eapol;
+pub mod icmp4;
 pub mod ikev2;
 pub mod tunnel;

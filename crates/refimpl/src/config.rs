@@ -28,6 +28,8 @@ pub enum NodeRole {
     DhcpRelayStimulus,
     /// The dual-stack scenario's foreign home agent (reference, #16).
     Fha,
+    /// The dual-stack scenario's foreign agent (reference, #16).
+    Fa,
     /// The MN with `MIP6LAB_BOOTSTRAP=dualstack` (reference, #16).
     DualStackMn,
 }
@@ -143,6 +145,7 @@ pub struct Config {
     pub nas: Option<crate::nas::NasSettings>,
     pub aaa: Option<crate::aaa_server::AaaSettings>,
     pub fha: Option<crate::fha::FhaSettings>,
+    pub fa: Option<crate::fa::FaSettings>,
     pub dsmn: Option<crate::dualstack::DsMnSettings>,
     pub wait_addrs: Vec<Ipv6Addr>,
     pub net_timeout: Duration,
@@ -188,6 +191,7 @@ impl Config {
             Some(ROLE_DHCPV6_STIMULUS) => NodeRole::DhcpStimulus,
             Some(ROLE_DHCPV6_RELAY_STIMULUS) => NodeRole::DhcpRelayStimulus,
             Some(ROLE_FHA) => NodeRole::Fha,
+            Some(ROLE_FA) => NodeRole::Fa,
             Some(token)
                 if token.parse() == Ok(IutRole::Mn)
                     && get(BOOTSTRAP).as_deref() == Some("dualstack") =>
@@ -200,7 +204,7 @@ impl Config {
             Some(token) if token.parse() == Ok(IutRole::DhcpServer) => NodeRole::DhcpServer,
             Some(token) if token.parse() == Ok(IutRole::Aaa) => NodeRole::Aaa,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS}, {ROLE_FHA})"
+                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS}, {ROLE_FHA}, {ROLE_FA})"
             ),
             None => bail!("{ROLE} is not set"),
         };
@@ -219,6 +223,7 @@ impl Config {
                     | NodeRole::Nas
                     | NodeRole::Aaa
                     | NodeRole::Fha
+                    | NodeRole::Fa
                     | NodeRole::DualStackMn
             ) =>
             {
@@ -255,6 +260,7 @@ impl Config {
             | NodeRole::DhcpServer
             | NodeRole::DhcpRelayStimulus
             | NodeRole::Fha
+            | NodeRole::Fa
             | NodeRole::DualStackMn
             | NodeRole::Aaa => String::new(),
         });
@@ -267,9 +273,11 @@ impl Config {
         let mut nas = None;
         let mut aaa = None;
         let mut fha = None;
+        let mut fa = None;
         let mut dsmn = None;
         match role {
             NodeRole::Fha => fha = Some(crate::fha::FhaSettings::from_vars(&get)?),
+            NodeRole::Fa => fa = Some(crate::fa::FaSettings::from_vars(&get)?),
             NodeRole::DualStackMn => dsmn = Some(crate::dualstack::DsMnSettings::from_vars(&get)?),
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
@@ -463,6 +471,7 @@ impl Config {
             nas,
             aaa,
             fha,
+            fa,
             dsmn,
             wait_addrs,
             net_timeout: Duration::from_secs(20),

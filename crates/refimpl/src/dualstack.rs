@@ -4,8 +4,10 @@
 //! address as the co-located CoA, identified by its NAI (`MIP6LAB_NAI`, home address
 //! 0.0.0.0, RFC 2794) and authenticated by MN-AAA (`MIP6LAB_MN_AAA_KEY`, SPI 2, which the
 //! FHA has the AAAH check). The Registration Reply's temporary IPv4 home address and IPv6
-//! items are reported (`ds_registered`). Still to come (#16): the NAS assigning the FHA and
-//! the CoA, the FA case, and the BU/BA through the MN–FHA tunnel.
+//! items are reported (`ds_registered`). With `MIP6LAB_DS_MODE=fa` it registers through a
+//! foreign agent instead (§4.1.2): it listens for Agent Advertisements (soliciting when none
+//! comes) and sends its Request to the FA, which relays it. Still to come (#16): the NAS
+//! assigning the FHA and the CoA, and the BU/BA through the MN–FHA tunnel.
 
 use crate::config::Config;
 use crate::events::emit;
@@ -14,10 +16,11 @@ use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines::mip4::mn::{CoaMode, Mip4Client, Mip4ClientConfig, MnEvent, MnInput};
 use mip6lab_engines::mip4::SecurityAssociation;
+use mip6lab_engines_io::icmp4::Icmp4Socket;
 use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::mip4::auth::CHAP_SPI;
 use serde_json::json;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::UdpSocket;
 
@@ -26,6 +29,8 @@ pub struct DsMnSettings {
     pub nai: String,
     pub mn_aaa_key: String,
     pub fha: Ipv4Addr,
+    /// Through a foreign agent (an FA CoA) rather than with its own address as the CoA.
+    pub via_fa: bool,
 }
 
 impl DsMnSettings {
@@ -38,6 +43,11 @@ impl DsMnSettings {
             fha: fha
                 .parse()
                 .map_err(|_| anyhow!("{}: `{fha}` is not an IPv4 address", env::DS_FHA))?,
+            via_fa: match get(env::DS_MODE).as_deref() {
+                None | Some("co-located") => false,
+                Some("fa") => true,
+                Some(o) => bail!("{}: `{o}` is neither co-located nor fa", env::DS_MODE),
+            },
         })
     }
 }
@@ -50,12 +60,16 @@ pub async fn run(cfg: &Config) -> Result<()> {
         .dsmn
         .as_ref()
         .ok_or_else(|| anyhow!("not a dual-stack MN"))?;
-    let coa = crate::fha::wait_ipv4("eth0", cfg.net_timeout).await?;
-    let mut c = Mip4ClientConfig::new(
-        s.nai.clone(),
-        CoaMode::CoLocated { coa, fha: s.fha },
-        Profile::lab(),
-    );
+    let own = crate::fha::wait_ipv4("eth0", cfg.net_timeout).await?;
+    let mode = if s.via_fa {
+        CoaMode::ViaForeignAgent { fha: Some(s.fha) }
+    } else {
+        CoaMode::CoLocated {
+            coa: own,
+            fha: s.fha,
+        }
+    };
+    let mut c = Mip4ClientConfig::new(s.nai.clone(), mode, Profile::lab());
     c.mn_aaa = Some(SecurityAssociation::new(
         CHAP_SPI,
         s.mn_aaa_key.as_bytes().to_vec(),
@@ -66,13 +80,13 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let ntp_at_zero = unix.as_secs() + 2_208_988_800;
     let ids = Box::new(move |now: u64| ((ntp_at_zero + now / 1000) << 32) | (now & 0xffff_ffff));
     let mut mn = Mip4Client::new(c, ids, Box::new(|b: &mut [u8]| rand::fill(b)));
-    let sock = UdpSocket::bind((coa, 0))
-        .await
-        .context("UDP socket on the CoA")?;
+    let sock = UdpSocket::bind((own, 0)).await.context("UDP socket")?;
+    // Agent discovery (FA mode): Advertisements in, Solicitations out.
+    let icmp = Icmp4Socket::open("eth0", own).context("raw ICMP socket on eth0")?;
     emit(
         "ready",
-        json!({ "bootstrap": "dualstack", "coa": coa.to_string(), "fha": s.fha.to_string(),
-                "nai": s.nai }),
+        json!({ "bootstrap": "dualstack", "address": own.to_string(), "fha": s.fha.to_string(),
+                "nai": s.nai, "via_fa": s.via_fa }),
     );
     let started = Instant::now();
     let now = || started.elapsed().as_millis() as u64;
@@ -80,7 +94,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let mut buf = [0u8; 4096];
     loop {
         while let Some(t) = mn.poll_transmit() {
-            if let Err(e) = sock.send_to(&t.payload, t.dst).await {
+            let sent = match t.dst {
+                SocketAddr::V4(d) if d.port() == 0 => icmp.send(*d.ip(), &t.payload).await,
+                dst => sock.send_to(&t.payload, dst).await.map(|_| ()),
+            };
+            if let Err(e) = sent {
                 emit(
                     "error",
                     json!({ "send_to": t.dst.to_string(), "reason": e.to_string() }),
@@ -112,6 +130,13 @@ pub async fn run(cfg: &Config) -> Result<()> {
             r = sock.recv_from(&mut buf) => {
                 let (n, from) = r.context("UDP receive")?;
                 mn.handle_input(now(), MnInput::Udp(Datagram::new(from, &buf[..n])));
+            }
+            r = icmp.recv() => {
+                let m = r.context("ICMP receive")?;
+                if m.src != own {
+                    let from = SocketAddr::V4(SocketAddrV4::new(m.src, 0));
+                    mn.handle_input(now(), MnInput::Icmp(Datagram::new(from, &m.icmp)));
+                }
             }
             _ = tokio::time::sleep(Duration::from_millis(wait)) => mn.handle_timeout(now()),
         }

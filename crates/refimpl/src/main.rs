@@ -12,6 +12,7 @@ mod dhcpio;
 mod dns;
 mod dualstack;
 mod events;
+mod fa;
 mod fha;
 mod ha;
 mod ike;
@@ -93,6 +94,7 @@ fn main() -> ExitCode {
             config::NodeRole::DhcpServer => dhcp_server::run(&cfg).await,
             config::NodeRole::DhcpRelayStimulus => relay_stimulus::run(&cfg).await,
             config::NodeRole::Fha => fha::run(&cfg).await,
+            config::NodeRole::Fa => fa::run(&cfg).await,
             config::NodeRole::DualStackMn => dualstack::run(&cfg).await,
         }
     });
