@@ -25,7 +25,7 @@
 //! [`TunnelHandle`]. Every wait is bounded: a blocked write gives up after [`SEND_TIMEOUT`]
 //! and counts the packet lost; `run` ends when its shutdown future does.
 
-use crate::ikev2::esp_io::sys::{new_socket, register};
+use crate::ikev2::esp_io::sys::{new_socket, register, send_ready};
 use mip6lab_engines::tunnel::{Config, Counters, Encapsulation, Peer, PeerError, Prefix, Tunnels};
 pub use mip6lab_engines::tunnel::{MAX_OVERHEAD, UDP_TUNNEL_PORT};
 use std::ffi::{c_char, c_int, c_short, c_ulong, c_ushort, c_void, CString};
@@ -268,7 +268,7 @@ impl TunnelDriver {
             (Some(_), None) => Err(io::Error::other("no UDP socket")),
             (None, _) => {
                 let to = sockaddr_v4(e.remote);
-                timed(write_ready(&self.tx, |fd| sendto_v4(fd, &e.packet, &to))).await
+                timed(send_ready(&self.tx, |fd| sendto_v4(fd, &e.packet, &to))).await
             }
         };
         let mut s = self.shared.lock();
@@ -308,7 +308,7 @@ impl TunnelDriver {
     }
 
     async fn to_tun(&self, inner: &[u8]) {
-        let r = timed(write_ready(&self.tun, |fd| write_fd(fd, inner))).await;
+        let r = timed(send_ready(&self.tun, |fd| write_fd(fd, inner))).await;
         let mut s = self.shared.lock();
         match r {
             Ok(_) => s.io.tun_writes += 1,
@@ -331,19 +331,6 @@ async fn timed<T>(f: impl Future<Output = io::Result<T>>) -> io::Result<T> {
     tokio::time::timeout(SEND_TIMEOUT, f)
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "send timed out"))?
-}
-
-async fn write_ready(
-    fd: &AsyncFd<OwnedFd>,
-    mut f: impl FnMut(RawFd) -> io::Result<usize>,
-) -> io::Result<usize> {
-    loop {
-        let mut g = fd.writable().await?;
-        match g.try_io(|inner| f(inner.as_raw_fd())) {
-            Ok(r) => return r,
-            Err(_would_block) => continue,
-        }
-    }
 }
 
 fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {

@@ -223,7 +223,7 @@ pub fn read_items(
 /// The extension that carries `value` as `carrier` names it. A typed subtype of a plain
 /// `mip4-ext` carrier is written in the short form for skippable types and in the long form
 /// otherwise (RFC 5944 §1.10, §1.11).
-fn carrier_extension(carrier: &Carrier, value: Vec<u8>) -> Option<Extension> {
+pub(crate) fn carrier_extension(carrier: &Carrier, value: Vec<u8>) -> Option<Extension> {
     Some(match *carrier {
         Carrier::Mip4Vendor {
             kind,

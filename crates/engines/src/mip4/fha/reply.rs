@@ -2,11 +2,8 @@
 
 use super::{FhaConfig, FhaFaHaSa, FhaIpv6Items, FhaMnHaSa};
 use crate::aaa::dualstack::prefix_value;
-use mip6lab_wire::dsprofile::{Carrier, Item, Message, CVSE, NVSE};
-use mip6lab_wire::mip4::{
-    auth, ext::reg_ext, Extension, Form, RawExtension, RegistrationReply, ReplyCode, Repr,
-    VendorExtension,
-};
+use mip6lab_wire::dsprofile::{Item, Message};
+use mip6lab_wire::mip4::{auth, ext::reg_ext, Extension, RegistrationReply, ReplyCode, Repr};
 use std::net::{Ipv4Addr, SocketAddr};
 
 /// Whom a reply goes to and what protects it.
@@ -33,36 +30,6 @@ pub(crate) struct Fields {
     pub identification: u64,
 }
 
-/// The extension `carrier` (an `rrp` row of the profile) makes of `value`; `None` for carriers
-/// that are not a Mobile IPv4 extension.
-fn rrp_extension(carrier: &Carrier, value: Vec<u8>) -> Option<Extension> {
-    match *carrier {
-        Carrier::Mip4Vendor {
-            kind,
-            org,
-            vendor_type,
-        } => {
-            let v = VendorExtension {
-                reserved: 0,
-                vendor_id: org,
-                vendor_type,
-                value,
-            };
-            match kind {
-                NVSE => Some(Extension::Nvse(v)),
-                CVSE => Some(Extension::Cvse(v)),
-                _ => None,
-            }
-        }
-        Carrier::Mip4Extension { kind, subtype } => Some(Extension::Raw(RawExtension {
-            kind,
-            form: subtype.map_or(Form::Plain, |subtype| Form::Long { subtype }),
-            data: value,
-        })),
-        _ => None,
-    }
-}
-
 /// The IPv6 items as the profile's `rrp` rows carry them, in the draft's order (§4.1.1).
 fn ipv6_extensions(cfg: &FhaConfig, items: &FhaIpv6Items) -> Vec<Extension> {
     let values = [
@@ -81,7 +48,7 @@ fn ipv6_extensions(cfg: &FhaConfig, items: &FhaIpv6Items) -> Vec<Extension> {
         .into_iter()
         .filter_map(|(item, v)| {
             let carrier = cfg.profile.carrier_of(item, Message::Rrp)?;
-            rrp_extension(carrier, v?)
+            crate::mip4::carrier_extension(carrier, v?)
         })
         .collect()
 }
