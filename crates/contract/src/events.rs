@@ -146,6 +146,9 @@ event_names! {
     /// Foreign home agent (dual-stack): what its engine did (registered, denied, AAA request,
     /// tunnel up or down).
     FHA = "fha";
+    /// Foreign agent (dual-stack): what its engine did (advertisement sent, Request relayed,
+    /// Reply relayed, denied, discarded, visitor added or gone).
+    FA = "fa";
     /// MN (dual-stack): what its Mobile IPv4 client did (request sent, reply dropped,
     /// registered, gave up).
     MIP4 = "mip4";
