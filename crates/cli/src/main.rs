@@ -86,7 +86,10 @@ USAGE:
       Writes DIR (default reports/record-<topology>-<stamp>/): one pcap per network,
       logs/<node>.log, record.json. Exit 0 only if every waited node exited with 0.
   mip6lab decode <FILE.pcap|FILE.pcapng> [--keys FILE]... [--json] [--topology NAME]
-      Print the normalized transcript of a capture (roles from a topology's addresses).
+                 [--profile FILE]
+      Print the normalized transcript of a capture (roles from a topology's addresses;
+      --profile: a vendor's dual-stack code points, the format of
+      fixtures/profiles/dualstack.toml, instead of the lab's).
   mip6lab gc [--all]
       Remove lab containers and networks whose run is dead (--all: every lab object).
   mip6lab knobs
@@ -756,9 +759,22 @@ fn cmd_record(rest: &[String]) -> Result<ExitCode> {
 }
 
 fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
-    let a = Args::parse(rest, &["topology", "keys"], &["json"])?;
+    let a = Args::parse(rest, &["topology", "keys", "profile"], &["json"])?;
     let [file] = a.positional[..] else {
-        bail!("usage: mip6lab decode FILE [--keys FILE]... [--json] [--topology NAME]");
+        bail!(
+            "usage: mip6lab decode FILE [--keys FILE]... [--json] [--topology NAME] [--profile FILE]"
+        );
+    };
+    // The dual-stack encoding profile naming vendor extensions: the lab's, or a vendor's own
+    // code points in the same TOML format (fixtures/profiles/dualstack.toml).
+    let profile = match a.value("profile") {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("--profile {p}: cannot read"))?;
+            mip6lab_wire::dsprofile::Profile::from_toml(&text)
+                .map_err(|e| anyhow!("--profile {p}: {e}"))?
+        }
+        None => mip6lab_wire::dsprofile::Profile::lab(),
     };
     // Keys: mip6lab's key log, or Wireshark's ikev2_decryption_table / esp_sa; repeatable.
     let mut keys = mip6lab_capture::keylog::KeyLog::default();
@@ -778,10 +794,7 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
     };
     let frames = mip6lab_capture::stream::FrameReader::open(Path::new(file))?;
     let dissectors = mip6lab_capture::dissect::Dissectors::standard();
-    let mut ctx = mip6lab_capture::dissect::Context {
-        keys,
-        ..Default::default()
-    };
+    let mut ctx = mip6lab_capture::dissect::Context { keys, profile };
     let decoder = mip6lab_capture::stream::Decoder::new(&endpoints, 0, &dissectors, &mut ctx);
     // Decoded and written frame by frame; a read error ends the frames and is told after them.
     let mut read_error = None;

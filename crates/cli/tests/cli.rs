@@ -48,6 +48,45 @@ fn decode_of_a_damaged_file_shows_what_it_can_and_says_where_it_broke() {
     assert!(!out.stdout.is_empty());
 }
 
+/// A vendor's own code points: the same capture read with a profile that puts the IPv6 home
+/// address under another vendor type names that NVSE differently; a bad profile is a clear
+/// error naming its row.
+#[test]
+fn decode_names_dual_stack_items_by_the_profile_given() {
+    let pcap = "fixtures/pcaps/dualstack-reference/integrated/access.pcap";
+    let lab = stdout_of_success(&["decode", pcap, "--topology", "record-dualstack"]);
+    assert!(
+        lab.contains(
+            "vendor_type=1 value=0x20010db8003101000000000000008001 profile_item=ipv6-hoa"
+        ),
+        "{lab}"
+    );
+    let text_of = |p: &str| std::fs::read_to_string(root().join(p)).unwrap();
+    // The vendor's profile: the lab's with the IPv6 home address and IPv6 CoA swapped.
+    let theirs = text_of("fixtures/profiles/dualstack.toml")
+        .replace("vendor-type = 1\n", "vendor-type = 99\n")
+        .replace("vendor-type = 4\n", "vendor-type = 1\n")
+        .replace("vendor-type = 99\n", "vendor-type = 4\n");
+    let file = std::env::temp_dir().join(format!("mip6lab-profile-{}.toml", std::process::id()));
+    std::fs::write(&file, theirs).unwrap();
+    let vendor = stdout_of_success(&["decode", pcap, "--profile", file.to_str().unwrap()]);
+    assert!(
+        vendor.contains(
+            "vendor_type=1 value=0x20010db8003101000000000000008001 profile_item=ipv6-coa"
+        ),
+        "{vendor}"
+    );
+    std::fs::write(&file, "[[row]]\nitem = \"bogus\"\n").unwrap();
+    let out = mip6lab(&["decode", pcap, "--profile", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--profile"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn decode_of_a_missing_file_is_a_clear_error() {
     let out = mip6lab(&["decode", "no/such.pcap"]);
