@@ -38,11 +38,9 @@ pub struct Frame {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{path}: cannot open: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The I/O error is in the message, not chained: `{:#}` would print it twice.
+    #[error("{path}: cannot open: {io}")]
+    Open { path: String, io: std::io::Error },
     #[error("{path}: not a pcap or pcapng file (magic {magic:02x?})")]
     NotPcap { path: String, magic: Vec<u8> },
     #[error("{path}: frame {frame}: {reason}")]

@@ -27,10 +27,17 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
 /// the rest.
 type Input<R> = Chain<Cursor<Vec<u8>>, R>;
 
+/// Octets of a pcap file header and of each record header.
+const PCAP_FILE_HEADER: u64 = 24;
+const PCAP_RECORD_HEADER: u64 = 16;
+
 enum Format<R: Read> {
     Pcap {
         reader: PcapReader<Input<R>>,
         link: LinkType,
+        /// Where the next record starts: the 24-octet file header, then 16 octets of record
+        /// header and the captured octets per record.
+        offset: u64,
     },
     PcapNg {
         reader: PcapNgReader<Input<R>>,
@@ -55,7 +62,7 @@ impl FrameReader<File> {
         let name = path.display().to_string();
         match File::open(path) {
             Ok(file) => FrameReader::new(&name, file),
-            Err(source) => Err(ReadError::Open { path: name, source }),
+            Err(io) => Err(ReadError::Open { path: name, io }),
         }
     }
 }
@@ -67,9 +74,9 @@ impl<R: Read> FrameReader<R> {
         (&mut input)
             .take(4)
             .read_to_end(&mut magic)
-            .map_err(|source| ReadError::Open {
+            .map_err(|io| ReadError::Open {
                 path: name.to_string(),
-                source,
+                io,
             })?;
         let is_pcapng = magic == PCAPNG_MAGIC;
         let is_pcap = PCAP_MAGICS.iter().any(|m| magic == m);
@@ -96,7 +103,11 @@ impl<R: Read> FrameReader<R> {
             match PcapReader::new(input) {
                 Ok(reader) => {
                     let link = LinkType::from(reader.header().datalink);
-                    Format::Pcap { reader, link }
+                    Format::Pcap {
+                        reader,
+                        link,
+                        offset: PCAP_FILE_HEADER,
+                    }
                 }
                 Err(e) => {
                     Format::Stopped(Some(frame_error(name, 0, format!("bad file header: {e}"))))
@@ -129,15 +140,22 @@ impl<R: Read> FrameReader<R> {
     fn next_frame(&mut self, number: u64) -> Option<Result<Frame, String>> {
         match &mut self.format {
             Format::Stopped(_) => None,
-            Format::Pcap { reader, link } => Some(match reader.next_packet()? {
-                Ok(p) => Ok(Frame {
-                    number,
-                    timestamp: p.timestamp,
-                    link: *link,
-                    data: p.data.into_owned(),
-                }),
+            Format::Pcap {
+                reader,
+                link,
+                offset,
+            } => Some(match reader.next_packet()? {
+                Ok(p) => {
+                    *offset += PCAP_RECORD_HEADER + p.data.len() as u64;
+                    Ok(Frame {
+                        number,
+                        timestamp: p.timestamp,
+                        link: *link,
+                        data: p.data.into_owned(),
+                    })
+                }
                 // A damaged record header leaves no reliable way to find the next record.
-                Err(e) => Err(format!("damaged record: {e}")),
+                Err(e) => Err(format!("damaged record at byte {offset}: {e}")),
             }),
             Format::PcapNg { reader, links } => loop {
                 let block = match reader.next_block()? {

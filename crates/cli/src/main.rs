@@ -811,7 +811,7 @@ fn cmd_decode(rest: &[String]) -> Result<ExitCode> {
         r => r?,
     }
     if let Some(e) = &read_error {
-        eprintln!("mip6lab: {file}: {e} (the frames before it are shown)");
+        eprintln!("mip6lab: {e} (the frames before it are shown)");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -44,7 +44,10 @@ fn decode_of_a_damaged_file_shows_what_it_can_and_says_where_it_broke() {
     let out = mip6lab(&["decode", cut.to_str().unwrap()]);
     let _ = std::fs::remove_file(&cut);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("frame"), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    // Where it broke, as a byte offset, and the file named once.
+    assert!(err.contains("frame") && err.contains("at byte "), "{err}");
+    assert_eq!(err.matches("mip6lab-cut-").count(), 1, "{err}");
     assert!(!out.stdout.is_empty());
 }
 
