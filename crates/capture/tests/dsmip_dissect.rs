@@ -160,7 +160,7 @@ fn inner_ipv4_and_nested_tunnels_are_named_not_unwrapped() {
         lines,
         [
             "HAv4 -> MN-CoAv4  DSMIPv6 UDP-4191 via=udp4191 from=192.0.2.1 sport=* \
-             inner_src=192.0.2.1 inner_dst=192.0.2.77 next_header=1 len=8",
+             inner_src=192.0.2.1 inner_dst=192.0.2.77 next_header=1 len=8 icmp_type=8 icmp_code=0",
             "MN-CoAv4 -> HAv4  DSMIPv6 UDP-4191 via=udp4191 from=198.51.100.20 sport=* \
              inner_src=198.51.100.20 inner_dst=192.0.2.1 next_header=17 len=28",
         ]

@@ -268,6 +268,9 @@ fn dualstack_reference_flows() {
             }
         }
         assert!(has("FHA -> MN  MIPv4 RRP code=0 (accepted)"), "{text}");
+        // Then the MN–FHA tunnel (userspace IP-in-IP) carries an echo from the THoAv4.
+        assert!(has("MN -> FHA  IP-in-IP inner via=ipip from=198.18.2.3 inner_src=198.18.100.10 inner_dst=198.18.3.4 next_header=1 len=39 icmp_type=8"), "{text}");
+        assert!(has("FHA -> MN  IP-in-IP inner via=ipip from=198.18.2.2 inner_src=198.18.3.4 inner_dst=198.18.100.10 next_header=1 len=39 icmp_type=0"), "{text}");
         for item in [
             "ipv6-hoa",
             "ipv6-home-prefix",

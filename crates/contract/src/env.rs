@@ -224,6 +224,10 @@ env_vars! {
         "`MIP6LAB_BOOTSTRAP=dualstack`: `co-located` (default: its own IPv4 address as the CoA, \
          registering with the FHA directly) or `fa` (an FA CoA learned from Agent \
          Advertisements, registering through the FA; draft §4.1.2)";
+    DS_ECHO = "MIP6LAB_DS_ECHO", Reader::Reference,
+        "`MIP6LAB_BOOTSTRAP=dualstack`, co-located CoA: once registered, ping this IPv4 \
+         address through the MN–FHA tunnel from the temporary IPv4 home address (event \
+         `tunnel_echo`); unset: no check";
     FA_FHA_BY_REALM = "MIP6LAB_FA_FHA_BY_REALM", Reader::Reference,
         "`fa`: `realm=ipv4,…`, the FHA a Request asking for any home agent goes to (RFC 4433)";
     FHA_THOA_POOL = "MIP6LAB_FHA_THOA_POOL", Reader::Reference,

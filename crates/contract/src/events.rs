@@ -154,6 +154,10 @@ event_names! {
     MIP4 = "mip4";
     /// MN (dual-stack): the registration the RRP granted, with the profile's items.
     DS_REGISTERED = "ds_registered";
+    /// Dual-stack roles: the userspace tunnel device opened.
+    TUNNEL = "tunnel";
+    /// MN (dual-stack): the echo through the MN–FHA tunnel answered (round trip).
+    TUNNEL_ECHO = "tunnel_echo";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in

@@ -16,6 +16,7 @@ use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines::mip4::mn::{CoaMode, Mip4Client, Mip4ClientConfig, MnEvent, MnInput};
 use mip6lab_engines::mip4::SecurityAssociation;
+use mip6lab_engines::tunnel::{Encapsulation, Prefix};
 use mip6lab_engines_io::icmp4::Icmp4Socket;
 use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::mip4::auth::CHAP_SPI;
@@ -31,6 +32,9 @@ pub struct DsMnSettings {
     pub fha: Ipv4Addr,
     /// Through a foreign agent (an FA CoA) rather than with its own address as the CoA.
     pub via_fa: bool,
+    /// After registering with a co-located CoA: an address to ping through the MN–FHA
+    /// tunnel from the temporary IPv4 home address (`MIP6LAB_DS_ECHO`).
+    pub echo: Option<Ipv4Addr>,
 }
 
 impl DsMnSettings {
@@ -43,6 +47,12 @@ impl DsMnSettings {
             fha: fha
                 .parse()
                 .map_err(|_| anyhow!("{}: `{fha}` is not an IPv4 address", env::DS_FHA))?,
+            echo: get(env::DS_ECHO)
+                .map(|e| {
+                    e.parse()
+                        .map_err(|_| anyhow!("{}: `{e}` is not an IPv4 address", env::DS_ECHO))
+                })
+                .transpose()?,
             via_fa: match get(env::DS_MODE).as_deref() {
                 None | Some("co-located") => false,
                 Some("fa") => true,
@@ -113,6 +123,19 @@ pub async fn run(cfg: &Config) -> Result<()> {
                         "ds_registered",
                         serde_json::to_value(&r).unwrap_or_default(),
                     );
+                    if let (Some(target), false) = (s.echo, s.via_fa) {
+                        let (h, dev) = crate::dstunnel::open(
+                            "dsmn%d",
+                            vec![(r.home_address, 32)],
+                            vec![],
+                            vec![Prefix::V4(target, 32)],
+                            own,
+                        )
+                        .await?;
+                        h.attach(s.fha, own, Encapsulation::Ip, Prefix::V4(target, 32))
+                            .map_err(|e| anyhow!("tunnel to the FHA: {e:?}"))?;
+                        crate::dstunnel::echo(&dev, r.home_address, target).await?;
+                    }
                     emit("done", json!({ "thoa": r.home_address.to_string() }));
                     return Ok(());
                 }

@@ -11,6 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines::mip4::fha::{Fha, FhaAaaPeer, FhaConfig, FhaEvent, FhaInput, FhaIpv4Pool};
+use mip6lab_engines::tunnel::{Encapsulation, Prefix};
 use serde_json::json;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -126,6 +127,10 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let started = Instant::now();
     let now = || started.elapsed().as_millis() as u64;
     let (mut rbuf, mut abuf) = ([0u8; 4096], [0u8; 4096]);
+    // The MN–FHA tunnels (opened at the first registration): the THoAv4 pool is routed into
+    // the TUN device, each binding attaches its home address to its care-of address.
+    let mut tunnel: Option<mip6lab_engines_io::tunnel::TunnelHandle> = None;
+    let pool_prefix = Prefix::V4(s.pool.first, 24);
     loop {
         while let Some(t) = fha.poll_transmit() {
             let sock = if t.dst == s.aaa.0 { &radius } else { &reg };
@@ -138,6 +143,39 @@ pub async fn run(cfg: &Config) -> Result<()> {
         }
         while let Some(e) = fha.poll_event() {
             emit("fha", event_json(&e));
+            match e {
+                FhaEvent::TunnelUp {
+                    thoa,
+                    fha: own,
+                    coa,
+                    ..
+                } => {
+                    if tunnel.is_none() {
+                        let (h, dev) = crate::dstunnel::open(
+                            "dsfha%d",
+                            vec![],
+                            vec![],
+                            vec![pool_prefix],
+                            own,
+                        )
+                        .await?;
+                        emit("tunnel", json!({ "device": dev }));
+                        tunnel = Some(h);
+                    }
+                    if let Some(h) = &tunnel {
+                        if let Err(e) = h.attach(coa, own, Encapsulation::Ip, Prefix::V4(thoa, 32))
+                        {
+                            emit("error", json!({ "tunnel_attach": format!("{e:?}") }));
+                        }
+                    }
+                }
+                FhaEvent::TunnelDown { thoa, coa, .. } => {
+                    if let Some(h) = &tunnel {
+                        h.detach(coa, Prefix::V4(thoa, 32));
+                    }
+                }
+                _ => {}
+            }
         }
         // Every wait has a bound: the engine's next timer, else a second.
         let wait = fha

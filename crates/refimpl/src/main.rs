@@ -10,6 +10,7 @@ mod dhcp_server;
 mod dhcp_stimulus;
 mod dhcpio;
 mod dns;
+mod dstunnel;
 mod dualstack;
 mod events;
 mod fa;

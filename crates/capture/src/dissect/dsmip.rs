@@ -47,40 +47,86 @@ impl Dissector for Dsmip {
     }
 }
 
-/// Decodes the UDP 4191 `payload` of `outer` with `inner` dissectors.
+/// IPv4 packets carrying a whole IPv4 (protocol 4, RFC 2003) or IPv6 (41) packet: the
+/// dual-stack scenario's userspace tunnels between an MN or FA and the FHA. The inner packet is
+/// decoded as [`Dsmip`]'s is, with `via=ipip` (or `via=ip6in4`) and no port.
+pub struct IpInIp {
+    inner: Dissectors,
+}
+
+impl IpInIp {
+    pub fn new() -> IpInIp {
+        IpInIp {
+            inner: Dissectors::tunnelled(),
+        }
+    }
+}
+
+impl Default for IpInIp {
+    fn default() -> IpInIp {
+        IpInIp::new()
+    }
+}
+
+impl Dissector for IpInIp {
+    fn name(&self) -> &'static str {
+        "IP-in-IP"
+    }
+
+    fn claims(&self, pkt: &Packet, _: &[u8]) -> bool {
+        pkt.src.is_ipv4()
+            && matches!(
+                pkt.transport,
+                Transport::Other {
+                    next_header: 4 | 41
+                }
+            )
+    }
+
+    fn dissect(&self, pkt: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
+        decode(pkt, payload, ctx, &self.inner)
+    }
+}
+
+/// Decodes the encapsulated `payload` of `outer` (UDP 4191, or IP protocol 4/41) with
+/// `inner` dissectors.
 pub fn decode(outer: &Packet, payload: &[u8], ctx: &mut Context, inner: &Dissectors) -> Decoded {
+    let (protocol, via, tunnel) = match outer.transport {
+        Transport::Other { next_header: 4 } => ("IP-in-IP", "ipip", "IPv4-in-IPv4"),
+        Transport::Other { next_header: 41 } => ("IP-in-IP", "ip6in4", "IPv6-in-IPv4"),
+        _ => ("DSMIPv6", "udp4191", "UDP 4191"),
+    };
+    let what = format!("{tunnel} payload");
     let version = payload.first().map(|b| b >> 4);
     if !matches!(version, Some(4 | 6)) {
-        let what = match version {
-            None => "empty UDP 4191 payload".to_owned(),
-            Some(v) => format!("UDP 4191 payload has IP version {v}, not 4 or 6"),
+        let why = match version {
+            None => format!("empty {what}"),
+            Some(v) => format!("{what} has IP version {v}, not 4 or 6"),
         };
-        return Decoded::malformed("DSMIPv6", what);
+        return Decoded::malformed(protocol, why);
     }
     let (pkt, data) = match super::slice_ip(payload) {
         Ok(Some(sliced)) => sliced,
-        Ok(None) => return Decoded::malformed("DSMIPv6", "UDP 4191 payload has no IP header"),
-        Err(e) => return Decoded::malformed("DSMIPv6", format!("inner packet: {e}")),
+        Ok(None) => return Decoded::malformed(protocol, format!("{what} has no IP header")),
+        Err(e) => return Decoded::malformed(protocol, format!("inner packet: {e}")),
     };
-    let sport = match outer.transport {
-        Transport::Udp { sport, .. } => sport,
-        _ => 0,
-    };
-    let via = [
-        field("via", "udp4191", false),
-        field("from", outer.src, false),
-        field("sport", sport, true),
-        field("inner_src", pkt.src, false),
-        field("inner_dst", pkt.dst, false),
-    ];
+    let mut via = vec![field("via", via, false), field("from", outer.src, false)];
+    if let Transport::Udp { sport, .. } = outer.transport {
+        via.push(field("sport", sport, true));
+    }
+    via.push(field("inner_src", pkt.src, false));
+    via.push(field("inner_dst", pkt.dst, false));
     match inner.dissect(&pkt, data, ctx) {
         Decoded::Message(mut m) => {
             m.fields.splice(0..0, via);
             Decoded::Message(m)
         }
-        Decoded::Malformed { protocol, reason } => Decoded::Malformed {
-            protocol,
-            reason: format!("{reason} (via UDP 4191 from {})", outer.src),
+        Decoded::Malformed {
+            protocol: inner_protocol,
+            reason,
+        } => Decoded::Malformed {
+            protocol: inner_protocol,
+            reason: format!("{reason} (via {tunnel} from {})", outer.src),
         },
         _ => {
             let next_header = match pkt.transport {
@@ -89,9 +135,20 @@ pub fn decode(outer: &Packet, payload: &[u8], ctx: &mut Context, inner: &Dissect
                 Transport::Icmpv6 { .. } => 58,
                 Transport::Other { next_header } => next_header,
             };
-            let mut m = Part::new("DSMIPv6", "UDP-4191");
+            let kind = if protocol == "DSMIPv6" {
+                "UDP-4191"
+            } else {
+                "inner"
+            };
+            let mut m = Part::new(protocol, kind);
             m.fields.extend(via);
-            Decoded::Message(m.field("next_header", next_header).field("len", data.len()))
+            let m = m.field("next_header", next_header).field("len", data.len());
+            // ICMPv4 inside (e.g. an echo through the tunnel): its type and code.
+            let m = match (next_header, data) {
+                (1, [t, c, ..]) => m.field("icmp_type", t).field("icmp_code", c),
+                _ => m,
+            };
+            Decoded::Message(m)
         }
     }
 }

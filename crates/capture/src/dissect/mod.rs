@@ -91,10 +91,11 @@ impl Dissectors {
         // First: a datagram from or to the HA's 4191 is a tunnel whatever port the NAT chose
         // for the other end; it claims nothing else.
         d.0.insert(0, Box::new(dsmip::Dsmip::new()));
+        d.0.insert(1, Box::new(dsmip::IpInIp::new()));
         d
     }
 
-    /// The dissectors for a packet found inside a UDP 4191 tunnel ([`dsmip`]): the standard
+    /// The dissectors for a packet found inside a tunnel (UDP 4191 or IP-in-IP, [`dsmip`]): the standard
     /// ones without the tunnel's own, so a tunnel nested in a tunnel is not unwrapped again
     /// (which bounds the recursion on crafted input).
     pub fn tunnelled() -> Dissectors {
