@@ -14,12 +14,10 @@
 //! the NAS relayed to the DHCPv6 server). Not covered: a NAS that enforces IEEE 802.1X port
 //! control drops an unauthenticated relay's traffic, the control included (INCONCLUSIVE).
 
-use crate::nas_under_test;
 use mip6lab_suite::observe::DhcpMessage;
 use mip6lab_suite::{Observation, Outcome, Stimulus, TestPurpose};
 use std::time::Duration;
 
-const TOPOLOGY: &str = "integrated-nas-iut";
 /// The role the transcript gives the tester node that plays the downstream relay.
 const DOWNSTREAM: &str = "MN";
 
@@ -44,15 +42,15 @@ const RSOO_NESTED: Shape = Shape {
     client: "00005e00530b",
 };
 
-/// The switch set; the downstream relay's shapes (at most 3 × 2 attempts × 2 s).
+/// The switch set; the tester node plays the downstream relay (at most 3 shapes × 2 attempts
+/// × 2 s).
 const fn tp(
     id: &'static str,
     title: &'static str,
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    crate::test_purpose(
-        nas_under_test(TOPOLOGY),
+    crate::nas_relay::tp(
         id,
         title,
         requirements,

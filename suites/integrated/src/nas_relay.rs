@@ -16,7 +16,7 @@ const MN_NAI: &str = "mn1-access@example.com";
 const MSP_PREFIX: (Ipv6Addr, u8) = (Ipv6Addr::new(0x2001, 0xdb8, 1, 0x100, 0, 0, 0, 0), 64);
 
 /// A test purpose with the NAS under test ([`crate::test_purpose`]), driven by the tester MN.
-const fn tp(
+pub(crate) const fn tp(
     id: &'static str,
     title: &'static str,
     requirements: &'static [&'static str],
