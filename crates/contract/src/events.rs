@@ -158,6 +158,9 @@ event_names! {
     TUNNEL = "tunnel";
     /// MN (dual-stack): the echo through the MN–FHA tunnel answered (round trip).
     TUNNEL_ECHO = "tunnel_echo";
+    /// MN (dual-stack): the Mobile IPv6 half starts over the MN–FHA tunnel (the IPv6 CoA,
+    /// HA and HoA from the Registration Reply).
+    DS_MIP6 = "ds_mip6";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in

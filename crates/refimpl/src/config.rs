@@ -91,6 +91,9 @@ pub struct MnSettings {
     pub switch_to_autoconf: bool,
     /// RFC 6611: network access and DHCPv6 before the bootstrap (`MIP6LAB_BOOTSTRAP`).
     pub integrated: Option<crate::integrated::IntegratedSettings>,
+    /// A home address to propose in the CFG_REQUEST (the dual-stack MN's, from its
+    /// Registration Reply).
+    pub preferred_hoa: Option<Ipv6Addr>,
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +267,53 @@ impl Config {
             | NodeRole::DualStackMn
             | NodeRole::Aaa => String::new(),
         });
+        // The MN's Mobile IPv6 settings: the MN's, and the dual-stack MN's for its BU/BA
+        // after the Mobile IPv4 registration (when it is given the HA's IKE identity).
+        let parse_mn = || -> Result<MnSettings> {
+            let integrated = crate::integrated::IntegratedSettings::from_vars(&get)?;
+            let discovery = match (get(HA_NAME), get(DOMAIN)) {
+                (Some(ha_name), _) => Discovery::Name { ha_name },
+                (None, Some(domain)) => Discovery::Srv { domain },
+                (None, None) => bail!("set {DOMAIN} (SRV discovery) or {HA_NAME}"),
+            };
+            let hoa_mode = match get(HOA_MODE).as_deref().unwrap_or("assigned") {
+                "assigned" => HoaMode::Assigned,
+                "autoconf" => HoaMode::Autoconf,
+                o => bail!("{HOA_MODE} `{o}` is not assigned or autoconf"),
+            };
+            let secs = |k: EnvVar, d: u64| -> Result<Duration> {
+                get(k)
+                    .map(|s| s.parse::<u64>().with_context(|| format!("{k}: `{s}`")))
+                    .transpose()
+                    .map(|v| Duration::from_secs(v.unwrap_or(d)))
+            };
+            Ok(MnSettings {
+                discovery,
+                hoa_mode,
+                dns_update: yes(DNS_UPDATE, true)?,
+                hold: secs(HOLD_SECS, 1)?,
+                retry: secs(RETRY_SECS, 2)?,
+                ike_timeout: secs(IKE_TIMEOUT_SECS, 5)?,
+                // The FQDN as EAP identity too: the AAA server then authorizes the name
+                // the MN will ask the HA to put in DNS (RFC 5026 §9.5).
+                eap_user: get(EAP_USER).unwrap_or_else(|| id.clone()),
+                eap_password: get(EAP_PASSWORD).unwrap_or_else(|| "mn1-secret".into()),
+                home_prefix: get(MN_HOME_PREFIX)
+                    .map(|p| parse_prefix(&p).context(MN_HOME_PREFIX))
+                    .transpose()?,
+                switch_to_autoconf: yes(SWITCH_TO_AUTOCONF, false)?,
+                integrated,
+                hoa_count: match get(HOA_COUNT) {
+                    None => 1,
+                    Some(v) => v
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|n| (1..=8).contains(n))
+                        .ok_or_else(|| anyhow!("{HOA_COUNT}: `{v}` is not a number 1..=8"))?,
+                },
+                preferred_hoa: None,
+            })
+        };
         let mut mn = None;
         let mut ha = None;
         let mut defender = None;
@@ -278,7 +328,12 @@ impl Config {
         match role {
             NodeRole::Fha => fha = Some(crate::fha::FhaSettings::from_vars(&get)?),
             NodeRole::Fa => fa = Some(crate::fa::FaSettings::from_vars(&get)?),
-            NodeRole::DualStackMn => dsmn = Some(crate::dualstack::DsMnSettings::from_vars(&get)?),
+            NodeRole::DualStackMn => {
+                dsmn = Some(crate::dualstack::DsMnSettings::from_vars(&get)?);
+                if get(HA_NAME).is_some() {
+                    mn = Some(parse_mn()?);
+                }
+            }
             NodeRole::DhcpStimulus => {
                 dhcp_stimulus = Some(crate::dhcp_stimulus::DhcpStimulusSettings::from_env(&vars)?);
             }
@@ -309,50 +364,7 @@ impl Config {
                     lifetime: Duration::from_secs(secs),
                 });
             }
-            NodeRole::Mn => {
-                let integrated = crate::integrated::IntegratedSettings::from_vars(&get)?;
-                let discovery = match (get(HA_NAME), get(DOMAIN)) {
-                    (Some(ha_name), _) => Discovery::Name { ha_name },
-                    (None, Some(domain)) => Discovery::Srv { domain },
-                    (None, None) => bail!("set {DOMAIN} (SRV discovery) or {HA_NAME}"),
-                };
-                let hoa_mode = match get(HOA_MODE).as_deref().unwrap_or("assigned") {
-                    "assigned" => HoaMode::Assigned,
-                    "autoconf" => HoaMode::Autoconf,
-                    o => bail!("{HOA_MODE} `{o}` is not assigned or autoconf"),
-                };
-                let secs = |k: EnvVar, d: u64| -> Result<Duration> {
-                    get(k)
-                        .map(|s| s.parse::<u64>().with_context(|| format!("{k}: `{s}`")))
-                        .transpose()
-                        .map(|v| Duration::from_secs(v.unwrap_or(d)))
-                };
-                mn = Some(MnSettings {
-                    discovery,
-                    hoa_mode,
-                    dns_update: yes(DNS_UPDATE, true)?,
-                    hold: secs(HOLD_SECS, 1)?,
-                    retry: secs(RETRY_SECS, 2)?,
-                    ike_timeout: secs(IKE_TIMEOUT_SECS, 5)?,
-                    // The FQDN as EAP identity too: the AAA server then authorizes the name
-                    // the MN will ask the HA to put in DNS (RFC 5026 §9.5).
-                    eap_user: get(EAP_USER).unwrap_or_else(|| id.clone()),
-                    eap_password: get(EAP_PASSWORD).unwrap_or_else(|| "mn1-secret".into()),
-                    home_prefix: get(MN_HOME_PREFIX)
-                        .map(|p| parse_prefix(&p).context(MN_HOME_PREFIX))
-                        .transpose()?,
-                    switch_to_autoconf: yes(SWITCH_TO_AUTOCONF, false)?,
-                    integrated,
-                    hoa_count: match get(HOA_COUNT) {
-                        None => 1,
-                        Some(v) => v
-                            .parse::<u8>()
-                            .ok()
-                            .filter(|n| (1..=8).contains(n))
-                            .ok_or_else(|| anyhow!("{HOA_COUNT}: `{v}` is not a number 1..=8"))?,
-                    },
-                });
-            }
+            NodeRole::Mn => mn = Some(parse_mn()?),
             NodeRole::Ha => {
                 let home_prefix = parse_prefix(
                     &get(HOME_PREFIX).ok_or_else(|| anyhow!("{HOME_PREFIX} is not set"))?,

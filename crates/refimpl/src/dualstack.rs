@@ -6,22 +6,24 @@
 //! FHA has the AAAH check). The Registration Reply's temporary IPv4 home address and IPv6
 //! items are reported (`ds_registered`). With `MIP6LAB_DS_MODE=fa` it registers through a
 //! foreign agent instead (§4.1.2): it listens for Agent Advertisements (soliciting when none
-//! comes) and sends its Request to the FA, which relays it. Still to come (#16): the NAS
-//! assigning the FHA and the CoA, and the BU/BA through the MN–FHA tunnel.
+//! comes) and sends its Request to the FA, which relays it. Once registered with a co-located
+//! CoA, the MN–FHA tunnel carries its IPv4 echo (`MIP6LAB_DS_ECHO`) and, with
+//! `MIP6LAB_HA_NAME` set, the Mobile IPv6 half: IKEv2 and BU/BA with the HA from the Reply.
+//! Still to come (#16): the NAS assigning the FHA and the CoA, the FA–FHA tunnel.
 
-use crate::config::Config;
+use crate::config::{Config, MnSettings};
 use crate::events::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines::mip4::mn::{CoaMode, Mip4Client, Mip4ClientConfig, MnEvent, MnInput};
-use mip6lab_engines::mip4::SecurityAssociation;
+use mip6lab_engines::mip4::{Registration, SecurityAssociation};
 use mip6lab_engines::tunnel::{Encapsulation, Prefix};
 use mip6lab_engines_io::icmp4::Icmp4Socket;
 use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::mip4::auth::CHAP_SPI;
 use serde_json::json;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::UdpSocket;
 
@@ -123,21 +125,12 @@ pub async fn run(cfg: &Config) -> Result<()> {
                         "ds_registered",
                         serde_json::to_value(&r).unwrap_or_default(),
                     );
-                    if let (Some(target), false) = (s.echo, s.via_fa) {
-                        let (h, dev) = crate::dstunnel::open(
-                            "dsmn%d",
-                            vec![(r.home_address, 32)],
-                            vec![],
-                            vec![Prefix::V4(target, 32)],
-                            own,
-                        )
-                        .await?;
-                        h.attach(s.fha, own, Encapsulation::Ip, Prefix::V4(target, 32))
-                            .map_err(|e| anyhow!("tunnel to the FHA: {e:?}"))?;
-                        crate::dstunnel::echo(&dev, r.home_address, target).await?;
+                    if s.via_fa {
+                        // The FA–FHA tunnel is not wired yet: the FA-CoA MN stops here.
+                        emit("done", json!({ "thoa": r.home_address.to_string() }));
+                        return Ok(());
                     }
-                    emit("done", json!({ "thoa": r.home_address.to_string() }));
-                    return Ok(());
+                    return after_registration(cfg, s, own, &r).await;
                 }
                 MnEvent::GaveUp { .. } => bail!("the Mobile IPv4 registration went unanswered"),
                 _ => {}
@@ -164,4 +157,62 @@ pub async fn run(cfg: &Config) -> Result<()> {
             _ = tokio::time::sleep(Duration::from_millis(wait)) => mn.handle_timeout(now()),
         }
     }
+}
+
+/// What the co-located MN does once registered: the MN–FHA tunnel (its THoAv4 and the
+/// Reply's IPv6 CoA on a TUN device, the echo target and the IPv6 HA routed into it), the
+/// echo through it (`MIP6LAB_DS_ECHO`), then the Mobile IPv6 half (`MIP6LAB_HA_NAME` set): IKEv2
+/// and BU/BA with the HA the Reply named, from the Reply's IPv6 CoA, through the tunnel.
+async fn after_registration(
+    cfg: &Config,
+    s: &DsMnSettings,
+    own: Ipv4Addr,
+    r: &Registration,
+) -> Result<()> {
+    let mip6 = match &cfg.mn {
+        Some(ms) => {
+            let it = &r.items;
+            let need = |v: Option<Ipv6Addr>, what: &str| {
+                v.ok_or_else(|| anyhow!("the Registration Reply gave no IPv6 {what}"))
+            };
+            Some((ms, need(it.ipv6_coa, "CoA")?, need(it.ipv6_ha, "HA")?, it.ipv6_hoa))
+        }
+        None => None,
+    };
+    let mut routes = Vec::new();
+    routes.extend(s.echo.map(|t| Prefix::V4(t, 32)));
+    routes.extend(mip6.map(|(_, _, ha, _)| Prefix::V6(ha, 128)));
+    if !routes.is_empty() {
+        let v6 = mip6.map(|(_, coa, _, _)| (coa, 128)).into_iter().collect();
+        let (h, dev) = crate::dstunnel::open(
+            "dsmn%d",
+            vec![(r.home_address, 32)],
+            v6,
+            routes.clone(),
+            own,
+        )
+        .await?;
+        for p in routes {
+            h.attach(s.fha, own, Encapsulation::Ip, p)
+                .map_err(|e| anyhow!("tunnel to the FHA: {e:?}"))?;
+        }
+        if let Some(target) = s.echo {
+            crate::dstunnel::echo(&dev, r.home_address, target).await?;
+        }
+        if let Some((ms, coa, ha, hoa)) = mip6 {
+            emit(
+                "ds_mip6",
+                json!({ "coa": coa.to_string(), "ha": ha.to_string(),
+                        "hoa": hoa.map(|a| a.to_string()), "device": dev }),
+            );
+            let ms = MnSettings {
+                preferred_hoa: hoa,
+                ..ms.clone()
+            };
+            // It reports `done` itself once deregistered.
+            return crate::mn::attach_through_tunnel(cfg, &ms, coa, ha).await;
+        }
+    }
+    emit("done", json!({ "thoa": r.home_address.to_string() }));
+    Ok(())
 }

@@ -2,8 +2,9 @@
 //! (draft-qin-mip6-dsbootstrapping §4, `mip6lab_engines::mip4::fha`). Mobile IPv4
 //! registration on UDP 434 of its IPv4 address, the MN checked with the AAA server over
 //! RADIUS (`MIP6LAB_FHA_AAA`), the Registration Reply with the temporary IPv4 home address
-//! (`MIP6LAB_FHA_THOA_POOL`) and the IPv6 items of the profile. Tunnels to the CoAs come with
-//! the userspace tunnel driver; until then their events are only reported.
+//! (`MIP6LAB_FHA_THOA_POOL`) and the IPv6 items of the profile. Each registration's THoAv4 and
+//! IPv6 CoA are attached to the userspace IP-in-IP tunnel to its CoA; in the lab topology the
+//! FHA is the router of the HA's link, so the HA's answers to the IPv6 CoA come back through it.
 
 use crate::config::Config;
 use crate::events::emit;
@@ -131,6 +132,12 @@ pub async fn run(cfg: &Config) -> Result<()> {
     // the TUN device, each binding attaches its home address to its care-of address.
     let mut tunnel: Option<mip6lab_engines_io::tunnel::TunnelHandle> = None;
     let pool_prefix = Prefix::V4(s.pool.first, 24);
+    // The IPv6 CoAs it assigns are routed into the same device: the HA's packets to an MN's
+    // IPv6 CoA go through the MN–FHA tunnel (draft §3: the MN's IPv6 traffic in the IPv4
+    // tunnel). Per THoAv4, the IPv6 CoA attached with it.
+    let mut tun_routes = vec![pool_prefix];
+    tun_routes.extend(s.ipv6_coa_prefix.map(|(p, l)| Prefix::V6(p, l)));
+    let mut ipv6_coas: std::collections::HashMap<Ipv4Addr, Ipv6Addr> = Default::default();
     loop {
         while let Some(t) = fha.poll_transmit() {
             let sock = if t.dst == s.aaa.0 { &radius } else { &reg };
@@ -155,7 +162,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
                             "dsfha%d",
                             vec![],
                             vec![],
-                            vec![pool_prefix],
+                            tun_routes.clone(),
                             own,
                         )
                         .await?;
@@ -169,9 +176,23 @@ pub async fn run(cfg: &Config) -> Result<()> {
                         }
                     }
                 }
+                FhaEvent::Registered { binding, .. } => {
+                    if let (Some(h), Some(coa6)) = (&tunnel, binding.ipv6.coa) {
+                        let up = h.attach(binding.coa, address, Encapsulation::Ip, Prefix::V6(coa6, 128));
+                        match up {
+                            Ok(()) => {
+                                ipv6_coas.insert(binding.thoa, coa6);
+                            }
+                            Err(e) => emit("error", json!({ "tunnel_attach": format!("{e:?}") })),
+                        }
+                    }
+                }
                 FhaEvent::TunnelDown { thoa, coa, .. } => {
                     if let Some(h) = &tunnel {
                         h.detach(coa, Prefix::V4(thoa, 32));
+                        if let Some(coa6) = ipv6_coas.remove(&thoa) {
+                            h.detach(coa, Prefix::V6(coa6, 128));
+                        }
                     }
                 }
                 _ => {}

@@ -76,9 +76,14 @@ fn base(cfg: &Config, local_id: Id, peers: &[Id]) -> Result<IkeConfig> {
     Ok(c)
 }
 
-/// The MN's initiator towards `ha` (IDr `ha_id`).
-pub fn mn_engine(cfg: &Config, idi: Id, ha_id: &str, ha: Ipv6Addr) -> Result<IkeEngine> {
-    mn_engine_with_group(cfg, idi, ha_id, ha, None)
+/// The MN's initiator from its care-of address `coa` towards `ha` (IDr `ha_id`).
+pub fn mn_engine(
+    cfg: &Config,
+    idi: Id,
+    ha_id: &str,
+    (coa, ha): (Ipv6Addr, Ipv6Addr),
+) -> Result<IkeEngine> {
+    mn_engine_with_group(cfg, idi, ha_id, (coa, ha), None)
 }
 
 /// [`mn_engine`] whose KE is for `first_group` (when the MN supports it): the group an HA
@@ -87,10 +92,12 @@ pub fn mn_engine_with_group(
     cfg: &Config,
     idi: Id,
     ha_id: &str,
-    ha: Ipv6Addr,
+    (coa, ha): (Ipv6Addr, Ipv6Addr),
     first_group: Option<DhGroup>,
 ) -> Result<IkeEngine> {
     let mut c = base(cfg, idi, &[Id::fqdn(ha_id)])?;
+    // The CoA, not the interface's address: the dual-stack MN's is on its tunnel device.
+    c.local_addr = Some(IpAddr::V6(coa));
     c.peer_addr = Some(IpAddr::V6(ha));
     if let Some(g) = first_group.filter(|g| c.groups.contains(g)) {
         c.groups.retain(|x| *x != g);

@@ -38,10 +38,11 @@ pub struct IntegratedSettings {
 }
 
 impl IntegratedSettings {
-    /// `None` unless `MIP6LAB_BOOTSTRAP=integrated`.
+    /// `None` unless `MIP6LAB_BOOTSTRAP=integrated` (`dualstack`: the dual-stack MN, whose
+    /// Mobile IPv6 half bootstraps from its Mobile IPv4 registration instead).
     pub fn from_vars(get: &dyn Fn(EnvVar) -> Option<String>) -> Result<Option<Self>> {
         match get(env::BOOTSTRAP).as_deref() {
-            None | Some("split") => return Ok(None),
+            None | Some("split" | "dualstack") => return Ok(None),
             Some("integrated") => {}
             Some(o) => bail!("{} `{o}` is not split or integrated", env::BOOTSTRAP),
         }

@@ -130,6 +130,37 @@ pub async fn run(cfg: &Config) -> Result<()> {
     bail!("no home agent could be used (unrecoverable, RFC 5026 §5.1.2)")
 }
 
+/// The dual-stack MN's Mobile IPv6 half (draft-qin-mip6-dsbootstrapping §4, "BU … BA" after
+/// the Mobile IPv4 registration): IKEv2 and the home registration with the HA its
+/// Registration Reply named, from the IPv6 care-of address it gave, through the MN–FHA
+/// tunnel. The HA's IKE identity is `MIP6LAB_HA_NAME` (the Reply gives only its address);
+/// the Reply's IPv6 home address is proposed in the CFG_REQUEST (`MnSettings::preferred_hoa`).
+pub async fn attach_through_tunnel(
+    cfg: &Config,
+    ms: &MnSettings,
+    coa: Ipv6Addr,
+    ha: Ipv6Addr,
+) -> Result<()> {
+    let Discovery::Name { ha_name } = &ms.discovery else {
+        bail!("the dual-stack MN needs the HA's IKE identity (MIP6LAB_HA_NAME)");
+    };
+    let cand = HaCandidate {
+        name: ha_name.clone(),
+        address: ha,
+    };
+    emit(
+        "ha_selected",
+        json!({ "name": cand.name, "address": ha.to_string(), "candidates": [&cand] }),
+    );
+    eprintln!("mn: {}", mhio::suppress_parameter_problems());
+    match attach(cfg, ms, coa, &cand, ms.hoa_mode).await {
+        Ok(()) => Ok(()),
+        Err(Attach::NoAddress) => bail!("{ha_name} had no home address (INTERNAL_ADDRESS_FAILURE)"),
+        Err(Attach::Unreachable { why, .. }) => bail!("{ha_name} could not be used: {why}"),
+        Err(Attach::Fatal(e)) => Err(e),
+    }
+}
+
 enum Attach {
     /// No answer to IKE_SA_INIT, or authentication failed (`auth`): try the next HA.
     Unreachable {
@@ -166,7 +197,7 @@ async fn attach(
     let ha = cand.address;
     let ha_id = cand.name.trim_end_matches('.').to_string();
     let keys = KeyLogFiles::new(&cfg.keylog_dir);
-    let mut engine = ike::mn_engine(cfg, unix_id(cfg, coa), &ha_id, ha)?;
+    let mut engine = ike::mn_engine(cfg, unix_id(cfg, coa), &ha_id, (coa, ha))?;
     let mut drv = bind_driver(coa, ha, keys).await?;
     let mut req = match hoa_mode {
         HoaMode::Assigned => InitiateRequest::dynamic_hoa(ha),
@@ -174,7 +205,7 @@ async fn attach(
     };
     // §5.3.2 first case: a HoA made from a pre-configured prefix, proposed in the
     // CFG_REQUEST; the HA returns it or another one, and the MN uses what it returns.
-    let proposed = cfg.knobs.request_hoa.or(ms
+    let proposed = cfg.knobs.request_hoa.or(ms.preferred_hoa).or(ms
         .home_prefix
         .filter(|_| cfg.knobs.propose_hoa)
         .map(|(p, _)| Ipv6Addr::from(u128::from(p) | (u128::from(coa) & 0xffff_ffff_ffff_ffff))));
@@ -427,7 +458,7 @@ async fn flood(
     let mut group_changes = 0;
     let mut sent = 0;
     while sent < n {
-        let mut e = ike::mn_engine_with_group(cfg, Id::fqdn(&cfg.id), ha_id, ha, group)?;
+        let mut e = ike::mn_engine_with_group(cfg, Id::fqdn(&cfg.id), ha_id, (coa, ha), group)?;
         e.initiate(0, InitiateRequest::dynamic_hoa(ha));
         let Some(t) = e.poll_transmit() else {
             break;
