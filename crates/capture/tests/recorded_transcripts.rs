@@ -4,7 +4,7 @@
 //! on traffic that real implementations produced.
 
 use mip6lab_capture::keylog::KeyLog;
-use mip6lab_capture::{decode_frames, decode_with_keys, read_file, Endpoints, Transcript};
+use mip6lab_capture::{decode_with_keys, read_file, Endpoints, Transcript};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -210,7 +210,9 @@ fn integrated_reference_flows() {
 /// agent (Agent Advertisement, Solicitation, the relayed Request and Reply); the FHA's RADIUS
 /// CHAP check with the AAAH (`integrated`) or through the ASP's AAA server proxying by realm
 /// (`asp`, draft §4.2); each RRP with its temporary IPv4 home address and the IPv6 items named
-/// by the lab's profile.
+/// by the lab's profile; then, through the MN–FHA tunnel, the co-located MN's echo and its
+/// Mobile IPv6 half (IKEv2 and BU/BA with the HA on the home link, from the Reply's IPv6 CoA),
+/// decrypted with the MN's key log, on the access link (inside IPv6-in-IPv4) and the home link.
 #[test]
 fn dualstack_reference_flows() {
     let mut e = Endpoints::default();
@@ -224,16 +226,22 @@ fn dualstack_reference_flows() {
         ("198.18.2.4", "FA"),
         ("198.18.1.2", "FA-visited"),
         ("198.18.1.3", "MN-FA"),
+        ("2001:db8:31::1", "lab-home"),
+        ("2001:db8:31::2", "FHA-home"),
+        ("2001:db8:31::a1", "HA"),
+        ("2001:db8:32::c612:640a", "MN-CoA6"),
+        ("2001:db8:32::c612:640b", "MN-FA-CoA6"),
     ] {
         e.insert(addr.parse::<IpAddr>().unwrap(), role);
     }
     for flow in ["integrated", "asp"] {
         let dir = pcaps().join("dualstack-reference").join(flow);
+        let keys = KeyLog::load(dir.join("keys.log")).unwrap();
         let mut text = String::new();
-        for link in ["visited", "access", "core"] {
+        for link in ["visited", "access", "core", "home"] {
             let read = read_file(&dir.join(format!("{link}.pcap"))).unwrap();
             assert!(read.error.is_none(), "{flow}/{link}: {:?}", read.error);
-            let t = decode_frames(&read.frames, &e);
+            let t = decode_with_keys(&read.frames, &e, 0, keys.clone());
             assert!(t.errors.is_empty(), "{flow}/{link}: {:?}", t.errors);
             text.push_str(&format!("== {link}\n{}", t.to_text()));
         }
@@ -278,6 +286,19 @@ fn dualstack_reference_flows() {
             "ipv6-coa",
         ] {
             assert!(has(&format!("profile_item={item}")), "{item}: {text}");
+        }
+        // The Mobile IPv6 half through the tunnel: IKEv2 from the IPv6 CoA, the CFG_REPLY's
+        // home address (the AAAH's, proposed by the MN), the BU and BA decrypted, on both links.
+        for needle in [
+            "MN -> FHA  IKEv2 IKE_SA_INIT request via=ip6in4 from=198.18.2.3 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1",
+            "MN-CoA6 -> HA  IKEv2 IKE_AUTH request",
+            "{INTERNAL_IP6_ADDRESS len=17 value=2001:db8:31:100::8001/64}",
+            "MN -> FHA  ESP via=ip6in4 from=198.18.2.3 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU type=5 seq=* flags=AHK lifetime=150 hao=2001:db8:31:100::8001",
+            "FHA -> MN  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640a spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
+            "MN-CoA6 -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU",
+            "HA -> MN-CoA6  ESP spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
+        ] {
+            assert!(has(needle), "{needle}: {text}");
         }
         insta::assert_snapshot!(format!("dualstack_reference_{flow}"), text);
     }
