@@ -33,7 +33,12 @@ fn record(out: &Path, env: &[&str]) -> (Option<i32>, String) {
 fn transcript(out: &Path, link: &str) -> String {
     let pcap = out.join(format!("{link}.pcap"));
     let keys = out.join("keys/mn/keys.log");
-    let mut args = vec!["decode", pcap.to_str().unwrap(), "--topology", "record-dualstack"];
+    let mut args = vec![
+        "decode",
+        pcap.to_str().unwrap(),
+        "--topology",
+        "record-dualstack",
+    ];
     if keys.exists() {
         args.extend(["--keys", keys.to_str().unwrap()]);
     }
@@ -64,7 +69,9 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
     }
     let home = transcript(&ok, "home");
     assert!(
-        home.contains("HA -> MN-CoA6  ESP spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0"),
+        home.contains(
+            "HA -> MN-CoA6  ESP spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0"
+        ),
         "{home}"
     );
     // The HA granted the home address the AAAH gave in the Reply.

@@ -175,7 +175,12 @@ async fn after_registration(
             let need = |v: Option<Ipv6Addr>, what: &str| {
                 v.ok_or_else(|| anyhow!("the Registration Reply gave no IPv6 {what}"))
             };
-            Some((ms, need(it.ipv6_coa, "CoA")?, need(it.ipv6_ha, "HA")?, it.ipv6_hoa))
+            Some((
+                ms,
+                need(it.ipv6_coa, "CoA")?,
+                need(it.ipv6_ha, "HA")?,
+                it.ipv6_hoa,
+            ))
         }
         None => None,
     };
@@ -200,6 +205,9 @@ async fn after_registration(
             crate::dstunnel::echo(&dev, r.home_address, target).await?;
         }
         if let Some((ms, coa, ha, hoa)) = mip6 {
+            // The kernel finishes (skipped) DAD on the TUN device's address asynchronously;
+            // until then it cannot be bound.
+            crate::netwait::wait_for_addresses(&[coa], cfg.net_timeout)?;
             emit(
                 "ds_mip6",
                 json!({ "coa": coa.to_string(), "ha": ha.to_string(),

@@ -178,7 +178,12 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 }
                 FhaEvent::Registered { binding, .. } => {
                     if let (Some(h), Some(coa6)) = (&tunnel, binding.ipv6.coa) {
-                        let up = h.attach(binding.coa, address, Encapsulation::Ip, Prefix::V6(coa6, 128));
+                        let up = h.attach(
+                            binding.coa,
+                            address,
+                            Encapsulation::Ip,
+                            Prefix::V6(coa6, 128),
+                        );
                         match up {
                             Ok(()) => {
                                 ipv6_coas.insert(binding.thoa, coa6);
