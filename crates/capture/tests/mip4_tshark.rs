@@ -289,6 +289,7 @@ fn recorded_dual_stack_registrations_agree_with_tshark() {
         eprintln!("  {f}: {k}");
     }
     t.assert_no_disagreement();
-    // Per flow at least: 2 advertisements, 1 solicitation, 3 Requests, 3 Replies.
-    assert!(compared >= 18, "{compared} frames");
+    // Per flow at least: 1 advertisement, 3 Requests (one with RFC 3024's extension 130), 3
+    // Replies; how many more advertisements and solicitations depends on timing.
+    assert!(compared >= 14, "{compared} frames");
 }

@@ -212,7 +212,8 @@ fn integrated_reference_flows() {
 /// (`asp`, draft §4.2); each RRP with its temporary IPv4 home address and the IPv6 items named
 /// by the lab's profile; then, through the MN–FHA tunnel, the co-located MN's echo and its
 /// Mobile IPv6 half (IKEv2 and BU/BA with the HA on the home link, from the Reply's IPv6 CoA),
-/// decrypted with the MN's key log, on the access link (inside IPv6-in-IPv4) and the home link.
+/// and MN-FA's the same through the FA's reverse tunnel (RFC 3024 §5.2), decrypted with the
+/// MNs' key logs, on the visited and access links (inside IPv6-in-IPv4) and the home link.
 #[test]
 fn dualstack_reference_flows() {
     let mut e = Endpoints::default();
@@ -257,7 +258,7 @@ fn dualstack_reference_flows() {
         // relayed Request and the Reply back.
         assert!(has("FA-visited -> 224.0.0.1  MIPv4 AgentAdv"), "{text}");
         assert!(has("flags=FT coa=198.18.2.4"), "{text}");
-        assert!(has("MN-FA -> FA-visited  MIPv4 RRQ lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.2.4"), "{text}");
+        assert!(has("MN-FA -> FA-visited  MIPv4 RRQ flags=T lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.2.4"), "{text}");
         assert!(has("FA -> FHA  MIPv4 RRQ"), "{text}");
         assert!(has("FHA -> FA  MIPv4 RRP code=0 (accepted)"), "{text}");
         assert!(
@@ -297,6 +298,11 @@ fn dualstack_reference_flows() {
             "FHA -> MN  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640a spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
             "MN-CoA6 -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU",
             "HA -> MN-CoA6  ESP spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
+            // MN-FA's, tunnelled to the FA from its THoAv4 (RFC 3024 §5.2) and re-tunnelled.
+            "198.18.100.11 -> FA-visited  ESP via=ip6in4 from=198.18.100.11 inner_src=2001:db8:32::c612:640b inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
+            "FA -> FHA  ESP via=ip6in4 from=198.18.2.4 inner_src=2001:db8:32::c612:640b inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
+            "FHA -> FA  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640b spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
+            "MN-FA-CoA6 -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU",
         ] {
             assert!(has(needle), "{needle}: {text}");
         }

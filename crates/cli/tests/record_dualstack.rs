@@ -2,8 +2,9 @@
 //! and HA around FreeRADIUS, as `just record-dualstack` runs it; each link decoded by
 //! `mip6lab decode` with the MN's keys. The co-located MN registers with the FHA, pings through
 //! the MN–FHA tunnel, and does IKEv2 and BU/BA with the HA from the Reply's IPv6 CoA through
-//! it. A wrong MN-AAA key is the control: the FHA denies the registration and nothing reaches
-//! the HA.
+//! it; the MN behind the foreign agent does the same through a reverse tunnel in RFC 3024's
+//! Encapsulating Delivery Style, which the FA re-tunnels to the FHA. A wrong MN-AAA key is the
+//! control: the FHA denies that MN's registration and nothing of it reaches the HA.
 
 mod common;
 use common::{fresh_dir, mip6lab, stdout_of_success, text};
@@ -29,18 +30,22 @@ fn record(out: &Path, env: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-/// The transcript of one link, decrypted with the MN's keys when it wrote any.
+/// The transcript of one link, decrypted with the MNs' keys when they wrote any.
 fn transcript(out: &Path, link: &str) -> String {
     let pcap = out.join(format!("{link}.pcap"));
-    let keys = out.join("keys/mn/keys.log");
+    let keys: Vec<_> = ["mn", "mn-fa"]
+        .iter()
+        .map(|n| out.join(format!("keys/{n}/keys.log")))
+        .filter(|k| k.exists())
+        .collect();
     let mut args = vec![
         "decode",
         pcap.to_str().unwrap(),
         "--topology",
         "record-dualstack",
     ];
-    if keys.exists() {
-        args.extend(["--keys", keys.to_str().unwrap()]);
+    for k in &keys {
+        args.extend(["--keys", k.to_str().unwrap()]);
     }
     stdout_of_success(&args)
 }
@@ -67,6 +72,25 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
     ] {
         assert!(access.contains(needle), "{needle}\n{access}");
     }
+    // Through the FA: tunnelled from the THoAv4 to the FA, which re-tunnels from its CoA.
+    let visited = transcript(&ok, "visited");
+    for needle in [
+        "MN-FA -> FA-visited  MIPv4 RRQ flags=T",
+        "{Encapsulating Delivery Style",
+        "198.18.100.11 -> FA-visited  ESP via=ip6in4 from=198.18.100.11 inner_src=2001:db8:32::c612:640b inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
+        "FA-visited -> 198.18.100.11  ESP via=ip6in4 from=198.18.1.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640b spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
+    ] {
+        assert!(visited.contains(needle), "{needle}\n{visited}");
+    }
+    assert!(
+        access
+            .contains("FA -> FHA  ESP via=ip6in4 from=198.18.2.4 inner_src=2001:db8:32::c612:640b"),
+        "{access}"
+    );
+    assert!(
+        !access.contains("FA -> FHA  MIPv4 RRQ flags=T lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.2.4 id=* {NAI value=\"mn-ds2@example.com\"} {Generalized Auth subtype=1 (MN-AAA) spi=2 authenticator=*} {Encapsulating"),
+        "the FA consumes the extension (RFC 3024 §3.3)"
+    );
     let home = transcript(&ok, "home");
     assert!(
         home.contains(
@@ -80,13 +104,21 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
         "{home}"
     );
 
-    // The control: the FHA's AAA check fails, the Reply denies, no IKEv2 anywhere.
+    // The control: the FHA's AAA check fails for MN, its Reply denies, and no IKEv2 of its
+    // goes anywhere (MN-FA, unchanged, still registers and binds).
     let denied = base.join("denied");
     let (code, log) = record(&denied, &["mn:MIP6LAB_MN_AAA_KEY=not-the-key"]);
     assert_ne!(code, Some(0), "{log}");
     let access = transcript(&denied, "access");
     assert!(access.contains("FHA -> MN  MIPv4 RRP code="), "{access}");
     assert!(!access.contains("FHA -> MN  MIPv4 RRP code=0"), "{access}");
-    assert!(!access.contains("IKEv2"), "{access}");
-    assert!(!transcript(&denied, "home").contains("IKEv2"));
+    assert!(!access.contains("MN -> FHA  IKEv2"), "{access}");
+    assert!(access.contains("FA -> FHA  IKEv2"), "{access}");
+    // (The pool's first THoAv4, and so the IPv6 CoA named MN-CoA6, is MN-FA's this time.)
+    let home = transcript(&denied, "home");
+    assert!(!home.contains("id=mn1.example.com"), "{home}");
+    assert!(
+        home.contains("{IDi id_type=2 id=mn2.example.com}"),
+        "{home}"
+    );
 }

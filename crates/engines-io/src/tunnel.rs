@@ -128,6 +128,21 @@ impl TunnelHandle {
     }
 
     /// [`Tunnels::detach`]: the prefix off `remote`, the peer gone with its last route.
+    /// See [`mip6lab_engines::tunnel::Tunnels::set_relay`].
+    pub fn set_relay(&self, on: bool) {
+        self.lock().tunnels.set_relay(on)
+    }
+
+    /// See [`mip6lab_engines::tunnel::Tunnels::set_host`].
+    pub fn set_host(&self, on: bool) {
+        self.lock().tunnels.set_host(on)
+    }
+
+    /// See [`mip6lab_engines::tunnel::Tunnels::set_reverse_tunnel`].
+    pub fn set_reverse_tunnel(&self, visitor: Ipv4Addr, home_agent: Option<Ipv4Addr>) {
+        self.lock().tunnels.set_reverse_tunnel(visitor, home_agent)
+    }
+
     pub fn detach(&self, remote: Ipv4Addr, prefix: Prefix) -> bool {
         self.lock().tunnels.detach(remote, prefix)
     }
@@ -259,7 +274,12 @@ impl TunnelDriver {
             s.io.tun_reads += 1;
             s.tunnels.encapsulate(inner)
         };
-        let Ok(e) = out else { return };
+        if let Ok(e) = out {
+            self.send_encapsulated(&e).await;
+        }
+    }
+
+    async fn send_encapsulated(&self, e: &mip6lab_engines::tunnel::Encapsulated) {
         let sent = match (e.udp_datagram(), &self.udp) {
             (Some((to, payload)), Some((_, sock))) => {
                 timed(sock.send_to(payload, SocketAddr::V4(to))).await
@@ -283,10 +303,29 @@ impl TunnelDriver {
         let inner = {
             let mut s = self.shared.lock();
             s.io.received += 1;
-            s.tunnels.decapsulate(outer).map(|d| d.packet.to_vec())
+            s.tunnels
+                .decapsulate(outer)
+                .map(|d| (d.peer, d.packet.to_vec()))
         };
-        if let Ok(p) = inner {
-            self.to_tun(&p).await;
+        if let Ok((from, p)) = inner {
+            self.deliver(from, &p).await;
+        }
+    }
+
+    /// A decapsulated packet: to the next tunnel when the codec relays it (a foreign agent),
+    /// else to the local stack through the TUN.
+    async fn deliver(&self, from: Ipv4Addr, inner: &[u8]) {
+        let relayed = {
+            let mut s = self.shared.lock();
+            s.tunnels
+                .relay_target(from, inner)
+                .map(|to| s.tunnels.encapsulate_to(to, inner))
+        };
+        match relayed {
+            Some(Ok(e)) => self.send_encapsulated(&e).await,
+            // Counted by the codec.
+            Some(Err(_)) => {}
+            None => self.to_tun(inner).await,
         }
     }
 
@@ -300,10 +339,10 @@ impl TunnelDriver {
             s.io.received += 1;
             s.tunnels
                 .decapsulate_udp(from, *local, &buf[..n])
-                .map(|d| d.packet.to_vec())
+                .map(|d| (d.peer, d.packet.to_vec()))
         };
-        if let Ok(p) = inner {
-            self.to_tun(&p).await;
+        if let Ok((from, p)) = inner {
+            self.deliver(from, &p).await;
         }
     }
 
@@ -583,6 +622,18 @@ fn configure(name: &str, t: &TunSettings) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An on-link IPv4 route to `a/len` on interface `dev` (no gateway): a foreign agent's way
+/// to a visitor's home address on its link (RFC 5944 §4.2.3 delivers there directly).
+/// Needs `CAP_NET_ADMIN`; a route that exists already is not an error.
+pub fn add_link_route_v4(dev: &str, a: Ipv4Addr, len: u8) -> io::Result<()> {
+    let cname = CString::new(dev).map_err(io::Error::other)?;
+    let s = new_socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+    match add_route_v4(s.as_raw_fd(), &cname, a, len) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        r => r,
+    }
 }
 
 fn add_route_v4(fd: RawFd, dev: &CString, a: Ipv4Addr, len: u8) -> io::Result<()> {

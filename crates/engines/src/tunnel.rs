@@ -393,6 +393,17 @@ pub struct Tunnels {
     locals: Vec<Ipv4Addr>,
     peers: BTreeMap<Ipv4Addr, PeerState>,
     counters: Counters,
+    /// RFC 3024 §5.2.1 at a foreign agent: visitor (its home address, the outer source of its
+    /// Encapsulating Delivery Style packets) → the home agent its packets are re-tunnelled to.
+    reverse: BTreeMap<Ipv4Addr, Ipv4Addr>,
+    /// Whether a decapsulated packet whose destination routes to another peer is
+    /// re-encapsulated to it (a foreign agent between its visitors and their home agents)
+    /// instead of handed to the local stack.
+    relay: bool,
+    /// A host tunnelling its own packets (an MN in RFC 3024's Encapsulating Delivery Style,
+    /// whose outer source is its home address, the inner source too): RFC 2003's rule against
+    /// tunnelling a packet from one's own address, a router's loop guard, does not apply.
+    host: bool,
 }
 
 impl Tunnels {
@@ -403,7 +414,43 @@ impl Tunnels {
             locals,
             peers: BTreeMap::new(),
             counters: Counters::default(),
+            reverse: BTreeMap::new(),
+            relay: false,
+            host: false,
         }
+    }
+
+    /// See the `host` field: on for an MN that tunnels from its home address.
+    pub fn set_host(&mut self, on: bool) {
+        self.host = on;
+    }
+
+    /// Relays between peers (see [`Tunnels::relay_target`]); off by default.
+    pub fn set_relay(&mut self, on: bool) {
+        self.relay = on;
+    }
+
+    /// Re-tunnels everything decapsulated from `visitor` to `home_agent` (RFC 3024 §5.2.1:
+    /// "decapsulates … re-encapsulates, and sends it to the home agent"); `None` ends it.
+    pub fn set_reverse_tunnel(&mut self, visitor: Ipv4Addr, home_agent: Option<Ipv4Addr>) {
+        match home_agent {
+            Some(ha) => self.reverse.insert(visitor, ha),
+            None => self.reverse.remove(&visitor),
+        };
+    }
+
+    /// Where a packet decapsulated from peer `from` goes next: the reverse tunnel of `from`
+    /// whatever the destination; else, when relaying, the peer the destination routes to
+    /// (never back to `from`); else `None`, the local stack.
+    pub fn relay_target(&self, from: Ipv4Addr, inner: &[u8]) -> Option<Ipv4Addr> {
+        if let Some(ha) = self.reverse.get(&from) {
+            return Some(*ha);
+        }
+        if !self.relay {
+            return None;
+        }
+        let dst = inspect_inner(inner).ok()?.dst;
+        self.route(dst).filter(|r| *r != from)
     }
 
     pub fn config(&self) -> &Config {
@@ -540,7 +587,7 @@ impl Tunnels {
             return Err(DropReason::TtlZero);
         }
         if let IpAddr::V4(src) = info.src {
-            if src == s.peer.local || self.locals.contains(&src) {
+            if !self.host && (src == s.peer.local || self.locals.contains(&src)) {
                 return Err(DropReason::SourceIsLocal);
             }
             if src == remote {

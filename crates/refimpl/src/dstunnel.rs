@@ -1,6 +1,7 @@
 //! The dual-stack roles' userspace tunnels (`mip6lab_engines_io::tunnel`: this kernel has no
 //! IP-in-IP): the MN with a co-located CoA and the FHA each run one TUN device and the driver
-//! in a task; registrations attach and detach the inner prefixes of each peer. And the MN's
+//! in a task; registrations attach and detach the inner prefixes of each peer; the FA relays
+//! between its visitors and their FHA (RFC 3024 §5.2 reverse tunnels). And the MN's
 //! check that the tunnel carries traffic: an ICMP echo from its temporary IPv4 home address
 //! through the tunnel (`MIP6LAB_DS_ECHO`).
 
@@ -16,14 +17,15 @@ use std::time::{Duration, Instant};
 /// The lab's links are Ethernet bridges.
 const LINK_MTU: u32 = 1500;
 
-/// Opens the TUN device `name` with these inner addresses and routes into it, and runs the
-/// driver in a task for the life of the process. Gives the handle and the device's name.
+/// Opens the TUN device `name` with these inner addresses and routes into it, tunnels ending
+/// at `locals`, and runs the driver in a task for the life of the process. Gives the handle
+/// and the device's name.
 pub async fn open(
     name: &str,
     ipv4: Vec<(Ipv4Addr, u8)>,
     ipv6: Vec<(Ipv6Addr, u8)>,
     routes: Vec<Prefix>,
-    local: Ipv4Addr,
+    locals: Vec<Ipv4Addr>,
 ) -> Result<(TunnelHandle, String)> {
     let driver = TunnelDriver::open(DriverSettings {
         tun: TunSettings {
@@ -37,7 +39,7 @@ pub async fn open(
             id_seed: rand::random(),
             ..Config::default()
         },
-        locals: vec![local],
+        locals,
         udp: false,
     })
     .await

@@ -6,10 +6,11 @@
 //! FHA has the AAAH check). The Registration Reply's temporary IPv4 home address and IPv6
 //! items are reported (`ds_registered`). With `MIP6LAB_DS_MODE=fa` it registers through a
 //! foreign agent instead (§4.1.2): it listens for Agent Advertisements (soliciting when none
-//! comes) and sends its Request to the FA, which relays it. Once registered with a co-located
-//! CoA, the MN–FHA tunnel carries its IPv4 echo (`MIP6LAB_DS_ECHO`) and, with
-//! `MIP6LAB_HA_NAME` set, the Mobile IPv6 half: IKEv2 and BU/BA with the HA from the Reply.
-//! Still to come (#16): the NAS assigning the FHA and the CoA, the FA–FHA tunnel.
+//! comes) and sends its Request to the FA, which relays it; then it asks for a reverse tunnel
+//! in RFC 3024's Encapsulating Delivery Style (T bit, extension 130). Once registered, its
+//! tunnel (to the FHA from the co-located CoA, or to the FA from the THoAv4) carries its IPv4
+//! echo (`MIP6LAB_DS_ECHO`) and, with `MIP6LAB_HA_NAME` set, the Mobile IPv6 half: IKEv2 and
+//! BU/BA with the HA from the Reply. Still to come (#16): the NAS assigning the FHA and the CoA.
 
 use crate::config::{Config, MnSettings};
 use crate::events::emit;
@@ -82,6 +83,12 @@ pub async fn run(cfg: &Config) -> Result<()> {
         }
     };
     let mut c = Mip4ClientConfig::new(s.nai.clone(), mode, Profile::lab());
+    // Through an FA, the MN's own traffic (the echo, the Mobile IPv6 half) goes back through
+    // the FA in a reverse tunnel that it encapsulates itself (RFC 3024 §3.1, §3.3, §5.2).
+    if s.via_fa && (cfg.mn.is_some() || s.echo.is_some()) {
+        c.reverse_tunnel = true;
+        c.encapsulating_delivery = true;
+    }
     c.mn_aaa = Some(SecurityAssociation::new(
         CHAP_SPI,
         s.mn_aaa_key.as_bytes().to_vec(),
@@ -125,11 +132,6 @@ pub async fn run(cfg: &Config) -> Result<()> {
                         "ds_registered",
                         serde_json::to_value(&r).unwrap_or_default(),
                     );
-                    if s.via_fa {
-                        // The FA–FHA tunnel is not wired yet: the FA-CoA MN stops here.
-                        emit("done", json!({ "thoa": r.home_address.to_string() }));
-                        return Ok(());
-                    }
                     return after_registration(cfg, s, own, &r).await;
                 }
                 MnEvent::GaveUp { .. } => bail!("the Mobile IPv4 registration went unanswered"),
@@ -159,10 +161,13 @@ pub async fn run(cfg: &Config) -> Result<()> {
     }
 }
 
-/// What the co-located MN does once registered: the MN–FHA tunnel (its THoAv4 and the
-/// Reply's IPv6 CoA on a TUN device, the echo target and the IPv6 HA routed into it), the
-/// echo through it (`MIP6LAB_DS_ECHO`), then the Mobile IPv6 half (`MIP6LAB_HA_NAME` set): IKEv2
-/// and BU/BA with the HA the Reply named, from the Reply's IPv6 CoA, through the tunnel.
+/// What the MN does once registered: its tunnel (its THoAv4 and the Reply's IPv6 CoA on a TUN
+/// device, the echo target and the IPv6 HA routed into it) — to the FHA from its co-located
+/// CoA, or, through an FA, to the FA from its home address (RFC 3024 §5.2 Encapsulating
+/// Delivery Style, the outer destination the source of the FA's Reply; the FA re-tunnels to
+/// the FHA) — the echo through it (`MIP6LAB_DS_ECHO`), then the Mobile IPv6 half
+/// (`MIP6LAB_HA_NAME` set): IKEv2 and BU/BA with the HA the Reply named, from the Reply's IPv6
+/// CoA, through the tunnel.
 async fn after_registration(
     cfg: &Config,
     s: &DsMnSettings,
@@ -189,20 +194,30 @@ async fn after_registration(
     routes.extend(mip6.map(|(_, _, ha, _)| Prefix::V6(ha, 128)));
     if !routes.is_empty() {
         let v6 = mip6.map(|(_, coa, _, _)| (coa, 128)).into_iter().collect();
+        let (peer, local) = match r.via_foreign_agent {
+            Some(fa) => (fa, r.home_address),
+            None => (s.fha, own),
+        };
         let (h, dev) = crate::dstunnel::open(
             "dsmn%d",
             vec![(r.home_address, 32)],
             v6,
             routes.clone(),
-            own,
+            vec![local],
         )
         .await?;
+        // Through an FA the outer source is the THoAv4, the inner one's too (RFC 3024 §5.2.2).
+        h.set_host(r.via_foreign_agent.is_some());
         for p in routes {
-            h.attach(s.fha, own, Encapsulation::Ip, p)
-                .map_err(|e| anyhow!("tunnel to the FHA: {e:?}"))?;
+            h.attach(peer, local, Encapsulation::Ip, p)
+                .map_err(|e| anyhow!("tunnel to {peer}: {e:?}"))?;
         }
         if let Some(target) = s.echo {
-            crate::dstunnel::echo(&dev, r.home_address, target).await?;
+            if let Err(e) = crate::dstunnel::echo(&dev, r.home_address, target).await {
+                // What the tunnel saw tells where the echo got lost.
+                let (codec, io) = h.counters();
+                bail!("{e:#} (tunnel: {codec:?}, {io:?})");
+            }
         }
         if let Some((ms, coa, ha, hoa)) = mip6 {
             // The kernel finishes (skipped) DAD on the TUN device's address asynchronously;

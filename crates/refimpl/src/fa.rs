@@ -5,6 +5,14 @@
 //! care-of address; Registration Requests relayed to the foreign home agent from that
 //! address, Replies relayed back.
 //!
+//! Reverse tunnels (RFC 3024 §5.2, Encapsulating Delivery Style): for a visitor that asked
+//! for one, what it tunnels to the FA from its home address is re-tunnelled to the FHA from the
+//! care-of address, whatever the destination; what the FHA tunnels to the visitor's THoAv4 or
+//! IPv6 CoA (the Reply's dual-stack items, draft §4.1.2) is tunnelled on to the visitor's home
+//! address on the MN's link (a lab convention: RFC 5944 §4.2.3 delivers decapsulated at the
+//! link layer, which userspace cannot do for IPv6 without neighbour entries; the MN's side
+//! is the same tunnel it sends on).
+//!
 //! Delivery of a Reply: RFC 5944 §3.7.3.2 has the FA reach the MN at the link layer, as its
 //! home address is not yet routable; in userspace the nearest equivalent is the IP source and
 //! port the MN's Request came from on the access link, which this driver remembers per NAI.
@@ -14,8 +22,10 @@ use crate::events::emit;
 use anyhow::{anyhow, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
-use mip6lab_engines::mip4::fa::{FaInput, ForeignAgent, ForeignAgentConfig};
+use mip6lab_engines::mip4::fa::{FaEvent, FaInput, ForeignAgent, ForeignAgentConfig};
+use mip6lab_engines::tunnel::{Encapsulation, Prefix};
 use mip6lab_engines_io::icmp4::Icmp4Socket;
+use mip6lab_engines_io::tunnel::TunnelHandle;
 use mip6lab_wire::mip4::{Extension, Repr};
 use serde_json::json;
 use std::collections::HashMap;
@@ -86,6 +96,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let now = || started.elapsed().as_millis() as u64;
     fa.start(now());
     let mut mns: HashMap<Vec<u8>, SocketAddr> = HashMap::new();
+    let mut tunnel: Option<TunnelHandle> = None;
     let mut buf = [0u8; 4096];
     loop {
         while let Some(t) = fa.poll_transmit() {
@@ -109,6 +120,9 @@ pub async fn run(cfg: &Config) -> Result<()> {
         }
         while let Some(e) = fa.poll_event() {
             emit("fa", serde_json::to_value(&e).unwrap_or_default());
+            if let Err(err) = reverse_tunnel(&mut tunnel, &s.access_iface, own, coa, &e).await {
+                emit("error", json!({ "tunnel": format!("{err:#}") }));
+            }
         }
         let wait = fa
             .next_timeout()
@@ -133,4 +147,60 @@ pub async fn run(cfg: &Config) -> Result<()> {
             _ = tokio::time::sleep(Duration::from_millis(wait)) => fa.handle_timeout(now()),
         }
     }
+}
+
+/// Keeps the reverse tunnels in step with the visitor list (module doc): the tunnel device
+/// opens at the first visitor that wants one.
+async fn reverse_tunnel(
+    tunnel: &mut Option<TunnelHandle>,
+    access_iface: &str,
+    own: Ipv4Addr,
+    coa: Ipv4Addr,
+    e: &FaEvent,
+) -> Result<()> {
+    match e {
+        FaEvent::VisitorAdded {
+            home_address,
+            home_agent,
+            encapsulating_delivery: true,
+            items,
+            ..
+        } => {
+            if tunnel.is_none() {
+                let (h, dev) =
+                    crate::dstunnel::open("dsfa%d", vec![], vec![], vec![], vec![own, coa]).await?;
+                h.set_relay(true);
+                emit("tunnel", json!({ "device": dev }));
+                *tunnel = Some(h);
+            }
+            let h = tunnel.as_ref().expect("opened above");
+            // The visitor's home address is on the MN's link (RFC 5944 §4.2.3).
+            mip6lab_engines_io::tunnel::add_link_route_v4(access_iface, *home_address, 32)
+                .with_context(|| format!("route to {home_address} on {access_iface}"))?;
+            let mut to_visitor = vec![Prefix::V4(*home_address, 32)];
+            to_visitor.extend(items.ipv6_coa.map(|a| Prefix::V6(a, 128)));
+            for p in to_visitor {
+                h.attach(*home_address, own, Encapsulation::Ip, p)
+                    .map_err(|e| anyhow!("tunnel to {home_address}: {e:?}"))?;
+            }
+            // The FHA's end: its routes are not used (the visitor's packets go there by the
+            // reverse tunnel), but a peer needs one.
+            h.attach(
+                *home_agent,
+                coa,
+                Encapsulation::Ip,
+                Prefix::V4(*home_agent, 32),
+            )
+            .map_err(|e| anyhow!("tunnel to {home_agent}: {e:?}"))?;
+            h.set_reverse_tunnel(*home_address, Some(*home_agent));
+        }
+        FaEvent::VisitorRemoved { home_address, .. } => {
+            if let Some(h) = tunnel {
+                h.set_reverse_tunnel(*home_address, None);
+                h.remove_peer(*home_address);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -163,7 +163,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
                             vec![],
                             vec![],
                             tun_routes.clone(),
-                            own,
+                            vec![own],
                         )
                         .await?;
                         emit("tunnel", json!({ "device": dev }));

@@ -53,6 +53,7 @@ use super::{
     count_kind, denial_for, is_all_zero_one, low32, nai_of, realm_of, SecurityAssociation,
 };
 use crate::io::{Datagram, SansIo, Transmit};
+use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::mip4::agent::{ALL_SYSTEMS, CODE_NOT_COMMON_TRAFFIC, CODE_ROUTES_COMMON_TRAFFIC};
 use mip6lab_wire::mip4::{
     auth, ext, reg_ext, AdvFlags, AgentAdvertisement, Extension, IcmpPacket, IcmpRepr,
@@ -77,6 +78,8 @@ pub const MIN_MULTICAST_GAP_MS: u64 = 1_000;
 pub struct ForeignAgentConfig {
     /// Its address on the MN's link (advertisement source, the MN's RRQ destination).
     pub address: Ipv4Addr,
+    /// How the Replies carry the dual-stack items it reads for its visitors.
+    pub profile: Profile,
     /// The care-of addresses it offers (§3.7.1: "MUST be configured with a care-of address").
     pub care_of_addresses: Vec<Ipv4Addr>,
     /// The ICMP Lifetime of its advertisements, seconds.
@@ -145,6 +148,7 @@ impl ForeignAgentConfig {
     pub fn new(address: Ipv4Addr, care_of_addresses: Vec<Ipv4Addr>) -> ForeignAgentConfig {
         ForeignAgentConfig {
             address,
+            profile: Profile::lab(),
             care_of_addresses,
             adv_lifetime_s: 90,
             adv_interval_ms: 30_000,
@@ -243,6 +247,15 @@ pub enum FaEvent {
         home_address: Ipv4Addr,
         care_of_address: Ipv4Addr,
         lifetime_s: u16,
+        /// The reply's Home Agent: the tunnel's far end.
+        home_agent: Ipv4Addr,
+        /// Whether it asked for the Encapsulating Delivery Style (RFC 3024 §5.2): its
+        /// packets come tunnelled from its home address and are re-tunnelled to the HA.
+        encapsulating_delivery: bool,
+        /// The dual-stack items of the accepted Reply, read through the profile (draft
+        /// §4.1.2: the FA supports the IPv6 HoA, IPv6 CoA, THoAv4 extensions), for routing
+        /// the visitor's IPv6 traffic.
+        items: super::ProfileItems,
     },
     VisitorRemoved {
         nai: Option<String>,
@@ -264,6 +277,8 @@ struct Pending {
     identification: u64,
     lifetime: u16,
     deadline: u64,
+    /// T set with the Encapsulating Delivery Style extension (RFC 3024 §3.3).
+    encapsulating_delivery: bool,
 }
 
 impl Pending {
@@ -677,6 +692,11 @@ impl ForeignAgent {
             identification: req.identification,
             lifetime: l,
             deadline: now.saturating_add(self.config.pending_timeout_ms),
+            encapsulating_delivery: req.flags.has(RrqFlags::T)
+                && req
+                    .extensions
+                    .iter()
+                    .any(|e| e.kind() == reg_ext::ENCAPSULATING_DELIVERY),
         };
         self.pending.retain(|p| !p.same(&entry));
         if self.pending.len() >= self.config.max_pending {
@@ -897,6 +917,9 @@ impl ForeignAgent {
             home_address: v.home_address,
             care_of_address: v.care_of_address,
             lifetime_s: lifetime,
+            home_agent: v.home_agent,
+            encapsulating_delivery: p.encapsulating_delivery,
+            items: super::read_items(&self.config.profile, reply, &reply.extensions),
         });
         self.visitors.push(v);
     }

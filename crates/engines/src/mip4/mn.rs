@@ -58,9 +58,9 @@ use super::{
 use crate::io::{Datagram, SansIo, Transmit};
 use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::mip4::{
-    auth, ext, reg_ext, AdvFlags, AgentSolicitation, Extension, IcmpPacket, IcmpRepr,
-    MobilityAgentAdvertisement, RegistrationReply, RegistrationRequest, ReplyCode, Repr, RrqFlags,
-    LIFETIME_INFINITE, PORT,
+    auth, ext, reg_ext, AdvFlags, AgentSolicitation, Extension, Form, IcmpPacket, IcmpRepr,
+    MobilityAgentAdvertisement, RawExtension, RegistrationReply, RegistrationRequest, ReplyCode,
+    Repr, RrqFlags, LIFETIME_INFINITE, PORT,
 };
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -126,6 +126,9 @@ pub struct Mip4ClientConfig {
     pub mode: CoaMode,
     /// Ask for a reverse tunnel (T bit, RFC 3024 §3.1).
     pub reverse_tunnel: bool,
+    /// With a reverse tunnel through an FA: ask for the Encapsulating Delivery Style (RFC
+    /// 3024 §3.3, extension 130): the MN then tunnels its packets to the FA itself.
+    pub encapsulating_delivery: bool,
     pub profile: Profile,
     /// Co-located mode: wait this long for an advertisement (with R, say) before registering
     /// directly. 0: at once.
@@ -180,6 +183,7 @@ impl Mip4ClientConfig {
             ha_field: HaField::Fha,
             mode,
             reverse_tunnel: false,
+            encapsulating_delivery: false,
             profile,
             colocated_wait_ms: 0,
             first_solicit_after_ms: 1_000,
@@ -621,6 +625,18 @@ impl Mip4Client {
             if let Some(n) = nai {
                 b = push_extension(&b, n);
             }
+        }
+        if c.reverse_tunnel && c.encapsulating_delivery && t.via_fa.is_some() {
+            // RFC 3024 §3.3: after the MN-HA (here: the home authentication) extension,
+            // before MN-FA; for the FA only, which consumes it.
+            b = push_extension(
+                &b,
+                Extension::Raw(RawExtension {
+                    kind: reg_ext::ENCAPSULATING_DELIVERY,
+                    form: Form::Plain,
+                    data: Vec::new(),
+                }),
+            );
         }
         if let (Some(sa), Some(_)) = (&c.mn_fa, t.via_fa) {
             sign(&mut b, reg_ext::MN_FA_AUTH, sa);

@@ -470,6 +470,9 @@ fn too_many_pending_is_66() {
 fn mn_registers_through_the_fa_with_the_fha_items() {
     let mut c = config(CoaMode::ViaForeignAgent { fha: None });
     c.ha_field = HaField::HomeDomain;
+    // With a reverse tunnel in the Encapsulating Delivery Style (RFC 3024 §3.3).
+    c.reverse_tunnel = true;
+    c.encapsulating_delivery = true;
     let mut m = client(c);
     let mut f = ForeignAgent::new(fa_config(), Box::new(|b| b.fill(0x80)));
     m.start(0);
@@ -481,9 +484,38 @@ fn mn_registers_through_the_fa_with_the_fha_items() {
     );
     let (rrq, _) = m.drain();
     assert_eq!(rrq[0].dst, sock(FA, 434));
+    let kinds: Vec<u8> = match Repr::from_bytes(&rrq[0].payload).unwrap() {
+        Repr::Request(q) => {
+            assert!(q.flags.has(RrqFlags::T));
+            q.extensions.iter().map(|e| e.kind()).collect()
+        }
+        _ => panic!("not a Request"),
+    };
+    let eds = kinds
+        .iter()
+        .position(|k| *k == reg_ext::ENCAPSULATING_DELIVERY)
+        .expect("extension 130 sent");
+    let home_auth = kinds
+        .iter()
+        .position(|k| *k == reg_ext::MN_HA_AUTH)
+        .expect("MN-HA sent");
+    assert!(eds > home_auth, "after the MN-HA authentication: {kinds:?}");
     let (relayed, _) = from_mn(&mut f, 1, &rrq[0].payload);
     assert_eq!(relayed[0].dst, sock(FHA, 434), "realm → FHA");
-    let (to_mn, _) = from_ha(&mut f, 2, &ha_reply(&relayed[0], 0, true));
+    let (to_mn, ev) = from_ha(&mut f, 2, &ha_reply(&relayed[0], 0, true));
+    let visitor_items = ev.iter().find_map(|e| match e {
+        FaEvent::VisitorAdded {
+            items,
+            encapsulating_delivery: true,
+            ..
+        } => Some(items.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        visitor_items,
+        Some(items()),
+        "the FA reads the Reply's items"
+    );
     m.handle_input(
         3,
         MnInput::Udp(Datagram::new(sock(FA, 434), &to_mn[0].payload)),
@@ -509,5 +541,43 @@ proptest! {
         prop_assert!(t.is_some());
         f.handle_timeout(t.unwrap());
         f.drain();
+    }
+}
+
+/// RFC 3024 §3.3: the Encapsulating Delivery Style extension after MN-HA is for the FA only:
+/// consumed (not relayed), and the visitor is marked for re-tunnelling (§5.2.1); without the
+/// extension, or without T, it is not.
+#[test]
+fn encapsulating_delivery_is_consumed_and_marks_the_visitor() {
+    let eds = Extension::Raw(ext::RawExtension {
+        kind: reg_ext::ENCAPSULATING_DELIVERY,
+        form: ext::Form::Plain,
+        data: Vec::new(),
+    });
+    for (flags, with_ext, marked) in [
+        (RrqFlags::T, true, true),
+        (RrqFlags::T, false, false),
+        (0, true, false),
+    ] {
+        let mut f = fa(fa_config());
+        let mut b = rrq(flags, 600, FHA, FA_COA, 9);
+        if with_ext {
+            b = push_extension(&b, eds.clone());
+        }
+        let (tx, _) = from_mn(&mut f, 1, &b);
+        assert!(
+            auth::find_extension(&tx[0].payload, reg_ext::ENCAPSULATING_DELIVERY).is_err(),
+            "relayed without it"
+        );
+        let (_, ev) = from_ha(&mut f, 2, &ha_reply(&tx[0], 0, true));
+        let got = ev.iter().find_map(|e| match e {
+            FaEvent::VisitorAdded {
+                encapsulating_delivery,
+                home_agent,
+                ..
+            } => Some((*encapsulating_delivery, *home_agent)),
+            _ => None,
+        });
+        assert_eq!(got, Some((marked, FHA)), "flags {flags} ext {with_ext}");
     }
 }

@@ -496,3 +496,46 @@ proptest! {
         prop_assert_eq!(d.packet, &inner[..]);
     }
 }
+
+/// A foreign agent between a visitor (Encapsulating Delivery Style) and the FHA: everything
+/// from the visitor goes to the FHA whatever its destination (RFC 3024 §5.2.1); from the FHA,
+/// a packet for the visitor's address is relayed to it, one for an unknown one goes to the
+/// local stack; nothing is relayed back to where it came from; relaying is off by default.
+#[test]
+fn foreign_agent_relays_between_visitor_and_home_agent() {
+    const FA: Ipv4Addr = Ipv4Addr::new(198, 18, 250, 4);
+    let mut t = Tunnels::new(Config::default(), vec![FA]);
+    t.attach(HOA4, FA, Encapsulation::Ip, Prefix::V6(HOA6, 128))
+        .unwrap();
+    t.attach(FHA, FA, Encapsulation::Ip, Prefix::V6(CN6, 128))
+        .unwrap();
+    let to_cn = ipv6(HOA6, CN6, 64, b"x");
+    let to_other = ipv6(HOA6, "2001:db8:99::1".parse().unwrap(), 64, b"x");
+    let to_visitor = ipv6(CN6, HOA6, 64, b"x");
+    assert_eq!(t.relay_target(HOA4, &to_cn), None, "off by default");
+    t.set_relay(true);
+    assert_eq!(t.relay_target(HOA4, &to_cn), Some(FHA));
+    assert_eq!(t.relay_target(HOA4, &to_other), None);
+    t.set_reverse_tunnel(HOA4, Some(FHA));
+    assert_eq!(t.relay_target(HOA4, &to_other), Some(FHA));
+    assert_eq!(t.relay_target(FHA, &to_visitor), Some(HOA4));
+    assert_eq!(t.relay_target(FHA, &to_cn), None, "not back to the FHA");
+    t.set_reverse_tunnel(HOA4, None);
+    assert_eq!(t.relay_target(HOA4, &to_other), None);
+}
+
+/// RFC 2003's guard against tunnelling a packet from one's own address holds for a router;
+/// a host tunnelling its own packets from its home address (RFC 3024 §5.2.2: outer and inner
+/// source both the home address) is exempt.
+#[test]
+fn a_host_may_tunnel_from_its_own_address() {
+    const FA: Ipv4Addr = Ipv4Addr::new(198, 18, 250, 4);
+    let mut t = Tunnels::new(Config::default(), vec![HOA4]);
+    t.attach(FA, HOA4, Encapsulation::Ip, Prefix::V4(CN4, 32))
+        .unwrap();
+    let own = ipv4(HOA4, CN4, 64, false, b"x");
+    assert_eq!(t.encapsulate(&own).unwrap_err(), DropReason::SourceIsLocal);
+    t.set_host(true);
+    let e = t.encapsulate(&own).unwrap();
+    assert_eq!((e.remote, &e.packet[12..16]), (FA, &HOA4.octets()[..]));
+}
