@@ -583,7 +583,11 @@ mod tests {
         assert_eq!(ha.ipv4_hoa_pool, None);
         let mut v4 = base.to_vec();
         v4.push(("MIP6LAB_HA_IPV4_HOA_POOL", "198.18.200.10-198.18.200.12"));
-        let pool = Config::from_env(env(&v4)).unwrap().ha.unwrap().ipv4_hoa_pool;
+        let pool = Config::from_env(env(&v4))
+            .unwrap()
+            .ha
+            .unwrap()
+            .ipv4_hoa_pool;
         assert_eq!(
             pool.map(|p| p.iter().collect::<Vec<_>>()),
             Some(vec![

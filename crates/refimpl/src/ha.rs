@@ -563,8 +563,10 @@ impl Ha<'_> {
         // RFC 5555: the IPv4 Address Acknowledgements, only when the BA has some.
         let acks: Vec<_> = ba
             .ipv4_acks()
-            .map(|a| json!({ "status": a.status.code(), "address": a.address.to_string(),
-                             "prefix_len": a.prefix_len }))
+            .map(|a| {
+                json!({ "status": a.status.code(), "address": a.address.to_string(),
+                             "prefix_len": a.prefix_len })
+            })
             .collect();
         if let (false, Some(o)) = (acks.is_empty(), line.as_object_mut()) {
             o.insert("ipv4_acks".into(), acks.into());

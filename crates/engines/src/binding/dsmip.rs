@@ -184,8 +184,7 @@ pub(crate) fn decide(
         } else if !is_valid_unicast(r.address) {
             failure(Ipv4AckStatus::InvalidAddress, r.address)
         } else if current.is_some_and(|(c, _)| c == r.address)
-            || (cfg.ipv4_hoa_pool.contains(r.address)
-                && (free(r.address) || cfg.grant_ipv4_in_use))
+            || (cfg.ipv4_hoa_pool.contains(r.address) && (free(r.address) || cfg.grant_ipv4_in_use))
         {
             ack(Ipv4AckStatus::Success, r.address, SINGLE_ADDRESS_PREFIX_LEN)
         } else {

@@ -586,10 +586,7 @@ fn ipv4_outcome(ha: Ipv6Addr, e: &mut Entry, options: &[MobilityOption]) -> MnAc
         e.ipv4_unsupported = true;
         return MnAction::Ipv4HoaUnsupported { ha };
     };
-    e.ipv4_hoa = a
-        .status
-        .is_success()
-        .then_some((a.address, a.prefix_len));
+    e.ipv4_hoa = a.status.is_success().then_some((a.address, a.prefix_len));
     MnAction::Ipv4HoaAck {
         ha,
         status: a.status,
