@@ -236,6 +236,10 @@ env_vars! {
     FHA_AAA = "MIP6LAB_FHA_AAA", Reader::Reference,
         "`fha`: the RADIUS server `[addr]:port` (AAAH, or the AAAF proxying by realm) and its \
          secret after a space: `[2001:db8:30::18]:1812 secret`";
+    HA_IPV4_HOA_POOL = "MIP6LAB_HA_IPV4_HOA_POOL", Reader::Reference,
+        "`ha`: RFC 5555 (DSMIPv6): the IPv4 home addresses it assigns to MNs asking for one in \
+         a BU, `first-last` (e.g. `198.18.200.10-198.18.200.250`); unset: no RFC 5555 (IPv4 \
+         options skipped; not yet part of the IUT contract, #16)";
     FHA_IPV6_COA_PREFIX = "MIP6LAB_FHA_IPV6_COA_PREFIX", Reader::Reference,
         "`fha`: the prefix the MNs' IPv6 care-of addresses come from when the AAA names none \
          (`addr/len`)";

@@ -95,6 +95,9 @@ event_names! {
     BU_DISCARDED = "bu_discarded";
     /// HA: a Binding Cache change.
     BINDING_CACHE = "binding_cache";
+    /// HA: an IPv4 home address bound with a binding or released (RFC 5555); MN: the IPv4
+    /// Address Acknowledgement of its BA, or its absence.
+    IPV4_HOA = "ipv4_hoa";
     /// HA: proxy DAD for an auto-configured HoA.
     PROXY_DAD = "proxy_dad";
     /// HA: a DNS update it made.

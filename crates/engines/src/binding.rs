@@ -10,16 +10,21 @@
 //! - [`auth`]: HoA authorization (RFC 5026 §9.2): configured per-identity addresses and
 //!   first-come-first-served from a pool.
 //! - [`dns`]: the DNS Update option decision table (RFC 5026 §6, §8.1, §9.5).
-//! - [`mn`]: the mobile node's Binding Update List (RFC 6275 §11.7.1, §11.7.3, §11.8).
+//! - [`dsmip`]: RFC 5555 at the home agent: the IPv4 home address pool and the IPv4 options of
+//!   a home registration.
+//! - [`mn`]: the mobile node's Binding Update List (RFC 6275 §11.7.1, §11.7.3, §11.8), with
+//!   RFC 5555's IPv4 home address request.
 //! - [`seq_newer`]: the modulo-2^16 sequence number comparison (RFC 6275 §9.5.1).
 
 pub mod auth;
 pub mod dns;
+pub mod dsmip;
 pub mod ha;
 pub mod mn;
 
 pub use auth::{normalize_identity, HoaAuthorizer, HoaDenied, HoaPolicy, LeasePool};
 pub use dns::{dns_status, DnsAction, DnsDecision, DnsNote, DnsOutcome, DnsPolicy};
+pub use dsmip::{DsmipConfig, Ipv4CoaBinding, NATKATIMEOUT_SECS};
 pub use ha::{
     BaToSend, BindingCache, BindingCacheEntry, BuInput, BuResult, CacheEvent, DiscardReason,
     DnsTicket, HaConfig, HaEvent, HaInput, TickResult,

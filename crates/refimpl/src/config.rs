@@ -114,6 +114,9 @@ pub struct HaSettings {
     pub dns_forward: DnsForward,
     /// How long proxy DAD waits for a defense (RFC 4861 RetransTimer by default).
     pub dad_wait: Duration,
+    /// RFC 5555: the IPv4 home addresses to assign (`MIP6LAB_HA_IPV4_HOA_POOL`); `None`: no
+    /// RFC 5555 support.
+    pub ipv4_hoa_pool: Option<mip6lab_engines::mip4::fha::FhaIpv4Pool>,
 }
 
 /// RFC 5026 §6: the HA updates the MN's forward entry itself, or, when the FQDN lies in the
@@ -451,6 +454,9 @@ impl Config {
                             .transpose()?
                             .unwrap_or(mip6lab_engines::dad::RETRANS_TIMER_MS),
                     ),
+                    ipv4_hoa_pool: get(HA_IPV4_HOA_POOL)
+                        .map(|p| crate::fha::parse_pool(&p).context(HA_IPV4_HOA_POOL))
+                        .transpose()?,
                 });
             }
         }
@@ -585,6 +591,27 @@ mod tests {
         aaa[5] = ("MIP6LAB_DNS_FORWARD", "msa");
         let e = Config::from_env(env(&aaa)).unwrap_err().to_string();
         assert!(e.contains("MIP6LAB_DNS_FORWARD"), "{e}");
+        // RFC 5555: no pool unless set; `first-last` checked.
+        assert_eq!(ha.ipv4_hoa_pool, None);
+        let mut v4 = base.to_vec();
+        v4.push(("MIP6LAB_HA_IPV4_HOA_POOL", "198.18.200.10-198.18.200.12"));
+        let pool = Config::from_env(env(&v4))
+            .unwrap()
+            .ha
+            .unwrap()
+            .ipv4_hoa_pool;
+        assert_eq!(
+            pool.map(|p| p.iter().collect::<Vec<_>>()),
+            Some(vec![
+                "198.18.200.10".parse().unwrap(),
+                "198.18.200.11".parse().unwrap(),
+                "198.18.200.12".parse().unwrap()
+            ])
+        );
+        v4.pop();
+        v4.push(("MIP6LAB_HA_IPV4_HOA_POOL", "198.18.200.12-198.18.200.10"));
+        let e = format!("{:#}", Config::from_env(env(&v4)).unwrap_err());
+        assert!(e.contains("MIP6LAB_HA_IPV4_HOA_POOL"), "{e}");
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl FhaSettings {
 }
 
 /// `first-last`.
-fn parse_pool(s: &str) -> Result<FhaIpv4Pool> {
+pub(crate) fn parse_pool(s: &str) -> Result<FhaIpv4Pool> {
     let (a, b) = s
         .split_once('-')
         .ok_or_else(|| anyhow!("`{s}` is not first-last"))?;

@@ -9,7 +9,8 @@ use crate::ike::{self, id_text};
 use crate::{mhio, ndio};
 use anyhow::{anyhow, Context, Result};
 use mip6lab_engines::binding::{
-    BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, HaConfig, HaEvent, HaInput,
+    BaToSend, BindingCache, BuInput, CacheEvent, DnsAction, DnsOutcome, DsmipConfig, HaConfig,
+    HaEvent, HaInput,
 };
 use mip6lab_engines::dad::{self, DadOutcome, ProxyDad};
 use mip6lab_engines::ddns::{Retransmit, TsigKey, Update, UpdateOutcome};
@@ -92,6 +93,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
         cache: BindingCache::new(
             HaConfig {
                 home_prefixes: vec![(prefix, len)],
+                dsmip: hs.ipv4_hoa_pool.map(|p| dsmip_config(cfg, p)),
                 ..HaConfig::default()
             },
             addresses,
@@ -183,23 +185,76 @@ async fn next_eap_answer(radius: &mut Option<ike::RadiusRelay>) -> (SaId, EapSte
     }
 }
 
+/// RFC 5555 with the reference's IPv4 HoA pool, and the knobs that break it.
+fn dsmip_config(cfg: &Config, pool: mip6lab_engines::mip4::fha::FhaIpv4Pool) -> DsmipConfig {
+    let k = &cfg.knobs;
+    DsmipConfig {
+        omit_ipv4_ack: k.ha_ipv4_ack_missing,
+        grant_ipv4_in_use: k.ha_ipv4_hoa_in_use_granted,
+        exhausted_status: k.ha_ipv4_exhausted_status.into(),
+        omit_nat_detection: k.ha_no_nat_detection,
+        ..DsmipConfig::new(pool)
+    }
+}
+
 fn emit_cache(ev: &CacheEvent) {
-    let v = match ev {
+    let (kind, mut v) = match ev {
         CacheEvent::Created {
             identity, hoa, coa, ..
-        } => json!({ "change": "created", "identity": identity, "hoa": hoa.to_string(),
-                     "coa": coa.to_string() }),
-        CacheEvent::Refreshed { hoa, coa, .. } => {
-            json!({ "change": "refreshed", "hoa": hoa.to_string(), "coa": coa.to_string() })
-        }
-        CacheEvent::Deleted { identity, hoa } => {
-            json!({ "change": "deleted", "identity": identity, "hoa": hoa.to_string() })
-        }
-        CacheEvent::Expired { identity, hoa } => {
-            json!({ "change": "expired", "identity": identity, "hoa": hoa.to_string() })
-        }
+        } => (
+            "binding_cache",
+            json!({ "change": "created", "identity": identity, "hoa": hoa.to_string(),
+                    "coa": coa.to_string() }),
+        ),
+        CacheEvent::Refreshed { hoa, coa, .. } => (
+            "binding_cache",
+            json!({ "change": "refreshed", "hoa": hoa.to_string(), "coa": coa.to_string() }),
+        ),
+        CacheEvent::Deleted { identity, hoa } => (
+            "binding_cache",
+            json!({ "change": "deleted", "identity": identity, "hoa": hoa.to_string() }),
+        ),
+        CacheEvent::Expired { identity, hoa } => (
+            "binding_cache",
+            json!({ "change": "expired", "identity": identity, "hoa": hoa.to_string() }),
+        ),
+        CacheEvent::Ipv4Assigned {
+            identity,
+            hoa,
+            ipv4_hoa,
+            prefix_len,
+        } => (
+            "ipv4_hoa",
+            json!({ "change": "assigned", "identity": identity, "hoa": hoa.to_string(),
+                    "ipv4_hoa": format!("{ipv4_hoa}/{prefix_len}") }),
+        ),
+        CacheEvent::Ipv4Released {
+            identity,
+            hoa,
+            ipv4_hoa,
+        } => (
+            "ipv4_hoa",
+            json!({ "change": "released", "identity": identity, "hoa": hoa.to_string(),
+                    "ipv4_hoa": ipv4_hoa.to_string() }),
+        ),
     };
-    emit("binding_cache", v);
+    // RFC 5555: an IPv4 care-of address only when there is one (the lines stay as they were).
+    if let (
+        CacheEvent::Created {
+            ipv4_coa: Some(c), ..
+        }
+        | CacheEvent::Refreshed {
+            ipv4_coa: Some(c), ..
+        },
+        Some(o),
+    ) = (ev, v.as_object_mut())
+    {
+        o.insert(
+            "ipv4_coa".into(),
+            json!({ "option": c.option.to_string(), "outer": c.outer.to_string(), "nat": c.nat }),
+        );
+    }
+    emit(kind, v);
 }
 
 impl Ha<'_> {
@@ -503,12 +558,21 @@ impl Ha<'_> {
         } else {
             MhFlow::ba_to_care_of(me, ba.dst, ba.hoa)
         };
+        let mut line = json!({ "status": ba.ba.status, "seq": ba.ba.seq, "dst": ba.dst.to_string(),
+                               "dns_status": ba.dns_update().map(|d| d.status) });
+        // RFC 5555: the IPv4 Address Acknowledgements, only when the BA has some.
+        let acks: Vec<_> = ba
+            .ipv4_acks()
+            .map(|a| {
+                json!({ "status": a.status.code(), "address": a.address.to_string(),
+                             "prefix_len": a.prefix_len })
+            })
+            .collect();
+        if let (false, Some(o)) = (acks.is_empty(), line.as_object_mut()) {
+            o.insert("ipv4_acks".into(), acks.into());
+        }
         match mhio::send(esp, &mut child.out, &repr, &flow).await {
-            Ok(_) => emit(
-                "ba",
-                json!({ "status": ba.ba.status, "seq": ba.ba.seq, "dst": ba.dst.to_string(),
-                        "dns_status": ba.dns_update().map(|d| d.status) }),
-            ),
+            Ok(_) => emit("ba", line),
             Err(e) => emit("error", json!({ "reason": format!("{e:#}") })),
         }
     }

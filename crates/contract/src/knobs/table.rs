@@ -772,4 +772,48 @@ knob_table! {
         },
         text: "no HA assignment for a subscriber not allowed Mobile IPv6",
     },
+    // RFC 5555 (DSMIPv6) in the binding engines (`engines::binding::dsmip`, `mn`), catalog
+    // fixtures/requirements/rfc5555.toml. The HA's are read by the reference HA when
+    // `MIP6LAB_HA_IPV4_HOA_POOL` is set; the MN's by the dual-stack MN's BU.
+    /// Leave the IPv4 Address Acknowledgement out of a BA to a BU that asked for an IPv4 HoA.
+    ha_ipv4_ack_missing: bool {
+        name: "ha.ipv4_ack_missing", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5555-2.3.1-HA-MUST-2", "RFC5555-4.5-HA-MUST-11"],
+        },
+        text: "an IPv4 Address Acknowledgement in the BA when the BU carried an IPv4 Home Address option",
+    },
+    /// Grant a requested IPv4 HoA that another MN's binding holds.
+    ha_ipv4_hoa_in_use_granted: bool {
+        name: "ha.ipv4_hoa_in_use_granted", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5555-4.5-HA-MUST-7"] },
+        text: "a requested IPv4 HoA only if it is allocated to this MN (not another's)",
+    },
+    /// IPv4 Address Acknowledgement status when no dynamic IPv4 HoA is left (conforming 132).
+    ha_ipv4_exhausted_status: u8 {
+        name: "ha.ipv4_exhausted_status", roles: &[Ha],
+        values: Int { min: 0, max: 255 }, default: "132",
+        kind: Mutant { value: "128", breaks: &["RFC5555-4.5-HA-MUST-9"] },
+        text: "status 132 when no dynamic IPv4 HoA is available",
+    },
+    /// Leave the NAT Detection option out of a BA to a BU that came in UDP.
+    ha_no_nat_detection: bool {
+        name: "ha.no_nat_detection", roles: &[Ha],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5555-3.2.2-HA-MUST-1", "RFC5555-4.2-HA-MUST-2"],
+        },
+        text: "a NAT Detection option in the BA to a UDP-encapsulated BU",
+    },
+    /// Keep sending the IPv4 Home Address option to an HA whose BA did not acknowledge it.
+    mn_ipv4_hoa_after_no_ack: bool {
+        name: "mn.ipv4_hoa_after_no_ack", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5555-2.3.1-MN-SHOULD-NOT-1"] },
+        text: "no IPv4 Home Address option to an HA that did not acknowledge one",
+    },
 }

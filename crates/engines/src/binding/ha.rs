@@ -35,16 +35,30 @@
 //! When a BA is sent (§9.5.4): always for a rejection (131 is MUST, 130 and 135 are MUST even
 //! with A = 0, the others SHOULD per §10.3.1); on acceptance only if A = 1 — or if the BU carried a
 //! DNS Update option, since RFC 5026 §6 says the HA MUST send a BA with the option's Status.
+//!
+//! RFC 5555 (DSMIPv6), with [`HaConfig::dsmip`] set ([`crate::binding::dsmip`]): an accepted BU's
+//! IPv4 Home Address options get an IPv4 Address Acknowledgement each in the BA (§2.3.1, §4.5),
+//! and such a BU always gets a BA, whatever its A flag (§2.3.1: the HA MUST send one). A BU that
+//! came UDP-encapsulated over IPv4 ([`HaInput::BuOverUdp`]: the driver knows the outer header,
+//! this engine does not) with an IPv4 Care-of Address option binds that IPv4 CoA: it needs no
+//! HAO (its IPv6 source is the HoA, §4.2), the BA goes back in UDP to the outer source with a
+//! NAT Detection option (§4.2 MUST), and the F flag is refused with **144** when the HA does
+//! not allow forced UDP (§4.5). Without `dsmip` the options are skipped as unknown (RFC 6275
+//! §6.1.7) and the outer header is not looked at.
 
 use crate::addresses::SharedAddresses;
 use crate::binding::dns::{self, BindingOutcome, DnsAction, DnsDecision, DnsNote, DnsOutcome};
+use crate::binding::dsmip::{self, DsmipConfig, Ipv4CoaBinding, Ipv4Leases};
 use crate::binding::{in_prefix, lifetime_ms, seq_newer, HoaAuthorizer, HoaDenied, HoaPolicy};
 use crate::binding::{normalize_identity, DnsPolicy};
 use crate::io::{SansIo, Transmit};
 use mip6lab_wire::mh::options::MobilityOption;
-use mip6lab_wire::mh::{ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate};
+use mip6lab_wire::mh::{
+    ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, Ipv4AddressAck,
+    Ipv4HomeAddress,
+};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
 /// HA configuration.
 #[derive(Debug, Clone)]
@@ -69,6 +83,8 @@ pub struct HaConfig {
     /// Add a Binding Refresh Advice option (§10.3.1 MAY) with this percentage of the granted
     /// lifetime as the Refresh Interval (always < the Lifetime, as §10.3.1 requires).
     pub refresh_advice_percent: Option<u8>,
+    /// RFC 5555 support (IPv4 home addresses, IPv4 care-of addresses); `None`: not offered.
+    pub dsmip: Option<DsmipConfig>,
 }
 
 impl Default for HaConfig {
@@ -83,6 +99,7 @@ impl Default for HaConfig {
             prefix_valid_until_ms: None,
             prefix_preferred_until_ms: None,
             refresh_advice_percent: None,
+            dsmip: None,
         }
     }
 }
@@ -119,6 +136,11 @@ pub struct BindingCacheEntry {
     pub k: bool,
     /// The FQDN this HA put in DNS for this HoA (after a successful Add).
     pub dns_fqdn: Option<String>,
+    /// The IPv4 home address (and prefix length) bound with this HoA (RFC 5555 §4.5).
+    pub ipv4_hoa: Option<(Ipv4Addr, u8)>,
+    /// The IPv4 care-of address, for a binding made from an IPv4-only network (RFC 5555
+    /// §4.2); then `coa` is its IPv4-mapped form.
+    pub ipv4_coa: Option<Ipv4CoaBinding>,
 }
 
 /// Changes to the Binding Cache.
@@ -129,6 +151,8 @@ pub enum CacheEvent {
         hoa: Ipv6Addr,
         coa: Ipv6Addr,
         expires_ms: u64,
+        /// The IPv4 care-of address (RFC 5555 §4.2); `coa` is then its IPv4-mapped form.
+        ipv4_coa: Option<Ipv4CoaBinding>,
     },
     Refreshed {
         hoa: Ipv6Addr,
@@ -136,11 +160,27 @@ pub enum CacheEvent {
         /// The CoA changed.
         moved: bool,
         expires_ms: u64,
+        ipv4_coa: Option<Ipv4CoaBinding>,
     },
     /// Deregistered by the MN.
     Deleted { identity: String, hoa: Ipv6Addr },
     /// Lifetime ran out.
     Expired { identity: String, hoa: Ipv6Addr },
+    /// An IPv4 home address is now bound with `hoa` (RFC 5555 §4.5): newly, or in place of
+    /// another (that one's [`CacheEvent::Ipv4Released`] comes first).
+    Ipv4Assigned {
+        identity: String,
+        hoa: Ipv6Addr,
+        ipv4_hoa: Ipv4Addr,
+        prefix_len: u8,
+    },
+    /// The IPv4 home address of `hoa` is free again: deregistration, expiry, or a BU that no
+    /// longer asks for it (RFC 5555 §4.4.2.1).
+    Ipv4Released {
+        identity: String,
+        hoa: Ipv6Addr,
+        ipv4_hoa: Ipv4Addr,
+    },
 }
 
 /// Why a BU got no BA at all.
@@ -159,8 +199,12 @@ pub struct BaToSend {
     pub ba: BindingAck,
     pub options: Vec<MobilityOption>,
     pub hoa: Ipv6Addr,
-    /// Destination address: the CoA of the BU (or the source of a rejected one).
+    /// Destination address: the CoA of the BU (or the source of a rejected one); the HoA when
+    /// the CoA is an IPv4 address (RFC 5555 §4.5).
     pub dst: Ipv6Addr,
+    /// Send it UDP-encapsulated in IPv4 to this address and port: the BU came that way
+    /// (RFC 5555 §4.2: the HA MUST answer in UDP).
+    pub udp_ipv4: Option<SocketAddrV4>,
 }
 
 impl BaToSend {
@@ -168,6 +212,14 @@ impl BaToSend {
     pub fn dns_update(&self) -> Option<&DnsUpdate> {
         self.options.iter().find_map(|o| match o {
             MobilityOption::DnsUpdate(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// The IPv4 Address Acknowledgement options in the BA (RFC 5555 §3.2.1).
+    pub fn ipv4_acks(&self) -> impl Iterator<Item = &Ipv4AddressAck> {
+        self.options.iter().filter_map(|o| match o {
+            MobilityOption::Ipv4AddressAck(a) => Some(a),
             _ => None,
         })
     }
@@ -228,6 +280,8 @@ pub struct BindingCache {
     pending: BTreeMap<DnsTicket, PendingDns>,
     next_ticket: u64,
     events: VecDeque<HaEvent>,
+    /// Which binding holds each IPv4 home address (RFC 5555).
+    ipv4_leases: Ipv4Leases,
 }
 
 /// What the Binding Cache takes in.
@@ -235,6 +289,12 @@ pub struct BindingCache {
 pub enum HaInput<'a> {
     /// A home registration BU, already IPsec-verified, with its IKE context.
     Bu(BuInput<'a>),
+    /// The same, for a BU that came UDP-encapsulated over IPv4 (RFC 5555 §4.1, UDP port 4191
+    /// at the HA): `outer` is that packet's IPv4 source address and UDP source port.
+    BuOverUdp {
+        bu: BuInput<'a>,
+        outer: SocketAddrV4,
+    },
     /// The driver's DDNS client finished the action of [`HaEvent::UpdateDns`] `ticket`.
     DnsDone {
         ticket: DnsTicket,
@@ -282,6 +342,7 @@ impl BindingCache {
             pending: BTreeMap::new(),
             next_ticket: 1,
             events: VecDeque::new(),
+            ipv4_leases: Ipv4Leases::default(),
         }
     }
 
@@ -319,6 +380,16 @@ impl BindingCache {
         self.entries.values()
     }
 
+    /// The IPv6 HoA whose binding holds IPv4 home address `a` (RFC 5555).
+    pub fn ipv4_holder(&self, a: Ipv4Addr) -> Option<Ipv6Addr> {
+        self.ipv4_leases.holder(a)
+    }
+
+    /// Number of IPv4 home addresses bound.
+    pub fn ipv4_bound(&self) -> usize {
+        self.ipv4_leases.len()
+    }
+
     /// Number of BAs waiting for a DNS outcome.
     pub fn pending_dns(&self) -> usize {
         self.pending.len()
@@ -329,10 +400,35 @@ impl BindingCache {
         self.entries.values().map(|e| e.expires_ms).min()
     }
 
-    /// Processes one home registration BU.
-    fn process_bu(&mut self, input: &BuInput<'_>, now_ms: u64) -> BuResult {
+    /// Processes one home registration BU; `outer`: it came in UDP over IPv4 from there.
+    fn process_bu(
+        &mut self,
+        input: &BuInput<'_>,
+        outer: Option<SocketAddrV4>,
+        now_ms: u64,
+    ) -> BuResult {
         let mut res = BuResult::default();
         let bu = input.bu;
+        let dsmip = self.cfg.dsmip.clone();
+        // Without RFC 5555 the outer header and options 29-32 mean nothing here.
+        let outer = outer.filter(|_| dsmip.is_some());
+        let ipv4_coa = outer.and_then(|o| {
+            input.options.iter().find_map(|opt| match opt {
+                MobilityOption::Ipv4CareOf(c) => Some(Ipv4CoaBinding::new(c.address, o)),
+                _ => None,
+            })
+        });
+        let ipv4_requests: Vec<Ipv4HomeAddress> = match dsmip {
+            Some(_) => input
+                .options
+                .iter()
+                .filter_map(|o| match o {
+                    MobilityOption::Ipv4HomeAddress(h) => Some(*h),
+                    _ => None,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let discard = |mut r: BuResult, why| {
             r.discarded = Some(why);
             r
@@ -348,18 +444,31 @@ impl BindingCache {
             return discard(res, DiscardReason::NonceIndicesWithH);
         }
         let hoa = input.hao.unwrap_or(input.src);
-        let coa = input
-            .options
-            .iter()
-            .find_map(|o| match o {
-                MobilityOption::AlternateCoa(a) => Some(*a),
-                _ => None,
-            })
-            .unwrap_or(input.src);
-        let dereg = bu.lifetime == 0 || coa == hoa;
-        if input.hao.is_none() && !dereg {
+        let coa = match &ipv4_coa {
+            // RFC 5555 §4.2: the IPv6 source is the HoA; the CoA is the outer IPv4 source.
+            Some(c) => c.outer.ip().to_ipv6_mapped(),
+            None => input
+                .options
+                .iter()
+                .find_map(|o| match o {
+                    MobilityOption::AlternateCoa(a) => Some(*a),
+                    _ => None,
+                })
+                .unwrap_or(input.src),
+        };
+        let dereg = bu.lifetime == 0 || (ipv4_coa.is_none() && coa == hoa);
+        if input.hao.is_none() && !dereg && ipv4_coa.is_none() {
             return discard(res, DiscardReason::MissingHao);
         }
+        // The BA goes to the HoA inside the UDP tunnel when the CoA is IPv4 (§4.5).
+        let ba_dst = if ipv4_coa.is_some() { hoa } else { coa };
+        // §4.2: a BA to a BU that came in UDP MUST carry the NAT Detection option.
+        let nat_option = match (&dsmip, outer) {
+            (Some(d), Some(_)) if !d.omit_nat_detection => Some(MobilityOption::NatDetection(
+                dsmip::nat_detection(d, ipv4_coa.as_ref(), bu.flags.contains(BuFlags::F)),
+            )),
+            _ => None,
+        };
         if !is_unicast_routable(&hoa) {
             return discard(res, DiscardReason::HoaNotUnicast);
         }
@@ -386,9 +495,10 @@ impl BindingCache {
                     seq,
                     lifetime: 0,
                 },
-                options: Vec::new(),
+                options: nat_option.iter().cloned().collect(),
                 hoa,
-                dst: coa,
+                dst: ba_dst,
+                udp_ipv4: outer,
             });
             r
         };
@@ -423,6 +533,14 @@ impl BindingCache {
                 return reject(res, ba_status::SEQUENCE_OUT_OF_WINDOW, e.seq);
             }
         }
+        if outer.is_some()
+            && bu.flags.contains(BuFlags::F)
+            && dsmip.as_ref().is_some_and(|d| !d.force_udp_allowed)
+        {
+            return reject(res, ba_status::FORCED_UDP_NOT_ACCEPTED, bu.seq);
+        }
+        let ipv4_current = existing.as_ref().and_then(|e| e.ipv4_hoa);
+        let mut ipv4_acks: Vec<Ipv4AddressAck> = Vec::new();
         let k = bu.flags.contains(BuFlags::K) && self.cfg.can_move_ike_endpoint;
         let (outcome, granted) = if dereg {
             let Some(e) = existing else {
@@ -431,9 +549,14 @@ impl BindingCache {
             self.entries.remove(&hoa);
             self.auth.lock().release(&identity, &hoa);
             res.events.push(CacheEvent::Deleted {
-                identity: e.identity,
+                identity: e.identity.clone(),
                 hoa,
             });
+            // §4.4.2.1: Lifetime 0 removes every binding of the MN, the IPv4 one too.
+            if let Some((a, _)) = e.ipv4_hoa {
+                self.release_ipv4(&mut res, &e.identity, hoa, a);
+            }
+            ipv4_acks = dsmip::dereg_acks(e.ipv4_hoa, &ipv4_requests);
             (BindingOutcome::Deregistered, 0)
         } else {
             if existing.is_none() {
@@ -458,6 +581,15 @@ impl BindingCache {
                 return reject(res, ba_status::ADMINISTRATIVELY_PROHIBITED, bu.seq);
             }
             let expires_ms = now_ms.saturating_add(lifetime_ms(granted));
+            // RFC 5555: the IPv4 HoA follows this BU's options (none: released, §4.4.2.1).
+            let ipv4_hoa = match &dsmip {
+                Some(d) => {
+                    let v4 = dsmip::decide(d, &self.ipv4_leases, hoa, ipv4_current, &ipv4_requests);
+                    ipv4_acks = v4.acks;
+                    v4.granted
+                }
+                None => None,
+            };
             match existing {
                 Some(mut e) => {
                     let moved = e.coa != coa;
@@ -466,12 +598,15 @@ impl BindingCache {
                     e.lifetime_units = granted;
                     e.expires_ms = expires_ms;
                     e.k = k;
+                    e.ipv4_hoa = ipv4_hoa;
+                    e.ipv4_coa = ipv4_coa;
                     self.entries.insert(hoa, e);
                     res.events.push(CacheEvent::Refreshed {
                         hoa,
                         coa,
                         moved,
                         expires_ms,
+                        ipv4_coa,
                     });
                 }
                 None => {
@@ -487,6 +622,8 @@ impl BindingCache {
                             expires_ms,
                             k,
                             dns_fqdn: None,
+                            ipv4_hoa,
+                            ipv4_coa,
                         },
                     );
                     res.events.push(CacheEvent::Created {
@@ -494,8 +631,23 @@ impl BindingCache {
                         hoa,
                         coa,
                         expires_ms,
+                        ipv4_coa,
                     });
                 }
+            }
+            let old = ipv4_current.map(|(a, _)| a);
+            let new = ipv4_hoa.map(|(a, _)| a);
+            if let Some(a) = old.filter(|a| Some(*a) != new) {
+                self.release_ipv4(&mut res, &identity, hoa, a);
+            }
+            if let Some((a, prefix_len)) = ipv4_hoa.filter(|(a, _)| Some(*a) != old) {
+                self.ipv4_leases.claim(a, hoa);
+                res.events.push(CacheEvent::Ipv4Assigned {
+                    identity: identity.clone(),
+                    hoa,
+                    ipv4_hoa: a,
+                    prefix_len,
+                });
             }
             (BindingOutcome::Registered, granted)
         };
@@ -521,7 +673,8 @@ impl BindingCache {
             options: Vec::new(),
             hoa,
             // A deregistration's BA also goes to the CoA (the HoA when at home).
-            dst: coa,
+            dst: ba_dst,
+            udp_ipv4: outer,
         };
         if let Some(pct) = self.cfg.refresh_advice_percent.filter(|_| !dereg) {
             let interval = u32::from(granted) * u32::from(pct.min(99)) / 100;
@@ -531,6 +684,13 @@ impl BindingCache {
                 });
             }
         }
+        if !dsmip.as_ref().is_some_and(|d| d.omit_ipv4_ack) {
+            ba.options
+                .extend(ipv4_acks.into_iter().map(MobilityOption::Ipv4AddressAck));
+        }
+        ba.options.extend(nat_option);
+        // RFC 5555 §2.3.1 and §4.2: the MN learns its IPv4 HoA and the NAT only from a BA.
+        let ba_owed = !ipv4_requests.is_empty() || outer.is_some();
         let (decision, mut notes) = dns::decide(dns_opt, &identity, hoa, outcome, &self.cfg.dns);
         if dns_opts.len() > 1 {
             notes.push(DnsNote::Duplicate);
@@ -565,7 +725,7 @@ impl BindingCache {
                 }
             }
             _ => {
-                if bu.flags.contains(BuFlags::A) {
+                if bu.flags.contains(BuFlags::A) || ba_owed {
                     res.ba = Some(ba);
                 }
             }
@@ -617,11 +777,29 @@ impl BindingCache {
                 }
             }
             out.events.push(CacheEvent::Expired {
-                identity: e.identity,
+                identity: e.identity.clone(),
                 hoa,
             });
+            if let Some((a, _)) = e.ipv4_hoa {
+                self.ipv4_leases.release(a, hoa);
+                out.events.push(CacheEvent::Ipv4Released {
+                    identity: e.identity,
+                    hoa,
+                    ipv4_hoa: a,
+                });
+            }
         }
         out
+    }
+
+    /// Frees IPv4 HoA `a` of binding `hoa` and reports it.
+    fn release_ipv4(&mut self, res: &mut BuResult, identity: &str, hoa: Ipv6Addr, a: Ipv4Addr) {
+        self.ipv4_leases.release(a, hoa);
+        res.events.push(CacheEvent::Ipv4Released {
+            identity: identity.to_string(),
+            hoa,
+            ipv4_hoa: a,
+        });
     }
 }
 
@@ -631,22 +809,8 @@ impl SansIo for BindingCache {
 
     fn handle_input(&mut self, now: u64, input: HaInput<'_>) {
         match input {
-            HaInput::Bu(bu) => {
-                let mut r = self.process_bu(&bu, now);
-                let changes = std::mem::take(&mut r.events);
-                let (ba, dns) = (r.ba.take(), r.dns.take());
-                self.events.push_back(HaEvent::Bu(r));
-                self.events
-                    .extend(changes.into_iter().map(HaEvent::Binding));
-                // A BA goes now; only without one does a DNS update come first.
-                match (ba, dns) {
-                    (Some(ba), _) => self.events.push_back(HaEvent::SendBa(ba)),
-                    (None, Some((ticket, action))) => {
-                        self.events.push_back(HaEvent::UpdateDns { ticket, action })
-                    }
-                    (None, None) => {}
-                }
-            }
+            HaInput::Bu(bu) => self.take_bu(&bu, None, now),
+            HaInput::BuOverUdp { bu, outer } => self.take_bu(&bu, Some(outer), now),
             HaInput::DnsDone { ticket, outcome } => {
                 if let Some(ba) = self.dns_complete(ticket, outcome) {
                     self.events.push_back(HaEvent::SendBa(ba));
@@ -677,5 +841,26 @@ impl SansIo for BindingCache {
     /// The earliest binding expiry.
     fn next_timeout(&self) -> Option<u64> {
         self.earliest_expiry()
+    }
+}
+
+impl BindingCache {
+    /// One BU's events: how it was taken, the binding changes, then the BA or the DNS update
+    /// it waits for.
+    fn take_bu(&mut self, bu: &BuInput<'_>, outer: Option<SocketAddrV4>, now: u64) {
+        let mut r = self.process_bu(bu, outer, now);
+        let changes = std::mem::take(&mut r.events);
+        let (ba, dns) = (r.ba.take(), r.dns.take());
+        self.events.push_back(HaEvent::Bu(r));
+        self.events
+            .extend(changes.into_iter().map(HaEvent::Binding));
+        // A BA goes now; only without one does a DNS update come first.
+        match (ba, dns) {
+            (Some(ba), _) => self.events.push_back(HaEvent::SendBa(ba)),
+            (None, Some((ticket, action))) => {
+                self.events.push_back(HaEvent::UpdateDns { ticket, action })
+            }
+            (None, None) => {}
+        }
     }
 }

@@ -21,15 +21,27 @@
 //! everything the driver must do or know comes out as [`MnAction`] events — BUs too
 //! ([`MnAction::SendBu`]): they go over ESP with a HAO, which the driver builds, so there are
 //! no plain transmits.
+//!
+//! RFC 5555: with [`MnConfig::ipv4_hoa_request`] every registration BU (not a deregistration)
+//! carries an IPv4 Home Address option (§4.4.2: the MN MUST include it when it has or needs an
+//! IPv4 HoA): 0.0.0.0 asks for a dynamic address, another address for that one; once granted,
+//! refreshes carry the granted address and prefix length (§3.1.1). An accepting BA's IPv4
+//! Address Acknowledgement comes out as [`MnAction::Ipv4HoaAck`] (before
+//! [`MnAction::Registered`]); success binds the address ([`BindingUpdateList::ipv4_hoa`]),
+//! failure binds none (§4.4.2 MUST NOT) and the request stays (MAY). An accepting BA without the
+//! option means the HA lacks the IPv4 HoA option (§2.3.1 MUST): [`MnAction::Ipv4HoaUnsupported`],
+//! and that HA is not asked again (SHOULD NOT). The IPv4 HoA goes with deregistration, expiry
+//! and a new IPv6 HoA.
 
 use crate::binding::lifetime_ms;
 use crate::io::{SansIo, Transmit};
 use mip6lab_wire::mh::options::{lay_out, MobilityOption};
 use mip6lab_wire::mh::{
-    ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm,
+    ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, Ipv4AckStatus,
+    Ipv4HomeAddress,
 };
 use std::collections::{BTreeMap, VecDeque};
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// MN timers and BU contents.
 #[derive(Debug, Clone)]
@@ -50,6 +62,12 @@ pub struct MnConfig {
     pub refresh_percent: u8,
     /// How the DNS Update option writes the FQDN.
     pub fqdn_form: FqdnForm,
+    /// RFC 5555: ask for an IPv4 home address in registration BUs (0.0.0.0: a dynamic one);
+    /// `None`: no IPv4 Home Address option.
+    pub ipv4_hoa_request: Option<Ipv4Addr>,
+    /// Mutant `mn.ipv4_hoa_after_no_ack`: go on asking an HA whose BA had no IPv4 Address
+    /// Acknowledgement (RFC 5555 §2.3.1 SHOULD NOT).
+    pub ipv4_hoa_after_no_ack: bool,
 }
 
 impl Default for MnConfig {
@@ -63,6 +81,8 @@ impl Default for MnConfig {
             k: true,
             refresh_percent: 75,
             fqdn_form: FqdnForm::Text,
+            ipv4_hoa_request: None,
+            ipv4_hoa_after_no_ack: false,
         }
     }
 }
@@ -121,6 +141,20 @@ pub enum MnAction {
     BindingExpired {
         ha: Ipv6Addr,
     },
+    /// The accepting BA's IPv4 Address Acknowledgement (RFC 5555 §3.2.1): on success
+    /// `address`/`prefix_len` is the IPv4 HoA now bound; on failure `prefix_len` is meaningless
+    /// and nothing is bound.
+    Ipv4HoaAck {
+        ha: Ipv6Addr,
+        status: Ipv4AckStatus,
+        address: Ipv4Addr,
+        prefix_len: u8,
+    },
+    /// The BU asked for an IPv4 HoA and the accepting BA had no IPv4 Address Acknowledgement:
+    /// the HA does not support the option (RFC 5555 §2.3.1); it is not asked again.
+    Ipv4HoaUnsupported {
+        ha: Ipv6Addr,
+    },
 }
 
 /// Caller errors.
@@ -150,6 +184,8 @@ struct Outstanding {
     dereg: bool,
     coa: Ipv6Addr,
     dns: Option<DnsUpdate>,
+    /// The IPv4 Home Address option of this attempt (RFC 5555).
+    ipv4: Option<Ipv4HomeAddress>,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +204,10 @@ struct Entry {
     ever_registered: bool,
     failed: bool,
     refused_hoas: Vec<Ipv6Addr>,
+    /// The IPv4 HoA (and prefix length) bound at this HA (RFC 5555).
+    ipv4_hoa: Option<(Ipv4Addr, u8)>,
+    /// This HA answered an IPv4 Home Address option without acknowledging it.
+    ipv4_unsupported: bool,
 }
 
 /// The Binding Update List, keyed by HA address.
@@ -210,6 +250,8 @@ impl BindingUpdateList {
                 ever_registered: false,
                 failed: false,
                 refused_hoas: Vec::new(),
+                ipv4_hoa: None,
+                ipv4_unsupported: false,
             },
         );
         Ok(())
@@ -226,11 +268,17 @@ impl BindingUpdateList {
         e.outstanding = None;
         e.ever_registered = false;
         e.failed = false;
+        e.ipv4_hoa = None;
         Ok(())
     }
 
     pub fn hoa(&self, ha: &Ipv6Addr) -> Option<Ipv6Addr> {
         self.entries.get(ha).map(|e| e.hoa)
+    }
+
+    /// The IPv4 home address and prefix length bound at `ha` (RFC 5555), if any.
+    pub fn ipv4_hoa(&self, ha: &Ipv6Addr) -> Option<(Ipv4Addr, u8)> {
+        self.entries.get(ha).and_then(|e| e.ipv4_hoa)
     }
 
     /// The sequence number the next BU to `ha` will carry.
@@ -297,10 +345,21 @@ impl BindingUpdateList {
     ) -> Vec<MnAction> {
         let first = self.cfg.initial_timeout_first_reg_ms;
         let later = self.cfg.initial_timeout_ms;
+        let (request, keep_asking) = (self.cfg.ipv4_hoa_request, self.cfg.ipv4_hoa_after_no_ack);
         let Some(e) = self.entries.get_mut(&ha) else {
             return Vec::new();
         };
         e.failed = false;
+        let ipv4 = request
+            .filter(|_| !dereg && (!e.ipv4_unsupported || keep_asking))
+            .map(|asked| match e.ipv4_hoa {
+                // §3.1.1: after the grant, the address and the prefix length allocated.
+                Some((a, len)) => Ipv4HomeAddress {
+                    prefix_len: len,
+                    ..Ipv4HomeAddress::single(a)
+                },
+                None => Ipv4HomeAddress::single(asked),
+            });
         let timeout_ms = if !e.ever_registered && !dereg {
             first
         } else {
@@ -313,6 +372,7 @@ impl BindingUpdateList {
             dereg,
             coa,
             dns,
+            ipv4,
         });
         vec![self.transmit(ha, now_ms)]
     }
@@ -339,6 +399,9 @@ impl BindingUpdateList {
         // RFC 4877 §4.3: the ACoA option away from home; not when deregistering at home.
         if o.coa != hoa {
             opts.push(MobilityOption::AlternateCoa(o.coa));
+        }
+        if let Some(h) = o.ipv4 {
+            opts.push(MobilityOption::Ipv4HomeAddress(h));
         }
         if let Some(d) = &o.dns {
             opts.push(MobilityOption::DnsUpdate(d.clone()));
@@ -402,8 +465,12 @@ impl BindingUpdateList {
             s if s < 128 => {
                 if o.dereg {
                     e.registered = None;
+                    e.ipv4_hoa = None;
                     out.push(MnAction::Deregistered { ha });
                 } else {
+                    if o.ipv4.is_some() {
+                        out.push(ipv4_outcome(ha, e, options));
+                    }
                     let granted_ms = lifetime_ms(ba.lifetime);
                     let mut refresh_after = granted_ms * pct / 100;
                     for opt in options {
@@ -480,6 +547,7 @@ impl BindingUpdateList {
             if let Some(r) = &e.registered {
                 if r.expires_ms <= now_ms {
                     e.registered = None;
+                    e.ipv4_hoa = None;
                     out.push(MnAction::BindingExpired { ha });
                 }
             }
@@ -503,6 +571,27 @@ impl BindingUpdateList {
             }
         }
         out
+    }
+}
+
+/// What an accepting BA says of the IPv4 HoA asked for (RFC 5555 §2.3.1, §4.4.2), recorded in
+/// the HA's entry.
+fn ipv4_outcome(ha: Ipv6Addr, e: &mut Entry, options: &[MobilityOption]) -> MnAction {
+    let ack = options.iter().find_map(|o| match o {
+        MobilityOption::Ipv4AddressAck(a) => Some(*a),
+        _ => None,
+    });
+    let Some(a) = ack else {
+        e.ipv4_hoa = None;
+        e.ipv4_unsupported = true;
+        return MnAction::Ipv4HoaUnsupported { ha };
+    };
+    e.ipv4_hoa = a.status.is_success().then_some((a.address, a.prefix_len));
+    MnAction::Ipv4HoaAck {
+        ha,
+        status: a.status,
+        address: a.address,
+        prefix_len: a.prefix_len,
     }
 }
 

@@ -10,7 +10,7 @@ use mip6lab_engines::binding::{
 use mip6lab_engines::io::SansIo;
 use mip6lab_wire::mh::options::MobilityOption;
 use mip6lab_wire::mh::BindingAck;
-use std::net::Ipv6Addr;
+use std::net::{Ipv6Addr, SocketAddrV4};
 
 pub trait BulActions {
     /// `call` (`register` or `deregister`), then the actions it queued.
@@ -63,6 +63,8 @@ impl BulActions for BindingUpdateList {
 pub trait CacheActions {
     /// A BU as input, then its events as one [`BuResult`].
     fn bu_result(&mut self, input: &BuInput<'_>, now: u64) -> BuResult;
+    /// The same for a BU that came in UDP over IPv4 from `outer` (RFC 5555 §4.1).
+    fn bu_udp_result(&mut self, input: &BuInput<'_>, outer: SocketAddrV4, now: u64) -> BuResult;
     /// The DNS outcome for `ticket` as input, then the BA it released, if any.
     fn dns_done(&mut self, ticket: DnsTicket, outcome: DnsOutcome) -> Option<BaToSend>;
     /// The timers at `now`, then what expired.
@@ -72,32 +74,13 @@ pub trait CacheActions {
 impl CacheActions for BindingCache {
     fn bu_result(&mut self, input: &BuInput<'_>, now: u64) -> BuResult {
         self.handle_input(now, HaInput::Bu(*input));
-        let mut r = None::<BuResult>;
-        let (mut events, mut ba, mut dns) = (Vec::new(), None, None);
-        while let Some(e) = self.poll_event() {
-            match e {
-                HaEvent::Bu(b) => {
-                    assert!(
-                        r.is_none() && events.is_empty(),
-                        "the BU summary comes first"
-                    );
-                    r = Some(b);
-                }
-                HaEvent::Binding(c) => events.push(c),
-                HaEvent::SendBa(b) => ba = Some(b),
-                HaEvent::UpdateDns { ticket, action } => dns = Some((ticket, action)),
-                HaEvent::RemoveDns(a) => panic!("a BU removed DNS records of {a:?}"),
-            }
-        }
-        let mut r = r.expect("a BU summary");
-        assert!(
-            ba.is_none() || dns.is_none(),
-            "a BA, or the DNS update it waits for"
-        );
-        r.events = events;
-        r.ba = ba;
-        r.dns = dns;
-        r
+        gather(self)
+    }
+
+    fn bu_udp_result(&mut self, input: &BuInput<'_>, outer: SocketAddrV4, now: u64) -> BuResult {
+        let bu = *input;
+        self.handle_input(now, HaInput::BuOverUdp { bu, outer });
+        gather(self)
     }
 
     fn dns_done(&mut self, ticket: DnsTicket, outcome: DnsOutcome) -> Option<BaToSend> {
@@ -126,4 +109,35 @@ impl CacheActions for BindingCache {
         }
         t
     }
+}
+
+/// A BU's events as one [`BuResult`]: the summary first, then changes, then the BA or the DNS
+/// update it waits for.
+fn gather(c: &mut BindingCache) -> BuResult {
+    let mut r = None::<BuResult>;
+    let (mut events, mut ba, mut dns) = (Vec::new(), None, None);
+    while let Some(e) = c.poll_event() {
+        match e {
+            HaEvent::Bu(b) => {
+                assert!(
+                    r.is_none() && events.is_empty(),
+                    "the BU summary comes first"
+                );
+                r = Some(b);
+            }
+            HaEvent::Binding(c) => events.push(c),
+            HaEvent::SendBa(b) => ba = Some(b),
+            HaEvent::UpdateDns { ticket, action } => dns = Some((ticket, action)),
+            HaEvent::RemoveDns(a) => panic!("a BU removed DNS records of {a:?}"),
+        }
+    }
+    let mut r = r.expect("a BU summary");
+    assert!(
+        ba.is_none() || dns.is_none(),
+        "a BA, or the DNS update it waits for"
+    );
+    r.events = events;
+    r.ba = ba;
+    r.dns = dns;
+    r
 }
