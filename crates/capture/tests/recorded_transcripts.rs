@@ -303,6 +303,9 @@ fn dualstack_reference_flows() {
             "FA -> FHA  ESP via=ip6in4 from=198.18.2.4 inner_src=2001:db8:32::c612:640b inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
             "FHA -> FA  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640b spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
             "MN-FA-CoA6 -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU",
+            // RFC 5555 at the HA: MN asks for any IPv4 home address and gets one.
+            "{IPv4-HoA prefix_len=32 p=0 address=0.0.0.0}",
+            "{IPv4-AddrAck status=0 status_name=Success prefix_len=32 address=198.18.200.10}",
         ] {
             assert!(has(needle), "{needle}: {text}");
         }

@@ -98,6 +98,13 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
         ),
         "{home}"
     );
+    // RFC 5555: MN asked for an IPv4 home address in its BU and the HA's BA granted one.
+    assert!(
+        home.contains(
+            "{IPv4-AddrAck status=0 status_name=Success prefix_len=32 address=198.18.200.10}"
+        ),
+        "{home}"
+    );
     // The HA granted the home address the AAAH gave in the Reply.
     assert!(
         home.contains("{INTERNAL_IP6_ADDRESS len=17 value=2001:db8:31:100::8001/64}"),

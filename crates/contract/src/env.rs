@@ -225,9 +225,12 @@ env_vars! {
          registering with the FHA directly) or `fa` (an FA CoA learned from Agent \
          Advertisements, registering through the FA; draft §4.1.2)";
     DS_ECHO = "MIP6LAB_DS_ECHO", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack`, co-located CoA: once registered, ping this IPv4 \
-         address through the MN–FHA tunnel from the temporary IPv4 home address (event \
+        "`MIP6LAB_BOOTSTRAP=dualstack`: once registered, ping this IPv4 address through its \
+         tunnel (to the FHA, or through the FA) from the temporary IPv4 home address (event \
          `tunnel_echo`); unset: no check";
+    MN_IPV4_HOA_REQUEST = "MIP6LAB_MN_IPV4_HOA_REQUEST", Reader::Reference,
+        "MN: RFC 5555: ask the HA for an IPv4 home address in the BU's IPv4 Home Address \
+         option, `0.0.0.0` for any or a given address (event `ipv4_hoa`); unset: no option";
     FA_FHA_BY_REALM = "MIP6LAB_FA_FHA_BY_REALM", Reader::Reference,
         "`fa`: `realm=ipv4,…`, the FHA a Request asking for any home agent goes to (RFC 4433)";
     FHA_THOA_POOL = "MIP6LAB_FHA_THOA_POOL", Reader::Reference,

@@ -94,6 +94,8 @@ pub struct MnSettings {
     /// A home address to propose in the CFG_REQUEST (the dual-stack MN's, from its
     /// Registration Reply).
     pub preferred_hoa: Option<Ipv6Addr>,
+    /// RFC 5555: the IPv4 Home Address option's address (0.0.0.0: any).
+    pub ipv4_hoa_request: Option<std::net::Ipv4Addr>,
 }
 
 #[derive(Debug, Clone)]
@@ -315,6 +317,13 @@ impl Config {
                         .ok_or_else(|| anyhow!("{HOA_COUNT}: `{v}` is not a number 1..=8"))?,
                 },
                 preferred_hoa: None,
+                ipv4_hoa_request: get(MN_IPV4_HOA_REQUEST)
+                    .map(|a| {
+                        a.parse().map_err(|_| {
+                            anyhow!("{MN_IPV4_HOA_REQUEST}: `{a}` is not an IPv4 address")
+                        })
+                    })
+                    .transpose()?,
             })
         };
         let mut mn = None;

@@ -658,6 +658,8 @@ fn mn_config(cfg: &Config) -> MnConfig {
         // Bounded: with 3, a BU that gets no BA fails in 1.5 + 3 + 6 s.
         max_transmissions: u32::from(cfg.knobs.bu_transmissions),
         lifetime_units: cfg.knobs.lifetime_units,
+        ipv4_hoa_request: cfg.mn.as_ref().and_then(|m| m.ipv4_hoa_request),
+        ipv4_hoa_after_no_ack: cfg.knobs.mn_ipv4_hoa_after_no_ack,
         ..MnConfig::default()
     }
 }
@@ -867,6 +869,21 @@ impl Mobility {
                         emit("no_binding_ack", json!({ "hoa": self.hoa.to_string() }));
                         done = Some(Done::NoAnswer);
                     }
+                    MnAction::Ipv4HoaAck {
+                        status,
+                        address,
+                        prefix_len,
+                        ..
+                    } => emit(
+                        "ipv4_hoa",
+                        json!({ "change": if status.is_success() { "acknowledged" } else { "refused" },
+                                "status": status.code(), "ipv4_hoa": address.to_string(),
+                                "prefix_len": prefix_len, "hoa": self.hoa.to_string() }),
+                    ),
+                    MnAction::Ipv4HoaUnsupported { .. } => emit(
+                        "ipv4_hoa",
+                        json!({ "change": "unsupported", "hoa": self.hoa.to_string() }),
+                    ),
                     other => eprintln!("mn: {other:?}"),
                 }
             }
