@@ -20,8 +20,7 @@
 use libfuzzer_sys::fuzz_target;
 use mip6lab_engines::tunnel::{
     inspect_inner, Config, Decapsulated, DropReason, Encapsulated, Encapsulation, IpVersion,
-    OuterHeader, Peer, Prefix, Tunnels, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_UDP,
-    UDP_TUNNEL_PORT,
+    OuterHeader, Peer, Prefix, Tunnels, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_UDP, UDP_TUNNEL_PORT,
 };
 use mip6lab_wire::checksum::{internet_checksum, udp_ipv4_checksum};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
