@@ -37,6 +37,7 @@
 //! - Identification: a per-peer counter (RFC 791 uniqueness for the fragmentable case; RFC
 //!   6864 §4.1 allows any value when DF is set, the counter serves there too).
 
+use mip6lab_wire::checksum::{internet_checksum, udp_ipv4_checksum};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4};
@@ -276,7 +277,7 @@ pub fn inspect_inner(p: &[u8]) -> Result<InnerInfo, InnerError> {
             if total != p.len() {
                 return Err(InnerError::TotalLength);
             }
-            if internet_checksum(&p[..ihl], 0) != 0 {
+            if internet_checksum(&p[..ihl]) != 0 {
                 return Err(InnerError::Checksum);
             }
             Ok(InnerInfo {
@@ -631,7 +632,7 @@ impl Tunnels {
             packet.extend_from_slice(&len.to_be_bytes());
             packet.extend_from_slice(&[0, 0]);
             packet.extend_from_slice(inner);
-            let sum = udp_checksum(s.peer.local, remote, &packet[start..]);
+            let sum = udp_ipv4_checksum(s.peer.local, remote, &packet[start..]);
             packet[start + 6..start + 8].copy_from_slice(&sum.to_be_bytes());
         } else {
             packet.extend_from_slice(inner);
@@ -668,7 +669,7 @@ impl Tunnels {
         if total > p.len() {
             return Err(DropReason::Truncated);
         }
-        if internet_checksum(&p[..ihl], 0) != 0 {
+        if internet_checksum(&p[..ihl]) != 0 {
             return Err(DropReason::OuterChecksum);
         }
         if be16(p, 6) & (FLAG_MF | OFFSET_MASK) != 0 {
@@ -690,7 +691,7 @@ impl Tunnels {
                 if usize::from(be16(payload, 4)) != payload.len() {
                     return Err(DropReason::UdpLength);
                 }
-                if be16(payload, 6) != 0 && udp_checksum(src, dst, payload) != 0 {
+                if be16(payload, 6) != 0 && udp_ipv4_checksum(src, dst, payload) != 0 {
                     return Err(DropReason::UdpChecksum);
                 }
                 let port = be16(payload, 0);
@@ -795,44 +796,8 @@ impl OuterHeader {
         out.extend_from_slice(&[0, 0]);
         out.extend_from_slice(&self.src.octets());
         out.extend_from_slice(&self.dst.octets());
-        let sum = internet_checksum(&out[start..], 0);
+        let sum = internet_checksum(&out[start..]);
         out[start + 10..start + 12].copy_from_slice(&sum.to_be_bytes());
-    }
-}
-
-/// The one's-complement checksum of `data` started from `acc` (a pseudo-header's sum): 0 over
-/// data that carries a right checksum.
-pub fn internet_checksum(data: &[u8], acc: u32) -> u16 {
-    let mut sum = u64::from(acc);
-    for pair in data.chunks(2) {
-        let hi = u64::from(pair[0]);
-        let lo = u64::from(pair.get(1).copied().unwrap_or(0));
-        sum += (hi << 8) | lo;
-    }
-    while sum >> 16 != 0 {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
-/// The UDP checksum over the IPv4 pseudo-header and `udp` (header and data); a computed 0 is
-/// sent as 0xFFFF (RFC 768). Over a datagram carrying a right checksum it gives 0.
-pub fn udp_checksum(src: Ipv4Addr, dst: Ipv4Addr, udp: &[u8]) -> u16 {
-    let (s, d) = (u32::from(src), u32::from(dst));
-    let len = udp.len() as u32;
-    let pseudo = (s >> 16)
-        + (s & 0xffff)
-        + (d >> 16)
-        + (d & 0xffff)
-        + u32::from(IPPROTO_UDP)
-        + (len >> 16)
-        + (len & 0xffff);
-    let sum = internet_checksum(udp, pseudo);
-    // Computing (field zero): 0 becomes all ones. Verifying: a right sum gives 0 and stays.
-    if sum == 0 && udp.get(6..8) == Some(&[0, 0]) {
-        0xffff
-    } else {
-        sum
     }
 }
 

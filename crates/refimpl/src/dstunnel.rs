@@ -64,7 +64,7 @@ pub async fn echo(dev: &str, from: Ipv4Addr, to: Ipv4Addr) -> Result<()> {
         m.extend_from_slice(&id.to_be_bytes());
         m.extend_from_slice(&seq.to_be_bytes());
         m.extend_from_slice(b"mip6lab dual-stack tunnel check");
-        let c = mip6lab_wire::mip4::agent::checksum(&m);
+        let c = mip6lab_wire::checksum::internet_checksum(&m);
         m[2..4].copy_from_slice(&c.to_be_bytes());
         let sent = Instant::now();
         sock.send(to, &m).await.context("echo request")?;

@@ -40,12 +40,12 @@ pub fn multicast_mac(group: Ipv6Addr) -> [u8; 6] {
 
 /// The checksum `icmp` should carry, its checksum field taken as zero.
 pub fn checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> u16 {
-    crate::checksum::compute(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
+    crate::checksum::compute_ipv6(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
 }
 
 /// Whether the checksum in `icmp` is right (the sum with the field is all ones).
 pub fn verify_checksum(src: &Ipv6Addr, dst: &Ipv6Addr, icmp: &[u8]) -> bool {
-    crate::checksum::verify(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
+    crate::checksum::verify_ipv6(src, dst, NEXT_HEADER_ICMPV6, icmp, CHECKSUM.start)
 }
 
 buffer_view! {

@@ -198,12 +198,8 @@ pub fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, payload: &[u8]) -> Vec<u
     h.extend_from_slice(&[0, 0, 0x40, 0, 64, protocol, 0, 0]);
     h.extend_from_slice(&src.octets());
     h.extend_from_slice(&dst.octets());
-    let sum = h
-        .chunks(2)
-        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
-        .sum::<u32>();
-    let folded = (sum & 0xffff) + (sum >> 16);
-    h[10..12].copy_from_slice(&(!(folded as u16)).to_be_bytes());
+    let sum = mip6lab_wire::checksum::internet_checksum(&h);
+    h[10..12].copy_from_slice(&sum.to_be_bytes());
     h.extend_from_slice(payload);
     h
 }

@@ -37,7 +37,7 @@ pub fn pseudo_header_addresses(
 /// The checksum `mh` should carry, computed with its checksum field taken as zero (whatever
 /// the field holds now). Works on any length; an MH shorter than 6 octets has no field.
 pub fn compute(src: &Ipv6Addr, dst: &Ipv6Addr, mh: &[u8]) -> u16 {
-    crate::checksum::compute(src, dst, NEXT_HEADER_MH, mh, CHECKSUM_OFFSET)
+    crate::checksum::compute_ipv6(src, dst, NEXT_HEADER_MH, mh, CHECKSUM_OFFSET)
 }
 
 /// Writes the checksum into `mh[4..6]`. `Err` if `mh` is too short to have the field.
@@ -55,5 +55,5 @@ pub fn fill(src: &Ipv6Addr, dst: &Ipv6Addr, mh: &mut [u8]) -> Result<()> {
 /// Whether the checksum in `mh` is right. The sum over pseudo-header and MH (field included)
 /// must be all ones; this accepts both encodings of zero (0x0000 and 0xffff) a sender may use.
 pub fn verify(src: &Ipv6Addr, dst: &Ipv6Addr, mh: &[u8]) -> bool {
-    crate::checksum::verify(src, dst, NEXT_HEADER_MH, mh, CHECKSUM_OFFSET)
+    crate::checksum::verify_ipv6(src, dst, NEXT_HEADER_MH, mh, CHECKSUM_OFFSET)
 }

@@ -34,19 +34,12 @@ const CHECKSUM: core::ops::Range<usize> = 2..4;
 /// All systems on this link, where multicast advertisements go (RFC 5944 §2.1).
 pub const ALL_SYSTEMS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 1);
 
-/// The Internet checksum (RFC 1071) `icmp` should carry, its checksum field taken as zero.
+/// The ICMP checksum (the Internet checksum of the whole message, no pseudo-header) `icmp`
+/// should carry, its checksum field taken as zero.
 pub fn checksum(icmp: &[u8]) -> u16 {
-    let mut acc: u64 = 0;
-    for (i, pair) in icmp.chunks(2).enumerate() {
-        if i == CHECKSUM.start / 2 {
-            continue;
-        }
-        acc += u64::from(pair[0]) << 8 | u64::from(pair.get(1).copied().unwrap_or(0));
-    }
-    while acc >> 16 != 0 {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    !(acc as u16)
+    crate::checksum::Checksum::new()
+        .add_bytes_without_field(icmp, CHECKSUM.start)
+        .checksum()
 }
 
 buffer_view! {
