@@ -350,7 +350,10 @@ mod tests {
         assert_eq!((hidden.len(), &hidden[..2]), (18, &[0x92, 0x34][..]));
         assert_eq!(r.vendor_attribute(32473, 3), Some(vec![7; 16]));
         let r = Repr::from_bytes(&r.to_bytes().unwrap()).unwrap();
-        assert_eq!(FhaAuthorization::from_accept(&p, &r, &RA, b"s").unwrap(), want);
+        assert_eq!(
+            FhaAuthorization::from_accept(&p, &r, &RA, b"s").unwrap(),
+            want
+        );
         // Another secret reveals garbage or nothing, never the key.
         assert_ne!(
             FhaAuthorization::from_accept(&p, &r, &RA, b"other").map(|a| a.mn_ha_key),
@@ -362,18 +365,25 @@ mod tests {
             attr::PMIP6_HOME_IPV4_HOA,
             [0, 32, 0, 0, 0, 0],
         ));
-        assert_eq!(FhaAuthorization::from_accept(&p, &z, &RA, b"s").unwrap().thoa_v4, None);
+        assert_eq!(
+            FhaAuthorization::from_accept(&p, &z, &RA, b"s")
+                .unwrap()
+                .thoa_v4,
+            None
+        );
         let mut four = accept();
         four.push(Attribute::new(attr::PMIP6_HOME_IPV4_HOA, [10, 0, 0, 1]));
         assert_eq!(
-            FhaAuthorization::from_accept(&p, &four, &RA, b"s").unwrap().thoa_v4,
+            FhaAuthorization::from_accept(&p, &four, &RA, b"s")
+                .unwrap()
+                .thoa_v4,
             Some(Ipv4Addr::new(10, 0, 0, 1))
         );
         let mut bad = accept();
         bad.push(Attribute::new(attr::MIP6_HOME_LINK_PREFIX, [200; 17]));
         assert!(FhaAuthorization::from_accept(&p, &bad, &RA, b"s").is_err());
         let mut short = accept();
-        short.push(Attribute::vendor(32473, 2, [0x80, 1, 2]));
+        short.push(Attribute::vendor(32473, 2, &[0x80, 1, 2]));
         let e = FhaAuthorization::from_accept(&p, &short, &RA, b"s").unwrap_err();
         assert!(e.contains("mn-ha-key"), "{e}");
     }

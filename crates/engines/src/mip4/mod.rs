@@ -22,10 +22,13 @@
 
 pub mod fa;
 pub mod fha;
+pub mod keygen;
 pub mod mn;
 
 #[cfg(test)]
 mod tests_fa;
+#[cfg(test)]
+mod tests_keygen;
 #[cfg(test)]
 mod tests_mn;
 

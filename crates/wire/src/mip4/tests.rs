@@ -779,7 +779,10 @@ fn rfc_3957_key_is_hmac_sha1_of_nonce_then_nai() {
     // The order matters: identifier first is another key.
     let mut swapped = b"mn-ds@example.com".to_vec();
     swapped.extend_from_slice(&nonce);
-    assert_ne!(auth::mn_ha_key_from_aaa(b"mn-ds-aaa-key", &swapped, &[]), key);
+    assert_ne!(
+        auth::mn_ha_key_from_aaa(b"mn-ds-aaa-key", &swapped, &[]),
+        key
+    );
 }
 
 #[test]
@@ -812,13 +815,13 @@ fn mn_ha_keygen_extensions_are_built_as_rfc_3957_draws_them() {
 }
 
 fn keygen_extension() -> impl Strategy<Value = Extension> {
-    (40u8..=43, prop_oneof![Just(1u8), any::<u8>()], bytes(40)).prop_map(
-        |(kind, subtype, body)| Extension::KeyGen {
+    (40u8..=43, prop_oneof![Just(1u8), any::<u8>()], bytes(40)).prop_map(|(kind, subtype, body)| {
+        Extension::KeyGen {
             kind,
             subtype,
             body,
-        },
-    )
+        }
+    })
 }
 
 proptest! {

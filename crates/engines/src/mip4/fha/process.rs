@@ -10,8 +10,8 @@ use crate::aaa::dualstack::{self, FhaAuthorization, CO_LOCATED_CHALLENGE};
 use crate::io::{Datagram, Transmit};
 use mip6lab_wire::dsprofile::{Item, Message};
 use mip6lab_wire::mip4::{
-    auth, ext, ext::reg_ext, ext::GEN_AUTH_MN_AAA, Extension, KeyGen, Packet,
-    RegistrationRequest, ReplyCode, Repr, RrqFlags, REGISTRATION_REQUEST,
+    auth, ext, ext::reg_ext, ext::GEN_AUTH_MN_AAA, Extension, KeyGen, Packet, RegistrationRequest,
+    ReplyCode, Repr, RrqFlags, REGISTRATION_REQUEST,
 };
 use mip6lab_wire::radius::{self, attr, code, Attribute};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -92,10 +92,7 @@ impl Fha {
         });
         let fa_sa = v4_of(src).and_then(|a| self.cfg.fa_ha.iter().find(|s| s.fa == a).cloned());
         // Denials before authentication are signed with what the FHA has for the NAI.
-        to.mn_ha = to
-            .nai
-            .as_deref()
-            .and_then(|n| self.mn_ha_sa(now, n, None));
+        to.mn_ha = to.nai.as_deref().and_then(|n| self.mn_ha_sa(now, n, None));
         to.fa_ha = fa_sa.clone();
         let (hoa, id) = (req.home_address, req.identification);
         let deny = |s: &mut Fha, to: &ReplyTo, code, why: &str| s.deny(to, hoa, id, code, why);
