@@ -17,8 +17,8 @@
 
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Part};
-use mip6lab_wire::eap;
 use mip6lab_wire::dsprofile::{Carrier, Item, Profile};
+use mip6lab_wire::eap;
 use mip6lab_wire::radius::{
     self, attr, feature_flags, ms, vendor, wimax, Attribute, Repr, Value, VendorAttribute,
 };
