@@ -558,3 +558,59 @@ fn keyed_sa_rejects_each_wrong_field() {
         Err(DropReason::Authentication { kind: 32, .. })
     ));
 }
+
+/// Through the foreign agent (draft §4.1.2): the FA relays the KeyGen Request and keeps the
+/// KeyGen Reply, which MN-HA covers (RFC 5944 §3.7.3.2), so the MN derives the same key.
+#[test]
+fn key_generation_through_the_foreign_agent() {
+    use super::fa::{FaInput, ForeignAgent, ForeignAgentConfig};
+    use super::fha::FhaFaHaSa;
+    const FA: Ipv4Addr = Ipv4Addr::new(198, 18, 1, 1);
+    const FA_COA: Ipv4Addr = Ipv4Addr::new(198, 18, 2, 4);
+    let fa_ha = SecurityAssociation::new(0x400, b"fa-fha-secret".to_vec());
+    let mut fc = ForeignAgentConfig::new(FA, vec![FA_COA]);
+    fc.fa_ha = vec![(FHA, fa_ha.clone())];
+    let mut fa = ForeignAgent::new(fc, Box::new(|b| b.fill(0x80)));
+    let mut hc = fha_config(FhaKnobs::default());
+    hc.fa_ha = vec![FhaFaHaSa {
+        fa: FA,
+        spi: fa_ha.spi,
+        key: fa_ha.key.clone(),
+    }];
+    let mut f = fha(hc);
+    let mut c = mn_config();
+    c.mode = CoaMode::ViaForeignAgent { fha: Some(FHA) };
+    let mut m = mn(c);
+    m.start(0);
+    fa.start(0);
+    let adv = fa.drain().0.remove(0).payload;
+    m.handle_input(
+        0,
+        MnInput::Icmp(Datagram::new(SocketAddr::new(FA.into(), 0), &adv)),
+    );
+    let (rrq, _) = m.drain();
+    let mn_src: SocketAddr = "0.0.0.0:40000".parse().unwrap();
+    fa.handle_input(1, FaInput::Udp(Datagram::new(mn_src, &rrq[0].payload)));
+    let relayed = fa.drain().0.remove(0);
+    assert!(kinds(&relayed.payload).contains(&reg_ext::MN_HA_KEYGEN_REQUEST));
+    let fa_src = SocketAddr::new(FA.into(), 434);
+    f.handle_input(
+        2,
+        FhaInput::Registration(Datagram::new(fa_src, &relayed.payload)),
+    );
+    let to_aaa = f.drain().0.remove(0);
+    let answer = fake_aaa(&to_aaa.payload, Some(&NONCE));
+    f.handle_input(3, FhaInput::Radius(Datagram::new(aaa_addr(), &answer)));
+    let (rrp, ev) = f.drain();
+    assert_eq!(rrp[0].dst, fa_src, "{ev:?}");
+    fa.handle_input(4, FaInput::Udp(Datagram::new(fha_addr(), &rrp[0].payload)));
+    let to_mn = fa.drain().0.remove(0);
+    assert!(kinds(&to_mn.payload).contains(&reg_ext::MN_HA_KEYGEN_REPLY));
+    m.handle_input(5, MnInput::Udp(Datagram::new(fa_src, &to_mn.payload)));
+    let (_, ev) = m.drain();
+    assert!(ev.contains(&MnEvent::MnHaKeyDerived {
+        spi: 256,
+        lifetime_s: 3600
+    }));
+    assert_eq!(registered(&ev).and_then(|r| r.via_foreign_agent), Some(FA));
+}
