@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = r.must_discard();
         let _ = r.nai();
         for e in r.extensions() {
-            let _ = e.keygen();
+            // A KeyGen body that reads re-encodes to the octets it came from.
+            if let (Some(kg), ext::Extension::KeyGen { body, .. }) = (e.keygen(), e) {
+                assert_eq!(&kg.body(), body);
+            }
         }
         let start = r.buffer_len() - ext::extensions_len(r.extensions());
         let offsets = ext::extension_offsets(&data[start..], start, Space::Registration)

@@ -262,3 +262,20 @@ fn freeradius_encoding_of_the_ha_attributes() {
     assert_eq!(r.to_bytes().unwrap(), b);
     assert_eq!(r.value(attr::PMIP6_HOME_HN_PREFIX).unwrap().len(), 18);
 }
+
+/// The dual-stack profile's RFC 3957 key material (MN-HA key, salted; nonce, random) differs
+/// every run: value hidden, length kept. The IPv6 CoA beside them is stable.
+#[test]
+fn the_profiles_key_material_is_volatile() {
+    let mut r = Repr::new(code::ACCESS_ACCEPT, 1, [0; 16]);
+    r.push(Attribute::vendor(32473, 1, &[0x20; 16]));
+    r.push(Attribute::vendor(32473, 2, &[0x81; 18]));
+    r.push(Attribute::vendor(32473, 3, &[0x11; 16]));
+    let text = render(&r.to_bytes().unwrap());
+    assert!(
+        text.contains("{vsa 1 value=0x20202020202020202020202020202020}"),
+        "{text}"
+    );
+    assert!(text.contains("{vsa 2 len=18 value=*}"), "{text}");
+    assert!(text.contains("{vsa 3 len=16 value=*}"), "{text}");
+}

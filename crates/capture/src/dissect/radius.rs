@@ -17,6 +17,7 @@
 
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Part};
+use mip6lab_wire::dsprofile::{Carrier, Item, Profile};
 use mip6lab_wire::eap;
 use mip6lab_wire::radius::{
     self, attr, feature_flags, ms, vendor, wimax, Attribute, Repr, Value, VendorAttribute,
@@ -36,13 +37,20 @@ impl Dissector for Radius {
             if PORTS.contains(&sport) || PORTS.contains(&dport))
     }
 
-    fn dissect(&self, _: &Packet, payload: &[u8], _: &mut Context) -> Decoded {
-        dissect_radius(payload)
+    fn dissect(&self, _: &Packet, payload: &[u8], ctx: &mut Context) -> Decoded {
+        dissect_radius_with(payload, &ctx.profile)
     }
 }
 
-/// Decodes one RADIUS packet (a UDP payload; octets after Length are padding).
+/// Decodes one RADIUS packet (a UDP payload; octets after Length are padding), with the lab's
+/// dual-stack profile.
 pub fn dissect_radius(payload: &[u8]) -> Decoded {
+    dissect_radius_with(payload, &Profile::lab())
+}
+
+/// [`dissect_radius`] with the dual-stack `profile` saying which vendor attributes carry the
+/// RFC 3957 key material (fresh every run, so volatile).
+pub fn dissect_radius_with(payload: &[u8], profile: &Profile) -> Decoded {
     let repr = match radius::Packet::new_checked(payload).and_then(|p| Repr::parse(&p)) {
         Ok(r) => r,
         Err(e) => return Decoded::malformed("RADIUS", e),
@@ -75,7 +83,7 @@ pub fn dissect_radius(payload: &[u8]) -> Decoded {
             i += n;
             continue;
         }
-        m = m.child(attribute_message(a));
+        m = m.child(attribute_message(a, profile));
         i += 1;
     }
     Decoded::Message(m)
@@ -98,7 +106,7 @@ fn volatile_attribute(kind: u8) -> bool {
     )
 }
 
-fn attribute_message(a: &Attribute) -> Part {
+fn attribute_message(a: &Attribute, profile: &Profile) -> Part {
     let m = Part::new("RADIUS", a.display_name());
     match a.decode() {
         Ok(Value::Vendor(v)) => {
@@ -106,7 +114,7 @@ fn attribute_message(a: &Attribute) -> Part {
             match &v.subs {
                 Some(subs) => {
                     for s in subs {
-                        m = m.child(vendor_attribute_message(v.vendor_id, s));
+                        m = m.child(vendor_attribute_message(v.vendor_id, s, profile));
                     }
                 }
                 None => m = m.field("data", format!("0x{}", hex::encode(&v.data))),
@@ -150,14 +158,26 @@ fn named(n: u32, name: Option<&str>) -> String {
 
 /// Vendor values that differ every run: MPPE keys are salted and encrypted, MS-CHAP-Error (2)
 /// carries the server's fresh challenge (RFC 2548 §2.1.5), and WiMAX's MSK and MN-HA keys
-/// are salted and encrypted like the MPPE keys.
-fn volatile_vendor_attribute(vendor_id: u32, t: u8) -> Volatility {
+/// are salted and encrypted like the MPPE keys. So are the attributes the dual-stack profile
+/// has carry the RFC 3957 MN-HA key (salted) and its nonce (random).
+fn volatile_vendor_attribute(vendor_id: u32, t: u8, profile: &Profile) -> Volatility {
+    let carrier = Carrier::RadiusVendor {
+        vendor: vendor_id,
+        kind: t,
+    };
     match (vendor_id, t) {
         (vendor::MICROSOFT, ms::MPPE_SEND_KEY | ms::MPPE_RECV_KEY)
         | (vendor::WIMAX, wimax::MSK | wimax::MN_HHA_MIP6_KEY | wimax::MN_VHA_MIP6_KEY) => {
             Volatility::ValueOnly
         }
         (vendor::MICROSOFT, 2) => Volatility::WholeValue,
+        _ if matches!(
+            profile.item_of(&carrier),
+            Some(Item::MnHaKey | Item::MnHaKeygenReply)
+        ) =>
+        {
+            Volatility::ValueOnly
+        }
         _ => Volatility::Stable,
     }
 }
@@ -173,7 +193,7 @@ enum Volatility {
 /// One sub-attribute of a Vendor-Specific: its dictionary name (`vsa N` if unlisted), WiMAX's
 /// continuation octet when not 0, and its value: typed for the vendors whose tables give a
 /// type (Microsoft's stay hex), `malformed` when it does not have that type's form.
-fn vendor_attribute_message(vendor_id: u32, s: &VendorAttribute) -> Part {
+fn vendor_attribute_message(vendor_id: u32, s: &VendorAttribute, profile: &Profile) -> Part {
     let name = s
         .name(vendor_id)
         .map(str::to_owned)
@@ -191,7 +211,7 @@ fn vendor_attribute_message(vendor_id: u32, s: &VendorAttribute) -> Part {
         Ok(v) => value_text(&v),
         Err(e) => return c.field("malformed", e.to_string()),
     };
-    match volatile_vendor_attribute(vendor_id, s.vendor_type) {
+    match volatile_vendor_attribute(vendor_id, s.vendor_type, profile) {
         Volatility::Stable => c.field("value", value),
         Volatility::ValueOnly => c.field("len", s.value.len()).volatile("value", value),
         Volatility::WholeValue => c.volatile("value", value),

@@ -8,7 +8,8 @@
 //!   draft, which also leaves the encoding open (its §5 has no IANA considerations).
 //! - [`FhaAuthorization`]: what the FHA takes from the AAAH's Access-Accept (draft §4.1.1
 //!   "after the mobile node is authenticated by the FHA and AAAH", §4.2.1 "provided by the
-//!   AAAH server"): THoAv4, IPv6 HoA, home prefix, IPv6 HA, IPv6 CoA, MN-HA key.
+//!   AAAH server"): THoAv4, IPv6 HoA, home prefix, IPv6 HA, IPv6 CoA, and the RFC 3957
+//!   key material (the MN-HA key, hidden, and its Key Generation Nonce; a lab convention).
 //! - The MN-AAA authenticator as RADIUS CHAP ([`mn_aaa_chap_attributes`]): **a lab
 //!   convention**. RFC 4721 §8 defines the CHAP_SPI computation "used by many RADIUS servers"
 //!   but no RFC says which attributes carry it (the draft's \[MIP4RD\] expired; the profile's
@@ -156,16 +157,33 @@ pub struct FhaAuthorization {
     pub ipv6_home_prefix: Option<(Ipv6Addr, u8)>,
     pub ipv6_ha: Option<Ipv6Addr>,
     pub ipv6_coa: Option<Ipv6Addr>,
-    /// The MN-HA key for the FHA (RFC 3957 §5 derives it; the profile's VSA carries it).
+    /// The MN-HA key for the FHA (RFC 3957 §5 derives it; the profile's VSA carries it, hidden
+    /// the Tunnel-Password way: [`FhaAuthorization::from_accept`] reveals it).
     pub mn_ha_key: Option<Vec<u8>>,
+    /// The Key Generation Nonce the key came from (RFC 3957 §5), for the MN-HA AAA KeyGen
+    /// Reply (profile: `mn-ha-keygen-reply` in `fha-access-accept`).
+    pub keygen_nonce: Option<Vec<u8>>,
 }
 
 impl FhaAuthorization {
-    /// Reads an Access-Accept; `Err` names an item whose value has the wrong form. A THoAv4
-    /// of 0.0.0.0 counts as absent (RFC 6572 §4.12 uses it to ask, not to assign).
-    pub fn from_accept(profile: &Profile, accept: &Repr) -> Result<Self, String> {
+    /// Reads an Access-Accept that answers the Access-Request with Request Authenticator
+    /// `request_auth`, sent with `secret`; `Err` names an item whose value has the wrong form
+    /// (a hidden MN-HA key that does not reveal is one). A THoAv4 of 0.0.0.0 counts as absent
+    /// (RFC 6572 §4.12 uses it to ask, not to assign).
+    pub fn from_accept(
+        profile: &Profile,
+        accept: &Repr,
+        request_auth: &[u8; 16],
+        secret: &[u8],
+    ) -> Result<Self, String> {
         let raw = |item| profile_value(profile, accept, item, Message::FhaAccessAccept);
         let v6 = |item| raw(item).map(|v| ipv6_of(item, &v)).transpose();
+        // The key is hidden as FreeRADIUS `encrypt=2` hides it: the MS-MPPE-Key layout (RFC
+        // 2548 §2.4.2), which is RFC 2868 §3.5's Tunnel-Password without its Tag octet.
+        let mn_ha_key = raw(Item::MnHaKey)
+            .map(|v| radius::decrypt_mppe_key(&v, request_auth, secret))
+            .transpose()
+            .map_err(|e| format!("{}: {e}", Item::MnHaKey))?;
         Ok(FhaAuthorization {
             thoa_v4: raw(Item::ThoaV4)
                 .map(|v| ipv4_of(Item::ThoaV4, &v))
@@ -177,13 +195,22 @@ impl FhaAuthorization {
                 .transpose()?,
             ipv6_ha: v6(Item::Ipv6HaAddress)?,
             ipv6_coa: v6(Item::Ipv6CareOf)?,
-            mn_ha_key: raw(Item::MnHaKey),
+            mn_ha_key,
+            keygen_nonce: raw(Item::MnHaKeygenReply),
         })
     }
 
     /// The attributes an AAAH puts in its Access-Accept to the FHA for this authorization
-    /// (for the lab's AAA roles and tests).
-    pub fn to_attributes(&self, profile: &Profile) -> Vec<Attribute> {
+    /// (for the lab's AAA roles and tests), answering the Access-Request with Request
+    /// Authenticator `request_auth`; the MN-HA key is hidden with `secret` and `salt` (its
+    /// high bit is set here). `Err` for a key too long to hide (over 240 octets).
+    pub fn to_attributes(
+        &self,
+        profile: &Profile,
+        request_auth: &[u8; 16],
+        secret: &[u8],
+        salt: u16,
+    ) -> Result<Vec<Attribute>, String> {
         let m = Message::FhaAccessAccept;
         let mut items: Vec<(Item, Vec<u8>)> = Vec::new();
         if let Some(a) = self.thoa_v4 {
@@ -202,12 +229,17 @@ impl FhaAuthorization {
             items.push((Item::Ipv6HomePrefix, prefix_value(p, l)));
         }
         if let Some(k) = &self.mn_ha_key {
-            items.push((Item::MnHaKey, k.clone()));
+            let hidden = radius::encrypt_mppe_key(k, salt, request_auth, secret)
+                .map_err(|e| format!("{}: {e}", Item::MnHaKey))?;
+            items.push((Item::MnHaKey, hidden));
         }
-        items
+        if let Some(n) = &self.keygen_nonce {
+            items.push((Item::MnHaKeygenReply, n.clone()));
+        }
+        Ok(items
             .into_iter()
             .filter_map(|(i, v)| profile_attribute(profile, i, m, &v))
-            .collect()
+            .collect())
     }
 }
 
@@ -256,6 +288,9 @@ mod tests {
     use super::*;
     use mip6lab_wire::radius::code;
 
+    /// The Request Authenticator the Accepts answer.
+    const RA: [u8; 16] = [0x42; 16];
+
     fn accept() -> Repr {
         Repr::new(code::ACCESS_ACCEPT, 1, [0; 16])
     }
@@ -299,9 +334,10 @@ mod tests {
             ipv6_ha: Some("2001:db8:1::a1".parse().unwrap()),
             ipv6_coa: Some("2001:db8:77::7".parse().unwrap()),
             mn_ha_key: Some(b"k".to_vec()),
+            keygen_nonce: Some(vec![7; 16]),
         };
         let mut r = accept();
-        for a in want.to_attributes(&p) {
+        for a in want.to_attributes(&p, &RA, b"s", 0x1234).unwrap() {
             r.push(a);
         }
         // PMIP6-Home-IPv4-HoA in the RFC 6572 §4.12 form the dictionary reads.
@@ -309,24 +345,47 @@ mod tests {
             r.value(attr::PMIP6_HOME_IPV4_HOA),
             Some(&[0, 32, 203, 0, 113, 7][..])
         );
+        // The key hidden (salt with its high bit, one block), the nonce in the clear.
+        let hidden = r.vendor_attribute(32473, 2).unwrap();
+        assert_eq!((hidden.len(), &hidden[..2]), (18, &[0x92, 0x34][..]));
+        assert_eq!(r.vendor_attribute(32473, 3), Some(vec![7; 16]));
         let r = Repr::from_bytes(&r.to_bytes().unwrap()).unwrap();
-        assert_eq!(FhaAuthorization::from_accept(&p, &r).unwrap(), want);
+        assert_eq!(
+            FhaAuthorization::from_accept(&p, &r, &RA, b"s").unwrap(),
+            want
+        );
+        // Another secret reveals garbage or nothing, never the key.
+        assert_ne!(
+            FhaAuthorization::from_accept(&p, &r, &RA, b"other").map(|a| a.mn_ha_key),
+            Ok(want.mn_ha_key.clone())
+        );
         // 0.0.0.0 asks rather than assigns; a 4-octet address reads too.
         let mut z = accept();
         z.push(Attribute::new(
             attr::PMIP6_HOME_IPV4_HOA,
             [0, 32, 0, 0, 0, 0],
         ));
-        assert_eq!(FhaAuthorization::from_accept(&p, &z).unwrap().thoa_v4, None);
+        assert_eq!(
+            FhaAuthorization::from_accept(&p, &z, &RA, b"s")
+                .unwrap()
+                .thoa_v4,
+            None
+        );
         let mut four = accept();
         four.push(Attribute::new(attr::PMIP6_HOME_IPV4_HOA, [10, 0, 0, 1]));
         assert_eq!(
-            FhaAuthorization::from_accept(&p, &four).unwrap().thoa_v4,
+            FhaAuthorization::from_accept(&p, &four, &RA, b"s")
+                .unwrap()
+                .thoa_v4,
             Some(Ipv4Addr::new(10, 0, 0, 1))
         );
         let mut bad = accept();
         bad.push(Attribute::new(attr::MIP6_HOME_LINK_PREFIX, [200; 17]));
-        assert!(FhaAuthorization::from_accept(&p, &bad).is_err());
+        assert!(FhaAuthorization::from_accept(&p, &bad, &RA, b"s").is_err());
+        let mut short = accept();
+        short.push(Attribute::vendor(32473, 2, &[0x80, 1, 2]));
+        let e = FhaAuthorization::from_accept(&p, &short, &RA, b"s").unwrap_err();
+        assert!(e.contains("mn-ha-key"), "{e}");
     }
 
     #[test]

@@ -43,10 +43,25 @@
 //! The reply (§3.8.3) goes to the request's source (the MN, or the FA that relayed it):
 //! Home Address = THoAv4, Home Agent = this FHA, Identification copied; extensions in §3.8.3.3
 //! order: the NAI (RFC 2794 §3 "MUST include"), the IPv6 items where the profile's `rrp` rows
-//! put them, the MN-HA authentication when the FHA has an MN-HA key for the NAI, the MN-FA
-//! Challenge echoed (RFC 4721 §3.4), then FA-HA when it shares an SA with the FA. RFC 5944
-//! §3.8.3.3 wants MN-HA in every reply; with MN-AAA only and no configured key the FHA has
-//! none (RFC 3957 key derivation is not done here), so that reply goes without it.
+//! put them, the MN-HA AAA KeyGen Reply (below), the MN-HA authentication when the FHA has an
+//! MN-HA key for the NAI, the MN-FA Challenge echoed (RFC 4721 §3.4), then FA-HA when it
+//! shares an SA with the FA. RFC 5944 §3.8.3.3 wants MN-HA in every reply; with MN-AAA only,
+//! no configured key and no key generation the FHA has none, so that reply goes without it.
+//!
+//! **Key generation** (RFC 3957; draft §6 "[MIPKEYS] can be used to create Mobility Security
+//! Associations between the MN and FHA"): a Request with the MN-HA AAA KeyGen Request (42,
+//! subtype 1) MUST also carry MN-AAA (§3 step 3; else 134). The AAAH's Access-Accept brings
+//! the MN-HA key and the nonce it derived it from (§5; the profile's `mn-ha-key` and
+//! `mn-ha-keygen-reply` rows in `fha-access-accept`, a lab convention). The reply then carries
+//! the MN-HA AAA KeyGen Reply (43/1: `keygen_lifetime_s`, AAA SPI = the Request's MN-AAA SPI,
+//! HA SPI = the MN's SPI from 42, HMAC-MD5, timestamps, the nonce) before the MN-HA extension
+//! computed with that key (§6.4 "MUST appear … before", §3 "created using the generated MN-HA
+//! key"), and the FHA keeps the key as the NAI's MN-HA SA for later registrations until the
+//! Lifetime runs out. An Accept without the key material → 128: no code names it (RFC 3957
+//! §7 defines only the FA's 107; RFC 5944 §3.8.2.3 asks for "a Code that indicates the reason"
+//! and §3.4's HA codes have none closer), and the MN cannot check that denial anyway (RFC
+//! 3957 §3 step 8 makes it discard a reply without 43). A KeyGen Request of another subtype
+//! gets 128 too. Denials after the Accept (133, 130) carry 43 and MN-HA like an acceptance.
 //!
 //! Bindings (§3.8.1): THoAv4 → CoA, NAI, Identification, Lifetime, IPv6 items; a new
 //! registration of the NAI replaces the old one; expiry removes it silently (§3.8 "MUST NOT
@@ -141,6 +156,18 @@ pub struct FhaKnobs {
     /// check the Authenticator value … or verify that the Authenticator Value has been
     /// checked") and draft §4.1.1 ("authenticated by the FHA and AAAH").
     pub skip_aaa_check: bool,
+    /// Answer a KeyGen Request without the MN-HA AAA KeyGen Reply (still signing with the
+    /// derived key): breaks RFC 3957 §3 (key material "supplied to the mobile node in
+    /// extensions to the Mobile IP Registration Reply"; the MN MUST discard such a reply,
+    /// step 8).
+    pub no_keygen_reply: bool,
+    /// Compute the MN-HA authenticator of a keyed reply with a key other than the derived one:
+    /// breaks RFC 3957 §3 ("MUST also contain a subsequent Mobile Home Authentication
+    /// extension, created using the generated MN-HA key").
+    pub mn_ha_auth_wrong_key: bool,
+    /// Put the MN-HA AAA KeyGen Reply after the MN-HA extension: breaks RFC 3957 §6.4 ("MUST
+    /// appear in the Registration Reply before the MN-HA Authentication extension").
+    pub keygen_after_mn_ha: bool,
 }
 
 /// The FHA's settings.
@@ -170,6 +197,9 @@ pub struct FhaConfig {
     pub ntp_at_zero: u64,
     /// The RADIUS server for MN-AAA; `None`: MN-AAA registrations are discarded.
     pub aaa: Option<FhaAaaPeer>,
+    /// The Lifetime of an MN-HA key from key generation, seconds (RFC 3957 §6.4; the RFC
+    /// gives no default).
+    pub keygen_lifetime_s: u32,
     /// Where the items travel (`Profile::lab()` or a vendor's).
     pub profile: Profile,
     pub knobs: FhaKnobs,
@@ -190,6 +220,7 @@ impl FhaConfig {
             replay_window_s: 7,
             ntp_at_zero: 0,
             aaa: None,
+            keygen_lifetime_s: 3600,
             profile: Profile::lab(),
             knobs: FhaKnobs::default(),
         }
@@ -228,7 +259,8 @@ pub struct FhaBinding {
     /// Reverse tunnelling asked (T, RFC 3024).
     pub reverse: bool,
     pub ipv6: FhaIpv6Items,
-    /// The MN-HA key the AAAH sent, if any (kept; not used for replies, see the module doc).
+    /// The MN-HA key the AAAH sent, if any (the SA itself is kept per NAI, see the module
+    /// doc).
     pub aaa_mn_ha_key: Option<Vec<u8>>,
 }
 
@@ -306,6 +338,8 @@ pub struct Fha {
     last_id: HashMap<String, u64>,
     /// By RADIUS Identifier.
     pending: BTreeMap<u8, PendingAaa>,
+    /// MN-HA SAs from key generation (RFC 3957), by NAI, with when they lapse.
+    derived: HashMap<String, (FhaMnHaSa, u64)>,
     next_radius_id: u8,
     transmits: VecDeque<Transmit>,
     events: VecDeque<FhaEvent>,
@@ -321,6 +355,7 @@ impl Fha {
             bindings: BTreeMap::new(),
             last_id: HashMap::new(),
             pending: BTreeMap::new(),
+            derived: HashMap::new(),
             next_radius_id,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -343,6 +378,24 @@ impl Fha {
     /// Registrations waiting for the AAA server.
     pub fn pending_aaa(&self) -> usize {
         self.pending.len()
+    }
+
+    /// The MN-HA SA for `nai` (with `spi` when given): a live one from key generation, else a
+    /// configured one.
+    fn mn_ha_sa(&self, now: u64, nai: &str, spi: Option<u32>) -> Option<FhaMnHaSa> {
+        self.derived
+            .get(nai)
+            .filter(|(sa, until)| now < *until && spi.is_none_or(|p| p == sa.spi))
+            .map(|(sa, _)| sa.clone())
+            .or_else(|| self.cfg.mn_ha_sa(nai, spi).cloned())
+    }
+
+    /// The MN-HA SA from key generation for `nai`, if one is live.
+    pub fn derived_mn_ha(&self, now: u64, nai: &str) -> Option<&FhaMnHaSa> {
+        self.derived
+            .get(nai)
+            .filter(|(_, until)| now < *until)
+            .map(|(sa, _)| sa)
     }
 
     /// The FHA's time of day in NTP seconds at `now` (RFC 5944 §5.7.1).

@@ -47,9 +47,12 @@
 //! at three quarters of it. Denied: an event with the code; codes 69, 133, 136 and 143 are
 //! repaired as §3.6.2.3 and RFC 4433 §5.1 describe, a bounded number of times.
 //!
-//! Where the MN only has an MN-AAA SA, the reply is not authenticated here (the FHA would
-//! authenticate it with an MN-HA key from RFC 3957 key generation, which this client does not
-//! do).
+//! **Key generation** (RFC 3957): with an MN-AAA SA and no MN-HA SA the Request carries the
+//! MN-HA AAA KeyGen Request (42/1, [`Mip4ClientConfig::keygen_spi`]) before MN-AAA (§3 step 2
+//! MUST, §6.3); the HA's reply must then carry the MN-HA AAA KeyGen Reply and an MN-HA
+//! authenticator made with the key derived from it (§3 steps 8, 9: else discarded;
+//! [`super::keygen::keyed_sa`]). The derived SA ([`MnEvent::MnHaKeyDerived`]) authenticates
+//! the later Requests until its Lifetime runs out; the FA's codes (64–127) are not checked.
 
 use super::{
     code_from_home_agent, count_kind, is_all_zero_one, low32, read_items, ProfileItems,
@@ -170,6 +173,15 @@ pub struct Mip4ClientConfig {
     /// Knob: ask for the configured Lifetime even when the FA advertises a shorter one.
     /// Breaks RFC 5944 §3.6.1.2 (SHOULD NOT exceed the advertised Registration Lifetime).
     pub exceed_advertised_lifetime: bool,
+    /// The SPI the MN gives the MN-HA SA it asks key generation for (RFC 3957 §6.3; 0–255
+    /// are reserved, RFC 5944 §1.6).
+    pub keygen_spi: u32,
+    /// Knob: no MN-HA KeyGen Request without an MN-HA SA. Breaks RFC 3957 §3 step 2 ("MUST
+    /// add an MN-HA Key Generation Nonce Request extension").
+    pub no_keygen_request: bool,
+    /// Knob: take a reply to a KeyGen Request without checking its KeyGen Reply or its MN-HA
+    /// authenticator (no SA is derived). Breaks RFC 3957 §3 steps 8 and 9 (MUST discard).
+    pub skip_keygen_check: bool,
 }
 
 impl Mip4ClientConfig {
@@ -200,6 +212,9 @@ impl Mip4ClientConfig {
             fast_retransmit: false,
             reuse_identification: false,
             exceed_advertised_lifetime: false,
+            keygen_spi: 256,
+            no_keygen_request: false,
+            skip_keygen_check: false,
         }
     }
 }
@@ -232,6 +247,8 @@ pub enum DropReason {
         kind: u8,
         count: usize,
     },
+    /// RFC 3957 §3 step 8, §6.4: the reply to a KeyGen Request gives no usable key material.
+    KeyGeneration(String),
 }
 
 /// What a driver logs.
@@ -291,6 +308,12 @@ pub enum MnEvent {
     },
     /// The registration's lifetime ran out before a re-registration succeeded.
     Expired,
+    /// A reply's MN-HA AAA KeyGen Reply gave a new MN-HA SA (RFC 3957 §5), its
+    /// authenticator checked with it.
+    MnHaKeyDerived {
+        spi: u32,
+        lifetime_s: u32,
+    },
 }
 
 /// Where the next Request goes and what it registers.
@@ -320,6 +343,10 @@ struct Pending {
     repairs: u32,
     /// When the registration this one renews runs out (`None`: nothing to lose).
     lapses_at: Option<u64>,
+    /// The MN-HA SA the latest Request was signed with.
+    mn_ha: Option<SecurityAssociation>,
+    /// Whether the latest Request asked for key generation (RFC 3957 §6.3).
+    keygen: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -366,6 +393,8 @@ pub struct Mip4Client {
     home_address: Option<Ipv4Addr>,
     /// The HA a reply assigned (RFC 4433 §5.1.2: MUST be used in re-registrations).
     assigned_ha: Option<Ipv4Addr>,
+    /// The MN-HA SA from key generation and when it lapses (`None`: never).
+    derived_mn_ha: Option<(SecurityAssociation, Option<u64>)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<MnEvent>,
 }
@@ -392,6 +421,7 @@ impl Mip4Client {
             id_offset: 0,
             home_address: None,
             assigned_ha: None,
+            derived_mn_ha: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -407,6 +437,16 @@ impl Mip4Client {
             State::Registered { reg, .. } => Some(reg),
             _ => None,
         }
+    }
+
+    /// The MN-HA SA to sign with at `now`: the configured one, else a live derived one.
+    pub fn mn_ha_sa(&self, now: u64) -> Option<&SecurityAssociation> {
+        self.config.mn_ha.as_ref().or_else(|| {
+            self.derived_mn_ha
+                .as_ref()
+                .filter(|(_, until)| until.is_none_or(|u| now < u))
+                .map(|(sa, _)| sa)
+        })
     }
 
     /// Begins: registers at once when it can, else waits for an advertisement (soliciting in
@@ -537,6 +577,8 @@ impl Mip4Client {
                 State::Registering(p) => p.lapses_at,
                 _ => None,
             },
+            mn_ha: None,
+            keygen: false,
         };
         self.send(now, pending);
     }
@@ -580,6 +622,10 @@ impl Mip4Client {
                 short_form: false,
             });
         }
+        // RFC 3957 §6.3: before MN-AAA; there is no MN-HA extension when it is asked for.
+        if p.keygen {
+            extensions.push(Extension::mn_ha_aaa_keygen_request(c.keygen_spi));
+        }
         let req = Repr::Request(RegistrationRequest {
             flags: RrqFlags(flags),
             lifetime: p.lifetime,
@@ -596,7 +642,7 @@ impl Mip4Client {
             auth::append_authenticated(b, kind, sa.spi, &sa.key)
                 .expect("the Request just encoded parses");
         };
-        if let Some(sa) = &c.mn_ha {
+        if let Some(sa) = &p.mn_ha {
             sign(&mut b, reg_ext::MN_HA_AUTH, sa);
         }
         if let Some(sa) = &c.mn_aaa {
@@ -659,6 +705,9 @@ impl Mip4Client {
         p.attempts += 1;
         p.last_sent = now;
         p.next_at = now.saturating_add(p.timeout);
+        p.mn_ha = self.mn_ha_sa(now).cloned();
+        p.keygen =
+            p.mn_ha.is_none() && self.config.mn_aaa.is_some() && !self.config.no_keygen_request;
         let payload = self.request_bytes(&p, id);
         self.transmits.push_back(Transmit {
             dst: SocketAddr::V4(SocketAddrV4::new(p.target.dst, PORT)),
@@ -827,12 +876,37 @@ impl Mip4Client {
                 return self.drop_reply(from, r);
             }
         }
-        // §3.6.2.1 b: the HA's codes carry exactly one valid MN-HA extension.
-        if let Some(sa) = &self.config.mn_ha {
-            if code_from_home_agent(code) && !self.config.skip_mn_ha_check {
-                if let Err(r) = check_auth(payload, &reply.extensions, reg_ext::MN_HA_AUTH, sa) {
-                    return self.drop_reply(from, r);
+        // §3.6.2.1 b: the HA's codes carry exactly one valid MN-HA extension; after a KeyGen
+        // Request, one made with the key the reply's KeyGen Reply derives (RFC 3957 §3).
+        if code_from_home_agent(code) {
+            match (&p.mn_ha, &self.config.mn_aaa) {
+                (None, Some(aaa)) if p.keygen && !self.config.skip_keygen_check => {
+                    let id = match self.config.no_nai {
+                        false => self.config.nai.as_bytes().to_vec(),
+                        true => self
+                            .home_address
+                            .unwrap_or(Ipv4Addr::UNSPECIFIED)
+                            .octets()
+                            .to_vec(),
+                    };
+                    match super::keygen::keyed_sa(payload, &reply.extensions, aaa, &id) {
+                        Ok((sa, lifetime_s)) => {
+                            let until = now.saturating_add(u64::from(lifetime_s) * 1_000);
+                            let spi = sa.spi;
+                            self.derived_mn_ha = Some((sa, Some(until)));
+                            self.events
+                                .push_back(MnEvent::MnHaKeyDerived { spi, lifetime_s });
+                        }
+                        Err(r) => return self.drop_reply(from, r),
+                    }
                 }
+                (Some(sa), _) if !self.config.skip_mn_ha_check => {
+                    let exts = &reply.extensions;
+                    if let Err(r) = check_auth(payload, exts, reg_ext::MN_HA_AUTH, sa) {
+                        return self.drop_reply(from, r);
+                    }
+                }
+                _ => {}
             }
         }
         if reply.code.is_accepted() {
@@ -849,8 +923,10 @@ impl Mip4Client {
             return;
         }
         // Items only from what the MN-HA authenticator covers (§3.5.1).
-        let covered = match (&self.config.mn_ha, self.config.skip_mn_ha_check) {
-            (Some(_), false) => {
+        let checked = (p.mn_ha.is_some() && !self.config.skip_mn_ha_check)
+            || (p.keygen && !self.config.skip_keygen_check);
+        let covered = match checked {
+            true => {
                 let end = reply
                     .extensions
                     .iter()
@@ -858,7 +934,7 @@ impl Mip4Client {
                     .unwrap_or(reply.extensions.len());
                 &reply.extensions[..end]
             }
-            _ => &reply.extensions[..],
+            false => &reply.extensions[..],
         };
         let mut items = read_items(&self.config.profile, reply, covered);
         if self.config.ignore_ipv6_items {

@@ -6,7 +6,9 @@
 //!   reads the draft's items out of the Registration Reply into a [`Registration`];
 //! - [`fa`]: the foreign agent (RFC 5944 §2.3, §3.7) that advertises itself and relays
 //!   registrations between the MN and the Foreign Home Agent (draft §4.1.2 "Relay");
-//! - [`fha`]: the Foreign Home Agent (the MIPv4 home agent that hands out the IPv6 items).
+//! - [`fha`]: the Foreign Home Agent (the MIPv4 home agent that hands out the IPv6 items);
+//! - [`keygen`]: the MN's side of RFC 3957 MN-HA key generation (draft §6), which gives the
+//!   MN and the FHA the MN-HA SA RFC 5944 §3.8.3.3 needs for every reply.
 //!
 //! Shared here: the security associations, the profile items of a reply ([`ProfileItems`],
 //! read with [`read_items`] and written with [`write_items`] through the dual-stack profile,
@@ -22,10 +24,13 @@
 
 pub mod fa;
 pub mod fha;
+pub mod keygen;
 pub mod mn;
 
 #[cfg(test)]
 mod tests_fa;
+#[cfg(test)]
+mod tests_keygen;
 #[cfg(test)]
 mod tests_mn;
 

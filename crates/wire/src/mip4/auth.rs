@@ -81,6 +81,18 @@ pub fn authenticator(msg: &[u8], at: usize, key: &[u8]) -> Result<[u8; 16]> {
     Ok(hmac_md5(key, &msg[..end]))
 }
 
+/// The MN-HA key of RFC 3957 §5: `HMAC-SHA1(AAA-key, Key Generation Nonce ‖ mobile node
+/// identifier)`, the identifier being the NAI when the Request carried one (else the Home
+/// Address octets). The MN computes it from the nonce of the MN-HA AAA KeyGen Reply; the AAA
+/// server computes the same for the home agent.
+pub fn mn_ha_key_from_aaa(aaa_key: &[u8], nonce: &[u8], mn_identifier: &[u8]) -> [u8; 20] {
+    let mut mac =
+        <Hmac<sha1::Sha1> as Mac>::new_from_slice(aaa_key).expect("HMAC takes any key length");
+    mac.update(nonce);
+    mac.update(mn_identifier);
+    mac.finalize().into_bytes().into()
+}
+
 /// Whether the extension at `at` carries the right HMAC-MD5 authenticator for `key`. An
 /// authenticator that is not 16 octets is wrong. Constant time in the authenticator's value.
 pub fn verify(msg: &[u8], at: usize, key: &[u8]) -> Result<bool> {

@@ -73,6 +73,13 @@ pub const DYNAMIC_HA_REQUESTED: u8 = 1;
 pub const DYNAMIC_HA_REDIRECTED: u8 = 2;
 /// The KeyGen subtype "from AAA" of types 40–43 (RFC 3957 §8).
 pub const KEYGEN_FROM_AAA: u8 = 1;
+/// The Algorithm Identifier of an MN-HA AAA KeyGen Reply: RFC 3957 §4 takes the IPsec
+/// "Authentication Algorithm" values of the IANA isakmp registry (RFC 2407 §4.5), where
+/// HMAC-MD5 is 1 — the MIPv4 default transform (RFC 5944 §3.5.1).
+pub const KEYGEN_ALGORITHM_HMAC_MD5: u16 = 1;
+/// Replay Methods of RFC 3957 §4 (0 and 1 reserved).
+pub const KEYGEN_REPLAY_TIMESTAMPS: u16 = 2;
+pub const KEYGEN_REPLAY_NONCES: u16 = 3;
 
 /// Which numbering space an extension list belongs to (RFC 5944 §1.8: the two are separate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -299,7 +306,75 @@ pub enum KeyGen<'a> {
     MnFaReply { data: &'a [u8] },
 }
 
+impl KeyGen<'_> {
+    /// The body octets, laid out as [`Extension::keygen`] reads them: for a body that read,
+    /// `Extension::KeyGen { kind, subtype, body: kg.body() }` is the extension it came from.
+    pub fn body(&self) -> Vec<u8> {
+        let mut b = Vec::new();
+        match *self {
+            KeyGen::Request { mn_spi, data } => {
+                b.extend_from_slice(&mn_spi.to_be_bytes());
+                b.extend_from_slice(data);
+            }
+            KeyGen::MnFaAaaReply {
+                lifetime,
+                aaa_spi,
+                fa_spi,
+                algorithm,
+                nonce,
+            } => {
+                for v in [lifetime, aaa_spi, fa_spi] {
+                    b.extend_from_slice(&v.to_be_bytes());
+                }
+                b.extend_from_slice(&algorithm.to_be_bytes());
+                b.extend_from_slice(nonce);
+            }
+            KeyGen::MnHaAaaReply {
+                lifetime,
+                aaa_spi,
+                ha_spi,
+                algorithm,
+                replay_method,
+                nonce,
+            } => {
+                for v in [lifetime, aaa_spi, ha_spi] {
+                    b.extend_from_slice(&v.to_be_bytes());
+                }
+                b.extend_from_slice(&algorithm.to_be_bytes());
+                b.extend_from_slice(&replay_method.to_be_bytes());
+                b.extend_from_slice(nonce);
+            }
+            KeyGen::MnHaReply { lifetime, data } => {
+                b.extend_from_slice(&lifetime.to_be_bytes());
+                b.extend_from_slice(data);
+            }
+            KeyGen::MnFaReply { data } => b.extend_from_slice(data),
+        }
+        b
+    }
+}
+
 impl Extension {
+    /// The MN-HA AAA KeyGen Request (type 42, subtype 1, RFC 3957 §6.3): the SPI the MN will
+    /// give the new MN-HA Mobility Security Association, and no subtype data.
+    pub fn mn_ha_aaa_keygen_request(mn_spi: u32) -> Extension {
+        Extension::KeyGen {
+            kind: reg_ext::MN_HA_KEYGEN_REQUEST,
+            subtype: KEYGEN_FROM_AAA,
+            body: mn_spi.to_be_bytes().to_vec(),
+        }
+    }
+
+    /// The MN-HA AAA KeyGen Reply (type 43, subtype 1, RFC 3957 §6.4) with the body `reply`
+    /// (a [`KeyGen::MnHaAaaReply`]; another variant gives its own layout under type 43).
+    pub fn mn_ha_aaa_keygen_reply(reply: &KeyGen<'_>) -> Extension {
+        Extension::KeyGen {
+            kind: reg_ext::MN_HA_KEYGEN_REPLY,
+            subtype: KEYGEN_FROM_AAA,
+            body: reply.body(),
+        }
+    }
+
     /// The Type octet.
     pub fn kind(&self) -> u8 {
         match self {

@@ -767,3 +767,96 @@ proptest! {
         prop_assert!(!auth::verify(&t, at, &key).unwrap_or(false));
     }
 }
+
+/// RFC 3957 §5 against an independent computation:
+/// `(printf '00112233445566778899aabbccddeeff' | xxd -r -p; printf 'mn-ds@example.com') |
+///  openssl dgst -sha1 -hmac 'mn-ds-aaa-key'` → 06e2f80c…fac1a.
+#[test]
+fn rfc_3957_key_is_hmac_sha1_of_nonce_then_nai() {
+    let nonce = h("00112233445566778899aabbccddeeff");
+    let key = auth::mn_ha_key_from_aaa(b"mn-ds-aaa-key", &nonce, b"mn-ds@example.com");
+    assert_eq!(key.to_vec(), h("06e2f80c8172362e764a05e523eee568e24fac1a"));
+    // The order matters: identifier first is another key.
+    let mut swapped = b"mn-ds@example.com".to_vec();
+    swapped.extend_from_slice(&nonce);
+    assert_ne!(
+        auth::mn_ha_key_from_aaa(b"mn-ds-aaa-key", &swapped, &[]),
+        key
+    );
+}
+
+#[test]
+fn mn_ha_keygen_extensions_are_built_as_rfc_3957_draws_them() {
+    let req = Extension::mn_ha_aaa_keygen_request(0x100);
+    let mut b = vec![0; req.wire_len()];
+    req.emit(&mut b).unwrap();
+    // Figure 4: Type 42, Subtype 1, Length 4 (no subtype data), the MN SPI.
+    assert_eq!(b, h("2a 01 0004 00000100"));
+    let nonce = h("00112233445566778899aabbccddeeff");
+    let body = KeyGen::MnHaAaaReply {
+        lifetime: 3600,
+        aaa_spi: 2,
+        ha_spi: 0x100,
+        algorithm: ext::KEYGEN_ALGORITHM_HMAC_MD5,
+        replay_method: ext::KEYGEN_REPLAY_TIMESTAMPS,
+        nonce: &nonce,
+    };
+    let rep = Extension::mn_ha_aaa_keygen_reply(&body);
+    let mut b = vec![0; rep.wire_len()];
+    rep.emit(&mut b).unwrap();
+    // Figures 5 and 6: Lifetime, AAA SPI, HA SPI, Algorithm, Replay Method, nonce.
+    assert_eq!(
+        b,
+        h("2b 01 0020 00000e10 00000002 00000100 0001 0002 00112233445566778899aabbccddeeff")
+    );
+    let back = parse_extensions(&b, 0, Space::Registration).unwrap();
+    assert_eq!(back, vec![rep]);
+    assert_eq!(back[0].keygen(), Some(body));
+}
+
+fn keygen_extension() -> impl Strategy<Value = Extension> {
+    (40u8..=43, prop_oneof![Just(1u8), any::<u8>()], bytes(40)).prop_map(|(kind, subtype, body)| {
+        Extension::KeyGen {
+            kind,
+            subtype,
+            body,
+        }
+    })
+}
+
+proptest! {
+    /// A KeyGen body that reads re-encodes to the same octets, whatever type and subtype.
+    #[test]
+    fn keygen_bodies_round_trip(e in keygen_extension()) {
+        let Extension::KeyGen { body, .. } = &e else { unreachable!() };
+        if let Some(kg) = e.keygen() {
+            prop_assert_eq!(&kg.body(), body);
+        }
+    }
+
+    #[test]
+    fn keygen_constructors_read_back(
+        spi in any::<u32>(), lifetime in any::<u32>(), aaa_spi in any::<u32>(),
+        algorithm in any::<u16>(), replay_method in any::<u16>(), nonce in bytes(40)
+    ) {
+        let req = Extension::mn_ha_aaa_keygen_request(spi);
+        prop_assert_eq!(req.keygen(), Some(KeyGen::Request { mn_spi: spi, data: &[] }));
+        let body = KeyGen::MnHaAaaReply {
+            lifetime, aaa_spi, ha_spi: spi, algorithm, replay_method, nonce: &nonce,
+        };
+        let rep = Extension::mn_ha_aaa_keygen_reply(&body);
+        let mut b = vec![0; rep.wire_len()];
+        rep.emit(&mut b).unwrap();
+        let back = parse_extensions(&b, 0, Space::Registration).unwrap();
+        prop_assert_eq!(back[0].keygen(), Some(body));
+    }
+
+    /// The key function never panics and always gives 20 octets that depend on every input.
+    #[test]
+    fn mn_ha_keys_differ_with_the_nonce(key in bytes(64), nonce in bytes(32), nai in bytes(40)) {
+        let k = auth::mn_ha_key_from_aaa(&key, &nonce, &nai);
+        let mut other = nonce.clone();
+        other.push(0);
+        prop_assert_ne!(auth::mn_ha_key_from_aaa(&key, &other, &nai), k);
+    }
+}

@@ -3,14 +3,15 @@
 
 use super::reply::{reply_bytes, Fields, ReplyTo};
 use super::{
-    Fha, FhaBinding, FhaEvent, FhaIpv6Items, FhaTunnelDown, PendingAaa, LIFETIME_INFINITE,
+    Fha, FhaBinding, FhaEvent, FhaIpv6Items, FhaMnHaSa, FhaTunnelDown, PendingAaa,
+    LIFETIME_INFINITE,
 };
 use crate::aaa::dualstack::{self, FhaAuthorization, CO_LOCATED_CHALLENGE};
 use crate::io::{Datagram, Transmit};
 use mip6lab_wire::dsprofile::{Item, Message};
 use mip6lab_wire::mip4::{
-    auth, ext::reg_ext, ext::GEN_AUTH_MN_AAA, Extension, Packet, RegistrationRequest, ReplyCode,
-    Repr, RrqFlags, REGISTRATION_REQUEST,
+    auth, ext, ext::reg_ext, ext::GEN_AUTH_MN_AAA, Extension, KeyGen, Packet, RegistrationRequest,
+    ReplyCode, Repr, RrqFlags, REGISTRATION_REQUEST,
 };
 use mip6lab_wire::radius::{self, attr, code, Attribute};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -22,7 +23,12 @@ pub(crate) struct Checked {
     pub raw: Vec<u8>,
     pub nai: String,
     pub to: ReplyTo,
+    /// The MN-HA AAA KeyGen Request's MN SPI and the MN-AAA SPI (RFC 3957 §6.3, §6.4).
+    pub keygen: Option<(u32, u32)>,
 }
+
+/// Octets of the shortest Key Generation Nonce RFC 3957 §5 allows (128 bits).
+const MIN_NONCE_LEN: usize = 16;
 
 fn v4_of(src: SocketAddr) -> Option<Ipv4Addr> {
     match src.ip() {
@@ -57,6 +63,7 @@ impl Fha {
             mn_ha: None,
             fa_ha: None,
             challenge: None,
+            keygen: None,
         };
         let req = match Repr::parse(&p) {
             Ok(Repr::Request(r)) => r,
@@ -85,10 +92,7 @@ impl Fha {
         });
         let fa_sa = v4_of(src).and_then(|a| self.cfg.fa_ha.iter().find(|s| s.fa == a).cloned());
         // Denials before authentication are signed with what the FHA has for the NAI.
-        to.mn_ha = to
-            .nai
-            .as_deref()
-            .and_then(|n| self.cfg.mn_ha_sa(n, None).cloned());
+        to.mn_ha = to.nai.as_deref().and_then(|n| self.mn_ha_sa(now, n, None));
         to.fa_ha = fa_sa.clone();
         let (hoa, id) = (req.home_address, req.identification);
         let deny = |s: &mut Fha, to: &ReplyTo, code, why: &str| s.deny(to, hoa, id, code, why);
@@ -148,7 +152,7 @@ impl Fha {
             );
         }
         if let Some(spi) = mn_ha_spi {
-            let Some(sa) = self.cfg.mn_ha_sa(&nai, Some(spi)).cloned() else {
+            let Some(sa) = self.mn_ha_sa(now, &nai, Some(spi)) else {
                 let why = format!("no MN-HA security association for {nai} SPI {spi}");
                 return self.discard(src, why);
             };
@@ -186,7 +190,38 @@ impl Fha {
             }
             _ => {}
         }
-        let checked = Checked { req, raw, nai, to };
+        // Key generation (RFC 3957 §6.3): subtype 1 only, and never without MN-AAA (§3 step 3).
+        let keygen = req
+            .extensions
+            .iter()
+            .find(|e| e.kind() == reg_ext::MN_HA_KEYGEN_REQUEST);
+        let keygen = match keygen.map(|e| (e, e.keygen())) {
+            None => None,
+            Some((Extension::KeyGen { subtype, .. }, _)) if *subtype != ext::KEYGEN_FROM_AAA => {
+                let why = format!(
+                    "MN-HA KeyGen Request subtype {subtype}: only 1, from AAA (RFC 3957 §6.3)"
+                );
+                return deny(self, &to, ReplyCode::HaUnspecified, &why);
+            }
+            Some((_, Some(KeyGen::Request { mn_spi, .. }))) => match mn_aaa_spi {
+                Some(aaa_spi) => Some((mn_spi, aaa_spi)),
+                None => {
+                    let why = "MN-HA KeyGen Request without MN-AAA (RFC 3957 §3 step 3)";
+                    return deny(self, &to, ReplyCode::HaPoorlyFormedRequest, why);
+                }
+            },
+            Some(_) => {
+                let why = "MN-HA KeyGen Request shorter than its SPI (RFC 3957 §6.3)";
+                return deny(self, &to, ReplyCode::HaPoorlyFormedRequest, why);
+            }
+        };
+        let checked = Checked {
+            req,
+            raw,
+            nai,
+            to,
+            keygen,
+        };
         match mn_aaa_spi {
             Some(_) if self.cfg.knobs.skip_aaa_check => self.finish(now, checked, None),
             Some(spi) if mn_ha_spi.is_none() && spi != auth::CHAP_SPI => {
@@ -332,17 +367,26 @@ impl Fha {
         let (hoa, id) = (c.req.home_address, c.req.identification);
         let admin = ReplyCode::HaAdminProhibited;
         match reply.code {
-            code::ACCESS_ACCEPT => match FhaAuthorization::from_accept(&self.cfg.profile, &reply) {
-                Ok(a) => self.finish(now, c, Some(a)),
-                Err(e) => self.deny(&c.to, hoa, id, admin, format!("Access-Accept: {e}")),
-            },
+            code::ACCESS_ACCEPT => {
+                match FhaAuthorization::from_accept(&self.cfg.profile, &reply, &auth, &peer.secret)
+                {
+                    Ok(a) => self.finish(now, c, Some(a)),
+                    Err(e) => self.deny(&c.to, hoa, id, admin, format!("Access-Accept: {e}")),
+                }
+            }
             code::ACCESS_REJECT => self.deny(&c.to, hoa, id, admin, "Access-Reject"),
             _ => self.deny(&c.to, hoa, id, admin, "Access-Challenge: no round for it"),
         }
     }
 
     /// Replay check, then the binding and the reply (authentication done).
-    pub(super) fn finish(&mut self, now: u64, c: Checked, authz: Option<FhaAuthorization>) {
+    pub(super) fn finish(&mut self, now: u64, mut c: Checked, authz: Option<FhaAuthorization>) {
+        if let Some((mn_spi, aaa_spi)) = c.keygen {
+            if let Err(why) = self.keyed(now, &mut c, mn_spi, aaa_spi, authz.as_ref()) {
+                let (hoa, id) = (c.req.home_address, c.req.identification);
+                return self.deny(&c.to, hoa, id, ReplyCode::HaUnspecified, why);
+            }
+        }
         let (req, nai) = (&c.req, c.nai.clone());
         let (hoa, id) = (req.home_address, req.identification);
         // RFC 5944 §5.7.1: close to the FHA's clock and above every accepted one.
@@ -450,6 +494,58 @@ impl Fha {
         }
         self.events
             .push_back(FhaEvent::Registered { binding, code });
+    }
+
+    /// RFC 3957 key generation for `c`: the MN-HA SA from the Accept's key material (kept for
+    /// the NAI), the MN-HA AAA KeyGen Reply for the reply, and the reply signed with the new
+    /// key. `Err` says what the Accept lacked.
+    fn keyed(
+        &mut self,
+        now: u64,
+        c: &mut Checked,
+        mn_spi: u32,
+        aaa_spi: u32,
+        authz: Option<&FhaAuthorization>,
+    ) -> Result<(), String> {
+        let key = authz.and_then(|a| a.mn_ha_key.clone());
+        let nonce = authz.and_then(|a| a.keygen_nonce.clone());
+        let (Some(key), Some(nonce)) = (key, nonce) else {
+            return Err(
+                "no MN-HA key material from the AAA server for the KeyGen Request \
+                 (RFC 3957 §3 step 5; profile: mn-ha-key, mn-ha-keygen-reply)"
+                    .into(),
+            );
+        };
+        if nonce.len() < MIN_NONCE_LEN || key.is_empty() {
+            return Err(format!(
+                "the AAA server's nonce has {} octets, its key {} (RFC 3957 §5: a nonce of at \
+                 least 128 bits)",
+                nonce.len(),
+                key.len()
+            ));
+        }
+        let lifetime = self.cfg.keygen_lifetime_s;
+        c.to.keygen = Some(Extension::mn_ha_aaa_keygen_reply(&KeyGen::MnHaAaaReply {
+            lifetime,
+            aaa_spi,
+            ha_spi: mn_spi,
+            algorithm: ext::KEYGEN_ALGORITHM_HMAC_MD5,
+            replay_method: ext::KEYGEN_REPLAY_TIMESTAMPS,
+            nonce: &nonce,
+        }));
+        let sa = FhaMnHaSa {
+            nai: c.nai.clone(),
+            spi: mn_spi,
+            key,
+        };
+        let until = now.saturating_add(u64::from(lifetime) * 1000);
+        self.derived.insert(c.nai.clone(), (sa.clone(), until));
+        let mut signing = sa;
+        if self.cfg.knobs.mn_ha_auth_wrong_key {
+            signing.key.iter_mut().for_each(|b| *b ^= 0x5a);
+        }
+        c.to.mn_ha = Some(signing);
+        Ok(())
     }
 
     /// Lifetime 0 (RFC 5944 §3.8.2.2): CoA = Home Address removes every binding of the NAI,

@@ -18,6 +18,8 @@ pub(crate) struct ReplyTo {
     pub fa_ha: Option<FhaFaHaSa>,
     /// The MN-FA Challenge to echo after MN-HA (RFC 4721 §3.4).
     pub challenge: Option<Vec<u8>>,
+    /// The MN-HA AAA KeyGen Reply, right before MN-HA (RFC 3957 §6.4).
+    pub keygen: Option<Extension>,
 }
 
 /// The fixed fields of one reply.
@@ -54,7 +56,7 @@ fn ipv6_extensions(cfg: &FhaConfig, items: &FhaIpv6Items) -> Vec<Extension> {
 }
 
 /// The reply's octets: fixed part, the NAI, the IPv6 items (for an accepted registration),
-/// MN-HA, the Challenge, FA-HA.
+/// the KeyGen Reply, MN-HA, the Challenge, FA-HA.
 pub(crate) fn reply_bytes(
     cfg: &FhaConfig,
     to: &ReplyTo,
@@ -68,6 +70,13 @@ pub(crate) fn reply_bytes(
     if let Some(items) = ipv6.filter(|_| !cfg.knobs.no_ipv6_items_in_rrp) {
         extensions.extend(ipv6_extensions(cfg, items));
     }
+    let keygen = to.keygen.clone().filter(|_| !cfg.knobs.no_keygen_reply);
+    let (keygen_before, keygen_after) = if cfg.knobs.keygen_after_mn_ha {
+        (None, keygen)
+    } else {
+        (keygen, None)
+    };
+    extensions.extend(keygen_before);
     let rrp = Repr::Reply(RegistrationReply {
         code: f.code,
         lifetime: f.lifetime,
@@ -85,8 +94,12 @@ pub(crate) fn reply_bytes(
     if let Some(sa) = &to.mn_ha {
         sign(&mut b, reg_ext::MN_HA_AUTH, sa.spi, &sa.key)?;
     }
-    if let Some(c) = &to.challenge {
-        let e = Extension::MnFaChallenge(c.clone());
+    let after_mn_ha = keygen_after.into_iter().chain(
+        to.challenge
+            .as_ref()
+            .map(|c| Extension::MnFaChallenge(c.clone())),
+    );
+    for e in after_mn_ha {
         let at = b.len();
         b.resize(at + e.wire_len(), 0);
         e.emit(&mut b[at..]).map_err(|e| e.to_string())?;

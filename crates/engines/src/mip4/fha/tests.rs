@@ -156,7 +156,11 @@ fn fake_aaa(request: &[u8], accept: Option<&FhaAuthorization>) -> Vec<u8> {
     let mut r = match (ok, accept) {
         (true, Some(a)) => {
             let mut r = radius::Repr::new(code::ACCESS_ACCEPT, req.identifier, [0; 16]);
-            for at in a.to_attributes(&mip6lab_wire::dsprofile::Profile::lab()) {
+            let profile = mip6lab_wire::dsprofile::Profile::lab();
+            for at in a
+                .to_attributes(&profile, &req.authenticator, SECRET, 0x1234)
+                .unwrap()
+            {
                 r.push(at);
             }
             r
@@ -174,6 +178,7 @@ fn authz() -> FhaAuthorization {
         ipv6_ha: Some("2001:db8:1::a2".parse().unwrap()),
         ipv6_coa: Some("2001:db8:77::7".parse().unwrap()),
         mn_ha_key: None,
+        keygen_nonce: None,
     }
 }
 
