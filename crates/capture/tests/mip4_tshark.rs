@@ -55,6 +55,17 @@ const FIELDS: &[&str] = &[
     "icmp.mip.challenge",
 ];
 
+/// The fields before any extension of a Registration Request or Reply.
+const FIXED_PART: &[&str] = &[
+    "mip.type",
+    "mip.flags",
+    "mip.code",
+    "mip.life",
+    "mip.homeaddr",
+    "mip.haaddr",
+    "mip.coa",
+];
+
 /// Our value of each field tshark should show, by field name; lists joined with `,`.
 type Ours = BTreeMap<&'static str, String>;
 
@@ -208,8 +219,19 @@ fn cross_check(pcap: &std::path::Path, t: &mut Tally) -> usize {
         let Ok(Some((pkt, payload))) = slice(f) else {
             continue;
         };
+        // Wireshark 4.0 reads RFC 3957's KeyGen extensions (42/43) in the plain form, not the
+        // long form §6.3/§6.4 draw, and loses its place after them: for messages that carry
+        // one, only the fixed part is compared (as `long_form_request` is left out above).
+        let mut fixed_only = false;
         let ours = if pkt.src.is_ipv4() && pkt.is_udp_port(434) {
-            registration(&Repr::from_bytes(payload).unwrap())
+            let r = Repr::from_bytes(payload).unwrap();
+            fixed_only = r.extensions().iter().any(|e| matches!(e.kind(), 42 | 43));
+            let mut o = registration(&r);
+            if fixed_only {
+                o.retain(|f, _| FIXED_PART.contains(f));
+                *t.agree.entry("fixed part only (KeyGen 42/43)").or_default() += 1;
+            }
+            o
         } else if pkt.src.is_ipv4()
             && agent::IcmpPacket::new_checked(payload).is_ok_and(|p| matches!(p.msg_type(), 9 | 10))
         {
@@ -237,7 +259,10 @@ fn cross_check(pcap: &std::path::Path, t: &mut Tally) -> usize {
         }
         // Nothing tshark shows that we did not compare.
         for field in tshark.keys() {
-            if !ours.contains_key(field) && *field != "mip.ident" {
+            if !ours.contains_key(field)
+                && *field != "mip.ident"
+                && !(fixed_only && !FIXED_PART.contains(field))
+            {
                 t.disagree
                     .push(format!("frame {} {field}: tshark only", f.number));
             }

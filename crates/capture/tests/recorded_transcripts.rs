@@ -303,6 +303,12 @@ fn dualstack_reference_flows() {
             "FA -> FHA  ESP via=ip6in4 from=198.18.2.4 inner_src=2001:db8:32::c612:640b inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
             "FHA -> FA  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640b spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
             "MN-FA-CoA6 -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU",
+            // RFC 3957: each MN asks for an MN-HA key; the AAAH's key material reaches the FHA
+            // (the key hidden, the nonce clear) and each Reply carries the nonce before the
+            // MN-HA authenticator made with the derived key.
+            "{MN-HA KeyGen Request subtype=1 mn_spi=256}",
+            "{Vendor-Specific vendor=32473 {vsa 2 len=34 value=*}}",
+            "{MN-HA KeyGen Reply subtype=1 lifetime=3600 aaa_spi=2 ha_spi=256 algorithm=1 replay=2 nonce=*} {MN-HA Auth spi=256 authenticator=*}",
             // RFC 5555 at the HA: MN asks for any IPv4 home address and gets one.
             "{IPv4-HoA prefix_len=32 p=0 address=0.0.0.0}",
             "{IPv4-AddrAck status=0 status_name=Success prefix_len=32 address=198.18.200.10}",

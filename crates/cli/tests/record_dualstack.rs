@@ -64,6 +64,8 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
     for needle in [
         "FHA -> MN  MIPv4 RRP code=0 (accepted)",
         "FHA -> FA  MIPv4 RRP code=0 (accepted)",
+        // RFC 3957: the Reply's nonce, then MN-HA with the key both derive.
+        "{MN-HA KeyGen Reply subtype=1 lifetime=3600 aaa_spi=2 ha_spi=256 algorithm=1 replay=2 nonce=*} {MN-HA Auth spi=256 authenticator=*}",
         // The echo through the tunnel, then the Mobile IPv6 half inside IPv6-in-IPv4.
         "FHA -> MN  IP-in-IP inner via=ipip from=198.18.2.2 inner_src=198.18.3.4 inner_dst=198.18.100.10",
         "MN -> FHA  IKEv2 IKE_AUTH request via=ip6in4",
