@@ -7,47 +7,17 @@
 //! control: the FHA denies that MN's registration and nothing of it reaches the HA.
 
 mod common;
-use common::{fresh_dir, mip6lab, stdout_of_success, text};
+use common::fresh_dir;
 use std::path::Path;
 
-/// Records into `out`; the exit status and the recording's output.
+/// Records one run of the topology into `out`.
 fn record(out: &Path, env: &[&str]) -> (Option<i32>, String) {
-    let mut args = vec![
-        "record",
-        "record-dualstack",
-        "--out",
-        out.to_str().unwrap(),
-        "--timeout",
-        "90",
-    ];
-    for e in env {
-        args.extend(["--env", e]);
-    }
-    let o = mip6lab(&args);
-    (
-        o.status.code(),
-        format!("{}{}", text(&o.stdout), text(&o.stderr)),
-    )
+    common::record("record-dualstack", out, env)
 }
 
-/// The transcript of one link, decrypted with the MNs' keys when they wrote any.
+/// The transcript of one link, decrypted with the MN's keys.
 fn transcript(out: &Path, link: &str) -> String {
-    let pcap = out.join(format!("{link}.pcap"));
-    let keys: Vec<_> = ["mn", "mn-fa"]
-        .iter()
-        .map(|n| out.join(format!("keys/{n}/keys.log")))
-        .filter(|k| k.exists())
-        .collect();
-    let mut args = vec![
-        "decode",
-        pcap.to_str().unwrap(),
-        "--topology",
-        "record-dualstack",
-    ];
-    for k in &keys {
-        args.extend(["--keys", k.to_str().unwrap()]);
-    }
-    stdout_of_success(&args)
+    common::transcript("record-dualstack", out, link, &["mn", "mn-fa"])
 }
 
 #[test]

@@ -6,43 +6,17 @@
 //! the MN never reaches DHCPv6.
 
 mod common;
-use common::{fresh_dir, mip6lab, stdout_of_success, text};
+use common::fresh_dir;
 use std::path::Path;
 
-/// Records one flow into `out`; the exit status and the recording's directory.
+/// Records one run of the topology into `out`.
 fn record(out: &Path, env: &[&str]) -> (Option<i32>, String) {
-    let mut args = vec![
-        "record",
-        "record-integrated",
-        "--out",
-        out.to_str().unwrap(),
-        "--timeout",
-        "90",
-    ];
-    for e in env {
-        args.extend(["--env", e]);
-    }
-    let o = mip6lab(&args);
-    (
-        o.status.code(),
-        format!("{}{}", text(&o.stdout), text(&o.stderr)),
-    )
+    common::record("record-integrated", out, env)
 }
 
-/// The transcript of one link of a recording, decrypted with the MN's keys.
+/// The transcript of one link, decrypted with the MN's keys.
 fn transcript(out: &Path, link: &str) -> String {
-    let pcap = out.join(format!("{link}.pcap"));
-    let keys = out.join("keys/mn/keys.log");
-    let mut args = vec![
-        "decode",
-        pcap.to_str().unwrap(),
-        "--topology",
-        "record-integrated",
-    ];
-    if keys.exists() {
-        args.extend(["--keys", keys.to_str().unwrap()]);
-    }
-    stdout_of_success(&args)
+    common::transcript("record-integrated", out, link, &["mn"])
 }
 
 fn ike_to(text: &str, ha: &str) -> bool {

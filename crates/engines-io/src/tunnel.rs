@@ -624,6 +624,33 @@ fn configure(name: &str, t: &TunSettings) -> io::Result<()> {
     Ok(())
 }
 
+/// Adds `a/len` to interface `dev` as a second IPv4 address, under the alias label
+/// `dev:label` (the classic ioctls: a label's SIOCSIFADDR adds an address instead of
+/// replacing the first) — an MN's co-located CoA from DHCP beside the address the lab gave it.
+/// Needs `CAP_NET_ADMIN`.
+pub fn add_ipv4_alias(dev: &str, label: &str, a: Ipv4Addr, len: u8) -> io::Result<()> {
+    let name = format!("{dev}:{label}");
+    let s = new_socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+    let mut ifr = ifreq_named(&name)?;
+    // SAFETY: writing a union field of plain data.
+    sockaddr_into(unsafe { &mut ifr.ifr_ifru.ifru_addr }, a);
+    ioctl_ifreq(
+        s.as_raw_fd(),
+        libc::SIOCSIFADDR,
+        &mut ifr,
+        "SIOCSIFADDR (alias)",
+    )?;
+    let mut ifr = ifreq_named(&name)?;
+    // SAFETY: as above.
+    sockaddr_into(unsafe { &mut ifr.ifr_ifru.ifru_netmask }, mask_v4(len));
+    ioctl_ifreq(
+        s.as_raw_fd(),
+        libc::SIOCSIFNETMASK,
+        &mut ifr,
+        "SIOCSIFNETMASK (alias)",
+    )
+}
+
 /// An on-link IPv4 route to `a/len` on interface `dev` (no gateway): a foreign agent's way
 /// to a visitor's home address on its link (RFC 5944 §4.2.3 delivers there directly).
 /// Needs `CAP_NET_ADMIN`; a route that exists already is not an error.

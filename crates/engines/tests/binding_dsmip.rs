@@ -3,7 +3,7 @@
 //! mutations behind the RFC 5555 knobs.
 
 mod binding_common;
-use binding_common::{BulActions, CacheActions};
+use binding_common::{a, bu, coa, hoa1, hoa2, input, BulActions, CacheActions, AH, MN1, MN2};
 
 use mip6lab_engines::binding::{
     BindingCache, BindingUpdateList, BuInput, BuResult, CacheEvent, DsmipConfig, HaConfig,
@@ -17,24 +17,8 @@ use mip6lab_wire::mh::{
 };
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4};
 
-const MN1: &str = "mn1.example.com";
-const MN2: &str = "mn2.example.com";
-const AH: u8 = BuFlags::A | BuFlags::H;
-
-fn a(s: &str) -> Ipv6Addr {
-    s.parse().unwrap()
-}
 fn v4(s: &str) -> Ipv4Addr {
     s.parse().unwrap()
-}
-fn hoa1() -> Ipv6Addr {
-    a("2001:db8:1::100")
-}
-fn hoa2() -> Ipv6Addr {
-    a("2001:db8:1::200")
-}
-fn coa() -> Ipv6Addr {
-    a("2001:db8:99::5")
 }
 
 /// 198.18.200.10 … .10 + `count` − 1.
@@ -63,32 +47,6 @@ fn cache_with(count: u32, tweak: impl FnOnce(&mut DsmipConfig)) -> BindingCache 
 
 fn cache(count: u32) -> BindingCache {
     cache_with(count, |_| {})
-}
-
-fn bu(seq: u16, lifetime: u16, flags: u8) -> BindingUpdate {
-    BindingUpdate {
-        seq,
-        flags: BuFlags(flags),
-        reserved: 0,
-        lifetime,
-    }
-}
-
-fn input<'a>(
-    id: &'a str,
-    hoa: Ipv6Addr,
-    b: BindingUpdate,
-    opts: &'a [MobilityOption],
-) -> BuInput<'a> {
-    BuInput {
-        identity: id,
-        sa_hoa: hoa,
-        src: coa(),
-        hao: Some(hoa),
-        bu: b,
-        options: opts,
-        dad_failed: false,
-    }
 }
 
 fn ask(address: &str) -> MobilityOption {

@@ -1,32 +1,15 @@
 //! HA Binding Cache: RFC 6275 §9.5.1, §9.5.4, §10.3.1, §10.3.2 rules.
 
 mod binding_common;
-use binding_common::CacheActions;
+use binding_common::{a, bu, coa, hoa1, hoa2, input, CacheActions, AH, MN1, MN2};
 use mip6lab_engines::io::SansIo as _;
 
 use mip6lab_engines::binding::{
-    ha::DiscardReason, seq_newer, BindingCache, BuInput, CacheEvent, HaConfig, HoaAuthorizer,
-    HoaDenied, HoaPolicy,
+    ha::DiscardReason, seq_newer, BindingCache, CacheEvent, HaConfig, HoaAuthorizer, HoaDenied,
+    HoaPolicy,
 };
 use mip6lab_wire::mh::options::MobilityOption;
-use mip6lab_wire::mh::{ba_status, BaFlags, BindingUpdate, BuFlags};
-use std::net::Ipv6Addr;
-
-const MN1: &str = "mn1.example.com";
-const MN2: &str = "mn2.example.com";
-
-fn a(s: &str) -> Ipv6Addr {
-    s.parse().unwrap()
-}
-fn hoa1() -> Ipv6Addr {
-    a("2001:db8:1::100")
-}
-fn hoa2() -> Ipv6Addr {
-    a("2001:db8:1::200")
-}
-fn coa() -> Ipv6Addr {
-    a("2001:db8:99::5")
-}
+use mip6lab_wire::mh::{ba_status, BaFlags, BuFlags};
 
 fn cfg() -> HaConfig {
     HaConfig {
@@ -34,34 +17,6 @@ fn cfg() -> HaConfig {
         max_lifetime_units: 100,
         max_entries: 4,
         ..HaConfig::default()
-    }
-}
-
-fn bu(seq: u16, lifetime: u16, flags: u8) -> BindingUpdate {
-    BindingUpdate {
-        seq,
-        flags: BuFlags(flags),
-        reserved: 0,
-        lifetime,
-    }
-}
-
-const AH: u8 = BuFlags::A | BuFlags::H;
-
-fn input<'a>(
-    id: &'a str,
-    hoa: Ipv6Addr,
-    b: BindingUpdate,
-    opts: &'a [MobilityOption],
-) -> BuInput<'a> {
-    BuInput {
-        identity: id,
-        sa_hoa: hoa,
-        src: coa(),
-        hao: Some(hoa),
-        bu: b,
-        options: opts,
-        dad_failed: false,
     }
 }
 

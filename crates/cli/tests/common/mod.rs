@@ -1,7 +1,7 @@
 //! Running the `mip6lab` binary from the repository root, for the command-line tests.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn root() -> PathBuf {
@@ -35,4 +35,41 @@ pub fn fresh_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// `mip6lab record <topology> --out <out>` with each `node:VAR=value` of `env`, a 90 s bound;
+/// the exit status and everything it printed.
+pub fn record(topology: &str, out: &Path, env: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec![
+        "record",
+        topology,
+        "--out",
+        out.to_str().unwrap(),
+        "--timeout",
+        "90",
+    ];
+    for e in env {
+        args.extend(["--env", e]);
+    }
+    let o = mip6lab(&args);
+    (
+        o.status.code(),
+        format!("{}{}", text(&o.stdout), text(&o.stderr)),
+    )
+}
+
+/// The transcript of `link` of a recording, decrypted with the key logs the `key_nodes`
+/// wrote (those that wrote any).
+pub fn transcript(topology: &str, out: &Path, link: &str, key_nodes: &[&str]) -> String {
+    let pcap = out.join(format!("{link}.pcap"));
+    let keys: Vec<PathBuf> = key_nodes
+        .iter()
+        .map(|n| out.join(format!("keys/{n}/keys.log")))
+        .filter(|k| k.exists())
+        .collect();
+    let mut args = vec!["decode", pcap.to_str().unwrap(), "--topology", topology];
+    for k in &keys {
+        args.extend(["--keys", k.to_str().unwrap()]);
+    }
+    stdout_of_success(&args)
 }

@@ -141,3 +141,49 @@ fn gather(c: &mut BindingCache) -> BuResult {
     r.dns = dns;
     r
 }
+
+/// The home-registration fixtures the HA tests share: two MNs, their home addresses on
+/// 2001:db8:1::/64, one care-of address.
+pub const MN1: &str = "mn1.example.com";
+pub const MN2: &str = "mn2.example.com";
+pub const AH: u8 = mip6lab_wire::mh::BuFlags::A | mip6lab_wire::mh::BuFlags::H;
+
+pub fn a(s: &str) -> Ipv6Addr {
+    s.parse().unwrap()
+}
+pub fn hoa1() -> Ipv6Addr {
+    a("2001:db8:1::100")
+}
+pub fn hoa2() -> Ipv6Addr {
+    a("2001:db8:1::200")
+}
+pub fn coa() -> Ipv6Addr {
+    a("2001:db8:99::5")
+}
+
+pub fn bu(seq: u16, lifetime: u16, flags: u8) -> mip6lab_wire::mh::BindingUpdate {
+    mip6lab_wire::mh::BindingUpdate {
+        seq,
+        flags: mip6lab_wire::mh::BuFlags(flags),
+        reserved: 0,
+        lifetime,
+    }
+}
+
+/// A BU from `coa()` with the HAO `hoa`, on an SA for `hoa` of identity `id`.
+pub fn input<'a>(
+    id: &'a str,
+    hoa: Ipv6Addr,
+    b: mip6lab_wire::mh::BindingUpdate,
+    opts: &'a [MobilityOption],
+) -> BuInput<'a> {
+    BuInput {
+        identity: id,
+        sa_hoa: hoa,
+        src: coa(),
+        hao: Some(hoa),
+        bu: b,
+        options: opts,
+        dad_failed: false,
+    }
+}
