@@ -132,7 +132,12 @@ impl Icmp4Socket {
     }
 }
 
-fn setsockopt(fd: RawFd, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
+pub(crate) fn setsockopt(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &[u8],
+) -> io::Result<()> {
     // SAFETY: `value` lives across the call and its length is passed.
     let r = unsafe {
         libc::setsockopt(

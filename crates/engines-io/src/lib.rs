@@ -8,3 +8,4 @@ pub mod eapol;
 pub mod icmp4;
 pub mod ikev2;
 pub mod tunnel;
+pub mod udp4;
