@@ -98,7 +98,8 @@ fn volatile_attribute(kind: u8) -> bool {
     )
 }
 
-fn attribute_message(a: &Attribute) -> Part {
+/// One attribute as a transcript child (also the DHCPv4 dissector's, for RFC 4014 sub-options).
+pub(crate) fn attribute_message(a: &Attribute) -> Part {
     let m = Part::new("RADIUS", a.display_name());
     match a.decode() {
         Ok(Value::Vendor(v)) => {
