@@ -262,8 +262,20 @@ fn compare(pcap: &Path) -> (Tally, usize) {
         let as_number = |v: Option<&str>| v.and_then(num).map(|x| x.to_string());
         // Hex on both sides (tshark `0x3903f326`): compared as numbers.
         let numeric = |f: &str| as_number(w.get(f).map(String::as_str));
-        check(&mut t, n, "dhcp.id", as_number(m.get("xid")), numeric("dhcp.id"));
-        check(&mut t, n, "dhcp.flags", as_number(m.get("flags")), numeric("dhcp.flags"));
+        check(
+            &mut t,
+            n,
+            "dhcp.id",
+            as_number(m.get("xid")),
+            numeric("dhcp.id"),
+        );
+        check(
+            &mut t,
+            n,
+            "dhcp.flags",
+            as_number(m.get("flags")),
+            numeric("dhcp.flags"),
+        );
         // tshark reads `htype` and `chaddr` and again the type and MAC of a client
         // identifier of type 1 (Ethernet) with 6 octets.
         let client_ids: Vec<(String, String)> = m
@@ -353,7 +365,10 @@ fn compare(pcap: &Path) -> (Tally, usize) {
             "dhcp.option.subnet_mask",
             joined(values(m, "Subnet Mask", "address")),
         );
-        cmp("dhcp.option.router", joined(values(m, "Router", "addresses")));
+        cmp(
+            "dhcp.option.router",
+            joined(values(m, "Router", "addresses")),
+        );
         cmp(
             "dhcp.option.mobile_ip_home_agent",
             joined(values(m, "Mobile IP Home Agent", "addresses")),
@@ -389,9 +404,7 @@ fn compare(pcap: &Path) -> (Tally, usize) {
                 RelaySubOption::RadiusAttributes(attrs) => Some(
                     attrs
                         .iter()
-                        .flat_map(|a| {
-                            [&[a.kind, a.wire_len() as u8][..], &a.value].concat()
-                        })
+                        .flat_map(|a| [&[a.kind, a.wire_len() as u8][..], &a.value].concat())
                         .map(|o| format!("{o:02x}"))
                         .collect::<String>(),
                 ),
@@ -400,7 +413,9 @@ fn compare(pcap: &Path) -> (Tally, usize) {
         let named = subs
             .iter()
             .filter(|s| s.kind == "RADIUS Attributes")
-            .all(|s| s.find("WiMAX-vHA-IP-MIP4").is_some() && s.find("Framed-IP-Address").is_some());
+            .all(|s| {
+                s.find("WiMAX-vHA-IP-MIP4").is_some() && s.find("Framed-IP-Address").is_some()
+            });
         assert!(named, "frame {n}: the RFC 4014 attributes are named");
         cmp(
             "dhcp.option.agent_information_option.radius_attributes",
@@ -411,13 +426,20 @@ fn compare(pcap: &Path) -> (Tally, usize) {
 }
 
 /// Counts an agreement, or records a disagreement; both absent is neither.
-fn check(t: &mut Tally, frame: u64, field: &'static str, ours: Option<String>, theirs: Option<String>) {
+fn check(
+    t: &mut Tally,
+    frame: u64,
+    field: &'static str,
+    ours: Option<String>,
+    theirs: Option<String>,
+) {
     if ours == theirs {
         if ours.is_some() {
             *t.agree.entry(field).or_default() += 1;
         }
     } else {
-        t.disagree
-            .push(format!("frame {frame}: {field}: ours {ours:?}, tshark {theirs:?}"));
+        t.disagree.push(format!(
+            "frame {frame}: {field}: ours {ours:?}, tshark {theirs:?}"
+        ));
     }
 }

@@ -102,11 +102,7 @@ fn colon_hex(b: &[u8]) -> String {
 }
 
 fn joined<T: ToString>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(T::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
 }
 
 fn option(o: &DhcpOption) -> Part {
@@ -162,9 +158,9 @@ fn relay_suboption(s: &RelaySubOption) -> Part {
         RelaySubOption::CircuitId(id) | RelaySubOption::RemoteId(id) => {
             m.field("id", format!("0x{}", hex::encode(id)))
         }
-        RelaySubOption::RadiusAttributes(attrs) => attrs
-            .iter()
-            .fold(m, |m, a| m.child(attribute_message(a))),
+        RelaySubOption::RadiusAttributes(attrs) => {
+            attrs.iter().fold(m, |m, a| m.child(attribute_message(a)))
+        }
         RelaySubOption::Other { data, .. } => m
             .field("len", data.len())
             .field("data", format!("0x{}", hex::encode(data))),

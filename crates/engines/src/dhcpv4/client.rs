@@ -165,16 +165,22 @@ pub enum DropReason {
     /// `chaddr` is not this client's.
     OtherClient,
     /// Not the `xid` of the exchange in progress (RFC 2131 §4.4.1: discard).
-    XidMismatch { got: u32 },
+    XidMismatch {
+        got: u32,
+    },
     /// A message type the client does not take in its state (e.g. a DHCPACK while selecting,
     /// §4.4.1).
-    Unexpected { message_type: u8 },
+    Unexpected {
+        message_type: u8,
+    },
     /// A DHCPOFFER without a Server Identifier, which the DHCPREQUEST must name.
     NoServerId,
     /// A DHCPOFFER or DHCPACK with `yiaddr` 0.
     NoAddress,
     /// A DHCPACK or DHCPNAK from a server other than the one selected.
-    OtherServer { got: Ipv4Addr },
+    OtherServer {
+        got: Ipv4Addr,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -420,9 +426,7 @@ impl Client {
             return self.drop_datagram(DropReason::XidMismatch { got: m.xid });
         }
         match (std::mem::replace(&mut self.state, State::Idle), kind) {
-            (State::Selecting(exchange), message_type::OFFER) => {
-                self.on_offer(now, exchange, &m)
-            }
+            (State::Selecting(exchange), message_type::OFFER) => self.on_offer(now, exchange, &m),
             (
                 State::Requesting {
                     exchange,

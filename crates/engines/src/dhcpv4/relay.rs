@@ -98,7 +98,10 @@ impl RelayConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelayInput<'a> {
     /// A datagram received on an access link on port 67.
-    Client { interface: &'a str, payload: &'a [u8] },
+    Client {
+        interface: &'a str,
+        payload: &'a [u8],
+    },
     /// A datagram from the server side on port 67.
     Server { src: SocketAddr, payload: &'a [u8] },
     /// The RADIUS attributes to pass on for the client with this MAC (from its Access-Accept,
@@ -332,7 +335,8 @@ impl Relay {
                 _ => None,
             })
         });
-        let by_circuit = circuit.and_then(|id| self.config.links.iter().find(|l| l.circuit_id == id));
+        let by_circuit =
+            circuit.and_then(|id| self.config.links.iter().find(|l| l.circuit_id == id));
         let Some(link) = by_circuit
             .or_else(|| self.config.links.iter().find(|l| l.address == m.giaddr))
             .cloned()
@@ -418,11 +422,7 @@ fn carries(a: &Attribute, carrier: &Carrier) -> bool {
         Carrier::RadiusVendor { vendor, kind } => {
             a.kind == attr::VENDOR_SPECIFIC
                 && a.vendor_specific().is_ok_and(|v| {
-                    v.vendor_id == vendor
-                        && v.subs
-                            .iter()
-                            .flatten()
-                            .any(|s| s.vendor_type == kind)
+                    v.vendor_id == vendor && v.subs.iter().flatten().any(|s| s.vendor_type == kind)
                 })
         }
         _ => false,
@@ -435,9 +435,7 @@ impl SansIo for Relay {
 
     fn handle_input(&mut self, _now: u64, input: RelayInput<'_>) {
         match input {
-            RelayInput::Client { interface, payload } => {
-                self.on_client_message(interface, payload)
-            }
+            RelayInput::Client { interface, payload } => self.on_client_message(interface, payload),
             RelayInput::Server { payload, .. } => self.on_server_message(payload),
             RelayInput::Attributes { chaddr, attributes } => self.store(chaddr, attributes),
             RelayInput::SessionEnded { chaddr } => {

@@ -49,10 +49,7 @@ pub(super) fn reply(request: &Repr, kind: u8, extra: Vec<DhcpOption>) -> Repr {
     if kind != message_type::NAK {
         r.yiaddr = COA;
     }
-    r.options = vec![
-        DhcpOption::MessageType(kind),
-        DhcpOption::ServerId(SERVER),
-    ];
+    r.options = vec![DhcpOption::MessageType(kind), DhcpOption::ServerId(SERVER)];
     r.options.extend(extra);
     r.options.push(DhcpOption::End);
     r
@@ -81,7 +78,11 @@ fn one(t: Vec<Transmit>) -> Repr {
 fn to_requesting(c: &mut Client) -> (Repr, Repr) {
     c.start(0);
     let discover = one(c.drain().0);
-    let (t, _) = feed(c, 500, &reply(&discover, message_type::OFFER, ack_options()));
+    let (t, _) = feed(
+        c,
+        500,
+        &reply(&discover, message_type::OFFER, ack_options()),
+    );
     (discover, one(t))
 }
 
@@ -109,7 +110,14 @@ fn discover_offer_request_ack_binds_with_the_fha_and_the_coa() {
     assert_eq!(discover.hardware_address(), MAC);
     assert_eq!(discover.message_type(), Some(message_type::DISCOVER));
     assert_eq!(prl(&discover), [1, 3, 51, 54, 68]);
-    assert!(matches!(e[0], ClientEvent::Sent { message_type: 1, attempt: 1, .. }));
+    assert!(matches!(
+        e[0],
+        ClientEvent::Sent {
+            message_type: 1,
+            attempt: 1,
+            ..
+        }
+    ));
 
     let offer = reply(&discover, message_type::OFFER, ack_options());
     let (t, e) = feed(&mut c, 2_500, &offer);
@@ -131,7 +139,11 @@ fn discover_offer_request_ack_binds_with_the_fha_and_the_coa() {
         .options
         .contains(&DhcpOption::ClientId([&[1][..], &MAC].concat())));
 
-    let (t, e) = feed(&mut c, 3_000, &reply(&request, message_type::ACK, ack_options()));
+    let (t, e) = feed(
+        &mut c,
+        3_000,
+        &reply(&request, message_type::ACK, ack_options()),
+    );
     assert!(t.is_empty());
     let ClientEvent::Bound(lease) = &e[0] else {
         panic!("{e:?}")
@@ -142,7 +154,10 @@ fn discover_offer_request_ack_binds_with_the_fha_and_the_coa() {
     assert_eq!(lease.server_id, SERVER);
     assert_eq!(lease.subnet_mask, Some(Ipv4Addr::new(255, 255, 255, 0)));
     assert_eq!(lease.routers, [Ipv4Addr::new(198, 51, 100, 1)]);
-    assert_eq!(lease.started_at, 2_500, "from the DHCPREQUEST's transmission");
+    assert_eq!(
+        lease.started_at, 2_500,
+        "from the DHCPREQUEST's transmission"
+    );
     assert_eq!(c.lease(), Some(lease));
     assert_eq!(c.next_timeout(), Some(2_500 + 3_600_000));
 
@@ -243,7 +258,10 @@ fn ack_from_another_server_is_dropped_and_nak_restarts() {
     );
     let restarted = one(t);
     assert_eq!(restarted.message_type(), Some(message_type::DISCOVER));
-    assert_ne!(restarted.xid, discover.xid, "§3.1 (5): the process restarts");
+    assert_ne!(
+        restarted.xid, discover.xid,
+        "§3.1 (5): the process restarts"
+    );
 }
 
 /// The gaps between the transmissions of `c` over `until` ms, ticking at each timeout.
@@ -276,7 +294,10 @@ fn discover_backs_off_4_8_16_32_64_seconds_randomized_and_stays_at_64() {
             );
         }
         // Randomized: not every gap sits on its base.
-        assert!(g.iter().enumerate().any(|(i, gap)| *gap != (4_000u64 << i.min(4)).min(64_000)));
+        assert!(g
+            .iter()
+            .enumerate()
+            .any(|(i, gap)| *gap != (4_000u64 << i.min(4)).min(64_000)));
     }
 }
 
@@ -313,7 +334,10 @@ fn the_first_discover_waits_one_to_ten_seconds() {
         let at = c.next_timeout().unwrap();
         assert!((2_000..=11_000).contains(&at), "{at}");
         c.handle_timeout(at);
-        assert_eq!(one(c.drain().0).message_type(), Some(message_type::DISCOVER));
+        assert_eq!(
+            one(c.drain().0).message_type(),
+            Some(message_type::DISCOVER)
+        );
     }
 }
 
@@ -322,7 +346,11 @@ fn the_first_discover_waits_one_to_ten_seconds() {
 fn bound(c: &mut Client, options: Vec<DhcpOption>) -> (Repr, Repr, Lease) {
     c.start(0);
     let discover = one(c.drain().0);
-    let (t, _) = feed(c, 10, &reply(&discover, message_type::OFFER, options.clone()));
+    let (t, _) = feed(
+        c,
+        10,
+        &reply(&discover, message_type::OFFER, options.clone()),
+    );
     let request = one(t);
     let (_, e) = feed(c, 20, &reply(&request, message_type::ACK, options));
     let Some(ClientEvent::Bound(lease)) = e.into_iter().last() else {
@@ -336,7 +364,10 @@ fn knob_ignores_option68_loses_the_assigned_fha() {
     // draft §4.1.1: the MN takes the FHA the NAS/AAA assigned (here option 68).
     let (_, _, lease) = bound(&mut client_with(|_| {}), ack_options());
     assert_eq!(lease.fha(), Some(FHA));
-    let (_, _, lease) = bound(&mut client_with(|c| c.ignore_option68 = true), ack_options());
+    let (_, _, lease) = bound(
+        &mut client_with(|c| c.ignore_option68 = true),
+        ack_options(),
+    );
     assert_eq!(lease.fha(), None, "mn.dhcp4_ignores_option68");
     assert_eq!(lease.address, COA, "the rest of the lease is unchanged");
 }
@@ -346,7 +377,10 @@ fn knob_no_option68_request_leaves_68_out_of_every_prl() {
     let (d, r, _) = bound(&mut client_with(|_| {}), ack_options());
     assert!(prl(&d).contains(&code::MOBILE_IP_HOME_AGENT));
     assert!(prl(&r).contains(&code::MOBILE_IP_HOME_AGENT));
-    let (d, r, _) = bound(&mut client_with(|c| c.no_option68_request = true), ack_options());
+    let (d, r, _) = bound(
+        &mut client_with(|c| c.no_option68_request = true),
+        ack_options(),
+    );
     assert!(!prl(&d).contains(&code::MOBILE_IP_HOME_AGENT));
     assert!(!prl(&r).contains(&code::MOBILE_IP_HOME_AGENT));
 }
@@ -366,5 +400,9 @@ fn knob_no_backoff_retransmits_at_a_fixed_rate() {
     c.start(0);
     c.drain();
     let g = gaps(&mut c, 10_000);
-    assert_eq!(g, vec![NO_BACKOFF_MS; 10], "§4.1 randomized exponential backoff broken");
+    assert_eq!(
+        g,
+        vec![NO_BACKOFF_MS; 10],
+        "§4.1 randomized exponential backoff broken"
+    );
 }

@@ -7,8 +7,7 @@ use super::relay::*;
 use super::tests_client::{client_with, parse, reply, COA, FHA, MAC, SERVER};
 use crate::io::{Datagram, SansIo, Transmit};
 use mip6lab_wire::dhcpv4::{
-    code, message_type, DhcpOption, RelaySubOption, Repr, BOOTREPLY, BOOTREQUEST,
-    FLAG_BROADCAST,
+    code, message_type, DhcpOption, RelaySubOption, Repr, BOOTREPLY, BOOTREQUEST, FLAG_BROADCAST,
 };
 use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::radius::{self, attr, vendor, wimax, Attribute};
@@ -102,7 +101,11 @@ fn request_gets_giaddr_hops_and_option82_with_the_rfc4014_attributes_before_end(
     hold(&mut r, assigned());
     let d = discover();
     let (t, e) = from_client(&mut r, "eth1", &d);
-    assert_eq!(t[0].payload.len(), 300, "the option fits the client's padding");
+    assert_eq!(
+        t[0].payload.len(),
+        300,
+        "the option fits the client's padding"
+    );
     let f = forwarded(&t);
     assert_eq!(f.giaddr, NAS, "RFC 2131 §4.1 giaddr");
     assert_eq!(f.hops, 1);
@@ -147,7 +150,10 @@ fn without_held_attributes_only_the_circuit_id_and_session_end_removes_them() {
     hold(&mut r, assigned());
     assert_eq!(r.attributes_for(&MAC), Some(&assigned()[..]));
     r.handle_input(0, RelayInput::SessionEnded { chaddr: MAC });
-    assert_eq!(r.drain().1, vec![RelayEvent::AttributesRemoved { chaddr: MAC }]);
+    assert_eq!(
+        r.drain().1,
+        vec![RelayEvent::AttributesRemoved { chaddr: MAC }]
+    );
     let (t, e) = from_client(&mut r, "eth1", &discover());
     assert_eq!(forwarded(&t).relay_agent_information().unwrap().len(), 1);
     assert!(matches!(
@@ -212,10 +218,7 @@ fn requests_the_relay_must_not_forward_or_must_forward_untouched() {
             payload: &[0; 10],
         },
     );
-    assert!(matches!(
-        dropped(r.drain().1),
-        DropReason::Malformed(_)
-    ));
+    assert!(matches!(dropped(r.drain().1), DropReason::Malformed(_)));
 }
 
 /// The server's answer to a forwarded request: option 82 echoed (RFC 3046 §2.2), `flags` and
@@ -245,7 +248,8 @@ fn replies_lose_option82_and_go_out_as_rfc2131_4_1_says() {
     let delivered = Repr::from_bytes(&d[0].payload).unwrap();
     assert_eq!(delivered.relay_agent_information(), None, "RFC 3046 §2.2");
     let mut want = offer.clone();
-    want.options.retain(|o| o.code() != code::RELAY_AGENT_INFORMATION);
+    want.options
+        .retain(|o| o.code() != code::RELAY_AGENT_INFORMATION);
     assert_eq!(delivered, want);
     assert!(matches!(
         &e[0],
@@ -387,8 +391,13 @@ fn flex_option_server(request: &Repr) -> Repr {
         .collect();
     let fha = attrs.iter().find_map(|a| {
         let v = a.vendor_specific().ok()?;
-        let sub = v.subs?.into_iter().find(|s| s.vendor_type == wimax::VHA_IP_MIP4)?;
-        <[u8; 4]>::try_from(sub.value.as_slice()).ok().map(Ipv4Addr::from)
+        let sub = v
+            .subs?
+            .into_iter()
+            .find(|s| s.vendor_type == wimax::VHA_IP_MIP4)?;
+        <[u8; 4]>::try_from(sub.value.as_slice())
+            .ok()
+            .map(Ipv4Addr::from)
     });
     let coa = attrs
         .iter()
@@ -449,7 +458,11 @@ fn a_long_request_grows_when_the_padding_is_short() {
     d.trailing.truncate(5);
     let before = d.buffer_len();
     let f = forwarded(&from_client(&mut r, "eth1", &d).0);
-    let added = f.options_with(code::RELAY_AGENT_INFORMATION).next().unwrap().buffer_len();
+    let added = f
+        .options_with(code::RELAY_AGENT_INFORMATION)
+        .next()
+        .unwrap()
+        .buffer_len();
     assert_eq!(f.buffer_len(), before + added - 5);
     assert!(f.trailing.is_empty());
 }

@@ -271,9 +271,9 @@ impl DhcpOption {
         let data = &mut out[2..2 + len];
         match self {
             DhcpOption::Pad | DhcpOption::End => {}
-            DhcpOption::SubnetMask(a) | DhcpOption::RequestedAddress(a) | DhcpOption::ServerId(a) => {
-                data.copy_from_slice(&a.octets())
-            }
+            DhcpOption::SubnetMask(a)
+            | DhcpOption::RequestedAddress(a)
+            | DhcpOption::ServerId(a) => data.copy_from_slice(&a.octets()),
             DhcpOption::LeaseTime(t) => data.copy_from_slice(&t.to_be_bytes()),
             DhcpOption::Overload(v) | DhcpOption::MessageType(v) => data[0] = *v,
             DhcpOption::Router(a) | DhcpOption::MobileIpHomeAgent(a) => put_addresses(data, a),

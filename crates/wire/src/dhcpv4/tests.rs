@@ -252,7 +252,10 @@ fn arb_suboption() -> impl Strategy<Value = RelaySubOption> {
         bytes().prop_map(RelaySubOption::CircuitId),
         bytes().prop_map(RelaySubOption::RemoteId),
         proptest::collection::vec(arb_attribute(), 0..4).prop_map(RelaySubOption::RadiusAttributes),
-        (any::<u8>().prop_filter("typed", |c| !matches!(c, 1 | 2 | 7)), bytes())
+        (
+            any::<u8>().prop_filter("typed", |c| !matches!(c, 1 | 2 | 7)),
+            bytes()
+        )
             .prop_map(|(code, data)| RelaySubOption::Other { code, data }),
     ]
 }
@@ -260,10 +263,7 @@ fn arb_suboption() -> impl Strategy<Value = RelaySubOption> {
 /// Codes that no variant decodes, so `Other` parses back as `Other`.
 fn arb_unknown_code() -> impl Strategy<Value = u8> {
     any::<u8>().prop_filter("decoded code", |c| {
-        !matches!(
-            *c,
-            0 | 1 | 3 | 50..=55 | 61 | 68 | 82 | 255
-        )
+        !matches!(*c, 0 | 1 | 3 | 50..=55 | 61 | 68 | 82 | 255)
     })
 }
 
@@ -281,8 +281,12 @@ fn arb_option() -> impl Strategy<Value = DhcpOption> {
         proptest::collection::vec(any::<u8>(), 1..8).prop_map(DhcpOption::ParameterRequestList),
         proptest::collection::vec(any::<u8>(), 2..10).prop_map(DhcpOption::ClientId),
         addrs(0).prop_map(DhcpOption::MobileIpHomeAgent),
-        proptest::collection::vec(arb_suboption(), 0..4).prop_map(DhcpOption::RelayAgentInformation),
-        (arb_unknown_code(), proptest::collection::vec(any::<u8>(), 0..12))
+        proptest::collection::vec(arb_suboption(), 0..4)
+            .prop_map(DhcpOption::RelayAgentInformation),
+        (
+            arb_unknown_code(),
+            proptest::collection::vec(any::<u8>(), 0..12)
+        )
             .prop_map(|(code, data)| DhcpOption::Other { code, data }),
     ]
 }
