@@ -330,7 +330,8 @@ impl Client {
 
     fn send_discover(&mut self, now: u64, mut exchange: Exchange) {
         exchange.attempts += 1;
-        exchange.secs = u16::try_from((now - exchange.began) / 1000).unwrap_or(u16::MAX);
+        exchange.secs =
+            u16::try_from(now.saturating_sub(exchange.began) / 1000).unwrap_or(u16::MAX);
         exchange.next_at = now + self.retransmit_delay(exchange.attempts);
         let mut m = self.message(message_type::DISCOVER, &exchange);
         m.options.push(DhcpOption::End);
