@@ -19,7 +19,8 @@
 //!
 //! Towards the client ([`RelayInput::Server`], a BOOTREPLY): the link is the one the Agent
 //! Circuit ID names, else the one whose address is `giaddr`; option 82 is removed (RFC 3046
-//! §2.2: the relay agent strips it before forwarding to the client) and the reply is handed to
+//! §2.2, not in the spec folder: the relay agent strips it before forwarding to the client)
+//! and the reply is handed to
 //! the driver as a [`ClientDelivery`] saying how RFC 2131 §4.1 delivers it: with the
 //! BROADCAST bit set, or when there is no address to unicast to (a DHCPNAK), as a broadcast;
 //! otherwise unicast to `ciaddr` when set, else to `yiaddr` at the link-layer address
@@ -66,12 +67,14 @@ pub struct RelayConfig {
     /// the lab's profile has the NAS pass on in RFC 4014's sub-option.
     pub omit_rfc4014: bool,
     /// Knob `nas.dhcp4_keeps_option82`: relay replies with option 82 still in them. Breaks
-    /// RFC 3046 §2.2 (the relay agent "MUST remove the option before forwarding the reply to
-    /// the client").
+    /// RFC 3046 §2.2 (the relay agent removes the option before it forwards the reply to the
+    /// client; RFC 3046 is not in the spec folder, the rule as networksorcery's option 82
+    /// page summarizes it).
     pub keep_option82: bool,
-    /// Knob `nas.dhcp4_no_circuit_id`: option 82 without the Agent Circuit ID. Breaks RFC 3046
-    /// §2.0 (the option holds at least one sub-option naming the circuit; the lab's relay
-    /// routes replies back by it).
+    /// Knob `nas.dhcp4_no_circuit_id`: option 82 without the Agent Circuit ID (an empty
+    /// option 82). Breaks RFC 3046 §2.0's purpose of the sub-option, as the original option 82
+    /// request in IANA's archive words it: "intended for use by agents in relaying DHCP
+    /// responses back to the proper circuit"; replies then find their link by `giaddr` only.
     pub omit_circuit_id: bool,
     /// Knob `nas.dhcp4_ignores_broadcast_bit`: unicast every reply to `yiaddr`, BROADCAST bit
     /// or not. Breaks RFC 2131 §4.1 ("If this bit is set to 1, the DHCP message SHOULD be

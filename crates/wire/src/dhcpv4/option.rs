@@ -399,9 +399,9 @@ fn parse_option(kind: u8, data: &[u8], offset: usize) -> Result<DhcpOption> {
             exact(1)?;
             DhcpOption::MessageType(data[0])
         }
-        // RFC 2132 §3.5: "The minimum length for the router option is 4 octets".
+        // RFC 2132 §3.5: one or more routers.
         code::ROUTER => DhcpOption::Router(address_list(4)?),
-        // RFC 2132 §8.13: "Its minimum length is 0 (indicating no home agents are available)".
+        // RFC 2132 §8.13: zero or more home agents (its figure, as PcapDotNet quotes it).
         code::MOBILE_IP_HOME_AGENT => DhcpOption::MobileIpHomeAgent(address_list(0)?),
         code::PARAMETER_REQUEST_LIST => {
             if data.is_empty() {
