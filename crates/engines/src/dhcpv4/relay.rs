@@ -5,8 +5,8 @@
 //! - `giaddr` 0 becomes the link's address (RFC 2131 §4.1: the server answers "to the 'DHCP
 //!   server' port on the BOOTP relay agent whose address appears in 'giaddr'"); a non-zero
 //!   `giaddr` (a relay below us) is kept;
-//! - `hops` is incremented; a request whose `hops` already reached
-//!   [`RelayConfig::max_hops`] is dropped (RFC 1542 §4.1.1, not in the spec folder);
+//! - `hops` is incremented; a request whose `hops` exceeds [`RelayConfig::max_hops`] is
+//!   dropped (RFC 1542 §4.1.1, not in the spec folder);
 //! - with `giaddr` 0, a request that already carries option 82 is dropped (RFC 3046 §2.1's
 //!   rule for a packet from an untrusted circuit, not in the spec folder); from a relay below
 //!   it is forwarded as is, without a second option 82;
@@ -58,7 +58,7 @@ pub struct RelayConfig {
     pub links: Vec<AccessLink>,
     /// Where requests go (port 67).
     pub servers: Vec<Ipv4Addr>,
-    /// Requests whose `hops` already reached this are dropped. RFC 1542 §4.1.1 (not in the
+    /// Requests whose `hops` exceeds this are dropped. RFC 1542 §4.1.1 (not in the
     /// spec folder) has relays discard above 16 and a configurable threshold, 4 by default.
     pub max_hops: u8,
     /// Knob `nas.dhcp4_no_rfc4014`: never add the RADIUS Attributes sub-option. Breaks
@@ -132,7 +132,7 @@ pub enum DropReason {
     NotRequest(u8),
     /// From the server side, not a BOOTREPLY (`op`).
     NotReply(u8),
-    /// `hops` had reached [`RelayConfig::max_hops`].
+    /// `hops` exceeded [`RelayConfig::max_hops`].
     HopLimit(u8),
     /// An interface, circuit or `giaddr` that names none of the relay's links.
     UnknownLink,
@@ -265,7 +265,7 @@ impl Relay {
         if m.op != BOOTREQUEST {
             return self.drop_datagram(Side::Client, DropReason::NotRequest(m.op));
         }
-        if m.hops >= self.config.max_hops {
+        if m.hops > self.config.max_hops {
             return self.drop_datagram(Side::Client, DropReason::HopLimit(m.hops));
         }
         let has_82 = m.relay_agent_information().is_some();

@@ -175,9 +175,11 @@ fn requests_the_relay_must_not_forward_or_must_forward_untouched() {
     let mut hopped = discover();
     hopped.hops = 4;
     hopped.giaddr = NAS2;
+    assert_eq!(forwarded(&from_client(&mut r, "eth1", &hopped).0).hops, 5);
+    hopped.hops = 5;
     let (t, e) = from_client(&mut r, "eth1", &hopped);
     assert!(t.is_empty());
-    assert_eq!(dropped(e), DropReason::HopLimit(4));
+    assert_eq!(dropped(e), DropReason::HopLimit(5));
     // RFC 3046 §2.1: giaddr 0 with an option 82 the client put there.
     let mut forged = discover();
     forged.options.insert(
