@@ -9,6 +9,7 @@ pub mod addresses;
 pub mod binding;
 pub mod dad;
 pub mod ddns;
+pub mod dhcpv4;
 pub mod dhcpv6;
 pub mod discovery;
 pub mod ikev2;

@@ -5,7 +5,7 @@
 //! # The codec shape
 //!
 //! Every protocol module (`mh`, `ikev2`, `esp`, `eap`, `eapol`, `radius`, `nd`, `mpd`, `ipv6ext`,
-//! `mip4`) provides, for each message it carries:
+//! `mip4`, `dhcpv4`) provides, for each message it carries:
 //!
 //! - a checked view `Packet<T: AsRef<[u8]>>` (`Rh2Packet`, `OptionsHeaderPacket` where a
 //!   module has more than one): `new_checked(buffer)` checks what every accessor needs (so
@@ -31,6 +31,7 @@
 pub mod addr;
 pub mod checksum;
 pub mod crypto;
+pub mod dhcpv4;
 pub mod dhcpv6;
 pub mod dsprofile;
 pub mod eap;

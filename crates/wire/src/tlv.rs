@@ -91,6 +91,16 @@ impl Format {
         single_octet_type: None,
     };
 
+    /// Sub-options of the DHCPv4 Relay Agent Information option (RFC 3046 §2.0): SubOpt(1),
+    /// Len(1) of the value, no padding items.
+    pub const DHCPV4_SUBOPTIONS: Format = Format {
+        type_octets: 1,
+        length_octets: 1,
+        length_counts_header: false,
+        length_unit: 1,
+        single_octet_type: None,
+    };
+
     /// Octets of Type and Length.
     pub fn header_len(&self) -> usize {
         self.type_octets + self.length_octets

@@ -153,3 +153,12 @@ impl Field for std::net::Ipv6Addr {
         octets.copy_from_slice(&self.octets());
     }
 }
+
+impl Field for std::net::Ipv4Addr {
+    fn read(octets: &[u8]) -> std::net::Ipv4Addr {
+        u32::read(octets).into()
+    }
+    fn write(self, octets: &mut [u8]) {
+        octets.copy_from_slice(&self.octets());
+    }
+}

@@ -4,6 +4,7 @@
 //! payloads it understands (by port, by next header) and turns them into a [`Decoded`]. Keys
 //! and state that span packets (IKE SAs, ESP SAs) live in the shared [`Context`].
 
+pub mod dhcpv4;
 pub mod dhcpv6;
 pub mod dns;
 pub mod dsmip;
@@ -108,6 +109,7 @@ impl Dissectors {
             Box::new(esp::Esp),
             Box::new(radius::Radius),
             Box::new(dhcpv6::Dhcpv6),
+            Box::new(dhcpv4::Dhcpv4),
             Box::new(mip4::Mip4),
         ])
     }

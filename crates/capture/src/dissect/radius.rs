@@ -106,7 +106,8 @@ fn volatile_attribute(kind: u8) -> bool {
     )
 }
 
-fn attribute_message(a: &Attribute, profile: &Profile) -> Part {
+/// One attribute as a transcript child (also the DHCPv4 dissector's, for RFC 4014 sub-options).
+pub(crate) fn attribute_message(a: &Attribute, profile: &Profile) -> Part {
     let m = Part::new("RADIUS", a.display_name());
     match a.decode() {
         Ok(Value::Vendor(v)) => {
