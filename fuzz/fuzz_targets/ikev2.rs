@@ -25,9 +25,7 @@ fuzz_target!(|data: &[u8]| {
         let k = IkeKeys::derive(suite, &[1; 32], &[2; 16], &[3; 16], &[4; 8], &[5; 8]).unwrap();
         assert!(sk::decrypt_ike(data, &k).is_err());
         if let Ok(m) = &parsed {
-            let mut ctx = Context {
-                keys: KeyLog::default(),
-            };
+            let mut ctx = Context::default();
             ctx.keys.ike.push(IkeSaKeys {
                 ispi: m.ispi,
                 rspi: m.rspi,
