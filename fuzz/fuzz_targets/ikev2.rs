@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use mip6lab_capture::dissect::ikev2::dissect_ike;
 use mip6lab_capture::dissect::Context;
-use mip6lab_capture::keylog::{IkeSaKeys, KeyLog};
+use mip6lab_capture::keylog::IkeSaKeys;
 use mip6lab_wire::crypto::{IkeKeys, Suite};
 use mip6lab_wire::ikev2::{self, sk};
 
