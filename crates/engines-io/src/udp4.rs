@@ -17,8 +17,18 @@ use tokio::net::UdpSocket;
 pub fn udp4_on(ifname: Option<&str>, port: u16) -> io::Result<UdpSocket> {
     let fd = new_socket(libc::AF_INET, libc::SOCK_DGRAM, libc::IPPROTO_UDP)?;
     let raw = fd.as_raw_fd();
-    setsockopt(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, &1i32.to_ne_bytes())?;
-    setsockopt(raw, libc::SOL_SOCKET, libc::SO_BROADCAST, &1i32.to_ne_bytes())?;
+    setsockopt(
+        raw,
+        libc::SOL_SOCKET,
+        libc::SO_REUSEADDR,
+        &1i32.to_ne_bytes(),
+    )?;
+    setsockopt(
+        raw,
+        libc::SOL_SOCKET,
+        libc::SO_BROADCAST,
+        &1i32.to_ne_bytes(),
+    )?;
     if let Some(name) = ifname {
         let name = CString::new(name)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name"))?;

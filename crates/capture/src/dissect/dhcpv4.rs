@@ -21,10 +21,10 @@
 use super::radius::attribute_message;
 use super::{Context, Dissector, Packet, Transport};
 use crate::transcript::{Decoded, Part};
-use mip6lab_wire::dsprofile::Profile;
 use mip6lab_wire::dhcpv4::{
     self, message_name, option_name, suboption_name, DhcpOption, RelaySubOption, Repr,
 };
+use mip6lab_wire::dsprofile::Profile;
 
 const PROTOCOL: &str = "DHCPv4";
 
@@ -144,9 +144,9 @@ fn option(o: &DhcpOption, profile: &Profile) -> Part {
             m.field("type", kind)
                 .volatile("id", format!("0x{}", hex::encode(rest)))
         }
-        DhcpOption::RelayAgentInformation(subs) => {
-            subs.iter().fold(m, |m, s| m.child(relay_suboption(s, profile)))
-        }
+        DhcpOption::RelayAgentInformation(subs) => subs
+            .iter()
+            .fold(m, |m, s| m.child(relay_suboption(s, profile))),
         DhcpOption::Other { data, .. } => m
             .field("len", data.len())
             .field("data", format!("0x{}", hex::encode(data))),
@@ -165,9 +165,10 @@ fn relay_suboption(s: &RelaySubOption, profile: &Profile) -> Part {
         RelaySubOption::CircuitId(id) | RelaySubOption::RemoteId(id) => {
             m.field("id", format!("0x{}", hex::encode(id)))
         }
-        RelaySubOption::RadiusAttributes(attrs) => {
-            attrs.iter().fold(m, |m, a| m.child(attribute_message(a, profile)))
-        }
+        RelaySubOption::LinkSelection(a) => m.field("subnet", a),
+        RelaySubOption::RadiusAttributes(attrs) => attrs
+            .iter()
+            .fold(m, |m, a| m.child(attribute_message(a, profile))),
         RelaySubOption::Other { data, .. } => m
             .field("len", data.len())
             .field("data", format!("0x{}", hex::encode(data))),

@@ -3,8 +3,10 @@
 //!
 //! Towards the server ([`RelayInput::Client`], a BOOTREQUEST received on an access link):
 //! - `giaddr` 0 becomes the link's address (RFC 2131 §4.1: the server answers "to the 'DHCP
-//!   server' port on the BOOTP relay agent whose address appears in 'giaddr'"); a non-zero
-//!   `giaddr` (a relay below us) is kept;
+//!   server' port on the BOOTP relay agent whose address appears in 'giaddr'"), or, for a
+//!   link whose address the servers cannot reach, the relay's server-side address with the
+//!   link's in a Link Selection sub-option (RFC 3527); a non-zero `giaddr` (a relay below
+//!   us) is kept;
 //! - `hops` is incremented; a request whose `hops` exceeds [`RelayConfig::max_hops`] is
 //!   dropped (RFC 1542 §4.1.1, not in the spec folder);
 //! - with `giaddr` 0, a request that already carries option 82 is dropped (RFC 3046 §2.1's
@@ -49,6 +51,10 @@ pub struct AccessLink {
     pub address: Ipv4Addr,
     /// The Agent Circuit ID naming it (RFC 3046 §2.0: opaque, "agent-local").
     pub circuit_id: Vec<u8>,
+    /// RFC 3527: when the servers cannot reach `address`, the relay's address they can reach:
+    /// it becomes `giaddr`, and a Link Selection sub-option carries `address` to pick the
+    /// client's subnet. `None`: `giaddr` is `address` (RFC 2131 §4.1).
+    pub server_side: Option<Ipv4Addr>,
 }
 
 /// The relay's settings. [`RelayConfig::new`] conforms; the fields marked "knob" each break
@@ -274,7 +280,7 @@ impl Relay {
             return self.drop_datagram(Side::Client, DropReason::Option82FromClient);
         }
         if first_hop {
-            m.giaddr = link.address;
+            m.giaddr = link.server_side.unwrap_or(link.address);
         }
         m.hops += 1;
         let mut rfc4014_attributes = 0;
@@ -282,6 +288,9 @@ impl Relay {
             let mut subs = Vec::new();
             if !self.config.omit_circuit_id {
                 subs.push(RelaySubOption::CircuitId(link.circuit_id.clone()));
+            }
+            if link.server_side.is_some() {
+                subs.push(RelaySubOption::LinkSelection(link.address));
             }
             let held = self.attributes_for(m.hardware_address()).map(<[_]>::to_vec);
             if let Some(attrs) = held.filter(|_| !self.config.omit_rfc4014) {
@@ -341,7 +350,12 @@ impl Relay {
         let by_circuit =
             circuit.and_then(|id| self.config.links.iter().find(|l| l.circuit_id == id));
         let Some(link) = by_circuit
-            .or_else(|| self.config.links.iter().find(|l| l.address == m.giaddr))
+            .or_else(|| {
+                self.config
+                    .links
+                    .iter()
+                    .find(|l| l.address == m.giaddr || l.server_side == Some(m.giaddr))
+            })
             .cloned()
         else {
             return self.drop_datagram(Side::Server, DropReason::UnknownLink);

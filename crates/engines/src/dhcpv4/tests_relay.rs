@@ -22,11 +22,13 @@ fn links() -> Vec<AccessLink> {
             name: "eth1".into(),
             address: NAS,
             circuit_id: b"port-1".to_vec(),
+            server_side: None,
         },
         AccessLink {
             name: "eth2".into(),
             address: NAS2,
             circuit_id: b"port-2".to_vec(),
+            server_side: None,
         },
     ]
 }
@@ -467,4 +469,26 @@ fn a_long_request_grows_when_the_padding_is_short() {
         .buffer_len();
     assert_eq!(f.buffer_len(), before + added - 5);
     assert!(f.trailing.is_empty());
+}
+
+/// RFC 3527: a link whose address the server cannot reach gets the relay's server-side
+/// address as `giaddr` and its own in Link Selection; the reply to that `giaddr` finds the
+/// link even without a circuit id.
+#[test]
+fn link_selection_when_the_server_cannot_reach_the_link() {
+    const CORE: Ipv4Addr = Ipv4Addr::new(198, 51, 102, 5);
+    let mut r = relay_with(|c| {
+        c.links[0].server_side = Some(CORE);
+        c.omit_circuit_id = true;
+    });
+    let (t, _) = from_client(&mut r, "eth1", &discover());
+    let f = forwarded(&t);
+    assert_eq!(f.giaddr, CORE);
+    assert_eq!(
+        f.relay_agent_information().unwrap(),
+        &[RelaySubOption::LinkSelection(NAS)][..]
+    );
+    let (d, _) = from_server(&mut r, &server_reply(&f, message_type::OFFER));
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].interface, "eth1");
 }

@@ -66,6 +66,7 @@ registry! {
     pub fn suboption_name;
     AGENT_CIRCUIT_ID = 1 => "Agent Circuit ID",
     AGENT_REMOTE_ID = 2 => "Agent Remote ID",
+    LINK_SELECTION = 5 => "Link Selection",
     RADIUS_ATTRIBUTES = 7 => "RADIUS Attributes",
 }
 
@@ -111,6 +112,10 @@ pub enum RelaySubOption {
     CircuitId(Vec<u8>),
     /// Agent Remote ID (2, RFC 3046 §2.0): opaque.
     RemoteId(Vec<u8>),
+    /// Link Selection (5, RFC 3527 §3): an address of the client's subnet, which picks the
+    /// subnet when `giaddr` is a relay address the server can reach but off that subnet.
+    /// Another length is kept as [`RelaySubOption::Other`].
+    LinkSelection(Ipv4Addr),
     /// RADIUS Attributes (7, RFC 4014): RADIUS attributes (`Type ‖ Length ‖ Value`, RFC 2865
     /// §5) from the client's Access-Accept, raw. Which attributes RFC 4014 permits is the
     /// sender's business (not checked here).
@@ -136,6 +141,7 @@ impl RelaySubOption {
         match self {
             RelaySubOption::CircuitId(_) => suboption::AGENT_CIRCUIT_ID,
             RelaySubOption::RemoteId(_) => suboption::AGENT_REMOTE_ID,
+            RelaySubOption::LinkSelection(_) => suboption::LINK_SELECTION,
             RelaySubOption::RadiusAttributes(_) => suboption::RADIUS_ATTRIBUTES,
             RelaySubOption::Other { code, .. } => *code,
         }
@@ -147,6 +153,7 @@ impl RelaySubOption {
             RelaySubOption::CircuitId(d)
             | RelaySubOption::RemoteId(d)
             | RelaySubOption::Other { data: d, .. } => d.len(),
+            RelaySubOption::LinkSelection(_) => 4,
             RelaySubOption::RadiusAttributes(a) => a.iter().map(Attribute::wire_len).sum(),
         }
     }
@@ -161,6 +168,7 @@ impl RelaySubOption {
             RelaySubOption::CircuitId(d)
             | RelaySubOption::RemoteId(d)
             | RelaySubOption::Other { data: d, .. } => d.clone(),
+            RelaySubOption::LinkSelection(a) => a.octets().to_vec(),
             RelaySubOption::RadiusAttributes(attrs) => {
                 let mut v = Vec::with_capacity(self.data_len());
                 for a in attrs {
@@ -453,6 +461,9 @@ pub fn parse_suboptions(b: &[u8], base: usize) -> Result<Vec<RelaySubOption>> {
             Ok(match item.kind as u8 {
                 suboption::AGENT_CIRCUIT_ID => RelaySubOption::CircuitId(data.to_vec()),
                 suboption::AGENT_REMOTE_ID => RelaySubOption::RemoteId(data.to_vec()),
+                suboption::LINK_SELECTION if data.len() == 4 => {
+                    RelaySubOption::LinkSelection(Ipv4Addr::new(data[0], data[1], data[2], data[3]))
+                }
                 suboption::RADIUS_ATTRIBUTES => RelaySubOption::RadiusAttributes(
                     radius::parse_attributes(data, item.value_offset())?,
                 ),

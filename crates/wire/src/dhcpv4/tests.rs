@@ -252,8 +252,9 @@ fn arb_suboption() -> impl Strategy<Value = RelaySubOption> {
         bytes().prop_map(RelaySubOption::CircuitId),
         bytes().prop_map(RelaySubOption::RemoteId),
         proptest::collection::vec(arb_attribute(), 0..4).prop_map(RelaySubOption::RadiusAttributes),
+        arb_addr().prop_map(RelaySubOption::LinkSelection),
         (
-            any::<u8>().prop_filter("typed", |c| !matches!(c, 1 | 2 | 7)),
+            any::<u8>().prop_filter("typed", |c| !matches!(c, 1 | 2 | 5 | 7)),
             bytes()
         )
             .prop_map(|(code, data)| RelaySubOption::Other { code, data }),
@@ -353,4 +354,24 @@ proptest! {
             Err(e) => prop_assert!(e.offset <= b.len(), "{}", e),
         }
     }
+}
+
+/// RFC 3527 §3: Link Selection is code 5, length 4, an IPv4 address; another length stays
+/// raw.
+#[test]
+fn link_selection_suboption() {
+    let sub = RelaySubOption::LinkSelection(Ipv4Addr::new(198, 18, 2, 5));
+    assert_eq!(sub.code(), 5);
+    assert_eq!(sub.buffer_len(), 6);
+    assert_eq!(
+        option::parse_suboptions(&[5, 4, 198, 18, 2, 5], 0).unwrap(),
+        vec![sub]
+    );
+    assert_eq!(
+        option::parse_suboptions(&[5, 2, 1, 2], 0).unwrap(),
+        vec![RelaySubOption::Other {
+            code: 5,
+            data: vec![1, 2]
+        }]
+    );
 }
