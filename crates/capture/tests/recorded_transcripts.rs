@@ -224,6 +224,12 @@ fn dualstack_reference_flows() {
         ("2001:db8:30::2", "FHA-core"),
         ("198.18.2.2", "FHA"),
         ("198.18.2.3", "MN"),
+        // Its co-located CoA, from Kea through the NAS's relay.
+        ("198.18.2.100", "MN-CoA"),
+        ("198.18.2.5", "NAS-access"),
+        ("198.18.3.5", "NAS"),
+        ("198.18.3.6", "DHCP4"),
+        ("2001:db8:30::5", "NAS"),
         ("198.18.2.4", "FA"),
         ("198.18.1.2", "FA-visited"),
         ("198.18.1.3", "MN-FA"),
@@ -248,7 +254,7 @@ fn dualstack_reference_flows() {
         }
         let has = |needle: &str| text.contains(needle);
         assert!(
-            has("MN -> FHA  MIPv4 RRQ flags=D lifetime=1800 hoa=0.0.0.0"),
+            has("MN-CoA -> FHA  MIPv4 RRQ flags=D lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.2.100"),
             "{text}"
         );
         assert!(has("{NAI value=\"mn-ds@example.com\"}"), "{text}");
@@ -276,10 +282,10 @@ fn dualstack_reference_flows() {
                 assert!(has("AAAV -> FHA-core  RADIUS Access-Accept"), "{text}");
             }
         }
-        assert!(has("FHA -> MN  MIPv4 RRP code=0 (accepted)"), "{text}");
+        assert!(has("FHA -> MN-CoA  MIPv4 RRP code=0 (accepted)"), "{text}");
         // Then the MN–FHA tunnel (userspace IP-in-IP) carries an echo from the THoAv4.
-        assert!(has("MN -> FHA  IP-in-IP inner via=ipip from=198.18.2.3 inner_src=198.18.100.10 inner_dst=198.18.3.4 next_header=1 len=39 icmp_type=8"), "{text}");
-        assert!(has("FHA -> MN  IP-in-IP inner via=ipip from=198.18.2.2 inner_src=198.18.3.4 inner_dst=198.18.100.10 next_header=1 len=39 icmp_type=0"), "{text}");
+        assert!(has("MN-CoA -> FHA  IP-in-IP inner via=ipip from=198.18.2.100 inner_src=198.18.100.10 inner_dst=198.18.3.4 next_header=1 len=39 icmp_type=8"), "{text}");
+        assert!(has("FHA -> MN-CoA  IP-in-IP inner via=ipip from=198.18.2.2 inner_src=198.18.3.4 inner_dst=198.18.100.10 next_header=1 len=39 icmp_type=0"), "{text}");
         for item in [
             "ipv6-hoa",
             "ipv6-home-prefix",
@@ -291,11 +297,11 @@ fn dualstack_reference_flows() {
         // The Mobile IPv6 half through the tunnel: IKEv2 from the IPv6 CoA, the CFG_REPLY's
         // home address (the AAAH's, proposed by the MN), the BU and BA decrypted, on both links.
         for needle in [
-            "MN -> FHA  IKEv2 IKE_SA_INIT request via=ip6in4 from=198.18.2.3 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1",
+            "MN-CoA -> FHA  IKEv2 IKE_SA_INIT request via=ip6in4 from=198.18.2.100 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1",
             "MN-CoA6 -> HA  IKEv2 IKE_AUTH request",
             "{INTERNAL_IP6_ADDRESS len=17 value=2001:db8:31:100::8001/64}",
-            "MN -> FHA  ESP via=ip6in4 from=198.18.2.3 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU type=5 seq=* flags=AHK lifetime=150 hao=2001:db8:31:100::8001",
-            "FHA -> MN  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640a spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
+            "MN-CoA -> FHA  ESP via=ip6in4 from=198.18.2.100 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU type=5 seq=* flags=AHK lifetime=150 hao=2001:db8:31:100::8001",
+            "FHA -> MN-CoA  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640a spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
             "MN-CoA6 -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU",
             "HA -> MN-CoA6  ESP spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
             // MN-FA's, tunnelled to the FA from its THoAv4 (RFC 3024 §5.2) and re-tunnelled.
@@ -303,6 +309,16 @@ fn dualstack_reference_flows() {
             "FA -> FHA  ESP via=ip6in4 from=198.18.2.4 inner_src=2001:db8:32::c612:640b inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
             "FHA -> FA  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640b spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
             "MN-FA-CoA6 -> HA  ESP spi=* seq=1 decrypted=yes next_header=135 {BU",
+            // Network access (draft §4.1.1 steps 1-3): 802.1X with the NAS, whose AAAH assigns
+            // the FHA; DHCPv4 through the NAS's relay (RFC 4014 attributes, RFC 3527 link
+            // selection) to Kea, whose OFFER gives the co-located CoA and the FHA in option 68.
+            "NAS-access -> MN  EAPOL EAP version=2 {EAP Success id=*}",
+            "AAA -> NAS  RADIUS Access-Accept code=2 id=* authenticator=* {Vendor-Specific vendor=24757 {WiMAX-vHA-IP-MIP4 value=198.18.2.2}}",
+            "NAS -> DHCP4  DHCPv4 DHCPDISCOVER op=1 hops=1",
+            "giaddr=198.18.3.5",
+            "{Relay Agent Information {Agent Circuit ID id=0x65746831} {Link Selection subnet=198.18.2.5} {RADIUS Attributes {Vendor-Specific vendor=24757 {WiMAX-vHA-IP-MIP4 value=198.18.2.2}}}}",
+            "DHCPOFFER op=2 hops=1 xid=* secs=* flags=0x8000 ciaddr=0.0.0.0 yiaddr=198.18.2.100",
+            "{Mobile IP Home Agent addresses=198.18.2.2}",
             // RFC 3957: each MN asks for an MN-HA key; the AAAH's key material reaches the FHA
             // (the key hidden, the nonce clear) and each Reply carries the nonce before the
             // MN-HA authenticator made with the derived key.
@@ -315,6 +331,16 @@ fn dualstack_reference_flows() {
         ] {
             assert!(has(needle), "{needle}: {text}");
         }
+        // RFC 3046: the relay takes option 82 out of what it delivers on the access link.
+        let to_mn: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("NAS-access -> 255.255.255.255  DHCPv4"))
+            .collect();
+        assert_eq!(to_mn.len(), 2, "OFFER and ACK: {text}");
+        assert!(
+            to_mn.iter().all(|l| !l.contains("Relay Agent Information")),
+            "{to_mn:?}"
+        );
         insta::assert_snapshot!(format!("dualstack_reference_{flow}"), text);
     }
 }

@@ -1,6 +1,8 @@
 //! `mip6lab record record-dualstack`: the dual-stack scenario run by the reference MNs, FA, FHA
 //! and HA around FreeRADIUS, as `just record-dualstack` runs it; each link decoded by
-//! `mip6lab decode` with the MN's keys. The co-located MN registers with the FHA, pings through
+//! `mip6lab decode` with the MNs' keys. The co-located MN gets network access from the NAS
+//! (802.1X, then DHCPv4 through its relay: the co-located CoA and the FHA the AAA assigned),
+//! registers with that FHA, pings through
 //! the MN–FHA tunnel, and does IKEv2 and BU/BA with the HA from the Reply's IPv6 CoA through
 //! it; the MN behind the foreign agent does the same through a reverse tunnel in RFC 3024's
 //! Encapsulating Delivery Style, which the FA re-tunnels to the FHA. A wrong MN-AAA key is the
@@ -32,15 +34,21 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
     assert_eq!(code, Some(0), "{log}");
     let access = transcript(&ok, "access");
     for needle in [
-        "FHA -> MN  MIPv4 RRP code=0 (accepted)",
+        // Network access first: 802.1X with the NAS, then DHCPv4 through its relay, the
+        // co-located CoA and the FHA (option 68) from Kea.
+        "NAS-access -> MN  EAPOL EAP version=2 {EAP Success id=*}",
+        "yiaddr=198.18.2.100",
+        "{Mobile IP Home Agent addresses=198.18.2.2}",
+        "198.18.2.100 -> FHA  MIPv4 RRQ flags=D lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.2.100",
+        "FHA -> 198.18.2.100  MIPv4 RRP code=0 (accepted)",
         "FHA -> FA  MIPv4 RRP code=0 (accepted)",
         // RFC 3957: the Reply's nonce, then MN-HA with the key both derive.
         "{MN-HA KeyGen Reply subtype=1 lifetime=3600 aaa_spi=2 ha_spi=256 algorithm=1 replay=2 nonce=*} {MN-HA Auth spi=256 authenticator=*}",
         // The echo through the tunnel, then the Mobile IPv6 half inside IPv6-in-IPv4.
-        "FHA -> MN  IP-in-IP inner via=ipip from=198.18.2.2 inner_src=198.18.3.4 inner_dst=198.18.100.10",
-        "MN -> FHA  IKEv2 IKE_AUTH request via=ip6in4",
-        "MN -> FHA  ESP via=ip6in4 from=198.18.2.3 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
-        "FHA -> MN  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640a spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
+        "FHA -> 198.18.2.100  IP-in-IP inner via=ipip from=198.18.2.2 inner_src=198.18.3.4 inner_dst=198.18.100.10",
+        "198.18.2.100 -> FHA  IKEv2 IKE_AUTH request via=ip6in4",
+        "198.18.2.100 -> FHA  ESP via=ip6in4 from=198.18.2.100 inner_src=2001:db8:32::c612:640a inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
+        "FHA -> 198.18.2.100  ESP via=ip6in4 from=198.18.2.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640a spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",
     ] {
         assert!(access.contains(needle), "{needle}\n{access}");
     }
@@ -89,9 +97,15 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
     let (code, log) = record(&denied, &["mn:MIP6LAB_MN_AAA_KEY=not-the-key"]);
     assert_ne!(code, Some(0), "{log}");
     let access = transcript(&denied, "access");
-    assert!(access.contains("FHA -> MN  MIPv4 RRP code="), "{access}");
-    assert!(!access.contains("FHA -> MN  MIPv4 RRP code=0"), "{access}");
-    assert!(!access.contains("MN -> FHA  IKEv2"), "{access}");
+    assert!(
+        access.contains("FHA -> 198.18.2.100  MIPv4 RRP code="),
+        "{access}"
+    );
+    assert!(
+        !access.contains("FHA -> 198.18.2.100  MIPv4 RRP code=0"),
+        "{access}"
+    );
+    assert!(!access.contains("198.18.2.100 -> FHA  IKEv2"), "{access}");
     assert!(access.contains("FA -> FHA  IKEv2"), "{access}");
     // (The pool's first THoAv4, and so the IPv6 CoA named MN-CoA6, is MN-FA's this time.)
     let home = transcript(&denied, "home");

@@ -158,6 +158,9 @@ env_vars! {
          relays their DHCPv6 messages (default `eth1`)";
     DHCP_SERVERS = "MIP6LAB_DHCP_SERVERS", NAS,
         "comma-separated DHCPv6 server addresses the relay forwards to";
+    DHCP4_SERVER = "MIP6LAB_DHCP4_SERVER", Reader::Reference,
+        "`nas` (dual-stack, #16): relay DHCPv4 to this server (RFC 4014 attributes from the \
+         Access-Accept, RFC 3527 link selection) instead of DHCPv6";
     HA_INFO_HOLD_SECS = "MIP6LAB_HA_INFO_HOLD_SECS", NAS,
         "how long the AAA-assigned HA information is held for the RSOO (default: while the \
          access session lasts)";
@@ -228,6 +231,10 @@ env_vars! {
         "`MIP6LAB_BOOTSTRAP=dualstack`: once registered, ping this IPv4 address through its \
          tunnel (to the FHA, or through the FA) from the temporary IPv4 home address (event \
          `tunnel_echo`); unset: no check";
+    DS_DHCP4 = "MIP6LAB_DS_DHCP4", Reader::Reference,
+        "`MIP6LAB_BOOTSTRAP=dualstack`: `yes`: after network access (`MIP6LAB_ACCESS_USER`), \
+         take the co-located CoA and the FHA (option 68) from DHCPv4 (event `dhcp4`); \
+         `MIP6LAB_DS_FHA` is then not needed";
     MN_IPV4_HOA_REQUEST = "MIP6LAB_MN_IPV4_HOA_REQUEST", Reader::Reference,
         "MN: RFC 5555: ask the HA for an IPv4 home address in the BU's IPv4 Home Address \
          option, `0.0.0.0` for any or a given address (event `ipv4_hoa`); unset: no option";

@@ -164,6 +164,8 @@ event_names! {
     /// MN (dual-stack): the Mobile IPv6 half starts over the MN–FHA tunnel (the IPv6 CoA,
     /// HA and HoA from the Registration Reply).
     DS_MIP6 = "ds_mip6";
+    /// Dual-stack NAS and MN: DHCPv4 relay events, the MN's lease (co-located CoA, FHA).
+    DHCP4 = "dhcp4";
 }
 
 /// One event line: `PREFIX` and `{"data":…,"event":…}` (serde_json's compact form, keys in

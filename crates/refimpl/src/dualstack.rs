@@ -32,7 +32,11 @@ use tokio::net::UdpSocket;
 pub struct DsMnSettings {
     pub nai: String,
     pub mn_aaa_key: String,
-    pub fha: Ipv4Addr,
+    /// `MIP6LAB_DS_FHA`; with DHCPv4 the lease's option 68 is taken first.
+    pub fha: Option<Ipv4Addr>,
+    /// Network access first (`MIP6LAB_DS_DHCP4=yes`): 802.1X with these credentials, if
+    /// any, then DHCPv4 for the co-located CoA and the FHA (`crate::dsaccess`).
+    pub dhcp4: Option<Option<(String, String)>>,
     /// Through a foreign agent (an FA CoA) rather than with its own address as the CoA.
     pub via_fa: bool,
     /// After registering with a co-located CoA: an address to ping through the MN–FHA
@@ -43,13 +47,39 @@ pub struct DsMnSettings {
 impl DsMnSettings {
     pub fn from_vars(get: &dyn Fn(EnvVar) -> Option<String>) -> Result<DsMnSettings> {
         let need = |k: EnvVar| get(k).ok_or_else(|| anyhow!("{k} is not set"));
-        let fha = need(env::DS_FHA)?;
+        let dhcp4 = match get(env::DS_DHCP4).as_deref() {
+            None | Some("no" | "false" | "0") => None,
+            Some("yes" | "true" | "1") => {
+                Some(match (get(env::ACCESS_USER), get(env::ACCESS_PASSWORD)) {
+                    (Some(u), Some(p)) => Some((u, p)),
+                    (None, None) => None,
+                    _ => bail!(
+                        "set both {} and {} (or neither: no network access authentication)",
+                        env::ACCESS_USER,
+                        env::ACCESS_PASSWORD
+                    ),
+                })
+            }
+            Some(o) => bail!("{}: `{o}` is not yes/no", env::DS_DHCP4),
+        };
+        let fha = get(env::DS_FHA)
+            .map(|f| {
+                f.parse()
+                    .map_err(|_| anyhow!("{}: `{f}` is not an IPv4 address", env::DS_FHA))
+            })
+            .transpose()?;
+        if fha.is_none() && dhcp4.is_none() {
+            bail!(
+                "{} is not set (nor {}=yes, which takes the FHA from DHCPv4)",
+                env::DS_FHA,
+                env::DS_DHCP4
+            );
+        }
         Ok(DsMnSettings {
             nai: need(env::NAI)?,
             mn_aaa_key: need(env::MN_AAA_KEY)?,
-            fha: fha
-                .parse()
-                .map_err(|_| anyhow!("{}: `{fha}` is not an IPv4 address", env::DS_FHA))?,
+            fha,
+            dhcp4,
             echo: get(env::DS_ECHO)
                 .map(|e| {
                     e.parse()
@@ -73,14 +103,25 @@ pub async fn run(cfg: &Config) -> Result<()> {
         .dsmn
         .as_ref()
         .ok_or_else(|| anyhow!("not a dual-stack MN"))?;
-    let own = crate::fha::wait_ipv4("eth0", cfg.net_timeout).await?;
-    let mode = if s.via_fa {
-        CoaMode::ViaForeignAgent { fha: Some(s.fha) }
-    } else {
-        CoaMode::CoLocated {
-            coa: own,
-            fha: s.fha,
+    let lab_address = crate::fha::wait_ipv4("eth0", cfg.net_timeout).await?;
+    // The co-located CoA: from the access network's DHCPv4, else the lab's address.
+    let (own, fha, _access) = match &s.dhcp4 {
+        Some(credentials) => {
+            let a = crate::dsaccess::attach("eth0", credentials.as_ref()).await?;
+            let fha = a.fha.or(s.fha).ok_or_else(|| {
+                anyhow!("the DHCPv4 lease named no FHA (option 68) and MIP6LAB_DS_FHA is not set")
+            })?;
+            (a.coa, fha, Some(a))
         }
+        None => {
+            let fha = s.fha.ok_or_else(|| anyhow!("{} is not set", env::DS_FHA))?;
+            (lab_address, fha, None)
+        }
+    };
+    let mode = if s.via_fa {
+        CoaMode::ViaForeignAgent { fha: Some(fha) }
+    } else {
+        CoaMode::CoLocated { coa: own, fha }
     };
     let mut c = Mip4ClientConfig::new(s.nai.clone(), mode, Profile::lab());
     // Through an FA, the MN's own traffic (the echo, the Mobile IPv6 half) goes back through
@@ -104,7 +145,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let icmp = Icmp4Socket::open("eth0", own).context("raw ICMP socket on eth0")?;
     emit(
         "ready",
-        json!({ "bootstrap": "dualstack", "address": own.to_string(), "fha": s.fha.to_string(),
+        json!({ "bootstrap": "dualstack", "address": own.to_string(), "fha": fha.to_string(),
                 "nai": s.nai, "via_fa": s.via_fa }),
     );
     let started = Instant::now();
@@ -196,7 +237,7 @@ async fn after_registration(
         let v6 = mip6.map(|(_, coa, _, _)| (coa, 128)).into_iter().collect();
         let (peer, local) = match r.via_foreign_agent {
             Some(fa) => (fa, r.home_address),
-            None => (s.fha, own),
+            None => (r.home_agent, own),
         };
         let (h, dev) = crate::dstunnel::open(
             "dsmn%d",

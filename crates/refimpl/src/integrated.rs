@@ -112,7 +112,7 @@ pub async fn bootstrap(cfg: &Config, s: &IntegratedSettings) -> Result<(Access, 
 }
 
 /// Starts wpa_supplicant on the access link and waits for its EAP outcome.
-async fn authenticate(iface: &str, user: &str, password: &str) -> Result<Child> {
+pub(crate) async fn authenticate(iface: &str, user: &str, password: &str) -> Result<Child> {
     let conf = std::env::temp_dir().join("mip6lab-wpa_supplicant.conf");
     // ap_scan=0: a wired port, nothing to scan; eapol_flags=0: no dynamic WEP keys.
     std::fs::write(

@@ -39,6 +39,8 @@ pub struct NasSettings {
     pub hold: Option<Duration>,
     /// RFC 6422 §5's switch: discard Relay-forwards carrying an RSOO.
     pub block_forwards_with_rsoo: bool,
+    /// The dual-stack NAS: relay DHCPv4 to this server instead of DHCPv6 (`crate::nas4`).
+    pub dhcp4_server: Option<std::net::Ipv4Addr>,
 }
 
 impl NasSettings {
@@ -47,7 +49,17 @@ impl NasSettings {
         let radius = radius
             .parse::<SocketAddr>()
             .with_context(|| format!("{} `{radius}` is not [addr]:port", env::RADIUS))?;
-        let dhcp_servers = dhcp_servers(get)?;
+        let dhcp4_server = get(env::DHCP4_SERVER)
+            .map(|a| {
+                a.parse()
+                    .map_err(|_| anyhow!("{}: `{a}` is not an IPv4 address", env::DHCP4_SERVER))
+            })
+            .transpose()?;
+        // The dual-stack NAS relays DHCPv4 only.
+        let dhcp_servers = match dhcp4_server {
+            Some(_) => Vec::new(),
+            None => dhcp_servers(get)?,
+        };
         let hold = get(env::HA_INFO_HOLD_SECS)
             .map(|s| {
                 s.parse::<u64>()
@@ -67,6 +79,7 @@ impl NasSettings {
                 Some("yes" | "true" | "1") => true,
                 Some(o) => bail!("{}: `{o}` is not yes/no", env::RSOO_BLOCK_FORWARDS),
             },
+            dhcp4_server,
         })
     }
 }
@@ -90,8 +103,28 @@ pub(crate) fn dhcp_servers(get: &dyn Fn(EnvVar) -> Option<String>) -> Result<Vec
     Ok(dhcp_servers)
 }
 
+/// The IEEE 802.1X authenticator both NAS kinds run, its RADIUS to `ns.radius`.
+pub(crate) fn authenticator(
+    cfg: &Config,
+    ns: &NasSettings,
+    mac: [u8; 6],
+    now: u64,
+) -> Authenticator {
+    let mut radius_cfg = mip6lab_engines::aaa::RelayConfig::new(ns.radius_secret.as_bytes());
+    radius_cfg.nas_identifier = Some(cfg.id.clone());
+    radius_cfg.nas_ipv6_address = cfg.addr;
+    let mut auth_cfg = AuthenticatorConfig::new(mac, radius_cfg, ns.radius);
+    auth_cfg.radius_retransmit_ms = 1000;
+    auth_cfg.success_before_accept = cfg.knobs.nas_success_before_accept;
+    auth_cfg.drop_assignment = cfg.knobs.nas_drop_assignment;
+    Authenticator::new(auth_cfg, rand::random::<[u8; 16]>, now)
+}
+
 pub async fn run(cfg: &Config) -> Result<()> {
     let ns = cfg.nas.as_ref().ok_or_else(|| anyhow!("not a NAS"))?;
+    if let Some(server) = ns.dhcp4_server {
+        return crate::nas4::run(cfg, ns, server).await;
+    }
     let ifindex = if_index(&ns.access_iface)?;
     let link_address = global_address(&ns.access_iface)?;
     let eapol = EapolSocket::open(&ns.access_iface)
@@ -105,14 +138,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
 
     let started = Instant::now();
     let now = || started.elapsed().as_millis() as u64;
-    let mut radius_cfg = mip6lab_engines::aaa::RelayConfig::new(ns.radius_secret.as_bytes());
-    radius_cfg.nas_identifier = Some(cfg.id.clone());
-    radius_cfg.nas_ipv6_address = cfg.addr;
-    let mut auth_cfg = AuthenticatorConfig::new(eapol.own_mac(), radius_cfg, ns.radius);
-    auth_cfg.radius_retransmit_ms = 1000;
-    auth_cfg.success_before_accept = cfg.knobs.nas_success_before_accept;
-    auth_cfg.drop_assignment = cfg.knobs.nas_drop_assignment;
-    let mut auth = Authenticator::new(auth_cfg, rand::random::<[u8; 16]>, now());
+    let mut auth = authenticator(cfg, ns, eapol.own_mac(), now());
     let mut relay_cfg = RelayConfig::new(vec![AccessLink {
         name: ACCESS_LINK.into(),
         link_address,
@@ -230,6 +256,34 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent, ipv4_mapp
                 );
             }
         }
+        AuthenticatorEvent::Logoff { supplicant } => {
+            report_access_event(AuthenticatorEvent::Logoff { supplicant });
+            relay.handle_input(
+                now,
+                RelayInput::SessionEnded(ClientMatch::Interface(ACCESS_LINK.into())),
+            );
+        }
+        other => report_access_event(other),
+    }
+}
+
+/// Reports an authenticator event (both NAS kinds; the DHCPv6 NAS reports authorizations
+/// with their assignment itself).
+pub(crate) fn report_access_event(e: AuthenticatorEvent) {
+    match e {
+        AuthenticatorEvent::Authorized {
+            supplicant,
+            identity,
+            ..
+        } => emit(
+            "access_authorized",
+            json!({ "supplicant": mac_text(&supplicant),
+                    "identity": String::from_utf8_lossy(&identity) }),
+        ),
+        AuthenticatorEvent::Logoff { supplicant } => emit(
+            "access_note",
+            json!({ "supplicant": mac_text(&supplicant), "logoff": true }),
+        ),
         AuthenticatorEvent::Refused {
             supplicant,
             identity,
@@ -245,16 +299,6 @@ fn on_access_event(relay: &mut Relay, now: u64, e: AuthenticatorEvent, ipv4_mapp
             "access_timed_out",
             json!({ "supplicant": mac_text(&supplicant), "discarded": discarded }),
         ),
-        AuthenticatorEvent::Logoff { supplicant } => {
-            emit(
-                "access_note",
-                json!({ "supplicant": mac_text(&supplicant), "logoff": true }),
-            );
-            relay.handle_input(
-                now,
-                RelayInput::SessionEnded(ClientMatch::Interface(ACCESS_LINK.into())),
-            );
-        }
         AuthenticatorEvent::SupplicantTimedOut { supplicant } => emit(
             "access_note",
             json!({ "supplicant": mac_text(&supplicant), "supplicant_timed_out": true }),
