@@ -21,19 +21,28 @@
 //! The rules applied (RFC 2003 unless named):
 //! - §3.1: the outer TOS is the inner one (IPv6 traffic class for protocol 41); the outer TTL
 //!   is the configured one, enough to reach the tunnel exit; DF set in the inner header MUST
-//!   be set in the outer one ([`DfPolicy`]). An IPv6 inner packet has no DF bit: with the
-//!   static tunnel MTU the driver uses (RFC 4213 §3.2.1), DF stays clear unless
-//!   [`DfPolicy::Always`].
-//! - §3.1: the inner TTL is not changed here: packets reach the TUN device through the
-//!   kernel's routing, which already decremented it when forwarding. A datagram with TTL 0
-//!   (hop limit 0) MUST NOT be encapsulated, and after decapsulation one with TTL 0 MUST be
-//!   discarded.
-//! - §3.2: a datagram whose source is this node's tunnel address, or the tunnel destination,
-//!   MUST NOT be tunnelled (routing loops).
-//! - §6.2: a decapsulator admits only tunnel packets from known sources: the peer table.
-//! - Not forwarding an inner IPv4 packet addressed to the peer it came from (it would go
-//!   straight back to the encapsulator: a reflection, not a delivery), nor a nested tunnel
-//!   packet addressed to this node (recursive decapsulation).
+//!   be set in the outer one, and MAY be set when clear inside, as §5.1 describes
+//!   ([`DfPolicy`]). An IPv6 inner packet has no DF bit: with the static tunnel MTU the
+//!   driver uses (RFC 4213 §3.2.1), DF stays clear unless [`DfPolicy::Always`].
+//! - §3.1: the inner TTL is decremented only when tunnelling is part of forwarding, and that
+//!   is not done here: packets reach the TUN device through the kernel's routing, which
+//!   already decremented it when forwarding. A datagram with TTL 0 (hop limit 0) MUST NOT be
+//!   encapsulated, and after decapsulation one with TTL 0 MUST be discarded. No ICMP Time
+//!   Exceeded is sent (§3.1 SHOULD; see above: no ICMP of our own).
+//! - §3.2 (written for a router): a datagram whose source is one of the router's own
+//!   addresses, or the tunnel destination, MUST NOT be tunnelled and SHOULD be discarded
+//!   (routing loops). §3.2 says "on any of its network interfaces"; the check here knows only
+//!   this node's tunnel addresses ([`Tunnels::locals`]). A host tunnelling its own packets
+//!   is exempt (see [`Tunnels::set_host`]): a reading of "router", not a rule of RFC 2003.
+//! - §6.2 (a SHOULD, for hosts): admit encapsulated datagrams only from "an authentically
+//!   identified, trusted source" or in the other categories it lists; here the peer table
+//!   (registered tunnel ends, known by outer address alone, not authenticated) stands in.
+//! - Lab rules, in no RFC: not forwarding an inner IPv4 packet addressed to the peer it came
+//!   from (it would go straight back to the encapsulator: a reflection, not a delivery), nor
+//!   a nested tunnel packet addressed to this node (recursive decapsulation). RFC 2003 has no
+//!   nested-encapsulation rule; RFC 5944 §4.2.3 has one for a home agent intercepting an
+//!   already encapsulated datagram (discard when its outer source is the MN's care-of
+//!   address), which is another case.
 //! - Identification: a per-peer counter (RFC 791 uniqueness for the fragmentable case; RFC
 //!   6864 §4.1 allows any value when DF is set, the counter serves there too).
 
@@ -164,7 +173,7 @@ pub enum DropReason {
     NoPeer,
     /// TTL or hop limit 0 (RFC 2003 §3.1 MUST NOT encapsulate; MUST discard after decap).
     TtlZero,
-    /// Inner source is this node's tunnel address (RFC 2003 §3.2).
+    /// Inner source is this node's tunnel address (RFC 2003 §3.2: the router's own address).
     SourceIsLocal,
     /// Inner source is the tunnel destination (RFC 2003 §3.2).
     SourceIsPeer,
@@ -186,7 +195,7 @@ pub enum DropReason {
     NotTunnel,
     UdpLength,
     UdpChecksum,
-    /// Outer source not in the peer table (RFC 2003 §6.2).
+    /// Outer source not in the peer table (standing in for RFC 2003 §6.2's trusted source).
     UnknownPeer,
     /// Known peer, but the packet came to another of this node's addresses than its tunnel's.
     WrongLocal,
@@ -194,9 +203,9 @@ pub enum DropReason {
     WrongEncapsulation,
     /// Protocol 4 carrying IPv6 or 41 carrying IPv4.
     VersionMismatch,
-    /// Inner IPv4 destination is the peer the packet came from.
+    /// Inner IPv4 destination is the peer the packet came from (a lab rule, not RFC 2003).
     InnerToPeer,
-    /// Inner packet is itself a tunnel packet to this node.
+    /// Inner packet is itself a tunnel packet to this node (a lab rule, not RFC 2003).
     Nested,
 }
 
@@ -395,15 +404,17 @@ pub struct Tunnels {
     peers: BTreeMap<Ipv4Addr, PeerState>,
     counters: Counters,
     /// RFC 3024 §5.2.1 at a foreign agent: visitor (its home address, the outer source of its
-    /// Encapsulating Delivery Style packets) → the home agent its packets are re-tunnelled to.
+    /// Encapsulating Delivery Style packets, §5.2.2) → the home agent its packets are
+    /// re-tunnelled to.
     reverse: BTreeMap<Ipv4Addr, Ipv4Addr>,
     /// Whether a decapsulated packet whose destination routes to another peer is
     /// re-encapsulated to it (a foreign agent between its visitors and their home agents)
     /// instead of handed to the local stack.
     relay: bool,
     /// A host tunnelling its own packets (an MN in RFC 3024's Encapsulating Delivery Style,
-    /// whose outer source is its home address, the inner source too): RFC 2003's rule against
-    /// tunnelling a packet from one's own address, a router's loop guard, does not apply.
+    /// whose outer source is its home address, the inner source too, §5.2.2): RFC 2003 §3.2's
+    /// rule against tunnelling a packet from one's own address, written for a router as its
+    /// loop guard, is not applied (the exemption is the lab's reading of "router").
     host: bool,
 }
 

@@ -293,10 +293,10 @@ fn rfc2003_inner_rules_on_decapsulation() {
     assert_eq!(fha.decapsulate(&ttl0), Err(DropReason::TtlZero));
     let hop0 = wrap(MN_COA, FHA, 41, &ipv6(HOA6, CN6, 0, b""));
     assert_eq!(fha.decapsulate(&hop0), Err(DropReason::TtlZero));
-    // Inner packet addressed back to the peer it came from.
+    // Lab rule (not RFC 2003): inner packet addressed back to the peer it came from.
     let back = wrap(MN_COA, FHA, 4, &ipv4(HOA4, MN_COA, 9, false, b""));
     assert_eq!(fha.decapsulate(&back), Err(DropReason::InnerToPeer));
-    // A tunnel packet inside a tunnel packet, both to this node.
+    // Lab rule (not RFC 2003): a tunnel packet inside a tunnel packet, both to this node.
     let mut nested_inner = wrap(HOA4, FHA, 4, &ipv4(HOA4, CN4, 9, false, b""));
     assert_eq!(nested_inner[9], 4);
     fix_checksum(&mut nested_inner);
@@ -333,7 +333,8 @@ fn rfc2003_encapsulation_rules() {
         mn.encapsulate(&ipv6(HOA6, CN6, 0, b"")),
         Err(DropReason::TtlZero)
     );
-    // §3.2: source = this node's tunnel address, or the tunnel destination.
+    // §3.2: source = the router's own address (here its tunnel address), or the tunnel
+    // destination.
     assert_eq!(
         mn.encapsulate(&ipv4(MN_COA, CN4, 9, false, b"")),
         Err(DropReason::SourceIsLocal)
@@ -524,9 +525,9 @@ fn foreign_agent_relays_between_visitor_and_home_agent() {
     assert_eq!(t.relay_target(HOA4, &to_other), None);
 }
 
-/// RFC 2003's guard against tunnelling a packet from one's own address holds for a router;
-/// a host tunnelling its own packets from its home address (RFC 3024 §5.2.2: outer and inner
-/// source both the home address) is exempt.
+/// RFC 2003 §3.2's guard against tunnelling a packet from one's own address is written for a
+/// router; a host tunnelling its own packets from its home address (RFC 3024 §5.2.2: outer and
+/// inner source both the home address) is exempt (the lab's reading, not an RFC 2003 rule).
 #[test]
 fn a_host_may_tunnel_from_its_own_address() {
     const FA: Ipv4Addr = Ipv4Addr::new(198, 18, 250, 4);

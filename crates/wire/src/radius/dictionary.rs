@@ -171,7 +171,9 @@ typed_registry! {
 
 typed_registry! {
     /// WiMAX vendor types that carry home-agent assignment and its keys (WiMAX NWG Stage 3,
-    /// as FreeRADIUS 3.2's and Wireshark 4.0's dictionary.wimax list them).
+    /// as FreeRADIUS 3.2's and Wireshark 4.0's dictionary.wimax list them; numbers and value
+    /// types rechecked against FreeRADIUS's current dictionary.wimax, see "Sources checked" in
+    /// fixtures/profiles/dualstack.md).
     pub mod wimax: u8;
     /// Name and value type of a WiMAX vendor type.
     pub fn wimax_attr_info -> AttrType;
