@@ -6,12 +6,15 @@
 //!   server' port on the BOOTP relay agent whose address appears in 'giaddr'"), or, for a
 //!   link whose address the servers cannot reach, the relay's server-side address with the
 //!   link's in a Link Selection sub-option (RFC 3527); a non-zero `giaddr` (a relay below
-//!   us) is kept;
+//!   us) is kept, and one naming an address of this relay is a spoof, dropped (RFC 3046
+//!   §2.1.1);
 //! - `hops` is incremented; a request whose `hops` exceeds [`RelayConfig::max_hops`] is
-//!   dropped (RFC 1542 §4.1.1, not in the spec folder);
+//!   dropped (RFC 1542 §4.1.1, checked against public quotes of the RFC, not in the spec
+//!   folder);
 //! - with `giaddr` 0, a request that already carries option 82 is dropped (RFC 3046 §2.1's
-//!   rule for a packet from an untrusted circuit, not in the spec folder); from a relay below
-//!   it is forwarded as is, without a second option 82;
+//!   rule for a packet from an untrusted circuit); from a relay below (non-zero `giaddr`) it
+//!   is forwarded without relay agent options of ours, whether or not it has option 82
+//!   (RFC 3046 §2.1.1: "WITHOUT adding any relay agent options");
 //! - otherwise option 82 is added after the client's options, before End: the Agent Circuit
 //!   ID (sub-option 1) naming the link, and — when the caller handed the NAS attributes for
 //!   this client ([`RelayInput::Attributes`], keyed by `chaddr`) — the RADIUS Attributes
@@ -21,7 +24,7 @@
 //!
 //! Towards the client ([`RelayInput::Server`], a BOOTREPLY): the link is the one the Agent
 //! Circuit ID names, else the one whose address is `giaddr`; option 82 is removed (RFC 3046
-//! §2.2, not in the spec folder: the relay agent strips it before forwarding to the client)
+//! §2.1: the relay agent strips it before forwarding to the client)
 //! and the reply is handed to
 //! the driver as a [`ClientDelivery`] saying how RFC 2131 §4.1 delivers it: with the
 //! BROADCAST bit set, or when there is no address to unicast to (a DHCPNAK), as a broadcast;
@@ -73,12 +76,11 @@ pub struct RelayConfig {
     /// the lab's profile has the NAS pass on in RFC 4014's sub-option.
     pub omit_rfc4014: bool,
     /// Knob `nas.dhcp4_keeps_option82`: relay replies with option 82 still in them. Breaks
-    /// RFC 3046 §2.2 (the relay agent removes the option before it forwards the reply to the
-    /// client; RFC 3046 is not in the spec folder, the rule as networksorcery's option 82
-    /// page summarizes it).
+    /// RFC 3046 §2.1 (the option "MUST be removed" by the relay agent before the reply goes
+    /// to the client; checked against public quotes, RFC 3046 is not in the spec folder).
     pub keep_option82: bool,
     /// Knob `nas.dhcp4_no_circuit_id`: option 82 without the Agent Circuit ID (an empty
-    /// option 82). Breaks RFC 3046 §2.0's purpose of the sub-option, as the original option 82
+    /// option 82, which also breaks RFC 3046 §2.0's minimum length of 2). Breaks RFC 3046 §2.0's purpose of the sub-option, as the original option 82
     /// request in IANA's archive words it: "intended for use by agents in relaying DHCP
     /// responses back to the proper circuit"; replies then find their link by `giaddr` only.
     pub omit_circuit_id: bool,
@@ -144,6 +146,8 @@ pub enum DropReason {
     UnknownLink,
     /// `giaddr` 0 and an option 82 already there: the client put it in (RFC 3046 §2.1).
     Option82FromClient,
+    /// A non-zero `giaddr` naming one of this relay's own addresses (RFC 3046 §2.1.1).
+    GiaddrSpoofed(Ipv4Addr),
     /// The request with option 82 would exceed 255 octets of option value.
     Oversized(String),
 }
@@ -279,12 +283,22 @@ impl Relay {
         if first_hop && has_82 {
             return self.drop_datagram(Side::Client, DropReason::Option82FromClient);
         }
+        let own = |a: Ipv4Addr| {
+            self.config
+                .links
+                .iter()
+                .any(|l| l.address == a || l.server_side == Some(a))
+        };
+        if !first_hop && own(m.giaddr) {
+            return self.drop_datagram(Side::Client, DropReason::GiaddrSpoofed(m.giaddr));
+        }
         if first_hop {
             m.giaddr = link.server_side.unwrap_or(link.address);
         }
         m.hops += 1;
         let mut rfc4014_attributes = 0;
-        if !has_82 {
+        // RFC 3046 §2.1.1: from a relay below, forwarded without relay agent options of ours.
+        if first_hop {
             let mut subs = Vec::new();
             if !self.config.omit_circuit_id {
                 subs.push(RelaySubOption::CircuitId(link.circuit_id.clone()));

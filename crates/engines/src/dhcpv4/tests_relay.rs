@@ -176,8 +176,18 @@ fn requests_the_relay_must_not_forward_or_must_forward_untouched() {
     };
     let mut hopped = discover();
     hopped.hops = 4;
-    hopped.giaddr = NAS2;
-    assert_eq!(forwarded(&from_client(&mut r, "eth1", &hopped).0).hops, 5);
+    hopped.giaddr = Ipv4Addr::new(10, 0, 0, 1);
+    let f = forwarded(&from_client(&mut r, "eth1", &hopped).0);
+    assert_eq!(f.hops, 5);
+    // RFC 3046 §2.1.1: from a relay below, no relay agent options of ours.
+    assert_eq!(f.options_with(code::RELAY_AGENT_INFORMATION).count(), 0);
+    // RFC 3046 §2.1.1: a giaddr naming this relay is a spoof.
+    let mut spoofed = discover();
+    spoofed.giaddr = NAS2;
+    assert_eq!(
+        dropped(from_client(&mut r, "eth1", &spoofed).1),
+        DropReason::GiaddrSpoofed(NAS2)
+    );
     hopped.hops = 5;
     let (t, e) = from_client(&mut r, "eth1", &hopped);
     assert!(t.is_empty());

@@ -4,7 +4,7 @@
 //! **Advertisements** (RFC 5944 §2.1, §2.1.1, §2.3): ICMP Router Advertisements with the
 //! Mobility Agent Advertisement extension (type 16): F set, R when
 //! [`ForeignAgentConfig::registration_required`] (never without F, §2.1.1 MUST NOT), T when it
-//! offers reverse tunnels (RFC 3024 §3.2), its care-of addresses (at least one with F, MUST),
+//! offers reverse tunnels (RFC 3024 §3.1), its care-of addresses (at least one with F, MUST),
 //! the longest Registration Lifetime it accepts. Sequence numbers start at 0 and go up by one,
 //! 0xffff being followed by 256 (§2.3.2 MUST). Sent every
 //! [`ForeignAgentConfig::adv_interval_ms`] (no longer than a third of the ICMP Lifetime, §2.1
@@ -89,7 +89,7 @@ pub struct ForeignAgentConfig {
     pub registration_lifetime_s: u16,
     /// R: registration through it required even with a co-located CoA (§2.1.1).
     pub registration_required: bool,
-    /// T: it offers reverse tunnels (RFC 3024 §3.2).
+    /// T: it offers reverse tunnels (RFC 3024 §3.1).
     pub reverse_tunnel: bool,
     /// Deny Requests without T with 75 (RFC 3024 §4.2.1 MAY).
     pub reverse_tunnel_mandatory: bool,

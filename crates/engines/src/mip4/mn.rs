@@ -23,7 +23,7 @@
 //! (RFC 2794 §2, draft §4.1.1 "the temporary IPv4 home address ... is not available"); the
 //! Home Agent field per [`HaField`] (RFC 4433 §5.1: ALL-ZERO-ONE-ADDR while no HA is assigned,
 //! then the assigned one); D set for a co-located CoA (§3.6.1.2 SHOULD, MUST NOT otherwise),
-//! T for reverse tunnelling (RFC 3024 §3); extensions in the §3.6.1.3 order: the NAI first
+//! T for reverse tunnelling (RFC 3024 §3.2); extensions in the §3.6.1.3 order: the NAI first
 //! (RFC 2794 §2 MUST precede MN-HA and MN-FA), the Requested HA extension (RFC 4433 §3.4,
 //! §5.1.2), MN-HA (32), then the MN-FA Challenge and MN-AAA (RFC 4721 §3.1: challenge before
 //! MN-AAA, both after MN-HA), then MN-FA (33). Authenticators are HMAC-MD5 (the wire helper);
@@ -127,7 +127,7 @@ pub struct Mip4ClientConfig {
     pub lifetime_s: u16,
     pub ha_field: HaField,
     pub mode: CoaMode,
-    /// Ask for a reverse tunnel (T bit, RFC 3024 §3.1).
+    /// Ask for a reverse tunnel (T bit, RFC 3024 §3.2).
     pub reverse_tunnel: bool,
     /// With a reverse tunnel through an FA: ask for the Encapsulating Delivery Style (RFC
     /// 3024 §3.3, extension 130): the MN then tunnels its packets to the FA itself.

@@ -30,8 +30,10 @@
 //! `RAI_OPTION_*` sub-option codes 1 RFC 3046, 2 RFC 3046, 7 RFC 4014) and Wireshark's
 //! `packet-dhcp.c` header ("RFC 4014 RADIUS Attributes Suboption (add subopt 7 to RFC 3046)").
 //! Option 68's "zero or more" addresses: RFC 2132's figure as PcapDotNet quotes it, and Kea
-//! accepting an empty `mobile-ip-home-agent`. The RFC 2132 section numbers cited (§3.x, §8.13,
-//! §9.x) could not be checked against the RFC text and are the lab's reading.
+//! accepting an empty `mobile-ip-home-agent`; option 68 in RFC 2132 §8.13 (minimum length 0,
+//! a multiple of 4) checked against public quotes of the RFC (fixtures/profiles/dualstack.md,
+//! "Sources checked"). The other RFC 2132 section numbers cited (§3.x, §9.x) are the lab's
+//! reading.
 
 pub mod option;
 #[cfg(test)]
