@@ -319,6 +319,9 @@ fn dualstack_reference_flows() {
             "{Relay Agent Information {Agent Circuit ID id=0x65746831} {Link Selection subnet=198.18.2.5} {RADIUS Attributes {Vendor-Specific vendor=24757 {WiMAX-vHA-IP-MIP4 value=198.18.2.2}}}}",
             "DHCPOFFER op=2 hops=1 xid=* secs=* flags=0x8000 ciaddr=0.0.0.0 yiaddr=198.18.2.100",
             "{Mobile IP Home Agent addresses=198.18.2.2}",
+            // The FA and the FHA authenticate to each other (RFC 5944 §3.5.4) both ways.
+            "FA -> FHA  MIPv4 RRQ flags=T",
+            "{FA-HA Auth spi=1024 authenticator=*}",
             // RFC 3957: each MN asks for an MN-HA key; the AAAH's key material reaches the FHA
             // (the key hidden, the nonce clear) and each Reply carries the nonce before the
             // MN-HA authenticator made with the derived key.

@@ -240,6 +240,9 @@ env_vars! {
          option, `0.0.0.0` for any or a given address (event `ipv4_hoa`); unset: no option";
     FA_FHA_BY_REALM = "MIP6LAB_FA_FHA_BY_REALM", Reader::Reference,
         "`fa`: `realm=ipv4,…`, the FHA a Request asking for any home agent goes to (RFC 4433)";
+    FA_HA_SA = "MIP6LAB_FA_HA_SA", Reader::Reference,
+        "`fa` and `fha`: the FA-HA security association (RFC 5944 §3.5.4, HMAC-MD5), `peer-ipv4 \
+         spi key`: at the FA the FHA's address, at the FHA the FA's; unset: none";
     FHA_THOA_POOL = "MIP6LAB_FHA_THOA_POOL", Reader::Reference,
         "`fha`: the temporary IPv4 home addresses it assigns, `first-last` (e.g. \
          `198.18.100.10-198.18.100.250`)";

@@ -38,6 +38,8 @@ pub struct FaSettings {
     pub access_iface: String,
     /// realm → FHA, for Requests whose Home Agent field asks for any (RFC 4433).
     pub fha_by_realm: Vec<(String, Ipv4Addr)>,
+    /// `MIP6LAB_FA_HA_SA`: the FA-HA SA with an FHA.
+    pub fa_ha: Option<(Ipv4Addr, mip6lab_engines::mip4::SecurityAssociation)>,
 }
 
 impl FaSettings {
@@ -60,6 +62,7 @@ impl FaSettings {
         Ok(FaSettings {
             access_iface: get(env::ACCESS_IFACE).unwrap_or_else(|| "eth1".into()),
             fha_by_realm,
+            fa_ha: fa_ha_sa(get)?,
         })
     }
 }
@@ -79,6 +82,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let own = crate::fha::wait_ipv4(&s.access_iface, cfg.net_timeout).await?;
     let mut c = ForeignAgentConfig::new(own, vec![coa]);
     c.fha_by_realm = s.fha_by_realm.clone();
+    c.fa_ha = s.fa_ha.clone().into_iter().collect();
     // Advertise often enough for a test to see the first one soon.
     c.adv_interval_ms = 3_000;
     c.adv_lifetime_s = 9;
@@ -203,4 +207,30 @@ async fn reverse_tunnel(
         _ => {}
     }
     Ok(())
+}
+
+/// `MIP6LAB_FA_HA_SA`: `peer-ipv4 spi key` (shared by the FA and the FHA roles).
+pub(crate) fn fa_ha_sa(
+    get: &dyn Fn(EnvVar) -> Option<String>,
+) -> Result<Option<(Ipv4Addr, mip6lab_engines::mip4::SecurityAssociation)>> {
+    let Some(v) = get(env::FA_HA_SA) else {
+        return Ok(None);
+    };
+    let bad = || anyhow!("{}: `{v}` is not `peer-ipv4 spi key`", env::FA_HA_SA);
+    let mut parts = v.split_whitespace();
+    let (Some(peer), Some(spi), Some(key), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let peer: Ipv4Addr = peer.parse().map_err(|_| bad())?;
+    let spi: u32 = spi.parse().map_err(|_| bad())?;
+    // RFC 5944 §1.6: SPIs 0-255 are reserved.
+    if spi < 256 {
+        return Err(bad());
+    }
+    Ok(Some((
+        peer,
+        mip6lab_engines::mip4::SecurityAssociation::new(spi, key.as_bytes().to_vec()),
+    )))
 }

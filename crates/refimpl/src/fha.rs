@@ -11,7 +11,9 @@ use crate::events::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
-use mip6lab_engines::mip4::fha::{Fha, FhaAaaPeer, FhaConfig, FhaEvent, FhaInput, FhaIpv4Pool};
+use mip6lab_engines::mip4::fha::{
+    Fha, FhaAaaPeer, FhaConfig, FhaEvent, FhaFaHaSa, FhaInput, FhaIpv4Pool,
+};
 use mip6lab_engines::tunnel::{Encapsulation, Prefix};
 use serde_json::json;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -27,6 +29,8 @@ pub struct FhaSettings {
     pub pool: FhaIpv4Pool,
     pub aaa: (SocketAddr, String),
     pub ipv6_coa_prefix: Option<(Ipv6Addr, u8)>,
+    /// `MIP6LAB_FA_HA_SA`: the FA-HA SA with a foreign agent.
+    pub fa_ha: Option<FhaFaHaSa>,
 }
 
 impl FhaSettings {
@@ -48,6 +52,11 @@ impl FhaSettings {
             pool,
             aaa: (server, secret.trim().to_string()),
             ipv6_coa_prefix,
+            fa_ha: crate::fa::fa_ha_sa(get)?.map(|(fa, sa)| FhaFaHaSa {
+                fa,
+                spi: sa.spi,
+                key: sa.key,
+            }),
         })
     }
 }
@@ -101,6 +110,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let address = wait_ipv4("eth0", cfg.net_timeout).await?;
     let mut c = FhaConfig::new(address, s.pool);
     c.ipv6_coa_prefix = s.ipv6_coa_prefix;
+    c.fa_ha = s.fa_ha.clone().into_iter().collect();
     c.aaa = Some(FhaAaaPeer {
         server: s.aaa.0,
         secret: s.aaa.1.as_bytes().to_vec(),
