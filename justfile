@@ -58,8 +58,9 @@ record-integrated out="reports/record-integrated": setup build
     ./target/debug/mip6lab record record-integrated --out {{out}}/asp
     ./target/debug/mip6lab record record-integrated --out {{out}}/dns --env nas:MIP6LAB_DHCP_SERVERS=2001:db8:2::99
 
-# The dual-stack scenario's four registration flows (draft-qin-mip6-dsbootstrapping; topology
-# record-dualstack): each recording has an MN with a co-located CoA and one through the FA;
+# The dual-stack scenario's four flows (draft-qin-mip6-dsbootstrapping; topology
+# record-dualstack): each recording has an MN with a co-located CoA (802.1X and DHCPv4 via the
+# NAS first) and one through the FA, each ending with IKEv2 and BU/BA through its tunnel;
 # `integrated` has the FHA ask the AAAH, `asp` the ASP's AAA server proxying to it.
 record-dualstack out="reports/record-dualstack": setup build
     ./target/debug/mip6lab record record-dualstack --out {{out}}/integrated
