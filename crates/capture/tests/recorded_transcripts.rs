@@ -233,6 +233,7 @@ fn dualstack_reference_flows() {
         ("198.18.2.4", "FA"),
         ("198.18.1.2", "FA-visited"),
         ("198.18.1.3", "MN-FA"),
+        ("198.18.1.4", "MN-R"),
         ("2001:db8:31::1", "lab-home"),
         ("2001:db8:31::2", "FHA-home"),
         ("2001:db8:31::a1", "HA"),
@@ -263,7 +264,17 @@ fn dualstack_reference_flows() {
         // Through the FA: its advertisement with the F bit and its care-of address, the
         // relayed Request and the Reply back.
         assert!(has("FA-visited -> 224.0.0.1  MIPv4 AgentAdv"), "{text}");
-        assert!(has("flags=FT coa=198.18.2.4"), "{text}");
+        assert!(has("flags=RFT coa=198.18.2.4"), "{text}");
+        // A co-located CoA behind the FA's R bit: the Request (D set) goes through the FA
+        // (draft §4.1.2; RFC 5944 §3.3), and so does the Reply.
+        assert!(
+            has("MN-R -> FA-visited  MIPv4 RRQ flags=D lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.1.4"),
+            "{text}"
+        );
+        assert!(
+            has("FA-visited -> MN-R  MIPv4 RRP code=0 (accepted)"),
+            "{text}"
+        );
         assert!(has("MN-FA -> FA-visited  MIPv4 RRQ flags=T lifetime=1800 hoa=0.0.0.0 ha=198.18.2.2 coa=198.18.2.4"), "{text}");
         assert!(has("FA -> FHA  MIPv4 RRQ"), "{text}");
         assert!(has("FHA -> FA  MIPv4 RRP code=0 (accepted)"), "{text}");

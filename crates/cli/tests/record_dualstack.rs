@@ -56,6 +56,9 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
     let visited = transcript(&ok, "visited");
     for needle in [
         "MN-FA -> FA-visited  MIPv4 RRQ flags=T",
+        // The co-located MN behind the FA's R bit registers through the FA.
+        "MN-R -> FA-visited  MIPv4 RRQ flags=D",
+        "FA-visited -> MN-R  MIPv4 RRP code=0 (accepted)",
         "{Encapsulating Delivery Style",
         "198.18.100.11 -> FA-visited  ESP via=ip6in4 from=198.18.100.11 inner_src=2001:db8:32::c612:640b inner_dst=2001:db8:31::a1 spi=* seq=1 decrypted=yes next_header=135 {BU",
         "FA-visited -> 198.18.100.11  ESP via=ip6in4 from=198.18.1.2 inner_src=2001:db8:31::a1 inner_dst=2001:db8:32::c612:640b spi=* seq=1 decrypted=yes next_header=135 {BA type=6 status=0",

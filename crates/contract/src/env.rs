@@ -231,6 +231,13 @@ env_vars! {
         "`MIP6LAB_BOOTSTRAP=dualstack`: once registered, ping this IPv4 address through its \
          tunnel (to the FHA, or through the FA) from the temporary IPv4 home address (event \
          `tunnel_echo`); unset: no check";
+    DS_ADV_WAIT_MS = "MIP6LAB_DS_ADV_WAIT_MS", Reader::Reference,
+        "`MIP6LAB_BOOTSTRAP=dualstack`, co-located CoA: wait this long (ms) for an Agent \
+         Advertisement before registering directly; one with the R bit makes it register \
+         through that FA (RFC 5944 §3.3; draft §4.1.2); default 0: at once";
+    FA_REGISTRATION_REQUIRED = "MIP6LAB_FA_REGISTRATION_REQUIRED", Reader::Reference,
+        "`fa`: `yes`: advertise the R bit, registration required even for co-located CoAs \
+         (RFC 5944 §2.1.1, §3.7.2.2)";
     DS_DHCP4 = "MIP6LAB_DS_DHCP4", Reader::Reference,
         "`MIP6LAB_BOOTSTRAP=dualstack`: `yes`: after network access (`MIP6LAB_ACCESS_USER`), \
          take the co-located CoA and the FHA (option 68) from DHCPv4 (event `dhcp4`); \

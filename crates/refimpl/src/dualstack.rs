@@ -10,7 +10,9 @@
 //! in RFC 3024's Encapsulating Delivery Style (T bit, extension 130). Once registered, its
 //! tunnel (to the FHA from the co-located CoA, or to the FA from the THoAv4) carries its IPv4
 //! echo (`MIP6LAB_DS_ECHO`) and, with `MIP6LAB_HA_NAME` set, the Mobile IPv6 half: IKEv2 and
-//! BU/BA with the HA from the Reply. Still to come (#16): the NAS assigning the FHA and the CoA.
+//! BU/BA with the HA from the Reply. With `MIP6LAB_DS_DHCP4=yes` network access comes first:
+//! 802.1X, then DHCPv4 for the co-located CoA and the FHA (`crate::dsaccess`); with
+//! `MIP6LAB_DS_ADV_WAIT_MS`, a co-located MN that hears an FA's R bit registers through it.
 
 use crate::config::{Config, MnSettings};
 use crate::events::emit;
@@ -42,6 +44,9 @@ pub struct DsMnSettings {
     /// After registering with a co-located CoA: an address to ping through the MN–FHA
     /// tunnel from the temporary IPv4 home address (`MIP6LAB_DS_ECHO`).
     pub echo: Option<Ipv4Addr>,
+    /// Co-located CoA: how long to listen for an Agent Advertisement (one with R sends the
+    /// registration through that FA) before registering directly (`MIP6LAB_DS_ADV_WAIT_MS`).
+    pub adv_wait_ms: u64,
 }
 
 impl DsMnSettings {
@@ -86,6 +91,13 @@ impl DsMnSettings {
                         .map_err(|_| anyhow!("{}: `{e}` is not an IPv4 address", env::DS_ECHO))
                 })
                 .transpose()?,
+            adv_wait_ms: get(env::DS_ADV_WAIT_MS)
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| anyhow!("{}: `{v}` is not milliseconds", env::DS_ADV_WAIT_MS))
+                })
+                .transpose()?
+                .unwrap_or(0),
             via_fa: match get(env::DS_MODE).as_deref() {
                 None | Some("co-located") => false,
                 Some("fa") => true,
@@ -124,6 +136,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
         CoaMode::CoLocated { coa: own, fha }
     };
     let mut c = Mip4ClientConfig::new(s.nai.clone(), mode, Profile::lab());
+    c.colocated_wait_ms = s.adv_wait_ms;
     // Through an FA, the MN's own traffic (the echo, the Mobile IPv6 half) goes back through
     // the FA in a reverse tunnel that it encapsulates itself (RFC 3024 §3.1, §3.3, §5.2).
     if s.via_fa && (cfg.mn.is_some() || s.echo.is_some()) {

@@ -19,7 +19,7 @@
 
 use crate::config::Config;
 use crate::events::emit;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines::mip4::fa::{FaEvent, FaInput, ForeignAgent, ForeignAgentConfig};
@@ -40,6 +40,8 @@ pub struct FaSettings {
     pub fha_by_realm: Vec<(String, Ipv4Addr)>,
     /// `MIP6LAB_FA_HA_SA`: the FA-HA SA with an FHA.
     pub fa_ha: Option<(Ipv4Addr, mip6lab_engines::mip4::SecurityAssociation)>,
+    /// `MIP6LAB_FA_REGISTRATION_REQUIRED`: the R bit in its advertisements.
+    pub registration_required: bool,
 }
 
 impl FaSettings {
@@ -63,6 +65,11 @@ impl FaSettings {
             access_iface: get(env::ACCESS_IFACE).unwrap_or_else(|| "eth1".into()),
             fha_by_realm,
             fa_ha: fa_ha_sa(get)?,
+            registration_required: match get(env::FA_REGISTRATION_REQUIRED).as_deref() {
+                None | Some("no" | "false" | "0") => false,
+                Some("yes" | "true" | "1") => true,
+                Some(o) => bail!("{}: `{o}` is not yes/no", env::FA_REGISTRATION_REQUIRED),
+            },
         })
     }
 }
@@ -83,6 +90,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let mut c = ForeignAgentConfig::new(own, vec![coa]);
     c.fha_by_realm = s.fha_by_realm.clone();
     c.fa_ha = s.fa_ha.clone().into_iter().collect();
+    c.registration_required = s.registration_required;
     // Advertise often enough for a test to see the first one soon.
     c.adv_interval_ms = 3_000;
     c.adv_lifetime_s = 9;
