@@ -138,7 +138,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let mut c = Mip4ClientConfig::new(s.nai.clone(), mode, Profile::lab());
     c.colocated_wait_ms = s.adv_wait_ms;
     // Through an FA, the MN's own traffic (the echo, the Mobile IPv6 half) goes back through
-    // the FA in a reverse tunnel that it encapsulates itself (RFC 3024 §3.1, §3.3, §5.2).
+    // the FA in a reverse tunnel that it encapsulates itself (RFC 3024 §3.2, §3.3, §5.2).
     if s.via_fa && (cfg.mn.is_some() || s.echo.is_some()) {
         c.reverse_tunnel = true;
         c.encapsulating_delivery = true;

@@ -55,7 +55,7 @@ pub(crate) fn ipv4(b: &[u8]) -> Ipv4Addr {
     Ipv4Addr::new(b[0], b[1], b[2], b[3])
 }
 
-/// The flags octet of a Registration Request (RFC 5944 §3.3; T from RFC 3024 §3.1), all bits
+/// The flags octet of a Registration Request (RFC 5944 §3.3; T from RFC 3024 §3.2), all bits
 /// kept as received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct RrqFlags(pub u8);
