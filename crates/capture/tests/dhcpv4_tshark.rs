@@ -7,8 +7,7 @@
 //! `tshark_crosscheck.rs`; `just test` runs it.
 
 use etherparse::PacketBuilder;
-use mip6lab_capture::dissect::slice;
-use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Part};
+use mip6lab_capture::Part;
 use mip6lab_wire::dhcpv4::{
     message_type, option_name, suboption_name, DhcpOption, RelaySubOption, Repr, BOOTREPLY,
     BOOTREQUEST, FLAG_BROADCAST,
@@ -19,7 +18,7 @@ use pcap_file::DataLink;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{num, tshark_fields, Tally};
+use support::{num, Tally};
 
 mod support;
 
@@ -236,41 +235,17 @@ fn our_dhcpv4_decode_agrees_with_tshark() {
 /// Our decode of every DHCPv4 frame of `pcap` against tshark's, field by field; also how
 /// many frames were compared. A frame only one side reads as DHCPv4 is a disagreement.
 fn compare(pcap: &Path) -> (Tally, usize) {
-    let frames = read_file(pcap).unwrap().frames;
-    let ours = decode_frames(&frames, &Endpoints::default());
-    let theirs = tshark_fields(pcap, FIELDS);
-    let mut t = Tally::default();
-    let mut compared = 0;
-    for e in &ours.entries {
-        let ours_dhcp = matches!(&e.decoded, Decoded::Message(m) if m.protocol == "DHCPv4");
-        let w = &theirs[&e.frame];
-        if !ours_dhcp && !w.contains_key("dhcp.type") {
-            continue;
-        }
-        let Decoded::Message(m) = &e.decoded else {
-            t.disagree
-                .push(format!("frame {}: tshark reads DHCPv4, we do not", e.frame));
-            continue;
-        };
-        compared += 1;
+    support::compare_frames(pcap, FIELDS, "DHCPv4", "dhcp.type", |p, t| {
         // Pad, End and option lengths are not in the transcript: our codec on the payload.
-        let frame = frames.iter().find(|f| f.number == e.frame).unwrap();
-        let (_, payload) = slice(frame).unwrap().unwrap();
-        let repr = Repr::from_bytes(payload).unwrap();
-        let n = e.frame;
+        let repr = Repr::from_bytes(p.payload).unwrap();
+        let (n, m, w) = (p.frame, p.ours, p.theirs);
         let header = |f: &str| m.get(f).map(str::to_owned);
         let as_number = |v: Option<&str>| v.and_then(num).map(|x| x.to_string());
         // Hex on both sides (tshark `0x3903f326`): compared as numbers.
         let numeric = |f: &str| as_number(w.get(f).map(String::as_str));
+        check(t, n, "dhcp.id", as_number(m.get("xid")), numeric("dhcp.id"));
         check(
-            &mut t,
-            n,
-            "dhcp.id",
-            as_number(m.get("xid")),
-            numeric("dhcp.id"),
-        );
-        check(
-            &mut t,
+            t,
             n,
             "dhcp.flags",
             as_number(m.get("flags")),
@@ -293,14 +268,14 @@ fn compare(pcap: &Path) -> (Tally, usize) {
                 .join(",")
         });
         check(
-            &mut t,
+            t,
             n,
             "dhcp.hw.type",
             joined(std::iter::once(htype).chain(client_ids.iter().map(|(k, _)| k.clone()))),
             theirs_types,
         );
         let mut cmp = |field: &'static str, ours: Option<String>| {
-            check(&mut t, n, field, ours, w.get(field).cloned());
+            check(t, n, field, ours, w.get(field).cloned());
         };
         cmp("dhcp.type", header("op"));
         cmp("dhcp.hops", header("hops"));
@@ -421,8 +396,7 @@ fn compare(pcap: &Path) -> (Tally, usize) {
             "dhcp.option.agent_information_option.radius_attributes",
             joined(radius_octets),
         );
-    }
-    (t, compared)
+    })
 }
 
 /// Counts an agreement, or records a disagreement; both absent is neither.

@@ -5,8 +5,7 @@
 //! `just test` runs it.
 
 use etherparse::PacketBuilder;
-use mip6lab_capture::dissect::slice;
-use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Part};
+use mip6lab_capture::Part;
 use mip6lab_wire::dhcpv6::{msg_type, option_name, DhcpOption, Duid, Fqdn, Repr};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::DataLink;
@@ -14,7 +13,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{num, tshark_fields, tshark_time_text, Tally};
+use support::{num, tshark_time_text, Tally};
 
 mod support;
 
@@ -318,28 +317,10 @@ fn report(t: &Tally) {
 /// Our decode of every DHCPv6 frame of `pcap` against tshark's, field by field; also how
 /// many frames were compared. A frame only one side reads as DHCPv6 is a disagreement.
 fn compare(pcap: &Path) -> (Tally, usize) {
-    let frames = read_file(pcap).unwrap().frames;
-    let ours = decode_frames(&frames, &Endpoints::default());
-    let theirs = tshark_fields(pcap, FIELDS);
-    let mut t = Tally::default();
-    let mut compared = 0;
-    for e in &ours.entries {
-        let ours_dhcp = matches!(&e.decoded, Decoded::Message(m) if m.protocol == "DHCPv6");
-        let w = &theirs[&e.frame];
-        if !ours_dhcp && !w.contains_key("dhcpv6.msgtype") {
-            continue;
-        }
-        let Decoded::Message(m) = &e.decoded else {
-            t.disagree
-                .push(format!("frame {}: tshark reads DHCPv6, we do not", e.frame));
-            continue;
-        };
-        compared += 1;
+    support::compare_frames(pcap, FIELDS, "DHCPv6", "dhcpv6.msgtype", |p, t| {
         // Option lengths are not in the transcript: our codec's decode of the same payload.
-        let frame = frames.iter().find(|f| f.number == e.frame).unwrap();
-        let (_, payload) = slice(frame).unwrap().unwrap();
-        let repr = Repr::from_bytes(payload).unwrap();
-        let n = e.frame;
+        let repr = Repr::from_bytes(p.payload).unwrap();
+        let (n, m, w) = (p.frame, p.ours, p.theirs);
         let mut walk = Walk::default();
         walk.message(m);
         let field = |name: &str| {
@@ -483,6 +464,5 @@ fn compare(pcap: &Path) -> (Tally, usize) {
             "dhcpv6.lifetime",
             joined(walk.values("OPTION_INFORMATION_REFRESH_TIME", "seconds")),
         );
-    }
-    (t, compared)
+    })
 }

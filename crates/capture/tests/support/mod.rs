@@ -6,8 +6,9 @@
 pub mod mip4;
 pub mod radius;
 
+use mip6lab_capture::dissect::slice;
 use mip6lab_capture::read::LinkType;
-use mip6lab_capture::{Endpoints, Frame};
+use mip6lab_capture::{decode_frames, read_file, Decoded, Endpoints, Frame, Part};
 use mip6lab_wire::mh::{BindingUpdate, BuFlags, MhMessage, MobilityOption, Repr as MhRepr};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -214,4 +215,55 @@ pub fn ethernet_v4_frame(number: u64, ipv4_packet: &[u8]) -> Frame {
         link: LinkType::Ethernet,
         data,
     }
+}
+
+/// One frame of a cross-check: its number, our transcript of it, its UDP payload (for what the
+/// transcript leaves out) and tshark's fields.
+pub struct Paired<'a> {
+    pub frame: u64,
+    pub ours: &'a Part,
+    pub payload: &'a [u8],
+    pub theirs: &'a BTreeMap<&'static str, String>,
+}
+
+/// Every frame of `pcap` that our decoder reads as `protocol` or for which tshark shows
+/// `their_key`, handed to `each` with the tally; a frame only one side reads is a
+/// disagreement. Gives the tally and how many frames were compared.
+pub fn compare_frames(
+    pcap: &Path,
+    fields: &[&'static str],
+    protocol: &str,
+    their_key: &str,
+    mut each: impl FnMut(&Paired<'_>, &mut Tally),
+) -> (Tally, usize) {
+    let frames = read_file(pcap).unwrap().frames;
+    let ours = decode_frames(&frames, &Endpoints::default());
+    let theirs = tshark_fields(pcap, fields);
+    let mut t = Tally::default();
+    let mut compared = 0;
+    for e in &ours.entries {
+        let ours_reads = matches!(&e.decoded, Decoded::Message(m) if m.protocol == protocol);
+        let w = &theirs[&e.frame];
+        if !ours_reads && !w.contains_key(their_key) {
+            continue;
+        }
+        let Decoded::Message(m) = &e.decoded else {
+            t.disagree.push(format!(
+                "frame {}: tshark reads {protocol}, we do not",
+                e.frame
+            ));
+            continue;
+        };
+        compared += 1;
+        let frame = frames.iter().find(|f| f.number == e.frame).unwrap();
+        let (_, payload) = slice(frame).unwrap().unwrap();
+        let paired = Paired {
+            frame: e.frame,
+            ours: m,
+            payload,
+            theirs: w,
+        };
+        each(&paired, &mut t);
+    }
+    (t, compared)
 }
