@@ -13,11 +13,8 @@ use mip6lab_wire::dhcpv4::{
     BOOTREQUEST, FLAG_BROADCAST,
 };
 use mip6lab_wire::radius::{attr, vendor, wimax, Attribute};
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use pcap_file::DataLink;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use support::{num, Tally};
 
 mod support;
@@ -115,26 +112,18 @@ fn write_pcap(path: &Path) {
         (RELAY, all, 67, 68, ack()),
         (RELAY, all, 67, 68, nak()),
     ];
-    let file = std::fs::File::create(path).unwrap();
-    let header = PcapHeader {
-        datalink: DataLink::ETHERNET,
-        ..Default::default()
-    };
-    let mut w = PcapWriter::with_header(file, header).unwrap();
-    for (i, (src, dst, sport, dport, m)) in frames.into_iter().enumerate() {
-        let payload = m.to_bytes().unwrap();
-        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [0xff; 6])
-            .ipv4(src.octets(), dst.octets(), 64)
-            .udp(sport, dport);
-        let mut frame = Vec::new();
-        b.write(&mut frame, &payload).unwrap();
-        w.write_packet(&PcapPacket::new(
-            Duration::from_secs(1 + i as u64),
-            frame.len() as u32,
-            &frame,
-        ))
-        .unwrap();
-    }
+    let frames: Vec<Vec<u8>> = frames
+        .into_iter()
+        .map(|(src, dst, sport, dport, m)| {
+            let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [0xff; 6])
+                .ipv4(src.octets(), dst.octets(), 64)
+                .udp(sport, dport);
+            let mut frame = Vec::new();
+            b.write(&mut frame, &m.to_bytes().unwrap()).unwrap();
+            frame
+        })
+        .collect();
+    support::write_ethernet_pcap(path, &frames);
 }
 
 /// tshark fields read per frame; `-E occurrence=a` joins repeats with `,`.

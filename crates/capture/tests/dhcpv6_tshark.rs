@@ -7,12 +7,9 @@
 use etherparse::PacketBuilder;
 use mip6lab_capture::Part;
 use mip6lab_wire::dhcpv6::{msg_type, option_name, DhcpOption, Duid, Fqdn, Repr};
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use pcap_file::DataLink;
 use std::collections::BTreeMap;
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use support::{num, tshark_time_text, Tally};
 
 mod support;
@@ -101,26 +98,18 @@ fn write_pcap(path: &Path) {
         (RELAY, SERVER, 547, 547, relay_forward()),
         (SERVER, MN, 547, 546, reply()),
     ];
-    let file = std::fs::File::create(path).unwrap();
-    let header = PcapHeader {
-        datalink: DataLink::ETHERNET,
-        ..Default::default()
-    };
-    let mut w = PcapWriter::with_header(file, header).unwrap();
-    for (i, (src, dst, sport, dport, m)) in frames.into_iter().enumerate() {
-        let payload = m.to_bytes().unwrap();
-        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-            .ipv6(a(src).octets(), a(dst).octets(), 64)
-            .udp(sport, dport);
-        let mut frame = Vec::new();
-        b.write(&mut frame, &payload).unwrap();
-        w.write_packet(&PcapPacket::new(
-            Duration::from_secs(1 + i as u64),
-            frame.len() as u32,
-            &frame,
-        ))
-        .unwrap();
-    }
+    let frames: Vec<Vec<u8>> = frames
+        .into_iter()
+        .map(|(src, dst, sport, dport, m)| {
+            let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                .ipv6(a(src).octets(), a(dst).octets(), 64)
+                .udp(sport, dport);
+            let mut frame = Vec::new();
+            b.write(&mut frame, &m.to_bytes().unwrap()).unwrap();
+            frame
+        })
+        .collect();
+    support::write_ethernet_pcap(path, &frames);
 }
 
 /// tshark fields read per frame; `-E occurrence=a` joins repeats with `,`.

@@ -267,3 +267,22 @@ pub fn compare_frames(
     }
     (t, compared)
 }
+
+/// Writes Ethernet `frames` to a pcap file at `path`, one a second from t = 1 s.
+pub fn write_ethernet_pcap(path: &Path, frames: &[Vec<u8>]) {
+    use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+    let file = std::fs::File::create(path).unwrap();
+    let header = PcapHeader {
+        datalink: pcap_file::DataLink::ETHERNET,
+        ..Default::default()
+    };
+    let mut w = PcapWriter::with_header(file, header).unwrap();
+    for (i, frame) in frames.iter().enumerate() {
+        w.write_packet(&PcapPacket::new(
+            Duration::from_secs(1 + i as u64),
+            frame.len() as u32,
+            frame,
+        ))
+        .unwrap();
+    }
+}
