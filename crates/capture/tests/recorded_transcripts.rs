@@ -213,7 +213,8 @@ fn integrated_reference_flows() {
 /// by the lab's profile; then, through the MN–FHA tunnel, the co-located MN's echo and its
 /// Mobile IPv6 half (IKEv2 and BU/BA with the HA on the home link, from the Reply's IPv6 CoA),
 /// and MN-FA's the same through the FA's reverse tunnel (RFC 3024 §5.2), decrypted with the
-/// MNs' key logs, on the visited and access links (inside IPv6-in-IPv4) and the home link.
+/// MNs' key logs, on the visited and access links (inside IPv6-in-IPv4) and the home link;
+/// then the co-located MN's move to its IPv4 CoA, BUs in UDP 4191 (RFC 5555 §4.1).
 #[test]
 fn dualstack_reference_flows() {
     let mut e = Endpoints::default();
@@ -237,6 +238,7 @@ fn dualstack_reference_flows() {
         ("2001:db8:31::1", "lab-home"),
         ("2001:db8:31::2", "FHA-home"),
         ("2001:db8:31::a1", "HA"),
+        ("198.18.2.6", "HA-access"),
         ("2001:db8:32::c612:640a", "MN-CoA6"),
         ("2001:db8:32::c612:640b", "MN-FA-CoA6"),
     ] {
@@ -249,6 +251,11 @@ fn dualstack_reference_flows() {
         for link in ["visited", "access", "core", "home"] {
             let read = read_file(&dir.join(format!("{link}.pcap"))).unwrap();
             assert!(read.error.is_none(), "{flow}/{link}: {:?}", read.error);
+            // Userspace tunnels leak no ICMP errors (e.g. Protocol Unreachable for a tunnelled
+            // packet that came before its tunnel was up).
+            let leaked =
+                mip6lab_capture::dissect::icmp_errors(&read.frames, setup_frames(&dir, link));
+            assert!(leaked.is_empty(), "{flow}/{link}: {leaked:?}");
             let t = decode_with_keys(&read.frames, &e, 0, keys.clone());
             assert!(t.errors.is_empty(), "{flow}/{link}: {:?}", t.errors);
             text.push_str(&format!("== {link}\n{}", t.to_text()));
@@ -342,6 +349,13 @@ fn dualstack_reference_flows() {
             // RFC 5555 at the HA: MN asks for any IPv4 home address and gets one.
             "{IPv4-HoA prefix_len=32 p=0 address=0.0.0.0}",
             "{IPv4-AddrAck status=0 status_name=Success prefix_len=32 address=198.18.200.10}",
+            // RFC 5555 §4.1, §4.2: then MN moves the binding to its IPv4 CoA: BU in UDP to the
+            // HA's IPv4 address, from the HoA without HAO, with the IPv4 CoA option; the BA
+            // back the same way with NAT detection (no NAT); the deregistration likewise.
+            "MN-CoA -> HA-access  ESP via=udp4191 from=198.18.2.100 sport=* inner_src=2001:db8:31:100::8001 inner_dst=2001:db8:31::a1 spi=* seq=2 decrypted=yes next_header=135 {BU type=5 seq=* flags=AHK lifetime=150 checksum=* checksum_ok=yes {IPv4-HoA prefix_len=32 p=0 address=198.18.200.10} {IPv4-CoA address=198.18.2.100}",
+            "HA-access -> MN-CoA  ESP via=udp4191 from=198.18.2.6 sport=* inner_src=2001:db8:31::a1 inner_dst=2001:db8:31:100::8001 spi=* seq=2 decrypted=yes next_header=135 {BA type=6 status=0 status_name=Binding Update accepted flags= seq=* lifetime=150 checksum=* checksum_ok=yes {IPv4-AddrAck status=0 status_name=Success prefix_len=32 address=198.18.200.10} {NAT-Detect f=0 refresh=4294967295}",
+            "MN-CoA -> HA-access  ESP via=udp4191 from=198.18.2.100 sport=* inner_src=2001:db8:31:100::8001 inner_dst=2001:db8:31::a1 spi=* seq=3 decrypted=yes next_header=135 {BU type=5 seq=* flags=AHK lifetime=0",
+            "HA-access -> MN-CoA  ESP via=udp4191 from=198.18.2.6 sport=* inner_src=2001:db8:31::a1 inner_dst=2001:db8:31:100::8001 spi=* seq=3 decrypted=yes next_header=135 {BA type=6 status=0 status_name=Binding Update accepted flags= seq=* lifetime=0",
         ] {
             assert!(has(needle), "{needle}: {text}");
         }
@@ -357,4 +371,17 @@ fn dualstack_reference_flows() {
         );
         insta::assert_snapshot!(format!("dualstack_reference_{flow}"), text);
     }
+}
+
+/// A recording's setup frames on `link` (its `record.json`).
+fn setup_frames(dir: &std::path::Path, link: &str) -> u64 {
+    let text = std::fs::read_to_string(dir.join("record.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(&text).unwrap();
+    record["pcaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["file"] == format!("{link}.pcap").as_str())
+        .and_then(|p| p["setup_frames"].as_u64())
+        .unwrap()
 }

@@ -88,6 +88,29 @@ fn the_dualstack_flows_record_with_the_reference_roles() {
         ),
         "{home}"
     );
+    // RFC 5555 §4.1: the move to the IPv4 CoA, BU and BA in UDP 4191 on the access link.
+    for needle in [
+        "198.18.2.100 -> HA-access  ESP via=udp4191 from=198.18.2.100 sport=* inner_src=2001:db8:31:100::8001 inner_dst=2001:db8:31::a1 spi=* seq=2 decrypted=yes next_header=135 {BU type=5 seq=* flags=AHK lifetime=150 checksum=* checksum_ok=yes {IPv4-HoA prefix_len=32 p=0 address=198.18.200.10} {IPv4-CoA address=198.18.2.100}",
+        "HA-access -> 198.18.2.100  ESP via=udp4191 from=198.18.2.6 sport=* inner_src=2001:db8:31::a1 inner_dst=2001:db8:31:100::8001 spi=* seq=2 decrypted=yes next_header=135 {BA type=6 status=0",
+    ] {
+        assert!(access.contains(needle), "{needle}\n{access}");
+    }
+    // Userspace tunnels leak no ICMP errors on any link.
+    for link in ["access", "visited", "core", "home"] {
+        let read = mip6lab_capture::read_file(&ok.join(format!("{link}.pcap"))).unwrap();
+        let record: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(ok.join("record.json")).unwrap())
+                .unwrap();
+        let setup = record["pcaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["file"] == format!("{link}.pcap").as_str())
+            .and_then(|p| p["setup_frames"].as_u64())
+            .unwrap();
+        let leaked = mip6lab_capture::dissect::icmp_errors(&read.frames, setup);
+        assert!(leaked.is_empty(), "{link}: {leaked:?}");
+    }
     // The HA granted the home address the AAAH gave in the Reply.
     assert!(
         home.contains("{INTERNAL_IP6_ADDRESS len=17 value=2001:db8:31:100::8001/64}"),

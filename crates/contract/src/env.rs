@@ -245,6 +245,10 @@ env_vars! {
     MN_IPV4_HOA_REQUEST = "MIP6LAB_MN_IPV4_HOA_REQUEST", Reader::Reference,
         "MN: RFC 5555: ask the HA for an IPv4 home address in the BU's IPv4 Home Address \
          option, `0.0.0.0` for any or a given address (event `ipv4_hoa`); unset: no option";
+    MN_IPV4_COA_HA = "MIP6LAB_MN_IPV4_COA_HA", Reader::Reference,
+        "MN (dual-stack): RFC 5555 §4.1: after registering from the Reply's IPv6 CoA, move the \
+         binding to its IPv4 CoA, the BUs (and the deregistration) in UDP 4191 to this IPv4 \
+         address of the HA (event `bu_sent` with `udp`)";
     FA_FHA_BY_REALM = "MIP6LAB_FA_FHA_BY_REALM", Reader::Reference,
         "`fa`: `realm=ipv4,…`, the FHA a Request asking for any home agent goes to (RFC 4433)";
     FA_HA_SA = "MIP6LAB_FA_HA_SA", Reader::Reference,
@@ -260,6 +264,9 @@ env_vars! {
         "`ha`: RFC 5555 (DSMIPv6): the IPv4 home addresses it assigns to MNs asking for one in \
          a BU, `first-last` (e.g. `198.18.200.10-198.18.200.250`); unset: no RFC 5555 (IPv4 \
          options skipped; not yet part of the IUT contract, #16)";
+    HA_IPV4_ADDRESS = "MIP6LAB_HA_IPV4_ADDRESS", Reader::Reference,
+        "`ha`: RFC 5555 §4.1: its IPv4 address, where it takes BUs in UDP 4191 from MNs with \
+         IPv4 care-of addresses and answers the same way; unset: no UDP encapsulation";
     FHA_IPV6_COA_PREFIX = "MIP6LAB_FHA_IPV6_COA_PREFIX", Reader::Reference,
         "`fha`: the prefix the MNs' IPv6 care-of addresses come from when the AAA names none \
          (`addr/len`)";

@@ -632,3 +632,65 @@ fn mn_and_ha_agree_end_to_end() {
     let granted = b.ipv4_hoa(&ha()).expect("an IPv4 HoA");
     assert_eq!(c.get(&hoa1()).unwrap().ipv4_hoa, Some(granted));
 }
+
+#[test]
+fn mn_moves_to_an_ipv4_care_of_address_over_udp_and_deregisters_the_same_way() {
+    let mut b = mn(Some("0.0.0.0"), |_| {});
+    let mut c = cache(3);
+    let mn_v4 = v4("198.18.2.100");
+    let outer = SocketAddrV4::new(mn_v4, 4191);
+    let acts = b
+        .acts_of(|b| b.register_from_ipv4(ha(), mn_v4, None, 0))
+        .unwrap();
+    // §4.2: inner source the HoA, no ACoA, the IPv4 HoA request then the IPv4 CoA option;
+    // §4.1: the driver is told to send it in UDP.
+    let Some(MnAction::SendBu {
+        bu,
+        options,
+        coa: inner_src,
+        ipv4_coa: Some(from),
+        ..
+    }) = acts.first()
+    else {
+        panic!("{acts:?}")
+    };
+    assert_eq!((*inner_src, *from), (hoa1(), mn_v4));
+    assert_eq!(
+        options
+            .iter()
+            .filter(|o| !o.is_padding())
+            .cloned()
+            .collect::<Vec<_>>(),
+        vec![
+            ask("0.0.0.0"),
+            MobilityOption::Ipv4CareOf(Ipv4CareOf::new(mn_v4))
+        ]
+    );
+    let input = ipv4_coa_input(options, *bu);
+    let r = c.bu_udp_result(&input, outer, 10);
+    assert_eq!(r.status, Some(ba_status::ACCEPTED));
+    let ba = r.ba.unwrap();
+    assert_eq!(ba.udp_ipv4, Some(outer));
+    let acts = b.ba_acts(ha(), &ba.ba, &ba.options, 20);
+    assert!(acts
+        .iter()
+        .any(|x| matches!(x, MnAction::Registered { .. })));
+    assert_eq!(
+        c.get(&hoa1()).unwrap().ipv4_coa.map(|x| x.option),
+        Some(mn_v4)
+    );
+    // The deregistration follows the binding: over IPv4 again, whatever IPv6 CoA is named.
+    let acts = b.acts_of(|b| b.deregister(ha(), coa(), None, 30)).unwrap();
+    assert!(matches!(
+        &acts[..],
+        [MnAction::SendBu { ipv4_coa: Some(f), bu, .. }] if *f == mn_v4 && bu.lifetime == 0
+    ));
+    // A registration from an IPv6 CoA again goes the IPv6 way, with the ACoA option.
+    let mut b = mn(None, |_| {});
+    let acts = b.acts_of(|b| b.register(ha(), coa(), None, 0)).unwrap();
+    assert!(matches!(
+        &acts[..],
+        [MnAction::SendBu { ipv4_coa: None, options, .. }]
+            if options.contains(&MobilityOption::AlternateCoa(coa()))
+    ));
+}

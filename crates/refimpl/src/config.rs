@@ -96,6 +96,11 @@ pub struct MnSettings {
     pub preferred_hoa: Option<Ipv6Addr>,
     /// RFC 5555: the IPv4 Home Address option's address (0.0.0.0: any).
     pub ipv4_hoa_request: Option<std::net::Ipv4Addr>,
+    /// RFC 5555 §4.1: the HA's IPv4 address; the dual-stack MN moves its binding to its IPv4
+    /// CoA, BUs in UDP 4191 there (`MIP6LAB_MN_IPV4_COA_HA`).
+    pub ipv4_coa_ha: Option<std::net::Ipv4Addr>,
+    /// The dual-stack MN's co-located IPv4 CoA, once it has one (set at run time).
+    pub ipv4_coa: Option<std::net::Ipv4Addr>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +124,9 @@ pub struct HaSettings {
     /// RFC 5555: the IPv4 home addresses to assign (`MIP6LAB_HA_IPV4_HOA_POOL`); `None`: no
     /// RFC 5555 support.
     pub ipv4_hoa_pool: Option<mip6lab_engines::mip4::fha::FhaIpv4Pool>,
+    /// RFC 5555 §4.1: the IPv4 address where BUs come in UDP 4191
+    /// (`MIP6LAB_HA_IPV4_ADDRESS`); `None`: no UDP encapsulation.
+    pub ipv4_address: Option<std::net::Ipv4Addr>,
 }
 
 /// RFC 5026 §6: the HA updates the MN's forward entry itself, or, when the FQDN lies in the
@@ -317,13 +325,9 @@ impl Config {
                         .ok_or_else(|| anyhow!("{HOA_COUNT}: `{v}` is not a number 1..=8"))?,
                 },
                 preferred_hoa: None,
-                ipv4_hoa_request: get(MN_IPV4_HOA_REQUEST)
-                    .map(|a| {
-                        a.parse().map_err(|_| {
-                            anyhow!("{MN_IPV4_HOA_REQUEST}: `{a}` is not an IPv4 address")
-                        })
-                    })
-                    .transpose()?,
+                ipv4_hoa_request: ipv4_var(&get, MN_IPV4_HOA_REQUEST)?,
+                ipv4_coa_ha: ipv4_var(&get, MN_IPV4_COA_HA)?,
+                ipv4_coa: None,
             })
         };
         let mut mn = None;
@@ -466,6 +470,7 @@ impl Config {
                     ipv4_hoa_pool: get(HA_IPV4_HOA_POOL)
                         .map(|p| crate::fha::parse_pool(&p).context(HA_IPV4_HOA_POOL))
                         .transpose()?,
+                    ipv4_address: ipv4_var(&get, HA_IPV4_ADDRESS)?,
                 });
             }
         }
@@ -512,6 +517,19 @@ impl Config {
             .or_else(|| self.wait_addrs.first().copied())
             .ok_or_else(|| anyhow!("{} is not set", mip6lab_contract::env::ADDR))
     }
+}
+
+/// An optional IPv4 address setting.
+fn ipv4_var(
+    get: &dyn Fn(mip6lab_contract::env::EnvVar) -> Option<String>,
+    var: mip6lab_contract::env::EnvVar,
+) -> Result<Option<std::net::Ipv4Addr>> {
+    get(var)
+        .map(|a| {
+            a.parse()
+                .map_err(|_| anyhow!("{var}: `{a}` is not an IPv4 address"))
+        })
+        .transpose()
 }
 
 #[cfg(test)]

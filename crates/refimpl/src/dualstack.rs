@@ -284,6 +284,8 @@ async fn after_registration(
             );
             let ms = MnSettings {
                 preferred_hoa: hoa,
+                // RFC 5555: a co-located CoA is the MN's own; an FA's is not.
+                ipv4_coa: r.via_foreign_agent.is_none().then_some(own),
                 ..ms.clone()
             };
             // It reports `done` itself once deregistered.

@@ -111,6 +111,14 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let mut tunnel: Option<TunnelHandle> = None;
     let mut buf = [0u8; 4096];
     loop {
+        // Events first: a visitor's tunnel is up before its Reply goes out, so its first
+        // tunnelled packet finds it (else the kernel answers Protocol Unreachable).
+        while let Some(e) = fa.poll_event() {
+            emit("fa", serde_json::to_value(&e).unwrap_or_default());
+            if let Err(err) = reverse_tunnel(&mut tunnel, &s.access_iface, own, coa, &e).await {
+                emit("error", json!({ "tunnel": format!("{err:#}") }));
+            }
+        }
         while let Some(t) = fa.poll_transmit() {
             let sent = match t.dst {
                 SocketAddr::V4(d) if d.port() == 0 => icmp.send(*d.ip(), &t.payload).await,
@@ -128,12 +136,6 @@ pub async fn run(cfg: &Config) -> Result<()> {
                     "error",
                     json!({ "send_to": t.dst.to_string(), "reason": e.to_string() }),
                 );
-            }
-        }
-        while let Some(e) = fa.poll_event() {
-            emit("fa", serde_json::to_value(&e).unwrap_or_default());
-            if let Err(err) = reverse_tunnel(&mut tunnel, &s.access_iface, own, coa, &e).await {
-                emit("error", json!({ "tunnel": format!("{err:#}") }));
             }
         }
         let wait = fa

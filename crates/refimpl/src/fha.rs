@@ -149,15 +149,8 @@ pub async fn run(cfg: &Config) -> Result<()> {
     tun_routes.extend(s.ipv6_coa_prefix.map(|(p, l)| Prefix::V6(p, l)));
     let mut ipv6_coas: std::collections::HashMap<Ipv4Addr, Ipv6Addr> = Default::default();
     loop {
-        while let Some(t) = fha.poll_transmit() {
-            let sock = if t.dst == s.aaa.0 { &radius } else { &reg };
-            if let Err(e) = sock.send_to(&t.payload, t.dst).await {
-                emit(
-                    "error",
-                    json!({ "send_to": t.dst.to_string(), "reason": e.to_string() }),
-                );
-            }
-        }
+        // Events first: a visitor's tunnel is up before its Reply goes out, so its first
+        // tunnelled packet finds it (else the kernel answers Protocol Unreachable).
         while let Some(e) = fha.poll_event() {
             emit("fha", event_json(&e));
             match e {
@@ -211,6 +204,15 @@ pub async fn run(cfg: &Config) -> Result<()> {
                     }
                 }
                 _ => {}
+            }
+        }
+        while let Some(t) = fha.poll_transmit() {
+            let sock = if t.dst == s.aaa.0 { &radius } else { &reg };
+            if let Err(e) = sock.send_to(&t.payload, t.dst).await {
+                emit(
+                    "error",
+                    json!({ "send_to": t.dst.to_string(), "reason": e.to_string() }),
+                );
             }
         }
         // Every wait has a bound: the engine's next timer, else a second.

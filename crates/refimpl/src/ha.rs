@@ -28,7 +28,7 @@ use mip6lab_wire::mpd;
 use mip6lab_wire::radius::acct_status;
 use serde_json::json;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
@@ -60,6 +60,8 @@ struct Ha<'a> {
     dad_failed_once: bool,
     /// When the last MPA went to each HoA (RFC 6275 §6.8: at most one a second).
     last_mpa: HashMap<Ipv6Addr, Instant>,
+    /// RFC 5555 UDP 4191 on the HA's IPv4 address (`MIP6LAB_HA_IPV4_ADDRESS`).
+    udp: Option<crate::dsmip_udp::UdpEncapsulation>,
     tsig: TsigKey,
     start: Instant,
 }
@@ -81,6 +83,11 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let sock = UdpSocket::bind(SocketAddr::from((me, 500)))
         .await
         .context("bind UDP 500")?;
+    // RFC 5555 §4.1: BUs from IPv4 care-of addresses come in UDP to this IPv4 address.
+    let udp = match hs.ipv4_address {
+        Some(a) => Some(crate::dsmip_udp::UdpEncapsulation::bind(a).await?),
+        None => None,
+    };
     let (prefix, len) = hs.home_prefix;
     // One provider: an address the IKE responder leases is used for bindings too, and the
     // other way round.
@@ -105,6 +112,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
         assigned: Vec::new(),
         dad_failed_once: false,
         last_mpa: HashMap::new(),
+        udp,
         tsig: TsigKey::from_base64(&hs.tsig.0, &hs.tsig.1)
             .map_err(|e| anyhow!("MIP6LAB_TSIG_KEY: {e}"))?,
         start: Instant::now(),
@@ -153,8 +161,20 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 let now = ha.now();
                 ha.engine.handle_input(now, IkeInput::EapAnswer { sa, step });
             }
+            r = crate::dsmip_udp::recv_if(ha.udp.as_ref()) => {
+                let d = r?;
+                if ha.cfg.knobs.ha_silent {
+                    continue;
+                }
+                ha.set_clock();
+                match d.open(&mut ha.inbound) {
+                    Ok(Some(Inbound::Mh(got))) => ha.on_mh(&esp, got, Some(d.from)).await,
+                    Ok(_) => {}
+                    Err(e) => emit("esp_dropped", json!({ "reason": e.to_string(), "udp": d.from.to_string() })),
+                }
+            }
             r = tap.recv_any(&mut ha.inbound, wait) => match r {
-                Ok(Inbound::Mh(got)) => ha.on_mh(&esp, got).await,
+                Ok(Inbound::Mh(got)) => ha.on_mh(&esp, got, None).await,
                 Ok(Inbound::Mpd(got)) => ha.on_mpd(&esp, got).await,
                 Err(RecvError::TimedOut) => {}
                 Err(e) => emit("esp_dropped", json!({ "reason": e.to_string() })),
@@ -346,7 +366,13 @@ impl Ha<'_> {
         }
     }
 
-    async fn on_mh(&mut self, esp: &EspSocket, got: mip6lab_engines_io::ikev2::esp_io::Received) {
+    /// A BU (ESP-protected), from the tap or, `outer` set, out of a UDP 4191 datagram.
+    async fn on_mh(
+        &mut self,
+        esp: &EspSocket,
+        got: mip6lab_engines_io::ikev2::esp_io::Received,
+        outer: Option<SocketAddrV4>,
+    ) {
         let mh::MhMessage::Bu(bu) = got.repr.message else {
             emit(
                 "mh_ignored",
@@ -424,7 +450,11 @@ impl Ha<'_> {
             input.dad_failed = self.proxy_dad(hoa).await;
         }
         let now = self.now();
-        self.cache.handle_input(now, HaInput::Bu(input));
+        let input = match outer {
+            Some(outer) => HaInput::BuOverUdp { bu: input, outer },
+            None => HaInput::Bu(input),
+        };
+        self.cache.handle_input(now, input);
         // The BU's summary, binding changes, then the BA or first the DNS update it waits for.
         let mut dns_ok = false;
         while let Some(ev) = self.cache.poll_event() {
@@ -433,6 +463,7 @@ impl Ha<'_> {
                     "bu",
                     json!({ "seq": bu.seq, "lifetime": bu.lifetime, "hoa": hoa.to_string(),
                             "src": got.src.to_string(), "identity": identity,
+                            "udp": outer.map(|o| o.to_string()),
                             "status": r.status, "discarded": r.discarded.map(|d| format!("{d:?}")),
                             "denied": r.denied.map(|d| format!("{d:?}")),
                             "dns_notes": r.dns_notes.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>() }),
@@ -553,7 +584,7 @@ impl Ha<'_> {
             });
         }
         let repr = mh::Repr::build(mh::MhMessage::Ba(ba.ba), &options);
-        let flow = if no_rh2 || ba.dst == ba.hoa {
+        let flow = if no_rh2 || ba.dst == ba.hoa || ba.udp_ipv4.is_some() {
             MhFlow::plain(me, ba.dst)
         } else {
             MhFlow::ba_to_care_of(me, ba.dst, ba.hoa)
@@ -571,8 +602,20 @@ impl Ha<'_> {
         if let (false, Some(o)) = (acks.is_empty(), line.as_object_mut()) {
             o.insert("ipv4_acks".into(), acks.into());
         }
-        match mhio::send(esp, &mut child.out, &repr, &flow).await {
-            Ok(_) => emit("ba", line),
+        let sent = match (ba.udp_ipv4, &self.udp) {
+            // RFC 5555 §4.2: back in UDP to where the BU came from, to the HoA inside.
+            (Some(to), Some(udp)) => {
+                if let Some(o) = line.as_object_mut() {
+                    o.insert("udp".into(), to.to_string().into());
+                }
+                udp.send(&mut child.out, &repr, &flow, to).await.map(|_| ())
+            }
+            _ => mhio::send(esp, &mut child.out, &repr, &flow)
+                .await
+                .map(|_| ()),
+        };
+        match sent {
+            Ok(()) => emit("ba", line),
             Err(e) => emit("error", json!({ "reason": format!("{e:#}") })),
         }
     }

@@ -11,6 +11,7 @@ mod dhcp_stimulus;
 mod dhcpio;
 mod dns;
 mod dsaccess;
+mod dsmip_udp;
 mod dstunnel;
 mod dualstack;
 mod events;

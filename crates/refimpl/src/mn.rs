@@ -5,6 +5,7 @@
 
 use crate::config::{Config, Discovery, HoaMode, MnSettings};
 use crate::dns;
+use crate::dsmip_udp::{self, UdpEncapsulation};
 use crate::events::emit;
 use crate::ike;
 use crate::mhio;
@@ -13,10 +14,12 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, RecordType};
 use mip6lab_engines::binding::{BaInput, BindingUpdateList, MnAction, MnConfig};
 use mip6lab_engines::discovery::{order_srv, srv_qname_with, HaCandidate, SrvTarget};
+use mip6lab_engines::ikev2::keylog::esp_entry;
 use mip6lab_engines::ikev2::{
     ChildRequest, ChildSa, DhGroup, Event, IkeEngine, InitiateRequest, SaId,
 };
 use mip6lab_engines::io::SansIo;
+use mip6lab_engines::tunnel::UDP_TUNNEL_PORT;
 use mip6lab_engines_io::ikev2::esp_io::{
     ipv6_packet_with, EspSocket, Inbound, InboundSa, InboundSas, MhFlow, OutboundSa, PacketTap,
     RecvError,
@@ -30,7 +33,7 @@ use mip6lab_wire::mh::{
 };
 use mip6lab_wire::mpd;
 use serde_json::json;
-use std::net::{Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -404,6 +407,13 @@ async fn attach(
         switched =
             switch_to_autoconf(cfg, ms, &mut drv, &mut engine, sa, &mut m, fqdn.as_deref()).await?;
     }
+    if let (Some(coa4), Some(ha4)) = (ms.ipv4_coa, ms.ipv4_coa_ha) {
+        m.move_to_ipv4(cfg, coa4, ha4).await?;
+        match m.exchange(cfg, Exchange::Register(fqdn.as_deref())).await? {
+            Done::Ok => {}
+            other => return Err(anyhow!("registration from {coa4} ended with {other:?}").into()),
+        }
+    }
     tokio::time::sleep(ms.hold).await;
     if cfg.knobs.skip_dereg {
         // Stimulus: gone without a word; the binding (and its DNS entry) is left to expire.
@@ -687,12 +697,16 @@ struct Mobility {
     tap: PacketTap,
     sock: EspSocket,
     inbound: InboundSas,
+    /// The inbound SPI of the Child SA BUs and BAs use now.
+    inbound_spi: u32,
     out: OutboundSa,
     start: Instant,
     /// The last BU sent and its options (mutant `mn.keep_old_hoa` sends it again).
     last_bu: Option<(mh::BindingUpdate, Vec<MobilityOption>)>,
     /// Stimulus `mn.bu_hoa`: the HAO BUs carry instead of the SA's HoA, until the control.
     forged_hoa: Option<Ipv6Addr>,
+    /// RFC 5555 §4.1: BUs in UDP from this IPv4 CoA to the HA's IPv4 address.
+    udp: Option<(UdpEncapsulation, Ipv4Addr, Ipv4Addr)>,
 }
 
 impl Mobility {
@@ -719,17 +733,39 @@ impl Mobility {
             tap,
             sock,
             inbound,
+            inbound_spi: child.inbound_spi,
             out: OutboundSa::from_child(child),
             start: Instant::now(),
             last_bu: None,
             forged_hoa: cfg.knobs.bu_hoa,
+            udp: None,
         })
     }
 
     fn use_child(&mut self, child: &ChildSa, hoa: Ipv6Addr) {
         self.inbound.insert(InboundSa::from_child(child));
+        self.inbound_spi = child.inbound_spi;
         self.out = OutboundSa::from_child(child);
         self.hoa = hoa;
+    }
+
+    /// RFC 5555 §4.1: BUs in UDP from the IPv4 CoA `coa4` to the HA's IPv4 address from now
+    /// on. Inside, the SA runs between the HoA and the HA (§4.2), so the key log names that
+    /// pair too, for the capture's decryption.
+    async fn move_to_ipv4(&mut self, cfg: &Config, coa4: Ipv4Addr, ha4: Ipv4Addr) -> Result<()> {
+        let keys = KeyLogFiles::new(&cfg.keylog_dir);
+        let (hoa, ha) = (Some(self.hoa.into()), Some(self.ha.into()));
+        let inbound = self.inbound.get(self.inbound_spi).map(|sa| sa.keys.clone());
+        let entries = [(self.out.spi, hoa, ha, Some(self.out.keys.clone()))]
+            .into_iter()
+            .chain([(self.inbound_spi, ha, hoa, inbound)]);
+        for (spi, src, dst, k) in entries {
+            if let Some(k) = k {
+                keys.write(&esp_entry(spi, src, dst, &k))?;
+            }
+        }
+        self.udp = Some((UdpEncapsulation::bind(coa4).await?, coa4, ha4));
+        Ok(())
     }
 
     fn now(&self) -> u64 {
@@ -826,7 +862,10 @@ impl Mobility {
     async fn exchange(&mut self, cfg: &Config, x: Exchange<'_>) -> Result<Done> {
         let now = self.now();
         match x {
-            Exchange::Register(f) => self.bul.register(self.ha, self.coa, f, now),
+            Exchange::Register(f) => match &self.udp {
+                Some((_, coa4, _)) => self.bul.register_from_ipv4(self.ha, *coa4, f, now),
+                None => self.bul.register(self.ha, self.coa, f, now),
+            },
             Exchange::Deregister(f) => self.bul.deregister(self.ha, self.coa, f, now),
         }
         .map_err(|e| anyhow!("binding update list: {e:?}"))?;
@@ -840,8 +879,23 @@ impl Mobility {
                         coa,
                         bu,
                         options,
+                        ipv4_coa,
                         ..
-                    } => self.send_bu(cfg, hoa, coa, bu, options).await?,
+                    } => match (ipv4_coa, &self.udp) {
+                        (Some(_), Some((udp, _, ha4))) => {
+                            // §4.2: from the HoA, no HAO, the IPv4 CoA in its option.
+                            let to = SocketAddrV4::new(*ha4, UDP_TUNNEL_PORT);
+                            let repr = mh::Repr::build(mh::MhMessage::Bu(bu), &options);
+                            let flow = MhFlow::plain(hoa, self.ha);
+                            udp.send(&mut self.out, &repr, &flow, to).await?;
+                            emit(
+                                "bu_sent",
+                                json!({ "seq": bu.seq, "lifetime": bu.lifetime,
+                                        "hoa": hoa.to_string(), "udp": to.to_string() }),
+                            );
+                        }
+                        _ => self.send_bu(cfg, hoa, coa, bu, options).await?,
+                    },
                     MnAction::Registered { lifetime_units, .. } => {
                         emit(
                             "registered",
@@ -896,7 +950,16 @@ impl Mobility {
                 .next_timeout()
                 .map(|t| Duration::from_millis(t.saturating_sub(now).max(1)))
                 .unwrap_or(Duration::from_secs(1));
-            match self.tap.recv(&mut self.inbound, wait).await {
+            let udp = self.udp.as_ref().map(|(u, _, _)| u);
+            let got = tokio::select! {
+                r = self.tap.recv(&mut self.inbound, wait) => r,
+                d = dsmip_udp::recv_if(udp) => match d?.open(&mut self.inbound) {
+                    Ok(Some(Inbound::Mh(got))) => Ok(got),
+                    Ok(_) => continue,
+                    Err(e) => Err(e),
+                },
+            };
+            match got {
                 Ok(got) => {
                     let unknown = got
                         .repr

@@ -209,6 +209,31 @@ pub fn udp_payloads(frames: &[Frame], port: u16) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The ICMP error messages among `frames` (ICMPv4 Destination Unreachable, Source Quench,
+/// Redirect, Time Exceeded, Parameter Problem; ICMPv6 types 1–4), as (frame number, what and
+/// from where), after frame `setup` (a recording's setup frames hold readiness probes that
+/// meet closed ports): nodes that run their tunnels in userspace must let none leak.
+pub fn icmp_errors(frames: &[Frame], setup: u64) -> Vec<(u64, String)> {
+    frames
+        .iter()
+        .filter(|f| f.number > setup)
+        .filter_map(|f| {
+            let (p, payload) = slice(f).ok().flatten()?;
+            let code = payload.get(1).copied().unwrap_or_default();
+            let what = match (p.transport, payload.first().copied()) {
+                (Transport::Other { next_header: 1 }, Some(t @ (3 | 4 | 5 | 11 | 12))) => {
+                    format!("ICMPv4 type {t} code {code}")
+                }
+                (Transport::Icmpv6 { kind: t @ 1..=4 }, _) => {
+                    format!("ICMPv6 type {t} code {code}")
+                }
+                _ => return None,
+            };
+            Some((f.number, format!("{what} from {}", p.src)))
+        })
+        .collect()
+}
+
 /// L2–L4 of a frame and its application payload; `Err` says why it could not be sliced.
 pub fn slice(frame: &Frame) -> Result<Option<(Packet, &[u8])>, String> {
     let sliced = match frame.link {

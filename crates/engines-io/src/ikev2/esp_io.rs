@@ -304,6 +304,9 @@ pub enum Via {
     RawSocket,
     /// The `AF_PACKET` tap (the whole IPv6 packet).
     Tap,
+    /// A whole IPv6 packet that came out of a tunnel (RFC 5555 UDP 4191,
+    /// [`open_ipv6_packet`]).
+    Tunnel,
 }
 
 /// An opened, parsed packet: an MH ([`Received`]) or a Mobile Prefix Solicitation or

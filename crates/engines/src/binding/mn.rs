@@ -38,7 +38,7 @@ use crate::io::{SansIo, Transmit};
 use mip6lab_wire::mh::options::{lay_out, MobilityOption};
 use mip6lab_wire::mh::{
     ba_status, BaFlags, BindingAck, BindingUpdate, BuFlags, DnsUpdate, FqdnForm, Ipv4AckStatus,
-    Ipv4HomeAddress,
+    Ipv4CareOf, Ipv4HomeAddress,
 };
 use std::collections::{BTreeMap, VecDeque};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -90,11 +90,14 @@ impl Default for MnConfig {
 /// What the MN's driver must do or know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MnAction {
-    /// Send this BU (ESP-protected, HAO = `hoa`, source `coa`).
+    /// Send this BU (ESP-protected, HAO = `hoa`, source `coa`). With `ipv4_coa` it goes in
+    /// UDP 4191 from that address to the HA's IPv4 address (RFC 5555 §4.1 MUST), `coa` is the
+    /// HoA and there is no HAO (§4.2: the inner source is the HoA).
     SendBu {
         ha: Ipv6Addr,
         hoa: Ipv6Addr,
         coa: Ipv6Addr,
+        ipv4_coa: Option<Ipv4Addr>,
         bu: BindingUpdate,
         options: Vec<MobilityOption>,
     },
@@ -182,7 +185,7 @@ struct Outstanding {
     next_retx_ms: u64,
     timeout_ms: u64,
     dereg: bool,
-    coa: Ipv6Addr,
+    coa: CareOf,
     dns: Option<DnsUpdate>,
     /// The IPv4 Home Address option of this attempt (RFC 5555).
     ipv4: Option<Ipv4HomeAddress>,
@@ -192,7 +195,14 @@ struct Outstanding {
 struct Registration {
     expires_ms: u64,
     refresh_ms: u64,
-    coa: Ipv6Addr,
+    coa: CareOf,
+}
+
+/// Where a BU is sent from: an IPv6 care-of address, or an IPv4 one (RFC 5555).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CareOf {
+    V6(Ipv6Addr),
+    V4(Ipv4Addr),
 }
 
 #[derive(Debug, Clone)]
@@ -312,7 +322,27 @@ impl BindingUpdateList {
             return Err(MnError::HoaRefused);
         }
         let dns = dns_fqdn.and_then(|f| DnsUpdate::new(0, false, f, form).ok());
-        let actions = self.start(ha, coa, false, dns, now_ms);
+        let actions = self.start(ha, CareOf::V6(coa), false, dns, now_ms);
+        self.events.extend(actions);
+        Ok(())
+    }
+
+    /// Registers from an IPv4 care-of address (RFC 5555 §4.1, §4.2): the BU carries the IPv4
+    /// Care-of Address option and goes out in UDP ([`MnAction::SendBu`] with `ipv4_coa`).
+    pub fn register_from_ipv4(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: Ipv4Addr,
+        dns_fqdn: Option<&str>,
+        now_ms: u64,
+    ) -> Result<(), MnError> {
+        let form = self.cfg.fqdn_form;
+        let e = self.entries.get(&ha).ok_or(MnError::UnknownHa)?;
+        if e.refused_hoas.contains(&e.hoa) {
+            return Err(MnError::HoaRefused);
+        }
+        let dns = dns_fqdn.and_then(|f| DnsUpdate::new(0, false, f, form).ok());
+        let actions = self.start(ha, CareOf::V4(coa), false, dns, now_ms);
         self.events.extend(actions);
         Ok(())
     }
@@ -330,7 +360,15 @@ impl BindingUpdateList {
             return Err(MnError::UnknownHa);
         }
         let dns = dns_remove.and_then(|f| DnsUpdate::new(0, true, f, form).ok());
-        let actions = self.start(ha, coa, true, dns, now_ms);
+        // Where the binding is: a deregistration after an IPv4 registration goes that way too.
+        let from = match self.entries.get(&ha).and_then(|e| e.registered.as_ref()) {
+            Some(Registration {
+                coa: v4 @ CareOf::V4(_),
+                ..
+            }) => *v4,
+            _ => CareOf::V6(coa),
+        };
+        let actions = self.start(ha, from, true, dns, now_ms);
         self.events.extend(actions);
         Ok(())
     }
@@ -338,7 +376,7 @@ impl BindingUpdateList {
     fn start(
         &mut self,
         ha: Ipv6Addr,
-        coa: Ipv6Addr,
+        coa: CareOf,
         dereg: bool,
         dns: Option<DnsUpdate>,
         now_ms: u64,
@@ -396,20 +434,28 @@ impl BindingUpdateList {
             flags |= BuFlags::K;
         }
         let mut opts = Vec::new();
+        // RFC 5555 §4.2: an IPv4 CoA travels in its option; the inner source is the HoA.
+        let (coa, ipv4_coa) = match o.coa {
+            CareOf::V4(a) => (hoa, Some(a)),
+            CareOf::V6(c) => (c, None),
+        };
         // RFC 4877 §4.3: the ACoA option away from home; not when deregistering at home.
-        if o.coa != hoa {
-            opts.push(MobilityOption::AlternateCoa(o.coa));
+        if ipv4_coa.is_none() && coa != hoa {
+            opts.push(MobilityOption::AlternateCoa(coa));
         }
         if let Some(h) = o.ipv4 {
             opts.push(MobilityOption::Ipv4HomeAddress(h));
         }
+        // After the IPv4 HoA, as in RFC 5555 §4.2's figure.
+        opts.extend(ipv4_coa.map(|a| MobilityOption::Ipv4CareOf(Ipv4CareOf::new(a))));
         if let Some(d) = &o.dns {
             opts.push(MobilityOption::DnsUpdate(d.clone()));
         }
         MnAction::SendBu {
             ha,
             hoa,
-            coa: o.coa,
+            coa,
+            ipv4_coa,
             bu: BindingUpdate {
                 seq,
                 flags: BuFlags(flags),

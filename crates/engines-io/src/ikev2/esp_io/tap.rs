@@ -1,4 +1,4 @@
-//! A passive AF_PACKET tap on ESP frames.
+//! A passive AF_PACKET tap on ESP frames, and whole IPv6 packets with ESP for tunnels.
 
 use super::sys::*;
 use super::*;
@@ -58,4 +58,41 @@ fn parse_ipv6_esp(p: &[u8]) -> Option<(Meta, usize, usize)> {
     };
     let start = ipv6ext::FIXED_HEADER_LEN;
     Some((meta, start + chain.rest_offset, start + h.payload_len))
+}
+
+/// Opens a whole IPv6 packet carrying ESP that came out of a tunnel (RFC 5555 §4.1: IPv6 in
+/// UDP 4191), like a received one: `Ok(None)` for an unknown SPI; a packet that is not ESP is
+/// [`RecvError::Malformed`].
+pub fn open_ipv6_packet(sas: &mut InboundSas, packet: &[u8]) -> Result<Option<Inbound>, RecvError> {
+    let (mut meta, at, end) = parse_ipv6_esp(packet)
+        .ok_or_else(|| RecvError::Malformed("not an IPv6 packet carrying ESP".into()))?;
+    meta.via = Via::Tunnel;
+    open_any(sas, &packet[at..end], meta)
+}
+
+/// `msg` protected by `sa` as a whole IPv6 packet along `flow` (IPv6 header, the flow's HAO or
+/// RH2, ESP), for a tunnel to carry instead of the raw socket (RFC 5555 §4.1: every BU over an
+/// IPv4 care-of address goes in UDP). `iv`: the cipher's IV length.
+pub fn seal_ipv6_packet<M: InnerMessage>(
+    sa: &mut OutboundSa,
+    msg: &M,
+    flow: &MhFlow,
+    iv: &[u8],
+) -> io::Result<(Vec<u8>, SendReport)> {
+    let (cs, cd) = flow.checksum_addrs();
+    let payload = msg
+        .to_bytes_for(cs, cd)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let seq = sa.take_seq()?;
+    let esp_bytes = esp::encapsulate(sa.spi, seq, M::NEXT_HEADER, &payload, iv, &sa.keys)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let packet = ipv6_packet(flow, &esp_bytes)?;
+    let report = SendReport {
+        spi: sa.spi,
+        seq,
+        esp: esp_bytes,
+        mh: payload,
+        rthdr: flow.rh2.map(|_| RthdrPath::HdrIncl),
+    };
+    Ok((packet, report))
 }
