@@ -12,6 +12,7 @@ use mip6lab_suite::Suite;
 pub static SUITES: &[&Suite] = &[
     &mip6lab_suite_split::SUITE,
     &mip6lab_suite_integrated::SUITE,
+    &mip6lab_suite_dualstack::SUITE,
 ];
 
 /// Suites announced but not written yet: named in the error for them.

@@ -5,7 +5,7 @@ use super::parsed;
 use crate::Observation;
 use mip6lab_capture::{Decoded, Entry, Part};
 use std::fmt;
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// How a Mobility Header travelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,15 @@ pub enum Carrier {
     Plain,
     /// Inside an ESP packet the harness decrypted; `next_header` is ESP's trailer field.
     Esp { next_header: Option<u8> },
+}
+
+/// How the IPv6 packet holding a Mobility Header crossed an IPv4 network (RFC 5555 §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ipv4Transport {
+    /// IPv6 in IPv4 (protocol 41), from the outer IPv4 source.
+    Ip6In4 { from: Option<Ipv4Addr> },
+    /// IPv6 in UDP (port 4191), from the outer IPv4 source.
+    Udp4191 { from: Option<Ipv4Addr> },
 }
 
 /// The flag letters a message carries (`AHK`, `K`, …), in RFC order.
@@ -48,6 +57,24 @@ pub struct DnsUpdateOption {
 pub enum MobilityOption {
     DnsUpdate(DnsUpdateOption),
     AlternateCoa(Option<Ipv6Addr>),
+    /// RFC 5555 §3.1.1 IPv4 Home Address (29): the address asked for (0.0.0.0: any).
+    Ipv4HomeAddress {
+        address: Option<Ipv4Addr>,
+        prefix_len: Option<u8>,
+    },
+    /// RFC 5555 §3.2.1 IPv4 Address Acknowledgement (30).
+    Ipv4AddressAck {
+        status: Option<u8>,
+        address: Option<Ipv4Addr>,
+        prefix_len: Option<u8>,
+    },
+    /// RFC 5555 §3.2.2 NAT Detection (31): F, and the refresh time (all ones: none given).
+    NatDetection {
+        force_udp: Option<bool>,
+        refresh: Option<u32>,
+    },
+    /// RFC 5555 §3.1.2 IPv4 Care-of Address (32).
+    Ipv4CareOf(Option<Ipv4Addr>),
     /// An option type the dissector does not know (e.g. an unassigned one, 200).
     Unknown {
         option_type: u8,
@@ -71,6 +98,20 @@ impl MobilityOption {
                 fqdn: m.get("fqdn").map(str::to_owned),
             }),
             "AltCoA" => MobilityOption::AlternateCoa(parsed(m, "address")),
+            "IPv4-HoA" => MobilityOption::Ipv4HomeAddress {
+                address: parsed(m, "address"),
+                prefix_len: parsed(m, "prefix_len"),
+            },
+            "IPv4-AddrAck" => MobilityOption::Ipv4AddressAck {
+                status: parsed(m, "status"),
+                address: parsed(m, "address"),
+                prefix_len: parsed(m, "prefix_len"),
+            },
+            "NAT-Detect" => MobilityOption::NatDetection {
+                force_udp: parsed::<u8>(m, "f").map(|f| f == 1),
+                refresh: parsed(m, "refresh"),
+            },
+            "IPv4-CoA" => MobilityOption::Ipv4CareOf(parsed(m, "address")),
             kind => match kind.strip_prefix("opt ").and_then(|t| t.parse().ok()) {
                 Some(option_type) => MobilityOption::Unknown {
                     option_type,
@@ -93,6 +134,8 @@ pub struct MobilityMessage<'a> {
     /// `Some(true)` when the MH checksum verified (with HAO/RH2 in the pseudo-header).
     pub checksum_ok: Option<bool>,
     pub options: Vec<MobilityOption>,
+    /// Set when the IPv6 packet travelled inside IPv4 (tunnelled).
+    pub over_ipv4: Option<Ipv4Transport>,
 }
 
 impl MobilityMessage<'_> {
@@ -110,6 +153,45 @@ impl MobilityMessage<'_> {
             MobilityOption::AlternateCoa(a) => Some(*a),
             _ => None,
         })?
+    }
+
+    /// RFC 5555: the IPv4 Home Address option's (address, prefix length), if present.
+    pub fn ipv4_home_address(&self) -> Option<(Option<Ipv4Addr>, Option<u8>)> {
+        self.options.iter().find_map(|o| match o {
+            MobilityOption::Ipv4HomeAddress {
+                address,
+                prefix_len,
+            } => Some((*address, *prefix_len)),
+            _ => None,
+        })
+    }
+
+    /// RFC 5555: the IPv4 Address Acknowledgement's (status, address, prefix length).
+    pub fn ipv4_address_ack(&self) -> Option<(Option<u8>, Option<Ipv4Addr>, Option<u8>)> {
+        self.options.iter().find_map(|o| match o {
+            MobilityOption::Ipv4AddressAck {
+                status,
+                address,
+                prefix_len,
+            } => Some((*status, *address, *prefix_len)),
+            _ => None,
+        })
+    }
+
+    /// RFC 5555: the IPv4 Care-of Address option's address, if present.
+    pub fn ipv4_care_of(&self) -> Option<Option<Ipv4Addr>> {
+        self.options.iter().find_map(|o| match o {
+            MobilityOption::Ipv4CareOf(a) => Some(*a),
+            _ => None,
+        })
+    }
+
+    /// RFC 5555: the NAT Detection option's (F, refresh time), if present.
+    pub fn nat_detection(&self) -> Option<(Option<bool>, Option<u32>)> {
+        self.options.iter().find_map(|o| match o {
+            MobilityOption::NatDetection { force_udp, refresh } => Some((*force_udp, *refresh)),
+            _ => None,
+        })
     }
 
     /// Whether an option of the unknown type `option_type` is present.
@@ -205,6 +287,20 @@ fn mobility_message<'a>(e: &'a Entry, carrier: Carrier, m: &'a Part) -> Mobility
         lifetime: parsed(m, "lifetime"),
         checksum_ok: m.get("checksum_ok").and_then(super::yes_no),
         options: m.children.iter().map(MobilityOption::from_part).collect(),
+        over_ipv4: over_ipv4(e),
+    }
+}
+
+/// The tunnel the entry's IPv6 packet came through, as the dissector marks its top part.
+fn over_ipv4(e: &Entry) -> Option<Ipv4Transport> {
+    let Decoded::Message(m) = &e.decoded else {
+        return None;
+    };
+    let from = parsed(m, "from");
+    match m.get("via")? {
+        "ip6in4" => Some(Ipv4Transport::Ip6In4 { from }),
+        "udp4191" => Some(Ipv4Transport::Udp4191 { from }),
+        _ => None,
     }
 }
 

@@ -35,7 +35,8 @@ pub use mip6lab_wire::dhcpv6::option::embed_ipv4;
 pub use mip6lab_wire::nd::solicited_node;
 pub use mip6lab_wire::radius::HaAssignment;
 pub use mobility::{
-    BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, MobilityMessage, MobilityOption,
+    BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, Ipv4Transport, MobilityMessage,
+    MobilityOption,
 };
 pub use nd::{MobilePrefixMessage, NeighborMessage, PrefixInformation};
 
