@@ -65,5 +65,21 @@ case "$MIP6LAB_ROLE" in
     ev aaa_answer '{"client":"[2001:db8:2::19]:1812","code":"Access-Accept","user":"mn1-access@example.com","assignment":"HA1"}'
     exec sleep infinity
     ;;
-  *) echo "liar IUT: MIP6LAB_ROLE must be mn, ha, nas, dhcp-server or aaa" >&2; exit 2 ;;
+  fa)
+    # A foreign agent that says it relayed a registration and opened a reverse tunnel.
+    ev ready '{"role":"fa","address":"198.18.1.2","coa":"198.18.2.4"}'
+    sleep 3
+    ev fa '{"VisitorAdded":{"home_address":"198.18.100.11","home_agent":"198.18.2.2","encapsulating_delivery":true}}'
+    ev tunnel '{"device":"dsfa0"}'
+    exec sleep infinity
+    ;;
+  fha)
+    # A foreign home agent that says it registered the MN with its IPv6 items.
+    ev ready '{"role":"fha","address":"198.18.2.2"}'
+    sleep 3
+    ev fha '{"Registered":{"thoa":"198.18.100.10","coa":"198.18.2.100","ipv6_hoa":"2001:db8:31:100::8001"}}'
+    ev tunnel '{"device":"dsfha0"}'
+    exec sleep infinity
+    ;;
+  *) echo "liar IUT: MIP6LAB_ROLE must be mn, ha, nas, dhcp-server, aaa, fa or fha" >&2; exit 2 ;;
 esac
