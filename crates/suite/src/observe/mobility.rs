@@ -1,11 +1,16 @@
 //! Mobility Header messages (RFC 6275 §6.1) as judges read them: Binding Updates and
 //! Acknowledgements with their mobility options, and the packet that carried them.
+//!
+//! A BU or BA that came through a tunnel (IPv6-in-IPv4, DSMIPv6's UDP 4191) is here like any
+//! other: the entry's message is the inner ESP or MH part, the entry's roles the outer ones;
+//! [`Observation::tunnel_of`] on its entry says which tunnel. RFC 5555's IPv4 options are read
+//! by [`MobilityMessage::ipv4_care_of_address`] and its siblings.
 
 use super::parsed;
 use crate::Observation;
 use mip6lab_capture::{Decoded, Entry, Part};
 use std::fmt;
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// How a Mobility Header travelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,9 +98,86 @@ pub struct MobilityMessage<'a> {
     /// `Some(true)` when the MH checksum verified (with HAO/RH2 in the pseudo-header).
     pub checksum_ok: Option<bool>,
     pub options: Vec<MobilityOption>,
+    /// The BU or BA part, for what the view does not type.
+    pub part: &'a Part,
+}
+
+/// The IPv4 Home Address option of a BU (RFC 5555 §3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4HomeAddressOption {
+    pub prefix_len: Option<u8>,
+    /// The P flag: a mobile network prefix is requested.
+    pub prefix_requested: Option<bool>,
+    /// 0.0.0.0 asks the HA to assign one.
+    pub address: Option<Ipv4Addr>,
+}
+
+/// The IPv4 Address Acknowledgement option of a BA (RFC 5555 §3.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4AddressAck {
+    /// Below 128: success.
+    pub status: Option<u8>,
+    pub prefix_len: Option<u8>,
+    pub address: Option<Ipv4Addr>,
+}
+
+/// The NAT Detection option of a BA (RFC 5555 §3.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NatDetection {
+    /// The F flag: the MN must use UDP encapsulation even without a NAT.
+    pub force_udp: Option<bool>,
+    pub refresh_time: Option<u32>,
+}
+
+fn flag(m: &Part, name: &str) -> Option<bool> {
+    match parsed::<u8>(m, name)? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
 }
 
 impl MobilityMessage<'_> {
+    /// The first mobility option part called `kind` (as the MH dissector names it).
+    fn option_part(&self, kind: &str) -> Option<&Part> {
+        self.part.children.iter().find(|c| c.kind == kind)
+    }
+
+    /// The IPv4 Home Address option (RFC 5555 §3.1.1).
+    pub fn ipv4_home_address(&self) -> Option<Ipv4HomeAddressOption> {
+        let m = self.option_part("IPv4-HoA")?;
+        Some(Ipv4HomeAddressOption {
+            prefix_len: parsed(m, "prefix_len"),
+            prefix_requested: flag(m, "p"),
+            address: parsed(m, "address"),
+        })
+    }
+
+    /// The IPv4 Care-of Address option's address (RFC 5555 §3.1.2): present when the BU
+    /// registers an IPv4 CoA (sent in UDP 4191 or IPv4).
+    pub fn ipv4_care_of_address(&self) -> Option<Ipv4Addr> {
+        parsed(self.option_part("IPv4-CoA")?, "address")
+    }
+
+    /// The IPv4 Address Acknowledgement option (RFC 5555 §3.2.1).
+    pub fn ipv4_address_ack(&self) -> Option<Ipv4AddressAck> {
+        let m = self.option_part("IPv4-AddrAck")?;
+        Some(Ipv4AddressAck {
+            status: parsed(m, "status"),
+            prefix_len: parsed(m, "prefix_len"),
+            address: parsed(m, "address"),
+        })
+    }
+
+    /// The NAT Detection option (RFC 5555 §3.2.2).
+    pub fn nat_detection(&self) -> Option<NatDetection> {
+        let m = self.option_part("NAT-Detect")?;
+        Some(NatDetection {
+            force_udp: flag(m, "f"),
+            refresh_time: parsed(m, "refresh"),
+        })
+    }
+
     /// The DNS Update option, if the message carries one.
     pub fn dns_update(&self) -> Option<&DnsUpdateOption> {
         self.options.iter().find_map(|o| match o {
@@ -205,6 +287,7 @@ fn mobility_message<'a>(e: &'a Entry, carrier: Carrier, m: &'a Part) -> Mobility
         lifetime: parsed(m, "lifetime"),
         checksum_ok: m.get("checksum_ok").and_then(super::yes_no),
         options: m.children.iter().map(MobilityOption::from_part).collect(),
+        part: m,
     }
 }
 

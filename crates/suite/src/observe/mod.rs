@@ -2,7 +2,8 @@
 //! show it, so a verdict can cite them.
 //!
 //! Judges read typed views ([`BindingUpdate`], [`IkeMessage`], [`RadiusMessage`],
-//! [`DhcpMessage`], [`EapolFrame`], DNS records through [`DnsView`], …) derived here from the transcript tree, so they work the
+//! [`DhcpMessage`], [`EapolFrame`], [`Mip4Message`], [`TunnelledPacket`], DNS records through
+//! [`DnsView`], …) derived here from the transcript tree, so they work the
 //! same on a fresh decode and on a recorded JSON transcript. This module is the one place that
 //! reads the tree's fields by name.
 
@@ -12,8 +13,10 @@ mod dns;
 mod esp;
 mod ike;
 mod links;
+mod mip4;
 mod mobility;
 mod nd;
+mod tunnel;
 
 pub use access::{
     acct_status, mip6_feature, radius_code, AccessOrder, EapCode, EapOutcome, EapPacket,
@@ -35,9 +38,17 @@ pub use mip6lab_wire::dhcpv6::option::embed_ipv4;
 pub use mip6lab_wire::nd::solicited_node;
 pub use mip6lab_wire::radius::HaAssignment;
 pub use mobility::{
-    BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, MobilityMessage, MobilityOption,
+    BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, Ipv4AddressAck,
+    Ipv4HomeAddressOption, MobilityMessage, MobilityOption, NatDetection,
 };
+pub use mip4::{
+    KeyGenPeer, KeyGenReply, Mip4Extension, Mip4ExtensionKind, Mip4Kind, Mip4Message,
+    Mip4Registration, MobilityAgentExtension, OtherExtension, VendorExtension,
+};
+pub use mip6lab_wire::dsprofile::Item as ProfileItem;
+pub use mip6lab_wire::mip4::{AdvFlags, ReplyCode, RrqFlags};
 pub use nd::{MobilePrefixMessage, NeighborMessage, PrefixInformation};
+pub use tunnel::{Tunnel, TunnelledPacket, Via};
 
 use crate::Observation;
 use mip6lab_capture::{Decoded, DnsMessage, Entry, Part};
@@ -47,6 +58,13 @@ use std::net::IpAddr;
 /// A field of a transcript part, parsed (`None` when absent or not of type `T`).
 fn parsed<T: std::str::FromStr>(m: &Part, name: &str) -> Option<T> {
     m.get(name).and_then(|v| v.parse().ok())
+}
+
+/// Text values are shown quoted (`"mn1@example.com"`); the text itself.
+fn unquoted(v: &str) -> &str {
+    v.strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v)
 }
 
 /// `yes` / `no` fields; anything else (`unknown`) is `None`.
