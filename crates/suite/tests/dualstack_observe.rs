@@ -20,9 +20,7 @@ fn root() -> PathBuf {
 
 /// One recorded flow: its visited, access, core and home links in one observation.
 fn recorded(flow: &str) -> Observation {
-    let dir = root()
-        .join("fixtures/pcaps/dualstack-reference")
-        .join(flow);
+    let dir = root().join("fixtures/pcaps/dualstack-reference").join(flow);
     let topo = Topology::load(&root().join("fixtures/topologies/record-dualstack.toml")).unwrap();
     let obs = Observation::from_recording(&dir, &topo, &[dir.join("keys.log")]).unwrap();
     assert!(
@@ -111,7 +109,10 @@ fn fha_reply_gives_thoa_and_the_four_ipv6_items() {
             reg.home_reply.as_ref().map(|m| m.position),
             Some(rrp.position)
         );
-        assert_eq!((rrp.src, rrp.entry.dst_addr), ("FHA", IpAddr::V4(colocated_coa())));
+        assert_eq!(
+            (rrp.src, rrp.entry.dst_addr),
+            ("FHA", IpAddr::V4(colocated_coa()))
+        );
         assert!(rrp.position > rrq.position);
         assert_eq!(rrp.identification(), rrq.identification());
         assert_eq!(rrp.code(), Some(0));
@@ -129,27 +130,40 @@ fn fha_reply_gives_thoa_and_the_four_ipv6_items() {
             .collect();
         assert_eq!(
             items,
-            ["ipv6-hoa", "ipv6-home-prefix", "ipv6-ha-address", "ipv6-coa"]
+            [
+                "ipv6-hoa",
+                "ipv6-home-prefix",
+                "ipv6-ha-address",
+                "ipv6-coa"
+            ]
         );
         assert!(rrp
             .profile_items()
             .iter()
             .all(|v| !v.critical && v.vendor == Some(32473)));
         assert_eq!(rrp.ipv6_home_address(), Some(v6("2001:db8:31:100::8001")));
-        assert_eq!(
-            rrp.ipv6_home_prefix(),
-            Some((v6("2001:db8:31:100::"), 64))
-        );
+        assert_eq!(rrp.ipv6_home_prefix(), Some((v6("2001:db8:31:100::"), 64)));
         assert_eq!(rrp.ipv6_home_agent(), Some(v6("2001:db8:31::a1")));
-        assert_eq!(rrp.ipv6_care_of_address(), Some(v6("2001:db8:32::c612:640a")));
+        assert_eq!(
+            rrp.ipv6_care_of_address(),
+            Some(v6("2001:db8:32::c612:640a"))
+        );
         assert_eq!(
             rrp.profile_item(ProfileItem::Ipv6HomePrefix)
                 .and_then(|v| v.vendor_type),
             Some(2)
         );
-        let kg = rrp.keygen_reply(KeyGenPeer::HomeAgent).expect("KeyGen Reply");
+        let kg = rrp
+            .keygen_reply(KeyGenPeer::HomeAgent)
+            .expect("KeyGen Reply");
         assert_eq!(
-            (kg.lifetime, kg.aaa_spi, kg.peer_spi, kg.algorithm, kg.replay),
+            (
+                kg.lifetime,
+                kg.aaa_spi,
+                kg.peer_spi,
+                kg.algorithm,
+                kg.replay
+            ),
             (Some(3600), Some(2), Some(256), Some(1), Some(2))
         );
         // RFC 3957: the nonce before the MN-HA authenticator made with the derived key.
@@ -169,14 +183,22 @@ fn fa_relays_the_request_with_fa_ha_auth_and_the_reply_back() {
         let rrq = &reg.request;
         assert_eq!(rrq.dst, "FA-visited");
         assert_eq!(rrq.flags(), Some(RrqFlags(RrqFlags::T)), "{flow}");
-        assert_eq!(rrq.care_of_address(), Some(v4("198.18.2.4")), "the FA's CoA");
+        assert_eq!(
+            rrq.care_of_address(),
+            Some(v4("198.18.2.4")),
+            "the FA's CoA"
+        );
         assert!(rrq.has_extension(Ext::EncapsulatingDelivery));
         assert!(reg.through_agent());
         let relayed = reg.relayed_request.as_ref().unwrap();
         assert_eq!((relayed.src, relayed.dst), ("FA", "FHA"), "{flow}");
         assert!(relayed.position > rrq.position);
         assert_eq!(relayed.identification(), rrq.identification());
-        assert_eq!(relayed.has_flag(RrqFlags::T), Some(true), "the T-bit request");
+        assert_eq!(
+            relayed.has_flag(RrqFlags::T),
+            Some(true),
+            "the T-bit request"
+        );
         assert_eq!(relayed.care_of_address(), rrq.care_of_address());
         // RFC 5944 §3.5.4: the FA-HA authenticator last; RFC 3024 §3.3: the FA consumes the
         // Encapsulating Delivery Style extension.
@@ -201,7 +223,10 @@ fn fa_relays_the_request_with_fa_ha_auth_and_the_reply_back() {
             obs.relayed_reply(home_reply).map(|m| m.position),
             Some(reply.position)
         );
-        assert_eq!(reply.ipv6_care_of_address(), Some(v6("2001:db8:32::c612:640b")));
+        assert_eq!(
+            reply.ipv6_care_of_address(),
+            Some(v6("2001:db8:32::c612:640b"))
+        );
         assert_eq!(reg.frames().len(), 4);
         // The co-located MN behind the R bit goes through the FA too, its D bit kept.
         let r = obs
@@ -251,22 +276,27 @@ fn fa_advertises_r_and_f_with_its_care_of_address() {
 fn binding_updates_through_the_fha_tunnel_then_in_udp_4191() {
     for flow in FLOWS {
         let obs = recorded(flow);
-        let rrp = obs
-            .registration_reply_to(&colocated_request(&obs))
-            .unwrap();
+        let rrp = obs.registration_reply_to(&colocated_request(&obs)).unwrap();
         let coa = IpAddr::V4(colocated_coa());
         let from_coa: Vec<_> = obs
             .binding_updates(None)
             .filter(|bu| bu.entry.src_addr == coa)
             .collect();
-        assert_eq!(from_coa.len(), 3, "{flow}: registration, move, deregistration");
+        assert_eq!(
+            from_coa.len(),
+            3,
+            "{flow}: registration, move, deregistration"
+        );
         // Through the MN–FHA tunnel, from the Reply's IPv6 CoA to its IPv6 HA.
         let first = &from_coa[0];
         let t = obs.tunnel_of(first.entry).expect("tunnelled");
         assert_eq!(t.via(), Via::Ipv6InIpv4);
         assert_eq!((t.src, t.dst), ("198.18.2.100", "FHA"));
         assert_eq!(t.tunnel.from, Some(coa));
-        assert_eq!(t.tunnel.inner_src, rrp.ipv6_care_of_address().map(IpAddr::V6));
+        assert_eq!(
+            t.tunnel.inner_src,
+            rrp.ipv6_care_of_address().map(IpAddr::V6)
+        );
         assert_eq!(t.tunnel.inner_dst, rrp.ipv6_home_agent().map(IpAddr::V6));
         assert!(t.between(IpAddr::V4(fha()), coa) && t.position > rrp.position);
         assert_eq!((t.inner_protocol(), t.is_opaque()), ("ESP", false));
@@ -300,9 +330,15 @@ fn binding_updates_through_the_fha_tunnel_then_in_udp_4191() {
             .unwrap();
         assert_eq!(obs.tunnel_of(ba.entry).map(|t| t.via()), Some(Via::Udp4191));
         let ack = ba.ipv4_address_ack().unwrap();
-        assert_eq!((ack.status, ack.address), (Some(0), Some(v4("198.18.200.10"))));
+        assert_eq!(
+            (ack.status, ack.address),
+            (Some(0), Some(v4("198.18.200.10")))
+        );
         let nat = ba.nat_detection().unwrap();
-        assert_eq!((nat.force_udp, nat.refresh_time), (Some(false), Some(u32::MAX)));
+        assert_eq!(
+            (nat.force_udp, nat.refresh_time),
+            (Some(false), Some(u32::MAX))
+        );
         // A BU on the home link came in the clear.
         let home = obs.binding_updates(Some("MN-CoA6")).next().unwrap();
         assert!(obs.tunnel_of(home.entry).is_none());
@@ -324,8 +360,13 @@ fn tunnelled_echo_from_the_thoa_is_opaque_icmp() {
                 .count()
         };
         // The co-located MN's (to the FHA); MN-FA's to the FA and re-tunnelled to the FHA.
-        assert_eq!((from_thoa("198.18.100.10"), from_thoa("198.18.100.11")), (1, 2));
-        assert!(echoes.iter().all(|p| p.is_opaque() && p.next_header() == Some(1)));
+        assert_eq!(
+            (from_thoa("198.18.100.10"), from_thoa("198.18.100.11")),
+            (1, 2)
+        );
+        assert!(echoes
+            .iter()
+            .all(|p| p.is_opaque() && p.next_header() == Some(1)));
         let via_fa: Vec<_> = obs
             .tunnelled_packets(Some("FA"))
             .filter(|p| p.dst == "FHA")

@@ -229,8 +229,10 @@ pub enum Mip4Extension<'a> {
     KeyGenReply(KeyGenReply),
     Vendor(VendorExtension<'a>),
     EncapsulatingDelivery,
-    /// MN-FA Challenge (registration) or Challenge (advertisement); the value is volatile.
-    Challenge(Option<&'a str>),
+    /// MN-FA Challenge in a Request (RFC 4721 §3); the value is volatile.
+    MnFaChallenge(Option<&'a str>),
+    /// Challenge in an Agent Advertisement (RFC 4721 §2); the value is volatile.
+    AdvChallenge(Option<&'a str>),
     DynamicHa {
         subtype: Option<u8>,
         address: Option<Ipv4Addr>,
@@ -352,7 +354,7 @@ impl<'a> Mip4Extension<'a> {
                     })
                 }
                 "Prefix-Lengths" => Mip4Extension::PrefixLengths(list(m.get("value"), str::trim)),
-                "Challenge" => Mip4Extension::Challenge(m.get("value")),
+                "Challenge" => Mip4Extension::AdvChallenge(m.get("value")),
                 _ => other(),
             };
         }
@@ -380,7 +382,7 @@ impl<'a> Mip4Extension<'a> {
             "NVSE" => vendor(false),
             "CVSE" => vendor(true),
             "Encapsulating Delivery Style" => Mip4Extension::EncapsulatingDelivery,
-            "MN-FA Challenge" => Mip4Extension::Challenge(m.get("value")),
+            "MN-FA Challenge" => Mip4Extension::MnFaChallenge(m.get("value")),
             "Dynamic HA" => Mip4Extension::DynamicHa {
                 subtype: subtype(),
                 address: parsed(m, "address"),
@@ -416,7 +418,8 @@ impl<'a> Mip4Extension<'a> {
             Mip4Extension::Vendor(v) if v.critical => K::Cvse,
             Mip4Extension::Vendor(_) => K::Nvse,
             Mip4Extension::EncapsulatingDelivery => K::EncapsulatingDelivery,
-            Mip4Extension::Challenge(_) => K::MnFaChallenge,
+            Mip4Extension::MnFaChallenge(_) => K::MnFaChallenge,
+            Mip4Extension::AdvChallenge(_) => K::AdvChallenge,
             Mip4Extension::DynamicHa { .. } => K::DynamicHa,
             Mip4Extension::MobilityAgent(_) => K::MobilityAgent,
             Mip4Extension::PrefixLengths(_) => K::PrefixLengths,
@@ -842,7 +845,8 @@ impl Observation {
 
     /// Agent Solicitations sent by `src` (any role if `None`).
     pub fn agent_solicitations<'a>(&'a self, src: Option<&'a str>) -> Vec<Mip4Message<'a>> {
-        self.mip4_of_kind(Mip4Kind::AgentSolicitation, src).collect()
+        self.mip4_of_kind(Mip4Kind::AgentSolicitation, src)
+            .collect()
     }
 
     /// The Reply to `request`: the first later Reply from the address the Request went to,

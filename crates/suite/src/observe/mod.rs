@@ -33,20 +33,20 @@ pub use ike::{
     CpValue, Exchange, Identity, IkeMessage, IkeSpi, Notify, Proposal, SecurityProtocol,
     TrafficSelector, Transform,
 };
+pub use mip4::{
+    KeyGenPeer, KeyGenReply, Mip4Extension, Mip4ExtensionKind, Mip4Kind, Mip4Message,
+    Mip4Registration, MobilityAgentExtension, OtherExtension, VendorExtension,
+};
 pub use mip6lab_wire::dhcpv6::code as dhcp_option;
 pub use mip6lab_wire::dhcpv6::option::embed_ipv4;
+pub use mip6lab_wire::dsprofile::Item as ProfileItem;
+pub use mip6lab_wire::mip4::{AdvFlags, ReplyCode, RrqFlags};
 pub use mip6lab_wire::nd::solicited_node;
 pub use mip6lab_wire::radius::HaAssignment;
 pub use mobility::{
     BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, Ipv4AddressAck,
     Ipv4HomeAddressOption, MobilityMessage, MobilityOption, NatDetection,
 };
-pub use mip4::{
-    KeyGenPeer, KeyGenReply, Mip4Extension, Mip4ExtensionKind, Mip4Kind, Mip4Message,
-    Mip4Registration, MobilityAgentExtension, OtherExtension, VendorExtension,
-};
-pub use mip6lab_wire::dsprofile::Item as ProfileItem;
-pub use mip6lab_wire::mip4::{AdvFlags, ReplyCode, RrqFlags};
 pub use nd::{MobilePrefixMessage, NeighborMessage, PrefixInformation};
 pub use tunnel::{Tunnel, TunnelledPacket, Via};
 
