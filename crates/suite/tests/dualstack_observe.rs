@@ -5,8 +5,8 @@
 
 use mip6lab_lab::Topology;
 use mip6lab_suite::observe::{
-    AdvFlags, KeyGenPeer, Mip4Extension, Mip4ExtensionKind as Ext, Mip4Message, ProfileItem,
-    ReplyCode, RrqFlags, Via,
+    dhcp4_message_type as dhcp4, AdvFlags, KeyGenPeer, Mip4Extension, Mip4ExtensionKind as Ext,
+    Mip4Message, ProfileItem, ReplyCode, RrqFlags, Via,
 };
 use mip6lab_suite::Observation;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -48,6 +48,78 @@ fn fha() -> Ipv4Addr {
 /// The co-located MN's care-of address (Kea's lease; the topology does not name it).
 fn colocated_coa() -> Ipv4Addr {
     v4("198.18.2.100")
+}
+
+/// The co-located MN's care-of address as a judge finds it: the MN's DHCPv4 lease, which
+/// came from Kea through the NAS's relay with the FHA in option 68.
+#[test]
+fn colocated_coa_is_the_mns_dhcpv4_lease_through_the_relay() {
+    for flow in FLOWS {
+        let obs = recorded(flow);
+        assert!(obs.malformed_dhcp4().is_empty());
+        let ack = obs.dhcp4_lease("MN").expect("the MN's DHCPACK");
+        assert!(ack.is(dhcp4::ACK) && ack.is_reply() && ack.name() == "DHCPACK");
+        assert_eq!(
+            (ack.src, ack.dst),
+            ("NAS-access", "255.255.255.255"),
+            "{flow}"
+        );
+        assert_eq!(ack.yiaddr(), Some(colocated_coa()));
+        assert_eq!(ack.mobile_ip_home_agents(), Some(vec![fha()]));
+        assert_eq!(ack.server_identifier(), Some(v4("198.18.3.6")));
+        assert_eq!(
+            (ack.lease_time(), ack.broadcast()),
+            (Some(3600), Some(true))
+        );
+        assert_eq!(ack.giaddr(), Some(v4("198.18.3.5")));
+        // RFC 3046: the relay takes option 82 out of what it delivers.
+        assert!(ack.relay_agent_information().is_none());
+        // The MN registers from that address.
+        assert_eq!(
+            colocated_request(&obs).care_of_address(),
+            ack.yiaddr(),
+            "{flow}"
+        );
+        let discover = obs
+            .dhcp4_of_type(dhcp4::DISCOVER, Some("MN"))
+            .next()
+            .unwrap();
+        assert_eq!(
+            discover.parameter_request_list(),
+            Some(vec![1, 3, 51, 54, 68])
+        );
+        assert_eq!(
+            (discover.hops(), discover.giaddr()),
+            (Some(0), Some(Ipv4Addr::UNSPECIFIED))
+        );
+        let offers = obs.dhcp4_replies_to(&discover);
+        let hops: Vec<(&str, &str)> = offers.iter().map(|m| (m.src, m.dst)).collect();
+        assert_eq!(
+            hops,
+            [("DHCP4", "NAS"), ("NAS-access", "255.255.255.255")],
+            "{flow}"
+        );
+        assert!(offers
+            .iter()
+            .all(|m| m.is(dhcp4::OFFER) && m.xid() == discover.xid()));
+        // The relayed copy to Kea: option 82 with the circuit, the client's link and the
+        // AAAH's FHA assignment (RFC 4014).
+        let relayed = obs
+            .dhcp4_of_type(dhcp4::DISCOVER, Some("NAS"))
+            .next()
+            .unwrap();
+        assert_eq!((relayed.dst, relayed.hops()), ("DHCP4", Some(1)));
+        assert_eq!(relayed.xid(), discover.xid());
+        let rai = relayed.relay_agent_information().unwrap();
+        assert_eq!(rai.circuit_id(), Some("0x65746831"));
+        assert_eq!(rai.remote_id(), None);
+        assert_eq!(rai.link_selection(), Some(v4("198.18.2.5")));
+        assert_eq!(
+            rai.vendor_attribute(24757, "WiMAX-vHA-IP-MIP4"),
+            Some("198.18.2.2")
+        );
+        assert_eq!(rai.radius_attributes().len(), 1);
+    }
 }
 
 /// The co-located MN's Request: the one from its care-of address.

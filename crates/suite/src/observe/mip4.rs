@@ -12,7 +12,7 @@
 //! part, so pairing works on fresh decodes and on JSON transcripts alike.
 
 use super::tunnel::Tunnel;
-use super::{parsed, unquoted};
+use super::{leading_number, parsed, unquoted};
 use crate::Observation;
 use mip6lab_capture::{Decoded, Entry, Part};
 use mip6lab_wire::dsprofile::Item;
@@ -297,11 +297,6 @@ fn type_of(name: &str, registration: bool) -> Option<u8> {
         adv_ext_name
     };
     (0..=u8::MAX).find(|t| named(*t) == Some(name))
-}
-
-/// A number shown with its name after it (`1 (MN-AAA)`, `0 (accepted)`).
-fn leading_number<T: std::str::FromStr>(m: &Part, name: &str) -> Option<T> {
-    m.get(name)?.split_whitespace().next()?.parse().ok()
 }
 
 impl<'a> Mip4Extension<'a> {

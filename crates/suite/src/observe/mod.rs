@@ -9,6 +9,7 @@
 
 mod access;
 mod dhcp;
+mod dhcp4;
 mod dns;
 mod esp;
 mod ike;
@@ -26,6 +27,7 @@ pub use dhcp::{
     first_difference, option_code, same_message, Container, ContainerKind, DhcpBody, DhcpMessage,
     DhcpMessageType, DhcpOpt, Duid, RelayHeader, RelayedExchange,
 };
+pub use dhcp4::{Dhcp4Message, RelayAgentInfo};
 pub use dns::{DnsRcode, DnsView, RData, Record, Srv, TsigError, UpdateOperation};
 pub use esp::EspPacket;
 pub use ike::{
@@ -37,6 +39,7 @@ pub use mip4::{
     KeyGenPeer, KeyGenReply, Mip4Extension, Mip4ExtensionKind, Mip4Kind, Mip4Message,
     Mip4Registration, MobilityAgentExtension, OtherExtension, VendorExtension,
 };
+pub use mip6lab_wire::dhcpv4::message_type as dhcp4_message_type;
 pub use mip6lab_wire::dhcpv6::code as dhcp_option;
 pub use mip6lab_wire::dhcpv6::option::embed_ipv4;
 pub use mip6lab_wire::dsprofile::Item as ProfileItem;
@@ -58,6 +61,11 @@ use std::net::IpAddr;
 /// A field of a transcript part, parsed (`None` when absent or not of type `T`).
 fn parsed<T: std::str::FromStr>(m: &Part, name: &str) -> Option<T> {
     m.get(name).and_then(|v| v.parse().ok())
+}
+
+/// A number shown with its name after it (`1 (MN-AAA)`, `0 (accepted)`).
+fn leading_number<T: std::str::FromStr>(m: &Part, name: &str) -> Option<T> {
+    m.get(name)?.split_whitespace().next()?.parse().ok()
 }
 
 /// Text values are shown quoted (`"mn1@example.com"`); the text itself.

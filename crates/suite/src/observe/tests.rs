@@ -791,37 +791,42 @@ fn cut(v: &str) -> String {
     v.chars().take(v.chars().count() / 2).collect()
 }
 
-// Property over every way to damage the parts: drop any field, cut any field's value, drop
-// any extension, or empty it of fields. No view panics, and a dropped fixed field reads as
-// absent.
+/// Every way to damage `original` once: drop any field (named in the second element), cut
+/// any field's value, drop any child, empty a child of its fields, cut a child's field.
+fn damaged(original: &Part) -> Vec<(Part, Option<String>)> {
+    let mut out = Vec::new();
+    for i in 0..original.fields.len() {
+        let mut m = original.clone();
+        let dropped = m.fields.remove(i);
+        out.push((m, Some(dropped.name)));
+        let mut m = original.clone();
+        m.fields[i].value = cut(&m.fields[i].value);
+        out.push((m, None));
+    }
+    for j in 0..original.children.len() {
+        let mut m = original.clone();
+        m.children.remove(j);
+        out.push((m, None));
+        let mut m = original.clone();
+        m.children[j].fields.clear();
+        out.push((m, None));
+        for k in 0..original.children[j].fields.len() {
+            let mut m = original.clone();
+            let f = &mut m.children[j].fields[k];
+            f.value = cut(&f.value);
+            out.push((m, None));
+        }
+    }
+    out
+}
+
+// Property over every way to damage the parts: no view panics, and a dropped fixed field
+// reads as absent.
 #[test]
 fn damaged_mip4_parts_never_panic_and_read_as_absent() {
     let (rrq, adv) = mip4_request_and_advertisement();
     for original in [mip4_reply(), rrq, adv] {
-        let mut damaged = Vec::new();
-        for i in 0..original.fields.len() {
-            let mut m = original.clone();
-            let dropped = m.fields.remove(i);
-            damaged.push((m, Some(dropped.name)));
-            let mut m = original.clone();
-            m.fields[i].value = cut(&m.fields[i].value);
-            damaged.push((m, None));
-        }
-        for j in 0..original.children.len() {
-            let mut m = original.clone();
-            m.children.remove(j);
-            damaged.push((m, None));
-            let mut m = original.clone();
-            m.children[j].fields.clear();
-            damaged.push((m, None));
-            for k in 0..original.children[j].fields.len() {
-                let mut m = original.clone();
-                let f = &mut m.children[j].fields[k];
-                f.value = cut(&f.value);
-                damaged.push((m, None));
-            }
-        }
-        for (m, dropped) in damaged {
+        for (m, dropped) in damaged(&original) {
             let o = obs(vec![
                 v4_entry(1, "MN", "FHA", m.clone()),
                 v4_entry(2, "FHA", "MN", m),
@@ -837,6 +842,71 @@ fn damaged_mip4_parts_never_panic_and_read_as_absent() {
                 Some("via") => assert!(view.tunnel.is_none()),
                 _ => {}
             }
+        }
+    }
+}
+
+/// A DHCPACK as the relay delivers it, with option 82 left in (as the server sends it).
+fn dhcp4_ack() -> Part {
+    Part::new("DHCPv4", "DHCPACK")
+        .field("op", 2)
+        .field("hops", 1)
+        .volatile("xid", "0x0000abcd")
+        .volatile("secs", 0)
+        .field("flags", "0x8000")
+        .field("ciaddr", "0.0.0.0")
+        .field("yiaddr", "198.18.2.100")
+        .field("siaddr", "0.0.0.0")
+        .field("giaddr", "198.18.3.5")
+        .child(Part::new("DHCPv4", "DHCP Message Type").field("value", "5 (DHCPACK)"))
+        .child(Part::new("DHCPv4", "Mobile IP Home Agent").field("addresses", ""))
+        .child(Part::new("DHCPv4", "Router").field("addresses", "198.18.2.1,198.18.2.9"))
+        .child(Part::new("DHCPv4", "Parameter Request List").field("codes", "1,68"))
+        .child(
+            Part::new("DHCPv4", "Relay Agent Information")
+                .child(Part::new("DHCPv4", "Agent Remote ID").field("id", "0x01"))
+                .child(Part::new("DHCPv4", "Link Selection").field("subnet", "198.18.2.5")),
+        )
+}
+
+#[test]
+fn dhcp4_fields_read_and_damaged_ones_read_as_absent() {
+    let o = obs(vec![v4_entry(1, "NAS", "MN", dhcp4_ack())]);
+    let ack = o.dhcp4_messages().next().unwrap();
+    assert!(ack.is(dhcp4_message_type::ACK) && ack.is_reply());
+    assert_eq!((ack.xid(), ack.broadcast()), (Some(0xabcd), Some(true)));
+    assert_eq!(ack.mobile_ip_home_agents(), Some(vec![]), "none available");
+    assert_eq!(ack.routers().map(|r| r.len()), Some(2));
+    assert_eq!(ack.parameter_request_list(), Some(vec![1, 68]));
+    let rai = ack.relay_agent_information().unwrap();
+    assert_eq!((rai.remote_id(), rai.circuit_id()), (Some("0x01"), None));
+    assert_eq!(rai.link_selection(), Some("198.18.2.5".parse().unwrap()));
+    assert!(rai.radius_attributes().is_empty());
+    assert_eq!(rai.vendor_attribute(24757, "WiMAX-vHA-IP-MIP4"), None);
+    for (m, dropped) in damaged(&dhcp4_ack()) {
+        let o = obs(vec![v4_entry(1, "NAS", "MN", m)]);
+        let m = o.dhcp4_messages().next().unwrap();
+        let _ = (
+            m.op(),
+            m.hops(),
+            m.ciaddr(),
+            m.siaddr(),
+            m.giaddr(),
+            m.subnet_mask(),
+        );
+        let _ = (m.requested_address(), m.server_identifier(), m.lease_time());
+        let _ = (
+            m.routers(),
+            m.mobile_ip_home_agents(),
+            m.parameter_request_list(),
+        );
+        let _ = m.relay_agent_information().map(|r| r.link_selection());
+        let _ = o.dhcp4_replies_to(&m);
+        match dropped.as_deref() {
+            Some("xid") => assert!(m.xid().is_none() && o.dhcp4_replies_to(&m).is_empty()),
+            Some("yiaddr") => assert_eq!(m.yiaddr(), None),
+            Some("flags") => assert_eq!(m.broadcast(), None),
+            _ => {}
         }
     }
 }
