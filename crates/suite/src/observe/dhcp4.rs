@@ -260,8 +260,7 @@ impl Observation {
             .last()?;
         self.dhcp4_replies_to(&request)
             .into_iter()
-            .filter(|m| m.is(message_type::ACK))
-            .last()
+            .rfind(|m| m.is(message_type::ACK))
     }
 
     /// DHCPv4 payloads the dissector rejected, with its reason.
