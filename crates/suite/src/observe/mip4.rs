@@ -504,7 +504,7 @@ impl<'a> Mip4Message<'a> {
         self.kind == Mip4Kind::AgentSolicitation
     }
 
-    fn registration(&self) -> bool {
+    fn is_registration(&self) -> bool {
         matches!(self.kind, Mip4Kind::Request | Mip4Kind::Reply)
     }
 
@@ -527,20 +527,20 @@ impl<'a> Mip4Message<'a> {
 
     /// The registration Lifetime of a Request or Reply (seconds; 0 deregisters).
     pub fn lifetime(&self) -> Option<u16> {
-        self.registration()
+        self.is_registration()
             .then(|| parsed(self.part, "lifetime"))
             .flatten()
     }
 
     /// Home Address (0.0.0.0 asks for one, RFC 2794).
     pub fn home_address(&self) -> Option<Ipv4Addr> {
-        self.registration()
+        self.is_registration()
             .then(|| parsed(self.part, "hoa"))
             .flatten()
     }
 
     pub fn home_agent(&self) -> Option<Ipv4Addr> {
-        self.registration()
+        self.is_registration()
             .then(|| parsed(self.part, "ha"))
             .flatten()
     }
@@ -554,7 +554,10 @@ impl<'a> Mip4Message<'a> {
 
     /// The 64-bit Identification (volatile in text, kept in the part).
     pub fn identification(&self) -> Option<u64> {
-        let v = self.registration().then(|| self.part.get("id")).flatten()?;
+        let v = self
+            .is_registration()
+            .then(|| self.part.get("id"))
+            .flatten()?;
         u64::from_str_radix(v.strip_prefix("0x")?, 16).ok()
     }
 
@@ -693,7 +696,7 @@ impl<'a> Mip4Message<'a> {
     /// The router addresses of an advertisement (preferences dropped); `None` if one does
     /// not read.
     pub fn routers(&self) -> Option<Vec<Ipv4Addr>> {
-        if self.registration() {
+        if self.is_registration() {
             return None;
         }
         list(self.part.get("routers"), |r| {
