@@ -8,9 +8,11 @@
 //! The observation ends with the tester's `done` (after its deregistration): every step
 //! judged comes before it.
 
-use mip6lab_suite::observe::{BindingAck, BindingUpdate, Exchange, Ipv4Transport};
+use mip6lab_suite::observe::{
+    BindingAck, BindingUpdate, Exchange, Ipv4AddressAck, NatDetection, Via,
+};
 use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, Stimulus, TestBed, TestPurpose};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 const TOPOLOGY: &str = "dualstack-ha-iut";
@@ -163,7 +165,7 @@ pub fn judge_acknowledges_the_ipv4_home_address(obs: &Observation) -> Outcome {
             &entries,
         );
     }
-    let o = match ba.ipv4_address_ack() {
+    let o = match ack_tuple(&ba) {
         None => Outcome::fail(
             "the accepting BA has no IPv4 Address Acknowledgement although the BU carried an \
              IPv4 Home Address option",
@@ -197,7 +199,7 @@ pub fn judge_acknowledges_the_ipv4_home_address(obs: &Observation) -> Outcome {
 fn first_udp_bu(obs: &Observation) -> Result<(BindingUpdate<'_>, Ipv4Addr), Outcome> {
     let bu = obs.binding_updates(None).find(|b| {
         b.registers()
-            && matches!(b.over_ipv4, Some(Ipv4Transport::Udp4191 { .. }))
+            && b.tunnel().is_some_and(|t| t.via == Via::Udp4191)
             && b.entry.dst == HA_ACCESS
     });
     let Some(bu) = bu else {
@@ -210,7 +212,7 @@ fn first_udp_bu(obs: &Observation) -> Result<(BindingUpdate<'_>, Ipv4Addr), Outc
             "the tester MN sent no BU in UDP 4191 from its IPv4 CoA (MIP6LAB_MN_IPV4_COA_HA)",
         ));
     };
-    let Some(Some(coa)) = bu.ipv4_care_of() else {
+    let Some(coa) = bu.ipv4_care_of_address() else {
         return Err(obs.with_entries(
             Outcome::inconclusive("the tester's BU in UDP carries no readable IPv4 CoA option"),
             &[bu.entry],
@@ -243,10 +245,7 @@ pub fn judge_answers_a_udp_bu_in_udp(obs: &Observation) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let outer = match bu.over_ipv4 {
-        Some(Ipv4Transport::Udp4191 { from }) => from,
-        _ => None,
-    };
+    let outer = udp_source(&bu);
     // Either of the HA's roles may answer; the UDP one is the one asked for.
     let ba = ba_to(obs, &bu, HA_ACCESS).or_else(|| ba_to(obs, &bu, HA));
     let Some(ba) = ba else {
@@ -256,24 +255,31 @@ pub fn judge_answers_a_udp_bu_in_udp(obs: &Observation) -> Outcome {
         );
     };
     let entries = [bu.entry, ba.entry];
-    let back_in_udp = matches!(ba.over_ipv4, Some(Ipv4Transport::Udp4191 { .. }))
+    let back_in_udp = ba.tunnel().is_some_and(|t| t.via == Via::Udp4191)
         && ba.entry.dst_addr == bu.entry.src_addr;
     let o = if !back_in_udp {
         Outcome::fail(format!(
             "the BA to the BU in UDP did not go back in UDP 4191 to {} (it went {:?} to {})",
-            bu.entry.src_addr, ba.over_ipv4, ba.entry.dst
+            bu.entry.src_addr,
+            ba.tunnel().map(|t| t.via),
+            ba.entry.dst
         ))
     } else {
         match ba.nat_detection() {
             None => Outcome::fail("the BA in UDP has no NAT Detection option"),
             // No NAT in this lab: the option's CoA is the outer source; F is the HA's choice.
-            Some((f, refresh)) if outer == Some(coa) && f != Some(true) => Outcome::pass(format!(
-                "BA in UDP 4191 to {coa} with NAT Detection (F clear, refresh {})",
-                mip6lab_suite::observe::or_unknown(refresh)
-            )),
-            Some((f, _)) => Outcome::pass(format!(
+            Some(NatDetection {
+                force_udp,
+                refresh_time,
+            }) if outer == Some(IpAddr::V4(coa)) && force_udp != Some(true) => {
+                Outcome::pass(format!(
+                    "BA in UDP 4191 to {coa} with NAT Detection (F clear, refresh {})",
+                    mip6lab_suite::observe::or_unknown(refresh_time)
+                ))
+            }
+            Some(n) => Outcome::pass(format!(
                 "BA in UDP 4191 with NAT Detection (F {:?}; outer source {:?}, IPv4 CoA {coa})",
-                f, outer
+                n.force_udp, outer
             )),
         }
     };
@@ -309,7 +315,11 @@ fn contested<'a>(obs: &'a Observation, wanted: Option<Ipv4Addr>) -> Result<Conte
         obs.binding_updates_from(holder).find_map(|bu| {
             let ba = ba_to(obs, &bu, HA)?;
             match ba.ipv4_address_ack() {
-                Some((Some(s), Some(a), _)) if s < 128 && ba.accepted() => Some((*holder, a, ba)),
+                Some(Ipv4AddressAck {
+                    status: Some(s),
+                    address: Some(a),
+                    ..
+                }) if s < 128 && ba.accepted() => Some((*holder, a, ba)),
                 _ => None,
             }
         })
@@ -325,11 +335,12 @@ fn contested<'a>(obs: &'a Observation, wanted: Option<Ipv4Addr>) -> Result<Conte
         .find(|t| **t != holder)
         .copied()
         .unwrap_or(MN_COA6);
-    let asks = |bu: &BindingUpdate<'_>| match (bu.ipv4_home_address(), wanted) {
-        (Some((Some(a), _)), Some(w)) => a == w,
-        (Some((Some(a), _)), None) => a.is_unspecified(),
-        _ => false,
-    };
+    let asks =
+        |bu: &BindingUpdate<'_>| match (bu.ipv4_home_address().and_then(|h| h.address), wanted) {
+            (Some(a), Some(w)) => a == w,
+            (Some(a), None) => a.is_unspecified(),
+            _ => false,
+        };
     let second = obs
         .binding_updates_from(other)
         .find(|bu| bu.registers() && bu.entry.frame > grant.entry.frame && asks(bu));
@@ -398,7 +409,7 @@ pub fn judge_refuses_an_ipv4_home_address_in_use(obs: &Observation) -> Outcome {
         );
     };
     let entries = [c.grant.entry, c.second.entry, ba.entry];
-    let o = match (ba.accepted(), ba.ipv4_address_ack()) {
+    let o = match (ba.accepted(), ack_tuple(&ba)) {
         (true, Some((Some(s), Some(a), _))) if s < 128 && a == c.granted => Outcome::fail(format!(
             "the HA granted {a} to the second MN while {} held it",
             c.holder
@@ -470,7 +481,7 @@ pub fn judge_answers_132_when_none_is_left(obs: &Observation) -> Outcome {
             &entries,
         );
     }
-    let o = match ba.ipv4_address_ack() {
+    let o = match ack_tuple(&ba) {
         Some((Some(132), _, _)) => Outcome::pass(format!(
             "{} held the only IPv4 home address ({}); the second request for any got status 132",
             c.holder, c.granted
@@ -486,4 +497,17 @@ pub fn judge_answers_132_when_none_is_left(obs: &Observation) -> Outcome {
         _ => Outcome::fail("the accepting BA has no readable IPv4 Address Acknowledgement"),
     };
     obs.with_entries(o, &entries)
+}
+
+/// The BU's outer IPv4 source when it came in UDP 4191.
+fn udp_source(bu: &BindingUpdate<'_>) -> Option<IpAddr> {
+    bu.tunnel()
+        .filter(|t| t.via == Via::Udp4191)
+        .and_then(|t| t.from)
+}
+
+/// The BA's IPv4 Address Acknowledgement as (status, address, prefix length).
+fn ack_tuple(ba: &BindingAck<'_>) -> Option<(Option<u8>, Option<Ipv4Addr>, Option<u8>)> {
+    ba.ipv4_address_ack()
+        .map(|a| (a.status, a.address, a.prefix_len))
 }

@@ -4,7 +4,7 @@
 //! care-of address. Verdicts are read from the home and access links' captures, the ESP
 //! decrypted with the MN's keys (the IUT contract's key log).
 
-use mip6lab_suite::observe::{BindingAck, BindingUpdate, Ipv4Transport};
+use mip6lab_suite::observe::{BindingAck, BindingUpdate, Via};
 use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, TestBed, TestPurpose};
 use std::time::Duration;
 
@@ -38,8 +38,7 @@ const fn tp(
 fn mn_bus(obs: &Observation) -> impl Iterator<Item = BindingUpdate<'_>> {
     obs.binding_updates(None).filter(|b| {
         b.entry.src == MN_COA6
-            || (matches!(b.over_ipv4, Some(Ipv4Transport::Udp4191 { .. }))
-                && b.entry.dst == HA_ACCESS)
+            || (b.tunnel().is_some_and(|t| t.via == Via::Udp4191) && b.entry.dst == HA_ACCESS)
     })
 }
 
@@ -136,7 +135,7 @@ pub fn judge_sends_ipv4_care_of_bus_in_udp(obs: &Observation) -> Outcome {
     // Every BU the MN sent that names an IPv4 CoA, whatever way it went.
     let v4: Vec<BindingUpdate> = obs
         .binding_updates(None)
-        .filter(|b| b.ipv4_care_of().is_some())
+        .filter(|b| b.ipv4_care_of_address().is_some())
         .collect();
     let Some(first) = v4.first() else {
         let last = match mn_bus(obs).next() {
@@ -151,19 +150,16 @@ pub fn judge_sends_ipv4_care_of_bus_in_udp(obs: &Observation) -> Outcome {
     let entries: Vec<_> = v4.iter().map(|b| b.entry).collect();
     let stray = v4
         .iter()
-        .find(|b| !matches!(b.over_ipv4, Some(Ipv4Transport::Udp4191 { .. })));
+        .find(|b| !b.tunnel().is_some_and(|t| t.via == Via::Udp4191));
     let o = match stray {
         Some(b) => Outcome::fail(format!(
             "a BU naming an IPv4 CoA went {:?}, not in UDP 4191",
-            b.over_ipv4
+            b.tunnel().map(|t| t.via)
         )),
         None => {
-            let coa = first.ipv4_care_of().flatten();
-            let outer = match first.over_ipv4 {
-                Some(Ipv4Transport::Udp4191 { from }) => from,
-                _ => None,
-            };
-            if coa.is_none() || coa != outer {
+            let coa = first.ipv4_care_of_address();
+            let outer = first.tunnel().and_then(|t| t.from);
+            if coa.is_none() || coa.map(std::net::IpAddr::V4) != outer {
                 Outcome::fail(format!(
                     "the BU in UDP names IPv4 CoA {} but came from {} (no NAT in this lab)",
                     mip6lab_suite::observe::or_unknown(coa),

@@ -7,7 +7,7 @@
 //! which is capture order (across links once merged with [`Observation::from_links`](crate::Observation::from_links));
 //! frame numbers are evidence pointers only.
 
-use super::parsed;
+use super::{parsed, unquoted};
 use crate::Observation;
 use mip6lab_capture::{Decoded, Entry, Part};
 use mip6lab_wire::radius::{vendor, HaAssignment};
@@ -30,13 +30,6 @@ fn positioned<'a>(
             Decoded::Message(m) if m.protocol == protocol => Some((i, e, m)),
             _ => None,
         })
-}
-
-/// Text values are shown quoted (`"mn1@example.com"`); the text itself.
-fn unquoted(v: &str) -> &str {
-    v.strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(v)
 }
 
 /// An EAP packet's Code (RFC 3748 §4).

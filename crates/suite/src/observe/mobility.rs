@@ -1,5 +1,10 @@
 //! Mobility Header messages (RFC 6275 §6.1) as judges read them: Binding Updates and
 //! Acknowledgements with their mobility options, and the packet that carried them.
+//!
+//! A BU or BA that came through a tunnel (IPv6-in-IPv4, DSMIPv6's UDP 4191) is here like any
+//! other: the entry's message is the inner ESP or MH part, the entry's roles the outer ones;
+//! [`Observation::tunnel_of`] on its entry says which tunnel. RFC 5555's IPv4 options are read
+//! by [`MobilityMessage::ipv4_care_of_address`] and its siblings.
 
 use super::parsed;
 use crate::Observation;
@@ -14,15 +19,6 @@ pub enum Carrier {
     Plain,
     /// Inside an ESP packet the harness decrypted; `next_header` is ESP's trailer field.
     Esp { next_header: Option<u8> },
-}
-
-/// How the IPv6 packet holding a Mobility Header crossed an IPv4 network (RFC 5555 §4.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ipv4Transport {
-    /// IPv6 in IPv4 (protocol 41), from the outer IPv4 source.
-    Ip6In4 { from: Option<Ipv4Addr> },
-    /// IPv6 in UDP (port 4191), from the outer IPv4 source.
-    Udp4191 { from: Option<Ipv4Addr> },
 }
 
 /// The flag letters a message carries (`AHK`, `K`, …), in RFC order.
@@ -57,24 +53,6 @@ pub struct DnsUpdateOption {
 pub enum MobilityOption {
     DnsUpdate(DnsUpdateOption),
     AlternateCoa(Option<Ipv6Addr>),
-    /// RFC 5555 §3.1.1 IPv4 Home Address (29): the address asked for (0.0.0.0: any).
-    Ipv4HomeAddress {
-        address: Option<Ipv4Addr>,
-        prefix_len: Option<u8>,
-    },
-    /// RFC 5555 §3.2.1 IPv4 Address Acknowledgement (30).
-    Ipv4AddressAck {
-        status: Option<u8>,
-        address: Option<Ipv4Addr>,
-        prefix_len: Option<u8>,
-    },
-    /// RFC 5555 §3.2.2 NAT Detection (31): F, and the refresh time (all ones: none given).
-    NatDetection {
-        force_udp: Option<bool>,
-        refresh: Option<u32>,
-    },
-    /// RFC 5555 §3.1.2 IPv4 Care-of Address (32).
-    Ipv4CareOf(Option<Ipv4Addr>),
     /// An option type the dissector does not know (e.g. an unassigned one, 200).
     Unknown {
         option_type: u8,
@@ -98,20 +76,6 @@ impl MobilityOption {
                 fqdn: m.get("fqdn").map(str::to_owned),
             }),
             "AltCoA" => MobilityOption::AlternateCoa(parsed(m, "address")),
-            "IPv4-HoA" => MobilityOption::Ipv4HomeAddress {
-                address: parsed(m, "address"),
-                prefix_len: parsed(m, "prefix_len"),
-            },
-            "IPv4-AddrAck" => MobilityOption::Ipv4AddressAck {
-                status: parsed(m, "status"),
-                address: parsed(m, "address"),
-                prefix_len: parsed(m, "prefix_len"),
-            },
-            "NAT-Detect" => MobilityOption::NatDetection {
-                force_udp: parsed::<u8>(m, "f").map(|f| f == 1),
-                refresh: parsed(m, "refresh"),
-            },
-            "IPv4-CoA" => MobilityOption::Ipv4CareOf(parsed(m, "address")),
             kind => match kind.strip_prefix("opt ").and_then(|t| t.parse().ok()) {
                 Some(option_type) => MobilityOption::Unknown {
                     option_type,
@@ -134,11 +98,95 @@ pub struct MobilityMessage<'a> {
     /// `Some(true)` when the MH checksum verified (with HAO/RH2 in the pseudo-header).
     pub checksum_ok: Option<bool>,
     pub options: Vec<MobilityOption>,
-    /// Set when the IPv6 packet travelled inside IPv4 (tunnelled).
-    pub over_ipv4: Option<Ipv4Transport>,
+    /// The BU or BA part, for what the view does not type.
+    pub part: &'a Part,
+}
+
+/// The IPv4 Home Address option of a BU (RFC 5555 §3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4HomeAddressOption {
+    pub prefix_len: Option<u8>,
+    /// The P flag: a mobile network prefix is requested.
+    pub prefix_requested: Option<bool>,
+    /// 0.0.0.0 asks the HA to assign one.
+    pub address: Option<Ipv4Addr>,
+}
+
+/// The IPv4 Address Acknowledgement option of a BA (RFC 5555 §3.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4AddressAck {
+    /// Below 128: success.
+    pub status: Option<u8>,
+    pub prefix_len: Option<u8>,
+    pub address: Option<Ipv4Addr>,
+}
+
+/// The NAT Detection option of a BA (RFC 5555 §3.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NatDetection {
+    /// The F flag: the MN must use UDP encapsulation even without a NAT.
+    pub force_udp: Option<bool>,
+    pub refresh_time: Option<u32>,
+}
+
+fn flag(m: &Part, name: &str) -> Option<bool> {
+    match parsed::<u8>(m, name)? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
 }
 
 impl MobilityMessage<'_> {
+    /// The first mobility option part called `kind` (as the MH dissector names it).
+    fn option_part(&self, kind: &str) -> Option<&Part> {
+        self.part.children.iter().find(|c| c.kind == kind)
+    }
+
+    /// The IPv4 Home Address option (RFC 5555 §3.1.1).
+    pub fn ipv4_home_address(&self) -> Option<Ipv4HomeAddressOption> {
+        let m = self.option_part("IPv4-HoA")?;
+        Some(Ipv4HomeAddressOption {
+            prefix_len: parsed(m, "prefix_len"),
+            prefix_requested: flag(m, "p"),
+            address: parsed(m, "address"),
+        })
+    }
+
+    /// The IPv4 Care-of Address option's address (RFC 5555 §3.1.2): present when the BU
+    /// registers an IPv4 CoA (sent in UDP 4191 or IPv4).
+    pub fn ipv4_care_of_address(&self) -> Option<Ipv4Addr> {
+        parsed(self.option_part("IPv4-CoA")?, "address")
+    }
+
+    /// The IPv4 Address Acknowledgement option (RFC 5555 §3.2.1).
+    pub fn ipv4_address_ack(&self) -> Option<Ipv4AddressAck> {
+        let m = self.option_part("IPv4-AddrAck")?;
+        Some(Ipv4AddressAck {
+            status: parsed(m, "status"),
+            prefix_len: parsed(m, "prefix_len"),
+            address: parsed(m, "address"),
+        })
+    }
+
+    /// The NAT Detection option (RFC 5555 §3.2.2).
+    pub fn nat_detection(&self) -> Option<NatDetection> {
+        let m = self.option_part("NAT-Detect")?;
+        Some(NatDetection {
+            force_udp: flag(m, "f"),
+            refresh_time: parsed(m, "refresh"),
+        })
+    }
+
+    /// The tunnel the message's IPv6 packet came through (RFC 5555 §4.1: IPv6 in IPv4, UDP
+    /// 4191); `None` when it came in the clear.
+    pub fn tunnel(&self) -> Option<super::Tunnel> {
+        match &self.entry.decoded {
+            Decoded::Message(m) => super::Tunnel::of_part(m),
+            _ => None,
+        }
+    }
+
     /// The DNS Update option, if the message carries one.
     pub fn dns_update(&self) -> Option<&DnsUpdateOption> {
         self.options.iter().find_map(|o| match o {
@@ -153,45 +201,6 @@ impl MobilityMessage<'_> {
             MobilityOption::AlternateCoa(a) => Some(*a),
             _ => None,
         })?
-    }
-
-    /// RFC 5555: the IPv4 Home Address option's (address, prefix length), if present.
-    pub fn ipv4_home_address(&self) -> Option<(Option<Ipv4Addr>, Option<u8>)> {
-        self.options.iter().find_map(|o| match o {
-            MobilityOption::Ipv4HomeAddress {
-                address,
-                prefix_len,
-            } => Some((*address, *prefix_len)),
-            _ => None,
-        })
-    }
-
-    /// RFC 5555: the IPv4 Address Acknowledgement's (status, address, prefix length).
-    pub fn ipv4_address_ack(&self) -> Option<(Option<u8>, Option<Ipv4Addr>, Option<u8>)> {
-        self.options.iter().find_map(|o| match o {
-            MobilityOption::Ipv4AddressAck {
-                status,
-                address,
-                prefix_len,
-            } => Some((*status, *address, *prefix_len)),
-            _ => None,
-        })
-    }
-
-    /// RFC 5555: the IPv4 Care-of Address option's address, if present.
-    pub fn ipv4_care_of(&self) -> Option<Option<Ipv4Addr>> {
-        self.options.iter().find_map(|o| match o {
-            MobilityOption::Ipv4CareOf(a) => Some(*a),
-            _ => None,
-        })
-    }
-
-    /// RFC 5555: the NAT Detection option's (F, refresh time), if present.
-    pub fn nat_detection(&self) -> Option<(Option<bool>, Option<u32>)> {
-        self.options.iter().find_map(|o| match o {
-            MobilityOption::NatDetection { force_udp, refresh } => Some((*force_udp, *refresh)),
-            _ => None,
-        })
     }
 
     /// Whether an option of the unknown type `option_type` is present.
@@ -287,20 +296,7 @@ fn mobility_message<'a>(e: &'a Entry, carrier: Carrier, m: &'a Part) -> Mobility
         lifetime: parsed(m, "lifetime"),
         checksum_ok: m.get("checksum_ok").and_then(super::yes_no),
         options: m.children.iter().map(MobilityOption::from_part).collect(),
-        over_ipv4: over_ipv4(e),
-    }
-}
-
-/// The tunnel the entry's IPv6 packet came through, as the dissector marks its top part.
-fn over_ipv4(e: &Entry) -> Option<Ipv4Transport> {
-    let Decoded::Message(m) = &e.decoded else {
-        return None;
-    };
-    let from = parsed(m, "from");
-    match m.get("via")? {
-        "ip6in4" => Some(Ipv4Transport::Ip6In4 { from }),
-        "udp4191" => Some(Ipv4Transport::Udp4191 { from }),
-        _ => None,
+        part: m,
     }
 }
 

@@ -2,18 +2,22 @@
 //! show it, so a verdict can cite them.
 //!
 //! Judges read typed views ([`BindingUpdate`], [`IkeMessage`], [`RadiusMessage`],
-//! [`DhcpMessage`], [`EapolFrame`], DNS records through [`DnsView`], …) derived here from the transcript tree, so they work the
+//! [`DhcpMessage`], [`EapolFrame`], [`Mip4Message`], [`TunnelledPacket`], DNS records through
+//! [`DnsView`], …) derived here from the transcript tree, so they work the
 //! same on a fresh decode and on a recorded JSON transcript. This module is the one place that
 //! reads the tree's fields by name.
 
 mod access;
 mod dhcp;
+mod dhcp4;
 mod dns;
 mod esp;
 mod ike;
 mod links;
+mod mip4;
 mod mobility;
 mod nd;
+mod tunnel;
 
 pub use access::{
     acct_status, mip6_feature, radius_code, AccessOrder, EapCode, EapOutcome, EapPacket,
@@ -23,6 +27,7 @@ pub use dhcp::{
     first_difference, option_code, same_message, Container, ContainerKind, DhcpBody, DhcpMessage,
     DhcpMessageType, DhcpOpt, Duid, RelayHeader, RelayedExchange,
 };
+pub use dhcp4::{Dhcp4Message, RelayAgentInfo};
 pub use dns::{DnsRcode, DnsView, RData, Record, Srv, TsigError, UpdateOperation};
 pub use esp::EspPacket;
 pub use ike::{
@@ -30,15 +35,23 @@ pub use ike::{
     CpValue, Exchange, Identity, IkeMessage, IkeSpi, Notify, Proposal, SecurityProtocol,
     TrafficSelector, Transform,
 };
+pub use mip4::{
+    KeyGenPeer, KeyGenReply, Mip4Extension, Mip4ExtensionKind, Mip4Kind, Mip4Message,
+    Mip4Registration, MobilityAgentExtension, OtherExtension, VendorExtension,
+};
+pub use mip6lab_wire::dhcpv4::message_type as dhcp4_message_type;
 pub use mip6lab_wire::dhcpv6::code as dhcp_option;
 pub use mip6lab_wire::dhcpv6::option::embed_ipv4;
+pub use mip6lab_wire::dsprofile::Item as ProfileItem;
+pub use mip6lab_wire::mip4::{AdvFlags, ReplyCode, RrqFlags};
 pub use mip6lab_wire::nd::solicited_node;
 pub use mip6lab_wire::radius::HaAssignment;
 pub use mobility::{
-    BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, Ipv4Transport, MobilityMessage,
-    MobilityOption,
+    BindingAck, BindingUpdate, Carrier, DnsUpdateOption, Flags, Ipv4AddressAck,
+    Ipv4HomeAddressOption, MobilityMessage, MobilityOption, NatDetection,
 };
 pub use nd::{MobilePrefixMessage, NeighborMessage, PrefixInformation};
+pub use tunnel::{Tunnel, TunnelledPacket, Via};
 
 use crate::Observation;
 use mip6lab_capture::{Decoded, DnsMessage, Entry, Part};
@@ -48,6 +61,18 @@ use std::net::IpAddr;
 /// A field of a transcript part, parsed (`None` when absent or not of type `T`).
 fn parsed<T: std::str::FromStr>(m: &Part, name: &str) -> Option<T> {
     m.get(name).and_then(|v| v.parse().ok())
+}
+
+/// A number shown with its name after it (`1 (MN-AAA)`, `0 (accepted)`).
+fn leading_number<T: std::str::FromStr>(m: &Part, name: &str) -> Option<T> {
+    m.get(name)?.split_whitespace().next()?.parse().ok()
+}
+
+/// Text values are shown quoted (`"mn1@example.com"`); the text itself.
+fn unquoted(v: &str) -> &str {
+    v.strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v)
 }
 
 /// `yes` / `no` fields; anything else (`unknown`) is `None`.
