@@ -1,8 +1,10 @@
 //! The requirement catalog (`fixtures/requirements/*.toml`) and traceability from test purposes
 //! to requirements.
 //!
-//! A catalog lists every normative statement of an RFC as a `[[requirement]]` table (the file's
-//! header comment documents the fields). [`Catalog::load`] parses and validates it; [`trace`]
+//! A catalog lists every normative statement of an RFC (or an Internet-Draft) as a
+//! `[[requirement]]` table, and may declare the sections it leaves out as `[[out_of_scope]]`
+//! tables (the file's header comment documents the fields). [`Catalog::load`] parses and
+//! validates it; [`trace`]
 //! checks which requirements the test purposes cite and which `wire` requirements no test covers
 //! yet; [`Trace::check_pending`] compares that gap with the committed list of pending IDs.
 
@@ -209,12 +211,17 @@ pub enum ActorRole {
     Nas,
     /// The DHCPv6 server (RFC 6610 §4.3, RFC 6422 §6).
     Dhcp,
+    /// The Mobile IPv4 foreign agent (RFC 5944; the dual-stack draft's FA).
+    Fa,
+    /// The dual-stack draft's foreign home agent: the Mobile IPv4 home agent of its flows
+    /// (RFC 5944's "home agent" when a catalog imports Mobile IPv4 statements).
+    Fha,
     /// Every implementation that sends or receives the item.
     Any,
 }
 
 impl ActorRole {
-    pub const ALL: [ActorRole; 8] = [
+    pub const ALL: [ActorRole; 10] = [
         ActorRole::Mn,
         ActorRole::Ha,
         ActorRole::Dns,
@@ -222,6 +229,8 @@ impl ActorRole {
         ActorRole::Msp,
         ActorRole::Nas,
         ActorRole::Dhcp,
+        ActorRole::Fa,
+        ActorRole::Fha,
         ActorRole::Any,
     ];
 
@@ -234,6 +243,8 @@ impl ActorRole {
             ActorRole::Msp => "MSP",
             ActorRole::Nas => "NAS",
             ActorRole::Dhcp => "DHCP",
+            ActorRole::Fa => "FA",
+            ActorRole::Fha => "FHA",
             ActorRole::Any => "ANY",
         }
     }
@@ -285,15 +296,85 @@ impl fmt::Display for Testability {
     }
 }
 
+/// The Internet-Drafts a catalog may cite (`draft = "…"`), each with the short name its
+/// requirement IDs start with: a draft has no number to put after `RFC`.
+const DRAFTS: [(&str, &str); 1] = [("draft-qin-mip6-dsbootstrapping-00", "DSB")];
+
+/// The document a statement comes from: an RFC (`rfc = 5026`) or an Internet-Draft
+/// (`draft = "draft-qin-mip6-dsbootstrapping-00"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    Rfc(u32),
+    Draft {
+        name: &'static str,
+        /// What its IDs start with (`DSB`).
+        id_prefix: &'static str,
+    },
+}
+
+impl Source {
+    /// A known draft by its full name (with the version).
+    pub fn draft(name: &str) -> Option<Source> {
+        DRAFTS
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(name, id_prefix)| Source::Draft { name, id_prefix })
+    }
+
+    /// What requirement IDs from this source start with: `RFC5026`, `DSB`.
+    pub fn id_prefix(self) -> String {
+        match self {
+            Source::Rfc(n) => format!("RFC{n}"),
+            Source::Draft { id_prefix, .. } => id_prefix.to_string(),
+        }
+    }
+
+    pub fn rfc(self) -> Option<u32> {
+        match self {
+            Source::Rfc(n) => Some(n),
+            Source::Draft { .. } => None,
+        }
+    }
+
+    /// The source of an on-disk table: exactly one of `rfc` and `draft`.
+    fn of_fields(rfc: Option<u32>, draft: Option<&str>) -> Result<Source, String> {
+        let known = || {
+            DRAFTS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (rfc, draft) {
+            (Some(n), None) => Ok(Source::Rfc(n)),
+            (None, Some(d)) => Source::draft(d)
+                .ok_or_else(|| format!("unknown draft `{d}` (known drafts: {})", known())),
+            (Some(_), Some(_)) => Err("both `rfc` and `draft`: give one source".into()),
+            (None, None) => Err("no source: give `rfc` or `draft`".into()),
+        }
+    }
+}
+
+/// `RFC 5026`, or the draft's name.
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Rfc(n) => write!(f, "RFC {n}"),
+            Source::Draft { name, .. } => f.write_str(name),
+        }
+    }
+}
+
 /// One catalog entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
     pub id: String,
-    pub rfc: u32,
+    /// The RFC or draft holding the sentence (for an imported statement: the imported RFC).
+    pub source: Source,
     pub section: String,
     pub level: Level,
     pub role: ActorRole,
-    /// The RFC sentence, verbatim.
+    /// The sentence, verbatim.
     pub text: String,
     /// For a sentence split into several entries: which obligation this one is.
     pub part: Option<String>,
@@ -316,9 +397,14 @@ pub struct Requirement {
 }
 
 impl Requirement {
-    /// The ID's stable part before the level: `RFC5026-5.1.2-MN-`.
+    /// The ID's stable part before the level: `RFC5026-5.1.2-MN-`, `DSB-4.1.1-FA-`.
     fn id_stem(&self) -> String {
-        format!("RFC{}-{}-{}-", self.rfc, self.section, self.role)
+        format!(
+            "{}-{}-{}-",
+            self.source.id_prefix(),
+            self.section,
+            self.role
+        )
     }
 
     /// True for a sentence without a capitalized key word that is normative all the same.
@@ -351,7 +437,8 @@ impl Requirement {
 #[serde(deny_unknown_fields)]
 struct RawRequirement {
     id: String,
-    rfc: u32,
+    rfc: Option<u32>,
+    draft: Option<String>,
     section: String,
     level: String,
     role: String,
@@ -372,9 +459,29 @@ struct RawRequirement {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawOutOfScope {
+    rfc: Option<u32>,
+    draft: Option<String>,
+    sections: Vec<String>,
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawCatalog {
     #[serde(default)]
     requirement: Vec<RawRequirement>,
+    #[serde(default)]
+    out_of_scope: Vec<RawOutOfScope>,
+}
+
+/// Sections of a source the catalog deliberately leaves out, and why: the scope made
+/// reviewable. A section is a number (`4.3`) or a range (`3.9-3.11`), as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfScope {
+    pub source: Source,
+    pub sections: Vec<String>,
+    pub reason: String,
 }
 
 /// A validated requirement catalog, in file (RFC text) order.
@@ -382,6 +489,7 @@ struct RawCatalog {
 pub struct Catalog {
     entries: Vec<Requirement>,
     index: HashMap<String, usize>,
+    out_of_scope: Vec<OutOfScope>,
 }
 
 fn blank(s: &Option<String>) -> bool {
@@ -403,13 +511,15 @@ impl Catalog {
         let mut all = Catalog::default();
         for path in paths {
             let path = path.as_ref();
-            for r in Catalog::load(path)?.entries {
+            let one = Catalog::load(path)?;
+            for r in one.entries {
                 if all.index.contains_key(&r.id) {
                     bail!("{}: {} is in another catalog too", path.display(), r.id);
                 }
                 all.index.insert(r.id.clone(), all.entries.len());
                 all.entries.push(r);
             }
+            all.out_of_scope.extend(one.out_of_scope);
         }
         Ok(all)
     }
@@ -427,6 +537,10 @@ impl Catalog {
                 r.id.clone()
             };
             let mut bad = |msg: String| problems.push(format!("{name}: {msg}"));
+            let source = Source::of_fields(r.rfc, r.draft.as_deref());
+            if let Err(e) = &source {
+                bad(e.clone());
+            }
             let level = Level::parse(&r.level);
             if level.is_none() {
                 bad(format!("unknown level `{}`", r.level));
@@ -479,14 +593,14 @@ impl Catalog {
             if r.imported_by.is_some() && blank(&r.imported_by) {
                 bad("empty imported_by".into());
             }
-            let (Some(level), Some(role), Some(testability), Some(keyword)) =
-                (level, role, testability, keyword)
+            let (Ok(source), Some(level), Some(role), Some(testability), Some(keyword)) =
+                (source, level, role, testability, keyword)
             else {
                 continue;
             };
             entries.push(Requirement {
                 id: r.id,
-                rfc: r.rfc,
+                source,
                 section: r.section,
                 level,
                 role,
@@ -504,6 +618,7 @@ impl Catalog {
             });
         }
         problems.extend(check_ids(&entries));
+        let out_of_scope = out_of_scope_of(raw.out_of_scope, &mut problems);
         if !problems.is_empty() {
             bail!(
                 "{} problem(s):\n  {}",
@@ -516,7 +631,16 @@ impl Catalog {
             .enumerate()
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
-        Ok(Catalog { entries, index })
+        Ok(Catalog {
+            entries,
+            index,
+            out_of_scope,
+        })
+    }
+
+    /// The declared out-of-scope sections, in file order.
+    pub fn out_of_scope(&self) -> &[OutOfScope] {
+        &self.out_of_scope
     }
 
     pub fn get(&self, id: &str) -> Option<&Requirement> {
@@ -557,8 +681,14 @@ impl Catalog {
         count(self.iter().map(|r| r.role))
     }
 
+    /// Entries per RFC or draft (imported statements count under the imported RFC).
+    pub fn count_by_source(&self) -> BTreeMap<Source, usize> {
+        count(self.iter().map(|r| r.source))
+    }
+
     /// One line per dimension, for reports:
-    /// `MUST 3, MAY 1 | capital 2, in-effect 2 | MN 2, HA 2 | wire 3, config 1`.
+    /// `MUST 3, MAY 1 | capital 2, in-effect 2 | MN 2, HA 2 | wire 3, config 1`, then
+    /// `| out of scope 2` when the catalog declares out-of-scope sections.
     pub fn summary(&self) -> String {
         fn join<K: fmt::Display>(m: BTreeMap<K, usize>) -> String {
             m.iter()
@@ -566,8 +696,12 @@ impl Catalog {
                 .collect::<Vec<_>>()
                 .join(", ")
         }
+        let out_of_scope = match self.out_of_scope.len() {
+            0 => String::new(),
+            n => format!(" | out of scope {n}"),
+        };
         format!(
-            "{} requirements | {} | {} | {} | {}",
+            "{} requirements | {} | {} | {} | {}{out_of_scope}",
             self.len(),
             join(self.count_by_level()),
             join(self.count_by_kind()),
@@ -591,6 +725,36 @@ fn count<K: Ord>(keys: impl Iterator<Item = K>) -> BTreeMap<K, usize> {
         *m.entry(k).or_insert(0) += 1;
     }
     m
+}
+
+/// Validates the `[[out_of_scope]]` tables: a source, at least one section, none blank, and
+/// a reason.
+fn out_of_scope_of(raw: Vec<RawOutOfScope>, problems: &mut Vec<String>) -> Vec<OutOfScope> {
+    let mut declared = Vec::with_capacity(raw.len());
+    for (i, o) in raw.into_iter().enumerate() {
+        let mut bad = |msg: &str| problems.push(format!("out_of_scope #{}: {msg}", i + 1));
+        let source = Source::of_fields(o.rfc, o.draft.as_deref());
+        if let Err(e) = &source {
+            bad(e);
+        }
+        if o.sections.is_empty() {
+            bad("no sections");
+        }
+        if o.sections.iter().any(|s| s.trim().is_empty()) {
+            bad("a blank section");
+        }
+        if o.reason.trim().is_empty() {
+            bad("empty reason (say why the sections are left out)");
+        }
+        if let Ok(source) = source {
+            declared.push(OutOfScope {
+                source,
+                sections: o.sections,
+                reason: o.reason,
+            });
+        }
+    }
+    declared
 }
 
 /// The checks of an entry's `keyword` against its level, text and justification.
@@ -632,8 +796,8 @@ fn problems_of_keyword(
     }
 }
 
-/// ID rules: unique; `RFC<rfc>-<section>-<role>-<LEVEL>-<k>` matching the entry's rfc,
-/// section and role; per `RFC…-<LEVEL>-` prefix, k = 1, 2, 3, … in file order. An ID is a
+/// ID rules: unique; `RFC<rfc>-<section>-<role>-<LEVEL>-<k>` (a draft's: `DSB-…`) matching
+/// the entry's source, section and role; per `RFC…-<LEVEL>-` prefix, k = 1, 2, 3, … in file order. An ID is a
 /// stable name: its LEVEL records the level at creation, and an entry whose `level` was
 /// corrected since keeps its ID and says why in `revised`.
 fn check_ids(entries: &[Requirement]) -> Vec<String> {

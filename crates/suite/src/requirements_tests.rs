@@ -472,3 +472,145 @@ fn actor_roles_round_trip() {
     let c = Catalog::parse(&t).unwrap();
     assert_eq!(c.count_by_role()[&ActorRole::Nas], 1);
 }
+
+#[test]
+fn foreign_agent_and_foreign_home_agent_roles() {
+    assert_eq!(ActorRole::parse("FA"), Some(ActorRole::Fa));
+    assert_eq!(ActorRole::parse("FHA"), Some(ActorRole::Fha));
+    let t = entry("RFC5944-3.7-FA-MUST-1", "3.7", "FA", "MUST", "wire")
+        .replace("rfc = 5026", "rfc = 5944")
+        + &entry("RFC5944-3.8-FHA-MUST-1", "3.8", "FHA", "MUST", "wire")
+            .replace("rfc = 5026", "rfc = 5944");
+    let c = Catalog::parse(&t).unwrap();
+    assert_eq!(c.count_by_role()[&ActorRole::Fa], 1);
+    assert_eq!(c.count_by_role()[&ActorRole::Fha], 1);
+}
+
+/// One entry of the dual-stack draft (no `rfc`, `draft = …`).
+fn draft_entry(id: &str, section: &str, role: &str) -> String {
+    entry(id, section, role, "MUST", "wire").replace(
+        "rfc = 5026",
+        "draft = \"draft-qin-mip6-dsbootstrapping-00\"",
+    )
+}
+
+#[test]
+fn draft_entries_are_named_by_the_drafts_prefix() {
+    let t = draft_entry("DSB-4.1.1-FA-MUST-1", "4.1.1", "FA")
+        + &draft_entry("DSB-4.1.1-FA-MUST-2", "4.1.1", "FA")
+        + &entry("RFC5944-3.7-FA-MUST-1", "3.7", "FA", "MUST", "wire")
+            .replace("rfc = 5026", "rfc = 5944");
+    let c = Catalog::parse(&t).unwrap();
+    let r = c.get("DSB-4.1.1-FA-MUST-2").unwrap();
+    assert_eq!(r.source.id_prefix(), "DSB");
+    assert_eq!(r.source.rfc(), None);
+    assert_eq!(r.source.to_string(), "draft-qin-mip6-dsbootstrapping-00");
+    let rfc = c.get("RFC5944-3.7-FA-MUST-1").unwrap().source;
+    assert_eq!(
+        (rfc.rfc(), rfc.to_string()),
+        (Some(5944), "RFC 5944".into())
+    );
+    let by_source = c.count_by_source();
+    assert_eq!(
+        by_source[&Source::draft("draft-qin-mip6-dsbootstrapping-00").unwrap()],
+        2
+    );
+    assert_eq!(by_source[&Source::Rfc(5944)], 1);
+}
+
+/// Draft entries are checked like RFC entries: stem, numbering, exactly one known source.
+#[rstest]
+#[case::rfc_prefix_on_a_draft_entry(
+    draft_entry("RFC0-4.1.1-FA-MUST-1", "4.1.1", "FA"),
+    "expected `DSB-4.1.1-FA-MUST-<k>`"
+)]
+#[case::role_not_the_ids(
+    draft_entry("DSB-4.1.1-FHA-MUST-1", "4.1.1", "FA"),
+    "expected `DSB-4.1.1-FA-MUST-<k>`"
+)]
+#[case::numbering_gap(
+    draft_entry("DSB-4.1.1-FA-MUST-1", "4.1.1", "FA")
+        + &draft_entry("DSB-4.1.1-FA-MUST-3", "4.1.1", "FA"),
+    "expected `DSB-4.1.1-FA-MUST-2`"
+)]
+#[case::unknown_draft(
+    draft_entry("DSB-4.1.1-FA-MUST-1", "4.1.1", "FA").replace("-00\"", "-01\""),
+    "unknown draft `draft-qin-mip6-dsbootstrapping-01`"
+)]
+#[case::both_sources(
+    draft_entry("DSB-4.1.1-FA-MUST-1", "4.1.1", "FA") + "rfc = 5944\n",
+    "both `rfc` and `draft`"
+)]
+#[case::no_source(
+    entry("RFC5026-6-HA-MUST-1", "6", "HA", "MUST", "wire").replace("rfc = 5026\n", ""),
+    "RFC5026-6-HA-MUST-1: no source"
+)]
+fn a_bad_draft_entry_is_named(#[case] text: String, #[case] names: &str) {
+    let e = err(&text);
+    assert!(e.contains(names), "{e}");
+}
+
+#[test]
+fn out_of_scope_declarations_are_kept_and_counted() {
+    let t = small()
+        + "[[out_of_scope]]\nrfc = 5944\nsections = [\"4.4\", \"4.5-4.6\"]\n\
+           reason = \"broadcast datagrams: the lab sends none\"\n\n\
+           [[out_of_scope]]\ndraft = \"draft-qin-mip6-dsbootstrapping-00\"\n\
+           sections = [\"6\"]\nreason = \"IANA\"\n";
+    let c = Catalog::parse(&t).unwrap();
+    let o = c.out_of_scope();
+    assert_eq!(o.len(), 2);
+    assert_eq!(o[0].source, Source::Rfc(5944));
+    assert_eq!(o[0].sections, ["4.4", "4.5-4.6"]);
+    assert_eq!(o[1].source.id_prefix(), "DSB");
+    assert!(c.summary().ends_with("| wire 4, config 1 | out of scope 2"));
+    // Without declarations the line is what it always was.
+    assert!(Catalog::parse(&small())
+        .unwrap()
+        .summary()
+        .ends_with("| wire 4, config 1"));
+}
+
+#[rstest]
+#[case::blank_reason("rfc = 5944\nsections = [\"4\"]\nreason = \" \"", "empty reason")]
+#[case::no_sections("rfc = 5944\nsections = []\nreason = \"r\"", "no sections")]
+#[case::blank_section(
+    "rfc = 5944\nsections = [\"4\", \"\"]\nreason = \"r\"",
+    "a blank section"
+)]
+#[case::no_source("sections = [\"4\"]\nreason = \"r\"", "no source")]
+#[case::unknown_draft(
+    "draft = \"draft-x-00\"\nsections = [\"4\"]\nreason = \"r\"",
+    "unknown draft"
+)]
+#[case::missing_reason("rfc = 5944\nsections = [\"4\"]", "missing field `reason`")]
+#[case::unknown_field(
+    "rfc = 5944\nsections = [\"4\"]\nreason = \"r\"\nwhy = 1",
+    "unknown field"
+)]
+fn a_bad_out_of_scope_declaration_is_refused(#[case] table: &str, #[case] problem: &str) {
+    let e = err(&format!("{}[[out_of_scope]]\n{table}\n", small()));
+    assert!(e.contains(problem), "{e}");
+    if !problem.starts_with("missing") && !problem.starts_with("unknown field") {
+        assert!(e.contains("out_of_scope #1: "), "{e}");
+    }
+}
+
+#[test]
+fn catalogs_merge_their_out_of_scope_declarations() {
+    let dir = std::env::temp_dir().join(format!("mip6lab-oos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let declare =
+        |rfc: u32| format!("[[out_of_scope]]\nrfc = {rfc}\nsections = [\"9\"]\nreason = \"r\"\n");
+    std::fs::write(dir.join("a.toml"), small() + &declare(5944)).unwrap();
+    std::fs::write(
+        dir.join("b.toml"),
+        draft_entry("DSB-4.1.1-FA-MUST-1", "4.1.1", "FA") + &declare(5555),
+    )
+    .unwrap();
+    let c = Catalog::load_all(&[dir.join("a.toml"), dir.join("b.toml")]).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(c.len(), 6);
+    let sources: Vec<Source> = c.out_of_scope().iter().map(|o| o.source).collect();
+    assert_eq!(sources, [Source::Rfc(5944), Source::Rfc(5555)]);
+}
