@@ -1,0 +1,63 @@
+//! The dual-stack suite's judges on the committed recordings of the reference roles
+//! (fixtures/pcaps/dualstack-reference/{integrated,asp}, `just record-dualstack`): what those
+//! flows exercise PASSes; a judge whose stimulus is not in them does not.
+
+use mip6lab_lab::Topology;
+use mip6lab_suite::{Observation, Outcome, Verdict};
+use mip6lab_suite_dualstack::{fha_registration as fha, ha_dsmip as ha};
+use std::path::PathBuf;
+
+fn recorded(flow: &str) -> Observation {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("fixtures/pcaps/dualstack-reference").join(flow);
+    let topology = Topology::load(&root.join("fixtures/topologies/record-dualstack.toml")).unwrap();
+    Observation::from_recording(&dir, &topology, &[dir.join("keys.log")]).unwrap()
+}
+
+type Judge = fn(&Observation) -> Outcome;
+
+#[test]
+fn both_recordings_pass_the_judges_of_what_they_show() {
+    let judges: &[(&str, Judge)] = &[
+        ("fha accept", fha::judge_accepts_the_co_located_mn),
+        ("fha thoa", fha::judge_assigns_a_temporary_ipv4_home_address),
+        ("fha nai", fha::judge_echoes_the_nai),
+        ("fha ipv6 items", fha::judge_appends_the_ipv6_items),
+        ("fha lifetime", fha::judge_never_raises_the_lifetime),
+        ("fha keygen", fha::judge_answers_key_generation),
+        ("fha tunnel", fha::judge_tunnels_to_the_mn),
+        ("fha fa-ha", fha::judge_authenticates_to_the_fa),
+        ("ha bu", ha::judge_accepts_the_bootstrapped_mn),
+        ("ha ipv4 hoa", ha::judge_acknowledges_the_ipv4_home_address),
+        ("ha udp", ha::judge_answers_a_udp_bu_in_udp),
+    ];
+    for flow in ["integrated", "asp"] {
+        let obs = recorded(flow);
+        for (name, judge) in judges {
+            let o = judge(&obs);
+            assert_eq!(o.verdict, Verdict::Pass, "{flow} {name}: {}", o.reason);
+        }
+    }
+}
+
+#[test]
+fn the_aaah_check_passes_directly_and_not_through_the_aaaf() {
+    // Integrated: the FHA asks the AAAH itself.
+    let o = fha::judge_asks_the_aaah_before_accepting(&recorded("integrated"));
+    assert_eq!(o.verdict, Verdict::Pass, "{}", o.reason);
+    // The ASP recording has the FHA ask the AAAF, which proxies: no request from the FHA to the
+    // AAAH itself, which the draft's §4.1.1 figure wants.
+    let o = fha::judge_asks_the_aaah_before_accepting(&recorded("asp"));
+    assert_eq!(o.verdict, Verdict::Fail, "{}", o.reason);
+}
+
+#[test]
+fn stimuli_the_recordings_lack_are_never_a_pass() {
+    let obs = recorded("integrated");
+    // Every MN-AAA key was right: the AAAH accepted, so the denial was not exercised.
+    let o = fha::judge_denies_a_wrong_mn_aaa_authenticator(&obs);
+    assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
+    // One MN asked for an IPv4 home address: nothing contested.
+    let o = ha::judge_refuses_an_ipv4_home_address_in_use(&obs);
+    assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
+}
