@@ -2,6 +2,8 @@
 //! registration of RFC 5944 and the extensions of the lab's encoding profile, and DSMIPv6,
 //! RFC 5555). One module per IUT role; each test purpose is a `#[test_purpose]` function, and
 //! [`SUITE`] declares the order the modules run in:
+//! - [`mn_registration`]: the MN's Mobile IPv4 half (directly, through the FA, the R bit; the
+//!   NAI, key generation; using the Reply's IPv6 items);
 //! - [`mn_dsmip`]: the MN's DSMIPv6 half (RFC 5555: its IPv4 home address, its BUs from its
 //!   IPv4 care-of address);
 //! - [`fha_registration`]: the foreign home agent (the registration, the AAAH check, the
@@ -15,6 +17,7 @@
 pub mod fha_registration;
 pub mod ha_dsmip;
 pub mod mn_dsmip;
+pub mod mn_registration;
 
 use mip6lab_suite::observe::Mip4Registration;
 use mip6lab_suite::{Observation, Outcome, Scenario, Suite};
@@ -29,7 +32,7 @@ pub static SUITE: Suite = Suite {
     pending: "dualstack-pending.txt",
     reference_baseline: "reference-dualstack.toml",
     crate_path: module_path!(),
-    modules: &["mn_dsmip", "fha_registration", "ha_dsmip"],
+    modules: &["mn_registration", "mn_dsmip", "fha_registration", "ha_dsmip"],
 };
 
 /// The harness's MNs' NAIs (fixtures/topologies/record-dualstack.toml and its IUT variants):
