@@ -6,6 +6,8 @@
 //!   NAI, key generation; using the Reply's IPv6 items);
 //! - [`mn_dsmip`]: the MN's DSMIPv6 half (RFC 5555: its IPv4 home address, its BUs from its
 //!   IPv4 care-of address);
+//! - [`fa_relay`]: the foreign agent (advertisements, relaying Request and Reply, FA-HA, the
+//!   Encapsulating Delivery Style, the R bit);
 //! - [`fha_registration`]: the foreign home agent (the registration, the AAAH check, the
 //!   THoAv4 and the IPv6 items in the Reply, key generation, the tunnel, FA-HA);
 //! - [`ha_dsmip`]: the IPv6 home agent the Registration Reply names (RFC 5555 BU/BA through
@@ -14,6 +16,7 @@
 //! Every link of the scenario (visited, access, core, home) is captured; judges read one
 //! transcript in capture-time order across them.
 
+pub mod fa_relay;
 pub mod fha_registration;
 pub mod ha_dsmip;
 pub mod mn_dsmip;
@@ -32,7 +35,13 @@ pub static SUITE: Suite = Suite {
     pending: "dualstack-pending.txt",
     reference_baseline: "reference-dualstack.toml",
     crate_path: module_path!(),
-    modules: &["mn_registration", "mn_dsmip", "fha_registration", "ha_dsmip"],
+    modules: &[
+        "mn_registration",
+        "mn_dsmip",
+        "fa_relay",
+        "fha_registration",
+        "ha_dsmip",
+    ],
 };
 
 /// The harness's MNs' NAIs (fixtures/topologies/record-dualstack.toml and its IUT variants):

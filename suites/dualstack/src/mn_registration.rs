@@ -144,9 +144,18 @@ pub fn judge_asks_for_a_home_address_by_nai(obs: &Observation) -> Outcome {
         Err(o) => return o,
     };
     let rrq = &reg.request;
-    let auth = [Ext::MnHaAuth, Ext::MnFaAuth, Ext::MnAaaAuth, Ext::GeneralizedAuth];
+    let auth = [
+        Ext::MnHaAuth,
+        Ext::MnFaAuth,
+        Ext::MnAaaAuth,
+        Ext::GeneralizedAuth,
+    ];
     let first_auth = auth.iter().filter_map(|k| rrq.extension_index(*k)).min();
-    let o = match (rrq.home_address(), rrq.extension_index(Ext::Nai), first_auth) {
+    let o = match (
+        rrq.home_address(),
+        rrq.extension_index(Ext::Nai),
+        first_auth,
+    ) {
         (Some(h), _, _) if !h.is_unspecified() => Outcome::inconclusive(format!(
             "the MN asked for Home Address {h}: it has one configured, so the NAI procedure was \
              not exercised"
@@ -155,9 +164,9 @@ pub fn judge_asks_for_a_home_address_by_nai(obs: &Observation) -> Outcome {
         (_, None, _) => {
             Outcome::fail("the Request asks for Home Address 0.0.0.0 without the NAI extension")
         }
-        (_, Some(n), Some(a)) if n > a => Outcome::fail(
-            "the NAI extension comes after an authentication extension (RFC 2794 §2)",
-        ),
+        (_, Some(n), Some(a)) if n > a => {
+            Outcome::fail("the NAI extension comes after an authentication extension (RFC 2794 §2)")
+        }
         (_, Some(_), _) => Outcome::pass(format!(
             "Home Address 0.0.0.0 with NAI {} ahead of the authentication",
             rrq.nai().unwrap_or("?")
@@ -259,7 +268,10 @@ pub fn judge_uses_the_ipv6_items_of_the_reply(obs: &Observation) -> Outcome {
     let inits: Vec<_> = obs.ike_requests(Exchange::IkeSaInit, None).collect();
     let Some(first) = inits.first() else {
         return obs.with_entries(
-            Outcome::not_reached("the accepting Reply", "the MN sent no IKE_SA_INIT afterwards"),
+            Outcome::not_reached(
+                "the accepting Reply",
+                "the MN sent no IKE_SA_INIT afterwards",
+            ),
             &[reply.entry],
         );
     };
@@ -296,7 +308,9 @@ pub fn judge_uses_the_ipv6_items_of_the_reply(obs: &Observation) -> Outcome {
     } else if t.position < reply.position {
         Outcome::inconclusive("the MN's IKE_SA_INIT came before the Reply it should follow")
     } else {
-        Outcome::pass(format!("IKE_SA_INIT {coa} → {ha} inside IPv6-in-IPv4 from {mn}"))
+        Outcome::pass(format!(
+            "IKE_SA_INIT {coa} → {ha} inside IPv6-in-IPv4 from {mn}"
+        ))
     };
     obs.with_entries(o, &[reply.entry, init.entry])
 }
@@ -330,7 +344,10 @@ pub fn registers_through_the_fa() -> TestPurpose {
 }
 
 pub fn judge_registers_through_the_fa(obs: &Observation) -> Outcome {
-    let heard = obs.agent_advertisements(Some(FA_VISITED)).into_iter().next();
+    let heard = obs
+        .agent_advertisements(Some(FA_VISITED))
+        .into_iter()
+        .next();
     let Some(adv) = heard else {
         return Outcome::inconclusive("the harness's FA sent no Agent Advertisement");
     };
@@ -342,7 +359,10 @@ pub fn judge_registers_through_the_fa(obs: &Observation) -> Outcome {
     let entries = [adv.entry, rrq.entry];
     let coa = rrq.care_of_address().map(|a| a.to_string());
     let o = if rrq.entry.dst != FA_VISITED {
-        Outcome::fail(format!("the Request went to {}, not through the FA", rrq.entry.dst))
+        Outcome::fail(format!(
+            "the Request went to {}, not through the FA",
+            rrq.entry.dst
+        ))
     } else if coa.as_deref() != Some(FA_COA) {
         Outcome::fail(format!(
             "the Request names care-of address {}, not the FA's {FA_COA}",
@@ -396,7 +416,9 @@ pub fn judge_honours_the_r_bit(obs: &Observation) -> Outcome {
         .into_iter()
         .find(|a| a.has_agent_flag(AdvFlags::R) == Some(true));
     let Some(adv) = r_bit else {
-        return Outcome::inconclusive("the harness's FA sent no Agent Advertisement with the R bit");
+        return Outcome::inconclusive(
+            "the harness's FA sent no Agent Advertisement with the R bit",
+        );
     };
     let reg = match first_registration(obs) {
         Ok(r) => r,

@@ -4,7 +4,7 @@
 
 use mip6lab_lab::Topology;
 use mip6lab_suite::{Observation, Outcome, Verdict};
-use mip6lab_suite_dualstack::{fha_registration as fha, ha_dsmip as ha};
+use mip6lab_suite_dualstack::{fa_relay as fa, fha_registration as fha, ha_dsmip as ha};
 use std::path::PathBuf;
 
 fn recorded(flow: &str) -> Observation {
@@ -27,6 +27,12 @@ fn both_recordings_pass_the_judges_of_what_they_show() {
         ("fha keygen", fha::judge_answers_key_generation),
         ("fha tunnel", fha::judge_tunnels_to_the_mn),
         ("fha fa-ha", fha::judge_authenticates_to_the_fa),
+        ("fa adv", fa::judge_advertises_its_service),
+        ("fa relay", fa::judge_relays_the_request_unchanged),
+        ("fa fa-ha", fa::judge_authenticates_to_the_fha),
+        ("fa eds", fa::judge_consumes_the_encapsulating_delivery_style),
+        ("fa reply", fa::judge_relays_the_reply),
+        ("fa r bit", fa::judge_relays_a_co_located_request),
         ("ha bu", ha::judge_accepts_the_bootstrapped_mn),
         ("ha ipv4 hoa", ha::judge_acknowledges_the_ipv4_home_address),
         ("ha udp", ha::judge_answers_a_udp_bu_in_udp),
