@@ -61,10 +61,11 @@ record-integrated out="reports/record-integrated": setup build
 # The dual-stack scenario's four flows (draft-qin-mip6-dsbootstrapping; topology
 # record-dualstack): each recording has an MN with a co-located CoA (802.1X and DHCPv4 via the
 # NAS first) and one through the FA, each ending with IKEv2 and BU/BA through its tunnel;
-# `integrated` has the FHA ask the AAAH, `asp` the ASP's AAA server proxying to it.
+# `integrated`: the NAS and the FHA ask the AAAH; `asp` (§4.2.1): the NAS asks the ASP's AAA
+# server (AAAF), which proxies to the AAAH and assigns the FHA; the FHA asks the AAAH.
 record-dualstack out="reports/record-dualstack": setup build
     ./target/debug/mip6lab record record-dualstack --out {{out}}/integrated
-    ./target/debug/mip6lab record record-dualstack --out {{out}}/asp --env "fha:MIP6LAB_FHA_AAA=[2001:db8:30::19]:1812 mip6lab-fha-secret"
+    ./target/debug/mip6lab record record-dualstack --out {{out}}/asp --env "nas:MIP6LAB_RADIUS=[2001:db8:30::19]:1812"
 
 # Extra args go to `mip6lab interop` (e.g. `--only kea`, `--write-baselines`).
 # The third-party implementations packaged as IUTs against their baselines, then the matrix.
