@@ -532,13 +532,17 @@ fn ipv4_var(
         .transpose()
 }
 
+/// A mutant knob's name and the engine configuration field it sets.
+#[cfg(test)]
+pub(crate) type KnobField<C> = (&'static str, fn(&C) -> bool);
+
 /// Checks a builder of an engine's configuration against the knob table: the mutants whose
 /// names start with `prefix` are exactly `fields`' knobs, the conforming knobs set none of the
 /// fields, and each mutant sets its own field and no other.
 #[cfg(test)]
 pub(crate) fn assert_mutants_reach<C>(
     prefix: &str,
-    fields: &[(&str, fn(&C) -> bool)],
+    fields: &[KnobField<C>],
     build: impl Fn(&Knobs) -> C,
 ) {
     let mutants: Vec<&str> = mip6lab_contract::knobs::KNOBS

@@ -130,7 +130,7 @@ async fn lease(iface: &str, knobs: &Knobs) -> Result<Lease> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::assert_mutants_reach;
+    use crate::config::{assert_mutants_reach, KnobField};
 
     #[test]
     fn every_dhcp4_client_mutant_reaches_the_client_and_none_by_default() {
@@ -139,7 +139,7 @@ mod tests {
             client_config(mac, &Knobs::default()),
             ClientConfig::new(mac)
         );
-        let fields: [(&str, fn(&ClientConfig) -> bool); 4] = [
+        let fields: [KnobField<ClientConfig>; 4] = [
             ("mn.dhcp4_ignores_option68", |c| c.ignore_option68),
             ("mn.dhcp4_no_option68_request", |c| c.no_option68_request),
             ("mn.dhcp4_no_server_id", |c| c.omit_server_id),

@@ -322,7 +322,7 @@ async fn after_registration(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::assert_mutants_reach;
+    use crate::config::{assert_mutants_reach, KnobField};
 
     fn settings(via_fa: bool) -> DsMnSettings {
         DsMnSettings {
@@ -346,7 +346,7 @@ mod tests {
 
     #[test]
     fn every_mip4_mutant_reaches_the_client_and_none_by_default() {
-        let fields: [(&str, fn(&Mip4ClientConfig) -> bool); 11] = [
+        let fields: [KnobField<Mip4ClientConfig>; 11] = [
             ("mn.mip4_ignore_r_bit", |c| c.ignore_r_bit),
             ("mn.mip4_no_nai", |c| c.no_nai),
             ("mn.mip4_nai_after_auth", |c| c.nai_after_auth),

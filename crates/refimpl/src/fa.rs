@@ -275,7 +275,7 @@ pub(crate) fn fa_ha_sa(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::assert_mutants_reach;
+    use crate::config::{assert_mutants_reach, KnobField};
 
     fn build(k: &Knobs) -> ForeignAgentConfig {
         let s = FaSettings {
@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn every_fa_mutant_reaches_the_agent_and_none_by_default() {
-        let fields: [(&str, fn(&ForeignAgentConfig) -> bool); 10] = [
+        let fields: [KnobField<ForeignAgentConfig>; 10] = [
             ("fa.clear_f_bit", |c| c.clear_f_bit),
             ("fa.omit_care_of_addresses", |c| c.omit_care_of_addresses),
             ("fa.sequence_wraps_to_zero", |c| c.sequence_wraps_to_zero),

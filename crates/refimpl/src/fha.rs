@@ -289,7 +289,7 @@ fn event_json(e: &FhaEvent) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::assert_mutants_reach;
+    use crate::config::{assert_mutants_reach, KnobField};
 
     #[test]
     fn every_fha_mutant_reaches_the_engine_and_none_by_default() {
@@ -301,7 +301,7 @@ mod tests {
         };
         let build = |k: &Knobs| s.engine_config(Ipv4Addr::new(198, 18, 0, 1), "fha", 0, k);
         assert_eq!(build(&Knobs::default()).knobs, FhaKnobs::default());
-        let fields: [(&str, fn(&FhaConfig) -> bool); 8] = [
+        let fields: [KnobField<FhaConfig>; 8] = [
             ("fha.no_ipv6_items_in_rrp", |c| c.knobs.no_ipv6_items_in_rrp),
             ("fha.no_thoa", |c| c.knobs.no_thoa),
             ("fha.no_nai_echo", |c| c.knobs.no_nai_echo),

@@ -191,7 +191,7 @@ fn relay_event_json(e: &RelayEvent) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::assert_mutants_reach;
+    use crate::config::{assert_mutants_reach, KnobField};
 
     #[test]
     fn every_dhcp4_relay_mutant_reaches_the_relay_and_none_by_default() {
@@ -207,7 +207,7 @@ mod tests {
             build(&Knobs::default()),
             RelayConfig::new(vec![link.clone()], vec![server])
         );
-        let fields: [(&str, fn(&RelayConfig) -> bool); 4] = [
+        let fields: [KnobField<RelayConfig>; 4] = [
             ("nas.dhcp4_no_rfc4014", |c| c.omit_rfc4014),
             ("nas.dhcp4_keeps_option82", |c| c.keep_option82),
             ("nas.dhcp4_no_circuit_id", |c| c.omit_circuit_id),
