@@ -1154,7 +1154,9 @@ knob_table! {
     fha_no_keygen_reply: bool {
         name: "fha.no_keygen_reply", roles: &[Fha],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["DSB-6-FHA-MAY-1"] },
+        // §6.4's "MUST appear ... before the MN-HA Authentication extension", read as: in a
+        // Reply to a KeyGen Request, it appears at all.
+        kind: Mutant { value: "true", breaks: &["RFC3957-6.4-FHA-MUST-1", "DSB-6-FHA-MAY-1"] },
         text: "an MN-HA KeyGen Reply in the Reply to a KeyGen Request",
     },
     /// Sign a keyed Reply's MN-HA with a key other than the derived one.
