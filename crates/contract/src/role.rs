@@ -41,7 +41,7 @@ impl IutRole {
         }
     }
 
-    /// A topology node's role (`MN`, `MN2`, `HA1`, `AAA`, …) as the IUT role it plays (or
+    /// A topology node's role (`MN`, `MN2`, `HA1`, `AAA`, `FA`, `FHA`, …) as the IUT role it plays (or
     /// the harness's reference plays in its place); `None` for node roles no IUT can take
     /// (`DNS`, `DEF`, `RELAY`, `AAAV`: the visited AAA proxy is always the harness's).
     pub fn of_node_role(node_role: &str) -> Option<IutRole> {
@@ -51,6 +51,8 @@ impl IutRole {
             r if r.starts_with("NAS") => Some(IutRole::NasRelay),
             r if r.starts_with("DHCP") => Some(IutRole::DhcpServer),
             "AAA" => Some(IutRole::Aaa),
+            r if r.starts_with("FHA") => Some(IutRole::Fha),
+            r if r.starts_with("FA") => Some(IutRole::Fa),
             _ => None,
         }
     }
@@ -108,6 +110,10 @@ mod tests {
         assert_eq!("dhcp-server".parse(), Ok(IutRole::DhcpServer));
         assert_eq!(IutRole::of_node_role("AAA"), Some(IutRole::Aaa));
         assert_eq!(IutRole::of_node_role("AAAV"), None);
+        // The dual-stack nodes: the MN behind an FA is an MN, the FA and the FHA their own.
+        assert_eq!(IutRole::of_node_role("FA"), Some(IutRole::Fa));
+        assert_eq!(IutRole::of_node_role("FHA"), Some(IutRole::Fha));
+        assert_eq!(IutRole::of_node_role("MN-FA"), Some(IutRole::Mn));
         let e = "router".parse::<IutRole>().unwrap_err();
         assert!(e.to_string().contains("router") && e.to_string().contains("mn, ha"));
     }

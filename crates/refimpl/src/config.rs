@@ -532,6 +532,52 @@ fn ipv4_var(
         .transpose()
 }
 
+/// A mutant knob's name and the engine configuration field it sets.
+#[cfg(test)]
+pub(crate) type KnobField<C> = (&'static str, fn(&C) -> bool);
+
+/// Checks a builder of an engine's configuration against the knob table: the mutants whose
+/// names start with `prefix` are exactly `fields`' knobs, the conforming knobs set none of the
+/// fields, and each mutant sets its own field and no other.
+#[cfg(test)]
+pub(crate) fn assert_mutants_reach<C>(
+    prefix: &str,
+    fields: &[KnobField<C>],
+    build: impl Fn(&Knobs) -> C,
+) {
+    let mutants: Vec<&str> = mip6lab_contract::knobs::KNOBS
+        .iter()
+        .filter(|k| k.name.starts_with(prefix) && !k.is_stimulus())
+        .map(|k| k.name)
+        .collect();
+    let named: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        mutants, named,
+        "the {prefix}* mutants and the fields checked"
+    );
+    let set = |c: &C| -> Vec<&str> {
+        fields
+            .iter()
+            .filter(|(_, f)| f(c))
+            .map(|(n, _)| *n)
+            .collect()
+    };
+    let conforming = build(&Knobs::default());
+    assert!(
+        set(&conforming).is_empty(),
+        "conforming sets {:?}",
+        set(&conforming)
+    );
+    for knob in mip6lab_contract::knobs::KNOBS
+        .iter()
+        .filter(|k| named.contains(&k.name))
+    {
+        let m = knob.mutant().expect("a mutant");
+        let k = Knobs::parse(&m).unwrap_or_else(|e| panic!("{m}: {e}"));
+        assert_eq!(set(&build(&k)), vec![knob.name], "{m}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

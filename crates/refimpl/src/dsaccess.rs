@@ -6,6 +6,7 @@
 //! AAA assigned. The DHCPv4 datagrams leave from the lab's address (RFC 2131 §4.1 wants
 //! 0.0.0.0 from an unconfigured client; the lab's MN already has one).
 
+use crate::config::Knobs;
 use crate::events::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_engines::dhcpv4::client::{Client, ClientConfig, ClientEvent, Lease};
@@ -29,14 +30,18 @@ pub struct Access {
 }
 
 /// 802.1X (with `access` = identity and password), then DHCPv4 on `iface`.
-pub async fn attach(iface: &str, access: Option<&(String, String)>) -> Result<Access> {
+pub async fn attach(
+    iface: &str,
+    access: Option<&(String, String)>,
+    knobs: &Knobs,
+) -> Result<Access> {
     let supplicant = match access {
         Some((user, password)) => {
             Some(crate::integrated::authenticate(iface, user, password).await?)
         }
         None => None,
     };
-    let lease = lease(iface).await?;
+    let lease = lease(iface, knobs).await?;
     let len = lease
         .subnet_mask
         .map_or(24, |m| u32::from(m).count_ones() as u8);
@@ -69,11 +74,22 @@ fn mac_of(iface: &str) -> Result<[u8; 6]> {
         .map_err(|_| anyhow!("{iface}: `{}` is not a MAC address", text.trim()))
 }
 
-async fn lease(iface: &str) -> Result<Lease> {
+/// The DHCPv4 client's configuration: conforming, with the `mn.dhcp4_*` knobs.
+fn client_config(mac: [u8; 6], k: &Knobs) -> ClientConfig {
+    ClientConfig {
+        ignore_option68: k.mn_dhcp4_ignores_option68,
+        no_option68_request: k.mn_dhcp4_no_option68_request,
+        omit_server_id: k.mn_dhcp4_no_server_id,
+        no_backoff: k.mn_dhcp4_no_backoff,
+        ..ClientConfig::new(mac)
+    }
+}
+
+async fn lease(iface: &str, knobs: &Knobs) -> Result<Lease> {
     let sock = udp4_on(Some(iface), CLIENT_PORT)
         .with_context(|| format!("DHCPv4 client socket on {iface}"))?;
     let mut client = Client::new(
-        ClientConfig::new(mac_of(iface)?),
+        client_config(mac_of(iface)?, knobs),
         Box::new(|b: &mut [u8]| rand::fill(b)),
     );
     let started = Instant::now();
@@ -108,5 +124,27 @@ async fn lease(iface: &str) -> Result<Lease> {
             }
             _ = tokio::time::sleep(Duration::from_millis(wait)) => client.handle_timeout(now()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{assert_mutants_reach, KnobField};
+
+    #[test]
+    fn every_dhcp4_client_mutant_reaches_the_client_and_none_by_default() {
+        let mac = [2, 0, 0, 0, 0, 1];
+        assert_eq!(
+            client_config(mac, &Knobs::default()),
+            ClientConfig::new(mac)
+        );
+        let fields: [KnobField<ClientConfig>; 4] = [
+            ("mn.dhcp4_ignores_option68", |c| c.ignore_option68),
+            ("mn.dhcp4_no_option68_request", |c| c.no_option68_request),
+            ("mn.dhcp4_no_server_id", |c| c.omit_server_id),
+            ("mn.dhcp4_no_backoff", |c| c.no_backoff),
+        ];
+        assert_mutants_reach("mn.dhcp4_", &fields, |k| client_config(mac, k));
     }
 }

@@ -14,7 +14,7 @@
 //! 802.1X, then DHCPv4 for the co-located CoA and the FHA (`crate::dsaccess`); with
 //! `MIP6LAB_DS_ADV_WAIT_MS`, a co-located MN that hears an FA's R bit registers through it.
 
-use crate::config::{Config, MnSettings};
+use crate::config::{Config, Knobs, MnSettings};
 use crate::events::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
@@ -107,6 +107,40 @@ impl DsMnSettings {
     }
 }
 
+impl DsMnSettings {
+    /// The Mobile IPv4 client's configuration: `mode`, its MN-AAA SA, the reverse tunnel when
+    /// its own traffic needs one (`mip6`: the Mobile IPv6 half follows), and the `mn.mip4_*`
+    /// knobs.
+    pub fn client_config(&self, mode: CoaMode, mip6: bool, knobs: &Knobs) -> Mip4ClientConfig {
+        let mut c = Mip4ClientConfig::new(self.nai.clone(), mode, Profile::lab());
+        c.colocated_wait_ms = self.adv_wait_ms;
+        // Through an FA, the MN's own traffic (the echo, the Mobile IPv6 half) goes back
+        // through the FA in a reverse tunnel that it encapsulates itself (RFC 3024 §3.2, §3.3,
+        // §5.2).
+        if self.via_fa && (mip6 || self.echo.is_some()) {
+            c.reverse_tunnel = true;
+            c.encapsulating_delivery = true;
+        }
+        c.mn_aaa = Some(SecurityAssociation::new(
+            CHAP_SPI,
+            self.mn_aaa_key.as_bytes().to_vec(),
+        ));
+        c.lifetime_s = knobs.mn_mip4_lifetime_s;
+        c.ignore_r_bit = knobs.mn_mip4_ignore_r_bit;
+        c.no_nai = knobs.mn_mip4_no_nai;
+        c.nai_after_auth = knobs.mn_mip4_nai_after_auth;
+        c.skip_identification_check = knobs.mn_mip4_skip_identification_check;
+        c.ignore_ipv6_items = knobs.mn_mip4_ignore_ipv6_items;
+        c.skip_mn_ha_check = knobs.mn_mip4_skip_mn_ha_check;
+        c.fast_retransmit = knobs.mn_mip4_fast_retransmit;
+        c.reuse_identification = knobs.mn_mip4_reuse_identification;
+        c.exceed_advertised_lifetime = knobs.mn_mip4_exceed_advertised_lifetime;
+        c.no_keygen_request = knobs.mn_mip4_no_keygen_request;
+        c.skip_keygen_check = knobs.mn_mip4_skip_keygen_check;
+        c
+    }
+}
+
 /// How long the registration may take, retransmissions included.
 const REGISTRATION_BOUND: Duration = Duration::from_secs(30);
 
@@ -119,7 +153,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     // The co-located CoA: from the access network's DHCPv4, else the lab's address.
     let (own, fha, _access) = match &s.dhcp4 {
         Some(credentials) => {
-            let a = crate::dsaccess::attach("eth0", credentials.as_ref()).await?;
+            let a = crate::dsaccess::attach("eth0", credentials.as_ref(), &cfg.knobs).await?;
             let fha = a.fha.or(s.fha).ok_or_else(|| {
                 anyhow!("the DHCPv4 lease named no FHA (option 68) and MIP6LAB_DS_FHA is not set")
             })?;
@@ -135,18 +169,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     } else {
         CoaMode::CoLocated { coa: own, fha }
     };
-    let mut c = Mip4ClientConfig::new(s.nai.clone(), mode, Profile::lab());
-    c.colocated_wait_ms = s.adv_wait_ms;
-    // Through an FA, the MN's own traffic (the echo, the Mobile IPv6 half) goes back through
-    // the FA in a reverse tunnel that it encapsulates itself (RFC 3024 §3.2, §3.3, §5.2).
-    if s.via_fa && (cfg.mn.is_some() || s.echo.is_some()) {
-        c.reverse_tunnel = true;
-        c.encapsulating_delivery = true;
-    }
-    c.mn_aaa = Some(SecurityAssociation::new(
-        CHAP_SPI,
-        s.mn_aaa_key.as_bytes().to_vec(),
-    ));
+    let c = s.client_config(mode, cfg.mn.is_some(), &cfg.knobs);
     // Identification: NTP seconds in the high half (RFC 5944 §5.7.1 timestamps), the low half
     // from the clock's sub-second part and the engine's time.
     let unix = SystemTime::now().duration_since(UNIX_EPOCH)?;
@@ -294,4 +317,67 @@ async fn after_registration(
     }
     emit("done", json!({ "thoa": r.home_address.to_string() }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{assert_mutants_reach, KnobField};
+
+    fn settings(via_fa: bool) -> DsMnSettings {
+        DsMnSettings {
+            nai: "mn1@example.com".into(),
+            mn_aaa_key: "lab-key".into(),
+            fha: Some(Ipv4Addr::new(198, 18, 0, 1)),
+            dhcp4: None,
+            via_fa,
+            echo: None,
+            adv_wait_ms: 0,
+        }
+    }
+
+    fn build(k: &Knobs) -> Mip4ClientConfig {
+        let mode = CoaMode::CoLocated {
+            coa: Ipv4Addr::new(198, 18, 1, 2),
+            fha: Ipv4Addr::new(198, 18, 0, 1),
+        };
+        settings(false).client_config(mode, true, k)
+    }
+
+    #[test]
+    fn every_mip4_mutant_reaches_the_client_and_none_by_default() {
+        let fields: [KnobField<Mip4ClientConfig>; 11] = [
+            ("mn.mip4_ignore_r_bit", |c| c.ignore_r_bit),
+            ("mn.mip4_no_nai", |c| c.no_nai),
+            ("mn.mip4_nai_after_auth", |c| c.nai_after_auth),
+            ("mn.mip4_skip_identification_check", |c| {
+                c.skip_identification_check
+            }),
+            ("mn.mip4_ignore_ipv6_items", |c| c.ignore_ipv6_items),
+            ("mn.mip4_skip_mn_ha_check", |c| c.skip_mn_ha_check),
+            ("mn.mip4_fast_retransmit", |c| c.fast_retransmit),
+            ("mn.mip4_reuse_identification", |c| c.reuse_identification),
+            ("mn.mip4_exceed_advertised_lifetime", |c| {
+                c.exceed_advertised_lifetime
+            }),
+            ("mn.mip4_no_keygen_request", |c| c.no_keygen_request),
+            ("mn.mip4_skip_keygen_check", |c| c.skip_keygen_check),
+        ];
+        assert_mutants_reach("mn.mip4_", &fields, build);
+    }
+
+    #[test]
+    fn the_conforming_client_is_the_engines_and_the_lifetime_stimulus_reaches_it() {
+        let engine =
+            Mip4ClientConfig::new("x", CoaMode::ViaForeignAgent { fha: None }, Profile::lab());
+        let c = build(&Knobs::default());
+        assert_eq!(c.lifetime_s, engine.lifetime_s);
+        assert!(c.mn_aaa.is_some() && !c.reverse_tunnel);
+        let c = build(&Knobs::parse("mn.mip4_lifetime_s=65534").unwrap());
+        assert_eq!(c.lifetime_s, 65534);
+        // Through an FA with the Mobile IPv6 half: the reverse tunnel it encapsulates itself.
+        let fa = CoaMode::ViaForeignAgent { fha: None };
+        let c = settings(true).client_config(fa, true, &Knobs::default());
+        assert!(c.reverse_tunnel && c.encapsulating_delivery);
+    }
 }

@@ -17,7 +17,7 @@
 //! home address is not yet routable; in userspace the nearest equivalent is the IP source and
 //! port the MN's Request came from on the access link, which this driver remembers per NAI.
 
-use crate::config::Config;
+use crate::config::{Config, Knobs};
 use crate::events::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
@@ -74,6 +74,39 @@ impl FaSettings {
     }
 }
 
+/// The first advertisement sequence number under `fa.sequence_wraps_to_zero`: near the wrap,
+/// so that a test sees it within a few advertisements (RFC 5944 §2.3.2).
+const NEAR_SEQUENCE_WRAP: u16 = 0xfffd;
+
+impl FaSettings {
+    /// The engine's configuration: its address on the MN's link, the care-of address it
+    /// offers, these settings and the `fa.*` knobs.
+    pub fn engine_config(&self, own: Ipv4Addr, coa: Ipv4Addr, k: &Knobs) -> ForeignAgentConfig {
+        let mut c = ForeignAgentConfig::new(own, vec![coa]);
+        c.fha_by_realm = self.fha_by_realm.clone();
+        c.fa_ha = self.fa_ha.clone().into_iter().collect();
+        c.registration_required = self.registration_required;
+        // Advertise often enough for a test to see the first one soon.
+        c.adv_interval_ms = 3_000;
+        c.adv_lifetime_s = 9;
+        c.registration_lifetime_s = k.fa_registration_lifetime_s;
+        c.clear_f_bit = k.fa_clear_f_bit;
+        c.omit_care_of_addresses = k.fa_omit_care_of_addresses;
+        c.sequence_wraps_to_zero = k.fa_sequence_wraps_to_zero;
+        if k.fa_sequence_wraps_to_zero {
+            c.initial_sequence = NEAR_SEQUENCE_WRAP;
+        }
+        c.skip_fa_ha_auth = k.fa_skip_fa_ha_auth;
+        c.skip_fa_ha_check = k.fa_skip_fa_ha_check;
+        c.ignore_lifetime_limit = k.fa_ignore_lifetime_limit;
+        c.clamp_lifetime_in_relay = k.fa_clamp_lifetime_in_relay;
+        c.skip_nai_reply_checks = k.fa_skip_nai_reply_checks;
+        c.keep_uncovered_extensions = k.fa_keep_uncovered_extensions;
+        c.nai_keying_unsupported = k.fa_nai_keying_unsupported;
+        c
+    }
+}
+
 /// The NAI of a Registration Request or Reply, if it carries one.
 fn nai(payload: &[u8]) -> Option<Vec<u8>> {
     let repr = Repr::from_bytes(payload).ok()?;
@@ -87,13 +120,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let s = cfg.fa.as_ref().ok_or_else(|| anyhow!("not an FA"))?;
     let coa = crate::fha::wait_ipv4("eth0", cfg.net_timeout).await?;
     let own = crate::fha::wait_ipv4(&s.access_iface, cfg.net_timeout).await?;
-    let mut c = ForeignAgentConfig::new(own, vec![coa]);
-    c.fha_by_realm = s.fha_by_realm.clone();
-    c.fa_ha = s.fa_ha.clone().into_iter().collect();
-    c.registration_required = s.registration_required;
-    // Advertise often enough for a test to see the first one soon.
-    c.adv_interval_ms = 3_000;
-    c.adv_lifetime_s = 9;
+    let c = s.engine_config(own, coa, &cfg.knobs);
     let mut fa = ForeignAgent::new(c, Box::new(|b: &mut [u8]| rand::fill(b)));
     let icmp = Icmp4Socket::open(&s.access_iface, own)
         .with_context(|| format!("raw ICMP socket on {}", s.access_iface))?;
@@ -243,4 +270,56 @@ pub(crate) fn fa_ha_sa(
         peer,
         mip6lab_engines::mip4::SecurityAssociation::new(spi, key.as_bytes().to_vec()),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{assert_mutants_reach, KnobField};
+
+    fn build(k: &Knobs) -> ForeignAgentConfig {
+        let s = FaSettings {
+            access_iface: "eth1".into(),
+            fha_by_realm: vec![],
+            fa_ha: None,
+            registration_required: false,
+        };
+        s.engine_config(
+            Ipv4Addr::new(198, 18, 2, 1),
+            Ipv4Addr::new(198, 18, 0, 2),
+            k,
+        )
+    }
+
+    #[test]
+    fn every_fa_mutant_reaches_the_agent_and_none_by_default() {
+        let fields: [KnobField<ForeignAgentConfig>; 10] = [
+            ("fa.clear_f_bit", |c| c.clear_f_bit),
+            ("fa.omit_care_of_addresses", |c| c.omit_care_of_addresses),
+            ("fa.sequence_wraps_to_zero", |c| c.sequence_wraps_to_zero),
+            ("fa.skip_fa_ha_auth", |c| c.skip_fa_ha_auth),
+            ("fa.skip_fa_ha_check", |c| c.skip_fa_ha_check),
+            ("fa.ignore_lifetime_limit", |c| c.ignore_lifetime_limit),
+            ("fa.clamp_lifetime_in_relay", |c| c.clamp_lifetime_in_relay),
+            ("fa.skip_nai_reply_checks", |c| c.skip_nai_reply_checks),
+            ("fa.keep_uncovered_extensions", |c| {
+                c.keep_uncovered_extensions
+            }),
+            ("fa.nai_keying_unsupported", |c| c.nai_keying_unsupported),
+        ];
+        assert_mutants_reach("fa.", &fields, build);
+    }
+
+    #[test]
+    fn the_conforming_agent_is_the_engines_and_the_stimulus_and_wrap_reach_it() {
+        let engine = ForeignAgentConfig::new(Ipv4Addr::LOCALHOST, vec![]);
+        let c = build(&Knobs::default());
+        assert_eq!(c.initial_sequence, 0);
+        assert_eq!(c.registration_lifetime_s, engine.registration_lifetime_s);
+        // The wrap comes within a few advertisements.
+        let c = build(&Knobs::parse("fa.sequence_wraps_to_zero=true").unwrap());
+        assert_eq!(c.initial_sequence, NEAR_SEQUENCE_WRAP);
+        let c = build(&Knobs::parse("fa.registration_lifetime_s=600").unwrap());
+        assert_eq!(c.registration_lifetime_s, 600);
+    }
 }

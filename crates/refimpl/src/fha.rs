@@ -6,13 +6,13 @@
 //! IPv6 CoA are attached to the userspace IP-in-IP tunnel to its CoA; in the lab topology the
 //! FHA is the router of the HA's link, so the HA's answers to the IPv6 CoA come back through it.
 
-use crate::config::Config;
+use crate::config::{Config, Knobs};
 use crate::events::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use mip6lab_contract::env::{self, EnvVar};
 use mip6lab_engines::io::{Datagram, SansIo};
 use mip6lab_engines::mip4::fha::{
-    Fha, FhaAaaPeer, FhaConfig, FhaEvent, FhaFaHaSa, FhaInput, FhaIpv4Pool,
+    Fha, FhaAaaPeer, FhaConfig, FhaEvent, FhaFaHaSa, FhaInput, FhaIpv4Pool, FhaKnobs,
 };
 use mip6lab_engines::tunnel::{Encapsulation, Prefix};
 use serde_json::json;
@@ -58,6 +58,46 @@ impl FhaSettings {
                 key: sa.key,
             }),
         })
+    }
+}
+
+impl FhaSettings {
+    /// The engine's configuration: its address, these settings, the node's id as the
+    /// NAS-Identifier, its clock (`ntp_at_zero`) and the `fha.*` knobs.
+    pub fn engine_config(
+        &self,
+        address: Ipv4Addr,
+        id: &str,
+        ntp_at_zero: u64,
+        k: &Knobs,
+    ) -> FhaConfig {
+        let mut c = FhaConfig::new(address, self.pool);
+        c.ipv6_coa_prefix = self.ipv6_coa_prefix;
+        c.fa_ha = self.fa_ha.clone().into_iter().collect();
+        c.aaa = Some(FhaAaaPeer {
+            server: self.aaa.0,
+            secret: self.aaa.1.as_bytes().to_vec(),
+            nas_identifier: Some(id.to_string()).filter(|i| !i.is_empty()),
+            retransmit_ms: 1_000,
+            max_retransmits: 3,
+        });
+        c.ntp_at_zero = ntp_at_zero;
+        c.knobs = fha_knobs(k);
+        c
+    }
+}
+
+/// The `fha.*` knobs as the engine's.
+fn fha_knobs(k: &Knobs) -> FhaKnobs {
+    FhaKnobs {
+        no_ipv6_items_in_rrp: k.fha_no_ipv6_items_in_rrp,
+        no_thoa: k.fha_no_thoa,
+        no_nai_echo: k.fha_no_nai_echo,
+        lifetime_raised: k.fha_lifetime_raised,
+        skip_aaa_check: k.fha_skip_aaa_check,
+        no_keygen_reply: k.fha_no_keygen_reply,
+        mn_ha_auth_wrong_key: k.fha_mn_ha_auth_wrong_key,
+        keygen_after_mn_ha: k.fha_keygen_after_mn_ha,
     }
 }
 
@@ -108,18 +148,8 @@ pub(crate) fn ipv4_address(iface: &str) -> Result<Ipv4Addr> {
 pub async fn run(cfg: &Config) -> Result<()> {
     let s = cfg.fha.as_ref().ok_or_else(|| anyhow!("not an FHA"))?;
     let address = wait_ipv4("eth0", cfg.net_timeout).await?;
-    let mut c = FhaConfig::new(address, s.pool);
-    c.ipv6_coa_prefix = s.ipv6_coa_prefix;
-    c.fa_ha = s.fa_ha.clone().into_iter().collect();
-    c.aaa = Some(FhaAaaPeer {
-        server: s.aaa.0,
-        secret: s.aaa.1.as_bytes().to_vec(),
-        nas_identifier: Some(cfg.id.clone()).filter(|i| !i.is_empty()),
-        retransmit_ms: 1_000,
-        max_retransmits: 3,
-    });
     let unix = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-    c.ntp_at_zero = unix + NTP_UNIX_OFFSET;
+    let c = s.engine_config(address, &cfg.id, unix + NTP_UNIX_OFFSET, &cfg.knobs);
     let mut fha = Fha::new(c, Box::new(rand::random::<[u8; 16]>));
     let reg = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, mip6lab_wire::mip4::PORT))
         .await
@@ -259,6 +289,30 @@ fn event_json(e: &FhaEvent) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{assert_mutants_reach, KnobField};
+
+    #[test]
+    fn every_fha_mutant_reaches_the_engine_and_none_by_default() {
+        let s = FhaSettings {
+            pool: parse_pool("198.18.100.10-198.18.100.20").unwrap(),
+            aaa: ("[2001:db8:9::1]:1812".parse().unwrap(), "secret".into()),
+            ipv6_coa_prefix: None,
+            fa_ha: None,
+        };
+        let build = |k: &Knobs| s.engine_config(Ipv4Addr::new(198, 18, 0, 1), "fha", 0, k);
+        assert_eq!(build(&Knobs::default()).knobs, FhaKnobs::default());
+        let fields: [KnobField<FhaConfig>; 8] = [
+            ("fha.no_ipv6_items_in_rrp", |c| c.knobs.no_ipv6_items_in_rrp),
+            ("fha.no_thoa", |c| c.knobs.no_thoa),
+            ("fha.no_nai_echo", |c| c.knobs.no_nai_echo),
+            ("fha.lifetime_raised", |c| c.knobs.lifetime_raised),
+            ("fha.skip_aaa_check", |c| c.knobs.skip_aaa_check),
+            ("fha.no_keygen_reply", |c| c.knobs.no_keygen_reply),
+            ("fha.mn_ha_auth_wrong_key", |c| c.knobs.mn_ha_auth_wrong_key),
+            ("fha.keygen_after_mn_ha", |c| c.knobs.keygen_after_mn_ha),
+        ];
+        assert_mutants_reach("fha.", &fields, build);
+    }
 
     #[test]
     fn pools_parse_and_bad_ones_say_why() {

@@ -9,7 +9,7 @@
 //! `fixtures/kea/kea-dhcp4.conf`) gives the co-located CoA and puts the FHA in option 68. The
 //! protocol logic is in the engines (`access::authenticator`, `dhcpv4::relay`).
 
-use crate::config::Config;
+use crate::config::{Config, Knobs};
 use crate::events::emit;
 use crate::nas::{authenticator, report_access_event, NasSettings};
 use anyhow::{Context, Result};
@@ -31,6 +31,17 @@ use tokio::net::UdpSocket;
 /// The interface of the server side (the node's first link).
 const CORE_IFACE: &str = "eth0";
 
+/// The relay's configuration: its one access link, the server, the `nas.dhcp4_*` knobs.
+fn relay_config(link: AccessLink, server: Ipv4Addr, k: &Knobs) -> RelayConfig {
+    RelayConfig {
+        omit_rfc4014: k.nas_dhcp4_no_rfc4014,
+        keep_option82: k.nas_dhcp4_keeps_option82,
+        omit_circuit_id: k.nas_dhcp4_no_circuit_id,
+        ignore_broadcast_bit: k.nas_dhcp4_ignores_broadcast_bit,
+        ..RelayConfig::new(vec![link], vec![server])
+    }
+}
+
 pub async fn run(cfg: &Config, ns: &NasSettings, server: Ipv4Addr) -> Result<()> {
     let access4 = crate::fha::wait_ipv4(&ns.access_iface, cfg.net_timeout).await?;
     let core4 = crate::fha::wait_ipv4(CORE_IFACE, cfg.net_timeout).await?;
@@ -43,15 +54,13 @@ pub async fn run(cfg: &Config, ns: &NasSettings, server: Ipv4Addr) -> Result<()>
     let started = Instant::now();
     let now = || started.elapsed().as_millis() as u64;
     let mut auth = authenticator(cfg, ns, eapol.own_mac(), now());
-    let mut relay = Relay::new(RelayConfig::new(
-        vec![AccessLink {
-            name: ns.access_iface.clone(),
-            address: access4,
-            circuit_id: ns.access_iface.as_bytes().to_vec(),
-            server_side: Some(core4),
-        }],
-        vec![server],
-    ));
+    let link = AccessLink {
+        name: ns.access_iface.clone(),
+        address: access4,
+        circuit_id: ns.access_iface.as_bytes().to_vec(),
+        server_side: Some(core4),
+    };
+    let mut relay = Relay::new(relay_config(link, server, &cfg.knobs));
     let profile = Profile::lab();
     emit(
         "ready",
@@ -176,5 +185,36 @@ fn relay_event_json(e: &RelayEvent) -> serde_json::Value {
         RelayEvent::AttributesRemoved { chaddr } => {
             json!({ "attributes_removed": mac_text(chaddr) })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{assert_mutants_reach, KnobField};
+
+    #[test]
+    fn every_dhcp4_relay_mutant_reaches_the_relay_and_none_by_default() {
+        let link = AccessLink {
+            name: "eth1".into(),
+            address: Ipv4Addr::new(198, 18, 10, 1),
+            circuit_id: b"eth1".to_vec(),
+            server_side: Some(Ipv4Addr::new(198, 18, 0, 10)),
+        };
+        let server = Ipv4Addr::new(198, 18, 0, 67);
+        let build = |k: &Knobs| relay_config(link.clone(), server, k);
+        assert_eq!(
+            build(&Knobs::default()),
+            RelayConfig::new(vec![link.clone()], vec![server])
+        );
+        let fields: [KnobField<RelayConfig>; 4] = [
+            ("nas.dhcp4_no_rfc4014", |c| c.omit_rfc4014),
+            ("nas.dhcp4_keeps_option82", |c| c.keep_option82),
+            ("nas.dhcp4_no_circuit_id", |c| c.omit_circuit_id),
+            ("nas.dhcp4_ignores_broadcast_bit", |c| {
+                c.ignore_broadcast_bit
+            }),
+        ];
+        assert_mutants_reach("nas.dhcp4_", &fields, build);
     }
 }

@@ -816,4 +816,364 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["RFC5555-2.3.1-MN-SHOULD-NOT-1"] },
         text: "no IPv4 Home Address option to an HA that did not acknowledge one",
     },
+    // The dual-stack MN's Mobile IPv4 client (engines `mip4::mn`, draft-qin-mip6-
+    // dsbootstrapping §4.1; catalogs dsbootstrap.toml and rfc5944.toml, the latter with the
+    // imported RFC 2794/3024/3957 statements).
+    /// Register directly although an Agent Advertisement with R came (co-located CoA).
+    mn_mip4_ignore_r_bit: bool {
+        name: "mn.mip4_ignore_r_bit", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "RFC5944-2.4.1-MN-SHOULD-1", "RFC5944-3.1-MN-SHOULD-1", "DSB-4-MN-MUST-5",
+                "DSB-4.1.2-MN-MUST-1",
+            ],
+        },
+        text: "a co-located MN registers through the FA that advertises R",
+    },
+    /// No NAI extension in a Request with Home Address 0.0.0.0.
+    mn_mip4_no_nai: bool {
+        name: "mn.mip4_no_nai", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["DSB-4.1.1-MN-MUST-2", "DSB-2-MN-MUST-1", "RFC5944-3.6-MN-MAY-1"],
+        },
+        text: "the NAI extension in a Request with Home Address 0.0.0.0",
+    },
+    /// The NAI extension after the authentication extensions.
+    mn_mip4_nai_after_auth: bool {
+        name: "mn.mip4_nai_after_auth", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC2794-2-MN-MUST-1", "RFC5944-3.6.1.3-MN-REQUIRED-1"],
+        },
+        text: "the NAI extension before the authentication extensions",
+    },
+    /// Take a Reply whatever its Identification.
+    mn_mip4_skip_identification_check: bool {
+        name: "mn.mip4_skip_identification_check", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "RFC5944-3.6.2.1-MN-MUST-2", "RFC5944-3.6.2.1-MN-MUST-3", "RFC5944-5.7-MN-MUST-1",
+            ],
+        },
+        text: "a Reply whose Identification does not match the Request's is discarded",
+    },
+    /// Read no IPv6 item (HoA, home prefix, HA, CoA) from the Reply.
+    mn_mip4_ignore_ipv6_items: bool {
+        name: "mn.mip4_ignore_ipv6_items", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-MN-MUST-3", "DSB-4-MN-MUST-1"] },
+        text: "the Reply's IPv6 bootstrap items are used for Mobile IPv6",
+    },
+    /// Take a Reply whose MN-HA authenticator is missing, doubled or wrong.
+    mn_mip4_skip_mn_ha_check: bool {
+        name: "mn.mip4_skip_mn_ha_check", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5944-3.6.2.1-MN-MUST-4"] },
+        text: "a Reply without one valid MN-HA authenticator is discarded",
+    },
+    /// Retransmit a Request after 200 ms, without backoff.
+    mn_mip4_fast_retransmit: bool {
+        name: "mn.mip4_fast_retransmit", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "RFC5944-3.6.3-MN-MUST-NOT-1", "RFC5944-3.6.3-MN-SHOULD-1",
+                "RFC5944-3.6-MN-MUST-NOT-1",
+            ],
+        },
+        text: "Request retransmissions at least 1 s apart, with backoff",
+    },
+    /// Reuse the previous Identification in a new Request.
+    mn_mip4_reuse_identification: bool {
+        name: "mn.mip4_reuse_identification", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5944-5.7-MN-MUST-NOT-1", "RFC5944-5.7.1-MN-MUST-2"],
+        },
+        text: "a new Identification in each new Request",
+    },
+    /// Ask for its own Lifetime even when the FA advertises a shorter one.
+    mn_mip4_exceed_advertised_lifetime: bool {
+        name: "mn.mip4_exceed_advertised_lifetime", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5944-3.6.1.2-MN-SHOULD-NOT-1"] },
+        text: "a requested Lifetime no longer than the FA advertises",
+    },
+    /// No MN-HA Key Generation Nonce Request although it has no MN-HA SA.
+    mn_mip4_no_keygen_request: bool {
+        name: "mn.mip4_no_keygen_request", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC3957-3-MN-MUST-1", "DSB-6-MN-MAY-1"] },
+        text: "an MN-HA KeyGen Nonce Request when it has no MN-HA SA",
+    },
+    /// Take a Reply to a KeyGen Request without checking its KeyGen Reply or MN-HA.
+    mn_mip4_skip_keygen_check: bool {
+        name: "mn.mip4_skip_keygen_check", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC3957-3-MN-MUST-4", "RFC3957-3-MN-MUST-5"] },
+        text: "a keyed Reply without a valid KeyGen Reply and MN-HA authenticator is discarded",
+    },
+    /// The Lifetime the MN asks for, seconds (with `mn.mip4_exceed_advertised_lifetime`, more
+    /// than an FA allows: the FA's Lifetime check is then exercised).
+    mn_mip4_lifetime_s: u16 {
+        name: "mn.mip4_lifetime_s", roles: &[Mn],
+        values: Int { min: 1, max: 65535 }, default: "1800",
+        kind: Stimulus,
+        text: "the Registration Request's Lifetime",
+    },
+    // The dual-stack MN's DHCPv4 client (engines `dhcpv4::client`, `MIP6LAB_DS_DHCP4=yes`).
+    /// Leave the Mobile IP Home Agent option (68, the FHA) out of the lease.
+    mn_dhcp4_ignores_option68: bool {
+        name: "mn.dhcp4_ignores_option68", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4-MN-MUST-6", "DSB-4.1.1-MN-MUST-1"] },
+        text: "the FHA the NAS/AAA assigned (DHCPv4 option 68) is the one registered with",
+    },
+    /// Leave 68 out of the Parameter Request List.
+    mn_dhcp4_no_option68_request: bool {
+        name: "mn.dhcp4_no_option68_request", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4-MN-MUST-6"] },
+        text: "option 68 (the FHA) in the Parameter Request List",
+    },
+    /// A DHCPREQUEST without the Server Identifier.
+    mn_dhcp4_no_server_id: bool {
+        name: "mn.dhcp4_no_server_id", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-MN-MUST-4"] },
+        text: "the Server Identifier in the DHCPREQUEST after an offer",
+    },
+    /// Retransmit DHCPv4 at a fixed short interval.
+    mn_dhcp4_no_backoff: bool {
+        name: "mn.dhcp4_no_backoff", roles: &[Mn],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-MN-MUST-4"] },
+        text: "DHCPv4 retransmissions with randomized exponential backoff",
+    },
+    // The dual-stack NAS's DHCPv4 relay (engines `dhcpv4::relay`, `MIP6LAB_DHCP4_SERVER`).
+    /// Never add the RADIUS Attributes sub-option (RFC 4014) that carries the AAA's FHA.
+    nas_dhcp4_no_rfc4014: bool {
+        name: "nas.dhcp4_no_rfc4014", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-SHOULD-1", "DSB-4.1.1-NAS-MUST-2"] },
+        text: "the AAA-assigned FHA passed to the DHCPv4 server (RFC 4014 sub-option)",
+    },
+    /// Relay replies with option 82 still in them.
+    nas_dhcp4_keeps_option82: bool {
+        name: "nas.dhcp4_keeps_option82", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-MUST-2"] },
+        text: "option 82 removed from replies relayed to the client",
+    },
+    /// Option 82 without the Agent Circuit ID.
+    nas_dhcp4_no_circuit_id: bool {
+        name: "nas.dhcp4_no_circuit_id", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-SHOULD-1"] },
+        text: "the Agent Circuit ID in option 82",
+    },
+    /// Unicast every reply to `yiaddr`, BROADCAST bit or not.
+    nas_dhcp4_ignores_broadcast_bit: bool {
+        name: "nas.dhcp4_ignores_broadcast_bit", roles: &[NasRelay],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-MUST-2"] },
+        text: "a reply with the BROADCAST bit is broadcast",
+    },
+    // The dual-stack foreign agent (engines `mip4::fa`, `MIP6LAB_ROLE=fa`).
+    /// Advertise without F.
+    fa_clear_f_bit: bool {
+        name: "fa.clear_f_bit", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5944-2.1.1-FA-MUST-2", "RFC5944-2.1.1-FA-MUST-NOT-2", "DSB-4-FA-MUST-2"],
+        },
+        text: "F set in its Agent Advertisements",
+    },
+    /// Advertise F with no care-of address.
+    fa_omit_care_of_addresses: bool {
+        name: "fa.omit_care_of_addresses", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5944-2.1.1-FA-MUST-1", "RFC5944-3.7.1-FA-MUST-1"],
+        },
+        text: "a care-of address in each advertisement with F",
+    },
+    /// Start the advertisement sequence at 0xfffd (so the wrap comes within seconds) and
+    /// follow 0xffff with 0.
+    fa_sequence_wraps_to_zero: bool {
+        name: "fa.sequence_wraps_to_zero", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5944-2.3.2-FA-MUST-1", "RFC5944-2.3.2-FA-MUST-2"],
+        },
+        text: "advertisement sequence 0 after booting, 256 after 0xffff",
+    },
+    /// Relay without the FA-HA extension although it has an FA-HA SA.
+    fa_skip_fa_ha_auth: bool {
+        name: "fa.skip_fa_ha_auth", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5944-3.7.1-FA-MUST-3", "RFC5944-3.7.2.2-FA-MUST-2"],
+        },
+        text: "the FA-HA extension in a Request relayed to an HA it shares an SA with",
+    },
+    /// Relay a Reply whose FA-HA extension is missing or wrong.
+    fa_skip_fa_ha_check: bool {
+        name: "fa.skip_fa_ha_check", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "RFC5944-3.7.1-FA-MUST-4", "RFC5944-3.7.3.1-FA-MUST-5", "RFC5944-3.7.3.1-FA-MUST-6",
+            ],
+        },
+        text: "a Reply without a valid FA-HA authenticator is discarded",
+    },
+    /// Relay a Request whose Lifetime is above its maximum.
+    fa_ignore_lifetime_limit: bool {
+        name: "fa.ignore_lifetime_limit", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5944-3.7.2.3-FA-MUST-3", "RFC5944-2.1.1-FA-MUST-4"],
+        },
+        text: "a Request with a Lifetime above its maximum is denied (69)",
+    },
+    /// Lower a too-long Lifetime in the relayed Request instead of denying it.
+    fa_clamp_lifetime_in_relay: bool {
+        name: "fa.clamp_lifetime_in_relay", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "RFC5944-3.7.2.2-FA-MUST-NOT-1", "RFC5944-3.7.2.3-FA-MUST-3", "DSB-4.1.2-FA-MUST-1",
+            ],
+        },
+        text: "the relayed Request's fixed fields unchanged; a too-long Lifetime denied",
+    },
+    /// Relay an accepted Reply to an NAI Request unchanged when it lacks the NAI, HA or HoA.
+    fa_skip_nai_reply_checks: bool {
+        name: "fa.skip_nai_reply_checks", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC2794-3-FA-SHOULD-1", "RFC2794-3-FA-SHOULD-2"] },
+        text: "code 97/98/99 for an accepted Reply missing the NAI, HA or home address",
+    },
+    /// Relay the Reply's extensions after MN-HA.
+    fa_keep_uncovered_extensions: bool {
+        name: "fa.keep_uncovered_extensions", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC5944-3.7.3.2-FA-MUST-2"] },
+        text: "extensions MN-HA does not cover removed from a relayed Reply",
+    },
+    /// Deny Requests with Home Address 0.0.0.0 (96): an FA that cannot key by NAI.
+    fa_nai_keying_unsupported: bool {
+        name: "fa.nai_keying_unsupported", roles: &[Fa],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["DSB-4.1.2-FA-MUST-1", "DSB-4-FA-MUST-1", "RFC5944-3.7.1-FA-MUST-2"],
+        },
+        text: "a Request with Home Address 0.0.0.0 and an NAI relayed (dynamic THoAv4)",
+    },
+    /// The longest Lifetime it advertises and accepts, seconds (shorter than the MN's: the
+    /// MN's Lifetime choice is exercised).
+    fa_registration_lifetime_s: u16 {
+        name: "fa.registration_lifetime_s", roles: &[Fa],
+        values: Int { min: 1, max: 65535 }, default: "1800",
+        kind: Stimulus,
+        text: "the Registration Lifetime it advertises and enforces",
+    },
+    // The dual-stack foreign home agent (engines `mip4::fha`, `MIP6LAB_ROLE=fha`).
+    /// Leave the IPv6 HoA, home prefix, IPv6 HA and IPv6 CoA out of the Reply.
+    fha_no_ipv6_items_in_rrp: bool {
+        name: "fha.no_ipv6_items_in_rrp", roles: &[Fha],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["DSB-4.1.1-FHA-SHOULD-1", "DSB-4.1.1-FHA-MUST-3", "DSB-4.1.2-FHA-SHOULD-1"],
+        },
+        text: "the IPv6 HoA, HA and CoA in the Registration Reply",
+    },
+    /// Accept with Home Address 0.0.0.0 (no THoAv4).
+    fha_no_thoa: bool {
+        name: "fha.no_thoa", roles: &[Fha],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC5944-3.8.1-FHA-MUST-2", "RFC2794-3-FHA-MUST-2", "DSB-4.1.1-FHA-SHOULD-1"],
+        },
+        text: "the assigned THoAv4 in the accepting Reply's Home Address",
+    },
+    /// Leave the NAI out of the Reply.
+    fha_no_nai_echo: bool {
+        name: "fha.no_nai_echo", roles: &[Fha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC2794-3-FHA-MUST-1", "DSB-4.1.1-FHA-MUST-3"] },
+        text: "the MN's NAI extension in the Reply",
+    },
+    /// Grant more Lifetime than asked.
+    fha_lifetime_raised: bool {
+        name: "fha.lifetime_raised", roles: &[Fha],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "RFC5944-3.8.2.2-FHA-MUST-NOT-1", "RFC5944-3.4-FHA-MUST-NOT-1",
+                "RFC5944-3.8.3.2-FHA-MUST-1",
+            ],
+        },
+        text: "a granted Lifetime no longer than the requested one",
+    },
+    /// Accept MN-AAA without asking the AAA server.
+    fha_skip_aaa_check: bool {
+        name: "fha.skip_aaa_check", roles: &[Fha],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &[
+                "DSB-2-FHA-MUST-1", "DSB-4.1.1-FHA-MUST-2", "DSB-4.1.1-FHA-SHOULD-2",
+                "RFC5944-3.8.2.1-FHA-MUST-3",
+            ],
+        },
+        text: "the MN-AAA authenticator checked by the AAAH before accepting",
+    },
+    /// Answer a KeyGen Request without the MN-HA AAA KeyGen Reply.
+    fha_no_keygen_reply: bool {
+        name: "fha.no_keygen_reply", roles: &[Fha],
+        values: Flag, default: "false",
+        // §6.4's "MUST appear ... before the MN-HA Authentication extension", read as: in a
+        // Reply to a KeyGen Request, it appears at all.
+        kind: Mutant { value: "true", breaks: &["RFC3957-6.4-FHA-MUST-1", "DSB-6-FHA-MAY-1"] },
+        text: "an MN-HA KeyGen Reply in the Reply to a KeyGen Request",
+    },
+    /// Sign a keyed Reply's MN-HA with a key other than the derived one.
+    fha_mn_ha_auth_wrong_key: bool {
+        name: "fha.mn_ha_auth_wrong_key", roles: &[Fha],
+        values: Flag, default: "false",
+        kind: Mutant { value: "true", breaks: &["RFC3957-3-FHA-MUST-1", "DSB-6-FHA-MAY-1"] },
+        text: "a keyed Reply's MN-HA authenticator made with the generated key",
+    },
+    /// Put the MN-HA KeyGen Reply after the MN-HA extension.
+    fha_keygen_after_mn_ha: bool {
+        name: "fha.keygen_after_mn_ha", roles: &[Fha],
+        values: Flag, default: "false",
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC3957-6.4-FHA-MUST-1", "RFC5944-3.8.3.3-FHA-MUST-1"],
+        },
+        text: "the MN-HA KeyGen Reply before the MN-HA authentication extension",
+    },
 }
