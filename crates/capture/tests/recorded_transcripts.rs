@@ -208,8 +208,8 @@ fn integrated_reference_flows() {
 /// around FreeRADIUS 3.2 (fixtures/pcaps/dualstack-reference/, `mip6lab record
 /// record-dualstack`): MN with a co-located CoA straight to the FHA, MN-FA through the foreign
 /// agent (Agent Advertisement, Solicitation, the relayed Request and Reply); the FHA's RADIUS
-/// CHAP check with the AAAH (`integrated`) or through the ASP's AAA server proxying by realm
-/// (`asp`, draft §4.2); each RRP with its temporary IPv4 home address and the IPv6 items named
+/// CHAP check with the AAAH, the NAS's 802.1X with the AAAH (`integrated`) or with the ASP's
+/// AAA server proxying by realm and assigning the FHA (`asp`, draft §4.2.1); each RRP with its temporary IPv4 home address and the IPv6 items named
 /// by the lab's profile; then, through the MN–FHA tunnel, the co-located MN's echo and its
 /// Mobile IPv6 half (IKEv2 and BU/BA with the HA on the home link, from the Reply's IPv6 CoA),
 /// and MN-FA's the same through the FA's reverse tunnel (RFC 3024 §5.2), decrypted with the
@@ -295,9 +295,13 @@ fn dualstack_reference_flows() {
                 assert!(has("AAA -> FHA-core  RADIUS Access-Accept"), "{text}");
             }
             _ => {
-                assert!(has("FHA-core -> AAAV  RADIUS Access-Request"), "{text}");
+                // §4.2.1: the NAS asks the AAAF, which proxies to the AAAH; the FHA asks the
+                // AAAH itself.
+                assert!(has("NAS -> AAAV  RADIUS Access-Request"), "{text}");
                 assert!(has("AAAV -> AAA  RADIUS Access-Request"), "{text}");
-                assert!(has("AAAV -> FHA-core  RADIUS Access-Accept"), "{text}");
+                assert!(has("AAAV -> NAS  RADIUS Access-Accept"), "{text}");
+                assert!(has("FHA-core -> AAA  RADIUS Access-Request"), "{text}");
+                assert!(!has("FHA-core -> AAAV"), "{text}");
             }
         }
         assert!(has("FHA -> MN-CoA  MIPv4 RRP code=0 (accepted)"), "{text}");
@@ -331,7 +335,7 @@ fn dualstack_reference_flows() {
             // the FHA; DHCPv4 through the NAS's relay (RFC 4014 attributes, RFC 3527 link
             // selection) to Kea, whose OFFER gives the co-located CoA and the FHA in option 68.
             "NAS-access -> MN  EAPOL EAP version=2 {EAP Success id=*}",
-            "AAA -> NAS  RADIUS Access-Accept code=2 id=* authenticator=* {Vendor-Specific vendor=24757 {WiMAX-vHA-IP-MIP4 value=198.18.2.2}}",
+            "RADIUS Access-Accept code=2 id=* authenticator=* {Vendor-Specific vendor=24757 {WiMAX-vHA-IP-MIP4 value=198.18.2.2}}",
             "NAS -> DHCP4  DHCPv4 DHCPDISCOVER op=1 hops=1",
             "giaddr=198.18.3.5",
             "{Relay Agent Information {Agent Circuit ID id=0x65746831} {Link Selection subnet=198.18.2.5} {RADIUS Attributes {Vendor-Specific vendor=24757 {WiMAX-vHA-IP-MIP4 value=198.18.2.2}}}}",
