@@ -107,6 +107,37 @@ impl FaSettings {
     }
 }
 
+/// Where a visitor's Reply goes back to: keyed by its NAI and by the low-order 32 bits of the
+/// Identification (RFC 5944 §5.7: the home agent copies them), so that a Reply without the NAI
+/// still reaches the MN that asked (RFC 2794 §3: the FA then rewrites its Code for the MN).
+#[derive(Default)]
+struct Visitors {
+    by_nai: HashMap<Vec<u8>, SocketAddr>,
+    by_id: HashMap<u32, SocketAddr>,
+}
+
+impl Visitors {
+    fn note_request(&mut self, payload: &[u8], from: SocketAddr) {
+        if let Some(n) = nai(payload) {
+            self.by_nai.insert(n, from);
+        }
+        if let Some(id) = low_identification(payload) {
+            self.by_id.insert(id, from);
+        }
+    }
+
+    fn reply_to(&self, payload: &[u8]) -> Option<SocketAddr> {
+        nai(payload)
+            .and_then(|n| self.by_nai.get(&n).copied())
+            .or_else(|| low_identification(payload).and_then(|id| self.by_id.get(&id).copied()))
+    }
+}
+
+/// The low-order 32 bits of a Request's or Reply's Identification.
+fn low_identification(payload: &[u8]) -> Option<u32> {
+    Some(Repr::from_bytes(payload).ok()?.identification() as u32)
+}
+
 /// The NAI of a Registration Request or Reply, if it carries one.
 fn nai(payload: &[u8]) -> Option<Vec<u8>> {
     let repr = Repr::from_bytes(payload).ok()?;
@@ -134,7 +165,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let started = Instant::now();
     let now = || started.elapsed().as_millis() as u64;
     fa.start(now());
-    let mut mns: HashMap<Vec<u8>, SocketAddr> = HashMap::new();
+    let mut visitors = Visitors::default();
     let mut tunnel: Option<TunnelHandle> = None;
     let mut buf = [0u8; 4096];
     loop {
@@ -151,8 +182,8 @@ pub async fn run(cfg: &Config) -> Result<()> {
                 SocketAddr::V4(d) if d.port() == 0 => icmp.send(*d.ip(), &t.payload).await,
                 dst => {
                     // A Reply for an MN goes back where its Request came from (module doc).
-                    let to = match (t.payload.first(), nai(&t.payload)) {
-                        (Some(&3), Some(n)) => mns.get(&n).copied().unwrap_or(dst),
+                    let to = match t.payload.first() {
+                        Some(&3) => visitors.reply_to(&t.payload).unwrap_or(dst),
                         _ => dst,
                     };
                     udp.send_to(&t.payload, to).await.map(|_| ())
@@ -179,9 +210,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
             r = udp.recv_from(&mut buf) => {
                 let (n, from) = r.context("UDP 434 receive")?;
                 if buf.first() == Some(&1) {
-                    if let Some(n) = nai(&buf[..n]) {
-                        mns.insert(n, from);
-                    }
+                    visitors.note_request(&buf[..n], from);
                 }
                 fa.handle_input(now(), FaInput::Udp(Datagram::new(from, &buf[..n])));
             }

@@ -440,3 +440,242 @@ pub fn judge_relays_a_co_located_request(obs: &Observation) -> Outcome {
     };
     obs.with_entries(o, &entries)
 }
+
+/// RFC 5944 §2.3.2: "After booting, an agent MUST use the number 0 for its first
+/// advertisement. Each subsequent advertisement MUST use the sequence number one greater, with
+/// the exception that the sequence number 0xffff MUST be followed by sequence number 256."
+/// The FA starts with the test: its first advertisement is on the capture.
+#[mip6lab_suite::test_purpose]
+pub fn numbers_its_advertisements() -> TestPurpose {
+    tp(
+        "TP-DS-FA-SEQUENCE-01",
+        "Agent Advertisements numbered from 0 after booting, each one more (0xffff then 256)",
+        &["RFC5944-2.3.2-FA-MUST-1", "RFC5944-2.3.2-FA-MUST-2"],
+        "mn-fa",
+        judge_numbers_its_advertisements,
+    )
+}
+
+pub fn judge_numbers_its_advertisements(obs: &Observation) -> Outcome {
+    let ads = obs.agent_advertisements(Some(FA_VISITED));
+    let seqs: Vec<Option<u16>> = ads.iter().map(|a| a.advertisement_sequence()).collect();
+    let entries: Vec<_> = ads.iter().map(|a| a.entry).collect();
+    let Some(first) = seqs.first() else {
+        return Outcome::fail("the FA sent no Agent Advertisement on the visited link");
+    };
+    let o = match first {
+        None => Outcome::inconclusive("an advertisement's sequence number could not be read"),
+        Some(n) if *n != 0 => Outcome::fail(format!(
+            "the FA's first advertisement after it started has sequence number {n}, not 0"
+        )),
+        Some(_) => {
+            let bad = seqs.windows(2).find_map(|w| match (w[0], w[1]) {
+                (Some(a), Some(b)) => {
+                    let want = if a == 0xffff { 256 } else { a.wrapping_add(1) };
+                    (b != want).then(|| format!("{a} was followed by {b}, not {want}"))
+                }
+                _ => Some("a sequence number could not be read".to_string()),
+            });
+            match bad {
+                Some(why) => Outcome::fail(format!("advertisement sequence: {why}")),
+                None => Outcome::pass(format!(
+                    "{} advertisements numbered 0, 1, … in order",
+                    seqs.len()
+                )),
+            }
+        }
+    };
+    obs.with_entries(o, &entries)
+}
+
+/// RFC 5944 §3.7.2.3 (via §3.7.2.1 item 3): a Request whose Lifetime exceeds the FA's maximum
+/// is denied with Code 69 ("requested Lifetime too long"), not relayed and not changed
+/// (§3.7.2.2 "MUST NOT modify"). The harness's MN-FA asks for 3600 s against the FA's 1800 s
+/// (its stimuli `mn.mip4_exceed_advertised_lifetime`, `mn.mip4_lifetime_s`).
+#[mip6lab_suite::test_purpose]
+pub fn denies_a_too_long_lifetime() -> TestPurpose {
+    TestPurpose::new(
+        TestBed::new(Scenario::DualStack, IutRole::Fa, TOPOLOGY),
+        "TP-DS-FA-LIFETIME-01",
+        "FA denies a Request whose Lifetime exceeds its maximum with Code 69, relaying nothing",
+        &[
+            "RFC5944-3.7.2.3-FA-MUST-3",
+            "RFC5944-3.7.2.2-FA-MUST-NOT-1",
+            "RFC5944-2.1.1-FA-MUST-4",
+        ],
+        judge_denies_a_too_long_lifetime,
+    )
+    .stimulus(Stimulus {
+        node: "mn-fa",
+        env: &[(
+            "MIP6LAB_KNOBS",
+            "mn.mip4_exceed_advertised_lifetime=true,mn.mip4_lifetime_s=3600",
+        )],
+    })
+    // Denied, the tester gives up and exits.
+    .until_event(None)
+    .observe_for(Duration::from_secs(60))
+}
+
+pub fn judge_denies_a_too_long_lifetime(obs: &Observation) -> Outcome {
+    let reg = match registration_for(obs, MN_FA_NAI, "the FA's advertisements") {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let rrq = &reg.request;
+    let max = obs
+        .agent_advertisements(Some(FA_VISITED))
+        .into_iter()
+        .find_map(|a| a.registration_lifetime());
+    let (Some(asked), Some(max)) = (rrq.lifetime(), max) else {
+        return obs.with_entries(
+            Outcome::inconclusive(
+                "the Request's or the advertisement's lifetime could not be read",
+            ),
+            &[rrq.entry],
+        );
+    };
+    if asked <= max {
+        return obs.with_entries(
+            Outcome::inconclusive(format!(
+                "the tester asked for {asked} s, within the FA's {max} s: nothing to deny"
+            )),
+            &[rrq.entry],
+        );
+    }
+    let mut entries = vec![rrq.entry];
+    entries.extend(reg.relayed_request.as_ref().map(|r| r.entry));
+    entries.extend(reg.reply.as_ref().map(|r| r.entry));
+    let o = match (&reg.relayed_request, &reg.reply) {
+        (Some(copy), _) => Outcome::fail(format!(
+            "the FA relayed a Request for {asked} s (its maximum {max} s) as {} s",
+            mip6lab_suite::observe::or_unknown(copy.lifetime())
+        )),
+        (None, Some(r)) if r.entry.src == FA_VISITED && r.code() == Some(69) => Outcome::pass(
+            format!("{asked} s against {max} s: denied with Code 69, nothing relayed"),
+        ),
+        (None, Some(r)) => Outcome::fail(format!(
+            "the FA answered {asked} s against {max} s with Code {}, not 69",
+            mip6lab_suite::observe::or_unknown(r.code())
+        )),
+        (None, None) => Outcome::fail(format!(
+            "the FA neither relayed nor denied the Request for {asked} s"
+        )),
+    };
+    obs.with_entries(o, &entries)
+}
+
+/// RFC 2794 §3: a Reply to a Request with Home Address 0.0.0.0 and the NAI must carry the NAI,
+/// the Home Agent and the Home Address; "If not, the foreign agent SHOULD send the Registration
+/// Reply to the mobile node, changing the Code to" 97, 98 or 99. The harness's FHA leaves the NAI
+/// out (`fha.no_nai_echo`).
+#[mip6lab_suite::test_purpose]
+pub fn flags_a_reply_without_the_nai() -> TestPurpose {
+    tp(
+        "TP-DS-FA-NAI-REPLY-01",
+        "FA relays an accepting Reply without the NAI with its Code changed to 97",
+        &["RFC2794-3-FA-SHOULD-1"],
+        "mn-fa",
+        judge_flags_a_reply_without_the_nai,
+    )
+    .peer_env(&[("fha", "MIP6LAB_KNOBS", "fha.no_nai_echo=true")])
+    .until_event(None)
+    .observe_for(Duration::from_secs(60))
+}
+
+pub fn judge_flags_a_reply_without_the_nai(obs: &Observation) -> Outcome {
+    let (reg, _) = match relayed(obs, MN_FA_NAI) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(home) = reg.home_reply.clone() else {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's FHA did not answer"),
+            &[reg.request.entry],
+        );
+    };
+    if home.nai().is_some() || !home.accepted() {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's Reply was not an accepting one without the NAI"),
+            &[home.entry],
+        );
+    }
+    let o = match reg.reply.as_ref().filter(|r| r.entry.src == FA_VISITED) {
+        None => Outcome::fail("the FA relayed nothing to the MN"),
+        Some(r) if matches!(r.code(), Some(97..=99)) => Outcome::pass(format!(
+            "relayed with Code {} (the Reply lacked the NAI)",
+            mip6lab_suite::observe::or_unknown(r.code())
+        )),
+        Some(r) => Outcome::fail(format!(
+            "the FA relayed a Reply without the NAI with Code {}, not 97-99",
+            mip6lab_suite::observe::or_unknown(r.code())
+        )),
+    };
+    let mut entries = vec![home.entry];
+    entries.extend(reg.reply.as_ref().map(|r| r.entry));
+    obs.with_entries(o, &entries)
+}
+
+/// RFC 5944 §3.7.3.2: the FA "MUST process and remove any Extensions that are not covered by
+/// any authorization-enabling extension". The harness's FHA puts its MN-HA KeyGen Reply after
+/// the MN-HA authentication (`fha.keygen_after_mn_ha`): uncovered, it must not reach the MN.
+#[mip6lab_suite::test_purpose]
+pub fn removes_uncovered_extensions() -> TestPurpose {
+    tp(
+        "TP-DS-FA-UNCOVERED-01",
+        "FA removes every extension after MN-HA from the Reply it relays (a KeyGen Reply there)",
+        &["RFC5944-3.7.3.2-FA-MUST-2"],
+        "mn-fa",
+        judge_removes_uncovered_extensions,
+    )
+    .peer_env(&[("fha", "MIP6LAB_KNOBS", "fha.keygen_after_mn_ha=true")])
+    .until_event(None)
+    .observe_for(Duration::from_secs(60))
+}
+
+pub fn judge_removes_uncovered_extensions(obs: &Observation) -> Outcome {
+    let (reg, _) = match relayed(obs, MN_FA_NAI) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let after = |m: &Mip4Message| -> Vec<Ext> {
+        let kinds = m.extension_kinds();
+        match kinds.iter().position(|k| *k == Ext::MnHaAuth) {
+            Some(i) => kinds[i + 1..]
+                .iter()
+                .copied()
+                .filter(|k| *k != Ext::Padding)
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    let Some(home) = reg.home_reply.clone() else {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's FHA did not answer"),
+            &[reg.request.entry],
+        );
+    };
+    let uncovered: Vec<Ext> = after(&home)
+        .into_iter()
+        .filter(|k| *k != Ext::FaHaAuth)
+        .collect();
+    if uncovered.is_empty() {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's Reply had no extension after MN-HA but FA-HA"),
+            &[home.entry],
+        );
+    }
+    let o = match reg.reply.as_ref().filter(|r| r.entry.src == FA_VISITED) {
+        None => Outcome::fail("the FA relayed nothing to the MN"),
+        Some(r) if after(r).is_empty() => Outcome::pass(format!(
+            "{uncovered:?} after MN-HA removed from the relayed Reply"
+        )),
+        Some(r) => Outcome::fail(format!(
+            "the relayed Reply still carries {:?} after MN-HA",
+            after(r)
+        )),
+    };
+    let mut entries = vec![home.entry];
+    entries.extend(reg.reply.as_ref().map(|r| r.entry));
+    obs.with_entries(o, &entries)
+}

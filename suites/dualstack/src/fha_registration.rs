@@ -598,3 +598,63 @@ pub fn judge_authenticates_to_the_fa(obs: &Observation) -> Outcome {
     };
     obs.with_entries(o, &entries)
 }
+
+/// RFC 3957 §3: "Any registration reply containing the MN-HA Key Generation Nonce From AAA
+/// extension MUST also contain a subsequent Mobile Home Authentication extension, created
+/// using the generated MN-HA key". The harness's MN is the verifier: it derives the key from
+/// its MN-AAA key and the nonce, checks the authenticator, and only then uses the registration
+/// (its echo through the tunnel); a Reply that fails the check it discards, asking again.
+#[mip6lab_suite::test_purpose]
+pub fn signs_with_the_generated_key() -> TestPurpose {
+    tp(
+        "TP-DS-FHA-MN-HA-KEY-01",
+        "the keyed Reply's MN-HA authenticator verifies at the MN with the key generated from the nonce",
+        &["RFC3957-3-FHA-MUST-1", "RFC5944-3.8.2.1-FHA-MUST-6"],
+        "mn",
+        &[],
+        judge_signs_with_the_generated_key,
+    )
+}
+
+pub fn judge_signs_with_the_generated_key(obs: &Observation) -> Outcome {
+    let (reg, reply) = match accepted(obs, MN_NAI) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    if !reply.has_extension(Ext::MnHaKeyGenReply) {
+        return obs.with_entries(
+            Outcome::inconclusive(
+                "the Reply carries no MN-HA KeyGen Reply: no generated key to check",
+            ),
+            &[reply.entry],
+        );
+    }
+    let mn = reg.request.entry.src_addr;
+    let again = obs
+        .registration_requests(None)
+        .into_iter()
+        .find(|m| m.position > reply.position && m.nai() == Some(MN_NAI));
+    let used = obs
+        .tunnelled_packets(None)
+        .into_iter()
+        .find(|p| p.position > reply.position && p.entry.src_addr == mn);
+    match (used, again) {
+        (Some(u), a) if a.as_ref().is_none_or(|a| u.position < a.position) => obs.with_entries(
+            Outcome::pass(
+                "the harness's MN verified the Reply and used it (traffic through the tunnel)",
+            ),
+            &[reply.entry, u.entry],
+        ),
+        (_, Some(a)) => obs.with_entries(
+            Outcome::fail(
+                "the harness's MN discarded the Reply (its MN-HA authenticator did not verify \
+                 with the generated key) and asked again",
+            ),
+            &[reply.entry, a.entry],
+        ),
+        _ => obs.with_entries(
+            Outcome::inconclusive("the harness's MN neither used the Reply nor asked again"),
+            &[reply.entry],
+        ),
+    }
+}

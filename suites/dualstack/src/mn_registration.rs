@@ -9,7 +9,8 @@
 
 use crate::malformed_note;
 use mip6lab_suite::observe::{
-    AdvFlags, Exchange, Mip4ExtensionKind as Ext, Mip4Message, Mip4Registration, RrqFlags, Via,
+    AdvFlags, Exchange, Mip4ExtensionKind as Ext, Mip4Message, Mip4Registration, RrqFlags,
+    TunnelledPacket, Via,
 };
 use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, TestBed, TestPurpose};
 use std::net::IpAddr;
@@ -242,9 +243,11 @@ pub fn uses_the_ipv6_items_of_the_reply() -> TestPurpose {
             "DSB-4-MN-MUST-8",
             "DSB-4-MN-MUST-7",
             "DSB-4.1.1-MN-MUST-6",
+            "DSB-4-MN-MUST-1",
         ],
         judge_uses_the_ipv6_items_of_the_reply,
     )
+    .pics(&["mn.dualstack.mip6_bootstrap"])
 }
 
 pub fn judge_uses_the_ipv6_items_of_the_reply(obs: &Observation) -> Outcome {
@@ -267,11 +270,14 @@ pub fn judge_uses_the_ipv6_items_of_the_reply(obs: &Observation) -> Outcome {
     let mn = reg.request.entry.src_addr;
     let inits: Vec<_> = obs.ike_requests(Exchange::IkeSaInit, None).collect();
     let Some(first) = inits.first() else {
+        // The positive control is the Reply itself: accepted, with the HA and CoA, on the
+        // MN's link. An MN that goes no further has not used them (PICS
+        // mn.dualstack.mip6_bootstrap).
         return obs.with_entries(
-            Outcome::not_reached(
-                "the accepting Reply",
-                "the MN sent no IKE_SA_INIT afterwards",
-            ),
+            Outcome::fail(format!(
+                "the MN sent no IKE_SA_INIT to the Reply's IPv6 HA {ha} ({})",
+                mip6lab_suite::observe::stopped_by(obs, "an IKE_SA_INIT")
+            )),
             &[reply.entry],
         );
     };
@@ -445,4 +451,174 @@ pub fn judge_honours_the_r_bit(obs: &Observation) -> Outcome {
         )),
     };
     obs.with_entries(o, &entries)
+}
+
+/// RFC 5944 §3.6.1.2: "If the mobile node is registering with a foreign agent, the Lifetime
+/// SHOULD NOT exceed the value in the Registration Lifetime field of the Agent Advertisement
+/// message". The harness's FA advertises 600 s (its stimulus `fa.registration_lifetime_s`).
+#[mip6lab_suite::test_purpose]
+pub fn keeps_to_the_advertised_lifetime() -> TestPurpose {
+    tp(
+        VISITED,
+        "TP-DS-MN-LIFETIME-01",
+        "Request through the FA asks for no more than the advertised Registration Lifetime",
+        &["RFC5944-3.6.1.2-MN-SHOULD-NOT-1"],
+        judge_keeps_to_the_advertised_lifetime,
+    )
+    .peer_env(&[("fa", "MIP6LAB_KNOBS", "fa.registration_lifetime_s=600")])
+    .pics(&["mn.dualstack.fa_coa"])
+}
+
+pub fn judge_keeps_to_the_advertised_lifetime(obs: &Observation) -> Outcome {
+    let Some(adv) = obs
+        .agent_advertisements(Some(FA_VISITED))
+        .into_iter()
+        .next()
+    else {
+        return Outcome::inconclusive("the harness's FA sent no Agent Advertisement");
+    };
+    let reg = match first_registration(obs) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let rrq = &reg.request;
+    let entries = [adv.entry, rrq.entry];
+    if rrq.entry.dst != FA_VISITED {
+        return obs.with_entries(
+            Outcome::inconclusive("the MN did not register through the FA"),
+            &entries,
+        );
+    }
+    let o = match (adv.registration_lifetime(), rrq.lifetime()) {
+        (Some(max), Some(asked)) if asked > max => Outcome::fail(format!(
+            "the MN asked for {asked} s through an FA that advertises {max} s"
+        )),
+        (Some(max), Some(asked)) => Outcome::pass(format!("{asked} s asked, {max} s advertised")),
+        _ => Outcome::inconclusive("a lifetime could not be read"),
+    };
+    obs.with_entries(o, &entries)
+}
+
+/// What the MN did after an accepting Reply: traffic through the tunnel (it took the Reply), a
+/// new Request with the same NAI first (it did not), or neither.
+enum Taken<'a> {
+    Used(TunnelledPacket<'a>),
+    Discarded(Mip4Message<'a>),
+    Unknown,
+}
+
+fn taken<'a>(
+    obs: &'a Observation,
+    reg: &Mip4Registration<'a>,
+    reply: &Mip4Message<'a>,
+) -> Taken<'a> {
+    let again = obs.registration_requests(None).into_iter().find(|m| {
+        m.position > reply.position
+            && m.nai() == reg.request.nai()
+            && !RELAYS.contains(&m.entry.src.as_str())
+    });
+    let used = obs
+        .tunnelled_packets(None)
+        .into_iter()
+        .find(|p| p.position > reply.position && p.entry.src_addr == reg.request.entry.src_addr);
+    match (used, again) {
+        (Some(u), Some(a)) if u.position < a.position => Taken::Used(u),
+        (_, Some(a)) => Taken::Discarded(a),
+        (Some(u), None) => Taken::Used(u),
+        (None, None) => Taken::Unknown,
+    }
+}
+
+/// The judge of an accepting Reply the MN must discard; `why` says what the harness's FHA did
+/// wrong in it.
+fn judge_discarded(obs: &Observation, why: &str) -> Outcome {
+    let reg = match first_registration(obs) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let Some(reply) = accepted_reply(&reg) else {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's FHA sent no accepting Reply"),
+            &[reg.request.entry],
+        );
+    };
+    match taken(obs, &reg, &reply) {
+        Taken::Used(p) => obs.with_entries(
+            Outcome::fail(format!(
+                "the MN used a Reply with {why}: it sent traffic through the tunnel"
+            )),
+            &[reply.entry, p.entry],
+        ),
+        Taken::Discarded(again) => obs.with_entries(
+            Outcome::pass(format!(
+                "the MN discarded the Reply with {why} and sent a new Request"
+            )),
+            &[reply.entry, again.entry],
+        ),
+        Taken::Unknown => obs.with_entries(
+            Outcome::pass(format!(
+                "the MN sent nothing through the tunnel after the Reply with {why} ({})",
+                mip6lab_suite::observe::stopped_by(obs, "any use of it")
+            )),
+            &[reply.entry],
+        ),
+    }
+}
+
+/// RFC 3957 §3: "if no MN-HA Key Generation Nonce Reply extension is present, the mobile node
+/// MUST discard the Registration Reply". The harness's FHA leaves it out (`fha.no_keygen_reply`,
+/// still signing with the derived key).
+#[mip6lab_suite::test_purpose]
+pub fn discards_a_reply_without_keygen_reply() -> TestPurpose {
+    tp(
+        CO_LOCATED,
+        "TP-DS-MN-KEYGEN-CHECK-01",
+        "MN that asked for key generation discards a Reply without the MN-HA KeyGen Reply",
+        &["RFC3957-3-MN-MUST-4"],
+        judge_discards_a_reply_without_keygen_reply,
+    )
+    .peer_env(&[("fha", "MIP6LAB_KNOBS", "fha.no_keygen_reply=true")])
+    .until_event(None)
+    .observe_for(Duration::from_secs(60))
+    .pics(&["mn.mip4.keygen"])
+}
+
+pub fn judge_discards_a_reply_without_keygen_reply(obs: &Observation) -> Outcome {
+    let reg = match first_registration(obs) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    if reg
+        .reply
+        .as_ref()
+        .is_some_and(|r| r.has_extension(Ext::MnHaKeyGenReply))
+    {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's Reply carried a KeyGen Reply after all"),
+            &[reg.request.entry],
+        );
+    }
+    judge_discarded(obs, "no MN-HA KeyGen Reply")
+}
+
+/// RFC 3957 §3: the MN checks the Reply's MN-HA authenticator with the key it derives; "If the
+/// check fails, the MN MUST discard the Registration Reply". The harness's FHA signs with
+/// another key (`fha.mn_ha_auth_wrong_key`).
+#[mip6lab_suite::test_purpose]
+pub fn discards_a_reply_signed_with_another_key() -> TestPurpose {
+    tp(
+        CO_LOCATED,
+        "TP-DS-MN-MN-HA-CHECK-01",
+        "MN discards a keyed Reply whose MN-HA authenticator does not verify with the derived key",
+        &["RFC3957-3-MN-MUST-5", "RFC5944-3.6.2.1-MN-MUST-4"],
+        judge_discards_a_reply_signed_with_another_key,
+    )
+    .peer_env(&[("fha", "MIP6LAB_KNOBS", "fha.mn_ha_auth_wrong_key=true")])
+    .until_event(None)
+    .observe_for(Duration::from_secs(60))
+    .pics(&["mn.mip4.keygen"])
+}
+
+pub fn judge_discards_a_reply_signed_with_another_key(obs: &Observation) -> Outcome {
+    judge_discarded(obs, "an MN-HA authenticator made with another key")
 }

@@ -27,6 +27,7 @@ fn both_recordings_pass_the_judges_of_what_they_show() {
         ("fha keygen", fha::judge_answers_key_generation),
         ("fha tunnel", fha::judge_tunnels_to_the_mn),
         ("fha fa-ha", fha::judge_authenticates_to_the_fa),
+        ("fha mn-ha key", fha::judge_signs_with_the_generated_key),
         ("fa adv", fa::judge_advertises_its_service),
         ("fa relay", fa::judge_relays_the_request_unchanged),
         ("fa fa-ha", fa::judge_authenticates_to_the_fha),
