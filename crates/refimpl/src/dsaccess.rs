@@ -78,7 +78,6 @@ fn mac_of(iface: &str) -> Result<[u8; 6]> {
 fn client_config(mac: [u8; 6], k: &Knobs) -> ClientConfig {
     ClientConfig {
         ignore_option68: k.mn_dhcp4_ignores_option68,
-        no_option68_request: k.mn_dhcp4_no_option68_request,
         omit_server_id: k.mn_dhcp4_no_server_id,
         no_backoff: k.mn_dhcp4_no_backoff,
         ..ClientConfig::new(mac)
@@ -139,9 +138,8 @@ mod tests {
             client_config(mac, &Knobs::default()),
             ClientConfig::new(mac)
         );
-        let fields: [KnobField<ClientConfig>; 4] = [
+        let fields: [KnobField<ClientConfig>; 3] = [
             ("mn.dhcp4_ignores_option68", |c| c.ignore_option68),
-            ("mn.dhcp4_no_option68_request", |c| c.no_option68_request),
             ("mn.dhcp4_no_server_id", |c| c.omit_server_id),
             ("mn.dhcp4_no_backoff", |c| c.no_backoff),
         ];

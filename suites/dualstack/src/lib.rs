@@ -2,6 +2,7 @@
 //! registration of RFC 5944 and the extensions of the lab's encoding profile, and DSMIPv6,
 //! RFC 5555). One module per IUT role; each test purpose is a `#[test_purpose]` function, and
 //! [`SUITE`] declares the order the modules run in:
+//! - [`mn_access`]: the MN's network access (its DHCPv4 client, the FHA of option 68);
 //! - [`mn_registration`]: the MN's Mobile IPv4 half (directly, through the FA, the R bit; the
 //!   NAI, key generation; using the Reply's IPv6 items);
 //! - [`mn_dsmip`]: the MN's DSMIPv6 half (RFC 5555: its IPv4 home address, its BUs from its
@@ -11,7 +12,8 @@
 //! - [`fha_registration`]: the foreign home agent (the registration, the AAAH check, the
 //!   THoAv4 and the IPv6 items in the Reply, key generation, the tunnel, FA-HA);
 //! - [`ha_dsmip`]: the IPv6 home agent the Registration Reply names (RFC 5555 BU/BA through
-//!   the MN–FHA tunnel, the IPv4 home address, BUs in UDP 4191).
+//!   the MN–FHA tunnel, the IPv4 home address, BUs in UDP 4191);
+//! - [`nas_access`]: the NAS (802.1X with the AAAH, the FHA assignment passed to DHCPv4).
 //!
 //! Every link of the scenario (visited, access, core, home) is captured; judges read one
 //! transcript in capture-time order across them.
@@ -19,8 +21,10 @@
 pub mod fa_relay;
 pub mod fha_registration;
 pub mod ha_dsmip;
+pub mod mn_access;
 pub mod mn_dsmip;
 pub mod mn_registration;
+pub mod nas_access;
 
 use mip6lab_suite::observe::Mip4Registration;
 use mip6lab_suite::{Observation, Outcome, Scenario, Suite};
@@ -31,16 +35,23 @@ pub static SUITE: Suite = Suite {
     title: "draft-qin-mip6-dsbootstrapping dual-stack scenario: an MN, a foreign agent, a foreign \
             home agent or an IPv6 home agent under test",
     scenario: Scenario::DualStack,
-    catalogs: &["dsbootstrap.toml", "rfc5944.toml", "rfc5555.toml"],
+    catalogs: &[
+        "dsbootstrap.toml",
+        "rfc5944.toml",
+        "rfc5555.toml",
+        "dhcpv4-access.toml",
+    ],
     pending: "dualstack-pending.txt",
     reference_baseline: "reference-dualstack.toml",
     crate_path: module_path!(),
     modules: &[
+        "mn_access",
         "mn_registration",
         "mn_dsmip",
         "fa_relay",
         "fha_registration",
         "ha_dsmip",
+        "nas_access",
     ],
 };
 

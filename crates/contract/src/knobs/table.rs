@@ -938,25 +938,21 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["DSB-4-MN-MUST-6", "DSB-4.1.1-MN-MUST-1"] },
         text: "the FHA the NAS/AAA assigned (DHCPv4 option 68) is the one registered with",
     },
-    /// Leave 68 out of the Parameter Request List.
-    mn_dhcp4_no_option68_request: bool {
-        name: "mn.dhcp4_no_option68_request", roles: &[Mn],
-        values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["DSB-4-MN-MUST-6"] },
-        text: "option 68 (the FHA) in the Parameter Request List",
-    },
     /// A DHCPREQUEST without the Server Identifier.
     mn_dhcp4_no_server_id: bool {
         name: "mn.dhcp4_no_server_id", roles: &[Mn],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-MN-MUST-4"] },
+        kind: Mutant { value: "true", breaks: &["RFC2131-3.1-MN-MUST-1"] },
         text: "the Server Identifier in the DHCPREQUEST after an offer",
     },
     /// Retransmit DHCPv4 at a fixed short interval.
     mn_dhcp4_no_backoff: bool {
         name: "mn.dhcp4_no_backoff", roles: &[Mn],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-MN-MUST-4"] },
+        kind: Mutant {
+            value: "true",
+            breaks: &["RFC2131-4.1-MN-MUST-1", "RFC2131-4.1-MN-SHOULD-1", "RFC2131-4.1-MN-SHOULD-2"],
+        },
         text: "DHCPv4 retransmissions with randomized exponential backoff",
     },
     // The dual-stack NAS's DHCPv4 relay (engines `dhcpv4::relay`, `MIP6LAB_DHCP4_SERVER`).
@@ -964,29 +960,8 @@ knob_table! {
     nas_dhcp4_no_rfc4014: bool {
         name: "nas.dhcp4_no_rfc4014", roles: &[NasRelay],
         values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-SHOULD-1", "DSB-4.1.1-NAS-MUST-2"] },
-        text: "the AAA-assigned FHA passed to the DHCPv4 server (RFC 4014 sub-option)",
-    },
-    /// Relay replies with option 82 still in them.
-    nas_dhcp4_keeps_option82: bool {
-        name: "nas.dhcp4_keeps_option82", roles: &[NasRelay],
-        values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-MUST-2"] },
-        text: "option 82 removed from replies relayed to the client",
-    },
-    /// Option 82 without the Agent Circuit ID.
-    nas_dhcp4_no_circuit_id: bool {
-        name: "nas.dhcp4_no_circuit_id", roles: &[NasRelay],
-        values: Flag, default: "false",
         kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-SHOULD-1"] },
-        text: "the Agent Circuit ID in option 82",
-    },
-    /// Unicast every reply to `yiaddr`, BROADCAST bit or not.
-    nas_dhcp4_ignores_broadcast_bit: bool {
-        name: "nas.dhcp4_ignores_broadcast_bit", roles: &[NasRelay],
-        values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-MUST-2"] },
-        text: "a reply with the BROADCAST bit is broadcast",
+        text: "the AAA-assigned FHA passed to the DHCPv4 server (RFC 4014 sub-option)",
     },
     // The dual-stack foreign agent (engines `mip4::fa`, `MIP6LAB_ROLE=fa`).
     /// Advertise without F.
