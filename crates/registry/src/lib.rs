@@ -65,6 +65,24 @@ mod tests {
         }
     }
 
+    /// In every suite an empty observation (the flow never reached the IUT) is never a PASS.
+    #[test]
+    fn nothing_observed_is_never_a_pass() {
+        let obs = mip6lab_suite::Observation::default();
+        for suite in SUITES {
+            for t in suite.tests() {
+                let o = (t.judge)(&obs);
+                assert_ne!(
+                    o.verdict,
+                    mip6lab_suite::Verdict::Pass,
+                    "{}: {}",
+                    t.id,
+                    o.reason
+                );
+            }
+        }
+    }
+
     #[test]
     fn names_are_unique_and_unknown_names_list_the_available() {
         let mut n = names();

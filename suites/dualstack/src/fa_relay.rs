@@ -7,7 +7,7 @@
 
 use crate::{registration_for, MN_FA_NAI, MN_R_NAI};
 use mip6lab_suite::observe::{AdvFlags, Mip4ExtensionKind as Ext, Mip4Message, Mip4Registration};
-use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, Stimulus, TestBed, TestPurpose};
+use mip6lab_suite::{IutRole, Observation, Outcome, Stimulus, TestPurpose};
 use std::time::Duration;
 
 const TOPOLOGY: &str = "dualstack-fa-iut";
@@ -24,16 +24,8 @@ const fn tp(
     node: &'static str,
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::Fa, TOPOLOGY),
-        id,
-        title,
-        requirements,
-        judge,
-    )
-    .stimulus(Stimulus { node, env: &[] })
-    .until_event(Some("done"))
-    .observe_for(Duration::from_secs(90))
+    crate::test_purpose(IutRole::Fa, TOPOLOGY, id, title, requirements, judge)
+        .stimulus(Stimulus { node, env: &[] })
 }
 
 /// MN-FA's registration with the FA's relayed copy, or why there is none: never sent
@@ -364,17 +356,6 @@ pub fn judge_relays_the_reply(obs: &Observation) -> Outcome {
             .filter(|k| *k != Ext::Padding)
             .collect()
     };
-    let after_mn_ha = |m: &Mip4Message| -> Vec<Ext> {
-        let kinds = m.extension_kinds();
-        match kinds.iter().position(|k| *k == Ext::MnHaAuth) {
-            Some(i) => kinds[i + 1..]
-                .iter()
-                .copied()
-                .filter(|k| *k != Ext::Padding)
-                .collect(),
-            None => Vec::new(),
-        }
-    };
     let o = if fixed(&to_mn) != fixed(&home) {
         Outcome::fail(format!(
             "the relayed Reply's fixed portion differs: {:?} for {:?}",
@@ -494,8 +475,9 @@ pub fn judge_numbers_its_advertisements(obs: &Observation) -> Outcome {
 /// (its stimuli `mn.mip4_exceed_advertised_lifetime`, `mn.mip4_lifetime_s`).
 #[mip6lab_suite::test_purpose]
 pub fn denies_a_too_long_lifetime() -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::Fa, TOPOLOGY),
+    crate::test_purpose(
+        IutRole::Fa,
+        TOPOLOGY,
         "TP-DS-FA-LIFETIME-01",
         "FA denies a Request whose Lifetime exceeds its maximum with Code 69, relaying nothing",
         &[
@@ -638,24 +620,13 @@ pub fn judge_removes_uncovered_extensions(obs: &Observation) -> Outcome {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let after = |m: &Mip4Message| -> Vec<Ext> {
-        let kinds = m.extension_kinds();
-        match kinds.iter().position(|k| *k == Ext::MnHaAuth) {
-            Some(i) => kinds[i + 1..]
-                .iter()
-                .copied()
-                .filter(|k| *k != Ext::Padding)
-                .collect(),
-            None => Vec::new(),
-        }
-    };
     let Some(home) = reg.home_reply.clone() else {
         return obs.with_entries(
             Outcome::inconclusive("the harness's FHA did not answer"),
             &[reg.request.entry],
         );
     };
-    let uncovered: Vec<Ext> = after(&home)
+    let uncovered: Vec<Ext> = after_mn_ha(&home)
         .into_iter()
         .filter(|k| *k != Ext::FaHaAuth)
         .collect();
@@ -667,15 +638,29 @@ pub fn judge_removes_uncovered_extensions(obs: &Observation) -> Outcome {
     }
     let o = match reg.reply.as_ref().filter(|r| r.entry.src == FA_VISITED) {
         None => Outcome::fail("the FA relayed nothing to the MN"),
-        Some(r) if after(r).is_empty() => Outcome::pass(format!(
+        Some(r) if after_mn_ha(r).is_empty() => Outcome::pass(format!(
             "{uncovered:?} after MN-HA removed from the relayed Reply"
         )),
         Some(r) => Outcome::fail(format!(
             "the relayed Reply still carries {:?} after MN-HA",
-            after(r)
+            after_mn_ha(r)
         )),
     };
     let mut entries = vec![home.entry];
     entries.extend(reg.reply.as_ref().map(|r| r.entry));
     obs.with_entries(o, &entries)
+}
+
+/// The extensions after the MN-HA authentication, in order (none without one): what no
+/// authorization-enabling extension covers (RFC 5944 §3.7.3.2).
+fn after_mn_ha(m: &Mip4Message) -> Vec<Ext> {
+    let kinds = m.extension_kinds();
+    match kinds.iter().position(|k| *k == Ext::MnHaAuth) {
+        Some(i) => kinds[i + 1..]
+            .iter()
+            .copied()
+            .filter(|k| *k != Ext::Padding)
+            .collect(),
+        None => Vec::new(),
+    }
 }

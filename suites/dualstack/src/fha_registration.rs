@@ -12,9 +12,8 @@ use crate::{registration_for, MN_FA_NAI, MN_NAI};
 use mip6lab_suite::observe::{
     radius_code, Mip4ExtensionKind as Ext, Mip4Message, Mip4Registration, Via,
 };
-use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, Stimulus, TestBed, TestPurpose};
+use mip6lab_suite::{IutRole, Observation, Outcome, Stimulus, TestPurpose};
 use std::net::IpAddr;
-use std::time::Duration;
 
 const TOPOLOGY: &str = "dualstack-fha-iut";
 /// The FHA's role on the access link (where the MNs' Requests go), and on the core link.
@@ -31,16 +30,8 @@ const fn tp(
     env: &'static [(&'static str, &'static str)],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::Fha, TOPOLOGY),
-        id,
-        title,
-        requirements,
-        judge,
-    )
-    .stimulus(Stimulus { node, env })
-    .until_event(Some("done"))
-    .observe_for(Duration::from_secs(90))
+    crate::test_purpose(IutRole::Fha, TOPOLOGY, id, title, requirements, judge)
+        .stimulus(Stimulus { node, env })
 }
 
 /// The co-located tester's registration with the FHA's Reply, or the outcome when the Request

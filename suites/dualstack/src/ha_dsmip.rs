@@ -11,9 +11,8 @@
 use mip6lab_suite::observe::{
     BindingAck, BindingUpdate, Exchange, Ipv4AddressAck, NatDetection, Via,
 };
-use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, Stimulus, TestBed, TestPurpose};
+use mip6lab_suite::{IutRole, Observation, Outcome, Stimulus, TestPurpose};
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Duration;
 
 const TOPOLOGY: &str = "dualstack-ha-iut";
 /// The HA's roles: on the home link, and on the access link where it takes UDP 4191.
@@ -29,19 +28,10 @@ const fn tp(
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::Ha, TOPOLOGY),
-        id,
-        title,
-        requirements,
-        judge,
-    )
-    .stimulus(Stimulus {
+    crate::test_purpose(IutRole::Ha, TOPOLOGY, id, title, requirements, judge).stimulus(Stimulus {
         node: "mn",
         env: &[],
     })
-    .until_event(Some("done"))
-    .observe_for(Duration::from_secs(90))
 }
 
 /// The HA's BA answering `bu` (same sequence number, from `from`, later in the capture).

@@ -6,7 +6,7 @@
 //! then registers with that FHA from that CoA.
 
 use mip6lab_suite::observe::{dhcp4_message_type as t, Dhcp4Message};
-use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, TestBed, TestPurpose};
+use mip6lab_suite::{IutRole, Observation, Outcome, TestPurpose};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -20,16 +20,9 @@ const fn tp(
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::Mn, TOPOLOGY),
-        id,
-        title,
-        requirements,
-        judge,
-    )
-    .until_event(Some("done"))
-    .observe_for(Duration::from_secs(120))
-    .pics(&["mn.dualstack.dhcp4"])
+    crate::test_purpose(IutRole::Mn, TOPOLOGY, id, title, requirements, judge)
+        .observe_for(Duration::from_secs(120))
+        .pics(&["mn.dualstack.dhcp4"])
 }
 
 /// The MN's own DHCPv4 messages of `kind` (not the NAS's relayed copies: hops 0).

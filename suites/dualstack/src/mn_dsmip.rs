@@ -5,7 +5,7 @@
 //! decrypted with the MN's keys (the IUT contract's key log).
 
 use mip6lab_suite::observe::{BindingAck, BindingUpdate, Via};
-use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, TestBed, TestPurpose};
+use mip6lab_suite::{IutRole, Observation, Outcome, TestPurpose};
 use std::time::Duration;
 
 const TOPOLOGY: &str = "dualstack-mn-iut";
@@ -22,15 +22,8 @@ const fn tp(
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::Mn, TOPOLOGY),
-        id,
-        title,
-        requirements,
-        judge,
-    )
-    .until_event(Some("done"))
-    .observe_for(Duration::from_secs(120))
+    crate::test_purpose(IutRole::Mn, TOPOLOGY, id, title, requirements, judge)
+        .observe_for(Duration::from_secs(120))
 }
 
 /// The MN's BUs in capture order: from its IPv6 CoA through the tunnel, and in UDP 4191 to the

@@ -12,7 +12,7 @@ use mip6lab_suite::observe::{
     AdvFlags, Exchange, Mip4ExtensionKind as Ext, Mip4Message, Mip4Registration, RrqFlags,
     TunnelledPacket, Via,
 };
-use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, TestBed, TestPurpose};
+use mip6lab_suite::{IutRole, Observation, Outcome, TestPurpose};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -35,15 +35,8 @@ const fn tp(
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::Mn, topology),
-        id,
-        title,
-        requirements,
-        judge,
-    )
-    .until_event(Some("done"))
-    .observe_for(Duration::from_secs(120))
+    crate::test_purpose(IutRole::Mn, topology, id, title, requirements, judge)
+        .observe_for(Duration::from_secs(120))
 }
 
 /// The MN's first Registration Request (not a relay's copy), hop by hop.

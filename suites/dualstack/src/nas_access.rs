@@ -7,7 +7,7 @@
 //! RADIUS Attributes sub-option (RFC 4014), which Kea copies into option 68.
 
 use mip6lab_suite::observe::{dhcp4_message_type as t, radius_code, EapOutcome};
-use mip6lab_suite::{IutRole, Observation, Outcome, Scenario, Stimulus, TestBed, TestPurpose};
+use mip6lab_suite::{IutRole, Observation, Outcome, Stimulus, TestPurpose};
 use std::time::Duration;
 
 const TOPOLOGY: &str = "dualstack-nas-iut";
@@ -28,20 +28,13 @@ const fn tp(
     requirements: &'static [&'static str],
     judge: fn(&Observation) -> Outcome,
 ) -> TestPurpose {
-    TestPurpose::new(
-        TestBed::new(Scenario::DualStack, IutRole::NasRelay, TOPOLOGY),
-        id,
-        title,
-        requirements,
-        judge,
-    )
-    .stimulus(Stimulus {
-        node: "mn",
-        env: &[],
-    })
-    .until_event(Some("done"))
-    .observe_for(Duration::from_secs(120))
-    .pics(&["nas.access.8021x"])
+    crate::test_purpose(IutRole::NasRelay, TOPOLOGY, id, title, requirements, judge)
+        .stimulus(Stimulus {
+            node: "mn",
+            env: &[],
+        })
+        .observe_for(Duration::from_secs(120))
+        .pics(&["nas.access.8021x"])
 }
 
 /// Draft §4.1.1 figure 2 steps 2 ("Access Request", NAS to AAAH) and 3 ("Access Rep.", NAS to

@@ -140,20 +140,4 @@ mod tests {
     fn the_suite_declaration_is_consistent() {
         super::SUITE.check().unwrap();
     }
-
-    /// An empty observation (the flow never reached the IUT) is never a PASS.
-    #[test]
-    fn nothing_observed_is_never_a_pass() {
-        let obs = mip6lab_suite::Observation::default();
-        for t in super::SUITE.tests() {
-            let o = (t.judge)(&obs);
-            assert_ne!(
-                o.verdict,
-                mip6lab_suite::Verdict::Pass,
-                "{}: {}",
-                t.id,
-                o.reason
-            );
-        }
-    }
 }

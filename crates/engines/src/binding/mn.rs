@@ -316,15 +316,7 @@ impl BindingUpdateList {
         dns_fqdn: Option<&str>,
         now_ms: u64,
     ) -> Result<(), MnError> {
-        let form = self.cfg.fqdn_form;
-        let e = self.entries.get(&ha).ok_or(MnError::UnknownHa)?;
-        if e.refused_hoas.contains(&e.hoa) {
-            return Err(MnError::HoaRefused);
-        }
-        let dns = dns_fqdn.and_then(|f| DnsUpdate::new(0, false, f, form).ok());
-        let actions = self.start(ha, CareOf::V6(coa), false, dns, now_ms);
-        self.events.extend(actions);
-        Ok(())
+        self.register_from(ha, CareOf::V6(coa), dns_fqdn, now_ms)
     }
 
     /// Registers from an IPv4 care-of address (RFC 5555 §4.1, §4.2): the BU carries the IPv4
@@ -336,13 +328,23 @@ impl BindingUpdateList {
         dns_fqdn: Option<&str>,
         now_ms: u64,
     ) -> Result<(), MnError> {
+        self.register_from(ha, CareOf::V4(coa), dns_fqdn, now_ms)
+    }
+
+    fn register_from(
+        &mut self,
+        ha: Ipv6Addr,
+        coa: CareOf,
+        dns_fqdn: Option<&str>,
+        now_ms: u64,
+    ) -> Result<(), MnError> {
         let form = self.cfg.fqdn_form;
         let e = self.entries.get(&ha).ok_or(MnError::UnknownHa)?;
         if e.refused_hoas.contains(&e.hoa) {
             return Err(MnError::HoaRefused);
         }
         let dns = dns_fqdn.and_then(|f| DnsUpdate::new(0, false, f, form).ok());
-        let actions = self.start(ha, CareOf::V4(coa), false, dns, now_ms);
+        let actions = self.start(ha, coa, false, dns, now_ms);
         self.events.extend(actions);
         Ok(())
     }

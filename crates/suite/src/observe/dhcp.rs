@@ -703,16 +703,7 @@ impl Observation {
     /// DHCPv6 payloads the dissector rejected, with its reason: a judge that would conclude
     /// "no message" must look here first.
     pub fn malformed_dhcp(&self) -> Vec<(&Entry, &str)> {
-        self.transcript
-            .entries
-            .iter()
-            .filter_map(|e| match &e.decoded {
-                Decoded::Malformed { protocol, reason } if protocol == PROTOCOL => {
-                    Some((e, reason.as_str()))
-                }
-                _ => None,
-            })
-            .collect()
+        self.malformed_of(PROTOCOL)
     }
 
     /// DHCPv6 packets of type `t` sent by `src` (any role if `None`), in capture order.

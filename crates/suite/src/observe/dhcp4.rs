@@ -265,15 +265,6 @@ impl Observation {
 
     /// DHCPv4 payloads the dissector rejected, with its reason.
     pub fn malformed_dhcp4(&self) -> Vec<(&Entry, &str)> {
-        self.transcript
-            .entries
-            .iter()
-            .filter_map(|e| match &e.decoded {
-                Decoded::Malformed { protocol, reason } if protocol == PROTOCOL => {
-                    Some((e, reason.as_str()))
-                }
-                _ => None,
-            })
-            .collect()
+        self.malformed_of(PROTOCOL)
     }
 }

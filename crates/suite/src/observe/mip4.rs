@@ -913,15 +913,6 @@ impl Observation {
     /// MIPv4 payloads the dissector rejected, with its reason: a judge that would conclude
     /// "no message" must look here first.
     pub fn malformed_mip4(&self) -> Vec<(&Entry, &str)> {
-        self.transcript
-            .entries
-            .iter()
-            .filter_map(|e| match &e.decoded {
-                Decoded::Malformed { protocol, reason } if protocol == PROTOCOL => {
-                    Some((e, reason.as_str()))
-                }
-                _ => None,
-            })
-            .collect()
+        self.malformed_of(PROTOCOL)
     }
 }

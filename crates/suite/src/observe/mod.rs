@@ -90,6 +90,24 @@ fn address_and_length<A: std::str::FromStr>(v: &str) -> Option<(A, u8)> {
     Some((a.parse().ok()?, l.parse().ok()?))
 }
 
+impl Observation {
+    /// Payloads of `protocol` the dissector rejected, with its reason: a judge that would
+    /// conclude "no message" must look here first.
+    pub fn malformed_of(&self, protocol: &str) -> Vec<(&Entry, &str)> {
+        self.transcript
+            .entries
+            .iter()
+            .filter_map(|e| match &e.decoded {
+                Decoded::Malformed {
+                    protocol: p,
+                    reason,
+                } if p == protocol => Some((e, reason.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The capture file the frame numbers of `obs` refer to.
 pub fn pcap(obs: &Observation) -> &str {
     obs.pcap.as_str()
