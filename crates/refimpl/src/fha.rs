@@ -98,6 +98,8 @@ fn fha_knobs(k: &Knobs) -> FhaKnobs {
         no_keygen_reply: k.fha_no_keygen_reply,
         mn_ha_auth_wrong_key: k.fha_mn_ha_auth_wrong_key,
         keygen_after_mn_ha: k.fha_keygen_after_mn_ha,
+        reply_identification_mismatch: k.fha_reply_identification_mismatch,
+        fa_ha_auth_wrong_key: k.fha_fa_ha_auth_wrong_key,
     }
 }
 
@@ -178,6 +180,7 @@ pub async fn run(cfg: &Config) -> Result<()> {
     let mut tun_routes = vec![pool_prefix];
     tun_routes.extend(s.ipv6_coa_prefix.map(|(p, l)| Prefix::V6(p, l)));
     let mut ipv6_coas: std::collections::HashMap<Ipv4Addr, Ipv6Addr> = Default::default();
+    let mut ignored = 0u8;
     loop {
         // Events first: a visitor's tunnel is up before its Reply goes out, so its first
         // tunnelled packet finds it (else the kernel answers Protocol Unreachable).
@@ -252,6 +255,12 @@ pub async fn run(cfg: &Config) -> Result<()> {
         tokio::select! {
             r = reg.recv_from(&mut rbuf) => {
                 let (n, from) = r.context("UDP 434 receive")?;
+                // Stimulus `fha.ignore_first_requests`: the first N Requests go unanswered.
+                if rbuf.first() == Some(&1) && ignored < cfg.knobs.fha_ignore_first_requests {
+                    ignored += 1;
+                    emit("fha", json!({ "event": "request_ignored", "count": ignored }));
+                    continue;
+                }
                 fha.handle_input(now(), FhaInput::Registration(Datagram::new(from, &rbuf[..n])));
             }
             r = radius.recv_from(&mut abuf) => {

@@ -664,3 +664,63 @@ fn after_mn_ha(m: &Mip4Message) -> Vec<Ext> {
         None => Vec::new(),
     }
 }
+
+/// RFC 5944 §3.7.1 / §3.7.3.1: with an FA-HA SA, the FA "MUST check the required
+/// Foreign-Home Authentication Extension in the Registration Reply" and, when it fails, "MUST
+/// also reject the mobile node's registration and SHOULD send a Registration Reply to the
+/// mobile node with Code 68". The harness's FHA signs its Replies to the FA with another key
+/// (`fha.fa_ha_auth_wrong_key`).
+#[mip6lab_suite::test_purpose]
+pub fn checks_the_fhas_authentication() -> TestPurpose {
+    tp(
+        "TP-DS-FA-FA-HA-CHECK-01",
+        "FA rejects a Reply whose Foreign-Home authenticator does not verify (no acceptance relayed)",
+        &[
+            "RFC5944-3.7.1-FA-MUST-4",
+            "RFC5944-3.7.3.1-FA-MUST-5",
+            "RFC5944-3.7.3.1-FA-MUST-6",
+        ],
+        "mn-fa",
+        judge_checks_the_fhas_authentication,
+    )
+    .peer_env(&[("fha", "MIP6LAB_KNOBS", "fha.fa_ha_auth_wrong_key=true")])
+    .until_event(None)
+    .observe_for(Duration::from_secs(60))
+    .pics(&["fa.fa_ha_sa"])
+}
+
+pub fn judge_checks_the_fhas_authentication(obs: &Observation) -> Outcome {
+    let (reg, _) = match relayed(obs, MN_FA_NAI) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(home) = reg.home_reply.clone() else {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's FHA did not answer"),
+            &[reg.request.entry],
+        );
+    };
+    if !home.accepted() || !home.has_extension(Ext::FaHaAuth) {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's Reply was not an accepting one with FA-HA"),
+            &[home.entry],
+        );
+    }
+    let to_mn = reg.reply.clone().filter(|r| r.entry.src == FA_VISITED);
+    let mut entries = vec![home.entry];
+    entries.extend(to_mn.as_ref().map(|r| r.entry));
+    let o = match to_mn {
+        Some(r) if r.accepted() => Outcome::fail(
+            "the FA relayed the acceptance of a Reply whose FA-HA authenticator is wrong",
+        ),
+        Some(r) if r.code() == Some(68) => {
+            Outcome::pass("the FA rejected the Reply and told the MN with Code 68")
+        }
+        Some(r) => Outcome::pass(format!(
+            "the FA rejected the Reply (Code {} to the MN; 68 is the SHOULD)",
+            mip6lab_suite::observe::or_unknown(r.code())
+        )),
+        None => Outcome::pass("the FA relayed nothing of the Reply to the MN"),
+    };
+    obs.with_entries(o, &entries)
+}

@@ -525,17 +525,21 @@ fn taken<'a>(
 /// The judge of an accepting Reply the MN must discard; `why` says what the harness's FHA did
 /// wrong in it.
 fn judge_discarded(obs: &Observation, why: &str) -> Outcome {
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
-    let Some(reply) = accepted_reply(&reg) else {
+    match first_registration(obs) {
+        Ok(reg) => judge_taken(obs, &reg, why),
+        Err(o) => o,
+    }
+}
+
+/// The same for the registration `reg` and its Reply.
+fn judge_taken(obs: &Observation, reg: &Mip4Registration<'_>, why: &str) -> Outcome {
+    let Some(reply) = accepted_reply(reg) else {
         return obs.with_entries(
             Outcome::inconclusive("the harness's FHA sent no accepting Reply"),
             &[reg.request.entry],
         );
     };
-    match taken(obs, &reg, &reply) {
+    match taken(obs, reg, &reply) {
         Taken::Used(p) => obs.with_entries(
             Outcome::fail(format!(
                 "the MN used a Reply with {why}: it sent traffic through the tunnel"
@@ -614,4 +618,133 @@ pub fn discards_a_reply_signed_with_another_key() -> TestPurpose {
 
 pub fn judge_discards_a_reply_signed_with_another_key(obs: &Observation) -> Outcome {
     judge_discarded(obs, "an MN-HA authenticator made with another key")
+}
+
+/// RFC 5944 §3.6.2.1: "the low-order 32 bits of the Identification field in the Registration
+/// Reply MUST be compared to the low-order 32 bits of the Identification field in the most
+/// recent Registration Request sent to the replying agent. If they do not match, the Reply MUST
+/// be silently discarded." The harness's FHA answers with the bits changed
+/// (`fha.reply_identification_mismatch`), its MN-HA authenticator valid.
+#[mip6lab_suite::test_purpose]
+pub fn discards_a_reply_to_another_request() -> TestPurpose {
+    tp(
+        CO_LOCATED,
+        "TP-DS-MN-ID-CHECK-01",
+        "MN discards a Reply whose Identification does not match its Request's",
+        &[
+            "RFC5944-3.6.2.1-MN-MUST-2",
+            "RFC5944-3.6.2.1-MN-MUST-3",
+            "RFC5944-5.7-MN-MUST-1",
+        ],
+        judge_discards_a_reply_to_another_request,
+    )
+    .peer_env(&[(
+        "fha",
+        "MIP6LAB_KNOBS",
+        "fha.reply_identification_mismatch=true",
+    )])
+    .until_event(None)
+    .observe_for(Duration::from_secs(60))
+}
+
+pub fn judge_discards_a_reply_to_another_request(obs: &Observation) -> Outcome {
+    let reg = match first_registration(obs) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    // The pairing by Identification finds no Reply: look for the FHA's answer by NAI.
+    let reply = obs.registration_replies(Some(FHA)).into_iter().find(|r| {
+        r.position > reg.request.position && r.nai() == reg.request.nai() && r.accepted()
+    });
+    let Some(reply) = reply else {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's FHA sent no accepting Reply"),
+            &[reg.request.entry],
+        );
+    };
+    let low = |m: &Mip4Message| m.identification().map(|i| i as u32);
+    if low(&reply) == low(&reg.request) {
+        return obs.with_entries(
+            Outcome::inconclusive("the harness's Reply matched the Request's Identification"),
+            &[reg.request.entry, reply.entry],
+        );
+    }
+    let mismatched = Mip4Registration {
+        reply: Some(reply),
+        ..reg
+    };
+    judge_taken(obs, &mismatched, "another Request's Identification")
+}
+
+/// RFC 5944 §3.6.3: "The minimum time between Registration Requests MUST NOT be less than 1
+/// second. Each successive retransmission timeout period SHOULD be at least twice the previous
+/// period"; §5.7: "The Identification field in a new Registration Request MUST NOT be the same
+/// as in an immediately preceding Request". The harness's FHA leaves the first two Requests
+/// unanswered (`fha.ignore_first_requests=2`).
+#[mip6lab_suite::test_purpose]
+pub fn retransmits_with_backoff() -> TestPurpose {
+    tp(
+        CO_LOCATED,
+        "TP-DS-MN-RETRANSMIT-01",
+        "unanswered Requests are repeated no sooner than 1 s, backing off, each with a new Identification",
+        &[
+            "RFC5944-3.6.3-MN-MUST-NOT-1",
+            "RFC5944-3.6.3-MN-SHOULD-1",
+            "RFC5944-5.7-MN-MUST-NOT-1",
+        ],
+        judge_retransmits_with_backoff,
+    )
+    .peer_env(&[("fha", "MIP6LAB_KNOBS", "fha.ignore_first_requests=2")])
+}
+
+pub fn judge_retransmits_with_backoff(obs: &Observation) -> Outcome {
+    let sent: Vec<Mip4Message> = obs
+        .registration_requests(None)
+        .into_iter()
+        .filter(|m| !RELAYS.contains(&m.entry.src.as_str()) && m.entry.dst == FHA)
+        .collect();
+    let entries: Vec<_> = sent.iter().take(3).map(|m| m.entry).collect();
+    if sent.len() < 3 {
+        return obs.with_entries(
+            Outcome::not_reached(
+                "the MN's first Registration Request",
+                format!(
+                    "{} Request(s) seen: two retransmissions are needed",
+                    sent.len()
+                ),
+            ),
+            &entries,
+        );
+    }
+    let times: Vec<_> = sent[..3]
+        .iter()
+        .filter_map(|m| obs.time_of(m.position))
+        .collect();
+    if times.len() < 3 {
+        return obs.with_entries(Outcome::inconclusive("a capture time is missing"), &entries);
+    }
+    let gaps: Vec<f64> = times
+        .windows(2)
+        .map(|w| w[1].saturating_sub(w[0]).as_secs_f64())
+        .collect();
+    let ids: Vec<Option<u64>> = sent[..3].iter().map(|m| m.identification()).collect();
+    let o = if gaps[0] < 0.95 || gaps[1] < 0.95 {
+        Outcome::fail(format!(
+            "Requests {:.2} s and {:.2} s apart: less than 1 s",
+            gaps[0], gaps[1]
+        ))
+    } else if ids.windows(2).any(|w| w[0].is_some() && w[0] == w[1]) {
+        Outcome::fail("a retransmitted Request repeats the previous Request's Identification")
+    } else if gaps[1] < 2.0 * gaps[0] - 0.1 {
+        Outcome::fail(format!(
+            "no backoff: {:.2} s, then {:.2} s (SHOULD be at least twice)",
+            gaps[0], gaps[1]
+        ))
+    } else {
+        Outcome::pass(format!(
+            "retransmitted after {:.2} s, then {:.2} s, each with a new Identification",
+            gaps[0], gaps[1]
+        ))
+    };
+    obs.with_entries(o, &entries)
 }

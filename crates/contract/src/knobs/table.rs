@@ -963,6 +963,24 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["DSB-4.1.1-NAS-SHOULD-1"] },
         text: "the AAA-assigned FHA passed to the DHCPv4 server (RFC 4014 sub-option)",
     },
+    /// Stimulus for an MN under test: the Reply's Identification off by one (low-order bits).
+    fha_reply_identification_mismatch: bool {
+        name: "fha.reply_identification_mismatch", roles: &[Fha],
+        values: Flag, default: "false", kind: Stimulus,
+        text: "a Reply whose Identification does not match the Request's",
+    },
+    /// Stimulus for an FA under test: the Reply's Foreign-Home authenticator made with another key.
+    fha_fa_ha_auth_wrong_key: bool {
+        name: "fha.fa_ha_auth_wrong_key", roles: &[Fha],
+        values: Flag, default: "false", kind: Stimulus,
+        text: "a Reply to the FA whose FA-HA authenticator does not verify",
+    },
+    /// Stimulus for an MN under test: the first N Registration Requests go unanswered.
+    fha_ignore_first_requests: u8 {
+        name: "fha.ignore_first_requests", roles: &[Fha],
+        values: Int { min: 0, max: 10 }, default: "0", kind: Stimulus,
+        text: "Registration Requests left unanswered before the first Reply",
+    },
     // The dual-stack foreign agent (engines `mip4::fa`, `MIP6LAB_ROLE=fa`).
     /// Advertise without F.
     fa_clear_f_bit: bool {

@@ -168,6 +168,13 @@ pub struct FhaKnobs {
     /// Put the MN-HA AAA KeyGen Reply after the MN-HA extension: breaks RFC 3957 §6.4 ("MUST
     /// appear in the Registration Reply before the MN-HA Authentication extension").
     pub keygen_after_mn_ha: bool,
+    /// Stimulus for an MN under test: the Reply's Identification differs from the Request's in
+    /// its low-order 32 bits (signed as sent), which the MN MUST silently discard (RFC 5944
+    /// §3.6.2.1, §5.7).
+    pub reply_identification_mismatch: bool,
+    /// Stimulus for an FA under test: the Foreign-Home authenticator of a Reply to an FA made
+    /// with another key, which the FA MUST reject (RFC 5944 §3.7.3.1).
+    pub fa_ha_auth_wrong_key: bool,
 }
 
 /// The FHA's settings.

@@ -82,7 +82,8 @@ pub(crate) fn reply_bytes(
         lifetime: f.lifetime,
         home_address: f.home_address,
         home_agent: f.home_agent,
-        identification: f.identification,
+        // Stimulus: the low-order bits no longer match the Request's.
+        identification: f.identification ^ u64::from(cfg.knobs.reply_identification_mismatch),
         extensions,
     });
     let mut b = rrp.to_bytes().map_err(|e| e.to_string())?;
@@ -105,7 +106,12 @@ pub(crate) fn reply_bytes(
         e.emit(&mut b[at..]).map_err(|e| e.to_string())?;
     }
     if let Some(sa) = &to.fa_ha {
-        sign(&mut b, reg_ext::FA_HA_AUTH, sa.spi, &sa.key)?;
+        let mut key = sa.key.clone();
+        if cfg.knobs.fa_ha_auth_wrong_key {
+            // Stimulus: an authenticator the FA cannot verify.
+            key.iter_mut().for_each(|b| *b ^= 0x5a);
+        }
+        sign(&mut b, reg_ext::FA_HA_AUTH, sa.spi, &key)?;
     }
     Ok(b)
 }

@@ -752,3 +752,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn stimuli_for_mns_and_fas_under_test() {
+    // A Reply whose Identification's low-order bits are not the Request's (RFC 5944 §5.7).
+    let mut c = cfg();
+    c.knobs.reply_identification_mismatch = true;
+    let mut f = fha(c);
+    let id = id_at(0, 1);
+    let r = rrq(600, Ipv4Addr::UNSPECIFIED, id, vec![nai_ext()]);
+    let (t, _) = send(&mut f, 0, mn(), &with_mn_ha(&r, HA_KEY));
+    let reply = one_reply(&t);
+    assert_ne!(reply.identification as u32, id as u32);
+    // Its MN-HA authenticator still verifies: only the Identification is wrong.
+    let at = auth::find_extension(&t[0].payload, reg_ext::MN_HA_AUTH).unwrap();
+    assert!(auth::verify(&t[0].payload, at, HA_KEY).unwrap());
+
+    // A Reply to the FA whose FA-HA authenticator does not verify with the SA's key.
+    let fa: SocketAddr = "198.51.100.1:434".parse().unwrap();
+    let mut c = cfg();
+    c.fa_ha = vec![FhaFaHaSa {
+        fa: Ipv4Addr::new(198, 51, 100, 1),
+        spi: 0x200,
+        key: b"fa-key".to_vec(),
+    }];
+    c.knobs.fa_ha_auth_wrong_key = true;
+    let mut f = fha(c);
+    let r = rrq(600, Ipv4Addr::UNSPECIFIED, id_at(0, 2), vec![nai_ext()]);
+    let mut b = with_mn_ha(&r, HA_KEY);
+    auth::append_authenticated(&mut b, reg_ext::FA_HA_AUTH, 0x200, b"fa-key").unwrap();
+    let (t, _) = send(&mut f, 0, fa, &b);
+    assert_eq!(t[0].dst, fa);
+    let at = auth::find_extension(&t[0].payload, reg_ext::FA_HA_AUTH).unwrap();
+    assert!(!auth::verify(&t[0].payload, at, b"fa-key").unwrap());
+}
