@@ -160,7 +160,9 @@ fn every_setting_a_test_or_topology_passes_is_in_the_contract() {
     for s in settings {
         let (test, node, name) = (s.test, &s.node, &s.name);
         let Some(var) = env::find(name) else {
-            problems.insert(format!("{test}: {name} on {node} is not in mip6lab_contract::env"));
+            problems.insert(format!(
+                "{test}: {name} on {node} is not in mip6lab_contract::env"
+            ));
             continue;
         };
         if !readme.contains(&format!("`{name}`")) {

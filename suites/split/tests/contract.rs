@@ -111,6 +111,7 @@ fn every_declared_variable_is_documented_where_its_reader_says() {
 #[case("MIP6LAB_IKE_TIMEOUT_SECS")]
 #[case("MIP6LAB_DAD_WAIT_MS")]
 #[case("MIP6LAB_HOA_POOL_SIZE")]
+#[case("MIP6LAB_DS_ADV_WAIT_MS")]
 fn timing_a_vendor_controls_is_marked_a_pixit(#[case] name: &str) {
     let readme = std::fs::read_to_string(root().join("containers/iut/README.md")).unwrap();
     let cell = format!("`{name}`");
