@@ -2,7 +2,7 @@
 //! what it means. An IUT is configured only through these (`containers/iut/README.md` gives
 //! defaults and examples); the harness-only ones steer the CLI, the lab and the tests.
 
-use crate::IutRole::{self, Aaa, DhcpServer, Ha, Mn, NasRelay};
+use crate::IutRole::{self, Aaa, DhcpServer, Fa, Fha, Ha, Mn, NasRelay};
 
 /// Who reads a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,16 +54,16 @@ pub const ROLE_DHCPV6_STIMULUS: &str = "dhcpv6-stimulus";
 /// `relay_stimulus_reply` per shape and `relay_stimulus_done`, then exits 0.
 pub const ROLE_DHCPV6_RELAY_STIMULUS: &str = "dhcpv6-relay-stimulus";
 
-/// The value of `MIP6LAB_ROLE` for the reference's foreign home agent of the dual-stack
-/// scenario (draft-qin-mip6-dsbootstrapping, `mip6lab_engines::mip4::fha`): Mobile IPv4
-/// registration on UDP 434, the MN checked with the AAA over RADIUS, the RRP with the
+/// The value of `MIP6LAB_ROLE` for the foreign home agent of the dual-stack scenario
+/// (draft-qin-mip6-dsbootstrapping; the reference's is `mip6lab_engines::mip4::fha`): Mobile
+/// IPv4 registration on UDP 434, the MN checked with the AAA over RADIUS, the RRP with the
 /// temporary IPv4 home address and the IPv6 items of the profile.
-pub const ROLE_FHA: &str = "fha";
+pub const ROLE_FHA: &str = IutRole::Fha.token();
 
-/// The value of `MIP6LAB_ROLE` for the reference's foreign agent of the dual-stack scenario
-/// (`mip6lab_engines::mip4::fa`): Agent Advertisements on its access link
+/// The value of `MIP6LAB_ROLE` for the foreign agent of the dual-stack scenario (the
+/// reference's is `mip6lab_engines::mip4::fa`): Agent Advertisements on its access link
 /// (`MIP6LAB_ACCESS_IFACE`), Registration Requests relayed to the FHA and Replies back.
-pub const ROLE_FA: &str = "fa";
+pub const ROLE_FA: &str = IutRole::Fa.token();
 
 /// Declares each variable once: its constant and its row in [`ALL`].
 macro_rules! env_vars {
@@ -84,20 +84,27 @@ const HA: Reader = Reader::Iut(&[Ha]);
 const NAS: Reader = Reader::Iut(&[NasRelay]);
 const HA_NAS: Reader = Reader::Iut(&[Ha, NasRelay]);
 const DHCP: Reader = Reader::Iut(&[DhcpServer]);
+const FA: Reader = Reader::Iut(&[Fa]);
+const FHA: Reader = Reader::Iut(&[Fha]);
+const FA_FHA: Reader = Reader::Iut(&[Fa, Fha]);
+/// The roles with an identity of their own: IKE for the MN and the HA, the NAS-Identifier
+/// of RADIUS for the NAS and the FHA.
+const NAMED: Reader = Reader::Iut(&[Mn, Ha, NasRelay, Fha]);
 /// Every node the lab gives an address: what each role needs to find its own.
-const ADDRESSED: Reader = Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer, Aaa]);
+const ADDRESSED: Reader = Reader::Iut(&IutRole::ALL);
 
 env_vars! {
-    ROLE = "MIP6LAB_ROLE", Reader::Iut(&[Mn, Ha, NasRelay, DhcpServer, Aaa]),
-        "`mn`, `ha`, `nas`, `dhcp-server` or `aaa` (the reference also `nd-defender`, \
-         `dhcpv6-stimulus` and `dhcpv6-relay-stimulus`, harness peers)";
+    ROLE = "MIP6LAB_ROLE", Reader::Iut(&IutRole::ALL),
+        "`mn`, `ha`, `nas`, `dhcp-server`, `aaa`, `fa` or `fha` (the reference also \
+         `nd-defender`, `dhcpv6-stimulus` and `dhcpv6-relay-stimulus`, harness peers)";
     ADDR = "MIP6LAB_ADDR", ADDRESSED,
         "this node's IPv6 address (the MN's care-of address; the DHCPv6 server serves there)";
     WAIT_ADDRS = "MIP6LAB_WAIT_ADDRS", ADDRESSED,
         "addresses the lab attaches after the start: wait until they are configured";
     DNS = "MIP6LAB_DNS", BOTH, "IPv6 address of the MSP's DNS server";
-    ID = "MIP6LAB_ID", BOTH,
-        "own IKE identity, an FQDN (MN: also the DNS name, RFC 5026 §9.5)";
+    ID = "MIP6LAB_ID", NAMED,
+        "own identity: MN/HA: the IKE identity, an FQDN (MN: also the DNS name, RFC 5026 \
+         §9.5); NAS/FHA: the NAS-Identifier of its RADIUS requests (RFC 2865 §5.32)";
     AUTH = "MIP6LAB_AUTH", BOTH,
         "`psk` (default), `cert` or `eap` (MN: EAP-MSCHAPv2; HA: relayed to RADIUS)";
     PSK = "MIP6LAB_PSK", BOTH, "the shared key (`psk`, and the HA's own AUTH with `eap`)";
@@ -133,15 +140,16 @@ env_vars! {
     EAP_USER = "MIP6LAB_EAP_USER", MN, "EAP identity (default: `MIP6LAB_ID`)";
     EAP_PASSWORD = "MIP6LAB_EAP_PASSWORD", MN, "EAP password";
     BOOTSTRAP = "MIP6LAB_BOOTSTRAP", MN,
-        "`split` (default: HA discovery by DNS, RFC 5026) or `integrated` (RFC 6611: network \
+        "`split` (default: HA discovery by DNS, RFC 5026), `integrated` (RFC 6611: network \
          access authentication, a DHCPv6 Information-request for home network information, \
-         then RFC 5026 with the HA learned; DNS discovery when DHCPv6 gives none); the \
-         reference also has `dualstack` (draft-qin-mip6-dsbootstrapping: Mobile IPv4 \
-         registration with a foreign home agent, #16; not yet part of the IUT contract)";
+         then RFC 5026 with the HA learned; DNS discovery when DHCPv6 gives none) or \
+         `dualstack` (draft-qin-mip6-dsbootstrapping §4: Mobile IPv4 registration with a \
+         foreign home agent, then RFC 5026 with the HA the Reply names)";
     ACCESS_USER = "MIP6LAB_ACCESS_USER", MN,
-        "`integrated`: the network access (IEEE 802.1X, EAP-MD5) identity; unset: no access \
-         authentication";
-    ACCESS_PASSWORD = "MIP6LAB_ACCESS_PASSWORD", MN, "`integrated`: its password";
+        "`integrated`, and `dualstack` with `MIP6LAB_DS_DHCP4`: the network access (IEEE \
+         802.1X, EAP-MD5) identity; unset: no access authentication";
+    ACCESS_PASSWORD = "MIP6LAB_ACCESS_PASSWORD", MN,
+        "`integrated`, `dualstack`: the network access password";
     HOME_NETWORK_ID = "MIP6LAB_HOME_NETWORK_ID", MN,
         "`integrated`: the home network's FQDN, sent as Home Network ID FQDN (the MSP case, \
          RFC 6611 §4.2.1; several, comma-separated: one HNIDF each); unset: the ASP case, \
@@ -153,14 +161,45 @@ env_vars! {
     DHCP_WAIT_SECS = "MIP6LAB_DHCP_WAIT_SECS", MN,
         "`integrated`: how long the Information-request exchange may take before DNS \
          discovery takes over (default 10)";
-    ACCESS_IFACE = "MIP6LAB_ACCESS_IFACE", NAS,
-        "the access link's interface, where the NAS authenticates MNs (IEEE 802.1X) and \
-         relays their DHCPv6 messages (default `eth1`)";
+    NAI = "MIP6LAB_NAI", MN,
+        "`dualstack`: its NAI in the Mobile IPv4 Registration Request (RFC 2794)";
+    MN_AAA_KEY = "MIP6LAB_MN_AAA_KEY", MN,
+        "`dualstack`: the MN-AAA key (RFC 4721 §6 MN-AAA Authentication extension, SPI 2: \
+         §8's CHAP-style authenticator the AAAH checks as RADIUS CHAP, a lab convention)";
+    DS_MODE = "MIP6LAB_DS_MODE", MN,
+        "`dualstack`: `co-located` (default: its own IPv4 address as the CoA, registering with \
+         the FHA directly, draft §4.1.1) or `fa` (an FA CoA learned from Agent \
+         Advertisements, registering through the FA with a reverse tunnel, draft §4.1.2)";
+    DS_FHA = "MIP6LAB_DS_FHA", MN,
+        "`dualstack`: the foreign home agent's IPv4 address (draft §4.1; not needed with \
+         `MIP6LAB_DS_DHCP4`, which takes it from DHCPv4 option 68)";
+    DS_DHCP4 = "MIP6LAB_DS_DHCP4", MN,
+        "`dualstack`: `yes`: after network access (`MIP6LAB_ACCESS_USER`), take the \
+         co-located CoA and the FHA (option 68) from DHCPv4 (draft §4.1.1 steps 1-3)";
+    DS_ADV_WAIT_MS = "MIP6LAB_DS_ADV_WAIT_MS", MN,
+        "PIXIT, `dualstack`, co-located CoA: wait this long (ms) for an Agent Advertisement \
+         before registering directly; one with the R bit makes it register through that FA \
+         (RFC 5944 §3.3; draft §4.1.2); default 0: at once";
+    DS_ECHO = "MIP6LAB_DS_ECHO", MN,
+        "`dualstack`, a lab convention: once registered, send ICMP echo requests to this \
+         IPv4 address from the temporary IPv4 home address through its tunnel (to the FHA, or \
+         through the FA); unset: none";
+    MN_IPV4_HOA_REQUEST = "MIP6LAB_MN_IPV4_HOA_REQUEST", MN,
+        "RFC 5555 §3.1.1: ask the HA for an IPv4 home address in the BU's IPv4 Home Address \
+         option, `0.0.0.0` for any or a given address; unset: no option";
+    MN_IPV4_COA_HA = "MIP6LAB_MN_IPV4_COA_HA", MN,
+        "RFC 5555 §4.1: after registering from the Reply's IPv6 CoA, move the binding to its \
+         IPv4 CoA, the BUs (and the deregistration) in UDP 4191 to this IPv4 address of the \
+         HA; unset: stay on the IPv6 CoA";
+    ACCESS_IFACE = "MIP6LAB_ACCESS_IFACE", Reader::Iut(&[NasRelay, Fa]),
+        "the access link's interface: where the NAS authenticates MNs (IEEE 802.1X) and \
+         relays their DHCP messages, where the FA sends Agent Advertisements (default `eth1`)";
     DHCP_SERVERS = "MIP6LAB_DHCP_SERVERS", NAS,
         "comma-separated DHCPv6 server addresses the relay forwards to";
-    DHCP4_SERVER = "MIP6LAB_DHCP4_SERVER", Reader::Reference,
-        "`nas` (dual-stack, #16): relay DHCPv4 to this server (RFC 4014 attributes from the \
-         Access-Accept, RFC 3527 link selection) instead of DHCPv6";
+    DHCP4_SERVER = "MIP6LAB_DHCP4_SERVER", NAS,
+        "the dual-stack NAS (draft-qin-mip6-dsbootstrapping §4.1.1 steps 1-3): relay DHCPv4 to \
+         this IPv4 server (option 82 with the RFC 4014 attributes of the Access-Accept, RFC \
+         3527 link selection) instead of DHCPv6; unset: the DHCPv6 relay";
     HA_INFO_HOLD_SECS = "MIP6LAB_HA_INFO_HOLD_SECS", NAS,
         "how long the AAA-assigned HA information is held for the RSOO (default: while the \
          access session lasts)";
@@ -207,6 +246,31 @@ env_vars! {
     DAD_WAIT_MS = "MIP6LAB_DAD_WAIT_MS", HA,
         "proxy DAD wait for a defense of an auto-configured HoA (default 1000 = \
          RetransTimer, at most 10000)";
+    HA_IPV4_HOA_POOL = "MIP6LAB_HA_IPV4_HOA_POOL", HA,
+        "RFC 5555 (DSMIPv6) §2.5: the IPv4 home addresses it assigns to MNs asking for one in a \
+         BU's IPv4 Home Address option, `first-last` (e.g. `198.18.200.10-198.18.200.250`); \
+         unset: no RFC 5555 (IPv4 options skipped)";
+    HA_IPV4_ADDRESS = "MIP6LAB_HA_IPV4_ADDRESS", HA,
+        "RFC 5555 §4.1: its IPv4 address, where it takes BUs in UDP 4191 from MNs with IPv4 \
+         care-of addresses and answers the same way; unset: no UDP encapsulation";
+    FA_REGISTRATION_REQUIRED = "MIP6LAB_FA_REGISTRATION_REQUIRED", FA,
+        "`yes`: advertise the R bit, registration required even for co-located CoAs (RFC \
+         5944 §2.1.1, §3.7.2.2; default `no`)";
+    FA_FHA_BY_REALM = "MIP6LAB_FA_FHA_BY_REALM", FA,
+        "`realm=ipv4,…`: the FHA a Request asking for any home agent (Home Agent 0.0.0.0 or \
+         255.255.255.255) goes to, by its NAI's realm (RFC 4433 §5.2; draft §4.1.2)";
+    FA_HA_SA = "MIP6LAB_FA_HA_SA", FA_FHA,
+        "the FA-HA security association (RFC 5944 §3.5.4, HMAC-MD5), `peer-ipv4 spi key`: at \
+         the FA the FHA's address, at the FHA the FA's; unset: none";
+    FHA_THOA_POOL = "MIP6LAB_FHA_THOA_POOL", FHA,
+        "the temporary IPv4 home addresses it assigns in Registration Replies (draft §4.1), \
+         `first-last` (e.g. `198.18.100.10-198.18.100.250`)";
+    FHA_AAA = "MIP6LAB_FHA_AAA", FHA,
+        "the RADIUS server `[addr]:port` it checks MNs with (AAAH, or the AAAF proxying by \
+         realm; draft §4.2) and its secret after a space: `[2001:db8:30::18]:1812 secret`";
+    FHA_IPV6_COA_PREFIX = "MIP6LAB_FHA_IPV6_COA_PREFIX", FHA,
+        "the prefix the MNs' IPv6 care-of addresses in the Reply come from when the AAA names \
+         none (`addr/len`; lab profile: the THoAv4 as interface identifier)";
     DEFEND_PREFIX = "MIP6LAB_DEFEND_PREFIX", Reader::Reference,
         "`nd-defender`: answer DAD probes for addresses of this prefix";
     DEFEND_SECS = "MIP6LAB_DEFEND_SECS", Reader::Reference,
@@ -214,62 +278,6 @@ env_vars! {
     RELAY_SHAPES = "MIP6LAB_RELAY_SHAPES", Reader::Reference,
         "`dhcpv6-relay-stimulus`: `server` (default: the 9 shapes towards a DHCPv6 server) or \
          `downstream` (3 shapes of a relay below a relay under test)";
-    NAI = "MIP6LAB_NAI", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack` (reference MN, #16): its NAI in the Mobile IPv4 \
-         registration (RFC 2794)";
-    MN_AAA_KEY = "MIP6LAB_MN_AAA_KEY", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack`: the MN-AAA key (RFC 4721, SPI 2: the CHAP-style \
-         authenticator the AAAH checks as RADIUS CHAP, a lab convention)";
-    DS_FHA = "MIP6LAB_DS_FHA", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack`, co-located CoA: the foreign home agent's IPv4 address \
-         (draft-qin-mip6-dsbootstrapping §4.1.1; until the NAS assigns it)";
-    DS_MODE = "MIP6LAB_DS_MODE", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack`: `co-located` (default: its own IPv4 address as the CoA, \
-         registering with the FHA directly) or `fa` (an FA CoA learned from Agent \
-         Advertisements, registering through the FA; draft §4.1.2)";
-    DS_ECHO = "MIP6LAB_DS_ECHO", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack`: once registered, ping this IPv4 address through its \
-         tunnel (to the FHA, or through the FA) from the temporary IPv4 home address (event \
-         `tunnel_echo`); unset: no check";
-    DS_ADV_WAIT_MS = "MIP6LAB_DS_ADV_WAIT_MS", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack`, co-located CoA: wait this long (ms) for an Agent \
-         Advertisement before registering directly; one with the R bit makes it register \
-         through that FA (RFC 5944 §3.3; draft §4.1.2); default 0: at once";
-    FA_REGISTRATION_REQUIRED = "MIP6LAB_FA_REGISTRATION_REQUIRED", Reader::Reference,
-        "`fa`: `yes`: advertise the R bit, registration required even for co-located CoAs \
-         (RFC 5944 §2.1.1, §3.7.2.2)";
-    DS_DHCP4 = "MIP6LAB_DS_DHCP4", Reader::Reference,
-        "`MIP6LAB_BOOTSTRAP=dualstack`: `yes`: after network access (`MIP6LAB_ACCESS_USER`), \
-         take the co-located CoA and the FHA (option 68) from DHCPv4 (event `dhcp4`); \
-         `MIP6LAB_DS_FHA` is then not needed";
-    MN_IPV4_HOA_REQUEST = "MIP6LAB_MN_IPV4_HOA_REQUEST", Reader::Reference,
-        "MN: RFC 5555: ask the HA for an IPv4 home address in the BU's IPv4 Home Address \
-         option, `0.0.0.0` for any or a given address (event `ipv4_hoa`); unset: no option";
-    MN_IPV4_COA_HA = "MIP6LAB_MN_IPV4_COA_HA", Reader::Reference,
-        "MN (dual-stack): RFC 5555 §4.1: after registering from the Reply's IPv6 CoA, move the \
-         binding to its IPv4 CoA, the BUs (and the deregistration) in UDP 4191 to this IPv4 \
-         address of the HA (event `bu_sent` with `udp`)";
-    FA_FHA_BY_REALM = "MIP6LAB_FA_FHA_BY_REALM", Reader::Reference,
-        "`fa`: `realm=ipv4,…`, the FHA a Request asking for any home agent goes to (RFC 4433)";
-    FA_HA_SA = "MIP6LAB_FA_HA_SA", Reader::Reference,
-        "`fa` and `fha`: the FA-HA security association (RFC 5944 §3.5.4, HMAC-MD5), `peer-ipv4 \
-         spi key`: at the FA the FHA's address, at the FHA the FA's; unset: none";
-    FHA_THOA_POOL = "MIP6LAB_FHA_THOA_POOL", Reader::Reference,
-        "`fha`: the temporary IPv4 home addresses it assigns, `first-last` (e.g. \
-         `198.18.100.10-198.18.100.250`)";
-    FHA_AAA = "MIP6LAB_FHA_AAA", Reader::Reference,
-        "`fha`: the RADIUS server `[addr]:port` (AAAH, or the AAAF proxying by realm) and its \
-         secret after a space: `[2001:db8:30::18]:1812 secret`";
-    HA_IPV4_HOA_POOL = "MIP6LAB_HA_IPV4_HOA_POOL", Reader::Reference,
-        "`ha`: RFC 5555 (DSMIPv6): the IPv4 home addresses it assigns to MNs asking for one in \
-         a BU, `first-last` (e.g. `198.18.200.10-198.18.200.250`); unset: no RFC 5555 (IPv4 \
-         options skipped; not yet part of the IUT contract, #16)";
-    HA_IPV4_ADDRESS = "MIP6LAB_HA_IPV4_ADDRESS", Reader::Reference,
-        "`ha`: RFC 5555 §4.1: its IPv4 address, where it takes BUs in UDP 4191 from MNs with \
-         IPv4 care-of addresses and answers the same way; unset: no UDP encapsulation";
-    FHA_IPV6_COA_PREFIX = "MIP6LAB_FHA_IPV6_COA_PREFIX", Reader::Reference,
-        "`fha`: the prefix the MNs' IPv6 care-of addresses come from when the AAA names none \
-         (`addr/len`)";
     DHCP_SHAPE = "MIP6LAB_DHCP_SHAPE", Reader::Reference,
         "`dhcpv6-stimulus`: the reply shape (default `proper`; `--list-dhcp-shapes` lists them)";
     DHCP_HA = "MIP6LAB_DHCP_HA", Reader::Reference,

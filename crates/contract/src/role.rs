@@ -43,9 +43,11 @@ impl IutRole {
 
     /// A topology node's role (`MN`, `MN2`, `HA1`, `AAA`, `FA`, `FHA`, …) as the IUT role it plays (or
     /// the harness's reference plays in its place); `None` for node roles no IUT can take
-    /// (`DNS`, `DEF`, `RELAY`, `AAAV`: the visited AAA proxy is always the harness's).
+    /// (`DNS`, `DEF`, `RELAY`, `AAAV`: the visited AAA proxy is always the harness's; `DHCP4`:
+    /// the dual-stack access network's DHCPv4 server, Kea, is not the DHCPv6 server role).
     pub fn of_node_role(node_role: &str) -> Option<IutRole> {
         match node_role {
+            "DHCP4" => None,
             r if r.starts_with("MN") => Some(IutRole::Mn),
             r if r.starts_with("HA") => Some(IutRole::Ha),
             r if r.starts_with("NAS") => Some(IutRole::NasRelay),
@@ -114,6 +116,9 @@ mod tests {
         assert_eq!(IutRole::of_node_role("FA"), Some(IutRole::Fa));
         assert_eq!(IutRole::of_node_role("FHA"), Some(IutRole::Fha));
         assert_eq!(IutRole::of_node_role("MN-FA"), Some(IutRole::Mn));
+        assert_eq!(IutRole::of_node_role("MN-CO"), Some(IutRole::Mn));
+        assert_eq!(IutRole::of_node_role("MN-R"), Some(IutRole::Mn));
+        assert_eq!(IutRole::of_node_role("DHCP4"), None);
         let e = "router".parse::<IutRole>().unwrap_err();
         assert!(e.to_string().contains("router") && e.to_string().contains("mn, ha"));
     }

@@ -220,7 +220,8 @@ impl Config {
             Some(token) if token.parse() == Ok(IutRole::DhcpServer) => NodeRole::DhcpServer,
             Some(token) if token.parse() == Ok(IutRole::Aaa) => NodeRole::Aaa,
             Some(other) => bail!(
-                "{ROLE} `{other}` is not supported (supported: mn, ha, nas, dhcp-server, aaa; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS}, {ROLE_FHA}, {ROLE_FA})"
+                "{ROLE} `{other}` is not supported (supported: {}; harness: {ROLE_ND_DEFENDER}, {ROLE_DHCPV6_STIMULUS}, {ROLE_DHCPV6_RELAY_STIMULUS})",
+                IutRole::ALL.map(IutRole::token).join(", ")
             ),
             None => bail!("{ROLE} is not set"),
         };
