@@ -131,7 +131,6 @@ impl DsMnSettings {
         c.nai_after_auth = knobs.mn_mip4_nai_after_auth;
         c.skip_identification_check = knobs.mn_mip4_skip_identification_check;
         c.ignore_ipv6_items = knobs.mn_mip4_ignore_ipv6_items;
-        c.skip_mn_ha_check = knobs.mn_mip4_skip_mn_ha_check;
         c.fast_retransmit = knobs.mn_mip4_fast_retransmit;
         c.reuse_identification = knobs.mn_mip4_reuse_identification;
         c.exceed_advertised_lifetime = knobs.mn_mip4_exceed_advertised_lifetime;
@@ -346,7 +345,7 @@ mod tests {
 
     #[test]
     fn every_mip4_mutant_reaches_the_client_and_none_by_default() {
-        let fields: [KnobField<Mip4ClientConfig>; 11] = [
+        let fields: [KnobField<Mip4ClientConfig>; 10] = [
             ("mn.mip4_ignore_r_bit", |c| c.ignore_r_bit),
             ("mn.mip4_no_nai", |c| c.no_nai),
             ("mn.mip4_nai_after_auth", |c| c.nai_after_auth),
@@ -354,7 +353,6 @@ mod tests {
                 c.skip_identification_check
             }),
             ("mn.mip4_ignore_ipv6_items", |c| c.ignore_ipv6_items),
-            ("mn.mip4_skip_mn_ha_check", |c| c.skip_mn_ha_check),
             ("mn.mip4_fast_retransmit", |c| c.fast_retransmit),
             ("mn.mip4_reuse_identification", |c| c.reuse_identification),
             ("mn.mip4_exceed_advertised_lifetime", |c| {

@@ -871,13 +871,6 @@ knob_table! {
         kind: Mutant { value: "true", breaks: &["DSB-4.1.1-MN-MUST-3", "DSB-4-MN-MUST-1"] },
         text: "the Reply's IPv6 bootstrap items are used for Mobile IPv6",
     },
-    /// Take a Reply whose MN-HA authenticator is missing, doubled or wrong.
-    mn_mip4_skip_mn_ha_check: bool {
-        name: "mn.mip4_skip_mn_ha_check", roles: &[Mn],
-        values: Flag, default: "false",
-        kind: Mutant { value: "true", breaks: &["RFC5944-3.6.2.1-MN-MUST-4"] },
-        text: "a Reply without one valid MN-HA authenticator is discarded",
-    },
     /// Retransmit a Request after 200 ms, without backoff.
     mn_mip4_fast_retransmit: bool {
         name: "mn.mip4_fast_retransmit", roles: &[Mn],
