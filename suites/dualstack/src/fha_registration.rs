@@ -20,6 +20,8 @@ const TOPOLOGY: &str = "dualstack-fha-iut";
 const FHA: &str = "FHA";
 const FHA_CORE: &str = "FHA-core";
 const AAA: &str = "AAA";
+/// The ASP's AAA server (the draft's AAAF; AAAV in the lab's transcripts).
+const AAAF: &str = "AAAV";
 
 /// A test purpose with the FHA under test, driven by the harness's MN `node` with `env`.
 const fn tp(
@@ -647,5 +649,43 @@ pub fn judge_signs_with_the_generated_key(obs: &Observation) -> Outcome {
             Outcome::inconclusive("the harness's MN neither used the Reply nor asked again"),
             &[reply.entry],
         ),
+    }
+}
+
+/// Draft §4.2.1 (subscription in the ASP, figure 5 steps 5-6): the NAS authenticates the MN
+/// with the AAAF, which assigns the FHA; "However, the FHA sends the authentication messages
+/// to/from AAAH". The harness's NAS asks the AAAF (its `MIP6LAB_RADIUS`).
+#[mip6lab_suite::test_purpose]
+pub fn asks_the_aaah_in_the_asp_case() -> TestPurpose {
+    tp(
+        "TP-DS-FHA-ASP-01",
+        "ASP case: the FHA checks the MN with the AAAH, not the AAAF the NAS used, and accepts it",
+        &[
+            "DSB-4.2.1-FHA-MUST-1",
+            "DSB-4.2.1-FHA-MUST-2",
+            "DSB-4.2.1-FHA-MUST-3",
+        ],
+        "mn",
+        &[],
+        judge_asks_the_aaah_in_the_asp_case,
+    )
+    .peer_env(&[("nas", "MIP6LAB_RADIUS", "[2001:db8:30::19]:1812")])
+}
+
+pub fn judge_asks_the_aaah_in_the_asp_case(obs: &Observation) -> Outcome {
+    // The positive control: the MN's access went through the AAAF.
+    let Some(access) = crate::asp_access(obs) else {
+        return crate::not_the_asp_case();
+    };
+    let o = judge_asks_the_aaah_before_accepting(obs);
+    let to_aaaf = obs.radius_messages().find(|m| {
+        m.is(radius_code::ACCESS_REQUEST) && m.entry.src == FHA_CORE && m.entry.dst == AAAF
+    });
+    match to_aaaf {
+        Some(q) if o.verdict != mip6lab_suite::Verdict::Pass => obs.with_entries(
+            Outcome::fail("the FHA asked the AAAF, not the AAAH (draft §4.2.1)"),
+            &[access.entry, q.entry],
+        ),
+        _ => o,
     }
 }

@@ -501,3 +501,24 @@ fn ack_tuple(ba: &BindingAck<'_>) -> Option<(Option<u8>, Option<Ipv4Addr>, Optio
     ba.ipv4_address_ack()
         .map(|a| (a.status, a.address, a.prefix_len))
 }
+
+/// Draft §4.2.1 figure 5 (subscription in the ASP): the BA to the MN bootstrapped through the
+/// ASP's access (the harness's NAS asks the AAAF) — the HA's part does not change.
+#[mip6lab_suite::test_purpose]
+pub fn accepts_the_mn_of_the_asp_case() -> TestPurpose {
+    tp(
+        "TP-DS-HA-ASP-01",
+        "ASP case: the HA the Reply named accepts the BU through the MN–FHA tunnel",
+        &["DSB-4.2.1-HA-MUST-2"],
+        judge_accepts_the_mn_of_the_asp_case,
+    )
+    .peer_env(&[("nas", "MIP6LAB_RADIUS", "[2001:db8:30::19]:1812")])
+    .pics(&["ha.auth.psk"])
+}
+
+pub fn judge_accepts_the_mn_of_the_asp_case(obs: &Observation) -> Outcome {
+    if crate::asp_access(obs).is_none() {
+        return crate::not_the_asp_case();
+    }
+    judge_accepts_the_bootstrapped_mn(obs)
+}

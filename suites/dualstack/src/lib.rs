@@ -107,6 +107,21 @@ pub(crate) fn registration_for<'a>(
     }
 }
 
+/// The ASP case's positive control (draft §4.2): the harness's NAS asked the ASP's AAA server
+/// (the AAAF, AAAV in transcripts) for the MN's access; `None` in the integrated case.
+pub(crate) fn asp_access(obs: &Observation) -> Option<mip6lab_suite::observe::RadiusMessage<'_>> {
+    obs.radius_messages().find(|m| {
+        m.is(mip6lab_suite::observe::radius_code::ACCESS_REQUEST)
+            && m.entry.src == "NAS"
+            && m.entry.dst == "AAAV"
+    })
+}
+
+/// The INCONCLUSIVE outcome of an ASP-case test whose control failed.
+pub(crate) fn not_the_asp_case() -> Outcome {
+    Outcome::inconclusive("the harness's NAS did not ask the AAAF: not the ASP case")
+}
+
 /// A note on Mobile IPv4 payloads the dissector could not read: "nothing seen" is then
 /// uncertain.
 pub(crate) fn malformed_note(obs: &Observation) -> String {

@@ -206,3 +206,24 @@ pub fn judge_backs_off_when_unanswered(obs: &Observation) -> Outcome {
     };
     obs.with_entries(o, &entries)
 }
+
+/// Draft §4.2.1 (subscription in the ASP, figure 5 steps 1 and 4): the same MN behaviour when
+/// its network access goes through the ASP's AAA server, which assigns the FHA: it registers
+/// with that FHA from the leased address. The harness's NAS asks the AAAF.
+#[mip6lab_suite::test_purpose]
+pub fn registers_with_the_fha_the_aaaf_assigned() -> TestPurpose {
+    tp(
+        "TP-DS-MN-ASP-01",
+        "ASP case: MN registers with the FHA the AAAF assigned (option 68), from the leased address",
+        &["DSB-4.2.1-MN-MUST-1", "DSB-4.2.1-MN-MUST-2"],
+        judge_registers_with_the_fha_the_aaaf_assigned,
+    )
+    .peer_env(&[("nas", "MIP6LAB_RADIUS", "[2001:db8:30::19]:1812")])
+}
+
+pub fn judge_registers_with_the_fha_the_aaaf_assigned(obs: &Observation) -> Outcome {
+    if crate::asp_access(obs).is_none() {
+        return crate::not_the_asp_case();
+    }
+    judge_registers_with_the_assigned_fha(obs)
+}

@@ -15,6 +15,8 @@ const TOPOLOGY: &str = "dualstack-nas-iut";
 const NAS: &str = "NAS";
 const NAS_ACCESS: &str = "NAS-access";
 const AAA: &str = "AAA";
+/// The ASP's AAA server (the draft's AAAF; AAAV in the lab's transcripts).
+const AAAF: &str = "AAAV";
 const DHCP4: &str = "DHCP4";
 /// The tester's 802.1X identity (topology env).
 const ACCESS_USER: &str = "mn-ds-access@example.com";
@@ -50,6 +52,11 @@ pub fn authenticates_the_mn_with_the_aaah() -> TestPurpose {
 }
 
 pub fn judge_authenticates_the_mn_with_the_aaah(obs: &Observation) -> Outcome {
+    judge_access_through(obs, AAA)
+}
+
+/// The MN's 802.1X carried by the NAS to the AAA server `aaa` and its outcome back.
+fn judge_access_through(obs: &Observation, aaa: &str) -> Outcome {
     let Some(identity) = obs.eap_identity_of("MN") else {
         return Outcome::not_reached(
             "the MN's 802.1X start",
@@ -58,30 +65,34 @@ pub fn judge_authenticates_the_mn_with_the_aaah(obs: &Observation) -> Outcome {
     };
     let request = obs
         .radius_messages()
-        .find(|m| m.is(radius_code::ACCESS_REQUEST) && m.entry.src == NAS && m.entry.dst == AAA);
+        .find(|m| m.is(radius_code::ACCESS_REQUEST) && m.entry.src == NAS && m.entry.dst == aaa);
     let Some(request) = request else {
         return Outcome::fail(format!(
-            "the NAS sent no Access-Request to the AAAH for the MN's identity {identity}"
+            "the NAS sent no Access-Request to {aaa} for the MN's identity {identity}"
         ));
     };
     let order = obs.access_order("MN", NAS);
     let mut entries = vec![request.entry];
     let o = match (order.accept, order.outcome) {
-        (None, _) => Outcome::inconclusive("the AAAH sent the NAS no Access-Accept for the MN"),
+        (None, _) => {
+            Outcome::inconclusive(format!("{aaa} sent the NAS no Access-Accept for the MN"))
+        }
         (Some(a), None) => {
             entries.push(a.entry);
-            Outcome::fail("the NAS sent the MN no EAP outcome after the AAAH's Access-Accept")
+            Outcome::fail(format!(
+                "the NAS sent the MN no EAP outcome after {aaa}'s Access-Accept"
+            ))
         }
         (Some(a), Some((f, EapOutcome::Success))) if f.position > a.position => {
             entries.extend([a.entry, f.entry]);
             Outcome::pass(format!(
-                "Access-Request for {identity} to the AAAH, its Access-Accept relayed as EAP-Success"
+                "Access-Request for {identity} to {aaa}, its Access-Accept relayed as EAP-Success"
             ))
         }
         (Some(a), Some((f, outcome))) => {
             entries.extend([a.entry, f.entry]);
             Outcome::fail(format!(
-                "after the AAAH's Access-Accept the MN got {outcome:?} (or it came before the Accept)"
+                "after {aaa}'s Access-Accept the MN got {outcome:?} (or it came before the Accept)"
             ))
         }
     };
@@ -154,4 +165,27 @@ pub fn judge_passes_the_fha_assignment_on(obs: &Observation) -> Outcome {
         )),
     };
     obs.with_entries(o, &[accept.entry, relayed.entry])
+}
+
+/// Draft §4.2.1 (subscription in the ASP, figure 5 steps 2-3): "The authentication messages
+/// are sent to/from AAAF at NAS": the NAS, configured with the ASP's AAA server (`MIP6LAB_RADIUS`
+/// at the AAAF, which proxies to the AAAH and assigns the FHA), carries the MN's 802.1X there
+/// and the outcome back.
+#[mip6lab_suite::test_purpose]
+pub fn authenticates_the_mn_with_the_aaaf() -> TestPurpose {
+    tp(
+        "TP-DS-NAS-ASP-01",
+        "ASP case: NAS sends the MN's EAP to the AAAF and its Access-Accept back as EAP-Success",
+        &[
+            "DSB-4.2.1-NAS-MUST-1",
+            "DSB-4.2.1-NAS-MUST-2",
+            "DSB-4.2.1-NAS-MUST-3",
+        ],
+        judge_authenticates_the_mn_with_the_aaaf,
+    )
+    .iut_env(&[("MIP6LAB_RADIUS", "[2001:db8:30::19]:1812")])
+}
+
+pub fn judge_authenticates_the_mn_with_the_aaaf(obs: &Observation) -> Outcome {
+    judge_access_through(obs, AAAF)
 }

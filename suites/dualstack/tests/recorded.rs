@@ -4,7 +4,9 @@
 
 use mip6lab_lab::Topology;
 use mip6lab_suite::{Observation, Outcome, Verdict};
-use mip6lab_suite_dualstack::{fa_relay as fa, fha_registration as fha, ha_dsmip as ha};
+use mip6lab_suite_dualstack::{
+    fa_relay as fa, fha_registration as fha, ha_dsmip as ha, nas_access as nas,
+};
 use std::path::PathBuf;
 
 fn recorded(flow: &str) -> Observation {
@@ -69,4 +71,32 @@ fn stimuli_the_recordings_lack_are_never_a_pass() {
     // One MN asked for an IPv4 home address: nothing contested.
     let o = ha::judge_refuses_an_ipv4_home_address_in_use(&obs);
     assert_eq!(o.verdict, Verdict::Inconclusive, "{}", o.reason);
+}
+
+#[test]
+fn the_asp_recording_passes_the_asp_judges_and_the_integrated_one_does_not() {
+    let asp = recorded("asp");
+    for (name, judge) in [
+        (
+            "nas asp",
+            nas::judge_authenticates_the_mn_with_the_aaaf as Judge,
+        ),
+        ("fha asp", fha::judge_asks_the_aaah_in_the_asp_case),
+    ] {
+        let o = judge(&asp);
+        assert_eq!(o.verdict, Verdict::Pass, "{name}: {}", o.reason);
+    }
+    let integrated = recorded("integrated");
+    assert_eq!(
+        nas::judge_authenticates_the_mn_with_the_aaah(&integrated).verdict,
+        Verdict::Pass
+    );
+    assert_ne!(
+        nas::judge_authenticates_the_mn_with_the_aaaf(&integrated).verdict,
+        Verdict::Pass
+    );
+    assert_eq!(
+        fha::judge_asks_the_aaah_in_the_asp_case(&integrated).verdict,
+        Verdict::Inconclusive
+    );
 }
