@@ -154,10 +154,7 @@ pub fn relays_the_request_unchanged() -> TestPurpose {
 }
 
 pub fn judge_relays_the_request_unchanged(obs: &Observation) -> Outcome {
-    let (reg, copy) = match relayed(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, copy) = mip6lab_suite::try_step!(relayed(obs, MN_FA_NAI));
     let rrq = &reg.request;
     let entries = [rrq.entry, copy.entry];
     let fixed = |m: &Mip4Message| {
@@ -228,10 +225,7 @@ pub fn authenticates_to_the_fha() -> TestPurpose {
 }
 
 pub fn judge_authenticates_to_the_fha(obs: &Observation) -> Outcome {
-    let (reg, copy) = match relayed(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, copy) = mip6lab_suite::try_step!(relayed(obs, MN_FA_NAI));
     let kinds = copy.extension_kinds();
     let fa_ha: Vec<usize> = kinds
         .iter()
@@ -269,10 +263,7 @@ pub fn consumes_the_encapsulating_delivery_style() -> TestPurpose {
 }
 
 pub fn judge_consumes_the_encapsulating_delivery_style(obs: &Observation) -> Outcome {
-    let (reg, copy) = match relayed(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, copy) = mip6lab_suite::try_step!(relayed(obs, MN_FA_NAI));
     let mut entries = vec![reg.request.entry, copy.entry];
     if !reg.request.has_extension(Ext::EncapsulatingDelivery) {
         return obs.with_entries(
@@ -318,16 +309,8 @@ pub fn relays_the_reply() -> TestPurpose {
 }
 
 pub fn judge_relays_the_reply(obs: &Observation) -> Outcome {
-    let (reg, copy) = match relayed(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let Some(home) = reg.home_reply.clone() else {
-        return obs.with_entries(
-            Outcome::inconclusive("the harness's FHA did not answer the relayed Request"),
-            &[reg.request.entry, copy.entry],
-        );
-    };
+    let (reg, copy) = mip6lab_suite::try_step!(relayed(obs, MN_FA_NAI));
+    let home = mip6lab_suite::try_step!(home_reply(obs, &reg));
     let Some(to_mn) = reg.reply.clone().filter(|r| r.entry.src == FA_VISITED) else {
         return obs.with_entries(
             Outcome::fail("the FA did not relay the FHA's Reply to the MN"),
@@ -396,10 +379,7 @@ pub fn relays_a_co_located_request() -> TestPurpose {
 }
 
 pub fn judge_relays_a_co_located_request(obs: &Observation) -> Outcome {
-    let (reg, copy) = match relayed(obs, MN_R_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, copy) = mip6lab_suite::try_step!(relayed(obs, MN_R_NAI));
     let mut entries = vec![reg.request.entry, copy.entry];
     let d_kept = copy.has_flag(mip6lab_suite::observe::RrqFlags::D) == Some(true);
     let o = match &reg.reply {
@@ -500,10 +480,7 @@ pub fn denies_a_too_long_lifetime() -> TestPurpose {
 }
 
 pub fn judge_denies_a_too_long_lifetime(obs: &Observation) -> Outcome {
-    let reg = match registration_for(obs, MN_FA_NAI, "the FA's advertisements") {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(registration_for(obs, MN_FA_NAI, "the FA's advertisements"));
     let rrq = &reg.request;
     let max = obs
         .agent_advertisements(Some(FA_VISITED))
@@ -566,16 +543,8 @@ pub fn flags_a_reply_without_the_nai() -> TestPurpose {
 }
 
 pub fn judge_flags_a_reply_without_the_nai(obs: &Observation) -> Outcome {
-    let (reg, _) = match relayed(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let Some(home) = reg.home_reply.clone() else {
-        return obs.with_entries(
-            Outcome::inconclusive("the harness's FHA did not answer"),
-            &[reg.request.entry],
-        );
-    };
+    let (reg, _) = mip6lab_suite::try_step!(relayed(obs, MN_FA_NAI));
+    let home = mip6lab_suite::try_step!(home_reply(obs, &reg));
     if home.nai().is_some() || !home.accepted() {
         return obs.with_entries(
             Outcome::inconclusive("the harness's Reply was not an accepting one without the NAI"),
@@ -616,16 +585,8 @@ pub fn removes_uncovered_extensions() -> TestPurpose {
 }
 
 pub fn judge_removes_uncovered_extensions(obs: &Observation) -> Outcome {
-    let (reg, _) = match relayed(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let Some(home) = reg.home_reply.clone() else {
-        return obs.with_entries(
-            Outcome::inconclusive("the harness's FHA did not answer"),
-            &[reg.request.entry],
-        );
-    };
+    let (reg, _) = mip6lab_suite::try_step!(relayed(obs, MN_FA_NAI));
+    let home = mip6lab_suite::try_step!(home_reply(obs, &reg));
     let uncovered: Vec<Ext> = after_mn_ha(&home)
         .into_iter()
         .filter(|k| *k != Ext::FaHaAuth)
@@ -690,16 +651,8 @@ pub fn checks_the_fhas_authentication() -> TestPurpose {
 }
 
 pub fn judge_checks_the_fhas_authentication(obs: &Observation) -> Outcome {
-    let (reg, _) = match relayed(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
-    let Some(home) = reg.home_reply.clone() else {
-        return obs.with_entries(
-            Outcome::inconclusive("the harness's FHA did not answer"),
-            &[reg.request.entry],
-        );
-    };
+    let (reg, _) = mip6lab_suite::try_step!(relayed(obs, MN_FA_NAI));
+    let home = mip6lab_suite::try_step!(home_reply(obs, &reg));
     if !home.accepted() || !home.has_extension(Ext::FaHaAuth) {
         return obs.with_entries(
             Outcome::inconclusive("the harness's Reply was not an accepting one with FA-HA"),
@@ -723,4 +676,18 @@ pub fn judge_checks_the_fhas_authentication(obs: &Observation) -> Outcome {
         None => Outcome::pass("the FA relayed nothing of the Reply to the MN"),
     };
     obs.with_entries(o, &entries)
+}
+
+/// The harness's FHA's Reply to the relayed Request, or INCONCLUSIVE: the stimulus of the
+/// FA's Reply handling never came.
+fn home_reply<'a>(
+    obs: &Observation,
+    reg: &Mip4Registration<'a>,
+) -> Result<Mip4Message<'a>, Outcome> {
+    reg.home_reply.clone().ok_or_else(|| {
+        obs.with_entries(
+            Outcome::inconclusive("the harness's FHA did not answer"),
+            &[reg.request.entry],
+        )
+    })
 }

@@ -106,10 +106,7 @@ pub fn accepts_the_co_located_mn() -> TestPurpose {
 }
 
 pub fn judge_accepts_the_co_located_mn(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     let entries = [reg.request.entry, reply.entry];
     let o = if reply.entry.dst_addr != reg.request.entry.src_addr {
         Outcome::fail(format!(
@@ -148,10 +145,7 @@ pub fn assigns_a_temporary_ipv4_home_address() -> TestPurpose {
 }
 
 pub fn judge_assigns_a_temporary_ipv4_home_address(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     let entries = [reg.request.entry, reply.entry];
     if reg
         .request
@@ -194,10 +188,7 @@ pub fn echoes_the_nai() -> TestPurpose {
 }
 
 pub fn judge_echoes_the_nai(obs: &Observation) -> Outcome {
-    let (reg, reply) = match answered(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(answered(obs, MN_NAI));
     let o = match reply.nai() {
         Some(n) if n == MN_NAI => Outcome::pass(format!("the Reply carries NAI {n}")),
         Some(n) => Outcome::fail(format!(
@@ -224,10 +215,7 @@ pub fn appends_the_ipv6_items() -> TestPurpose {
 }
 
 pub fn judge_appends_the_ipv6_items(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     let mut missing = Vec::new();
     if reply.ipv6_home_address().is_none() && reply.ipv6_home_prefix().is_none() {
         missing.push("IPv6 HoA (or home prefix)");
@@ -272,10 +260,7 @@ pub fn never_raises_the_lifetime() -> TestPurpose {
 }
 
 pub fn judge_never_raises_the_lifetime(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     let o = match (reg.request.lifetime(), reply.lifetime()) {
         (Some(asked), Some(granted)) if granted > asked => Outcome::fail(format!(
             "the Reply grants {granted} s, more than the {asked} s asked for"
@@ -308,10 +293,7 @@ pub fn asks_the_aaah_before_accepting() -> TestPurpose {
 }
 
 pub fn judge_asks_the_aaah_before_accepting(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     let asked = obs.radius_messages().find(|m| {
         m.is(radius_code::ACCESS_REQUEST)
             && m.entry.src == FHA_CORE
@@ -361,10 +343,7 @@ pub fn denies_a_wrong_mn_aaa_authenticator() -> TestPurpose {
 }
 
 pub fn judge_denies_a_wrong_mn_aaa_authenticator(obs: &Observation) -> Outcome {
-    let (reg, reply) = match answered(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(answered(obs, MN_NAI));
     let rejected = obs.radius_messages().find(|m| {
         m.is(radius_code::ACCESS_REJECT)
             && m.entry.src == AAA
@@ -427,10 +406,7 @@ pub fn answers_key_generation() -> TestPurpose {
 }
 
 pub fn judge_answers_key_generation(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     let entries = [reg.request.entry, reply.entry];
     if !reg.request.has_extension(Ext::MnHaKeyGenRequest) {
         return obs.with_entries(
@@ -484,10 +460,7 @@ pub fn tunnels_to_the_mn() -> TestPurpose {
 }
 
 pub fn judge_tunnels_to_the_mn(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     let mn = reg.request.entry.src_addr;
     let echo = obs
         .tunnelled_packets(None)
@@ -558,10 +531,7 @@ pub fn authenticates_to_the_fa() -> TestPurpose {
 }
 
 pub fn judge_authenticates_to_the_fa(obs: &Observation) -> Outcome {
-    let (reg, reply) = match answered(obs, MN_FA_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(answered(obs, MN_FA_NAI));
     let Some(relayed) = reg.relayed_request.clone() else {
         return obs.with_entries(
             Outcome::inconclusive("the tester's Request reached the FHA without the FA"),
@@ -610,10 +580,7 @@ pub fn signs_with_the_generated_key() -> TestPurpose {
 }
 
 pub fn judge_signs_with_the_generated_key(obs: &Observation) -> Outcome {
-    let (reg, reply) = match accepted(obs, MN_NAI) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (reg, reply) = mip6lab_suite::try_step!(accepted(obs, MN_NAI));
     if !reply.has_extension(Ext::MnHaKeyGenReply) {
         return obs.with_entries(
             Outcome::inconclusive(

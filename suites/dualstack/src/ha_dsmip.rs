@@ -78,10 +78,7 @@ pub fn accepts_the_bootstrapped_mn() -> TestPurpose {
 }
 
 pub fn judge_accepts_the_bootstrapped_mn(obs: &Observation) -> Outcome {
-    let bu = match first_tunnelled_bu(obs) {
-        Ok(bu) => bu,
-        Err(o) => return o,
-    };
+    let bu = mip6lab_suite::try_step!(first_tunnelled_bu(obs));
     let Some(ba) = ba_to(obs, &bu, HA) else {
         return obs.with_entries(
             Outcome::fail(format!(
@@ -124,10 +121,7 @@ pub fn acknowledges_the_ipv4_home_address() -> TestPurpose {
 }
 
 pub fn judge_acknowledges_the_ipv4_home_address(obs: &Observation) -> Outcome {
-    let bu = match first_tunnelled_bu(obs) {
-        Ok(bu) => bu,
-        Err(o) => return o,
-    };
+    let bu = mip6lab_suite::try_step!(first_tunnelled_bu(obs));
     // The positive control: the stimulus did ask.
     if bu.ipv4_home_address().is_none() {
         return obs.with_entries(
@@ -231,10 +225,7 @@ pub fn answers_a_udp_bu_in_udp() -> TestPurpose {
 }
 
 pub fn judge_answers_a_udp_bu_in_udp(obs: &Observation) -> Outcome {
-    let (bu, coa) = match first_udp_bu(obs) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (bu, coa) = mip6lab_suite::try_step!(first_udp_bu(obs));
     let outer = udp_source(&bu);
     // Either of the HA's roles may answer; the UDP one is the one asked for.
     let ba = ba_to(obs, &bu, HA_ACCESS).or_else(|| ba_to(obs, &bu, HA));
@@ -388,10 +379,7 @@ pub fn refuses_an_ipv4_home_address_in_use() -> TestPurpose {
 
 pub fn judge_refuses_an_ipv4_home_address_in_use(obs: &Observation) -> Outcome {
     let wanted: Ipv4Addr = SAME_ADDRESS.parse().expect("a constant address");
-    let c = match contested(obs, Some(wanted)) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    let c = mip6lab_suite::try_step!(contested(obs, Some(wanted)));
     let Some(ba) = ba_to(obs, &c.second, HA) else {
         return obs.with_entries(
             Outcome::fail("the HA sent no Binding Acknowledgement to the second MN's BU"),
@@ -450,10 +438,7 @@ pub fn answers_132_when_none_is_left() -> TestPurpose {
 }
 
 pub fn judge_answers_132_when_none_is_left(obs: &Observation) -> Outcome {
-    let c = match contested(obs, None) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    let c = mip6lab_suite::try_step!(contested(obs, None));
     let Some(ba) = ba_to(obs, &c.second, HA) else {
         return obs.with_entries(
             Outcome::fail("the HA sent no Binding Acknowledgement to the second MN's BU"),

@@ -82,10 +82,7 @@ pub fn registers_directly_with_a_co_located_coa() -> TestPurpose {
 }
 
 pub fn judge_registers_directly_with_a_co_located_coa(obs: &Observation) -> Outcome {
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     let rrq = &reg.request;
     let coa = rrq.care_of_address();
     let o = if rrq.entry.dst != FHA {
@@ -133,10 +130,7 @@ pub fn asks_for_a_home_address_by_nai() -> TestPurpose {
 }
 
 pub fn judge_asks_for_a_home_address_by_nai(obs: &Observation) -> Outcome {
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     let rrq = &reg.request;
     let auth = [
         Ext::MnHaAuth,
@@ -192,10 +186,7 @@ pub fn asks_for_mn_ha_keys() -> TestPurpose {
 }
 
 pub fn judge_asks_for_mn_ha_keys(obs: &Observation) -> Outcome {
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     let rrq = &reg.request;
     let o = match (
         rrq.extension_index(Ext::MnHaKeyGenRequest),
@@ -244,10 +235,7 @@ pub fn uses_the_ipv6_items_of_the_reply() -> TestPurpose {
 }
 
 pub fn judge_uses_the_ipv6_items_of_the_reply(obs: &Observation) -> Outcome {
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     let Some(reply) = accepted_reply(&reg) else {
         return obs.with_entries(
             Outcome::inconclusive("the harness's FHA sent no accepting Reply"),
@@ -350,10 +338,7 @@ pub fn judge_registers_through_the_fa(obs: &Observation) -> Outcome {
     let Some(adv) = heard else {
         return Outcome::inconclusive("the harness's FA sent no Agent Advertisement");
     };
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     let rrq = &reg.request;
     let entries = [adv.entry, rrq.entry];
     let coa = rrq.care_of_address().map(|a| a.to_string());
@@ -419,10 +404,7 @@ pub fn judge_honours_the_r_bit(obs: &Observation) -> Outcome {
             "the harness's FA sent no Agent Advertisement with the R bit",
         );
     };
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     let rrq = &reg.request;
     let entries = [adv.entry, rrq.entry];
     if rrq.position < adv.position {
@@ -470,10 +452,7 @@ pub fn judge_keeps_to_the_advertised_lifetime(obs: &Observation) -> Outcome {
     else {
         return Outcome::inconclusive("the harness's FA sent no Agent Advertisement");
     };
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     let rrq = &reg.request;
     let entries = [adv.entry, rrq.entry];
     if rrq.entry.dst != FA_VISITED {
@@ -581,10 +560,7 @@ pub fn discards_a_reply_without_keygen_reply() -> TestPurpose {
 }
 
 pub fn judge_discards_a_reply_without_keygen_reply(obs: &Observation) -> Outcome {
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     if reg
         .reply
         .as_ref()
@@ -648,10 +624,7 @@ pub fn discards_a_reply_to_another_request() -> TestPurpose {
 }
 
 pub fn judge_discards_a_reply_to_another_request(obs: &Observation) -> Outcome {
-    let reg = match first_registration(obs) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let reg = mip6lab_suite::try_step!(first_registration(obs));
     // The pairing by Identification finds no Reply: look for the FHA's answer by NAI.
     let reply = obs.registration_replies(Some(FHA)).into_iter().find(|r| {
         r.position > reg.request.position && r.nai() == reg.request.nai() && r.accepted()
