@@ -531,10 +531,11 @@ fn judge_taken(obs: &Observation, reg: &Mip4Registration<'_>, why: &str) -> Outc
             )),
             &[reply.entry, again.entry],
         ),
+        // Silence proves no discard: only a new Request shows the MN went on without it.
         Taken::Unknown => obs.with_entries(
-            Outcome::pass(format!(
-                "the MN sent nothing through the tunnel after the Reply with {why} ({})",
-                mip6lab_suite::observe::stopped_by(obs, "any use of it")
+            Outcome::inconclusive(format!(
+                "the MN neither used the Reply with {why} nor asked again ({})",
+                mip6lab_suite::observe::stopped_by(obs, "a new Request")
             )),
             &[reply.entry],
         ),
